@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { AgentName, RoleKind } from './domain/common.ts';
+
+/**
+ * A runtime reference in agents.yaml: `scripted`, `anthropic:claude-sonnet-4-5`, `openai:gpt-5`,
+ * `ollama:qwen2.5-coder`, or `openai-compatible:<model>` (with `base_url`).
+ */
+export const RuntimeRef = z
+  .string()
+  .regex(/^(scripted|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/, 'scripted, or provider:model with provider one of anthropic, openai, ollama, openai-compatible');
+export type RuntimeRef = z.infer<typeof RuntimeRef>;
+
+const EscalationTarget = z.union([RoleKind, z.literal('Human')]);
+
+export const AgentConfig = z
+  .object({
+    runtime: RuntimeRef.default('scripted'),
+    base_url: z.url().optional(),
+    /** How many agents of this role run; only Implementer may have more than one. */
+    count: z.number().int().min(1).max(8).default(1),
+    escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
+    description: z.string().optional(),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+export const AgentsFile = z
+  .object({
+    project: z.string().min(1),
+    brief: z.string().min(1),
+    agents: z
+      .object({
+        ProjectManager: AgentConfig,
+        Designer: AgentConfig,
+        Implementer: AgentConfig,
+        Tester: AgentConfig,
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    for (const role of ['ProjectManager', 'Designer', 'Tester'] as const) {
+      if (file.agents[role].count !== 1) {
+        ctx.addIssue({ code: 'custom', path: ['agents', role, 'count'], message: `only Implementer may have count > 1; ${role} has ${file.agents[role].count}` });
+      }
+    }
+    for (const role of RoleKind.options) {
+      const targets = ([] as string[]).concat(file.agents[role].escalates_to);
+      if (targets.includes(role)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', role, 'escalates_to'], message: `${role} cannot escalate to itself` });
+      }
+    }
+  });
+export type AgentsFile = z.infer<typeof AgentsFile>;
+
+/** The escalation targets of a role, first one being the default. */
+export function escalationTargets(file: AgentsFile, role: RoleKind): Array<RoleKind | 'Human'> {
+  return ([] as Array<RoleKind | 'Human'>).concat(file.agents[role].escalates_to);
+}
+
+/** The agent names the configuration defines, in pipeline order. */
+export function agentNames(file: AgentsFile): AgentName[] {
+  const implementers = Array.from({ length: file.agents.Implementer.count }, (_, i) => (i === 0 ? 'Implementer' : `Implementer-${i + 1}`));
+  return ['ProjectManager', 'Designer', ...implementers, 'Tester'];
+}
+
+// ---- .project_policies.yaml -------------------------------------------------------------
+
+/** The seed writes conditions as a list of one-key maps: `- all_tests_passed: true`. */
+export const AutoMergeCondition = z.union([
+  z.object({ all_tests_passed: z.boolean() }).strict(),
+  z.object({ coverage_min: z.number().min(0).max(100) }).strict(),
+  z.object({ drift_max_percent: z.number().min(0) }).strict(),
+  z.object({ reproducibility_min: z.number().min(0).max(100) }).strict(),
+  z.object({ no_critical_concerns: z.boolean() }).strict(),
+]);
+export type AutoMergeCondition = z.infer<typeof AutoMergeCondition>;
+
+export const RequireHumanCondition = z.union([
+  z.object({ impact: z.enum(['low', 'medium', 'high']) }).strict(),
+  z.object({ gate_fail: z.boolean() }).strict(),
+  z.object({ phase_promotion: z.boolean() }).strict(),
+  z.object({ drift_breach: z.boolean() }).strict(),
+]);
+export type RequireHumanCondition = z.infer<typeof RequireHumanCondition>;
+
+export const TestCommand = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a short name such as unit or e2e'),
+    command: z.string().min(1),
+    cwd: z.string().default('.'),
+    /** JUnit XML file(s) the command writes, relative to cwd; globs are allowed. */
+    junit: z.union([z.string(), z.array(z.string())]).optional(),
+    /** Coverage file: lcov (`*.info`), Cobertura (`*.xml`) or Istanbul `coverage-summary.json`. */
+    coverage: z.string().optional(),
+    /** A metrics JSON the tests emit (Sharpe, drawdown, runtime…), for drift. */
+    metrics: z.string().optional(),
+    timeout_s: z.number().positive().default(600),
+    retries: z.number().int().min(0).max(5).default(0),
+    env: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+export type TestCommand = z.infer<typeof TestCommand>;
+
+export const Budget = z
+  .object({
+    usd: z.number().nonnegative().optional(),
+    tokens: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const PoliciesFile = z
+  .object({
+    merge_policy: z
+      .object({
+        auto_merge_if: z.array(AutoMergeCondition).default([{ all_tests_passed: true }]),
+        require_human_if: z.array(RequireHumanCondition).default([{ impact: 'high' }, { gate_fail: true }, { phase_promotion: true }]),
+      })
+      .strict(),
+    promotion_policy: z
+      .object({
+        e2e_tests_required: z.boolean().default(true),
+        reproducibility_min: z.number().min(0).max(100).default(95),
+        docs_required: z.array(z.string()).default([]),
+      })
+      .strict(),
+    tests: z.array(TestCommand).default([]),
+    drift: z
+      .object({
+        metrics: z.array(z.string()).default([]),
+        baseline: z.enum(['last_known_good']).default('last_known_good'),
+        max_percent: z.number().min(0).default(2),
+      })
+      .strict()
+      .optional(),
+    docs_required: z.array(z.string()).optional(),
+    reproducibility_runs: z.number().int().min(1).max(10).default(1),
+    budgets: z
+      .object({
+        per_phase: Budget.optional(),
+        per_agent: z.record(z.string(), Budget).optional(),
+      })
+      .strict()
+      .optional(),
+    git: z
+      .object({
+        archive_experiments_after_days: z.number().int().positive().default(14),
+        sign_commits: z.boolean().default(false),
+        release_tag_prefix: z.string().default('v'),
+      })
+      .strict()
+      .default({ archive_experiments_after_days: 14, sign_commits: false, release_tag_prefix: 'v' }),
+    agent_limits: z
+      .object({
+        max_steps: z.number().int().positive().default(40),
+        wall_clock_s: z.number().positive().default(900),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type PoliciesFile = z.infer<typeof PoliciesFile>;

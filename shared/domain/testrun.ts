@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+export const TestCaseStatus = z.enum(['passed', 'failed', 'skipped', 'error']);
+
+export const TestCase = z.object({
+  suite: z.string(),
+  name: z.string(),
+  classname: z.string().nullable(),
+  file: z.string().nullable(),
+  status: TestCaseStatus,
+  duration_ms: z.number().nonnegative(),
+  message: z.string().nullable(),
+  details: z.string().nullable(),
+  /** Passed only after a retry. */
+  flaky: z.boolean(),
+});
+export type TestCase = z.infer<typeof TestCase>;
+
+export const TestTotals = z.object({
+  tests: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  flaky: z.number().int().nonnegative(),
+});
+export type TestTotals = z.infer<typeof TestTotals>;
+
+/** One run of one test command of the policy, with what its JUnit said. */
+export const TestRunResult = z.object({
+  name: z.string(),
+  command: z.string(),
+  candidate: z.string(),
+  exit_code: z.number().int().nullable(),
+  timed_out: z.boolean(),
+  duration_ms: z.number().nonnegative(),
+  totals: TestTotals,
+  cases: z.array(TestCase),
+  /** Why the results could not be trusted (missing file, malformed XML, command not found…). */
+  problems: z.array(z.string()),
+  output_tail: z.string(),
+  started_at: z.string(),
+});
+export type TestRunResult = z.infer<typeof TestRunResult>;

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { AgentName, Actor, Id, Severity } from './domain/common.ts';
+import { Handoff, HandoffStatus } from './domain/handoff.ts';
+import { Concern } from './domain/concern.ts';
+import { Command, Response } from './domain/command.ts';
+import { Decision, Review } from './domain/review.ts';
+import { Variation } from './domain/variation.ts';
+import { KPI, Phase, Stage, Task, TaskStatus } from './domain/plan.ts';
+import { GitAction } from './domain/git.ts';
+import { TestRunResult } from './domain/testrun.ts';
+import { ArtifactRevision } from './domain/artifact.ts';
+
+/**
+ * Every fact the ledger can hold, named in the past tense, with its payload schema.
+ * Projections, exports, the UI and Discord are all readers of these.
+ */
+export const EventPayloads = {
+  'project.initialized': z.object({ name: z.string(), brief: z.string(), agents: z.array(AgentName), runtimes: z.record(z.string(), z.string()) }),
+  'phase.started': z.object({ phase: z.number().int().positive(), name: z.string(), iteration: z.number().int().positive() }),
+  'stage.entered': z.object({ phase: z.number().int().positive(), stage: Stage, reason: z.string() }),
+  'plan.recorded': z.object({ phase: z.number().int().positive(), roadmap: z.array(Phase), tasks: z.array(Task), kpis: z.array(KPI), risks: z.array(z.string()) }),
+  'task.updated': z.object({ task_id: z.string(), status: TaskStatus, commentary: z.string().nullable(), links: z.array(z.string()) }),
+  'task.assigned': z.object({ task: Task, command_id: Id.nullable() }),
+  'artifact.revised': ArtifactRevision,
+  'handoff.recorded': Handoff,
+  'handoff.status_changed': z.object({ handoff_id: Id, status: HandoffStatus }),
+  'review.requested': Review,
+  'review.decided': z.object({ review_id: Id, decision: Decision }),
+  /** The loop acted on a decision; `outcome` says how. */
+  'review.followed_up': z.object({ review_id: Id, outcome: z.string() }),
+  'concern.raised': Concern,
+  'concern.acknowledged': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
+  'concern.assigned': z.object({ concern_id: Id, by: Actor, assigned_to: Actor, note: z.string().nullable() }),
+  'concern.resolved': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
+  'concern.escalated': z.object({ concern_id: Id, from: Actor, to: Actor, reason: z.string() }),
+  'variation.proposed': Variation,
+  'variation.decided': z.object({ variation_id: Id, status: Variation.shape.status, comment: z.string().nullable(), reviewed_by: z.string(), review_id: Id.nullable() }),
+  'command.received': Command,
+  'response.sent': Response,
+  'clarification.requested': z.object({ id: Id, agent: AgentName, question: z.string(), command_id: Id.nullable(), review_id: Id.nullable() }),
+  'clarification.answered': z.object({ clarification_id: Id, agent: AgentName, answer: z.string(), scripted: z.boolean() }),
+  'agent.status_changed': z.object({ agent: AgentName, status: z.enum(['idle', 'working', 'waiting_human']), task: z.string().nullable() }),
+  'agent.paused': z.object({ agent: AgentName, by: Actor, pending: z.boolean() }),
+  'agent.resumed': z.object({ agent: AgentName, by: Actor }),
+  'git.action_recorded': GitAction,
+  'test.run_completed': z.object({ phase: z.number().int().positive(), run_id: Id, result: TestRunResult }),
+  'qa.gate_evaluated': z.object({
+    phase: z.number().int().positive(),
+    iteration: z.number().int().positive(),
+    candidate: z.string(),
+    green: z.boolean(),
+    outcome: z.enum(['auto_merge', 'escalate', 'promotion_candidate']),
+    reasons: z.array(z.string()),
+    totals: z.object({ tests: z.number(), passed: z.number(), failed: z.number(), skipped: z.number(), flaky: z.number() }),
+    coverage_lines: z.number().nullable(),
+    coverage_branches: z.number().nullable(),
+    drift: z.array(z.object({ metric: z.string(), baseline: z.number().nullable(), value: z.number(), percent: z.number().nullable(), breach: z.boolean() })),
+    report: z.string(),
+  }),
+  'phase.promoted': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), next_phase: z.number().int().positive().nullable() }),
+  'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
+} as const;
+
+export type EventType = keyof typeof EventPayloads;
+export const EventType = z.enum(Object.keys(EventPayloads) as [EventType, ...EventType[]]);
+export type EventPayload<T extends EventType> = z.infer<(typeof EventPayloads)[T]>;
+
+/** An event as stored in the ledger. */
+export const LedgerEvent = z.object({
+  seq: z.number().int().positive(),
+  id: Id,
+  ts: z.string(),
+  type: EventType,
+  actor: Actor,
+  payload: z.unknown(),
+  prev_hash: z.string(),
+  hash: z.string(),
+});
+export type LedgerEvent = z.infer<typeof LedgerEvent>;
+
+/** What a writer hands the ledger; seq, hashes (and, unless given, id and ts) are assigned on append. */
+export type NewEvent<T extends EventType = EventType> = {
+  [K in T]: { type: K; actor: Actor; payload: EventPayload<K>; id?: string; ts?: string };
+}[T];
+
+export function parsePayload<T extends EventType>(type: T, payload: unknown): EventPayload<T> {
+  return EventPayloads[type].parse(payload) as EventPayload<T>;
+}
