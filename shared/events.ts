@@ -17,7 +17,7 @@ import { ArtifactRevision } from './domain/artifact.ts';
 export const EventPayloads = {
   'project.initialized': z.object({ name: z.string(), brief: z.string(), agents: z.array(AgentName), runtimes: z.record(z.string(), z.string()) }),
   'phase.started': z.object({ phase: z.number().int().positive(), name: z.string(), iteration: z.number().int().positive() }),
-  'stage.entered': z.object({ phase: z.number().int().positive(), stage: Stage, reason: z.string() }),
+  'stage.entered': z.object({ phase: z.number().int().positive(), stage: Stage, reason: z.string(), iteration: z.number().int().positive().optional() }),
   'plan.recorded': z.object({ phase: z.number().int().positive(), roadmap: z.array(Phase), tasks: z.array(Task), kpis: z.array(KPI), risks: z.array(z.string()) }),
   'task.updated': z.object({ task_id: z.string(), status: TaskStatus, commentary: z.string().nullable(), links: z.array(z.string()) }),
   'task.assigned': z.object({ task: Task, command_id: Id.nullable() }),

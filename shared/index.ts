@@ -11,3 +11,4 @@ export * from './domain/testrun.ts';
 export * from './domain/artifact.ts';
 export * from './events.ts';
 export * from './config.ts';
+export * from './commands.ts';

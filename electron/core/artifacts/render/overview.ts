@@ -1,0 +1,210 @@
+/**
+ * `docs/PROJECT_OVERVIEW.md`: the PM's executive summary (roadmap, current phase, deliverables,
+ * blockers and risks, human review checkpoints, KPIs, the open-concerns summary).
+ */
+import type { ProjectSnapshot } from '../snapshot.ts';
+import { latestRevisions } from './authored.ts';
+import {
+  DECISION_OUTCOME,
+  REVIEW_KIND_LABEL,
+  SEVERITY_EMOJI,
+  SEVERITY_ORDER,
+  actorLabel,
+  concernCounts,
+  decidedReviews,
+  latestGate,
+  openConcerns,
+  pendingReviews,
+  phaseTitle,
+  taskCounts,
+} from './facts.ts';
+import { byTime, capitalise, dateOf, dateTimeOf, excerpt, finish, link, oneLine, percent, quote, signedPercent, table } from './markdown.ts';
+
+const PHASE_STATUS: Record<string, string> = { planned: '⬜ Planned', active: '🟢 Active', promoted: '✅ Promoted' };
+
+function roadmap(s: ProjectSnapshot): string[] {
+  if (s.roadmap.length === 0) return ['_No roadmap recorded yet; the plan stage has not finished._'];
+  const rows = [...s.roadmap]
+    .sort((a, b) => a.number - b.number)
+    .map((p) => {
+      const tag = s.promotions.find((x) => x.phase === p.number);
+      const status = PHASE_STATUS[p.status] ?? p.status;
+      return [`Phase ${p.number}`, p.name, p.goal, tag ? `${status} (${tag.tag}, ${dateOf(tag.at)})` : status];
+    });
+  return table(['Phase', 'Name', 'Goal', 'Status'], rows);
+}
+
+function currentPhase(s: ProjectSnapshot): string[] {
+  const entry = s.roadmap.find((p) => p.number === s.phase);
+  const tasks = taskCounts(s);
+  const lines = [`**${phaseTitle(s)}**, stage \`${s.stage}\` (iteration ${s.iteration})`, ''];
+  if (entry?.goal) lines.push(`- Goal: ${oneLine(entry.goal)}`);
+  if (entry && entry.deliverables.length > 0) lines.push(`- Deliverables: ${entry.deliverables.map(oneLine).join('; ')}`);
+  lines.push(`- Tasks: ${tasks.complete} / ${tasks.total} complete`);
+  return lines;
+}
+
+/** Promoted phases, signed-off documents and finished tasks: what has actually been delivered. */
+function deliverables(s: ProjectSnapshot): string[] {
+  const lines: string[] = [];
+  for (const p of byTime(s.promotions, (x) => x.at)) {
+    const phase = s.roadmap.find((r) => r.number === p.phase);
+    const what = phase && phase.deliverables.length > 0 ? `: ${phase.deliverables.map(oneLine).join('; ')}` : '';
+    lines.push(`- ✅ ${phaseTitle(s, p.phase)} promoted ${dateOf(p.at)} as \`${p.tag}\`${what}`);
+  }
+  const approvals = decidedReviews(s).filter((r) => r.decision.decision === 'approve' || r.decision.decision === 'approve_with_conditions');
+  for (const rev of latestRevisions(s)) {
+    const ok = approvals.filter((r) => r.subject.path === rev.path).at(-1);
+    if (!ok) continue;
+    const cond = ok.decision.decision === 'approve_with_conditions' ? ' with conditions' : '';
+    lines.push(`- ✅ \`${rev.path}\` r${ok.subject.revision} approved${cond} by ${ok.decision.reviewed_by} ${dateOf(ok.decision.timestamp)}`);
+  }
+  const done = s.tasks.filter((t) => t.phase === s.phase && t.status === 'Done');
+  for (const t of done) lines.push(`- ✅ ${t.id} ${oneLine(t.title)} (${actorLabel(s, t.agent)})`);
+  return lines.length > 0 ? lines : ['_Nothing delivered yet._'];
+}
+
+function blockers(s: ProjectSnapshot): string[] {
+  const lines: string[] = [];
+  const gate = latestGate(s);
+  if (gate && gate.outcome === 'escalate') {
+    lines.push(`- 🚨 QA gate escalated (${dateOf(gate.at)}): ${gate.reasons.map(oneLine).join('; ') || 'no reason recorded'}`);
+  }
+  const serious = openConcerns(s).filter((c) => c.severity !== 'info');
+  for (const sev of SEVERITY_ORDER) {
+    for (const c of serious.filter((x) => x.severity === sev)) {
+      lines.push(`- ${SEVERITY_EMOJI[c.severity]} Concern ${c.id} (${actorLabel(s, c.from)} → ${c.to}): ${excerpt(c.summary)}`);
+    }
+  }
+  for (const a of s.agents.filter((x) => x.status === 'paused')) lines.push(`- ⏸️ ${actorLabel(s, a.name)} is paused`);
+  for (const r of s.risks) lines.push(`- Risk: ${oneLine(r)}`);
+  return lines.length > 0 ? lines : ['_No known blockers or risks._'];
+}
+
+/** The seed's `🧑‍💼 Human Review` block for every decision, oldest first. */
+function checkpoints(s: ProjectSnapshot): string[] {
+  const decided = decidedReviews(s);
+  if (decided.length === 0) return ['_No human review decisions yet._'];
+  return decided.flatMap((r) => {
+    const d = r.decision;
+    const body = [
+      `> 🧑‍💼 Human Review — ${dateOf(d.timestamp)}`,
+      `> ${REVIEW_KIND_LABEL[r.kind]}: ${oneLine(r.title)} (\`${r.subject.path}\` r${r.subject.revision}, by ${d.reviewed_by})`,
+      ...(d.comment.trim() ? quote(oneLine(d.comment)) : []),
+      `> ${DECISION_OUTCOME[d.decision]}`,
+    ];
+    // Trailing double spaces keep the quoted lines apart when rendered, as the seed's block reads.
+    return [...body.map((l, i) => (i < body.length - 1 ? `${l}  ` : l)), ''];
+  });
+}
+
+function pending(s: ProjectSnapshot): string[] {
+  const list = byTime(pendingReviews(s), (r) => r.requested_at);
+  if (list.length === 0) return ['_No reviews waiting for the human._'];
+  return list.map(
+    (r) =>
+      `- ⏳ ${REVIEW_KIND_LABEL[r.kind]}: ${oneLine(r.title)} (\`${r.subject.path}\` r${r.subject.revision}, impact ${r.impact}), requested by ${actorLabel(s, r.requested_by)} ${dateOf(r.requested_at)}`,
+  );
+}
+
+/**
+ * Current KPI values. Measured numbers from the latest QA gate beat the plan's stated `current`,
+ * because the plan is written once while the gate re-measures every iteration.
+ */
+function kpis(s: ProjectSnapshot): string[] {
+  const gate = latestGate(s);
+  const coverage = gate?.coverage_lines != null ? `${percent(gate.coverage_lines)} lines (gate ${dateOf(gate.at)})` : null;
+  const passRate = gate && gate.totals.tests > 0 ? `${percent((gate.totals.passed / gate.totals.tests) * 100)} (${gate.totals.passed}/${gate.totals.tests})` : null;
+  const repro = gate?.drift.find((d) => /reproducib/i.test(d.metric));
+  const reproText = repro ? `${percent(repro.value)}${repro.percent !== null ? ` (${signedPercent(repro.percent)} vs baseline)` : ''}` : null;
+  const measured = (name: string): string | null => {
+    if (/coverage/i.test(name)) return coverage;
+    if (/pass.?rate/i.test(name)) return passRate;
+    if (/reproducib/i.test(name)) return reproText;
+    return null;
+  };
+  const rows = s.kpis.map((k) => [k.name, k.target, measured(k.name) ?? k.current ?? '—']);
+  // Coverage and pass rate are always shown: the human judges test completion on them.
+  if (!s.kpis.some((k) => /coverage/i.test(k.name))) rows.push(['Test coverage', '—', coverage ?? '—']);
+  if (!s.kpis.some((k) => /pass.?rate/i.test(k.name))) rows.push(['Test pass rate', '—', passRate ?? '—']);
+  if (!s.kpis.some((k) => /reproducib/i.test(k.name)) && reproText) rows.push(['Reproducibility', '—', reproText]);
+  return table(['KPI', 'Target', 'Current'], rows);
+}
+
+function concernSummary(s: ProjectSnapshot): string[] {
+  const counts = concernCounts(s);
+  const resolved = s.concerns.filter((c) => c.status === 'resolved');
+  const rows = SEVERITY_ORDER.map((sev) => [
+    `${SEVERITY_EMOJI[sev]} ${capitalise(sev)}`,
+    String(counts.bySeverity[sev]),
+    String(resolved.filter((c) => c.severity === sev).length),
+  ]);
+  const lastCritical = byTime(
+    s.concerns.filter((c) => c.severity === 'critical'),
+    (c) => c.timestamp,
+  ).at(-1);
+  return [
+    ...table(['Severity', 'Open', 'Resolved'], rows),
+    '',
+    `- Open: ${counts.open} (${counts.critical} critical); resolved: ${resolved.length}`,
+    `- Last critical: ${lastCritical ? `${dateTimeOf(lastCritical.timestamp)} (${lastCritical.id})` : 'none'}`,
+    '- Details: [PROJECT_DETAIL.md → Open Concerns](PROJECT_DETAIL.md#open-concerns)',
+  ];
+}
+
+function team(s: ProjectSnapshot): string[] {
+  if (s.agents.length === 0) return ['_No agents registered yet._'];
+  const runtime = (r: string): string => (r === 'scripted' ? 'scripted (offline demo)' : r);
+  return table(
+    ['Agent', 'Runtime', 'Status', 'Current task'],
+    s.agents.map((a) => [a.name, runtime(a.runtime), a.pause_requested && a.status !== 'paused' ? `${a.status} (pause requested)` : a.status, a.current_task ?? '—']),
+  );
+}
+
+export function renderOverview(s: ProjectSnapshot): string {
+  return finish([
+    '<!-- Governor export — do not edit; the ledger is the source of truth -->',
+    `# ${oneLine(s.name)} — Project Overview`,
+    '',
+    `_Last update: ${dateTimeOf(s.lastUpdate)}_`,
+    '',
+    ...(s.brief.trim() ? [...quote(s.brief), ''] : []),
+    '## Roadmap',
+    '',
+    ...roadmap(s),
+    '',
+    '## Current Phase',
+    '',
+    ...currentPhase(s),
+    '',
+    '## Major Deliverables Completed',
+    '',
+    ...deliverables(s),
+    '',
+    '## Known Blockers / Risks',
+    '',
+    ...blockers(s),
+    '',
+    '## Human Review Checkpoints',
+    '',
+    ...checkpoints(s),
+    '',
+    '## Pending Reviews',
+    '',
+    ...pending(s),
+    '',
+    '## KPIs',
+    '',
+    ...kpis(s),
+    '',
+    '## Open Concerns (summary)',
+    '',
+    ...concernSummary(s),
+    '',
+    '## Team',
+    '',
+    ...team(s),
+    '',
+    `See also: ${['docs/PROJECT_DETAIL.md', 'docs/PROJECT_VARIATIONS.md', 'QA_REPORT.md', 'tests/TEST_RESULTS.md'].map((p) => link(p, 'docs')).join(', ')}.`,
+  ]);
+}

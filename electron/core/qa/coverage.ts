@@ -1,0 +1,375 @@
+/**
+ * Reads a coverage total from the three formats a policy may name: lcov,
+ * Cobertura XML and Istanbul's `coverage-summary.json`. The format is detected
+ * from the content, not the file name, because tools write all sorts of names.
+ *
+ * Rules shared by the formats, so drift compares like with like:
+ * - `pct` is computed here from covered/total (rounded to 2 decimals), never
+ *   copied, because Istanbul writes "Unknown" and Cobertura rates are rounded;
+ * - no lines at all is 100 % (nothing to cover); no branches at all is `null`
+ *   (coverage.py without `--branch` writes `branches-valid="0"`: not measured).
+ */
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { z } from 'zod';
+
+export interface CoverageCounter {
+  covered: number;
+  total: number;
+  pct: number;
+}
+
+export type CoverageFormat = 'lcov' | 'cobertura' | 'istanbul-summary';
+
+export interface CoverageSummary {
+  lines: CoverageCounter;
+  branches: CoverageCounter | null;
+  /** Source files the report covers. */
+  files: number;
+  format: CoverageFormat;
+}
+
+export type CoverageResult = CoverageSummary | { problem: string };
+
+const SNIFF_BYTES = 4096;
+
+function counter(covered: number, total: number): CoverageCounter {
+  const pct = total === 0 ? 100 : Math.round((covered / total) * 10_000) / 100;
+  return { covered, total, pct };
+}
+
+function branchCounter(covered: number, total: number): CoverageCounter | null {
+  return total > 0 ? counter(covered, total) : null;
+}
+
+function errorCode(err: unknown): string | null {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : null;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** First bytes only: enough to tell the formats apart without reading a big file twice. */
+async function sniff(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+  } finally {
+    await handle.close();
+  }
+}
+
+const LCOV_FIRST_RECORDS = ['TN:', 'SF:'];
+
+function detect(head: string): CoverageFormat | null {
+  const text = head.trimStart();
+  if (text.startsWith('{')) return 'istanbul-summary';
+  if (text.startsWith('<')) return 'cobertura'; // confirmed by the root element when parsed
+  const firstLine = text.split('\n', 1)[0] ?? '';
+  return LCOV_FIRST_RECORDS.some((p) => firstLine.startsWith(p)) ? 'lcov' : null;
+}
+
+export async function parseCoverageFile(path: string): Promise<CoverageResult> {
+  let head: string;
+  try {
+    head = await sniff(path);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT') return { problem: `coverage file not found: ${path}` };
+    if (code === 'EISDIR') return { problem: `coverage path is a directory, not a file: ${path}` };
+    return { problem: `could not read coverage file ${path}: ${errorText(err)}` };
+  }
+  if (head.trim() === '') return { problem: `coverage file ${path} is empty` };
+
+  try {
+    switch (detect(head)) {
+      case 'lcov':
+        return await parseLcov(path);
+      case 'cobertura':
+        return parseCobertura(await readFile(path, 'utf8'), path);
+      case 'istanbul-summary':
+        return parseIstanbulSummary(await readFile(path, 'utf8'), path);
+      case null:
+        return {
+          problem: `coverage file ${path} is not in a known format (lcov, Cobertura XML or Istanbul coverage-summary.json)`,
+        };
+    }
+  } catch (err) {
+    return { problem: `could not read coverage file ${path}: ${errorText(err)}` };
+  }
+}
+
+// ---------------------------------------------------------------- lcov
+
+interface LcovFile {
+  lf: number;
+  lh: number;
+  brf: number;
+  brh: number;
+}
+
+/** Integer after "KEY:", or after the n-th comma of the value; NaN-safe. */
+function intAfter(line: string, from: number): number {
+  const n = Number.parseInt(line.slice(from), 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** Collects one SF…end_of_record block; summary records (LF/LH/BRF/BRH) win over counting DA/BRDA. */
+class LcovRecord {
+  file: string | null = null;
+  lf: number | null = null;
+  lh: number | null = null;
+  brf: number | null = null;
+  brh: number | null = null;
+  da = 0;
+  daHit = 0;
+  brda = 0;
+  brdaHit = 0;
+
+  line(text: string): void {
+    if (text.startsWith('DA:')) {
+      this.da++;
+      const comma = text.indexOf(',', 3);
+      if (comma !== -1 && intAfter(text, comma + 1) > 0) this.daHit++;
+    } else if (text.startsWith('BRDA:')) {
+      this.brda++;
+      // BRDA:line,block,branch,taken — "-" means the line never ran.
+      const taken = text.slice(text.lastIndexOf(',') + 1);
+      if (taken !== '-' && intAfter(taken, 0) > 0) this.brdaHit++;
+    } else if (text.startsWith('SF:')) this.file = text.slice(3);
+    else if (text.startsWith('LF:')) this.lf = intAfter(text, 3);
+    else if (text.startsWith('LH:')) this.lh = intAfter(text, 3);
+    else if (text.startsWith('BRF:')) this.brf = intAfter(text, 4);
+    else if (text.startsWith('BRH:')) this.brh = intAfter(text, 4);
+  }
+
+  result(): LcovFile {
+    return {
+      lf: this.lf ?? this.da,
+      lh: this.lh ?? this.daHit,
+      brf: this.brf ?? this.brda,
+      brh: this.brh ?? this.brdaHit,
+    };
+  }
+}
+
+/**
+ * Streams the file and scans it line by line: a 5,000-file report is tens of
+ * megabytes and only a handful of fields per record matter.
+ */
+async function parseLcov(path: string): Promise<CoverageResult> {
+  const files = new Map<string, LcovFile>();
+  let unnamed = 0;
+  let record = new LcovRecord();
+  let touched = false;
+
+  const commit = (): void => {
+    if (!touched) return;
+    const result = record.result();
+    const name = record.file ?? `\u0000unnamed-${unnamed++}`;
+    const previous = files.get(name);
+    // The same SF twice (reports concatenated from several runs) describes the
+    // same lines: take the larger counts instead of adding them twice.
+    files.set(
+      name,
+      previous
+        ? {
+            lf: Math.max(previous.lf, result.lf),
+            lh: Math.max(previous.lh, result.lh),
+            brf: Math.max(previous.brf, result.brf),
+            brh: Math.max(previous.brh, result.brh),
+          }
+        : result,
+    );
+    record = new LcovRecord();
+    touched = false;
+  };
+
+  const handle = (raw: string): void => {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text === 'end_of_record') {
+      commit();
+      return;
+    }
+    if (text.length === 0 || text.startsWith('TN:')) return;
+    touched = true;
+    record.line(text);
+  };
+
+  let rest = '';
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  for await (const chunk of stream) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    let newline = text.indexOf('\n');
+    while (newline !== -1) {
+      handle(text.slice(start, newline));
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== '') handle(rest);
+  commit(); // a last record without end_of_record still counts
+
+  let lf = 0;
+  let lh = 0;
+  let brf = 0;
+  let brh = 0;
+  for (const f of files.values()) {
+    lf += f.lf;
+    lh += f.lh;
+    brf += f.brf;
+    brh += f.brh;
+  }
+  return { lines: counter(lh, lf), branches: branchCounter(brh, brf), files: files.size, format: 'lcov' };
+}
+
+// ---------------------------------------------------------------- Cobertura
+
+const coberturaOptions = {
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (tag: string): boolean => ['package', 'class', 'line'].includes(tag),
+} as const;
+
+/**
+ * Per-line and per-method data is the bulk of a Cobertura file; when the root
+ * carries the totals (every current generator writes them) those elements are
+ * left unparsed as raw text.
+ */
+const coberturaTotalsParser = new XMLParser({ ...coberturaOptions, stopNodes: ['..lines', '..methods'] });
+/** Old generators write only rates: then the class lines are counted. */
+const coberturaLinesParser = new XMLParser({ ...coberturaOptions, stopNodes: ['..methods'] });
+
+type XmlObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is XmlObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function children(parent: unknown, tag: string): XmlObject[] {
+  if (!isObject(parent)) return [];
+  const value = parent[tag];
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter(isObject);
+}
+
+function attr(el: XmlObject, name: string): string | undefined {
+  const value = el[`@_${name}`];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function intAttr(el: XmlObject, name: string): number | null {
+  const raw = attr(el, name);
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? Math.round(n) : null;
+}
+
+function coberturaClasses(root: XmlObject): XmlObject[] {
+  return children(root, 'packages').flatMap((pkgs) =>
+    children(pkgs, 'package').flatMap((pkg) => children(pkg, 'classes').flatMap((cls) => children(cls, 'class'))),
+  );
+}
+
+/** `condition-coverage="50% (1/2)"`: the pair in parentheses is covered/total branches. */
+function conditionCounts(value: string | undefined): [number, number] {
+  if (value === undefined) return [0, 0];
+  const open = value.indexOf('(');
+  const slash = value.indexOf('/', open);
+  const close = value.indexOf(')', slash);
+  if (open === -1 || slash === -1 || close === -1) return [0, 0];
+  const covered = Number(value.slice(open + 1, slash));
+  const total = Number(value.slice(slash + 1, close));
+  return Number.isFinite(covered) && Number.isFinite(total) ? [covered, total] : [0, 0];
+}
+
+function parseCobertura(xml: string, path: string): CoverageResult {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    const { msg, line, col } = valid.err;
+    return { problem: `malformed XML in coverage file ${path} at line ${line}, column ${col}: ${msg}` };
+  }
+  let root = children(coberturaTotalsParser.parse(xml), 'coverage')[0];
+  if (!root) {
+    return { problem: `coverage file ${path} is XML but not Cobertura (no <coverage> root element)` };
+  }
+
+  let linesValid = intAttr(root, 'lines-valid');
+  let linesCovered = intAttr(root, 'lines-covered');
+  let branchesValid = intAttr(root, 'branches-valid');
+  let branchesCovered = intAttr(root, 'branches-covered');
+
+  if (linesValid === null || linesCovered === null) {
+    root = children(coberturaLinesParser.parse(xml), 'coverage')[0] ?? root;
+    let total = 0;
+    let covered = 0;
+    let brTotal = 0;
+    let brCovered = 0;
+    for (const cls of coberturaClasses(root)) {
+      for (const line of children(children(cls, 'lines')[0], 'line')) {
+        total++;
+        if ((intAttr(line, 'hits') ?? 0) > 0) covered++;
+        if (attr(line, 'branch') === 'true') {
+          const [c, t] = conditionCounts(attr(line, 'condition-coverage'));
+          brCovered += c;
+          brTotal += t;
+        }
+      }
+    }
+    linesValid = total;
+    linesCovered = covered;
+    if (branchesValid === null || branchesCovered === null) {
+      branchesValid = brTotal;
+      branchesCovered = brCovered;
+    }
+  }
+
+  const filenames = new Set<string>();
+  for (const cls of coberturaClasses(root)) filenames.add(attr(cls, 'filename') ?? attr(cls, 'name') ?? '');
+  return {
+    lines: counter(linesCovered, linesValid),
+    branches: branchCounter(branchesCovered ?? 0, branchesValid ?? 0),
+    files: filenames.size,
+    format: 'cobertura',
+  };
+}
+
+// ---------------------------------------------------------------- Istanbul json-summary
+
+const IstanbulCounter = z.object({ total: z.number().nonnegative(), covered: z.number().nonnegative() });
+const IstanbulSummary = z.object({
+  total: z.object({ lines: IstanbulCounter, branches: IstanbulCounter.optional() }),
+});
+
+function parseIstanbulSummary(text: string, path: string): CoverageResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { problem: `malformed JSON in coverage file ${path}: ${errorText(err)}` };
+  }
+  const parsed = IstanbulSummary.safeParse(json);
+  if (!parsed.success) {
+    return {
+      problem: `coverage file ${path} is JSON but not an Istanbul coverage-summary.json (no total.lines with covered/total; coverage-final.json needs the json-summary reporter)`,
+    };
+  }
+  const { lines, branches } = parsed.data.total;
+  const files = isObject(json) ? Object.keys(json).filter((k) => k !== 'total').length : 0;
+  return {
+    lines: counter(lines.covered, lines.total),
+    branches: branches ? branchCounter(branches.covered, branches.total) : null,
+    files,
+    format: 'istanbul-summary',
+  };
+}

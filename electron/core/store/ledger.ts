@@ -1,0 +1,216 @@
+import Database from 'better-sqlite3';
+import { monotonicFactory } from 'ulid';
+import type { EventType, LedgerEvent, NewEvent } from '../../../shared/index.ts';
+import { EventPayloads, EventType as EventTypeSchema } from '../../../shared/index.ts';
+import { GovernorError, IntegrityError } from '../errors.ts';
+import { GENESIS_HASH, canonicalJson, eventHash } from './hash.ts';
+import { PROJECTION_TABLES, migrate } from './migrations.ts';
+import { createProjector } from './projections.ts';
+
+export interface LedgerOptions {
+  /** Injected for replay and tests; defaults to the wall clock. */
+  clock?: () => Date;
+}
+
+interface EventRow {
+  seq: number;
+  id: string;
+  ts: string;
+  type: string;
+  actor: string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  head: string;
+  firstBad: { seq: number; id: string; reason: string } | null;
+}
+
+/** A write transaction: reads see everything before it, and its appends commit together or not at all. */
+export interface Tx {
+  append<T extends EventType>(e: NewEvent<T>): LedgerEvent;
+  readonly db: Database.Database;
+}
+
+export type AppendListener = (events: readonly LedgerEvent[]) => void;
+
+/**
+ * The hash-chained, append-only event ledger: one SQLite file per project, WAL mode.
+ * Appends run in IMMEDIATE transactions, so several processes (the loop, a CLI `decide`) serialise on the
+ * database lock and each sees the true chain head; projections are updated in the same transaction.
+ */
+export class Ledger {
+  readonly db: Database.Database;
+  private readonly clock: () => Date;
+  private readonly nextId = monotonicFactory();
+  private readonly projector;
+  private readonly listeners = new Set<AppendListener>();
+  private readonly insert;
+  private readonly head;
+  private active: Tx | null = null;
+
+  constructor(
+    readonly path: string,
+    opts: LedgerOptions = {},
+  ) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL (not NORMAL) so an acknowledged append survives power loss, not only a process crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.clock = opts.clock ?? (() => new Date());
+    this.projector = createProjector(this.db);
+    this.insert = this.db.prepare('INSERT INTO events (seq, id, ts, type, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.head = this.db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+  }
+
+  /**
+   * Run `fn` in one write transaction; appends inside it are atomic with any reads it made.
+   * A transact() inside another joins the outer transaction, so helpers compose.
+   */
+  transact<R>(fn: (tx: Tx) => R): R {
+    if (this.active) return fn(this.active);
+    const appended: LedgerEvent[] = [];
+    const run = this.db.transaction(() => {
+      const h = this.head.get();
+      let seq = h?.seq ?? 0;
+      let prev = h?.hash ?? GENESIS_HASH;
+      const tx: Tx = {
+        db: this.db,
+        append: (e) => {
+          const payload = EventPayloads[e.type].parse(e.payload);
+          seq += 1;
+          const ev = {
+            seq,
+            id: e.id ?? this.nextId(),
+            ts: e.ts ?? this.clock().toISOString(),
+            type: e.type,
+            actor: e.actor,
+            payload,
+            prev_hash: prev,
+          };
+          const hash = eventHash(ev);
+          this.insert.run(ev.seq, ev.id, ev.ts, ev.type, ev.actor, canonicalJson(payload), ev.prev_hash, hash);
+          this.projector.apply(ev.type, payload, ev);
+          prev = hash;
+          const full: LedgerEvent = { ...ev, hash };
+          appended.push(full);
+          return full;
+        },
+      };
+      this.active = tx;
+      try {
+        return fn(tx);
+      } finally {
+        this.active = null;
+      }
+    });
+    const result = run.immediate();
+    if (appended.length > 0) for (const l of this.listeners) l(appended);
+    return result;
+  }
+
+  append(events: readonly NewEvent[]): LedgerEvent[] {
+    return this.transact((tx) => events.map((e) => tx.append(e)));
+  }
+
+  /** A fresh event id, for effects (a commit's Audit-ID) that must name the event recording them. */
+  newEventId(): string {
+    return this.nextId();
+  }
+
+  /** Notified after each committed transaction (in this process) with the events it appended. */
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  count(): number {
+    return this.head.get()?.seq ?? 0;
+  }
+
+  headHash(): string {
+    return this.head.get()?.hash ?? GENESIS_HASH;
+  }
+
+  /** Events with seq > after, oldest first. */
+  read(after = 0, limit = 1000): LedgerEvent[] {
+    const rows = this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit);
+    return rows.map(toEvent);
+  }
+
+  /** Events of the given types with seq > after, oldest first. */
+  readTypes(types: readonly EventType[], after = 0, limit = 100_000): LedgerEvent[] {
+    const marks = types.map(() => '?').join(',');
+    const rows = this.db
+      .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE type IN (${marks}) AND seq > ? ORDER BY seq LIMIT ?`)
+      .all(...types, after, limit);
+    return rows.map(toEvent);
+  }
+
+  byId(id: string): LedgerEvent | null {
+    const row = this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?').get(id);
+    return row ? toEvent(row) : null;
+  }
+
+  /** Walk the chain from genesis; name the first event whose hash, link or payload does not hold. */
+  verify(): VerifyResult {
+    let prev = GENESIS_HASH;
+    let expectSeq = 1;
+    let checked = 0;
+    const it = this.db.prepare<[], EventRow>('SELECT * FROM events ORDER BY seq').iterate();
+    for (const row of it) {
+      const bad = (reason: string): VerifyResult => ({ ok: false, checked, head: prev, firstBad: { seq: row.seq, id: row.id, reason } });
+      if (row.seq !== expectSeq) return bad(`sequence gap: expected seq ${expectSeq}, found ${row.seq}`);
+      if (row.prev_hash !== prev) return bad(`prev_hash does not link to event ${row.seq - 1}`);
+      let payload: unknown;
+      try {
+        payload = JSON.parse(row.payload);
+      } catch {
+        return bad('payload is not valid JSON');
+      }
+      const typeOk = EventTypeSchema.safeParse(row.type);
+      if (!typeOk.success) return bad(`unknown event type "${row.type}"`);
+      const hash = eventHash({ seq: row.seq, id: row.id, ts: row.ts, type: row.type, actor: row.actor, payload, prev_hash: row.prev_hash });
+      if (hash !== row.hash) return bad('hash mismatch: the event was changed after it was written');
+      prev = row.hash;
+      expectSeq += 1;
+      checked += 1;
+    }
+    return { ok: true, checked, head: prev, firstBad: null };
+  }
+
+  /** Throw unless the chain verifies. */
+  assertIntact(): void {
+    const v = this.verify();
+    if (!v.ok && v.firstBad) throw new IntegrityError(`ledger event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`);
+  }
+
+  /** Drop every projection and replay the events into them. */
+  rebuildProjections(): void {
+    this.db.transaction(() => {
+      for (const t of PROJECTION_TABLES) this.db.exec(`DELETE FROM ${t}`);
+      const it = this.db.prepare<[], EventRow>('SELECT * FROM events ORDER BY seq').iterate();
+      for (const row of it) {
+        const type = EventTypeSchema.parse(row.type);
+        this.projector.apply(type, JSON.parse(row.payload), row);
+      }
+    }).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toEvent(row: EventRow): LedgerEvent {
+  const type = EventTypeSchema.safeParse(row.type);
+  if (!type.success) throw new GovernorError('integrity', `ledger event #${row.seq} has unknown type "${row.type}"`);
+  return { ...row, type: type.data, payload: JSON.parse(row.payload) as unknown, actor: row.actor as LedgerEvent['actor'] };
+}

@@ -1,0 +1,76 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order and recorded in `PRAGMA user_version`.
+ * Never edit a shipped migration: add a new one.
+ * `events` is the append-only ledger; every other table is a projection that can be rebuilt from it.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    seq       INTEGER PRIMARY KEY,
+    id        TEXT NOT NULL UNIQUE,
+    ts        TEXT NOT NULL,
+    type      TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    payload   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+  );
+  CREATE INDEX events_type ON events(type, seq);
+
+  -- Append-only is a rule of the ledger, so the database enforces it too.
+  CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;
+  CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;
+
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE project (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL, brief TEXT NOT NULL,
+    phase INTEGER NOT NULL, stage TEXT NOT NULL, iteration INTEGER NOT NULL,
+    plan TEXT NOT NULL,
+    last_seq INTEGER NOT NULL, last_ts TEXT NOT NULL
+  );
+  CREATE TABLE reviews (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, phase INTEGER NOT NULL,
+    status TEXT NOT NULL, handled INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+  CREATE INDEX reviews_status ON reviews(status, seq);
+  CREATE TABLE concerns (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, status TEXT NOT NULL, severity TEXT NOT NULL,
+    addressee TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX concerns_status ON concerns(status, seq);
+  CREATE TABLE tasks (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, phase INTEGER NOT NULL, agent TEXT NOT NULL,
+    status TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE artifacts (path TEXT NOT NULL, revision INTEGER NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (path, revision));
+  CREATE TABLE variations (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, number INTEGER NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE handoffs (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE commands (command_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE responses (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, command_id TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE clarifications (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, agent TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE agents (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE git_actions (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE git_refs (name TEXT PRIMARY KEY, oid TEXT NOT NULL, seq INTEGER NOT NULL);
+  CREATE TABLE test_runs (run_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, phase INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE gates (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, phase INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE promotions (phase INTEGER PRIMARY KEY, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  `,
+];
+
+/** Tables that are projections; a rebuild empties exactly these. */
+export const PROJECTION_TABLES = [
+  'project', 'reviews', 'concerns', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands', 'responses',
+  'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
+] as const;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    const sql = MIGRATIONS[v] ?? '';
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,200 @@
+import type Database from 'better-sqlite3';
+import type { AgentState, Concern, EventPayload, EventType, Review, Task, Variation } from '../../../shared/index.ts';
+import { AgentName, roleOf } from '../../../shared/index.ts';
+
+/** What a projector knows of the event besides its payload. */
+export interface EventMeta {
+  seq: number;
+  id: string;
+  ts: string;
+  actor: string;
+}
+
+type Projector<K extends EventType> = (p: EventPayload<K>, e: EventMeta) => void;
+type ProjectorMap = { [K in EventType]?: Projector<K> };
+
+/**
+ * Projections: SQL tables kept in step with the events, inside the append transaction.
+ * Each record is stored as a JSON document plus the few columns queries filter on.
+ * Everything here is a pure function of the event stream, so `rebuild` can replay it.
+ */
+export function createProjector(db: Database.Database) {
+  const s = {
+    projectGet: db.prepare<[], { phase: number; stage: string; iteration: number; plan: string }>('SELECT phase, stage, iteration, plan FROM project WHERE id = 1'),
+    projectInit: db.prepare('INSERT INTO project (id, name, brief, phase, stage, iteration, plan, last_seq, last_ts) VALUES (1, ?, ?, 1, ?, 1, ?, ?, ?)'),
+    projectSet: db.prepare('UPDATE project SET phase = ?, stage = ?, iteration = ? WHERE id = 1'),
+    projectPlan: db.prepare('UPDATE project SET plan = ? WHERE id = 1'),
+    projectTouch: db.prepare('UPDATE project SET last_seq = ?, last_ts = ? WHERE id = 1'),
+    reviewGet: db.prepare<[string], { doc: string }>('SELECT doc FROM reviews WHERE id = ?'),
+    reviewPut: db.prepare('INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
+    reviewHandled: db.prepare('UPDATE reviews SET handled = 1 WHERE id = ?'),
+    concernGet: db.prepare<[string], { doc: string }>('SELECT doc FROM concerns WHERE id = ?'),
+    concernPut: db.prepare('INSERT INTO concerns (id, seq, status, severity, addressee, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, addressee = excluded.addressee, doc = excluded.doc'),
+    taskGet: db.prepare<[string], { doc: string }>('SELECT doc FROM tasks WHERE id = ?'),
+    taskPut: db.prepare('INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc'),
+    artifactPut: db.prepare('INSERT INTO artifacts (path, revision, seq, doc) VALUES (?, ?, ?, ?)'),
+    variationGet: db.prepare<[string], { doc: string }>('SELECT doc FROM variations WHERE id = ?'),
+    variationPut: db.prepare('INSERT INTO variations (id, seq, number, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
+    handoffGet: db.prepare<[string], { doc: string }>('SELECT doc FROM handoffs WHERE id = ?'),
+    handoffPut: db.prepare('INSERT INTO handoffs (id, seq, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc'),
+    commandPut: db.prepare('INSERT INTO commands (command_id, seq, doc) VALUES (?, ?, ?)'),
+    responsePut: db.prepare('INSERT INTO responses (id, seq, command_id, doc) VALUES (?, ?, ?, ?)'),
+    clarGet: db.prepare<[string], { doc: string }>('SELECT doc FROM clarifications WHERE id = ?'),
+    clarPut: db.prepare('INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
+    agentGet: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
+    agentPut: db.prepare('INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
+    gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc) VALUES (?, ?, ?)'),
+    refPut: db.prepare('INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq'),
+    runPut: db.prepare('INSERT INTO test_runs (run_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
+    gatePut: db.prepare('INSERT INTO gates (event_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
+    promotionPut: db.prepare('INSERT INTO promotions (phase, seq, doc) VALUES (?, ?, ?) ON CONFLICT(phase) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
+  };
+
+  function doc<T>(row: { doc: string } | undefined, what: string, key: string): T {
+    if (!row) throw new Error(`projection: ${what} ${key} does not exist`);
+    return JSON.parse(row.doc) as T;
+  }
+  const putReview = (r: Review, seq: number) => s.reviewPut.run(r.id, seq, r.kind, r.phase, r.status, JSON.stringify(r));
+  const putConcern = (c: Concern, seq: number) => s.concernPut.run(c.id, seq, c.status, c.severity, c.assigned_to ?? c.to, JSON.stringify(c));
+  const putTask = (t: Task, seq: number) => s.taskPut.run(t.id, seq, t.phase, t.agent, t.status, JSON.stringify(t));
+  const putVariation = (v: Variation, seq: number) => s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
+  const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
+  const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
+  const updateConcern = (id: string, e: EventMeta, change: (c: Concern) => void) => {
+    const c = doc<Concern>(s.concernGet.get(id), 'concern', id);
+    change(c);
+    c.updated_at = e.ts;
+    putConcern(c, e.seq);
+  };
+
+  const projectors: ProjectorMap = {
+    'project.initialized': (p, e) => {
+      s.projectInit.run(p.name, p.brief, 'plan', JSON.stringify({ roadmap: [], kpis: [], risks: [] }), e.seq, e.ts);
+      for (const name of p.agents) {
+        const n = AgentName.parse(name);
+        putAgent({ name: n, role: roleOf(n), runtime: p.runtimes[n] ?? 'scripted', status: 'idle', pause_requested: false, current_task: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, updated_at: e.ts }, e.seq);
+      }
+    },
+    'phase.started': (p) => void s.projectSet.run(p.phase, 'plan', p.iteration),
+    'stage.entered': (p) => {
+      const cur = s.projectGet.get();
+      s.projectSet.run(p.phase, p.stage, p.iteration ?? cur?.iteration ?? 1);
+    },
+    'plan.recorded': (p, e) => {
+      s.projectPlan.run(JSON.stringify({ roadmap: p.roadmap, kpis: p.kpis, risks: p.risks }));
+      for (const t of p.tasks) putTask(t, e.seq);
+    },
+    'task.updated': (p, e) => {
+      const t = doc<Task>(s.taskGet.get(p.task_id), 'task', p.task_id);
+      t.status = p.status;
+      if (p.commentary !== null) t.commentary = p.commentary;
+      t.links = [...new Set([...t.links, ...p.links])];
+      putTask(t, e.seq);
+    },
+    'task.assigned': (p, e) => putTask(p.task, e.seq),
+    'artifact.revised': (p, e) => s.artifactPut.run(p.path, p.revision, e.seq, JSON.stringify(p)),
+    'handoff.recorded': (p, e) => s.handoffPut.run(p.id, e.seq, JSON.stringify(p)),
+    'handoff.status_changed': (p, e) => {
+      const h = doc<Record<string, unknown>>(s.handoffGet.get(p.handoff_id), 'handoff', p.handoff_id);
+      h.status = p.status;
+      s.handoffPut.run(p.handoff_id, e.seq, JSON.stringify(h));
+    },
+    'review.requested': (p, e) => putReview(p, e.seq),
+    'review.decided': (p, e) => {
+      const r = doc<Review>(s.reviewGet.get(p.review_id), 'review', p.review_id);
+      r.status = 'decided';
+      r.decision = p.decision;
+      putReview(r, e.seq);
+    },
+    'review.followed_up': (p) => void s.reviewHandled.run(p.review_id),
+    'concern.raised': (p, e) => putConcern(p, e.seq),
+    'concern.acknowledged': (p, e) =>
+      updateConcern(p.concern_id, e, (c) => {
+        if (c.status === 'open') c.status = 'acknowledged';
+        if (p.note) c.response = p.note;
+      }),
+    'concern.assigned': (p, e) =>
+      updateConcern(p.concern_id, e, (c) => {
+        c.status = 'assigned';
+        c.assigned_to = p.assigned_to;
+        if (p.note) c.response = p.note;
+      }),
+    'concern.resolved': (p, e) =>
+      updateConcern(p.concern_id, e, (c) => {
+        c.status = 'resolved';
+        c.resolution = p.note;
+      }),
+    'concern.escalated': (p, e) =>
+      updateConcern(p.concern_id, e, (c) => {
+        c.escalations.push({ from: p.from, to: p.to, at: e.ts, reason: p.reason });
+        c.to = p.to;
+      }),
+    'variation.proposed': (p, e) => putVariation(p, e.seq),
+    'variation.decided': (p, e) => {
+      const v = doc<Variation>(s.variationGet.get(p.variation_id), 'variation', p.variation_id);
+      v.status = p.status;
+      v.decision_comment = p.comment;
+      v.reviewed_by = p.reviewed_by;
+      v.decided_at = e.ts;
+      putVariation(v, e.seq);
+    },
+    'command.received': (p, e) => void s.commandPut.run(p.command_id, e.seq, JSON.stringify(p)),
+    'response.sent': (p, e) => void s.responsePut.run(p.id, e.seq, p.command_id, JSON.stringify(p)),
+    'clarification.requested': (p, e) =>
+      void s.clarPut.run(p.id, e.seq, p.agent, 'pending', JSON.stringify({ ...p, asked_at: e.ts, answer: null, answered_at: null, scripted: false })),
+    'clarification.answered': (p, e) => {
+      const c = doc<Record<string, unknown>>(s.clarGet.get(p.clarification_id), 'clarification', p.clarification_id);
+      s.clarPut.run(p.clarification_id, e.seq, p.agent, 'answered', JSON.stringify({ ...c, answer: p.answer, answered_at: e.ts, scripted: p.scripted }));
+    },
+    'agent.status_changed': (p, e) => {
+      const a = agent(p.agent);
+      a.status = a.status === 'paused' && p.status !== 'working' ? 'paused' : p.status;
+      if (a.pause_requested && p.status !== 'working') {
+        a.status = 'paused';
+        a.pause_requested = false;
+      }
+      a.current_task = p.task;
+      a.updated_at = e.ts;
+      putAgent(a, e.seq);
+    },
+    'agent.paused': (p, e) => {
+      const a = agent(p.agent);
+      if (p.pending) a.pause_requested = true;
+      else {
+        a.status = 'paused';
+        a.pause_requested = false;
+      }
+      a.updated_at = e.ts;
+      putAgent(a, e.seq);
+    },
+    'agent.resumed': (p, e) => {
+      const a = agent(p.agent);
+      a.pause_requested = false;
+      if (a.status === 'paused') a.status = 'idle';
+      a.updated_at = e.ts;
+      putAgent(a, e.seq);
+    },
+    'git.action_recorded': (p, e) => {
+      s.gitPut.run(p.id, e.seq, JSON.stringify(p));
+      if (p.commit && p.action !== 'failure' && p.action !== 'protect_refused') {
+        // The recorded tip of every ref we wrote: crash recovery resets refs that moved without a record.
+        const ref = p.action === 'tag' ? `refs/tags/${p.target}` : p.action === 'archive' ? `refs/tags/archived/${p.source}` : `refs/heads/${p.target}`;
+        s.refPut.run(ref, p.commit, e.seq);
+      }
+    },
+    'test.run_completed': (p, e) => void s.runPut.run(p.run_id, e.seq, p.phase, JSON.stringify({ run_id: p.run_id, phase: p.phase, at: e.ts, result: p.result })),
+    'qa.gate_evaluated': (p, e) => void s.gatePut.run(e.id, e.seq, p.phase, JSON.stringify({ ...p, at: e.ts, event_id: e.id })),
+    'phase.promoted': (p, e) => {
+      s.promotionPut.run(p.phase, e.seq, JSON.stringify({ ...p, at: e.ts }));
+      s.projectSet.run(p.phase, 'promoted', 1);
+    },
+  };
+
+  return {
+    apply(type: EventType, payload: unknown, e: EventMeta): void {
+      const fn = projectors[type] as Projector<EventType> | undefined;
+      if (fn) fn(payload as never, e);
+      s.projectTouch.run(e.seq, e.ts);
+    },
+  };
+}

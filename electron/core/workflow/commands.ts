@@ -1,0 +1,112 @@
+import type { AgentName, Command, CommandSource } from '../../../shared/index.ts';
+import { AgentName as AgentNameSchema, helpText, parseCommand } from '../../../shared/index.ts';
+import { formatStatusText } from '../artifacts/render/index.ts';
+import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
+import type { Ledger } from '../store/ledger.ts';
+import type { Reader } from '../store/read.ts';
+import { decideReview } from './decisions.ts';
+import { ackConcern, assignConcern, assignTask, resolveConcern } from './human-actions.ts';
+import { nextId, normaliseId } from './ids.ts';
+import { respond } from './records.ts';
+
+export interface CommandDeps {
+  ledger: Ledger;
+  read: Reader;
+  agents: readonly AgentName[];
+  /** `/status git`; supplied by the git layer. */
+  gitStatus: () => Promise<string>;
+}
+
+export interface CommandResult {
+  ok: boolean;
+  command_id: string | null;
+  response: string;
+}
+
+/**
+ * The one human command handler, shared by the UI console, Discord and the CLI.
+ * Every accepted command is a `command.received` event and every answer a `response.sent` event
+ * carrying its `command_id`, written in one transaction with whatever the command changed.
+ */
+export async function handleCommand(deps: CommandDeps, text: string, who: { user: string; source: CommandSource }): Promise<CommandResult> {
+  const parsed = parseCommand(text, deps.agents);
+  if (!parsed.ok) return { ok: false, command_id: null, response: `${parsed.error}\n\n${helpText()}` };
+  const c = parsed.command;
+  // Read-only answers that need async work are computed before the write transaction.
+  const gitText = c.cmd === '/status' && c.scope === 'git' ? await deps.gitStatus() : null;
+
+  return deps.ledger.transact((tx) => {
+    const ts = new Date().toISOString();
+    const commandId = nextId.command(tx.db, ts);
+    const command: Command = { command_id: commandId, cmd: c.cmd, target: parsed.target, args: parsed.args, user: who.user, source: who.source, timestamp: ts };
+    tx.append({ type: 'command.received', actor: 'Human', payload: command, ts });
+    const reply = (response: string, ok = true, from: 'System' | AgentName = 'System'): CommandResult => {
+      respond(tx, { command_id: commandId, from, to: 'Human', response, ok }, ts);
+      return { ok, command_id: commandId, response };
+    };
+    try {
+      switch (c.cmd) {
+        case '/help':
+          return reply(helpText(c.topic));
+        case '/status': {
+          if (gitText !== null) return reply(gitText);
+          const spend = deps.read.agents().reduce((sum, a) => sum + a.cost_usd, 0);
+          return reply(`${formatStatusText(deps.read.snapshot())}\nSpend: $${spend.toFixed(2)}`);
+        }
+        case '/clarify': {
+          const agent = AgentNameSchema.parse(c.agent);
+          const pending = deps.read.pendingClarification(agent);
+          if (pending) throw new InvalidInputError(`${agent} already has a pending question (${pending.id}: "${pending.question}"); one at a time`);
+          const id = nextId.clarification(tx.db);
+          tx.append({ type: 'clarification.requested', actor: 'Human', ts, payload: { id, agent, question: c.question, command_id: commandId, review_id: null } });
+          return reply(`Question ${id} queued for ${agent}; the answer follows as a response to ${commandId}.`);
+        }
+        case '/assign': {
+          const agent = AgentNameSchema.parse(c.agent);
+          const [maybeConcern = '', ...note] = c.text.split(/\s+/);
+          const concernId = normaliseId('concern', maybeConcern);
+          if (/^concern_\d+$/.test(concernId) && deps.read.concern(concernId)) {
+            assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts);
+            return reply(`Concern ${concernId} assigned to ${agent}.`);
+          }
+          const taskId = assignTask(tx, deps.read, agent, c.text, commandId);
+          return reply(`Task ${taskId} assigned to ${agent}: ${c.text}`);
+        }
+        case '/ack':
+          return reply(`Concern ${ackConcern(tx, deps.read, c.concern, 'Human', c.note, ts)} acknowledged.`);
+        case '/resolve':
+          return reply(`Concern ${resolveConcern(tx, deps.read, c.concern, 'Human', c.note, ts)} resolved.`);
+        case '/pause':
+        case '/resume': {
+          const targets = c.agent === 'all' ? [...deps.agents] : [AgentNameSchema.parse(c.agent)];
+          const lines: string[] = [];
+          for (const agent of targets) {
+            const state = deps.read.agent(agent);
+            if (!state) continue;
+            if (c.cmd === '/pause') {
+              if (state.status === 'paused') continue;
+              const pending = state.status === 'working';
+              tx.append({ type: 'agent.paused', actor: 'Human', ts, payload: { agent, by: 'Human', pending } });
+              lines.push(pending ? `${agent} will pause after its current step.` : `${agent} paused.`);
+            } else {
+              if (state.status !== 'paused' && !state.pause_requested) continue;
+              tx.append({ type: 'agent.resumed', actor: 'Human', ts, payload: { agent, by: 'Human' } });
+              lines.push(`${agent} resumed.`);
+            }
+          }
+          return reply(lines.length > 0 ? lines.join('\n') : c.cmd === '/pause' ? 'Nothing to pause.' : 'Nothing to resume.');
+        }
+        case '/approve':
+        case '/reject': {
+          const decision = c.cmd === '/approve' ? 'approve' : 'reject';
+          const comment = c.cmd === '/approve' ? c.note : c.reason;
+          const r = decideReview(deps.ledger, deps.read, { reviewId: c.review, decision, comment, source: who.source, by: who.user });
+          return reply(`Review ${r.id} (${r.title}) ${decision === 'approve' ? 'approved' : 'rejected'}.`);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof GovernorError) && !(err instanceof Error && err.name === 'ZodError')) throw err;
+      return reply(errorMessage(err), false);
+    }
+  });
+}

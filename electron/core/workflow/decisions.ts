@@ -1,0 +1,73 @@
+import type { DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
+import { decisionNeedsComment } from '../../../shared/index.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import type { Ledger } from '../store/ledger.ts';
+import type { Reader } from '../store/read.ts';
+import { normaliseId } from './ids.ts';
+
+export interface DecideInput {
+  reviewId: string;
+  decision: DecisionKind;
+  comment: string;
+  inline?: InlineComment[];
+  by?: string;
+  source: 'cli' | 'ui' | 'discord';
+}
+
+const HANDOFF_STATUS = {
+  approve: 'approved',
+  approve_with_conditions: 'approved_with_conditions',
+  request_clarification: 'clarification_requested',
+  request_changes: 'changes_requested',
+  defer: 'deferred',
+  reject: 'rejected',
+} as const;
+
+const VARIATION_STATUS = {
+  approve: 'approved',
+  approve_with_conditions: 'approved_with_conditions',
+  defer: 'deferred',
+  reject: 'rejected',
+} as const;
+
+/**
+ * Decide a review. The check and the append run in one IMMEDIATE transaction, so the first decision
+ * wins even across processes (the CLI while a loop runs, Discord while the UI is open); a second
+ * decision gets a ConflictError that says who decided, how and when, and changes nothing.
+ */
+export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): Review {
+  const id = normaliseId('review', input.reviewId);
+  const comment = input.comment.trim();
+  if (decisionNeedsComment(input.decision) && !comment) {
+    throw new InvalidInputError(`"${input.decision}" needs a comment saying ${input.decision === 'request_clarification' ? 'what to clarify' : 'why'}`);
+  }
+  const inline = input.inline ?? [];
+  return ledger.transact((tx) => {
+    const review = read.review(id);
+    if (!review) throw new NotFoundError('review', id, 'list pending reviews with `governor reviews`');
+    if (review.status === 'decided' && review.decision) {
+      const d = review.decision;
+      throw new ConflictError(`review ${id} was already decided: ${d.decision} by ${d.reviewed_by} at ${d.timestamp} (via ${d.source}); the first decision stands`);
+    }
+    const allowed = new Set([review.subject.path, ...review.context]);
+    for (const c of inline) {
+      if (!allowed.has(c.path)) throw new InvalidInputError(`inline comment on ${c.path}:${c.line}, but review ${id} covers ${[...allowed].join(', ')}`);
+    }
+    const ts = new Date().toISOString();
+    const decision = { reviewed_by: input.by ?? 'Human', decision: input.decision, comment, inline, timestamp: ts, source: input.source };
+    tx.append({ type: 'review.decided', actor: 'Human', payload: { review_id: id, decision }, ts });
+    if (review.handoff_id) {
+      tx.append({ type: 'handoff.status_changed', actor: 'Human', payload: { handoff_id: review.handoff_id, status: HANDOFF_STATUS[input.decision] }, ts });
+    }
+    if (review.kind === 'variation' && review.variation_id) {
+      // A variation decision is bookkeeping the loop need not act on, except a clarification (answered by the proposer).
+      const status = input.decision in VARIATION_STATUS ? VARIATION_STATUS[input.decision as keyof typeof VARIATION_STATUS] : null;
+      if (status) {
+        tx.append({ type: 'variation.decided', actor: 'Human', ts, payload: { variation_id: review.variation_id, status, comment: comment || null, reviewed_by: decision.reviewed_by, review_id: id } });
+      }
+    }
+    const after = read.review(id);
+    if (!after) throw new NotFoundError('review', id);
+    return after;
+  });
+}

@@ -1,0 +1,27 @@
+import type { AgentName, AgentsFile, PoliciesFile } from '../../../shared/index.ts';
+import type { AgentRuntime } from '../agents/runtime.ts';
+import type { Exporter } from '../artifacts/exporter.ts';
+import type { GitService } from '../git/service.ts';
+import type { Ledger } from '../store/ledger.ts';
+import type { Reader } from '../store/read.ts';
+
+/** One line of progress for whoever is watching (CLI, UI, Discord). */
+export interface Progress {
+  kind: 'stage' | 'work' | 'handoff' | 'concern' | 'review' | 'git' | 'test' | 'info' | 'warn';
+  agent?: string;
+  text: string;
+}
+
+/** Everything a workflow step may touch, wired once by the composition root. */
+export interface Engine {
+  dir: string;
+  ledger: Ledger;
+  read: Reader;
+  agentsFile: AgentsFile;
+  policies: PoliciesFile;
+  git: GitService;
+  exporter: Exporter;
+  runtimeFor(agent: AgentName): AgentRuntime;
+  clock: () => Date;
+  progress(p: Progress): void;
+}
