@@ -310,6 +310,12 @@ function parseCobertura(xml: string, path: string): CoverageResult {
   let branchesCovered = intAttr(root, 'branches-covered');
 
   if (linesValid === null || linesCovered === null) {
+    // Clover XML also has a <coverage> root; counting its (absent) class lines would claim 100 %.
+    if (attr(root, 'line-rate') === undefined) {
+      return {
+        problem: `coverage file ${path} has a <coverage> root without Cobertura totals (no lines-valid or line-rate attribute)`,
+      };
+    }
     root = children(coberturaLinesParser.parse(xml), 'coverage')[0] ?? root;
     let total = 0;
     let covered = 0;

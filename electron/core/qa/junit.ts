@@ -181,7 +181,7 @@ function toCase(el: XmlElement, suite: string, suiteFile: string | null): TestCa
  * Iterative walk (an explicit stack, not recursion) so deep nesting cannot
  * overflow; work is linear in the number of elements.
  */
-function collectCases(roots: XmlElement[], out: TestCase[]): void {
+function collectCases(roots: unknown[], out: TestCase[]): void {
   interface Frame {
     nodes: unknown[];
     index: number;
@@ -247,10 +247,13 @@ function parseInto(rawXml: string, label: string, cases: TestCase[]): string[] {
   } catch (err) {
     return [`malformed XML in JUnit file ${label}: ${err instanceof Error ? err.message : String(err)}`];
   }
-  const roots = (Array.isArray(doc) ? doc : []).map(asElement).filter((e): e is XmlElement => e !== null);
-  const root = roots.find((e) => e.tag === 'testsuites' || e.tag === 'testsuite');
-  if (!root) {
-    const found = roots[0]?.tag;
+  const nodes: unknown[] = Array.isArray(doc) ? doc : [];
+  const root = nodes.find((n) => {
+    const tag = asElement(n)?.tag;
+    return tag === 'testsuites' || tag === 'testsuite';
+  });
+  if (root === undefined) {
+    const found = nodes.map(asElement).find((e) => e !== null)?.tag;
     return [
       `JUnit file ${label} has no <testsuites> or <testsuite> root` + (found ? ` (found <${found}>)` : ''),
     ];

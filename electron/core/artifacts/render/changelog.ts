@@ -26,8 +26,8 @@ const NOTABLE_GIT: ReadonlySet<GitAction['action']> = new Set(['merge', 'tag', '
 export function phaseOfGitAction(s: ProjectSnapshot, a: GitAction): number {
   const promo = s.promotions.find((p) => p.tag === a.target || p.tag === a.source || (a.commit !== null && p.commit === a.commit));
   if (promo) return promo.phase;
-  const branch = /(?:^|\/)phase(\d+)\//.exec(`${a.source} ${a.target}`.replace(' ', '/'));
-  const fromBranch = /phase(\d+)\//.exec(a.source) ?? /phase(\d+)\//.exec(a.target) ?? branch;
+  const phaseBranch = /^(?:refs\/heads\/)?phase(\d+)(?:\/|$)/;
+  const fromBranch = phaseBranch.exec(a.source) ?? phaseBranch.exec(a.target);
   if (fromBranch?.[1]) return Number(fromBranch[1]);
   const later = byTime(s.promotions, (p) => p.at).find((p) => Date.parse(p.at) >= Date.parse(a.timestamp));
   return later ? later.phase : s.phase;
@@ -62,7 +62,7 @@ function collect(s: ProjectSnapshot): Map<number, Map<Section, Entry[]>> {
     const note = v.decision_comment ? `: ${excerpt(v.decision_comment, 100)}` : '';
     add(v.phase, 'Variations', {
       at: v.decided_at ?? v.proposed_at,
-      text: `Variation #${v.number} ${oneLine(v.title)} (${actorLabel(s, v.proposed_by)}, impact ${v.impact}) ${v.status.replace(/_/g, ' ')}${who}${note}`,
+      text: `Variation #${v.number} ${oneLine(v.title)}, proposed by ${actorLabel(s, v.proposed_by)} (impact ${v.impact}): ${v.status.replace(/_/g, ' ')}${who}${note}`,
     });
   }
   for (const a of s.gitActions) {

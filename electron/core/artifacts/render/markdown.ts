@@ -121,12 +121,17 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /**
- * A markdown link to a project-relative path from a document in `fromDir` ('' for the root).
- * URLs pass through; links from a subdirectory climb back to the root with `../`.
+ * A markdown link to a project-relative path from a document in `fromDir` ('' for the root),
+ * written relative to that document so it resolves on GitHub and in editors. URLs pass through.
  */
 export function link(target: string, fromDir: string, label = target): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return `[${label}](${target})`;
-  const clean = target.replace(/^\.?\//, '');
-  const up = fromDir === '' ? '' : '../'.repeat(fromDir.split('/').filter(Boolean).length);
-  return `[${label}](${up}${clean.replace(/ /g, '%20')})`;
+  const [pathPart = '', anchor] = target.replace(/^\.?\//, '').split('#', 2);
+  const to = pathPart.split('/').filter(Boolean);
+  const from = fromDir.split('/').filter(Boolean);
+  let common = 0;
+  // The file name itself is never a shared directory, hence `to.length - 1`.
+  while (common < from.length && common < to.length - 1 && from[common] === to[common]) common += 1;
+  const rel = [...from.slice(common).map(() => '..'), ...to.slice(common)].join('/');
+  return `[${label}](${rel.replace(/ /g, '%20')}${anchor ? `#${anchor}` : ''})`;
 }

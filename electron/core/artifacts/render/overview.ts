@@ -60,7 +60,7 @@ function deliverables(s: ProjectSnapshot): string[] {
     lines.push(`- ✅ \`${rev.path}\` r${ok.subject.revision} approved${cond} by ${ok.decision.reviewed_by} ${dateOf(ok.decision.timestamp)}`);
   }
   const done = s.tasks.filter((t) => t.phase === s.phase && t.status === 'Done');
-  for (const t of done) lines.push(`- ✅ ${t.id} ${oneLine(t.title)} (${actorLabel(s, t.agent)})`);
+  for (const t of done) lines.push(`- ✅ ${t.id} ${oneLine(t.title)} — ${actorLabel(s, t.agent)}`);
   return lines.length > 0 ? lines : ['_Nothing delivered yet._'];
 }
 
@@ -81,21 +81,29 @@ function blockers(s: ProjectSnapshot): string[] {
   return lines.length > 0 ? lines : ['_No known blockers or risks._'];
 }
 
-/** The seed's `🧑‍💼 Human Review` block for every decision, oldest first. */
+/**
+ * The seed's `🧑‍💼 Human Review` block for every decision, oldest first, with the review's subject
+ * on the second line and a clarification's answer before the outcome when there is one.
+ */
 function checkpoints(s: ProjectSnapshot): string[] {
   const decided = decidedReviews(s);
   if (decided.length === 0) return ['_No human review decisions yet._'];
-  return decided.flatMap((r) => {
+  const blocks = decided.map((r) => {
     const d = r.decision;
+    const answers = s.clarifications
+      .filter((c) => c.review_id === r.id && c.answer !== null)
+      .map((c) => `> ↳ ${c.scripted ? `${c.agent} (scripted)` : c.agent}: ${oneLine(c.answer ?? '')}`);
     const body = [
       `> 🧑‍💼 Human Review — ${dateOf(d.timestamp)}`,
       `> ${REVIEW_KIND_LABEL[r.kind]}: ${oneLine(r.title)} (\`${r.subject.path}\` r${r.subject.revision}, by ${d.reviewed_by})`,
-      ...(d.comment.trim() ? quote(oneLine(d.comment)) : []),
+      ...(d.comment.trim() ? [`> ${oneLine(d.comment)}`] : []),
+      ...answers,
       `> ${DECISION_OUTCOME[d.decision]}`,
     ];
     // Trailing double spaces keep the quoted lines apart when rendered, as the seed's block reads.
-    return [...body.map((l, i) => (i < body.length - 1 ? `${l}  ` : l)), ''];
+    return body.map((l, i) => (i < body.length - 1 ? `${l}  ` : l));
   });
+  return blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]));
 }
 
 function pending(s: ProjectSnapshot): string[] {
@@ -161,6 +169,11 @@ function team(s: ProjectSnapshot): string[] {
   );
 }
 
+/** Sibling exports worth following; QA_REPORT.md only exists once a gate has run. */
+function seeAlso(s: ProjectSnapshot): string[] {
+  return ['docs/PROJECT_DETAIL.md', 'docs/PROJECT_VARIATIONS.md', 'tests/TEST_RESULTS.md', ...(s.gates.length > 0 ? ['QA_REPORT.md'] : [])];
+}
+
 export function renderOverview(s: ProjectSnapshot): string {
   return finish([
     '<!-- Governor export — do not edit; the ledger is the source of truth -->',
@@ -205,6 +218,6 @@ export function renderOverview(s: ProjectSnapshot): string {
     '',
     ...team(s),
     '',
-    `See also: ${['docs/PROJECT_DETAIL.md', 'docs/PROJECT_VARIATIONS.md', 'QA_REPORT.md', 'tests/TEST_RESULTS.md'].map((p) => link(p, 'docs')).join(', ')}.`,
+    `See also: ${seeAlso(s).map((p) => link(p, 'docs', p.split('/').at(-1) ?? p)).join(', ')}.`,
   ]);
 }

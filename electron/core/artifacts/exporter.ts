@@ -1,0 +1,166 @@
+import { open, readFile, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Concern, EventType, LedgerEvent } from '../../../shared/index.ts';
+import { EventPayloads } from '../../../shared/index.ts';
+import type { Ledger } from '../store/ledger.ts';
+import type { Reader } from '../store/read.ts';
+import { writeFileAtomic } from './atomic.ts';
+import { JSONL_PATHS, type JsonlKind, jsonlRecord, renderAll } from './render/index.ts';
+
+const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
+  commands: ['command.received'],
+  responses: ['response.sent'],
+  git_actions: ['git.action_recorded'],
+  concerns: ['concern.raised', 'concern.acknowledged', 'concern.assigned', 'concern.resolved', 'concern.escalated'],
+};
+
+export interface ExportMismatch {
+  path: string;
+  problem: 'missing' | 'differs';
+}
+
+export interface Exporter {
+  /** Bring every export on disk in line with the ledger; returns the paths it wrote. */
+  sync(): Promise<string[]>;
+  /** Exports that do not match what the ledger renders to. */
+  verify(): Promise<ExportMismatch[]>;
+  /** The full expected content of every export, as the ledger renders it. */
+  expected(): Map<string, string>;
+}
+
+/**
+ * Files in the project are exports of the ledger. Documents are re-rendered and replaced atomically
+ * when they change; the audit JSONL files are appended incrementally, using the file's own last line
+ * (its `event_id`) as the cursor, so a crash mid-append is repaired on the next sync and never duplicated.
+ */
+export function createExporter(dir: string, ledger: Ledger, read: Reader): Exporter {
+  /** One JSONL record per event; concern lines carry the concern as it stood after that event. */
+  function jsonlEntries(kind: JsonlKind): Array<{ eventId: string; seq: number; line: string }> {
+    const events = ledger.readTypes(JSONL_SOURCES[kind]);
+    const state = new Map<string, Concern>();
+    return events.map((e) => ({ eventId: e.id, seq: e.seq, line: `${JSON.stringify({ ...jsonlRecord(kind, recordFor(kind, e, state) as never), event_id: e.id })}\n` }));
+  }
+
+  function expected(): Map<string, string> {
+    const files = renderAll(read.snapshot());
+    for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) {
+      const lines = jsonlEntries(kind);
+      if (lines.length > 0) files.set(JSONL_PATHS[kind], lines.map((l) => l.line).join(''));
+    }
+    return files;
+  }
+
+  async function appendJsonl(kind: JsonlKind): Promise<boolean> {
+    const path = join(dir, JSONL_PATHS[kind]);
+    const entries = jsonlEntries(kind);
+    let text: string | null = null;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      text = null;
+    }
+    if (text === null) {
+      if (entries.length === 0) return false;
+      await writeFileAtomic(path, entries.map((e) => e.line).join(''));
+      return true;
+    }
+    // A torn last line (the process died mid-append) is cut off and written again below.
+    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+    if (complete.length !== text.length) await truncate(path, Buffer.byteLength(complete));
+    const lastLine = complete.trimEnd().split('\n').at(-1) ?? '';
+    let after = 0;
+    if (lastLine) {
+      const lastId = (JSON.parse(lastLine) as { event_id?: string }).event_id;
+      const idx = entries.findIndex((e) => e.eventId === lastId);
+      if (idx < 0) {
+        // The file does not belong to this ledger's history: rebuild it whole rather than guess.
+        await writeFileAtomic(path, entries.map((e) => e.line).join(''));
+        return true;
+      }
+      after = idx + 1;
+    }
+    const missing = entries.slice(after);
+    if (missing.length === 0) return complete.length !== text.length;
+    const fh = await open(path, 'a');
+    try {
+      await fh.writeFile(missing.map((e) => e.line).join(''));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return true;
+  }
+
+  return {
+    expected,
+    async sync() {
+      const written: string[] = [];
+      for (const [rel, content] of renderAll(read.snapshot())) {
+        const abs = join(dir, rel);
+        let current: string | null = null;
+        try {
+          current = await readFile(abs, 'utf8');
+        } catch {
+          current = null;
+        }
+        if (current !== content) {
+          await writeFileAtomic(abs, content);
+          written.push(rel);
+        }
+      }
+      for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) if (await appendJsonl(kind)) written.push(JSONL_PATHS[kind]);
+      return written;
+    },
+    async verify() {
+      const out: ExportMismatch[] = [];
+      for (const [rel, content] of expected()) {
+        let current: string | null = null;
+        try {
+          current = await readFile(join(dir, rel), 'utf8');
+        } catch {
+          current = null;
+        }
+        if (current === null) out.push({ path: rel, problem: 'missing' });
+        else if (current !== content) out.push({ path: rel, problem: 'differs' });
+      }
+      return out;
+    },
+  };
+}
+
+function recordFor(kind: JsonlKind, e: LedgerEvent, concerns: Map<string, Concern>): unknown {
+  switch (e.type) {
+    case 'command.received':
+    case 'response.sent':
+    case 'git.action_recorded':
+      return e.payload;
+    case 'concern.raised': {
+      const c = EventPayloads['concern.raised'].parse(e.payload);
+      concerns.set(c.id, c);
+      return c;
+    }
+    default: {
+      // Concern lifecycle events: fold them onto the concern, as the projection does, and emit the whole record.
+      const p = e.payload as { concern_id: string; note?: string | null; assigned_to?: string; to?: string; from?: string; reason?: string; by?: string };
+      const prev = concerns.get(p.concern_id);
+      if (!prev) throw new Error(`${kind}: ${e.type} for unknown concern ${p.concern_id}`);
+      const c: Concern = { ...prev, escalations: [...prev.escalations], updated_at: e.ts };
+      if (e.type === 'concern.acknowledged') {
+        if (c.status === 'open') c.status = 'acknowledged';
+        if (p.note) c.response = p.note;
+      } else if (e.type === 'concern.assigned') {
+        c.status = 'assigned';
+        c.assigned_to = p.assigned_to as Concern['assigned_to'];
+        if (p.note) c.response = p.note;
+      } else if (e.type === 'concern.resolved') {
+        c.status = 'resolved';
+        c.resolution = p.note ?? null;
+      } else if (e.type === 'concern.escalated') {
+        c.escalations.push({ from: p.from as Concern['from'], to: p.to as Concern['to'], at: e.ts, reason: p.reason ?? '' });
+        c.to = p.to as Concern['to'];
+      }
+      concerns.set(c.id, c);
+      return c;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Three-way tree merge, computed from objects only.
+ *
+ * Why not `git.merge`: it takes the lock on the user's `.git/index` (and refuses while the user
+ * has unmerged paths), walks every path of the repository, and throws MergeNotSupportedError
+ * rather than naming add/add, file/directory or symlink conflicts. This merge touches neither the
+ * index nor the working tree, skips any subtree whose oid did not change on one side, and
+ * writes nothing at all when there is a conflict: the plan is built first, written only if clean.
+ */
+import { MODE_EXEC, MODE_FILE, readBlob, readTreeEntries, writeBlob, writeTree, type Entry } from './objects.ts';
+import { decodeText, mergeText } from './merge-text.ts';
+import type { RepoCtx } from './repo-fs.ts';
+
+/** A tree entry of the result: reused as is, new blob content, or a subtree still to be written. */
+type Planned =
+  | { name: string; mode: string; type: Entry['type']; oid: string }
+  | { name: string; mode: string; type: 'blob'; content: Uint8Array }
+  | { name: string; type: 'tree'; children: Planned[] };
+
+export type TreeMergeResult = { ok: true; tree: string } | { ok: false; conflicts: string[] };
+
+function same(a: Entry | undefined, b: Entry | undefined): boolean {
+  return a?.oid === b?.oid && a?.mode === b?.mode;
+}
+
+const isRegular = (e: Entry | undefined): e is Entry => e !== undefined && (e.mode === MODE_FILE || e.mode === MODE_EXEC);
+const isTreeOrAbsent = (e: Entry | undefined): boolean => e === undefined || e.type === 'tree';
+
+function reuse(e: Entry): Planned {
+  return { name: e.path, mode: e.mode, type: e.type, oid: e.oid };
+}
+
+export async function mergeTrees(
+  ctx: RepoCtx,
+  base: string | null,
+  ours: string | null,
+  theirs: string | null,
+): Promise<TreeMergeResult> {
+  if (ours !== null && ours === theirs) return { ok: true, tree: ours };
+  if (base === ours && theirs !== null) return { ok: true, tree: theirs };
+  if (base === theirs && ours !== null) return { ok: true, tree: ours };
+  const conflicts: string[] = [];
+  const plan = await mergeDir(ctx, base, ours, theirs, '', conflicts);
+  if (conflicts.length > 0) return { ok: false, conflicts: conflicts.sort() };
+  return { ok: true, tree: await writePlan(ctx, plan) };
+}
+
+async function mergeDir(
+  ctx: RepoCtx,
+  base: string | null,
+  ours: string | null,
+  theirs: string | null,
+  prefix: string,
+  conflicts: string[],
+): Promise<Planned[]> {
+  const [b, o, t] = await Promise.all([base, ours, theirs].map(async (oid) => {
+    const entries = await readTreeEntries(ctx, oid);
+    return new Map(entries.map((e) => [e.path, e]));
+  })) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
+  const names = [...new Set([...b.keys(), ...o.keys(), ...t.keys()])];
+  const results = await Promise.all(
+    names.map((name) => mergeEntry(ctx, name, b.get(name), o.get(name), t.get(name), prefix, conflicts)),
+  );
+  return results.filter((p): p is Planned => p !== null);
+}
+
+async function mergeEntry(
+  ctx: RepoCtx,
+  name: string,
+  eb: Entry | undefined,
+  eo: Entry | undefined,
+  et: Entry | undefined,
+  prefix: string,
+  conflicts: string[],
+): Promise<Planned | null> {
+  // One side left the entry as it was in the base: take the other side (possibly a deletion).
+  // Equal oids mean equal subtrees, so unchanged directories are never opened.
+  if (same(eo, et)) return eo ? reuse(eo) : null;
+  if (same(eb, eo)) return et ? reuse(et) : null;
+  if (same(eb, et)) return eo ? reuse(eo) : null;
+  const path = prefix + name;
+
+  // Directories on both sides (or a directory against a deletion): merge file by file, so a
+  // conflict names the files, and a directory deleted on one side only loses what was unchanged.
+  if (isTreeOrAbsent(eb) && isTreeOrAbsent(eo) && isTreeOrAbsent(et)) {
+    const children = await mergeDir(ctx, eb?.oid ?? null, eo?.oid ?? null, et?.oid ?? null, `${path}/`, conflicts);
+    return children.length > 0 ? { name, type: 'tree', children } : null;
+  }
+
+  if (isRegular(eb) && isRegular(eo) && isRegular(et)) {
+    const mode = eo.mode === eb.mode ? et.mode : et.mode === eb.mode ? eo.mode : eo.mode === et.mode ? eo.mode : null;
+    if (mode === null) {
+      conflicts.push(path);
+      return null;
+    }
+    if (eo.oid === et.oid || et.oid === eb.oid) return { name, mode, type: 'blob', oid: eo.oid };
+    if (eo.oid === eb.oid) return { name, mode, type: 'blob', oid: et.oid };
+    const [base, ours, theirs] = (await Promise.all([eb, eo, et].map(async (e) => decodeText(await readBlob(ctx, e.oid))))) as [
+      string | null,
+      string | null,
+      string | null,
+    ];
+    if (base !== null && ours !== null && theirs !== null) {
+      const merged = mergeText(base, ours, theirs);
+      if (merged.clean) return { name, mode, type: 'blob', content: Buffer.from(merged.text, 'utf8') };
+    }
+  }
+
+  // Modify/delete, add/add with different content, file ↔ directory, symlinks, submodules,
+  // binary or overlapping edits: a human (or an agent) has to decide.
+  conflicts.push(path);
+  return null;
+}
+
+async function writePlan(ctx: RepoCtx, plan: Planned[]): Promise<string> {
+  const entries = await Promise.all(
+    plan.map(async (p): Promise<Entry> => {
+      if ('children' in p) return { mode: '040000', path: p.name, type: 'tree', oid: await writePlan(ctx, p.children) };
+      if ('content' in p) return { mode: p.mode, path: p.name, type: 'blob', oid: await writeBlob(ctx, p.content) };
+      return { mode: p.mode, path: p.name, type: p.type, oid: p.oid };
+    }),
+  );
+  return writeTree(ctx, entries);
+}

@@ -1,0 +1,80 @@
+/**
+ * Audit notes under `refs/notes/audit`, readable by `git log --show-notes=audit`.
+ *
+ * Why not `git.addNote`: it commits through isomorphic-git's `commit`, which takes the lock on
+ * the user's `.git/index` (and fails while they have unmerged paths), and it rewrites one flat
+ * tree holding every note, so each note costs O(notes). We write a notes commit directly, with a
+ * two-hex-digit fan-out (`ab/cdef…`, what git itself switches to beyond a few hundred notes), and
+ * reuse the tree-writing path so a note costs O(1) trees. Notes written flat by other tools are
+ * still found, and moved into the fan-out when appended to.
+ */
+import { buildMessage, signatureOf, type GitTime } from './message.ts';
+import { readBlob, readCommit, readTreeEntries, resolveFullRef, writeCommitObject, writeRefOid } from './objects.ts';
+import { isOid } from './refs.ts';
+import type { RepoCtx } from './repo-fs.ts';
+import { writeTreeWithChanges, type FileChange } from './tree-write.ts';
+import { InvalidInputError } from '../errors.ts';
+
+export const NOTES_REF = 'refs/notes/audit';
+
+/** The note's path in the notes tree, in whichever layout it is stored, or null. */
+async function locate(ctx: RepoCtx, notesTree: string, oid: string): Promise<{ path: string; blob: string } | null> {
+  let tree: string | null = notesTree;
+  let prefix = '';
+  let rest = oid;
+  // Fan-out levels are two hex digits each; git never nests deeper than the oid allows.
+  while (tree !== null) {
+    const entries = await readTreeEntries(ctx, tree);
+    const flat = entries.find((e) => e.path === rest && e.type === 'blob');
+    if (flat) return { path: prefix + rest, blob: flat.oid };
+    const dir = entries.find((e) => e.path === rest.slice(0, 2) && e.type === 'tree');
+    if (!dir || rest.length <= 2) return null;
+    tree = dir.oid;
+    prefix += `${rest.slice(0, 2)}/`;
+    rest = rest.slice(2);
+  }
+  return null;
+}
+
+export async function readNote(ctx: RepoCtx, oid: string): Promise<string | null> {
+  const head = await resolveFullRef(ctx, NOTES_REF);
+  if (head === null) return null;
+  const found = await locate(ctx, (await readCommit(ctx, head)).tree, oid);
+  return found ? Buffer.from(await readBlob(ctx, found.blob)).toString('utf8') : null;
+}
+
+/**
+ * Appends `note` to the object's audit note (creating it). Appending the same text twice is a
+ * no-op, so replaying a ledger does not duplicate notes. Caller holds the write queue.
+ */
+export async function appendNote(
+  ctx: RepoCtx,
+  input: { oid: string; note: string; timestamp: GitTime; auditId?: string | undefined },
+): Promise<{ commit: string; changed: boolean }> {
+  if (!isOid(input.oid)) throw new InvalidInputError(`a note is attached to a full 40-hex object id, not "${input.oid}"`);
+  const text = input.note.replace(/\r\n/g, '\n').trim();
+  if (text.length === 0) throw new InvalidInputError('an audit note cannot be empty');
+  const head = await resolveFullRef(ctx, NOTES_REF);
+  const tree = head === null ? null : (await readCommit(ctx, head)).tree;
+  const found = tree === null ? null : await locate(ctx, tree, input.oid);
+  const existing = found ? Buffer.from(await readBlob(ctx, found.blob)).toString('utf8') : '';
+  if (head !== null && `\n${existing}\n`.includes(`\n${text}\n`)) return { commit: head, changed: false };
+
+  const content = existing.trim().length > 0 ? `${existing.trimEnd()}\n\n${text}\n` : `${text}\n`;
+  const target = `${input.oid.slice(0, 2)}/${input.oid.slice(2)}`;
+  const changes: FileChange[] = [];
+  if (found && found.path !== target) changes.push({ path: found.path, content: null });
+  changes.push({ path: target, content });
+  const next = await writeTreeWithChanges(ctx, tree, changes);
+
+  const who = signatureOf('System', input.timestamp);
+  const commit = await writeCommitObject(ctx, {
+    message: buildMessage({ subject: `chore(notes): audit note for ${input.oid.slice(0, 12)}`, actor: 'System', auditId: input.auditId }),
+    tree: next.tree,
+    parent: head === null ? [] : [head],
+    author: who,
+    committer: who,
+  });
+  await writeRefOid(ctx, NOTES_REF, commit);
+  return { commit, changed: true };
+}

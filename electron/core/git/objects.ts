@@ -1,0 +1,166 @@
+/**
+ * Object-level reads and writes shared by the GitService helpers.
+ *
+ * Blobs are hashed and written here rather than with `git.writeBlob`: we need the oid anyway to
+ * tell whether a path changed (so unchanged content is never deflated or written twice), and
+ * node's zlib is several times faster than the pure-JS deflate isomorphic-git uses.
+ */
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+import git, { type CommitObject, type TreeEntry } from 'isomorphic-git';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
+import { isOid } from './refs.ts';
+
+/** The well-known oid of the empty tree; git resolves it without it being stored. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+export const MODE_FILE = '100644';
+export const MODE_EXEC = '100755';
+export const MODE_SYMLINK = '120000';
+export const MODE_TREE = '040000';
+export const MODE_GITLINK = '160000';
+
+export type Entry = TreeEntry;
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof Error && (err as Error & { code?: unknown }).code === 'NotFoundError';
+}
+
+export function hashObject(type: 'blob' | 'tree' | 'commit' | 'tag', body: Uint8Array): { oid: string; header: Buffer } {
+  const header = Buffer.from(`${type} ${body.byteLength}\0`);
+  const oid = createHash('sha1').update(header).update(body).digest('hex');
+  return { oid, header };
+}
+
+export function toBytes(content: string | Uint8Array): Uint8Array {
+  return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+}
+
+/** Writes a loose blob (temp + rename) unless it is already there; returns its oid. */
+export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string> {
+  const { oid, header } = hashObject('blob', body);
+  const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  try {
+    await fsp.access(file);
+    return oid;
+  } catch {
+    // not stored loose yet
+  }
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await atomicWriteFile(file, deflateSync(Buffer.concat([header, body])));
+  return oid;
+}
+
+export async function readBlob(ctx: RepoCtx, oid: string): Promise<Uint8Array> {
+  const { blob } = await git.readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  return blob;
+}
+
+export async function readTreeEntries(ctx: RepoCtx, oid: string | null): Promise<Entry[]> {
+  if (oid === null || oid === EMPTY_TREE) return [];
+  const { tree } = await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  return tree;
+}
+
+export async function writeTree(ctx: RepoCtx, entries: Entry[]): Promise<string> {
+  return git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree: entries });
+}
+
+export async function writeCommitObject(ctx: RepoCtx, commit: CommitObject): Promise<string> {
+  return git.writeCommit({ fs: ctx.fs, gitdir: ctx.gitdir, commit });
+}
+
+export async function readCommit(ctx: RepoCtx, oid: string): Promise<CommitObject> {
+  const { commit } = await git.readCommit({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  return commit;
+}
+
+/** The oid a full ref points at, or null when the ref does not exist. */
+export async function resolveFullRef(ctx: RepoCtx, full: string): Promise<string | null> {
+  try {
+    return await git.resolveRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full });
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** Follows annotated tags down to the commit; null when the object does not exist. */
+export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | null> {
+  let current = oid;
+  for (let depth = 0; depth < 16; depth++) {
+    let obj;
+    try {
+      obj = await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid: current, format: 'parsed', cache: ctx.cache });
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+    if (obj.type === 'commit') return current;
+    if (obj.type !== 'tag') throw new InvalidInputError(`${oid} is a ${obj.type}, not a commit`);
+    current = obj.object.object;
+  }
+  throw new InvalidInputError(`${oid}: tag chain too deep`);
+}
+
+/**
+ * A branch name, tag name, full ref or 40-hex oid → the commit oid, or null.
+ * Branches win over tags of the same name: the GitService speaks in branches.
+ */
+export async function resolveCommitish(ctx: RepoCtx, name: string): Promise<string | null> {
+  const candidates = isOid(name)
+    ? [null]
+    : name.startsWith('refs/')
+      ? [name]
+      : [`refs/heads/${name}`, `refs/tags/${name}`, `refs/notes/${name}`];
+  for (const ref of candidates) {
+    const oid = ref === null ? name : await resolveFullRef(ctx, ref);
+    if (oid !== null) return peelToCommit(ctx, oid);
+  }
+  return null;
+}
+
+export async function requireCommit(ctx: RepoCtx, name: string): Promise<string> {
+  const oid = await resolveCommitish(ctx, name);
+  if (oid === null) throw new NotFoundError('commit', name, 'expected a branch, tag or commit oid');
+  return oid;
+}
+
+export async function treeOfCommit(ctx: RepoCtx, commitOid: string): Promise<string> {
+  return (await readCommit(ctx, commitOid)).tree;
+}
+
+/** Plain git semantics: a commit is its own ancestor. */
+export async function isAncestor(ctx: RepoCtx, ancestor: string, descendant: string): Promise<boolean> {
+  if (ancestor === descendant) return true;
+  return git.isDescendent({ fs: ctx.fs, gitdir: ctx.gitdir, oid: descendant, ancestor, depth: -1, cache: ctx.cache });
+}
+
+/** Moves (or creates) a ref. The write is atomic through repoFs; callers hold the write queue. */
+export async function writeRefOid(ctx: RepoCtx, full: string, oid: string): Promise<void> {
+  await git.writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full, value: oid, force: true });
+}
+
+export interface FlatEntry {
+  oid: string;
+  mode: string;
+}
+
+/** Every non-tree entry under `treeOid`, by full path. Sibling subtrees are read in parallel. */
+export async function listTreeFiles(ctx: RepoCtx, treeOid: string | null): Promise<Map<string, FlatEntry>> {
+  const out = new Map<string, FlatEntry>();
+  const visit = async (oid: string | null, prefix: string): Promise<void> => {
+    const entries = await readTreeEntries(ctx, oid);
+    const subtrees: Promise<void>[] = [];
+    for (const e of entries) {
+      if (e.type === 'tree') subtrees.push(visit(e.oid, `${prefix}${e.path}/`));
+      else out.set(`${prefix}${e.path}`, { oid: e.oid, mode: e.mode });
+    }
+    await Promise.all(subtrees);
+  };
+  await visit(treeOid, '');
+  return out;
+}

@@ -1,0 +1,166 @@
+/**
+ * Building a commit's tree from a set of changed paths, without an index.
+ *
+ * Why no index: parallel implementers would otherwise share one `.git/index` (isomorphic-git has
+ * no worktrees) and a commit would cost O(repo) to stage. Here a commit costs O(changed paths):
+ * only the trees along changed paths are read and rewritten; every other subtree keeps its oid.
+ */
+import { InvalidInputError } from '../errors.ts';
+import {
+  MODE_EXEC,
+  MODE_FILE,
+  MODE_SYMLINK,
+  MODE_TREE,
+  readTreeEntries,
+  toBytes,
+  writeBlob,
+  writeTree,
+  type Entry,
+} from './objects.ts';
+import type { RepoCtx } from './repo-fs.ts';
+
+export interface FileChange {
+  /** Repository-relative, `/`-separated. */
+  path: string;
+  /** New content; `null` deletes the file. */
+  content: string | Uint8Array | null;
+  /** Default: a regular file. A symlink's content is its target. */
+  mode?: 'executable' | 'symlink' | 'file';
+}
+
+interface Prepared {
+  content: Uint8Array | null;
+  mode: string;
+}
+
+interface DirNode {
+  files: Map<string, Prepared>;
+  dirs: Map<string, DirNode>;
+}
+
+export function assertRepoPath(p: string): string[] {
+  const segments = p.split('/');
+  const bad =
+    p.length === 0 ||
+    p.includes('\0') ||
+    segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git');
+  if (bad) throw new InvalidInputError(`"${p}" is not a repository-relative file path`);
+  return segments;
+}
+
+function modeOf(change: FileChange): string {
+  if (change.mode === 'executable') return MODE_EXEC;
+  if (change.mode === 'symlink') return MODE_SYMLINK;
+  return MODE_FILE;
+}
+
+/** Groups changes by directory; the last change to a path wins. */
+function buildChangeTree(changes: readonly FileChange[]): DirNode {
+  const root: DirNode = { files: new Map(), dirs: new Map() };
+  for (const change of changes) {
+    const segments = assertRepoPath(change.path);
+    const name = segments.pop() as string;
+    let node = root;
+    for (const seg of segments) {
+      let next = node.dirs.get(seg);
+      if (!next) {
+        next = { files: new Map(), dirs: new Map() };
+        node.dirs.set(seg, next);
+      }
+      node = next;
+    }
+    node.files.set(name, { content: change.content === null ? null : toBytes(change.content), mode: modeOf(change) });
+  }
+  return root;
+}
+
+function hasWrites(node: DirNode): boolean {
+  for (const f of node.files.values()) if (f.content !== null) return true;
+  for (const d of node.dirs.values()) if (hasWrites(d)) return true;
+  return false;
+}
+
+/**
+ * Applies `changes` on top of `baseTree` (null = empty) and returns the new root tree and the
+ * paths whose entry actually changed. Writing the same content again yields the same oid and an
+ * empty `changed` list, which is what makes commitChanges idempotent.
+ */
+export async function writeTreeWithChanges(
+  ctx: RepoCtx,
+  baseTree: string | null,
+  changes: readonly FileChange[],
+): Promise<{ tree: string; changed: string[] }> {
+  const changed: string[] = [];
+  const root = buildChangeTree(changes);
+  const rewritten = await rewriteDir(ctx, baseTree, root, '', changed);
+  const tree = rewritten ?? (await writeTree(ctx, []));
+  return { tree, changed: changed.sort() };
+}
+
+async function rewriteDir(
+  ctx: RepoCtx,
+  treeOid: string | null,
+  node: DirNode,
+  prefix: string,
+  changed: string[],
+): Promise<string | null> {
+  const entries = new Map<string, Entry>((await readTreeEntries(ctx, treeOid)).map((e) => [e.path, e]));
+  let dirty = false;
+
+  for (const [name, dirNode] of node.dirs) {
+    const file = node.files.get(name);
+    if (file && file.content !== null && hasWrites(dirNode)) {
+      throw new InvalidInputError(`"${prefix}${name}" is written both as a file and as a directory in one commit`);
+    }
+  }
+
+  await Promise.all(
+    [...node.files].map(async ([name, change]) => {
+      const existing = entries.get(name);
+      if (change.content === null) {
+        // Deleting a path that is a directory (or absent) is a no-op: the caller named a file.
+        if (existing && existing.type !== 'tree') {
+          entries.delete(name);
+          changed.push(prefix + name);
+          dirty = true;
+        }
+        return;
+      }
+      const oid = await writeBlob(ctx, change.content);
+      if (existing && existing.oid === oid && existing.mode === change.mode) return;
+      if (existing?.type === 'tree') changed.push(...(await filesUnder(ctx, existing.oid, `${prefix}${name}/`)));
+      entries.set(name, { mode: change.mode, path: name, oid, type: 'blob' });
+      changed.push(prefix + name);
+      dirty = true;
+    }),
+  );
+
+  await Promise.all(
+    [...node.dirs].map(async ([name, dirNode]) => {
+      const existing = entries.get(name);
+      const file = node.files.get(name);
+      if (file && file.content !== null) return; // replaced by a file above; nothing to write under it
+      const subtree = existing?.type === 'tree' ? existing.oid : null;
+      if (subtree === null && !hasWrites(dirNode)) return; // only deletions under a path that is not a directory
+      const next = await rewriteDir(ctx, subtree, dirNode, `${prefix}${name}/`, changed);
+      if (next === subtree) return;
+      if (existing && existing.type !== 'tree') changed.push(prefix + name); // a file becomes a directory
+      if (next === null) entries.delete(name);
+      else entries.set(name, { mode: MODE_TREE, path: name, oid: next, type: 'tree' });
+      dirty = true;
+    }),
+  );
+
+  if (!dirty) return treeOid;
+  if (entries.size === 0) return null; // git stores no empty directories
+  return writeTree(ctx, [...entries.values()]);
+}
+
+async function filesUnder(ctx: RepoCtx, treeOid: string, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readTreeEntries(ctx, treeOid)) {
+    if (e.type === 'tree') out.push(...(await filesUnder(ctx, e.oid, `${prefix}${e.path}/`)));
+    else out.push(prefix + e.path);
+  }
+  return out;
+}

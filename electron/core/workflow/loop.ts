@@ -1,0 +1,131 @@
+import type { AgentName } from '../../../shared/index.ts';
+import { roleOf } from '../../../shared/index.ts';
+import type { Engine } from './engine.ts';
+import { followUp } from './follow-up.ts';
+import { respond } from './records.ts';
+import { contextDocs, produceAuthored } from './stages/authored.ts';
+import { buildBlockers, concernStep, finishBuild, isRunnable, workStep, workTasks } from './stages/build.ts';
+import { gateStep, testStep } from './stages/gate.ts';
+
+export interface Step {
+  describe: string;
+  agent?: AgentName;
+  run(): Promise<void>;
+}
+
+export interface LoopOutcome {
+  steps: number;
+  /** Why the loop stopped: waiting on the human, finished, or paused agents. */
+  state: 'waiting_human' | 'done' | 'blocked' | 'aborted';
+  waitingOn: string[];
+}
+
+const OWN_DOCS: Partial<Record<string, string[]>> = {
+  ProjectManager: ['REQUIREMENTS.md', 'AGENT_TASKS.md'],
+  Designer: ['design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md'],
+  Tester: ['tests/TEST_PLAN.md', 'tests/TEST_RESULTS.md'],
+};
+
+const paused = (e: Engine, agent: string) => {
+  const a = e.read.agent(agent);
+  return a?.status === 'paused' || a?.pause_requested === true;
+};
+
+/**
+ * The next thing to do, decided from the ledger alone, so a run killed at any instant resumes exactly
+ * where the ledger says the project is. Human decisions come first, then questions, then stage work.
+ */
+export function nextStep(e: Engine): Step | null {
+  const project = e.read.project();
+  if (!project) return null;
+  const phase = project.phase;
+
+  const decided = e.read.unhandledDecisions()[0];
+  if (decided) return { describe: `act on ${decided.id} (${decided.decision?.decision})`, run: () => followUp(e, decided) };
+
+  for (const q of e.read.pendingClarifications()) {
+    if (q.review_id || paused(e, q.agent)) continue;
+    return { describe: `${q.agent} answers ${q.id}`, agent: q.agent as AgentName, run: () => answerClarification(e, q.id) };
+  }
+
+  switch (project.stage) {
+    case 'plan':
+      return paused(e, 'ProjectManager') ? null : { describe: 'plan the phase', agent: 'ProjectManager', run: () => produceAuthored(e, 'plan', null) };
+    case 'design':
+      return paused(e, 'Designer') ? null : { describe: 'design the phase', agent: 'Designer', run: () => produceAuthored(e, 'design', null) };
+    case 'build':
+      return buildStep(e, phase);
+    case 'test':
+      return paused(e, 'Tester') ? null : { describe: 'run the tests', agent: 'Tester', run: () => testStep(e, phase) };
+    case 'qa_gate':
+      if (e.read.pendingReviews().some((r) => r.kind === 'gate_failure' && r.phase === phase)) return null;
+      return { describe: 'evaluate the QA gate', agent: 'ProjectManager', run: () => gateStep(e, phase) };
+    default:
+      return null;
+  }
+}
+
+function buildStep(e: Engine, phase: number): Step | null {
+  for (const c of e.read.openConcerns()) {
+    if (c.phase !== phase || c.status !== 'open' || c.to === 'Human' || c.to === 'System' || paused(e, c.to)) continue;
+    return { describe: `${c.to} looks at ${c.id}`, agent: c.to as AgentName, run: () => concernStep(e, c) };
+  }
+  if (!e.read.latestArtifact('tests/TEST_PLAN.md') && !paused(e, 'Tester')) {
+    return { describe: 'write the test plan', agent: 'Tester', run: () => produceAuthored(e, 'test_plan', null) };
+  }
+  const testPlanApproved = e.read.reviews().some((r) => r.kind === 'test_plan' && r.phase === phase && (r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions'));
+  // Implementers take turns, fewest finished tasks first, so parallel branches advance together.
+  const candidates = workTasks(e, phase)
+    .filter((t) => isRunnable(e, t) && !paused(e, t.agent) && (roleOf(t.agent) === 'Implementer' || testPlanApproved))
+    .map((t) => ({ t, done: e.read.tasks().filter((x) => x.agent === t.agent && x.status === 'Done').length }))
+    .sort((a, b) => a.done - b.done);
+  const pick = candidates[0]?.t;
+  if (pick) return { describe: `${pick.agent}: ${pick.id}`, agent: pick.agent, run: () => workStep(e, pick.agent, pick) };
+  if (buildBlockers(e, phase).length === 0) return { describe: 'hand the build to the tester', run: async () => finishBuild(e, phase) };
+  return null;
+}
+
+async function answerClarification(e: Engine, id: string): Promise<void> {
+  const q = e.read.clarifications().find((c) => c.id === id);
+  if (!q) return;
+  const agent = q.agent as AgentName;
+  const runtime = e.runtimeFor(agent);
+  const answer = await runtime.clarify({ agent, question: q.question, context: contextDocs(e, OWN_DOCS[roleOf(agent)] ?? []) });
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    tx.append({ type: 'clarification.answered', actor: agent, ts, payload: { clarification_id: id, agent, answer, scripted: runtime.scripted } });
+    if (q.command_id) respond(tx, { command_id: q.command_id, from: agent, to: 'Human', response: runtime.scripted ? `${answer} (scripted)` : answer, ok: true }, ts);
+  });
+  e.progress({ kind: 'info', agent, text: `answered ${id}: ${answer}` });
+}
+
+/** What the project is waiting for, in words. */
+export function waitingOn(e: Engine): string[] {
+  const project = e.read.project();
+  if (!project) return ['the project is not initialised'];
+  const out = e.read.pendingReviews().map((r) => `${r.id}: ${r.title} (${r.kind}, requested by ${r.requested_by})`);
+  if (project.stage === 'build') out.push(...buildBlockers(e, project.phase).filter((b) => !b.includes('awaits the human')));
+  const pausedAgents = e.read.agents().filter((a) => a.status === 'paused').map((a) => a.name);
+  if (pausedAgents.length) out.push(`paused: ${pausedAgents.join(', ')}`);
+  return out;
+}
+
+/** Run steps until the project needs the human, is done, or `signal` aborts; exports are synced after each step. */
+export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number } = {}): Promise<LoopOutcome> {
+  let steps = 0;
+  await e.exporter.sync();
+  for (;;) {
+    if (opts.signal?.aborted) return { steps, state: 'aborted', waitingOn: waitingOn(e) };
+    if (opts.maxSteps !== undefined && steps >= opts.maxSteps) return { steps, state: 'blocked', waitingOn: waitingOn(e) };
+    const step = nextStep(e);
+    if (!step) break;
+    await step.run();
+    steps += 1;
+    await e.exporter.sync();
+  }
+  const project = e.read.project();
+  const waiting = waitingOn(e);
+  if (project?.stage === 'promoted') return { steps, state: 'done', waitingOn: waiting };
+  const human = e.read.pendingReviews().length > 0 || e.read.openConcerns().some((c) => c.to === 'Human');
+  return { steps, state: human ? 'waiting_human' : 'blocked', waitingOn: waiting };
+}

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import type { AgentName, Concern, Task } from '../../../../shared/index.ts';
+import { escalationTargets, roleOf } from '../../../../shared/index.ts';
+import type { Engine } from '../engine.ts';
+import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
+import { nextId } from '../ids.ts';
+import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { openWorkspace } from '../workspace.ts';
+import { contextDocs } from './authored.ts';
+
+/** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
+export function workTasks(e: Engine, phase: number): Task[] {
+  const tasks = e.read.tasks().filter((t) => t.phase === phase);
+  const testerFirst = tasks.find((t) => t.agent === 'Tester');
+  return tasks.filter((t) => roleOf(t.agent) === 'Implementer' || (t.agent === 'Tester' && t.id !== testerFirst?.id));
+}
+
+export function isRunnable(e: Engine, t: Task): boolean {
+  if (t.status !== 'To Do') return false;
+  const byId = new Map(e.read.tasks().map((x) => [x.id, x]));
+  return t.depends_on.every((d) => byId.get(d)?.status === 'Done' || byId.get(d)?.status === 'Needs Review' || !byId.has(d));
+}
+
+/**
+ * One agent turn on one task: materialise the agent's branch into its own workspace, let the runtime
+ * edit files there, and commit exactly those edits to the agent's branch. Workspaces are separate
+ * directories, so parallel implementers never share files, an index or a HEAD.
+ */
+export async function workStep(e: Engine, agent: AgentName, task: Task): Promise<void> {
+  const phase = task.phase;
+  const branch = phaseBranch(phase, agent);
+  const tip = (await e.git.resolveRef(branch)) ?? (await e.git.resolveRef('develop'));
+  if (!tip) throw new Error('the repository has no develop branch');
+  const root = join(e.dir, '.governor', 'workspaces', branch.replace('/', '-'));
+  await e.git.materialize({ oid: tip, dir: root });
+  const ws = openWorkspace(root);
+  const runtime = e.runtimeFor(agent);
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    setAgentStatus(tx, agent, 'working', task.id, ts);
+    tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status: 'In Progress', commentary: null, links: [] } });
+  });
+  e.progress({ kind: 'work', agent, text: `${task.id} ${task.title} (${runtime.label}, on ${branch})` });
+  const out = await runtime.work({ agent, phase, task, files: ws, context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']) });
+  const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: ws.changes(), subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
+
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    if (commit) recordGitActions(tx, [commit], ts);
+    const done = Boolean(commit);
+    tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status: done ? 'Done' : 'Needs Review', commentary: out.summary, links: commit ? [`${branch}@${commit.commit?.slice(0, 7)}`] : [] } });
+    for (const c of out.concerns) {
+      const id = raiseConcern(tx, { phase, from: agent, to: c.to, severity: c.severity, category: c.category, summary: c.summary, details: c.details }, ts);
+      e.progress({ kind: 'concern', agent, text: `${c.severity} concern ${id} → ${c.to}: ${c.summary}` });
+    }
+    for (const v of out.variations) {
+      const { id, number } = nextId.variation(tx.db);
+      tx.append({ type: 'variation.proposed', actor: agent, ts, payload: { id, number, phase, ...v, proposed_by: agent, status: 'proposed', decision_comment: null, reviewed_by: null, decided_at: null, proposed_at: ts } });
+      const human = v.impact === 'high' || e.policies.merge_policy.require_human_if.some((c) => 'impact' in c && c.impact === v.impact);
+      if (human) {
+        const h = recordHandoff(tx, e.read, { phase, from: agent, to: 'Human', purpose: 'High-Impact Variation Review', inputs: ['docs/PROJECT_DETAIL.md'], outputs: ['docs/PROJECT_VARIATIONS.md'], summary: `${agent} proposes: ${v.title}`, status: 'awaiting_review', impact: v.impact }, ts);
+        requestReview(tx, { kind: 'variation', phase, title: `Variation #${number} — ${v.title}`, requested_by: agent, impact: v.impact, subject: { path: 'docs/PROJECT_VARIATIONS.md', revision: 1 }, context: ['docs/PROJECT_DETAIL.md'], handoff_id: h.id, variation_id: id, summary: v.rationale }, ts);
+        e.progress({ kind: 'review', agent, text: `variation #${number} (${v.impact} impact) goes to the human: ${v.title}` });
+      } else {
+        tx.append({ type: 'variation.decided', actor: 'System', ts, payload: { variation_id: id, status: 'accepted_by_policy', comment: `impact ${v.impact} is below the policy's human threshold`, reviewed_by: 'Policy', review_id: null } });
+      }
+    }
+    if (done) {
+      recordHandoff(tx, e.read, { phase, from: agent, to: roleOf(agent) === 'Tester' ? 'ProjectManager' : 'Tester', purpose: `${task.id} complete: ${task.title}`, inputs: [...ws.changes().keys()], outputs: [branch], summary: out.summary, status: 'delivered' }, ts);
+    }
+    setAgentStatus(tx, agent, 'idle', null, ts);
+  });
+  if (commit) e.progress({ kind: 'git', agent, text: `${commit.message} → ${branch} ${commit.commit?.slice(0, 7)}` });
+}
+
+/** The addressee of a concern deals with it or passes it up the chain from agents.yaml. */
+export async function concernStep(e: Engine, concern: Concern): Promise<void> {
+  const agent = concern.to as AgentName;
+  const runtime = e.runtimeFor(agent);
+  const action = await runtime.handleConcern({ agent, concern, context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']) });
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    if (action.action === 'escalate') {
+      const next = escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human';
+      tx.append({ type: 'concern.escalated', actor: agent, ts, payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason } });
+      e.progress({ kind: 'concern', agent, text: `${concern.id} escalated ${agent} → ${next}: ${action.reason}` });
+    } else if (action.action === 'resolve') {
+      tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
+    } else {
+      tx.append({ type: 'concern.acknowledged', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
+    }
+  });
+}
+
+/** What still holds the build stage open, in words for the human. */
+export function buildBlockers(e: Engine, phase: number): string[] {
+  const out: string[] = [];
+  for (const t of workTasks(e, phase)) if (t.status === 'To Do' || t.status === 'In Progress') out.push(`${t.id} (${t.agent}) is ${t.status}`);
+  const plan = e.read.reviews().filter((r) => r.kind === 'test_plan' && r.phase === phase).at(-1);
+  if (!plan) out.push('the test plan is not written yet');
+  else if (!(plan.status === 'decided' && (plan.decision?.decision === 'approve' || plan.decision?.decision === 'approve_with_conditions'))) out.push('the test plan is not approved yet');
+  for (const r of e.read.pendingReviews()) if (r.phase === phase && (r.kind === 'variation' || r.kind === 'test_plan')) out.push(`${r.id} (${r.title}) awaits the human`);
+  for (const c of e.read.openConcerns()) if (c.phase === phase && c.severity !== 'info') out.push(`${c.severity} concern ${c.id} is ${c.status}`);
+  return out;
+}
+
+/** The build is complete: hand the branches to the tester. */
+export function finishBuild(e: Engine, phase: number): void {
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    const implementers = e.read.agents().filter((a) => a.role === 'Implementer').map((a) => phaseBranch(phase, a.name));
+    recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Tester', purpose: 'Run the phase test suite', inputs: implementers, outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary: 'All build tasks are done; run the tests on the merged candidate.', status: 'delivered' }, ts);
+    tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'test', reason: 'build complete' } });
+  });
+  e.progress({ kind: 'stage', text: `phase ${phase}: build complete → test` });
+}

@@ -1,0 +1,172 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EventPayload, TestRunResult } from '../../../../shared/index.ts';
+import { parseCoverageFile } from '../../qa/coverage.ts';
+import { parseJUnitFiles } from '../../qa/junit.ts';
+import { runCommand } from '../../qa/run-command.ts';
+import type { Engine } from '../engine.ts';
+import type { PendingGitAction } from '../git-steps.ts';
+import { phaseBranch, recordGitActions } from '../git-steps.ts';
+import { nextId } from '../ids.ts';
+import { recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+
+/** Agent branches of a phase that carry work not yet on develop, in pipeline order. */
+export async function phaseBranches(e: Engine, phase: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const a of e.read.agents()) {
+    const b = phaseBranch(phase, a.name);
+    if (await e.git.resolveRef(b)) out.push(b);
+  }
+  return out;
+}
+
+/**
+ * Build the candidate: develop plus a no-ff merge of each agent branch, chained, without moving develop.
+ * Conflicts stop the chain and are reported, never half-applied.
+ */
+export async function buildCandidate(e: Engine, phase: number, branches: string[]): Promise<{ oid: string; merges: PendingGitAction[] } | { conflicts: string[]; branch: string }> {
+  const base = await e.git.resolveRef('develop');
+  if (!base) throw new Error('the repository has no develop branch');
+  let ours = base;
+  const merges: PendingGitAction[] = [];
+  for (const theirs of branches) {
+    const auditId = e.ledger.newEventId();
+    const res = await e.git.mergeNoFF({ ours, theirs, actor: 'System', action: 'gate_merge', subject: `merge(phase${phase}): ${theirs} into develop`, auditId, timestamp: Math.floor(e.clock().getTime() / 1000), updateRef: false });
+    if (!res.ok) return { conflicts: res.conflicts, branch: theirs };
+    merges.push({ id: auditId, action: 'merge', source: theirs, target: 'develop', trigger: 'qa_gate', actor: 'System', commit: res.oid, previous: ours, message: `merge(phase${phase}): ${theirs} into develop`, files: [] });
+    ours = res.oid;
+  }
+  return { oid: ours, merges };
+}
+
+/** Run every test command of the policy on a clean checkout of the candidate. */
+export async function runPolicyTests(e: Engine, phase: number, candidate: string): Promise<TestRunResult[]> {
+  const dir = join(e.dir, '.governor', 'qa', candidate.slice(0, 12));
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await e.git.materialize({ oid: candidate, dir });
+  const results: TestRunResult[] = [];
+  for (const t of e.policies.tests) {
+    const cwd = join(dir, t.cwd);
+    const started = e.clock().toISOString();
+    e.progress({ kind: 'test', agent: 'Tester', text: `running ${t.name}: ${t.command}` });
+    const run = await runCommand({ command: t.command, cwd, env: t.env, timeoutMs: t.timeout_s * 1000, onOutput: (line) => e.progress({ kind: 'test', agent: 'Tester', text: `  │ ${line}` }) });
+    const problems: string[] = [];
+    if (run.notFound) problems.push(`command not found: ${t.command}`);
+    if (run.timedOut) problems.push(`timed out after ${t.timeout_s}s; the process tree was killed`);
+    const junitPaths = t.junit ? ([] as string[]).concat(t.junit).map((p) => join(cwd, p)) : [];
+    const parsed = junitPaths.length > 0 ? await parseJUnitFiles(junitPaths) : { cases: [], totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, problems: ['no JUnit results configured for this test command'] };
+    problems.push(...parsed.problems);
+    results.push({ name: t.name, command: t.command, candidate, exit_code: run.exitCode, timed_out: run.timedOut, duration_ms: run.durationMs, totals: parsed.totals, cases: parsed.cases, problems, output_tail: run.outputTail, started_at: started });
+  }
+  return results;
+}
+
+export async function testStep(e: Engine, phase: number): Promise<void> {
+  e.ledger.transact((tx) => setAgentStatus(tx, 'Tester', 'working', null, e.clock().toISOString()));
+  const branches = await phaseBranches(e, phase);
+  const cand = await buildCandidate(e, phase, branches);
+  if ('conflicts' in cand) {
+    e.ledger.transact((tx) => {
+      const ts = e.clock().toISOString();
+      const owner = e.read.agents().find((a) => phaseBranch(phase, a.name) === cand.branch)?.name ?? 'ProjectManager';
+      tx.append({ type: 'concern.raised', actor: 'System', ts, payload: { id: nextId.concern(tx.db), phase, from: 'Tester', to: owner, severity: 'critical', category: 'merge_conflict', summary: `${cand.branch} conflicts with develop`, details: `Conflicting files: ${cand.conflicts.join(', ')}. develop is unchanged.`, timestamp: ts, status: 'open', discord_message_id: null, assigned_to: null, response: null, resolution: null, escalations: [], updated_at: ts } });
+      tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'build', reason: `merge conflict in ${cand.branch}` } });
+      setAgentStatus(tx, 'Tester', 'idle', null, ts);
+    });
+    e.progress({ kind: 'warn', text: `${cand.branch} conflicts with develop: ${cand.conflicts.join(', ')}` });
+    return;
+  }
+  const results = await runPolicyTests(e, phase, cand.oid);
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    for (const result of results) tx.append({ type: 'test.run_completed', actor: 'Tester', ts, payload: { phase, run_id: nextId.testRun(tx.db), result } });
+    const tester = e.read.tasks().filter((t) => t.agent === 'Tester' && t.phase === phase && t.status !== 'Done');
+    for (const t of tester) tx.append({ type: 'task.updated', actor: 'Tester', ts, payload: { task_id: t.id, status: 'Done', commentary: null, links: ['tests/TEST_RESULTS.md'] } });
+    const totals = results.reduce((a, r) => ({ passed: a.passed + r.totals.passed, failed: a.failed + r.totals.failed }), { passed: 0, failed: 0 });
+    recordHandoff(tx, e.read, { phase, from: 'Tester', to: 'ProjectManager', purpose: 'Test results for the QA gate', inputs: ['tests/TEST_PLAN.md'], outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary: `${totals.passed} passed, ${totals.failed} failed on candidate ${cand.oid.slice(0, 7)}.`, status: 'delivered' }, ts);
+    tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'qa_gate', reason: `tests ran on ${cand.oid.slice(0, 7)}` } });
+    setAgentStatus(tx, 'Tester', 'idle', null, ts);
+  });
+  for (const r of results) e.progress({ kind: 'test', agent: 'Tester', text: `${r.name}: ${r.totals.passed} passed, ${r.totals.failed} failed, ${r.totals.skipped} skipped${r.problems.length ? ` — ${r.problems.join('; ')}` : ''}` });
+}
+
+type Gate = EventPayload<'qa.gate_evaluated'>;
+
+/** Evaluate the latest runs against the policy: the evidence the human trusts instead of a diff. */
+export async function evaluateGate(e: Engine, phase: number): Promise<Gate> {
+  const project = e.read.project();
+  const runs = e.read.testRuns().filter((r) => r.phase === phase);
+  const candidate = runs.at(-1)?.result.candidate ?? '';
+  const latest = runs.filter((r) => r.result.candidate === candidate).map((r) => r.result);
+  const totals = latest.reduce((a, r) => ({ tests: a.tests + r.totals.tests, passed: a.passed + r.totals.passed, failed: a.failed + r.totals.failed, skipped: a.skipped + r.totals.skipped, flaky: a.flaky + r.totals.flaky }), { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 });
+  const reasons: string[] = [];
+  for (const r of latest) {
+    if (r.exit_code !== 0) reasons.push(`${r.name}: exited with ${r.timed_out ? 'a timeout' : `code ${r.exit_code}`}`);
+    for (const p of r.problems) reasons.push(`${r.name}: ${p}`);
+  }
+  if (latest.length === 0) reasons.push('no test command is configured in .project_policies.yaml');
+  if (totals.failed > 0) reasons.push(`${totals.failed} test(s) failed`);
+  if (totals.tests === 0 && latest.length > 0) reasons.push('no tests were reported');
+
+  let coverageLines: number | null = null;
+  let coverageBranches: number | null = null;
+  const dir = join(e.dir, '.governor', 'qa', candidate.slice(0, 12));
+  for (const t of e.policies.tests) {
+    if (!t.coverage) continue;
+    const cov = await parseCoverageFile(join(dir, t.cwd, t.coverage));
+    if ('problem' in cov) reasons.push(`${t.name}: ${cov.problem}`);
+    else {
+      coverageLines = cov.lines.pct;
+      coverageBranches = cov.branches?.pct ?? null;
+    }
+  }
+  for (const c of e.policies.merge_policy.auto_merge_if) {
+    if ('coverage_min' in c && coverageLines !== null && coverageLines < c.coverage_min) reasons.push(`line coverage ${coverageLines.toFixed(1)}% is below coverage_min ${c.coverage_min}%`);
+    if ('all_tests_passed' in c && c.all_tests_passed && totals.failed > 0 && !reasons.some((r) => r.includes('failed'))) reasons.push('not all tests passed');
+  }
+  const green = reasons.length === 0;
+  return {
+    phase,
+    iteration: project?.iteration ?? 1,
+    candidate,
+    green,
+    outcome: green ? 'promotion_candidate' : 'escalate',
+    reasons: green ? ['all tests passed', ...(coverageLines !== null ? [`line coverage ${coverageLines.toFixed(1)}%`] : [])] : reasons,
+    totals,
+    coverage_lines: coverageLines,
+    coverage_branches: coverageBranches,
+    drift: [],
+    report: 'QA_REPORT.md',
+  };
+}
+
+export async function gateStep(e: Engine, phase: number): Promise<void> {
+  const gate = await evaluateGate(e, phase);
+  let merges: PendingGitAction[] = [];
+  if (gate.green) {
+    // Green: the candidate that was tested becomes develop (the merges were built by buildCandidate).
+    const runs = e.read.testRuns().filter((r) => r.phase === phase && r.result.candidate === gate.candidate);
+    void runs;
+    const branches = await phaseBranches(e, phase);
+    const rebuilt = await buildCandidate(e, phase, branches);
+    if ('conflicts' in rebuilt) throw new Error(`candidate can no longer be rebuilt: ${rebuilt.branch} conflicts`);
+    const previous = await e.git.resolveRef('develop');
+    await e.git.updateRef({ name: 'develop', oid: rebuilt.oid, actor: 'System', action: 'gate_merge' });
+    merges = rebuilt.merges.map((m, i) => (i === 0 ? { ...m, previous } : m));
+  }
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    tx.append({ type: 'qa.gate_evaluated', actor: 'ProjectManager', ts, payload: gate });
+    recordGitActions(tx, merges, ts);
+    if (gate.green) {
+      const h = recordHandoff(tx, e.read, { phase, from: 'Tester', to: 'Human', purpose: 'Validate Testing Completion', inputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], outputs: ['docs/PROJECT_DETAIL.md'], summary: `${gate.totals.passed}/${gate.totals.tests} passed${gate.coverage_lines !== null ? `, coverage ${gate.coverage_lines.toFixed(1)}%` : ''}; merged into develop.`, status: 'awaiting_approval' }, ts);
+      requestReview(tx, { kind: 'test_completion', phase, title: `Phase ${phase} test completion`, requested_by: 'Tester', impact: 'medium', subject: { path: 'tests/TEST_RESULTS.md', revision: 1 }, context: ['tests/TEST_RESULTS_DETAIL.md', 'tests/TEST_PLAN.md', 'QA_REPORT.md'], handoff_id: h.id, summary: h.summary }, ts);
+      tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'completion_review', reason: 'QA gate green; merged into develop' } });
+    } else {
+      const h = recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: 'QA Gate Failure', inputs: ['QA_REPORT.md', 'tests/TEST_RESULTS.md'], outputs: [], summary: gate.reasons.join('; '), status: 'awaiting_review', impact: 'high' }, ts);
+      requestReview(tx, { kind: 'gate_failure', phase, title: `Phase ${phase} QA gate failed`, requested_by: 'ProjectManager', impact: 'high', subject: { path: 'QA_REPORT.md', revision: 1 }, context: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], handoff_id: h.id, summary: gate.reasons.join('; ') }, ts);
+    }
+  });
+  e.progress({ kind: gate.green ? 'git' : 'warn', text: gate.green ? `QA gate green: merged ${merges.length} branch(es) into develop` : `QA gate failed: ${gate.reasons.join('; ')}` });
+}

@@ -1,0 +1,60 @@
+import type { Review } from '../../../../shared/index.ts';
+import type { Engine } from '../engine.ts';
+import type { PendingGitAction } from '../git-steps.ts';
+import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
+import { recordHandoff } from '../records.ts';
+
+/** Exports owned by another agent's branch; the PM's records commit leaves them alone so merges never collide. */
+export function ownedElsewhere(path: string): boolean {
+  return path.startsWith('design/') || path === 'tests/TEST_PLAN.md';
+}
+
+/** The PM commits the project records (docs, audit trail, reports) to its own branch. */
+export async function recordsCommit(e: Engine, phase: number, why: string): Promise<PendingGitAction | null> {
+  const files = new Map<string, string | null>();
+  for (const [path, content] of e.exporter.expected()) if (!ownedElsewhere(path)) files.set(path, content);
+  return agentCommit(e, { agent: 'ProjectManager', actor: 'ProjectManager', branch: phaseBranch(phase, 'ProjectManager'), changes: files, subject: `docs(pm): ${why}`, trigger: why });
+}
+
+/**
+ * The human approved promotion: records land on develop through the gate, develop is merged into main
+ * (no-ff) and tagged. Nothing else ever writes main.
+ */
+export async function promote(e: Engine, review: Review): Promise<void> {
+  const phase = review.phase;
+  const ts0 = Math.floor(e.clock().getTime() / 1000);
+  const tag = `${e.policies.git.release_tag_prefix}0.${phase}.0`;
+  const actions: PendingGitAction[] = [];
+  const records = await recordsCommit(e, phase, `record phase ${phase} for ${tag}`);
+  if (records) actions.push(records);
+
+  const pmBranch = phaseBranch(phase, 'ProjectManager');
+  if (await e.git.resolveRef(pmBranch)) {
+    const auditId = e.ledger.newEventId();
+    const previous = await e.git.resolveRef('develop');
+    const res = await e.git.mergeNoFF({ ours: 'develop', theirs: pmBranch, actor: 'System', action: 'gate_merge', subject: `merge(phase${phase}): ${pmBranch} into develop`, auditId, timestamp: ts0, updateRef: true });
+    if (!res.ok) throw new Error(`records merge conflicts: ${res.conflicts.join(', ')}`);
+    actions.push({ id: auditId, action: 'merge', source: pmBranch, target: 'develop', trigger: 'promotion', actor: 'System', commit: res.oid, previous, message: `merge(phase${phase}): ${pmBranch} into develop`, files: [] });
+  }
+  const mainBefore = await e.git.resolveRef('main');
+  const mergeId = e.ledger.newEventId();
+  const merged = await e.git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: `release(phase${phase}): promote develop to main as ${tag}`, auditId: mergeId, timestamp: ts0, updateRef: true });
+  if (!merged.ok) throw new Error(`promotion merge conflicts: ${merged.conflicts.join(', ')}`);
+  actions.push({ id: mergeId, action: 'merge', source: 'develop', target: 'main', trigger: `human_approval ${review.id}`, actor: 'Human', commit: merged.oid, previous: mainBefore, message: `release(phase${phase}): promote develop to main as ${tag}`, files: [] });
+  const tagId = e.ledger.newEventId();
+  const decision = review.decision;
+  await e.git.tagAnnotated({ name: tag, oid: merged.oid, message: `Phase ${phase} promoted by Human (${review.id})${decision?.comment ? `: ${decision.comment}` : ''}\n\nAudit-ID: ${tagId}`, tagger: { name: 'Human', email: 'human@agents.local' }, timestamp: ts0, actor: 'Human' });
+  actions.push({ id: tagId, action: 'tag', source: 'main', target: tag, trigger: `human_approval ${review.id}`, actor: 'Human', commit: merged.oid, previous: null, message: `Phase ${phase} promoted`, files: [] });
+
+  const roadmap = e.read.project()?.roadmap ?? [];
+  const next = roadmap.find((p) => p.number === phase + 1)?.number ?? null;
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    recordGitActions(tx, actions, ts);
+    for (const t of e.read.tasks()) if (t.phase === phase && t.status !== 'Done') tx.append({ type: 'task.updated', actor: 'ProjectManager', ts, payload: { task_id: t.id, status: 'Done', commentary: null, links: [tag] } });
+    tx.append({ type: 'phase.promoted', actor: 'Human', ts, payload: { phase, tag, commit: merged.oid, next_phase: next } });
+    recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: `Phase ${phase} promoted as ${tag}`, inputs: ['QA_REPORT.md'], outputs: ['docs/PROJECT_OVERVIEW.md', 'CHANGELOG.md'], summary: `main is at ${merged.oid.slice(0, 7)}, tagged ${tag}.`, status: 'approved' }, ts);
+    tx.append({ type: 'review.followed_up', actor: 'ProjectManager', ts, payload: { review_id: review.id, outcome: `promoted as ${tag}` } });
+  });
+  e.progress({ kind: 'git', text: `develop → main, tagged ${tag} (${merged.oid.slice(0, 7)})` });
+}
