@@ -7,7 +7,20 @@
  * index nor the working tree, skips any subtree whose oid did not change on one side, and
  * writes nothing at all when there is a conflict: the plan is built first, written only if clean.
  */
-import { MODE_EXEC, MODE_FILE, readBlob, readTreeEntries, writeBlob, writeTree, type Entry } from './objects.ts';
+import git from 'isomorphic-git';
+import type { Signature } from './message.ts';
+import {
+  MODE_EXEC,
+  MODE_FILE,
+  isAncestor,
+  readBlob,
+  readTreeEntries,
+  treeOfCommit,
+  writeBlob,
+  writeCommitObject,
+  writeTree,
+  type Entry,
+} from './objects.ts';
 import { decodeText, mergeText } from './merge-text.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
@@ -121,4 +134,38 @@ async function writePlan(ctx: RepoCtx, plan: Planned[]): Promise<string> {
     }),
   );
   return writeTree(ctx, entries);
+}
+
+export type MergeStep =
+  | { ok: true; oid: string; parents: [string, string] | null; alreadyMerged: boolean }
+  | { ok: false; conflicts: string[]; reason: string };
+
+/**
+ * A no-fast-forward merge commit of `theirs` onto `oursOid`, first parent = ours. Writes the
+ * commit object only; moving a ref is the caller's business. A `theirs` already contained in
+ * ours yields ours unchanged (an empty merge commit would record nothing).
+ */
+export async function mergeCommitOnto(
+  ctx: RepoCtx,
+  input: { oursOid: string; theirsOid: string; message: string; author: Signature },
+): Promise<MergeStep> {
+  const { oursOid, theirsOid } = input;
+  if (await isAncestor(ctx, theirsOid, oursOid)) return { ok: true, oid: oursOid, parents: null, alreadyMerged: true };
+  const bases = await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [oursOid, theirsOid], cache: ctx.cache });
+  const base = bases[0];
+  if (typeof base !== 'string') return { ok: false, conflicts: [], reason: 'unrelated histories: the branches share no commit' };
+  if (bases.length > 1) {
+    return { ok: false, conflicts: [], reason: `criss-cross history: ${bases.length} merge bases (recursive merge is not supported)` };
+  }
+  const [baseTree, oursTree, theirsTree] = await Promise.all([base, oursOid, theirsOid].map((c) => treeOfCommit(ctx, c)));
+  const merged = await mergeTrees(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null);
+  if (!merged.ok) return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
+  const oid = await writeCommitObject(ctx, {
+    message: input.message,
+    tree: merged.tree,
+    parent: [oursOid, theirsOid],
+    author: input.author,
+    committer: input.author,
+  });
+  return { ok: true, oid, parents: [oursOid, theirsOid], alreadyMerged: false };
 }

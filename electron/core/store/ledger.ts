@@ -196,10 +196,13 @@ export class Ledger {
   rebuildProjections(): void {
     this.db.transaction(() => {
       for (const t of PROJECTION_TABLES) this.db.exec(`DELETE FROM ${t}`);
-      const it = this.db.prepare<[], EventRow>('SELECT * FROM events ORDER BY seq').iterate();
-      for (const row of it) {
-        const type = EventTypeSchema.parse(row.type);
-        this.projector.apply(type, JSON.parse(row.payload), row);
+      // Paged, because one connection cannot write while it is still iterating a read.
+      const page = this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT 5000');
+      for (let after = 0; ; ) {
+        const rows = page.all(after);
+        if (rows.length === 0) break;
+        for (const row of rows) this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), row);
+        after = rows.at(-1)?.seq ?? after;
       }
     }).immediate();
   }

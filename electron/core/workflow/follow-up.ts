@@ -28,7 +28,8 @@ export async function followUp(e: Engine, review: Review): Promise<void> {
   }
   switch (review.kind) {
     case 'variation':
-      return e.ledger.transact((tx) => tx.append({ type: 'review.followed_up', actor: 'System', payload: { review_id: review.id, outcome: `variation ${d}` } }));
+      e.ledger.transact((tx) => tx.append({ type: 'review.followed_up', actor: 'System', payload: { review_id: review.id, outcome: `variation ${d}` } }));
+      return;
     case 'test_completion':
       if (approved(review)) return requestPromotion(e, review);
       return backToBuild(e, review);

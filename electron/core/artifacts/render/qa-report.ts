@@ -3,7 +3,7 @@
  * for a promotion candidate, the seed's `🚦 Phase N Promotion Candidate` summary block.
  */
 import type { ProjectSnapshot, GateRecord } from '../snapshot.ts';
-import { SEVERITY_EMOJI, SEVERITY_ORDER, concernCounts, latestGate, openConcerns, phaseTitle } from './facts.ts';
+import { SEVERITY_EMOJI, SEVERITY_ORDER, actorLabel, concernCounts, latestGate, openConcerns, phaseTitle } from './facts.ts';
 import { capitalise, code, dateTimeOf, excerpt, fenced, finish, link, normaliseNewlines, oneLine, percent, plural, signedPercent, table } from './markdown.ts';
 
 const OUTCOME: Record<GateRecord['outcome'], string> = {
@@ -65,7 +65,7 @@ function concernsSection(s: ProjectSnapshot): string[] {
     ),
   ];
   const serious = openConcerns(s).filter((c) => c.severity === 'critical');
-  if (serious.length > 0) lines.push('', ...serious.map((c) => `- 🔴 ${code(c.id)} ${excerpt(c.summary)} (${c.from} → ${c.to})`));
+  if (serious.length > 0) lines.push('', ...serious.map((c) => `- 🔴 ${code(c.id)} ${excerpt(c.summary)} (${actorLabel(s, c.from)} → ${c.to})`));
   return lines;
 }
 

@@ -1,0 +1,125 @@
+/**
+ * The user's own checkout in the project directory. Governor writes it in exactly two cases:
+ * the initial commit of a brand-new repository, and (opt-in) fast-forwarding a clean checkout
+ * after a promotion moved the branch it has checked out. Agent work never touches it.
+ */
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import type { RepoCtx } from './repo-fs.ts';
+import type { FileChange } from './tree-write.ts';
+import { isNotFound } from './objects.ts';
+
+/** Governor's private state inside the project; excluded locally, never via a committed file. */
+export const GOVERNOR_DIR = '.governor';
+
+/**
+ * Adds `/.governor/` to `.git/info/exclude` so neither `git status` nor statusMatrix sees the
+ * ledger and the agents' workspaces, whatever the project's own `.gitignore` says.
+ */
+export async function ensureLocalExclude(ctx: RepoCtx): Promise<void> {
+  const file = path.join(ctx.gitdir, 'info', 'exclude');
+  const line = `/${GOVERNOR_DIR}/`;
+  let current = '';
+  try {
+    current = await fsp.readFile(file, 'utf8');
+  } catch {
+    // no exclude file yet
+  }
+  if (current.split(/\r?\n/).includes(line)) return;
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const sep = current.length === 0 || current.endsWith('\n') ? '' : '\n';
+  await fsp.writeFile(file, `${current}${sep}# Governor's ledger and agent workspaces\n${line}\n`);
+}
+
+/**
+ * For a brand-new repository: a file the user already has at an initial path is kept (and its
+ * content committed) rather than overwritten with the template.
+ */
+export async function adoptExistingFiles(ctx: RepoCtx, files: FileChange[]): Promise<{ files: FileChange[]; kept: string[] }> {
+  const kept: string[] = [];
+  const out = await Promise.all(
+    files.map(async (f): Promise<FileChange> => {
+      const full = path.join(ctx.dir, f.path);
+      try {
+        const st = await fsp.lstat(full);
+        if (!st.isFile()) return f;
+        kept.push(f.path);
+        return { path: f.path, content: await fsp.readFile(full), mode: (st.mode & 0o100) !== 0 ? 'executable' : 'file' };
+      } catch {
+        return f;
+      }
+    }),
+  );
+  return { files: out, kept: kept.sort() };
+}
+
+/** Writes the initial files and stages them, so the real `git status` is clean afterwards. */
+export async function writeInitialCheckout(ctx: RepoCtx, files: FileChange[]): Promise<void> {
+  const written = files.filter((f) => f.content !== null);
+  for (const f of written) {
+    const full = path.join(ctx.dir, f.path);
+    await fsp.mkdir(path.dirname(full), { recursive: true });
+    if (f.mode === 'symlink') {
+      await fsp.rm(full, { force: true });
+      await fsp.symlink(String(f.content), full);
+      continue;
+    }
+    const perm = f.mode === 'executable' ? 0o755 : 0o644;
+    await fsp.writeFile(full, f.content as string | Uint8Array, { mode: perm });
+    await fsp.chmod(full, perm);
+  }
+  if (written.length > 0) {
+    // `force`: a template file matching the project's .gitignore is committed, so it must be staged too.
+    await git.add({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: written.map((f) => f.path), force: true, cache: ctx.cache });
+  }
+}
+
+/** The branch HEAD points at (full ref), or null when detached. */
+export async function headBranch(ctx: RepoCtx): Promise<string | null> {
+  try {
+    const name = await git.currentBranch({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, fullname: true });
+    return name ?? null;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/**
+ * Modified, staged, deleted and untracked paths of the user's checkout (ignored files excluded).
+ * `refresh: false` keeps this read-only: the user's index is not even re-stamped.
+ */
+export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boolean): Promise<string[]> {
+  const rows = await git.statusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
+  return rows
+    .filter(([, head, workdir, stage]) => !(head === 1 && workdir === 1 && stage === 1))
+    .map(([file]) => file)
+    .filter((file) => !file.startsWith(`${GOVERNOR_DIR}/`) && !(ignore?.(file) ?? false))
+    .sort();
+}
+
+export type CheckoutSync = 'synced' | 'skipped_dirty' | 'skipped_conflict' | 'not_checked_out';
+
+/**
+ * Runs `move` (which moves `ref`); if the user has `ref` checked out and their checkout was
+ * clean before the move, brings working tree and index along, as `git merge` would. A dirty
+ * checkout is left exactly as it was: Governor never overwrites the user's edits.
+ */
+export async function withCheckoutSync<T>(ctx: RepoCtx, ref: string, move: () => Promise<T>): Promise<{ value: T; checkout: CheckoutSync }> {
+  if ((await headBranch(ctx)) !== ref) return { value: await move(), checkout: 'not_checked_out' };
+  // Untracked files do not block (git merge does not mind them either); edits to tracked files do.
+  const rows = await git.statusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
+  const clean = rows.every(([, head, workdir, stage]) => (head === 1 && workdir === 1 && stage === 1) || (head === 0 && stage === 0));
+  const value = await move();
+  if (!clean) return { value, checkout: 'skipped_dirty' };
+  try {
+    await git.checkout({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, ref: ref.replace(/^refs\/heads\//, ''), cache: ctx.cache });
+    return { value, checkout: 'synced' };
+  } catch (err) {
+    if (err instanceof Error && (err as Error & { code?: unknown }).code === 'CheckoutConflictError') {
+      return { value, checkout: 'skipped_conflict' };
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * GitService: every git write Governor makes goes through here.
+ *
+ * - One serialized writer per repository (queue.ts): isomorphic-git has no ref locks.
+ * - No index and no HEAD for agent work: a commit is built from the set of changed paths on top
+ *   of the branch tip's tree (tree-write.ts), so parallel implementers never share an index and
+ *   the user's checkout is never touched by agent commits. Agents edit plain workspace folders
+ *   (`<project>/.governor/workspaces/<slug>`, see materialize.ts) instead of worktrees.
+ * - Protection is checked before any object is written (protect.ts): a refusal changes nothing.
+ * - Merges and reverts are three-way tree merges over objects (merge.ts), never the working tree.
+ */
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import type { Actor } from '../../../shared/domain/common.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import {
+  adoptExistingFiles,
+  dirtyPaths,
+  ensureLocalExclude,
+  headBranch,
+  withCheckoutSync,
+  writeInitialCheckout,
+  type CheckoutSync,
+} from './checkout.ts';
+import { diffTrees, type FileDiff } from './diff.ts';
+import { logFrom, type LogEntry } from './log.ts';
+import { changesInDir, materializeTree, type MaterializeResult } from './materialize.ts';
+import { mergeCommitOnto, mergeTrees } from './merge.ts';
+import { buildMessage, parseMessage, signatureOf, toSeconds } from './message.ts';
+import { appendNote, readNote } from './notes.ts';
+import {
+  EMPTY_TREE,
+  isAncestor,
+  isNotFound,
+  listTreeFiles,
+  readCommit,
+  requireCommit,
+  resolveCommitish,
+  resolveFullRef,
+  treeOfCommit,
+  writeCommitObject,
+  writeRefOid,
+} from './objects.ts';
+import { assertMayWrite, type GitWriteAction } from './protect.ts';
+import { queueFor } from './queue.ts';
+import { branchRef, isOid, shortName, tagRef } from './refs.ts';
+import { repoFs, type RepoCtx } from './repo-fs.ts';
+import { writeTreeWithChanges, type FileChange } from './tree-write.ts';
+import type {
+  CommitChangesInput,
+  CommitChangesResult,
+  EnsureRepoInput,
+  EnsureRepoResult,
+  MergeChainInput,
+  MergeChainOutcome,
+  MergeChainStep,
+  MergeNoFFInput,
+  MergeOutcome,
+  RevertMergeInput,
+  TagInput,
+  UpdateRefInput,
+} from './types.ts';
+
+export type GitService = ReturnType<typeof createGitService>;
+
+const MAIN = 'refs/heads/main';
+const DEVELOP = 'refs/heads/develop';
+
+function toChanges(files: EnsureRepoInput['initialFiles']): FileChange[] {
+  return Array.isArray(files) ? files : Object.entries(files).map(([p, content]) => ({ path: p, content }));
+}
+
+export function createGitService(options: { dir: string }) {
+  const dir = path.resolve(options.dir);
+  const ctx: RepoCtx = { dir, gitdir: path.join(dir, '.git'), fs: repoFs, cache: {} };
+  const serialize = queueFor(ctx.gitdir);
+
+  async function isRepo(): Promise<boolean> {
+    try {
+      return (await fsp.stat(path.join(ctx.gitdir, 'HEAD'))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Moves a ref after the queue has re-checked its tip; optionally brings a clean user checkout along. */
+  async function moveRef(ref: string, oid: string, syncCheckout: boolean | undefined): Promise<CheckoutSync | undefined> {
+    if (!syncCheckout) {
+      await writeRefOid(ctx, ref, oid);
+      return undefined;
+    }
+    return (await withCheckoutSync(ctx, ref, () => writeRefOid(ctx, ref, oid))).checkout;
+  }
+
+  async function requireBranchTip(ref: string): Promise<string> {
+    const tip = await resolveFullRef(ctx, ref);
+    if (tip === null) throw new NotFoundError('branch', shortName(ref));
+    return tip;
+  }
+
+  return {
+    dir,
+    isRepo,
+
+    /**
+     * Creates the repository (main + develop at one initial commit, written to the checkout and
+     * staged so `git status` is clean), or makes sure an existing one has main and develop.
+     */
+    async ensureRepo(input: EnsureRepoInput): Promise<EnsureRepoResult> {
+      const author = input.author ?? 'System';
+      const message = buildMessage({ subject: input.message, actor: author, auditId: input.auditId });
+      const who = signatureOf(author, input.timestamp);
+      const files = toChanges(input.initialFiles);
+      return serialize(async () => {
+        if (!(await isRepo())) await git.init({ fs: ctx.fs, dir, gitdir: ctx.gitdir, defaultBranch: 'main' });
+        await ensureLocalExclude(ctx);
+        let main = await resolveFullRef(ctx, MAIN);
+        let created = false;
+        let kept: string[] = [];
+        if (main === null) {
+          const head = await resolveFullRef(ctx, 'HEAD');
+          if (head !== null) {
+            main = head; // an existing history on another default branch: main starts there
+            await writeRefOid(ctx, MAIN, main);
+          } else {
+            const adopted = await adoptExistingFiles(ctx, files);
+            kept = adopted.kept;
+            const { tree } = await writeTreeWithChanges(ctx, null, adopted.files);
+            main = await writeCommitObject(ctx, { message, tree, parent: [], author: who, committer: who });
+            await writeRefOid(ctx, MAIN, main);
+            // An unborn HEAD may name another default branch; the checkout we write is main's.
+            await git.writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: 'HEAD', value: MAIN, symbolic: true, force: true });
+            await writeInitialCheckout(ctx, adopted.files);
+            created = true;
+          }
+        }
+        let develop = await resolveFullRef(ctx, DEVELOP);
+        if (develop === null) {
+          develop = main;
+          await writeRefOid(ctx, DEVELOP, develop);
+        }
+        return { main, develop, created, kept };
+      });
+    },
+
+    /** Branch, tag, full ref or oid → commit oid; null when it does not exist. */
+    resolveRef: (name: string): Promise<string | null> => resolveCommitish(ctx, name),
+    listBranches: async (): Promise<string[]> => (await git.listBranches({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
+    listTags: async (): Promise<string[]> => (await git.listTags({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
+    headBranch: async (): Promise<string | null> => {
+      const ref = await headBranch(ctx);
+      return ref === null ? null : shortName(ref);
+    },
+    isAncestor: async (ancestor: string, descendant: string): Promise<boolean> =>
+      isAncestor(ctx, await requireCommit(ctx, ancestor), await requireCommit(ctx, descendant)),
+
+    /** Creates `name` at `from` (ref or oid). Existing branch: left where it is. */
+    async createBranch(input: { name: string; from: string; actor: Actor }): Promise<{ oid: string; created: boolean }> {
+      const ref = branchRef(input.name);
+      assertMayWrite(ref, input.actor, 'branch');
+      return serialize(async () => {
+        const existing = await resolveFullRef(ctx, ref);
+        if (existing !== null) return { oid: existing, created: false };
+        const oid = await requireCommit(ctx, input.from);
+        await writeRefOid(ctx, ref, oid);
+        return { oid, created: true };
+      });
+    },
+
+    /**
+     * Commits `changes` on top of the branch tip (creating the branch from develop if needed).
+     * Cost is O(changed paths). Re-running the same changes commits nothing and returns the tip.
+     */
+    async commitChanges(input: CommitChangesInput): Promise<CommitChangesResult> {
+      const ref = branchRef(input.branch);
+      assertMayWrite(ref, input.actor, 'commit');
+      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.actor, auditId: input.auditId });
+      const who = signatureOf(input.actor, input.timestamp);
+      return serialize(async () => {
+        const tip = await resolveFullRef(ctx, ref);
+        const parent = tip ?? (await requireBranchTip(DEVELOP));
+        const expected = input.expectedParent;
+        if (expected !== undefined && expected !== parent && !(tip === null && expected === null)) {
+          throw new ConflictError(`${input.branch} is at ${tip ?? `(new, from develop ${parent})`}, not ${String(expected)}`);
+        }
+        const parentTree = await treeOfCommit(ctx, parent);
+        const { tree, changed } = await writeTreeWithChanges(ctx, parentTree, input.changes);
+        if (tree === parentTree) {
+          if (tip === null) await writeRefOid(ctx, ref, parent);
+          return { oid: parent, parent, files: [], committed: false, createdBranch: tip === null };
+        }
+        const oid = await writeCommitObject(ctx, { message, tree, parent: [parent], author: who, committer: who });
+        await writeRefOid(ctx, ref, oid);
+        return { oid, parent, files: changed, committed: true, createdBranch: tip === null };
+      });
+    },
+
+    /**
+     * A merge commit with two parents (first = ours), even when a fast-forward was possible.
+     * On conflict nothing is written and the conflicting paths are listed.
+     */
+    async mergeNoFF(input: MergeNoFFInput): Promise<MergeOutcome> {
+      const ref = input.updateRef ? branchRef(input.ours) : null;
+      if (ref !== null) assertMayWrite(ref, input.actor, input.action);
+      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.actor, auditId: input.auditId });
+      const who = signatureOf(input.actor, input.timestamp);
+      return serialize(async () => {
+        const oursOid = ref !== null ? await requireBranchTip(ref) : await requireCommit(ctx, input.ours);
+        if (input.expectedOurs !== undefined && input.expectedOurs !== oursOid) {
+          throw new ConflictError(`${input.ours} is at ${oursOid}, not ${input.expectedOurs}`);
+        }
+        const theirsOid = await requireCommit(ctx, input.theirs);
+        const step = await mergeCommitOnto(ctx, { oursOid, theirsOid, message, author: who });
+        if (!step.ok || step.alreadyMerged || ref === null) return step;
+        const checkout = await moveRef(ref, step.oid, input.syncCheckout);
+        return checkout === undefined ? step : { ...step, checkout };
+      });
+    },
+
+    /**
+     * The QA gate's candidate: agent branches merged one after another (a chain of no-ff merge
+     * commits) on top of `base`, without moving any ref. `updateRef` later moves develop to it,
+     * with `expected: result.base` so a develop that moved meanwhile is not overwritten.
+     */
+    async mergeCommits(input: MergeChainInput): Promise<MergeChainOutcome> {
+      const who = signatureOf(input.actor, input.timestamp);
+      const messages = input.merges.map((m) =>
+        buildMessage({ subject: m.subject, body: m.body, actor: input.actor, auditId: m.auditId }),
+      );
+      return serialize(async () => {
+        const base = await requireCommit(ctx, input.base);
+        const steps: MergeChainStep[] = [];
+        let current = base;
+        for (const [i, m] of input.merges.entries()) {
+          const theirsOid = await requireCommit(ctx, m.theirs);
+          const step = await mergeCommitOnto(ctx, { oursOid: current, theirsOid, message: messages[i] as string, author: who });
+          if (!step.ok) return { ok: false, base, failed: m.theirs, conflicts: step.conflicts, reason: step.reason, steps };
+          steps.push({ theirs: m.theirs, oid: step.oid, alreadyMerged: step.alreadyMerged });
+          current = step.oid;
+        }
+        return { ok: true, base, oid: current, steps };
+      });
+    },
+
+    /** Moves a branch forward to `oid` (fast-forward only; see revertMerge for going back). */
+    async updateRef(input: UpdateRefInput): Promise<{ previous: string | null; oid: string; checkout?: CheckoutSync }> {
+      const ref = branchRef(input.name);
+      assertMayWrite(ref, input.actor, input.action);
+      return serialize(async () => {
+        const previous = await resolveFullRef(ctx, ref);
+        if (input.expected !== undefined && input.expected !== previous) {
+          throw new ConflictError(`${input.name} is at ${previous ?? '(absent)'}, not ${input.expected ?? '(absent)'}`);
+        }
+        const oid = await requireCommit(ctx, input.oid);
+        if (previous !== null && !(await isAncestor(ctx, previous, oid))) {
+          throw new ConflictError(`moving ${input.name} to ${oid} would drop commits: not a fast-forward of ${previous}`);
+        }
+        if (previous === oid) return { previous, oid };
+        const checkout = await moveRef(ref, oid, input.syncCheckout);
+        return checkout === undefined ? { previous, oid } : { previous, oid, checkout };
+      });
+    },
+
+    /**
+     * isomorphic-git has no revert. The inverse of merge M (M → M's first parent) is merged onto
+     * the branch tip; when M is the tip this commits exactly the tree of M's first parent.
+     */
+    async revertMerge(input: RevertMergeInput): Promise<MergeOutcome> {
+      const ref = branchRef(input.branch);
+      assertMayWrite(ref, input.actor, input.action ?? 'rollback');
+      return serialize(async () => {
+        const tip = await requireBranchTip(ref);
+        const merge = await requireCommit(ctx, input.merge);
+        const m = await readCommit(ctx, merge);
+        const first = m.parent[0];
+        if (first === undefined) throw new InvalidInputError(`${merge} is a root commit; there is nothing to revert to`);
+        if (!(await isAncestor(ctx, merge, tip))) throw new InvalidInputError(`${merge} is not on ${input.branch}`);
+        const tipTree = await treeOfCommit(ctx, tip);
+        const merged = await mergeTrees(ctx, m.tree, tipTree, await treeOfCommit(ctx, first));
+        if (!merged.ok) return { ok: false, conflicts: merged.conflicts, reason: `revert conflicts in ${merged.conflicts.length} path(s)` };
+        if (merged.tree === tipTree) return { ok: true, oid: tip, parents: null, alreadyMerged: true };
+        const subject = input.subject ?? `revert: ${parseMessage(m.message).subject}`.slice(0, 200);
+        const body = [`This reverts commit ${merge}, restoring the tree of its first parent ${first}.`, input.body ?? '']
+          .join('\n\n')
+          .trim();
+        const who = signatureOf(input.actor, input.timestamp);
+        const message = buildMessage({ subject, body, actor: input.actor, auditId: input.auditId });
+        const oid = await writeCommitObject(ctx, { message, tree: merged.tree, parent: [tip], author: who, committer: who });
+        const checkout = await moveRef(ref, oid, input.syncCheckout);
+        const result: MergeOutcome = { ok: true, oid, parents: null, alreadyMerged: false };
+        return checkout === undefined ? result : { ...result, checkout };
+      });
+    },
+
+    /** An annotated tag object + ref. The same tag on the same commit again is a no-op. */
+    async tagAnnotated(input: TagInput): Promise<{ oid: string; target: string; created: boolean }> {
+      const ref = tagRef(input.name);
+      assertMayWrite(ref, input.actor, 'tag');
+      const text = input.message.replace(/\r\n/g, '\n').trim();
+      const message = `${text}\n${input.auditId !== undefined ? `\nAudit-ID: ${input.auditId}\n` : ''}`;
+      const tagger = signatureOf(input.tagger ?? input.actor, input.timestamp);
+      return serialize(async () => {
+        const target = await requireCommit(ctx, input.oid);
+        const existing = await resolveFullRef(ctx, ref);
+        if (existing !== null) {
+          if ((await resolveCommitish(ctx, existing)) === target) return { oid: existing, target, created: false };
+          throw new ConflictError(`tag ${input.name} already exists on another commit`);
+        }
+        const tag = { object: target, type: 'commit' as const, tag: shortName(ref), tagger, message };
+        const oid = await git.writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
+        await writeRefOid(ctx, ref, oid);
+        return { oid, target, created: true };
+      });
+    },
+
+    /** Appends to the audit note of `oid` under refs/notes/audit (replays do not duplicate). */
+    async addNote(input: { oid: string; note: string; timestamp: number | string; auditId?: string }) {
+      toSeconds(input.timestamp);
+      return serialize(async () => {
+        try {
+          await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid: input.oid, format: 'deflated', cache: ctx.cache });
+        } catch (err) {
+          if (isNotFound(err)) throw new NotFoundError('object', input.oid, 'notes are attached to existing commits or tags');
+          throw err;
+        }
+        return appendNote(ctx, input);
+      });
+    },
+    readNote: (oid: string): Promise<string | null> => readNote(ctx, oid),
+
+    /** Writes the tree of commit `oid` into a plain directory (an agent workspace, a QA checkout). */
+    async materialize(input: { oid: string; dir: string; keep?: (relPath: string) => boolean }): Promise<MaterializeResult & { commit: string }> {
+      const commit = await requireCommit(ctx, input.oid);
+      const tree = await treeOfCommit(ctx, commit);
+      return { commit, ...(await materializeTree(ctx, { commit, tree, dir: input.dir, keep: input.keep })) };
+    },
+
+    /** The change set of a workspace against commit `oid`, ready for commitChanges. */
+    async changesInDir(input: { oid: string; dir: string; ignore?: (relPath: string) => boolean }): Promise<FileChange[]> {
+      const tree = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
+      return changesInDir(ctx, { tree, dir: input.dir, ignore: input.ignore });
+    },
+
+    async readFileAt(input: { oid: string; path: string }): Promise<string | null> {
+      const commit = await requireCommit(ctx, input.oid);
+      try {
+        const { blob } = await git.readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid: commit, filepath: input.path, cache: ctx.cache });
+        return Buffer.from(blob).toString('utf8');
+      } catch (err) {
+        const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+        if (code === 'NotFoundError' || code === 'ObjectTypeError') return null;
+        throw err;
+      }
+    },
+
+    async listFilesAt(oid: string): Promise<string[]> {
+      const files = await listTreeFiles(ctx, await treeOfCommit(ctx, await requireCommit(ctx, oid)));
+      return [...files.keys()].sort();
+    },
+
+    async logBranch(name: string, limit = 50): Promise<LogEntry[]> {
+      return logFrom(ctx, await requireCommit(ctx, name), limit);
+    },
+
+    /** Modified, staged, deleted and untracked paths of the user's checkout; empty when clean. */
+    isWorkingTreeDirty: (opts: { ignore?: (relPath: string) => boolean } = {}): Promise<string[]> => dirtyPaths(ctx, opts.ignore),
+
+    /**
+     * Crash recovery only: puts a ref back where the ledger says it was, bypassing the branching
+     * rules (the ledger is the authority). Ordinary writes use updateRef.
+     */
+    async setRef(input: { name: string; oid: string }): Promise<{ previous: string | null }> {
+      const ref = input.name.startsWith('refs/') ? branchRef(input.name) : branchRef(input.name);
+      if (!isOid(input.oid)) throw new InvalidInputError(`setRef needs a full object id, not "${input.oid}"`);
+      return serialize(async () => {
+        const previous = await resolveFullRef(ctx, ref);
+        await writeRefOid(ctx, ref, input.oid);
+        return { previous };
+      });
+    },
+
+    /** Crash recovery only: removes a ref that has no ledger record. */
+    async deleteRef(input: { name: string }): Promise<{ previous: string | null }> {
+      const ref = branchRef(input.name);
+      return serialize(async () => {
+        const previous = await resolveFullRef(ctx, ref);
+        if (previous !== null) await git.deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
+        return { previous };
+      });
+    },
+
+    /** Deletes a branch under the branching rules (e.g. System archiving an idle experiment). */
+    async deleteBranch(input: { name: string; actor: Actor; action: GitWriteAction }): Promise<{ previous: string | null }> {
+      const ref = branchRef(input.name);
+      assertMayWrite(ref, input.actor, input.action);
+      return serialize(async () => {
+        const previous = await resolveFullRef(ctx, ref);
+        if (previous !== null) await git.deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
+        return { previous };
+      });
+    },
+
+    /** Changes between two commits (`from: null` = the empty tree). `content: false` = name-status only. */
+    async diff(input: { from: string | null; to: string; content?: boolean }): Promise<{ files: FileDiff[] }> {
+      const from = input.from === null ? EMPTY_TREE : await treeOfCommit(ctx, await requireCommit(ctx, input.from));
+      const to = await treeOfCommit(ctx, await requireCommit(ctx, input.to));
+      return { files: await diffTrees(ctx, { from, to, content: input.content ?? true }) };
+    },
+  };
+}

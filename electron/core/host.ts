@@ -1,0 +1,91 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentName } from '../../shared/index.ts';
+import { agentNames } from '../../shared/index.ts';
+import type { AgentRuntime } from './agents/runtime.ts';
+import { createScriptedRuntime, loadSampleScript } from './agents/scripted/runtime.ts';
+import { createExporter } from './artifacts/exporter.ts';
+import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
+import { GovernorError } from './errors.ts';
+import { recoverGitRefs } from './git/recovery.ts';
+import { createGitService } from './git/service.ts';
+import { assertProjectDir } from './project.ts';
+import { Ledger } from './store/ledger.ts';
+import { createReader } from './store/read.ts';
+import type { Engine, Progress } from './workflow/engine.ts';
+
+export interface OpenOptions {
+  progress?: (p: Progress) => void;
+  clock?: () => Date;
+  /** Replace runtimes (tests, replay); by default each agent's runtime comes from agents.yaml. */
+  runtimes?: Partial<Record<AgentName, AgentRuntime>>;
+}
+
+export interface OpenedProject extends Engine {
+  close(): void;
+  /** What crash recovery put right when the project was opened. */
+  recovered: string[];
+}
+
+export const ledgerPath = (dir: string) => join(dir, '.governor', 'governor.db');
+
+/**
+ * The composition root: open a project folder and wire the ledger, git, exports and runtimes into one
+ * engine. On open it also repairs what a killed run may have left (refs the ledger does not know).
+ */
+export async function openProject(dir: string, opts: OpenOptions = {}): Promise<OpenedProject> {
+  const root = await assertProjectDir(dir);
+  const agentsFile = await loadAgentsFile(root);
+  const policies = await loadPoliciesFile(root);
+  await mkdir(join(root, '.governor'), { recursive: true });
+  const clock = opts.clock ?? (() => new Date());
+  const ledger = new Ledger(ledgerPath(root), { clock });
+  const read = createReader(ledger.db);
+  const git = createGitService({ dir: root });
+  await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: { name: 'Governor-System', email: 'system@agents.local' }, timestamp: Math.floor(clock().getTime() / 1000) });
+
+  const names = agentNames(agentsFile);
+  if (!read.project()) {
+    const runtimes: Record<string, string> = {};
+    for (const n of names) runtimes[n] = agentsFile.agents[n.replace(/-\d+$/, '') as keyof typeof agentsFile.agents].runtime;
+    ledger.append([
+      { type: 'project.initialized', actor: 'System', payload: { name: agentsFile.project, brief: agentsFile.brief, agents: names, runtimes } },
+      { type: 'phase.started', actor: 'System', payload: { phase: 1, name: 'Phase 1', iteration: 1 } },
+    ]);
+  }
+  const recovered = await recoverGitRefs(git, read, ledger);
+
+  let scripted: AgentRuntime | null = null;
+  const runtimeCache = new Map<string, AgentRuntime>();
+  const script = async () => (scripted ??= createScriptedRuntime(await loadSampleScript()));
+  // The scripted runtime is loaded once, up front, because steps ask for runtimes synchronously.
+  const needsScript = names.some((n) => agentsFile.agents[n.replace(/-\d+$/, '') as keyof typeof agentsFile.agents].runtime === 'scripted');
+  if (needsScript) await script();
+
+  const engine: OpenedProject = {
+    dir: root,
+    ledger,
+    read,
+    agentsFile,
+    policies,
+    git,
+    exporter: createExporter(root, ledger, read),
+    clock,
+    recovered,
+    progress: opts.progress ?? (() => {}),
+    runtimeFor(agent: AgentName): AgentRuntime {
+      const override = opts.runtimes?.[agent];
+      if (override) return override;
+      const role = agent.replace(/-\d+$/, '') as keyof typeof agentsFile.agents;
+      const ref = agentsFile.agents[role].runtime;
+      const cached = runtimeCache.get(ref);
+      if (cached) return cached;
+      if (ref === 'scripted' && scripted) return scripted;
+      throw new GovernorError('runtime_unavailable', `${agent} is configured with runtime "${ref}", which this build cannot run yet; use "scripted" in agents.yaml`);
+    },
+    close() {
+      ledger.close();
+    },
+  };
+  return engine;
+}

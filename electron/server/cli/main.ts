@@ -1,0 +1,160 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import pc from 'picocolors';
+import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
+import { openProject } from '../../core/host.ts';
+import { initProject } from '../../core/project.ts';
+import { handleCommand } from '../../core/workflow/commands.ts';
+import { decideReview } from '../../core/workflow/decisions.ts';
+import { agentNames } from '../../../shared/index.ts';
+import { gitStatusText } from '../../core/git/status.ts';
+import { parseDecision, parseInline } from './decisions.ts';
+import { acquireLoopLock } from './lock.ts';
+import { decideHint, fail, formatProgress, formatReview } from './output.ts';
+import { runInteractive } from './run.ts';
+
+const program = new Command();
+program.name('governor').description('Govern a team of AI agents building software: approvals, evidence-gated merges, an audited ledger.').showHelpAfterError();
+
+const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
+
+async function withProject<T>(dir: string, fn: (p: Awaited<ReturnType<typeof openProject>>) => Promise<T>, quiet = false): Promise<T> {
+  const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)) });
+  try {
+    for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
+    return await fn(p);
+  } finally {
+    p.close();
+  }
+}
+
+program
+  .command('init')
+  .argument('<name>', 'project folder to create')
+  .option('--brief <text>', 'what the project should build')
+  .description('create a project: git repo, agents.yaml, .project_policies.yaml, .gitignore')
+  .action(async (name: string, o: { brief?: string }) => {
+    const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}) });
+    console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}.`);
+    console.log(`Next: edit agents.yaml (brief, runtimes), then ${pc.cyan(`governor run --dir ${name}`)}`);
+  });
+
+program
+  .command('demo')
+  .option('-d, --dir <dir>', 'where to create the sample project (default: a new temp folder)')
+  .description('create the sample project "build base backtester skeleton" (scripted, offline)')
+  .action(async (o: { dir?: string }) => {
+    const dir = o.dir ? resolve(o.dir) : join(mkdtempSync(join(tmpdir(), 'governor-demo-')), 'backtester');
+    await initProject(dir, { sample: true });
+    console.log(`Sample project created in ${pc.bold(dir)} (runtime: scripted — an offline script, not a model).`);
+    console.log(`Run it: ${pc.cyan(`governor run --dir ${dir}`)}`);
+  });
+
+program
+  .command('run')
+  .addOption(dirOption())
+  .option('--no-prompt', 'stop at human gates instead of asking')
+  .description('run the governed loop until it needs the human; resumes where the ledger says')
+  .action(async (o: { dir: string; prompt: boolean }) => {
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    const code = await withProject(o.dir, async (p) => {
+      const release = acquireLoopLock(p.dir);
+      try {
+        const prompt = o.prompt && Boolean(process.stdin.isTTY);
+        return await runInteractive(p, { prompt, signal: ac.signal });
+      } finally {
+        release();
+      }
+    });
+    process.exitCode = code;
+  });
+
+program
+  .command('reviews')
+  .addOption(dirOption())
+  .option('-a, --all', 'include decided reviews')
+  .description('list pending reviews')
+  .action(async (o: { dir: string; all?: boolean }) => {
+    await withProject(o.dir, async (p) => {
+      const list = o.all ? p.read.reviews() : p.read.pendingReviews();
+      if (list.length === 0) console.log(o.all ? 'No reviews yet.' : 'No pending reviews. `governor run` moves the project on.');
+      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
+    }, true);
+  });
+
+program
+  .command('decide')
+  .argument('<review-id>', 'e.g. review_0003 or 3')
+  .argument('<decision>', 'approve | conditions | clarify | changes | defer | reject')
+  .addOption(dirOption())
+  .option('-c, --comment <text>', 'your comment (required for conditions, clarify, changes, reject)', '')
+  .option('-i, --inline <path:line:text...>', 'inline comment anchored to a line of the reviewed document')
+  .description('decide a pending review; the first decision wins')
+  .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[] }) => {
+    await withProject(o.dir, async (p) => {
+      const r = decideReview(p.ledger, p.read, { reviewId: id, decision: parseDecision(decision), comment: o.comment, inline: (o.inline ?? []).map(parseInline), source: 'cli' });
+      await p.exporter.sync();
+      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision}. ${pc.dim('`governor run` acts on it.')}`);
+    }, true);
+  });
+
+program
+  .command('command')
+  .argument('<text>', 'e.g. "/status" or "/clarify Designer why parquet?"')
+  .addOption(dirOption())
+  .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
+  .action(async (text: string, o: { dir: string }) => {
+    await withProject(o.dir, async (p) => {
+      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, text, { user: 'Human', source: 'cli' });
+      await p.exporter.sync();
+      console.log(res.ok ? res.response : fail(res.response));
+      if (res.command_id) console.log(pc.dim(`(${res.command_id})`));
+      process.exitCode = res.ok ? 0 : 1;
+    }, true);
+  });
+
+program
+  .command('status')
+  .addOption(dirOption())
+  .description('same as `governor command /status`')
+  .action(async (o: { dir: string }) => {
+    await withProject(o.dir, async (p) => {
+      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, '/status', { user: 'Human', source: 'cli' });
+      await p.exporter.sync();
+      console.log(res.response);
+    }, true);
+  });
+
+const audit = program.command('audit').description('check the audit trail');
+audit
+  .command('verify')
+  .addOption(dirOption())
+  .description('verify the ledger hash chain and that exported files match the ledger')
+  .action(async (o: { dir: string }) => {
+    await withProject(o.dir, async (p) => {
+      const v = p.ledger.verify();
+      if (!v.ok && v.firstBad) {
+        console.log(fail(`ledger chain broken at event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`));
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`${pc.green('✓')} ledger: ${v.checked} events, chain intact (head ${v.head.slice(0, 12)})`);
+      const mismatches = await p.exporter.verify();
+      if (mismatches.length > 0) {
+        for (const m of mismatches) console.log(fail(`${m.path}: ${m.problem === 'missing' ? 'missing' : 'does not match the ledger'}`));
+        console.log(pc.dim('`governor run` or any command rewrites the exports from the ledger.'));
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
+    }, true);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof GovernorError) console.error(fail(err.message));
+  else console.error(fail(errorMessage(err)), err instanceof Error ? `\n${pc.dim(err.stack ?? '')}` : '');
+  process.exitCode = 1;
+});
