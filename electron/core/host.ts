@@ -42,7 +42,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const ledger = new Ledger(ledgerPath(root), { clock });
   const read = createReader(ledger.db);
   const git = createGitService({ dir: root });
-  await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: { name: 'Governor-System', email: 'system@agents.local' }, timestamp: Math.floor(clock().getTime() / 1000) });
+  await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 
   const names = agentNames(agentsFile);
   if (!read.project()) {

@@ -49,7 +49,7 @@ export async function initProject(dir: string, opts: InitOptions = {}): Promise<
     // An existing repository: add our files beside the user's work and leave the rest alone.
     for (const [path, content] of Object.entries(files)) if (!existsSync(join(root, path))) await writeFile(join(root, path), content);
   }
-  await git.ensureRepo({ initialFiles: files, message: 'chore(governor): initialise project governance', author: { name: 'Governor-System', email: 'system@agents.local' }, timestamp: Math.floor(Date.now() / 1000) });
+  await git.ensureRepo({ initialFiles: files, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(Date.now() / 1000) });
   return { dir: root, created: Object.keys(files) };
 }
 

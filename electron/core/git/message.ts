@@ -42,8 +42,19 @@ export function toSeconds(time: GitTime): number {
   return Math.floor(seconds);
 }
 
-export function signatureOf(actor: Actor, time: GitTime): Signature {
-  return { ...identityOf(actor), timestamp: toSeconds(time), timezoneOffset: 0 };
+/** An actor, or an explicit identity (e.g. `{ name: 'Human', email: 'human@agents.local' }`). */
+export type Signer = Actor | Identity;
+
+function resolveSigner(signer: Signer): Identity {
+  if (typeof signer === 'string') return identityOf(signer);
+  if (!signer.name.trim() || /[<>\n]/.test(signer.name) || !/^[^\s<>]+@[^\s<>]+$/.test(signer.email)) {
+    throw new InvalidInputError(`"${signer.name} <${signer.email}>" is not a usable git identity`);
+  }
+  return { name: signer.name, email: signer.email };
+}
+
+export function signatureOf(signer: Signer, time: GitTime): Signature {
+  return { ...resolveSigner(signer), timestamp: toSeconds(time), timezoneOffset: 0 };
 }
 
 /** Conventional Commits: `type(scope)!: description`, one line. */
@@ -61,9 +72,9 @@ function assertAuditId(auditId: string): void {
   if (!/^[^\s]{1,120}$/.test(auditId)) throw new InvalidInputError(`Audit-ID "${auditId}" must be one token without spaces`);
 }
 
-export function buildMessage(input: { subject: string; body?: string | undefined; actor: Actor; auditId?: string | undefined }): string {
+export function buildMessage(input: { subject: string; body?: string | undefined; actor: Signer; auditId?: string | undefined }): string {
   assertSubject(input.subject);
-  const id = identityOf(input.actor);
+  const id = resolveSigner(input.actor);
   const trailers = [`Signed-off-by: ${id.name} <${id.email}>`];
   if (input.auditId !== undefined) {
     assertAuditId(input.auditId);

@@ -9,7 +9,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import git, { type CommitObject, type TreeEntry } from 'isomorphic-git';
+import git, { type CommitObject, type TagObject, type TreeEntry } from 'isomorphic-git';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import { isOid } from './refs.ts';
@@ -100,8 +100,8 @@ export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | 
       throw err;
     }
     if (obj.type === 'commit') return current;
-    if (obj.type !== 'tag') throw new InvalidInputError(`${oid} is a ${obj.type}, not a commit`);
-    current = obj.object.object;
+    if (obj.type !== 'tag' || obj.format !== 'parsed') throw new InvalidInputError(`${oid} is a ${obj.type}, not a commit`);
+    current = (obj.object as TagObject).object;
   }
   throw new InvalidInputError(`${oid}: tag chain too deep`);
 }

@@ -1,12 +1,12 @@
 /** Inputs and outputs of the GitService verbs. */
 import type { Actor } from '../../../shared/domain/common.ts';
 import type { CheckoutSync } from './checkout.ts';
-import type { GitTime } from './message.ts';
+import type { GitTime, Signer } from './message.ts';
 import type { GitWriteAction } from './protect.ts';
 import type { FileChange } from './tree-write.ts';
 
 export type { FileChange } from './tree-write.ts';
-export type { GitTime } from './message.ts';
+export type { GitTime, Identity, Signer } from './message.ts';
 export type { GitWriteAction } from './protect.ts';
 export type { CheckoutSync } from './checkout.ts';
 export type { FileDiff } from './diff.ts';
@@ -18,7 +18,8 @@ export interface EnsureRepoInput {
   initialFiles: Record<string, string | Uint8Array> | FileChange[];
   /** Subject of the initial commit (Conventional Commit). */
   message: string;
-  author?: Actor;
+  /** Default System. */
+  author?: Signer;
   auditId?: string;
   timestamp: GitTime;
 }
@@ -129,8 +130,8 @@ export interface TagInput {
   oid: string;
   message: string;
   actor: Actor;
-  /** Defaults to `actor`. */
-  tagger?: Actor;
+  /** Defaults to `actor`'s identity. */
+  tagger?: Signer;
   auditId?: string;
   timestamp: GitTime;
 }

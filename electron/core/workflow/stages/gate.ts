@@ -93,6 +93,24 @@ export async function testStep(e: Engine, phase: number): Promise<void> {
 
 type Gate = EventPayload<'qa.gate_evaluated'>;
 
+/** Recover the merges of a candidate from its first-parent chain: each second parent is an agent branch tip. */
+async function candidateMerges(e: Engine, phase: number, candidate: string, develop: string | null): Promise<PendingGitAction[]> {
+  const tips = new Map<string, string>();
+  for (const b of await phaseBranches(e, phase)) {
+    const tip = await e.git.resolveRef(b);
+    if (tip) tips.set(tip, b);
+  }
+  const out: PendingGitAction[] = [];
+  let cur: string | null = candidate;
+  while (cur && cur !== develop) {
+    const [c] = await e.git.logBranch(cur, 1);
+    if (!c || c.parents.length < 2 || !c.auditId) break;
+    out.unshift({ id: c.auditId, action: 'merge', source: tips.get(c.parents[1] ?? '') ?? c.parents[1] ?? '', target: 'develop', trigger: 'qa_gate', actor: 'System', commit: c.oid, previous: c.parents[0] ?? null, message: c.subject, files: [] });
+    cur = c.parents[0] ?? null;
+  }
+  return out;
+}
+
 /** Evaluate the latest runs against the policy: the evidence the human trusts instead of a diff. */
 export async function evaluateGate(e: Engine, phase: number): Promise<Gate> {
   const project = e.read.project();
@@ -145,15 +163,10 @@ export async function gateStep(e: Engine, phase: number): Promise<void> {
   const gate = await evaluateGate(e, phase);
   let merges: PendingGitAction[] = [];
   if (gate.green) {
-    // Green: the candidate that was tested becomes develop (the merges were built by buildCandidate).
-    const runs = e.read.testRuns().filter((r) => r.phase === phase && r.result.candidate === gate.candidate);
-    void runs;
-    const branches = await phaseBranches(e, phase);
-    const rebuilt = await buildCandidate(e, phase, branches);
-    if ('conflicts' in rebuilt) throw new Error(`candidate can no longer be rebuilt: ${rebuilt.branch} conflicts`);
-    const previous = await e.git.resolveRef('develop');
-    await e.git.updateRef({ name: 'develop', oid: rebuilt.oid, actor: 'System', action: 'gate_merge' });
-    merges = rebuilt.merges.map((m, i) => (i === 0 ? { ...m, previous } : m));
+    // Green: the very commit that was tested becomes develop; no re-merge, so what was tested is what lands.
+    const develop = await e.git.resolveRef('develop');
+    merges = await candidateMerges(e, phase, gate.candidate, develop);
+    await e.git.updateRef({ name: 'develop', oid: gate.candidate, actor: 'System', action: 'gate_merge', expected: develop });
   }
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();

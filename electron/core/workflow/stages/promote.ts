@@ -2,7 +2,8 @@ import type { Review } from '../../../../shared/index.ts';
 import type { Engine } from '../engine.ts';
 import type { PendingGitAction } from '../git-steps.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
-import { recordHandoff } from '../records.ts';
+import { clearUntrackedExports } from '../../git/governed-exports.ts';
+import { raiseConcern, recordHandoff } from '../records.ts';
 
 /** Exports owned by another agent's branch; the PM's records commit leaves them alone so merges never collide. */
 export function ownedElsewhere(path: string): boolean {
@@ -38,12 +39,14 @@ export async function promote(e: Engine, review: Review): Promise<void> {
   }
   const mainBefore = await e.git.resolveRef('main');
   const mergeId = e.ledger.newEventId();
-  const merged = await e.git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: `release(phase${phase}): promote develop to main as ${tag}`, auditId: mergeId, timestamp: ts0, updateRef: true });
+  if ((await e.git.headBranch()) === 'main') await clearUntrackedExports(e.dir, [...e.exporter.expected().keys()]);
+  const merged = await e.git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: `release(phase${phase}): promote develop to main as ${tag}`, auditId: mergeId, timestamp: ts0, updateRef: true, syncCheckout: true });
   if (!merged.ok) throw new Error(`promotion merge conflicts: ${merged.conflicts.join(', ')}`);
+  const checkout = merged.checkout;
   actions.push({ id: mergeId, action: 'merge', source: 'develop', target: 'main', trigger: `human_approval ${review.id}`, actor: 'Human', commit: merged.oid, previous: mainBefore, message: `release(phase${phase}): promote develop to main as ${tag}`, files: [] });
   const tagId = e.ledger.newEventId();
   const decision = review.decision;
-  await e.git.tagAnnotated({ name: tag, oid: merged.oid, message: `Phase ${phase} promoted by Human (${review.id})${decision?.comment ? `: ${decision.comment}` : ''}\n\nAudit-ID: ${tagId}`, tagger: { name: 'Human', email: 'human@agents.local' }, timestamp: ts0, actor: 'Human' });
+  await e.git.tagAnnotated({ name: tag, oid: merged.oid, message: `Phase ${phase} promoted by Human (${review.id})${decision?.comment ? `: ${decision.comment}` : ''}\n\nAudit-ID: ${tagId}`, tagger: 'Human', timestamp: ts0, actor: 'Human' });
   actions.push({ id: tagId, action: 'tag', source: 'main', target: tag, trigger: `human_approval ${review.id}`, actor: 'Human', commit: merged.oid, previous: null, message: `Phase ${phase} promoted`, files: [] });
 
   const roadmap = e.read.project()?.roadmap ?? [];
@@ -55,6 +58,10 @@ export async function promote(e: Engine, review: Review): Promise<void> {
     tx.append({ type: 'phase.promoted', actor: 'Human', ts, payload: { phase, tag, commit: merged.oid, next_phase: next } });
     recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: `Phase ${phase} promoted as ${tag}`, inputs: ['QA_REPORT.md'], outputs: ['docs/PROJECT_OVERVIEW.md', 'CHANGELOG.md'], summary: `main is at ${merged.oid.slice(0, 7)}, tagged ${tag}.`, status: 'approved' }, ts);
     tx.append({ type: 'review.followed_up', actor: 'ProjectManager', ts, payload: { review_id: review.id, outcome: `promoted as ${tag}` } });
+    if (checkout === 'skipped_dirty' || checkout === 'skipped_conflict') {
+      // Never overwrite the human's edits: say so instead.
+      raiseConcern(tx, { phase, from: 'ProjectManager', to: 'Human', severity: 'warning', category: 'dirty_working_tree', summary: `main moved to ${tag} but your checkout was left as it was`, details: `Your working tree has uncommitted changes, so Governor did not update it. Commit or stash them, then run \`git checkout main\` (or \`git reset --keep main\`) to see ${tag}.` }, ts);
+    }
   });
   e.progress({ kind: 'git', text: `develop → main, tagged ${tag} (${merged.oid.slice(0, 7)})` });
 }
