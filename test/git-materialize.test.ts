@@ -1,0 +1,213 @@
+import { chmod, lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createGitService, type GitService } from '../electron/core/git/service.ts';
+import { gitCli, tempDir } from './support/git-cli.ts';
+
+const T0 = 1_767_225_600;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function project(): Promise<{ dir: string; git: GitService; develop: string }> {
+  const { dir, cleanup } = await tempDir();
+  cleanups.push(cleanup);
+  const git = createGitService({ dir });
+  const { develop } = await git.ensureRepo({
+    initialFiles: { 'README.md': '# Backtester\n', 'src/app.py': 'print(1)\n', 'src/lib/util.py': 'X = 1\n' },
+    message: 'chore(governor): initialise project governance',
+    timestamp: T0,
+  });
+  return { dir, git, develop };
+}
+
+const commit = (git: GitService, changes: Array<{ path: string; content: string | Uint8Array | null; mode?: 'executable' | 'symlink' }>, n = 1) =>
+  git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject: `feat: change ${n}`, auditId: `evt_${n}`, timestamp: T0 + n });
+
+/** Every file under `root` (manifest excluded) as `mode path` lines, with symlinks as their target. */
+async function snapshot(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(join(root, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    if (p === '.governor-materialized.json') continue;
+    if (d.isDirectory()) out.push(...(await snapshot(root, p)));
+    else {
+      const st = await lstat(join(root, p));
+      out.push(`${d.isSymbolicLink() ? '120000' : st.mode & 0o100 ? '100755' : '100644'} ${p}`);
+    }
+  }
+  return out.sort();
+}
+
+/** What `git ls-tree -r` says the files of `rev` are, in the same shape. */
+function lsTree(dir: string, rev: string): string[] {
+  return gitCli(dir, 'ls-tree', '-r', rev)
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [meta, path] = l.split('\t');
+      return `${meta?.split(' ')[0]} ${path}`;
+    })
+    .sort();
+}
+
+async function expectSameContent(dir: string, rev: string, ws: string): Promise<void> {
+  for (const line of lsTree(dir, rev)) {
+    const [mode, path] = line.split(' ') as [string, string];
+    if (mode === '120000') continue;
+    expect(await readFile(join(ws, path), 'utf8')).toBe(gitCli(dir, 'show', `${rev}:${path}`));
+  }
+}
+
+describe('materialize', () => {
+  test('writes exactly the tree of a commit into a plain directory', async () => {
+    const { dir, git } = await project();
+    const c = await commit(git, [
+      { path: 'bin/run', content: '#!/bin/sh\n', mode: 'executable' },
+      { path: 'deep/a/b/c.txt', content: 'c\n' },
+      { path: 'link', content: 'src/app.py', mode: 'symlink' },
+    ]);
+    const ws = join(dir, '.governor', 'workspaces', 'phase1-implementer');
+    const res = await git.materialize({ oid: c.oid, dir: ws });
+    expect(res.commit).toBe(c.oid);
+    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    await expectSameContent(dir, c.oid, ws);
+    expect(gitCli(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  test('re-materializing another commit rewrites what differs and removes everything else', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'w');
+    await git.materialize({ oid: develop, dir: ws });
+    // An agent edits, adds, deletes, and plants a symlink pointing outside.
+    await writeFile(join(ws, 'src/app.py'), 'print(2)\n');
+    await writeFile(join(ws, 'stray.txt'), 'stray\n');
+    await rm(join(ws, 'README.md'));
+    await mkdir(join(ws, 'build'), { recursive: true });
+    await writeFile(join(ws, 'build/out.o'), 'obj');
+    await rm(join(ws, 'src/lib'), { recursive: true });
+    await symlink('/etc', join(ws, 'src/lib'));
+    await chmod(join(ws, 'src/app.py'), 0o755);
+
+    const c = await commit(git, [{ path: 'src/new.py', content: 'new\n' }]);
+    const res = await git.materialize({ oid: c.oid, dir: ws });
+    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    await expectSameContent(dir, c.oid, ws);
+    expect((await lstat(join(ws, 'src/lib'))).isDirectory()).toBe(true);
+    expect(res.removed).toBeGreaterThanOrEqual(3);
+
+    // Nothing changed since: a second run writes nothing.
+    const again = await git.materialize({ oid: c.oid, dir: ws });
+    expect(again).toMatchObject({ written: 0, removed: 0 });
+  });
+
+  test('keep() preserves expensive untracked folders', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'qa', 'x');
+    await git.materialize({ oid: develop, dir: ws });
+    await mkdir(join(ws, 'node_modules', 'pkg'), { recursive: true });
+    await writeFile(join(ws, 'node_modules', 'pkg', 'index.js'), '');
+    await git.materialize({ oid: develop, dir: ws, keep: (p) => p === 'node_modules' });
+    expect(await readFile(join(ws, 'node_modules', 'pkg', 'index.js'), 'utf8')).toBe('');
+    await git.materialize({ oid: develop, dir: ws });
+    expect(await snapshot(ws)).toEqual(lsTree(dir, develop));
+  });
+
+  test('refuses to materialize over the project checkout', async () => {
+    const { dir, git, develop } = await project();
+    await expect(git.materialize({ oid: develop, dir })).rejects.toThrow(/separate directory/);
+  });
+
+  test('changesInDir turns workspace edits into a change set that commits cleanly', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'phase1-implementer');
+    await git.materialize({ oid: develop, dir: ws });
+    expect(await git.changesInDir({ oid: develop, dir: ws })).toEqual([]);
+    await writeFile(join(ws, 'src/app.py'), 'print(3)\n');
+    await rm(join(ws, 'README.md'));
+    await mkdir(join(ws, 'tests'));
+    await writeFile(join(ws, 'tests/test_app.py'), 'def test(): pass\n');
+    await mkdir(join(ws, '__pycache__'));
+    await writeFile(join(ws, '__pycache__/x.pyc'), 'bin');
+    const changes = await git.changesInDir({ oid: develop, dir: ws, ignore: (p) => p === '__pycache__' });
+    expect(changes.map((c) => [c.path, c.content === null ? null : Buffer.from(c.content).toString()])).toEqual([
+      ['README.md', null],
+      ['src/app.py', 'print(3)\n'],
+      ['tests/test_app.py', 'def test(): pass\n'],
+    ]);
+    const res = await commit(git, changes);
+    expect(res.files).toEqual(['README.md', 'src/app.py', 'tests/test_app.py']);
+    expect(await git.changesInDir({ oid: res.oid, dir: ws, ignore: (p) => p === '__pycache__' })).toEqual([]);
+  });
+});
+
+describe('reading history', () => {
+  test('readFileAt, listFilesAt and logBranch with parsed trailers', async () => {
+    const { git, develop } = await project();
+    const c = await commit(git, [{ path: 'src/app.py', content: 'print(9)\n' }], 7);
+    expect(await git.readFileAt({ oid: c.oid, path: 'src/app.py' })).toBe('print(9)\n');
+    expect(await git.readFileAt({ oid: develop, path: 'src/app.py' })).toBe('print(1)\n');
+    expect(await git.readFileAt({ oid: c.oid, path: 'missing.txt' })).toBeNull();
+    expect(await git.readFileAt({ oid: c.oid, path: 'src' })).toBeNull();
+    expect(await git.listFilesAt('phase1/implementer')).toEqual(['README.md', 'src/app.py', 'src/lib/util.py']);
+    const log = await git.logBranch('phase1/implementer', 10);
+    expect(log.map((l) => l.subject)).toEqual(['feat: change 7', 'chore(governor): initialise project governance']);
+    expect(log[0]).toMatchObject({
+      oid: c.oid,
+      parents: [develop],
+      auditId: 'evt_7',
+      signedOffBy: 'Implementer-Agent <implementer@agents.local>',
+      author: { name: 'Implementer-Agent', email: 'implementer@agents.local' },
+      timestamp: T0 + 7,
+    });
+  });
+
+  test('diff reports A/M/D with contents and patches, binary and truncation', async () => {
+    const { dir, git, develop } = await project();
+    const big = 'x'.repeat(1024 * 1024 + 10);
+    const c = await commit(git, [
+      { path: 'src/app.py', content: 'print(2)\n' },
+      { path: 'README.md', content: null },
+      { path: 'img.png', content: new Uint8Array([0x89, 0x50, 0x00, 0x01]) },
+      { path: 'big.txt', content: big },
+      { path: 'bin/tool', content: 'echo\n', mode: 'executable' },
+    ]);
+    const { files } = await git.diff({ from: develop, to: c.oid });
+    expect(files.map((f) => `${f.status} ${f.path}`)).toEqual(['D README.md', 'A big.txt', 'A bin/tool', 'A img.png', 'M src/app.py']);
+    expect(files.map((f) => `${f.status}\t${f.path}`).sort()).toEqual(
+      gitCli(dir, 'diff', '--name-status', develop, c.oid).trim().split('\n').sort(),
+    );
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    expect(byPath.get('src/app.py')).toMatchObject({ oldContent: 'print(1)\n', newContent: 'print(2)\n', binary: false, truncated: false });
+    expect(byPath.get('src/app.py')?.patch).toContain('-print(1)\n+print(2)');
+    expect(byPath.get('img.png')).toMatchObject({ binary: true, newContent: null, patch: null });
+    expect(byPath.get('big.txt')).toMatchObject({ truncated: true, patch: null });
+    expect(byPath.get('big.txt')?.newContent?.length).toBe(1024 * 1024);
+    expect(byPath.get('README.md')).toMatchObject({ oldContent: '# Backtester\n', newContent: null });
+    const names = await git.diff({ from: develop, to: c.oid, content: false });
+    expect(names.files.every((f) => f.oldContent === null && f.newContent === null)).toBe(true);
+    expect((await git.diff({ from: c.oid, to: c.oid })).files).toEqual([]);
+  });
+});
+
+describe('the user checkout', () => {
+  test('isWorkingTreeDirty reports the user edits, respecting ignore', async () => {
+    const { dir, git } = await project();
+    expect(await git.isWorkingTreeDirty()).toEqual([]);
+    await writeFile(join(dir, 'README.md'), 'edited by the user\n');
+    await writeFile(join(dir, 'notes.txt'), 'untracked\n');
+    expect(await git.isWorkingTreeDirty()).toEqual(['README.md', 'notes.txt']);
+    expect(await git.isWorkingTreeDirty({ ignore: (p) => p === 'notes.txt' })).toEqual(['README.md']);
+    expect(gitCli(dir, 'status', '--porcelain')).toBe(' M README.md\n?? notes.txt\n');
+  });
+
+  test('setRef and deleteRef put refs back for crash recovery', async () => {
+    const { dir, git, develop } = await project();
+    const c = await commit(git, [{ path: 'a', content: 'a' }]);
+    expect(await git.setRef({ name: 'phase1/implementer', oid: develop })).toEqual({ previous: c.oid });
+    expect(gitCli(dir, 'rev-parse', 'phase1/implementer').trim()).toBe(develop);
+    expect(await git.deleteRef({ name: 'phase1/implementer' })).toEqual({ previous: develop });
+    expect(await git.resolveRef('phase1/implementer')).toBeNull();
+  });
+});
