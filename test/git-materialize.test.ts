@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from '
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
+import type { FileChange } from '../electron/core/git/types.ts';
 import { gitCli, tempDir } from './support/git-cli.ts';
 
 const T0 = 1_767_225_600;
@@ -22,7 +23,7 @@ async function project(): Promise<{ dir: string; git: GitService; develop: strin
   return { dir, git, develop };
 }
 
-const commit = (git: GitService, changes: Array<{ path: string; content: string | Uint8Array | null; mode?: 'executable' | 'symlink' }>, n = 1) =>
+const commit = (git: GitService, changes: FileChange[], n = 1) =>
   git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject: `feat: change ${n}`, auditId: `evt_${n}`, timestamp: T0 + n });
 
 /** Every file under `root` (manifest excluded) as `mode path` lines, with symlinks as their target. */

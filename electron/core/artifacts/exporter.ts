@@ -34,6 +34,11 @@ export interface Exporter {
  * (its `event_id`) as the cursor, so a crash mid-append is repaired on the next sync and never duplicated.
  */
 export function createExporter(dir: string, ledger: Ledger, read: Reader): Exporter {
+  // What this process last wrote (or found) at each path. It saves re-reading every export after every
+  // step; a file changed behind our back is still caught by `verify`, and by the next process's sync.
+  const written = new Map<string, string>();
+  // JSONL files already reconciled with the file on disk, and the last ledger seq appended to each.
+  const jsonlCursor = new Map<JsonlKind, number>();
   /** One JSONL record per event; concern lines carry the concern as it stood after that event. */
   function jsonlEntries(kind: JsonlKind): Array<{ eventId: string; seq: number; line: string }> {
     const events = ledger.readTypes(JSONL_SOURCES[kind]);
@@ -52,7 +57,14 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
 
   async function appendJsonl(kind: JsonlKind): Promise<boolean> {
     const path = join(dir, JSONL_PATHS[kind]);
+    const cursor = jsonlCursor.get(kind);
+    if (cursor !== undefined) {
+      // Fast path: the file is known to hold everything up to `cursor`; append only newer events.
+      const fresh = ledger.readTypes(JSONL_SOURCES[kind], cursor, 1);
+      if (fresh.length === 0) return false;
+    }
     const entries = jsonlEntries(kind);
+    jsonlCursor.set(kind, entries.at(-1)?.seq ?? 0);
     let text: string | null = null;
     try {
       text = await readFile(path, 'utf8');
@@ -83,8 +95,8 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     if (missing.length === 0) return complete.length !== text.length;
     const fh = await open(path, 'a');
     try {
+      // No fsync, as for the other exports: a line lost to a power cut is appended again from the ledger.
       await fh.writeFile(missing.map((e) => e.line).join(''));
-      await fh.sync();
     } finally {
       await fh.close();
     }
@@ -94,22 +106,27 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
   return {
     expected,
     async sync() {
-      const written: string[] = [];
-      for (const [rel, content] of renderAll(read.snapshot())) {
-        const abs = join(dir, rel);
-        let current: string | null = null;
-        try {
-          current = await readFile(abs, 'utf8');
-        } catch {
-          current = null;
-        }
-        if (current !== content) {
-          await writeFileAtomic(abs, content);
-          written.push(rel);
-        }
-      }
-      for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) if (await appendJsonl(kind)) written.push(JSONL_PATHS[kind]);
-      return written;
+      const out: string[] = [];
+      const changed = [...renderAll(read.snapshot())].filter(([rel, content]) => written.get(rel) !== content);
+      // Independent files: write them concurrently, each one atomically.
+      await Promise.all(
+        changed.map(async ([rel, content]) => {
+          const abs = join(dir, rel);
+          let current: string | null = null;
+          try {
+            current = await readFile(abs, 'utf8');
+          } catch {
+            current = null;
+          }
+          if (current !== content) {
+            await writeFileAtomic(abs, content);
+            out.push(rel);
+          }
+          written.set(rel, content);
+        }),
+      );
+      for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) if (await appendJsonl(kind)) out.push(JSONL_PATHS[kind]);
+      return out;
     },
     async verify() {
       const out: ExportMismatch[] = [];

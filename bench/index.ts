@@ -1,0 +1,13 @@
+import { benchAppend, benchLargeLedger } from './ledger.bench.ts';
+import { benchLoop } from './loop.bench.ts';
+import { printFigures } from './util.ts';
+
+/**
+ * `npm run bench`: prints figures against the budgets of DESIGN.md §12. Figures are printed, never
+ * asserted, so a slow machine does not fail the build. GOVERNOR_BENCH_EVENTS shrinks the big ledger.
+ */
+const big = Number(process.env.GOVERNOR_BENCH_EVENTS ?? 1_000_000);
+console.log(`Governor bench — node ${process.version}, ${new Date().toISOString()}`);
+printFigures('Ledger append', benchAppend(200_000));
+printFigures('Large ledger', benchLargeLedger(big));
+printFigures('Orchestration', await benchLoop());
