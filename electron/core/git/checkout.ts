@@ -6,7 +6,8 @@
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import type { RepoCtx } from './repo-fs.ts';
+import { InvalidInputError } from '../errors.ts';
+import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 import { isNotFound } from './objects.ts';
 
@@ -41,14 +42,17 @@ export async function adoptExistingFiles(ctx: RepoCtx, files: FileChange[]): Pro
   const out = await Promise.all(
     files.map(async (f): Promise<FileChange> => {
       const full = path.join(ctx.dir, f.path);
+      let st;
       try {
-        const st = await fsp.lstat(full);
-        if (!st.isFile()) return f;
-        kept.push(f.path);
-        return { path: f.path, content: await fsp.readFile(full), mode: (st.mode & 0o100) !== 0 ? 'executable' : 'file' };
+        st = await fsp.lstat(full);
       } catch {
-        return f;
+        return f; // not there: the template is written
       }
+      if (st.isDirectory()) throw new InvalidInputError(`${f.path} is a directory in ${ctx.dir}; the initial commit needs a file there`);
+      kept.push(f.path);
+      // A symlink is committed as a symlink and never written through.
+      if (st.isSymbolicLink()) return { path: f.path, content: await fsp.readlink(full), mode: 'symlink' };
+      return { path: f.path, content: await fsp.readFile(full), mode: (st.mode & 0o100) !== 0 ? 'executable' : 'file' };
     }),
   );
   return { files: out, kept: kept.sort() };
@@ -56,17 +60,21 @@ export async function adoptExistingFiles(ctx: RepoCtx, files: FileChange[]): Pro
 
 /** Writes the initial files and stages them, so the real `git status` is clean afterwards. */
 export async function writeInitialCheckout(ctx: RepoCtx, files: FileChange[]): Promise<void> {
-  const written = files.filter((f) => f.content !== null);
+  const written = files.filter((f): f is FileChange & { content: string | Uint8Array } => f.content !== null);
   for (const f of written) {
     const full = path.join(ctx.dir, f.path);
     await fsp.mkdir(path.dirname(full), { recursive: true });
     if (f.mode === 'symlink') {
-      await fsp.rm(full, { force: true });
-      await fsp.symlink(String(f.content), full);
+      const target = Buffer.from(f.content).toString('utf8');
+      if ((await fsp.readlink(full).catch(() => null)) !== target) {
+        await fsp.rm(full, { force: true });
+        await fsp.symlink(target, full);
+      }
       continue;
     }
     const perm = f.mode === 'executable' ? 0o755 : 0o644;
-    await fsp.writeFile(full, f.content as string | Uint8Array, { mode: perm });
+    // temp + rename: an existing path is replaced, never written through (a hard link stays intact)
+    await atomicWriteFile(full, f.content, { mode: perm });
     await fsp.chmod(full, perm);
   }
   if (written.length > 0) {

@@ -146,8 +146,10 @@ export async function materializeTree(
       return;
     }
     const perm = want.mode === MODE_EXEC ? 0o755 : 0o644;
-    await fsp.writeFile(full, bytes, { mode: perm });
-    await fsp.chmod(full, perm); // writeFile's mode only applies when it creates the file
+    // temp + rename replaces a stale file's inode instead of writing through it: a hard link an
+    // agent's test run planted in its workspace cannot redirect the write outside.
+    await atomicWriteFile(full, bytes, { mode: perm });
+    await fsp.chmod(full, perm); // the mode option is filtered by the umask
     const st = await fsp.lstat(full);
     fresh.set(p, { oid: want.oid, mode: want.mode, size: st.size, mtimeMs: st.mtimeMs });
   };

@@ -113,9 +113,9 @@ export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | 
 export async function resolveCommitish(ctx: RepoCtx, name: string): Promise<string | null> {
   const candidates = isOid(name)
     ? [null]
-    : name.startsWith('refs/')
+    : name.startsWith('refs/') || name === 'HEAD'
       ? [name]
-      : [`refs/heads/${name}`, `refs/tags/${name}`, `refs/notes/${name}`];
+      : [`refs/heads/${name}`, `refs/tags/${name}`];
   for (const ref of candidates) {
     const oid = ref === null ? name : await resolveFullRef(ctx, ref);
     if (oid !== null) return peelToCommit(ctx, oid);

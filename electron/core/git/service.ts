@@ -9,25 +9,17 @@
  * - Protection is checked before any object is written (protect.ts): a refusal changes nothing.
  * - Merges and reverts are three-way tree merges over objects (merge.ts), never the working tree.
  */
-import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import type { Actor } from '../../../shared/domain/common.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
-import {
-  adoptExistingFiles,
-  dirtyPaths,
-  ensureLocalExclude,
-  headBranch,
-  withCheckoutSync,
-  writeInitialCheckout,
-  type CheckoutSync,
-} from './checkout.ts';
+import { dirtyPaths, headBranch, withCheckoutSync, type CheckoutSync } from './checkout.ts';
 import { diffTrees, type FileDiff } from './diff.ts';
 import { logFrom, type LogEntry } from './log.ts';
 import { changesInDir, materializeTree, type MaterializeResult } from './materialize.ts';
 import { mergeCommitOnto, mergeTrees } from './merge.ts';
-import { buildMessage, parseMessage, signatureOf, toSeconds } from './message.ts';
+import { buildMessage, parseMessage, signatureOf, toSeconds, type GitTime } from './message.ts';
+import { isRepository, prepareEnsureRepo } from './init.ts';
 import { appendNote, readNote } from './notes.ts';
 import {
   EMPTY_TREE,
@@ -64,25 +56,14 @@ import type {
 
 export type GitService = ReturnType<typeof createGitService>;
 
-const MAIN = 'refs/heads/main';
 const DEVELOP = 'refs/heads/develop';
-
-function toChanges(files: EnsureRepoInput['initialFiles']): FileChange[] {
-  return Array.isArray(files) ? files : Object.entries(files).map(([p, content]) => ({ path: p, content }));
-}
 
 export function createGitService(options: { dir: string }) {
   const dir = path.resolve(options.dir);
   const ctx: RepoCtx = { dir, gitdir: path.join(dir, '.git'), fs: repoFs, cache: {} };
   const serialize = queueFor(ctx.gitdir);
 
-  async function isRepo(): Promise<boolean> {
-    try {
-      return (await fsp.stat(path.join(ctx.gitdir, 'HEAD'))).isFile();
-    } catch {
-      return false;
-    }
-  }
+  const isRepo = (): Promise<boolean> => isRepository(ctx);
 
   /** Moves a ref after the queue has re-checked its tip; optionally brings a clean user checkout along. */
   async function moveRef(ref: string, oid: string, syncCheckout: boolean | undefined): Promise<CheckoutSync | undefined> {
@@ -108,40 +89,8 @@ export function createGitService(options: { dir: string }) {
      * staged so `git status` is clean), or makes sure an existing one has main and develop.
      */
     async ensureRepo(input: EnsureRepoInput): Promise<EnsureRepoResult> {
-      const author = input.author ?? 'System';
-      const message = buildMessage({ subject: input.message, actor: author, auditId: input.auditId });
-      const who = signatureOf(author, input.timestamp);
-      const files = toChanges(input.initialFiles);
-      return serialize(async () => {
-        if (!(await isRepo())) await git.init({ fs: ctx.fs, dir, gitdir: ctx.gitdir, defaultBranch: 'main' });
-        await ensureLocalExclude(ctx);
-        let main = await resolveFullRef(ctx, MAIN);
-        let created = false;
-        let kept: string[] = [];
-        if (main === null) {
-          const head = await resolveFullRef(ctx, 'HEAD');
-          if (head !== null) {
-            main = head; // an existing history on another default branch: main starts there
-            await writeRefOid(ctx, MAIN, main);
-          } else {
-            const adopted = await adoptExistingFiles(ctx, files);
-            kept = adopted.kept;
-            const { tree } = await writeTreeWithChanges(ctx, null, adopted.files);
-            main = await writeCommitObject(ctx, { message, tree, parent: [], author: who, committer: who });
-            await writeRefOid(ctx, MAIN, main);
-            // An unborn HEAD may name another default branch; the checkout we write is main's.
-            await git.writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: 'HEAD', value: MAIN, symbolic: true, force: true });
-            await writeInitialCheckout(ctx, adopted.files);
-            created = true;
-          }
-        }
-        let develop = await resolveFullRef(ctx, DEVELOP);
-        if (develop === null) {
-          develop = main;
-          await writeRefOid(ctx, DEVELOP, develop);
-        }
-        return { main, develop, created, kept };
-      });
+      const run = prepareEnsureRepo(input);
+      return serialize(() => run(ctx));
     },
 
     /** Branch, tag, full ref or oid → commit oid; null when it does not exist. */
@@ -315,7 +264,7 @@ export function createGitService(options: { dir: string }) {
     },
 
     /** Appends to the audit note of `oid` under refs/notes/audit (replays do not duplicate). */
-    async addNote(input: { oid: string; note: string; timestamp: number | string; auditId?: string }) {
+    async addNote(input: { oid: string; note: string; timestamp: GitTime; auditId?: string }): Promise<{ commit: string; changed: boolean }> {
       toSeconds(input.timestamp);
       return serialize(async () => {
         try {
@@ -371,7 +320,7 @@ export function createGitService(options: { dir: string }) {
      * rules (the ledger is the authority). Ordinary writes use updateRef.
      */
     async setRef(input: { name: string; oid: string }): Promise<{ previous: string | null }> {
-      const ref = input.name.startsWith('refs/') ? branchRef(input.name) : branchRef(input.name);
+      const ref = branchRef(input.name);
       if (!isOid(input.oid)) throw new InvalidInputError(`setRef needs a full object id, not "${input.oid}"`);
       return serialize(async () => {
         const previous = await resolveFullRef(ctx, ref);
