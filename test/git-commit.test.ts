@@ -67,6 +67,34 @@ describe('ensureRepo', () => {
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
   });
 
+  test('adopts an existing repository whose history is on master', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    gitCli(dir, 'init', '-q', '-b', 'master');
+    await writeFile(join(dir, 'app.py'), 'print(0)\n');
+    gitCli(dir, 'add', 'app.py');
+    gitCli(dir, 'commit', '-q', '-m', 'initial');
+    const head = gitCli(dir, 'rev-parse', 'HEAD').trim();
+    const git = createGitService({ dir });
+    expect(await git.ensureRepo({ initialFiles: { 'x.md': 'x' }, message: 'chore: init', timestamp: T0 })).toEqual({ main: head, develop: head, created: false, kept: [] });
+    expect(await git.headBranch()).toBe('master');
+    expect(await git.resolveRef('HEAD')).toBe(head);
+    expect(gitCli(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  test('creates the project directory when it does not exist yet', async () => {
+    const { dir: parent, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const dir = join(parent, 'new', 'project');
+    const git = createGitService({ dir });
+    expect(await git.isRepo()).toBe(false);
+    const res = await git.ensureRepo({ initialFiles: [{ path: 'bin/run.sh', content: '#!/bin/sh\n', mode: 'executable' }], message: 'chore: init', timestamp: T0 });
+    expect(res.created).toBe(true);
+    expect(gitCli(dir, 'ls-files', '-s', 'bin/run.sh')).toMatch(/^100755 /);
+    expect(gitCli(dir, 'status', '--porcelain')).toBe('');
+    expectFsckClean(dir);
+  });
+
   test('Governor state under .governor/ is invisible to git status (local exclude)', async () => {
     const { dir } = await project();
     await mkdir(join(dir, '.governor', 'workspaces', 'x'), { recursive: true });

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
@@ -101,6 +101,22 @@ describe('materialize', () => {
     // Nothing changed since: a second run writes nothing.
     const again = await git.materialize({ oid: c.oid, dir: ws });
     expect(again).toMatchObject({ written: 0, removed: 0 });
+  });
+
+  test('a hard link planted in a workspace is replaced, never written through', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'w');
+    await git.materialize({ oid: develop, dir: ws });
+    const outside = join(dir, '.governor', 'outside.txt');
+    await writeFile(outside, 'precious\n');
+    await rm(join(ws, 'README.md'));
+    await link(outside, join(ws, 'README.md'));
+    await git.materialize({ oid: develop, dir: ws });
+    expect(await readFile(outside, 'utf8')).toBe('precious\n');
+    expect(await readFile(join(ws, 'README.md'), 'utf8')).toBe('# Backtester\n');
+    // no temp files are ever left behind in the object store or the workspace
+    expect(gitCli(dir, 'status', '--porcelain', '--ignored')).toBe('!! .governor/\n');
+    expect((await readdir(ws)).filter((f) => f.includes('governor-tmp'))).toEqual([]);
   });
 
   test('keep() preserves expensive untracked folders', async () => {

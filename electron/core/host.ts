@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentName } from '../../shared/index.ts';
-import { agentNames } from '../../shared/index.ts';
+import { EventPayloads, agentNames } from '../../shared/index.ts';
 import type { AgentRuntime } from './agents/runtime.ts';
 import { createScriptedRuntime, loadSampleScript } from './agents/scripted/runtime.ts';
 import { createExporter } from './artifacts/exporter.ts';
@@ -54,6 +54,22 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     ]);
   }
   const recovered = await recoverGitRefs(git, read, ledger);
+  const progress = opts.progress ?? (() => {});
+  // Handoffs, stage changes and escalations are facts in the ledger; whoever watches sees them as they land.
+  ledger.onAppend((events) => {
+    for (const ev of events) {
+      if (ev.type === 'handoff.recorded') {
+        const h = EventPayloads['handoff.recorded'].parse(ev.payload);
+        progress({ kind: 'handoff', agent: h.from, text: `→ ${h.to}: ${h.purpose}` });
+      } else if (ev.type === 'stage.entered') {
+        const st = EventPayloads['stage.entered'].parse(ev.payload);
+        progress({ kind: 'stage', text: `phase ${st.phase} → ${st.stage}${st.iteration ? ` (iteration ${st.iteration})` : ''}: ${st.reason}` });
+      } else if (ev.type === 'concern.escalated') {
+        const c = EventPayloads['concern.escalated'].parse(ev.payload);
+        progress({ kind: 'concern', agent: c.from, text: `${c.concern_id} escalated to ${c.to}: ${c.reason}` });
+      }
+    }
+  });
 
   let scripted: AgentRuntime | null = null;
   const runtimeCache = new Map<string, AgentRuntime>();
@@ -72,7 +88,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     exporter: createExporter(root, ledger, read),
     clock,
     recovered,
-    progress: opts.progress ?? (() => {}),
+    progress,
     runtimeFor(agent: AgentName): AgentRuntime {
       const override = opts.runtimes?.[agent];
       if (override) return override;

@@ -102,5 +102,4 @@ function backToBuild(e: Engine, review: Review): void {
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase: review.phase, stage: 'build', reason: `${review.kind} ${review.decision?.decision} by the human: ${review.decision?.comment ?? ''}`, iteration } });
     tx.append({ type: 'review.followed_up', actor: 'System', ts, payload: { review_id: review.id, outcome: `back to build, iteration ${iteration}` } });
   });
-  e.progress({ kind: 'stage', text: `phase ${review.phase}: back to build (${review.decision?.decision})` });
 }

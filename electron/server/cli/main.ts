@@ -15,6 +15,12 @@ import { acquireLoopLock } from './lock.ts';
 import { decideHint, fail, formatProgress, formatReview } from './output.ts';
 import { runInteractive } from './run.ts';
 
+// `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program.name('governor').description('Govern a team of AI agents building software: approvals, evidence-gated merges, an audited ledger.').showHelpAfterError();
 

@@ -83,7 +83,6 @@ export async function concernStep(e: Engine, concern: Concern): Promise<void> {
     if (action.action === 'escalate') {
       const next = escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human';
       tx.append({ type: 'concern.escalated', actor: agent, ts, payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason } });
-      e.progress({ kind: 'concern', agent, text: `${concern.id} escalated ${agent} → ${next}: ${action.reason}` });
     } else if (action.action === 'resolve') {
       tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
     } else {
@@ -112,5 +111,4 @@ export function finishBuild(e: Engine, phase: number): void {
     recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Tester', purpose: 'Run the phase test suite', inputs: implementers, outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary: 'All build tasks are done; run the tests on the merged candidate.', status: 'delivered' }, ts);
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'test', reason: 'build complete' } });
   });
-  e.progress({ kind: 'stage', text: `phase ${phase}: build complete → test` });
 }
