@@ -12,3 +12,4 @@ export * from './domain/artifact.ts';
 export * from './events.ts';
 export * from './config.ts';
 export * from './commands.ts';
+export * from './domain/concern-lifecycle.ts';

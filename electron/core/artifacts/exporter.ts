@@ -1,9 +1,10 @@
 import { open, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Concern, EventType, LedgerEvent } from '../../../shared/index.ts';
-import { EventPayloads } from '../../../shared/index.ts';
+import { type ConcernChange, EventPayloads, applyConcernChange } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
+
 import { writeFileAtomic } from './atomic.ts';
 import { JSONL_PATHS, type JsonlKind, jsonlRecord, renderAll } from './render/index.ts';
 
@@ -157,25 +158,10 @@ function recordFor(kind: JsonlKind, e: LedgerEvent, concerns: Map<string, Concer
       return c;
     }
     default: {
-      // Concern lifecycle events: fold them onto the concern, as the projection does, and emit the whole record.
-      const p = e.payload as { concern_id: string; note?: string | null; assigned_to?: string; to?: string; from?: string; reason?: string; by?: string };
-      const prev = concerns.get(p.concern_id);
-      if (!prev) throw new Error(`${kind}: ${e.type} for unknown concern ${p.concern_id}`);
-      const c: Concern = { ...prev, escalations: [...prev.escalations], updated_at: e.ts };
-      if (e.type === 'concern.acknowledged') {
-        if (c.status === 'open') c.status = 'acknowledged';
-        if (p.note) c.response = p.note;
-      } else if (e.type === 'concern.assigned') {
-        c.status = 'assigned';
-        c.assigned_to = p.assigned_to as Concern['assigned_to'];
-        if (p.note) c.response = p.note;
-      } else if (e.type === 'concern.resolved') {
-        c.status = 'resolved';
-        c.resolution = p.note ?? null;
-      } else if (e.type === 'concern.escalated') {
-        c.escalations.push({ from: p.from as Concern['from'], to: p.to as Concern['to'], at: e.ts, reason: p.reason ?? '' });
-        c.to = p.to as Concern['to'];
-      }
+      const change = { type: e.type, payload: EventPayloads[e.type as ConcernChange['type']].parse(e.payload) } as ConcernChange;
+      const prev = concerns.get(change.payload.concern_id);
+      if (!prev) throw new Error(`${kind}: ${e.type} for unknown concern ${change.payload.concern_id}`);
+      const c = applyConcernChange(prev, change, e.ts);
       concerns.set(c.id, c);
       return c;
     }

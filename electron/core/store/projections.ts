@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AgentState, Concern, EventPayload, EventType, Review, Task, Variation } from '../../../shared/index.ts';
-import { AgentName, roleOf } from '../../../shared/index.ts';
+import { AgentName, type ConcernChange, applyConcernChange, roleOf } from '../../../shared/index.ts';
+
 
 /** What a projector knows of the event besides its payload. */
 export interface EventMeta {
@@ -60,12 +61,8 @@ export function createProjector(db: Database.Database) {
   const putVariation = (v: Variation, seq: number) => s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
   const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
   const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
-  const updateConcern = (id: string, e: EventMeta, change: (c: Concern) => void) => {
-    const c = doc<Concern>(s.concernGet.get(id), 'concern', id);
-    change(c);
-    c.updated_at = e.ts;
-    putConcern(c, e.seq);
-  };
+  const updateConcern = (id: string, e: EventMeta, change: ConcernChange) =>
+    putConcern(applyConcernChange(doc<Concern>(s.concernGet.get(id), 'concern', id), change, e.ts), e.seq);
 
   const projectors: ProjectorMap = {
     'project.initialized': (p, e) => {
@@ -108,27 +105,10 @@ export function createProjector(db: Database.Database) {
     },
     'review.followed_up': (p) => void s.reviewHandled.run(p.review_id),
     'concern.raised': (p, e) => putConcern(p, e.seq),
-    'concern.acknowledged': (p, e) =>
-      updateConcern(p.concern_id, e, (c) => {
-        if (c.status === 'open') c.status = 'acknowledged';
-        if (p.note) c.response = p.note;
-      }),
-    'concern.assigned': (p, e) =>
-      updateConcern(p.concern_id, e, (c) => {
-        c.status = 'assigned';
-        c.assigned_to = p.assigned_to;
-        if (p.note) c.response = p.note;
-      }),
-    'concern.resolved': (p, e) =>
-      updateConcern(p.concern_id, e, (c) => {
-        c.status = 'resolved';
-        c.resolution = p.note;
-      }),
-    'concern.escalated': (p, e) =>
-      updateConcern(p.concern_id, e, (c) => {
-        c.escalations.push({ from: p.from, to: p.to, at: e.ts, reason: p.reason });
-        c.to = p.to;
-      }),
+    'concern.acknowledged': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.acknowledged', payload: p }),
+    'concern.assigned': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.assigned', payload: p }),
+    'concern.resolved': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.resolved', payload: p }),
+    'concern.escalated': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.escalated', payload: p }),
     'variation.proposed': (p, e) => putVariation(p, e.seq),
     'variation.decided': (p, e) => {
       const v = doc<Variation>(s.variationGet.get(p.variation_id), 'variation', p.variation_id);
