@@ -28,6 +28,16 @@ export interface HashedFields {
 
 /** hash = sha256(prev_hash + canonical JSON of the event without its hash). */
 export function eventHash(e: HashedFields): string {
-  const body = canonicalJson({ seq: e.seq, id: e.id, ts: e.ts, type: e.type, actor: e.actor, payload: e.payload, prev_hash: e.prev_hash });
+  return eventHashWithPayloadJson(e, canonicalJson(e.payload));
+}
+
+/**
+ * The same hash, given the payload already in canonical form (the append path has it anyway).
+ * The other fields are strings and an integer, so writing their keys in sorted order by hand yields
+ * exactly the RFC 8785 text without canonicalising the payload a second time.
+ */
+export function eventHashWithPayloadJson(e: Omit<HashedFields, 'payload'>, payloadJson: string): string {
+  const s = JSON.stringify;
+  const body = `{"actor":${s(e.actor)},"id":${s(e.id)},"payload":${payloadJson},"prev_hash":${s(e.prev_hash)},"seq":${e.seq},"ts":${s(e.ts)},"type":${s(e.type)}}`;
   return createHash('sha256').update(e.prev_hash).update(body).digest('hex');
 }

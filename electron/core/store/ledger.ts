@@ -3,7 +3,7 @@ import { monotonicFactory } from 'ulid';
 import type { EventType, LedgerEvent, NewEvent } from '../../../shared/index.ts';
 import { EventPayloads, EventType as EventTypeSchema } from '../../../shared/index.ts';
 import { GovernorError, IntegrityError } from '../errors.ts';
-import { GENESIS_HASH, canonicalJson, eventHash } from './hash.ts';
+import { GENESIS_HASH, canonicalJson, eventHash, eventHashWithPayloadJson } from './hash.ts';
 import { PROJECTION_TABLES, migrate } from './migrations.ts';
 import { createProjector } from './projections.ts';
 
@@ -81,6 +81,8 @@ export class Ledger {
       const h = this.head.get();
       let seq = h?.seq ?? 0;
       let prev = h?.hash ?? GENESIS_HASH;
+      // One clock reading per transaction: its events happened together.
+      let now: string | null = null;
       const tx: Tx = {
         db: this.db,
         append: (e) => {
@@ -89,14 +91,15 @@ export class Ledger {
           const ev = {
             seq,
             id: e.id ?? this.nextId(),
-            ts: e.ts ?? this.clock().toISOString(),
+            ts: e.ts ?? (now ??= this.clock().toISOString()),
             type: e.type,
             actor: e.actor,
             payload,
             prev_hash: prev,
           };
-          const hash = eventHash(ev);
-          this.insert.run(ev.seq, ev.id, ev.ts, ev.type, ev.actor, canonicalJson(payload), ev.prev_hash, hash);
+          const payloadJson = canonicalJson(payload);
+          const hash = eventHashWithPayloadJson(ev, payloadJson);
+          this.insert.run(ev.seq, ev.id, ev.ts, ev.type, ev.actor, payloadJson, ev.prev_hash, hash);
           this.projector.apply(ev.type, payload, ev);
           prev = hash;
           const full: LedgerEvent = { ...ev, hash };
@@ -106,7 +109,10 @@ export class Ledger {
       };
       this.active = tx;
       try {
-        return fn(tx);
+        const result = fn(tx);
+        const last = appended.at(-1);
+        if (last) this.projector.touch(last);
+        return result;
       } finally {
         this.active = null;
       }
@@ -202,7 +208,9 @@ export class Ledger {
         const rows = page.all(after);
         if (rows.length === 0) break;
         for (const row of rows) this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), row);
-        after = rows.at(-1)?.seq ?? after;
+        const last = rows.at(-1);
+        if (last) this.projector.touch(last);
+        after = last?.seq ?? after;
       }
     }).immediate();
   }

@@ -174,6 +174,9 @@ export function createProjector(db: Database.Database) {
     apply(type: EventType, payload: unknown, e: EventMeta): void {
       const fn = projectors[type] as Projector<EventType> | undefined;
       if (fn) fn(payload as never, e);
+    },
+    /** Once per transaction: the newest event the projections have seen. */
+    touch(e: EventMeta): void {
       s.projectTouch.run(e.seq, e.ts);
     },
   };

@@ -1,0 +1,466 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Concern } from '../shared/index.ts';
+import { InvalidInputError } from '../electron/core/errors.ts';
+import { decideReview } from '../electron/core/workflow/decisions.ts';
+import { runLoop } from '../electron/core/workflow/loop.ts';
+import { raiseConcern } from '../electron/core/workflow/records.ts';
+import { type SampleProject, sampleProject } from './support/project.ts';
+import { agentStatus, approvePlanAndDesign, commandNow, detailRow, payloads, setTestCommand, taskStatus } from './support/workflow-helpers.ts';
+
+/**
+ * The governed loop's human touch points on the sample project (scripted runtime, real git, real
+ * SQLite): review decisions and what the loop does with them, variations, concerns, and the command
+ * handler. Tests inside a `describe` share one project and run in order; each says where it starts.
+ */
+
+const DATE = /\d{4}-\d{2}-\d{2}/.source;
+
+describe('reviews, commands and concerns (one project, plan → build)', () => {
+  let sp: SampleProject;
+
+  beforeAll(async () => {
+    sp = await sampleProject();
+    await sp.runUntilGate('plan');
+  });
+  afterAll(() => sp?.close());
+
+  it('allows one pending clarification per agent and answers it with a response linked to the command', async () => {
+    const first = await sp.human.command('/clarify Designer what is the data model?');
+    expect(first.ok).toBe(true);
+    expect(first.command_id).toMatch(/^cmd_/);
+    const before = sp.p.read.clarifications().length;
+
+    const second = await sp.human.command('/clarify Designer and which interfaces?');
+    expect(second.ok).toBe(false);
+    expect(second.response).toContain('already has a pending question');
+    expect(second.response).toContain('"what is the data model?"');
+    // The refused command is still on record, with its failed answer; no second question was queued.
+    expect(sp.p.read.clarifications()).toHaveLength(before);
+    expect(sp.p.read.responses().find((r) => r.command_id === second.command_id)).toMatchObject({ ok: false, from: 'System' });
+
+    await sp.run();
+    const answers = payloads<{ command_id: string; from: string; to: string; response: string; ok: boolean }>(sp.p, 'response.sent').filter(
+      (r) => r.command_id === first.command_id && r.from === 'Designer',
+    );
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ to: 'Human', ok: true });
+    expect(answers[0]?.response).toMatch(/A Bar is .*\(scripted\)$/);
+    expect(sp.p.read.pendingClarification('Designer')).toBeNull();
+    // Now that the first is answered, a new question is accepted.
+    const third = await sp.human.command('/clarify Designer which interfaces matter most?');
+    expect(third.ok).toBe(true);
+    await sp.run();
+    expect(sp.p.read.pendingClarification('Designer')).toBeNull();
+  });
+
+  it('refuses an inline comment on a path the review does not cover, and records nothing', () => {
+    const review = sp.p.read.pendingReviews().find((r) => r.kind === 'plan');
+    expect(review).toBeTruthy();
+    const count = sp.p.ledger.count();
+    let error: unknown;
+    try {
+      sp.human.decide('plan', 'approve', { comment: 'ok', inline: [{ path: 'src/engine/backtest.js', line: 3, text: 'not part of this review' }] });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toContain('inline comment on src/engine/backtest.js:3');
+    expect((error as Error).message).toContain(`review ${review?.id} covers REQUIREMENTS.md`);
+    expect(sp.p.ledger.count()).toBe(count);
+    expect(sp.p.read.review(review?.id ?? '')?.status).toBe('pending');
+  });
+
+  it('re-requests a deferred plan review, following the deferred one, and logs the deferral in REQUIREMENTS.md', async () => {
+    const deferred = sp.human.decide('plan', 'defer', { comment: 'Revisit after the budget call', inline: [{ path: 'AGENT_TASKS.md', line: 2, text: 'who owns T9?' }] });
+    expect(deferred.decision).toMatchObject({ decision: 'defer', reviewed_by: 'Human', source: 'cli' });
+    // An inline comment on one of the review's context documents is accepted.
+    expect(deferred.decision?.inline).toEqual([{ path: 'AGENT_TASKS.md', line: 2, text: 'who owns T9?' }]);
+    const again = await sp.runUntilGate('plan');
+    expect(again.id).not.toBe(deferred.id);
+    expect(again.follows).toBe(deferred.id);
+    expect(again.subject).toEqual(deferred.subject);
+    expect(again.summary).toContain('Revisit after the budget call');
+    expect(sp.p.read.review(deferred.id)?.status).toBe('decided');
+    const requirements = sp.file('REQUIREMENTS.md');
+    expect(requirements).toMatch(new RegExp(`⏸️ Deferred by Human ${DATE} — Revisit after the budget call`));
+    expect(requirements).toMatch(/⏳ Plan review of r1 pending, requested by ProjectManager/);
+    // The handoff of the deferred review carries the decision.
+    const handoff = sp.p.read.handoffs().find((h) => h.id === deferred.handoff_id);
+    expect(handoff?.status).toBe('deferred');
+  });
+
+  it('decides reviews with /reject and /approve, and a second /approve of the same review gets "already decided"', async () => {
+    const pending = sp.p.read.pendingReviews().find((r) => r.kind === 'plan');
+    if (!pending) throw new Error('no pending plan review');
+    const rejected = await sp.human.command(`/reject ${pending.id} Scope must include a fee model`);
+    expect(rejected.ok).toBe(true);
+    expect(rejected.response).toContain(`Review ${pending.id}`);
+    expect(rejected.response).toContain('rejected');
+    expect(sp.p.read.review(pending.id)?.decision).toMatchObject({ decision: 'reject', comment: 'Scope must include a fee model', source: 'cli', reviewed_by: 'Human' });
+
+    // The PM revises the plan in answer to the rejection.
+    const revised = await sp.runUntilGate('plan');
+    expect(revised.follows).toBe(pending.id);
+    expect(sp.p.read.latestArtifact('REQUIREMENTS.md')?.revision).toBe(2);
+
+    // Short ids work too: what people type on a phone.
+    const shortId = String(Number(revised.id.replace('review_', '')));
+    const approved = await sp.human.command(`/approve ${shortId} Plan approved`);
+    expect(approved.ok).toBe(true);
+    expect(sp.p.read.review(revised.id)?.decision).toMatchObject({ decision: 'approve', comment: 'Plan approved', source: 'cli', reviewed_by: 'Human' });
+
+    const count = sp.p.read.reviews().length;
+    const twice = await sp.human.command(`/approve ${revised.id} again`);
+    expect(twice.ok).toBe(false);
+    expect(twice.response).toContain('already decided');
+    expect(twice.response).toContain('the first decision stands');
+    expect(sp.p.read.review(revised.id)?.decision?.comment).toBe('Plan approved');
+    expect(sp.p.read.reviews()).toHaveLength(count);
+    // Both commands and all three answers are on record, linked by command_id.
+    const cmds = sp.p.read.commands().filter((c) => c.cmd === '/approve' || c.cmd === '/reject');
+    expect(cmds.map((c) => c.cmd)).toEqual(['/reject', '/approve', '/approve']);
+    for (const c of cmds) expect(sp.p.read.responses().some((r) => r.command_id === c.command_id)).toBe(true);
+  });
+
+  it('revises a rejected design to r2 and asks again; a reject without a comment is refused', async () => {
+    const r1 = await sp.runUntilGate('design');
+    expect(r1.subject.revision).toBe(1);
+    const count = sp.p.ledger.count();
+    expect(() => sp.human.decide('design', 'reject')).toThrow(InvalidInputError);
+    expect(() => decideReview(sp.p.ledger, sp.p.read, { reviewId: r1.id, decision: 'reject', comment: '   ', source: 'ui' })).toThrow(/needs a comment/);
+    expect(sp.p.ledger.count()).toBe(count);
+    expect(sp.p.read.review(r1.id)?.status).toBe('pending');
+
+    sp.human.decide('design', 'reject', { comment: 'The engine must not read files' });
+    const r2 = await sp.runUntilGate('design');
+    expect(r2.id).not.toBe(r1.id);
+    expect(r2.follows).toBe(r1.id);
+    expect(r2.subject).toEqual({ path: 'design/DESIGN_SPEC.md', revision: 2 });
+    expect(sp.p.read.latestArtifact('design/DESIGN_SPEC.md')).toMatchObject({ revision: 2, in_response_to: r1.id });
+    expect(sp.p.read.latestArtifact('design/ARCHITECTURE.md')?.revision).toBe(2);
+    const spec = sp.file('design/DESIGN_SPEC.md');
+    expect(spec).toMatch(/^<!-- Governor export: r2 by Designer \(scripted\)/);
+    expect(spec).toMatch(/> \*\*Changes since r1\*\*/);
+    expect(spec).toMatch(new RegExp(`⛔ Rejected by Human ${DATE} — The engine must not read files`));
+    expect(sp.p.read.project()?.stage).toBe('design_review');
+
+    sp.human.decide('design', 'approve', { comment: 'r2 is right' });
+    await runLoop(sp.p, { maxSteps: 1 });
+    expect(sp.p.read.project()?.stage).toBe('build');
+  });
+
+  it('pauses an idle Implementer: its tasks wait while Implementer-2 works; /pause all and /resume all', async () => {
+    expect(sp.p.read.agent('Implementer')?.status).toBe('idle');
+    const pause = await sp.human.command('/pause Implementer');
+    expect(pause).toMatchObject({ ok: true, response: 'Implementer paused.' });
+    expect(sp.p.read.agent('Implementer')).toMatchObject({ status: 'paused', pause_requested: false });
+
+    const again = await sp.human.command('/pause implementer');
+    expect(again.response).toBe('Nothing to pause.');
+
+    const out = await sp.run();
+    expect(out.waitingOn).toContain('paused: Implementer');
+    expect(taskStatus(sp)).toMatchObject({ T4: 'To Do', T5: 'To Do', T6: 'Done', T7: 'Done' });
+    expect(payloads<{ task_id: string }>(sp.p, 'task.updated').some((u) => u.task_id === 'T4' || u.task_id === 'T5')).toBe(false);
+    expect(await sp.p.git.resolveRef('phase1/implementer')).toBeNull();
+    expect(await sp.p.git.resolveRef('phase1/implementer-2')).toBeTruthy();
+    expect(sp.p.read.agent('Implementer')?.status).toBe('paused');
+
+    const all = await sp.human.command('/pause all');
+    expect(all.ok).toBe(true);
+    // Implementer was already paused, so it is not named again.
+    expect(all.response.split('\n').sort()).toEqual(['Designer paused.', 'Implementer-2 paused.', 'ProjectManager paused.', 'Tester paused.']);
+    expect(Object.values(agentStatus(sp)).every((s) => s === 'paused')).toBe(true);
+    const stalled = await sp.run();
+    expect(stalled.steps).toBe(0);
+
+    const resume = await sp.human.command('/resume all');
+    expect(resume.response.split('\n')).toHaveLength(5);
+    expect(Object.values(agentStatus(sp)).every((s) => s === 'idle')).toBe(true);
+    expect((await sp.human.command('/resume Implementer')).response).toBe('Nothing to resume.');
+
+    const resumed = await sp.run();
+    expect(resumed.waitingOn.some((w) => w.startsWith('paused:'))).toBe(false);
+    expect(taskStatus(sp)).toMatchObject({ T4: 'Done', T5: 'Done' });
+    expect(sp.git('log', '--format=%s', 'phase1/implementer')).toMatch(/SMA-crossover strategy/);
+  });
+
+  it('sends a critical concern to the human at once, in one escalation hop', async () => {
+    const id = sp.p.ledger.transact((tx) =>
+      raiseConcern(
+        tx,
+        { phase: 1, from: 'Implementer', to: 'Designer', severity: 'critical', category: 'data_loss', summary: 'CSV adapter drops the last row', details: 'Off-by-one in the line loop.' },
+        new Date().toISOString(),
+      ),
+    );
+    await sp.p.exporter.sync();
+    const c = sp.p.read.concern(id);
+    expect(c).toMatchObject({ from: 'Implementer', to: 'Human', severity: 'critical', status: 'open' });
+    expect(c?.escalations).toHaveLength(1);
+    expect(c?.escalations[0]).toMatchObject({ from: 'Designer', to: 'Human' });
+    expect(c?.escalations[0]?.reason).toMatch(/immediately/);
+    // The escalation is its own event, by System, in the same transaction as the concern.
+    const raised = sp.p.ledger.readTypes(['concern.raised']).find((e) => (e.payload as Concern).id === id);
+    const escalated = sp.p.ledger.readTypes(['concern.escalated']).filter((e) => (e.payload as { concern_id: string }).concern_id === id);
+    expect(escalated).toHaveLength(1);
+    expect(escalated[0]?.actor).toBe('System');
+    expect(escalated[0]?.seq).toBe((raised?.seq ?? 0) + 1);
+    const status = JSON.parse(sp.file('status.json')) as { critical_alerts: number };
+    expect(status.critical_alerts).toBe(1);
+    // The loop does not hand a concern that reached the human to any agent.
+    await sp.run();
+    expect(sp.p.read.concern(id)).toMatchObject({ to: 'Human', status: 'open' });
+    expect(sp.p.read.concern(id)?.escalations).toHaveLength(1);
+  });
+
+  it('/assign gives an agent a new task (T10, To Do, in PROJECT_DETAIL.md) or assigns it a concern', async () => {
+    // Pause Implementer-2 first so the loop cannot pick the task up before we look at it.
+    await sp.human.command('/pause Implementer-2');
+    const res = await sp.human.command('/assign Implementer-2 write a README section');
+    expect(res).toMatchObject({ ok: true, response: 'Task T10 assigned to Implementer-2: write a README section' });
+    expect(sp.p.read.task('T10')).toMatchObject({ phase: 1, agent: 'Implementer-2', title: 'write a README section', status: 'To Do', depends_on: [] });
+    expect(payloads<{ task: { id: string }; command_id: string }>(sp.p, 'task.assigned').at(-1)).toMatchObject({ task: { id: 'T10' }, command_id: res.command_id });
+    const row = detailRow(sp, 'T10');
+    expect(row?.slice(0, 3)).toEqual(['T10', 'write a README section', '⬜ To Do']);
+    expect(sp.file('docs/PROJECT_DETAIL.md')).toMatch(/### Implementer-2[\s\S]*\| T10 \|/);
+
+    const critical = sp.p.read.concerns().find((c) => c.severity === 'critical');
+    if (!critical) throw new Error('the critical concern of the previous test is missing');
+    const assign = await sp.human.command(`/assign Designer ${critical.id} check the line loop`);
+    expect(assign).toMatchObject({ ok: true, response: `Concern ${critical.id} assigned to Designer.` });
+    expect(sp.p.read.concern(critical.id)).toMatchObject({ status: 'assigned', assigned_to: 'Designer', response: 'check the line loop' });
+    // Assigning a concern is not a task.
+    expect(sp.p.read.tasks().map((t) => t.id)).not.toContain('T11');
+    await sp.human.command('/resume Implementer-2');
+  });
+
+  it.fails(
+    // BUG: decisions.ts VARIATION_STATUS has no entry for `request_changes`, and follow-up.ts
+    // `case 'variation'` only marks the review followed up. So after "request changes" on a variation
+    // the variation stays `proposed` with no review pending: PROJECT_VARIATIONS.md says "Pending human
+    // review" for ever, and nobody is asked to change anything.
+    'a variation the human asked to change is either sent back for review or no longer shown as pending',
+    async () => {
+      const review = sp.p.read.pendingReviews().find((r) => r.kind === 'variation');
+      if (!review?.variation_id) throw new Error('no pending variation review');
+      sp.human.decide('variation', 'request_changes', { comment: 'Benchmark the CSV path first' });
+      await sp.run();
+      const stillPending = sp.p.read.pendingReviews().some((r) => r.variation_id === review.variation_id);
+      const shownPending = sp.file('docs/PROJECT_VARIATIONS.md').includes('**Decision:** Pending human review');
+      expect({ status: sp.p.read.variation(review.variation_id)?.status, shownPending, stillPending }).toSatisfy(
+        (x: { status?: string; shownPending: boolean; stillPending: boolean }) => x.stillPending || (x.status !== 'proposed' && !x.shownPending),
+      );
+    },
+  );
+
+  it('rebuilds the projections from the events alone, to the same snapshot and the same exports', async () => {
+    await sp.p.exporter.sync();
+    const before = sp.p.read.snapshot();
+    // Sanity: the snapshot holds everything the tests above produced.
+    expect(before.reviews.length).toBeGreaterThan(6);
+    expect(before.commands.length).toBeGreaterThan(8);
+    expect(before.concerns.length).toBeGreaterThanOrEqual(2);
+    expect(before.clarifications.length).toBeGreaterThanOrEqual(2);
+    sp.p.ledger.rebuildProjections();
+    expect(sp.p.read.snapshot()).toEqual(before);
+    expect(sp.p.read.unhandledDecisions()).toEqual([]);
+    expect(await sp.p.exporter.verify()).toEqual([]);
+    // And in a fresh process on the same files.
+    await sp.reopen();
+    sp.p.ledger.rebuildProjections();
+    expect(sp.p.read.snapshot()).toEqual(before);
+    expect(sp.p.ledger.verify().ok).toBe(true);
+  });
+});
+
+describe('pause semantics (one project, in build)', () => {
+  let sp: SampleProject;
+
+  beforeAll(async () => {
+    sp = await sampleProject();
+    await approvePlanAndDesign(sp);
+  });
+  afterAll(() => sp?.close());
+
+  it('lets a working agent finish its current step, then idles it', async () => {
+    const original = sp.p.progress;
+    // Assigned inside the callback, so kept in an object (TS would otherwise narrow a `let` to null).
+    const seen: { reply: Promise<{ ok: boolean; response: string }> | null; during?: string } = { reply: null };
+    sp.p.progress = (x) => {
+      // The first time the Implementer starts a task, the human pauses it mid-step.
+      if (!seen.reply && x.kind === 'work' && x.agent === 'Implementer') {
+        seen.reply = commandNow(sp.p, '/pause Implementer');
+        seen.during = sp.p.read.agent('Implementer')?.status;
+      }
+      original(x);
+    };
+    try {
+      await sp.run();
+    } finally {
+      sp.p.progress = original;
+    }
+    expect(seen.reply).not.toBeNull();
+    expect((await seen.reply)?.response).toBe('Implementer will pause after its current step.');
+    expect(seen.during).toBe('working');
+    // The task in hand (T4) was finished and committed; the next one (T5) was not started.
+    expect(taskStatus(sp)).toMatchObject({ T4: 'Done', T5: 'To Do' });
+    expect(sp.git('log', '--format=%s', 'phase1/implementer')).toMatch(/CSV data adapter/);
+    expect(sp.p.read.agent('Implementer')).toMatchObject({ status: 'paused', pause_requested: false });
+  });
+
+  it.fails(
+    // BUG: loop.ts nextStep() acts on decided reviews (followUp) without checking whether the
+    // document's owner is paused, so a paused Tester/Designer revises its document anyway; and
+    // projections.ts 'agent.status_changed' turns `paused` into `working` (then `waiting_human`),
+    // so the human's pause is silently dropped without any /resume.
+    'does not make a paused owner revise its document, and keeps it paused',
+    async () => {
+      const review = sp.p.read.pendingReviews().find((r) => r.kind === 'test_plan');
+      if (!review) throw new Error('no pending test plan review');
+      expect((await sp.human.command('/pause Tester')).response).toBe('Tester paused.');
+      sp.human.decide('test_plan', 'request_changes', { comment: 'Add a fee test' });
+      await sp.run();
+      expect(sp.p.read.agent('Tester')?.status).toBe('paused');
+      expect(sp.p.read.latestArtifact('tests/TEST_PLAN.md')?.revision).toBe(1);
+    },
+  );
+});
+
+describe('variation rejected, build completes (one project)', () => {
+  let sp: SampleProject;
+  let developBefore = '';
+
+  beforeAll(async () => {
+    sp = await sampleProject();
+    developBefore = sp.git('rev-parse', 'develop').trim();
+    await approvePlanAndDesign(sp);
+    await sp.runUntilGate('test_plan');
+    await sp.run();
+    sp.human.decide('test_plan', 'approve', { comment: 'ok' });
+  });
+  afterAll(() => sp?.close());
+
+  it('rejects the high-impact variation: status rejected, logged as rejected, and the build still completes', async () => {
+    const review = sp.p.read.pendingReviews().find((r) => r.kind === 'variation');
+    expect(review).toMatchObject({ impact: 'high', requested_by: 'Implementer-2' });
+    const decided = sp.human.decide('variation', 'reject', { comment: 'No runtime dependencies in Phase 1' });
+    expect(decided.status).toBe('decided');
+    const v = sp.p.read.variation(review?.variation_id ?? '');
+    expect(v).toMatchObject({ status: 'rejected', decision_comment: 'No runtime dependencies in Phase 1', reviewed_by: 'Human' });
+    expect(v?.decided_at).toBeTruthy();
+
+    // The implementer's warning concern climbed to the human; close it so the build can finish.
+    const concern = sp.p.read.openConcerns().find((c) => c.to === 'Human');
+    if (!concern) throw new Error('expected the scripted concern to reach the human');
+    expect((await sp.human.command(`/resolve ${concern.id} 0 means flat`)).ok).toBe(true);
+
+    const completion = await sp.runUntilGate('test_completion');
+    const doc = sp.file('docs/PROJECT_VARIATIONS.md');
+    expect(doc).toMatch(/## Variation #1 — Store price history in a columnar format/);
+    expect(doc).toContain('**Decision:** Rejected — No runtime dependencies in Phase 1.');
+    expect(doc).toMatch(new RegExp(`\\*\\*Reviewed by:\\*\\* Human, ${DATE}`));
+    expect(doc).toContain('1 logged, 0 pending human review.');
+    expect(sp.p.read.handoffs().find((h) => h.id === review?.handoff_id)?.status).toBe('rejected');
+
+    // The build finished: every build task is done, the tests ran green and the gate merged into develop.
+    expect(taskStatus(sp)).toMatchObject({ T4: 'Done', T5: 'Done', T6: 'Done', T7: 'Done', T8: 'Done' });
+    expect(completion.summary).toMatch(/^40\/40 passed/);
+    expect(sp.p.read.gates().at(-1)).toMatchObject({ green: true, outcome: 'promotion_candidate' });
+    expect(sp.git('rev-parse', 'develop').trim()).not.toBe(developBefore);
+    expect(sp.git('ls-tree', '-r', '--name-only', 'develop')).toMatch(/src\/engine\/backtest\.js/);
+  });
+
+  it.fails(
+    // BUG: gate.ts evaluateGate() pools every test run of the phase whose candidate equals the latest
+    // one (`runs.filter((r) => r.result.candidate === candidate)`). After a green gate moved develop,
+    // a back-to-build with no new commits rebuilds the very same candidate oid (the merges are all
+    // "already merged"), so the second gate counts both runs: "80/80 passed" for a 40-test suite.
+    'counts the re-run tests once after the human sends a green phase back to build',
+    async () => {
+      sp.human.decide('test_completion', 'request_changes', { comment: 'Run it again' });
+      const again = await sp.runUntilGate('test_completion');
+      expect(sp.p.read.project()?.iteration).toBe(2);
+      expect(sp.p.read.gates().at(-1)?.totals.tests).toBe(40);
+      expect(again.summary).toMatch(/^40\/40 passed/);
+    },
+  );
+});
+
+describe('QA gate failure (one project)', () => {
+  let sp: SampleProject;
+  let mainInitial = '';
+
+  beforeAll(async () => {
+    sp = await sampleProject();
+    mainInitial = sp.git('rev-parse', 'main').trim();
+    await approvePlanAndDesign(sp);
+    // The human breaks the test command; the engine reads the policy when the project is opened.
+    setTestCommand(sp.dir, 'node -e "process.exit(1)"');
+    await sp.reopen();
+    await sp.runUntilGate('test_plan');
+    await sp.run();
+    sp.human.decide('test_plan', 'approve', { comment: 'ok' });
+    sp.human.decide('variation', 'approve_with_conditions', { comment: 'benchmark first' });
+    await sp.run();
+    const concern = sp.p.read.openConcerns().find((c) => c.to === 'Human');
+    if (concern) await sp.human.command(`/resolve ${concern.id} noted`);
+  });
+  afterAll(() => sp?.close());
+
+  it('escalates a failed gate to the human, writes QA_REPORT.md, leaves develop alone; request_changes sends the phase back to build', async () => {
+    expect(sp.p.policies.tests[0]?.command).toBe('node -e "process.exit(1)"');
+    const failure = await sp.runUntilGate('gate_failure');
+    expect(failure).toMatchObject({ status: 'pending', impact: 'high', requested_by: 'ProjectManager', subject: { path: 'QA_REPORT.md' } });
+    expect(failure.summary).toContain('unit: exited with code 1');
+    expect(failure.summary).toMatch(/JUnit results file not found/);
+    expect(sp.p.read.project()?.stage).toBe('qa_gate');
+    const gate = sp.p.read.gates().at(-1);
+    expect(gate).toMatchObject({ green: false, outcome: 'escalate', iteration: 1 });
+    expect(gate?.reasons).toContain('unit: exited with code 1');
+    expect(sp.p.read.testRuns().at(-1)?.result.exit_code).toBe(1);
+
+    expect(existsSync(join(sp.dir, 'QA_REPORT.md'))).toBe(true);
+    const report = sp.file('QA_REPORT.md');
+    expect(report).toContain('not green');
+    expect(report).toContain('- unit: exited with code 1');
+    // develop is written only by a green gate: it is still the initial commit.
+    expect(sp.git('rev-parse', 'develop').trim()).toBe(mainInitial);
+    expect(sp.p.read.gitActions().some((a) => a.target === 'develop')).toBe(false);
+    expect(sp.p.read.reviews().some((r) => r.kind === 'test_completion')).toBe(false);
+    // The loop waits for the human instead of re-running the gate.
+    const idle = await sp.run();
+    expect(idle).toMatchObject({ steps: 0, state: 'waiting_human' });
+
+    sp.human.decide('gate_failure', 'request_changes', { comment: 'Fix the test command' });
+    await runLoop(sp.p, { maxSteps: 1 });
+    expect(sp.p.read.project()).toMatchObject({ stage: 'build', iteration: 2 });
+    expect(sp.p.read.review(failure.id)?.status).toBe('decided');
+    expect(sp.p.read.handoffs().find((h) => h.id === failure.handoff_id)?.status).toBe('changes_requested');
+
+    // Nothing changed, so iteration 2 fails the same way and asks the human again.
+    const second = await sp.runUntilGate('gate_failure');
+    expect(second.id).not.toBe(failure.id);
+    expect(sp.p.read.gates().at(-1)).toMatchObject({ green: false, iteration: 2 });
+    expect(sp.git('rev-parse', 'develop').trim()).toBe(mainInitial);
+  });
+
+  it.fails(
+    // BUG: follow-up.ts `case 'gate_failure'` treats approval as "the human's explicit override" and
+    // goes straight to requestPromotion(), but a failed gate never moved develop (gate.ts gateStep only
+    // lands the candidate when green). promote() then merges a develop without the phase's code into
+    // main and tags it: v0.1.0 holds the records only, none of the tested candidate.
+    'promotes the tested code when the human overrides a failed gate',
+    async () => {
+      const failure = sp.p.read.pendingReviews().find((r) => r.kind === 'gate_failure');
+      if (!failure) throw new Error('no pending gate failure');
+      sp.human.decide('gate_failure', 'approve', { comment: 'Known-broken command; ship it' });
+      await sp.runUntilGate('promotion');
+      sp.human.decide('promotion', 'approve', { comment: 'go' });
+      await sp.run();
+      expect(sp.p.read.project()?.stage).toBe('promoted');
+      expect(sp.git('ls-tree', '-r', '--name-only', 'main')).toMatch(/src\/engine\/backtest\.js/);
+    },
+  );
+});
