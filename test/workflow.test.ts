@@ -236,8 +236,8 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     await sp.human.command('/resume Implementer-2');
   });
 
-  it.fails(
-    // BUG: decisions.ts VARIATION_STATUS has no entry for `request_changes`, and follow-up.ts
+  it(
+    // Regression test for a fixed bug: decisions.ts VARIATION_STATUS has no entry for `request_changes`, and follow-up.ts
     // `case 'variation'` only marks the review followed up. So after "request changes" on a variation
     // the variation stays `proposed` with no review pending: PROJECT_VARIATIONS.md says "Pending human
     // review" for ever, and nobody is asked to change anything.
@@ -310,8 +310,8 @@ describe('pause semantics (one project, in build)', () => {
     expect(sp.p.read.agent('Implementer')).toMatchObject({ status: 'paused', pause_requested: false });
   });
 
-  it.fails(
-    // BUG: loop.ts nextStep() acts on decided reviews (followUp) without checking whether the
+  it(
+    // Regression test for a fixed bug: loop.ts nextStep() acts on decided reviews (followUp) without checking whether the
     // document's owner is paused, so a paused Tester/Designer revises its document anyway; and
     // projections.ts 'agent.status_changed' turns `paused` into `working` (then `waiting_human`),
     // so the human's pause is silently dropped without any /resume.
@@ -372,8 +372,8 @@ describe('variation rejected, build completes (one project)', () => {
     expect(sp.git('ls-tree', '-r', '--name-only', 'develop')).toMatch(/src\/engine\/backtest\.js/);
   });
 
-  it.fails(
-    // BUG: gate.ts evaluateGate() pools every test run of the phase whose candidate equals the latest
+  it(
+    // Regression test for a fixed bug: gate.ts evaluateGate() pools every test run of the phase whose candidate equals the latest
     // one (`runs.filter((r) => r.result.candidate === candidate)`). After a green gate moved develop,
     // a back-to-build with no new commits rebuilds the very same candidate oid (the merges are all
     // "already merged"), so the second gate counts both runs: "80/80 passed" for a 40-test suite.
@@ -446,8 +446,8 @@ describe('QA gate failure (one project)', () => {
     expect(sp.git('rev-parse', 'develop').trim()).toBe(mainInitial);
   });
 
-  it.fails(
-    // BUG: follow-up.ts `case 'gate_failure'` treats approval as "the human's explicit override" and
+  it(
+    // Regression test for a fixed bug: follow-up.ts `case 'gate_failure'` treats approval as "the human's explicit override" and
     // goes straight to requestPromotion(), but a failed gate never moved develop (gate.ts gateStep only
     // lands the candidate when green). promote() then merges a develop without the phase's code into
     // main and tags it: v0.1.0 holds the records only, none of the tested candidate.

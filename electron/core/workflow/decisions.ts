@@ -23,9 +23,12 @@ const HANDOFF_STATUS = {
   reject: 'rejected',
 } as const;
 
+// A change request on a variation parks it as deferred (the proposer must come back with a revised
+// proposal); a clarification request is answered by the proposer and asked again.
 const VARIATION_STATUS = {
   approve: 'approved',
   approve_with_conditions: 'approved_with_conditions',
+  request_changes: 'deferred',
   defer: 'deferred',
   reject: 'rejected',
 } as const;
@@ -63,7 +66,8 @@ export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): 
       // A variation decision is bookkeeping the loop need not act on, except a clarification (answered by the proposer).
       const status = input.decision in VARIATION_STATUS ? VARIATION_STATUS[input.decision as keyof typeof VARIATION_STATUS] : null;
       if (status) {
-        tx.append({ type: 'variation.decided', actor: 'Human', ts, payload: { variation_id: review.variation_id, status, comment: comment || null, reviewed_by: decision.reviewed_by, review_id: id } });
+        const note = input.decision === 'request_changes' ? `Changes requested: ${comment}` : comment;
+        tx.append({ type: 'variation.decided', actor: 'Human', ts, payload: { variation_id: review.variation_id, status, comment: note || null, reviewed_by: decision.reviewed_by, review_id: id } });
       }
     }
     const after = read.review(id);

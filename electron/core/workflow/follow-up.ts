@@ -1,7 +1,9 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
 import type { Engine } from './engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from './git-steps.ts';
+import { assignTask } from './human-actions.ts';
 import { recordHandoff, requestReview, setAgentStatus } from './records.ts';
+import { overrideGate } from './stages/gate.ts';
 import { AUTHORED, answerReviewClarification, deliverableTask, isAuthoredKind, produceAuthored, reRequest } from './stages/authored.ts';
 import { promote } from './stages/promote.ts';
 
@@ -34,8 +36,12 @@ export async function followUp(e: Engine, review: Review): Promise<void> {
       if (approved(review)) return requestPromotion(e, review);
       return backToBuild(e, review);
     case 'gate_failure':
-      // Approving a failed gate is the human's explicit override: the phase goes on to promotion review.
-      if (approved(review)) return requestPromotion(e, review);
+      // Approving a failed gate is the human's explicit override: the tested candidate lands on develop
+      // (recorded as an override) and the phase goes on to the promotion review.
+      if (approved(review)) {
+        if (!(await overrideGate(e, review))) return backToBuild(e, review);
+        return requestPromotion(e, review);
+      }
       return backToBuild(e, review);
     case 'promotion':
       if (approved(review)) return promote(e, review);
@@ -99,6 +105,8 @@ function backToBuild(e: Engine, review: Review): void {
     const ts = e.clock().toISOString();
     const project = e.read.project();
     const iteration = (project?.iteration ?? 1) + 1;
+    const comment = review.decision?.comment?.trim();
+    if (comment) assignTask(tx, e.read, 'Implementer', `Address ${review.kind.replace('_', ' ')} feedback (${review.id}): ${comment}`, null);
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase: review.phase, stage: 'build', reason: `${review.kind} ${review.decision?.decision} by the human: ${review.decision?.comment ?? ''}`, iteration } });
     tx.append({ type: 'review.followed_up', actor: 'System', ts, payload: { review_id: review.id, outcome: `back to build, iteration ${iteration}` } });
   });

@@ -1,4 +1,4 @@
-import type { AgentName } from '../../../shared/index.ts';
+import type { AgentName, Review } from '../../../shared/index.ts';
 import { roleOf } from '../../../shared/index.ts';
 import type { Engine } from './engine.ts';
 import { followUp } from './follow-up.ts';
@@ -26,6 +26,11 @@ const OWN_DOCS: Partial<Record<string, string[]>> = {
   Tester: ['tests/TEST_PLAN.md', 'tests/TEST_RESULTS.md'],
 };
 
+const needsOwnerWork = (r: Review) => {
+  const d = r.decision?.decision;
+  return d === 'request_clarification' || ((r.kind === 'plan' || r.kind === 'design' || r.kind === 'test_plan') && (d === 'request_changes' || d === 'reject'));
+};
+
 const paused = (e: Engine, agent: string) => {
   const a = e.read.agent(agent);
   return a?.status === 'paused' || a?.pause_requested === true;
@@ -40,7 +45,8 @@ export function nextStep(e: Engine): Step | null {
   if (!project) return null;
   const phase = project.phase;
 
-  const decided = e.read.unhandledDecisions()[0];
+  // A decision that needs its author's work waits while that author is paused; approvals are bookkeeping.
+  const decided = e.read.unhandledDecisions().find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)));
   if (decided) return { describe: `act on ${decided.id} (${decided.decision?.decision})`, run: () => followUp(e, decided) };
 
   for (const q of e.read.pendingClarifications()) {

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventPayload, TestRunResult } from '../../../../shared/index.ts';
+import type { EventPayload, Review, TestRunResult } from '../../../../shared/index.ts';
 import { parseCoverageFile } from '../../qa/coverage.ts';
 import { parseJUnitFiles } from '../../qa/junit.ts';
 import { runCommand } from '../../qa/run-command.ts';
@@ -56,7 +56,8 @@ export async function runPolicyTests(e: Engine, phase: number, candidate: string
     if (run.timedOut) problems.push(`timed out after ${t.timeout_s}s; the process tree was killed`);
     const junitPaths = t.junit ? ([] as string[]).concat(t.junit).map((p) => join(cwd, p)) : [];
     const parsed = junitPaths.length > 0 ? await parseJUnitFiles(junitPaths) : { cases: [], totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, problems: ['no JUnit results configured for this test command'] };
-    problems.push(...parsed.problems);
+    // Name files relative to the checkout, so the same ledger reads the same on every machine.
+    problems.push(...parsed.problems.map((p) => p.replaceAll(`${cwd}/`, '').replaceAll(`${dir}/`, '')));
     results.push({ name: t.name, command: t.command, candidate, exit_code: run.exitCode, timed_out: run.timedOut, duration_ms: run.durationMs, totals: parsed.totals, cases: parsed.cases, problems, output_tail: run.outputTail, started_at: started });
   }
   return results;
@@ -116,7 +117,10 @@ export async function evaluateGate(e: Engine, phase: number): Promise<Gate> {
   const project = e.read.project();
   const runs = e.read.testRuns().filter((r) => r.phase === phase);
   const candidate = runs.at(-1)?.result.candidate ?? '';
-  const latest = runs.filter((r) => r.result.candidate === candidate).map((r) => r.result);
+  // The newest run of each test command on that candidate: a re-test must not count twice.
+  const byName = new Map<string, TestRunResult>();
+  for (const r of runs) if (r.result.candidate === candidate) byName.set(r.result.name, r.result);
+  const latest = [...byName.values()];
   const totals = latest.reduce((a, r) => ({ tests: a.tests + r.totals.tests, passed: a.passed + r.totals.passed, failed: a.failed + r.totals.failed, skipped: a.skipped + r.totals.skipped, flaky: a.flaky + r.totals.flaky }), { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 });
   const reasons: string[] = [];
   for (const r of latest) {
@@ -133,7 +137,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<Gate> {
   for (const t of e.policies.tests) {
     if (!t.coverage) continue;
     const cov = await parseCoverageFile(join(dir, t.cwd, t.coverage));
-    if ('problem' in cov) reasons.push(`${t.name}: ${cov.problem}`);
+    if ('problem' in cov) reasons.push(`${t.name}: ${cov.problem.replaceAll(`${join(dir, t.cwd)}/`, '').replaceAll(`${dir}/`, '')}`);
     else {
       coverageLines = cov.lines.pct;
       coverageBranches = cov.branches?.pct ?? null;
@@ -157,6 +161,18 @@ export async function evaluateGate(e: Engine, phase: number): Promise<Gate> {
     drift: [],
     report: 'QA_REPORT.md',
   };
+}
+
+/** The human approved a failed gate: land the tested candidate on develop anyway, recorded as their override. */
+export async function overrideGate(e: Engine, review: Review): Promise<boolean> {
+  const gate = e.read.gates().filter((g) => g.phase === review.phase).at(-1);
+  const develop = await e.git.resolveRef('develop');
+  if (!gate?.candidate || gate.candidate === develop) return Boolean(gate?.candidate);
+  const merges = (await candidateMerges(e, review.phase, gate.candidate, develop)).map((m) => ({ ...m, trigger: `human_override ${review.id}` }));
+  await e.git.updateRef({ name: 'develop', oid: gate.candidate, actor: 'System', action: 'gate_merge', expected: develop });
+  e.ledger.transact((tx) => recordGitActions(tx, merges, e.clock().toISOString()));
+  e.progress({ kind: 'git', text: `gate overridden by the human (${review.id}): candidate ${gate.candidate.slice(0, 7)} merged into develop` });
+  return true;
 }
 
 export async function gateStep(e: Engine, phase: number): Promise<void> {
