@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: keep git/sqlite heavy integration files from starving each other.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
