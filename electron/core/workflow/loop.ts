@@ -1,5 +1,6 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
 import { roleOf } from '../../../shared/index.ts';
+import { createNoteSync } from '../git/audit-notes.ts';
 import type { Engine } from './engine.ts';
 import { followUp } from './follow-up.ts';
 import { respond } from './records.ts';
@@ -116,10 +117,20 @@ export function waitingOn(e: Engine): string[] {
   return out;
 }
 
-/** Run steps until the project needs the human, is done, or `signal` aborts; exports are synced after each step. */
+const noteSyncs = new WeakMap<Engine, () => Promise<number>>();
+
+/** Bring the files and the git audit notes in line with the ledger. */
+export async function syncRecords(e: Engine): Promise<void> {
+  let notes = noteSyncs.get(e);
+  if (!notes) noteSyncs.set(e, (notes = createNoteSync(e.git, e.read)));
+  await e.exporter.sync();
+  await notes();
+}
+
+/** Run steps until the project needs the human, is done, or `signal` aborts; records are synced after each step. */
 export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number } = {}): Promise<LoopOutcome> {
   let steps = 0;
-  await e.exporter.sync();
+  await syncRecords(e);
   for (;;) {
     if (opts.signal?.aborted) return { steps, state: 'aborted', waitingOn: waitingOn(e) };
     if (opts.maxSteps !== undefined && steps >= opts.maxSteps) return { steps, state: 'blocked', waitingOn: waitingOn(e) };
@@ -127,7 +138,7 @@ export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?
     if (!step) break;
     await step.run();
     steps += 1;
-    await e.exporter.sync();
+    await syncRecords(e);
   }
   const project = e.read.project();
   const waiting = waitingOn(e);

@@ -9,6 +9,7 @@ import { initProject } from '../../core/project.ts';
 import { handleCommand } from '../../core/workflow/commands.ts';
 import { decideReview } from '../../core/workflow/decisions.ts';
 import { agentNames } from '../../../shared/index.ts';
+import { verifyGitAudit } from '../../core/git/audit-verify.ts';
 import { gitStatusText } from '../../core/git/status.ts';
 import { parseDecision, parseInline } from './decisions.ts';
 import { acquireLoopLock } from './lock.ts';
@@ -138,8 +139,9 @@ const audit = program.command('audit').description('check the audit trail');
 audit
   .command('verify')
   .addOption(dirOption())
+  .option('--git', 'also check that audit/git_actions.jsonl, the notes under refs/notes/audit and the history agree')
   .description('verify the ledger hash chain and that exported files match the ledger')
-  .action(async (o: { dir: string }) => {
+  .action(async (o: { dir: string; git?: boolean }) => {
     await withProject(o.dir, async (p) => {
       const v = p.ledger.verify();
       if (!v.ok && v.firstBad) {
@@ -156,6 +158,15 @@ audit
         return;
       }
       console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
+      if (o.git) {
+        const problems = await verifyGitAudit(p);
+        for (const problem of problems) console.log(fail(problem));
+        if (problems.length > 0) {
+          process.exitCode = 1;
+          return;
+        }
+        console.log(`${pc.green('✓')} git: ${p.read.gitActions().length} actions agree with git_actions.jsonl, the audit notes and the history`);
+      }
     }, true);
   });
 
