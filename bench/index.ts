@@ -1,3 +1,4 @@
+import { benchGit } from './git.bench.ts';
 import { benchAppend, benchLargeLedger } from './ledger.bench.ts';
 import { benchLoop } from './loop.bench.ts';
 import { printFigures } from './util.ts';
@@ -11,3 +12,4 @@ console.log(`Governor bench — node ${process.version}, ${new Date().toISOStrin
 printFigures('Ledger append', benchAppend(200_000));
 printFigures('Large ledger', benchLargeLedger(big));
 printFigures('Orchestration', await benchLoop());
+printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());

@@ -146,6 +146,10 @@ export const PoliciesFile = z
       .object({
         archive_experiments_after_days: z.number().int().positive().default(14),
         sign_commits: z.boolean().default(false),
+        /** ASCII-armored OpenPGP private key used when sign_commits is on; relative to the project folder, or absolute. */
+        signing_key_file: z.string().min(1).optional(),
+        /** Name of the environment variable holding the key's passphrase; the passphrase never goes in a file. */
+        signing_key_passphrase_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as GOVERNOR_SIGNING_PASSPHRASE').optional(),
         release_tag_prefix: z.string().default('v'),
       })
       .strict()

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import git, { type CommitObject, type TagObject, type TreeEntry } from 'isomorphic-git';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { GovernorError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import { isOid } from './refs.ts';
 
@@ -39,9 +39,9 @@ export function toBytes(content: string | Uint8Array): Uint8Array {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
 }
 
-/** Writes a loose blob (temp + rename) unless it is already there; returns its oid. */
-export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string> {
-  const { oid, header } = hashObject('blob', body);
+/** Writes a loose object (temp + rename) unless it is already there; returns its oid. */
+async function writeLoose(ctx: RepoCtx, type: 'blob' | 'commit' | 'tag', body: Uint8Array): Promise<string> {
+  const { oid, header } = hashObject(type, body);
   const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   try {
     await fsp.access(file);
@@ -52,6 +52,10 @@ export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string>
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await atomicWriteFile(file, deflateSync(Buffer.concat([header, body])));
   return oid;
+}
+
+export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string> {
+  return writeLoose(ctx, 'blob', body);
 }
 
 export async function readBlob(ctx: RepoCtx, oid: string): Promise<Uint8Array> {
@@ -69,8 +73,65 @@ export async function writeTree(ctx: RepoCtx, entries: Entry[]): Promise<string>
   return git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree: entries });
 }
 
+// ---- signed objects -----------------------------------------------------------------------
+//
+// isomorphic-git signs only inside `git.commit` / `git.tag` (which need the index and HEAD), so a
+// signed object is rendered here: the exact bytes that are signed are the bytes stored, minus the
+// signature, by construction. Commits are rendered as isomorphic-git's GitCommit renders them, so a
+// signed commit stripped of its `gpgsig` header is the object an unsigned write would have stored.
+
+type Person = CommitObject['author'];
+
+/** `+hhmm`/`-hhmm`; isomorphic-git offsets count minutes west (Date#getTimezoneOffset), -0 means `-0000`. */
+function formatOffset(minutesWest: number): string {
+  const negative = minutesWest > 0 || Object.is(minutesWest, -0);
+  const abs = Math.abs(minutesWest);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${negative ? '-' : '+'}${hh}${mm}`;
+}
+
+function formatPerson(p: Person): string {
+  return `${p.name} <${p.email}> ${p.timestamp} ${formatOffset(p.timezoneOffset)}`;
+}
+
+/** Like isomorphic-git: no CRs, no leading blank lines, exactly one trailing newline. */
+function normalizeNewlines(text: string): string {
+  return `${text.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
+}
+
+function commitHeaders(commit: CommitObject): string {
+  const parents = commit.parent.map((p) => `parent ${p}\n`).join('');
+  return `tree ${commit.tree}\n${parents}author ${formatPerson(commit.author)}\ncommitter ${formatPerson(commit.committer ?? commit.author)}\n`;
+}
+
+/** Asks the signer, and refuses anything that is not one armored signature block. */
+async function armoredSignature(signer: NonNullable<RepoCtx['signer']>, payload: string): Promise<string> {
+  const signature = (await signer(payload)).replace(/\r/g, '').trim();
+  if (!signature.startsWith('-----BEGIN PGP SIGNATURE-----') || !signature.endsWith('-----END PGP SIGNATURE-----')) {
+    // Anything else would be stored verbatim inside the object and break every later verify.
+    throw new GovernorError('signing_failed', 'the commit signer did not return an ASCII-armored PGP signature');
+  }
+  return signature;
+}
+
+/** Writes a commit object; with a signer on the context it carries a `gpgsig` header. */
 export async function writeCommitObject(ctx: RepoCtx, commit: CommitObject): Promise<string> {
-  return git.writeCommit({ fs: ctx.fs, gitdir: ctx.gitdir, commit });
+  if (ctx.signer === undefined) return git.writeCommit({ fs: ctx.fs, gitdir: ctx.gitdir, commit });
+  const headers = commitHeaders(commit);
+  const message = normalizeNewlines(commit.message);
+  const signature = await armoredSignature(ctx.signer, `${headers}\n${message}`);
+  // Continuation lines of a header start with one space; the armor's empty line becomes " ", as git writes it.
+  const gpgsig = `gpgsig ${signature.split('\n').join('\n ')}\n`;
+  return writeLoose(ctx, 'commit', Buffer.from(`${headers}${gpgsig}\n${message}`, 'utf8'));
+}
+
+/** Writes an annotated tag object; with a signer on the context the signature follows the message, as `git tag -s` does. */
+export async function writeTagObject(ctx: RepoCtx, tag: TagObject): Promise<string> {
+  if (ctx.signer === undefined) return git.writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
+  const payload = `object ${tag.object}\ntype ${tag.type}\ntag ${tag.tag}\ntagger ${formatPerson(tag.tagger)}\n\n${normalizeNewlines(tag.message)}`;
+  const signature = await armoredSignature(ctx.signer, payload);
+  return writeLoose(ctx, 'tag', Buffer.from(`${payload}${signature}\n`, 'utf8'));
 }
 
 export async function readCommit(ctx: RepoCtx, oid: string): Promise<CommitObject> {

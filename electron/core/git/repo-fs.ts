@@ -8,6 +8,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import type { PromiseFsClient } from 'isomorphic-git';
+import type { CommitSigner } from './signing.ts';
 
 let tmpCounter = 0;
 
@@ -51,4 +52,6 @@ export interface RepoCtx {
   readonly fs: PromiseFsClient;
   /** isomorphic-git's cache (pack indexes, parsed index); shared so repeated reads stay cheap. */
   readonly cache: object;
+  /** When set, every commit and annotated tag written through objects.ts is PGP-signed. */
+  readonly signer?: CommitSigner | undefined;
 }

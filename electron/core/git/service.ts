@@ -33,11 +33,13 @@ import {
   treeOfCommit,
   writeCommitObject,
   writeRefOid,
+  writeTagObject,
 } from './objects.ts';
 import { assertMayWrite, type GitWriteAction } from './protect.ts';
 import { queueFor } from './queue.ts';
 import { branchRef, isOid, shortName, tagRef } from './refs.ts';
 import { repoFs, type RepoCtx } from './repo-fs.ts';
+import type { CommitSigner } from './signing.ts';
 import { writeTreeWithChanges, type FileChange } from './tree-write.ts';
 import type {
   CommitChangesInput,
@@ -58,9 +60,13 @@ export type GitService = ReturnType<typeof createGitService>;
 
 const DEVELOP = 'refs/heads/develop';
 
-export function createGitService(options: { dir: string }) {
+/**
+ * `signer` (see signing.ts `loadSigner`) PGP-signs every commit and annotated tag this service
+ * writes: agent commits, merges, reverts, audit-note commits and the initial commit alike.
+ */
+export function createGitService(options: { dir: string; signer?: CommitSigner | undefined }) {
   const dir = path.resolve(options.dir);
-  const ctx: RepoCtx = { dir, gitdir: path.join(dir, '.git'), fs: repoFs, cache: {} };
+  const ctx: RepoCtx = { dir, gitdir: path.join(dir, '.git'), fs: repoFs, cache: {}, signer: options.signer };
   const serialize = queueFor(ctx.gitdir);
 
   const isRepo = (): Promise<boolean> => isRepository(ctx);
@@ -257,7 +263,7 @@ export function createGitService(options: { dir: string }) {
           throw new ConflictError(`tag ${input.name} already exists on another commit`);
         }
         const tag = { object: target, type: 'commit' as const, tag: shortName(ref), tagger, message };
-        const oid = await git.writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
+        const oid = await writeTagObject(ctx, tag);
         await writeRefOid(ctx, ref, oid);
         return { oid, target, created: true };
       });

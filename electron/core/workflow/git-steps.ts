@@ -1,5 +1,7 @@
-import type { Actor, AgentName, GitAction } from '../../../shared/index.ts';
-import { agentSlug } from '../../../shared/index.ts';
+import type { Actor, GitAction } from '../../../shared/index.ts';
+import { AgentName, agentSlug, escalationTargets, roleOf } from '../../../shared/index.ts';
+import { ProtectedRefError } from '../errors.ts';
+import { raiseConcern } from './records.ts';
 import type { Tx } from '../store/ledger.ts';
 import type { Engine } from './engine.ts';
 
@@ -24,7 +26,7 @@ export async function agentCommit(
   if (opts.changes.size === 0) return null;
   const auditId = e.ledger.newEventId();
   const previous = await e.git.resolveRef(opts.branch);
-  const res = await e.git.commitChanges({
+  const res = await guarded(e, { actor: opts.actor, target: opts.branch, source: opts.agent === 'System' ? 'governor' : `workspace:${opts.agent}`, what: opts.subject }, () => e.git.commitChanges({
     branch: opts.branch,
     actor: opts.actor,
     changes: [...opts.changes].map(([path, content]) => ({ path, content })),
@@ -32,7 +34,7 @@ export async function agentCommit(
     ...(opts.body ? { body: opts.body } : {}),
     auditId,
     timestamp: Math.floor(e.clock().getTime() / 1000),
-  });
+  }));
   if (res.oid === previous) return null;
   return {
     id: auditId,
@@ -46,4 +48,26 @@ export async function agentCommit(
     message: opts.subject,
     files: [...opts.changes.keys()].sort(),
   };
+}
+
+/**
+ * Run a git write; if the branching model refuses it, the refusal is itself audited (a
+ * `protect_refused` git action) and raised as a concern to the actor's escalation target, then rethrown.
+ */
+export async function guarded<T>(e: Engine, who: { actor: Actor; target: string; source: string; what: string }, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!(err instanceof ProtectedRefError)) throw err;
+    e.ledger.transact((tx) => {
+      const ts = e.clock().toISOString();
+      const phase = e.read.project()?.phase ?? 1;
+      recordGitActions(tx, [{ id: e.ledger.newEventId(), action: 'protect_refused', source: who.source, target: who.target, trigger: who.what, actor: who.actor, commit: null, previous: null, message: err.message, files: [] }], ts);
+      const parsedActor = AgentName.safeParse(who.actor);
+      const to = parsedActor.success ? (escalationTargets(e.agentsFile, roleOf(parsedActor.data))[0] ?? 'Human') : 'Human';
+      raiseConcern(tx, { phase, from: who.actor, to, severity: 'critical', category: 'protected_branch', summary: `${who.actor} tried to write ${who.target}`, details: `${err.message}. Nothing was written.` }, ts);
+    });
+    e.progress({ kind: 'warn', agent: who.actor, text: `refused: ${err.message}` });
+    throw err;
+  }
 }

@@ -12,6 +12,7 @@ import { agentNames } from '../../../shared/index.ts';
 import { verifyGitAudit } from '../../core/git/audit-verify.ts';
 import { gitStatusText } from '../../core/git/status.ts';
 import { parseDecision, parseInline } from './decisions.ts';
+import { printDiff } from './diff.ts';
 import { acquireLoopLock } from './lock.ts';
 import { decideHint, fail, formatProgress, formatReview } from './output.ts';
 import { runInteractive } from './run.ts';
@@ -133,6 +134,16 @@ program
       await p.exporter.sync();
       console.log(res.response);
     }, true);
+  });
+
+program
+  .command('diff')
+  .argument('<range>', 'A..B between branches, tags or commits (e.g. develop..phase1/implementer), or one commit')
+  .addOption(dirOption())
+  .option('--name-status', 'only the list of changed files')
+  .description('show what changed: name-status, then a unified patch per file')
+  .action(async (range: string, o: { dir: string; nameStatus?: boolean }) => {
+    await withProject(o.dir, (p) => printDiff(p.git, range, { nameOnly: Boolean(o.nameStatus) }), true);
   });
 
 const audit = program.command('audit').description('check the audit trail');

@@ -8,7 +8,7 @@ import type { Engine } from '../engine.ts';
 import type { PendingGitAction } from '../git-steps.ts';
 import { phaseBranch, recordGitActions } from '../git-steps.ts';
 import { nextId } from '../ids.ts';
-import { recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
 
 /** Agent branches of a phase that carry work not yet on develop, in pipeline order. */
 export async function phaseBranches(e: Engine, phase: number): Promise<string[]> {
@@ -63,19 +63,30 @@ export async function runPolicyTests(e: Engine, phase: number, candidate: string
   return results;
 }
 
+/**
+ * The candidate could not be built: the gate fails with the conflicting files named, the branch's agent
+ * gets a critical concern (which reaches the human at once), and develop is left exactly as it was.
+ */
+function recordConflict(e: Engine, phase: number, branch: string, conflicts: string[]): void {
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    const owner = e.read.agents().find((a) => phaseBranch(phase, a.name) === branch)?.name ?? 'ProjectManager';
+    const reason = `${branch} conflicts with develop in ${conflicts.join(', ')}`;
+    recordGitActions(tx, [{ id: e.ledger.newEventId(), action: 'failure', source: branch, target: 'develop', trigger: 'qa_gate', actor: 'System', commit: null, previous: null, message: `merge aborted: ${reason}`, files: conflicts }], ts);
+    tx.append({ type: 'qa.gate_evaluated', actor: 'ProjectManager', ts, payload: { phase, iteration: e.read.project()?.iteration ?? 1, candidate: '', green: false, outcome: 'escalate', reasons: [`merge conflict: ${reason}; develop is unchanged`], totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, coverage_lines: null, coverage_branches: null, drift: [], report: 'QA_REPORT.md' } });
+    raiseConcern(tx, { phase, from: 'ProjectManager', to: owner, severity: 'critical', category: 'merge_conflict', summary: `${branch} conflicts with develop`, details: `Conflicting files: ${conflicts.join(', ')}. develop is unchanged; rebase the work on develop and hand it back.` }, ts);
+    tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'build', reason: `merge conflict in ${branch}` } });
+    setAgentStatus(tx, 'Tester', 'idle', null, ts);
+  });
+  e.progress({ kind: 'warn', text: `${branch} conflicts with develop: ${conflicts.join(', ')}` });
+}
+
 export async function testStep(e: Engine, phase: number): Promise<void> {
   e.ledger.transact((tx) => setAgentStatus(tx, 'Tester', 'working', null, e.clock().toISOString()));
   const branches = await phaseBranches(e, phase);
   const cand = await buildCandidate(e, phase, branches);
   if ('conflicts' in cand) {
-    e.ledger.transact((tx) => {
-      const ts = e.clock().toISOString();
-      const owner = e.read.agents().find((a) => phaseBranch(phase, a.name) === cand.branch)?.name ?? 'ProjectManager';
-      tx.append({ type: 'concern.raised', actor: 'System', ts, payload: { id: nextId.concern(tx.db), phase, from: 'Tester', to: owner, severity: 'critical', category: 'merge_conflict', summary: `${cand.branch} conflicts with develop`, details: `Conflicting files: ${cand.conflicts.join(', ')}. develop is unchanged.`, timestamp: ts, status: 'open', discord_message_id: null, assigned_to: null, response: null, resolution: null, escalations: [], updated_at: ts } });
-      tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'build', reason: `merge conflict in ${cand.branch}` } });
-      setAgentStatus(tx, 'Tester', 'idle', null, ts);
-    });
-    e.progress({ kind: 'warn', text: `${cand.branch} conflicts with develop: ${cand.conflicts.join(', ')}` });
+    recordConflict(e, phase, cand.branch, cand.conflicts);
     return;
   }
   const results = await runPolicyTests(e, phase, cand.oid);
