@@ -9,6 +9,7 @@ import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
 import { GovernorError } from './errors.ts';
 import { recoverGitRefs } from './git/recovery.ts';
 import { createGitService } from './git/service.ts';
+import { signerFromPolicy } from './git/signing.ts';
 import { assertProjectDir } from './project.ts';
 import { Ledger } from './store/ledger.ts';
 import { createReader } from './store/read.ts';
@@ -37,11 +38,13 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const root = await assertProjectDir(dir);
   const agentsFile = await loadAgentsFile(root);
   const policies = await loadPoliciesFile(root);
+  // Before the ledger is opened: a misconfigured signing key must stop the open, not the first commit.
+  const signer = await signerFromPolicy({ projectDir: root, git: policies.git });
   await mkdir(join(root, '.governor'), { recursive: true });
   const clock = opts.clock ?? (() => new Date());
   const ledger = new Ledger(ledgerPath(root), { clock });
   const read = createReader(ledger.db);
-  const git = createGitService({ dir: root });
+  const git = createGitService({ dir: root, signer });
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 
   const names = agentNames(agentsFile);

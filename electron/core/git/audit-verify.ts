@@ -54,9 +54,9 @@ export async function verifyGitAudit(p: { dir: string; git: GitService; read: Re
       if (c.parents.length !== 2) problems.push(`${a.id}: merge ${oid.slice(0, 12)} has ${c.parents.length} parent(s), not 2`);
       if (a.previous && c.parents[0] !== a.previous) problems.push(`${a.id}: merge ${oid.slice(0, 12)} does not sit on ${a.target}'s previous tip ${a.previous.slice(0, 12)}`);
     }
-    if (a.action === 'tag') {
+    if (a.action === 'tag' || a.action === 'archive') {
       if ((await p.git.resolveRef(`refs/tags/${a.target}`)) !== oid) problems.push(`${a.id}: tag ${a.target} does not point at ${oid.slice(0, 12)}`);
-    } else if (a.action !== 'archive') {
+    } else {
       const tip = await p.git.resolveRef(a.target);
       if (tip && !(await p.git.isAncestor(oid, tip))) problems.push(`${a.id}: ${oid.slice(0, 12)} is not on ${a.target} any more`);
     }

@@ -6,6 +6,9 @@
  * file, and openpgp itself is imported lazily so projects that do not sign never load it.
  */
 import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { PoliciesFile } from '../../../shared/config.ts';
 import { GovernorError } from '../errors.ts';
 
 /**
@@ -80,4 +83,38 @@ export async function loadSigner(options: { keyFile: string; passphrase?: string
     const message = await openpgp.createMessage({ binary: Buffer.from(payload, 'utf8') });
     return openpgp.sign({ message, signingKeys: unlocked, detached: true, format: 'armored' });
   };
+}
+
+/**
+ * The signer `.project_policies.yaml` asks for, or undefined when `git.sign_commits` is off.
+ * The key path is resolved against the project folder (`~/` = the home directory); the passphrase
+ * comes from the environment variable the policy names, so it never sits in a file.
+ */
+export async function signerFromPolicy(input: {
+  projectDir: string;
+  git: PoliciesFile['git'];
+  env?: NodeJS.ProcessEnv;
+}): Promise<CommitSigner | undefined> {
+  const { git, projectDir } = input;
+  const env = input.env ?? process.env;
+  if (!git.sign_commits) return undefined;
+  if (git.signing_key_file === undefined) {
+    throw new GovernorError(
+      'signing_key_missing',
+      '.project_policies.yaml: git.sign_commits is true but no key is configured; add `signing_key_file: <path to an ASCII-armored OpenPGP private key>` under `git:` (plus `signing_key_passphrase_env: <VARIABLE>` if the key has a passphrase), or set sign_commits: false',
+    );
+  }
+  const configured = git.signing_key_file;
+  const keyFile = configured.startsWith('~/') ? path.join(os.homedir(), configured.slice(2)) : path.resolve(projectDir, configured);
+  let passphrase: string | undefined;
+  if (git.signing_key_passphrase_env !== undefined) {
+    passphrase = env[git.signing_key_passphrase_env];
+    if (passphrase === undefined) {
+      throw new GovernorError(
+        'signing_passphrase_missing',
+        `.project_policies.yaml: git.signing_key_passphrase_env names ${git.signing_key_passphrase_env}, which is not set in the environment; export it with the passphrase of ${keyFile}`,
+      );
+    }
+  }
+  return loadSigner({ keyFile, passphrase });
 }

@@ -158,7 +158,7 @@ export function createProjector(db: Database.Database) {
       s.gitPut.run(p.id, e.seq, JSON.stringify(p));
       if (p.commit && p.action !== 'failure' && p.action !== 'protect_refused') {
         // The recorded tip of every ref we wrote: crash recovery resets refs that moved without a record.
-        const ref = p.action === 'tag' ? `refs/tags/${p.target}` : p.action === 'archive' ? `refs/tags/archived/${p.source}` : `refs/heads/${p.target}`;
+        const ref = p.action === 'tag' || p.action === 'archive' ? `refs/tags/${p.target}` : `refs/heads/${p.target}`;
         s.refPut.run(ref, p.commit, e.seq);
       }
     },

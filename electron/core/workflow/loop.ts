@@ -1,12 +1,14 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
 import { roleOf } from '../../../shared/index.ts';
 import { createNoteSync } from '../git/audit-notes.ts';
+import { archiveIdleExperiments } from './archive.ts';
 import type { Engine } from './engine.ts';
 import { followUp } from './follow-up.ts';
 import { respond } from './records.ts';
 import { contextDocs, produceAuthored } from './stages/authored.ts';
 import { buildBlockers, concernStep, finishBuild, isRunnable, workStep, workTasks } from './stages/build.ts';
 import { gateStep, testStep } from './stages/gate.ts';
+import { DIRTY_CATEGORY } from './stages/promote.ts';
 
 export interface Step {
   describe: string;
@@ -47,7 +49,8 @@ export function nextStep(e: Engine): Step | null {
   const phase = project.phase;
 
   // A decision that needs its author's work waits while that author is paused; approvals are bookkeeping.
-  const decided = e.read.unhandledDecisions().find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)));
+  const blockedByCheckout = e.read.openConcerns().some((c) => c.category === DIRTY_CATEGORY);
+  const decided = e.read.unhandledDecisions().find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)) && !(r.kind === 'promotion' && blockedByCheckout));
   if (decided) return { describe: `act on ${decided.id} (${decided.decision?.decision})`, run: () => followUp(e, decided) };
 
   for (const q of e.read.pendingClarifications()) {
@@ -112,6 +115,7 @@ export function waitingOn(e: Engine): string[] {
   if (!project) return ['the project is not initialised'];
   const out = e.read.pendingReviews().map((r) => `${r.id}: ${r.title} (${r.kind}, requested by ${r.requested_by})`);
   if (project.stage === 'build') out.push(...buildBlockers(e, project.phase).filter((b) => !b.includes('awaits the human')));
+  for (const c of e.read.openConcerns()) if (c.to === 'Human') out.push(`${c.id} (${c.severity}): ${c.summary}`);
   const pausedAgents = e.read.agents().filter((a) => a.status === 'paused').map((a) => a.name);
   if (pausedAgents.length) out.push(`paused: ${pausedAgents.join(', ')}`);
   return out;
@@ -130,6 +134,7 @@ export async function syncRecords(e: Engine): Promise<void> {
 /** Run steps until the project needs the human, is done, or `signal` aborts; records are synced after each step. */
 export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number } = {}): Promise<LoopOutcome> {
   let steps = 0;
+  await archiveIdleExperiments(e);
   await syncRecords(e);
   for (;;) {
     if (opts.signal?.aborted) return { steps, state: 'aborted', waitingOn: waitingOn(e) };

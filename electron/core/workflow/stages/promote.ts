@@ -23,6 +23,7 @@ export async function recordsCommit(e: Engine, phase: number, why: string): Prom
  */
 export async function promote(e: Engine, review: Review): Promise<void> {
   const phase = review.phase;
+  if (await blockedByDirtyCheckout(e, review)) return;
   const ts0 = Math.floor(e.clock().getTime() / 1000);
   const tag = `${e.policies.git.release_tag_prefix}0.${phase}.0`;
   const actions: PendingGitAction[] = [];
@@ -64,4 +65,25 @@ export async function promote(e: Engine, review: Review): Promise<void> {
     }
   });
   e.progress({ kind: 'git', text: `develop → main, tagged ${tag} (${merged.oid.slice(0, 7)})` });
+}
+
+export const DIRTY_CATEGORY = 'dirty_working_tree';
+
+/**
+ * Promotion moves `main`. If the human has `main` checked out with uncommitted edits, moving it under
+ * them would mix their work with the release, so nothing is written: a concern names the files, and the
+ * promotion waits until the human resolves that concern (after committing or stashing).
+ */
+async function blockedByDirtyCheckout(e: Engine, review: Review): Promise<boolean> {
+  if ((await e.git.headBranch()) !== 'main') return false;
+  const governed = new Set(e.exporter.expected().keys());
+  const dirty = await e.git.isWorkingTreeDirty({ ignore: (p) => governed.has(p) });
+  if (dirty.length === 0) return false;
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? ` and ${dirty.length - 10} more` : '');
+    raiseConcern(tx, { phase: review.phase, from: 'ProjectManager', to: 'Human', severity: 'warning', category: DIRTY_CATEGORY, summary: `Promotion of phase ${review.phase} waits: your checkout of main has uncommitted changes`, details: `Governor will not move main under uncommitted work: ${shown}. Commit or stash them, then \`governor command "/resolve <this concern>"\` and \`governor run\`.` }, ts);
+  });
+  e.progress({ kind: 'warn', text: `promotion waits: uncommitted changes in your checkout (${dirty.length} file(s))` });
+  return true;
 }

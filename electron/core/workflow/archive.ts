@@ -1,0 +1,31 @@
+import type { Engine } from './engine.ts';
+import { type PendingGitAction, recordGitActions } from './git-steps.ts';
+
+const DAY_S = 86_400;
+
+/**
+ * Exploratory `experiments/*` branches that have been idle longer than the policy allows are archived:
+ * an annotated `archived/<name>` tag keeps the work reachable, then the branch is deleted. Runs at the
+ * start of each loop; each archive is an audited git action.
+ */
+export async function archiveIdleExperiments(e: Engine): Promise<string[]> {
+  const maxIdle = e.policies.git.archive_experiments_after_days * DAY_S;
+  const now = Math.floor(e.clock().getTime() / 1000);
+  const archived: string[] = [];
+  for (const branch of await e.git.listBranches()) {
+    if (!branch.startsWith('experiments/')) continue;
+    const [tip] = await e.git.logBranch(branch, 1);
+    if (!tip || now - tip.timestamp < maxIdle) continue;
+    const name = branch.slice('experiments/'.length);
+    const tag = `archived/${name}`;
+    const auditId = e.ledger.newEventId();
+    const days = Math.floor((now - tip.timestamp) / DAY_S);
+    await e.git.tagAnnotated({ name: tag, oid: tip.oid, message: `Archived ${branch}: idle for ${days} days`, actor: 'System', auditId, timestamp: now });
+    await e.git.deleteBranch({ name: branch, actor: 'System', action: 'archive' });
+    const action: PendingGitAction = { id: auditId, action: 'archive', source: branch, target: tag, trigger: `idle ${days} days > ${e.policies.git.archive_experiments_after_days}`, actor: 'System', commit: tip.oid, previous: tip.oid, message: `archived ${branch} to ${tag}`, files: [] };
+    e.ledger.transact((tx) => recordGitActions(tx, [action], e.clock().toISOString()));
+    e.progress({ kind: 'git', text: `archived idle ${branch} → tag ${tag} (${days} days idle)` });
+    archived.push(branch);
+  }
+  return archived;
+}
