@@ -151,9 +151,11 @@ export const PoliciesFile = z
         /** Name of the environment variable holding the key's passphrase; the passphrase never goes in a file. */
         signing_key_passphrase_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as GOVERNOR_SIGNING_PASSPHRASE').optional(),
         release_tag_prefix: z.string().default('v'),
+        /** Re-run the tests on develop after a gate merge, and roll the merge back if they fail. */
+        post_merge_qa: z.boolean().default(false),
       })
       .strict()
-      .default({ archive_experiments_after_days: 14, sign_commits: false, release_tag_prefix: 'v' }),
+      .default({ archive_experiments_after_days: 14, sign_commits: false, release_tag_prefix: 'v', post_merge_qa: false }),
     agent_limits: z
       .object({
         max_steps: z.number().int().positive().default(40),

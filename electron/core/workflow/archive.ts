@@ -18,12 +18,16 @@ export async function archiveIdleExperiments(e: Engine): Promise<string[]> {
     if (!tip || now - tip.timestamp < maxIdle) continue;
     const name = branch.slice('experiments/'.length);
     const tag = `archived/${name}`;
-    const auditId = e.ledger.newEventId();
     const days = Math.floor((now - tip.timestamp) / DAY_S);
-    await e.git.tagAnnotated({ name: tag, oid: tip.oid, message: `Archived ${branch}: idle for ${days} days`, actor: 'System', auditId, timestamp: now });
+    // Tag, record, then delete: a run killed in between finds the recorded tag and only deletes.
+    const recorded = e.read.recordedRefs().some((r) => r.name === `refs/tags/${tag}` && r.oid === tip.oid);
+    if (!recorded) {
+      const auditId = e.ledger.newEventId();
+      await e.git.tagAnnotated({ name: tag, oid: tip.oid, message: `Archived ${branch}: idle for ${days} days`, actor: 'System', auditId, timestamp: now });
+      const action: PendingGitAction = { id: auditId, action: 'archive', source: branch, target: tag, trigger: `idle ${days} days > ${e.policies.git.archive_experiments_after_days}`, actor: 'System', commit: tip.oid, previous: tip.oid, message: `archived ${branch} to ${tag}`, files: [] };
+      e.ledger.transact((tx) => recordGitActions(tx, [action], e.clock().toISOString()));
+    }
     await e.git.deleteBranch({ name: branch, actor: 'System', action: 'archive' });
-    const action: PendingGitAction = { id: auditId, action: 'archive', source: branch, target: tag, trigger: `idle ${days} days > ${e.policies.git.archive_experiments_after_days}`, actor: 'System', commit: tip.oid, previous: tip.oid, message: `archived ${branch} to ${tag}`, files: [] };
-    e.ledger.transact((tx) => recordGitActions(tx, [action], e.clock().toISOString()));
     e.progress({ kind: 'git', text: `archived idle ${branch} → tag ${tag} (${days} days idle)` });
     archived.push(branch);
   }
