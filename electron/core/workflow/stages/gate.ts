@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventPayload, Review, TestRunResult } from '../../../../shared/index.ts';
+import type { EventPayload, GitAction, Review, TestRunResult } from '../../../../shared/index.ts';
 import { parseCoverageFile } from '../../qa/coverage.ts';
 import { parseJUnitFiles } from '../../qa/junit.ts';
 import { runCommand } from '../../qa/run-command.ts';
@@ -105,6 +105,45 @@ export async function testStep(e: Engine, phase: number): Promise<void> {
 
 type Gate = EventPayload<'qa.gate_evaluated'>;
 
+/** Run the policy's tests again on develop's new tip; the reason it failed, or null when green. */
+async function postMergeCheck(e: Engine, phase: number): Promise<string | null> {
+  const develop = await e.git.resolveRef('develop');
+  if (!develop) return 'develop is missing';
+  e.progress({ kind: 'test', agent: 'Tester', text: `post-merge QA on develop ${develop.slice(0, 7)}` });
+  const results = await runPolicyTests(e, phase, develop);
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    for (const result of results) tx.append({ type: 'test.run_completed', actor: 'Tester', ts, payload: { phase, run_id: nextId.testRun(tx.db), result: { ...result, name: `${result.name} (post-merge)` } } });
+  });
+  const bad = results.filter((r) => r.exit_code !== 0 || r.totals.failed > 0 || r.problems.length > 0);
+  return bad.length === 0 ? null : bad.map((r) => `${r.name}: ${r.totals.failed} failed, exit ${r.exit_code}${r.problems.length ? `, ${r.problems.join('; ')}` : ''}`).join('; ');
+}
+
+/**
+ * Auto-rollback: isomorphic-git has no revert, so each merge of the gate is undone (newest first) by
+ * committing the inverse change on top of develop; after the last one develop's tree is that of the
+ * first merge's first parent again. Recorded, escalated, and the phase goes back to build.
+ */
+export async function rollbackDevelop(e: Engine, phase: number, merges: readonly GitAction[], reason: string): Promise<void> {
+  const reverts: PendingGitAction[] = [];
+  for (const m of [...merges].reverse()) {
+    if (!m.commit) continue;
+    const auditId = e.ledger.newEventId();
+    const previous = await e.git.resolveRef('develop');
+    const res = await e.git.revertMerge({ branch: 'develop', merge: m.commit, actor: 'System', action: 'rollback', auditId, timestamp: Math.floor(e.clock().getTime() / 1000), body: `Post-merge QA failed: ${reason}` });
+    if (!res.ok) throw new Error(`rollback of ${m.commit.slice(0, 7)} conflicts in ${res.conflicts.join(', ')}`);
+    if (res.alreadyMerged) continue;
+    reverts.push({ id: auditId, action: 'revert', source: m.source, target: 'develop', trigger: 'post_merge_qa', actor: 'System', commit: res.oid, previous, message: `rolled back ${m.message}`, files: [] });
+  }
+  e.ledger.transact((tx) => {
+    const ts = e.clock().toISOString();
+    recordGitActions(tx, reverts, ts);
+    raiseConcern(tx, { phase, from: 'ProjectManager', to: 'Human', severity: 'critical', category: 'post_merge_failure', summary: `Post-merge QA failed on develop; ${reverts.length} merge(s) rolled back`, details: reason }, ts);
+    tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'build', reason: 'post-merge QA failed; develop rolled back', iteration: (e.read.project()?.iteration ?? 1) + 1 } });
+  });
+  e.progress({ kind: 'warn', text: `post-merge QA failed; develop rolled back (${reverts.length} revert commit(s))` });
+}
+
 /** Recover the merges of a candidate from its first-parent chain: each second parent is an agent branch tip. */
 async function candidateMerges(e: Engine, phase: number, candidate: string, develop: string | null): Promise<PendingGitAction[]> {
   const tips = new Map<string, string>();
@@ -187,13 +226,26 @@ export async function overrideGate(e: Engine, review: Review): Promise<boolean> 
 }
 
 export async function gateStep(e: Engine, phase: number): Promise<void> {
-  const gate = await evaluateGate(e, phase);
+  let gate = await evaluateGate(e, phase);
   let merges: PendingGitAction[] = [];
   if (gate.green) {
     // Green: the very commit that was tested becomes develop; no re-merge, so what was tested is what lands.
     const develop = await e.git.resolveRef('develop');
     merges = await candidateMerges(e, phase, gate.candidate, develop);
     await e.git.updateRef({ name: 'develop', oid: gate.candidate, actor: 'System', action: 'gate_merge', expected: develop });
+    if (e.policies.git.post_merge_qa) {
+      // Record the merges first, so a rollback always refers to recorded history.
+      const landed = merges;
+      e.ledger.transact((tx) => recordGitActions(tx, landed, e.clock().toISOString()));
+      merges = [];
+      const failure = await postMergeCheck(e, phase);
+      if (failure) {
+        await rollbackDevelop(e, phase, e.read.gitActions().filter((a) => a.action === 'merge' && a.target === 'develop' && a.commit && landed.some((m) => m.id === a.id)), failure);
+        gate = { ...gate, green: false, outcome: 'escalate', reasons: [`post-merge QA on develop failed: ${failure}; the merge was rolled back`] };
+        e.ledger.transact((tx) => tx.append({ type: 'qa.gate_evaluated', actor: 'ProjectManager', ts: e.clock().toISOString(), payload: gate }));
+        return;
+      }
+    }
   }
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
