@@ -6,6 +6,7 @@ import { agentNames } from '../../shared/index.ts';
 import type { OpenedProject } from '../../electron/core/host.ts';
 import { handleCommand } from '../../electron/core/workflow/commands.ts';
 import type { SampleProject } from './project.ts';
+import { git } from './tmp.ts';
 
 /** Payloads of every ledger event of one type, oldest first. */
 export function payloads<T = Record<string, unknown>>(p: OpenedProject, type: EventType): T[] {
@@ -18,6 +19,8 @@ export function setTestCommand(dir: string, command: string): void {
   const doc = parseDocument(readFileSync(file, 'utf8'));
   doc.setIn(['tests', 0, 'command'], command);
   writeFileSync(file, doc.toString());
+  // Commit it as a user would: an uncommitted edit on main would (rightly) hold up a promotion.
+  git(dir, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'chore: change the test command', '--', '.project_policies.yaml');
 }
 
 /** Task statuses by id, e.g. `{ T4: 'To Do', T6: 'Done' }`. */

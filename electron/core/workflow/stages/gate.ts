@@ -169,7 +169,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<Gate> {
   const candidate = runs.at(-1)?.result.candidate ?? '';
   // The newest run of each test command on that candidate: a re-test must not count twice.
   const byName = new Map<string, TestRunResult>();
-  for (const r of runs) if (r.result.candidate === candidate) byName.set(r.result.name, r.result);
+  for (const r of runs) if (r.result.candidate === candidate && !r.result.name.endsWith(' (post-merge)')) byName.set(r.result.name, r.result);
   const latest = [...byName.values()];
   const totals = latest.reduce((a, r) => ({ tests: a.tests + r.totals.tests, passed: a.passed + r.totals.passed, failed: a.failed + r.totals.failed, skipped: a.skipped + r.totals.skipped, flaky: a.flaky + r.totals.flaky }), { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 });
   const reasons: string[] = [];
