@@ -14,7 +14,8 @@ import { gitStatusText } from '../../core/git/status.ts';
 import { parseDecision, parseInline } from './decisions.ts';
 import { printDiff } from './diff.ts';
 import { acquireLoopLock } from './lock.ts';
-import { decideHint, fail, formatProgress, formatReview } from './output.ts';
+import { decideHint, fail, formatNotification, formatProgress, formatReview } from './output.ts';
+import { createNotifier } from '../../core/notify/notifier.ts';
 import { runInteractive } from './run.ts';
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
@@ -30,10 +31,13 @@ const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default(
 
 async function withProject<T>(dir: string, fn: (p: Awaited<ReturnType<typeof openProject>>) => Promise<T>, quiet = false): Promise<T> {
   const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)) });
+  // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
+  const stop = quiet ? () => {} : createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
   try {
     for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
     return await fn(p);
   } finally {
+    stop();
     p.close();
   }
 }

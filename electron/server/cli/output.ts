@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { Review } from '../../../shared/index.ts';
+import type { Notification } from '../../core/notify/notifications.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
 
 const KIND_STYLE: Record<Progress['kind'], (s: string) => string> = {
@@ -34,3 +35,9 @@ export function decideHint(r: Review): string {
 }
 
 export const fail = (msg: string) => `${pc.red('error:')} ${msg}`;
+
+/** A notification as a short block: its title, then its body indented. */
+export function formatNotification(n: Notification): string {
+  const title = n.severity === 'critical' ? pc.red(n.title) : n.severity === 'warning' ? pc.yellow(n.title) : pc.bold(n.title);
+  return `${''.padEnd(10)} ${title}\n${n.body.split('\n').map((l) => `${''.padEnd(27)}${pc.dim(l)}`).join('\n')}`;
+}
