@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Review } from '../../../../shared/index.ts';
 import type { Engine } from '../engine.ts';
 import type { PendingGitAction } from '../git-steps.ts';
@@ -44,6 +46,7 @@ export async function promote(e: Engine, review: Review): Promise<void> {
   const merged = await e.git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: `release(phase${phase}): promote develop to main as ${tag}`, auditId: mergeId, timestamp: ts0, updateRef: true, syncCheckout: true });
   if (!merged.ok) throw new Error(`promotion merge conflicts: ${merged.conflicts.join(', ')}`);
   const checkout = merged.checkout;
+  const leftBehind = checkout === 'skipped_dirty' || checkout === 'skipped_conflict' ? await usersOwnEdits(e, 'main') : [];
   actions.push({ id: mergeId, action: 'merge', source: 'develop', target: 'main', trigger: `human_approval ${review.id}`, actor: 'Human', commit: merged.oid, previous: mainBefore, message: `release(phase${phase}): promote develop to main as ${tag}`, files: [] });
   const tagId = e.ledger.newEventId();
   const decision = review.decision;
@@ -59,7 +62,7 @@ export async function promote(e: Engine, review: Review): Promise<void> {
     tx.append({ type: 'phase.promoted', actor: 'Human', ts, payload: { phase, tag, commit: merged.oid, next_phase: next } });
     recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: `Phase ${phase} promoted as ${tag}`, inputs: ['QA_REPORT.md'], outputs: ['docs/PROJECT_OVERVIEW.md', 'CHANGELOG.md'], summary: `main is at ${merged.oid.slice(0, 7)}, tagged ${tag}.`, status: 'approved' }, ts);
     tx.append({ type: 'review.followed_up', actor: 'ProjectManager', ts, payload: { review_id: review.id, outcome: `promoted as ${tag}` } });
-    if (checkout === 'skipped_dirty' || checkout === 'skipped_conflict') {
+    if ((checkout === 'skipped_dirty' || checkout === 'skipped_conflict') && leftBehind.length > 0) {
       // Never overwrite the human's edits: say so instead.
       raiseConcern(tx, { phase, from: 'ProjectManager', to: 'Human', severity: 'warning', category: 'dirty_working_tree', summary: `main moved to ${tag} but your checkout was left as it was`, details: `Your working tree has uncommitted changes, so Governor did not update it. Commit or stash them, then run \`git checkout main\` (or \`git reset --keep main\`) to see ${tag}.` }, ts);
     }
@@ -76,8 +79,7 @@ export const DIRTY_CATEGORY = 'dirty_working_tree';
  */
 async function blockedByDirtyCheckout(e: Engine, review: Review): Promise<boolean> {
   if ((await e.git.headBranch()) !== 'main') return false;
-  const governed = new Set(e.exporter.expected().keys());
-  const dirty = await e.git.isWorkingTreeDirty({ ignore: (p) => governed.has(p) });
+  const dirty = await usersOwnEdits(e, 'develop');
   if (dirty.length === 0) return false;
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
@@ -86,4 +88,26 @@ async function blockedByDirtyCheckout(e: Engine, review: Review): Promise<boolea
   });
   e.progress({ kind: 'warn', text: `promotion waits: uncommitted changes in your checkout (${dirty.length} file(s))` });
   return true;
+}
+
+/**
+ * Paths in the user's checkout that differ from HEAD and are really theirs: not a ledger export, and not
+ * already holding exactly what `target` holds (which is what an interrupted promotion leaves behind).
+ */
+async function usersOwnEdits(e: Engine, target: string): Promise<string[]> {
+  const governed = new Set(e.exporter.expected().keys());
+  const dirty = await e.git.isWorkingTreeDirty({ ignore: (p) => governed.has(p) });
+  const oid = await e.git.resolveRef(target);
+  const out: string[] = [];
+  for (const path of dirty) {
+    const wanted = oid ? await e.git.readFileAt({ oid, path }) : null;
+    let actual: string | null = null;
+    try {
+      actual = await readFile(join(e.dir, path), 'utf8');
+    } catch {
+      actual = null;
+    }
+    if (actual !== wanted) out.push(path);
+  }
+  return out;
 }
