@@ -5,7 +5,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import { decodeText, isBinary } from './merge-text.ts';
-import { readBlob, readTreeEntries, type Entry } from './objects.ts';
+import { differingEntries, readBlob, readTreeEntries, readTreeRaw, type Entry } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
 export const DIFF_CONTENT_CAP = 1024 * 1024;
@@ -31,16 +31,28 @@ interface RawChange {
   new: Entry | undefined;
 }
 
-async function collect(ctx: RepoCtx, a: string | null, b: string | null, prefix: string, out: RawChange[]): Promise<void> {
-  if (a === b) return;
+/** The [left, right] entries that differ between two trees, by name. */
+async function changedEntries(ctx: RepoCtx, a: string | null, b: string | null): Promise<Array<[Entry | undefined, Entry | undefined]>> {
+  const [rawA, rawB] = await Promise.all([readTreeRaw(ctx, a), readTreeRaw(ctx, b)]);
+  if (rawA && rawB) return differingEntries(rawA, rawB);
   const [left, right] = await Promise.all([readTreeEntries(ctx, a), readTreeEntries(ctx, b)]);
   const l = new Map(left.map((e) => [e.path, e]));
   const r = new Map(right.map((e) => [e.path, e]));
-  const subtrees: Promise<void>[] = [];
+  const out: Array<[Entry | undefined, Entry | undefined]> = [];
   for (const name of new Set([...l.keys(), ...r.keys()])) {
     const x = l.get(name);
     const y = r.get(name);
     if (x?.oid === y?.oid && x?.mode === y?.mode) continue;
+    out.push([x, y]);
+  }
+  return out;
+}
+
+async function collect(ctx: RepoCtx, a: string | null, b: string | null, prefix: string, out: RawChange[]): Promise<void> {
+  if (a === b) return;
+  const subtrees: Promise<void>[] = [];
+  for (const [x, y] of await changedEntries(ctx, a, b)) {
+    const name = (x ?? y)?.path ?? '';
     const xTree = x?.type === 'tree' ? x.oid : null;
     const yTree = y?.type === 'tree' ? y.oid : null;
     if (xTree !== null || yTree !== null) subtrees.push(collect(ctx, xTree, yTree, `${prefix}${name}/`, out));

@@ -5,10 +5,11 @@
  * tell whether a path changed (so unchanged content is never deflated or written twice), and
  * node's zlib is several times faster than the pure-JS deflate isomorphic-git uses.
  */
+import { readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import git, { type CommitObject, type TagObject, type TreeEntry } from 'isomorphic-git';
 import { GovernorError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
@@ -58,13 +59,114 @@ export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string>
   return writeLoose(ctx, 'blob', body);
 }
 
+/**
+ * Fast path for loose objects: Node's zlib instead of isomorphic-git's pure-JS inflate and SHA-1 check
+ * (measured ~3× faster per tree read, which is what diffs and merges do most). Like the git CLI on a
+ * normal read, it trusts the object store; `git fsck` is the integrity check. Packed objects (null here)
+ * go through isomorphic-git.
+ */
+async function readLoose(ctx: RepoCtx, oid: string): Promise<{ type: string; body: Buffer } | null> {
+  let raw: Buffer;
+  try {
+    // Synchronous on purpose: loose objects are small, and the thread-pool round trip of an async read
+    // costs more than the read itself when a diff walks a hundred trees.
+    raw = readFileSync(path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+  } catch {
+    return null;
+  }
+  const data = inflateSync(raw);
+  const nul = data.indexOf(0);
+  const type = data.subarray(0, nul).toString('latin1').split(' ')[0] ?? '';
+  return { type, body: data.subarray(nul + 1) };
+}
+
+/** A tree object's raw body when it is loose, else null (callers fall back to parsed entries). */
+export async function readTreeRaw(ctx: RepoCtx, oid: string | null): Promise<Buffer | null> {
+  if (oid === null || oid === EMPTY_TREE) return Buffer.alloc(0);
+  const loose = await readLoose(ctx, oid);
+  return loose && loose.type === 'tree' ? loose.body : null;
+}
+
+/** One raw tree record: offsets into the body, so unchanged entries are never decoded. */
+interface RawRecord {
+  start: number;
+  nameStart: number;
+  nameEnd: number;
+  end: number;
+}
+
+function rawRecords(body: Buffer): RawRecord[] {
+  const out: RawRecord[] = [];
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(0x20, i);
+    const nul = body.indexOf(0, space);
+    out.push({ start: i, nameStart: space + 1, nameEnd: nul, end: nul + 21 });
+    i = nul + 21;
+  }
+  return out;
+}
+
+function decodeRecord(body: Buffer, r: RawRecord): Entry {
+  const mode = body.subarray(r.start, r.nameStart - 1).toString('latin1').padStart(6, '0');
+  const oid = body.subarray(r.nameEnd + 1, r.end).toString('hex');
+  const type = mode === MODE_TREE ? 'tree' : mode === MODE_GITLINK ? 'commit' : 'blob';
+  return { mode, path: body.subarray(r.nameStart, r.nameEnd).toString('utf8'), oid, type };
+}
+
+/**
+ * The entries that differ between two raw tree bodies, as [left, right] pairs (either may be absent).
+ * Records whose bytes are identical (same mode, name and oid) are skipped without decoding, which is
+ * most of a tree in a typical diff. Names are matched by bytes, so tree sort order does not matter.
+ */
+export function differingEntries(a: Buffer, b: Buffer): Array<[Entry | undefined, Entry | undefined]> {
+  const left = rawRecords(a);
+  const right = rawRecords(b);
+  const byName = new Map<string, RawRecord>();
+  for (const r of right) byName.set(b.toString('latin1', r.nameStart, r.nameEnd), r);
+  const out: Array<[Entry | undefined, Entry | undefined]> = [];
+  for (const l of left) {
+    const key = a.toString('latin1', l.nameStart, l.nameEnd);
+    const r = byName.get(key);
+    if (r) {
+      byName.delete(key);
+      if (a.compare(b, r.start, r.end, l.start, l.end) === 0) continue;
+      out.push([decodeRecord(a, l), decodeRecord(b, r)]);
+    } else out.push([decodeRecord(a, l), undefined]);
+  }
+  for (const r of byName.values()) out.push([undefined, decodeRecord(b, r)]);
+  return out;
+}
+
+/** Git's binary tree format: `<mode> <name>\0<20-byte oid>` repeated. */
+function parseTree(body: Buffer): Entry[] {
+  const out: Entry[] = [];
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(0x20, i);
+    const nul = body.indexOf(0, space);
+    const rawMode = body.subarray(i, space).toString('latin1');
+    const mode = rawMode.padStart(6, '0');
+    const name = body.subarray(space + 1, nul).toString('utf8');
+    const oid = body.subarray(nul + 1, nul + 21).toString('hex');
+    const type = mode === MODE_TREE ? 'tree' : mode === MODE_GITLINK ? 'commit' : 'blob';
+    out.push({ mode, path: name, oid, type });
+    i = nul + 21;
+  }
+  return out;
+}
+
 export async function readBlob(ctx: RepoCtx, oid: string): Promise<Uint8Array> {
+  const loose = await readLoose(ctx, oid);
+  if (loose && loose.type === 'blob') return loose.body;
   const { blob } = await git.readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return blob;
 }
 
 export async function readTreeEntries(ctx: RepoCtx, oid: string | null): Promise<Entry[]> {
   if (oid === null || oid === EMPTY_TREE) return [];
+  const loose = await readLoose(ctx, oid);
+  if (loose && loose.type === 'tree') return parseTree(loose.body);
   const { tree } = await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return tree;
 }
