@@ -10,6 +10,40 @@ import { GitAction } from './domain/git.ts';
 import { TestRunResult } from './domain/testrun.ts';
 import { ArtifactRevision } from './domain/artifact.ts';
 
+/** One evaluated policy condition, as the report lists it. */
+export const QaCondition = z.object({ condition: z.string(), ok: z.boolean(), detail: z.string() });
+
+/** The QA gate's verdict with all of its evidence: the unit of human trust. */
+export const QaGate = z.object({
+  phase: z.number().int().positive(),
+  iteration: z.number().int().positive(),
+  candidate: z.string(),
+  green: z.boolean(),
+  outcome: z.enum(['auto_merge', 'escalate', 'promotion_candidate']),
+  reasons: z.array(z.string()),
+  totals: z.object({ tests: z.number(), passed: z.number(), failed: z.number(), skipped: z.number(), flaky: z.number() }),
+  coverage_lines: z.number().nullable(),
+  coverage_branches: z.number().nullable(),
+  drift: z.array(z.object({ metric: z.string(), baseline: z.number().nullable(), value: z.number(), percent: z.number().nullable(), breach: z.boolean() })),
+  /** The metrics the tests emitted (Sharpe, drawdown, runtime…); a green gate's become the next baseline. */
+  metrics: z.record(z.string(), z.number()).default({}),
+  /** Where the drift baseline came from; `set_by_this_run` when there was none yet. */
+  baseline: z.enum(['last_known_good', 'set_by_this_run', 'none']).default('none'),
+  reproducibility: z.object({ runs: z.number().int().nonnegative(), identical: z.number().int().nonnegative(), score: z.number().nullable() }).default({ runs: 0, identical: 0, score: null }),
+  conditions: z.array(QaCondition).default([]),
+  compliance: z
+    .object({
+      docs: z.array(z.object({ path: z.string(), updated: z.boolean(), note: z.string() })),
+      audit_ids: z.object({ ok: z.boolean(), missing: z.array(z.string()) }),
+    })
+    .default({ docs: [], audit_ids: { ok: true, missing: [] } }),
+  /** sha256 of every governed file and test output, as they stood when the gate decided. */
+  manifest: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() })).default([]),
+  duration_ms: z.number().nonnegative().default(0),
+  report: z.string(),
+});
+export type QaGate = z.infer<typeof QaGate>;
+
 /**
  * Every fact the ledger can hold, named in the past tense, with its payload schema.
  * Projections, exports, the UI and Discord are all readers of these.
@@ -44,19 +78,8 @@ export const EventPayloads = {
   'agent.resumed': z.object({ agent: AgentName, by: Actor }),
   'git.action_recorded': GitAction,
   'test.run_completed': z.object({ phase: z.number().int().positive(), run_id: Id, result: TestRunResult }),
-  'qa.gate_evaluated': z.object({
-    phase: z.number().int().positive(),
-    iteration: z.number().int().positive(),
-    candidate: z.string(),
-    green: z.boolean(),
-    outcome: z.enum(['auto_merge', 'escalate', 'promotion_candidate']),
-    reasons: z.array(z.string()),
-    totals: z.object({ tests: z.number(), passed: z.number(), failed: z.number(), skipped: z.number(), flaky: z.number() }),
-    coverage_lines: z.number().nullable(),
-    coverage_branches: z.number().nullable(),
-    drift: z.array(z.object({ metric: z.string(), baseline: z.number().nullable(), value: z.number(), percent: z.number().nullable(), breach: z.boolean() })),
-    report: z.string(),
-  }),
+  'qa.gate_evaluated': QaGate,
+  'qa.output_logged': z.object({ phase: z.number().int().positive(), test: z.string(), attempt: z.number().int().positive(), lines: z.array(z.string()) }),
   'phase.promoted': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), next_phase: z.number().int().positive().nullable() }),
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
 } as const;
