@@ -1,6 +1,7 @@
 import { benchGit } from './git.bench.ts';
 import { benchAppend, benchLargeLedger } from './ledger.bench.ts';
 import { benchLoop } from './loop.bench.ts';
+import { benchQa } from './qa.bench.ts';
 import { printFigures } from './util.ts';
 
 /**
@@ -13,3 +14,4 @@ printFigures('Ledger append', benchAppend(200_000));
 printFigures('Large ledger', benchLargeLedger(big));
 printFigures('Orchestration', await benchLoop());
 printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
+printFigures('QA parsers', await benchQa());

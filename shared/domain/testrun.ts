@@ -39,5 +39,13 @@ export const TestRunResult = z.object({
   problems: z.array(z.string()),
   output_tail: z.string(),
   started_at: z.string(),
+  /** How many times the command ran (policy `retries`); flaky cases passed on a later attempt. */
+  attempts: z.number().int().positive().optional(),
+  /** What the run's coverage file said, when the policy names one and it could be read. */
+  coverage: z.object({ lines: z.number(), branches: z.number().nullable(), format: z.string() }).nullable().optional(),
+  /** The metrics JSON the tests emitted (for drift and reproducibility). */
+  metrics: z.record(z.string(), z.number()).nullable().optional(),
+  /** sha256 of the result files the run produced (JUnit, coverage, metrics), for the manifest. */
+  outputs: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() })).optional(),
 });
 export type TestRunResult = z.infer<typeof TestRunResult>;

@@ -4,9 +4,12 @@
  * - the design spec is at r2 after a change request with inline comments, approved with conditions;
  * - the test plan waits for review, as does a high-impact variation from Implementer-2;
  * - one concern is acknowledged but unresolved (escalated one hop), another is resolved;
- * - iteration 1 passed its gate and merged; iteration 2's run has a failure and its gate escalated.
+ * - iteration 1's gate was green: it set the drift baseline, hashed its manifest, found the required docs
+ *   updated and made the phase a promotion candidate (the candidate merged; the phase kept iterating);
+ * - iteration 2's run has a failure and a flaky test, and its gate escalated (coverage low, Sharpe drifted).
  * `buildSnapshot()` returns a fresh object so tests can mutate their copy freely.
  */
+import { createHash } from 'node:crypto';
 import type {
   AgentState,
   ArtifactRevision,
@@ -120,6 +123,14 @@ function testCase(suite: string, name: string, status: TestCase['status'], ms: n
 
 function gitAction(id: string, action: GitAction['action'], source: string, target: string, trigger: string, at: string, commit: string | null, message: string): GitAction {
   return { id, action, source, target, trigger, timestamp: at, actor: action === 'merge' ? 'System' : 'Implementer', commit, previous: null, message, files: [] };
+}
+
+/**
+ * Manifest entries for governed files then test outputs, hashed from path, size and iteration so the
+ * fixture carries real-looking, distinct, deterministic digests without 64-character literals.
+ */
+function manifest(files: Array<[string, number]>, outputs: Array<[string, number]>, iteration = 1): GateRecord['manifest'] {
+  return [...files, ...outputs].map(([path, bytes]) => ({ path, sha256: createHash('sha256').update(`${path}:${bytes}:${iteration}`).digest('hex'), bytes }));
 }
 
 export function buildSnapshot(): ProjectSnapshot {
@@ -243,10 +254,10 @@ export function buildSnapshot(): ProjectSnapshot {
       exit_code: 1,
       timed_out: false,
       duration_ms: 2450,
-      totals: { tests: 14, passed: 13, failed: 1, skipped: 0, flaky: 0 },
+      totals: { tests: 14, passed: 13, failed: 1, skipped: 0, flaky: 1 },
       cases: [
         testCase('Config', 'parses run config', 'passed', 11),
-        testCase('BarLoader', 'loads daily bars', 'passed', 40, { flaky: false }),
+        testCase('BarLoader', 'loads daily bars', 'passed', 40, { flaky: true }),
         testCase('BarLoader', 'handles missing bars', 'failed', 35, {
           message: 'AssertionError: expected 3 bars, got 2',
           details: 'Traceback (most recent call last):\n  File "tests/test_barloader.py", line 42\n```\nassert len(bars) == 3\n```',
@@ -258,36 +269,70 @@ export function buildSnapshot(): ProjectSnapshot {
     },
   };
 
+  // The seed's promotion_policy.docs_required; no release tag exists yet, so "since the phase began".
+  const compliance: GateRecord['compliance'] = {
+    docs: ['docs/PROJECT_OVERVIEW.md', 'tests/TEST_RESULTS.md', 'QA_REPORT.md'].map((path) => ({ path, updated: true, note: 'changed since the phase began (no tag yet)' })),
+    audit_ids: { ok: true, missing: [] },
+  };
+  const promotionOk = { condition: 'promotion_policy', ok: true, detail: 'e2e results, reproducibility, required docs and Audit-IDs in order' };
   const gate1: GateRecord = {
     phase: 1,
     iteration: 1,
     candidate: 'c0ffee1234567890',
     green: true,
-    outcome: 'auto_merge',
-    reasons: [],
+    outcome: 'promotion_candidate',
+    reasons: ['all merge conditions hold; phase is a promotion candidate'],
     totals: { tests: 12, passed: 12, failed: 0, skipped: 0, flaky: 0 },
     coverage_lines: 84,
     coverage_branches: 70,
-    drift: [],
+    // The project's first gate has nothing to compare with: its metrics become the baseline.
+    drift: [
+      { metric: 'sharpe', baseline: null, value: 1.2, percent: null, breach: false },
+      { metric: 'reproducibility', baseline: null, value: 100, percent: null, breach: false },
+    ],
+    metrics: { sharpe: 1.2, max_drawdown: -8.4, reproducibility: 100 },
+    baseline: 'set_by_this_run',
+    reproducibility: { runs: 3, identical: 3, score: 100 },
+    conditions: [
+      { condition: 'test commands ran and reported', ok: true, detail: '12 tests reported' },
+      { condition: 'all_tests_passed', ok: true, detail: '12/12 passed, 0 failed' },
+      { condition: 'coverage_min: 80', ok: true, detail: 'line coverage 84%' },
+      { condition: 'drift_max_percent: 2', ok: true, detail: 'no baseline yet, or no metrics watched' },
+      promotionOk,
+    ],
+    compliance,
+    manifest: manifest([['backtester/config.py', 2314], ['backtester/engine.py', 4108], ['backtester/loader.py', 1877], ['tests/test_config.py', 960]], [['reports/junit.xml', 1532], ['reports/coverage.xml', 8841], ['reports/metrics.json', 64]]),
+    duration_ms: 6420,
     report: '',
     at: '2026-11-25T08:48:00Z',
     event_id: '01JDR5GATE000000000000G001',
   };
   const gate2: GateRecord = {
-    phase: 1,
+    ...gate1,
     iteration: 2,
     candidate: 'deadbeef00112233',
     green: false,
     outcome: 'escalate',
-    reasons: ['all_tests_passed: 1 test failed', 'coverage_min: 78.5% < 80%'],
-    totals: { tests: 14, passed: 13, failed: 1, skipped: 0, flaky: 0 },
+    reasons: ['all_tests_passed: 1 test failed', 'coverage_min: 78.5% < 80%', 'drift_max_percent: 2: sharpe +2.5%', 'gate_fail: the gate did not pass'],
+    totals: { tests: 14, passed: 13, failed: 1, skipped: 0, flaky: 1 },
     coverage_lines: 78.5,
     coverage_branches: 61.2,
     drift: [
       { metric: 'sharpe', baseline: 1.2, value: 1.23, percent: 2.5, breach: true },
       { metric: 'reproducibility', baseline: 100, value: 100, percent: 0, breach: false },
     ],
-    report: 'Escalated to the human: 2 merge conditions unmet.',
+    metrics: { sharpe: 1.23, max_drawdown: -8.1, reproducibility: 100 },
+    baseline: 'last_known_good',
+    conditions: [
+      { condition: 'test commands ran and reported', ok: true, detail: '14 tests reported' },
+      { condition: 'all_tests_passed', ok: false, detail: '13/14 passed, 1 failed, 1 flaky' },
+      { condition: 'coverage_min: 80', ok: false, detail: 'line coverage 78.5%' },
+      { condition: 'drift_max_percent: 2', ok: false, detail: 'sharpe +2.5%' },
+      promotionOk,
+    ],
+    manifest: manifest([['backtester/loader.py', 2290]], [['reports/junit.xml', 2048], ['reports/metrics.json', 65]], 2),
+    duration_ms: 7315,
+    report: 'Escalated to the human: 3 merge conditions unmet.',
     at: '2026-11-25T10:45:00Z',
     event_id: '01JDR5GATE000000000000G002',
   };

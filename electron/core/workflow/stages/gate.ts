@@ -1,66 +1,16 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { EventPayload, GitAction, Review, TestRunResult } from '../../../../shared/index.ts';
-import { parseCoverageFile } from '../../qa/coverage.ts';
-import { parseJUnitFiles } from '../../qa/junit.ts';
-import { runCommand } from '../../qa/run-command.ts';
+import type { GitAction, QaGate, Review } from '../../../../shared/index.ts';
 import type { Engine } from '../engine.ts';
 import type { PendingGitAction } from '../git-steps.ts';
 import { phaseBranch, recordGitActions } from '../git-steps.ts';
 import { nextId } from '../ids.ts';
 import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { buildCandidate, candidateMerges, phaseBranches } from './candidate.ts';
+import { evaluateGate } from './evidence.ts';
+import { reproducibilityRuns, runPolicyTests } from './qa-runs.ts';
 
-/** Agent branches of a phase that carry work not yet on develop, in pipeline order. */
-export async function phaseBranches(e: Engine, phase: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const a of e.read.agents()) {
-    const b = phaseBranch(phase, a.name);
-    if (await e.git.resolveRef(b)) out.push(b);
-  }
-  return out;
-}
-
-/**
- * Build the candidate: develop plus a no-ff merge of each agent branch, chained, without moving develop.
- * Conflicts stop the chain and are reported, never half-applied.
- */
-export async function buildCandidate(e: Engine, phase: number, branches: string[]): Promise<{ oid: string; merges: PendingGitAction[] } | { conflicts: string[]; branch: string }> {
-  const base = await e.git.resolveRef('develop');
-  if (!base) throw new Error('the repository has no develop branch');
-  let ours = base;
-  const merges: PendingGitAction[] = [];
-  for (const theirs of branches) {
-    const auditId = e.ledger.newEventId();
-    const res = await e.git.mergeNoFF({ ours, theirs, actor: 'System', action: 'gate_merge', subject: `merge(phase${phase}): ${theirs} into develop`, auditId, timestamp: Math.floor(e.clock().getTime() / 1000), updateRef: false });
-    if (!res.ok) return { conflicts: res.conflicts, branch: theirs };
-    merges.push({ id: auditId, action: 'merge', source: theirs, target: 'develop', trigger: 'qa_gate', actor: 'System', commit: res.oid, previous: ours, message: `merge(phase${phase}): ${theirs} into develop`, files: [] });
-    ours = res.oid;
-  }
-  return { oid: ours, merges };
-}
-
-/** Run every test command of the policy on a clean checkout of the candidate. */
-export async function runPolicyTests(e: Engine, phase: number, candidate: string): Promise<TestRunResult[]> {
-  const dir = join(e.dir, '.governor', 'qa', candidate.slice(0, 12));
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await e.git.materialize({ oid: candidate, dir });
-  const results: TestRunResult[] = [];
-  for (const t of e.policies.tests) {
-    const cwd = join(dir, t.cwd);
-    const started = e.clock().toISOString();
-    e.progress({ kind: 'test', agent: 'Tester', text: `running ${t.name}: ${t.command}` });
-    const run = await runCommand({ command: t.command, cwd, env: t.env, timeoutMs: t.timeout_s * 1000, onOutput: (line) => e.progress({ kind: 'test', agent: 'Tester', text: `  │ ${line}` }) });
-    const problems: string[] = [];
-    if (run.notFound) problems.push(`command not found: ${t.command}`);
-    if (run.timedOut) problems.push(`timed out after ${t.timeout_s}s; the process tree was killed`);
-    const junitPaths = t.junit ? ([] as string[]).concat(t.junit).map((p) => join(cwd, p)) : [];
-    const parsed = junitPaths.length > 0 ? await parseJUnitFiles(junitPaths) : { cases: [], totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, problems: ['no JUnit results configured for this test command'] };
-    // Name files relative to the checkout, so the same ledger reads the same on every machine.
-    problems.push(...parsed.problems.map((p) => p.replaceAll(`${cwd}/`, '').replaceAll(`${dir}/`, '')));
-    results.push({ name: t.name, command: t.command, candidate, exit_code: run.exitCode, timed_out: run.timedOut, duration_ms: run.durationMs, totals: parsed.totals, cases: parsed.cases, problems, output_tail: run.outputTail, started_at: started });
-  }
-  return results;
+/** A failed gate that never got as far as running tests. */
+function failedGate(phase: number, iteration: number, reason: string): QaGate {
+  return { phase, iteration, candidate: '', green: false, outcome: 'escalate', reasons: [reason], totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, coverage_lines: null, coverage_branches: null, drift: [], metrics: {}, baseline: 'none', reproducibility: { runs: 0, identical: 0, score: null }, conditions: [{ condition: 'candidate merges cleanly', ok: false, detail: reason }], compliance: { docs: [], audit_ids: { ok: true, missing: [] } }, manifest: [], duration_ms: 0, report: 'QA_REPORT.md' };
 }
 
 /**
@@ -73,7 +23,7 @@ function recordConflict(e: Engine, phase: number, branch: string, conflicts: str
     const owner = e.read.agents().find((a) => phaseBranch(phase, a.name) === branch)?.name ?? 'ProjectManager';
     const reason = `${branch} conflicts with develop in ${conflicts.join(', ')}`;
     recordGitActions(tx, [{ id: e.ledger.newEventId(), action: 'failure', source: branch, target: 'develop', trigger: 'qa_gate', actor: 'System', commit: null, previous: null, message: `merge aborted: ${reason}`, files: conflicts }], ts);
-    tx.append({ type: 'qa.gate_evaluated', actor: 'ProjectManager', ts, payload: { phase, iteration: e.read.project()?.iteration ?? 1, candidate: '', green: false, outcome: 'escalate', reasons: [`merge conflict: ${reason}; develop is unchanged`], totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, coverage_lines: null, coverage_branches: null, drift: [], report: 'QA_REPORT.md' } });
+    tx.append({ type: 'qa.gate_evaluated', actor: 'ProjectManager', ts, payload: failedGate(phase, e.read.project()?.iteration ?? 1, `merge conflict: ${reason}; develop is unchanged`) });
     raiseConcern(tx, { phase, from: 'ProjectManager', to: owner, severity: 'critical', category: 'merge_conflict', summary: `${branch} conflicts with develop`, details: `Conflicting files: ${conflicts.join(', ')}. develop is unchanged; rebase the work on develop and hand it back.` }, ts);
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'build', reason: `merge conflict in ${branch}` } });
     setAgentStatus(tx, 'Tester', 'idle', null, ts);
@@ -90,6 +40,7 @@ export async function testStep(e: Engine, phase: number): Promise<void> {
     return;
   }
   const results = await runPolicyTests(e, phase, cand.oid);
+  results.push(...(await reproducibilityRuns(e, phase, cand.oid)));
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     for (const result of results) tx.append({ type: 'test.run_completed', actor: 'Tester', ts, payload: { phase, run_id: nextId.testRun(tx.db), result } });
@@ -103,7 +54,6 @@ export async function testStep(e: Engine, phase: number): Promise<void> {
   for (const r of results) e.progress({ kind: 'test', agent: 'Tester', text: `${r.name}: ${r.totals.passed} passed, ${r.totals.failed} failed, ${r.totals.skipped} skipped${r.problems.length ? ` — ${r.problems.join('; ')}` : ''}` });
 }
 
-type Gate = EventPayload<'qa.gate_evaluated'>;
 
 /** Run the policy's tests again on develop's new tip; the reason it failed, or null when green. */
 async function postMergeCheck(e: Engine, phase: number): Promise<string | null> {
@@ -142,75 +92,6 @@ export async function rollbackDevelop(e: Engine, phase: number, merges: readonly
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'build', reason: 'post-merge QA failed; develop rolled back', iteration: (e.read.project()?.iteration ?? 1) + 1 } });
   });
   e.progress({ kind: 'warn', text: `post-merge QA failed; develop rolled back (${reverts.length} revert commit(s))` });
-}
-
-/** Recover the merges of a candidate from its first-parent chain: each second parent is an agent branch tip. */
-async function candidateMerges(e: Engine, phase: number, candidate: string, develop: string | null): Promise<PendingGitAction[]> {
-  const tips = new Map<string, string>();
-  for (const b of await phaseBranches(e, phase)) {
-    const tip = await e.git.resolveRef(b);
-    if (tip) tips.set(tip, b);
-  }
-  const out: PendingGitAction[] = [];
-  let cur: string | null = candidate;
-  while (cur && cur !== develop) {
-    const [c] = await e.git.logBranch(cur, 1);
-    if (!c || c.parents.length < 2 || !c.auditId) break;
-    out.unshift({ id: c.auditId, action: 'merge', source: tips.get(c.parents[1] ?? '') ?? c.parents[1] ?? '', target: 'develop', trigger: 'qa_gate', actor: 'System', commit: c.oid, previous: c.parents[0] ?? null, message: c.subject, files: [] });
-    cur = c.parents[0] ?? null;
-  }
-  return out;
-}
-
-/** Evaluate the latest runs against the policy: the evidence the human trusts instead of a diff. */
-export async function evaluateGate(e: Engine, phase: number): Promise<Gate> {
-  const project = e.read.project();
-  const runs = e.read.testRuns().filter((r) => r.phase === phase);
-  const candidate = runs.at(-1)?.result.candidate ?? '';
-  // The newest run of each test command on that candidate: a re-test must not count twice.
-  const byName = new Map<string, TestRunResult>();
-  for (const r of runs) if (r.result.candidate === candidate && !r.result.name.endsWith(' (post-merge)')) byName.set(r.result.name, r.result);
-  const latest = [...byName.values()];
-  const totals = latest.reduce((a, r) => ({ tests: a.tests + r.totals.tests, passed: a.passed + r.totals.passed, failed: a.failed + r.totals.failed, skipped: a.skipped + r.totals.skipped, flaky: a.flaky + r.totals.flaky }), { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 });
-  const reasons: string[] = [];
-  for (const r of latest) {
-    if (r.exit_code !== 0) reasons.push(`${r.name}: exited with ${r.timed_out ? 'a timeout' : `code ${r.exit_code}`}`);
-    for (const p of r.problems) reasons.push(`${r.name}: ${p}`);
-  }
-  if (latest.length === 0) reasons.push('no test command is configured in .project_policies.yaml');
-  if (totals.failed > 0) reasons.push(`${totals.failed} test(s) failed`);
-  if (totals.tests === 0 && latest.length > 0) reasons.push('no tests were reported');
-
-  let coverageLines: number | null = null;
-  let coverageBranches: number | null = null;
-  const dir = join(e.dir, '.governor', 'qa', candidate.slice(0, 12));
-  for (const t of e.policies.tests) {
-    if (!t.coverage) continue;
-    const cov = await parseCoverageFile(join(dir, t.cwd, t.coverage));
-    if ('problem' in cov) reasons.push(`${t.name}: ${cov.problem.replaceAll(`${join(dir, t.cwd)}/`, '').replaceAll(`${dir}/`, '')}`);
-    else {
-      coverageLines = cov.lines.pct;
-      coverageBranches = cov.branches?.pct ?? null;
-    }
-  }
-  for (const c of e.policies.merge_policy.auto_merge_if) {
-    if ('coverage_min' in c && coverageLines !== null && coverageLines < c.coverage_min) reasons.push(`line coverage ${coverageLines.toFixed(1)}% is below coverage_min ${c.coverage_min}%`);
-    if ('all_tests_passed' in c && c.all_tests_passed && totals.failed > 0 && !reasons.some((r) => r.includes('failed'))) reasons.push('not all tests passed');
-  }
-  const green = reasons.length === 0;
-  return {
-    phase,
-    iteration: project?.iteration ?? 1,
-    candidate,
-    green,
-    outcome: green ? 'promotion_candidate' : 'escalate',
-    reasons: green ? ['all tests passed', ...(coverageLines !== null ? [`line coverage ${coverageLines.toFixed(1)}%`] : [])] : reasons,
-    totals,
-    coverage_lines: coverageLines,
-    coverage_branches: coverageBranches,
-    drift: [],
-    report: 'QA_REPORT.md',
-  };
 }
 
 /** The human approved a failed gate: land the tested candidate on develop anyway, recorded as their override. */

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestCommand, TestRunResult } from '../../../../shared/index.ts';
+import { parseCoverageFile } from '../../qa/coverage.ts';
+import { parseMetrics } from '../../qa/drift.ts';
+import { computeTotals, mergeRetries, parseJUnitFiles } from '../../qa/junit.ts';
+import { runCommand } from '../../qa/run-command.ts';
+import type { Engine } from '../engine.ts';
+
+const OUTPUT_BATCH = 50;
+
+export const qaDir = (e: Engine, candidate: string) => join(e.dir, '.governor', 'qa', candidate.slice(0, 12));
+
+/** Name files relative to the checkout, so the same ledger reads the same on every machine. */
+const relative = (text: string, ...roots: string[]) => roots.reduce((t, r) => t.replaceAll(`${r}/`, ''), text);
+
+async function sha(path: string): Promise<{ sha256: string; bytes: number } | null> {
+  try {
+    const data = await readFile(path);
+    return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One attempt of one test command in the checkout. Its output is streamed to the ledger in batches
+ * (the UI shows it live) as well as to the progress line.
+ */
+async function attempt(e: Engine, phase: number, t: TestCommand, checkout: string, n: number) {
+  const cwd = join(checkout, t.cwd);
+  let buffer: string[] = [];
+  const flush = () => {
+    if (buffer.length === 0) return;
+    const lines = buffer;
+    buffer = [];
+    e.ledger.append([{ type: 'qa.output_logged', actor: 'Tester', payload: { phase, test: t.name, attempt: n, lines } }]);
+  };
+  const run = await runCommand({
+    command: t.command,
+    cwd,
+    env: t.env,
+    timeoutMs: t.timeout_s * 1000,
+    onOutput: (line) => {
+      e.progress({ kind: 'test', agent: 'Tester', text: `  │ ${line}` });
+      buffer.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
+      if (buffer.length >= OUTPUT_BATCH) flush();
+    },
+  });
+  flush();
+  const junitPaths = t.junit ? ([] as string[]).concat(t.junit).map((p) => join(cwd, p)) : [];
+  const parsed = junitPaths.length > 0 ? await parseJUnitFiles(junitPaths) : { cases: [], totals: computeTotals([]), problems: ['no JUnit results configured for this test command (`junit:` in .project_policies.yaml)'] };
+  return { run, parsed, cwd };
+}
+
+/**
+ * Run every test command of the policy on a clean checkout of `candidate` (never the user's tree, never
+ * an agent workspace). A failing command is retried up to its `retries`; a case that failed and then
+ * passed is flaky. Coverage, metrics and output hashes are read right after the run.
+ */
+export async function runPolicyTests(e: Engine, phase: number, candidate: string, opts: { retries?: boolean; label?: string } = {}): Promise<TestRunResult[]> {
+  const dir = qaDir(e, candidate);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await e.git.materialize({ oid: candidate, dir });
+  const results: TestRunResult[] = [];
+  for (const t of e.policies.tests) {
+    const started = e.clock().toISOString();
+    e.progress({ kind: 'test', agent: 'Tester', text: `running ${t.name}${opts.label ? ` (${opts.label})` : ''}: ${t.command}` });
+    const attempts = [];
+    const maxAttempts = 1 + (opts.retries === false ? 0 : t.retries);
+    for (let n = 1; n <= maxAttempts; n++) {
+      const a = await attempt(e, phase, t, dir, n);
+      attempts.push(a);
+      const failed = a.run.exitCode !== 0 || a.parsed.totals.failed > 0;
+      if (!failed || a.run.timedOut || a.run.notFound) break;
+      if (n < maxAttempts) e.progress({ kind: 'test', agent: 'Tester', text: `${t.name} failed; retry ${n} of ${t.retries}` });
+    }
+    const last = attempts[attempts.length - 1];
+    if (!last) continue;
+    const cases = attempts.length > 1 ? mergeRetries(attempts.map((a) => a.parsed.cases)) : last.parsed.cases;
+    const problems: string[] = [];
+    if (last.run.notFound) problems.push(`command not found: ${t.command}`);
+    if (last.run.timedOut) problems.push(`timed out after ${t.timeout_s}s; the process tree was killed`);
+    problems.push(...last.parsed.problems.map((p) => relative(p, last.cwd, dir)));
+
+    let coverage: TestRunResult['coverage'] = null;
+    if (t.coverage) {
+      const cov = await parseCoverageFile(join(last.cwd, t.coverage));
+      if ('problem' in cov) problems.push(`coverage: ${relative(cov.problem, last.cwd, dir)}`);
+      else coverage = { lines: cov.lines.pct, branches: cov.branches?.pct ?? null, format: cov.format };
+    }
+    let metrics: TestRunResult['metrics'] = null;
+    if (t.metrics) {
+      try {
+        const m = parseMetrics(await readFile(join(last.cwd, t.metrics), 'utf8'), t.metrics);
+        if ('problem' in m) problems.push(`metrics: ${m.problem}`);
+        else metrics = m.metrics;
+      } catch {
+        problems.push(`metrics: ${t.metrics} was not written by the tests`);
+      }
+    }
+    const outputs: NonNullable<TestRunResult['outputs']> = [];
+    for (const rel of [...(t.junit ? ([] as string[]).concat(t.junit) : []), t.coverage, t.metrics]) {
+      if (!rel) continue;
+      const h = await sha(join(last.cwd, rel));
+      if (h) outputs.push({ path: join(t.cwd, rel), ...h });
+    }
+    const totals = computeTotals(cases);
+    results.push({
+      name: opts.label ? `${t.name} (${opts.label})` : t.name,
+      command: t.command,
+      candidate,
+      exit_code: last.run.exitCode,
+      timed_out: last.run.timedOut,
+      duration_ms: attempts.reduce((sum, a) => sum + a.run.durationMs, 0),
+      totals,
+      cases,
+      problems,
+      output_tail: last.run.outputTail,
+      started_at: started,
+      attempts: attempts.length,
+      coverage,
+      metrics,
+      outputs,
+    });
+  }
+  return results;
+}
+
+/** What must be the same for two runs to count as identical: every case's status, and every metric. */
+export function runSignature(results: readonly TestRunResult[]): string {
+  return JSON.stringify(results.map((r) => ({ name: r.name.replace(/ \(.*\)$/, ''), cases: r.cases.map((c) => `${c.suite}/${c.name}:${c.status}`).sort(), metrics: r.metrics ?? null, exit: r.exit_code })));
+}
+
+/**
+ * Regression replay for reproducibility (policy `reproducibility_runs`): the same candidate again, N-1 more
+ * times, without retries. The score is the share of runs identical to the first, as the seed describes it.
+ */
+export async function reproducibilityRuns(e: Engine, phase: number, candidate: string): Promise<TestRunResult[]> {
+  const n = e.policies.reproducibility_runs;
+  const extra: TestRunResult[] = [];
+  for (let k = 2; k <= n; k++) extra.push(...(await runPolicyTests(e, phase, candidate, { retries: false, label: `repro ${k}` })));
+  return extra;
+}
