@@ -125,12 +125,9 @@ function gitAction(id: string, action: GitAction['action'], source: string, targ
   return { id, action, source, target, trigger, timestamp: at, actor: action === 'merge' ? 'System' : 'Implementer', commit, previous: null, message, files: [] };
 }
 
-/**
- * Manifest entries for governed files then test outputs, hashed from path, size and iteration so the
- * fixture carries real-looking, distinct, deterministic digests without 64-character literals.
- */
-function manifest(files: Array<[string, number]>, outputs: Array<[string, number]>, iteration = 1): GateRecord['manifest'] {
-  return [...files, ...outputs].map(([path, bytes]) => ({ path, sha256: createHash('sha256').update(`${path}:${bytes}:${iteration}`).digest('hex'), bytes }));
+/** Manifest entries with real, distinct, deterministic sha256 digests (of path and size) instead of 64-character literals. */
+function manifest(entries: Array<[string, number]>): GateRecord['manifest'] {
+  return entries.map(([path, bytes]) => ({ path, sha256: createHash('sha256').update(`${path}:${bytes}`).digest('hex'), bytes }));
 }
 
 export function buildSnapshot(): ProjectSnapshot {
@@ -153,40 +150,14 @@ export function buildSnapshot(): ProjectSnapshot {
 
   const variations: Variation[] = [
     {
-      id: 'var-1',
-      number: 1,
-      phase: 1,
-      title: 'Switch bar storage to DuckDB',
-      proposed_by: 'Implementer-2',
-      impact: 'high',
-      impact_areas: ['architecture', 'dependencies'],
-      rationale: 'CSV loading dominates backtest runtime; DuckDB gives columnar scans',
-      affected_modules: ['backtester/loader.py'],
-      risk: 'new native dependency',
-      estimated_rework: '1 day',
-      status: 'proposed',
-      decision_comment: null,
-      reviewed_by: null,
-      decided_at: null,
-      proposed_at: '2026-11-25T08:14:00Z',
+      id: 'var-1', number: 1, phase: 1, title: 'Switch bar storage to DuckDB', proposed_by: 'Implementer-2', impact: 'high', impact_areas: ['architecture', 'dependencies'],
+      rationale: 'CSV loading dominates backtest runtime; DuckDB gives columnar scans', affected_modules: ['backtester/loader.py'], risk: 'new native dependency',
+      estimated_rework: '1 day', status: 'proposed', decision_comment: null, reviewed_by: null, decided_at: null, proposed_at: '2026-11-25T08:14:00Z',
     },
     {
-      id: 'var-2',
-      number: 2,
-      phase: 1,
-      title: 'Vendor a small CSV fixture',
-      proposed_by: 'Tester',
-      impact: 'low',
-      impact_areas: ['tests'],
-      rationale: 'Deterministic regression data.',
-      affected_modules: ['tests/fixtures'],
-      risk: '',
-      estimated_rework: '',
-      status: 'accepted_by_policy',
-      decision_comment: 'Low impact; merge policy allows it',
-      reviewed_by: 'Policy',
-      decided_at: '2026-11-25T09:05:00Z',
-      proposed_at: '2026-11-25T09:04:00Z',
+      id: 'var-2', number: 2, phase: 1, title: 'Vendor a small CSV fixture', proposed_by: 'Tester', impact: 'low', impact_areas: ['tests'],
+      rationale: 'Deterministic regression data.', affected_modules: ['tests/fixtures'], risk: '', estimated_rework: '', status: 'accepted_by_policy',
+      decision_comment: 'Low impact; merge policy allows it', reviewed_by: 'Policy', decided_at: '2026-11-25T09:05:00Z', proposed_at: '2026-11-25T09:04:00Z',
     },
   ];
 
@@ -202,26 +173,12 @@ export function buildSnapshot(): ProjectSnapshot {
   ];
   const clarifications: ClarificationRecord[] = [
     {
-      id: 'cl-1',
-      agent: 'ProjectManager',
-      question: 'How is reproducibility measured?',
-      command_id: null,
-      review_id: 'rv-plan-1',
-      asked_at: '2026-11-24T08:30:00Z',
-      answer: 'Three replays of one config must produce identical equity-curve hashes.',
-      answered_at: '2026-11-24T08:31:00Z',
-      scripted: true,
+      id: 'cl-1', agent: 'ProjectManager', question: 'How is reproducibility measured?', command_id: null, review_id: 'rv-plan-1', asked_at: '2026-11-24T08:30:00Z',
+      answer: 'Three replays of one config must produce identical equity-curve hashes.', answered_at: '2026-11-24T08:31:00Z', scripted: true,
     },
     {
-      id: 'cl-2',
-      agent: 'Designer',
-      question: 'Why Parquet for bars?',
-      command_id: 'cmd_20261125_002',
-      review_id: null,
-      asked_at: '2026-11-25T08:40:00Z',
-      answer: 'Parquet gives columnar access; CSV is too slow.',
-      answered_at: '2026-11-25T08:41:00Z',
-      scripted: true,
+      id: 'cl-2', agent: 'Designer', question: 'Why Parquet for bars?', command_id: 'cmd_20261125_002', review_id: null, asked_at: '2026-11-25T08:40:00Z',
+      answer: 'Parquet gives columnar access; CSV is too slow.', answered_at: '2026-11-25T08:41:00Z', scripted: true,
     },
   ];
 
@@ -301,7 +258,8 @@ export function buildSnapshot(): ProjectSnapshot {
       promotionOk,
     ],
     compliance,
-    manifest: manifest([['backtester/config.py', 2314], ['backtester/engine.py', 4108], ['backtester/loader.py', 1877], ['tests/test_config.py', 960]], [['reports/junit.xml', 1532], ['reports/coverage.xml', 8841], ['reports/metrics.json', 64]]),
+    // Governed sources, then the test outputs the runs produced.
+    manifest: manifest([['backtester/config.py', 2314], ['backtester/engine.py', 4108], ['backtester/loader.py', 1877], ['tests/test_config.py', 960], ['reports/junit.xml', 1532], ['reports/coverage.xml', 8841], ['reports/metrics.json', 64]]),
     duration_ms: 6420,
     report: '',
     at: '2026-11-25T08:48:00Z',
@@ -330,7 +288,7 @@ export function buildSnapshot(): ProjectSnapshot {
       { condition: 'drift_max_percent: 2', ok: false, detail: 'sharpe +2.5%' },
       promotionOk,
     ],
-    manifest: manifest([['backtester/loader.py', 2290]], [['reports/junit.xml', 2048], ['reports/metrics.json', 65]], 2),
+    manifest: manifest([['backtester/loader.py', 2290], ['reports/junit.xml', 2048], ['reports/metrics.json', 65]]),
     duration_ms: 7315,
     report: 'Escalated to the human: 3 merge conditions unmet.',
     at: '2026-11-25T10:45:00Z',

@@ -17,6 +17,7 @@ import { acquireLoopLock } from './lock.ts';
 import { decideHint, fail, formatNotification, formatProgress, formatReview } from './output.ts';
 import { createNotifier } from '../../core/notify/notifier.ts';
 import { runInteractive } from './run.ts';
+import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -148,6 +149,30 @@ program
   .description('show what changed: name-status, then a unified patch per file')
   .action(async (range: string, o: { dir: string; nameStatus?: boolean }) => {
     await withProject(o.dir, (p) => printDiff(p.git, range, { nameOnly: Boolean(o.nameStatus) }), true);
+  });
+
+const qa = program.command('qa').description('the QA gate');
+qa.command('run')
+  .addOption(dirOption())
+  .option('--candidate <ref>', 'test this branch, tag or commit instead of a fresh candidate (develop + the phase branches)')
+  .description('run the QA gate by hand: tests, coverage, drift, compliance, verdict; merges nothing')
+  .action(async (o: { dir: string; candidate?: string }) => {
+    await withProject(o.dir, async (p) => {
+      const gate = await runGateByHand(p, o.candidate);
+      console.log(`\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} (candidate ${gate.candidate.slice(0, 12)})`);
+      for (const c of gate.conditions) console.log(`  ${c.ok ? pc.green('✓') : pc.red('✗')} ${c.condition}: ${c.detail}`);
+      console.log(pc.dim(`Full report: ${join(p.dir, 'QA_REPORT.md')} (and QA_REPORT.html)`));
+      process.exitCode = gate.green ? 0 : 1;
+    });
+  });
+qa.command('report')
+  .addOption(dirOption())
+  .description('print the last QA report')
+  .action(async (o: { dir: string }) => {
+    await withProject(o.dir, async (p) => {
+      const report = p.exporter.expected().get('QA_REPORT.md');
+      console.log(report ?? 'No QA gate has run yet. `governor run` reaches it after the build, or run `governor qa run`.');
+    }, true);
   });
 
 const audit = program.command('audit').description('check the audit trail');

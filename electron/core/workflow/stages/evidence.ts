@@ -89,7 +89,8 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
   const watched = e.policies.drift?.metrics ?? [];
   const maxPercent = e.policies.drift?.max_percent ?? e.policies.merge_policy.auto_merge_if.find((c) => 'drift_max_percent' in c)?.drift_max_percent ?? 2;
   const drift = computeDrift(metrics, base?.metrics ?? null, watched, maxPercent);
-  const driftProblems = watched.filter((m) => metrics[m] === undefined).map((m) => `metric "${m}" was not emitted by the tests (set \`metrics:\` on a test command)`);
+  const hasMetricsFile = e.policies.tests.some((t) => t.metrics);
+  const driftProblems = watched.filter((m) => metrics[m] === undefined).map((m) => (hasMetricsFile ? `metric "${m}" is missing from the metrics the tests wrote` : `metric "${m}" cannot be measured: no test command has \`metrics:\``));
 
   const repro = mine.filter((r) => / \(repro \d+\)$/.test(r.name));
   let reproducibility: QaGate['reproducibility'] = { runs: 1, identical: 1, score: null };
