@@ -73,6 +73,13 @@ export function createReader(db: Database.Database) {
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
     promotions: (): PromotionRecord[] => docs('SELECT doc FROM promotions ORDER BY phase'),
+    /** One point per QA gate, oldest first: what the dashboard and the report chart over iterations. */
+    trends(): Array<{ phase: number; iteration: number; at: string; pass_rate: number | null; coverage: number | null; max_drift: number | null; outcome: string; green: boolean }> {
+      return reader.gates().map((g) => {
+        const drifts = g.drift.map((d) => Math.abs(d.percent ?? 0));
+        return { phase: g.phase, iteration: g.iteration, at: g.at, pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null, coverage: g.coverage_lines, max_drift: drifts.length ? Math.max(...drifts) : null, outcome: g.outcome, green: g.green };
+      });
+    },
     counts(): { openConcerns: number; criticalOpen: number; pendingReviews: number; tasksDone: number; tasksTotal: number } {
       const c = db
         .prepare<[], { open: number; critical: number }>(
