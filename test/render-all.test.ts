@@ -10,7 +10,7 @@ afterEach(() => {
 describe('renderAll', () => {
   it('covers every export of the seed, in a fixed order', () => {
     const paths = [...renderAll(buildSnapshot()).keys()];
-    expect(paths.slice(0, 13)).toEqual([
+    expect(paths.slice(0, 14)).toEqual([
       'REQUIREMENTS.md',
       'AGENT_TASKS.md',
       'design/DESIGN_SPEC.md',
@@ -23,10 +23,11 @@ describe('renderAll', () => {
       'tests/TEST_RESULTS.md',
       'tests/TEST_RESULTS_DETAIL.md',
       'QA_REPORT.md',
+      'QA_REPORT.html',
       'status.json',
     ]);
-    expect(paths.slice(13).every((p) => p.startsWith('audit/handoff_'))).toBe(true);
-    expect(paths).toHaveLength(13 + 5);
+    expect(paths.slice(14).every((p) => p.startsWith('audit/handoff_'))).toBe(true);
+    expect(paths).toHaveLength(14 + 5);
   });
 
   it('is byte-identical across renders, clocks and random sources', () => {

@@ -10,6 +10,7 @@ import { renderDetail } from './detail.ts';
 import { renderHandoffs } from './handoffs.ts';
 import { renderOverview } from './overview.ts';
 import { renderQaReport } from './qa-report.ts';
+import { renderQaReportHtml } from './qa-report-html.ts';
 import { renderStatusJson } from './status.ts';
 import { renderTestResultsDetail } from './test-results-detail.ts';
 import { renderTestResults } from './test-results.ts';
@@ -30,6 +31,8 @@ export function renderAll(s: ProjectSnapshot): Map<string, string> {
   files.set('tests/TEST_RESULTS_DETAIL.md', renderTestResultsDetail(s));
   const qa = renderQaReport(s);
   if (qa !== null) files.set('QA_REPORT.md', qa);
+  const qaHtml = renderQaReportHtml(s); // the same report as a self-contained page, absent with the markdown
+  if (qaHtml !== null) files.set('QA_REPORT.html', qaHtml);
   files.set('status.json', renderStatusJson(s));
   for (const [path, content] of renderHandoffs(s.handoffs)) files.set(path, content);
   return files;
