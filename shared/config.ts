@@ -16,6 +16,8 @@ export const AgentConfig = z
   .object({
     runtime: RuntimeRef.default('scripted'),
     base_url: z.url().optional(),
+    /** Environment variable that holds this role's API key, when not the provider's usual one. */
+    api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as MY_LLM_KEY').optional(),
     /** How many agents of this role run; only Implementer may have more than one. */
     count: z.number().int().min(1).max(8).default(1),
     escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
@@ -28,6 +30,11 @@ export const AgentsFile = z
   .object({
     project: z.string().min(1),
     brief: z.string().min(1),
+    /**
+     * Headless key store: a JSON file `{ "anthropic": "…", "openai": "…" }` readable by you only (0600).
+     * The desktop app keeps keys in the OS keychain instead. Keys never go in this file or the repo.
+     */
+    keys_file: z.string().optional(),
     agents: z
       .object({
         ProjectManager: AgentConfig,
