@@ -76,6 +76,8 @@ export const EventPayloads = {
   'agent.status_changed': z.object({ agent: AgentName, status: z.enum(['idle', 'working', 'waiting_human']), task: z.string().nullable() }),
   'agent.paused': z.object({ agent: AgentName, by: Actor, pending: z.boolean() }),
   'agent.resumed': z.object({ agent: AgentName, by: Actor }),
+  /** Tokens and cost of one model call (or one tool loop), for spend and budgets. */
+  'agent.usage_recorded': z.object({ agent: AgentName, phase: z.number().int().positive(), model: z.string(), purpose: z.string(), input_tokens: z.number().int().nonnegative(), output_tokens: z.number().int().nonnegative(), cost_usd: z.number().nonnegative(), priced: z.boolean() }),
   'git.action_recorded': GitAction,
   'test.run_completed': z.object({ phase: z.number().int().positive(), run_id: Id, result: TestRunResult }),
   'qa.gate_evaluated': QaGate,

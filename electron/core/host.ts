@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { AgentName } from '../../shared/index.ts';
 import { EventPayloads, agentNames } from '../../shared/index.ts';
 import type { AgentRuntime } from './agents/runtime.ts';
-import { createScriptedRuntime, loadSampleScript } from './agents/scripted/runtime.ts';
+import { createRuntimeFactory } from './agents/runtimes.ts';
+import { recordUsage } from './workflow/usage.ts';
 import { createExporter } from './artifacts/exporter.ts';
 import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
 import { GovernorError } from './errors.ts';
@@ -20,6 +21,8 @@ export interface OpenOptions {
   clock?: () => Date;
   /** Replace runtimes (tests, replay); by default each agent's runtime comes from agents.yaml. */
   runtimes?: Partial<Record<AgentName, AgentRuntime>>;
+  /** The fetch every model request goes through (recording, replay). */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface OpenedProject extends Engine {
@@ -74,12 +77,18 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     }
   });
 
-  let scripted: AgentRuntime | null = null;
-  const runtimeCache = new Map<string, AgentRuntime>();
-  const script = async () => (scripted ??= createScriptedRuntime(await loadSampleScript()));
-  // The scripted runtime is loaded once, up front, because steps ask for runtimes synchronously.
-  const needsScript = names.some((n) => agentsFile.agents[n.replace(/-\d+$/, '') as keyof typeof agentsFile.agents].runtime === 'scripted');
-  if (needsScript) await script();
+  // The engine is referenced lazily: usage is recorded through it once it exists.
+  let engineRef: OpenedProject | null = null;
+  const runtimes = await createRuntimeFactory({
+    dir: root,
+    agentsFile,
+    policies,
+    agents: names,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    onUsage: (agent, model, purpose, usage) => {
+      if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
+    },
+  });
 
   const engine: OpenedProject = {
     dir: root,
@@ -95,16 +104,13 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     runtimeFor(agent: AgentName): AgentRuntime {
       const override = opts.runtimes?.[agent];
       if (override) return override;
-      const role = agent.replace(/-\d+$/, '') as keyof typeof agentsFile.agents;
-      const ref = agentsFile.agents[role].runtime;
-      const cached = runtimeCache.get(ref);
-      if (cached) return cached;
-      if (ref === 'scripted' && scripted) return scripted;
-      throw new GovernorError('runtime_unavailable', `${agent} is configured with runtime "${ref}", which this build cannot run yet; use "scripted" in agents.yaml`);
+      return runtimes.forAgent(agent);
     },
+    redactor: runtimes.redactor,
     close() {
       ledger.close();
     },
   };
+  engineRef = engine;
   return engine;
 }

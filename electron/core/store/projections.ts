@@ -154,6 +154,14 @@ export function createProjector(db: Database.Database) {
       a.updated_at = e.ts;
       putAgent(a, e.seq);
     },
+    'agent.usage_recorded': (p, e) => {
+      const a = agent(p.agent);
+      a.tokens_in += p.input_tokens;
+      a.tokens_out += p.output_tokens;
+      a.cost_usd = Math.round((a.cost_usd + p.cost_usd) * 1e6) / 1e6;
+      a.updated_at = e.ts;
+      putAgent(a, e.seq);
+    },
     'git.action_recorded': (p, e) => {
       s.gitPut.run(p.id, e.seq, JSON.stringify(p));
       if (p.commit && p.action !== 'failure' && p.action !== 'protect_refused') {

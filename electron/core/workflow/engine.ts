@@ -4,6 +4,7 @@ import type { Exporter } from '../artifacts/exporter.ts';
 import type { GitService } from '../git/service.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
+import type { Redactor } from '../secrets/redact.ts';
 
 /** One line of progress for whoever is watching (CLI, UI, Discord). */
 export interface Progress {
@@ -22,6 +23,8 @@ export interface Engine {
   git: GitService;
   exporter: Exporter;
   runtimeFor(agent: AgentName): AgentRuntime;
+  /** Masks every API key in use; anything that leaves the process with request data goes through it. */
+  redactor?: Redactor;
   clock: () => Date;
   progress(p: Progress): void;
 }

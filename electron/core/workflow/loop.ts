@@ -1,8 +1,9 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
-import { roleOf } from '../../../shared/index.ts';
+import { AgentName as AgentNameSchema, roleOf } from '../../../shared/index.ts';
 import { createNoteSync } from '../git/audit-notes.ts';
 import { archiveIdleExperiments } from './archive.ts';
 import type { Engine } from './engine.ts';
+import { handleStepFailure } from './failures.ts';
 import { followUp } from './follow-up.ts';
 import { respond } from './records.ts';
 import { contextDocs, produceAuthored } from './stages/authored.ts';
@@ -51,7 +52,10 @@ export function nextStep(e: Engine): Step | null {
   // A decision that needs its author's work waits while that author is paused; approvals are bookkeeping.
   const blockedByCheckout = e.read.openConcerns().some((c) => c.category === DIRTY_CATEGORY);
   const decided = e.read.unhandledDecisions().find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)) && !(r.kind === 'promotion' && blockedByCheckout));
-  if (decided) return { describe: `act on ${decided.id} (${decided.decision?.decision})`, run: () => followUp(e, decided) };
+  if (decided) {
+    const owner = AgentNameSchema.safeParse(decided.requested_by);
+    return { describe: `act on ${decided.id} (${decided.decision?.decision})`, ...(owner.success ? { agent: owner.data } : {}), run: () => followUp(e, decided) };
+  }
 
   for (const q of e.read.pendingClarifications()) {
     if (q.review_id || paused(e, q.agent)) continue;
@@ -141,7 +145,11 @@ export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?
     if (opts.maxSteps !== undefined && steps >= opts.maxSteps) return { steps, state: 'blocked', waitingOn: waitingOn(e) };
     const step = nextStep(e);
     if (!step) break;
-    await step.run();
+    try {
+      await step.run();
+    } catch (err) {
+      if (!handleStepFailure(e, step.agent, err)) throw err;
+    }
     steps += 1;
     await syncRecords(e);
   }

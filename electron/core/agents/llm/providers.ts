@@ -1,0 +1,53 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModel } from 'ai';
+import type { RuntimeRef } from '../../../../shared/index.ts';
+import { GovernorError } from '../../errors.ts';
+import type { Provider } from '../../secrets/keys.ts';
+
+export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434/v1';
+
+export interface ModelRef {
+  provider: Provider;
+  model: string;
+  /** `provider:model`, as written in agents.yaml. */
+  label: string;
+}
+
+export function parseRuntimeRef(ref: RuntimeRef): ModelRef {
+  const i = ref.indexOf(':');
+  if (ref === 'scripted' || i < 0) throw new GovernorError('runtime_scripted', 'the scripted runtime has no model');
+  return { provider: ref.slice(0, i) as Provider, model: ref.slice(i + 1), label: ref };
+}
+
+export interface ModelOptions {
+  apiKey: string | null;
+  baseUrl?: string | undefined;
+  /** Injected for recording and replay, and so tests can point at a local fake. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** One AI SDK language model for a runtime reference; no hand-written HTTP. */
+export function createModel(ref: ModelRef, opts: ModelOptions): LanguageModel {
+  const common = { ...(opts.fetch ? { fetch: opts.fetch } : {}) };
+  switch (ref.provider) {
+    case 'anthropic':
+      if (!opts.apiKey) throw missingKey(ref);
+      return createAnthropic({ apiKey: opts.apiKey, ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}), ...common })(ref.model);
+    case 'openai':
+      if (!opts.apiKey) throw missingKey(ref);
+      // Chat Completions: the API every OpenAI-compatible server (vLLM, LM Studio, OpenRouter) also speaks.
+      return createOpenAI({ apiKey: opts.apiKey, ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}), ...common }).chat(ref.model);
+    case 'ollama':
+      return createOpenAICompatible({ name: 'ollama', baseURL: opts.baseUrl ?? OLLAMA_DEFAULT_URL, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
+    case 'openai-compatible':
+      if (!opts.baseUrl) throw new GovernorError('base_url_missing', `${ref.label} needs a base_url in agents.yaml (the server's OpenAI-compatible /v1 URL)`);
+      return createOpenAICompatible({ name: 'openai-compatible', baseURL: opts.baseUrl, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
+  }
+}
+
+function missingKey(ref: ModelRef): GovernorError {
+  const env = ref.provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY';
+  return new GovernorError('api_key_missing', `${ref.label} needs an API key: set ${env}, or add it to the keys_file named in agents.yaml (mode 0600)`);
+}

@@ -1,0 +1,119 @@
+import { tool } from 'ai';
+import { z } from 'zod';
+import { AgentName, Impact, Severity } from '../../../../shared/index.ts';
+import { errorMessage } from '../../errors.ts';
+import type { ProposedVariation, RaisedConcern, WorkspaceFiles } from '../runtime.ts';
+
+const MAX_OUTPUT = 20_000;
+const MAX_MATCHES = 200;
+
+const cap = (text: string) => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n[… ${text.length - MAX_OUTPUT} more characters; read a narrower range]` : text);
+
+/** What the tool loop gathers besides file edits. */
+export interface ToolState {
+  concerns: RaisedConcern[];
+  variations: ProposedVariation[];
+  handoff: { summary: string; commit_subject: string } | null;
+}
+
+/** A tool refusal is an answer the model can read and recover from, never a thrown error that ends the loop. */
+async function guard<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
+  try {
+    return await fn();
+  } catch (err) {
+    return { error: errorMessage(err) };
+  }
+}
+
+/**
+ * The implementer's tools, all confined to its workspace through `files` (which refuses `..`, absolute
+ * paths and symlinks that lead out). Outputs are capped so one big file cannot flood the context.
+ */
+export function implementerTools(files: WorkspaceFiles, state: ToolState, runTests?: () => Promise<{ passed: boolean; summary: string }>) {
+  return {
+    list_files: tool({
+      description: 'List files in the workspace, optionally under a path prefix.',
+      inputSchema: z.object({ prefix: z.string().optional() }),
+      execute: ({ prefix }) => guard(async () => ({ files: (await files.list(prefix ?? '')).slice(0, 2000) })),
+    }),
+    read_file: tool({
+      description: 'Read a text file of the workspace.',
+      inputSchema: z.object({ path: z.string() }),
+      execute: ({ path }) => guard(async () => {
+        const text = await files.read(path);
+        return text === null ? { error: `${path} does not exist` } : { content: cap(text) };
+      }),
+    }),
+    write_file: tool({
+      description: 'Create or replace a file of the workspace with the given content.',
+      inputSchema: z.object({ path: z.string(), content: z.string() }),
+      execute: ({ path, content }) => guard(async () => {
+        await files.write(path, content);
+        return { ok: true, bytes: Buffer.byteLength(content) };
+      }),
+    }),
+    edit_file: tool({
+      description: 'Replace exactly one occurrence of `search` with `replace` in a file.',
+      inputSchema: z.object({ path: z.string(), search: z.string().min(1), replace: z.string() }),
+      execute: ({ path, search, replace }) => guard(async () => {
+        const text = await files.read(path);
+        if (text === null) return { error: `${path} does not exist` };
+        const count = text.split(search).length - 1;
+        if (count !== 1) return { error: `search text found ${count} times in ${path}; it must match exactly once` };
+        await files.write(path, text.replace(search, () => replace));
+        return { ok: true };
+      }),
+    }),
+    search: tool({
+      description: 'Search the workspace for a regular expression (like ripgrep); returns path:line: text.',
+      inputSchema: z.object({ pattern: z.string().min(1), prefix: z.string().optional() }),
+      execute: ({ pattern, prefix }) => guard(async () => {
+        let re: RegExp;
+        try {
+          re = new RegExp(pattern);
+        } catch {
+          re = new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+        }
+        const hits: string[] = [];
+        for (const path of await files.list(prefix ?? '')) {
+          const text = await files.read(path).catch(() => null);
+          if (!text || text.includes('\u0000')) continue;
+          text.split('\n').forEach((line, i) => {
+            if (hits.length < MAX_MATCHES && re.test(line)) hits.push(`${path}:${i + 1}: ${line.slice(0, 300)}`);
+          });
+          if (hits.length >= MAX_MATCHES) break;
+        }
+        return { matches: hits, truncated: hits.length >= MAX_MATCHES };
+      }),
+    }),
+    run_tests: tool({
+      description: "Run the project's test command(s) in the workspace and report the result.",
+      inputSchema: z.object({}),
+      execute: () => guard(async () => (runTests ? runTests() : { passed: false, summary: 'no test command is configured in .project_policies.yaml' })),
+    }),
+    raise_concern: tool({
+      description: 'Raise a concern to the next role up when something is unclear, blocked or risky.',
+      inputSchema: z.object({ to: z.union([AgentName, z.literal('Human')]), severity: Severity, category: z.string().regex(/^[a-z][a-z0-9_]*$/), summary: z.string().min(1), details: z.string() }),
+      execute: async (c) => {
+        state.concerns.push(c);
+        return { ok: true, note: 'recorded; the addressee will answer through the human or the chain' };
+      },
+    }),
+    propose_variation: tool({
+      description: 'Propose a change of scope, architecture or expected outcome. High impact goes to the human.',
+      inputSchema: z.object({ title: z.string().min(1), impact: Impact, impact_areas: z.array(z.string()), rationale: z.string().min(1), affected_modules: z.array(z.string()), risk: z.string(), estimated_rework: z.string() }),
+      execute: async (v) => {
+        state.variations.push(v);
+        return { ok: true };
+      },
+    }),
+    handoff: tool({
+      description: 'Finish the task: a short summary and a Conventional Commit subject such as "feat(scope): what".',
+      inputSchema: z.object({ summary: z.string().min(1), commit_subject: z.string().regex(/^(feat|fix|docs|test|refactor|chore|perf|style|build|ci)(\([a-z0-9-]+\))?!?: .+/, 'a Conventional Commit subject') }),
+      execute: async (h) => {
+        state.handoff = h;
+        return { ok: true, note: 'handed off; stop now' };
+      },
+    }),
+  };
+}

@@ -1,0 +1,91 @@
+import type { AgentName, AgentsFile, PoliciesFile } from '../../../shared/index.ts';
+import { escalationTargets, roleOf } from '../../../shared/index.ts';
+import { GovernorError, errorMessage } from '../errors.ts';
+import { type KeySource, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
+import { Redactor } from '../secrets/redact.ts';
+import { loadPrices } from './llm/pricing.ts';
+import { createModel, parseRuntimeRef } from './llm/providers.ts';
+import { createLlmRuntime } from './llm/runtime.ts';
+import type { Usage } from './llm/structured.ts';
+import type { AgentRuntime } from './runtime.ts';
+import { createScriptedRuntime, loadSampleScript } from './scripted/runtime.ts';
+
+export interface RuntimeFactoryOptions {
+  dir: string;
+  agentsFile: AgentsFile;
+  policies: PoliciesFile;
+  agents: readonly AgentName[];
+  /** Every model request goes through this fetch (recording, replay, tests); the global one otherwise. */
+  fetch?: typeof globalThis.fetch;
+  keys?: KeySource;
+  onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
+}
+
+export interface RuntimeFactory {
+  forAgent(agent: AgentName): AgentRuntime;
+  readonly redactor: Redactor;
+  readonly prices: ReturnType<typeof loadPrices>;
+}
+
+/**
+ * Builds each agent's runtime from agents.yaml: the scripted one for `scripted`, an AI SDK model otherwise.
+ * Keys are resolved once, up front (environment first, then the 0600 keys file), and every key becomes a
+ * secret the redactor masks. A missing key is not fatal here: the agent's first step says what to set.
+ */
+export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
+  const redactor = new Redactor();
+  const prices = loadPrices(o.dir);
+  const keys = o.keys ?? (o.agentsFile.keys_file ? chainKeys(envKeys(), fileKeys(o.agentsFile.keys_file, o.dir)) : envKeys());
+  const cfg = (agent: AgentName) => o.agentsFile.agents[roleOf(agent)];
+  let scripted: AgentRuntime | null = null;
+  if (o.agents.some((a) => cfg(a).runtime === 'scripted')) scripted = createScriptedRuntime(await loadSampleScript());
+
+  const resolved = new Map<AgentName, { key: string | null; error: string | null }>();
+  for (const agent of o.agents) {
+    const c = cfg(agent);
+    if (c.runtime === 'scripted') continue;
+    const ref = parseRuntimeRef(c.runtime);
+    try {
+      const key = await keys.get(ref.provider, c.api_key_env);
+      redactor.add(key);
+      resolved.set(agent, { key, error: null });
+    } catch (err) {
+      resolved.set(agent, { key: null, error: errorMessage(err) });
+    }
+  }
+  const cache = new Map<AgentName, AgentRuntime>();
+  const limits = o.policies.agent_limits ?? { max_steps: 40, wall_clock_s: 900 };
+
+  return {
+    redactor,
+    prices,
+    forAgent(agent) {
+      const c = cfg(agent);
+      if (c.runtime === 'scripted') {
+        if (!scripted) throw new GovernorError('runtime_unavailable', 'the scripted runtime could not be loaded');
+        return scripted;
+      }
+      const hit = cache.get(agent);
+      if (hit) return hit;
+      const r = resolved.get(agent);
+      if (r?.error) throw new GovernorError('api_key_unavailable', r.error);
+      const ref = parseRuntimeRef(c.runtime);
+      const model = createModel(ref, { apiKey: r?.key ?? null, baseUrl: c.base_url, ...(o.fetch ? { fetch: o.fetch } : {}) });
+      const runtime = createLlmRuntime({
+        agent,
+        ref,
+        model,
+        baseUrl: c.base_url,
+        redactor,
+        timeoutMs: limits.wall_clock_s * 1000,
+        maxSteps: limits.max_steps,
+        project: { name: o.agentsFile.project, brief: o.agentsFile.brief },
+        agents: o.agents,
+        escalatesTo: escalationTargets(o.agentsFile, roleOf(agent)).join(' or '),
+        onUsage: (purpose, usage) => o.onUsage(agent, ref.label, purpose, usage),
+      });
+      cache.set(agent, runtime);
+      return runtime;
+    },
+  };
+}
