@@ -5,7 +5,9 @@ import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
 import { openProject } from '../../core/host.ts';
-import { initProject } from '../../core/project.ts';
+import { assertProjectDir, initProject } from '../../core/project.ts';
+import { runDoctor } from '../../core/agents/doctor.ts';
+import { loadAgentsFile } from '../../core/config/load.ts';
 import { handleCommand } from '../../core/workflow/commands.ts';
 import { decideReview } from '../../core/workflow/decisions.ts';
 import { agentNames } from '../../../shared/index.ts';
@@ -149,6 +151,23 @@ program
   .description('show what changed: name-status, then a unified patch per file')
   .action(async (range: string, o: { dir: string; nameStatus?: boolean }) => {
     await withProject(o.dir, (p) => printDiff(p.git, range, { nameOnly: Boolean(o.nameStatus) }), true);
+  });
+
+program
+  .command('doctor')
+  .addOption(dirOption())
+  .description('check each runtime in agents.yaml: key present, provider reachable, a small test call succeeds')
+  .action(async (o: { dir: string }) => {
+    const root = await assertProjectDir(o.dir);
+    const checks = await runDoctor({ dir: root, agentsFile: await loadAgentsFile(root) });
+    let ok = true;
+    for (const c of checks) {
+      ok &&= c.key.ok && c.call.ok;
+      console.log(`${c.key.ok && c.call.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold(c.runtime)} ${pc.dim(`(${c.roles.join(', ')})`)}`);
+      console.log(`    key:  ${c.key.ok ? c.key.detail : pc.red(c.key.detail)}`);
+      console.log(`    call: ${c.call.ok ? c.call.detail : pc.red(c.call.detail)}`);
+    }
+    process.exitCode = ok ? 0 : 1;
   });
 
 const qa = program.command('qa').description('the QA gate');

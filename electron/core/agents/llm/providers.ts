@@ -40,10 +40,11 @@ export function createModel(ref: ModelRef, opts: ModelOptions): LanguageModel {
       // Chat Completions: the API every OpenAI-compatible server (vLLM, LM Studio, OpenRouter) also speaks.
       return createOpenAI({ apiKey: opts.apiKey, ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}), ...common }).chat(ref.model);
     case 'ollama':
-      return createOpenAICompatible({ name: 'ollama', baseURL: opts.baseUrl ?? OLLAMA_DEFAULT_URL, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
+      // Send the JSON schema (not just "json_object") and ask for usage, so structured output and cost work.
+      return createOpenAICompatible({ name: 'ollama', baseURL: opts.baseUrl ?? OLLAMA_DEFAULT_URL, supportsStructuredOutputs: true, includeUsage: true, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
     case 'openai-compatible':
       if (!opts.baseUrl) throw new GovernorError('base_url_missing', `${ref.label} needs a base_url in agents.yaml (the server's OpenAI-compatible /v1 URL)`);
-      return createOpenAICompatible({ name: 'openai-compatible', baseURL: opts.baseUrl, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
+      return createOpenAICompatible({ name: 'openai-compatible', baseURL: opts.baseUrl, supportsStructuredOutputs: true, includeUsage: true, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
   }
 }
 

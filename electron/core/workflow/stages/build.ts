@@ -5,6 +5,7 @@ import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
 import { nextId } from '../ids.ts';
 import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { runCommand } from '../../qa/run-command.ts';
 import { openWorkspace } from '../workspace.ts';
 import { contextDocs } from './authored.ts';
 
@@ -41,7 +42,7 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
     tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status: 'In Progress', commentary: null, links: [] } });
   });
   e.progress({ kind: 'work', agent, text: `${task.id} ${task.title} (${runtime.label}, on ${branch})` });
-  const out = await runtime.work({ agent, phase, task, files: ws, context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']) });
+  const out = await runtime.work({ agent, phase, task, files: ws, context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']), runTests: () => runTestsIn(e, root) });
   const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: ws.changes(), subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
 
   e.ledger.transact((tx) => {
@@ -111,4 +112,18 @@ export function finishBuild(e: Engine, phase: number): void {
     recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Tester', purpose: 'Run the phase test suite', inputs: implementers, outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary: 'All build tasks are done; run the tests on the merged candidate.', status: 'delivered' }, ts);
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'test', reason: 'build complete' } });
   });
+}
+
+/** `run_tests` for an agent: the policy's commands, in the agent's own workspace, with their timeouts. */
+async function runTestsIn(e: Engine, root: string): Promise<{ passed: boolean; summary: string }> {
+  if (e.policies.tests.length === 0) return { passed: false, summary: 'no test command is configured in .project_policies.yaml' };
+  const parts: string[] = [];
+  let passed = true;
+  for (const t of e.policies.tests) {
+    const r = await runCommand({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000 });
+    const ok = r.exitCode === 0 && !r.timedOut;
+    passed &&= ok;
+    parts.push(`${t.name}: ${ok ? 'passed' : r.timedOut ? `timed out after ${t.timeout_s}s` : `failed (exit ${r.exitCode})`}\n${r.outputTail.slice(-4000)}`);
+  }
+  return { passed, summary: parts.join('\n\n') };
 }
