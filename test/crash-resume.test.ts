@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -88,7 +88,8 @@ describe('crash and resume', () => {
     // 6. Killed during the promotion itself.
     note(await runAndKill(dir, (s, start) => s.count > start), 'promotion');
     const last = governor(['run', '--dir', dir, '--no-prompt']);
-    expect(last.code, last.stdout + last.stderr).toBe(0);
+    const why = last.code === 0 ? '' : governor(['command', '/status', '--dir', dir]).stdout + readFileSync(join(dir, 'audit/concerns.jsonl'), 'utf8').split('\n').slice(-2).join('\n') + execFileSync('git', ['-C', dir, 'status', '--porcelain']).toString();
+    expect(last.code, last.stdout + last.stderr + why).toBe(0);
 
     expect(kills.length).toBeGreaterThanOrEqual(4);
     const verify = governor(['audit', 'verify', '--dir', dir]);

@@ -23,6 +23,8 @@ export interface OpenOptions {
   runtimes?: Partial<Record<AgentName, AgentRuntime>>;
   /** The fetch every model request goes through (recording, replay). */
   fetch?: typeof globalThis.fetch;
+  /** New event ids (replay); ULIDs by default. */
+  ids?: () => string;
 }
 
 export interface OpenedProject extends Engine {
@@ -45,7 +47,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const signer = await signerFromPolicy({ projectDir: root, git: policies.git });
   await mkdir(join(root, '.governor'), { recursive: true });
   const clock = opts.clock ?? (() => new Date());
-  const ledger = new Ledger(ledgerPath(root), { clock });
+  const ledger = new Ledger(ledgerPath(root), { clock, ...(opts.ids ? { ids: opts.ids } : {}) });
   const read = createReader(ledger.db);
   const git = createGitService({ dir: root, signer });
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });

@@ -1,4 +1,4 @@
-import { open, readFile, truncate } from 'node:fs/promises';
+import { open, readFile, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Concern, EventType, LedgerEvent } from '../../../shared/index.ts';
 import { type ConcernChange, EventPayloads, applyConcernChange } from '../../../shared/index.ts';
@@ -40,6 +40,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
   const written = new Map<string, string>();
   // JSONL files already reconciled with the file on disk, and the last ledger seq appended to each.
   const jsonlCursor = new Map<JsonlKind, number>();
+  let swept = false;
   /** One JSONL record per event; concern lines carry the concern as it stood after that event. */
   function jsonlEntries(kind: JsonlKind): Array<{ eventId: string; seq: number; line: string }> {
     const events = ledger.readTypes(JSONL_SOURCES[kind]);
@@ -107,6 +108,10 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
   return {
     expected,
     async sync() {
+      if (!swept) {
+        swept = true;
+        await sweepTempFiles(dir, [...renderAll(read.snapshot()).keys(), ...Object.values(JSONL_PATHS)]);
+      }
       const out: string[] = [];
       const changed = [...renderAll(read.snapshot())].filter(([rel, content]) => written.get(rel) !== content);
       // Independent files: write them concurrently, each one atomically.
@@ -164,6 +169,27 @@ function recordFor(kind: JsonlKind, e: LedgerEvent, concerns: Map<string, Concer
       const c = applyConcernChange(prev, change, e.ts);
       concerns.set(c.id, c);
       return c;
+    }
+  }
+}
+
+/** The temp files `writeFileAtomic` leaves behind when a process is killed between write and rename. */
+export const ATOMIC_TEMP = /\.[0-9a-f]{12}\.tmp$/;
+
+/** Remove temp files a killed run left next to our exports; never touches anything else. */
+async function sweepTempFiles(dir: string, exports: readonly string[]): Promise<void> {
+  const bases = new Set(exports);
+  const folders = new Set(exports.map((p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')));
+  for (const folder of folders) {
+    let names: string[];
+    try {
+      names = await readdir(join(dir, folder));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const rel = folder ? `${folder}/${name}` : name;
+      if (ATOMIC_TEMP.test(name) && bases.has(rel.replace(ATOMIC_TEMP, ''))) await rm(join(dir, rel), { force: true });
     }
   }
 }

@@ -10,6 +10,8 @@ import { createProjector } from './projections.ts';
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */
   clock?: () => Date;
+  /** Injected for replay; defaults to monotonic ULIDs. */
+  ids?: () => string;
 }
 
 interface EventRow {
@@ -46,7 +48,7 @@ export type AppendListener = (events: readonly LedgerEvent[]) => void;
 export class Ledger {
   readonly db: Database.Database;
   private readonly clock: () => Date;
-  private readonly nextId = monotonicFactory();
+  private readonly nextId: () => string;
   private readonly projector;
   private readonly listeners = new Set<AppendListener>();
   private readonly insert;
@@ -65,6 +67,8 @@ export class Ledger {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.clock = opts.clock ?? (() => new Date());
+    const ulid = monotonicFactory();
+    this.nextId = opts.ids ?? (() => ulid());
     this.projector = createProjector(this.db);
     this.insert = this.db.prepare('INSERT INTO events (seq, id, ts, type, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.head = this.db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');

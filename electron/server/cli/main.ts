@@ -19,6 +19,7 @@ import { acquireLoopLock } from './lock.ts';
 import { decideHint, fail, formatNotification, formatProgress, formatReview } from './output.ts';
 import { createNotifier } from '../../core/notify/notifier.ts';
 import { runInteractive } from './run.ts';
+import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
 import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
@@ -71,20 +72,31 @@ program
   .command('run')
   .addOption(dirOption())
   .option('--no-prompt', 'stop at human gates instead of asking')
+  .option('--replay <run-id>', 'rerun a recorded run from its cassette (no network) in a fresh folder and compare')
   .description('run the governed loop until it needs the human; resumes where the ledger says')
-  .action(async (o: { dir: string; prompt: boolean }) => {
+  .action(async (o: { dir: string; prompt: boolean; replay?: string }) => {
+    if (o.replay) {
+      process.exitCode = await replayRun(await assertProjectDir(o.dir), o.replay);
+      return;
+    }
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
-    const code = await withProject(o.dir, async (p) => {
+    const { p, use } = await openSwitchable(o.dir, true);
+    const stop = createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
+    try {
+      for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
       const release = acquireLoopLock(p.dir);
       try {
+        if (usesModels(p.agentsFile)) startRecording(p, use);
         const prompt = o.prompt && Boolean(process.stdin.isTTY);
-        return await runInteractive(p, { prompt, signal: ac.signal });
+        process.exitCode = await runInteractive(p, { prompt, signal: ac.signal });
       } finally {
         release();
       }
-    });
-    process.exitCode = code;
+    } finally {
+      stop();
+      p.close();
+    }
   });
 
 program

@@ -4,6 +4,7 @@ import type { Review } from '../../../../shared/index.ts';
 import type { Engine } from '../engine.ts';
 import type { PendingGitAction } from '../git-steps.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
+import { ATOMIC_TEMP } from '../../artifacts/exporter.ts';
 import { clearUntrackedExports } from '../../git/governed-exports.ts';
 import { raiseConcern, recordHandoff } from '../records.ts';
 
@@ -96,7 +97,7 @@ async function blockedByDirtyCheckout(e: Engine, review: Review): Promise<boolea
  */
 async function usersOwnEdits(e: Engine, target: string): Promise<string[]> {
   const governed = new Set(e.exporter.expected().keys());
-  const dirty = await e.git.isWorkingTreeDirty({ ignore: (p) => governed.has(p) });
+  const dirty = await e.git.isWorkingTreeDirty({ ignore: (p) => governed.has(p) || (ATOMIC_TEMP.test(p) && governed.has(p.replace(ATOMIC_TEMP, ''))) });
   const oid = await e.git.resolveRef(target);
   const out: string[] = [];
   for (const path of dirty) {
