@@ -76,7 +76,7 @@ export function createLlmRuntime(o: LlmRuntimeOptions): AgentRuntime {
           prompt,
           tools: implementerTools(input.files, state, input.runTests),
           stopWhen: [stepCountIs(o.maxSteps), hasToolCall('handoff')],
-          maxRetries: 3,
+          maxRetries: o.maxRetries ?? 3,
           abortSignal: AbortSignal.timeout(o.timeoutMs),
         });
         o.onUsage(`${input.task.id} tool loop`, { input: r.totalUsage.inputTokens ?? 0, output: r.totalUsage.outputTokens ?? 0 });
@@ -89,7 +89,7 @@ export function createLlmRuntime(o: LlmRuntimeOptions): AgentRuntime {
 
     async clarify(input: ClarifyInput): Promise<string> {
       try {
-        const r = await generateText({ model: o.model, system, prompt: renderPrompt('clarify', { question: input.question, context: contextBlock(input.context, 40_000) }), maxRetries: 3, abortSignal: AbortSignal.timeout(o.timeoutMs) });
+        const r = await generateText({ model: o.model, system, prompt: renderPrompt('clarify', { question: input.question, context: contextBlock(input.context, 40_000) }), maxRetries: o.maxRetries ?? 3, abortSignal: AbortSignal.timeout(o.timeoutMs) });
         o.onUsage('clarification', { input: r.usage.inputTokens ?? 0, output: r.usage.outputTokens ?? 0 });
         return o.redactor.redact(r.text.trim());
       } catch (err) {

@@ -15,6 +15,8 @@ export interface CallContext {
   baseUrl: string | undefined;
   redactor: Redactor;
   timeoutMs: number;
+  /** SDK retries for 429, 5xx and connection errors (with retry-after); 3 unless told. */
+  maxRetries?: number;
   onUsage(purpose: string, usage: Usage): void;
 }
 
@@ -32,7 +34,7 @@ export async function structured<S extends z.ZodType>(ctx: CallContext, purpose:
   let lastProblem = '';
   for (let attempt = 1; attempt <= SCHEMA_ATTEMPTS; attempt++) {
     try {
-      const r = await generateObject({ model: ctx.model, schema, system, prompt: build(budget) + feedback, maxRetries: 3, abortSignal: AbortSignal.timeout(ctx.timeoutMs) });
+      const r = await generateObject({ model: ctx.model, schema, system, prompt: build(budget) + feedback, maxRetries: ctx.maxRetries ?? 3, abortSignal: AbortSignal.timeout(ctx.timeoutMs) });
       ctx.onUsage(purpose, { input: r.usage.inputTokens ?? 0, output: r.usage.outputTokens ?? 0 });
       const problem = check(r.object as z.output<S>);
       if (!problem) return r.object as z.output<S>;
