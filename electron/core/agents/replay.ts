@@ -19,7 +19,6 @@ export async function prepareReplay(srcDir: string, runId: string, intoDir?: str
   const dir = intoDir ?? join(srcDir, '.governor', 'replays', runId);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, '.governor'), { recursive: true });
-  for (const f of [AGENTS_FILE, POLICIES_FILE, '.gitignore', 'prices.yaml']) await cp(join(srcDir, f), join(dir, f)).catch(() => undefined);
   await cp(join(srcDir, '.git'), join(dir, '.git'), { recursive: true });
 
   // Refs as the ledger recorded them at the start; anything younger is dropped.
@@ -31,17 +30,15 @@ export async function prepareReplay(srcDir: string, runId: string, intoDir?: str
       const full = `refs/${kind}/${name}`;
       const oid = recorded.get(full);
       if (oid) await git.writeRef({ fs, gitdir, ref: full, value: oid, force: true });
-      else if (name === 'main' || name === 'develop') {
-        // Never written since init: back to the initial commit.
-        const log = await git.log({ fs, gitdir, ref: full });
-        const root = log.at(-1)?.oid;
-        if (root) await git.writeRef({ fs, gitdir, ref: full, value: root, force: true });
-      } else await git.deleteRef({ fs, gitdir, ref: full });
+      // main and develop that Governor never wrote hold only the human's own commits: keep them.
+      else if (name !== 'main' && name !== 'develop') await git.deleteRef({ fs, gitdir, ref: full });
     }
   }
   // Notes are re-derived from the ledger on the first sync.
   await git.deleteRef({ fs, gitdir, ref: 'refs/notes/audit' }).catch(() => undefined);
   await git.checkout({ fs, dir, gitdir, ref: 'main', force: true });
+  // The configuration the run used is the one in the folder, committed or not.
+  for (const f of [AGENTS_FILE, POLICIES_FILE, 'prices.yaml']) await cp(join(srcDir, f), join(dir, f)).catch(() => undefined);
 
   const src = new Ledger(join(srcDir, '.governor', 'governor.db'));
   const dst = new Ledger(join(dir, '.governor', 'governor.db'));

@@ -87,9 +87,13 @@ program
       for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
       const release = acquireLoopLock(p.dir);
       try {
-        if (usesModels(p.agentsFile)) startRecording(p, use);
+        const recording = usesModels(p.agentsFile) ? startRecording(p, use) : null;
         const prompt = o.prompt && Boolean(process.stdin.isTTY);
-        process.exitCode = await runInteractive(p, { prompt, signal: ac.signal });
+        try {
+          process.exitCode = await runInteractive(p, { prompt, signal: ac.signal });
+        } finally {
+          await recording?.save();
+        }
       } finally {
         release();
       }

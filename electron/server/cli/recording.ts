@@ -40,13 +40,13 @@ export async function openSwitchable(dir: string, progress: boolean): Promise<{ 
 }
 
 /** Start recording every model call, clock reading and id of this run to .governor/cassettes/<run-id>.json. */
-export function startRecording(p: OpenedProject, use: (s: Sources) => void): string {
+export function startRecording(p: OpenedProject, use: (s: Sources) => void): { runId: string; save(): Promise<void> } {
   const ulid = monotonicFactory();
   const runId = `run_${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}_${randomBytes(2).toString('hex')}`;
   const rec = createRecorder({ projectDir: p.dir, runId, startSeq: p.ledger.count(), refs: p.read.recordedRefs(), redactor: p.redactor ?? { redact: (t: string) => t, add: () => {} } as never, clock: () => new Date(), ids: () => ulid() });
   use({ clock: rec.clock, ids: rec.ids, fetch: rec.fetch });
   console.log(pc.dim(`recording model calls as ${runId} (replay: governor run --replay ${runId})`));
-  return runId;
+  return { runId, save: rec.save };
 }
 
 /**
