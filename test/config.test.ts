@@ -157,7 +157,7 @@ describe('schema errors', () => {
   it('an unknown key is reported at the key', () => {
     const err = configError(() => parseAgentsYaml(withLine(AGENTS, 8, '    escalates_to: ProjectManager\n    modle: gpt')));
     expect(err.line).toBe(9);
-    expect(err.detail).toMatch(/^agents\.Designer\.modle: unknown key "modle"; allowed keys here: runtime, base_url, count/);
+    expect(err.detail).toMatch(/^agents\.Designer\.modle: unknown key "modle"; allowed keys here: runtime, base_url, api_key_env, count/);
   });
 
   it('a missing key is reported at its parent', () => {
@@ -251,7 +251,7 @@ describe('schema errors', () => {
 
   it('an empty file says so', () => {
     const err = configError(() => parseAgentsYaml('# nothing yet\n'));
-    expect(err.detail).toBe('the file is empty; expected a map with the keys project, brief, agents');
+    expect(err.detail).toBe('the file is empty; expected a map with the keys project, brief, keys_file, agents');
   });
 
   it('validate returns the value with defaults applied', () => {
