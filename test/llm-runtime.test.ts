@@ -153,3 +153,33 @@ describe('AI SDK runtimes against a local fake of the provider APIs', () => {
     expect(String((err as Error).message)).not.toContain(KEY);
   });
 });
+
+describe('governor doctor', () => {
+  it('reports key, reachability and a test call per runtime, with advice when one fails', async () => {
+    const { runDoctor } = await import('../electron/core/agents/doctor.ts');
+    const { envKeys } = await import('../electron/core/secrets/keys.ts');
+    const fake = await startFakeLlm({ replies: [{ text: 'OK' }, { error: { status: 401 } }] });
+    try {
+      const base = `${fake.url}/v1`;
+      const agentsFile = {
+        project: 'p',
+        brief: 'b',
+        agents: {
+          ProjectManager: { runtime: 'openai:gpt-4o-mini', base_url: base, count: 1, escalates_to: 'Human' as const },
+          Designer: { runtime: 'anthropic:claude-sonnet-4-5', base_url: base, count: 1, escalates_to: 'ProjectManager' as const },
+          Implementer: { runtime: 'openai:gpt-5', base_url: base, api_key_env: 'OTHER_KEY', count: 1, escalates_to: 'Designer' as const },
+          Tester: { runtime: 'scripted', count: 1, escalates_to: 'ProjectManager' as const },
+        },
+      };
+      const checks = await runDoctor({ dir: tempDir(), agentsFile, keys: envKeys({ OPENAI_API_KEY: KEY, OTHER_KEY: 'sk-test-other-key-123456' }) });
+      const by = Object.fromEntries(checks.map((c) => [c.runtime, c]));
+      expect(by['openai:gpt-4o-mini']).toMatchObject({ key: { ok: true }, call: { ok: true, detail: expect.stringMatching(/answered "OK"/) } });
+      expect(by['anthropic:claude-sonnet-4-5']).toMatchObject({ key: { ok: false, detail: expect.stringMatching(/set ANTHROPIC_API_KEY/) }, call: { ok: false } });
+      expect(by['openai:gpt-5']?.call.detail).toMatch(/rejected the API key \(401\)/);
+      expect(by.scripted?.key.detail).toMatch(/offline script, not a model/);
+      expect(JSON.stringify(checks)).not.toContain(KEY);
+    } finally {
+      await fake.close();
+    }
+  });
+});
