@@ -13,3 +13,4 @@ export * from './events.ts';
 export * from './config.ts';
 export * from './commands.ts';
 export * from './domain/concern-lifecycle.ts';
+export * from './contract.ts';

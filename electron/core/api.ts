@@ -1,0 +1,144 @@
+import type { AgentName, CallName, CallRequest, CallResponse, StatusSnapshot } from '../../shared/index.ts';
+import { agentNames, contract } from '../../shared/index.ts';
+import { GovernorError, InvalidInputError, NotFoundError } from './errors.ts';
+import { gitStatusText } from './git/status.ts';
+import type { OpenedProject } from './host.ts';
+import { handleCommand } from './workflow/commands.ts';
+import { decideReview } from './workflow/decisions.ts';
+import { ackConcern, assignConcern, escalateConcern, findConcern, resolveConcern } from './workflow/human-actions.ts';
+import { type LoopOutcome, runLoop, waitingOn } from './workflow/loop.ts';
+
+type Handlers = { [N in CallName]: (params: CallResponse<N> extends never ? never : Parsed<N>) => Promise<CallResponse<N>> };
+type Parsed<N extends CallName> = ReturnType<(typeof contract.calls)[N]['request']['parse']>;
+
+/** The loop inside a host: one run at a time, started on request (and after a decision), never twice. */
+export function createLoopRunner(p: OpenedProject, onChange: () => void) {
+  let running: Promise<LoopOutcome> | null = null;
+  let last: LoopOutcome | null = null;
+  return {
+    get running() {
+      return running !== null;
+    },
+    get waiting() {
+      return last?.waitingOn ?? waitingOn(p);
+    },
+    start(): { started: boolean; reason: string } {
+      if (running) return { started: false, reason: 'the loop is already running' };
+      running = runLoop(p)
+        .then((o) => (last = o))
+        .catch((err: unknown) => {
+          p.progress({ kind: 'warn', text: `loop stopped: ${err instanceof Error ? err.message : String(err)}` });
+          return (last = { steps: 0, state: 'blocked', waitingOn: [String(err)] });
+        })
+        .finally(() => {
+          running = null;
+          onChange();
+        });
+      onChange();
+      return { started: true, reason: 'started' };
+    },
+    async idle(): Promise<void> {
+      if (running) await running;
+    },
+  };
+}
+export type LoopRunner = ReturnType<typeof createLoopRunner>;
+
+export function statusSnapshot(p: OpenedProject, loop: { running: boolean; waiting: string[] }): StatusSnapshot {
+  const project = p.read.project();
+  if (!project) throw new GovernorError('not_initialised', 'the project has not been initialised');
+  const c = p.read.counts();
+  const lastCritical = p.read.concerns().filter((x) => x.severity === 'critical').at(-1)?.timestamp ?? null;
+  return {
+    name: project.name,
+    phase: project.phase,
+    phase_name: project.roadmap.find((r) => r.number === project.phase)?.name ?? `Phase ${project.phase}`,
+    stage: project.stage,
+    iteration: project.iteration,
+    tasks: { done: c.tasksDone, total: c.tasksTotal },
+    open_concerns: c.openConcerns,
+    critical_concerns: c.criticalOpen,
+    pending_reviews: c.pendingReviews,
+    last_critical_at: lastCritical,
+    spend_usd: p.read.agents().reduce((s, a) => s + a.cost_usd, 0),
+    last_seq: project.last_seq,
+    last_update: project.last_ts,
+    loop: { running: loop.running, waiting_on: loop.waiting },
+  };
+}
+
+/**
+ * The one implementation of the contract, over an opened project. Transports validate requests with the
+ * contract before calling in, and responses on the way out; handlers only do the work.
+ */
+export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: string; source: 'ui' | 'cli' | 'discord' }): Handlers {
+  const agents = agentNames(p.agentsFile) as AgentName[];
+  return {
+    'project.status': async () => statusSnapshot(p, loop),
+    'reviews.list': async ({ status }) => (status === 'pending' ? p.read.pendingReviews() : status === 'decided' ? p.read.reviews().filter((r) => r.status === 'decided') : p.read.reviews()),
+    'reviews.get': async ({ id }) => {
+      const r = p.read.review(id);
+      if (!r) throw new NotFoundError('review', id);
+      return r;
+    },
+    'reviews.decide': async ({ reviewId, decision, comment, inline }) => {
+      const r = decideReview(p.ledger, p.read, { reviewId, decision, comment, inline, source: who.source, by: who.user });
+      loop.start();
+      return r;
+    },
+    'concerns.list': async ({ open }) => (open ? p.read.openConcerns() : p.read.concerns()),
+    'concerns.act': async ({ concernId, action, note, to }) => {
+      const id = p.ledger.transact((tx) => {
+        const ts = new Date().toISOString();
+        if (action === 'ack') return ackConcern(tx, p.read, concernId, 'Human', note, ts);
+        if (action === 'resolve') return resolveConcern(tx, p.read, concernId, 'Human', note, ts);
+        if (!to) throw new InvalidInputError(`"${action}" needs "to": the agent (or Human) to ${action} the concern to`);
+        if (action === 'assign') {
+          if (to === 'Human') throw new InvalidInputError('assign a concern to an agent');
+          return assignConcern(tx, p.read, concernId, to, 'Human', note, ts);
+        }
+        return escalateConcern(tx, p.read, concernId, to, 'Human', note || 'escalated by the human', ts);
+      });
+      return findConcern(p.read, id);
+    },
+    'commands.run': async ({ text }) => {
+      const r = await handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p) }, text, who);
+      await p.exporter.sync();
+      if (r.ok) loop.start();
+      return r;
+    },
+    'agents.list': async () => p.read.agents(),
+    'ledger.page': async ({ before, limit, types }) => {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (before !== undefined) {
+        where.push('seq < ?');
+        args.push(before);
+      }
+      if (types && types.length > 0) {
+        where.push(`type IN (${types.map(() => '?').join(',')})`);
+        args.push(...types);
+      }
+      const sql = `SELECT seq, id, ts, type, actor, payload FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      const rows = p.ledger.db.prepare<unknown[], { seq: number; id: string; ts: string; type: string; actor: string; payload: string }>(sql).all(...args, limit);
+      return { events: rows.map((r) => ({ ...r, actor: r.actor as never, payload: JSON.parse(r.payload) as unknown })), total: p.ledger.count() };
+    },
+    'ledger.verify': async () => {
+      const v = p.ledger.verify();
+      return { ok: v.ok, checked: v.checked, firstBad: v.firstBad, exports: v.ok ? await p.exporter.verify() : [] };
+    },
+    'loop.run': async () => loop.start(),
+  } as Handlers;
+}
+
+/** Validate, dispatch, validate: the boundary every transport goes through. */
+export async function dispatch<N extends CallName>(api: Handlers, name: N, params: unknown): Promise<CallResponse<N>> {
+  const spec = contract.calls[name];
+  const parsed = spec.request.safeParse(params ?? {});
+  if (!parsed.success) throw new InvalidInputError(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+  const handler = api[name] as unknown as (p: unknown) => Promise<unknown>;
+  const result = await handler(parsed.data);
+  return spec.response.parse(result) as CallResponse<N>;
+}
+
+export type { CallRequest };

@@ -1,0 +1,181 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, watch } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { type CallName, ClientFrame, type EventData, type EventName } from '../../../shared/index.ts';
+import { createApi, createLoopRunner, dispatch, statusSnapshot } from '../../core/api.ts';
+import { writeFileAtomic } from '../../core/artifacts/atomic.ts';
+import { GovernorError, errorMessage } from '../../core/errors.ts';
+import { type OpenedProject, openProject } from '../../core/host.ts';
+import type { Progress } from '../../core/workflow/engine.ts';
+
+export interface HostOptions {
+  dir: string;
+  port?: number;
+  host?: string;
+  /** Binding beyond loopback exposes the project to the network: it must be asked for explicitly. */
+  allowRemote?: boolean;
+  rendererDir?: string;
+  token?: string;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  token: string;
+  project: OpenedProject;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf', '.map': 'application/json' };
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+export const hostFile = (dir: string) => join(dir, '.governor', 'host.json');
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The headless host: the built renderer over HTTP and the contract over a WebSocket, on loopback by
+ * default, behind a random token, with the WebSocket's Origin checked against our own address so a page
+ * on another site (or a DNS-rebinding attack) cannot drive the project.
+ */
+export async function startHost(o: HostOptions): Promise<RunningHost> {
+  const host = o.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !o.allowRemote) throw new GovernorError('remote_refused', `binding to ${host} exposes the project beyond this machine; pass --allow-remote if you mean it`);
+  const token = o.token ?? randomBytes(24).toString('base64url');
+  const rendererDir = resolve(o.rendererDir ?? join(import.meta.dirname, '..', '..', '..', 'dist', 'renderer'));
+  const sockets = new Set<WebSocket>();
+  const send = <N extends EventName>(event: N, data: EventData<N>) => {
+    const frame = JSON.stringify({ event, data });
+    for (const s of sockets) if (s.readyState === s.OPEN) s.send(frame);
+  };
+  const p = await openProject(o.dir, { progress: (x) => (o.onProgress?.(x), send('progress', x)) });
+  const loop = createLoopRunner(p, () => pushStatus());
+  const api = createApi(p, loop, { user: 'Human', source: 'ui' });
+  let pending: NodeJS.Timeout | null = null;
+  const pushStatus = () => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      try {
+        send('status.changed', statusSnapshot(p, loop));
+      } catch {
+        // The project is closing.
+      }
+    }, 30);
+  };
+  let lastSeq = p.ledger.count();
+  const announce = () => {
+    const fresh = p.ledger.read(lastSeq, 500);
+    if (fresh.length === 0) return;
+    lastSeq = fresh.at(-1)?.seq ?? lastSeq;
+    send('ledger.appended', { events: fresh.map(({ seq, id, ts, type, actor }) => ({ seq, id, ts, type, actor })) });
+    pushStatus();
+  };
+  const offAppend = p.ledger.onAppend(() => announce());
+  // Another process (a CLI decide, Discord) may append too: the WAL file changes, and we announce it.
+  const watcher = watch(join(p.dir, '.governor'), (_e, name) => {
+    if (name && String(name).startsWith('governor.db')) announce();
+  });
+
+  const server = createServer((req, res) => void serveHttp(req, res));
+  async function serveHttp(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://host');
+    const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      if (!sameToken(url.searchParams.get('token') ?? '', token)) {
+        res.writeHead(401, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: this address needs its token. Open the URL `governor serve` printed.');
+        return;
+      }
+    }
+    const rel = normalize(url.pathname === '/' ? '/index.html' : url.pathname).replace(/^(\.\.[/\\])+/, '');
+    const file = join(rendererDir, rel);
+    if (!file.startsWith(rendererDir)) {
+      res.writeHead(403, headers).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      if (rel === '/index.html') res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: the UI is not built yet. Run `npm run build:renderer` (or `npm run serve`).');
+      else res.writeHead(404, headers).end();
+    }
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://host');
+    const origin = req.headers.origin;
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const allowed = new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
+    const ok = url.pathname === '/ws' && sameToken(url.searchParams.get('token') ?? '', token) && (origin === undefined ? req.headers['x-governor-client'] === 'cli' : allowed.has(origin));
+    if (!ok) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', (raw) => void onMessage(ws, raw.toString()));
+      ws.send(JSON.stringify({ event: 'status.changed', data: statusSnapshot(p, loop) }));
+    });
+  });
+
+  async function onMessage(ws: WebSocket, raw: string) {
+    let frame;
+    try {
+      frame = ClientFrame.parse(JSON.parse(raw));
+    } catch (err) {
+      ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'bad_frame', message: `not a contract call: ${errorMessage(err).slice(0, 300)}` } }));
+      return;
+    }
+    try {
+      const result = await dispatch(api, frame.call as CallName, frame.params);
+      ws.send(JSON.stringify({ id: frame.id, ok: true, result }));
+    } catch (err) {
+      const code = err instanceof GovernorError ? err.code : 'internal';
+      ws.send(JSON.stringify({ id: frame.id, ok: false, error: { code, message: errorMessage(err) } }));
+    }
+  }
+
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(o.port ?? 0, host, () => res());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown}:${port}/?token=${token}`;
+  // A second terminal's `governor decide` finds the running host here (readable by the owner only).
+  await writeFileAtomic(hostFile(p.dir), JSON.stringify({ pid: process.pid, port, host, token }), true);
+  const { chmod } = await import('node:fs/promises');
+  await chmod(hostFile(p.dir), 0o600);
+
+  return {
+    url,
+    port,
+    token,
+    project: p,
+    async close() {
+      offAppend();
+      watcher.close();
+      for (const s of sockets) s.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      await loop.idle();
+      if (existsSync(hostFile(p.dir))) await rm(hostFile(p.dir), { force: true });
+      p.close();
+    },
+  };
+}
