@@ -19,6 +19,9 @@ import { acquireLoopLock } from './lock.ts';
 import { decideHint, fail, formatNotification, formatProgress, formatReview } from './output.ts';
 import { createNotifier } from '../../core/notify/notifier.ts';
 import { runInteractive } from './run.ts';
+import { callHost, runningHost } from './host-client.ts';
+import { startHost } from '../host/server.ts';
+import { normaliseId } from '../../core/workflow/ids.ts';
 import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
 import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
 
@@ -109,6 +112,13 @@ program
   .option('-a, --all', 'include decided reviews')
   .description('list pending reviews')
   .action(async (o: { dir: string; all?: boolean }) => {
+    const host = runningHost(await assertProjectDir(o.dir));
+    if (host) {
+      const list = await callHost(host, 'reviews.list', o.all ? {} : { status: 'pending' });
+      if (list.length === 0) console.log('No pending reviews.');
+      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
+      return;
+    }
     await withProject(o.dir, async (p) => {
       const list = o.all ? p.read.reviews() : p.read.pendingReviews();
       if (list.length === 0) console.log(o.all ? 'No reviews yet.' : 'No pending reviews. `governor run` moves the project on.');
@@ -125,8 +135,15 @@ program
   .option('-i, --inline <path:line:text...>', 'inline comment anchored to a line of the reviewed document')
   .description('decide a pending review; the first decision wins')
   .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[] }) => {
+    const args = { reviewId: normaliseId('review', id), decision: parseDecision(decision), comment: o.comment, inline: (o.inline ?? []).map(parseInline) };
+    const host = runningHost(await assertProjectDir(o.dir));
+    if (host) {
+      const r = await callHost(host, 'reviews.decide', args);
+      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision} ${pc.dim(`(through the running host on port ${host.port}; its loop acts on it)`)}`);
+      return;
+    }
     await withProject(o.dir, async (p) => {
-      const r = decideReview(p.ledger, p.read, { reviewId: id, decision: parseDecision(decision), comment: o.comment, inline: (o.inline ?? []).map(parseInline), source: 'cli' });
+      const r = decideReview(p.ledger, p.read, { ...args, source: 'cli' });
       await p.exporter.sync();
       console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision}. ${pc.dim('`governor run` acts on it.')}`);
     }, true);
@@ -138,6 +155,14 @@ program
   .addOption(dirOption())
   .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
   .action(async (text: string, o: { dir: string }) => {
+    const host = runningHost(await assertProjectDir(o.dir));
+    if (host) {
+      const res = await callHost(host, 'commands.run', { text });
+      console.log(res.ok ? res.response : fail(res.response));
+      if (res.command_id) console.log(pc.dim(`(${res.command_id}, through the running host)`));
+      process.exitCode = res.ok ? 0 : 1;
+      return;
+    }
     await withProject(o.dir, async (p) => {
       const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, text, { user: 'Human', source: 'cli' });
       await p.exporter.sync();
@@ -167,6 +192,26 @@ program
   .description('show what changed: name-status, then a unified patch per file')
   .action(async (range: string, o: { dir: string; nameStatus?: boolean }) => {
     await withProject(o.dir, (p) => printDiff(p.git, range, { nameOnly: Boolean(o.nameStatus) }), true);
+  });
+
+program
+  .command('serve')
+  .addOption(dirOption())
+  .option('-p, --port <port>', 'port (0 = any free port)', '4817')
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--allow-remote', 'allow binding beyond loopback (anyone who can reach it and has the token can govern the project)')
+  .description('serve the UI and the contract over HTTP + WebSocket for a browser (headless)')
+  .action(async (o: { dir: string; port: string; host: string; allowRemote?: boolean }) => {
+    const root = await assertProjectDir(o.dir);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+      if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
+      console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
+    }
+    const host = await startHost({ dir: root, port: Number(o.port), host: o.host, ...(o.allowRemote ? { allowRemote: true } : {}), onProgress: (x) => console.log(formatProgress(x)) });
+    console.log(`Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`);
+    const stop = () => void host.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
 
 program
