@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+
+/** Quiet, offline Chromium: no sandbox (containers and CI run as root), no GPU, nothing phoning home. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export type ChromiumFound = { path: string; skip: null } | { path: null; skip: string };
+
+/**
+ * Debian's Chromium first (Playwright's own download does not work on our build machines), then
+ * Playwright's browser if someone installed it, else a one-line reason to skip.
+ */
+export function findChromium(): ChromiumFound {
+  const wanted = process.env.GOVERNOR_CHROMIUM;
+  if (wanted) {
+    // Asked for by name: a wrong path is a setup error to fix, not something to quietly work around.
+    if (!existsSync(wanted)) throw new Error(`GOVERNOR_CHROMIUM=${wanted} does not exist`);
+    return { path: wanted, skip: null };
+  }
+  if (existsSync('/usr/bin/chromium')) return { path: '/usr/bin/chromium', skip: null };
+  let bundled = '';
+  try {
+    bundled = chromium.executablePath();
+  } catch {
+    // playwright-core throws when it has no browser of its own registered; that is the common case.
+  }
+  if (bundled && existsSync(bundled)) return { path: bundled, skip: null };
+  return { path: null, skip: 'web e2e skipped: no Chromium on this machine (apt-get install chromium, or set GOVERNOR_CHROMIUM)' };
+}
+
+export function launchChromium(path: string): Promise<Browser> {
+  return chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
+}

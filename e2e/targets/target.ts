@@ -1,0 +1,31 @@
+import type { Page } from 'playwright-core';
+import type { Severity } from '../../shared/domain/common.ts';
+
+/** A concern as an agent would raise it; the target appends it through the engine. */
+export interface ConcernInput {
+  severity: Severity;
+  summary: string;
+  details?: string;
+}
+
+/** One running app (web host in Chromium, or the Electron shell) showing a fresh sample project. */
+export interface UiSession {
+  page: Page;
+  projectName: string;
+  /** Append a `concern.raised` through the engine, from the Tester to the PM; returns its id. */
+  raiseConcern(c: ConcernInput): Promise<string>;
+  ledgerCount(): Promise<number>;
+  /** Console errors and uncaught page errors seen so far (a CSP violation shows up here). */
+  errors(): string[];
+  /** Stop the engine under the page, to see the UI admit it; absent where there is no link to lose. */
+  stopEngine?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One way of running the UI; the suite in e2e/suite.ts runs the same stories against each. */
+export interface UiTarget {
+  name: string;
+  /** One line saying why this target cannot run on this machine, or null when it can. */
+  unavailable: string | null;
+  open(): Promise<UiSession>;
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { initProject } from '../../electron/core/project.ts';
+import { raiseConcern } from '../../electron/core/workflow/records.ts';
+import { type RunningHost, startHost } from '../../electron/server/host/server.ts';
+import { findChromium, launchChromium } from '../support/chromium.ts';
+import { ensureRendererBuilt } from '../support/renderer-build.ts';
+import type { UiSession, UiTarget } from './target.ts';
+
+/** A fresh sample project behind a real headless host: temp dir, git repo, SQLite ledger, built bundle. */
+export async function sampleHost(): Promise<{ host: RunningHost; stop(): Promise<void>; dispose(): Promise<void> }> {
+  const root = mkdtempSync(join(tmpdir(), 'governor-e2e-'));
+  const dir = join(root, 'backtester');
+  await initProject(dir, { sample: true });
+  const host = await startHost({ dir, rendererDir: ensureRendererBuilt() });
+  let stopping: Promise<void> | null = null;
+  const stop = () => (stopping ??= host.close());
+  return {
+    host,
+    stop,
+    async dispose() {
+      await stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The headless host in Debian's Chromium: the target every machine that builds Governor can run. */
+export function webTarget(): UiTarget {
+  const found = findChromium();
+  return {
+    name: 'web',
+    unavailable: found.skip,
+    async open(): Promise<UiSession> {
+      if (found.skip !== null) throw new Error(found.skip);
+      const { host, stop, dispose } = await sampleHost();
+      let browser: Browser | null = null;
+      try {
+        browser = await launchChromium(found.path);
+        const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+        const errors: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`);
+        });
+        page.on('pageerror', (e) => errors.push(e.message));
+        const response = await page.goto(host.url);
+        if (response?.status() !== 200) throw new Error(`the host answered ${response?.status()} for its own URL`);
+        const p = host.project;
+        const b = browser;
+        return {
+          page,
+          projectName: p.read.project()?.name ?? '',
+          async raiseConcern(c) {
+            const phase = p.read.project()?.phase ?? 1;
+            return p.ledger.transact((tx) => raiseConcern(tx, { phase, from: 'Tester', to: 'ProjectManager', severity: c.severity, category: 'test_failure', summary: c.summary, details: c.details ?? '' }, new Date().toISOString()));
+          },
+          ledgerCount: async () => p.ledger.count(),
+          errors: () => [...errors],
+          stopEngine: stop,
+          async close() {
+            await b.close();
+            await dispose();
+          },
+        };
+      } catch (err) {
+        await browser?.close();
+        await dispose();
+        throw err;
+      }
+    },
+  };
+}

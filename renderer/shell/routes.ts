@@ -1,0 +1,17 @@
+/** Every view of the app, in navigation order; the number keys 1–7 follow this order. */
+export const ROUTES = [
+  { id: 'dashboard', label: 'Dashboard', soon: null },
+  { id: 'reviews', label: 'Reviews', soon: 'An inbox of everything waiting on your decision, and an editor that shows the document with inline comments on lines, the decision buttons and a diff against the previous revision.' },
+  { id: 'concerns', label: 'Concerns', soon: 'Every concern the agents raised, by severity, with its escalation path, and the actions to acknowledge, assign, escalate or resolve it.' },
+  { id: 'console', label: 'Console', soon: 'The command line of the seed (/status, /clarify, /assign, /pause, /approve…), with completion and the answers inline.' },
+  { id: 'audit', label: 'Audit', soon: 'The ledger as a timeline you can filter by type and agent, with the hash chain verified end to end.' },
+  { id: 'agents', label: 'Agents', soon: 'Each agent’s status, runtime, tokens and cost, with pause and resume.' },
+  { id: 'settings', label: 'Settings', soon: 'Providers, Discord, and the project policy with schema validation as you type.' },
+] as const;
+
+export type RouteId = (typeof ROUTES)[number]['id'];
+
+export function routeFromHash(hash: string): RouteId {
+  const id = hash.replace(/^#\/?/, '');
+  return ROUTES.find((r) => r.id === id)?.id ?? 'dashboard';
+}

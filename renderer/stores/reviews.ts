@@ -1,0 +1,9 @@
+import type { Transport } from '../../shared/contract.ts';
+import type { Review } from '../../shared/domain/review.ts';
+import { createListStore } from './list-store.ts';
+
+/** Pending reviews: what the human is being asked to decide, oldest first as the engine lists them. */
+const reviews = createListStore<Review>();
+export const useReviewsStore = reviews.store;
+
+export const refreshReviews = (t: Transport): Promise<void> => reviews.refresh(() => t.call('reviews.list', { status: 'pending' }));

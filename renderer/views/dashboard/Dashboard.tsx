@@ -1,0 +1,93 @@
+import type { StatusSnapshot } from '../../../shared/contract.ts';
+import type { Concern } from '../../../shared/domain/concern.ts';
+import type { Review } from '../../../shared/domain/review.ts';
+import { useNow } from '../../clock.ts';
+import type { ListState } from '../../stores/list-store.ts';
+import { ConcernsCard } from './ConcernsCard.tsx';
+import { Pipeline } from './Pipeline.tsx';
+import { ReviewsCard } from './ReviewsCard.tsx';
+import './dashboard.css';
+
+export interface RunState {
+  busy: boolean;
+  /** The last answer to Run, in words: "started", or why it did not start, or the error. */
+  message: string | null;
+  failed: boolean;
+}
+
+interface Props {
+  snapshot: StatusSnapshot | null;
+  reviews: ListState<Review>;
+  concerns: ListState<Concern>;
+  connected: boolean;
+  run: RunState;
+  onRun: () => void;
+}
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** The project at a glance. It only renders what the stores hold; the stores are fed by pushed events. */
+export function Dashboard({ snapshot, reviews, concerns, connected, run, onRun }: Props) {
+  const now = useNow();
+  if (!snapshot) {
+    return (
+      <section className="view">
+        <div className="empty">
+          <p className="empty-lead">Waiting for the engine…</p>
+          <p>The dashboard fills in as soon as the host answers. If this lasts, check that <code>governor serve</code> is running.</p>
+        </div>
+      </section>
+    );
+  }
+  const running = snapshot.loop.running;
+  const { done, total } = snapshot.tasks;
+  return (
+    <section className="view dashboard" aria-labelledby="dashboard-title">
+      <div className="view-head">
+        <h2 id="dashboard-title">Dashboard</h2>
+        <div className="run">
+          <span className="run-note" role="status" aria-live="polite" data-testid="run-note">
+            {running ? 'The loop is running…' : run.message ? <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span> : waitingLine(snapshot)}
+          </span>
+          <button type="button" className="primary" data-testid="run" onClick={onRun} disabled={!connected || running || run.busy} title={connected ? 'Move the project on until it needs you (same as `governor run`)' : 'Not connected to the engine'}>
+            {running ? 'Running…' : 'Run'}
+          </button>
+        </div>
+      </div>
+
+      <Pipeline stage={snapshot.stage} running={running} />
+
+      <div className="cards">
+        <ReviewsCard reviews={reviews.items} loaded={reviews.loaded} error={reviews.error} now={now} />
+        <ConcernsCard concerns={concerns.items} loaded={concerns.loaded} error={concerns.error} lastCriticalAt={snapshot.last_critical_at} now={now} />
+        <section className="card" aria-labelledby="tasks-title" data-testid="tasks-card">
+          <h2 id="tasks-title">Tasks</h2>
+          {total === 0 ? (
+            <div className="empty">
+              <p>No tasks yet: the PM writes them when it plans the phase. Run <code>governor run</code> or press <strong>Run</strong> to move the project on.</p>
+            </div>
+          ) : (
+            <>
+              <p className="figure">
+                {done}
+                <span className="figure-of"> / {total} done</span>
+              </p>
+              <progress max={total} value={done} aria-label="Tasks done" />
+            </>
+          )}
+        </section>
+        <section className="card" aria-labelledby="spend-title" data-testid="spend-card">
+          <h2 id="spend-title">Spend</h2>
+          <p className="figure">{usd.format(snapshot.spend_usd)}</p>
+          <p className="muted">{snapshot.spend_usd === 0 ? 'No model spend yet; scripted agents cost nothing.' : 'Across every agent this project has run.'}</p>
+        </section>
+      </div>
+    </section>
+  );
+}
+
+function waitingLine(s: StatusSnapshot): string {
+  if (s.stage === 'promoted') return 'Phase promoted.';
+  if (s.loop.waiting_on.length > 0) return `Waiting on: ${s.loop.waiting_on.join('; ')}`;
+  return 'Ready: press Run to move the project on.';
+}
