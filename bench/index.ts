@@ -2,6 +2,7 @@ import { benchGit } from './git.bench.ts';
 import { benchAppend, benchLargeLedger } from './ledger.bench.ts';
 import { benchLoop } from './loop.bench.ts';
 import { benchQa } from './qa.bench.ts';
+import { benchHost } from './host.bench.ts';
 import { printFigures } from './util.ts';
 
 /**
@@ -15,3 +16,4 @@ printFigures('Large ledger', benchLargeLedger(big));
 printFigures('Orchestration', await benchLoop());
 printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
 printFigures('QA parsers', await benchQa());
+printFigures('Headless host and UI', await benchHost(big));

@@ -1,0 +1,83 @@
+import { readdirSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findChromium, launchChromium } from '../e2e/support/chromium.ts';
+import { RENDERER_DIST, ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
+import { Ledger } from '../electron/core/store/ledger.ts';
+import { ledgerPath } from '../electron/core/host.ts';
+import { initProject } from '../electron/core/project.ts';
+import { startHost } from '../electron/server/host/server.ts';
+import { type Figure, tempDir } from './util.ts';
+
+function bundle(): { raw: number; gz: number } {
+  let raw = 0;
+  let gz = 0;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(js|css|html)$/.test(name)) {
+        const data = readFileSync(p);
+        raw += data.byteLength;
+        gz += gzipSync(data).byteLength;
+      }
+    }
+  };
+  walk(RENDERER_DIST);
+  return { raw, gz };
+}
+
+const rssMb = () => process.memoryUsage().rss / 1e6;
+
+/**
+ * Host start → first dashboard render in Chromium (the browser is already running, as it would be for a
+ * user), the renderer bundle, and the host's memory idle and on a 1M-event ledger.
+ */
+export async function benchHost(bigEvents: number): Promise<Figure[]> {
+  ensureRendererBuilt();
+  const chromium = findChromium();
+  const figures: Figure[] = [];
+  const b = bundle();
+  figures.push({ name: 'renderer bundle (js+css+html)', value: b.raw / 1e3, unit: 'kB' }, { name: 'renderer bundle, gzipped', value: b.gz / 1e3, unit: 'kB' });
+
+  const dir = join(tempDir(), 'hosted');
+  await initProject(dir, { sample: true });
+  if (chromium.path) {
+    const browser = await launchChromium(chromium.path);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const page = await browser.newPage();
+      const t0 = performance.now();
+      const host = await startHost({ dir, port: 0, rendererDir: RENDERER_DIST });
+      await page.goto(host.url);
+      await page.getByTestId('stage').waitFor();
+      times.push(performance.now() - t0);
+      await page.close();
+      await host.close();
+    }
+    await browser.close();
+    const median = times.sort((a, b2) => a - b2)[2] ?? 0;
+    figures.push({ name: 'host start → first dashboard render (Chromium), median of 5', value: median, unit: 'ms', budget: '≤ 1 s', ok: median <= 1000 });
+  } else figures.push({ name: `first render skipped: ${chromium.skip}`, value: 0, unit: '' });
+
+
+  const idle = await startHost({ dir, port: 0, rendererDir: RENDERER_DIST });
+  await new Promise((r) => setTimeout(r, 300));
+  figures.push({ name: 'host RSS, idle (sample project)', value: rssMb(), unit: 'MB' });
+  await idle.close();
+
+  // A 1M-event ledger: appended directly (the ledger bench measures append speed), then hosted.
+  const bigDir = join(tempDir(), 'big');
+  await initProject(bigDir, { sample: true });
+  const first = await startHost({ dir: bigDir, port: 0, rendererDir: RENDERER_DIST });
+  await first.close();
+  const l = new Ledger(ledgerPath(bigDir));
+  for (let i = 0; i < bigEvents; i += 5000) l.append(Array.from({ length: Math.min(5000, bigEvents - i) }, (_, k) => ({ type: 'alert.raised' as const, actor: 'System' as const, payload: { severity: 'info' as const, summary: `alert ${i + k}`, details: 'bench' } })));
+  l.close();
+  const big = await startHost({ dir: bigDir, port: 0, rendererDir: RENDERER_DIST });
+  await new Promise((r) => setTimeout(r, 300));
+  figures.push({ name: `host RSS with a ${bigEvents.toLocaleString('en')}-event ledger`, value: rssMb(), unit: 'MB' });
+  await big.close();
+  return figures;
+}
