@@ -1,0 +1,140 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { join } from 'node:path';
+import { type EventData, type EventName, type StatusSnapshot, contract } from '../../shared/index.ts';
+import { type LoopRunner, statusSnapshot } from '../core/api.ts';
+import type { OpenedProject } from '../core/host.ts';
+import { type Notification, notificationFor } from '../core/notify/notifications.ts';
+import type { Progress } from '../core/workflow/engine.ts';
+
+/**
+ * Turns what happens in the engine into pushed contract events for the window, the tray's status and the
+ * desktop notifications. No Electron here: the window is reached through `send`, so tests drive this with
+ * a real project and a recording sink.
+ */
+
+export type EventSink = (event: EventName, data: unknown) => void;
+
+export interface EventPumpOptions {
+  send: EventSink;
+  onStatus?: (s: StatusSnapshot) => void;
+  onNotifications?: (batch: Notification[]) => void;
+  /** Coalesce status pushes: a loop step appends several events in a row. */
+  debounceMs?: number;
+  /** Watch the ledger file for appends by other processes (a CLI `decide`, the Discord bridge). */
+  watchFiles?: boolean;
+  onError?: (err: unknown) => void;
+}
+
+export interface EventPump {
+  /** Hand to `openProject({ progress })`: called before `attach`, so it is safe without a project. */
+  progress(p: Progress): void;
+  /** Hand to `createLoopRunner`: the loop started or stopped. */
+  statusChanged(): void;
+  attach(p: OpenedProject, loop: LoopRunner): void;
+  /** The current status, or null with no project (or a project that is closing). */
+  snapshot(): StatusSnapshot | null;
+  /** Push the current status now (a page that just loaded needs it at once). */
+  pushStatus(): void;
+  close(): void;
+}
+
+export function createEventPump(o: EventPumpOptions): EventPump {
+  const debounce = o.debounceMs ?? 30;
+  let project: OpenedProject | null = null;
+  let loop: LoopRunner | null = null;
+  let lastSeq = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let offAppend: (() => void) | null = null;
+  let watcher: FSWatcher | null = null;
+  let closed = false;
+
+  /** Checked against the contract on the way out: a malformed event is our bug and must not reach the page. */
+  function emit<N extends EventName>(event: N, data: EventData<N>): void {
+    const parsed = contract.events[event].safeParse(data);
+    if (!parsed.success) {
+      o.onError?.(new Error(`dropped a "${event}" event outside the contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
+      return;
+    }
+    o.send(event, parsed.data);
+  }
+
+  function snapshot(): StatusSnapshot | null {
+    if (!project || !loop || closed) return null;
+    try {
+      return statusSnapshot(project, { running: loop.running, waiting: loop.waiting });
+    } catch (err) {
+      o.onError?.(err);
+      return null;
+    }
+  }
+
+  function pushNow(): void {
+    const s = snapshot();
+    if (!s) return;
+    emit('status.changed', s);
+    o.onStatus?.(s);
+  }
+
+  function scheduleStatus(): void {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      pushNow();
+    }, debounce);
+  }
+
+  /** Everything appended since we last looked, whoever appended it. */
+  function announce(): void {
+    if (!project || closed) return;
+    for (;;) {
+      const fresh = project.ledger.read(lastSeq, 500);
+      if (fresh.length === 0) break;
+      lastSeq = fresh.at(-1)?.seq ?? lastSeq;
+      emit('ledger.appended', { events: fresh.map(({ seq, id, ts, type, actor }) => ({ seq, id, ts, type, actor })) });
+      if (o.onNotifications) {
+        const batch: Notification[] = [];
+        for (const ev of fresh) {
+          try {
+            const n = notificationFor(ev, project.read);
+            if (n) batch.push(n);
+          } catch (err) {
+            o.onError?.(err);
+          }
+        }
+        if (batch.length > 0) o.onNotifications(batch);
+      }
+      if (fresh.length < 500) break;
+    }
+    scheduleStatus();
+  }
+
+  return {
+    progress(p) {
+      if (!closed) emit('progress', p);
+    },
+    statusChanged: scheduleStatus,
+    attach(p, l) {
+      project = p;
+      loop = l;
+      // Start from the head: opening the app must not replay old reviews as fresh notifications.
+      lastSeq = p.ledger.count();
+      offAppend = p.ledger.onAppend(() => announce());
+      if (o.watchFiles) {
+        watcher = watch(join(p.dir, '.governor'), (_e, name) => {
+          if (name && String(name).startsWith('governor.db')) announce();
+        });
+        watcher.on('error', (err) => o.onError?.(err));
+      }
+      pushNow();
+    },
+    snapshot,
+    pushStatus: pushNow,
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      offAppend?.();
+      watcher?.close();
+    },
+  };
+}

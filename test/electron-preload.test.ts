@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CALL_NAMES, EVENT_NAMES } from '../shared/index.ts';
+import { CALL_CHANNEL, EVENT_CHANNEL } from '../electron/main/channels.ts';
+import { bundle, requireCalls, staticImports } from '../scripts/prepare-electron.ts';
+import { tempDir } from './support/tmp.ts';
+
+const repo = resolve(import.meta.dirname, '..');
+const source = readFileSync(join(repo, 'electron', 'main', 'preload.ts'), 'utf8');
+const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+
+describe('preload source: exactly one API, nothing raw', () => {
+  it('exposes one object, as "governor", with call and on', () => {
+    expect(code.match(/exposeInMainWorld\(/g)).toHaveLength(1);
+    expect(code).toMatch(/exposeInMainWorld\(\s*'governor'\s*,\s*\{/);
+    expect(code).not.toMatch(/exposeInIsolatedWorld|webFrame|require\(/);
+  });
+
+  it('never hands the page ipcRenderer, an event object or a channel of its choosing', () => {
+    const exposed = code.slice(code.indexOf('exposeInMainWorld('));
+    expect(exposed).not.toMatch(/ipcRenderer\s*[,}]|ipcRenderer:|ipcRenderer\.(send|on|sendSync|postMessage)\b/);
+    expect(exposed.match(/ipcRenderer\.invoke\(/g)).toHaveLength(1);
+    expect(exposed).toMatch(/ipcRenderer\.invoke\(CALL_CHANNEL,/);
+    expect(code).toMatch(/calls\.has\(name\)/);
+    expect(code).toMatch(/events\.has\(event\)/);
+    expect(code).toMatch(/new Set<string>\(CALL_NAMES\)/);
+  });
+});
+
+interface Bridge {
+  call(name: unknown, params?: unknown): Promise<unknown>;
+  on(event: unknown, listener: unknown): () => void;
+}
+
+describe('the bundled preload, run as the sandbox runs it', () => {
+  let preload = '';
+  let main = '';
+  beforeAll(async () => {
+    const out = await bundle(tempDir('governor-bundle-'));
+    preload = readFileSync(out.preload, 'utf8');
+    main = readFileSync(out.main, 'utf8');
+  });
+
+  function load(reply: (payload: { name: string; params: unknown }) => unknown) {
+    const exposed: Array<[string, unknown]> = [];
+    const invokes: Array<[string, unknown]> = [];
+    const subscriptions = new Map<string, (event: unknown, message: unknown) => void>();
+    const electron = {
+      contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.push([key, api]) },
+      ipcRenderer: {
+        on: (channel: string, fn: (event: unknown, message: unknown) => void) => subscriptions.set(channel, fn),
+        invoke: async (channel: string, payload: { name: string; params: unknown }) => {
+          invokes.push([channel, payload]);
+          return reply(payload);
+        },
+      },
+    };
+    const module = { exports: {} };
+    const sandboxRequire = (name: string) => {
+      if (name === 'electron') return electron;
+      throw new Error(`a sandboxed preload cannot require ${name}`);
+    };
+    runInNewContext(preload, { require: sandboxRequire, module, exports: module.exports, console });
+    return { exposed, invokes, push: (message: unknown) => subscriptions.get(EVENT_CHANNEL)?.({ sender: 'secret' }, message), subscriptions };
+  }
+
+  it('requires nothing but electron (a sandboxed preload can load nothing else)', () => {
+    expect(requireCalls(preload)).toEqual(['electron']);
+    expect(staticImports(preload)).toEqual([]);
+  });
+
+  it('the main bundle loads better-sqlite3 only through the Electron-ABI shim', () => {
+    expect(staticImports(main)).toContain('electron');
+    expect(staticImports(main)).not.toContain('better-sqlite3');
+    expect(main).toMatch(/function setNativeBinding\(/);
+    expect(main).toMatch(/nativeBinding: binding/);
+  });
+
+  it('exposes exactly one object, window.governor = { call, on }', () => {
+    const { exposed, subscriptions } = load(() => ({ ok: true, result: null }));
+    expect(exposed.map(([k]) => k)).toEqual(['governor']);
+    const api = exposed[0]?.[1] as Record<string, unknown>;
+    expect(Object.keys(api).sort()).toEqual(['call', 'on']);
+    expect([...subscriptions.keys()]).toEqual([EVENT_CHANNEL]);
+  });
+
+  it('call() sends contract calls down the one channel and unwraps the answer', async () => {
+    const answers: Record<string, unknown> = {
+      'project.status': { ok: true, result: { name: 'backtester' } },
+      'agents.list': { ok: true, result: [] },
+      'reviews.get': { ok: false, error: { code: 'not_found', message: 'review review_9 not found' } },
+    };
+    const { exposed, invokes } = load(({ name }) => answers[name]);
+    const api = exposed[0]?.[1] as Bridge;
+    expect(await api.call('project.status', {})).toEqual({ name: 'backtester' });
+    await expect(api.call('reviews.get', { id: 'review_9' })).rejects.toThrow('[not_found] review review_9 not found');
+    // Params left out travel as {}, which every parameterless call accepts.
+    expect(await api.call('agents.list')).toEqual([]);
+    expect(invokes).toEqual([
+      [CALL_CHANNEL, { name: 'project.status', params: {} }],
+      [CALL_CHANNEL, { name: 'reviews.get', params: { id: 'review_9' } }],
+      [CALL_CHANNEL, { name: 'agents.list', params: {} }],
+    ]);
+  });
+
+  it('call() refuses names outside the contract without touching IPC', async () => {
+    const { exposed, invokes } = load(() => ({ ok: true, result: null }));
+    const api = exposed[0]?.[1] as Bridge;
+    for (const bad of ['shell.openExternal', 'governor:call', '__proto__', '', 42, null]) await expect(api.call(bad, {})).rejects.toThrow(/unknown_call/);
+    expect(invokes).toEqual([]);
+    expect(CALL_NAMES.length).toBeGreaterThan(5);
+  });
+
+  it('on() delivers only contract events, only their data, and unsubscribes', () => {
+    const { exposed, push } = load(() => ({ ok: true, result: null }));
+    const api = exposed[0]?.[1] as Bridge;
+    const got: unknown[] = [];
+    const off = api.on('status.changed', (data: unknown) => got.push(data));
+    expect(() => api.on('will-navigate', () => {})).toThrow(/unknown_event/);
+    expect(() => api.on('progress', 'not a function')).toThrow(/bad_listener/);
+    push({ event: 'status.changed', data: { stage: 'plan' } });
+    push({ event: 'progress', data: { kind: 'info', text: 'not subscribed' } });
+    push({ event: 'evil.event', data: 1 });
+    push('garbage');
+    off();
+    push({ event: 'status.changed', data: { stage: 'design' } });
+    expect(got).toEqual([{ stage: 'plan' }]);
+    expect(EVENT_NAMES).toContain('status.changed');
+  });
+});
