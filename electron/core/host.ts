@@ -5,6 +5,7 @@ import { EventPayloads, agentNames } from '../../shared/index.ts';
 import type { AgentRuntime } from './agents/runtime.ts';
 import { createRuntimeFactory } from './agents/runtimes.ts';
 import { recordUsage } from './workflow/usage.ts';
+import type { KeySource } from './secrets/keys.ts';
 import { createExporter } from './artifacts/exporter.ts';
 import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
 import { GovernorError } from './errors.ts';
@@ -25,6 +26,8 @@ export interface OpenOptions {
   fetch?: typeof globalThis.fetch;
   /** New event ids (replay); ULIDs by default. */
   ids?: () => string;
+  /** A further place for API keys after the environment and the keys_file (the desktop app's keychain). */
+  extraKeys?: KeySource;
 }
 
 export interface OpenedProject extends Engine {
@@ -87,6 +90,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     policies,
     agents: names,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.extraKeys ? { extraKeys: opts.extraKeys } : {}),
     onUsage: (agent, model, purpose, usage) => {
       if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
     },

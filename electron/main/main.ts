@@ -6,6 +6,7 @@ import { type LoopRunner, createApi, createLoopRunner, dispatch } from '../core/
 import { AGENTS_FILE } from '../core/config/load.ts';
 import { errorMessage } from '../core/errors.ts';
 import { type OpenedProject, openProject } from '../core/host.ts';
+import { desktopKeyStore } from './keychain.ts';
 import type { Notification } from '../core/notify/notifications.ts';
 import { initProject } from '../core/project.ts';
 import { appMenuTemplate } from './app-menu.ts';
@@ -168,9 +169,8 @@ async function startEngine(dir: string): Promise<Engine> {
     onError: (err) => console.warn(`governor: ${errorMessage(err)}`),
   });
   try {
-    // Provider keys come from the environment or agents.yaml's keys_file for now. The keychain store
-    // (keychain.ts: desktopKeyStore) joins once openProject accepts an extra KeySource.
-    const p = await openProject(dir, { progress: (x) => pump.progress(x) });
+    // Provider keys: the environment, then agents.yaml's keys_file, then the OS keychain (safeStorage).
+    const p = await openProject(dir, { progress: (x) => pump.progress(x), extraKeys: desktopKeyStore(userData) });
     const loop = createLoopRunner(p, () => pump.statusChanged());
     const api = createApi(p, loop, { user: 'Human', source: 'ui' });
     pump.attach(p, loop);

@@ -18,6 +18,8 @@ export interface RuntimeFactoryOptions {
   /** Every model request goes through this fetch (recording, replay, tests); the global one otherwise. */
   fetch?: typeof globalThis.fetch;
   keys?: KeySource;
+  /** Consulted after the environment and the keys_file. */
+  extraKeys?: KeySource;
   onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
 }
 
@@ -35,7 +37,7 @@ export interface RuntimeFactory {
 export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
   const redactor = new Redactor();
   const prices = loadPrices(o.dir);
-  const keys = o.keys ?? (o.agentsFile.keys_file ? chainKeys(envKeys(), fileKeys(o.agentsFile.keys_file, o.dir)) : envKeys());
+  const keys = o.keys ?? chainKeys(...[envKeys(), ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []), ...(o.extraKeys ? [o.extraKeys] : [])]);
   const cfg = (agent: AgentName) => o.agentsFile.agents[roleOf(agent)];
   let scripted: AgentRuntime | null = null;
   if (o.agents.some((a) => cfg(a).runtime === 'scripted')) scripted = createScriptedRuntime(await loadSampleScript());
