@@ -12,6 +12,7 @@ export const ROUTES = [
 export type RouteId = (typeof ROUTES)[number]['id'];
 
 export function routeFromHash(hash: string): RouteId {
-  const id = hash.replace(/^#\/?/, '');
+  // `#/reviews/review_0003` (a notification click) opens the reviews view.
+  const id = hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   return ROUTES.find((r) => r.id === id)?.id ?? 'dashboard';
 }

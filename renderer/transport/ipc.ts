@@ -7,9 +7,11 @@ import { CallError, type Connection, checkRequest, checkResponse, createEventHub
 /** The main process's answer to `governor:call` (electron/main/channels.ts has the same shape). */
 const Envelope = z.union([z.object({ ok: z.literal(true), result: z.unknown() }), z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) })]);
 
+/** Electron drops an error's fields across the bridge; the preload keeps the code as a `[code] ` prefix. */
 function codeOf(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return 'ipc';
+  const m = /^\[([a-z_]+)\] /.exec(err instanceof Error ? err.message : String(err));
+  return m?.[1] ?? 'ipc';
 }
 
 /**
