@@ -90,7 +90,7 @@ describe('headless host: the contract over WebSocket, behind a token and an Orig
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code, out).toBe(0);
     expect(out).toMatch(/through the running host/);
-    expect(host.project.read.review('review_0001')?.decision).toMatchObject({ decision: 'approve', source: 'ui' });
+    expect(host.project.read.review('review_0001')?.decision).toMatchObject({ decision: 'approve', source: 'cli', comment: 'from a second terminal' });
     c.ws.close();
   });
 

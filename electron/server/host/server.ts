@@ -59,7 +59,8 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   };
   const p = await openProject(o.dir, { progress: (x) => (o.onProgress?.(x), send('progress', x)) });
   const loop = createLoopRunner(p, () => pushStatus());
-  const api = createApi(p, loop, { user: 'Human', source: 'ui' });
+  // The same human either way; the source says where a decision was typed, for the audit trail.
+  const apis = { ui: createApi(p, loop, { user: 'Human', source: 'ui' }), cli: createApi(p, loop, { user: 'Human', source: 'cli' }) };
   let pending: NodeJS.Timeout | null = null;
   const pushStatus = () => {
     if (pending) return;
@@ -124,15 +125,16 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       socket.destroy();
       return;
     }
+    const api = origin === undefined ? apis.cli : apis.ui;
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      ws.on('message', (raw) => void onMessage(ws, raw.toString()));
+      ws.on('message', (raw) => void onMessage(ws, raw.toString(), api));
       ws.send(JSON.stringify({ event: 'status.changed', data: statusSnapshot(p, loop) }));
     });
   });
 
-  async function onMessage(ws: WebSocket, raw: string) {
+  async function onMessage(ws: WebSocket, raw: string, api: (typeof apis)['ui']) {
     let frame;
     try {
       frame = ClientFrame.parse(JSON.parse(raw));
