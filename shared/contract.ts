@@ -4,6 +4,8 @@ import { Concern } from './domain/concern.ts';
 import { Actor, AgentName, Id } from './domain/common.ts';
 import { DecisionKind, InlineComment, Review, ReviewStatus } from './domain/review.ts';
 import { Stage } from './domain/plan.ts';
+import { ArtifactRevision } from './domain/artifact.ts';
+import { QaGate } from './events.ts';
 
 /** One call: a request schema and a response schema. */
 function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
@@ -40,6 +42,11 @@ export const ConcernAction = z.enum(['ack', 'resolve', 'assign', 'escalate']);
 
 const Empty = z.object({}).strict();
 
+export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable() });
+export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), outcome: z.string(), green: z.boolean() });
+export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml']);
+export const ConfigCheck = z.object({ ok: z.boolean(), issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })) });
+
 /**
  * The one contract between the engine and every front end. Both transports (Electron IPC through the
  * preload bridge, WebSocket through the headless host) are derived from this object and validate every
@@ -58,6 +65,20 @@ export const contract = {
     'ledger.page': call(z.object({ before: z.number().int().positive().optional(), limit: z.number().int().min(1).max(1000).default(100), types: z.array(z.string()).max(50).optional() }).strict(), z.object({ events: z.array(TimelineEvent), total: z.number().int() })),
     'ledger.verify': call(Empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBad: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).nullable(), exports: z.array(z.object({ path: z.string(), problem: z.string() })) })),
     'loop.run': call(Empty, z.object({ started: z.boolean(), reason: z.string() })),
+    // For the review editor: every revision of an authored document, and any export as rendered now.
+    'artifacts.revisions': call(z.object({ path: z.string().min(1) }).strict(), z.array(ArtifactRevision)),
+    'artifacts.rendered': call(z.object({ path: z.string().min(1) }).strict(), z.object({ path: z.string(), content: z.string().nullable() })),
+    // For the diffs view: refs to pick from, and a diff shaped for a side-by-side editor.
+    'git.refs': call(Empty, z.object({ branches: z.array(z.object({ name: z.string(), oid: z.string() })), tags: z.array(z.object({ name: z.string(), oid: z.string() })) })),
+    'git.diff': call(z.object({ from: z.string().nullable(), to: z.string().min(1) }).strict(), z.object({ from: z.string().nullable(), to: z.string(), files: z.array(DiffFile) })),
+    // For the QA view and the dashboard charts.
+    'qa.gates': call(Empty, z.array(QaGate.extend({ at: z.string(), event_id: z.string() }))),
+    'qa.trends': call(Empty, z.array(TrendPoint)),
+    'qa.output': call(z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(), z.array(z.object({ seq: z.number().int(), test: z.string(), attempt: z.number().int(), line: z.string() }))),
+    // For the settings view: the two config files, validated at the line before anything is written.
+    'config.read': call(z.object({ file: ConfigFileName }).strict(), z.object({ file: ConfigFileName, text: z.string() })),
+    'config.validate': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
+    'config.write': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
   },
   events: {
     'status.changed': StatusSnapshot,

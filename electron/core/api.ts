@@ -1,5 +1,9 @@
 import type { AgentName, CallName, CallRequest, CallResponse, StatusSnapshot } from '../../shared/index.ts';
 import { agentNames, contract } from '../../shared/index.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './artifacts/atomic.ts';
+import { validateAgentsYaml, validatePoliciesYaml } from './config/load.ts';
 import { GovernorError, InvalidInputError, NotFoundError } from './errors.ts';
 import { gitStatusText } from './git/status.ts';
 import type { OpenedProject } from './host.ts';
@@ -128,7 +132,44 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       return { ok: v.ok, checked: v.checked, firstBad: v.firstBad, exports: v.ok ? await p.exporter.verify() : [] };
     },
     'loop.run': async () => loop.start(),
+    'artifacts.revisions': async ({ path }) => p.read.artifacts().filter((a) => a.path === path),
+    'artifacts.rendered': async ({ path }) => ({ path, content: p.exporter.expected().get(path) ?? null }),
+    'git.refs': async () => {
+      const refs = async (names: string[], prefix: string) => (await Promise.all(names.map(async (name) => ({ name, oid: (await p.git.resolveRef(`${prefix}${name}`)) ?? '' })))).filter((r) => r.oid);
+      return { branches: await refs(await p.git.listBranches(), 'refs/heads/'), tags: await refs(await p.git.listTags(), 'refs/tags/') };
+    },
+    'git.diff': async ({ from, to }) => {
+      const toOid = await p.git.resolveRef(to);
+      if (!toOid) throw new NotFoundError('ref', to, 'pick a branch, tag or commit');
+      const fromOid = from === null ? null : await p.git.resolveRef(from);
+      if (from !== null && !fromOid) throw new NotFoundError('ref', from, 'pick a branch, tag or commit');
+      const { files } = await p.git.diff({ from: fromOid, to: toOid });
+      return { from: fromOid, to: toOid, files: files.map((f) => ({ path: f.path, status: f.status, binary: f.binary, truncated: f.truncated, oldContent: f.oldContent, newContent: f.newContent })) };
+    },
+    'qa.gates': async () => p.read.gates(),
+    'qa.trends': async () => p.read.trends(),
+    'qa.output': async ({ limit }) => {
+      const rows = p.ledger.db.prepare<[number], { seq: number; payload: string }>("SELECT seq, payload FROM events WHERE type = 'qa.output_logged' ORDER BY seq DESC LIMIT ?").all(Math.ceil(limit / 10) + 1);
+      const lines = rows.reverse().flatMap((r) => {
+        const o = JSON.parse(r.payload) as { test: string; attempt: number; lines: string[] };
+        return o.lines.map((line) => ({ seq: r.seq, test: o.test, attempt: o.attempt, line }));
+      });
+      return lines.slice(-limit);
+    },
+    'config.read': async ({ file }) => ({ file, text: await readFile(join(p.dir, file), 'utf8') }),
+    'config.validate': async ({ file, text }) => configCheck(file, text),
+    'config.write': async ({ file, text }) => {
+      const check = configCheck(file, text);
+      // Nothing invalid is ever written; a valid file is replaced atomically. It takes effect on the next open.
+      if (check.ok) await writeFileAtomic(join(p.dir, file), text, true);
+      return check;
+    },
   } as Handlers;
+}
+
+function configCheck(file: 'agents.yaml' | '.project_policies.yaml', text: string): { ok: boolean; issues: Array<{ line: number; path: string; message: string }> } {
+  const r = file === 'agents.yaml' ? validateAgentsYaml(text) : validatePoliciesYaml(text);
+  return r.ok ? { ok: true, issues: [] } : { ok: false, issues: r.issues };
 }
 
 /** Validate, dispatch, validate: the boundary every transport goes through. */
