@@ -56,7 +56,9 @@ export function uiSuite(target: UiTarget): void {
       const { page } = s;
       await page.locator('body').press('2');
       await page.locator('.app-nav [aria-current=page]', { hasText: 'Reviews' }).waitFor(UI);
-      expect(await page.locator('#main').textContent()).toMatch(/Coming in the next release.*decision/);
+      await page.locator('body').press('7');
+      await page.locator('.app-nav [aria-current=page]', { hasText: 'Settings' }).waitFor(UI);
+      expect(await page.locator('#main').textContent()).toMatch(/Coming in the next release.*policy/);
       await page.locator('body').press('1');
       await page.getByTestId('pipeline').waitFor(UI);
     });

@@ -7,8 +7,13 @@ import { useConnectionStore } from './stores/connection.ts';
 import { useReviewsStore } from './stores/reviews.ts';
 import { useStatusStore } from './stores/status.ts';
 import { CallError, type Connection } from './transport/index.ts';
+import { AgentsView } from './views/agents/AgentsView.tsx';
+import { AuditView } from './views/audit/AuditView.tsx';
 import { ComingSoon } from './views/ComingSoon.tsx';
+import { ConcernsView } from './views/concerns/ConcernsView.tsx';
+import { ConsoleView } from './views/console/ConsoleView.tsx';
 import { Dashboard, type RunState } from './views/dashboard/Dashboard.tsx';
+import { ReviewsView } from './views/reviews/ReviewsView.tsx';
 
 /** Digits switch views unless the user is typing; the app should be drivable without a mouse. */
 function useRouteKeys(): void {
@@ -76,6 +81,16 @@ export function App({ conn }: { conn: Connection }) {
         )}
         {current.soon === null ? (
           <Dashboard snapshot={snapshot} reviews={reviews} concerns={concerns} connected={connected} run={run} onRun={onRun} />
+        ) : current.id === 'reviews' ? (
+          <ReviewsView conn={conn} connected={connected} />
+        ) : current.id === 'concerns' ? (
+          <ConcernsView conn={conn} connected={connected} />
+        ) : current.id === 'console' ? (
+          <ConsoleView conn={conn} connected={connected} />
+        ) : current.id === 'agents' ? (
+          <AgentsView conn={conn} connected={connected} />
+        ) : current.id === 'audit' ? (
+          <AuditView conn={conn} />
         ) : (
           <ComingSoon title={current.label} what={current.soon} />
         )}

@@ -1,0 +1,169 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { TimelineEvent, Transport } from '../../../shared/contract.ts';
+import { errorText } from '../agents/useAgents.ts';
+
+/** A row; live rows come without payload (the push omits it) until the detail pane asks for it. */
+export type Row = TimelineEvent & { partial?: boolean };
+
+export const PAGE = 500;
+/** At most this many rows in memory; scrolling further drops the far end and refetches it on the way back. */
+export const MAX_ROWS = 3000;
+
+export interface TimelineState {
+  rows: Row[];
+  total: number;
+  /** The newest matching event is loaded (nothing newer was dropped). */
+  atHead: boolean;
+  /** The oldest matching event is loaded. */
+  atTail: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
+const INITIAL: TimelineState = { rows: [], total: 0, atHead: true, atTail: false, loading: true, error: null };
+
+/**
+ * A window of the ledger, newest first, paged with `before` in both directions. `onShift(n)` reports
+ * rows added (n > 0) or removed (n < 0) above the window, so the view can keep the scroll position.
+ */
+export function useTimeline(conn: Transport, types: string[], onShift: (n: number) => void) {
+  const [state, setState] = useState<TimelineState>(INITIAL);
+  const ref = useRef(state);
+  ref.current = state;
+  const gen = useRef(0);
+  const busy = useRef(false);
+  const shift = useRef(onShift);
+  shift.current = onShift;
+  const typeKey = types.join(',');
+  const filter = typeKey ? typeKey.split(',') : undefined;
+
+  const set = (next: Partial<TimelineState>) => {
+    ref.current = { ...ref.current, ...next };
+    setState(ref.current);
+  };
+
+  const reset = useCallback(() => {
+    const g = ++gen.current;
+    busy.current = true;
+    set({ ...INITIAL });
+    conn.call('ledger.page', { limit: PAGE, types: filter }).then(
+      (p) => {
+        if (g !== gen.current) return;
+        busy.current = false;
+        set({ rows: p.events, total: p.total, atHead: true, atTail: p.events.length < PAGE, loading: false, error: null });
+      },
+      (err: unknown) => {
+        if (g !== gen.current) return;
+        busy.current = false;
+        set({ loading: false, error: errorText(err) });
+      },
+    );
+  }, [conn, typeKey]);
+
+  const loadOlder = useCallback(async () => {
+    const s = ref.current;
+    const last = s.rows[s.rows.length - 1];
+    if (busy.current || s.atTail || !last) return;
+    const g = gen.current;
+    busy.current = true;
+    set({ loading: true });
+    try {
+      const p = await conn.call('ledger.page', { before: last.seq, limit: PAGE, types: filter });
+      if (g !== gen.current) return;
+      let rows = [...ref.current.rows, ...p.events];
+      let atHead = ref.current.atHead;
+      const drop = rows.length - MAX_ROWS;
+      if (drop > 0) {
+        rows = rows.slice(drop);
+        atHead = false;
+        shift.current(-drop);
+      }
+      set({ rows, atHead, atTail: p.events.length < PAGE, total: p.total, loading: false, error: null });
+    } catch (err) {
+      if (g === gen.current) set({ loading: false, error: errorText(err) });
+    } finally {
+      if (g === gen.current) busy.current = false;
+    }
+  }, [conn, typeKey]);
+
+  const loadNewer = useCallback(async () => {
+    const s = ref.current;
+    const first = s.rows[0];
+    if (busy.current || s.atHead || !first) return;
+    const g = gen.current;
+    busy.current = true;
+    set({ loading: true });
+    try {
+      // `before` only pages backwards, so ask for a span just above the window, narrowing it until nothing is skipped.
+      let span = PAGE;
+      let newer: TimelineEvent[] = [];
+      let head = false;
+      for (let tries = 0; tries < 12; tries++) {
+        const p = await conn.call('ledger.page', { before: first.seq + span + 1, limit: 1000, types: filter });
+        if (g !== gen.current) return;
+        const above = p.events.filter((e) => e.seq > first.seq);
+        const newest = p.events[0]?.seq ?? 0;
+        if (above.length >= 1000 && span > 1) {
+          span = Math.max(1, Math.floor(span / 2));
+          continue;
+        }
+        newer = above;
+        const latest = await conn.call('ledger.page', { limit: 1, types: filter });
+        if (g !== gen.current) return;
+        const latestSeq = latest.events[0]?.seq ?? 0;
+        head = latestSeq <= Math.max(newest, first.seq);
+        if (above.length === 0 && !head) {
+          span *= 4;
+          continue;
+        }
+        break;
+      }
+      let rows = [...newer, ...ref.current.rows];
+      let atTail = ref.current.atTail;
+      const drop = rows.length - MAX_ROWS;
+      if (drop > 0) {
+        rows = rows.slice(0, MAX_ROWS);
+        atTail = false;
+      }
+      shift.current(newer.length);
+      set({ rows, atHead: head, atTail, loading: false, error: null });
+    } catch (err) {
+      if (g === gen.current) set({ loading: false, error: errorText(err) });
+    } finally {
+      if (g === gen.current) busy.current = false;
+    }
+  }, [conn, typeKey]);
+
+  useEffect(() => {
+    reset();
+    const off = conn.on('ledger.appended', ({ events }) => {
+      const match = events.filter((e) => !filter || filter.includes(e.type));
+      if (match.length === 0) return;
+      const s = ref.current;
+      if (!s.atHead || s.loading) {
+        set({ total: s.total + match.length });
+        return;
+      }
+      const top = s.rows[0]?.seq ?? 0;
+      const fresh: Row[] = match
+        .filter((e) => e.seq > top)
+        .sort((a, b) => b.seq - a.seq)
+        .map((e) => ({ ...e, payload: undefined, partial: true }));
+      if (fresh.length === 0) return;
+      let rows = [...fresh, ...s.rows];
+      let atTail = s.atTail;
+      if (rows.length > MAX_ROWS) {
+        rows = rows.slice(0, MAX_ROWS);
+        atTail = false;
+      }
+      shift.current(fresh.length);
+      set({ rows, atTail, total: s.total + fresh.length });
+    });
+    return () => {
+      gen.current++;
+      off();
+    };
+  }, [conn, typeKey, reset]);
+
+  return { state, loadOlder, loadNewer, reset };
+}

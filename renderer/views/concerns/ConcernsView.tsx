@@ -1,0 +1,140 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Transport } from '../../../shared/contract.ts';
+import type { Concern } from '../../../shared/domain/concern.ts';
+import { formatAge, useNow } from '../../clock.ts';
+import { errorText, useAgents } from '../agents/useAgents.ts';
+import { ConcernDetail } from './ConcernDetail.tsx';
+import '../agents/agents.css';
+import './concerns.css';
+
+const SEV_ORDER = { critical: 0, warning: 1, info: 2 } as const;
+
+interface Props {
+  conn: Transport;
+  connected: boolean;
+}
+
+/** Every concern, worst first, with a detail pane holding the chain and the actions. */
+export function ConcernsView({ conn, connected }: Props) {
+  const [items, setItems] = useState<Concern[]>([]);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [openOnly, setOpenOnly] = useState(false);
+  const [selected, setSelected] = useState<string | null>(() => location.hash.split('/')[2] ?? null);
+  const agents = useAgents(conn);
+  const now = useNow();
+
+  const load = useCallback(() => {
+    conn.call('concerns.list', openOnly ? { open: true } : {}).then(
+      (list) => {
+        setItems(list);
+        setLoaded(true);
+        setError(null);
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
+  }, [conn, openOnly]);
+
+  useEffect(() => {
+    load();
+    return conn.on('ledger.appended', ({ events }) => {
+      if (events.some((e) => e.type.startsWith('concern.'))) load();
+    });
+  }, [conn, load]);
+
+  const sorted = [...items].sort((a, b) => {
+    const ra = a.status === 'resolved' ? 1 : 0;
+    const rb = b.status === 'resolved' ? 1 : 0;
+    return ra - rb || SEV_ORDER[a.severity] - SEV_ORDER[b.severity] || b.timestamp.localeCompare(a.timestamp);
+  });
+  const current = sorted.find((c) => c.id === selected) ?? null;
+
+  return (
+    <section className="view concerns-view" aria-labelledby="concerns-view-title">
+      <div className="view-head">
+        <h2 id="concerns-view-title">Concerns</h2>
+        <label>
+          <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} /> Open only
+        </label>
+      </div>
+      {error && (
+        <p className="text-bad" role="alert">
+          Could not load concerns: {error}
+        </p>
+      )}
+      <div className="split">
+        <div className="split-list">
+          {loaded && sorted.length === 0 ? (
+            <div className="empty">
+              <p className="empty-lead">No concerns{openOnly ? ' open' : ''}.</p>
+              <p>Agents raise one when something blocks them; a critical one comes straight to you.</p>
+            </div>
+          ) : (
+            <table className="grid-table">
+              <thead>
+                <tr>
+                  <th>Severity</th>
+                  <th>Id</th>
+                  <th>From → to</th>
+                  <th>Category</th>
+                  <th>Summary</th>
+                  <th>Status</th>
+                  <th>Age</th>
+                </tr>
+              </thead>
+              <tbody>
+                {sorted.map((c) => (
+                  <tr
+                    key={c.id}
+                    tabIndex={0}
+                    data-testid="concern-row"
+                    data-concern-id={c.id}
+                    data-status={c.status}
+                    className={c.id === selected ? 'selected' : undefined}
+                    aria-selected={c.id === selected}
+                    onClick={() => setSelected(c.id)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault();
+                        setSelected(c.id);
+                      }
+                    }}
+                  >
+                    <td>
+                      <span className={`chip sev-${c.severity}`} data-count="1">
+                        {c.severity}
+                      </span>
+                    </td>
+                    <td className="mono">{c.id}</td>
+                    <td>
+                      {c.from} → {c.assigned_to ?? c.to}
+                    </td>
+                    <td>{c.category}</td>
+                    <td>{c.summary}</td>
+                    <td>{c.status}</td>
+                    <td>
+                      <time dateTime={c.timestamp} title={c.timestamp}>
+                        {formatAge(c.timestamp, now)}
+                      </time>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        {current && (
+          <ConcernDetail
+            key={current.id}
+            concern={current}
+            conn={conn}
+            connected={connected}
+            agents={agents.items.map((a) => a.name)}
+            onChanged={(c) => setItems((list) => list.map((x) => (x.id === c.id ? c : x)))}
+            onClose={() => setSelected(null)}
+          />
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,172 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ArtifactRevision } from '../../../shared/domain/artifact.ts';
+import type { DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
+import { CallError, type Connection } from '../../transport/index.ts';
+import { DecisionPanel } from './DecisionPanel.tsx';
+import { KIND_LABEL, decisionLabel, errorText, formatStamp } from './format.ts';
+import { History } from './History.tsx';
+import { InlineComments } from './InlineComments.tsx';
+import { MarkdownEditor } from './MarkdownEditor.tsx';
+import { type Monaco, loadMonaco } from './monaco.ts';
+import { RevisionDiff } from './RevisionDiff.tsx';
+
+interface Props {
+  conn: Connection;
+  review: Review;
+  all: Review[];
+  connected: boolean;
+  /** Ask the view to refetch the list after a decision or a conflict. */
+  onChanged(): void;
+}
+
+interface Doc {
+  rendered: string | null;
+  revisions: ArtifactRevision[];
+  error: string | null;
+}
+
+/** One review: the document in Monaco, inline comments on lines, the decision, revisions and history. */
+export function ReviewDetail({ conn, review: initial, all, connected, onChanged }: Props) {
+  const [review, setReview] = useState(initial);
+  const [doc, setDoc] = useState<Doc | null>(null);
+  const [monaco, setMonaco] = useState<Monaco | null>(null);
+  const [monacoError, setMonacoError] = useState<string | null>(null);
+  const [inline, setInline] = useState<InlineComment[]>([]);
+  const [cursorLine, setCursorLine] = useState(1);
+  const [draftLine, setDraftLine] = useState<number | null>(null);
+  const [showDiff, setShowDiff] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const path = review.subject.path;
+
+  useEffect(() => setReview(initial), [initial]);
+  useEffect(() => {
+    setInline([]);
+    setDraftLine(null);
+    setShowDiff(false);
+    setError(null);
+  }, [initial.id]);
+
+  useEffect(() => {
+    let live = true;
+    loadMonaco().then(
+      (m) => live && setMonaco(m),
+      (err: unknown) => live && setMonacoError(errorText(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    setDoc(null);
+    Promise.all([conn.call('artifacts.rendered', { path }), conn.call('artifacts.revisions', { path }).catch(() => [] as ArtifactRevision[])]).then(
+      ([r, revisions]) => live && setDoc({ rendered: r.content, revisions: [...revisions].sort((a, b) => a.revision - b.revision), error: null }),
+      (err: unknown) => live && setDoc({ rendered: null, revisions: [], error: errorText(err) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [conn, path, review.id]);
+
+  const decide = useCallback(
+    (decision: DecisionKind, comment: string) => {
+      setBusy(true);
+      setError(null);
+      conn.call('reviews.decide', { reviewId: review.id, decision, comment, inline }).then(
+        (r) => {
+          setBusy(false);
+          setReview(r);
+          setInline([]);
+          onChanged();
+        },
+        (err: unknown) => {
+          setBusy(false);
+          setError(err instanceof CallError ? `Not recorded (${err.code}): ${err.message}` : `Not recorded: ${errorText(err)}`);
+          // Stale view: someone decided first. Show what stands now.
+          if (err instanceof CallError && err.code === 'conflict') {
+            conn.call('reviews.get', { id: review.id }).then(setReview, () => undefined);
+            onChanged();
+          }
+        },
+      );
+    },
+    [conn, review.id, inline, onChanged],
+  );
+
+  const revs = doc?.revisions ?? [];
+  const at = revs.findIndex((r) => r.revision === review.subject.revision);
+  const after = at > 0 ? revs[at] : revs.length > 1 ? revs[revs.length - 1] : undefined;
+  const before = after ? revs[revs.indexOf(after) - 1] : undefined;
+  const content = doc ? (doc.rendered ?? revs.find((r) => r.revision === review.subject.revision)?.content ?? null) : null;
+  const blocked = review.decision
+    ? `Decided: ${decisionLabel(review.decision.decision)} by ${review.decision.reviewed_by} at ${formatStamp(review.decision.timestamp)} (via ${review.decision.source}).`
+    : connected
+      ? null
+      : 'Disconnected: decisions wait until the link is back.';
+  const shownInline = review.decision ? review.decision.inline.filter((c) => c.path === path) : inline;
+
+  return (
+    <article className="rv-detail" aria-labelledby="rv-title">
+      <header className="rv-detail-head">
+        <h2 id="rv-title">{review.title}</h2>
+        <p className="muted">
+          <code>{review.id}</code> · {KIND_LABEL[review.kind]} · phase {review.phase} · {review.impact} impact · requested by {review.requested_by} at {formatStamp(review.requested_at)} · <code>{path}</code> r
+          {review.subject.revision}
+        </p>
+        {review.summary && <p>{review.summary}</p>}
+        {review.context.length > 0 && <p className="muted">Read alongside: {review.context.join(', ')}</p>}
+        {review.decision?.comment && (
+          <blockquote className="rv-decided-comment">
+            {review.decision.reviewed_by}: {review.decision.comment}
+          </blockquote>
+        )}
+      </header>
+
+      {doc?.error && <p className="banner banner-bad" role="alert">Could not load {path}: {doc.error}</p>}
+      {monacoError && <p className="banner banner-bad" role="alert">The editor failed to load: {monacoError}</p>}
+      {!doc || !monaco ? (
+        <p className="muted">Loading the document…</p>
+      ) : content === null ? (
+        <p className="muted">{path} has not been rendered yet.</p>
+      ) : (
+        <>
+          <div className="rv-editor-bar">
+            <span className="muted">Click the margin beside a line to comment on it, or</span>
+            <button type="button" disabled={!!review.decision} onClick={() => setDraftLine(cursorLine)} data-testid="comment-on-line">
+              Comment on line {cursorLine}
+            </button>
+            {before && after && (
+              <button type="button" aria-pressed={showDiff} onClick={() => setShowDiff((v) => !v)} data-testid="compare-revisions">
+                {showDiff ? 'Hide comparison' : `Compare r${before.revision} → r${after.revision}`}
+              </button>
+            )}
+          </div>
+          {showDiff && before && after ? (
+            <RevisionDiff monaco={monaco} before={before} after={after} />
+          ) : (
+            <MarkdownEditor monaco={monaco} value={content} comments={shownInline} onLineClick={(l) => !review.decision && setDraftLine(l)} onCursorLine={setCursorLine} />
+          )}
+        </>
+      )}
+
+      <InlineComments
+        path={path}
+        comments={shownInline}
+        draftLine={draftLine}
+        readOnly={!!review.decision}
+        onAdd={(c) => {
+          setInline((xs) => [...xs, c]);
+          setDraftLine(null);
+        }}
+        onCancel={() => setDraftLine(null)}
+        onRemove={(i) => setInline((xs) => xs.filter((_, j) => j !== i))}
+      />
+
+      <DecisionPanel reviewId={review.id} inlineCount={inline.length} blocked={blocked} busy={busy} error={error} onDecide={decide} />
+
+      <History review={review} all={all} />
+    </article>
+  );
+}

@@ -1,0 +1,76 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Review } from '../../../shared/index.ts';
+import { useNow } from '../../clock.ts';
+import type { Connection } from '../../transport/index.ts';
+import { Inbox } from './Inbox.tsx';
+import { ReviewDetail } from './ReviewDetail.tsx';
+import { errorText } from './format.ts';
+import './reviews.css';
+
+interface ListState {
+  items: Review[];
+  loaded: boolean;
+  error: string | null;
+}
+
+/** `#/reviews/<id>` selects a review (a notification click lands there too). */
+function selectedFromHash(): string | null {
+  const [, id] = location.hash.replace(/^#\/?/, '').split('/');
+  return id ? decodeURIComponent(id) : null;
+}
+
+/** The reviews view: the inbox on the left, the selected review on the right; both follow the ledger. */
+export function ReviewsView({ conn, connected }: { conn: Connection; connected: boolean }) {
+  const [list, setList] = useState<ListState>({ items: [], loaded: false, error: null });
+  const [showDecided, setShowDecided] = useState(false);
+  const [selected, setSelected] = useState<string | null>(selectedFromHash);
+  const now = useNow();
+
+  const refresh = useCallback(() => {
+    conn.call('reviews.list', {}).then(
+      (items) => setList({ items, loaded: true, error: null }),
+      (err: unknown) => setList((s) => ({ ...s, error: errorText(err) })),
+    );
+  }, [conn]);
+
+  useEffect(() => {
+    refresh();
+    const off = conn.on('ledger.appended', ({ events }) => {
+      if (events.some((e) => e.type.startsWith('review.') || e.type.startsWith('artifact.'))) refresh();
+    });
+    const offState = conn.onState((s) => s.status === 'connected' && refresh());
+    return () => {
+      off();
+      offState();
+    };
+  }, [conn, refresh]);
+
+  useEffect(() => {
+    const onHash = () => setSelected(selectedFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const pending = list.items.filter((r) => r.status === 'pending');
+  const current = list.items.find((r) => r.id === selected) ?? (selected === null ? pending[0] : undefined);
+
+  return (
+    <section className="view rv-view" aria-label="Reviews">
+      <Inbox reviews={list.items} loaded={list.loaded} error={list.error} showDecided={showDecided} onToggleDecided={setShowDecided} selected={current?.id ?? null} now={now} />
+      {current ? (
+        <ReviewDetail key={current.id} conn={conn} review={current} all={list.items} connected={connected} onChanged={refresh} />
+      ) : (
+        <div className="rv-detail empty">
+          {list.loaded && selected !== null ? (
+            <p className="empty-lead">
+              Review <code>{selected}</code> was not found.
+            </p>
+          ) : (
+            <p className="empty-lead">{list.loaded ? 'No review selected.' : 'Loading…'}</p>
+          )}
+          {list.loaded && <p>Pick a review from the inbox. Pending ones wait on your decision; tick “Show decided” to read past decisions.</p>}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,31 @@
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+
+/** The editor API, without the 80 language grammars and their services `monaco-editor`'s index pulls in. */
+export type Monaco = typeof import('monaco-editor/editor');
+
+declare global {
+  interface Window {
+    MonacoEnvironment?: { getWorker(workerId: string, label: string): Worker };
+  }
+}
+
+let loading: Promise<Monaco> | null = null;
+
+/**
+ * Loads Monaco on first use, in its own chunk, so the first paint of the app never waits for it. The one
+ * worker it needs is bundled by Vite (`?worker`); nothing is fetched from a CDN.
+ */
+export function loadMonaco(): Promise<Monaco> {
+  if (!loading) {
+    window.MonacoEnvironment = { getWorker: () => new EditorWorker() };
+    loading = Promise.all([import('monaco-editor/editor'), import('monaco-editor/languages/definitions/markdown/register')]).then(([m]) => m);
+    loading.catch(() => {
+      loading = null;
+    });
+  }
+  return loading;
+}
+
+export function monacoTheme(): string {
+  return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'vs-dark' : 'vs';
+}
