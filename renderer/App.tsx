@@ -9,11 +9,12 @@ import { useStatusStore } from './stores/status.ts';
 import { CallError, type Connection } from './transport/index.ts';
 import { AgentsView } from './views/agents/AgentsView.tsx';
 import { AuditView } from './views/audit/AuditView.tsx';
-import { ComingSoon } from './views/ComingSoon.tsx';
 import { ConcernsView } from './views/concerns/ConcernsView.tsx';
 import { ConsoleView } from './views/console/ConsoleView.tsx';
 import { Dashboard, type RunState } from './views/dashboard/Dashboard.tsx';
+import { DiffsView } from './views/diffs/DiffsView.tsx';
 import { ReviewsView } from './views/reviews/ReviewsView.tsx';
+import { SettingsView } from './views/settings/SettingsView.tsx';
 
 /** Digits switch views unless the user is typing; the app should be drivable without a mouse. */
 function useRouteKeys(): void {
@@ -91,8 +92,10 @@ export function App({ conn }: { conn: Connection }) {
           <AgentsView conn={conn} connected={connected} />
         ) : current.id === 'audit' ? (
           <AuditView conn={conn} />
+        ) : current.id === 'settings' ? (
+          <SettingsView conn={conn} connected={connected} />
         ) : (
-          <ComingSoon title={current.label} what={current.soon} />
+          <DiffsView conn={conn} />
         )}
       </main>
     </div>
