@@ -13,6 +13,7 @@ import { ConcernsView } from './views/concerns/ConcernsView.tsx';
 import { ConsoleView } from './views/console/ConsoleView.tsx';
 import { Dashboard, type RunState } from './views/dashboard/Dashboard.tsx';
 import { DiffsView } from './views/diffs/DiffsView.tsx';
+import { QaView } from './views/qa/QaView.tsx';
 import { ReviewsView } from './views/reviews/ReviewsView.tsx';
 import { SettingsView } from './views/settings/SettingsView.tsx';
 
@@ -94,6 +95,8 @@ export function App({ conn }: { conn: Connection }) {
           <AuditView conn={conn} />
         ) : current.id === 'settings' ? (
           <SettingsView conn={conn} connected={connected} />
+        ) : current.id === 'qa' ? (
+          <QaView conn={conn} />
         ) : (
           <DiffsView conn={conn} />
         )}

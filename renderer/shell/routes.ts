@@ -1,4 +1,4 @@
-/** Every view of the app, in navigation order; the number keys 1–8 follow this order. */
+/** Every view of the app, in navigation order; the number keys 1–9 follow this order. */
 export const ROUTES = [
   { id: 'dashboard', label: 'Dashboard', soon: null },
   { id: 'reviews', label: 'Reviews', soon: 'An inbox of everything waiting on your decision, and an editor that shows the document with inline comments on lines, the decision buttons and a diff against the previous revision.' },
@@ -8,6 +8,7 @@ export const ROUTES = [
   { id: 'agents', label: 'Agents', soon: 'Each agent’s status, runtime, tokens and cost, with pause and resume.' },
   { id: 'settings', label: 'Settings', soon: 'Providers, Discord, and the project policy with schema validation as you type.' },
   { id: 'diffs', label: 'Diffs', soon: 'Any two branches or tags compared, file by file, side by side.' },
+  { id: 'qa', label: 'QA', soon: 'The QA gate: its verdict with every condition, the coverage and pass-rate trend, and the live test output.' },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]['id'];
