@@ -9,6 +9,7 @@ import { nextStep, runLoop } from '../electron/core/workflow/loop.ts';
 import { governor, governorAsync } from './support/cli.ts';
 import { type FakeLlm, type FakeReply, startFakeLlm } from './support/fake-llm.ts';
 import { git, tempDir } from './support/tmp.ts';
+import { ADDER_TASKS } from './support/adder-plan.ts';
 
 const KEY = 'sk-test-loop-0123456789SECRETKEY';
 const md = (title: string) => `# ${title}\n\n${'A concrete paragraph for the human reviewer. '.repeat(3)}\n`;
@@ -16,13 +17,7 @@ const PLAN = {
   requirements: md('Requirements'),
   agent_tasks: md('Agent tasks'),
   roadmap: [{ number: 1, name: 'Adder', goal: 'add numbers', deliverables: ['src/add.js'] }, { number: 2, name: 'Subtractor', goal: 'subtract', deliverables: [] }],
-  tasks: [
-    { id: 'T1', title: 'Plan', agent: 'ProjectManager', depends_on: [], commentary: '' },
-    { id: 'T2', title: 'Design', agent: 'Designer', depends_on: ['T1'], commentary: '' },
-    { id: 'T3', title: 'Test plan', agent: 'Tester', depends_on: ['T2'], commentary: '' },
-    { id: 'T4', title: 'Implement add()', agent: 'Implementer', depends_on: ['T2'], commentary: '' },
-    { id: 'T5', title: 'Write the tests', agent: 'Tester', depends_on: ['T4'], commentary: '' },
-  ],
+  tasks: ADDER_TASKS,
   kpis: [{ name: 'coverage', target: '≥ 80%' }],
   risks: ['none'],
 };

@@ -10,19 +10,14 @@ import { Redactor } from '../electron/core/secrets/redact.ts';
 import { openWorkspace } from '../electron/core/workflow/workspace.ts';
 import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
 import { tempDir } from './support/tmp.ts';
+import { ADDER_TASKS } from './support/adder-plan.ts';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 const PLAN = {
   requirements: '# Requirements\n\nFR-1 add two numbers. FR-2 report the result. NFR-1 deterministic.',
   agent_tasks: '# Agent tasks\n\n| Task | Agent |\n|---|---|\n| T1 | ProjectManager |\n| T4 | Implementer |',
   roadmap: [{ number: 1, name: 'Adder', goal: 'add numbers', deliverables: ['src/add.js'] }],
-  tasks: [
-    { id: 'T1', title: 'Plan', agent: 'ProjectManager', depends_on: [], commentary: '' },
-    { id: 'T2', title: 'Design', agent: 'Designer', depends_on: ['T1'], commentary: '' },
-    { id: 'T3', title: 'Test plan', agent: 'Tester', depends_on: ['T2'], commentary: '' },
-    { id: 'T4', title: 'Implement add()', agent: 'Implementer', depends_on: ['T2'], commentary: '' },
-    { id: 'T5', title: 'Write the tests', agent: 'Tester', depends_on: ['T4'], commentary: '' },
-  ],
+  tasks: ADDER_TASKS,
   kpis: [{ name: 'coverage', target: '≥ 80%' }],
   risks: ['none'],
 };

@@ -1,15 +1,7 @@
 import type { Review } from '../../../shared/domain/review.ts';
 import { formatAge } from '../../clock.ts';
+import { KIND_LABEL } from '../../labels.ts';
 
-const KIND: Record<Review['kind'], string> = {
-  plan: 'plan',
-  design: 'design',
-  test_plan: 'test plan',
-  variation: 'variation',
-  test_completion: 'test completion',
-  promotion: 'promotion',
-  gate_failure: 'gate failure',
-};
 
 interface Props {
   reviews: Review[];
@@ -46,7 +38,7 @@ export function ReviewsCard({ reviews, loaded, error, now }: Props) {
                   {r.subject.path} r{r.subject.revision} · from {r.requested_by} · decide with <code>governor decide {r.id} approve</code>
                 </span>
               </span>
-              <span className={`badge impact-${r.impact}`}>{KIND[r.kind]}</span>
+              <span className={`badge impact-${r.impact}`}>{KIND_LABEL[r.kind]}</span>
               <time dateTime={r.requested_at} title={r.requested_at} className="age">
                 {formatAge(r.requested_at, now)}
               </time>

@@ -1,14 +1,6 @@
-import type { DecisionKind, Review } from '../../../shared/index.ts';
+import type { DecisionKind } from '../../../shared/index.ts';
 
-export const KIND_LABEL: Record<Review['kind'], string> = {
-  plan: 'plan',
-  design: 'design',
-  test_plan: 'test plan',
-  variation: 'variation',
-  test_completion: 'test completion',
-  promotion: 'promotion',
-  gate_failure: 'gate failure',
-};
+export { KIND_LABEL } from '../../labels.ts';
 
 export const DECISIONS: readonly { kind: DecisionKind; label: string; testid: string; key?: string }[] = [
   { kind: 'approve', label: 'Approve', testid: 'decide-approve', key: 'a' },
