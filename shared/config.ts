@@ -173,3 +173,62 @@ export const PoliciesFile = z
   })
   .strict();
 export type PoliciesFile = z.infer<typeof PoliciesFile>;
+
+// ---- discord.yaml -----------------------------------------------------------------------
+
+/** The seed's four Discord channels. */
+export const DiscordChannelName = z.enum(['project-updates', 'agent-concerns', 'approvals', 'system-health']);
+export type DiscordChannelName = z.infer<typeof DiscordChannelName>;
+
+const Snowflake = z.string().regex(/^\d{15,22}$/, 'a Discord id (digits only; turn on Developer Mode and "Copy ID")');
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as DISCORD_BOT_TOKEN');
+/** A channel by id, or by name (resolved when the bridge starts; `governor discord setup` creates missing ones). */
+const ChannelRef = z.string().regex(/^(\d{15,22}|[a-z0-9_-]{1,100})$/, 'a channel id, or a channel name in lower case without "#"');
+
+export const DiscordFile = z
+  .object({
+    /** `bot`: alerts, threads, buttons and slash commands. `webhook`: outbound alerts only, no bot needed. */
+    mode: z.enum(['bot', 'webhook']).default('bot'),
+    guild_id: Snowflake.optional(),
+    channels: z
+      .object({
+        'project-updates': ChannelRef.optional(),
+        'agent-concerns': ChannelRef.optional(),
+        approvals: ChannelRef.optional(),
+        'system-health': ChannelRef.optional(),
+      })
+      .strict()
+      .default({}),
+    /** Who may act from Discord: these user ids, or anyone with one of these role ids. Checked on every interaction. */
+    reviewers: z.object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) }).strict().default({ users: [], roles: [] }),
+    /** A status post in #system-health once a day at this time. */
+    daily_status: z
+      .object({ at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM, e.g. "09:00"'), timezone: z.string().default('UTC') })
+      .strict()
+      .optional(),
+    /** The environment variable holding the bot token (or store it with the desktop app's key settings as "discord"). */
+    token_env: EnvName.default('DISCORD_BOT_TOKEN'),
+    /** Webhook mode: one webhook per channel; its URL is a secret and comes from the environment, never from this file. */
+    webhooks: z.partialRecord(DiscordChannelName, z.object({ url_env: EnvName }).strict()).optional(),
+    /** REST base URL, for a proxy (and the tests' fake Discord); default https://discord.com/api. */
+    api: z.url().optional(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.mode === 'bot') {
+      if (!f.guild_id) ctx.addIssue({ code: 'custom', path: ['guild_id'], message: 'bot mode needs guild_id: the server the bot is in' });
+      if (f.reviewers.users.length === 0 && f.reviewers.roles.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['reviewers'], message: 'bot mode needs at least one reviewer user id or role id; otherwise nobody may act' });
+      }
+    } else if (!f.webhooks || Object.keys(f.webhooks).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['webhooks'], message: 'webhook mode needs webhooks: { <channel>: { url_env: NAME } } for at least one channel' });
+    }
+    if (f.daily_status) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: f.daily_status.timezone });
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['daily_status', 'timezone'], message: `"${f.daily_status.timezone}" is not a time zone; use an IANA name such as UTC or Europe/Paris` });
+      }
+    }
+  });
+export type DiscordFile = z.infer<typeof DiscordFile>;

@@ -84,6 +84,8 @@ export const EventPayloads = {
   'qa.output_logged': z.object({ phase: z.number().int().positive(), test: z.string(), attempt: z.number().int().positive(), lines: z.array(z.string()) }),
   'phase.promoted': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), next_phase: z.number().int().positive().nullable() }),
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
+  /** Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord user only. */
+  'discord.interaction_refused': z.object({ interaction_id: z.string(), user_id: z.string(), user_name: z.string(), kind: z.enum(['slash', 'button', 'modal']), name: z.string() }),
 } as const;
 
 export type EventType = keyof typeof EventPayloads;

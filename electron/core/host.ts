@@ -14,6 +14,9 @@ import { createGitService } from './git/service.ts';
 import { signerFromPolicy } from './git/signing.ts';
 import { assertProjectDir } from './project.ts';
 import { Ledger } from './store/ledger.ts';
+import type { DiscordFile } from '../../shared/config.ts';
+import { loadDiscordFile } from './discord/config.ts';
+import { registerOutboxWriter } from './discord/enqueue.ts';
 import { createReader } from './store/read.ts';
 import type { Engine, Progress } from './workflow/engine.ts';
 
@@ -32,6 +35,8 @@ export interface OpenOptions {
 
 export interface OpenedProject extends Engine {
   close(): void;
+  /** discord.yaml, when the project has a Discord link; its outbox writer is registered on the ledger. */
+  discord?: DiscordFile | null;
   /** What crash recovery put right when the project was opened. */
   recovered: string[];
 }
@@ -48,10 +53,13 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const policies = await loadPoliciesFile(root);
   // Before the ledger is opened: a misconfigured signing key must stop the open, not the first commit.
   const signer = await signerFromPolicy({ projectDir: root, git: policies.git });
+  const discord = await loadDiscordFile(root);
   await mkdir(join(root, '.governor'), { recursive: true });
   const clock = opts.clock ?? (() => new Date());
   const ledger = new Ledger(ledgerPath(root), { clock, ...(opts.ids ? { ids: opts.ids } : {}) });
   const read = createReader(ledger.db);
+  // Every process that appends enqueues the Discord messages its events cause, in the same transaction.
+  if (discord) registerOutboxWriter(ledger, read, discord);
   const git = createGitService({ dir: root, signer });
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 
@@ -106,6 +114,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     exporter: createExporter(root, ledger, read),
     clock,
     recovered,
+    discord,
     progress,
     runtimeFor(agent: AgentName): AgentRuntime {
       const override = opts.runtimes?.[agent];

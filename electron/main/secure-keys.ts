@@ -2,7 +2,7 @@ import { chmod, readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/artifacts/atomic.ts';
 import { GovernorError } from '../core/errors.ts';
-import type { KeySource, Provider } from '../core/secrets/keys.ts';
+import type { KeyName as Provider, KeySource } from '../core/secrets/keys.ts';
 
 /**
  * Provider API keys for the desktop app, encrypted with the operating system's keychain (Electron's
@@ -27,7 +27,7 @@ export interface SecureKeyStore extends KeySource {
   providers(): Promise<Provider[]>;
 }
 
-const ProviderName = z.enum(['anthropic', 'openai', 'ollama', 'openai-compatible']);
+const ProviderName = z.enum(['anthropic', 'openai', 'ollama', 'openai-compatible', 'discord']);
 const StoredKeys = z.object({ version: z.literal(1), keys: z.partialRecord(ProviderName, z.string().regex(/^[A-Za-z0-9+/]+=*$/)) }).strict();
 type StoredKeys = z.infer<typeof StoredKeys>;
 

@@ -10,7 +10,7 @@
  * below. Self-escalation stays a load-time check only.
  */
 import { z } from 'zod';
-import { AgentsFile, PoliciesFile } from '../../../shared/config.ts';
+import { AgentsFile, DiscordFile, PoliciesFile } from '../../../shared/config.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -41,6 +41,15 @@ export function buildJsonSchemas(): GeneratedSchema[] {
         title: 'Governor .project_policies.yaml',
         description: 'Quality-gate policy of a Governor project: when the gate may merge on its own, when the human decides, what promotion needs, and how the tests run.',
         descriptions: POLICY_DESCRIPTIONS,
+      }),
+    },
+    {
+      file: 'discord.schema.json',
+      schema: finish(z.toJSONSchema(DiscordFile, { io: 'input' }), {
+        id: 'discord',
+        title: 'Governor discord.yaml',
+        description: 'The Discord link of a Governor project: bot or webhook mode, the guild, the four channels and who may act. Tokens and webhook URLs come from the environment, never from this file.',
+        descriptions: DISCORD_DESCRIPTIONS,
       }),
     },
   ];
@@ -145,4 +154,15 @@ const POLICY_DESCRIPTIONS: Record<string, string> = {
   budgets: 'Spending limits for model calls, per phase and per agent.',
   git: 'Git housekeeping.',
   agent_limits: 'Limits on a single agent task.',
+};
+
+const DISCORD_DESCRIPTIONS: Record<string, string> = {
+  mode: 'bot: alerts in threads, review buttons and slash commands. webhook: outbound alerts only, no bot needed.',
+  guild_id: 'The Discord server (guild) id the bot is in.',
+  channels: 'Channel ids, or names resolved when the bridge starts; missing ones are created by `governor discord setup`.',
+  reviewers: 'The allowlist: user ids and/or role ids that may act from Discord. Checked on every interaction.',
+  daily_status: 'Post the status block in #system-health once a day at this time.',
+  token_env: 'Environment variable holding the bot token (default DISCORD_BOT_TOKEN).',
+  webhooks: 'Webhook mode: per channel, the environment variable holding its webhook URL.',
+  api: 'REST base URL, for a proxy; default https://discord.com/api.',
 };

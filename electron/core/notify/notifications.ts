@@ -1,4 +1,4 @@
-import type { GitAction, LedgerEvent, Severity } from '../../../shared/index.ts';
+import type { GitAction, LedgerEvent, QaGate, Severity } from '../../../shared/index.ts';
 import { EventPayloads } from '../../../shared/index.ts';
 import type { Reader } from '../store/read.ts';
 
@@ -14,6 +14,10 @@ export interface Notification {
   body: string;
   /** The review, concern or commit it is about, for buttons, threads and click-through. */
   ref: { kind: 'review' | 'concern' | 'git'; id: string } | null;
+  /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
+  detail?: string;
+  /** An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip it). */
+  update?: boolean;
 }
 
 const SEVERITY_EMOJI: Record<Severity, string> = { critical: '🔴', warning: '⚠️', info: 'ℹ️' };
@@ -50,17 +54,110 @@ export function notificationFor(ev: LedgerEvent, read: Reader): Notification | n
       return gitNotification(ev, EventPayloads['git.action_recorded'].parse(ev.payload), read);
     case 'concern.raised': {
       const c = EventPayloads['concern.raised'].parse(ev.payload);
-      return { event_id: ev.id, channel: 'agent-concerns', severity: c.severity, title: `${SEVERITY_EMOJI[c.severity]} [${c.from} → ${c.to}] Concern Raised`, body: [`Category: ${c.category}`, `Summary: ${c.summary}`, `Details: ${c.details.slice(0, 300)}`, `Id: ${c.id}`].join('\n'), ref: { kind: 'concern', id: c.id } };
+      const excerpt = c.details.length > 300 ? `${c.details.slice(0, 300)}…` : c.details;
+      const n: Notification = { event_id: ev.id, channel: 'agent-concerns', severity: c.severity, title: `${SEVERITY_EMOJI[c.severity]} [${c.from} → ${c.to}] Concern Raised`, body: [`Category: ${c.category}`, `Summary: ${c.summary}`, `Details: ${excerpt}`, `Action: ${c.to === 'Human' ? 'your decision is needed' : `${c.to} review needed`}.`, `Id: ${c.id}`].join('\n'), ref: { kind: 'concern', id: c.id } };
+      if (excerpt !== c.details) n.detail = `# ${c.id}: ${c.summary}\n\nFrom ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
+      return n;
     }
     case 'review.requested': {
       const r = EventPayloads['review.requested'].parse(ev.payload);
-      return { event_id: ev.id, channel: 'approvals', severity: r.impact === 'high' ? 'warning' : 'info', title: `📝 Review requested: ${r.title}`, body: [`Kind: ${r.kind.replace('_', ' ')} · impact ${r.impact} · from ${r.requested_by}`, `Read: ${r.subject.path} (r${r.subject.revision})`, r.summary.slice(0, 500)].join('\n'), ref: { kind: 'review', id: r.id } };
+      const n: Notification = { event_id: ev.id, channel: 'approvals', severity: r.impact === 'high' ? 'warning' : 'info', title: `📝 Review requested: ${r.title}`, body: [`Kind: ${r.kind.replace('_', ' ')} · impact ${r.impact} · from ${r.requested_by}`, `Read: ${r.subject.path} (r${r.subject.revision})`, r.summary.length > 500 ? `${r.summary.slice(0, 500)}…` : r.summary, `Id: ${r.id}`].join('\n'), ref: { kind: 'review', id: r.id } };
+      if (r.summary.length > 500) n.detail = `# ${r.id}: ${r.title}\n\n${r.summary}\n`;
+      return n;
     }
-    case 'qa.gate_evaluated': {
-      const g = EventPayloads['qa.gate_evaluated'].parse(ev.payload);
-      return { event_id: ev.id, channel: 'project-updates', severity: g.green ? 'info' : 'warning', title: g.green ? `🚦 Phase ${g.phase} QA gate green` : `🚦 Phase ${g.phase} QA gate failed`, body: g.reasons.join('\n'), ref: null };
+    case 'qa.gate_evaluated':
+      return gateNotification(ev, EventPayloads['qa.gate_evaluated'].parse(ev.payload), read);
+    default:
+      return null;
+  }
+}
+
+/** The seed's promotion summary block, for every gate result. */
+function gateNotification(ev: LedgerEvent, g: QaGate, read: Reader): Notification {
+  const t = g.totals;
+  const drift = g.drift.filter((d) => d.percent !== null).sort((a, b) => Math.abs(b.percent ?? 0) - Math.abs(a.percent ?? 0))[0];
+  const next = g.outcome === 'promotion_candidate' ? `Promote to Phase ${g.phase + 1}` : g.green ? 'Merged to develop; keep iterating' : 'Fix and re-run the gate';
+  const block = [
+    `QA Status: ${t.failed === 0 ? `✅ All ${t.passed} tests passed` : `❌ ${t.failed} of ${t.tests} failed`}`,
+    `Coverage: ${g.coverage_lines === null ? 'n/a' : `${Math.round(g.coverage_lines * 10) / 10}%`}`,
+    `Drift: ${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
+    `Concerns: ${read.counts().criticalOpen} critical`,
+    `Recommendation: ${next}`,
+  ];
+  const title = g.outcome === 'promotion_candidate' ? `🚦 Phase ${g.phase} Promotion Candidate` : g.green ? `🚦 Phase ${g.phase} QA gate green` : `🚦 Phase ${g.phase} QA gate failed`;
+  return { event_id: ev.id, channel: g.outcome === 'promotion_candidate' ? 'approvals' : 'project-updates', severity: g.green ? 'info' : 'warning', title, body: [...block, ...(g.reasons.length > 0 ? ['', ...g.reasons] : [])].join('\n'), ref: null };
+}
+
+const DECISION_WORDS: Record<string, string> = {
+  approve: '✅ Approved',
+  approve_with_conditions: '☑️ Approved with conditions',
+  request_clarification: '❓ Clarification requested',
+  request_changes: '✏️ Changes requested',
+  defer: '⏸️ Deferred',
+  reject: '⛔ Rejected',
+};
+
+/**
+ * Everything Discord says besides the alerts: lifecycle updates of a concern or review (posted in that
+ * item's thread), the PM's phase summaries and system alerts. Desktop notices only use `notificationFor`.
+ */
+export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notification | null {
+  const first = notificationFor(ev, read);
+  if (first) return first;
+  const update = (channel: Channel, ref: Notification['ref'], title: string, body: string, severity: Severity = 'info'): Notification => ({ event_id: ev.id, channel, severity, title, body, ref, update: true });
+  switch (ev.type) {
+    case 'concern.acknowledged': {
+      const c = EventPayloads['concern.acknowledged'].parse(ev.payload);
+      return update('agent-concerns', { kind: 'concern', id: c.concern_id }, `👀 ${c.concern_id} acknowledged by ${c.by}`, c.note ?? '');
+    }
+    case 'concern.assigned': {
+      const c = EventPayloads['concern.assigned'].parse(ev.payload);
+      return update('agent-concerns', { kind: 'concern', id: c.concern_id }, `➡️ ${c.concern_id} assigned to ${c.assigned_to} by ${c.by}`, c.note ?? '');
+    }
+    case 'concern.escalated': {
+      const c = EventPayloads['concern.escalated'].parse(ev.payload);
+      const concern = read.concern(c.concern_id);
+      return update('agent-concerns', { kind: 'concern', id: c.concern_id }, `⏫ ${c.concern_id} escalated ${c.from} → ${c.to}`, c.reason, c.to === 'Human' ? (concern?.severity ?? 'warning') : 'info');
+    }
+    case 'concern.resolved': {
+      const c = EventPayloads['concern.resolved'].parse(ev.payload);
+      return update('agent-concerns', { kind: 'concern', id: c.concern_id }, `✅ ${c.concern_id} resolved by ${c.by}`, c.note ?? '');
+    }
+    case 'review.decided': {
+      const d = EventPayloads['review.decided'].parse(ev.payload);
+      const x = d.decision;
+      const when = `${x.timestamp.slice(0, 16).replace('T', ' ')} UTC`;
+      return update('approvals', { kind: 'review', id: d.review_id }, `${DECISION_WORDS[x.decision] ?? x.decision}: ${d.review_id}`, [`By ${x.reviewed_by} via ${x.source} at ${when}`, x.comment].filter(Boolean).join('\n'));
+    }
+    case 'clarification.answered': {
+      const a = EventPayloads['clarification.answered'].parse(ev.payload);
+      return update('project-updates', null, `💬 ${a.agent} answered ${a.clarification_id}`, a.answer);
+    }
+    case 'phase.started': {
+      const ph = EventPayloads['phase.started'].parse(ev.payload);
+      if (ph.phase === 1 && ph.iteration === 1) return null; // the project's first breath is not news
+      return { event_id: ev.id, channel: 'project-updates', severity: 'info', title: `▶️ ${ph.name} started (iteration ${ph.iteration})`, body: phaseSummary(read), ref: null };
+    }
+    case 'phase.promoted': {
+      const ph = EventPayloads['phase.promoted'].parse(ev.payload);
+      return { event_id: ev.id, channel: 'project-updates', severity: 'info', title: `🚀 Phase ${ph.phase} promoted (${ph.tag})`, body: [`Commit: ${ph.commit.slice(0, 12)}`, ph.next_phase ? `Next: Phase ${ph.next_phase}` : 'That was the last phase of the roadmap.', '', phaseSummary(read)].join('\n'), ref: null };
+    }
+    case 'plan.recorded': {
+      const pl = EventPayloads['plan.recorded'].parse(ev.payload);
+      const lines = pl.tasks.slice(0, 15).map((t) => `• ${t.id} ${t.title} (${t.agent})`);
+      return { event_id: ev.id, channel: 'project-updates', severity: 'info', title: `🗺️ Plan for phase ${pl.phase}: ${pl.tasks.length} tasks`, body: [...lines, pl.tasks.length > 15 ? `… and ${pl.tasks.length - 15} more` : '', pl.risks.length > 0 ? `Risks: ${pl.risks.join('; ')}` : ''].filter(Boolean).join('\n'), ref: null };
+    }
+    case 'alert.raised': {
+      const a = EventPayloads['alert.raised'].parse(ev.payload);
+      return { event_id: ev.id, channel: 'system-health', severity: a.severity, title: `${SEVERITY_EMOJI[a.severity]} ${a.summary}`, body: a.details, ref: null };
     }
     default:
       return null;
   }
+}
+
+/** The PM's one-paragraph phase summary: tasks, concerns and reviews as they stand. */
+function phaseSummary(read: Reader): string {
+  const c = read.counts();
+  return [`Tasks: ${c.tasksDone} / ${c.tasksTotal} complete`, `Open concerns: ${c.openConcerns} (${c.criticalOpen} critical)`, `Pending reviews: ${c.pendingReviews}`].join('\n');
 }

@@ -5,18 +5,21 @@ import { z } from 'zod';
 import { GovernorError } from '../errors.ts';
 
 export type Provider = 'anthropic' | 'openai' | 'ollama' | 'openai-compatible';
+/** What a key source can hold: a model provider's key, or the Discord bot token. */
+export type KeyName = Provider | 'discord';
 
 /** The variables people already have set for these providers. */
-export const DEFAULT_KEY_ENV: Record<Provider, string | null> = {
+export const DEFAULT_KEY_ENV: Record<KeyName, string | null> = {
   anthropic: 'ANTHROPIC_API_KEY',
   openai: 'OPENAI_API_KEY',
   ollama: null,
   'openai-compatible': 'OPENAI_COMPATIBLE_API_KEY',
+  discord: 'DISCORD_BOT_TOKEN',
 };
 
 export interface KeySource {
   /** The key, or null when this source has none for the provider. */
-  get(provider: Provider, envName?: string): Promise<string | null>;
+  get(provider: KeyName, envName?: string): Promise<string | null>;
   readonly label: string;
 }
 

@@ -41,6 +41,12 @@ export interface Tx {
 export type AppendListener = (events: readonly LedgerEvent[]) => void;
 
 /**
+ * Runs inside the write transaction, after its appends and before the commit: whatever it writes (an
+ * outbox row) commits with the events or not at all. It must not append events.
+ */
+export type TransactionHook = (tx: Tx, events: readonly LedgerEvent[]) => void;
+
+/**
  * The hash-chained, append-only event ledger: one SQLite file per project, WAL mode.
  * Appends run in IMMEDIATE transactions, so several processes (the loop, a CLI `decide`) serialise on the
  * database lock and each sees the true chain head; projections are updated in the same transaction.
@@ -51,6 +57,7 @@ export class Ledger {
   private readonly nextId: () => string;
   private readonly projector;
   private readonly listeners = new Set<AppendListener>();
+  private readonly hooks = new Set<TransactionHook>();
   private readonly insert;
   private readonly head;
   private active: Tx | null = null;
@@ -115,7 +122,11 @@ export class Ledger {
       try {
         const result = fn(tx);
         const last = appended.at(-1);
-        if (last) this.projector.touch(last);
+        if (last) {
+          this.projector.touch(last);
+          const sealed: Tx = { db: this.db, append: () => { throw new GovernorError('internal', 'a transaction hook may not append events'); } };
+          for (const h of this.hooks) h(sealed, appended);
+        }
         return result;
       } finally {
         this.active = null;
@@ -133,6 +144,12 @@ export class Ledger {
   /** A fresh event id, for effects (a commit's Audit-ID) that must name the event recording them. */
   newEventId(): string {
     return this.nextId();
+  }
+
+  /** Called inside each write transaction that appended events, before it commits (the Discord outbox). */
+  onTransaction(hook: TransactionHook): () => void {
+    this.hooks.add(hook);
+    return () => this.hooks.delete(hook);
   }
 
   /** Notified after each committed transaction (in this process) with the events it appended. */

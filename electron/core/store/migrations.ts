@@ -56,6 +56,51 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE gates (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, phase INTEGER NOT NULL, doc TEXT NOT NULL);
   CREATE TABLE promotions (phase INTEGER PRIMARY KEY, seq INTEGER NOT NULL, doc TEXT NOT NULL);
   `,
+  // 2: the Discord link. Operational state, not projections: a rebuild leaves these alone, since what was
+  // already delivered to Discord cannot be un-delivered by replaying the ledger.
+  `
+  -- Transactional outbox: rows are inserted in the transaction of the events that cause them; id is the order.
+  CREATE TABLE discord_outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    key             TEXT NOT NULL UNIQUE,
+    channel         TEXT NOT NULL,
+    ref_kind        TEXT,
+    ref_id          TEXT,
+    starts_thread   INTEGER NOT NULL DEFAULT 0,
+    payload         TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    message_id      TEXT,
+    created_at      TEXT NOT NULL,
+    sent_at         TEXT
+  );
+  CREATE INDEX discord_outbox_state ON discord_outbox(state, id);
+  -- The thread each concern or review got, so later messages about it land there.
+  CREATE TABLE discord_threads (
+    ref_kind   TEXT NOT NULL,
+    ref_id     TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    thread_id  TEXT NOT NULL,
+    PRIMARY KEY (ref_kind, ref_id)
+  );
+  -- Interactions seen, so a duplicate delivery (or a double click) acts once.
+  CREATE TABLE discord_interactions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, received_at TEXT NOT NULL);
+  -- The one delivering process: a lease with the owner's pid, plus what the status call shows.
+  CREATE TABLE discord_bridge (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    owner       TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    mode        TEXT,
+    connected   INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    updated_at  TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { type FSWatcher, watch } from 'node:fs';
+import { join } from 'node:path';
+import type { DiscordFile } from '../../../shared/config.ts';
+import { agentNames } from '../../../shared/index.ts';
+import { errorMessage } from '../errors.ts';
+import type { OpenedProject } from '../host.ts';
+import type { KeySource } from '../secrets/keys.ts';
+import { Redactor } from '../secrets/redact.ts';
+import { startBot } from './bot.ts';
+import { discordToken, loadDiscordFile, webhookTargets } from './config.ts';
+import { enqueueDailyIfDue } from './daily.ts';
+import { createDeliverer } from './deliverer.ts';
+import { createInteractionHandler } from './interactions.ts';
+import { createLease } from './lease.ts';
+import { createOutbox } from './outbox.ts';
+import { botSender, createRest, type Sender, webhookSender } from './sender.ts';
+
+export interface BridgeOptions {
+  extraKeys?: KeySource;
+  env?: NodeJS.ProcessEnv;
+  /** After a Discord user changed something: run the loop, sync the exports. */
+  afterChange?: () => void | Promise<void>;
+  log?: (line: string) => void;
+  /** Faster retries for tests and benches; 0.5 s doubling to 30 s by default. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Bot mode: also connect to the gateway for slash commands, buttons and modals (default true). */
+  inbound?: boolean;
+}
+
+export interface DiscordBridge {
+  mode: 'bot' | 'webhook';
+  /** Look at the outbox now. */
+  poke(): void;
+  stop(): Promise<void>;
+}
+
+export type BridgeStart = { started: true; bridge: DiscordBridge } | { started: false; reason: string };
+
+/** The project's identity in nonces: its first event id never changes. */
+export function projectKey(p: OpenedProject): string {
+  return p.ledger.db.prepare<[], { id: string }>('SELECT id FROM events WHERE seq = 1').get()?.id ?? p.dir;
+}
+
+/**
+ * Start the Discord link of an opened project: the outbox deliverer (one per project, by lease), the daily
+ * status timer, and in bot mode the gateway client for slash commands, buttons and modals. Returns why not
+ * when there is no discord.yaml or no token / webhook URL, so `governor serve` can say so and carry on.
+ */
+export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}): Promise<BridgeStart> {
+  const file: DiscordFile | null = p.discord ?? (await loadDiscordFile(p.dir));
+  if (!file) return { started: false, reason: 'no discord.yaml in the project' };
+  const log = o.log ?? (() => {});
+  const redactor = new Redactor();
+  let sender: Sender;
+  let token: string | null = null;
+  if (file.mode === 'bot') {
+    token = await discordToken(file, o.extraKeys, o.env);
+    if (!token) return { started: false, reason: `no bot token: set ${file.token_env} (or store a "discord" key in the app's settings)` };
+    redactor.add(token);
+    sender = botSender(file, createRest(file, token));
+  } else {
+    const { targets, missing } = webhookTargets(file, o.env);
+    for (const t of Object.values(targets)) redactor.add(t.token);
+    if (Object.keys(targets).length === 0) return { started: false, reason: `no webhook URL: ${missing.join('; ')}` };
+    for (const m of missing) log(`discord: ${m}; that channel's messages go to another webhook`);
+    sender = webhookSender(createRest(file, null), targets);
+  }
+
+  const outbox = createOutbox(p.ledger.db);
+  const lease = createLease(p.ledger.db, randomUUID());
+  const deliverer = createDeliverer({ db: p.ledger.db, outbox, sender, lease, projectKey: projectKey(p), redact: (t) => redactor.redact(t), log, ...(o.backoff ? { backoff: o.backoff } : {}) });
+  deliverer.start();
+  if (file.mode === 'webhook') lease.noteConnected(true);
+
+  const offAppend = p.ledger.onAppend(() => deliverer.poke());
+  // Other processes (the loop, a CLI decide) enqueue too: their commits touch the database files.
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(join(p.dir, '.governor'), (_e, name) => {
+      if (name && String(name).startsWith('governor.db')) deliverer.poke();
+    });
+  } catch (err) {
+    log(`discord: cannot watch the database (${errorMessage(err)}); polling instead`);
+  }
+
+  const daily = file.daily_status;
+  const dailyTick = () => {
+    if (!daily) return;
+    try {
+      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone)) deliverer.poke();
+    } catch (err) {
+      log(`discord: daily status: ${errorMessage(err)}`);
+    }
+  };
+  dailyTick();
+  const dailyTimer = daily ? setInterval(dailyTick, 30_000) : null;
+  dailyTimer?.unref();
+
+  let bot: Awaited<ReturnType<typeof startBot>> | null = null;
+  if (file.mode === 'bot' && token && o.inbound !== false) {
+    const handle = createInteractionHandler({ p, file, log, ...(o.afterChange ? { afterChange: o.afterChange } : {}) });
+    try {
+      bot = await startBot({ file, token, agents: agentNames(p.agentsFile), onInteraction: handle, onConnection: (up) => lease.noteConnected(up), log });
+      lease.noteConnected(true);
+    } catch (err) {
+      // Outbound still works without the gateway; say why inbound does not.
+      log(`discord: the bot could not connect: ${redactor.redact(errorMessage(err))}`);
+      lease.noteError(redactor.redact(`gateway: ${errorMessage(err)}`));
+    }
+  }
+
+  return {
+    started: true,
+    bridge: {
+      mode: file.mode,
+      poke: () => deliverer.poke(),
+      async stop() {
+        offAppend();
+        watcher?.close();
+        if (dailyTimer) clearInterval(dailyTimer);
+        await bot?.stop();
+        lease.noteConnected(false);
+        await deliverer.stop();
+      },
+    },
+  };
+}

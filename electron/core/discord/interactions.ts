@@ -1,0 +1,154 @@
+import { type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, LabelBuilder, MessageFlags, ModalBuilder, type ModalSubmitInteraction, TextInputBuilder, TextInputStyle } from 'discord.js';
+import type { DiscordFile } from '../../../shared/config.ts';
+import { agentNames } from '../../../shared/index.ts';
+import { ConflictError, GovernorError, errorMessage } from '../errors.ts';
+import { gitStatusText } from '../git/status.ts';
+import type { OpenedProject } from '../host.ts';
+import { handleCommand } from '../workflow/commands.ts';
+import { decideReview } from '../workflow/decisions.ts';
+import { normaliseId } from '../workflow/ids.ts';
+import { type ButtonAction, modalId, parseCustomId } from './custom-id.ts';
+import { LIMITS, clip } from './limits.ts';
+import { renderText } from './render.ts';
+import { commandText } from './slash-commands.ts';
+
+export interface InteractionDeps {
+  p: OpenedProject;
+  file: DiscordFile;
+  /** After something changed (a decision, a command): run the loop, sync the exports. */
+  afterChange?: () => void | Promise<void>;
+  log?: (line: string) => void;
+}
+
+type Acting = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
+type Kind = 'slash' | 'button' | 'modal';
+
+const kindOf = (i: Acting): Kind => (i.isChatInputCommand() ? 'slash' : i.isButton() ? 'button' : 'modal');
+const nameOf = (i: Acting): string => (i.isChatInputCommand() ? `/${i.commandName}` : i.customId).slice(0, 120);
+
+/** How a Discord user appears in the ledger and in PROJECT_DETAIL: their Discord name (the source says "discord"). */
+const who = (i: Acting) => i.user.username.slice(0, 60);
+
+const WORDS: Record<string, string> = { approve: 'approved', request_changes: 'changes requested', request_clarification: 'clarification requested', reject: 'rejected', approve_with_conditions: 'approved with conditions', defer: 'deferred' };
+
+/**
+ * Every interaction, in this order: dedup by interaction id (a duplicate delivery or a double click acts
+ * once); authorise against the reviewer allowlist (a refusal is ephemeral, recorded in the ledger, and
+ * changes nothing else); acknowledge within Discord's 3 s (defer, or show the modal, which must be the
+ * first response); then act through the same handler as the console, and answer.
+ */
+export function createInteractionHandler(d: InteractionDeps) {
+  const { p, file } = d;
+  const agents = agentNames(p.agentsFile);
+  const firstSeen = p.ledger.db.prepare('INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)');
+
+  function authorised(i: Acting): boolean {
+    if (file.reviewers.users.includes(i.user.id)) return true;
+    const member = i.member;
+    if (!member || file.reviewers.roles.length === 0) return false;
+    const roles = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
+    return roles.some((r) => file.reviewers.roles.includes(r));
+  }
+
+  function alreadyDecided(reviewId: string): string | null {
+    const r = p.read.review(reviewId);
+    const x = r?.decision;
+    if (!r || !x) return null;
+    return `${r.id} (${r.title}) was already decided by ${x.reviewed_by} at ${x.timestamp.slice(0, 16).replace('T', ' ')} UTC via ${x.source}: ${WORDS[x.decision] ?? x.decision}. The first decision stands; nothing was changed.`;
+  }
+
+  async function changed(): Promise<void> {
+    try {
+      await d.afterChange?.();
+    } catch (err) {
+      d.log?.(`discord: after a change: ${errorMessage(err)}`);
+    }
+  }
+
+  async function onSlash(i: ChatInputCommandInteraction): Promise<void> {
+    await i.deferReply();
+    const text = commandText(i);
+    const res = await handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p) }, text, { user: who(i), source: 'discord' });
+    const reply = renderText(res.ok ? res.response : `⚠️ ${res.response}`, `${res.command_id ?? 'reply'}.md`);
+    await i.editReply({ content: reply.content, files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })) });
+    if (res.ok) await changed();
+  }
+
+  async function decide(i: ButtonInteraction | ModalSubmitInteraction, reviewId: string, decision: 'approve' | 'request_changes' | 'request_clarification', comment: string): Promise<void> {
+    await i.deferReply();
+    try {
+      const r = decideReview(p.ledger, p.read, { reviewId, decision, comment, source: 'discord', by: who(i) });
+      await i.editReply({ content: clip(`${decision === 'approve' ? '✅' : decision === 'request_changes' ? '✏️' : '❓'} ${r.id} (${r.title}): ${WORDS[decision]} by ${who(i)}.${comment ? `\n> ${comment}` : ''}`, LIMITS.content) });
+      await changed();
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        await i.editReply({ content: clip(alreadyDecided(reviewId) ?? err.message, LIMITS.content) });
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async function onButton(i: ButtonInteraction): Promise<void> {
+    const parsed = parseCustomId(i.customId);
+    if (!parsed || parsed.kind !== 'button') {
+      await i.reply({ content: 'This button is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const decided = alreadyDecided(parsed.reviewId);
+    if (decided) {
+      await i.reply({ content: decided, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (parsed.action === 'approve') return decide(i, parsed.reviewId, 'approve', '');
+    // The modal must be Discord's first answer to the click: no defer before it.
+    await i.showModal(modalFor(parsed.action, parsed.reviewId, p.read.review(parsed.reviewId)?.title ?? parsed.reviewId));
+  }
+
+  async function onModal(i: ModalSubmitInteraction): Promise<void> {
+    const parsed = parseCustomId(i.customId);
+    if (!parsed || parsed.kind !== 'modal') {
+      await i.reply({ content: 'This form is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const text = i.fields.getTextInputValue('text').trim();
+    return decide(i, parsed.reviewId, parsed.action === 'changes' ? 'request_changes' : 'request_clarification', text);
+  }
+
+  return async function handle(i: Interaction): Promise<void> {
+    if (!i.isChatInputCommand() && !i.isButton() && !i.isModalSubmit()) return;
+    const kind = kindOf(i);
+    const fresh = firstSeen.run(i.id, kind, i.user.id, new Date().toISOString()).changes > 0;
+    if (!fresh) return; // the first delivery of this interaction answers it
+    try {
+      if (!authorised(i)) {
+        p.ledger.append([{ type: 'discord.interaction_refused', actor: 'System', payload: { interaction_id: i.id, user_id: i.user.id, user_name: i.user.username.slice(0, 100), kind, name: nameOf(i) } }]);
+        d.log?.(`discord: refused ${kind} ${nameOf(i)} from ${i.user.username} (${i.user.id}): not on the reviewer allowlist`);
+        await i.reply({ content: '⛔ You are not on this project\'s reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.', flags: MessageFlags.Ephemeral });
+        return;
+      }
+      if (i.isChatInputCommand()) await onSlash(i);
+      else if (i.isButton()) await onButton(i);
+      else await onModal(i);
+    } catch (err) {
+      const message = err instanceof GovernorError || (err instanceof Error && err.name === 'ZodError') ? errorMessage(err) : `Something went wrong: ${errorMessage(err)}`;
+      d.log?.(`discord: ${kind} ${nameOf(i)}: ${errorMessage(err)}`);
+      try {
+        if (i.deferred || i.replied) await i.editReply({ content: clip(`⚠️ ${message}`, LIMITS.content) });
+        else await i.reply({ content: clip(`⚠️ ${message}`, LIMITS.content), flags: MessageFlags.Ephemeral });
+      } catch {
+        // The interaction token may have expired; the ledger has the facts.
+      }
+    }
+  };
+}
+
+function modalFor(action: Exclude<ButtonAction, 'approve'>, reviewId: string, title: string): ModalBuilder {
+  const id = normaliseId('review', reviewId);
+  const input = new TextInputBuilder().setCustomId('text').setStyle(TextInputStyle.Paragraph).setRequired(true).setMaxLength(4000);
+  const label = new LabelBuilder().setLabel(action === 'changes' ? 'What should change?' : 'What needs clarifying?').setTextInputComponent(input);
+  return new ModalBuilder()
+    .setCustomId(modalId(action, id))
+    .setTitle(clip(`${action === 'changes' ? 'Request changes' : 'Clarify'}: ${title}`, LIMITS.modalTitle))
+    .addLabelComponents(label);
+}

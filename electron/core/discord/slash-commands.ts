@@ -1,0 +1,46 @@
+import { type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody, SlashCommandBuilder } from 'discord.js';
+import { COMMAND_HELP } from '../../../shared/index.ts';
+
+const summary = (cmd: string) => (COMMAND_HELP.find((h) => h.cmd === cmd)?.summary ?? cmd).slice(0, 100);
+
+/**
+ * The slash commands, mirroring the console grammar (shared/commands.ts). Each one is turned back into the
+ * text the console would take and handed to the same command handler, so Discord cannot drift from it.
+ */
+export function slashCommands(agents: readonly string[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+  const agentChoices = agents.slice(0, 24).map((a) => ({ name: a, value: a }));
+  const agent = (b: SlashCommandBuilder, allowAll: boolean) =>
+    b.addStringOption((o) => o.setName('agent').setDescription('which agent').setRequired(true).addChoices(...agentChoices, ...(allowAll ? [{ name: 'all', value: 'all' }] : [])));
+  const commands = [
+    new SlashCommandBuilder().setName('status').setDescription(summary('/status')).addStringOption((o) => o.setName('scope').setDescription('"git" for branches and merges').addChoices({ name: 'git', value: 'git' })),
+    agent(new SlashCommandBuilder().setName('clarify').setDescription(summary('/clarify')), false).addStringOption((o) => o.setName('question').setDescription('your question').setRequired(true).setMaxLength(2000)),
+    agent(new SlashCommandBuilder().setName('assign').setDescription(summary('/assign')), false).addStringOption((o) => o.setName('task').setDescription('a new task, or a concern id and a note').setRequired(true).setMaxLength(2000)),
+    new SlashCommandBuilder().setName('ack').setDescription(summary('/ack')).addStringOption((o) => o.setName('concern').setDescription('e.g. concern_0004 or 4').setRequired(true)).addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
+    new SlashCommandBuilder().setName('resolve').setDescription(summary('/resolve')).addStringOption((o) => o.setName('concern').setDescription('e.g. concern_0004 or 4').setRequired(true)).addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
+    agent(new SlashCommandBuilder().setName('pause').setDescription(summary('/pause')), true),
+    agent(new SlashCommandBuilder().setName('resume').setDescription(summary('/resume')), true),
+    new SlashCommandBuilder().setName('approve').setDescription(summary('/approve')).addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true)).addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
+    new SlashCommandBuilder().setName('reject').setDescription(summary('/reject')).addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true)).addStringOption((o) => o.setName('reason').setDescription('why').setRequired(true).setMaxLength(2000)),
+    new SlashCommandBuilder().setName('help').setDescription(summary('/help')).addStringOption((o) => o.setName('command').setDescription('one command')),
+  ];
+  return commands.map((c) => c.toJSON());
+}
+
+/** The console text for a slash command: `/resolve concern_0004 fixed upstream`. */
+export function commandText(i: Pick<ChatInputCommandInteraction, 'commandName' | 'options'>): string {
+  const opt = (name: string) => i.options.getString(name)?.trim() ?? '';
+  const parts: Record<string, string[]> = {
+    status: [opt('scope')],
+    clarify: [opt('agent'), opt('question')],
+    assign: [opt('agent'), opt('task')],
+    ack: [opt('concern'), opt('note')],
+    resolve: [opt('concern'), opt('note')],
+    pause: [opt('agent')],
+    resume: [opt('agent')],
+    approve: [opt('review'), opt('note')],
+    reject: [opt('review'), opt('reason')],
+    help: [opt('command')],
+  };
+  const args = (parts[i.commandName] ?? []).filter(Boolean).join(' ');
+  return `/${i.commandName}${args ? ` ${args}` : ''}`;
+}

@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import pc from 'picocolors';
+import { agentNames } from '../../../shared/index.ts';
+import { startDiscordBridge } from '../../core/discord/bridge.ts';
+import { discordToken, loadDiscordFile } from '../../core/discord/config.ts';
+import { createOutbox } from '../../core/discord/outbox.ts';
+import { createRest } from '../../core/discord/sender.ts';
+import { setupBot, setupWebhooks } from '../../core/discord/setup.ts';
+import { discordStatus, queueTestMessage } from '../../core/discord/status.ts';
+import { GovernorError } from '../../core/errors.ts';
+import { openProject } from '../../core/host.ts';
+import { assertProjectDir } from '../../core/project.ts';
+import { runLoop } from '../../core/workflow/loop.ts';
+import { acquireLoopLock, loopRunning } from './lock.ts';
+import { formatProgress } from './output.ts';
+
+const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
+const EXAMPLE = 'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users: ["234567890123456789"]\n';
+
+/** `governor discord setup | test | run | status`. */
+export function registerDiscordCommands(program: Command): void {
+  const discord = program.command('discord').description('the Discord link: alerts, slash commands and review buttons (configured in discord.yaml)');
+
+  discord
+    .command('setup')
+    .addOption(dirOption())
+    .description('check the token, guild and channels (creating missing ones), register the slash commands')
+    .action(async (o: { dir: string }) => {
+      const root = await assertProjectDir(o.dir);
+      const file = await loadDiscordFile(root);
+      if (!file) throw new GovernorError('discord_not_configured', `no discord.yaml in ${root}; create one, e.g.\n${EXAMPLE}`);
+      let lines;
+      if (file.mode === 'webhook') lines = await setupWebhooks(file, createRest(file, null));
+      else {
+        const token = await discordToken(file);
+        if (!token) throw new GovernorError('discord_token_missing', `set ${file.token_env} to the bot's token (Discord developer portal → your app → Bot → Reset Token)`);
+        const p = await openProject(root);
+        try {
+          lines = await setupBot(file, createRest(file, token), agentNames(p.agentsFile));
+        } finally {
+          p.close();
+        }
+      }
+      for (const l of lines) console.log(`${l.ok ? pc.green('✓') : pc.red('✗')} ${l.text}`);
+      process.exitCode = lines.every((l) => l.ok) ? 0 : 1;
+    });
+
+  discord
+    .command('test')
+    .addOption(dirOption())
+    .description('send a test message to #system-health, through the outbox')
+    .action(async (o: { dir: string }) => {
+      const p = await openProject(o.dir);
+      try {
+        const key = queueTestMessage(p);
+        const outbox = createOutbox(p.ledger.db);
+        // A running bridge (governor serve or discord run) delivers it; otherwise deliver it from here.
+        const started = discordStatus(p).running ? null : await startDiscordBridge(p, { inbound: false, log: (l) => console.log(pc.dim(l)) });
+        if (started && !started.started) throw new GovernorError('discord_unavailable', started.reason);
+        const deadline = Date.now() + 60_000;
+        let row = outbox.byKey(key);
+        while (row?.state === 'pending' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          row = outbox.byKey(key);
+        }
+        if (started?.started) await started.bridge.stop();
+        if (row?.state === 'sent') console.log(`${pc.green('✓')} test message delivered to #system-health (message ${row.message_id})`);
+        else {
+          console.log(pc.red(`✗ not delivered yet: ${row?.last_error ?? 'still pending'}; it stays queued and goes out when Discord is reachable`));
+          process.exitCode = 1;
+        }
+      } finally {
+        p.close();
+      }
+    });
+
+  discord
+    .command('status')
+    .addOption(dirOption())
+    .description('is the link configured and running; what is queued, and the last error')
+    .action(async (o: { dir: string }) => {
+      const p = await openProject(o.dir);
+      try {
+        const s = discordStatus(p);
+        if (!s.configured) console.log('No discord.yaml: Discord is not configured for this project.');
+        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable`, `last error: ${s.last_error ?? 'none'}`].join('\n'));
+      } finally {
+        p.close();
+      }
+    });
+
+  discord
+    .command('run')
+    .addOption(dirOption())
+    .option('--loop', 'run the governed loop after a decision or command made in Discord (when no other loop runs)')
+    .description('run the bot and the outbox deliverer in the foreground until Ctrl-C')
+    .action(async (o: { dir: string; loop?: boolean }) => {
+      const p = await openProject(await assertProjectDir(o.dir), { progress: (x) => console.log(formatProgress(x)) });
+      let looping: Promise<unknown> | null = null;
+      const r = await startDiscordBridge(p, {
+        log: (l) => console.log(l),
+        afterChange: async () => {
+          await p.exporter.sync();
+          if (!o.loop || looping || loopRunning(p.dir)) return;
+          const release = acquireLoopLock(p.dir);
+          looping = runLoop(p)
+            .catch((err: unknown) => console.log(pc.yellow(`loop: ${String(err)}`)))
+            .finally(() => {
+              release();
+              looping = null;
+            });
+        },
+      });
+      if (!r.started) {
+        p.close();
+        throw new GovernorError('discord_unavailable', r.reason);
+      }
+      console.log(`Discord link running (${r.bridge.mode} mode) for ${pc.bold(p.agentsFile.project)}. Ctrl-C stops.`);
+      const stop = () =>
+        void r.bridge
+          .stop()
+          .then(async () => {
+            await looping;
+            p.close();
+          })
+          .finally(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

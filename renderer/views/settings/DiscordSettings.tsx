@@ -1,0 +1,86 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { CallResponse, Transport } from '../../../shared/contract.ts';
+
+type Status = CallResponse<'discord.status'>;
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Settings → Discord: whether the link is configured and running, what waits in the outbox, the last
+ * delivery problem, and a test message sent through the same outbox as every alert.
+ */
+export function DiscordSettings({ conn, connected }: { conn: Transport; connected: boolean }) {
+  const [status, setStatus] = useState<Status | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+
+  const refresh = useCallback(() => {
+    conn.call('discord.status', {}).then(
+      (s) => {
+        setStatus(s);
+        setError(null);
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
+  }, [conn]);
+
+  // The outbox moves with the ledger: refresh whenever events land.
+  useEffect(() => {
+    refresh();
+    return conn.on('ledger.appended', refresh);
+  }, [conn, refresh]);
+
+  const sendTest = () => {
+    setSending(true);
+    setNote(null);
+    conn.call('discord.test', {}).then(
+      () => {
+        setNote('Test message queued for #system-health.');
+        setSending(false);
+        setTimeout(refresh, 1500);
+      },
+      (err: unknown) => {
+        setError(errorText(err));
+        setSending(false);
+      },
+    );
+  };
+
+  return (
+    <section className="st-discord" aria-labelledby="discord-title" data-testid="discord-settings">
+      <h3 id="discord-title">Discord</h3>
+      {error && (
+        <p className="banner banner-bad" role="alert">
+          {error}
+        </p>
+      )}
+      {!status ? (
+        <p className="muted">Loading…</p>
+      ) : !status.configured ? (
+        <p className="st-note">Not configured. Add a <code>discord.yaml</code> to the project (see the README’s Discord section), set the bot token in <code>DISCORD_BOT_TOKEN</code>, then run <code>governor discord setup</code>.</p>
+      ) : (
+        <dl className="st-discord-facts">
+          <dt>Mode</dt>
+          <dd>{status.mode === 'webhook' ? 'Webhooks (outbound only)' : 'Bot (alerts, buttons, slash commands)'}</dd>
+          <dt>Link</dt>
+          <dd data-testid="discord-link">{status.running ? (status.connected ? 'Running, connected' : 'Running, not connected') : 'Not running — start it with governor serve or governor discord run'}</dd>
+          <dt>Outbox</dt>
+          <dd data-testid="discord-outbox">
+            {status.pending} pending · {status.sent} sent{status.dead > 0 ? ` · ${status.dead} undeliverable` : ''}
+          </dd>
+          <dt>Last error</dt>
+          <dd>{status.last_error ?? 'none'}</dd>
+        </dl>
+      )}
+      <div className="st-actions">
+        <button type="button" data-testid="discord-test" disabled={!connected || !status?.configured || sending} onClick={sendTest}>
+          {sending ? 'Sending…' : 'Send test message'}
+        </button>
+        {note ? <span role="status">{note}</span> : null}
+      </div>
+    </section>
+  );
+}

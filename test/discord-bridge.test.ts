@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
+import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
+import type { OpenedProject } from '../electron/core/host.ts';
+import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
+import { REVIEWER, REVIEWER_ROLE, STRANGER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+
+describe('Discord bridge (bot mode) against a fake Discord', () => {
+  let fake: FakeDiscord;
+  let p: OpenedProject;
+  let dir: string;
+  let b: DiscordBridge;
+  const logs: string[] = [];
+
+  beforeEach(async () => {
+    fake = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
+    ({ p, dir } = await discordProject(botYaml(fake)));
+    b = await bridge(p, { DISCORD_BOT_TOKEN: fake.token }, logs);
+  });
+  afterEach(async () => {
+    await b?.stop();
+    p?.close();
+    await fake?.close();
+  });
+
+  it('posts a critical concern to #agent-concerns in its own thread, and its lifecycle into that thread', async () => {
+    const id = raise(p, 'critical', 'Optimizer runtime exceeded 4h', 'Trial 37 stuck; see run logs #4891');
+    const concerns = fake.channelId('agent-concerns');
+    const first = await fake.waitFor(() => fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Optimizer runtime')));
+    const embed = first.embeds[0] as { title: string; description: string };
+    expect(embed.title).toBe('🔴 [Tester → ProjectManager] Concern Raised');
+    expect(embed.description).toContain('Category: test_failure');
+    expect(embed.description).toContain('Summary: Optimizer runtime exceeded 4h');
+    expect(first.nonce).toMatch(/^.{1,25}$/);
+    const thread = await fake.waitFor(() => fake.threadOf(first.id));
+    // The escalation to the human (critical concerns go straight up) lands in the thread, not the channel.
+    await fake.waitFor(() => fake.messages(thread).some((m) => JSON.stringify(m.embeds).includes('escalated')));
+    expect(fake.messages(concerns).filter((m) => m.via === 'bot')).toHaveLength(1);
+    expect(p.read.concern(id)?.status).toBe('open');
+  });
+
+  it('answers /status through the shared command handler, deferring first', async () => {
+    const { id } = await fake.slash({ name: 'status', userId: REVIEWER, channelId: fake.channelId('project-updates') });
+
+    const reply = await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === id && m.content.includes('System Status')));
+    expect(reply.content).toMatch(/Phase: .*\n/);
+    expect(reply.content).toMatch(/Tasks: \d+ \/ \d+ Complete/);
+    expect(reply.content).toMatch(/Open Concerns: \d+ \(\d+ critical\)/);
+    expect(reply.content).toMatch(/Last Update: /);
+    expect(fake.interactionResponses().find((r) => r.interaction_id === id)?.type).toBe(5);
+    const cmd = p.read.commands().at(-1);
+    expect(cmd).toMatchObject({ cmd: '/status', source: 'discord' });
+    expect(fake.commands().map((c) => c.name).sort()).toEqual(['ack', 'approve', 'assign', 'clarify', 'help', 'pause', 'reject', 'resolve', 'resume', 'status']);
+  });
+
+  it('/resolve changes the ledger, visible through the contract, and the resolution lands in the thread', async () => {
+    const id = raise(p, 'warning', 'Regression tests failing');
+    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    const concerns = fake.channelId('agent-concerns');
+    const first = await fake.waitFor(() => fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Regression tests failing')));
+    const thread = await fake.waitFor(() => fake.threadOf(first.id));
+    const { id: iid } = await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: id }, { name: 'note', type: 3, value: 'fixed upstream' }], userId: REVIEWER, channelId: thread });
+    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === iid && m.content.includes('resolved')));
+    const list = await dispatch(api, 'concerns.list', {});
+    expect(list.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
+    await fake.waitFor(() => fake.messages(thread).some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by Human')));
+  });
+
+  it('an Approve button decides the review; a second click (and a duplicate delivery) gives one decision and a polite reply', async () => {
+    const review = askReview(p);
+    const approvals = fake.channelId('approvals');
+    const msg = await fake.waitFor(() => fake.messages(approvals).find((m) => m.components.length > 0));
+    expect(JSON.stringify(msg.components)).toContain(`gov:approve:${review.id}`);
+    const one = await fake.click({ customId: `gov:approve:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    fake.resendInteraction(one.id);
+    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === one.id && m.content.includes('approved')));
+    const two = await fake.click({ customId: `gov:approve:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    const polite = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === two.id));
+    expect(JSON.stringify(polite.data)).toMatch(/already decided by \S+ at \d{4}-\d\d-\d\d \d\d:\d\d UTC via discord/);
+    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    const after = await dispatch(api, 'reviews.get', { id: review.id });
+    expect(after.decision).toMatchObject({ decision: 'approve', source: 'discord' });
+    expect(p.ledger.readTypes(['review.decided']).filter((e) => (e.payload as { review_id: string }).review_id === review.id)).toHaveLength(1);
+    // The decision is posted in the review's thread and shows in PROJECT_DETAIL's "Recent Human Interactions".
+    const thread = await fake.waitFor(() => fake.threadOf(msg.id));
+    await fake.waitFor(() => fake.messages(thread).some((m) => JSON.stringify(m.embeds).includes('Approved')));
+    await p.exporter.sync();
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(`${dir}/docs/PROJECT_DETAIL.md`, 'utf8')).toMatch(/· discord · \S+ · .*Plan/);
+  });
+
+  it('Request changes opens a modal; its text becomes the decision comment', async () => {
+    const review = askReview(p);
+    const approvals = fake.channelId('approvals');
+    const msg = await fake.waitFor(() => fake.messages(approvals).find((m) => m.components.length > 0));
+    const click = await fake.click({ customId: `gov:changes:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    const modal = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === click.id));
+    expect(modal.type).toBe(9);
+    const customId = (modal.data as { custom_id: string }).custom_id;
+    const submit = await fake.submitModal({ customId, fields: { text: 'Split the data adapter into its own task' }, userId: REVIEWER, channelId: approvals });
+    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === submit.id && m.content.includes('changes requested')));
+    expect(p.read.review(review.id)?.decision).toMatchObject({ decision: 'request_changes', comment: 'Split the data adapter into its own task', source: 'discord' });
+  });
+
+  it('refuses a user not on the allowlist: ephemeral reply, a ledger event, nothing else changes', async () => {
+    const review = askReview(p);
+    const id = raise(p, 'warning', 'Something odd');
+    await drained(fake, p);
+    const before = p.ledger.count();
+    const click = await fake.click({ customId: `gov:approve:${review.id}`, userId: STRANGER, roles: ['123456789012345678'] });
+    const slash = await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: id }], userId: STRANGER });
+    for (const i of [click, slash]) {
+      const r = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === i.id));
+      expect(r.type).toBe(4);
+      expect((r.data as { flags?: number }).flags! & 64).toBe(64);
+      expect(JSON.stringify(r.data)).toContain('allowlist');
+    }
+    const refused = p.ledger.read(before);
+    expect(refused.map((e) => e.type)).toEqual(['discord.interaction_refused', 'discord.interaction_refused']);
+    expect(refused[0]?.payload).toMatchObject({ user_id: STRANGER, kind: 'button', name: `gov:approve:${review.id}` });
+    expect(p.read.review(review.id)?.status).toBe('pending');
+    expect(p.read.concern(id)?.status).toBe('open');
+    // A reviewer by role is let in.
+    const byRole = await fake.slash({ name: 'help', userId: STRANGER, roles: [REVIEWER_ROLE] });
+    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === byRole.id && m.content.includes('Commands:')));
+  });
+
+  it('truncates text beyond the embed limit and attaches the whole of it as .md', async () => {
+    const details = `${'The optimizer trial log says: '.repeat(10)}${'x'.repeat(9000)} END-OF-DETAILS`;
+    const id = raise(p, 'warning', 'Very long details', details);
+    const concerns = fake.channelId('agent-concerns');
+    const msg = await fake.waitFor(() => fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Very long details')));
+    const embed = msg.embeds[0] as { description: string };
+    expect(embed.description.length).toBeLessThanOrEqual(4096);
+    expect(embed.description).not.toContain('END-OF-DETAILS');
+    expect(msg.attachments).toHaveLength(1);
+    expect(msg.attachments[0]?.filename).toBe(`${id}.md`);
+    expect(msg.attachments[0]?.content).toContain('END-OF-DETAILS');
+  });
+});

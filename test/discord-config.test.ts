@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { validateDiscordYaml, webhookTargets } from '../electron/core/discord/config.ts';
+import { parseCustomId } from '../electron/core/discord/custom-id.ts';
+import { dailyKey } from '../electron/core/discord/daily.ts';
+import { nonceFor } from '../electron/core/discord/deliverer.ts';
+import { renderNotification, renderText } from '../electron/core/discord/render.ts';
+
+describe('discord.yaml and the message rules', () => {
+  it('names the line and key of a bad discord.yaml', () => {
+    const r = validateDiscordYaml('mode: bot\nguild_id: "100000000000000001"\nreviewers:\n  users: ["alice"]\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues[0]).toMatchObject({ line: 4, path: 'reviewers.users[0]' });
+    const none = validateDiscordYaml('mode: bot\nguild_id: "100000000000000001"\n');
+    expect(none.ok).toBe(false);
+    if (!none.ok) expect(none.issues.map((i) => i.message).join()).toMatch(/at least one reviewer/);
+    const tz = validateDiscordYaml('mode: webhook\nwebhooks:\n  system-health: { url_env: HOOK }\ndaily_status: { at: "09:00", timezone: Mars/Olympus }\n');
+    expect(tz.ok).toBe(false);
+    if (!tz.ok) expect(tz.issues[0]?.message).toMatch(/not a time zone/);
+  });
+
+  it('reads webhook URLs from the environment only, and says which are missing', () => {
+    const r = validateDiscordYaml('mode: webhook\nwebhooks:\n  system-health: { url_env: HOOK_A }\n  approvals: { url_env: HOOK_B }\n');
+    if (!r.ok) throw new Error('valid');
+    const t = webhookTargets(r.value, { HOOK_A: 'https://discord.com/api/webhooks/123456789012345678/abc-DEF_123' });
+    expect(t.targets['system-health']).toEqual({ id: '123456789012345678', token: 'abc-DEF_123' });
+    expect(t.missing).toEqual(['approvals: HOOK_B is not set']);
+  });
+
+  it('nonces are at most 25 characters and stable per project and key', () => {
+    expect(nonceFor('p1', 'k1')).toHaveLength(25);
+    expect(nonceFor('p1', 'k1')).toBe(nonceFor('p1', 'k1'));
+    expect(nonceFor('p1', 'k1')).not.toBe(nonceFor('p2', 'k1'));
+  });
+
+  it('cuts at Discord limits and attaches the whole text', () => {
+    const long = 'y'.repeat(5000);
+    const m = renderNotification({ event_id: 'e1', channel: 'project-updates', severity: 'info', title: 't'.repeat(300), body: long, ref: null });
+    expect(m.embeds[0]?.title?.length).toBe(256);
+    expect(m.embeds[0]?.description?.length).toBeLessThanOrEqual(4096);
+    expect(m.files[0]?.text).toContain(long);
+    const reply = renderText('z'.repeat(2500));
+    expect(reply.content.length).toBeLessThanOrEqual(2000);
+    expect(reply.files[0]?.text).toHaveLength(2500);
+  });
+
+  it('buttons carry the review id; foreign ids are ignored', () => {
+    expect(parseCustomId('gov:approve:review_0003')).toEqual({ kind: 'button', action: 'approve', reviewId: 'review_0003' });
+    expect(parseCustomId('gov:modal:changes:review_0012')).toEqual({ kind: 'modal', action: 'changes', reviewId: 'review_0012' });
+    expect(parseCustomId('gov:approve:../../x')).toBeNull();
+  });
+
+  it('the daily post is due once the local time reaches the hour, keyed by the local date', () => {
+    expect(dailyKey(new Date('2026-11-25T07:59:00Z'), '09:00', 'Europe/Paris')).toBeNull();
+    expect(dailyKey(new Date('2026-11-25T08:00:00Z'), '09:00', 'Europe/Paris')).toBe('daily:2026-11-25');
+    expect(dailyKey(new Date('2026-11-25T23:30:00Z'), '09:00', 'Europe/Paris')).toBeNull(); // 00:30 on the 26th in Paris
+    expect(dailyKey(new Date('2026-11-26T08:30:00Z'), '09:00', 'Europe/Paris')).toBe('daily:2026-11-26');
+  });
+});

@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
+import { createOutbox } from '../electron/core/discord/outbox.ts';
+import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
+import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
+import type { OpenedProject } from '../electron/core/host.ts';
+import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
+import { REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
+
+/** The concern summaries posted in a channel (by the bot or a webhook), in the order Discord recorded them. */
+function summaries(messages: RecordedMessage[]): string[] {
+  return messages.flatMap((m) => m.embeds.map((e) => /Summary: (.*)/.exec((e as { description?: string }).description ?? '')?.[1] ?? '')).filter(Boolean);
+}
+
+describe('Discord delivery guarantees', () => {
+  let fake: FakeDiscord | null = null;
+  let p: OpenedProject | null = null;
+  let b: DiscordBridge | null = null;
+  const children: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    await b?.stop();
+    p?.close();
+    await fake?.close();
+    b = null;
+    p = null;
+    fake = null;
+  });
+
+  it('through 500s, a send that failed after Discord stored it, 429s and a dropped gateway: every message once, in order', async () => {
+    fake = await startFakeDiscord();
+    const f = fake;
+    ({ p } = await discordProject(botYaml(f)));
+    const proj = p;
+    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
+    const want: string[] = [];
+    const add = (n: number, tag: string) => {
+      for (let i = 1; i <= n; i++) {
+        const s = `${tag} alert ${i}`;
+        want.push(s);
+        raise(proj, 'warning', s);
+      }
+    };
+    f.failNext(3, 500);
+    add(3, 'five-hundred');
+    f.failNext(1, 500, { afterCommit: true }); // Discord stored it, then the answer was lost: the nonce must prevent a copy
+    add(2, 'lost-answer');
+    f.failNext(2, 429, { retryAfterMs: 300 });
+    add(3, 'rate-limited');
+    const before = f.gatewayConnections();
+    f.dropGateway();
+    add(3, 'gateway-dropped');
+    await drained(f, proj, 30_000);
+    expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(want);
+    // The gateway came back and interactions work again.
+    await f.waitFor(() => f.gatewayConnections() > before, 15_000);
+    const { id } = await f.slash({ name: 'help', userId: REVIEWER });
+    await f.waitFor(() => f.messages().find((m) => m.interaction_id === id && m.content.includes('Commands:')), 10_000);
+    const failed = f.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/messages') && r.status >= 429);
+    expect(failed.map((r) => r.status)).toEqual([500, 500, 500, 500, 429, 429]);
+    expect(discordStatus(proj)).toMatchObject({ configured: true, mode: 'bot', pending: 0, dead: 0, last_error: null });
+  });
+
+  it('a bridge killed with -9 while rows are queued is restarted: no loss, no duplicates, in order', async () => {
+    fake = await startFakeDiscord({ rateLimit: { limit: 2, windowMs: 300 } });
+    const f = fake;
+    ({ p } = await discordProject(botYaml(f)));
+    const proj = p;
+    const want = Array.from({ length: 14 }, (_, i) => `queued alert ${i + 1}`);
+    for (const s of want) raise(proj, 'info', s);
+    expect(createOutbox(proj.ledger.db).counts().pending).toBe(14);
+    const env = { ...process.env, DISCORD_BOT_TOKEN: f.token, NO_COLOR: '1' };
+    const run = () => {
+      const c = spawn(process.execPath, [BIN, 'discord', 'run', '--dir', proj.dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(c);
+      return c;
+    };
+    const concerns = f.channelId('agent-concerns');
+    const first = run();
+    await f.waitFor(() => summaries(f.messages(concerns)).length >= 4, 60_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const delivered = summaries(f.messages(concerns)).length;
+    expect(delivered).toBeLessThan(14);
+    const second = run();
+    await drained(f, proj, 60_000);
+    expect(summaries(f.messages(concerns))).toEqual(want);
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+  }, 120_000);
+
+  it('webhook-only mode: outbound through webhooks, no buttons, a test message and one daily status a day', async () => {
+    fake = await startFakeDiscord();
+    const f = fake;
+    const concernsHook = f.createWebhook('agent-concerns');
+    const healthHook = f.createWebhook('system-health');
+    const yaml = ['mode: webhook', 'webhooks:', '  agent-concerns: { url_env: HOOK_CONCERNS }', '  system-health: { url_env: HOOK_HEALTH }', 'daily_status: { at: "09:00", timezone: UTC }', `api: ${f.api}`].join('\n');
+    ({ p } = await discordProject(yaml));
+    const proj = p;
+    b = await bridge(proj, { HOOK_CONCERNS: concernsHook.url, HOOK_HEALTH: healthHook.url });
+    f.failNext(1, 502);
+    raise(proj, 'critical', 'Backtest drift > 3σ');
+    const review = askReview(proj);
+    const key = queueTestMessage(proj);
+    const morning = new Date('2026-11-25T10:00:00Z');
+    expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', morning)).toBe(true);
+    expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-25T18:00:00Z'))).toBe(false);
+    expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-26T08:59:00Z'))).toBe(false);
+    b.poke();
+    await drained(f, proj);
+    const all = f.messages();
+    expect(all.every((m) => m.via === 'webhook')).toBe(true);
+    expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(['Backtest drift > 3σ']);
+    const health = f.messages(f.channelId('system-health'));
+    // #approvals has no webhook: the review request goes to #system-health, without buttons, saying where to decide.
+    const req = health.find((m) => JSON.stringify(m.embeds).includes(review.id));
+    expect(req?.components).toEqual([]);
+    expect(JSON.stringify(req?.embeds)).toContain(`governor decide ${review.id}`);
+    expect(health.some((m) => JSON.stringify(m.embeds).includes('Governor test message'))).toBe(true);
+    const daily = health.filter((m) => JSON.stringify(m.embeds).includes('Daily status'));
+    expect(daily).toHaveLength(1);
+    expect(JSON.stringify(daily[0]?.embeds)).toMatch(/Tasks: \d+ \/ \d+ Complete.*Open Concerns: 1 \(1 critical\)/);
+    expect(createOutbox(proj.ledger.db).byKey(key)?.state).toBe('sent');
+    expect(f.channels().filter((c) => c.type === 11)).toEqual([]);
+  });
+});

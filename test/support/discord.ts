@@ -1,0 +1,53 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Review, Severity } from '../../shared/index.ts';
+import { type BridgeStart, type DiscordBridge, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
+import { type OpenedProject, openProject } from '../../electron/core/host.ts';
+import { initProject } from '../../electron/core/project.ts';
+import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
+import type { FakeDiscord } from './fake-discord/index.ts';
+import { tempDir } from './tmp.ts';
+
+export const REVIEWER = '300000000000000003';
+export const STRANGER = '399999999999999999';
+export const REVIEWER_ROLE = '500000000000000005';
+
+/** discord.yaml for the fake: bot mode, the four default channels by name, one reviewer user and one role. */
+export function botYaml(fake: FakeDiscord, extra = ''): string {
+  return [
+    'mode: bot',
+    `guild_id: "${fake.guildId}"`,
+    'reviewers:',
+    `  users: ["${REVIEWER}"]`,
+    `  roles: ["${REVIEWER_ROLE}"]`,
+    `api: ${fake.api}`,
+    extra,
+  ].join('\n');
+}
+
+/** A real sample project (temp dir, git, SQLite) with discord.yaml written before it is opened. */
+export async function discordProject(yaml: string): Promise<{ dir: string; p: OpenedProject }> {
+  const dir = join(tempDir(), 'backtester');
+  await initProject(dir, { sample: true });
+  writeFileSync(join(dir, 'discord.yaml'), `${yaml}\n`);
+  return { dir, p: await openProject(dir) };
+}
+
+export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = []): Promise<DiscordBridge> {
+  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, afterChange: async () => void (await p.exporter.sync()), log: (l) => logs.push(l) });
+  if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
+  return r.bridge;
+}
+
+export function raise(p: OpenedProject, severity: Severity, summary: string, details = 'details'): string {
+  return p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity, category: 'test_failure', summary, details }, new Date().toISOString()));
+}
+
+export function askReview(p: OpenedProject, title = 'Project plan for phase 1', summary = 'Five tasks over two weeks.'): Review {
+  return p.ledger.transact((tx) => requestReview(tx, { kind: 'plan', phase: 1, title, requested_by: 'ProjectManager', impact: 'high', subject: { path: 'docs/PROJECT_PLAN.md', revision: 1 }, context: [], handoff_id: null, summary }, new Date().toISOString()));
+}
+
+/** Wait until nothing is pending in the outbox. */
+export async function drained(fake: FakeDiscord, p: OpenedProject, timeoutMs = 20_000): Promise<void> {
+  await fake.waitFor(() => p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()?.n === 0, timeoutMs, 'the outbox to drain');
+}
