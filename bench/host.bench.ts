@@ -4,10 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findChromium, launchChromium } from '../e2e/support/chromium.ts';
 import { RENDERER_DIST, ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
-import { Ledger } from '../electron/core/store/ledger.ts';
-import { ledgerPath } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import { startHost } from '../electron/server/host/server.ts';
+import { bigProject } from './big-ledger.ts';
 import { type Figure, tempDir } from './util.ts';
 
 function bundle(): { raw: number; gz: number } {
@@ -69,12 +68,7 @@ export async function benchHost(bigEvents: number): Promise<Figure[]> {
 
   // A 1M-event ledger: appended directly (the ledger bench measures append speed), then hosted.
   const bigDir = join(tempDir(), 'big');
-  await initProject(bigDir, { sample: true });
-  const first = await startHost({ dir: bigDir, port: 0, rendererDir: RENDERER_DIST });
-  await first.close();
-  const l = new Ledger(ledgerPath(bigDir));
-  for (let i = 0; i < bigEvents; i += 5000) l.append(Array.from({ length: Math.min(5000, bigEvents - i) }, (_, k) => ({ type: 'alert.raised' as const, actor: 'System' as const, payload: { severity: 'info' as const, summary: `alert ${i + k}`, details: 'bench' } })));
-  l.close();
+  await bigProject(bigDir, bigEvents);
   const big = await startHost({ dir: bigDir, port: 0, rendererDir: RENDERER_DIST });
   await new Promise((r) => setTimeout(r, 300));
   figures.push({ name: `host RSS with a ${bigEvents.toLocaleString('en')}-event ledger`, value: rssMb(), unit: 'MB' });

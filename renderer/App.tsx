@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
 import { Header } from './shell/Header.tsx';
 import { Nav } from './shell/Nav.tsx';
-import { ROUTES, type RouteId, routeFromHash } from './shell/routes.ts';
+import { ROUTES, type RouteId, routeForKey, routeFromHash } from './shell/routes.ts';
 import { useConcernsStore } from './stores/concerns.ts';
 import { useConnectionStore } from './stores/connection.ts';
 import { useReviewsStore } from './stores/reviews.ts';
@@ -13,6 +13,7 @@ import { ConcernsView } from './views/concerns/ConcernsView.tsx';
 import { ConsoleView } from './views/console/ConsoleView.tsx';
 import { Dashboard, type RunState } from './views/dashboard/Dashboard.tsx';
 import { DiffsView } from './views/diffs/DiffsView.tsx';
+import { ProjectsView } from './views/projects/ProjectsView.tsx';
 import { QaView } from './views/qa/QaView.tsx';
 import { ReviewsView } from './views/reviews/ReviewsView.tsx';
 import { SettingsView } from './views/settings/SettingsView.tsx';
@@ -23,9 +24,10 @@ function useRouteKeys(): void {
     const onKey = (e: KeyboardEvent) => {
       if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
       const t = e.target;
-      if (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-      const route = ROUTES[Number(e.key) - 1];
-      if (route && /^[1-9]$/.test(e.key)) location.hash = `#/${route.id}`;
+      // Monaco types through an EditContext div in Chromium, which is not contentEditable: ask for the editor itself.
+      if (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || t.closest('.monaco-editor'))) return;
+      const route = routeForKey(e.key);
+      if (route) location.hash = `#/${route}`;
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -47,6 +49,7 @@ export function App({ conn }: { conn: Connection }) {
   const route = useRoute();
   useRouteKeys();
   const snapshot = useStatusStore((s) => s.snapshot);
+  const epoch = useStatusStore((s) => s.epoch);
   const connection = useConnectionStore((s) => s.state);
   const kind = useConnectionStore((s) => s.kind);
   const reviews = useReviewsStore();
@@ -81,25 +84,30 @@ export function App({ conn }: { conn: Connection }) {
             <strong>Disconnected from the Governor host.</strong> What you see may be out of date, and actions wait until the link is back. <span className="banner-reason">Why: {connection.reason}.</span>
           </div>
         )}
-        {current.soon === null ? (
-          <Dashboard snapshot={snapshot} reviews={reviews} concerns={concerns} connected={connected} run={run} onRun={onRun} />
-        ) : current.id === 'reviews' ? (
-          <ReviewsView conn={conn} connected={connected} />
-        ) : current.id === 'concerns' ? (
-          <ConcernsView conn={conn} connected={connected} />
-        ) : current.id === 'console' ? (
-          <ConsoleView conn={conn} connected={connected} />
-        ) : current.id === 'agents' ? (
-          <AgentsView conn={conn} connected={connected} />
-        ) : current.id === 'audit' ? (
-          <AuditView conn={conn} />
-        ) : current.id === 'settings' ? (
-          <SettingsView conn={conn} connected={connected} />
-        ) : current.id === 'qa' ? (
-          <QaView conn={conn} />
-        ) : (
-          <DiffsView conn={conn} />
-        )}
+        {/* A project switch remounts the views (their state belonged to the old project); the projects view keeps its own. */}
+        <Fragment key={current.id === 'projects' ? 'projects' : epoch}>
+          {current.id === 'dashboard' ? (
+            <Dashboard conn={conn} snapshot={snapshot} reviews={reviews} concerns={concerns} connected={connected} run={run} onRun={onRun} />
+          ) : current.id === 'projects' ? (
+            <ProjectsView conn={conn} connected={connected} />
+          ) : current.id === 'reviews' ? (
+            <ReviewsView conn={conn} connected={connected} />
+          ) : current.id === 'concerns' ? (
+            <ConcernsView conn={conn} connected={connected} />
+          ) : current.id === 'console' ? (
+            <ConsoleView conn={conn} connected={connected} />
+          ) : current.id === 'agents' ? (
+            <AgentsView conn={conn} connected={connected} />
+          ) : current.id === 'audit' ? (
+            <AuditView conn={conn} />
+          ) : current.id === 'settings' ? (
+            <SettingsView conn={conn} connected={connected} />
+          ) : current.id === 'qa' ? (
+            <QaView conn={conn} />
+          ) : (
+            <DiffsView conn={conn} />
+          )}
+        </Fragment>
       </main>
     </div>
   );

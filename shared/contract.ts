@@ -45,6 +45,27 @@ const Empty = z.object({}).strict();
 export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable() });
 export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), outcome: z.string(), green: z.boolean() });
 export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml']);
+/** A project as the projects view shows it: its folder and its name (from agents.yaml). */
+export const ProjectInfo = z.object({ dir: z.string(), name: z.string() });
+/** A recently opened project; `missing` when its folder (or its agents.yaml) is no longer there. */
+export const RecentProject = ProjectInfo.extend({ opened_at: z.string(), missing: z.boolean() });
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+export type RecentProject = z.infer<typeof RecentProject>;
+/** What "create from a template" starts from: the blank commented configs, or the sample backtester. */
+export const ProjectTemplate = z.enum(['blank', 'sample']);
+const ProjectDir = z.string().trim().min(1, 'a folder path is required').max(4096);
+/** A budget as `.project_policies.yaml` sets it; either limit may be absent. */
+export const BudgetLimit = z.object({ usd: z.number().optional(), tokens: z.number().optional() });
+/** Spend so far (all phases) and in the current phase, per agent and in total, beside the configured budgets. */
+export const UsageSummary = z.object({
+  phase: z.number().int(),
+  total: z.object({ usd: z.number(), tokens: z.number().int() }),
+  phase_total: z.object({ usd: z.number(), tokens: z.number().int(), budget: BudgetLimit.nullable() }),
+  agents: z.array(z.object({ agent: z.string(), usd: z.number(), tokens: z.number().int(), phase_usd: z.number(), phase_tokens: z.number().int(), budget: BudgetLimit.nullable() })),
+});
+/** The Discord link as Settings shows it; never a token or webhook URL. */
+export const DiscordStatus = z.object({ configured: z.boolean(), mode: z.enum(['bot', 'webhook']).nullable(), running: z.boolean(), connected: z.boolean(), pending: z.number().int(), sent: z.number().int(), dead: z.number().int(), last_error: z.string().nullable() });
+export type DiscordStatus = z.infer<typeof DiscordStatus>;
 export const ConfigCheck = z.object({ ok: z.boolean(), issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })) });
 
 /**
@@ -62,7 +83,20 @@ export const contract = {
     'concerns.act': call(z.object({ concernId: Id, action: ConcernAction, note: z.string().max(10_000).default(''), to: z.union([AgentName, z.literal('Human')]).optional() }).strict(), Concern),
     'commands.run': call(z.object({ text: z.string().min(1).max(10_000) }).strict(), CommandResult),
     'agents.list': call(Empty, z.array(AgentState)),
-    'ledger.page': call(z.object({ before: z.number().int().positive().optional(), limit: z.number().int().min(1).max(1000).default(100), types: z.array(z.string()).max(50).optional() }).strict(), z.object({ events: z.array(TimelineEvent), total: z.number().int() })),
+    // Filters combine with AND; `total` counts the events that match them (the whole ledger when none is set).
+    'ledger.page': call(
+      z
+        .object({
+          before: z.number().int().positive().optional(),
+          limit: z.number().int().min(1).max(1000).default(100),
+          types: z.array(z.string()).max(50).optional(),
+          actors: z.array(Actor).max(50).optional(),
+          phase: z.number().int().positive().optional(),
+          text: z.string().max(200).optional(),
+        })
+        .strict(),
+      z.object({ events: z.array(TimelineEvent), total: z.number().int() }),
+    ),
     'ledger.verify': call(Empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBad: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).nullable(), exports: z.array(z.object({ path: z.string(), problem: z.string() })) })),
     'loop.run': call(Empty, z.object({ started: z.boolean(), reason: z.string() })),
     // For the review editor: every revision of an authored document, and any export as rendered now.
@@ -79,11 +113,24 @@ export const contract = {
     'config.read': call(z.object({ file: ConfigFileName }).strict(), z.object({ file: ConfigFileName, text: z.string() })),
     'config.validate': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
     'config.write': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
+    // For Settings → Discord: is the link configured and running, what is queued, and a test message through the outbox.
+    'discord.status': call(Empty, DiscordStatus),
+    'discord.test': call(Empty, z.object({ key: z.string() })),
+    // For the dashboard's spend card: budgets are enforced per phase, so the card shows the phase beside them.
+    'usage.summary': call(Empty, UsageSummary),
+    // For the projects view: which project is served, recent ones, and switching (the host closes one, opens another).
+    'projects.current': call(Empty, ProjectInfo),
+    'projects.recent': call(Empty, z.array(RecentProject)),
+    'projects.open': call(z.object({ dir: ProjectDir }).strict(), ProjectInfo),
+    'projects.create': call(z.object({ dir: ProjectDir, name: z.string().trim().min(1, 'a project name is required').max(200), template: ProjectTemplate.default('blank') }).strict(), ProjectInfo),
+    'projects.demo': call(z.object({ dir: ProjectDir }).strict(), ProjectInfo),
   },
   events: {
     'status.changed': StatusSnapshot,
     'ledger.appended': z.object({ events: z.array(TimelineEvent.omit({ payload: true })) }),
     progress: ProgressLine,
+    // Another project is now served: every page drops what it holds and reloads from the new one.
+    'project.switched': ProjectInfo,
   },
 } as const;
 

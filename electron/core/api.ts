@@ -6,11 +6,16 @@ import { writeFileAtomic } from './artifacts/atomic.ts';
 import { validateAgentsYaml, validatePoliciesYaml } from './config/load.ts';
 import { GovernorError, InvalidInputError, NotFoundError } from './errors.ts';
 import { gitStatusText } from './git/status.ts';
+import { timelinePage } from './store/timeline.ts';
 import type { OpenedProject } from './host.ts';
+import { discordStatus, queueTestMessage } from './discord/status.ts';
 import { handleCommand } from './workflow/commands.ts';
 import { decideReview } from './workflow/decisions.ts';
 import { ackConcern, assignConcern, escalateConcern, findConcern, resolveConcern } from './workflow/human-actions.ts';
 import { type LoopOutcome, runLoop, waitingOn } from './workflow/loop.ts';
+import { usageSummary } from './workflow/usage.ts';
+import type { ProjectSwitcher } from './projects.ts';
+import { readRecent } from './recent.ts';
 
 type Handlers = { [N in CallName]: (params: CallResponse<N> extends never ? never : Parsed<N>) => Promise<CallResponse<N>> };
 type Parsed<N extends CallName> = ReturnType<(typeof contract.calls)[N]['request']['parse']>;
@@ -19,6 +24,7 @@ type Parsed<N extends CallName> = ReturnType<(typeof contract.calls)[N]['request
 export function createLoopRunner(p: OpenedProject, onChange: () => void) {
   let running: Promise<LoopOutcome> | null = null;
   let last: LoopOutcome | null = null;
+  let abort: AbortController | null = null;
   return {
     get running() {
       return running !== null;
@@ -28,7 +34,8 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
     },
     start(): { started: boolean; reason: string } {
       if (running) return { started: false, reason: 'the loop is already running' };
-      running = runLoop(p)
+      abort = new AbortController();
+      running = runLoop(p, { signal: abort.signal })
         .then((o) => (last = o))
         .catch((err: unknown) => {
           p.progress({ kind: 'warn', text: `loop stopped: ${err instanceof Error ? err.message : String(err)}` });
@@ -42,6 +49,11 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
       return { started: true, reason: 'started' };
     },
     async idle(): Promise<void> {
+      if (running) await running;
+    },
+    /** Stop after the current step (a step is never cut short: it ends in one ledger transaction), then wait. */
+    async stop(): Promise<void> {
+      abort?.abort();
       if (running) await running;
     },
   };
@@ -75,8 +87,13 @@ export function statusSnapshot(p: OpenedProject, loop: { running: boolean; waiti
  * The one implementation of the contract, over an opened project. Transports validate requests with the
  * contract before calling in, and responses on the way out; handlers only do the work.
  */
-export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: string; source: 'ui' | 'cli' | 'discord' }): Handlers {
+export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: string; source: 'ui' | 'cli' | 'discord' }, projects?: ProjectSwitcher): Handlers {
   const agents = agentNames(p.agentsFile) as AgentName[];
+  // Switching needs a front end that can re-wire itself to another project (the host, the desktop app).
+  const switcher = (): ProjectSwitcher => {
+    if (!projects) throw new GovernorError('unsupported', 'this front end cannot switch projects; in the desktop app use File › Open Project…, or serve another folder with `governor serve --dir <folder>`');
+    return projects;
+  };
   return {
     'project.status': async () => statusSnapshot(p, loop),
     'reviews.list': async ({ status }) => (status === 'pending' ? p.read.pendingReviews() : status === 'decided' ? p.read.reviews().filter((r) => r.status === 'decided') : p.read.reviews()),
@@ -112,21 +129,7 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       return r;
     },
     'agents.list': async () => p.read.agents(),
-    'ledger.page': async ({ before, limit, types }) => {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (before !== undefined) {
-        where.push('seq < ?');
-        args.push(before);
-      }
-      if (types && types.length > 0) {
-        where.push(`type IN (${types.map(() => '?').join(',')})`);
-        args.push(...types);
-      }
-      const sql = `SELECT seq, id, ts, type, actor, payload FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-      const rows = p.ledger.db.prepare<unknown[], { seq: number; id: string; ts: string; type: string; actor: string; payload: string }>(sql).all(...args, limit);
-      return { events: rows.map((r) => ({ ...r, actor: r.actor as never, payload: JSON.parse(r.payload) as unknown })), total: p.ledger.count() };
-    },
+    'ledger.page': async (q) => timelinePage(p.ledger, q),
     'ledger.verify': async () => {
       const v = p.ledger.verify();
       return { ok: v.ok, checked: v.checked, firstBad: v.firstBad, exports: v.ok ? await p.exporter.verify() : [] };
@@ -164,6 +167,14 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       if (check.ok) await writeFileAtomic(join(p.dir, file), text, true);
       return check;
     },
+    'usage.summary': async () => usageSummary(p),
+    'discord.status': async () => discordStatus(p),
+    'discord.test': async () => ({ key: queueTestMessage(p) }),
+    'projects.current': async () => ({ dir: p.dir, name: p.read.project()?.name ?? p.agentsFile.project }),
+    'projects.recent': async () => (projects ? projects.recent() : readRecent()),
+    'projects.open': async ({ dir }) => switcher().open(dir),
+    'projects.create': async ({ dir, name, template }) => switcher().create({ dir, name, template }),
+    'projects.demo': async ({ dir }) => switcher().demo(dir),
   } as Handlers;
 }
 

@@ -1,4 +1,4 @@
-import { ROUTES, type RouteId } from './routes.ts';
+import { ROUTES, type RouteId, routeKey } from './routes.ts';
 
 /** The left navigation; each entry shows its number key, since the app is meant to be driven by keyboard. */
 export function Nav({ current, pendingReviews, openConcerns }: { current: RouteId; pendingReviews: number; openConcerns: number }) {
@@ -8,10 +8,10 @@ export function Nav({ current, pendingReviews, openConcerns }: { current: RouteI
       <ul>
         {ROUTES.map((r, i) => (
           <li key={r.id}>
-            <a href={`#/${r.id}`} aria-current={r.id === current ? 'page' : undefined} aria-keyshortcuts={String(i + 1)}>
+            <a href={`#/${r.id}`} aria-current={r.id === current ? 'page' : undefined} aria-keyshortcuts={routeKey(i)}>
               <span>{r.label}</span>
               {counts[r.id] ? <span className="nav-count">{counts[r.id]}</span> : null}
-              <kbd>{i + 1}</kbd>
+              <kbd>{routeKey(i)}</kbd>
             </a>
           </li>
         ))}

@@ -1,4 +1,4 @@
-/** Every view of the app, in navigation order; the number keys 1–9 follow this order. */
+/** Every view of the app, in navigation order; the number keys 1–9, then 0, follow this order. */
 export const ROUTES = [
   { id: 'dashboard', label: 'Dashboard', soon: null },
   { id: 'reviews', label: 'Reviews', soon: 'An inbox of everything waiting on your decision, and an editor that shows the document with inline comments on lines, the decision buttons and a diff against the previous revision.' },
@@ -9,9 +9,21 @@ export const ROUTES = [
   { id: 'settings', label: 'Settings', soon: 'Providers, Discord, and the project policy with schema validation as you type.' },
   { id: 'diffs', label: 'Diffs', soon: 'Any two branches or tags compared, file by file, side by side.' },
   { id: 'qa', label: 'QA', soon: 'The QA gate: its verdict with every condition, the coverage and pass-rate trend, and the live test output.' },
+  { id: 'projects', label: 'Projects', soon: null },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]['id'];
+
+/** The key that opens the view at `index`: 1–9, then 0 for the tenth (as on a keyboard's number row). */
+export function routeKey(index: number): string {
+  return index === 9 ? '0' : String(index + 1);
+}
+
+/** The view a number key opens, if any. */
+export function routeForKey(key: string): RouteId | null {
+  if (!/^[0-9]$/.test(key)) return null;
+  return ROUTES[key === '0' ? 9 : Number(key) - 1]?.id ?? null;
+}
 
 export function routeFromHash(hash: string): RouteId {
   // `#/reviews/review_0003` (a notification click) opens the reviews view.

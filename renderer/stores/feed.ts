@@ -2,7 +2,7 @@ import type { Connection } from '../transport/index.ts';
 import { refreshConcerns } from './concerns.ts';
 import { useConnectionStore } from './connection.ts';
 import { refreshReviews } from './reviews.ts';
-import { receiveStatus } from './status.ts';
+import { projectSwitched, receiveStatus } from './status.ts';
 
 /**
  * Feeds every store from the engine's pushed events; nothing here polls. Lists are refetched when a
@@ -23,6 +23,12 @@ export function connectStores(conn: Connection): () => void {
       if (state.status === 'connected') resync();
     }),
     conn.on('status.changed', receiveStatus),
+    // The host now serves another project: drop the old one's status and lists, then read the new one's.
+    conn.on('project.switched', () => {
+      projectSwitched();
+      void refreshReviews(conn);
+      void refreshConcerns(conn);
+    }),
     conn.on('ledger.appended', ({ events }) => {
       if (events.some((e) => e.type.startsWith('review.'))) void refreshReviews(conn);
       if (events.some((e) => e.type.startsWith('concern.'))) void refreshConcerns(conn);

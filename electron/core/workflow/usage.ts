@@ -41,3 +41,44 @@ export function spend(e: Engine, agent: string, phase: number): { agentUsd: numb
   const mine = rows.find((r) => r.agent === agent);
   return { agentUsd: mine?.usd ?? 0, agentTokens: mine?.tokens ?? 0, phaseUsd: rows.reduce((s, r) => s + r.usd, 0), phaseTokens: rows.reduce((s, r) => s + r.tokens, 0) };
 }
+
+type Limit = { usd?: number; tokens?: number };
+const limitOrNull = (b: Limit | undefined): Limit | null => (b && (b.usd !== undefined || b.tokens !== undefined) ? { ...(b.usd !== undefined ? { usd: b.usd } : {}), ...(b.tokens !== undefined ? { tokens: b.tokens } : {}) } : null);
+
+/**
+ * Spend for the dashboard: every agent's tokens and cost (all phases, and the current phase), beside the
+ * budgets of `.project_policies.yaml`. Budgets are held per phase (see `recordUsage`), so the phase figures
+ * are the ones to compare with them; an agent's budget is looked up by its exact name, as it is enforced.
+ */
+export function usageSummary(e: Engine): {
+  phase: number;
+  total: { usd: number; tokens: number };
+  phase_total: { usd: number; tokens: number; budget: Limit | null };
+  agents: Array<{ agent: string; usd: number; tokens: number; phase_usd: number; phase_tokens: number; budget: Limit | null }>;
+} {
+  const phase = e.read.project()?.phase ?? 1;
+  const budgets = e.policies.budgets;
+  const inPhase = new Map(
+    e.ledger.db
+      .prepare<[number], { agent: string; usd: number; tokens: number }>(
+        "SELECT json_extract(payload, '$.agent') AS agent, SUM(json_extract(payload, '$.cost_usd')) AS usd, SUM(json_extract(payload, '$.input_tokens') + json_extract(payload, '$.output_tokens')) AS tokens FROM events WHERE type = 'agent.usage_recorded' AND json_extract(payload, '$.phase') = ? GROUP BY agent",
+      )
+      .all(phase)
+      .map((r) => [r.agent, r]),
+  );
+  const agents = e.read.agents().map((a) => ({
+    agent: a.name,
+    usd: a.cost_usd,
+    tokens: a.tokens_in + a.tokens_out,
+    phase_usd: inPhase.get(a.name)?.usd ?? 0,
+    phase_tokens: inPhase.get(a.name)?.tokens ?? 0,
+    budget: limitOrNull(budgets?.per_agent?.[a.name]),
+  }));
+  const sum = (f: (a: (typeof agents)[number]) => number) => agents.reduce((s, a) => s + f(a), 0);
+  return {
+    phase,
+    total: { usd: sum((a) => a.usd), tokens: sum((a) => a.tokens) },
+    phase_total: { usd: sum((a) => a.phase_usd), tokens: sum((a) => a.phase_tokens), budget: limitOrNull(budgets?.per_phase) },
+    agents,
+  };
+}

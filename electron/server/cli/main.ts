@@ -24,6 +24,7 @@ import { startHost } from '../host/server.ts';
 import { normaliseId } from '../../core/workflow/ids.ts';
 import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
 import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
+import { registerDiscordCommands } from './discord.ts';
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -207,7 +208,7 @@ program
       if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
       console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
     }
-    const host = await startHost({ dir: root, port: Number(o.port), host: o.host, ...(o.allowRemote ? { allowRemote: true } : {}), onProgress: (x) => console.log(formatProgress(x)) });
+    const host = await startHost({ dir: root, port: Number(o.port), host: o.host, rememberProject: true, ...(o.allowRemote ? { allowRemote: true } : {}), onProgress: (x) => console.log(formatProgress(x)) });
     console.log(`Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`);
     const stop = () => void host.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
@@ -289,6 +290,8 @@ audit
       }
     }, true);
   });
+
+registerDiscordCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof GovernorError) console.error(fail(err.message));

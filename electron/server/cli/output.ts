@@ -13,6 +13,7 @@ const KIND_STYLE: Record<Progress['kind'], (s: string) => string> = {
   test: pc.dim,
   info: pc.white,
   warn: pc.red,
+  project: pc.green,
 };
 
 /** One progress line: `[stage] Designer  writing design/DESIGN_SPEC.md (scripted)`. */

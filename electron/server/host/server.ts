@@ -1,14 +1,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, watch } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type CallName, ClientFrame, type EventData, type EventName } from '../../../shared/index.ts';
 import { createApi, createLoopRunner, dispatch, statusSnapshot } from '../../core/api.ts';
+import { type ProjectSlot, type ProjectSwitcher, createProjectSwitcher, hostFileOf } from '../../core/projects.ts';
 import { writeFileAtomic } from '../../core/artifacts/atomic.ts';
 import { GovernorError, errorMessage } from '../../core/errors.ts';
 import { type OpenedProject, openProject } from '../../core/host.ts';
+import { startDiscordBridge } from '../../core/discord/bridge.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
 
 export interface HostOptions {
@@ -20,21 +22,32 @@ export interface HostOptions {
   rendererDir?: string;
   token?: string;
   onProgress?: (p: Progress) => void;
+  /** Put the first project on the recent list (`governor serve` does; tests' hosts need not). */
+  rememberProject?: boolean;
+  /** Where recent.json lives; `$GOVERNOR_HOME` or ~/.config/governor by default. */
+  home?: string;
 }
 
 export interface RunningHost {
   url: string;
   port: number;
   token: string;
-  project: OpenedProject;
+  /** The project served right now; the projects view can switch it. */
+  readonly project: OpenedProject;
+  projects: ProjectSwitcher;
   close(): Promise<void>;
+}
+
+type Apis = { ui: ReturnType<typeof createApi>; cli: ReturnType<typeof createApi> };
+interface HostSlot extends ProjectSlot {
+  apis: Apis;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf', '.map': 'application/json' };
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-export const hostFile = (dir: string) => join(dir, '.governor', 'host.json');
+export const hostFile = hostFileOf;
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -57,35 +70,90 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     const frame = JSON.stringify({ event, data });
     for (const s of sockets) if (s.readyState === s.OPEN) s.send(frame);
   };
-  const p = await openProject(o.dir, { progress: (x) => (o.onProgress?.(x), send('progress', x)) });
-  const loop = createLoopRunner(p, () => pushStatus());
-  // The same human either way; the source says where a decision was typed, for the audit trail.
-  const apis = { ui: createApi(p, loop, { user: 'Human', source: 'ui' }), cli: createApi(p, loop, { user: 'Human', source: 'cli' }) };
+  const progress = (x: Progress) => (o.onProgress?.(x), send('progress', x));
   let pending: NodeJS.Timeout | null = null;
   const pushStatus = () => {
     if (pending) return;
     pending = setTimeout(() => {
       pending = null;
       try {
+        const { p, loop } = projects.current();
         send('status.changed', statusSnapshot(p, loop));
       } catch {
         // The project is closing.
       }
     }, 30);
   };
-  let lastSeq = p.ledger.count();
-  const announce = () => {
-    const fresh = p.ledger.read(lastSeq, 500);
-    if (fresh.length === 0) return;
-    lastSeq = fresh.at(-1)?.seq ?? lastSeq;
-    send('ledger.appended', { events: fresh.map(({ seq, id, ts, type, actor }) => ({ seq, id, ts, type, actor })) });
-    pushStatus();
+  let port = 0;
+  // A second terminal's `governor decide` finds the running host here (readable by the owner only).
+  const announceHost = async (dir: string) => {
+    await writeFileAtomic(hostFile(dir), JSON.stringify({ pid: process.pid, port, host, token }), true);
+    await chmod(hostFile(dir), 0o600);
   };
-  const offAppend = p.ledger.onAppend(() => announce());
-  // Another process (a CLI decide, Discord) may append too: the WAL file changes, and we announce it.
-  const watcher = watch(join(p.dir, '.governor'), (_e, name) => {
-    if (name && String(name).startsWith('governor.db')) announce();
+
+  // Handlers reach the switcher through this, since the first project is attached before it exists.
+  let switcher: ProjectSwitcher<HostSlot> | null = null;
+  const need = () => {
+    if (!switcher) throw new GovernorError('starting', 'the host is still starting');
+    return switcher;
+  };
+  const forward: ProjectSwitcher = { current: () => need().current(), info: () => need().info(), recent: () => need().recent(), open: (d) => need().open(d), create: (x) => need().create(x), demo: (d) => need().demo(d), close: () => need().close() };
+
+  /** Wire one project to the pages: its loop, its APIs, and announcing what lands on its ledger. */
+  const attach = async (p: OpenedProject): Promise<HostSlot> => {
+    const loop = createLoopRunner(p, () => pushStatus());
+    // The same human either way; the source says where a decision was typed, for the audit trail.
+    const apis: Apis = { ui: createApi(p, loop, { user: 'Human', source: 'ui' }, forward), cli: createApi(p, loop, { user: 'Human', source: 'cli' }, forward) };
+    let lastSeq = p.ledger.count();
+    const announce = () => {
+      if (switcher && switcher.current().p !== p) return;
+      const fresh = p.ledger.read(lastSeq, 500);
+      if (fresh.length === 0) return;
+      lastSeq = fresh.at(-1)?.seq ?? lastSeq;
+      send('ledger.appended', { events: fresh.map(({ seq, id, ts, type, actor }) => ({ seq, id, ts, type, actor })) });
+      pushStatus();
+    };
+    const offAppend = p.ledger.onAppend(() => announce());
+    // Another process (a CLI decide, Discord) may append too: the WAL file changes, and we announce it.
+    const watcher = watch(join(p.dir, '.governor'), (_e, name) => {
+      if (name && String(name).startsWith('governor.db')) announce();
+    });
+    if (port) await announceHost(p.dir);
+    // The Discord link starts with the project when it has a discord.yaml and a token or webhook URL.
+    const discord = await startDiscordBridge(p, {
+      afterChange: async () => {
+        await p.exporter.sync();
+        loop.start();
+      },
+      log: (text) => progress({ kind: 'info', text }),
+    });
+    progress({ kind: 'info', text: discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}` });
+    return {
+      p,
+      loop,
+      apis,
+      async detach() {
+        offAppend();
+        watcher.close();
+        if (discord.started) await discord.bridge.stop();
+        if (existsSync(hostFile(p.dir))) await rm(hostFile(p.dir), { force: true });
+      },
+    };
+  };
+  const projects = await createProjectSwitcher<HostSlot>(o.dir, {
+    open: (dir) => openProject(dir, { progress }),
+    attach,
+    progress,
+    onSwitched: (info) => {
+      // Pages drop what they hold for the old project first, then take the new one's status.
+      send('project.switched', info);
+      const { p, loop } = projects.current();
+      send('status.changed', statusSnapshot(p, loop));
+    },
+    ...(o.home ? { home: o.home } : {}),
+    ...(o.rememberProject ? { rememberFirst: true } : {}),
   });
+  switcher = projects;
 
   const server = createServer((req, res) => void serveHttp(req, res));
   async function serveHttp(req: IncomingMessage, res: ServerResponse) {
@@ -125,16 +193,18 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       socket.destroy();
       return;
     }
-    const api = origin === undefined ? apis.cli : apis.ui;
+    const kind = origin === undefined ? 'cli' : 'ui';
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      ws.on('message', (raw) => void onMessage(ws, raw.toString(), api));
+      // The API of whichever project is current when the call arrives: a switch re-points every socket.
+      ws.on('message', (raw) => void onMessage(ws, raw.toString(), projects.current().apis[kind]));
+      const { p, loop } = projects.current();
       ws.send(JSON.stringify({ event: 'status.changed', data: statusSnapshot(p, loop) }));
     });
   });
 
-  async function onMessage(ws: WebSocket, raw: string, api: (typeof apis)['ui']) {
+  async function onMessage(ws: WebSocket, raw: string, api: Apis['ui']) {
     let frame;
     try {
       frame = ClientFrame.parse(JSON.parse(raw));
@@ -151,33 +221,35 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     }
   }
 
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(o.port ?? 0, host, () => res());
-  });
+  try {
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(o.port ?? 0, host, () => res());
+    });
+  } catch (err) {
+    await projects.close();
+    throw err;
+  }
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  port = typeof address === 'object' && address ? address.port : 0;
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/?token=${token}`;
-  // A second terminal's `governor decide` finds the running host here (readable by the owner only).
-  await writeFileAtomic(hostFile(p.dir), JSON.stringify({ pid: process.pid, port, host, token }), true);
-  const { chmod } = await import('node:fs/promises');
-  await chmod(hostFile(p.dir), 0o600);
+  await announceHost(projects.current().p.dir);
 
   return {
     url,
     port,
     token,
-    project: p,
+    get project() {
+      return projects.current().p;
+    },
+    projects,
     async close() {
-      offAppend();
-      watcher.close();
+      if (pending) clearTimeout(pending);
       for (const s of sockets) s.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
-      await loop.idle();
-      if (existsSync(hostFile(p.dir))) await rm(hostFile(p.dir), { force: true });
-      p.close();
+      await projects.close();
     },
   };
 }

@@ -1,25 +1,32 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
+import type { Actor } from '../../../shared/domain/common.ts';
 import { EventType } from '../../../shared/events.ts';
+import { ActorPhaseFilter } from './ActorPhaseFilter.tsx';
 import { EventDetail } from './EventDetail.tsx';
 import { TypeFilter } from './TypeFilter.tsx';
-import { useTimeline, type Row } from './useTimeline.ts';
+import { type Row, type TimelineFilter, useTimeline } from './useTimeline.ts';
 import { VerifyChain } from './VerifyChain.tsx';
 import './audit.css';
 
 const ROW_HEIGHT = 28;
 /** Fetch the next page when this close to either end of the loaded window. */
 const EDGE = 40;
-
-function rowText(r: Row): string {
-  return `${r.seq} ${r.id} ${r.type} ${r.actor} ${r.ts} ${r.payload === undefined ? '' : JSON.stringify(r.payload)}`.toLowerCase();
-}
+/** The search runs over the whole ledger on the host, so wait for a pause in typing. */
+const SEARCH_DEBOUNCE_MS = 250;
 
 /** The ledger as a timeline: every event, virtualised, paged as you scroll, filterable, with the chain check. */
 export function AuditView({ conn }: { conn: Transport }) {
   const [types, setTypes] = useState<string[]>([]);
+  const [actor, setActor] = useState<Actor | null>(null);
+  const [phase, setPhase] = useState<number | null>(null);
   const [search, setSearch] = useState('');
+  const [text, setText] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setText(search), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [search]);
   const [selected, setSelected] = useState<Row | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const onShift = useCallback((n: number) => {
@@ -27,10 +34,10 @@ export function AuditView({ conn }: { conn: Transport }) {
     // Rows added above: keep what the reader looks at in place, unless they are watching the top.
     if (el && (n < 0 || el.scrollTop > 0)) el.scrollTop = Math.max(0, el.scrollTop + n * ROW_HEIGHT);
   }, []);
-  const { state, loadOlder, loadNewer } = useTimeline(conn, types, onShift);
-
-  const q = search.trim().toLowerCase();
-  const shown = useMemo(() => (q ? state.rows.filter((r) => rowText(r).includes(q)) : state.rows), [state.rows, q]);
+  const filter = useMemo<TimelineFilter>(() => ({ types, actors: actor ? [actor] : [], phase, text }), [types, actor, phase, text]);
+  const { state, loadOlder, loadNewer, reset } = useTimeline(conn, filter, onShift);
+  const filtered = types.length > 0 || actor !== null || phase !== null || text.trim() !== '';
+  const shown = state.rows;
 
   const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
   const items = virtualizer.getVirtualItems();
@@ -51,11 +58,11 @@ export function AuditView({ conn }: { conn: Transport }) {
       </div>
       <div className="audit-tools">
         <TypeFilter all={EventType.options} selected={types} onChange={setTypes} />
-        <input type="search" className="audit-search" data-testid="timeline-search" placeholder="Search loaded events…" aria-label="Search loaded events" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <span className="muted" data-testid="timeline-count">
+        <ActorPhaseFilter conn={conn} actor={actor} phase={phase} onActor={setActor} onPhase={setPhase} />
+        <input type="search" className="audit-search" data-testid="timeline-search" placeholder="Search all events…" aria-label="Search all events" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <span className="muted" data-testid="timeline-count" data-total={state.total} data-loaded={state.rows.length}>
           {state.total.toLocaleString()} event{state.total === 1 ? '' : 's'}
-          {types.length > 0 ? ' of the chosen types' : ''} · {state.rows.length.toLocaleString()} loaded
-          {q ? ` · ${shown.length.toLocaleString()} match` : ''}
+          {filtered ? ' match' : ''} · {state.rows.length.toLocaleString()} loaded
           {state.loading ? ' · loading…' : ''}
         </span>
       </div>
@@ -69,7 +76,7 @@ export function AuditView({ conn }: { conn: Transport }) {
           {!state.atHead && (
             <div className="timeline-edge muted">
               Newer events above; scroll up to load them, or{' '}
-              <button type="button" className="link-button" onClick={() => setTypes((t) => [...t])}>
+              <button type="button" className="link-button" onClick={reset}>
                 jump to newest
               </button>
             </div>
@@ -102,7 +109,7 @@ export function AuditView({ conn }: { conn: Transport }) {
               );
             })}
           </div>
-          {!state.loading && shown.length === 0 && <p className="empty timeline-empty">{q ? 'No loaded event matches the search.' : 'No events.'}</p>}
+          {!state.loading && shown.length === 0 && <p className="empty timeline-empty">{filtered ? 'No event matches the filters.' : 'No events.'}</p>}
           {state.atTail && shown.length > 0 && <div className="timeline-edge muted">Start of the ledger.</div>}
         </div>
         {selected && <EventDetail key={selected.seq} conn={conn} row={selected} onClose={() => setSelected(null)} />}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { TimelineEvent, Transport } from '../../../shared/contract.ts';
+import type { CallRequest, TimelineEvent, Transport } from '../../../shared/contract.ts';
+import type { Actor } from '../../../shared/domain/common.ts';
 import { errorText } from '../agents/useAgents.ts';
 
 /** A row; live rows come without payload (the push omits it) until the detail pane asks for it. */
@@ -8,6 +9,24 @@ export type Row = TimelineEvent & { partial?: boolean };
 export const PAGE = 500;
 /** At most this many rows in memory; scrolling further drops the far end and refetches it on the way back. */
 export const MAX_ROWS = 3000;
+
+/** What the reader narrowed the timeline to; every field left empty means "any". */
+export interface TimelineFilter {
+  types: string[];
+  actors: Actor[];
+  phase: number | null;
+  text: string;
+}
+
+/** The filter as `ledger.page` takes it. */
+function query(f: TimelineFilter): Pick<CallRequest<'ledger.page'>, 'types' | 'actors' | 'phase' | 'text'> {
+  return {
+    ...(f.types.length > 0 ? { types: f.types } : {}),
+    ...(f.actors.length > 0 ? { actors: f.actors } : {}),
+    ...(f.phase !== null ? { phase: f.phase } : {}),
+    ...(f.text.trim() ? { text: f.text.trim() } : {}),
+  };
+}
 
 export interface TimelineState {
   rows: Row[];
@@ -26,7 +45,7 @@ const INITIAL: TimelineState = { rows: [], total: 0, atHead: true, atTail: false
  * A window of the ledger, newest first, paged with `before` in both directions. `onShift(n)` reports
  * rows added (n > 0) or removed (n < 0) above the window, so the view can keep the scroll position.
  */
-export function useTimeline(conn: Transport, types: string[], onShift: (n: number) => void) {
+export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n: number) => void) {
   const [state, setState] = useState<TimelineState>(INITIAL);
   const ref = useRef(state);
   ref.current = state;
@@ -34,8 +53,10 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
   const busy = useRef(false);
   const shift = useRef(onShift);
   shift.current = onShift;
-  const typeKey = types.join(',');
-  const filter = typeKey ? typeKey.split(',') : undefined;
+  // One key for the filter: a new key starts over from the newest matching event.
+  const key = JSON.stringify(query(filter));
+  const q = useRef(query(filter));
+  q.current = query(filter);
 
   const set = (next: Partial<TimelineState>) => {
     ref.current = { ...ref.current, ...next };
@@ -46,7 +67,7 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
     const g = ++gen.current;
     busy.current = true;
     set({ ...INITIAL });
-    conn.call('ledger.page', { limit: PAGE, types: filter }).then(
+    conn.call('ledger.page', { limit: PAGE, ...q.current }).then(
       (p) => {
         if (g !== gen.current) return;
         busy.current = false;
@@ -58,7 +79,7 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
         set({ loading: false, error: errorText(err) });
       },
     );
-  }, [conn, typeKey]);
+  }, [conn, key]);
 
   const loadOlder = useCallback(async () => {
     const s = ref.current;
@@ -68,7 +89,7 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
     busy.current = true;
     set({ loading: true });
     try {
-      const p = await conn.call('ledger.page', { before: last.seq, limit: PAGE, types: filter });
+      const p = await conn.call('ledger.page', { before: last.seq, limit: PAGE, ...q.current });
       if (g !== gen.current) return;
       let rows = [...ref.current.rows, ...p.events];
       let atHead = ref.current.atHead;
@@ -84,7 +105,7 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
     } finally {
       if (g === gen.current) busy.current = false;
     }
-  }, [conn, typeKey]);
+  }, [conn, key]);
 
   const loadNewer = useCallback(async () => {
     const s = ref.current;
@@ -99,7 +120,7 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
       let newer: TimelineEvent[] = [];
       let head = false;
       for (let tries = 0; tries < 12; tries++) {
-        const p = await conn.call('ledger.page', { before: first.seq + span + 1, limit: 1000, types: filter });
+        const p = await conn.call('ledger.page', { before: first.seq + span + 1, limit: 1000, ...q.current });
         if (g !== gen.current) return;
         const above = p.events.filter((e) => e.seq > first.seq);
         const newest = p.events[0]?.seq ?? 0;
@@ -108,7 +129,7 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
           continue;
         }
         newer = above;
-        const latest = await conn.call('ledger.page', { limit: 1, types: filter });
+        const latest = await conn.call('ledger.page', { limit: 1, ...q.current });
         if (g !== gen.current) return;
         const latestSeq = latest.events[0]?.seq ?? 0;
         head = latestSeq <= Math.max(newest, first.seq);
@@ -132,12 +153,15 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
     } finally {
       if (g === gen.current) busy.current = false;
     }
-  }, [conn, typeKey]);
+  }, [conn, key]);
 
   useEffect(() => {
     reset();
     const off = conn.on('ledger.appended', ({ events }) => {
-      const match = events.filter((e) => !filter || filter.includes(e.type));
+      const f = q.current;
+      // The push carries no payload, so with a phase or text filter the next reload shows what matched.
+      if (f.phase !== undefined || f.text !== undefined) return;
+      const match = events.filter((e) => (!f.types || f.types.includes(e.type)) && (!f.actors || f.actors.includes(e.actor)));
       if (match.length === 0) return;
       const s = ref.current;
       if (!s.atHead || s.loading) {
@@ -163,7 +187,7 @@ export function useTimeline(conn: Transport, types: string[], onShift: (n: numbe
       gen.current++;
       off();
     };
-  }, [conn, typeKey, reset]);
+  }, [conn, key, reset]);
 
   return { state, loadOlder, loadNewer, reset };
 }

@@ -1,11 +1,14 @@
-import type { StatusSnapshot } from '../../../shared/contract.ts';
+import type { StatusSnapshot, Transport } from '../../../shared/contract.ts';
 import type { Concern } from '../../../shared/domain/concern.ts';
 import type { Review } from '../../../shared/domain/review.ts';
 import { useNow } from '../../clock.ts';
 import type { ListState } from '../../stores/list-store.ts';
 import { ConcernsCard } from './ConcernsCard.tsx';
+import { KpiCard } from './KpiCard.tsx';
 import { Pipeline } from './Pipeline.tsx';
 import { ReviewsCard } from './ReviewsCard.tsx';
+import { SpendCard } from './SpendCard.tsx';
+import { useDashboardData } from './useDashboardData.ts';
 import './dashboard.css';
 
 export interface RunState {
@@ -16,6 +19,7 @@ export interface RunState {
 }
 
 interface Props {
+  conn: Transport;
   snapshot: StatusSnapshot | null;
   reviews: ListState<Review>;
   concerns: ListState<Concern>;
@@ -24,11 +28,10 @@ interface Props {
   onRun: () => void;
 }
 
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
 /** The project at a glance. It only renders what the stores hold; the stores are fed by pushed events. */
-export function Dashboard({ snapshot, reviews, concerns, connected, run, onRun }: Props) {
+export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, onRun }: Props) {
   const now = useNow();
+  const { trends, usage } = useDashboardData(conn, connected);
   if (!snapshot) {
     return (
       <section className="view">
@@ -76,11 +79,8 @@ export function Dashboard({ snapshot, reviews, concerns, connected, run, onRun }
             </>
           )}
         </section>
-        <section className="card" aria-labelledby="spend-title" data-testid="spend-card">
-          <h2 id="spend-title">Spend</h2>
-          <p className="figure">{usd.format(snapshot.spend_usd)}</p>
-          <p className="muted">{snapshot.spend_usd === 0 ? 'No model spend yet; scripted agents cost nothing.' : 'Across every agent this project has run.'}</p>
-        </section>
+        <KpiCard trends={trends} />
+        <SpendCard usage={usage} />
       </div>
     </section>
   );

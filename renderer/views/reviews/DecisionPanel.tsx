@@ -47,6 +47,10 @@ export function DecisionPanel({ reviewId, inlineCount, blocked, busy, error, onD
   useEffect(() => {
     if (confirming) confirmRef.current?.focus();
   }, [confirming]);
+  // Decided elsewhere (or the link dropped) while a confirmation was open: there is nothing left to confirm.
+  useEffect(() => {
+    if (blocked) setConfirming(null);
+  }, [blocked]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

@@ -48,6 +48,8 @@ export function Inbox({ reviews, loaded, error, showDecided, onToggleDecided, se
                 aria-current={r.id === selected ? 'true' : undefined}
                 data-testid="review-item"
                 data-review-id={r.id}
+                data-kind={r.kind}
+                data-status={r.status}
               >
                 <span className="rv-item-title">{r.title}</span>
                 <span className="rv-item-meta">

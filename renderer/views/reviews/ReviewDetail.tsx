@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ArtifactRevision } from '../../../shared/domain/artifact.ts';
-import type { DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
+import type { Decision, DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
 import { CallError, type Connection } from '../../transport/index.ts';
 import { DecisionPanel } from './DecisionPanel.tsx';
 import { KIND_LABEL, decisionLabel, errorText, formatStamp } from './format.ts';
@@ -37,14 +37,25 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
   const [showDiff, setShowDiff] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** Set when a decision made elsewhere (CLI, Discord, another window) landed while this review was open. */
+  const [elsewhere, setElsewhere] = useState<Decision | null>(null);
+  /** True while, or after, this editor sends its own decision: that one is not "elsewhere". */
+  const decidingHere = useRef(false);
+  const shown = useRef(review);
+  shown.current = review;
   const path = review.subject.path;
 
-  useEffect(() => setReview(initial), [initial]);
+  useEffect(() => {
+    if (!shown.current.decision && initial.decision && !decidingHere.current) setElsewhere(initial.decision);
+    setReview(initial);
+  }, [initial]);
   useEffect(() => {
     setInline([]);
     setDraftLine(null);
     setShowDiff(false);
     setError(null);
+    setElsewhere(null);
+    decidingHere.current = false;
   }, [initial.id]);
 
   useEffect(() => {
@@ -74,6 +85,7 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
     (decision: DecisionKind, comment: string) => {
       setBusy(true);
       setError(null);
+      decidingHere.current = true;
       conn.call('reviews.decide', { reviewId: review.id, decision, comment, inline }).then(
         (r) => {
           setBusy(false);
@@ -83,11 +95,21 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
         },
         (err: unknown) => {
           setBusy(false);
-          setError(err instanceof CallError ? `Not recorded (${err.code}): ${err.message}` : `Not recorded: ${errorText(err)}`);
-          // Stale view: someone decided first. Show what stands now.
+          decidingHere.current = false;
+          // Stale view: someone decided first. Say so, and show what stands now.
           if (err instanceof CallError && err.code === 'conflict') {
-            conn.call('reviews.get', { id: review.id }).then(setReview, () => undefined);
+            const refused = `Not recorded (${err.code}): ${err.message}`;
+            conn.call('reviews.get', { id: review.id }).then(
+              (r) => {
+                setReview(r);
+                if (r.decision) setElsewhere(r.decision);
+                else setError(refused);
+              },
+              () => setError(refused),
+            );
             onChanged();
+          } else {
+            setError(err instanceof CallError ? `Not recorded (${err.code}): ${err.message}` : `Not recorded: ${errorText(err)}`);
           }
         },
       );
@@ -124,6 +146,12 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
         )}
       </header>
 
+      {elsewhere && (
+        <p className="banner banner-warn" role="alert" data-testid="decided-elsewhere">
+          <strong>Decided elsewhere while you had this review open:</strong> {decisionLabel(elsewhere.decision)} by {elsewhere.reviewed_by} via {elsewhere.source} at {formatStamp(elsewhere.timestamp)}.
+          {' '}The review below now shows that decision; nothing you drafted here was sent.
+        </p>
+      )}
       {doc?.error && <p className="banner banner-bad" role="alert">Could not load {path}: {doc.error}</p>}
       {monacoError && <p className="banner banner-bad" role="alert">The editor failed to load: {monacoError}</p>}
       {!doc || !monaco ? (

@@ -53,6 +53,11 @@ export function ReviewsView({ conn, connected }: { conn: Connection; connected: 
 
   const pending = list.items.filter((r) => r.status === 'pending');
   const current = list.items.find((r) => r.id === selected) ?? (selected === null ? pending[0] : undefined);
+  // The review opened by default stays open once decided (here or elsewhere), rather than the editor
+  // vanishing or jumping to the next one under the reader's eyes.
+  useEffect(() => {
+    if (selected === null && current) setSelected(current.id);
+  }, [selected, current]);
 
   return (
     <section className="view rv-view" aria-label="Reviews">

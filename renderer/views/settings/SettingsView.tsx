@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { CallRequest, CallResponse, Transport } from '../../../shared/contract.ts';
 import { type Monaco, monacoTheme } from '../reviews/monaco.ts';
 import { loadMonacoYaml } from './yaml.ts';
+import { DiscordSettings } from './DiscordSettings.tsx';
 import './settings.css';
 
 type FileName = CallRequest<'config.read'>['file'];
@@ -40,7 +41,8 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
 
   const patch = (f: FileName, p: Partial<FileState>) => setStates((s) => ({ ...s, [f]: { saved: '', text: '', check: null, checking: false, ...s[f], ...p } }));
 
-  const validate = (f: FileName, text: string) => {
+  // Typing waits for a pause before asking the host; the file as loaded is checked at once.
+  const validate = (f: FileName, text: string, delay = DEBOUNCE_MS) => {
     const n = (seq.current.get(f) ?? 0) + 1;
     seq.current.set(f, n);
     patch(f, { text, checking: true });
@@ -52,7 +54,7 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
           (check) => seq.current.get(f) === n && patch(f, { check, checking: false }),
           (err: unknown) => seq.current.get(f) === n && patch(f, { check: { ok: false, issues: [{ line: 0, path: '', message: `Could not validate: ${errorText(err)}` }] }, checking: false }),
         );
-      }, DEBOUNCE_MS),
+      }, delay),
     );
   };
   const validateRef = useRef(validate);
@@ -69,7 +71,7 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
         (r) => {
           if (!live) return;
           patch(f, { saved: r.text, text: r.text });
-          validateRef.current(f, r.text);
+          validateRef.current(f, r.text, 0);
         },
         (err: unknown) => live && setError(`Could not read ${f}: ${errorText(err)}`),
       );
@@ -205,6 +207,7 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
         </button>
         {dirty ? <span className="muted">Unsaved changes</span> : savedNote ? <span role="status">{savedNote}</span> : null}
       </div>
+      <DiscordSettings conn={conn} connected={connected} />
     </section>
   );
 }
