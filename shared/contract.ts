@@ -44,7 +44,28 @@ const Empty = z.object({}).strict();
 
 export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable() });
 export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), outcome: z.string(), green: z.boolean() });
-export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml']);
+export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml', 'discord.yaml']);
+/** A key Settings can store: a model provider's API key, or the Discord bot token. */
+export const KeyName = z.enum(['anthropic', 'openai', 'ollama', 'openai-compatible', 'discord']);
+export type KeyName = z.infer<typeof KeyName>;
+/** Where a key the project needs comes from — never the key itself. */
+export const KeyStatus = z.object({
+  name: KeyName,
+  /** The environment variable it is looked up under first. */
+  env: z.string().nullable(),
+  used_by: z.array(z.string()),
+  required: z.boolean(),
+  source: z.enum(['environment', 'keys_file', 'store']).nullable(),
+  /** A source that could not be read (e.g. a keys_file others can read), in words. */
+  problem: z.string().nullable(),
+});
+export type KeyStatus = z.infer<typeof KeyStatus>;
+export const KeysOverview = z.object({
+  /** Where Settings stores keys: the OS keychain (desktop) or a 0600 file (headless host); null when it cannot. */
+  store: z.string().nullable(),
+  keys: z.array(KeyStatus),
+  stored: z.array(KeyName),
+});
 /** A project as the projects view shows it: its folder and its name (from agents.yaml). */
 export const ProjectInfo = z.object({ dir: z.string(), name: z.string() });
 /** A recently opened project; `missing` when its folder (or its agents.yaml) is no longer there. */
@@ -110,9 +131,14 @@ export const contract = {
     'qa.trends': call(Empty, z.array(TrendPoint)),
     'qa.output': call(z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(), z.array(z.object({ seq: z.number().int(), test: z.string(), attempt: z.number().int(), line: z.string() }))),
     // For the settings view: the two config files, validated at the line before anything is written.
-    'config.read': call(z.object({ file: ConfigFileName }).strict(), z.object({ file: ConfigFileName, text: z.string() })),
+    // A missing discord.yaml reads as a commented starter (exists: false); saving it creates the file.
+    'config.read': call(z.object({ file: ConfigFileName }).strict(), z.object({ file: ConfigFileName, text: z.string(), exists: z.boolean() })),
     'config.validate': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
     'config.write': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
+    // For Settings → Providers and keys: keys go in, only where they come from comes out.
+    'keys.list': call(Empty, KeysOverview),
+    'keys.set': call(z.object({ name: KeyName, key: z.string().trim().min(1, 'the key is empty').max(4096).regex(/^\S+$/, 'a key has no spaces or line breaks') }).strict(), KeysOverview),
+    'keys.remove': call(z.object({ name: KeyName }).strict(), KeysOverview),
     // For Settings → Discord: is the link configured and running, what is queued, and a test message through the outbox.
     'discord.status': call(Empty, DiscordStatus),
     'discord.test': call(Empty, z.object({ key: z.string() })),

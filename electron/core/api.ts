@@ -9,6 +9,9 @@ import { gitStatusText } from './git/status.ts';
 import { timelinePage } from './store/timeline.ts';
 import type { OpenedProject } from './host.ts';
 import { discordStatus, queueTestMessage } from './discord/status.ts';
+import { validateDiscordYaml } from './discord/config.ts';
+import { resourcesRoot } from './config/templates.ts';
+import { keyStatus } from './secrets/key-status.ts';
 import { handleCommand } from './workflow/commands.ts';
 import { decideReview } from './workflow/decisions.ts';
 import { ackConcern, assignConcern, escalateConcern, findConcern, resolveConcern } from './workflow/human-actions.ts';
@@ -159,7 +162,19 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       });
       return lines.slice(-limit);
     },
-    'config.read': async ({ file }) => ({ file, text: await readFile(join(p.dir, file), 'utf8') }),
+    'config.read': async ({ file }) => readConfig(p.dir, file),
+    'keys.list': async () => keysOverview(p),
+    'keys.set': async ({ name, key }) => {
+      const store = keyStoreOf(p);
+      await store.set(name, key);
+      await p.reloadKeys();
+      return keysOverview(p);
+    },
+    'keys.remove': async ({ name }) => {
+      await keyStoreOf(p).remove(name);
+      await p.reloadKeys();
+      return keysOverview(p);
+    },
     'config.validate': async ({ file, text }) => configCheck(file, text),
     'config.write': async ({ file, text }) => {
       const check = configCheck(file, text);
@@ -178,9 +193,35 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
   } as Handlers;
 }
 
-function configCheck(file: 'agents.yaml' | '.project_policies.yaml', text: string): { ok: boolean; issues: Array<{ line: number; path: string; message: string }> } {
-  const r = file === 'agents.yaml' ? validateAgentsYaml(text) : validatePoliciesYaml(text);
+type ConfigFile = CallRequest<'config.read'>['file'];
+
+function configCheck(file: ConfigFile, text: string): { ok: boolean; issues: Array<{ line: number; path: string; message: string }> } {
+  const r = file === 'agents.yaml' ? validateAgentsYaml(text) : file === 'discord.yaml' ? validateDiscordYaml(text) : validatePoliciesYaml(text);
   return r.ok ? { ok: true, issues: [] } : { ok: false, issues: r.issues };
+}
+
+/** A project may have no discord.yaml yet: Settings then starts from the commented template. */
+async function readConfig(dir: string, file: ConfigFile): Promise<{ file: ConfigFile; text: string; exists: boolean }> {
+  try {
+    return { file, text: await readFile(join(dir, file), 'utf8'), exists: true };
+  } catch (err) {
+    if (file !== 'discord.yaml' || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return { file, text: await readFile(join(resourcesRoot(), 'resources', 'templates', 'discord.yaml'), 'utf8'), exists: false };
+  }
+}
+
+function keyStoreOf(p: OpenedProject) {
+  if (!p.keyStore) throw new GovernorError('unsupported', 'this front end has no key store; set the key in the environment (see Settings for the variable) or in an agents.yaml keys_file');
+  return p.keyStore;
+}
+
+async function keysOverview(p: OpenedProject) {
+  return {
+    store: p.keyStore?.label ?? null,
+    keys: await keyStatus({ dir: p.dir, agentsFile: p.agentsFile, discord: p.discord ?? null, store: p.keyStore }),
+    // A store that cannot be read is already reported per key (its problem); the list still shows.
+    stored: p.keyStore ? await p.keyStore.providers().catch(() => []) : [],
+  };
 }
 
 /** Validate, dispatch, validate: the boundary every transport goes through. */

@@ -6,6 +6,8 @@ import type { AgentRuntime } from './agents/runtime.ts';
 import { createRuntimeFactory } from './agents/runtimes.ts';
 import { recordUsage } from './workflow/usage.ts';
 import type { KeySource } from './secrets/keys.ts';
+import type { KeyStore } from './secrets/key-store.ts';
+import { chainKeys } from './secrets/keys.ts';
 import { createExporter } from './artifacts/exporter.ts';
 import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
 import { GovernorError } from './errors.ts';
@@ -31,10 +33,16 @@ export interface OpenOptions {
   ids?: () => string;
   /** A further place for API keys after the environment and the keys_file (the desktop app's keychain). */
   extraKeys?: KeySource;
+  /** Where Settings stores keys (the desktop keychain, the host's 0600 file); consulted last, like extraKeys. */
+  keyStore?: KeyStore;
 }
 
 export interface OpenedProject extends Engine {
   close(): void;
+  /** Where Settings stores keys, if this front end has a store. */
+  keyStore: KeyStore | null;
+  /** Look the agents' keys up again after one was stored or removed. */
+  reloadKeys(): Promise<void>;
   /** discord.yaml, when the project has a Discord link; its outbox writer is registered on the ledger. */
   discord?: DiscordFile | null;
   /** What crash recovery put right when the project was opened. */
@@ -98,7 +106,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     policies,
     agents: names,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
-    ...(opts.extraKeys ? { extraKeys: opts.extraKeys } : {}),
+    ...(opts.extraKeys || opts.keyStore ? { extraKeys: chainKeys(...[opts.extraKeys, opts.keyStore].filter((k): k is KeySource => k !== undefined)) } : {}),
     onUsage: (agent, model, purpose, usage) => {
       if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
     },
@@ -122,6 +130,8 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       return runtimes.forAgent(agent);
     },
     redactor: runtimes.redactor,
+    keyStore: opts.keyStore ?? null,
+    reloadKeys: () => runtimes.reloadKeys(),
     close() {
       ledger.close();
     },

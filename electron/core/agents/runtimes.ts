@@ -25,6 +25,8 @@ export interface RuntimeFactoryOptions {
 
 export interface RuntimeFactory {
   forAgent(agent: AgentName): AgentRuntime;
+  /** Look the keys up again (a key was just entered in Settings); the next step of each agent uses them. */
+  reloadKeys(): Promise<void>;
   readonly redactor: Redactor;
   readonly prices: ReturnType<typeof loadPrices>;
 }
@@ -43,24 +45,29 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
   if (o.agents.some((a) => cfg(a).runtime === 'scripted')) scripted = createScriptedRuntime(await loadSampleScript());
 
   const resolved = new Map<AgentName, { key: string | null; error: string | null }>();
-  for (const agent of o.agents) {
-    const c = cfg(agent);
-    if (c.runtime === 'scripted') continue;
-    const ref = parseRuntimeRef(c.runtime);
-    try {
-      const key = await keys.get(ref.provider, c.api_key_env);
-      redactor.add(key);
-      resolved.set(agent, { key, error: null });
-    } catch (err) {
-      resolved.set(agent, { key: null, error: errorMessage(err) });
-    }
-  }
   const cache = new Map<AgentName, AgentRuntime>();
+  async function resolveKeys(): Promise<void> {
+    for (const agent of o.agents) {
+      const c = cfg(agent);
+      if (c.runtime === 'scripted') continue;
+      const ref = parseRuntimeRef(c.runtime);
+      try {
+        const key = await keys.get(ref.provider, c.api_key_env);
+        redactor.add(key);
+        resolved.set(agent, { key, error: null });
+      } catch (err) {
+        resolved.set(agent, { key: null, error: errorMessage(err) });
+      }
+    }
+    cache.clear();
+  }
+  await resolveKeys();
   const limits = o.policies.agent_limits ?? { max_steps: 40, wall_clock_s: 900 };
 
   return {
     redactor,
     prices,
+    reloadKeys: resolveKeys,
     forAgent(agent) {
       const c = cfg(agent);
       if (c.runtime === 'scripted') {

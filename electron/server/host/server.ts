@@ -10,6 +10,8 @@ import { type ProjectSlot, type ProjectSwitcher, createProjectSwitcher, hostFile
 import { writeFileAtomic } from '../../core/artifacts/atomic.ts';
 import { GovernorError, errorMessage } from '../../core/errors.ts';
 import { type OpenedProject, openProject } from '../../core/host.ts';
+import { governorHome } from '../../core/recent.ts';
+import { hostKeyStore, hostKeysFile } from '../../core/secrets/key-store.ts';
 import { startDiscordBridge } from '../../core/discord/bridge.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
 
@@ -121,6 +123,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     if (port) await announceHost(p.dir);
     // The Discord link starts with the project when it has a discord.yaml and a token or webhook URL.
     const discord = await startDiscordBridge(p, {
+      ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
       afterChange: async () => {
         await p.exporter.sync();
         loop.start();
@@ -140,8 +143,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       },
     };
   };
+  const keyStore = hostKeyStore(hostKeysFile(o.home ?? governorHome()));
   const projects = await createProjectSwitcher<HostSlot>(o.dir, {
-    open: (dir) => openProject(dir, { progress }),
+    // Keys entered in Settings live in the user's Governor folder (0600), beside the recent-projects list.
+    open: (dir) => openProject(dir, { progress, keyStore }),
     attach,
     progress,
     onSwitched: (info) => {

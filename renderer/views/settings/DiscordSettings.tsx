@@ -60,7 +60,7 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
       {!status ? (
         <p className="muted">Loading…</p>
       ) : !status.configured ? (
-        <p className="st-note">Not configured. Add a <code>discord.yaml</code> to the project (see the README’s Discord section), set the bot token in <code>DISCORD_BOT_TOKEN</code>, then run <code>governor discord setup</code>.</p>
+        <p className="st-note">Not configured. Fill in the <code>discord.yaml</code> tab above and save it (see the README’s Discord section), put the bot token in <code>DISCORD_BOT_TOKEN</code> or in Providers and keys, reopen the project, then run <code>governor discord setup</code>.</p>
       ) : (
         <dl className="st-discord-facts">
           <dt>Mode</dt>

@@ -3,6 +3,7 @@ import type { CallRequest, CallResponse, Transport } from '../../../shared/contr
 import { type Monaco, monacoTheme } from '../reviews/monaco.ts';
 import { loadMonacoYaml } from './yaml.ts';
 import { DiscordSettings } from './DiscordSettings.tsx';
+import { KeysSettings } from './KeysSettings.tsx';
 import './settings.css';
 
 type FileName = CallRequest<'config.read'>['file'];
@@ -10,7 +11,7 @@ type Check = CallResponse<'config.validate'>;
 type Editor = ReturnType<Monaco['editor']['create']>;
 type Model = ReturnType<Monaco['editor']['createModel']>;
 
-const FILES: readonly FileName[] = ['agents.yaml', '.project_policies.yaml'];
+const FILES: readonly FileName[] = ['agents.yaml', '.project_policies.yaml', 'discord.yaml'];
 const DEBOUNCE_MS = 300;
 const OWNER = 'governor-config';
 
@@ -70,7 +71,8 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
       conn.call('config.read', { file: f }).then(
         (r) => {
           if (!live) return;
-          patch(f, { saved: r.text, text: r.text });
+          // A file that does not exist yet (discord.yaml) starts from its template and counts as unsaved.
+          patch(f, { saved: r.exists ? r.text : '', text: r.text });
           validateRef.current(f, r.text, 0);
         },
         (err: unknown) => live && setError(`Could not read ${f}: ${errorText(err)}`),
@@ -207,6 +209,12 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
         </button>
         {dirty ? <span className="muted">Unsaved changes</span> : savedNote ? <span role="status">{savedNote}</span> : null}
       </div>
+      {file === 'discord.yaml' && current?.saved === '' ? (
+        <p className="st-note" data-testid="discord-yaml-new">
+          This project has no <code>discord.yaml</code> yet: this is a starter. Fill in your server’s ids and Save to create it; the bot token goes in Providers and keys below, never in the file.
+        </p>
+      ) : null}
+      <KeysSettings conn={conn} connected={connected} />
       <DiscordSettings conn={conn} connected={connected} />
     </section>
   );
