@@ -1,7 +1,8 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '../electron/core/notify/notifications.ts';
-import { appMenuTemplate } from '../electron/main/app-menu.ts';
+import { appMenuTemplate, recentSubmenu } from '../electron/main/app-menu.ts';
+import { desktopHome } from '../electron/main/desktop-projects.ts';
 import { appPaths, chooseProject, projectFromArgv } from '../electron/main/launch.ts';
 import { BURST_LIMIT, isSafeRoute, nativeNoticeFor, nativeNotices, routeFor } from '../electron/main/notification-logic.ts';
 import { TRAY_COMMANDS, type TrayStatus, badge, statusLine, trayIconFile, trayMenu, trayView } from '../electron/main/tray-logic.ts';
@@ -116,6 +117,33 @@ describe('application menu', () => {
     expect(roles(appMenuTemplate({ ...opts, platform: 'linux', dev: false }))).not.toEqual(expect.arrayContaining(['toggleDevTools']));
     expect(roles(appMenuTemplate({ ...opts, platform: 'linux', dev: false }))).not.toContain('reload');
     expect(roles(appMenuTemplate({ ...opts, platform: 'linux', dev: true }))).toEqual(expect.arrayContaining(['reload', 'toggleDevTools']));
+  });
+
+  it('lists recent projects under File › Open Recent; a missing folder cannot be chosen', () => {
+    const opened: string[] = [];
+    const items = recentSubmenu(
+      [
+        { dir: '/p/a', name: 'A', missing: false },
+        { dir: '/p/gone', name: 'Gone', missing: true },
+      ],
+      (dir) => opened.push(dir),
+    );
+    expect(items.map((i) => [i.label, i.enabled])).toEqual([
+      ['A — /p/a', true],
+      ['Gone — /p/gone (missing)', false],
+    ]);
+    items[0]?.click?.({} as never, undefined, {} as never);
+    expect(opened).toEqual(['/p/a']);
+    expect(recentSubmenu([], () => {})).toEqual([{ label: 'No recent projects', enabled: false }]);
+    const file = appMenuTemplate({ ...opts, platform: 'linux', dev: false, recent: [{ dir: '/p/a', name: 'A', missing: false }] }).find((m) => m.label === 'File');
+    const recent = Array.isArray(file?.submenu) ? file.submenu.find((i) => i.label === 'Open Recent') : undefined;
+    expect(Array.isArray(recent?.submenu) && recent.submenu.map((i) => i.label)).toEqual(['A — /p/a']);
+  });
+
+  it('keeps the recent list in userData, or in $GOVERNOR_HOME when set', () => {
+    expect(desktopHome({}, '/u/Governor')).toBe('/u/Governor');
+    expect(desktopHome({ GOVERNOR_HOME: '  ' }, '/u/Governor')).toBe('/u/Governor');
+    expect(desktopHome({ GOVERNOR_HOME: '/h/gov' }, '/u/Governor')).toBe('/h/gov');
   });
 });
 

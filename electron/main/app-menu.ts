@@ -12,6 +12,19 @@ export interface AppMenuOptions {
   appName: string;
   openProject: () => void;
   showDashboard: () => void;
+  /** File › Open Recent: most recent first; a folder that is gone is listed but cannot be chosen. */
+  recent?: ReadonlyArray<{ dir: string; name: string; missing: boolean }>;
+  openRecent?: (dir: string) => void;
+}
+
+/** The Open Recent submenu: one item per project, named and placed, or a single disabled line when empty. */
+export function recentSubmenu(recent: AppMenuOptions['recent'], openRecent: AppMenuOptions['openRecent']): MenuItemConstructorOptions[] {
+  if (!recent || recent.length === 0) return [{ label: 'No recent projects', enabled: false }];
+  return recent.map((r) => ({
+    label: `${r.name} — ${r.dir}${r.missing ? ' (missing)' : ''}`,
+    enabled: !r.missing && openRecent !== undefined,
+    click: () => openRecent?.(r.dir),
+  }));
 }
 
 export function appMenuTemplate(o: AppMenuOptions): MenuItemConstructorOptions[] {
@@ -27,6 +40,7 @@ export function appMenuTemplate(o: AppMenuOptions): MenuItemConstructorOptions[]
     label: 'File',
     submenu: [
       { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: () => o.openProject() },
+      { label: 'Open Recent', submenu: recentSubmenu(o.recent, o.openRecent) },
       { label: 'Dashboard', accelerator: 'CmdOrCtrl+Shift+D', click: () => o.showDashboard() },
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit', accelerator: 'Ctrl+Q' },

@@ -1,16 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BrowserWindow, Menu, Notification as NativeNotification, app, dialog, ipcMain, screen, session } from 'electron';
-import { type Api, bindContractIpc } from './ipc.ts';
-import { type LoopRunner, createApi, createLoopRunner, dispatch } from '../core/api.ts';
+import { bindContractIpc } from './ipc.ts';
+import { dispatch } from '../core/api.ts';
 import { AGENTS_FILE } from '../core/config/load.ts';
 import { errorMessage } from '../core/errors.ts';
-import { type OpenedProject, openProject } from '../core/host.ts';
+import { openProject } from '../core/host.ts';
 import { desktopKeyStore } from './keychain.ts';
 import type { Notification } from '../core/notify/notifications.ts';
+import type { ProjectSwitcher } from '../core/projects.ts';
 import { initProject } from '../core/project.ts';
+import { readRecent } from '../core/recent.ts';
 import { appMenuTemplate } from './app-menu.ts';
-import { type EventPump, createEventPump } from './events.ts';
+import { type DesktopSlot, desktopHome, startDesktopProjects } from './desktop-projects.ts';
 import { addonProblem } from './native-abi.ts';
 import { appPaths, chooseProject, loadSettings, projectFromArgv, saveSettings } from './launch.ts';
 import { isSafeRoute, nativeNotices } from './notification-logic.ts';
@@ -33,20 +35,16 @@ app.setPath('userData', join(app.getPath('appData'), 'Governor'));
 const userData = app.getPath('userData');
 const stateFile = join(userData, 'window-state.json');
 const settingsFile = join(userData, 'settings.json');
+// recent.json: the list behind File › Open Recent and the Projects view.
+const home = desktopHome(process.env, userData);
 // The ledger's SQLite addon, built for this Electron by `npm start` / `npm run dist` (see sqlite-binding.ts).
 const sqliteAddon = existsSync(paths.sqliteBinding) ? readFileSync(paths.sqliteBinding) : null;
 const sqliteProblem = addonProblem(sqliteAddon, process.versions.modules, paths.sqliteBinding);
 setNativeBinding(sqliteProblem ? null : paths.sqliteBinding);
 
-interface Engine {
-  p: OpenedProject;
-  loop: LoopRunner;
-  api: Api;
-  pump: EventPump;
-}
-
 let win: BrowserWindow | null = null;
-let engine: Engine | null = null;
+/** The project the window talks to, and the way to another (the same switcher as the headless host). */
+let projects: ProjectSwitcher<DesktopSlot> | null = null;
 let tray: GovernorTray | null = null;
 let quitting = false;
 let shutDown = false;
@@ -58,7 +56,7 @@ const ipc = bindContractIpc({
   ipcMain,
   window: () => win,
   rendererIndexUrl: rendererIndexUrl(paths.rendererDir),
-  api: () => engine?.api ?? null,
+  api: () => projects?.current().api ?? null,
   onRefused: (reason, url) => console.warn(`governor: refused an IPC call from ${url || 'an unknown frame'}: ${reason}`),
 });
 
@@ -128,7 +126,7 @@ async function createWindow(): Promise<BrowserWindow> {
   w.on('closed', () => {
     if (win === w) win = null;
   });
-  w.webContents.on('did-finish-load', () => engine?.pump.pushStatus());
+  w.webContents.on('did-finish-load', () => projects?.current().pump.pushStatus());
   if (!existsSync(paths.rendererIndex)) {
     dialog.showErrorBox('Governor', `The UI is not built (${paths.rendererIndex} is missing). Run \`npm run build:renderer\`, or start with \`npm start\`.`);
   }
@@ -160,32 +158,35 @@ function notify(batch: Notification[]): void {
   }
 }
 
-async function startEngine(dir: string): Promise<Engine> {
-  const pump = createEventPump({
+/** Open the first project: the window, tray and notifications follow whichever project is current. */
+function startProjects(dir: string): Promise<ProjectSwitcher<DesktopSlot>> {
+  return startDesktopProjects(dir, {
     send: (event, data) => ipc.send(event, data),
+    // Provider keys: the environment, then agents.yaml's keys_file, then the OS keychain (safeStorage).
+    open: (d, progress) => openProject(d, { progress, keyStore: desktopKeyStore(userData) }),
+    home,
     onStatus: (s) => tray?.update(s),
     onNotifications: notify,
     watchFiles: true,
     onError: (err) => console.warn(`governor: ${errorMessage(err)}`),
+    onSwitched: (info) => void remembered(info.dir),
   });
-  try {
-    // Provider keys: the environment, then agents.yaml's keys_file, then the OS keychain (safeStorage).
-    const p = await openProject(dir, { progress: (x) => pump.progress(x), extraKeys: desktopKeyStore(userData) });
-    const loop = createLoopRunner(p, () => pump.statusChanged());
-    const api = createApi(p, loop, { user: 'Human', source: 'ui' });
-    pump.attach(p, loop);
-    return { p, loop, api, pump };
-  } catch (err) {
-    pump.close();
-    throw err;
-  }
 }
 
-async function stopEngine(e: Engine, graceMs: number): Promise<void> {
-  e.pump.close();
-  // Let a running loop step finish its transaction; a step cut short is recovered at the next open.
-  await Promise.race([e.loop.idle(), new Promise((r) => setTimeout(r, graceMs))]);
-  e.p.close();
+/** The project just opened is the one to open next launch, and tops File › Open Recent. */
+async function remembered(dir: string): Promise<void> {
+  // Remembering the folder is a convenience; failing to is no reason not to open it.
+  await saveSettings(settingsFile, { lastProject: dir }).catch(() => {});
+  await refreshMenu();
+}
+
+async function refreshMenu(): Promise<void> {
+  const recent = await (projects ? projects.recent() : readRecent(home)).catch(() => []);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      appMenuTemplate({ platform: process.platform, dev, appName: 'Governor', openProject: () => void openFromMenu(), showDashboard: () => void showWindow('#/dashboard'), recent, openRecent: (dir) => void openFromMenu(dir) }),
+    ),
+  );
 }
 
 /** A folder did not open: offer to make it a project (when it is not one), to choose another, or to give up. */
@@ -197,42 +198,55 @@ async function offerInit(dir: string, problem: string, giveUp: 'Quit' | 'Cancel'
   return choice === 'Make it a Governor project' ? 'init' : choice === 'Choose another folder' ? 'choose' : 'give-up';
 }
 
-/** Open `first` (or ask for a folder) until a project opens, or the human gives up. */
-async function openSomeProject(first: string | null, giveUp: 'Quit' | 'Cancel'): Promise<Engine | null> {
-  let dir = first;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    if (!dir) {
-      const pick = await dialog.showOpenDialog({ title: 'Open a Governor project', buttonLabel: 'Open project', properties: ['openDirectory', 'createDirectory'] });
-      if (pick.canceled || !pick.filePaths[0]) return null;
-      dir = pick.filePaths[0];
-    }
-    try {
-      const e = await startEngine(dir);
-      // Remembering the folder is a convenience; failing to is no reason not to open it.
-      await saveSettings(settingsFile, { lastProject: e.p.dir }).catch(() => {});
-      return e;
-    } catch (err) {
-      const next = await offerInit(dir, errorMessage(err), giveUp);
-      if (next === 'give-up') return null;
-      if (next === 'init') {
-        await initProject(dir).catch((e: unknown) => dialog.showErrorBox('Governor', errorMessage(e)));
-        continue;
-      }
-      dir = null;
-    }
-  }
-  return null;
+async function pickFolder(): Promise<string | null> {
+  const pick = await dialog.showOpenDialog({ title: 'Open a Governor project', buttonLabel: 'Open project', properties: ['openDirectory', 'createDirectory'] });
+  return pick.canceled || !pick.filePaths[0] ? null : pick.filePaths[0];
 }
 
-async function switchProject(): Promise<void> {
-  const next = await openSomeProject(null, 'Cancel');
-  if (!next) return;
-  const prev = engine;
-  engine = next;
-  if (prev) await stopEngine(prev, 5000);
-  // A fresh page: the renderer's stores belong to the previous project.
-  win?.webContents.reload();
-  tray?.update(next.pump.snapshot());
+/**
+ * Open `first` (or ask for a folder) until a project opens or the human gives up: at launch through a new
+ * switcher, afterwards through the current one, so File › Open Project… switches exactly as the Projects
+ * view does (the current project stays open until the next one has opened).
+ */
+async function openSomeProject(first: string | null, giveUp: 'Quit' | 'Cancel'): Promise<boolean> {
+  let dir = first;
+  let init = false;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (!dir) dir = await pickFolder();
+    if (!dir) return false;
+    try {
+      if (!projects) {
+        if (init) await initProject(dir);
+        projects = await startProjects(dir);
+        await remembered(projects.info().dir);
+      } else if (init) {
+        await projects.create({ dir, name: basename(dir), template: 'blank' });
+      } else {
+        await projects.open(dir);
+      }
+      return true;
+    } catch (err) {
+      if (init) {
+        dialog.showErrorBox('Governor', errorMessage(err));
+        init = false;
+        dir = null;
+        continue;
+      }
+      const next = await offerInit(dir, errorMessage(err), giveUp);
+      if (next === 'give-up') return false;
+      init = next === 'init';
+      if (!init) dir = null;
+    }
+  }
+  return false;
+}
+
+/** File › Open Project… (no folder: ask for one) and File › Open Recent (a folder). */
+async function openFromMenu(dir?: string): Promise<void> {
+  // Until the first project is open, the launch sequence owns the dialogs.
+  if (!projects) return;
+  await openSomeProject(dir ?? null, 'Cancel');
+  await showWindow();
 }
 
 async function onTrayAction(action: TrayAction): Promise<void> {
@@ -240,8 +254,8 @@ async function onTrayAction(action: TrayAction): Promise<void> {
   if (action === 'open') return showWindow();
   if (action === 'status') return showWindow('#/dashboard');
   const text = TRAY_COMMANDS[action];
-  if (!text || !engine) return;
-  const r = await dispatch(engine.api, 'commands.run', { text }).catch((err: unknown) => ({ ok: false, response: errorMessage(err) }));
+  if (!text || !projects) return;
+  const r = await dispatch(projects.current().api, 'commands.run', { text }).catch((err: unknown) => ({ ok: false, response: errorMessage(err) }));
   if (NativeNotification.isSupported()) new NativeNotification({ title: r.ok ? 'Governor' : 'Governor: command failed', body: r.response.slice(0, 300) }).show();
 }
 
@@ -254,7 +268,7 @@ async function start(): Promise<void> {
     return;
   }
   hardenSessions();
-  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, dev, appName: 'Governor', openProject: () => void switchProject(), showDashboard: () => void showWindow('#/dashboard') })));
+  await refreshMenu();
   try {
     tray = createGovernorTray(paths.iconsDir, (a) => void onTrayAction(a), () => void showWindow());
   } catch (err) {
@@ -262,13 +276,12 @@ async function start(): Promise<void> {
   }
   const settings = await loadSettings(settingsFile);
   const choice = chooseProject({ argv: projectFromArgv(process.argv, { defaultApp: Boolean(process.defaultApp), cwd: process.cwd() }), env: process.env.GOVERNOR_PROJECT, last: settings.lastProject });
-  engine = await openSomeProject(choice?.dir ?? null, 'Quit');
-  if (!engine) {
+  if (!(await openSomeProject(choice?.dir ?? null, 'Quit')) || !projects) {
     quitting = true;
     app.quit();
     return;
   }
-  tray?.update(engine.pump.snapshot());
+  tray?.update(projects.current().pump.snapshot());
   await showWindow();
 }
 
@@ -285,9 +298,11 @@ if (!app.requestSingleInstanceLock()) {
     quitting = true;
     if (shutDown) return;
     event.preventDefault();
-    const e = engine;
-    engine = null;
-    void (e ? stopEngine(e, 5000) : Promise.resolve())
+    const open = projects;
+    projects = null;
+    // Let a running loop step finish its transaction (the switcher stops the loop, then closes the
+    // ledger); a step still going after the grace period is recovered at the next open.
+    void (open ? Promise.race([open.close(), new Promise((r) => setTimeout(r, 5000))]) : Promise.resolve())
       .catch((err: unknown) => console.warn(`governor: ${errorMessage(err)}`))
       .finally(() => {
         ipc.dispose();
