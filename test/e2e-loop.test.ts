@@ -324,6 +324,12 @@ describe.skipIf(found.skip !== null)('the whole loop, clicked through in the bro
     expect(await coverage.locator('dt:text-is("Lines") + dd').textContent()).toMatch(/^\d+(\.\d)?%$/);
     expect(await page.getByTestId('qa-conditions').locator('tbody tr').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('qa-trend').locator('svg, canvas').count()).toBeGreaterThan(0);
+    // The HTML report, in a sandboxed frame: the same verdict, from the self-contained file.
+    await page.getByTestId('qa-html-open').click();
+    const report = page.frameLocator('[data-testid=qa-html-frame]');
+    await report.locator('body').filter({ hasText: 'Promotion candidate' }).waitFor(UI);
+    expect(await report.locator('svg').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('qa-html-frame').getAttribute('sandbox')).toBe('');
     await shot('08-qa-report');
 
     await ui.stage('completion_review');

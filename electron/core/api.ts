@@ -94,7 +94,7 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
   const agents = agentNames(p.agentsFile) as AgentName[];
   // Switching needs a front end that can re-wire itself to another project (the host, the desktop app).
   const switcher = (): ProjectSwitcher => {
-    if (!projects) throw new GovernorError('unsupported', 'this front end cannot switch projects; in the desktop app use File › Open Project…, or serve another folder with `governor serve --dir <folder>`');
+    if (!projects) throw new GovernorError('unsupported', 'this front end cannot switch projects; serve another folder with `governor serve --dir <folder>`');
     return projects;
   };
   return {

@@ -1,5 +1,6 @@
 import type { Transport } from '../../../shared/contract.ts';
 import { GateDetail } from './GateDetail.tsx';
+import { HtmlReport } from './HtmlReport.tsx';
 import { TrendChart } from './TrendChart.tsx';
 import { useQa } from './useQa.ts';
 import './qa.css';
@@ -11,9 +12,6 @@ export function QaView({ conn }: { conn: Transport }) {
   return (
     <div className="qa-view">
       <h1>QA</h1>
-      <p className="qa-muted">
-        <code>QA_REPORT.md</code> and <code>QA_REPORT.html</code> in the project folder hold the same report.
-      </p>
       {error && (
         <div className="banner banner-bad" role="alert">
           Could not load QA data: {error}
@@ -30,6 +28,8 @@ export function QaView({ conn }: { conn: Transport }) {
           </p>
         </section>
       )}
+
+      {latest ? <HtmlReport conn={conn} /> : null}
 
       <section className="qa-card" data-testid="qa-trend">
         <h3>Trend</h3>
