@@ -18,8 +18,9 @@ export interface DoctorCheck {
  * `governor doctor`: for each runtime agents.yaml uses, is a key there (without ever printing it), and
  * does a tiny real call succeed? A failure comes with the advice that fixes it.
  */
-export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?: KeySource; fetch?: typeof globalThis.fetch; timeoutMs?: number }): Promise<DoctorCheck[]> {
-  const keys = o.keys ?? (o.agentsFile.keys_file ? chainKeys(envKeys(), fileKeys(o.agentsFile.keys_file, o.dir)) : envKeys());
+export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?: KeySource; extraKeys?: KeySource; fetch?: typeof globalThis.fetch; timeoutMs?: number }): Promise<DoctorCheck[]> {
+  // The same order as the engine: environment, the keys_file, then the store Settings writes to.
+  const keys = o.keys ?? chainKeys(...[envKeys(), ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []), ...(o.extraKeys ? [o.extraKeys] : [])]);
   const groups = new Map<string, { roles: string[]; base_url: string | undefined; api_key_env: string | undefined; runtime: string }>();
   for (const role of RoleKind.options) {
     const c = o.agentsFile.agents[role];
@@ -42,7 +43,7 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
       key = await keys.get(ref.provider, g.api_key_env);
       redactor.add(key);
       const env = g.api_key_env ?? DEFAULT_KEY_ENV[ref.provider];
-      keyCheck = key ? { ok: true, detail: `found (${key.length} characters, from ${keys.label})` } : ref.provider === 'ollama' || ref.provider === 'openai-compatible' ? { ok: true, detail: 'none set; fine for a local server' } : { ok: false, detail: `missing: set ${env} or add "${ref.provider}" to the keys_file (mode 0600)` };
+      keyCheck = key ? { ok: true, detail: `found (${key.length} characters, from ${keys.label})` } : ref.provider === 'ollama' || ref.provider === 'openai-compatible' ? { ok: true, detail: 'none set; fine for a local server' } : { ok: false, detail: `missing: set ${env}, add "${ref.provider}" to the keys_file (mode 0600), or enter it in Settings → Providers and keys` };
     } catch (err) {
       keyCheck = { ok: false, detail: errorMessage(err) };
     }

@@ -21,6 +21,7 @@ import { createNotifier } from '../../core/notify/notifier.ts';
 import { runInteractive } from './run.ts';
 import { callHost, runningHost } from './host-client.ts';
 import { startHost } from '../host/server.ts';
+import { hostKeyStore } from '../../core/secrets/key-store.ts';
 import { normaliseId } from '../../core/workflow/ids.ts';
 import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
 import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
@@ -38,7 +39,8 @@ program.name('governor').description('Govern a team of AI agents building softwa
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
 
 async function withProject<T>(dir: string, fn: (p: Awaited<ReturnType<typeof openProject>>) => Promise<T>, quiet = false): Promise<T> {
-  const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)) });
+  // Keys stored through the headless host's Settings (~/.config/governor/keys.json) count here too.
+  const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)), keyStore: hostKeyStore() });
   // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
   const stop = quiet ? () => {} : createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
   try {
@@ -221,7 +223,7 @@ program
   .description('check each runtime in agents.yaml: key present, provider reachable, a small test call succeeds')
   .action(async (o: { dir: string }) => {
     const root = await assertProjectDir(o.dir);
-    const checks = await runDoctor({ dir: root, agentsFile: await loadAgentsFile(root) });
+    const checks = await runDoctor({ dir: root, agentsFile: await loadAgentsFile(root), extraKeys: hostKeyStore() });
     let ok = true;
     for (const c of checks) {
       ok &&= c.key.ok && c.call.ok;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
+import { hostKeyStore } from '../../core/secrets/key-store.ts';
 import pc from 'picocolors';
 import type { AgentsFile } from '../../../shared/index.ts';
 import { RoleKind } from '../../../shared/index.ts';
@@ -35,6 +36,7 @@ export async function openSwitchable(dir: string, progress: boolean): Promise<{ 
     ids: () => src.ids(),
     fetch: ((...a: Parameters<typeof fetch>) => src.fetch(...a)) as typeof fetch,
     progress: progress ? (x) => console.log(formatProgress(x)) : () => {},
+    keyStore: hostKeyStore(),
   });
   return { p, use: (s) => (src = s) };
 }
