@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, launchChromium } from '../e2e/support/chromium.ts';
+import { findChromium, launchChromium, watchedPage } from '../e2e/support/chromium.ts';
 import { SHOTS } from '../e2e/support/renderer-build.ts';
 import { sampleHost } from '../e2e/targets/web.ts';
 import { governorAsync } from './support/cli.ts';
@@ -44,14 +44,7 @@ async function openSession(chromiumPath: string): Promise<Session> {
     browser = await launchChromium(chromiumPath);
     const b = browser;
     const errors: string[] = [];
-    const newPage = async () => {
-      const p = await b.newPage({ viewport: { width: 1280, height: 900 } });
-      p.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`);
-      });
-      p.on('pageerror', (e) => errors.push(e.message));
-      return p;
-    };
+    const newPage = () => watchedPage(b, errors, { width: 1280, height: 900 });
     const page = await newPage();
     let held = false;
     // The page's real WebSocket to the host, relayed as is; only pushed events can be held back on request.

@@ -3,17 +3,14 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPrices } from '../electron/core/agents/llm/pricing.ts';
-import { agentNames } from '../shared/index.ts';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
-import { handleCommand } from '../electron/core/workflow/commands.ts';
-import { decideReview } from '../electron/core/workflow/decisions.ts';
-import { runLoop } from '../electron/core/workflow/loop.ts';
 import { recordUsage } from '../electron/core/workflow/usage.ts';
 import { type RunningHost, startHost } from '../electron/server/host/server.ts';
-import { findChromium, launchChromium } from '../e2e/support/chromium.ts';
+import { findChromium, launchChromium, watchedPage } from '../e2e/support/chromium.ts';
 import { SHOTS, ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
 import { git, tempDir } from './support/tmp.ts';
+import { driveSampleThroughGate } from './support/drive-sample.ts';
 
 const UI = { timeout: 20_000 };
 const GATED = 'gated backtester';
@@ -51,32 +48,13 @@ describe.skipIf(chromium.skip !== null)('projects view and dashboard cards (web)
 
     // Through the engine to a green QA gate: plan, design, test plan, the variation and the concern decided.
     const p = await openProject(gatedDir);
-    const decide = (kind: string, decision: 'approve' | 'reject', comment: string) => {
-      const review = p.read.pendingReviews().find((r) => r.kind === kind);
-      if (!review) throw new Error(`no pending ${kind} review; stage ${p.read.project()?.stage}`);
-      decideReview(p.ledger, p.read, { reviewId: review.id, decision, comment, inline: [], source: 'cli' });
-    };
-    await runLoop(p);
-    decide('plan', 'approve', 'plan ok');
-    await runLoop(p);
-    decide('design', 'approve', 'design ok');
-    await runLoop(p);
-    await runLoop(p);
-    decide('test_plan', 'approve', 'ok');
-    decide('variation', 'reject', 'No runtime dependencies in Phase 1');
-    const concern = p.read.openConcerns().find((c) => c.to === 'Human');
-    if (concern) await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, `/resolve ${concern.id} 0 means flat`, { user: 'Human', source: 'cli' });
-    await runLoop(p);
+    await driveSampleThroughGate(p, '0 means flat');
     expect(p.read.gates().length).toBeGreaterThan(0);
     p.close();
 
     host = await startHost({ dir: gatedDir, rendererDir: ensureRendererBuilt(), home, rememberProject: true });
     browser = await launchChromium(chromium.path ?? '');
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    page = await watchedPage(browser, errors, { width: 1280, height: 900 });
     mkdirSync(SHOTS, { recursive: true });
     await page.goto(host.url);
     await page.locator(`[data-testid=project-name]:text-is("${GATED}")`).waitFor(UI);

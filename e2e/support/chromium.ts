@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 
 /** Quiet, offline Chromium: no sandbox (containers and CI run as root), no GPU, nothing phoning home. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -30,4 +30,14 @@ export function findChromium(): ChromiumFound {
 
 export function launchChromium(path: string): Promise<Browser> {
   return chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
+}
+
+/** A new page whose console errors and uncaught exceptions land in `errors`, for tests to assert none. */
+export async function watchedPage(browser: Browser, errors: string[], viewport = { width: 1280, height: 820 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`);
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return page;
 }

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern } from '../../electron/core/workflow/records.ts';
 import { type RunningHost, startHost } from '../../electron/server/host/server.ts';
-import { findChromium, launchChromium } from '../support/chromium.ts';
+import { findChromium, launchChromium, watchedPage } from '../support/chromium.ts';
 import { ensureRendererBuilt } from '../support/renderer-build.ts';
 import type { UiSession, UiTarget } from './target.ts';
 
@@ -39,12 +39,8 @@ export function webTarget(): UiTarget {
       let browser: Browser | null = null;
       try {
         browser = await launchChromium(found.path);
-        const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
         const errors: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`);
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
+        const page = await watchedPage(browser, errors);
         const response = await page.goto(host.url);
         if (response?.status() !== 200) throw new Error(`the host answered ${response?.status()} for its own URL`);
         const p = host.project;

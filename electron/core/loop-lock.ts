@@ -1,15 +1,7 @@
 import { openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GovernorError } from './errors.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from './process-alive.ts';
 
 /**
  * One loop per project at a time. The lock file holds the owner's pid; a lock left by a killed run
@@ -26,7 +18,7 @@ export function acquireLoopLock(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(path, 'utf8').trim());
-      if (pid && alive(pid) && pid !== process.pid) throw new GovernorError('busy', `a governor loop is already running on this project (pid ${pid})`);
+      if (pid && processAlive(pid) && pid !== process.pid) throw new GovernorError('busy', `a governor loop is already running on this project (pid ${pid})`);
       rmSync(path, { force: true });
     }
   }
@@ -41,13 +33,10 @@ export function loopRunning(dir: string): boolean {
 export function loopLockHolder(dir: string): number | null {
   try {
     const pid = Number(readFileSync(join(dir, '.governor', 'loop.lock'), 'utf8').trim());
-    return pid && alive(pid) ? pid : null;
+    return pid && processAlive(pid) ? pid : null;
   } catch {
     return null;
   }
 }
 
-/** Whether a process id is alive (signal 0 checks without signalling). */
-export function processAlive(pid: number): boolean {
-  return alive(pid);
-}
+export { processAlive };

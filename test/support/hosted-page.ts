@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { findChromium, launchChromium } from '../../e2e/support/chromium.ts';
+import { findChromium, launchChromium, watchedPage } from '../../e2e/support/chromium.ts';
 import { ensureRendererBuilt } from '../../e2e/support/renderer-build.ts';
 import { type RunningHost, startHost } from '../../electron/server/host/server.ts';
 
@@ -25,12 +25,8 @@ export async function openHostedPage(dir: string, viewport = { width: 1280, heig
   let browser: Browser | null = null;
   try {
     browser = await launchChromium(found.path);
-    const page = await browser.newPage({ viewport });
     const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`);
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const page = await watchedPage(browser, errors, viewport);
     const response = await page.goto(host.url);
     if (response?.status() !== 200) throw new Error(`the host answered ${response?.status()} for its own URL`);
     const b = browser;

@@ -3,24 +3,16 @@ import { z } from 'zod';
 import WebSocket from 'ws';
 import { type CallName, type CallRequest, type CallResponse, ServerFrame, contract } from '../../../shared/index.ts';
 import { GovernorError } from '../../core/errors.ts';
+import { processAlive } from '../../core/process-alive.ts';
 import { hostFile } from '../host/server.ts';
 
 const HostInfo = z.object({ pid: z.number().int(), port: z.number().int(), host: z.string(), token: z.string() });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The running host of this project, if there is one (a stale file from a killed host is ignored). */
 export function runningHost(dir: string): z.infer<typeof HostInfo> | null {
   try {
     const info = HostInfo.parse(JSON.parse(readFileSync(hostFile(dir), 'utf8')));
-    return alive(info.pid) ? info : null;
+    return processAlive(info.pid) ? info : null;
   } catch {
     return null;
   }
