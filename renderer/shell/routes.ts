@@ -30,3 +30,30 @@ export function routeFromHash(hash: string): RouteId {
   const id = hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   return ROUTES.find((r) => r.id === id)?.id ?? 'dashboard';
 }
+
+/*
+ * Deep links between views are plain hashes, as a notification click already uses: the view reads its
+ * selection from the hash when it opens (and when the hash changes), so a link is an ordinary `<a href>`.
+ */
+
+/** The reviews view with one review open. */
+export const reviewHash = (id: string): string => `#/reviews/${encodeURIComponent(id)}`;
+
+/** The concerns view with one concern selected. */
+export const concernHash = (id: string): string => `#/concerns/${encodeURIComponent(id)}`;
+
+/**
+ * The diffs view comparing `from` (null: the empty tree) with `to`, written like git's `from..to`
+ * (`..` cannot occur in a ref name, so the split is unambiguous).
+ */
+export const diffHash = (from: string | null, to: string): string => `#/diffs/${encodeURIComponent(from ?? '')}..${encodeURIComponent(to)}`;
+
+/** The comparison a diffs hash asks for, or null when it names none (`#/diffs`). */
+export function diffFromHash(hash: string): { from: string | null; to: string } | null {
+  const rest = hash.replace(/^#\/?/, '').split('/').slice(1).join('/');
+  const at = rest.indexOf('..');
+  if (at < 0) return null;
+  const from = decodeURIComponent(rest.slice(0, at));
+  const to = decodeURIComponent(rest.slice(at + 2));
+  return to ? { from: from || null, to } : null;
+}

@@ -269,11 +269,23 @@ export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | 
   throw new InvalidInputError(`${oid}: tag chain too deep`);
 }
 
+/** `rev^` or `rev^N`: git's "first (Nth) parent of". `^` cannot occur in a ref name, so it is never ambiguous. */
+const PARENT_SUFFIX = /^(.+)\^(\d*)$/;
+
 /**
- * A branch name, tag name, full ref or 40-hex oid → the commit oid, or null.
+ * A branch name, tag name, full ref or 40-hex oid, optionally followed by `^`/`^N` (its first/Nth parent,
+ * as the audit timeline asks for "this commit against its parent") → the commit oid, or null.
  * Branches win over tags of the same name: the GitService speaks in branches.
  */
 export async function resolveCommitish(ctx: RepoCtx, name: string): Promise<string | null> {
+  const parent = PARENT_SUFFIX.exec(name);
+  if (parent) {
+    const child = await resolveCommitish(ctx, parent[1] ?? '');
+    const n = parent[2] === '' ? 1 : Number(parent[2]);
+    // `rev^0` is the commit itself, as in git; a root commit has no parent to resolve to.
+    if (child === null || n === 0) return child;
+    return (await readCommit(ctx, child)).parent[n - 1] ?? null;
+  }
   const candidates = isOid(name)
     ? [null]
     : name.startsWith('refs/') || name === 'HEAD'

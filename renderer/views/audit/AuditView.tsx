@@ -112,7 +112,7 @@ export function AuditView({ conn }: { conn: Transport }) {
           {!state.loading && shown.length === 0 && <p className="empty timeline-empty">{filtered ? 'No event matches the filters.' : 'No events.'}</p>}
           {state.atTail && shown.length > 0 && <div className="timeline-edge muted">Start of the ledger.</div>}
         </div>
-        {selected && <EventDetail key={selected.seq} conn={conn} row={selected} onClose={() => setSelected(null)} />}
+        {selected && <EventDetail key={selected.seq} conn={conn} row={selected} onClose={() => setSelected(null)} onSearch={setSearch} />}
       </div>
     </section>
   );

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
 import type { Concern, ConcernStatus } from '../../../shared/domain/concern.ts';
 import { errorText } from '../agents/useAgents.ts';
+import { concernRoute } from './route.ts';
 
 type Action = 'ack' | 'resolve' | 'assign' | 'escalate';
 const LIFECYCLE: readonly ConcernStatus[] = ['open', 'acknowledged', 'assigned', 'resolved'];
@@ -70,12 +71,14 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
         ))}
       </ol>
       <dl className="facts">
-        <dt>From → to</dt>
-        <dd>
+        <dt title="Who raised it, and whom it is addressed to now">Raised by → now with</dt>
+        <dd data-testid="concern-from-to">
           {c.from} → {c.to}
         </dd>
-        <dt>Assigned to</dt>
-        <dd>{c.assigned_to ?? '—'}</dd>
+        <dt title="Everyone it has been addressed to, in order">Route</dt>
+        <dd data-testid="concern-route">{concernRoute(c).join(' → ')}</dd>
+        <dt title="Who is to act on it; separate from whom it is addressed to">Assigned to</dt>
+        <dd data-testid="concern-assignee">{c.assigned_to ?? '—'}</dd>
         {c.response && (
           <>
             <dt>Response</dt>

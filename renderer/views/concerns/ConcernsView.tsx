@@ -4,6 +4,7 @@ import type { Concern } from '../../../shared/domain/concern.ts';
 import { formatAge, useNow } from '../../clock.ts';
 import { errorText, useAgents } from '../agents/useAgents.ts';
 import { ConcernDetail } from './ConcernDetail.tsx';
+import { concernFromHash } from './route.ts';
 import '../agents/agents.css';
 import './concerns.css';
 
@@ -20,7 +21,16 @@ export function ConcernsView({ conn, connected }: Props) {
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [openOnly, setOpenOnly] = useState(false);
-  const [selected, setSelected] = useState<string | null>(() => location.hash.split('/')[2] ?? null);
+  const [selected, setSelected] = useState<string | null>(() => concernFromHash(location.hash));
+  // A link (the audit timeline's, a notification's) selects the concern it names, even with this view open.
+  useEffect(() => {
+    const onHash = () => {
+      const id = concernFromHash(location.hash);
+      if (id) setSelected(id);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   const agents = useAgents(conn);
   const now = useNow();
 
@@ -75,7 +85,8 @@ export function ConcernsView({ conn, connected }: Props) {
                 <tr>
                   <th>Severity</th>
                   <th>Id</th>
-                  <th>From → to</th>
+                  <th title="Who raised it, and whom it is addressed to now (after any escalation)">Raised by → now with</th>
+                  <th>Assigned to</th>
                   <th>Category</th>
                   <th>Summary</th>
                   <th>Status</th>
@@ -106,9 +117,10 @@ export function ConcernsView({ conn, connected }: Props) {
                       </span>
                     </td>
                     <td className="mono">{c.id}</td>
-                    <td>
-                      {c.from} → {c.assigned_to ?? c.to}
+                    <td data-testid="concern-from-to">
+                      {c.from} → {c.to}
                     </td>
+                    <td data-testid="concern-assignee">{c.assigned_to ?? <span className="muted">—</span>}</td>
                     <td>{c.category}</td>
                     <td>{c.summary}</td>
                     <td>{c.status}</td>

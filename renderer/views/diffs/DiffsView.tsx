@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
+import { diffFromHash, diffHash } from '../../shell/routes.ts';
 import type { Monaco } from '../reviews/monaco.ts';
 import { loadMonacoYaml } from '../settings/yaml.ts';
 import { type DiffFileT, FileDiff } from './FileDiff.tsx';
@@ -15,6 +16,12 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A commit as people say it (`69fe65f`, `69fe65f^`); branch and tag names as they are. */
+function shortRev(rev: string): string {
+  const m = /^([0-9a-f]{40})(\^\d*)?$/.exec(rev);
+  return m ? `${m[1]?.slice(0, 7)}${m[2] ?? ''}` : rev;
+}
+
 /** develop → the newest phase branch (or main), when those exist. */
 export function defaultRefs(refs: Refs): { from: string; to: string } {
   const names = refs.branches.map((b) => b.name);
@@ -25,6 +32,8 @@ export function defaultRefs(refs: Refs): { from: string; to: string } {
 }
 
 function RefSelect({ id, label, value, refs, allowEmpty, onChange }: { id: string; label: string; value: string; refs: Refs; allowEmpty: boolean; onChange(v: string): void }) {
+  // A link may name a commit (or a parent, `oid^`) that is no branch or tag: list it, so the picker shows what is compared.
+  const listed = value === EMPTY || refs.branches.some((b) => b.name === value) || refs.tags.some((t) => t.name === value);
   return (
     <label className="df-ref">
       {label}{' '}
@@ -37,6 +46,13 @@ function RefSelect({ id, label, value, refs, allowEmpty, onChange }: { id: strin
             </option>
           ))}
         </optgroup>
+        {!listed && (
+          <optgroup label="Commit">
+            <option value={value} title={value}>
+              {shortRev(value)}
+            </option>
+          </optgroup>
+        )}
         {refs.tags.length > 0 && (
           <optgroup label="Tags">
             {refs.tags.map((t) => (
@@ -51,11 +67,16 @@ function RefSelect({ id, label, value, refs, allowEmpty, onChange }: { id: strin
   );
 }
 
-/** Compare any two branches or tags: the changed files, and the selected one in Monaco's diff editor. */
+/**
+ * Compare any two branches, tags or commits: the changed files, and the selected one in Monaco's diff
+ * editor. `#/diffs/<from>..<to>` (an audit-timeline link) opens on that comparison.
+ */
 export function DiffsView({ conn }: { conn: Transport }) {
   const [refs, setRefs] = useState<Refs | null>(null);
-  const [from, setFrom] = useState(EMPTY);
-  const [to, setTo] = useState('');
+  const linked = useRef(diffFromHash(location.hash));
+  const [from, setFrom] = useState(linked.current?.from ?? EMPTY);
+  const [to, setTo] = useState(linked.current?.to ?? '');
+  const [range, setRange] = useState<{ from: string | null; to: string } | null>(null);
   const [files, setFiles] = useState<DiffFileT[] | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [monaco, setMonaco] = useState<Monaco | null>(null);
@@ -67,6 +88,7 @@ export function DiffsView({ conn }: { conn: Transport }) {
       (r) => {
         if (!live) return;
         setRefs(r);
+        if (linked.current) return;
         const d = defaultRefs(r);
         setFrom(d.from);
         setTo(d.to);
@@ -82,14 +104,33 @@ export function DiffsView({ conn }: { conn: Transport }) {
     };
   }, [conn]);
 
+  // A link followed with this view already open; and the address kept in step with the pickers, so a
+  // reload (or a copied link) shows the same comparison. replaceState fires no hashchange.
+  useEffect(() => {
+    const onHash = () => {
+      const l = diffFromHash(location.hash);
+      if (!l) return;
+      linked.current = l;
+      setFrom(l.from ?? EMPTY);
+      setTo(l.to);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => {
+    if (to) history.replaceState(history.state, '', diffHash(from === EMPTY ? null : from, to));
+  }, [from, to]);
+
   useEffect(() => {
     if (!to) return;
     let live = true;
     setFiles(null);
+    setRange(null);
     conn.call('git.diff', { from: from === EMPTY ? null : from, to }).then(
       (r) => {
         if (!live) return;
         setFiles(r.files);
+        setRange({ from: r.from, to: r.to });
         setSelected((s) => (s && r.files.some((f) => f.path === s) ? s : (r.files[0]?.path ?? null)));
         setError(null);
       },
@@ -115,6 +156,12 @@ export function DiffsView({ conn }: { conn: Transport }) {
           <span aria-hidden="true">→</span>
           <RefSelect id="diff-to" label="To" value={to} refs={refs} allowEmpty={false} onChange={setTo} />
         </div>
+      )}
+      {range && (
+        <p className="muted df-range" data-testid="diff-range" data-from={range.from ?? ''} data-to={range.to}>
+          Comparing <code title={range.from ?? undefined}>{range.from ? range.from.slice(0, 7) : 'the empty tree'}</code> → <code title={range.to}>{range.to.slice(0, 7)}</code>
+          {from !== EMPTY && /\^\d*$/.test(from) ? ' (the commit against its parent)' : ''}
+        </p>
       )}
       <div className="df-body">
         <ul className="df-files" aria-label="Changed files">

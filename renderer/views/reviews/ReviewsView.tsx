@@ -45,11 +45,23 @@ export function ReviewsView({ conn, connected }: { conn: Connection; connected: 
     };
   }, [conn, refresh]);
 
+  // The review a link (the hash) asked for, until the list has it: a decided one turns on "Show decided",
+  // so the inbox shows it selected too (an audit-timeline link usually points at a past decision).
+  const [linked, setLinked] = useState<string | null>(selectedFromHash);
   useEffect(() => {
-    const onHash = () => setSelected(selectedFromHash());
+    const onHash = () => {
+      const id = selectedFromHash();
+      setSelected(id);
+      setLinked(id);
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+  useEffect(() => {
+    if (linked === null || !list.loaded) return;
+    if (list.items.some((r) => r.id === linked && r.status === 'decided')) setShowDecided(true);
+    setLinked(null);
+  }, [linked, list]);
 
   const pending = list.items.filter((r) => r.status === 'pending');
   const current = list.items.find((r) => r.id === selected) ?? (selected === null ? pending[0] : undefined);
