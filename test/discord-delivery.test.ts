@@ -101,13 +101,15 @@ describe('Discord delivery guarantees', () => {
     const yaml = ['mode: webhook', 'webhooks:', '  agent-concerns: { url_env: HOOK_CONCERNS }', '  system-health: { url_env: HOOK_HEALTH }', 'daily_status: { at: "09:00", timezone: UTC }', `api: ${f.api}`].join('\n');
     ({ p } = await discordProject(yaml));
     const proj = p;
-    b = await bridge(proj, { HOOK_CONCERNS: concernsHook.url, HOOK_HEALTH: healthHook.url });
+    const env = { HOOK_CONCERNS: concernsHook.url, HOOK_HEALTH: healthHook.url };
     f.failNext(1, 502);
     raise(proj, 'critical', 'Backtest drift > 3σ');
     const review = askReview(proj);
     const key = queueTestMessage(proj);
-    const morning = new Date('2026-11-25T10:00:00Z');
-    expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', morning)).toBe(true);
+    // The bridge's own scheduler, at 10:00 on a day whose post is due at 09:00: it queues that day's status.
+    const morning = () => new Date('2026-11-25T10:00:00Z');
+    b = await bridge(proj, env, [], morning);
+    expect(createOutbox(proj.ledger.db).byKey('daily:2026-11-25')).toBeTruthy();
     expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-25T18:00:00Z'))).toBe(false);
     expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-26T08:59:00Z'))).toBe(false);
     b.poke();
@@ -126,5 +128,11 @@ describe('Discord delivery guarantees', () => {
     expect(JSON.stringify(daily[0]?.embeds)).toMatch(/Tasks: \d+ \/ \d+ Complete.*Open Concerns: 1 \(1 critical\)/);
     expect(createOutbox(proj.ledger.db).byKey(key)?.state).toBe('sent');
     expect(f.channels().filter((c) => c.type === 11)).toEqual([]);
+    // A restart the same day does not post it again.
+    await b.stop();
+    b = await bridge(proj, env, [], morning);
+    b.poke();
+    await drained(f, proj);
+    expect(f.messages(f.channelId('system-health')).filter((m) => JSON.stringify(m.embeds).includes('Daily status'))).toHaveLength(1);
   });
 });

@@ -33,8 +33,11 @@ export async function discordProject(yaml: string): Promise<{ dir: string; p: Op
   return { dir, p: await openProject(dir) };
 }
 
-export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = []): Promise<DiscordBridge> {
-  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, afterChange: async () => void (await p.exporter.sync()), log: (l) => logs.push(l) });
+/** The bridges tests start see a clock pinned before any `daily_status` time, so only a test's own enqueue posts one. */
+const BEFORE_DAILY = () => new Date('2026-11-25T00:01:00Z');
+
+export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = [], clock: () => Date = BEFORE_DAILY): Promise<DiscordBridge> {
+  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, afterChange: async () => void (await p.exporter.sync()), log: (l) => logs.push(l), clock });
   if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
   return r.bridge;
 }

@@ -26,6 +26,8 @@ export interface BridgeOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Bot mode: also connect to the gateway for slash commands, buttons and modals (default true). */
   inbound?: boolean;
+  /** The wall clock the daily status is scheduled by (tests pin it; the real one otherwise). */
+  clock?: () => Date;
 }
 
 export interface DiscordBridge {
@@ -88,7 +90,7 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   const dailyTick = () => {
     if (!daily) return;
     try {
-      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone)) deliverer.poke();
+      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone, (o.clock ?? (() => new Date()))())) deliverer.poke();
     } catch (err) {
       log(`discord: daily status: ${errorMessage(err)}`);
     }
