@@ -52,7 +52,7 @@ export function uiSuite(target: UiTarget): void {
       await page.emulateMedia({ colorScheme: 'light' });
     });
 
-    it('moves between views from the keyboard; views not built yet say what they will do', async () => {
+    it('moves between views from the keyboard, and each link says what its view is for', async () => {
       const { page } = s;
       await page.locator('body').press('2');
       await page.locator('.app-nav [aria-current=page]', { hasText: 'Reviews' }).waitFor(UI);
@@ -60,6 +60,7 @@ export function uiSuite(target: UiTarget): void {
       await page.locator('.app-nav [aria-current=page]', { hasText: 'Settings' }).waitFor(UI);
       await page.locator('body').press('1');
       await page.getByTestId('pipeline').waitFor(UI);
+      expect(await page.locator('.app-nav a', { hasText: 'Audit' }).getAttribute('title')).toMatch(/hash chain verified.*\(key 5\)$/);
     });
 
     it('Run moves the project to plan review and lists the review, without a reload', async () => {
@@ -76,6 +77,10 @@ export function uiSuite(target: UiTarget): void {
       // The loop now waits on the human: the Human step is lit and the PM's planning is done.
       expect(await page.locator('[data-testid=pipeline] [aria-current=step] .step-label').textContent()).toBe('Human');
       expect(await page.locator('[data-testid=pipeline] .step-done .step-label').allTextContents()).toEqual(['PM']);
+      // What the loop did shows step by step as it happens, and the team strip names every agent and its state.
+      await page.locator('[data-testid=activity-line]', { hasText: 'plan_review' }).waitFor(UI);
+      const team = page.locator('[data-testid=team-strip] [data-testid=team-agent]');
+      expect(await team.evaluateAll((els) => els.map((e) => e.getAttribute('data-agent')))).toEqual(expect.arrayContaining(['ProjectManager', 'Designer', 'Tester']));
       await page.locator('[data-testid=run]:not([disabled])').waitFor(LOOP);
       expect(await page.evaluate('window.__sameDocument === true')).toBe(true);
       await shot('plan-review');

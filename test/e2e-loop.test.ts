@@ -215,8 +215,21 @@ describe.skipIf(found.skip !== null)('the whole loop, clicked through in the bro
     expect(await diff.locator('h4').textContent()).toContain('Changes r1 → r2');
     expect(await diff.locator('.rv-delta').textContent()).toMatch(/DataAdapter/);
     await diff.locator('.monaco-diff-editor').waitFor(UI);
+    // The diff is computed: changed lines are marked on both sides, in view (unchanged stretches fold away).
+    await diff.locator('.editor.modified .line-insert, .editor.modified .char-insert').first().waitFor(UI);
+    await diff.locator('.editor.original .line-delete, .editor.original .char-delete').first().waitFor(UI);
     await shot('03-design-r2-diff');
     await ui.decide('decide-approve', 'Approve', 'r2 splits the adapter cleanly');
+    // The r1 review, opened from the history, shows r1 as it was reviewed (not today's r2), with its comment on line 12.
+    await page.getByTestId('review-history').locator('a', { hasText: ids.design1 }).click();
+    await page.locator('.rv-detail-head', { hasText: ids.design1 }).waitFor(UI);
+    expect(await page.getByTestId('superseded-note').textContent()).toContain('is at r2 now');
+    const lines = page.locator('[data-testid=review-editor] .view-lines');
+    await lines.waitFor(UI);
+    const text = (await lines.textContent())?.replace(/\u00a0/g, ' ') ?? '';
+    expect(text).toContain('Read the CSV, validate bars');
+    expect(text).not.toContain('Data adapter');
+    await page.locator('[data-testid=review-editor] .rv-glyph').first().waitFor(UI);
   });
 
   it('4. approves the test plan', async () => {
@@ -254,7 +267,16 @@ describe.skipIf(found.skip !== null)('the whole loop, clicked through in the bro
   it('6. asks the Designer a question in the console and sees the answer threaded under it', async () => {
     await ui.view('Console');
     const input = page.getByTestId('console-input');
-    await input.fill(`/clarify Designer ${QUESTION}`);
+    // Typed as a user does: Tab completes the command, then the agent, from the suggestions shown.
+    await input.pressSequentially('/cla');
+    expect(await page.getByTestId('console-suggestions').textContent()).toContain('/clarify');
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('/clarify ');
+    await input.pressSequentially('Des');
+    expect(await page.getByTestId('console-suggestions').textContent()).toContain('Designer');
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('/clarify Designer ');
+    await input.pressSequentially(QUESTION);
     await input.press('Enter');
     const entry = page.getByTestId('console-entry').filter({ hasText: `/clarify Designer ${QUESTION}` });
     await entry.getByTestId('console-response').filter({ hasText: /queued for Designer/ }).waitFor(UI);

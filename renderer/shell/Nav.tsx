@@ -8,7 +8,7 @@ export function Nav({ current, pendingReviews, openConcerns }: { current: RouteI
       <ul>
         {ROUTES.map((r, i) => (
           <li key={r.id}>
-            <a href={`#/${r.id}`} aria-current={r.id === current ? 'page' : undefined} aria-keyshortcuts={routeKey(i)}>
+            <a href={`#/${r.id}`} aria-current={r.id === current ? 'page' : undefined} aria-keyshortcuts={routeKey(i)} title={`${r.hint} (key ${routeKey(i)})`}>
               <span>{r.label}</span>
               {counts[r.id] ? <span className="nav-count">{counts[r.id]}</span> : null}
               <kbd>{routeKey(i)}</kbd>

@@ -1,15 +1,15 @@
-/** Every view of the app, in navigation order; the number keys 1–9, then 0, follow this order. */
+/** Every view of the app, in navigation order; the number keys 1–9, then 0, follow this order. The hint is the link's tooltip. */
 export const ROUTES = [
-  { id: 'dashboard', label: 'Dashboard', soon: null },
-  { id: 'reviews', label: 'Reviews', soon: 'An inbox of everything waiting on your decision, and an editor that shows the document with inline comments on lines, the decision buttons and a diff against the previous revision.' },
-  { id: 'concerns', label: 'Concerns', soon: 'Every concern the agents raised, by severity, with its escalation path, and the actions to acknowledge, assign, escalate or resolve it.' },
-  { id: 'console', label: 'Console', soon: 'The command line of the seed (/status, /clarify, /assign, /pause, /approve…), with completion and the answers inline.' },
-  { id: 'audit', label: 'Audit', soon: 'The ledger as a timeline you can filter by type and agent, with the hash chain verified end to end.' },
-  { id: 'agents', label: 'Agents', soon: 'Each agent’s status, runtime, tokens and cost, with pause and resume.' },
-  { id: 'settings', label: 'Settings', soon: 'Providers, Discord, and the project policy with schema validation as you type.' },
-  { id: 'diffs', label: 'Diffs', soon: 'Any two branches or tags compared, file by file, side by side.' },
-  { id: 'qa', label: 'QA', soon: 'The QA gate: its verdict with every condition, the coverage and pass-rate trend, and the live test output.' },
-  { id: 'projects', label: 'Projects', soon: null },
+  { id: 'dashboard', label: 'Dashboard', hint: 'The pipeline, the team, what waits on you, quality across iterations and spend.' },
+  { id: 'reviews', label: 'Reviews', hint: 'An inbox of everything waiting on your decision, and an editor that shows the document with inline comments on lines, the decision buttons and a diff against the previous revision.' },
+  { id: 'concerns', label: 'Concerns', hint: 'Every concern the agents raised, by severity, with its escalation path, and the actions to acknowledge, assign, escalate or resolve it.' },
+  { id: 'console', label: 'Console', hint: 'The command line of the seed (/status, /clarify, /assign, /pause, /approve…), with completion and the answers inline.' },
+  { id: 'audit', label: 'Audit', hint: 'The ledger as a timeline you can filter by type and agent, with the hash chain verified end to end.' },
+  { id: 'agents', label: 'Agents', hint: 'Each agent’s status, runtime, tokens and cost, with pause and resume.' },
+  { id: 'settings', label: 'Settings', hint: 'Providers, Discord, and the project policy with schema validation as you type.' },
+  { id: 'diffs', label: 'Diffs', hint: 'Any two branches or tags compared, file by file, side by side.' },
+  { id: 'qa', label: 'QA', hint: 'The QA gate: its verdict with every condition, the coverage and pass-rate trend, and the live test output.' },
+  { id: 'projects', label: 'Projects', hint: 'Open a folder, create a project from a template, try the demo, or go back to a recent one.' },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]['id'];

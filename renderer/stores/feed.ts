@@ -1,4 +1,5 @@
 import type { Connection } from '../transport/index.ts';
+import { clearActivity, receiveProgress } from './activity.ts';
 import { refreshConcerns } from './concerns.ts';
 import { useConnectionStore } from './connection.ts';
 import { refreshReviews } from './reviews.ts';
@@ -23,9 +24,11 @@ export function connectStores(conn: Connection): () => void {
       if (state.status === 'connected') resync();
     }),
     conn.on('status.changed', receiveStatus),
+    conn.on('progress', receiveProgress),
     // The host now serves another project: drop the old one's status and lists, then read the new one's.
     conn.on('project.switched', () => {
       projectSwitched();
+      clearActivity();
       void refreshReviews(conn);
       void refreshConcerns(conn);
     }),

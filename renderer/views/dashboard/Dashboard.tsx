@@ -3,11 +3,14 @@ import type { Concern } from '../../../shared/domain/concern.ts';
 import type { Review } from '../../../shared/domain/review.ts';
 import { useNow } from '../../clock.ts';
 import type { ListState } from '../../stores/list-store.ts';
+import { useActivityStore } from '../../stores/activity.ts';
+import { ActivityCard } from './ActivityCard.tsx';
 import { ConcernsCard } from './ConcernsCard.tsx';
 import { KpiCard } from './KpiCard.tsx';
 import { Pipeline } from './Pipeline.tsx';
 import { ReviewsCard } from './ReviewsCard.tsx';
 import { SpendCard } from './SpendCard.tsx';
+import { TeamStrip } from './TeamStrip.tsx';
 import { useDashboardData } from './useDashboardData.ts';
 import './dashboard.css';
 
@@ -32,6 +35,7 @@ interface Props {
 export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, onRun }: Props) {
   const now = useNow();
   const { trends, usage } = useDashboardData(conn, connected);
+  const latest = useActivityStore((s) => s.lines.at(-1));
   if (!snapshot) {
     return (
       <section className="view">
@@ -50,7 +54,7 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
         <h2 id="dashboard-title">Dashboard</h2>
         <div className="run">
           <span className="run-note" role="status" aria-live="polite" data-testid="run-note">
-            {running ? 'The loop is running…' : run.message ? <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span> : waitingLine(snapshot)}
+            {running ? `The loop is running…${latest ? ` ${latest.agent ? `${latest.agent}: ` : ''}${latest.text}` : ''}` : run.message ? <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span> : waitingLine(snapshot)}
           </span>
           <button type="button" className="primary" data-testid="run" onClick={onRun} disabled={!connected || running || run.busy} title={connected ? 'Move the project on until it needs you (same as `governor run`)' : 'Not connected to the engine'}>
             {running ? 'Running…' : 'Run'}
@@ -59,6 +63,7 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
       </div>
 
       <Pipeline stage={snapshot.stage} running={running} />
+      <TeamStrip conn={conn} />
 
       <div className="cards">
         <ReviewsCard reviews={reviews.items} loaded={reviews.loaded} error={reviews.error} now={now} />
@@ -81,6 +86,7 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
         </section>
         <KpiCard trends={trends} />
         <SpendCard usage={usage} />
+        <ActivityCard running={running} now={now} />
       </div>
     </section>
   );

@@ -56,7 +56,7 @@ export function Inbox({ reviews, loaded, error, showDecided, onToggleDecided, se
                   <code>{r.id}</code> · {KIND_LABEL[r.kind]} · <span className={`rv-impact rv-impact-${r.impact}`}>{r.impact} impact</span>
                 </span>
                 <span className="rv-item-meta">
-                  from {r.requested_by} · <span title={formatStamp(r.requested_at)}>{formatAge(r.requested_at, now)} old</span>
+                  from {r.requested_by} · <span title={formatStamp(r.requested_at)}>{formatAge(r.requested_at, now) === 'just now' ? 'asked just now' : `waiting ${formatAge(r.requested_at, now)}`}</span>
                 </span>
                 {r.decision && (
                   <span className="rv-item-meta">

@@ -121,7 +121,12 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
   const at = revs.findIndex((r) => r.revision === review.subject.revision);
   const after = at > 0 ? revs[at] : revs.length > 1 ? revs[revs.length - 1] : undefined;
   const before = after ? revs[revs.indexOf(after) - 1] : undefined;
-  const content = doc ? (doc.rendered ?? revs.find((r) => r.revision === review.subject.revision)?.content ?? null) : null;
+  // The document as it was reviewed: the export while the review's revision is the newest, else that
+  // revision's own text, so an older review's inline comments sit on the lines they were written against.
+  const reviewed = revs.find((r) => r.revision === review.subject.revision);
+  const newest = revs.at(-1);
+  const superseded = reviewed && newest && newest.revision > reviewed.revision ? newest.revision : null;
+  const content = doc ? (superseded !== null ? (reviewed?.content ?? null) : (doc.rendered ?? reviewed?.content ?? null)) : null;
   const blocked = review.decision
     ? `Decided: ${decisionLabel(review.decision.decision)} by ${review.decision.reviewed_by} at ${formatStamp(review.decision.timestamp)} (via ${review.decision.source}).`
     : connected
@@ -160,6 +165,11 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
         <p className="muted">{path} has not been rendered yet.</p>
       ) : (
         <>
+          {superseded !== null && (
+            <p className="banner" data-testid="superseded-note">
+              This review was of r{review.subject.revision}; {path} is at r{superseded} now. Shown as it was reviewed.
+            </p>
+          )}
           <div className="rv-editor-bar">
             <span className="muted">Click the margin beside a line to comment on it, or</span>
             <button type="button" disabled={!!review.decision} onClick={() => setDraftLine(cursorLine)} data-testid="comment-on-line">

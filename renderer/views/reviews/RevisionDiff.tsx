@@ -19,6 +19,8 @@ export function RevisionDiff({ monaco, before, after }: Props) {
       automaticLayout: true,
       renderSideBySide: true,
       wordWrap: 'on',
+      // A reviewer wants what changed, at once: unchanged stretches fold away (each fold can be opened).
+      hideUnchangedRegions: { enabled: true, contextLineCount: 3, minimumLineCount: 5, revealLineCount: 20 },
       minimap: { enabled: false },
       theme: monacoTheme(),
       fontSize: 13,

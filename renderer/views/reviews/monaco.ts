@@ -18,12 +18,20 @@ let loading: Promise<Monaco> | null = null;
 export function loadMonaco(): Promise<Monaco> {
   if (!loading) {
     window.MonacoEnvironment = { getWorker: () => new EditorWorker() };
-    loading = Promise.all([import('monaco-editor/editor'), import('monaco-editor/languages/definitions/markdown/register')]).then(([m]) => m);
+    loading = Promise.all([import('monaco-editor/editor'), import('monaco-editor/languages/definitions/markdown/register')]).then(([m]) => {
+      followOsTheme(m);
+      return m;
+    });
     loading.catch(() => {
       loading = null;
     });
   }
   return loading;
+}
+
+/** Monaco's theme is global: switch every open editor when the OS switches between light and dark. */
+function followOsTheme(m: Monaco): void {
+  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => m.editor.setTheme(monacoTheme()));
 }
 
 export function monacoTheme(): string {
