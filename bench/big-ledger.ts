@@ -2,6 +2,7 @@ import type { Ledger } from '../electron/core/store/ledger.ts';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import type { NewEvent } from '../shared/events.ts';
+import { driveSampleThroughGate } from '../test/support/drive-sample.ts';
 
 /**
  * The big ledgers of the benches and the scale e2e: one deterministic mix of events, so a test can
@@ -40,12 +41,15 @@ export function fillLedger(ledger: Ledger, n: number, from = 0, batch = 5000): n
  * A sample project (git repo, config files, initialised ledger) whose ledger then gets `n` fill events,
  * appended directly (the ledger bench measures append speed; this only needs the data), with its exported
  * files brought up to date as the engine would, so "verify chain" checks them too. Fill event k is at
- * `firstSeq + k`.
+ * `firstSeq + k`. With `history`, the sample is first taken through its QA gate by the engine.
  */
-export async function bigProject(dir: string, n: number): Promise<{ firstSeq: number; total: number }> {
+export async function bigProject(dir: string, n: number, opts: { history?: boolean } = {}): Promise<{ firstSeq: number; total: number }> {
   await initProject(dir, { sample: true });
   const p = await openProject(dir);
   try {
+    // Real history first (decided reviews, a resolved concern, a green gate, a pending completion review),
+    // so every view has something of its own to show above the fill.
+    if (opts.history) await driveSampleThroughGate(p, '0 means flat');
     const firstSeq = fillLedger(p.ledger, n);
     await p.exporter.sync();
     return { firstSeq, total: p.ledger.count() };

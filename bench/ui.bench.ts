@@ -5,6 +5,7 @@ import { openProject } from '../electron/core/host.ts';
 import { agentCommit, recordGitActions } from '../electron/core/workflow/git-steps.ts';
 import type { InPage } from '../test/support/in-page.ts';
 import { type HostedPage, hostedPageUnavailable, openHostedPage } from '../test/support/hosted-page.ts';
+import { ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
 import { bigProject } from './big-ledger.ts';
 import { type Figure, tempDir } from './util.ts';
 
@@ -21,16 +22,16 @@ type Marks = InPage & { __t0?: number; __frames?: number[]; __tick?: (t: number)
 
 /** Key, view and what is on screen once it is usable (every selector must be visible). */
 const VIEWS: Array<{ key: string; name: string; ready: string[] }> = [
-  { key: '2', name: 'Reviews', ready: ['[data-testid=reviews-empty], .rv-inbox [data-testid=review-item]'] },
-  { key: '3', name: 'Concerns', ready: ['.concerns-view .empty, [data-testid=concern-row]'] },
+  { key: '2', name: 'Reviews (inbox + the pending review in Monaco)', ready: ['.rv-inbox [data-testid=review-item]', '[data-testid=review-editor] .view-line'] },
+  { key: '3', name: 'Concerns', ready: ['[data-testid=concern-row]'] },
   { key: '4', name: 'Console', ready: ['[data-testid=console-input]', '[data-testid=console-log]'] },
   { key: '5', name: 'Audit (timeline)', ready: ['[data-testid=timeline-row]'] },
   { key: '6', name: 'Agents', ready: ['[data-testid=agent-row]'] },
   { key: '7', name: 'Settings (Monaco YAML, validated)', ready: ['[data-testid=settings-editor] .view-line', '.st-issues .st-ok'] },
   { key: '8', name: 'Diffs (refs, file list, Monaco diff)', ready: ['[data-testid=diff-editor] .monaco-diff-editor .view-line'] },
-  { key: '9', name: 'QA', ready: ['[data-testid=qa-outcome]'] },
+  { key: '9', name: 'QA (gate evidence + trend chart)', ready: ['[data-testid=qa-outcome]', '.qa-chart canvas'] },
   { key: '0', name: 'Projects', ready: ['[data-testid=current-project]'] },
-  { key: '1', name: 'Dashboard', ready: ['[data-testid=pipeline]'] },
+  { key: '1', name: 'Dashboard (pipeline, team, KPI chart)', ready: ['[data-testid=pipeline]', '[data-testid=team-agent]', '[data-testid=kpi-card] canvas'] },
 ];
 const WARM_RUNS = 5;
 const BIG_LINES = 5000;
@@ -189,7 +190,7 @@ async function scrollFrames(s: HostedPage, total: number): Promise<Figure[]> {
   return [
     { name: `rows scrolled past in ~2 s (${wheels} wheel events, ${total.toLocaleString('en')}-event ledger)`, value: before - after, unit: 'rows' },
     { name: 'frames drawn while scrolling', value: frames.length, unit: 'frames' },
-    { name: 'frame time p50', value: median(gaps), unit: 'ms', budget: '≤ 16.7 ms', ok: median(gaps) <= 16.7 },
+    { name: 'frame time p50', value: median(gaps), unit: 'ms', budget: '≤ 16.7 ms', ok: median(gaps) <= 1000 / 60 + 0.1 },
     { name: 'frame time p95', value: pct(gaps, 95), unit: 'ms', budget: '≤ 33 ms', ok: pct(gaps, 95) <= 33.4 },
     { name: 'frame time max', value: Math.max(0, ...gaps), unit: 'ms' },
     { name: 'dropped frames (against the 60 Hz cadence)', value: dropped, unit: 'frames' },
@@ -230,9 +231,11 @@ export async function benchUi(events: number): Promise<Figure[]> {
   const root = tempDir();
   const dir = join(root, 'ui');
   const t = performance.now();
-  const { total } = await bigProject(dir, events);
+  const { total } = await bigProject(dir, events, { history: true });
   await commitBigDiff(dir);
-  const figures: Figure[] = [{ name: `setup: sample project + ${events.toLocaleString('en')} events + a 5,000-line diff`, value: (performance.now() - t) / 1000, unit: 's' }];
+  const figures: Figure[] = [{ name: `setup: sample taken through its QA gate + ${events.toLocaleString('en')} events + a 5,000-line diff`, value: (performance.now() - t) / 1000, unit: 's' }];
+  // A stale UI build would be rebuilt inside openHostedPage; do it first so it is not timed as start-up.
+  ensureRendererBuilt();
   const t0 = performance.now();
   const s = await openHostedPage(dir);
   try {

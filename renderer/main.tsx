@@ -5,6 +5,7 @@ import './styles.css';
 import { App } from './App.tsx';
 import { connectStores } from './stores/feed.ts';
 import { createTransport } from './transport/index.ts';
+import { prefetchMonacoWhenIdle } from './views/reviews/monaco.ts';
 
 // One transport for the page's whole life: it reconnects on its own, and the stores follow its events.
 const conn = createTransport();
@@ -17,3 +18,6 @@ createRoot(root).render(
     <App conn={conn} />
   </StrictMode>,
 );
+
+// The first paint never waits for Monaco; once the page is idle it is fetched, so the first review opens at once.
+prefetchMonacoWhenIdle();

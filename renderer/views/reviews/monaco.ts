@@ -18,7 +18,16 @@ let loading: Promise<Monaco> | null = null;
 export function loadMonaco(): Promise<Monaco> {
   if (!loading) {
     window.MonacoEnvironment = { getWorker: () => new EditorWorker() };
-    loading = Promise.all([import('monaco-editor/editor'), import('monaco-editor/languages/definitions/markdown/register')]).then(([m]) => {
+    loading = Promise.all([
+      import('monaco-editor/editor'),
+      import('monaco-editor/languages/definitions/markdown/register'),
+      // The editor core leaves these out: the icon font (the diff's +/- and the fold arrows), hovers (an
+      // inline comment's text on its glyph), find (Ctrl+F in a long spec) and the diff editor's actions.
+      import('monaco-editor/features/codicon/register'),
+      import('monaco-editor/features/hover/register'),
+      import('monaco-editor/features/find/register'),
+      import('monaco-editor/features/diffEditor/register'),
+    ]).then(([m]) => {
       followOsTheme(m);
       return m;
     });
@@ -27,6 +36,17 @@ export function loadMonaco(): Promise<Monaco> {
     });
   }
   return loading;
+}
+
+/**
+ * Load Monaco in the background once the page has painted and gone idle, so the first review, diff or
+ * settings editor does not wait ~1 s for it. A failure here is silent: the view's own load reports it.
+ */
+export function prefetchMonacoWhenIdle(): void {
+  const start = () => void loadMonaco().catch(() => {});
+  // Safari has no requestIdleCallback; a short timeout after load is the same idea there.
+  if ('requestIdleCallback' in window) window.requestIdleCallback(start, { timeout: 4000 });
+  else setTimeout(start, 1500);
 }
 
 /** Monaco's theme is global: switch every open editor when the OS switches between light and dark. */
