@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { App } from './App.tsx';
 import { connectStores } from './stores/feed.ts';
+import { useStatusStore } from './stores/status.ts';
 import { createTransport } from './transport/index.ts';
 import { prefetchMonacoWhenIdle } from './views/reviews/monaco.ts';
 
@@ -19,5 +20,10 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-// The first paint never waits for Monaco; once the page is idle it is fetched, so the first review opens at once.
-prefetchMonacoWhenIdle();
+// The first paint never waits for Monaco: once the dashboard has its first status and the page is idle,
+// Monaco is fetched in the background, so the first review opens at once.
+const offStatus = useStatusStore.subscribe((s) => {
+  if (!s.snapshot) return;
+  offStatus();
+  prefetchMonacoWhenIdle();
+});

@@ -44,9 +44,8 @@ export function loadMonaco(): Promise<Monaco> {
  */
 export function prefetchMonacoWhenIdle(): void {
   const start = () => void loadMonaco().catch(() => {});
-  // Safari has no requestIdleCallback; a short timeout after load is the same idea there.
-  if ('requestIdleCallback' in window) window.requestIdleCallback(start, { timeout: 4000 });
-  else setTimeout(start, 1500);
+  // A moment for the first frames to paint, then the next idle period (Safari has no requestIdleCallback).
+  setTimeout(() => ('requestIdleCallback' in window ? window.requestIdleCallback(start, { timeout: 4000 }) : start()), 500);
 }
 
 /** Monaco's theme is global: switch every open editor when the OS switches between light and dark. */
