@@ -86,6 +86,8 @@ export const EventPayloads = {
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
   /** Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord user only. */
   'discord.interaction_refused': z.object({ interaction_id: z.string(), user_id: z.string(), user_name: z.string(), kind: z.enum(['slash', 'button', 'modal']), name: z.string() }),
+  /** A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from the record. */
+  'concern.discord_posted': z.object({ concern_id: Id, message_id: z.string().regex(/^\d{15,22}$/), channel_id: z.string().regex(/^\d{15,22}$/) }),
 } as const;
 
 export type EventType = keyof typeof EventPayloads;

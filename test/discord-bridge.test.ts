@@ -53,6 +53,16 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     expect(fake.commands().map((c) => c.name).sort()).toEqual(['ack', 'approve', 'assign', 'clarify', 'help', 'pause', 'reject', 'resolve', 'resume', 'status']);
   });
 
+  it('answers /status git with the branches, the last merge and tag, and open conflicts', async () => {
+    const { id } = await fake.slash({ name: 'status', options: [{ name: 'scope', type: 3, value: 'git' }], userId: REVIEWER, channelId: fake.channelId('project-updates') });
+    const reply = await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === id && m.content.includes('Git Status')));
+    expect(reply.content).toMatch(/^🌿 Git Status\nmain: \S+ +develop: \S+/);
+    expect(reply.content).toContain('Last gate merge: none yet');
+    expect(reply.content).toContain('Last tag: none yet');
+    expect(reply.content).toContain('Open conflicts: none');
+    expect(p.read.commands().at(-1)).toMatchObject({ cmd: '/status', target: 'git', source: 'discord' });
+  });
+
   it('/resolve changes the ledger, visible through the contract, and the resolution lands in the thread', async () => {
     const id = raise(p, 'warning', 'Regression tests failing');
     const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
@@ -66,17 +76,24 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     await fake.waitFor(() => fake.messages(thread).some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by Human')));
   });
 
-  it('an Approve button decides the review; a second click (and a duplicate delivery) gives one decision and a polite reply', async () => {
+  it('an Approve button decides the review; Discord re-delivering it acts once; a later click gets a polite reply', async () => {
     const review = askReview(p);
     const approvals = fake.channelId('approvals');
     const msg = await fake.waitFor(() => fake.messages(approvals).find((m) => m.components.length > 0));
     expect(JSON.stringify(msg.components)).toContain(`gov:approve:${review.id}`);
     const one = await fake.click({ customId: `gov:approve:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    // The same interaction (same id and token) delivered twice, before the first is even answered.
     fake.resendInteraction(one.id);
     await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === one.id && m.content.includes('approved')));
     const two = await fake.click({ customId: `gov:approve:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
     const polite = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === two.id));
     expect(JSON.stringify(polite.data)).toMatch(/already decided by \S+ at \d{4}-\d\d-\d\d \d\d:\d\d UTC via discord/);
+    // The duplicate was dropped by its id: one callback for that interaction (a second would be Discord's 40060), one row.
+    const callbacks = fake.requests().filter((r) => r.method === 'POST' && r.path.startsWith(`/interactions/${one.id}/`));
+    expect(callbacks.map((r) => r.status)).toEqual([204]);
+    expect(fake.requests().filter((r) => r.path.startsWith('/interactions/') && r.status >= 400)).toEqual([]);
+    expect(p.ledger.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_interactions WHERE id = ?').get(one.id)?.n).toBe(1);
+    expect(fake.messages().filter((m) => m.interaction_id === one.id)).toHaveLength(1);
     const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
     const after = await dispatch(api, 'reviews.get', { id: review.id });
     expect(after.decision).toMatchObject({ decision: 'approve', source: 'discord' });

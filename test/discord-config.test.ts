@@ -3,6 +3,7 @@ import { validateDiscordYaml, webhookTargets } from '../electron/core/discord/co
 import { parseCustomId } from '../electron/core/discord/custom-id.ts';
 import { dailyKey } from '../electron/core/discord/daily.ts';
 import { nonceFor } from '../electron/core/discord/deliverer.ts';
+import { modalText, slashCommandText } from '../electron/core/discord/inbound.ts';
 import { renderNotification, renderText } from '../electron/core/discord/render.ts';
 
 describe('discord.yaml and the message rules', () => {
@@ -47,6 +48,26 @@ describe('discord.yaml and the message rules', () => {
     expect(parseCustomId('gov:approve:review_0003')).toEqual({ kind: 'button', action: 'approve', reviewId: 'review_0003' });
     expect(parseCustomId('gov:modal:changes:review_0012')).toEqual({ kind: 'modal', action: 'changes', reviewId: 'review_0012' });
     expect(parseCustomId('gov:approve:../../x')).toBeNull();
+    expect(parseCustomId('gov:approve:review_0003:extra')).toBeNull();
+    expect(parseCustomId(`gov:approve:review_${'1'.repeat(200)}`)).toBeNull();
+  });
+
+  it('turns slash options into the console text, and refuses what the registered commands cannot carry', () => {
+    const agents = ['ProjectManager', 'Designer', 'Tester'];
+    const s = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, type: 3, value }));
+    expect(slashCommandText('resolve', s({ concern: 'concern_0004', note: 'fixed upstream' }), agents)).toEqual({ ok: true, value: '/resolve concern_0004 fixed upstream' });
+    expect(slashCommandText('approve', s({ review: '#3' }), agents)).toEqual({ ok: true, value: '/approve #3' });
+    expect(slashCommandText('status', [], agents)).toEqual({ ok: true, value: '/status' });
+    expect(slashCommandText('pause', s({ agent: 'all' }), agents)).toEqual({ ok: true, value: '/pause all' });
+    expect(slashCommandText('clarify', s({ agent: 'all', question: 'x' }), agents)).toMatchObject({ ok: false, error: 'agent: one of ProjectManager, Designer, Tester' });
+    expect(slashCommandText('reject', s({ review: '3', reason: '  ' }), agents)).toMatchObject({ ok: false, error: 'reason: the reason is empty' });
+    expect(slashCommandText('assign', s({ agent: 'Tester', task: 'a\u0000b' }), agents)).toMatchObject({ ok: false, error: 'task: control characters are not allowed' });
+    expect(slashCommandText('ack', [{ name: 'concern', type: 4, value: 4 }], agents)).toMatchObject({ ok: false, error: 'option concern is not a text option Governor registered' });
+    expect(slashCommandText('deploy', [], agents)).toMatchObject({ ok: false, error: '/deploy is not one of Governor\'s commands' });
+    expect(slashCommandText('toString', [], agents)).toMatchObject({ ok: false });
+    expect(modalText([{ customId: 'text', value: '  Split the adapter  ' }])).toEqual({ ok: true, value: 'Split the adapter' });
+    expect(modalText([{ customId: 'text', value: 'y'.repeat(4001) }])).toMatchObject({ ok: false, error: 'text: at most 4000 characters' });
+    expect(modalText([])).toMatchObject({ ok: false });
   });
 
   it('the daily post is due once the local time reaches the hour, keyed by the local date', () => {

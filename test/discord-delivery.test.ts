@@ -49,7 +49,7 @@ describe('Discord delivery guarantees', () => {
     add(3, 'five-hundred');
     f.failNext(1, 500, { afterCommit: true }); // Discord stored it, then the answer was lost: the nonce must prevent a copy
     add(2, 'lost-answer');
-    f.failNext(2, 429, { retryAfterMs: 300 });
+    f.failNext(2, 429, { retryAfterMs: 1000 }); // longer than the outbox's own backoff (≤ 400 ms here): only honouring it waits that long
     add(3, 'rate-limited');
     const before = f.gatewayConnections();
     f.dropGateway();
@@ -62,6 +62,8 @@ describe('Discord delivery guarantees', () => {
     await f.waitFor(() => f.messages().find((m) => m.interaction_id === id && m.content.includes('Commands:')), 10_000);
     const failed = f.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/messages') && r.status >= 429);
     expect(failed.map((r) => r.status)).toEqual([500, 500, 500, 500, 429, 429]);
+    // Every retry after a 429 waited the retry_after it announced: no request reached that bucket early.
+    expect(f.violations()).toEqual([]);
     expect(discordStatus(proj)).toMatchObject({ configured: true, mode: 'bot', pending: 0, dead: 0, last_error: null });
   });
 

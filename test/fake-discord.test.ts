@@ -1,7 +1,8 @@
 /**
  * The fake Discord against the REAL discord.js 14.28.1 client: login over the fake gateway, REST sends
- * (JSON, multipart, nonce de-duplication, threads), injected 5xx/429 failures, rate-limit buckets,
- * slash/button/modal interactions and a dropped gateway connection.
+ * (JSON, multipart, nonce de-duplication, threads, replies), injected 5xx/429 failures, rate-limit buckets
+ * and the violations of them, errors injected on any route, held requests, slash/button/modal interactions
+ * and a dropped gateway connection.
  */
 import {
   ActionRowBuilder,
@@ -171,12 +172,17 @@ describe('fake Discord with the real discord.js client', () => {
     client.rest.off('rateLimited', onLimited);
     expect(fake.requests().slice(before).map((r) => r.status)).toEqual([429, 200]);
     expect(limited.length).toBeGreaterThan(0);
+    expect(fake.violations()).toEqual([]); // discord.js waited the retry_after it was told
 
     const rejecting = new REST({ api: fake.api, rejectOnRateLimit: () => true }).setToken(fake.token);
     fake.failNext(1, 429, { retryAfterMs: 300 });
     const err = await rejecting.post(Routes.channelMessages(ch.id), { body: { content: 'no wait' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
     expect((err as RateLimitError).retryAfter).toBeGreaterThanOrEqual(300);
+    // Retrying at once, as a client that ignores retry_after would, is recorded as a violation of that bucket.
+    await new REST({ api: fake.api }).setToken(fake.token).post(Routes.channelMessages(ch.id), { body: { content: 'too early' } });
+    expect(fake.violations()).toMatchObject([{ bucket: `channel:${ch.id}`, method: 'POST', announced: 'retry_after' }]);
+    expect(fake.violations()[0]?.early_ms).toBeGreaterThan(0);
   });
 
   it('a rate-limit bucket makes discord.js throttle itself; a blind burst gets real 429s', async () => {
@@ -187,6 +193,7 @@ describe('fake Discord with the real discord.js client', () => {
       await Promise.all([1, 2, 3, 4, 5].map((n) => rest.post(Routes.channelMessages(ch), { body: { content: `m${n}` } })));
       expect(limitedFake.messages(ch).map((m) => m.content)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
       expect(limitedFake.requests().filter((r) => r.status === 429)).toEqual([]);
+      expect(limitedFake.violations()).toEqual([]);
 
       await new Promise((r) => setTimeout(r, 200)); // let the window pass so the burst starts on a fresh bucket
       const post = (): Promise<Response> =>
@@ -200,9 +207,37 @@ describe('fake Discord with the real discord.js client', () => {
       expect(replies[0]?.headers.get('x-ratelimit-remaining')).toBe('1');
       expect(replies[2]?.headers.get('retry-after')).not.toBeNull();
       expect(await replies[2]?.json()).toMatchObject({ message: 'You are being rate limited.', global: false });
+      // The second answer said "0 remaining until reset": the third request came before it.
+      expect(limitedFake.violations()).toMatchObject([{ bucket: `channel:${ch}`, announced: 'reset' }]);
     } finally {
       await limitedFake.close();
     }
+  });
+
+  it('records replies (message_reference) in the same channel, and refuses one to a message elsewhere unless told not to fail', async () => {
+    const ch = channel('project-updates');
+    const original = await ch.send('the question');
+    const reply = await ch.send({ content: 'the answer', reply: { messageReference: original.id } });
+    expect(fake.messages(ch.id).find((m) => m.id === reply.id)?.reply_to).toBe(original.id);
+    const rest = new REST({ api: fake.api }).setToken(fake.token);
+    const elsewhere = fake.channelId('approvals');
+    await expect(rest.post(Routes.channelMessages(elsewhere), { body: { content: 'x', message_reference: { message_id: original.id } } })).rejects.toMatchObject({ status: 400, code: 50035 });
+    const plain = (await rest.post(Routes.channelMessages(elsewhere), { body: { content: 'plain', message_reference: { message_id: original.id, fail_if_not_exists: false } } })) as { id: string };
+    expect(fake.messages(elsewhere).find((m) => m.id === plain.id)?.reply_to).toBeUndefined();
+  });
+
+  it('injects Discord errors on any route, and holds requests until released', async () => {
+    const rest = new REST({ api: fake.api, retries: 0 }).setToken(fake.token);
+    fake.failRequests({ method: 'GET', path: /^\/users\/@me$/, status: 403, code: 50001, message: 'Missing Access', count: 2 });
+    for (let i = 0; i < 2; i++) await expect(rest.get(Routes.user())).rejects.toMatchObject({ status: 403, code: 50001, message: 'Missing Access' });
+    await expect(rest.get(Routes.user())).resolves.toMatchObject({ id: fake.applicationId });
+
+    const gate = fake.holdRequests(/^\/channels\/\d+$/, 'GET');
+    const pending = [rest.get(Routes.channel(fake.channelId('approvals'))), rest.get(Routes.channel(fake.channelId('system-health')))];
+    await fake.waitFor(() => gate.held() === 2);
+    expect(fake.requests().filter((r) => /^\/channels\/\d+$/.test(r.path))).toEqual([]);
+    gate.release();
+    expect((await Promise.all(pending)).map((c) => (c as { name: string }).name)).toEqual(['approvals', 'system-health']);
   });
 
   it('delivers a slash command with options and records deferReply + editReply', async () => {

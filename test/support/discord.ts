@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Review, Severity } from '../../shared/index.ts';
 import { type BridgeStart, type DiscordBridge, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
 import { type OpenedProject, openProject } from '../../electron/core/host.ts';
@@ -7,6 +8,8 @@ import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
 import type { FakeDiscord } from './fake-discord/index.ts';
 import { tempDir } from './tmp.ts';
+
+const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
 
 export const REVIEWER = '300000000000000003';
 export const STRANGER = '399999999999999999';
@@ -53,4 +56,29 @@ export function askReview(p: OpenedProject, title = 'Project plan for phase 1', 
 /** Wait until nothing is pending in the outbox. */
 export async function drained(fake: FakeDiscord, p: OpenedProject, timeoutMs = 20_000): Promise<void> {
   await fake.waitFor(() => p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()?.n === 0, timeoutMs, 'the outbox to drain');
+}
+
+/**
+ * The real `governor` CLI, asynchronously: the fake Discord lives in this process, so a synchronous spawn
+ * would block the very server the CLI talks to.
+ */
+export function governorCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The outbox rows, oldest first, as the deliverer sees them. */
+export function outboxRows(p: OpenedProject): Array<{ id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }> {
+  return p.ledger.db.prepare<[], { id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }>('SELECT id, key, channel, state, attempts, last_error, message_id FROM discord_outbox ORDER BY id').all();
 }

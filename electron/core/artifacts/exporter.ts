@@ -12,7 +12,7 @@ const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
   commands: ['command.received'],
   responses: ['response.sent'],
   git_actions: ['git.action_recorded'],
-  concerns: ['concern.raised', 'concern.acknowledged', 'concern.assigned', 'concern.resolved', 'concern.escalated'],
+  concerns: ['concern.raised', 'concern.acknowledged', 'concern.assigned', 'concern.resolved', 'concern.escalated', 'concern.discord_posted'],
 };
 
 export interface ExportMismatch {

@@ -14,7 +14,9 @@ import { createDeliverer } from './deliverer.ts';
 import { createInteractionHandler } from './interactions.ts';
 import { createLease } from './lease.ts';
 import { createOutbox } from './outbox.ts';
+import { recordConcernMessage } from './posted.ts';
 import { botSender, createRest, type Sender, webhookSender } from './sender.ts';
+import { createSerial } from './serial.ts';
 
 export interface BridgeOptions {
   extraKeys?: KeySource;
@@ -52,8 +54,14 @@ export function projectKey(p: OpenedProject): string {
 export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}): Promise<BridgeStart> {
   const file: DiscordFile | null = p.discord ?? (await loadDiscordFile(p.dir));
   if (!file) return { started: false, reason: 'no discord.yaml in the project' };
-  const log = o.log ?? (() => {});
   const redactor = new Redactor();
+  // The bot token and webhook tokens (this redactor) and the model keys (the project's): every line this
+  // bridge logs, stores or sends about an error passes through both, whoever composed it (us, discord.js).
+  const redact = (text: string) => {
+    const t = redactor.redact(text);
+    return p.redactor ? p.redactor.redact(t) : t;
+  };
+  const log = (line: string) => o.log?.(redact(line));
   let sender: Sender;
   let token: string | null = null;
   if (file.mode === 'bot') {
@@ -71,7 +79,22 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
 
   const outbox = createOutbox(p.ledger.db);
   const lease = createLease(p.ledger.db, randomUUID());
-  const deliverer = createDeliverer({ db: p.ledger.db, outbox, sender, lease, projectKey: projectKey(p), redact: (t) => redactor.redact(t), log, ...(o.backoff ? { backoff: o.backoff } : {}) });
+  // Exports change when a concern's message id is recorded; syncs from this bridge never overlap.
+  const serial = createSerial((err) => log(`discord: ${errorMessage(err)}`));
+  const afterChange = o.afterChange ? () => serial.run(o.afterChange ?? (() => {})) : undefined;
+  const deliverer = createDeliverer({
+    db: p.ledger.db,
+    outbox,
+    sender,
+    lease,
+    projectKey: projectKey(p),
+    redact,
+    log,
+    recordSent: (row, messageId, channelId, write) => {
+      if (recordConcernMessage(p, row, messageId, channelId, write)) void serial.once('exports', () => p.exporter.sync());
+    },
+    ...(o.backoff ? { backoff: o.backoff } : {}),
+  });
   deliverer.start();
   if (file.mode === 'webhook') lease.noteConnected(true);
 
@@ -101,14 +124,14 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
 
   let bot: Awaited<ReturnType<typeof startBot>> | null = null;
   if (file.mode === 'bot' && token && o.inbound !== false) {
-    const handle = createInteractionHandler({ p, file, log, ...(o.afterChange ? { afterChange: o.afterChange } : {}) });
+    const handle = createInteractionHandler({ p, file, log, redact, ...(afterChange ? { afterChange } : {}) });
     try {
       bot = await startBot({ file, token, agents: agentNames(p.agentsFile), onInteraction: handle, onConnection: (up) => lease.noteConnected(up), log });
       lease.noteConnected(true);
     } catch (err) {
       // Outbound still works without the gateway; say why inbound does not.
-      log(`discord: the bot could not connect: ${redactor.redact(errorMessage(err))}`);
-      lease.noteError(redactor.redact(`gateway: ${errorMessage(err)}`));
+      log(`discord: the bot could not connect: ${errorMessage(err)}`);
+      lease.noteError(redact(`gateway: ${errorMessage(err)}`));
     }
   }
 
@@ -124,6 +147,7 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
         await bot?.stop();
         lease.noteConnected(false);
         await deliverer.stop();
+        await serial.idle();
       },
     },
   };

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { DiscordAPIError, HTTPError } from 'discord.js';
-import { errorMessage, GovernorError } from '../errors.ts';
+import { DiscordAPIError } from 'discord.js';
+import { errorMessage } from '../errors.ts';
+import { classifyFailure } from './failure.ts';
 import { LEASE_RENEW_MS, type Lease } from './lease.ts';
 import { type Outbox, type OutboxRow, parseMessage } from './outbox.ts';
-import type { Sender } from './sender.ts';
+import type { Posted, Sender } from './sender.ts';
 
 export interface DelivererOptions {
   db: Database.Database;
@@ -16,8 +17,13 @@ export interface DelivererOptions {
   /** Secrets out of error texts before they are stored or shown. */
   redact: (text: string) => string;
   backoff?: { initialMs: number; maxMs: number };
-  /** A client error (4xx other than 429) is retried this many times, then the row is parked as dead. */
+  /** A message Discord refuses as malformed (400, 413) is tried this many times, then set aside as dead. */
   maxClientErrors?: number;
+  /**
+   * Marks a row sent: `write` does the outbox's part, and must run inside the one transaction this opens.
+   * The bridge uses it to record a concern's message id in the ledger atomically with the row.
+   */
+  recordSent?: (row: OutboxRow, messageId: string, channelId: string, write: () => void) => void;
   log?: (line: string) => void;
 }
 
@@ -26,19 +32,15 @@ export function nonceFor(projectKey: string, key: string): string {
   return createHash('sha256').update(`${projectKey}\u0000${key}`).digest('base64url').slice(0, 25);
 }
 
-function statusOf(err: unknown): number | null {
-  if (err instanceof DiscordAPIError || err instanceof HTTPError) return err.status;
-  return null;
-}
-
 /** Discord's "a thread has already been created for this message": after a crash between the two calls. */
 const THREAD_EXISTS = 160004;
 
 /**
  * The one delivery worker of a project. Strictly in order: the head row is retried (0.5 s doubling to 30 s,
- * forever for server and network errors) and nothing behind it overtakes it. A message that opens a concern's
- * or review's thread creates the thread, and the thread is stored in the same transaction that marks the row
- * sent. Woken by `poke()` (appends in this process, changes to the database file from others) and by timers.
+ * forever unless Discord calls the message itself malformed; see failure.ts) and nothing behind it overtakes
+ * it. A message that opens a concern's or review's thread creates the thread, and the thread is stored in the
+ * same transaction that marks the row sent. Woken by `poke()` (appends in this process, changes to the
+ * database file from others) and by timers.
  */
 export function createDeliverer(o: DelivererOptions) {
   const backoff = o.backoff ?? { initialMs: 500, maxMs: 30_000 };
@@ -47,10 +49,12 @@ export function createDeliverer(o: DelivererOptions) {
   let held = false;
   let wake: (() => void) | null = null;
   let failures = 0;
-  const markSent = o.db.transaction((row: OutboxRow, messageId: string, thread: { channel_id: string; thread_id: string } | null) => {
-    if (thread && row.ref_kind && row.ref_id) o.outbox.saveThread({ kind: row.ref_kind, id: row.ref_id }, { channel_id: thread.channel_id, message_id: messageId, thread_id: thread.thread_id });
-    o.outbox.markSent(row.id, messageId);
-  });
+  const recordSent = o.recordSent ?? ((_row: OutboxRow, _id: string, _channel: string, write: () => void) => o.db.transaction(write).immediate());
+  const markSent = (row: OutboxRow, posted: Posted, thread: { channel_id: string; thread_id: string } | null) =>
+    recordSent(row, posted.id, posted.channel_id, () => {
+      if (thread && row.ref_kind && row.ref_id) o.outbox.saveThread({ kind: row.ref_kind, id: row.ref_id }, { channel_id: thread.channel_id, message_id: posted.id, thread_id: thread.thread_id });
+      o.outbox.markSent(row.id, posted.id);
+    });
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -75,10 +79,30 @@ export function createDeliverer(o: DelivererOptions) {
   };
 
   async function deliver(row: OutboxRow): Promise<void> {
-    const m = parseMessage(row);
+    const parsed = parseMessage(row);
+    if (!parsed.ok) {
+      // Nothing a retry could fix, and it must not hold up the messages behind it.
+      o.outbox.markDead(row.id, parsed.reason);
+      o.log?.(`discord: set aside ${row.key}: ${parsed.reason} (see \`governor discord status\`)`);
+      return;
+    }
+    const m = parsed.message;
     const ref = row.ref_kind && row.ref_id ? { kind: row.ref_kind, id: row.ref_id } : null;
     const existing = ref ? o.outbox.thread(ref) : null;
-    const posted = await o.sender.post(row.channel as never, existing?.thread_id ?? null, m, nonceFor(o.projectKey, row.key));
+    // A command's answer goes where the command was typed, as a reply to the bot's answer there.
+    const where = { threadId: existing?.thread_id ?? null, replyTo: ref?.kind === 'command' ? (existing?.message_id ?? null) : null };
+    const nonce = nonceFor(o.projectKey, row.key);
+    let posted: Posted;
+    try {
+      posted = await o.sender.post(row.channel, where, m, nonce);
+    } catch (err) {
+      // A thread deleted or locked since, or a channel the bot may not post in (a command typed where the
+      // bot can only answer interactions): the message goes to its channel rather than block the queue.
+      const f = classifyFailure(err);
+      if (!where.threadId || f.kind === 'transient' || f.status === 401) throw err;
+      o.log?.(`discord: ${row.key}: cannot post in ${where.threadId} (${o.redact(f.text).slice(0, 300)}); posting in #${row.channel} instead`);
+      posted = await o.sender.post(row.channel, { threadId: null, replyTo: null }, m, nonce);
+    }
     let thread: { channel_id: string; thread_id: string } | null = null;
     if (row.starts_thread && ref && !existing && m.thread_name) {
       try {
@@ -90,7 +114,7 @@ export function createDeliverer(o: DelivererOptions) {
         else throw err;
       }
     }
-    markSent(row, posted.id, thread);
+    markSent(row, posted, thread);
   }
 
   async function loop(): Promise<void> {
@@ -116,12 +140,11 @@ export function createDeliverer(o: DelivererOptions) {
         o.lease.noteError(null);
       } catch (err) {
         failures += 1;
-        const status = statusOf(err);
-        const text = o.redact(`${status ? `HTTP ${status}: ` : ''}${errorMessage(err)}`).slice(0, 500);
-        const clientError = (status !== null && status >= 400 && status < 500 && status !== 429 && status !== 408) || (err instanceof GovernorError && err.code === 'discord_channel_missing');
-        if (clientError && row.attempts + 1 >= maxClient) {
+        const f = classifyFailure(err);
+        const text = o.redact(f.text).slice(0, 500);
+        if (f.kind === 'malformed' && row.attempts + 1 >= maxClient) {
           o.outbox.markDead(row.id, text);
-          o.log?.(`discord: gave up on ${row.key} after ${row.attempts + 1} attempts: ${text} (see \`governor discord status\`)`);
+          o.log?.(`discord: gave up on ${row.key} after ${row.attempts + 1} attempts: ${text} (see \`governor discord status\`; \`governor discord retry\` queues it again)`);
         } else {
           const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(row.attempts, 20));
           o.outbox.markFailed(row.id, text, Date.now() + delay);

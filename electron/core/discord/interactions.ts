@@ -8,9 +8,10 @@ import { handleCommand } from '../workflow/commands.ts';
 import { decideReview } from '../workflow/decisions.ts';
 import { normaliseId } from '../workflow/ids.ts';
 import { type ButtonAction, modalId, parseCustomId } from './custom-id.ts';
+import { modalText, slashCommandText } from './inbound.ts';
 import { LIMITS, clip } from './limits.ts';
+import { createOutbox } from './outbox.ts';
 import { renderText } from './render.ts';
-import { commandText } from './slash-commands.ts';
 
 export interface InteractionDeps {
   p: OpenedProject;
@@ -18,6 +19,8 @@ export interface InteractionDeps {
   /** After something changed (a decision, a command): run the loop, sync the exports. */
   afterChange?: () => void | Promise<void>;
   log?: (line: string) => void;
+  /** Secrets out of any text this handler itself composes for Discord (error replies). */
+  redact?: (text: string) => string;
 }
 
 type Acting = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
@@ -32,15 +35,24 @@ const who = (i: Acting) => i.user.username.slice(0, 60);
 const WORDS: Record<string, string> = { approve: 'approved', request_changes: 'changes requested', request_clarification: 'clarification requested', reject: 'rejected', approve_with_conditions: 'approved with conditions', defer: 'deferred' };
 
 /**
- * Every interaction, in this order: dedup by interaction id (a duplicate delivery or a double click acts
- * once); authorise against the reviewer allowlist (a refusal is ephemeral, recorded in the ledger, and
- * changes nothing else); acknowledge within Discord's 3 s (defer, or show the modal, which must be the
- * first response); then act through the same handler as the console, and answer.
+ * Every interaction, in this order: dedup by interaction id (Discord delivering the same interaction twice
+ * acts once; two clicks are two interactions, and the first decision wins in `decideReview`); authorise
+ * against the reviewer allowlist (a refusal is ephemeral, recorded in the ledger, and changes nothing
+ * else); validate what it carries (inbound.ts); acknowledge within Discord's 3 s (defer, or show the modal,
+ * which must be the first response); then act through the same handler as the console, and answer.
  */
 export function createInteractionHandler(d: InteractionDeps) {
   const { p, file } = d;
   const agents = agentNames(p.agentsFile);
+  const redact = d.redact ?? ((t: string) => t);
+  const outbox = createOutbox(p.ledger.db);
   const firstSeen = p.ledger.db.prepare('INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)');
+
+  /** Input we will not act on: say why, privately, before anything is deferred or changed. */
+  async function refuseInput(i: Acting, why: string): Promise<void> {
+    d.log?.(`discord: refused ${kindOf(i)} ${nameOf(i)} from ${i.user.username}: ${why}`);
+    await i.reply({ content: clip(redact(`⚠️ Governor did not accept that: ${why}. Nothing was changed.`), LIMITS.content), flags: MessageFlags.Ephemeral });
+  }
 
   function authorised(i: Acting): boolean {
     if (file.reviewers.users.includes(i.user.id)) return true;
@@ -66,9 +78,16 @@ export function createInteractionHandler(d: InteractionDeps) {
   }
 
   async function onSlash(i: ChatInputCommandInteraction): Promise<void> {
-    await i.deferReply();
-    const text = commandText(i);
-    const res = await handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p) }, text, { user: who(i), source: 'discord' });
+    const text = slashCommandText(i.commandName, i.options.data, agents);
+    if (!text.ok) return refuseInput(i, text.error);
+    const deferred = await i.deferReply({ withResponse: true });
+    const res = await handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p) }, text.value, { user: who(i), source: 'discord' });
+    // The agent answers a /clarify later, as its own message: it goes where the question was asked, as a
+    // reply to this answer (the outbox looks this up when it delivers the answer).
+    const replyId = deferred.interaction.responseMessageId;
+    if (res.ok && res.command_id && i.commandName === 'clarify' && replyId) {
+      outbox.saveThread({ kind: 'command', id: res.command_id }, { channel_id: i.channelId, message_id: replyId, thread_id: i.channelId });
+    }
     const reply = renderText(res.ok ? res.response : `⚠️ ${res.response}`, `${res.command_id ?? 'reply'}.md`);
     await i.editReply({ content: reply.content, files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })) });
     if (res.ok) await changed();
@@ -111,8 +130,9 @@ export function createInteractionHandler(d: InteractionDeps) {
       await i.reply({ content: 'This form is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
       return;
     }
-    const text = i.fields.getTextInputValue('text').trim();
-    return decide(i, parsed.reviewId, parsed.action === 'changes' ? 'request_changes' : 'request_clarification', text);
+    const text = modalText([...i.fields.fields.values()].map((f) => ({ customId: f.customId, value: 'value' in f ? f.value : undefined })));
+    if (!text.ok) return refuseInput(i, text.error);
+    return decide(i, parsed.reviewId, parsed.action === 'changes' ? 'request_changes' : 'request_clarification', text.value);
   }
 
   return async function handle(i: Interaction): Promise<void> {
@@ -131,7 +151,7 @@ export function createInteractionHandler(d: InteractionDeps) {
       else if (i.isButton()) await onButton(i);
       else await onModal(i);
     } catch (err) {
-      const message = err instanceof GovernorError || (err instanceof Error && err.name === 'ZodError') ? errorMessage(err) : `Something went wrong: ${errorMessage(err)}`;
+      const message = redact(err instanceof GovernorError || (err instanceof Error && err.name === 'ZodError') ? errorMessage(err) : `Something went wrong: ${errorMessage(err)}`);
       d.log?.(`discord: ${kind} ${nameOf(i)}: ${errorMessage(err)}`);
       try {
         if (i.deferred || i.replied) await i.editReply({ content: clip(`⚠️ ${message}`, LIMITS.content) });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DiscordChannelName } from '../../../shared/config.ts';
-import type { OutboundMessage } from './message.ts';
+import { OutboundMessage } from './message.ts';
 
 /** A row of the transactional outbox; `id` is the delivery order. */
 export interface OutboxRow {
@@ -49,6 +49,7 @@ export function createOutbox(db: Database.Database) {
     dead: db.prepare("UPDATE discord_outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
     counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM discord_outbox GROUP BY state'),
     lastError: db.prepare<[], { last_error: string; attempts: number; key: string }>("SELECT last_error, attempts, key FROM discord_outbox WHERE state != 'sent' AND last_error IS NOT NULL ORDER BY id LIMIT 1"),
+    requeue: db.prepare("UPDATE discord_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL WHERE state = 'dead'"),
     threadGet: db.prepare<[string, string], ThreadRow>('SELECT channel_id, message_id, thread_id FROM discord_threads WHERE ref_kind = ? AND ref_id = ?'),
     threadPut: db.prepare('INSERT OR REPLACE INTO discord_threads (ref_kind, ref_id, channel_id, message_id, thread_id) VALUES (?, ?, ?, ?, ?)'),
   };
@@ -78,6 +79,10 @@ export function createOutbox(db: Database.Database) {
     markDead(id: number, error: string): void {
       s.dead.run(error.slice(0, 2000), id);
     },
+    /** Give every undeliverable row another chance (after the cause was fixed); returns how many. */
+    requeueDead(): number {
+      return s.requeue.run().changes;
+    },
     counts(): { pending: number; sent: number; dead: number } {
       const out = { pending: 0, sent: 0, dead: 0 };
       for (const r of s.counts.all()) if (r.state in out) out[r.state as keyof typeof out] = r.n;
@@ -97,6 +102,19 @@ export function createOutbox(db: Database.Database) {
 }
 export type Outbox = ReturnType<typeof createOutbox>;
 
-export function parseMessage(row: OutboxRow): OutboundMessage {
-  return JSON.parse(row.payload) as OutboundMessage;
+/**
+ * The stored message, validated: a row that is not JSON, or not a message this version can send, must be
+ * set aside with the reason rather than sit at the head of the queue failing forever.
+ */
+export function parseMessage(row: OutboxRow): { ok: true; message: OutboundMessage } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.payload);
+  } catch (err) {
+    return { ok: false, reason: `the stored message is not JSON (${err instanceof Error ? err.message : String(err)})` };
+  }
+  const r = OutboundMessage.safeParse(json);
+  if (r.success) return { ok: true, message: r.data };
+  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`);
+  return { ok: false, reason: `the stored message is not one Governor can send (${issues.join('; ')})` };
 }

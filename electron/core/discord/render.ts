@@ -1,8 +1,8 @@
-import { type APIEmbed, ButtonStyle, ComponentType } from 'discord.js';
+import { ButtonStyle, ComponentType } from 'discord.js';
 import type { Severity } from '../../../shared/index.ts';
 import type { Notification } from '../notify/notifications.ts';
 import { CUT_MARKER, LIMITS, clip } from './limits.ts';
-import type { OutboundMessage } from './message.ts';
+import type { OutboundEmbed, OutboundMessage } from './message.ts';
 import { customId, parseCustomId } from './custom-id.ts';
 
 const COLOUR: Record<Severity, number> = { critical: 0xd83c3e, warning: 0xf0b232, info: 0x5865f2 };
@@ -28,7 +28,7 @@ export function renderNotification(n: Notification): OutboundMessage {
     if (description.length > LIMITS.embedDescription) description = clip(description, LIMITS.embedDescription, `\n${CUT_MARKER}`);
     else description = `${description}\n_(full text attached)_`.slice(0, LIMITS.embedDescription);
   }
-  const embed: APIEmbed = { title, color: COLOUR[n.severity], footer: { text: clip(`${n.channel} · ${n.event_id}`, LIMITS.embedFooter) } };
+  const embed: OutboundEmbed = { title, color: COLOUR[n.severity], footer: { text: clip(`${n.channel} · ${n.event_id}`, LIMITS.embedFooter) } };
   if (description.trim()) embed.description = description;
   const review = n.ref?.kind === 'review' && !n.update && n.channel === 'approvals' ? n.ref.id : null;
   const components: OutboundMessage['components'] = review

@@ -11,11 +11,17 @@ export interface Posted {
   channel_id: string;
 }
 
+/** Where in a channel: a thread (or the channel a command was typed in), and a message to reply to there. */
+export interface Where {
+  threadId: string | null;
+  replyTo: string | null;
+}
+
 /** The two ways out: a bot (REST with its token; threads and buttons) or webhooks (outbound only). */
 export interface Sender {
   readonly mode: 'bot' | 'webhook';
   /** Post a message; the nonce makes a repeat after a crash return the first message instead of a second one (bot mode). */
-  post(channel: DiscordChannelName, threadId: string | null, m: OutboundMessage, nonce: string): Promise<Posted>;
+  post(channel: DiscordChannelName, where: Where, m: OutboundMessage, nonce: string): Promise<Posted>;
   /** Start a thread on a posted message; null where threads are not possible (webhook mode). */
   startThread(channelId: string, messageId: string, name: string): Promise<string | null>;
   /** The channel id each seed channel resolves to (bot mode; webhook mode has none). */
@@ -63,13 +69,15 @@ export function botSender(file: DiscordFile, rest: REST): Sender {
   return {
     mode: 'bot',
     channels,
-    async post(channel, threadId, m, nonce) {
-      const target = threadId ?? (await channels())[channel];
+    async post(channel, where, m, nonce) {
+      const target = where.threadId ?? (await channels())[channel];
       if (!target) {
         resolved = null; // perhaps `governor discord setup` has created it since
         throw new GovernorError('discord_channel_missing', `no #${channel} channel in the guild; create it or run \`governor discord setup\``);
       }
-      const res = (await rest.post(Routes.channelMessages(target), { body: { ...body(m), nonce, enforce_nonce: true }, files: files(m) })) as RESTPostAPIChannelMessageResult;
+      // A reply whose message was deleted since is posted as a plain message rather than refused.
+      const reply = where.replyTo ? { message_reference: { message_id: where.replyTo, fail_if_not_exists: false } } : {};
+      const res = (await rest.post(Routes.channelMessages(target), { body: { ...body(m), ...reply, nonce, enforce_nonce: true }, files: files(m) })) as RESTPostAPIChannelMessageResult;
       return { id: res.id, channel_id: res.channel_id };
     },
     async startThread(channelId, messageId, name) {
@@ -91,7 +99,7 @@ export function webhookSender(rest: REST, targets: Partial<Record<DiscordChannel
     async channels() {
       return {};
     },
-    async post(channel, _threadId, m) {
+    async post(channel, _where, m) {
       const w = targets[channel] ?? fallback;
       const msg = forWebhook(m);
       const res = (await rest.post(Routes.webhook(w.id, w.token), { body: body(msg), files: files(msg), query: new URLSearchParams({ wait: 'true' }), auth: false })) as RESTPostAPIChannelMessageResult;

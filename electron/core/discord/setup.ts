@@ -23,7 +23,7 @@ export async function setupBot(file: DiscordFile, rest: REST, agents: readonly s
     me = (await rest.get(Routes.user())) as APIUser;
     out.push({ ok: true, text: `token works: the bot is ${me.username}` });
   } catch (err) {
-    return [{ ok: false, text: `the token was refused: ${errorMessage(err)}` }];
+    return [{ ok: false, text: `the token was refused (${errorMessage(err)}): reset it in the developer portal (your app → Bot → Reset Token) and set ${file.token_env} again` }];
   }
   try {
     const g = (await rest.get(Routes.guild(guildId))) as APIGuild;

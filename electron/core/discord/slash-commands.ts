@@ -1,11 +1,12 @@
-import { type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody, SlashCommandBuilder } from 'discord.js';
+import { type RESTPostAPIChatInputApplicationCommandsJSONBody, SlashCommandBuilder } from 'discord.js';
 import { COMMAND_HELP } from '../../../shared/index.ts';
 
 const summary = (cmd: string) => (COMMAND_HELP.find((h) => h.cmd === cmd)?.summary ?? cmd).slice(0, 100);
 
 /**
- * The slash commands, mirroring the console grammar (shared/commands.ts). Each one is turned back into the
- * text the console would take and handed to the same command handler, so Discord cannot drift from it.
+ * The slash commands, mirroring the console grammar (shared/commands.ts). Each one is validated and turned
+ * back into the text the console would take (inbound.ts), and handed to the same command handler, so
+ * Discord cannot drift from it.
  */
 export function slashCommands(agents: readonly string[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   const agentChoices = agents.slice(0, 24).map((a) => ({ name: a, value: a }));
@@ -24,23 +25,4 @@ export function slashCommands(agents: readonly string[]): RESTPostAPIChatInputAp
     new SlashCommandBuilder().setName('help').setDescription(summary('/help')).addStringOption((o) => o.setName('command').setDescription('one command')),
   ];
   return commands.map((c) => c.toJSON());
-}
-
-/** The console text for a slash command: `/resolve concern_0004 fixed upstream`. */
-export function commandText(i: Pick<ChatInputCommandInteraction, 'commandName' | 'options'>): string {
-  const opt = (name: string) => i.options.getString(name)?.trim() ?? '';
-  const parts: Record<string, string[]> = {
-    status: [opt('scope')],
-    clarify: [opt('agent'), opt('question')],
-    assign: [opt('agent'), opt('task')],
-    ack: [opt('concern'), opt('note')],
-    resolve: [opt('concern'), opt('note')],
-    pause: [opt('agent')],
-    resume: [opt('agent')],
-    approve: [opt('review'), opt('note')],
-    reject: [opt('review'), opt('reason')],
-    help: [opt('command')],
-  };
-  const args = (parts[i.commandName] ?? []).filter(Boolean).join(' ');
-  return `/${i.commandName}${args ? ` ${args}` : ''}`;
 }

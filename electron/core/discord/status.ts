@@ -7,7 +7,6 @@ import { bridgeRow } from './lease.ts';
 import { createOutbox } from './outbox.ts';
 import { renderNotification } from './render.ts';
 
-
 /** What Settings and `governor discord status` show; read from the database, so any process can answer. */
 export function discordStatus(p: OpenedProject): DiscordStatus {
   const file = p.discord ?? null;
@@ -34,4 +33,12 @@ export function queueTestMessage(p: OpenedProject, now: Date = new Date()): stri
   const message = renderNotification({ event_id: key, channel: 'system-health', severity: 'info', title: '🧪 Governor test message', body: `Project: ${p.agentsFile.project}\nIf you can read this, Governor reaches this channel.`, ref: null });
   createOutbox(p.ledger.db).enqueue({ key, channel: 'system-health', ref: null, message }, now);
   return key;
+}
+
+/**
+ * Queue the undeliverable (dead) messages again, after their cause was fixed. A running bridge sees the
+ * database change and sends them, oldest first; they go out after the messages already delivered.
+ */
+export function retryDead(p: OpenedProject): number {
+  return createOutbox(p.ledger.db).requeueDead();
 }

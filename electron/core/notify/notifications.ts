@@ -12,8 +12,11 @@ export interface Notification {
   severity: Severity;
   title: string;
   body: string;
-  /** The review, concern or commit it is about, for buttons, threads and click-through. */
-  ref: { kind: 'review' | 'concern' | 'git'; id: string } | null;
+  /**
+   * The review, concern or commit it is about, for buttons, threads and click-through; or the human
+   * command it answers (Discord posts that where the command was typed, when it was typed there).
+   */
+  ref: { kind: 'review' | 'concern' | 'git' | 'command'; id: string } | null;
   /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
   detail?: string;
   /** An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip it). */
@@ -131,7 +134,12 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
     }
     case 'clarification.answered': {
       const a = EventPayloads['clarification.answered'].parse(ev.payload);
-      return update('project-updates', null, `💬 ${a.agent} answered ${a.clarification_id}`, a.answer);
+      const asked = read.clarifications().find((c) => c.id === a.clarification_id);
+      const title = `💬 ${a.agent} answered ${a.clarification_id}`;
+      // Asked from a review's Clarify button: the answer belongs in that review's thread.
+      if (asked?.review_id) return update('approvals', { kind: 'review', id: asked.review_id }, title, a.answer);
+      // Asked with /clarify: the `response.sent` carrying the same answer is not posted, so this is the one message.
+      return update('project-updates', asked?.command_id ? { kind: 'command', id: asked.command_id } : null, title, a.answer);
     }
     case 'phase.started': {
       const ph = EventPayloads['phase.started'].parse(ev.payload);

@@ -109,6 +109,7 @@ export function createProjector(db: Database.Database) {
     'concern.assigned': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.assigned', payload: p }),
     'concern.resolved': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.resolved', payload: p }),
     'concern.escalated': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.escalated', payload: p }),
+    'concern.discord_posted': (p, e) => updateConcern(p.concern_id, e, { type: 'concern.discord_posted', payload: p }),
     'variation.proposed': (p, e) => putVariation(p, e.seq),
     'variation.decided': (p, e) => {
       const v = doc<Variation>(s.variationGet.get(p.variation_id), 'variation', p.variation_id);

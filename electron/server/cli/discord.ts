@@ -3,13 +3,14 @@ import { Option } from 'commander';
 import pc from 'picocolors';
 import { agentNames } from '../../../shared/index.ts';
 import { startDiscordBridge } from '../../core/discord/bridge.ts';
-import { discordToken, loadDiscordFile } from '../../core/discord/config.ts';
+import { discordToken, loadDiscordFile, webhookTargets } from '../../core/discord/config.ts';
 import { createOutbox } from '../../core/discord/outbox.ts';
 import { createRest } from '../../core/discord/sender.ts';
 import { setupBot, setupWebhooks } from '../../core/discord/setup.ts';
-import { discordStatus, queueTestMessage } from '../../core/discord/status.ts';
+import { discordStatus, queueTestMessage, retryDead } from '../../core/discord/status.ts';
 import { GovernorError } from '../../core/errors.ts';
 import { openProject } from '../../core/host.ts';
+import { Redactor } from '../../core/secrets/redact.ts';
 import { assertProjectDir } from '../../core/project.ts';
 import { runLoop } from '../../core/workflow/loop.ts';
 import { acquireLoopLock, loopRunning } from './lock.ts';
@@ -18,7 +19,7 @@ import { formatProgress } from './output.ts';
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
 const EXAMPLE = 'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users: ["234567890123456789"]\n';
 
-/** `governor discord setup | test | run | status`. */
+/** `governor discord setup | test | run | status | retry`. */
 export function registerDiscordCommands(program: Command): void {
   const discord = program.command('discord').description('the Discord link: alerts, slash commands and review buttons (configured in discord.yaml)');
 
@@ -31,10 +32,15 @@ export function registerDiscordCommands(program: Command): void {
       const file = await loadDiscordFile(root);
       if (!file) throw new GovernorError('discord_not_configured', `no discord.yaml in ${root}; create one, e.g.\n${EXAMPLE}`);
       let lines;
-      if (file.mode === 'webhook') lines = await setupWebhooks(file, createRest(file, null));
-      else {
+      // What Discord (or a proxy) answers may echo what it was sent: the output never shows a token.
+      const redactor = new Redactor();
+      if (file.mode === 'webhook') {
+        for (const t of Object.values(webhookTargets(file).targets)) redactor.add(t.token);
+        lines = await setupWebhooks(file, createRest(file, null));
+      } else {
         const token = await discordToken(file);
         if (!token) throw new GovernorError('discord_token_missing', `set ${file.token_env} to the bot's token (Discord developer portal → your app → Bot → Reset Token)`);
+        redactor.add(token);
         const p = await openProject(root);
         try {
           lines = await setupBot(file, createRest(file, token), agentNames(p.agentsFile));
@@ -42,15 +48,16 @@ export function registerDiscordCommands(program: Command): void {
           p.close();
         }
       }
-      for (const l of lines) console.log(`${l.ok ? pc.green('✓') : pc.red('✗')} ${l.text}`);
+      for (const l of lines) console.log(`${l.ok ? pc.green('✓') : pc.red('✗')} ${redactor.redact(l.text)}`);
       process.exitCode = lines.every((l) => l.ok) ? 0 : 1;
     });
 
   discord
     .command('test')
     .addOption(dirOption())
+    .addOption(new Option('--wait <seconds>', 'how long to wait for the delivery').default('60').argParser((v) => Math.max(1, Number(v) || 60)))
     .description('send a test message to #system-health, through the outbox')
-    .action(async (o: { dir: string }) => {
+    .action(async (o: { dir: string; wait: number | string }) => {
       const p = await openProject(o.dir);
       try {
         const key = queueTestMessage(p);
@@ -58,7 +65,7 @@ export function registerDiscordCommands(program: Command): void {
         // A running bridge (governor serve or discord run) delivers it; otherwise deliver it from here.
         const started = discordStatus(p).running ? null : await startDiscordBridge(p, { inbound: false, log: (l) => console.log(pc.dim(l)) });
         if (started && !started.started) throw new GovernorError('discord_unavailable', started.reason);
-        const deadline = Date.now() + 60_000;
+        const deadline = Date.now() + Number(o.wait) * 1000;
         let row = outbox.byKey(key);
         while (row?.state === 'pending' && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 200));
@@ -84,7 +91,22 @@ export function registerDiscordCommands(program: Command): void {
       try {
         const s = discordStatus(p);
         if (!s.configured) console.log('No discord.yaml: Discord is not configured for this project.');
-        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable`, `last error: ${s.last_error ?? 'none'}`].join('\n'));
+        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`, `last error: ${s.last_error ?? 'none'}`].join('\n'));
+      } finally {
+        p.close();
+      }
+    });
+
+  discord
+    .command('retry')
+    .addOption(dirOption())
+    .description('queue the undeliverable messages again (after fixing why Discord refused them)')
+    .action(async (o: { dir: string }) => {
+      const p = await openProject(o.dir);
+      try {
+        const n = retryDead(p);
+        const running = discordStatus(p).running;
+        console.log(n === 0 ? 'No undeliverable messages.' : `${n} message${n === 1 ? '' : 's'} queued again; ${running ? 'the running link sends them now' : 'they go out when the link runs (`governor serve` or `governor discord run`)'}.`);
       } finally {
         p.close();
       }

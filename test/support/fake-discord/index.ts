@@ -8,20 +8,25 @@
  *   await fake.slash({ name: 'status', userId: '400000000000000004' });
  *
  * discord.js appends `/v10` to `rest.api` itself; pass `rest: { retries: 0 }` to see 5xx failures at
- * once instead of after its three immediate retries (see ratelimit.ts for the queue's behaviour).
+ * once instead of after its three immediate retries (see ratelimit.ts for the queue's behaviour, and for
+ * `violations()`: requests that did not wait for an announced retry_after or reset). faults.ts injects
+ * Discord errors on any route and holds requests to line them up.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Faults, type FaultSpec, type Gate } from './faults.ts';
 import { FakeGateway } from './gateway.ts';
 import { clickInteraction, modalInteraction, slashInteraction, type ClickInput, type ModalInput, type SlashInput } from './interactions.ts';
 import { discordToken } from './payloads.ts';
-import { RateLimiter } from './ratelimit.ts';
+import { RateLimiter, type Violation } from './ratelimit.ts';
 import { createRestHandler, type RequestRecord } from './rest.ts';
 import { botRoutes } from './rest-bot.ts';
 import { interactionRoutes } from './rest-interactions.ts';
 import { DiscordState, type RecordedMessage, type StoredInteraction } from './state.ts';
 
 export type { RecordedMessage } from './state.ts';
+export type { FaultSpec, Gate } from './faults.ts';
+export type { Violation } from './ratelimit.ts';
 export type { ClickInput, ModalInput, SlashInput } from './interactions.ts';
 
 export interface FakeDiscordOptions {
@@ -63,6 +68,12 @@ export interface FakeDiscord {
   requests(): RequestRecord[];
   /** the next `count` message-creating POSTs (channel messages, webhook executes, follow-ups) fail */
   failNext(count: number, status: 500 | 502 | 429, opts?: { retryAfterMs?: number; afterCommit?: boolean }): void;
+  /** the next `count` requests matching `path` (and `method`) get this Discord error, on any route */
+  failRequests(f: FaultSpec): void;
+  /** park requests matching `path` (and `method`) until `release()`: lines up concurrent requests */
+  holdRequests(path: RegExp, method?: string): Gate;
+  /** requests that arrived on a rate-limit bucket before the time its last answer announced (429 retry_after, or remaining 0 until reset) */
+  violations(): Violation[];
   /** cut the bot's gateway connection (client sees 1006 and resumes); `resumable: false` also forgets the session */
   dropGateway(opts?: { resumable?: boolean }): void;
   /** successful IDENTIFY + RESUME count */
@@ -90,12 +101,13 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     roles: opts.roles ?? [],
   });
   const limiter = new RateLimiter(opts.rateLimit);
+  const faults = new Faults();
   const log: RequestRecord[] = [];
   let origin = '';
   const gateway = new FakeGateway(state, () => `${origin.replace('http', 'ws')}/gateway/resume`);
   const dispatch = (t: string, d: unknown, intent: number): void => gateway.dispatch(t, d, intent);
   const routes = [...botRoutes(state, () => `${origin.replace('http', 'ws')}/gateway`, dispatch), ...interactionRoutes(state, dispatch)];
-  const server = createServer(createRestHandler({ state, limiter, routes, log }));
+  const server = createServer(createRestHandler({ state, limiter, faults, routes, log }));
   server.on('upgrade', (req, socket, head: Buffer) => gateway.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -146,6 +158,9 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
       state.commands.map((c) => ({ name: c.name, description: c.description, guild_id: c.guild_id, ...(c.options === undefined ? {} : { options: c.options }) })),
     requests: () => log.map((r) => ({ ...r })),
     failNext: (count, status, o) => limiter.failNext(count, status, o),
+    failRequests: (f) => faults.add(f),
+    holdRequests: (path, method) => faults.hold(path, method),
+    violations: () => limiter.violations.map((v) => ({ ...v })),
     dropGateway: (o) => gateway.drop({ resumable: o?.resumable ?? true }),
     gatewayConnections: () => gateway.connectionCount,
     slash: async (p) => deliver(slashInteraction(state, p)),

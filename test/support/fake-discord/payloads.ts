@@ -210,6 +210,8 @@ export function message(p: {
   webhookId?: string;
   applicationId?: string;
   interaction?: { id: string; type: number; user: APIUser };
+  /** a reply (type 19) */
+  messageReference?: { message_id: string; channel_id: string; guild_id: string };
 }): APIMessage {
   const out = {
     id: p.id,
@@ -230,6 +232,7 @@ export function message(p: {
     pinned: false,
     flags: p.flags,
     ...(p.nonce === null ? {} : { nonce: p.nonce }),
+    ...(p.messageReference === undefined ? {} : { message_reference: { type: 0, ...p.messageReference } }),
     ...(p.webhookId === undefined ? {} : { webhook_id: p.webhookId }),
     ...(p.applicationId === undefined ? {} : { application_id: p.applicationId }),
     ...(p.interaction === undefined

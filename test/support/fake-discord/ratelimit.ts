@@ -13,6 +13,10 @@
  *
  * Deviation from production: `Retry-After` and `Reset-After` carry fractional seconds ("0.3") so tests stay
  * fast; discord.js parses both with `Number()`, so fractions are honoured exactly.
+ *
+ * Violations: whatever a bucket's last answer announced (a 429's `Retry-After`, or `Remaining: 0` with its
+ * `Reset-After`), a request on that bucket arriving before then is recorded, with how early it was. Real
+ * Discord counts these against the bot (and bans repeat offenders), so a test asserts there are none.
  */
 import type { JsonObject } from './payloads.ts';
 
@@ -31,9 +35,21 @@ export interface LimitReply {
 
 const BUCKET = 'f4k3d15c0rdm5g5';
 
+export interface Violation {
+  bucket: string;
+  method: string;
+  path: string;
+  /** what the bucket's last answer announced */
+  announced: 'retry_after' | 'reset';
+  /** how long before the announced time the request arrived */
+  early_ms: number;
+}
+
 export class RateLimiter {
   private readonly failures: InjectedFailure[] = [];
   private readonly windows = new Map<string, { start: number; used: number }>();
+  private readonly announced = new Map<string, { until: number; what: Violation['announced'] }>();
+  readonly violations: Violation[] = [];
 
   constructor(private readonly limit: { limit: number; windowMs: number } | undefined) {}
 
@@ -64,6 +80,21 @@ export class RateLimiter {
     }
     w.used++;
     return { headers: bucketHeaders(this.limit.limit, this.limit.limit - w.used, resetAfterMs) };
+  }
+
+  /** A request on `bucket` arrived: before the time its last answer announced, it is a violation. */
+  arrive(bucket: string, method: string, path: string): void {
+    const a = this.announced.get(bucket);
+    const now = Date.now();
+    if (a && now < a.until) this.violations.push({ bucket, method, path, announced: a.what, early_ms: a.until - now });
+  }
+
+  /** What the answer on `bucket` tells the client to wait for, remembered for `arrive`. */
+  observe(bucket: string, reply: { status: number; headers?: Record<string, string> }): void {
+    const h = reply.headers ?? {};
+    const now = Date.now();
+    if (reply.status === 429 && h['Retry-After'] !== undefined) this.announced.set(bucket, { until: now + Number(h['Retry-After']) * 1000, what: 'retry_after' });
+    else if (h['X-RateLimit-Remaining'] === '0' && h['X-RateLimit-Reset-After'] !== undefined) this.announced.set(bucket, { until: now + Number(h['X-RateLimit-Reset-After']) * 1000, what: 'reset' });
   }
 
   injected429(f: InjectedFailure): LimitReply {

@@ -80,10 +80,24 @@ export function botRoutes(state: DiscordState, gatewayUrl: () => string, dispatc
       }
       const invalid = checkMessage(body, files.length, { edit: false });
       if (invalid) return invalid;
-      const stored = state.createMessage(channel.id, body, files, { via: 'bot', author: state.bot });
+      const reference = replyTarget(channel.id, body.message_reference);
+      if (reference === 'refused') return discordError(400, 50035, 'Invalid Form Body', { message_reference: { _errors: [{ code: 'REPLIES_UNKNOWN_MESSAGE', message: 'Unknown message' }] } });
+      const stored = state.createMessage(channel.id, body, files, { via: 'bot', author: state.bot, ...(reference ? { replyTo: reference } : {}) });
       dispatch('MESSAGE_CREATE', { ...stored.api, mentions: [] }, INTENT_GUILD_MESSAGES);
       return { status: 200, body: stored.api };
     },
+  };
+
+  /**
+   * A reply (`message_reference`) must name a message in the same channel; when it does not, Discord refuses
+   * the post unless `fail_if_not_exists` is false, in which case it is posted as a plain message.
+   */
+  const replyTarget = (channelId: string, ref: unknown): string | null | 'refused' => {
+    if (!p.isObject(ref)) return null;
+    const target = typeof ref.message_id === 'string' ? state.messageById(ref.message_id) : undefined;
+    const sameChannel = target !== undefined && target.api.channel_id === channelId && (ref.channel_id === undefined || ref.channel_id === channelId);
+    if (sameChannel) return target.api.id;
+    return ref.fail_if_not_exists === false ? null : 'refused';
   };
 
   const startThread = (parentId: string, name: string, type: number, fromMessage?: StoredMessage): Reply => {

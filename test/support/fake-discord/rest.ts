@@ -1,10 +1,13 @@
 /**
  * The HTTP side of the fake: Discord's REST API under `/api/v10` (and unversioned `/api/…`, as Discord
  * also accepts, so a webhook URL from `createWebhook` can be POSTed to directly). Checks the bot token,
- * parses JSON and multipart bodies, applies failure injection and rate limits to message-creating POSTs,
- * answers with Discord's error bodies, and logs every request for `requests()`.
+ * parses JSON and multipart bodies, applies failure injection and rate limits to message-creating POSTs
+ * (noting requests that arrive before an announced retry_after or reset), injected errors and held
+ * requests on any route (faults.ts), answers with Discord's error bodies, and logs every request for
+ * `requests()`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Faults } from './faults.ts';
 import { BodyError, parseBody } from './multipart.ts';
 import { isObject, type JsonObject, type StoredFile } from './payloads.ts';
 import { serverError, type RateLimiter } from './ratelimit.ts';
@@ -47,16 +50,17 @@ export interface RequestRecord {
   status: number;
 }
 
-export const discordError = (status: number, code: number, message: string): Reply => ({ status, body: { message, code } });
+export const discordError = (status: number, code: number, message: string, errors?: JsonObject): Reply => ({ status, body: errors ? { message, code, errors } : { message, code } });
 export const notFound = (): Reply => discordError(404, 0, '404: Not Found');
 
 export function createRestHandler(deps: {
   state: DiscordState;
   limiter: RateLimiter;
+  faults: Faults;
   routes: Route[];
   log: RequestRecord[];
 }): (req: IncomingMessage, res: ServerResponse) => void {
-  const { state, limiter, routes, log } = deps;
+  const { state, limiter, faults, routes, log } = deps;
 
   const run = (method: string, path: string, query: URLSearchParams, req: IncomingMessage, raw: Buffer): Reply => {
     const candidates = routes.filter((r) => r.pattern.test(path));
@@ -72,11 +76,20 @@ export function createRestHandler(deps: {
     }
     const params = (route.pattern.exec(path) ?? []).slice(1);
     const ctx: RouteContext = { params, query, body: isObject(parsed.json) ? parsed.json : {}, json: parsed.json, files: parsed.files };
-    if (!route.bucket) return route.handle(ctx);
+    const fault = faults.take(method, path);
+    if (!route.bucket) return fault ?? route.handle(ctx);
 
+    const bucket = route.bucket(params);
+    limiter.arrive(bucket, method, path);
+    const reply = fault ?? bucketed(bucket, ctx, route);
+    limiter.observe(bucket, reply);
+    return reply;
+  };
+
+  const bucketed = (bucket: string, ctx: RouteContext, route: Route): Reply => {
     const failure = limiter.takeFailure();
     if (failure && !failure.afterCommit) return failureReply(limiter, failure);
-    const limited = limiter.consume(route.bucket(params));
+    const limited = limiter.consume(bucket);
     if (limited.exceeded) return limited.exceeded;
     const reply = route.handle(ctx);
     if (failure) return failureReply(limiter, failure);
@@ -92,16 +105,18 @@ export function createRestHandler(deps: {
       const m = /^\/api(?:\/v\d+)?(\/.*)$/.exec(safeDecode(url.pathname));
       const path = m?.[1] ?? url.pathname;
       const method = (req.method ?? 'GET').toUpperCase();
-      let reply: Reply;
-      try {
-        reply = m ? run(method, path, url.searchParams, req, Buffer.concat(chunks)) : notFound();
-      } catch (e) {
-        // A bug in the fake must be loud in the test output, not a silent retry loop.
-        console.error('fake-discord: route threw', method, path, e);
-        reply = { status: 500, body: { message: `fake-discord bug: ${String(e)}`, code: 0 } };
-      }
-      log.push({ method, path, query: url.search, status: reply.status });
-      send(res, reply);
+      faults.pass(method, path, () => {
+        let reply: Reply;
+        try {
+          reply = m ? run(method, path, url.searchParams, req, Buffer.concat(chunks)) : notFound();
+        } catch (e) {
+          // A bug in the fake must be loud in the test output, not a silent retry loop.
+          console.error('fake-discord: route threw', method, path, e);
+          reply = { status: 500, body: { message: `fake-discord bug: ${String(e)}`, code: 0 } };
+        }
+        log.push({ method, path, query: url.search, status: reply.status });
+        send(res, reply);
+      });
     });
   };
 }

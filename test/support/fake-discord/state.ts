@@ -21,6 +21,8 @@ export interface RecordedMessage {
   flags?: number;
   /** how many times the message was edited after creation */
   edits: number;
+  /** the message this one replies to (`message_reference`), if any */
+  reply_to?: string;
 }
 
 export interface StoredMessage {
@@ -151,7 +153,7 @@ export class DiscordState {
     channelId: string,
     body: p.JsonObject,
     files: p.StoredFile[],
-    how: { via: RecordedMessage['via']; author: APIUser; type?: number; webhookId?: string; interaction?: StoredInteraction; flags?: number },
+    how: { via: RecordedMessage['via']; author: APIUser; type?: number; webhookId?: string; interaction?: StoredInteraction; flags?: number; replyTo?: string },
   ): StoredMessage {
     const id = this.nextId();
     const channel = this.channels.get(channelId);
@@ -167,7 +169,8 @@ export class DiscordState {
       attachments: this.attachments(channelId, body, files),
       nonce,
       flags: how.flags ?? (typeof body.flags === 'number' ? body.flags : 0),
-      type: how.type ?? 0,
+      type: how.type ?? (how.replyTo === undefined ? 0 : 19),
+      ...(how.replyTo === undefined ? {} : { messageReference: { message_id: how.replyTo, channel_id: channelId, guild_id: this.guildId } }),
       ...(how.webhookId === undefined ? {} : { webhookId: how.webhookId, applicationId: this.opts.applicationId }),
       ...(how.interaction === undefined ? {} : { interaction: { id: how.interaction.id, type: how.interaction.type, user: how.interaction.user } }),
     });
@@ -227,6 +230,7 @@ export class DiscordState {
       edits: m.edits,
     };
     if (m.interactionId !== undefined) out.interaction_id = m.interactionId;
+    if (m.api.message_reference?.message_id !== undefined) out.reply_to = m.api.message_reference.message_id;
     if (m.api.flags) out.flags = m.api.flags;
     return out;
   }
