@@ -6,6 +6,8 @@ import { DecisionKind, InlineComment, Review, ReviewStatus } from './domain/revi
 import { Stage } from './domain/plan.ts';
 import { ArtifactRevision } from './domain/artifact.ts';
 import { QaGate } from './events.ts';
+import { QaCases } from './domain/qa-cases.ts';
+import { CommitInfo, RevisionLookup, RevisionText } from './domain/git-log.ts';
 
 /** One call: a request schema and a response schema. */
 function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
@@ -42,7 +44,9 @@ export const ConcernAction = z.enum(['ack', 'resolve', 'assign', 'escalate']);
 
 const Empty = z.object({}).strict();
 
-export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable() });
+/** A side's full size (lines null for binary); a truncated side's content is its first `content_cap` bytes. */
+const BlobSize = z.object({ bytes: z.number().int().nonnegative(), lines: z.number().int().nonnegative().nullable() });
+export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable(), oldSize: BlobSize.nullable(), newSize: BlobSize.nullable() });
 export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), outcome: z.string(), green: z.boolean() });
 export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml', 'discord.yaml']);
 /** A key Settings can store: a model provider's API key, or the Discord bot token. */
@@ -125,10 +129,15 @@ export const contract = {
     'artifacts.rendered': call(z.object({ path: z.string().min(1) }).strict(), z.object({ path: z.string(), content: z.string().nullable() })),
     // For the diffs view: refs to pick from, and a diff shaped for a side-by-side editor.
     'git.refs': call(Empty, z.object({ branches: z.array(z.object({ name: z.string(), oid: z.string() })), tags: z.array(z.object({ name: z.string(), oid: z.string() })) })),
-    'git.diff': call(z.object({ from: z.string().nullable(), to: z.string().min(1) }).strict(), z.object({ from: z.string().nullable(), to: z.string(), files: z.array(DiffFile) })),
+    'git.diff': call(z.object({ from: z.string().nullable(), to: z.string().min(1) }).strict(), z.object({ from: z.string().nullable(), to: z.string(), files: z.array(DiffFile), content_cap: z.number().int().positive() })),
+    // For the diffs view's commit picker: a branch's recent history, and whatever the human typed (short sha, `rev^`, `main~2`) resolved.
+    'git.log': call(z.object({ ref: RevisionText, limit: z.number().int().min(1).max(500).default(50) }).strict(), z.object({ ref: z.string(), oid: z.string(), commits: z.array(CommitInfo) })),
+    'git.resolve': call(z.object({ rev: RevisionText }).strict(), RevisionLookup),
     // For the QA view and the dashboard charts.
     'qa.gates': call(Empty, z.array(QaGate.extend({ at: z.string(), event_id: z.string() }))),
     'qa.trends': call(Empty, z.array(TrendPoint)),
+    // The failed, flaky and skipped test cases behind one gate's counts (`event_id` from qa.gates), up to `limit` per group.
+    'qa.cases': call(z.object({ event_id: z.string().min(1).max(100), limit: z.number().int().min(1).max(1000).default(200) }).strict(), QaCases),
     'qa.output': call(z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(), z.array(z.object({ seq: z.number().int(), test: z.string(), attempt: z.number().int(), line: z.string() }))),
     // For the settings view: the two config files, validated at the line before anything is written.
     // A missing discord.yaml reads as a commented starter (exists: false); saving it creates the file.
@@ -142,6 +151,8 @@ export const contract = {
     // For Settings → Discord: is the link configured and running, what is queued, and a test message through the outbox.
     'discord.status': call(Empty, DiscordStatus),
     'discord.test': call(Empty, z.object({ key: z.string() })),
+    // Undeliverable messages (Discord refused them as malformed) queued again, e.g. after an upgrade fixed them.
+    'discord.retry': call(Empty, z.object({ requeued: z.number().int().nonnegative() })),
     // For the dashboard's spend card: budgets are enforced per phase, so the card shows the phase beside them.
     'usage.summary': call(Empty, UsageSummary),
     // For the projects view: which project is served, recent ones, and switching (the host closes one, opens another).

@@ -3,12 +3,14 @@ import { agentNames, contract } from '../../shared/index.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './artifacts/atomic.ts';
+import { gitDiff, gitLog, gitResolve } from './api-git.ts';
+import { qaCases } from './api-qa.ts';
 import { validateAgentsYaml, validatePoliciesYaml } from './config/load.ts';
 import { GovernorError, InvalidInputError, NotFoundError } from './errors.ts';
 import { gitStatusText } from './git/status.ts';
 import { timelinePage } from './store/timeline.ts';
 import type { OpenedProject } from './host.ts';
-import { discordStatus, queueTestMessage } from './discord/status.ts';
+import { discordStatus, queueTestMessage, retryDead } from './discord/status.ts';
 import { validateDiscordYaml } from './discord/config.ts';
 import { resourcesRoot } from './config/templates.ts';
 import { keyStatus } from './secrets/key-status.ts';
@@ -123,6 +125,9 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
         }
         return escalateConcern(tx, p.read, concernId, to, 'Human', note || 'escalated by the human', ts);
       });
+      // The concern files and PROJECT_DETAIL show it at once, and a resolution may be what the build waits on.
+      await p.exporter.sync();
+      loop.start();
       return findConcern(p.read, id);
     },
     'commands.run': async ({ text }) => {
@@ -144,16 +149,12 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       const refs = async (names: string[], prefix: string) => (await Promise.all(names.map(async (name) => ({ name, oid: (await p.git.resolveRef(`${prefix}${name}`)) ?? '' })))).filter((r) => r.oid);
       return { branches: await refs(await p.git.listBranches(), 'refs/heads/'), tags: await refs(await p.git.listTags(), 'refs/tags/') };
     },
-    'git.diff': async ({ from, to }) => {
-      const toOid = await p.git.resolveRef(to);
-      if (!toOid) throw new NotFoundError('ref', to, 'pick a branch, tag or commit');
-      const fromOid = from === null ? null : await p.git.resolveRef(from);
-      if (from !== null && !fromOid) throw new NotFoundError('ref', from, 'pick a branch, tag or commit');
-      const { files } = await p.git.diff({ from: fromOid, to: toOid });
-      return { from: fromOid, to: toOid, files: files.map((f) => ({ path: f.path, status: f.status, binary: f.binary, truncated: f.truncated, oldContent: f.oldContent, newContent: f.newContent })) };
-    },
+    'git.diff': async (q) => gitDiff(p, q),
+    'git.log': async (q) => gitLog(p, q),
+    'git.resolve': async ({ rev }) => gitResolve(p, rev),
     'qa.gates': async () => p.read.gates(),
     'qa.trends': async () => p.read.trends(),
+    'qa.cases': async (q) => qaCases(p, q),
     'qa.output': async ({ limit }) => {
       const rows = p.ledger.db.prepare<[number], { seq: number; payload: string }>("SELECT seq, payload FROM events WHERE type = 'qa.output_logged' ORDER BY seq DESC LIMIT ?").all(Math.ceil(limit / 10) + 1);
       const lines = rows.reverse().flatMap((r) => {
@@ -185,6 +186,7 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
     'usage.summary': async () => usageSummary(p),
     'discord.status': async () => discordStatus(p),
     'discord.test': async () => ({ key: queueTestMessage(p) }),
+    'discord.retry': async () => ({ requeued: retryDead(p) }),
     'projects.current': async () => ({ dir: p.dir, name: p.read.project()?.name ?? p.agentsFile.project }),
     'projects.recent': async () => (projects ? projects.recent() : readRecent()),
     'projects.open': async ({ dir }) => switcher().open(dir),

@@ -18,11 +18,20 @@ export interface FileDiff {
   newContent: string | null;
   /** A side was larger than the cap: contents are cut at the cap and no patch is made. */
   truncated: boolean;
+  /** Each side's full size, so a truncated side can say how much of it is shown; null when absent or not read. */
+  oldSize: BlobSize | null;
+  newSize: BlobSize | null;
   patch: string | null;
   oldOid: string | null;
   newOid: string | null;
   oldMode: string | null;
   newMode: string | null;
+}
+
+/** Bytes, and lines for text (null for binary). */
+export interface BlobSize {
+  bytes: number;
+  lines: number | null;
 }
 
 interface RawChange {
@@ -64,9 +73,16 @@ async function collect(ctx: RepoCtx, a: string | null, b: string | null, prefix:
   await Promise.all(subtrees);
 }
 
-/** Bytes → text capped at `cap` bytes (cut on a UTF-8 boundary), or null for binary. */
-function capText(bytes: Uint8Array, cap: number): { text: string | null; truncated: boolean; binary: boolean } {
-  if (isBinary(bytes)) return { text: null, truncated: bytes.byteLength > cap, binary: true };
+/** Lines as an editor counts them: a last line without a newline still counts. */
+function lineCount(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n += 1;
+  return bytes.byteLength > 0 && bytes[bytes.byteLength - 1] !== 0x0a ? n + 1 : n;
+}
+
+/** Bytes → text capped at `cap` bytes (cut on a UTF-8 boundary), or null for binary; with the full size. */
+function capText(bytes: Uint8Array, cap: number): { text: string | null; truncated: boolean; binary: boolean; size: BlobSize } {
+  if (isBinary(bytes)) return { text: null, truncated: bytes.byteLength > cap, binary: true, size: { bytes: bytes.byteLength, lines: null } };
   const truncated = bytes.byteLength > cap;
   let slice = truncated ? bytes.subarray(0, cap) : bytes;
   // Back off over UTF-8 continuation bytes so the cut never splits a character.
@@ -77,7 +93,7 @@ function capText(bytes: Uint8Array, cap: number): { text: string | null; truncat
     slice = slice.subarray(0, end);
   }
   const text = decodeText(slice);
-  return { text, truncated, binary: text === null };
+  return { text, truncated, binary: text === null, size: { bytes: bytes.byteLength, lines: text === null ? null : lineCount(bytes) } };
 }
 
 export async function diffTrees(
@@ -99,6 +115,8 @@ export async function diffTrees(
         oldContent: null,
         newContent: null,
         truncated: false,
+        oldSize: null,
+        newSize: null,
         patch: null,
         oldOid: c.old?.oid ?? null,
         newOid: c.new?.oid ?? null,
@@ -124,7 +142,8 @@ export async function diffTrees(
               oldContent ?? '',
               newContent ?? '',
             );
-      return { ...base, binary, truncated, oldContent, newContent, patch };
+      const sizeOf = (side: typeof oldSide) => (side ? { bytes: side.size.bytes, lines: binary ? null : side.size.lines } : null);
+      return { ...base, binary, truncated, oldContent, newContent, oldSize: sizeOf(oldSide), newSize: sizeOf(newSide), patch };
     }),
   );
 }

@@ -37,6 +37,7 @@ import {
 } from './objects.ts';
 import { assertMayWrite, type GitWriteAction } from './protect.ts';
 import { queueFor } from './queue.ts';
+import { revParse, type RevParse } from './revparse.ts';
 import { branchRef, isOid, shortName, tagRef } from './refs.ts';
 import { repoFs, type RepoCtx } from './repo-fs.ts';
 import type { CommitSigner } from './signing.ts';
@@ -101,6 +102,8 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
 
     /** Branch, tag, full ref or oid → commit oid; null when it does not exist. */
     resolveRef: (name: string): Promise<string | null> => resolveCommitish(ctx, name),
+    /** What a person types for a commit (a short sha, `main~2`, `v0.1.0^`…) → its oid, or why it names none. */
+    revParse: (text: string): Promise<RevParse> => revParse(ctx, text),
     listBranches: async (): Promise<string[]> => (await git.listBranches({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
     listTags: async (): Promise<string[]> => (await git.listTags({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
     headBranch: async (): Promise<string | null> => {

@@ -1,25 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
-import type { CallResponse, Transport } from '../../../shared/contract.ts';
+import type { Transport } from '../../../shared/contract.ts';
 import { diffFromHash, diffHash } from '../../shell/routes.ts';
-import type { Monaco } from '../reviews/monaco.ts';
-import { loadMonacoYaml } from '../settings/yaml.ts';
+import { type Monaco, loadMonaco } from '../reviews/monaco.ts';
+import { CommitPicker } from './CommitPicker.tsx';
 import { type DiffFileT, FileDiff } from './FileDiff.tsx';
+import { EMPTY, RefSelect, type Refs } from './RefSelect.tsx';
 import './diffs.css';
 
-type Refs = CallResponse<'git.refs'>;
-
 const STATUS_LABEL: Record<DiffFileT['status'], string> = { A: 'added', M: 'modified', D: 'deleted' };
-/** The value of the "from" picker that means "nothing": every file shows as added. */
-const EMPTY = '';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A commit as people say it (`69fe65f`, `69fe65f^`); branch and tag names as they are. */
-function shortRev(rev: string): string {
-  const m = /^([0-9a-f]{40})(\^\d*)?$/.exec(rev);
-  return m ? `${m[1]?.slice(0, 7)}${m[2] ?? ''}` : rev;
 }
 
 /** develop → the newest phase branch (or main), when those exist. */
@@ -31,45 +22,12 @@ export function defaultRefs(refs: Refs): { from: string; to: string } {
   return { from, to };
 }
 
-function RefSelect({ id, label, value, refs, allowEmpty, onChange }: { id: string; label: string; value: string; refs: Refs; allowEmpty: boolean; onChange(v: string): void }) {
-  // A link may name a commit (or a parent, `oid^`) that is no branch or tag: list it, so the picker shows what is compared.
-  const listed = value === EMPTY || refs.branches.some((b) => b.name === value) || refs.tags.some((t) => t.name === value);
-  return (
-    <label className="df-ref">
-      {label}{' '}
-      <select data-testid={id} value={value} onChange={(e) => onChange(e.target.value)}>
-        {allowEmpty && <option value={EMPTY}>(empty tree)</option>}
-        <optgroup label="Branches">
-          {refs.branches.map((b) => (
-            <option key={`b:${b.name}`} value={b.name}>
-              {b.name}
-            </option>
-          ))}
-        </optgroup>
-        {!listed && (
-          <optgroup label="Commit">
-            <option value={value} title={value}>
-              {shortRev(value)}
-            </option>
-          </optgroup>
-        )}
-        {refs.tags.length > 0 && (
-          <optgroup label="Tags">
-            {refs.tags.map((t) => (
-              <option key={`t:${t.name}`} value={t.name}>
-                {t.name}
-              </option>
-            ))}
-          </optgroup>
-        )}
-      </select>
-    </label>
-  );
-}
+type Side = 'from' | 'to';
 
 /**
  * Compare any two branches, tags or commits: the changed files, and the selected one in Monaco's diff
- * editor. `#/diffs/<from>..<to>` (an audit-timeline link) opens on that comparison.
+ * editor. Either side takes a branch or tag from its list, or any commit through the commit picker.
+ * `#/diffs/<from>..<to>` (an audit-timeline link) opens on that comparison.
  */
 export function DiffsView({ conn }: { conn: Transport }) {
   const [refs, setRefs] = useState<Refs | null>(null);
@@ -78,6 +36,9 @@ export function DiffsView({ conn }: { conn: Transport }) {
   const [to, setTo] = useState(linked.current?.to ?? '');
   const [range, setRange] = useState<{ from: string | null; to: string } | null>(null);
   const [files, setFiles] = useState<DiffFileT[] | null>(null);
+  const [cap, setCap] = useState(0);
+  const [failed, setFailed] = useState(false);
+  const [picking, setPicking] = useState<Side | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [monaco, setMonaco] = useState<Monaco | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -95,7 +56,7 @@ export function DiffsView({ conn }: { conn: Transport }) {
       },
       (err: unknown) => live && setError(`Could not list branches: ${errorText(err)}`),
     );
-    loadMonacoYaml().then(
+    loadMonaco().then(
       (m) => live && setMonaco(m),
       (err: unknown) => live && setError(`The editor failed to load: ${errorText(err)}`),
     );
@@ -126,15 +87,21 @@ export function DiffsView({ conn }: { conn: Transport }) {
     let live = true;
     setFiles(null);
     setRange(null);
+    setFailed(false);
     conn.call('git.diff', { from: from === EMPTY ? null : from, to }).then(
       (r) => {
         if (!live) return;
         setFiles(r.files);
+        setCap(r.content_cap);
         setRange({ from: r.from, to: r.to });
         setSelected((s) => (s && r.files.some((f) => f.path === s) ? s : (r.files[0]?.path ?? null)));
         setError(null);
       },
-      (err: unknown) => live && setError(`Could not compare ${from || 'the empty tree'} with ${to}: ${errorText(err)}`),
+      (err: unknown) => {
+        if (!live) return;
+        setFailed(true);
+        setError(`Could not compare ${from || 'the empty tree'} with ${to}: ${errorText(err)}`);
+      },
     );
     return () => {
       live = false;
@@ -142,6 +109,16 @@ export function DiffsView({ conn }: { conn: Transport }) {
   }, [conn, from, to]);
 
   const file = files?.find((f) => f.path === selected) ?? null;
+  const pick = (side: Side, rev: string) => {
+    if (side === 'from') setFrom(rev);
+    else setTo(rev);
+    setPicking(null);
+  };
+  const commitButton = (side: Side, label: string) => (
+    <button type="button" className="df-commit-button" data-testid={`diff-${side}-commit`} aria-expanded={picking === side} onClick={() => setPicking((p) => (p === side ? null : side))} title={`Pick any commit for ${label}: a sha, rev^, main~2, or one from a branch's history`}>
+      Commit…
+    </button>
+  );
   return (
     <section className="view df-view" aria-labelledby="diffs-title">
       <h2 id="diffs-title">Diffs</h2>
@@ -153,9 +130,23 @@ export function DiffsView({ conn }: { conn: Transport }) {
       {refs && (
         <div className="df-refs">
           <RefSelect id="diff-from" label="From" value={from} refs={refs} allowEmpty onChange={setFrom} />
+          {commitButton('from', 'From')}
           <span aria-hidden="true">→</span>
           <RefSelect id="diff-to" label="To" value={to} refs={refs} allowEmpty={false} onChange={setTo} />
+          {commitButton('to', 'To')}
         </div>
+      )}
+      {refs && picking && (
+        <CommitPicker
+          key={picking}
+          conn={conn}
+          side={picking === 'from' ? 'From' : 'To'}
+          refs={refs}
+          current={picking === 'from' ? from : to}
+          currentOid={range ? (picking === 'from' ? range.from : range.to) : null}
+          onPick={(rev) => pick(picking, rev)}
+          onClose={() => setPicking(null)}
+        />
       )}
       {range && (
         <p className="muted df-range" data-testid="diff-range" data-from={range.from ?? ''} data-to={range.to}>
@@ -165,7 +156,9 @@ export function DiffsView({ conn }: { conn: Transport }) {
       )}
       <div className="df-body">
         <ul className="df-files" aria-label="Changed files">
-          {files === null ? (
+          {failed ? (
+            <li className="muted">Nothing to compare.</li>
+          ) : files === null ? (
             <li className="muted">{refs ? 'Comparing…' : 'Loading…'}</li>
           ) : files.length === 0 ? (
             <li className="muted">No differences.</li>
@@ -182,7 +175,7 @@ export function DiffsView({ conn }: { conn: Transport }) {
             ))
           )}
         </ul>
-        <div className="df-main">{file && monaco ? <FileDiff key={`${from}..${to}:${file.path}`} monaco={monaco} file={file} /> : file ? <p className="muted">Loading the editor…</p> : null}</div>
+        <div className="df-main">{file && monaco ? <FileDiff key={`${from}..${to}:${file.path}`} monaco={monaco} file={file} cap={cap} /> : file ? <p className="muted">Loading the editor…</p> : null}</div>
       </div>
     </section>
   );

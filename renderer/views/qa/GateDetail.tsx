@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { QaGateRow } from './useQa.ts';
 
 const OUTCOME_LABEL: Record<QaGateRow['outcome'], string> = {
@@ -15,15 +16,15 @@ const BASELINE_LABEL: Record<QaGateRow['baseline'], string> = {
 const pct = (n: number | null): string => (n === null ? '—' : `${Math.round(n * 10) / 10}%`);
 const num = (n: number | null): string => (n === null ? '—' : String(Math.round(n * 10000) / 10000));
 
-/** Everything one gate decided, with its evidence. */
-export function GateDetail({ gate }: { gate: QaGateRow }) {
+/** Everything one gate decided, with its evidence; `cases` (the failing tests) goes right under the counts. */
+export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode }) {
   const { totals, reproducibility: rep, compliance } = gate;
   return (
     <div className="qa-detail">
       <section className={`qa-card qa-outcome ${gate.green ? 'qa-green' : 'qa-red'}`} data-testid="qa-outcome">
-        <h2>
+        <h3>
           {gate.green ? '✅ Green' : '❌ Not green'} · {OUTCOME_LABEL[gate.outcome]}
-        </h2>
+        </h3>
         <p className="qa-meta">
           Phase {gate.phase}, iteration {gate.iteration} · candidate <code>{gate.candidate}</code> · {new Date(gate.at).toLocaleString()}
           {gate.duration_ms > 0 && ` · ${(gate.duration_ms / 1000).toFixed(1)} s`}
@@ -102,6 +103,8 @@ export function GateDetail({ gate }: { gate: QaGateRow }) {
           </dl>
         </section>
       </div>
+
+      {cases}
 
       <section className="qa-card">
         <h3>Drift</h3>

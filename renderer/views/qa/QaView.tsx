@@ -1,17 +1,42 @@
+import { useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
 import { GateDetail } from './GateDetail.tsx';
 import { HtmlReport } from './HtmlReport.tsx';
-import { TrendChart } from './TrendChart.tsx';
-import { useQa } from './useQa.ts';
+import { TestCases } from './TestCases.tsx';
+import { LazyTrendChart as TrendChart } from './LazyTrendChart.tsx';
+import { type QaGateRow, useQa } from './useQa.ts';
 import './qa.css';
 
-/** The QA gate: the latest verdict with its evidence, the trend across iterations, and live test output. */
-export function QaView({ conn }: { conn: Transport }) {
-  const { gates, trends, output, loading, error } = useQa(conn);
+const gateLabel = (g: QaGateRow, latest: boolean) => `Phase ${g.phase} · iteration ${g.iteration} · ${g.green ? 'green' : 'not green'} · ${new Date(g.at).toLocaleString()}${latest ? ' (latest)' : ''}`;
+
+/** Any earlier gate of the project; the latest unless one is picked (a new gate then shows as it lands). */
+function GatePicker({ gates, shown, onPick }: { gates: QaGateRow[]; shown: QaGateRow; onPick(id: string | null): void }) {
   const latest = gates.at(-1);
   return (
-    <div className="qa-view">
-      <h1>QA</h1>
+    <label className="qa-muted">
+      Gate{' '}
+      <select data-testid="qa-gate-pick" value={shown.event_id} onChange={(e) => onPick(e.target.value === latest?.event_id ? null : e.target.value)}>
+        {[...gates].reverse().map((g) => (
+          <option key={g.event_id} value={g.event_id}>
+            {gateLabel(g, g === latest)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The QA gate: a verdict (the latest by default) with its evidence and failing tests, the trend across iterations, and live test output. */
+export function QaView({ conn }: { conn: Transport }) {
+  const { gates, trends, output, loading, error } = useQa(conn);
+  const [picked, setPicked] = useState<string | null>(null);
+  const shown = gates.find((g) => g.event_id === picked) ?? gates.at(-1);
+  return (
+    <section className="view qa-view" aria-labelledby="qa-title">
+      <div className="view-head">
+        <h2 id="qa-title">QA</h2>
+        {shown && gates.length > 1 && <GatePicker gates={gates} shown={shown} onPick={setPicked} />}
+      </div>
       {error && (
         <div className="banner banner-bad" role="alert">
           Could not load QA data: {error}
@@ -19,8 +44,8 @@ export function QaView({ conn }: { conn: Transport }) {
       )}
       {loading && gates.length === 0 ? (
         <p className="qa-muted">Loading…</p>
-      ) : latest ? (
-        <GateDetail gate={latest} />
+      ) : shown ? (
+        <GateDetail gate={shown} cases={<TestCases conn={conn} gate={shown} />} />
       ) : (
         <section className="qa-card qa-empty" data-testid="qa-outcome">
           <p>
@@ -29,7 +54,7 @@ export function QaView({ conn }: { conn: Transport }) {
         </section>
       )}
 
-      {latest ? <HtmlReport conn={conn} /> : null}
+      {shown ? <HtmlReport conn={conn} /> : null}
 
       <section className="qa-card" data-testid="qa-trend">
         <h3>Trend</h3>
@@ -48,6 +73,6 @@ export function QaView({ conn }: { conn: Transport }) {
           {output.length === 0 ? 'No test output yet.' : output.map((l) => `[${l.test}${l.attempt > 1 ? ` #${l.attempt}` : ''}] ${l.line}`).join('\n')}
         </pre>
       </section>
-    </div>
+    </section>
   );
 }
