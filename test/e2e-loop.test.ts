@@ -338,6 +338,8 @@ describe.skipIf(found.skip !== null)('the whole loop, clicked through in the bro
     const coverage = page.locator('.qa-card', { has: page.locator('h3', { hasText: /^Coverage$/ }) });
     expect(await coverage.locator('dt:text-is("Lines") + dd').textContent()).toMatch(/^\d+(\.\d)?%$/);
     expect(await page.getByTestId('qa-conditions').locator('tbody tr').count()).toBeGreaterThan(0);
+    // The chart (chart.js, loaded with it) is drawn.
+    await page.getByTestId('qa-trend').locator('canvas').first().waitFor(UI);
     expect(await page.getByTestId('qa-trend').locator('svg, canvas').count()).toBeGreaterThan(0);
     // The HTML report, in a sandboxed frame: the same verdict, from the self-contained file.
     await page.getByTestId('qa-html-open').click();

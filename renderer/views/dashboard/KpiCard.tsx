@@ -1,4 +1,4 @@
-import { TrendChart } from '../qa/TrendChart.tsx';
+import { LazyTrendChart as TrendChart } from '../qa/LazyTrendChart.tsx';
 import type { Loaded, TrendPoints } from './useDashboardData.ts';
 
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${Math.round(n * 10) / 10}%`);
