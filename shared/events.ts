@@ -50,6 +50,8 @@ export type QaGate = z.infer<typeof QaGate>;
  */
 export const EventPayloads = {
   'project.initialized': z.object({ name: z.string(), brief: z.string(), agents: z.array(AgentName), runtimes: z.record(z.string(), z.string()) }),
+  // agents.yaml changed between two opens of the project: new runtimes, or agents added (a higher count).
+  'agents.configured': z.object({ runtimes: z.record(z.string(), z.string()), added: z.array(AgentName), changes: z.array(z.string()) }),
   'phase.started': z.object({ phase: z.number().int().positive(), name: z.string(), iteration: z.number().int().positive() }),
   'stage.entered': z.object({ phase: z.number().int().positive(), stage: Stage, reason: z.string(), iteration: z.number().int().positive().optional() }),
   'plan.recorded': z.object({ phase: z.number().int().positive(), roadmap: z.array(Phase), tasks: z.array(Task), kpis: z.array(KPI), risks: z.array(z.string()) }),

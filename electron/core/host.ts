@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AgentName } from '../../shared/index.ts';
 import { EventPayloads, agentNames } from '../../shared/index.ts';
 import type { AgentRuntime } from './agents/runtime.ts';
+import { agentConfigChanges } from './agents/configured.ts';
 import { createRuntimeFactory } from './agents/runtimes.ts';
 import { recordUsage } from './workflow/usage.ts';
 import type { KeySource } from './secrets/keys.ts';
@@ -72,11 +73,15 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 
   const names = agentNames(agentsFile);
-  if (!read.project()) {
-    const runtimes: Record<string, string> = {};
-    for (const n of names) runtimes[n] = agentsFile.agents[n.replace(/-\d+$/, '') as keyof typeof agentsFile.agents].runtime;
+  const configured: Record<string, string> = {};
+  for (const n of names) configured[n] = agentsFile.agents[n.replace(/-\d+$/, '') as keyof typeof agentsFile.agents].runtime;
+  if (read.project()) {
+    // agents.yaml was edited since the last open (Settings, or by hand): the ledger records what changed.
+    const changed = agentConfigChanges(names, configured, read.agents());
+    if (changed) ledger.append([{ type: 'agents.configured', actor: 'System', payload: changed }]);
+  } else {
     ledger.append([
-      { type: 'project.initialized', actor: 'System', payload: { name: agentsFile.project, brief: agentsFile.brief, agents: names, runtimes } },
+      { type: 'project.initialized', actor: 'System', payload: { name: agentsFile.project, brief: agentsFile.brief, agents: names, runtimes: configured } },
       { type: 'phase.started', actor: 'System', payload: { phase: 1, name: 'Phase 1', iteration: 1 } },
     ]);
   }

@@ -72,6 +72,17 @@ export function createProjector(db: Database.Database) {
         putAgent({ name: n, role: roleOf(n), runtime: p.runtimes[n] ?? 'scripted', status: 'idle', pause_requested: false, current_task: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, updated_at: e.ts }, e.seq);
       }
     },
+    'agents.configured': (p, e) => {
+      for (const name of p.added) {
+        const n = AgentName.parse(name);
+        putAgent({ name: n, role: roleOf(n), runtime: p.runtimes[n] ?? 'scripted', status: 'idle', pause_requested: false, current_task: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, updated_at: e.ts }, e.seq);
+      }
+      for (const [name, runtime] of Object.entries(p.runtimes)) {
+        if (p.added.includes(AgentName.parse(name))) continue;
+        const a = agent(name);
+        if (a.runtime !== runtime) putAgent({ ...a, runtime, updated_at: e.ts }, e.seq);
+      }
+    },
     'phase.started': (p) => void s.projectSet.run(p.phase, 'plan', p.iteration),
     'stage.entered': (p) => {
       const cur = s.projectGet.get();
