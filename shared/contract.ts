@@ -89,7 +89,18 @@ export const UsageSummary = z.object({
   agents: z.array(z.object({ agent: z.string(), usd: z.number(), tokens: z.number().int(), phase_usd: z.number(), phase_tokens: z.number().int(), budget: BudgetLimit.nullable() })),
 });
 /** The Discord link as Settings shows it; never a token or webhook URL. */
-export const DiscordStatus = z.object({ configured: z.boolean(), mode: z.enum(['bot', 'webhook']).nullable(), running: z.boolean(), connected: z.boolean(), pending: z.number().int(), sent: z.number().int(), dead: z.number().int(), last_error: z.string().nullable() });
+/** What discord.yaml sets, as Settings → Discord summarises it; never a token or a webhook URL (only where they are looked up). */
+export const DiscordConfigSummary = z.object({
+  guild_id: z.string().nullable(),
+  /** Each of the four channels: the id or name discord.yaml gives, or the default name. */
+  channels: z.record(z.string(), z.string()),
+  reviewers: z.object({ users: z.array(z.string()), roles: z.array(z.string()) }),
+  daily_status: z.string().nullable(),
+  /** Bot mode: the variable the token is read from. Webhook mode: the variable of each channel's URL. */
+  secrets_env: z.record(z.string(), z.string()),
+});
+export type DiscordConfigSummary = z.infer<typeof DiscordConfigSummary>;
+export const DiscordStatus = z.object({ configured: z.boolean(), mode: z.enum(['bot', 'webhook']).nullable(), running: z.boolean(), connected: z.boolean(), pending: z.number().int(), sent: z.number().int(), dead: z.number().int(), last_error: z.string().nullable(), config: DiscordConfigSummary.nullable() });
 export type DiscordStatus = z.infer<typeof DiscordStatus>;
 export const ConfigCheck = z.object({ ok: z.boolean(), issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })) });
 

@@ -123,6 +123,11 @@ describe.skipIf(skip !== null)('actions in the views (web)', () => {
     await view(page, 'Settings');
     const discord = page.getByTestId('discord-settings');
     await discord.getByTestId('discord-link').filter({ hasText: 'Running' }).waitFor(UI);
+    // discord.yaml at a glance, with where the token comes from and never the token itself.
+    expect(await discord.getByTestId('discord-reviewers').textContent()).toBe(`users ${REVIEWER}`);
+    expect(await discord.getByTestId('discord-channels').textContent()).toBe('#project-updates#agent-concerns#approvals#system-health');
+    await discord.getByTestId('discord-token').filter({ hasText: 'read from DISCORD_BOT_TOKEN — found in the environment' }).waitFor(UI);
+    expect(await page.locator('body').textContent()).not.toContain(fake.token);
     await discord.getByTestId('discord-test').click();
     await discord.getByRole('status').filter({ hasText: 'Test message queued' }).waitFor(UI);
     const health = fake.channelId('system-health');

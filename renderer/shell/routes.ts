@@ -7,7 +7,7 @@ export const ROUTES = [
   { id: 'audit', label: 'Audit', hint: 'The ledger as a timeline you can filter by type and agent, with the hash chain verified end to end.' },
   { id: 'agents', label: 'Agents', hint: 'Each agent’s status, runtime, tokens and cost, with pause and resume.' },
   { id: 'settings', label: 'Settings', hint: 'Providers, Discord, and the project policy with schema validation as you type.' },
-  { id: 'diffs', label: 'Diffs', hint: 'Any two branches or tags compared, file by file, side by side.' },
+  { id: 'diffs', label: 'Diffs', hint: 'Any two branches, tags or commits compared, file by file, side by side.' },
   { id: 'qa', label: 'QA', hint: 'The QA gate: its verdict with every condition, the coverage and pass-rate trend, and the live test output.' },
   { id: 'projects', label: 'Projects', hint: 'Open a folder, create a project from a template, try the demo, or go back to a recent one.' },
 ] as const;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DiscordStatus } from '../../../shared/contract.ts';
+import type { DiscordChannelName, DiscordFile } from '../../../shared/config.ts';
+import type { DiscordConfigSummary, DiscordStatus } from '../../../shared/contract.ts';
 import type { OpenedProject } from '../host.ts';
 import { GovernorError } from '../errors.ts';
 import { hasDiscordFile } from './config.ts';
@@ -23,6 +24,23 @@ export function discordStatus(p: OpenedProject): DiscordStatus {
     connected: running && row?.connected === 1,
     ...counts,
     last_error: row?.last_error ?? (stuck ? `${stuck.key}: ${stuck.error} (${stuck.attempts} attempts)` : null),
+    config: file ? configSummary(file) : null,
+  };
+}
+
+const CHANNELS: readonly DiscordChannelName[] = ['project-updates', 'agent-concerns', 'approvals', 'system-health'];
+
+/** discord.yaml in a few facts; secrets appear only as the names of the variables that hold them. */
+function configSummary(file: DiscordFile): DiscordConfigSummary {
+  const secrets: Record<string, string> = {};
+  if (file.mode === 'bot') secrets.token = file.token_env;
+  else for (const [channel, hook] of Object.entries(file.webhooks ?? {})) if (hook) secrets[channel] = hook.url_env;
+  return {
+    guild_id: file.guild_id ?? null,
+    channels: Object.fromEntries(CHANNELS.map((c) => [c, file.channels[c] ?? c])),
+    reviewers: { users: file.reviewers.users, roles: file.reviewers.roles },
+    daily_status: file.daily_status ? `${file.daily_status.at} ${file.daily_status.timezone}` : null,
+    secrets_env: secrets,
   };
 }
 

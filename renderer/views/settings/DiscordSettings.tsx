@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CallResponse, Transport } from '../../../shared/contract.ts';
+import type { CallResponse, KeyStatus, Transport } from '../../../shared/contract.ts';
+import { DiscordConfigFacts } from './DiscordConfigFacts.tsx';
 
 type Status = CallResponse<'discord.status'>;
 
@@ -17,6 +18,11 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
 
+  const [token, setToken] = useState<KeyStatus | null>(null);
+  // Where the bot token was found, as Providers and keys shows it (the token itself never comes back).
+  useEffect(() => {
+    conn.call('keys.list', {}).then((k) => setToken(k.keys.find((x) => x.name === 'discord') ?? null), () => setToken(null));
+  }, [conn]);
   const refresh = useCallback(() => {
     conn.call('discord.status', {}).then(
       (s) => {
@@ -49,6 +55,17 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
     );
   };
 
+  const retryDead = () => {
+    setNote(null);
+    conn.call('discord.retry', {}).then(
+      (r) => {
+        setNote(`${r.requeued} message${r.requeued === 1 ? '' : 's'} queued again.`);
+        refresh();
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
+  };
+
   return (
     <section className="st-discord" aria-labelledby="discord-title" data-testid="discord-settings">
       <h3 id="discord-title">Discord</h3>
@@ -73,12 +90,18 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
           </dd>
           <dt>Last error</dt>
           <dd>{status.last_error ?? 'none'}</dd>
+          {status.config && <DiscordConfigFacts config={status.config} token={token} />}
         </dl>
       )}
       <div className="st-actions">
         <button type="button" data-testid="discord-test" disabled={!connected || !status?.configured || sending} onClick={sendTest}>
           {sending ? 'Sending…' : 'Send test message'}
         </button>
+        {status && status.dead > 0 && (
+          <button type="button" data-testid="discord-retry" disabled={!connected} onClick={retryDead} title="Queue the undeliverable messages again, once their cause is fixed">
+            Retry {status.dead} undeliverable
+          </button>
+        )}
         {note ? <span role="status">{note}</span> : null}
       </div>
     </section>
