@@ -21,7 +21,7 @@ async function project(fakeApi: string, guild: string) {
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 
 /** 500 concerns queued before the bridge starts, delivered under `rateLimit` (none: as fast as the loopback allows). */
-async function burst(n: number, rateLimit?: { limit: number; windowMs: number }): Promise<{ totalMs: number; got: number; inOrder: boolean; requests: number }> {
+async function burst(n: number, rateLimit?: { limit: number; windowMs: number }): Promise<{ totalMs: number; got: number; inOrder: boolean; requests: number; violations: number }> {
   const fake = await startFakeDiscord(rateLimit ? { rateLimit } : {});
   const p = await project(fake.api, fake.guildId);
   const channel = fake.channelId('agent-concerns');
@@ -36,10 +36,11 @@ async function burst(n: number, rateLimit?: { limit: number; windowMs: number })
   const totalMs = performance.now() - t0;
   const got = fake.messages(channel).map((m) => /Summary: burst (\d+)/.exec(JSON.stringify(m.embeds))?.[1]);
   const requests = fake.requests().filter((q) => q.method === 'POST').length;
+  const violations = fake.violations().length;
   await r.bridge.stop();
   p.close();
   await fake.close();
-  return { totalMs, got: got.length, inOrder: got.every((g, i) => g === String(i)), requests };
+  return { totalMs, got: got.length, inOrder: got.every((g, i) => g === String(i)), requests, violations };
 }
 
 /**
@@ -85,6 +86,7 @@ export async function benchDiscord(): Promise<Figure[]> {
     figures.push(
       { name: `Discord 500-alert burst at ${limit}/s: delivered, in order, once`, value: limited.got, unit: ok ? 'msgs ✓' : 'msgs ✗', ok },
       { name: 'Discord 500-alert burst: REST requests (message + thread each)', value: limited.requests, unit: 'req' },
+      { name: 'Discord 500-alert burst: requests sent before the announced wait', value: limited.violations, unit: 'req', budget: '0', ok: limited.violations === 0 },
       { name: 'Discord 500-alert burst: total time', value: limited.totalMs / 1000, unit: 's' },
       { name: `  minimum at ${limit} msgs/s per channel`, value: channelMin / 1000, unit: 's' },
       { name: `  minimum at ${GLOBAL_PER_S} requests/s per bot (global)`, value: globalMin / 1000, unit: 's' },

@@ -86,7 +86,7 @@ const MIGRATIONS: readonly string[] = [
     thread_id  TEXT NOT NULL,
     PRIMARY KEY (ref_kind, ref_id)
   );
-  -- Interactions seen, so a duplicate delivery (or a double click) acts once.
+  -- Interactions seen, so Discord delivering the same interaction again acts once (two clicks are two interactions: first decision wins).
   CREATE TABLE discord_interactions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, received_at TEXT NOT NULL);
   -- The one delivering process: a lease with the owner's pid, plus what the status call shows.
   CREATE TABLE discord_bridge (
