@@ -4,15 +4,14 @@
  * restart, and inbound input that is validated before anything acts on it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LoopRunner, createApi, dispatch } from '../electron/core/api.ts';
+import { createApi, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, REVIEWER_ROLE, STRANGER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import { NO_LOOP, REVIEWER, REVIEWER_ROLE, STRANGER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
 
 /** The contract without a loop: these tests look at decisions, not at what the loop does next. */
-const NO_LOOP: LoopRunner = { running: false, waiting: [], start: () => ({ started: false, reason: 'no loop in this test' }), idle: async () => {}, stop: async () => {} };
 
 describe('Discord review decisions', () => {
   let fake: FakeDiscord;

@@ -6,15 +6,10 @@ import { createOutbox } from '../electron/core/discord/outbox.ts';
 import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
+import { REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise, summaries } from './support/discord.ts';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
-
-/** The concern summaries posted in a channel (by the bot or a webhook), in the order Discord recorded them. */
-function summaries(messages: RecordedMessage[]): string[] {
-  return messages.flatMap((m) => m.embeds.map((e) => /Summary: (.*)/.exec((e as { description?: string }).description ?? '')?.[1] ?? '')).filter(Boolean);
-}
 
 describe('Discord delivery guarantees', () => {
   let fake: FakeDiscord | null = null;

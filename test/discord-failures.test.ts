@@ -6,15 +6,13 @@
  */
 import { REST, Routes } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LoopRunner, createApi, dispatch } from '../electron/core/api.ts';
+import { createApi, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { botYaml, bridge, discordProject, drained, outboxRows, raise } from './support/discord.ts';
+import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
+import { NO_LOOP, botYaml, bridge, discordProject, drained, outboxRows, raise, summaries } from './support/discord.ts';
 
-const NO_LOOP: LoopRunner = { running: false, waiting: [], start: () => ({ started: false, reason: 'no loop in this test' }), idle: async () => {}, stop: async () => {} };
-const summaries = (messages: RecordedMessage[]) => messages.flatMap((m) => (m.embeds as Array<{ description?: string }>).map((e) => /Summary: (.*)/.exec(e.description ?? '')?.[1] ?? '')).filter(Boolean);
 const MESSAGES = /^\/channels\/\d+\/messages$/;
 
 describe('Discord delivery failures', () => {

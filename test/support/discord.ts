@@ -6,10 +6,19 @@ import { type BridgeStart, type DiscordBridge, startDiscordBridge } from '../../
 import { type OpenedProject, openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
-import type { FakeDiscord } from './fake-discord/index.ts';
+import type { LoopRunner } from '../../electron/core/api.ts';
+import type { FakeDiscord, RecordedMessage } from './fake-discord/index.ts';
 import { tempDir } from './tmp.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
+
+/** The concern summaries posted in a channel (by the bot or a webhook), in the order Discord recorded them. */
+export function summaries(messages: RecordedMessage[]): string[] {
+  return messages.flatMap((m) => m.embeds.map((e) => /Summary: (.*)/.exec((e as { description?: string }).description ?? '')?.[1] ?? '')).filter(Boolean);
+}
+
+/** For contract calls in tests that have no loop to run: a decision is recorded, and nothing moves on. */
+export const NO_LOOP: LoopRunner = { running: false, waiting: [], start: () => ({ started: false, reason: 'no loop in this test' }), idle: async () => {}, stop: async () => {} };
 
 export const REVIEWER = '300000000000000003';
 export const STRANGER = '399999999999999999';
