@@ -139,7 +139,9 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
     'agents.list': async () => p.read.agents(),
     'ledger.page': async (q) => timelinePage(p.ledger, q),
     'ledger.verify': async () => {
-      const v = p.ledger.verify();
+      // Paged, with progress: a million events take seconds, and the host keeps serving meanwhile.
+      const n = (x: number) => x.toLocaleString('en');
+      const v = await p.ledger.verifyPaged((checked, total) => p.progress({ kind: 'verify', text: `Verifying the chain: ${n(checked)} of ${n(total)} events` }));
       return { ok: v.ok, checked: v.checked, firstBad: v.firstBad, exports: v.ok ? await p.exporter.verify() : [] };
     },
     'loop.run': async () => loop.start(),

@@ -19,6 +19,8 @@ export const useActivityStore = create<ActivityStore>()(() => ({ lines: [] }));
 
 let counter = 0;
 export function receiveProgress(p: EventData<'progress'>): void {
+  // A verification's page-by-page count belongs to the Verify button that asked for it, not to the loop's story.
+  if (p.kind === 'verify') return;
   const line: ActivityLine = { ...p, at: new Date().toISOString(), n: ++counter };
   useActivityStore.setState((s) => ({ lines: [...s.lines, line].slice(-KEEP) }));
 }

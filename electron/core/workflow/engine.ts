@@ -9,7 +9,7 @@ import type { Redactor } from '../secrets/redact.ts';
 /** One line of progress for whoever is watching (CLI, UI, Discord). */
 export interface Progress {
   /** `project`: opening, creating or switching projects (the projects view shows these while it waits). */
-  kind: 'stage' | 'work' | 'handoff' | 'concern' | 'review' | 'git' | 'test' | 'info' | 'warn' | 'project';
+  kind: 'stage' | 'work' | 'handoff' | 'concern' | 'review' | 'git' | 'test' | 'info' | 'warn' | 'project' | 'verify';
   agent?: string;
   text: string;
 }

@@ -14,6 +14,7 @@ const KIND_STYLE: Record<Progress['kind'], (s: string) => string> = {
   info: pc.white,
   warn: pc.red,
   project: pc.green,
+  verify: pc.dim,
 };
 
 /** One progress line: `[stage] Designer  writing design/DESIGN_SPEC.md (scripted)`. */

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
 import { errorText } from '../agents/useAgents.ts';
 
@@ -8,6 +8,12 @@ type Result = { kind: 'ok'; value: CallResponse<'ledger.verify'> } | { kind: 'er
 export function VerifyChain({ conn }: { conn: Transport }) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Result | null>(null);
+  // How far a long verification has got, as the host reports it page by page.
+  const [progress, setProgress] = useState<string | null>(null);
+  useEffect(() => {
+    if (!busy) return setProgress(null);
+    return conn.on('progress', (p) => p.kind === 'verify' && setProgress(p.text));
+  }, [conn, busy]);
   const run = () => {
     setBusy(true);
     conn.call('ledger.verify', {}).then(
@@ -42,6 +48,11 @@ export function VerifyChain({ conn }: { conn: Transport }) {
             </>
           )}
         </div>
+      )}
+      {busy && progress && (
+        <span className="muted" role="status" data-testid="verify-progress">
+          {progress}
+        </span>
       )}
       <button type="button" data-testid="verify-chain" onClick={run} disabled={busy}>
         {busy ? 'Verifying…' : 'Verify chain'}
