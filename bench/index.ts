@@ -17,7 +17,7 @@ const only = process.argv.slice(2);
 const want = (section: string) => only.length === 0 || only.includes(section);
 console.log(`Governor bench — node ${process.version}, ${new Date().toISOString()}`);
 if (want('ledger')) printFigures('Ledger append', benchAppend(200_000));
-if (want('ledger')) printFigures('Large ledger', benchLargeLedger(big));
+if (want('ledger')) printFigures('Large ledger', await benchLargeLedger(big));
 if (want('loop')) printFigures('Orchestration', await benchLoop());
 if (want('git')) printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
 if (want('qa')) printFigures('QA parsers', await benchQa());
