@@ -40,7 +40,8 @@ describe('qa.cases', () => {
     expect(negatives?.message).toMatch(/^add\(-2, -3\) should be -6/);
     // The stack points into the suite's own file, as node reported it.
     expect(negatives?.details).toMatch(/edge\.test\.js:\d+/);
-    expect(flaky).toMatchObject({ kind: 'flaky', message: null });
+    // What the failed attempt said, kept with the pass that followed it.
+    expect(flaky).toMatchObject({ kind: 'flaky', message: 'first attempt fails' });
     expect(skipped?.message).toBe('no fixture for quoted fields yet');
     // The same cases, with the same messages, are in the JUnit file node wrote for the last attempt.
     const junit = readFileSync(join(f.dir, '.governor', 'qa', f.commits[2].slice(0, 12), 'reports', 'junit.xml'), 'utf8');

@@ -79,6 +79,7 @@ describe.skipIf(skip !== null)('QA failure details and commit-level diffs (web)'
     const flaky = page.getByTestId('qa-cases-flaky');
     expect(await flaky.locator('h4').textContent()).toBe('Flaky (passed on a retry) (1)');
     expect(await flaky.locator('.qa-case-name').allTextContents()).toEqual(['settles on retry']);
+    expect(await flaky.getByTestId('qa-case-message').textContent()).toBe('Failed first with: first attempt fails');
     const skipped = page.getByTestId('qa-cases-skipped').getByTestId('qa-case');
     expect(await skipped.locator('.qa-case-name').allTextContents()).toEqual(['parses quoted CSV fields']);
     expect(await skipped.getByTestId('qa-case-message').textContent()).toBe('no fixture for quoted fields yet');

@@ -241,7 +241,7 @@ describe('hand-written dialects', () => {
       `<testsuite name="s" file="a.spec.js"><testcase name="t" time="1,234.5"><flakyFailure message="first try"/></testcase></testsuite>`,
       'inline',
     );
-    expect(cases[0]).toMatchObject({ status: 'passed', flaky: true, file: 'a.spec.js', duration_ms: 1_234_500 });
+    expect(cases[0]).toMatchObject({ status: 'passed', flaky: true, file: 'a.spec.js', duration_ms: 1_234_500, message: 'first try' });
     expect(totals.flaky).toBe(1);
   });
 
@@ -331,6 +331,10 @@ describe('mergeRetries', () => {
       'd:passed:true',
     ]);
     expect(merged.find((c) => c.name === 'c')?.message).toBe('c broke');
+    // A flaky pass carries what its last failure said.
+    expect(merged.find((c) => c.name === 'b')?.message).toBe('b broke');
+    expect(merged.find((c) => c.name === 'd')?.message).toBe('crashed');
+    expect(merged.find((c) => c.name === 'a')?.message).toBeNull();
     expect(computeTotals(merged)).toEqual({ tests: 4, passed: 3, failed: 1, skipped: 0, flaky: 2 });
   });
 

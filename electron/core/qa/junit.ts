@@ -121,7 +121,7 @@ function toCase(el: XmlElement, suite: string, suiteFile: string | null): TestCa
   let failure: XmlElement | null = null;
   let error: XmlElement | null = null;
   let skipped: XmlElement | null = null;
-  let flaky = false;
+  let flaky: XmlElement | null = null;
   for (const child of el.children) {
     const c = asElement(child);
     if (!c) continue;
@@ -137,7 +137,7 @@ function toCase(el: XmlElement, suite: string, suiteFile: string | null): TestCa
         break;
       case 'flakyFailure':
       case 'flakyError':
-        flaky = true;
+        flaky ??= c;
         break;
       default:
         break; // system-out, system-err, properties, rerunFailure: not results
@@ -162,6 +162,11 @@ function toCase(el: XmlElement, suite: string, suiteFile: string | null): TestCa
     // node also copies the message into a `failure` attribute on the testcase.
     message = nonEmpty(problem.attrs.message) ?? nonEmpty(el.attrs.failure) ?? firstLine(body);
     details = capDetails(body);
+  } else if (flaky) {
+    // Passed on a rerun: what the failed run said is the evidence of the flake.
+    const body = textOf(flaky);
+    message = nonEmpty(flaky.attrs.message) ?? firstLine(body);
+    details = capDetails(body);
   }
 
   return {
@@ -173,7 +178,7 @@ function toCase(el: XmlElement, suite: string, suiteFile: string | null): TestCa
     duration_ms: secondsToMs(el.attrs.time),
     message,
     details,
-    flaky: status === 'passed' && flaky,
+    flaky: status === 'passed' && flaky !== null,
   };
 }
 
@@ -300,7 +305,7 @@ function identity(c: TestCase): string {
  * are matched by occurrence number. Cases keep the order of first appearance.
  */
 export function mergeRetries(attempts: readonly (readonly TestCase[])[]): TestCase[] {
-  const merged = new Map<string, { result: TestCase; everFailed: boolean }>();
+  const merged = new Map<string, { result: TestCase; everFailed: boolean; lastFailure: TestCase | null }>();
   for (const attempt of attempts) {
     const seen = new Map<string, number>();
     for (const c of attempt) {
@@ -311,8 +316,11 @@ export function mergeRetries(attempts: readonly (readonly TestCase[])[]): TestCa
       const failedNow = c.status === 'failed' || c.status === 'error';
       const previous = merged.get(key);
       const everFailed = (previous?.everFailed ?? false) || failedNow;
-      const recovered = c.status === 'passed' && (previous?.everFailed ?? false);
-      merged.set(key, { result: recovered ? { ...c, flaky: true } : c, everFailed });
+      const lastFailure = failedNow ? c : (previous?.lastFailure ?? null);
+      const recovered = c.status === 'passed' && lastFailure !== null;
+      // A flaky pass keeps what its last failure said: that is what the human needs to judge the flake.
+      const result = recovered ? { ...c, flaky: true, message: c.message ?? lastFailure.message, details: c.details ?? lastFailure.details } : c;
+      merged.set(key, { result, everFailed, lastFailure });
     }
   }
   return [...merged.values()].map((entry) => entry.result);

@@ -30,6 +30,7 @@ function Case({ c, several }: { c: QaCaseRow; several: boolean }) {
       </div>
       {c.message && (
         <p className="qa-case-message" data-testid="qa-case-message">
+          {c.kind === 'flaky' && <span className="qa-muted">Failed first with: </span>}
           {c.message}
           {c.message_total !== null && <span className="qa-muted"> … (message cut at {count(c.message.length)} of {count(c.message_total)} characters)</span>}
         </p>

@@ -115,7 +115,7 @@ function issues(runs: readonly TestRunRecord[]): string[] {
       const why = c.message ? `: ${excerpt(c.message)}` : '';
       lines.push(`- ❌ ${code(caseName(c))} (${r.result.name}, ${c.status})${why}`);
     }
-    for (const c of r.result.cases.filter((x) => x.flaky)) lines.push(`- 🔁 ${code(caseName(c))} (${r.result.name}) passed only after a retry`);
+    for (const c of r.result.cases.filter((x) => x.flaky)) lines.push(`- 🔁 ${code(caseName(c))} (${r.result.name}) passed only after a retry${c.message ? `; it had failed with: ${excerpt(c.message)}` : ''}`);
   }
   return lines.length > 0 ? lines : ['_No issues found._'];
 }
