@@ -105,34 +105,51 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     return true;
   }
 
+  async function syncOnce(): Promise<string[]> {
+    if (!swept) {
+      swept = true;
+      await sweepTempFiles(dir, [...renderAll(read.snapshot()).keys(), ...Object.values(JSONL_PATHS)]);
+    }
+    const out: string[] = [];
+    const changed = [...renderAll(read.snapshot())].filter(([rel, content]) => written.get(rel) !== content);
+    // Independent files: write them concurrently, each one atomically.
+    await Promise.all(
+      changed.map(async ([rel, content]) => {
+        const abs = join(dir, rel);
+        let current: string | null = null;
+        try {
+          current = await readFile(abs, 'utf8');
+        } catch {
+          current = null;
+        }
+        if (current !== content) {
+          await writeFileAtomic(abs, content);
+          out.push(rel);
+        }
+        written.set(rel, content);
+      }),
+    );
+    for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) if (await appendJsonl(kind)) out.push(JSONL_PATHS[kind]);
+    return out;
+  }
+
+  // The loop, the host and the Discord link each sync after their own changes, so calls overlap. Two
+  // syncs at once could write an older rendering over a newer one, or append a JSONL line twice: they run
+  // one after another, and callers that arrive while one waits to start share it (it starts after them).
+  let tail: Promise<unknown> = Promise.resolve();
+  let waiting: Promise<string[]> | null = null;
+
   return {
     expected,
-    async sync() {
-      if (!swept) {
-        swept = true;
-        await sweepTempFiles(dir, [...renderAll(read.snapshot()).keys(), ...Object.values(JSONL_PATHS)]);
-      }
-      const out: string[] = [];
-      const changed = [...renderAll(read.snapshot())].filter(([rel, content]) => written.get(rel) !== content);
-      // Independent files: write them concurrently, each one atomically.
-      await Promise.all(
-        changed.map(async ([rel, content]) => {
-          const abs = join(dir, rel);
-          let current: string | null = null;
-          try {
-            current = await readFile(abs, 'utf8');
-          } catch {
-            current = null;
-          }
-          if (current !== content) {
-            await writeFileAtomic(abs, content);
-            out.push(rel);
-          }
-          written.set(rel, content);
-        }),
-      );
-      for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) if (await appendJsonl(kind)) out.push(JSONL_PATHS[kind]);
-      return out;
+    sync() {
+      if (waiting) return waiting;
+      const next = tail.then(() => {
+        waiting = null;
+        return syncOnce();
+      });
+      waiting = next;
+      tail = next.catch(() => {});
+      return next;
     },
     async verify() {
       const out: ExportMismatch[] = [];
