@@ -3,12 +3,19 @@ import { monotonicFactory } from 'ulid';
 import type { EventType, LedgerEvent, NewEvent } from '../../../shared/index.ts';
 import { EventPayloads, EventType as EventTypeSchema } from '../../../shared/index.ts';
 import { GovernorError, IntegrityError } from '../errors.ts';
-import { GENESIS_HASH, canonicalJson, eventHashWithPayloadJson } from './hash.ts';
-import { type EventRow, type VerifyResult, chainCheck } from './chain.ts';
+import { GENESIS_HASH, eventHashV2, payloadText } from './hash.ts';
+import { type EventRow, type VerifyResult, chainCheck, decodeTs, encodeTs } from './chain.ts';
 import { PROJECTION_TABLES, migrate } from './migrations.ts';
+import { CHAIN_V2_KEY } from './migrate-lean.ts';
+import { createProjector } from './projections.ts';
+import { searchDoc } from './search.ts';
 
 export type { VerifyResult };
-import { createProjector } from './projections.ts';
+
+/** An events row with its predecessor's hash, which is what `prev_hash` is (it is not stored twice). */
+type RowWithPrev = EventRow & { prev: Buffer | null };
+/** Every events column plus the previous row's hash, for reads that hand out whole events. */
+const ROW_WITH_PREV = 'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq - 1) AS prev';
 
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */
@@ -45,7 +52,10 @@ export class Ledger {
   private readonly listeners = new Set<AppendListener>();
   private readonly hooks = new Set<TransactionHook>();
   private readonly insert;
+  private readonly index;
   private readonly head;
+  /** The first seq hashed in chain format 2 (see hash.ts). */
+  private readonly v2From: number;
   private active: Tx | null = null;
 
   constructor(
@@ -63,8 +73,11 @@ export class Ledger {
     const ulid = monotonicFactory();
     this.nextId = opts.ids ?? (() => ulid());
     this.projector = createProjector(this.db);
-    this.insert = this.db.prepare('INSERT INTO events (seq, id, ts, type, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    this.head = this.db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+    this.insert = this.db.prepare('INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.index = this.db.prepare('INSERT INTO events_search (rowid, doc) VALUES (?, ?)');
+    this.head = this.db.prepare<[], { seq: number; hash: Buffer }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+    const v2 = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(CHAIN_V2_KEY);
+    this.v2From = v2 ? Number(v2.value) : 1;
   }
 
   /**
@@ -77,31 +90,26 @@ export class Ledger {
     const run = this.db.transaction(() => {
       const h = this.head.get();
       let seq = h?.seq ?? 0;
-      let prev = h?.hash ?? GENESIS_HASH;
+      let prev = h ? h.hash.toString('hex') : GENESIS_HASH;
       // One clock reading per transaction: its events happened together.
-      let now: string | null = null;
+      let now: { iso: string; stored: number | string } | null = null;
+      const clockTs = () => (now ??= ((iso) => ({ iso, stored: encodeTs(iso) }))(this.clock().toISOString()));
       const tx: Tx = {
         db: this.db,
         append: (e) => {
           const payload = EventPayloads[e.type].parse(e.payload);
           seq += 1;
-          const ev = {
-            seq,
-            id: e.id ?? this.nextId(),
-            ts: e.ts ?? (now ??= this.clock().toISOString()),
-            type: e.type,
-            actor: e.actor,
-            payload,
-            prev_hash: prev,
-          };
-          const payloadJson = canonicalJson(payload);
-          const hash = eventHashWithPayloadJson(ev, payloadJson);
-          this.insert.run(ev.seq, ev.id, ev.ts, ev.type, ev.actor, payloadJson, ev.prev_hash, hash);
+          const id = e.id ?? this.nextId();
+          const ts = e.ts ?? clockTs().iso;
+          const text = payloadText(payload);
+          const hash = eventHashV2(prev, { seq, id, ts, type: e.type, actor: e.actor, payload: text });
+          this.insert.run(seq, id, e.ts === undefined ? clockTs().stored : encodeTs(ts), e.type, e.actor, text, hash);
+          this.index.run(seq, searchDoc(e.type, e.actor, payload));
+          const ev: LedgerEvent = { seq, id, ts, type: e.type, actor: e.actor, payload, prev_hash: prev, hash: hash.toString('hex') };
           this.projector.apply(ev.type, payload, ev);
-          prev = hash;
-          const full: LedgerEvent = { ...ev, hash };
-          appended.push(full);
-          return full;
+          prev = ev.hash;
+          appended.push(ev);
+          return ev;
         },
       };
       this.active = tx;
@@ -149,12 +157,12 @@ export class Ledger {
   }
 
   headHash(): string {
-    return this.head.get()?.hash ?? GENESIS_HASH;
+    return this.head.get()?.hash.toString('hex') ?? GENESIS_HASH;
   }
 
   /** Events with seq > after, oldest first. */
   read(after = 0, limit = 1000): LedgerEvent[] {
-    const rows = this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit);
+    const rows = this.db.prepare<[number, number], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?`).all(after, limit);
     return rows.map(toEvent);
   }
 
@@ -162,20 +170,29 @@ export class Ledger {
   readTypes(types: readonly EventType[], after = 0, limit = 100_000): LedgerEvent[] {
     const marks = types.map(() => '?').join(',');
     const rows = this.db
-      .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE type IN (${marks}) AND seq > ? ORDER BY seq LIMIT ?`)
+      .prepare<unknown[], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.type IN (${marks}) AND e.seq > ? ORDER BY e.seq LIMIT ?`)
       .all(...types, after, limit);
     return rows.map(toEvent);
   }
 
+  /** Events with these seqs (any order in, seq order out): a page the search index found. */
+  bySeqs(seqs: readonly number[]): LedgerEvent[] {
+    if (seqs.length === 0) return [];
+    const rows = this.db
+      .prepare<number[], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq IN (${seqs.map(() => '?').join(',')}) ORDER BY e.seq`)
+      .all(...seqs);
+    return rows.map(toEvent);
+  }
+
   byId(id: string): LedgerEvent | null {
-    const row = this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?').get(id);
+    const row = this.db.prepare<[string], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.id = ?`).get(id);
     return row ? toEvent(row) : null;
   }
 
   /** Walk the chain from genesis; name the first event whose hash, link or payload does not hold. */
   verify(): VerifyResult {
-    const check = chainCheck();
-    for (const row of this.db.prepare<[], EventRow>('SELECT * FROM events ORDER BY seq').iterate()) {
+    const check = chainCheck(this.v2From);
+    for (const row of this.db.prepare<[], EventRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events ORDER BY seq').iterate()) {
       const bad = check.step(row);
       if (bad) return bad;
     }
@@ -189,8 +206,8 @@ export class Ledger {
    */
   async verifyPaged(onProgress: (checked: number, total: number) => void = () => {}, pageSize = 20_000): Promise<VerifyResult> {
     const total = this.count();
-    const page = this.db.prepare<[number, number, number], EventRow>('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
-    const check = chainCheck();
+    const page = this.db.prepare<[number, number, number], EventRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
+    const check = chainCheck(this.v2From);
     for (let after = 0; after < total; ) {
       const rows = page.all(after, total, pageSize);
       if (rows.length === 0) break;
@@ -216,13 +233,13 @@ export class Ledger {
     this.db.transaction(() => {
       for (const t of PROJECTION_TABLES) this.db.exec(`DELETE FROM ${t}`);
       // Paged, because one connection cannot write while it is still iterating a read.
-      const page = this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT 5000');
+      const page = this.db.prepare<[number], Omit<EventRow, 'hash'>>('SELECT seq, id, ts, type, actor, payload FROM events WHERE seq > ? ORDER BY seq LIMIT 5000');
       for (let after = 0; ; ) {
         const rows = page.all(after);
         if (rows.length === 0) break;
-        for (const row of rows) this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), row);
+        for (const row of rows) this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), { ...row, ts: decodeTs(row.ts) });
         const last = rows.at(-1);
-        if (last) this.projector.touch(last);
+        if (last) this.projector.touch({ ...last, ts: decodeTs(last.ts) });
         after = last?.seq ?? after;
       }
     }).immediate();
@@ -233,8 +250,17 @@ export class Ledger {
   }
 }
 
-function toEvent(row: EventRow): LedgerEvent {
+function toEvent(row: RowWithPrev): LedgerEvent {
   const type = EventTypeSchema.safeParse(row.type);
   if (!type.success) throw new GovernorError('integrity', `ledger event #${row.seq} has unknown type "${row.type}"`);
-  return { ...row, type: type.data, payload: JSON.parse(row.payload) as unknown, actor: row.actor as LedgerEvent['actor'] };
+  return {
+    seq: row.seq,
+    id: row.id,
+    ts: decodeTs(row.ts),
+    type: type.data,
+    actor: row.actor as LedgerEvent['actor'],
+    payload: JSON.parse(row.payload) as unknown,
+    prev_hash: row.prev ? row.prev.toString('hex') : GENESIS_HASH,
+    hash: row.hash.toString('hex'),
+  };
 }

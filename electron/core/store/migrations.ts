@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
+import { leanLedger } from './migrate-lean.ts';
 
 /**
  * Schema migrations, applied in order and recorded in `PRAGMA user_version`.
- * Never edit a shipped migration: add a new one.
+ * Never edit a shipped migration: add a new one. A migration is SQL, or a function when rows must be
+ * rewritten by code (3: the lean ledger).
  * `events` is the append-only ledger; every other table is a projection that can be rebuilt from it.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `
   CREATE TABLE events (
     seq       INTEGER PRIMARY KEY,
@@ -101,6 +103,8 @@ const MIGRATIONS: readonly string[] = [
     updated_at  TEXT NOT NULL
   );
   `,
+  // 3: the lean ledger (hashes as bytes, no prev_hash column, the audit search index).
+  leanLedger,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */
@@ -112,9 +116,10 @@ export const PROJECTION_TABLES = [
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < MIGRATIONS.length; v++) {
-    const sql = MIGRATIONS[v] ?? '';
+    const step = MIGRATIONS[v] ?? '';
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

@@ -60,8 +60,8 @@ export function AuditView({ conn }: { conn: Transport }) {
         <TypeFilter all={EventType.options} selected={types} onChange={setTypes} />
         <ActorPhaseFilter conn={conn} actor={actor} phase={phase} onActor={setActor} onPhase={setPhase} />
         <input type="search" className="audit-search" data-testid="timeline-search" placeholder="Search all events…" aria-label="Search all events" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <span className="muted" data-testid="timeline-count" data-total={state.total} data-loaded={state.rows.length}>
-          {state.total.toLocaleString()} event{state.total === 1 ? '' : 's'}
+        <span className="muted" data-testid="timeline-count" data-total={state.total} data-capped={state.capped} data-loaded={state.rows.length}>
+          {state.capped ? `more than ${state.total.toLocaleString()} events` : `${state.total.toLocaleString()} event${state.total === 1 ? '' : 's'}`}
           {filtered ? ' match' : ''} · {state.rows.length.toLocaleString()} loaded
           {state.loading ? ' · loading…' : ''}
         </span>

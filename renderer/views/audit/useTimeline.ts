@@ -31,6 +31,8 @@ function query(f: TimelineFilter): Pick<CallRequest<'ledger.page'>, 'types' | 'a
 export interface TimelineState {
   rows: Row[];
   total: number;
+  /** More than `total` match: the host stops counting at its cap. */
+  capped: boolean;
   /** The newest matching event is loaded (nothing newer was dropped). */
   atHead: boolean;
   /** The oldest matching event is loaded. */
@@ -39,7 +41,7 @@ export interface TimelineState {
   error: string | null;
 }
 
-const INITIAL: TimelineState = { rows: [], total: 0, atHead: true, atTail: false, loading: true, error: null };
+const INITIAL: TimelineState = { rows: [], total: 0, capped: false, atHead: true, atTail: false, loading: true, error: null };
 
 /**
  * A window of the ledger, newest first, paged with `before` in both directions. `onShift(n)` reports
@@ -71,7 +73,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
       (p) => {
         if (g !== gen.current) return;
         busy.current = false;
-        set({ rows: p.events, total: p.total, atHead: true, atTail: p.events.length < PAGE, loading: false, error: null });
+        set({ rows: p.events, total: p.total, capped: p.total_capped, atHead: true, atTail: p.events.length < PAGE, loading: false, error: null });
       },
       (err: unknown) => {
         if (g !== gen.current) return;
@@ -99,7 +101,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
         atHead = false;
         shift.current(-drop);
       }
-      set({ rows, atHead, atTail: p.events.length < PAGE, total: p.total, loading: false, error: null });
+      set({ rows, atHead, atTail: p.events.length < PAGE, total: p.total, capped: p.total_capped, loading: false, error: null });
     } catch (err) {
       if (g === gen.current) set({ loading: false, error: errorText(err) });
     } finally {
