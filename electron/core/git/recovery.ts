@@ -13,8 +13,8 @@ import type { GitService } from './service.ts';
  * The ledger is the source of truth, so those refs are put back (or removed) and the step runs again.
  */
 export async function recoverGitRefs(service: GitService, read: Reader, ledger: Ledger): Promise<string[]> {
-  const known = new Set(read.gitActions().map((a) => a.id));
-  const isStray = (auditId: string | null) => auditId !== null && !known.has(auditId) && ledger.byId(auditId) === null;
+  // Key lookups, not a read of every recorded action: opening a project costs the same at any history.
+  const isStray = (auditId: string | null) => auditId !== null && !read.hasGitAction(auditId) && ledger.byId(auditId) === null;
   const recorded = new Map(read.recordedRefs().map((r) => [r.name, r.oid]));
   const fixed: string[] = [];
 

@@ -8,7 +8,7 @@ import { type EventRow, type VerifyResult, chainCheck, decodeTs, encodeTs } from
 import { PROJECTION_TABLES, migrate } from './migrations.ts';
 import { CHAIN_V2_KEY } from './migrate-lean.ts';
 import { createProjector } from './projections.ts';
-import { searchDoc } from './search.ts';
+import { searchDoc, subjectToken } from './search.ts';
 
 export type { VerifyResult };
 
@@ -182,6 +182,19 @@ export class Ledger {
       .prepare<number[], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq IN (${seqs.map(() => '?').join(',')}) ORDER BY e.seq`)
       .all(...seqs);
     return rows.map(toEvent);
+  }
+
+  /**
+   * The events about one record (a concern, a handoff…: naming it as their payload's `id` or `…_id`), oldest
+   * first, up to `upTo`. The search index keeps a token per record, so this reads those events only.
+   */
+  about(id: string, upTo = Number.MAX_SAFE_INTEGER): LedgerEvent[] {
+    const seqs = this.db
+      .prepare<[string, number], { seq: number }>('SELECT rowid AS seq FROM events_search WHERE events_search MATCH ? AND rowid <= ? ORDER BY rowid')
+      .all(`"${subjectToken(id)}"`, upTo)
+      .map((r) => r.seq);
+    const named = (p: unknown) => Object.entries(p as Record<string, unknown>).some(([k, v]) => (k === 'id' || k.endsWith('_id')) && v === id);
+    return this.bySeqs(seqs).filter((e) => e.payload !== null && typeof e.payload === 'object' && named(e.payload));
   }
 
   byId(id: string): LedgerEvent | null {

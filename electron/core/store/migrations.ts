@@ -105,11 +105,34 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `,
   // 3: the lean ledger (hashes as bytes, no prev_hash column, the audit search index).
   leanLedger,
+  // 4: what the loop, /status and the exports read, by index, so no step reads the whole history.
+  `
+  ALTER TABLE concerns ADD COLUMN phase INTEGER NOT NULL DEFAULT 0;
+  UPDATE concerns SET phase = COALESCE(json_extract(doc, '$.phase'), 0);
+  CREATE INDEX concerns_phase ON concerns(phase, seq);
+  CREATE INDEX concerns_severity ON concerns(severity, seq);
+  -- Concerns by phase, severity and status: counted as they change, read in a few rows.
+  CREATE TABLE concern_counts (phase INTEGER NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (phase, severity, status)) WITHOUT ROWID;
+  INSERT INTO concern_counts SELECT phase, severity, status, COUNT(*) FROM concerns GROUP BY phase, severity, status;
+  CREATE INDEX responses_command ON responses(command_id, seq);
+  CREATE INDEX tasks_phase ON tasks(phase);
+  CREATE INDEX reviews_phase_kind ON reviews(phase, kind, seq);
+  -- Clarifications asked outside a command (during a review), newest answer first: the detail's interactions.
+  CREATE INDEX clarifications_direct ON clarifications(COALESCE(json_extract(doc, '$.answered_at'), json_extract(doc, '$.asked_at')))
+    WHERE json_extract(doc, '$.command_id') IS NULL;
+  CREATE INDEX clarifications_review ON clarifications(json_extract(doc, '$.review_id'));
+  -- Reviews by the document they decide: the sign-offs and deliverables of each authored document.
+  CREATE INDEX reviews_subject ON reviews(json_extract(doc, '$.subject.path'), seq);
+  ALTER TABLE git_actions ADD COLUMN action TEXT NOT NULL DEFAULT '';
+  UPDATE git_actions SET action = COALESCE(json_extract(doc, '$.action'), '');
+  CREATE INDEX git_actions_action ON git_actions(action, seq);
+  `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
-  'project', 'reviews', 'concerns', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands', 'responses',
+  'project', 'reviews', 'concerns', 'concern_counts', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands', 'responses',
   'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
 ] as const;
 

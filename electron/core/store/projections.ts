@@ -30,7 +30,8 @@ export function createProjector(db: Database.Database) {
     reviewPut: db.prepare('INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
     reviewHandled: db.prepare('UPDATE reviews SET handled = 1 WHERE id = ?'),
     concernGet: db.prepare<[string], { doc: string }>('SELECT doc FROM concerns WHERE id = ?'),
-    concernPut: db.prepare('INSERT INTO concerns (id, seq, status, severity, addressee, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, addressee = excluded.addressee, doc = excluded.doc'),
+    concernPut: db.prepare('INSERT INTO concerns (id, seq, status, severity, addressee, doc, phase) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, addressee = excluded.addressee, doc = excluded.doc'),
+    concernCount: db.prepare('INSERT INTO concern_counts (phase, severity, status, n) VALUES (?, ?, ?, ?) ON CONFLICT(phase, severity, status) DO UPDATE SET n = n + excluded.n'),
     taskGet: db.prepare<[string], { doc: string }>('SELECT doc FROM tasks WHERE id = ?'),
     taskPut: db.prepare('INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc'),
     artifactPut: db.prepare('INSERT INTO artifacts (path, revision, seq, doc) VALUES (?, ?, ?, ?)'),
@@ -44,7 +45,7 @@ export function createProjector(db: Database.Database) {
     clarPut: db.prepare('INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
     agentGet: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
     agentPut: db.prepare('INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
-    gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc) VALUES (?, ?, ?)'),
+    gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc, action) VALUES (?, ?, ?, ?)'),
     refPut: db.prepare('INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq'),
     runPut: db.prepare('INSERT INTO test_runs (run_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     gatePut: db.prepare('INSERT INTO gates (event_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
@@ -56,13 +57,21 @@ export function createProjector(db: Database.Database) {
     return JSON.parse(row.doc) as T;
   }
   const putReview = (r: Review, seq: number) => s.reviewPut.run(r.id, seq, r.kind, r.phase, r.status, JSON.stringify(r));
-  const putConcern = (c: Concern, seq: number) => s.concernPut.run(c.id, seq, c.status, c.severity, c.assigned_to ?? c.to, JSON.stringify(c));
+  /** Writes the concern and moves it between the counters (`was` is its state before, none when raised). */
+  const putConcern = (c: Concern, seq: number, was: Concern | null = null) => {
+    s.concernPut.run(c.id, seq, c.status, c.severity, c.assigned_to ?? c.to, JSON.stringify(c), c.phase);
+    if (was && was.status === c.status && was.severity === c.severity && was.phase === c.phase) return;
+    if (was) s.concernCount.run(was.phase, was.severity, was.status, -1);
+    s.concernCount.run(c.phase, c.severity, c.status, 1);
+  };
   const putTask = (t: Task, seq: number) => s.taskPut.run(t.id, seq, t.phase, t.agent, t.status, JSON.stringify(t));
   const putVariation = (v: Variation, seq: number) => s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
   const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
   const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
-  const updateConcern = (id: string, e: EventMeta, change: ConcernChange) =>
-    putConcern(applyConcernChange(doc<Concern>(s.concernGet.get(id), 'concern', id), change, e.ts), e.seq);
+  const updateConcern = (id: string, e: EventMeta, change: ConcernChange) => {
+    const was = doc<Concern>(s.concernGet.get(id), 'concern', id);
+    putConcern(applyConcernChange(was, change, e.ts), e.seq, was);
+  };
 
   const projectors: ProjectorMap = {
     'project.initialized': (p, e) => {
@@ -175,7 +184,7 @@ export function createProjector(db: Database.Database) {
       putAgent(a, e.seq);
     },
     'git.action_recorded': (p, e) => {
-      s.gitPut.run(p.id, e.seq, JSON.stringify(p));
+      s.gitPut.run(p.id, e.seq, JSON.stringify(p), p.action);
       if (p.commit && p.action !== 'failure' && p.action !== 'protect_refused') {
         // The recorded tip of every ref we wrote: crash recovery resets refs that moved without a record.
         const ref = p.action === 'tag' || p.action === 'archive' ? `refs/tags/${p.target}` : `refs/heads/${p.target}`;
@@ -191,6 +200,8 @@ export function createProjector(db: Database.Database) {
   };
 
   return {
+    /** The event types that write a projection. */
+    types: Object.keys(projectors) as EventType[],
     apply(type: EventType, payload: unknown, e: EventMeta): void {
       const fn = projectors[type] as Projector<EventType> | undefined;
       if (fn) fn(payload as never, e);

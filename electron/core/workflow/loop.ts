@@ -1,6 +1,6 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
 import { AgentName as AgentNameSchema, roleOf } from '../../../shared/index.ts';
-import { createNoteSync } from '../git/audit-notes.ts';
+import { type NoteCursor, createNoteSync } from '../git/audit-notes.ts';
 import { archiveIdleExperiments } from './archive.ts';
 import type { Engine } from './engine.ts';
 import { handleStepFailure } from './failures.ts';
@@ -87,7 +87,7 @@ function buildStep(e: Engine, phase: number): Step | null {
   if (!e.read.latestArtifact('tests/TEST_PLAN.md') && !paused(e, 'Tester')) {
     return { describe: 'write the test plan', agent: 'Tester', run: () => produceAuthored(e, 'test_plan', null) };
   }
-  const testPlanApproved = e.read.reviews().some((r) => r.kind === 'test_plan' && r.phase === phase && (r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions'));
+  const testPlanApproved = e.read.reviewsOf('test_plan', phase).some((r) => r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions');
   // Implementers take turns, fewest finished tasks first, so parallel branches advance together.
   const candidates = workTasks(e, phase)
     .filter((t) => isRunnable(e, t) && !paused(e, t.agent) && (roleOf(t.agent) === 'Implementer' || testPlanApproved))
@@ -100,7 +100,7 @@ function buildStep(e: Engine, phase: number): Step | null {
 }
 
 async function answerClarification(e: Engine, id: string): Promise<void> {
-  const q = e.read.clarifications().find((c) => c.id === id);
+  const q = e.read.clarification(id);
   if (!q) return;
   const agent = q.agent as AgentName;
   const runtime = e.runtimeFor(agent);
@@ -127,10 +127,25 @@ export function waitingOn(e: Engine): string[] {
 
 const noteSyncs = new WeakMap<Engine, () => Promise<number>>();
 
+/** A cursor kept in the ledger's `meta` table, so the next process carries on from it. */
+function metaCursor(e: Engine, key: string): NoteCursor {
+  return {
+    load: () => {
+      const row = e.ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
+      try {
+        return row ? (JSON.parse(row.value) as { seq: number; notes: string | null }) : null;
+      } catch {
+        return null;
+      }
+    },
+    save: (at) => void e.ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, JSON.stringify(at)),
+  };
+}
+
 /** Bring the files and the git audit notes in line with the ledger. */
 export async function syncRecords(e: Engine): Promise<void> {
   let notes = noteSyncs.get(e);
-  if (!notes) noteSyncs.set(e, (notes = createNoteSync(e.git, e.read)));
+  if (!notes) noteSyncs.set(e, (notes = createNoteSync(e.git, e.read, metaCursor(e, 'audit_notes'))));
   await e.exporter.sync();
   await notes();
 }

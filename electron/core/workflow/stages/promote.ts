@@ -16,7 +16,7 @@ export function ownedElsewhere(path: string): boolean {
 /** The PM commits the project records (docs, audit trail, reports) to its own branch. */
 export async function recordsCommit(e: Engine, phase: number, why: string): Promise<PendingGitAction | null> {
   const files = new Map<string, string | null>();
-  for (const [path, content] of e.exporter.expected()) if (!ownedElsewhere(path)) files.set(path, content);
+  for (const [path, content] of await e.exporter.current()) if (!ownedElsewhere(path)) files.set(path, content);
   return agentCommit(e, { agent: 'ProjectManager', actor: 'ProjectManager', branch: phaseBranch(phase, 'ProjectManager'), changes: files, subject: `docs(pm): ${why}`, trigger: why });
 }
 
@@ -43,7 +43,7 @@ export async function promote(e: Engine, review: Review): Promise<void> {
   }
   const mainBefore = await e.git.resolveRef('main');
   const mergeId = e.ledger.newEventId();
-  if ((await e.git.headBranch()) === 'main') await clearUntrackedExports(e.dir, [...e.exporter.expected().keys()]);
+  if ((await e.git.headBranch()) === 'main') await clearUntrackedExports(e.dir, e.exporter.paths());
   const merged = await e.git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: `release(phase${phase}): promote develop to main as ${tag}`, auditId: mergeId, timestamp: ts0, updateRef: true, syncCheckout: true });
   if (!merged.ok) throw new Error(`promotion merge conflicts: ${merged.conflicts.join(', ')}`);
   const checkout = merged.checkout;
@@ -96,7 +96,7 @@ async function blockedByDirtyCheckout(e: Engine, review: Review): Promise<boolea
  * already holding exactly what `target` holds (which is what an interrupted promotion leaves behind).
  */
 async function usersOwnEdits(e: Engine, target: string): Promise<string[]> {
-  const governed = new Set(e.exporter.expected().keys());
+  const governed = new Set(e.exporter.paths());
   const dirty = await e.git.isWorkingTreeDirty({ ignore: (p) => governed.has(p) || (ATOMIC_TEMP.test(p) && governed.has(p.replace(ATOMIC_TEMP, ''))) });
   const oid = await e.git.resolveRef(target);
   const out: string[] = [];
