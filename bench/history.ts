@@ -5,11 +5,13 @@ import { fillEvent } from './big-ledger.ts';
 /**
  * A year of history, as a project that is used every day collects it, in a deterministic mix: out of
  * every 20 events, two `/status` commands and their answers, two handoffs, two concerns raised and two
- * resolved (the ones of the round before, so only a handful are ever open, one in ten critical), a review
- * requested, decided and acted on, and seven events of filler (alerts, usage, agent status, test output).
- * So 1M events hold 100k commands, 100k responses, 100k handoffs, 100k concerns and 50k reviews.
+ * resolved (the ones of the round before, so only a handful are ever open, one in ten critical), and
+ * filler (alerts, usage, agent status, test output); every 50th round a review is requested, decided and
+ * acted on. So 1M events hold 100k commands, 100k responses, 100k handoffs, 100k concerns and 1,000
+ * reviews (a review is a human's decision: a thousand in a year is a busy year).
  */
 const ROUND = 20;
+const REVIEW_EVERY = 50;
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
@@ -73,6 +75,7 @@ function historyEvent(k: number, c: Counters, ts: string, phase: number): NewEve
       return { type: 'concern.resolved', actor: 'Designer', payload: { concern_id: `concern_${pad(id, 4)}`, by: 'Designer', note: 'clarified in the design spec' } };
     }
     case 10: {
+      if (Math.floor(k / ROUND) % REVIEW_EVERY !== 0) return fillEvent(k);
       c.reviews += 1;
       return {
         type: 'review.requested',
@@ -81,8 +84,10 @@ function historyEvent(k: number, c: Counters, ts: string, phase: number): NewEve
       };
     }
     case 11:
+      if (Math.floor(k / ROUND) % REVIEW_EVERY !== 0) return fillEvent(k);
       return { type: 'review.decided', actor: 'Human', payload: { review_id: `review_${pad(c.reviews, 4)}`, decision: { reviewed_by: 'Human', decision: 'reject', comment: 'not in this phase', inline: [], timestamp: ts, source: 'discord' } } };
     case 12:
+      if (Math.floor(k / ROUND) % REVIEW_EVERY !== 0) return fillEvent(k);
       return { type: 'review.followed_up', actor: 'ProjectManager', payload: { review_id: `review_${pad(c.reviews, 4)}`, outcome: 'rejected' } };
     default:
       return fillEvent(k);

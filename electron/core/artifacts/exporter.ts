@@ -7,7 +7,7 @@ import type { Reader } from '../store/read.ts';
 
 import { writeFileAtomic } from './atomic.ts';
 import { HANDOFF_TYPES, JSONL_PATHS, type JsonlKind, PRODUCERS, handoffPath, handoffRecord, jsonlRecord, renderAll } from './render/index.ts';
-import { type Field, boundedLoaders, fieldsChangedBy, fullLoaders, lazySnapshot } from './sources.ts';
+import { type Field, authoredLoaders, boundedLoaders, fieldsChangedBy, fullLoaders, lazySnapshot } from './sources.ts';
 
 /** The fixed JSONL file an event type is written to. */
 function streamOf(type: EventType): string {
@@ -22,8 +22,20 @@ const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
   concerns: ['concern.raised', 'concern.acknowledged', 'concern.assigned', 'concern.resolved', 'concern.escalated', 'concern.discord_posted'],
 };
 
-/** Documents rendered after every event (they show the last update): from bounded reads (sources.ts). */
-const EVERY_EVENT = new Set(['overview', 'detail', 'status']);
+/**
+ * How each document's snapshot is read (sources.ts): the ones rendered after every event (they show the
+ * last update) from bounded reads, the authored documents from their own reviews, the rest whole.
+ */
+const LOADERS: Record<string, 'bounded' | 'authored'> = { overview: 'bounded', detail: 'bounded', status: 'bounded', authored: 'authored' };
+const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders };
+type Memos = Record<keyof typeof LOADER_KINDS, Map<Field, unknown>>;
+const memos = (): Memos => ({ full: new Map(), bounded: new Map(), authored: new Map() });
+
+/** A producer's snapshot, sharing reads with the other producers of the same sync that read alike. */
+function snapshotFor(read: Reader, producer: string, used: Set<Field>, memo: Memos) {
+  const kind = LOADERS[producer] ?? 'full';
+  return lazySnapshot(LOADER_KINDS[kind](read), used, memo[kind]);
+}
 
 export interface ExportMismatch {
   path: string;
@@ -236,13 +248,16 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
    * Events reach their files in seq order, so only events after the lowest cursor are read.
    */
   async function appendJsonl(out: Set<string>): Promise<void> {
+    const head = ledger.count();
     if (jsonl === null) {
       const fixed = new Map<string, number>();
-      for (const rel of Object.values(JSONL_PATHS)) {
+      for (const [kind, rel] of Object.entries(JSONL_PATHS) as Array<[JsonlKind, string]>) {
         const at = await fileCursor(rel);
-        fixed.set(rel, at < 0 ? await rebuild(rel, out) : at);
+        // No file (or an empty one) is complete when no event of its kind exists yet.
+        const none = at === 0 && ledger.readTypes(JSONL_SOURCES[kind], 0, 1).length === 0;
+        fixed.set(rel, at < 0 || (at === 0 && !none) ? await rebuild(rel, out) : none ? head : at);
       }
-      let handoffs = 0;
+      let handoffs = ledger.readTypes(HANDOFF_TYPES, 0, 1).length === 0 ? head : 0;
       const known = new Map<string, number>();
       for (const rel of await handoffFiles()) {
         const at = await fileCursor(rel);
@@ -282,6 +297,10 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       await appendLines(rel, lines.join(''));
       out.add(rel);
     }
+    // Every event of these types up to the head read before the scan is in its file now, so the streams
+    // that got none are complete up to it too (else one quiet stream would hold every scan back).
+    for (const [rel, at] of j.fixed) j.fixed.set(rel, Math.max(at, head));
+    j.handoffs = Math.max(j.handoffs, head);
   }
 
   async function appendLines(rel: string, text: string): Promise<void> {
@@ -342,13 +361,13 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     const types = head > s.seq ? ledger.db.prepare<[number], { type: string }>('SELECT DISTINCT type FROM events WHERE seq > ?').all(s.seq).map((r) => r.type) : [];
     const changed = fieldsChangedBy(types);
     // Two documents reading the same field in one sync read it once.
-    const memo = { full: new Map<Field, unknown>(), bounded: new Map<Field, unknown>() };
+    const memo = memos();
     for (const p of PRODUCERS) {
       const reads = s.reads[p.name];
       const stale = s.seq === 0 || !reads || reads.some((f) => changed.has(f)) || (first && (await missing(s.files[p.name] ?? [])));
       if (!stale) continue;
       const used = new Set<Field>();
-      const files = p.render(EVERY_EVENT.has(p.name) ? lazySnapshot(boundedLoaders(read), used, memo.bounded) : lazySnapshot(fullLoaders(read), used, memo.full));
+      const files = p.render(snapshotFor(read, p.name, used, memo));
       s.reads[p.name] = [...used];
       s.files[p.name] = files.map(([rel]) => rel);
       await Promise.all(files.map(([rel, content]) => writeIfChanged(rel, content, out)));
@@ -373,12 +392,11 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
 
   /** The documents rendered now, or only the producers named. */
   function documents(only?: (name: string) => boolean): Map<string, string> {
-    const memo = { full: new Map<Field, unknown>(), bounded: new Map<Field, unknown>() };
+    const memo = memos();
     const out = new Map<string, string>();
     for (const p of PRODUCERS) {
       if (only && !only(p.name)) continue;
-      const snap = EVERY_EVENT.has(p.name) ? lazySnapshot(boundedLoaders(read), undefined, memo.bounded) : lazySnapshot(fullLoaders(read), undefined, memo.full);
-      for (const [rel, content] of p.render(snap)) out.set(rel, content);
+      for (const [rel, content] of p.render(snapshotFor(read, p.name, new Set(), memo))) out.set(rel, content);
     }
     return out;
   }

@@ -118,19 +118,35 @@ export function boundedLoaders(read: Reader): Loaders {
   const full = fullLoaders(read);
   let decided: string[] | null = null;
   const recentDecided = () => (decided ??= read.recentDecisionIds(MARGIN));
+  let commands: ProjectSnapshot['commands'] | null = null;
+  const recentCommands = () => (commands ??= read.recentCommands(MARGIN));
   return {
     ...full,
     artifacts: () => read.latestArtifacts(),
     reviews: () => read.someReviews(AuthoredPath.options, recentDecided()),
     concerns: () => read.openConcerns(),
-    commands: () => read.recentCommands(MARGIN),
-    responses: () => read.responsesTo(read.recentCommands(MARGIN).map((c) => c.command_id)),
+    commands: recentCommands,
+    responses: () => read.responsesTo(recentCommands().map((c) => c.command_id)),
     clarifications: () => read.someClarifications(MARGIN, recentDecided()),
     gates: () => {
       const g = read.latestGate();
       return g ? [g] : [];
     },
     gitActions: () => read.notableGitActions(),
+  };
+}
+
+/**
+ * The authored documents' fields: their review logs need the reviews of those documents only (and the
+ * clarifications those reviews asked for), not every variation or gate review of the history.
+ */
+export function authoredLoaders(read: Reader): Loaders {
+  let reviews: ProjectSnapshot['reviews'] | null = null;
+  const mine = () => (reviews ??= read.someReviews(AuthoredPath.options, []).filter((r) => (AuthoredPath.options as readonly string[]).includes(r.subject.path)));
+  return {
+    ...fullLoaders(read),
+    reviews: mine,
+    clarifications: () => read.someClarifications(0, mine().map((r) => r.id)),
   };
 }
 
