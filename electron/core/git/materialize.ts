@@ -1,172 +1,126 @@
 /**
- * Plain-directory checkouts of a commit: the agents' workspaces and the QA gate's isolated
- * checkouts. isomorphic-git has no worktrees, and `git.checkout` would write the one shared
- * index; a workspace is instead a plain folder mirroring a tree, with a small manifest
- * (`.governor-materialized.json`) recording what was written and each file's stat, so
- * re-materializing rewrites only what differs and `changesInDir` hashes only what was touched.
+ * Checkouts of a commit outside the user's working tree: the agents' workspaces and the QA gate's
+ * isolated checkouts. Each is a real git worktree of the project (`git worktree add --detach`), so an
+ * agent's tools (and a coding agent running git itself) see an ordinary repository, and refreshing one
+ * is `git checkout`: git's index knows every file's stat, so a refresh rewrites only what differs and costs
+ * about what `git checkout` costs, whatever the size of the tree; git's own racy-timestamp rule
+ * re-reads only files written in the same instant as the index, never a fixed window.
+ *
+ * The worktree is detached at the commit: Governor stays the only writer of governed branches (it commits
+ * an agent's changes itself, through the GitService) and no branch is ever "checked out" twice.
  */
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
-import {
-  MODE_EXEC,
-  MODE_FILE,
-  MODE_GITLINK,
-  MODE_SYMLINK,
-  hashObject,
-  listTreeFiles,
-  readBlob,
-  type FlatEntry,
-} from './objects.ts';
-import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
+import { runGit } from './cli.ts';
+import { diffTrees } from './diff.ts';
+import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, listTreeFiles, readBlob, treeOfCommit } from './objects.ts';
+import type { RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 
+/** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
 export const MANIFEST = '.governor-materialized.json';
 
-/**
- * A file whose mtime is this close to the manifest's own write time may have been edited again
- * within the file system's timestamp granularity; it is verified by content, as git does for
- * "racily clean" index entries.
- */
-const RACY_MS = 2000;
-
-interface ManifestEntry {
-  oid: string;
-  mode: string;
-  size: number;
-  mtimeMs: number;
-}
-
-interface Manifest {
-  version: 1;
-  commit: string;
-  writtenAtMs: number;
-  entries: Record<string, ManifestEntry>;
-}
-
-async function readManifest(dir: string): Promise<Manifest | null> {
-  try {
-    const parsed = JSON.parse(await fsp.readFile(path.join(dir, MANIFEST), 'utf8')) as Partial<Manifest>;
-    return parsed.version === 1 && typeof parsed.entries === 'object' && parsed.entries !== null ? (parsed as Manifest) : null;
-  } catch {
-    return null; // absent or unreadable: every file is verified by content instead
-  }
-}
-
-const isRegularMode = (mode: string): boolean => mode === MODE_FILE || mode === MODE_EXEC;
-
-/** Is the file at `full` exactly `want` (content and executable bit)? Stat first, content if unsure. */
-async function matches(full: string, rel: string, want: FlatEntry, manifest: Manifest | null): Promise<ManifestEntry | null> {
-  const st = await fsp.lstat(full);
-  const exec = (st.mode & 0o100) !== 0;
-  if (exec !== (want.mode === MODE_EXEC)) return null;
-  const entry = { oid: want.oid, mode: want.mode, size: st.size, mtimeMs: st.mtimeMs };
-  const m = manifest?.entries[rel];
-  if (
-    manifest &&
-    m &&
-    m.oid === want.oid &&
-    m.mode === want.mode &&
-    m.size === st.size &&
-    m.mtimeMs === st.mtimeMs &&
-    m.mtimeMs < manifest.writtenAtMs - RACY_MS
-  ) {
-    return entry;
-  }
-  return hashObject('blob', await fsp.readFile(full)).oid === want.oid ? entry : null;
-}
-
-function parentDirs(paths: Iterable<string>): Set<string> {
-  const dirs = new Set<string>();
-  for (const p of paths) {
-    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
-  }
-  return dirs;
-}
-
 export interface MaterializeResult {
+  /** Files that differ between the commit the worktree held and this one (every file for a new one). */
   written: number;
+  /** Untracked files and folders removed (strays an agent or a test run left). */
   removed: number;
+  /** Files of the commit that were already in place. */
   unchanged: number;
 }
 
+/** The worktree's own git directory, when `dir` is a worktree of this repository; else null. */
+async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path.join(dir, '.git'), 'utf8');
+  } catch {
+    return null;
+  }
+  const m = /^gitdir: (.+)$/m.exec(text);
+  if (!m?.[1]) return null;
+  const gitdir = path.resolve(dir, m[1].trim());
+  const worktrees = path.resolve(ctx.gitdir, 'worktrees') + path.sep;
+  if (!gitdir.startsWith(worktrees)) return null;
+  try {
+    await fsp.access(path.join(gitdir, 'HEAD'));
+    return gitdir;
+  } catch {
+    return null;
+  }
+}
+
+/** The commit a (detached) worktree is at. */
+async function headOf(gitdir: string): Promise<string | null> {
+  const head = (await fsp.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return /^[0-9a-f]{40}$/.test(head) ? head : null;
+}
+
+/** The number of entries in a worktree's index: its header says, so no file is read to count them. */
+async function indexEntries(gitdir: string): Promise<number> {
+  const fh = await fsp.open(path.join(gitdir, 'index'), 'r').catch(() => null);
+  if (!fh) return 0;
+  try {
+    const header = Buffer.alloc(12);
+    await fh.read(header, 0, 12, 0);
+    return header.toString('latin1', 0, 4) === 'DIRC' ? header.readUInt32BE(8) : 0;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
- * Makes `dir` contain exactly the files of `tree` (plus the manifest, plus whatever `keep`
- * names, e.g. `node_modules`). Anything else is removed, symlinks included, before any file
- * is written, so a stray symlink can never redirect a write outside the directory.
+ * Makes `dir` a worktree holding exactly the files of `commit`, plus the untracked paths git ignores
+ * (`node_modules`, build output: expensive to rebuild, never committed) and the top-level paths in
+ * `keep`. Anything else untracked is removed before the checkout writes a file, so nothing an agent
+ * planted (a symlink in place of a folder, a hard link to a file outside) is ever written through:
+ * `git checkout -f` replaces a changed file rather than writing into it.
  */
 export async function materializeTree(
   ctx: RepoCtx,
-  input: { commit: string; tree: string; dir: string; keep?: ((relPath: string) => boolean) | undefined },
+  input: { commit: string; tree: string; dir: string; keep?: readonly string[] | undefined },
 ): Promise<MaterializeResult> {
   const dir = path.resolve(input.dir);
   if (dir === path.resolve(ctx.dir) || dir === path.resolve(ctx.gitdir) || dir.startsWith(path.resolve(ctx.gitdir) + path.sep)) {
     throw new InvalidInputError(`materialize writes a separate directory, not the repository itself (${dir})`);
   }
-  const target = await listTreeFiles(ctx, input.tree);
-  const dirs = parentDirs(target.keys());
-  const manifest = await readManifest(dir);
-  await fsp.mkdir(dir, { recursive: true });
-  const fresh = new Map<string, ManifestEntry>();
-  let removed = 0;
-
-  const scan = async (rel: string): Promise<void> => {
-    const listing = await fsp.readdir(rel ? path.join(dir, rel) : dir, { withFileTypes: true });
-    await Promise.all(
-      listing.map(async (d) => {
-        const p = rel ? `${rel}/${d.name}` : d.name;
-        if (p === MANIFEST || d.name === '.git' || input.keep?.(p)) return;
-        const full = path.join(dir, p);
-        if (d.isDirectory() && dirs.has(p)) return scan(p);
-        const want = target.get(p);
-        if (d.isFile() && want && isRegularMode(want.mode)) {
-          const ok = await matches(full, p, want, manifest);
-          if (ok) fresh.set(p, ok);
-          return; // a stale regular file is overwritten in place below
-        }
-        await fsp.rm(full, { recursive: true, force: true });
-        removed += 1;
-      }),
-    );
-  };
-  await scan('');
-
-  const pending = [...target].filter(([p]) => !fresh.has(p));
-  const unchanged = fresh.size;
-  const writeOne = async ([p, want]: [string, FlatEntry]): Promise<void> => {
-    const full = path.join(dir, p);
-    if (want.mode === MODE_GITLINK) {
-      await fsp.mkdir(full, { recursive: true }); // a submodule is an empty directory, as in a fresh clone
-      return;
-    }
-    const bytes = await readBlob(ctx, want.oid);
-    await fsp.mkdir(path.dirname(full), { recursive: true });
-    if (want.mode === MODE_SYMLINK) {
-      await fsp.symlink(Buffer.from(bytes).toString('utf8'), full);
-      return;
-    }
-    const perm = want.mode === MODE_EXEC ? 0o755 : 0o644;
-    // temp + rename replaces a stale file's inode instead of writing through it: a hard link an
-    // agent's test run planted in its workspace cannot redirect the write outside.
-    await atomicWriteFile(full, bytes, { mode: perm });
-    await fsp.chmod(full, perm); // the mode option is filtered by the umask
-    const st = await fsp.lstat(full);
-    fresh.set(p, { oid: want.oid, mode: want.mode, size: st.size, mtimeMs: st.mtimeMs });
-  };
-  // Regular files first, symlinks last: nothing is ever written through a link.
-  await inBatches(pending.filter(([, e]) => e.mode !== MODE_SYMLINK), writeOne);
-  await inBatches(pending.filter(([, e]) => e.mode === MODE_SYMLINK), writeOne);
-
-  const entries = Object.fromEntries([...fresh].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const next: Manifest = { version: 1, commit: input.commit, writtenAtMs: Date.now(), entries };
-  await atomicWriteFile(path.join(dir, MANIFEST), JSON.stringify(next));
-  return { written: pending.length, removed, unchanged };
+  const gitdir = await worktreeGitdir(ctx, dir);
+  if (gitdir === null) {
+    // A folder from before worktrees (or anything else in the way) is replaced whole, once.
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.mkdir(path.dirname(dir), { recursive: true });
+    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first.
+    await runGit(ctx.dir, ['worktree', 'prune']);
+    await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
+    const made = await worktreeGitdir(ctx, dir);
+    const files = made ? await indexEntries(made) : 0;
+    return { written: files, removed: 0, unchanged: 0 };
+  }
+  const before = await headOf(gitdir);
+  const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
+  // Untracked first (so a stray symlink where the commit has a folder is gone before the checkout),
+  // then the checkout, forced: the commit's files, whatever the agent did to them.
+  const cleaned = await runGit(dir, ['clean', '-f', '-f', '-d', ...keep]);
+  await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
+  const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
+  const written = before === input.commit ? 0 : (await diffTrees(ctx, { from: before ? await treeOf(ctx, before) : null, to: input.tree, content: false })).length;
+  const files = await indexEntries(gitdir);
+  return { written, removed, unchanged: Math.max(0, files - written) };
 }
 
-/** Bounded parallelism: enough to hide I/O latency without exhausting file descriptors. */
-async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>, width = 32): Promise<void> {
-  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
+async function treeOf(ctx: RepoCtx, commit: string): Promise<string | null> {
+  return treeOfCommit(ctx, commit).catch(() => null);
 }
+
+/** A file as a change: its content (a symlink's target) and its kind. */
+async function changeOf(full: string, rel: string): Promise<FileChange> {
+  const st = await fsp.lstat(full);
+  if (st.isSymbolicLink()) return { path: rel, content: await fsp.readlink(full), mode: 'symlink' };
+  return { path: rel, content: await fsp.readFile(full), mode: (st.mode & 0o100) !== 0 ? 'executable' : 'file' };
+}
+
+const byPath = (a: FileChange, b: FileChange) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 function ignoredByPrefix(p: string, ignore: ((relPath: string) => boolean) | undefined): boolean {
   if (!ignore) return false;
@@ -175,26 +129,45 @@ function ignoredByPrefix(p: string, ignore: ((relPath: string) => boolean) | und
 }
 
 /**
- * What an agent changed in its workspace relative to `tree`: the change set for commitChanges.
- * Untouched files are recognised from the manifest's stat cache without being read.
+ * What changed in a workspace relative to `commit` (tree `tree`): the change set for commitChanges.
+ * In a worktree at that commit, `git status` says (files git ignores are not changes); elsewhere every
+ * file is compared with the tree by content.
  */
 export async function changesInDir(
   ctx: RepoCtx,
-  input: { tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined },
+  input: { commit?: string; tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined },
 ): Promise<FileChange[]> {
   const dir = path.resolve(input.dir);
+  const gitdir = await worktreeGitdir(ctx, dir);
+  if (gitdir !== null && input.commit !== undefined && (await headOf(gitdir)) === input.commit) {
+    const out = await runGit(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
+    const changes: FileChange[] = [];
+    for (const entry of out.split('\0')) {
+      if (entry.length < 4) continue;
+      const code = entry.slice(0, 2);
+      const rel = entry.slice(3);
+      if (ignoredByPrefix(rel, input.ignore)) continue;
+      const full = path.join(dir, rel);
+      const gone = code.includes('D') && !(await fsp.lstat(full).then(() => true, () => false));
+      changes.push(gone ? { path: rel, content: null } : await changeOf(full, rel));
+    }
+    return changes.sort(byPath);
+  }
+  return changesByContent(ctx, { tree: input.tree, dir, ignore: input.ignore });
+}
+
+/** Every file compared with the tree by content: for a folder that is not a worktree at the commit. */
+async function changesByContent(ctx: RepoCtx, input: { tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined }): Promise<FileChange[]> {
   const target = await listTreeFiles(ctx, input.tree);
-  const manifest = await readManifest(dir);
   const seen = new Set<string>();
   const changes: FileChange[] = [];
-
   const walk = async (rel: string): Promise<void> => {
-    const listing = await fsp.readdir(rel ? path.join(dir, rel) : dir, { withFileTypes: true });
+    const listing = await fsp.readdir(rel ? path.join(input.dir, rel) : input.dir, { withFileTypes: true });
     await Promise.all(
       listing.map(async (d) => {
         const p = rel ? `${rel}/${d.name}` : d.name;
         if (p === MANIFEST || d.name === '.git' || input.ignore?.(p)) return;
-        const full = path.join(dir, p);
+        const full = path.join(input.dir, p);
         const want = target.get(p);
         if (d.isDirectory()) return walk(p);
         if (d.isSymbolicLink()) {
@@ -206,9 +179,11 @@ export async function changesInDir(
         }
         if (!d.isFile()) return; // sockets, fifos: not content
         seen.add(p);
-        if (want && isRegularMode(want.mode) && (await matches(full, p, want, manifest))) return;
-        const exec = ((await fsp.lstat(full)).mode & 0o100) !== 0;
-        changes.push({ path: p, content: await fsp.readFile(full), mode: exec ? 'executable' : 'file' });
+        const st = await fsp.lstat(full);
+        const exec = (st.mode & 0o100) !== 0;
+        const bytes = await fsp.readFile(full);
+        if (want && want.mode !== MODE_SYMLINK && want.mode !== MODE_GITLINK && exec === (want.mode === MODE_EXEC) && hashObject('blob', bytes).oid === want.oid) return;
+        changes.push({ path: p, content: bytes, mode: exec ? 'executable' : 'file' });
       }),
     );
   };
@@ -220,5 +195,5 @@ export async function changesInDir(
   for (const [p, e] of target) {
     if (!seen.has(p) && e.mode !== MODE_GITLINK && !ignoredByPrefix(p, input.ignore)) changes.push({ path: p, content: null });
   }
-  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return changes.sort(byPath);
 }
