@@ -104,3 +104,4 @@ export function fillHistory(ledger: Ledger, n: number, opts: { phase?: number; f
     ledger.append(batch);
   }
 }
+

@@ -14,14 +14,16 @@ import { printFigures, removeTempDirs } from './util.ts';
  * history (1M by default). `npm run bench -- ui discord` runs only the named sections (the keys below).
  */
 const big = Number(process.env.GOVERNOR_BENCH_EVENTS ?? 1_000_000);
+/** History sizes for the scale figures (10k → 1M) and the loop step and promotion (10 → 100k). */
 const sizes = [10_000, 100_000, big].filter((n, i, all) => n <= big && all.indexOf(n) === i);
+const loopSizes = [10, ...[10_000, 100_000].filter((n) => n <= big), ...(big < 10_000 ? [big] : [])];
 const only = process.argv.slice(2);
 const want = (section: string) => only.length === 0 || only.includes(section);
 console.log(`Governor bench — node ${process.version}, ${new Date().toISOString()}`);
 try {
   if (want('ledger')) printFigures('Ledger append (vs raw inserts, interleaved)', benchAppend(200_000));
   if (want('scale')) printFigures('A long history: /status, the audit view and every UI call, at 10k → 1M events', await benchScale(sizes));
-  if (want('loop')) printFigures('Loop step and promotion, by history', await benchLoop());
+  if (want('loop')) printFigures('Loop step and promotion, by history', await benchLoop(loopSizes));
   if (want('git')) printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
   if (want('qa')) printFigures('QA parsers', await benchQa());
   if (want('host')) printFigures('Headless host (`governor serve` as a process)', await benchHost(big));

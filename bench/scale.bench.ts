@@ -6,6 +6,7 @@ import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import { handleCommand } from '../electron/core/workflow/commands.ts';
 import { fillHistory } from './history.ts';
+import { shareHistoryProject } from './history-project.ts';
 import { type Figure, interleaved, median, tempDir, time, timeAsync } from './util.ts';
 
 /**
@@ -124,5 +125,6 @@ export async function benchScale(sizes: readonly number[]): Promise<Figure[]> {
     small.p.close();
     big.p.close();
   }
+  shareHistoryProject(sizes.at(-1) ?? 0, join(root, 'big'));
   return figures;
 }

@@ -16,6 +16,8 @@ const CONFIG = [
   ['core.autocrlf', 'false'],
   ['core.symlinks', 'true'],
   ['core.fsmonitor', 'false'],
+  // Lets `git status` skip the folders whose listing did not change (kept in the worktree's own index).
+  ['core.untrackedCache', 'true'],
   ['advice.detachedHead', 'false'],
   ['gc.auto', '0'],
 ].flatMap(([k, v]) => ['-c', `${k}=${v}`]);

@@ -98,6 +98,13 @@ export async function materializeTree(
     return { written: files, removed: 0, unchanged: 0 };
   }
   const before = await headOf(gitdir);
+  const files = await indexEntries(gitdir);
+  if (before === input.commit) {
+    // Already at the commit: one `git status` (git's stat cache, and its untracked cache for the folders)
+    // says whether anything was touched; nothing touched is the usual case before an agent's turn.
+    const touched = await runGit(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all']);
+    if (touched === '') return { written: 0, removed: 0, unchanged: files };
+  }
   const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
   // Untracked first (so a stray symlink where the commit has a folder is gone before the checkout),
   // then the checkout, forced: the commit's files, whatever the agent did to them.
@@ -105,8 +112,8 @@ export async function materializeTree(
   await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
   const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
   const written = before === input.commit ? 0 : (await diffTrees(ctx, { from: before ? await treeOf(ctx, before) : null, to: input.tree, content: false })).length;
-  const files = await indexEntries(gitdir);
-  return { written, removed, unchanged: Math.max(0, files - written) };
+  const now = await indexEntries(gitdir);
+  return { written, removed, unchanged: Math.max(0, now - written) };
 }
 
 async function treeOf(ctx: RepoCtx, commit: string): Promise<string | null> {
