@@ -22,7 +22,11 @@ const want = (section: string) => only.length === 0 || only.includes(section);
 console.log(`Governor bench — node ${process.version}, ${new Date().toISOString()}`);
 try {
   if (want('ledger')) printFigures('Ledger append (vs raw inserts, interleaved)', benchAppend(200_000));
-  if (want('scale')) printFigures('A long history: /status, the audit view and every UI call, at 10k → 1M events', await benchScale(sizes));
+  if (want('scale'))
+    printFigures(
+      'A long history: /status, the audit view and every UI call, at 10k → 1M events',
+      await benchScale(sizes),
+    );
   if (want('loop')) printFigures('Loop step and promotion, by history', await benchLoop(loopSizes));
   if (want('git')) printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
   if (want('qa')) printFigures('QA parsers', await benchQa());

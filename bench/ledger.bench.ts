@@ -29,12 +29,22 @@ export function benchAppend(n: number): Figure[] {
   const dir = tempDir();
   try {
     const ledger = new Ledger(join(dir, 'ledger.db'));
-    ledger.append([{ type: 'project.initialized', actor: 'System', payload: { name: 'bench', brief: 'bench', agents: [...FILL_AGENTS], runtimes: {} } }]);
+    ledger.append([
+      {
+        type: 'project.initialized',
+        actor: 'System',
+        payload: { name: 'bench', brief: 'bench', agents: [...FILL_AGENTS], runtimes: {} },
+      },
+    ]);
     const raw = new Database(join(dir, 'raw.db'));
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = FULL');
-    raw.exec(`${LEAN_EVENTS_SQL} ALTER TABLE events_lean RENAME TO events; CREATE INDEX events_type ON events(type, seq); ${SEARCH_TABLE_SQL};`);
-    const ins = raw.prepare('INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    raw.exec(
+      `${LEAN_EVENTS_SQL} ALTER TABLE events_lean RENAME TO events; CREATE INDEX events_type ON events(type, seq); ${SEARCH_TABLE_SQL};`,
+    );
+    const ins = raw.prepare(
+      'INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     const idx = raw.prepare('INSERT INTO events_search (rowid, doc) VALUES (?, ?)');
     const rawBatch = raw.transaction((rows: StoredRow[], docs: string[]) => {
       rows.forEach((r, i) => {
@@ -42,7 +52,9 @@ export function benchAppend(n: number): Figure[] {
         idx.run(r.seq, docs[i]);
       });
     });
-    const readBack = ledger.db.prepare<[number, number], StoredRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq');
+    const readBack = ledger.db.prepare<[number, number], StoredRow>(
+      'SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq',
+    );
     let ledgerMs = 0;
     let rawMs = 0;
     const ratios: number[] = [];
@@ -56,7 +68,8 @@ export function benchAppend(n: number): Figure[] {
       const rows = readBack.all(before, before + size);
       const docs = rows.map((r) => searchDoc(r.type, r.actor, JSON.parse(r.payload)));
       const r = time(() => {
-        for (let i = 0; i < rows.length; i += BATCH) rawBatch.immediate(rows.slice(i, i + BATCH), docs.slice(i, i + BATCH));
+        for (let i = 0; i < rows.length; i += BATCH)
+          rawBatch.immediate(rows.slice(i, i + BATCH), docs.slice(i, i + BATCH));
       });
       ledgerMs += l;
       rawMs += r;
@@ -69,10 +82,32 @@ export function benchAppend(n: number): Figure[] {
     const rate = (n / ledgerMs) * 1000;
     const ratio = median(ratios);
     return [
-      { name: `ledger append, batches of ${BATCH} (${n.toLocaleString('en')} events of the fill mix)`, value: rate, unit: 'events/s', budget: '≥ 100,000 (quiet machine)', ok: rate >= 100_000 },
-      { name: 'raw better-sqlite3 inserts, same rows, tables and indexes', value: (n / rawMs) * 1000, unit: 'events/s' },
-      { name: `ledger vs raw, interleaved in chunks of ${CHUNK.toLocaleString('en')} (median)`, value: ratio, unit: '×', budget: '≤ 2×', ok: ratio <= 2 },
-      { name: 'bytes per event on disk (events, indexes, search index, projections)', value: bytes, unit: 'B', budget: '≤ 300 B', ok: bytes <= 300 },
+      {
+        name: `ledger append, batches of ${BATCH} (${n.toLocaleString('en')} events of the fill mix)`,
+        value: rate,
+        unit: 'events/s',
+        budget: '≥ 100,000 (quiet machine)',
+        ok: rate >= 100_000,
+      },
+      {
+        name: 'raw better-sqlite3 inserts, same rows, tables and indexes',
+        value: (n / rawMs) * 1000,
+        unit: 'events/s',
+      },
+      {
+        name: `ledger vs raw, interleaved in chunks of ${CHUNK.toLocaleString('en')} (median)`,
+        value: ratio,
+        unit: '×',
+        budget: '≤ 2×',
+        ok: ratio <= 2,
+      },
+      {
+        name: 'bytes per event on disk (events, indexes, search index, projections)',
+        value: bytes,
+        unit: 'B',
+        budget: '≤ 300 B',
+        ok: bytes <= 300,
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

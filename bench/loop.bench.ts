@@ -22,17 +22,32 @@ async function perHandoff(): Promise<Figure[]> {
       for (let guard = 0; guard < 50; guard++) {
         const out = await runLoop(p);
         if (out.state === 'done') break;
-        for (const r of p.read.pendingReviews()) decideReview(p.ledger, p.read, { reviewId: r.id, decision: 'approve', comment: 'bench', source: 'cli' });
-        if (p.read.pendingReviews().length === 0) for (const c of p.read.openConcerns()) p.ledger.append([{ type: 'concern.resolved', actor: 'Human', payload: { concern_id: c.id, by: 'Human', note: 'bench' } }]);
+        for (const r of p.read.pendingReviews())
+          decideReview(p.ledger, p.read, { reviewId: r.id, decision: 'approve', comment: 'bench', source: 'cli' });
+        if (p.read.pendingReviews().length === 0)
+          for (const c of p.read.openConcerns())
+            p.ledger.append([
+              { type: 'concern.resolved', actor: 'Human', payload: { concern_id: c.id, by: 'Human', note: 'bench' } },
+            ]);
       }
     });
     const testMs = p.read.testRuns().reduce((t, r) => t + r.result.duration_ms, 0);
     const handoffs = p.read.handoffs().length;
     const per = (total - testMs) / handoffs;
     return [
-      { name: `scripted sample loop, plan → promotion (${handoffs} handoffs, ${p.ledger.count()} events)`, value: total, unit: 'ms' },
+      {
+        name: `scripted sample loop, plan → promotion (${handoffs} handoffs, ${p.ledger.count()} events)`,
+        value: total,
+        unit: 'ms',
+      },
       { name: '  of which the project’s own test runs', value: testMs, unit: 'ms' },
-      { name: 'per handoff, everything but the tests (git, exports, ledger, steps)', value: per, unit: 'ms', budget: '≤ 20 ms', ok: per <= 20 },
+      {
+        name: 'per handoff, everything but the tests (git, exports, ledger, steps)',
+        value: per,
+        unit: 'ms',
+        budget: '≤ 20 ms',
+        ok: per <= 20,
+      },
     ];
   } finally {
     p.close();
@@ -84,7 +99,8 @@ async function byHistory(sizes: readonly number[]): Promise<Figure[]> {
         await syncRecords(p);
         times.get(n)?.step.push(await step(p, 'test_completion'));
         times.get(n)?.promotion.push(await step(p, 'promotion'));
-        if (p.read.project()?.stage !== 'promoted') throw new Error(`the promotion did not happen at ${n} events of history`);
+        if (p.read.project()?.stage !== 'promoted')
+          throw new Error(`the promotion did not happen at ${n} events of history`);
       } finally {
         p.close();
       }
@@ -95,10 +111,17 @@ async function byHistory(sizes: readonly number[]): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const k of ['step', 'promotion'] as const) {
     const label = k === 'step' ? 'loop step (act on an approval)' : 'promotion (merge, tag, records)';
-    for (const n of sizes) figures.push({ name: `${label}, ${n.toLocaleString('en')} events of history`, value: at(n, k), unit: 'ms' });
+    for (const n of sizes)
+      figures.push({ name: `${label}, ${n.toLocaleString('en')} events of history`, value: at(n, k), unit: 'ms' });
     for (const n of sizes.slice(1)) {
       const r = at(n, k) / at(base, k);
-      figures.push({ name: `  ${label}: ${n.toLocaleString('en')} vs ${base.toLocaleString('en')}`, value: r, unit: '×', budget: '≤ 1.2×', ok: r <= 1.2 });
+      figures.push({
+        name: `  ${label}: ${n.toLocaleString('en')} vs ${base.toLocaleString('en')}`,
+        value: r,
+        unit: '×',
+        budget: '≤ 1.2×',
+        ok: r <= 1.2,
+      });
     }
   }
   return figures;

@@ -51,7 +51,11 @@ async function project(dir: string): Promise<Project> {
   const loop = createLoopRunner(p, () => {});
   const api = createApi(p, loop, { user: 'Human', source: 'ui' });
   const agents = agentNames(p.agentsFile);
-  const status = () => handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: async () => '' }, '/status', { user: 'Human', source: 'cli' });
+  const status = () =>
+    handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: async () => '' }, '/status', {
+      user: 'Human',
+      source: 'cli',
+    });
   return { p, api, status };
 }
 
@@ -79,21 +83,59 @@ export async function benchScale(sizes: readonly number[]): Promise<Figure[]> {
       figures.push({ name: `history ${at}: first export sync after the fill`, value: syncMs, unit: 'ms' });
 
       const st = await interleaved(big.status, small.status, REPS);
-      figures.push({ name: `/status, command handler, ${at}`, value: st.a, unit: 'ms', budget: '≤ 10 ms', ok: st.a <= 10 });
+      figures.push({
+        name: `/status, command handler, ${at}`,
+        value: st.a,
+        unit: 'ms',
+        budget: '≤ 10 ms',
+        ok: st.a <= 10,
+      });
       figures.push({ name: '  vs the same on 10k events', ...flat(st.a, st.b) });
-      const run = await interleaved(() => dispatch(big.api, 'commands.run', { text: '/status' }), () => dispatch(small.api, 'commands.run', { text: '/status' }), REPS);
-      figures.push({ name: `/status through the API, exports synced (console, Discord), ${at}`, value: run.a, unit: 'ms' });
+      const run = await interleaved(
+        () => dispatch(big.api, 'commands.run', { text: '/status' }),
+        () => dispatch(small.api, 'commands.run', { text: '/status' }),
+        REPS,
+      );
+      figures.push({
+        name: `/status through the API, exports synced (console, Discord), ${at}`,
+        value: run.a,
+        unit: 'ms',
+      });
       figures.push({ name: '  vs the same on 10k events', ...flat(run.a, run.b) });
-      const snap = await interleaved(() => dispatch(big.api, 'project.status', {}), () => dispatch(small.api, 'project.status', {}), REPS);
-      figures.push({ name: `status snapshot (project.status, pushed to the UI), ${at}`, value: snap.a, unit: 'ms', budget: '≤ 10 ms', ok: snap.a <= 10 });
+      const snap = await interleaved(
+        () => dispatch(big.api, 'project.status', {}),
+        () => dispatch(small.api, 'project.status', {}),
+        REPS,
+      );
+      figures.push({
+        name: `status snapshot (project.status, pushed to the UI), ${at}`,
+        value: snap.a,
+        unit: 'ms',
+        budget: '≤ 10 ms',
+        ok: snap.a <= 10,
+      });
       figures.push({ name: '  vs the same on 10k events', ...flat(snap.a, snap.b) });
 
       const middle = Math.floor(big.p.ledger.count() / 2);
       for (const pg of PAGES) {
-        const first = await interleaved(() => dispatch(big.api, 'ledger.page', { limit: 500, ...pg.q }), () => dispatch(small.api, 'ledger.page', { limit: 500, ...pg.q }), 5);
-        const deep = await interleaved(() => dispatch(big.api, 'ledger.page', { limit: 500, before: middle, ...pg.q }), () => dispatch(small.api, 'ledger.page', { limit: 500, ...pg.q }), 5);
+        const first = await interleaved(
+          () => dispatch(big.api, 'ledger.page', { limit: 500, ...pg.q }),
+          () => dispatch(small.api, 'ledger.page', { limit: 500, ...pg.q }),
+          5,
+        );
+        const deep = await interleaved(
+          () => dispatch(big.api, 'ledger.page', { limit: 500, before: middle, ...pg.q }),
+          () => dispatch(small.api, 'ledger.page', { limit: 500, ...pg.q }),
+          5,
+        );
         const worst = Math.max(first.a, deep.a);
-        figures.push({ name: `audit page of 500 + count, ${pg.label}, ${at} (newest / middle)`, value: worst, unit: 'ms', budget: '≤ 20 ms', ok: worst <= 20 });
+        figures.push({
+          name: `audit page of 500 + count, ${pg.label}, ${at} (newest / middle)`,
+          value: worst,
+          unit: 'ms',
+          budget: '≤ 20 ms',
+          ok: worst <= 20,
+        });
       }
 
       let longest = 0;
@@ -111,7 +153,13 @@ export async function benchScale(sizes: readonly number[]): Promise<Figure[]> {
           longestName = c.label ?? c.call;
         }
       }
-      figures.push({ name: `longest UI call ${at} (each call is one event-loop block): ${longestName}`, value: longest, unit: 'ms', budget: '≤ 50 ms', ok: longest <= 50 });
+      figures.push({
+        name: `longest UI call ${at} (each call is one event-loop block): ${longestName}`,
+        value: longest,
+        unit: 'ms',
+        budget: '≤ 50 ms',
+        ok: longest <= 50,
+      });
     }
     figures.push({
       name: `history fill through the ledger: rate at ${sizes.at(-1)?.toLocaleString('en')} vs at ${base.toLocaleString('en')} events`,
@@ -120,7 +168,11 @@ export async function benchScale(sizes: readonly number[]): Promise<Figure[]> {
       budget: '≥ 0.8× (flat)',
       ok: (fillRates.at(-1) ?? 0) / (fillRates[0] ?? 1) >= 0.8,
     });
-    figures.push({ name: 'setup time (both projects filled)', value: (performance.now() - fillStart) / 1000, unit: 's' });
+    figures.push({
+      name: 'setup time (both projects filled)',
+      value: (performance.now() - fillStart) / 1000,
+      unit: 's',
+    });
   } finally {
     small.p.close();
     big.p.close();

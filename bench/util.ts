@@ -65,6 +65,8 @@ export function printFigures(title: string, figures: Figure[]): void {
   for (const f of figures) {
     const v = f.value >= 1000 ? Math.round(f.value).toLocaleString('en') : f.value.toFixed(f.value < 10 ? 2 : 1);
     const verdict = f.ok === undefined ? '' : f.ok ? '  ✅' : '  ❌';
-    console.log(`  ${f.name.padEnd(72)} ${`${v} ${f.unit}`.padStart(16)}${f.budget ? `   goal ${f.budget}` : ''}${verdict}`);
+    console.log(
+      `  ${f.name.padEnd(72)} ${`${v} ${f.unit}`.padStart(16)}${f.budget ? `   goal ${f.budget}` : ''}${verdict}`,
+    );
   }
 }

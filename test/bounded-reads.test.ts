@@ -86,12 +86,21 @@ async function readsAt(history: number): Promise<Reads> {
   try {
     fillHistory(p.ledger, history);
     await syncRecords(p);
-    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
     return {
       status: await counted(() => dispatch(api, 'commands.run', { text: '/status' })),
       snapshot: await counted(() => dispatch(api, 'project.status', {})),
       auditPages: await counted(async () => {
-        for (const q of [{ types: ['concern.raised'] }, { actors: ['Designer' as const], phase: 2 }, { text: 'adapter contract' }, {}]) {
+        for (const q of [
+          { types: ['concern.raised'] },
+          { actors: ['Designer' as const], phase: 2 },
+          { text: 'adapter contract' },
+          {},
+        ]) {
           const first = await dispatch(api, 'ledger.page', { limit: 100, ...q });
           await dispatch(api, 'ledger.page', { limit: 100, before: first.events.at(-1)?.seq ?? 1, ...q });
         }
@@ -121,12 +130,17 @@ describe('reads per step do not grow with the history', () => {
     Database.prototype.prepare = original;
   });
 
-  it.each(['status', 'snapshot', 'newProcessSync', 'loopStep'] as const)('%s reads as many rows at 16,000 events as at 4,000', (step) => {
-    expect(small[step]).toBeGreaterThan(0);
-    // Slack for the bounded reads that are not full yet at 4,000 events (the history has a decision every
-    // 1,000 events, and the documents read up to 40 of the latest); reading any list whole is thousands.
-    expect(big[step], `${step}: ${small[step]} rows at ${SMALL} events, ${big[step]} at ${BIG}`).toBeLessThanOrEqual(small[step] + 100);
-  });
+  it.each(['status', 'snapshot', 'newProcessSync', 'loopStep'] as const)(
+    '%s reads as many rows at 16,000 events as at 4,000',
+    (step) => {
+      expect(small[step]).toBeGreaterThan(0);
+      // Slack for the bounded reads that are not full yet at 4,000 events (the history has a decision every
+      // 1,000 events, and the documents read up to 40 of the latest); reading any list whole is thousands.
+      expect(big[step], `${step}: ${small[step]} rows at ${SMALL} events, ${big[step]} at ${BIG}`).toBeLessThanOrEqual(
+        small[step] + 100,
+      );
+    },
+  );
 
   it('reads no more than the pages asked for in the audit view', () => {
     // Eight pages of 100 (four filters, two pages each), plus the head and the counts.

@@ -40,19 +40,65 @@ describe('incremental exports', () => {
     expect(await p.exporter.verify()).toEqual([]);
 
     // A concern changed twice between syncs: each line carries the concern as it stood after its event.
-    const id = p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'Implementer', severity: 'critical', category: 'test_failure', summary: 'flaky engine', details: 'd' }, ts()));
-    p.ledger.append([{ type: 'concern.acknowledged', actor: 'Implementer', payload: { concern_id: id, by: 'Implementer', note: 'looking' } }]);
-    p.ledger.append([{ type: 'concern.resolved', actor: 'Implementer', payload: { concern_id: id, by: 'Implementer', note: 'fixed' } }]);
-    const h = p.ledger.transact((tx) => recordHandoff(tx, p.read, { phase: 2, from: 'ProjectManager', to: 'Human', purpose: 'Phase 2 plan', inputs: [], outputs: ['REQUIREMENTS.md'], summary: 's', status: 'awaiting_review' }, ts()));
-    p.ledger.append([{ type: 'handoff.status_changed', actor: 'Human', payload: { handoff_id: h.id, status: 'approved' } }]);
+    const id = p.ledger.transact((tx) =>
+      raiseConcern(
+        tx,
+        {
+          phase: 1,
+          from: 'Tester',
+          to: 'Implementer',
+          severity: 'critical',
+          category: 'test_failure',
+          summary: 'flaky engine',
+          details: 'd',
+        },
+        ts(),
+      ),
+    );
+    p.ledger.append([
+      {
+        type: 'concern.acknowledged',
+        actor: 'Implementer',
+        payload: { concern_id: id, by: 'Implementer', note: 'looking' },
+      },
+    ]);
+    p.ledger.append([
+      { type: 'concern.resolved', actor: 'Implementer', payload: { concern_id: id, by: 'Implementer', note: 'fixed' } },
+    ]);
+    const h = p.ledger.transact((tx) =>
+      recordHandoff(
+        tx,
+        p.read,
+        {
+          phase: 2,
+          from: 'ProjectManager',
+          to: 'Human',
+          purpose: 'Phase 2 plan',
+          inputs: [],
+          outputs: ['REQUIREMENTS.md'],
+          summary: 's',
+          status: 'awaiting_review',
+        },
+        ts(),
+      ),
+    );
+    p.ledger.append([
+      { type: 'handoff.status_changed', actor: 'Human', payload: { handoff_id: h.id, status: 'approved' } },
+    ]);
     const written = await p.exporter.sync();
-    expect(written).toEqual(expect.arrayContaining(['audit/concerns.jsonl', 'audit/handoffs/phase-2.jsonl', 'docs/PROJECT_OVERVIEW.md']));
+    expect(written).toEqual(
+      expect.arrayContaining(['audit/concerns.jsonl', 'audit/handoffs/phase-2.jsonl', 'docs/PROJECT_OVERVIEW.md']),
+    );
     expect(await p.exporter.verify()).toEqual([]);
-    const mine = lines(dir, 'audit/concerns.jsonl').map((l) => JSON.parse(l) as { id: string; status: string }).filter((c) => c.id === id);
+    const mine = lines(dir, 'audit/concerns.jsonl')
+      .map((l) => JSON.parse(l) as { id: string; status: string })
+      .filter((c) => c.id === id);
     // Raised (a critical one also climbs to the human at once), acknowledged, resolved.
     expect(mine.map((c) => c.status).slice(-2)).toEqual(['acknowledged', 'resolved']);
     expect(mine[0]?.status).toBe('open');
-    const phase2 = lines(dir, 'audit/handoffs/phase-2.jsonl').map((l) => JSON.parse(l) as { id: string; status: string });
+    const phase2 = lines(dir, 'audit/handoffs/phase-2.jsonl').map(
+      (l) => JSON.parse(l) as { id: string; status: string },
+    );
     expect(phase2.map((x) => [x.id, x.status])).toEqual([
       [h.id, 'awaiting_review'],
       [h.id, 'approved'],
@@ -68,7 +114,9 @@ describe('incremental exports', () => {
   it('leaves documents nothing changed alone, and re-renders the ones showing the last update', async () => {
     const { p } = await project();
     await p.exporter.sync();
-    p.ledger.append([{ type: 'alert.raised', actor: 'System', payload: { severity: 'info', summary: 'a', details: 'b' } }]);
+    p.ledger.append([
+      { type: 'alert.raised', actor: 'System', payload: { severity: 'info', summary: 'a', details: 'b' } },
+    ]);
     // Nothing that reads every revision, review or git action (the authored documents, the changelog) runs.
     const whole = ['artifacts', 'reviews', 'gitActions', 'concerns', 'commands', 'handoffs'] as const;
     const spies = whole.map((m) => vi.spyOn(p.read, m));
@@ -76,7 +124,9 @@ describe('incremental exports', () => {
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     // The alert changes only the time of the last update (the documents show it to the minute).
     expect(written).toContain('status.json');
-    expect(written.filter((f) => !['docs/PROJECT_DETAIL.md', 'docs/PROJECT_OVERVIEW.md', 'status.json'].includes(f))).toEqual([]);
+    expect(
+      written.filter((f) => !['docs/PROJECT_DETAIL.md', 'docs/PROJECT_OVERVIEW.md', 'status.json'].includes(f)),
+    ).toEqual([]);
   });
 
   it('rebuilds an audit file that was deleted or does not belong to this ledger, and repairs a torn line', async () => {

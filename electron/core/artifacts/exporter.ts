@@ -6,12 +6,22 @@ import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 
 import { writeFileAtomic } from './atomic.ts';
-import { HANDOFF_TYPES, JSONL_PATHS, type JsonlKind, PRODUCERS, handoffPath, handoffRecord, jsonlRecord, renderAll } from './render/index.ts';
+import {
+  HANDOFF_TYPES,
+  JSONL_PATHS,
+  type JsonlKind,
+  PRODUCERS,
+  handoffPath,
+  handoffRecord,
+  jsonlRecord,
+  renderAll,
+} from './render/index.ts';
 import { type Field, authoredLoaders, boundedLoaders, fieldsChangedBy, fullLoaders, lazySnapshot } from './sources.ts';
 
 /** The fixed JSONL file an event type is written to. */
 function streamOf(type: EventType): string {
-  for (const [kind, types] of Object.entries(JSONL_SOURCES) as Array<[JsonlKind, readonly EventType[]]>) if (types.includes(type)) return JSONL_PATHS[kind];
+  for (const [kind, types] of Object.entries(JSONL_SOURCES) as Array<[JsonlKind, readonly EventType[]]>)
+    if (types.includes(type)) return JSONL_PATHS[kind];
   return '';
 }
 
@@ -19,22 +29,39 @@ const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
   commands: ['command.received'],
   responses: ['response.sent'],
   git_actions: ['git.action_recorded'],
-  concerns: ['concern.raised', 'concern.acknowledged', 'concern.assigned', 'concern.resolved', 'concern.escalated', 'concern.discord_posted'],
+  concerns: [
+    'concern.raised',
+    'concern.acknowledged',
+    'concern.assigned',
+    'concern.resolved',
+    'concern.escalated',
+    'concern.discord_posted',
+  ],
 };
 
 /**
  * How each document's snapshot is read (sources.ts): the ones rendered after every event (they show the
  * last update) from bounded reads, the authored documents from their own reviews, the rest whole.
  */
-const LOADERS: Record<string, 'bounded' | 'authored'> = { overview: 'bounded', detail: 'bounded', status: 'bounded', authored: 'authored' };
+const LOADERS: Record<string, 'bounded' | 'authored'> = {
+  overview: 'bounded',
+  detail: 'bounded',
+  status: 'bounded',
+  authored: 'authored',
+};
 const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders };
-type Memos = Record<keyof typeof LOADER_KINDS, Map<Field, unknown>>;
-const memos = (): Memos => ({ full: new Map(), bounded: new Map(), authored: new Map() });
+type Kind = keyof typeof LOADER_KINDS;
+/** One sync's loaders and what they read, per kind: two documents reading the same field read it once. */
+type Reads = Record<Kind, { loaders: ReturnType<typeof fullLoaders>; memo: Map<Field, unknown> }>;
+function readsFor(read: Reader): Reads {
+  const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: new Map<Field, unknown>() });
+  return { full: of('full'), bounded: of('bounded'), authored: of('authored') };
+}
 
-/** A producer's snapshot, sharing reads with the other producers of the same sync that read alike. */
-function snapshotFor(read: Reader, producer: string, used: Set<Field>, memo: Memos) {
-  const kind = LOADERS[producer] ?? 'full';
-  return lazySnapshot(LOADER_KINDS[kind](read), used, memo[kind]);
+/** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
+function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
+  const r = reads[LOADERS[producer] ?? 'full'];
+  return lazySnapshot(r.loaders, used, r.memo);
 }
 
 export interface ExportMismatch {
@@ -91,7 +118,8 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     const row = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(stateKey);
     try {
       const parsed = row ? (JSON.parse(row.value) as Partial<SyncState>) : null;
-      if (parsed && typeof parsed.seq === 'number' && parsed.reads && parsed.files) return { seq: parsed.seq, reads: parsed.reads, files: parsed.files };
+      if (parsed && typeof parsed.seq === 'number' && parsed.reads && parsed.files)
+        return { seq: parsed.seq, reads: parsed.reads, files: parsed.files };
     } catch {
       // A damaged record only costs a full render.
     }
@@ -110,15 +138,28 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
    * The JSONL line of one event and its file. A concern line carries the concern as it stood after the
    * event, so `before(id)` gives its state before, and `after(c)` is told the new one.
    */
-  function lineFor(e: LedgerEvent, before: (id: string) => Concern, after: (c: Concern) => void): { path: string; line: string } {
+  function lineFor(
+    e: LedgerEvent,
+    before: (id: string) => Concern,
+    after: (c: Concern) => void,
+  ): { path: string; line: string } {
     const tail = (record: Record<string, unknown>) => `${JSON.stringify({ ...record, event_id: e.id })}\n`;
     switch (e.type) {
       case 'command.received':
-        return { path: JSONL_PATHS.commands, line: tail(jsonlRecord('commands', EventPayloads['command.received'].parse(e.payload))) };
+        return {
+          path: JSONL_PATHS.commands,
+          line: tail(jsonlRecord('commands', EventPayloads['command.received'].parse(e.payload))),
+        };
       case 'response.sent':
-        return { path: JSONL_PATHS.responses, line: tail(jsonlRecord('responses', EventPayloads['response.sent'].parse(e.payload))) };
+        return {
+          path: JSONL_PATHS.responses,
+          line: tail(jsonlRecord('responses', EventPayloads['response.sent'].parse(e.payload))),
+        };
       case 'git.action_recorded':
-        return { path: JSONL_PATHS.git_actions, line: tail(jsonlRecord('git_actions', EventPayloads['git.action_recorded'].parse(e.payload))) };
+        return {
+          path: JSONL_PATHS.git_actions,
+          line: tail(jsonlRecord('git_actions', EventPayloads['git.action_recorded'].parse(e.payload))),
+        };
       case 'handoff.recorded': {
         const h = EventPayloads['handoff.recorded'].parse(e.payload);
         return { path: handoffPath(h.phase), line: tail(handoffRecord(h)) };
@@ -134,7 +175,10 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
         return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
       }
       default: {
-        const change = { type: e.type, payload: EventPayloads[e.type as ConcernChange['type']].parse(e.payload) } as ConcernChange;
+        const change = {
+          type: e.type,
+          payload: EventPayloads[e.type as ConcernChange['type']].parse(e.payload),
+        } as ConcernChange;
         const c = applyConcernChange(before(change.payload.concern_id), change, e.ts);
         after(c);
         return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
@@ -156,7 +200,8 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     let c: Concern | null = null;
     for (const e of ledger.about(id, seq - 1)) {
       if (e.type === 'concern.raised') c = EventPayloads['concern.raised'].parse(e.payload);
-      else if (c && JSONL_SOURCES.concerns.includes(e.type)) c = applyConcernChange(c, { type: e.type, payload: e.payload } as ConcernChange, e.ts);
+      else if (c && JSONL_SOURCES.concerns.includes(e.type))
+        c = applyConcernChange(c, { type: e.type, payload: e.payload } as ConcernChange, e.ts);
     }
     if (!c) throw new Error(`audit/concerns: a change to unknown concern ${id}`);
     return c;
@@ -171,7 +216,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       if (!c) throw new Error(`audit/concerns: a change to unknown concern ${id}`);
       return c;
     };
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = ledger.readTypes(JSONL_TYPES, after, 5000);
       if (page.length === 0) break;
       for (const e of page) {
@@ -236,7 +281,9 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
 
   async function handoffFiles(): Promise<string[]> {
     try {
-      return (await readdir(join(dir, 'audit', 'handoffs'))).filter((n) => /^phase-\d+\.jsonl$/.test(n)).map((n) => `audit/handoffs/${n}`);
+      return (await readdir(join(dir, 'audit', 'handoffs')))
+        .filter((n) => /^phase-\d+\.jsonl$/.test(n))
+        .map((n) => `audit/handoffs/${n}`);
     } catch {
       return [];
     }
@@ -270,13 +317,17 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     const j = jsonl;
     const from = Math.min(...j.fixed.values(), j.handoffs);
     const pending = new Map<string, string[]>();
-    for (let after = from; ; ) {
+    for (let after = from; ;) {
       const page = ledger.readTypes(JSONL_TYPES, after, 5000);
       if (page.length === 0) break;
       for (const e of page) {
         const handoff = HANDOFF_TYPES.includes(e.type);
         if (e.seq <= (handoff ? j.handoffs : (j.fixed.get(streamOf(e.type)) ?? 0))) continue;
-        const { path, line } = lineFor(e, (id) => concernAt(id, e.seq), (c) => concernState.set(c.id, c));
+        const { path, line } = lineFor(
+          e,
+          (id) => concernAt(id, e.seq),
+          (c) => concernState.set(c.id, c),
+        );
         if (handoff) {
           j.handoffs = e.seq;
           if (!j.known.has(path)) {
@@ -356,18 +407,29 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     const out = new Set<string>();
     if (!swept) {
       swept = true;
-      await sweepTempFiles(dir, [...Object.values(s.files).flat(), ...Object.values(JSONL_PATHS), ...(await handoffFiles())]);
+      await sweepTempFiles(dir, [
+        ...Object.values(s.files).flat(),
+        ...Object.values(JSONL_PATHS),
+        ...(await handoffFiles()),
+      ]);
     }
-    const types = head > s.seq ? ledger.db.prepare<[number], { type: string }>('SELECT DISTINCT type FROM events WHERE seq > ?').all(s.seq).map((r) => r.type) : [];
+    const types =
+      head > s.seq
+        ? ledger.db
+            .prepare<[number], { type: string }>('SELECT DISTINCT type FROM events WHERE seq > ?')
+            .all(s.seq)
+            .map((r) => r.type)
+        : [];
     const changed = fieldsChangedBy(types);
     // Two documents reading the same field in one sync read it once.
-    const memo = memos();
+    const loaded = readsFor(read);
     for (const p of PRODUCERS) {
       const reads = s.reads[p.name];
-      const stale = s.seq === 0 || !reads || reads.some((f) => changed.has(f)) || (first && (await missing(s.files[p.name] ?? [])));
+      const stale =
+        s.seq === 0 || !reads || reads.some((f) => changed.has(f)) || (first && (await missing(s.files[p.name] ?? [])));
       if (!stale) continue;
       const used = new Set<Field>();
-      const files = p.render(snapshotFor(read, p.name, used, memo));
+      const files = p.render(snapshotFor(p.name, used, loaded));
       s.reads[p.name] = [...used];
       s.files[p.name] = files.map(([rel]) => rel);
       await Promise.all(files.map(([rel, content]) => writeIfChanged(rel, content, out)));
@@ -392,11 +454,11 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
 
   /** The documents rendered now, or only the producers named. */
   function documents(only?: (name: string) => boolean): Map<string, string> {
-    const memo = memos();
+    const reads = readsFor(read);
     const out = new Map<string, string>();
     for (const p of PRODUCERS) {
       if (only && !only(p.name)) continue;
-      for (const [rel, content] of p.render(snapshotFor(read, p.name, new Set(), memo))) out.set(rel, content);
+      for (const [rel, content] of p.render(snapshotFor(p.name, new Set(), reads))) out.set(rel, content);
     }
     return out;
   }
@@ -415,7 +477,8 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     },
     paths() {
       const s = (state ??= loadState());
-      const docs = s.seq > 0 && PRODUCERS.every((p) => s.files[p.name]) ? Object.values(s.files).flat() : [...documents().keys()];
+      const docs =
+        s.seq > 0 && PRODUCERS.every((p) => s.files[p.name]) ? Object.values(s.files).flat() : [...documents().keys()];
       return [...docs, ...jsonlPaths()];
     },
     async current() {
@@ -477,4 +540,3 @@ async function sweepTempFiles(dir: string, exports: readonly string[]): Promise<
     }
   }
 }
-

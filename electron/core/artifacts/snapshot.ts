@@ -90,4 +90,7 @@ export interface SnapshotStats {
  * the open concerns, the pending reviews or the team, so these lists may hold only those: the reader's
  * `statusFacts()` fills them with a few indexed rows whatever the length of the history.
  */
-export type StatusFacts = Pick<ProjectSnapshot, 'name' | 'phase' | 'stage' | 'iteration' | 'roadmap' | 'tasks' | 'concerns' | 'reviews' | 'agents' | 'lastUpdate'>;
+export type StatusFacts = Pick<
+  ProjectSnapshot,
+  'name' | 'phase' | 'stage' | 'iteration' | 'roadmap' | 'tasks' | 'concerns' | 'reviews' | 'agents' | 'lastUpdate'
+>;

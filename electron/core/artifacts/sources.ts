@@ -8,9 +8,21 @@ import type { ProjectSnapshot, SnapshotStats } from './snapshot.ts';
 export type Field = keyof ProjectSnapshot;
 type Loaders = { [K in Field]-?: () => ProjectSnapshot[K] };
 
-const CONCERN_EVENTS: readonly EventType[] = ['concern.raised', 'concern.acknowledged', 'concern.assigned', 'concern.resolved', 'concern.escalated', 'concern.discord_posted'];
+const CONCERN_EVENTS: readonly EventType[] = [
+  'concern.raised',
+  'concern.acknowledged',
+  'concern.assigned',
+  'concern.resolved',
+  'concern.escalated',
+  'concern.discord_posted',
+];
 const REVIEW_EVENTS: readonly EventType[] = ['review.requested', 'review.decided', 'review.followed_up'];
-const PROJECT_EVENTS: readonly EventType[] = ['project.initialized', 'phase.started', 'stage.entered', 'phase.promoted'];
+const PROJECT_EVENTS: readonly EventType[] = [
+  'project.initialized',
+  'phase.started',
+  'stage.entered',
+  'phase.promoted',
+];
 
 /**
  * Which events change each field of the snapshot: the projections each event type writes (projections.ts).
@@ -35,7 +47,14 @@ export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'al
   commands: ['command.received'],
   responses: ['response.sent'],
   clarifications: ['clarification.requested', 'clarification.answered'],
-  agents: ['project.initialized', 'agents.configured', 'agent.status_changed', 'agent.paused', 'agent.resumed', 'agent.usage_recorded'],
+  agents: [
+    'project.initialized',
+    'agents.configured',
+    'agent.status_changed',
+    'agent.paused',
+    'agent.resumed',
+    'agent.usage_recorded',
+  ],
   gitActions: ['git.action_recorded'],
   testRuns: ['test.run_completed'],
   gates: ['qa.gate_evaluated'],
@@ -51,7 +70,8 @@ export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
   const out = new Set<Field>();
   for (const [field, events] of Object.entries(FIELD_EVENTS) as Array<[Field, readonly EventType[] | 'all']>) {
     // An event type this build does not know may write anything: treat it as changing every field.
-    if (seen.size > 0 && (events === 'all' || events.some((t) => seen.has(t)) || [...seen].some((t) => !known.has(t)))) out.add(field);
+    if (seen.size > 0 && (events === 'all' || events.some((t) => seen.has(t)) || [...seen].some((t) => !known.has(t))))
+      out.add(field);
   }
   return out;
 }
@@ -61,7 +81,11 @@ function stats(read: Reader): SnapshotStats {
   const last = read.lastCritical();
   return {
     earlierDecisions: read.decidedMoreThan(RECENT_CHECKPOINTS),
-    resolvedConcerns: { critical: totals.resolved.critical ?? 0, warning: totals.resolved.warning ?? 0, info: totals.resolved.info ?? 0 },
+    resolvedConcerns: {
+      critical: totals.resolved.critical ?? 0,
+      warning: totals.resolved.warning ?? 0,
+      info: totals.resolved.info ?? 0,
+    },
     lastCritical: last ? { id: last.id, timestamp: last.timestamp } : null,
   };
 }
@@ -142,11 +166,18 @@ export function boundedLoaders(read: Reader): Loaders {
  */
 export function authoredLoaders(read: Reader): Loaders {
   let reviews: ProjectSnapshot['reviews'] | null = null;
-  const mine = () => (reviews ??= read.someReviews(AuthoredPath.options, []).filter((r) => (AuthoredPath.options as readonly string[]).includes(r.subject.path)));
+  const mine = () =>
+    (reviews ??= read
+      .someReviews(AuthoredPath.options, [])
+      .filter((r) => (AuthoredPath.options as readonly string[]).includes(r.subject.path)));
   return {
     ...fullLoaders(read),
     reviews: mine,
-    clarifications: () => read.someClarifications(0, mine().map((r) => r.id)),
+    clarifications: () =>
+      read.someClarifications(
+        0,
+        mine().map((r) => r.id),
+      ),
   };
 }
 
@@ -154,7 +185,11 @@ export function authoredLoaders(read: Reader): Loaders {
  * A snapshot whose fields are read on first use (once per `memo`, which snapshots of the same loaders may
  * share), recording which fields were used: the exporter re-renders a document only when one changes.
  */
-export function lazySnapshot(loaders: Loaders, used: Set<Field> = new Set(), memo: Map<Field, unknown> = new Map()): ProjectSnapshot {
+export function lazySnapshot(
+  loaders: Loaders,
+  used: Set<Field> = new Set(),
+  memo: Map<Field, unknown> = new Map(),
+): ProjectSnapshot {
   const s = {} as ProjectSnapshot;
   for (const field of Object.keys(loaders) as Field[]) {
     Object.defineProperty(s, field, {

@@ -31,11 +31,17 @@ function env(): NodeJS.ProcessEnv {
 /** Run `git -C cwd …args`; resolves with stdout, rejects naming the command and git's own message. */
 export function runGit(cwd: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', ['-C', cwd, ...CONFIG, ...args], { env: env(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return reject(new InvalidInputError('the git CLI was not found on PATH; Governor needs git installed'));
-      reject(new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr.trim() || err.message}`));
-    });
+    execFile(
+      'git',
+      ['-C', cwd, ...CONFIG, ...args],
+      { env: env(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT')
+          return reject(new InvalidInputError('the git CLI was not found on PATH; Governor needs git installed'));
+        reject(new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr.trim() || err.message}`));
+      },
+    );
   });
 }

@@ -82,7 +82,11 @@ export async function materializeTree(
   input: { commit: string; tree: string; dir: string; keep?: readonly string[] | undefined },
 ): Promise<MaterializeResult> {
   const dir = path.resolve(input.dir);
-  if (dir === path.resolve(ctx.dir) || dir === path.resolve(ctx.gitdir) || dir.startsWith(path.resolve(ctx.gitdir) + path.sep)) {
+  if (
+    dir === path.resolve(ctx.dir) ||
+    dir === path.resolve(ctx.gitdir) ||
+    dir.startsWith(path.resolve(ctx.gitdir) + path.sep)
+  ) {
     throw new InvalidInputError(`materialize writes a separate directory, not the repository itself (${dir})`);
   }
   const gitdir = await worktreeGitdir(ctx, dir);
@@ -102,7 +106,13 @@ export async function materializeTree(
   if (before === input.commit) {
     // Already at the commit: one `git status` (git's stat cache, and its untracked cache for the folders)
     // says whether anything was touched; nothing touched is the usual case before an agent's turn.
-    const touched = await runGit(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all']);
+    const touched = await runGit(dir, [
+      'status',
+      '--porcelain=v1',
+      '-z',
+      '--untracked-files=all',
+      '--ignore-submodules=all',
+    ]);
     if (touched === '') return { written: 0, removed: 0, unchanged: files };
   }
   const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
@@ -111,7 +121,11 @@ export async function materializeTree(
   const cleaned = await runGit(dir, ['clean', '-f', '-f', '-d', ...keep]);
   await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
   const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
-  const written = before === input.commit ? 0 : (await diffTrees(ctx, { from: before ? await treeOf(ctx, before) : null, to: input.tree, content: false })).length;
+  const written =
+    before === input.commit
+      ? 0
+      : (await diffTrees(ctx, { from: before ? await treeOf(ctx, before) : null, to: input.tree, content: false }))
+          .length;
   const now = await indexEntries(gitdir);
   return { written, removed, unchanged: Math.max(0, now - written) };
 }
@@ -155,7 +169,12 @@ export async function changesInDir(
       const rel = entry.slice(3);
       if (ignoredByPrefix(rel, input.ignore)) continue;
       const full = path.join(dir, rel);
-      const gone = code.includes('D') && !(await fsp.lstat(full).then(() => true, () => false));
+      const gone =
+        code.includes('D') &&
+        !(await fsp.lstat(full).then(
+          () => true,
+          () => false,
+        ));
       changes.push(gone ? { path: rel, content: null } : await changeOf(full, rel));
     }
     return changes.sort(byPath);
@@ -164,7 +183,10 @@ export async function changesInDir(
 }
 
 /** Every file compared with the tree by content: for a folder that is not a worktree at the commit. */
-async function changesByContent(ctx: RepoCtx, input: { tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined }): Promise<FileChange[]> {
+async function changesByContent(
+  ctx: RepoCtx,
+  input: { tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined },
+): Promise<FileChange[]> {
   const target = await listTreeFiles(ctx, input.tree);
   const seen = new Set<string>();
   const changes: FileChange[] = [];
@@ -180,7 +202,8 @@ async function changesByContent(ctx: RepoCtx, input: { tree: string; dir: string
         if (d.isSymbolicLink()) {
           seen.add(p);
           const link = await fsp.readlink(full);
-          if (want?.mode === MODE_SYMLINK && Buffer.from(await readBlob(ctx, want.oid)).toString('utf8') === link) return;
+          if (want?.mode === MODE_SYMLINK && Buffer.from(await readBlob(ctx, want.oid)).toString('utf8') === link)
+            return;
           changes.push({ path: p, content: link, mode: 'symlink' });
           return;
         }
@@ -189,7 +212,14 @@ async function changesByContent(ctx: RepoCtx, input: { tree: string; dir: string
         const st = await fsp.lstat(full);
         const exec = (st.mode & 0o100) !== 0;
         const bytes = await fsp.readFile(full);
-        if (want && want.mode !== MODE_SYMLINK && want.mode !== MODE_GITLINK && exec === (want.mode === MODE_EXEC) && hashObject('blob', bytes).oid === want.oid) return;
+        if (
+          want &&
+          want.mode !== MODE_SYMLINK &&
+          want.mode !== MODE_GITLINK &&
+          exec === (want.mode === MODE_EXEC) &&
+          hashObject('blob', bytes).oid === want.oid
+        )
+          return;
         changes.push({ path: p, content: bytes, mode: exec ? 'executable' : 'file' });
       }),
     );
@@ -200,7 +230,8 @@ async function changesByContent(ctx: RepoCtx, input: { tree: string; dir: string
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   for (const [p, e] of target) {
-    if (!seen.has(p) && e.mode !== MODE_GITLINK && !ignoredByPrefix(p, input.ignore)) changes.push({ path: p, content: null });
+    if (!seen.has(p) && e.mode !== MODE_GITLINK && !ignoredByPrefix(p, input.ignore))
+      changes.push({ path: p, content: null });
   }
   return changes.sort(byPath);
 }

@@ -14,7 +14,8 @@ import type { GitService } from './service.ts';
  */
 export async function recoverGitRefs(service: GitService, read: Reader, ledger: Ledger): Promise<string[]> {
   // Key lookups, not a read of every recorded action: opening a project costs the same at any history.
-  const isStray = (auditId: string | null) => auditId !== null && !read.hasGitAction(auditId) && ledger.byId(auditId) === null;
+  const isStray = (auditId: string | null) =>
+    auditId !== null && !read.hasGitAction(auditId) && ledger.byId(auditId) === null;
   const recorded = new Map(read.recordedRefs().map((r) => [r.name, r.oid]));
   const fixed: string[] = [];
 

@@ -291,7 +291,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
      * Makes `dir` a worktree of commit `oid` (an agent workspace, a QA checkout; see materialize.ts), kept
      * detached; `keep` names top-level untracked paths to leave in place besides what git ignores.
      */
-    async materialize(input: { oid: string; dir: string; keep?: readonly string[] }): Promise<MaterializeResult & { commit: string }> {
+    async materialize(input: {
+      oid: string;
+      dir: string;
+      keep?: readonly string[];
+    }): Promise<MaterializeResult & { commit: string }> {
       const commit = await requireCommit(ctx, input.oid);
       const tree = await treeOfCommit(ctx, commit);
       return { commit, ...(await materializeTree(ctx, { commit, tree, dir: input.dir, keep: input.keep })) };
@@ -300,7 +304,8 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     /** The change set of a workspace against commit `oid`, ready for commitChanges. */
     async changesInDir(input: { oid: string; dir: string; ignore?: (relPath: string) => boolean }): Promise<FileChange[]> {
       const tree = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
-      return changesInDir(ctx, { commit: await requireCommit(ctx, input.oid), tree, dir: input.dir, ignore: input.ignore });
+      const commit = await requireCommit(ctx, input.oid);
+      return changesInDir(ctx, { commit, tree, dir: input.dir, ignore: input.ignore });
     },
 
     async readFileAt(input: { oid: string; path: string }): Promise<string | null> {

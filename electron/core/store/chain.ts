@@ -50,12 +50,25 @@ export function chainCheck(v2From: number) {
       return checked;
     },
     step(row: EventRow): VerifyResult | null {
-      const bad = (reason: string): VerifyResult => ({ ok: false, checked, head: prev, firstBad: { seq: row.seq, id: row.id, reason } });
+      const bad = (reason: string): VerifyResult => ({
+        ok: false,
+        checked,
+        head: prev,
+        firstBad: { seq: row.seq, id: row.id, reason },
+      });
       if (row.seq !== expectSeq) return bad(`sequence gap: expected seq ${expectSeq}, found ${row.seq}`);
       if (!KNOWN_TYPES.has(row.type)) return bad(`unknown event type "${row.type}"`);
-      const fields = { seq: row.seq, id: row.id, ts: decodeTs(row.ts), type: row.type, actor: row.actor, payload: row.payload };
+      const fields = {
+        seq: row.seq,
+        id: row.id,
+        ts: decodeTs(row.ts),
+        type: row.type,
+        actor: row.actor,
+        payload: row.payload,
+      };
       const hash = row.seq >= v2From ? eventHashV2(prev, fields) : eventHashV1(prev, fields);
-      if (!Buffer.isBuffer(row.hash) || !hash.equals(row.hash)) return bad('hash mismatch: the event was changed after it was written');
+      if (!Buffer.isBuffer(row.hash) || !hash.equals(row.hash))
+        return bad('hash mismatch: the event was changed after it was written');
       prev = hash.toString('hex');
       expectSeq += 1;
       checked += 1;

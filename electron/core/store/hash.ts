@@ -5,7 +5,9 @@ import canonicalizeModule from 'canonicalize';
 // for the type checker but the function at run time. Accept both.
 type Serialize = (input: unknown) => string | undefined;
 const canonicalize: Serialize =
-  typeof canonicalizeModule === 'function' ? (canonicalizeModule as Serialize) : (canonicalizeModule as unknown as { default: Serialize }).default;
+  typeof canonicalizeModule === 'function'
+    ? (canonicalizeModule as Serialize)
+    : (canonicalizeModule as unknown as { default: Serialize }).default;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -47,7 +49,11 @@ export function payloadText(parsed: unknown): string {
  */
 export function eventHashV2(prevHex: string, e: HashedRow): Buffer {
   const s = JSON.stringify;
-  return hash('sha256', `${prevHex}[${e.seq},${s(e.id)},${s(e.ts)},${s(e.type)},${s(e.actor)},${e.payload}]`, 'buffer') as unknown as Buffer;
+  return hash(
+    'sha256',
+    `${prevHex}[${e.seq},${s(e.id)},${s(e.ts)},${s(e.type)},${s(e.actor)},${e.payload}]`,
+    'buffer',
+  ) as unknown as Buffer;
 }
 
 /**

@@ -15,7 +15,8 @@ export type { VerifyResult };
 /** An events row with its predecessor's hash, which is what `prev_hash` is (it is not stored twice). */
 type RowWithPrev = EventRow & { prev: Buffer | null };
 /** Every events column plus the previous row's hash, for reads that hand out whole events. */
-const ROW_WITH_PREV = 'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq - 1) AS prev';
+const ROW_WITH_PREV =
+  'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq - 1) AS prev';
 
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */
@@ -23,7 +24,6 @@ export interface LedgerOptions {
   /** Injected for replay; defaults to monotonic ULIDs. */
   ids?: () => string;
 }
-
 
 /** A write transaction: reads see everything before it, and its appends commit together or not at all. */
 export interface Tx {
@@ -73,9 +73,13 @@ export class Ledger {
     const ulid = monotonicFactory();
     this.nextId = opts.ids ?? (() => ulid());
     this.projector = createProjector(this.db);
-    this.insert = this.db.prepare('INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insert = this.db.prepare(
+      'INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.index = this.db.prepare('INSERT INTO events_search (rowid, doc) VALUES (?, ?)');
-    this.head = this.db.prepare<[], { seq: number; hash: Buffer }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+    this.head = this.db.prepare<[], { seq: number; hash: Buffer }>(
+      'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1',
+    );
     const v2 = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(CHAIN_V2_KEY);
     this.v2From = v2 ? Number(v2.value) : 1;
   }
@@ -105,7 +109,16 @@ export class Ledger {
           const hash = eventHashV2(prev, { seq, id, ts, type: e.type, actor: e.actor, payload: text });
           this.insert.run(seq, id, e.ts === undefined ? clockTs().stored : encodeTs(ts), e.type, e.actor, text, hash);
           this.index.run(seq, searchDoc(e.type, e.actor, payload));
-          const ev: LedgerEvent = { seq, id, ts, type: e.type, actor: e.actor, payload, prev_hash: prev, hash: hash.toString('hex') };
+          const ev: LedgerEvent = {
+            seq,
+            id,
+            ts,
+            type: e.type,
+            actor: e.actor,
+            payload,
+            prev_hash: prev,
+            hash: hash.toString('hex'),
+          };
           this.projector.apply(ev.type, payload, ev);
           prev = ev.hash;
           appended.push(ev);
@@ -118,7 +131,12 @@ export class Ledger {
         const last = appended.at(-1);
         if (last) {
           this.projector.touch(last);
-          const sealed: Tx = { db: this.db, append: () => { throw new GovernorError('internal', 'a transaction hook may not append events'); } };
+          const sealed: Tx = {
+            db: this.db,
+            append: () => {
+              throw new GovernorError('internal', 'a transaction hook may not append events');
+            },
+          };
           for (const h of this.hooks) h(sealed, appended);
         }
         return result;
@@ -162,7 +180,11 @@ export class Ledger {
 
   /** Events with seq > after, oldest first. */
   read(after = 0, limit = 1000): LedgerEvent[] {
-    const rows = this.db.prepare<[number, number], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?`).all(after, limit);
+    const rows = this.db
+      .prepare<[number, number], RowWithPrev>(
+        `SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?`,
+      )
+      .all(after, limit);
     return rows.map(toEvent);
   }
 
@@ -170,7 +192,9 @@ export class Ledger {
   readTypes(types: readonly EventType[], after = 0, limit = 100_000): LedgerEvent[] {
     const marks = types.map(() => '?').join(',');
     const rows = this.db
-      .prepare<unknown[], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.type IN (${marks}) AND e.seq > ? ORDER BY e.seq LIMIT ?`)
+      .prepare<unknown[], RowWithPrev>(
+        `SELECT ${ROW_WITH_PREV} FROM events e WHERE e.type IN (${marks}) AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+      )
       .all(...types, after, limit);
     return rows.map(toEvent);
   }
@@ -179,7 +203,9 @@ export class Ledger {
   bySeqs(seqs: readonly number[]): LedgerEvent[] {
     if (seqs.length === 0) return [];
     const rows = this.db
-      .prepare<number[], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq IN (${seqs.map(() => '?').join(',')}) ORDER BY e.seq`)
+      .prepare<number[], RowWithPrev>(
+        `SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq IN (${seqs.map(() => '?').join(',')}) ORDER BY e.seq`,
+      )
       .all(...seqs);
     return rows.map(toEvent);
   }
@@ -190,10 +216,13 @@ export class Ledger {
    */
   about(id: string, upTo = Number.MAX_SAFE_INTEGER): LedgerEvent[] {
     const seqs = this.db
-      .prepare<[string, number], { seq: number }>('SELECT rowid AS seq FROM events_search WHERE events_search MATCH ? AND rowid <= ? ORDER BY rowid')
+      .prepare<[string, number], { seq: number }>(
+        'SELECT rowid AS seq FROM events_search WHERE events_search MATCH ? AND rowid <= ? ORDER BY rowid',
+      )
       .all(`"${subjectToken(id)}"`, upTo)
       .map((r) => r.seq);
-    const named = (p: unknown) => Object.entries(p as Record<string, unknown>).some(([k, v]) => (k === 'id' || k.endsWith('_id')) && v === id);
+    const named = (p: unknown) =>
+      Object.entries(p as Record<string, unknown>).some(([k, v]) => (k === 'id' || k.endsWith('_id')) && v === id);
     return this.bySeqs(seqs).filter((e) => e.payload !== null && typeof e.payload === 'object' && named(e.payload));
   }
 
@@ -205,7 +234,9 @@ export class Ledger {
   /** Walk the chain from genesis; name the first event whose hash, link or payload does not hold. */
   verify(): VerifyResult {
     const check = chainCheck(this.v2From);
-    for (const row of this.db.prepare<[], EventRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events ORDER BY seq').iterate()) {
+    for (const row of this.db
+      .prepare<[], EventRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events ORDER BY seq')
+      .iterate()) {
       const bad = check.step(row);
       if (bad) return bad;
     }
@@ -217,11 +248,16 @@ export class Ledger {
    * host serving pages (and a Discord link) keeps answering while a million events are checked. It checks
    * the events that exist when it starts; appends made meanwhile are for the next verification.
    */
-  async verifyPaged(onProgress: (checked: number, total: number) => void = () => {}, pageSize = 20_000): Promise<VerifyResult> {
+  async verifyPaged(
+    onProgress: (checked: number, total: number) => void = () => {},
+    pageSize = 20_000,
+  ): Promise<VerifyResult> {
     const total = this.count();
-    const page = this.db.prepare<[number, number, number], EventRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
+    const page = this.db.prepare<[number, number, number], EventRow>(
+      'SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+    );
     const check = chainCheck(this.v2From);
-    for (let after = 0; after < total; ) {
+    for (let after = 0; after < total;) {
       const rows = page.all(after, total, pageSize);
       if (rows.length === 0) break;
       for (const row of rows) {
@@ -238,24 +274,33 @@ export class Ledger {
   /** Throw unless the chain verifies. */
   assertIntact(): void {
     const v = this.verify();
-    if (!v.ok && v.firstBad) throw new IntegrityError(`ledger event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`);
+    if (!v.ok && v.firstBad)
+      throw new IntegrityError(`ledger event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`);
   }
 
   /** Drop every projection and replay the events into them. */
   rebuildProjections(): void {
-    this.db.transaction(() => {
-      for (const t of PROJECTION_TABLES) this.db.exec(`DELETE FROM ${t}`);
-      // Paged, because one connection cannot write while it is still iterating a read.
-      const page = this.db.prepare<[number], Omit<EventRow, 'hash'>>('SELECT seq, id, ts, type, actor, payload FROM events WHERE seq > ? ORDER BY seq LIMIT 5000');
-      for (let after = 0; ; ) {
-        const rows = page.all(after);
-        if (rows.length === 0) break;
-        for (const row of rows) this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), { ...row, ts: decodeTs(row.ts) });
-        const last = rows.at(-1);
-        if (last) this.projector.touch({ ...last, ts: decodeTs(last.ts) });
-        after = last?.seq ?? after;
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const t of PROJECTION_TABLES) this.db.exec(`DELETE FROM ${t}`);
+        // Paged, because one connection cannot write while it is still iterating a read.
+        const page = this.db.prepare<[number], Omit<EventRow, 'hash'>>(
+          'SELECT seq, id, ts, type, actor, payload FROM events WHERE seq > ? ORDER BY seq LIMIT 5000',
+        );
+        for (let after = 0; ;) {
+          const rows = page.all(after);
+          if (rows.length === 0) break;
+          for (const row of rows)
+            this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), {
+              ...row,
+              ts: decodeTs(row.ts),
+            });
+          const last = rows.at(-1);
+          if (last) this.projector.touch({ ...last, ts: decodeTs(last.ts) });
+          after = last?.seq ?? after;
+        }
+      })
+      .immediate();
   }
 
   close(): void {

@@ -46,8 +46,12 @@ interface OldRow {
 export function leanLedger(db: Database.Database): void {
   db.exec(LEAN_EVENTS_SQL);
   db.exec(SEARCH_TABLE_SQL);
-  const page = db.prepare<[number], OldRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? ORDER BY seq LIMIT 5000');
-  const insert = db.prepare('INSERT INTO events_lean (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const page = db.prepare<[number], OldRow>(
+    'SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? ORDER BY seq LIMIT 5000',
+  );
+  const insert = db.prepare(
+    'INSERT INTO events_lean (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const index = db.prepare('INSERT INTO events_search (rowid, doc) VALUES (?, ?)');
   let last = 0;
   for (;;) {

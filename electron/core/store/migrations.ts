@@ -119,7 +119,8 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   CREATE INDEX tasks_phase ON tasks(phase);
   CREATE INDEX reviews_phase_kind ON reviews(phase, kind, seq);
   -- Clarifications asked outside a command (during a review), newest answer first: the detail's interactions.
-  CREATE INDEX clarifications_direct ON clarifications(COALESCE(json_extract(doc, '$.answered_at'), json_extract(doc, '$.asked_at')))
+  CREATE INDEX clarifications_direct
+    ON clarifications(COALESCE(json_extract(doc, '$.answered_at'), json_extract(doc, '$.asked_at')))
     WHERE json_extract(doc, '$.command_id') IS NULL;
   CREATE INDEX clarifications_review ON clarifications(json_extract(doc, '$.review_id'));
   -- Reviews by the document they decide: the sign-offs and deliverables of each authored document.
@@ -132,8 +133,8 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
 
 /** Tables that are projections; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
-  'project', 'reviews', 'concerns', 'concern_counts', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands', 'responses',
-  'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
+  'project', 'reviews', 'concerns', 'concern_counts', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands',
+  'responses', 'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
 ] as const;
 
 export function migrate(db: Database.Database): void {

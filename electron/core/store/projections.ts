@@ -30,8 +30,14 @@ export function createProjector(db: Database.Database) {
     reviewPut: db.prepare('INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
     reviewHandled: db.prepare('UPDATE reviews SET handled = 1 WHERE id = ?'),
     concernGet: db.prepare<[string], { doc: string }>('SELECT doc FROM concerns WHERE id = ?'),
-    concernPut: db.prepare('INSERT INTO concerns (id, seq, status, severity, addressee, doc, phase) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, addressee = excluded.addressee, doc = excluded.doc'),
-    concernCount: db.prepare('INSERT INTO concern_counts (phase, severity, status, n) VALUES (?, ?, ?, ?) ON CONFLICT(phase, severity, status) DO UPDATE SET n = n + excluded.n'),
+    concernPut: db.prepare(
+      `INSERT INTO concerns (id, seq, status, severity, addressee, doc, phase) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET status = excluded.status, addressee = excluded.addressee, doc = excluded.doc`,
+    ),
+    concernCount: db.prepare(
+      `INSERT INTO concern_counts (phase, severity, status, n) VALUES (?, ?, ?, ?)
+       ON CONFLICT(phase, severity, status) DO UPDATE SET n = n + excluded.n`,
+    ),
     taskGet: db.prepare<[string], { doc: string }>('SELECT doc FROM tasks WHERE id = ?'),
     taskPut: db.prepare('INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc'),
     artifactPut: db.prepare('INSERT INTO artifacts (path, revision, seq, doc) VALUES (?, ?, ?, ?)'),

@@ -15,7 +15,14 @@ import type {
   Variation,
 } from '../../../shared/index.ts';
 import { phaseToken, typeToken } from './search.ts';
-import type { ClarificationRecord, GateRecord, ProjectSnapshot, PromotionRecord, StatusFacts, TestRunRecord } from '../artifacts/snapshot.ts';
+import type {
+  ClarificationRecord,
+  GateRecord,
+  ProjectSnapshot,
+  PromotionRecord,
+  StatusFacts,
+  TestRunRecord,
+} from '../artifacts/snapshot.ts';
 
 interface ProjectRow {
   name: string;
@@ -48,23 +55,39 @@ export function createReader(db: Database.Database) {
       const row = db.prepare<[], ProjectRow>('SELECT * FROM project WHERE id = 1').get();
       if (!row) return null;
       const plan = JSON.parse(row.plan) as { roadmap: Phase[]; kpis: KPI[]; risks: string[] };
-      return { name: row.name, brief: row.brief, phase: row.phase, stage: row.stage, iteration: row.iteration, last_seq: row.last_seq, last_ts: row.last_ts, ...plan };
+      return {
+        name: row.name,
+        brief: row.brief,
+        phase: row.phase,
+        stage: row.stage,
+        iteration: row.iteration,
+        last_seq: row.last_seq,
+        last_ts: row.last_ts,
+        ...plan,
+      };
     },
     reviews: (): Review[] => docs('SELECT doc FROM reviews ORDER BY seq, id'),
     review: (id: string): Review | null => one('SELECT doc FROM reviews WHERE id = ?', id),
     pendingReviews: (): Review[] => docs("SELECT doc FROM reviews WHERE status = 'pending' ORDER BY seq"),
     /** Decided reviews the loop has not acted on yet. */
-    unhandledDecisions: (): Review[] => docs("SELECT doc FROM reviews WHERE status = 'decided' AND handled = 0 ORDER BY seq"),
+    unhandledDecisions: (): Review[] =>
+      docs("SELECT doc FROM reviews WHERE status = 'decided' AND handled = 0 ORDER BY seq"),
     concerns: (): Concern[] => docs('SELECT doc FROM concerns ORDER BY rowid'),
     concern: (id: string): Concern | null => one('SELECT doc FROM concerns WHERE id = ?', id),
     // Listed statuses rather than `!= 'resolved'`, so the status index finds the few open ones among thousands.
     openConcerns: (): Concern[] => docs(`SELECT doc FROM concerns WHERE status IN (${OPEN}) ORDER BY rowid`),
     /** The most recently raised critical concern, open or not. */
-    lastCritical: (): Concern | null => one("SELECT doc FROM concerns WHERE severity = 'critical' ORDER BY seq DESC LIMIT 1"),
+    lastCritical: (): Concern | null =>
+      one("SELECT doc FROM concerns WHERE severity = 'critical' ORDER BY seq DESC LIMIT 1"),
     /** Concerns of a phase as a handoff record counts them, from the counters and one indexed row. */
     concernFacts(phase: number): { opened: number; closed: number; last: Concern | null; openCritical: boolean } {
-      const rows = db.prepare<[number], { severity: string; status: string; n: number }>('SELECT severity, status, n FROM concern_counts WHERE phase = ?').all(phase);
-      const sum = (keep: (r: { severity: string; status: string }) => boolean) => rows.filter(keep).reduce((t, r) => t + r.n, 0);
+      const rows = db
+        .prepare<[number], { severity: string; status: string; n: number }>(
+          'SELECT severity, status, n FROM concern_counts WHERE phase = ?',
+        )
+        .all(phase);
+      const sum = (keep: (r: { severity: string; status: string }) => boolean) =>
+        rows.filter(keep).reduce((t, r) => t + r.n, 0);
       return {
         opened: sum(() => true),
         closed: sum((r) => r.status === 'resolved'),
@@ -75,7 +98,11 @@ export function createReader(db: Database.Database) {
     /** Concerns by severity, open and resolved, over every phase. */
     concernTotals(): { open: Record<string, number>; resolved: Record<string, number> } {
       const out = { open: {} as Record<string, number>, resolved: {} as Record<string, number> };
-      for (const r of db.prepare<[], { severity: string; status: string; n: number }>('SELECT severity, status, SUM(n) AS n FROM concern_counts GROUP BY severity, status').all()) {
+      for (const r of db
+        .prepare<[], { severity: string; status: string; n: number }>(
+          'SELECT severity, status, SUM(n) AS n FROM concern_counts GROUP BY severity, status',
+        )
+        .all()) {
         const side = r.status === 'resolved' ? out.resolved : out.open;
         side[r.severity] = (side[r.severity] ?? 0) + r.n;
       }
@@ -84,19 +111,27 @@ export function createReader(db: Database.Database) {
     tasks: (): Task[] => docs('SELECT doc FROM tasks ORDER BY rowid'),
     tasksOfPhase: (phase: number): Task[] => docs('SELECT doc FROM tasks WHERE phase = ? ORDER BY rowid', phase),
     /** Reviews of one kind in one phase, oldest first. */
-    reviewsOf: (kind: Review['kind'], phase: number): Review[] => docs('SELECT doc FROM reviews WHERE phase = ? AND kind = ? ORDER BY seq, id', phase, kind),
+    reviewsOf: (kind: Review['kind'], phase: number): Review[] =>
+      docs('SELECT doc FROM reviews WHERE phase = ? AND kind = ? ORDER BY seq, id', phase, kind),
     /** The ids of the reviews decided last, newest decision first (the ledger's own order of decisions). */
     recentDecisionIds: (limit: number): string[] =>
       db
-        .prepare<[number], { id: string }>("SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' ORDER BY seq DESC LIMIT ?")
+        .prepare<[number], { id: string }>(
+          "SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' ORDER BY seq DESC LIMIT ?",
+        )
         .all(limit)
         .map((r) => r.id),
     /** More than `n` reviews have been decided. */
     decidedMoreThan: (n: number): boolean =>
-      (db.prepare<[number], { n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM reviews WHERE status = 'decided' LIMIT ?)").get(n + 1)?.n ?? 0) > n,
+      (db
+        .prepare<[number], { n: number }>(
+          "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reviews WHERE status = 'decided' LIMIT ?)",
+        )
+        .get(n + 1)?.n ?? 0) > n,
     task: (id: string): Task | null => one('SELECT doc FROM tasks WHERE id = ?', id),
     artifacts: (): ArtifactRevision[] => docs('SELECT doc FROM artifacts ORDER BY seq, path'),
-    latestArtifact: (path: string): ArtifactRevision | null => one('SELECT doc FROM artifacts WHERE path = ? ORDER BY revision DESC LIMIT 1', path),
+    latestArtifact: (path: string): ArtifactRevision | null =>
+      one('SELECT doc FROM artifacts WHERE path = ? ORDER BY revision DESC LIMIT 1', path),
     variations: (): Variation[] => docs('SELECT doc FROM variations ORDER BY number'),
     variation: (id: string): Variation | null => one('SELECT doc FROM variations WHERE id = ?', id),
     handoffs: (): Handoff[] => docs('SELECT doc FROM handoffs ORDER BY rowid'),
@@ -104,7 +139,11 @@ export function createReader(db: Database.Database) {
     handoffWithoutId: (): boolean => db.prepare("SELECT 1 FROM handoffs WHERE id = '' LIMIT 1").get() !== undefined,
     /** A handoff of `phase` was recorded before event `seq` (the search index's phase token finds it). */
     handoffRecordedBefore: (phase: number, seq: number): boolean =>
-      db.prepare<[string, number], { n: number }>('SELECT 1 AS n FROM events_search WHERE events_search MATCH ? AND rowid < ? LIMIT 1').get(`"${typeToken('handoff.recorded')}" AND "${phaseToken(phase)}"`, seq) !== undefined,
+      db
+        .prepare<[string, number], { n: number }>(
+          'SELECT 1 AS n FROM events_search WHERE events_search MATCH ? AND rowid < ? LIMIT 1',
+        )
+        .get(`"${typeToken('handoff.recorded')}" AND "${phaseToken(phase)}"`, seq) !== undefined,
     /** The phases that have handoffs, from the first to the current one and the roadmap's last. */
     handoffPhases(): number[] {
       const p = reader.project();
@@ -115,10 +154,16 @@ export function createReader(db: Database.Database) {
     commands: (): Command[] => docs('SELECT doc FROM commands ORDER BY seq'),
     responses: (): Response[] => docs('SELECT doc FROM responses ORDER BY seq'),
     /** The last `limit` commands, oldest first. */
-    recentCommands: (limit: number): Command[] => docs<Command>('SELECT doc FROM commands ORDER BY seq DESC LIMIT ?', limit).reverse(),
+    recentCommands: (limit: number): Command[] =>
+      docs<Command>('SELECT doc FROM commands ORDER BY seq DESC LIMIT ?', limit).reverse(),
     /** The answers to these commands, oldest first. */
     responsesTo: (commandIds: readonly string[]): Response[] =>
-      commandIds.length === 0 ? [] : docs(`SELECT doc FROM responses WHERE command_id IN (${commandIds.map(() => '?').join(',')}) ORDER BY seq`, ...commandIds),
+      commandIds.length === 0
+        ? []
+        : docs(
+            `SELECT doc FROM responses WHERE command_id IN (${commandIds.map(() => '?').join(',')}) ORDER BY seq`,
+            ...commandIds,
+          ),
     clarifications: (): ClarificationRecord[] => docs('SELECT doc FROM clarifications ORDER BY rowid'),
     clarification: (id: string): ClarificationRecord | null => one('SELECT doc FROM clarifications WHERE id = ?', id),
     /** The last `limit` clarifications asked outside a command, oldest first. */
@@ -151,42 +196,84 @@ export function createReader(db: Database.Database) {
     },
     /** The newest revision of each document. */
     latestArtifacts: (): ArtifactRevision[] =>
-      docs('SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path = a.path) ORDER BY seq, path'),
+      docs(
+        'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path = a.path) ORDER BY seq, path',
+      ),
     /** Merges, tags and reverts: the git actions a changelog lists. */
-    notableGitActions: (): GitAction[] => docs("SELECT doc FROM git_actions WHERE action IN ('merge', 'tag', 'revert') ORDER BY seq"),
+    notableGitActions: (): GitAction[] =>
+      docs("SELECT doc FROM git_actions WHERE action IN ('merge', 'tag', 'revert') ORDER BY seq"),
     latestGate: (): GateRecord | null => one('SELECT doc FROM gates ORDER BY seq DESC LIMIT 1'),
-    pendingClarification: (agent: string): ClarificationRecord | null => one("SELECT doc FROM clarifications WHERE agent = ? AND status = 'pending' LIMIT 1", agent),
-    pendingClarifications: (): ClarificationRecord[] => docs("SELECT doc FROM clarifications WHERE status = 'pending' ORDER BY seq"),
+    pendingClarification: (agent: string): ClarificationRecord | null =>
+      one("SELECT doc FROM clarifications WHERE agent = ? AND status = 'pending' LIMIT 1", agent),
+    pendingClarifications: (): ClarificationRecord[] =>
+      docs("SELECT doc FROM clarifications WHERE status = 'pending' ORDER BY seq"),
     agents: (): AgentState[] => docs('SELECT doc FROM agents ORDER BY rowid'),
     agent: (name: string): AgentState | null => one('SELECT doc FROM agents WHERE name = ?', name),
     gitActions: (): GitAction[] => docs('SELECT doc FROM git_actions ORDER BY seq'),
-    hasGitAction: (id: string): boolean => db.prepare<[string], { n: number }>('SELECT 1 AS n FROM git_actions WHERE id = ?').get(id) !== undefined,
+    hasGitAction: (id: string): boolean =>
+      db.prepare<[string], { n: number }>('SELECT 1 AS n FROM git_actions WHERE id = ?').get(id) !== undefined,
     /** The git actions recorded after event `seq`, with their seqs. */
     gitActionsSince: (seq: number): Array<{ seq: number; action: GitAction }> =>
       db
         .prepare<[number], { seq: number; doc: string }>('SELECT seq, doc FROM git_actions WHERE seq > ? ORDER BY seq')
         .all(seq)
         .map((r) => ({ seq: r.seq, action: JSON.parse(r.doc) as GitAction })),
-    recordedRefs: (): Array<{ name: string; oid: string }> => db.prepare<[], { name: string; oid: string }>('SELECT name, oid FROM git_refs ORDER BY name').all(),
+    recordedRefs: (): Array<{ name: string; oid: string }> =>
+      db.prepare<[], { name: string; oid: string }>('SELECT name, oid FROM git_refs ORDER BY name').all(),
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
     promotions: (): PromotionRecord[] => docs('SELECT doc FROM promotions ORDER BY phase'),
     /** One point per QA gate, oldest first: what the dashboard and the report chart over iterations. */
-    trends(): Array<{ phase: number; iteration: number; at: string; pass_rate: number | null; coverage: number | null; max_drift: number | null; outcome: string; green: boolean }> {
+    trends(): Array<{
+      phase: number;
+      iteration: number;
+      at: string;
+      pass_rate: number | null;
+      coverage: number | null;
+      max_drift: number | null;
+      outcome: string;
+      green: boolean;
+    }> {
       return reader.gates().map((g) => {
         const drifts = g.drift.map((d) => Math.abs(d.percent ?? 0));
-        return { phase: g.phase, iteration: g.iteration, at: g.at, pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null, coverage: g.coverage_lines, max_drift: drifts.length ? Math.max(...drifts) : null, outcome: g.outcome, green: g.green };
+        return {
+          phase: g.phase,
+          iteration: g.iteration,
+          at: g.at,
+          pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null,
+          coverage: g.coverage_lines,
+          max_drift: drifts.length ? Math.max(...drifts) : null,
+          outcome: g.outcome,
+          green: g.green,
+        };
       });
     },
-    counts(): { openConcerns: number; criticalOpen: number; pendingReviews: number; tasksDone: number; tasksTotal: number } {
+    counts(): {
+      openConcerns: number;
+      criticalOpen: number;
+      pendingReviews: number;
+      tasksDone: number;
+      tasksTotal: number;
+    } {
       const c = db
         .prepare<[], { open: number; critical: number }>(
           `SELECT COUNT(*) AS open, COALESCE(SUM(severity = 'critical'), 0) AS critical FROM concerns WHERE status IN (${OPEN})`,
         )
         .get() ?? { open: 0, critical: 0 };
-      const r = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM reviews WHERE status = 'pending'").get()?.n ?? 0;
-      const t = db.prepare<[], { done: number; total: number }>("SELECT COALESCE(SUM(status = 'Done'), 0) AS done, COUNT(*) AS total FROM tasks").get() ?? { done: 0, total: 0 };
-      return { openConcerns: c.open, criticalOpen: c.critical, pendingReviews: r, tasksDone: t.done, tasksTotal: t.total };
+      const r =
+        db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM reviews WHERE status = 'pending'").get()?.n ?? 0;
+      const t = db
+        .prepare<[], { done: number; total: number }>(
+          "SELECT COALESCE(SUM(status = 'Done'), 0) AS done, COUNT(*) AS total FROM tasks",
+        )
+        .get() ?? { done: 0, total: 0 };
+      return {
+        openConcerns: c.open,
+        criticalOpen: c.critical,
+        pendingReviews: r,
+        tasksDone: t.done,
+        tasksTotal: t.total,
+      };
     },
     /** The current phase's tasks, the open concerns, the pending reviews and the team: a few indexed rows. */
     statusFacts(): StatusFacts {

@@ -14,7 +14,10 @@ export const SEARCH_TABLE_SQL =
 const MAX_DOC_CHARS = 16_384;
 
 /** Marker tokens: letters and digits only, so the tokenizer keeps each whole; `xq` keeps them apart from words. */
-const marker = (kind: 't' | 'a' | 'p' | 'i', value: string | number) => `xq${kind}${String(value).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+const marker = (kind: 't' | 'a' | 'p' | 'i', value: string | number) =>
+  `xq${kind}${String(value)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')}`;
 export const typeToken = (type: string) => marker('t', type);
 export const actorToken = (actor: string) => marker('a', actor);
 export const phaseToken = (phase: number) => marker('p', phase);
@@ -25,7 +28,8 @@ export const subjectToken = (id: string) => marker('i', id);
 function subjects(payload: unknown): string[] {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return [];
   const out: string[] = [];
-  for (const [key, value] of Object.entries(payload)) if ((key === 'id' || key.endsWith('_id')) && typeof value === 'string' && value) out.push(subjectToken(value));
+  for (const [key, value] of Object.entries(payload))
+    if ((key === 'id' || key.endsWith('_id')) && typeof value === 'string' && value) out.push(subjectToken(value));
   return out;
 }
 
@@ -52,7 +56,14 @@ function collect(value: unknown, out: string[], budget: { left: number }): void 
 /** The indexed text of one event: markers, then its type and actor as words, then its payload's values. */
 export function searchDoc(type: string, actor: string, payload: unknown): string {
   const phase = phaseOf(payload);
-  const words = [typeToken(type), actorToken(actor), ...(phase === null ? [] : [phaseToken(phase)]), ...subjects(payload), type, actor];
+  const words = [
+    typeToken(type),
+    actorToken(actor),
+    ...(phase === null ? [] : [phaseToken(phase)]),
+    ...subjects(payload),
+    type,
+    actor,
+  ];
   collect(payload, words, { left: MAX_DOC_CHARS });
   return words.join(' ');
 }
@@ -74,7 +85,8 @@ export interface SearchFilter {
  */
 export function searchQuery(f: SearchFilter): string | null {
   const parts: string[] = [];
-  const anyOf = (tokens: string[]) => (tokens.length === 1 ? `"${tokens[0]}"` : `(${tokens.map((t) => `"${t}"`).join(' OR ')})`);
+  const anyOf = (tokens: string[]) =>
+    tokens.length === 1 ? `"${tokens[0]}"` : `(${tokens.map((t) => `"${t}"`).join(' OR ')})`;
   if (f.types && f.types.length > 0) parts.push(anyOf(f.types.map(typeToken)));
   if (f.actors && f.actors.length > 0) parts.push(anyOf(f.actors.map(actorToken)));
   if (f.phase !== undefined) parts.push(`"${phaseToken(f.phase)}"`);

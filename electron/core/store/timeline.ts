@@ -27,12 +27,17 @@ interface Filter {
  * on the page, not on the ledger. `total` counts what matches (the whole ledger when nothing is set), up
  * to COUNT_CAP; `total_capped` says there are more.
  */
-export function timelinePage(ledger: Ledger, { before, limit = 100, types, actors, phase, text }: Query): CallResponse<'ledger.page'> {
+export function timelinePage(
+  ledger: Ledger,
+  { before, limit = 100, types, actors, phase, text }: Query,
+): CallResponse<'ledger.page'> {
   const db = ledger.db;
   const below = before ?? Number.MAX_SAFE_INTEGER;
   const match = searchQuery({ types, actors, phase, text });
   if (match === null) {
-    const rows = db.prepare<[number, number], Row>(`SELECT ${COLUMNS} FROM events e WHERE e.seq < ? ORDER BY e.seq DESC LIMIT ?`).all(below, limit);
+    const rows = db
+      .prepare<[number, number], Row>(`SELECT ${COLUMNS} FROM events e WHERE e.seq < ? ORDER BY e.seq DESC LIMIT ?`)
+      .all(below, limit);
     return { events: rows.map(toTimeline), total: ledger.count(), total_capped: false };
   }
   const q = text?.trim() ?? '';
@@ -40,8 +45,17 @@ export function timelinePage(ledger: Ledger, { before, limit = 100, types, actor
   const byId = q && !/\s/.test(q) ? ledger.byId(q) : null;
   if (byId) {
     const only = searchQuery({ types, actors, phase });
-    const passes = only === null || db.prepare<[string, number], { n: number }>('SELECT 1 AS n FROM events_search WHERE events_search MATCH ? AND rowid = ?').get(only, byId.seq) !== undefined;
-    const events = passes && byId.seq < below ? [{ seq: byId.seq, id: byId.id, ts: byId.ts, type: byId.type, actor: byId.actor, payload: byId.payload }] : [];
+    const passes =
+      only === null ||
+      db
+        .prepare<[string, number], { n: number }>(
+          'SELECT 1 AS n FROM events_search WHERE events_search MATCH ? AND rowid = ?',
+        )
+        .get(only, byId.seq) !== undefined;
+    const events =
+      passes && byId.seq < below
+        ? [{ seq: byId.seq, id: byId.id, ts: byId.ts, type: byId.type, actor: byId.actor, payload: byId.payload }]
+        : [];
     return { events, total: passes ? 1 : 0, total_capped: false };
   }
   if (match === '') return { events: [], total: 0, total_capped: false };
@@ -50,13 +64,15 @@ export function timelinePage(ledger: Ledger, { before, limit = 100, types, actor
   const f: Filter = { match, literal: /[^\p{L}\p{N}\s]/u.test(q) ? q.toLowerCase() : null };
   const rows = pageRows(ledger, f, before, limit);
   // A first page that is not full is everything there is.
-  if (before === undefined && rows.length < limit) return { events: rows.map(toTimeline), total: rows.length, total_capped: false };
+  if (before === undefined && rows.length < limit)
+    return { events: rows.map(toTimeline), total: rows.length, total_capped: false };
   const n = countMatches(ledger, f);
   return { events: rows.map(toTimeline), total: Math.min(n, COUNT_CAP), total_capped: n > COUNT_CAP };
 }
 
 function fromClause(f: Filter): { sql: string; args: unknown[] } {
-  const exact = f.literal === null ? '' : 'AND (instr(lower(e.payload), ?) OR instr(lower(e.type), ?) OR instr(lower(e.actor), ?))';
+  const exact =
+    f.literal === null ? '' : 'AND (instr(lower(e.payload), ?) OR instr(lower(e.type), ?) OR instr(lower(e.actor), ?))';
   return {
     sql: `FROM events_search s JOIN events e ON e.seq = s.rowid WHERE s.events_search MATCH ? ${exact}`,
     args: f.literal === null ? [f.match] : [f.match, f.literal, f.literal, f.literal],
@@ -66,7 +82,9 @@ function fromClause(f: Filter): { sql: string; args: unknown[] } {
 /** The newest `limit` matches below `before`: FTS5 walks its posting lists backwards and stops after the page. */
 function pageRows(ledger: Ledger, f: Filter, before: number | undefined, limit: number): Row[] {
   const { sql, args } = fromClause(f);
-  return ledger.db.prepare<unknown[], Row>(`SELECT ${COLUMNS} ${sql} AND s.rowid < ? ORDER BY s.rowid DESC LIMIT ?`).all(...args, before ?? Number.MAX_SAFE_INTEGER, limit);
+  return ledger.db
+    .prepare<unknown[], Row>(`SELECT ${COLUMNS} ${sql} AND s.rowid < ? ORDER BY s.rowid DESC LIMIT ?`)
+    .all(...args, before ?? Number.MAX_SAFE_INTEGER, limit);
 }
 
 /**
@@ -86,7 +104,12 @@ function countMatches(ledger: Ledger, f: Filter): number {
   if (n <= COUNT_CAP && prior.upTo < head) {
     const { sql, args } = fromClause(f);
     // Bounded above by the head read first, so an append by another process meanwhile is counted next time.
-    n += ledger.db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM (SELECT 1 ${sql} AND s.rowid > ? AND s.rowid <= ? LIMIT ?)`).get(...args, prior.upTo, head, COUNT_CAP + 1 - n)?.n ?? 0;
+    n +=
+      ledger.db
+        .prepare<unknown[], { n: number }>(
+          `SELECT count(*) AS n FROM (SELECT 1 ${sql} AND s.rowid > ? AND s.rowid <= ? LIMIT ?)`,
+        )
+        .get(...args, prior.upTo, head, COUNT_CAP + 1 - n)?.n ?? 0;
   }
   cache.delete(key);
   cache.set(key, { n, upTo: head });
@@ -95,5 +118,12 @@ function countMatches(ledger: Ledger, f: Filter): number {
 }
 
 function toTimeline(r: Row) {
-  return { seq: r.seq, id: r.id, ts: decodeTs(r.ts), type: r.type, actor: r.actor as never, payload: JSON.parse(r.payload) as unknown };
+  return {
+    seq: r.seq,
+    id: r.id,
+    ts: decodeTs(r.ts),
+    type: r.type,
+    actor: r.actor as never,
+    payload: JSON.parse(r.payload) as unknown,
+  };
 }

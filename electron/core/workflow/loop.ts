@@ -87,7 +87,9 @@ function buildStep(e: Engine, phase: number): Step | null {
   if (!e.read.latestArtifact('tests/TEST_PLAN.md') && !paused(e, 'Tester')) {
     return { describe: 'write the test plan', agent: 'Tester', run: () => produceAuthored(e, 'test_plan', null) };
   }
-  const testPlanApproved = e.read.reviewsOf('test_plan', phase).some((r) => r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions');
+  const testPlanApproved = e.read
+    .reviewsOf('test_plan', phase)
+    .some((r) => r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions');
   // Implementers take turns, fewest finished tasks first, so parallel branches advance together.
   const candidates = workTasks(e, phase)
     .filter((t) => isRunnable(e, t) && !paused(e, t.agent) && (roleOf(t.agent) === 'Implementer' || testPlanApproved))
@@ -138,7 +140,9 @@ function metaCursor(e: Engine, key: string): NoteCursor {
         return null;
       }
     },
-    save: (at) => void e.ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, JSON.stringify(at)),
+    save: (at) => {
+      e.ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, JSON.stringify(at));
+    },
   };
 }
 

@@ -41,7 +41,15 @@ export interface TimelineState {
   error: string | null;
 }
 
-const INITIAL: TimelineState = { rows: [], total: 0, capped: false, atHead: true, atTail: false, loading: true, error: null };
+const INITIAL: TimelineState = {
+  rows: [],
+  total: 0,
+  capped: false,
+  atHead: true,
+  atTail: false,
+  loading: true,
+  error: null,
+};
 
 /**
  * A window of the ledger, newest first, paged with `before` in both directions. `onShift(n)` reports
@@ -73,7 +81,8 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
       (p) => {
         if (g !== gen.current) return;
         busy.current = false;
-        set({ rows: p.events, total: p.total, capped: p.total_capped, atHead: true, atTail: p.events.length < PAGE, loading: false, error: null });
+        const atTail = p.events.length < PAGE;
+        set({ rows: p.events, total: p.total, capped: p.total_capped, atHead: true, atTail, loading: false, error: null });
       },
       (err: unknown) => {
         if (g !== gen.current) return;
@@ -101,7 +110,8 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
         atHead = false;
         shift.current(-drop);
       }
-      set({ rows, atHead, atTail: p.events.length < PAGE, total: p.total, capped: p.total_capped, loading: false, error: null });
+      const atTail = p.events.length < PAGE;
+      set({ rows, atHead, atTail, total: p.total, capped: p.total_capped, loading: false, error: null });
     } catch (err) {
       if (g === gen.current) set({ loading: false, error: errorText(err) });
     } finally {

@@ -36,7 +36,11 @@ export function openConcerns(s: Pick<ProjectSnapshot, 'concerns'>): Concern[] {
   return s.concerns.filter((c) => c.status !== 'resolved');
 }
 
-export function concernCounts(s: Pick<ProjectSnapshot, 'concerns'>): { open: number; critical: number; bySeverity: Record<Severity, number> } {
+export function concernCounts(s: Pick<ProjectSnapshot, 'concerns'>): {
+  open: number;
+  critical: number;
+  bySeverity: Record<Severity, number>;
+} {
   const open = openConcerns(s);
   const bySeverity: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
   for (const c of open) bySeverity[c.severity] += 1;
@@ -44,7 +48,11 @@ export function concernCounts(s: Pick<ProjectSnapshot, 'concerns'>): { open: num
 }
 
 /** Tasks of the current phase: what `Tasks: 3 / 5 Complete` counts. */
-export function taskCounts(s: Pick<ProjectSnapshot, 'tasks' | 'phase'>): { complete: number; pending: number; total: number } {
+export function taskCounts(s: Pick<ProjectSnapshot, 'tasks' | 'phase'>): {
+  complete: number;
+  pending: number;
+  total: number;
+} {
   const tasks = s.tasks.filter((t) => t.phase === s.phase);
   const complete = tasks.filter((t) => t.status === 'Done').length;
   return { complete, pending: tasks.length - complete, total: tasks.length };

@@ -39,7 +39,10 @@ export const PRODUCERS: readonly Producer[] = [
       const qa = renderQaReport(s);
       // The same report as a self-contained page, absent with the markdown.
       const html = renderQaReportHtml(s);
-      return [...(qa !== null ? [['QA_REPORT.md', qa] as [string, string]] : []), ...(html !== null ? [['QA_REPORT.html', html] as [string, string]] : [])];
+      const files: Array<[string, string]> = [];
+      if (qa !== null) files.push(['QA_REPORT.md', qa]);
+      if (html !== null) files.push(['QA_REPORT.html', html]);
+      return files;
     },
   },
   { name: 'status', render: (s) => [['status.json', renderStatusJson(s)]] },

@@ -94,7 +94,9 @@ function checkpoints(s: ProjectSnapshot): string[] {
   const decided = all.slice(-RECENT_CHECKPOINTS);
   if (decided.length === 0) return ['_No human review decisions yet._'];
   const earlier = s.stats ? s.stats.earlierDecisions : all.length > decided.length;
-  const note = earlier ? [`_The latest ${RECENT_CHECKPOINTS} decisions; earlier ones are in the review log of the document each decided._`, ''] : [];
+  const note = earlier
+    ? [`_The latest ${RECENT_CHECKPOINTS} decisions; earlier ones are in the review log of the document each decided._`, '']
+    : [];
   const blocks = decided.map((r) => {
     const d = r.decision;
     const answers = s.clarifications
@@ -147,7 +149,10 @@ function kpis(s: ProjectSnapshot): string[] {
 }
 
 /** Resolved concerns by severity and the last critical one: from the store's totals when it gave them. */
-function concernHistory(s: ProjectSnapshot): { resolved: Record<Severity, number>; lastCritical: { id: string; timestamp: string } | null } {
+function concernHistory(s: ProjectSnapshot): {
+  resolved: Record<Severity, number>;
+  lastCritical: { id: string; timestamp: string } | null;
+} {
   if (s.stats) return { resolved: s.stats.resolvedConcerns, lastCritical: s.stats.lastCritical };
   const resolved: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
   for (const c of s.concerns) if (c.status === 'resolved') resolved[c.severity] += 1;
@@ -162,7 +167,11 @@ function concernSummary(s: ProjectSnapshot): string[] {
   const counts = concernCounts(s);
   const { resolved, lastCritical } = concernHistory(s);
   const resolvedTotal = SEVERITY_ORDER.reduce((t, sev) => t + resolved[sev], 0);
-  const rows = SEVERITY_ORDER.map((sev) => [`${SEVERITY_EMOJI[sev]} ${capitalise(sev)}`, String(counts.bySeverity[sev]), String(resolved[sev])]);
+  const rows = SEVERITY_ORDER.map((sev) => [
+    `${SEVERITY_EMOJI[sev]} ${capitalise(sev)}`,
+    String(counts.bySeverity[sev]),
+    String(resolved[sev]),
+  ]);
   return [
     ...table(['Severity', 'Open', 'Resolved'], rows),
     '',
