@@ -64,6 +64,9 @@ function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
   return lazySnapshot(r.loaders, used, r.memo);
 }
 
+/** How often a process records how far its exports got, at most (see maybeSaveState). */
+const SAVE_EVERY_MS = 5000;
+
 export interface ExportMismatch {
   path: string;
   problem: 'missing' | 'differs';
@@ -124,6 +127,20 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       // A damaged record only costs a full render.
     }
     return { seq: 0, reads: {}, files: {} };
+  }
+
+  /**
+   * Kept in the ledger at most every few seconds (and whenever what a document reads or writes changed):
+   * every write is an fsync, and a state a crash left behind only costs re-rendering what changed since.
+   */
+  let savedAt = 0;
+  let savedShape = '';
+  function maybeSaveState(s: SyncState): void {
+    const shape = JSON.stringify([s.reads, s.files]);
+    if (shape === savedShape && Date.now() - savedAt < SAVE_EVERY_MS) return;
+    saveState(s);
+    savedShape = shape;
+    savedAt = Date.now();
   }
 
   function saveState(s: SyncState): void {
@@ -436,7 +453,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     }
     await appendJsonl(out);
     s.seq = head;
-    saveState(s);
+    maybeSaveState(s);
     return [...out];
   }
 

@@ -125,6 +125,14 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   CREATE INDEX clarifications_review ON clarifications(json_extract(doc, '$.review_id'));
   -- Reviews by the document they decide: the sign-offs and deliverables of each authored document.
   CREATE INDEX reviews_subject ON reviews(json_extract(doc, '$.subject.path'), seq);
+  -- Spend per phase and agent, added up as usage is recorded: budgets are checked after every model call.
+  CREATE TABLE usage_totals (phase INTEGER NOT NULL, agent TEXT NOT NULL, usd REAL NOT NULL, tokens INTEGER NOT NULL,
+    PRIMARY KEY (phase, agent)) WITHOUT ROWID;
+  INSERT INTO usage_totals
+    SELECT json_extract(payload, '$.phase'), json_extract(payload, '$.agent'),
+      ROUND(SUM(json_extract(payload, '$.cost_usd')), 6),
+      SUM(json_extract(payload, '$.input_tokens') + json_extract(payload, '$.output_tokens'))
+    FROM events WHERE type = 'agent.usage_recorded' GROUP BY 1, 2;
   ALTER TABLE git_actions ADD COLUMN action TEXT NOT NULL DEFAULT '';
   UPDATE git_actions SET action = COALESCE(json_extract(doc, '$.action'), '');
   CREATE INDEX git_actions_action ON git_actions(action, seq);
@@ -134,7 +142,7 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
 /** Tables that are projections; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
   'project', 'reviews', 'concerns', 'concern_counts', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands',
-  'responses', 'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
+  'responses', 'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions', 'usage_totals',
 ] as const;
 
 export function migrate(db: Database.Database): void {

@@ -52,6 +52,10 @@ export function createProjector(db: Database.Database) {
     agentGet: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
     agentPut: db.prepare('INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
     gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc, action) VALUES (?, ?, ?, ?)'),
+    usageAdd: db.prepare(
+      `INSERT INTO usage_totals (phase, agent, usd, tokens) VALUES (?, ?, ?, ?)
+       ON CONFLICT(phase, agent) DO UPDATE SET usd = round(usd + excluded.usd, 6), tokens = tokens + excluded.tokens`,
+    ),
     refPut: db.prepare('INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq'),
     runPut: db.prepare('INSERT INTO test_runs (run_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     gatePut: db.prepare('INSERT INTO gates (event_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
@@ -186,6 +190,7 @@ export function createProjector(db: Database.Database) {
       a.tokens_in += p.input_tokens;
       a.tokens_out += p.output_tokens;
       a.cost_usd = Math.round((a.cost_usd + p.cost_usd) * 1e6) / 1e6;
+      s.usageAdd.run(p.phase, p.agent, p.cost_usd, p.input_tokens + p.output_tokens);
       a.updated_at = e.ts;
       putAgent(a, e.seq);
     },

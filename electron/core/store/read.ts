@@ -208,6 +208,13 @@ export function createReader(db: Database.Database) {
     pendingClarifications: (): ClarificationRecord[] =>
       docs("SELECT doc FROM clarifications WHERE status = 'pending' ORDER BY seq"),
     agents: (): AgentState[] => docs('SELECT doc FROM agents ORDER BY rowid'),
+    /** What each agent spent in a phase (cost and tokens), added up as usage was recorded. */
+    usageInPhase: (phase: number): Array<{ agent: string; usd: number; tokens: number }> =>
+      db
+        .prepare<[number], { agent: string; usd: number; tokens: number }>(
+          'SELECT agent, usd, tokens FROM usage_totals WHERE phase = ?',
+        )
+        .all(phase),
     agent: (name: string): AgentState | null => one('SELECT doc FROM agents WHERE name = ?', name),
     gitActions: (): GitAction[] => docs('SELECT doc FROM git_actions ORDER BY seq'),
     hasGitAction: (id: string): boolean =>
