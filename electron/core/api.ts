@@ -65,7 +65,7 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
 }
 export type LoopRunner = ReturnType<typeof createLoopRunner>;
 
-export function statusSnapshot(p: OpenedProject, loop: { running: boolean; waiting: string[] }): StatusSnapshot {
+export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: { running: boolean; waiting: string[] }): StatusSnapshot {
   const project = p.read.project();
   if (!project) throw new GovernorError('not_initialised', 'the project has not been initialised');
   const c = p.read.counts();

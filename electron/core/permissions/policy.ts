@@ -69,7 +69,7 @@ export function evaluate(use: ToolUse, ctx: EvaluateContext): Verdict {
   const path = toolPath(use, ctx.root);
   const user = userRules(use, ctx);
   if (user?.behavior === 'deny') return user;
-  if (path !== null && isSecret(path)) return { behavior: 'deny', rule: 'default: secret files', reason: `${shown(path, ctx.root)} may hold secrets; agents never read or write it` };
+  if (path !== null && isSecret(path, ctx.root)) return { behavior: 'deny', rule: 'default: secret files', reason: `${shown(path, ctx.root)} may hold secrets; agents never read or write it` };
   if (user) return user;
   const family = ruleFamily(use.tool);
   if (path !== null && !isInside(path, ctx.root)) return { behavior: 'deny', rule: 'default: outside the workspace', reason: `${path} is outside the agent's workspace ${ctx.root}` };
@@ -110,7 +110,7 @@ function evaluateSimple(use: ToolUse, c: SimpleCommand, ctx: EvaluateContext): V
   for (const p of [...c.words.slice(1), ...c.redirects]) {
     const path = argPath(p, ctx.root);
     if (path === null) continue;
-    if (isSecret(path)) return { behavior: 'deny', rule: 'default: secret files', reason: `\`${c.text}\` touches ${shown(path, ctx.root)}, which may hold secrets` };
+    if (isSecret(path, ctx.root)) return { behavior: 'deny', rule: 'default: secret files', reason: `\`${c.text}\` touches ${shown(path, ctx.root)}, which may hold secrets` };
   }
   const user = userRules(use, ctx, c.text);
   if (user) return user;
@@ -138,8 +138,9 @@ function argPath(word: string, root: string): string | null {
   return null;
 }
 
-function isSecret(path: string): boolean {
-  const parts = path.split('/');
+/** Judged on the part inside the workspace, so a workspace that itself lives under .governor/ is not "secret". */
+function isSecret(path: string, root: string): boolean {
+  const parts = (isInside(path, root) ? path.slice(root.length) : path).split('/');
   if (parts.some((p) => SECRET_DIRS.includes(p))) return true;
   const name = basename(path);
   return SECRET_GLOBS.some((g) => (g.includes('*') ? new RegExp(`^${g.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`).test(name) : name === g));
