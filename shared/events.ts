@@ -95,6 +95,7 @@ export const EventPayloads = {
   'permission.requested': PermissionRequest,
   'permission.decided': z.object({ request_id: Id, status: z.enum(['allowed', 'denied']), decision: PermissionDecision }),
   'permission.timed_out': z.object({ request_id: Id, after_s: z.number().nonnegative() }),
+  'permission.withdrawn': z.object({ request_id: Id, reason: z.string() }),
   /** One item of a coding agent's stream (messages, tool uses and how the gate decided them, test runs). */
   'worker.activity': WorkerActivity,
   /** A coding-agent session started or resumed for a task: a restart resumes it by this id. */

@@ -6,7 +6,8 @@ import { AgentName, Id } from './common.ts';
  * The input is kept exactly as the agent asked (secrets masked), with a digest of the exact input, so a
  * decision is bound to what the human saw; a decision presented for another digest is refused.
  */
-export const PermissionStatus = z.enum(['pending', 'allowed', 'denied', 'timed_out']);
+/** `withdrawn`: the agent stopped waiting (it cancelled the tool use, or its session ended) before anyone decided. */
+export const PermissionStatus = z.enum(['pending', 'allowed', 'denied', 'timed_out', 'withdrawn']);
 export type PermissionStatus = z.infer<typeof PermissionStatus>;
 
 /**

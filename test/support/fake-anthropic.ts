@@ -39,6 +39,8 @@ export interface FakeAnthropic {
   readonly url: string;
   readonly requests: MessagesRequest[];
   push(...turns: ScriptedTurn[]): void;
+  /** Turns for the session working on this task (its first message names it): sessions may interleave. */
+  pushFor(taskId: string, ...turns: ScriptedTurn[]): void;
   readonly pending: number;
   /** The text of every tool_result Claude Code sent back, in order (what the agent read). */
   toolResults(): string[];
@@ -61,6 +63,12 @@ function resultText(b: Record<string, unknown>): string {
 
 export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<FakeAnthropic> {
   const queue = [...turns];
+  const perTask = new Map<string, ScriptedTurn[]>();
+  const taskOf = (r: MessagesRequest): string | null => {
+    const first = r.messages[0];
+    const text = typeof first?.content === 'string' ? first.content : Array.isArray(first?.content) ? (first.content as Array<{ text?: string }>).map((b) => b.text ?? '').join('') : '';
+    return /Your task is (T\d+)/.exec(text)?.[1] ?? null;
+  };
   const requests: MessagesRequest[] = [];
   const open = new Set<ServerResponse>();
   let n = 0;
@@ -76,7 +84,9 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
       const r: MessagesRequest = { model: body.model, messages: body.messages, tools: (body.tools ?? []).map((t) => t.name), headers };
       requests.push(r);
-      const next = queue.shift();
+      const task = taskOf(r);
+      const mine = task ? perTask.get(task) : undefined;
+      const next = mine?.length ? mine.shift() : queue.shift();
       const turn: Turn = next === undefined ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
       if (turn.hang) {
         open.add(res);
@@ -120,8 +130,9 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
     url: `http://127.0.0.1:${port}`,
     requests,
     push: (...t) => void queue.push(...t),
+    pushFor: (taskId, ...t) => void perTask.set(taskId, [...(perTask.get(taskId) ?? []), ...t]),
     get pending() {
-      return queue.length;
+      return queue.length + [...perTask.values()].reduce((n, q) => n + q.length, 0);
     },
     toolResults: () => requests.flatMap(lastToolResults),
     async close() {

@@ -3,7 +3,7 @@ import type { Redactor } from '../secrets/redact.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { type Verdict, compileRules, evaluate, suggestRule } from './policy.ts';
-import { alwaysRules, inputDigest, recordRequest, sessionRules, timeOutRequest } from './requests.ts';
+import { alwaysRules, inputDigest, recordRequest, sessionRules, timeOutRequest, withdrawRequest } from './requests.ts';
 import type { ToolUse } from './rules.ts';
 import { waitForDecision } from './waiter.ts';
 
@@ -33,7 +33,8 @@ export interface GateOptions {
 }
 
 export interface PermissionGate {
-  check(use: ToolUse, sessionId: string | null): Promise<GateAnswer>;
+  /** `signal`: the agent cancelled this one tool use (its request is withdrawn). */
+  check(use: ToolUse, sessionId: string | null, signal?: AbortSignal): Promise<GateAnswer>;
   /** The policy alone, without asking anyone (for tests and the bench). */
   verdict(use: ToolUse, sessionId: string | null): Verdict;
 }
@@ -72,7 +73,7 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
 
   return {
     verdict,
-    async check(use, sessionId) {
+    async check(use, sessionId, callSignal) {
       const digest = inputDigest(use.tool, use.input);
       const v = verdict(use, sessionId);
       const activity = (behavior: 'allow' | 'deny' | 'ask', text: string, rule: string | null) =>
@@ -111,10 +112,15 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
       if (request.status === 'pending') {
         o.onWaiting?.(request);
         let outcome;
+        const signals = [o.signal, callSignal].filter((x): x is AbortSignal => x !== undefined);
         try {
-          outcome = await waitForDecision(o.ledger, o.read, request.id, new Date(request.timeout_at), o.signal);
+          outcome = await waitForDecision(o.ledger, o.read, request.id, new Date(request.timeout_at), signals.length ? AbortSignal.any(signals) : undefined);
         } finally {
           o.onWaiting?.(null);
+        }
+        if (outcome.kind === 'aborted' && callSignal?.aborted && !o.signal?.aborted) {
+          withdrawRequest(o.ledger, o.read, request.id, 'the agent cancelled the tool use before anyone decided');
+          return { behavior: 'deny', requestId: request.id, message: `${request.id} was withdrawn: the tool use was cancelled.` };
         }
         if (outcome.kind === 'aborted') return { behavior: 'deny', requestId: request.id, message: `Governor stopped while ${request.id} was waiting on the human; it stays in the inbox.` };
         request = outcome.kind === 'decided' ? outcome.request : (timeOutRequest(o.ledger, o.read, request.id, clock()) ?? request);

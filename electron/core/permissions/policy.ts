@@ -77,7 +77,7 @@ export function evaluate(use: ToolUse, ctx: EvaluateContext): Verdict {
   if (family === 'Read' || family === 'Edit') return { behavior: 'allow', rule: `default: ${family === 'Read' ? 'reads' : 'edits'} in the workspace`, reason: 'inside the workspace' };
   if (use.tool.startsWith(`mcp__${ctx.ownMcpServer}__`)) return { behavior: 'allow', rule: `default: Governor's own tools`, reason: 'Governor MCP tool' };
   if (HARMLESS_TOOLS.has(use.tool)) return { behavior: 'allow', rule: `default: ${use.tool}`, reason: 'touches nothing outside the agent' };
-  if (use.tool === 'WebFetch' || use.tool === 'WebSearch') return { behavior: 'ask', rule: 'default: network', reason: 'network access is asked by default' };
+  if (use.tool === 'WebFetch' || use.tool === 'WebSearch' || use.tool === 'SandboxNetworkAccess') return { behavior: 'ask', rule: 'default: network', reason: `network access${typeof use.input.host === 'string' ? ` to ${use.input.host}` : ''} is asked by default` };
   return { behavior: 'ask', rule: null, reason: `no rule allows ${use.tool}` };
 }
 
@@ -162,6 +162,7 @@ export function suggestRule(use: ToolUse, root: string): string | null {
     if (path === null) return family;
     return isInside(path, root) ? `${family}(/${path.slice(root.length + 1)})` : `${family}(/${path})`;
   }
+  if (use.tool === 'SandboxNetworkAccess' && typeof use.input.host === 'string') return `WebFetch(domain:${use.input.host})`;
   if (use.tool === 'WebFetch' && typeof use.input.url === 'string') {
     try {
       return `WebFetch(domain:${new URL(use.input.url).hostname})`;

@@ -55,6 +55,7 @@ export function decideRequest(ledger: Ledger, read: Reader, d: DecideInput, now:
     const r = read.permissionRequest(id);
     if (!r) throw new NotFoundError('permission request', id, 'list them with `governor reviews`');
     if (!r.input_digest.startsWith(digest)) throw new ConflictError(`permission request ${id} is for another input (digest ${r.input_digest.slice(0, 12)}…, not ${digest.slice(0, 12)}…); look at it again before deciding`);
+    if (r.status === 'withdrawn') throw new ConflictError(`permission request ${id} was withdrawn: the agent stopped waiting for it before anyone decided`);
     if (r.status === 'timed_out') throw new ConflictError(`permission request ${id} timed out at ${r.timeout_at}; the agent was told, and will ask again if it still needs it`);
     if (r.status !== 'pending' && r.decision) {
       const x = r.decision;
@@ -92,6 +93,13 @@ export function timeOutRequest(ledger: Ledger, read: Reader, id: string, now: Da
     const after_s = Math.max(0, Math.round((now.getTime() - Date.parse(r.requested_at)) / 1000));
     tx.append({ type: 'permission.timed_out', actor: 'System', ts: now.toISOString(), payload: { request_id: id, after_s } });
     return read.permissionRequest(id);
+  });
+}
+
+/** The agent stopped waiting (it cancelled the tool use, or its session ended): nothing to decide any more. */
+export function withdrawRequest(ledger: Ledger, read: Reader, id: string, reason: string): void {
+  ledger.transact((tx) => {
+    if (read.permissionRequest(id)?.status === 'pending') tx.append({ type: 'permission.withdrawn', actor: 'System', payload: { request_id: id, reason } });
   });
 }
 

@@ -43,6 +43,8 @@ export function parseRule(text: string): Rule {
 
 /** Which rule family a tool belongs to: Write is governed by Edit rules, Grep by Read rules. */
 export function ruleFamily(tool: string): string {
+  // A sandboxed command reaching a host is asked as Claude Code's SandboxNetworkAccess: WebFetch's domain rules cover it.
+  if (tool === 'SandboxNetworkAccess') return 'WebFetch';
   if (EDIT_TOOLS.has(tool)) return 'Edit';
   if (READ_TOOLS.has(tool)) return 'Read';
   return tool;
@@ -71,9 +73,9 @@ export function ruleMatches(rule: Rule, use: ToolUse, ctx: MatchContext, command
     const path = toolPath(use, ctx.root);
     return path !== null && pathMatches(rule.content, path, ctx.root);
   }
-  if (use.tool === 'WebFetch') {
+  if (use.tool === 'WebFetch' || use.tool === 'SandboxNetworkAccess') {
     const d = /^domain:(.+)$/.exec(rule.content)?.[1];
-    const url = typeof use.input.url === 'string' ? safeHost(use.input.url) : null;
+    const url = typeof use.input.url === 'string' ? safeHost(use.input.url) : typeof use.input.host === 'string' ? use.input.host.toLowerCase() : null;
     return d !== undefined && url !== null && (url === d || (d.startsWith('*.') && url.endsWith(d.slice(1))));
   }
   // Any other tool with a specifier: an exact match on its one string input, if it has one.

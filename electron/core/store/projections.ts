@@ -199,6 +199,10 @@ export function createProjector(db: Database.Database) {
       const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
       s.permPut.run(r.id, e.seq, r.agent, 'timed_out', r.session_id, r.input_digest, JSON.stringify({ ...r, status: 'timed_out' }));
     },
+    'permission.withdrawn': (p, e) => {
+      const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
+      s.permPut.run(r.id, e.seq, r.agent, 'withdrawn', r.session_id, r.input_digest, JSON.stringify({ ...r, status: 'withdrawn' }));
+    },
     'worker.session_started': (p, e) => {
       const session: WorkerSession = { agent: p.agent, worker: p.worker, task_id: p.task_id, session_id: p.session_id, workspace: p.workspace, status: 'running' };
       s.sessionPut.run(p.agent, p.task_id, e.seq, p.session_id, 'running', JSON.stringify(session));

@@ -9,6 +9,7 @@ import { GovernorError } from '../errors.ts';
 import { type Handoff, createAgentActions } from '../mcp/actions.ts';
 import { GOVERNOR_MCP_NAME } from '../mcp/server.ts';
 import { createPermissionGate } from '../permissions/gate.ts';
+import { withdrawRequest } from '../permissions/requests.ts';
 import type { NewEvent } from '../../../shared/index.ts';
 import type { Engine } from './engine.ts';
 import { setAgentStatus } from './records.ts';
@@ -103,6 +104,10 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     activity.flush();
+  }
+  // A request still pending when the session ended is one nobody needs any more.
+  for (const r of e.read.permissionRequests('pending')) {
+    if (r.agent === agent && r.task_id === task.id && !o.signal?.aborted) withdrawRequest(e.ledger, e.read, r.id, 'the session ended before anyone decided');
   }
   if (result.usage) e.recordUsage?.(agent, `${worker.label}`, `${task.id} ${worker.kind} session`, { input: result.usage.input, output: result.usage.output, costUsd: result.usage.costUsd });
   const ended = (outcome: string) => {

@@ -95,6 +95,9 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
       env.CLAUDE_AGENT_SDK_CLIENT_APP = 'governor/0.1.0';
 
       let sessionId: string | null = t.resume;
+      // Once the session has its result, a permission ask still open (a sandboxed command's network access,
+      // say) is moot: withdrawing it lets the session go idle and end.
+      const turnOver = new AbortController();
       const tools = new Map<string, { name: string; command: string | null }>();
       const stderr: string[] = [];
       const options: Options = {
@@ -127,8 +130,8 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
           // "ask" for every tool use: Claude Code then calls canUseTool, so the policy decides each one.
           PreToolUse: [{ hooks: [async () => ({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: 'Governor decides every tool use' } })] }],
         },
-        canUseTool: async (tool, input) => {
-          const a = await h.gate.check({ tool, input }, sessionId);
+        canUseTool: async (tool, input, { signal }) => {
+          const a = await h.gate.check({ tool, input }, sessionId, AbortSignal.any([signal, turnOver.signal]));
           return a.behavior === 'allow' ? { behavior: 'allow', updatedInput: a.input } : { behavior: 'deny', message: a.message };
         },
         stderr: (d) => {
@@ -170,6 +173,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
             }
           } else if (m.type === 'result') {
             result = m;
+            turnOver.abort();
           }
         }
       } catch (err) {
