@@ -26,6 +26,7 @@ import { normaliseId } from '../../core/workflow/ids.ts';
 import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
 import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
 import { registerDiscordCommands } from './discord.ts';
+import { registerMcpCommand } from './mcp.ts';
 import { formatPermission, isPermissionId, parseEditedInput, parsePermissionDecision, permissionHint } from './permissions.ts';
 import { decidePermission } from '../../core/permissions/api.ts';
 
@@ -313,6 +314,7 @@ audit
   });
 
 registerDiscordCommands(program);
+registerMcpCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof GovernorError) console.error(fail(err.message));

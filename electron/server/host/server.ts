@@ -13,6 +13,7 @@ import { type OpenedProject, openProject } from '../../core/host.ts';
 import { governorHome } from '../../core/recent.ts';
 import { hostKeyStore, hostKeysFile } from '../../core/secrets/key-store.ts';
 import { startDiscordBridge } from '../../core/discord/bridge.ts';
+import { createMcpHttpHandler } from '../../core/mcp/http.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
 
 export interface HostOptions {
@@ -161,8 +162,17 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   switcher = projects;
 
   const server = createServer((req, res) => void serveHttp(req, res));
+  // Governor's MCP server for agents joining from their own sessions (see core/mcp/http.ts for its checks).
+  const origins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
+  const mcp = createMcpHttpHandler({ engine: () => projects.current().p, allowedHosts: () => new Set([...origins()].map((o) => o.slice('http://'.length))), allowedOrigins: origins });
   async function serveHttp(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://host');
+    if (url.pathname === '/mcp') {
+      await mcp(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`Governor MCP: ${errorMessage(err)}`);
+      });
+      return;
+    }
     const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!sameToken(url.searchParams.get('token') ?? '', token)) {

@@ -6,7 +6,7 @@ import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
 import { proposeVariation } from '../variations.ts';
 import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
 import { runCommand } from '../../qa/run-command.ts';
-import { runWork } from '../work-session.ts';
+import { type WorkDone, runWork } from '../work-session.ts';
 import { contextDocs } from './authored.ts';
 
 /** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
@@ -41,6 +41,12 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
   // The agent's worker (its runtime's tool loop, or a coding agent in its own clone) does the task.
   const out = await runWork(e, { agent, task, branch, tip, runTests: (root) => runTestsIn(e, root) });
   if (out.kind === 'paused') return;
+  await finishWork(e, agent, task, branch, out);
+}
+
+/** Commit what the agent changed to its branch, and record the task's end, its concerns and variations. */
+export async function finishWork(e: Engine, agent: AgentName, task: Task, branch: string, out: WorkDone): Promise<void> {
+  const phase = task.phase;
   const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: out.changes, subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
 
   e.ledger.transact((tx) => {
