@@ -1,3 +1,4 @@
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -138,6 +139,14 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
           stderr.push(o.redactor.redact(d));
           if (stderr.length > 40) stderr.shift();
         },
+        spawnClaudeCodeProcess: (so) => {
+          const child = spawnTiedToUs(so.command, so.args, { ...(so.cwd ? { cwd: so.cwd } : {}), env: so.env, signal: so.signal });
+          child.stderr?.on('data', (d: Buffer) => {
+            stderr.push(o.redactor.redact(d.toString()));
+            if (stderr.length > 40) stderr.shift();
+          });
+          return child as ChildProcessWithoutNullStreams;
+        },
       };
       const prompt = t.resume
         ? `Governor restarted while you were working on ${t.task.id}. Carry on where you left off; a tool use that was interrupted may be asked for again. Hand off through mcp__${GOVERNOR_MCP_NAME}__handoff when done.`
@@ -203,6 +212,17 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
       }
     },
   };
+}
+
+/**
+ * Start the agent so it dies with Governor: after a `kill -9` of Governor an orphaned Claude Code would
+ * otherwise go on spending model turns that nobody governs. On Linux, util-linux's `setpriv --pdeathsig`
+ * asks the kernel to kill it when its parent dies; elsewhere it exits when its stdin closes.
+ */
+function spawnTiedToUs(command: string, args: string[], o: { cwd?: string; env: Record<string, string | undefined>; signal: AbortSignal }): ChildProcess {
+  const setpriv = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
+  const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+  return spawn(cmd, argv, { ...(o.cwd ? { cwd: o.cwd } : {}), env: o.env, signal: o.signal, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
 }
 
 const cap = (s: string, n = 4000) => (s.length > n ? `${s.slice(0, n)}… [${s.length - n} more characters]` : s);
