@@ -186,6 +186,8 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
           }
         }
       } catch (err) {
+        // The SDK throws after an error result (turn or budget limit): the result says what happened.
+        if (result && !timedOut) return finish(result);
         if (timedOut) throw new GovernorError('timeout', `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session ${sessionId ?? '(none yet)'} is kept and resumes with the agent`);
         if (h.signal.aborted) return outcomeOf('interrupted');
         const why = o.redactor.redact(err instanceof Error ? err.message : String(err));
@@ -195,7 +197,9 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
         h.signal.removeEventListener('abort', onAbort);
       }
       if (timedOut) throw new GovernorError('timeout', `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session is kept and resumes with the agent`);
-      const r = result as Extract<SDKMessage, { type: 'result' }> | null;
+      return finish(result as Extract<SDKMessage, { type: 'result' }> | null);
+
+      function finish(r: Extract<SDKMessage, { type: 'result' }> | null): WorkerResult {
       if (!r) throw new GovernorError('worker_crashed', `${o.label} ended without a result on ${t.task.id}${stderr.length ? `: ${stderr.slice(-3).join('')}` : ''}`);
       const usage = { input: r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0) + (r.usage.cache_creation_input_tokens ?? 0), output: r.usage.output_tokens, costUsd: r.total_cost_usd, model: o.model ?? Object.keys(r.modelUsage)[0] ?? 'claude-code' };
       h.activity({ session_id: sessionId, kind: 'result', tool: null, text: `${r.subtype}: ${r.num_turns} turns, $${r.total_cost_usd.toFixed(4)}`, gate: null });
@@ -205,6 +209,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
       }
       const outcome: WorkerOutcome = r.subtype === 'error_max_budget_usd' ? 'budget_exhausted' : r.subtype === 'error_max_turns' ? 'max_turns' : h.handedOff() ? 'handed_off' : 'finished';
       return { ...outcomeOf(outcome), usage, turns: r.num_turns, summary: h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText) };
+      }
 
       function outcomeOf(outcome: WorkerOutcome): WorkerResult {
         const hand = h.handedOff();
