@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventPayloads } from '../shared/index.ts';
@@ -84,5 +85,19 @@ describe('Claude Code within the policy\'s limits', () => {
     expect(p.read.agent('Implementer')?.status).toBe('paused');
     expect(p.read.agent('Implementer-2')?.status).not.toBe('paused');
     expect(p.read.task('T4')?.status).toBe('To Do');
+  });
+
+  it('a missing binary is a concern naming the fix, and pauses that agent only', async () => {
+    fake = await startFakeAnthropic();
+    const proj = await claudeProject(fake);
+    const agentsPath = join(proj.dir, 'agents.yaml');
+    writeFileSync(agentsPath, readFileSync(agentsPath, 'utf8').replace('runtime: claude-code:claude-sonnet-4-5', 'runtime: claude-code:claude-sonnet-4-5\n    command: /nonexistent/claude'));
+    p = await openProject(proj.dir);
+    await runLoop(p);
+    const concern = p.read.concerns().find((c) => c.from === 'Implementer' && c.category === 'runtime_failure');
+    expect(concern?.details).toMatch(/the Claude Code binary \/nonexistent\/claude \(agents\.yaml command:\) does not exist; fix the path/);
+    expect(p.read.agent('Implementer')?.status).toBe('paused');
+    expect(p.read.agent('Tester')?.status).not.toBe('paused');
+    expect(fake.requests).toHaveLength(0);
   });
 });
