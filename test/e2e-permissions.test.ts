@@ -35,7 +35,7 @@ describe.skipIf(skip !== null)('permission requests in the Reviews inbox (Chromi
     const { page, host } = hp;
     // Run, from the dashboard, as the human would; then the Reviews view, where the request will show.
     await page.getByTestId('run').click(UI);
-    await page.evaluate(() => (location.hash = '#/reviews'));
+    await page.evaluate('location.hash = "#/reviews"');
     const card = page.getByTestId('permission-perm_0001');
     await card.waitFor(UI);
     await expect.poll(() => card.textContent()).toContain('uname -s');

@@ -55,9 +55,13 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
   const redact = (s: string) => (o.redactor ? o.redactor.redact(s) : s);
   const applied = new Set<string>();
 
+  // The rules change only when a human grants one: compiled once per (latest decision, session).
+  const latestDecision = o.ledger.db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM permission_requests');
+  let cached: { key: string; rules: ReturnType<typeof compileRules> } | null = null;
   const verdict = (use: ToolUse, sessionId: string | null): Verdict => {
-    const rules = compileRules(base, [...alwaysRules(o.read), ...sessionRules(o.read, o.agent, sessionId)]);
-    return evaluate(use, { root: o.root, rules, tests: o.tests, ownMcpServer: o.mcpServer });
+    const key = `${latestDecision.get()?.seq ?? 0}:${sessionId ?? ''}`;
+    if (cached?.key !== key) cached = { key, rules: compileRules(base, [...alwaysRules(o.read), ...sessionRules(o.read, o.agent, sessionId)]) };
+    return evaluate(use, { root: o.root, rules: cached.rules, tests: o.tests, ownMcpServer: o.mcpServer });
   };
 
   function answerFrom(r: PermissionRequest, use: ToolUse): GateAnswer {

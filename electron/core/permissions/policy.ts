@@ -22,6 +22,7 @@ export interface PolicyRules {
 
 /** Files whose reading would leak a secret: never read, never edited, whatever the rules say. */
 const SECRET_GLOBS = ['.env', '.env.*', '*.pem', '*.key', 'id_rsa*', 'id_ed25519*', 'id_ecdsa*', '.npmrc', '.netrc', '.pypirc', 'keys.json', 'credentials', 'credentials.json', '.credentials.json', '*.p12', '*.pfx', 'governor.db*', 'mcp.key'];
+const SECRET_NAMES = SECRET_GLOBS.map((g) => new RegExp(`^${g.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`));
 const SECRET_DIRS = ['.ssh', '.aws', '.gnupg', '.governor', '.docker', '.kube'];
 
 /** Package installs and network: asked by default, whatever the allowlist. */
@@ -143,7 +144,7 @@ function isSecret(path: string, root: string): boolean {
   const parts = (isInside(path, root) ? path.slice(root.length) : path).split('/');
   if (parts.some((p) => SECRET_DIRS.includes(p))) return true;
   const name = basename(path);
-  return SECRET_GLOBS.some((g) => (g.includes('*') ? new RegExp(`^${g.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`).test(name) : name === g));
+  return SECRET_NAMES.some((re) => re.test(name));
 }
 
 const shown = (path: string, root: string) => (isInside(path, root) ? path.slice(root.length + 1) || '.' : path);

@@ -113,6 +113,14 @@ export function commandMatches(pattern: string, command: string): boolean {
   return cmd === pattern.trim().replace(/\s+/g, ' ');
 }
 
+const matchers = new Map<string, (p: string) => boolean>();
+/** Compiled once per pattern: compiling a glob costs far more than matching it. */
+function matcher(glob: string): (p: string) => boolean {
+  let m = matchers.get(glob);
+  if (!m) matchers.set(glob, (m = picomatch(glob, { dot: true })));
+  return m;
+}
+
 /** gitignore-style paths, anchored as Claude Code anchors them. */
 export function pathMatches(pattern: string, path: string, root: string): boolean {
   let base: string;
@@ -135,7 +143,7 @@ export function pathMatches(pattern: string, path: string, root: string): boolea
   const rel = relative(base, path);
   if (rel.startsWith('..') || isAbsolute(rel)) return false;
   const target = rel === '' ? '.' : rel;
-  const isMatch = picomatch(glob, { dot: true });
+  const isMatch = matcher(glob);
   // A directory pattern (`src/**`, `src/`) also covers the directory itself.
-  return isMatch(target) || (glob.endsWith('/**') && target === glob.slice(0, -3)) || (glob.endsWith('/') && picomatch(`${glob}**`, { dot: true })(target));
+  return isMatch(target) || (glob.endsWith('/**') && target === glob.slice(0, -3)) || (glob.endsWith('/') && matcher(`${glob}**`)(target));
 }

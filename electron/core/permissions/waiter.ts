@@ -4,15 +4,18 @@ import type { PermissionRequest } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 
+const clearTimeoutOf = (t: NodeJS.Timeout) => () => clearTimeout(t);
+
 export type WaitOutcome = { kind: 'decided'; request: PermissionRequest } | { kind: 'deadline' } | { kind: 'aborted' };
 
 /**
  * Wait until a permission request leaves `pending`. A decision made in this process (the host's UI,
  * Discord) arrives through the ledger's append listener at once; one made by another process (a second
- * terminal's `governor decide`) changes the database's WAL file, which fs.watch reports. A slow poll
- * covers file systems where watching is not reliable.
+ * terminal's `governor decide`) changes the database's WAL file, which fs.watch reports. A poll every
+ * 50 ms (one indexed read) covers file systems where watching is not reliable, and the moment between
+ * the WAL write and the WAL index update that readers go by.
  */
-export function waitForDecision(ledger: Ledger, read: Reader, id: string, deadline: Date, signal?: AbortSignal, pollMs = 1000): Promise<WaitOutcome> {
+export function waitForDecision(ledger: Ledger, read: Reader, id: string, deadline: Date, signal?: AbortSignal, pollMs = 50): Promise<WaitOutcome> {
   return new Promise((resolve) => {
     let watcher: FSWatcher | null = null;
     const cleanups: Array<() => void> = [];
@@ -31,8 +34,12 @@ export function waitForDecision(ledger: Ledger, read: Reader, id: string, deadli
     };
     cleanups.push(ledger.onAppend(check));
     try {
+      // The WAL write fires the event, but readers see the commit only once the writer has updated the
+      // WAL index (shared memory, which fires none): look again a moment later too.
       watcher = watch(dirname(ledger.path), (_e, name) => {
-        if (name && String(name).startsWith('governor.db')) check();
+        if (!name || !String(name).startsWith('governor.db')) return;
+        check();
+        for (const ms of [5, 25, 100]) cleanups.push(clearTimeoutOf(setTimeout(check, ms)));
       });
     } catch {
       // No watching here: the poll below still sees the decision.
