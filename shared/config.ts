@@ -22,12 +22,12 @@ export const AgentConfig = z
     base_url: z.url().optional(),
     /** Environment variable that holds this role's API key, when not the provider's usual one. */
     api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as MY_LLM_KEY').optional(),
-    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere). */
-    command: z.string().min(1).optional(),
     /** How many agents of this role run; only Implementer may have more than one. */
     count: z.number().int().min(1).max(8).default(1),
     escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
     description: z.string().optional(),
+    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere). */
+    command: z.string().min(1).optional(),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -9,7 +9,7 @@ import { createLlmRuntime } from './llm/runtime.ts';
 import type { Usage } from './llm/structured.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { createScriptedRuntime, loadSampleScript } from './scripted/runtime.ts';
-import { createClaudeCodeWorker } from './workers/claude-code.ts';
+import { lazyClaudeCodeWorker } from './workers/claude-code-lazy.ts';
 import { codingAgentRuntime } from './workers/coding-agent-runtime.ts';
 import type { Worker } from './workers/worker.ts';
 
@@ -88,7 +88,7 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       const c = cfg(agent);
       if (!isClaudeCode(c.runtime)) return null;
       const perms = o.policies.agent_permissions;
-      return createClaudeCodeWorker({
+      return lazyClaudeCodeWorker({
         label: c.runtime,
         model: c.runtime.includes(':') ? c.runtime.slice(c.runtime.indexOf(':') + 1) : null,
         apiKey: resolved.get(agent)?.key ?? null,

@@ -7,7 +7,7 @@ import type { Worker } from '../agents/workers/worker.ts';
 import type { ProposedVariation, RaisedConcern } from '../agents/runtime.ts';
 import { GovernorError } from '../errors.ts';
 import { type Handoff, createAgentActions } from '../mcp/actions.ts';
-import { GOVERNOR_MCP_NAME } from '../mcp/server.ts';
+import { GOVERNOR_MCP_NAME } from '../mcp/name.ts';
 import { createPermissionGate } from '../permissions/gate.ts';
 import { withdrawRequest } from '../permissions/requests.ts';
 import type { NewEvent } from '../../../shared/index.ts';

@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { AgentName, agentNames } from '../../../shared/index.ts';
 import { InvalidInputError } from '../../core/errors.ts';
 import { openProject } from '../../core/host.ts';
-import { agentToken, mcpSecret } from '../../core/mcp/http.ts';
-import { standaloneActions } from '../../core/mcp/external.ts';
-import { createGovernorMcpServer } from '../../core/mcp/server.ts';
 import { hostKeyStore } from '../../core/secrets/key-store.ts';
 import { assertProjectDir } from '../../core/project.ts';
 import { runningHost } from './host-client.ts';
@@ -27,6 +23,8 @@ export function registerMcpCommand(program: Command): void {
       const dir = await assertProjectDir(o.dir);
       const parsed = AgentName.safeParse(o.agent);
       if (!parsed.success) throw new InvalidInputError(`--agent "${o.agent}" is not an agent name such as Implementer or Implementer-2`);
+      // Loaded here, not at start-up: every other command stays free of the MCP SDK.
+      const { agentToken, mcpSecret } = await import('../../core/mcp/http.ts');
       if (o.printToken) {
         const token = agentToken(await mcpSecret(dir), parsed.data);
         const host = runningHost(dir);
@@ -40,6 +38,9 @@ export function registerMcpCommand(program: Command): void {
         p.close();
         throw new InvalidInputError(`--agent ${parsed.data} is not in agents.yaml; its agents are ${agentNames(p.agentsFile).join(', ')}`);
       }
+      const { standaloneActions } = await import('../../core/mcp/external.ts');
+      const { createGovernorMcpServer } = await import('../../core/mcp/server.ts');
+      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
       const server = createGovernorMcpServer(standaloneActions(p, parsed.data), p.redactor ? { redactor: p.redactor } : {});
       const transport = new StdioServerTransport();
       transport.onclose = () => {

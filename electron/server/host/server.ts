@@ -13,7 +13,6 @@ import { type OpenedProject, openProject } from '../../core/host.ts';
 import { governorHome } from '../../core/recent.ts';
 import { hostKeyStore, hostKeysFile } from '../../core/secrets/key-store.ts';
 import { startDiscordBridge } from '../../core/discord/bridge.ts';
-import { createMcpHttpHandler } from '../../core/mcp/http.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
 
 export interface HostOptions {
@@ -164,7 +163,15 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   const server = createServer((req, res) => void serveHttp(req, res));
   // Governor's MCP server for agents joining from their own sessions (see core/mcp/http.ts for its checks).
   const origins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
-  const mcp = createMcpHttpHandler({ engine: () => projects.current().p, allowedHosts: () => new Set([...origins()].map((o) => o.slice('http://'.length))), allowedOrigins: origins });
+  // Loaded on the first /mcp request: the MCP SDK stays out of the host's start-up.
+  let mcpHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  const mcp = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!mcpHandler) {
+      const { createMcpHttpHandler } = await import('../../core/mcp/http.ts');
+      mcpHandler = createMcpHttpHandler({ engine: () => projects.current().p, allowedHosts: () => new Set([...origins()].map((o) => o.slice('http://'.length))), allowedOrigins: origins });
+    }
+    return mcpHandler(req, res);
+  };
   async function serveHttp(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://host');
     if (url.pathname === '/mcp') {
