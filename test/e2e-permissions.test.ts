@@ -52,6 +52,12 @@ describe.skipIf(skip !== null)('permission requests in the Reviews inbox (Chromi
     await second.getByRole('button', { name: 'Deny' }).click();
     await until(() => fake.toolResults().some((t) => t.includes('No deploys from a build task.')), 'the agent to read the denial');
     await until(() => host.project.read.task('T4')?.status === 'Needs Review' || host.project.read.task('T4')?.status === 'Done', 'the handoff');
+    // The Agents view shows the agent's stream live, with how the gate decided each tool use.
+    await page.evaluate('location.hash = "#/agents"');
+    const stream = page.getByTestId('agent-stream');
+    await stream.waitFor(UI);
+    await expect.poll(() => stream.textContent(), UI).toMatch(/perm_0002 denied/);
+    expect(await stream.textContent()).toContain('uname -s');
     expect(hp.errors()).toEqual([]);
   });
 });
