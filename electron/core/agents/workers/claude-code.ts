@@ -201,15 +201,15 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
       return finish(result as Extract<SDKMessage, { type: 'result' }> | null);
 
       function finish(r: Extract<SDKMessage, { type: 'result' }> | null): WorkerResult {
-      if (!r) throw new GovernorError('worker_crashed', `${o.label} ended without a result on ${t.task.id}${stderr.length ? `: ${stderr.slice(-3).join('')}` : ''}`);
-      const usage = { input: r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0) + (r.usage.cache_creation_input_tokens ?? 0), output: r.usage.output_tokens, costUsd: r.total_cost_usd, model: o.model ?? Object.keys(r.modelUsage)[0] ?? 'claude-code' };
-      h.activity({ session_id: sessionId, kind: 'result', tool: null, text: `${r.subtype}: ${r.num_turns} turns, $${r.total_cost_usd.toFixed(4)}`, gate: null });
-      if (r.subtype === 'error_during_execution') {
-        const why = o.redactor.redact([...r.errors, ...stderr.slice(-3)].join('; ') || 'no reason given');
-        throw new GovernorError(/401|authentication|api key/i.test(why) ? 'auth' : 'worker_crashed', `${o.label} failed on ${t.task.id}: ${why}`);
-      }
-      const outcome: WorkerOutcome = r.subtype === 'error_max_budget_usd' ? 'budget_exhausted' : r.subtype === 'error_max_turns' ? 'max_turns' : h.handedOff() ? 'handed_off' : 'finished';
-      return { ...outcomeOf(outcome), usage, turns: r.num_turns, summary: h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText) };
+        if (!r) throw new GovernorError('worker_crashed', `${o.label} ended without a result on ${t.task.id}${stderr.length ? `: ${stderr.slice(-3).join('')}` : ''}`);
+        const usage = { input: r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0) + (r.usage.cache_creation_input_tokens ?? 0), output: r.usage.output_tokens, costUsd: r.total_cost_usd, model: o.model ?? Object.keys(r.modelUsage)[0] ?? 'claude-code' };
+        h.activity({ session_id: sessionId, kind: 'result', tool: null, text: `${r.subtype}: ${r.num_turns} turns, $${r.total_cost_usd.toFixed(4)}`, gate: null });
+        if (r.subtype === 'error_during_execution') {
+          const why = o.redactor.redact([...r.errors, ...stderr.slice(-3)].join('; ') || 'no reason given');
+          throw new GovernorError(/401|authentication|api key/i.test(why) ? 'auth' : 'worker_crashed', `${o.label} failed on ${t.task.id}: ${why}`);
+        }
+        const outcome: WorkerOutcome = r.subtype === 'error_max_budget_usd' ? 'budget_exhausted' : r.subtype === 'error_max_turns' ? 'max_turns' : h.handedOff() ? 'handed_off' : 'finished';
+        return { ...outcomeOf(outcome), usage, turns: r.num_turns, summary: h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText) };
       }
 
       function outcomeOf(outcome: WorkerOutcome): WorkerResult {
