@@ -5,7 +5,7 @@
  * Then the same escapes written as test code that runs in the sandbox. Goal: 0 escapes.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,7 +167,9 @@ describe('escapes from an implementer workspace', () => {
         await git.ensureRepo({ initialFiles: { 'README.md': '# r\n' }, message: 'chore: init', timestamp: T0 });
         const changes = Object.entries(links).map(([path, target]) => ({ path, content: target, mode: 'symlink' as const }));
         const c = await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject: 'feat: links', auditId: 'evt_1', timestamp: T0 + 1 });
-        await git.materialize({ oid: c.commit ?? '', dir: ws });
+        await git.materialize({ oid: c.oid, dir: ws });
+        // The links are there (as links inside, or as files of their text when they lead out).
+        for (const path of Object.keys(links)) expect(existsSync(join(ws, path)) || lstatSync(join(ws, path)).isSymbolicLink()).toBe(true);
       },
     };
     const result = await attempt(() => act(ctx));
@@ -176,6 +178,26 @@ describe('escapes from an implementer workspace', () => {
     expect(result).not.toContain(PLAIN);
     expect(fingerprint(outside)).toEqual(before);
     expect(existsSync(join(base, 'owned.txt'))).toBe(false);
+  });
+
+  it('materialises a committed symlink leading out as a file of its text, one inside as a link', async () => {
+    const repo = join(root, 'links-repo');
+    const ws = join(root, 'links-ws');
+    const git = createGitService({ dir: repo });
+    await git.ensureRepo({ initialFiles: { 'README.md': '# r\n' }, message: 'chore: init', timestamp: T0 });
+    const changes = [
+      { path: 'out-abs', content: '/etc/passwd', mode: 'symlink' as const },
+      { path: 'sub/out-rel', content: '../../x', mode: 'symlink' as const },
+      { path: 'sub/in', content: '../README.md', mode: 'symlink' as const },
+    ];
+    const c = await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject: 'feat: links', auditId: 'evt_1', timestamp: T0 + 1 });
+    await git.materialize({ oid: c.oid, dir: ws });
+    expect(lstatSync(join(ws, 'out-abs')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(ws, 'out-abs'), 'utf8')).toBe('/etc/passwd');
+    expect(lstatSync(join(ws, 'sub/out-rel')).isSymbolicLink()).toBe(false);
+    expect(lstatSync(join(ws, 'sub/in')).isSymbolicLink()).toBe(true);
+    // Unchanged as far as the change set goes: the plain files stand for the links.
+    expect(await git.changesInDir({ oid: c.oid, dir: ws })).toEqual([]);
   });
 
   /** The same escapes, written as the test code an agent commits and run_tests runs. */
