@@ -278,13 +278,15 @@ audit
       }
       console.log(`${pc.green('✓')} ledger: ${v.checked} events, chain intact (head ${v.head.slice(0, 12)})`);
       const mismatches = await p.exporter.verify();
-      if (mismatches.length > 0) {
+      // A brand-new project has exported nothing yet: nothing there to differ from the ledger.
+      if (mismatches.length === p.exporter.expected().size && mismatches.every((m) => m.problem === 'missing')) {
+        console.log(`${pc.green('✓')} exports: none written yet (a new project); \`governor run\` writes them from the ledger`);
+      } else if (mismatches.length > 0) {
         for (const m of mismatches) console.log(fail(`${m.path}: ${m.problem === 'missing' ? 'missing' : 'does not match the ledger'}`));
         console.log(pc.dim('`governor run` or any command rewrites the exports from the ledger.'));
         process.exitCode = 1;
         return;
-      }
-      console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
+      } else console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
       if (o.git) {
         const problems = await verifyGitAudit(p);
         for (const problem of problems) console.log(fail(problem));
