@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { isAbsolute, join, relative } from 'node:path';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { stepPoint } from '../crash-points.ts';
 import { processAlive } from '../process-alive.ts';
 import { currentIdentity, processStartTime, sameProcess } from '../process-identity.ts';
 
@@ -48,15 +49,19 @@ export function beginQaRun(projectDir: string, checkout: string): QaRunHandle {
   const path = join(dir, `${ulid()}.json`);
   const owner = currentIdentity();
   writeRun(path, { checkout, owner, group: null });
+  stepPoint('qa.run_recorded');
   return {
     spawned(pid) {
       writeRun(path, { checkout, owner, group: { pid, start: processStartTime(pid) } });
+      stepPoint('qa.tests_started');
     },
     exited() {
       writeRun(path, { checkout, owner, group: null });
+      stepPoint('qa.tests_exited');
     },
     end() {
       rmSync(path, { force: true });
+      stepPoint('qa.run_ended');
     },
   };
 }
