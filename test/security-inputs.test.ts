@@ -6,6 +6,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { agentNames } from '../shared/index.ts';
 import { validateAgentsYaml, validatePoliciesYaml, loadPoliciesFile, parseAgentsYaml } from '../electron/core/config/load.ts';
@@ -160,7 +161,9 @@ describe('locks and migrations', () => {
       ),
     );
     for (const r of runs) expect(r.code, r.err).toBe(0);
-    expect(execFileSync('sqlite3', [db, 'PRAGMA user_version'], { encoding: 'utf8' }).trim()).not.toBe('0');
+    const check = new Database(db, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBeGreaterThan(0);
+    check.close();
   });
 });
 
