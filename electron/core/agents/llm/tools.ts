@@ -3,6 +3,7 @@ import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { AgentName, Impact, Severity } from '../../../../shared/index.ts';
 import { errorMessage } from '../../errors.ts';
+import type { Redactor } from '../../secrets/redact.ts';
 import type { ProposedVariation, RaisedConcern, WorkspaceFiles } from '../runtime.ts';
 
 const MAX_OUTPUT = 20_000;
@@ -35,7 +36,7 @@ export interface ToolState {
 }
 
 /** A tool refusal is an answer the model can read and recover from, never a thrown error that ends the loop. */
-async function guard<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
+async function guardRaw<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
   try {
     return await fn();
   } catch (err) {
@@ -47,7 +48,12 @@ async function guard<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
  * The implementer's tools, all confined to its workspace through `files` (which refuses `..`, absolute
  * paths and symlinks that lead out). Outputs are capped so one big file cannot flood the context.
  */
-export function implementerTools(files: WorkspaceFiles, state: ToolState, runTests?: () => Promise<{ passed: boolean; summary: string }>) {
+export function implementerTools(files: WorkspaceFiles, state: ToolState, runTests?: () => Promise<{ passed: boolean; summary: string }>, redactor?: Pick<Redactor, 'redactValue'>) {
+  // Tool results go to the model provider: a key a file or a test printed must not travel with them.
+  const guard = async <T>(fn: () => Promise<T>): Promise<T | { error: string }> => {
+    const out = await guardRaw(fn);
+    return redactor ? redactor.redactValue(out) : out;
+  };
   return {
     list_files: tool({
       description: 'List files in the workspace, optionally under a path prefix.',
