@@ -17,6 +17,9 @@ import { processStartTime } from '../electron/core/process-identity.ts';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import { handleCommand } from '../electron/core/workflow/commands.ts';
+import { concernStep } from '../electron/core/workflow/stages/build.ts';
+import { raiseConcern } from '../electron/core/workflow/records.ts';
+import { createScriptedRuntime, loadSampleScript } from '../electron/core/agents/scripted/runtime.ts';
 import { assertRunId } from '../electron/core/agents/cassette.ts';
 import { createGitService } from '../electron/core/git/service.ts';
 import { resolveRange } from '../electron/server/cli/diff.ts';
@@ -100,6 +103,35 @@ describe('configuration that would misbehave is refused at its line', () => {
     expect(agentNames(agents)).toContain('Implementer-2');
     await expect(loadPoliciesFile(dir, agents)).rejects.toMatchObject({ message: expect.stringMatching(/\.project_policies\.yaml:6: budgets\.per_agent\.Implementer-3: no such agent "Implementer-3"; agents\.yaml defines ProjectManager, Designer, Implementer, Implementer-2, Tester/) });
     expect(firstIssue(validatePoliciesYaml(POLICY('budgets:\n  per_agent:\n    Optimizer: { usd: 5 }\n')))?.path).toMatch(/budgets\.per_agent/);
+  });
+});
+
+describe('a concern never escalates past the chain', () => {
+  it('goes to the human once it has climbed as many hops as there are roles, whatever the agent says', async () => {
+    const dir = join(tempDir(), 'p');
+    await initProject(dir, { sample: true });
+    const scripted = createScriptedRuntime(await loadSampleScript());
+    // An agent that always passes the concern on (as each side of PM → Designer → PM would).
+    const passOn = { ...scripted, handleConcern: async () => ({ action: 'escalate' as const, reason: 'not mine' }) };
+    const p = await openProject(dir, { runtimes: { Designer: passOn, ProjectManager: passOn } });
+    try {
+      // A cycle the load-time check would refuse (an older ledger, a hand-built engine): PM ↔ Designer.
+      p.agentsFile.agents.ProjectManager.escalates_to = 'Designer';
+      const ts = new Date().toISOString();
+      const id = p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Implementer', to: 'Designer', severity: 'warning', category: 'design', summary: 's', details: 'd' }, ts));
+      const hops: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const c = p.read.concern(id);
+        if (!c || c.to === 'Human') break;
+        await concernStep(p, c);
+        hops.push(p.read.concern(id)?.to ?? '?');
+      }
+      expect(hops.at(-1)).toBe('Human');
+      // Four hops is the longest chain there is (Tester → Implementer → Designer → ProjectManager → Human).
+      expect(hops).toEqual(['ProjectManager', 'Designer', 'ProjectManager', 'Designer', 'Human']);
+    } finally {
+      p.close();
+    }
   });
 });
 
