@@ -36,8 +36,10 @@ function printingPolicy(dir: string, passEnv: boolean): void {
     /command: >-\n(\s+)mkdir -p reports/,
     (_m, indent: string) => `command: >-\n${indent}echo "secrets: ${echo}"; echo "stderr: ${echo}" >&2; env | sort; mkdir -p reports`,
   );
-  const sandbox = passEnv ? `\nsandbox:\n  pass_env: [${names.join(', ')}]\n` : '';
-  writeFileSync(path, text + sandbox);
+  // The sample's policy has `sandbox: { mode: auto }`; the tests may be handed the secrets only by name.
+  const withPass = passEnv ? text.replace(/sandbox:\n {2}mode: auto\n/, `sandbox:\n  mode: auto\n  pass_env: [${names.join(', ')}]\n`) : text;
+  if (passEnv && withPass === text) throw new Error('the sample policy no longer has the sandbox block this test extends');
+  writeFileSync(path, withPass);
   execFileSync('git', ['-C', dir, 'commit', '-qam', 'test: print the secrets'], { env: { ...process.env, GIT_AUTHOR_NAME: 'h', GIT_AUTHOR_EMAIL: 'h@x', GIT_COMMITTER_NAME: 'h', GIT_COMMITTER_EMAIL: 'h@x' } });
 }
 
