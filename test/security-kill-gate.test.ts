@@ -36,6 +36,8 @@ function facts(dir: string, from: number): string[] {
       .filter((e) => !STATUS.has(e.type))
       .map((e) =>
         `${e.type} ${JSON.stringify(e.payload)}`
+          // Durations first: a long one's digits would otherwise pass for a short sha below.
+          .replace(/"duration_ms":[\d.e+-]+/g, '"duration_ms":0')
           // Exports hold times (a handoff file's name, status.json's last update): their hashes and sizes too.
           .replace(/\b[0-9a-f]{64}\b/g, '<sha256>')
           .replace(/"bytes":\d+/g, '"bytes":0')
@@ -43,8 +45,7 @@ function facts(dir: string, from: number): string[] {
           .replace(/\b[0-9a-f]{40}\b/g, '<oid>')
           .replace(/\b[0-9a-f]{7,12}\b/g, '<short>')
           .replace(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g, '<ulid>')
-          .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<ts>')
-          .replace(/"duration_ms":[\d.]+/g, '"duration_ms":0'),
+          .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<ts>'),
       );
   } finally {
     ledger.close();

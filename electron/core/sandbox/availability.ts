@@ -27,9 +27,10 @@ function onPath(name: string, extra: readonly string[]): string | null {
   return null;
 }
 
+const OR_OFF = 'set `sandbox: { mode: auto }` (or `off`) in .project_policies.yaml to run tests unsandboxed';
 const INSTALL_HINT =
   'install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), ' +
-  'or set `sandbox: { mode: auto }` (or `off`) in .project_policies.yaml to run tests unsandboxed';
+  `or ${OR_OFF}`;
 
 /**
  * Probes once per process, by running the tool for real: bubblewrap can be installed and still fail where
@@ -40,23 +41,27 @@ function probe(): SandboxAvailability {
     const bwrap = onPath('bwrap', ['/usr/bin', '/usr/local/bin']);
     if (!bwrap) return { tool: null, path: null, detail: `bubblewrap (bwrap) is not installed; ${INSTALL_HINT}` };
     try {
-      execFileSync(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+      execFileSync(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 10_000,
+      });
       return { tool: 'bubblewrap', path: bwrap, detail: `bubblewrap (${bwrap})` };
     } catch (err) {
       const stderr = err && typeof err === 'object' && 'stderr' in err ? String(err.stderr).trim() : String(err);
-      return {
-        tool: null,
-        path: bwrap,
-        detail: `bubblewrap is installed but cannot create a sandbox here (${stderr.slice(0, 200)}); enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or ${INSTALL_HINT.replace(/^install bubblewrap \([^)]*\), or /, '')}`,
-      };
+      const detail =
+        `bubblewrap is installed but cannot create a sandbox here (${stderr.slice(0, 200)}); enable unprivileged ` +
+        `user namespaces (sysctl kernel.unprivileged_userns_clone=1), or ${OR_OFF}`;
+      return { tool: null, path: bwrap, detail };
     }
   }
   if (process.platform === 'darwin') {
     const se = onPath('sandbox-exec', ['/usr/bin']);
     if (se) return { tool: 'sandbox-exec', path: se, detail: `sandbox-exec (${se})` };
-    return { tool: null, path: null, detail: 'sandbox-exec is missing (it ships with macOS); set `sandbox: { mode: off }` to run tests unsandboxed' };
+    const detail = `sandbox-exec is missing (it ships with macOS); ${OR_OFF}`;
+    return { tool: null, path: null, detail };
   }
-  return { tool: null, path: null, detail: `no OS sandbox is supported on ${process.platform}; set \`sandbox: { mode: off }\` in .project_policies.yaml to run tests unsandboxed` };
+  const detail = `no OS sandbox is supported on ${process.platform}; ${OR_OFF}`;
+  return { tool: null, path: null, detail };
 }
 
 let cached: SandboxAvailability | null = null;

@@ -54,10 +54,15 @@ export type SandboxDecision =
   | { kind: 'refused'; why: string };
 
 /** Where the policy meets the machine. Never a silent fallback: an unsandboxed run always carries its why. */
-export function decideSandbox(policy: Pick<SandboxPolicy, 'mode'>, avail: SandboxAvailability = sandboxAvailability()): SandboxDecision {
+export function decideSandbox(
+  policy: Pick<SandboxPolicy, 'mode'>,
+  avail: SandboxAvailability = sandboxAvailability(),
+): SandboxDecision {
   if (policy.mode === 'off') return { kind: 'unsandboxed', why: 'the policy turns the sandbox off (sandbox.mode: off)' };
   if (avail.tool) return { kind: 'sandboxed', tool: avail.tool };
-  if (policy.mode === 'required') return { kind: 'refused', why: `tests must run in a sandbox (sandbox.mode: required) and none works here: ${avail.detail}` };
+  if (policy.mode === 'required') {
+    return { kind: 'refused', why: `tests must run in a sandbox (sandbox.mode: required) and none works here: ${avail.detail}` };
+  }
   return { kind: 'unsandboxed', why: `no sandbox works here, so agent code runs with your rights (sandbox.mode: auto): ${avail.detail}` };
 }
 
@@ -77,10 +82,18 @@ const real = (p: string) => {
 };
 
 /** The spawn arguments that run `spec.command` confined. Throws when this machine has no working sandbox. */
-export function sandboxedCommand(input: SandboxSpec, avail: SandboxAvailability = sandboxAvailability()): SandboxedCommand {
+export function sandboxedCommand(
+  input: SandboxSpec,
+  avail: SandboxAvailability = sandboxAvailability(),
+): SandboxedCommand {
   if (!avail.tool || !avail.path) throw new GovernorError('sandbox_unavailable', avail.detail);
   // Symlinked folders (macOS's /tmp → /private/tmp) are bound by their real place, or the rules miss them.
-  const spec: SandboxSpec = { ...input, cwd: real(input.cwd), writable: input.writable.map(real), readable: (input.readable ?? []).map(real) };
+  const spec: SandboxSpec = {
+    ...input,
+    cwd: real(input.cwd),
+    writable: input.writable.map(real),
+    readable: (input.readable ?? []).map(real),
+  };
   if (avail.tool === 'bubblewrap') {
     const env = { ...spec.env, HOME: '/tmp/home', TMPDIR: '/tmp' };
     return { file: avail.path, args: [...bwrapArgs(spec), ...spec.command], env, cleanup: () => {} };
@@ -103,7 +116,9 @@ export function sandboxedCommand(input: SandboxSpec, avail: SandboxAvailability 
 export function sandboxReport(policy: Pick<SandboxPolicy, 'mode' | 'network'>): { ok: boolean; detail: string } {
   const d = decideSandbox(policy);
   if (d.kind === 'sandboxed') {
-    return { ok: true, detail: `agent code runs in ${sandboxAvailability().detail}, network ${policy.network ? 'allowed' : 'off'}` };
+    const network = policy.network ? 'allowed' : 'off';
+    return { ok: true, detail: `agent code runs in ${sandboxAvailability().detail}, network ${network}` };
   }
-  return { ok: false, detail: d.kind === 'refused' ? `${d.why}; tests will not run` : `agent code is NOT sandboxed: ${d.why}` };
+  const detail = d.kind === 'refused' ? `${d.why}; tests will not run` : `agent code is NOT sandboxed: ${d.why}`;
+  return { ok: false, detail };
 }
