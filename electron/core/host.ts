@@ -14,7 +14,7 @@ import { createExporter } from './artifacts/exporter.ts';
 import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
 import { GovernorError, errorMessage } from './errors.ts';
 import { reapQaRuns } from './qa/run-registry.ts';
-import { sandboxNotice } from './sandbox/index.ts';
+import { sandboxAvailabilityAsync, sandboxNotice } from './sandbox/index.ts';
 import { recoverGitRefs } from './git/recovery.ts';
 import { createGitService } from './git/service.ts';
 import { signerFromPolicy } from './git/signing.ts';
@@ -119,9 +119,15 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   }
   const recovered = [...reapQaRuns(root), ...(await recoverGitRefs(git, read, ledger))];
   const progress = opts.progress ?? (() => {});
-  // Never a silent fallback: whoever opens the project hears when agent code will not be sandboxed.
-  const notice = sandboxNotice(policies.sandbox);
-  if (notice) progress({ kind: 'warn', text: notice });
+  // Never a silent fallback: whoever opens the project hears when agent code will not be sandboxed. The probe
+  // runs in the background, so opening a project for a quick command does not wait for it.
+  if (policies.sandbox.mode === 'off') progress({ kind: 'warn', text: sandboxNotice(policies.sandbox) ?? '' });
+  else {
+    void sandboxAvailabilityAsync().then(() => {
+      const notice = sandboxNotice(policies.sandbox);
+      if (notice) progress({ kind: 'warn', text: notice });
+    });
+  }
   // Handoffs, stage changes and escalations are facts in the ledger; whoever watches sees them as they land.
   ledger.onAppend((events) => {
     for (const ev of events) {

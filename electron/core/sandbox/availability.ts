@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -70,6 +70,27 @@ let cached: SandboxAvailability | null = null;
 export function sandboxAvailability(): SandboxAvailability {
   cached ??= probe();
   return cached;
+}
+
+/**
+ * The same answer without blocking: the probe runs as an unreferenced child, so opening a project (and a quick
+ * `governor status`) neither waits for it nor stays alive for it. The sync call above then finds it cached.
+ */
+export function sandboxAvailabilityAsync(): Promise<SandboxAvailability> {
+  if (cached) return Promise.resolve(cached);
+  if (process.platform !== 'linux') return Promise.resolve(sandboxAvailability());
+  const bwrap = onPath('bwrap', ['/usr/bin', '/usr/local/bin']);
+  if (!bwrap) return Promise.resolve(sandboxAvailability());
+  return new Promise((resolve) => {
+    const child = spawn(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], { stdio: 'ignore' });
+    child.unref();
+    child.on('error', () => resolve(sandboxAvailability()));
+    child.on('exit', (code) => {
+      // Success is cached as is; a failure is probed again synchronously for its message (rare, and only then).
+      if (code === 0) cached ??= { tool: 'bubblewrap', path: bwrap, detail: `bubblewrap (${bwrap})` };
+      resolve(sandboxAvailability());
+    });
+  });
 }
 
 /** Tests only: pretend the machine has no sandbox (or forget the pretence with null). */

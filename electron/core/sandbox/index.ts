@@ -23,7 +23,7 @@ import { bwrapArgs } from './bwrap.ts';
 import { seatbeltArgs } from './seatbelt.ts';
 
 export { childEnv, isSafeEnvName } from './env.ts';
-export { overrideSandboxAvailability, sandboxAvailability } from './availability.ts';
+export { overrideSandboxAvailability, sandboxAvailability, sandboxAvailabilityAsync } from './availability.ts';
 export type { SandboxAvailability, SandboxTool } from './availability.ts';
 
 export interface SandboxSpec {
