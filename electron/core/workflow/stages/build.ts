@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { AgentName, Concern, Task } from '../../../../shared/index.ts';
-import { escalationTargets, roleOf } from '../../../../shared/index.ts';
+import { RoleKind, escalationTargets, roleOf } from '../../../../shared/index.ts';
 import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
 import { proposeVariation } from '../variations.ts';
 import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { agentRunOptions } from '../../qa/confine.ts';
 import { runCommand } from '../../qa/run-command.ts';
 import { type WorkDone, runWork } from '../work-session.ts';
 import { contextDocs } from './authored.ts';
@@ -75,7 +76,10 @@ export async function concernStep(e: Engine, concern: Concern): Promise<void> {
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     if (action.action === 'escalate') {
-      const next = escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human';
+      // A chain has at most one hop per role before Human; past that (a cycle the config check missed,
+      // an older ledger) the concern goes to the human instead of round and round.
+      const hops = concern.escalations.length;
+      const next = hops >= RoleKind.options.length ? 'Human' : (escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human');
       tx.append({ type: 'concern.escalated', actor: agent, ts, payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason } });
     } else if (action.action === 'resolve') {
       tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
@@ -113,7 +117,8 @@ async function runTestsIn(e: Engine, root: string): Promise<{ passed: boolean; s
   const parts: string[] = [];
   let passed = true;
   for (const t of e.policies.tests) {
-    const r = await runCommand({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000 });
+    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts).
+    const r = await runCommand({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
     const ok = r.exitCode === 0 && !r.timedOut;
     passed &&= ok;
     parts.push(`${t.name}: ${ok ? 'passed' : r.timedOut ? `timed out after ${t.timeout_s}s` : `failed (exit ${r.exitCode})`}\n${r.outputTail.slice(-4000)}`);
