@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExporter } from '../electron/core/artifacts/exporter.ts';
 import { JSONL_PATHS } from '../electron/core/artifacts/render/index.ts';
+import { canonicalJson, eventHashV1 } from '../electron/core/store/hash.ts';
 import { Ledger } from '../electron/core/store/ledger.ts';
+import { PROJECTION_TABLES, SCHEMA_VERSION, migrate } from '../electron/core/store/migrations.ts';
 import { createReader } from '../electron/core/store/read.ts';
 import { timelinePage } from '../electron/core/store/timeline.ts';
 import { tempDir } from './support/tmp.ts';
@@ -156,5 +158,116 @@ describe('migrating a ledger written by the previous schema, in place', () => {
       ]),
     );
     expect(digests).toEqual(expected.exports);
+  });
+
+  /**
+   * Every projection row, as sorted text (a counter at zero is the same as no counter). Documents compare
+   * by content: the old code stored payloads with sorted keys, today's keeps the schema's order.
+   */
+  const content = (v: unknown) => (typeof v === 'string' && /^[[{]/.test(v) ? canonicalJson(JSON.parse(v)) : v);
+  function projections(l: Ledger): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const t of PROJECTION_TABLES) {
+      const rows = l.db.prepare<[], Record<string, unknown>>(`SELECT * FROM ${t}`).all();
+      out[t] = rows
+        .filter((r) => !(t === 'concern_counts' && r.n === 0))
+        .map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, content(v)])))
+        .sort();
+    }
+    return out;
+  }
+
+  // 2: the fixture as written; 3: the schema main shipped for coding agents (permission requests, worker
+  // sessions, budget grants); 4: the lean ledger without the read indexes.
+  it.each([2, 3, 4])('migrates a ledger at version %i forward to the current schema', (start) => {
+    const path = copyOfFixture();
+    const raw = new Database(path);
+    migrate(raw, start);
+    expect(raw.pragma('user_version', { simple: true })).toBe(start);
+    raw.close();
+    const l = new Ledger(path);
+    opened.push(l);
+    expect(l.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(l.verify()).toEqual({ ok: true, checked: expected.events, head: expected.head, firstBad: null });
+    // What the migrations filled in is what replaying the ledger gives.
+    const migrated = projections(l);
+    l.rebuildProjections();
+    expect(migrated).toEqual(projections(l));
+  });
+
+  it('keeps which permission decisions were used when a version 3 ledger (coding agents) migrates', () => {
+    const path = copyOfFixture();
+    const raw = new Database(path);
+    migrate(raw, 3);
+    // Two requests the old code recorded, and the gate's activity line using the first one's decision.
+    const last = raw.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC').get();
+    let prev = last?.hash ?? '';
+    let seq = last?.seq ?? 0;
+    const digest = (c: string) => c.repeat(64);
+    const request = (id: string, d: string) => ({
+      id,
+      phase: 1,
+      agent: 'Implementer',
+      worker: 'claude-code',
+      session_id: 's1',
+      task_id: 'T1',
+      tool: 'Bash',
+      input: { command: 'make' },
+      input_digest: d,
+      summary: 'Bash: make',
+      reason: 'ask',
+      suggested_rule: null,
+      status: 'pending',
+      requested_at: '2026-12-05T07:00:00.000Z',
+      timeout_at: '2026-12-05T08:00:00.000Z',
+      decision: null,
+    });
+    const events: Array<[string, unknown]> = [
+      ['permission.requested', request('perm_0001', digest('a'))],
+      ['permission.requested', request('perm_0002', digest('b'))],
+      [
+        'worker.activity',
+        {
+          agent: 'Implementer',
+          worker: 'claude-code',
+          session_id: 's1',
+          task_id: 'T1',
+          kind: 'permission',
+          text: 'perm_0001 pending',
+          tool: 'Bash',
+          gate: { behavior: 'allow', rule: null, digest: digest('a') },
+        },
+      ],
+    ];
+    const insert = raw.prepare(
+      'INSERT INTO events (seq, id, ts, type, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const perm = raw.prepare(
+      'INSERT INTO permission_requests (id, seq, agent, status, session_id, digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const [type, payload] of events) {
+      seq += 1;
+      const row = { seq, id: `evt_m${seq}`, ts: '2026-12-05T07:00:00.000Z', type, actor: 'Implementer' };
+      const text = canonicalJson(payload);
+      const hash = eventHashV1(prev, { ...row, payload: text }).toString('hex');
+      insert.run(row.seq, row.id, row.ts, row.type, row.actor, text, prev, hash);
+      prev = hash;
+      if (type === 'permission.requested') {
+        const r = payload as ReturnType<typeof request>;
+        perm.run(r.id, seq, r.agent, r.status, r.session_id, r.input_digest, JSON.stringify(r));
+      }
+      raw.prepare('UPDATE project SET last_seq = ?, last_ts = ?').run(seq, row.ts);
+    }
+    raw.close();
+
+    const l = new Ledger(path);
+    opened.push(l);
+    expect(l.verify()).toMatchObject({ ok: true, checked: expected.events + 3, head: prev });
+    const read = createReader(l.db);
+    expect([read.permissionUsed('perm_0001'), read.permissionUsed('perm_0002')]).toEqual([true, false]);
+    expect(read.permissionByDigest('Implementer', digest('b'))?.id).toBe('perm_0002');
+    const migrated = projections(l);
+    l.rebuildProjections();
+    expect(projections(l)).toEqual(migrated);
   });
 });

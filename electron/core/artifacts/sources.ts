@@ -63,6 +63,21 @@ export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'al
   stats: [...REVIEW_EVENTS, ...CONCERN_EVENTS],
 };
 
+/**
+ * Projected event types no export shows: coding agents' permission requests, sessions and stream, and budget
+ * grants live in the ledger, the UI and the CLI. Listed so a new projected type is a decision, not a miss.
+ */
+export const UNEXPORTED_EVENTS: readonly EventType[] = [
+  'permission.requested',
+  'permission.decided',
+  'permission.timed_out',
+  'permission.withdrawn',
+  'worker.session_started',
+  'worker.session_ended',
+  'worker.activity',
+  'budget.granted',
+];
+
 /** The fields the given event types change. */
 export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
   const known = new Set<string>(EventTypeSchema.options);

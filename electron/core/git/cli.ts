@@ -14,7 +14,9 @@ import { InvalidInputError } from '../errors.ts';
 const CONFIG = [
   ['core.hooksPath', '/dev/null'],
   ['core.autocrlf', 'false'],
-  ['core.symlinks', 'true'],
+  // Committed links are written as files of their text; materialize.ts makes the ones that stay inside
+  // the worktree links again, and a link leading out stays a file (nothing reaches outside through it).
+  ['core.symlinks', 'false'],
   ['core.fsmonitor', 'false'],
   // Lets `git status` skip the folders whose listing did not change (kept in the worktree's own index).
   ['core.untrackedCache', 'true'],

@@ -8,6 +8,11 @@
  *
  * The worktree is detached at the commit: Governor stays the only writer of governed branches (it commits
  * an agent's changes itself, through the GitService) and no branch is ever "checked out" twice.
+ *
+ * Git checks committed symlinks out as plain files of their link text (core.symlinks=false, see cli.ts);
+ * the ones that stay inside the workspace are then made links again. A link leading out stays a file, so
+ * nothing an agent or its tests do in the workspace reaches the rest of the machine through one.
+ * (Coding agents such as Claude Code work in their own `git clone --shared` instead: see git-workspace.ts.)
  */
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +25,68 @@ import type { FileChange } from './tree-write.ts';
 
 /** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
 export const MANIFEST = '.governor-materialized.json';
+
+/**
+ * Does a committed symlink at `rel` (inside `dir`) point outside `dir`? An absolute target always does; a
+ * relative one does when it climbs out. Such a link, materialised, would let every later write or read in
+ * the workspace (a file tool, the tests) reach the rest of the machine.
+ */
+export function symlinkLeadsOut(rel: string, target: string): boolean {
+  if (target.length === 0 || target.includes('\u0000') || path.isAbsolute(target)) return true;
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
+  return resolved === '..' || resolved.startsWith('../');
+}
+
+/**
+ * The paths of the committed symlinks in a worktree at `commit`, kept beside its index
+ * (`governor-links.json`) so a refresh with nothing to do reads a few paths, not the whole index.
+ */
+async function linkPaths(dir: string, gitdir: string, commit: string): Promise<string[]> {
+  const cache = path.join(gitdir, 'governor-links.json');
+  try {
+    const saved = JSON.parse(await fsp.readFile(cache, 'utf8')) as { commit?: unknown; paths?: unknown };
+    if (saved.commit === commit && Array.isArray(saved.paths)) return saved.paths.filter((p) => typeof p === 'string');
+  } catch {
+    // None yet, or unreadable: read the index.
+  }
+  const paths = (await runGit(dir, ['ls-files', '-s', '-z']))
+    .split('\0')
+    .filter((e) => e.startsWith('120000 '))
+    .map((e) => e.slice(e.indexOf('\t') + 1));
+  await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
+  return paths;
+}
+
+/**
+ * Every committed symlink as it should be: a link when it stays inside the workspace, a file of its link
+ * text when it leads out. Git wrote them all as files (core.symlinks=false) and compares either form with
+ * the entry by target, so neither form is a change; an agent's link leading out in place of one is
+ * made a file again here. Returns how many were fixed.
+ */
+async function settleLinks(dir: string, gitdir: string, commit: string): Promise<number> {
+  let fixed = 0;
+  for (const rel of await linkPaths(dir, gitdir, commit)) {
+    const full = path.join(dir, rel);
+    const st = await fsp.lstat(full).catch(() => null);
+    if (st?.isFile()) {
+      const target = await fsp.readFile(full, 'utf8');
+      if (symlinkLeadsOut(rel, target)) continue;
+      // A new link renamed over the file: the path is a file or a link at every instant, never missing.
+      const tmp = `${full}.governor-link-${process.pid}`;
+      await fsp.rm(tmp, { force: true });
+      await fsp.symlink(target, tmp);
+      await fsp.rename(tmp, full);
+      fixed += 1;
+    } else if (st?.isSymbolicLink()) {
+      const target = await fsp.readlink(full);
+      if (!symlinkLeadsOut(rel, target)) continue;
+      await fsp.rm(full, { force: true });
+      await fsp.writeFile(full, target, { mode: 0o644, flag: 'wx' });
+      fixed += 1;
+    }
+  }
+  return fixed;
+}
 
 export interface MaterializeResult {
   /** Files that differ between the commit the worktree held and this one (every file for a new one). */
@@ -98,6 +165,7 @@ export async function materializeTree(
     await runGit(ctx.dir, ['worktree', 'prune']);
     await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
+    if (made) await settleLinks(dir, made, input.commit);
     const files = made ? await indexEntries(made) : 0;
     return { written: files, removed: 0, unchanged: 0 };
   }
@@ -113,13 +181,17 @@ export async function materializeTree(
       '--untracked-files=all',
       '--ignore-submodules=all',
     ]);
-    if (touched === '') return { written: 0, removed: 0, unchanged: files };
+    if (touched === '') {
+      const fixed = await settleLinks(dir, gitdir, input.commit);
+      return { written: fixed, removed: 0, unchanged: files - fixed };
+    }
   }
   const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
   // Untracked first (so a stray symlink where the commit has a folder is gone before the checkout),
   // then the checkout, forced: the commit's files, whatever the agent did to them.
   const cleaned = await runGit(dir, ['clean', '-f', '-f', '-d', ...keep]);
   await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
+  await settleLinks(dir, gitdir, input.commit);
   const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
   const written =
     before === input.commit
@@ -220,6 +292,8 @@ async function changesByContent(
           hashObject('blob', bytes).oid === want.oid
         )
           return;
+        // A symlink leading out was materialised as a file of its link text: unchanged while it still is.
+        if (want?.mode === MODE_SYMLINK && hashObject('blob', bytes).oid === want.oid) return;
         changes.push({ path: p, content: bytes, mode: exec ? 'executable' : 'file' });
       }),
     );

@@ -4,7 +4,7 @@ import { leanLedger } from './migrate-lean.ts';
 /**
  * Schema migrations, applied in order and recorded in `PRAGMA user_version`.
  * Never edit a shipped migration: add a new one. A migration is SQL, or a function when rows must be
- * rewritten by code (3: the lean ledger).
+ * rewritten by code (4: the lean ledger).
  * `events` is the append-only ledger; every other table is a projection that can be rebuilt from it.
  */
 const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
@@ -103,9 +103,18 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
     updated_at  TEXT NOT NULL
   );
   `,
-  // 3: the lean ledger (hashes as bytes, no prev_hash column, the audit search index).
+  // 3: coding agents. Permission requests and worker sessions are projections of their events.
+  `
+  CREATE TABLE permission_requests (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, agent TEXT NOT NULL, status TEXT NOT NULL,
+    session_id TEXT, digest TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX permission_requests_status ON permission_requests(status, seq);
+  CREATE TABLE worker_sessions (agent TEXT NOT NULL, task_id TEXT NOT NULL, seq INTEGER NOT NULL, session_id TEXT NOT NULL,
+    status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (agent, task_id));
+  CREATE TABLE budget_grants (seq INTEGER PRIMARY KEY, phase INTEGER NOT NULL, agent TEXT NOT NULL, doc TEXT NOT NULL);
+  `,
+  // 4: the lean ledger (hashes as bytes, no prev_hash column, the audit search index).
   leanLedger,
-  // 4: what the loop, /status and the exports read, by index, so no step reads the whole history.
+  // 5: what the loop, /status and the exports read, by index, so no step reads the whole history.
   `
   ALTER TABLE concerns ADD COLUMN phase INTEGER NOT NULL DEFAULT 0;
   UPDATE concerns SET phase = COALESCE(json_extract(doc, '$.phase'), 0);
@@ -136,23 +145,50 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   ALTER TABLE git_actions ADD COLUMN action TEXT NOT NULL DEFAULT '';
   UPDATE git_actions SET action = COALESCE(json_extract(doc, '$.action'), '');
   CREATE INDEX git_actions_action ON git_actions(action, seq);
+  -- Coding agents (3), read per tool use: the request for an input, a session's grants, the rules granted
+  -- always, and whether a decision was used (kept on the request, not found by scanning the agents' stream).
+  CREATE INDEX permission_requests_digest ON permission_requests(agent, digest, seq);
+  CREATE INDEX permission_requests_session ON permission_requests(agent, session_id, status, seq);
+  CREATE INDEX permission_requests_always ON permission_requests(seq)
+    WHERE status = 'allowed' AND json_extract(doc, '$.decision.decision') = 'allow_always';
+  ALTER TABLE permission_requests ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
+  UPDATE permission_requests SET used = 1 WHERE (id, digest) IN (
+    SELECT substr(t, 1, instr(t, ' ') - 1), d FROM (
+      SELECT json_extract(payload, '$.text') AS t, json_extract(payload, '$.gate.digest') AS d
+      FROM events WHERE type = 'worker.activity')
+    WHERE d IS NOT NULL AND instr(t, ' ') > 1);
+  CREATE INDEX budget_grants_phase ON budget_grants(phase, seq);
+  -- The Agents view's stream of one agent, newest first, without walking the other agents' lines.
+  CREATE INDEX events_activity ON events(actor, seq) WHERE type = 'worker.activity';
   `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
   'project', 'reviews', 'concerns', 'concern_counts', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands',
-  'responses', 'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions', 'usage_totals',
+  'responses', 'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
+  'usage_totals', 'permission_requests', 'worker_sessions', 'budget_grants',
 ] as const;
 
-export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    const step = MIGRATIONS[v] ?? '';
-    db.transaction(() => {
+/**
+ * Applies the missing migrations. `user_version` is read inside the same IMMEDIATE (write-locked)
+ * transaction that migrates: two processes opening a fresh ledger at once would otherwise both read 0 and
+ * the second would fail on `CREATE TABLE events`. The second now waits for the lock (busy_timeout) and
+ * finds nothing left to do.
+ */
+export function migrate(db: Database.Database, upTo: number = MIGRATIONS.length): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  // Already current: no write lock needed (the common case: every open of an existing project).
+  if (version() >= upTo) return;
+  db.transaction(() => {
+    for (let v = version(); v < upTo; v++) {
+      const step = MIGRATIONS[v] ?? '';
       if (typeof step === 'string') db.exec(step);
       else step(db);
       db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
+    }
+  }).immediate();
 }
+
+/** The schema version this code writes: a ledger at any lower version is migrated forward on open. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

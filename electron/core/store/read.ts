@@ -6,6 +6,9 @@ import type {
   Concern,
   GitAction,
   Handoff,
+  PermissionRequest,
+  PermissionStatus,
+  WorkerSession,
   KPI,
   Phase,
   Response,
@@ -229,6 +232,26 @@ export function createReader(db: Database.Database) {
       db.prepare<[], { name: string; oid: string }>('SELECT name, oid FROM git_refs ORDER BY name').all(),
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
+    permissionRequests: (status?: PermissionStatus): PermissionRequest[] =>
+      status ? docs('SELECT doc FROM permission_requests WHERE status = ? ORDER BY seq', status) : docs('SELECT doc FROM permission_requests ORDER BY seq'),
+    permissionRequest: (id: string): PermissionRequest | null => one('SELECT doc FROM permission_requests WHERE id = ?', id),
+    /** The latest request of this agent for this exact input (a resumed session asks again for the same thing). */
+    permissionByDigest: (agent: string, digest: string): PermissionRequest | null =>
+      one('SELECT doc FROM permission_requests WHERE agent = ? AND digest = ? ORDER BY seq DESC LIMIT 1', agent, digest),
+    /** Requests a human allowed always: the rules they granted, a few rows however long the history. */
+    alwaysAllowed: (): PermissionRequest[] =>
+      docs(
+        `SELECT doc FROM permission_requests INDEXED BY permission_requests_always
+         WHERE status = 'allowed' AND json_extract(doc, '$.decision.decision') = 'allow_always' ORDER BY seq`,
+      ),
+    /** Was this request's decision already used by a tool use of the same input? */
+    permissionUsed: (id: string): boolean =>
+      (db.prepare<[string], { used: number }>('SELECT used FROM permission_requests WHERE id = ?').get(id)?.used ?? 0) > 0,
+    sessionPermissions: (agent: string, sessionId: string): PermissionRequest[] =>
+      docs("SELECT doc FROM permission_requests WHERE agent = ? AND session_id = ? AND status = 'allowed' ORDER BY seq", agent, sessionId),
+    workerSession: (agent: string, taskId: string): WorkerSession | null => one('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?', agent, taskId),
+    budgetGrants: (phase: number): Array<{ agent: string; usd: number | null; tokens: number | null }> =>
+      docs('SELECT doc FROM budget_grants WHERE phase = ? ORDER BY seq', phase),
     promotions: (): PromotionRecord[] => docs('SELECT doc FROM promotions ORDER BY phase'),
     /** One point per QA gate, oldest first: what the dashboard and the report chart over iterations. */
     trends(): Array<{
