@@ -14,6 +14,7 @@ import { governorHome } from '../../core/recent.ts';
 import { hostKeyStore, hostKeysFile } from '../../core/secrets/key-store.ts';
 import { startDiscordBridge } from '../../core/discord/bridge.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
+import { BUILD_UI_COMMAND, defaultUiDir, uiMissingError } from './ui-build.ts';
 
 export interface HostOptions {
   dir: string;
@@ -66,7 +67,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   const host = o.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host) && !o.allowRemote) throw new GovernorError('remote_refused', `binding to ${host} exposes the project beyond this machine; pass --allow-remote if you mean it`);
   const token = o.token ?? randomBytes(24).toString('base64url');
-  const rendererDir = resolve(o.rendererDir ?? join(import.meta.dirname, '..', '..', '..', 'dist', 'renderer'));
+  // The built UI: `governor serve` builds it first when it is missing (ui-build.ts); a host started
+  // without one would print a URL to a page that cannot load, so it refuses instead.
+  const rendererDir = resolve(o.rendererDir ?? defaultUiDir());
+  if (o.rendererDir === undefined && !existsSync(join(rendererDir, 'index.html'))) throw uiMissingError('the UI has not been built');
   const sockets = new Set<WebSocket>();
   const send = <N extends EventName>(event: N, data: EventData<N>) => {
     const frame = JSON.stringify({ event, data });
@@ -180,7 +184,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       const body = await readFile(file);
       res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
     } catch {
-      if (rel === '/index.html') res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: the UI is not built yet. Run `npm run build:renderer` (or `npm run serve`).');
+      if (rel === '/index.html') res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(`Governor: the UI is not built yet. Run \`${BUILD_UI_COMMAND}\`, then \`governor serve\` again.`);
       else res.writeHead(404, headers).end();
     }
   }
