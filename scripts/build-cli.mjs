@@ -63,6 +63,20 @@ function writeAtomic(file, data) {
   renameSync(tmp, file);
 }
 
+/** `{ "chunk-X.js": ["yaml", "zod"] }` for every output file that bundles code from node_modules. */
+function packagesByChunk(metafile) {
+  const out = {};
+  for (const [file, o] of Object.entries(metafile.outputs)) {
+    const names = new Set();
+    for (const input of Object.keys(o.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      if (m?.[1]) names.add(m[1]);
+    }
+    if (names.size > 0) out[relative(CLI_DIR, resolve(ROOT, file))] = [...names].sort();
+  }
+  return out;
+}
+
 /** Build dist/cli; returns the entry's absolute path. */
 export async function buildCli({ quiet = false } = {}) {
   const { build } = await import('esbuild');
@@ -111,6 +125,8 @@ export async function buildCli({ quiet = false } = {}) {
     outputs,
     // Kept one build longer: a `governor serve` started from it may still load a chunk lazily.
     previousOutputs: previous?.outputs ?? [],
+    // Which npm packages each chunk carries, so a test can tell what a command loaded.
+    packages: packagesByChunk(result.metafile),
     // What the build was made from, so bin/governor.mjs can tell a stale build by the sources' mtimes.
     inputs: Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules')),
   };

@@ -15,9 +15,9 @@ import { processAlive } from '../../core/process-alive.ts';
 export const BUILD_UI_COMMAND = 'npm run build:renderer';
 
 /** The package root: where package.json, resources/ and dist/ are, for the sources and for the built CLI. */
-const root = () => resourcesRoot();
+const packageRoot = () => resourcesRoot();
 
-export const defaultUiDir = () => join(root(), 'dist', 'renderer');
+export const defaultUiDir = (root = packageRoot()) => join(root, 'dist', 'renderer');
 
 /** What the bundle is made of: if any of it is newer than the built page, the build is stale. */
 const UI_SOURCES = ['renderer', 'shared', 'vite.renderer.config.ts', 'package-lock.json'];
@@ -34,29 +34,30 @@ function newest(path: string): number {
 export type UiState = { ready: true } | { ready: false; reason: string };
 
 /** Can `dir` be served as it is? Sources are compared only where they exist (a checkout, not an install). */
-export function uiState(dir = defaultUiDir()): UiState {
+export function uiState(root = packageRoot()): UiState {
+  const dir = defaultUiDir(root);
   const index = join(dir, 'index.html');
   if (!existsSync(index)) return { ready: false, reason: `the UI has not been built yet (${index} is missing)` };
-  const sources = Math.max(...UI_SOURCES.map((p) => newest(join(root(), p))));
+  const sources = Math.max(...UI_SOURCES.map((p) => newest(join(root, p))));
   if (statSync(index).mtimeMs < sources) return { ready: false, reason: 'the UI is older than its sources' };
   return { ready: true };
 }
 
 /** The refusal when the UI cannot be built here: what to run, and where. */
-export function uiMissingError(reason: string): GovernorError {
-  return new GovernorError('ui_not_built', `${reason}. Build it with \`${BUILD_UI_COMMAND}\` in ${root()} (after \`npm install\`), then run \`governor serve\` again.`);
+export function uiMissingError(reason: string, root = packageRoot()): GovernorError {
+  return new GovernorError('ui_not_built', `${reason}. Build it with \`${BUILD_UI_COMMAND}\` in ${root} (after \`npm install\`), then run \`governor serve\` again.`);
 }
 
-const viteBin = () => join(root(), 'node_modules', 'vite', 'bin', 'vite.js');
+const viteBin = (root: string) => join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 
 /**
  * One build at a time per checkout: a second `governor serve` started meanwhile waits for the first one's
  * build instead of writing dist/renderer at the same time. The lock names its owner, so a lock left by a
  * killed build is taken over.
  */
-async function withBuildLock<T>(fn: () => Promise<T>, onWait: () => void): Promise<T> {
-  const lock = join(root(), 'dist', '.ui-build.lock');
-  mkdirSync(join(root(), 'dist'), { recursive: true });
+async function withBuildLock<T>(root: string, fn: () => Promise<T>, onWait: () => void): Promise<T> {
+  const lock = join(root, 'dist', '.ui-build.lock');
+  mkdirSync(join(root, 'dist'), { recursive: true });
   for (let waited = false; ; ) {
     try {
       const fd = openSync(lock, 'wx');
@@ -89,18 +90,19 @@ const PROGRESS = /modules transformed|rendering chunks|computing gzip|built in|e
  * Build the UI into dist/renderer with vite, reporting progress through `say`; resolves once index.html
  * is there. Throws `ui_not_built` with the command to run when vite is not installed or the build fails.
  */
-export async function buildUi(say: (line: string) => void): Promise<void> {
-  if (!existsSync(viteBin())) throw uiMissingError('the UI has not been built, and it cannot be built here: vite (a dev dependency) is not installed');
+export async function buildUi(say: (line: string) => void, root = packageRoot()): Promise<void> {
+  if (!existsSync(viteBin(root))) throw uiMissingError('the UI has not been built, and it cannot be built here: vite (a dev dependency) is not installed', root);
   await withBuildLock(
+    root,
     async () => {
       // Another serve may have built it while we waited for the lock.
-      if (uiState().ready) return;
+      if (uiState(root).ready) return;
       const started = Date.now();
       say('building the UI with vite (about a minute the first time; later starts reuse it)…');
       const tail: string[] = [];
       const code = await new Promise<number | null>((resolve, reject) => {
         // NODE_ENV=production: React's production build, whatever the caller's environment says.
-        const child = spawn(process.execPath, [viteBin(), 'build', '--config', 'vite.renderer.config.ts'], { cwd: root(), env: { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [viteBin(root), 'build', '--config', 'vite.renderer.config.ts'], { cwd: root, env: { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
         const onData = (chunk: Buffer) => {
           for (const line of chunk.toString('utf8').split('\n')) {
             const text = line.trim();
@@ -115,8 +117,8 @@ export async function buildUi(say: (line: string) => void): Promise<void> {
         child.once('error', reject);
         child.once('close', resolve);
       });
-      if (code !== 0 || !existsSync(join(defaultUiDir(), 'index.html'))) {
-        throw uiMissingError(`the UI build failed (vite exited with ${code}):\n${tail.join('\n')}\n`);
+      if (code !== 0 || !existsSync(join(defaultUiDir(root), 'index.html'))) {
+        throw uiMissingError(`the UI build failed (vite exited with ${code}):\n${tail.join('\n')}\n`, root);
       }
       say(`UI built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     },
@@ -125,10 +127,10 @@ export async function buildUi(say: (line: string) => void): Promise<void> {
 }
 
 /** The UI `governor serve` can serve: built now if it is missing or stale, else a refusal saying what to run. */
-export async function ensureUi(say: (line: string) => void): Promise<string> {
-  const state = uiState();
-  if (state.ready) return defaultUiDir();
+export async function ensureUi(say: (line: string) => void, root = packageRoot()): Promise<string> {
+  const state = uiState(root);
+  if (state.ready) return defaultUiDir(root);
   say(state.reason);
-  await buildUi(say);
-  return defaultUiDir();
+  await buildUi(say, root);
+  return defaultUiDir(root);
 }
