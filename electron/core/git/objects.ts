@@ -82,7 +82,8 @@ async function readLoose(ctx: RepoCtx, oid: string): Promise<{ type: string; bod
   }
   // A big object (a multi-MB file in a diff) is inflated on the thread pool instead: inflating megabytes
   // here would hold the event loop — the desktop window's, or the host's — for tens of milliseconds.
-  const data = raw.byteLength > ASYNC_INFLATE_BYTES ? await inflateAsync(raw) : inflateSync(raw);
+  // Megabyte output chunks: the default 16 kB ones cost a long Buffer.concat on the event loop at the end.
+  const data = raw.byteLength > ASYNC_INFLATE_BYTES ? await inflateAsync(raw, { chunkSize: 1 << 20 }) : inflateSync(raw);
   const nul = data.indexOf(0);
   const type = data.subarray(0, nul).toString('latin1').split(' ')[0] ?? '';
   return { type, body: data.subarray(nul + 1) };

@@ -12,7 +12,7 @@ import { GovernorError, errorMessage } from '../../core/errors.ts';
 import { type OpenedProject, openProject } from '../../core/host.ts';
 import { governorHome } from '../../core/recent.ts';
 import { hostKeyStore, hostKeysFile } from '../../core/secrets/key-store.ts';
-import { startDiscordBridge } from '../../core/discord/bridge.ts';
+import type { BridgeStart } from '../../core/discord/bridge.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
 import { BUILD_UI_COMMAND, defaultUiDir, uiMissingError } from './ui-build.ts';
 
@@ -126,7 +126,8 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     });
     if (port) await announceHost(p.dir);
     // The Discord link starts with the project when it has a discord.yaml and a token or webhook URL.
-    const discord = await startDiscordBridge(p, {
+    // discord.js takes about a second to load: only a project with a discord.yaml pays for it.
+    const discord: BridgeStart = !p.discord ? { started: false, reason: 'no discord.yaml in the project' } : await (await import('../../core/discord/bridge.ts')).startDiscordBridge(p, {
       ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
       afterChange: async () => {
         await p.exporter.sync();
