@@ -16,7 +16,8 @@ if (!entry) {
     process.stderr.write(`[governor] ${found.stale}; building the CLI…\n`);
     entry = pathToFileURL(await buildCli({ quiet: true })).href;
   } catch (err) {
-    process.stderr.write(`[governor] could not build the CLI (${err instanceof Error ? err.message.split('\n')[0] : err}); running it from TypeScript\n`);
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`[governor] could not build the CLI (${why}); running it from TypeScript\n`);
     const { register } = await import('tsx/esm/api');
     register();
     entry = new URL('../electron/server/cli/main.ts', import.meta.url).href;

@@ -42,8 +42,9 @@ const EXTERNAL = ['better-sqlite3', 'discord.js', 'ws', 'openpgp'];
 const englishOnlyZod = {
   name: 'governor-zod-english-only',
   setup(b) {
+    const stub = join(ROOT, 'scripts', 'zod-english-only.mjs');
     b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(ROOT, 'scripts', 'zod-english-only.mjs') } : undefined,
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: stub } : undefined,
     );
   },
 };
@@ -99,7 +100,12 @@ export async function buildCli({ quiet = false } = {}) {
     external: EXTERNAL,
     plugins: [englishOnlyZod],
     // Bundled CommonJS packages (commander, isomorphic-git) call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __governorRequire } from 'node:module'; const require = __governorRequire(import.meta.url);" },
+    banner: {
+      js: [
+        "import { createRequire as __governorRequire } from 'node:module';",
+        'const require = __governorRequire(import.meta.url);',
+      ].join(' '),
+    },
     // Less text for V8 to read and parse at every start.
     minify: true,
     sourcemap: 'linked',
@@ -115,7 +121,8 @@ export async function buildCli({ quiet = false } = {}) {
     if (!existsSync(file.path)) writeAtomic(file.path, file.contents);
   }
   // Dynamic imports count as entry points too; ours is the one made from the CLI's main.ts.
-  const entryOut = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === relative(ROOT, MAIN).split('\\').join('/'));
+  const main = relative(ROOT, MAIN).split('\\').join('/');
+  const entryOut = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === main);
   if (!entryOut) throw new Error('esbuild produced no entry point');
   const previous = readInfo();
   const info = {
@@ -132,8 +139,11 @@ export async function buildCli({ quiet = false } = {}) {
   };
   writeAtomic(BUILD_INFO, `${JSON.stringify(info, null, 1)}\n`);
   const keep = new Set(['build-info.json', ...info.outputs, ...info.previousOutputs]);
-  for (const name of readdirSync(CLI_DIR)) if (!keep.has(name) && !name.includes('.tmp-')) rmSync(join(CLI_DIR, name), { force: true });
-  if (!quiet) console.log(`[governor] built the CLI into ${relative(process.cwd(), CLI_DIR) || CLI_DIR} in ${Date.now() - started} ms`);
+  for (const name of readdirSync(CLI_DIR)) {
+    if (!keep.has(name) && !name.includes('.tmp-')) rmSync(join(CLI_DIR, name), { force: true });
+  }
+  const where = relative(process.cwd(), CLI_DIR) || CLI_DIR;
+  if (!quiet) console.log(`[governor] built the CLI into ${where} in ${Date.now() - started} ms`);
   return join(CLI_DIR, info.entry);
 }
 
@@ -162,7 +172,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     await import('esbuild');
   } catch {
-    console.log('[governor] esbuild is not installed (dev dependencies omitted): the CLI will run from its TypeScript sources through tsx.');
+    console.log('[governor] esbuild is not installed (no dev dependencies): the CLI will run its sources through tsx.');
     process.exit(0);
   }
   await buildCli({ quiet: process.argv.includes('--quiet') });

@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { resourcesRoot } from '../../core/config/templates.ts';
 import { GovernorError } from '../../core/errors.ts';
@@ -45,7 +55,9 @@ export function uiState(root = packageRoot()): UiState {
 
 /** The refusal when the UI cannot be built here: what to run, and where. */
 export function uiMissingError(reason: string, root = packageRoot()): GovernorError {
-  return new GovernorError('ui_not_built', `${reason}. Build it with \`${BUILD_UI_COMMAND}\` in ${root} (after \`npm install\`), then run \`governor serve\` again.`);
+  const build = `Build it with \`${BUILD_UI_COMMAND}\` in ${root} (after \`npm install\`)`;
+  const fix = `${build}, then run \`governor serve\` again.`;
+  return new GovernorError('ui_not_built', `${reason}. ${fix}`);
 }
 
 const viteBin = (root: string) => join(root, 'node_modules', 'vite', 'bin', 'vite.js');
@@ -91,7 +103,10 @@ const PROGRESS = /modules transformed|rendering chunks|computing gzip|built in|e
  * is there. Throws `ui_not_built` with the command to run when vite is not installed or the build fails.
  */
 export async function buildUi(say: (line: string) => void, root = packageRoot()): Promise<void> {
-  if (!existsSync(viteBin(root))) throw uiMissingError('the UI has not been built, and it cannot be built here: vite (a dev dependency) is not installed', root);
+  if (!existsSync(viteBin(root))) {
+    const why = 'the UI has not been built, and it cannot be built here: vite (a dev dependency) is not installed';
+    throw uiMissingError(why, root);
+  }
   await withBuildLock(
     root,
     async () => {
@@ -102,7 +117,11 @@ export async function buildUi(say: (line: string) => void, root = packageRoot())
       const tail: string[] = [];
       const code = await new Promise<number | null>((resolve, reject) => {
         // NODE_ENV=production: React's production build, whatever the caller's environment says.
-        const child = spawn(process.execPath, [viteBin(root), 'build', '--config', 'vite.renderer.config.ts'], { cwd: root, env: { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [viteBin(root), 'build', '--config', 'vite.renderer.config.ts'], {
+          cwd: root,
+          env: { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         const onData = (chunk: Buffer) => {
           for (const line of chunk.toString('utf8').split('\n')) {
             const text = line.trim();
