@@ -21,7 +21,7 @@ test('writes metrics', () => {
   writeFileSync('reports/metrics.json', JSON.stringify({ sharpe: Number(process.env.SHARPE ?? '1.0'), max_drawdown: 0.1 }));
 });
 `;
-const NODE_TEST = 'mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml --experimental-test-coverage --test-reporter=lcov --test-reporter-destination=reports/lcov.info tests/';
+const NODE_TEST = 'mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml --experimental-test-coverage --test-reporter=lcov --test-reporter-destination=reports/lcov.info tests/*.test.js';
 
 describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   let sp: SampleProject;
