@@ -9,6 +9,7 @@ import { PROJECTION_TABLES, migrate } from './migrations.ts';
 
 export type { VerifyResult };
 import { createProjector } from './projections.ts';
+import { holdNativeObjects } from './statement-cache.ts';
 
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */
@@ -53,6 +54,8 @@ export class Ledger {
     opts: LedgerOptions = {},
   ) {
     this.db = new Database(path);
+    // Before anything is prepared: Node 24.19+ aborts when the GC frees one of these (statement-cache.ts).
+    holdNativeObjects(this.db);
     this.db.pragma('journal_mode = WAL');
     // FULL (not NORMAL) so an acknowledged append survives power loss, not only a process crash.
     this.db.pragma('synchronous = FULL');
