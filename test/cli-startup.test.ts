@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +22,11 @@ interface Traced {
 
 /** Run the CLI as users do (bin/governor.mjs), recording every module file it loads. */
 function traced(args: string[]): Traced {
-  const env = { ...process.env, NO_COLOR: '1' };
+  const trace = join(tempDir(), 'loaded.txt');
+  const env = { ...process.env, NO_COLOR: '1', GOVERNOR_TRACE_LOADS: trace };
   const r = spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], { encoding: 'utf8', env, timeout: 120_000 });
-  const loaded = [...r.stderr.matchAll(/^GOVERNOR_LOADED (\S+)$/gm)];
-  const files = loaded.map((m) => relative(ROOT, fileURLToPath(m[1] ?? '')));
+  const loaded = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
+  const files = loaded.map((url) => relative(ROOT, fileURLToPath(url)));
   type BuildInfo = { packages: Record<string, string[]> };
   const info = JSON.parse(readFileSync(join(CLI_DIR, 'build-info.json'), 'utf8')) as BuildInfo;
   const packages = new Set<string>();
@@ -34,8 +35,7 @@ function traced(args: string[]): Traced {
     if (inModules?.[1]) packages.add(inModules[1]);
     for (const p of info.packages[relative(CLI_DIR, join(ROOT, f))] ?? []) packages.add(p);
   }
-  const stderr = r.stderr.replace(/^GOVERNOR_LOADED .*\n/gm, '');
-  return { code: r.status, stdout: r.stdout, stderr, files, packages: [...packages].sort() };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, files, packages: [...packages].sort() };
 }
 
 /** What no command that only reads a project should pay for at start. */
