@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initProject } from '../electron/core/project.ts';
 import { CLI_DIR, ROOT } from '../scripts/build-cli.mjs';
@@ -20,11 +22,8 @@ interface Traced {
   packages: string[];
 }
 
-/** Run the CLI as users do (bin/governor.mjs), recording every module file it loads. */
-function traced(args: string[]): Traced {
-  const trace = join(tempDir(), 'loaded.txt');
-  const env = { ...process.env, NO_COLOR: '1', GOVERNOR_TRACE_LOADS: trace };
-  const r = spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], { encoding: 'utf8', env, timeout: 120_000 });
+/** The files a traced run loaded, and the npm packages they are or carry. */
+function loadsOf(trace: string): Pick<Traced, 'files' | 'packages'> {
   const loaded = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
   const files = loaded.map((url) => relative(ROOT, fileURLToPath(url)));
   type BuildInfo = { packages: Record<string, string[]> };
@@ -35,11 +34,19 @@ function traced(args: string[]): Traced {
     if (inModules?.[1]) packages.add(inModules[1]);
     for (const p of info.packages[relative(CLI_DIR, join(ROOT, f))] ?? []) packages.add(p);
   }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, files, packages: [...packages].sort() };
+  return { files, packages: [...packages].sort() };
+}
+
+/** Run the CLI as users do (bin/governor.mjs), recording every module file it loads. */
+function traced(args: string[]): Traced {
+  const trace = join(tempDir(), 'loaded.txt');
+  const env = { ...process.env, NO_COLOR: '1', GOVERNOR_TRACE_LOADS: trace };
+  const r = spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], { encoding: 'utf8', env, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ...loadsOf(trace) };
 }
 
 /** What no command that only reads a project should pay for at start. */
-const HEAVY = ['discord.js', 'ai', '@ai-sdk/anthropic', '@ai-sdk/openai', '@ai-sdk/openai-compatible', 'openpgp', 'ws'];
+const HEAVY = ['discord.js', 'ai', '@ai-sdk/anthropic', '@ai-sdk/openai', '@ai-sdk/openai-compatible', 'openpgp', 'ws', '@anthropic-ai/claude-agent-sdk', '@modelcontextprotocol/sdk'];
 const ALSO_NOT_FOR_STATUS = ['fast-xml-parser'];
 
 /**
@@ -84,6 +91,35 @@ describe('the shipped CLI starts from its build and loads libraries per command'
     const r = traced(['status', '--dir', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.packages).toEqual(expect.arrayContaining(['discord.js', 'ai', '@ai-sdk/openai-compatible']));
+  });
+
+  it('`mcp --agent` (what a Claude Code session is given) serves MCP over stdio from the build', async () => {
+    const trace = join(tempDir(), 'loaded.txt');
+    const env = { ...(process.env as Record<string, string>), NO_COLOR: '1', GOVERNOR_TRACE_LOADS: trace };
+    const args = ['--import', TRACE, BIN, 'mcp', '--dir', project, '--agent', 'Implementer'];
+    const client = new Client({ name: 'startup-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args, env, stderr: 'ignore' }));
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('project_status');
+    } finally {
+      await client.close();
+    }
+    const r = loadsOf(trace);
+    expect(r.files.filter((f) => f.endsWith('.ts'))).toEqual([]);
+    expect(r.packages).toContain('@modelcontextprotocol/sdk');
+    for (const heavy of HEAVY.filter((h) => h !== '@modelcontextprotocol/sdk')) expect(r.packages).not.toContain(heavy);
+  });
+
+  it('a claude-code runtime loads the Agent SDK only when its agent works, not for status', async () => {
+    const dir = join(tempDir(), 'coding');
+    await initProject(dir, { sample: true });
+    const scripted = readFileSync(join(dir, 'agents.yaml'), 'utf8');
+    const agents = scripted.replace(/(Implementer:\n\s+runtime: )scripted/, '$1claude-code');
+    expect(agents).toMatch(/runtime: claude-code/);
+    writeFileSync(join(dir, 'agents.yaml'), agents);
+    const r = traced(['status', '--dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const heavy of HEAVY) expect(r.packages).not.toContain(heavy);
   });
 
   it('a build older than its sources is rebuilt before it runs, once', () => {

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QaGate } from '../shared/index.ts';
 import { runGateByHand } from '../electron/core/workflow/stages/manual-gate.ts';
 import { type SampleProject, sampleProject } from './support/project.ts';
-import { tempDir } from './support/tmp.ts';
 
 /**
  * The gate by hand on a tiny real project (node's test runner, JUnit, lcov, a metrics file), committed on an
@@ -33,7 +32,6 @@ const NODE_TEST = 'mkdir -p reports && node --test --test-reporter=junit --test-
 
 describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   let sp: SampleProject;
-  const scratch = tempDir();
   beforeAll(async () => {
     sp = await sampleProject();
     await sp.p.git.commitChanges({
@@ -81,9 +79,9 @@ describe('QA gate by hand: evidence and named reasons, never a crash', () => {
 
   it('a flaky test passes on retry and is counted as flaky', async () => {
     // Both attempts are the real runner's, so its JUnit names the test the same way each time (Node 24 adds
-    // a file attribute that a hand-written first attempt would lack).
-    const marker = join(scratch, 'flaky-once');
-    const g = await gateWith({ command: NODE_TEST, retries: 1, env: { SHARPE: '1.0', FAIL_ONCE: marker } });
+    // a file attribute that a hand-written first attempt would lack). The marker lives in the checkout, where
+    // both attempts run: the sandbox lets a test write nowhere else.
+    const g = await gateWith({ command: NODE_TEST, retries: 1, env: { SHARPE: '1.0', FAIL_ONCE: '.flaky-once' } });
     expect(g.totals.flaky).toBe(1);
     expect(g.totals.failed).toBe(0);
     expect(g.green).toBe(true);

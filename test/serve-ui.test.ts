@@ -87,5 +87,5 @@ describe('governor serve and the built UI', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toMatch(/<script type="module"[^>]+src="\.\/assets\//);
     expect(out).not.toMatch(/\[ui\]/);
-  });
+  }, 300_000); // ensureRendererBuilt may run the same real vite build first, in a fresh checkout
 });

@@ -8,6 +8,9 @@ import { parseRuntimeRef } from './llm/runtime-ref.ts';
 import type { Usage } from './llm/structured.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { createScriptedRuntime, loadSampleScript } from './scripted/runtime.ts';
+import { lazyClaudeCodeWorker } from './workers/claude-code-lazy.ts';
+import { codingAgentRuntime } from './workers/coding-agent-runtime.ts';
+import type { Worker } from './workers/worker.ts';
 
 /** A runtime whose implementation is made on its first call (every call of a runtime is async anyway). */
 function deferredRuntime(label: string, scripted: boolean, make: () => Promise<AgentRuntime>): AgentRuntime {
@@ -46,10 +49,20 @@ export interface RuntimeFactoryOptions {
   /** Consulted after the environment and the keys_file. */
   extraKeys?: KeySource;
   onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
+  /** Each message of a coding agent's stream, for the cassette. */
+  recordWorker?(agent: AgentName, message: unknown): void;
+  /** The project's one redactor (secrets of the environment already in it); every loaded key is added. */
+  redactor?: Redactor;
 }
+
+const isClaudeCode = (runtime: string) => runtime === 'claude-code' || runtime.startsWith('claude-code:');
+/** A `provider:model` runtime, played through the AI SDK (not the script, nor a coding agent). */
+const usesAiSdk = (runtime: string) => runtime !== 'scripted' && runtime !== 'external' && !isClaudeCode(runtime);
 
 export interface RuntimeFactory {
   forAgent(agent: AgentName): AgentRuntime;
+  /** The agent's worker when its runtime is a coding agent (claude-code); null for the AI SDK and scripted runtimes. */
+  workerFor(agent: AgentName): Worker | null;
   /** Look the keys up again (a key was just entered in Settings); the next step of each agent uses them. */
   reloadKeys(): Promise<void>;
   readonly redactor: Redactor;
@@ -62,7 +75,7 @@ export interface RuntimeFactory {
  * secret the redactor masks. A missing key is not fatal here: the agent's first step says what to set.
  */
 export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
-  const redactor = new Redactor();
+  const redactor = o.redactor ?? new Redactor();
   const keys = o.keys ?? chainKeys(...[envKeys(), ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []), ...(o.extraKeys ? [o.extraKeys] : [])]);
   const cfg = (agent: AgentName) => o.agentsFile.agents[roleOf(agent)];
   // The sample script is read on the first scripted step, not at every open: `governor status` and the
@@ -70,7 +83,7 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
   const scripted: AgentRuntime | null = o.agents.some((a) => cfg(a).runtime === 'scripted') ? deferredRuntime('scripted', true, async () => createScriptedRuntime(await loadSampleScript())) : null;
   // The AI SDK and its providers are loaded only when an agent uses a model: the scripted demo, and every
   // command that opens a project without running an agent, start without them.
-  const llm = o.agents.some((a) => cfg(a).runtime !== 'scripted') ? await loadLlm() : null;
+  const llm = o.agents.some((a) => usesAiSdk(cfg(a).runtime)) ? await loadLlm() : null;
   // Prices matter once a model is used; with models configured a bad prices.yaml still fails the open.
   let prices = llm ? loadPrices(o.dir) : null;
 
@@ -79,7 +92,14 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
   async function resolveKeys(): Promise<void> {
     for (const agent of o.agents) {
       const c = cfg(agent);
-      if (c.runtime === 'scripted') continue;
+      if (c.runtime === 'scripted' || c.runtime === 'external') continue;
+      if (isClaudeCode(c.runtime)) {
+        // A subscription login needs no key: a missing one is only an error when there is no login either.
+        const key = await keys.get('anthropic', c.api_key_env).catch(() => null);
+        redactor.add(key);
+        resolved.set(agent, { key, error: null });
+        continue;
+      }
       const ref = parseRuntimeRef(c.runtime);
       try {
         const key = await keys.get(ref.provider, c.api_key_env);
@@ -100,8 +120,26 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       return (prices ??= loadPrices(o.dir));
     },
     reloadKeys: resolveKeys,
+    workerFor(agent) {
+      const c = cfg(agent);
+      if (!isClaudeCode(c.runtime)) return null;
+      const perms = o.policies.agent_permissions;
+      return lazyClaudeCodeWorker({
+        label: c.runtime,
+        model: c.runtime.includes(':') ? c.runtime.slice(c.runtime.indexOf(':') + 1) : null,
+        apiKey: resolved.get(agent)?.key ?? null,
+        baseUrl: c.base_url,
+        executable: c.command,
+        projectDir: o.dir,
+        testCommands: o.policies.tests.map((t) => t.command),
+        sandbox: { enabled: perms?.sandbox ?? true, networkDomains: perms?.network_domains ?? [] },
+        redactor,
+        ...(o.recordWorker ? { record: (m: unknown) => o.recordWorker?.(agent, m) } : {}),
+      });
+    },
     forAgent(agent) {
       const c = cfg(agent);
+      if (c.runtime === 'external' || isClaudeCode(c.runtime)) return codingAgentRuntime(agent, c.runtime);
       if (c.runtime === 'scripted') {
         if (!scripted) throw new GovernorError('runtime_unavailable', 'the scripted runtime could not be loaded');
         return scripted;
