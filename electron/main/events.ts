@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
-import { type EventData, type EventName, type StatusSnapshot, contract } from '../../shared/index.ts';
+import { type EventData, type EventName, type LedgerEvent, type StatusSnapshot, contract } from '../../shared/index.ts';
 import { type LoopRunner, statusSnapshot } from '../core/api.ts';
 import type { OpenedProject } from '../core/host.ts';
 import { type Notification, notificationFor } from '../core/notify/notifications.ts';
@@ -22,6 +22,8 @@ export interface EventPumpOptions {
   debounceMs?: number;
   /** Watch the ledger file for appends by other processes (a CLI `decide`, the Discord bridge). */
   watchFiles?: boolean;
+  /** Events another process appended (a `governor decide` in a terminal), after they were pushed. */
+  onForeign?: (events: readonly LedgerEvent[]) => void;
   onError?: (err: unknown) => void;
 }
 
@@ -83,8 +85,11 @@ export function createEventPump(o: EventPumpOptions): EventPump {
     }, debounce);
   }
 
-  /** Everything appended since we last looked, whoever appended it. */
-  function announce(): void {
+  /**
+   * Everything appended since we last looked, whoever appended it. This process's own appends are announced
+   * synchronously by the ledger's append hook, so whatever the file watcher finds first came from elsewhere.
+   */
+  function announce(origin: 'self' | 'file'): void {
     if (!project || closed) return;
     for (;;) {
       const fresh = project.ledger.read(lastSeq, 500);
@@ -103,6 +108,7 @@ export function createEventPump(o: EventPumpOptions): EventPump {
         }
         if (batch.length > 0) o.onNotifications(batch);
       }
+      if (origin === 'file') o.onForeign?.(fresh);
       if (fresh.length < 500) break;
     }
     scheduleStatus();
@@ -118,10 +124,10 @@ export function createEventPump(o: EventPumpOptions): EventPump {
       loop = l;
       // Start from the head: opening the app must not replay old reviews as fresh notifications.
       lastSeq = p.ledger.count();
-      offAppend = p.ledger.onAppend(() => announce());
+      offAppend = p.ledger.onAppend(() => announce('self'));
       if (o.watchFiles) {
         watcher = watch(join(p.dir, '.governor'), (_e, name) => {
-          if (name && String(name).startsWith('governor.db')) announce();
+          if (name && String(name).startsWith('governor.db')) announce('file');
         });
         watcher.on('error', (err) => o.onError?.(err));
       }

@@ -1,0 +1,17 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--allow-file-access-from-files'] });
+const ctx = await b.newContext();
+const page = await ctx.newPage();
+const routed = [];
+await ctx.route('**/*', (r) => { routed.push(r.request().url()); return r.continue(); });
+await page.exposeBinding('__gvInvoke', (source, a) => ({ frame: source.frame.url(), isMain: source.frame === page.mainFrame(), a }));
+await page.addInitScript(() => { const inv = window.__gvInvoke; window.__captured = typeof inv; try { delete window.__gvInvoke; } catch (e) { window.__delerr = String(e); } window.__callIt = (x) => inv(x); });
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+await page.goto('file:///work/wt/desktop-ipc/dist/renderer/index.html#/dashboard');
+await page.waitForTimeout(1500);
+console.log(await page.evaluate(() => [window.__captured, typeof window.__gvInvoke, window.__delerr]));
+console.log(await page.evaluate(() => window.__callIt(5)));
+console.log('routed', routed);
+console.log(await page.evaluate(() => document.body.innerHTML.slice(0, 300)));
+await b.close();
