@@ -71,6 +71,9 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
   let tray: GovernorTray | null = null;
   let quitting = false;
   let shutDown = false;
+  /** The window's last state write; the app does not quit before it lands (the process would cut it off). */
+  let windowSaved: Promise<void> = Promise.resolve();
+  let saveWindowNow: (() => void) | null = null;
   const seenNotices = new Set<string>();
   // Held until closed or clicked: a notification that is garbage-collected loses its click handler.
   const liveNotices = new Set<NotificationSurface>();
@@ -128,15 +131,22 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     if (state.fullscreen) w.setFullScreen(true);
     w.once('ready-to-show', () => w.show());
     let saveTimer: NodeJS.Timeout | null = null;
-    const save = () => void saveWindowState(stateFile, currentState(w)).catch((err: unknown) => console.warn(`governor: window state not saved: ${errorMessage(err)}`));
+    const save = () => {
+      if (saveTimer) clearTimeout(saveTimer);
+      saveTimer = null;
+      // Read now (a closed window cannot be asked), written in order, and awaited before the app quits.
+      const state = currentState(w);
+      windowSaved = windowSaved.then(() => saveWindowState(stateFile, state)).catch((err: unknown) => console.warn(`governor: window state not saved: ${errorMessage(err)}`));
+    };
+    saveWindowNow = save;
     const saveSoon = () => {
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = setTimeout(save, SAVE_STATE_AFTER_MS);
     };
     for (const e of ['resize', 'move', 'maximize', 'unmaximize', 'enter-full-screen', 'leave-full-screen'] as const) w.on(e, saveSoon);
     w.on('close', (event) => {
-      if (saveTimer) clearTimeout(saveTimer);
-      save();
+      // On the way out the state was saved (and awaited) before the project closed; a write now would be cut off.
+      if (!shutDown) save();
       // Closing the window leaves Governor in the tray: agents keep working and notifications keep coming.
       if (!quitting && tray) {
         event.preventDefault();
@@ -144,6 +154,8 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
       }
     });
     w.on('closed', () => {
+      if (saveTimer) clearTimeout(saveTimer);
+      if (saveWindowNow === save) saveWindowNow = null;
       if (win === w) win = null;
     });
     w.webContents.on('did-finish-load', () => projects?.current().pump.pushStatus());
@@ -343,8 +355,10 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     const timeout = new Promise<void>((r) => {
       grace = setTimeout(r, QUIT_GRACE_MS);
     });
+    saveWindowNow?.();
     void (open ? Promise.race([open.close(), timeout]) : Promise.resolve())
       .catch((err: unknown) => console.warn(`governor: ${errorMessage(err)}`))
+      .then(() => windowSaved)
       .finally(() => {
         if (grace) clearTimeout(grace);
         ipc.dispose();
