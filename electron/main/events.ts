@@ -40,6 +40,10 @@ export interface EventPump {
   close(): void;
 }
 
+/** How long after another process's write to look again, and how often to check for writes the watcher missed. */
+const FOREIGN_SETTLE_MS = 150;
+const FOREIGN_POLL_MS = 1000;
+
 export function createEventPump(o: EventPumpOptions): EventPump {
   const debounce = o.debounceMs ?? 30;
   let project: OpenedProject | null = null;
@@ -48,7 +52,29 @@ export function createEventPump(o: EventPumpOptions): EventPump {
   let timer: NodeJS.Timeout | null = null;
   let offAppend: (() => void) | null = null;
   let watcher: FSWatcher | null = null;
+  let settle: NodeJS.Timeout | null = null;
+  let poll: NodeJS.Timeout | null = null;
+  let dataVersion = 0;
   let closed = false;
+
+  /** SQLite's count of commits by other connections, as this connection sees it. */
+  function readDataVersion(): number {
+    try {
+      return Number(project?.ledger.db.pragma('data_version', { simple: true }) ?? 0);
+    } catch {
+      return dataVersion; // the ledger is closing
+    }
+  }
+
+  /** Another process wrote: look now, and once more when its commit has surely landed (see attach). */
+  function foreignWrite(): void {
+    announce('file');
+    if (settle) clearTimeout(settle);
+    settle = setTimeout(() => {
+      settle = null;
+      announce('file');
+    }, FOREIGN_SETTLE_MS);
+  }
 
   /** Checked against the contract on the way out: a malformed event is our bug and must not reach the page. */
   function emit<N extends EventName>(event: N, data: EventData<N>): void {
@@ -91,6 +117,7 @@ export function createEventPump(o: EventPumpOptions): EventPump {
    */
   function announce(origin: 'self' | 'file'): void {
     if (!project || closed) return;
+    if (origin === 'file') dataVersion = readDataVersion();
     for (;;) {
       const fresh = project.ledger.read(lastSeq, 500);
       if (fresh.length === 0) break;
@@ -127,9 +154,19 @@ export function createEventPump(o: EventPumpOptions): EventPump {
       offAppend = p.ledger.onAppend(() => announce('self'));
       if (o.watchFiles) {
         watcher = watch(join(p.dir, '.governor'), (_e, name) => {
-          if (name && String(name).startsWith('governor.db')) announce('file');
+          if (name && String(name).startsWith('governor.db')) foreignWrite();
         });
         watcher.on('error', (err) => o.onError?.(err));
+        // The watcher is quick but not enough alone: it can fire before the other process's commit is
+        // visible (SQLite publishes a commit through the -shm file, which is memory-mapped and raises no
+        // file event), and some filesystems raise none at all. `data_version` changes with every commit
+        // made through another connection, so a cheap look every second catches what the watcher missed.
+        dataVersion = readDataVersion();
+        poll = setInterval(() => {
+          const v = readDataVersion();
+          if (v !== dataVersion) announce('file');
+        }, FOREIGN_POLL_MS);
+        poll.unref();
       }
       pushNow();
     },
@@ -139,6 +176,8 @@ export function createEventPump(o: EventPumpOptions): EventPump {
       closed = true;
       if (timer) clearTimeout(timer);
       timer = null;
+      if (settle) clearTimeout(settle);
+      if (poll) clearInterval(poll);
       offAppend?.();
       watcher?.close();
     },
