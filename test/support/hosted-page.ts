@@ -29,6 +29,8 @@ export interface HostedPage extends UiPage {
 
 export interface UiPageOptions {
   viewport?: { width: number; height: number };
+  /** For the headless host: where its recent.json lives, and whether it puts this project on it (as `governor serve` does). */
+  host?: { home?: string; rememberProject?: boolean };
   /** For the desktop app: where it keeps its data (userData, recent.json unless GOVERNOR_HOME is set). */
   appData?: string;
 }
@@ -47,10 +49,10 @@ export const hostedPageUnavailable = (): string | null => uiPageUnavailable('web
  * An existing project folder behind a real headless host, open in headless Chromium: for the e2e tests
  * and benches that need a project the sample target does not make (a huge ledger, files to read back).
  */
-export async function openHostedPage(dir: string, viewport = { width: 1280, height: 820 }): Promise<HostedPage> {
+export async function openHostedPage(dir: string, viewport = { width: 1280, height: 820 }, hostOptions: UiPageOptions['host'] = {}): Promise<HostedPage> {
   const found = findChromium();
   if (found.skip !== null) throw new Error(found.skip);
-  const host = await startHost({ dir, rendererDir: ensureRendererBuilt() });
+  const host = await startHost({ dir, rendererDir: ensureRendererBuilt(), ...hostOptions });
   let browser: Browser | null = null;
   try {
     browser = await launchChromium(found.path);
@@ -128,5 +130,5 @@ async function openDesktopPage(transport: 'ipc' | 'electron', dir: string, o: Ui
 
 /** An existing project folder in the UI, over the transport asked for. */
 export function openUiPage(transport: TransportName, dir: string, o: UiPageOptions = {}): Promise<UiPage> {
-  return transport === 'web' ? openHostedPage(dir, o.viewport) : openDesktopPage(transport, dir, o);
+  return transport === 'web' ? openHostedPage(dir, o.viewport, o.host) : openDesktopPage(transport, dir, o);
 }
