@@ -5,12 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, NotificationConstructorOptions, OpenDialogOptions } from 'electron';
-import type { Browser, BrowserContext, Frame, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import type { FrameLike, InvokeEventLike } from '../../electron/main/ipc.ts';
 import type { AppSurface, ElectronSurface, NotificationSurface, Preventable, SafeStorageSurface, SessionSurface, TraySurface, WebContentsSurface, WindowSurface } from '../../electron/main/surface.ts';
 import type { Rect } from '../../electron/main/window-state.ts';
 import { IPC_CHANNELS } from '../../shared/ipc.ts';
 import { type BridgeNames, preloadInitScript } from './preload-in-page.ts';
+import { type RendererLink, linkRenderer } from './renderer-link.ts';
 
 /**
  * An in-process stand-in for Electron's main-process module surface, for machines where no Electron binary
@@ -232,39 +233,19 @@ export function createStandIn(o: StandInOptions): StandIn {
   }
   const app = new App();
 
-  /** Frames as main sees them: one object per Chromium frame, so identity checks hold. */
-  const frameIds = new WeakMap<Frame, FrameLike>();
-  let nextRoutingId = 1;
-  const frameLike = (f: Frame): FrameLike => {
-    let like = frameIds.get(f);
-    if (!like) {
-      const parent = f.parentFrame();
-      const routingId = nextRoutingId++;
-      like = {
-        get url() {
-          return f.url();
-        },
-        parent: parent ? frameLike(parent) : null,
-        processId: 1,
-        routingId,
-      };
-      frameIds.set(f, like);
-    }
-    return like;
-  };
-
   class WebContents extends EventEmitter implements StandInWebContents {
     readonly opened: Array<{ url: string; action: string }> = [];
     readonly navigations: Array<{ url: string; prevented: boolean }> = [];
     openHandler: ((details: { url: string }) => { action: 'deny' } | { action: 'allow' }) | null = null;
     page: Page | null = null;
+    link: RendererLink | null = null;
     names: BridgeNames = { invoke: `__gvInvoke_${randomBytes(6).toString('hex')}`, receive: `__gvReceive_${randomBytes(6).toString('hex')}` };
     private queue: unknown[] = [];
     private flushing: Promise<void> | null = null;
     private readonly detached: FrameLike = { url: 'about:blank', parent: null, processId: 1, routingId: 0 };
 
     get mainFrame(): FrameLike {
-      return this.page ? frameLike(this.page.mainFrame()) : this.detached;
+      return this.link ? this.link.mainFrame() : this.detached;
     }
     send(channel: string, payload: unknown) {
       record('webContents.send', channel, payload);
@@ -273,20 +254,9 @@ export function createStandIn(o: StandInOptions): StandIn {
       this.queue.push(payload);
       this.flushing ??= this.flush();
     }
-    /** One evaluate per batch, in order: what Electron's IPC guarantees for one sender. */
+    /** One delivery per batch, in order: what Electron's IPC guarantees for one sender. */
     private async flush(): Promise<void> {
-      while (this.queue.length > 0 && this.page) {
-        const batch = this.queue.splice(0);
-        await this.page
-          .mainFrame()
-          .evaluate(([name, channel, messages]) => {
-            // A page function: the node tsconfig has no DOM, so the page's global is reached as globalThis.
-            const receive = (globalThis as unknown as Record<string, ((c: string, m: unknown[]) => void) | undefined>)[name];
-            receive?.(channel, messages);
-          }, [this.names.receive, IPC_CHANNELS.event, batch] as const)
-          // A page that is reloading or closing misses what was pushed meanwhile, as a real one would.
-          .catch(() => {});
-      }
+      while (this.queue.length > 0 && this.link) await this.link.push(IPC_CHANNELS.event, this.queue.splice(0));
       this.flushing = null;
     }
     async executeJavaScript(code: string) {
@@ -384,6 +354,9 @@ export function createStandIn(o: StandInOptions): StandIn {
       this.visible = false;
       const ctx = this.context;
       this.webContents.page = null;
+      const link = this.webContents.link;
+      this.webContents.link = null;
+      void link?.close();
       if (ctx) void ctx.close().catch(() => {});
       this.emit('closed');
       if (windows.every((w) => w.isDestroyed())) app.emit('window-all-closed');
@@ -422,10 +395,10 @@ export function createStandIn(o: StandInOptions): StandIn {
       }
       page.on('load', () => wc.emit('did-finish-load'));
       // ipcRenderer.invoke, as main receives it: the calling frame and this window's webContents.
-      await page.exposeBinding(wc.names.invoke, async (source, channel: unknown, args: unknown) => {
-        const handler = typeof channel === 'string' ? handlers.get(channel) : undefined;
-        if (!handler) throw new Error(`No handler registered for '${String(channel)}'`);
-        const reply = await handler({ sender: wc, senderFrame: frameLike(source.frame) }, ...(Array.isArray(args) ? args : []));
+      wc.link = await linkRenderer(page, wc.names, async (frame, channel, args) => {
+        const handler = handlers.get(channel);
+        if (!handler) throw new Error(`No handler registered for '${channel}'`);
+        const reply = await handler({ sender: wc, senderFrame: frame }, ...args);
         return o.tamperReply ? o.tamperReply(reply) : reply;
       });
       if (prefs.preload) {

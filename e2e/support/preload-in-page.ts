@@ -2,7 +2,8 @@
  * The renderer's half of Electron, for the stand-in: the real preload bundle (dist/electron/preload.cjs,
  * built by the same `bundlePreload` as `npm start`) run inside a real Chromium page, with `require('electron')`
  * answered by `contextBridge` and `ipcRenderer` stand-ins that cross to the main process's handlers
- * through a Playwright binding. What the page ends up with is exactly what the preload exposes.
+ * through a DevTools-protocol binding (electron-stand-in.ts). What the page ends up with is exactly what
+ * the preload exposes.
  *
  * Electron runs a preload in an isolated world; here it runs in a closure before the page's own scripts,
  * and the binding it talks through is taken off `window` before the page can reach it, so the page sees
@@ -12,9 +13,13 @@
 
 /** The names this page's bridge uses: random per stand-in, so nothing in the page can count on them. */
 export interface BridgeNames {
-  /** A Playwright binding: (channel, args) → the main process's reply. */
+  /** A CDP binding: takes one JSON text, { id, channel, args }; main answers through `receive`. */
   invoke: string;
-  /** Defined by the init script: (channel, messages) → each message to the preload's listeners. */
+  /**
+   * Defined by the init script, called by main through CDP: ('reply', id, ok, text) settles an invoke with
+   * the handler's answer as JSON text (or its error message); ('event', channel, text) hands each message
+   * of a JSON array to the preload's listeners on that channel.
+   */
   receive: string;
 }
 
@@ -22,18 +27,31 @@ export function preloadInitScript(preloadCode: string, names: BridgeNames, opts:
   // Plain JavaScript, run in the page before any of its own scripts, in every frame (and again on reload).
   return `(() => {
   if (${JSON.stringify(!opts.subframes)} && window.top !== window) return;
-  const invoke = window[${JSON.stringify(names.invoke)}];
+  const binding = window[${JSON.stringify(names.invoke)}];
   delete window[${JSON.stringify(names.invoke)}];
-  if (typeof invoke !== 'function') throw new Error('the stand-in IPC binding is missing');
+  if (typeof binding !== 'function') throw new Error('the stand-in IPC binding is missing');
   const listeners = new Map();
+  const pending = new Map();
+  let next = 0;
   Object.defineProperty(window, ${JSON.stringify(names.receive)}, {
-    value: (channel, messages) => {
-      for (const message of messages) for (const fn of listeners.get(channel) || []) fn({ sender: null }, message);
+    value: (kind, a, b, c) => {
+      if (kind === 'reply') {
+        const p = pending.get(a);
+        pending.delete(a);
+        if (p) b ? p.resolve(JSON.parse(c)) : p.reject(new Error(c));
+        return;
+      }
+      for (const message of JSON.parse(b)) for (const fn of listeners.get(a) || []) fn({ sender: null }, message);
     },
   });
   const electron = {
     ipcRenderer: {
-      invoke: (channel, ...args) => invoke(channel, args),
+      invoke: (channel, ...args) =>
+        new Promise((resolve, reject) => {
+          const id = ++next;
+          pending.set(id, { resolve, reject });
+          binding(JSON.stringify({ id, channel, args }));
+        }),
       on(channel, fn) {
         const set = listeners.get(channel) || new Set();
         listeners.set(channel, set);
