@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, NotificationConstructorOptions, OpenDialogOptions } from 'electron';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Page, Route } from 'playwright-core';
 import type { FrameLike, InvokeEventLike } from '../../electron/main/ipc.ts';
 import type { AppSurface, ElectronSurface, NotificationSurface, Preventable, SafeStorageSurface, SessionSurface, TraySurface, WebContentsSurface, WindowSurface } from '../../electron/main/surface.ts';
 import type { Rect } from '../../electron/main/window-state.ts';
@@ -400,6 +400,15 @@ export function createStandIn(o: StandInOptions): StandIn {
         if (!handler) throw new Error(`No handler registered for '${channel}'`);
         const reply = await handler({ sender: wc, senderFrame: frame }, ...args);
         return o.tamperReply ? o.tamperReply(reply) : reply;
+      }, (url) => {
+        // Electron asks the window-open handler before it creates a window.
+        const answer = wc.openHandler?.({ url }) ?? { action: 'allow' };
+        wc.opened.push({ url, action: answer.action });
+        record('window-open', url, answer.action);
+      });
+      // Chromium makes the new page at once; a denied one is closed (and its requests refused below).
+      context.on('page', (popup) => {
+        if (popup !== page && this.denies(popup.url())) void popup.close().catch(() => {});
       });
       if (prefs.preload) {
         const code = await readFile(prefs.preload, 'utf8');
@@ -410,22 +419,24 @@ export function createStandIn(o: StandInOptions): StandIn {
       return page;
     }
 
+    /** What the window-open handler says of a new window (asked again here; the decision was recorded on window.open). */
+    private denies(url: string): boolean {
+      return this.webContents.openHandler?.({ url }).action === 'deny';
+    }
+
     /** Every request the window's session makes: onBeforeRequest, then the file read and onHeadersReceived. */
     private async onRequest(route: Route, page: Page): Promise<void> {
       const request = route.request();
       const url = request.url();
-      const frame = request.frame();
+      let frame: Frame | null = null;
+      try {
+        frame = request.frame();
+      } catch {
+        // A new window's first request comes before its frame exists.
+      }
       if (request.isNavigationRequest()) {
-        if (frame.page() !== page) {
-          // A new window: Electron asks the window-open handler before creating it.
-          const answer = this.webContents.openHandler?.({ url }) ?? { action: 'allow' };
-          this.webContents.opened.push({ url, action: answer.action });
-          record('window-open', url, answer.action);
-          if (answer.action === 'deny') {
-            await route.abort('blockedbyclient');
-            await frame.page().close();
-            return;
-          }
+        if (!frame || frame.page() !== page) {
+          if (this.denies(url)) return route.abort('blockedbyclient');
         } else if (frame === page.mainFrame() && url.replace(/#.*$/, '') !== this.expectedNavigation) {
           const event = preventable();
           this.webContents.emit('will-navigate', event, url);

@@ -28,8 +28,11 @@ interface FrameInfo {
 
 type FrameTree = { frame: { id: string; parentId?: string; url: string; urlFragment?: string }; childFrames?: FrameTree[] };
 
-export async function linkRenderer(page: Page, names: BridgeNames, onInvoke: InvokeHandler): Promise<RendererLink> {
+export async function linkRenderer(page: Page, names: BridgeNames, onInvoke: InvokeHandler, onWindowOpen: (url: string) => void): Promise<RendererLink> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
+  // window.open() in the page, with the address it asked for, before any new window exists.
+  cdp.on('Page.windowOpen', ({ url }) => onWindowOpen(url));
+  await cdp.send('Page.enable');
   const contexts = new Map<number, { frameId: string; isDefault: boolean }>();
   cdp.on('Runtime.executionContextCreated', ({ context }) => {
     const aux = (context.auxData ?? {}) as { frameId?: string; isDefault?: boolean };

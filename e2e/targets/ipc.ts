@@ -63,7 +63,7 @@ export async function openDesktop(o: DesktopOptions): Promise<DesktopSession> {
   const appData = o.appData ?? mkdtempSync(join(tmpdir(), 'governor-appdata-'));
   const errors: string[] = [];
   const [preload, rendererDir] = await Promise.all([desktopPreload(), Promise.resolve(ensureRendererBuilt())]);
-  const standIn = createStandIn({ viewport: { width: 1280, height: 900 }, ...o.standIn, appData, browser: o.browser, errors });
+  const standIn = createStandIn({ viewport: { width: 1280, height: 900 }, ...tamperFromEnv(), ...o.standIn, appData, browser: o.browser, errors });
   const desktop = startDesktop(standIn.electron, {
     paths: { rendererDir, rendererIndex: join(rendererDir, 'index.html'), preload, sqliteBinding: join(appData, 'unused.node'), iconsDir: join(REPO, 'resources', 'icons') },
     argv: o.dir ? ['electron', 'dist/electron/main.mjs', o.dir] : ['electron', 'dist/electron/main.mjs'],
@@ -110,6 +110,17 @@ export async function openDesktop(o: DesktopOptions): Promise<DesktopSession> {
     },
   };
 }
+
+/**
+ * The old mismatch between main and the page, on purpose: each successful reply stripped to its bare
+ * result, as the preload once handed it on. `GOVERNOR_IPC_TAMPER=unwrap` applies it to every desktop
+ * session, to watch the UI suite fail on it (the README says how).
+ */
+export function unwrapped(reply: unknown): unknown {
+  return typeof reply === 'object' && reply !== null && 'ok' in reply && reply.ok === true && 'result' in reply ? reply.result : reply;
+}
+
+const tamperFromEnv = (): Pick<StandInOptions, 'tamperReply'> => (process.env.GOVERNOR_IPC_TAMPER === 'unwrap' ? { tamperReply: unwrapped } : {});
 
 /** The sample project in the desktop app, for the suite in e2e/suite.ts. */
 export function ipcTarget(): UiTarget {

@@ -32,6 +32,10 @@ export interface EventPump {
   progress(p: Progress): void;
   /** Hand to `createLoopRunner`: the loop started or stopped. */
   statusChanged(): void;
+  /**
+   * Start announcing this project's appends. It pushes no status of its own: a page learns the new project
+   * from `project.switched` first, then its status (`pushStatus`), never the other way round.
+   */
   attach(p: OpenedProject, loop: LoopRunner): void;
   /** The current status, or null with no project (or a project that is closing). */
   snapshot(): StatusSnapshot | null;
@@ -168,7 +172,6 @@ export function createEventPump(o: EventPumpOptions): EventPump {
         }, FOREIGN_POLL_MS);
         poll.unref();
       }
-      pushNow();
     },
     snapshot,
     pushStatus: pushNow,
