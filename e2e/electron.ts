@@ -13,7 +13,9 @@ import { electronBinary } from './targets/electron.ts';
  * suite on the `ipc` transport (the real shell on an Electron stand-in) instead.
  */
 if (!electronBinary()) {
-  console.log('electron e2e skipped: no Electron binary on this machine (npm test runs the same suite on the ipc stand-in)');
+  console.log(
+    'electron e2e skipped: no Electron binary on this machine (npm test runs the same suite on the ipc stand-in)',
+  );
   process.exit(0);
 }
 const pkg = electronPackage();
@@ -24,8 +26,15 @@ ensureRendererBuilt();
 
 const vitest = [join(REPO, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'e2e/vitest.electron.config.ts'];
 // Electron needs a display even for tests; on a headless Linux box borrow a virtual one when we can.
-const xvfb = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'xvfb-run')).find((p) => existsSync(p));
+const xvfb = (process.env.PATH ?? '')
+  .split(delimiter)
+  .map((d) => join(d, 'xvfb-run'))
+  .find((p) => existsSync(p));
 const headless = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 const [cmd, args] = headless && xvfb ? [xvfb, ['-a', process.execPath, ...vitest]] : [process.execPath, vitest];
-const run = spawnSync(cmd, args, { cwd: REPO, stdio: 'inherit', env: { ...process.env, GOVERNOR_E2E_TRANSPORTS: 'electron' } });
+const run = spawnSync(cmd, args, {
+  cwd: REPO,
+  stdio: 'inherit',
+  env: { ...process.env, GOVERNOR_E2E_TRANSPORTS: 'electron' },
+});
 process.exit(run.status ?? 1);

@@ -38,7 +38,8 @@ for (const transport of uiTransports()) {
     let s: UiPage;
     let fake: FakeDiscord;
     let concernId: string;
-    const shot = (name: string) => s.page.screenshot({ path: join(SHOTS, `${transport}-actions-${name}.png`), fullPage: true });
+    const shot = (name: string) =>
+      s.page.screenshot({ path: join(SHOTS, `${transport}-actions-${name}.png`), fullPage: true });
 
     beforeAll(async () => {
       root = tempDir('governor-e2e-actions-');

@@ -101,7 +101,8 @@ for (const transport of uiTransports()) {
     let designCommit: GitAction & { seq: number };
     let planDecided: number;
     let concernRaised: number;
-    const shot = (name: string) => s.page.screenshot({ path: join(SHOTS, `${transport}-audit-links-${name}.png`), fullPage: true });
+    const shot = (name: string) =>
+      s.page.screenshot({ path: join(SHOTS, `${transport}-audit-links-${name}.png`), fullPage: true });
 
     beforeAll(async () => {
       ({ dir, merge, designCommit, planDecided, concernRaised } = await drivenProject());

@@ -25,7 +25,8 @@ const found = findChromium();
 if (found.skip !== null) console.log(found.skip.replace('web e2e', 'desktop e2e'));
 
 /** Ask the page's bridge something and bring back what it answered (or threw), as data. */
-const inPage = <T>(page: Page, fn: string): Promise<T> => page.evaluate(`(async () => { const g = window.governor; ${fn} })()`) as Promise<T>;
+const inPage = <T>(page: Page, fn: string): Promise<T> =>
+  page.evaluate(`(async () => { const g = window.governor; ${fn} })()`) as Promise<T>;
 
 describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in', () => {
   let root: string;
@@ -48,8 +49,14 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     await initProject(dir, { sample: true });
     await initProject(other, { name: 'Ledger tools' });
     browser = await launchChromium(found.path ?? '', DESKTOP_ARGS);
-    // File › Open Project… will be answered with the second project; subframes get the preload so one can try to call in.
-    s = await openDesktop({ browser, dir, appData, env: { GOVERNOR_HOME: home }, standIn: { picks: [other], preloadInSubframes: true, locks } });
+    // File › Open Project… is answered with the second project; subframes get the preload, so one can try to call in.
+    s = await openDesktop({
+      browser,
+      dir,
+      appData,
+      env: { GOVERNOR_HOME: home },
+      standIn: { picks: [other], preloadInSubframes: true, locks },
+    });
     page = s.page;
     await page.locator('[data-testid=stage][data-stage=plan]').waitFor(UI);
   }, 120_000);
@@ -59,17 +66,30 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     await browser?.close();
   });
 
-  it('opens one isolated, sandboxed window with the bundled preload, and the page gets window.governor and nothing else', async () => {
+  it('opens one isolated, sandboxed window with the bundled preload; the page gets window.governor only', async () => {
     const opened = calls('BrowserWindow');
     expect(opened).toHaveLength(1);
     expect(opened[0]?.args[0]).toMatchObject({
       show: false,
-      webPreferences: { preload: await desktopPreload(), contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInSubFrames: false, webSecurity: true, webviewTag: false },
+      webPreferences: {
+        preload: await desktopPreload(),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        webviewTag: false,
+      },
     });
     // The renderer from disk, as loadFile opens it; the app routes by hash from there.
     expect(page.url().replace(/#.*$/, '')).toBe(pathToFileURL(join(RENDERER_DIST, 'index.html')).href);
     expect(await inPage(page, 'return Object.keys(g).sort();')).toEqual(['call', 'on']);
-    expect(await inPage(page, "return [typeof window.require, typeof window.process, typeof window.ipcRenderer, Object.isFrozen(g)];")).toEqual(['undefined', 'undefined', 'undefined', true]);
+    expect(
+      await inPage(
+        page,
+        'return [typeof window.require, typeof window.process, typeof window.ipcRenderer, Object.isFrozen(g)];',
+      ),
+    ).toEqual(['undefined', 'undefined', 'undefined', true]);
     expect(await page.getByTestId('project-name').textContent()).toBe('build base backtester skeleton');
     expect(s.window.visible).toBe(true);
   });
@@ -78,15 +98,47 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     const p = s.project;
     const count = p.ledger.count();
     // Through the page's bridge, as a compromised page would try.
-    expect(await inPage(page, "return g.call('ledger.drop', {});")).toMatchObject({ ok: false, error: { code: 'unknown_call' } });
-    expect(await inPage(page, "return g.call('reviews.decide', { reviewId: 'review_0001', decision: 'approve_quietly', comment: '' });")).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/decision/) } });
-    expect(await inPage(page, "return g.call('concerns.act', { concernId: 'concern_0001', action: 'resolve', sudo: true });")).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await inPage(page, "try { g.on('will-navigate', () => {}); return 'subscribed'; } catch (e) { return e.message; }")).toMatch(/^\[unknown_event\] /);
-    expect(await inPage(page, "try { g.on('progress', 'not a function'); return 'subscribed'; } catch (e) { return e.message; }")).toMatch(/^\[bad_listener\] /);
+    expect(await inPage(page, "return g.call('ledger.drop', {});")).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_call' },
+    });
+    expect(
+      await inPage(
+        page,
+        "return g.call('reviews.decide', { reviewId: 'review_0001', decision: 'approve_quietly', comment: '' });",
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/decision/) } });
+    expect(
+      await inPage(
+        page,
+        "return g.call('concerns.act', { concernId: 'concern_0001', action: 'resolve', sudo: true });",
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(
+      await inPage(
+        page,
+        "try { g.on('will-navigate', () => {}); return 'subscribed'; } catch (e) { return e.message; }",
+      ),
+    ).toMatch(/^\[unknown_event\] /);
+    expect(
+      await inPage(
+        page,
+        "try { g.on('progress', 'not a function'); return 'subscribed'; } catch (e) { return e.message; }",
+      ),
+    ).toMatch(/^\[bad_listener\] /);
     // Straight at main's handler, past the preload: envelopes that are not one contract call.
     const event = { sender: s.window.webContents, senderFrame: s.window.webContents.mainFrame };
-    for (const args of [[{ name: 'project.status', params: {}, sudo: true }], [{ name: 'shell.openExternal', params: {} }], ['project.status'], [], [{ name: 'project.status', params: {} }, 'second']]) {
-      expect(await s.standIn.invokeRaw(IPC_CHANNELS.call, event, ...args)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    for (const args of [
+      [{ name: 'project.status', params: {}, sudo: true }],
+      [{ name: 'shell.openExternal', params: {} }],
+      ['project.status'],
+      [],
+      [{ name: 'project.status', params: {} }, 'second'],
+    ]) {
+      expect(await s.standIn.invokeRaw(IPC_CHANNELS.call, event, ...args)).toMatchObject({
+        ok: false,
+        error: { code: 'bad_request' },
+      });
     }
     // Pushed to the page outside the envelope: the preload drops it, and the page carries on.
     const warnings: string[] = [];
@@ -95,7 +147,10 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     s.window.webContents.send(IPC_CHANNELS.event, 'garbage');
     await expect.poll(() => warnings.filter((w) => w.includes('outside the IPC envelope')).length, UI).toBe(2);
     // An honest call still works, and nothing moved.
-    expect(await inPage(page, "return g.call('project.status', {});")).toMatchObject({ ok: true, result: { last_seq: count } });
+    expect(await inPage(page, "return g.call('project.status', {});")).toMatchObject({
+      ok: true,
+      result: { last_seq: count },
+    });
     expect(p.ledger.count()).toBe(count);
     expect(p.read.concerns()).toEqual([]);
   });
@@ -103,11 +158,21 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
   it('refuses a call from a frame that is not the window main frame, and changes nothing', async () => {
     const count = s.project.ledger.count();
     // A subframe with the bridge (as nodeIntegrationInSubFrames would give it) asks for a command.
-    await page.evaluate(`new Promise((resolve) => { const f = document.createElement('iframe'); f.srcdoc = '<p>embedded</p>'; f.onload = resolve; document.body.appendChild(f); })`);
+    await page.evaluate(
+      `new Promise((resolve) => {
+        const f = document.createElement('iframe');
+        f.srcdoc = '<p>embedded</p>';
+        f.onload = resolve;
+        document.body.appendChild(f);
+      })`,
+    );
     const frame = page.frames().find((f) => f !== page.mainFrame());
     if (!frame) throw new Error('the subframe did not load');
     const answer = await frame.evaluate(`window.governor.call('commands.run', { text: '/pause all' })`);
-    expect(answer).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('main frame') } });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', message: expect.stringContaining('main frame') },
+    });
     await page.evaluate(`document.querySelector('iframe').remove()`);
     expect(s.project.ledger.count()).toBe(count);
     expect(s.project.read.agents().every((a) => a.status !== 'paused')).toBe(true);
@@ -119,7 +184,9 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     expect(s.window.webContents.navigations[0]).toEqual({ url: 'https://example.com/', prevented: true });
     expect(page.url()).toMatch(/^file:\/\/.*\/index\.html(#.*)?$/);
     await page.evaluate(`window.open('https://example.com/popup')`);
-    await expect.poll(() => s.window.webContents.opened, UI).toEqual([{ url: 'https://example.com/popup', action: 'deny' }]);
+    await expect
+      .poll(() => s.window.webContents.opened, UI)
+      .toEqual([{ url: 'https://example.com/popup', action: 'deny' }]);
     await expect.poll(() => page.context().pages().length, UI).toBe(1);
     expect(await s.standIn.askPermission('media')).toBe(false);
     expect(await s.standIn.askPermission('notifications')).toBe(false);
@@ -128,7 +195,9 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     const blocked = await page.evaluate(`new Promise((resolve) => {
       const seen = [];
       document.addEventListener('securitypolicyviolation', (e) => seen.push(e.violatedDirective));
-      const sc = document.createElement('script'); sc.textContent = 'window.__inline = 1'; document.body.appendChild(sc);
+      const sc = document.createElement('script');
+      sc.textContent = 'window.__inline = 1';
+      document.body.appendChild(sc);
       const img = document.createElement('img'); img.src = 'https://example.com/x.png'; document.body.appendChild(img);
       setTimeout(() => resolve({ inline: window.__inline ?? null, seen }), 300);
     })`);
@@ -153,7 +222,15 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     if (!tray) throw new Error('no tray');
     await expect.poll(() => tray.tooltip, UI).toMatch(/1 review waiting/);
     expect(tray.image?.path).toMatch(/tray-attention\.png$/);
-    expect(tray.menu.map((i) => i.label ?? i.type)).toEqual(['Open Governor', expect.stringMatching(/^Base backtester skeleton · plan_review · 1 review waiting$/), 'separator', 'Pause all agents', 'Resume all agents', 'separator', 'Quit Governor']);
+    expect(tray.menu.map((i) => i.label ?? i.type)).toEqual([
+      'Open Governor',
+      expect.stringMatching(/^Base backtester skeleton · plan_review · 1 review waiting$/),
+      'separator',
+      'Pause all agents',
+      'Resume all agents',
+      'separator',
+      'Quit Governor',
+    ]);
     // The human is elsewhere; the click brings the window up on that review.
     await page.locator('body').press('1');
     notice?.click();
@@ -175,7 +252,10 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     await page.locator('[data-testid=team-agent][data-status=paused]').first().waitFor(UI);
     tray.choose('Resume all agents');
     await expect.poll(() => s.project.ledger.readTypes(['agent.resumed']).length, UI).toBeGreaterThan(0);
-    await page.locator('[data-testid=team-agent][data-status=paused]').first().waitFor({ state: 'detached', ...UI });
+    await page
+      .locator('[data-testid=team-agent][data-status=paused]')
+      .first()
+      .waitFor({ state: 'detached', ...UI });
   });
 
   it('closing the window keeps Governor in the tray, and Open Governor shows it again', async () => {
@@ -187,7 +267,7 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     expect(s.standIn.exited).toBeNull();
   });
 
-  it('File › Open Project… asks for a folder and switches through the project switcher; Open Recent switches back', async () => {
+  it('File › Open Project… asks for a folder and switches through the switcher; Open Recent goes back', async () => {
     await page.evaluate('window.__sameDocument = true');
     s.standIn.chooseMenu(['File', 'Open Project…']);
     await page.locator('[data-testid=project-name]:text-is("Ledger tools")').waitFor(UI);
@@ -196,26 +276,45 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     expect(existsSync(join(dir, '.governor', 'loop.lock'))).toBe(false);
     expect(existsSync(join(dir, '.governor', 'governor.db-wal'))).toBe(false);
     expect(readFileSync(join(other, '.governor', 'loop.lock'), 'utf8').trim()).toBe(String(process.pid));
-    await expect.poll(() => s.standIn.appMenu().find((m) => m.label === 'File')?.submenu, UI).toEqual(
-      expect.arrayContaining([expect.objectContaining({ label: 'Open Recent', submenu: [expect.objectContaining({ label: `Ledger tools — ${other}` }), expect.objectContaining({ label: `build base backtester skeleton — ${dir}` })] })]),
-    );
+    await expect
+      .poll(() => s.standIn.appMenu().find((m) => m.label === 'File')?.submenu, UI)
+      .toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            label: 'Open Recent',
+            submenu: [
+              expect.objectContaining({ label: `Ledger tools — ${other}` }),
+              expect.objectContaining({ label: `build base backtester skeleton — ${dir}` }),
+            ],
+          }),
+        ]),
+      );
     s.standIn.chooseMenu(['File', 'Open Recent', /^build base backtester skeleton/]);
     await page.locator('[data-testid=project-name]:text-is("build base backtester skeleton")').waitFor(UI);
     await page.locator('[data-testid=stage][data-stage=plan_review]').waitFor(UI);
     // No reload: the window moved to each project through pushed events.
     expect(await page.evaluate('window.__sameDocument === true')).toBe(true);
-    const recent = () => (JSON.parse(readFileSync(join(home, 'recent.json'), 'utf8')) as { projects: Array<{ dir: string }> }).projects.map((r) => r.dir);
+    const recent = () =>
+      (
+        JSON.parse(readFileSync(join(home, 'recent.json'), 'utf8')) as { projects: Array<{ dir: string }> }
+      ).projects.map((r) => r.dir);
     await expect.poll(recent, UI).toEqual([dir, other]);
   });
 
-  it('a second launch focuses the first window and leaves; after quitting, the next launch puts the window back where it was', async () => {
+  it('a second launch focuses the first window and leaves; the next puts the window back where it was', async () => {
     const stateFile = join(appData, 'Governor', 'window-state.json');
     s.window.setBounds({ x: 140, y: 90, width: 1100, height: 720 });
     const focusedBefore = calls('BrowserWindow.focus').length;
     // Launched again (a second process, as far as Electron's lock is concerned).
     const second: StandIn = createStandIn({ appData, locks });
     const launch = startDesktop(second.electron, {
-      paths: { rendererDir: join(root, 'nowhere'), rendererIndex: join(root, 'nowhere', 'index.html'), preload: join(root, 'nowhere.cjs'), sqliteBinding: '', iconsDir: '' },
+      paths: {
+        rendererDir: join(root, 'nowhere'),
+        rendererIndex: join(root, 'nowhere', 'index.html'),
+        preload: join(root, 'nowhere.cjs'),
+        sqliteBinding: '',
+        iconsDir: '',
+      },
       argv: ['electron', 'main.mjs', dir],
       defaultApp: true,
       cwd: root,
@@ -237,7 +336,12 @@ describe.skipIf(found.skip !== null)('the desktop shell on the Electron stand-in
     // No project named this time: the app opens the one it had last, in the window's last place.
     const again = await openDesktop({ browser, dir: null, appData, env: { GOVERNOR_HOME: home }, standIn: { locks } });
     try {
-      expect(again.standIn.calls.find((c) => c.api === 'BrowserWindow')?.args[0]).toMatchObject({ x: 140, y: 90, width: 1100, height: 720 });
+      expect(again.standIn.calls.find((c) => c.api === 'BrowserWindow')?.args[0]).toMatchObject({
+        x: 140,
+        y: 90,
+        width: 1100,
+        height: 720,
+      });
       await again.page.locator('[data-testid=project-name]:text-is("build base backtester skeleton")').waitFor(UI);
       expect(again.errors()).toEqual([]);
     } finally {
@@ -270,12 +374,20 @@ describe.skipIf(found.skip !== null)('a reply outside the IPC envelope', () => {
   });
 
   it('is a typed error in the page: each view says so, and what the UI suite waits for never comes', async () => {
-    expect(await inPage(s.page, "return g.call('project.status', {});")).toEqual({ ok: false, error: { code: 'bad_response', message: 'project.status: the main process answered outside the IPC envelope' } });
+    expect(await inPage(s.page, "return g.call('project.status', {});")).toEqual({
+      ok: false,
+      error: { code: 'bad_response', message: 'project.status: the main process answered outside the IPC envelope' },
+    });
     // Pushed events still arrive (the stage shows), but every answer the views ask for is refused: what the
     // suite's first story waits for (the empty reviews card and its next step) never comes; the page says why.
     await s.page.locator('[data-testid=stage][data-stage=plan]').waitFor(UI);
-    await s.page.getByText(/outside the IPC envelope/).first().waitFor(UI);
+    await s.page
+      .getByText(/outside the IPC envelope/)
+      .first()
+      .waitFor(UI);
     expect(await s.page.getByTestId('pending-reviews-empty').count()).toBe(0);
-    expect(await s.page.getByTestId('concerns-card').textContent()).toContain('Could not load concerns: concerns.list: the main process answered outside the IPC envelope');
+    expect(await s.page.getByTestId('concerns-card').textContent()).toContain(
+      'Could not load concerns: concerns.list: the main process answered outside the IPC envelope',
+    );
   });
 });

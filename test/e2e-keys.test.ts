@@ -78,9 +78,11 @@ for (const transport of uiTransports()) {
         const sealed = (JSON.parse(text) as { keys: { anthropic?: string } }).keys.anthropic ?? '';
         const standIn = s.desktop?.standIn;
         if (standIn) {
-          expect(standIn.calls.filter((c) => c.api === 'safeStorage.encryptStringAsync').map((c) => c.args[0])).toEqual([KEY.length]);
+          const sealings = standIn.calls.filter((c) => c.api === 'safeStorage.encryptStringAsync');
+          expect(sealings.map((c) => c.args[0])).toEqual([KEY.length]);
           // What the stand-in's keychain sealed opens again to the key: it went through safeStorage, not around it.
-          expect((await standIn.electron.safeStorage.decryptStringAsync(Buffer.from(sealed, 'base64'))).result).toBe(KEY);
+          const opened = await standIn.electron.safeStorage.decryptStringAsync(Buffer.from(sealed, 'base64'));
+          expect(opened.result).toBe(KEY);
         }
       }
       await page.screenshot({ path: join(SHOTS, `${transport}-settings-keys-stored.png`), fullPage: true });

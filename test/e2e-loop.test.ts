@@ -32,7 +32,8 @@ for (const transport of uiTransports()) {
     let page: Page;
     let qa: Page;
     const ids: Record<string, string> = {};
-    const shot = (name: string) => page.screenshot({ path: join(SHOTS, `loop-${transport}-${name}.png`), fullPage: true });
+    const shot = (name: string) =>
+      page.screenshot({ path: join(SHOTS, `loop-${transport}-${name}.png`), fullPage: true });
 
     beforeAll(async () => {
       mkdirSync(SHOTS, { recursive: true });
@@ -332,7 +333,8 @@ for (const transport of uiTransports()) {
     let s: Session;
     let ui: ReturnType<typeof driver>;
     let page: Page;
-    const shot = (name: string) => page.screenshot({ path: join(SHOTS, `loop-${transport}-${name}.png`), fullPage: true });
+    const shot = (name: string) =>
+      page.screenshot({ path: join(SHOTS, `loop-${transport}-${name}.png`), fullPage: true });
 
     beforeAll(async () => {
       mkdirSync(SHOTS, { recursive: true });

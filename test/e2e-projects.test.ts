@@ -53,7 +53,8 @@ for (const transport of uiTransports()) {
       expect(p.read.gates().length).toBeGreaterThan(0);
       p.close();
 
-      s = await openUiPage(transport, gatedDir, { viewport: { width: 1280, height: 900 }, host: { home, rememberProject: true }, appData: join(root, 'appdata') });
+      const viewport = { width: 1280, height: 900 };
+      s = await openUiPage(transport, gatedDir, { viewport, host: { home, rememberProject: true }, appData: join(root, 'appdata') });
       page = s.page;
       mkdirSync(SHOTS, { recursive: true });
       await page.locator(`[data-testid=project-name]:text-is("${GATED}")`).waitFor(UI);

@@ -45,7 +45,8 @@ for (const transport of uiTransports()) {
   describe.skipIf(skip !== null)(`QA failure details and commit-level diffs (${transport})`, () => {
     let f: FailingGateProject;
     let s: UiPage;
-    const shot = (name: string) => s.page.screenshot({ path: join(SHOTS, `${transport}-qa-diffs-${name}.png`), fullPage: true });
+    const shot = (name: string) =>
+      s.page.screenshot({ path: join(SHOTS, `${transport}-qa-diffs-${name}.png`), fullPage: true });
 
     beforeAll(async () => {
       f = await failingProject();

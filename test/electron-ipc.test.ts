@@ -51,7 +51,8 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
   beforeAll(async () => {
     const dir = join(tempDir(), 'desk');
     await initProject(dir, { sample: true });
-    ipc = bindContractIpc({ ipcMain, window: () => w.win, rendererIndexUrl: index, api: () => api ?? null, onDropped: (r) => dropped.push(r) });
+    const onDropped = (r: string) => void dropped.push(r);
+    ipc = bindContractIpc({ ipcMain, window: () => w.win, rendererIndexUrl: index, api: () => api ?? null, onDropped });
     pump = createEventPump({ send: (e, d) => ipc.send(e, d), onNotifications: (b) => batches.push(b), debounceMs: 5 });
     p = await openProject(dir, { progress: (x) => pump.progress(x) });
     loop = createLoopRunner(p, () => pump.statusChanged());
@@ -140,7 +141,8 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
     expect(dropped).toHaveLength(2);
     expect(dropped[0]).toMatch(/"made\.up" is not an event of the contract/);
     ipc.send('progress', { kind: 'info', text: 'x' });
-    expect(w.sent).toEqual([{ channel: IPC_CHANNELS.event, payload: { event: 'progress', data: { kind: 'info', text: 'x' } } }]);
+    const progress = { event: 'progress', data: { kind: 'info', text: 'x' } };
+    expect(w.sent).toEqual([{ channel: IPC_CHANNELS.event, payload: progress }]);
   });
 
   it('says so when no project is open', async () => {

@@ -63,7 +63,8 @@ describe('the bundled preload, run as the sandbox runs it', () => {
       throw new Error(`a sandboxed preload cannot require ${name}`);
     };
     runInNewContext(preload, { require: sandboxRequire, module, exports: module.exports, console });
-    return { exposed, invokes, push: (message: unknown) => subscriptions.get(IPC_CHANNELS.event)?.({ sender: 'secret' }, message), subscriptions };
+    const push = (message: unknown) => subscriptions.get(IPC_CHANNELS.event)?.({ sender: 'secret' }, message);
+    return { exposed, invokes, push, subscriptions };
   }
 
   it('requires nothing but electron (a sandboxed preload can load nothing else)', () => {
@@ -95,7 +96,8 @@ describe('the bundled preload, run as the sandbox runs it', () => {
     const { exposed, invokes } = load(({ name }) => answers[name]);
     const api = exposed[0]?.[1] as Bridge;
     expect(await api.call('project.status', {})).toEqual({ ok: true, result: { name: 'backtester' } });
-    expect(await api.call('reviews.get', { id: 'review_9' })).toEqual({ ok: false, error: { code: 'not_found', message: 'review review_9 not found' } });
+    const notFound = { ok: false, error: { code: 'not_found', message: 'review review_9 not found' } };
+    expect(await api.call('reviews.get', { id: 'review_9' })).toEqual(notFound);
     // Params left out travel as {}, which every parameterless call accepts.
     expect(await api.call('agents.list')).toEqual({ ok: true, result: [] });
     expect(invokes).toEqual([
@@ -108,7 +110,9 @@ describe('the bundled preload, run as the sandbox runs it', () => {
   it('call() refuses names outside the contract with a typed error, without touching IPC', async () => {
     const { exposed, invokes } = load(() => ({ ok: true, result: null }));
     const api = exposed[0]?.[1] as Bridge;
-    for (const bad of ['shell.openExternal', 'governor:call', '__proto__', '', 42, null]) expect(await api.call(bad, {})).toMatchObject({ ok: false, error: { code: 'unknown_call' } });
+    for (const bad of ['shell.openExternal', 'governor:call', '__proto__', '', 42, null]) {
+      expect(await api.call(bad, {})).toMatchObject({ ok: false, error: { code: 'unknown_call' } });
+    }
     expect(invokes).toEqual([]);
     expect(CALL_NAMES.length).toBeGreaterThan(5);
   });
@@ -125,7 +129,8 @@ describe('the bundled preload, run as the sandbox runs it', () => {
     const api = exposed[0]?.[1] as Bridge;
     expect(await api.call('project.status', {})).toMatchObject({ ok: false, error: { code: 'bad_response' } });
     expect(await api.call('agents.list', {})).toMatchObject({ ok: false, error: { code: 'bad_response' } });
-    expect(await api.call('reviews.list', {})).toMatchObject({ ok: false, error: { code: 'ipc_unavailable', message: expect.stringContaining('No handler') } });
+    const unavailable = { ok: false, error: { code: 'ipc_unavailable', message: expect.stringContaining('No handler') } };
+    expect(await api.call('reviews.list', {})).toMatchObject(unavailable);
   });
 
   it('on() delivers only contract events, only their data, and unsubscribes', () => {

@@ -4,10 +4,26 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, NotificationConstructorOptions, OpenDialogOptions } from 'electron';
+import type {
+  BrowserWindowConstructorOptions,
+  MenuItemConstructorOptions,
+  MessageBoxOptions,
+  NotificationConstructorOptions,
+  OpenDialogOptions,
+} from 'electron';
 import type { Browser, BrowserContext, Frame, Page, Route } from 'playwright-core';
 import type { FrameLike, InvokeEventLike } from '../../electron/main/ipc.ts';
-import type { AppSurface, ElectronSurface, NotificationSurface, Preventable, SafeStorageSurface, SessionSurface, TraySurface, WebContentsSurface, WindowSurface } from '../../electron/main/surface.ts';
+import type {
+  AppSurface,
+  ElectronSurface,
+  NotificationSurface,
+  Preventable,
+  SafeStorageSurface,
+  SessionSurface,
+  TraySurface,
+  WebContentsSurface,
+  WindowSurface,
+} from '../../electron/main/surface.ts';
 import type { Rect } from '../../electron/main/window-state.ts';
 import { IPC_CHANNELS } from '../../shared/ipc.ts';
 import { type BridgeNames, preloadInitScript } from './preload-in-page.ts';
@@ -122,7 +138,16 @@ export interface StandIn {
   dispose(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+};
 
 const preventable = (): Preventable & { defaultPrevented: boolean } => ({
   defaultPrevented: false,
@@ -131,12 +156,16 @@ const preventable = (): Preventable & { defaultPrevented: boolean } => ({
   },
 });
 
-const matches = (label: string | undefined, want: string | RegExp) => (typeof want === 'string' ? label === want : want.test(label ?? ''));
+const matches = (label: string | undefined, want: string | RegExp) =>
+  typeof want === 'string' ? label === want : want.test(label ?? '');
 
 function submenuOf(item: MenuItemConstructorOptions): MenuItemConstructorOptions[] {
   const sub = item.submenu;
   if (!sub) return [];
-  if (Array.isArray(sub)) return sub.filter((x): x is MenuItemConstructorOptions => typeof x === 'object' && x !== null && !('commandId' in x));
+  if (Array.isArray(sub))
+    return sub.filter(
+      (x): x is MenuItemConstructorOptions => typeof x === 'object' && x !== null && !('commandId' in x),
+    );
   throw new Error(`the stand-in only reads menus built from templates (${item.label ?? 'a menu'})`);
 }
 
@@ -164,7 +193,10 @@ export function createStandIn(o: StandInOptions): StandIn {
     permission?: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
     check?: () => boolean;
     request?: (details: { url: string }, callback: (response: { cancel: boolean }) => void) => void;
-    headers?: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders: Record<string, string[]> }) => void) => void;
+    headers?: (
+      details: { responseHeaders?: Record<string, string[]> },
+      callback: (response: { responseHeaders: Record<string, string[]> }) => void,
+    ) => void;
   } = {};
   let appMenu: MenuItemConstructorOptions[] = [];
   let held = false;
@@ -239,7 +271,10 @@ export function createStandIn(o: StandInOptions): StandIn {
     openHandler: ((details: { url: string }) => { action: 'deny' } | { action: 'allow' }) | null = null;
     page: Page | null = null;
     link: RendererLink | null = null;
-    names: BridgeNames = { invoke: `__gvInvoke_${randomBytes(6).toString('hex')}`, receive: `__gvReceive_${randomBytes(6).toString('hex')}` };
+    names: BridgeNames = {
+      invoke: `__gvInvoke_${randomBytes(6).toString('hex')}`,
+      receive: `__gvReceive_${randomBytes(6).toString('hex')}`,
+    };
     private queue: unknown[] = [];
     private flushing: Promise<void> | null = null;
     private readonly detached: FrameLike = { url: 'about:blank', parent: null, processId: 1, routingId: 0 };
@@ -285,7 +320,12 @@ export function createStandIn(o: StandInOptions): StandIn {
     constructor(readonly options: BrowserWindowConstructorOptions) {
       super();
       record('BrowserWindow', options);
-      this.bounds = { x: options.x ?? 0, y: options.y ?? 0, width: options.width ?? 800, height: options.height ?? 600 };
+      this.bounds = {
+        x: options.x ?? 0,
+        y: options.y ?? 0,
+        width: options.width ?? 800,
+        height: options.height ?? 600,
+      };
       windows.push(this);
       app.emit('web-contents-created', {}, this.webContents);
     }
@@ -379,9 +419,13 @@ export function createStandIn(o: StandInOptions): StandIn {
     private async openPage(browser: Browser): Promise<Page> {
       const prefs = this.options.webPreferences ?? {};
       if (prefs.contextIsolation !== true || prefs.sandbox !== true || prefs.nodeIntegration !== false) {
-        throw new Error('the stand-in renders only isolated, sandboxed windows without Node, as the shell must ask for');
+        throw new Error(
+          'the stand-in renders only isolated, sandboxed windows without Node, as the shell must ask for',
+        );
       }
-      const context = await browser.newContext({ viewport: o.viewport ?? { width: this.bounds.width, height: this.bounds.height } });
+      const context = await browser.newContext({
+        viewport: o.viewport ?? { width: this.bounds.width, height: this.bounds.height },
+      });
       contexts.add(context);
       this.context = context;
       const page = await context.newPage();
@@ -395,31 +439,38 @@ export function createStandIn(o: StandInOptions): StandIn {
       }
       page.on('load', () => wc.emit('did-finish-load'));
       // ipcRenderer.invoke, as main receives it: the calling frame and this window's webContents.
-      wc.link = await linkRenderer(page, wc.names, async (frame, channel, args) => {
-        const handler = handlers.get(channel);
-        if (!handler) throw new Error(`No handler registered for '${channel}'`);
-        const reply = await handler({ sender: wc, senderFrame: frame }, ...args);
-        return o.tamperReply ? o.tamperReply(reply) : reply;
-      }, (url) => {
-        // Electron asks the window-open handler before it creates a window.
-        const answer = wc.openHandler?.({ url }) ?? { action: 'allow' };
-        wc.opened.push({ url, action: answer.action });
-        record('window-open', url, answer.action);
-      });
+      wc.link = await linkRenderer(
+        page,
+        wc.names,
+        async (frame, channel, args) => {
+          const handler = handlers.get(channel);
+          if (!handler) throw new Error(`No handler registered for '${channel}'`);
+          const reply = await handler({ sender: wc, senderFrame: frame }, ...args);
+          return o.tamperReply ? o.tamperReply(reply) : reply;
+        },
+        (url) => {
+          // Electron asks the window-open handler before it creates a window.
+          const answer = wc.openHandler?.({ url }) ?? { action: 'allow' };
+          wc.opened.push({ url, action: answer.action });
+          record('window-open', url, answer.action);
+        },
+      );
       // Chromium makes the new page at once; a denied one is closed (and its requests refused below).
       context.on('page', (popup) => {
         if (popup !== page && this.denies(popup.url())) void popup.close().catch(() => {});
       });
       if (prefs.preload) {
         const code = await readFile(prefs.preload, 'utf8');
-        await page.addInitScript({ content: preloadInitScript(code, wc.names, { subframes: o.preloadInSubframes === true }) });
+        await page.addInitScript({
+          content: preloadInitScript(code, wc.names, { subframes: o.preloadInSubframes === true }),
+        });
       }
       await context.route('**/*', (route) => this.onRequest(route, page));
       wc.page = page;
       return page;
     }
 
-    /** What the window-open handler says of a new window (asked again here; the decision was recorded on window.open). */
+    /** What the window-open handler says of a new window (asked again: the decision was recorded on window.open). */
     private denies(url: string): boolean {
       return this.webContents.openHandler?.({ url }).action === 'deny';
     }
@@ -445,7 +496,9 @@ export function createStandIn(o: StandInOptions): StandIn {
           if (event.defaultPrevented) return route.abort('aborted');
         }
       }
-      const cancel = hooks.request ? await new Promise<boolean>((r) => hooks.request?.({ url }, (res) => r(res.cancel))) : false;
+      const cancel = hooks.request
+        ? await new Promise<boolean>((r) => hooks.request?.({ url }, (res) => r(res.cancel)))
+        : false;
       if (cancel) {
         record('webRequest.cancelled', url);
         return route.abort('blockedbyclient');
@@ -457,9 +510,19 @@ export function createStandIn(o: StandInOptions): StandIn {
       } catch {
         return route.abort('filenotfound');
       }
-      const base: Record<string, string[]> = { 'Content-Type': [TYPES[extname(fileURLToPath(url))] ?? 'application/octet-stream'] };
-      const headers = hooks.headers ? await new Promise<Record<string, string[]>>((r) => hooks.headers?.({ responseHeaders: base }, (res) => r(res.responseHeaders))) : base;
-      await route.fulfill({ status: 200, body, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.join(', ')])) });
+      const base: Record<string, string[]> = {
+        'Content-Type': [TYPES[extname(fileURLToPath(url))] ?? 'application/octet-stream'],
+      };
+      const headers = hooks.headers
+        ? await new Promise<Record<string, string[]>>((r) =>
+            hooks.headers?.({ responseHeaders: base }, (res) => r(res.responseHeaders)),
+          )
+        : base;
+      await route.fulfill({
+        status: 200,
+        body,
+        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.join(', ')])),
+      });
     }
   }
 
@@ -508,7 +571,10 @@ export function createStandIn(o: StandInOptions): StandIn {
       this.title = title;
     }
     setContextMenu(menu: StandInMenu | null) {
-      record('Tray.setContextMenu', menu?.template.map((i) => i.label ?? i.type));
+      record(
+        'Tray.setContextMenu',
+        menu?.template.map((i) => i.label ?? i.type),
+      );
       this.menu = menu?.template ?? [];
     }
     destroy() {
@@ -559,11 +625,17 @@ export function createStandIn(o: StandInOptions): StandIn {
       record('safeStorage.decryptStringAsync', data.length);
       const d = createDecipheriv('aes-256-gcm', keychain, data.subarray(0, 12));
       d.setAuthTag(data.subarray(12, 28));
-      return { result: Buffer.concat([d.update(data.subarray(28)), d.final()]).toString('utf8'), shouldReEncrypt: false };
+      return {
+        result: Buffer.concat([d.update(data.subarray(28)), d.final()]).toString('utf8'),
+        shouldReEncrypt: false,
+      };
     },
   };
 
-  const displays = (o.displays ?? [{ x: 0, y: 0, width: 1920, height: 1080 }]).map((workArea, id) => ({ id: id + 1, workArea }));
+  const displays = (o.displays ?? [{ x: 0, y: 0, width: 1920, height: 1080 }]).map((workArea, id) => ({
+    id: id + 1,
+    workArea,
+  }));
 
   const electron: ElectronSurface<StandInImage> = {
     app,
@@ -583,7 +655,10 @@ export function createStandIn(o: StandInOptions): StandIn {
       buildFromTemplate: (template): StandInMenu => ({ template }),
       setApplicationMenu: (menu) => {
         const template = menu && 'template' in menu ? (menu as StandInMenu).template : [];
-        record('Menu.setApplicationMenu', template.map((m) => m.label));
+        record(
+          'Menu.setApplicationMenu',
+          template.map((m) => m.label),
+        );
         appMenu = template;
       },
     },
@@ -605,7 +680,10 @@ export function createStandIn(o: StandInOptions): StandIn {
         return dir ? { canceled: false, filePaths: [dir] } : { canceled: true, filePaths: [] };
       },
     },
-    screen: { getPrimaryDisplay: () => displays[0] ?? { id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1080 } }, getAllDisplays: () => displays },
+    screen: {
+      getPrimaryDisplay: () => displays[0] ?? { id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1080 } },
+      getAllDisplays: () => displays,
+    },
     session: { defaultSession: session },
     safeStorage,
   };
@@ -622,7 +700,13 @@ export function createStandIn(o: StandInOptions): StandIn {
       let item: MenuItemConstructorOptions | undefined;
       for (const [i, label] of path.entries()) {
         item = items.find((m) => matches(m.label, label));
-        if (!item) throw new Error(`no menu item ${path.slice(0, i + 1).map(String).join(' › ')}; there are ${items.map((m) => m.label ?? m.role ?? m.type).join(', ')}`);
+        if (!item)
+          throw new Error(
+            `no menu item ${path
+              .slice(0, i + 1)
+              .map(String)
+              .join(' › ')}; there are ${items.map((m) => m.label ?? m.role ?? m.type).join(', ')}`,
+          );
         items = submenuOf(item);
       }
       record('Menu.choose', path.map(String));

@@ -62,7 +62,8 @@ export function preloadInitScript(preloadCode: string, names: BridgeNames, opts:
     contextBridge: {
       exposeInMainWorld(key, api) {
         // contextBridge hands the page a frozen copy it cannot replace.
-        Object.defineProperty(window, key, { value: Object.freeze({ ...api }), enumerable: true, writable: false, configurable: false });
+        const value = Object.freeze({ ...api });
+        Object.defineProperty(window, key, { value, enumerable: true, writable: false, configurable: false });
       },
     },
   };

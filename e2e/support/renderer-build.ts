@@ -57,11 +57,25 @@ export function ensureRendererBuilt(): string {
     if (fresh(index)) return RENDERER_DIST;
     const out = `${RENDERER_DIST}.building-${process.pid}`;
     try {
-      execFileSync(process.execPath, [join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn', '--outDir', out, '--emptyOutDir'], {
-        cwd: REPO,
-        env: { ...process.env, NODE_ENV: 'production' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      execFileSync(
+        process.execPath,
+        [
+          join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          'vite.renderer.config.ts',
+          '--logLevel',
+          'warn',
+          '--outDir',
+          out,
+          '--emptyOutDir',
+        ],
+        {
+          cwd: REPO,
+          env: { ...process.env, NODE_ENV: 'production' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
     } catch (err) {
       rmSync(out, { recursive: true, force: true });
       const text = err instanceof Error && 'stderr' in err ? String(err.stderr) : String(err);

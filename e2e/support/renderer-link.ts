@@ -26,9 +26,17 @@ interface FrameInfo {
   url: string;
 }
 
-type FrameTree = { frame: { id: string; parentId?: string; url: string; urlFragment?: string }; childFrames?: FrameTree[] };
+type FrameTree = {
+  frame: { id: string; parentId?: string; url: string; urlFragment?: string };
+  childFrames?: FrameTree[];
+};
 
-export async function linkRenderer(page: Page, names: BridgeNames, onInvoke: InvokeHandler, onWindowOpen: (url: string) => void): Promise<RendererLink> {
+export async function linkRenderer(
+  page: Page,
+  names: BridgeNames,
+  onInvoke: InvokeHandler,
+  onWindowOpen: (url: string) => void,
+): Promise<RendererLink> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   // window.open() in the page, with the address it asked for, before any new window exists.
   cdp.on('Page.windowOpen', ({ url }) => onWindowOpen(url));
@@ -89,7 +97,11 @@ export async function linkRenderer(page: Page, names: BridgeNames, onInvoke: Inv
   const receive = `function (...args) { const r = globalThis[${JSON.stringify(names.receive)}]; if (r) r(...args); }`;
   const deliver = (executionContextId: number, args: unknown[]) =>
     cdp
-      .send('Runtime.callFunctionOn', { functionDeclaration: receive, executionContextId, arguments: args.map((value) => ({ value })) })
+      .send('Runtime.callFunctionOn', {
+        functionDeclaration: receive,
+        executionContextId,
+        arguments: args.map((value) => ({ value })),
+      })
       // A page that is reloading or closing misses what was sent meanwhile, as a real one would.
       .catch(() => {});
 

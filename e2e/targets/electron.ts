@@ -26,7 +26,8 @@ export function shellEntry(): string | null {
 
 /** One line saying why the real desktop app cannot run here, or null when it can. */
 export function electronUnavailable(): string | null {
-  if (!electronBinary()) return 'electron e2e skipped: no Electron binary on this machine (the ipc transport runs the same suite on a stand-in)';
+  if (!electronBinary())
+    return 'electron e2e skipped: no Electron binary on this machine (the ipc transport runs the suite on a stand-in)';
   if (!shellEntry()) return 'electron e2e skipped: the app is not bundled (run npm run build:electron)';
   return null;
 }
@@ -50,7 +51,11 @@ export async function launchElectron(dir: string, o: { appData?: string } = {}):
   const scratch = o.appData ? null : mkdtempSync(join(tmpdir(), 'governor-electron-config-'));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
-  const app = await _electron.launch({ executablePath: bin, args: [entry, dir], env: { ...env, XDG_CONFIG_HOME: o.appData ?? scratch ?? '', GOVERNOR_PROJECT: '' } });
+  const app = await _electron.launch({
+    executablePath: bin,
+    args: [entry, dir],
+    env: { ...env, XDG_CONFIG_HOME: o.appData ?? scratch ?? '', GOVERNOR_PROJECT: '' },
+  });
   const page = await app.firstWindow();
   const errors: string[] = [];
   page.on('console', (m) => {
@@ -96,7 +101,21 @@ export function electronTarget(): UiTarget {
         raiseConcern: (c) =>
           withProject((p) => {
             const phase = p.read.project()?.phase ?? 1;
-            return p.ledger.transact((tx) => raiseConcern(tx, { phase, from: 'Tester', to: 'ProjectManager', severity: c.severity, category: 'test_failure', summary: c.summary, details: c.details ?? '' }, new Date().toISOString()));
+            return p.ledger.transact((tx) =>
+              raiseConcern(
+                tx,
+                {
+                  phase,
+                  from: 'Tester',
+                  to: 'ProjectManager',
+                  severity: c.severity,
+                  category: 'test_failure',
+                  summary: c.summary,
+                  details: c.details ?? '',
+                },
+                new Date().toISOString(),
+              ),
+            );
           }),
         ledgerCount: () => withProject((p) => p.ledger.count()),
         errors: e.errors,

@@ -63,9 +63,22 @@ export async function openDesktop(o: DesktopOptions): Promise<DesktopSession> {
   const appData = o.appData ?? mkdtempSync(join(tmpdir(), 'governor-appdata-'));
   const errors: string[] = [];
   const [preload, rendererDir] = await Promise.all([desktopPreload(), Promise.resolve(ensureRendererBuilt())]);
-  const standIn = createStandIn({ viewport: { width: 1280, height: 900 }, ...tamperFromEnv(), ...o.standIn, appData, browser: o.browser, errors });
+  const standIn = createStandIn({
+    viewport: { width: 1280, height: 900 },
+    ...tamperFromEnv(),
+    ...o.standIn,
+    appData,
+    browser: o.browser,
+    errors,
+  });
   const desktop = startDesktop(standIn.electron, {
-    paths: { rendererDir, rendererIndex: join(rendererDir, 'index.html'), preload, sqliteBinding: join(appData, 'unused.node'), iconsDir: join(REPO, 'resources', 'icons') },
+    paths: {
+      rendererDir,
+      rendererIndex: join(rendererDir, 'index.html'),
+      preload,
+      sqliteBinding: join(appData, 'unused.node'),
+      iconsDir: join(REPO, 'resources', 'icons'),
+    },
     argv: o.dir ? ['electron', 'dist/electron/main.mjs', o.dir] : ['electron', 'dist/electron/main.mjs'],
     defaultApp: true,
     cwd: REPO,
@@ -81,7 +94,9 @@ export async function openDesktop(o: DesktopOptions): Promise<DesktopSession> {
   const window = standIn.windows.find((w) => !w.isDestroyed());
   const page = window?.page();
   if (!window || !page) {
-    const said = standIn.calls.filter((c) => c.api.startsWith('dialog.')).map((c) => `${c.api}: ${c.args.map(String).join(' — ')}`);
+    const said = standIn.calls
+      .filter((c) => c.api.startsWith('dialog.'))
+      .map((c) => `${c.api}: ${c.args.map(String).join(' — ')}`);
     await dispose();
     throw new Error(`the desktop app did not open a window${said.length ? `; it said:\n${said.join('\n')}` : ''}`);
   }
@@ -117,10 +132,13 @@ export async function openDesktop(o: DesktopOptions): Promise<DesktopSession> {
  * session, to watch the UI suite fail on it (the README says how).
  */
 export function unwrapped(reply: unknown): unknown {
-  return typeof reply === 'object' && reply !== null && 'ok' in reply && reply.ok === true && 'result' in reply ? reply.result : reply;
+  return typeof reply === 'object' && reply !== null && 'ok' in reply && reply.ok === true && 'result' in reply
+    ? reply.result
+    : reply;
 }
 
-const tamperFromEnv = (): Pick<StandInOptions, 'tamperReply'> => (process.env.GOVERNOR_IPC_TAMPER === 'unwrap' ? { tamperReply: unwrapped } : {});
+const tamperFromEnv = (): Pick<StandInOptions, 'tamperReply'> =>
+  process.env.GOVERNOR_IPC_TAMPER === 'unwrap' ? { tamperReply: unwrapped } : {};
 
 /** The sample project in the desktop app, for the suite in e2e/suite.ts. */
 export function ipcTarget(): UiTarget {
@@ -144,7 +162,21 @@ export function ipcTarget(): UiTarget {
           async raiseConcern(c) {
             const p = s.project;
             const phase = p.read.project()?.phase ?? 1;
-            return p.ledger.transact((tx) => raiseConcern(tx, { phase, from: 'Tester', to: 'ProjectManager', severity: c.severity, category: 'test_failure', summary: c.summary, details: c.details ?? '' }, new Date().toISOString()));
+            return p.ledger.transact((tx) =>
+              raiseConcern(
+                tx,
+                {
+                  phase,
+                  from: 'Tester',
+                  to: 'ProjectManager',
+                  severity: c.severity,
+                  category: 'test_failure',
+                  summary: c.summary,
+                  details: c.details ?? '',
+                },
+                new Date().toISOString(),
+              ),
+            );
           },
           ledgerCount: async () => s.project.ledger.count(),
           errors: s.errors,

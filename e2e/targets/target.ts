@@ -39,8 +39,12 @@ export interface UiTarget {
 export type TransportName = 'web' | 'ipc' | 'electron';
 
 export function uiTransports(env: NodeJS.ProcessEnv = process.env): TransportName[] {
-  const named = (env.GOVERNOR_E2E_TRANSPORTS ?? 'web,ipc').split(',').map((t) => t.trim()).filter(Boolean);
+  const named = (env.GOVERNOR_E2E_TRANSPORTS ?? 'web,ipc')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const bad = named.filter((t) => t !== 'web' && t !== 'ipc' && t !== 'electron');
-  if (bad.length > 0 || named.length === 0) throw new Error(`GOVERNOR_E2E_TRANSPORTS=${env.GOVERNOR_E2E_TRANSPORTS}: name some of web, ipc, electron`);
+  if (bad.length > 0 || named.length === 0)
+    throw new Error(`GOVERNOR_E2E_TRANSPORTS=${env.GOVERNOR_E2E_TRANSPORTS}: name some of web, ipc, electron`);
   return named as TransportName[];
 }

@@ -108,7 +108,8 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       },
       log: (text) => progress({ kind: 'info', text }),
     }).catch((err: unknown) => ({ started: false as const, reason: err instanceof Error ? err.message : String(err) }));
-    progress({ kind: 'info', text: discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}` });
+    const said = discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}`;
+    progress({ kind: 'info', text: said });
     // The switcher closes the ledger after this; the pump goes first so nothing of the old project reaches
     // the window once the new one is current, and the lock goes last, once the loop has stopped.
     return {

@@ -18,7 +18,14 @@ import { isAllowedRequest, rendererIndexUrl, secureWebPreferences, withCsp } fro
 import type { ElectronSurface, NotificationSurface, WindowSurface } from './surface.ts';
 import { type GovernorTray, createGovernorTray } from './tray.ts';
 import { TRAY_COMMANDS, type TrayAction } from './tray-logic.ts';
-import { type WindowState, MIN_HEIGHT, MIN_WIDTH, clampToDisplays, loadWindowState, saveWindowState } from './window-state.ts';
+import {
+  type WindowState,
+  MIN_HEIGHT,
+  MIN_WIDTH,
+  clampToDisplays,
+  loadWindowState,
+  saveWindowState,
+} from './window-state.ts';
 
 /**
  * The desktop shell: lifecycle, one window, tray, notifications, menus and the IPC binding, over whatever
@@ -83,7 +90,8 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     window: () => win,
     rendererIndexUrl: rendererIndexUrl(paths.rendererDir),
     api: () => projects?.current().api ?? null,
-    onRefused: (reason, url) => console.warn(`governor: refused an IPC call from ${url || 'an unknown frame'}: ${reason}`),
+    onRefused: (reason, url) =>
+      console.warn(`governor: refused an IPC call from ${url || 'an unknown frame'}: ${reason}`),
     onDropped: (reason) => console.warn(`governor: dropped an event for the window: ${reason}`),
   });
 
@@ -91,8 +99,12 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     const ses = session.defaultSession;
     ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     ses.setPermissionCheckHandler(() => false);
-    ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url, paths.rendererDir) }));
-    ses.webRequest.onHeadersReceived((details, callback) => callback({ responseHeaders: withCsp(details.responseHeaders) }));
+    ses.webRequest.onBeforeRequest((details, callback) =>
+      callback({ cancel: !isAllowedRequest(details.url, paths.rendererDir) }),
+    );
+    ses.webRequest.onHeadersReceived((details, callback) =>
+      callback({ responseHeaders: withCsp(details.responseHeaders) }),
+    );
     app.on('web-contents-created', (_event, contents) => {
       contents.setWindowOpenHandler(() => ({ action: 'deny' }));
       // The renderer routes by hash (in-page, no navigation); any real navigation is someone else's page.
@@ -109,7 +121,14 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
 
   function currentState(w: WindowSurface): WindowState {
     const b = w.getNormalBounds();
-    return { x: b.x, y: b.y, width: Math.max(b.width, MIN_WIDTH), height: Math.max(b.height, MIN_HEIGHT), maximized: w.isMaximized(), fullscreen: w.isFullScreen() };
+    return {
+      x: b.x,
+      y: b.y,
+      width: Math.max(b.width, MIN_WIDTH),
+      height: Math.max(b.height, MIN_HEIGHT),
+      maximized: w.isMaximized(),
+      fullscreen: w.isFullScreen(),
+    };
   }
 
   async function createWindow(): Promise<WindowSurface> {
@@ -136,14 +155,17 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
       saveTimer = null;
       // Read now (a closed window cannot be asked), written in order, and awaited before the app quits.
       const state = currentState(w);
-      windowSaved = windowSaved.then(() => saveWindowState(stateFile, state)).catch((err: unknown) => console.warn(`governor: window state not saved: ${errorMessage(err)}`));
+      windowSaved = windowSaved
+        .then(() => saveWindowState(stateFile, state))
+        .catch((err: unknown) => console.warn(`governor: window state not saved: ${errorMessage(err)}`));
     };
     saveWindowNow = save;
     const saveSoon = () => {
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = setTimeout(save, SAVE_STATE_AFTER_MS);
     };
-    for (const e of ['resize', 'move', 'maximize', 'unmaximize', 'enter-full-screen', 'leave-full-screen'] as const) w.on(e, saveSoon);
+    for (const e of ['resize', 'move', 'maximize', 'unmaximize', 'enter-full-screen', 'leave-full-screen'] as const)
+      w.on(e, saveSoon);
     w.on('close', (event) => {
       // On the way out the state was saved (and awaited) before the project closed; a write now would be cut off.
       if (!shutDown) save();
@@ -160,9 +182,15 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     });
     w.webContents.on('did-finish-load', () => projects?.current().pump.pushStatus());
     if (!existsSync(paths.rendererIndex)) {
-      dialog.showErrorBox('Governor', `The UI is not built (${paths.rendererIndex} is missing). Run \`npm run build:renderer\`, or start with \`npm start\`.`);
+      dialog.showErrorBox(
+        'Governor',
+        `The UI is not built (${paths.rendererIndex} is missing). ` +
+          'Run `npm run build:renderer`, or start with `npm start`.',
+      );
     }
-    await w.loadFile(paths.rendererIndex).catch((err: unknown) => console.error(`governor: could not load the UI: ${errorMessage(err)}`));
+    await w
+      .loadFile(paths.rendererIndex)
+      .catch((err: unknown) => console.error(`governor: could not load the UI: ${errorMessage(err)}`));
     return w;
   }
 
@@ -173,7 +201,9 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     w.focus();
     if (!route || !isSafeRoute(route)) return;
     // A hash change is in-page (no navigation to block); the route was checked against a strict pattern.
-    await w.webContents.executeJavaScript(`location.hash = ${JSON.stringify(route)}`).catch(() => w.loadFile(paths.rendererIndex, { hash: route.slice(1) }));
+    await w.webContents
+      .executeJavaScript(`location.hash = ${JSON.stringify(route)}`)
+      .catch(() => w.loadFile(paths.rendererIndex, { hash: route.slice(1) }));
   }
 
   function notify(batch: Notification[]): void {
@@ -227,9 +257,15 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
   }
 
   /** A folder did not open: offer to make it a project (when it is not one), to choose another, or to give up. */
-  async function offerInit(dir: string, problem: string, giveUp: 'Quit' | 'Cancel'): Promise<'init' | 'choose' | 'give-up'> {
+  async function offerInit(
+    dir: string,
+    problem: string,
+    giveUp: 'Quit' | 'Cancel',
+  ): Promise<'init' | 'choose' | 'give-up'> {
     const notProject = !existsSync(join(dir, AGENTS_FILE));
-    const buttons = notProject ? ['Make it a Governor project', 'Choose another folder', giveUp] : ['Choose another folder', giveUp];
+    const buttons = notProject
+      ? ['Make it a Governor project', 'Choose another folder', giveUp]
+      : ['Choose another folder', giveUp];
     const { response } = await dialog.showMessageBox({
       type: notProject ? 'question' : 'error',
       title: 'Governor',
@@ -244,7 +280,11 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
   }
 
   async function pickFolder(): Promise<string | null> {
-    const pick = await dialog.showOpenDialog({ title: 'Open a Governor project', buttonLabel: 'Open project', properties: ['openDirectory', 'createDirectory'] });
+    const pick = await dialog.showOpenDialog({
+      title: 'Open a Governor project',
+      buttonLabel: 'Open project',
+      properties: ['openDirectory', 'createDirectory'],
+    });
     return pick.canceled || !pick.filePaths[0] ? null : pick.filePaths[0];
   }
 
@@ -300,8 +340,15 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     if (action === 'status') return showWindow('#/dashboard');
     const text = TRAY_COMMANDS[action];
     if (!text || !projects) return;
-    const r = await dispatch(projects.current().api, 'commands.run', { text }).catch((err: unknown) => ({ ok: false, response: errorMessage(err) }));
-    if (NativeNotification.isSupported()) new NativeNotification({ title: r.ok ? 'Governor' : 'Governor: command failed', body: r.response.slice(0, 300) }).show();
+    const r = await dispatch(projects.current().api, 'commands.run', { text }).catch((err: unknown) => ({
+      ok: false,
+      response: errorMessage(err),
+    }));
+    if (NativeNotification.isSupported())
+      new NativeNotification({
+        title: r.ok ? 'Governor' : 'Governor: command failed',
+        body: r.response.slice(0, 300),
+      }).show();
   }
 
   async function start(): Promise<void> {
@@ -315,7 +362,13 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     hardenSessions();
     await refreshMenu();
     try {
-      tray = createGovernorTray({ electron, platform: o.platform, iconsDir: paths.iconsDir, onAction: (a) => void onTrayAction(a), onClick: () => void showWindow() });
+      tray = createGovernorTray({
+        electron,
+        platform: o.platform,
+        iconsDir: paths.iconsDir,
+        onAction: (a) => void onTrayAction(a),
+        onClick: () => void showWindow(),
+      });
     } catch (err) {
       console.warn(`governor: no tray on this desktop (${errorMessage(err)}); closing the window will quit`);
     }

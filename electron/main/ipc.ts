@@ -77,7 +77,9 @@ export function bindContractIpc(o: ContractIpcOptions): ContractIpc {
       return ipcFail('forbidden', problem);
     }
     const payload = IpcCall.safeParse(args[0]);
-    if (args.length !== 1 || !payload.success) return ipcFail('bad_request', `${IPC_CHANNELS.call} takes one { name, params } object naming a contract call`);
+    if (args.length !== 1 || !payload.success) {
+      return ipcFail('bad_request', `${IPC_CHANNELS.call} takes one { name, params } object naming a contract call`);
+    }
     const api = o.api();
     if (!api) return ipcFail('no_project', 'no project is open yet');
     try {
@@ -96,7 +98,8 @@ export function bindContractIpc(o: ContractIpcOptions): ContractIpc {
         return;
       }
       const win = o.window();
-      if (win && !win.isDestroyed()) win.webContents.send(IPC_CHANNELS.event, { event: message.data.event, data: checked.data });
+      if (!win || win.isDestroyed()) return;
+      win.webContents.send(IPC_CHANNELS.event, { event: message.data.event, data: checked.data });
     },
     dispose() {
       o.ipcMain.removeHandler(IPC_CHANNELS.call);

@@ -9,7 +9,9 @@ import type { SafeStorageSurface } from './surface.ts';
  */
 export function safeStorageCipher(safeStorage: SafeStorageSurface, platform: NodeJS.Platform): KeyCipher {
   return {
-    isAvailable: async () => (await safeStorage.isAsyncEncryptionAvailable()) && (platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
+    isAvailable: async () =>
+      (await safeStorage.isAsyncEncryptionAvailable()) &&
+      (platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
     encrypt: (plain) => safeStorage.encryptStringAsync(plain),
     decrypt: async (data) => {
       const r = await safeStorage.decryptStringAsync(data);
@@ -22,6 +24,10 @@ export function safeStorageCipher(safeStorage: SafeStorageSurface, platform: Nod
  * The desktop app's key store, in userData: consulted after the environment and the agents.yaml keys_file
  * (the engine's usual sources, which still win), and where Settings › Providers and keys stores a key.
  */
-export function desktopKeyStore(userData: string, safeStorage: SafeStorageSurface, platform: NodeJS.Platform): SecureKeyStore {
+export function desktopKeyStore(
+  userData: string,
+  safeStorage: SafeStorageSurface,
+  platform: NodeJS.Platform,
+): SecureKeyStore {
   return secureKeys(join(userData, 'provider-keys.json'), safeStorageCipher(safeStorage, platform));
 }

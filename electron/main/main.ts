@@ -1,5 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { BrowserWindow, Menu, Notification, Tray, app, dialog, ipcMain, nativeImage, safeStorage, screen, session } from 'electron';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  Tray,
+  app,
+  dialog,
+  ipcMain,
+  nativeImage,
+  safeStorage,
+  screen,
+  session,
+} from 'electron';
 import { startDesktop } from './desktop.ts';
 import { appPaths } from './launch.ts';
 import { addonProblem } from './native-abi.ts';
@@ -19,5 +31,13 @@ setNativeBinding(sqliteProblem ? null : paths.sqliteBinding);
 
 startDesktop(
   { app, ipcMain, BrowserWindow, Menu, Notification, Tray, nativeImage, dialog, screen, session, safeStorage },
-  { paths, argv: process.argv, defaultApp: Boolean(process.defaultApp), cwd: process.cwd(), env: process.env, platform: process.platform, startupProblem: sqliteProblem },
+  {
+    paths,
+    argv: process.argv,
+    defaultApp: Boolean(process.defaultApp),
+    cwd: process.cwd(),
+    env: process.env,
+    platform: process.platform,
+    startupProblem: sqliteProblem,
+  },
 );

@@ -1,6 +1,13 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { CALL_NAMES, EVENT_NAMES } from '../../shared/contract.ts';
-import { type GovernorBridge, IPC_CHANNELS, IpcEvent, type IpcReply, IpcReply as Reply, ipcFail } from '../../shared/ipc.ts';
+import {
+  type GovernorBridge,
+  IPC_CHANNELS,
+  IpcEvent,
+  type IpcReply,
+  IpcReply as Reply,
+  ipcFail,
+} from '../../shared/ipc.ts';
 
 /**
  * The preload bridge: the page gets `window.governor` with two verbs named by the contract, and nothing
@@ -31,7 +38,10 @@ ipcRenderer.on(IPC_CHANNELS.event, (_event, message: unknown) => {
   }
 });
 
-/** A synchronous refusal (on() must throw); the code rides in front of the message, as errors lose fields across the bridge. */
+/**
+ * A synchronous refusal (on() must throw); the code rides in front of the message, since an error loses its
+ * other fields across the bridge.
+ */
 function refusal(code: string, message: string): Error {
   return Object.assign(new Error(`[${code}] ${message}`), { code });
 }
@@ -39,7 +49,8 @@ function refusal(code: string, message: string): Error {
 // The object literal is the whole API the page gets; `satisfies` ties it to the declared bridge.
 contextBridge.exposeInMainWorld('governor', {
   async call(name: unknown, params: unknown): Promise<IpcReply> {
-    if (typeof name !== 'string' || !calls.has(name)) return ipcFail('unknown_call', `"${String(name)}" is not a call of the Governor contract`);
+    if (typeof name !== 'string' || !calls.has(name))
+      return ipcFail('unknown_call', `"${String(name)}" is not a call of the Governor contract`);
     let reply: unknown;
     try {
       reply = await ipcRenderer.invoke(IPC_CHANNELS.call, { name, params: params ?? {} });
@@ -48,10 +59,13 @@ contextBridge.exposeInMainWorld('governor', {
       return ipcFail('ipc_unavailable', err instanceof Error ? err.message : String(err));
     }
     const parsed = Reply.safeParse(reply);
-    return parsed.success ? parsed.data : ipcFail('bad_response', `${name}: the main process answered outside the IPC envelope`);
+    return parsed.success
+      ? parsed.data
+      : ipcFail('bad_response', `${name}: the main process answered outside the IPC envelope`);
   },
   on(event: unknown, listener: unknown): () => void {
-    if (typeof event !== 'string' || !events.has(event)) throw refusal('unknown_event', `"${String(event)}" is not an event of the Governor contract`);
+    if (typeof event !== 'string' || !events.has(event))
+      throw refusal('unknown_event', `"${String(event)}" is not an event of the Governor contract`);
     if (typeof listener !== 'function') throw refusal('bad_listener', 'on(event, listener) needs a function');
     const set = listeners.get(event) ?? new Set<(data: unknown) => void>();
     listeners.set(event, set);

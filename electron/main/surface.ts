@@ -1,4 +1,10 @@
-import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, NotificationConstructorOptions, OpenDialogOptions } from 'electron';
+import type {
+  BrowserWindowConstructorOptions,
+  MenuItemConstructorOptions,
+  MessageBoxOptions,
+  NotificationConstructorOptions,
+  OpenDialogOptions,
+} from 'electron';
 import type { FrameLike, IpcMainLike } from './ipc.ts';
 import type { Rect } from './window-state.ts';
 
@@ -41,7 +47,10 @@ export interface WindowSurface {
   focus(): void;
   loadFile(file: string, options?: { hash?: string }): Promise<void>;
   once(event: 'ready-to-show', listener: () => void): unknown;
-  on(event: 'resize' | 'move' | 'maximize' | 'unmaximize' | 'enter-full-screen' | 'leave-full-screen' | 'closed', listener: () => void): unknown;
+  on(
+    event: 'resize' | 'move' | 'maximize' | 'unmaximize' | 'enter-full-screen' | 'leave-full-screen' | 'closed',
+    listener: () => void,
+  ): unknown;
   on(event: 'close', listener: (event: Preventable) => void): unknown;
 }
 
@@ -75,11 +84,20 @@ export interface AppSurface {
 }
 
 export interface SessionSurface {
-  setPermissionRequestHandler(handler: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+  setPermissionRequestHandler(
+    handler: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void,
+  ): void;
   setPermissionCheckHandler(handler: () => boolean): void;
   readonly webRequest: {
-    onBeforeRequest(listener: (details: { url: string }, callback: (response: { cancel: boolean }) => void) => void): void;
-    onHeadersReceived(listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders: Record<string, string[]> }) => void) => void): void;
+    onBeforeRequest(
+      listener: (details: { url: string }, callback: (response: { cancel: boolean }) => void) => void,
+    ): void;
+    onHeadersReceived(
+      listener: (
+        details: { responseHeaders?: Record<string, string[]> },
+        callback: (response: { responseHeaders: Record<string, string[]> }) => void,
+      ) => void,
+    ): void;
   };
 }
 
@@ -94,7 +112,10 @@ export interface ElectronSurface<Image = unknown> {
   app: AppSurface;
   ipcMain: IpcMainLike;
   BrowserWindow: new (options: BrowserWindowConstructorOptions) => WindowSurface;
-  Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): MenuLike; setApplicationMenu(menu: MenuLike | null): void };
+  Menu: {
+    buildFromTemplate(template: MenuItemConstructorOptions[]): MenuLike;
+    setApplicationMenu(menu: MenuLike | null): void;
+  };
   Notification: { new (options: NotificationConstructorOptions): NotificationSurface; isSupported(): boolean };
   Tray: new (image: Image) => TraySurface<Image>;
   nativeImage: { createFromPath(path: string): Image };
@@ -103,7 +124,10 @@ export interface ElectronSurface<Image = unknown> {
     showMessageBox(options: MessageBoxOptions): Promise<{ response: number }>;
     showOpenDialog(options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>;
   };
-  screen: { getPrimaryDisplay(): { id: number; workArea: Rect }; getAllDisplays(): Array<{ id: number; workArea: Rect }> };
+  screen: {
+    getPrimaryDisplay(): { id: number; workArea: Rect };
+    getAllDisplays(): Array<{ id: number; workArea: Rect }>;
+  };
   session: { readonly defaultSession: SessionSurface };
   safeStorage: SafeStorageSurface;
 }

@@ -46,7 +46,11 @@ export function createGovernorTray<Image>(o: TrayOptions<Image>): GovernorTray {
     const key = JSON.stringify(model);
     if (key === lastMenu) return;
     lastMenu = key;
-    const template: MenuItemConstructorOptions[] = model.map((item) => (item.kind === 'separator' ? { type: 'separator' } : { label: item.label, enabled: item.enabled, click: () => o.onAction(item.id) }));
+    const template: MenuItemConstructorOptions[] = model.map((item) =>
+      item.kind === 'separator'
+        ? { type: 'separator' }
+        : { label: item.label, enabled: item.enabled, click: () => o.onAction(item.id) },
+    );
     tray.setContextMenu(Menu.buildFromTemplate(template));
   };
   update(null);

@@ -1,7 +1,14 @@
 import type { CallName, CallRequest, CallResponse } from '../../shared/contract.ts';
 import { EVENT_NAMES } from '../../shared/contract.ts';
 import { type GovernorBridge, IpcReply } from '../../shared/ipc.ts';
-import { CallError, type Connection, checkRequest, checkResponse, createEventHub, createStateCell } from './connection.ts';
+import {
+  CallError,
+  type Connection,
+  checkRequest,
+  checkResponse,
+  createEventHub,
+  createStateCell,
+} from './connection.ts';
 
 /** A bridge that threw instead of answering keeps its code as a `[code] ` prefix (errors lose fields across it). */
 function codeOf(err: unknown): string {
@@ -35,7 +42,8 @@ export function createIpcTransport(bridge: GovernorBridge): Connection {
         throw new CallError(codeOf(err), err instanceof Error ? err.message : String(err), name);
       }
       const reply = IpcReply.safeParse(answer);
-      if (!reply.success) throw new CallError('bad_response', `${name}: the desktop shell answered outside the IPC envelope`, name);
+      if (!reply.success)
+        throw new CallError('bad_response', `${name}: the desktop shell answered outside the IPC envelope`, name);
       if (!reply.data.ok) throw new CallError(reply.data.error.code, reply.data.error.message, name);
       return checkResponse(name, reply.data.result) as CallResponse<N>;
     },

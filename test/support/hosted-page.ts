@@ -29,7 +29,7 @@ export interface HostedPage extends UiPage {
 
 export interface UiPageOptions {
   viewport?: { width: number; height: number };
-  /** For the headless host: where its recent.json lives, and whether it puts this project on it (as `governor serve` does). */
+  /** For the headless host: where its recent.json lives, and whether this project goes on it (as `governor serve`). */
   host?: { home?: string; rememberProject?: boolean };
   /** For the desktop app: where it keeps its data (userData, recent.json unless GOVERNOR_HOME is set). */
   appData?: string;
@@ -49,7 +49,11 @@ export const hostedPageUnavailable = (): string | null => uiPageUnavailable('web
  * An existing project folder behind a real headless host, open in headless Chromium: for the e2e tests
  * and benches that need a project the sample target does not make (a huge ledger, files to read back).
  */
-export async function openHostedPage(dir: string, viewport = { width: 1280, height: 820 }, hostOptions: UiPageOptions['host'] = {}): Promise<HostedPage> {
+export async function openHostedPage(
+  dir: string,
+  viewport = { width: 1280, height: 820 },
+  hostOptions: UiPageOptions['host'] = {},
+): Promise<HostedPage> {
   const found = findChromium();
   if (found.skip !== null) throw new Error(found.skip);
   const host = await startHost({ dir, rendererDir: ensureRendererBuilt(), ...hostOptions });
@@ -108,7 +112,12 @@ async function openDesktopPage(transport: 'ipc' | 'electron', dir: string, o: Ui
   if (found.skip !== null) throw new Error(found.skip);
   const browser = await launchChromium(found.path, DESKTOP_ARGS);
   try {
-    const s = await openDesktop({ browser, dir, ...(o.appData ? { appData: o.appData } : {}), standIn: { viewport: o.viewport ?? { width: 1280, height: 820 } } });
+    const s = await openDesktop({
+      browser,
+      dir,
+      ...(o.appData ? { appData: o.appData } : {}),
+      standIn: { viewport: o.viewport ?? { width: 1280, height: 820 } },
+    });
     return {
       transport,
       page: s.page,
