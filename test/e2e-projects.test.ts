@@ -53,8 +53,8 @@ for (const transport of uiTransports()) {
       expect(p.read.gates().length).toBeGreaterThan(0);
       p.close();
 
-      const viewport = { width: 1280, height: 900 };
-      s = await openUiPage(transport, gatedDir, { viewport, host: { home, rememberProject: true }, appData: join(root, 'appdata') });
+      const options = { viewport: { width: 1280, height: 900 }, host: { home, rememberProject: true }, appData: join(root, 'app') };
+      s = await openUiPage(transport, gatedDir, options);
       page = s.page;
       mkdirSync(SHOTS, { recursive: true });
       await page.locator(`[data-testid=project-name]:text-is("${GATED}")`).waitFor(UI);
