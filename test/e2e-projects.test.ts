@@ -53,7 +53,11 @@ for (const transport of uiTransports()) {
       expect(p.read.gates().length).toBeGreaterThan(0);
       p.close();
 
-      const options = { viewport: { width: 1280, height: 900 }, host: { home, rememberProject: true }, appData: join(root, 'app') };
+      const options = {
+        viewport: { width: 1280, height: 900 },
+        host: { home, rememberProject: true },
+        appData: join(root, 'app'),
+      };
       s = await openUiPage(transport, gatedDir, options);
       page = s.page;
       mkdirSync(SHOTS, { recursive: true });
