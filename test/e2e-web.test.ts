@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ServerFrame } from '../shared/contract.ts';
 import type { RunningHost } from '../electron/server/host/server.ts';
+import { uiTransports } from '../e2e/targets/target.ts';
 import { sampleHost } from '../e2e/targets/web.ts';
 
 /**
@@ -54,7 +55,8 @@ function refusal(url: string, origin: string): Promise<number> {
   });
 }
 
-describe('the headless host boundary', () => {
+// The web transport's own probes: skipped when only other transports are asked for (npm run e2e:electron).
+describe.skipIf(!uiTransports().includes('web'))('the headless host boundary', () => {
   let host: RunningHost;
   let dispose: () => Promise<void>;
   let origin: string;
