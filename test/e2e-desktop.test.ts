@@ -11,6 +11,7 @@ import { uiTransports } from '../e2e/targets/target.ts';
 import { initProject } from '../electron/core/project.ts';
 import { startDesktop } from '../electron/main/desktop.ts';
 import { IPC_CHANNELS } from '../shared/ipc.ts';
+import { cli } from './support/loop-session.ts';
 import { tempDir } from './support/tmp.ts';
 
 /**
@@ -95,6 +96,14 @@ describe.skipIf(skip !== null)('the desktop shell on the Electron stand-in', () 
     ).toEqual(['undefined', 'undefined', 'undefined', true]);
     expect(await page.getByTestId('project-name').textContent()).toBe('build base backtester skeleton');
     expect(s.window.visible).toBe(true);
+  });
+
+  it('holds the project: `governor run` in a terminal is refused, naming the app, rather than run a second engine', async () => {
+    const count = s.project.ledger.count();
+    const r = await cli(['run', '--no-prompt', '--dir', dir]);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain(`a governor loop is already running on this project (pid ${process.pid})`);
+    expect(s.project.ledger.count()).toBe(count);
   });
 
   it('answers calls and events outside the contract with typed errors, and changes nothing', async () => {

@@ -77,9 +77,6 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
 
   const attach = async (p: OpenedProject): Promise<DesktopSlot> => {
     const release = acquireLoopLock(p.dir);
-    // Created before the pump, which needs it; the pump is what the loop reports its changes to.
-    let statusChanged = () => {};
-    const loop = createLoopRunner(p, () => statusChanged());
     const pump = createEventPump({
       send: o.send,
       ...(o.onStatus ? { onStatus: o.onStatus } : {}),
@@ -87,11 +84,12 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       ...(o.watchFiles ? { watchFiles: true } : {}),
       ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
+      // A decision or command from a terminal: act on it now, as the host does for the calls it receives.
       onForeign: (events) => {
         if (events.some((e) => LOOP_MOVERS.has(e.type))) loop.start();
       },
     });
-    statusChanged = () => pump.statusChanged();
+    const loop = createLoopRunner(p, () => pump.statusChanged());
     const api = createApi(p, loop, { user: 'Human', source: 'ui' }, forward);
     try {
       pump.attach(p, loop);
