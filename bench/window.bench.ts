@@ -6,10 +6,10 @@ import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
-import { CALL_CHANNEL } from '../electron/main/channels.ts';
 import { startDesktopProjects } from '../electron/main/desktop-projects.ts';
 import { type InvokeEventLike, bindContractIpc } from '../electron/main/ipc.ts';
 import { rendererIndexUrl } from '../electron/main/security.ts';
+import { IPC_CHANNELS, IpcReply } from '../shared/ipc.ts';
 import { ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
 import { driveSampleToGate } from '../test/support/drive-sample.ts';
 import { fillLedger } from './big-ledger.ts';
@@ -113,11 +113,10 @@ async function inProcess(root: string, dir: string, diffRange: { from: string; t
     api: () => projects.current().api,
   });
   const call = async (name: string, params: unknown = {}) => {
-    const handler = handlers.get(CALL_CHANNEL);
+    const handler = handlers.get(IPC_CHANNELS.call);
     if (!handler) throw new Error('no IPC handler');
-    type Reply = { ok: boolean; error?: { message: string } };
-    const reply = (await handler({ sender: webContents, senderFrame: mainFrame }, { name, params })) as Reply;
-    if (!reply.ok) throw new Error(`${name}: ${reply.error?.message}`);
+    const reply = IpcReply.parse(await handler({ sender: webContents, senderFrame: mainFrame }, { name, params }));
+    if (!reply.ok) throw new Error(`${name}: ${reply.error.message}`);
   };
   try {
     return await runScenarios(
