@@ -184,6 +184,11 @@ export function createProjector(db: Database.Database) {
     },
     'test.run_completed': (p, e) => void s.runPut.run(p.run_id, e.seq, p.phase, JSON.stringify({ run_id: p.run_id, phase: p.phase, at: e.ts, result: p.result })),
     'qa.gate_evaluated': (p, e) => void s.gatePut.run(e.id, e.seq, p.phase, JSON.stringify({ ...p, at: e.ts, event_id: e.id })),
+    // main's position before a promotion moves it: crash recovery needs a recorded tip for main even
+    // before the first promotion has recorded one.
+    'promotion.started': (p, e) => {
+      if (p.main_before) s.refPut.run('refs/heads/main', p.main_before, e.seq);
+    },
     'phase.promoted': (p, e) => {
       s.promotionPut.run(p.phase, e.seq, JSON.stringify({ ...p, at: e.ts }));
       s.projectSet.run(p.phase, 'promoted', 1);
