@@ -23,7 +23,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
   let fixture: Awaited<ReturnType<typeof pendingPromotionFixture>>;
   beforeAll(async () => {
     fixture = await pendingPromotionFixture();
-  });
+  }, 600_000);
 
   it('signs off every reviewed document, merges and tags as the human, and leaves main clean', async () => {
     const sp = await fixture.copy('identity');
@@ -150,7 +150,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     expect(sp2.git('status', '--porcelain')).toBe('');
     await judged(sp2);
     sp2.close();
-  });
+  }, 600_000);
 });
 
 async function reopen(dir: string): Promise<SampleProject> {
@@ -189,7 +189,7 @@ describe('conditions of an approval are tracked until met and shown at promotion
     expect(detail).toMatch(new RegExp(`Met: \`${met?.id}\` \\(adapter reads strings in tests\\)`));
     expect(sp.git('status', '--porcelain')).toBe('');
     sp.close();
-  });
+  }, 600_000);
 });
 
 describe('the human identity comes from git config or agents.yaml', () => {

@@ -174,7 +174,9 @@ async function carryOut(e: Engine, intent: PromotionIntent, review: Review): Pro
     const res = await e.git.commitChanges({ branch: pmBranch, actor: 'ProjectManager', changes, subject: `docs(pm): ${why}`, auditId: ids.records, timestamp });
     if (res.committed) actions.push({ id: ids.records, action: 'commit', source: 'workspace:ProjectManager', target: pmBranch, trigger: why, actor: 'ProjectManager', commit: res.oid, previous, message: `docs(pm): ${why}`, files: res.files });
   } else {
-    actions.push({ id: ids.records, action: 'commit', source: 'workspace:ProjectManager', target: pmBranch, trigger: why, actor: 'ProjectManager', commit: records.oid, previous: records.parents[0] ?? null, message: `docs(pm): ${why}`, files: await changedFiles(e, records.parents[0] ?? null, records.oid) });
+    // `previous` is the branch's tip before the commit: none if this commit created the branch (from develop).
+    const previous = e.read.recordedRefs().some((r) => r.name === `refs/heads/${pmBranch}`) ? (records.parents[0] ?? null) : null;
+    actions.push({ id: ids.records, action: 'commit', source: 'workspace:ProjectManager', target: pmBranch, trigger: why, actor: 'ProjectManager', commit: records.oid, previous, message: `docs(pm): ${why}`, files: await changedFiles(e, records.parents[0] ?? null, records.oid) });
   }
   boundary('records committed on the PM branch');
 
