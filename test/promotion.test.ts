@@ -6,7 +6,7 @@ import { syncRecords } from '../electron/core/workflow/loop.ts';
 import { governor } from './support/cli.ts';
 import { git } from './support/tmp.ts';
 import type { SampleProject } from './support/project.ts';
-import { pendingPromotionFixture } from './support/promotion-fixture.ts';
+import { pendingPromotionFixture, promoteNow } from './support/promotion-fixture.ts';
 
 const ADA = 'Ada Lovelace <ada@example.com>';
 const asUser = ['-c', 'user.name=Ada Lovelace', '-c', 'user.email=ada@example.com'];
@@ -35,7 +35,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     expect(sp.file('tests/TEST_RESULTS.md')).toMatch(/## Sign-off\n\n- ✅ Approved by Human \d{4}-\d{2}-\d{2} — ok _\(test-completion review `review_\d+`\)_\n- ⏳ Pending/);
 
     sp.human.decide('promotion', 'approve', { comment: 'ship it' });
-    expect((await sp.run()).state).toBe('done');
+    await promoteNow(sp.p);
 
     expect(sp.git('status', '--porcelain')).toBe('');
     expect(sp.git('log', '-2', '--format=%an <%ae>|%cn <%ce>|%(trailers:key=Signed-off-by,valueonly)', 'main').split('\n').filter(Boolean)).toEqual([`${ADA}|${ADA}|${ADA}`, `${ADA}|${ADA}|${ADA}`]);
@@ -67,7 +67,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     const { openSample } = await import('./support/project.ts');
     const sp = await openSample(dir);
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
-    expect((await sp.run()).state).toBe('done');
+    await promoteNow(sp.p);
 
     const log = sp.git('log', '--first-parent', '--format=%s|%an <%ae>', 'main').split('\n');
     expect(log.slice(0, 3)).toEqual([
@@ -93,7 +93,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     // Governor's files move on after the human's commit, as they do while a phase runs.
     await sp.human.command('/status');
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
-    expect((await sp.run()).state).toBe('done');
+    await promoteNow(sp.p);
     expect(sp.git('log', '--first-parent', '--format=%s', 'main').split('\n').slice(0, 3)).toEqual(['chore(release): v0.1.0 records', 'release(phase1): promote develop to main as v0.1.0', 'snapshot of everything']);
     expect(sp.git('status', '--porcelain')).toBe('');
     expect(sp.git('show', 'v0.1.0:audit/commands.jsonl')).toMatch(/"cmd":"\/status"/);
@@ -106,7 +106,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     writeFileSync(join(sp.dir, 'notes.txt'), 'my own notes\n');
     appendFileSync(join(sp.dir, '.gitignore'), 'scratch/\n');
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
-    expect((await sp.run()).state).toBe('done');
+    await promoteNow(sp.p);
     expect(sp.git('status', '--porcelain').split('\n').filter(Boolean).sort()).toEqual([' M .gitignore', '?? notes.txt']);
     expect(sp.file('src/engine/backtest.js')).toBe(sp.git('show', 'main:src/engine/backtest.js'));
     sp.close();
@@ -145,7 +145,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     // 3. The human takes their commit back; the promotion goes through.
     sp2.git(...asUser, 'revert', '--no-edit', 'HEAD');
     await sp2.human.command(`/resolve ${waits()[0]?.id} reverted`);
-    expect((await sp2.run()).state).toBe('done');
+    await promoteNow(sp2.p);
     expect(sp2.git('describe', '--tags', 'main').trim()).toBe('v0.1.0');
     expect(sp2.git('status', '--porcelain')).toBe('');
     await judged(sp2);
@@ -180,7 +180,7 @@ describe('conditions of an approval are tracked until met and shown at promotion
     expect(review?.summary).toMatch(/Unmet conditions \(2\): concern_\d+ .*Keep the CSV adapter/);
     await sp.human.command(`/resolve ${met?.id} adapter reads strings in tests`);
     sp.human.decide('promotion', 'approve', { comment: 'ship, the dependency note can follow' });
-    expect((await sp.run()).state).toBe('done');
+    await promoteNow(sp.p);
     const intent = sp.p.ledger.readTypes(['promotion.started'])[0]?.payload as { unmet_conditions: string[] };
     expect(intent.unmet_conditions).toEqual([unmet?.id]);
     expect(sp.git('for-each-ref', '--format=%(contents)', 'refs/tags/v0.1.0')).toContain(`Released with unmet conditions: ${unmet?.id}.`);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Concern, ReviewKind } from '../../shared/index.ts';
+import type { OpenedProject } from '../../electron/core/host.ts';
 import { runLoop } from '../../electron/core/workflow/loop.ts';
 import { type SampleProject, openSample, sampleProject, tempDir } from './project.ts';
 
@@ -34,4 +35,15 @@ export async function pendingPromotionFixture(): Promise<{ copy(name: string): P
     return dir;
   };
   return { copyDir, copy: (name) => openSample(copyDir(name)) };
+}
+
+/**
+ * Act on a decided promotion and stop right after it: at most one loop step (the promotion itself; none
+ * when a killed run already recorded its effects and only the release's tail was left), so what a test
+ * sees is the project the moment the promotion ends, whatever the loop would do next.
+ */
+export async function promoteNow(p: OpenedProject): Promise<void> {
+  const decided = p.read.unhandledDecisions().some((r) => r.kind === 'promotion');
+  await runLoop(p, { maxSteps: decided ? 1 : 0 });
+  if (p.ledger.readTypes(['promotion.finished']).length === 0) throw new Error(`the promotion did not finish; waiting on: ${p.read.openConcerns().map((c) => c.summary).join('; ')}`);
 }
