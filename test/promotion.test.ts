@@ -123,6 +123,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     // 1. An uncommitted file in the way: the run stops, says which file and what to type.
     const first = governor(['run', '--no-prompt', '--dir', sp.dir]);
     expect(first.stderr + first.stdout).not.toMatch(/\n\s+at /);
+    expect(first.stdout).toMatch(/`git commit src\/engine\/backtest\.js`/);
     expect([2, 3]).toContain(first.code);
     let sp2 = await reopen(sp.dir);
     const waits = () => sp2.p.read.openConcerns().filter((c) => c.category === 'dirty_working_tree');
@@ -137,6 +138,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     sp2.close();
     const second = governor(['run', '--no-prompt', '--dir', sp.dir]);
     expect(second.stderr + second.stdout).not.toMatch(/\n\s+at /);
+    expect(second.stdout).toMatch(/git checkout main && git merge develop/);
     sp2 = await reopen(sp.dir);
     expect(waits()[0]?.summary).toMatch(/main and develop conflict in src\/engine\/backtest\.js/);
     expect(waits()[0]?.details).toMatch(/git merge develop/);
@@ -151,6 +153,22 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     await judged(sp2);
     sp2.close();
   }, 600_000);
+
+  it('never moves a tag the human made: the promotion waits and says how to go on', async () => {
+    const sp = await fixture.copy('tagged');
+    sp.git(...asUser, 'tag', 'v0.1.0');
+    sp.human.decide('promotion', 'approve', { comment: 'ship' });
+    await expect(promoteNow(sp.p)).rejects.toThrow(/did not finish; waiting on: Promotion of phase 1 waits: a tag v0\.1\.0 already exists/);
+    expect(sp.p.read.openConcerns().find((c) => c.category === 'dirty_working_tree')?.details).toMatch(/`git tag -d v0\.1\.0`/);
+    expect(sp.p.ledger.readTypes(['promotion.started'])).toEqual([]);
+    sp.git('tag', '-d', 'v0.1.0');
+    const concern = sp.p.read.openConcerns().find((c) => c.category === 'dirty_working_tree');
+    await sp.human.command(`/resolve ${concern?.id} deleted it`);
+    await promoteNow(sp.p);
+    expect(sp.git('for-each-ref', '--format=%(objecttype)', 'refs/tags/v0.1.0').trim()).toBe('tag');
+    await judged(sp);
+    sp.close();
+  });
 });
 
 async function reopen(dir: string): Promise<SampleProject> {

@@ -88,7 +88,8 @@ function wait(e: Engine, review: Review, summary: string, details: string): null
       raiseConcern(tx, { phase: review.phase, from: 'ProjectManager', to: 'Human', severity: 'warning', category: DIRTY_CATEGORY, summary, details }, e.clock().toISOString());
     });
   }
-  e.progress({ kind: 'warn', text: summary });
+  // The whole instruction, so a terminal user reads what to type without looking the concern up.
+  e.progress({ kind: 'warn', text: `${summary}. ${details}` });
   return null;
 }
 
