@@ -154,6 +154,30 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     sp2.close();
   }, 600_000);
 
+  it('a promotion that fails half-way becomes a concern holding it, and resumes where it stopped after /resolve', async () => {
+    const sp = await fixture.copy('stopped');
+    sp.human.decide('promotion', 'approve', { comment: 'ship' });
+    const tagAnnotated = sp.p.git.tagAnnotated;
+    sp.p.git.tagAnnotated = async () => {
+      throw new Error('No space left on device');
+    };
+    const out = await sp.run(); // no exception, no retry loop
+    expect(out.waitingOn.join('\n')).toMatch(/Promotion of phase 1 stopped: No space left on device/);
+    expect(sp.git('tag', '-l')).toBe('');
+    expect(sp.git('log', '-1', '--format=%s', 'main').trim()).toBe('chore(release): v0.1.0 records');
+    sp.p.git.tagAnnotated = tagAnnotated;
+    const concern = sp.p.read.openConcerns().find((c) => c.category === 'dirty_working_tree');
+    expect(concern?.details).toMatch(/resumes where it stopped/);
+    await sp.human.command(`/resolve ${concern?.id} disk cleaned`);
+    await sp.reopen();
+    await promoteNow(sp.p);
+    expect(sp.git('tag', '-l').trim()).toBe('v0.1.0');
+    expect(sp.git('log', '--first-parent', '--format=%s', 'main').split('\n').filter((l) => l.startsWith('chore(release)'))).toHaveLength(1);
+    expect(sp.git('status', '--porcelain')).toBe('');
+    await judged(sp);
+    sp.close();
+  });
+
   it('never moves a tag the human made: the promotion waits and says how to go on', async () => {
     const sp = await fixture.copy('tagged');
     sp.git(...asUser, 'tag', 'v0.1.0');

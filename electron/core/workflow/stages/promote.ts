@@ -1,7 +1,6 @@
 import type { Concern, Review } from '../../../../shared/index.ts';
 import { ATOMIC_TEMP } from '../../artifacts/exporter.ts';
 import { crashPoint } from '../../crash-point.ts';
-import { GovernorError } from '../../errors.ts';
 import { humanIdentity } from '../../git/identity.ts';
 import type { ConflictRule, LogEntry } from '../../git/types.ts';
 import { describeUnmet, unmetConditions } from '../conditions.ts';
@@ -46,17 +45,43 @@ export async function promote(e: Engine, review: Review): Promise<void> {
     intent = recordIntent(e, review, ready);
     boundary('intent recorded');
   }
-  if (!effectsRecorded(e, intent)) {
-    const ok = await carryOut(e, intent, review);
-    if (!ok) return;
+  try {
+    if (!effectsRecorded(e, intent)) {
+      const ok = await carryOut(e, intent, review);
+      if (!ok) return;
+    }
+    await finishRelease(e, intent);
+  } catch (err) {
+    stopped(e, review.phase, err);
   }
-  await finishRelease(e, intent);
 }
 
 /** At the start of a run: a promotion whose effects are recorded but whose release a killed run left unfinished. */
 export async function finishPromotion(e: Engine): Promise<void> {
   const intent = latestIntent(e);
-  if (intent && effectsRecorded(e, intent) && !isFinished(e, intent)) await finishRelease(e, intent);
+  if (!intent || !effectsRecorded(e, intent) || isFinished(e, intent)) return;
+  try {
+    await finishRelease(e, intent);
+  } catch (err) {
+    stopped(e, intent.phase, err);
+  }
+}
+
+/**
+ * Whatever stops a promotion half-way (a disk full, a repository changed under it) becomes a concern that
+ * holds the promotion, never a stack trace and never a loop retrying it: the intent stays, and the next run
+ * after `/resolve` picks the promotion up where it stopped.
+ */
+function stopped(e: Engine, phase: number, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  const summary = `Promotion of phase ${phase} stopped: ${message.slice(0, 160)}`;
+  const details = `${message}\n\nNothing is lost: the promotion is recorded as started, and it resumes where it stopped. Fix the cause, then \`governor command "/resolve <this concern>"\` and \`governor run\`.`;
+  if (!e.read.openConcerns().some((c) => c.category === DIRTY_CATEGORY && c.summary === summary)) {
+    e.ledger.transact((tx) => {
+      raiseConcern(tx, { phase, from: 'ProjectManager', to: 'Human', severity: 'critical', category: DIRTY_CATEGORY, summary, details }, e.clock().toISOString());
+    });
+  }
+  e.progress({ kind: 'warn', text: `${summary}. ${details}` });
 }
 
 // ---- before the intent: everything that would make the promotion wait ---------------------------------
@@ -191,7 +216,7 @@ async function carryOut(e: Engine, intent: PromotionIntent, review: Review): Pro
       const previous = await e.git.resolveRef('develop');
       const governed = governedPaths(e);
       const res = await e.git.mergeNoFF({ ours: 'develop', theirs: pmBranch, actor: 'System', action: 'gate_merge', subject, auditId: ids.records_merge, timestamp, updateRef: true, rule: (p) => (governed(p) ? 'theirs' : undefined) });
-      if (!res.ok) throw new GovernorError('conflict', `the PM's records do not merge into develop (${res.reason}: ${listed(res.conflicts)}); only Governor's exports should differ there`);
+      if (!res.ok) throw new Error(`the PM's records do not merge into develop (${res.reason}: ${listed(res.conflicts)}); only Governor's exports should differ there`);
       if (!res.alreadyMerged) actions.push({ id: ids.records_merge, action: 'merge', source: pmBranch, target: 'develop', trigger: 'promotion', actor: 'System', commit: res.oid, previous, message: subject, files: [] });
     }
   }
@@ -240,16 +265,27 @@ function recordEffects(e: Engine, intent: PromotionIntent, review: Review, actio
   });
 }
 
+async function holdsExports(e: Engine, oid: string, expected: Map<string, string>): Promise<boolean> {
+  for (const [path, content] of expected) if ((await e.git.readFileAt({ oid, path })) !== content) return false;
+  return true;
+}
+
 /** Steps 4–5: the final exports on main, the tag, the user's checkout, and the record that it is all done. */
 async function finishRelease(e: Engine, intent: PromotionIntent): Promise<void> {
   const { phase, tag, ids, timestamp } = intent;
   const author = { name: intent.identity.name, email: intent.identity.email };
   let target = await e.git.resolveRef(`refs/tags/${tag}`);
   if (!target) {
+    const expected = e.exporter.expected();
     const top = await carrying(e, 'main', ids.tag, 1);
-    if (top) target = top.oid;
-    else {
-      const changes = [...e.exporter.expected()].map(([path, content]) => ({ path, content }));
+    if (top && (await holdsExports(e, top.oid, expected))) target = top.oid;
+    else if (top?.parents[0]) {
+      // Until it is tagged, the records commit is nobody's but this promotion's (no record names it): if the
+      // ledger moved on since a stopped run wrote it (a concern, a /resolve), it is written again on the merge.
+      await e.git.setRef({ name: 'main', oid: top.parents[0] });
+    }
+    if (!target) {
+      const changes = [...expected].map(([path, content]) => ({ path, content }));
       const res = await e.git.commitChanges({
         branch: 'main',
         actor: 'Human',
