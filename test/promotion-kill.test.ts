@@ -28,9 +28,8 @@ function normalise(text: string): string {
 /** Everything a user or an auditor could compare: the ledger's facts, and what git holds. */
 function state(dir: string) {
   const db = new Database(dbPath(dir), { readonly: true });
-  const events = (db.prepare('SELECT type, actor, payload FROM events ORDER BY seq').all() as Array<{ type: string; actor: string; payload: string }>).map(
-    (e) => `${e.type} ${e.actor} ${normalise(e.payload)}`,
-  );
+  const rows = db.prepare('SELECT type, actor, payload FROM events ORDER BY seq').all() as Array<{ type: string; actor: string; payload: string }>;
+  const events = rows.map((e) => `${e.type} ${e.actor} ${normalise(e.payload)}`);
   db.close();
   const g = (...args: string[]) => git(dir, ...args);
   const tagFiles = g('ls-tree', '-r', '--name-only', 'v0.1.0').split('\n').filter(Boolean);
@@ -135,7 +134,8 @@ describe('a promotion killed at every step boundary resumes to exactly one relea
       args: ['run', '--no-prompt'],
       afterKill: async ({ dir, label }) => {
         await resume(dir);
-        expect(git(dir, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('chore(config)')), label).toEqual(['chore(config): agents.yaml edited by the human']);
+        const configCommits = git(dir, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('chore(config)'));
+        expect(configCommits, label).toEqual(['chore(config): agents.yaml edited by the human']);
         expect(git(dir, 'status', '--porcelain'), label).toBe('');
         expect(git(dir, 'show', 'main:agents.yaml')).toMatch(/# edited by hand/);
         await judge(dir);

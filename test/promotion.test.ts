@@ -38,7 +38,8 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     await promoteNow(sp.p);
 
     expect(sp.git('status', '--porcelain')).toBe('');
-    expect(sp.git('log', '-2', '--format=%an <%ae>|%cn <%ce>|%(trailers:key=Signed-off-by,valueonly)', 'main').split('\n').filter(Boolean)).toEqual([`${ADA}|${ADA}|${ADA}`, `${ADA}|${ADA}|${ADA}`]);
+    const who = sp.git('log', '-2', '--format=%an <%ae>|%cn <%ce>|%(trailers:key=Signed-off-by,valueonly)', 'main');
+    expect(who.split('\n').filter(Boolean)).toEqual([`${ADA}|${ADA}|${ADA}`, `${ADA}|${ADA}|${ADA}`]);
     expect(sp.git('for-each-ref', '--format=%(taggername) %(taggeremail)', 'refs/tags/v0.1.0').trim()).toBe(ADA);
     expect(sp.git('tag', '-l').trim()).toBe('v0.1.0');
     expect(sp.git('rev-parse', 'v0.1.0^{commit}').trim()).toBe(sp.git('rev-parse', 'main').trim());
@@ -94,7 +95,11 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     await sp.human.command('/status');
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
     await promoteNow(sp.p);
-    expect(sp.git('log', '--first-parent', '--format=%s', 'main').split('\n').slice(0, 3)).toEqual(['chore(release): v0.1.0 records', 'release(phase1): promote develop to main as v0.1.0', 'snapshot of everything']);
+    expect(sp.git('log', '--first-parent', '--format=%s', 'main').split('\n').slice(0, 3)).toEqual([
+      'chore(release): v0.1.0 records',
+      'release(phase1): promote develop to main as v0.1.0',
+      'snapshot of everything',
+    ]);
     expect(sp.git('status', '--porcelain')).toBe('');
     expect(sp.git('show', 'v0.1.0:audit/commands.jsonl')).toMatch(/"cmd":"\/status"/);
     await judged(sp);
@@ -243,7 +248,8 @@ describe('the human identity comes from git config or agents.yaml', () => {
     git(dir, 'config', 'user.name', 'Ada Lovelace');
     git(dir, 'config', 'user.email', 'ada@example.com');
     expect(await humanIdentity(dir)).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com', source: 'git config' });
-    expect(await humanIdentity(dir, { name: 'Grace Hopper', email: 'grace@example.com' })).toEqual({ name: 'Grace Hopper', email: 'grace@example.com', source: 'agents.yaml' });
+    const grace = { name: 'Grace Hopper', email: 'grace@example.com' };
+    expect(await humanIdentity(dir, grace)).toEqual({ ...grace, source: 'agents.yaml' });
     git(dir, 'config', 'user.email', 'not an email');
     const fallback = await humanIdentity(dir);
     // A git config that cannot be a git identity is not used (the global one may still name someone).

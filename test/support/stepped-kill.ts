@@ -42,7 +42,8 @@ export async function steppedKill(opts: {
       timeout: 300_000,
     });
     if (r.signal !== 'SIGKILL') {
-      if (r.status !== 0 && r.status !== 2 && r.status !== 3) throw new Error(`step ${n}: the run failed (${r.status}): ${r.stderr}${r.stdout}`);
+      // Done, waiting on the human, or waiting on something else: the run passed every boundary.
+      if (![0, 2, 3].includes(r.status ?? -1)) throw new Error(`step ${n}: the run failed (${r.status}): ${r.stderr}${r.stdout}`);
       return killed;
     }
     const label = readFileSync(log, 'utf8').trim().split('\n').at(-1)?.replace(/^\S+ /, '') ?? '?';

@@ -47,9 +47,12 @@ async function worktreeEntry(dir: string, rel: string): Promise<Found> {
     return null;
   }
   try {
-    if (st.isSymbolicLink()) return { oid: hashObject('blob', Buffer.from(await fsp.readlink(full))).oid, mode: MODE_SYMLINK };
+    if (st.isSymbolicLink()) {
+      return { oid: hashObject('blob', Buffer.from(await fsp.readlink(full))).oid, mode: MODE_SYMLINK };
+    }
     if (!st.isFile()) return 'other';
-    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode: (st.mode & 0o111) !== 0 ? MODE_EXEC : '100644' };
+    const mode = (st.mode & 0o111) !== 0 ? MODE_EXEC : '100644';
+    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode };
   } catch {
     return 'other';
   }
@@ -82,7 +85,9 @@ async function writeEntry(ctx: RepoCtx, rel: string, oid: string | null, mode: s
 }
 
 export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput): Promise<CheckoutSyncResult> {
-  if ((await headBranch(ctx)) !== `refs/heads/${input.branch}`) return { state: 'not_checked_out', synced: [], kept: [] };
+  if ((await headBranch(ctx)) !== `refs/heads/${input.branch}`) {
+    return { state: 'not_checked_out', synced: [], kept: [] };
+  }
   const fromTree = input.from === null ? null : await treeOfCommit(ctx, input.from);
   const changes = (await diffTrees(ctx, { from: fromTree, to: await treeOfCommit(ctx, input.to), content: false }))
     .filter((c) => c.oldMode !== MODE_GITLINK && c.newMode !== MODE_GITLINK);
@@ -106,10 +111,8 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
   // The index follows the files, in one write for everything present (and one per deletion).
   const gone = new Set(changes.filter((c) => c.newOid === null).map((c) => c.path));
   const present = synced.filter((p) => !gone.has(p));
-  if (present.length > 0) await git.add({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: present, force: true, cache: ctx.cache });
-  for (const p of synced.filter((x) => gone.has(x))) {
-    await git.updateIndex({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: p, remove: true, force: true, cache: ctx.cache });
-  }
+  await stageAll(ctx, present);
+  for (const p of synced.filter((x) => gone.has(x))) await unstage(ctx, p);
   return { state: 'synced', synced: synced.sort(), kept: kept.sort() };
 }
 
@@ -118,9 +121,19 @@ export async function stagePaths(ctx: RepoCtx, paths: readonly string[]): Promis
   const present: string[] = [];
   for (const p of paths) {
     const found = await worktreeEntry(ctx.dir, p);
-    if (found === null) {
-      await git.updateIndex({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: p, remove: true, force: true, cache: ctx.cache });
-    } else if (found !== 'other') present.push(p);
+    if (found === null) await unstage(ctx, p);
+    else if (found !== 'other') present.push(p);
   }
-  if (present.length > 0) await git.add({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: present, force: true, cache: ctx.cache });
+  await stageAll(ctx, present);
+}
+
+/** One index write for all of them (`force`: a path the project's .gitignore names is still tracked). */
+async function stageAll(ctx: RepoCtx, paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await git.add({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: paths, force: true, cache: ctx.cache });
+}
+
+async function unstage(ctx: RepoCtx, path: string): Promise<void> {
+  const where = { fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache };
+  await git.updateIndex({ ...where, filepath: path, remove: true, force: true });
 }

@@ -21,6 +21,7 @@ import {
   writeTree,
   type Entry,
 } from './objects.ts';
+import { diffTrees } from './diff.ts';
 import { decodeText, mergeText } from './merge-text.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
@@ -105,7 +106,8 @@ async function mergeEntry(
   // Directories on both sides (or a directory against a deletion): merge file by file, so a
   // conflict names the files, and a directory deleted on one side only loses what was unchanged.
   if (isTreeOrAbsent(eb) && isTreeOrAbsent(eo) && isTreeOrAbsent(et)) {
-    const children = await mergeDir(ctx, eb?.oid ?? null, eo?.oid ?? null, et?.oid ?? null, `${path}/`, conflicts, rule);
+    const [b, o, t] = [eb?.oid ?? null, eo?.oid ?? null, et?.oid ?? null];
+    const children = await mergeDir(ctx, b, o, t, `${path}/`, conflicts, rule);
     return children.length > 0 ? { name, type: 'tree', children } : null;
   }
 
@@ -182,4 +184,33 @@ export async function mergeCommitOnto(
     committer: input.author,
   });
   return { ok: true, oid, parents: [oursOid, theirsOid], alreadyMerged: false };
+}
+
+export type MergePreview = { ok: true; changed: string[] } | { ok: false; conflicts: string[]; reason: string };
+
+/**
+ * What merging `theirs` into `ours` would give, without writing a commit or moving a ref: the conflicts,
+ * or the paths the merge would change on `ours`. Trees are written only when the merge is clean.
+ */
+export async function previewMerge(
+  ctx: RepoCtx,
+  input: { ours: string; theirs: string; rule?: ConflictRule | undefined; names: [string, string] },
+): Promise<MergePreview> {
+  const { ours, theirs } = input;
+  const [oursName, theirsName] = input.names;
+  if (await isAncestor(ctx, theirs, ours)) return { ok: true, changed: [] };
+  const bases = await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [ours, theirs], cache: ctx.cache });
+  const base = bases[0];
+  const between = `${oursName} and ${theirsName}`;
+  if (typeof base !== 'string') return { ok: false, conflicts: [], reason: `${between} share no commit` };
+  if (bases.length > 1) {
+    return { ok: false, conflicts: [], reason: `criss-cross history: ${bases.length} merge bases between ${between}` };
+  }
+  const [baseTree, oursTree, theirsTree] = await Promise.all([base, ours, theirs].map((c) => treeOfCommit(ctx, c)));
+  const merged = await mergeTrees(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null, input.rule);
+  if (!merged.ok) {
+    return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
+  }
+  const changed = await diffTrees(ctx, { from: oursTree ?? null, to: merged.tree, content: false });
+  return { ok: true, changed: changed.map((d) => d.path) };
 }

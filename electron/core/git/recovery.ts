@@ -18,10 +18,11 @@ import type { GitService } from './service.ts';
  */
 export async function recoverGitRefs(service: GitService, read: Reader, ledger: Ledger): Promise<string[]> {
   const known = new Set(read.gitActions().map((a) => a.id));
-  const reserved = new Set(
-    ledger.readTypes(['promotion.started']).flatMap((ev) => Object.values(EventPayloads['promotion.started'].parse(ev.payload).ids)),
-  );
-  const isStray = (auditId: string | null) => auditId !== null && !known.has(auditId) && !reserved.has(auditId) && ledger.byId(auditId) === null;
+  const started = ledger.readTypes(['promotion.started']);
+  const intents = started.map((ev) => EventPayloads['promotion.started'].parse(ev.payload));
+  const reserved = new Set(intents.flatMap((intent) => Object.values(intent.ids)));
+  const isStray = (auditId: string | null) =>
+    auditId !== null && !known.has(auditId) && !reserved.has(auditId) && ledger.byId(auditId) === null;
   const recorded = new Map(read.recordedRefs().map((r) => [r.name, r.oid]));
   const fixed: string[] = [];
 
@@ -46,7 +47,8 @@ export async function recoverGitRefs(service: GitService, read: Reader, ledger: 
       // Back to the recorded tip, or (on a branch the human also commits to, such as main) to the last
       // commit before the strays: that one is recorded or the human's own, and either way it stays.
       await service.setRef({ name: branch, oid: cur });
-      fixed.push(`${branch} reset from ${actual.slice(0, 7)} to ${cur.slice(0, 7)} (${strays} unrecorded commit(s) from an interrupted run)`);
+      const why = `${strays} unrecorded commit(s) from an interrupted run`;
+      fixed.push(`${branch} reset from ${actual.slice(0, 7)} to ${cur.slice(0, 7)} (${why})`);
     }
   }
 

@@ -18,7 +18,7 @@ import { stagePaths, syncCheckoutPaths, type CheckoutSyncInput, type CheckoutSyn
 import { diffTrees, type FileDiff } from './diff.ts';
 import { logFrom, type LogEntry } from './log.ts';
 import { changesInDir, materializeTree, type MaterializeResult } from './materialize.ts';
-import { mergeCommitOnto, mergeTrees, type ConflictRule } from './merge.ts';
+import { mergeCommitOnto, mergeTrees, previewMerge, type ConflictRule, type MergePreview } from './merge.ts';
 import { buildMessage, parseMessage, signatureOf, toSeconds, type GitTime } from './message.ts';
 import { isRepository, prepareEnsureRepo } from './init.ts';
 import { appendNote, readNote } from './notes.ts';
@@ -181,18 +181,9 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
      * What merging `theirs` into `ours` would give, without writing a commit or moving a ref: the
      * conflicts, or the paths the merge would change on `ours`. Trees are written only when clean.
      */
-    async previewMerge(input: { ours: string; theirs: string; rule?: ConflictRule }): Promise<{ ok: true; changed: string[] } | { ok: false; conflicts: string[]; reason: string }> {
-      const oursOid = await requireCommit(ctx, input.ours);
-      const theirsOid = await requireCommit(ctx, input.theirs);
-      if (await isAncestor(ctx, theirsOid, oursOid)) return { ok: true, changed: [] };
-      const bases = await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [oursOid, theirsOid], cache: ctx.cache });
-      const base = bases[0];
-      if (typeof base !== 'string') return { ok: false, conflicts: [], reason: `${input.ours} and ${input.theirs} share no commit` };
-      if (bases.length > 1) return { ok: false, conflicts: [], reason: `criss-cross history: ${bases.length} merge bases between ${input.ours} and ${input.theirs}` };
-      const oursTree = await treeOfCommit(ctx, oursOid);
-      const merged = await mergeTrees(ctx, await treeOfCommit(ctx, base), oursTree, await treeOfCommit(ctx, theirsOid), input.rule);
-      if (!merged.ok) return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
-      return { ok: true, changed: (await diffTrees(ctx, { from: oursTree, to: merged.tree, content: false })).map((d) => d.path) };
+    async previewMerge(input: { ours: string; theirs: string; rule?: ConflictRule }): Promise<MergePreview> {
+      const [ours, theirs] = [await requireCommit(ctx, input.ours), await requireCommit(ctx, input.theirs)];
+      return previewMerge(ctx, { ours, theirs, rule: input.rule, names: [input.ours, input.theirs] });
     },
 
     /**
@@ -341,7 +332,8 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     },
 
     /** After a promotion moved the user's checked-out branch: bring working tree and index along, resumably. */
-    syncCheckout: (input: CheckoutSyncInput): Promise<CheckoutSyncResult> => serialize(() => syncCheckoutPaths(ctx, input)),
+    syncCheckout: (input: CheckoutSyncInput): Promise<CheckoutSyncResult> =>
+      serialize(() => syncCheckoutPaths(ctx, input)),
     /** Stage `paths` of the user's checkout as they are on disk (after committing them for the human). */
     stagePaths: (paths: readonly string[]): Promise<void> => serialize(() => stagePaths(ctx, paths)),
 

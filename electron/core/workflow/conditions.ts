@@ -43,7 +43,8 @@ export function raiseConditions(tx: Tx, review: Review, comment: string, ts: str
         severity: 'info',
         category: CONDITION_CATEGORY,
         summary: text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text,
-        details: `Condition of the approval of ${review.id} (${review.title}): ${text}. Met when this concern is resolved.`,
+        details: `Condition of the approval of ${review.id} (${review.title}): ${text}. ` +
+          'Met when this concern is resolved.',
         review_id: review.id,
       },
       ts,
@@ -58,6 +59,9 @@ export function unmetConditions(read: Reader): Concern[] {
 /** One line per unmet condition, for the promotion review and the release. */
 export function describeUnmet(conditions: readonly Concern[]): string {
   if (conditions.length === 0) return 'All conditions of earlier approvals are met.';
-  const list = conditions.map((c) => `${c.id} (${c.assigned_to ?? c.to}${c.review_id ? `, from ${c.review_id}` : ''}): ${c.summary}`);
+  const list = conditions.map((c) => {
+    const from = c.review_id ? `, from ${c.review_id}` : '';
+    return `${c.id} (${c.assigned_to ?? c.to}${from}): ${c.summary}`;
+  });
   return `Unmet conditions (${conditions.length}): ${list.join('; ')}.`;
 }

@@ -35,18 +35,24 @@ export async function commitConfigEdits(e: Engine, why: string): Promise<ConfigC
   const branch = await e.git.headBranch();
   if (branch !== 'main') {
     const where = branch === null ? 'a detached HEAD' : `the branch ${branch}`;
-    const note = `Your edits to ${edited.join(', ')} are on ${where}: Governor commits configuration edits for you only on main. Commit them yourself, or check out main, where the next run commits them.`;
+    const note =
+      `Your edits to ${edited.join(', ')} are on ${where}: Governor commits configuration edits for you ` +
+      'only on main. Commit them yourself, or check out main, where the next run commits them.';
     e.progress({ kind: 'warn', text: note });
     if (!e.read.openConcerns().some((c) => c.category === CONFIG_ELSEWHERE)) {
       e.ledger.transact((tx) => {
-        raiseConcern(tx, { phase: e.read.project()?.phase ?? 1, from: 'System', to: 'Human', severity: 'info', category: CONFIG_ELSEWHERE, summary: `Configuration edits not committed: ${edited.join(', ')}`, details: note }, e.clock().toISOString());
+        const phase = e.read.project()?.phase ?? 1;
+        const summary = `Configuration edits not committed: ${edited.join(', ')}`;
+        const to = { from: 'System', to: 'Human', severity: 'info', category: CONFIG_ELSEWHERE } as const;
+        raiseConcern(tx, { ...to, phase, summary, details: note }, e.clock().toISOString());
       });
     }
     return { committed: [], note };
   }
 
   const identity = await humanIdentity(e.dir, e.agentsFile.human);
-  const changes = await Promise.all(edited.map(async (path) => ({ path, content: await readFile(join(e.dir, path)).catch(() => null) })));
+  const read = async (path: string) => ({ path, content: await readFile(join(e.dir, path)).catch(() => null) });
+  const changes = await Promise.all(edited.map(read));
   const auditId = e.ledger.newEventId();
   const previous = await e.git.resolveRef('main');
   const subject = `chore(config): ${edited.join(', ')} edited by the human`;
@@ -65,10 +71,30 @@ export async function commitConfigEdits(e: Engine, why: string): Promise<ConfigC
   crashPoint('config', 'config committed on main, index not updated');
   await e.git.stagePaths(edited);
   crashPoint('config', 'index updated, commit not recorded');
-  if (!res.committed) return { committed: [], note: null }; // the content was already committed: only the index was behind
+  // The content was already committed: only the index was behind.
+  if (!res.committed) return { committed: [], note: null };
   e.ledger.transact((tx) => {
-    recordGitActions(tx, [{ id: auditId, action: 'commit', source: 'checkout', target: 'main', trigger: `configuration edited by the human (${why})`, actor: 'Human', commit: res.oid, previous, message: subject, files: res.files }], now.toISOString());
+    recordGitActions(
+      tx,
+      [
+        {
+          id: auditId,
+          action: 'commit',
+          source: 'checkout',
+          target: 'main',
+          trigger: `configuration edited by the human (${why})`,
+          actor: 'Human',
+          commit: res.oid,
+          previous,
+          message: subject,
+          files: res.files,
+        },
+      ],
+      now.toISOString(),
+    );
   });
-  e.progress({ kind: 'git', text: `committed your edits to ${edited.join(', ')} on main as ${identity.name} <${identity.email}> (${res.oid.slice(0, 7)})` });
+  const who = `${identity.name} <${identity.email}>`;
+  const text = `committed your edits to ${edited.join(', ')} on main as ${who} (${res.oid.slice(0, 7)})`;
+  e.progress({ kind: 'git', text });
   return { committed: edited, note: null };
 }

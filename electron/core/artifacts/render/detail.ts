@@ -154,7 +154,8 @@ function conditionsSection(s: ProjectSnapshot): string[] {
     return `- ⏳ ${code(c.id)} ${oneLine(c.summary)}${from}: ${c.status}, with ${actorLabel(s, holder)}`;
   });
   if (unmet.length === 0) lines.push('_Every condition is met._');
-  if (met.length > 0) lines.push('', `Met: ${met.map((c) => `${code(c.id)}${c.resolution ? ` (${excerpt(c.resolution, 60)})` : ''}`).join(', ')}.`);
+  const metLine = (c: Concern) => `${code(c.id)}${c.resolution ? ` (${excerpt(c.resolution, 60)})` : ''}`;
+  if (met.length > 0) lines.push('', `Met: ${met.map(metLine).join(', ')}.`);
   return lines;
 }
 

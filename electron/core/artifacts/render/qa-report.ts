@@ -302,7 +302,11 @@ export function qaReportModel(s: ProjectSnapshot): QaReportModel | null {
   sections.push({ id: 'evidence', title: 'Evidence', blocks: [{ kind: 'list', items: [{ link: 'tests/TEST_RESULTS.md' }, { link: 'tests/TEST_RESULTS_DETAIL.md' }, { link: 'QA_REPORT.html' }] }] });
   // The human's decisions on this gate's evidence (test completion, gate failure, promotion), as they are made.
   const signOffs = signOffItems(s, 'QA_REPORT.md', gate.phase, gate.at);
-  sections.push({ id: 'signoff', title: 'Sign-off', blocks: [signOffs.length > 0 ? { kind: 'list', items: signOffs.map((o) => [`${o.text} (${o.kind} `, { code: o.reviewId }, ')']) } : { kind: 'note', text: 'No human review of this report yet.' }] });
+  const signOffBlock: Block =
+    signOffs.length > 0
+      ? { kind: 'list', items: signOffs.map((o) => [`${o.text} (${o.kind} `, { code: o.reviewId }, ')']) }
+      : { kind: 'note', text: 'No human review of this report yet.' };
+  sections.push({ id: 'signoff', title: 'Sign-off', blocks: [signOffBlock] });
   return { title: `QA Report — ${phaseTitle(s, gate.phase)}, iteration ${gate.iteration}`, outcome: gate.outcome, head, sections };
 }
 

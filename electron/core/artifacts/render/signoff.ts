@@ -25,7 +25,10 @@ export interface SignOff {
  * document shows) that cover it, decided ones in decision order, then pending ones.
  */
 export function signOffItems(s: ProjectSnapshot, path: string, phase: number, since: string): SignOff[] {
-  const relevant = s.reviews.filter((r) => r.phase === phase && reviewCovers(r, path) && Date.parse(r.requested_at) >= Date.parse(since));
+  const after = Date.parse(since);
+  const relevant = s.reviews.filter(
+    (r) => r.phase === phase && reviewCovers(r, path) && Date.parse(r.requested_at) >= after,
+  );
   const decided = byTime(
     relevant.filter((r) => r.decision !== null),
     (r) => r.decision?.timestamp ?? r.requested_at,
@@ -37,7 +40,8 @@ export function signOffItems(s: ProjectSnapshot, path: string, phase: number, si
     reviewId: r.id,
   }));
   for (const r of byTime(relevant.filter((x) => x.status === 'pending'), (x) => x.requested_at)) {
-    items.push({ text: `⏳ Pending, requested by ${r.requested_by} ${dateOf(r.requested_at)}`, kind: REVIEW_KIND_LABEL[r.kind].toLowerCase(), reviewId: r.id });
+    const text = `⏳ Pending, requested by ${r.requested_by} ${dateOf(r.requested_at)}`;
+    items.push({ text, kind: REVIEW_KIND_LABEL[r.kind].toLowerCase(), reviewId: r.id });
   }
   return items;
 }

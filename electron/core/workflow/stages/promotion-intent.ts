@@ -16,7 +16,9 @@ import type { Engine } from '../engine.ts';
 export type PromotionIntent = EventPayload<'promotion.started'> & { event_id: string; ts: string };
 
 function intents(e: Engine): PromotionIntent[] {
-  return e.ledger.readTypes(['promotion.started']).map((ev) => ({ ...EventPayloads['promotion.started'].parse(ev.payload), event_id: ev.id, ts: ev.ts }));
+  return e.ledger
+    .readTypes(['promotion.started'])
+    .map((ev) => ({ ...EventPayloads['promotion.started'].parse(ev.payload), event_id: ev.id, ts: ev.ts }));
 }
 
 /** The newest intent, for one review or for any. */
@@ -43,7 +45,14 @@ export function promotionInFlight(e: Engine): PromotionIntent | null {
 export function recordIntent(
   e: Engine,
   review: Review,
-  at: { tag: string; mainBefore: string | null; developBefore: string | null; checkout: string | null; identity: HumanIdentity; unmet: string[] },
+  at: {
+    tag: string;
+    mainBefore: string | null;
+    developBefore: string | null;
+    checkout: string | null;
+    identity: HumanIdentity;
+    unmet: string[];
+  },
 ): PromotionIntent {
   const now = e.clock();
   const payload: EventPayload<'promotion.started'> = {
@@ -55,9 +64,16 @@ export function recordIntent(
     develop_before: at.developBefore,
     checkout: at.checkout,
     identity: { name: at.identity.name, email: at.identity.email, source: at.identity.source },
-    ids: { records: e.ledger.newEventId(), records_merge: e.ledger.newEventId(), release: e.ledger.newEventId(), tag: e.ledger.newEventId() },
+    ids: {
+      records: e.ledger.newEventId(),
+      records_merge: e.ledger.newEventId(),
+      release: e.ledger.newEventId(),
+      tag: e.ledger.newEventId(),
+    },
     unmet_conditions: at.unmet,
   };
-  const ev = e.ledger.transact((tx) => tx.append({ type: 'promotion.started', actor: 'Human', ts: now.toISOString(), payload }));
+  const ev = e.ledger.transact((tx) =>
+    tx.append({ type: 'promotion.started', actor: 'Human', ts: now.toISOString(), payload }),
+  );
   return { ...payload, event_id: ev.id, ts: ev.ts };
 }
