@@ -1,21 +1,21 @@
 /**
  * Brings the user's checkout of a branch from commit `from` to commit `to` after Governor moved the
  * branch (a promotion), as `git merge` would bring a clean checkout along. It is written to be finished
- * by a later run: each path is replaced atomically, a path already holding `to`'s content is left as it
- * is, and the index is updated last; so a run killed half-way leaves every path at `from` or at `to`,
- * and the next run completes the same set. Never half a file, never the user's work overwritten.
+ * by a later run: every file is replaced atomically (repo-fs.ts) and the index is written after the
+ * files, so a run killed half-way leaves each path at `from` or at `to`, and the next run, deciding the
+ * same set of paths again, completes it. Never half a file, never the user's work overwritten.
  *
- * A path is Governor's to write when the checkout still holds `from`'s version of it (or `to`'s), or
- * when it is one of Governor's exports (`governed`). Anything else there is the user's own edit: it is
- * kept, and reported, whatever the release says.
+ * A path is Governor's to write when the checkout still holds `from`'s version of it (or `to`'s, or
+ * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
+ * edit: it is kept, and reported, whatever the release says.
  */
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { headBranch } from './checkout.ts';
 import { diffTrees } from './diff.ts';
-import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, readBlob, treeOfCommit } from './objects.ts';
-import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
+import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, treeOfCommit } from './objects.ts';
+import type { RepoCtx } from './repo-fs.ts';
 
 export interface CheckoutSyncInput {
   /** Short branch name; nothing happens unless the user has it checked out. */
@@ -29,7 +29,7 @@ export interface CheckoutSyncInput {
 
 export interface CheckoutSyncResult {
   state: 'synced' | 'not_checked_out';
-  /** Paths now at `to` in the working tree and the index. */
+  /** Paths brought to `to` in the working tree and the index. */
   synced: string[];
   /** Paths the user had changed; left exactly as they were. */
   kept: string[];
@@ -61,29 +61,6 @@ async function worktreeEntry(dir: string, rel: string): Promise<Found> {
 const holds = (found: Found, oid: string | null, mode: string | null): boolean =>
   oid === null ? found === null : found !== null && found !== 'other' && found.oid === oid && found.mode === mode;
 
-async function writeEntry(ctx: RepoCtx, rel: string, oid: string | null, mode: string | null): Promise<void> {
-  const full = path.join(ctx.dir, rel);
-  if (oid === null) {
-    await fsp.rm(full, { force: true });
-    // Like git: a folder the release emptied goes too; one still holding the user's files stays.
-    for (let d = path.dirname(full); d.startsWith(ctx.dir + path.sep); d = path.dirname(d)) {
-      if ((await fsp.readdir(d).catch(() => ['?'])).length > 0) break;
-      await fsp.rmdir(d).catch(() => {});
-    }
-    return;
-  }
-  await fsp.mkdir(path.dirname(full), { recursive: true });
-  const bytes = await readBlob(ctx, oid);
-  if (mode === MODE_SYMLINK) {
-    await fsp.rm(full, { force: true });
-    await fsp.symlink(Buffer.from(bytes).toString('utf8'), full);
-    return;
-  }
-  const perm = mode === MODE_EXEC ? 0o755 : 0o644;
-  await atomicWriteFile(full, bytes, { mode: perm });
-  await fsp.chmod(full, perm);
-}
-
 export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput): Promise<CheckoutSyncResult> {
   if ((await headBranch(ctx)) !== `refs/heads/${input.branch}`) {
     return { state: 'not_checked_out', synced: [], kept: [] };
@@ -91,29 +68,52 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
   const fromTree = input.from === null ? null : await treeOfCommit(ctx, input.from);
   const changes = (await diffTrees(ctx, { from: fromTree, to: await treeOfCommit(ctx, input.to), content: false }))
     .filter((c) => c.oldMode !== MODE_GITLINK && c.newMode !== MODE_GITLINK);
-  const synced: string[] = [];
+  await sweepTempFiles(ctx.dir, changes.map((c) => c.path));
+  const ours: string[] = [];
   const kept: string[] = [];
-  const toWrite: typeof changes = [];
   for (const c of changes) {
     const found = await worktreeEntry(ctx.dir, c.path);
-    if (holds(found, c.newOid, c.newMode)) synced.push(c.path);
-    else if (input.governed(c.path) || holds(found, c.oldOid, c.oldMode)) toWrite.push(c);
-    else kept.push(c.path);
+    // Absent counts as ours: a file is never half-written, but a mode change is a delete, then a write.
+    const theirs = found !== null && !holds(found, c.oldOid, c.oldMode) && !holds(found, c.newOid, c.newMode);
+    if (theirs && !input.governed(c.path)) kept.push(c.path);
+    else ours.push(c.path);
   }
-  const half = Math.floor(toWrite.length / 2);
-  for (const [i, c] of toWrite.entries()) {
-    await writeEntry(ctx, c.path, c.newOid, c.newMode);
-    synced.push(c.path);
-    if (i === 0) input.boundary?.('checkout: first file written');
-    else if (i === half) input.boundary?.('checkout: half the files written');
+  if (ours.length > 0) {
+    // isomorphic-git writes each file through repoFs (temp + rename) and the index after the files.
+    const half = Math.max(2, Math.floor(ours.length / 2));
+    let written = 0;
+    await git.checkout({
+      fs: ctx.fs,
+      dir: ctx.dir,
+      gitdir: ctx.gitdir,
+      cache: ctx.cache,
+      ref: input.branch,
+      filepaths: ours,
+      force: true,
+      noUpdateHead: true,
+      onProgress: ({ phase }) => {
+        if (phase !== 'Updating workdir') return;
+        written += 1;
+        if (written === 1) input.boundary?.('checkout: first file written');
+        else if (written === half) input.boundary?.('checkout: half the files written');
+      },
+    });
   }
-  input.boundary?.('checkout: files written, index not yet');
-  // The index follows the files, in one write for everything present (and one per deletion).
-  const gone = new Set(changes.filter((c) => c.newOid === null).map((c) => c.path));
-  const present = synced.filter((p) => !gone.has(p));
-  await stageAll(ctx, present);
-  for (const p of synced.filter((x) => gone.has(x))) await unstage(ctx, p);
-  return { state: 'synced', synced: synced.sort(), kept: kept.sort() };
+  return { state: 'synced', synced: ours.sort(), kept: kept.sort() };
+}
+
+const REPO_TEMP = /\.governor-tmp-\d+-\d+$/;
+
+/** A run killed mid-write leaves `<file>.governor-tmp-<pid>-<n>` (repo-fs.ts) next to the file: remove it. */
+async function sweepTempFiles(dir: string, paths: readonly string[]): Promise<void> {
+  const wanted = new Set(paths);
+  for (const folder of new Set(paths.map((p) => path.posix.dirname(p)))) {
+    const names = await fsp.readdir(path.join(dir, folder)).catch(() => [] as string[]);
+    for (const name of names) {
+      const rel = folder === '.' ? name : `${folder}/${name}`;
+      if (REPO_TEMP.test(name) && wanted.has(rel.replace(REPO_TEMP, ''))) await fsp.rm(path.join(dir, rel), { force: true });
+    }
+  }
 }
 
 /** Stages exactly `paths` of the user's checkout as they are on disk (a deleted one leaves the index). */
