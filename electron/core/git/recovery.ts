@@ -43,9 +43,10 @@ export async function recoverGitRefs(service: GitService, read: Reader, ledger: 
     if (!want && /^phase\d+\//.test(branch)) {
       await service.deleteRef({ name: branch });
       fixed.push(`${branch} removed: it only held unrecorded commits from an interrupted run`);
-    } else if (cur) {
-      // Back to the recorded tip, or (on a branch the human also commits to, such as main) to the last
-      // commit before the strays: that one is recorded or the human's own, and either way it stays.
+    } else if (cur && (cur === want || branch === 'main')) {
+      // Back to the recorded tip, or (on main, which the human also commits to) to the last commit before
+      // the strays: that one is recorded or the human's own, and either way it stays. Any other branch
+      // Governor has no record of (an experiment, the user's own) is not Governor's to rewind.
       await service.setRef({ name: branch, oid: cur });
       const why = `${strays} unrecorded commit(s) from an interrupted run`;
       fixed.push(`${branch} reset from ${actual.slice(0, 7)} to ${cur.slice(0, 7)} (${why})`);
