@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyGitAudit } from '../electron/core/git/audit-verify.ts';
@@ -9,8 +9,36 @@ import { syncRecords } from '../electron/core/workflow/loop.ts';
 import { dbPath } from './support/cli.ts';
 import { openSample } from './support/project.ts';
 import { pendingPromotionFixture, promoteNow } from './support/promotion-fixture.ts';
-import { steppedKill } from './support/stepped-kill.ts';
+import { runStepped } from './support/stepped-kill.ts';
 import { git } from './support/tmp.ts';
+
+const CHILD = resolve(import.meta.dirname, 'support', 'cli-kill-child.ts');
+
+/**
+ * `governor run --no-prompt` on a fresh copy, killed right after the k-th crash point of `scope`, for
+ * k = 1, 2, … until a run passes them all; each killed copy goes to `afterKill`. Returns the labels killed at.
+ */
+async function killAtEachStep(
+  scope: string,
+  fresh: (k: number) => string,
+  afterKill: (dir: string, label: string) => Promise<void>,
+): Promise<string[]> {
+  const labels: string[] = [];
+  for (let k = 1; k <= 40; k++) {
+    const dir = fresh(k);
+    const run = await runStepped(CHILD, [scope, 'run', '--no-prompt', '--dir', dir], { killAt: k, timeoutMs: 300_000 });
+    if (!run.killed) {
+      // Done, or waiting on the human or on something else: the run passed every step.
+      if (![0, 2, 3].includes(run.code ?? -1)) throw new Error(`step ${k}: the run failed (${run.code}): ${run.stderr}`);
+      return labels;
+    }
+    if (run.steps.length !== k) throw new Error(`step ${k}: killed after ${run.steps.length} steps (a timeout?)`);
+    const label = run.steps[k - 1] ?? '?';
+    labels.push(label);
+    await afterKill(dir, label);
+  }
+  throw new Error(`the ${scope} run was still being killed after 40 steps`);
+}
 
 /** Times, dates, ids and object names differ between two runs; the structure must not. */
 function normalise(text: string): string {
@@ -93,21 +121,16 @@ describe('a promotion killed at every step boundary resumes to exactly one relea
     expect(want.status).toBe('');
     expect(want.tags.trim()).toBe('v0.1.0');
 
-    const steps = await steppedKill({
-      scope: 'promotion',
-      fresh: (n) => copy(`killed-${n}`),
-      args: ['run', '--no-prompt'],
-      afterKill: async ({ dir, label }) => {
-        await resume(dir);
-        const got = state(dir);
-        expect(got.status, `killed after "${label}"`).toBe('');
-        expect(got, `killed after "${label}"`).toEqual(want);
-        await judge(dir);
-      },
+    const steps = await killAtEachStep('promotion', (k) => copy(`killed-${k}`), async (dir, label) => {
+      await resume(dir);
+      const got = state(dir);
+      expect(got.status, `killed after "${label}"`).toBe('');
+      expect(got, `killed after "${label}"`).toEqual(want);
+      await judge(dir);
     });
     // Every boundary of the promotion was hit: intent, the three merges' commits, the record, the release
     // commit, the tag and the checkout (first file, half the files, all and the index).
-    expect(steps.map((s) => s.label)).toEqual([
+    expect(steps).toEqual([
       'intent recorded',
       'records committed on the PM branch',
       'records merged into develop',
@@ -118,7 +141,7 @@ describe('a promotion killed at every step boundary resumes to exactly one relea
       'checkout: first file written',
       'checkout: half the files written',
       'checkout brought along',
-    ]);
+    ].map((label) => `promotion: ${label}`));
   }, 1_800_000);
 
   it("a kill while committing the human's configuration edit leaves one configuration commit", async () => {
@@ -127,19 +150,14 @@ describe('a promotion killed at every step boundary resumes to exactly one relea
       appendFileSync(join(dir, 'agents.yaml'), '# edited by hand\n');
       return dir;
     };
-    const steps = await steppedKill({
-      scope: 'config',
-      fresh,
-      args: ['run', '--no-prompt'],
-      afterKill: async ({ dir, label }) => {
-        await resume(dir);
-        const configCommits = git(dir, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('chore(config)'));
-        expect(configCommits, label).toEqual(['chore(config): agents.yaml edited by the human']);
-        expect(git(dir, 'status', '--porcelain'), label).toBe('');
-        expect(git(dir, 'show', 'main:agents.yaml')).toMatch(/# edited by hand/);
-        await judge(dir);
-      },
+    const steps = await killAtEachStep('config', fresh, async (dir, label) => {
+      await resume(dir);
+      const configCommits = git(dir, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('chore(config)'));
+      expect(configCommits, label).toEqual(['chore(config): agents.yaml edited by the human']);
+      expect(git(dir, 'status', '--porcelain'), label).toBe('');
+      expect(git(dir, 'show', 'main:agents.yaml')).toMatch(/# edited by hand/);
+      await judge(dir);
     });
-    expect(steps.map((s) => s.label)).toEqual(['config committed on main, index not updated', 'index updated, commit not recorded']);
+    expect(steps).toEqual(['config: committed on main, index not updated', 'config: index updated, commit not recorded']);
   }, 600_000);
 });

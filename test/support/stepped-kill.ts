@@ -1,55 +1,68 @@
 /**
- * Stepped kill testing: a multi-step write marks each boundary between two effects with
- * `crashPoint(scope, label)` (electron/core/crash-point.ts). This runs the real CLI on a fresh copy of a
- * project with `GOVERNOR_TEST_KILL_AT=<scope>:<n>`, for n = 1, 2, … : the child SIGKILLs itself at the
- * n-th boundary, exactly as `kill -9` would. Each killed copy is handed to `afterKill` (resume and judge
- * it). The stepping stops at the first n the run passes without being killed, so every window is hit
- * once, found by counting, never by timing.
+ * Stepped kill tests: run a piece of work in a child process and SIGKILL it at each step boundary in turn,
+ * found by stepping, never by timing. A step is a ledger commit (`ledger.onAppend`) or a named crash point
+ * in the code (`stepPoint` in electron/core/crash-points.ts: a run file written, a process started, a ref
+ * moved). The child counts steps as they happen and kills itself right after step k, so run k always dies in
+ * the same place.
+ *
+ * Parent side:  countSteps(script, args)      → the labels of every step of an uninterrupted run
+ *               runStepped(script, args, { killAt: k }) → runs until step k and dies there
+ * Child side:   const stepper = installStepper(); stepper.watchLedger(p.ledger); … (see stepped-kill-child)
+ *
+ * Reusable for any multi-step operation (the QA gate here; promotion for the workflow): write a child script
+ * that opens the project, installs the stepper and performs the operation once.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { tempDir } from './tmp.ts';
+import { ulid } from 'ulid';
 
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
+const RUN_TS = resolve(import.meta.dirname, '..', '..', 'bin', 'run-ts.mjs');
 
-export interface KillStep {
-  n: number;
-  /** The boundary's label, as the child logged it just before dying. */
-  label: string;
-  dir: string;
+export const STEP_KILL_AT = 'GOVERNOR_STEP_KILL_AT';
+export const STEP_TRACE = 'GOVERNOR_STEP_TRACE';
+
+export interface SteppedRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The labels of the steps the child reached, in order (the last one is where it died). */
+  steps: string[];
+  stdout: string;
+  stderr: string;
+  killed: boolean;
 }
 
-export async function steppedKill(opts: {
-  scope: string;
-  /** A fresh copy of the starting project for each step. */
-  fresh: (n: number) => string;
-  /** CLI arguments (the project directory is appended as `--dir`). */
-  args: string[];
-  afterKill: (step: KillStep) => Promise<void>;
-  /** A run that never completes is a bug, not a reason to hang. */
-  max?: number;
-}): Promise<KillStep[]> {
-  const killed: KillStep[] = [];
-  const logDir = tempDir('governor-kill-log-');
-  for (let n = 1; n <= (opts.max ?? 60); n++) {
-    const dir = opts.fresh(n);
-    const log = join(logDir, `${n}.log`);
-    const r = spawnSync(process.execPath, [BIN, ...opts.args, '--dir', dir], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', GOVERNOR_TEST_KILL_AT: `${opts.scope}:${n}`, GOVERNOR_TEST_KILL_LOG: log },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 300_000,
+/** Runs `script` (TypeScript, through tsx) with `args`; with `killAt`, it SIGKILLs itself right after that step. */
+export function runStepped(script: string, args: string[], o: { killAt?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<SteppedRun> {
+  const trace = join(tmpdir(), `governor-steps-${ulid()}.txt`);
+  const env = { ...process.env, ...o.env, [STEP_TRACE]: trace, NO_COLOR: '1', ...(o.killAt ? { [STEP_KILL_AT]: String(o.killAt) } : {}) };
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [RUN_TS, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    child.on('error', rej);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      let steps: string[] = [];
+      try {
+        steps = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      } catch {
+        // no step reached
+      }
+      rmSync(trace, { force: true });
+      res({ code, signal, steps, stdout, stderr, killed: signal === 'SIGKILL' });
     });
-    if (r.signal !== 'SIGKILL') {
-      // Done, waiting on the human, or waiting on something else: the run passed every boundary.
-      if (![0, 2, 3].includes(r.status ?? -1)) throw new Error(`step ${n}: the run failed (${r.status}): ${r.stderr}${r.stdout}`);
-      return killed;
-    }
-    const label = readFileSync(log, 'utf8').trim().split('\n').at(-1)?.replace(/^\S+ /, '') ?? '?';
-    const step = { n, label, dir };
-    killed.push(step);
-    await opts.afterKill(step);
-  }
-  throw new Error(`the ${opts.scope} run was still being killed after ${opts.max ?? 60} steps`);
+  });
+}
+
+/** The steps of an uninterrupted run; throws if the run failed, so a broken script never passes for "0 steps". */
+export async function countSteps(script: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string[]> {
+  const run = await runStepped(script, args, env ? { env } : {});
+  if (run.code !== 0) throw new Error(`the uninterrupted run failed (${run.code ?? run.signal}):\n${run.stderr.slice(-3000)}`);
+  if (run.steps.length === 0) throw new Error('the uninterrupted run reached no step: is the stepper installed?');
+  return run.steps;
 }

@@ -23,7 +23,7 @@ export interface CheckoutSyncInput {
   from: string | null;
   to: string;
   governed: (relPath: string) => boolean;
-  /** Called between effects (see crash-point.ts). */
+  /** Called between effects (see crash-points.ts). */
   boundary?: (label: string) => void;
 }
 

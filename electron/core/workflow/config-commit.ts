@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENTS_FILE, POLICIES_FILE } from '../config/load.ts';
-import { crashPoint } from '../crash-point.ts';
+import { stepPoint } from '../crash-points.ts';
 import { DISCORD_FILE } from '../discord/config.ts';
 import { humanIdentity } from '../git/identity.ts';
 import type { Engine } from './engine.ts';
@@ -68,9 +68,9 @@ export async function commitConfigEdits(e: Engine, why: string): Promise<ConfigC
     auditId,
     timestamp: Math.floor(now.getTime() / 1000),
   });
-  crashPoint('config', 'config committed on main, index not updated');
+  stepPoint('config: committed on main, index not updated');
   await e.git.stagePaths(edited);
-  crashPoint('config', 'index updated, commit not recorded');
+  stepPoint('config: index updated, commit not recorded');
   // The content was already committed: only the index was behind.
   if (!res.committed) return { committed: [], note: null };
   e.ledger.transact((tx) => {

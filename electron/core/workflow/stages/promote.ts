@@ -14,7 +14,7 @@ import type { Engine } from '../engine.ts';
 import { carryOut, finishRelease, governedPaths, releaseRule } from './promotion-effects.ts';
 import { effectsRecorded, isFinished, latestIntent, recordIntent } from './promotion-intent.ts';
 import { RESUME_HINT, listed, promotionStopped, waitOnHuman } from './promotion-waits.ts';
-import { crashPoint } from '../../crash-point.ts';
+import { stepPoint } from '../../crash-points.ts';
 
 export { DIRTY_CATEGORY, promotionWaits } from './promotion-waits.ts';
 export { ownedElsewhere } from './promotion-effects.ts';
@@ -25,7 +25,7 @@ export async function promote(e: Engine, review: Review): Promise<void> {
     const ready = await preflight(e, review);
     if (!ready) return;
     intent = recordIntent(e, review, ready);
-    crashPoint('promotion', 'intent recorded');
+    stepPoint('promotion: intent recorded');
   }
   try {
     if (!effectsRecorded(e, intent) && !(await carryOut(e, intent, review))) return;

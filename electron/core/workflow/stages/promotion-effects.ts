@@ -10,7 +10,7 @@
  */
 import type { Concern, Review } from '../../../../shared/index.ts';
 import { ATOMIC_TEMP } from '../../artifacts/exporter.ts';
-import { crashPoint } from '../../crash-point.ts';
+import { stepPoint } from '../../crash-points.ts';
 import type { ConflictRule, LogEntry } from '../../git/types.ts';
 import { describeUnmet } from '../conditions.ts';
 import { CONFIG_FILES } from '../config-commit.ts';
@@ -21,8 +21,8 @@ import { raiseConcern, recordHandoff } from '../records.ts';
 import { type PromotionIntent, effectsRecorded, isFinished } from './promotion-intent.ts';
 import { RESUME_HINT, listed, waitOnHuman } from './promotion-waits.ts';
 
-/** A boundary between two effects: where a stepped kill test stops the process (crash-point.ts). */
-const boundary = (label: string) => crashPoint('promotion', label);
+/** A boundary between two effects: where a stepped kill test stops the process (crash-points.ts). */
+const boundary = (label: string) => stepPoint(`promotion: ${label}`);
 
 /** Exports owned by another agent's branch; the PM's records commit leaves them alone so merges never collide. */
 export function ownedElsewhere(path: string): boolean {
