@@ -10,7 +10,6 @@ import { GovernorError, InvalidInputError, NotFoundError } from './errors.ts';
 import { gitStatusText } from './git/status.ts';
 import { timelinePage } from './store/timeline.ts';
 import type { OpenedProject } from './host.ts';
-import { discordStatus, queueTestMessage, retryDead } from './discord/status.ts';
 import { validateDiscordYaml } from './discord/config.ts';
 import { resourcesRoot } from './config/templates.ts';
 import { keyStatus } from './secrets/key-status.ts';
@@ -191,9 +190,10 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       return check;
     },
     'usage.summary': async () => usageSummary(p),
-    'discord.status': async () => discordStatus(p),
-    'discord.test': async () => ({ key: queueTestMessage(p) }),
-    'discord.retry': async () => ({ requeued: retryDead(p) }),
+    // Loaded on first use: the Discord renderer brings discord.js, about a second of every host's start.
+    'discord.status': async () => (await import('./discord/status.ts')).discordStatus(p),
+    'discord.test': async () => ({ key: (await import('./discord/status.ts')).queueTestMessage(p) }),
+    'discord.retry': async () => ({ requeued: (await import('./discord/status.ts')).retryDead(p) }),
     'projects.current': async () => ({ dir: p.dir, name: p.read.project()?.name ?? p.agentsFile.project }),
     'projects.recent': async () => (projects ? projects.recent() : readRecent()),
     'projects.open': async ({ dir }) => switcher().open(dir),
