@@ -29,9 +29,17 @@ const tally = (sql: string, n: number) => {
 };
 const original = Database.prototype.prepare;
 
+/**
+ * Statements already counting. The ledger hands out one cached statement per SQL text (statement-cache.ts),
+ * so the same object comes back from every `prepare`: wrapped twice, it would count its rows twice.
+ */
+const wrapped = new WeakSet<object>();
+
 function countRows(): void {
   Database.prototype.prepare = function prepare(this: Database.Database, source: string) {
     const stmt = original.call(this, source) as Database.Statement;
+    if (wrapped.has(stmt)) return stmt;
+    wrapped.add(stmt);
     const all = stmt.all.bind(stmt);
     const get = stmt.get.bind(stmt);
     const iterate = stmt.iterate.bind(stmt);

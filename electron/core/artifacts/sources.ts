@@ -64,8 +64,8 @@ export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'al
 };
 
 /**
- * Projected event types no export shows: coding agents' permission requests, sessions and stream, and budget
- * grants live in the ledger, the UI and the CLI. Listed so a new projected type is a decision, not a miss.
+ * Projected event types no export shows: coding agents' permission requests, sessions and stream, budget
+ * grants and promotion intents live in the ledger, the UI and the CLI. Listed so a new projected type is a decision, not a miss.
  */
 export const UNEXPORTED_EVENTS: readonly EventType[] = [
   'permission.requested',
@@ -76,6 +76,9 @@ export const UNEXPORTED_EVENTS: readonly EventType[] = [
   'worker.session_ended',
   'worker.activity',
   'budget.granted',
+  // Where main stood before a promotion (the recorded refs crash recovery reads); the release shows in
+  // the exports through `phase.promoted`.
+  'promotion.started',
 ];
 
 /** The fields the given event types change. */
