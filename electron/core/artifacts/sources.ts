@@ -166,7 +166,7 @@ export function boundedLoaders(read: Reader): Loaders {
     ...full,
     artifacts: () => read.latestArtifacts(),
     reviews: () => read.someReviews(AuthoredPath.options, recentDecided()),
-    concerns: () => read.openConcerns(),
+    concerns: () => read.openConcernsAndConditions(),
     commands: recentCommands,
     responses: () => read.responsesTo(recentCommands().map((c) => c.command_id)),
     clarifications: () => read.someClarifications(MARGIN, recentDecided()),

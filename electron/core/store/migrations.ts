@@ -158,6 +158,8 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
       FROM events WHERE type = 'worker.activity')
     WHERE d IS NOT NULL AND instr(t, ' ') > 1);
   CREATE INDEX budget_grants_phase ON budget_grants(phase, seq);
+  -- The conditions approvals set (concerns of category condition), met or not: the detail lists them all.
+  CREATE INDEX concerns_condition ON concerns(seq) WHERE json_extract(doc, '$.category') = 'condition';
   -- The Agents view's stream of one agent, newest first, without walking the other agents' lines.
   CREATE INDEX events_activity ON events(actor, seq) WHERE type = 'worker.activity';
   `,

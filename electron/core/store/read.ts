@@ -79,6 +79,21 @@ export function createReader(db: Database.Database) {
     concern: (id: string): Concern | null => one('SELECT doc FROM concerns WHERE id = ?', id),
     // Listed statuses rather than `!= 'resolved'`, so the status index finds the few open ones among thousands.
     openConcerns: (): Concern[] => docs(`SELECT doc FROM concerns WHERE status IN (${OPEN}) ORDER BY rowid`),
+    /**
+     * The open concerns and every condition an approval set (met or not: the detail lists both), in the
+     * order of the full list. Two indexed reads merged: conditions are a few per approval.
+     */
+    openConcernsAndConditions: (): Concern[] => {
+      const rows = db
+        .prepare<[], { n: number; doc: string }>(
+          `SELECT rowid AS n, doc FROM concerns WHERE status IN (${OPEN})
+           UNION SELECT rowid AS n, doc FROM concerns INDEXED BY concerns_condition
+             WHERE json_extract(doc, '$.category') = 'condition'
+           ORDER BY n`,
+        )
+        .all();
+      return rows.map((r) => JSON.parse(r.doc) as Concern);
+    },
     /** The most recently raised critical concern, open or not. */
     lastCritical: (): Concern | null =>
       one("SELECT doc FROM concerns WHERE severity = 'critical' ORDER BY seq DESC LIMIT 1"),
