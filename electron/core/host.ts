@@ -12,6 +12,7 @@ import { chainKeys } from './secrets/keys.ts';
 import { createExporter } from './artifacts/exporter.ts';
 import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
 import { GovernorError } from './errors.ts';
+import { drivenElsewhere } from './loop-lock.ts';
 import { recoverGitRefs } from './git/recovery.ts';
 import { createGitService } from './git/service.ts';
 import { signerFromPolicy } from './git/signing.ts';
@@ -85,7 +86,9 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       { type: 'phase.started', actor: 'System', payload: { phase: 1, name: 'Phase 1', iteration: 1 } },
     ]);
   }
-  const recovered = await recoverGitRefs(git, read, ledger);
+  // Only the project's driver repairs refs: while another process drives it, a ref ahead of the ledger is
+  // that driver's step between its git write and its ledger record, not the leftover of a killed run.
+  const recovered = drivenElsewhere(root) ? [] : await recoverGitRefs(git, read, ledger);
   const progress = opts.progress ?? (() => {});
   // Handoffs, stage changes and escalations are facts in the ledger; whoever watches sees them as they land.
   ledger.onAppend((events) => {

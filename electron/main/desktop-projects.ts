@@ -93,6 +93,7 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
     progress,
     home: o.home,
     rememberFirst: true,
+    driver: 'desktop',
     onSwitched: (info) => {
       // The page drops what it holds for the old project first, then takes the new one's status.
       o.send('project.switched', info);

@@ -12,8 +12,9 @@ import { GovernorError } from '../../core/errors.ts';
 import { openProject } from '../../core/host.ts';
 import { Redactor } from '../../core/secrets/redact.ts';
 import { assertProjectDir } from '../../core/project.ts';
-import { runLoop } from '../../core/workflow/loop.ts';
-import { acquireLoopLock, loopRunning } from './lock.ts';
+import { type LoopDriver, createLoopRunner, noLoop } from '../../core/api.ts';
+import type { OpenedProject } from '../../core/host.ts';
+import { acquireLoopLock, describeDriver, drivenElsewhere } from './lock.ts';
 import { formatProgress } from './output.ts';
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
@@ -119,20 +120,10 @@ export function registerDiscordCommands(program: Command): void {
     .description('run the bot and the outbox deliverer in the foreground until Ctrl-C')
     .action(async (o: { dir: string; loop?: boolean }) => {
       const p = await openProject(await assertProjectDir(o.dir), { progress: (x) => console.log(formatProgress(x)) });
-      let looping: Promise<unknown> | null = null;
+      const loop = o.loop ? loopWhenFree(p) : null;
       const r = await startDiscordBridge(p, {
         log: (l) => console.log(l),
-        afterChange: async () => {
-          await p.exporter.sync();
-          if (!o.loop || looping || loopRunning(p.dir)) return;
-          const release = acquireLoopLock(p.dir);
-          looping = runLoop(p)
-            .catch((err: unknown) => console.log(pc.yellow(`loop: ${String(err)}`)))
-            .finally(() => {
-              release();
-              looping = null;
-            });
-        },
+        loop: loop ?? noLoop(p, 'no loop runs here (`governor discord run --loop` would run one); `governor run` or `governor serve` acts on it'),
       });
       if (!r.started) {
         p.close();
@@ -143,11 +134,50 @@ export function registerDiscordCommands(program: Command): void {
         void r.bridge
           .stop()
           .then(async () => {
-            await looping;
+            await loop?.stop();
             p.close();
           })
           .finally(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+/**
+ * `discord run --loop`: a decision or command made in Discord runs the loop here, but only while no other
+ * process drives the project (a host, an interactive run); the project's loop lock is held for each run.
+ */
+function loopWhenFree(p: OpenedProject): LoopDriver & { stop(): Promise<void> } {
+  let release: (() => void) | null = null;
+  const runner = createLoopRunner(p, () => {
+    if (!runner.running && release) {
+      release();
+      release = null;
+    }
+  });
+  return {
+    get running() {
+      return runner.running;
+    },
+    get waiting() {
+      return runner.waiting;
+    },
+    get elsewhere() {
+      const h = drivenElsewhere(p.dir);
+      return h ? describeDriver(p.dir, h) : null;
+    },
+    start() {
+      if (runner.running) return runner.start();
+      const holder = drivenElsewhere(p.dir);
+      if (holder) return { started: false, reason: `${describeDriver(p.dir, holder)} drives this project and acts on it` };
+      release = acquireLoopLock(p.dir, 'discord');
+      const started = runner.start();
+      if (!started.started) {
+        release();
+        release = null;
+      }
+      return started;
+    },
+    stop: () => runner.stop(),
+  };
 }

@@ -4,28 +4,20 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
-import { openProject } from '../../core/host.ts';
 import { assertProjectDir, initProject } from '../../core/project.ts';
 import { runDoctor } from '../../core/agents/doctor.ts';
 import { loadAgentsFile } from '../../core/config/load.ts';
-import { handleCommand } from '../../core/workflow/commands.ts';
-import { decideReview } from '../../core/workflow/decisions.ts';
-import { agentNames } from '../../../shared/index.ts';
 import { verifyGitAudit } from '../../core/git/audit-verify.ts';
-import { gitStatusText } from '../../core/git/status.ts';
-import { parseDecision, parseInline } from './decisions.ts';
+import { parseInline } from './decisions.ts';
 import { printDiff } from './diff.ts';
-import { acquireLoopLock } from './lock.ts';
-import { decideHint, fail, formatNotification, formatProgress, formatReview } from './output.ts';
-import { createNotifier } from '../../core/notify/notifier.ts';
-import { runInteractive } from './run.ts';
-import { callHost, runningHost } from './host-client.ts';
+import { fail, formatProgress } from './output.ts';
+import { runCommand } from './run.ts';
 import { startHost } from '../host/server.ts';
 import { hostKeyStore } from '../../core/secrets/key-store.ts';
-import { normaliseId } from '../../core/workflow/ids.ts';
-import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
 import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
 import { registerDiscordCommands } from './discord.ts';
+import { withProject } from './engine.ts';
+import { command, decide, listReviews, status } from './human.ts';
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -37,20 +29,6 @@ const program = new Command();
 program.name('governor').description('Govern a team of AI agents building software: approvals, evidence-gated merges, an audited ledger.').showHelpAfterError();
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
-
-async function withProject<T>(dir: string, fn: (p: Awaited<ReturnType<typeof openProject>>) => Promise<T>, quiet = false): Promise<T> {
-  // Keys stored through the headless host's Settings (~/.config/governor/keys.json) count here too.
-  const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)), keyStore: hostKeyStore() });
-  // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
-  const stop = quiet ? () => {} : createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
-  try {
-    for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-    return await fn(p);
-  } finally {
-    stop();
-    p.close();
-  }
-}
 
 program
   .command('init')
@@ -81,32 +59,7 @@ program
   .option('--replay <run-id>', 'rerun a recorded run from its cassette (no network) in a fresh folder and compare')
   .description('run the governed loop until it needs the human; resumes where the ledger says')
   .action(async (o: { dir: string; prompt: boolean; replay?: string }) => {
-    if (o.replay) {
-      process.exitCode = await replayRun(await assertProjectDir(o.dir), o.replay);
-      return;
-    }
-    const ac = new AbortController();
-    process.once('SIGINT', () => ac.abort());
-    const { p, use } = await openSwitchable(o.dir, true);
-    const stop = createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
-    try {
-      for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-      const release = acquireLoopLock(p.dir);
-      try {
-        const recording = usesModels(p.agentsFile) ? startRecording(p, use) : null;
-        const prompt = o.prompt && Boolean(process.stdin.isTTY);
-        try {
-          process.exitCode = await runInteractive(p, { prompt, signal: ac.signal });
-        } finally {
-          await recording?.save();
-        }
-      } finally {
-        release();
-      }
-    } finally {
-      stop();
-      p.close();
-    }
+    process.exitCode = await runCommand(o);
   });
 
 program
@@ -115,18 +68,7 @@ program
   .option('-a, --all', 'include decided reviews')
   .description('list pending reviews')
   .action(async (o: { dir: string; all?: boolean }) => {
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const list = await callHost(host, 'reviews.list', o.all ? {} : { status: 'pending' });
-      if (list.length === 0) console.log('No pending reviews.');
-      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const list = o.all ? p.read.reviews() : p.read.pendingReviews();
-      if (list.length === 0) console.log(o.all ? 'No reviews yet.' : 'No pending reviews. `governor run` moves the project on.');
-      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
-    }, true);
+    await listReviews(o.dir, Boolean(o.all));
   });
 
 program
@@ -138,18 +80,7 @@ program
   .option('-i, --inline <path:line:text...>', 'inline comment anchored to a line of the reviewed document')
   .description('decide a pending review; the first decision wins')
   .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[] }) => {
-    const args = { reviewId: normaliseId('review', id), decision: parseDecision(decision), comment: o.comment, inline: (o.inline ?? []).map(parseInline) };
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const r = await callHost(host, 'reviews.decide', args);
-      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision} ${pc.dim(`(through the running host on port ${host.port}; its loop acts on it)`)}`);
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const r = decideReview(p.ledger, p.read, { ...args, source: 'cli' });
-      await p.exporter.sync();
-      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision}. ${pc.dim('`governor run` acts on it.')}`);
-    }, true);
+    await decide(o.dir, id, decision, { comment: o.comment, inline: (o.inline ?? []).map(parseInline) });
   });
 
 program
@@ -158,21 +89,7 @@ program
   .addOption(dirOption())
   .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
   .action(async (text: string, o: { dir: string }) => {
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const res = await callHost(host, 'commands.run', { text });
-      console.log(res.ok ? res.response : fail(res.response));
-      if (res.command_id) console.log(pc.dim(`(${res.command_id}, through the running host)`));
-      process.exitCode = res.ok ? 0 : 1;
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, text, { user: 'Human', source: 'cli' });
-      await p.exporter.sync();
-      console.log(res.ok ? res.response : fail(res.response));
-      if (res.command_id) console.log(pc.dim(`(${res.command_id})`));
-      process.exitCode = res.ok ? 0 : 1;
-    }, true);
+    process.exitCode = await command(o.dir, text);
   });
 
 program
@@ -180,11 +97,7 @@ program
   .addOption(dirOption())
   .description('same as `governor command /status`')
   .action(async (o: { dir: string }) => {
-    await withProject(o.dir, async (p) => {
-      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, '/status', { user: 'Human', source: 'cli' });
-      await p.exporter.sync();
-      console.log(res.response);
-    }, true);
+    await status(o.dir);
   });
 
 program

@@ -124,10 +124,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     // The Discord link starts with the project when it has a discord.yaml and a token or webhook URL.
     const discord = await startDiscordBridge(p, {
       ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
-      afterChange: async () => {
-        await p.exporter.sync();
-        loop.start();
-      },
+      loop,
       log: (text) => progress({ kind: 'info', text }),
     });
     progress({ kind: 'info', text: discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}` });
