@@ -190,17 +190,33 @@ export function followOtherProcesses(p: Engine, loop: LoopDriver): () => void {
       running = false;
     }
   };
+  // The watch says the WAL file moved, but the commit only becomes visible with the WAL index in the -shm
+  // file, which is written through a memory map and raises no file event: look again a moment later. A slow
+  // poll covers what a watch cannot see at all (network file systems, a missed event).
+  let soon: NodeJS.Timeout | null = null;
+  const lookSoon = () => {
+    soon ??= setTimeout(() => {
+      soon = null;
+      void check();
+    }, 50);
+  };
+  const poll = setInterval(() => void check(), 1000);
+  poll.unref();
   let watcher: FSWatcher | null = null;
   try {
     watcher = watch(join(p.dir, '.governor'), (_e, name) => {
-      if (name && String(name).startsWith('governor.db')) void check();
+      if (name && String(name).startsWith('governor.db')) lookSoon();
     });
+    // A watch that fails later (the folder removed) leaves the poll to do the work.
+    watcher.on('error', () => watcher?.close());
   } catch (err) {
     p.progress({ kind: 'warn', text: `cannot watch the ledger for other processes' changes: ${err instanceof Error ? err.message : String(err)}` });
   }
   return () => {
     offAppend();
     watcher?.close();
+    clearInterval(poll);
+    if (soon) clearTimeout(soon);
   };
 }
 
