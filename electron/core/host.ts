@@ -23,6 +23,7 @@ import { loadDiscordFile } from './discord/config.ts';
 import { registerOutboxWriter } from './discord/enqueue.ts';
 import { createReader } from './store/read.ts';
 import type { Engine, Progress } from './workflow/engine.ts';
+import type { TestCommandRunner } from './qa/recorded-runs.ts';
 
 export interface OpenOptions {
   progress?: (p: Progress) => void;
@@ -33,6 +34,8 @@ export interface OpenOptions {
   fetch?: typeof globalThis.fetch;
   /** New event ids (replay); ULIDs by default. */
   ids?: () => string;
+  /** How test commands run (recording, replay); live by default. */
+  runTests?: TestCommandRunner;
   /** A further place for API keys after the environment and the keys_file (the desktop app's keychain). */
   extraKeys?: KeySource;
   /** Where Settings stores keys (the desktop keychain, the host's 0600 file); consulted last, like extraKeys. */
@@ -129,6 +132,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     git,
     exporter: createExporter(root, ledger, read),
     clock,
+    ...(opts.runTests ? { runTests: opts.runTests } : {}),
     recovered,
     discord,
     progress,

@@ -11,14 +11,14 @@ import { runLoop, waitingOn } from '../../core/workflow/loop.ts';
 import { DECISION_CHOICES, parseDecision } from './decisions.ts';
 import { acquireLoopLock } from './lock.ts';
 import { decideHint, formatNotification, formatReview } from './output.ts';
-import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
+import { type RunRecording, openSwitchable, replayRun, startRecording } from './recording.ts';
 
 /**
  * `governor run`: take the project as its one driver (a second run, or a host, is refused before anything
  * opens), then drive the loop; at each human gate either ask at the terminal or, with --no-prompt (or no
  * terminal), stop and say how to decide.
  */
-export async function runCommand(o: { dir: string; prompt: boolean; replay?: string }): Promise<number> {
+export async function runCommand(o: { dir: string; prompt: boolean; replay?: string; terminal?: Terminal }): Promise<number> {
   const root = await assertProjectDir(o.dir);
   if (o.replay) return replayRun(root, o.replay);
   const release = acquireLoopLock(root, 'run');
@@ -30,11 +30,12 @@ export async function runCommand(o: { dir: string; prompt: boolean; replay?: str
     const stop = createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
     try {
       for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-      const recording = usesModels(p.agentsFile) ? startRecording(p, use) : null;
+      const recording = await startRecording(p, use);
       try {
-        return await runInteractive(p, { prompt: o.prompt && Boolean(process.stdin.isTTY), signal: ac.signal });
+        const terminal = o.terminal ?? (process.stdin.isTTY ? { input: process.stdin, output: process.stdout } : null);
+        return await runInteractive(p, { terminal: o.prompt ? terminal : null, signal: ac.signal, recording });
       } finally {
-        await recording?.save();
+        await recording.finish();
       }
     } finally {
       stop();
@@ -66,14 +67,23 @@ function interactiveDriver(p: OpenedProject) {
   return { driver, onWake: (l: () => void) => (listeners.add(l), () => listeners.delete(l)) };
 }
 
-export async function runInteractive(p: OpenedProject, opts: { prompt: boolean; signal: AbortSignal; input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream }): Promise<number> {
-  const rl = opts.prompt ? createInterface({ input: opts.input ?? process.stdin, output: opts.output ?? process.stdout }) : null;
+/** Where the run asks: the user's terminal, or (tests) a pair of streams. */
+export interface Terminal {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+}
+
+/** Drive the loop; with a terminal, ask at each human gate, else stop there and say how to decide. */
+export async function runInteractive(p: OpenedProject, opts: { terminal: Terminal | null; signal: AbortSignal; recording?: RunRecording }): Promise<number> {
+  const rl = opts.terminal ? createInterface({ input: opts.terminal.input, output: opts.terminal.output }) : null;
   const { driver, onWake } = interactiveDriver(p);
   const api = createApi(p, driver, { user: 'Human', source: 'cli' });
   const unfollow = followOtherProcesses(p, driver);
   try {
     for (;;) {
+      const at = p.ledger.count();
       const outcome = await runLoop(p, { signal: opts.signal });
+      opts.recording?.step({ step: 'loop', at_seq: at, end_seq: p.ledger.count() });
       if (outcome.state === 'aborted') return 130;
       if (outcome.state === 'done') {
         const promo = p.read.promotions().at(-1);
@@ -96,7 +106,7 @@ export async function runInteractive(p: OpenedProject, opts: { prompt: boolean; 
         return 2;
       }
       for (const r of pending) {
-        const ok = await ask(p, api, rl, r, onWake);
+        const ok = await ask(p, api, rl, r, onWake, opts.recording);
         if (!ok) return 2;
       }
     }
@@ -113,7 +123,7 @@ function decidedElsewhere(p: OpenedProject, id: string): string | null {
 }
 
 /** Ask for one review's decision. True when the review is settled (here or elsewhere); false to stop. */
-async function ask(p: OpenedProject, api: Api, rl: ReturnType<typeof createInterface>, r: Review, onWake: (l: () => void) => () => void): Promise<boolean> {
+async function ask(p: OpenedProject, api: Api, rl: ReturnType<typeof createInterface>, r: Review, onWake: (l: () => void) => () => void, recording?: RunRecording): Promise<boolean> {
   const already = decidedElsewhere(p, r.id);
   if (already) {
     console.log(pc.dim(`\n${already}`));
@@ -150,7 +160,11 @@ async function ask(p: OpenedProject, api: Api, rl: ReturnType<typeof createInter
         const needs = decisionNeedsComment(decision);
         const comment = await question(`  Comment${needs ? ' (required)' : ' (optional)'}: `);
         if (comment === null) break;
-        const r2 = await dispatch(api, 'reviews.decide', { reviewId: r.id, decision, comment, inline: [] });
+        const params = { reviewId: r.id, decision, comment, inline: [] };
+        const before = p.ledger.count();
+        const r2 = await dispatch(api, 'reviews.decide', params);
+        // A replay passes the same decision on at the same point of the ledger (a refused one changed nothing).
+        recording?.step({ step: 'input', at_seq: before, end_seq: p.ledger.count(), call: 'reviews.decide', params });
         console.log(pc.green(`  ✓ ${r2.id}: ${decision}`));
         return true;
       } catch (err) {

@@ -120,7 +120,7 @@ async function runTestsIn(e: Engine, root: string): Promise<{ passed: boolean; s
   const parts: string[] = [];
   let passed = true;
   for (const t of e.policies.tests) {
-    const r = await runCommand({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000 });
+    const r = await (e.runTests ?? runCommand)({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000 });
     const ok = r.exitCode === 0 && !r.timedOut;
     passed &&= ok;
     parts.push(`${t.name}: ${ok ? 'passed' : r.timedOut ? `timed out after ${t.timeout_s}s` : `failed (exit ${r.exitCode})`}\n${r.outputTail.slice(-4000)}`);
