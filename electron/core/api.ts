@@ -24,6 +24,8 @@ import type { Engine } from './workflow/engine.ts';
 import { usageSummary } from './workflow/usage.ts';
 import type { ProjectSwitcher } from './projects.ts';
 import { readRecent } from './recent.ts';
+import { agentActivity, decidePermission } from './permissions/api.ts';
+import { normalisePermissionId } from './permissions/requests.ts';
 
 type Handlers = { [N in CallName]: (params: CallResponse<N> extends never ? never : Parsed<N>) => Promise<CallResponse<N>> };
 type Parsed<N extends CallName> = ReturnType<(typeof contract.calls)[N]['request']['parse']>;
@@ -115,7 +117,7 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
 }
 export type LoopRunner = ReturnType<typeof createLoopRunner>;
 
-export function statusSnapshot(p: OpenedProject, loop: Pick<LoopDriver, 'running' | 'waiting'>): StatusSnapshot {
+export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: Pick<LoopDriver, 'running' | 'waiting'>): StatusSnapshot {
   const project = p.read.project();
   if (!project) throw new GovernorError('not_initialised', 'the project has not been initialised');
   const c = p.read.counts();
@@ -326,6 +328,17 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
     'projects.open': async ({ dir }) => switcher().open(dir),
     'projects.create': async ({ dir, name, template }) => switcher().create({ dir, name, template }),
     'projects.demo': async ({ dir }) => switcher().demo(dir),
+    'permissions.list': async ({ status }) => p.read.permissionRequests(status),
+    'permissions.get': async ({ id }) => {
+      const r = p.read.permissionRequest(normalisePermissionId(id));
+      if (!r) throw new NotFoundError('permission request', id);
+      return r;
+    },
+    // A human decision like a review's: recorded, exported, and the loop woken (the worker waits on it).
+    'permissions.decide': acts(async ({ requestId, decision, digest, message, input }: Parsed<'permissions.decide'>) =>
+      decidePermission(p, { requestId, decision, digest, message, ...(input ? { input } : {}), by: who.user, source: who.source }),
+    ),
+    'agents.activity': async ({ agent, limit }) => agentActivity(p, agent ?? null, limit),
   } satisfies Handlers;
 }
 

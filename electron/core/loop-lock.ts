@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { GovernorError } from './errors.ts';
 import { processAlive } from './process-alive.ts';
+import { type ProcessIdentity, currentIdentity, processCommandLine, sameProcess } from './process-identity.ts';
 
 /**
  * One project has one driver: the process that runs its loop. That is an interactive `governor run`, a
@@ -16,26 +17,32 @@ export type DriverKind = 'run' | 'host' | 'desktop' | 'discord';
 
 const Holder = z.object({
   pid: z.number().int().positive(),
-  kind: z.enum(['run', 'host', 'desktop', 'discord']).nullable(),
-  since: z.string().nullable(),
+  /** When the holder started (see process-identity.ts): a live pid with another start is somebody else. */
+  start: z.string().nullable().default(null),
+  kind: z.enum(['run', 'host', 'desktop', 'discord']).nullable().default(null),
+  since: z.string().nullable().default(null),
   /** Which acquisition wrote the file, so a release never removes a lock another one took over. */
-  token: z.string().nullable(),
+  token: z.string().nullable().default(null),
 });
 export type LoopHolder = z.infer<typeof Holder>;
 
-const lockFile = (dir: string) => join(dir, '.governor', 'loop.lock');
+export const loopLockPath = (dir: string) => join(dir, '.governor', 'loop.lock');
 /** Where a running host announces itself inside a project, so a second terminal (or host) can find it. */
 export const hostFileOf = (dir: string) => join(dir, '.governor', 'host.json');
 
-/** The lock as written; a bare pid is how locks were written before drivers were named. */
+/**
+ * The lock as written: JSON naming the driver; before that `pid start`, and before that just the pid.
+ * Unreadable, vanished or malformed: nobody holds it.
+ */
 function readHolder(dir: string): LoopHolder | null {
   let text: string;
   try {
-    text = readFileSync(lockFile(dir), 'utf8').trim();
+    text = readFileSync(loopLockPath(dir), 'utf8').trim();
   } catch {
     return null;
   }
-  if (/^\d+$/.test(text)) return { pid: Number(text), kind: null, since: null, token: null };
+  const plain = /^(\d+)(?:\s+(\S+))?$/.exec(text);
+  if (plain) return Holder.parse({ pid: Number(plain[1]), start: plain[2] ?? null });
   try {
     const parsed = Holder.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : null;
@@ -44,45 +51,61 @@ function readHolder(dir: string): LoopHolder | null {
   }
 }
 
-/** A lock whose process is gone was left by a killed driver: it holds nothing. */
-function holderAlive(h: LoopHolder): boolean {
-  return processAlive(h.pid);
+/**
+ * The holder, if it is alive and (as far as can be told) still the process that took the lock; a lock left
+ * by a killed driver, or whose pid was reused, holds nothing. `self` says whether a lock of this very
+ * process counts as held ('mine') or may be taken again ('stale').
+ */
+function liveHolder(h: LoopHolder | null, self: 'mine' | 'stale'): LoopHolder | null {
+  if (!h) return null;
+  if (h.pid === process.pid) return self === 'mine' ? h : null;
+  const id: ProcessIdentity = { pid: h.pid, start: h.start };
+  const same = sameProcess(id);
+  if (same === 'no') return null;
+  if (same === 'unknown') {
+    // No start time to compare (an old lock, or no /proc): a pid that now runs something other than node
+    // was reused after the owner died.
+    const cmd = processCommandLine(h.pid);
+    if (cmd !== null && !/node|governor|electron|tsx/i.test(cmd)) return null;
+  }
+  return h;
 }
 
 /**
- * Take the project for this process. A lock left by a killed driver is stale (its pid is gone) and is taken
- * over, so `kill -9` never wedges a project. The same process may take it again (a host re-opening the
- * project it serves); the release returned removes the lock only while it is still this acquisition's.
+ * Take the project for this process. A stale lock is taken over, so `kill -9` never wedges a project. The
+ * same process may take it again (a host re-opening the project it serves); the release returned removes
+ * the lock only while it is still this acquisition's.
  */
 export function acquireLoopLock(dir: string, kind: DriverKind = 'run'): () => void {
   mkdirSync(join(dir, '.governor'), { recursive: true });
+  const path = loopLockPath(dir);
   const token = randomUUID();
-  const mine: LoopHolder = { pid: process.pid, kind, since: new Date().toISOString(), token };
+  const me = currentIdentity();
+  const mine: LoopHolder = { pid: me.pid, start: me.start, kind, since: new Date().toISOString(), token };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(lockFile(dir), 'wx');
+      const fd = openSync(path, 'wx');
       try {
         writeSync(fd, JSON.stringify(mine));
       } finally {
         closeSync(fd);
       }
       return () => {
-        if (readHolder(dir)?.token === token) rmSync(lockFile(dir), { force: true });
+        if (readHolder(dir)?.token === token) rmSync(path, { force: true });
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const held = readHolder(dir);
-      if (held && held.pid !== process.pid && holderAlive(held)) throw new DriverBusyError(dir, held);
-      rmSync(lockFile(dir), { force: true });
+      const held = liveHolder(readHolder(dir), 'stale');
+      if (held) throw new DriverBusyError(dir, held);
+      rmSync(path, { force: true });
     }
   }
-  throw new GovernorError('busy', `could not take the loop lock of ${dir}`);
+  throw new GovernorError('busy', `could not take the loop lock ${path}; if no governor runs on this project, remove that file`);
 }
 
-/** The live driver of the project, or null when none (alive) holds it. */
+/** The live driver of the project (this process included), or null when none holds it. */
 export function loopHolder(dir: string): LoopHolder | null {
-  const h = readHolder(dir);
-  return h && holderAlive(h) ? h : null;
+  return liveHolder(readHolder(dir), 'mine');
 }
 
 /** The live driver of the project when it is another process than this one. */
@@ -129,7 +152,7 @@ function hostAddress(dir: string, pid: number): string | null {
   }
 }
 
-/** A second driver refused: says who drives the project and what to do instead. */
+/** A second driver refused: says who drives the project, what to do instead, and how to clear a false lock. */
 export class DriverBusyError extends GovernorError {
   constructor(
     readonly dir: string,
@@ -139,7 +162,7 @@ export class DriverBusyError extends GovernorError {
       holder.kind === 'host' || holder.kind === 'desktop'
         ? 'open it there; `governor decide`, `command` and `reviews` still work beside it'
         : 'use that one, or stop it first; `governor decide`, `command` and `reviews` still work beside it';
-    super('busy', `${dir} is already driven by ${describeDriver(dir, holder)}: a project has one driver at a time; ${advice}`);
+    super('busy', `${dir} is already driven by ${describeDriver(dir, holder)}: a project has one driver at a time; ${advice}. If pid ${holder.pid} is not Governor, remove ${loopLockPath(dir)} and run again`);
   }
 }
 

@@ -22,6 +22,8 @@ export const RecordedTestRun = z.object({
     durationMs: z.number(),
     outputTail: z.string(),
     notFound: z.boolean(),
+    /** Not run at all (a sandbox the policy requires is missing); absent in cassettes from before sandboxing. */
+    refused: z.string().nullable().default(null),
   }),
   /** Each result file as the command left it, relative to its working folder; null: it wrote none. */
   files: z.array(z.object({ path: z.string(), base64: z.string().nullable() })),

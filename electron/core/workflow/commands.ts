@@ -5,7 +5,7 @@ import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { decideReview } from './decisions.ts';
-import { ackConcern, assignConcern, assignTask, escalateConcern, findConcern, resolveConcern } from './human-actions.ts';
+import { ackConcern, assignConcern, assignTask, escalateConcern, resolveConcern } from './human-actions.ts';
 import { nextId, normaliseId } from './ids.ts';
 import { respond } from './records.ts';
 
@@ -68,12 +68,12 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
           const agent = AgentNameSchema.parse(c.agent);
           const [maybeConcern = '', ...note] = c.text.split(/\s+/);
           const concernId = normaliseId('concern', maybeConcern);
-          // Naming a concern outright (`concern_0009`) that does not exist is a mistake, not a task title.
-          if (/^concern_/i.test(maybeConcern)) findConcern(deps.read, concernId);
           if (/^concern_\d+$/.test(concernId) && deps.read.concern(concernId)) {
             assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts);
             return reply(`Concern ${concernId} assigned to ${agent}.`);
           }
+          // Written as a concern id, it was meant as one: a typo must not become a task.
+          if (/^#?concern_\d+$/i.test(maybeConcern)) throw new InvalidInputError(`no such concern: ${concernId} (/status lists the open ones)`);
           const taskId = assignTask(tx, deps.read, agent, c.text, commandId);
           return reply(`Task ${taskId} assigned to ${agent}: ${c.text}`);
         }

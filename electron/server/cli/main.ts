@@ -6,7 +6,8 @@ import pc from 'picocolors';
 import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
 import { assertProjectDir, initProject } from '../../core/project.ts';
 import { runDoctor } from '../../core/agents/doctor.ts';
-import { loadAgentsFile } from '../../core/config/load.ts';
+import { loadAgentsFile, loadPoliciesFile } from '../../core/config/load.ts';
+import { sandboxReport } from '../../core/sandbox/index.ts';
 import { verifyGitAudit } from '../../core/git/audit-verify.ts';
 import { parseInline } from './decisions.ts';
 import { printDiff } from './diff.ts';
@@ -18,6 +19,7 @@ import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
 import { registerDiscordCommands } from './discord.ts';
 import { withProject } from './engine.ts';
 import { command, decide, listReviews, status } from './human.ts';
+import { registerMcpCommand } from './mcp.ts';
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -73,14 +75,17 @@ program
 
 program
   .command('decide')
-  .argument('<review-id>', 'e.g. review_0003 or 3')
-  .argument('<decision>', 'approve | conditions | clarify | changes | defer | reject')
+  .argument('<review-id>', 'e.g. review_0003 or 3, or a permission request perm_0001')
+  .argument('<decision>', 'approve | conditions | clarify | changes | defer | reject; for a permission request: allow | session | always | deny | edit')
   .addOption(dirOption())
   .option('-c, --comment <text>', 'your comment (required for conditions, clarify, changes, reject)', '')
   .option('-i, --inline <path:line:text...>', 'inline comment anchored to a line of the reviewed document')
-  .description('decide a pending review; the first decision wins')
-  .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[] }) => {
-    await decide(o.dir, id, decision, { comment: o.comment, inline: (o.inline ?? []).map(parseInline) });
+  .option('--digest <hex>', "permission requests: the input's digest as `governor reviews` shows it (a decision for another input is refused)")
+  .option('-m, --message <text>', 'permission requests: what the agent reads (the reason for a denial)')
+  .option('--input <json>', 'permission requests, with `edit`: the input to run instead, as a JSON object')
+  .description('decide a pending review or permission request; the first decision wins')
+  .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string }) => {
+    await decide(o.dir, id, decision, { comment: o.comment, inline: (o.inline ?? []).map(parseInline), ...(o.digest ? { digest: o.digest } : {}), ...(o.message ? { message: o.message } : {}), ...(o.input ? { input: o.input } : {}) });
   });
 
 program
@@ -136,8 +141,11 @@ program
   .description('check each runtime in agents.yaml: key present, provider reachable, a small test call succeeds')
   .action(async (o: { dir: string }) => {
     const root = await assertProjectDir(o.dir);
-    const checks = await runDoctor({ dir: root, agentsFile: await loadAgentsFile(root), extraKeys: hostKeyStore() });
-    let ok = true;
+    const agentsFile = await loadAgentsFile(root);
+    const checks = await runDoctor({ dir: root, agentsFile, extraKeys: hostKeyStore() });
+    const box = sandboxReport((await loadPoliciesFile(root, agentsFile)).sandbox);
+    console.log(`${box.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold('sandbox')}  ${box.ok ? box.detail : pc.red(box.detail)}`);
+    let ok = box.ok;
     for (const c of checks) {
       ok &&= c.key.ok && c.call.ok;
       console.log(`${c.key.ok && c.call.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold(c.runtime)} ${pc.dim(`(${c.roles.join(', ')})`)}`);
@@ -187,13 +195,15 @@ audit
       }
       console.log(`${pc.green('✓')} ledger: ${v.checked} events, chain intact (head ${v.head.slice(0, 12)})`);
       const mismatches = await p.exporter.verify();
-      if (mismatches.length > 0) {
+      // A brand-new project has exported nothing yet: nothing there to differ from the ledger.
+      if (mismatches.length === p.exporter.expected().size && mismatches.every((m) => m.problem === 'missing')) {
+        console.log(`${pc.green('✓')} exports: none written yet (a new project); \`governor run\` writes them from the ledger`);
+      } else if (mismatches.length > 0) {
         for (const m of mismatches) console.log(fail(`${m.path}: ${m.problem === 'missing' ? 'missing' : 'does not match the ledger'}`));
         console.log(pc.dim('`governor run` or any command rewrites the exports from the ledger.'));
         process.exitCode = 1;
         return;
-      }
-      console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
+      } else console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
       if (o.git) {
         const problems = await verifyGitAudit(p);
         for (const problem of problems) console.log(fail(problem));
@@ -207,6 +217,7 @@ audit
   });
 
 registerDiscordCommands(program);
+registerMcpCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof GovernorError) console.error(fail(err.message));

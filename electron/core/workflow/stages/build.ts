@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { AgentName, Concern, Task } from '../../../../shared/index.ts';
-import { escalationTargets, roleOf } from '../../../../shared/index.ts';
+import { RoleKind, escalationTargets, roleOf } from '../../../../shared/index.ts';
 import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
-import { nextId } from '../ids.ts';
+import { proposeVariation } from '../variations.ts';
 import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { agentRunOptions } from '../../qa/confine.ts';
 import { runCommand } from '../../qa/run-command.ts';
-import { openWorkspace } from '../workspace.ts';
+import { type WorkDone, runWork } from '../work-session.ts';
 import { contextDocs } from './authored.ts';
 
 /** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
@@ -17,7 +18,8 @@ export function workTasks(e: Engine, phase: number): Task[] {
 }
 
 export function isRunnable(e: Engine, t: Task): boolean {
-  if (t.status !== 'To Do') return false;
+  // In Progress outside a running step means a run was killed mid-task: the task (and its session) resumes.
+  if (t.status !== 'To Do' && t.status !== 'In Progress') return false;
   const byId = new Map(e.read.tasks().map((x) => [x.id, x]));
   return t.depends_on.every((d) => byId.get(d)?.status === 'Done' || byId.get(d)?.status === 'Needs Review' || !byId.has(d));
 }
@@ -32,18 +34,21 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
   const branch = phaseBranch(phase, agent);
   const tip = (await e.git.resolveRef(branch)) ?? (await e.git.resolveRef('develop'));
   if (!tip) throw new Error('the repository has no develop branch');
-  const root = join(e.dir, '.governor', 'workspaces', branch.replace('/', '-'));
-  await e.git.materialize({ oid: tip, dir: root });
-  const ws = openWorkspace(root);
-  const runtime = e.runtimeFor(agent);
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     setAgentStatus(tx, agent, 'working', task.id, ts);
     tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status: 'In Progress', commentary: null, links: [] } });
   });
-  e.progress({ kind: 'work', agent, text: `${task.id} ${task.title} (${runtime.label}, on ${branch})` });
-  const out = await runtime.work({ agent, phase, task, files: ws, context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']), runTests: () => runTestsIn(e, root) });
-  const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: ws.changes(), subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
+  // The agent's worker (its runtime's tool loop, or a coding agent in its own clone) does the task.
+  const out = await runWork(e, { agent, task, branch, tip, runTests: (root) => runTestsIn(e, root) });
+  if (out.kind === 'paused') return;
+  await finishWork(e, agent, task, branch, out);
+}
+
+/** Commit what the agent changed to its branch, and record the task's end, its concerns and variations. */
+export async function finishWork(e: Engine, agent: AgentName, task: Task, branch: string, out: WorkDone): Promise<void> {
+  const phase = task.phase;
+  const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: out.changes, subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
 
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
@@ -54,20 +59,9 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
       const id = raiseConcern(tx, { phase, from: agent, to: c.to, severity: c.severity, category: c.category, summary: c.summary, details: c.details }, ts);
       e.progress({ kind: 'concern', agent, text: `${c.severity} concern ${id} → ${c.to}: ${c.summary}` });
     }
-    for (const v of out.variations) {
-      const { id, number } = nextId.variation(tx.db);
-      tx.append({ type: 'variation.proposed', actor: agent, ts, payload: { id, number, phase, ...v, proposed_by: agent, status: 'proposed', decision_comment: null, reviewed_by: null, decided_at: null, proposed_at: ts } });
-      const human = v.impact === 'high' || e.policies.merge_policy.require_human_if.some((c) => 'impact' in c && c.impact === v.impact);
-      if (human) {
-        const h = recordHandoff(tx, e.read, { phase, from: agent, to: 'Human', purpose: 'High-Impact Variation Review', inputs: ['docs/PROJECT_DETAIL.md'], outputs: ['docs/PROJECT_VARIATIONS.md'], summary: `${agent} proposes: ${v.title}`, status: 'awaiting_review', impact: v.impact }, ts);
-        requestReview(tx, { kind: 'variation', phase, title: `Variation #${number} — ${v.title}`, requested_by: agent, impact: v.impact, subject: { path: 'docs/PROJECT_VARIATIONS.md', revision: 1 }, context: ['docs/PROJECT_DETAIL.md'], handoff_id: h.id, variation_id: id, summary: v.rationale }, ts);
-        e.progress({ kind: 'review', agent, text: `variation #${number} (${v.impact} impact) goes to the human: ${v.title}` });
-      } else {
-        tx.append({ type: 'variation.decided', actor: 'System', ts, payload: { variation_id: id, status: 'accepted_by_policy', comment: `impact ${v.impact} is below the policy's human threshold`, reviewed_by: 'Policy', review_id: null } });
-      }
-    }
+    for (const v of out.variations) proposeVariation(tx, e, agent, phase, v, ts);
     if (done) {
-      recordHandoff(tx, e.read, { phase, from: agent, to: roleOf(agent) === 'Tester' ? 'ProjectManager' : 'Tester', purpose: `${task.id} complete: ${task.title}`, inputs: [...ws.changes().keys()], outputs: [branch], summary: out.summary, status: 'delivered' }, ts);
+      recordHandoff(tx, e.read, { phase, from: agent, to: roleOf(agent) === 'Tester' ? 'ProjectManager' : 'Tester', purpose: `${task.id} complete: ${task.title}`, inputs: [...out.changes.keys()], outputs: [branch], summary: out.summary, status: 'delivered' }, ts);
     }
     setAgentStatus(tx, agent, 'idle', null, ts);
   });
@@ -82,7 +76,10 @@ export async function concernStep(e: Engine, concern: Concern): Promise<void> {
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     if (action.action === 'escalate') {
-      const next = escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human';
+      // A chain has at most one hop per role before Human; past that (a cycle the config check missed,
+      // an older ledger) the concern goes to the human instead of round and round.
+      const hops = concern.escalations.length;
+      const next = hops >= RoleKind.options.length ? 'Human' : (escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human');
       tx.append({ type: 'concern.escalated', actor: agent, ts, payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason } });
     } else if (action.action === 'resolve') {
       tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
@@ -120,7 +117,9 @@ async function runTestsIn(e: Engine, root: string): Promise<{ passed: boolean; s
   const parts: string[] = [];
   let passed = true;
   for (const t of e.policies.tests) {
-    const r = await (e.runTests ?? runCommand)({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000 });
+    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts); through
+    // the engine's runner, so a recorded run keeps what it measured.
+    const r = await (e.runTests ?? runCommand)({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
     const ok = r.exitCode === 0 && !r.timedOut;
     passed &&= ok;
     parts.push(`${t.name}: ${ok ? 'passed' : r.timedOut ? `timed out after ${t.timeout_s}s` : `failed (exit ${r.exitCode})`}\n${r.outputTail.slice(-4000)}`);
