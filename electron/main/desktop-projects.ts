@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { type ProjectInfo, type StatusSnapshot, contract } from '../../shared/index.ts';
 import { createApi, createLoopRunner } from '../core/api.ts';
+import { startDiscordBridge } from '../core/discord/bridge.ts';
 import type { OpenedProject } from '../core/host.ts';
 import type { Notification } from '../core/notify/notifications.ts';
-import { type ProjectSlot, type ProjectSwitcher, createProjectSwitcher } from '../core/projects.ts';
+import { type ProjectSlot, type ProjectSwitcher, checkOpenable, createProjectSwitcher } from '../core/projects.ts';
 import type { Progress } from '../core/workflow/engine.ts';
 import { type EventPump, type EventSink, createEventPump } from './events.ts';
 import type { Api } from './ipc.ts';
@@ -11,7 +12,13 @@ import type { Api } from './ipc.ts';
 /**
  * The desktop app's side of project switching: the same switcher as the headless host
  * (`core/projects.ts`), with each project wired to the window through its own event pump. No Electron
- * here — `main.ts` passes the window's sink and its way of opening a folder — so tests run it under Node.
+ * here — `desktop.ts` passes the window's sink and its way of opening a folder — so tests run it under Node.
+ *
+ * While a project is open here the app is its one driver: the switcher takes its loop lock as 'desktop', so
+ * `governor run` and `governor serve` refuse it, naming the app, instead of running a second engine on the
+ * same ledger. A decision or command typed in a terminal (`governor decide` with no host to go through) is
+ * followed up by the switcher as for any driver (core/api.ts followOtherProcesses: exports, then this app's
+ * loop); and the project's Discord link runs here as it does in the headless host.
  */
 
 export interface DesktopSlot extends ProjectSlot {
@@ -65,7 +72,7 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
   };
   const forward: ProjectSwitcher = { current: () => need().current(), info: () => need().info(), recent: () => need().recent(), open: (d) => need().open(d), create: (x) => need().create(x), demo: (d) => need().demo(d), close: () => need().close() };
 
-  const attach = (p: OpenedProject): DesktopSlot => {
+  const attach = async (p: OpenedProject): Promise<DesktopSlot> => {
     const pump = createEventPump({
       send: o.send,
       ...(o.onStatus ? { onStatus: o.onStatus } : {}),
@@ -82,10 +89,32 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       pump.close();
       throw err;
     }
-    // The switcher stops the loop and closes the ledger after this; the pump goes first so nothing of the
-    // old project reaches the window once the new one is current.
-    return { p, loop, api, pump, detach: () => pump.close() };
+    const discord = await startDiscordBridge(p, {
+      ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
+      // A Discord decision is followed up (exports, then this loop) through the same dispatch as the window's.
+      loop,
+      log: (text) => progress({ kind: 'info', text }),
+    }).catch((err: unknown) => ({ started: false as const, reason: err instanceof Error ? err.message : String(err) }));
+    const said = discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}`;
+    progress({ kind: 'info', text: said });
+    // The switcher closes the ledger after this; the pump goes first so nothing of the old project reaches
+    // the window once the new one is current, and the lock goes last, once the loop has stopped.
+    return {
+      p,
+      loop,
+      api,
+      pump,
+      async detach() {
+        // The switcher gives the loop lock back once the ledger is closed (core/projects.ts retire).
+        pump.close();
+        if (discord.started) await discord.bridge.stop();
+        await loop.stop();
+      },
+    };
   };
+
+  // A folder another process drives is refused before anything of it is opened (the switcher checks later ones).
+  await checkOpenable(firstDir);
 
   switcher = await createProjectSwitcher<DesktopSlot>(firstDir, {
     open: (dir) => o.open(dir, progress),
