@@ -12,14 +12,15 @@ import { describeDriver, drivenElsewhere } from './loop-lock.ts';
 import { gitStatusText } from './git/status.ts';
 import { timelinePage } from './store/timeline.ts';
 import type { OpenedProject } from './host.ts';
-import { discordStatus, queueTestMessage, retryDead } from './discord/status.ts';
 import { validateDiscordYaml } from './discord/config.ts';
 import { resourcesRoot } from './config/templates.ts';
 import { keyStatus } from './secrets/key-status.ts';
 import { handleCommand } from './workflow/commands.ts';
 import { decideReview } from './workflow/decisions.ts';
 import { findConcern } from './workflow/human-actions.ts';
-import { type LoopOutcome, runLoop, waitingOn } from './workflow/loop.ts';
+import { commitConfigEdits } from './workflow/config-commit.ts';
+import type { LoopOutcome } from './workflow/loop.ts';
+import { waitingOn } from './workflow/waiting.ts';
 import type { Engine } from './workflow/engine.ts';
 import { usageSummary } from './workflow/usage.ts';
 import type { ProjectSwitcher } from './projects.ts';
@@ -92,7 +93,11 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
     start(): { started: boolean; reason: string } {
       if (running) return { started: false, reason: 'the loop is already running' };
       abort = new AbortController();
-      running = runLoop(p, { signal: abort.signal })
+      const { signal } = abort;
+      // The stages (and the QA gate's parsers) load with the first run: a command that only records and reads
+      // (`governor status`, `decide`) never runs a loop, and should not pay for one.
+      running = import('./workflow/loop.ts')
+        .then(({ runLoop }) => runLoop(p, { signal }))
         .then((o) => (last = o))
         .catch((err: unknown) => {
           p.progress({ kind: 'warn', text: `loop stopped: ${err instanceof Error ? err.message : String(err)}` });
@@ -313,16 +318,24 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
       return keysOverview(p);
     },
     'config.validate': async ({ file, text }) => configCheck(file, text),
-    'config.write': async ({ file, text }) => {
-      const check = configCheck(file, text);
-      // Nothing invalid is ever written; a valid file is replaced atomically. It takes effect on the next open.
-      if (check.ok) await writeFileAtomic(join(p.dir, file), text, true);
-      return check;
-    },
+    // Followed up like any human action (the configuration commit is recorded and exported); it wakes nothing,
+    // since the file takes effect on the next open.
+    'config.write': acts(
+      async ({ file, text }: Parsed<'config.write'>) => {
+        const check = configCheck(file, text);
+        // Nothing invalid is ever written; a valid file is replaced atomically. It takes effect on the next open.
+        if (check.ok) await writeFileAtomic(join(p.dir, file), text, true);
+        // The human's configuration is committed for them at once, so it never holds a promotion up.
+        if (check.ok) await commitConfigEdits(p, 'when Settings saved it');
+        return check;
+      },
+      () => false,
+    ),
     'usage.summary': async () => usageSummary(p),
-    'discord.status': async () => discordStatus(p),
-    'discord.test': async () => ({ key: queueTestMessage(p) }),
-    'discord.retry': async () => ({ requeued: retryDead(p) }),
+    // Loaded on first use: the Discord renderer brings discord.js, about a second of every host's start.
+    'discord.status': async () => (await import('./discord/status.ts')).discordStatus(p),
+    'discord.test': async () => ({ key: (await import('./discord/status.ts')).queueTestMessage(p) }),
+    'discord.retry': async () => ({ requeued: (await import('./discord/status.ts')).retryDead(p) }),
     'projects.current': async () => ({ dir: p.dir, name: p.read.project()?.name ?? p.agentsFile.project }),
     'projects.recent': async () => (projects ? projects.recent() : readRecent()),
     'projects.open': async ({ dir }) => switcher().open(dir),

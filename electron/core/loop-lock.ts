@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { GovernorError } from './errors.ts';
 import { processAlive } from './process-alive.ts';
 import { type ProcessIdentity, currentIdentity, processCommandLine, sameProcess } from './process-identity.ts';
+import { hostFileOf } from './host-file.ts';
 
 /**
  * One project has one driver: the process that runs its loop. That is an interactive `governor run`, a
@@ -27,8 +28,6 @@ const Holder = z.object({
 export type LoopHolder = z.infer<typeof Holder>;
 
 export const loopLockPath = (dir: string) => join(dir, '.governor', 'loop.lock');
-/** Where a running host announces itself inside a project, so a second terminal (or host) can find it. */
-export const hostFileOf = (dir: string) => join(dir, '.governor', 'host.json');
 
 /**
  * The lock as written: JSON naming the driver; before that `pid start`, and before that just the pid.

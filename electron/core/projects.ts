@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProjectInfo, RecentProject } from '../../shared/index.ts';
+import { hostFileOf } from './host-file.ts';
 import type { LoopRunner } from './api.ts';
 import { AGENTS_FILE } from './config/load.ts';
 import { GovernorError, errorMessage } from './errors.ts';
 import { createGitService } from './git/service.ts';
 import type { OpenedProject } from './host.ts';
-import { DriverBusyError, type DriverKind, acquireLoopLock, drivenElsewhere, hostFileOf, processAlive } from './loop-lock.ts';
+import { DriverBusyError, type DriverKind, acquireLoopLock, drivenElsewhere, processAlive } from './loop-lock.ts';
 import { followOtherProcesses } from './api.ts';
 import { initProject } from './project.ts';
 import { readRecent, rememberProject } from './recent.ts';

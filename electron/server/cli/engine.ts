@@ -1,12 +1,9 @@
 import pc from 'picocolors';
 import type { CallName, CallRequest, CallResponse } from '../../../shared/index.ts';
 import { type LoopDriver, createApi, dispatch, noLoop } from '../../core/api.ts';
-import { type OpenedProject, openProject } from '../../core/host.ts';
-import { createNotifier } from '../../core/notify/notifier.ts';
 import { assertProjectDir } from '../../core/project.ts';
-import { hostKeyStore } from '../../core/secrets/key-store.ts';
 import { callHost, runningHost } from './host-client.ts';
-import { formatNotification, formatProgress } from './output.ts';
+import { withProject } from './open.ts';
 
 /** One contract call, typed by the contract: the same for the host's WebSocket and the engine in process. */
 export type Call = <N extends CallName>(name: N, params: CallRequest<N>) => Promise<CallResponse<N>>;
@@ -17,21 +14,6 @@ export interface Route {
   hostPort: number | null;
   /** After a decision or command: who moves the project on, in words. */
   actsOnIt(): string;
-}
-
-/** Open a project for one CLI command, printing what recovery repaired, and close it whatever happens. */
-export async function withProject<T>(dir: string, fn: (p: OpenedProject) => Promise<T>, quiet = false): Promise<T> {
-  // Keys stored through the headless host's Settings (~/.config/governor/keys.json) count here too.
-  const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)), keyStore: hostKeyStore() });
-  // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
-  const stop = quiet ? () => {} : createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
-  try {
-    for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-    return await fn(p);
-  } finally {
-    stop();
-    p.close();
-  }
 }
 
 /**

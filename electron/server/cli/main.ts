@@ -4,22 +4,16 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
-import { assertProjectDir, initProject } from '../../core/project.ts';
-import { runDoctor } from '../../core/agents/doctor.ts';
-import { loadAgentsFile, loadPoliciesFile } from '../../core/config/load.ts';
-import { sandboxReport } from '../../core/sandbox/index.ts';
-import { verifyGitAudit } from '../../core/git/audit-verify.ts';
-import { parseInline } from './decisions.ts';
-import { printDiff } from './diff.ts';
-import { fail, formatProgress } from './output.ts';
-import { runCommand } from './run.ts';
-import { startHost } from '../host/server.ts';
-import { hostKeyStore } from '../../core/secrets/key-store.ts';
-import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
+import { withProject } from './open.ts';
+import { fail } from './output.ts';
 import { registerDiscordCommands } from './discord.ts';
-import { withProject } from './engine.ts';
-import { command, decide, listReviews, status } from './human.ts';
 import { registerMcpCommand } from './mcp.ts';
+
+/*
+ * Every command pays for what this file imports before it runs, and `governor --help` runs none: so only
+ * commander, picocolors, the error types and the output helpers are imported here. Each action imports what
+ * it needs when it runs (the engine, git, SQLite, the AI SDK, discord.js, the host), and no more.
+ */
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -38,6 +32,7 @@ program
   .option('--brief <text>', 'what the project should build')
   .description('create a project: git repo, agents.yaml, .project_policies.yaml, .gitignore')
   .action(async (name: string, o: { brief?: string }) => {
+    const { initProject } = await import('../../core/project.ts');
     const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}) });
     console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}.`);
     console.log(`Next: edit agents.yaml (brief, runtimes), then ${pc.cyan(`governor run --dir ${name}`)}`);
@@ -48,6 +43,7 @@ program
   .option('-d, --dir <dir>', 'where to create the sample project (default: a new temp folder)')
   .description('create the sample project "build base backtester skeleton" (scripted, offline)')
   .action(async (o: { dir?: string }) => {
+    const { initProject } = await import('../../core/project.ts');
     const dir = o.dir ? resolve(o.dir) : join(mkdtempSync(join(tmpdir(), 'governor-demo-')), 'backtester');
     await initProject(dir, { sample: true });
     console.log(`Sample project created in ${pc.bold(dir)} (runtime: scripted — an offline script, not a model).`);
@@ -61,6 +57,7 @@ program
   .option('--replay <run-id>', 'rerun a recorded run from its cassette (no network) in a fresh folder and compare')
   .description('run the governed loop until it needs the human; resumes where the ledger says')
   .action(async (o: { dir: string; prompt: boolean; replay?: string }) => {
+    const { runCommand } = await import('./run.ts');
     process.exitCode = await runCommand(o);
   });
 
@@ -70,6 +67,7 @@ program
   .option('-a, --all', 'include decided reviews')
   .description('list pending reviews')
   .action(async (o: { dir: string; all?: boolean }) => {
+    const { listReviews } = await import('./human.ts');
     await listReviews(o.dir, Boolean(o.all));
   });
 
@@ -85,7 +83,10 @@ program
   .option('--input <json>', 'permission requests, with `edit`: the input to run instead, as a JSON object')
   .description('decide a pending review or permission request; the first decision wins')
   .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string }) => {
-    await decide(o.dir, id, decision, { comment: o.comment, inline: (o.inline ?? []).map(parseInline), ...(o.digest ? { digest: o.digest } : {}), ...(o.message ? { message: o.message } : {}), ...(o.input ? { input: o.input } : {}) });
+    const [{ decide }, { parseInline }] = await Promise.all([import('./human.ts'), import('./decisions.ts')]);
+    const inline = (o.inline ?? []).map(parseInline);
+    const permission = { ...(o.digest ? { digest: o.digest } : {}), ...(o.message ? { message: o.message } : {}), ...(o.input ? { input: o.input } : {}) };
+    await decide(o.dir, id, decision, { comment: o.comment, inline, ...permission });
   });
 
 program
@@ -94,6 +95,7 @@ program
   .addOption(dirOption())
   .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
   .action(async (text: string, o: { dir: string }) => {
+    const { command } = await import('./human.ts');
     process.exitCode = await command(o.dir, text);
   });
 
@@ -102,6 +104,7 @@ program
   .addOption(dirOption())
   .description('same as `governor command /status`')
   .action(async (o: { dir: string }) => {
+    const { status } = await import('./human.ts');
     await status(o.dir);
   });
 
@@ -112,6 +115,7 @@ program
   .option('--name-status', 'only the list of changed files')
   .description('show what changed: name-status, then a unified patch per file')
   .action(async (range: string, o: { dir: string; nameStatus?: boolean }) => {
+    const { printDiff } = await import('./diff.ts');
     await withProject(o.dir, (p) => printDiff(p.git, range, { nameOnly: Boolean(o.nameStatus) }), true);
   });
 
@@ -123,11 +127,17 @@ program
   .option('--allow-remote', 'allow binding beyond loopback (anyone who can reach it and has the token can govern the project)')
   .description('serve the UI and the contract over HTTP + WebSocket for a browser (headless)')
   .action(async (o: { dir: string; port: string; host: string; allowRemote?: boolean }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { startHost } = await import('../host/server.ts');
+    const { formatProgress } = await import('./output.ts');
     const root = await assertProjectDir(o.dir);
     if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
       if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
       console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
     }
+    // Never a URL to a page that cannot load: the UI is built first (with progress) if missing or stale.
+    const { ensureUi } = await import('../host/ui-build.ts');
+    await ensureUi((line) => console.log(pc.dim(`[ui] ${line}`)));
     const host = await startHost({ dir: root, port: Number(o.port), host: o.host, rememberProject: true, ...(o.allowRemote ? { allowRemote: true } : {}), onProgress: (x) => console.log(formatProgress(x)) });
     console.log(`Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`);
     const stop = () => void host.close().then(() => process.exit(0));
@@ -140,6 +150,11 @@ program
   .addOption(dirOption())
   .description('check each runtime in agents.yaml: key present, provider reachable, a small test call succeeds')
   .action(async (o: { dir: string }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { runDoctor } = await import('../../core/agents/doctor.ts');
+    const { loadAgentsFile, loadPoliciesFile } = await import('../../core/config/load.ts');
+    const { sandboxReport } = await import('../../core/sandbox/index.ts');
+    const { hostKeyStore } = await import('../../core/secrets/key-store.ts');
     const root = await assertProjectDir(o.dir);
     const agentsFile = await loadAgentsFile(root);
     const checks = await runDoctor({ dir: root, agentsFile, extraKeys: hostKeyStore() });
@@ -161,6 +176,7 @@ qa.command('run')
   .option('--candidate <ref>', 'test this branch, tag or commit instead of a fresh candidate (develop + the phase branches)')
   .description('run the QA gate by hand: tests, coverage, drift, compliance, verdict; merges nothing')
   .action(async (o: { dir: string; candidate?: string }) => {
+    const { runGateByHand } = await import('../../core/workflow/stages/manual-gate.ts');
     await withProject(o.dir, async (p) => {
       const gate = await runGateByHand(p, o.candidate);
       console.log(`\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} (candidate ${gate.candidate.slice(0, 12)})`);
@@ -186,6 +202,7 @@ audit
   .option('--git', 'also check that audit/git_actions.jsonl, the notes under refs/notes/audit and the history agree')
   .description('verify the ledger hash chain and that exported files match the ledger')
   .action(async (o: { dir: string; git?: boolean }) => {
+    const { verifyGitAudit } = await import('../../core/git/audit-verify.ts');
     await withProject(o.dir, async (p) => {
       const v = p.ledger.verify();
       if (!v.ok && v.firstBad) {
