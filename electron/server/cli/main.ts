@@ -135,6 +135,9 @@ program
       if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
       console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
     }
+    // A project another process drives is refused at once, naming it, before any UI is built.
+    const { checkOpenable } = await import('../../core/projects.ts');
+    await checkOpenable(root);
     // Never a URL to a page that cannot load: the UI is built first (with progress) if missing or stale.
     const { ensureUi } = await import('../host/ui-build.ts');
     await ensureUi((line) => console.log(pc.dim(`[ui] ${line}`)));
