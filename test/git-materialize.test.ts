@@ -104,6 +104,31 @@ describe('materialize', () => {
     expect(again).toMatchObject({ written: 0, removed: 0 });
   });
 
+  test('committed links: inside ones stay links across refreshes, ones leading out stay files', async () => {
+    const { dir, git } = await project();
+    const c1 = await commit(git, [
+      { path: 'in', content: 'src/app.py', mode: 'symlink' },
+      { path: 'out', content: '/etc', mode: 'symlink' },
+    ]);
+    const ws = join(dir, '.governor', 'workspaces', 'links');
+    await git.materialize({ oid: c1.oid, dir: ws });
+    expect((await lstat(join(ws, 'in'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(ws, 'in'), 'utf8')).toBe('print(1)\n');
+    expect((await lstat(join(ws, 'out'))).isFile()).toBe(true);
+    // The agent makes the link leading out a real one: a refresh with nothing else to do undoes it.
+    await rm(join(ws, 'out'));
+    await symlink('/etc', join(ws, 'out'));
+    await git.materialize({ oid: c1.oid, dir: ws });
+    expect((await lstat(join(ws, 'out'))).isFile()).toBe(true);
+    // A commit adding a link: it arrives as a link, written alone; the others stay as they were.
+    const c2 = await commit(git, [{ path: 'docs/link', content: '../src/app.py', mode: 'symlink' }], 2);
+    expect(await git.materialize({ oid: c2.oid, dir: ws })).toMatchObject({ written: 1, removed: 0 });
+    expect((await lstat(join(ws, 'docs/link'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(ws, 'in'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(ws, 'out'))).isFile()).toBe(true);
+    expect(await git.changesInDir({ oid: c2.oid, dir: ws })).toEqual([]);
+  });
+
   test('a workspace is a detached git worktree, refreshed in proportion to what changed', async () => {
     const { dir, git, develop } = await project();
     const ws = join(dir, '.governor', 'workspaces', 'w');

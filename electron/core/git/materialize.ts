@@ -19,7 +19,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { runGit } from './cli.ts';
 import { diffTrees } from './diff.ts';
-import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, listTreeFiles, readBlob, treeOfCommit } from './objects.ts';
+import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, listTreeFiles, readBlob } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 
@@ -37,17 +37,49 @@ export function symlinkLeadsOut(rel: string, target: string): boolean {
   return resolved === '..' || resolved.startsWith('../');
 }
 
+/** What a checkout from one commit to another changed: each path, and whether it is a symlink now. */
+interface TreeDelta {
+  from: string;
+  changes: Array<{ path: string; link: boolean }>;
+}
+
+/** `git diff-tree` between two commits: compares trees by id, so unchanged folders cost nothing. */
+async function treeDelta(dir: string, from: string, to: string): Promise<TreeDelta> {
+  // -z --raw: ":<old mode> <new mode> <old oid> <new oid> <status>\0<path>\0" per changed file.
+  const parts = (await runGit(dir, ['diff-tree', '-r', '-z', '--no-renames', from, to])).split('\0');
+  const changes: TreeDelta['changes'] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const meta = parts[i] ?? '';
+    if (!meta.startsWith(':')) break;
+    changes.push({ path: parts[i + 1] ?? '', link: meta.split(' ')[1] === '120000' });
+  }
+  return { from, changes };
+}
+
 /**
  * The paths of the committed symlinks in a worktree at `commit`, kept beside its index
- * (`governor-links.json`) so a refresh with nothing to do reads a few paths, not the whole index.
+ * (`governor-links.json`) so a refresh reads a few paths, not the whole index: carried from the commit
+ * before by what the checkout changed, or listed from the index when there is nothing to carry.
  */
-async function linkPaths(dir: string, gitdir: string, commit: string): Promise<string[]> {
+async function linkPaths(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<string[]> {
   const cache = path.join(gitdir, 'governor-links.json');
+  let saved: { commit?: unknown; paths?: unknown } = {};
   try {
-    const saved = JSON.parse(await fsp.readFile(cache, 'utf8')) as { commit?: unknown; paths?: unknown };
-    if (saved.commit === commit && Array.isArray(saved.paths)) return saved.paths.filter((p) => typeof p === 'string');
+    saved = JSON.parse(await fsp.readFile(cache, 'utf8')) as typeof saved;
   } catch {
     // None yet, or unreadable: read the index.
+  }
+  const known = Array.isArray(saved.paths) ? saved.paths.filter((p): p is string => typeof p === 'string') : null;
+  if (known && saved.commit === commit) return known;
+  if (known && delta && saved.commit === delta.from) {
+    const links = new Set(known);
+    for (const c of delta.changes) {
+      if (c.link) links.add(c.path);
+      else links.delete(c.path);
+    }
+    const paths = [...links];
+    await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
+    return paths;
   }
   const paths = (await runGit(dir, ['ls-files', '-s', '-z']))
     .split('\0')
@@ -63,9 +95,9 @@ async function linkPaths(dir: string, gitdir: string, commit: string): Promise<s
  * the entry by target, so neither form is a change; an agent's link leading out in place of one is
  * made a file again here. Returns how many were fixed.
  */
-async function settleLinks(dir: string, gitdir: string, commit: string): Promise<number> {
+async function settleLinks(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<number> {
   let fixed = 0;
-  for (const rel of await linkPaths(dir, gitdir, commit)) {
+  for (const rel of await linkPaths(dir, gitdir, commit, delta)) {
     const full = path.join(dir, rel);
     const st = await fsp.lstat(full).catch(() => null);
     if (st?.isFile()) {
@@ -191,19 +223,17 @@ export async function materializeTree(
   // then the checkout, forced: the commit's files, whatever the agent did to them.
   const cleaned = await runGit(dir, ['clean', '-f', '-f', '-d', ...keep]);
   await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
-  await settleLinks(dir, gitdir, input.commit);
+  const delta = before && before !== input.commit ? await treeDelta(dir, before, input.commit) : undefined;
+  await settleLinks(dir, gitdir, input.commit, delta);
   const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
   const written =
     before === input.commit
       ? 0
-      : (await diffTrees(ctx, { from: before ? await treeOf(ctx, before) : null, to: input.tree, content: false }))
-          .length;
+      : delta
+        ? delta.changes.length
+        : (await diffTrees(ctx, { from: null, to: input.tree, content: false })).length;
   const now = await indexEntries(gitdir);
   return { written, removed, unchanged: Math.max(0, now - written) };
-}
-
-async function treeOf(ctx: RepoCtx, commit: string): Promise<string | null> {
-  return treeOfCommit(ctx, commit).catch(() => null);
 }
 
 /** A file as a change: its content (a symlink's target) and its kind. */
