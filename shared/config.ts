@@ -211,7 +211,7 @@ export type AgentPermissions = z.infer<typeof AgentPermissions>;
 export const TagPrefix = z
   .string()
   .max(64)
-  .regex(/^[A-Za-z0-9_.\/+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
+  .regex(/^[A-Za-z0-9_./+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
   .refine((p) => !/\.\.|\/\/|@\{|(^|\/)\.|\.lock\/|^[-/]/.test(p), 'a valid start of a git tag name (no "..", "//", "/.", leading "-" or "/", or ".lock/")');
 
 /**

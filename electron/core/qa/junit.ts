@@ -260,7 +260,7 @@ function parseInto(rawXml: string, label: string, cases: TestCase[]): string[] {
   if (root === undefined) {
     const found = nodes.map(asElement).find((e) => e !== null)?.tag;
     return [
-      `JUnit file ${label} has no <testsuites> or <testsuite> root` + (found ? ` (found <${found}>)` : ''),
+      `JUnit file ${label} has no <testsuites> or <testsuite> root${found ? ` (found <${found}>)` : ''}`,
     ];
   }
   collectCases([root], cases);

@@ -30,7 +30,7 @@ export function envKeys(env: NodeJS.ProcessEnv = process.env): KeySource {
     async get(provider, envName) {
       const name = envName ?? DEFAULT_KEY_ENV[provider];
       const v = name ? env[name] : undefined;
-      return v && v.trim() ? v.trim() : null;
+      return v?.trim() ? v.trim() : null;
     },
   };
 }

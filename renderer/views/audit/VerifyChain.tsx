@@ -28,7 +28,7 @@ export function VerifyChain({ conn }: { conn: Transport }) {
     );
   };
   const v = result?.kind === 'ok' ? result.value : null;
-  const good = v !== null && v.ok && v.firstBad === null && v.exports.length === 0;
+  const good = v?.ok && v.firstBad === null && v.exports.length === 0;
   return (
     <div className="verify">
       {result && (
