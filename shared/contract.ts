@@ -212,6 +212,7 @@ export const EVENT_NAMES = Object.keys(contract.events) as EventName[];
 
 /** The WebSocket frames, also validated at the boundary. */
 export const ClientFrame = z.object({ id: z.number().int().nonnegative(), call: z.enum(CALL_NAMES as [CallName, ...CallName[]]), params: z.unknown() }).strict();
+export type ClientFrame = z.infer<typeof ClientFrame>;
 export const ServerFrame = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ id: z.number().int().nullable(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),

@@ -106,7 +106,10 @@ export function parseMessage(message: string): ParsedMessage {
     paragraphs.pop();
     for (const line of last.split('\n')) {
       const m = TRAILER_RE.exec(line);
-      if (m?.[1] !== undefined && m[2] !== undefined) (trailers[m[1]] ??= []).push(m[2]);
+      if (m?.[1] === undefined || m[2] === undefined) continue;
+      const values = trailers[m[1]] ?? [];
+      values.push(m[2]);
+      trailers[m[1]] = values;
     }
   }
   return {

@@ -194,8 +194,9 @@ function collectCases(roots: unknown[], out: TestCase[]): void {
     file: string | null;
   }
   const stack: Frame[] = [{ nodes: roots, index: 0, suite: '', file: null }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
+  for (;;) {
+    const frame = stack.at(-1);
+    if (frame === undefined) break;
     if (frame.index >= frame.nodes.length) {
       stack.pop();
       continue;

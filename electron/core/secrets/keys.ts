@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -48,7 +49,7 @@ export function fileKeys(path: string, projectDir: string): KeySource {
     label: file,
     async get(provider) {
       if (!cache) {
-        let st;
+        let st: Stats;
         try {
           st = await stat(file);
         } catch {

@@ -6,7 +6,7 @@ import { startDiscordBridge } from '../../core/discord/bridge.ts';
 import { discordToken, loadDiscordFile, webhookTargets } from '../../core/discord/config.ts';
 import { createOutbox } from '../../core/discord/outbox.ts';
 import { createRest } from '../../core/discord/sender.ts';
-import { setupBot, setupWebhooks } from '../../core/discord/setup.ts';
+import { type SetupLine, setupBot, setupWebhooks } from '../../core/discord/setup.ts';
 import { discordStatus, queueTestMessage, retryDead } from '../../core/discord/status.ts';
 import { GovernorError } from '../../core/errors.ts';
 import { openProject } from '../../core/host.ts';
@@ -31,7 +31,7 @@ export function registerDiscordCommands(program: Command): void {
       const root = await assertProjectDir(o.dir);
       const file = await loadDiscordFile(root);
       if (!file) throw new GovernorError('discord_not_configured', `no discord.yaml in ${root}; create one, e.g.\n${EXAMPLE}`);
-      let lines;
+      let lines: SetupLine[];
       // What Discord (or a proxy) answers may echo what it was sent: the output never shows a token.
       const redactor = new Redactor();
       if (file.mode === 'webhook') {

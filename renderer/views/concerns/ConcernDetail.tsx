@@ -101,6 +101,7 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
       ) : (
         <ol className="chain" data-testid="escalation-chain">
           {c.escalations.map((h, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the chain only grows at its end; two hops may share a time.
             <li key={`${h.at}-${i}`} data-testid="escalation-hop">
               <strong>
                 {h.from} → {h.to}

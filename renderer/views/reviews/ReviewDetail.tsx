@@ -49,6 +49,7 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
     if (!shown.current.decision && initial.decision && !decidingHere.current) setElsewhere(initial.decision);
     setReview(initial);
   }, [initial]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `initial.id` is the trigger: another review starts clean.
   useEffect(() => {
     setInline([]);
     setDraftLine(null);
@@ -69,6 +70,7 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
     };
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: another review of the same path may be of a newer revision.
   useEffect(() => {
     let live = true;
     setDoc(null);
