@@ -249,4 +249,3 @@ export async function dispatch<N extends CallName>(api: Handlers, name: N, param
   return spec.response.parse(result) as CallResponse<N>;
 }
 
-export type { CallRequest };
