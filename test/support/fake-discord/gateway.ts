@@ -66,18 +66,9 @@ export class FakeGateway {
       }
     });
     ws.on('error', () => undefined); // abrupt client disconnects are normal here
-    if (query.get('v') !== null && query.get('v') !== '10') {
-      ws.close(4012, 'Invalid API version.');
-      return;
-    }
-    if ((query.get('encoding') ?? 'json') !== 'json') {
-      ws.close(4002, 'Error while decoding payload.');
-      return;
-    }
-    if (query.get('compress') !== null) {
-      ws.close(4002, 'fake-discord: transport compression is not supported');
-      return;
-    }
+    if (query.get('v') !== null && query.get('v') !== '10') return ws.close(4012, 'Invalid API version.');
+    if ((query.get('encoding') ?? 'json') !== 'json') return ws.close(4002, 'Error while decoding payload.');
+    if (query.get('compress') !== null) return ws.close(4002, 'fake-discord: transport compression is not supported');
     send(ws, { op: 10, d: { heartbeat_interval: HEARTBEAT_INTERVAL_MS, _trace: ['["fake-discord-gateway",{"micros":0}]'] }, s: null, t: null });
 
     ws.on('message', (raw, isBinary) => {
@@ -87,27 +78,15 @@ export class FakeGateway {
       } catch {
         return ws.close(4002, 'Error while decoding payload.');
       }
-      if (!isObject(msg) || typeof msg.op !== 'number') {
-        ws.close(4002, 'Error while decoding payload.');
-        return;
-      }
+      if (!isObject(msg) || typeof msg.op !== 'number') return ws.close(4002, 'Error while decoding payload.');
       const d = isObject(msg.d) ? msg.d : {};
       switch (msg.op) {
         case 1:
           return send(ws, { op: 11, d: null, s: null, t: null });
         case 2: {
-          if (session) {
-            ws.close(4005, 'Already authenticated.');
-            return;
-          }
-          if (d.token !== this.state.opts.token) {
-            ws.close(4004, 'Authentication failed.');
-            return;
-          }
-          if (typeof d.intents !== 'number') {
-            ws.close(4013, 'Invalid intent(s).');
-            return;
-          }
+          if (session) return ws.close(4005, 'Already authenticated.');
+          if (d.token !== this.state.opts.token) return ws.close(4004, 'Authentication failed.');
+          if (typeof d.intents !== 'number') return ws.close(4013, 'Invalid intent(s).');
           session = { id: randomBytes(16).toString('hex'), seq: 0, intents: d.intents, events: [], socket: ws };
           this.sessions.set(session.id, session);
           this.connections++;
@@ -116,21 +95,12 @@ export class FakeGateway {
           return;
         }
         case 6: {
-          if (session) {
-            ws.close(4005, 'Already authenticated.');
-            return;
-          }
-          if (d.token !== this.state.opts.token) {
-            ws.close(4004, 'Authentication failed.');
-            return;
-          }
+          if (session) return ws.close(4005, 'Already authenticated.');
+          if (d.token !== this.state.opts.token) return ws.close(4004, 'Authentication failed.');
           const known = this.sessions.get(typeof d.session_id === 'string' ? d.session_id : '');
           if (!known) return send(ws, { op: 9, d: false, s: null, t: null });
           const seq = typeof d.seq === 'number' ? d.seq : 0;
-          if (seq > known.seq) {
-            ws.close(4007, 'Invalid seq.');
-            return;
-          }
+          if (seq > known.seq) return ws.close(4007, 'Invalid seq.');
           if (known.socket && known.socket !== ws) known.socket.terminate();
           session = known;
           known.socket = ws;
@@ -142,10 +112,7 @@ export class FakeGateway {
         case 3: // presence update
         case 4: // voice state update
         case 8: // request guild members
-          if (!session) {
-            ws.close(4003, 'Not authenticated.');
-            return;
-          }
+          if (!session) return ws.close(4003, 'Not authenticated.');
           return;
         default:
           return ws.close(4001, 'Unknown opcode.');
