@@ -1,4 +1,4 @@
-import type { AgentName, CallName, CallRequest, CallResponse, StatusSnapshot } from '../../shared/index.ts';
+import type { AgentName, CallName, CallRequest, CallResponse, DecisionSource, StatusSnapshot } from '../../shared/index.ts';
 import { agentNames, contract } from '../../shared/index.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -95,7 +95,7 @@ export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: { running: 
  * The one implementation of the contract, over an opened project. Transports validate requests with the
  * contract before calling in, and responses on the way out; handlers only do the work.
  */
-export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: string; source: 'ui' | 'cli' | 'discord' }, projects?: ProjectSwitcher): Handlers {
+export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: string; source: DecisionSource }, projects?: ProjectSwitcher): Handlers {
   const agents = agentNames(p.agentsFile) as AgentName[];
   // Switching needs a front end that can re-wire itself to another project (the host, the desktop app).
   const switcher = (): ProjectSwitcher => {
@@ -118,7 +118,7 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
     'concerns.list': async ({ open }) => (open ? p.read.openConcerns() : p.read.concerns()),
     'concerns.act': async ({ concernId, action, note, to }) => {
       const id = p.ledger.transact((tx) => {
-        const ts = new Date().toISOString();
+        const ts = tx.now();
         if (action === 'ack') return ackConcern(tx, p.read, concernId, 'Human', note, ts);
         if (action === 'resolve') return resolveConcern(tx, p.read, concernId, 'Human', note, ts);
         if (!to) throw new InvalidInputError(`"${action}" needs "to": the agent (or Human) to ${action} the concern to`);
@@ -205,7 +205,7 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
     },
     'permissions.decide': async ({ requestId, decision, digest, message, input }) => decidePermission(p, { requestId, decision, digest, message, ...(input ? { input } : {}), by: who.user, source: who.source }),
     'agents.activity': async ({ agent, limit }) => agentActivity(p, agent ?? null, limit),
-  } as Handlers;
+  } satisfies Handlers;
 }
 
 type ConfigFile = CallRequest<'config.read'>['file'];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, Id, Impact } from './common.ts';
+import { Actor, DecisionSource, Id, Impact } from './common.ts';
 
 export const ReviewKind = z.enum(['plan', 'design', 'test_plan', 'variation', 'test_completion', 'promotion', 'gate_failure', 'budget']);
 export type ReviewKind = z.infer<typeof ReviewKind>;
@@ -36,7 +36,7 @@ export const Decision = z.object({
   comment: z.string(),
   inline: z.array(InlineComment),
   timestamp: z.string(),
-  source: z.enum(['cli', 'ui', 'discord']),
+  source: DecisionSource,
 });
 export type Decision = z.infer<typeof Decision>;
 

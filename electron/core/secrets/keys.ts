@@ -3,12 +3,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { KeyName } from '../../../shared/index.ts';
+import type { KeyName, Provider } from '../../../shared/index.ts';
 import { GovernorError } from '../errors.ts';
 
-export type Provider = 'anthropic' | 'openai' | 'ollama' | 'openai-compatible';
-/** What a key source can hold: a model provider's key, or the Discord bot token (defined by the contract). */
-export type { KeyName };
+/** What a key source can hold: a model provider's key, or the Discord bot token (defined in shared/). */
+export type { KeyName, Provider };
 
 /** The variables people already have set for these providers. */
 export const DEFAULT_KEY_ENV: Record<KeyName, string | null> = {

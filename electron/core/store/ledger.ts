@@ -21,6 +21,8 @@ export interface LedgerOptions {
 /** A write transaction: reads see everything before it, and its appends commit together or not at all. */
 export interface Tx {
   append<T extends EventType>(e: NewEvent<T>): LedgerEvent;
+  /** The transaction's one reading of the injected clock (ISO-8601): the ts its events get unless given one. */
+  now(): string;
   readonly db: Database.Database;
 }
 
@@ -86,6 +88,7 @@ export class Ledger {
       };
       const tx: Tx = {
         db: this.db,
+        now: txTime,
         append: (e) => {
           const payload = EventPayloads[e.type].parse(e.payload);
           seq += 1;
@@ -114,7 +117,7 @@ export class Ledger {
         const last = appended.at(-1);
         if (last) {
           this.projector.touch(last);
-          const sealed: Tx = { db: this.db, append: () => { throw new GovernorError('internal', 'a transaction hook may not append events'); } };
+          const sealed: Tx = { db: this.db, now: txTime, append: () => { throw new GovernorError('internal', 'a transaction hook may not append events'); } };
           for (const h of this.hooks) h(sealed, appended);
         }
         return result;

@@ -1,4 +1,4 @@
-import type { AgentName, Command, CommandSource } from '../../../shared/index.ts';
+import type { AgentName, Command, DecisionSource } from '../../../shared/index.ts';
 import { AgentName as AgentNameSchema, helpText, parseCommand } from '../../../shared/index.ts';
 import { formatStatusText } from '../artifacts/render/index.ts';
 import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
@@ -28,7 +28,7 @@ export interface CommandResult {
  * Every accepted command is a `command.received` event and every answer a `response.sent` event
  * carrying its `command_id`, written in one transaction with whatever the command changed.
  */
-export async function handleCommand(deps: CommandDeps, text: string, who: { user: string; source: CommandSource }): Promise<CommandResult> {
+export async function handleCommand(deps: CommandDeps, text: string, who: { user: string; source: DecisionSource }): Promise<CommandResult> {
   const parsed = parseCommand(text, deps.agents);
   if (!parsed.ok) return { ok: false, command_id: null, response: `${parsed.error}\n\n${helpText()}` };
   const c = parsed.command;
@@ -36,7 +36,7 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
   const gitText = c.cmd === '/status' && c.scope === 'git' ? await deps.gitStatus() : null;
 
   return deps.ledger.transact((tx) => {
-    const ts = new Date().toISOString();
+    const ts = tx.now();
     const commandId = nextId.command(tx.db, ts);
     const command: Command = { command_id: commandId, cmd: c.cmd, target: parsed.target, args: parsed.args, user: who.user, source: who.source, timestamp: ts };
     tx.append({ type: 'command.received', actor: 'Human', payload: command, ts });

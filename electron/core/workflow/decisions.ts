@@ -1,4 +1,4 @@
-import type { DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
+import type { DecisionKind, DecisionSource, InlineComment, Review } from '../../../shared/index.ts';
 import { decisionNeedsComment } from '../../../shared/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
@@ -11,7 +11,7 @@ export interface DecideInput {
   comment: string;
   inline?: InlineComment[];
   by?: string;
-  source: 'cli' | 'ui' | 'discord';
+  source: DecisionSource;
 }
 
 const HANDOFF_STATUS = {
@@ -56,7 +56,7 @@ export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): 
     for (const c of inline) {
       if (!allowed.has(c.path)) throw new InvalidInputError(`inline comment on ${c.path}:${c.line}, but review ${id} covers ${[...allowed].join(', ')}`);
     }
-    const ts = new Date().toISOString();
+    const ts = tx.now();
     const decision = { reviewed_by: input.by ?? 'Human', decision: input.decision, comment, inline, timestamp: ts, source: input.source };
     tx.append({ type: 'review.decided', actor: 'Human', payload: { review_id: id, decision }, ts });
     if (review.handoff_id) {

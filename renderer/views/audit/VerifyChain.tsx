@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
-import { errorText } from '../agents/useAgents.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 type Result = { kind: 'ok'; value: CallResponse<'ledger.verify'> } | { kind: 'error'; message: string };
 

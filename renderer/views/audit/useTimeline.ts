@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CallRequest, TimelineEvent, Transport } from '../../../shared/contract.ts';
 import type { Actor } from '../../../shared/domain/common.ts';
-import { errorText } from '../agents/useAgents.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 /** A row; live rows come without payload (the push omits it) until the detail pane asks for it. */
 export type Row = TimelineEvent & { partial?: boolean };

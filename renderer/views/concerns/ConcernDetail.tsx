@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
 import type { Concern, ConcernStatus } from '../../../shared/domain/concern.ts';
-import { errorText } from '../agents/useAgents.ts';
 import { concernRoute } from './route.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 type Action = 'ack' | 'resolve' | 'assign' | 'escalate';
 const LIFECYCLE: readonly ConcernStatus[] = ['open', 'acknowledged', 'assigned', 'resolved'];

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
 import { Response } from '../../../shared/domain/command.ts';
-import { errorText } from '../agents/useAgents.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 export interface FollowUp {
   id: string;

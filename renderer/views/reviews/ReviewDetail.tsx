@@ -3,12 +3,13 @@ import type { ArtifactRevision } from '../../../shared/domain/artifact.ts';
 import type { Decision, DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
 import { CallError, type Connection } from '../../transport/index.ts';
 import { DecisionPanel } from './DecisionPanel.tsx';
-import { KIND_LABEL, decisionLabel, errorText, formatStamp } from './format.ts';
+import { KIND_LABEL, decisionLabel, formatStamp } from './format.ts';
 import { History } from './History.tsx';
 import { InlineComments } from './InlineComments.tsx';
 import { MarkdownEditor } from './MarkdownEditor.tsx';
 import { type Monaco, loadMonaco } from './monaco.ts';
 import { RevisionDiff } from './RevisionDiff.tsx';
+import { errorText } from '../../lib/error-text.ts';
 
 interface Props {
   conn: Connection;

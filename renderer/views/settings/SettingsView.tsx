@@ -5,6 +5,7 @@ import { loadMonacoYaml } from './yaml.ts';
 import { DiscordSettings } from './DiscordSettings.tsx';
 import { KeysSettings } from './KeysSettings.tsx';
 import './settings.css';
+import { errorText } from '../../lib/error-text.ts';
 
 type FileName = CallRequest<'config.read'>['file'];
 type Check = CallResponse<'config.validate'>;
@@ -14,10 +15,6 @@ type Model = ReturnType<Monaco['editor']['createModel']>;
 const FILES: readonly FileName[] = ['agents.yaml', '.project_policies.yaml', 'discord.yaml'];
 const DEBOUNCE_MS = 300;
 const OWNER = 'governor-config';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 interface FileState {
   saved: string;
