@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, DecisionSource, Id } from './common.ts';
+import { Actor, Id } from './common.ts';
 
 export const CommandName = z.enum([
   '/status',
@@ -7,6 +7,7 @@ export const CommandName = z.enum([
   '/assign',
   '/ack',
   '/resolve',
+  '/escalate',
   '/pause',
   '/resume',
   '/approve',
@@ -15,6 +16,9 @@ export const CommandName = z.enum([
 ]);
 export type CommandName = z.infer<typeof CommandName>;
 
+export const CommandSource = z.enum(['cli', 'ui', 'discord']);
+export type CommandSource = z.infer<typeof CommandSource>;
+
 /** A human command as the seed logs it in `audit/commands.jsonl`. */
 export const Command = z.object({
   command_id: Id,
@@ -22,7 +26,7 @@ export const Command = z.object({
   target: z.string().nullable(),
   args: z.string(),
   user: z.string(),
-  source: DecisionSource,
+  source: CommandSource,
   timestamp: z.string(),
 });
 export type Command = z.infer<typeof Command>;

@@ -23,10 +23,6 @@ export type AgentName = z.infer<typeof AgentName>;
 export const Actor = z.union([AgentName, z.literal('Human'), z.literal('System')]);
 export type Actor = z.infer<typeof Actor>;
 
-/** Which surface a human's command or decision came through. Agents' own answers add 'mcp' (permissions). */
-export const DecisionSource = z.enum(['cli', 'ui', 'discord']);
-export type DecisionSource = z.infer<typeof DecisionSource>;
-
 export const Severity = z.enum(['info', 'warning', 'critical']);
 export type Severity = z.infer<typeof Severity>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AgentName, DecisionSource, Id } from './common.ts';
+import { CommandSource } from './command.ts';
+import { AgentName, Id } from './common.ts';
 
 /**
  * A coding agent's tool use that the policy says to ask about: a durable request in the human's inbox.
@@ -27,7 +28,8 @@ export const InputDigest = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 digest i
 export const PermissionDecision = z.object({
   decision: PermissionDecisionKind,
   by: z.string().min(1),
-  source: z.enum([...DecisionSource.options, 'mcp']),
+  /** A human's surface (as for commands), or 'mcp' when an agent's own session answered. */
+  source: z.enum([...CommandSource.options, 'mcp']),
   at: z.string(),
   /** What the agent reads: the human's words on a denial, or a note with an allow. */
   message: z.string(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Actor, DecisionSource, Id, Impact } from './common.ts';
+import { CommandSource } from './command.ts';
+import { Actor, Id, Impact } from './common.ts';
 
 export const ReviewKind = z.enum(['plan', 'design', 'test_plan', 'variation', 'test_completion', 'promotion', 'gate_failure', 'budget']);
 export type ReviewKind = z.infer<typeof ReviewKind>;
@@ -36,7 +37,8 @@ export const Decision = z.object({
   comment: z.string(),
   inline: z.array(InlineComment),
   timestamp: z.string(),
-  source: DecisionSource,
+  /** Where the human typed it: the same sources as commands. */
+  source: CommandSource,
 });
 export type Decision = z.infer<typeof Decision>;
 

@@ -1,8 +1,9 @@
-import type { DecisionKind, DecisionSource, InlineComment, Review } from '../../../shared/index.ts';
+import type { CommandSource, DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
 import { decisionNeedsComment } from '../../../shared/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
+import { raiseConditions } from './conditions.ts';
 import { normaliseId } from './ids.ts';
 
 export interface DecideInput {
@@ -11,7 +12,7 @@ export interface DecideInput {
   comment: string;
   inline?: InlineComment[];
   by?: string;
-  source: DecisionSource;
+  source: CommandSource;
 }
 
 const HANDOFF_STATUS = {
@@ -36,9 +37,10 @@ const VARIATION_STATUS = {
 /**
  * Decide a review. The check and the append run in one IMMEDIATE transaction, so the first decision
  * wins even across processes (the CLI while a loop runs, Discord while the UI is open); a second
- * decision gets a ConflictError that says who decided, how and when, and changes nothing.
+ * decision gets a ConflictError that says who decided, how and when, and changes nothing. `clock` is the
+ * engine's (replays and tests pin it); front ends reach this through `dispatch(createApi(…))`.
  */
-export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): Review {
+export function decideReview(ledger: Ledger, read: Reader, input: DecideInput, clock: () => Date = () => new Date()): Review {
   const id = normaliseId('review', input.reviewId);
   const comment = input.comment.trim();
   if (decisionNeedsComment(input.decision) && !comment) {
@@ -56,9 +58,11 @@ export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): 
     for (const c of inline) {
       if (!allowed.has(c.path)) throw new InvalidInputError(`inline comment on ${c.path}:${c.line}, but review ${id} covers ${[...allowed].join(', ')}`);
     }
-    const ts = tx.now();
+    const ts = clock().toISOString();
     const decision = { reviewed_by: input.by ?? 'Human', decision: input.decision, comment, inline, timestamp: ts, source: input.source };
     tx.append({ type: 'review.decided', actor: 'Human', payload: { review_id: id, decision }, ts });
+    // Each condition is tracked from the moment it is set, in the same transaction as the decision.
+    if (input.decision === 'approve_with_conditions') raiseConditions(tx, review, comment, ts);
     if (review.handoff_id) {
       tx.append({ type: 'handoff.status_changed', actor: 'Human', payload: { handoff_id: review.handoff_id, status: HANDOFF_STATUS[input.decision] }, ts });
     }

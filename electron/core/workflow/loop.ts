@@ -9,8 +9,12 @@ import { respond } from './records.ts';
 import { contextDocs, produceAuthored } from './stages/authored.ts';
 import { buildBlockers, concernStep, finishBuild, isRunnable, workStep, workTasks } from './stages/build.ts';
 import { gateStep, testStep } from './stages/gate.ts';
-import { DIRTY_CATEGORY } from './stages/promote.ts';
+import { commitConfigEdits } from './config-commit.ts';
+import { finishPromotion, promotionWaits } from './stages/promote.ts';
 import { isExternal } from './work-session.ts';
+import { waitingOn } from './waiting.ts';
+
+export { waitingOn };
 
 export interface Step {
   describe: string;
@@ -51,7 +55,7 @@ export function nextStep(e: Engine): Step | null {
   const phase = project.phase;
 
   // A decision that needs its author's work waits while that author is paused; approvals are bookkeeping.
-  const blockedByCheckout = e.read.openConcerns().some((c) => c.category === DIRTY_CATEGORY);
+  const blockedByCheckout = promotionWaits(e);
   const decided = e.read.unhandledDecisions().find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)) && !(r.kind === 'promotion' && blockedByCheckout));
   if (decided) {
     const owner = AgentNameSchema.safeParse(decided.requested_by);
@@ -114,18 +118,6 @@ async function answerClarification(e: Engine, id: string): Promise<void> {
   e.progress({ kind: 'info', agent, text: `answered ${id}: ${answer}` });
 }
 
-/** What the project is waiting for, in words. */
-export function waitingOn(e: Engine): string[] {
-  const project = e.read.project();
-  if (!project) return ['the project is not initialised'];
-  const out = e.read.pendingReviews().map((r) => `${r.id}: ${r.title} (${r.kind}, requested by ${r.requested_by})`);
-  if (project.stage === 'build') out.push(...buildBlockers(e, project.phase).filter((b) => !b.includes('awaits the human')));
-  for (const c of e.read.openConcerns()) if (c.to === 'Human') out.push(`${c.id} (${c.severity}): ${c.summary}`);
-  const pausedAgents = e.read.agents().filter((a) => a.status === 'paused').map((a) => a.name);
-  if (pausedAgents.length) out.push(`paused: ${pausedAgents.join(', ')}`);
-  return out;
-}
-
 const noteSyncs = new WeakMap<Engine, () => Promise<number>>();
 
 /** Bring the files and the git audit notes in line with the ledger. */
@@ -142,6 +134,9 @@ export async function syncRecords(e: Engine): Promise<void> {
 /** Run steps until the project needs the human, is done, or `signal` aborts; records are synced after each step. */
 export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number } = {}): Promise<LoopOutcome> {
   let steps = 0;
+  // A promotion a killed run left half-done comes first; then the human's configuration edits are committed.
+  await finishPromotion(e);
+  await commitConfigEdits(e, 'at the start of a run');
   await archiveIdleExperiments(e);
   await syncRecords(e);
   for (;;) {
