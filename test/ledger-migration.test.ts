@@ -121,7 +121,8 @@ describe('migrating a ledger written by the previous schema, in place', () => {
       total_capped: false,
     });
     const variation = all.find((e) => e.type === 'variation.proposed');
-    const title = (variation?.payload as { title: string }).title;
+    const title = (variation?.payload as { title: string } | undefined)?.title ?? '';
+    expect(title).not.toBe('');
     expect(page({ limit: 100, text: title }).events.map((e) => e.seq)).toContain(variation?.seq);
   });
 

@@ -12,7 +12,8 @@ describe('handoff records (audit/handoffs/phase-<N>.jsonl)', () => {
     expect(Object.keys(plain)).toEqual(SEED_ORDER);
     const variation = handoffRecord(s.handoffs.find((h) => h.impact !== undefined) ?? s.handoffs[0]!);
     expect(Object.keys(variation)).toEqual([...SEED_ORDER.slice(0, 7), 'impact', ...SEED_ORDER.slice(7)]);
-    expect(variation['impact']).toBe('high');
+    expect(variation.impact).toBe('high');
+    expect(variation.status).toBe('awaiting_review');
   });
 
   it('files them one phase per file, and not among the rendered documents', () => {
@@ -35,7 +36,7 @@ describe('jsonl records', () => {
     const s = buildSnapshot();
     const concern = JSON.parse(jsonlLine('concerns', s.concerns[1]!)) as Record<string, unknown>;
     expect(Object.keys(concern).slice(0, 10)).toEqual(['id', 'from', 'to', 'severity', 'category', 'summary', 'details', 'timestamp', 'status', 'discord_message_id']);
-    expect(concern['escalations']).toEqual(s.concerns[1]!.escalations);
+    expect(concern.escalations).toEqual(s.concerns[1]!.escalations);
 
     const response = JSON.parse(jsonlLine('responses', s.responses[1]!)) as Record<string, unknown>;
     expect(Object.keys(response).slice(0, 5)).toEqual(['command_id', 'from', 'to', 'response', 'responded_at']);

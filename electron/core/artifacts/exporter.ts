@@ -249,7 +249,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
 
   /** The last complete line of a file (cutting off a torn one), or null when the file is missing or empty. */
   async function lastLine(path: string): Promise<string | null> {
-    let fh;
+    let fh: Awaited<ReturnType<typeof open>>;
     try {
       fh = await open(path, 'r+');
     } catch {
@@ -417,9 +417,15 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     return false;
   }
 
+  /** What the last sync left, read from the ledger once per process. */
+  function syncState(): SyncState {
+    if (state === null) state = loadState();
+    return state;
+  }
+
   async function syncOnce(): Promise<string[]> {
     const first = state === null;
-    const s = (state ??= loadState());
+    const s = syncState();
     const head = ledger.count();
     const out = new Set<string>();
     if (!swept) {
@@ -486,14 +492,14 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     expected,
     rendered(path) {
       // The producer that wrote this path last time, if a sync said so; else every document.
-      const s = (state ??= loadState());
+      const s = syncState();
       const owner = Object.entries(s.files).find(([, files]) => files.includes(path))?.[0];
       const doc = documents(owner ? (name) => name === owner : undefined).get(path);
       if (doc !== undefined) return doc;
       return jsonlPaths().includes(path) ? (allJsonl().get(path) ?? null) : null;
     },
     paths() {
-      const s = (state ??= loadState());
+      const s = syncState();
       const docs =
         s.seq > 0 && PRODUCERS.every((p) => s.files[p.name]) ? Object.values(s.files).flat() : [...documents().keys()];
       return [...docs, ...jsonlPaths()];

@@ -101,7 +101,13 @@ export class Ledger {
       let prev = h ? h.hash.toString('hex') : GENESIS_HASH;
       // One clock reading per transaction: its events happened together.
       let now: { iso: string; stored: number | string } | null = null;
-      const clockTs = () => (now ??= ((iso) => ({ iso, stored: encodeTs(iso) }))(this.clock().toISOString()));
+      const clockTs = (): { iso: string; stored: number | string } => {
+        if (now === null) {
+          const iso = this.clock().toISOString();
+          now = { iso, stored: encodeTs(iso) };
+        }
+        return now;
+      };
       const tx: Tx = {
         db: this.db,
         append: (e) => {

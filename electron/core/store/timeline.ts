@@ -96,7 +96,10 @@ const KEEP_COUNTS = 32;
 
 function countMatches(ledger: Ledger, f: Filter): number {
   let cache = counts.get(ledger);
-  if (!cache) counts.set(ledger, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    counts.set(ledger, cache);
+  }
   const key = `${f.match}\u0000${f.literal ?? ''}`;
   const head = ledger.count();
   const prior = cache.get(key) ?? { n: 0, upTo: 0 };

@@ -142,7 +142,10 @@ function metaCursor(e: Engine, key: string): NoteCursor {
 /** Bring the files and the git audit notes in line with the ledger. */
 export async function syncRecords(e: Engine): Promise<void> {
   let notes = noteSyncs.get(e);
-  if (!notes) noteSyncs.set(e, (notes = createNoteSync(e.git, e.read, metaCursor(e, 'audit_notes'))));
+  if (!notes) {
+    notes = createNoteSync(e.git, e.read, metaCursor(e, 'audit_notes'));
+    noteSyncs.set(e, notes);
+  }
   await e.exporter.sync();
   await notes();
 }
