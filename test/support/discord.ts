@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Review, Severity } from '../../shared/index.ts';
-import { type BridgeStart, type DiscordBridge, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
+import { type BridgeStart, type DiscordBridge, projectKey, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
+import { type ButtonAction, type ModalAction, customId, modalId, projectTag } from '../../electron/core/discord/custom-id.ts';
 import { type OpenedProject, openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
@@ -48,8 +49,11 @@ export async function discordProject(yaml: string): Promise<{ dir: string; p: Op
 /** The bridges tests start see a clock pinned before any `daily_status` time, so only a test's own enqueue posts one. */
 const BEFORE_DAILY = () => new Date('2026-11-25T00:01:00Z');
 
+/** Where the bridges of one test file find each other (links.ts): never the user's own folder. */
+export const LINKS_HOME = tempDir('governor-home-');
+
 export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = [], clock: () => Date = BEFORE_DAILY): Promise<DiscordBridge> {
-  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, afterChange: async () => void (await p.exporter.sync()), log: (l) => logs.push(l), clock });
+  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, afterChange: async () => void (await p.exporter.sync()), log: (l) => logs.push(l), clock, home: LINKS_HOME, lateMs: 300 });
   if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
   return r.bridge;
 }
@@ -90,4 +94,14 @@ export function governorCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ c
 /** The outbox rows, oldest first, as the deliverer sees them. */
 export function outboxRows(p: OpenedProject): Array<{ id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }> {
   return p.ledger.db.prepare<[], { id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }>('SELECT id, key, channel, state, attempts, last_error, message_id FROM discord_outbox ORDER BY id').all();
+}
+
+/** A review button's custom id, as this project's messages carry it. */
+export function buttonId(p: OpenedProject, action: ButtonAction, reviewId: string): string {
+  return customId(projectTag(projectKey(p)), action, reviewId);
+}
+
+/** A review form's custom id, as this project's buttons open it. */
+export function formId(p: OpenedProject, action: ModalAction, reviewId: string): string {
+  return modalId(projectTag(projectKey(p)), action, reviewId);
 }

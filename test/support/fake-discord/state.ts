@@ -88,6 +88,8 @@ export class DiscordState {
   readonly members = new Map<string, { user: APIUser; roles: string[] }>();
   /** Set by index.ts once the server listens: attachment URLs point at it. */
   baseUrl = '';
+  /** Discord's `enforce_nonce` de-duplication of message creates (a test may switch it off). */
+  nonceCheck = true;
 
   constructor(readonly opts: ResolvedOptions) {
     this.bot = p.botUser(opts.applicationId, opts.botName);
