@@ -106,7 +106,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const ledger = openLedger(root, clock, opts.ids);
   const read = createReader(ledger.db);
   // Every process that appends enqueues the Discord messages its events cause, in the same transaction.
-  if (discord) registerOutboxWriter(ledger, read, discord);
+  if (discord) registerOutboxWriter(ledger, read, discord, agentsFile.project);
   const git = createGitService({ dir: root, signer });
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 

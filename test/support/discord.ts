@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Review, Severity } from '../../shared/index.ts';
+import type { PermissionRequest, Review, Severity } from '../../shared/index.ts';
+import { inputDigest, recordRequest } from '../../electron/core/permissions/requests.ts';
 import { type BridgeStart, type DiscordBridge, projectKey, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
 import { type ButtonAction, type ModalAction, customId, modalId, projectTag } from '../../electron/core/discord/custom-id.ts';
 import { type OpenedProject, openProject } from '../../electron/core/host.ts';
@@ -39,9 +40,11 @@ export function botYaml(fake: FakeDiscord, extra = ''): string {
 }
 
 /** A real sample project (temp dir, git, SQLite) with discord.yaml written before it is opened. */
-export async function discordProject(yaml: string): Promise<{ dir: string; p: OpenedProject }> {
-  const dir = join(tempDir(), 'backtester');
+export async function discordProject(yaml: string, name = 'backtester'): Promise<{ dir: string; p: OpenedProject }> {
+  const dir = join(tempDir(), name);
   await initProject(dir, { sample: true });
+  // The sample names itself; a test with two projects tells them apart by name.
+  if (name !== 'backtester') writeFileSync(join(dir, 'agents.yaml'), readFileSync(join(dir, 'agents.yaml'), 'utf8').replace(/^project: .*$/m, `project: ${name}`));
   writeFileSync(join(dir, 'discord.yaml'), `${yaml}\n`);
   return { dir, p: await openProject(dir) };
 }
@@ -104,4 +107,13 @@ export function buttonId(p: OpenedProject, action: ButtonAction, reviewId: strin
 /** A review form's custom id, as this project's buttons open it. */
 export function formId(p: OpenedProject, action: ModalAction, reviewId: string): string {
   return modalId(projectTag(projectKey(p)), action, reviewId);
+}
+
+/** A coding agent's permission request, as the gate records it. */
+export function askPermission(p: OpenedProject, command = 'rm -rf build/ && npm run build'): PermissionRequest {
+  const input = { command, description: 'clean rebuild' };
+  const ts = new Date();
+  return p.ledger.transact((tx) =>
+    recordRequest(tx, { phase: 1, agent: 'Implementer', worker: 'claude-code', session_id: 's1', task_id: null, tool: 'Bash', input, input_digest: inputDigest('Bash', input), summary: command, reason: 'Bash commands ask by default', suggested_rule: 'Bash(npm run build:*)', timeout_at: new Date(ts.getTime() + 600_000).toISOString() }, ts.toISOString()),
+  );
 }

@@ -28,7 +28,7 @@ export async function startBot(o: BotOptions): Promise<{ client: Client; stop():
   const guild = o.file.guild_id;
   if (!guild) throw new GovernorError('discord_config', 'discord.yaml: bot mode needs guild_id');
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: o.file.api ?? DEFAULT_API } });
-  client.on(Events.InteractionCreate, (i) => void o.onInteraction(i));
+  client.on(Events.InteractionCreate, (i) => void o.onInteraction(i).catch((err: unknown) => o.log?.(`discord: interaction ${i.id}: ${err instanceof Error ? err.message : String(err)}`)));
   // Quiet while Discord is down: one line when the connection drops, one when it is back (discord.js
   // retries, with its own backoff, many times a minute; each try is not news).
   let downSince: number | null = null;

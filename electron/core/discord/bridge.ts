@@ -136,7 +136,7 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
 
   let bot: Awaited<ReturnType<typeof startBot>> | null = null;
   const tag = projectTag(projectKey(p));
-  const name = p.read.project()?.name ?? p.agentsFile.project;
+  const name = p.agentsFile.project;
   const links = file.guild_id ? createLinks(file.api ?? DEFAULT_API, file.guild_id, o.home) : null;
   let channelIds: string[] = [];
   const threads = p.ledger.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_threads WHERE thread_id = ?');

@@ -15,12 +15,13 @@ import { renderNotification } from './render.ts';
  * process that appends (the loop, the CLI, the host, the bot) enqueues. Events that change an announced
  * item's state also queue an edit of its first message (follow.ts), behind it in its channel.
  */
-export function registerOutboxWriter(ledger: Ledger, read: Reader, file: DiscordFile): () => void {
+/** `name`: the project's name as agents.yaml gives it, shown in footers and offered in `project` options. */
+export function registerOutboxWriter(ledger: Ledger, read: Reader, file: DiscordFile, name: string): () => void {
   const outbox = createOutbox(ledger.db);
   let key: string | null = null;
   return ledger.onTransaction((_tx, events) => {
     key ??= projectKeyOf(ledger.db, '');
-    const ctx = renderContext(file, key, read.project()?.name ?? 'Governor');
+    const ctx = renderContext(file, key, name);
     for (const ev of events) {
       try {
         const n = discordNotificationFor(ev, read);
