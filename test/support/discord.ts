@@ -65,8 +65,8 @@ export function raise(p: OpenedProject, severity: Severity, summary: string, det
   return p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity, category: 'test_failure', summary, details }, new Date().toISOString()));
 }
 
-export function askReview(p: OpenedProject, title = 'Project plan for phase 1', summary = 'Five tasks over two weeks.'): Review {
-  return p.ledger.transact((tx) => requestReview(tx, { kind: 'plan', phase: 1, title, requested_by: 'ProjectManager', impact: 'high', subject: { path: 'docs/PROJECT_PLAN.md', revision: 1 }, context: [], handoff_id: null, summary }, new Date().toISOString()));
+export function askReview(p: OpenedProject, title = 'Project plan for phase 1', summary = 'Five tasks over two weeks.', path = 'docs/PROJECT_PLAN.md'): Review {
+  return p.ledger.transact((tx) => requestReview(tx, { kind: 'plan', phase: 1, title, requested_by: 'ProjectManager', impact: 'high', subject: { path, revision: 1 }, context: [], handoff_id: null, summary }, new Date().toISOString()));
 }
 
 /** Wait until nothing is pending in the outbox. */
