@@ -115,7 +115,8 @@ export function registerDiscordCommands(program: Command): void {
   discord
     .command('run')
     .addOption(dirOption())
-    .option('--loop', 'run the governed loop after a decision or command made in Discord (when no other loop runs)')
+    // The link drives the loop by default, so a decision made on a phone moves the project on.
+    .option('--no-loop', 'only record what is decided in Discord; do not run the governed loop after it')
     .description('run the bot and the outbox deliverer in the foreground until Ctrl-C')
     .action(async (o: { dir: string; loop?: boolean }) => {
       const p = await openProject(await assertProjectDir(o.dir), { progress: (x) => console.log(formatProgress(x)) });
