@@ -3,7 +3,10 @@ import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, REVIEWER_ROLE, STRANGER, buttonId, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
+import { createOutbox } from '../electron/core/discord/outbox.ts';
+import { refusalLine, refusals } from '../electron/core/discord/refusals.ts';
+import { NO_LOOP, REVIEWER, REVIEWER_ROLE, STRANGER, buttonId, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
 
 describe('Discord bridge (bot mode) against a fake Discord', () => {
   let fake: FakeDiscord;
@@ -145,6 +148,15 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     expect(refused[0]?.payload).toMatchObject({ user_id: STRANGER, kind: 'button', name: buttonId(p, 'approve', review.id) });
     expect(p.read.review(review.id)?.status).toBe('pending');
     expect(p.read.concern(id)?.status).toBe('open');
+    // Surfaced, not only stopped: the status (Settings → Discord, `governor discord status`) and the daily post.
+    const status = await dispatch(createApi(p, NO_LOOP, { user: 'Human', source: 'ui' }), 'discord.status', {});
+    expect(status.refused_24h).toBe(2);
+    expect(status.refused.map((r) => r.what)).toEqual([`/resolve concern:${id}`, buttonId(p, 'approve', review.id)]);
+    expect(status.refused[0]).toMatchObject({ user_id: STRANGER });
+    const outbox = createOutbox(p.ledger.db);
+    expect(enqueueDailyIfDue(outbox, p.read, '09:00', 'UTC', new Date(Date.now() + 60_000), refusalLine(refusals(p.ledger.db)))).toBe(true);
+    const daily = outbox.byKey(`daily:${new Date(Date.now() + 60_000).toISOString().slice(0, 10)}`);
+    expect(daily?.payload).toMatch(/Refused Discord attempts: 2 refused in the last 24 h; latest: \S+ \(399999999999999999\) tried \/resolve/);
     // A reviewer by role is let in.
     const byRole = await fake.slash({ name: 'help', userId: STRANGER, roles: [REVIEWER_ROLE] });
     await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === byRole.id && m.content.includes('Commands:')));

@@ -12,6 +12,7 @@ import { DEFAULT_API, discordToken, loadDiscordFile, webhookTargets } from './co
 import { enqueueDailyIfDue } from './daily.ts';
 import { createDeliverer } from './deliverer.ts';
 import { createInteractionHandler } from './interactions.ts';
+import { refusalLine, refusals } from './refusals.ts';
 import { createLinks } from './links.ts';
 import { projectTag } from './custom-id.ts';
 import { projectKeyOf } from './project-key.ts';
@@ -125,7 +126,8 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   const dailyTick = () => {
     if (!daily) return;
     try {
-      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone, (o.clock ?? (() => new Date()))())) deliverer.poke();
+      const now = (o.clock ?? (() => new Date()))();
+      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone, now, refusalLine(refusals(p.ledger.db, now)))) deliverer.poke();
     } catch (err) {
       log(`discord: daily status: ${errorMessage(err)}`);
     }

@@ -91,7 +91,7 @@ export function registerDiscordCommands(program: Command): void {
       try {
         const s = discordStatus(p);
         if (!s.configured) console.log('No discord.yaml: Discord is not configured for this project.');
-        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`, `last error: ${s.last_error ?? 'none'}`].join('\n'));
+        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`, `last error: ${s.last_error ?? 'none'}`, `refused attempts: ${s.refused[0] ? `${s.refused_24h} in the last 24 h; latest: ${s.refused[0].user} (${s.refused[0].user_id}) tried ${s.refused[0].what} at ${s.refused[0].at.slice(0, 16).replace('T', ' ')} UTC` : 'none'}`].join('\n'));
       } finally {
         p.close();
       }
