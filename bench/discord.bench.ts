@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createApi, dispatch } from '../electron/core/api.ts';
+import { requestReview } from '../electron/core/workflow/records.ts';
 import { startDiscordBridge } from '../electron/core/discord/bridge.ts';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
@@ -71,6 +75,7 @@ export async function benchDiscord(): Promise<Figure[]> {
     p.close();
     await fake.close();
   }
+  figures.push(...(await crossProcess()), ...(await decisionToEdit()));
   {
     const limit = 50;
     const windowMs = 1000;
@@ -95,4 +100,75 @@ export async function benchDiscord(): Promise<Figure[]> {
     );
   }
   return figures;
+}
+
+const DISCORD_EPOCH = 1_420_070_400_000n;
+/** When Discord (the fake) created a message: its snowflake's timestamp, comparable across processes. */
+const createdAt = (id: string) => Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
+
+/**
+ * Alert → POST across processes: another process (the loop, a CLI) commits a concern; the bridge here sees
+ * the database change (fs.watch) and posts it. Timed from the other process's commit (epoch ms) to the
+ * message's creation time at the fake (its snowflake), so both clocks are the machine's.
+ */
+async function crossProcess(): Promise<Figure[]> {
+  const fake = await startFakeDiscord();
+  const p = await project(fake.api, fake.guildId);
+  const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
+  if (!r.started) throw new Error(r.reason);
+  const channel = fake.channelId('agent-concerns');
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'run-ts.mjs'), resolve(import.meta.dirname, 'discord-append-child.ts'), p.dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const next = () => new Promise<string>((res) => lines.once('line', res));
+  await next(); // ready
+  const times: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const label = `xp ${i}`;
+    child.stdin.write(`${label}\n`);
+    const committed = Number((await next()).split(' ').at(-1));
+    const m = await fake.waitFor(() => fake.messages(channel).find((x) => JSON.stringify(x.embeds).includes(`Summary: ${label}\\n`) || JSON.stringify(x.embeds).includes(`Summary: ${label}"`)), 10_000);
+    times.push(createdAt(m.id) - committed);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  child.stdin.write('quit\n');
+  await new Promise((res) => child.once('exit', res));
+  await r.bridge.stop();
+  p.close();
+  await fake.close();
+  const p95 = pct(times, 0.95);
+  return [
+    { name: 'Discord alert → POST cross-process (fs.watch), p50', value: pct(times, 0.5), unit: 'ms' },
+    { name: 'Discord alert → POST cross-process (fs.watch), p95', value: p95, unit: 'ms', budget: '≤ 1000 ms', ok: p95 <= 1000 },
+  ];
+}
+
+/** Decision → edit: a review decided through the contract until the fake has the edit of its message. */
+async function decisionToEdit(): Promise<Figure[]> {
+  const fake = await startFakeDiscord();
+  const p = await project(fake.api, fake.guildId);
+  const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
+  if (!r.started) throw new Error(r.reason);
+  const NO_LOOP = { running: false, waiting: [], start: () => ({ started: false, reason: 'bench' }), idle: async () => {}, stop: async () => {} };
+  const api = createApi(p, NO_LOOP, { user: 'Human', source: 'ui' });
+  const ids: string[] = [];
+  p.ledger.transact((tx) => {
+    for (let i = 0; i < 40; i++) ids.push(requestReview(tx, { kind: 'plan', phase: 1, title: `Plan ${i}`, requested_by: 'ProjectManager', impact: 'low', subject: { path: 'docs/PLAN.md', revision: 1 }, context: [], handoff_id: null, summary: 'x' }, new Date().toISOString()).id);
+  });
+  await fake.waitFor(() => p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()?.n === 0, 60_000);
+  const times: number[] = [];
+  for (const id of ids) {
+    const before = fake.requests().length;
+    const t0 = performance.now();
+    await dispatch(api, 'reviews.decide', { reviewId: id, decision: 'approve', comment: '', inline: [] });
+    const patch = await fake.waitFor(() => fake.requests().slice(before).find((q) => q.method === 'PATCH' && q.status === 200), 10_000);
+    times.push(patch.at - t0);
+  }
+  await r.bridge.stop();
+  p.close();
+  await fake.close();
+  const p95 = pct(times, 0.95);
+  return [
+    { name: 'Discord decision → message edit, p50', value: pct(times, 0.5), unit: 'ms' },
+    { name: 'Discord decision → message edit, p95', value: p95, unit: 'ms', budget: '≤ 1000 ms', ok: p95 <= 1000 },
+  ];
 }
