@@ -102,37 +102,33 @@ export async function benchDiscord(): Promise<Figure[]> {
   return figures;
 }
 
-const DISCORD_EPOCH = 1_420_070_400_000n;
-/** When Discord (the fake) created a message: its snowflake's timestamp, comparable across processes. */
-const createdAt = (id: string) => Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 
 /**
- * Alert → POST across processes: another process (the loop, a CLI) commits a concern; the bridge here sees
- * the database change (fs.watch) and posts it. Timed from the other process's commit (epoch ms) to the
- * message's creation time at the fake (its snowflake), so both clocks are the machine's.
+ * Alert → POST across processes: the link runs as users start it (`governor discord run`, its own process),
+ * and this process commits concerns, as the loop or a CLI would; the link sees the database change
+ * (fs.watch) and posts. Timed from this process's commit to the fake's answer to the POST, both on this
+ * process's clock (the fake lives here).
  */
-async function crossProcess(): Promise<Figure[]> {
+export async function crossProcess(): Promise<Figure[]> {
   const fake = await startFakeDiscord();
   const p = await project(fake.api, fake.guildId);
-  const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
-  if (!r.started) throw new Error(r.reason);
   const channel = fake.channelId('agent-concerns');
-  const child = spawn(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'run-ts.mjs'), resolve(import.meta.dirname, 'discord-append-child.ts'), p.dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const env = { ...process.env, DISCORD_BOT_TOKEN: fake.token, NO_COLOR: '1', GOVERNOR_HOME: tempDir() };
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'governor.mjs'), 'discord', 'run', '--no-loop', '--dir', p.dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout });
-  const next = () => new Promise<string>((res) => lines.once('line', res));
-  await next(); // ready
+  await new Promise<void>((res) => lines.on('line', (l) => l.includes('delivering this project') && res()));
+  const posts = () => fake.requests().filter((q) => q.method === 'POST' && q.path === `/channels/${channel}/messages`);
   const times: number[] = [];
   for (let i = 0; i < 40; i++) {
-    const label = `xp ${i}`;
-    child.stdin.write(`${label}\n`);
-    const committed = Number((await next()).split(' ').at(-1));
-    const m = await fake.waitFor(() => fake.messages(channel).find((x) => JSON.stringify(x.embeds).includes(`Summary: ${label}\\n`) || JSON.stringify(x.embeds).includes(`Summary: ${label}"`)), 10_000);
-    times.push(createdAt(m.id) - committed);
+    const before = posts().length;
+    const t0 = performance.now();
+    p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'warning', category: 'test_failure', summary: `xp ${i}`, details: '' }, new Date().toISOString()));
+    const post = await fake.waitFor(() => posts()[before], 10_000);
+    times.push(post.at - t0);
     await new Promise((res) => setTimeout(res, 50));
   }
-  child.stdin.write('quit\n');
+  child.kill('SIGTERM');
   await new Promise((res) => child.once('exit', res));
-  await r.bridge.stop();
   p.close();
   await fake.close();
   const p95 = pct(times, 0.95);
@@ -143,7 +139,7 @@ async function crossProcess(): Promise<Figure[]> {
 }
 
 /** Decision → edit: a review decided through the contract until the fake has the edit of its message. */
-async function decisionToEdit(): Promise<Figure[]> {
+export async function decisionToEdit(): Promise<Figure[]> {
   const fake = await startFakeDiscord();
   const p = await project(fake.api, fake.guildId);
   const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
