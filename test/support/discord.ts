@@ -56,7 +56,7 @@ const BEFORE_DAILY = () => new Date('2026-11-25T00:01:00Z');
 export const LINKS_HOME = tempDir('governor-home-');
 
 export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = [], clock: () => Date = BEFORE_DAILY): Promise<DiscordBridge> {
-  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, afterChange: async () => void (await p.exporter.sync()), log: (l) => logs.push(l), clock, home: LINKS_HOME, lateMs: 300 });
+  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, log: (l) => logs.push(l), clock, home: LINKS_HOME, lateMs: 300 });
   if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
   return r.bridge;
 }

@@ -12,12 +12,10 @@ import {
 } from 'discord.js';
 import type { DiscordFile } from '../../../shared/config.ts';
 import { agentNames } from '../../../shared/index.ts';
-import { type LoopRunner, createApi, dispatch } from '../api.ts';
+import { type LoopDriver, createApi, dispatch } from '../api.ts';
 import { ConflictError, GovernorError, errorMessage } from '../errors.ts';
-import { gitStatusText } from '../git/status.ts';
 import type { OpenedProject } from '../host.ts';
 import { byVia, utcStamp } from '../notify/notifications.ts';
-import { handleCommand } from '../workflow/commands.ts';
 import { normaliseId } from '../workflow/ids.ts';
 import { type ModalAction, type PermissionAction, modalId, parseCustomId } from './custom-id.ts';
 import { modalText, slashCommandText } from './inbound.ts';
@@ -31,8 +29,8 @@ export interface InteractionDeps {
   file: DiscordFile;
   /** The facts routing needs: this project's tag and name, the live links, what it posted. */
   me: () => Me;
-  /** After something changed (a decision, a command): run the loop, sync the exports. */
-  afterChange?: () => void | Promise<void>;
+  /** The loop a decision or command wakes; the API syncs the exports after it, as for every surface. */
+  loop: LoopDriver;
   log?: (line: string) => void;
   /** Secrets out of any text this handler itself composes for Discord (error replies). */
   redact?: (text: string) => string;
@@ -89,18 +87,9 @@ export function createInteractionHandler(d: InteractionDeps) {
   const redact = d.redact ?? ((t: string) => t);
   const outbox = createOutbox(p.ledger.db);
   const firstSeen = p.ledger.db.prepare('INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)');
-  // A decision wakes what runs after it (the loop, the exports) through the contract, as for the UI.
-  const loop: LoopRunner = {
-    running: false,
-    waiting: [],
-    start: () => {
-      void changed();
-      return { started: true, reason: 'after a Discord decision' };
-    },
-    idle: async () => {},
-    stop: async () => {},
-  };
-  const apiFor = (i: Acting) => createApi(p, loop, { user: who(i), source: 'discord' });
+  // The API as this Discord user: the ledger names them, the source says Discord, and the contract call
+  // records, syncs the exports and wakes the loop, as for the UI and the CLI.
+  const apiFor = (i: Acting) => createApi(p, d.loop, { user: who(i), source: 'discord' });
 
   const say = (text: string) => clip(forPhone(redact(text)), LIMITS.content);
 
@@ -125,21 +114,13 @@ export function createInteractionHandler(d: InteractionDeps) {
     return `${r.id} (${r.title}) was already decided ${byVia(x.reviewed_by, x.source)} at ${utcStamp(x.timestamp)}: ${WORDS[x.decision] ?? x.decision}. The first decision stands; nothing was changed.`;
   }
 
-  async function changed(): Promise<void> {
-    try {
-      await d.afterChange?.();
-    } catch (err) {
-      d.log?.(`discord: after a change: ${errorMessage(err)}`);
-    }
-  }
-
   async function onSlash(i: ChatInputCommandInteraction): Promise<void> {
     // `project` chose where the command goes (routing); the command itself does not take it.
     const options = i.options.data.filter((o) => o.name !== 'project');
     const text = slashCommandText(i.commandName, options, agents);
     if (!text.ok) return refuseInput(i, text.error);
     const deferred = await i.deferReply({ withResponse: true });
-    const res = await handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p) }, text.value, { user: who(i), source: 'discord' });
+    const res = await dispatch(apiFor(i), 'commands.run', { text: text.value });
     // The agent answers a /clarify later, as its own message: it goes where the question was asked, as a
     // reply to this answer (the outbox looks this up when it delivers the answer).
     const replyId = deferred.interaction.responseMessageId;
@@ -148,8 +129,6 @@ export function createInteractionHandler(d: InteractionDeps) {
     }
     const reply = renderText(forPhone(res.ok ? res.response : `⚠️ ${res.response}`), `${res.command_id ?? 'reply'}.md`);
     await i.editReply({ content: reply.content, files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })) });
-    // The exports follow every command, refused or not (a refusal may still have been recorded).
-    await changed();
   }
 
   /** "Already decided" is always private, whichever path found it. */
