@@ -149,7 +149,8 @@ describe('Discord delivery guarantees', () => {
     // #approvals has no webhook: the review request goes to #system-health, without buttons, saying where to decide.
     const req = health.find((m) => JSON.stringify(m.embeds).includes(review.id));
     expect(req?.components).toEqual([]);
-    expect(JSON.stringify(req?.embeds)).toContain(`governor decide ${review.id}`);
+    expect(JSON.stringify(req?.embeds)).toContain("Decide this review in the Governor app (Reviews).");
+    expect(JSON.stringify(req?.embeds)).not.toContain("governor decide");
     expect(health.some((m) => JSON.stringify(m.embeds).includes('Governor test message'))).toBe(true);
     const daily = health.filter((m) => JSON.stringify(m.embeds).includes('Daily status'));
     expect(daily).toHaveLength(1);
