@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateDiscordYaml, webhookTargets } from '../electron/core/discord/config.ts';
 import { customId, parseCustomId, permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
+import { forPhone } from '../electron/core/discord/interactions.ts';
 import { dailyKey } from '../electron/core/discord/daily.ts';
 import { nonceFor } from '../electron/core/discord/deliverer.ts';
 import { modalText, slashCommandText } from '../electron/core/discord/inbound.ts';
@@ -42,6 +43,13 @@ describe('discord.yaml and the message rules', () => {
     const reply = renderText('z'.repeat(2500));
     expect(reply.content.length).toBeLessThanOrEqual(2000);
     expect(reply.files[0]?.text).toHaveLength(2500);
+  });
+
+  it('replies read on a phone name no CLI command', () => {
+    expect(forPhone('review review_0009 not found; list pending reviews with `governor reviews`')).toBe('review review_0009 not found');
+    expect(forPhone('Commit or stash them, then `governor command "/resolve <this concern>"` and `governor run`.')).toBe('Commit or stash them.');
+    expect(forPhone('not the input digest (12 to 64 hex characters, as `governor reviews` shows it)')).toBe('not the input digest');
+    expect(forPhone('plain text, nothing to drop.')).toBe('plain text, nothing to drop.');
   });
 
   it('buttons carry the project and the review id; foreign ids are ignored', () => {

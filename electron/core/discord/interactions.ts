@@ -61,8 +61,8 @@ const MODAL: Record<ModalAction, { decision: 'request_changes' | 'request_clarif
  */
 export function forPhone(text: string): string {
   return text
-    .replace(/[;,]?\s*(?:then\s+|or\s+|list [^;.`]* with\s+|see\s+|run\s+)?\(?`governor [^`]*`\)?(?:\s+and\s+`governor [^`]*`)?/g, '')
-    .replace(/\bcommit or stash them\b/gi, 'commit or stash them at your desk')
+    .replace(/\s*\([^()]*`governor [^`]*`[^()]*\)/g, '')
+    .replace(/[;,]\s*[^;,.()]*`governor [^`]*`[^;.()]*/g, '')
     .replace(/\s+([.;,])/g, '$1');
 }
 
