@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentName, RoleKind } from './domain/common.ts';
+import { PROVIDERS } from './domain/provider.ts';
 
 /**
  * A runtime reference in agents.yaml: `scripted`, `anthropic:claude-sonnet-4-5`, `openai:gpt-5`,
@@ -9,8 +10,8 @@ import { AgentName, RoleKind } from './domain/common.ts';
 export const RuntimeRef = z
   .string()
   .regex(
-    /^(scripted|external|claude-code(:[A-Za-z0-9._:/-]+)?|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/,
-    'scripted, external, claude-code[:model], or provider:model with provider one of anthropic, openai, ollama, openai-compatible',
+    new RegExp(`^(scripted|external|claude-code(:[A-Za-z0-9._:/-]+)?|(${PROVIDERS.join('|')}):[A-Za-z0-9._:/-]+)$`),
+    `scripted, external, claude-code[:model], or provider:model with provider one of ${PROVIDERS.join(', ')}`,
   );
 export type RuntimeRef = z.infer<typeof RuntimeRef>;
 
@@ -222,7 +223,7 @@ export type AgentPermissions = z.infer<typeof AgentPermissions>;
 export const TagPrefix = z
   .string()
   .max(64)
-  .regex(/^[A-Za-z0-9_.\/+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
+  .regex(/^[A-Za-z0-9_./+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
   .refine((p) => !/\.\.|\/\/|@\{|(^|\/)\.|\.lock\/|^[-/]/.test(p), 'a valid start of a git tag name (no "..", "//", "/.", leading "-" or "/", or ".lock/")');
 
 /**

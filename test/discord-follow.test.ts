@@ -31,8 +31,10 @@ describe('Discord messages follow the state', () => {
   });
 
   async function setup(extra = '', o: { enforceNonce?: boolean } = {}): Promise<{ f: FakeDiscord; proj: OpenedProject }> {
-    const f = (fake = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }], ...o }));
-    const proj = (p = (await discordProject(botYaml(f, extra))).p);
+    const f = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }], ...o });
+    fake = f;
+    const proj = (await discordProject(botYaml(f, extra))).p;
+    p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     return { f, proj };
   }

@@ -127,7 +127,7 @@ export function createDeliverer(o: DelivererOptions) {
   /** The message an unanswered POST of this row left in the channel, if it did. */
   async function recover(row: OutboxRow, m: OutboundMessage, where: Where, nonce: string): Promise<Posted | null> {
     const since = snowflakeAt((row.posting_at ?? Date.now()) - 10_000);
-    let mine;
+    let mine: Awaited<ReturnType<typeof o.sender.recent>>;
     try {
       mine = await o.sender.recent(row.channel, where, since);
     } catch (err) {
@@ -289,4 +289,3 @@ export function createDeliverer(o: DelivererOptions) {
     },
   };
 }
-export type Deliverer = ReturnType<typeof createDeliverer>;

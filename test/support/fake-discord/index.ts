@@ -174,7 +174,9 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     click: async (p) => deliver(clickInteraction(state, p)),
     submitModal: async (p) => deliver(modalInteraction(state, p)),
     autocomplete: async (p) => deliver(autocompleteInteraction(state, p)),
-    setNonceCheck: (on) => void (state.nonceCheck = on),
+    setNonceCheck: (on) => {
+      state.nonceCheck = on;
+    },
     resendInteraction(id) {
       const i = state.interactions.get(id);
       if (!i) throw new Error(`fake-discord: no interaction ${id} to resend`);
