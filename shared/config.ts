@@ -347,6 +347,13 @@ export const DiscordFile = z
     webhooks: z.partialRecord(DiscordChannelName, z.object({ url_env: EnvName }).strict()).optional(),
     /** REST base URL, for a proxy (and the tests' fake Discord); default https://discord.com/api. */
     api: HttpUrl.optional(),
+    /**
+     * Who is pinged (critical concerns, review requests, permission requests; nothing else): these users
+     * and roles. Default: the reviewers. `mentions: { users: [], roles: [] }` turns pings off.
+     */
+    mentions: z.object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) }).strict().optional(),
+    /** Where your phone reaches `governor serve` (e.g. over a VPN): review requests then link to the review there. */
+    web_url: HttpUrl.optional(),
   })
   .strict()
   .superRefine((f, ctx) => {

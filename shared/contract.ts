@@ -99,7 +99,23 @@ export const DiscordConfigSummary = z.object({
   secrets_env: z.record(z.string(), z.string()),
 });
 export type DiscordConfigSummary = z.infer<typeof DiscordConfigSummary>;
-export const DiscordStatus = z.object({ configured: z.boolean(), mode: z.enum(['bot', 'webhook']).nullable(), running: z.boolean(), connected: z.boolean(), pending: z.number().int(), sent: z.number().int(), dead: z.number().int(), last_error: z.string().nullable(), config: DiscordConfigSummary.nullable() });
+/** An attempt from someone not on the reviewer allowlist: who, when, what they tried. */
+export const DiscordRefusal = z.object({ user: z.string(), user_id: z.string(), at: z.string(), what: z.string() });
+export type DiscordRefusal = z.infer<typeof DiscordRefusal>;
+export const DiscordStatus = z.object({
+  configured: z.boolean(),
+  mode: z.enum(['bot', 'webhook']).nullable(),
+  running: z.boolean(),
+  connected: z.boolean(),
+  pending: z.number().int(),
+  sent: z.number().int(),
+  dead: z.number().int(),
+  last_error: z.string().nullable(),
+  config: DiscordConfigSummary.nullable(),
+  /** The latest refused attempts, newest first (at most 10), and how many in the last 24 hours. */
+  refused: z.array(DiscordRefusal).default([]),
+  refused_24h: z.number().int().default(0),
+});
 export type DiscordStatus = z.infer<typeof DiscordStatus>;
 export const ConfigCheck = z.object({ ok: z.boolean(), issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })) });
 

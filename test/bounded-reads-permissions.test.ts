@@ -66,8 +66,10 @@ describe('what the permission gate, the budgets and the Agents view read', () =>
     }
     expect(p.read.permissionRequests().map((r) => r.status)).toEqual(['allowed', 'denied']);
     expect(p.read.permissionUsed('perm_0001')).toBe(true);
-    agentActivity(p, 'Implementer', 50);
-    agentActivity(p, null, 50);
+    // The stream reads the ledger's rows itself: its timestamps come back as the ISO text events carry.
+    const stream = agentActivity(p, 'Implementer', 50);
+    expect(stream.length).toBeGreaterThan(0);
+    for (const line of [...stream, ...agentActivity(p, null, 50)]) expect(line.ts).toMatch(/^\d{4}-\d\d-\d\dT/);
     budgetLimits(p, 'Implementer', 1);
     spend(p, 'Implementer', 1);
     p.read.workerSession('Implementer', 'T4');

@@ -178,9 +178,9 @@ describe('migrating a ledger written by the previous schema, in place', () => {
     return out;
   }
 
-  // 2: the fixture as written; 3: the schema main shipped for coding agents (permission requests, worker
-  // sessions, budget grants); 4: the lean ledger without the read indexes.
-  it.each([2, 3, 4])('migrates a ledger at version %i forward to the current schema', (start) => {
+  // 2: the fixture as written; 3: coding agents (permission requests, worker sessions, budget grants);
+  // 4: the Discord link bound to its project; 5: the lean ledger without the read indexes.
+  it.each([2, 3, 4, 5])('migrates a ledger at version %i forward to the current schema', (start) => {
     const path = copyOfFixture();
     const raw = new Database(path);
     migrate(raw, start);

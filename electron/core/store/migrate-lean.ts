@@ -37,7 +37,7 @@ interface OldRow {
 }
 
 /**
- * Migration 4, in place: every event is copied as it was written (same seq, id, ts, type, actor, payload
+ * Migration 5, in place: every event is copied as it was written (same seq, id, ts, type, actor, payload
  * text and hash, so the chain verifies exactly as before), with the hash as 32 bytes instead of 64 hex
  * characters, no prev_hash column (it is the previous row's hash), and a row in the search index. The
  * events already there keep chain format 1; the ones appended from now on use format 2.

@@ -4,7 +4,7 @@ import { leanLedger } from './migrate-lean.ts';
 /**
  * Schema migrations, applied in order and recorded in `PRAGMA user_version`.
  * Never edit a shipped migration: add a new one. A migration is SQL, or a function when rows must be
- * rewritten by code (4: the lean ledger).
+ * rewritten by code (5: the lean ledger).
  * `events` is the append-only ledger; every other table is a projection that can be rebuilt from it.
  */
 const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
@@ -112,9 +112,26 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
     status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (agent, task_id));
   CREATE TABLE budget_grants (seq INTEGER PRIMARY KEY, phase INTEGER NOT NULL, agent TEXT NOT NULL, doc TEXT NOT NULL);
   `,
-  // 4: the lean ledger (hashes as bytes, no prev_hash column, the audit search index).
+  // 4: the Discord link, exactly once and bound to its project. A row remembers where its message landed
+  // the moment Discord answers (so a failure after that, e.g. creating the thread, never posts it again),
+  // and when a POST started (so a retry first looks for a message an unanswered POST may have left).
+  // discord_posts: the first message about each review, concern or permission request, which later edits.
+  `
+  ALTER TABLE discord_outbox ADD COLUMN channel_id TEXT;
+  ALTER TABLE discord_outbox ADD COLUMN posting_at INTEGER;
+  CREATE INDEX discord_outbox_message ON discord_outbox(message_id);
+  CREATE INDEX discord_outbox_channel ON discord_outbox(state, channel, id);
+  CREATE TABLE discord_posts (
+    ref_kind   TEXT NOT NULL,
+    ref_id     TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    PRIMARY KEY (ref_kind, ref_id)
+  );
+  `,
+  // 5: the lean ledger (hashes as bytes, no prev_hash column, the audit search index).
   leanLedger,
-  // 5: what the loop, /status and the exports read, by index, so no step reads the whole history.
+  // 6: what the loop, /status and the exports read, by index, so no step reads the whole history.
   `
   ALTER TABLE concerns ADD COLUMN phase INTEGER NOT NULL DEFAULT 0;
   UPDATE concerns SET phase = COALESCE(json_extract(doc, '$.phase'), 0);
