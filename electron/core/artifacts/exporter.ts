@@ -85,6 +85,8 @@ export interface Exporter {
   paths(): string[];
   /** Sync, then every export as the files now hold it: what a commit of the records takes. */
   current(): Promise<Map<string, string>>;
+  /** Record how far the exports got now, if a sync since the last record moved on (at close). */
+  flush(): void;
 }
 
 /** What a sync leaves for the next process: how far it got, what each document read and wrote. */
@@ -135,12 +137,15 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
    */
   let savedAt = 0;
   let savedShape = '';
-  function maybeSaveState(s: SyncState): void {
+  let savedSeq = 0;
+  function maybeSaveState(s: SyncState, force = false): void {
     const shape = JSON.stringify([s.reads, s.files]);
-    if (shape === savedShape && Date.now() - savedAt < SAVE_EVERY_MS) return;
+    if (!force && shape === savedShape && Date.now() - savedAt < SAVE_EVERY_MS) return;
+    if (force && s.seq === savedSeq && shape === savedShape) return;
     saveState(s);
     savedShape = shape;
     savedAt = Date.now();
+    savedSeq = s.seq;
   }
 
   function saveState(s: SyncState): void {
@@ -490,6 +495,11 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
 
   return {
     expected,
+    flush() {
+      // A CLI command exits seconds after its last sync: without this the next process re-renders from
+      // an older record (correct, but it reads what this one already did).
+      if (state) maybeSaveState(state, true);
+    },
     rendered(path) {
       // The producer that wrote this path last time, if a sync said so; else every document.
       const s = syncState();
