@@ -8,13 +8,19 @@ export type ParsedCommand =
   | { cmd: '/status'; scope: 'all' | 'git' }
   | { cmd: '/clarify'; agent: string; question: string }
   | { cmd: '/assign'; agent: string; text: string }
-  | { cmd: '/ack'; concern: string; note: string }
-  | { cmd: '/resolve'; concern: string; note: string }
+  /** `concern` is the first of `concerns`: `/resolve 3 4 concern_0007 fixed upstream` settles three at once. */
+  | { cmd: '/ack'; concern: string; concerns: string[]; note: string }
+  | { cmd: '/resolve'; concern: string; concerns: string[]; note: string }
   | { cmd: '/pause'; agent: string | 'all' }
   | { cmd: '/resume'; agent: string | 'all' }
   | { cmd: '/approve'; review: string; note: string }
   | { cmd: '/reject'; review: string; reason: string }
+  /** `/phase` lists the roadmap; `/phase next` starts the next phase once the current one is promoted. */
+  | { cmd: '/phase'; action: 'list' | 'next' }
   | { cmd: '/help'; topic: string | null };
+
+/** A concern id as people type it: `concern_0003`, `3`, `#3`, or several joined by commas. */
+const CONCERN_REF = /^(?:(?:concern_\d+|#?\d+),?)+$/;
 
 export type ParseResult = { ok: true; command: ParsedCommand; target: string | null; args: string } | { ok: false; error: string };
 
@@ -22,12 +28,13 @@ export const COMMAND_HELP: ReadonlyArray<{ cmd: CommandName; usage: string; summ
   { cmd: '/status', usage: '/status [git]', summary: 'phase, stage, agents, tasks, concerns, reviews and spend; `git` for branches and merges' },
   { cmd: '/clarify', usage: '/clarify <agent> <question>', summary: 'ask an agent to explain something it produced (one pending question per agent)' },
   { cmd: '/assign', usage: '/assign <agent> <task | concern-id [note]>', summary: 'give an agent a new task, or assign a concern to it' },
-  { cmd: '/ack', usage: '/ack <concern-id> [note]', summary: 'acknowledge a concern' },
-  { cmd: '/resolve', usage: '/resolve <concern-id> [note]', summary: 'mark a concern resolved' },
+  { cmd: '/ack', usage: '/ack <concern-id>… [note]', summary: 'acknowledge one or more concerns' },
+  { cmd: '/resolve', usage: '/resolve <concern-id>… [note]', summary: 'mark one or more concerns resolved (e.g. /resolve 3 4 5 fixed)' },
   { cmd: '/pause', usage: '/pause <agent|all>', summary: 'pause an agent; it finishes its current step, then idles' },
   { cmd: '/resume', usage: '/resume <agent|all>', summary: 'resume a paused agent' },
   { cmd: '/approve', usage: '/approve <review-id> [note]', summary: 'approve a pending review' },
   { cmd: '/reject', usage: '/reject <review-id> <reason>', summary: 'reject a pending review' },
+  { cmd: '/phase', usage: '/phase [next]', summary: 'the roadmap; `next` starts the next phase once this one is promoted' },
   { cmd: '/help', usage: '/help [command]', summary: 'this list' },
 ];
 
@@ -79,8 +86,15 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
     case '/ack':
     case '/resolve': {
       if (!first) return fail(`name a concern: ${cmd} <concern-id>`);
-      const c = cmd === '/ack' ? ({ cmd: '/ack', concern: first, note: after } as const) : ({ cmd: '/resolve', concern: first, note: after } as const);
-      return { ok: true, command: c, target: first, args: after };
+      // Leading words that look like concern ids are the concerns; the rest is the note.
+      const words = tail.split(/\s+/);
+      const ids: string[] = [];
+      while (words.length > 0 && CONCERN_REF.test(words[0] ?? '')) ids.push(...(words.shift() ?? '').split(',').filter(Boolean));
+      if (ids.length === 0) ids.push(first);
+      const note = ids.length === 1 && !CONCERN_REF.test(first) ? after : words.join(' ');
+      const concern = ids[0] ?? first;
+      const c = cmd === '/ack' ? ({ cmd: '/ack', concern, concerns: ids, note } as const) : ({ cmd: '/resolve', concern, concerns: ids, note } as const);
+      return { ok: true, command: c, target: ids.join(','), args: note };
     }
     case '/pause':
     case '/resume': {
@@ -95,6 +109,11 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
       if (!first) return fail('name a review: /reject <review-id> <reason>');
       if (!after) return fail(`a rejection needs a reason: /reject ${first} <reason>`);
       return { ok: true, command: { cmd: '/reject', review: first, reason: after }, target: first, args: after };
+    case '/phase': {
+      const action = first.toLowerCase();
+      if (action && action !== 'next') return fail(`/phase takes nothing or "next", not "${first}"`);
+      return { ok: true, command: { cmd: '/phase', action: action === 'next' ? 'next' : 'list' }, target: action || null, args: '' };
+    }
     case '/help':
       return { ok: true, command: { cmd: '/help', topic: first || null }, target: first || null, args: '' };
     default:

@@ -43,7 +43,7 @@ function runtimeFor(fake: FakeLlm, over: { timeoutMs?: number; provider?: string
   });
 }
 
-const planInput = { agent: 'ProjectManager' as const, project: 'adder', brief: 'add numbers', phase: 1, feedback: null };
+const planInput = { agent: 'ProjectManager' as const, project: 'adder', brief: 'add numbers', phase: 1, feedback: null, roadmap: [], learned: null, testSetup: '- unit: `node --test`' };
 
 describe('AI SDK runtimes against a local fake of the provider APIs', () => {
   let fake: FakeLlm;

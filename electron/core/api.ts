@@ -145,6 +145,13 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       return { ok: v.ok, checked: v.checked, firstBad: v.firstBad, exports: v.ok ? await p.exporter.verify() : [] };
     },
     'loop.run': async () => loop.start(),
+    // The same command as `/phase next` from the console, the CLI or Discord: one handler, one record.
+    'phase.next': async () => {
+      const r = await handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p) }, '/phase next', who);
+      await p.exporter.sync();
+      if (r.ok) loop.start();
+      return r;
+    },
     'artifacts.revisions': async ({ path }) => p.read.artifacts().filter((a) => a.path === path),
     'artifacts.rendered': async ({ path }) => ({ path, content: p.exporter.expected().get(path) ?? null }),
     'git.refs': async () => {

@@ -4,9 +4,9 @@ import { GovernorError, errorMessage } from '../errors.ts';
 import { type KeySource, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { loadPrices } from './llm/pricing.ts';
-import { createModel, parseRuntimeRef } from './llm/providers.ts';
+import { createModel, hasJsonModeSwitch, parseRuntimeRef } from './llm/providers.ts';
 import { createLlmRuntime } from './llm/runtime.ts';
-import type { Usage } from './llm/structured.ts';
+import type { OutputMode, Usage } from './llm/structured.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { createScriptedRuntime, loadSampleScript } from './scripted/runtime.ts';
 
@@ -21,6 +21,8 @@ export interface RuntimeFactoryOptions {
   /** Consulted after the environment and the keys_file. */
   extraKeys?: KeySource;
   onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
+  /** Something the human should know about how a model is used (a structured-output fallback). */
+  onNotice?(agent: AgentName, text: string): void;
 }
 
 export interface RuntimeFactory {
@@ -79,11 +81,17 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       const r = resolved.get(agent);
       if (r?.error) throw new GovernorError('api_key_unavailable', r.error);
       const ref = parseRuntimeRef(c.runtime);
-      const model = createModel(ref, { apiKey: r?.key ?? null, baseUrl: c.base_url, ...(o.fetch ? { fetch: o.fetch } : {}) });
+      const modelOpts = { apiKey: r?.key ?? null, baseUrl: c.base_url, ...(o.fetch ? { fetch: o.fetch } : {}) };
+      const model = createModel(ref, modelOpts);
+      const pinned = c.structured_output;
+      const output: OutputMode = pinned && pinned !== 'auto' ? { mode: pinned, fixed: true } : { mode: 'json_schema', fixed: false };
       const runtime = createLlmRuntime({
         agent,
         ref,
         model,
+        jsonModeModel: hasJsonModeSwitch(ref) ? createModel(ref, { ...modelOpts, jsonSchema: false }) : null,
+        output,
+        onNotice: (text) => o.onNotice?.(agent, text),
         baseUrl: c.base_url,
         redactor,
         timeoutMs: limits.wall_clock_s * 1000,
