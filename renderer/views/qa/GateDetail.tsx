@@ -57,7 +57,7 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
               {gate.conditions.map((c, i) => (
                 <tr key={i}>
                   <td>{c.condition}</td>
-                  <td aria-label={c.ok ? 'met' : 'not met'}>{c.ok ? '✅' : '❌'}</td>
+                  <td aria-label={c.status === 'not_measured' ? 'not measured' : c.ok ? 'met' : 'not met'}>{c.status === 'not_measured' ? '➖ not measured' : c.ok ? '✅' : '❌'}</td>
                   <td>{c.detail}</td>
                 </tr>
               ))}

@@ -111,12 +111,12 @@ async function ask<S extends z.ZodType>(ctx: CallContext, mode: StructuredMode, 
  * JSON-schema output is asked again in JSON mode, then through a forced tool call, and the runtime keeps
  * the mode that worked (unless agents.yaml pins `structured_output`).
  */
-export async function structured<S extends z.ZodType>(ctx: CallContext, purpose: string, schema: S, system: string, build: (contextBudget: number) => string, check: (value: z.output<S>) => string | null = () => null): Promise<z.output<S>> {
+export async function structured<S extends z.ZodType>(ctx: CallContext, purpose: string, schema: S, system: string, build: (contextBudget: number) => string, check: (value: z.output<S>) => string | null = () => null, attempts = SCHEMA_ATTEMPTS): Promise<z.output<S>> {
   const output = ctx.output ?? { mode: 'json_schema', fixed: false };
   let budget = 60_000;
   let feedback = '';
   let lastProblem = '';
-  for (let attempt = 1; attempt <= SCHEMA_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       const value = await ask(ctx, output.mode, purpose, schema, system, build(budget) + feedback);
       const problem = check(value);
@@ -144,5 +144,5 @@ export async function structured<S extends z.ZodType>(ctx: CallContext, purpose:
     }
     feedback = `\n\nYour previous answer was not valid: ${lastProblem}\nAnswer again ${output.mode === 'tool' ? 'by calling the `answer` tool with arguments' : 'as JSON'} that follow the schema exactly.`;
   }
-  throw new LlmError('invalid_output', `${ctx.ref.label} gave no valid ${purpose} after ${SCHEMA_ATTEMPTS} attempts; last problem: ${lastProblem}`);
+  throw new LlmError('invalid_output', `${ctx.ref.label} gave no valid ${purpose} after ${attempts} attempt${attempts === 1 ? '' : 's'}; last problem: ${lastProblem}`);
 }

@@ -110,6 +110,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
     totals,
     runProblems,
     testsConfigured: e.policies.tests.length,
+    suites: latest.map((r) => ({ name: r.name, tests: r.totals.tests, failed: r.totals.failed, trusted: r.exit_code === 0 && r.problems.length === 0 })),
     coverageLines: coverage?.lines ?? null,
     drift,
     driftProblems,
@@ -121,7 +122,8 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
   };
   const verdict = evaluatePolicy(e.policies, evidence);
   const baseline: QaGate['baseline'] = base ? 'last_known_good' : Object.keys(metrics).length > 0 && watched.length > 0 ? 'set_by_this_run' : 'none';
-  const reasons = baseline === 'set_by_this_run' ? [...verdict.reasons, 'no drift baseline yet: this run sets it'] : verdict.reasons;
+  // The policy's drift condition says "not measured" when it is listed; say where the baseline stands either way.
+  const reasons = baseline === 'set_by_this_run' && !verdict.reasons.some((r) => r.includes('no baseline yet')) ? [...verdict.reasons, 'no drift baseline yet: this run sets it'] : verdict.reasons;
   return {
     phase,
     iteration: e.read.project()?.iteration ?? 1,
