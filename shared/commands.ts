@@ -19,8 +19,8 @@ export type ParsedCommand =
   | { cmd: '/phase'; action: 'list' | 'next' }
   | { cmd: '/help'; topic: string | null };
 
-/** A concern id as people type it: `concern_0003`, `3`, `#3`, or several joined by commas. */
-const CONCERN_REF = /^(?:(?:concern_\d+|#?\d+),?)+$/;
+/** A word that can only be a concern id, never the start of a note: `concern_0003`, `#3`, or a list of them. */
+const EXPLICIT_CONCERN = /^(?:(?:concern_\d+|#\d+),?)+$/;
 
 export type ParseResult = { ok: true; command: ParsedCommand; target: string | null; args: string } | { ok: false; error: string };
 
@@ -28,8 +28,8 @@ export const COMMAND_HELP: ReadonlyArray<{ cmd: CommandName; usage: string; summ
   { cmd: '/status', usage: '/status [git]', summary: 'phase, stage, agents, tasks, concerns, reviews and spend; `git` for branches and merges' },
   { cmd: '/clarify', usage: '/clarify <agent> <question>', summary: 'ask an agent to explain something it produced (one pending question per agent)' },
   { cmd: '/assign', usage: '/assign <agent> <task | concern-id [note]>', summary: 'give an agent a new task, or assign a concern to it' },
-  { cmd: '/ack', usage: '/ack <concern-id>… [note]', summary: 'acknowledge one or more concerns' },
-  { cmd: '/resolve', usage: '/resolve <concern-id>… [note]', summary: 'mark one or more concerns resolved (e.g. /resolve 3 4 5 fixed)' },
+  { cmd: '/ack', usage: '/ack <concern-id>[,<id>…] [note]', summary: 'acknowledge one or more concerns (e.g. /ack 3,4)' },
+  { cmd: '/resolve', usage: '/resolve <concern-id>[,<id>…] [note]', summary: 'mark one or more concerns resolved (e.g. /resolve 3,4,5 fixed upstream)' },
   { cmd: '/pause', usage: '/pause <agent|all>', summary: 'pause an agent; it finishes its current step, then idles' },
   { cmd: '/resume', usage: '/resume <agent|all>', summary: 'resume a paused agent' },
   { cmd: '/approve', usage: '/approve <review-id> [note]', summary: 'approve a pending review' },
@@ -86,12 +86,12 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
     case '/ack':
     case '/resolve': {
       if (!first) return fail(`name a concern: ${cmd} <concern-id>`);
-      // Leading words that look like concern ids are the concerns; the rest is the note.
+      // The first word names the concern(s), comma-separated (`3,4,5`); further words count as concerns only
+      // when they cannot be a note's first word (`concern_0004`, `#4`): "/resolve 3 0 means flat" keeps its note.
       const words = tail.split(/\s+/);
-      const ids: string[] = [];
-      while (words.length > 0 && CONCERN_REF.test(words[0] ?? '')) ids.push(...(words.shift() ?? '').split(',').filter(Boolean));
-      if (ids.length === 0) ids.push(first);
-      const note = ids.length === 1 && !CONCERN_REF.test(first) ? after : words.join(' ');
+      const ids = (words.shift() ?? first).split(',').filter(Boolean);
+      while (words.length > 0 && EXPLICIT_CONCERN.test(words[0] ?? '')) ids.push(...(words.shift() ?? '').split(',').filter(Boolean));
+      const note = words.join(' ');
       const concern = ids[0] ?? first;
       const c = cmd === '/ack' ? ({ cmd: '/ack', concern, concerns: ids, note } as const) : ({ cmd: '/resolve', concern, concerns: ids, note } as const);
       return { ok: true, command: c, target: ids.join(','), args: note };

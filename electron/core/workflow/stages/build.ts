@@ -8,7 +8,7 @@ import { openWorkspace } from '../workspace.ts';
 import { workspaceDir } from '../work-dirs.ts';
 import { runTestsIn, testSetupText } from './agent-tests.ts';
 import { contextDocs } from './authored.ts';
-import { buildCandidate, phaseBranches } from './candidate.ts';
+import { prepareTesterWorkspace } from './tester-workspace.ts';
 
 /** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
 export function workTasks(e: Engine, phase: number): Task[] {
@@ -27,20 +27,6 @@ export function isRunnable(e: Engine, t: Task): boolean {
 }
 
 /**
- * The Tester writes tests against the implementation, so its workspace holds the phase's candidate:
- * develop plus a merge of every agent branch of the phase (its own included). Its commit still carries
- * only the files it wrote, on its own branch. If the branches do not merge, it works on its own branch.
- */
-async function workspaceTip(e: Engine, agent: AgentName, phase: number, branch: string): Promise<{ oid: string; note: string | null }> {
-  const own = (await e.git.resolveRef(branch)) ?? (await e.git.resolveRef('develop'));
-  if (!own) throw new Error('the repository has no develop branch');
-  if (roleOf(agent) !== 'Tester') return { oid: own, note: null };
-  const cand = await buildCandidate(e, phase, await phaseBranches(e, phase));
-  if ('conflicts' in cand) return { oid: own, note: `${cand.branch} does not merge with develop (${cand.conflicts.join(', ')}); the workspace holds only your branch` };
-  return { oid: cand.oid, note: null };
-}
-
-/**
  * One agent turn on one task: materialise the agent's branch into its own workspace, let the runtime
  * edit files there, and commit exactly those edits to the agent's branch. Workspaces are separate
  * directories, so parallel implementers never share files, an index or a HEAD.
@@ -48,10 +34,16 @@ async function workspaceTip(e: Engine, agent: AgentName, phase: number, branch: 
 export async function workStep(e: Engine, agent: AgentName, task: Task): Promise<void> {
   const phase = task.phase;
   const branch = phaseBranch(phase, agent);
-  const tip = await workspaceTip(e, agent, phase, branch);
   const root = workspaceDir(e.dir, branch);
-  await e.git.materialize({ oid: tip.oid, dir: root });
-  if (tip.note) e.progress({ kind: 'warn', agent, text: tip.note });
+  if (roleOf(agent) === 'Tester') {
+    // The Tester tests the implementation, so its workspace holds develop plus every branch of the phase.
+    const laid = await prepareTesterWorkspace(e, phase, branch, root);
+    if (laid.skipped.length) e.progress({ kind: 'warn', agent, text: `not carried into the workspace (binary or over 1 MiB): ${laid.skipped.join(', ')}` });
+  } else {
+    const tip = (await e.git.resolveRef(branch)) ?? (await e.git.resolveRef('develop'));
+    if (!tip) throw new Error('the repository has no develop branch');
+    await e.git.materialize({ oid: tip, dir: root });
+  }
   const ws = openWorkspace(root);
   const runtime = e.runtimeFor(agent);
   e.ledger.transact((tx) => {

@@ -122,8 +122,8 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
   };
   const verdict = evaluatePolicy(e.policies, evidence);
   const baseline: QaGate['baseline'] = base ? 'last_known_good' : Object.keys(metrics).length > 0 && watched.length > 0 ? 'set_by_this_run' : 'none';
-  // The policy's drift condition says "not measured" when it is listed; say where the baseline stands either way.
-  const reasons = baseline === 'set_by_this_run' && !verdict.reasons.some((r) => r.includes('no baseline yet')) ? [...verdict.reasons, 'no drift baseline yet: this run sets it'] : verdict.reasons;
+  // Where the baseline stands is said once, in the gate's own words.
+  const reasons = baseline === 'set_by_this_run' ? [...verdict.reasons.filter((r) => !r.startsWith('not measured: drift_max_percent')), 'no drift baseline yet: this run sets it'] : verdict.reasons;
   return {
     phase,
     iteration: e.read.project()?.iteration ?? 1,
