@@ -84,12 +84,14 @@ export async function releaseProject(e: Engine): Promise<void> {
   if (!p || !promo) throw new InvalidInputError('nothing to release: no phase has been promoted');
   const approval = e.read.reviews().filter((r) => r.kind === 'promotion' && r.phase === promo.phase && r.decision).at(-1);
   const tag = releaseTag(e.policies.git.release_tag_prefix);
+  // main's tip: the last promotion's commit (only a promotion moves main, so nothing came after it).
+  const commit = (await e.git.resolveRef('main')) ?? promo.commit;
   const tagId = e.ledger.newEventId();
   const ts0 = Math.floor(e.clock().getTime() / 1000);
   const phases = p.roadmap.length;
   await e.git.tagAnnotated({
     name: tag,
-    oid: promo.commit,
+    oid: commit,
     message: `${p.name} released after ${phases} phase${phases === 1 ? '' : 's'} (${promo.tag})\n\nThe final report is FINAL_REPORT.md in this commit.${approval ? ` Approved by ${approval.decision?.reviewed_by ?? 'Human'} (${approval.id}).` : ''}`,
     tagger: 'Human',
     timestamp: ts0,
@@ -98,12 +100,12 @@ export async function releaseProject(e: Engine): Promise<void> {
   });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
-    recordGitActions(tx, [{ id: tagId, action: 'tag', source: 'main', target: tag, trigger: approval ? `human_approval ${approval.id}` : 'release', actor: 'Human', commit: promo.commit, previous: null, message: `${p.name} released as ${tag}`, files: [] }], ts);
-    tx.append({ type: 'project.released', actor: 'Human', ts, payload: { phase: promo.phase, tag, commit: promo.commit, report: 'FINAL_REPORT.md' } });
-    recordHandoff(tx, e.read, { phase: promo.phase, from: 'ProjectManager', to: 'Human', purpose: `Project released as ${tag}`, inputs: ['FINAL_REPORT.md', 'QA_REPORT.md'], outputs: ['FINAL_REPORT.md'], summary: `All ${phases} phase(s) of the roadmap are promoted; main ${promo.commit.slice(0, 7)} is tagged ${tag}.`, status: 'approved' }, ts);
+    recordGitActions(tx, [{ id: tagId, action: 'tag', source: 'main', target: tag, trigger: approval ? `human_approval ${approval.id}` : 'release', actor: 'Human', commit, previous: null, message: `${p.name} released as ${tag}`, files: [] }], ts);
+    tx.append({ type: 'project.released', actor: 'Human', ts, payload: { phase: promo.phase, tag, commit, report: 'FINAL_REPORT.md' } });
+    recordHandoff(tx, e.read, { phase: promo.phase, from: 'ProjectManager', to: 'Human', purpose: `Project released as ${tag}`, inputs: ['FINAL_REPORT.md', 'QA_REPORT.md'], outputs: ['FINAL_REPORT.md'], summary: `All ${phases} phase(s) of the roadmap are promoted; main ${commit.slice(0, 7)} is tagged ${tag}.`, status: 'approved' }, ts);
     for (const a of e.read.agents()) if (a.status !== 'idle' && a.status !== 'paused') setAgentStatus(tx, a.name as AgentName, 'idle', null, ts);
   });
-  e.progress({ kind: 'git', text: `released: ${tag} on main ${promo.commit.slice(0, 7)} (final report: FINAL_REPORT.md)` });
+  e.progress({ kind: 'git', text: `released: ${tag} on main ${commit.slice(0, 7)} (final report: FINAL_REPORT.md)` });
 }
 
 /** What the loop does at `promoted`: start the next phase, release the project, or wait (and why). */
