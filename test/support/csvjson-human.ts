@@ -1,5 +1,7 @@
 import type { DecisionKind, Review } from '../../shared/index.ts';
 
+type Asked = Pick<Review, 'phase'> & { kind: string };
+
 export const CSVJSON_BRIEF = 'a CLI that converts CSV to JSON';
 
 /**
@@ -7,7 +9,7 @@ export const CSVJSON_BRIEF = 'a CLI that converts CSV to JSON';
  * many times that review was asked. Every kind of review is decided, with changes, a clarification and
  * conditions at least once; the plan reviews add, drop and reorder phases of the roadmap.
  */
-export function csvjsonDecision(r: Review, asked: number): { decision: DecisionKind; comment: string } {
+export function csvjsonDecision(r: Asked, asked: number): { decision: DecisionKind; comment: string } {
   const first = asked === 1;
   if (r.kind === 'plan' && r.phase === 1 && first) return { decision: 'request_changes', comment: 'drop: Docs site; drop: Streaming; add: Type inference — numbers, booleans and empty cells' };
   if (r.kind === 'plan' && r.phase === 2 && first) return { decision: 'request_changes', comment: 'move: Type inference to 2' };
