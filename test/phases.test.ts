@@ -236,7 +236,7 @@ describe('failures settle cleanly', () => {
 });
 
 describe('plans across phases', () => {
-  const task = (id: string, depends_on: string[] = []) => ({ id, title: id, agent: 'Implementer', depends_on, commentary: '' });
+  const task = (id: string, depends_on: string[] = []) => ({ id, title: id, agent: 'Implementer', depends_on, commentary: '', links: [] });
   it('a later phase\'s T1… is renumbered after the ids in use, dependencies following; a revision maps the same way', () => {
     const taken = new Map([['T1', 1], ['T2', 1], ['T5', 1]]);
     const once = renumberTasks([task('T1'), task('T2', ['T1'])], taken, 2);
