@@ -1,6 +1,7 @@
 import { benchGit } from './git.bench.ts';
 import { benchAppend, benchLargeLedger } from './ledger.bench.ts';
 import { benchLoop } from './loop.bench.ts';
+import { benchPhases } from './phases.bench.ts';
 import { benchQa } from './qa.bench.ts';
 import { benchHost } from './host.bench.ts';
 import { benchDiscord } from './discord.bench.ts';
@@ -10,7 +11,7 @@ import { printFigures } from './util.ts';
 /**
  * `npm run bench`: prints figures against the budgets of DESIGN.md §12. Figures are printed, never
  * asserted, so a slow machine does not fail the build. GOVERNOR_BENCH_EVENTS shrinks the big ledger.
- * `npm run bench -- ui discord` runs only the named sections (the keys below); no names runs them all.
+ * `npm run bench -- ui phases` runs only the named sections (the keys below); no names runs them all.
  */
 const big = Number(process.env.GOVERNOR_BENCH_EVENTS ?? 1_000_000);
 const only = process.argv.slice(2);
@@ -19,6 +20,7 @@ console.log(`Governor bench — node ${process.version}, ${new Date().toISOStrin
 if (want('ledger')) printFigures('Ledger append', benchAppend(200_000));
 if (want('ledger')) printFigures('Large ledger', await benchLargeLedger(big));
 if (want('loop')) printFigures('Orchestration', await benchLoop());
+if (want('phases')) printFigures('Three phases on a model runtime (fake model on loopback)', await benchPhases());
 if (want('git')) printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
 if (want('qa')) printFigures('QA parsers', await benchQa());
 if (want('host')) printFigures('Headless host and UI', await benchHost(big));

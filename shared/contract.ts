@@ -19,6 +19,8 @@ export const StatusSnapshot = z.object({
   name: z.string(),
   phase: z.number().int(),
   phase_name: z.string(),
+  /** The phase after this one on the roadmap (what `/phase next` starts once this one is promoted); null at the end. */
+  next_phase: z.object({ number: z.number().int(), name: z.string() }).nullable().default(null),
   stage: Stage,
   iteration: z.number().int(),
   tasks: z.object({ done: z.number().int(), total: z.number().int() }),

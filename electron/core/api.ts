@@ -18,6 +18,7 @@ import { handleCommand } from './workflow/commands.ts';
 import { decideReview } from './workflow/decisions.ts';
 import { ackConcern, assignConcern, escalateConcern, findConcern, resolveConcern } from './workflow/human-actions.ts';
 import { type LoopOutcome, runLoop, waitingOn } from './workflow/loop.ts';
+import { nextRoadmapPhase } from './workflow/stages/next-phase.ts';
 import { usageSummary } from './workflow/usage.ts';
 import type { ProjectSwitcher } from './projects.ts';
 import { readRecent } from './recent.ts';
@@ -74,6 +75,7 @@ export function statusSnapshot(p: OpenedProject, loop: { running: boolean; waiti
     name: project.name,
     phase: project.phase,
     phase_name: project.roadmap.find((r) => r.number === project.phase)?.name ?? `Phase ${project.phase}`,
+    next_phase: ((n) => (n ? { number: n.number, name: n.name } : null))(nextRoadmapPhase(p.read)),
     stage: project.stage,
     iteration: project.iteration,
     tasks: { done: c.tasksDone, total: c.tasksTotal },

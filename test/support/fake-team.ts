@@ -122,7 +122,7 @@ function testPlan(prompt: string): unknown {
 }
 
 /** One turn of a task's tool loop: the task is in the first prompt, the turn is how many answers came before. */
-function work(prompt: string, messages: Message[]): FakeReply {
+function work(prompt: string, messages: Message[], runTests: boolean): FakeReply {
   const turn = messages.filter((m) => m.role === 'assistant').length;
   const title = /Do task T\d+: ([^\n]+)/.exec(prompt)?.[1] ?? '';
   const call = (name: string, args: unknown) => ({ name, args });
@@ -145,7 +145,7 @@ function work(prompt: string, messages: Message[]): FakeReply {
       const concern = name === 'Type inference' ? [call('raise_concern', { to: 'Implementer', severity: 'warning', category: 'design_gap', summary: 'csvToJson drops cells beyond the header', details: 'A row longer than the header loses its extra cells. Intended?' })] : [];
       return { toolCalls: [...Object.entries(w.tests).map(([path, content]) => call('write_file', { path, content })), ...concern] };
     }
-    if (turn === 1) return { toolCalls: [call('run_tests', {})] };
+    if (turn === 1 && runTests) return { toolCalls: [call('run_tests', {})] };
     return { toolCalls: [call('handoff', { summary: `Tests for ${name}: ${Object.keys(w.tests).join(', ')}.`, commit_subject: `test(${w.scope}): cover ${name.toLowerCase()}` })] };
   }
   return { toolCalls: [call('handoff', { summary: `no work known for "${title}"`, commit_subject: 'chore(team): nothing to do' })] };
@@ -157,7 +157,8 @@ export interface FakeTeam {
   readonly asked: string[];
 }
 
-export function fakeTeam(): FakeTeam {
+/** `runTests: false`: the Tester hands off without calling run_tests (the bench keeps test time out of the loop). */
+export function fakeTeam(opts: { runTests?: boolean } = {}): FakeTeam {
   const asked: string[] = [];
   return {
     asked,
@@ -179,7 +180,7 @@ export function fakeTeam(): FakeTeam {
       if (tools.includes('ping')) return { toolCalls: [{ name: 'ping', args: { value: 'ready' } }] };
       if (tools.includes('handoff')) {
         asked.push(`work: ${/Do task T\d+: ([^\n]+)/.exec(prompt)?.[1] ?? '?'}`);
-        return work(prompt, messages);
+        return work(prompt, messages, opts.runTests ?? true);
       }
       if (prompt.includes('Reply with the single word OK')) return { text: 'OK' };
       if (prompt.includes('The human asks you a question')) {

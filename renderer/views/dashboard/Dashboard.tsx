@@ -10,6 +10,7 @@ import { KpiCard } from './KpiCard.tsx';
 import { Pipeline } from './Pipeline.tsx';
 import { ReviewsCard } from './ReviewsCard.tsx';
 import { SpendCard } from './SpendCard.tsx';
+import { StartPhaseButton } from './StartPhaseButton.tsx';
 import { TeamStrip } from './TeamStrip.tsx';
 import { useDashboardData } from './useDashboardData.ts';
 import './dashboard.css';
@@ -56,6 +57,9 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
           <span className="run-note" role="status" aria-live="polite" data-testid="run-note">
             {running ? `The loop is running…${latest ? ` ${latest.agent ? `${latest.agent}: ` : ''}${latest.text}` : ''}` : run.message ? <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span> : waitingLine(snapshot)}
           </span>
+          {snapshot.stage === 'promoted' && snapshot.next_phase && (
+            <StartPhaseButton conn={conn} next={snapshot.next_phase} disabled={!connected || running || run.busy} />
+          )}
           <button type="button" className="primary" data-testid="run" onClick={onRun} disabled={!connected || running || run.busy} title={connected ? 'Move the project on until it needs you (same as `governor run`)' : 'Not connected to the engine'}>
             {running ? 'Running…' : 'Run'}
           </button>
@@ -93,6 +97,8 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
 }
 
 function waitingLine(s: StatusSnapshot): string {
+  if (s.stage === 'released') return `Released: every phase of the roadmap is promoted (see FINAL_REPORT.md).`;
+  if (s.stage === 'promoted' && s.loop.waiting_on.length > 0) return `Phase ${s.phase} promoted. ${s.loop.waiting_on.join('; ')}`;
   if (s.stage === 'promoted') return 'Phase promoted.';
   if (s.loop.waiting_on.length > 0) return `Waiting on: ${s.loop.waiting_on.join('; ')}`;
   return 'Ready: press Run to move the project on.';
