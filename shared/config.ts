@@ -18,16 +18,16 @@ export const AgentConfig = z
     base_url: z.url().optional(),
     /** Environment variable that holds this role's API key, when not the provider's usual one. */
     api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as MY_LLM_KEY').optional(),
+    /** How many agents of this role run; only Implementer may have more than one. */
+    count: z.number().int().min(1).max(8).default(1),
+    escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
+    description: z.string().optional(),
     /**
      * How the model is asked for structured output (plans, designs, test plans): `auto` tries JSON-schema
      * output and falls back to JSON mode, then to a forced tool call, when the server refuses it.
      * `governor doctor` says which one a server supports.
      */
     structured_output: z.enum(['auto', 'json_schema', 'json_mode', 'tool']).optional(),
-    /** How many agents of this role run; only Implementer may have more than one. */
-    count: z.number().int().min(1).max(8).default(1),
-    escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
-    description: z.string().optional(),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -63,8 +63,6 @@ program
   .action(async (name: string, o: { brief?: string; runtime?: string; baseUrl?: string }) => {
     const chosen = o.runtime ? { runtime: o.runtime, ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) } : process.stdin.isTTY ? await askRuntime() : { runtime: 'scripted' };
     const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}), ...chosen });
-    // The ledger and its exports exist from the start, so `governor audit verify` is clean right after init.
-    await withProject(res.dir, async (p) => void (await p.exporter.sync()), true);
     console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}; every role runs on ${pc.bold(chosen.runtime)}.`);
     if (chosen.runtime === 'scripted') {
       console.log(pc.yellow('The scripted runtime only plays the sample project (`governor demo`); for your own brief, set a model'));
