@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { StatusSnapshot, Transport } from '../../../shared/contract.ts';
 import type { Concern } from '../../../shared/domain/concern.ts';
 import type { Review } from '../../../shared/domain/review.ts';
@@ -37,6 +38,8 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
   const now = useNow();
   const { trends, usage } = useDashboardData(conn, connected);
   const latest = useActivityStore((s) => s.lines.at(-1));
+  // The answer to Start phase N: it stays after the button goes (the phase has started).
+  const [phaseNote, setPhaseNote] = useState<{ text: string; failed: boolean } | null>(null);
   if (!snapshot) {
     return (
       <section className="view">
@@ -57,9 +60,12 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
           <span className="run-note" role="status" aria-live="polite" data-testid="run-note">
             {running ? `The loop is running…${latest ? ` ${latest.agent ? `${latest.agent}: ` : ''}${latest.text}` : ''}` : run.message ? <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span> : waitingLine(snapshot)}
           </span>
-          {snapshot.stage === 'promoted' && snapshot.next_phase && (
-            <StartPhaseButton conn={conn} next={snapshot.next_phase} disabled={!connected || running || run.busy} />
+          {phaseNote && (
+            <span className={phaseNote.failed ? 'run-note text-bad' : 'run-note'} role="status" data-testid="start-phase-note">
+              {phaseNote.text}
+            </span>
           )}
+          {snapshot.stage === 'promoted' && snapshot.next_phase && <StartPhaseButton conn={conn} next={snapshot.next_phase} disabled={!connected || running || run.busy} onResult={setPhaseNote} />}
           <button type="button" className="primary" data-testid="run" onClick={onRun} disabled={!connected || running || run.busy} title={connected ? 'Move the project on until it needs you (same as `governor run`)' : 'Not connected to the engine'}>
             {running ? 'Running…' : 'Run'}
           </button>
