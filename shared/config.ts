@@ -12,10 +12,30 @@ export type RuntimeRef = z.infer<typeof RuntimeRef>;
 
 const EscalationTarget = z.union([RoleKind, z.literal('Human')]);
 
+/**
+ * Only http(s): a `javascript:` or `file:` URL parses as a URL, and the SDKs would hand it to fetch or open it.
+ */
+export const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+
+/** Node timers overflow above 2^31-1 ms and then fire at once; every duration in seconds stays below that. */
+export const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+const Seconds = z.number().positive().max(MAX_TIMER_S, `at most ${MAX_TIMER_S} seconds (about 24 days), the longest timer Node can keep`);
+
+/**
+ * A path inside the checkout: relative, never climbing out with `..`, no NUL. Globs are allowed (junit).
+ * The tests run in a checkout; a path leading out would read or hash files the candidate does not own.
+ */
+export const InsidePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.includes('\u0000'), 'a path without NUL bytes')
+  .refine((p) => !/^([\\/]|[A-Za-z]:)/.test(p) && !p.startsWith('~'), 'a path relative to the checkout, not an absolute one')
+  .refine((p) => !p.split(/[\\/]+/).includes('..'), 'a path inside the checkout; ".." leads out of it');
+
 export const AgentConfig = z
   .object({
     runtime: RuntimeRef.default('scripted'),
-    base_url: z.url().optional(),
+    base_url: HttpUrl.optional(),
     /** Environment variable that holds this role's API key, when not the provider's usual one. */
     api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as MY_LLM_KEY').optional(),
     /** How many agents of this role run; only Implementer may have more than one. */
@@ -63,8 +83,46 @@ export const AgentsFile = z
         ctx.addIssue({ code: 'custom', path: ['agents', role, 'escalates_to'], message: `${role} cannot escalate to itself` });
       }
     }
+    const cycle = escalationCycle(file.agents);
+    if (cycle) {
+      const [first] = cycle;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agents', first ?? 'ProjectManager', 'escalates_to'],
+        message: `escalation cycle ${[...cycle, first].join(' → ')}: every chain must end at Human`,
+      });
+    }
   });
 export type AgentsFile = z.infer<typeof AgentsFile>;
+
+/**
+ * The first escalation cycle among the roles (every target counts, not only the default), or null. A cycle
+ * would pass a concern round forever (PM → Designer → PM); every chain has to end at Human.
+ */
+export function escalationCycle(agents: Record<RoleKind, { escalates_to: string | string[] }>): RoleKind[] | null {
+  const state = new Map<RoleKind, 'visiting' | 'done'>();
+  const stack: RoleKind[] = [];
+  const visit = (role: RoleKind): RoleKind[] | null => {
+    if (state.get(role) === 'done') return null;
+    if (state.get(role) === 'visiting') return stack.slice(stack.indexOf(role));
+    state.set(role, 'visiting');
+    stack.push(role);
+    for (const t of ([] as string[]).concat(agents[role].escalates_to)) {
+      const next = RoleKind.safeParse(t);
+      if (!next.success || next.data === role) continue;
+      const found = visit(next.data);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(role, 'done');
+    return null;
+  };
+  for (const role of RoleKind.options) {
+    const found = visit(role);
+    if (found) return found;
+  }
+  return null;
+}
 
 /** The escalation targets of a role, first one being the default. */
 export function escalationTargets(file: AgentsFile, role: RoleKind): Array<RoleKind | 'Human'> {
@@ -101,14 +159,14 @@ export const TestCommand = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a short name such as unit or e2e'),
     command: z.string().min(1),
-    cwd: z.string().default('.'),
+    cwd: InsidePath.default('.'),
     /** JUnit XML file(s) the command writes, relative to cwd; globs are allowed. */
-    junit: z.union([z.string(), z.array(z.string())]).optional(),
+    junit: z.union([InsidePath, z.array(InsidePath)]).optional(),
     /** Coverage file: lcov (`*.info`), Cobertura (`*.xml`) or Istanbul `coverage-summary.json`. */
-    coverage: z.string().optional(),
+    coverage: InsidePath.optional(),
     /** A metrics JSON the tests emit (Sharpe, drawdown, runtime…), for drift. */
-    metrics: z.string().optional(),
-    timeout_s: z.number().positive().default(600),
+    metrics: InsidePath.optional(),
+    timeout_s: Seconds.default(600),
     retries: z.number().int().min(0).max(5).default(0),
     env: z.record(z.string(), z.string()).default({}),
   })
@@ -118,9 +176,43 @@ export type TestCommand = z.infer<typeof TestCommand>;
 export const Budget = z
   .object({
     usd: z.number().nonnegative().optional(),
-    tokens: z.number().int().nonnegative().optional(),
+    tokens: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
+
+/**
+ * A release tag is `<prefix><version>`, so the prefix must be a valid start of a git ref name
+ * (git check-ref-format): no space, `~ ^ : ? * [ \\`, `..`, `@{`, `//`, no component starting with `.` or
+ * ending in `.lock`. Empty is allowed (tags `0.1.0`).
+ */
+export const TagPrefix = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9_.\/+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
+  .refine((p) => !/\.\.|\/\/|@\{|(^|\/)\.|\.lock\/|^[-/]/.test(p), 'a valid start of a git tag name (no "..", "//", "/.", leading "-" or "/", or ".lock/")');
+
+/**
+ * What agent code (the tests run by the QA gate and by `run_tests`, and the shells of workers) may reach.
+ * `required`: run only inside an OS sandbox (bubblewrap on Linux, sandbox-exec on macOS), and refuse to run
+ * where there is none. `auto`: sandbox where one is available, else run unsandboxed and say so at every start
+ * and in `governor doctor`. `off`: never sandbox (say so too).
+ */
+export const SandboxPolicy = z
+  .object({
+    mode: z.enum(['required', 'auto', 'off']).default('auto'),
+    /** Let sandboxed commands reach the network (package downloads, a test database on another host). */
+    network: z.boolean().default(false),
+    /**
+     * Environment variables passed from Governor's environment to test commands, on top of the safe ones
+     * (PATH, HOME, LANG…). Provider keys and bot tokens are never passed unless named here.
+     */
+    pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
+    /** Further folders the sandboxed commands may read (a toolchain under your home, a shared cache). */
+    read_paths: z.array(z.string().min(1).refine((p) => p.startsWith('/') || p.startsWith('~/'), 'an absolute path or one under ~/')).default([]),
+  })
+  .strict();
+export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
+export const DEFAULT_SANDBOX: SandboxPolicy = { mode: 'auto', network: false, pass_env: [], read_paths: [] };
 
 export const PoliciesFile = z
   .object({
@@ -134,7 +226,7 @@ export const PoliciesFile = z
       .object({
         e2e_tests_required: z.boolean().default(true),
         reproducibility_min: z.number().min(0).max(100).default(95),
-        docs_required: z.array(z.string()).default([]),
+        docs_required: z.array(InsidePath).default([]),
         /** The test command (by its `name` under tests:) whose results count as the end-to-end suite. */
         e2e_suite: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'the name of a test command under tests:, such as e2e').default('e2e'),
         /**
@@ -153,24 +245,24 @@ export const PoliciesFile = z
       })
       .strict()
       .optional(),
-    docs_required: z.array(z.string()).optional(),
+    docs_required: z.array(InsidePath).optional(),
     reproducibility_runs: z.number().int().min(1).max(10).default(1),
     budgets: z
       .object({
         per_phase: Budget.optional(),
-        per_agent: z.record(z.string(), Budget).optional(),
+        per_agent: z.record(AgentName, Budget).optional(),
       })
       .strict()
       .optional(),
     git: z
       .object({
-        archive_experiments_after_days: z.number().int().positive().default(14),
+        archive_experiments_after_days: z.number().int().positive().max(36_500).default(14),
         sign_commits: z.boolean().default(false),
         /** ASCII-armored OpenPGP private key used when sign_commits is on; relative to the project folder, or absolute. */
         signing_key_file: z.string().min(1).optional(),
         /** Name of the environment variable holding the key's passphrase; the passphrase never goes in a file. */
         signing_key_passphrase_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as GOVERNOR_SIGNING_PASSPHRASE').optional(),
-        release_tag_prefix: z.string().default('v'),
+        release_tag_prefix: TagPrefix.default('v'),
         /** Re-run the tests on develop after a gate merge, and roll the merge back if they fail. */
         post_merge_qa: z.boolean().default(false),
       })
@@ -178,11 +270,12 @@ export const PoliciesFile = z
       .default({ archive_experiments_after_days: 14, sign_commits: false, release_tag_prefix: 'v', post_merge_qa: false }),
     agent_limits: z
       .object({
-        max_steps: z.number().int().positive().default(40),
-        wall_clock_s: z.number().positive().default(900),
+        max_steps: z.number().int().positive().max(10_000).default(40),
+        wall_clock_s: Seconds.default(900),
       })
       .strict()
       .optional(),
+    sandbox: SandboxPolicy.default(DEFAULT_SANDBOX),
   })
   .strict();
 export type PoliciesFile = z.infer<typeof PoliciesFile>;
@@ -224,7 +317,7 @@ export const DiscordFile = z
     /** Webhook mode: one webhook per channel; its URL is a secret and comes from the environment, never from this file. */
     webhooks: z.partialRecord(DiscordChannelName, z.object({ url_env: EnvName }).strict()).optional(),
     /** REST base URL, for a proxy (and the tests' fake Discord); default https://discord.com/api. */
-    api: z.url().optional(),
+    api: HttpUrl.optional(),
   })
   .strict()
   .superRefine((f, ctx) => {

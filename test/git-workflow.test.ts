@@ -76,6 +76,8 @@ describe('git automation in the loop, judged by the git CLI', () => {
     if (!/post_merge_qa/.test(readFileSync(policy, 'utf8'))) writeFileSync(policy, `${readFileSync(policy, 'utf8')}\ngit:\n  post_merge_qa: true\n`);
     const original = (await import('yaml')).parse(readFileSync(policy, 'utf8')).tests[0].command as string;
     setTestCommand(sp.dir, `if [ -f ${marker} ]; then exit 1; fi; touch ${marker}; ${original}`);
+    // The marker outside the checkout is the point of this command, and exactly what the sandbox forbids.
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace(/sandbox:\n {2}mode: auto/, 'sandbox:\n  mode: off'));
     await sp.reopen();
     const developBefore = sp.git('rev-parse', 'develop').trim();
     await throughBuild(sp);

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QaGate } from '../shared/index.ts';
 import { runGateByHand } from '../electron/core/workflow/stages/manual-gate.ts';
 import { type SampleProject, sampleProject } from './support/project.ts';
-import { tempDir } from './support/tmp.ts';
 
 /**
  * The gate by hand on a tiny real project (node's test runner, JUnit, lcov, a metrics file), committed on an
@@ -25,7 +24,6 @@ const NODE_TEST = 'mkdir -p reports && node --test --test-reporter=junit --test-
 
 describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   let sp: SampleProject;
-  const scratch = tempDir();
   beforeAll(async () => {
     sp = await sampleProject();
     await sp.p.git.commitChanges({
@@ -72,7 +70,8 @@ describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   });
 
   it('a flaky test passes on retry and is counted as flaky', async () => {
-    const marker = join(scratch, 'flaky-once');
+    // In its checkout (both attempts run there): the sandbox lets a test write nowhere else.
+    const marker = '.flaky-once';
     const flaky = `if [ ! -f ${marker} ]; then touch ${marker}; mkdir -p reports; printf '<testsuites><testcase name="adds" classname="test"><failure message="boom">x</failure></testcase><testcase name="writes metrics" classname="test"/></testsuites>' > reports/junit.xml; exit 1; fi; ${NODE_TEST}`;
     const g = await gateWith({ command: flaky, retries: 1, env: { SHARPE: '1.0' } });
     expect(g.totals.flaky).toBe(1);

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentName } from '../../shared/index.ts';
+import type { AgentName, AgentsFile, PoliciesFile } from '../../shared/index.ts';
 import { EventPayloads, agentNames } from '../../shared/index.ts';
 import type { AgentRuntime } from './agents/runtime.ts';
 import { agentConfigChanges } from './agents/configured.ts';
@@ -8,10 +8,13 @@ import { createRuntimeFactory } from './agents/runtimes.ts';
 import { recordUsage } from './workflow/usage.ts';
 import type { KeySource } from './secrets/keys.ts';
 import type { KeyStore } from './secrets/key-store.ts';
-import { chainKeys } from './secrets/keys.ts';
+import { DEFAULT_KEY_ENV, chainKeys } from './secrets/keys.ts';
+import { projectRedactor } from './secrets/redact.ts';
 import { createExporter } from './artifacts/exporter.ts';
 import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
-import { GovernorError } from './errors.ts';
+import { GovernorError, errorMessage } from './errors.ts';
+import { reapQaRuns } from './qa/run-registry.ts';
+import { sandboxAvailabilityAsync, sandboxNotice } from './sandbox/index.ts';
 import { recoverGitRefs } from './git/recovery.ts';
 import { createGitService } from './git/service.ts';
 import { signerFromPolicy } from './git/signing.ts';
@@ -53,19 +56,48 @@ export interface OpenedProject extends Engine {
 export const ledgerPath = (dir: string) => join(dir, '.governor', 'governor.db');
 
 /**
+ * The ledger, or a clear error: a directory, a file that is not SQLite, or a corrupt one would otherwise
+ * surface as a driver stack trace.
+ */
+function openLedger(root: string, clock: () => Date, ids?: () => string): Ledger {
+  const path = ledgerPath(root);
+  try {
+    return new Ledger(path, { clock, ...(ids ? { ids } : {}) });
+  } catch (err) {
+    const why = errorMessage(err);
+    throw new GovernorError(
+      'ledger_unreadable',
+      `cannot open the ledger ${path} (${why}). It holds the project's history: restore it from a backup, or move it aside (governor then starts a new ledger) if the history may be lost`,
+    );
+  }
+}
+
+/** Every environment variable the configuration reads a secret from, so the redactor knows their values. */
+function secretEnvNames(agentsFile: AgentsFile, policies: PoliciesFile, discord: DiscordFile | null): string[] {
+  const names = Object.values(DEFAULT_KEY_ENV).filter((n): n is string => n !== null);
+  for (const a of Object.values(agentsFile.agents)) if (a.api_key_env) names.push(a.api_key_env);
+  if (policies.git.signing_key_passphrase_env) names.push(policies.git.signing_key_passphrase_env);
+  if (discord) {
+    names.push(discord.token_env);
+    for (const w of Object.values(discord.webhooks ?? {})) if (w) names.push(w.url_env);
+  }
+  return names;
+}
+
+/**
  * The composition root: open a project folder and wire the ledger, git, exports and runtimes into one
  * engine. On open it also repairs what a killed run may have left (refs the ledger does not know).
  */
 export async function openProject(dir: string, opts: OpenOptions = {}): Promise<OpenedProject> {
   const root = await assertProjectDir(dir);
   const agentsFile = await loadAgentsFile(root);
-  const policies = await loadPoliciesFile(root);
+  const policies = await loadPoliciesFile(root, agentsFile);
   // Before the ledger is opened: a misconfigured signing key must stop the open, not the first commit.
   const signer = await signerFromPolicy({ projectDir: root, git: policies.git });
   const discord = await loadDiscordFile(root);
   await mkdir(join(root, '.governor'), { recursive: true });
   const clock = opts.clock ?? (() => new Date());
-  const ledger = new Ledger(ledgerPath(root), { clock, ...(opts.ids ? { ids: opts.ids } : {}) });
+  const ledger = openLedger(root, clock, opts.ids);
   const read = createReader(ledger.db);
   // Every process that appends enqueues the Discord messages its events cause, in the same transaction.
   if (discord) registerOutboxWriter(ledger, read, discord);
@@ -85,8 +117,17 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       { type: 'phase.started', actor: 'System', payload: { phase: 1, name: 'Phase 1', iteration: 1 } },
     ]);
   }
-  const recovered = await recoverGitRefs(git, read, ledger);
+  const recovered = [...reapQaRuns(root), ...(await recoverGitRefs(git, read, ledger))];
   const progress = opts.progress ?? (() => {});
+  // Never a silent fallback: whoever opens the project hears when agent code will not be sandboxed. The probe
+  // runs in the background, so opening a project for a quick command does not wait for it.
+  if (policies.sandbox.mode === 'off') progress({ kind: 'warn', text: sandboxNotice(policies.sandbox) ?? '' });
+  else {
+    void sandboxAvailabilityAsync().then(() => {
+      const notice = sandboxNotice(policies.sandbox);
+      if (notice) progress({ kind: 'warn', text: notice });
+    });
+  }
   // Handoffs, stage changes and escalations are facts in the ledger; whoever watches sees them as they land.
   ledger.onAppend((events) => {
     for (const ev of events) {
@@ -103,6 +144,8 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     }
   });
 
+  // One redactor for everything that leaves the process: model errors, test output, tool results, Discord.
+  const redactor = projectRedactor({ names: secretEnvNames(agentsFile, policies, discord) });
   // The engine is referenced lazily: usage is recorded through it once it exists.
   let engineRef: OpenedProject | null = null;
   const runtimes = await createRuntimeFactory({
@@ -110,6 +153,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     agentsFile,
     policies,
     agents: names,
+    redactor,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.extraKeys || opts.keyStore ? { extraKeys: chainKeys(...[opts.extraKeys, opts.keyStore].filter((k): k is KeySource => k !== undefined)) } : {}),
     onUsage: (agent, model, purpose, usage) => {

@@ -62,9 +62,11 @@ export async function failingGateProject(): Promise<FailingGateProject> {
   const dir = join(root, 'backtester');
   await initProject(dir, { sample: true });
   // One test command, retried once; no coverage or metrics (this suite has none) so the reasons are about tests.
+  // The flaky test's marker lives in its checkout (relative to the tests' cwd): the sandbox lets a test
+  // write nowhere else, and the retry runs in the same checkout.
   const file = join(dir, '.project_policies.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
-  doc.setIn(['tests'], [{ name: 'unit', command: COMMAND, junit: 'reports/junit.xml', timeout_s: 120, retries: 1, env: { FLAKY_MARKER: join(root, 'flaky-once') } }]);
+  doc.setIn(['tests'], [{ name: 'unit', command: COMMAND, junit: 'reports/junit.xml', timeout_s: 120, retries: 1, env: { FLAKY_MARKER: '.flaky-once' } }]);
   doc.setIn(['drift', 'metrics'], []);
   writeFileSync(file, doc.toString());
   const p = await openProject(dir);

@@ -25,7 +25,18 @@ export const Cassette = z.object({
 });
 export type Cassette = z.infer<typeof Cassette>;
 
-export const cassettePath = (projectDir: string, runId: string) => join(projectDir, '.governor', 'cassettes', `${runId}.json`);
+/**
+ * A run id is a name Governor made (`governor run` prints it), never a path: `--replay ../../x` would read any
+ * .json and, worse, clear `.governor/replays/../..`.
+ */
+export function assertRunId(runId: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(runId)) {
+    throw new GovernorError('invalid_input', `"${runId.slice(0, 60)}" is not a run id; \`governor run\` prints it, and .governor/cassettes/ holds one file per run`);
+  }
+  return runId;
+}
+
+export const cassettePath = (projectDir: string, runId: string) => join(projectDir, '.governor', 'cassettes', `${assertRunId(runId)}.json`);
 
 const KEPT_HEADERS = ['content-type', 'retry-after', 'retry-after-ms'];
 

@@ -23,6 +23,8 @@ export interface RuntimeFactoryOptions {
   onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
   /** Something the human should know about how a model is used (a structured-output fallback). */
   onNotice?(agent: AgentName, text: string): void;
+  /** The project's one redactor (secrets of the environment already in it); every loaded key is added. */
+  redactor?: Redactor;
 }
 
 export interface RuntimeFactory {
@@ -39,7 +41,7 @@ export interface RuntimeFactory {
  * secret the redactor masks. A missing key is not fatal here: the agent's first step says what to set.
  */
 export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
-  const redactor = new Redactor();
+  const redactor = o.redactor ?? new Redactor();
   const prices = loadPrices(o.dir);
   const keys = o.keys ?? chainKeys(...[envKeys(), ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []), ...(o.extraKeys ? [o.extraKeys] : [])]);
   const cfg = (agent: AgentName) => o.agentsFile.agents[roleOf(agent)];

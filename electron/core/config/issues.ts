@@ -61,7 +61,7 @@ function explainIssue(schema: Schema, data: unknown, issue: Issue, prefix: Prope
     case 'too_big':
       return [{ path, message: bound('at most', 'less than', issue.origin, Number(issue.maximum), issue.inclusive !== false, got) }];
     case 'invalid_format': {
-      if (issue.format === 'url') return [{ path, message: `${got} is not a valid URL (expected something like http://localhost:11434/v1)` }];
+      if (issue.format === 'url') return [{ path, message: `${got} is not a valid URL here; expected an http:// or https:// URL such as http://localhost:11434/v1` }];
       // A schema author's own message ("a short name such as unit or e2e") says what is expected.
       const expected = /^Invalid/.test(issue.message) ? `a valid ${issue.format}` : issue.message;
       return [{ path, message: `${got} is not valid here; expected ${expected}` }];

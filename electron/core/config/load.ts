@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { AgentsFile, PoliciesFile } from '../../../shared/config.ts';
+import { AgentsFile, PoliciesFile, agentNames } from '../../../shared/config.ts';
 import { ConfigError } from '../errors.ts';
 import { explainIssues, formatPath } from './issues.ts';
 import { lineOfPath, parseYaml } from './yaml-source.ts';
@@ -99,9 +99,30 @@ export async function loadAgentsFile(projectDir: string): Promise<AgentsFile> {
   return parseAgentsYaml(await readConfigText(file), file);
 }
 
-export async function loadPoliciesFile(projectDir: string): Promise<PoliciesFile> {
+/**
+ * With `agentsFile`, the policy is also checked against the team it governs: a budget for an agent that
+ * does not exist (`Implementer-3` with two implementers) would silently never apply.
+ */
+export async function loadPoliciesFile(projectDir: string, agentsFile?: AgentsFile): Promise<PoliciesFile> {
   const file = join(projectDir, POLICIES_FILE);
-  return parsePoliciesYaml(await readConfigText(file), file);
+  const text = await readConfigText(file);
+  const policies = parsePoliciesYaml(text, file);
+  if (agentsFile) {
+    const issue = unknownBudgetAgent(text, policies, agentsFile);
+    if (issue) throw new ConfigValidationError(file, issue, [issue]);
+  }
+  return policies;
+}
+
+/** The first `budgets.per_agent` key that names no agent of agents.yaml, as an issue at its line. */
+export function unknownBudgetAgent(text: string, policies: PoliciesFile, agentsFile: AgentsFile): ConfigIssue | null {
+  const names: string[] = agentNames(agentsFile);
+  for (const agent of Object.keys(policies.budgets?.per_agent ?? {})) {
+    if (names.includes(agent)) continue;
+    const path = ['budgets', 'per_agent', agent];
+    return { line: lineOfPath(parseYaml(text), path), path: formatPath(path), message: `no such agent "${agent}"; agents.yaml defines ${names.join(', ')}` };
+  }
+  return null;
 }
 
 async function readConfigText(file: string): Promise<string> {

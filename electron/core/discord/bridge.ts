@@ -68,10 +68,15 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
     token = await discordToken(file, o.extraKeys, o.env);
     if (!token) return { started: false, reason: `no bot token: set ${file.token_env} (or store a "discord" key in the app's settings)` };
     redactor.add(token);
+    // The project's redactor too: a test printing the token (from a keychain, not the environment) is masked.
+    p.redactor?.add(token);
     sender = botSender(file, createRest(file, token));
   } else {
     const { targets, missing } = webhookTargets(file, o.env);
-    for (const t of Object.values(targets)) redactor.add(t.token);
+    for (const t of Object.values(targets)) {
+      redactor.add(t.token);
+      p.redactor?.add(t.token);
+    }
     if (Object.keys(targets).length === 0) return { started: false, reason: `no webhook URL: ${missing.join('; ')}` };
     for (const m of missing) log(`discord: ${m}; that channel's messages go to another webhook`);
     sender = webhookSender(createRest(file, null), targets);

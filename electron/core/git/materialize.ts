@@ -55,6 +55,20 @@ async function readManifest(dir: string): Promise<Manifest | null> {
 
 const isRegularMode = (mode: string): boolean => mode === MODE_FILE || mode === MODE_EXEC;
 
+/** `.git` in any case, anywhere in a path: git itself refuses such trees (a `.GIT/config` is `.git/config` on macOS). */
+const GIT_COMPONENT = /(^|\/)\.git(\/|$)/i;
+
+/**
+ * Does a committed symlink at `rel` (inside `dir`) point outside `dir`? An absolute target always does; a
+ * relative one does when it climbs out. Such a link, materialised, would let every later write or read in
+ * the workspace (a file tool, the tests) reach the rest of the machine.
+ */
+export function symlinkLeadsOut(rel: string, target: string): boolean {
+  if (target.length === 0 || target.includes('\u0000') || path.isAbsolute(target)) return true;
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
+  return resolved === '..' || resolved.startsWith('../');
+}
+
 /** Is the file at `full` exactly `want` (content and executable bit)? Stat first, content if unsure. */
 async function matches(full: string, rel: string, want: FlatEntry, manifest: Manifest | null): Promise<ManifestEntry | null> {
   const st = await fsp.lstat(full);
@@ -139,10 +153,14 @@ export async function materializeTree(
       await fsp.mkdir(full, { recursive: true }); // a submodule is an empty directory, as in a fresh clone
       return;
     }
+    if (GIT_COMPONENT.test(p)) return;
     const bytes = await readBlob(ctx, want.oid);
     await fsp.mkdir(path.dirname(full), { recursive: true });
     if (want.mode === MODE_SYMLINK) {
-      await fsp.symlink(Buffer.from(bytes).toString('utf8'), full);
+      const link = Buffer.from(bytes).toString('utf8');
+      // Leading out: written as a plain file holding the link text, as git does with core.symlinks=false.
+      if (symlinkLeadsOut(p, link)) await atomicWriteFile(full, bytes, { mode: 0o644 });
+      else await fsp.symlink(link, full);
       return;
     }
     const perm = want.mode === MODE_EXEC ? 0o755 : 0o644;
@@ -207,6 +225,8 @@ export async function changesInDir(
         if (!d.isFile()) return; // sockets, fifos: not content
         seen.add(p);
         if (want && isRegularMode(want.mode) && (await matches(full, p, want, manifest))) return;
+        // A symlink leading out was materialised as a file of its link text: unchanged while it still is.
+        if (want?.mode === MODE_SYMLINK && hashObject('blob', await fsp.readFile(full)).oid === want.oid) return;
         const exec = ((await fsp.lstat(full)).mode & 0o100) !== 0;
         changes.push({ path: p, content: await fsp.readFile(full), mode: exec ? 'executable' : 'file' });
       }),

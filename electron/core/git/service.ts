@@ -104,6 +104,9 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     resolveRef: (name: string): Promise<string | null> => resolveCommitish(ctx, name),
     /** What a person types for a commit (a short sha, `main~2`, `v0.1.0^`…) → its oid, or why it names none. */
     revParse: (text: string): Promise<RevParse> => revParse(ctx, text),
+    /** The best common ancestor of two commits (`git merge-base`), or null when they share none. */
+    mergeBase: async (a: string, b: string): Promise<string | null> =>
+      (await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [a, b], cache: ctx.cache }))[0] ?? null,
     listBranches: async (): Promise<string[]> => (await git.listBranches({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
     listTags: async (): Promise<string[]> => (await git.listTags({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
     headBranch: async (): Promise<string | null> => {

@@ -9,14 +9,31 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { childEnv, sandboxedCommand } from '../sandbox/index.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
 
 export interface RunCommandOptions {
   command: string;
   cwd: string;
-  /** Merged over `process.env`; an `undefined` value removes the variable. */
+  /**
+   * Merged over `baseEnv`; an `undefined` value removes the variable. The base is the allowlisted
+   * environment (PATH, HOME, LANG…, see sandbox/env.ts), never Governor's own with its keys.
+   */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where the allowed variables are taken from; Governor's environment by default (only the allowlist passes). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Further variable names to pass from `baseEnv` (the policy's `sandbox.pass_env`). */
+  passEnv?: readonly string[];
+  /**
+   * Confine the command in the OS sandbox (sandbox/index.ts), writable only in these folders (cwd's owner,
+   * typically the workspace or checkout). `{ refused }` does not run it at all and says why in the result.
+   */
+  sandbox?: { writable: readonly string[]; readable?: readonly string[]; network: boolean } | { refused: string } | null;
+  /** Applied to every line and to the tail before anyone sees them: the project's redactor. */
+  redact?: (text: string) => string;
+  /** The process group leader's pid, as soon as it exists (the QA run registry records it). */
+  onSpawn?: (pid: number) => void;
   /** No limit when absent or not positive. */
   timeoutMs?: number;
   /** Called once per complete line (without its line break), in arrival order. */
@@ -34,6 +51,8 @@ export interface RunCommandResult {
   outputTail: string;
   /** The shell exited with 127: the command (or one it ran) was not found. */
   notFound: boolean;
+  /** Why the command was not run at all (a sandbox the policy requires is missing); null when it ran. */
+  refused: string | null;
 }
 
 export const OUTPUT_TAIL_CHARS = 8 * 1024;
@@ -57,27 +76,25 @@ class TailBuffer {
   }
 }
 
-/** Splits a byte stream into lines; a decoder per stream keeps multi-byte characters whole. */
+/**
+ * Splits a byte stream into lines; a decoder per stream keeps multi-byte characters whole. Lines are the
+ * unit of redaction, so the tail is built from (redacted) lines too: a tail cut mid-secret would leak the rest.
+ */
 class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private partial = '';
-  constructor(private readonly emit: (line: string) => void) {}
-  /** Returns the decoded text so the caller can keep the raw tail too. */
-  write(chunk: Buffer): string {
-    const text = this.decoder.write(chunk);
-    this.consume(text);
-    return text;
+  constructor(private readonly emit: (line: string, terminated: boolean) => void) {}
+  write(chunk: Buffer): void {
+    this.consume(this.decoder.write(chunk));
   }
   /** Flushes an unterminated last line: "don't lose partial last lines". */
-  end(): string {
-    const text = this.decoder.end();
-    this.consume(text);
+  end(): void {
+    this.consume(this.decoder.end());
     if (this.partial.length > 0) {
       const line = this.partial;
       this.partial = '';
-      this.emit(line);
+      this.emit(line, false);
     }
-    return text;
   }
   private consume(text: string): void {
     if (text.length === 0) return;
@@ -91,7 +108,7 @@ class LineSplitter {
       let line = this.partial + text.slice(start, newline);
       this.partial = '';
       if (line.endsWith('\r')) line = line.slice(0, -1);
-      this.emit(line);
+      this.emit(line, true);
       start = newline + 1;
       newline = text.indexOf('\n', start);
     }
@@ -99,13 +116,13 @@ class LineSplitter {
   }
 }
 
-function mergedEnv(extra: RunCommandOptions['env']): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [key, value] of Object.entries(extra ?? {})) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
+/** What to spawn: `/bin/sh -c command`, inside the sandbox when asked. */
+function launch(options: RunCommandOptions): { file: string; args: string[]; env: Record<string, string>; cleanup(): void } {
+  const env = childEnv({ ...(options.baseEnv ? { base: options.baseEnv } : {}), ...(options.passEnv ? { pass: options.passEnv } : {}), ...(options.env ? { extra: options.env } : {}) });
+  const argv = ['/bin/sh', '-c', options.command];
+  const box = options.sandbox;
+  if (!box || 'refused' in box) return { file: '/bin/sh', args: argv.slice(1), env, cleanup: () => {} };
+  return sandboxedCommand({ command: argv, cwd: options.cwd, writable: box.writable, network: box.network, env, ...(box.readable ? { readable: box.readable } : {}) });
 }
 
 /** Signals every process in the group; ESRCH just means the group is already empty. */
@@ -143,9 +160,16 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   assertDirectory(cwd);
 
   const started = performance.now();
+  if (options.sandbox && 'refused' in options.sandbox) {
+    const why = options.sandbox.refused;
+    return { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: `[governor] not run: ${why}\n`, notFound: false, refused: why };
+  }
+  const redact = options.redact ?? ((text: string) => text);
   const tail = new TailBuffer(OUTPUT_TAIL_CHARS);
   let callbackError: unknown = null;
-  const deliver = (line: string, stream: OutputStream): void => {
+  const deliver = (raw: string, stream: OutputStream, terminated: boolean): void => {
+    const line = redact(raw);
+    tail.push(terminated ? `${line}\n` : line);
     if (!onOutput || callbackError !== null) return;
     try {
       onOutput(line, stream);
@@ -156,14 +180,16 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
   };
 
+  const target = launch(options);
   return await new Promise<RunCommandResult>((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], {
+    const child = spawn(target.file, target.args, {
       cwd,
-      env: mergedEnv(options.env),
+      env: target.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const pgid = child.pid;
+    if (pgid !== undefined) options.onSpawn?.(pgid);
 
     let timedOut = false;
     let exitCode: number | null = null;
@@ -176,8 +202,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     let drainTimer: NodeJS.Timeout | null = null;
 
     const splitters: Record<OutputStream, LineSplitter> = {
-      stdout: new LineSplitter((line) => deliver(line, 'stdout')),
-      stderr: new LineSplitter((line) => deliver(line, 'stderr')),
+      stdout: new LineSplitter((line, terminated) => deliver(line, 'stdout', terminated)),
+      stderr: new LineSplitter((line, terminated) => deliver(line, 'stderr', terminated)),
     };
     const open = new Set<OutputStream>();
 
@@ -196,9 +222,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       // killTimer is left running on purpose: leftovers that ignored SIGTERM
       // still get their SIGKILL even though we have stopped waiting for them.
       for (const stream of ['stdout', 'stderr'] as const) {
-        if (open.has(stream)) tail.push(splitters[stream].end());
+        if (open.has(stream)) splitters[stream].end();
       }
-      if (spawnError) tail.push(`\n[runCommand] could not start /bin/sh: ${spawnError.message}\n`);
+      target.cleanup();
+      if (spawnError) tail.push(`\n[runCommand] could not start ${target.file}: ${spawnError.message}\n`);
       if (callbackError !== null) {
         reject(callbackError instanceof Error ? callbackError : new Error(String(callbackError)));
         return;
@@ -210,6 +237,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         durationMs: performance.now() - started,
         outputTail: tail.value(),
         notFound: exitCode === EXIT_NOT_FOUND,
+        refused: null,
       });
     };
 
@@ -221,10 +249,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       const readable = child[stream];
       if (!readable) continue;
       open.add(stream);
-      readable.on('data', (chunk: Buffer) => tail.push(splitters[stream].write(chunk)));
+      readable.on('data', (chunk: Buffer) => splitters[stream].write(chunk));
       const close = (): void => {
         if (!open.has(stream)) return;
-        tail.push(splitters[stream].end());
+        splitters[stream].end();
         open.delete(stream);
         maybeFinish();
       };

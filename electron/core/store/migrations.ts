@@ -109,13 +109,20 @@ export const PROJECTION_TABLES = [
   'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
 ] as const;
 
+/**
+ * Applies the missing migrations. `user_version` is read inside the same IMMEDIATE (write-locked)
+ * transaction that migrates: two processes opening a fresh ledger at once would otherwise both read 0 and
+ * the second would fail on `CREATE TABLE events`. The second now waits for the lock (busy_timeout) and
+ * finds nothing left to do.
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    const sql = MIGRATIONS[v] ?? '';
-    db.transaction(() => {
-      db.exec(sql);
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  // Already current: no write lock needed (the common case: every open of an existing project).
+  if (version() >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = version(); v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] ?? '');
       db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
+    }
+  }).immediate();
 }

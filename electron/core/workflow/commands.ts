@@ -71,6 +71,8 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
             assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts);
             return reply(`Concern ${concernId} assigned to ${agent}.`);
           }
+          // Written as a concern id, it was meant as one: a typo must not become a task.
+          if (/^#?concern_\d+$/i.test(maybeConcern)) throw new InvalidInputError(`no such concern: ${concernId} (/status lists the open ones)`);
           const taskId = assignTask(tx, deps.read, agent, c.text, commandId);
           return reply(`Task ${taskId} assigned to ${agent}: ${c.text}`);
         }

@@ -1,4 +1,5 @@
-import { lstat, mkdir, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { WorkspaceFiles } from '../agents/runtime.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -11,37 +12,67 @@ export interface TrackedWorkspace extends WorkspaceFiles {
   changes(): Map<string, string | null>;
 }
 
+/** `.git` and Governor's own names, in any case (`.GIT/config` is `.git/config` on macOS and Windows). */
+const RESERVED = /^(\.git|\.governor.*)$/i;
+
+const inside = (realRoot: string, real: string) => {
+  const back = relative(realRoot, real);
+  return back === '' || (!back.startsWith('..') && !isAbsolute(back));
+};
+
 /**
- * File tools confined to one agent workspace. A path that is absolute, climbs out with `..`,
- * or crosses a symlink that leads outside is refused with an error the agent can read;
- * every write is remembered so the commit is built from the edits alone.
+ * The path as the agent gave it, checked as text: relative, no NUL, no `..`, nothing reserved.
+ * Exported for the tests' table of escape attempts.
+ */
+export function checkWorkspacePath(path: string): string {
+  if (typeof path !== 'string' || path.length === 0) throw new InvalidInputError('a path is required');
+  if (path.includes('\u0000')) throw new InvalidInputError(`path "${path.replaceAll('\u0000', '\\0')}" contains a NUL byte`);
+  if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\') || path.startsWith('~')) {
+    throw new InvalidInputError(`path "${path}" must be relative to the workspace`);
+  }
+  const rel = normalize(path).split(sep).join('/').replace(/\/+$/, '');
+  const parts = rel.split(/[\\/]/);
+  if (parts.includes('..')) throw new InvalidInputError(`path "${path}" leaves the workspace`);
+  if (parts.some((p) => RESERVED.test(p))) throw new InvalidInputError(`path "${path}" is reserved (.git and .governor are not workspace files)`);
+  return rel;
+}
+
+/**
+ * File tools confined to one agent workspace. Refused, with an error the agent can read:
+ * - a path that is absolute, climbs out with `..`, holds a NUL byte, or names `.git`/`.governor` in any case;
+ * - a symlink on the way that leads outside, or that dangles (a write through it would create the file
+ *   wherever it points);
+ * - a file with other hard links (nlink > 1) for reading: the other link may be outside; a write replaces
+ *   such a file with a fresh one instead of writing through the shared inode.
+ * Every write is remembered so the commit is built from the edits alone. Writes open the file with
+ * O_NOFOLLOW, so a link swapped in after the check still cannot redirect them.
  */
 export function openWorkspace(root: string): TrackedWorkspace {
   const changed = new Map<string, string | null>();
 
   async function resolveInside(path: string): Promise<{ rel: string; abs: string }> {
-    if (!path || isAbsolute(path) || /^[A-Za-z]:/.test(path)) throw new InvalidInputError(`path "${path}" must be relative to the workspace`);
-    const rel = normalize(path).split(sep).join('/');
-    if (rel === '..' || rel.startsWith('../') || rel.split('/').includes('..')) throw new InvalidInputError(`path "${path}" leaves the workspace`);
-    if (rel === '.git' || rel.startsWith('.git/') || rel.startsWith('.governor')) throw new InvalidInputError(`path "${path}" is reserved`);
-    const abs = join(root, rel);
-    // Walk existing ancestors: a symlink anywhere on the way must still land inside the workspace.
+    const rel = checkWorkspacePath(path);
     const realRoot = await realpath(root);
-    let probe = abs;
-    for (;;) {
+    // Walk the components that exist: each symlink must resolve, and resolve inside.
+    let cur = root;
+    for (const part of rel.split('/')) {
+      cur = join(cur, part);
+      let st;
       try {
-        const real = await realpath(probe);
-        const back = relative(realRoot, real);
-        if (back.startsWith('..') || isAbsolute(back)) throw new InvalidInputError(`path "${path}" resolves outside the workspace through a symlink`);
-        break;
-      } catch (err) {
-        if (err instanceof InvalidInputError) throw err;
-        const up = dirname(probe);
-        if (up === probe) break;
-        probe = up;
+        st = await lstat(cur);
+      } catch {
+        break; // the rest does not exist yet; it will be created under a checked directory
       }
+      if (!st.isSymbolicLink()) continue;
+      let real: string;
+      try {
+        real = await realpath(cur);
+      } catch {
+        throw new InvalidInputError(`path "${path}" goes through a dangling symlink (${relative(root, cur)}); it could point anywhere`);
+      }
+      if (!inside(realRoot, real)) throw new InvalidInputError(`path "${path}" resolves outside the workspace through a symlink`);
     }
-    return { rel, abs };
+    return { rel, abs: join(root, rel) };
   }
 
   async function walk(dir: string, prefix: string, out: string[]): Promise<void> {
@@ -52,7 +83,7 @@ export function openWorkspace(root: string): TrackedWorkspace {
       return;
     }
     for (const e of entries) {
-      if (e.name === '.git' || e.name === '.governor' || e.name === '.governor-materialized.json') continue;
+      if (RESERVED.test(e.name)) continue;
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(join(dir, e.name), rel, out);
       else if (e.isFile()) out.push(rel);
@@ -64,24 +95,42 @@ export function openWorkspace(root: string): TrackedWorkspace {
     changes: () => new Map(changed),
     async read(path) {
       const { abs } = await resolveInside(path);
+      let fh;
       try {
-        const st = await lstat(abs);
-        if (st.size > MAX_FILE_BYTES) throw new InvalidInputError(`${path} is ${st.size} bytes; the read limit is ${MAX_FILE_BYTES}`);
-        return await readFile(abs, 'utf8');
-      } catch (err) {
-        if (err instanceof InvalidInputError) throw err;
+        fh = await open(abs, constants.O_RDONLY);
+      } catch {
         return null;
+      }
+      try {
+        const st = await fh.stat();
+        if (!st.isFile()) return null;
+        if (st.nlink > 1) throw new InvalidInputError(`${path} has ${st.nlink} hard links; one may lead outside the workspace, so it is not read`);
+        if (st.size > MAX_FILE_BYTES) throw new InvalidInputError(`${path} is ${st.size} bytes; the read limit is ${MAX_FILE_BYTES}`);
+        return await fh.readFile('utf8');
+      } finally {
+        await fh.close();
       }
     },
     async write(path, content) {
       if (Buffer.byteLength(content) > MAX_FILE_BYTES) throw new InvalidInputError(`${path}: ${Buffer.byteLength(content)} bytes exceeds the ${MAX_FILE_BYTES}-byte file limit`);
       const { rel, abs } = await resolveInside(path);
       await mkdir(dirname(abs), { recursive: true });
-      await writeFile(abs, content);
+      const st = await lstat(abs).catch(() => null);
+      if (st?.isSymbolicLink()) throw new InvalidInputError(`${path} is a symlink; write to the file it points to instead`);
+      if (st && !st.isFile()) throw new InvalidInputError(`${path} is not a regular file`);
+      // A hard-linked file is replaced, never written through: its other name may be outside.
+      if (st && st.nlink > 1) await rm(abs, { force: true });
+      const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+      try {
+        await fh.writeFile(content);
+      } finally {
+        await fh.close();
+      }
       changed.set(rel, content);
     },
     async remove(path) {
       const { rel, abs } = await resolveInside(path);
+      // rm removes a link itself, never what it points to.
       await rm(abs, { force: true });
       changed.set(rel, null);
     },

@@ -7,7 +7,8 @@ import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
 import { openProject } from '../../core/host.ts';
 import { assertProjectDir, initProject } from '../../core/project.ts';
 import { runDoctor } from '../../core/agents/doctor.ts';
-import { loadAgentsFile } from '../../core/config/load.ts';
+import { loadAgentsFile, loadPoliciesFile } from '../../core/config/load.ts';
+import { sandboxReport } from '../../core/sandbox/index.ts';
 import { handleCommand } from '../../core/workflow/commands.ts';
 import { decideReview } from '../../core/workflow/decisions.ts';
 import { agentNames } from '../../../shared/index.ts';
@@ -231,8 +232,11 @@ program
   .description('check each runtime in agents.yaml: key present, provider reachable, a small test call succeeds')
   .action(async (o: { dir: string }) => {
     const root = await assertProjectDir(o.dir);
-    const checks = await runDoctor({ dir: root, agentsFile: await loadAgentsFile(root), extraKeys: hostKeyStore() });
-    let ok = true;
+    const agentsFile = await loadAgentsFile(root);
+    const checks = await runDoctor({ dir: root, agentsFile, extraKeys: hostKeyStore() });
+    const box = sandboxReport((await loadPoliciesFile(root, agentsFile)).sandbox);
+    console.log(`${box.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold('sandbox')}  ${box.ok ? box.detail : pc.red(box.detail)}`);
+    let ok = box.ok;
     for (const c of checks) {
       const good = c.key.ok && c.call.ok && (c.structured?.ok ?? true) && (c.tools?.ok ?? true);
       ok &&= good;
@@ -285,13 +289,15 @@ audit
       }
       console.log(`${pc.green('✓')} ledger: ${v.checked} events, chain intact (head ${v.head.slice(0, 12)})`);
       const mismatches = await p.exporter.verify();
-      if (mismatches.length > 0) {
+      // A brand-new project has exported nothing yet: nothing there to differ from the ledger.
+      if (mismatches.length === p.exporter.expected().size && mismatches.every((m) => m.problem === 'missing')) {
+        console.log(`${pc.green('✓')} exports: none written yet (a new project); \`governor run\` writes them from the ledger`);
+      } else if (mismatches.length > 0) {
         for (const m of mismatches) console.log(fail(`${m.path}: ${m.problem === 'missing' ? 'missing' : 'does not match the ledger'}`));
         console.log(pc.dim('`governor run` or any command rewrites the exports from the ledger.'));
         process.exitCode = 1;
         return;
-      }
-      console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
+      } else console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
       if (o.git) {
         const problems = await verifyGitAudit(p);
         for (const problem of problems) console.log(fail(problem));

@@ -14,6 +14,7 @@ import { governorHome } from '../../core/recent.ts';
 import { hostKeyStore, hostKeysFile } from '../../core/secrets/key-store.ts';
 import { startDiscordBridge } from '../../core/discord/bridge.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
+import { wsMaxPayload } from './frame-limit.ts';
 
 export interface HostOptions {
   dir: string;
@@ -160,10 +161,26 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   });
   switcher = projects;
 
+  /**
+   * The Host header names us, as the WebSocket's Origin must: a DNS-rebinding page reaches 127.0.0.1 under
+   * its own name, and is refused here before it can read anything. Bound beyond loopback (--allow-remote) the
+   * names users reach us by are unknown, so there the token alone guards.
+   */
+  const hostAllowed = (value: string | undefined): boolean => {
+    if (!LOOPBACK.has(host)) return true;
+    const address = server.address();
+    const p = typeof address === 'object' && address ? address.port : 0;
+    return value !== undefined && new Set([`${host}:${p}`, `127.0.0.1:${p}`, `localhost:${p}`, `[::1]:${p}`]).has(value.toLowerCase());
+  };
+
   const server = createServer((req, res) => void serveHttp(req, res));
   async function serveHttp(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://host');
     const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+    if (!hostAllowed(req.headers.host)) {
+      res.writeHead(421, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: unknown Host header; open the URL `governor serve` printed.');
+      return;
+    }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!sameToken(url.searchParams.get('token') ?? '', token)) {
         res.writeHead(401, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: this address needs its token. Open the URL `governor serve` printed.');
@@ -185,14 +202,19 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     }
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // The largest legitimate message (a 500,000-character config.write) fits; a bigger frame gets close code
+  // 1009, invalid UTF-8 1007, an unmasked frame 1002: the offending socket closes, the host lives on.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: wsMaxPayload() });
+  wss.on('error', (err) => progress({ kind: 'warn', text: `WebSocket server: ${errorMessage(err)}` }));
   server.on('upgrade', (req, socket, head) => {
+    // A client that resets mid-handshake must not take the process down.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://host');
     const origin = req.headers.origin;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const allowed = new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
-    const ok = url.pathname === '/ws' && sameToken(url.searchParams.get('token') ?? '', token) && (origin === undefined ? req.headers['x-governor-client'] === 'cli' : allowed.has(origin));
+    const ok = url.pathname === '/ws' && hostAllowed(req.headers.host) && sameToken(url.searchParams.get('token') ?? '', token) && (origin === undefined ? req.headers['x-governor-client'] === 'cli' : allowed.has(origin));
     if (!ok) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
@@ -202,6 +224,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // ws has already closed the socket with the right code (1009, 1007, 1002); without a listener the
+      // 'error' event would be thrown and end the host.
+      ws.on('error', (err) => {
+        sockets.delete(ws);
+        progress({ kind: 'warn', text: `a ${kind} WebSocket client was disconnected: ${errorMessage(err)}` });
+      });
       // The API of whichever project is current when the call arrives: a switch re-points every socket.
       ws.on('message', (raw) => void onMessage(ws, raw.toString(), projects.current().apis[kind]));
       const { p, loop } = projects.current();

@@ -84,7 +84,7 @@ export function createLlmRuntime(o: LlmRuntimeOptions): AgentRuntime {
           model: o.model,
           system,
           prompt,
-          tools: implementerTools(input.files, state, input.runTests),
+          tools: implementerTools(input.files, state, input.runTests, o.redactor),
           stopWhen: [stepCountIs(o.maxSteps), hasToolCall('handoff')],
           maxRetries: o.maxRetries ?? 3,
           abortSignal: AbortSignal.timeout(o.timeoutMs),

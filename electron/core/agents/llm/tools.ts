@@ -1,13 +1,32 @@
 import { tool } from 'ai';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { AgentName, Impact, Severity } from '../../../../shared/index.ts';
 import { errorMessage } from '../../errors.ts';
+import type { Redactor } from '../../secrets/redact.ts';
 import type { ProposedVariation, RaisedConcern, WorkspaceFiles } from '../runtime.ts';
 
 const MAX_OUTPUT = 20_000;
 const MAX_MATCHES = 200;
 
 const cap = (text: string) => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n[… ${text.length - MAX_OUTPUT} more characters; read a narrower range]` : text);
+
+const MAX_PATTERN = 1_000;
+
+/**
+ * A model's regex, run by RE2 (re2js, pure JS): linear time whatever the pattern, so `^(a+)+$` cannot freeze
+ * the event loop (and the host with it) as a backtracking engine does. RE2 has no backreferences or
+ * lookarounds; such a pattern is searched as plain text and the answer says so.
+ */
+export function compileSearch(pattern: string): { test(line: string): boolean; note: string | null } {
+  if (pattern.length > MAX_PATTERN) throw new Error(`the pattern is ${pattern.length} characters; at most ${MAX_PATTERN}`);
+  try {
+    const re = RE2JS.compile(pattern);
+    return { test: (line) => re.matcher(line).find(), note: null };
+  } catch (err) {
+    return { test: (line) => line.includes(pattern), note: `not a regular expression RE2 accepts (${errorMessage(err)}); searched as plain text` };
+  }
+}
 
 /** What the tool loop gathers besides file edits. */
 export interface ToolState {
@@ -17,7 +36,7 @@ export interface ToolState {
 }
 
 /** A tool refusal is an answer the model can read and recover from, never a thrown error that ends the loop. */
-async function guard<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
+async function guardRaw<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
   try {
     return await fn();
   } catch (err) {
@@ -29,7 +48,12 @@ async function guard<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
  * The implementer's tools, all confined to its workspace through `files` (which refuses `..`, absolute
  * paths and symlinks that lead out). Outputs are capped so one big file cannot flood the context.
  */
-export function implementerTools(files: WorkspaceFiles, state: ToolState, runTests?: () => Promise<{ passed: boolean; summary: string }>) {
+export function implementerTools(files: WorkspaceFiles, state: ToolState, runTests?: () => Promise<{ passed: boolean; summary: string }>, redactor?: Pick<Redactor, 'redactValue'>) {
+  // Tool results go to the model provider: a key a file or a test printed must not travel with them.
+  const guard = async <T>(fn: () => Promise<T>): Promise<T | { error: string }> => {
+    const out = await guardRaw(fn);
+    return redactor ? redactor.redactValue(out) : out;
+  };
   return {
     list_files: tool({
       description: 'List files in the workspace, optionally under a path prefix.',
@@ -65,15 +89,10 @@ export function implementerTools(files: WorkspaceFiles, state: ToolState, runTes
       }),
     }),
     search: tool({
-      description: 'Search the workspace for a regular expression (like ripgrep); returns path:line: text.',
+      description: 'Search the workspace for a regular expression (RE2 syntax, like ripgrep); returns path:line: text.',
       inputSchema: z.object({ pattern: z.string().min(1), prefix: z.string().optional() }),
       execute: ({ pattern, prefix }) => guard(async () => {
-        let re: RegExp;
-        try {
-          re = new RegExp(pattern);
-        } catch {
-          re = new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-        }
+        const re = compileSearch(pattern);
         const hits: string[] = [];
         for (const path of await files.list(prefix ?? '')) {
           const text = await files.read(path).catch(() => null);
@@ -83,7 +102,7 @@ export function implementerTools(files: WorkspaceFiles, state: ToolState, runTes
           });
           if (hits.length >= MAX_MATCHES) break;
         }
-        return { matches: hits, truncated: hits.length >= MAX_MATCHES };
+        return { matches: hits, truncated: hits.length >= MAX_MATCHES, ...(re.note ? { note: re.note } : {}) };
       }),
     }),
     run_tests: tool({

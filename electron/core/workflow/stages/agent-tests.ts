@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { PoliciesFile, TestCase } from '../../../../shared/index.ts';
+import { agentRunOptions } from '../../qa/confine.ts';
 import { computeTotals, parseJUnitFiles } from '../../qa/junit.ts';
 import { runCommand } from '../../qa/run-command.ts';
 import type { Engine } from '../engine.ts';
@@ -41,7 +42,8 @@ export async function runTestsIn(e: Engine, root: string): Promise<{ passed: boo
   for (const t of e.policies.tests) {
     const cwd = join(root, t.cwd);
     await prepareResultDirs(cwd, t);
-    const r = await runCommand({ command: t.command, cwd, env: t.env, timeoutMs: t.timeout_s * 1000 });
+    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts).
+    const r = await runCommand({ command: t.command, cwd, env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
     const junit = t.junit ? await parseJUnitFiles(([] as string[]).concat(t.junit).map((p) => join(cwd, p))) : null;
     const cases = junit?.cases ?? [];
     const totals = computeTotals(cases);

@@ -1,5 +1,5 @@
 import type { Concern, Task } from '../../../../shared/index.ts';
-import { AgentName, escalationTargets, roleOf } from '../../../../shared/index.ts';
+import { AgentName, RoleKind, escalationTargets, roleOf } from '../../../../shared/index.ts';
 import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
 import { nextId } from '../ids.ts';
@@ -111,13 +111,16 @@ export function concernWorker(c: Concern): AgentName | null {
  * agents.yaml, or acknowledges it. An implementer or tester that acknowledges gets a task to address it,
  * and the concern is settled when that task ends; the PM and the Designer address it in their next revision.
  */
-export async function concernStep(e: Engine, concern: Concern, agent: AgentName): Promise<void> {
+export async function concernStep(e: Engine, concern: Concern, agent: AgentName = AgentName.parse(concernWorker(concern) ?? concern.to)): Promise<void> {
   const runtime = e.runtimeFor(agent);
   const action = await runtime.handleConcern({ agent, concern, context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']) });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     if (action.action === 'escalate') {
-      const next = escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human';
+      // A chain has at most one hop per role before Human; past that (a cycle the config check missed,
+      // an older ledger) the concern goes to the human instead of round and round.
+      const hops = concern.escalations.length;
+      const next = hops >= RoleKind.options.length ? 'Human' : (escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human');
       tx.append({ type: 'concern.escalated', actor: agent, ts, payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason } });
     } else if (action.action === 'resolve') {
       tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });

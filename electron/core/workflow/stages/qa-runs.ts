@@ -5,6 +5,8 @@ import type { TestCommand, TestRunResult } from '../../../../shared/index.ts';
 import { parseCoverageFile } from '../../qa/coverage.ts';
 import { parseMetrics } from '../../qa/drift.ts';
 import { computeTotals, mergeRetries, parseJUnitFiles } from '../../qa/junit.ts';
+import { agentRunOptions } from '../../qa/confine.ts';
+import { type QaRunHandle, beginQaRun } from '../../qa/run-registry.ts';
 import { runCommand } from '../../qa/run-command.ts';
 import type { Engine } from '../engine.ts';
 import { qaCheckoutDir } from '../work-dirs.ts';
@@ -44,7 +46,7 @@ async function sha(path: string): Promise<{ sha256: string; bytes: number } | nu
  * One attempt of one test command in the checkout. Its output is streamed to the ledger in batches
  * (the UI shows it live) as well as to the progress line.
  */
-async function attempt(e: Engine, phase: number, t: TestCommand, checkout: string, n: number) {
+async function attempt(e: Engine, phase: number, t: TestCommand, checkout: string, n: number, registry: QaRunHandle) {
   const cwd = join(checkout, t.cwd);
   await prepareResultDirs(cwd, t);
   let buffer: string[] = [];
@@ -59,12 +61,16 @@ async function attempt(e: Engine, phase: number, t: TestCommand, checkout: strin
     cwd,
     env: t.env,
     timeoutMs: t.timeout_s * 1000,
+    // Sandboxed in the checkout, allowlisted environment, every line through the project's redactor.
+    ...agentRunOptions(e, checkout),
+    onSpawn: (pid) => registry.spawned(pid),
     onOutput: (line) => {
       e.progress({ kind: 'test', agent: 'Tester', text: `  │ ${line}` });
       buffer.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
       if (buffer.length >= OUTPUT_BATCH) flush();
     },
   });
+  registry.exited();
   flush();
   const junitPaths = t.junit ? ([] as string[]).concat(t.junit).map((p) => join(cwd, p)) : [];
   const parsed = junitPaths.length > 0 ? await parseJUnitFiles(junitPaths) : { cases: [], totals: computeTotals([]), problems: ['no JUnit results configured for this test command (`junit:` in .project_policies.yaml)'] };
@@ -78,9 +84,21 @@ async function attempt(e: Engine, phase: number, t: TestCommand, checkout: strin
  */
 export async function runPolicyTests(e: Engine, phase: number, candidate: string, opts: { retries?: boolean; label?: string } = {}): Promise<TestRunResult[]> {
   const dir = qaDir(e, candidate);
+  // Recorded before the checkout exists: a kill from here on is cleaned up at the next open.
+  const registry = beginQaRun(e.dir, dir);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await e.git.materialize({ oid: candidate, dir });
+  // A run that ends (even by throwing) keeps its checkout for the human to inspect; only a killed one's
+  // record survives, and the next open ends its processes and removes its checkout.
+  try {
+    return await runAll(e, phase, candidate, dir, registry, opts);
+  } finally {
+    registry.end();
+  }
+}
+
+async function runAll(e: Engine, phase: number, candidate: string, dir: string, registry: QaRunHandle, opts: { retries?: boolean; label?: string }): Promise<TestRunResult[]> {
   const results: TestRunResult[] = [];
   for (const t of e.policies.tests) {
     const started = e.clock().toISOString();
@@ -88,7 +106,7 @@ export async function runPolicyTests(e: Engine, phase: number, candidate: string
     const attempts = [];
     const maxAttempts = 1 + (opts.retries === false ? 0 : t.retries);
     for (let n = 1; n <= maxAttempts; n++) {
-      const a = await attempt(e, phase, t, dir, n);
+      const a = await attempt(e, phase, t, dir, n, registry);
       attempts.push(a);
       const failed = a.run.exitCode !== 0 || a.parsed.totals.failed > 0;
       if (!failed || a.run.timedOut || a.run.notFound) break;
@@ -98,6 +116,7 @@ export async function runPolicyTests(e: Engine, phase: number, candidate: string
     if (!last) continue;
     const cases = attempts.length > 1 ? mergeRetries(attempts.map((a) => a.parsed.cases)) : last.parsed.cases;
     const problems: string[] = [];
+    if (last.run.refused) problems.push(`not run: ${last.run.refused}`);
     if (last.run.notFound) problems.push(`command not found: ${t.command}`);
     if (last.run.timedOut) problems.push(`timed out after ${t.timeout_s}s; the process tree was killed`);
     problems.push(...last.parsed.problems.map((p) => relative(p, last.cwd, dir)));
@@ -125,7 +144,9 @@ export async function runPolicyTests(e: Engine, phase: number, candidate: string
       if (h) outputs.push({ path: join(t.cwd, rel), ...h });
     }
     const totals = computeTotals(cases);
-    results.push({
+    // JUnit messages, stacks and system-out are test output too: through the same redactor as the lines.
+    const redact = agentRunOptions(e, dir).redact ?? ((x: string) => x);
+    results.push(redactResult(redact, {
       name: opts.label ? `${t.name} (${opts.label})` : t.name,
       command: t.command,
       candidate,
@@ -141,9 +162,15 @@ export async function runPolicyTests(e: Engine, phase: number, candidate: string
       coverage,
       metrics,
       outputs,
-    });
+    }));
   }
   return results;
+}
+
+function redactResult(redact: (text: string) => string, r: TestRunResult): TestRunResult {
+  const walk = (v: unknown): unknown =>
+    typeof v === 'string' ? redact(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+  return walk(r) as TestRunResult;
 }
 
 /** What must be the same for two runs to count as identical: every case's status, and every metric. */

@@ -1,0 +1,121 @@
+/**
+ * QA runs that outlive a crash. Test commands run detached, in their own process group (so a timeout can
+ * end the whole tree); when Governor is killed mid-gate that group runs on, unowned and without a timeout,
+ * and its checkout stays behind. Each run is therefore recorded in `.governor/qa-runs/<id>.json` before its
+ * checkout is made (checkout), updated once the tests start (pid + process start time, so a reused pid is
+ * never signalled), and removed when the run is over. The next open ends what is left and removes the
+ * checkout (`reapQaRuns`).
+ *
+ * Inside bubblewrap the tree also dies with Governor (--die-with-parent); the registry covers unsandboxed
+ * runs, and the checkout either way.
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import { stepPoint } from '../crash-points.ts';
+import { processAlive } from '../process-alive.ts';
+import { currentIdentity, processStartTime, sameProcess } from '../process-identity.ts';
+
+const RunFile = z.object({
+  checkout: z.string(),
+  owner: z.object({ pid: z.number().int(), start: z.string().nullable() }),
+  /** The test command's process group (leader pid = pgid) and when it started; null before it started. */
+  group: z.object({ pid: z.number().int(), start: z.string().nullable() }).nullable(),
+});
+type RunFile = z.infer<typeof RunFile>;
+
+export const qaRunsDir = (projectDir: string) => join(projectDir, '.governor', 'qa-runs');
+
+/** Synchronous and atomic (temp + rename): it is called from a spawn callback, between two events. */
+function writeRun(path: string, run: RunFile): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(run));
+  renameSync(tmp, path);
+}
+
+export interface QaRunHandle {
+  /** The test command started as this process group leader. */
+  spawned(pid: number): void;
+  /** The command is over (its group ended by runCommand); keep the checkout, forget the process. */
+  exited(): void;
+  /** The run is over: forget it. */
+  end(): void;
+}
+
+export function beginQaRun(projectDir: string, checkout: string): QaRunHandle {
+  const dir = qaRunsDir(projectDir);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${ulid()}.json`);
+  const owner = currentIdentity();
+  writeRun(path, { checkout, owner, group: null });
+  stepPoint('qa.run_recorded');
+  return {
+    spawned(pid) {
+      writeRun(path, { checkout, owner, group: { pid, start: processStartTime(pid) } });
+      stepPoint('qa.tests_started');
+    },
+    exited() {
+      writeRun(path, { checkout, owner, group: null });
+      stepPoint('qa.tests_exited');
+    },
+    end() {
+      rmSync(path, { force: true });
+      stepPoint('qa.run_ended');
+    },
+  };
+}
+
+function killGroup(pid: number): boolean {
+  let any = false;
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+      any = true;
+    } catch {
+      // already gone
+    }
+  }
+  return any;
+}
+
+/**
+ * Ends the process trees of QA runs whose Governor died, and removes their checkouts. A run whose owner is
+ * still alive (another process's gate) is left alone. Returns what was done, in words, for the open's
+ * "recovered" list.
+ */
+export function reapQaRuns(projectDir: string): string[] {
+  const dir = qaRunsDir(projectDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const done: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    let run: RunFile;
+    try {
+      run = RunFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+    } catch {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (run.owner.pid !== process.pid && sameProcess(run.owner) !== 'no') continue;
+    // The leader alive with another start time: its pid was reused, the group is long gone. The leader
+    // dead: the kernel never hands out a pid still used as a process group id, so a group with that id can
+    // only be our survivors.
+    if (run.group && (!processAlive(run.group.pid) || sameProcess(run.group) === 'yes')) {
+      if (killGroup(run.group.pid)) done.push(`ended the test processes (group ${run.group.pid}) of a QA run whose Governor was killed`);
+    }
+    // Only ever inside the project's QA folder, whatever the file says.
+    const rel = relative(join(projectDir, '.governor', 'qa'), run.checkout);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) {
+      rmSync(run.checkout, { recursive: true, force: true });
+      done.push(`removed the QA checkout .governor/qa/${rel} left by a killed run`);
+    }
+    rmSync(path, { force: true });
+  }
+  return done;
+}

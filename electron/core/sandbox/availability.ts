@@ -1,0 +1,99 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export type SandboxTool = 'bubblewrap' | 'sandbox-exec';
+
+export interface SandboxAvailability {
+  /** The tool that confines commands on this machine, or null when there is none that works. */
+  tool: SandboxTool | null;
+  /** Its path, when found. */
+  path: string | null;
+  /** In words: what was found, or why nothing works and what to do. */
+  detail: string;
+}
+
+function onPath(name: string, extra: readonly string[]): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extra].filter(Boolean);
+  for (const d of dirs) {
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+const OR_OFF = 'set `sandbox: { mode: auto }` (or `off`) in .project_policies.yaml to run tests unsandboxed';
+const INSTALL_HINT =
+  'install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), ' +
+  `or ${OR_OFF}`;
+
+/**
+ * Probes once per process, by running the tool for real: bubblewrap can be installed and still fail where
+ * user namespaces are turned off (some containers), and "installed" must not be mistaken for "works".
+ */
+function probe(): SandboxAvailability {
+  if (process.platform === 'linux') {
+    const bwrap = onPath('bwrap', ['/usr/bin', '/usr/local/bin']);
+    if (!bwrap) return { tool: null, path: null, detail: `bubblewrap (bwrap) is not installed; ${INSTALL_HINT}` };
+    try {
+      execFileSync(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 10_000,
+      });
+      return { tool: 'bubblewrap', path: bwrap, detail: `bubblewrap (${bwrap})` };
+    } catch (err) {
+      const stderr = err && typeof err === 'object' && 'stderr' in err ? String(err.stderr).trim() : String(err);
+      const detail =
+        `bubblewrap is installed but cannot create a sandbox here (${stderr.slice(0, 200)}); enable unprivileged ` +
+        `user namespaces (sysctl kernel.unprivileged_userns_clone=1), or ${OR_OFF}`;
+      return { tool: null, path: bwrap, detail };
+    }
+  }
+  if (process.platform === 'darwin') {
+    const se = onPath('sandbox-exec', ['/usr/bin']);
+    if (se) return { tool: 'sandbox-exec', path: se, detail: `sandbox-exec (${se})` };
+    const detail = `sandbox-exec is missing (it ships with macOS); ${OR_OFF}`;
+    return { tool: null, path: null, detail };
+  }
+  const detail = `no OS sandbox is supported on ${process.platform}; ${OR_OFF}`;
+  return { tool: null, path: null, detail };
+}
+
+let cached: SandboxAvailability | null = null;
+
+/** Which sandbox works on this machine. Cached: the machine does not change while Governor runs. */
+export function sandboxAvailability(): SandboxAvailability {
+  cached ??= probe();
+  return cached;
+}
+
+/**
+ * The same answer without blocking: the probe runs as an unreferenced child, so opening a project (and a quick
+ * `governor status`) neither waits for it nor stays alive for it. The sync call above then finds it cached.
+ */
+export function sandboxAvailabilityAsync(): Promise<SandboxAvailability> {
+  if (cached) return Promise.resolve(cached);
+  if (process.platform !== 'linux') return Promise.resolve(sandboxAvailability());
+  const bwrap = onPath('bwrap', ['/usr/bin', '/usr/local/bin']);
+  if (!bwrap) return Promise.resolve(sandboxAvailability());
+  return new Promise((resolve) => {
+    const child = spawn(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], { stdio: 'ignore' });
+    child.unref();
+    child.on('error', () => resolve(sandboxAvailability()));
+    child.on('exit', (code) => {
+      // Success is cached as is; a failure is probed again synchronously for its message (rare, and only then).
+      if (code === 0) cached ??= { tool: 'bubblewrap', path: bwrap, detail: `bubblewrap (${bwrap})` };
+      resolve(sandboxAvailability());
+    });
+  });
+}
+
+/** Tests only: pretend the machine has no sandbox (or forget the pretence with null). */
+export function overrideSandboxAvailability(value: SandboxAvailability | null): void {
+  cached = value;
+}
