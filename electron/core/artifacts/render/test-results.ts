@@ -130,7 +130,7 @@ function nextActions(s: ProjectSnapshot, runs: readonly TestRunRecord[]): string
   if (totals.flaky > 0) actions.push(`- Stabilise ${plural(totals.flaky, 'flaky test')}.`);
   const testConcerns = openConcerns(s).filter((c) => c.category === 'test_failure');
   if (testConcerns.length > 0) actions.push(`- Close ${plural(testConcerns.length, 'open test_failure concern')}: ${testConcerns.map((c) => code(c.id)).join(', ')}.`);
-  if (actions.length === 0 && totals.tests === 0) actions.push('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
+  if (totals.tests === 0 && untrusted.length === 0) actions.push('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
   if (actions.length === 0) {
     const gate = latestGate(s);
     const newest = runs.at(-1);
