@@ -203,6 +203,15 @@ describe('after a promotion (model runtime, next_phase: on_command)', () => {
     expect(prompt).toMatch(/Phase 1 promoted as v0\.1\.0/);
     expect(p.read.tasks().filter((t) => t.phase === 2).map((t) => t.id)).toEqual(['T6', 'T7', 'T8', 'T9', 'T10']);
   });
+
+  it('a warning concern addressed to an agent is that agent\'s to work, in any stage, not the human\'s', async () => {
+    const id = p.ledger.transact((tx) => raiseConcern(tx, { phase: 2, from: 'Tester', to: 'Implementer', severity: 'warning', category: 'design_gap', summary: 'csvToJson drops cells beyond the header', details: 'Intended?' }, new Date().toISOString()));
+    const out = await runLoop(p);
+    expect(out.waitingOn.some((w) => w.includes(id))).toBe(false);
+    expect(p.read.concern(id)).toMatchObject({ status: 'acknowledged', to: 'Implementer', response: expect.stringMatching(/intended/) });
+    expect(p.read.tasks().find((t) => t.links.includes(id))).toMatchObject({ agent: 'Implementer', phase: 2, status: 'To Do', title: `Address ${id}: csvToJson drops cells beyond the header` });
+    expect(p.read.pendingReviews().map((x) => `${x.kind} ${x.phase}`)).toEqual(['plan 2']);
+  });
 });
 
 describe('failures settle cleanly', () => {

@@ -35,7 +35,7 @@ function describeCase(c: TestCase): string {
  * answer reads like a test report, not an exit code: counts, then every failing case with its message
  * and output (from the JUnit the command wrote), then the output's tail. Zero tests is never a pass.
  */
-export async function runTestsIn(e: Engine, root: string): Promise<{ passed: boolean; summary: string }> {
+export async function runTestsIn(e: Pick<Engine, 'policies' | 'redactor'>, root: string): Promise<{ passed: boolean; summary: string }> {
   if (e.policies.tests.length === 0) return { passed: false, summary: 'no test command is configured in .project_policies.yaml' };
   const parts: string[] = [];
   let passed = true;
@@ -52,7 +52,11 @@ export async function runTestsIn(e: Engine, root: string): Promise<{ passed: boo
     const noTests = junit !== null && totals.tests === 0;
     const ok = exitOk && failing.length === 0 && !noTests;
     passed &&= ok;
-    const head = r.timedOut
+    // A sandbox the policy requires but the machine lacks: nothing ran, and the agent must not rewrite its
+    // tests chasing a failure that is the machine's; the line says so in the policy's words.
+    const head = r.refused
+      ? `${t.name}: not run: ${r.refused}`
+      : r.timedOut
       ? `${t.name}: timed out after ${t.timeout_s}s`
       : r.notFound
         ? `${t.name}: command not found: ${t.command}`
@@ -67,7 +71,7 @@ export async function runTestsIn(e: Engine, root: string): Promise<{ passed: boo
       lines.push('Failing cases:', ...failing.slice(0, MAX_FAILURES).map(describeCase));
       if (failing.length > MAX_FAILURES) lines.push(`… and ${failing.length - MAX_FAILURES} more failing`);
     }
-    if (!ok) lines.push('Output (tail):', clip(r.outputTail.slice(-4000), 4000));
+    if (!ok && !r.refused) lines.push('Output (tail):', clip(r.outputTail.slice(-4000), 4000));
     parts.push(lines.join('\n'));
   }
   return { passed, summary: parts.join('\n\n') };
