@@ -9,4 +9,5 @@ export const KIND_LABEL: Record<Review['kind'], string> = {
   test_completion: 'test completion',
   promotion: 'promotion',
   gate_failure: 'gate failure',
+  budget: 'budget',
 };

@@ -3,11 +3,15 @@ import { AgentName, RoleKind } from './domain/common.ts';
 
 /**
  * A runtime reference in agents.yaml: `scripted`, `anthropic:claude-sonnet-4-5`, `openai:gpt-5`,
- * `ollama:qwen2.5-coder`, or `openai-compatible:<model>` (with `base_url`).
+ * `ollama:qwen2.5-coder`, or `openai-compatible:<model>` (with `base_url`); or a coding agent as a worker:
+ * `claude-code[:model]` (the Claude Agent SDK), or `external` (a user's own session joining through MCP).
  */
 export const RuntimeRef = z
   .string()
-  .regex(/^(scripted|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/, 'scripted, or provider:model with provider one of anthropic, openai, ollama, openai-compatible');
+  .regex(
+    /^(scripted|external|claude-code(:[A-Za-z0-9._:/-]+)?|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/,
+    'scripted, external, claude-code[:model], or provider:model with provider one of anthropic, openai, ollama, openai-compatible',
+  );
 export type RuntimeRef = z.infer<typeof RuntimeRef>;
 
 const EscalationTarget = z.union([RoleKind, z.literal('Human')]);
@@ -48,6 +52,8 @@ export const AgentConfig = z
      * `governor doctor` says which one a server supports.
      */
     structured_output: z.enum(['auto', 'json_schema', 'json_mode', 'tool']).optional(),
+    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere). */
+    command: z.string().min(1).optional(),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -181,6 +187,29 @@ export const Budget = z
   .strict();
 
 /**
+ * What coding agents may do without asking, in Claude Code's rule syntax: `Bash(npm test:*)`,
+ * `Edit(src/**)`, `Read(./docs/**)`, `WebFetch(domain:example.com)`, `mcp__server__tool`. Deny wins over
+ * ask, ask over allow; what no rule names falls to the defaults (see README "Coding agents").
+ */
+export const PermissionRuleText = z
+  .string()
+  .regex(/^(?:[A-Za-z][A-Za-z0-9_]*(?:\(.*\))?|mcp__[A-Za-z0-9_-]+(?:__[A-Za-z0-9_*-]+)?)$/s, 'a rule such as Bash(npm test:*), Edit(src/**), WebFetch(domain:example.com) or Read');
+export const AgentPermissions = z
+  .object({
+    allow: z.array(PermissionRuleText).default([]),
+    ask: z.array(PermissionRuleText).default([]),
+    deny: z.array(PermissionRuleText).default([]),
+    /** A request nobody decides within this time is recorded as timed_out and the agent is told so. */
+    timeout_s: z.number().positive().max(7 * 24 * 3600).default(1800),
+    /** Run the agent's commands in its OS sandbox (bubblewrap on Linux), writes confined to its workspace. */
+    sandbox: z.boolean().default(true),
+    /** Domains the sandboxed commands may reach (package registries, say); none by default. */
+    network_domains: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a domain such as registry.npmjs.org')).default([]),
+  })
+  .strict();
+export type AgentPermissions = z.infer<typeof AgentPermissions>;
+
+/**
  * A release tag is `<prefix><version>`, so the prefix must be a valid start of a git ref name
  * (git check-ref-format): no space, `~ ^ : ? * [ \\`, `..`, `@{`, `//`, no component starting with `.` or
  * ending in `.lock`. Empty is allowed (tags `0.1.0`).
@@ -275,6 +304,7 @@ export const PoliciesFile = z
       })
       .strict()
       .optional(),
+    agent_permissions: AgentPermissions.optional(),
     sandbox: SandboxPolicy.default(DEFAULT_SANDBOX),
   })
   .strict();

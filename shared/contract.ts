@@ -8,6 +8,7 @@ import { ArtifactRevision } from './domain/artifact.ts';
 import { QaGate } from './events.ts';
 import { QaCases } from './domain/qa-cases.ts';
 import { CommitInfo, RevisionLookup, RevisionText } from './domain/git-log.ts';
+import { PermissionDecisionKind, PermissionRequest, PermissionStatus, WorkerActivity } from './domain/permission.ts';
 
 /** One call: a request schema and a response schema. */
 function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
@@ -177,6 +178,24 @@ export const contract = {
     'projects.open': call(z.object({ dir: ProjectDir }).strict(), ProjectInfo),
     'projects.create': call(z.object({ dir: ProjectDir, name: z.string().trim().min(1, 'a project name is required').max(200), template: ProjectTemplate.default('blank') }).strict(), ProjectInfo),
     'projects.demo': call(z.object({ dir: ProjectDir }).strict(), ProjectInfo),
+    // Coding agents' permission requests: the inbox, and one decision bound to the digest of the input the human saw.
+    'permissions.list': call(z.object({ status: PermissionStatus.optional() }).strict(), z.array(PermissionRequest)),
+    'permissions.get': call(z.object({ id: Id }).strict(), PermissionRequest),
+    'permissions.decide': call(
+      z
+        .object({
+          requestId: Id,
+          decision: PermissionDecisionKind,
+          digest: z.string().regex(/^[0-9a-f]{12,64}$/, 'the request\'s input digest (12 to 64 hex characters)'),
+          message: z.string().max(5000).default(''),
+          /** For allow_edited: the input to run instead (a JSON object of the tool's fields). */
+          input: z.record(z.string(), z.unknown()).optional(),
+        })
+        .strict(),
+      PermissionRequest,
+    ),
+    // The coding agents' streams (messages, tool uses and how the gate decided them, test runs), newest last.
+    'agents.activity': call(z.object({ agent: AgentName.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(), z.array(WorkerActivity.extend({ seq: z.number().int(), ts: z.string() }))),
   },
   events: {
     'status.changed': StatusSnapshot,

@@ -9,6 +9,7 @@ import { KPI, Phase, Stage, Task, TaskStatus } from './domain/plan.ts';
 import { GitAction } from './domain/git.ts';
 import { TestRunResult } from './domain/testrun.ts';
 import { ArtifactRevision } from './domain/artifact.ts';
+import { PermissionDecision, PermissionRequest, WorkerActivity } from './domain/permission.ts';
 
 /** One evaluated policy condition, as the report lists it. */
 export const QaCondition = z.object({
@@ -101,6 +102,19 @@ export const EventPayloads = {
   'discord.interaction_refused': z.object({ interaction_id: z.string(), user_id: z.string(), user_name: z.string(), kind: z.enum(['slash', 'button', 'modal']), name: z.string() }),
   /** A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from the record. */
   'concern.discord_posted': z.object({ concern_id: Id, message_id: z.string().regex(/^\d{15,22}$/), channel_id: z.string().regex(/^\d{15,22}$/) }),
+  /** A coding agent's tool use the policy asks the human about; decided once, or timed out (never a denial). */
+  'permission.requested': PermissionRequest,
+  'permission.decided': z.object({ request_id: Id, status: z.enum(['allowed', 'denied']), decision: PermissionDecision }),
+  'permission.timed_out': z.object({ request_id: Id, after_s: z.number().nonnegative() }),
+  'permission.withdrawn': z.object({ request_id: Id, reason: z.string() }),
+  /** One item of a coding agent's stream (messages, tool uses and how the gate decided them, test runs). */
+  'worker.activity': WorkerActivity,
+  /** A coding-agent session started or resumed for a task: a restart resumes it by this id. */
+  'worker.session_started': z.object({ agent: AgentName, worker: z.string(), task_id: z.string(), session_id: z.string(), workspace: z.string(), resumed: z.boolean() }),
+  'worker.session_ended': z.object({ agent: AgentName, worker: z.string(), task_id: z.string(), session_id: z.string(), outcome: z.string(), turns: z.number().int().nonnegative(), cost_usd: z.number().nonnegative() }),
+  /** The budget was hit: the human is asked (a `budget` review) for more. */
+  'budget.requested': z.object({ review_id: Id, phase: z.number().int().positive(), agent: AgentName, usd: z.number().nonnegative().nullable(), tokens: z.number().int().nonnegative().nullable(), reason: z.string() }),
+  'budget.granted': z.object({ review_id: Id.nullable(), phase: z.number().int().positive(), agent: AgentName, usd: z.number().nonnegative().nullable(), tokens: z.number().int().nonnegative().nullable(), by: z.string() }),
 } as const;
 
 export type EventType = keyof typeof EventPayloads;

@@ -9,6 +9,7 @@ export * from './domain/agent.ts';
 export * from './domain/git.ts';
 export * from './domain/testrun.ts';
 export * from './domain/artifact.ts';
+export * from './domain/permission.ts';
 export * from './events.ts';
 export * from './config.ts';
 export * from './commands.ts';

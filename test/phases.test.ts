@@ -56,7 +56,7 @@ describe('a runtime that cannot run the team is caught before the first step', (
       expect(out).toMatchObject({ steps: 0, state: 'needs_setup' });
       expect(out.waitingOn[0]).toMatch(/^The scripted runtime only plays the sample project \("build base backtester skeleton"\)/);
       expect(out.waitingOn[0]).toMatch(/Your brief is: "a CLI that converts CSV to JSON"/);
-      expect(out.waitingOn[0]).toMatch(/anthropic:claude-sonnet-4-5[\s\S]*ollama:qwen2\.5-coder[\s\S]*openai-compatible:<model>[\s\S]*coding agent/);
+      expect(out.waitingOn[0]).toMatch(/anthropic:claude-sonnet-4-5[\s\S]*ollama:qwen2\.5-coder[\s\S]*openai-compatible:<model>[\s\S]*runtime: claude-code/);
       expect((await runLoop(p)).state).toBe('needs_setup');
       const setup = p.read.openConcerns().filter((c) => c.category === 'runtime_setup');
       expect(setup).toHaveLength(1);

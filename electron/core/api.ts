@@ -22,6 +22,8 @@ import { nextRoadmapPhase } from './workflow/stages/next-phase.ts';
 import { usageSummary } from './workflow/usage.ts';
 import type { ProjectSwitcher } from './projects.ts';
 import { readRecent } from './recent.ts';
+import { agentActivity, decidePermission } from './permissions/api.ts';
+import { normalisePermissionId } from './permissions/requests.ts';
 
 type Handlers = { [N in CallName]: (params: CallResponse<N> extends never ? never : Parsed<N>) => Promise<CallResponse<N>> };
 type Parsed<N extends CallName> = ReturnType<(typeof contract.calls)[N]['request']['parse']>;
@@ -66,7 +68,7 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
 }
 export type LoopRunner = ReturnType<typeof createLoopRunner>;
 
-export function statusSnapshot(p: OpenedProject, loop: { running: boolean; waiting: string[] }): StatusSnapshot {
+export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: { running: boolean; waiting: string[] }): StatusSnapshot {
   const project = p.read.project();
   if (!project) throw new GovernorError('not_initialised', 'the project has not been initialised');
   const c = p.read.counts();
@@ -203,6 +205,14 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
     'projects.open': async ({ dir }) => switcher().open(dir),
     'projects.create': async ({ dir, name, template }) => switcher().create({ dir, name, template }),
     'projects.demo': async ({ dir }) => switcher().demo(dir),
+    'permissions.list': async ({ status }) => p.read.permissionRequests(status),
+    'permissions.get': async ({ id }) => {
+      const r = p.read.permissionRequest(normalisePermissionId(id));
+      if (!r) throw new NotFoundError('permission request', id);
+      return r;
+    },
+    'permissions.decide': async ({ requestId, decision, digest, message, input }) => decidePermission(p, { requestId, decision, digest, message, ...(input ? { input } : {}), by: who.user, source: who.source }),
+    'agents.activity': async ({ agent, limit }) => agentActivity(p, agent ?? null, limit),
   } as Handlers;
 }
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { AgentName, AgentsFile, PoliciesFile } from '../../shared/index.ts';
 import { EventPayloads, agentNames } from '../../shared/index.ts';
 import type { AgentRuntime } from './agents/runtime.ts';
+import type { Worker } from './agents/workers/worker.ts';
+import { runtimeWorker } from './agents/workers/runtime-worker.ts';
 import { agentConfigChanges } from './agents/configured.ts';
 import { createRuntimeFactory } from './agents/runtimes.ts';
 import { recordUsage } from './workflow/usage.ts';
@@ -31,6 +33,10 @@ export interface OpenOptions {
   clock?: () => Date;
   /** Replace runtimes (tests, replay); by default each agent's runtime comes from agents.yaml. */
   runtimes?: Partial<Record<AgentName, AgentRuntime>>;
+  /** Replace workers (tests, replay of a coding agent's stream without its binary). */
+  workers?: Partial<Record<AgentName, Worker>>;
+  /** Each message of a coding agent's stream (the cassette of a recorded run). */
+  recordWorker?: (agent: AgentName, message: unknown) => void;
   /** The fetch every model request goes through (recording, replay). */
   fetch?: typeof globalThis.fetch;
   /** New event ids (replay); ULIDs by default. */
@@ -160,6 +166,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
     },
     onNotice: (agent, text) => progress({ kind: 'warn', agent, text }),
+    ...(opts.recordWorker ? { recordWorker: opts.recordWorker } : {}),
   });
 
   const engine: OpenedProject = {
@@ -178,6 +185,14 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       const override = opts.runtimes?.[agent];
       if (override) return override;
       return runtimes.forAgent(agent);
+    },
+    workerFor(agent: AgentName): Worker {
+      const override = opts.workers?.[agent];
+      if (override) return override;
+      return runtimes.workerFor(agent) ?? runtimeWorker(engine.runtimeFor(agent));
+    },
+    recordUsage(agent, model, purpose, usage) {
+      recordUsage(engine, runtimes.prices, agent, model, purpose, usage);
     },
     redactor: runtimes.redactor,
     keyStore: opts.keyStore ?? null,

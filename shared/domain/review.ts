@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Actor, Id, Impact } from './common.ts';
 
-export const ReviewKind = z.enum(['plan', 'design', 'test_plan', 'variation', 'test_completion', 'promotion', 'gate_failure']);
+export const ReviewKind = z.enum(['plan', 'design', 'test_plan', 'variation', 'test_completion', 'promotion', 'gate_failure', 'budget']);
 export type ReviewKind = z.infer<typeof ReviewKind>;
 
 export const DecisionKind = z.enum([

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { generateText, tool } from 'ai';
 import { z } from 'zod';
 import type { AgentConfig, AgentsFile } from '../../../shared/index.ts';
@@ -68,11 +70,11 @@ async function probeTools(ctx: CallContext): Promise<NonNullable<DoctorCheck['to
 export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?: KeySource; extraKeys?: KeySource; fetch?: typeof globalThis.fetch; timeoutMs?: number }): Promise<DoctorCheck[]> {
   // The same order as the engine: environment, the keys_file, then the store Settings writes to.
   const keys = o.keys ?? chainKeys(...[envKeys(), ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []), ...(o.extraKeys ? [o.extraKeys] : [])]);
-  const groups = new Map<string, { roles: string[]; base_url: string | undefined; api_key_env: string | undefined; runtime: string; structured: AgentConfig['structured_output'] }>();
+  const groups = new Map<string, { roles: string[]; base_url: string | undefined; api_key_env: string | undefined; runtime: string; structured: AgentConfig['structured_output']; command: string | undefined }>();
   for (const role of RoleKind.options) {
     const c = o.agentsFile.agents[role];
-    const id = `${c.runtime}|${c.base_url ?? ''}|${c.api_key_env ?? ''}|${c.structured_output ?? 'auto'}`;
-    const g = groups.get(id) ?? { roles: [], base_url: c.base_url, api_key_env: c.api_key_env, runtime: c.runtime, structured: c.structured_output };
+    const id = `${c.runtime}|${c.base_url ?? ''}|${c.api_key_env ?? ''}|${c.structured_output ?? 'auto'}|${c.command ?? ''}`;
+    const g = groups.get(id) ?? { roles: [], base_url: c.base_url, api_key_env: c.api_key_env, runtime: c.runtime, structured: c.structured_output, command: c.command };
     g.roles.push(role);
     groups.set(id, g);
   }
@@ -81,6 +83,21 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
     if (g.runtime === 'scripted') {
       const why = scriptedCannot(await loadSampleScript(), { kind: 'team', agent: 'ProjectManager', project: o.agentsFile.project, brief: o.agentsFile.brief, agents: agentNames(o.agentsFile) });
       out.push({ runtime: 'scripted', roles: g.roles, key: { ok: true, detail: 'no key needed (offline script, not a model)' }, call: why ? { ok: false, detail: why } : { ok: true, detail: 'plays resources/sample/script.yaml (the sample project, phase 1)' } });
+      continue;
+    }
+    const authors = g.roles.filter((r) => r !== 'Implementer');
+    const codingAgent = g.runtime === 'external' || g.runtime === 'claude-code' || g.runtime.startsWith('claude-code:');
+    if (codingAgent && authors.length > 0) {
+      // The same refusal as the loop's check before the first step (coding-agent-runtime.ts).
+      out.push({ runtime: g.runtime, roles: g.roles, key: { ok: true, detail: 'not checked' }, call: { ok: false, detail: `${authors.join(', ')} write the plan, the design or the test plan, which need a model runtime; ${g.runtime} does task work only: give ${authors.length > 1 ? 'them' : 'it'} an AI SDK runtime in agents.yaml (Implementer may stay on ${g.runtime})` } });
+      continue;
+    }
+    if (g.runtime === 'external') {
+      out.push({ runtime: 'external', roles: g.roles, key: { ok: true, detail: 'none needed here: your own session brings its own' }, call: { ok: true, detail: `your session joins with \`governor mcp --agent ${g.roles[0] ?? ''}\`; nothing to call until it does` } });
+      continue;
+    }
+    if (g.runtime === 'claude-code' || g.runtime.startsWith('claude-code:')) {
+      out.push(await checkClaudeCodeRuntime(g, keys, o.timeoutMs ?? 30_000));
       continue;
     }
     const ref = parseRuntimeRef(g.runtime);
@@ -114,4 +131,23 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
     out.push({ runtime: g.runtime, roles: g.roles, key: keyCheck, call, ...more });
   }
   return out;
+}
+
+/**
+ * A Claude Code runtime: the binary is there and starts (`--version`), and there is an API key or a
+ * subscription login. No model call: a session costs real money, and the first task shows the rest. The
+ * worker module is loaded here only, as the engine does, because the Agent SDK is large.
+ */
+async function checkClaudeCodeRuntime(g: { roles: string[]; runtime: string; api_key_env: string | undefined; command: string | undefined }, keys: KeySource, timeoutMs: number): Promise<DoctorCheck> {
+  const key = await keys.get('anthropic', g.api_key_env).catch(() => null);
+  const { checkClaudeCode } = await import('./workers/claude-code.ts');
+  const keyCheck = key ? { ok: true, detail: `found (${key.length} characters, from ${keys.label})` } : { ok: true, detail: 'none set; Claude Code uses your subscription login' };
+  try {
+    const bin = checkClaudeCode({ apiKey: key, executable: g.command, label: g.runtime });
+    const { stdout } = await promisify(execFile)(bin, ['--version'], { timeout: timeoutMs, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+    return { runtime: g.runtime, roles: g.roles, key: keyCheck, call: { ok: true, detail: `Claude Code ${stdout.trim().slice(0, 60)} at ${bin}` } };
+  } catch (err) {
+    const missingLogin = /subscription login/.test(errorMessage(err));
+    return { runtime: g.runtime, roles: g.roles, key: missingLogin ? { ok: false, detail: errorMessage(err) } : keyCheck, call: missingLogin ? { ok: false, detail: 'skipped: no key or login' } : { ok: false, detail: errorMessage(err) } };
+  }
 }

@@ -9,6 +9,9 @@ import { createLlmRuntime } from './llm/runtime.ts';
 import type { OutputMode, Usage } from './llm/structured.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { createScriptedRuntime, loadSampleScript } from './scripted/runtime.ts';
+import { lazyClaudeCodeWorker } from './workers/claude-code-lazy.ts';
+import { codingAgentRuntime } from './workers/coding-agent-runtime.ts';
+import type { Worker } from './workers/worker.ts';
 
 export interface RuntimeFactoryOptions {
   dir: string;
@@ -23,12 +26,18 @@ export interface RuntimeFactoryOptions {
   onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
   /** Something the human should know about how a model is used (a structured-output fallback). */
   onNotice?(agent: AgentName, text: string): void;
+  /** Each message of a coding agent's stream, for the cassette. */
+  recordWorker?(agent: AgentName, message: unknown): void;
   /** The project's one redactor (secrets of the environment already in it); every loaded key is added. */
   redactor?: Redactor;
 }
 
+const isClaudeCode = (runtime: string) => runtime === 'claude-code' || runtime.startsWith('claude-code:');
+
 export interface RuntimeFactory {
   forAgent(agent: AgentName): AgentRuntime;
+  /** The agent's worker when its runtime is a coding agent (claude-code); null for the AI SDK and scripted runtimes. */
+  workerFor(agent: AgentName): Worker | null;
   /** Look the keys up again (a key was just entered in Settings); the next step of each agent uses them. */
   reloadKeys(): Promise<void>;
   readonly redactor: Redactor;
@@ -53,7 +62,14 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
   async function resolveKeys(): Promise<void> {
     for (const agent of o.agents) {
       const c = cfg(agent);
-      if (c.runtime === 'scripted') continue;
+      if (c.runtime === 'scripted' || c.runtime === 'external') continue;
+      if (isClaudeCode(c.runtime)) {
+        // A subscription login needs no key: a missing one is only an error when there is no login either.
+        const key = await keys.get('anthropic', c.api_key_env).catch(() => null);
+        redactor.add(key);
+        resolved.set(agent, { key, error: null });
+        continue;
+      }
       const ref = parseRuntimeRef(c.runtime);
       try {
         const key = await keys.get(ref.provider, c.api_key_env);
@@ -72,8 +88,26 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
     redactor,
     prices,
     reloadKeys: resolveKeys,
+    workerFor(agent) {
+      const c = cfg(agent);
+      if (!isClaudeCode(c.runtime)) return null;
+      const perms = o.policies.agent_permissions;
+      return lazyClaudeCodeWorker({
+        label: c.runtime,
+        model: c.runtime.includes(':') ? c.runtime.slice(c.runtime.indexOf(':') + 1) : null,
+        apiKey: resolved.get(agent)?.key ?? null,
+        baseUrl: c.base_url,
+        executable: c.command,
+        projectDir: o.dir,
+        testCommands: o.policies.tests.map((t) => t.command),
+        sandbox: { enabled: perms?.sandbox ?? true, networkDomains: perms?.network_domains ?? [] },
+        redactor,
+        ...(o.recordWorker ? { record: (m: unknown) => o.recordWorker?.(agent, m) } : {}),
+      });
+    },
     forAgent(agent) {
       const c = cfg(agent);
+      if (c.runtime === 'external' || isClaudeCode(c.runtime)) return codingAgentRuntime(agent, c.runtime);
       if (c.runtime === 'scripted') {
         if (!scripted) throw new GovernorError('runtime_unavailable', 'the scripted runtime could not be loaded');
         return scripted;

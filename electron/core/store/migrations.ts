@@ -101,12 +101,22 @@ const MIGRATIONS: readonly string[] = [
     updated_at  TEXT NOT NULL
   );
   `,
+  // 3: coding agents. Permission requests and worker sessions are projections of their events.
+  `
+  CREATE TABLE permission_requests (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, agent TEXT NOT NULL, status TEXT NOT NULL,
+    session_id TEXT, digest TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX permission_requests_status ON permission_requests(status, seq);
+  CREATE TABLE worker_sessions (agent TEXT NOT NULL, task_id TEXT NOT NULL, seq INTEGER NOT NULL, session_id TEXT NOT NULL,
+    status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (agent, task_id));
+  CREATE TABLE budget_grants (seq INTEGER PRIMARY KEY, phase INTEGER NOT NULL, agent TEXT NOT NULL, doc TEXT NOT NULL);
+  `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
   'project', 'reviews', 'concerns', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands', 'responses',
   'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
+  'permission_requests', 'worker_sessions', 'budget_grants',
 ] as const;
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AgentState, Concern, EventPayload, EventType, Phase, Review, Task, Variation } from '../../../shared/index.ts';
+import type { AgentState, Concern, EventPayload, EventType, PermissionRequest, Phase, Review, Task, Variation, WorkerSession } from '../../../shared/index.ts';
 import { AgentName, type ConcernChange, applyConcernChange, roleOf } from '../../../shared/index.ts';
 
 
@@ -48,6 +48,11 @@ export function createProjector(db: Database.Database) {
     refPut: db.prepare('INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq'),
     runPut: db.prepare('INSERT INTO test_runs (run_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     gatePut: db.prepare('INSERT INTO gates (event_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
+    permGet: db.prepare<[string], { doc: string }>('SELECT doc FROM permission_requests WHERE id = ?'),
+    permPut: db.prepare('INSERT INTO permission_requests (id, seq, agent, status, session_id, digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
+    sessionGet: db.prepare<[string, string], { doc: string }>('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?'),
+    sessionPut: db.prepare('INSERT INTO worker_sessions (agent, task_id, seq, session_id, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(agent, task_id) DO UPDATE SET seq = excluded.seq, session_id = excluded.session_id, status = excluded.status, doc = excluded.doc'),
+    grantPut: db.prepare('INSERT INTO budget_grants (seq, phase, agent, doc) VALUES (?, ?, ?, ?)'),
     promotionPut: db.prepare('INSERT INTO promotions (phase, seq, doc) VALUES (?, ?, ?) ON CONFLICT(phase) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
   };
 
@@ -197,6 +202,31 @@ export function createProjector(db: Database.Database) {
     },
     'test.run_completed': (p, e) => void s.runPut.run(p.run_id, e.seq, p.phase, JSON.stringify({ run_id: p.run_id, phase: p.phase, at: e.ts, result: p.result })),
     'qa.gate_evaluated': (p, e) => void s.gatePut.run(e.id, e.seq, p.phase, JSON.stringify({ ...p, at: e.ts, event_id: e.id })),
+    'permission.requested': (p, e) => void s.permPut.run(p.id, e.seq, p.agent, p.status, p.session_id, p.input_digest, JSON.stringify(p)),
+    'permission.decided': (p, e) => {
+      const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
+      const next = { ...r, status: p.status, decision: p.decision };
+      s.permPut.run(r.id, e.seq, r.agent, next.status, r.session_id, r.input_digest, JSON.stringify(next));
+    },
+    'permission.timed_out': (p, e) => {
+      const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
+      s.permPut.run(r.id, e.seq, r.agent, 'timed_out', r.session_id, r.input_digest, JSON.stringify({ ...r, status: 'timed_out' }));
+    },
+    'permission.withdrawn': (p, e) => {
+      const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
+      s.permPut.run(r.id, e.seq, r.agent, 'withdrawn', r.session_id, r.input_digest, JSON.stringify({ ...r, status: 'withdrawn' }));
+    },
+    'worker.session_started': (p, e) => {
+      const session: WorkerSession = { agent: p.agent, worker: p.worker, task_id: p.task_id, session_id: p.session_id, workspace: p.workspace, status: 'running' };
+      s.sessionPut.run(p.agent, p.task_id, e.seq, p.session_id, 'running', JSON.stringify(session));
+    },
+    'worker.session_ended': (p, e) => {
+      const cur = s.sessionGet.get(p.agent, p.task_id);
+      const base = cur ? (JSON.parse(cur.doc) as WorkerSession) : { agent: p.agent, worker: p.worker, task_id: p.task_id, session_id: p.session_id, workspace: '' };
+      const status = p.outcome === 'interrupted' ? 'interrupted' : 'finished';
+      s.sessionPut.run(p.agent, p.task_id, e.seq, p.session_id, status, JSON.stringify({ ...base, session_id: p.session_id, status }));
+    },
+    'budget.granted': (p, e) => void s.grantPut.run(e.seq, p.phase, p.agent, JSON.stringify(p)),
     'phase.promoted': (p, e) => {
       s.promotionPut.run(p.phase, e.seq, JSON.stringify({ ...p, at: e.ts }));
       s.projectSet.run(p.phase, 'promoted', 1);

@@ -6,6 +6,9 @@ import type {
   Concern,
   GitAction,
   Handoff,
+  PermissionRequest,
+  PermissionStatus,
+  WorkerSession,
   KPI,
   Phase,
   Response,
@@ -72,6 +75,17 @@ export function createReader(db: Database.Database) {
     recordedRefs: (): Array<{ name: string; oid: string }> => db.prepare<[], { name: string; oid: string }>('SELECT name, oid FROM git_refs ORDER BY name').all(),
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
+    permissionRequests: (status?: PermissionStatus): PermissionRequest[] =>
+      status ? docs('SELECT doc FROM permission_requests WHERE status = ? ORDER BY seq', status) : docs('SELECT doc FROM permission_requests ORDER BY seq'),
+    permissionRequest: (id: string): PermissionRequest | null => one('SELECT doc FROM permission_requests WHERE id = ?', id),
+    /** The latest request of this agent for this exact input (a resumed session asks again for the same thing). */
+    permissionByDigest: (agent: string, digest: string): PermissionRequest | null =>
+      one('SELECT doc FROM permission_requests WHERE agent = ? AND digest = ? ORDER BY seq DESC LIMIT 1', agent, digest),
+    sessionPermissions: (agent: string, sessionId: string): PermissionRequest[] =>
+      docs("SELECT doc FROM permission_requests WHERE agent = ? AND session_id = ? AND status = 'allowed' ORDER BY seq", agent, sessionId),
+    workerSession: (agent: string, taskId: string): WorkerSession | null => one('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?', agent, taskId),
+    budgetGrants: (phase: number): Array<{ agent: string; usd: number | null; tokens: number | null }> =>
+      docs('SELECT doc FROM budget_grants WHERE phase = ? ORDER BY seq', phase),
     promotions: (): PromotionRecord[] => docs('SELECT doc FROM promotions ORDER BY phase'),
     /** One point per QA gate, oldest first: what the dashboard and the report chart over iterations. */
     trends(): Array<{ phase: number; iteration: number; at: string; pass_rate: number | null; coverage: number | null; max_drift: number | null; drift: 'measured' | 'no_baseline' | 'none'; outcome: string; green: boolean }> {

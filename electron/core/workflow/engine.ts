@@ -1,5 +1,6 @@
 import type { AgentName, AgentsFile, PoliciesFile } from '../../../shared/index.ts';
 import type { AgentRuntime } from '../agents/runtime.ts';
+import type { Worker } from '../agents/workers/worker.ts';
 import type { Exporter } from '../artifacts/exporter.ts';
 import type { GitService } from '../git/service.ts';
 import type { Ledger } from '../store/ledger.ts';
@@ -24,6 +25,10 @@ export interface Engine {
   git: GitService;
   exporter: Exporter;
   runtimeFor(agent: AgentName): AgentRuntime;
+  /** The worker that does the agent's tasks (a coding agent, or its runtime's tool loop when absent). */
+  workerFor?(agent: AgentName): Worker;
+  /** Count tokens and cost against the budgets (a coding agent reports its own cost). */
+  recordUsage?(agent: AgentName, model: string, purpose: string, usage: { input: number; output: number; costUsd?: number }): void;
   /** Masks every API key in use; anything that leaves the process with request data goes through it. */
   redactor?: Redactor;
   clock: () => Date;

@@ -6,6 +6,7 @@ import { recordHandoff, requestReview, setAgentStatus } from './records.ts';
 import { overrideGate } from './stages/gate.ts';
 import { AUTHORED, answerReviewClarification, deliverableTask, isAuthoredKind, produceAuthored, reRequest } from './stages/authored.ts';
 import { promote } from './stages/promote.ts';
+import { followUpBudget } from './usage.ts';
 
 const approved = (r: Review) => r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions';
 
@@ -46,6 +47,8 @@ export async function followUp(e: Engine, review: Review): Promise<void> {
     case 'promotion':
       if (approved(review)) return promote(e, review);
       return backToBuild(e, review);
+    case 'budget':
+      return followUpBudget(e, review);
   }
 }
 

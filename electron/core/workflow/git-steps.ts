@@ -21,7 +21,7 @@ export function recordGitActions(tx: Tx, actions: readonly PendingGitAction[], t
  */
 export async function agentCommit(
   e: Engine,
-  opts: { agent: AgentName | 'System'; actor: Actor; branch: string; changes: Map<string, string | null>; subject: string; body?: string; trigger: string },
+  opts: { agent: AgentName | 'System'; actor: Actor; branch: string; changes: Map<string, string | Uint8Array | null>; subject: string; body?: string; trigger: string },
 ): Promise<PendingGitAction | null> {
   if (opts.changes.size === 0) return null;
   const auditId = e.ledger.newEventId();

@@ -12,6 +12,7 @@ import { buildBlockers, concernStep, concernWorker, finishBuild, isRunnable, wor
 import { afterPromotion, nextRoadmapPhase, phaseBlocker } from './stages/next-phase.ts';
 import { gateStep, testStep } from './stages/gate.ts';
 import { DIRTY_CATEGORY } from './stages/promote.ts';
+import { isExternal } from './work-session.ts';
 
 export interface Step {
   describe: string;
@@ -106,7 +107,7 @@ function buildStep(e: Engine, phase: number): Step | null {
   const testPlanApproved = e.read.reviews().some((r) => r.kind === 'test_plan' && r.phase === phase && (r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions'));
   // Implementers take turns, fewest finished tasks first, so parallel branches advance together.
   const candidates = workTasks(e, phase)
-    .filter((t) => isRunnable(e, t) && !paused(e, t.agent) && (roleOf(t.agent) === 'Implementer' || testPlanApproved))
+    .filter((t) => isRunnable(e, t) && !paused(e, t.agent) && !isExternal(e, t.agent) && (roleOf(t.agent) === 'Implementer' || testPlanApproved))
     .map((t) => ({ t, done: e.read.tasks().filter((x) => x.agent === t.agent && x.status === 'Done').length }))
     .sort((a, b) => a.done - b.done);
   const pick = candidates[0]?.t;

@@ -28,6 +28,9 @@ import { normaliseId } from '../../core/workflow/ids.ts';
 import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
 import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
 import { registerDiscordCommands } from './discord.ts';
+import { registerMcpCommand } from './mcp.ts';
+import { formatPermission, isPermissionId, parseEditedInput, parsePermissionDecision, permissionHint } from './permissions.ts';
+import { decidePermission } from '../../core/permissions/api.ts';
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -127,26 +130,43 @@ program
     const host = runningHost(await assertProjectDir(o.dir));
     if (host) {
       const list = await callHost(host, 'reviews.list', o.all ? {} : { status: 'pending' });
-      if (list.length === 0) console.log('No pending reviews.');
+      const perms = await callHost(host, 'permissions.list', o.all ? {} : { status: 'pending' });
+      if (list.length === 0 && perms.length === 0) console.log('No pending reviews.');
+      for (const r of perms) console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
       for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
       return;
     }
     await withProject(o.dir, async (p) => {
       const list = o.all ? p.read.reviews() : p.read.pendingReviews();
-      if (list.length === 0) console.log(o.all ? 'No reviews yet.' : 'No pending reviews. `governor run` moves the project on.');
+      const perms = o.all ? p.read.permissionRequests() : p.read.permissionRequests('pending');
+      if (list.length === 0 && perms.length === 0) console.log(o.all ? 'No reviews yet.' : 'No pending reviews. `governor run` moves the project on.');
+      // Coding agents' permission requests first: an agent is waiting on each.
+      for (const r of perms) console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
       for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
     }, true);
   });
 
 program
   .command('decide')
-  .argument('<review-id>', 'e.g. review_0003 or 3')
-  .argument('<decision>', 'approve | conditions | clarify | changes | defer | reject')
+  .argument('<review-id>', 'e.g. review_0003 or 3, or a permission request perm_0001')
+  .argument('<decision>', 'approve | conditions | clarify | changes | defer | reject; for a permission request: allow | session | always | deny | edit')
   .addOption(dirOption())
   .option('-c, --comment <text>', 'your comment (required for conditions, clarify, changes, reject)', '')
   .option('-i, --inline <path:line:text...>', 'inline comment anchored to a line of the reviewed document')
-  .description('decide a pending review; the first decision wins')
-  .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[] }) => {
+  .option('--digest <hex>', "permission requests: the input's digest as `governor reviews` shows it (a decision for another input is refused)")
+  .option('-m, --message <text>', 'permission requests: what the agent reads (the reason for a denial)')
+  .option('--input <json>', 'permission requests, with `edit`: the input to run instead, as a JSON object')
+  .description('decide a pending review or permission request; the first decision wins')
+  .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string }) => {
+    if (isPermissionId(id)) {
+      if (!o.digest) throw new GovernorError('digest_missing', `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the exact input you saw`);
+      const input = parseEditedInput(o.input);
+      const args = { requestId: id.trim(), decision: parsePermissionDecision(decision), digest: o.digest, message: o.message ?? o.comment, ...(input ? { input } : {}) };
+      const host = runningHost(await assertProjectDir(o.dir));
+      const r = host ? await callHost(host, 'permissions.decide', args) : await withProject(o.dir, (p) => decidePermission(p, { ...args, by: 'Human', source: 'cli' }), true);
+      console.log(`${pc.green('✓')} ${r.id} (${r.summary}): ${r.decision?.decision}${r.decision?.rule ? ` — ${r.decision.rule}` : ''} ${pc.dim('(the waiting agent goes on)')}`);
+      return;
+    }
     const args = { reviewId: normaliseId('review', id), decision: parseDecision(decision), comment: o.comment, inline: (o.inline ?? []).map(parseInline) };
     const host = runningHost(await assertProjectDir(o.dir));
     if (host) {
@@ -311,6 +331,7 @@ audit
   });
 
 registerDiscordCommands(program);
+registerMcpCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof GovernorError) console.error(fail(err.message));

@@ -174,8 +174,25 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   };
 
   const server = createServer((req, res) => void serveHttp(req, res));
+  // Governor's MCP server for agents joining from their own sessions (see core/mcp/http.ts for its checks).
+  const origins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
+  // Loaded on the first /mcp request: the MCP SDK stays out of the host's start-up.
+  let mcpHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  const mcp = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!mcpHandler) {
+      const { createMcpHttpHandler } = await import('../../core/mcp/http.ts');
+      mcpHandler = createMcpHttpHandler({ engine: () => projects.current().p, allowedHosts: () => new Set([...origins()].map((o) => o.slice('http://'.length))), allowedOrigins: origins });
+    }
+    return mcpHandler(req, res);
+  };
   async function serveHttp(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://host');
+    if (url.pathname === '/mcp') {
+      await mcp(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`Governor MCP: ${errorMessage(err)}`);
+      });
+      return;
+    }
     const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
     if (!hostAllowed(req.headers.host)) {
       res.writeHead(421, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: unknown Host header; open the URL `governor serve` printed.');

@@ -3,6 +3,7 @@ import type { Transport } from '../../../shared/contract.ts';
 import type { AgentState } from '../../../shared/domain/agent.ts';
 import { formatAgo, useNow } from '../../clock.ts';
 import { errorText, refreshAgents, useAgents } from './useAgents.ts';
+import { AgentStream } from './AgentStream.tsx';
 import './agents.css';
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 4 });
@@ -110,6 +111,7 @@ export function AgentsView({ conn, connected }: Props) {
           </tbody>
         </table>
       )}
+      <AgentStream conn={conn} />
     </section>
   );
 }

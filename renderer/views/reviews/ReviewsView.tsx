@@ -3,6 +3,7 @@ import type { Review } from '../../../shared/index.ts';
 import { useNow } from '../../clock.ts';
 import type { Connection } from '../../transport/index.ts';
 import { Inbox } from './Inbox.tsx';
+import { PermissionRequests } from '../permissions/PermissionRequests.tsx';
 import { ReviewDetail } from './ReviewDetail.tsx';
 import { errorText } from './format.ts';
 import './reviews.css';
@@ -73,6 +74,7 @@ export function ReviewsView({ conn, connected }: { conn: Connection; connected: 
 
   return (
     <section className="view rv-view" aria-label="Reviews">
+      <PermissionRequests conn={conn} />
       <Inbox reviews={list.items} loaded={list.loaded} error={list.error} showDecided={showDecided} onToggleDecided={setShowDecided} selected={current?.id ?? null} now={now} />
       {current ? (
         <ReviewDetail key={current.id} conn={conn} review={current} all={list.items} connected={connected} onChanged={refresh} />

@@ -44,7 +44,7 @@ export const WAYS_ON = [
   'a model with an API key, e.g. `runtime: anthropic:claude-sonnet-4-5` (ANTHROPIC_API_KEY) or `runtime: openai:gpt-5` (OPENAI_API_KEY)',
   'a local model through Ollama, e.g. `runtime: ollama:qwen2.5-coder` (no key; `ollama pull qwen2.5-coder` first)',
   'any OpenAI-compatible server, e.g. `runtime: openai-compatible:<model>` with its `base_url`',
-  'a coding agent as the implementers\' worker (see "Workers" in the README)',
+  'Claude Code for the implementers, `runtime: claude-code` (the other roles need one of the above; see "Coding agents" in the README)',
 ].map((w) => `  - ${w}`).join('\n');
 
 /** Why the scripted runtime cannot play this ask, or null. Exported for tests and `governor doctor`. */

@@ -119,6 +119,7 @@ export const REVIEW_KIND_LABEL: Record<Review['kind'], string> = {
   test_completion: 'Test-completion review',
   promotion: 'Promotion review',
   gate_failure: 'Gate-failure review',
+  budget: 'Budget review',
 };
 
 /** Reviews that carry a decision, in the order the decisions were made. */

@@ -1,14 +1,14 @@
 import type { Concern, Task } from '../../../../shared/index.ts';
 import { AgentName, RoleKind, escalationTargets, roleOf } from '../../../../shared/index.ts';
+import type { ConcernAction } from '../../agents/runtime.ts';
 import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
 import { nextId } from '../ids.ts';
-import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
-import { openWorkspace } from '../workspace.ts';
-import { workspaceDir } from '../work-dirs.ts';
-import { runTestsIn, testSetupText } from './agent-tests.ts';
+import { proposeVariation } from '../variations.ts';
+import { raiseConcern, recordHandoff, setAgentStatus } from '../records.ts';
+import { type WorkDone, isExternal, runWork, workerOf } from '../work-session.ts';
+import { runTestsIn } from './agent-tests.ts';
 import { contextDocs } from './authored.ts';
-import { prepareTesterWorkspace } from './tester-workspace.ts';
 
 /** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
 export function workTasks(e: Engine, phase: number): Task[] {
@@ -21,7 +21,8 @@ export function workTasks(e: Engine, phase: number): Task[] {
 const FINISHED = new Set(['Done', 'Needs Review', 'No Change']);
 
 export function isRunnable(e: Engine, t: Task): boolean {
-  if (t.status !== 'To Do') return false;
+  // In Progress outside a running step means a run was killed mid-task: the task (and its session) resumes.
+  if (t.status !== 'To Do' && t.status !== 'In Progress') return false;
   const byId = new Map(e.read.tasks().map((x) => [x.id, x]));
   return t.depends_on.every((d) => FINISHED.has(byId.get(d)?.status ?? 'Done'));
 }
@@ -34,29 +35,25 @@ export function isRunnable(e: Engine, t: Task): boolean {
 export async function workStep(e: Engine, agent: AgentName, task: Task): Promise<void> {
   const phase = task.phase;
   const branch = phaseBranch(phase, agent);
-  const root = workspaceDir(e.dir, branch);
-  if (roleOf(agent) === 'Tester') {
-    // The Tester tests the implementation, so its workspace holds develop plus every branch of the phase.
-    const laid = await prepareTesterWorkspace(e, phase, branch, root);
-    if (laid.skipped.length) e.progress({ kind: 'warn', agent, text: `not carried into the workspace (binary or over 1 MiB): ${laid.skipped.join(', ')}` });
-  } else {
-    const tip = (await e.git.resolveRef(branch)) ?? (await e.git.resolveRef('develop'));
-    if (!tip) throw new Error('the repository has no develop branch');
-    await e.git.materialize({ oid: tip, dir: root });
-  }
-  const ws = openWorkspace(root);
-  const runtime = e.runtimeFor(agent);
+  const tip = (await e.git.resolveRef(branch)) ?? (await e.git.resolveRef('develop'));
+  if (!tip) throw new Error('the repository has no develop branch');
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     setAgentStatus(tx, agent, 'working', task.id, ts);
     tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status: 'In Progress', commentary: null, links: [] } });
   });
-  e.progress({ kind: 'work', agent, text: `${task.id} ${task.title} (${runtime.label}, on ${branch})` });
-  const out = await runtime.work({ agent, phase, task, files: ws, context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']), runTests: () => runTestsIn(e, root), testSetup: testSetupText(e.policies) });
-  const changes = ws.changes();
-  const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes, subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
+  // The agent's worker (its runtime's tool loop, or a coding agent in its own clone) does the task.
+  const out = await runWork(e, { agent, task, branch, tip, runTests: (root) => runTestsIn(e, root) });
+  if (out.kind === 'paused') return;
+  await finishWork(e, agent, task, branch, out);
+}
+
+/** Commit what the agent changed to its branch, and record the task's end, its concerns and variations. */
+export async function finishWork(e: Engine, agent: AgentName, task: Task, branch: string, out: WorkDone): Promise<void> {
+  const phase = task.phase;
+  const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: out.changes, subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
   // Work that changed no file is said as such: never Done, and shown to the human.
-  const unchanged = !commit && (changes.size === 0 || Boolean(out.commitSubject));
+  const unchanged = !commit && (out.changes.size === 0 || Boolean(out.commitSubject));
 
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
@@ -74,20 +71,9 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
       const id = raiseConcern(tx, { phase, from: agent, to: c.to, severity: c.severity, category: c.category, summary: c.summary, details: c.details }, ts);
       e.progress({ kind: 'concern', agent, text: `${c.severity} concern ${id} → ${c.to}: ${c.summary}` });
     }
-    for (const v of out.variations) {
-      const { id, number } = nextId.variation(tx.db);
-      tx.append({ type: 'variation.proposed', actor: agent, ts, payload: { id, number, phase, ...v, proposed_by: agent, status: 'proposed', decision_comment: null, reviewed_by: null, decided_at: null, proposed_at: ts } });
-      const human = v.impact === 'high' || e.policies.merge_policy.require_human_if.some((c) => 'impact' in c && c.impact === v.impact);
-      if (human) {
-        const h = recordHandoff(tx, e.read, { phase, from: agent, to: 'Human', purpose: 'High-Impact Variation Review', inputs: ['docs/PROJECT_DETAIL.md'], outputs: ['docs/PROJECT_VARIATIONS.md'], summary: `${agent} proposes: ${v.title}`, status: 'awaiting_review', impact: v.impact }, ts);
-        requestReview(tx, { kind: 'variation', phase, title: `Variation #${number} — ${v.title}`, requested_by: agent, impact: v.impact, subject: { path: 'docs/PROJECT_VARIATIONS.md', revision: 1 }, context: ['docs/PROJECT_DETAIL.md'], handoff_id: h.id, variation_id: id, summary: v.rationale }, ts);
-        e.progress({ kind: 'review', agent, text: `variation #${number} (${v.impact} impact) goes to the human: ${v.title}` });
-      } else {
-        tx.append({ type: 'variation.decided', actor: 'System', ts, payload: { variation_id: id, status: 'accepted_by_policy', comment: `impact ${v.impact} is below the policy's human threshold`, reviewed_by: 'Policy', review_id: null } });
-      }
-    }
+    for (const v of out.variations) proposeVariation(tx, e, agent, phase, v, ts);
     if (done) {
-      recordHandoff(tx, e.read, { phase, from: agent, to: roleOf(agent) === 'Tester' ? 'ProjectManager' : 'Tester', purpose: `${task.id} complete: ${task.title}`, inputs: [...ws.changes().keys()], outputs: [branch], summary: out.summary, status: 'delivered' }, ts);
+      recordHandoff(tx, e.read, { phase, from: agent, to: roleOf(agent) === 'Tester' ? 'ProjectManager' : 'Tester', purpose: `${task.id} complete: ${task.title}`, inputs: [...out.changes.keys()], outputs: [branch], summary: out.summary, status: 'delivered' }, ts);
     }
     setAgentStatus(tx, agent, 'idle', null, ts);
   });
@@ -113,7 +99,12 @@ export function concernWorker(c: Concern): AgentName | null {
  */
 export async function concernStep(e: Engine, concern: Concern, agent: AgentName = AgentName.parse(concernWorker(concern) ?? concern.to)): Promise<void> {
   const runtime = e.runtimeFor(agent);
-  const action = await runtime.handleConcern({ agent, concern, context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']) });
+  // A coding agent (Claude Code, or the user's own session) answers nothing outside a task: the concern
+  // becomes its task, which it works in its workspace like any other (and may resolve or escalate by MCP).
+  const coding = isExternal(e, agent) || workerOf(e, agent).usesGit;
+  const action: ConcernAction = coding
+    ? { action: 'acknowledge', note: `${runtime.label} works it as a task` }
+    : await runtime.handleConcern({ agent, concern, context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']) });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     if (action.action === 'escalate') {
@@ -136,10 +127,24 @@ export async function concernStep(e: Engine, concern: Concern, agent: AgentName 
   e.progress({ kind: 'concern', agent, text: `${concern.id}: ${action.action}${action.action === 'escalate' ? ` — ${action.reason}` : ` — ${action.note}`}` });
 }
 
+/**
+ * Where a coding agent's open task really is: its session waiting on the human's permission, interrupted
+ * (it resumes on the next run), or, for an external agent, waiting for the user's own session to take it.
+ */
+function workerNote(e: Engine, t: Task): string {
+  const asking = e.read.permissionRequests('pending').find((r) => r.agent === t.agent && r.task_id === t.id);
+  if (asking) return ` — waiting on your permission: ${asking.id} (${asking.summary})`;
+  const session = e.read.workerSession(t.agent, t.id);
+  if (session?.status === 'interrupted') return ` — its ${session.worker} session ${session.session_id.slice(0, 8)} was interrupted and resumes on the next run`;
+  if (session?.status === 'running' && t.status === 'In Progress') return ` — in its ${session.worker} session ${session.session_id.slice(0, 8)}`;
+  if (isExternal(e, t.agent)) return t.status === 'To Do' ? ` — for your own session to take (\`governor mcp --agent ${t.agent}\`, then next_task)` : ' — in your own session';
+  return '';
+}
+
 /** What still holds the build stage open, in words for the human. */
 export function buildBlockers(e: Engine, phase: number): string[] {
   const out: string[] = [];
-  for (const t of workTasks(e, phase)) if (t.status === 'To Do' || t.status === 'In Progress') out.push(`${t.id} (${t.agent}) is ${t.status}`);
+  for (const t of workTasks(e, phase)) if (t.status === 'To Do' || t.status === 'In Progress') out.push(`${t.id} (${t.agent}) is ${t.status}${workerNote(e, t)}`);
   const plan = e.read.reviews().filter((r) => r.kind === 'test_plan' && r.phase === phase).at(-1);
   if (!plan) out.push('the test plan is not written yet');
   else if (!(plan.status === 'decided' && (plan.decision?.decision === 'approve' || plan.decision?.decision === 'approve_with_conditions'))) out.push('the test plan is not approved yet');

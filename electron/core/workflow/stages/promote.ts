@@ -59,7 +59,8 @@ export async function promote(e: Engine, review: Review): Promise<void> {
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     recordGitActions(tx, actions, ts);
-    for (const t of e.read.tasks()) if (t.phase === phase && t.status !== 'Done') tx.append({ type: 'task.updated', actor: 'ProjectManager', ts, payload: { task_id: t.id, status: 'Done', commentary: null, links: [tag] } });
+    // A task that changed nothing stays "No Change": promotion closes open tasks, it does not rewrite outcomes.
+    for (const t of e.read.tasks()) if (t.phase === phase && t.status !== 'Done' && t.status !== 'No Change') tx.append({ type: 'task.updated', actor: 'ProjectManager', ts, payload: { task_id: t.id, status: 'Done', commentary: null, links: [tag] } });
     tx.append({ type: 'phase.promoted', actor: 'Human', ts, payload: { phase, tag, commit: merged.oid, next_phase: next } });
     recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: `Phase ${phase} promoted as ${tag}`, inputs: ['QA_REPORT.md'], outputs: ['docs/PROJECT_OVERVIEW.md', 'CHANGELOG.md'], summary: `main is at ${merged.oid.slice(0, 7)}, tagged ${tag}.`, status: 'approved' }, ts);
     tx.append({ type: 'review.followed_up', actor: 'ProjectManager', ts, payload: { review_id: review.id, outcome: `promoted as ${tag}` } });

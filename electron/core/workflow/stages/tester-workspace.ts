@@ -1,5 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { layOver } from '../../agents/workers/git-workspace.ts';
 import type { Engine } from '../engine.ts';
 import { phaseBranches } from './candidate.ts';
 
@@ -40,4 +41,18 @@ export async function prepareTesterWorkspace(e: Engine, phase: number, testerBra
     }
   }
   return { branches, skipped };
+}
+
+/**
+ * The same for a coding agent's git clone of the Tester's branch (Claude Code, or the user's own session):
+ * develop and every other branch of the phase merged into the clone, as its base. Returns what did not
+ * merge cleanly.
+ */
+export async function layTesterClone(e: Engine, phase: number, testerBranch: string, dir: string): Promise<{ skipped: string[] }> {
+  const commits: Array<{ name: string; oid: string }> = [];
+  for (const name of ['develop', ...(await phaseBranches(e, phase)).filter((b) => b !== testerBranch)]) {
+    const oid = await e.git.resolveRef(name);
+    if (oid) commits.push({ name, oid });
+  }
+  return layOver(dir, commits);
 }
