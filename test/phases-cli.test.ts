@@ -82,7 +82,7 @@ describe('a user\'s own brief, on a model runtime, through three phases to its r
     for (let guard = 0; guard < 40; guard++) {
       last = await cli(['run', '--dir', dir(), '--no-prompt']);
       commands++;
-      await assertClean(dir(), `run #${guard + 1}`);
+      await assertClean(dir(), `run #${guard + 1}: ${last.out.slice(-3000)}`);
       if (last.code === 0) break;
       expect(last.code, last.out).toBe(2);
       const pending = pendingIn(last.out);
