@@ -10,13 +10,13 @@ import { GovernorError, InvalidInputError, NotFoundError } from './errors.ts';
 import { gitStatusText } from './git/status.ts';
 import { timelinePage } from './store/timeline.ts';
 import type { OpenedProject } from './host.ts';
-import { discordStatus, queueTestMessage, retryDead } from './discord/status.ts';
 import { validateDiscordYaml } from './discord/config.ts';
 import { resourcesRoot } from './config/templates.ts';
 import { keyStatus } from './secrets/key-status.ts';
 import { handleCommand } from './workflow/commands.ts';
 import { decideReview } from './workflow/decisions.ts';
 import { ackConcern, assignConcern, escalateConcern, findConcern, resolveConcern } from './workflow/human-actions.ts';
+import { commitConfigEdits } from './workflow/config-commit.ts';
 import { type LoopOutcome, runLoop, waitingOn } from './workflow/loop.ts';
 import { nextRoadmapPhase } from './workflow/stages/next-phase.ts';
 import { usageSummary } from './workflow/usage.ts';
@@ -194,12 +194,15 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       const check = configCheck(file, text);
       // Nothing invalid is ever written; a valid file is replaced atomically. It takes effect on the next open.
       if (check.ok) await writeFileAtomic(join(p.dir, file), text, true);
+      // The human's configuration is committed for them at once, so it never holds a promotion up.
+      if (check.ok) await commitConfigEdits(p, 'when Settings saved it');
       return check;
     },
     'usage.summary': async () => usageSummary(p),
-    'discord.status': async () => discordStatus(p),
-    'discord.test': async () => ({ key: queueTestMessage(p) }),
-    'discord.retry': async () => ({ requeued: retryDead(p) }),
+    // Loaded on first use: the Discord renderer brings discord.js, about a second of every host's start.
+    'discord.status': async () => (await import('./discord/status.ts')).discordStatus(p),
+    'discord.test': async () => ({ key: (await import('./discord/status.ts')).queueTestMessage(p) }),
+    'discord.retry': async () => ({ requeued: (await import('./discord/status.ts')).retryDead(p) }),
     'projects.current': async () => ({ dir: p.dir, name: p.read.project()?.name ?? p.agentsFile.project }),
     'projects.recent': async () => (projects ? projects.recent() : readRecent()),
     'projects.open': async ({ dir }) => switcher().open(dir),

@@ -24,7 +24,6 @@ import { assertProjectDir } from './project.ts';
 import { Ledger } from './store/ledger.ts';
 import type { DiscordFile } from '../../shared/config.ts';
 import { loadDiscordFile } from './discord/config.ts';
-import { registerOutboxWriter } from './discord/enqueue.ts';
 import { createReader } from './store/read.ts';
 import type { Engine, Progress } from './workflow/engine.ts';
 
@@ -106,7 +105,8 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const ledger = openLedger(root, clock, opts.ids);
   const read = createReader(ledger.db);
   // Every process that appends enqueues the Discord messages its events cause, in the same transaction.
-  if (discord) registerOutboxWriter(ledger, read, discord);
+  // Loaded only then: the Discord renderer brings discord.js, which every other open would pay for.
+  if (discord) (await import('./discord/enqueue.ts')).registerOutboxWriter(ledger, read, discord);
   const git = createGitService({ dir: root, signer });
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProjectInfo, RecentProject } from '../../shared/index.ts';
+import { hostFileOf } from './host-file.ts';
 import type { LoopRunner } from './api.ts';
 import { AGENTS_FILE } from './config/load.ts';
 import { GovernorError, errorMessage } from './errors.ts';
@@ -11,8 +12,7 @@ import { initProject } from './project.ts';
 import { readRecent, rememberProject } from './recent.ts';
 import type { Progress } from './workflow/engine.ts';
 
-/** Where a running host announces itself inside a project, so a second terminal (or host) can find it. */
-export const hostFileOf = (dir: string) => join(dir, '.governor', 'host.json');
+export { hostFileOf };
 
 /** A project wired to a front end: its engine, its loop, and how to unwire it (watchers, pushes). */
 export interface ProjectSlot {

@@ -1,6 +1,7 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
 import type { Engine } from './engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from './git-steps.ts';
+import { describeUnmet, unmetConditions } from './conditions.ts';
 import { assignTask } from './human-actions.ts';
 import { recordHandoff, requestReview, setAgentStatus } from './records.ts';
 import { overrideGate } from './stages/gate.ts';
@@ -95,7 +96,10 @@ function requestPromotion(e: Engine, review: Review): void {
     const ts = e.clock().toISOString();
     const phase = review.phase;
     const gate = e.read.gates().filter((g) => g.phase === phase).at(-1);
-    const h = recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: 'Phase Promotion', inputs: ['QA_REPORT.md', 'docs/PROJECT_OVERVIEW.md'], outputs: ['CHANGELOG.md'], summary: `Phase ${phase} is a promotion candidate${gate ? `: ${gate.totals.passed}/${gate.totals.tests} tests passed` : ''}.`, status: 'awaiting_approval' }, ts);
+    // Conditions set by earlier approvals and not yet met are put in front of the human deciding the promotion.
+    const unmet = unmetConditions(e.read);
+    const conditions = unmet.length > 0 ? ` ${describeUnmet(unmet)}` : '';
+    const h = recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: 'Phase Promotion', inputs: ['QA_REPORT.md', 'docs/PROJECT_OVERVIEW.md'], outputs: ['CHANGELOG.md'], summary: `Phase ${phase} is a promotion candidate${gate ? `: ${gate.totals.passed}/${gate.totals.tests} tests passed` : ''}.${conditions}`, status: 'awaiting_approval' }, ts);
     // The last phase of the roadmap: promoting it releases the project, so the final report is read with it.
     const last = Math.max(0, ...(e.read.project()?.roadmap ?? []).map((r) => r.number));
     const final = last === phase;

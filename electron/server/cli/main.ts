@@ -4,33 +4,17 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
-import { openProject } from '../../core/host.ts';
-import { assertProjectDir, initProject } from '../../core/project.ts';
-import { runDoctor } from '../../core/agents/doctor.ts';
-import { loadAgentsFile, loadPoliciesFile } from '../../core/config/load.ts';
-import { sandboxReport } from '../../core/sandbox/index.ts';
-import { handleCommand } from '../../core/workflow/commands.ts';
-import { decideReview } from '../../core/workflow/decisions.ts';
-import { agentNames } from '../../../shared/index.ts';
-import { verifyGitAudit } from '../../core/git/audit-verify.ts';
-import { gitStatusText } from '../../core/git/status.ts';
-import { parseDecision, parseInline } from './decisions.ts';
-import { printDiff } from './diff.ts';
-import { acquireLoopLock } from './lock.ts';
-import { decideHint, fail, formatNotification, formatProgress, formatReview } from './output.ts';
-import { createNotifier } from '../../core/notify/notifier.ts';
-import { askRuntime } from './init-runtime.ts';
-import { runInteractive } from './run.ts';
-import { callHost, runningHost } from './host-client.ts';
-import { startHost } from '../host/server.ts';
-import { hostKeyStore } from '../../core/secrets/key-store.ts';
-import { normaliseId } from '../../core/workflow/ids.ts';
-import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
-import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
+import type { OpenedProject } from '../../core/host.ts';
+import { fail } from './output.ts';
 import { registerDiscordCommands } from './discord.ts';
 import { registerMcpCommand } from './mcp.ts';
 import { formatPermission, isPermissionId, parseEditedInput, parsePermissionDecision, permissionHint } from './permissions.ts';
-import { decidePermission } from '../../core/permissions/api.ts';
+
+/*
+ * Every command pays for what this file imports before it runs, and `governor --help` runs none: so only
+ * commander, picocolors, the error types and the output helpers are imported here. Each action imports what
+ * it needs when it runs (the engine, git, SQLite, the AI SDK, discord.js, the host), and no more.
+ */
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -43,7 +27,13 @@ program.name('governor').description('Govern a team of AI agents building softwa
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
 
-async function withProject<T>(dir: string, fn: (p: Awaited<ReturnType<typeof openProject>>) => Promise<T>, quiet = false): Promise<T> {
+async function withProject<T>(dir: string, fn: (p: OpenedProject) => Promise<T>, quiet = false): Promise<T> {
+  const [{ openProject }, { createNotifier }, { hostKeyStore }, { formatNotification, formatProgress }] = await Promise.all([
+    import('../../core/host.ts'),
+    import('../../core/notify/notifier.ts'),
+    import('../../core/secrets/key-store.ts'),
+    import('./output.ts'),
+  ]);
   // Keys stored through the headless host's Settings (~/.config/governor/keys.json) count here too.
   const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)), keyStore: hostKeyStore() });
   // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
@@ -65,6 +55,7 @@ program
   .option('--base-url <url>', 'the server of an ollama or openai-compatible runtime')
   .description('create a project: git repo, agents.yaml, .project_policies.yaml, .gitignore')
   .action(async (name: string, o: { brief?: string; runtime?: string; baseUrl?: string }) => {
+    const [{ initProject }, { askRuntime }] = await Promise.all([import('../../core/project.ts'), import('./init-runtime.ts')]);
     const chosen = o.runtime ? { runtime: o.runtime, ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) } : process.stdin.isTTY ? await askRuntime() : { runtime: 'scripted' };
     const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}), ...chosen });
     console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}; every role runs on ${pc.bold(chosen.runtime)}.`);
@@ -80,6 +71,7 @@ program
   .option('-d, --dir <dir>', 'where to create the sample project (default: a new temp folder)')
   .description('create the sample project "build base backtester skeleton" (scripted, offline)')
   .action(async (o: { dir?: string }) => {
+    const { initProject } = await import('../../core/project.ts');
     const dir = o.dir ? resolve(o.dir) : join(mkdtempSync(join(tmpdir(), 'governor-demo-')), 'backtester');
     await initProject(dir, { sample: true });
     console.log(`Sample project created in ${pc.bold(dir)} (runtime: scripted — an offline script, not a model).`);
@@ -93,6 +85,12 @@ program
   .option('--replay <run-id>', 'rerun a recorded run from its cassette (no network) in a fresh folder and compare')
   .description('run the governed loop until it needs the human; resumes where the ledger says')
   .action(async (o: { dir: string; prompt: boolean; replay?: string }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { openSwitchable, replayRun, startRecording, usesModels } = await import('./recording.ts');
+    const { createNotifier } = await import('../../core/notify/notifier.ts');
+    const { formatNotification } = await import('./output.ts');
+    const { acquireLoopLock } = await import('./lock.ts');
+    const { runInteractive } = await import('./run.ts');
     if (o.replay) {
       process.exitCode = await replayRun(await assertProjectDir(o.dir), o.replay);
       return;
@@ -127,6 +125,9 @@ program
   .option('-a, --all', 'include decided reviews')
   .description('list pending reviews')
   .action(async (o: { dir: string; all?: boolean }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { callHost, runningHost } = await import('./host-client.ts');
+    const { decideHint, formatReview } = await import('./output.ts');
     const host = runningHost(await assertProjectDir(o.dir));
     if (host) {
       const list = await callHost(host, 'reviews.list', o.all ? {} : { status: 'pending' });
@@ -158,6 +159,12 @@ program
   .option('--input <json>', 'permission requests, with `edit`: the input to run instead, as a JSON object')
   .description('decide a pending review or permission request; the first decision wins')
   .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string }) => {
+    const { normaliseId } = await import('../../core/workflow/ids.ts');
+    const { parseDecision, parseInline } = await import('./decisions.ts');
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { callHost, runningHost } = await import('./host-client.ts');
+    const { decideReview } = await import('../../core/workflow/decisions.ts');
+    const { decidePermission } = await import('../../core/permissions/api.ts');
     if (isPermissionId(id)) {
       if (!o.digest) throw new GovernorError('digest_missing', `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the exact input you saw`);
       const input = parseEditedInput(o.input);
@@ -187,6 +194,11 @@ program
   .addOption(dirOption())
   .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
   .action(async (text: string, o: { dir: string }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { callHost, runningHost } = await import('./host-client.ts');
+    const { handleCommand } = await import('../../core/workflow/commands.ts');
+    const { agentNames } = await import('../../../shared/index.ts');
+    const { gitStatusText } = await import('../../core/git/status.ts');
     const host = runningHost(await assertProjectDir(o.dir));
     if (host) {
       const res = await callHost(host, 'commands.run', { text });
@@ -209,6 +221,9 @@ program
   .addOption(dirOption())
   .description('same as `governor command /status`')
   .action(async (o: { dir: string }) => {
+    const { handleCommand } = await import('../../core/workflow/commands.ts');
+    const { agentNames } = await import('../../../shared/index.ts');
+    const { gitStatusText } = await import('../../core/git/status.ts');
     await withProject(o.dir, async (p) => {
       const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, '/status', { user: 'Human', source: 'cli' });
       await p.exporter.sync();
@@ -223,6 +238,7 @@ program
   .option('--name-status', 'only the list of changed files')
   .description('show what changed: name-status, then a unified patch per file')
   .action(async (range: string, o: { dir: string; nameStatus?: boolean }) => {
+    const { printDiff } = await import('./diff.ts');
     await withProject(o.dir, (p) => printDiff(p.git, range, { nameOnly: Boolean(o.nameStatus) }), true);
   });
 
@@ -234,11 +250,17 @@ program
   .option('--allow-remote', 'allow binding beyond loopback (anyone who can reach it and has the token can govern the project)')
   .description('serve the UI and the contract over HTTP + WebSocket for a browser (headless)')
   .action(async (o: { dir: string; port: string; host: string; allowRemote?: boolean }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { startHost } = await import('../host/server.ts');
+    const { formatProgress } = await import('./output.ts');
     const root = await assertProjectDir(o.dir);
     if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
       if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
       console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
     }
+    // Never a URL to a page that cannot load: the UI is built first (with progress) if missing or stale.
+    const { ensureUi } = await import('../host/ui-build.ts');
+    await ensureUi((line) => console.log(pc.dim(`[ui] ${line}`)));
     const host = await startHost({ dir: root, port: Number(o.port), host: o.host, rememberProject: true, ...(o.allowRemote ? { allowRemote: true } : {}), onProgress: (x) => console.log(formatProgress(x)) });
     console.log(`Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`);
     const stop = () => void host.close().then(() => process.exit(0));
@@ -251,6 +273,11 @@ program
   .addOption(dirOption())
   .description('check each runtime in agents.yaml: key present, provider reachable, a small test call succeeds')
   .action(async (o: { dir: string }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { runDoctor } = await import('../../core/agents/doctor.ts');
+    const { loadAgentsFile, loadPoliciesFile } = await import('../../core/config/load.ts');
+    const { sandboxReport } = await import('../../core/sandbox/index.ts');
+    const { hostKeyStore } = await import('../../core/secrets/key-store.ts');
     const root = await assertProjectDir(o.dir);
     const agentsFile = await loadAgentsFile(root);
     const checks = await runDoctor({ dir: root, agentsFile, extraKeys: hostKeyStore() });
@@ -275,6 +302,7 @@ qa.command('run')
   .option('--candidate <ref>', 'test this branch, tag or commit instead of a fresh candidate (develop + the phase branches)')
   .description('run the QA gate by hand: tests, coverage, drift, compliance, verdict; merges nothing')
   .action(async (o: { dir: string; candidate?: string }) => {
+    const { runGateByHand } = await import('../../core/workflow/stages/manual-gate.ts');
     await withProject(o.dir, async (p) => {
       const gate = await runGateByHand(p, o.candidate);
       console.log(`\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} (candidate ${gate.candidate.slice(0, 12)})`);
@@ -300,6 +328,7 @@ audit
   .option('--git', 'also check that audit/git_actions.jsonl, the notes under refs/notes/audit and the history agree')
   .description('verify the ledger hash chain and that exported files match the ledger')
   .action(async (o: { dir: string; git?: boolean }) => {
+    const { verifyGitAudit } = await import('../../core/git/audit-verify.ts');
     await withProject(o.dir, async (p) => {
       const v = p.ledger.verify();
       if (!v.ok && v.firstBad) {
