@@ -22,6 +22,8 @@ export interface AgentRuntime {
    * phase starts, so a misfit is a clear message, never a failure half-way through a step.
    */
   cannot?(ask: RuntimeAsk): string | null;
+  /** Loads what `cannot` needs (a runtime made on first use); the loop awaits it before its first check. */
+  prepare?(): Promise<void>;
 }
 
 export type RuntimeAsk =

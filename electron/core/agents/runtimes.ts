@@ -15,15 +15,22 @@ import type { Worker } from './workers/worker.ts';
 /** A runtime whose implementation is made on its first call (every call of a runtime is async anyway). */
 function deferredRuntime(label: string, scripted: boolean, make: () => Promise<AgentRuntime>): AgentRuntime {
   let made: Promise<AgentRuntime> | null = null;
+  let loaded: AgentRuntime | null = null;
   // A failed load is not kept: the next call tries again (the file may have been put right).
   const real = () =>
-    (made ??= make().catch((err: unknown) => {
-      made = null;
-      throw err;
-    }));
+    (made ??= make().then(
+      (r) => (loaded = r),
+      (err: unknown) => {
+        made = null;
+        throw err;
+      },
+    ));
   return {
     label,
     scripted,
+    prepare: async () => void (await real()),
+    // Answers once prepared: the loop prepares every runtime before its check (workflow/preflight.ts).
+    cannot: (ask) => loaded?.cannot?.(ask) ?? null,
     plan: async (input) => (await real()).plan(input),
     design: async (input) => (await real()).design(input),
     testPlan: async (input) => (await real()).testPlan(input),

@@ -168,7 +168,7 @@ export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?
   await finishPromotion(e);
   await commitConfigEdits(e, 'at the start of a run');
   await archiveIdleExperiments(e);
-  const setup = e.read.project()?.stage === 'released' ? null : checkRuntimes(e);
+  const setup = e.read.project()?.stage === 'released' ? null : await checkRuntimes(e);
   await syncRecords(e);
   if (setup) return { steps, state: 'needs_setup', waitingOn: [setup] };
   for (;;) {

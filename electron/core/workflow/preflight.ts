@@ -28,12 +28,24 @@ export function runtimeProblems(e: Engine): string | null {
   return [...byReason].map(([why, who]) => `${who.join(', ')}: ${why}`).join('\n\n');
 }
 
+/** Runtimes made on first use load what their check needs; one that cannot load says so in the check. */
+async function prepareRuntimes(e: Engine): Promise<void> {
+  for (const a of e.read.agents()) {
+    try {
+      await e.runtimeFor(a.name).prepare?.();
+    } catch (err) {
+      if (!(err instanceof GovernorError)) throw err;
+    }
+  }
+}
+
 /**
  * Before the first step of every run: a runtime that cannot run the team stops the loop with its reason,
  * as a critical concern to the human (raised once, not on every run), instead of failing inside a step.
  * Once agents.yaml is fixed, the next run settles that concern itself.
  */
-export function checkRuntimes(e: Engine): string | null {
+export async function checkRuntimes(e: Engine): Promise<string | null> {
+  await prepareRuntimes(e);
   const problem = runtimeProblems(e);
   const open = e.read.openConcerns().filter((c) => c.category === SETUP_CATEGORY);
   const settled = open.filter((c) => c.details !== problem);
