@@ -11,6 +11,7 @@ export type ParsedCommand =
   /** `concern` is the first of `concerns`: `/resolve 3 4 concern_0007 fixed upstream` settles three at once. */
   | { cmd: '/ack'; concern: string; concerns: string[]; note: string }
   | { cmd: '/resolve'; concern: string; concerns: string[]; note: string }
+  | { cmd: '/escalate'; concern: string; to: string; reason: string }
   | { cmd: '/pause'; agent: string | 'all' }
   | { cmd: '/resume'; agent: string | 'all' }
   | { cmd: '/approve'; review: string; note: string }
@@ -30,6 +31,7 @@ export const COMMAND_HELP: ReadonlyArray<{ cmd: CommandName; usage: string; summ
   { cmd: '/assign', usage: '/assign <agent> <task | concern-id [note]>', summary: 'give an agent a new task, or assign a concern to it' },
   { cmd: '/ack', usage: '/ack <concern-id>[,<id>…] [note]', summary: 'acknowledge one or more concerns (e.g. /ack 3,4)' },
   { cmd: '/resolve', usage: '/resolve <concern-id>[,<id>…] [note]', summary: 'mark one or more concerns resolved (e.g. /resolve 3,4,5 fixed upstream)' },
+  { cmd: '/escalate', usage: '/escalate <concern-id> <agent|Human> [reason]', summary: 'send a concern on to another agent, or to yourself' },
   { cmd: '/pause', usage: '/pause <agent|all>', summary: 'pause an agent; it finishes its current step, then idles' },
   { cmd: '/resume', usage: '/resume <agent|all>', summary: 'resume a paused agent' },
   { cmd: '/approve', usage: '/approve <review-id> [note]', summary: 'approve a pending review' },
@@ -95,6 +97,14 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
       const concern = ids[0] ?? first;
       const c = cmd === '/ack' ? ({ cmd: '/ack', concern, concerns: ids, note } as const) : ({ cmd: '/resolve', concern, concerns: ids, note } as const);
       return { ok: true, command: c, target: ids.join(','), args: note };
+    }
+    case '/escalate': {
+      if (!first) return fail('name a concern: /escalate <concern-id> <agent|Human> [reason]');
+      const second = after.split(/\s+/)[0] ?? '';
+      const to = second.toLowerCase() === 'human' ? 'Human' : matchAgent(second, agents);
+      if (!to) return fail(second ? `unknown agent "${second}"; escalate to Human or one of ${agents.join(', ')}` : `escalate ${first} to whom? Human or one of ${agents.join(', ')}`);
+      const reason = after.slice(second.length).trim();
+      return { ok: true, command: { cmd: '/escalate', concern: first, to, reason }, target: first, args: after };
     }
     case '/pause':
     case '/resume': {

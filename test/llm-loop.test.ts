@@ -146,7 +146,7 @@ describe('the governed loop with model runtimes (AI SDK → local fake provider)
     // Asynchronous: the fake provider lives in this process and must keep answering while the CLI runs.
     const run = await governorAwait(['run', '--dir', dir, '--no-prompt']);
     expect(run.code, run.stdout + run.stderr).toBe(2);
-    const runId = /recording model calls as (run_\S+)/.exec(run.stdout)?.[1] ?? '';
+    const runId = /recording this run as (run_\S+)/.exec(run.stdout)?.[1] ?? '';
     expect(runId).toMatch(/^run_/);
     const cassette = readFileSync(join(dir, '.governor', 'cassettes', `${runId}.json`), 'utf8');
     expect(cassette).not.toContain(KEY);
@@ -154,7 +154,7 @@ describe('the governed loop with model runtimes (AI SDK → local fake provider)
     const served = fake.requests.length;
     const replay = await governorAwait(['run', '--dir', dir, '--replay', runId]);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
-    expect(replay.stdout).toMatch(/payloads identical to the recorded run/);
+    expect(replay.stdout).toMatch(/events identical to the recorded run/);
     expect(replay.stdout).toMatch(/files byte-identical/);
     expect(fake.requests.length).toBe(served);
   });

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import pc from 'picocolors';
 import { GovernorError } from '../../core/errors.ts';
+import type { LoopDriver } from '../../core/api.ts';
+import type { OpenedProject } from '../../core/host.ts';
 
 /**
  * What the discord commands use, loaded when one of them runs: discord.js and the engine take hundreds of
@@ -19,7 +21,7 @@ async function load() {
     import('../../core/host.ts'),
     import('../../core/secrets/redact.ts'),
     import('../../core/project.ts'),
-    import('../../core/workflow/loop.ts'),
+    import('../../core/api.ts'),
     import('./lock.ts'),
     import('./output.ts'),
   ]);
@@ -132,22 +134,13 @@ export function registerDiscordCommands(program: Command): void {
     .option('--loop', 'run the governed loop after a decision or command made in Discord (when no other loop runs)')
     .description('run the bot and the outbox deliverer in the foreground until Ctrl-C')
     .action(async (o: { dir: string; loop?: boolean }) => {
-      const { openProject, assertProjectDir, formatProgress, startDiscordBridge, loopRunning, acquireLoopLock, runLoop } = await load();
+      const lib = await load();
+      const { openProject, assertProjectDir, formatProgress, startDiscordBridge, noLoop } = lib;
       const p = await openProject(await assertProjectDir(o.dir), { progress: (x) => console.log(formatProgress(x)) });
-      let looping: Promise<unknown> | null = null;
+      const loop = o.loop ? loopWhenFree(p, lib) : null;
       const r = await startDiscordBridge(p, {
         log: (l) => console.log(l),
-        afterChange: async () => {
-          await p.exporter.sync();
-          if (!o.loop || looping || loopRunning(p.dir)) return;
-          const release = acquireLoopLock(p.dir);
-          looping = runLoop(p)
-            .catch((err: unknown) => console.log(pc.yellow(`loop: ${String(err)}`)))
-            .finally(() => {
-              release();
-              looping = null;
-            });
-        },
+        loop: loop ?? noLoop(p, 'no loop runs here (`governor discord run --loop` would run one); `governor run` or `governor serve` acts on it'),
       });
       if (!r.started) {
         p.close();
@@ -158,11 +151,51 @@ export function registerDiscordCommands(program: Command): void {
         void r.bridge
           .stop()
           .then(async () => {
-            await looping;
+            await loop?.stop();
             p.close();
           })
           .finally(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+/**
+ * `discord run --loop`: a decision or command made in Discord runs the loop here, but only while no other
+ * process drives the project (a host, an interactive run); the project's loop lock is held for each run.
+ */
+function loopWhenFree(p: OpenedProject, lib: Awaited<ReturnType<typeof load>>): LoopDriver & { stop(): Promise<void> } {
+  const { acquireLoopLock, createLoopRunner, describeDriver, drivenElsewhere } = lib;
+  let release: (() => void) | null = null;
+  const runner = createLoopRunner(p, () => {
+    if (!runner.running && release) {
+      release();
+      release = null;
+    }
+  });
+  return {
+    get running() {
+      return runner.running;
+    },
+    get waiting() {
+      return runner.waiting;
+    },
+    get elsewhere() {
+      const h = drivenElsewhere(p.dir);
+      return h ? describeDriver(p.dir, h) : null;
+    },
+    start() {
+      if (runner.running) return runner.start();
+      const holder = drivenElsewhere(p.dir);
+      if (holder) return { started: false, reason: `${describeDriver(p.dir, holder)} drives this project and acts on it` };
+      release = acquireLoopLock(p.dir, 'discord');
+      const started = runner.start();
+      if (!started.started) {
+        release();
+        release = null;
+      }
+      return started;
+    },
+    stop: () => runner.stop(),
+  };
 }

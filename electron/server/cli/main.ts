@@ -4,11 +4,10 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
-import type { OpenedProject } from '../../core/host.ts';
+import { withProject } from './open.ts';
 import { fail } from './output.ts';
 import { registerDiscordCommands } from './discord.ts';
 import { registerMcpCommand } from './mcp.ts';
-import { formatPermission, isPermissionId, parseEditedInput, parsePermissionDecision, permissionHint } from './permissions.ts';
 
 /*
  * Every command pays for what this file imports before it runs, and `governor --help` runs none: so only
@@ -26,26 +25,6 @@ const program = new Command();
 program.name('governor').description('Govern a team of AI agents building software: approvals, evidence-gated merges, an audited ledger.').showHelpAfterError();
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
-
-async function withProject<T>(dir: string, fn: (p: OpenedProject) => Promise<T>, quiet = false): Promise<T> {
-  const [{ openProject }, { createNotifier }, { hostKeyStore }, { formatNotification, formatProgress }] = await Promise.all([
-    import('../../core/host.ts'),
-    import('../../core/notify/notifier.ts'),
-    import('../../core/secrets/key-store.ts'),
-    import('./output.ts'),
-  ]);
-  // Keys stored through the headless host's Settings (~/.config/governor/keys.json) count here too.
-  const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)), keyStore: hostKeyStore() });
-  // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
-  const stop = quiet ? () => {} : createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
-  try {
-    for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-    return await fn(p);
-  } finally {
-    stop();
-    p.close();
-  }
-}
 
 program
   .command('init')
@@ -85,38 +64,8 @@ program
   .option('--replay <run-id>', 'rerun a recorded run from its cassette (no network) in a fresh folder and compare')
   .description('run the governed loop until it needs the human; resumes where the ledger says')
   .action(async (o: { dir: string; prompt: boolean; replay?: string }) => {
-    const { assertProjectDir } = await import('../../core/project.ts');
-    const { openSwitchable, replayRun, startRecording, usesModels } = await import('./recording.ts');
-    const { createNotifier } = await import('../../core/notify/notifier.ts');
-    const { formatNotification } = await import('./output.ts');
-    const { acquireLoopLock } = await import('./lock.ts');
-    const { runInteractive } = await import('./run.ts');
-    if (o.replay) {
-      process.exitCode = await replayRun(await assertProjectDir(o.dir), o.replay);
-      return;
-    }
-    const ac = new AbortController();
-    process.once('SIGINT', () => ac.abort());
-    const { p, use } = await openSwitchable(o.dir, true);
-    const stop = createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
-    try {
-      for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-      const release = acquireLoopLock(p.dir);
-      try {
-        const recording = usesModels(p.agentsFile) ? startRecording(p, use) : null;
-        const prompt = o.prompt && Boolean(process.stdin.isTTY);
-        try {
-          process.exitCode = await runInteractive(p, { prompt, signal: ac.signal });
-        } finally {
-          await recording?.save();
-        }
-      } finally {
-        release();
-      }
-    } finally {
-      stop();
-      p.close();
-    }
+    const { runCommand } = await import('./run.ts');
+    process.exitCode = await runCommand(o);
   });
 
 program
@@ -125,26 +74,8 @@ program
   .option('-a, --all', 'include decided reviews')
   .description('list pending reviews')
   .action(async (o: { dir: string; all?: boolean }) => {
-    const { assertProjectDir } = await import('../../core/project.ts');
-    const { callHost, runningHost } = await import('./host-client.ts');
-    const { decideHint, formatReview } = await import('./output.ts');
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const list = await callHost(host, 'reviews.list', o.all ? {} : { status: 'pending' });
-      const perms = await callHost(host, 'permissions.list', o.all ? {} : { status: 'pending' });
-      if (list.length === 0 && perms.length === 0) console.log('No pending reviews.');
-      for (const r of perms) console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
-      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const list = o.all ? p.read.reviews() : p.read.pendingReviews();
-      const perms = o.all ? p.read.permissionRequests() : p.read.permissionRequests('pending');
-      if (list.length === 0 && perms.length === 0) console.log(o.all ? 'No reviews yet.' : 'No pending reviews. `governor run` moves the project on.');
-      // Coding agents' permission requests first: an agent is waiting on each.
-      for (const r of perms) console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
-      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
-    }, true);
+    const { listReviews } = await import('./human.ts');
+    await listReviews(o.dir, Boolean(o.all));
   });
 
 program
@@ -159,33 +90,10 @@ program
   .option('--input <json>', 'permission requests, with `edit`: the input to run instead, as a JSON object')
   .description('decide a pending review or permission request; the first decision wins')
   .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string }) => {
-    const { normaliseId } = await import('../../core/workflow/ids.ts');
-    const { parseDecision, parseInline } = await import('./decisions.ts');
-    const { assertProjectDir } = await import('../../core/project.ts');
-    const { callHost, runningHost } = await import('./host-client.ts');
-    const { decideReview } = await import('../../core/workflow/decisions.ts');
-    const { decidePermission } = await import('../../core/permissions/api.ts');
-    if (isPermissionId(id)) {
-      if (!o.digest) throw new GovernorError('digest_missing', `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the exact input you saw`);
-      const input = parseEditedInput(o.input);
-      const args = { requestId: id.trim(), decision: parsePermissionDecision(decision), digest: o.digest, message: o.message ?? o.comment, ...(input ? { input } : {}) };
-      const host = runningHost(await assertProjectDir(o.dir));
-      const r = host ? await callHost(host, 'permissions.decide', args) : await withProject(o.dir, (p) => decidePermission(p, { ...args, by: 'Human', source: 'cli' }), true);
-      console.log(`${pc.green('✓')} ${r.id} (${r.summary}): ${r.decision?.decision}${r.decision?.rule ? ` — ${r.decision.rule}` : ''} ${pc.dim('(the waiting agent goes on)')}`);
-      return;
-    }
-    const args = { reviewId: normaliseId('review', id), decision: parseDecision(decision), comment: o.comment, inline: (o.inline ?? []).map(parseInline) };
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const r = await callHost(host, 'reviews.decide', args);
-      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision} ${pc.dim(`(through the running host on port ${host.port}; its loop acts on it)`)}`);
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const r = decideReview(p.ledger, p.read, { ...args, source: 'cli' });
-      await p.exporter.sync();
-      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision}. ${pc.dim('`governor run` acts on it.')}`);
-    }, true);
+    const [{ decide }, { parseInline }] = await Promise.all([import('./human.ts'), import('./decisions.ts')]);
+    const inline = (o.inline ?? []).map(parseInline);
+    const permission = { ...(o.digest ? { digest: o.digest } : {}), ...(o.message ? { message: o.message } : {}), ...(o.input ? { input: o.input } : {}) };
+    await decide(o.dir, id, decision, { comment: o.comment, inline, ...permission });
   });
 
 program
@@ -194,26 +102,8 @@ program
   .addOption(dirOption())
   .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
   .action(async (text: string, o: { dir: string }) => {
-    const { assertProjectDir } = await import('../../core/project.ts');
-    const { callHost, runningHost } = await import('./host-client.ts');
-    const { handleCommand } = await import('../../core/workflow/commands.ts');
-    const { agentNames } = await import('../../../shared/index.ts');
-    const { gitStatusText } = await import('../../core/git/status.ts');
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const res = await callHost(host, 'commands.run', { text });
-      console.log(res.ok ? res.response : fail(res.response));
-      if (res.command_id) console.log(pc.dim(`(${res.command_id}, through the running host)`));
-      process.exitCode = res.ok ? 0 : 1;
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, text, { user: 'Human', source: 'cli' });
-      await p.exporter.sync();
-      console.log(res.ok ? res.response : fail(res.response));
-      if (res.command_id) console.log(pc.dim(`(${res.command_id})`));
-      process.exitCode = res.ok ? 0 : 1;
-    }, true);
+    const { command } = await import('./human.ts');
+    process.exitCode = await command(o.dir, text);
   });
 
 program
@@ -221,14 +111,8 @@ program
   .addOption(dirOption())
   .description('same as `governor command /status`')
   .action(async (o: { dir: string }) => {
-    const { handleCommand } = await import('../../core/workflow/commands.ts');
-    const { agentNames } = await import('../../../shared/index.ts');
-    const { gitStatusText } = await import('../../core/git/status.ts');
-    await withProject(o.dir, async (p) => {
-      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, '/status', { user: 'Human', source: 'cli' });
-      await p.exporter.sync();
-      console.log(res.response);
-    }, true);
+    const { status } = await import('./human.ts');
+    await status(o.dir);
   });
 
 program
@@ -258,6 +142,9 @@ program
       if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
       console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
     }
+    // A project another process drives is refused at once, naming it, before any UI is built.
+    const { checkOpenable } = await import('../../core/projects.ts');
+    await checkOpenable(root);
     // Never a URL to a page that cannot load: the UI is built first (with progress) if missing or stale.
     const { ensureUi } = await import('../host/ui-build.ts');
     await ensureUi((line) => console.log(pc.dim(`[ui] ${line}`)));

@@ -130,10 +130,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     // discord.js takes about a second to load: only a project with a discord.yaml pays for it.
     const discord: BridgeStart = !p.discord ? { started: false, reason: 'no discord.yaml in the project' } : await (await import('../../core/discord/bridge.ts')).startDiscordBridge(p, {
       ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
-      afterChange: async () => {
-        await p.exporter.sync();
-        loop.start();
-      },
+      loop,
       log: (text) => progress({ kind: 'info', text }),
     });
     progress({ kind: 'info', text: discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}` });

@@ -35,15 +35,16 @@ function describeCase(c: TestCase): string {
  * answer reads like a test report, not an exit code: counts, then every failing case with its message
  * and output (from the JUnit the command wrote), then the output's tail. Zero tests is never a pass.
  */
-export async function runTestsIn(e: Pick<Engine, 'policies' | 'redactor'>, root: string): Promise<{ passed: boolean; summary: string }> {
+export async function runTestsIn(e: Pick<Engine, 'policies' | 'redactor' | 'runTests'>, root: string): Promise<{ passed: boolean; summary: string }> {
   if (e.policies.tests.length === 0) return { passed: false, summary: 'no test command is configured in .project_policies.yaml' };
   const parts: string[] = [];
   let passed = true;
   for (const t of e.policies.tests) {
     const cwd = join(root, t.cwd);
     await prepareResultDirs(cwd, t);
-    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts).
-    const r = await runCommand({ command: t.command, cwd, env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
+    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts); through
+    // the engine's runner, so a recorded run keeps what it measured.
+    const r = await (e.runTests ?? runCommand)({ command: t.command, cwd, env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
     const junit = t.junit ? await parseJUnitFiles(([] as string[]).concat(t.junit).map((p) => join(cwd, p))) : null;
     const cases = junit?.cases ?? [];
     const totals = computeTotals(cases);

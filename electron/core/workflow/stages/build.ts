@@ -9,14 +9,12 @@ import { raiseConcern, recordHandoff, setAgentStatus } from '../records.ts';
 import { type WorkDone, isExternal, runWork, workerOf } from '../work-session.ts';
 import { runTestsIn } from './agent-tests.ts';
 import { contextDocs } from './authored.ts';
+import { buildBlockers, workTasks } from '../waiting.ts';
+
+// Kept here for their callers; they live in waiting.ts so a status read does not load the stage code.
+export { buildBlockers, workTasks };
 
 /** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
-export function workTasks(e: Engine, phase: number): Task[] {
-  const tasks = e.read.tasks().filter((t) => t.phase === phase);
-  const testerFirst = tasks.find((t) => t.agent === 'Tester');
-  return tasks.filter((t) => roleOf(t.agent) === 'Implementer' || (t.agent === 'Tester' && t.id !== testerFirst?.id));
-}
-
 /** Statuses that end an agent's turn on a task: dependants may start, and the build need not wait. */
 const FINISHED = new Set(['Done', 'Needs Review', 'No Change']);
 
@@ -125,32 +123,6 @@ export async function concernStep(e: Engine, concern: Concern, agent: AgentName 
     }
   });
   e.progress({ kind: 'concern', agent, text: `${concern.id}: ${action.action}${action.action === 'escalate' ? ` — ${action.reason}` : ` — ${action.note}`}` });
-}
-
-/**
- * Where a coding agent's open task really is: its session waiting on the human's permission, interrupted
- * (it resumes on the next run), or, for an external agent, waiting for the user's own session to take it.
- */
-function workerNote(e: Engine, t: Task): string {
-  const asking = e.read.permissionRequests('pending').find((r) => r.agent === t.agent && r.task_id === t.id);
-  if (asking) return ` — waiting on your permission: ${asking.id} (${asking.summary})`;
-  const session = e.read.workerSession(t.agent, t.id);
-  if (session?.status === 'interrupted') return ` — its ${session.worker} session ${session.session_id.slice(0, 8)} was interrupted and resumes on the next run`;
-  if (session?.status === 'running' && t.status === 'In Progress') return ` — in its ${session.worker} session ${session.session_id.slice(0, 8)}`;
-  if (isExternal(e, t.agent)) return t.status === 'To Do' ? ` — for your own session to take (\`governor mcp --agent ${t.agent}\`, then next_task)` : ' — in your own session';
-  return '';
-}
-
-/** What still holds the build stage open, in words for the human. */
-export function buildBlockers(e: Engine, phase: number): string[] {
-  const out: string[] = [];
-  for (const t of workTasks(e, phase)) if (t.status === 'To Do' || t.status === 'In Progress') out.push(`${t.id} (${t.agent}) is ${t.status}${workerNote(e, t)}`);
-  const plan = e.read.reviews().filter((r) => r.kind === 'test_plan' && r.phase === phase).at(-1);
-  if (!plan) out.push('the test plan is not written yet');
-  else if (!(plan.status === 'decided' && (plan.decision?.decision === 'approve' || plan.decision?.decision === 'approve_with_conditions'))) out.push('the test plan is not approved yet');
-  for (const r of e.read.pendingReviews()) if (r.phase === phase && (r.kind === 'variation' || r.kind === 'test_plan')) out.push(`${r.id} (${r.title}) awaits the human`);
-  for (const c of e.read.openConcerns()) if (c.phase === phase && c.severity !== 'info') out.push(`${c.severity} concern ${c.id} is ${c.status}`);
-  return out;
 }
 
 /** The build is complete: hand the branches to the tester. */
