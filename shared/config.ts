@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentName, RoleKind } from './domain/common.ts';
+import { PROVIDERS } from './domain/provider.ts';
 
 /**
  * A runtime reference in agents.yaml: `scripted`, `anthropic:claude-sonnet-4-5`, `openai:gpt-5`,
@@ -9,8 +10,8 @@ import { AgentName, RoleKind } from './domain/common.ts';
 export const RuntimeRef = z
   .string()
   .regex(
-    /^(scripted|external|claude-code(:[A-Za-z0-9._:/-]+)?|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/,
-    'scripted, external, claude-code[:model], or provider:model with provider one of anthropic, openai, ollama, openai-compatible',
+    new RegExp(`^(scripted|external|claude-code(:[A-Za-z0-9._:/-]+)?|(${PROVIDERS.join('|')}):[A-Za-z0-9._:/-]+)$`),
+    `scripted, external, claude-code[:model], or provider:model with provider one of ${PROVIDERS.join(', ')}`,
   );
 export type RuntimeRef = z.infer<typeof RuntimeRef>;
 
@@ -228,7 +229,7 @@ export type AgentPermissions = z.infer<typeof AgentPermissions>;
 export const TagPrefix = z
   .string()
   .max(64)
-  .regex(/^[A-Za-z0-9_.\/+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
+  .regex(/^[A-Za-z0-9_./+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
   .refine((p) => !/\.\.|\/\/|@\{|(^|\/)\.|\.lock\/|^[-/]/.test(p), 'a valid start of a git tag name (no "..", "//", "/.", leading "-" or "/", or ".lock/")');
 
 /**
@@ -359,6 +360,13 @@ export const DiscordFile = z
     webhooks: z.partialRecord(DiscordChannelName, z.object({ url_env: EnvName }).strict()).optional(),
     /** REST base URL, for a proxy (and the tests' fake Discord); default https://discord.com/api. */
     api: HttpUrl.optional(),
+    /**
+     * Who is pinged (critical concerns, review requests, permission requests; nothing else): these users
+     * and roles. Default: the reviewers. `mentions: { users: [], roles: [] }` turns pings off.
+     */
+    mentions: z.object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) }).strict().optional(),
+    /** Where your phone reaches `governor serve` (e.g. over a VPN): review requests then link to the review there. */
+    web_url: HttpUrl.optional(),
   })
   .strict()
   .superRefine((f, ctx) => {

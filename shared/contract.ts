@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentState } from './domain/agent.ts';
 import { Concern } from './domain/concern.ts';
 import { Actor, AgentName, Id } from './domain/common.ts';
+import { KeyName } from './domain/provider.ts';
 import { DecisionKind, InlineComment, Review, ReviewStatus } from './domain/review.ts';
 import { Stage } from './domain/plan.ts';
 import { ArtifactRevision } from './domain/artifact.ts';
@@ -53,9 +54,6 @@ export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', '
 /** `drift`: whether `max_drift` was measured, or why not (no baseline yet, or no metrics watched); null is never 0 %. */
 export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), drift: z.enum(['measured', 'no_baseline', 'none']), outcome: z.string(), green: z.boolean() });
 export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml', 'discord.yaml']);
-/** A key Settings can store: a model provider's API key, or the Discord bot token. */
-export const KeyName = z.enum(['anthropic', 'openai', 'ollama', 'openai-compatible', 'discord']);
-export type KeyName = z.infer<typeof KeyName>;
 /** Where a key the project needs comes from — never the key itself. */
 export const KeyStatus = z.object({
   name: KeyName,
@@ -104,7 +102,23 @@ export const DiscordConfigSummary = z.object({
   secrets_env: z.record(z.string(), z.string()),
 });
 export type DiscordConfigSummary = z.infer<typeof DiscordConfigSummary>;
-export const DiscordStatus = z.object({ configured: z.boolean(), mode: z.enum(['bot', 'webhook']).nullable(), running: z.boolean(), connected: z.boolean(), pending: z.number().int(), sent: z.number().int(), dead: z.number().int(), last_error: z.string().nullable(), config: DiscordConfigSummary.nullable() });
+/** An attempt from someone not on the reviewer allowlist: who, when, what they tried. */
+export const DiscordRefusal = z.object({ user: z.string(), user_id: z.string(), at: z.string(), what: z.string() });
+export type DiscordRefusal = z.infer<typeof DiscordRefusal>;
+export const DiscordStatus = z.object({
+  configured: z.boolean(),
+  mode: z.enum(['bot', 'webhook']).nullable(),
+  running: z.boolean(),
+  connected: z.boolean(),
+  pending: z.number().int(),
+  sent: z.number().int(),
+  dead: z.number().int(),
+  last_error: z.string().nullable(),
+  config: DiscordConfigSummary.nullable(),
+  /** The latest refused attempts, newest first (at most 10), and how many in the last 24 hours. */
+  refused: z.array(DiscordRefusal).default([]),
+  refused_24h: z.number().int().default(0),
+});
 export type DiscordStatus = z.infer<typeof DiscordStatus>;
 export const ConfigCheck = z.object({ ok: z.boolean(), issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })) });
 
@@ -217,6 +231,7 @@ export const EVENT_NAMES = Object.keys(contract.events) as EventName[];
 
 /** The WebSocket frames, also validated at the boundary. */
 export const ClientFrame = z.object({ id: z.number().int().nonnegative(), call: z.enum(CALL_NAMES as [CallName, ...CallName[]]), params: z.unknown() }).strict();
+export type ClientFrame = z.infer<typeof ClientFrame>;
 export const ServerFrame = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ id: z.number().int().nullable(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),

@@ -5,10 +5,11 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PoliciesFile } from '../shared/config.ts';
 import { runTestsIn } from '../electron/core/workflow/stages/agent-tests.ts';
-import { overrideSandboxAvailability, sandboxAvailability } from '../electron/core/sandbox/index.ts';
+import { runCommand } from '../electron/core/qa/run-command.ts';
+import { sandboxAvailability } from '../electron/core/sandbox/index.ts';
 import { tempDir } from './support/tmp.ts';
 
 const nodeTests = (sandbox: Record<string, unknown>) =>
@@ -27,8 +28,6 @@ function workspace(files: Record<string, string>): string {
   }
   return root;
 }
-
-afterEach(() => overrideSandboxAvailability(null));
 
 describe('run_tests for an agent', () => {
   it.runIf(process.platform === 'linux')('runs in the sandbox: failing cases come back with their message; the outside is untouched', async () => {
@@ -60,11 +59,11 @@ describe('run_tests for an agent', () => {
   });
 
   it('a sandbox the policy requires and the machine lacks: nothing runs, and the answer says why, not "failed"', async () => {
-    overrideSandboxAvailability({ tool: null, path: null, detail: 'bubblewrap is not installed' });
+    // This machine has bubblewrap; the real runner is handed the refusal a machine without one gets.
+    const why = 'tests must run in a sandbox (sandbox.mode: required) and none works here: bubblewrap is not installed';
     const root = workspace({ 'test/a.test.mjs': "import { test } from 'node:test'; test('x', () => {});" });
-    const r = await runTestsIn({ policies: nodeTests({ mode: 'required' }) }, root);
-    expect(r.passed).toBe(false);
-    expect(r.summary).toBe('unit: not run: tests must run in a sandbox (sandbox.mode: required) and none works here: bubblewrap is not installed');
+    const r = await runTestsIn({ policies: nodeTests({ mode: 'required' }), runTests: (o) => runCommand({ ...o, sandbox: { refused: why } }) }, root);
+    expect(r).toEqual({ passed: false, summary: `unit: not run: ${why}` });
     expect(existsSync(join(root, 'reports/unit.xml'))).toBe(false);
   });
 });

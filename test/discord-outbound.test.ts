@@ -12,7 +12,7 @@ import type { OpenedProject } from '../electron/core/host.ts';
 import { handleCommand } from '../electron/core/workflow/commands.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import { REVIEWER, buttonId, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
 
 const embedText = (m: RecordedMessage) => (m.embeds as Array<{ title?: string; description?: string }>).map((e) => `${e.title ?? ''}\n${e.description ?? ''}`).join('\n');
 const titled = (messages: RecordedMessage[], title: string) => messages.filter((m) => (m.embeds as Array<{ title?: string }>).some((e) => e.title === title));
@@ -59,8 +59,10 @@ describe('Discord outbound posts', () => {
   });
 
   it('posts git events, gate results (the promotion candidate block), phase summaries and the daily status where the seed says', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f, 'daily_status: { at: "09:00", timezone: UTC }'))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f, 'daily_status: { at: "09:00", timezone: UTC }'))).p;
+    p = proj;
     proj.ledger.append([
       { type: 'git.action_recorded', actor: 'System', payload: git('failure', { commit: null, trigger: 'merge', message: 'merge conflict in src/adapters/data.py' }) },
       { type: 'git.action_recorded', actor: 'System', payload: git('merge', { message: 'merge feature/data-adapter' }) },
@@ -99,8 +101,10 @@ describe('Discord outbound posts', () => {
   });
 
   it('an answer to /clarify typed in a thread lands in that thread, as a reply to the bot, once; a console question still goes to #project-updates', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     raise(proj, 'warning', 'Why two data adapters?');
     const concerns = f.channelId('agent-concerns');
@@ -132,13 +136,15 @@ describe('Discord outbound posts', () => {
   });
 
   it('the answer to a review\'s Clarify form goes to that review\'s thread', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     const review = askReview(proj);
     const msg = await f.waitFor(() => f.messages(f.channelId('approvals')).find((m) => JSON.stringify(m.components).includes(review.id)));
     const thread = await f.waitFor(() => f.threadOf(msg.id));
-    const click = await f.click({ customId: `gov:clarify:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: msg.channel_id });
+    const click = await f.click({ customId: buttonId(proj, 'clarify', review.id), userId: REVIEWER, messageId: msg.id, channelId: msg.channel_id });
     const modal = await f.waitFor(() => f.interactionResponses().find((r) => r.interaction_id === click.id && r.type === 9));
     await f.submitModal({ customId: (modal.data as { custom_id: string }).custom_id, fields: { text: 'Why five tasks and not four?' }, userId: REVIEWER });
     await f.waitFor(() => proj.read.review(review.id)?.decision);
@@ -151,7 +157,8 @@ describe('Discord outbound posts', () => {
   });
 
   it('records the concern message id in the ledger: the projection and audit/concerns.jsonl carry it, and rebuild the same', async () => {
-    const f = (fake = await startFakeDiscord());
+    const f = await startFakeDiscord();
+    fake = f;
     const { p: proj, dir } = await discordProject(botYaml(f));
     p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });

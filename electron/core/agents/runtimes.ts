@@ -126,7 +126,8 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
   return {
     redactor,
     get prices() {
-      return (prices ??= loadPrices(o.dir));
+      if (prices === null) prices = loadPrices(o.dir);
+      return prices;
     },
     reloadKeys: resolveKeys,
     workerFor(agent) {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from './faults.ts';
-import { BodyError, parseBody } from './multipart.ts';
+import { BodyError, type ParsedBody, parseBody } from './multipart.ts';
 import { isObject, type JsonObject, type StoredFile } from './payloads.ts';
 import { serverError, type RateLimiter } from './ratelimit.ts';
 import type { DiscordState } from './state.ts';
@@ -48,6 +48,8 @@ export interface RequestRecord {
   path: string;
   query: string;
   status: number;
+  /** `performance.now()` when the answer was ready (benches time against it in-process). */
+  at: number;
 }
 
 export const discordError = (status: number, code: number, message: string, errors?: JsonObject): Reply => ({ status, body: errors ? { message, code, errors } : { message, code } });
@@ -67,7 +69,7 @@ export function createRestHandler(deps: {
     const route = candidates.find((r) => r.method === method);
     if (!route) return candidates.length > 0 ? discordError(405, 0, '405: Method Not Allowed') : notFound();
     if (route.auth && req.headers.authorization !== `Bot ${state.opts.token}`) return discordError(401, 0, '401: Unauthorized');
-    let parsed;
+    let parsed: ParsedBody;
     try {
       parsed = parseBody(req.headers['content-type'], raw);
     } catch (e) {
@@ -114,7 +116,7 @@ export function createRestHandler(deps: {
           console.error('fake-discord: route threw', method, path, e);
           reply = { status: 500, body: { message: `fake-discord bug: ${String(e)}`, code: 0 } };
         }
-        log.push({ method, path, query: url.search, status: reply.status });
+        log.push({ method, path, query: url.search, status: reply.status, at: performance.now() });
         send(res, reply);
       });
     });
