@@ -7,7 +7,7 @@ import { initProject } from '../electron/core/project.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { CSVJSON_BRIEF, csvjsonDecision } from '../test/support/csvjson-human.ts';
-import { type FakeLlm, startFakeLlm } from '../test/support/fake-llm.ts';
+import { startFakeLlm } from '../test/support/fake-llm.ts';
 import { fakeTeam } from '../test/support/fake-team.ts';
 import { type Figure, timeAsync } from './util.ts';
 

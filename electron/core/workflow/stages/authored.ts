@@ -10,7 +10,7 @@ import { recordHandoff, requestReview, setAgentStatus } from '../records.ts';
 import { testSetupText } from './agent-tests.ts';
 
 /** How the project is tested, handed to the authors as one more document (the policy's `tests:` in words). */
-export const TEST_SETUP_DOC = '.project_policies.yaml (tests)';
+const TEST_SETUP_DOC = '.project_policies.yaml (tests)';
 
 /** The three documents a human approves before work goes on, and who writes them. */
 export const AUTHORED = {

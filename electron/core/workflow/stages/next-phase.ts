@@ -1,4 +1,5 @@
 import type { AgentName, Phase } from '../../../../shared/index.ts';
+import type { AgentRuntime } from '../../agents/runtime.ts';
 import { GovernorError, InvalidInputError } from '../../errors.ts';
 import type { Tx } from '../../store/ledger.ts';
 import type { Reader } from '../../store/read.ts';
@@ -29,7 +30,7 @@ export const releaseTag = (prefix: string) => `${prefix}1.0.0`;
  */
 export function phaseBlocker(e: Engine, phase: number): string | null {
   for (const a of e.read.agents()) {
-    let runtime;
+    let runtime: AgentRuntime;
     try {
       runtime = e.runtimeFor(a.name);
     } catch (err) {
