@@ -2,6 +2,7 @@ import { benchGit } from './git.bench.ts';
 import { benchAppend } from './ledger.bench.ts';
 import { benchScale } from './scale.bench.ts';
 import { benchLoop } from './loop.bench.ts';
+import { benchPhases } from './phases.bench.ts';
 import { benchQa } from './qa.bench.ts';
 import { benchHost } from './host.bench.ts';
 import { benchDiscord } from './discord.bench.ts';
@@ -36,6 +37,7 @@ try {
       await benchScale(sizes),
     );
   if (want('loop')) printFigures('Loop step and promotion, by history', await benchLoop(loopSizes));
+  if (want('phases')) printFigures('Three phases on a model runtime (fake model on loopback)', await benchPhases());
   if (want('git')) printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
   if (want('qa')) printFigures('QA parsers', await benchQa());
   if (want('host')) printFigures('Headless host (`governor serve` as a process)', await benchHost(big));

@@ -47,6 +47,12 @@ export const AgentConfig = z
     count: z.number().int().min(1).max(8).default(1),
     escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
     description: z.string().optional(),
+    /**
+     * How the model is asked for structured output (plans, designs, test plans): `auto` tries JSON-schema
+     * output and falls back to JSON mode, then to a forced tool call, when the server refuses it.
+     * `governor doctor` says which one a server supports.
+     */
+    structured_output: z.enum(['auto', 'json_schema', 'json_mode', 'tool']).optional(),
     /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere). */
     command: z.string().min(1).optional(),
   })
@@ -262,6 +268,13 @@ export const PoliciesFile = z
         e2e_tests_required: z.boolean().default(true),
         reproducibility_min: z.number().min(0).max(100).default(95),
         docs_required: z.array(InsidePath).default([]),
+        /** The test command (by its `name` under tests:) whose results count as the end-to-end suite. */
+        e2e_suite: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'the name of a test command under tests:, such as e2e').default('e2e'),
+        /**
+         * After a promotion: `auto` — the PM plans the next phase of the roadmap at once (you review that plan);
+         * `on_command` — the project waits until you start it (`/phase next`, the dashboard, Discord).
+         */
+        next_phase: z.enum(['auto', 'on_command']).default('auto'),
       })
       .strict(),
     tests: z.array(TestCommand).default([]),

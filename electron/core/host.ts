@@ -172,6 +172,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     onUsage: (agent, model, purpose, usage) => {
       if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
     },
+    onNotice: (agent, text) => progress({ kind: 'warn', agent, text }),
     ...(opts.recordWorker ? { recordWorker: opts.recordWorker } : {}),
   });
 

@@ -5,7 +5,7 @@
  * - No index and no HEAD for agent work: a commit is built from the set of changed paths on top
  *   of the branch tip's tree (tree-write.ts), so parallel implementers never share an index and
  *   the user's checkout is never touched by agent commits. Agents edit detached git worktrees
- *   (`<project>/.governor/workspaces/<slug>`, see materialize.ts), refreshed by the git CLI.
+ *   (in the cache folder, see work-dirs.ts and materialize.ts), refreshed by the git CLI.
  * - Protection is checked before any object is written (protect.ts): a refusal changes nothing.
  * - Merges and reverts are three-way tree merges over objects (merge.ts), never the working tree.
  */

@@ -7,6 +7,7 @@ import type { ProjectSnapshot } from '../snapshot.ts';
 import { renderAuthoredDocuments } from './authored.ts';
 import { renderChangelog } from './changelog.ts';
 import { renderDetail } from './detail.ts';
+import { renderFinalReport } from './final-report.ts';
 import { renderOverview } from './overview.ts';
 import { renderQaReport } from './qa-report.ts';
 import { renderQaReportHtml } from './qa-report-html.ts';
@@ -43,6 +44,14 @@ export const PRODUCERS: readonly Producer[] = [
       if (qa !== null) files.push(['QA_REPORT.md', qa]);
       if (html !== null) files.push(['QA_REPORT.html', html]);
       return files;
+    },
+  },
+  {
+    // Once the last phase of the roadmap reaches its promotion review.
+    name: 'final-report',
+    render: (s) => {
+      const final = renderFinalReport(s);
+      return final === null ? [] : [['FINAL_REPORT.md', final]];
     },
   },
   { name: 'status', render: (s) => [['status.json', renderStatusJson(s)]] },
