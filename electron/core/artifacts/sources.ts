@@ -22,6 +22,7 @@ const PROJECT_EVENTS: readonly EventType[] = [
   'phase.started',
   'stage.entered',
   'phase.promoted',
+  'project.released',
 ];
 
 /**
@@ -35,7 +36,8 @@ export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'al
   phase: PROJECT_EVENTS,
   stage: PROJECT_EVENTS,
   iteration: PROJECT_EVENTS,
-  roadmap: ['project.initialized', 'plan.recorded'],
+  // A phase that starts or is promoted shows so in the roadmap (projections.ts, setRoadmapStatus).
+  roadmap: ['project.initialized', 'plan.recorded', 'phase.started', 'phase.promoted'],
   kpis: ['project.initialized', 'plan.recorded'],
   risks: ['project.initialized', 'plan.recorded'],
   tasks: ['plan.recorded', 'task.updated', 'task.assigned'],

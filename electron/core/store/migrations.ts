@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { leanLedger } from './migrate-lean.ts';
+import { roadmapStatuses } from './migrate-roadmap.ts';
 
 /**
  * Schema migrations, applied in order and recorded in `PRAGMA user_version`.
@@ -180,6 +181,8 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   -- The Agents view's stream of one agent, newest first, without walking the other agents' lines.
   CREATE INDEX events_activity ON events(actor, seq) WHERE type = 'worker.activity';
   `,
+  // 7: the roadmap shows which phases are promoted and which one is active, as the projector now keeps it.
+  roadmapStatuses,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */
