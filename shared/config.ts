@@ -4,13 +4,14 @@ import { AgentName, RoleKind } from './domain/common.ts';
 /**
  * A runtime reference in agents.yaml: `scripted`, `anthropic:claude-sonnet-4-5`, `openai:gpt-5`,
  * `ollama:qwen2.5-coder`, or `openai-compatible:<model>` (with `base_url`); or a coding agent as a worker:
- * `claude-code[:model]` (the Claude Agent SDK), or `external` (a user's own session joining through MCP).
+ * `claude-code[:model]` (the Claude Agent SDK), `codex[:model]` (`codex app-server`), `acp` (any Agent Client
+ * Protocol agent, started with `command:` and `args:`), or `external` (a user's own session joining through MCP).
  */
 export const RuntimeRef = z
   .string()
   .regex(
-    /^(scripted|external|claude-code(:[A-Za-z0-9._:/-]+)?|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/,
-    'scripted, external, claude-code[:model], or provider:model with provider one of anthropic, openai, ollama, openai-compatible',
+    /^(scripted|external|acp|(claude-code|codex)(:[A-Za-z0-9._:/-]+)?|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/,
+    'scripted, external, claude-code[:model], codex[:model], acp, or provider:model with provider one of anthropic, openai, ollama, openai-compatible',
   );
 export type RuntimeRef = z.infer<typeof RuntimeRef>;
 
@@ -46,10 +47,13 @@ export const AgentConfig = z
     count: z.number().int().min(1).max(8).default(1),
     escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
     description: z.string().optional(),
-    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere). */
+    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere); the agent for `acp`. */
     command: z.string().min(1).optional(),
+    /** Arguments for `command` (`acp`: e.g. `[--experimental-acp]` for gemini, `[acp]` for opencode). */
+    args: z.array(z.string()).max(64).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.runtime !== 'acp' || c.command !== undefined, { path: ['command'], message: 'runtime acp needs command: the ACP agent to start (e.g. gemini with args [--experimental-acp])' });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
 export const AgentsFile = z
