@@ -5,6 +5,8 @@ import { errorMessage } from '../errors.ts';
 import { type KeySource, DEFAULT_KEY_ENV, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { explainLlmError } from './llm/errors.ts';
+import { isCodingAgent } from './runtimes.ts';
+import { checkCodingAgent } from './workers/doctor-agents.ts';
 import { OLLAMA_DEFAULT_URL, createModel, parseRuntimeRef } from './llm/providers.ts';
 
 export interface DoctorCheck {
@@ -24,7 +26,7 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
   const groups = new Map<string, { roles: string[]; base_url: string | undefined; api_key_env: string | undefined; runtime: string }>();
   for (const role of RoleKind.options) {
     const c = o.agentsFile.agents[role];
-    const id = `${c.runtime}|${c.base_url ?? ''}|${c.api_key_env ?? ''}`;
+    const id = `${c.runtime}|${c.base_url ?? ''}|${c.api_key_env ?? ''}|${c.command ?? ''}|${(c.args ?? []).join(' ')}`;
     const g = groups.get(id) ?? { roles: [], base_url: c.base_url, api_key_env: c.api_key_env, runtime: c.runtime };
     g.roles.push(role);
     groups.set(id, g);
@@ -33,6 +35,13 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
   for (const g of groups.values()) {
     if (g.runtime === 'scripted') {
       out.push({ runtime: 'scripted', roles: g.roles, key: { ok: true, detail: 'no key needed (offline script, not a model)' }, call: { ok: true, detail: 'plays resources/sample/script.yaml' } });
+      continue;
+    }
+    if (isCodingAgent(g.runtime) || g.runtime === 'external') {
+      const c = o.agentsFile.agents[g.roles[0] as RoleKind];
+      const provider = g.runtime.startsWith('codex') ? 'openai' : 'anthropic';
+      const key = g.runtime === 'acp' ? null : await keys.get(provider, g.api_key_env).catch(() => null);
+      out.push({ runtime: g.runtime, roles: g.roles, ...(await checkCodingAgent(c, key, o.dir)) });
       continue;
     }
     const ref = parseRuntimeRef(g.runtime);
