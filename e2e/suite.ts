@@ -11,7 +11,8 @@ const UI = { timeout: 15_000 };
 /**
  * The UI stories every target must tell, in the order a human meets them: the dashboard of a fresh
  * project, Run moving it to the first review, a concern appearing live, and (where a link can drop)
- * an honest "disconnected". The same suite runs on the web host and, where it exists, on Electron.
+ * an honest "disconnected". The same suite runs on the web host, in the desktop app on the Electron stand-in
+ * (ipc), and, where it exists, in Electron.
  */
 export function uiSuite(target: UiTarget): void {
   if (target.unavailable) console.log(target.unavailable);

@@ -2,8 +2,8 @@
  * Everything the desktop app needs before Electron runs, without ever touching what `npm ci` and the
  * tests use:
  *   bundle  esbuild: electron/main/main.ts → dist/electron/main.mjs (ESM, npm packages left external, the
- *           better-sqlite3 import redirected to electron/main/sqlite-binding.ts) and preload.ts →
- *           dist/electron/preload.cjs (one sandbox-safe CommonJS file that only requires 'electron').
+ *           better-sqlite3 import redirected to electron/main/sqlite-binding.ts; package.json "main") and
+ *           preload.ts → dist/electron/preload.cjs (one sandbox-safe CommonJS file that only requires 'electron').
  *   native  better-sqlite3 compiled for Electron's ABI, in a copy of its sources under
  *           node_modules/.cache/governor-electron/ (prebuilt download first, then node-gyp against
  *           Electron's headers), checked by its ABI symbol and staged as dist/electron/native/.
@@ -38,10 +38,32 @@ export const sqliteRedirect: Plugin = {
   },
 };
 
+/**
+ * The preload alone: one sandbox-safe CommonJS file that only requires 'electron'. The tests build it with
+ * this same function and run it in Chromium behind an Electron stand-in (e2e/support/electron-stand-in.ts).
+ */
+export async function bundlePreload(outDir = OUT_DIR): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const preload = join(outDir, 'preload.cjs');
+  await build({
+    entryPoints: [join(ROOT, 'electron', 'main', 'preload.ts')],
+    outfile: preload,
+    bundle: true,
+    platform: 'browser',
+    format: 'cjs',
+    target: 'chrome130',
+    external: ['electron'],
+    // The contract's names and the IPC envelope come with zod's schemas; minified, the first load stays quick.
+    minify: true,
+    logLevel: 'warning',
+  });
+  return preload;
+}
+
 export async function bundle(outDir = OUT_DIR): Promise<{ main: string; preload: string }> {
   mkdirSync(outDir, { recursive: true });
   const main = join(outDir, 'main.mjs');
-  const preload = join(outDir, 'preload.cjs');
+  const preload = await bundlePreload(outDir);
   await build({
     entryPoints: [join(ROOT, 'electron', 'main', 'main.ts')],
     outfile: main,
@@ -53,18 +75,6 @@ export async function bundle(outDir = OUT_DIR): Promise<{ main: string; preload:
     external: ['electron'],
     plugins: [sqliteRedirect],
     sourcemap: 'linked',
-    logLevel: 'warning',
-  });
-  await build({
-    entryPoints: [join(ROOT, 'electron', 'main', 'preload.ts')],
-    outfile: preload,
-    bundle: true,
-    platform: 'browser',
-    format: 'cjs',
-    target: 'chrome130',
-    external: ['electron'],
-    // The contract's names come with zod's schemas; minified, the page's first load stays quick.
-    minify: true,
     logLevel: 'warning',
   });
   return { main, preload };

@@ -65,6 +65,17 @@ export const AgentsFile = z
      * The desktop app keeps keys in the OS keychain instead. Keys never go in this file or the repo.
      */
     keys_file: z.string().optional(),
+    /**
+     * Who the human is in git: the author of promotions, release tags and configuration commits.
+     * Without it, the project's `git config user.name` / `user.email` are used.
+     */
+    human: z
+      .object({
+        name: z.string().min(1).regex(/^[^<>\n]+$/, 'a name without <, > or line breaks'),
+        email: z.string().regex(/^[^\s<>@]+@[^\s<>]+$/, 'an email address such as ada@example.com'),
+      })
+      .strict()
+      .optional(),
     agents: z
       .object({
         ProjectManager: AgentConfig,

@@ -86,6 +86,40 @@ export const EventPayloads = {
   'qa.gate_evaluated': QaGate,
   'qa.output_logged': z.object({ phase: z.number().int().positive(), test: z.string(), attempt: z.number().int().positive(), lines: z.array(z.string()) }),
   'phase.promoted': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), next_phase: z.number().int().positive().nullable() }),
+  /**
+   * A promotion's intent, recorded before any of its git writes: where main and develop stood, the Audit-IDs
+   * its commits and tag will carry, the commit time and the human's identity. A run killed at any instant
+   * resumes from it to exactly one release commit and one tag (see workflow/stages/promotion-intent.ts).
+   */
+  'promotion.started': z.object({
+    review_id: Id,
+    phase: z.number().int().positive(),
+    tag: z.string(),
+    /** Commit and tag time, seconds since the epoch: the same in a resumed run. */
+    timestamp: z.number().int().nonnegative(),
+    main_before: z.string().nullable(),
+    develop_before: z.string().nullable(),
+    /** The branch the user had checked out when the promotion started (null: detached). */
+    checkout: z.string().nullable(),
+    identity: z.object({ name: z.string(), email: z.string(), source: z.string() }),
+    ids: z.object({ records: Id, records_merge: Id, release: Id, tag: Id }),
+    /** Conditions of earlier approvals still open when the human approved the promotion (concern ids). */
+    unmet_conditions: z.array(Id).default([]),
+  }),
+  /**
+   * The promotion's last effects are done: the commit holding the final exports is on main and tagged, and
+   * the user's checkout was brought along (or was not on main). It carries the newest event's time, so the
+   * exports that commit holds (status.json's last update among them) stay exactly what they were.
+   */
+  'promotion.finished': z.object({
+    phase: z.number().int().positive(),
+    tag: z.string(),
+    /** The commit the tag points at: the release merge, plus the final exports. */
+    records_commit: z.string(),
+    checkout: z.enum(['synced', 'not_checked_out']),
+    /** Paths of the user's own uncommitted edits that the release also changed, left as they were. */
+    kept: z.array(z.string()),
+  }),
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
   /** Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord user only. */
   'discord.interaction_refused': z.object({ interaction_id: z.string(), user_id: z.string(), user_name: z.string(), kind: z.enum(['slash', 'button', 'modal']), name: z.string() }),

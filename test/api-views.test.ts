@@ -69,5 +69,9 @@ describe('contract calls for the views', () => {
     const good = text.replace('coverage_min: 80', 'coverage_min: 85');
     expect((await dispatch(api, 'config.write', { file: '.project_policies.yaml', text: good })).ok).toBe(true);
     expect(readFileSync(join(sp.dir, '.project_policies.yaml'), 'utf8')).toMatch(/coverage_min: 85/);
+    // Saved through Settings, it is the human's configuration commit at once: nothing is left to hold a promotion up.
+    expect(sp.git('log', '-1', '--format=%s', 'main').trim()).toBe('chore(config): .project_policies.yaml edited by the human');
+    expect(sp.git('status', '--porcelain', '--', '.project_policies.yaml')).toBe('');
+    expect(sp.git('show', 'main:.project_policies.yaml')).toMatch(/coverage_min: 85/);
   });
 });

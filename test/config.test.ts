@@ -251,7 +251,7 @@ describe('schema errors', () => {
 
   it('an empty file says so', () => {
     const err = configError(() => parseAgentsYaml('# nothing yet\n'));
-    expect(err.detail).toBe('the file is empty; expected a map with the keys project, brief, keys_file, agents');
+    expect(err.detail).toBe('the file is empty; expected a map with the keys project, brief, keys_file, human, agents');
   });
 
   it('validate returns the value with defaults applied', () => {
@@ -316,5 +316,17 @@ describe('JSON Schemas', () => {
       required: ['project', 'brief', 'agents'],
       properties: { agents: { properties: { Designer: { required: ['escalates_to'], properties: { count: { maximum: 1 } } }, Implementer: { properties: { count: { maximum: 8 } } } } } },
     });
+  });
+});
+
+describe('the human identity in agents.yaml', () => {
+  it('is optional, and a name or email git could not use is refused at its line', () => {
+    expect(parseAgentsYaml(AGENTS).human).toBeUndefined();
+    const ok = parseAgentsYaml(`${AGENTS}\nhuman: { name: Ada Lovelace, email: ada@example.com }\n`);
+    expect(ok.human).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+    const bad = configError(() => parseAgentsYaml(`${AGENTS}\nhuman:\n  name: Ada\n  email: ada at example\n`));
+    expect(bad.message).toMatch(/^agents\.yaml:16: .*human\.email.*an email address/);
+    const angle = configError(() => parseAgentsYaml(`${AGENTS}\nhuman:\n  name: Ada <ada>\n  email: ada@example.com\n`));
+    expect(angle.line).toBe(15);
   });
 });

@@ -4,7 +4,7 @@ import { type LoopRunner, createApi, createLoopRunner } from '../electron/core/a
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import type { Notification } from '../electron/core/notify/notifications.ts';
 import { initProject } from '../electron/core/project.ts';
-import { CALL_CHANNEL, type CallEnvelope, EVENT_CHANNEL } from '../electron/main/channels.ts';
+import { IPC_CHANNELS, type IpcReply } from '../shared/ipc.ts';
 import { type EventPump, createEventPump } from '../electron/main/events.ts';
 import { type Api, type FrameLike, type InvokeEventLike, type IpcMainLike, type WindowLike, bindContractIpc } from '../electron/main/ipc.ts';
 import { nativeNotices } from '../electron/main/notification-logic.ts';
@@ -38,19 +38,21 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
   let api: Api;
   let pump: EventPump;
   const batches: Notification[][] = [];
+  const dropped: string[] = [];
   const w = fakeWindow();
   const { ipcMain, handlers } = fakeIpcMain();
   let ipc: ReturnType<typeof bindContractIpc>;
   const call = (args: unknown[], event: InvokeEventLike = { sender: w.win.webContents, senderFrame: w.mainFrame }) => {
-    const h = handlers.get(CALL_CHANNEL);
+    const h = handlers.get(IPC_CHANNELS.call);
     if (!h) throw new Error('no handler');
-    return h(event, ...args) as Promise<CallEnvelope>;
+    return h(event, ...args) as Promise<IpcReply>;
   };
 
   beforeAll(async () => {
     const dir = join(tempDir(), 'desk');
     await initProject(dir, { sample: true });
-    ipc = bindContractIpc({ ipcMain, window: () => w.win, rendererIndexUrl: index, api: () => api ?? null });
+    const onDropped = (r: string) => void dropped.push(r);
+    ipc = bindContractIpc({ ipcMain, window: () => w.win, rendererIndexUrl: index, api: () => api ?? null, onDropped });
     pump = createEventPump({ send: (e, d) => ipc.send(e, d), onNotifications: (b) => batches.push(b), debounceMs: 5 });
     p = await openProject(dir, { progress: (x) => pump.progress(x) });
     loop = createLoopRunner(p, () => pump.statusChanged());
@@ -64,7 +66,7 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
   });
 
   it('registers exactly one handler, on governor:call', () => {
-    expect([...handlers.keys()]).toEqual([CALL_CHANNEL]);
+    expect([...handlers.keys()]).toEqual([IPC_CHANNELS.call]);
   });
 
   it('answers a contract call from our window, validated by the contract', async () => {
@@ -107,7 +109,7 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
     expect(r).toMatchObject({ ok: true, result: { ok: true } });
     await new Promise((res) => setTimeout(res, 50));
     const events = w.sent.map((s) => (s.payload as { event: string }).event);
-    expect(w.sent.every((s) => s.channel === EVENT_CHANNEL)).toBe(true);
+    expect(w.sent.every((s) => s.channel === IPC_CHANNELS.event)).toBe(true);
     expect(events).toContain('ledger.appended');
     expect(events).toContain('status.changed');
     const appended = w.sent.find((s) => (s.payload as { event: string }).event === 'ledger.appended')?.payload as { data: { events: Array<{ type: string }> } };
@@ -134,14 +136,20 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
     ipc.send('progress', { kind: 'info', text: 'x' });
     w.win.destroyed = false;
     ipc.send('made.up' as 'progress', {});
+    ipc.send('progress', { kind: 'not a kind', text: 42 });
     expect(w.sent).toEqual([]);
+    expect(dropped).toHaveLength(2);
+    expect(dropped[0]).toMatch(/"made\.up" is not an event of the contract/);
+    ipc.send('progress', { kind: 'info', text: 'x' });
+    const progress = { event: 'progress', data: { kind: 'info', text: 'x' } };
+    expect(w.sent).toEqual([{ channel: IPC_CHANNELS.event, payload: progress }]);
   });
 
   it('says so when no project is open', async () => {
     const other = fakeIpcMain();
     const win = fakeWindow();
     bindContractIpc({ ipcMain: other.ipcMain, window: () => win.win, rendererIndexUrl: index, api: () => null });
-    const h = other.handlers.get(CALL_CHANNEL);
+    const h = other.handlers.get(IPC_CHANNELS.call);
     expect(await h?.({ sender: win.win.webContents, senderFrame: win.mainFrame }, { name: 'project.status', params: {} })).toMatchObject({ ok: false, error: { code: 'no_project' } });
   });
 

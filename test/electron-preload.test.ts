@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CALL_NAMES, EVENT_NAMES } from '../shared/index.ts';
-import { CALL_CHANNEL, EVENT_CHANNEL } from '../electron/main/channels.ts';
+import { IPC_CHANNELS } from '../shared/ipc.ts';
 import { bundle, requireCalls, staticImports } from '../scripts/prepare-electron.ts';
 import { tempDir } from './support/tmp.ts';
 
@@ -22,7 +22,7 @@ describe('preload source: exactly one API, nothing raw', () => {
     const exposed = code.slice(code.indexOf('exposeInMainWorld('));
     expect(exposed).not.toMatch(/ipcRenderer\s*[,}]|ipcRenderer:|ipcRenderer\.(send|on|sendSync|postMessage)\b/);
     expect(exposed.match(/ipcRenderer\.invoke\(/g)).toHaveLength(1);
-    expect(exposed).toMatch(/ipcRenderer\.invoke\(CALL_CHANNEL,/);
+    expect(exposed).toMatch(/ipcRenderer\.invoke\(IPC_CHANNELS\.call,/);
     expect(code).toMatch(/calls\.has\(name\)/);
     expect(code).toMatch(/events\.has\(event\)/);
     expect(code).toMatch(/new Set<string>\(CALL_NAMES\)/);
@@ -63,7 +63,8 @@ describe('the bundled preload, run as the sandbox runs it', () => {
       throw new Error(`a sandboxed preload cannot require ${name}`);
     };
     runInNewContext(preload, { require: sandboxRequire, module, exports: module.exports, console });
-    return { exposed, invokes, push: (message: unknown) => subscriptions.get(EVENT_CHANNEL)?.({ sender: 'secret' }, message), subscriptions };
+    const push = (message: unknown) => subscriptions.get(IPC_CHANNELS.event)?.({ sender: 'secret' }, message);
+    return { exposed, invokes, push, subscriptions };
   }
 
   it('requires nothing but electron (a sandboxed preload can load nothing else)', () => {
@@ -83,10 +84,10 @@ describe('the bundled preload, run as the sandbox runs it', () => {
     expect(exposed.map(([k]) => k)).toEqual(['governor']);
     const api = exposed[0]?.[1] as Record<string, unknown>;
     expect(Object.keys(api).sort()).toEqual(['call', 'on']);
-    expect([...subscriptions.keys()]).toEqual([EVENT_CHANNEL]);
+    expect([...subscriptions.keys()]).toEqual([IPC_CHANNELS.event]);
   });
 
-  it('call() sends contract calls down the one channel and unwraps the answer', async () => {
+  it('call() sends contract calls down the one channel and hands the page the envelope main wrote', async () => {
     const answers: Record<string, unknown> = {
       'project.status': { ok: true, result: { name: 'backtester' } },
       'agents.list': { ok: true, result: [] },
@@ -94,23 +95,42 @@ describe('the bundled preload, run as the sandbox runs it', () => {
     };
     const { exposed, invokes } = load(({ name }) => answers[name]);
     const api = exposed[0]?.[1] as Bridge;
-    expect(await api.call('project.status', {})).toEqual({ name: 'backtester' });
-    await expect(api.call('reviews.get', { id: 'review_9' })).rejects.toThrow('[not_found] review review_9 not found');
+    expect(await api.call('project.status', {})).toEqual({ ok: true, result: { name: 'backtester' } });
+    const notFound = { ok: false, error: { code: 'not_found', message: 'review review_9 not found' } };
+    expect(await api.call('reviews.get', { id: 'review_9' })).toEqual(notFound);
     // Params left out travel as {}, which every parameterless call accepts.
-    expect(await api.call('agents.list')).toEqual([]);
+    expect(await api.call('agents.list')).toEqual({ ok: true, result: [] });
     expect(invokes).toEqual([
-      [CALL_CHANNEL, { name: 'project.status', params: {} }],
-      [CALL_CHANNEL, { name: 'reviews.get', params: { id: 'review_9' } }],
-      [CALL_CHANNEL, { name: 'agents.list', params: {} }],
+      [IPC_CHANNELS.call, { name: 'project.status', params: {} }],
+      [IPC_CHANNELS.call, { name: 'reviews.get', params: { id: 'review_9' } }],
+      [IPC_CHANNELS.call, { name: 'agents.list', params: {} }],
     ]);
   });
 
-  it('call() refuses names outside the contract without touching IPC', async () => {
+  it('call() refuses names outside the contract with a typed error, without touching IPC', async () => {
     const { exposed, invokes } = load(() => ({ ok: true, result: null }));
     const api = exposed[0]?.[1] as Bridge;
-    for (const bad of ['shell.openExternal', 'governor:call', '__proto__', '', 42, null]) await expect(api.call(bad, {})).rejects.toThrow(/unknown_call/);
+    for (const bad of ['shell.openExternal', 'governor:call', '__proto__', '', 42, null]) {
+      expect(await api.call(bad, {})).toMatchObject({ ok: false, error: { code: 'unknown_call' } });
+    }
     expect(invokes).toEqual([]);
     expect(CALL_NAMES.length).toBeGreaterThan(5);
+  });
+
+  it('call() turns an answer outside the envelope, or a failed invoke, into a typed error', async () => {
+    const answers: Record<string, () => unknown> = {
+      'project.status': () => ({ name: 'backtester' }),
+      'agents.list': () => ({ ok: true, result: [], extra: 1 }),
+      'reviews.list': () => {
+        throw new Error("No handler registered for 'governor:call'");
+      },
+    };
+    const { exposed } = load(({ name }) => answers[name]?.());
+    const api = exposed[0]?.[1] as Bridge;
+    expect(await api.call('project.status', {})).toMatchObject({ ok: false, error: { code: 'bad_response' } });
+    expect(await api.call('agents.list', {})).toMatchObject({ ok: false, error: { code: 'bad_response' } });
+    const unavailable = { ok: false, error: { code: 'ipc_unavailable', message: expect.stringContaining('No handler') } };
+    expect(await api.call('reviews.list', {})).toMatchObject(unavailable);
   });
 
   it('on() delivers only contract events, only their data, and unsubscribes', () => {

@@ -16,8 +16,8 @@ describe('webPreferences', () => {
     expect(secureWebPreferences('/p', { devTools: true }).devTools).toBe(true);
   });
 
-  it('main.ts uses these preferences and no others', () => {
-    const main = readFileSync(join(repo, 'electron', 'main', 'main.ts'), 'utf8');
+  it('the shell (desktop.ts) uses these preferences and no others', () => {
+    const main = readFileSync(join(repo, 'electron', 'main', 'desktop.ts'), 'utf8');
     expect(main).toMatch(/webPreferences: secureWebPreferences\(/);
     expect(main.match(/webPreferences/g)).toHaveLength(1);
     expect(main).not.toMatch(/nodeIntegration|contextIsolation|sandbox:\s*false/);

@@ -98,7 +98,7 @@ describe('git automation in the loop, judged by the git CLI', () => {
     sp.close();
   });
 
-  it('waits to promote while the human has uncommitted edits on main, then promotes', async () => {
+  it('commits the human\'s uncommitted agents.yaml edit for them, then promotes and announces the release', async () => {
     const sp = await sampleProject();
     await throughBuild(sp);
     await sp.runUntilGate('test_completion');
@@ -106,17 +106,12 @@ describe('git automation in the loop, judged by the git CLI', () => {
     await sp.runUntilGate('promotion');
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
     writeFileSync(join(sp.dir, 'agents.yaml'), `${sp.file('agents.yaml')}# my local note\n`);
-    const mainBefore = sp.git('rev-parse', 'main').trim();
-    const out = await sp.run();
-    expect(sp.git('rev-parse', 'main').trim()).toBe(mainBefore);
-    const concern = sp.p.read.openConcerns().find((c) => c.category === 'dirty_working_tree');
-    expect(concern?.details).toMatch(/agents\.yaml/);
-    expect(out.waitingOn.join('\n')).toMatch(/uncommitted changes/);
-    expect(sp.file('agents.yaml')).toMatch(/# my local note/);
-    // The human tidies up and says so; the promotion goes through.
-    sp.git('checkout', '--', 'agents.yaml');
-    await sp.human.command(`/resolve ${concern?.id} stashed`);
+    // Stashing agents.yaml would revert the runtimes; Governor commits the human's edit instead of waiting on it.
     expect((await sp.run()).state).toBe('done');
+    expect(sp.p.read.openConcerns().filter((c) => c.category === 'dirty_working_tree')).toEqual([]);
+    expect(sp.git('log', '--first-parent', '--format=%s', 'main~2', '-1').trim()).toBe('chore(config): agents.yaml edited by the human');
+    expect(sp.file('agents.yaml')).toMatch(/# my local note/);
+    expect(sp.git('status', '--porcelain')).toBe('');
     expect(sp.git('describe', '--tags', 'main').trim()).toBe('v0.1.0');
     expect(await verifyGitAudit(sp.p)).toEqual([]);
     const tagNote = notificationFor(sp.p.ledger.byId(sp.p.read.gitActions().find((a) => a.action === 'tag')?.id ?? '') ?? (null as never), sp.p.read);

@@ -28,8 +28,15 @@ export function findChromium(): ChromiumFound {
   return { path: null, skip: 'web e2e skipped: no Chromium on this machine (apt-get install chromium, or set GOVERNOR_CHROMIUM)' };
 }
 
-export function launchChromium(path: string): Promise<Browser> {
-  return chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
+/**
+ * What the desktop app's window may do that a browser tab may not: load the renderer's ES modules from
+ * file:// (Electron grants file:// pages this; electron-builder.yml keeps its grantFileProtocolExtraPrivileges
+ * fuse on for exactly this), so the Electron stand-in's windows open the renderer from disk as the app does.
+ */
+export const DESKTOP_ARGS = ['--allow-file-access-from-files'];
+
+export function launchChromium(path: string, extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: path, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** A new page whose console errors and uncaught exceptions land in `errors`, for tests to assert none. */

@@ -29,3 +29,22 @@ export interface UiTarget {
   unavailable: string | null;
   open(): Promise<UiSession>;
 }
+
+/**
+ * The transports the UI's e2e tests run on: `web` (the headless host over WebSocket, in Chromium), `ipc`
+ * (the desktop shell on the Electron stand-in, in Chromium) and `electron` (the real desktop app, where a
+ * binary exists). Every UI test runs on each one named in GOVERNOR_E2E_TRANSPORTS (a comma list); the
+ * default, which `npm test` uses, is `web,ipc`; `npm run e2e:electron` asks for `electron`.
+ */
+export type TransportName = 'web' | 'ipc' | 'electron';
+
+export function uiTransports(env: NodeJS.ProcessEnv = process.env): TransportName[] {
+  const named = (env.GOVERNOR_E2E_TRANSPORTS ?? 'web,ipc')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const bad = named.filter((t) => t !== 'web' && t !== 'ipc' && t !== 'electron');
+  if (bad.length > 0 || named.length === 0)
+    throw new Error(`GOVERNOR_E2E_TRANSPORTS=${env.GOVERNOR_E2E_TRANSPORTS}: name some of web, ipc, electron`);
+  return named as TransportName[];
+}

@@ -17,6 +17,7 @@ import { keyStatus } from './secrets/key-status.ts';
 import { handleCommand } from './workflow/commands.ts';
 import { decideReview } from './workflow/decisions.ts';
 import { ackConcern, assignConcern, escalateConcern, findConcern, resolveConcern } from './workflow/human-actions.ts';
+import { commitConfigEdits } from './workflow/config-commit.ts';
 import { type LoopOutcome, runLoop, waitingOn } from './workflow/loop.ts';
 import { usageSummary } from './workflow/usage.ts';
 import type { ProjectSwitcher } from './projects.ts';
@@ -185,6 +186,8 @@ export function createApi(p: OpenedProject, loop: LoopRunner, who: { user: strin
       const check = configCheck(file, text);
       // Nothing invalid is ever written; a valid file is replaced atomically. It takes effect on the next open.
       if (check.ok) await writeFileAtomic(join(p.dir, file), text, true);
+      // The human's configuration is committed for them at once, so it never holds a promotion up.
+      if (check.ok) await commitConfigEdits(p, 'when Settings saved it');
       return check;
     },
     'usage.summary': async () => usageSummary(p),

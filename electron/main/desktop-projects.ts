@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { type ProjectInfo, type StatusSnapshot, contract } from '../../shared/index.ts';
 import { createApi, createLoopRunner } from '../core/api.ts';
+import { startDiscordBridge } from '../core/discord/bridge.ts';
 import type { OpenedProject } from '../core/host.ts';
+import { acquireLoopLock } from '../core/loop-lock.ts';
 import type { Notification } from '../core/notify/notifications.ts';
-import { type ProjectSlot, type ProjectSwitcher, createProjectSwitcher } from '../core/projects.ts';
+import { type ProjectSlot, type ProjectSwitcher, checkOpenable, createProjectSwitcher } from '../core/projects.ts';
 import type { Progress } from '../core/workflow/engine.ts';
 import { type EventPump, type EventSink, createEventPump } from './events.ts';
 import type { Api } from './ipc.ts';
@@ -11,8 +13,16 @@ import type { Api } from './ipc.ts';
 /**
  * The desktop app's side of project switching: the same switcher as the headless host
  * (`core/projects.ts`), with each project wired to the window through its own event pump. No Electron
- * here — `main.ts` passes the window's sink and its way of opening a folder — so tests run it under Node.
+ * here — `desktop.ts` passes the window's sink and its way of opening a folder — so tests run it under Node.
+ *
+ * While a project is open here the app holds its loop lock, so `governor run` and `governor serve` refuse
+ * it instead of running a second engine on the same ledger. A decision or command typed in a terminal
+ * (`governor decide`, which writes to the ledger directly) is acted on by this app's loop at once, as the
+ * headless host does for the calls it receives; and the project's Discord link runs here as it does there.
  */
+
+/** What another process may append that this app's loop should act on, as the host's loop does for the same calls. */
+const LOOP_MOVERS = new Set(['review.decided', 'command.received']);
 
 export interface DesktopSlot extends ProjectSlot {
   api: Api;
@@ -65,7 +75,8 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
   };
   const forward: ProjectSwitcher = { current: () => need().current(), info: () => need().info(), recent: () => need().recent(), open: (d) => need().open(d), create: (x) => need().create(x), demo: (d) => need().demo(d), close: () => need().close() };
 
-  const attach = (p: OpenedProject): DesktopSlot => {
+  const attach = async (p: OpenedProject): Promise<DesktopSlot> => {
+    const release = acquireLoopLock(p.dir);
     const pump = createEventPump({
       send: o.send,
       ...(o.onStatus ? { onStatus: o.onStatus } : {}),
@@ -73,6 +84,10 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       ...(o.watchFiles ? { watchFiles: true } : {}),
       ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
+      // A decision or command from a terminal: act on it now, as the host does for the calls it receives.
+      onForeign: (events) => {
+        if (events.some((e) => LOOP_MOVERS.has(e.type))) loop.start();
+      },
     });
     const loop = createLoopRunner(p, () => pump.statusChanged());
     const api = createApi(p, loop, { user: 'Human', source: 'ui' }, forward);
@@ -80,12 +95,40 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       pump.attach(p, loop);
     } catch (err) {
       pump.close();
+      release();
       throw err;
     }
-    // The switcher stops the loop and closes the ledger after this; the pump goes first so nothing of the
-    // old project reaches the window once the new one is current.
-    return { p, loop, api, pump, detach: () => pump.close() };
+    const discord = await startDiscordBridge(p, {
+      ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
+      afterChange: async () => {
+        await p.exporter.sync();
+        loop.start();
+      },
+      log: (text) => progress({ kind: 'info', text }),
+    }).catch((err: unknown) => ({ started: false as const, reason: err instanceof Error ? err.message : String(err) }));
+    const said = discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}`;
+    progress({ kind: 'info', text: said });
+    // The switcher closes the ledger after this; the pump goes first so nothing of the old project reaches
+    // the window once the new one is current, and the lock goes last, once the loop has stopped.
+    return {
+      p,
+      loop,
+      api,
+      pump,
+      async detach() {
+        pump.close();
+        try {
+          if (discord.started) await discord.bridge.stop();
+          await loop.stop();
+        } finally {
+          release();
+        }
+      },
+    };
   };
+
+  // A folder another process drives is refused before anything of it is opened (the switcher checks later ones).
+  await checkOpenable(firstDir);
 
   switcher = await createProjectSwitcher<DesktopSlot>(firstDir, {
     open: (dir) => o.open(dir, progress),

@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
-import { type EventData, type EventName, type StatusSnapshot, contract } from '../../shared/index.ts';
+import { type EventData, type EventName, type LedgerEvent, type StatusSnapshot, contract } from '../../shared/index.ts';
 import { type LoopRunner, statusSnapshot } from '../core/api.ts';
 import type { OpenedProject } from '../core/host.ts';
 import { type Notification, notificationFor } from '../core/notify/notifications.ts';
@@ -22,6 +22,8 @@ export interface EventPumpOptions {
   debounceMs?: number;
   /** Watch the ledger file for appends by other processes (a CLI `decide`, the Discord bridge). */
   watchFiles?: boolean;
+  /** Events another process appended (a `governor decide` in a terminal), after they were pushed. */
+  onForeign?: (events: readonly LedgerEvent[]) => void;
   onError?: (err: unknown) => void;
 }
 
@@ -30,6 +32,10 @@ export interface EventPump {
   progress(p: Progress): void;
   /** Hand to `createLoopRunner`: the loop started or stopped. */
   statusChanged(): void;
+  /**
+   * Start announcing this project's appends. It pushes no status of its own: a page learns the new project
+   * from `project.switched` first, then its status (`pushStatus`), never the other way round.
+   */
   attach(p: OpenedProject, loop: LoopRunner): void;
   /** The current status, or null with no project (or a project that is closing). */
   snapshot(): StatusSnapshot | null;
@@ -37,6 +43,10 @@ export interface EventPump {
   pushStatus(): void;
   close(): void;
 }
+
+/** How long after another process's write to look again, and how often to check for writes the watcher missed. */
+const FOREIGN_SETTLE_MS = 150;
+const FOREIGN_POLL_MS = 1000;
 
 export function createEventPump(o: EventPumpOptions): EventPump {
   const debounce = o.debounceMs ?? 30;
@@ -46,7 +56,29 @@ export function createEventPump(o: EventPumpOptions): EventPump {
   let timer: NodeJS.Timeout | null = null;
   let offAppend: (() => void) | null = null;
   let watcher: FSWatcher | null = null;
+  let settle: NodeJS.Timeout | null = null;
+  let poll: NodeJS.Timeout | null = null;
+  let dataVersion = 0;
   let closed = false;
+
+  /** SQLite's count of commits by other connections, as this connection sees it. */
+  function readDataVersion(): number {
+    try {
+      return Number(project?.ledger.db.pragma('data_version', { simple: true }) ?? 0);
+    } catch {
+      return dataVersion; // the ledger is closing
+    }
+  }
+
+  /** Another process wrote: look now, and once more when its commit has surely landed (see attach). */
+  function foreignWrite(): void {
+    announce('file');
+    if (settle) clearTimeout(settle);
+    settle = setTimeout(() => {
+      settle = null;
+      announce('file');
+    }, FOREIGN_SETTLE_MS);
+  }
 
   /** Checked against the contract on the way out: a malformed event is our bug and must not reach the page. */
   function emit<N extends EventName>(event: N, data: EventData<N>): void {
@@ -83,9 +115,13 @@ export function createEventPump(o: EventPumpOptions): EventPump {
     }, debounce);
   }
 
-  /** Everything appended since we last looked, whoever appended it. */
-  function announce(): void {
+  /**
+   * Everything appended since we last looked, whoever appended it. This process's own appends are announced
+   * synchronously by the ledger's append hook, so whatever the file watcher finds first came from elsewhere.
+   */
+  function announce(origin: 'self' | 'file'): void {
     if (!project || closed) return;
+    if (origin === 'file') dataVersion = readDataVersion();
     for (;;) {
       const fresh = project.ledger.read(lastSeq, 500);
       if (fresh.length === 0) break;
@@ -103,6 +139,7 @@ export function createEventPump(o: EventPumpOptions): EventPump {
         }
         if (batch.length > 0) o.onNotifications(batch);
       }
+      if (origin === 'file') o.onForeign?.(fresh);
       if (fresh.length < 500) break;
     }
     scheduleStatus();
@@ -118,14 +155,23 @@ export function createEventPump(o: EventPumpOptions): EventPump {
       loop = l;
       // Start from the head: opening the app must not replay old reviews as fresh notifications.
       lastSeq = p.ledger.count();
-      offAppend = p.ledger.onAppend(() => announce());
+      offAppend = p.ledger.onAppend(() => announce('self'));
       if (o.watchFiles) {
         watcher = watch(join(p.dir, '.governor'), (_e, name) => {
-          if (name && String(name).startsWith('governor.db')) announce();
+          if (name && String(name).startsWith('governor.db')) foreignWrite();
         });
         watcher.on('error', (err) => o.onError?.(err));
+        // The watcher is quick but not enough alone: it can fire before the other process's commit is
+        // visible (SQLite publishes a commit through the -shm file, which is memory-mapped and raises no
+        // file event), and some filesystems raise none at all. `data_version` changes with every commit
+        // made through another connection, so a cheap look every second catches what the watcher missed.
+        dataVersion = readDataVersion();
+        poll = setInterval(() => {
+          const v = readDataVersion();
+          if (v !== dataVersion) announce('file');
+        }, FOREIGN_POLL_MS);
+        poll.unref();
       }
-      pushNow();
     },
     snapshot,
     pushStatus: pushNow,
@@ -133,6 +179,8 @@ export function createEventPump(o: EventPumpOptions): EventPump {
       closed = true;
       if (timer) clearTimeout(timer);
       timer = null;
+      if (settle) clearTimeout(settle);
+      if (poll) clearInterval(poll);
       offAppend?.();
       watcher?.close();
     },

@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { CALL_NAMES, type CallName, EVENT_NAMES, type EventName } from '../../shared/index.ts';
+import { type EventName, contract } from '../../shared/index.ts';
+import { IPC_CHANNELS, IpcCall, IpcEvent, type IpcReply, ipcFail, ipcOk } from '../../shared/ipc.ts';
 import { type createApi, dispatch } from '../core/api.ts';
 import { GovernorError, errorMessage } from '../core/errors.ts';
-import { CALL_CHANNEL, type CallEnvelope, EVENT_CHANNEL } from './channels.ts';
 import { isAllowedSender } from './security.ts';
 
 /**
@@ -35,9 +34,6 @@ export interface WindowLike {
 
 export type Api = ReturnType<typeof createApi>;
 
-/** The one payload `governor:call` accepts: a contract call name and its (still unvalidated) params. */
-export const CallPayload = z.object({ name: z.enum(CALL_NAMES as [CallName, ...CallName[]]), params: z.unknown() }).strict();
-
 /**
  * Why this invocation may not call in, or null when it may: it must come from our window's main frame
  * (same process and routing id, no parent), showing our own renderer's index.html from disk.
@@ -60,43 +56,53 @@ export interface ContractIpcOptions {
   /** The engine's handlers, or null while no project is open. */
   api: () => Api | null;
   onRefused?: (reason: string, frameUrl: string) => void;
+  /** An event main tried to push outside the contract (dropped). */
+  onDropped?: (reason: string) => void;
 }
 
 export interface ContractIpc {
-  /** Push one contract event to the window (dropped when there is no window). */
+  /**
+   * Push one contract event to the window. An event outside the contract (a name it does not have, data
+   * its schema refuses) is our bug: it is reported through `onDropped` and never reaches the page.
+   */
   send(event: EventName, data: unknown): void;
   dispose(): void;
 }
 
-const fail = (code: string, message: string): CallEnvelope => ({ ok: false, error: { code, message } });
-
 export function bindContractIpc(o: ContractIpcOptions): ContractIpc {
-  const eventNames = new Set<string>(EVENT_NAMES);
-  o.ipcMain.handle(CALL_CHANNEL, async (event, ...args): Promise<CallEnvelope> => {
+  o.ipcMain.handle(IPC_CHANNELS.call, async (event, ...args): Promise<IpcReply> => {
     const problem = senderProblem(event, o.window(), o.rendererIndexUrl);
     if (problem) {
       o.onRefused?.(problem, event.senderFrame?.url ?? '');
-      return fail('forbidden', problem);
+      return ipcFail('forbidden', problem);
     }
-    const payload = CallPayload.safeParse(args[0]);
-    if (args.length !== 1 || !payload.success) return fail('bad_request', 'governor:call takes one { name, params } object naming a contract call');
+    const payload = IpcCall.safeParse(args[0]);
+    if (args.length !== 1 || !payload.success) {
+      return ipcFail('bad_request', `${IPC_CHANNELS.call} takes one { name, params } object naming a contract call`);
+    }
     const api = o.api();
-    if (!api) return fail('no_project', 'no project is open yet');
+    if (!api) return ipcFail('no_project', 'no project is open yet');
     try {
       // dispatch validates params against the call's request schema and the result against its response schema.
-      return { ok: true, result: await dispatch(api, payload.data.name, payload.data.params) };
+      return ipcOk(await dispatch(api, payload.data.name, payload.data.params));
     } catch (err) {
-      return fail(err instanceof GovernorError ? err.code : 'internal', errorMessage(err));
+      return ipcFail(err instanceof GovernorError ? err.code : 'internal', errorMessage(err));
     }
   });
   return {
     send(event, data) {
-      if (!eventNames.has(event)) return;
+      const message = IpcEvent.safeParse({ event, data });
+      const checked = message.success ? contract.events[message.data.event].safeParse(data) : null;
+      if (!message.success || !checked?.success) {
+        o.onDropped?.(`"${String(event)}" is not an event of the contract, or its data does not fit it`);
+        return;
+      }
       const win = o.window();
-      if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, { event, data });
+      if (!win || win.isDestroyed()) return;
+      win.webContents.send(IPC_CHANNELS.event, { event: message.data.event, data: checked.data });
     },
     dispose() {
-      o.ipcMain.removeHandler(CALL_CHANNEL);
+      o.ipcMain.removeHandler(IPC_CHANNELS.call);
     },
   };
 }

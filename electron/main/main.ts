@@ -1,321 +1,43 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { BrowserWindow, Menu, Notification as NativeNotification, app, dialog, ipcMain, screen, session } from 'electron';
-import { bindContractIpc } from './ipc.ts';
-import { dispatch } from '../core/api.ts';
-import { AGENTS_FILE } from '../core/config/load.ts';
-import { errorMessage } from '../core/errors.ts';
-import { openProject } from '../core/host.ts';
-import { desktopKeyStore } from './keychain.ts';
-import type { Notification } from '../core/notify/notifications.ts';
-import type { ProjectSwitcher } from '../core/projects.ts';
-import { initProject } from '../core/project.ts';
-import { readRecent } from '../core/recent.ts';
-import { appMenuTemplate } from './app-menu.ts';
-import { type DesktopSlot, desktopHome, startDesktopProjects } from './desktop-projects.ts';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  Tray,
+  app,
+  dialog,
+  ipcMain,
+  nativeImage,
+  safeStorage,
+  screen,
+  session,
+} from 'electron';
+import { startDesktop } from './desktop.ts';
+import { appPaths } from './launch.ts';
 import { addonProblem } from './native-abi.ts';
-import { appPaths, chooseProject, loadSettings, projectFromArgv, saveSettings } from './launch.ts';
-import { isSafeRoute, nativeNotices } from './notification-logic.ts';
-import { isAllowedRequest, rendererIndexUrl, secureWebPreferences, withCsp } from './security.ts';
 import { setNativeBinding } from './sqlite-binding.ts';
-import { type GovernorTray, createGovernorTray } from './tray.ts';
-import { TRAY_COMMANDS, type TrayAction } from './tray-logic.ts';
-import { type WindowState, MIN_HEIGHT, MIN_WIDTH, clampToDisplays, loadWindowState, saveWindowState } from './window-state.ts';
 
 /**
- * The desktop shell: lifecycle, one window, tray, notifications and the IPC binding. It holds no logic of
- * its own worth testing; every decision is in a pure module beside it, and the engine is `electron/core`.
+ * The desktop app's entry point (package.json "main" is its bundle): the real Electron module handed to
+ * the shell, and nothing else. The shell itself (`desktop.ts`) takes Electron as a parameter, so the tests
+ * run the same code on an in-process stand-in where no Electron binary can run.
  */
 
-const dev = !app.isPackaged;
 const paths = appPaths(import.meta.dirname);
-// Fixed before anything reads userData (the single-instance lock lives there), in development too.
-app.setName('Governor');
-app.setPath('userData', join(app.getPath('appData'), 'Governor'));
-const userData = app.getPath('userData');
-const stateFile = join(userData, 'window-state.json');
-const settingsFile = join(userData, 'settings.json');
-// recent.json: the list behind File › Open Recent and the Projects view.
-const home = desktopHome(process.env, userData);
 // The ledger's SQLite addon, built for this Electron by `npm start` / `npm run dist` (see sqlite-binding.ts).
 const sqliteAddon = existsSync(paths.sqliteBinding) ? readFileSync(paths.sqliteBinding) : null;
 const sqliteProblem = addonProblem(sqliteAddon, process.versions.modules, paths.sqliteBinding);
 setNativeBinding(sqliteProblem ? null : paths.sqliteBinding);
 
-let win: BrowserWindow | null = null;
-/** The project the window talks to, and the way to another (the same switcher as the headless host). */
-let projects: ProjectSwitcher<DesktopSlot> | null = null;
-let tray: GovernorTray | null = null;
-let quitting = false;
-let shutDown = false;
-const seenNotices = new Set<string>();
-// Held until closed or clicked: a notification that is garbage-collected loses its click handler.
-const liveNotices = new Set<NativeNotification>();
-
-const ipc = bindContractIpc({
-  ipcMain,
-  window: () => win,
-  rendererIndexUrl: rendererIndexUrl(paths.rendererDir),
-  api: () => projects?.current().api ?? null,
-  onRefused: (reason, url) => console.warn(`governor: refused an IPC call from ${url || 'an unknown frame'}: ${reason}`),
-});
-
-function hardenSessions(): void {
-  const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
-  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url, paths.rendererDir) }));
-  ses.webRequest.onHeadersReceived((details, callback) => callback({ responseHeaders: withCsp(details.responseHeaders) }));
-  app.on('web-contents-created', (_event, contents) => {
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-    // The renderer routes by hash (in-page, no navigation); any real navigation is someone else's page.
-    contents.on('will-navigate', (event) => event.preventDefault());
-    contents.on('will-redirect', (event) => event.preventDefault());
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-  });
-}
-
-function workAreas() {
-  const primary = screen.getPrimaryDisplay();
-  return [primary, ...screen.getAllDisplays().filter((d) => d.id !== primary.id)].map((d) => d.workArea);
-}
-
-function currentState(w: BrowserWindow): WindowState {
-  const b = w.getNormalBounds();
-  return { x: b.x, y: b.y, width: Math.max(b.width, MIN_WIDTH), height: Math.max(b.height, MIN_HEIGHT), maximized: w.isMaximized(), fullscreen: w.isFullScreen() };
-}
-
-async function createWindow(): Promise<BrowserWindow> {
-  const state = clampToDisplays(await loadWindowState(stateFile), workAreas());
-  const w = new BrowserWindow({
-    ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
-    width: state.width,
-    height: state.height,
-    minWidth: MIN_WIDTH,
-    minHeight: MIN_HEIGHT,
-    show: false,
-    title: 'Governor',
-    backgroundColor: '#111318',
-    ...(process.platform === 'linux' ? { icon: join(paths.iconsDir, '256x256.png') } : {}),
-    webPreferences: secureWebPreferences(paths.preload, { devTools: dev }),
-  });
-  win = w;
-  if (state.maximized) w.maximize();
-  if (state.fullscreen) w.setFullScreen(true);
-  w.once('ready-to-show', () => w.show());
-  let saveTimer: NodeJS.Timeout | null = null;
-  const save = () => void saveWindowState(stateFile, currentState(w)).catch((err: unknown) => console.warn(`governor: window state not saved: ${errorMessage(err)}`));
-  const saveSoon = () => {
-    if (saveTimer) clearTimeout(saveTimer);
-    saveTimer = setTimeout(save, 500);
-  };
-  w.on('resize', saveSoon);
-  w.on('move', saveSoon);
-  w.on('maximize', saveSoon);
-  w.on('unmaximize', saveSoon);
-  w.on('enter-full-screen', saveSoon);
-  w.on('leave-full-screen', saveSoon);
-  w.on('close', (event) => {
-    save();
-    // Closing the window leaves Governor in the tray: agents keep working and notifications keep coming.
-    if (!quitting && tray) {
-      event.preventDefault();
-      w.hide();
-    }
-  });
-  w.on('closed', () => {
-    if (win === w) win = null;
-  });
-  w.webContents.on('did-finish-load', () => projects?.current().pump.pushStatus());
-  if (!existsSync(paths.rendererIndex)) {
-    dialog.showErrorBox('Governor', `The UI is not built (${paths.rendererIndex} is missing). Run \`npm run build:renderer\`, or start with \`npm start\`.`);
-  }
-  await w.loadFile(paths.rendererIndex).catch((err: unknown) => console.error(`governor: could not load the UI: ${errorMessage(err)}`));
-  return w;
-}
-
-async function showWindow(route?: string): Promise<void> {
-  const w = win && !win.isDestroyed() ? win : await createWindow();
-  if (w.isMinimized()) w.restore();
-  w.show();
-  w.focus();
-  if (!route || !isSafeRoute(route)) return;
-  // A hash change is in-page (no navigation to block); the route was checked against a strict pattern.
-  await w.webContents.executeJavaScript(`location.hash = ${JSON.stringify(route)}`).catch(() => w.loadFile(paths.rendererIndex, { hash: route.slice(1) }));
-}
-
-function notify(batch: Notification[]): void {
-  if (!NativeNotification.isSupported()) return;
-  for (const notice of nativeNotices(batch, seenNotices)) {
-    const n = new NativeNotification({ title: notice.title, body: notice.body, urgency: notice.urgency });
-    liveNotices.add(n);
-    n.on('click', () => {
-      liveNotices.delete(n);
-      void showWindow(notice.route);
-    });
-    n.on('close', () => liveNotices.delete(n));
-    n.show();
-  }
-}
-
-/** Open the first project: the window, tray and notifications follow whichever project is current. */
-function startProjects(dir: string): Promise<ProjectSwitcher<DesktopSlot>> {
-  return startDesktopProjects(dir, {
-    send: (event, data) => ipc.send(event, data),
-    // Provider keys: the environment, then agents.yaml's keys_file, then the OS keychain (safeStorage).
-    open: (d, progress) => openProject(d, { progress, keyStore: desktopKeyStore(userData) }),
-    home,
-    onStatus: (s) => tray?.update(s),
-    onNotifications: notify,
-    watchFiles: true,
-    onError: (err) => console.warn(`governor: ${errorMessage(err)}`),
-    onSwitched: (info) => void remembered(info.dir),
-  });
-}
-
-/** The project just opened is the one to open next launch, and tops File › Open Recent. */
-async function remembered(dir: string): Promise<void> {
-  // Remembering the folder is a convenience; failing to is no reason not to open it.
-  await saveSettings(settingsFile, { lastProject: dir }).catch(() => {});
-  await refreshMenu();
-}
-
-async function refreshMenu(): Promise<void> {
-  const recent = await (projects ? projects.recent() : readRecent(home)).catch(() => []);
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      appMenuTemplate({ platform: process.platform, dev, appName: 'Governor', openProject: () => void openFromMenu(), showDashboard: () => void showWindow('#/dashboard'), recent, openRecent: (dir) => void openFromMenu(dir) }),
-    ),
-  );
-}
-
-/** A folder did not open: offer to make it a project (when it is not one), to choose another, or to give up. */
-async function offerInit(dir: string, problem: string, giveUp: 'Quit' | 'Cancel'): Promise<'init' | 'choose' | 'give-up'> {
-  const notProject = !existsSync(join(dir, AGENTS_FILE));
-  const buttons = notProject ? ['Make it a Governor project', 'Choose another folder', giveUp] : ['Choose another folder', giveUp];
-  const { response } = await dialog.showMessageBox({ type: notProject ? 'question' : 'error', title: 'Governor', message: notProject ? `${dir} is not a Governor project yet.` : `Governor could not open ${dir}.`, detail: problem, buttons, defaultId: 0, cancelId: buttons.length - 1 });
-  const choice = buttons[response];
-  return choice === 'Make it a Governor project' ? 'init' : choice === 'Choose another folder' ? 'choose' : 'give-up';
-}
-
-async function pickFolder(): Promise<string | null> {
-  const pick = await dialog.showOpenDialog({ title: 'Open a Governor project', buttonLabel: 'Open project', properties: ['openDirectory', 'createDirectory'] });
-  return pick.canceled || !pick.filePaths[0] ? null : pick.filePaths[0];
-}
-
-/**
- * Open `first` (or ask for a folder) until a project opens or the human gives up: at launch through a new
- * switcher, afterwards through the current one, so File › Open Project… switches exactly as the Projects
- * view does (the current project stays open until the next one has opened).
- */
-async function openSomeProject(first: string | null, giveUp: 'Quit' | 'Cancel'): Promise<boolean> {
-  let dir = first;
-  let init = false;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    if (!dir) dir = await pickFolder();
-    if (!dir) return false;
-    try {
-      if (!projects) {
-        if (init) await initProject(dir);
-        projects = await startProjects(dir);
-        await remembered(projects.info().dir);
-      } else if (init) {
-        await projects.create({ dir, name: basename(dir), template: 'blank' });
-      } else {
-        await projects.open(dir);
-      }
-      return true;
-    } catch (err) {
-      if (init) {
-        dialog.showErrorBox('Governor', errorMessage(err));
-        init = false;
-        dir = null;
-        continue;
-      }
-      const next = await offerInit(dir, errorMessage(err), giveUp);
-      if (next === 'give-up') return false;
-      init = next === 'init';
-      if (!init) dir = null;
-    }
-  }
-  return false;
-}
-
-/** File › Open Project… (no folder: ask for one) and File › Open Recent (a folder). */
-async function openFromMenu(dir?: string): Promise<void> {
-  // Until the first project is open, the launch sequence owns the dialogs.
-  if (!projects) return;
-  await openSomeProject(dir ?? null, 'Cancel');
-  await showWindow();
-}
-
-async function onTrayAction(action: TrayAction): Promise<void> {
-  if (action === 'quit') return app.quit();
-  if (action === 'open') return showWindow();
-  if (action === 'status') return showWindow('#/dashboard');
-  const text = TRAY_COMMANDS[action];
-  if (!text || !projects) return;
-  const r = await dispatch(projects.current().api, 'commands.run', { text }).catch((err: unknown) => ({ ok: false, response: errorMessage(err) }));
-  if (NativeNotification.isSupported()) new NativeNotification({ title: r.ok ? 'Governor' : 'Governor: command failed', body: r.response.slice(0, 300) }).show();
-}
-
-async function start(): Promise<void> {
-  if (sqliteProblem) {
-    // Without it no project can open; say so plainly instead of failing inside the first open.
-    dialog.showErrorBox('Governor cannot open projects', sqliteProblem);
-    quitting = true;
-    app.exit(1);
-    return;
-  }
-  hardenSessions();
-  await refreshMenu();
-  try {
-    tray = createGovernorTray(paths.iconsDir, (a) => void onTrayAction(a), () => void showWindow());
-  } catch (err) {
-    console.warn(`governor: no tray on this desktop (${errorMessage(err)}); closing the window will quit`);
-  }
-  const settings = await loadSettings(settingsFile);
-  const choice = chooseProject({ argv: projectFromArgv(process.argv, { defaultApp: Boolean(process.defaultApp), cwd: process.cwd() }), env: process.env.GOVERNOR_PROJECT, last: settings.lastProject });
-  if (!(await openSomeProject(choice?.dir ?? null, 'Quit')) || !projects) {
-    quitting = true;
-    app.quit();
-    return;
-  }
-  tray?.update(projects.current().pump.snapshot());
-  await showWindow();
-}
-
-if (!app.requestSingleInstanceLock()) {
-  // Another Governor is running: it gets focus (via 'second-instance'), and this one leaves.
-  app.quit();
-} else {
-  app.on('second-instance', () => void showWindow());
-  app.on('activate', () => void showWindow());
-  app.on('window-all-closed', () => {
-    if (quitting || !tray) app.quit();
-  });
-  app.on('before-quit', (event) => {
-    quitting = true;
-    if (shutDown) return;
-    event.preventDefault();
-    const open = projects;
-    projects = null;
-    // Let a running loop step finish its transaction (the switcher stops the loop, then closes the
-    // ledger); a step still going after the grace period is recovered at the next open.
-    void (open ? Promise.race([open.close(), new Promise((r) => setTimeout(r, 5000))]) : Promise.resolve())
-      .catch((err: unknown) => console.warn(`governor: ${errorMessage(err)}`))
-      .finally(() => {
-        ipc.dispose();
-        tray?.destroy();
-        shutDown = true;
-        app.quit();
-      });
-  });
-  app
-    .whenReady()
-    .then(start)
-    .catch((err: unknown) => {
-      dialog.showErrorBox('Governor could not start', errorMessage(err));
-      app.exit(1);
-    });
-}
+startDesktop(
+  { app, ipcMain, BrowserWindow, Menu, Notification, Tray, nativeImage, dialog, screen, session, safeStorage },
+  {
+    paths,
+    argv: process.argv,
+    defaultApp: Boolean(process.defaultApp),
+    cwd: process.cwd(),
+    env: process.env,
+    platform: process.platform,
+    startupProblem: sqliteProblem,
+  },
+);

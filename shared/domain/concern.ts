@@ -27,5 +27,7 @@ export const Concern = z.object({
   /** Every hop the concern has taken up the chain, first to last. */
   escalations: z.array(z.object({ from: Actor, to: Actor, at: z.string(), reason: z.string() })),
   updated_at: z.string(),
+  /** For a condition of an approval (category `condition`): the review whose approval set it. */
+  review_id: Id.optional(),
 });
 export type Concern = z.infer<typeof Concern>;

@@ -1,14 +1,21 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { launchChromium, watchedPage } from '../../e2e/support/chromium.ts';
+import { findChromium, launchChromium, watchedPage } from '../../e2e/support/chromium.ts';
+import type { TransportName } from '../../e2e/targets/target.ts';
 import { sampleHost } from '../../e2e/targets/web.ts';
+import { initProject } from '../../electron/core/project.ts';
 import { governorAsync } from './cli.ts';
+import { openUiPage } from './hosted-page.ts';
+import { tempDir } from './tmp.ts';
 
 /**
- * What the whole-loop e2e drives: a demo project behind the real host in real Chromium (with the page's
- * WebSocket relayed, so pushed events can be held back), the real CLI in a second process, and the moves
- * a human makes in the UI (switch views, open a review, decide it).
+ * What the whole-loop e2e drives: a demo project in the UI over one transport — behind the real host in
+ * real Chromium (the page's WebSocket relayed, so pushed events can be held back), or in the desktop app
+ * (the real shell on the Electron stand-in, or real Electron) — the real CLI in a second process, and the
+ * moves a human makes in the UI (switch views, open a review, decide it).
  */
 
 /** The loop runs the sample's real tests; a slow CI machine needs room. Never a claim about speed. */
@@ -16,18 +23,25 @@ export const LOOP = { timeout: 240_000 };
 export const UI = { timeout: 20_000 };
 
 export interface Session {
+  transport: TransportName;
   page: Page;
   dir: string;
   errors(): string[];
-  /** Hold back the events the host pushes to the page, as a backgrounded tab on a slow link would miss them. */
-  holdPushes(on: boolean): void;
-  /** A second window on the same host, as a human with the QA view open on another screen. */
-  openWindow(hash: string): Promise<Page>;
+  /**
+   * Hold back the events pushed to the page, as a backgrounded tab on a slow link would miss them; absent
+   * where the test cannot reach between the engine and the page (real Electron).
+   */
+  holdPushes?(on: boolean): void;
+  /**
+   * A second window on the same host, as a human with the QA view open on another screen; absent in the
+   * desktop app, which has one window.
+   */
+  openWindow?(hash: string): Promise<Page>;
   close(): Promise<void>;
 }
 
 /** A fresh demo project behind the real headless host, in real Chromium. */
-export async function openSession(chromiumPath: string): Promise<Session> {
+async function openWebSession(chromiumPath: string): Promise<Session> {
   const { host, dispose } = await sampleHost();
   let browser: Browser | null = null;
   try {
@@ -49,6 +63,7 @@ export async function openSession(chromiumPath: string): Promise<Session> {
     if (res?.status() !== 200) throw new Error(`the host answered ${res?.status()} for its own URL`);
     await page.locator('[data-testid=connection][data-state=connected]').waitFor(UI);
     return {
+      transport: 'web',
       page,
       dir: host.project.dir,
       errors: () => [...errors],
@@ -71,6 +86,40 @@ export async function openSession(chromiumPath: string): Promise<Session> {
     await dispose();
     throw err;
   }
+}
+
+/** A fresh demo project in the desktop app (the shell on the Electron stand-in, or real Electron). */
+async function openDesktopSession(transport: 'ipc' | 'electron'): Promise<Session> {
+  const root = tempDir('governor-e2e-loop-');
+  const dir = join(root, 'backtester');
+  await initProject(dir, { sample: true });
+  const s = await openUiPage(transport, dir, { viewport: { width: 1280, height: 900 } }).catch((err: unknown) => {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  });
+  await s.page.locator('[data-testid=connection][data-state=connected]').waitFor(UI);
+  const standIn = s.desktop?.standIn;
+  return {
+    transport,
+    page: s.page,
+    dir,
+    errors: s.errors,
+    ...(standIn ? { holdPushes: (on: boolean) => standIn.holdPushes(on) } : {}),
+    async close() {
+      await s.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh demo project in the UI over `transport`. */
+export function openSession(transport: TransportName): Promise<Session> {
+  if (transport === 'web') {
+    const found = findChromium();
+    if (found.skip !== null) throw new Error(found.skip);
+    return openWebSession(found.path);
+  }
+  return openDesktopSession(transport);
 }
 
 export const git = (dir: string, ...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -32,6 +32,11 @@ export interface SampleProject {
 export async function sampleProject(): Promise<SampleProject> {
   const dir = join(tempDir(), 'backtester');
   await initProject(dir, { sample: true });
+  return openSample(dir);
+}
+
+/** The same DSL over a project folder that already exists (a copy of a fixture). */
+export async function openSample(dir: string): Promise<SampleProject> {
   let p = await openProject(dir);
   const self: SampleProject = {
     dir,

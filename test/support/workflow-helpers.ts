@@ -19,7 +19,7 @@ export function setTestCommand(dir: string, command: string): void {
   const doc = parseDocument(readFileSync(file, 'utf8'));
   doc.setIn(['tests', 0, 'command'], command);
   writeFileSync(file, doc.toString());
-  // Commit it as a user would: an uncommitted edit on main would (rightly) hold up a promotion.
+  // Commit it as a user would (otherwise the next run commits it for them, as the human's configuration commit).
   git(dir, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'chore: change the test command', '--', '.project_policies.yaml');
 }
 

@@ -55,7 +55,12 @@ export async function verifyGitAudit(p: { dir: string; git: GitService; read: Re
       if (a.previous && c.parents[0] !== a.previous) problems.push(`${a.id}: merge ${oid.slice(0, 12)} does not sit on ${a.target}'s previous tip ${a.previous.slice(0, 12)}`);
     }
     if (a.action === 'tag' || a.action === 'archive') {
-      if ((await p.git.resolveRef(`refs/tags/${a.target}`)) !== oid) problems.push(`${a.id}: tag ${a.target} does not point at ${oid.slice(0, 12)}`);
+      const at = await p.git.resolveRef(`refs/tags/${a.target}`);
+      // A release tag marks the promotion merge, and points at the commit right on top of it that holds the
+      // final exports (its Audit-ID is the tag's own): see workflow/stages/promote.ts.
+      const [records] = at && at !== oid ? await p.git.logBranch(at, 1).catch(() => []) : [];
+      const onRecords = records !== undefined && records.auditId === a.id && records.parents[0] === oid;
+      if (at !== oid && !onRecords) problems.push(`${a.id}: tag ${a.target} does not point at ${oid.slice(0, 12)}`);
     } else {
       const tip = await p.git.resolveRef(a.target);
       if (tip && !(await p.git.isAncestor(oid, tip))) problems.push(`${a.id}: ${oid.slice(0, 12)} is not on ${a.target} any more`);

@@ -107,6 +107,16 @@ export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boo
     .sort();
 }
 
+/** The same, for a few named files only: statusMatrix reads just those paths. */
+export async function dirtyAmong(ctx: RepoCtx, paths: readonly string[]): Promise<string[]> {
+  const where = { fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache };
+  const rows = await git.statusMatrix({ ...where, filepaths: [...paths], refresh: false });
+  return rows
+    .filter(([file, head, workdir, stage]) => paths.includes(file) && !(head === 1 && workdir === 1 && stage === 1))
+    .map(([file]) => file)
+    .sort();
+}
+
 export type CheckoutSync = 'synced' | 'skipped_dirty' | 'skipped_conflict' | 'not_checked_out';
 
 /**

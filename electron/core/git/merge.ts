@@ -21,6 +21,7 @@ import {
   writeTree,
   type Entry,
 } from './objects.ts';
+import { diffTrees } from './diff.ts';
 import { decodeText, mergeText } from './merge-text.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
@@ -31,6 +32,12 @@ type Planned =
   | { name: string; type: 'tree'; children: Planned[] };
 
 export type TreeMergeResult = { ok: true; tree: string } | { ok: false; conflicts: string[] };
+
+/**
+ * How to settle a path both sides changed differently, instead of calling it a conflict: a promotion
+ * takes the ledger's exports from the side that carries them, and keeps the human's own configuration.
+ */
+export type ConflictRule = (path: string) => 'ours' | 'theirs' | undefined;
 
 function same(a: Entry | undefined, b: Entry | undefined): boolean {
   return a?.oid === b?.oid && a?.mode === b?.mode;
@@ -48,12 +55,13 @@ export async function mergeTrees(
   base: string | null,
   ours: string | null,
   theirs: string | null,
+  rule?: ConflictRule,
 ): Promise<TreeMergeResult> {
   if (ours !== null && ours === theirs) return { ok: true, tree: ours };
   if (base === ours && theirs !== null) return { ok: true, tree: theirs };
   if (base === theirs && ours !== null) return { ok: true, tree: ours };
   const conflicts: string[] = [];
-  const plan = await mergeDir(ctx, base, ours, theirs, '', conflicts);
+  const plan = await mergeDir(ctx, base, ours, theirs, '', conflicts, rule);
   if (conflicts.length > 0) return { ok: false, conflicts: conflicts.sort() };
   return { ok: true, tree: await writePlan(ctx, plan) };
 }
@@ -65,6 +73,7 @@ async function mergeDir(
   theirs: string | null,
   prefix: string,
   conflicts: string[],
+  rule: ConflictRule | undefined,
 ): Promise<Planned[]> {
   const [b, o, t] = await Promise.all([base, ours, theirs].map(async (oid) => {
     const entries = await readTreeEntries(ctx, oid);
@@ -72,7 +81,7 @@ async function mergeDir(
   })) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
   const names = [...new Set([...b.keys(), ...o.keys(), ...t.keys()])];
   const results = await Promise.all(
-    names.map((name) => mergeEntry(ctx, name, b.get(name), o.get(name), t.get(name), prefix, conflicts)),
+    names.map((name) => mergeEntry(ctx, name, b.get(name), o.get(name), t.get(name), prefix, conflicts, rule)),
   );
   return results.filter((p): p is Planned => p !== null);
 }
@@ -85,6 +94,7 @@ async function mergeEntry(
   et: Entry | undefined,
   prefix: string,
   conflicts: string[],
+  rule: ConflictRule | undefined,
 ): Promise<Planned | null> {
   // One side left the entry as it was in the base: take the other side (possibly a deletion).
   // Equal oids mean equal subtrees, so unchanged directories are never opened.
@@ -96,9 +106,15 @@ async function mergeEntry(
   // Directories on both sides (or a directory against a deletion): merge file by file, so a
   // conflict names the files, and a directory deleted on one side only loses what was unchanged.
   if (isTreeOrAbsent(eb) && isTreeOrAbsent(eo) && isTreeOrAbsent(et)) {
-    const children = await mergeDir(ctx, eb?.oid ?? null, eo?.oid ?? null, et?.oid ?? null, `${path}/`, conflicts);
+    const [b, o, t] = [eb?.oid ?? null, eo?.oid ?? null, et?.oid ?? null];
+    const children = await mergeDir(ctx, b, o, t, `${path}/`, conflicts, rule);
     return children.length > 0 ? { name, type: 'tree', children } : null;
   }
+
+  // Both sides changed it, differently: a rule that knows whose path it is decides outright (no text merge).
+  const side = rule?.(path);
+  if (side === 'theirs') return et ? reuse(et) : null;
+  if (side === 'ours') return eo ? reuse(eo) : null;
 
   if (isRegular(eb) && isRegular(eo) && isRegular(et)) {
     const mode = eo.mode === eb.mode ? et.mode : et.mode === eb.mode ? eo.mode : eo.mode === et.mode ? eo.mode : null;
@@ -147,7 +163,7 @@ export type MergeStep =
  */
 export async function mergeCommitOnto(
   ctx: RepoCtx,
-  input: { oursOid: string; theirsOid: string; message: string; author: Signature },
+  input: { oursOid: string; theirsOid: string; message: string; author: Signature; rule?: ConflictRule | undefined },
 ): Promise<MergeStep> {
   const { oursOid, theirsOid } = input;
   if (await isAncestor(ctx, theirsOid, oursOid)) return { ok: true, oid: oursOid, parents: null, alreadyMerged: true };
@@ -158,7 +174,7 @@ export async function mergeCommitOnto(
     return { ok: false, conflicts: [], reason: `criss-cross history: ${bases.length} merge bases (recursive merge is not supported)` };
   }
   const [baseTree, oursTree, theirsTree] = await Promise.all([base, oursOid, theirsOid].map((c) => treeOfCommit(ctx, c)));
-  const merged = await mergeTrees(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null);
+  const merged = await mergeTrees(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null, input.rule);
   if (!merged.ok) return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
   const oid = await writeCommitObject(ctx, {
     message: input.message,
@@ -168,4 +184,33 @@ export async function mergeCommitOnto(
     committer: input.author,
   });
   return { ok: true, oid, parents: [oursOid, theirsOid], alreadyMerged: false };
+}
+
+export type MergePreview = { ok: true; changed: string[] } | { ok: false; conflicts: string[]; reason: string };
+
+/**
+ * What merging `theirs` into `ours` would give, without writing a commit or moving a ref: the conflicts,
+ * or the paths the merge would change on `ours`. Trees are written only when the merge is clean.
+ */
+export async function previewMerge(
+  ctx: RepoCtx,
+  input: { ours: string; theirs: string; rule?: ConflictRule | undefined; names: [string, string] },
+): Promise<MergePreview> {
+  const { ours, theirs } = input;
+  const [oursName, theirsName] = input.names;
+  if (await isAncestor(ctx, theirs, ours)) return { ok: true, changed: [] };
+  const bases = await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [ours, theirs], cache: ctx.cache });
+  const base = bases[0];
+  const between = `${oursName} and ${theirsName}`;
+  if (typeof base !== 'string') return { ok: false, conflicts: [], reason: `${between} share no commit` };
+  if (bases.length > 1) {
+    return { ok: false, conflicts: [], reason: `criss-cross history: ${bases.length} merge bases between ${between}` };
+  }
+  const [baseTree, oursTree, theirsTree] = await Promise.all([base, ours, theirs].map((c) => treeOfCommit(ctx, c)));
+  const merged = await mergeTrees(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null, input.rule);
+  if (!merged.ok) {
+    return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
+  }
+  const changed = await diffTrees(ctx, { from: oursTree ?? null, to: merged.tree, content: false });
+  return { ok: true, changed: changed.map((d) => d.path) };
 }

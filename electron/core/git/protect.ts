@@ -14,6 +14,7 @@ export type GitWriteAction =
   | 'gate_merge' // the QA gate merging into develop
   | 'rollback' // reverting a merge
   | 'promote' // the human-approved develop → main promotion (and its tag)
+  | 'configure' // the human's own edits of agents.yaml, .project_policies.yaml or discord.yaml, committed for them
   | 'tag'
   | 'archive' // archiving an idle experiment to a tag and deleting the branch
   | 'delete';
@@ -32,7 +33,8 @@ function asAgent(actor: Actor): AgentName | null {
 export function refusalReason(ref: string, actor: Actor, action: GitWriteAction): string | null {
   if (ref === 'refs/heads/main') {
     if (action === 'delete') return 'main is never deleted';
-    return actor === 'Human' && action === 'promote' ? null : 'main moves only by a human-approved promotion';
+    if (actor === 'Human' && (action === 'promote' || action === 'configure')) return null;
+    return 'main moves only by a human-approved promotion (or a commit of the human\'s own configuration edits)';
   }
   if (ref === 'refs/heads/develop') {
     if (action === 'delete') return 'develop is never deleted';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
+import { EventPayloads } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { parseMessage } from './message.ts';
@@ -11,10 +12,17 @@ import type { GitService } from './service.ts';
  * the ledger; a run killed between the two leaves a ref the ledger does not know about. Such a commit
  * carries an Audit-ID that names no ledger event, which is how we tell it from the user's own work.
  * The ledger is the source of truth, so those refs are put back (or removed) and the step runs again.
+ *
+ * A promotion is the exception: it records its intent first, with the Audit-IDs its commits and tag will
+ * carry, and a resumed run finishes it (rolls forward). Commits carrying those ids are not strays.
  */
 export async function recoverGitRefs(service: GitService, read: Reader, ledger: Ledger): Promise<string[]> {
   const known = new Set(read.gitActions().map((a) => a.id));
-  const isStray = (auditId: string | null) => auditId !== null && !known.has(auditId) && ledger.byId(auditId) === null;
+  const started = ledger.readTypes(['promotion.started']);
+  const intents = started.map((ev) => EventPayloads['promotion.started'].parse(ev.payload));
+  const reserved = new Set(intents.flatMap((intent) => Object.values(intent.ids)));
+  const isStray = (auditId: string | null) =>
+    auditId !== null && !known.has(auditId) && !reserved.has(auditId) && ledger.byId(auditId) === null;
   const recorded = new Map(read.recordedRefs().map((r) => [r.name, r.oid]));
   const fixed: string[] = [];
 
@@ -32,12 +40,16 @@ export async function recoverGitRefs(service: GitService, read: Reader, ledger: 
       cur = entry.parents[0] ?? null;
     }
     if (strays === 0) continue;
-    if (want && cur === want) {
-      await service.setRef({ name: branch, oid: want });
-      fixed.push(`${branch} reset from ${actual.slice(0, 7)} to ${want.slice(0, 7)} (${strays} unrecorded commit(s) from an interrupted run)`);
-    } else if (!want && /^phase\d+\//.test(branch)) {
+    if (!want && /^phase\d+\//.test(branch)) {
       await service.deleteRef({ name: branch });
       fixed.push(`${branch} removed: it only held unrecorded commits from an interrupted run`);
+    } else if (cur && (cur === want || branch === 'main')) {
+      // Back to the recorded tip, or (on main, which the human also commits to) to the last commit before
+      // the strays: that one is recorded or the human's own, and either way it stays. Any other branch
+      // Governor has no record of (an experiment, the user's own) is not Governor's to rewind.
+      await service.setRef({ name: branch, oid: cur });
+      const why = `${strays} unrecorded commit(s) from an interrupted run`;
+      fixed.push(`${branch} reset from ${actual.slice(0, 7)} to ${cur.slice(0, 7)} (${why})`);
     }
   }
 

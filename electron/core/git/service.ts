@@ -13,11 +13,12 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import type { Actor } from '../../../shared/domain/common.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
-import { dirtyPaths, headBranch, withCheckoutSync, type CheckoutSync } from './checkout.ts';
+import { dirtyAmong, dirtyPaths, headBranch, withCheckoutSync, type CheckoutSync } from './checkout.ts';
+import { stagePaths, syncCheckoutPaths, type CheckoutSyncInput, type CheckoutSyncResult } from './checkout-sync.ts';
 import { diffTrees, type FileDiff } from './diff.ts';
 import { logFrom, type LogEntry } from './log.ts';
 import { changesInDir, materializeTree, type MaterializeResult } from './materialize.ts';
-import { mergeCommitOnto, mergeTrees } from './merge.ts';
+import { mergeCommitOnto, mergeTrees, previewMerge, type ConflictRule, type MergePreview } from './merge.ts';
 import { buildMessage, parseMessage, signatureOf, toSeconds, type GitTime } from './message.ts';
 import { isRepository, prepareEnsureRepo } from './init.ts';
 import { appendNote, readNote } from './notes.ts';
@@ -135,9 +136,9 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
      */
     async commitChanges(input: CommitChangesInput): Promise<CommitChangesResult> {
       const ref = branchRef(input.branch);
-      assertMayWrite(ref, input.actor, 'commit');
-      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.actor, auditId: input.auditId });
-      const who = signatureOf(input.actor, input.timestamp);
+      assertMayWrite(ref, input.actor, input.action ?? 'commit');
+      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.author ?? input.actor, auditId: input.auditId });
+      const who = signatureOf(input.author ?? input.actor, input.timestamp);
       return serialize(async () => {
         const tip = await resolveFullRef(ctx, ref);
         const parent = tip ?? (await requireBranchTip(DEVELOP));
@@ -164,19 +165,28 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     async mergeNoFF(input: MergeNoFFInput): Promise<MergeOutcome> {
       const ref = input.updateRef ? branchRef(input.ours) : null;
       if (ref !== null) assertMayWrite(ref, input.actor, input.action);
-      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.actor, auditId: input.auditId });
-      const who = signatureOf(input.actor, input.timestamp);
+      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.author ?? input.actor, auditId: input.auditId });
+      const who = signatureOf(input.author ?? input.actor, input.timestamp);
       return serialize(async () => {
         const oursOid = ref !== null ? await requireBranchTip(ref) : await requireCommit(ctx, input.ours);
         if (input.expectedOurs !== undefined && input.expectedOurs !== oursOid) {
           throw new ConflictError(`${input.ours} is at ${oursOid}, not ${input.expectedOurs}`);
         }
         const theirsOid = await requireCommit(ctx, input.theirs);
-        const step = await mergeCommitOnto(ctx, { oursOid, theirsOid, message, author: who });
+        const step = await mergeCommitOnto(ctx, { oursOid, theirsOid, message, author: who, rule: input.rule });
         if (!step.ok || step.alreadyMerged || ref === null) return step;
         const checkout = await moveRef(ref, step.oid, input.syncCheckout);
         return checkout === undefined ? step : { ...step, checkout };
       });
+    },
+
+    /**
+     * What merging `theirs` into `ours` would give, without writing a commit or moving a ref: the
+     * conflicts, or the paths the merge would change on `ours`. Trees are written only when clean.
+     */
+    async previewMerge(input: { ours: string; theirs: string; rule?: ConflictRule }): Promise<MergePreview> {
+      const [ours, theirs] = [await requireCommit(ctx, input.ours), await requireCommit(ctx, input.theirs)];
+      return previewMerge(ctx, { ours, theirs, rule: input.rule, names: [input.ours, input.theirs] });
     },
 
     /**
@@ -324,8 +334,16 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       return logFrom(ctx, await requireCommit(ctx, name), limit);
     },
 
+    /** After a promotion moved the user's checked-out branch: bring working tree and index along, resumably. */
+    syncCheckout: (input: CheckoutSyncInput): Promise<CheckoutSyncResult> =>
+      serialize(() => syncCheckoutPaths(ctx, input)),
+    /** Stage `paths` of the user's checkout as they are on disk (after committing them for the human). */
+    stagePaths: (paths: readonly string[]): Promise<void> => serialize(() => stagePaths(ctx, paths)),
+
     /** Modified, staged, deleted and untracked paths of the user's checkout; empty when clean. */
     isWorkingTreeDirty: (opts: { ignore?: (relPath: string) => boolean } = {}): Promise<string[]> => dirtyPaths(ctx, opts.ignore),
+    /** Which of `paths` differ from HEAD in the user's checkout (modified, staged, deleted or untracked). */
+    dirtyAmong: (paths: readonly string[]): Promise<string[]> => dirtyAmong(ctx, paths),
 
     /**
      * Crash recovery only: puts a ref back where the ledger says it was, bypassing the branching

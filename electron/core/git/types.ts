@@ -1,6 +1,7 @@
 /** Inputs and outputs of the GitService verbs. */
 import type { Actor } from '../../../shared/domain/common.ts';
 import type { CheckoutSync } from './checkout.ts';
+import type { ConflictRule } from './merge.ts';
 import type { GitTime, Signer } from './message.ts';
 import type { GitWriteAction } from './protect.ts';
 import type { FileChange } from './tree-write.ts';
@@ -9,6 +10,8 @@ export type { FileChange } from './tree-write.ts';
 export type { GitTime, Identity, Signer } from './message.ts';
 export type { GitWriteAction } from './protect.ts';
 export type { CheckoutSync } from './checkout.ts';
+export type { ConflictRule } from './merge.ts';
+export type { CheckoutSyncInput, CheckoutSyncResult } from './checkout-sync.ts';
 export type { FileDiff } from './diff.ts';
 export type { LogEntry } from './log.ts';
 export type { MaterializeResult } from './materialize.ts';
@@ -43,6 +46,10 @@ export interface CommitChangesInput {
   timestamp: GitTime;
   /** The tip the caller started from (or, for a branch not created yet, develop's tip or null). */
   expectedParent?: string | null;
+  /** Author, committer and sign-off when not `actor`'s identity (the human's own name on main). */
+  author?: Signer;
+  /** Why the ref is written, for the branching rules; default `commit`. */
+  action?: GitWriteAction;
 }
 
 export interface CommitChangesResult {
@@ -72,6 +79,10 @@ export interface MergeNoFFInput extends MergeMessage {
   expectedOurs?: string;
   /** When `ours` is the user's checked-out branch and their checkout is clean, bring it along. */
   syncCheckout?: boolean;
+  /** Author, committer and sign-off when not `actor`'s identity. */
+  author?: Signer;
+  /** Settles paths both sides changed (exports, configuration) instead of failing the merge. */
+  rule?: ConflictRule;
 }
 
 export type MergeOutcome =

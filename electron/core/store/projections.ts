@@ -189,6 +189,11 @@ export function createProjector(db: Database.Database) {
     },
     'test.run_completed': (p, e) => void s.runPut.run(p.run_id, e.seq, p.phase, JSON.stringify({ run_id: p.run_id, phase: p.phase, at: e.ts, result: p.result })),
     'qa.gate_evaluated': (p, e) => void s.gatePut.run(e.id, e.seq, p.phase, JSON.stringify({ ...p, at: e.ts, event_id: e.id })),
+    // main's position before a promotion moves it: crash recovery needs a recorded tip for main even
+    // before the first promotion has recorded one.
+    'promotion.started': (p, e) => {
+      if (p.main_before) s.refPut.run('refs/heads/main', p.main_before, e.seq);
+    },
     'permission.requested': (p, e) => void s.permPut.run(p.id, e.seq, p.agent, p.status, p.session_id, p.input_digest, JSON.stringify(p)),
     'permission.decided': (p, e) => {
       const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);

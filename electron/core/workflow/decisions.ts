@@ -3,6 +3,7 @@ import { decisionNeedsComment } from '../../../shared/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
+import { raiseConditions } from './conditions.ts';
 import { normaliseId } from './ids.ts';
 
 export interface DecideInput {
@@ -59,6 +60,8 @@ export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): 
     const ts = new Date().toISOString();
     const decision = { reviewed_by: input.by ?? 'Human', decision: input.decision, comment, inline, timestamp: ts, source: input.source };
     tx.append({ type: 'review.decided', actor: 'Human', payload: { review_id: id, decision }, ts });
+    // Each condition is tracked from the moment it is set, in the same transaction as the decision.
+    if (input.decision === 'approve_with_conditions') raiseConditions(tx, review, comment, ts);
     if (review.handoff_id) {
       tx.append({ type: 'handoff.status_changed', actor: 'Human', payload: { handoff_id: review.handoff_id, status: HANDOFF_STATUS[input.decision] }, ts });
     }

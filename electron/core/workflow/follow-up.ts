@@ -1,6 +1,7 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
 import type { Engine } from './engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from './git-steps.ts';
+import { describeUnmet, unmetConditions } from './conditions.ts';
 import { assignTask } from './human-actions.ts';
 import { recordHandoff, requestReview, setAgentStatus } from './records.ts';
 import { overrideGate } from './stages/gate.ts';
@@ -95,7 +96,10 @@ function requestPromotion(e: Engine, review: Review): void {
     const ts = e.clock().toISOString();
     const phase = review.phase;
     const gate = e.read.gates().filter((g) => g.phase === phase).at(-1);
-    const h = recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: 'Phase Promotion', inputs: ['QA_REPORT.md', 'docs/PROJECT_OVERVIEW.md'], outputs: ['CHANGELOG.md'], summary: `Phase ${phase} is a promotion candidate${gate ? `: ${gate.totals.passed}/${gate.totals.tests} tests passed` : ''}.`, status: 'awaiting_approval' }, ts);
+    // Conditions set by earlier approvals and not yet met are put in front of the human deciding the promotion.
+    const unmet = unmetConditions(e.read);
+    const conditions = unmet.length > 0 ? ` ${describeUnmet(unmet)}` : '';
+    const h = recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: 'Phase Promotion', inputs: ['QA_REPORT.md', 'docs/PROJECT_OVERVIEW.md'], outputs: ['CHANGELOG.md'], summary: `Phase ${phase} is a promotion candidate${gate ? `: ${gate.totals.passed}/${gate.totals.tests} tests passed` : ''}.${conditions}`, status: 'awaiting_approval' }, ts);
     requestReview(tx, { kind: 'promotion', phase, title: `Promote phase ${phase}`, requested_by: 'ProjectManager', impact: 'high', subject: { path: 'QA_REPORT.md', revision: 1 }, context: ['docs/PROJECT_OVERVIEW.md', 'tests/TEST_RESULTS.md', 'CHANGELOG.md'], handoff_id: h.id, summary: h.summary }, ts);
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'promotion_review', reason: `test completion approved (${review.id})` } });
     tx.append({ type: 'review.followed_up', actor: 'System', ts, payload: { review_id: review.id, outcome: 'promotion requested' } });

@@ -9,7 +9,8 @@ import { respond } from './records.ts';
 import { contextDocs, produceAuthored } from './stages/authored.ts';
 import { buildBlockers, concernStep, finishBuild, isRunnable, workStep, workTasks } from './stages/build.ts';
 import { gateStep, testStep } from './stages/gate.ts';
-import { DIRTY_CATEGORY } from './stages/promote.ts';
+import { commitConfigEdits } from './config-commit.ts';
+import { finishPromotion, promotionWaits } from './stages/promote.ts';
 import { isExternal } from './work-session.ts';
 
 export interface Step {
@@ -51,7 +52,7 @@ export function nextStep(e: Engine): Step | null {
   const phase = project.phase;
 
   // A decision that needs its author's work waits while that author is paused; approvals are bookkeeping.
-  const blockedByCheckout = e.read.openConcerns().some((c) => c.category === DIRTY_CATEGORY);
+  const blockedByCheckout = promotionWaits(e);
   const decided = e.read.unhandledDecisions().find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)) && !(r.kind === 'promotion' && blockedByCheckout));
   if (decided) {
     const owner = AgentNameSchema.safeParse(decided.requested_by);
@@ -139,6 +140,9 @@ export async function syncRecords(e: Engine): Promise<void> {
 /** Run steps until the project needs the human, is done, or `signal` aborts; records are synced after each step. */
 export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number } = {}): Promise<LoopOutcome> {
   let steps = 0;
+  // A promotion a killed run left half-done comes first; then the human's configuration edits are committed.
+  await finishPromotion(e);
+  await commitConfigEdits(e, 'at the start of a run');
   await archiveIdleExperiments(e);
   await syncRecords(e);
   for (;;) {

@@ -79,7 +79,7 @@ export function requestReview(
 
 export function raiseConcern(
   tx: Tx,
-  c: { phase: number; from: Actor; to: Actor; severity: Severity; category: string; summary: string; details: string },
+  c: { phase: number; from: Actor; to: Actor; severity: Severity; category: string; summary: string; details: string; review_id?: string },
   ts: string,
 ): string {
   const id = nextId.concern(tx.db);
@@ -104,6 +104,7 @@ export function raiseConcern(
       resolution: null,
       escalations: [],
       updated_at: ts,
+      ...(c.review_id ? { review_id: c.review_id } : {}),
     },
   });
   // A critical concern does not wait for the chain: it reaches the human at once.

@@ -62,10 +62,22 @@ function byLine<T extends { line: number }>(comments: readonly T[]): T[] {
   return comments.map((c, i) => ({ c, i })).sort((a, b) => a.c.line - b.c.line || a.i - b.i).map((p) => p.c);
 }
 
+/**
+ * A review signs off every document its author wrote that it puts in front of the human: the design
+ * review's subject is DESIGN_SPEC.md, and ARCHITECTURE.md, shown with it, is approved with it (the
+ * REQUIREMENTS.md it also shows is the PM's, signed off at the plan review).
+ */
+function reviewCovers(s: ProjectSnapshot, r: Review, path: string): boolean {
+  if (r.subject.path === path) return true;
+  if (!r.context.includes(path)) return false;
+  const owner = (p: string) => s.artifacts.find((a) => a.path === p)?.owner;
+  return owner(path) !== undefined && owner(path) === owner(r.subject.path);
+}
+
 function reviewLog(s: ProjectSnapshot, path: string): string[] {
-  const decided = decidedReviews(s).filter((r) => r.subject.path === path);
+  const decided = decidedReviews(s).filter((r) => reviewCovers(s, r, path));
   const pending = byTime(
-    s.reviews.filter((r) => r.status === 'pending' && r.subject.path === path),
+    s.reviews.filter((r) => r.status === 'pending' && reviewCovers(s, r, path)),
     (r) => r.requested_at,
   );
   const entries: string[][] = decided.map((r) => signOffLines(r, s.clarifications));

@@ -142,6 +142,23 @@ function recentInteractions(s: ProjectSnapshot): string[] {
   return list.map((i) => `- ${i.line}`);
 }
 
+/** Conditions of approvals (concerns of category `condition`): each listed until it is met. */
+function conditionsSection(s: ProjectSnapshot): string[] {
+  const all = s.concerns.filter((c) => c.category === 'condition');
+  if (all.length === 0) return ['_No approval set conditions._'];
+  const unmet = all.filter((c) => c.status !== 'resolved');
+  const met = all.filter((c) => c.status === 'resolved');
+  const lines = unmet.map((c) => {
+    const holder = c.assigned_to ?? c.to;
+    const from = c.review_id ? ` (set by \`${c.review_id}\`, ${dateOf(c.timestamp)})` : ` (${dateOf(c.timestamp)})`;
+    return `- ⏳ ${code(c.id)} ${oneLine(c.summary)}${from}: ${c.status}, with ${actorLabel(s, holder)}`;
+  });
+  if (unmet.length === 0) lines.push('_Every condition is met._');
+  const metLine = (c: Concern) => `${code(c.id)}${c.resolution ? ` (${excerpt(c.resolution, 60)})` : ''}`;
+  if (met.length > 0) lines.push('', `Met: ${met.map(metLine).join(', ')}.`);
+  return lines;
+}
+
 function variationsSection(s: ProjectSnapshot): string[] {
   if (s.variations.length === 0) return ['_No variations proposed._'];
   return [...s.variations]
@@ -161,6 +178,10 @@ export function renderDetail(s: ProjectSnapshot): string {
     '## Pending Approvals',
     '',
     ...pendingApprovals(s),
+    '',
+    '## Conditions',
+    '',
+    ...conditionsSection(s),
     '',
     '## Variations',
     '',

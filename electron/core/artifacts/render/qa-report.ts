@@ -11,6 +11,7 @@ import type { TestCase } from '../../../../shared/index.ts';
 import type { GateRecord, ProjectSnapshot, TestRunRecord } from '../snapshot.ts';
 import { SEVERITY_EMOJI, SEVERITY_ORDER, actorLabel, concernCounts, latestGate, openConcerns, phaseTitle } from './facts.ts';
 import { capitalise, cell, code, dateOf, dateTimeOf, duration, excerpt, fenced, finish, link, normaliseNewlines, oneLine, percent, plural, signedPercent } from './markdown.ts';
+import { signOffItems } from './signoff.ts';
 import type { TrendPoint } from './trend-chart.ts';
 
 /** Inline content: plain text, or a span each renderer styles its own way. */
@@ -299,6 +300,13 @@ export function qaReportModel(s: ProjectSnapshot): QaReportModel | null {
   const notes = gateNotes(gate);
   if (notes !== null) sections.push({ id: 'notes', title: 'Gate Notes', blocks: [{ kind: 'raw', text: notes }] });
   sections.push({ id: 'evidence', title: 'Evidence', blocks: [{ kind: 'list', items: [{ link: 'tests/TEST_RESULTS.md' }, { link: 'tests/TEST_RESULTS_DETAIL.md' }, { link: 'QA_REPORT.html' }] }] });
+  // The human's decisions on this gate's evidence (test completion, gate failure, promotion), as they are made.
+  const signOffs = signOffItems(s, 'QA_REPORT.md', gate.phase, gate.at);
+  const signOffBlock: Block =
+    signOffs.length > 0
+      ? { kind: 'list', items: signOffs.map((o) => [`${o.text} (${o.kind} `, { code: o.reviewId }, ')']) }
+      : { kind: 'note', text: 'No human review of this report yet.' };
+  sections.push({ id: 'signoff', title: 'Sign-off', blocks: [signOffBlock] });
   return { title: `QA Report — ${phaseTitle(s, gate.phase)}, iteration ${gate.iteration}`, outcome: gate.outcome, head, sections };
 }
 

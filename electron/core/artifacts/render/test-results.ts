@@ -5,6 +5,7 @@
 import type { TestCase } from '../../../../shared/index.ts';
 import type { ProjectSnapshot, TestRunRecord } from '../snapshot.ts';
 import { latestGate, openConcerns, phaseTitle } from './facts.ts';
+import { signOffSection } from './signoff.ts';
 import { code, dateOf, dateTimeOf, duration, excerpt, finish, link, oneLine, percent, plural, signedPercent, table } from './markdown.ts';
 
 /**
@@ -194,5 +195,7 @@ export function renderTestResults(s: ProjectSnapshot): string {
     ...history(s.testRuns),
     '',
     `_Run dates are UTC; first run ${dateOf(s.testRuns[0]?.at ?? newest.at)}._`,
+    '',
+    ...signOffSection(s, 'tests/TEST_RESULTS.md', newest.phase, newest.at),
   ]);
 }

@@ -1,114 +1,96 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * The human approved the promotion. Nothing else ever writes main. Before anything is written, whatever
+ * would make it wait is checked (a tag in the way, a real conflict, uncommitted edits the release would
+ * overwrite) and the human's configuration edits are committed for them. Then the promotion is recorded
+ * as an intent and carried out (promotion-effects.ts): the tag holds the exports as they stand after the
+ * promotion (CHANGELOG under its version, status.json `promoted`), a clean checkout of main is clean
+ * afterwards, and a run killed anywhere is finished by the next one.
+ */
 import type { Review } from '../../../../shared/index.ts';
+import { humanIdentity } from '../../git/identity.ts';
+import { unmetConditions } from '../conditions.ts';
+import { CONFIG_FILES, commitConfigEdits } from '../config-commit.ts';
 import type { Engine } from '../engine.ts';
-import type { PendingGitAction } from '../git-steps.ts';
-import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
-import { ATOMIC_TEMP } from '../../artifacts/exporter.ts';
-import { clearUntrackedExports } from '../../git/governed-exports.ts';
-import { raiseConcern, recordHandoff } from '../records.ts';
+import { carryOut, finishRelease, governedPaths, releaseRule } from './promotion-effects.ts';
+import { effectsRecorded, isFinished, latestIntent, recordIntent } from './promotion-intent.ts';
+import { RESUME_HINT, listed, promotionStopped, waitOnHuman } from './promotion-waits.ts';
+import { stepPoint } from '../../crash-points.ts';
 
-/** Exports owned by another agent's branch; the PM's records commit leaves them alone so merges never collide. */
-export function ownedElsewhere(path: string): boolean {
-  return path.startsWith('design/') || path === 'tests/TEST_PLAN.md';
-}
+export { DIRTY_CATEGORY, promotionWaits } from './promotion-waits.ts';
+export { ownedElsewhere } from './promotion-effects.ts';
 
-/** The PM commits the project records (docs, audit trail, reports) to its own branch. */
-export async function recordsCommit(e: Engine, phase: number, why: string): Promise<PendingGitAction | null> {
-  const files = new Map<string, string | null>();
-  for (const [path, content] of e.exporter.expected()) if (!ownedElsewhere(path)) files.set(path, content);
-  return agentCommit(e, { agent: 'ProjectManager', actor: 'ProjectManager', branch: phaseBranch(phase, 'ProjectManager'), changes: files, subject: `docs(pm): ${why}`, trigger: why });
-}
-
-/**
- * The human approved promotion: records land on develop through the gate, develop is merged into main
- * (no-ff) and tagged. Nothing else ever writes main.
- */
 export async function promote(e: Engine, review: Review): Promise<void> {
+  let intent = latestIntent(e, review.id);
+  if (!intent) {
+    const ready = await preflight(e, review);
+    if (!ready) return;
+    intent = recordIntent(e, review, ready);
+    stepPoint('promotion: intent recorded');
+  }
+  try {
+    if (!effectsRecorded(e, intent) && !(await carryOut(e, intent, review))) return;
+    await finishRelease(e, intent);
+  } catch (err) {
+    promotionStopped(e, review.phase, err);
+  }
+}
+
+/** At the start of a run: a promotion whose effects are recorded but whose release a killed run left unfinished. */
+export async function finishPromotion(e: Engine): Promise<void> {
+  const intent = latestIntent(e);
+  if (!intent || !effectsRecorded(e, intent) || isFinished(e, intent)) return;
+  try {
+    await finishRelease(e, intent);
+  } catch (err) {
+    promotionStopped(e, intent.phase, err);
+  }
+}
+
+async function preflight(e: Engine, review: Review) {
   const phase = review.phase;
-  if (await blockedByDirtyCheckout(e, review)) return;
-  const ts0 = Math.floor(e.clock().getTime() / 1000);
   const tag = `${e.policies.git.release_tag_prefix}0.${phase}.0`;
-  const actions: PendingGitAction[] = [];
-  const records = await recordsCommit(e, phase, `record phase ${phase} for ${tag}`);
-  if (records) actions.push(records);
+  // The human's configuration edits never hold a promotion up: they are committed for the human.
+  await commitConfigEdits(e, 'before the promotion');
 
-  const pmBranch = phaseBranch(phase, 'ProjectManager');
-  if (await e.git.resolveRef(pmBranch)) {
-    const auditId = e.ledger.newEventId();
-    const previous = await e.git.resolveRef('develop');
-    const res = await e.git.mergeNoFF({ ours: 'develop', theirs: pmBranch, actor: 'System', action: 'gate_merge', subject: `merge(phase${phase}): ${pmBranch} into develop`, auditId, timestamp: ts0, updateRef: true });
-    if (!res.ok) throw new Error(`records merge conflicts: ${res.conflicts.join(', ')}`);
-    actions.push({ id: auditId, action: 'merge', source: pmBranch, target: 'develop', trigger: 'promotion', actor: 'System', commit: res.oid, previous, message: `merge(phase${phase}): ${pmBranch} into develop`, files: [] });
+  const existing = await e.git.resolveRef(`refs/tags/${tag}`);
+  if (existing) {
+    const details =
+      `The tag ${tag} points at ${existing.slice(0, 7)}, and Governor never moves a tag. ` +
+      `If it is not a release you keep, delete it (\`git tag -d ${tag}\`), ${RESUME_HINT}.`;
+    return waitOnHuman(e, phase, `Promotion of phase ${phase} waits: a tag ${tag} already exists`, details);
   }
-  const mainBefore = await e.git.resolveRef('main');
-  const mergeId = e.ledger.newEventId();
-  if ((await e.git.headBranch()) === 'main') await clearUntrackedExports(e.dir, [...e.exporter.expected().keys()]);
-  const merged = await e.git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: `release(phase${phase}): promote develop to main as ${tag}`, auditId: mergeId, timestamp: ts0, updateRef: true, syncCheckout: true });
-  if (!merged.ok) throw new Error(`promotion merge conflicts: ${merged.conflicts.join(', ')}`);
-  const checkout = merged.checkout;
-  const leftBehind = checkout === 'skipped_dirty' || checkout === 'skipped_conflict' ? await usersOwnEdits(e, 'main') : [];
-  actions.push({ id: mergeId, action: 'merge', source: 'develop', target: 'main', trigger: `human_approval ${review.id}`, actor: 'Human', commit: merged.oid, previous: mainBefore, message: `release(phase${phase}): promote develop to main as ${tag}`, files: [] });
-  const tagId = e.ledger.newEventId();
-  const decision = review.decision;
-  await e.git.tagAnnotated({ name: tag, oid: merged.oid, message: `Phase ${phase} promoted by Human (${review.id})${decision?.comment ? `: ${decision.comment}` : ''}\n\nAudit-ID: ${tagId}`, tagger: 'Human', timestamp: ts0, actor: 'Human' });
-  actions.push({ id: tagId, action: 'tag', source: 'main', target: tag, trigger: `human_approval ${review.id}`, actor: 'Human', commit: merged.oid, previous: null, message: `Phase ${phase} promoted`, files: [] });
-
-  const roadmap = e.read.project()?.roadmap ?? [];
-  const next = roadmap.find((p) => p.number === phase + 1)?.number ?? null;
-  e.ledger.transact((tx) => {
-    const ts = e.clock().toISOString();
-    recordGitActions(tx, actions, ts);
-    for (const t of e.read.tasks()) if (t.phase === phase && t.status !== 'Done') tx.append({ type: 'task.updated', actor: 'ProjectManager', ts, payload: { task_id: t.id, status: 'Done', commentary: null, links: [tag] } });
-    tx.append({ type: 'phase.promoted', actor: 'Human', ts, payload: { phase, tag, commit: merged.oid, next_phase: next } });
-    recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: `Phase ${phase} promoted as ${tag}`, inputs: ['QA_REPORT.md'], outputs: ['docs/PROJECT_OVERVIEW.md', 'CHANGELOG.md'], summary: `main is at ${merged.oid.slice(0, 7)}, tagged ${tag}.`, status: 'approved' }, ts);
-    tx.append({ type: 'review.followed_up', actor: 'ProjectManager', ts, payload: { review_id: review.id, outcome: `promoted as ${tag}` } });
-    if ((checkout === 'skipped_dirty' || checkout === 'skipped_conflict') && leftBehind.length > 0) {
-      // Never overwrite the human's edits: say so instead.
-      raiseConcern(tx, { phase, from: 'ProjectManager', to: 'Human', severity: 'warning', category: 'dirty_working_tree', summary: `main moved to ${tag} but your checkout was left as it was`, details: `Your working tree has uncommitted changes, so Governor did not update it. Commit or stash them, then run \`git checkout main\` (or \`git reset --keep main\`) to see ${tag}.` }, ts);
-    }
-  });
-  e.progress({ kind: 'git', text: `develop → main, tagged ${tag} (${merged.oid.slice(0, 7)})` });
-}
-
-export const DIRTY_CATEGORY = 'dirty_working_tree';
-
-/**
- * Promotion moves `main`. If the human has `main` checked out with uncommitted edits, moving it under
- * them would mix their work with the release, so nothing is written: a concern names the files, and the
- * promotion waits until the human resolves that concern (after committing or stashing).
- */
-async function blockedByDirtyCheckout(e: Engine, review: Review): Promise<boolean> {
-  if ((await e.git.headBranch()) !== 'main') return false;
-  const dirty = await usersOwnEdits(e, 'develop');
-  if (dirty.length === 0) return false;
-  e.ledger.transact((tx) => {
-    const ts = e.clock().toISOString();
-    const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? ` and ${dirty.length - 10} more` : '');
-    raiseConcern(tx, { phase: review.phase, from: 'ProjectManager', to: 'Human', severity: 'warning', category: DIRTY_CATEGORY, summary: `Promotion of phase ${review.phase} waits: your checkout of main has uncommitted changes`, details: `Governor will not move main under uncommitted work: ${shown}. Commit or stash them, then \`governor command "/resolve <this concern>"\` and \`governor run\`.` }, ts);
-  });
-  e.progress({ kind: 'warn', text: `promotion waits: uncommitted changes in your checkout (${dirty.length} file(s))` });
-  return true;
-}
-
-/**
- * Paths in the user's checkout that differ from HEAD and are really theirs: not a ledger export, and not
- * already holding exactly what `target` holds (which is what an interrupted promotion leaves behind).
- */
-async function usersOwnEdits(e: Engine, target: string): Promise<string[]> {
-  const governed = new Set(e.exporter.expected().keys());
-  const dirty = await e.git.isWorkingTreeDirty({ ignore: (p) => governed.has(p) || (ATOMIC_TEMP.test(p) && governed.has(p.replace(ATOMIC_TEMP, ''))) });
-  const oid = await e.git.resolveRef(target);
-  const out: string[] = [];
-  for (const path of dirty) {
-    const wanted = oid ? await e.git.readFileAt({ oid, path }) : null;
-    let actual: string | null = null;
-    try {
-      actual = await readFile(join(e.dir, path), 'utf8');
-    } catch {
-      actual = null;
-    }
-    if (actual !== wanted) out.push(path);
+  const preview = await e.git.previewMerge({ ours: 'main', theirs: 'develop', rule: releaseRule(e) });
+  if (!preview.ok) {
+    const files = preview.conflicts.length > 0 ? ` in ${listed(preview.conflicts)}` : '';
+    const details =
+      `Commits on main that are not on develop change the same lines as the phase (${preview.reason}). ` +
+      `Settle it on main yourself: \`git checkout main && git merge develop\`, resolve${files}, and commit ` +
+      `(or revert your commit); ${RESUME_HINT}. ` +
+      "Governor's own exports and your configuration files are never a conflict.";
+    return waitOnHuman(e, phase, `Promotion of phase ${phase} waits: main and develop conflict${files}`, details);
   }
-  return out;
+  const head = await e.git.headBranch();
+  if (head === 'main') {
+    const governed = governedPaths(e);
+    const changing = new Set(preview.changed);
+    const mine = await e.git.isWorkingTreeDirty({ ignore: (p) => governed(p) || CONFIG_FILES.includes(p) });
+    const inTheWay = mine.filter((p) => changing.has(p));
+    if (inTheWay.length > 0) {
+      const those = inTheWay.length === 1 ? 'that file' : 'those files';
+      const details =
+        `You have uncommitted changes to ${listed(inTheWay)} on main, and the release changes ${those} too. ` +
+        `Commit them on main (\`git commit ${inTheWay.slice(0, 10).join(' ')}\`): ` +
+        `the promotion then merges your commit with develop; ${RESUME_HINT}.`;
+      const summary = `Promotion of phase ${phase} waits: your uncommitted changes touch files the release changes`;
+      return waitOnHuman(e, phase, summary, details);
+    }
+  }
+  return {
+    tag,
+    mainBefore: await e.git.resolveRef('main'),
+    developBefore: await e.git.resolveRef('develop'),
+    checkout: head,
+    identity: await humanIdentity(e.dir, e.agentsFile.human),
+    unmet: unmetConditions(e.read).map((c) => c.id),
+  };
 }

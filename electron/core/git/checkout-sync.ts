@@ -1,0 +1,139 @@
+/**
+ * Brings the user's checkout of a branch from commit `from` to commit `to` after Governor moved the
+ * branch (a promotion), as `git merge` would bring a clean checkout along. It is written to be finished
+ * by a later run: every file is replaced atomically (repo-fs.ts) and the index is written after the
+ * files, so a run killed half-way leaves each path at `from` or at `to`, and the next run, deciding the
+ * same set of paths again, completes it. Never half a file, never the user's work overwritten.
+ *
+ * A path is Governor's to write when the checkout still holds `from`'s version of it (or `to`'s, or
+ * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
+ * edit: it is kept, and reported, whatever the release says.
+ */
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { headBranch } from './checkout.ts';
+import { diffTrees } from './diff.ts';
+import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, treeOfCommit } from './objects.ts';
+import type { RepoCtx } from './repo-fs.ts';
+
+export interface CheckoutSyncInput {
+  /** Short branch name; nothing happens unless the user has it checked out. */
+  branch: string;
+  from: string | null;
+  to: string;
+  governed: (relPath: string) => boolean;
+  /** Called between effects (see crash-points.ts). */
+  boundary?: (label: string) => void;
+}
+
+export interface CheckoutSyncResult {
+  state: 'synced' | 'not_checked_out';
+  /** Paths brought to `to` in the working tree and the index. */
+  synced: string[];
+  /** Paths the user had changed; left exactly as they were. */
+  kept: string[];
+}
+
+type Found = { oid: string; mode: string } | null | 'other';
+
+/** What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable. */
+async function worktreeEntry(dir: string, rel: string): Promise<Found> {
+  const full = path.join(dir, rel);
+  let st;
+  try {
+    st = await fsp.lstat(full);
+  } catch {
+    return null;
+  }
+  try {
+    if (st.isSymbolicLink()) {
+      return { oid: hashObject('blob', Buffer.from(await fsp.readlink(full))).oid, mode: MODE_SYMLINK };
+    }
+    if (!st.isFile()) return 'other';
+    const mode = (st.mode & 0o111) !== 0 ? MODE_EXEC : '100644';
+    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode };
+  } catch {
+    return 'other';
+  }
+}
+
+const holds = (found: Found, oid: string | null, mode: string | null): boolean =>
+  oid === null ? found === null : found !== null && found !== 'other' && found.oid === oid && found.mode === mode;
+
+export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput): Promise<CheckoutSyncResult> {
+  if ((await headBranch(ctx)) !== `refs/heads/${input.branch}`) {
+    return { state: 'not_checked_out', synced: [], kept: [] };
+  }
+  const fromTree = input.from === null ? null : await treeOfCommit(ctx, input.from);
+  const changes = (await diffTrees(ctx, { from: fromTree, to: await treeOfCommit(ctx, input.to), content: false }))
+    .filter((c) => c.oldMode !== MODE_GITLINK && c.newMode !== MODE_GITLINK);
+  await sweepTempFiles(ctx.dir, changes.map((c) => c.path));
+  const ours: string[] = [];
+  const kept: string[] = [];
+  for (const c of changes) {
+    const found = await worktreeEntry(ctx.dir, c.path);
+    // Absent counts as ours: a file is never half-written, but a mode change is a delete, then a write.
+    const theirs = found !== null && !holds(found, c.oldOid, c.oldMode) && !holds(found, c.newOid, c.newMode);
+    if (theirs && !input.governed(c.path)) kept.push(c.path);
+    else ours.push(c.path);
+  }
+  if (ours.length > 0) {
+    // isomorphic-git writes each file through repoFs (temp + rename) and the index after the files.
+    const half = Math.max(2, Math.floor(ours.length / 2));
+    let written = 0;
+    await git.checkout({
+      fs: ctx.fs,
+      dir: ctx.dir,
+      gitdir: ctx.gitdir,
+      cache: ctx.cache,
+      ref: input.branch,
+      filepaths: ours,
+      force: true,
+      noUpdateHead: true,
+      onProgress: ({ phase }) => {
+        if (phase !== 'Updating workdir') return;
+        written += 1;
+        if (written === 1) input.boundary?.('checkout: first file written');
+        else if (written === half) input.boundary?.('checkout: half the files written');
+      },
+    });
+  }
+  return { state: 'synced', synced: ours.sort(), kept: kept.sort() };
+}
+
+const REPO_TEMP = /\.governor-tmp-\d+-\d+$/;
+
+/** A run killed mid-write leaves `<file>.governor-tmp-<pid>-<n>` (repo-fs.ts) next to the file: remove it. */
+async function sweepTempFiles(dir: string, paths: readonly string[]): Promise<void> {
+  const wanted = new Set(paths);
+  for (const folder of new Set(paths.map((p) => path.posix.dirname(p)))) {
+    const names = await fsp.readdir(path.join(dir, folder)).catch(() => [] as string[]);
+    for (const name of names) {
+      const rel = folder === '.' ? name : `${folder}/${name}`;
+      if (REPO_TEMP.test(name) && wanted.has(rel.replace(REPO_TEMP, ''))) await fsp.rm(path.join(dir, rel), { force: true });
+    }
+  }
+}
+
+/** Stages exactly `paths` of the user's checkout as they are on disk (a deleted one leaves the index). */
+export async function stagePaths(ctx: RepoCtx, paths: readonly string[]): Promise<void> {
+  const present: string[] = [];
+  for (const p of paths) {
+    const found = await worktreeEntry(ctx.dir, p);
+    if (found === null) await unstage(ctx, p);
+    else if (found !== 'other') present.push(p);
+  }
+  await stageAll(ctx, present);
+}
+
+/** One index write for all of them (`force`: a path the project's .gitignore names is still tracked). */
+async function stageAll(ctx: RepoCtx, paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await git.add({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: paths, force: true, cache: ctx.cache });
+}
+
+async function unstage(ctx: RepoCtx, path: string): Promise<void> {
+  const where = { fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache };
+  await git.updateIndex({ ...where, filepath: path, remove: true, force: true });
+}
