@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The CLI the tests spawn is the built one (dist/cli), as users run it: build it once up front.
+    globalSetup: ['./test/support/build-cli.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

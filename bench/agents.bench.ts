@@ -116,7 +116,8 @@ async function run(): Promise<Figure[]> {
     await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [join(ROOT, 'bin', 'governor.mjs'), 'mcp', '--dir', p.dir, '--agent', 'Implementer'], stderr: 'ignore' }));
     const viaStdio = await callTimes(stdio, 200);
     await stdio.close();
-    const host = await startHost({ dir: p.dir });
+    // Only /mcp is timed: no UI needed (startHost refuses to serve a missing one unless told where).
+    const host = await startHost({ dir: p.dir, rendererDir: join(p.dir, 'no-renderer') });
     try {
       const http = new Client({ name: 'bench', version: '1' });
       await http.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${host.port}/mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken(await mcpSecret(p.dir), 'Implementer')}` } } }));

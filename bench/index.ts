@@ -5,6 +5,8 @@ import { benchQa } from './qa.bench.ts';
 import { benchHost } from './host.bench.ts';
 import { benchDiscord } from './discord.bench.ts';
 import { benchUi } from './ui.bench.ts';
+import { benchStartup } from './startup.bench.ts';
+import { benchWindow } from './window.bench.ts';
 import { benchAgents } from './agents.bench.ts';
 import { benchWorkers } from './workers.bench.ts';
 import { benchSecurity } from './security.bench.ts';
@@ -14,11 +16,14 @@ import { printFigures } from './util.ts';
  * `npm run bench`: prints figures against the budgets of DESIGN.md §12. Figures are printed, never
  * asserted, so a slow machine does not fail the build. GOVERNOR_BENCH_EVENTS shrinks the big ledger.
  * `npm run bench -- ui discord` runs only the named sections (the keys below); no names runs them all.
+ * `startup` and `window` run first: they time whole processes, before the big ledgers fill the disk cache.
  */
 const big = Number(process.env.GOVERNOR_BENCH_EVENTS ?? 1_000_000);
 const only = process.argv.slice(2);
 const want = (section: string) => only.length === 0 || only.includes(section);
 console.log(`Governor bench — node ${process.version}, ${new Date().toISOString()}`);
+if (want('startup')) printFigures('Start-up of the shipped CLI and host', await benchStartup());
+if (want('window')) printFigures(`The window never freezes (${big.toLocaleString('en')}-event ledger)`, await benchWindow(big));
 if (want('ledger')) printFigures('Ledger append', benchAppend(200_000));
 if (want('ledger')) printFigures('Large ledger', await benchLargeLedger(big));
 if (want('loop')) printFigures('Orchestration', await benchLoop());

@@ -10,6 +10,7 @@ export type ParsedCommand =
   | { cmd: '/assign'; agent: string; text: string }
   | { cmd: '/ack'; concern: string; note: string }
   | { cmd: '/resolve'; concern: string; note: string }
+  | { cmd: '/escalate'; concern: string; to: string; reason: string }
   | { cmd: '/pause'; agent: string | 'all' }
   | { cmd: '/resume'; agent: string | 'all' }
   | { cmd: '/approve'; review: string; note: string }
@@ -24,6 +25,7 @@ export const COMMAND_HELP: ReadonlyArray<{ cmd: CommandName; usage: string; summ
   { cmd: '/assign', usage: '/assign <agent> <task | concern-id [note]>', summary: 'give an agent a new task, or assign a concern to it' },
   { cmd: '/ack', usage: '/ack <concern-id> [note]', summary: 'acknowledge a concern' },
   { cmd: '/resolve', usage: '/resolve <concern-id> [note]', summary: 'mark a concern resolved' },
+  { cmd: '/escalate', usage: '/escalate <concern-id> <agent|Human> [reason]', summary: 'send a concern on to another agent, or to yourself' },
   { cmd: '/pause', usage: '/pause <agent|all>', summary: 'pause an agent; it finishes its current step, then idles' },
   { cmd: '/resume', usage: '/resume <agent|all>', summary: 'resume a paused agent' },
   { cmd: '/approve', usage: '/approve <review-id> [note]', summary: 'approve a pending review' },
@@ -81,6 +83,14 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
       if (!first) return fail(`name a concern: ${cmd} <concern-id>`);
       const c = cmd === '/ack' ? ({ cmd: '/ack', concern: first, note: after } as const) : ({ cmd: '/resolve', concern: first, note: after } as const);
       return { ok: true, command: c, target: first, args: after };
+    }
+    case '/escalate': {
+      if (!first) return fail('name a concern: /escalate <concern-id> <agent|Human> [reason]');
+      const second = after.split(/\s+/)[0] ?? '';
+      const to = second.toLowerCase() === 'human' ? 'Human' : matchAgent(second, agents);
+      if (!to) return fail(second ? `unknown agent "${second}"; escalate to Human or one of ${agents.join(', ')}` : `escalate ${first} to whom? Human or one of ${agents.join(', ')}`);
+      const reason = after.slice(second.length).trim();
+      return { ok: true, command: { cmd: '/escalate', concern: first, to, reason }, target: first, args: after };
     }
     case '/pause':
     case '/resume': {

@@ -102,7 +102,7 @@ describe.skipIf(skip !== null)('the desktop shell on the Electron stand-in', () 
     const count = s.project.ledger.count();
     const r = await cli(['run', '--no-prompt', '--dir', dir]);
     expect(r.code, r.out).toBe(1);
-    expect(r.out).toContain(`a governor loop is already running on this project (pid ${process.pid})`);
+    expect(r.out).toContain(`is already driven by the Governor desktop app (pid ${process.pid})`);
     expect(s.project.ledger.count()).toBe(count);
   });
 
@@ -287,7 +287,11 @@ describe.skipIf(skip !== null)('the desktop shell on the Electron stand-in', () 
     // The first project was closed cleanly: its loop lock released, its ledger closed (SQLite drops the -wal file).
     expect(existsSync(join(dir, '.governor', 'loop.lock'))).toBe(false);
     expect(existsSync(join(dir, '.governor', 'governor.db-wal'))).toBe(false);
-    expect(readFileSync(join(other, '.governor', 'loop.lock'), 'utf8').trim()).toBe(String(process.pid));
+    // The one driver of the project now shown, named as the app so a terminal's refusal can say so.
+    expect(JSON.parse(readFileSync(join(other, '.governor', 'loop.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      kind: 'desktop',
+    });
     await expect
       .poll(() => s.standIn.appMenu().find((m) => m.label === 'File')?.submenu, UI)
       .toEqual(

@@ -38,7 +38,7 @@ async function modelProject(fake: FakeLlm, extraPolicy = ''): Promise<string> {
   await initProject(dir, { name: 'adder', brief: 'A tiny adder, built by models.' });
   const agent = (esc: string) => `    runtime: openai:gpt-4o-mini\n    base_url: ${fake.url}/v1\n    escalates_to: ${esc}\n`;
   writeFileSync(join(dir, 'agents.yaml'), `project: adder\nbrief: A tiny adder, built by models.\nagents:\n  ProjectManager:\n${agent('Human')}  Designer:\n${agent('ProjectManager')}  Implementer:\n${agent('Designer')}  Tester:\n${agent('ProjectManager')}`);
-  writeFileSync(join(dir, '.project_policies.yaml'), `merge_policy:\n  auto_merge_if:\n    - all_tests_passed: true\n  require_human_if:\n    - gate_fail: true\n    - phase_promotion: true\npromotion_policy:\n  e2e_tests_required: true\n  reproducibility_min: 95\n  docs_required: [PROJECT_OVERVIEW.md]\ntests:\n  - name: unit\n    command: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/\n    junit: reports/junit.xml\n    timeout_s: 60\n${extraPolicy}`);
+  writeFileSync(join(dir, '.project_policies.yaml'), `merge_policy:\n  auto_merge_if:\n    - all_tests_passed: true\n  require_human_if:\n    - gate_fail: true\n    - phase_promotion: true\npromotion_policy:\n  e2e_tests_required: true\n  reproducibility_min: 95\n  docs_required: [PROJECT_OVERVIEW.md]\ntests:\n  - name: unit\n    command: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js\n    junit: reports/junit.xml\n    timeout_s: 60\n${extraPolicy}`);
   git(dir, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qam', 'chore: use models');
   return dir;
 }
@@ -146,7 +146,7 @@ describe('the governed loop with model runtimes (AI SDK → local fake provider)
     // Asynchronous: the fake provider lives in this process and must keep answering while the CLI runs.
     const run = await governorAwait(['run', '--dir', dir, '--no-prompt']);
     expect(run.code, run.stdout + run.stderr).toBe(2);
-    const runId = /recording model calls as (run_\S+)/.exec(run.stdout)?.[1] ?? '';
+    const runId = /recording this run as (run_\S+)/.exec(run.stdout)?.[1] ?? '';
     expect(runId).toMatch(/^run_/);
     const cassette = readFileSync(join(dir, '.governor', 'cassettes', `${runId}.json`), 'utf8');
     expect(cassette).not.toContain(KEY);
@@ -154,7 +154,7 @@ describe('the governed loop with model runtimes (AI SDK → local fake provider)
     const served = fake.requests.length;
     const replay = await governorAwait(['run', '--dir', dir, '--replay', runId]);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
-    expect(replay.stdout).toMatch(/payloads identical to the recorded run/);
+    expect(replay.stdout).toMatch(/events identical to the recorded run/);
     expect(replay.stdout).toMatch(/files byte-identical/);
     expect(fake.requests.length).toBe(served);
   });

@@ -114,7 +114,8 @@ describe("Governor's MCP server, with the real MCP client", () => {
     let host: RunningHost;
     let token: string;
     beforeAll(async () => {
-      host = await startHost({ dir, home: tempDir() });
+      // /mcp needs no UI: a folder without one keeps this file independent of a built renderer.
+      host = await startHost({ dir, home: tempDir(), rendererDir: join(tempDir(), 'no-renderer') });
       token = agentToken(await mcpSecret(dir), 'Implementer-2');
     });
     afterAll(async () => {

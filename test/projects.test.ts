@@ -98,7 +98,7 @@ describe('refusing folders that cannot be opened', () => {
     // Another live process (our parent, the test runner) holds the loop lock.
     mkdirSync(join(dir, '.governor'), { recursive: true });
     writeFileSync(join(dir, '.governor', 'loop.lock'), String(process.ppid));
-    await expect(checkOpenable(dir)).rejects.toThrow(new RegExp(`loop is already running on .*pid ${process.ppid}`));
+    await expect(checkOpenable(dir)).rejects.toThrow(new RegExp(`already driven by a governor loop \\(pid ${process.ppid}\\): a project has one driver`));
     rmSync(join(dir, '.governor', 'loop.lock'));
     writeFileSync(join(dir, '.governor', 'host.json'), JSON.stringify({ pid: process.ppid, port: 1, host: '127.0.0.1', token: 't' }));
     await expect(checkOpenable(dir)).rejects.toThrow(/already served by another Governor host/);

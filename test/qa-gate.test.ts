@@ -12,15 +12,23 @@ import { type SampleProject, sampleProject } from './support/project.ts';
  */
 const TEST_JS = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { add } from '../src/add.js';
-test('adds', () => assert.equal(add(2, 3), 5));
+test('adds', () => {
+  // FAIL_ONCE names a marker file: the first run that finds it missing creates it and fails (a flaky test).
+  const once = process.env.FAIL_ONCE;
+  if (once && !existsSync(once)) {
+    writeFileSync(once, '');
+    assert.fail('boom');
+  }
+  assert.equal(add(2, 3), 5);
+});
 test('writes metrics', () => {
   mkdirSync('reports', { recursive: true });
   writeFileSync('reports/metrics.json', JSON.stringify({ sharpe: Number(process.env.SHARPE ?? '1.0'), max_drawdown: 0.1 }));
 });
 `;
-const NODE_TEST = 'mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml --experimental-test-coverage --test-reporter=lcov --test-reporter-destination=reports/lcov.info tests/';
+const NODE_TEST = 'mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml --experimental-test-coverage --test-reporter=lcov --test-reporter-destination=reports/lcov.info tests/*.test.js';
 
 describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   let sp: SampleProject;
@@ -70,10 +78,10 @@ describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   });
 
   it('a flaky test passes on retry and is counted as flaky', async () => {
-    // In its checkout (both attempts run there): the sandbox lets a test write nowhere else.
-    const marker = '.flaky-once';
-    const flaky = `if [ ! -f ${marker} ]; then touch ${marker}; mkdir -p reports; printf '<testsuites><testcase name="adds" classname="test"><failure message="boom">x</failure></testcase><testcase name="writes metrics" classname="test"/></testsuites>' > reports/junit.xml; exit 1; fi; ${NODE_TEST}`;
-    const g = await gateWith({ command: flaky, retries: 1, env: { SHARPE: '1.0' } });
+    // Both attempts are the real runner's, so its JUnit names the test the same way each time (Node 24 adds
+    // a file attribute that a hand-written first attempt would lack). The marker lives in the checkout, where
+    // both attempts run: the sandbox lets a test write nowhere else.
+    const g = await gateWith({ command: NODE_TEST, retries: 1, env: { SHARPE: '1.0', FAIL_ONCE: '.flaky-once' } });
     expect(g.totals.flaky).toBe(1);
     expect(g.totals.failed).toBe(0);
     expect(g.green).toBe(true);

@@ -175,7 +175,7 @@ describe('locks and migrations', () => {
     // This very test process as another holder: alive, node, with its true start time.
     const parent = process.ppid;
     writeFileSync(loopLockPath(dir), `${parent} ${processStartTime(parent) ?? ''}`.trim());
-    expect(() => acquireLoopLock(dir)).toThrow(new RegExp(`already running on this project \\(pid ${parent}\\).*If pid ${parent} is not Governor, remove .*loop\\.lock`));
+    expect(() => acquireLoopLock(dir)).toThrow(new RegExp(`already driven by a governor loop \\(pid ${parent}\\).*If pid ${parent} is not Governor, remove .*loop\\.lock`));
   });
 
   it('migrates a fresh ledger opened by several processes at once', async () => {

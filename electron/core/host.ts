@@ -15,6 +15,7 @@ import { projectRedactor } from './secrets/redact.ts';
 import { createExporter } from './artifacts/exporter.ts';
 import { loadAgentsFile, loadPoliciesFile } from './config/load.ts';
 import { GovernorError, errorMessage } from './errors.ts';
+import { drivenElsewhere } from './loop-lock.ts';
 import { reapQaRuns } from './qa/run-registry.ts';
 import { sandboxAvailabilityAsync, sandboxNotice } from './sandbox/index.ts';
 import { recoverGitRefs } from './git/recovery.ts';
@@ -24,9 +25,9 @@ import { assertProjectDir } from './project.ts';
 import { Ledger } from './store/ledger.ts';
 import type { DiscordFile } from '../../shared/config.ts';
 import { loadDiscordFile } from './discord/config.ts';
-import { registerOutboxWriter } from './discord/enqueue.ts';
 import { createReader } from './store/read.ts';
 import type { Engine, Progress } from './workflow/engine.ts';
+import type { TestCommandRunner } from './qa/recorded-runs.ts';
 
 export interface OpenOptions {
   progress?: (p: Progress) => void;
@@ -41,6 +42,8 @@ export interface OpenOptions {
   fetch?: typeof globalThis.fetch;
   /** New event ids (replay); ULIDs by default. */
   ids?: () => string;
+  /** How test commands run (recording, replay); live by default. */
+  runTests?: TestCommandRunner;
   /** A further place for API keys after the environment and the keys_file (the desktop app's keychain). */
   extraKeys?: KeySource;
   /** Where Settings stores keys (the desktop keychain, the host's 0600 file); consulted last, like extraKeys. */
@@ -106,7 +109,8 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const ledger = openLedger(root, clock, opts.ids);
   const read = createReader(ledger.db);
   // Every process that appends enqueues the Discord messages its events cause, in the same transaction.
-  if (discord) registerOutboxWriter(ledger, read, discord);
+  // Loaded only then: the Discord renderer brings discord.js, which every other open would pay for.
+  if (discord) (await import('./discord/enqueue.ts')).registerOutboxWriter(ledger, read, discord);
   const git = createGitService({ dir: root, signer });
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 
@@ -123,7 +127,10 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       { type: 'phase.started', actor: 'System', payload: { phase: 1, name: 'Phase 1', iteration: 1 } },
     ]);
   }
-  const recovered = [...reapQaRuns(root), ...(await recoverGitRefs(git, read, ledger))];
+  // Only the project's driver repairs refs: while another process drives it, a ref ahead of the ledger is
+  // that driver's step between its git write and its ledger record, not the leftover of a killed run.
+  // (QA runs are reaped only when their owner is gone, so that is safe from any process.)
+  const recovered = [...reapQaRuns(root), ...(drivenElsewhere(root) ? [] : await recoverGitRefs(git, read, ledger))];
   const progress = opts.progress ?? (() => {});
   // Never a silent fallback: whoever opens the project hears when agent code will not be sandboxed. The probe
   // runs in the background, so opening a project for a quick command does not wait for it.
@@ -177,6 +184,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     git,
     exporter: createExporter(root, ledger, read),
     clock,
+    ...(opts.runTests ? { runTests: opts.runTests } : {}),
     recovered,
     discord,
     progress,

@@ -1,18 +1,19 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProjectInfo, RecentProject } from '../../shared/index.ts';
+import { hostFileOf } from './host-file.ts';
 import type { LoopRunner } from './api.ts';
 import { AGENTS_FILE } from './config/load.ts';
 import { GovernorError, errorMessage } from './errors.ts';
 import { createGitService } from './git/service.ts';
 import type { OpenedProject } from './host.ts';
-import { loopLockHolder, processAlive } from './loop-lock.ts';
+import { DriverBusyError, type DriverKind, acquireLoopLock, drivenElsewhere, processAlive } from './loop-lock.ts';
+import { followOtherProcesses } from './api.ts';
 import { initProject } from './project.ts';
 import { readRecent, rememberProject } from './recent.ts';
 import type { Progress } from './workflow/engine.ts';
 
-/** Where a running host announces itself inside a project, so a second terminal (or host) can find it. */
-export const hostFileOf = (dir: string) => join(dir, '.governor', 'host.json');
+export { hostFileOf };
 
 /** A project wired to a front end: its engine, its loop, and how to unwire it (watchers, pushes). */
 export interface ProjectSlot {
@@ -33,6 +34,8 @@ export interface SwitcherOptions<S extends ProjectSlot = ProjectSlot> {
   home?: string;
   /** Put the first project on the recent list too (a human chose it; a test's host need not). */
   rememberFirst?: boolean;
+  /** How this front end is named to a second driver it refuses (`governor serve`, the desktop app). */
+  driver?: Extract<DriverKind, 'host' | 'desktop'>;
 }
 
 export interface ProjectSwitcher<S extends ProjectSlot = ProjectSlot> {
@@ -59,8 +62,8 @@ export async function checkOpenable(dir: string): Promise<string> {
   if (!statSync(root).isDirectory()) throw new GovernorError('not_a_folder', `${root} is not a folder`);
   if (!existsSync(join(root, AGENTS_FILE))) throw new GovernorError('not_a_project', `${root} is not a Governor project (it has no ${AGENTS_FILE}); create one there from a template instead`);
   if (!(await createGitService({ dir: root }).isRepo())) throw new GovernorError('not_a_repo', `${root} has ${AGENTS_FILE} but is not a git repository; run \`git init\` there first`);
-  const loopPid = loopLockHolder(root);
-  if (loopPid !== null && loopPid !== process.pid) throw new GovernorError('busy', `a governor loop is already running on ${root} (pid ${loopPid}); stop it, or wait for it to finish, first`);
+  const driver = drivenElsewhere(root);
+  if (driver) throw new DriverBusyError(root, driver);
   const hostPid = servedBy(root);
   if (hostPid !== null && hostPid !== process.pid) throw new GovernorError('busy', `${root} is already served by another Governor host (pid ${hostPid}); open it there, or stop that host first`);
   return root;
@@ -88,7 +91,45 @@ export async function createProjectSwitcher<S extends ProjectSlot>(firstDir: str
     await rememberProject(info, o.home ? { home: o.home } : {}).catch((err: unknown) => o.progress?.({ kind: 'warn', text: `could not update the recent projects list: ${errorMessage(err)}` }));
   };
 
-  let slot = await o.attach(await o.open(firstDir));
+  // Each project served is this front end's to drive: its loop lock is taken before it opens (so a second
+  // driver is refused before it touches the ledger or the refs) and given back once it is closed.
+  const held = new WeakMap<S, { unfollow: () => void; release: () => void }>();
+  async function openDriven(dir: string): Promise<S> {
+    const root = await checkOpenable(dir);
+    const release = acquireLoopLock(root, o.driver ?? 'host');
+    try {
+      const p = await o.open(root);
+      try {
+        const attached = await o.attach(p);
+        // A decision recorded by another process (a CLI, a Discord link) is followed up here, as the driver.
+        held.set(attached, { unfollow: followOtherProcesses(p, attached.loop), release });
+        return attached;
+      } catch (err) {
+        p.close();
+        throw err;
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+  /** Stop following, unwire, stop the loop after its step, close the ledger, and give the project back. */
+  async function retire(s: S): Promise<void> {
+    const h = held.get(s);
+    try {
+      h?.unfollow();
+      await s.detach();
+      await s.loop.stop();
+    } finally {
+      try {
+        s.p.close();
+      } finally {
+        h?.release();
+      }
+    }
+  }
+
+  let slot = await openDriven(firstDir);
   if (o.rememberFirst) await remember(infoOf(slot.p));
   let busy: string | null = null;
 
@@ -109,24 +150,13 @@ export async function createProjectSwitcher<S extends ProjectSlot>(firstDir: str
       return infoOf(slot.p);
     }
     progress(`Opening ${root}…`);
-    const next = await o.open(root);
-    let nextSlot: S;
-    try {
-      nextSlot = await o.attach(next);
-    } catch (err) {
-      next.close();
-      throw err;
-    }
+    const nextSlot = await openDriven(root);
+    const next = nextSlot.p;
     const prev = slot;
     const prevInfo = infoOf(prev.p);
     slot = nextSlot;
     progress(`Closing ${prev.p.dir}…`);
-    try {
-      await prev.detach();
-      await prev.loop.stop();
-    } finally {
-      prev.p.close();
-    }
+    await retire(prev);
     const info = infoOf(next);
     await remember(prevInfo);
     await remember(info);
@@ -154,9 +184,7 @@ export async function createProjectSwitcher<S extends ProjectSlot>(firstDir: str
         return switchTo(dir);
       }),
     async close() {
-      await slot.detach();
-      await slot.loop.stop();
-      slot.p.close();
+      await retire(slot);
     },
   };
 }

@@ -1,9 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { resourcesRoot } from './config/templates.ts';
 
-/** The repo's `resources/` folder (templates, the sample project, JSON Schemas). */
+/**
+ * The repo's `resources/` folder (templates, the sample project, JSON Schemas). Found by walking up from
+ * the running module, so the built CLI (dist/cli/*.js) and the desktop bundle find it as the sources do.
+ */
 export function resourcesDir(): string {
-  return fileURLToPath(new URL('../../resources/', import.meta.url));
+  return join(resourcesRoot(), 'resources');
 }
 
 export function resourcePath(...parts: string[]): string {

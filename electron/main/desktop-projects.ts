@@ -3,7 +3,6 @@ import { type ProjectInfo, type StatusSnapshot, contract } from '../../shared/in
 import { createApi, createLoopRunner } from '../core/api.ts';
 import { startDiscordBridge } from '../core/discord/bridge.ts';
 import type { OpenedProject } from '../core/host.ts';
-import { acquireLoopLock } from '../core/loop-lock.ts';
 import type { Notification } from '../core/notify/notifications.ts';
 import { type ProjectSlot, type ProjectSwitcher, checkOpenable, createProjectSwitcher } from '../core/projects.ts';
 import type { Progress } from '../core/workflow/engine.ts';
@@ -15,14 +14,12 @@ import type { Api } from './ipc.ts';
  * (`core/projects.ts`), with each project wired to the window through its own event pump. No Electron
  * here — `desktop.ts` passes the window's sink and its way of opening a folder — so tests run it under Node.
  *
- * While a project is open here the app holds its loop lock, so `governor run` and `governor serve` refuse
- * it instead of running a second engine on the same ledger. A decision or command typed in a terminal
- * (`governor decide`, which writes to the ledger directly) is acted on by this app's loop at once, as the
- * headless host does for the calls it receives; and the project's Discord link runs here as it does there.
+ * While a project is open here the app is its one driver: the switcher takes its loop lock as 'desktop', so
+ * `governor run` and `governor serve` refuse it, naming the app, instead of running a second engine on the
+ * same ledger. A decision or command typed in a terminal (`governor decide` with no host to go through) is
+ * followed up by the switcher as for any driver (core/api.ts followOtherProcesses: exports, then this app's
+ * loop); and the project's Discord link runs here as it does in the headless host.
  */
-
-/** What another process may append that this app's loop should act on, as the host's loop does for the same calls. */
-const LOOP_MOVERS = new Set(['review.decided', 'command.received']);
 
 export interface DesktopSlot extends ProjectSlot {
   api: Api;
@@ -76,7 +73,6 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
   const forward: ProjectSwitcher = { current: () => need().current(), info: () => need().info(), recent: () => need().recent(), open: (d) => need().open(d), create: (x) => need().create(x), demo: (d) => need().demo(d), close: () => need().close() };
 
   const attach = async (p: OpenedProject): Promise<DesktopSlot> => {
-    const release = acquireLoopLock(p.dir);
     const pump = createEventPump({
       send: o.send,
       ...(o.onStatus ? { onStatus: o.onStatus } : {}),
@@ -84,10 +80,6 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       ...(o.watchFiles ? { watchFiles: true } : {}),
       ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
-      // A decision or command from a terminal: act on it now, as the host does for the calls it receives.
-      onForeign: (events) => {
-        if (events.some((e) => LOOP_MOVERS.has(e.type))) loop.start();
-      },
     });
     const loop = createLoopRunner(p, () => pump.statusChanged());
     const api = createApi(p, loop, { user: 'Human', source: 'ui' }, forward);
@@ -95,15 +87,12 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       pump.attach(p, loop);
     } catch (err) {
       pump.close();
-      release();
       throw err;
     }
     const discord = await startDiscordBridge(p, {
       ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
-      afterChange: async () => {
-        await p.exporter.sync();
-        loop.start();
-      },
+      // A Discord decision is followed up (exports, then this loop) through the same dispatch as the window's.
+      loop,
       log: (text) => progress({ kind: 'info', text }),
     }).catch((err: unknown) => ({ started: false as const, reason: err instanceof Error ? err.message : String(err) }));
     const said = discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}`;
@@ -116,13 +105,10 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       api,
       pump,
       async detach() {
+        // The switcher gives the loop lock back once the ledger is closed (core/projects.ts retire).
         pump.close();
-        try {
-          if (discord.started) await discord.bridge.stop();
-          await loop.stop();
-        } finally {
-          release();
-        }
+        if (discord.started) await discord.bridge.stop();
+        await loop.stop();
       },
     };
   };
@@ -136,6 +122,7 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
     progress,
     home: o.home,
     rememberFirst: true,
+    driver: 'desktop',
     onSwitched: (info) => {
       // The page drops what it holds for the old project first, then takes the new one's status.
       o.send('project.switched', info);

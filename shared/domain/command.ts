@@ -7,6 +7,7 @@ export const CommandName = z.enum([
   '/assign',
   '/ack',
   '/resolve',
+  '/escalate',
   '/pause',
   '/resume',
   '/approve',

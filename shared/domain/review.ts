@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommandSource } from './command.ts';
 import { Actor, Id, Impact } from './common.ts';
 
 export const ReviewKind = z.enum(['plan', 'design', 'test_plan', 'variation', 'test_completion', 'promotion', 'gate_failure', 'budget']);
@@ -36,7 +37,8 @@ export const Decision = z.object({
   comment: z.string(),
   inline: z.array(InlineComment),
   timestamp: z.string(),
-  source: z.enum(['cli', 'ui', 'discord']),
+  /** Where the human typed it: the same sources as commands. */
+  source: CommandSource,
 });
 export type Decision = z.infer<typeof Decision>;
 

@@ -49,7 +49,7 @@ export async function discordProject(yaml: string): Promise<{ dir: string; p: Op
 const BEFORE_DAILY = () => new Date('2026-11-25T00:01:00Z');
 
 export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = [], clock: () => Date = BEFORE_DAILY): Promise<DiscordBridge> {
-  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, afterChange: async () => void (await p.exporter.sync()), log: (l) => logs.push(l), clock });
+  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, log: (l) => logs.push(l), clock });
   if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
   return r.bridge;
 }

@@ -10,6 +10,13 @@ import { runLoop } from '../../electron/core/workflow/loop.ts';
  * with `resolution`. For e2e tests that need a project with history before the browser opens.
  */
 export async function driveSampleThroughGate(p: OpenedProject, resolution: string): Promise<{ concernId: string | null }> {
+  const r = await driveSampleToGate(p, resolution);
+  await runLoop(p);
+  return r;
+}
+
+/** The same, stopped just before the loop run that builds, tests and evaluates the gate (the benches time it). */
+export async function driveSampleToGate(p: OpenedProject, resolution: string): Promise<{ concernId: string | null }> {
   const decide = (kind: string, decision: 'approve' | 'reject', comment: string) => {
     const review = p.read.pendingReviews().find((r) => r.kind === kind);
     if (!review) throw new Error(`no pending ${kind} review; stage ${p.read.project()?.stage}`);
@@ -25,6 +32,5 @@ export async function driveSampleThroughGate(p: OpenedProject, resolution: strin
   decide('variation', 'reject', 'No runtime dependencies in Phase 1');
   const concern = p.read.openConcerns().find((c) => c.to === 'Human');
   if (concern) await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, `/resolve ${concern.id} ${resolution}`, { user: 'Human', source: 'cli' });
-  await runLoop(p);
   return { concernId: concern?.id ?? null };
 }

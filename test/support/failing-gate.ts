@@ -44,7 +44,7 @@ export const BIG_CSV = ['date,open,high,low,close,volume', ...Array.from({ lengt
 
 export const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
 
-const COMMAND = 'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/';
+const COMMAND = 'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js';
 
 export interface FailingGateProject {
   /** The temp folder holding the project (and the flaky test's marker): remove it when done. */

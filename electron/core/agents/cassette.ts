@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { GovernorError } from '../errors.ts';
+import { RecordedTestRun, recordingRunner, replayingRunner, type TestCommandRunner } from '../qa/recorded-runs.ts';
 import type { Redactor } from '../secrets/redact.ts';
 
 const Exchange = z.object({
@@ -11,19 +12,60 @@ const Exchange = z.object({
   response: z.object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string() }),
 });
 
-/** Everything outside the engine that a run depends on: model answers, clock readings and new ids. */
+const Ref = z.object({ name: z.string(), oid: z.string() });
+
+/** A file of the working tree as the run found it: its bytes, or null when it was deleted. */
+const TreeFile = z.object({ path: z.string(), base64: z.string().nullable() });
+
+/**
+ * What the driver of the run did, in order: run the loop until it stopped, or pass on a human decision
+ * typed at its prompt; with the ledger's length when the step began and when it ended. A replay does the
+ * same, in the same order, and puts other processes' events inside a step or between steps as they were.
+ */
+const Span = { at_seq: z.number().int().nonnegative(), end_seq: z.number().int().nonnegative() };
+const DriverStep = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('loop'), ...Span }),
+  z.object({ step: z.literal('input'), ...Span, call: z.literal('reviews.decide'), params: z.unknown() }),
+]);
+export type DriverStep = z.infer<typeof DriverStep>;
+
+/** An event another process appended while the run went on (a decision from another terminal, Discord). */
+const ForeignEvent = z.object({ seq: z.number().int().positive(), id: z.string(), ts: z.string(), type: z.string(), actor: z.string(), payload: z.unknown() });
+export type ForeignEvent = z.infer<typeof ForeignEvent>;
+
+/**
+ * Everything outside the engine that a run depends on: the project as the run found it (refs, checkout,
+ * uncommitted files, configuration), model answers, what each test command measured, clock readings, new
+ * ids, the human's decisions and other processes' events — and where the run ended, to compare with.
+ */
 export const Cassette = z.object({
   run_id: z.string(),
   started_at: z.string(),
   /** The ledger's last event before the run: a replay starts from this state. */
   start_seq: z.number().int().nonnegative(),
-  /** Recorded git ref tips at that point. */
-  refs: z.array(z.object({ name: z.string(), oid: z.string() })),
+  /** Branch and tag tips at that point: every one when `refs_complete`, else only those the ledger recorded. */
+  refs: z.array(Ref),
+  refs_complete: z.boolean().default(false),
+  /** The branch checked out, and the working-tree files that differed from it (configuration included). */
+  head: z.string().nullable().default(null),
+  files: z.array(TreeFile).default([]),
   calls: z.array(Exchange),
+  tests: z.array(RecordedTestRun).default([]),
   clock: z.array(z.string()),
   ids: z.array(z.string()),
+  script: z.array(DriverStep).default([]),
+  foreign: z.array(ForeignEvent).default([]),
+  /** Where the run ended; null for a run still going, or one recorded before this was kept. */
+  end: z.object({ seq: z.number().int().nonnegative(), refs: z.array(Ref) }).nullable().default(null),
 });
 export type Cassette = z.infer<typeof Cassette>;
+
+/** The project as a run finds it, taken before its first step. */
+export interface StartState {
+  refs: Array<{ name: string; oid: string }>;
+  head: string | null;
+  files: Array<{ path: string; base64: string | null }>;
+}
 
 /**
  * A run id is a name Governor made (`governor run` prints it), never a path: `--replay ../../x` would read any
@@ -48,17 +90,33 @@ async function bodyText(body: RequestInit['body']): Promise<string> {
 
 /**
  * Records a run: every model request and response (through the fetch the AI SDK is given, with keys and
- * auth headers stripped), every clock reading and every new id, saved after each change so a killed run
- * keeps what it recorded.
+ * auth headers stripped), every test command's measurements, every clock reading and new id, and the
+ * driver's steps, saved after each change so a killed run keeps what it recorded.
  */
-export function createRecorder(o: { projectDir: string; runId: string; startSeq: number; refs: Cassette['refs']; redactor: Redactor; clock: () => Date; ids: () => string; fetch?: typeof globalThis.fetch }) {
-  const cassette: Cassette = { run_id: o.runId, started_at: o.clock().toISOString(), start_seq: o.startSeq, refs: o.refs, calls: [], clock: [], ids: [] };
+export function createRecorder(o: { projectDir: string; runId: string; startSeq: number; start: StartState; redactor: Redactor; clock: () => Date; ids: () => string; fetch?: typeof globalThis.fetch; runTests?: TestCommandRunner }) {
+  const cassette: Cassette = {
+    run_id: o.runId,
+    started_at: o.clock().toISOString(),
+    start_seq: o.startSeq,
+    refs: o.start.refs,
+    refs_complete: true,
+    head: o.start.head,
+    files: o.start.files,
+    calls: [],
+    tests: [],
+    clock: [],
+    ids: [],
+    script: [],
+    foreign: [],
+    end: null,
+  };
   const path = cassettePath(o.projectDir, o.runId);
   let saving = Promise.resolve();
-  const save = () => (saving = saving.then(async () => {
-    await mkdir(join(o.projectDir, '.governor', 'cassettes'), { recursive: true });
-    await writeFileAtomic(path, `${JSON.stringify(cassette, null, 1)}\n`);
-  }));
+  const save = () =>
+    (saving = saving.then(async () => {
+      await mkdir(join(o.projectDir, '.governor', 'cassettes'), { recursive: true });
+      await writeFileAtomic(path, `${JSON.stringify(cassette, null, 1)}\n`);
+    }));
   const base = o.fetch ?? globalThis.fetch;
   return {
     path,
@@ -85,14 +143,29 @@ export function createRecorder(o: { projectDir: string; runId: string; startSeq:
       await save();
       return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
     }) as typeof globalThis.fetch,
+    runTests: recordingRunner((run) => {
+      cassette.tests.push(run);
+      void save();
+    }, o.runTests),
+    /** The driver ran the loop, or passed on a decision the human typed at its prompt. */
+    step: (s: DriverStep) => {
+      cassette.script.push(s);
+      void save();
+    },
+    /** The run is over: what other processes appended meanwhile, and where the ledger and the refs stand. */
+    finish: (end: { seq: number; refs: Array<{ name: string; oid: string }>; foreign: ForeignEvent[] }) => {
+      cassette.foreign = end.foreign;
+      cassette.end = { seq: end.seq, refs: end.refs };
+      return save();
+    },
     save,
     cassette,
   };
 }
 
 /**
- * Plays a cassette back: the recorded responses in order (no network at all), the recorded clock and the
- * recorded ids, so the same engine code yields the same ledger payloads and the same files.
+ * Plays a cassette back: the recorded responses in order (no network at all), the recorded test runs, the
+ * recorded clock and the recorded ids, so the same engine code yields the same ledger payloads and files.
  */
 export function loadReplay(path: string) {
   let cassette: Cassette;
@@ -105,6 +178,7 @@ export function loadReplay(path: string) {
   let tick = 0;
   let id = 0;
   const last = cassette.clock.at(-1) ?? cassette.started_at;
+  const runTests = replayingRunner(cassette.tests);
   return {
     cassette,
     fetch: (async (input: Parameters<typeof fetch>[0]) => {
@@ -113,6 +187,7 @@ export function loadReplay(path: string) {
       if (!rec) throw new GovernorError('replay_exhausted', `replay asked for a model call the cassette does not have (#${call}, ${url}); the run went differently`);
       return new Response(rec.response.body, { status: rec.response.status, headers: rec.response.headers });
     }) as typeof globalThis.fetch,
+    runTests,
     // Past the recording (the run went further), time stands still rather than jumping to now.
     clock: (): Date => new Date(cassette.clock[tick++] ?? last),
     ids: (): string => {
@@ -120,6 +195,6 @@ export function loadReplay(path: string) {
       if (!next) throw new GovernorError('replay_exhausted', 'replay needs more ids than the run recorded; the run went differently');
       return next;
     },
-    remaining: () => ({ calls: cassette.calls.length - call }),
+    remaining: () => ({ calls: cassette.calls.length - call, tests: runTests.remaining(), clock: cassette.clock.length - tick, ids: cassette.ids.length - id }),
   };
 }

@@ -3,15 +3,40 @@ import { escalationTargets, roleOf } from '../../../shared/index.ts';
 import { GovernorError, errorMessage } from '../errors.ts';
 import { type KeySource, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
-import { createModel, parseRuntimeRef } from './llm/providers.ts';
-import { createLlmRuntime } from './llm/runtime.ts';
+import { costOf, loadPrices } from './llm/pricing.ts';
+import { parseRuntimeRef } from './llm/runtime-ref.ts';
 import type { Usage } from './llm/structured.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { createScriptedRuntime, loadSampleScript } from './scripted/runtime.ts';
-import { loadPrices, costOf } from './llm/pricing.ts';
 import { lazyClaudeCodeWorker } from './workers/claude-code-lazy.ts';
 import { codingAgentRuntime } from './workers/coding-agent-runtime.ts';
 import type { Worker } from './workers/worker.ts';
+
+/** A runtime whose implementation is made on its first call (every call of a runtime is async anyway). */
+function deferredRuntime(label: string, scripted: boolean, make: () => Promise<AgentRuntime>): AgentRuntime {
+  let made: Promise<AgentRuntime> | null = null;
+  // A failed load is not kept: the next call tries again (the file may have been put right).
+  const real = () =>
+    (made ??= make().catch((err: unknown) => {
+      made = null;
+      throw err;
+    }));
+  return {
+    label,
+    scripted,
+    plan: async (input) => (await real()).plan(input),
+    design: async (input) => (await real()).design(input),
+    testPlan: async (input) => (await real()).testPlan(input),
+    work: async (input) => (await real()).work(input),
+    clarify: async (input) => (await real()).clarify(input),
+    handleConcern: async (input) => (await real()).handleConcern(input),
+  };
+}
+
+async function loadLlm() {
+  const [{ createModel }, { createLlmRuntime }] = await Promise.all([import('./llm/providers.ts'), import('./llm/runtime.ts')]);
+  return { createModel, createLlmRuntime };
+}
 
 export interface RuntimeFactoryOptions {
   dir: string;
@@ -35,6 +60,8 @@ const isCodex = (runtime: string) => runtime === 'codex' || runtime.startsWith('
 /** Coding agents run as workers (their own process, Governor's gate); the rest are AI SDK models. */
 export const isCodingAgent = (runtime: string) => isClaudeCode(runtime) || isCodex(runtime) || runtime === 'acp';
 const modelOf = (runtime: string) => (runtime.includes(':') ? runtime.slice(runtime.indexOf(':') + 1) : null);
+/** A `provider:model` runtime, played through the AI SDK (not the script, nor a coding agent). */
+const usesAiSdk = (runtime: string) => runtime !== 'scripted' && runtime !== 'external' && !isCodingAgent(runtime);
 
 export interface RuntimeFactory {
   forAgent(agent: AgentName): AgentRuntime;
@@ -53,11 +80,17 @@ export interface RuntimeFactory {
  */
 export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
   const redactor = o.redactor ?? new Redactor();
-  const prices = loadPrices(o.dir);
   const keys = o.keys ?? chainKeys(...[envKeys(), ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []), ...(o.extraKeys ? [o.extraKeys] : [])]);
   const cfg = (agent: AgentName) => o.agentsFile.agents[roleOf(agent)];
-  let scripted: AgentRuntime | null = null;
-  if (o.agents.some((a) => cfg(a).runtime === 'scripted')) scripted = createScriptedRuntime(await loadSampleScript());
+  // The sample script is read on the first scripted step, not at every open: `governor status` and the
+  // other commands that never run an agent do not parse it.
+  const scripted: AgentRuntime | null = o.agents.some((a) => cfg(a).runtime === 'scripted') ? deferredRuntime('scripted', true, async () => createScriptedRuntime(await loadSampleScript())) : null;
+  // The AI SDK and its providers are loaded only when an agent uses a model: the scripted demo, and every
+  // command that opens a project without running an agent, start without them.
+  const llm = o.agents.some((a) => usesAiSdk(cfg(a).runtime)) ? await loadLlm() : null;
+  // Prices matter once a model is used; with models configured a bad prices.yaml still fails the open.
+  let prices = llm ? loadPrices(o.dir) : null;
+  const pricesNow = () => (prices ??= loadPrices(o.dir));
 
   const resolved = new Map<AgentName, { key: string | null; error: string | null }>();
   const cache = new Map<AgentName, AgentRuntime>();
@@ -90,7 +123,9 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
 
   return {
     redactor,
-    prices,
+    get prices() {
+      return pricesNow();
+    },
     reloadKeys: resolveKeys,
     workerFor(agent) {
       const c = cfg(agent);
@@ -112,7 +147,7 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
           apiKey: resolved.get(agent)?.key ?? null,
           baseUrl: c.base_url,
           executable: c.command,
-          price: (model: string, input: number, output: number) => costOf(prices, `openai:${model}`, input, output).usd,
+          price: (model: string, input: number, output: number) => costOf(pricesNow(), `openai:${model}`, input, output).usd,
         };
         return lazyWorker('codex', c.runtime, async () => (await import('./workers/codex.ts')).createCodexWorker(codex));
       }
@@ -144,6 +179,8 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       if (hit) return hit;
       const r = resolved.get(agent);
       if (r?.error) throw new GovernorError('api_key_unavailable', r.error);
+      if (!llm) throw new GovernorError('runtime_unavailable', `${agent}'s runtime ${c.runtime} was not configured when the project opened`);
+      const { createModel, createLlmRuntime } = llm;
       const ref = parseRuntimeRef(c.runtime);
       const model = createModel(ref, { apiKey: r?.key ?? null, baseUrl: c.base_url, ...(o.fetch ? { fetch: o.fetch } : {}) });
       const runtime = createLlmRuntime({

@@ -3,6 +3,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { DiscordFile } from '../../../shared/config.ts';
 import { agentNames } from '../../../shared/index.ts';
+import { type LoopDriver, noLoop } from '../api.ts';
 import { errorMessage } from '../errors.ts';
 import type { OpenedProject } from '../host.ts';
 import type { KeySource } from '../secrets/keys.ts';
@@ -21,8 +22,11 @@ import { createSerial } from './serial.ts';
 export interface BridgeOptions {
   extraKeys?: KeySource;
   env?: NodeJS.ProcessEnv;
-  /** After a Discord user changed something: run the loop, sync the exports. */
-  afterChange?: () => void | Promise<void>;
+  /**
+   * The loop a decision or command made in Discord wakes (the host's runner); without one, the decision is
+   * recorded and `governor run` or a host acts on it. Exports follow every change either way.
+   */
+  loop?: LoopDriver;
   log?: (line: string) => void;
   /** Faster retries for tests and benches; 0.5 s doubling to 30 s by default. */
   backoff?: { initialMs: number; maxMs: number };
@@ -86,7 +90,6 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   const lease = createLease(p.ledger.db, randomUUID());
   // Exports change when a concern's message id is recorded; syncs from this bridge never overlap.
   const serial = createSerial((err) => log(`discord: ${errorMessage(err)}`));
-  const afterChange = o.afterChange ? () => serial.run(o.afterChange ?? (() => {})) : undefined;
   const deliverer = createDeliverer({
     db: p.ledger.db,
     outbox,
@@ -129,7 +132,8 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
 
   let bot: Awaited<ReturnType<typeof startBot>> | null = null;
   if (file.mode === 'bot' && token && o.inbound !== false) {
-    const handle = createInteractionHandler({ p, file, log, redact, ...(afterChange ? { afterChange } : {}) });
+    const loop = o.loop ?? noLoop(p, 'no loop runs beside this Discord link; `governor run` or `governor serve` acts on it');
+    const handle = createInteractionHandler({ p, file, log, redact, loop });
     try {
       bot = await startBot({ file, token, agents: agentNames(p.agentsFile), onInteraction: handle, onConnection: (up) => lease.noteConnected(up), log });
       lease.noteConnected(true);

@@ -1,11 +1,9 @@
 import { type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, LabelBuilder, MessageFlags, ModalBuilder, type ModalSubmitInteraction, TextInputBuilder, TextInputStyle } from 'discord.js';
 import type { DiscordFile } from '../../../shared/config.ts';
 import { agentNames } from '../../../shared/index.ts';
+import { type LoopDriver, createApi, dispatch } from '../api.ts';
 import { ConflictError, GovernorError, errorMessage } from '../errors.ts';
-import { gitStatusText } from '../git/status.ts';
 import type { OpenedProject } from '../host.ts';
-import { handleCommand } from '../workflow/commands.ts';
-import { decideReview } from '../workflow/decisions.ts';
 import { normaliseId } from '../workflow/ids.ts';
 import { type ButtonAction, modalId, parseCustomId } from './custom-id.ts';
 import { modalText, slashCommandText } from './inbound.ts';
@@ -16,8 +14,8 @@ import { renderText } from './render.ts';
 export interface InteractionDeps {
   p: OpenedProject;
   file: DiscordFile;
-  /** After something changed (a decision, a command): run the loop, sync the exports. */
-  afterChange?: () => void | Promise<void>;
+  /** The loop a decision or command wakes; the API syncs the exports after it, as for every surface. */
+  loop: LoopDriver;
   log?: (line: string) => void;
   /** Secrets out of any text this handler itself composes for Discord (error replies). */
   redact?: (text: string) => string;
@@ -39,11 +37,14 @@ const WORDS: Record<string, string> = { approve: 'approved', request_changes: 'c
  * acts once; two clicks are two interactions, and the first decision wins in `decideReview`); authorise
  * against the reviewer allowlist (a refusal is ephemeral, recorded in the ledger, and changes nothing
  * else); validate what it carries (inbound.ts); acknowledge within Discord's 3 s (defer, or show the modal,
- * which must be the first response); then act through the same handler as the console, and answer.
+ * which must be the first response); then act through the same contract call as the UI and the CLI
+ * (`dispatch(createApi(…))`, which records, syncs the exports and wakes the loop), and answer.
  */
 export function createInteractionHandler(d: InteractionDeps) {
   const { p, file } = d;
   const agents = agentNames(p.agentsFile);
+  // The API as this Discord user: the ledger names them, and the source says Discord.
+  const apiFor = (i: Acting) => createApi(p, d.loop, { user: who(i), source: 'discord' });
   const redact = d.redact ?? ((t: string) => t);
   const outbox = createOutbox(p.ledger.db);
   const firstSeen = p.ledger.db.prepare('INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)');
@@ -69,19 +70,11 @@ export function createInteractionHandler(d: InteractionDeps) {
     return `${r.id} (${r.title}) was already decided by ${x.reviewed_by} at ${x.timestamp.slice(0, 16).replace('T', ' ')} UTC via ${x.source}: ${WORDS[x.decision] ?? x.decision}. The first decision stands; nothing was changed.`;
   }
 
-  async function changed(): Promise<void> {
-    try {
-      await d.afterChange?.();
-    } catch (err) {
-      d.log?.(`discord: after a change: ${errorMessage(err)}`);
-    }
-  }
-
   async function onSlash(i: ChatInputCommandInteraction): Promise<void> {
     const text = slashCommandText(i.commandName, i.options.data, agents);
     if (!text.ok) return refuseInput(i, text.error);
     const deferred = await i.deferReply({ withResponse: true });
-    const res = await handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p) }, text.value, { user: who(i), source: 'discord' });
+    const res = await dispatch(apiFor(i), 'commands.run', { text: text.value });
     // The agent answers a /clarify later, as its own message: it goes where the question was asked, as a
     // reply to this answer (the outbox looks this up when it delivers the answer).
     const replyId = deferred.interaction.responseMessageId;
@@ -90,15 +83,13 @@ export function createInteractionHandler(d: InteractionDeps) {
     }
     const reply = renderText(res.ok ? res.response : `⚠️ ${res.response}`, `${res.command_id ?? 'reply'}.md`);
     await i.editReply({ content: reply.content, files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })) });
-    if (res.ok) await changed();
   }
 
   async function decide(i: ButtonInteraction | ModalSubmitInteraction, reviewId: string, decision: 'approve' | 'request_changes' | 'request_clarification', comment: string): Promise<void> {
     await i.deferReply();
     try {
-      const r = decideReview(p.ledger, p.read, { reviewId, decision, comment, source: 'discord', by: who(i) });
+      const r = await dispatch(apiFor(i), 'reviews.decide', { reviewId, decision, comment, inline: [] });
       await i.editReply({ content: clip(`${decision === 'approve' ? '✅' : decision === 'request_changes' ? '✏️' : '❓'} ${r.id} (${r.title}): ${WORDS[decision]} by ${who(i)}.${comment ? `\n> ${comment}` : ''}`, LIMITS.content) });
-      await changed();
     } catch (err) {
       if (err instanceof ConflictError) {
         await i.editReply({ content: clip(alreadyDecided(reviewId) ?? err.message, LIMITS.content) });

@@ -98,13 +98,14 @@ function capText(bytes: Uint8Array, cap: number): { text: string | null; truncat
 
 export async function diffTrees(
   ctx: RepoCtx,
-  input: { from: string | null; to: string | null; content?: boolean; cap?: number },
+  input: { from: string | null; to: string | null; content?: boolean; patch?: boolean; cap?: number },
 ): Promise<FileDiff[]> {
   const raw: RawChange[] = [];
   await collect(ctx, input.from, input.to, '', raw);
   raw.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const cap = input.cap ?? DIFF_CONTENT_CAP;
   const withContent = input.content ?? true;
+  const withPatch = input.patch ?? true;
   return Promise.all(
     raw.map(async (c): Promise<FileDiff> => {
       const status = c.old === undefined ? 'A' : c.new === undefined ? 'D' : 'M';
@@ -134,7 +135,7 @@ export async function diffTrees(
       const oldContent = binary ? null : (oldSide?.text ?? null);
       const newContent = binary ? null : (newSide?.text ?? null);
       const patch =
-        binary || truncated
+        binary || truncated || !withPatch
           ? null
           : createTwoFilesPatch(
               c.old ? `a/${c.path}` : '/dev/null',

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync, inflate, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
 import git, { type CommitObject, type TagObject, type TreeEntry } from 'isomorphic-git';
 import { GovernorError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
@@ -59,6 +60,10 @@ export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string>
   return writeLoose(ctx, 'blob', body);
 }
 
+const inflateAsync = promisify(inflate);
+/** Compressed size above which a loose object is inflated off the event loop. */
+const ASYNC_INFLATE_BYTES = 32 * 1024;
+
 /**
  * Fast path for loose objects: Node's zlib instead of isomorphic-git's pure-JS inflate and SHA-1 check
  * (measured ~3× faster per tree read, which is what diffs and merges do most). Like the git CLI on a
@@ -66,15 +71,19 @@ export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string>
  * go through isomorphic-git.
  */
 async function readLoose(ctx: RepoCtx, oid: string): Promise<{ type: string; body: Buffer } | null> {
+  const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   let raw: Buffer;
   try {
-    // Synchronous on purpose: loose objects are small, and the thread-pool round trip of an async read
-    // costs more than the read itself when a diff walks a hundred trees.
-    raw = readFileSync(path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+    // Synchronous on purpose: loose objects are mostly small, and the thread-pool round trip of an async
+    // read costs more than the read itself when a diff walks a hundred trees.
+    raw = readFileSync(file);
   } catch {
     return null;
   }
-  const data = inflateSync(raw);
+  // A big object (a multi-MB file in a diff) is inflated on the thread pool instead: inflating megabytes
+  // here would hold the event loop — the desktop window's, or the host's — for tens of milliseconds.
+  // Megabyte output chunks: the default 16 kB ones cost a long Buffer.concat on the event loop at the end.
+  const data = raw.byteLength > ASYNC_INFLATE_BYTES ? await inflateAsync(raw, { chunkSize: 1 << 20 }) : inflateSync(raw);
   const nul = data.indexOf(0);
   const type = data.subarray(0, nul).toString('latin1').split(' ')[0] ?? '';
   return { type, body: data.subarray(nul + 1) };

@@ -380,11 +380,14 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       });
     },
 
-    /** Changes between two commits (`from: null` = the empty tree). `content: false` = name-status only. */
-    async diff(input: { from: string | null; to: string; content?: boolean }): Promise<{ files: FileDiff[] }> {
+    /**
+     * Changes between two commits (`from: null` = the empty tree). `content: false` = name-status only;
+     * `patch: false` = contents without a unified patch (the UI diffs the contents itself).
+     */
+    async diff(input: { from: string | null; to: string; content?: boolean; patch?: boolean }): Promise<{ files: FileDiff[] }> {
       const from = input.from === null ? EMPTY_TREE : await treeOfCommit(ctx, await requireCommit(ctx, input.from));
       const to = await treeOfCommit(ctx, await requireCommit(ctx, input.to));
-      return { files: await diffTrees(ctx, { from, to, content: input.content ?? true }) };
+      return { files: await diffTrees(ctx, { from, to, content: input.content ?? true, patch: input.patch ?? true }) };
     },
   };
 }

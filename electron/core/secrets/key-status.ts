@@ -1,5 +1,5 @@
 import type { AgentsFile, DiscordFile, KeyStatus } from '../../../shared/index.ts';
-import { parseRuntimeRef } from '../agents/llm/providers.ts';
+import { parseRuntimeRef } from '../agents/llm/runtime-ref.ts';
 import { type KeyName, type KeySource, DEFAULT_KEY_ENV, envKeys, fileKeys } from './keys.ts';
 import type { KeyStore } from './key-store.ts';
 

@@ -9,6 +9,7 @@ import { PROJECTION_TABLES, migrate } from './migrations.ts';
 
 export type { VerifyResult };
 import { createProjector } from './projections.ts';
+import { holdNativeObjects } from './statement-cache.ts';
 
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */
@@ -53,6 +54,8 @@ export class Ledger {
     opts: LedgerOptions = {},
   ) {
     this.db = new Database(path);
+    // Before anything is prepared: Node 24.19+ aborts when the GC frees one of these (statement-cache.ts).
+    holdNativeObjects(this.db);
     this.db.pragma('journal_mode = WAL');
     // FULL (not NORMAL) so an acknowledged append survives power loss, not only a process crash.
     this.db.pragma('synchronous = FULL');
@@ -183,24 +186,34 @@ export class Ledger {
   }
 
   /**
-   * The same check in pages, yielding to the event loop between them and reporting how far it got, so a
-   * host serving pages (and a Discord link) keeps answering while a million events are checked. It checks
-   * the events that exist when it starts; appends made meanwhile are for the next verification.
+   * The same check in slices, yielding to the event loop whenever a slice has run for `sliceMs`, so the
+   * process that owns the window (or serves pages, or a Discord link) never waits long on a million events.
+   * Progress is reported every `progressEvery` events and at the end. It checks the events that exist when
+   * it starts; appends made meanwhile are for the next verification.
    */
-  async verifyPaged(onProgress: (checked: number, total: number) => void = () => {}, pageSize = 20_000): Promise<VerifyResult> {
+  async verifyPaged(onProgress: (checked: number, total: number) => void = () => {}, progressEvery = 20_000, sliceMs = 8): Promise<VerifyResult> {
     const total = this.count();
+    // Small pages: a page is read in one synchronous call, so its size bounds the longest wait too.
     const page = this.db.prepare<[number, number, number], EventRow>('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
     const check = chainCheck();
+    let sliceStart = performance.now();
+    let nextReport = Math.min(progressEvery, total);
     for (let after = 0; after < total; ) {
-      const rows = page.all(after, total, pageSize);
+      const rows = page.all(after, total, 1_000);
       if (rows.length === 0) break;
       for (const row of rows) {
         const bad = check.step(row);
         if (bad) return bad;
+        if (check.checked === nextReport) {
+          onProgress(check.checked, total);
+          nextReport = Math.min(nextReport + progressEvery, total);
+        }
       }
       after = rows.at(-1)?.seq ?? total;
-      onProgress(check.checked, total);
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (performance.now() - sliceStart >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
     }
     return check.result();
   }

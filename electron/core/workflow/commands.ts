@@ -5,7 +5,7 @@ import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { decideReview } from './decisions.ts';
-import { ackConcern, assignConcern, assignTask, resolveConcern } from './human-actions.ts';
+import { ackConcern, assignConcern, assignTask, escalateConcern, resolveConcern } from './human-actions.ts';
 import { nextId, normaliseId } from './ids.ts';
 import { respond } from './records.ts';
 
@@ -15,6 +15,8 @@ export interface CommandDeps {
   agents: readonly AgentName[];
   /** `/status git`; supplied by the git layer. */
   gitStatus: () => Promise<string>;
+  /** The engine's clock (replays and tests pin it); the wall clock when left out. */
+  clock?: () => Date;
 }
 
 export interface CommandResult {
@@ -35,8 +37,9 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
   // Read-only answers that need async work are computed before the write transaction.
   const gitText = c.cmd === '/status' && c.scope === 'git' ? await deps.gitStatus() : null;
 
+  const clock = deps.clock ?? (() => new Date());
   return deps.ledger.transact((tx) => {
-    const ts = new Date().toISOString();
+    const ts = clock().toISOString();
     const commandId = nextId.command(tx.db, ts);
     const command: Command = { command_id: commandId, cmd: c.cmd, target: parsed.target, args: parsed.args, user: who.user, source: who.source, timestamp: ts };
     tx.append({ type: 'command.received', actor: 'Human', payload: command, ts });
@@ -78,6 +81,10 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
           return reply(`Concern ${ackConcern(tx, deps.read, c.concern, 'Human', c.note, ts)} acknowledged.`);
         case '/resolve':
           return reply(`Concern ${resolveConcern(tx, deps.read, c.concern, 'Human', c.note, ts)} resolved.`);
+        case '/escalate': {
+          const to = c.to === 'Human' ? 'Human' : AgentNameSchema.parse(c.to);
+          return reply(`Concern ${escalateConcern(tx, deps.read, c.concern, to, 'Human', c.reason || 'escalated by the human', ts)} escalated to ${to}.`);
+        }
         case '/pause':
         case '/resume': {
           const targets = c.agent === 'all' ? [...deps.agents] : [AgentNameSchema.parse(c.agent)];
@@ -102,7 +109,7 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
         case '/reject': {
           const decision = c.cmd === '/approve' ? 'approve' : 'reject';
           const comment = c.cmd === '/approve' ? c.note : c.reason;
-          const r = decideReview(deps.ledger, deps.read, { reviewId: c.review, decision, comment, source: who.source, by: who.user });
+          const r = decideReview(deps.ledger, deps.read, { reviewId: c.review, decision, comment, source: who.source, by: who.user }, clock);
           return reply(`Review ${r.id} (${r.title}) ${decision === 'approve' ? 'approved' : 'rejected'}.`);
         }
       }

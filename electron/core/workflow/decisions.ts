@@ -1,4 +1,4 @@
-import type { DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
+import type { CommandSource, DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
 import { decisionNeedsComment } from '../../../shared/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
@@ -12,7 +12,7 @@ export interface DecideInput {
   comment: string;
   inline?: InlineComment[];
   by?: string;
-  source: 'cli' | 'ui' | 'discord';
+  source: CommandSource;
 }
 
 const HANDOFF_STATUS = {
@@ -37,9 +37,10 @@ const VARIATION_STATUS = {
 /**
  * Decide a review. The check and the append run in one IMMEDIATE transaction, so the first decision
  * wins even across processes (the CLI while a loop runs, Discord while the UI is open); a second
- * decision gets a ConflictError that says who decided, how and when, and changes nothing.
+ * decision gets a ConflictError that says who decided, how and when, and changes nothing. `clock` is the
+ * engine's (replays and tests pin it); front ends reach this through `dispatch(createApi(…))`.
  */
-export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): Review {
+export function decideReview(ledger: Ledger, read: Reader, input: DecideInput, clock: () => Date = () => new Date()): Review {
   const id = normaliseId('review', input.reviewId);
   const comment = input.comment.trim();
   if (decisionNeedsComment(input.decision) && !comment) {
@@ -57,7 +58,7 @@ export function decideReview(ledger: Ledger, read: Reader, input: DecideInput): 
     for (const c of inline) {
       if (!allowed.has(c.path)) throw new InvalidInputError(`inline comment on ${c.path}:${c.line}, but review ${id} covers ${[...allowed].join(', ')}`);
     }
-    const ts = new Date().toISOString();
+    const ts = clock().toISOString();
     const decision = { reviewed_by: input.by ?? 'Human', decision: input.decision, comment, inline, timestamp: ts, source: input.source };
     tx.append({ type: 'review.decided', actor: 'Human', payload: { review_id: id, decision }, ts });
     // Each condition is tracked from the moment it is set, in the same transaction as the decision.

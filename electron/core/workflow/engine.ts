@@ -6,6 +6,7 @@ import type { GitService } from '../git/service.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import type { Redactor } from '../secrets/redact.ts';
+import type { TestCommandRunner } from '../qa/recorded-runs.ts';
 
 /** One line of progress for whoever is watching (CLI, UI, Discord). */
 export interface Progress {
@@ -33,4 +34,6 @@ export interface Engine {
   redactor?: Redactor;
   clock: () => Date;
   progress(p: Progress): void;
+  /** How test commands run: live by default; a recorded run keeps what they measured, a replay hands it back. */
+  runTests?: TestCommandRunner;
 }

@@ -1,6 +1,7 @@
 import type { AgentName } from '../../../shared/index.ts';
 import { escalationTargets, roleOf } from '../../../shared/index.ts';
-import { LlmError } from '../agents/llm/errors.ts';
+// The class only, not the AI SDK's error mapping: the loop must not load the SDK for the scripted demo.
+import { LlmError } from '../agents/llm/llm-error.ts';
 import { GovernorError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import { raiseConcern, setAgentStatus } from './records.ts';

@@ -12,6 +12,9 @@ import { gateStep, testStep } from './stages/gate.ts';
 import { commitConfigEdits } from './config-commit.ts';
 import { finishPromotion, promotionWaits } from './stages/promote.ts';
 import { isExternal } from './work-session.ts';
+import { waitingOn } from './waiting.ts';
+
+export { waitingOn };
 
 export interface Step {
   describe: string;
@@ -113,18 +116,6 @@ async function answerClarification(e: Engine, id: string): Promise<void> {
     if (q.command_id) respond(tx, { command_id: q.command_id, from: agent, to: 'Human', response: runtime.scripted ? `${answer} (scripted)` : answer, ok: true }, ts);
   });
   e.progress({ kind: 'info', agent, text: `answered ${id}: ${answer}` });
-}
-
-/** What the project is waiting for, in words. */
-export function waitingOn(e: Engine): string[] {
-  const project = e.read.project();
-  if (!project) return ['the project is not initialised'];
-  const out = e.read.pendingReviews().map((r) => `${r.id}: ${r.title} (${r.kind}, requested by ${r.requested_by})`);
-  if (project.stage === 'build') out.push(...buildBlockers(e, project.phase).filter((b) => !b.includes('awaits the human')));
-  for (const c of e.read.openConcerns()) if (c.to === 'Human') out.push(`${c.id} (${c.severity}): ${c.summary}`);
-  const pausedAgents = e.read.agents().filter((a) => a.status === 'paused').map((a) => a.name);
-  if (pausedAgents.length) out.push(`paused: ${pausedAgents.join(', ')}`);
-  return out;
 }
 
 const noteSyncs = new WeakMap<Engine, () => Promise<number>>();

@@ -1,20 +1,32 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import pc from 'picocolors';
-import { agentNames } from '../../../shared/index.ts';
-import { startDiscordBridge } from '../../core/discord/bridge.ts';
-import { discordToken, loadDiscordFile, webhookTargets } from '../../core/discord/config.ts';
-import { createOutbox } from '../../core/discord/outbox.ts';
-import { createRest } from '../../core/discord/sender.ts';
-import { setupBot, setupWebhooks } from '../../core/discord/setup.ts';
-import { discordStatus, queueTestMessage, retryDead } from '../../core/discord/status.ts';
 import { GovernorError } from '../../core/errors.ts';
-import { openProject } from '../../core/host.ts';
-import { Redactor } from '../../core/secrets/redact.ts';
-import { assertProjectDir } from '../../core/project.ts';
-import { runLoop } from '../../core/workflow/loop.ts';
-import { acquireLoopLock, loopRunning } from './lock.ts';
-import { formatProgress } from './output.ts';
+import type { LoopDriver } from '../../core/api.ts';
+import type { OpenedProject } from '../../core/host.ts';
+
+/**
+ * What the discord commands use, loaded when one of them runs: discord.js and the engine take hundreds of
+ * milliseconds to load, and every other command (and `--help`) would pay for them.
+ */
+async function load() {
+  const [shared, bridge, config, outbox, sender, setup, status, host, redact, project, loop, lock, output] = await Promise.all([
+    import('../../../shared/index.ts'),
+    import('../../core/discord/bridge.ts'),
+    import('../../core/discord/config.ts'),
+    import('../../core/discord/outbox.ts'),
+    import('../../core/discord/sender.ts'),
+    import('../../core/discord/setup.ts'),
+    import('../../core/discord/status.ts'),
+    import('../../core/host.ts'),
+    import('../../core/secrets/redact.ts'),
+    import('../../core/project.ts'),
+    import('../../core/api.ts'),
+    import('./lock.ts'),
+    import('./output.ts'),
+  ]);
+  return { ...shared, ...bridge, ...config, ...outbox, ...sender, ...setup, ...status, ...host, ...redact, ...project, ...loop, ...lock, ...output };
+}
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
 const EXAMPLE = 'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users: ["234567890123456789"]\n';
@@ -28,6 +40,7 @@ export function registerDiscordCommands(program: Command): void {
     .addOption(dirOption())
     .description('check the token, guild and channels (creating missing ones), register the slash commands')
     .action(async (o: { dir: string }) => {
+      const { assertProjectDir, loadDiscordFile, Redactor, webhookTargets, setupWebhooks, createRest, discordToken, openProject, setupBot, agentNames } = await load();
       const root = await assertProjectDir(o.dir);
       const file = await loadDiscordFile(root);
       if (!file) throw new GovernorError('discord_not_configured', `no discord.yaml in ${root}; create one, e.g.\n${EXAMPLE}`);
@@ -58,6 +71,7 @@ export function registerDiscordCommands(program: Command): void {
     .addOption(new Option('--wait <seconds>', 'how long to wait for the delivery').default('60').argParser((v) => Math.max(1, Number(v) || 60)))
     .description('send a test message to #system-health, through the outbox')
     .action(async (o: { dir: string; wait: number | string }) => {
+      const { openProject, queueTestMessage, createOutbox, discordStatus, startDiscordBridge } = await load();
       const p = await openProject(o.dir);
       try {
         const key = queueTestMessage(p);
@@ -87,6 +101,7 @@ export function registerDiscordCommands(program: Command): void {
     .addOption(dirOption())
     .description('is the link configured and running; what is queued, and the last error')
     .action(async (o: { dir: string }) => {
+      const { openProject, discordStatus } = await load();
       const p = await openProject(o.dir);
       try {
         const s = discordStatus(p);
@@ -102,6 +117,7 @@ export function registerDiscordCommands(program: Command): void {
     .addOption(dirOption())
     .description('queue the undeliverable messages again (after fixing why Discord refused them)')
     .action(async (o: { dir: string }) => {
+      const { openProject, retryDead, discordStatus } = await load();
       const p = await openProject(o.dir);
       try {
         const n = retryDead(p);
@@ -118,21 +134,13 @@ export function registerDiscordCommands(program: Command): void {
     .option('--loop', 'run the governed loop after a decision or command made in Discord (when no other loop runs)')
     .description('run the bot and the outbox deliverer in the foreground until Ctrl-C')
     .action(async (o: { dir: string; loop?: boolean }) => {
+      const lib = await load();
+      const { openProject, assertProjectDir, formatProgress, startDiscordBridge, noLoop } = lib;
       const p = await openProject(await assertProjectDir(o.dir), { progress: (x) => console.log(formatProgress(x)) });
-      let looping: Promise<unknown> | null = null;
+      const loop = o.loop ? loopWhenFree(p, lib) : null;
       const r = await startDiscordBridge(p, {
         log: (l) => console.log(l),
-        afterChange: async () => {
-          await p.exporter.sync();
-          if (!o.loop || looping || loopRunning(p.dir)) return;
-          const release = acquireLoopLock(p.dir);
-          looping = runLoop(p)
-            .catch((err: unknown) => console.log(pc.yellow(`loop: ${String(err)}`)))
-            .finally(() => {
-              release();
-              looping = null;
-            });
-        },
+        loop: loop ?? noLoop(p, 'no loop runs here (`governor discord run --loop` would run one); `governor run` or `governor serve` acts on it'),
       });
       if (!r.started) {
         p.close();
@@ -143,11 +151,51 @@ export function registerDiscordCommands(program: Command): void {
         void r.bridge
           .stop()
           .then(async () => {
-            await looping;
+            await loop?.stop();
             p.close();
           })
           .finally(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+/**
+ * `discord run --loop`: a decision or command made in Discord runs the loop here, but only while no other
+ * process drives the project (a host, an interactive run); the project's loop lock is held for each run.
+ */
+function loopWhenFree(p: OpenedProject, lib: Awaited<ReturnType<typeof load>>): LoopDriver & { stop(): Promise<void> } {
+  const { acquireLoopLock, createLoopRunner, describeDriver, drivenElsewhere } = lib;
+  let release: (() => void) | null = null;
+  const runner = createLoopRunner(p, () => {
+    if (!runner.running && release) {
+      release();
+      release = null;
+    }
+  });
+  return {
+    get running() {
+      return runner.running;
+    },
+    get waiting() {
+      return runner.waiting;
+    },
+    get elsewhere() {
+      const h = drivenElsewhere(p.dir);
+      return h ? describeDriver(p.dir, h) : null;
+    },
+    start() {
+      if (runner.running) return runner.start();
+      const holder = drivenElsewhere(p.dir);
+      if (holder) return { started: false, reason: `${describeDriver(p.dir, holder)} drives this project and acts on it` };
+      release = acquireLoopLock(p.dir, 'discord');
+      const started = runner.start();
+      if (!started.started) {
+        release();
+        release = null;
+      }
+      return started;
+    },
+    stop: () => runner.stop(),
+  };
 }

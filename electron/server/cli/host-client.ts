@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import WebSocket from 'ws';
 import { type CallName, type CallRequest, type CallResponse, ServerFrame, contract } from '../../../shared/index.ts';
 import { GovernorError } from '../../core/errors.ts';
 import { processAlive } from '../../core/process-alive.ts';
-import { hostFile } from '../host/server.ts';
+import { hostFileOf as hostFile } from '../../core/host-file.ts';
 
 const HostInfo = z.object({ pid: z.number().int(), port: z.number().int(), host: z.string(), token: z.string() });
 
@@ -24,6 +23,8 @@ export function runningHost(dir: string): z.infer<typeof HostInfo> | null {
  */
 export async function callHost<N extends CallName>(info: z.infer<typeof HostInfo>, name: N, params: CallRequest<N>): Promise<CallResponse<N>> {
   const host = info.host.includes(':') ? `[${info.host}]` : info.host;
+  // Loaded here, not at the top: most commands never talk to a host, and every command pays for its imports.
+  const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(`ws://${host}:${info.port}/ws?token=${encodeURIComponent(info.token)}`, { headers: { 'x-governor-client': 'cli' } });
   try {
     return await new Promise<CallResponse<N>>((resolve, reject) => {

@@ -1,2 +1,2 @@
 // The loop lock lives in core, so the host and the desktop app can refuse to open a project a CLI loop holds.
-export { acquireLoopLock, loopRunning } from '../../core/loop-lock.ts';
+export { acquireLoopLock, describeDriver, drivenElsewhere, loopHolder, loopRunning } from '../../core/loop-lock.ts';

@@ -4,32 +4,16 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { ConfigError, GovernorError, errorMessage } from '../../core/errors.ts';
-import { openProject } from '../../core/host.ts';
-import { assertProjectDir, initProject } from '../../core/project.ts';
-import { runDoctor } from '../../core/agents/doctor.ts';
-import { loadAgentsFile, loadPoliciesFile } from '../../core/config/load.ts';
-import { sandboxReport } from '../../core/sandbox/index.ts';
-import { handleCommand } from '../../core/workflow/commands.ts';
-import { decideReview } from '../../core/workflow/decisions.ts';
-import { agentNames } from '../../../shared/index.ts';
-import { verifyGitAudit } from '../../core/git/audit-verify.ts';
-import { gitStatusText } from '../../core/git/status.ts';
-import { parseDecision, parseInline } from './decisions.ts';
-import { printDiff } from './diff.ts';
-import { acquireLoopLock } from './lock.ts';
-import { decideHint, fail, formatNotification, formatProgress, formatReview } from './output.ts';
-import { createNotifier } from '../../core/notify/notifier.ts';
-import { runInteractive } from './run.ts';
-import { callHost, runningHost } from './host-client.ts';
-import { startHost } from '../host/server.ts';
-import { hostKeyStore } from '../../core/secrets/key-store.ts';
-import { normaliseId } from '../../core/workflow/ids.ts';
-import { openSwitchable, replayRun, startRecording, usesModels } from './recording.ts';
-import { runGateByHand } from '../../core/workflow/stages/manual-gate.ts';
+import { withProject } from './open.ts';
+import { fail } from './output.ts';
 import { registerDiscordCommands } from './discord.ts';
 import { registerMcpCommand } from './mcp.ts';
-import { formatPermission, isPermissionId, parseEditedInput, parsePermissionDecision, permissionHint } from './permissions.ts';
-import { decidePermission } from '../../core/permissions/api.ts';
+
+/*
+ * Every command pays for what this file imports before it runs, and `governor --help` runs none: so only
+ * commander, picocolors, the error types and the output helpers are imported here. Each action imports what
+ * it needs when it runs (the engine, git, SQLite, the AI SDK, discord.js, the host), and no more.
+ */
 
 // `governor reviews | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -42,26 +26,13 @@ program.name('governor').description('Govern a team of AI agents building softwa
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
 
-async function withProject<T>(dir: string, fn: (p: Awaited<ReturnType<typeof openProject>>) => Promise<T>, quiet = false): Promise<T> {
-  // Keys stored through the headless host's Settings (~/.config/governor/keys.json) count here too.
-  const p = await openProject(dir, { progress: quiet ? () => {} : (x) => console.log(formatProgress(x)), keyStore: hostKeyStore() });
-  // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
-  const stop = quiet ? () => {} : createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
-  try {
-    for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-    return await fn(p);
-  } finally {
-    stop();
-    p.close();
-  }
-}
-
 program
   .command('init')
   .argument('<name>', 'project folder to create')
   .option('--brief <text>', 'what the project should build')
   .description('create a project: git repo, agents.yaml, .project_policies.yaml, .gitignore')
   .action(async (name: string, o: { brief?: string }) => {
+    const { initProject } = await import('../../core/project.ts');
     const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}) });
     console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}.`);
     console.log(`Next: edit agents.yaml (brief, runtimes), then ${pc.cyan(`governor run --dir ${name}`)}`);
@@ -72,6 +43,7 @@ program
   .option('-d, --dir <dir>', 'where to create the sample project (default: a new temp folder)')
   .description('create the sample project "build base backtester skeleton" (scripted, offline)')
   .action(async (o: { dir?: string }) => {
+    const { initProject } = await import('../../core/project.ts');
     const dir = o.dir ? resolve(o.dir) : join(mkdtempSync(join(tmpdir(), 'governor-demo-')), 'backtester');
     await initProject(dir, { sample: true });
     console.log(`Sample project created in ${pc.bold(dir)} (runtime: scripted — an offline script, not a model).`);
@@ -85,32 +57,8 @@ program
   .option('--replay <run-id>', 'rerun a recorded run from its cassette (no network) in a fresh folder and compare')
   .description('run the governed loop until it needs the human; resumes where the ledger says')
   .action(async (o: { dir: string; prompt: boolean; replay?: string }) => {
-    if (o.replay) {
-      process.exitCode = await replayRun(await assertProjectDir(o.dir), o.replay);
-      return;
-    }
-    const ac = new AbortController();
-    process.once('SIGINT', () => ac.abort());
-    const { p, use } = await openSwitchable(o.dir, true);
-    const stop = createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
-    try {
-      for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
-      const release = acquireLoopLock(p.dir);
-      try {
-        const recording = usesModels(p.agentsFile) ? startRecording(p, use) : null;
-        const prompt = o.prompt && Boolean(process.stdin.isTTY);
-        try {
-          process.exitCode = await runInteractive(p, { prompt, signal: ac.signal });
-        } finally {
-          await recording?.save();
-        }
-      } finally {
-        release();
-      }
-    } finally {
-      stop();
-      p.close();
-    }
+    const { runCommand } = await import('./run.ts');
+    process.exitCode = await runCommand(o);
   });
 
 program
@@ -119,23 +67,8 @@ program
   .option('-a, --all', 'include decided reviews')
   .description('list pending reviews')
   .action(async (o: { dir: string; all?: boolean }) => {
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const list = await callHost(host, 'reviews.list', o.all ? {} : { status: 'pending' });
-      const perms = await callHost(host, 'permissions.list', o.all ? {} : { status: 'pending' });
-      if (list.length === 0 && perms.length === 0) console.log('No pending reviews.');
-      for (const r of perms) console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
-      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const list = o.all ? p.read.reviews() : p.read.pendingReviews();
-      const perms = o.all ? p.read.permissionRequests() : p.read.permissionRequests('pending');
-      if (list.length === 0 && perms.length === 0) console.log(o.all ? 'No reviews yet.' : 'No pending reviews. `governor run` moves the project on.');
-      // Coding agents' permission requests first: an agent is waiting on each.
-      for (const r of perms) console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
-      for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
-    }, true);
+    const { listReviews } = await import('./human.ts');
+    await listReviews(o.dir, Boolean(o.all));
   });
 
 program
@@ -150,27 +83,10 @@ program
   .option('--input <json>', 'permission requests, with `edit`: the input to run instead, as a JSON object')
   .description('decide a pending review or permission request; the first decision wins')
   .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string }) => {
-    if (isPermissionId(id)) {
-      if (!o.digest) throw new GovernorError('digest_missing', `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the exact input you saw`);
-      const input = parseEditedInput(o.input);
-      const args = { requestId: id.trim(), decision: parsePermissionDecision(decision), digest: o.digest, message: o.message ?? o.comment, ...(input ? { input } : {}) };
-      const host = runningHost(await assertProjectDir(o.dir));
-      const r = host ? await callHost(host, 'permissions.decide', args) : await withProject(o.dir, (p) => decidePermission(p, { ...args, by: 'Human', source: 'cli' }), true);
-      console.log(`${pc.green('✓')} ${r.id} (${r.summary}): ${r.decision?.decision}${r.decision?.rule ? ` — ${r.decision.rule}` : ''} ${pc.dim('(the waiting agent goes on)')}`);
-      return;
-    }
-    const args = { reviewId: normaliseId('review', id), decision: parseDecision(decision), comment: o.comment, inline: (o.inline ?? []).map(parseInline) };
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const r = await callHost(host, 'reviews.decide', args);
-      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision} ${pc.dim(`(through the running host on port ${host.port}; its loop acts on it)`)}`);
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const r = decideReview(p.ledger, p.read, { ...args, source: 'cli' });
-      await p.exporter.sync();
-      console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision}. ${pc.dim('`governor run` acts on it.')}`);
-    }, true);
+    const [{ decide }, { parseInline }] = await Promise.all([import('./human.ts'), import('./decisions.ts')]);
+    const inline = (o.inline ?? []).map(parseInline);
+    const permission = { ...(o.digest ? { digest: o.digest } : {}), ...(o.message ? { message: o.message } : {}), ...(o.input ? { input: o.input } : {}) };
+    await decide(o.dir, id, decision, { comment: o.comment, inline, ...permission });
   });
 
 program
@@ -179,21 +95,8 @@ program
   .addOption(dirOption())
   .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
   .action(async (text: string, o: { dir: string }) => {
-    const host = runningHost(await assertProjectDir(o.dir));
-    if (host) {
-      const res = await callHost(host, 'commands.run', { text });
-      console.log(res.ok ? res.response : fail(res.response));
-      if (res.command_id) console.log(pc.dim(`(${res.command_id}, through the running host)`));
-      process.exitCode = res.ok ? 0 : 1;
-      return;
-    }
-    await withProject(o.dir, async (p) => {
-      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, text, { user: 'Human', source: 'cli' });
-      await p.exporter.sync();
-      console.log(res.ok ? res.response : fail(res.response));
-      if (res.command_id) console.log(pc.dim(`(${res.command_id})`));
-      process.exitCode = res.ok ? 0 : 1;
-    }, true);
+    const { command } = await import('./human.ts');
+    process.exitCode = await command(o.dir, text);
   });
 
 program
@@ -201,11 +104,8 @@ program
   .addOption(dirOption())
   .description('same as `governor command /status`')
   .action(async (o: { dir: string }) => {
-    await withProject(o.dir, async (p) => {
-      const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, '/status', { user: 'Human', source: 'cli' });
-      await p.exporter.sync();
-      console.log(res.response);
-    }, true);
+    const { status } = await import('./human.ts');
+    await status(o.dir);
   });
 
 program
@@ -215,6 +115,7 @@ program
   .option('--name-status', 'only the list of changed files')
   .description('show what changed: name-status, then a unified patch per file')
   .action(async (range: string, o: { dir: string; nameStatus?: boolean }) => {
+    const { printDiff } = await import('./diff.ts');
     await withProject(o.dir, (p) => printDiff(p.git, range, { nameOnly: Boolean(o.nameStatus) }), true);
   });
 
@@ -226,11 +127,20 @@ program
   .option('--allow-remote', 'allow binding beyond loopback (anyone who can reach it and has the token can govern the project)')
   .description('serve the UI and the contract over HTTP + WebSocket for a browser (headless)')
   .action(async (o: { dir: string; port: string; host: string; allowRemote?: boolean }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { startHost } = await import('../host/server.ts');
+    const { formatProgress } = await import('./output.ts');
     const root = await assertProjectDir(o.dir);
     if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
       if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
       console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
     }
+    // A project another process drives is refused at once, naming it, before any UI is built.
+    const { checkOpenable } = await import('../../core/projects.ts');
+    await checkOpenable(root);
+    // Never a URL to a page that cannot load: the UI is built first (with progress) if missing or stale.
+    const { ensureUi } = await import('../host/ui-build.ts');
+    await ensureUi((line) => console.log(pc.dim(`[ui] ${line}`)));
     const host = await startHost({ dir: root, port: Number(o.port), host: o.host, rememberProject: true, ...(o.allowRemote ? { allowRemote: true } : {}), onProgress: (x) => console.log(formatProgress(x)) });
     console.log(`Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`);
     const stop = () => void host.close().then(() => process.exit(0));
@@ -243,6 +153,11 @@ program
   .addOption(dirOption())
   .description('check each runtime in agents.yaml: key present, provider reachable, a small test call succeeds')
   .action(async (o: { dir: string }) => {
+    const { assertProjectDir } = await import('../../core/project.ts');
+    const { runDoctor } = await import('../../core/agents/doctor.ts');
+    const { loadAgentsFile, loadPoliciesFile } = await import('../../core/config/load.ts');
+    const { sandboxReport } = await import('../../core/sandbox/index.ts');
+    const { hostKeyStore } = await import('../../core/secrets/key-store.ts');
     const root = await assertProjectDir(o.dir);
     const agentsFile = await loadAgentsFile(root);
     const checks = await runDoctor({ dir: root, agentsFile, extraKeys: hostKeyStore() });
@@ -264,6 +179,7 @@ qa.command('run')
   .option('--candidate <ref>', 'test this branch, tag or commit instead of a fresh candidate (develop + the phase branches)')
   .description('run the QA gate by hand: tests, coverage, drift, compliance, verdict; merges nothing')
   .action(async (o: { dir: string; candidate?: string }) => {
+    const { runGateByHand } = await import('../../core/workflow/stages/manual-gate.ts');
     await withProject(o.dir, async (p) => {
       const gate = await runGateByHand(p, o.candidate);
       console.log(`\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} (candidate ${gate.candidate.slice(0, 12)})`);
@@ -289,6 +205,7 @@ audit
   .option('--git', 'also check that audit/git_actions.jsonl, the notes under refs/notes/audit and the history agree')
   .description('verify the ledger hash chain and that exported files match the ledger')
   .action(async (o: { dir: string; git?: boolean }) => {
+    const { verifyGitAudit } = await import('../../core/git/audit-verify.ts');
     await withProject(o.dir, async (p) => {
       const v = p.ledger.verify();
       if (!v.ok && v.firstBad) {

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { AgentName, agentNames } from '../../../shared/index.ts';
 import { InvalidInputError } from '../../core/errors.ts';
-import { openProject } from '../../core/host.ts';
-import { hostKeyStore } from '../../core/secrets/key-store.ts';
-import { assertProjectDir } from '../../core/project.ts';
-import { runningHost } from './host-client.ts';
 
 /**
  * `governor mcp --dir P --agent NAME`: Governor's MCP server over stdio for one agent, e.g. for your own
@@ -20,6 +15,12 @@ export function registerMcpCommand(program: Command): void {
     .option('--print-token', "print the agent's token and the command to add the running host's /mcp to Claude Code, then exit")
     .description("serve Governor's MCP server for one agent over stdio (raise_concern, propose_variation, ask_clarification, handoff, next_task, status)")
     .action(async (o: { dir: string; agent: string; printToken?: boolean }) => {
+      // Loaded when `governor mcp` runs: every other command (and --help) starts without the engine.
+      const { AgentName, agentNames } = await import('../../../shared/index.ts');
+      const { openProject } = await import('../../core/host.ts');
+      const { hostKeyStore } = await import('../../core/secrets/key-store.ts');
+      const { assertProjectDir } = await import('../../core/project.ts');
+      const { runningHost } = await import('./host-client.ts');
       const dir = await assertProjectDir(o.dir);
       const parsed = AgentName.safeParse(o.agent);
       if (!parsed.success) throw new InvalidInputError(`--agent "${o.agent}" is not an agent name such as Implementer or Implementer-2`);

@@ -12,8 +12,9 @@ import { GovernorError, errorMessage } from '../../core/errors.ts';
 import { type OpenedProject, openProject } from '../../core/host.ts';
 import { governorHome } from '../../core/recent.ts';
 import { hostKeyStore, hostKeysFile } from '../../core/secrets/key-store.ts';
-import { startDiscordBridge } from '../../core/discord/bridge.ts';
+import type { BridgeStart } from '../../core/discord/bridge.ts';
 import type { Progress } from '../../core/workflow/engine.ts';
+import { BUILD_UI_COMMAND, defaultUiDir, uiMissingError } from './ui-build.ts';
 import { wsMaxPayload } from './frame-limit.ts';
 
 export interface HostOptions {
@@ -67,7 +68,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   const host = o.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host) && !o.allowRemote) throw new GovernorError('remote_refused', `binding to ${host} exposes the project beyond this machine; pass --allow-remote if you mean it`);
   const token = o.token ?? randomBytes(24).toString('base64url');
-  const rendererDir = resolve(o.rendererDir ?? join(import.meta.dirname, '..', '..', '..', 'dist', 'renderer'));
+  // The built UI: `governor serve` builds it first when it is missing (ui-build.ts); a host started
+  // without one would print a URL to a page that cannot load, so it refuses instead.
+  const rendererDir = resolve(o.rendererDir ?? defaultUiDir());
+  if (o.rendererDir === undefined && !existsSync(join(rendererDir, 'index.html'))) throw uiMissingError('the UI has not been built');
   const sockets = new Set<WebSocket>();
   const send = <N extends EventName>(event: N, data: EventData<N>) => {
     const frame = JSON.stringify({ event, data });
@@ -123,12 +127,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     });
     if (port) await announceHost(p.dir);
     // The Discord link starts with the project when it has a discord.yaml and a token or webhook URL.
-    const discord = await startDiscordBridge(p, {
+    // discord.js takes about a second to load: only a project with a discord.yaml pays for it.
+    const discord: BridgeStart = !p.discord ? { started: false, reason: 'no discord.yaml in the project' } : await (await import('../../core/discord/bridge.ts')).startDiscordBridge(p, {
       ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
-      afterChange: async () => {
-        await p.exporter.sync();
-        loop.start();
-      },
+      loop,
       log: (text) => progress({ kind: 'info', text }),
     });
     progress({ kind: 'info', text: discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}` });
@@ -214,7 +216,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       const body = await readFile(file);
       res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
     } catch {
-      if (rel === '/index.html') res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: the UI is not built yet. Run `npm run build:renderer` (or `npm run serve`).');
+      if (rel === '/index.html') res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(`Governor: the UI is not built yet. Run \`${BUILD_UI_COMMAND}\`, then \`governor serve\` again.`);
       else res.writeHead(404, headers).end();
     }
   }

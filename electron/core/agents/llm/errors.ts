@@ -1,19 +1,10 @@
 import { APICallError, NoObjectGeneratedError, RetryError } from 'ai';
-import { GovernorError, errorMessage } from '../../errors.ts';
+import { errorMessage } from '../../errors.ts';
 import type { Redactor } from '../../secrets/redact.ts';
-import { OLLAMA_DEFAULT_URL, type ModelRef } from './providers.ts';
+import { LlmError } from './llm-error.ts';
+import { OLLAMA_DEFAULT_URL, type ModelRef } from './runtime-ref.ts';
 
-export type LlmErrorKind = 'auth' | 'model_not_found' | 'rate_limited' | 'server' | 'timeout' | 'context_length' | 'unreachable' | 'invalid_output' | 'budget' | 'other';
-
-/** A model call that failed, in words a user can act on; the workflow turns it into a concern. */
-export class LlmError extends GovernorError {
-  constructor(
-    readonly kind: LlmErrorKind,
-    message: string,
-  ) {
-    super(`llm_${kind}`, message);
-  }
-}
+export { LlmError, type LlmErrorKind } from './llm-error.ts';
 
 function apiError(err: unknown): APICallError | null {
   if (APICallError.isInstance(err)) return err;

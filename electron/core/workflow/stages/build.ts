@@ -9,14 +9,12 @@ import { agentRunOptions } from '../../qa/confine.ts';
 import { runCommand } from '../../qa/run-command.ts';
 import { type WorkDone, runWork } from '../work-session.ts';
 import { contextDocs } from './authored.ts';
+import { buildBlockers, workTasks } from '../waiting.ts';
+
+// Kept here for their callers; they live in waiting.ts so a status read does not load the stage code.
+export { buildBlockers, workTasks };
 
 /** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
-export function workTasks(e: Engine, phase: number): Task[] {
-  const tasks = e.read.tasks().filter((t) => t.phase === phase);
-  const testerFirst = tasks.find((t) => t.agent === 'Tester');
-  return tasks.filter((t) => roleOf(t.agent) === 'Implementer' || (t.agent === 'Tester' && t.id !== testerFirst?.id));
-}
-
 export function isRunnable(e: Engine, t: Task): boolean {
   // In Progress outside a running step means a run was killed mid-task: the task (and its session) resumes.
   if (t.status !== 'To Do' && t.status !== 'In Progress') return false;
@@ -89,18 +87,6 @@ export async function concernStep(e: Engine, concern: Concern): Promise<void> {
   });
 }
 
-/** What still holds the build stage open, in words for the human. */
-export function buildBlockers(e: Engine, phase: number): string[] {
-  const out: string[] = [];
-  for (const t of workTasks(e, phase)) if (t.status === 'To Do' || t.status === 'In Progress') out.push(`${t.id} (${t.agent}) is ${t.status}`);
-  const plan = e.read.reviews().filter((r) => r.kind === 'test_plan' && r.phase === phase).at(-1);
-  if (!plan) out.push('the test plan is not written yet');
-  else if (!(plan.status === 'decided' && (plan.decision?.decision === 'approve' || plan.decision?.decision === 'approve_with_conditions'))) out.push('the test plan is not approved yet');
-  for (const r of e.read.pendingReviews()) if (r.phase === phase && (r.kind === 'variation' || r.kind === 'test_plan')) out.push(`${r.id} (${r.title}) awaits the human`);
-  for (const c of e.read.openConcerns()) if (c.phase === phase && c.severity !== 'info') out.push(`${c.severity} concern ${c.id} is ${c.status}`);
-  return out;
-}
-
 /** The build is complete: hand the branches to the tester. */
 export function finishBuild(e: Engine, phase: number): void {
   e.ledger.transact((tx) => {
@@ -117,8 +103,9 @@ async function runTestsIn(e: Engine, root: string): Promise<{ passed: boolean; s
   const parts: string[] = [];
   let passed = true;
   for (const t of e.policies.tests) {
-    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts).
-    const r = await runCommand({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
+    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts); through
+    // the engine's runner, so a recorded run keeps what it measured.
+    const r = await (e.runTests ?? runCommand)({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
     const ok = r.exitCode === 0 && !r.timedOut;
     passed &&= ok;
     parts.push(`${t.name}: ${ok ? 'passed' : r.timedOut ? `timed out after ${t.timeout_s}s` : `failed (exit ${r.exitCode})`}\n${r.outputTail.slice(-4000)}`);

@@ -66,7 +66,8 @@ function manifest(e: Engine, runs: readonly TestRunResult[]): QaGate['manifest']
  * drift against the last-known-good baseline, reproducibility, compliance and the manifest.
  */
 export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
-  const started = performance.now();
+  // Measured on the engine's clock: a replay reads the same instants from the recorded run.
+  const started = e.clock().getTime();
   const all = e.read.testRuns().filter((r) => r.phase === phase);
   const candidate = all.filter((r) => !LABELLED.test(r.result.name)).at(-1)?.result.candidate ?? '';
   const mine = all.filter((r) => r.result.candidate === candidate).map((r) => r.result);
@@ -139,7 +140,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
     conditions: verdict.conditions,
     compliance: { docs: evidence.docs, audit_ids: evidence.auditIds },
     manifest: manifest(e, [...latest, ...repro]),
-    duration_ms: latest.reduce((s, r) => s + r.duration_ms, 0) + Math.round(performance.now() - started),
+    duration_ms: latest.reduce((s, r) => s + r.duration_ms, 0) + Math.round(e.clock().getTime() - started),
     report: 'QA_REPORT.md',
   };
 }

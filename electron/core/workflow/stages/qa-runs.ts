@@ -39,9 +39,11 @@ async function attempt(e: Engine, phase: number, t: TestCommand, checkout: strin
     buffer = [];
     e.ledger.append([{ type: 'qa.output_logged', actor: 'Tester', payload: { phase, test: t.name, attempt: n, lines } }]);
   };
-  const run = await runCommand({
+  // Through the engine's runner: a recorded run keeps the output, the result and the result files it reads.
+  const run = await (e.runTests ?? runCommand)({
     command: t.command,
     cwd,
+    resultFiles: [...(t.junit ? ([] as string[]).concat(t.junit) : []), ...(t.coverage ? [t.coverage] : []), ...(t.metrics ? [t.metrics] : [])],
     env: t.env,
     timeoutMs: t.timeout_s * 1000,
     // Sandboxed in the checkout, allowlisted environment, every line through the project's redactor.
