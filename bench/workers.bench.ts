@@ -87,6 +87,17 @@ export async function benchWorkers(): Promise<Figure[]> {
   }
 }
 
+/**
+ * The AI SDK's generateText sends no `stream` field (the real API then answers in one JSON body); the fake
+ * streams unless told `stream: false`, which this says on the AI SDK's behalf.
+ */
+const unstreamed: typeof fetch = (input, init) => {
+  const body = typeof init?.body === 'string' ? init.body : null;
+  if (!body) return fetch(input, init);
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  return fetch(input, { ...init, body: JSON.stringify({ stream: false, ...parsed }) });
+};
+
 async function run(home: string, cleanup: string[]): Promise<Figure[]> {
   mkdirSync(join(home, '.claude'), { recursive: true });
   mkdirSync(join(home, '.codex'), { recursive: true });
@@ -107,7 +118,7 @@ async function run(home: string, cleanup: string[]): Promise<Figure[]> {
   const common = { projectDir: p.dir, testCommands: [], sandbox, redactor };
   const ref = parseRuntimeRef('anthropic:claude-sonnet-4-5');
   const aiSdk = runtimeWorker(createLlmRuntime({
-    agent: 'Implementer', ref, model: createModel(ref, { apiKey: TEST_KEY, baseUrl: `${anthropic.url}/v1` }), baseUrl: anthropic.url,
+    agent: 'Implementer', ref, model: createModel(ref, { apiKey: TEST_KEY, baseUrl: `${anthropic.url}/v1`, fetch: unstreamed }), baseUrl: anthropic.url,
     redactor, timeoutMs: 600_000, maxSteps: EDITS + 5, project: { name: 'backtester', brief: '' }, agents: ['Implementer'],
     escalatesTo: 'Designer', onUsage: () => {},
   }));
