@@ -5,7 +5,6 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createClaudeCodeWorker } from '../electron/core/agents/workers/claude-code.ts';
 import { agentWorkspaceDir, prepareGitWorkspace } from '../electron/core/agents/workers/git-workspace.ts';
-import { openProject } from '../electron/core/host.ts';
 import { standaloneActions } from '../electron/core/mcp/external.ts';
 import { agentToken, mcpSecret } from '../electron/core/mcp/http.ts';
 import { createPermissionGate } from '../electron/core/permissions/gate.ts';

@@ -27,6 +27,13 @@ const ROOT = resolve(import.meta.dirname, '..');
 const ACP_ADAPTER = join(ROOT, 'node_modules', '.bin', 'claude-agent-acp');
 const EDITS = 8;
 const ROUNDS = 2;
+/** A scripted turn that first notes which step the model reached (the bench's clock for that step). */
+const marked =
+  <T>(mark: (i: number) => void, i: number, reply: T) =>
+  (): T => {
+    mark(i);
+    return reply;
+  };
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
 /** Resident memory of every process below ours (the worker and whatever it started), from /proc. */
@@ -47,7 +54,11 @@ function treeRssBytes(): number {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [pid, ppid] of parent) if (!mine.has(pid) && mine.has(ppid)) mine.add(pid), (grew = true);
+    for (const [pid, ppid] of parent) {
+      if (mine.has(pid) || !mine.has(ppid)) continue;
+      mine.add(pid);
+      grew = true;
+    }
   }
   let bytes = 0;
   for (const pid of mine) {
@@ -139,8 +150,13 @@ async function run(home: string, cleanup: string[]): Promise<Figure[]> {
       worker: createCodexWorker({ label: `codex:${CODEX_MODEL}`, model: CODEX_MODEL, apiKey: CODEX_TEST_KEY, baseUrl: responses.url, price: () => 0, ...common }),
       asks: true,
       push: (ws, mark) => {
-        const turns: ResponsesTurn[] = Array.from({ length: EDITS }, (_, i) => () => (mark(i), { calls: [addFile(join(ws, `src/codex-${i}.js`), `export const n = ${i};\n`)] }));
-        turns.push(() => (mark(EDITS), { calls: [exec('cp package.json codex-copy.json')] }), () => (mark(EDITS + 1), { text: 'Done.' }));
+        const turns: ResponsesTurn[] = Array.from({ length: EDITS }, (_, i) =>
+          marked(mark, i, { calls: [addFile(join(ws, `src/codex-${i}.js`), `export const n = ${i};\n`)] }),
+        );
+        turns.push(
+          marked(mark, EDITS, { calls: [exec('cp package.json codex-copy.json')] }),
+          marked(mark, EDITS + 1, { text: 'Done.' }),
+        );
         responses.pushFor('T4', ...turns);
       },
     },
@@ -156,15 +172,19 @@ async function run(home: string, cleanup: string[]): Promise<Figure[]> {
       worker: aiSdk,
       asks: false,
       push: (_ws, mark) => {
-        const turns: AnthropicTurn[] = Array.from({ length: EDITS }, (_, i) => () => (mark(i), { tools: [{ name: 'write_file', input: { path: `src/ai-${i}.js`, content: `export const n = ${i};\n` } }] }));
-        turns.push(() => (mark(EDITS), { text: 'Done.' }));
+        const turns: AnthropicTurn[] = Array.from({ length: EDITS }, (_, i) =>
+          marked(mark, i, {
+            tools: [{ name: 'write_file', input: { path: `src/ai-${i}.js`, content: `export const n = ${i};\n` } }],
+          }),
+        );
+        turns.push(marked(mark, EDITS, { text: 'Done.' }));
         anthropic.push(...turns);
       },
     },
   ];
   function pushAnthropic(t: { edit(i: number): AnthropicReply; ask: AnthropicReply }, mark: (i: number) => void) {
-    const turns: AnthropicTurn[] = Array.from({ length: EDITS }, (_, i) => () => (mark(i), t.edit(i)));
-    turns.push(() => (mark(EDITS), t.ask), () => (mark(EDITS + 1), { text: 'Done.' }));
+    const turns: AnthropicTurn[] = Array.from({ length: EDITS }, (_, i) => marked(mark, i, t.edit(i)));
+    turns.push(marked(mark, EDITS, t.ask), marked(mark, EDITS + 1, { text: 'Done.' }));
     anthropic.pushFor('T4', ...turns);
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentName, RoleKind } from './domain/common.ts';
+import { PROVIDERS } from './domain/provider.ts';
 
 /**
  * A runtime reference in agents.yaml: `scripted`, `anthropic:claude-sonnet-4-5`, `openai:gpt-5`,
@@ -10,8 +11,11 @@ import { AgentName, RoleKind } from './domain/common.ts';
 export const RuntimeRef = z
   .string()
   .regex(
-    /^(scripted|external|acp|(claude-code|codex)(:[A-Za-z0-9._:/-]+)?|(anthropic|openai|ollama|openai-compatible):[A-Za-z0-9._:/-]+)$/,
-    'scripted, external, claude-code[:model], codex[:model], acp, or provider:model with provider one of anthropic, openai, ollama, openai-compatible',
+    new RegExp(
+      `^(scripted|external|acp|(claude-code|codex)(:[A-Za-z0-9._:/-]+)?|(${PROVIDERS.join('|')}):[A-Za-z0-9._:/-]+)$`,
+    ),
+    'scripted, external, claude-code[:model], codex[:model], acp, or provider:model with provider one of ' +
+      PROVIDERS.join(', '),
   );
 export type RuntimeRef = z.infer<typeof RuntimeRef>;
 
@@ -226,7 +230,7 @@ export type AgentPermissions = z.infer<typeof AgentPermissions>;
 export const TagPrefix = z
   .string()
   .max(64)
-  .regex(/^[A-Za-z0-9_.\/+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
+  .regex(/^[A-Za-z0-9_./+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
   .refine((p) => !/\.\.|\/\/|@\{|(^|\/)\.|\.lock\/|^[-/]/.test(p), 'a valid start of a git tag name (no "..", "//", "/.", leading "-" or "/", or ".lock/")');
 
 /**

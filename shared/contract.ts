@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentState } from './domain/agent.ts';
 import { Concern } from './domain/concern.ts';
 import { Actor, AgentName, Id } from './domain/common.ts';
+import { KeyName } from './domain/provider.ts';
 import { DecisionKind, InlineComment, Review, ReviewStatus } from './domain/review.ts';
 import { Stage } from './domain/plan.ts';
 import { ArtifactRevision } from './domain/artifact.ts';
@@ -50,9 +51,6 @@ const BlobSize = z.object({ bytes: z.number().int().nonnegative(), lines: z.numb
 export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable(), oldSize: BlobSize.nullable(), newSize: BlobSize.nullable() });
 export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), outcome: z.string(), green: z.boolean() });
 export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml', 'discord.yaml']);
-/** A key Settings can store: a model provider's API key, or the Discord bot token. */
-export const KeyName = z.enum(['anthropic', 'openai', 'ollama', 'openai-compatible', 'discord']);
-export type KeyName = z.infer<typeof KeyName>;
 /** Where a key the project needs comes from — never the key itself. */
 export const KeyStatus = z.object({
   name: KeyName,
@@ -212,6 +210,7 @@ export const EVENT_NAMES = Object.keys(contract.events) as EventName[];
 
 /** The WebSocket frames, also validated at the boundary. */
 export const ClientFrame = z.object({ id: z.number().int().nonnegative(), call: z.enum(CALL_NAMES as [CallName, ...CallName[]]), params: z.unknown() }).strict();
+export type ClientFrame = z.infer<typeof ClientFrame>;
 export const ServerFrame = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ id: z.number().int().nullable(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),

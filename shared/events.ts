@@ -161,7 +161,3 @@ export type LedgerEvent = z.infer<typeof LedgerEvent>;
 export type NewEvent<T extends EventType = EventType> = {
   [K in T]: { type: K; actor: Actor; payload: EventPayload<K>; id?: string; ts?: string };
 }[T];
-
-export function parsePayload<T extends EventType>(type: T, payload: unknown): EventPayload<T> {
-  return EventPayloads[type].parse(payload) as EventPayload<T>;
-}

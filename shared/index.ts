@@ -1,4 +1,5 @@
 export * from './domain/common.ts';
+export * from './domain/provider.ts';
 export * from './domain/handoff.ts';
 export * from './domain/concern.ts';
 export * from './domain/command.ts';

@@ -20,7 +20,8 @@ describe('governor discord', () => {
   });
 
   it('setup creates the missing channels and registers the slash commands; a second run finds everything', async () => {
-    const f = (fake = await startFakeDiscord({ channels: [{ name: 'project-updates' }] }));
+    const f = await startFakeDiscord({ channels: [{ name: 'project-updates' }] });
+    fake = f;
     const { p: proj, dir } = await discordProject(botYaml(f));
     p = proj;
     const env = { DISCORD_BOT_TOKEN: f.token };
@@ -41,7 +42,8 @@ describe('governor discord', () => {
   });
 
   it('setup says plainly when the token is refused, without printing it', async () => {
-    const f = (fake = await startFakeDiscord());
+    const f = await startFakeDiscord();
+    fake = f;
     const { p: proj, dir } = await discordProject(botYaml(f));
     p = proj;
     const wrong = 'MTAwMDAwMDAwMDAwMDAwMDA5.WrOnG.not-the-bots-token-0123456789';
@@ -53,7 +55,8 @@ describe('governor discord', () => {
   });
 
   it('test and status show what is queued and the last error; the message goes out once setup fixed the cause', async () => {
-    const f = (fake = await startFakeDiscord({ channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })) }));
+    const f = await startFakeDiscord({ channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })) });
+    fake = f;
     const { p: proj, dir } = await discordProject(botYaml(f));
     p = proj;
     const env = { DISCORD_BOT_TOKEN: f.token };
@@ -75,7 +78,8 @@ describe('governor discord', () => {
   });
 
   it('retry queues undeliverable messages again, and status says how', async () => {
-    const f = (fake = await startFakeDiscord());
+    const f = await startFakeDiscord();
+    fake = f;
     const { p: proj, dir } = await discordProject(botYaml(f));
     p = proj;
     raise(proj, 'warning', 'Refused as malformed once upon a time');

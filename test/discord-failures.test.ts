@@ -29,8 +29,10 @@ describe('Discord delivery failures', () => {
   });
 
   it('a missing channel is not a reason to drop an alert: retried past five attempts, in order, until setup creates it', async () => {
-    const f = (fake = await startFakeDiscord({ channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })) }));
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord({ channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })) });
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     const key = queueTestMessage(proj);
     raise(proj, 'warning', 'Queued behind the test message');
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
@@ -50,8 +52,10 @@ describe('Discord delivery failures', () => {
   });
 
   it('a 403 (the bot lacks a permission) is retried without a cap and shows the fix in the status', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     f.failRequests({ method: 'POST', path: MESSAGES, status: 403, code: 50001, message: 'Missing Access', count: 8 });
     raise(proj, 'critical', 'Backtest drift > 3σ');
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
@@ -64,8 +68,10 @@ describe('Discord delivery failures', () => {
   });
 
   it('an update whose thread is gone (deleted, or not postable) goes to its channel instead of holding up the queue', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     const id = raise(proj, 'warning', 'A concern whose thread is deleted');
     const concerns = f.channelId('agent-concerns');
@@ -82,8 +88,10 @@ describe('Discord delivery failures', () => {
   });
 
   it('a message Discord calls malformed is set aside after five tries, the queue moves on, and discord.retry queues it again', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     f.failRequests({ method: 'POST', path: MESSAGES, status: 400, code: 50035, message: 'Invalid Form Body', count: 5 });
     raise(proj, 'warning', 'Refused five times');
     raise(proj, 'warning', 'Right behind it');
@@ -105,8 +113,10 @@ describe('Discord delivery failures', () => {
   });
 
   it('a stored row that is not a valid message is set aside with the reason instead of blocking the queue', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     const insert = proj.ledger.db.prepare("INSERT INTO discord_outbox (key, channel, payload, created_at) VALUES (?, 'system-health', ?, '2026-11-25T00:00:00Z')");
     insert.run('bad:not-json', '{"content": "cut off');
     insert.run('bad:shape', JSON.stringify({ content: 42, embeds: [], components: [], files: [], thread_name: null }));

@@ -59,8 +59,10 @@ describe('Discord outbound posts', () => {
   });
 
   it('posts git events, gate results (the promotion candidate block), phase summaries and the daily status where the seed says', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f, 'daily_status: { at: "09:00", timezone: UTC }'))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f, 'daily_status: { at: "09:00", timezone: UTC }'))).p;
+    p = proj;
     proj.ledger.append([
       { type: 'git.action_recorded', actor: 'System', payload: git('failure', { commit: null, trigger: 'merge', message: 'merge conflict in src/adapters/data.py' }) },
       { type: 'git.action_recorded', actor: 'System', payload: git('merge', { message: 'merge feature/data-adapter' }) },
@@ -99,8 +101,10 @@ describe('Discord outbound posts', () => {
   });
 
   it('an answer to /clarify typed in a thread lands in that thread, as a reply to the bot, once; a console question still goes to #project-updates', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     raise(proj, 'warning', 'Why two data adapters?');
     const concerns = f.channelId('agent-concerns');
@@ -132,8 +136,10 @@ describe('Discord outbound posts', () => {
   });
 
   it('the answer to a review\'s Clarify form goes to that review\'s thread', async () => {
-    const f = (fake = await startFakeDiscord());
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord();
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     const review = askReview(proj);
     const msg = await f.waitFor(() => f.messages(f.channelId('approvals')).find((m) => JSON.stringify(m.components).includes(review.id)));
@@ -151,7 +157,8 @@ describe('Discord outbound posts', () => {
   });
 
   it('records the concern message id in the ledger: the projection and audit/concerns.jsonl carry it, and rebuild the same', async () => {
-    const f = (fake = await startFakeDiscord());
+    const f = await startFakeDiscord();
+    fake = f;
     const { p: proj, dir } = await discordProject(botYaml(f));
     p = proj;
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });

@@ -22,8 +22,10 @@ describe('Discord secrets', () => {
   });
 
   it('redacts the token from every log line, stored error, status and reply, whoever composed the text', async () => {
-    const f = (fake = await startFakeDiscord({ token: TOKEN }));
-    const proj = (p = (await discordProject(botYaml(f))).p);
+    const f = await startFakeDiscord({ token: TOKEN });
+    fake = f;
+    const proj = (await discordProject(botYaml(f))).p;
+    p = proj;
     const logs: string[] = [];
     b = await bridge(proj, { DISCORD_BOT_TOKEN: TOKEN }, logs);
     const echo = `proxy refused the request (Authorization: Bot ${TOKEN}; token=${TOKEN})`;

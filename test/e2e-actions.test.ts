@@ -154,7 +154,9 @@ for (const transport of uiTransports()) {
       // What only someone bypassing Governor could do: drop the append-only guard and rewrite an actor.
       const db = new Database(join(dir, '.governor', 'governor.db'));
       db.exec('DROP TRIGGER events_no_update');
-      db.prepare("UPDATE events SET actor = 'Human' WHERE seq = 3").run();
+      // Flip the actor, whoever it was: a rewrite to the same value would change nothing.
+      const flip = "UPDATE events SET actor = CASE actor WHEN 'Human' THEN 'System' ELSE 'Human' END WHERE seq = 3";
+      expect(db.prepare(flip).run().changes).toBe(1);
       db.close();
       await page.getByTestId('verify-chain').click();
       // The earlier result (the edited export) is also not ok: wait for this click's own answer.

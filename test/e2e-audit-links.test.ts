@@ -232,9 +232,9 @@ for (const transport of uiTransports()) {
 
     it("a command's link narrows the timeline to the events that name it: the command and its answer", async () => {
       const { page } = s;
-      const received = s.project.ledger.readTypes(['command.received'])[0];
+      const received = s.project.ledger.readTypes(['command.received'])[0]!;
       const answered = s.project.ledger.readTypes(['response.sent'])[0];
-      const id = (received?.payload as { command_id: string }).command_id;
+      const id = (received.payload as { command_id: string }).command_id;
       await openEvent(page, 'command.received', received?.seq ?? 0);
       // It also names the concern it resolved.
       expect(await page.getByTestId('event-link').allTextContents()).toEqual(['Concern concern_0001', `Command ${id}`]);

@@ -10,6 +10,7 @@ import { type DesktopSession, desktopPreload, openDesktop, unwrapped } from '../
 import { uiTransports } from '../e2e/targets/target.ts';
 import { initProject } from '../electron/core/project.ts';
 import { startDesktop } from '../electron/main/desktop.ts';
+import { secureWebPreferences } from '../electron/main/security.ts';
 import { IPC_CHANNELS } from '../shared/ipc.ts';
 import { cli } from './support/loop-session.ts';
 import { tempDir } from './support/tmp.ts';
@@ -85,6 +86,9 @@ describe.skipIf(skip !== null)('the desktop shell on the Electron stand-in', () 
         webviewTag: false,
       },
     });
+    // These preferences and no others: exactly what security.ts builds (devTools follows app.isPackaged).
+    const prefs = (opened[0]!.args[0] as { webPreferences: { devTools?: boolean } }).webPreferences;
+    expect(prefs).toEqual(secureWebPreferences(await desktopPreload(), { devTools: prefs.devTools ?? false }));
     // The renderer from disk, as loadFile opens it; the app routes by hash from there.
     expect(page.url().replace(/#.*$/, '')).toBe(pathToFileURL(join(RENDERER_DIST, 'index.html')).href);
     expect(await inPage(page, 'return Object.keys(g).sort();')).toEqual(['call', 'on']);

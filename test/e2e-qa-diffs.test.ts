@@ -155,7 +155,7 @@ for (const transport of uiTransports()) {
       const { page } = s;
       await page.getByTestId('diff-file').filter({ hasText: 'data/prices.csv' }).click();
       const bytes = Number(git(f.dir, 'cat-file', '-s', `${f.commits[2]}:data/prices.csv`));
-      const lines = lineCount(git(f.dir, 'show', `${f.commits[2]}:data/prices.csv`) + '\n');
+      const lines = lineCount(`${git(f.dir, 'show', `${f.commits[2]}:data/prices.csv`)}\n`);
       const shown = lineCount(BIG_CSV.slice(0, DIFF_CONTENT_CAP));
       const n = (x: number) => x.toLocaleString('en');
       const notice = page.getByTestId('diff-notice');

@@ -18,7 +18,8 @@ describe('overlapping export syncs', () => {
   it('append every audit line once and leave every file equal to the ledger', async () => {
     const dir = join(tempDir(), 'backtester');
     await initProject(dir, { sample: true });
-    const proj = (p = await openProject(dir));
+    const proj = await openProject(dir);
+    p = proj;
     await proj.exporter.sync();
     const raise = (n: number) => proj.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'info', category: 'test_failure', summary: `round ${n}`, details: '' }, new Date().toISOString()));
     for (let round = 0; round < 10; round++) {

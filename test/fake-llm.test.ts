@@ -15,7 +15,7 @@ import {
   tool,
   type LanguageModel,
 } from 'ai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { startFakeLlm, type FakeLlm, type RecordedRequest } from './support/fake-llm.ts';
 
@@ -220,11 +220,20 @@ describe.each(cases)('$name against the fake', (c) => {
 
   it('429 with retry-after is retried (maxRetries: 1) and then succeeds', async () => {
     fake.push({ error: { status: 429, headers: { 'retry-after': '1' } } }, { text: 'after retry' });
-    const t0 = Date.now();
-    const res = await generateText({ model: model(), prompt: 'x', maxRetries: 1 });
-    expect(res.text).toBe('after retry');
-    expect(fake.requests).toHaveLength(2);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(900); // honoured retry-after: 1 (s), not the 2s default backoff
+    // Fake timers: the SDK's wait before the retry is a setTimeout, so the test moves the clock instead of sleeping.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pending = generateText({ model: model(), prompt: 'x', maxRetries: 1 });
+      // The 429 travels over a real socket; the retry is scheduled once the SDK has read it.
+      await until(() => fake.requests.length === 1 && vi.getTimerCount() > 0);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(fake.requests).toHaveLength(1); // retry-after: 1 (s) is honoured: nothing before a second
+      await vi.advanceTimersByTimeAsync(1); // and not the 2 s default backoff either
+      await until(() => fake.requests.length === 2);
+      expect((await pending).text).toBe('after retry');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('context-length 400 is a non-retryable APICallError with the provider message', async () => {
@@ -241,6 +250,18 @@ describe.each(cases)('$name against the fake', (c) => {
     }
   });
 });
+
+/**
+ * Turns the event loop until `done` holds. setImmediate is left real under the fake timers, and sockets are
+ * read between its turns, so requests keep flowing; the bound is a backstop, not a timing assertion.
+ */
+async function until(done: () => boolean): Promise<void> {
+  const giveUp = performance.now() + 60_000;
+  while (!done()) {
+    if (performance.now() > giveUp) throw new Error('the awaited condition never held');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
 
 describe('fake-llm specifics', () => {
   it('anthropic structured output via the synthetic `json` tool (older models)', async () => {

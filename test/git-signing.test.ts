@@ -296,7 +296,7 @@ describe('signing from .project_policies.yaml', () => {
       policiesPath,
       template.replace(/^ {2}sign_commits: false/m, `  sign_commits: true\n  signing_key_file: ${keyFile}\n  signing_key_passphrase_env: GOV_TEST_OPEN_PASSPHRASE`),
     );
-    process.env['GOV_TEST_OPEN_PASSPHRASE'] = PASSPHRASE;
+    process.env.GOV_TEST_OPEN_PASSPHRASE = PASSPHRASE;
     try {
       const project = await openProject(dir);
       try {
@@ -306,7 +306,7 @@ describe('signing from .project_policies.yaml', () => {
         project.close();
       }
     } finally {
-      delete process.env['GOV_TEST_OPEN_PASSPHRASE'];
+      delete process.env.GOV_TEST_OPEN_PASSPHRASE;
     }
   });
 });

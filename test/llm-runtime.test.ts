@@ -99,7 +99,11 @@ describe('AI SDK runtimes against a local fake of the provider APIs', () => {
       { toolCalls: [{ name: 'handoff', args: { summary: 'add() done', commit_subject: 'feat(adder): add numbers' } }] },
     );
     let ran = 0;
-    const out = await runtimeFor(fake).work({ agent: 'Implementer', phase: 1, task: { id: 'T4', phase: 1, title: 'Implement add()', agent: 'Implementer', status: 'To Do', depends_on: [], commentary: '', links: [] }, files: ws, context: {}, runTests: async () => ((ran += 1), { passed: true, summary: 'unit: passed' }) });
+    const out = await runtimeFor(fake).work({ agent: 'Implementer', phase: 1, task: { id: 'T4', phase: 1, title: 'Implement add()', agent: 'Implementer', status: 'To Do', depends_on: [], commentary: '', links: [] }, files: ws, context: {}, runTests: async () => {
+        ran += 1;
+        return { passed: true, summary: 'unit: passed' };
+      },
+    });
     expect(out).toMatchObject({ summary: 'add() done', commitSubject: 'feat(adder): add numbers' });
     expect([...ws.changes().keys()]).toEqual(['src/add.js']);
     expect(await ws.read('src/add.js')).toBe('export const add = (a, b) => Number(a) + Number(b);\n');

@@ -122,7 +122,7 @@ describe('lcov', () => {
       for (let line = 1; line <= 40; line++) records.push(`DA:${line},${line % 4 === 0 ? 0 : 3}`);
       records.push('LF:40', 'LH:30', 'BRDA:1,0,0,1', 'BRDA:1,0,1,0', 'BRF:2', 'BRH:1', 'end_of_record');
     }
-    const path = write('big.info', records.join('\n') + '\n');
+    const path = write('big.info', `${records.join('\n')}\n`);
     expect(summary(await parseCoverageFile(path))).toEqual({
       lines: { covered: 150_000, total: 200_000, pct: 75 },
       branches: { covered: 5000, total: 10_000, pct: 50 },

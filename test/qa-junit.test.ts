@@ -101,7 +101,7 @@ describe('node:test junit reporter (real run)', () => {
     const fails = byName(cases, 'fails');
     expect(fails.message).toContain('sum should be four');
     expect(fails.details).toContain('AssertionError');
-    expect(fails.details).toContain('TestContext.<anonymous> (file://' + project + '/math.test.mjs:6:');
+    expect(fails.details).toContain(`TestContext.<anonymous> (file://${project}/math.test.mjs:6:`);
     expect(byName(cases, 'throws <error>').details).toContain('boom <&> "q"');
     expect(byName(cases, 'skipped one').message).toBe('not ready');
     // node's failing todo is not a failure, but what went wrong is kept.
@@ -321,7 +321,7 @@ describe('mergeRetries', () => {
 
   it('marks a test that failed then passed as flaky, keeps real failures', () => {
     const first = attempt(pass('a') + fail('b') + fail('c') + fail('d'));
-    const second = attempt(pass('b') + fail('c') + `<testcase name="d"><error message="crashed"/></testcase>`);
+    const second = attempt(`${pass('b') + fail('c')}<testcase name="d"><error message="crashed"/></testcase>`);
     const third = attempt(pass('d'));
     const merged = mergeRetries([first, second, third]);
     expect(merged.map((c) => `${c.name}:${c.status}:${c.flaky}`)).toEqual([

@@ -86,6 +86,7 @@ describe('runCommand', () => {
 
   it('passes env over process.env and can unset variables', async () => {
     const result = await runCommand({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template.
       command: 'printf "%s|%s|%s" "$GOV_QA_VALUE" "${HOME-unset}" "${PATH:+path-kept}"',
       cwd: dir,
       env: { GOV_QA_VALUE: 'hello world', HOME: undefined },

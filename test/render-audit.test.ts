@@ -25,8 +25,8 @@ describe('audit/handoff_<timestamp>.json', () => {
 
     const variation = JSON.parse(files.get('audit/handoff_20261125T081400Z_ZZ0002.json') ?? 'null') as Record<string, unknown>;
     expect(Object.keys(variation)).toEqual([...SEED_ORDER.slice(0, 7), 'impact', ...SEED_ORDER.slice(7)]);
-    expect(variation['impact']).toBe('high');
-    expect(variation['status']).toBe('awaiting_review');
+    expect(variation.impact).toBe('high');
+    expect(variation.status).toBe('awaiting_review');
   });
 
   it('falls back to the full id when the short suffix collides, without renaming the earlier file', () => {
@@ -55,7 +55,7 @@ describe('jsonl records', () => {
     const s = buildSnapshot();
     const concern = JSON.parse(jsonlLine('concerns', s.concerns[1]!)) as Record<string, unknown>;
     expect(Object.keys(concern).slice(0, 10)).toEqual(['id', 'from', 'to', 'severity', 'category', 'summary', 'details', 'timestamp', 'status', 'discord_message_id']);
-    expect(concern['escalations']).toEqual(s.concerns[1]!.escalations);
+    expect(concern.escalations).toEqual(s.concerns[1]!.escalations);
 
     const response = JSON.parse(jsonlLine('responses', s.responses[1]!)) as Record<string, unknown>;
     expect(Object.keys(response).slice(0, 5)).toEqual(['command_id', 'from', 'to', 'response', 'responded_at']);

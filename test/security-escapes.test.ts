@@ -83,18 +83,52 @@ const rows: Row[] = [
   ['write sub/.git/config', (c) => c.files.write('sub/.git/config', 'owned')],
   ['write .governor/', (c) => c.files.write('.governor/governor.db', 'owned')],
   // Symlinks made in the workspace.
-  ['read through a symlinked folder', async (c) => (symlinkSync(c.outside, join(c.ws, 'dirlink')), c.files.read('dirlink/secret.txt'))],
-  ['write through a symlinked folder', async (c) => (symlinkSync(c.outside, join(c.ws, 'dirlink2')), c.files.write('dirlink2/target.txt', 'owned'))],
-  ['remove through a symlinked folder', async (c) => (symlinkSync(c.outside, join(c.ws, 'dirlink3')), c.files.remove('dirlink3/target.txt'))],
-  ['read through a file symlink', async (c) => (symlinkSync(join(c.outside, 'secret.txt'), join(c.ws, 'flink')), c.files.read('flink'))],
-  ['write through a file symlink', async (c) => (symlinkSync(join(c.outside, 'target.txt'), join(c.ws, 'flink2')), c.files.write('flink2', 'owned'))],
-  ['write through a dangling symlink (relative)', async (c) => (symlinkSync('../outside/created.txt', join(c.ws, 'dangling')), c.files.write('dangling', 'owned'))],
-  ['write through a dangling symlink (absolute)', async (c) => (symlinkSync(join(c.outside, 'created2.txt'), join(c.ws, 'dangling2')), c.files.write('dangling2', 'owned'))],
-  ['write under a dangling folder symlink', async (c) => (symlinkSync(join(c.outside, 'newdir'), join(c.ws, 'dangdir')), c.files.write('dangdir/x.txt', 'owned'))],
-  ['read through a chain of symlinks', async (c) => (symlinkSync(c.outside, join(c.ws, 'hop2')), symlinkSync('hop2', join(c.ws, 'hop1')), c.files.read('hop1/secret.txt'))],
+  ['read through a symlinked folder', async (c) => {
+    symlinkSync(c.outside, join(c.ws, 'dirlink'));
+    return c.files.read('dirlink/secret.txt');
+  }],
+  ['write through a symlinked folder', async (c) => {
+    symlinkSync(c.outside, join(c.ws, 'dirlink2'));
+    return c.files.write('dirlink2/target.txt', 'owned');
+  }],
+  ['remove through a symlinked folder', async (c) => {
+    symlinkSync(c.outside, join(c.ws, 'dirlink3'));
+    return c.files.remove('dirlink3/target.txt');
+  }],
+  ['read through a file symlink', async (c) => {
+    symlinkSync(join(c.outside, 'secret.txt'), join(c.ws, 'flink'));
+    return c.files.read('flink');
+  }],
+  ['write through a file symlink', async (c) => {
+    symlinkSync(join(c.outside, 'target.txt'), join(c.ws, 'flink2'));
+    return c.files.write('flink2', 'owned');
+  }],
+  ['write through a dangling symlink (relative)', async (c) => {
+    symlinkSync('../outside/created.txt', join(c.ws, 'dangling'));
+    return c.files.write('dangling', 'owned');
+  }],
+  ['write through a dangling symlink (absolute)', async (c) => {
+    symlinkSync(join(c.outside, 'created2.txt'), join(c.ws, 'dangling2'));
+    return c.files.write('dangling2', 'owned');
+  }],
+  ['write under a dangling folder symlink', async (c) => {
+    symlinkSync(join(c.outside, 'newdir'), join(c.ws, 'dangdir'));
+    return c.files.write('dangdir/x.txt', 'owned');
+  }],
+  ['read through a chain of symlinks', async (c) => {
+    symlinkSync(c.outside, join(c.ws, 'hop2'));
+    symlinkSync('hop2', join(c.ws, 'hop1'));
+    return c.files.read('hop1/secret.txt');
+  }],
   // Hard links.
-  ['read a hard link to an outside file', async (c) => (linkSync(join(c.outside, 'secret.txt'), join(c.ws, 'hard')), c.files.read('hard'))],
-  ['write a hard link to an outside file', async (c) => (linkSync(join(c.outside, 'target.txt'), join(c.ws, 'hard2')), c.files.write('hard2', 'owned'))],
+  ['read a hard link to an outside file', async (c) => {
+    linkSync(join(c.outside, 'secret.txt'), join(c.ws, 'hard'));
+    return c.files.read('hard');
+  }],
+  ['write a hard link to an outside file', async (c) => {
+    linkSync(join(c.outside, 'target.txt'), join(c.ws, 'hard2'));
+    return c.files.write('hard2', 'owned');
+  }],
   ['edit a hard link to an outside file', async (c) => {
     linkSync(join(c.outside, 'target.txt'), join(c.ws, 'hard3'));
     const state: ToolState = { concerns: [], variations: [], handoff: null };
@@ -107,15 +141,30 @@ const rows: Row[] = [
     return tools.search.execute?.({ pattern: 'TOP-SECRET' }, { toolCallId: 't', messages: [] });
   }],
   // Symlinks committed on a branch and materialised into the workspace.
-  ['write through a committed absolute symlink', async (c) => (await c.materialize({ 'cabs.txt': join(c.outside, 'target.txt') }), c.files.write('cabs.txt', 'owned'))],
-  ['read through a committed ../ symlink', async (c) => (await c.materialize({ 'crel.txt': '../outside/secret.txt' }), c.files.read('crel.txt'))],
-  ['write under a committed symlinked folder', async (c) => (await c.materialize({ cdir: c.outside }), c.files.write('cdir/target.txt', 'owned'))],
+  ['write through a committed absolute symlink', async (c) => {
+    await c.materialize({ 'cabs.txt': join(c.outside, 'target.txt') });
+    return c.files.write('cabs.txt', 'owned');
+  }],
+  ['read through a committed ../ symlink', async (c) => {
+    await c.materialize({ 'crel.txt': '../outside/secret.txt' });
+    return c.files.read('crel.txt');
+  }],
+  ['write under a committed symlinked folder', async (c) => {
+    await c.materialize({ cdir: c.outside });
+    return c.files.write('cdir/target.txt', 'owned');
+  }],
   // Agent test code run by run_tests, inside the sandbox.
   ['test code writes outside directly', (c) => c.testCode(`echo owned > ${c.outside}/target.txt; echo owned > ../outside/new.txt`)],
   ['test code reads an outside file', (c) => c.testCode(`cat ${c.outside}/secret.txt ../outside/secret.txt`)],
   ['test code reads the API key', (c) => c.testCode('echo "key=$GOVERNOR_ESCAPE_KEY plain=$GOVERNOR_PLAIN_VALUE"; env')],
-  ['test code plants a symlink, the file tool writes through it', async (c) => (await c.testCode(`ln -s ${c.outside}/target.txt planted`), c.files.write('planted', 'owned'))],
-  ['test code plants a hard link, the file tool writes it', async (c) => (await c.testCode(`ln ${c.outside}/target.txt planted-hard`), c.files.write('planted-hard', 'owned'))],
+  ['test code plants a symlink, the file tool writes through it', async (c) => {
+    await c.testCode(`ln -s ${c.outside}/target.txt planted`);
+    return c.files.write('planted', 'owned');
+  }],
+  ['test code plants a hard link, the file tool writes it', async (c) => {
+    await c.testCode(`ln ${c.outside}/target.txt planted-hard`);
+    return c.files.write('planted-hard', 'owned');
+  }],
 ];
 
 describe('escapes from an implementer workspace', () => {

@@ -66,6 +66,7 @@ describe('prepared statements are made once and never left to the GC', () => {
         `import { tmpdir } from 'node:os';`,
         'for (let n = 0; n < 5; n++) {',
         `  const l = new Ledger(join(mkdtempSync(join(tmpdir(), 'governor-idle-')), 'l.db'));`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: source text of a child script, run as written.
         '  for (let i = 0; i < 500; i++) l.db.prepare(`SELECT ${i % 50} AS n, count(*) FROM events`).get();',
         '  l.close();',
         '}',

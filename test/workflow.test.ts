@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Concern } from '../shared/index.ts';
 import { InvalidInputError } from '../electron/core/errors.ts';
@@ -7,7 +6,7 @@ import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { raiseConcern } from '../electron/core/workflow/records.ts';
 import { type SampleProject, sampleProject } from './support/project.ts';
-import { agentStatus, approvePlanAndDesign, commandNow, detailRow, payloads, setTestCommand, taskStatus } from './support/workflow-helpers.ts';
+import { agentStatus, approvePlanAndDesign, commandNow, detailRow, payloads, taskStatus } from './support/workflow-helpers.ts';
 
 /**
  * The governed loop's human touch points on the sample project (scripted runtime, real git, real

@@ -101,7 +101,8 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
         .then((o) => (last = o))
         .catch((err: unknown) => {
           p.progress({ kind: 'warn', text: `loop stopped: ${err instanceof Error ? err.message : String(err)}` });
-          return (last = { steps: 0, state: 'blocked', waitingOn: [String(err)] });
+          last = { steps: 0, state: 'blocked', waitingOn: [String(err)] };
+          return last;
         })
         .finally(() => {
           running = null;

@@ -1,5 +1,6 @@
 import { chmod, readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
+import { KeyName } from '../../shared/index.ts';
 import { writeFileAtomic } from '../core/artifacts/atomic.ts';
 import { GovernorError } from '../core/errors.ts';
 import type { KeyName as Provider, KeySource } from '../core/secrets/keys.ts';
@@ -27,8 +28,7 @@ export interface SecureKeyStore extends KeySource {
   providers(): Promise<Provider[]>;
 }
 
-const ProviderName = z.enum(['anthropic', 'openai', 'ollama', 'openai-compatible', 'discord']);
-const StoredKeys = z.object({ version: z.literal(1), keys: z.partialRecord(ProviderName, z.string().regex(/^[A-Za-z0-9+/]+=*$/)) }).strict();
+const StoredKeys = z.object({ version: z.literal(1), keys: z.partialRecord(KeyName, z.string().regex(/^[A-Za-z0-9+/]+=*$/)) }).strict();
 type StoredKeys = z.infer<typeof StoredKeys>;
 
 const EMPTY: StoredKeys = { version: 1, keys: {} };
@@ -68,7 +68,7 @@ export function secureKeys(file: string, cipher: KeyCipher): SecureKeyStore {
   }
 
   async function seal(provider: Provider, value: string): Promise<void> {
-    const name = ProviderName.parse(provider);
+    const name = KeyName.parse(provider);
     // Saving a key over a damaged store replaces it: what it held could not be read back anyway.
     const data = await load().catch((): StoredKeys => ({ ...EMPTY, keys: {} }));
     const sealed = await cipher.encrypt(value);
@@ -105,7 +105,7 @@ export function secureKeys(file: string, cipher: KeyCipher): SecureKeyStore {
       await write({ version: 1, keys: rest });
     },
     async providers() {
-      return Object.keys((await load()).keys).filter((k): k is Provider => ProviderName.safeParse(k).success);
+      return Object.keys((await load()).keys).filter((k): k is Provider => KeyName.safeParse(k).success);
     },
   };
 }

@@ -73,9 +73,9 @@ const GRAB = 64;
 export function clampToDisplays(state: WindowState, workAreas: readonly Rect[]): WindowState {
   const primary = workAreas[0];
   if (!primary) return { ...state, x: undefined, y: undefined };
-  const fit = (area: Rect) => ({ width: Math.min(state.width, area.width), height: Math.min(state.height, area.height) });
+  const fitInto = (area: Rect) => ({ width: Math.min(state.width, area.width), height: Math.min(state.height, area.height) });
   const centred = (area: Rect): WindowState => {
-    const { width, height } = fit(area);
+    const { width, height } = fitInto(area);
     return { ...state, width, height, x: Math.round(area.x + (area.width - width) / 2), y: Math.round(area.y + (area.height - height) / 2) };
   };
   if (state.x === undefined || state.y === undefined) return centred(primary);
@@ -91,7 +91,7 @@ export function clampToDisplays(state: WindowState, workAreas: readonly Rect[]):
   }
   const titleBar = { x: state.x, y: state.y, width: state.width, height: 1 };
   if (!best || workAreas.every((a) => overlap(titleBar, a) < GRAB)) return centred(best ?? primary);
-  const { width, height } = fit(best);
+  const { width, height } = fitInto(best);
   const x = Math.min(Math.max(state.x, best.x), best.x + best.width - width);
   const y = Math.min(Math.max(state.y, best.y), best.y + best.height - height);
   return { ...state, width, height, x, y };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommandSource } from './command.ts';
 import { AgentName, Id } from './common.ts';
 
 /**
@@ -27,7 +28,8 @@ export const InputDigest = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 digest i
 export const PermissionDecision = z.object({
   decision: PermissionDecisionKind,
   by: z.string().min(1),
-  source: z.enum(['cli', 'ui', 'discord', 'mcp']),
+  /** A human's surface (as for commands), or 'mcp' when an agent's own session answered. */
+  source: z.enum([...CommandSource.options, 'mcp']),
   at: z.string(),
   /** What the agent reads: the human's words on a denial, or a note with an allow. */
   message: z.string(),

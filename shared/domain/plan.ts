@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentName, Id } from './common.ts';
+import { AgentName } from './common.ts';
 
 export const Stage = z.enum([
   'plan',
@@ -44,6 +44,3 @@ export type Task = z.infer<typeof Task>;
 
 export const KPI = z.object({ name: z.string(), target: z.string(), current: z.string().nullable() });
 export type KPI = z.infer<typeof KPI>;
-
-/** Reference to a stored identifier, used where a record links to another. */
-export const Ref = Id;

@@ -107,7 +107,10 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
     for (const [i, u] of (t.tools ?? []).entries()) blocks.push({ type: 'tool_use', id: u.id ?? `toolu_fake_${n}_${i}`, name: u.name, input: u.input });
     const usage = { input_tokens: t.usage?.input ?? 100, output_tokens: t.usage?.output ?? 20 };
     const stop = t.tools?.length ? 'tool_use' : 'end_turn';
-    if (!stream) return json(res, 200, { id, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stop, stop_sequence: null, usage });
+    if (!stream) {
+      json(res, 200, { id, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stop, stop_sequence: null, usage });
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } });

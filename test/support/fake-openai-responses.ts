@@ -59,13 +59,6 @@ const textOf = (v: unknown): string => {
   return '';
 };
 
-/** The outputs of function and custom tool calls in one request's input, in order. */
-export function outputsOf(req: ResponsesRequest): string[] {
-  return req.input
-    .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output' || i.type === 'tool_search_output')
-    .map((i) => textOf(i.output));
-}
-
 export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<FakeResponses> {
   const queue = [...turns];
   const perTask = new Map<string, ScriptedTurn[]>();

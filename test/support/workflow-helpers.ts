@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { AgentName, EventType } from '../../shared/index.ts';
+import type { EventType } from '../../shared/index.ts';
 import { agentNames } from '../../shared/index.ts';
 import type { OpenedProject } from '../../electron/core/host.ts';
 import { handleCommand } from '../../electron/core/workflow/commands.ts';
@@ -57,5 +57,3 @@ export async function approvePlanAndDesign(sp: SampleProject): Promise<void> {
 export function commandNow(p: OpenedProject, text: string): Promise<{ ok: boolean; response: string }> {
   return handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, text, { user: 'Human', source: 'cli' });
 }
-
-export type { AgentName };

@@ -220,7 +220,7 @@ function objectKeys(schemas: readonly Schema[]): string[] {
   const keys = new Set<string>();
   for (const s of schemas) {
     const def = (s as z.core.$ZodTypes)._zod.def;
-    if (def.type === 'object') Object.keys(def.shape).forEach((k) => keys.add(k));
+    if (def.type === 'object') for (const k of Object.keys(def.shape)) keys.add(k);
   }
   return [...keys];
 }

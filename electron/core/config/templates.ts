@@ -36,7 +36,10 @@ export function resourcesRoot(): string {
   if (cachedRoot) return cachedRoot;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'resources', 'templates', 'agents.yaml'))) return (cachedRoot = dir);
+    if (existsSync(join(dir, 'resources', 'templates', 'agents.yaml'))) {
+      cachedRoot = dir;
+      return dir;
+    }
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`resources/templates not found above ${fileURLToPath(import.meta.url)}`);
     dir = parent;

@@ -3,7 +3,6 @@
  * a schema issue deep in the tree) can point the human at a line of the file they edit.
  */
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
-import { ConfigError } from '../errors.ts';
 
 /** A syntax problem at a 1-based line. */
 export interface YamlProblem {
@@ -36,14 +35,6 @@ export function parseYaml(text: string): ParsedYaml {
     }
   }
   return { text, doc, lineCounter, problems, data };
-}
-
-/** Parses or throws a ConfigError at the line of the first syntax error. */
-export function parseYamlOrThrow(text: string, file: string): ParsedYaml {
-  const parsed = parseYaml(text);
-  const first = parsed.problems[0];
-  if (first) throw new ConfigError(file, first.line, first.message);
-  return parsed;
 }
 
 /**

@@ -184,4 +184,3 @@ export function createDeliverer(o: DelivererOptions) {
     },
   };
 }
-export type Deliverer = ReturnType<typeof createDeliverer>;

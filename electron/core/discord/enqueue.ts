@@ -1,8 +1,9 @@
 import type { DiscordFile } from '../../../shared/config.ts';
-import { discordNotificationFor } from '../notify/notifications.ts';
+import { type Notification, discordNotificationFor } from '../notify/notifications.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { errorMessage } from '../errors.ts';
+import type { OutboundMessage } from './message.ts';
 import { createOutbox } from './outbox.ts';
 import { renderNotification } from './render.ts';
 
@@ -16,8 +17,8 @@ export function registerOutboxWriter(ledger: Ledger, read: Reader, _file: Discor
   const outbox = createOutbox(ledger.db);
   return ledger.onTransaction((_tx, events) => {
     for (const ev of events) {
-      let message;
-      let n;
+      let message: OutboundMessage;
+      let n: Notification | null;
       try {
         n = discordNotificationFor(ev, read);
         if (!n) continue;

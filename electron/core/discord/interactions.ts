@@ -101,7 +101,7 @@ export function createInteractionHandler(d: InteractionDeps) {
 
   async function onButton(i: ButtonInteraction): Promise<void> {
     const parsed = parseCustomId(i.customId);
-    if (!parsed || parsed.kind !== 'button') {
+    if (parsed?.kind !== 'button') {
       await i.reply({ content: 'This button is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
       return;
     }
@@ -117,7 +117,7 @@ export function createInteractionHandler(d: InteractionDeps) {
 
   async function onModal(i: ModalSubmitInteraction): Promise<void> {
     const parsed = parseCustomId(i.customId);
-    if (!parsed || parsed.kind !== 'modal') {
+    if (parsed?.kind !== 'modal') {
       await i.reply({ content: 'This form is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
       return;
     }

@@ -22,7 +22,3 @@ export function clip(text: string, max: number, marker = '…'): string {
   if (text.length <= max) return text;
   return `${text.slice(0, Math.max(0, max - marker.length))}${marker}`;
 }
-
-export function fits(text: string, max: number): boolean {
-  return text.length <= max;
-}

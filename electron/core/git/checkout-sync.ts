@@ -9,6 +9,7 @@
  * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
  * edit: it is kept, and reported, whatever the release says.
  */
+import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
@@ -40,7 +41,7 @@ type Found = { oid: string; mode: string } | null | 'other';
 /** What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable. */
 async function worktreeEntry(dir: string, rel: string): Promise<Found> {
   const full = path.join(dir, rel);
-  let st;
+  let st: Stats;
   try {
     st = await fsp.lstat(full);
   } catch {

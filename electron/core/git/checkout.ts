@@ -3,6 +3,7 @@
  * the initial commit of a brand-new repository, and (opt-in) fast-forwarding a clean checkout
  * after a promotion moved the branch it has checked out. Agent work never touches it.
  */
+import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
@@ -42,7 +43,7 @@ export async function adoptExistingFiles(ctx: RepoCtx, files: FileChange[]): Pro
   const out = await Promise.all(
     files.map(async (f): Promise<FileChange> => {
       const full = path.join(ctx.dir, f.path);
-      let st;
+      let st: Stats;
       try {
         st = await fsp.lstat(full);
       } catch {

@@ -81,7 +81,7 @@ export function buildMessage(input: { subject: string; body?: string | undefined
     trailers.push(`Audit-ID: ${input.auditId}`);
   }
   const body = input.body?.replace(/\r\n/g, '\n').trim();
-  return [input.subject, ...(body ? [body] : []), trailers.join('\n')].join('\n\n') + '\n';
+  return `${[input.subject, ...(body ? [body] : []), trailers.join('\n')].join('\n\n')}\n`;
 }
 
 export interface ParsedMessage {
@@ -102,11 +102,14 @@ export function parseMessage(message: string): ParsedMessage {
   const paragraphs = newline < 0 ? [] : text.slice(newline + 1).trim().split(/\n{2,}/);
   const trailers: Record<string, string[]> = {};
   const last = paragraphs.at(-1);
-  if (last !== undefined && last.split('\n').every((line) => TRAILER_RE.test(line))) {
+  if (last?.split('\n').every((line) => TRAILER_RE.test(line))) {
     paragraphs.pop();
     for (const line of last.split('\n')) {
       const m = TRAILER_RE.exec(line);
-      if (m?.[1] !== undefined && m[2] !== undefined) (trailers[m[1]] ??= []).push(m[2]);
+      if (m?.[1] === undefined || m[2] === undefined) continue;
+      const values = trailers[m[1]] ?? [];
+      values.push(m[2]);
+      trailers[m[1]] = values;
     }
   }
   return {

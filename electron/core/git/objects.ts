@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { deflateSync, inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import git, { type CommitObject, type TagObject, type TreeEntry } from 'isomorphic-git';
+import git, { type CommitObject, type ReadObjectResult, type TagObject, type TreeEntry } from 'isomorphic-git';
 import { GovernorError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import { isOid } from './refs.ts';
@@ -264,7 +264,7 @@ export async function resolveFullRef(ctx: RepoCtx, full: string): Promise<string
 export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | null> {
   let current = oid;
   for (let depth = 0; depth < 16; depth++) {
-    let obj;
+    let obj: ReadObjectResult;
     try {
       obj = await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid: current, format: 'parsed', cache: ctx.cache });
     } catch (err) {

@@ -20,6 +20,7 @@ export function assertValidRefName(full: string): void {
     full.includes('..') ||
     full.includes('//') ||
     full.includes('@{') ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: git check-ref-format forbids control characters in names.
     /[\x00-\x20\x7f~^:?*[\\]/.test(full) ||
     full.split('/').some((seg) => seg.length === 0 || seg.startsWith('.') || seg.endsWith('.lock'));
   if (bad) throw new InvalidInputError(`"${full}" is not a valid git ref name`);

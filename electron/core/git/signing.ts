@@ -8,6 +8,7 @@
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Key } from 'openpgp';
 import type { PoliciesFile } from '../../../shared/config.ts';
 import { GovernorError } from '../errors.ts';
 
@@ -47,7 +48,7 @@ export async function loadSigner(options: { keyFile: string; passphrase?: string
   }
 
   const openpgp = await import('openpgp');
-  let key;
+  let key: Key;
   try {
     key = await openpgp.readKey({ armoredKey: armored });
   } catch (err) {

@@ -7,14 +7,11 @@ import type { GitWriteAction } from './protect.ts';
 import type { FileChange } from './tree-write.ts';
 
 export type { FileChange } from './tree-write.ts';
-export type { GitTime, Identity, Signer } from './message.ts';
+export type { GitTime, Signer } from './message.ts';
 export type { GitWriteAction } from './protect.ts';
 export type { CheckoutSync } from './checkout.ts';
 export type { ConflictRule } from './merge.ts';
-export type { CheckoutSyncInput, CheckoutSyncResult } from './checkout-sync.ts';
-export type { FileDiff } from './diff.ts';
 export type { LogEntry } from './log.ts';
-export type { MaterializeResult } from './materialize.ts';
 
 export interface EnsureRepoInput {
   /** Files of the initial commit on a brand-new repository. */

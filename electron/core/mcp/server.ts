@@ -6,7 +6,6 @@ import { errorMessage } from '../errors.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import type { AgentActions } from './actions.ts';
 
-export { GOVERNOR_MCP_NAME } from './name.ts';
 
 /** An optional claim of who is calling: refused unless it is the agent this server is bound to. */
 const As = { agent: z.string().optional().describe('Leave out: this server acts as the agent it is bound to') };

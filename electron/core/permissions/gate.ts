@@ -5,7 +5,7 @@ import type { Reader } from '../store/read.ts';
 import { type Verdict, compileRules, evaluate, suggestRule } from './policy.ts';
 import { alwaysRules, inputDigest, recordRequest, sessionRules, timeOutRequest, withdrawRequest } from './requests.ts';
 import type { ToolUse } from './rules.ts';
-import { waitForDecision } from './waiter.ts';
+import { type WaitOutcome, waitForDecision } from './waiter.ts';
 
 /** What the worker adapter tells its agent: run this input, or do not (and read why). */
 export type GateAnswer = { behavior: 'allow'; input: Record<string, unknown>; requestId: string | null } | { behavior: 'deny'; message: string; requestId: string | null };
@@ -115,7 +115,7 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
       }
       if (request.status === 'pending') {
         o.onWaiting?.(request);
-        let outcome;
+        let outcome: WaitOutcome;
         const signals = [o.signal, callSignal].filter((x): x is AbortSignal => x !== undefined);
         try {
           outcome = await waitForDecision(o.ledger, o.read, request.id, new Date(request.timeout_at), signals.length ? AbortSignal.any(signals) : undefined);

@@ -89,7 +89,7 @@ export function decideRequest(ledger: Ledger, read: Reader, d: DecideInput, now:
 export function timeOutRequest(ledger: Ledger, read: Reader, id: string, now: Date): PermissionRequest | null {
   return ledger.transact((tx) => {
     const r = read.permissionRequest(id);
-    if (!r || r.status !== 'pending') return r;
+    if (r?.status !== 'pending') return r;
     const after_s = Math.max(0, Math.round((now.getTime() - Date.parse(r.requested_at)) / 1000));
     tx.append({ type: 'permission.timed_out', actor: 'System', ts: now.toISOString(), payload: { request_id: id, after_s } });
     return read.permissionRequest(id);

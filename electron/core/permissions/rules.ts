@@ -117,7 +117,10 @@ const matchers = new Map<string, (p: string) => boolean>();
 /** Compiled once per pattern: compiling a glob costs far more than matching it. */
 function matcher(glob: string): (p: string) => boolean {
   let m = matchers.get(glob);
-  if (!m) matchers.set(glob, (m = picomatch(glob, { dot: true })));
+  if (!m) {
+    m = picomatch(glob, { dot: true });
+    matchers.set(glob, m);
+  }
   return m;
 }
 

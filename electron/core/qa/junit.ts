@@ -194,8 +194,9 @@ function collectCases(roots: unknown[], out: TestCase[]): void {
     file: string | null;
   }
   const stack: Frame[] = [{ nodes: roots, index: 0, suite: '', file: null }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
+  for (;;) {
+    const frame = stack.at(-1);
+    if (frame === undefined) break;
     if (frame.index >= frame.nodes.length) {
       stack.pop();
       continue;
@@ -260,7 +261,7 @@ function parseInto(rawXml: string, label: string, cases: TestCase[]): string[] {
   if (root === undefined) {
     const found = nodes.map(asElement).find((e) => e !== null)?.tag;
     return [
-      `JUnit file ${label} has no <testsuites> or <testsuite> root` + (found ? ` (found <${found}>)` : ''),
+      `JUnit file ${label} has no <testsuites> or <testsuite> root${found ? ` (found <${found}>)` : ''}`,
     ];
   }
   collectCases([root], cases);

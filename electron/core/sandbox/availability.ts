@@ -92,8 +92,3 @@ export function sandboxAvailabilityAsync(): Promise<SandboxAvailability> {
     });
   });
 }
-
-/** Tests only: pretend the machine has no sandbox (or forget the pretence with null). */
-export function overrideSandboxAvailability(value: SandboxAvailability | null): void {
-  cached = value;
-}

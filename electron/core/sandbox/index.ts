@@ -22,8 +22,8 @@ import { type SandboxAvailability, type SandboxTool, sandboxAvailability } from 
 import { bwrapArgs } from './bwrap.ts';
 import { seatbeltArgs } from './seatbelt.ts';
 
-export { childEnv, isSafeEnvName } from './env.ts';
-export { overrideSandboxAvailability, sandboxAvailability, sandboxAvailabilityAsync } from './availability.ts';
+export { childEnv } from './env.ts';
+export { sandboxAvailability, sandboxAvailabilityAsync } from './availability.ts';
 export type { SandboxAvailability, SandboxTool } from './availability.ts';
 
 export interface SandboxSpec {

@@ -33,8 +33,8 @@ export function seatbeltProfile(o: { readable: number; writable: number; network
 
 export function seatbeltArgs(spec: SandboxSpec, readable: readonly string[], tmp: string): string[] {
   const args: string[] = ['-D', `TMP=${tmp}`];
-  readable.forEach((r, i) => args.push('-D', `R${i}=${r}`));
-  spec.writable.forEach((w, i) => args.push('-D', `W${i}=${w}`));
+  for (const [i, r] of readable.entries()) args.push('-D', `R${i}=${r}`);
+  for (const [i, w] of spec.writable.entries()) args.push('-D', `W${i}=${w}`);
   args.push('-p', seatbeltProfile({ readable: readable.length, writable: spec.writable.length, network: spec.network }));
   return args;
 }

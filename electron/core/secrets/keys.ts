@@ -1,13 +1,13 @@
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { KeyName } from '../../../shared/index.ts';
+import type { KeyName, Provider } from '../../../shared/index.ts';
 import { GovernorError } from '../errors.ts';
 
-export type Provider = 'anthropic' | 'openai' | 'ollama' | 'openai-compatible';
-/** What a key source can hold: a model provider's key, or the Discord bot token (defined by the contract). */
-export type { KeyName };
+/** What a key source can hold: a model provider's key, or the Discord bot token (defined in shared/). */
+export type { KeyName, Provider };
 
 /** The variables people already have set for these providers. */
 export const DEFAULT_KEY_ENV: Record<KeyName, string | null> = {
@@ -30,7 +30,7 @@ export function envKeys(env: NodeJS.ProcessEnv = process.env): KeySource {
     async get(provider, envName) {
       const name = envName ?? DEFAULT_KEY_ENV[provider];
       const v = name ? env[name] : undefined;
-      return v && v.trim() ? v.trim() : null;
+      return v?.trim() ? v.trim() : null;
     },
   };
 }
@@ -48,7 +48,7 @@ export function fileKeys(path: string, projectDir: string): KeySource {
     label: file,
     async get(provider) {
       if (!cache) {
-        let st;
+        let st: Stats;
         try {
           st = await stat(file);
         } catch {

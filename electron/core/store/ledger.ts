@@ -83,6 +83,10 @@ export class Ledger {
       let prev = h?.hash ?? GENESIS_HASH;
       // One clock reading per transaction: its events happened together.
       let now: string | null = null;
+      const txTime = (): string => {
+        if (now === null) now = this.clock().toISOString();
+        return now;
+      };
       const tx: Tx = {
         db: this.db,
         append: (e) => {
@@ -91,7 +95,7 @@ export class Ledger {
           const ev = {
             seq,
             id: e.id ?? this.nextId(),
-            ts: e.ts ?? (now ??= this.clock().toISOString()),
+            ts: e.ts ?? txTime(),
             type: e.type,
             actor: e.actor,
             payload,

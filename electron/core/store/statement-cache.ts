@@ -52,7 +52,10 @@ export function holdNativeObjects(db: Database.Database): void {
   const prepare = proto.prepare;
   proto.prepare = function cachedPrepare(this: object, sql: string, owner: unknown, pragmaMode: boolean) {
     let bySql = held.get(this);
-    if (!bySql) held.set(this, (bySql = new Map()));
+    if (!bySql) {
+      bySql = new Map();
+      held.set(this, bySql);
+    }
     const cacheKey = `${pragmaMode ? 'p' : 's'}:${sql}`;
     const made = bySql.get(cacheKey) ?? [];
     const idle = made.find((s) => !s.busy);

@@ -123,7 +123,10 @@ const noteSyncs = new WeakMap<Engine, () => Promise<number>>();
 /** Bring the files and the git audit notes in line with the ledger. */
 export async function syncRecords(e: Engine): Promise<void> {
   let notes = noteSyncs.get(e);
-  if (!notes) noteSyncs.set(e, (notes = createNoteSync(e.git, e.read)));
+  if (!notes) {
+    notes = createNoteSync(e.git, e.read);
+    noteSyncs.set(e, notes);
+  }
   await e.exporter.sync();
   await notes();
 }

@@ -3,7 +3,7 @@ import type { AgentName, PermissionRequest, Task, WorkerActivity } from '../../.
 import { roleOf } from '../../../shared/index.ts';
 import { agentWorkspaceDir, prepareGitWorkspace, workspaceChanges } from '../agents/workers/git-workspace.ts';
 import { runtimeWorker } from '../agents/workers/runtime-worker.ts';
-import type { Worker } from '../agents/workers/worker.ts';
+import type { Worker, WorkerResult } from '../agents/workers/worker.ts';
 import type { ProposedVariation, RaisedConcern } from '../agents/runtime.ts';
 import { GovernorError } from '../errors.ts';
 import { type Handoff, createAgentActions } from '../mcp/actions.ts';
@@ -84,7 +84,7 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
   });
 
   const limits = e.policies.agent_limits ?? { max_steps: 40, wall_clock_s: 900 };
-  let result;
+  let result: WorkerResult;
   try {
     result = await worker.work(
       { agent, phase, task, workspace: root, context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']), resume, budgetUsd: budgetLeftUsd(e, agent, phase), limits: { maxTurns: limits.max_steps, wallClockS: limits.wall_clock_s } },

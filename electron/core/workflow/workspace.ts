@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises';
+import { type Dirent, type Stats, constants } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { WorkspaceFiles } from '../agents/runtime.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -57,7 +57,7 @@ export function openWorkspace(root: string): TrackedWorkspace {
     let cur = root;
     for (const part of rel.split('/')) {
       cur = join(cur, part);
-      let st;
+      let st: Stats;
       try {
         st = await lstat(cur);
       } catch {
@@ -76,7 +76,7 @@ export function openWorkspace(root: string): TrackedWorkspace {
   }
 
   async function walk(dir: string, prefix: string, out: string[]): Promise<void> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {
@@ -95,7 +95,7 @@ export function openWorkspace(root: string): TrackedWorkspace {
     changes: () => new Map(changed),
     async read(path) {
       const { abs } = await resolveInside(path);
-      let fh;
+      let fh: FileHandle;
       try {
         fh = await open(abs, constants.O_RDONLY);
       } catch {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import pc from 'picocolors';
+import type { SetupLine } from '../../core/discord/setup.ts';
 import { GovernorError } from '../../core/errors.ts';
 import type { LoopDriver } from '../../core/api.ts';
 import type { OpenedProject } from '../../core/host.ts';
@@ -44,7 +45,7 @@ export function registerDiscordCommands(program: Command): void {
       const root = await assertProjectDir(o.dir);
       const file = await loadDiscordFile(root);
       if (!file) throw new GovernorError('discord_not_configured', `no discord.yaml in ${root}; create one, e.g.\n${EXAMPLE}`);
-      let lines;
+      let lines: SetupLine[];
       // What Discord (or a proxy) answers may echo what it was sent: the output never shows a token.
       const redactor = new Redactor();
       if (file.mode === 'webhook') {

@@ -1,4 +1,3 @@
-import pc from 'picocolors';
 import type { CallName, CallRequest, CallResponse } from '../../../shared/index.ts';
 import { type LoopDriver, createApi, dispatch, noLoop } from '../../core/api.ts';
 import { assertProjectDir } from '../../core/project.ts';

@@ -64,7 +64,11 @@ function interactiveDriver(p: OpenedProject) {
       return { started: false, reason: 'this `governor run` acts on it next' };
     },
   };
-  return { driver, onWake: (l: () => void) => (listeners.add(l), () => listeners.delete(l)) };
+  const onWake = (l: () => void) => {
+    listeners.add(l);
+    return () => listeners.delete(l);
+  };
+  return { driver, onWake };
 }
 
 /** Where the run asks: the user's terminal, or (tests) a pair of streams. */

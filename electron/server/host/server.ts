@@ -77,7 +77,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     const frame = JSON.stringify({ event, data });
     for (const s of sockets) if (s.readyState === s.OPEN) s.send(frame);
   };
-  const progress = (x: Progress) => (o.onProgress?.(x), send('progress', x));
+  const progress = (x: Progress) => {
+    o.onProgress?.(x);
+    send('progress', x);
+  };
   let pending: NodeJS.Timeout | null = null;
   const pushStatus = () => {
     if (pending) return;
@@ -257,7 +260,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   });
 
   async function onMessage(ws: WebSocket, raw: string, api: Apis['ui']) {
-    let frame;
+    let frame: ClientFrame;
     try {
       frame = ClientFrame.parse(JSON.parse(raw));
     } catch (err) {

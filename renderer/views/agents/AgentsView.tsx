@@ -2,9 +2,10 @@ import { useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
 import type { AgentState } from '../../../shared/domain/agent.ts';
 import { formatAgo, useNow } from '../../clock.ts';
-import { errorText, refreshAgents, useAgents } from './useAgents.ts';
+import { refreshAgents, useAgents } from './useAgents.ts';
 import { AgentStream } from './AgentStream.tsx';
 import './agents.css';
+import { errorText } from '../../lib/error-text.ts';
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 4 });
 const num = new Intl.NumberFormat('en-US');

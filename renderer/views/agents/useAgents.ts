@@ -18,8 +18,3 @@ export function useAgents(conn: Transport): ListState<AgentState> {
   }, [conn]);
   return state;
 }
-
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return 'code' in err && typeof err.code === 'string' ? `${err.message} (${err.code})` : err.message;
-  return String(err);
-}

@@ -72,6 +72,7 @@ export function AuditView({ conn }: { conn: Transport }) {
         </p>
       )}
       <div className="audit-split">
+        {/* biome-ignore lint/a11y/useSemanticElements: the virtualiser's sizing div sits between list and rows, so no ul>li. */}
         <div className="timeline" ref={scrollRef} data-testid="timeline" role="list" aria-label="Ledger events, newest first">
           {!state.atHead && (
             <div className="timeline-edge muted">
@@ -86,9 +87,11 @@ export function AuditView({ conn }: { conn: Transport }) {
               const r = shown[v.index];
               if (!r) return null;
               return (
+                // biome-ignore lint/a11y/useSemanticElements: an absolutely positioned virtual row (see the list above).
                 <div
                   key={r.seq}
                   role="listitem"
+                  // biome-ignore lint/a11y/noNoninteractiveTabindex: each row is focusable so Enter can select it.
                   tabIndex={0}
                   data-testid="timeline-row"
                   data-seq={r.seq}

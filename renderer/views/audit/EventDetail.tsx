@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
-import { errorText } from '../agents/useAgents.ts';
 import { type EventLink, eventLinks } from './links.ts';
 import type { Row } from './useTimeline.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 const KIND_LABEL: Record<EventLink['kind'], string> = { review: 'Review', concern: 'Concern', commit: 'Diff', command: 'Command', artifact: 'Document' };
 

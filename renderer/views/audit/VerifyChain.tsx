@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
-import { errorText } from '../agents/useAgents.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 type Result = { kind: 'ok'; value: CallResponse<'ledger.verify'> } | { kind: 'error'; message: string };
 
@@ -28,7 +28,7 @@ export function VerifyChain({ conn }: { conn: Transport }) {
     );
   };
   const v = result?.kind === 'ok' ? result.value : null;
-  const good = v !== null && v.ok && v.firstBad === null && v.exports.length === 0;
+  const good = v?.ok && v.firstBad === null && v.exports.length === 0;
   return (
     <div className="verify">
       {result && (

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CallRequest, TimelineEvent, Transport } from '../../../shared/contract.ts';
 import type { Actor } from '../../../shared/domain/common.ts';
-import { errorText } from '../agents/useAgents.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 /** A row; live rows come without payload (the push omits it) until the detail pane asks for it. */
 export type Row = TimelineEvent & { partial?: boolean };
@@ -18,8 +18,10 @@ export interface TimelineFilter {
   text: string;
 }
 
+type PageQuery = Pick<CallRequest<'ledger.page'>, 'types' | 'actors' | 'phase' | 'text'>;
+
 /** The filter as `ledger.page` takes it. */
-function query(f: TimelineFilter): Pick<CallRequest<'ledger.page'>, 'types' | 'actors' | 'phase' | 'text'> {
+function query(f: TimelineFilter): PageQuery {
   return {
     ...(f.types.length > 0 ? { types: f.types } : {}),
     ...(f.actors.length > 0 ? { actors: f.actors } : {}),
@@ -53,21 +55,21 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
   const busy = useRef(false);
   const shift = useRef(onShift);
   shift.current = onShift;
-  // One key for the filter: a new key starts over from the newest matching event.
+  // One key for the filter: a new key starts over from the newest matching event. The query is parsed back
+  // from it so its identity changes only when the filter's content does, not on every render.
   const key = JSON.stringify(query(filter));
-  const q = useRef(query(filter));
-  q.current = query(filter);
+  const q = useMemo(() => JSON.parse(key) as PageQuery, [key]);
 
-  const set = (next: Partial<TimelineState>) => {
+  const set = useCallback((next: Partial<TimelineState>) => {
     ref.current = { ...ref.current, ...next };
     setState(ref.current);
-  };
+  }, []);
 
   const reset = useCallback(() => {
     const g = ++gen.current;
     busy.current = true;
     set({ ...INITIAL });
-    conn.call('ledger.page', { limit: PAGE, ...q.current }).then(
+    conn.call('ledger.page', { limit: PAGE, ...q }).then(
       (p) => {
         if (g !== gen.current) return;
         busy.current = false;
@@ -79,7 +81,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
         set({ loading: false, error: errorText(err) });
       },
     );
-  }, [conn, key]);
+  }, [conn, q, set]);
 
   const loadOlder = useCallback(async () => {
     const s = ref.current;
@@ -89,7 +91,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
     busy.current = true;
     set({ loading: true });
     try {
-      const p = await conn.call('ledger.page', { before: last.seq, limit: PAGE, ...q.current });
+      const p = await conn.call('ledger.page', { before: last.seq, limit: PAGE, ...q });
       if (g !== gen.current) return;
       let rows = [...ref.current.rows, ...p.events];
       let atHead = ref.current.atHead;
@@ -105,7 +107,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
     } finally {
       if (g === gen.current) busy.current = false;
     }
-  }, [conn, key]);
+  }, [conn, q, set]);
 
   const loadNewer = useCallback(async () => {
     const s = ref.current;
@@ -120,7 +122,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
       let newer: TimelineEvent[] = [];
       let head = false;
       for (let tries = 0; tries < 12; tries++) {
-        const p = await conn.call('ledger.page', { before: first.seq + span + 1, limit: 1000, ...q.current });
+        const p = await conn.call('ledger.page', { before: first.seq + span + 1, limit: 1000, ...q });
         if (g !== gen.current) return;
         const above = p.events.filter((e) => e.seq > first.seq);
         const newest = p.events[0]?.seq ?? 0;
@@ -129,7 +131,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
           continue;
         }
         newer = above;
-        const latest = await conn.call('ledger.page', { limit: 1, ...q.current });
+        const latest = await conn.call('ledger.page', { limit: 1, ...q });
         if (g !== gen.current) return;
         const latestSeq = latest.events[0]?.seq ?? 0;
         head = latestSeq <= Math.max(newest, first.seq);
@@ -153,12 +155,12 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
     } finally {
       if (g === gen.current) busy.current = false;
     }
-  }, [conn, key]);
+  }, [conn, q, set]);
 
   useEffect(() => {
     reset();
     const off = conn.on('ledger.appended', ({ events }) => {
-      const f = q.current;
+      const f = q;
       // The push carries no payload, so with a phase or text filter the next reload shows what matched.
       if (f.phase !== undefined || f.text !== undefined) return;
       const match = events.filter((e) => (!f.types || f.types.includes(e.type)) && (!f.actors || f.actors.includes(e.actor)));
@@ -187,7 +189,7 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
       gen.current++;
       off();
     };
-  }, [conn, key, reset]);
+  }, [conn, q, reset, set]);
 
   return { state, loadOlder, loadNewer, reset };
 }

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
 import type { Concern, ConcernStatus } from '../../../shared/domain/concern.ts';
-import { errorText } from '../agents/useAgents.ts';
 import { concernRoute } from './route.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 type Action = 'ack' | 'resolve' | 'assign' | 'escalate';
 const LIFECYCLE: readonly ConcernStatus[] = ['open', 'acknowledged', 'assigned', 'resolved'];
@@ -101,6 +101,7 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
       ) : (
         <ol className="chain" data-testid="escalation-chain">
           {c.escalations.map((h, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the chain only grows at its end; two hops may share a time.
             <li key={`${h.at}-${i}`} data-testid="escalation-hop">
               <strong>
                 {h.from} → {h.to}

@@ -2,11 +2,12 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
 import type { Concern } from '../../../shared/domain/concern.ts';
 import { formatAge, useNow } from '../../clock.ts';
-import { errorText, useAgents } from '../agents/useAgents.ts';
+import { useAgents } from '../agents/useAgents.ts';
 import { ConcernDetail } from './ConcernDetail.tsx';
 import { concernFromHash } from './route.ts';
 import '../agents/agents.css';
 import './concerns.css';
+import { errorText } from '../../lib/error-text.ts';
 
 const SEV_ORDER = { critical: 0, warning: 1, info: 2 } as const;
 

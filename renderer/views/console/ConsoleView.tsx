@@ -32,6 +32,7 @@ export function ConsoleView({ conn, connected }: Props) {
       }),
     [conn],
   );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `entries` is the trigger: each new entry scrolls the log down.
   useEffect(() => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
@@ -117,11 +118,13 @@ export function ConsoleView({ conn, connected }: Props) {
       </ol>
       <div className="console-input-wrap">
         {suggestions.length > 0 && (
-          <ul className="console-suggest" role="listbox" id="console-suggest" data-testid="console-suggestions">
+          <div className="console-suggest" role="listbox" id="console-suggest" data-testid="console-suggestions">
             {suggestions.map((s, i) => (
-              <li
+              // The input keeps the focus (combobox pattern); tabIndex -1 lets a pointer focus an option anyway.
+              <div
                 key={s.value}
                 role="option"
+                tabIndex={-1}
                 aria-selected={i === active}
                 className={i === active ? 'active' : undefined}
                 onMouseDown={(ev) => {
@@ -130,9 +133,9 @@ export function ConsoleView({ conn, connected }: Props) {
                 }}
               >
                 <span className="mono">{s.value}</span> <span className="muted">{s.hint}</span>
-              </li>
+              </div>
             ))}
-          </ul>
+          </div>
         )}
         <input
           className="console-input mono"

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { Transport } from '../../../shared/contract.ts';
+import type { CallResponse, Transport } from '../../../shared/contract.ts';
 import { Response } from '../../../shared/domain/command.ts';
-import { errorText } from '../agents/useAgents.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 export interface FollowUp {
   id: string;
@@ -56,7 +56,7 @@ export function runCommand(conn: Transport, text: string): void {
 export async function syncResponses(conn: Transport): Promise<void> {
   const withIds = useConsoleStore.getState().entries.filter((e) => e.commandId !== null);
   if (withIds.length === 0) return;
-  let page;
+  let page: CallResponse<'ledger.page'>;
   try {
     page = await conn.call('ledger.page', { limit: 200, types: ['response.sent'] });
   } catch {

@@ -47,7 +47,7 @@ export function ConcernsCard({ concerns, loaded, error, lastCriticalAt, now }: P
         <ul className="rows">
           {newest.map((c) => (
             <li key={c.id} className="row" data-testid="concern-item" data-concern-id={c.id}>
-              <span className={`dot sev-${c.severity}`} aria-label={c.severity} />
+              <span className={`dot sev-${c.severity}`} role="img" aria-label={c.severity} />
               <span className="row-main">
                 <span className="row-title" title={c.details || undefined}>
                   {c.summary}

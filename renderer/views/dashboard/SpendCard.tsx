@@ -27,6 +27,7 @@ function Meter({ label, used, limit, format }: { label: string; used: number; li
           {l === 'over' ? ' · over budget' : l === 'warn' ? ' · near the limit' : ''}
         </span>
       </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: a native <meter> is drawn by the browser and ignores our colours. */}
       <div className="meter-track" role="meter" aria-label={`${label} against its budget`} aria-valuemin={0} aria-valuemax={limit} aria-valuenow={Math.min(used, limit)}>
         <div className="meter-fill" style={{ width: `${Math.round(share * 100)}%` }} />
       </div>

@@ -14,7 +14,7 @@ export function TeamStrip({ conn }: { conn: Transport }) {
   const agents = [...items].sort((a, b) => ORDER[a.status] - ORDER[b.status] || a.name.localeCompare(b.name));
   const active = agents.filter((a) => a.status === 'working').length;
   return (
-    <div className="team-strip" data-testid="team-strip" aria-label="Agents">
+    <section className="team-strip" data-testid="team-strip" aria-label="Agents">
       <span className="muted team-count">{active === 0 ? 'No agent is working' : `${active} working`}</span>
       <ul className="team">
         {agents.map((a) => {
@@ -31,6 +31,6 @@ export function TeamStrip({ conn }: { conn: Transport }) {
           );
         })}
       </ul>
-    </div>
+    </section>
   );
 }

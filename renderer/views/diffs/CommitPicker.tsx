@@ -2,16 +2,13 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
 import { RevisionText } from '../../../shared/domain/git-log.ts';
 import { EMPTY, isListed, RefSelect, type Refs } from './RefSelect.tsx';
+import { errorText } from '../../lib/error-text.ts';
 
 type Commit = CallResponse<'git.log'>['commits'][number];
 
 const PAGE = 30;
 /** The contract's own ceiling for one git.log call. */
 const MAX = 500;
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 

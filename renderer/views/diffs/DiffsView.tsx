@@ -6,12 +6,9 @@ import { CommitPicker } from './CommitPicker.tsx';
 import { type DiffFileT, FileDiff } from './FileDiff.tsx';
 import { EMPTY, RefSelect, type Refs } from './RefSelect.tsx';
 import './diffs.css';
+import { errorText } from '../../lib/error-text.ts';
 
 const STATUS_LABEL: Record<DiffFileT['status'], string> = { A: 'added', M: 'modified', D: 'deleted' };
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** develop → the newest phase branch (or main), when those exist. */
 export function defaultRefs(refs: Refs): { from: string; to: string } {

@@ -29,7 +29,7 @@ function cutSide(label: string, size: Size, content: string | null, cap: number)
  * notice only.
  */
 export function FileDiff({ monaco, file, cap }: { monaco: Monaco; file: DiffFileT; cap: number }) {
-  const host = useRef<HTMLDivElement>(null);
+  const host = useRef<HTMLElement>(null);
   const [language, setLanguage] = useState('plaintext');
   useEffect(() => {
     if (file.binary || !host.current) return;
@@ -79,7 +79,7 @@ export function FileDiff({ monaco, file, cap }: { monaco: Monaco; file: DiffFile
           <strong>{file.path}</strong> is truncated: {cut.length > 0 ? cut.join('; ') : `a side is larger than ${count(cap)} bytes`}. The diff below covers only that part; use <code>git diff</code> to see it all.
         </p>
       )}
-      <div ref={host} className="df-monaco" data-testid="diff-editor" data-language={language} aria-label={`Changes to ${file.path}`} />
+      <section ref={host} className="df-monaco" data-testid="diff-editor" data-language={language} aria-label={`Changes to ${file.path}`} />
     </>
   );
 }

@@ -3,8 +3,7 @@ import type { PermissionDecisionKind, PermissionRequest } from '../../../shared/
 import { PERMISSION_DECISION_LABEL } from '../../../shared/index.ts';
 import type { Connection } from '../../transport/index.ts';
 import './permissions.css';
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+import { errorText } from '../../lib/error-text.ts';
 
 /**
  * Coding agents waiting on the human: each request shows the tool, the exact input and why it was asked,

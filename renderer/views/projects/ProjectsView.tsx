@@ -48,6 +48,7 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
           {state.steps.length > 0 && (
             <ol className="projects-steps">
               {state.steps.map((s, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the steps only grow at their end and may repeat.
                 <li key={`${i}-${s}`}>{s}</li>
               ))}
             </ol>
@@ -68,6 +69,7 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
           {state.steps.length > 0 && (
             <ol className="projects-steps" data-testid="projects-steps">
               {state.steps.map((s, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the steps only grow at their end and may repeat.
                 <li key={`${i}-${s}`}>{s}</li>
               ))}
             </ol>

@@ -32,6 +32,7 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
         {gate.reasons.length > 0 ? (
           <ul className="qa-reasons">
             {gate.reasons.map((r, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a recorded gate's reasons never change or reorder, and may repeat.
               <li key={i}>{r}</li>
             ))}
           </ul>
@@ -55,6 +56,7 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
             </thead>
             <tbody>
               {gate.conditions.map((c, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a recorded gate's conditions never change or reorder.
                 <tr key={i}>
                   <td>{c.condition}</td>
                   <td aria-label={c.ok ? 'met' : 'not met'}>{c.ok ? '✅' : '❌'}</td>

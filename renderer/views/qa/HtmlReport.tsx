@@ -1,9 +1,6 @@
 import { useState } from 'react';
 import type { Transport } from '../../../shared/contract.ts';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import { errorText } from '../../lib/error-text.ts';
 
 /**
  * The self-contained QA_REPORT.html, as the exporter renders it now, shown in a sandboxed frame (no

@@ -1,12 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 export type QaCasesResult = CallResponse<'qa.cases'>;
 export type QaCaseRow = QaCasesResult['cases'][number];
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** The failed, flaky and skipped cases of one gate. A gate's evidence never changes, so one fetch per gate is enough. */
 export function useCases(conn: Transport, eventId: string): { data: QaCasesResult | null; error: string | null } {

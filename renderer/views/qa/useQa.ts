@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CallResponse, Transport } from '../../../shared/contract.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 export type QaGateRow = CallResponse<'qa.gates'>[number];
 export type QaTrendPoint = CallResponse<'qa.trends'>[number];
@@ -14,11 +15,6 @@ export interface QaState {
 }
 
 const OUTPUT_LIMIT = 200;
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return 'code' in err && typeof err.code === 'string' ? `${err.message} (${err.code})` : err.message;
-  return String(err);
-}
 
 /** Gates, trends and live output; refetched when QA or test events land on the ledger. */
 export function useQa(conn: Transport): QaState {

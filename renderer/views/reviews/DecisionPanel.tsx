@@ -24,6 +24,7 @@ export function DecisionPanel({ reviewId, inlineCount, blocked, busy, error, onD
   const commentRef = useRef<HTMLTextAreaElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reviewId` is the trigger: another review starts a clean panel.
   useEffect(() => {
     setComment('');
     setConfirming(null);

@@ -59,6 +59,7 @@ export function MarkdownEditor({ monaco, value, comments, onLineClick, onCursorL
     if (ed && ed.getValue() !== value) ed.setValue(value);
   }, [value]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: setValue drops the decorations, so a new `value` redraws them.
   useEffect(() => {
     const byLine = new Map<number, string[]>();
     for (const c of comments) byLine.set(c.line, [...(byLine.get(c.line) ?? []), c.text]);

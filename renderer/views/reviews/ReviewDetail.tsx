@@ -3,12 +3,13 @@ import type { ArtifactRevision } from '../../../shared/domain/artifact.ts';
 import type { Decision, DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
 import { CallError, type Connection } from '../../transport/index.ts';
 import { DecisionPanel } from './DecisionPanel.tsx';
-import { KIND_LABEL, decisionLabel, errorText, formatStamp } from './format.ts';
+import { KIND_LABEL, decisionLabel, formatStamp } from './format.ts';
 import { History } from './History.tsx';
 import { InlineComments } from './InlineComments.tsx';
 import { MarkdownEditor } from './MarkdownEditor.tsx';
 import { type Monaco, loadMonaco } from './monaco.ts';
 import { RevisionDiff } from './RevisionDiff.tsx';
+import { errorText } from '../../lib/error-text.ts';
 
 interface Props {
   conn: Connection;
@@ -49,6 +50,7 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
     if (!shown.current.decision && initial.decision && !decidingHere.current) setElsewhere(initial.decision);
     setReview(initial);
   }, [initial]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `initial.id` is the trigger: another review starts clean.
   useEffect(() => {
     setInline([]);
     setDraftLine(null);
@@ -69,6 +71,7 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
     };
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: another review of the same path may be of a newer revision.
   useEffect(() => {
     let live = true;
     setDoc(null);

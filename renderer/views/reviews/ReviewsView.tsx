@@ -5,8 +5,8 @@ import type { Connection } from '../../transport/index.ts';
 import { Inbox } from './Inbox.tsx';
 import { PermissionRequests } from '../permissions/PermissionRequests.tsx';
 import { ReviewDetail } from './ReviewDetail.tsx';
-import { errorText } from './format.ts';
 import './reviews.css';
+import { errorText } from '../../lib/error-text.ts';
 
 interface ListState {
   items: Review[];

@@ -1,12 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CallResponse, KeyStatus, Transport } from '../../../shared/contract.ts';
 import { DiscordConfigFacts } from './DiscordConfigFacts.tsx';
+import { errorText } from '../../lib/error-text.ts';
 
 type Status = CallResponse<'discord.status'>;
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Settings → Discord: whether the link is configured and running, what waits in the outbox, the last

@@ -1,14 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CallResponse, KeyName, Transport } from '../../../shared/contract.ts';
+import type { CallResponse, Transport } from '../../../shared/contract.ts';
+import type { KeyName } from '../../../shared/domain/provider.ts';
+import { errorText } from '../../lib/error-text.ts';
 
 type Overview = CallResponse<'keys.list'>;
 
 const LABEL: Record<KeyName, string> = { anthropic: 'Anthropic', openai: 'OpenAI', ollama: 'Ollama', 'openai-compatible': 'OpenAI-compatible', discord: 'Discord bot token' };
 const SOURCE: Record<'environment' | 'keys_file' | 'store', string> = { environment: 'from the environment', keys_file: 'from agents.yaml keys_file', store: 'stored in Settings' };
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Settings → Providers and keys: which keys the project's runtimes (and the Discord bot) need, where

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CallRequest, CallResponse, Transport } from '../../../shared/contract.ts';
 import { type Monaco, monacoTheme } from '../reviews/monaco.ts';
 import { loadMonacoYaml } from './yaml.ts';
 import { DiscordSettings } from './DiscordSettings.tsx';
 import { KeysSettings } from './KeysSettings.tsx';
 import './settings.css';
+import { errorText } from '../../lib/error-text.ts';
 
 type FileName = CallRequest<'config.read'>['file'];
 type Check = CallResponse<'config.validate'>;
@@ -14,10 +15,6 @@ type Model = ReturnType<Monaco['editor']['createModel']>;
 const FILES: readonly FileName[] = ['agents.yaml', '.project_policies.yaml', 'discord.yaml'];
 const DEBOUNCE_MS = 300;
 const OWNER = 'governor-config';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 interface FileState {
   saved: string;
@@ -40,7 +37,10 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
   const seq = useRef(new Map<FileName, number>());
   const timers = useRef(new Map<FileName, ReturnType<typeof setTimeout>>());
 
-  const patch = (f: FileName, p: Partial<FileState>) => setStates((s) => ({ ...s, [f]: { saved: '', text: '', check: null, checking: false, ...s[f], ...p } }));
+  const patch = useCallback(
+    (f: FileName, p: Partial<FileState>) => setStates((s) => ({ ...s, [f]: { saved: '', text: '', check: null, checking: false, ...s[f], ...p } })),
+    [],
+  );
 
   // Typing waits for a pause before asking the host; the file as loaded is checked at once.
   const validate = (f: FileName, text: string, delay = DEBOUNCE_MS) => {
@@ -83,7 +83,7 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
       live = false;
       for (const id of t.values()) clearTimeout(id);
     };
-  }, [conn]);
+  }, [conn, patch]);
 
   // One editor; one model per file, created when both Monaco and the file's text are in.
   useEffect(() => {
@@ -116,6 +116,7 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
 
   const current = states[file];
   const loaded = current !== undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `states` is read once, when the model is created.
   useEffect(() => {
     const ed = editor.current;
     if (!monaco || !ed || !loaded) return;
@@ -130,6 +131,7 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
 
   // Issues as markers at their lines.
   const check = current?.check ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `loaded` is the trigger: the model exists once the file is in.
   useEffect(() => {
     const m = models.current.get(file);
     if (!monaco || !m) return;
@@ -193,6 +195,7 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
         ) : (
           <ul>
             {check.issues.map((i, k) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: each check replaces the whole list; issues have no identity.
               <li key={k}>
                 <button type="button" className="st-issue" onClick={() => editor.current?.revealLineInCenter(Math.max(i.line, 1))}>
                   {i.line > 0 ? `Line ${i.line}` : 'File'}

@@ -12,10 +12,3 @@ export function loadMonacoYaml(): Promise<Monaco> {
   }
   return loading;
 }
-
-/** The Monaco language id for a path; anything unknown is shown as plain text. */
-export function languageFor(path: string): string {
-  if (/\.ya?ml$/i.test(path)) return 'yaml';
-  if (/\.(md|markdown)$/i.test(path)) return 'markdown';
-  return 'plaintext';
-}

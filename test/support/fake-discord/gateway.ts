@@ -66,9 +66,18 @@ export class FakeGateway {
       }
     });
     ws.on('error', () => undefined); // abrupt client disconnects are normal here
-    if (query.get('v') !== null && query.get('v') !== '10') return ws.close(4012, 'Invalid API version.');
-    if ((query.get('encoding') ?? 'json') !== 'json') return ws.close(4002, 'Error while decoding payload.');
-    if (query.get('compress') !== null) return ws.close(4002, 'fake-discord: transport compression is not supported');
+    if (query.get('v') !== null && query.get('v') !== '10') {
+      ws.close(4012, 'Invalid API version.');
+      return;
+    }
+    if ((query.get('encoding') ?? 'json') !== 'json') {
+      ws.close(4002, 'Error while decoding payload.');
+      return;
+    }
+    if (query.get('compress') !== null) {
+      ws.close(4002, 'fake-discord: transport compression is not supported');
+      return;
+    }
     send(ws, { op: 10, d: { heartbeat_interval: HEARTBEAT_INTERVAL_MS, _trace: ['["fake-discord-gateway",{"micros":0}]'] }, s: null, t: null });
 
     ws.on('message', (raw, isBinary) => {

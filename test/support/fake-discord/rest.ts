@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from './faults.ts';
-import { BodyError, parseBody } from './multipart.ts';
+import { BodyError, type ParsedBody, parseBody } from './multipart.ts';
 import { isObject, type JsonObject, type StoredFile } from './payloads.ts';
 import { serverError, type RateLimiter } from './ratelimit.ts';
 import type { DiscordState } from './state.ts';
@@ -67,7 +67,7 @@ export function createRestHandler(deps: {
     const route = candidates.find((r) => r.method === method);
     if (!route) return candidates.length > 0 ? discordError(405, 0, '405: Method Not Allowed') : notFound();
     if (route.auth && req.headers.authorization !== `Bot ${state.opts.token}`) return discordError(401, 0, '401: Unauthorized');
-    let parsed;
+    let parsed: ParsedBody;
     try {
       parsed = parseBody(req.headers['content-type'], raw);
     } catch (e) {

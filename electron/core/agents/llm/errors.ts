@@ -4,7 +4,7 @@ import type { Redactor } from '../../secrets/redact.ts';
 import { LlmError } from './llm-error.ts';
 import { OLLAMA_DEFAULT_URL, type ModelRef } from './runtime-ref.ts';
 
-export { LlmError, type LlmErrorKind } from './llm-error.ts';
+export { LlmError } from './llm-error.ts';
 
 function apiError(err: unknown): APICallError | null {
   if (APICallError.isInstance(err)) return err;

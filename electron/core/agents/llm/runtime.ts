@@ -19,7 +19,7 @@ export interface LlmRuntimeOptions extends CallContext {
 const ROLE_LABEL = { ProjectManager: 'project manager', Designer: 'designer', Implementer: 'implementer', Tester: 'tester' } as const;
 
 function feedbackBlock(fb: Feedback | null): string {
-  if (!fb || !fb.review.decision) return '';
+  if (!fb?.review.decision) return '';
   const d = fb.review.decision;
   const inline = d.inline.length ? `Comments on lines:\n${d.inline.map((c) => `- ${c.path}:${c.line}: ${c.text}`).join('\n')}` : '';
   return renderPrompt('revision', { previous_revision: String(fb.previousRevision), decision: d.decision.replaceAll('_', ' '), comment: d.comment || '(no comment)', inline, previous_content: fb.previousContent });

@@ -125,7 +125,10 @@ export function createAcpWorker(o: AcpOptions): Worker {
       const act = (kind: 'message' | 'tool_use' | 'tool_result' | 'test_run' | 'result', tool: string | null, s: string) =>
         h.activity({ session_id: sessionId, kind, tool, text: cap(o.redactor.redact(s)), gate: null });
       const flushText = () => {
-        if (text.trim()) act('message', null, (lastText = text));
+        if (text.trim()) {
+          lastText = text;
+          act('message', null, text);
+        }
         text = '';
       };
       const died = new Promise<never>((_, reject) => {

@@ -38,15 +38,14 @@ export function renderAll(s: ProjectSnapshot): Map<string, string> {
   return files;
 }
 
-export { latestRevisions, renderAuthored, renderAuthoredDocuments, signOffLines } from './authored.ts';
-export { phaseOfGitAction, renderChangelog } from './changelog.ts';
-export { escalationPath, interactions, RECENT_INTERACTIONS, renderDetail } from './detail.ts';
-export { activeAgents, actorLabel, concernCounts, latestGate, phaseTitle, taskCounts } from './facts.ts';
-export { filenameStamp, handoffPaths, handoffRecord, renderHandoff, renderHandoffs } from './handoffs.ts';
-export { JSONL_KEY_ORDER, JSONL_PATHS, jsonlLine, jsonlRecord, renderJsonl, type JsonlKind, type JsonlRecords } from './jsonl.ts';
+export { signOffLines } from './authored.ts';
+export { renderChangelog } from './changelog.ts';
+export { interactions, renderDetail } from './detail.ts';
+export { filenameStamp, handoffPaths } from './handoffs.ts';
+export { JSONL_PATHS, jsonlLine, jsonlRecord, renderJsonl, type JsonlKind } from './jsonl.ts';
 export { renderOverview } from './overview.ts';
-export { promotionSummary, renderQaReport } from './qa-report.ts';
-export { formatStatusText, renderStatusJson, statusObject, type StatusJson } from './status.ts';
+export { renderQaReport } from './qa-report.ts';
+export { formatStatusText, renderStatusJson } from './status.ts';
 export { renderTestResultsDetail } from './test-results-detail.ts';
-export { latestRunSet, renderTestResults } from './test-results.ts';
-export { renderVariations, variationEntry } from './variations.ts';
+export { renderTestResults } from './test-results.ts';
+export { renderVariations } from './variations.ts';

@@ -199,7 +199,7 @@ function drift(s: ProjectSnapshot, gate: GateRecord): Block[] {
   const metrics = Object.keys(gate.metrics).sort();
   if (metrics.length > 0) {
     const spans: Span[] = ['Metrics the tests emitted: '];
-    metrics.forEach((k, i) => spans.push(...(i > 0 ? [', '] : []), { code: k }, ` ${gate.metrics[k]}`));
+    for (const [i, k] of metrics.entries()) spans.push(...(i > 0 ? [', '] : []), { code: k }, ` ${gate.metrics[k]}`);
     blocks.push({ kind: 'para', text: [...spans, gate.green ? ' (these become the next baseline).' : '.'] });
   }
   return blocks;

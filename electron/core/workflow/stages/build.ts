@@ -4,7 +4,7 @@ import { RoleKind, escalationTargets, roleOf } from '../../../../shared/index.ts
 import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
 import { proposeVariation } from '../variations.ts';
-import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { raiseConcern, recordHandoff, setAgentStatus } from '../records.ts';
 import { agentRunOptions } from '../../qa/confine.ts';
 import { runCommand } from '../../qa/run-command.ts';
 import { type WorkDone, runWork } from '../work-session.ts';

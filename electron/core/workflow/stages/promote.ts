@@ -16,8 +16,7 @@ import { effectsRecorded, isFinished, latestIntent, recordIntent } from './promo
 import { RESUME_HINT, listed, promotionStopped, waitOnHuman } from './promotion-waits.ts';
 import { stepPoint } from '../../crash-points.ts';
 
-export { DIRTY_CATEGORY, promotionWaits } from './promotion-waits.ts';
-export { ownedElsewhere } from './promotion-effects.ts';
+export { promotionWaits } from './promotion-waits.ts';
 
 export async function promote(e: Engine, review: Review): Promise<void> {
   let intent = latestIntent(e, review.id);
