@@ -35,6 +35,13 @@ const AGENT_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TO
   'CLAUDE_CODE_EXECUTABLE', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'GEMINI_API_KEY', 'GOOGLE_API_KEY',
   'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CLOUD_PROJECT', 'OPENAI_API_KEY', 'OPENCODE_CONFIG'];
 
+/**
+ * The Claude Code ACP adapter turns on prompt suggestions: after each turn Claude Code makes one more model
+ * call to guess the user's next message, for a composer Governor does not have. That call is paid for and,
+ * racing the next prompt, can answer in its place. `_meta` is ACP's extension point: other agents ignore it.
+ */
+const SESSION_META = { claudeCode: { options: { promptSuggestions: false } } };
+
 /** The agent's binary as the OS would find it, or null. */
 export function findOnPath(command: string, cwd: string): string | null {
   if (command.includes('/')) {
@@ -231,11 +238,11 @@ export function createAcpWorker(o: AcpOptions): Worker {
         let resumed = false;
         if (t.resume && caps?.loadSession) {
           loading = true;
-          await call(conn.agent.request('session/load', { sessionId: t.resume, cwd: t.workspace, mcpServers }), `to load session ${t.resume}`);
+          await call(conn.agent.request('session/load', { sessionId: t.resume, cwd: t.workspace, mcpServers, _meta: SESSION_META }), `to load session ${t.resume}`);
           loading = false;
           resumed = true;
         } else {
-          const s = await call(conn.agent.request('session/new', { cwd: t.workspace, mcpServers }), 'to start a session');
+          const s = await call(conn.agent.request('session/new', { cwd: t.workspace, mcpServers, _meta: SESSION_META }), 'to start a session');
           sessionId = s.sessionId;
           // The agent's own "ask nothing" modes would skip Governor's gate: its asking mode is chosen.
           const ask = s.modes?.availableModes.find((m) => m.id === 'default');
