@@ -11,5 +11,7 @@ export default defineConfig({
     // Two cores: keep git/sqlite heavy integration files from starving each other.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Workspaces and QA checkouts go to a per-file temp cache folder, never the user's ~/.cache.
+    setupFiles: ['./test/support/cache-home.ts'],
   },
 });

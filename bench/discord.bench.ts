@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createApi, dispatch } from '../electron/core/api.ts';
+import { requestReview } from '../electron/core/workflow/records.ts';
 import { startDiscordBridge } from '../electron/core/discord/bridge.ts';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
@@ -71,6 +75,7 @@ export async function benchDiscord(): Promise<Figure[]> {
     p.close();
     await fake.close();
   }
+  figures.push(...(await crossProcess()), ...(await decisionToEdit()));
   {
     const limit = 50;
     const windowMs = 1000;
@@ -95,4 +100,71 @@ export async function benchDiscord(): Promise<Figure[]> {
     );
   }
   return figures;
+}
+
+
+/**
+ * Alert → POST across processes: the link runs as users start it (`governor discord run`, its own process),
+ * and this process commits concerns, as the loop or a CLI would; the link sees the database change
+ * (fs.watch) and posts. Timed from this process's commit to the fake's answer to the POST, both on this
+ * process's clock (the fake lives here).
+ */
+export async function crossProcess(): Promise<Figure[]> {
+  const fake = await startFakeDiscord();
+  const p = await project(fake.api, fake.guildId);
+  const channel = fake.channelId('agent-concerns');
+  const env = { ...process.env, DISCORD_BOT_TOKEN: fake.token, NO_COLOR: '1', GOVERNOR_HOME: tempDir() };
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'governor.mjs'), 'discord', 'run', '--no-loop', '--dir', p.dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout });
+  await new Promise<void>((res) => lines.on('line', (l) => l.includes('delivering this project') && res()));
+  const posts = () => fake.requests().filter((q) => q.method === 'POST' && q.path === `/channels/${channel}/messages`);
+  const times: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const before = posts().length;
+    const t0 = performance.now();
+    p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'warning', category: 'test_failure', summary: `xp ${i}`, details: '' }, new Date().toISOString()));
+    const post = await fake.waitFor(() => posts()[before], 10_000);
+    times.push(post.at - t0);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  child.kill('SIGTERM');
+  await new Promise((res) => child.once('exit', res));
+  p.close();
+  await fake.close();
+  const p95 = pct(times, 0.95);
+  return [
+    { name: 'Discord alert → POST cross-process (fs.watch), p50', value: pct(times, 0.5), unit: 'ms' },
+    { name: 'Discord alert → POST cross-process (fs.watch), p95', value: p95, unit: 'ms', budget: '≤ 1000 ms', ok: p95 <= 1000 },
+  ];
+}
+
+/** Decision → edit: a review decided through the contract until the fake has the edit of its message. */
+export async function decisionToEdit(): Promise<Figure[]> {
+  const fake = await startFakeDiscord();
+  const p = await project(fake.api, fake.guildId);
+  const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
+  if (!r.started) throw new Error(r.reason);
+  const NO_LOOP = { running: false, waiting: [], start: () => ({ started: false, reason: 'bench' }), idle: async () => {}, stop: async () => {} };
+  const api = createApi(p, NO_LOOP, { user: 'Human', source: 'ui' });
+  const ids: string[] = [];
+  p.ledger.transact((tx) => {
+    for (let i = 0; i < 40; i++) ids.push(requestReview(tx, { kind: 'plan', phase: 1, title: `Plan ${i}`, requested_by: 'ProjectManager', impact: 'low', subject: { path: 'docs/PLAN.md', revision: 1 }, context: [], handoff_id: null, summary: 'x' }, new Date().toISOString()).id);
+  });
+  await fake.waitFor(() => p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()?.n === 0, 60_000);
+  const times: number[] = [];
+  for (const id of ids) {
+    const before = fake.requests().length;
+    const t0 = performance.now();
+    await dispatch(api, 'reviews.decide', { reviewId: id, decision: 'approve', comment: '', inline: [] });
+    const patch = await fake.waitFor(() => fake.requests().slice(before).find((q) => q.method === 'PATCH' && q.status === 200), 10_000);
+    times.push(patch.at - t0);
+  }
+  await r.bridge.stop();
+  p.close();
+  await fake.close();
+  const p95 = pct(times, 0.95);
+  return [
+    { name: 'Discord decision → message edit, p50', value: pct(times, 0.5), unit: 'ms' },
+    { name: 'Discord decision → message edit, p95', value: p95, unit: 'ms', budget: '≤ 1000 ms', ok: p95 <= 1000 },
+  ];
 }

@@ -1,6 +1,7 @@
 import { benchGit } from './git.bench.ts';
 import { benchAppend, benchLargeLedger } from './ledger.bench.ts';
 import { benchLoop } from './loop.bench.ts';
+import { benchPhases } from './phases.bench.ts';
 import { benchQa } from './qa.bench.ts';
 import { benchHost } from './host.bench.ts';
 import { benchDiscord } from './discord.bench.ts';
@@ -27,6 +28,7 @@ if (want('window')) printFigures(`The window never freezes (${big.toLocaleString
 if (want('ledger')) printFigures('Ledger append', benchAppend(200_000));
 if (want('ledger')) printFigures('Large ledger', await benchLargeLedger(big));
 if (want('loop')) printFigures('Orchestration', await benchLoop());
+if (want('phases')) printFigures('Three phases on a model runtime (fake model on loopback)', await benchPhases());
 if (want('git')) printFigures('Git (10,000-file repo, vs git CLI)', await benchGit());
 if (want('qa')) printFigures('QA parsers', await benchQa());
 if (want('host')) printFigures('Headless host and UI', await benchHost(big));

@@ -8,14 +8,20 @@ export type ParsedCommand =
   | { cmd: '/status'; scope: 'all' | 'git' }
   | { cmd: '/clarify'; agent: string; question: string }
   | { cmd: '/assign'; agent: string; text: string }
-  | { cmd: '/ack'; concern: string; note: string }
-  | { cmd: '/resolve'; concern: string; note: string }
+  /** `concern` is the first of `concerns`: `/resolve 3 4 concern_0007 fixed upstream` settles three at once. */
+  | { cmd: '/ack'; concern: string; concerns: string[]; note: string }
+  | { cmd: '/resolve'; concern: string; concerns: string[]; note: string }
   | { cmd: '/escalate'; concern: string; to: string; reason: string }
   | { cmd: '/pause'; agent: string | 'all' }
   | { cmd: '/resume'; agent: string | 'all' }
   | { cmd: '/approve'; review: string; note: string }
   | { cmd: '/reject'; review: string; reason: string }
+  /** `/phase` lists the roadmap; `/phase next` starts the next phase once the current one is promoted. */
+  | { cmd: '/phase'; action: 'list' | 'next' }
   | { cmd: '/help'; topic: string | null };
+
+/** A word that can only be a concern id, never the start of a note: `concern_0003`, `#3`, or a list of them. */
+const EXPLICIT_CONCERN = /^(?:(?:concern_\d+|#\d+),?)+$/;
 
 export type ParseResult = { ok: true; command: ParsedCommand; target: string | null; args: string } | { ok: false; error: string };
 
@@ -23,13 +29,14 @@ export const COMMAND_HELP: ReadonlyArray<{ cmd: CommandName; usage: string; summ
   { cmd: '/status', usage: '/status [git]', summary: 'phase, stage, agents, tasks, concerns, reviews and spend; `git` for branches and merges' },
   { cmd: '/clarify', usage: '/clarify <agent> <question>', summary: 'ask an agent to explain something it produced (one pending question per agent)' },
   { cmd: '/assign', usage: '/assign <agent> <task | concern-id [note]>', summary: 'give an agent a new task, or assign a concern to it' },
-  { cmd: '/ack', usage: '/ack <concern-id> [note]', summary: 'acknowledge a concern' },
-  { cmd: '/resolve', usage: '/resolve <concern-id> [note]', summary: 'mark a concern resolved' },
+  { cmd: '/ack', usage: '/ack <concern-id>[,<id>…] [note]', summary: 'acknowledge one or more concerns (e.g. /ack 3,4)' },
+  { cmd: '/resolve', usage: '/resolve <concern-id>[,<id>…] [note]', summary: 'mark one or more concerns resolved (e.g. /resolve 3,4,5 fixed upstream)' },
   { cmd: '/escalate', usage: '/escalate <concern-id> <agent|Human> [reason]', summary: 'send a concern on to another agent, or to yourself' },
   { cmd: '/pause', usage: '/pause <agent|all>', summary: 'pause an agent; it finishes its current step, then idles' },
   { cmd: '/resume', usage: '/resume <agent|all>', summary: 'resume a paused agent' },
   { cmd: '/approve', usage: '/approve <review-id> [note]', summary: 'approve a pending review' },
   { cmd: '/reject', usage: '/reject <review-id> <reason>', summary: 'reject a pending review' },
+  { cmd: '/phase', usage: '/phase [next]', summary: 'the roadmap; `next` starts the next phase once this one is promoted' },
   { cmd: '/help', usage: '/help [command]', summary: 'this list' },
 ];
 
@@ -81,8 +88,15 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
     case '/ack':
     case '/resolve': {
       if (!first) return fail(`name a concern: ${cmd} <concern-id>`);
-      const c = cmd === '/ack' ? ({ cmd: '/ack', concern: first, note: after } as const) : ({ cmd: '/resolve', concern: first, note: after } as const);
-      return { ok: true, command: c, target: first, args: after };
+      // The first word names the concern(s), comma-separated (`3,4,5`); further words count as concerns only
+      // when they cannot be a note's first word (`concern_0004`, `#4`): "/resolve 3 0 means flat" keeps its note.
+      const words = tail.split(/\s+/);
+      const ids = (words.shift() ?? first).split(',').filter(Boolean);
+      while (words.length > 0 && EXPLICIT_CONCERN.test(words[0] ?? '')) ids.push(...(words.shift() ?? '').split(',').filter(Boolean));
+      const note = words.join(' ');
+      const concern = ids[0] ?? first;
+      const c = cmd === '/ack' ? ({ cmd: '/ack', concern, concerns: ids, note } as const) : ({ cmd: '/resolve', concern, concerns: ids, note } as const);
+      return { ok: true, command: c, target: ids.join(','), args: note };
     }
     case '/escalate': {
       if (!first) return fail('name a concern: /escalate <concern-id> <agent|Human> [reason]');
@@ -105,6 +119,11 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
       if (!first) return fail('name a review: /reject <review-id> <reason>');
       if (!after) return fail(`a rejection needs a reason: /reject ${first} <reason>`);
       return { ok: true, command: { cmd: '/reject', review: first, reason: after }, target: first, args: after };
+    case '/phase': {
+      const action = first.toLowerCase();
+      if (action && action !== 'next') return fail(`/phase takes nothing or "next", not "${first}"`);
+      return { ok: true, command: { cmd: '/phase', action: action === 'next' ? 'next' : 'list' }, target: action || null, args: '' };
+    }
     case '/help':
       return { ok: true, command: { cmd: '/help', topic: first || null }, target: first || null, args: '' };
     default:

@@ -51,6 +51,12 @@ export const AgentConfig = z
     count: z.number().int().min(1).max(8).default(1),
     escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
     description: z.string().optional(),
+    /**
+     * How the model is asked for structured output (plans, designs, test plans): `auto` tries JSON-schema
+     * output and falls back to JSON mode, then to a forced tool call, when the server refuses it.
+     * `governor doctor` says which one a server supports.
+     */
+    structured_output: z.enum(['auto', 'json_schema', 'json_mode', 'tool']).optional(),
     /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere); the agent for `acp`. */
     command: z.string().min(1).optional(),
     /** Arguments for `command` (`acp`: e.g. `[--experimental-acp]` for gemini, `[acp]` for opencode). */
@@ -269,6 +275,13 @@ export const PoliciesFile = z
         e2e_tests_required: z.boolean().default(true),
         reproducibility_min: z.number().min(0).max(100).default(95),
         docs_required: z.array(InsidePath).default([]),
+        /** The test command (by its `name` under tests:) whose results count as the end-to-end suite. */
+        e2e_suite: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'the name of a test command under tests:, such as e2e').default('e2e'),
+        /**
+         * After a promotion: `auto` — the PM plans the next phase of the roadmap at once (you review that plan);
+         * `on_command` — the project waits until you start it (`/phase next`, the dashboard, Discord).
+         */
+        next_phase: z.enum(['auto', 'on_command']).default('auto'),
       })
       .strict(),
     tests: z.array(TestCommand).default([]),
@@ -354,6 +367,13 @@ export const DiscordFile = z
     webhooks: z.partialRecord(DiscordChannelName, z.object({ url_env: EnvName }).strict()).optional(),
     /** REST base URL, for a proxy (and the tests' fake Discord); default https://discord.com/api. */
     api: HttpUrl.optional(),
+    /**
+     * Who is pinged (critical concerns, review requests, permission requests; nothing else): these users
+     * and roles. Default: the reviewers. `mentions: { users: [], roles: [] }` turns pings off.
+     */
+    mentions: z.object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) }).strict().optional(),
+    /** Where your phone reaches `governor serve` (e.g. over a VPN): review requests then link to the review there. */
+    web_url: HttpUrl.optional(),
   })
   .strict()
   .superRefine((f, ctx) => {

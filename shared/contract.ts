@@ -21,6 +21,8 @@ export const StatusSnapshot = z.object({
   name: z.string(),
   phase: z.number().int(),
   phase_name: z.string(),
+  /** The phase after this one on the roadmap (what `/phase next` starts once this one is promoted); null at the end. */
+  next_phase: z.object({ number: z.number().int(), name: z.string() }).nullable().default(null),
   stage: Stage,
   iteration: z.number().int(),
   tasks: z.object({ done: z.number().int(), total: z.number().int() }),
@@ -49,7 +51,8 @@ const Empty = z.object({}).strict();
 /** A side's full size (lines null for binary); a truncated side's content is its first `content_cap` bytes. */
 const BlobSize = z.object({ bytes: z.number().int().nonnegative(), lines: z.number().int().nonnegative().nullable() });
 export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable(), oldSize: BlobSize.nullable(), newSize: BlobSize.nullable() });
-export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), outcome: z.string(), green: z.boolean() });
+/** `drift`: whether `max_drift` was measured, or why not (no baseline yet, or no metrics watched); null is never 0 %. */
+export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), drift: z.enum(['measured', 'no_baseline', 'none']), outcome: z.string(), green: z.boolean() });
 export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml', 'discord.yaml']);
 /** Where a key the project needs comes from — never the key itself. */
 export const KeyStatus = z.object({
@@ -99,7 +102,23 @@ export const DiscordConfigSummary = z.object({
   secrets_env: z.record(z.string(), z.string()),
 });
 export type DiscordConfigSummary = z.infer<typeof DiscordConfigSummary>;
-export const DiscordStatus = z.object({ configured: z.boolean(), mode: z.enum(['bot', 'webhook']).nullable(), running: z.boolean(), connected: z.boolean(), pending: z.number().int(), sent: z.number().int(), dead: z.number().int(), last_error: z.string().nullable(), config: DiscordConfigSummary.nullable() });
+/** An attempt from someone not on the reviewer allowlist: who, when, what they tried. */
+export const DiscordRefusal = z.object({ user: z.string(), user_id: z.string(), at: z.string(), what: z.string() });
+export type DiscordRefusal = z.infer<typeof DiscordRefusal>;
+export const DiscordStatus = z.object({
+  configured: z.boolean(),
+  mode: z.enum(['bot', 'webhook']).nullable(),
+  running: z.boolean(),
+  connected: z.boolean(),
+  pending: z.number().int(),
+  sent: z.number().int(),
+  dead: z.number().int(),
+  last_error: z.string().nullable(),
+  config: DiscordConfigSummary.nullable(),
+  /** The latest refused attempts, newest first (at most 10), and how many in the last 24 hours. */
+  refused: z.array(DiscordRefusal).default([]),
+  refused_24h: z.number().int().default(0),
+});
 export type DiscordStatus = z.infer<typeof DiscordStatus>;
 export const ConfigCheck = z.object({ ok: z.boolean(), issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })) });
 
@@ -134,6 +153,8 @@ export const contract = {
     ),
     'ledger.verify': call(Empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBad: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).nullable(), exports: z.array(z.object({ path: z.string(), problem: z.string() })) })),
     'loop.run': call(Empty, z.object({ started: z.boolean(), reason: z.string() })),
+    // Start the next phase of the roadmap once the current one is promoted (the same as `/phase next`).
+    'phase.next': call(Empty, CommandResult),
     // For the review editor: every revision of an authored document, and any export as rendered now.
     'artifacts.revisions': call(z.object({ path: z.string().min(1) }).strict(), z.array(ArtifactRevision)),
     'artifacts.rendered': call(z.object({ path: z.string().min(1) }).strict(), z.object({ path: z.string(), content: z.string().nullable() })),

@@ -12,7 +12,16 @@ import { ArtifactRevision } from './domain/artifact.ts';
 import { PermissionDecision, PermissionRequest, WorkerActivity } from './domain/permission.ts';
 
 /** One evaluated policy condition, as the report lists it. */
-export const QaCondition = z.object({ condition: z.string(), ok: z.boolean(), detail: z.string() });
+export const QaCondition = z.object({
+  condition: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+  /**
+   * `not_measured`: the gate had nothing to measure the condition with (no repeated runs, no drift baseline).
+   * It does not block the merge on its own, but it is never shown as met. Absent on gates recorded before.
+   */
+  status: z.enum(['met', 'not_met', 'not_measured']).optional(),
+});
 
 /** The QA gate's verdict with all of its evidence: the unit of human trust. */
 export const QaGate = z.object({
@@ -86,6 +95,8 @@ export const EventPayloads = {
   'qa.gate_evaluated': QaGate,
   'qa.output_logged': z.object({ phase: z.number().int().positive(), test: z.string(), attempt: z.number().int().positive(), lines: z.array(z.string()) }),
   'phase.promoted': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), next_phase: z.number().int().positive().nullable() }),
+  /** The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report. */
+  'project.released': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), report: z.string() }),
   /**
    * A promotion's intent, recorded before any of its git writes: where main and develop stood, the Audit-IDs
    * its commits and tag will carry, the commit time and the human's identity. A run killed at any instant

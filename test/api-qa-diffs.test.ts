@@ -7,6 +7,7 @@ import { CASE_DETAILS_CHARS, CASE_MESSAGE_CHARS } from '../electron/core/api-qa.
 import { DIFF_CONTENT_CAP } from '../electron/core/git/diff.ts';
 import { BIG_CSV, type FailingGateProject, failingGateProject } from './support/failing-gate.ts';
 import { git } from './support/tmp.ts';
+import { qaCheckoutDir } from '../electron/core/workflow/work-dirs.ts';
 
 /**
  * The contract calls behind the QA view's failure details and the diffs view's commit picker, on a real
@@ -44,7 +45,7 @@ describe('qa.cases', () => {
     expect(flaky).toMatchObject({ kind: 'flaky', message: 'first attempt fails' });
     expect(skipped?.message).toBe('no fixture for quoted fields yet');
     // The same cases, with the same messages, are in the JUnit file node wrote for the last attempt.
-    const junit = readFileSync(join(f.dir, '.governor', 'qa', f.commits[2].slice(0, 12), 'reports', 'junit.xml'), 'utf8');
+    const junit = readFileSync(join(qaCheckoutDir(f.dir, f.commits[2]), 'reports', 'junit.xml'), 'utf8');
     for (const c of r.cases) expect(junit).toContain(`name="${c.name}"`);
     expect(junit).toContain(`message="${negatives?.message}"`);
     // 30,000 characters of message: cut, with the full length for the notice.

@@ -112,7 +112,8 @@ describe('Claude Code as an Implementer, end to end through the loop', () => {
     expect(fake.requests[0]?.headers['x-api-key']).toBe(TEST_KEY);
   });
 
-  it('hands the second task off without changes: no commit, the task waits for review', () => {
-    expect(p.read.task('T5')?.status).toBe('Needs Review');
+  it('hands the second task off without changes: no commit, and the task says "No Change", never Done', () => {
+    expect(p.read.task('T5')).toMatchObject({ status: 'No Change', commentary: 'No change: Nothing further needed for T5.' });
+    expect(git(dir, 'log', '--format=%s', 'phase1/implementer')).not.toMatch(/chore\(t5\)/);
   });
 });

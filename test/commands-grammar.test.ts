@@ -29,6 +29,19 @@ describe('command grammar', () => {
   });
 
   it('lists every command in the help text', () => {
-    for (const c of ['/status', '/clarify', '/assign', '/ack', '/resolve', '/pause', '/resume', '/approve', '/reject', '/help']) expect(helpText()).toContain(c);
+    for (const c of ['/status', '/clarify', '/assign', '/ack', '/resolve', '/pause', '/resume', '/approve', '/reject', '/phase', '/help']) expect(helpText()).toContain(c);
+  });
+
+  it('takes several concerns at once, and keeps a note that starts with a number', () => {
+    expect(parseCommand('/resolve 3,4,5 fixed upstream', agents)).toMatchObject({ ok: true, command: { cmd: '/resolve', concern: '3', concerns: ['3', '4', '5'], note: 'fixed upstream' }, target: '3,4,5' });
+    expect(parseCommand('/resolve concern_0003 concern_0004 #5 done', agents)).toMatchObject({ ok: true, command: { concerns: ['concern_0003', 'concern_0004', '#5'], note: 'done' } });
+    expect(parseCommand('/ack 7,8', agents)).toMatchObject({ ok: true, command: { cmd: '/ack', concerns: ['7', '8'], note: '' } });
+    expect(parseCommand('/resolve concern_0001 0 means flat, by design', agents)).toMatchObject({ ok: true, command: { concerns: ['concern_0001'], note: '0 means flat, by design' } });
+  });
+
+  it('/phase lists the roadmap; /phase next starts the next phase', () => {
+    expect(parseCommand('/phase', agents)).toMatchObject({ ok: true, command: { cmd: '/phase', action: 'list' } });
+    expect(parseCommand('/phase next', agents)).toMatchObject({ ok: true, command: { cmd: '/phase', action: 'next' }, target: 'next' });
+    expect(parseCommand('/phase skip', agents)).toMatchObject({ ok: false, error: expect.stringContaining('/phase takes nothing or "next"') });
   });
 });

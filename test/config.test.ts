@@ -80,10 +80,15 @@ describe('templates', () => {
     });
     expect(policies.promotion_policy).toEqual({
       e2e_tests_required: true,
+      e2e_suite: 'e2e',
       reproducibility_min: 95,
       docs_required: ['PROJECT_OVERVIEW.md', 'TEST_RESULTS.md', 'QA_REPORT.md'],
+      next_phase: 'auto',
     });
-    expect(policies.tests[0]).toMatchObject({ name: 'unit', command: 'npm test', junit: 'reports/junit.xml', timeout_s: 600, env: {} });
+    // Node's own test runner on tests/ and e2e/: it needs no package.json, so it works on a fresh project.
+    expect(policies.tests.map((t) => t.name)).toEqual(['unit', 'e2e']);
+    expect(policies.tests[0]).toMatchObject({ name: 'unit', command: expect.stringMatching(/^node --test .* tests\/$/), junit: 'reports/junit.xml', coverage: 'reports/lcov.info', timeout_s: 600, env: {} });
+    expect(policies.tests[1]).toMatchObject({ name: 'e2e', command: expect.stringMatching(/^node --test .* e2e\/$/), junit: 'reports/e2e-junit.xml' });
   });
 
   it('start with a schema modeline pointing at the shipped schema', async () => {

@@ -3,7 +3,10 @@ import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, REVIEWER_ROLE, STRANGER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
+import { createOutbox } from '../electron/core/discord/outbox.ts';
+import { refusalLine, refusals } from '../electron/core/discord/refusals.ts';
+import { NO_LOOP, REVIEWER, REVIEWER_ROLE, STRANGER, buttonId, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
 
 describe('Discord bridge (bot mode) against a fake Discord', () => {
   let fake: FakeDiscord;
@@ -28,14 +31,22 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const concerns = fake.channelId('agent-concerns');
     const first = await fake.waitFor(() => fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Optimizer runtime')));
     const embed = first.embeds[0] as { title: string; description: string };
-    expect(embed.title).toBe('🔴 [Tester → ProjectManager] Concern Raised');
+    // The title says what the concern is; the seed's "[from → to] Concern Raised" opens the body.
+    expect(embed.title).toBe('🔴 Optimizer runtime exceeded 4h');
+    expect(embed.description).toContain('[Tester → ProjectManager] Concern Raised');
     expect(embed.description).toContain('Category: test_failure');
     expect(embed.description).toContain('Summary: Optimizer runtime exceeded 4h');
     expect(first.nonce).toMatch(/^.{1,25}$/);
     const thread = await fake.waitFor(() => fake.threadOf(first.id));
-    // The escalation to the human (critical concerns go straight up) lands in the thread, not the channel.
+    expect(fake.channels().find((c) => c.id === thread)?.name).toBe('Optimizer runtime exceeded 4h');
+    // The escalation to the human (critical concerns go straight up) lands in the thread, and is re-posted in
+    // the channel, where the human looks, pinging the reviewers; the alert itself now says it needs them.
     await fake.waitFor(() => fake.messages(thread).some((m) => JSON.stringify(m.embeds).includes('escalated')));
-    expect(fake.messages(concerns).filter((m) => m.via === 'bot')).toHaveLength(1);
+    await drained(fake, p);
+    const inChannel = fake.messages(concerns).filter((m) => m.via === 'bot');
+    expect(inChannel.map((m) => (m.embeds[0] as { title: string }).title)).toEqual(['🔴 Optimizer runtime exceeded 4h', '⏫ Needs you: Optimizer runtime exceeded 4h']);
+    expect(inChannel.map((m) => m.content)).toEqual([`<@${REVIEWER}> <@&${REVIEWER_ROLE}>`, `<@${REVIEWER}> <@&${REVIEWER_ROLE}>`]);
+    expect(JSON.stringify(fake.messages(concerns)[0]?.embeds)).toContain('**Status:** ⏫ Escalated ProjectManager → you');
     expect(p.read.concern(id)?.status).toBe('open');
   });
 
@@ -80,14 +91,14 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const review = askReview(p);
     const approvals = fake.channelId('approvals');
     const msg = await fake.waitFor(() => fake.messages(approvals).find((m) => m.components.length > 0));
-    expect(JSON.stringify(msg.components)).toContain(`gov:approve:${review.id}`);
-    const one = await fake.click({ customId: `gov:approve:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    expect(JSON.stringify(msg.components)).toContain(buttonId(p, 'approve', review.id));
+    const one = await fake.click({ customId: buttonId(p, 'approve', review.id), userId: REVIEWER, messageId: msg.id, channelId: approvals });
     // The same interaction (same id and token) delivered twice, before the first is even answered.
     fake.resendInteraction(one.id);
     await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === one.id && m.content.includes('approved')));
-    const two = await fake.click({ customId: `gov:approve:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    const two = await fake.click({ customId: buttonId(p, 'approve', review.id), userId: REVIEWER, messageId: msg.id, channelId: approvals });
     const polite = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === two.id));
-    expect(JSON.stringify(polite.data)).toMatch(/already decided by \S+ at \d{4}-\d\d-\d\d \d\d:\d\d UTC via discord/);
+    expect(JSON.stringify(polite.data)).toMatch(/already decided by \S+ via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     // The duplicate was dropped by its id: one callback for that interaction (a second would be Discord's 40060), one row.
     const callbacks = fake.requests().filter((r) => r.method === 'POST' && r.path.startsWith(`/interactions/${one.id}/`));
     expect(callbacks.map((r) => r.status)).toEqual([204]);
@@ -110,7 +121,7 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const review = askReview(p);
     const approvals = fake.channelId('approvals');
     const msg = await fake.waitFor(() => fake.messages(approvals).find((m) => m.components.length > 0));
-    const click = await fake.click({ customId: `gov:changes:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    const click = await fake.click({ customId: buttonId(p, 'changes', review.id), userId: REVIEWER, messageId: msg.id, channelId: approvals });
     const modal = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === click.id));
     expect(modal.type).toBe(9);
     const customId = (modal.data as { custom_id: string }).custom_id;
@@ -124,7 +135,7 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const id = raise(p, 'warning', 'Something odd');
     await drained(fake, p);
     const before = p.ledger.count();
-    const click = await fake.click({ customId: `gov:approve:${review.id}`, userId: STRANGER, roles: ['123456789012345678'] });
+    const click = await fake.click({ customId: buttonId(p, 'approve', review.id), userId: STRANGER, roles: ['123456789012345678'] });
     const slash = await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: id }], userId: STRANGER });
     for (const i of [click, slash]) {
       const r = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === i.id));
@@ -134,9 +145,18 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     }
     const refused = p.ledger.read(before);
     expect(refused.map((e) => e.type)).toEqual(['discord.interaction_refused', 'discord.interaction_refused']);
-    expect(refused[0]?.payload).toMatchObject({ user_id: STRANGER, kind: 'button', name: `gov:approve:${review.id}` });
+    expect(refused[0]?.payload).toMatchObject({ user_id: STRANGER, kind: 'button', name: buttonId(p, 'approve', review.id) });
     expect(p.read.review(review.id)?.status).toBe('pending');
     expect(p.read.concern(id)?.status).toBe('open');
+    // Surfaced, not only stopped: the status (Settings → Discord, `governor discord status`) and the daily post.
+    const status = await dispatch(createApi(p, NO_LOOP, { user: 'Human', source: 'ui' }), 'discord.status', {});
+    expect(status.refused_24h).toBe(2);
+    expect(status.refused.map((r) => r.what)).toEqual([`/resolve concern:${id}`, buttonId(p, 'approve', review.id)]);
+    expect(status.refused[0]).toMatchObject({ user_id: STRANGER });
+    const outbox = createOutbox(p.ledger.db);
+    expect(enqueueDailyIfDue(outbox, p.read, '09:00', 'UTC', new Date(Date.now() + 60_000), refusalLine(refusals(p.ledger.db)))).toBe(true);
+    const daily = outbox.byKey(`daily:${new Date(Date.now() + 60_000).toISOString().slice(0, 10)}`);
+    expect(daily?.payload).toMatch(/Refused Discord attempts: 2 refused in the last 24 h; latest: \S+ \(399999999999999999\) tried \/resolve/);
     // A reviewer by role is let in.
     const byRole = await fake.slash({ name: 'help', userId: STRANGER, roles: [REVIEWER_ROLE] });
     await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === byRole.id && m.content.includes('Commands:')));

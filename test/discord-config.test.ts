@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateDiscordYaml, webhookTargets } from '../electron/core/discord/config.ts';
-import { parseCustomId } from '../electron/core/discord/custom-id.ts';
+import { customId, parseCustomId, permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
+import { forPhone } from '../electron/core/discord/interactions.ts';
 import { dailyKey } from '../electron/core/discord/daily.ts';
 import { nonceFor } from '../electron/core/discord/deliverer.ts';
 import { modalText, slashCommandText } from '../electron/core/discord/inbound.ts';
@@ -44,9 +45,25 @@ describe('discord.yaml and the message rules', () => {
     expect(reply.files[0]?.text).toHaveLength(2500);
   });
 
-  it('buttons carry the review id; foreign ids are ignored', () => {
-    expect(parseCustomId('gov:approve:review_0003')).toEqual({ kind: 'button', action: 'approve', reviewId: 'review_0003' });
-    expect(parseCustomId('gov:modal:changes:review_0012')).toEqual({ kind: 'modal', action: 'changes', reviewId: 'review_0012' });
+  it('replies read on a phone name no CLI command', () => {
+    expect(forPhone('review review_0009 not found; list pending reviews with `governor reviews`')).toBe('review review_0009 not found');
+    expect(forPhone('Commit or stash them, then `governor command "/resolve <this concern>"` and `governor run`.')).toBe('Commit or stash them.');
+    expect(forPhone('not the input digest (12 to 64 hex characters, as `governor reviews` shows it)')).toBe('not the input digest');
+    expect(forPhone('plain text, nothing to drop.')).toBe('plain text, nothing to drop.');
+  });
+
+  it('buttons carry the project and the review id; foreign ids are ignored', () => {
+    const tag = projectTag('01JABCDEF');
+    expect(tag).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(parseCustomId(customId(tag, 'approve', 'review_0003'))).toEqual({ kind: 'button', project: tag, action: 'approve', reviewId: 'review_0003' });
+    expect(parseCustomId(customId(tag, 'conditions', 'review_0003'))).toEqual({ kind: 'button', project: tag, action: 'conditions', reviewId: 'review_0003' });
+    expect(parseCustomId(`gov:${tag}:modal:changes:review_0012`)).toEqual({ kind: 'modal', project: tag, action: 'changes', reviewId: 'review_0012' });
+    expect(parseCustomId(permissionId(tag, 'allow_session', 'perm_0002', 'ab'.repeat(32)))).toEqual({ kind: 'permission', project: tag, action: 'allow_session', requestId: 'perm_0002', digest: 'ab'.repeat(8) });
+    // Messages posted before ids named their project still parse, with no project: only their poster acts.
+    expect(parseCustomId('gov:approve:review_0003')).toEqual({ kind: 'button', project: null, action: 'approve', reviewId: 'review_0003' });
+    expect(parseCustomId('gov:modal:changes:review_0012')).toEqual({ kind: 'modal', project: null, action: 'changes', reviewId: 'review_0012' });
+    expect(parseCustomId(`gov:${tag}:approve:perm_0001`)).toBeNull();
+    expect(parseCustomId(`gov:${tag}:deny:perm_0001:nothex`)).toBeNull();
     expect(parseCustomId('gov:approve:../../x')).toBeNull();
     expect(parseCustomId('gov:approve:review_0003:extra')).toBeNull();
     expect(parseCustomId(`gov:approve:review_${'1'.repeat(200)}`)).toBeNull();

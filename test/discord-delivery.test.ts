@@ -7,7 +7,7 @@ import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise, summaries } from './support/discord.ts';
+import { LINKS_HOME, REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise, summaries } from './support/discord.ts';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
 
@@ -90,6 +90,37 @@ describe('Discord delivery guarantees', () => {
     await new Promise((r) => second.once('exit', r));
   }, 120_000);
 
+  it('kill -9 while a POST is in flight, with Discord\'s nonce check off: the restarted bridge finds the message, 0 duplicates', async () => {
+    fake = await startFakeDiscord({ enforceNonce: false });
+    const f = fake;
+    ({ p } = await discordProject(botYaml(f)));
+    const proj = p;
+    const want = Array.from({ length: 30 }, (_, i) => `burst alert ${i + 1}`);
+    for (const s of want) raise(proj, 'info', s);
+    const env = { ...process.env, DISCORD_BOT_TOKEN: f.token, NO_COLOR: '1', GOVERNOR_HOME: LINKS_HOME };
+    const run = () => {
+      const c = spawn(process.execPath, [BIN, 'discord', 'run', '--no-loop', '--dir', proj.dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(c);
+      return c;
+    };
+    const concerns = f.channelId('agent-concerns');
+    const first = run();
+    await f.waitFor(() => summaries(f.messages(concerns)).length >= 5, 60_000);
+    // Park the next message POST: Discord has it, the bridge waits for the answer, and is killed meanwhile.
+    const gate = f.holdRequests(/^\/channels\/\d+\/messages$/, 'POST');
+    await f.waitFor(() => gate.held() === 1, 30_000, 'a POST in flight');
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    gate.release(); // Discord stores it; the answer goes nowhere
+    const stored = summaries(f.messages(concerns)).length;
+    expect(stored).toBeLessThan(30);
+    const second = run();
+    await drained(f, proj, 60_000);
+    expect(summaries(f.messages(concerns))).toEqual(want);
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+  }, 120_000);
+
   it('webhook-only mode: outbound through webhooks, no buttons, a test message and one daily status a day', async () => {
     fake = await startFakeDiscord();
     const f = fake;
@@ -118,7 +149,8 @@ describe('Discord delivery guarantees', () => {
     // #approvals has no webhook: the review request goes to #system-health, without buttons, saying where to decide.
     const req = health.find((m) => JSON.stringify(m.embeds).includes(review.id));
     expect(req?.components).toEqual([]);
-    expect(JSON.stringify(req?.embeds)).toContain(`governor decide ${review.id}`);
+    expect(JSON.stringify(req?.embeds)).toContain("Decide this review in the Governor app (Reviews).");
+    expect(JSON.stringify(req?.embeds)).not.toContain("governor decide");
     expect(health.some((m) => JSON.stringify(m.embeds).includes('Governor test message'))).toBe(true);
     const daily = health.filter((m) => JSON.stringify(m.embeds).includes('Daily status'));
     expect(daily).toHaveLength(1);

@@ -28,7 +28,7 @@ describe('Discord delivery failures', () => {
     fake = null;
   });
 
-  it('a missing channel is not a reason to drop an alert: retried past five attempts, in order, until setup creates it', async () => {
+  it('a missing channel is not a reason to drop an alert: retried past five attempts until setup creates it; other channels go on', async () => {
     const f = await startFakeDiscord({ channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })) });
     fake = f;
     const proj = (await discordProject(botYaml(f))).p;
@@ -37,10 +37,12 @@ describe('Discord delivery failures', () => {
     raise(proj, 'warning', 'Queued behind the test message');
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     await f.waitFor(() => (outboxRows(proj).find((r) => r.key === key)?.attempts ?? 0) >= 7, 15_000, 'seven failed attempts');
-    expect(outboxRows(proj).map((r) => r.state)).toEqual(['pending', 'pending']);
-    expect(summaries(f.messages())).toEqual([]); // strictly in order: nothing overtakes the head
+    // In order within a channel; a broken channel holds up only its own messages.
+    await f.waitFor(() => outboxRows(proj)[1]?.state === 'sent', 5000, 'the concern in #agent-concerns');
+    expect(outboxRows(proj).map((r) => r.state)).toEqual(['pending', 'sent']);
+    expect(summaries(f.messages())).toEqual(['Queued behind the test message']);
     const status = discordStatus(proj);
-    expect(status).toMatchObject({ pending: 2, dead: 0 });
+    expect(status).toMatchObject({ pending: 1, dead: 0 });
     expect(status.last_error).toMatch(/no #system-health channel in the guild; create it or run `governor discord setup`/);
     // What `governor discord setup` does: create the channel. The bridge finds it on its next attempt.
     const rest = new REST({ api: f.api }).setToken(f.token);

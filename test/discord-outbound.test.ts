@@ -12,7 +12,7 @@ import type { OpenedProject } from '../electron/core/host.ts';
 import { handleCommand } from '../electron/core/workflow/commands.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import { REVIEWER, buttonId, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
 
 const embedText = (m: RecordedMessage) => (m.embeds as Array<{ title?: string; description?: string }>).map((e) => `${e.title ?? ''}\n${e.description ?? ''}`).join('\n');
 const titled = (messages: RecordedMessage[], title: string) => messages.filter((m) => (m.embeds as Array<{ title?: string }>).some((e) => e.title === title));
@@ -144,7 +144,7 @@ describe('Discord outbound posts', () => {
     const review = askReview(proj);
     const msg = await f.waitFor(() => f.messages(f.channelId('approvals')).find((m) => JSON.stringify(m.components).includes(review.id)));
     const thread = await f.waitFor(() => f.threadOf(msg.id));
-    const click = await f.click({ customId: `gov:clarify:${review.id}`, userId: REVIEWER, messageId: msg.id, channelId: msg.channel_id });
+    const click = await f.click({ customId: buttonId(proj, 'clarify', review.id), userId: REVIEWER, messageId: msg.id, channelId: msg.channel_id });
     const modal = await f.waitFor(() => f.interactionResponses().find((r) => r.interaction_id === click.id && r.type === 9));
     await f.submitModal({ customId: (modal.data as { custom_id: string }).custom_id, fields: { text: 'Why five tasks and not four?' }, userId: REVIEWER });
     await f.waitFor(() => proj.read.review(review.id)?.decision);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
@@ -53,7 +53,12 @@ for (const transport of uiTransports()) {
       // To the plan review, with an implementer's concern on its way up the chain.
       const p = await openProject(dir);
       await runLoop(p);
-      concernId = p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Implementer', to: 'Designer', severity: 'warning', category: 'design_gap', summary: CONCERN, details: 'DESIGN_SPEC §3 types position as 1 | -1.' }, new Date().toISOString()));
+      // The Designer has acknowledged it (an open one would be the Designer's to work at the loop's next step).
+      concernId = p.ledger.transact((tx) => {
+        const id = raiseConcern(tx, { phase: 1, from: 'Implementer', to: 'Designer', severity: 'warning', category: 'design_gap', summary: CONCERN, details: 'DESIGN_SPEC §3 types position as 1 | -1.' }, new Date().toISOString());
+        tx.append({ type: 'concern.acknowledged', actor: 'Designer', payload: { concern_id: id, by: 'Designer', note: 'Looking at it with the PM' } });
+        return id;
+      });
       p.close();
       mkdirSync(SHOTS, { recursive: true });
       s = await openUiPage(transport, dir);
@@ -182,6 +187,53 @@ for (const transport of uiTransports()) {
       expect(branches).toEqual(['develop', 'main']);
       await view(page, 'Dashboard');
       await page.locator('[data-testid=stage][data-stage=plan]').waitFor(UI);
+      // A blank project starts on the scripted runtime, which plays only the sample: Run says so, with the ways
+      // on, before any step (not a projection error in a grey line), and the critical concern says it too.
+      await page.getByTestId('run').click();
+      const note = page.locator('[data-testid=run-note]', { hasText: 'The scripted runtime only plays the sample project' });
+      await note.waitFor(UI);
+      expect(await note.textContent()).toMatch(/ollama:qwen2\.5-coder/);
+      expect(await page.getByTestId('run-note').textContent()).not.toMatch(/projection|does not exist/);
+      expect(s.errors()).toEqual([]);
+    });
+
+    it('starts the next phase from the dashboard once a phase is promoted', async () => {
+      const { page } = s;
+      // A sample project whose phase 1 is promoted (as the promotion records it), the policy waiting for the human.
+      const target = join(root, 'promoted');
+      await initProject(target, { sample: true });
+      const policies = join(target, '.project_policies.yaml');
+      writeFileSync(policies, readFileSync(policies, 'utf8').replace('  e2e_suite: unit', '  e2e_suite: unit\n  next_phase: on_command'));
+      execFileSync('git', ['-C', target, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qam', 'chore: next phase on command']);
+      const p = await openProject(target);
+      await runLoop(p);
+      const plan = p.read.pendingReviews()[0];
+      const main = execFileSync('git', ['-C', target, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
+      p.ledger.append([
+        { type: 'review.decided', actor: 'Human', payload: { review_id: plan?.id ?? '', decision: { reviewed_by: 'Human', decision: 'approve', comment: '', inline: [], timestamp: new Date().toISOString(), source: 'cli' } } },
+        { type: 'review.followed_up', actor: 'System', payload: { review_id: plan?.id ?? '', outcome: 'approved' } },
+        { type: 'phase.promoted', actor: 'Human', payload: { phase: 1, tag: 'v0.1.0', commit: main, next_phase: 2 } },
+      ]);
+      p.close();
+      await view(page, 'Projects');
+      await page.getByTestId('open-dir').fill(target);
+      await page.getByTestId('open-submit').click();
+      await page.locator('[data-testid=current-project-name]', { hasText: 'build base backtester skeleton' }).waitFor(UI);
+      await view(page, 'Dashboard');
+      await page.locator('[data-testid=stage][data-stage=promoted]').waitFor(UI);
+      const start = page.getByTestId('start-phase');
+      expect(await start.textContent()).toBe('Start phase 2');
+      await start.click();
+      await page.locator('[data-testid=start-phase-note]', { hasText: 'Phase 2 — Parameter optimizer started' }).waitFor(UI);
+      await page.locator('[data-testid=stage][data-stage=plan]').waitFor(UI);
+      // The scripted sample's script ends with phase 1: the dashboard says so instead of planning phase 2.
+      await page.locator('[data-testid=run-note]', { hasText: 'script ends with phase 1' }).waitFor(UI);
+      const q = await openProject(target);
+      try {
+        expect(q.read.commands().at(-1)).toMatchObject({ cmd: '/phase', target: 'next', source: 'ui' });
+      } finally {
+        q.close();
+      }
       expect(s.errors()).toEqual([]);
     });
   });

@@ -53,7 +53,8 @@ for (const transport of uiTransports()) {
       await second.getByLabel('Message to the agent').fill('No deploys from a build task.');
       await second.getByRole('button', { name: 'Deny' }).click();
       await until(() => fake.toolResults().some((t) => t.includes('No deploys from a build task.')), 'the agent to read the denial');
-      await until(() => hp.project.read.task('T4')?.status === 'Needs Review' || hp.project.read.task('T4')?.status === 'Done', 'the handoff');
+      // It only looked (uname): the handoff changed no file, so the task says so.
+      await until(() => hp.project.read.task('T4')?.status === 'No Change', 'the handoff');
       // The Agents view shows the agent's stream live, with how the gate decided each tool use.
       await page.evaluate('location.hash = "#/agents"');
       const stream = page.getByTestId('agent-stream');

@@ -7,6 +7,7 @@ import { SHOTS } from '../e2e/support/renderer-build.ts';
 import { DIFF_CONTENT_CAP } from '../electron/core/git/diff.ts';
 import { BIG_CSV, type FailingGateProject, failingGateProject } from './support/failing-gate.ts';
 import { uiTransports } from '../e2e/targets/target.ts';
+import { qaCheckoutDir } from '../electron/core/workflow/work-dirs.ts';
 import { type UiPage, openUiPage, uiPageUnavailable } from './support/hosted-page.ts';
 
 /**
@@ -72,7 +73,7 @@ for (const transport of uiTransports()) {
       expect(await failed.locator('h4').textContent()).toBe('Failed (2)');
 
       // The first failure reads as node's JUnit file has it: name, message, and the stack on demand.
-      const junit = readFileSync(join(f.dir, '.governor', 'qa', f.commits[2].slice(0, 12), 'reports', 'junit.xml'), 'utf8');
+      const junit = readFileSync(join(qaCheckoutDir(f.dir, f.commits[2]), 'reports', 'junit.xml'), 'utf8');
       const message = /<testcase name="adds negatives"[^>]*>\s*<failure [^>]*message="([^"]*)"/.exec(junit)?.[1] ?? '∅';
       expect(message).toMatch(/^add\(-2, -3\) should be -6/);
       const first = failed.getByTestId('qa-case').first();

@@ -262,3 +262,26 @@ describe('revert, tag, notes, promotion', () => {
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe('user edit\n');
   });
 });
+
+describe('previewMerge', () => {
+  test('names what the merge would change, as the merge then does, and writes no object', async () => {
+    const { dir, git } = await project();
+    // main gains a commit of its own (the user's, on their checkout), develop the next phase: a real tree merge.
+    gitCli(dir, 'checkout', '-q', 'main');
+    await writeFile(join(dir, 'CHANGELOG.md'), '# v0.1.0\n');
+    gitCli(dir, 'add', 'CHANGELOG.md');
+    gitCli(dir, '-c', 'user.name=U', '-c', 'user.email=u@example.com', 'commit', '-qm', 'docs: v0.1.0');
+    await implementer(git, [{ path: 'src/new/deep.py', content: 'x = 1\n' }, { path: 'src/engine.py', content: `${ENGINE}# more\n` }, { path: 'README.md', content: null }]);
+    const merged = await gateMerge(git, 'phase1/implementer');
+    if (!merged.ok) throw new Error(merged.reason);
+    const objects = () => gitCli(dir, 'count-objects', '-v');
+    const before = objects();
+    const preview = await git.previewMerge({ ours: 'main', theirs: 'develop' });
+    expect(objects()).toBe(before);
+    expect(preview).toEqual({ ok: true, changed: ['README.md', 'src/engine.py', 'src/new/deep.py'] });
+    const real = await git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: 'release: v0.1.0', auditId: 'evt_p', timestamp: T0 + 200, updateRef: true });
+    if (!real.ok) throw new Error(real.reason);
+    expect(gitCli(dir, 'diff', '--name-only', `${real.parents?.[0]}`, real.oid).trim().split('\n')).toEqual(preview.ok ? preview.changed : []);
+    expect(fsck(dir).stdout).not.toMatch(/dangling/);
+  });
+});

@@ -9,6 +9,7 @@ import { workStep } from '../electron/core/workflow/stages/build.ts';
 import { runLoop, syncRecords } from '../electron/core/workflow/loop.ts';
 import { type SampleProject, sampleProject } from './support/project.ts';
 import { setTestCommand } from './support/workflow-helpers.ts';
+import { workspaceDir } from '../electron/core/workflow/work-dirs.ts';
 
 /** Drive the sample project step by step to the end of the build (stage `test`), approving everything. */
 async function throughBuild(sp: SampleProject): Promise<void> {
@@ -134,8 +135,8 @@ describe('git automation in the loop, judged by the git CLI', () => {
     expect(sp.git('log', '-1', '--format=%s%n%(trailers:key=Signed-off-by,valueonly)', 'phase1/implementer-2')).toMatch(/backtest engine[\s\S]*Implementer-Agent <implementer-2@agents\.local>|backtest engine/);
     expect(sp.git('ls-tree', '-r', '--name-only', 'phase1/implementer')).not.toMatch(/src\/engine\/backtest\.js/);
     expect(sp.git('ls-tree', '-r', '--name-only', 'phase1/implementer-2')).not.toMatch(/src\/data\/csv-adapter\.js/);
-    const ws1 = join(sp.dir, '.governor/workspaces/phase1-implementer');
-    const ws2 = join(sp.dir, '.governor/workspaces/phase1-implementer-2');
+    const ws1 = workspaceDir(sp.dir, 'phase1/implementer');
+    const ws2 = workspaceDir(sp.dir, 'phase1/implementer-2');
     const { existsSync } = await import('node:fs');
     expect(existsSync(join(ws1, 'src/data/csv-adapter.js'))).toBe(true);
     expect(existsSync(join(ws2, 'src/data/csv-adapter.js'))).toBe(false);

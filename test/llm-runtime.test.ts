@@ -43,7 +43,7 @@ function runtimeFor(fake: FakeLlm, over: { timeoutMs?: number; provider?: string
   });
 }
 
-const planInput = { agent: 'ProjectManager' as const, project: 'adder', brief: 'add numbers', phase: 1, feedback: null };
+const planInput = { agent: 'ProjectManager' as const, project: 'adder', brief: 'add numbers', phase: 1, feedback: null, roadmap: [], learned: null, testSetup: '- unit: `node --test`' };
 
 describe('AI SDK runtimes against a local fake of the provider APIs', () => {
   let fake: FakeLlm;
@@ -157,7 +157,7 @@ describe('governor doctor', () => {
   it('reports key, reachability and a test call per runtime, with advice when one fails', async () => {
     const { runDoctor } = await import('../electron/core/agents/doctor.ts');
     const { envKeys } = await import('../electron/core/secrets/keys.ts');
-    const fake = await startFakeLlm({ replies: [{ text: 'OK' }, { error: { status: 401 } }] });
+    const fake = await startFakeLlm({ replies: [{ text: 'OK' }, { json: { status: 'ok', word: 'ready' } }, { toolCalls: [{ name: 'ping', args: { value: 'ready' } }] }, { error: { status: 401 } }] });
     try {
       const base = `${fake.url}/v1`;
       const agentsFile = {
@@ -172,7 +172,7 @@ describe('governor doctor', () => {
       };
       const checks = await runDoctor({ dir: tempDir(), agentsFile, keys: envKeys({ OPENAI_API_KEY: KEY, OTHER_KEY: 'sk-test-other-key-123456' }) });
       const by = Object.fromEntries(checks.map((c) => [c.runtime, c]));
-      expect(by['openai:gpt-4o-mini']).toMatchObject({ key: { ok: true }, call: { ok: true, detail: expect.stringMatching(/answered "OK"/) } });
+      expect(by['openai:gpt-4o-mini']).toMatchObject({ key: { ok: true }, call: { ok: true, detail: expect.stringMatching(/answered "OK"/) }, structured: { ok: true, mode: 'json_schema' }, tools: { ok: true } });
       expect(by['anthropic:claude-sonnet-4-5']).toMatchObject({ key: { ok: false, detail: expect.stringMatching(/set ANTHROPIC_API_KEY/) }, call: { ok: false } });
       expect(by['openai:gpt-5']?.call.detail).toMatch(/rejected the API key \(401\)/);
       expect(by.scripted?.key.detail).toMatch(/offline script, not a model/);

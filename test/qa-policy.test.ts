@@ -10,13 +10,14 @@ const seed = PoliciesFile.parse({
     require_human_if: [{ impact: 'high' }, { gate_fail: true }, { phase_promotion: true }],
   },
   promotion_policy: { e2e_tests_required: true, reproducibility_min: 95, docs_required: ['PROJECT_OVERVIEW.md', 'TEST_RESULTS.md', 'QA_REPORT.md'] },
-  tests: [{ name: 'unit', command: 'npm test' }],
+  tests: [{ name: 'unit', command: 'npm test' }, { name: 'e2e', command: 'npm run e2e' }],
 });
 
 const green: Evidence = {
   totals: { tests: 40, passed: 40, failed: 0, skipped: 0, flaky: 0 },
   runProblems: [],
-  testsConfigured: 1,
+  testsConfigured: 2,
+  suites: [{ name: 'unit', tests: 35, failed: 0, trusted: true }, { name: 'e2e', tests: 5, failed: 0, trusted: true }],
   coverageLines: 87,
   drift: [{ metric: 'sharpe', baseline: 1, value: 1.012, percent: 1.2, breach: false }],
   driftProblems: [],
@@ -89,6 +90,36 @@ describe('policy evaluation (the seed conditions)', () => {
     const strict = PoliciesFile.parse({ ...seed, merge_policy: { ...seed.merge_policy, auto_merge_if: [{ reproducibility_min: 95 }, { no_critical_concerns: true }] } });
     const v = evaluatePolicy(strict, ev({ reproducibility: { runs: 2, identical: 1, score: 50 }, criticalConcernsOpen: 2 }));
     expect(v.reasons).toEqual(expect.arrayContaining(['reproducibility_min: 95: 1/2 runs identical (50%)', 'no_critical_concerns: 2 critical concern(s) open']));
+  });
+});
+
+describe('honest statuses', () => {
+  it('e2e_tests_required looks at the suite the policy names, never at unit tests', () => {
+    const unitOnly = PoliciesFile.parse({ ...seed, tests: [{ name: 'unit', command: 'npm test' }] });
+    const v = evaluatePolicy(unitOnly, ev({ suites: [{ name: 'unit', tests: 40, failed: 0, trusted: true }] }));
+    expect(v.outcome).toBe('auto_merge');
+    expect(v.reasons.join('\n')).toMatch(/e2e_tests_required: no test command named "e2e" under tests:/);
+    const empty = evaluatePolicy(seed, ev({ suites: [{ name: 'unit', tests: 40, failed: 0, trusted: true }, { name: 'e2e', tests: 0, failed: 0, trusted: true }] }));
+    expect(empty.reasons.join('\n')).toMatch(/the e2e suite ran no tests/);
+    const named = PoliciesFile.parse({ ...seed, promotion_policy: { ...seed.promotion_policy, e2e_suite: 'integration' }, tests: [{ name: 'integration', command: 'x' }] });
+    expect(evaluatePolicy(named, ev({ suites: [{ name: 'integration', tests: 3, failed: 0, trusted: true }] })).outcome).toBe('promotion_candidate');
+  });
+
+  it('zero tests is never a pass', () => {
+    const v = evaluatePolicy(seed, ev({ totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 } }));
+    expect(v.green).toBe(false);
+    expect(v.conditions.find((c) => c.condition === 'all_tests_passed')).toMatchObject({ ok: false, status: 'not_met', detail: 'no tests were reported' });
+  });
+
+  it('an unmeasured metric is "not measured", never met: reproducibility with one run, drift without a baseline', () => {
+    const strict = PoliciesFile.parse({ ...seed, merge_policy: { ...seed.merge_policy, auto_merge_if: [{ all_tests_passed: true }, { reproducibility_min: 95 }, { drift_max_percent: 2 }] } });
+    const v = evaluatePolicy(strict, ev({ reproducibility: { runs: 1, identical: 1, score: null }, drift: [{ metric: 'sharpe', baseline: null, value: 1, percent: null, breach: false }] }));
+    expect(v.conditions.find((c) => c.condition === 'reproducibility_min: 95')).toMatchObject({ status: 'not_measured', detail: expect.stringMatching(/not measured/) });
+    expect(v.conditions.find((c) => c.condition === 'drift_max_percent: 2')).toMatchObject({ status: 'not_measured', detail: 'no baseline yet: this run sets it' });
+    expect(v.conditions.find((c) => c.condition === 'promotion_policy')).toMatchObject({ status: 'not_measured', detail: expect.stringMatching(/reproducibility not measured/) });
+    expect(v.reasons[0]).toMatch(/^all measured merge conditions hold/);
+    expect(v.reasons).toContain('not measured: reproducibility_min: 95 (not measured: set reproducibility_runs to 2 or more to measure it)');
+    expect(v.conditions.filter((c) => c.status === 'met').map((c) => c.condition)).toEqual(['test commands ran and reported', 'all_tests_passed']);
   });
 });
 

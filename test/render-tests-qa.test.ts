@@ -41,6 +41,26 @@ describe('tests/TEST_RESULTS.md', () => {
   });
 });
 
+describe('honest statuses in the reports', () => {
+  it('zero tests is "no tests ran", never "all 0 passed"', () => {
+    const s = buildSnapshot();
+    const run = s.testRuns[1]!;
+    run.result = { ...run.result, exit_code: 0, totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, cases: [], problems: [] };
+    s.testRuns = [run];
+    const out = renderTestResults(s);
+    expect(out).toContain('⚠️ No tests ran: the test commands reported no test cases.');
+    expect(out).not.toMatch(/All 0 tests passed/);
+    expect(out).toContain('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
+  });
+
+  it('a condition with nothing to measure it is "not measured" in QA_REPORT, never met', () => {
+    const s = buildSnapshot();
+    const gate = s.gates.at(-1)!;
+    gate.conditions = [...gate.conditions, { condition: 'reproducibility_min: 95', ok: true, detail: 'not measured: set reproducibility_runs to 2 or more to measure it', status: 'not_measured' }];
+    expect(renderQaReport(s)).toContain('| `reproducibility_min: 95` | ➖ not measured | not measured: set reproducibility_runs to 2 or more to measure it |');
+  });
+});
+
 describe('tests/TEST_RESULTS_DETAIL.md', () => {
   const doc = renderTestResultsDetail(buildSnapshot());
 

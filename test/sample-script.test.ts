@@ -52,8 +52,10 @@ describe('sample project configuration', () => {
     expect(policies.merge_policy.require_human_if).toEqual([{ impact: 'high' }, { gate_fail: true }, { phase_promotion: true }]);
     expect(policies.promotion_policy).toEqual({
       e2e_tests_required: true,
+      e2e_suite: 'unit',
       reproducibility_min: 95,
       docs_required: ['PROJECT_OVERVIEW.md', 'TEST_RESULTS.md', 'QA_REPORT.md'],
+      next_phase: 'auto',
     });
     expect(policies.tests.map((t) => t.name)).toEqual(['unit']);
     expect(policies.drift?.metrics).toEqual(['sharpe', 'max_drawdown']);

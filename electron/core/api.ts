@@ -22,6 +22,7 @@ import { commitConfigEdits } from './workflow/config-commit.ts';
 import type { LoopOutcome } from './workflow/loop.ts';
 import { waitingOn } from './workflow/waiting.ts';
 import type { Engine } from './workflow/engine.ts';
+import { nextRoadmapPhase } from './workflow/stages/next-phase.ts';
 import { usageSummary } from './workflow/usage.ts';
 import type { ProjectSwitcher } from './projects.ts';
 import { readRecent } from './recent.ts';
@@ -132,6 +133,7 @@ export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: Pick<LoopDr
     name: project.name,
     phase: project.phase,
     phase_name: project.roadmap.find((r) => r.number === project.phase)?.name ?? `Phase ${project.phase}`,
+    next_phase: ((n) => (n ? { number: n.number, name: n.name } : null))(nextRoadmapPhase(p.read)),
     stage: project.stage,
     iteration: project.iteration,
     tasks: { done: c.tasksDone, total: c.tasksTotal },
@@ -285,6 +287,8 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
       return { ok: v.ok, checked: v.checked, firstBad: v.firstBad, exports: v.ok ? await p.exporter.verify() : [] };
     },
     'loop.run': async () => loop.start(),
+    // The same command as `/phase next` from the console, the CLI or Discord: one handler, one record.
+    'phase.next': acts(async () => command('/phase next'), (r) => r.ok),
     'artifacts.revisions': async ({ path }) => p.read.artifacts().filter((a) => a.path === path),
     'artifacts.rendered': async ({ path }) => ({ path, content: p.exporter.expected().get(path) ?? null }),
     'git.refs': async () => {

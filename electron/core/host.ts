@@ -110,7 +110,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   const read = createReader(ledger.db);
   // Every process that appends enqueues the Discord messages its events cause, in the same transaction.
   // Loaded only then: the Discord renderer brings discord.js, which every other open would pay for.
-  if (discord) (await import('./discord/enqueue.ts')).registerOutboxWriter(ledger, read, discord);
+  if (discord) (await import('./discord/enqueue.ts')).registerOutboxWriter(ledger, read, discord, agentsFile.project);
   const git = createGitService({ dir: root, signer });
   await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
 
@@ -172,6 +172,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     onUsage: (agent, model, purpose, usage) => {
       if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
     },
+    onNotice: (agent, text) => progress({ kind: 'warn', agent, text }),
     ...(opts.recordWorker ? { recordWorker: opts.recordWorker } : {}),
   });
 

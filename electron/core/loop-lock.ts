@@ -9,7 +9,7 @@ import { hostFileOf } from './host-file.ts';
 
 /**
  * One project has one driver: the process that runs its loop. That is an interactive `governor run`, a
- * host (`governor serve`), the desktop app, or `governor discord run --loop` while it runs a loop. Two
+ * host (`governor serve`), the desktop app, or `governor discord run` (unless --no-loop) while it runs a loop. Two
  * drivers would interleave their steps on one ledger and one repository, so the second is refused, and
  * the refusal names the one that holds the project. Everything else (`governor decide`, `command`, a
  * Discord link without a loop) records its change and leaves the acting to the driver.

@@ -12,6 +12,7 @@ export const CommandName = z.enum([
   '/resume',
   '/approve',
   '/reject',
+  '/phase',
   '/help',
 ]);
 export type CommandName = z.infer<typeof CommandName>;

@@ -12,6 +12,8 @@ export const Stage = z.enum([
   'completion_review',
   'promotion_review',
   'promoted',
+  // The last phase of the roadmap was promoted: the project ended with its final report and release tag.
+  'released',
 ]);
 export type Stage = z.infer<typeof Stage>;
 
@@ -27,7 +29,11 @@ export const Phase = z.object({
 });
 export type Phase = z.infer<typeof Phase>;
 
-export const TaskStatus = z.enum(['To Do', 'In Progress', 'Done', 'Needs Review']);
+/**
+ * `No Change`: the agent finished its turn but its work changed no file. It is shown to the human as such
+ * (never as Done) and does not hold the build up: the agent may have judged the task already done.
+ */
+export const TaskStatus = z.enum(['To Do', 'In Progress', 'Done', 'Needs Review', 'No Change']);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
 export const Task = z.object({

@@ -15,8 +15,8 @@ export function governor(args: string[], opts: { cwd?: string } = {}): CliResult
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function governorAsync(args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function governorAsync(args: string[], opts: { cwd?: string } = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export const dbPath = (dir: string) => join(dir, '.governor', 'governor.db');

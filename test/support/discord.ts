@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Review, Severity } from '../../shared/index.ts';
-import { type BridgeStart, type DiscordBridge, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
+import type { PermissionRequest, Review, Severity } from '../../shared/index.ts';
+import { inputDigest, recordRequest } from '../../electron/core/permissions/requests.ts';
+import { type BridgeStart, type DiscordBridge, projectKey, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
+import { type ButtonAction, type ModalAction, customId, modalId, projectTag } from '../../electron/core/discord/custom-id.ts';
 import { type OpenedProject, openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
@@ -38,9 +40,11 @@ export function botYaml(fake: FakeDiscord, extra = ''): string {
 }
 
 /** A real sample project (temp dir, git, SQLite) with discord.yaml written before it is opened. */
-export async function discordProject(yaml: string): Promise<{ dir: string; p: OpenedProject }> {
-  const dir = join(tempDir(), 'backtester');
+export async function discordProject(yaml: string, name = 'backtester'): Promise<{ dir: string; p: OpenedProject }> {
+  const dir = join(tempDir(), name);
   await initProject(dir, { sample: true });
+  // The sample names itself; a test with two projects tells them apart by name.
+  if (name !== 'backtester') writeFileSync(join(dir, 'agents.yaml'), readFileSync(join(dir, 'agents.yaml'), 'utf8').replace(/^project: .*$/m, `project: ${name}`));
   writeFileSync(join(dir, 'discord.yaml'), `${yaml}\n`);
   return { dir, p: await openProject(dir) };
 }
@@ -48,8 +52,11 @@ export async function discordProject(yaml: string): Promise<{ dir: string; p: Op
 /** The bridges tests start see a clock pinned before any `daily_status` time, so only a test's own enqueue posts one. */
 const BEFORE_DAILY = () => new Date('2026-11-25T00:01:00Z');
 
+/** Where the bridges of one test file find each other (links.ts): never the user's own folder. */
+export const LINKS_HOME = tempDir('governor-home-');
+
 export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = [], clock: () => Date = BEFORE_DAILY): Promise<DiscordBridge> {
-  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, log: (l) => logs.push(l), clock });
+  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, log: (l) => logs.push(l), clock, home: LINKS_HOME, lateMs: 300 });
   if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
   return r.bridge;
 }
@@ -58,8 +65,8 @@ export function raise(p: OpenedProject, severity: Severity, summary: string, det
   return p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity, category: 'test_failure', summary, details }, new Date().toISOString()));
 }
 
-export function askReview(p: OpenedProject, title = 'Project plan for phase 1', summary = 'Five tasks over two weeks.'): Review {
-  return p.ledger.transact((tx) => requestReview(tx, { kind: 'plan', phase: 1, title, requested_by: 'ProjectManager', impact: 'high', subject: { path: 'docs/PROJECT_PLAN.md', revision: 1 }, context: [], handoff_id: null, summary }, new Date().toISOString()));
+export function askReview(p: OpenedProject, title = 'Project plan for phase 1', summary = 'Five tasks over two weeks.', path = 'docs/PROJECT_PLAN.md'): Review {
+  return p.ledger.transact((tx) => requestReview(tx, { kind: 'plan', phase: 1, title, requested_by: 'ProjectManager', impact: 'high', subject: { path, revision: 1 }, context: [], handoff_id: null, summary }, new Date().toISOString()));
 }
 
 /** Wait until nothing is pending in the outbox. */
@@ -90,4 +97,23 @@ export function governorCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ c
 /** The outbox rows, oldest first, as the deliverer sees them. */
 export function outboxRows(p: OpenedProject): Array<{ id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }> {
   return p.ledger.db.prepare<[], { id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }>('SELECT id, key, channel, state, attempts, last_error, message_id FROM discord_outbox ORDER BY id').all();
+}
+
+/** A review button's custom id, as this project's messages carry it. */
+export function buttonId(p: OpenedProject, action: ButtonAction, reviewId: string): string {
+  return customId(projectTag(projectKey(p)), action, reviewId);
+}
+
+/** A review form's custom id, as this project's buttons open it. */
+export function formId(p: OpenedProject, action: ModalAction, reviewId: string): string {
+  return modalId(projectTag(projectKey(p)), action, reviewId);
+}
+
+/** A coding agent's permission request, as the gate records it. */
+export function askPermission(p: OpenedProject, command = 'rm -rf build/ && npm run build'): PermissionRequest {
+  const input = { command, description: 'clean rebuild' };
+  const ts = new Date();
+  return p.ledger.transact((tx) =>
+    recordRequest(tx, { phase: 1, agent: 'Implementer', worker: 'claude-code', session_id: 's1', task_id: null, tool: 'Bash', input, input_digest: inputDigest('Bash', input), summary: command, reason: 'Bash commands ask by default', suggested_rule: 'Bash(npm run build:*)', timeout_at: new Date(ts.getTime() + 600_000).toISOString() }, ts.toISOString()),
+  );
 }

@@ -93,6 +93,17 @@ export interface FakeLlmOptions {
   replies?: FakeReply[];
   /** Ids listed by `GET /v1/models`. Default `['fake-model']`. */
   models?: string[];
+  /**
+   * What the server supports, as real servers differ: without `jsonSchema` a request with
+   * `response_format: json_schema` gets a 400 as from a server that lacks it (JSON mode still works);
+   * without `tools` any request that declares tools gets a 400 ("does not support tools").
+   */
+  capabilities?: { jsonSchema?: boolean; tools?: boolean };
+  /**
+   * Answers a request when the queue is empty: a fake model that reads the request (a whole project's
+   * team can be played this way). Return undefined to fall through to the "no scripted reply" error.
+   */
+  respond?: (request: RecordedRequest) => FakeReply | undefined;
 }
 
 /** Usage reported when a reply does not specify one. */
@@ -154,7 +165,17 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     }
 
     const flavor: Flavor = endpoint === 'anthropic-messages' ? 'anthropic' : 'openai';
-    const reply = queue.shift();
+    const caps = opts.capabilities ?? {};
+    const format = isRecord(body) && isRecord(body.response_format) ? body.response_format.type : null;
+    if (caps.jsonSchema === false && format === 'json_schema') {
+      sendError(res, flavor, { status: 400, message: "response_format type 'json_schema' is not supported by this server; use 'json_object'" });
+      return;
+    }
+    if (caps.tools === false && isRecord(body) && Array.isArray(body.tools) && body.tools.length > 0) {
+      sendError(res, flavor, { status: 400, message: 'this model does not support tools' });
+      return;
+    }
+    const reply = queue.shift() ?? opts.respond?.(record);
     if (reply === undefined) {
       sendError(res, flavor, {
         status: 400,

@@ -16,7 +16,21 @@ export interface AgentRuntime {
   work(input: WorkInput): Promise<WorkOutput>;
   clarify(input: ClarifyInput): Promise<string>;
   handleConcern(input: ConcernInput): Promise<ConcernAction>;
+  /**
+   * Why this runtime cannot do what is asked (the scripted runtime outside its sample script, a model with
+   * no key), in words that name the way on; null when it can. Asked before the first step and before a new
+   * phase starts, so a misfit is a clear message, never a failure half-way through a step.
+   */
+  cannot?(ask: RuntimeAsk): string | null;
+  /** Loads what `cannot` needs (a runtime made on first use); the loop awaits it before its first check. */
+  prepare?(): Promise<void>;
 }
+
+export type RuntimeAsk =
+  /** Play this agent on this project (name and brief from agents.yaml). */
+  | { kind: 'team'; agent: AgentName; project: string; brief: string; agents: readonly AgentName[] }
+  /** Plan (and so run) this phase of the roadmap. */
+  | { kind: 'phase'; agent: AgentName; phase: number };
 
 export interface PlanInput {
   agent: AgentName;
@@ -25,6 +39,15 @@ export interface PlanInput {
   phase: number;
   /** Present when the human asked for changes; the previous plan and what they said. */
   feedback: Feedback | null;
+  /** The roadmap as it stands (empty before the first plan); phases before `phase` are promoted and fixed. */
+  roadmap: Phase[];
+  /**
+   * What earlier phases taught, for the plan of phase 2 onwards: the last QA gate, concerns, variations,
+   * the human's conditions and comments. Markdown; null for the first phase.
+   */
+  learned: string | null;
+  /** The project's test commands as `.project_policies.yaml` sets them, so the plan fits them. */
+  testSetup: string;
 }
 
 export interface Feedback {
@@ -78,6 +101,8 @@ export interface WorkInput {
   context: Record<string, string>;
   /** Runs the policy's test commands in this workspace (implementers may check their work). */
   runTests?: () => Promise<{ passed: boolean; summary: string }>;
+  /** The project's test commands, what they pick up and where they write results, in words. */
+  testSetup?: string;
 }
 
 export interface RaisedConcern {

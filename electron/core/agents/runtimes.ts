@@ -5,7 +5,7 @@ import { type KeySource, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts
 import { Redactor } from '../secrets/redact.ts';
 import { costOf, loadPrices } from './llm/pricing.ts';
 import { parseRuntimeRef } from './llm/runtime-ref.ts';
-import type { Usage } from './llm/structured.ts';
+import type { OutputMode, Usage } from './llm/structured.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { createScriptedRuntime, loadSampleScript } from './scripted/runtime.ts';
 import { lazyClaudeCodeWorker } from './workers/claude-code-lazy.ts';
@@ -15,15 +15,22 @@ import type { Worker } from './workers/worker.ts';
 /** A runtime whose implementation is made on its first call (every call of a runtime is async anyway). */
 function deferredRuntime(label: string, scripted: boolean, make: () => Promise<AgentRuntime>): AgentRuntime {
   let made: Promise<AgentRuntime> | null = null;
+  let loaded: AgentRuntime | null = null;
   // A failed load is not kept: the next call tries again (the file may have been put right).
   const real = () =>
-    (made ??= make().catch((err: unknown) => {
-      made = null;
-      throw err;
-    }));
+    (made ??= make().then(
+      (r) => (loaded = r),
+      (err: unknown) => {
+        made = null;
+        throw err;
+      },
+    ));
   return {
     label,
     scripted,
+    prepare: async () => void (await real()),
+    // Answers once prepared: the loop prepares every runtime before its check (workflow/preflight.ts).
+    cannot: (ask) => loaded?.cannot?.(ask) ?? null,
     plan: async (input) => (await real()).plan(input),
     design: async (input) => (await real()).design(input),
     testPlan: async (input) => (await real()).testPlan(input),
@@ -34,8 +41,8 @@ function deferredRuntime(label: string, scripted: boolean, make: () => Promise<A
 }
 
 async function loadLlm() {
-  const [{ createModel }, { createLlmRuntime }] = await Promise.all([import('./llm/providers.ts'), import('./llm/runtime.ts')]);
-  return { createModel, createLlmRuntime };
+  const [{ createModel, hasJsonModeSwitch }, { createLlmRuntime }] = await Promise.all([import('./llm/providers.ts'), import('./llm/runtime.ts')]);
+  return { createModel, createLlmRuntime, hasJsonModeSwitch };
 }
 
 export interface RuntimeFactoryOptions {
@@ -49,6 +56,8 @@ export interface RuntimeFactoryOptions {
   /** Consulted after the environment and the keys_file. */
   extraKeys?: KeySource;
   onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
+  /** Something the human should know about how a model is used (a structured-output fallback). */
+  onNotice?(agent: AgentName, text: string): void;
   /** Each message of a coding agent's stream, for the cassette. */
   recordWorker?(agent: AgentName, message: unknown): void;
   /** The project's one redactor (secrets of the environment already in it); every loaded key is added. */
@@ -180,13 +189,19 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       const r = resolved.get(agent);
       if (r?.error) throw new GovernorError('api_key_unavailable', r.error);
       if (!llm) throw new GovernorError('runtime_unavailable', `${agent}'s runtime ${c.runtime} was not configured when the project opened`);
-      const { createModel, createLlmRuntime } = llm;
+      const { createModel, createLlmRuntime, hasJsonModeSwitch } = llm;
       const ref = parseRuntimeRef(c.runtime);
-      const model = createModel(ref, { apiKey: r?.key ?? null, baseUrl: c.base_url, ...(o.fetch ? { fetch: o.fetch } : {}) });
+      const modelOpts = { apiKey: r?.key ?? null, baseUrl: c.base_url, ...(o.fetch ? { fetch: o.fetch } : {}) };
+      const model = createModel(ref, modelOpts);
+      const pinned = c.structured_output;
+      const output: OutputMode = pinned && pinned !== 'auto' ? { mode: pinned, fixed: true } : { mode: 'json_schema', fixed: false };
       const runtime = createLlmRuntime({
         agent,
         ref,
         model,
+        jsonModeModel: hasJsonModeSwitch(ref) ? createModel(ref, { ...modelOpts, jsonSchema: false }) : null,
+        output,
+        onNotice: (text) => o.onNotice?.(agent, text),
         baseUrl: c.base_url,
         redactor,
         timeoutMs: limits.wall_clock_s * 1000,

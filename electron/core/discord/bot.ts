@@ -28,14 +28,24 @@ export async function startBot(o: BotOptions): Promise<{ client: Client; stop():
   const guild = o.file.guild_id;
   if (!guild) throw new GovernorError('discord_config', 'discord.yaml: bot mode needs guild_id');
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: o.file.api ?? DEFAULT_API } });
-  client.on(Events.InteractionCreate, (i) => void o.onInteraction(i));
-  client.on(Events.ShardReady, () => o.onConnection?.(true));
-  client.on(Events.ShardResume, () => o.onConnection?.(true));
-  client.on(Events.ShardDisconnect, () => o.onConnection?.(false));
-  client.on(Events.ShardReconnecting, () => {
+  client.on(Events.InteractionCreate, (i) => void o.onInteraction(i).catch((err: unknown) => o.log?.(`discord: interaction ${i.id}: ${err instanceof Error ? err.message : String(err)}`)));
+  // Quiet while Discord is down: one line when the connection drops, one when it is back (discord.js
+  // retries, with its own backoff, many times a minute; each try is not news).
+  let downSince: number | null = null;
+  const up = () => {
+    o.onConnection?.(true);
+    if (downSince !== null) o.log?.(`discord: gateway connected again after ${Math.round((Date.now() - downSince) / 1000)} s`);
+    downSince = null;
+  };
+  const down = () => {
     o.onConnection?.(false);
-    o.log?.('discord: gateway connection lost; reconnecting');
-  });
+    if (downSince === null) o.log?.('discord: gateway connection lost; reconnecting in the background');
+    downSince ??= Date.now();
+  };
+  client.on(Events.ShardReady, up);
+  client.on(Events.ShardResume, up);
+  client.on(Events.ShardDisconnect, down);
+  client.on(Events.ShardReconnecting, down);
   client.on(Events.Error, (err) => o.log?.(`discord: client error: ${err.message}`));
   const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
   await client.login(o.token);

@@ -9,10 +9,14 @@ import type { OpenedProject } from '../host.ts';
 import type { KeySource } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { startBot } from './bot.ts';
-import { discordToken, loadDiscordFile, webhookTargets } from './config.ts';
+import { DEFAULT_API, discordToken, loadDiscordFile, webhookTargets } from './config.ts';
 import { enqueueDailyIfDue } from './daily.ts';
 import { createDeliverer } from './deliverer.ts';
 import { createInteractionHandler } from './interactions.ts';
+import { refusalLine, refusals } from './refusals.ts';
+import { createLinks } from './links.ts';
+import { projectTag } from './custom-id.ts';
+import { projectKeyOf } from './project-key.ts';
 import { createLease } from './lease.ts';
 import { createOutbox } from './outbox.ts';
 import { recordConcernMessage } from './posted.ts';
@@ -34,6 +38,10 @@ export interface BridgeOptions {
   inbound?: boolean;
   /** The wall clock the daily status is scheduled by (tests pin it; the real one otherwise). */
   clock?: () => Date;
+  /** The user's Governor folder, where linked projects find each other (tests use a temp one). */
+  home?: string;
+  /** How long a wrong-project answer waits for the right project's own (tests shorten it). */
+  lateMs?: number;
 }
 
 export interface DiscordBridge {
@@ -45,9 +53,9 @@ export interface DiscordBridge {
 
 export type BridgeStart = { started: true; bridge: DiscordBridge } | { started: false; reason: string };
 
-/** The project's identity in nonces: its first event id never changes. */
+/** The project's identity in nonces and custom ids: its first event id never changes. */
 export function projectKey(p: OpenedProject): string {
-  return p.ledger.db.prepare<[], { id: string }>('SELECT id FROM events WHERE seq = 1').get()?.id ?? p.dir;
+  return projectKeyOf(p.ledger.db, p.dir);
 }
 
 /**
@@ -121,7 +129,8 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   const dailyTick = () => {
     if (!daily) return;
     try {
-      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone, (o.clock ?? (() => new Date()))())) deliverer.poke();
+      const now = (o.clock ?? (() => new Date()))();
+      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone, now, refusalLine(refusals(p.ledger.db, now)))) deliverer.poke();
     } catch (err) {
       log(`discord: daily status: ${errorMessage(err)}`);
     }
@@ -131,9 +140,31 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   dailyTimer?.unref();
 
   let bot: Awaited<ReturnType<typeof startBot>> | null = null;
+  const tag = projectTag(projectKey(p));
+  const name = p.agentsFile.project;
+  const links = file.guild_id ? createLinks(file.api ?? DEFAULT_API, file.guild_id, o.home) : null;
+  let channelIds: string[] = [];
+  const threads = p.ledger.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_threads WHERE thread_id = ?');
   if (file.mode === 'bot' && token && o.inbound !== false) {
-    const loop = o.loop ?? noLoop(p, 'no loop runs beside this Discord link; `governor run` or `governor serve` acts on it');
-    const handle = createInteractionHandler({ p, file, log, redact, loop });
+    // Other projects on this bot learn of this one (routing.ts); its channels once they are resolved.
+    const announce = () => links?.announce({ tag, name, channels: channelIds });
+    announce();
+    void sender
+      .channels()
+      .then((ids) => {
+        channelIds = Object.values(ids).filter((x): x is string => typeof x === 'string');
+        announce();
+      })
+      .catch((err: unknown) => log(`discord: cannot resolve the channels yet (${errorMessage(err)}); commands there need the project option`));
+    const me = () => ({
+      tag,
+      name,
+      links: links?.all() ?? [],
+      ownsChannel: (id: string) => channelIds.includes(id) || (threads.get(id)?.n ?? 0) > 0,
+      ownsMessage: (id: string) => outbox.owns(id),
+    });
+    const loop = o.loop ?? noLoop(p, 'no loop runs beside this Discord link; the app or the host acts on it');
+    const handle = createInteractionHandler({ p, file, log, redact, me, loop, ...(o.lateMs === undefined ? {} : { lateMs: o.lateMs }) });
     try {
       bot = await startBot({ file, token, agents: agentNames(p.agentsFile), onInteraction: handle, onConnection: (up) => lease.noteConnected(up), log });
       lease.noteConnected(true);
@@ -154,6 +185,7 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
         watcher?.close();
         if (dailyTimer) clearInterval(dailyTimer);
         await bot?.stop();
+        links?.withdraw(tag);
         lease.noteConnected(false);
         await deliverer.stop();
         await serial.idle();

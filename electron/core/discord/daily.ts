@@ -22,9 +22,10 @@ export function statusBlock(read: Reader): string {
 }
 
 /** Enqueue today's post if it is due; the key makes a restart (or a second process) harmless. */
-export function enqueueDailyIfDue(outbox: Outbox, read: Reader, at: string, timezone: string, now: Date = new Date()): boolean {
+export function enqueueDailyIfDue(outbox: Outbox, read: Reader, at: string, timezone: string, now: Date = new Date(), refused: string | null = null): boolean {
   const key = dailyKey(now, at, timezone);
   if (!key || outbox.byKey(key)) return false;
-  const message = renderNotification({ event_id: key, channel: 'system-health', severity: 'info', title: `📊 Daily status — ${key.slice(6)}`, body: statusBlock(read).replace(/^📊 System Status\n/, ''), ref: null });
+  const body = [statusBlock(read).replace(/^📊 System Status\n/, ''), ...(refused ? [`Refused Discord attempts: ${refused}`] : [])].join('\n');
+  const message = renderNotification({ event_id: key, channel: 'system-health', severity: 'info', title: `📊 Daily status — ${key.slice(6)}`, body, ref: null });
   return outbox.enqueue({ key, channel: 'system-health', ref: null, message }, now);
 }

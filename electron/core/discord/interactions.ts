@@ -1,58 +1,102 @@
-import { type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, LabelBuilder, MessageFlags, ModalBuilder, type ModalSubmitInteraction, TextInputBuilder, TextInputStyle } from 'discord.js';
+import {
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  LabelBuilder,
+  MessageFlags,
+  ModalBuilder,
+  type ModalSubmitInteraction,
+  TextInputBuilder,
+  TextInputStyle,
+} from 'discord.js';
 import type { DiscordFile } from '../../../shared/config.ts';
 import { agentNames } from '../../../shared/index.ts';
 import { type LoopDriver, createApi, dispatch } from '../api.ts';
 import { ConflictError, GovernorError, errorMessage } from '../errors.ts';
 import type { OpenedProject } from '../host.ts';
+import { byVia, utcStamp } from '../notify/notifications.ts';
 import { normaliseId } from '../workflow/ids.ts';
-import { type ButtonAction, modalId, parseCustomId } from './custom-id.ts';
+import { type ModalAction, type PermissionAction, modalId, parseCustomId } from './custom-id.ts';
 import { modalText, slashCommandText } from './inbound.ts';
 import { LIMITS, clip } from './limits.ts';
 import { createOutbox } from './outbox.ts';
 import { renderText } from './render.ts';
+import { type Me, type Route, projectChoices, routeComponent, routeSlash } from './routing.ts';
 
 export interface InteractionDeps {
   p: OpenedProject;
   file: DiscordFile;
+  /** The facts routing needs: this project's tag and name, the live links, what it posted. */
+  me: () => Me;
   /** The loop a decision or command wakes; the API syncs the exports after it, as for every surface. */
   loop: LoopDriver;
   log?: (line: string) => void;
   /** Secrets out of any text this handler itself composes for Discord (error replies). */
   redact?: (text: string) => string;
+  /** How long a late answer waits for the right project's own (tests shorten it). */
+  lateMs?: number;
 }
 
 type Acting = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 type Kind = 'slash' | 'button' | 'modal';
 
 const kindOf = (i: Acting): Kind => (i.isChatInputCommand() ? 'slash' : i.isButton() ? 'button' : 'modal');
-const nameOf = (i: Acting): string => (i.isChatInputCommand() ? `/${i.commandName}` : i.customId).slice(0, 120);
+const nameOf = (i: Acting): string => (i.isChatInputCommand() ? `/${i.commandName}${i.options.data.map((o) => ` ${o.name}:${String(o.value ?? '')}`).join('')}` : i.customId).slice(0, 120);
 
 /** How a Discord user appears in the ledger and in PROJECT_DETAIL: their Discord name (the source says "discord"). */
 const who = (i: Acting) => i.user.username.slice(0, 60);
 
 const WORDS: Record<string, string> = { approve: 'approved', request_changes: 'changes requested', request_clarification: 'clarification requested', reject: 'rejected', approve_with_conditions: 'approved with conditions', defer: 'deferred' };
+const PERMISSION_WORDS: Record<PermissionAction, string> = { allow_once: 'allowed once', allow_session: 'allowed for the session', deny: 'denied' };
+const MODAL: Record<ModalAction, { decision: 'request_changes' | 'request_clarification' | 'approve_with_conditions'; title: string; label: string }> = {
+  changes: { decision: 'request_changes', title: 'Request changes', label: 'What should change?' },
+  clarify: { decision: 'request_clarification', title: 'Clarify', label: 'What needs clarifying?' },
+  conditions: { decision: 'approve_with_conditions', title: 'Approve with conditions', label: 'On what conditions?' },
+};
 
 /**
- * Every interaction, in this order: dedup by interaction id (Discord delivering the same interaction twice
- * acts once; two clicks are two interactions, and the first decision wins in `decideReview`); authorise
- * against the reviewer allowlist (a refusal is ephemeral, recorded in the ledger, and changes nothing
- * else); validate what it carries (inbound.ts); acknowledge within Discord's 3 s (defer, or show the modal,
- * which must be the first response); then act through the same contract call as the UI and the CLI
- * (`dispatch(createApi(…))`, which records, syncs the exports and wakes the loop), and answer.
+ * Replies are read on a phone: a hint to run a CLI command there is dropped (the sentence stays).
+ * Core errors are written for every surface; this is the one place Discord's wording differs.
+ */
+export function forPhone(text: string): string {
+  return text
+    .replace(/\s*\([^()]*`governor [^`]*`[^()]*\)/g, '')
+    .replace(/[;,]\s*[^;,.()]*`governor [^`]*`[^;.()]*/g, '')
+    .replace(/\s+([.;,])/g, '$1');
+}
+
+/** The project the clicked message's footer names ("<project> · #channel"): for a wrong-project answer. */
+function footerProject(i: ButtonInteraction | ModalSubmitInteraction): string | null {
+  const text = i.message?.embeds[0]?.footer?.text ?? '';
+  const name = text.split(' · ')[0]?.trim();
+  return name ? name.slice(0, 100) : null;
+}
+
+/**
+ * Every interaction, in this order: route it (routing.ts: is it this project's at all? a wrong-project
+ * click is answered, and changes nothing); dedup by interaction id (Discord delivering the same interaction
+ * twice acts once; two clicks are two interactions, and the first decision wins); authorise against the
+ * reviewer allowlist (a refusal is ephemeral, recorded in the ledger, and changes nothing else); validate
+ * what it carries (inbound.ts); acknowledge within Discord's 3 s (defer, or show the modal, which must be
+ * the first response); then act through the same contract call as the other surfaces, and answer.
  */
 export function createInteractionHandler(d: InteractionDeps) {
   const { p, file } = d;
   const agents = agentNames(p.agentsFile);
-  // The API as this Discord user: the ledger names them, and the source says Discord.
-  const apiFor = (i: Acting) => createApi(p, d.loop, { user: who(i), source: 'discord' });
   const redact = d.redact ?? ((t: string) => t);
   const outbox = createOutbox(p.ledger.db);
   const firstSeen = p.ledger.db.prepare('INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)');
+  // The API as this Discord user: the ledger names them, the source says Discord, and the contract call
+  // records, syncs the exports and wakes the loop, as for the UI and the CLI.
+  const apiFor = (i: Acting) => createApi(p, d.loop, { user: who(i), source: 'discord' });
+
+  const say = (text: string) => clip(forPhone(redact(text)), LIMITS.content);
 
   /** Input we will not act on: say why, privately, before anything is deferred or changed. */
   async function refuseInput(i: Acting, why: string): Promise<void> {
     d.log?.(`discord: refused ${kindOf(i)} ${nameOf(i)} from ${i.user.username}: ${why}`);
-    await i.reply({ content: clip(redact(`⚠️ Governor did not accept that: ${why}. Nothing was changed.`), LIMITS.content), flags: MessageFlags.Ephemeral });
+    await i.reply({ content: say(`⚠️ Governor did not accept that: ${why}. Nothing was changed.`), flags: MessageFlags.Ephemeral });
   }
 
   function authorised(i: Acting): boolean {
@@ -67,11 +111,13 @@ export function createInteractionHandler(d: InteractionDeps) {
     const r = p.read.review(reviewId);
     const x = r?.decision;
     if (!r || !x) return null;
-    return `${r.id} (${r.title}) was already decided by ${x.reviewed_by} at ${x.timestamp.slice(0, 16).replace('T', ' ')} UTC via ${x.source}: ${WORDS[x.decision] ?? x.decision}. The first decision stands; nothing was changed.`;
+    return `${r.id} (${r.title}) was already decided ${byVia(x.reviewed_by, x.source)} at ${utcStamp(x.timestamp)}: ${WORDS[x.decision] ?? x.decision}. The first decision stands; nothing was changed.`;
   }
 
   async function onSlash(i: ChatInputCommandInteraction): Promise<void> {
-    const text = slashCommandText(i.commandName, i.options.data, agents);
+    // `project` chose where the command goes (routing); the command itself does not take it.
+    const options = i.options.data.filter((o) => o.name !== 'project');
+    const text = slashCommandText(i.commandName, options, agents);
     if (!text.ok) return refuseInput(i, text.error);
     const deferred = await i.deferReply({ withResponse: true });
     const res = await dispatch(apiFor(i), 'commands.run', { text: text.value });
@@ -81,38 +127,53 @@ export function createInteractionHandler(d: InteractionDeps) {
     if (res.ok && res.command_id && i.commandName === 'clarify' && replyId) {
       outbox.saveThread({ kind: 'command', id: res.command_id }, { channel_id: i.channelId, message_id: replyId, thread_id: i.channelId });
     }
-    const reply = renderText(res.ok ? res.response : `⚠️ ${res.response}`, `${res.command_id ?? 'reply'}.md`);
+    const reply = renderText(forPhone(res.ok ? res.response : `⚠️ ${res.response}`), `${res.command_id ?? 'reply'}.md`);
     await i.editReply({ content: reply.content, files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })) });
   }
 
-  async function decide(i: ButtonInteraction | ModalSubmitInteraction, reviewId: string, decision: 'approve' | 'request_changes' | 'request_clarification', comment: string): Promise<void> {
+  /** "Already decided" is always private, whichever path found it. */
+  async function privately(i: ButtonInteraction | ModalSubmitInteraction, text: string): Promise<void> {
+    if (i.deferred || i.replied) {
+      await i.deleteReply().catch(() => undefined);
+      await i.followUp({ content: say(text), flags: MessageFlags.Ephemeral });
+    } else await i.reply({ content: say(text), flags: MessageFlags.Ephemeral });
+  }
+
+  async function decide(i: ButtonInteraction | ModalSubmitInteraction, reviewId: string, decision: 'approve' | 'request_changes' | 'request_clarification' | 'approve_with_conditions', comment: string): Promise<void> {
     await i.deferReply();
     try {
       const r = await dispatch(apiFor(i), 'reviews.decide', { reviewId, decision, comment, inline: [] });
-      await i.editReply({ content: clip(`${decision === 'approve' ? '✅' : decision === 'request_changes' ? '✏️' : '❓'} ${r.id} (${r.title}): ${WORDS[decision]} by ${who(i)}.${comment ? `\n> ${comment}` : ''}`, LIMITS.content) });
+      const icon = decision === 'approve' ? '✅' : decision === 'approve_with_conditions' ? '☑️' : decision === 'request_changes' ? '✏️' : '❓';
+      await i.editReply({ content: say(`${icon} ${r.id} (${r.title}): ${WORDS[decision]} ${byVia(who(i), 'discord')}.${comment ? `\n> ${comment}` : ''}`) });
     } catch (err) {
-      if (err instanceof ConflictError) {
-        await i.editReply({ content: clip(alreadyDecided(reviewId) ?? err.message, LIMITS.content) });
-        return;
-      }
+      if (err instanceof ConflictError) return privately(i, alreadyDecided(reviewId) ?? err.message);
+      throw err;
+    }
+  }
+
+  async function decidePermission(i: ButtonInteraction, requestId: string, action: PermissionAction, digest: string): Promise<void> {
+    await i.deferReply();
+    try {
+      const r = await dispatch(apiFor(i), 'permissions.decide', { requestId, decision: action, digest, message: '' });
+      await i.editReply({ content: say(`${action === 'deny' ? '⛔' : '✅'} ${r.id} (${r.agent}: ${r.tool}): ${PERMISSION_WORDS[action]} ${byVia(who(i), 'discord')}.`) });
+    } catch (err) {
+      if (err instanceof ConflictError) return privately(i, `${err.message}. Nothing was changed.`);
       throw err;
     }
   }
 
   async function onButton(i: ButtonInteraction): Promise<void> {
     const parsed = parseCustomId(i.customId);
-    if (parsed?.kind !== 'button') {
+    if (!parsed || parsed.kind === 'modal') {
       await i.reply({ content: 'This button is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
       return;
     }
+    if (parsed.kind === 'permission') return decidePermission(i, parsed.requestId, parsed.action, parsed.digest);
     const decided = alreadyDecided(parsed.reviewId);
-    if (decided) {
-      await i.reply({ content: decided, flags: MessageFlags.Ephemeral });
-      return;
-    }
+    if (decided) return privately(i, decided);
     if (parsed.action === 'approve') return decide(i, parsed.reviewId, 'approve', '');
     // The modal must be Discord's first answer to the click: no defer before it.
-    await i.showModal(modalFor(parsed.action, parsed.reviewId, p.read.review(parsed.reviewId)?.title ?? parsed.reviewId));
+    await i.showModal(modalFor(d.me().tag, parsed.action, parsed.reviewId, p.read.review(parsed.reviewId)?.title ?? parsed.reviewId));
   }
 
   async function onModal(i: ModalSubmitInteraction): Promise<void> {
@@ -123,11 +184,42 @@ export function createInteractionHandler(d: InteractionDeps) {
     }
     const text = modalText([...i.fields.fields.values()].map((f) => ({ customId: f.customId, value: 'value' in f ? f.value : undefined })));
     if (!text.ok) return refuseInput(i, text.error);
-    return decide(i, parsed.reviewId, parsed.action === 'changes' ? 'request_changes' : 'request_clarification', text.value);
+    return decide(i, parsed.reviewId, MODAL[parsed.action].decision, text.value);
+  }
+
+  function route(i: Acting | AutocompleteInteraction): Route {
+    const me = d.me();
+    if (i.isChatInputCommand() || i.isAutocomplete()) {
+      const project = i.options.data.find((o) => o.name === 'project');
+      const parent = i.channel?.isThread() ? i.channel.parentId : null;
+      return routeSlash(me, typeof project?.value === 'string' && project.value ? project.value : null, i.channelId ?? '', parent, i.commandName === 'help');
+    }
+    return routeComponent(me, parseCustomId(i.customId), i.message?.id ?? null, footerProject(i));
+  }
+
+  async function onAutocomplete(i: AutocompleteInteraction): Promise<void> {
+    const focused = i.options.getFocused(true);
+    if (focused.name !== 'project') return;
+    const choices = projectChoices(d.me(), String(focused.value));
+    if (choices) await i.respond(choices).catch(() => undefined); // another project may have answered first
   }
 
   return async function handle(i: Interaction): Promise<void> {
+    if (i.isAutocomplete()) return onAutocomplete(i);
     if (!i.isChatInputCommand() && !i.isButton() && !i.isModalSubmit()) return;
+    let routed = route(i);
+    if (routed.kind === 'late') {
+      // The message may be this project's and still being recorded (a click right after the post): look again.
+      await new Promise((r) => setTimeout(r, d.lateMs ?? 1500));
+      routed = route(i);
+    }
+    if (routed.kind === 'quiet') return;
+    if (routed.kind === 'answer' || routed.kind === 'late') {
+      d.log?.(`discord: ${kindOf(i)} ${nameOf(i)} from ${i.user.username} is not this project's: ${routed.text}`);
+      // Late: the right project may have answered already; Discord then refuses this one, as it should.
+      await i.reply({ content: say(routed.text), flags: MessageFlags.Ephemeral }).catch(() => undefined);
+      return;
+    }
     const kind = kindOf(i);
     const fresh = firstSeen.run(i.id, kind, i.user.id, new Date().toISOString()).changes > 0;
     if (!fresh) return; // the first delivery of this interaction answers it
@@ -145,8 +237,8 @@ export function createInteractionHandler(d: InteractionDeps) {
       const message = redact(err instanceof GovernorError || (err instanceof Error && err.name === 'ZodError') ? errorMessage(err) : `Something went wrong: ${errorMessage(err)}`);
       d.log?.(`discord: ${kind} ${nameOf(i)}: ${errorMessage(err)}`);
       try {
-        if (i.deferred || i.replied) await i.editReply({ content: clip(`⚠️ ${message}`, LIMITS.content) });
-        else await i.reply({ content: clip(`⚠️ ${message}`, LIMITS.content), flags: MessageFlags.Ephemeral });
+        if (i.deferred || i.replied) await i.editReply({ content: say(`⚠️ ${message}`) });
+        else await i.reply({ content: say(`⚠️ ${message}`), flags: MessageFlags.Ephemeral });
       } catch {
         // The interaction token may have expired; the ledger has the facts.
       }
@@ -154,12 +246,12 @@ export function createInteractionHandler(d: InteractionDeps) {
   };
 }
 
-function modalFor(action: Exclude<ButtonAction, 'approve'>, reviewId: string, title: string): ModalBuilder {
+function modalFor(tag: string, action: ModalAction, reviewId: string, title: string): ModalBuilder {
   const id = normaliseId('review', reviewId);
   const input = new TextInputBuilder().setCustomId('text').setStyle(TextInputStyle.Paragraph).setRequired(true).setMaxLength(4000);
-  const label = new LabelBuilder().setLabel(action === 'changes' ? 'What should change?' : 'What needs clarifying?').setTextInputComponent(input);
+  const label = new LabelBuilder().setLabel(MODAL[action].label).setTextInputComponent(input);
   return new ModalBuilder()
-    .setCustomId(modalId(action, id))
-    .setTitle(clip(`${action === 'changes' ? 'Request changes' : 'Clarify'}: ${title}`, LIMITS.modalTitle))
+    .setCustomId(modalId(tag, action, id))
+    .setTitle(clip(`${MODAL[action].title}: ${title}`, LIMITS.modalTitle))
     .addLabelComponents(label);
 }

@@ -23,8 +23,12 @@ export const OutboundButton = z
     style: z.literal([ButtonStyle.Primary, ButtonStyle.Secondary, ButtonStyle.Success, ButtonStyle.Danger]),
     label: z.string().min(1).max(80),
     custom_id: z.string().min(1).max(100),
+    /** Set once the item is decided: the message keeps its buttons, greyed out. */
+    disabled: z.boolean().optional(),
   })
   .strict();
+
+const Snowflakes = z.array(z.string().regex(/^\d{15,22}$/)).max(100);
 
 export const OutboundMessage = z
   .object({
@@ -34,6 +38,10 @@ export const OutboundMessage = z
     files: z.array(z.object({ name: z.string().min(1).max(200), text: z.string() }).strict()).max(10),
     /** When this message opens a concern's or review's thread: the thread's name. */
     thread_name: z.string().min(1).max(100).nullable(),
+    /** Who `content` pings (Discord's allowed_mentions); nobody when absent, whatever the text says. */
+    mentions: z.object({ users: Snowflakes, roles: Snowflakes }).strict().optional(),
+    /** This row edits the first message posted about that item (to follow its state) instead of posting. */
+    edit: z.object({ kind: z.string().min(1).max(20), id: z.string().min(1).max(80) }).strict().optional(),
   })
   .strict();
 export type OutboundMessage = z.infer<typeof OutboundMessage>;

@@ -16,6 +16,10 @@ export interface OutboxRow {
   next_attempt_at: number;
   last_error: string | null;
   message_id: string | null;
+  /** Where the message landed (the channel or thread), recorded with message_id. */
+  channel_id: string | null;
+  /** When the last POST of this row started and got no definite answer: a retry looks for its message first. */
+  posting_at: number | null;
   created_at: string;
   sent_at: string | null;
 }
@@ -42,9 +46,18 @@ export function createOutbox(db: Database.Database) {
   const s = {
     insert: db.prepare('INSERT OR IGNORE INTO discord_outbox (key, channel, ref_kind, ref_id, starts_thread, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     head: db.prepare<[], OutboxRow>("SELECT * FROM discord_outbox WHERE state = 'pending' ORDER BY id LIMIT 1"),
+    heads: db.prepare<[], OutboxRow>(
+      "SELECT * FROM discord_outbox o WHERE state = 'pending' AND id = (SELECT MIN(id) FROM discord_outbox WHERE state = 'pending' AND channel = o.channel) ORDER BY id",
+    ),
+    original: db.prepare<[string, string], OutboxRow>("SELECT * FROM discord_outbox WHERE ref_kind = ? AND ref_id = ? AND state != 'dead' ORDER BY id LIMIT 1"),
+    owns: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_outbox WHERE message_id = ?'),
+    posting: db.prepare('UPDATE discord_outbox SET posting_at = ? WHERE id = ?'),
+    postGet: db.prepare<[string, string], { channel_id: string; message_id: string }>('SELECT channel_id, message_id FROM discord_posts WHERE ref_kind = ? AND ref_id = ?'),
+    postPut: db.prepare('INSERT OR IGNORE INTO discord_posts (ref_kind, ref_id, channel_id, message_id) VALUES (?, ?, ?, ?)'),
+    lastSentIn: db.prepare<[string], { message_id: string }>("SELECT message_id FROM discord_outbox WHERE channel_id = ? AND state = 'sent' AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1"),
     byKey: db.prepare<[string], OutboxRow>('SELECT * FROM discord_outbox WHERE key = ?'),
-    sent: db.prepare("UPDATE discord_outbox SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'"),
-    messageId: db.prepare('UPDATE discord_outbox SET message_id = ? WHERE id = ?'),
+    sent: db.prepare("UPDATE discord_outbox SET state = 'sent', message_id = ?, channel_id = ?, posting_at = NULL, sent_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'"),
+    messageId: db.prepare('UPDATE discord_outbox SET message_id = ?, channel_id = ?, posting_at = NULL WHERE id = ?'),
     failed: db.prepare('UPDATE discord_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
     dead: db.prepare("UPDATE discord_outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
     counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM discord_outbox GROUP BY state'),
@@ -66,12 +79,42 @@ export function createOutbox(db: Database.Database) {
     byKey(key: string): OutboxRow | null {
       return s.byKey.get(key) ?? null;
     },
-    /** Remember the posted message before anything else can fail (thread creation), so a retry reuses it. */
-    noteMessage(id: number, messageId: string): void {
-      s.messageId.run(messageId, id);
+    /**
+     * The head of every channel's queue, oldest first: order holds within a channel, and a channel Discord
+     * refuses (a missing permission there) holds up only its own messages.
+     */
+    heads(): OutboxRow[] {
+      return s.heads.all();
     },
-    markSent(id: number, messageId: string, now: Date = new Date()): void {
-      s.sent.run(messageId, now.toISOString(), id);
+    /** The first row about an item: the message later edits change. */
+    original(ref: { kind: string; id: string }): OutboxRow | null {
+      return s.original.get(ref.kind, ref.id) ?? null;
+    },
+    /** Did this project's outbox post that message? Buttons act only on messages it did. */
+    owns(messageId: string): boolean {
+      return (s.owns.get(messageId)?.n ?? 0) > 0;
+    },
+    /** Remember the posted message before anything else can fail (thread creation), so a retry reuses it. */
+    noteMessage(id: number, messageId: string, channelId: string | null = null): void {
+      s.messageId.run(messageId, channelId, id);
+    },
+    /** A POST is about to start (`at`), or got a definite "not stored" answer (null). */
+    notePosting(id: number, at: number | null): void {
+      s.posting.run(at, id);
+    },
+    markSent(id: number, messageId: string | null, channelId: string | null = null, now: Date = new Date()): void {
+      s.sent.run(messageId, channelId, now.toISOString(), id);
+    },
+    /** Where the first message about an item landed. */
+    post(ref: { kind: string; id: string }): { channel_id: string; message_id: string } | null {
+      return s.postGet.get(ref.kind, ref.id) ?? null;
+    },
+    savePost(ref: { kind: string; id: string }, channelId: string, messageId: string): void {
+      s.postPut.run(ref.kind, ref.id, channelId, messageId);
+    },
+    /** The newest message this outbox delivered in a channel: a lost POST's message can only be newer. */
+    lastSentIn(channelId: string): string | null {
+      return s.lastSentIn.get(channelId)?.message_id ?? null;
     },
     markFailed(id: number, error: string, retryAt: number): void {
       s.failed.run(retryAt, error.slice(0, 2000), id);

@@ -1,4 +1,4 @@
-import { REST, Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult, type APIChannel } from 'discord.js';
+import { type APIChannel, type APIMessage, REST, Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from 'discord.js';
 import type { DiscordChannelName, DiscordFile } from '../../../shared/config.ts';
 import { GovernorError } from '../errors.ts';
 import { DEFAULT_API, channelRefs, type WebhookTarget } from './config.ts';
@@ -26,12 +26,21 @@ export interface Sender {
   startThread(channelId: string, messageId: string, name: string): Promise<string | null>;
   /** The channel id each seed channel resolves to (bot mode; webhook mode has none). */
   channels(): Promise<Partial<Record<DiscordChannelName, string>>>;
+  /** Edit a message this sender posted (its text, embeds and buttons; attachments stay). */
+  edit(channelId: string, messageId: string, m: OutboundMessage): Promise<void>;
+  /**
+   * The bot's own messages in a channel newer than `after`, oldest first: where a POST that got no answer
+   * may have left its message. Null when this sender cannot look (webhooks).
+   */
+  recent(channel: DiscordChannelName, where: Where, after: string | null): Promise<Array<{ id: string; channel_id: string; nonce: string | null; content: string; embeds: unknown[] }> | null>;
 }
 
 const SNOWFLAKE = /^\d{15,22}$/;
 
+/** allowed_mentions always: nobody is pinged unless the message names them in `mentions`, whatever its text says. */
 function body(m: OutboundMessage) {
-  return { content: m.content, embeds: m.embeds, components: m.components };
+  const allowed = m.mentions ? { parse: [], users: m.mentions.users, roles: m.mentions.roles } : { parse: [] };
+  return { content: m.content, embeds: m.embeds, components: m.components, allowed_mentions: allowed };
 }
 function files(m: OutboundMessage) {
   return m.files.map((f) => ({ name: f.name, data: Buffer.from(f.text, 'utf8'), contentType: 'text/markdown' }));
@@ -66,15 +75,33 @@ export function botSender(file: DiscordFile, rest: REST): Sender {
     resolved = out;
     return out;
   }
+  async function targetOf(channel: DiscordChannelName, where: Where): Promise<string> {
+    const target = where.threadId ?? (await channels())[channel];
+    if (!target) {
+      resolved = null; // perhaps `governor discord setup` has created it since
+      throw new GovernorError('discord_channel_missing', `no #${channel} channel in the guild; create it or run \`governor discord setup\``);
+    }
+    return target;
+  }
+  const me = { id: null as string | null };
   return {
     mode: 'bot',
     channels,
+    async edit(channelId, messageId, m) {
+      await rest.patch(Routes.channelMessage(channelId, messageId), { body: { ...body(m), allowed_mentions: { parse: [] } } });
+    },
+    async recent(channel, where, after) {
+      const target = await targetOf(channel, where);
+      me.id ??= ((await rest.get(Routes.user())) as { id: string }).id;
+      const query = new URLSearchParams({ limit: '50', ...(after ? { after } : {}) });
+      const list = (await rest.get(Routes.channelMessages(target), { query })) as APIMessage[];
+      return list
+        .filter((x) => x.author.id === me.id)
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+        .map((x) => ({ id: x.id, channel_id: x.channel_id, nonce: x.nonce === undefined ? null : String(x.nonce), content: x.content, embeds: x.embeds }));
+    },
     async post(channel, where, m, nonce) {
-      const target = where.threadId ?? (await channels())[channel];
-      if (!target) {
-        resolved = null; // perhaps `governor discord setup` has created it since
-        throw new GovernorError('discord_channel_missing', `no #${channel} channel in the guild; create it or run \`governor discord setup\``);
-      }
+      const target = await targetOf(channel, where);
       // A reply whose message was deleted since is posted as a plain message rather than refused.
       const reply = where.replyTo ? { message_reference: { message_id: where.replyTo, fail_if_not_exists: false } } : {};
       const res = (await rest.post(Routes.channelMessages(target), { body: { ...body(m), ...reply, nonce, enforce_nonce: true }, files: files(m) })) as RESTPostAPIChannelMessageResult;
@@ -98,6 +125,22 @@ export function webhookSender(rest: REST, targets: Partial<Record<DiscordChannel
     mode: 'webhook',
     async channels() {
       return {};
+    },
+    async edit(_channelId, messageId, m) {
+      // A webhook edits only its own messages; which webhook posted it is not recorded, so try each.
+      let last: unknown = null;
+      for (const w of new Set(Object.values(targets))) {
+        try {
+          await rest.patch(Routes.webhookMessage(w.id, w.token, messageId), { body: { ...body(forWebhook(m)), allowed_mentions: { parse: [] } }, auth: false });
+          return;
+        } catch (err) {
+          last = err;
+        }
+      }
+      throw last ?? new GovernorError('discord_config', 'no webhook to edit the message with');
+    },
+    async recent() {
+      return null;
     },
     async post(channel, _where, m) {
       const w = targets[channel] ?? fallback;

@@ -24,5 +24,11 @@ export function slashCommands(agents: readonly string[]): RESTPostAPIChatInputAp
     new SlashCommandBuilder().setName('reject').setDescription(summary('/reject')).addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true)).addStringOption((o) => o.setName('reason').setDescription('why').setRequired(true).setMaxLength(2000)),
     new SlashCommandBuilder().setName('help').setDescription(summary('/help')).addStringOption((o) => o.setName('command').setDescription('one command')),
   ];
+  // Every command but /help can name its project: with several projects on one bot, the one the channel is
+  // mapped to is the default, and autocomplete offers the others.
+  for (const c of commands) {
+    if (c.name === 'help') continue;
+    c.addStringOption((o) => o.setName('project').setDescription('which project (default: this channel\'s)').setAutocomplete(true).setMaxLength(100));
+  }
   return commands.map((c) => c.toJSON());
 }

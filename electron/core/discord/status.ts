@@ -6,6 +6,7 @@ import { GovernorError } from '../errors.ts';
 import { hasDiscordFile } from './config.ts';
 import { bridgeRow } from './lease.ts';
 import { createOutbox } from './outbox.ts';
+import { refusals } from './refusals.ts';
 import { renderNotification } from './render.ts';
 
 /** What Settings and `governor discord status` show; read from the database, so any process can answer. */
@@ -17,7 +18,10 @@ export function discordStatus(p: OpenedProject): DiscordStatus {
   const row = bridgeRow(p.ledger.db);
   const running = row !== null && row.lease_until > Date.now();
   const stuck = outbox.lastError();
+  const refused = refusals(p.ledger.db);
   return {
+    refused: refused.latest,
+    refused_24h: refused.last24h,
     configured,
     mode: file?.mode ?? null,
     running,

@@ -207,10 +207,38 @@ export async function previewMerge(
     return { ok: false, conflicts: [], reason: `criss-cross history: ${bases.length} merge bases between ${between}` };
   }
   const [baseTree, oursTree, theirsTree] = await Promise.all([base, ours, theirs].map((c) => treeOfCommit(ctx, c)));
-  const merged = await mergeTrees(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null, input.rule);
-  if (!merged.ok) {
-    return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
+  // Planned, not written: a preview's tree is never committed, and an object nobody refers to is what
+  // `git fsck` reports as dangling (the merge that follows writes its own).
+  const conflicts: string[] = [];
+  const plan = await mergeDir(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null, '', conflicts, input.rule);
+  if (conflicts.length > 0) {
+    return { ok: false, conflicts: conflicts.sort(), reason: `merge conflict in ${conflicts.length} path(s)` };
   }
-  const changed = await diffTrees(ctx, { from: oursTree ?? null, to: merged.tree, content: false });
-  return { ok: true, changed: changed.map((d) => d.path) };
+  return { ok: true, changed: (await plannedChanges(ctx, oursTree ?? null, plan, '')).sort() };
+}
+
+/** The paths where a merge plan differs from the tree `ours`, read without writing an object. */
+async function plannedChanges(ctx: RepoCtx, ours: string | null, plan: Planned[], prefix: string): Promise<string[]> {
+  const mine = new Map((await readTreeEntries(ctx, ours)).map((e) => [e.path, e]));
+  const out: string[] = [];
+  const within = async (from: string | null, to: string | null, at: string) =>
+    (await diffTrees(ctx, { from, to, content: false })).map((d) => `${at}/${d.path}`);
+  for (const p of plan) {
+    const path = prefix + p.name;
+    const e = mine.get(p.name);
+    mine.delete(p.name);
+    if ('children' in p) {
+      if (e && e.type !== 'tree') out.push(path);
+      out.push(...(await plannedChanges(ctx, e?.type === 'tree' ? e.oid : null, p.children, `${path}/`)));
+    } else if ('content' in p) {
+      out.push(path);
+    } else if (!e || e.oid !== p.oid || e.mode !== p.mode) {
+      if (p.type === 'tree') out.push(...(await within(e?.type === 'tree' ? e.oid : null, p.oid, path)));
+      if (e?.type === 'tree' && p.type !== 'tree') out.push(...(await within(e.oid, null, path)));
+      if (p.type !== 'tree') out.push(path);
+    }
+  }
+  // Entries of ours the plan leaves out: deleted by the merge.
+  for (const [name, e] of mine) out.push(...(e.type === 'tree' ? await within(e.oid, null, prefix + name) : [prefix + name]));
+  return out;
 }

@@ -1,11 +1,13 @@
 import type { AgentName, Task } from '../../../shared/index.ts';
-import { agentWorkspaceDir, prepareGitWorkspace, workspaceChanges } from '../agents/workers/git-workspace.ts';
+import { roleOf } from '../../../shared/index.ts';
+import { agentWorkspaceDir, prepareGitWorkspace, workspaceBase, workspaceChanges } from '../agents/workers/git-workspace.ts';
 import { GovernorError } from '../errors.ts';
 import { phaseBranch } from '../workflow/git-steps.ts';
 import type { Engine } from '../workflow/engine.ts';
 import { setAgentStatus } from '../workflow/records.ts';
 import { contextDocs } from '../workflow/stages/authored.ts';
 import { finishWork, isRunnable, workTasks } from '../workflow/stages/build.ts';
+import { layTesterClone } from '../workflow/stages/tester-workspace.ts';
 import { type AgentActions, type HandoffSink, createAgentActions } from './actions.ts';
 
 /**
@@ -30,6 +32,9 @@ export function externalSink(e: Engine, agent: AgentName): HandoffSink {
       if (!task) return null;
       const dir = agentWorkspaceDir(e.dir, branchOf(task));
       await prepareGitWorkspace({ projectDir: e.dir, dir, branch: branchOf(task), tip: await tipOf(task), fresh: !doing });
+      // The Tester tests the implementation: its clone also holds develop and the phase's other branches.
+      const skipped = !doing && roleOf(agent) === 'Tester' ? (await layTesterClone(e, task.phase, branchOf(task), dir)).skipped : [];
+      if (skipped.length) e.progress({ kind: 'warn', agent, text: `did not merge cleanly into the workspace: ${skipped.join(', ')}` });
       if (!doing) {
         e.ledger.transact((tx) => {
           const ts = e.clock().toISOString();
@@ -42,7 +47,8 @@ export function externalSink(e: Engine, agent: AgentName): HandoffSink {
     },
     async handoff(h, task) {
       const branch = branchOf(task);
-      const changes = await workspaceChanges(agentWorkspaceDir(e.dir, branch), await tipOf(task));
+      const dir = agentWorkspaceDir(e.dir, branch);
+      const changes = await workspaceChanges(dir, await workspaceBase(dir, await tipOf(task)));
       await finishWork(e, agent, task, branch, { kind: 'done', label: 'external', summary: h.summary, commitSubject: h.commit_subject, concerns: [], variations: [], changes });
       await e.exporter.sync();
       const after = e.read.task(task.id);

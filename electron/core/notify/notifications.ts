@@ -16,11 +16,35 @@ export interface Notification {
    * The review, concern or commit it is about, for buttons, threads and click-through; or the human
    * command it answers (Discord posts that where the command was typed, when it was typed there).
    */
-  ref: { kind: 'review' | 'concern' | 'git' | 'command'; id: string } | null;
+  ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission'; id: string } | null;
   /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
   detail?: string;
   /** An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip it). */
   update?: boolean;
+  /** A permission request: what its buttons need (the digest binds the decision to the input shown). */
+  permission?: { digest: string; session: boolean };
+  /** Files to attach besides `detail` (a review's document). */
+  files?: Array<{ name: string; text: string }>;
+  /** Ping the configured people even though this kind of message does not by default (an escalation to the human). */
+  ping?: boolean;
+}
+
+/** The one date format of messages: `2026-11-25 09:03 UTC`. */
+export function utcStamp(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Who acted, the same way everywhere: "by Alice via discord". */
+export function byVia(name: string, source: string): string {
+  return `by ${name} via ${source}`;
+}
+
+/** `text`, or its start cut at a word boundary (never mid-word when a space is near) with an ellipsis. */
+export function cutAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max - 1);
+  const space = head.search(/\s\S*$/);
+  return `${space > max * 0.6 ? head.slice(0, space) : head}…`;
 }
 
 const SEVERITY_EMOJI: Record<Severity, string> = { critical: '🔴', warning: '⚠️', info: 'ℹ️' };
@@ -57,15 +81,27 @@ export function notificationFor(ev: LedgerEvent, read: Reader): Notification | n
       return gitNotification(ev, EventPayloads['git.action_recorded'].parse(ev.payload), read);
     case 'concern.raised': {
       const c = EventPayloads['concern.raised'].parse(ev.payload);
-      const excerpt = c.details.length > 300 ? `${c.details.slice(0, 300)}…` : c.details;
-      const n: Notification = { event_id: ev.id, channel: 'agent-concerns', severity: c.severity, title: `${SEVERITY_EMOJI[c.severity]} [${c.from} → ${c.to}] Concern Raised`, body: [`Category: ${c.category}`, `Summary: ${c.summary}`, `Details: ${excerpt}`, `Action: ${c.to === 'Human' ? 'your decision is needed' : `${c.to} review needed`}.`, `Id: ${c.id}`].join('\n'), ref: { kind: 'concern', id: c.id } };
+      const excerpt = cutAtWord(c.details, 300);
+      // The title says what the concern is (a phone's thread list shows only titles); the seed's
+      // "[from → to] Concern Raised" line opens the body.
+      const details = c.details.trim() && c.details.trim() !== c.summary.trim() ? [`Details: ${excerpt}`] : [];
+      const n: Notification = { event_id: ev.id, channel: 'agent-concerns', severity: c.severity, title: `${SEVERITY_EMOJI[c.severity]} ${cutAtWord(c.summary, 200)}`, body: [`[${c.from} → ${c.to}] Concern Raised`, `Category: ${c.category}`, `Summary: ${c.summary}`, ...details, `Action: ${c.to === 'Human' ? 'your decision is needed' : `${c.to} review needed`}.`, `Id: ${c.id}`].join('\n'), ref: { kind: 'concern', id: c.id } };
       if (excerpt !== c.details) n.detail = `# ${c.id}: ${c.summary}\n\nFrom ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
       return n;
     }
     case 'review.requested': {
       const r = EventPayloads['review.requested'].parse(ev.payload);
-      const n: Notification = { event_id: ev.id, channel: 'approvals', severity: r.impact === 'high' ? 'warning' : 'info', title: `📝 Review requested: ${r.title}`, body: [`Kind: ${r.kind.replace('_', ' ')} · impact ${r.impact} · from ${r.requested_by}`, `Read: ${r.subject.path} (r${r.subject.revision})`, r.summary.length > 500 ? `${r.summary.slice(0, 500)}…` : r.summary, `Id: ${r.id}`].join('\n'), ref: { kind: 'review', id: r.id } };
+      const n: Notification = { event_id: ev.id, channel: 'approvals', severity: r.impact === 'high' ? 'warning' : 'info', title: `📝 Review requested: ${r.title}`, body: [`Kind: ${r.kind.replace('_', ' ')} · impact ${r.impact} · from ${r.requested_by}`, `Read: ${r.subject.path} (r${r.subject.revision})`, cutAtWord(r.summary, 500), `Id: ${r.id}`].join('\n'), ref: { kind: 'review', id: r.id } };
       if (r.summary.length > 500) n.detail = `# ${r.id}: ${r.title}\n\n${r.summary}\n`;
+      return n;
+    }
+    case 'permission.requested': {
+      const r = EventPayloads['permission.requested'].parse(ev.payload);
+      const input = JSON.stringify(r.input, null, 2) ?? 'null';
+      const shown = input.length > 1500 ? `${cutAtWord(input, 1500)}` : input;
+      const n: Notification = { event_id: ev.id, channel: 'approvals', severity: 'warning', title: `🔐 ${r.agent} asks to use ${r.tool}: ${cutAtWord(r.summary, 150)}`, body: [`Why it asks: ${r.reason}`, `Exact input${shown === input ? '' : ' (cut; the whole input is attached)'}:`, `\`\`\`json\n${shown.replaceAll('```', '`\u200b``')}\n\`\`\``, `Times out ${utcStamp(r.timeout_at)} · Id: ${r.id}`].join('\n'), ref: { kind: 'permission', id: r.id } };
+      n.permission = { digest: r.input_digest, session: r.suggested_rule !== null };
+      if (shown !== input) n.detail = `# ${r.id}: ${r.agent} asks to use ${r.tool}\n\n\`\`\`json\n${input}\n\`\`\`\n`;
       return n;
     }
     case 'qa.gate_evaluated':
@@ -129,8 +165,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
     case 'review.decided': {
       const d = EventPayloads['review.decided'].parse(ev.payload);
       const x = d.decision;
-      const when = `${x.timestamp.slice(0, 16).replace('T', ' ')} UTC`;
-      return update('approvals', { kind: 'review', id: d.review_id }, `${DECISION_WORDS[x.decision] ?? x.decision}: ${d.review_id}`, [`By ${x.reviewed_by} via ${x.source} at ${when}`, x.comment].filter(Boolean).join('\n'));
+      return update('approvals', { kind: 'review', id: d.review_id }, `${DECISION_WORDS[x.decision] ?? x.decision}: ${d.review_id}`, [`${byVia(x.reviewed_by, x.source)} · ${utcStamp(x.timestamp)}`, x.comment].filter(Boolean).join('\n'));
     }
     case 'clarification.answered': {
       const a = EventPayloads['clarification.answered'].parse(ev.payload);

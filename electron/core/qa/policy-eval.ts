@@ -7,6 +7,8 @@ export interface Evidence {
   /** Reasons the runs themselves cannot be trusted: non-zero exits, missing or malformed results, timeouts. */
   runProblems: string[];
   testsConfigured: number;
+  /** Each test command's own results, by its `name` in the policy (the e2e suite is one of them). */
+  suites: Array<{ name: string; tests: number; failed: number; trusted: boolean }>;
   coverageLines: number | null;
   drift: DriftRow[];
   driftProblems: string[];
@@ -35,8 +37,13 @@ const pct = (n: number) => `${Math.round(n * 10) / 10}%`;
 export function evaluatePolicy(policy: PoliciesFile, ev: Evidence): Verdict {
   const conditions: Verdict['conditions'] = [];
   const check = (condition: string, ok: boolean, detail: string) => {
-    conditions.push({ condition, ok, detail });
+    conditions.push({ condition, ok, detail, status: ok ? 'met' : 'not_met' });
     return ok;
+  };
+  /** Nothing to measure it with: it does not block on its own, and it is never reported as met. */
+  const unmeasured = (condition: string, detail: string) => {
+    conditions.push({ condition, ok: true, detail, status: 'not_measured' });
+    return true;
   };
   // The runs must be trustworthy before any threshold means anything.
   const trustworthy = check('test commands ran and reported', ev.runProblems.length === 0 && ev.testsConfigured > 0, ev.testsConfigured === 0 ? 'no test command in .project_policies.yaml' : ev.runProblems.join('; ') || `${ev.totals.tests} tests reported`);
@@ -50,10 +57,18 @@ export function evaluatePolicy(policy: PoliciesFile, ev: Evidence): Verdict {
     } else if ('drift_max_percent' in c) {
       const worst = ev.drift.filter((d) => d.percent !== null).sort((a, b) => Math.abs(b.percent ?? 0) - Math.abs(a.percent ?? 0))[0];
       const breaches = ev.drift.filter((d) => d.breach);
-      const detail = ev.driftProblems.length ? ev.driftProblems.join('; ') : breaches.length ? breaches.map((d) => `${d.metric} ${d.percent === null ? 'moved off a zero baseline' : `${d.percent > 0 ? '+' : ''}${d.percent}%`}`).join(', ') : worst ? `largest drift ${worst.metric} ${worst.percent}%` : 'no baseline yet, or no metrics watched';
-      mergeOk = check(`drift_max_percent: ${c.drift_max_percent}`, breaches.length === 0 && ev.driftProblems.length === 0, detail) && mergeOk;
+      const name = `drift_max_percent: ${c.drift_max_percent}`;
+      if (!ev.driftProblems.length && !breaches.length && !worst) {
+        // No baseline to compare with (the first green gate sets it), or no metric watched: no drift was measured.
+        unmeasured(name, ev.drift.length > 0 ? 'no baseline yet: this run sets it' : 'no metrics watched (drift.metrics in the policy)');
+        continue;
+      }
+      const detail = ev.driftProblems.length ? ev.driftProblems.join('; ') : breaches.length ? breaches.map((d) => `${d.metric} ${d.percent === null ? 'moved off a zero baseline' : `${d.percent > 0 ? '+' : ''}${d.percent}%`}`).join(', ') : `largest drift ${worst?.metric} ${worst?.percent}%`;
+      mergeOk = check(name, breaches.length === 0 && ev.driftProblems.length === 0, detail) && mergeOk;
     } else if ('reproducibility_min' in c) {
-      mergeOk = check(`reproducibility_min: ${c.reproducibility_min}`, ev.reproducibility.score === null || ev.reproducibility.score >= c.reproducibility_min, ev.reproducibility.score === null ? 'not measured (reproducibility_runs: 1)' : `${ev.reproducibility.identical}/${ev.reproducibility.runs} runs identical (${pct(ev.reproducibility.score)})`) && mergeOk;
+      const name = `reproducibility_min: ${c.reproducibility_min}`;
+      if (ev.reproducibility.score === null) unmeasured(name, 'not measured: set reproducibility_runs to 2 or more to measure it');
+      else mergeOk = check(name, ev.reproducibility.score >= c.reproducibility_min, `${ev.reproducibility.identical}/${ev.reproducibility.runs} runs identical (${pct(ev.reproducibility.score)})`) && mergeOk;
     } else if ('no_critical_concerns' in c && c.no_critical_concerns) {
       mergeOk = check('no_critical_concerns', ev.criticalConcernsOpen === 0, `${ev.criticalConcernsOpen} critical concern(s) open`) && mergeOk;
     }
@@ -71,16 +86,28 @@ export function evaluatePolicy(policy: PoliciesFile, ev: Evidence): Verdict {
   // Promotion readiness (the seed's promotion_policy): only asked when the merge itself is fine.
   const promo = policy.promotion_policy;
   const promoReasons: string[] = [];
-  if (promo.e2e_tests_required && !(ev.totals.tests > 0 && trustworthy)) promoReasons.push('e2e_tests_required: no end-to-end results');
-  if (ev.reproducibility.score !== null && ev.reproducibility.score < promo.reproducibility_min) promoReasons.push(`reproducibility_min ${promo.reproducibility_min}: measured ${pct(ev.reproducibility.score)}`);
+  const promoUnmeasured: string[] = [];
+  if (promo.e2e_tests_required) {
+    // Only the suite the policy names as end-to-end counts: unit tests are not end-to-end results.
+    const e2e = ev.suites.find((x) => x.name === promo.e2e_suite);
+    if (!e2e) promoReasons.push(`e2e_tests_required: no test command named "${promo.e2e_suite}" under tests: (add the end-to-end suite, or name it in promotion_policy.e2e_suite)`);
+    else if (e2e.failed > 0) promoReasons.push(`e2e_tests_required: ${e2e.failed} of ${e2e.tests} ${e2e.name} tests failed`);
+    else if (!e2e.trusted) promoReasons.push(`e2e_tests_required: the ${e2e.name} suite's results cannot be trusted`);
+    else if (e2e.tests === 0) promoReasons.push(`e2e_tests_required: the ${e2e.name} suite ran no tests`);
+  }
+  if (ev.reproducibility.score === null) promoUnmeasured.push(`reproducibility not measured (reproducibility_min ${promo.reproducibility_min} needs reproducibility_runs ≥ 2)`);
+  else if (ev.reproducibility.score < promo.reproducibility_min) promoReasons.push(`reproducibility_min ${promo.reproducibility_min}: measured ${pct(ev.reproducibility.score)}`);
   for (const d of ev.docs) if (!d.updated) promoReasons.push(`docs_required: ${d.path} not updated since the last tag (${d.note})`);
   if (!ev.auditIds.ok) promoReasons.push(`Audit-IDs missing on ${ev.auditIds.missing.join(', ')}`);
-  check('promotion_policy', promoReasons.length === 0, promoReasons.join('; ') || 'e2e results, reproducibility, required docs and Audit-IDs in order');
+  if (promoReasons.length === 0 && promoUnmeasured.length > 0) unmeasured('promotion_policy', `in order, except: ${promoUnmeasured.join('; ')}`);
+  else check('promotion_policy', promoReasons.length === 0, promoReasons.join('; ') || 'e2e results, reproducibility, required docs and Audit-IDs in order');
 
   const failed = conditions.filter((c) => !c.ok && c.condition !== 'promotion_policy').map((c) => `${c.condition}: ${c.detail}`);
   if (!mergeOk) return { green: false, outcome: 'escalate', reasons: [...failed, ...human], conditions };
   // Merge conditions hold but the policy wants the human first: no automatic merge.
   if (human.length > 0) return { green: false, outcome: 'escalate', reasons: human, conditions };
-  if (promotion && promoReasons.length === 0) return { green: true, outcome: 'promotion_candidate', reasons: [`all merge conditions hold; phase is a promotion candidate`], conditions };
-  return { green: true, outcome: 'auto_merge', reasons: ['all merge conditions hold', ...promoReasons.map((r) => `not yet a promotion candidate: ${r}`)], conditions };
+  const notMeasured = conditions.filter((c) => c.status === 'not_measured' && c.condition !== 'promotion_policy').map((c) => `not measured: ${c.condition} (${c.detail})`);
+  const held = notMeasured.length ? 'all measured merge conditions hold' : 'all merge conditions hold';
+  if (promotion && promoReasons.length === 0) return { green: true, outcome: 'promotion_candidate', reasons: [`${held}; phase is a promotion candidate`, ...notMeasured], conditions };
+  return { green: true, outcome: 'auto_merge', reasons: [held, ...notMeasured, ...promoReasons.map((r) => `not yet a promotion candidate: ${r}`)], conditions };
 }

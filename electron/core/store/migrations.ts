@@ -110,6 +110,23 @@ const MIGRATIONS: readonly string[] = [
     status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (agent, task_id));
   CREATE TABLE budget_grants (seq INTEGER PRIMARY KEY, phase INTEGER NOT NULL, agent TEXT NOT NULL, doc TEXT NOT NULL);
   `,
+  // 4: the Discord link, exactly once and bound to its project. A row remembers where its message landed
+  // the moment Discord answers (so a failure after that, e.g. creating the thread, never posts it again),
+  // and when a POST started (so a retry first looks for a message an unanswered POST may have left).
+  // discord_posts: the first message about each review, concern or permission request, which later edits.
+  `
+  ALTER TABLE discord_outbox ADD COLUMN channel_id TEXT;
+  ALTER TABLE discord_outbox ADD COLUMN posting_at INTEGER;
+  CREATE INDEX discord_outbox_message ON discord_outbox(message_id);
+  CREATE INDEX discord_outbox_channel ON discord_outbox(state, channel, id);
+  CREATE TABLE discord_posts (
+    ref_kind   TEXT NOT NULL,
+    ref_id     TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    PRIMARY KEY (ref_kind, ref_id)
+  );
+  `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AgentState, Concern, EventPayload, EventType, PermissionRequest, Review, Task, Variation, WorkerSession } from '../../../shared/index.ts';
+import type { AgentState, Concern, EventPayload, EventType, PermissionRequest, Phase, Review, Task, Variation, WorkerSession } from '../../../shared/index.ts';
 import { AgentName, type ConcernChange, applyConcernChange, roleOf } from '../../../shared/index.ts';
 
 
@@ -69,6 +69,16 @@ export function createProjector(db: Database.Database) {
   const updateConcern = (id: string, e: EventMeta, change: ConcernChange) =>
     putConcern(applyConcernChange(doc<Concern>(s.concernGet.get(id), 'concern', id), change, e.ts), e.seq);
 
+  /** The roadmap lives in the plan document; a phase that starts or is promoted shows so at once. */
+  const setRoadmapStatus = (phase: number, status: Phase['status']) => {
+    const row = s.projectGet.get();
+    if (!row) return;
+    const plan = JSON.parse(row.plan) as { roadmap: Phase[] };
+    if (!plan.roadmap.some((r) => r.number === phase && r.status !== status)) return;
+    plan.roadmap = plan.roadmap.map((r) => (r.number === phase ? { ...r, status } : r));
+    s.projectPlan.run(JSON.stringify(plan));
+  };
+
   const projectors: ProjectorMap = {
     'project.initialized': (p, e) => {
       s.projectInit.run(p.name, p.brief, 'plan', JSON.stringify({ roadmap: [], kpis: [], risks: [] }), e.seq, e.ts);
@@ -88,7 +98,10 @@ export function createProjector(db: Database.Database) {
         if (a.runtime !== runtime) putAgent({ ...a, runtime, updated_at: e.ts }, e.seq);
       }
     },
-    'phase.started': (p) => void s.projectSet.run(p.phase, 'plan', p.iteration),
+    'phase.started': (p) => {
+      s.projectSet.run(p.phase, 'plan', p.iteration);
+      setRoadmapStatus(p.phase, 'active');
+    },
     'stage.entered': (p) => {
       const cur = s.projectGet.get();
       s.projectSet.run(p.phase, p.stage, p.iteration ?? cur?.iteration ?? 1);
@@ -222,7 +235,9 @@ export function createProjector(db: Database.Database) {
     'phase.promoted': (p, e) => {
       s.promotionPut.run(p.phase, e.seq, JSON.stringify({ ...p, at: e.ts }));
       s.projectSet.run(p.phase, 'promoted', 1);
+      setRoadmapStatus(p.phase, 'promoted');
     },
+    'project.released': (p) => void s.projectSet.run(p.phase, 'released', 1),
   };
 
   return {

@@ -88,10 +88,12 @@ export function createReader(db: Database.Database) {
       docs('SELECT doc FROM budget_grants WHERE phase = ? ORDER BY seq', phase),
     promotions: (): PromotionRecord[] => docs('SELECT doc FROM promotions ORDER BY phase'),
     /** One point per QA gate, oldest first: what the dashboard and the report chart over iterations. */
-    trends(): Array<{ phase: number; iteration: number; at: string; pass_rate: number | null; coverage: number | null; max_drift: number | null; outcome: string; green: boolean }> {
+    trends(): Array<{ phase: number; iteration: number; at: string; pass_rate: number | null; coverage: number | null; max_drift: number | null; drift: 'measured' | 'no_baseline' | 'none'; outcome: string; green: boolean }> {
       return reader.gates().map((g) => {
-        const drifts = g.drift.map((d) => Math.abs(d.percent ?? 0));
-        return { phase: g.phase, iteration: g.iteration, at: g.at, pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null, coverage: g.coverage_lines, max_drift: drifts.length ? Math.max(...drifts) : null, outcome: g.outcome, green: g.green };
+        // Only metrics compared with a baseline count: a metric with none has no drift, not 0 % drift.
+        const drifts = g.drift.filter((d) => d.percent !== null).map((d) => Math.abs(d.percent ?? 0));
+        const drift = drifts.length > 0 ? 'measured' : g.drift.length > 0 ? 'no_baseline' : 'none';
+        return { phase: g.phase, iteration: g.iteration, at: g.at, pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null, coverage: g.coverage_lines, max_drift: drifts.length ? Math.max(...drifts) : null, drift, outcome: g.outcome, green: g.green };
       });
     },
     counts(): { openConcerns: number; criticalOpen: number; pendingReviews: number; tasksDone: number; tasksTotal: number } {

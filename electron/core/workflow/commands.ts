@@ -5,9 +5,11 @@ import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { decideReview } from './decisions.ts';
-import { ackConcern, assignConcern, assignTask, escalateConcern, resolveConcern } from './human-actions.ts';
+import { ackConcern, assignConcern, assignTask, escalateConcern, findConcern, resolveConcern } from './human-actions.ts';
 import { nextId, normaliseId } from './ids.ts';
+import { PAUSING_CATEGORIES } from './failures.ts';
 import { respond } from './records.ts';
+import { nextRoadmapPhase, startNextPhase } from './stages/next-phase.ts';
 
 export interface CommandDeps {
   ledger: Ledger;
@@ -78,9 +80,18 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
           return reply(`Task ${taskId} assigned to ${agent}: ${c.text}`);
         }
         case '/ack':
-          return reply(`Concern ${ackConcern(tx, deps.read, c.concern, 'Human', c.note, ts)} acknowledged.`);
-        case '/resolve':
-          return reply(`Concern ${resolveConcern(tx, deps.read, c.concern, 'Human', c.note, ts)} resolved.`);
+        case '/resolve': {
+          // Several at once, all or none: every id is checked before any is changed.
+          const wanted = [...new Set(c.concerns.map((id) => normaliseId('concern', id)))];
+          for (const id of wanted) {
+            const found = findConcern(deps.read, id);
+            if (found.status === 'resolved') throw new InvalidInputError(`concern ${found.id} is already resolved; nothing was changed`);
+          }
+          const act = c.cmd === '/ack' ? ackConcern : resolveConcern;
+          const ids = wanted.map((id) => act(tx, deps.read, id, 'Human', c.note, ts));
+          const verb = c.cmd === '/ack' ? 'acknowledged' : 'resolved';
+          return reply(ids.length === 1 ? `Concern ${ids[0]} ${verb}.` : `Concerns ${ids.join(', ')} ${verb}.`);
+        }
         case '/escalate': {
           const to = c.to === 'Human' ? 'Human' : AgentNameSchema.parse(c.to);
           return reply(`Concern ${escalateConcern(tx, deps.read, c.concern, to, 'Human', c.reason || 'escalated by the human', ts)} escalated to ${to}.`);
@@ -98,12 +109,20 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
               tx.append({ type: 'agent.paused', actor: 'Human', ts, payload: { agent, by: 'Human', pending } });
               lines.push(pending ? `${agent} will pause after its current step.` : `${agent} paused.`);
             } else {
-              if (state.status !== 'paused' && !state.pause_requested) continue;
-              tx.append({ type: 'agent.resumed', actor: 'Human', ts, payload: { agent, by: 'Human' } });
-              lines.push(`${agent} resumed.`);
+              // The concern that paused the agent (a failure, a budget) is settled by resuming it: the human acted on it.
+              const causes = deps.read.openConcerns().filter((x) => x.from === agent && PAUSING_CATEGORIES.includes(x.category));
+              if (state.status !== 'paused' && !state.pause_requested && causes.length === 0) continue;
+              if (state.status === 'paused' || state.pause_requested) tx.append({ type: 'agent.resumed', actor: 'Human', ts, payload: { agent, by: 'Human' } });
+              for (const x of causes) tx.append({ type: 'concern.resolved', actor: 'Human', ts, payload: { concern_id: x.id, by: 'Human', note: `${agent} resumed by the human` } });
+              lines.push(`${agent} resumed.${causes.length ? ` Settled ${causes.map((x) => x.id).join(', ')}.` : ''}`);
             }
           }
           return reply(lines.length > 0 ? lines.join('\n') : c.cmd === '/pause' ? 'Nothing to pause.' : 'Nothing to resume.');
+        }
+        case '/phase': {
+          if (c.action === 'list') return reply(roadmapText(deps.read));
+          const next = startNextPhase(tx, deps.read, 'Human', ts);
+          return reply(`Phase ${next.number} — ${next.name} started: the PM plans it on the loop's next step.`);
         }
         case '/approve':
         case '/reject': {
@@ -118,4 +137,16 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
       return reply(errorMessage(err), false);
     }
   });
+}
+
+/** `/phase`: the roadmap, where the project is on it, and what comes next. */
+function roadmapText(read: Reader): string {
+  const p = read.project();
+  if (!p) return 'The project has not been initialised.';
+  if (p.roadmap.length === 0) return `Phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}; the roadmap is written with the first plan.`;
+  const tags = new Map(read.promotions().map((x) => [x.phase, x.tag]));
+  const rows = p.roadmap.map((r) => `  ${r.number === p.phase ? '▶' : ' '} Phase ${r.number} — ${r.name}: ${r.status}${tags.has(r.number) ? ` (${tags.get(r.number)})` : ''}`);
+  const next = nextRoadmapPhase(read);
+  const hint = p.stage === 'released' ? 'The project is released.' : p.stage === 'promoted' ? (next ? `Next: phase ${next.number} — ${next.name} (\`/phase next\` starts it).` : 'That was the last phase: the next run releases the project.') : `Phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}.`;
+  return ['Roadmap:', ...rows, hint].join('\n');
 }

@@ -6,6 +6,9 @@ import { GovernorError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import { raiseConcern, setAgentStatus } from './records.ts';
 
+/** Concerns raised when the system paused an agent; `/resume <agent>` settles them (the human has acted). */
+export const PAUSING_CATEGORIES: readonly string[] = ['runtime_failure', 'invalid_output', 'budget'];
+
 /** Failures that are the environment's, not the output's: only the human can fix a key or start a server. */
 const HUMAN_KINDS = new Set(['auth', 'unreachable', 'model_not_found', 'rate_limited', 'server', 'timeout', 'budget', 'other']);
 

@@ -100,7 +100,11 @@ function requestPromotion(e: Engine, review: Review): void {
     const unmet = unmetConditions(e.read);
     const conditions = unmet.length > 0 ? ` ${describeUnmet(unmet)}` : '';
     const h = recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Human', purpose: 'Phase Promotion', inputs: ['QA_REPORT.md', 'docs/PROJECT_OVERVIEW.md'], outputs: ['CHANGELOG.md'], summary: `Phase ${phase} is a promotion candidate${gate ? `: ${gate.totals.passed}/${gate.totals.tests} tests passed` : ''}.${conditions}`, status: 'awaiting_approval' }, ts);
-    requestReview(tx, { kind: 'promotion', phase, title: `Promote phase ${phase}`, requested_by: 'ProjectManager', impact: 'high', subject: { path: 'QA_REPORT.md', revision: 1 }, context: ['docs/PROJECT_OVERVIEW.md', 'tests/TEST_RESULTS.md', 'CHANGELOG.md'], handoff_id: h.id, summary: h.summary }, ts);
+    // The last phase of the roadmap: promoting it releases the project, so the final report is read with it.
+    const last = Math.max(0, ...(e.read.project()?.roadmap ?? []).map((r) => r.number));
+    const final = last === phase;
+    const context = ['docs/PROJECT_OVERVIEW.md', 'tests/TEST_RESULTS.md', 'CHANGELOG.md', ...(final ? ['FINAL_REPORT.md'] : [])];
+    requestReview(tx, { kind: 'promotion', phase, title: final ? `Promote phase ${phase} and release the project` : `Promote phase ${phase}`, requested_by: 'ProjectManager', impact: 'high', subject: { path: 'QA_REPORT.md', revision: 1 }, context, handoff_id: h.id, summary: final ? `${h.summary} It is the last phase of the roadmap: approving it releases the project (FINAL_REPORT.md).` : h.summary }, ts);
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'promotion_review', reason: `test completion approved (${review.id})` } });
     tx.append({ type: 'review.followed_up', actor: 'System', ts, payload: { review_id: review.id, outcome: 'promotion requested' } });
   });

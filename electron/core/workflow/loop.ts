@@ -7,7 +7,9 @@ import { handleStepFailure } from './failures.ts';
 import { followUp } from './follow-up.ts';
 import { respond } from './records.ts';
 import { contextDocs, produceAuthored } from './stages/authored.ts';
-import { buildBlockers, concernStep, finishBuild, isRunnable, workStep, workTasks } from './stages/build.ts';
+import { checkRuntimes } from './preflight.ts';
+import { buildBlockers, concernStep, concernWorker, finishBuild, isRunnable, workStep, workTasks } from './stages/build.ts';
+import { afterPromotion, nextRoadmapPhase, phaseBlocker } from './stages/next-phase.ts';
 import { gateStep, testStep } from './stages/gate.ts';
 import { commitConfigEdits } from './config-commit.ts';
 import { finishPromotion, promotionWaits } from './stages/promote.ts';
@@ -24,8 +26,12 @@ export interface Step {
 
 export interface LoopOutcome {
   steps: number;
-  /** Why the loop stopped: waiting on the human, finished, or paused agents. */
-  state: 'waiting_human' | 'done' | 'blocked' | 'aborted';
+  /**
+   * Why the loop stopped: waiting on the human, finished (the project released, or promoted with nothing the
+   * team can do next), blocked (paused agents, open concerns), aborted, or `needs_setup`: the configured
+   * runtimes cannot run this team at all (waitingOn says why and what to change), checked before any step.
+   */
+  state: 'waiting_human' | 'done' | 'blocked' | 'aborted' | 'needs_setup';
   waitingOn: string[];
 }
 
@@ -67,9 +73,17 @@ export function nextStep(e: Engine): Step | null {
     return { describe: `${q.agent} answers ${q.id}`, agent: q.agent as AgentName, run: () => answerClarification(e, q.id) };
   }
 
+  // A concern addressed to an agent is that agent's to work, in any stage, before the human is asked.
+  for (const c of e.read.openConcerns()) {
+    const worker = concernWorker(c);
+    if (!worker || paused(e, worker) || !e.read.agent(worker)) continue;
+    return { describe: `${worker} looks at ${c.id}`, agent: worker, run: () => concernStep(e, c, worker) };
+  }
+
   switch (project.stage) {
     case 'plan':
-      return paused(e, 'ProjectManager') ? null : { describe: 'plan the phase', agent: 'ProjectManager', run: () => produceAuthored(e, 'plan', null) };
+      if (paused(e, 'ProjectManager') || phaseBlocker(e, phase)) return null;
+      return { describe: 'plan the phase', agent: 'ProjectManager', run: () => produceAuthored(e, 'plan', null) };
     case 'design':
       return paused(e, 'Designer') ? null : { describe: 'design the phase', agent: 'Designer', run: () => produceAuthored(e, 'design', null) };
     case 'build':
@@ -79,17 +93,19 @@ export function nextStep(e: Engine): Step | null {
     case 'qa_gate':
       if (e.read.pendingReviews().some((r) => r.kind === 'gate_failure' && r.phase === phase)) return null;
       return { describe: 'evaluate the QA gate', agent: 'ProjectManager', run: () => gateStep(e, phase) };
+    case 'promoted': {
+      if (paused(e, 'ProjectManager')) return null;
+      const after = afterPromotion(e);
+      return 'waiting' in after ? null : { describe: after.describe, agent: 'ProjectManager', run: after.run };
+    }
     default:
       return null;
   }
 }
 
 function buildStep(e: Engine, phase: number): Step | null {
-  for (const c of e.read.openConcerns()) {
-    if (c.phase !== phase || c.status !== 'open' || c.to === 'Human' || c.to === 'System' || paused(e, c.to)) continue;
-    return { describe: `${c.to} looks at ${c.id}`, agent: c.to as AgentName, run: () => concernStep(e, c) };
-  }
-  if (!e.read.latestArtifact('tests/TEST_PLAN.md') && !paused(e, 'Tester')) {
+  // Each phase has its own test plan: one from an earlier phase does not count.
+  if (e.read.latestArtifact('tests/TEST_PLAN.md')?.phase !== phase && !paused(e, 'Tester')) {
     return { describe: 'write the test plan', agent: 'Tester', run: () => produceAuthored(e, 'test_plan', null) };
   }
   const testPlanApproved = e.read.reviews().some((r) => r.kind === 'test_plan' && r.phase === phase && (r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions'));
@@ -154,7 +170,9 @@ async function runLoopOnce(e: Engine, opts: { signal?: AbortSignal; maxSteps?: n
   await finishPromotion(e);
   await commitConfigEdits(e, 'at the start of a run');
   await archiveIdleExperiments(e);
+  const setup = e.read.project()?.stage === 'released' ? null : await checkRuntimes(e);
   await syncRecords(e);
+  if (setup) return { steps, state: 'needs_setup', waitingOn: [setup] };
   for (;;) {
     if (opts.signal?.aborted) return { steps, state: 'aborted', waitingOn: waitingOn(e) };
     if (opts.maxSteps !== undefined && steps >= opts.maxSteps) return { steps, state: 'blocked', waitingOn: waitingOn(e) };
@@ -170,7 +188,13 @@ async function runLoopOnce(e: Engine, opts: { signal?: AbortSignal; maxSteps?: n
   }
   const project = e.read.project();
   const waiting = waitingOn(e);
-  if (project?.stage === 'promoted') return { steps, state: 'done', waitingOn: waiting };
+  if (project?.stage === 'released') return { steps, state: 'done', waitingOn: waiting };
+  if (project?.stage === 'promoted') {
+    const next = nextRoadmapPhase(e.read);
+    // Nothing the team can do next (the scripted runtime's script ends here): done, and waitingOn says why.
+    if (!next || phaseBlocker(e, next.number) !== null) return { steps, state: 'done', waitingOn: waiting };
+    if (e.policies.promotion_policy.next_phase === 'on_command' && !paused(e, 'ProjectManager')) return { steps, state: 'waiting_human', waitingOn: waiting };
+  }
   const human = e.read.pendingReviews().length > 0 || e.read.openConcerns().some((c) => c.to === 'Human');
   return { steps, state: human ? 'waiting_human' : 'blocked', waitingOn: waiting };
 }

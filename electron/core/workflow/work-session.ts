@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import type { AgentName, PermissionRequest, Task, WorkerActivity } from '../../../shared/index.ts';
 import { roleOf } from '../../../shared/index.ts';
-import { agentWorkspaceDir, prepareGitWorkspace, workspaceChanges } from '../agents/workers/git-workspace.ts';
+import { agentWorkspaceDir, prepareGitWorkspace, workspaceBase, workspaceChanges } from '../agents/workers/git-workspace.ts';
 import { runtimeWorker } from '../agents/workers/runtime-worker.ts';
 import type { Worker, WorkerResult } from '../agents/workers/worker.ts';
 import type { ProposedVariation, RaisedConcern } from '../agents/runtime.ts';
@@ -13,8 +12,11 @@ import { withdrawRequest } from '../permissions/requests.ts';
 import type { NewEvent } from '../../../shared/index.ts';
 import type { Engine } from './engine.ts';
 import { setAgentStatus } from './records.ts';
+import { testSetupText } from './stages/agent-tests.ts';
 import { contextDocs } from './stages/authored.ts';
+import { layTesterClone, prepareTesterWorkspace } from './stages/tester-workspace.ts';
 import { budgetLeftUsd, requestBudget } from './usage.ts';
+import { workspaceDir } from './work-dirs.ts';
 
 /** What a finished piece of work hands back to the build stage to commit and record. */
 export interface WorkDone {
@@ -48,9 +50,17 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
   const worker = workerOf(e, agent);
   const prior = e.read.workerSession(agent, task.id);
   const resume = worker.usesGit && prior && prior.status !== 'finished' ? prior.session_id : null;
-  const root = worker.usesGit ? agentWorkspaceDir(e.dir, o.branch) : join(e.dir, '.governor', 'workspaces', o.branch.replace('/', '-'));
-  if (worker.usesGit) await prepareGitWorkspace({ projectDir: e.dir, dir: root, branch: o.branch, tip: o.tip, fresh: resume === null });
-  else await e.git.materialize({ oid: o.tip, dir: root });
+  const root = worker.usesGit ? agentWorkspaceDir(e.dir, o.branch) : workspaceDir(e.dir, o.branch);
+  const tester = roleOf(agent) === 'Tester';
+  if (worker.usesGit) {
+    await prepareGitWorkspace({ projectDir: e.dir, dir: root, branch: o.branch, tip: o.tip, fresh: resume === null });
+    // The Tester tests the implementation: its clone also holds develop and the phase's other branches.
+    if (tester && resume === null) notSkipped(e, agent, (await layTesterClone(e, phase, o.branch, root)).skipped, 'did not merge cleanly into the workspace');
+  } else if (tester) {
+    notSkipped(e, agent, (await prepareTesterWorkspace(e, phase, o.branch, root)).skipped, 'not carried into the workspace (binary or over 1 MiB)');
+  } else {
+    await e.git.materialize({ oid: o.tip, dir: root });
+  }
   e.progress({ kind: 'work', agent, text: `${task.id} ${task.title} (${worker.label}, on ${o.branch}${resume ? `, resuming session ${resume.slice(0, 8)}` : ''})` });
 
   const activity = activityWriter(e, agent, worker.kind, task.id);
@@ -87,7 +97,7 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
   let result: WorkerResult;
   try {
     result = await worker.work(
-      { agent, phase, task, workspace: root, context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']), resume, budgetUsd: budgetLeftUsd(e, agent, phase), limits: { maxTurns: limits.max_steps, wallClockS: limits.wall_clock_s } },
+      { agent, phase, task, workspace: root, testSetup: testSetupText(e.policies), context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']), resume, budgetUsd: budgetLeftUsd(e, agent, phase), limits: { maxTurns: limits.max_steps, wallClockS: limits.wall_clock_s } },
       {
         gate,
         mcp: actions,
@@ -133,8 +143,12 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
     throw new GovernorError('turn_limit', `${agent} used its ${limits.max_steps} turns (agent_limits.max_steps) on ${task.id} without handing off; its session ${result.sessionId ?? ''} is kept: raise the limit or split the task, then /resume ${agent}`);
   }
   ended(result.outcome);
-  const changes = result.changes ?? (await workspaceChanges(root, o.tip));
+  const changes = result.changes ?? (await workspaceChanges(root, await workspaceBase(root, o.tip)));
   return { kind: 'done', label: worker.label, summary: result.summary, commitSubject: result.commitSubject, concerns: result.concerns, variations: result.variations, changes };
+}
+
+function notSkipped(e: Engine, agent: AgentName, skipped: string[], why: string): void {
+  if (skipped.length) e.progress({ kind: 'warn', agent, text: `${why}: ${skipped.join(', ')}` });
 }
 
 /** While a request waits on the human, the agent shows "waiting on you" and the watchers are told how to answer. */

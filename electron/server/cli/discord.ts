@@ -107,7 +107,7 @@ export function registerDiscordCommands(program: Command): void {
       try {
         const s = discordStatus(p);
         if (!s.configured) console.log('No discord.yaml: Discord is not configured for this project.');
-        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`, `last error: ${s.last_error ?? 'none'}`].join('\n'));
+        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`, `last error: ${s.last_error ?? 'none'}`, `refused attempts: ${s.refused[0] ? `${s.refused_24h} in the last 24 h; latest: ${s.refused[0].user} (${s.refused[0].user_id}) tried ${s.refused[0].what} at ${s.refused[0].at.slice(0, 16).replace('T', ' ')} UTC` : 'none'}`].join('\n'));
       } finally {
         p.close();
       }
@@ -132,7 +132,8 @@ export function registerDiscordCommands(program: Command): void {
   discord
     .command('run')
     .addOption(dirOption())
-    .option('--loop', 'run the governed loop after a decision or command made in Discord (when no other loop runs)')
+    // The link drives the loop by default, so a decision made on a phone moves the project on.
+    .option('--no-loop', 'only record what is decided in Discord; do not run the governed loop after it')
     .description('run the bot and the outbox deliverer in the foreground until Ctrl-C')
     .action(async (o: { dir: string; loop?: boolean }) => {
       const lib = await load();
@@ -141,7 +142,7 @@ export function registerDiscordCommands(program: Command): void {
       const loop = o.loop ? loopWhenFree(p, lib) : null;
       const r = await startDiscordBridge(p, {
         log: (l) => console.log(l),
-        loop: loop ?? noLoop(p, 'no loop runs here (`governor discord run --loop` would run one); `governor run` or `governor serve` acts on it'),
+        loop: loop ?? noLoop(p, 'no loop runs beside this link (it was started with --no-loop); the app or the host acts on it'),
       });
       if (!r.started) {
         p.close();
@@ -162,7 +163,7 @@ export function registerDiscordCommands(program: Command): void {
 }
 
 /**
- * `discord run --loop`: a decision or command made in Discord runs the loop here, but only while no other
+ * `discord run` (unless --no-loop): a decision or command made in Discord runs the loop here, but only while no other
  * process drives the project (a host, an interactive run); the project's loop lock is held for each run.
  */
 function loopWhenFree(p: OpenedProject, lib: Awaited<ReturnType<typeof load>>): LoopDriver & { stop(): Promise<void> } {

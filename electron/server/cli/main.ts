@@ -30,12 +30,19 @@ program
   .command('init')
   .argument('<name>', 'project folder to create')
   .option('--brief <text>', 'what the project should build')
+  .option('--runtime <ref>', 'runtime for every role: scripted, anthropic:<model>, openai:<model>, ollama:<model>, openai-compatible:<model> (asked at a terminal)')
+  .option('--base-url <url>', 'the server of an ollama or openai-compatible runtime')
   .description('create a project: git repo, agents.yaml, .project_policies.yaml, .gitignore')
-  .action(async (name: string, o: { brief?: string }) => {
-    const { initProject } = await import('../../core/project.ts');
-    const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}) });
-    console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}.`);
-    console.log(`Next: edit agents.yaml (brief, runtimes), then ${pc.cyan(`governor run --dir ${name}`)}`);
+  .action(async (name: string, o: { brief?: string; runtime?: string; baseUrl?: string }) => {
+    const [{ initProject }, { askRuntime }] = await Promise.all([import('../../core/project.ts'), import('./init-runtime.ts')]);
+    const chosen = o.runtime ? { runtime: o.runtime, ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) } : process.stdin.isTTY ? await askRuntime() : { runtime: 'scripted' };
+    const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}), ...chosen });
+    console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}; every role runs on ${pc.bold(chosen.runtime)}.`);
+    if (chosen.runtime === 'scripted') {
+      console.log(pc.yellow('The scripted runtime only plays the sample project (`governor demo`); for your own brief, set a model'));
+      console.log(pc.yellow('runtime in agents.yaml (or `governor init --runtime …`), then `governor doctor`.'));
+    }
+    console.log(`Next: check agents.yaml (brief, runtimes) and ${pc.cyan(`governor doctor --dir ${name}`)}, then ${pc.cyan(`governor run --dir ${name}`)}`);
   });
 
 program
@@ -165,10 +172,13 @@ program
     console.log(`${box.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold('sandbox')}  ${box.ok ? box.detail : pc.red(box.detail)}`);
     let ok = box.ok;
     for (const c of checks) {
-      ok &&= c.key.ok && c.call.ok;
-      console.log(`${c.key.ok && c.call.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold(c.runtime)} ${pc.dim(`(${c.roles.join(', ')})`)}`);
+      const good = c.key.ok && c.call.ok && (c.structured?.ok ?? true) && (c.tools?.ok ?? true);
+      ok &&= good;
+      console.log(`${good ? pc.green('✓') : pc.red('✗')} ${pc.bold(c.runtime)} ${pc.dim(`(${c.roles.join(', ')})`)}`);
       console.log(`    key:  ${c.key.ok ? c.key.detail : pc.red(c.key.detail)}`);
       console.log(`    call: ${c.call.ok ? c.call.detail : pc.red(c.call.detail)}`);
+      if (c.structured) console.log(`    structured output: ${c.structured.ok ? c.structured.detail : pc.red(c.structured.detail)}`);
+      if (c.tools) console.log(`    tool calling: ${c.tools.ok ? c.tools.detail : pc.red(c.tools.detail)}`);
     }
     process.exitCode = ok ? 0 : 1;
   });

@@ -89,11 +89,21 @@ export async function runInteractive(p: OpenedProject, opts: { terminal: Termina
       const outcome = await runLoop(p, { signal: opts.signal });
       opts.recording?.step({ step: 'loop', at_seq: at, end_seq: p.ledger.count() });
       if (outcome.state === 'aborted') return 130;
+      if (outcome.state === 'needs_setup') {
+        console.log(pc.red('\nThe configured runtimes cannot run this project yet:'));
+        for (const w of outcome.waitingOn) console.log(w.replace(/^/gm, '  '));
+        console.log(pc.dim('\nEdit agents.yaml, check it with `governor doctor`, then `governor run` again.'));
+        return 1;
+      }
       if (outcome.state === 'done') {
         const promo = p.read.promotions().at(-1);
+        const released = p.read.project()?.stage === 'released' ? p.read.gitActions().filter((a) => a.action === 'tag').at(-1) : null;
+        if (released) {
+          console.log(pc.green(`\n🎉 ${p.read.project()?.name} released as ${released.target}: every phase of the roadmap is promoted. Final report: FINAL_REPORT.md`));
+          return 0;
+        }
         console.log(pc.green(`\n✅ Phase ${promo?.phase ?? p.read.project()?.phase} promoted${promo ? ` as ${promo.tag}` : ''}.`));
-        const next = p.read.project()?.roadmap.find((r) => r.number === (promo?.phase ?? 0) + 1);
-        if (next) console.log(`Next on the roadmap: Phase ${next.number} — ${next.name}. ${p.runtimeFor('ProjectManager').scripted ? 'The scripted demo covers phase 1 only; configure a model runtime to go on.' : ''}`);
+        for (const w of outcome.waitingOn) console.log(w);
         return 0;
       }
       const pending = p.read.pendingReviews();

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { StatusSnapshot, Transport } from '../../../shared/contract.ts';
 import type { Concern } from '../../../shared/domain/concern.ts';
 import type { Review } from '../../../shared/domain/review.ts';
@@ -10,6 +11,7 @@ import { KpiCard } from './KpiCard.tsx';
 import { Pipeline } from './Pipeline.tsx';
 import { ReviewsCard } from './ReviewsCard.tsx';
 import { SpendCard } from './SpendCard.tsx';
+import { StartPhaseButton } from './StartPhaseButton.tsx';
 import { TeamStrip } from './TeamStrip.tsx';
 import { useDashboardData } from './useDashboardData.ts';
 import './dashboard.css';
@@ -36,6 +38,8 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
   const now = useNow();
   const { trends, usage } = useDashboardData(conn, connected);
   const latest = useActivityStore((s) => s.lines.at(-1));
+  // The answer to Start phase N: it stays after the button goes (the phase has started).
+  const [phaseNote, setPhaseNote] = useState<{ text: string; failed: boolean } | null>(null);
   if (!snapshot) {
     return (
       <section className="view">
@@ -56,6 +60,12 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
           <span className="run-note" role="status" aria-live="polite" data-testid="run-note">
             {running ? `The loop is running…${latest ? ` ${latest.agent ? `${latest.agent}: ` : ''}${latest.text}` : ''}` : run.message ? <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span> : waitingLine(snapshot)}
           </span>
+          {phaseNote && (
+            <span className={phaseNote.failed ? 'run-note text-bad' : 'run-note'} role="status" data-testid="start-phase-note">
+              {phaseNote.text}
+            </span>
+          )}
+          {snapshot.stage === 'promoted' && snapshot.next_phase && <StartPhaseButton conn={conn} next={snapshot.next_phase} disabled={!connected || running || run.busy} onResult={setPhaseNote} />}
           <button type="button" className="primary" data-testid="run" onClick={onRun} disabled={!connected || running || run.busy} title={connected ? 'Move the project on until it needs you (same as `governor run`)' : 'Not connected to the engine'}>
             {running ? 'Running…' : 'Run'}
           </button>
@@ -93,6 +103,8 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
 }
 
 function waitingLine(s: StatusSnapshot): string {
+  if (s.stage === 'released') return `Released: every phase of the roadmap is promoted (see FINAL_REPORT.md).`;
+  if (s.stage === 'promoted' && s.loop.waiting_on.length > 0) return `Phase ${s.phase} promoted. ${s.loop.waiting_on.join('; ')}`;
   if (s.stage === 'promoted') return 'Phase promoted.';
   if (s.loop.waiting_on.length > 0) return `Waiting on: ${s.loop.waiting_on.join('; ')}`;
   return 'Ready: press Run to move the project on.';

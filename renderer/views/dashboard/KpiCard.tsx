@@ -34,7 +34,7 @@ export function KpiCard({ trends }: { trends: Loaded<TrendPoints> }) {
               </div>
               <div>
                 <dt>Max drift</dt>
-                <dd data-testid="kpi-drift">{pct(last.max_drift)}</dd>
+                <dd data-testid="kpi-drift">{last.drift === 'measured' ? pct(last.max_drift) : last.drift === 'no_baseline' ? 'no baseline' : '—'}</dd>
               </div>
               <div>
                 <dt>Last gate</dt>

@@ -23,6 +23,7 @@ const STEP_OF: Record<Stage, number> = {
   completion_review: 5,
   promotion_review: 5,
   promoted: PIPELINE.length,
+  released: PIPELINE.length,
 };
 
 export function stepOf(stage: Stage): number {
@@ -40,6 +41,7 @@ const LABELS: Record<Stage, string> = {
   completion_review: 'Completion review',
   promotion_review: 'Promotion review',
   promoted: 'Promoted',
+  released: 'Released',
 };
 
 export function stageLabel(stage: Stage): string {

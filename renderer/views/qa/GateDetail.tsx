@@ -59,7 +59,7 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
                 // biome-ignore lint/suspicious/noArrayIndexKey: a recorded gate's conditions never change or reorder.
                 <tr key={i}>
                   <td>{c.condition}</td>
-                  <td aria-label={c.ok ? 'met' : 'not met'}>{c.ok ? '✅' : '❌'}</td>
+                  <td aria-label={c.status === 'not_measured' ? 'not measured' : c.ok ? 'met' : 'not met'}>{c.status === 'not_measured' ? '➖ not measured' : c.ok ? '✅' : '❌'}</td>
                   <td>{c.detail}</td>
                 </tr>
               ))}

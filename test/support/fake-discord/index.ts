@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Faults, type FaultSpec, type Gate } from './faults.ts';
 import { FakeGateway } from './gateway.ts';
-import { clickInteraction, modalInteraction, slashInteraction, type ClickInput, type ModalInput, type SlashInput } from './interactions.ts';
+import { autocompleteInteraction, clickInteraction, modalInteraction, slashInteraction, type AutocompleteInput, type ClickInput, type ModalInput, type SlashInput } from './interactions.ts';
 import { discordToken } from './payloads.ts';
 import { RateLimiter, type Violation } from './ratelimit.ts';
 import { createRestHandler, type RequestRecord } from './rest.ts';
@@ -27,7 +27,7 @@ import { DiscordState, type RecordedMessage, type StoredInteraction } from './st
 export type { RecordedMessage } from './state.ts';
 export type { FaultSpec, Gate } from './faults.ts';
 export type { Violation } from './ratelimit.ts';
-export type { ClickInput, ModalInput, SlashInput } from './interactions.ts';
+export type { AutocompleteInput, ClickInput, ModalInput, SlashInput } from './interactions.ts';
 
 export interface FakeDiscordOptions {
   /** accepted as `Authorization: Bot <token>` and in IDENTIFY/RESUME; default 'fake-bot-token' */
@@ -43,6 +43,8 @@ export interface FakeDiscordOptions {
   rateLimit?: { limit: number; windowMs: number };
   botName?: string;
   guildName?: string;
+  /** Discord's `enforce_nonce` check on message creates; default true. */
+  enforceNonce?: boolean;
 }
 
 export interface FakeDiscord {
@@ -81,6 +83,10 @@ export interface FakeDiscord {
   slash(p: SlashInput): Promise<{ id: string; token: string }>;
   click(p: ClickInput): Promise<{ id: string; token: string }>;
   submitModal(p: ModalInput): Promise<{ id: string; token: string }>;
+  /** an APPLICATION_COMMAND_AUTOCOMPLETE for a registered command, the `focused` option being typed */
+  autocomplete(p: AutocompleteInput): Promise<{ id: string; token: string }>;
+  /** switch Discord's nonce de-duplication of message creates on or off */
+  setNonceCheck(on: boolean): void;
   /** dispatch the same INTERACTION_CREATE again (duplicate delivery; same id and token) */
   resendInteraction(id: string): void;
   createWebhook(channelName: string): { id: string; token: string; url: string };
@@ -100,6 +106,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     channels: (opts.channels ?? DEFAULT_CHANNELS).map((c) => ({ name: c.name, type: c.type ?? 0, ...(c.parent === undefined ? {} : { parent: c.parent }) })),
     roles: opts.roles ?? [],
   });
+  state.nonceCheck = opts.enforceNonce ?? true;
   const limiter = new RateLimiter(opts.rateLimit);
   const faults = new Faults();
   const log: RequestRecord[] = [];
@@ -166,6 +173,10 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     slash: async (p) => deliver(slashInteraction(state, p)),
     click: async (p) => deliver(clickInteraction(state, p)),
     submitModal: async (p) => deliver(modalInteraction(state, p)),
+    autocomplete: async (p) => deliver(autocompleteInteraction(state, p)),
+    setNonceCheck: (on) => {
+      state.nonceCheck = on;
+    },
     resendInteraction(id) {
       const i = state.interactions.get(id);
       if (!i) throw new Error(`fake-discord: no interaction ${id} to resend`);

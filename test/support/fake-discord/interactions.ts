@@ -18,6 +18,12 @@ export interface SlashInput extends Invoker {
   subcommand?: string;
 }
 
+export interface AutocompleteInput extends Invoker {
+  name: string;
+  /** the options filled so far; the one being typed has `focused: true` */
+  options: { name: string; type: 3; value: string; focused?: boolean }[];
+}
+
 export interface ClickInput extends Invoker {
   customId: string;
   messageId?: string;
@@ -80,6 +86,14 @@ export function slashInteraction(state: DiscordState, input: SlashInput): Stored
   const data: p.JsonObject = { id: command.id, name: command.name, type: 1, options };
   if (command.guild_id !== null) data.guild_id = command.guild_id;
   return base(state, 2, input, defaultChannel(state, input), data);
+}
+
+export function autocompleteInteraction(state: DiscordState, input: AutocompleteInput): StoredInteraction {
+  const command = state.commands.find((c) => c.name === input.name && (c.guild_id === state.guildId || c.guild_id === null));
+  if (!command) throw new Error(`fake-discord: /${input.name} is not a registered command`);
+  const data: p.JsonObject = { id: command.id, name: command.name, type: 1, options: input.options.map((o) => ({ ...o })) };
+  if (command.guild_id !== null) data.guild_id = command.guild_id;
+  return base(state, 4, input, defaultChannel(state, input), data);
 }
 
 function hasCustomId(components: unknown, customId: string): boolean {

@@ -74,7 +74,7 @@ export function botRoutes(state: DiscordState, gatewayUrl: () => string, dispatc
       const channel = state.channels.get(params[0] ?? '');
       if (!channel || channel.type === 4) return unknownChannel();
       const nonce = typeof body.nonce === 'string' || typeof body.nonce === 'number' ? body.nonce : null;
-      if (nonce !== null && body.enforce_nonce === true) {
+      if (nonce !== null && body.enforce_nonce === true && state.nonceCheck) {
         const earlier = state.messageByNonce(channel.id, state.bot.id, nonce);
         if (earlier) return { status: 200, body: earlier.api };
       }
@@ -202,8 +202,12 @@ export function botRoutes(state: DiscordState, gatewayUrl: () => string, dispatc
       handle: ({ params, query }) => {
         if (!state.channels.has(params[0] ?? '')) return unknownChannel();
         const limit = Math.min(100, Number(query.get('limit') ?? 50));
-        const list = state.messages.filter((m) => m.api.channel_id === params[0]).reverse().slice(0, limit);
-        return { status: 200, body: list.map((m) => m.api) };
+        const after = query.get('after');
+        const inChannel = state.messages.filter((m) => m.api.channel_id === params[0]);
+        // `after`: the messages right after that id; otherwise the newest. Newest first either way.
+        const list = after === null ? inChannel.reverse().slice(0, limit) : inChannel.filter((m) => BigInt(m.api.id) > BigInt(after)).slice(0, limit).reverse();
+        // Message history never carries a nonce: only the create response and the gateway event do.
+        return { status: 200, body: list.map((m) => ({ ...m.api, nonce: undefined })) };
       },
     },
     {

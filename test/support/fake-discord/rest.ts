@@ -48,6 +48,8 @@ export interface RequestRecord {
   path: string;
   query: string;
   status: number;
+  /** `performance.now()` when the answer was ready (benches time against it in-process). */
+  at: number;
 }
 
 export const discordError = (status: number, code: number, message: string, errors?: JsonObject): Reply => ({ status, body: errors ? { message, code, errors } : { message, code } });
@@ -114,7 +116,7 @@ export function createRestHandler(deps: {
           console.error('fake-discord: route threw', method, path, e);
           reply = { status: 500, body: { message: `fake-discord bug: ${String(e)}`, code: 0 } };
         }
-        log.push({ method, path, query: url.search, status: reply.status });
+        log.push({ method, path, query: url.search, status: reply.status, at: performance.now() });
         send(res, reply);
       });
     });

@@ -23,6 +23,8 @@ export interface RecordedMessage {
   edits: number;
   /** the message this one replies to (`message_reference`), if any */
   reply_to?: string;
+  /** who Discord notified: the `<@id>` / `<@&id>` in the content that `allowed_mentions` let through */
+  pinged: { users: string[]; roles: string[] };
 }
 
 export interface StoredMessage {
@@ -31,6 +33,20 @@ export interface StoredMessage {
   interactionId?: string;
   files: p.StoredFile[];
   edits: number;
+  pinged: { users: string[]; roles: string[] };
+}
+
+/**
+ * Discord's mention rules: without `allowed_mentions` every mention in the content notifies; with it, only
+ * the types in `parse` and the ids listed in `users` / `roles`.
+ */
+export function pingedBy(content: string, allowed: unknown): { users: string[]; roles: string[] } {
+  const users = [...content.matchAll(/<@!?(\d+)>/g)].map((m) => m[1] ?? '');
+  const roles = [...content.matchAll(/<@&(\d+)>/g)].map((m) => m[1] ?? '');
+  if (!p.isObject(allowed)) return { users, roles };
+  const parse = Array.isArray(allowed.parse) ? allowed.parse : [];
+  const list = (k: 'users' | 'roles') => (Array.isArray(allowed[k]) ? (allowed[k] as unknown[]).map(String) : []);
+  return { users: users.filter((u) => parse.includes('users') || list('users').includes(u)), roles: roles.filter((r) => parse.includes('roles') || list('roles').includes(r)) };
 }
 
 export interface StoredCommand {
@@ -88,6 +104,8 @@ export class DiscordState {
   readonly members = new Map<string, { user: APIUser; roles: string[] }>();
   /** Set by index.ts once the server listens: attachment URLs point at it. */
   baseUrl = '';
+  /** Discord's `enforce_nonce` de-duplication of message creates (a test may switch it off). */
+  nonceCheck = true;
 
   constructor(readonly opts: ResolvedOptions) {
     this.bot = p.botUser(opts.applicationId, opts.botName);
@@ -174,7 +192,7 @@ export class DiscordState {
       ...(how.webhookId === undefined ? {} : { webhookId: how.webhookId, applicationId: this.opts.applicationId }),
       ...(how.interaction === undefined ? {} : { interaction: { id: how.interaction.id, type: how.interaction.type, user: how.interaction.user } }),
     });
-    const stored: StoredMessage = { api, via: how.via, files, edits: 0 };
+    const stored: StoredMessage = { api, via: how.via, files, edits: 0, pinged: pingedBy(api.content, body.allowed_mentions) };
     if (how.interaction) stored.interactionId = how.interaction.id;
     this.messages.push(stored);
     if (channel) {
@@ -228,6 +246,7 @@ export class DiscordState {
       nonce: m.api.nonce === undefined ? null : String(m.api.nonce),
       via: m.via,
       edits: m.edits,
+      pinged: { users: [...m.pinged.users], roles: [...m.pinged.roles] },
     };
     if (m.interactionId !== undefined) out.interaction_id = m.interactionId;
     if (m.api.message_reference?.message_id !== undefined) out.reply_to = m.api.message_reference.message_id;

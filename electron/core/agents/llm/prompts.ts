@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resourcePath } from '../../resources.ts';
 
-export type PromptName = 'common' | 'pm-plan' | 'designer-design' | 'tester-test-plan' | 'implementer' | 'clarify' | 'concern' | 'revision';
+export type PromptName = 'common' | 'pm-plan' | 'designer-design' | 'tester-test-plan' | 'tester-tests' | 'implementer' | 'clarify' | 'concern' | 'revision';
 
 const cache = new Map<PromptName, string>();
 

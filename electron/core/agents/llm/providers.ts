@@ -12,7 +12,12 @@ export interface ModelOptions {
   baseUrl?: string | undefined;
   /** Injected for recording and replay, and so tests can point at a local fake. */
   fetch?: typeof globalThis.fetch;
+  /** false: ask OpenAI-compatible servers for `json_object` instead of `json_schema` output (JSON mode). */
+  jsonSchema?: boolean;
 }
+
+/** Providers whose servers may lack JSON-schema output, so a JSON-mode model can be made for them. */
+export const hasJsonModeSwitch = (ref: ModelRef) => ref.provider === 'ollama' || ref.provider === 'openai-compatible';
 
 /** One AI SDK language model for a runtime reference; no hand-written HTTP. */
 export function createModel(ref: ModelRef, opts: ModelOptions): LanguageModel {
@@ -27,10 +32,10 @@ export function createModel(ref: ModelRef, opts: ModelOptions): LanguageModel {
       return createOpenAI({ apiKey: opts.apiKey, ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}), ...common }).chat(ref.model);
     case 'ollama':
       // Send the JSON schema (not just "json_object") and ask for usage, so structured output and cost work.
-      return createOpenAICompatible({ name: 'ollama', baseURL: opts.baseUrl ?? OLLAMA_DEFAULT_URL, supportsStructuredOutputs: true, includeUsage: true, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
+      return createOpenAICompatible({ name: 'ollama', baseURL: opts.baseUrl ?? OLLAMA_DEFAULT_URL, supportsStructuredOutputs: opts.jsonSchema ?? true, includeUsage: true, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
     case 'openai-compatible':
       if (!opts.baseUrl) throw new GovernorError('base_url_missing', `${ref.label} needs a base_url in agents.yaml (the server's OpenAI-compatible /v1 URL)`);
-      return createOpenAICompatible({ name: 'openai-compatible', baseURL: opts.baseUrl, supportsStructuredOutputs: true, includeUsage: true, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
+      return createOpenAICompatible({ name: 'openai-compatible', baseURL: opts.baseUrl, supportsStructuredOutputs: opts.jsonSchema ?? true, includeUsage: true, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...common })(ref.model);
   }
 }
 

@@ -5,6 +5,7 @@ import type { AgentRuntime, ClarifyInput, ConcernAction, ConcernInput, DesignOut
 import { explainLlmError } from './errors.ts';
 import { contextBlock, renderPrompt } from './prompts.ts';
 import { DesignSchema, ConcernDecisionSchema, PlanSchema, TestPlanSchema } from './schemas.ts';
+import { planProblem } from '../plan-check.ts';
 import { type CallContext, structured } from './structured.ts';
 import { type ToolState, implementerTools } from './tools.ts';
 
@@ -14,6 +15,12 @@ export interface LlmRuntimeOptions extends CallContext {
   agents: readonly string[];
   escalatesTo: string;
   maxSteps: number;
+}
+
+function roadmapBlock(input: PlanInput): string {
+  if (input.roadmap.length === 0) return 'There is no roadmap yet: write it (phases 1 to N).';
+  const rows = input.roadmap.map((r) => `- Phase ${r.number} — ${r.name} (${r.status}): ${r.goal}${r.deliverables.length ? ` Deliverables: ${r.deliverables.join('; ')}.` : ''}`);
+  return `The roadmap so far (promoted phases are done and stay as they are; keep, reorder, add or drop the later ones as the human asks):\n${rows.join('\n')}`;
 }
 
 const ROLE_LABEL = { ProjectManager: 'project manager', Designer: 'designer', Implementer: 'implementer', Tester: 'tester' } as const;
@@ -38,13 +45,15 @@ export function createLlmRuntime(o: LlmRuntimeOptions): AgentRuntime {
     scripted: false,
 
     async plan(input: PlanInput): Promise<PlanOutput> {
-      const out = await structured(o, 'plan', PlanSchema, system, () => renderPrompt('pm-plan', { phase: String(input.phase), agents: o.agents.join(', '), feedback: feedbackBlock(input.feedback) }), (v) => {
-        const unknown = v.tasks.filter((t) => !o.agents.includes(t.agent)).map((t) => `${t.id} → "${t.agent}"`);
-        if (unknown.length) return `tasks name agents that do not exist (${unknown.join(', ')}); use only ${o.agents.join(', ')}`;
-        const ids = new Set(v.tasks.map((t) => t.id));
-        const dangling = v.tasks.flatMap((t) => t.depends_on.filter((d) => !ids.has(d)).map((d) => `${t.id} depends on ${d}`));
-        return dangling.length ? `unknown task dependencies: ${dangling.join(', ')}` : null;
-      });
+      const vars = {
+        phase: String(input.phase),
+        agents: o.agents.join(', '),
+        feedback: feedbackBlock(input.feedback),
+        roadmap: roadmapBlock(input),
+        learned: input.learned ? `What the earlier phases taught (use it):\n\n${input.learned}` : '',
+        test_setup: input.testSetup,
+      };
+      const out = await structured(o, 'plan', PlanSchema, system, () => renderPrompt('pm-plan', vars), (v) => planProblem(v, o.agents, input.phase));
       return {
         requirements: out.requirements,
         agentTasks: out.agent_tasks,
@@ -68,7 +77,8 @@ export function createLlmRuntime(o: LlmRuntimeOptions): AgentRuntime {
 
     async work(input: WorkInput): Promise<WorkOutput> {
       const state: ToolState = { concerns: [], variations: [], handoff: null };
-      const prompt = renderPrompt('implementer', { task_id: input.task.id, task_title: input.task.title, task_commentary: input.task.commentary, escalates_to: o.escalatesTo, context: contextBlock(input.context, 40_000) });
+      // The Tester's work task is the tests its approved plan names, written against the implementation.
+      const prompt = renderPrompt(roleOf(o.agent) === 'Tester' ? 'tester-tests' : 'implementer', { task_id: input.task.id, task_title: input.task.title, task_commentary: input.task.commentary, escalates_to: o.escalatesTo, test_setup: input.testSetup ?? '(no test command is configured)', context: contextBlock(input.context, 40_000) });
       try {
         const r = await generateText({
           model: o.model,

@@ -5,6 +5,7 @@ import { ConfigError } from '../../errors.ts';
 import { resourcePath } from '../../resources.ts';
 import type {
   AgentRuntime,
+  RuntimeAsk,
   ClarifyInput,
   ConcernAction,
   ConcernInput,
@@ -36,6 +37,45 @@ function unscriptedDelta(feedback: Feedback): string {
   return `- The scripted runtime has no further revision scripted; this revision repeats r${feedback.previousRevision}.\n- Recorded request: ${feedback.review.decision?.comment ?? ''}`;
 }
 
+const same = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
+
+/** The ways on, named wherever the script ends. */
+export const WAYS_ON = [
+  'a model with an API key, e.g. `runtime: anthropic:claude-sonnet-4-5` (ANTHROPIC_API_KEY) or `runtime: openai:gpt-5` (OPENAI_API_KEY)',
+  'a local model through Ollama, e.g. `runtime: ollama:qwen2.5-coder` (no key; `ollama pull qwen2.5-coder` first)',
+  'any OpenAI-compatible server, e.g. `runtime: openai-compatible:<model>` with its `base_url`',
+  'Claude Code for the implementers, `runtime: claude-code` (the other roles need one of the above; see "Coding agents" in the README)',
+].map((w) => `  - ${w}`).join('\n');
+
+/** Why the scripted runtime cannot play this ask, or null. Exported for tests and `governor doctor`. */
+export function scriptedCannot(script: SampleScript, ask: RuntimeAsk): string | null {
+  if (ask.kind === 'phase') {
+    if (ask.phase <= 1) return null;
+    return [
+      `The scripted runtime's script ends with phase 1 of the sample project; it cannot plan phase ${ask.phase}.`,
+      `To go on, set \`runtime:\` in agents.yaml to one of:`,
+      WAYS_ON,
+      'then run again: the PM plans the next phase from what phase 1 taught.',
+    ].join('\n');
+  }
+  if (!same(ask.brief, script.brief)) {
+    return [
+      `The scripted runtime only plays the sample project ("${script.project}"): it would write the sample backtester's plan, design and code, whatever your brief says.`,
+      `Your brief is: "${ask.brief.replace(/\s+/g, ' ').trim().slice(0, 200)}".`,
+      'To build it, set `runtime:` for each role in agents.yaml to one of:',
+      WAYS_ON,
+      '`governor doctor` checks the setup; `governor demo` creates the sample project the scripted runtime plays.',
+    ].join('\n');
+  }
+  const scriptedAgents = new Set([...Object.keys(script.implementation), ...script.plan.tasks.map((t) => t.agent), 'Tester']);
+  const missing = ask.agents.filter((a) => !scriptedAgents.has(a));
+  const absent = [...scriptedAgents].filter((a) => !ask.agents.includes(a as AgentName));
+  if (missing.length || absent.length) {
+    return `The scripted runtime plays the sample with ${[...scriptedAgents].join(', ')}; agents.yaml configures ${ask.agents.join(', ')}. Set Implementer \`count: ${Object.keys(script.implementation).filter((a) => a.startsWith('Implementer')).length}\` to play the sample, or give the team a model runtime.`;
+  }
+  return null;
+}
+
 /**
  * The offline demo runtime: it plays the checked-in script of role outputs for the sample project
  * ("build base backtester skeleton"). Its code is real and its tests really run; it is labelled
@@ -53,6 +93,7 @@ export function createScriptedRuntime(script: SampleScript): AgentRuntime {
   return {
     label: 'scripted',
     scripted: true,
+    cannot: (ask) => scriptedCannot(script, ask),
 
     async plan(input: PlanInput): Promise<PlanOutput> {
       const p = script.plan;

@@ -4,11 +4,22 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GovernorError } from '../../errors.ts';
+import { projectWorkDir } from '../../workflow/work-dirs.ts';
 
 const run = promisify(execFile);
 
-/** Where a coding agent's clone of its branch lives (kept across tasks and restarts). */
-export const agentWorkspaceDir = (projectDir: string, branch: string) => join(projectDir, '.governor', 'agent-workspaces', branch.replaceAll('/', '-'));
+/**
+ * Where a coding agent's clone of its branch lives (kept across tasks and restarts): in the cache, outside
+ * the project, so a test runner walking the project (`node --test`, vitest) never finds its copies.
+ */
+export const agentWorkspaceDir = (projectDir: string, branch: string) => join(projectWorkDir(projectDir), 'agent-workspaces', branch.replaceAll('/', '-'));
+
+/**
+ * The commit the clone's changes are read against. It is the branch tip, except for the Tester, whose
+ * clone also holds the phase's implementation (see layOver): a ref in the clone, so a resumed session
+ * reads against the same base after a restart.
+ */
+const BASE_REF = 'refs/governor/base';
 
 async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   try {
@@ -38,11 +49,42 @@ export async function prepareGitWorkspace(o: { projectDir: string; dir: string; 
     await git(o.dir, ['config', 'user.name', 'Governor workspace']);
     await git(o.dir, ['config', 'user.email', 'workspace@governor.local']);
     await git(o.dir, ['checkout', '--quiet', '-f', '-B', o.branch, o.tip]);
+    await git(o.dir, ['update-ref', BASE_REF, o.tip]);
     return;
   }
   if (!o.fresh) return;
   await git(o.dir, ['checkout', '--quiet', '-f', '-B', o.branch, o.tip]);
   await git(o.dir, ['clean', '-fdq']);
+  await git(o.dir, ['update-ref', BASE_REF, o.tip]);
+}
+
+/** The commit to read the clone's changes against: its base ref, or `tip` for a clone made before it existed. */
+export async function workspaceBase(dir: string, tip: string): Promise<string> {
+  try {
+    return (await git(dir, ['rev-parse', '--verify', '--quiet', `${BASE_REF}^{commit}`])).trim() || tip;
+  } catch {
+    return tip;
+  }
+}
+
+/**
+ * Merges `commits` (of the project, reachable through the shared objects) into the clone's branch, in
+ * order, and makes the result the clone's base: the agent sees them, and they are not its changes. The
+ * merge commits stay in the clone; Governor commits only what the agent changes on top. A commit that does
+ * not merge cleanly is left out and named (the QA gate's merge of the real branches reports it too).
+ */
+export async function layOver(dir: string, commits: ReadonlyArray<{ name: string; oid: string }>): Promise<{ skipped: string[] }> {
+  const skipped: string[] = [];
+  for (const c of commits) {
+    try {
+      await git(dir, ['merge', '--quiet', '--no-edit', '-m', `Governor: lay ${c.name} over the workspace`, c.oid]);
+    } catch {
+      await git(dir, ['merge', '--abort']).catch(() => undefined);
+      skipped.push(c.name);
+    }
+  }
+  await git(dir, ['update-ref', BASE_REF, 'HEAD']);
+  return { skipped };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface WorkerTask {
   task: Task;
   /** The agent's own workspace: a clone of its branch (git workers) or a materialised tree. */
   workspace: string;
+  /** The policy's test commands in words (what `run_tests` runs, where results go). */
+  testSetup?: string;
   /** The task's documents (requirements, the approved design, the test plan), by path. */
   context: Record<string, string>;
   /** A session to resume (a restart mid-task), when the worker keeps sessions. */

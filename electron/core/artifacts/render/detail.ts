@@ -15,6 +15,7 @@ const TASK_STATUS: Record<TaskStatus, string> = {
   'In Progress': '🔄 In Progress',
   Done: '✅ Done',
   'Needs Review': '👀 Needs Review',
+  'No Change': '⚪ No change',
 };
 
 function taskTable(tasks: readonly Task[]): string[] {

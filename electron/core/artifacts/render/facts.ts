@@ -73,6 +73,7 @@ const STAGE_ROLES: Record<Stage, readonly RoleKind[]> = {
   completion_review: ['ProjectManager'],
   promotion_review: ['ProjectManager'],
   promoted: [],
+  released: [],
 };
 
 /**

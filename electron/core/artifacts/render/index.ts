@@ -7,6 +7,7 @@ import type { ProjectSnapshot } from '../snapshot.ts';
 import { renderAuthoredDocuments } from './authored.ts';
 import { renderChangelog } from './changelog.ts';
 import { renderDetail } from './detail.ts';
+import { renderFinalReport } from './final-report.ts';
 import { renderHandoffs } from './handoffs.ts';
 import { renderOverview } from './overview.ts';
 import { renderQaReport } from './qa-report.ts';
@@ -33,6 +34,8 @@ export function renderAll(s: ProjectSnapshot): Map<string, string> {
   if (qa !== null) files.set('QA_REPORT.md', qa);
   const qaHtml = renderQaReportHtml(s); // the same report as a self-contained page, absent with the markdown
   if (qaHtml !== null) files.set('QA_REPORT.html', qaHtml);
+  const final = renderFinalReport(s); // once the last phase of the roadmap reaches its promotion review
+  if (final !== null) files.set('FINAL_REPORT.md', final);
   files.set('status.json', renderStatusJson(s));
   for (const [path, content] of renderHandoffs(s.handoffs)) files.set(path, content);
   return files;

@@ -120,6 +120,12 @@ export function promotionSummary(s: ProjectSnapshot, gate: GateRecord): string[]
   ];
 }
 
+/** Met, not met, or not measured: a condition there was nothing to measure with is never shown as met. */
+export function conditionResult(c: GateRecord['conditions'][number]): string {
+  if (c.status === 'not_measured') return '➖ not measured';
+  return c.ok ? '✅ met' : '❌ not met';
+}
+
 const pctOrNa = (v: number | null): string => (v === null ? 'n/a' : percent(v));
 const passRate = (t: GateRecord['totals']): number | null => (t.tests > 0 ? (t.passed / t.tests) * 100 : null);
 
@@ -155,7 +161,7 @@ function decision(s: ProjectSnapshot, gate: GateRecord): Block[] {
 
 function conditions(gate: GateRecord): Block[] {
   if (gate.conditions.length === 0) return [{ kind: 'note', text: 'This gate recorded no per-condition results.' }];
-  return [{ kind: 'table', headers: ['Policy condition', 'Result', 'Detail'], rows: gate.conditions.map((c) => [{ code: c.condition }, c.ok ? '✅ met' : '❌ not met', c.detail]) }];
+  return [{ kind: 'table', headers: ['Policy condition', 'Result', 'Detail'], rows: gate.conditions.map((c) => [{ code: c.condition }, conditionResult(c), c.detail]) }];
 }
 
 function tests(s: ProjectSnapshot, gate: GateRecord): Block[] {

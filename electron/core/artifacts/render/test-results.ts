@@ -131,6 +131,7 @@ function nextActions(s: ProjectSnapshot, runs: readonly TestRunRecord[]): string
   if (totals.flaky > 0) actions.push(`- Stabilise ${plural(totals.flaky, 'flaky test')}.`);
   const testConcerns = openConcerns(s).filter((c) => c.category === 'test_failure');
   if (testConcerns.length > 0) actions.push(`- Close ${plural(testConcerns.length, 'open test_failure concern')}: ${testConcerns.map((c) => code(c.id)).join(', ')}.`);
+  if (totals.tests === 0 && untrusted.length === 0) actions.push('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
   if (actions.length === 0) {
     const gate = latestGate(s);
     const newest = runs.at(-1);
@@ -161,7 +162,9 @@ export function renderTestResults(s: ProjectSnapshot): string {
       ? '⚠️ Results incomplete: at least one run could not be trusted.'
       : totals.failed > 0
         ? `❌ ${totals.failed} of ${plural(totals.tests, 'test')} failed.`
-        : `✅ All ${plural(totals.tests, 'test')} passed${totals.skipped > 0 ? ` (${totals.skipped} skipped)` : ''}.`;
+        : totals.tests === 0
+          ? '⚠️ No tests ran: the test commands reported no test cases.'
+          : `✅ All ${plural(totals.tests, 'test')} passed${totals.skipped > 0 ? ` (${totals.skipped} skipped)` : ''}.`;
   return finish([
     ...head,
     `# Test Results — ${phaseTitle(s, newest.phase)}`,

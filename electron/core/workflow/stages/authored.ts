@@ -1,9 +1,16 @@
-import type { AgentName, AuthoredPath, Review, ReviewKind, Task } from '../../../../shared/index.ts';
+import type { AgentName, AuthoredPath, Phase, Review, ReviewKind, Task } from '../../../../shared/index.ts';
+import { planProblem } from '../../agents/plan-check.ts';
 import type { Feedback } from '../../agents/runtime.ts';
+import { GovernorError } from '../../errors.ts';
 import type { Tx } from '../../store/ledger.ts';
 import type { Engine } from '../engine.ts';
 import { nextId } from '../ids.ts';
+import { lessonsFor } from '../learned.ts';
 import { recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { testSetupText } from './agent-tests.ts';
+
+/** How the project is tested, handed to the authors as one more document (the policy's `tests:` in words). */
+const TEST_SETUP_DOC = '.project_policies.yaml (tests)';
 
 /** The three documents a human approves before work goes on, and who writes them. */
 export const AUTHORED = {
@@ -74,16 +81,21 @@ export async function produceAuthored(e: Engine, kind: AuthoredKind, feedback: R
   let bodies: Record<string, string>;
   let delta: string | null;
   let plan: Awaited<ReturnType<typeof runtime.plan>> | null = null;
+  // A later phase builds on the earlier one's documents, and every document must fit how the project is tested.
+  const context = { ...contextDocs(e, prev && prev.phase < phase ? [spec.subject, ...spec.context] : spec.context), [TEST_SETUP_DOC]: testSetupText(e.policies) };
   if (kind === 'plan') {
-    plan = await runtime.plan({ agent: owner, project: project.name, brief: project.brief, phase, feedback: fb });
+    plan = await runtime.plan({ agent: owner, project: project.name, brief: project.brief, phase, feedback: fb, roadmap: project.roadmap, learned: lessonsFor(e.read, phase), testSetup: testSetupText(e.policies) });
+    // Whatever runtime wrote it, a plan the loop cannot carry out stops here, in words.
+    const problem = planProblem(plan, e.read.agents().map((a) => a.name), phase);
+    if (problem) throw new GovernorError('invalid_plan', `${runtime.label} wrote a plan for phase ${phase} that cannot be carried out: ${problem}`);
     bodies = { 'REQUIREMENTS.md': plan.requirements, 'AGENT_TASKS.md': plan.agentTasks };
     delta = plan.deltaSummary;
   } else if (kind === 'design') {
-    const out = await runtime.design({ agent: owner, phase, context: contextDocs(e, spec.context), feedback: fb });
+    const out = await runtime.design({ agent: owner, phase, context, feedback: fb });
     bodies = { 'design/DESIGN_SPEC.md': out.designSpec, 'design/ARCHITECTURE.md': out.architecture };
     delta = out.deltaSummary;
   } else {
-    const out = await runtime.testPlan({ agent: owner, phase, context: contextDocs(e, spec.context), feedback: fb });
+    const out = await runtime.testPlan({ agent: owner, phase, context, feedback: fb });
     bodies = { 'tests/TEST_PLAN.md': out.testPlan };
     delta = out.deltaSummary;
   }
@@ -123,16 +135,43 @@ export async function produceAuthored(e: Engine, kind: AuthoredKind, feedback: R
   e.progress({ kind: 'review', agent: owner, text: `${spec.subject} is ready for human review` });
 }
 
-function recordPlan(tx: Tx, e: Engine, phase: number, plan: NonNullable<Awaited<ReturnType<ReturnType<Engine['runtimeFor']>['plan']>>>): void {
+type PlanOutput = Awaited<ReturnType<ReturnType<Engine['runtimeFor']>['plan']>>;
+
+/**
+ * The roadmap after a plan: phases already promoted stay exactly as the ledger has them (a plan cannot
+ * rewrite history); the PM's phases from this one on, in its order, are numbered on from here. That is how
+ * the human adds, reorders or drops phases: they ask for it in the plan review, and the PM's revision says so.
+ */
+export function mergeRoadmap(current: readonly Phase[], proposed: PlanOutput['roadmap'], phase: number): Phase[] {
+  const done = current.filter((r) => r.number < phase).map((r) => ({ ...r, status: 'promoted' as const }));
+  const ahead = [...proposed].filter((r) => r.number >= phase).sort((a, b) => a.number - b.number);
+  return [...done, ...ahead.map((r, i) => ({ ...r, number: phase + i, status: i === 0 ? ('active' as const) : ('planned' as const) }))];
+}
+
+/**
+ * A later phase's plan numbers its tasks from T1 again; task ids are the project's, so ids that belong to
+ * an earlier phase are renumbered after the highest one in use (dependencies follow). The same plan always
+ * maps to the same ids, so a revision of it keeps its tasks and their status.
+ */
+export function renumberTasks(tasks: PlanOutput['tasks'], taken: ReadonlyMap<string, number>, phase: number): PlanOutput['tasks'] {
+  if (!tasks.some((t) => (taken.get(t.id) ?? phase) !== phase)) return tasks;
+  const others = [...taken].filter(([, p]) => p !== phase).map(([id]) => Number(id.slice(1)) || 0);
+  let next = Math.max(0, ...others) + 1;
+  const map = new Map(tasks.map((t) => [t.id, `T${next++}`]));
+  return tasks.map((t) => ({ ...t, id: map.get(t.id) ?? t.id, depends_on: t.depends_on.map((d) => map.get(d) ?? d) }));
+}
+
+function recordPlan(tx: Tx, e: Engine, phase: number, plan: PlanOutput): void {
   const existing = new Map(e.read.tasks().map((t) => [t.id, t]));
+  const tasks = renumberTasks(plan.tasks, new Map([...existing].map(([id, t]) => [id, t.phase])), phase);
   tx.append({
     type: 'plan.recorded',
     actor: 'ProjectManager',
     payload: {
       phase,
-      roadmap: plan.roadmap.map((r) => ({ ...r, status: r.number < phase ? 'promoted' : r.number === phase ? 'active' : 'planned' })),
+      roadmap: mergeRoadmap(e.read.project()?.roadmap ?? [], plan.roadmap, phase),
       // Keep the status of tasks that survive a plan revision.
-      tasks: plan.tasks.map((t) => ({ ...t, phase, status: existing.get(t.id)?.status ?? 'To Do' })),
+      tasks: tasks.map((t) => ({ ...t, phase, status: existing.get(t.id)?.phase === phase ? (existing.get(t.id)?.status ?? 'To Do') : 'To Do' })),
       kpis: plan.kpis.map((k) => ({ ...k, current: null })),
       risks: plan.risks,
     },

@@ -1,13 +1,13 @@
-import { join } from 'node:path';
-import type { AgentName, Concern, Task } from '../../../../shared/index.ts';
-import { RoleKind, escalationTargets, roleOf } from '../../../../shared/index.ts';
+import type { Concern, Task } from '../../../../shared/index.ts';
+import { AgentName, RoleKind, escalationTargets, roleOf } from '../../../../shared/index.ts';
+import type { ConcernAction } from '../../agents/runtime.ts';
 import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
+import { nextId } from '../ids.ts';
 import { proposeVariation } from '../variations.ts';
 import { raiseConcern, recordHandoff, setAgentStatus } from '../records.ts';
-import { agentRunOptions } from '../../qa/confine.ts';
-import { runCommand } from '../../qa/run-command.ts';
-import { type WorkDone, runWork } from '../work-session.ts';
+import { type WorkDone, isExternal, runWork, workerOf } from '../work-session.ts';
+import { runTestsIn } from './agent-tests.ts';
 import { contextDocs } from './authored.ts';
 import { buildBlockers, workTasks } from '../waiting.ts';
 
@@ -15,11 +15,14 @@ import { buildBlockers, workTasks } from '../waiting.ts';
 export { buildBlockers, workTasks };
 
 /** Tasks an agent does in its workspace: everything of implementers, and the tester's after its test plan. */
+/** Statuses that end an agent's turn on a task: dependants may start, and the build need not wait. */
+const FINISHED = new Set(['Done', 'Needs Review', 'No Change']);
+
 export function isRunnable(e: Engine, t: Task): boolean {
   // In Progress outside a running step means a run was killed mid-task: the task (and its session) resumes.
   if (t.status !== 'To Do' && t.status !== 'In Progress') return false;
   const byId = new Map(e.read.tasks().map((x) => [x.id, x]));
-  return t.depends_on.every((d) => byId.get(d)?.status === 'Done' || byId.get(d)?.status === 'Needs Review' || !byId.has(d));
+  return t.depends_on.every((d) => FINISHED.has(byId.get(d)?.status ?? 'Done'));
 }
 
 /**
@@ -47,12 +50,21 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
 export async function finishWork(e: Engine, agent: AgentName, task: Task, branch: string, out: WorkDone): Promise<void> {
   const phase = task.phase;
   const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: out.changes, subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
+  // Work that changed no file is said as such: never Done, and shown to the human.
+  const unchanged = !commit && (out.changes.size === 0 || Boolean(out.commitSubject));
 
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     if (commit) recordGitActions(tx, [commit], ts);
     const done = Boolean(commit);
-    tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status: done ? 'Done' : 'Needs Review', commentary: out.summary, links: commit ? [`${branch}@${commit.commit?.slice(0, 7)}`] : [] } });
+    const status = done ? 'Done' : unchanged ? 'No Change' : 'Needs Review';
+    const commentary = unchanged ? `No change: ${out.summary}` : out.summary;
+    tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status, commentary, links: commit ? [`${branch}@${commit.commit?.slice(0, 7)}`] : [] } });
+    // A follow-up task for a concern settles that concern when the agent's turn on it ends.
+    for (const id of task.links.filter((l) => /^concern_\d+$/.test(l))) {
+      const c = e.read.concern(id);
+      if (c && c.status !== 'resolved') tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: id, by: agent, note: `${task.id} ${status.toLowerCase()}: ${out.summary}`.slice(0, 2000) } });
+    }
     for (const c of out.concerns) {
       const id = raiseConcern(tx, { phase, from: agent, to: c.to, severity: c.severity, category: c.category, summary: c.summary, details: c.details }, ts);
       e.progress({ kind: 'concern', agent, text: `${c.severity} concern ${id} → ${c.to}: ${c.summary}` });
@@ -64,13 +76,33 @@ export async function finishWork(e: Engine, agent: AgentName, task: Task, branch
     setAgentStatus(tx, agent, 'idle', null, ts);
   });
   if (commit) e.progress({ kind: 'git', agent, text: `${commit.message} → ${branch} ${commit.commit?.slice(0, 7)}` });
+  else if (unchanged) e.progress({ kind: 'warn', agent, text: `${task.id}: no change — ${out.summary}` });
 }
 
-/** The addressee of a concern deals with it or passes it up the chain from agents.yaml. */
-export async function concernStep(e: Engine, concern: Concern): Promise<void> {
-  const agent = concern.to as AgentName;
+/**
+ * The agent a concern waits on, if any: the addressee of an open concern, or the agent the human assigned
+ * it to. Not an agent that already passed it up the chain, and never the human.
+ */
+export function concernWorker(c: Concern): AgentName | null {
+  const who = c.status === 'open' ? c.to : c.status === 'assigned' ? c.assigned_to : null;
+  const parsed = AgentName.safeParse(who);
+  if (!parsed.success || c.escalations.at(-1)?.from === parsed.data) return null;
+  return parsed.data;
+}
+
+/**
+ * The addressee of a concern works it through its runtime: it resolves it, escalates it up the chain from
+ * agents.yaml, or acknowledges it. An implementer or tester that acknowledges gets a task to address it,
+ * and the concern is settled when that task ends; the PM and the Designer address it in their next revision.
+ */
+export async function concernStep(e: Engine, concern: Concern, agent: AgentName = AgentName.parse(concernWorker(concern) ?? concern.to)): Promise<void> {
   const runtime = e.runtimeFor(agent);
-  const action = await runtime.handleConcern({ agent, concern, context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']) });
+  // A coding agent (Claude Code, or the user's own session) answers nothing outside a task: the concern
+  // becomes its task, which it works in its workspace like any other (and may resolve or escalate by MCP).
+  const coding = isExternal(e, agent) || workerOf(e, agent).usesGit;
+  const action: ConcernAction = coding
+    ? { action: 'acknowledge', note: `${runtime.label} works it as a task` }
+    : await runtime.handleConcern({ agent, concern, context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']) });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     if (action.action === 'escalate') {
@@ -81,10 +113,16 @@ export async function concernStep(e: Engine, concern: Concern): Promise<void> {
       tx.append({ type: 'concern.escalated', actor: agent, ts, payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason } });
     } else if (action.action === 'resolve') {
       tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
-    } else {
+    } else if (roleOf(agent) === 'Implementer' || roleOf(agent) === 'Tester') {
       tx.append({ type: 'concern.acknowledged', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
+      const phase = e.read.project()?.phase ?? concern.phase;
+      const id = nextId.task(tx.db);
+      tx.append({ type: 'task.assigned', actor: agent, ts, payload: { task: { id, phase, title: `Address ${concern.id}: ${concern.summary}`.slice(0, 200), agent, status: 'To Do', depends_on: [], commentary: action.note, links: [concern.id] }, command_id: null } });
+    } else {
+      tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: `Acknowledged; addressed in the next revision: ${action.note}` } });
     }
   });
+  e.progress({ kind: 'concern', agent, text: `${concern.id}: ${action.action}${action.action === 'escalate' ? ` — ${action.reason}` : ` — ${action.note}`}` });
 }
 
 /** The build is complete: hand the branches to the tester. */
@@ -92,23 +130,9 @@ export function finishBuild(e: Engine, phase: number): void {
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     const implementers = e.read.agents().filter((a) => a.role === 'Implementer').map((a) => phaseBranch(phase, a.name));
-    recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Tester', purpose: 'Run the phase test suite', inputs: implementers, outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary: 'All build tasks are done; run the tests on the merged candidate.', status: 'delivered' }, ts);
+    const unchanged = e.read.tasks().filter((t) => t.phase === phase && t.status === 'No Change').map((t) => `${t.id} (${t.agent})`);
+    const summary = `All build tasks are done; run the tests on the merged candidate.${unchanged.length ? ` No change from ${unchanged.join(', ')}.` : ''}`;
+    recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Tester', purpose: 'Run the phase test suite', inputs: implementers, outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary, status: 'delivered' }, ts);
     tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'test', reason: 'build complete' } });
   });
-}
-
-/** `run_tests` for an agent: the policy's commands, in the agent's own workspace, with their timeouts. */
-async function runTestsIn(e: Engine, root: string): Promise<{ passed: boolean; summary: string }> {
-  if (e.policies.tests.length === 0) return { passed: false, summary: 'no test command is configured in .project_policies.yaml' };
-  const parts: string[] = [];
-  let passed = true;
-  for (const t of e.policies.tests) {
-    // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts); through
-    // the engine's runner, so a recorded run keeps what it measured.
-    const r = await (e.runTests ?? runCommand)({ command: t.command, cwd: join(root, t.cwd), env: t.env, timeoutMs: t.timeout_s * 1000, ...agentRunOptions(e, root) });
-    const ok = r.exitCode === 0 && !r.timedOut;
-    passed &&= ok;
-    parts.push(`${t.name}: ${ok ? 'passed' : r.timedOut ? `timed out after ${t.timeout_s}s` : `failed (exit ${r.exitCode})`}\n${r.outputTail.slice(-4000)}`);
-  }
-  return { passed, summary: parts.join('\n\n') };
 }

@@ -111,6 +111,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
     totals,
     runProblems,
     testsConfigured: e.policies.tests.length,
+    suites: latest.map((r) => ({ name: r.name, tests: r.totals.tests, failed: r.totals.failed, trusted: r.exit_code === 0 && r.problems.length === 0 })),
     coverageLines: coverage?.lines ?? null,
     drift,
     driftProblems,
@@ -122,7 +123,8 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
   };
   const verdict = evaluatePolicy(e.policies, evidence);
   const baseline: QaGate['baseline'] = base ? 'last_known_good' : Object.keys(metrics).length > 0 && watched.length > 0 ? 'set_by_this_run' : 'none';
-  const reasons = baseline === 'set_by_this_run' ? [...verdict.reasons, 'no drift baseline yet: this run sets it'] : verdict.reasons;
+  // Where the baseline stands is said once, in the gate's own words.
+  const reasons = baseline === 'set_by_this_run' ? [...verdict.reasons.filter((r) => !r.startsWith('not measured: drift_max_percent')), 'no drift baseline yet: this run sets it'] : verdict.reasons;
   return {
     phase,
     iteration: e.read.project()?.iteration ?? 1,

@@ -44,7 +44,7 @@ export async function testStep(e: Engine, phase: number): Promise<void> {
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     for (const result of results) tx.append({ type: 'test.run_completed', actor: 'Tester', ts, payload: { phase, run_id: nextId.testRun(tx.db), result } });
-    const tester = e.read.tasks().filter((t) => t.agent === 'Tester' && t.phase === phase && t.status !== 'Done');
+    const tester = e.read.tasks().filter((t) => t.agent === 'Tester' && t.phase === phase && t.status !== 'Done' && t.status !== 'No Change');
     for (const t of tester) tx.append({ type: 'task.updated', actor: 'Tester', ts, payload: { task_id: t.id, status: 'Done', commentary: null, links: ['tests/TEST_RESULTS.md'] } });
     const totals = results.reduce((a, r) => ({ passed: a.passed + r.totals.passed, failed: a.failed + r.totals.failed }), { passed: 0, failed: 0 });
     recordHandoff(tx, e.read, { phase, from: 'Tester', to: 'ProjectManager', purpose: 'Test results for the QA gate', inputs: ['tests/TEST_PLAN.md'], outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary: `${totals.passed} passed, ${totals.failed} failed on candidate ${cand.oid.slice(0, 7)}.`, status: 'delivered' }, ts);

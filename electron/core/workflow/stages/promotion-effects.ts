@@ -203,7 +203,8 @@ function recordEffects(
     };
     recordGitActions(tx, [...actions, tagged], ts);
     for (const t of e.read.tasks()) {
-      if (t.phase !== phase || t.status === 'Done') continue;
+      // A task that changed nothing stays "No Change": promotion closes open tasks, it does not rewrite outcomes.
+      if (t.phase !== phase || t.status === 'Done' || t.status === 'No Change') continue;
       const payload = { task_id: t.id, status: 'Done' as const, commentary: null, links: [tag] };
       tx.append({ type: 'task.updated', actor: 'ProjectManager', ts, payload });
     }

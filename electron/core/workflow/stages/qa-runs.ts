@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestCommand, TestRunResult } from '../../../../shared/index.ts';
 import { parseCoverageFile } from '../../qa/coverage.ts';
 import { parseMetrics } from '../../qa/drift.ts';
@@ -9,10 +9,26 @@ import { agentRunOptions } from '../../qa/confine.ts';
 import { type QaRunHandle, beginQaRun } from '../../qa/run-registry.ts';
 import { runCommand } from '../../qa/run-command.ts';
 import type { Engine } from '../engine.ts';
+import { qaCheckoutDir } from '../work-dirs.ts';
 
 const OUTPUT_BATCH = 50;
 
-export const qaDir = (e: Engine, candidate: string) => join(e.dir, '.governor', 'qa', candidate.slice(0, 12));
+export const qaDir = (e: Engine, candidate: string) => qaCheckoutDir(e.dir, candidate);
+
+/**
+ * The folders the results go to (JUnit, coverage, metrics), created before the command runs: reporters
+ * such as node's `--test-reporter-destination` do not create them, and a missing `reports/` folder
+ * would fail a fresh project's first run for a reason that is not the code's.
+ */
+export async function prepareResultDirs(cwd: string, t: TestCommand): Promise<void> {
+  const paths = [...(t.junit ? ([] as string[]).concat(t.junit) : []), t.coverage, t.metrics].filter((p): p is string => Boolean(p));
+  for (const p of paths) {
+    // A glob's folder is the part before the last `/` ahead of its first wildcard.
+    const wild = p.search(/[*?[{]/);
+    const dir = wild >= 0 ? p.slice(0, p.lastIndexOf('/', wild) + 1) : dirname(p);
+    if (dir && dir !== '.' && dir !== '/') await mkdir(join(cwd, dir), { recursive: true });
+  }
+}
 
 /** Name files relative to the checkout, so the same ledger reads the same on every machine. */
 const relative = (text: string, ...roots: string[]) => roots.reduce((t, r) => t.replaceAll(`${r}/`, ''), text);
@@ -32,6 +48,7 @@ async function sha(path: string): Promise<{ sha256: string; bytes: number } | nu
  */
 async function attempt(e: Engine, phase: number, t: TestCommand, checkout: string, n: number, registry: QaRunHandle) {
   const cwd = join(checkout, t.cwd);
+  await prepareResultDirs(cwd, t);
   let buffer: string[] = [];
   const flush = () => {
     if (buffer.length === 0) return;

@@ -1,0 +1,58 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { layOver } from '../../agents/workers/git-workspace.ts';
+import type { Engine } from '../engine.ts';
+import { phaseBranches } from './candidate.ts';
+
+/** The newest commit of `branch` that develop already has: where the branch's own work starts. */
+async function forkPoint(e: Engine, develop: string, branch: string): Promise<string> {
+  const onDevelop = new Set((await e.git.logBranch(develop, 5000)).map((c) => c.oid));
+  for (const c of await e.git.logBranch(branch, 5000)) if (onDevelop.has(c.oid)) return c.oid;
+  return develop;
+}
+
+/**
+ * The Tester's workspace holds the implementation it tests: develop, with every agent branch of the phase
+ * laid over it (each branch's own changes since it left develop, in pipeline order, the Tester's own
+ * last). It is written as files, not as merge commits: nothing is added to the repository for it, so the
+ * history stays free of objects nobody refers to. The QA gate still tests the real merge of the branches.
+ * Returns the branches laid over, and files it could not carry (binary or very large ones).
+ */
+export async function prepareTesterWorkspace(e: Engine, phase: number, testerBranch: string, root: string): Promise<{ branches: string[]; skipped: string[] }> {
+  const develop = await e.git.resolveRef('develop');
+  if (!develop) throw new Error('the repository has no develop branch');
+  await e.git.materialize({ oid: develop, dir: root });
+  const branches = (await phaseBranches(e, phase)).sort((a, b) => Number(a === testerBranch) - Number(b === testerBranch));
+  const skipped: string[] = [];
+  for (const branch of branches) {
+    const tip = await e.git.resolveRef(branch);
+    if (!tip || tip === develop) continue;
+    const { files } = await e.git.diff({ from: await forkPoint(e, develop, tip), to: tip, content: true });
+    for (const f of files) {
+      const full = join(root, f.path);
+      if (f.status === 'D') {
+        await rm(full, { force: true });
+      } else if (f.binary || f.truncated || f.newContent === null) {
+        skipped.push(`${branch}:${f.path}`);
+      } else {
+        await mkdir(dirname(full), { recursive: true });
+        await writeFile(full, f.newContent);
+      }
+    }
+  }
+  return { branches, skipped };
+}
+
+/**
+ * The same for a coding agent's git clone of the Tester's branch (Claude Code, or the user's own session):
+ * develop and every other branch of the phase merged into the clone, as its base. Returns what did not
+ * merge cleanly.
+ */
+export async function layTesterClone(e: Engine, phase: number, testerBranch: string, dir: string): Promise<{ skipped: string[] }> {
+  const commits: Array<{ name: string; oid: string }> = [];
+  for (const name of ['develop', ...(await phaseBranches(e, phase)).filter((b) => b !== testerBranch)]) {
+    const oid = await e.git.resolveRef(name);
+    if (oid) commits.push({ name, oid });
+  }
+  return layOver(dir, commits);
+}
