@@ -10,6 +10,7 @@ import { benchUi } from './ui.bench.ts';
 import { benchStartup } from './startup.bench.ts';
 import { benchWindow } from './window.bench.ts';
 import { benchAgents } from './agents.bench.ts';
+import { benchWorkers } from './workers.bench.ts';
 import { benchSecurity } from './security.bench.ts';
 import { printFigures, removeTempDirs } from './util.ts';
 
@@ -46,6 +47,8 @@ try {
   if (want('ui')) printFigures(`UI in Chromium (${big.toLocaleString('en')}-event ledger)`, await benchUi(big));
   if (want('agents'))
     printFigures('Coding agents (real Claude Code, fake Anthropic API on loopback)', await benchAgents());
+  if (want('workers'))
+    printFigures('Workers side by side: Claude Code, Codex, ACP, AI SDK (fakes on loopback)', await benchWorkers());
 } finally {
   removeTempDirs();
 }

@@ -5,13 +5,17 @@ import { PROVIDERS } from './domain/provider.ts';
 /**
  * A runtime reference in agents.yaml: `scripted`, `anthropic:claude-sonnet-4-5`, `openai:gpt-5`,
  * `ollama:qwen2.5-coder`, or `openai-compatible:<model>` (with `base_url`); or a coding agent as a worker:
- * `claude-code[:model]` (the Claude Agent SDK), or `external` (a user's own session joining through MCP).
+ * `claude-code[:model]` (the Claude Agent SDK), `codex[:model]` (`codex app-server`), `acp` (any Agent Client
+ * Protocol agent, started with `command:` and `args:`), or `external` (a user's own session joining through MCP).
  */
 export const RuntimeRef = z
   .string()
   .regex(
-    new RegExp(`^(scripted|external|claude-code(:[A-Za-z0-9._:/-]+)?|(${PROVIDERS.join('|')}):[A-Za-z0-9._:/-]+)$`),
-    `scripted, external, claude-code[:model], or provider:model with provider one of ${PROVIDERS.join(', ')}`,
+    new RegExp(
+      `^(scripted|external|acp|(claude-code|codex)(:[A-Za-z0-9._:/-]+)?|(${PROVIDERS.join('|')}):[A-Za-z0-9._:/-]+)$`,
+    ),
+    'scripted, external, claude-code[:model], codex[:model], acp, or provider:model with provider one of ' +
+      PROVIDERS.join(', '),
   );
 export type RuntimeRef = z.infer<typeof RuntimeRef>;
 
@@ -53,10 +57,13 @@ export const AgentConfig = z
      * `governor doctor` says which one a server supports.
      */
     structured_output: z.enum(['auto', 'json_schema', 'json_mode', 'tool']).optional(),
-    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere). */
+    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere); the agent for `acp`. */
     command: z.string().min(1).optional(),
+    /** Arguments for `command` (`acp`: e.g. `[--experimental-acp]` for gemini, `[acp]` for opencode). */
+    args: z.array(z.string()).max(64).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.runtime !== 'acp' || c.command !== undefined, { path: ['command'], message: 'runtime acp needs command: the ACP agent to start (e.g. gemini with args [--experimental-acp])' });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
 export const AgentsFile = z

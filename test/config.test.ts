@@ -182,7 +182,7 @@ describe('schema errors', () => {
   it('a bad runtime says what a runtime looks like', () => {
     const err = configError(() => parseAgentsYaml(withLine(AGENTS, 5, '    runtime: gpt-5')));
     expect(err.line).toBe(5);
-    expect(err.detail).toMatch(/^agents\.ProjectManager\.runtime: "gpt-5" is not valid here; expected scripted, external, claude-code\[:model\], or provider:model/);
+    expect(err.detail).toMatch(/^agents\.ProjectManager\.runtime: "gpt-5" is not valid here; expected scripted, external, claude-code\[:model\], codex\[:model\], acp, or provider:model/);
   });
 
   it('a wrong type in policies is reported at its line', () => {

@@ -30,14 +30,27 @@ export function claudeEnv(): void {
  * The sample project with its first Implementer played by Claude Code against the fake Anthropic API,
  * taken through the plan and design reviews, so the next run is the build.
  */
-export async function claudeProject(fake: FakeAnthropic, o: { permissions?: string; budgets?: string; limits?: string } = {}): Promise<{ dir: string; open(): Promise<OpenedProject> }> {
+export async function claudeProject(fake: FakeAnthropic, o: ProjectOptions = {}): Promise<{ dir: string; open(): Promise<OpenedProject> }> {
   claudeEnv();
+  return agentProject({ runtime: 'claude-code:claude-sonnet-4-5', base_url: fake.url }, o);
+}
+
+export interface ProjectOptions {
+  permissions?: string;
+  budgets?: string;
+  limits?: string;
+}
+
+/**
+ * The sample project with its Implementers played by a coding agent (`agent` is merged into their
+ * agents.yaml entry), taken through the plan and design reviews, so the next run is the build.
+ */
+export async function agentProject(agent: Record<string, unknown>, o: ProjectOptions = {}): Promise<{ dir: string; open(): Promise<OpenedProject> }> {
   const dir = join(tempDir(), 'backtester');
   await initProject(dir, { sample: true });
   const agentsPath = join(dir, 'agents.yaml');
   const doc = parseDocument(readFileSync(agentsPath, 'utf8'));
-  doc.setIn(['agents', 'Implementer', 'runtime'], 'claude-code:claude-sonnet-4-5');
-  doc.setIn(['agents', 'Implementer', 'base_url'], fake.url);
+  for (const [k, v] of Object.entries(agent)) doc.setIn(['agents', 'Implementer', k], v);
   writeFileSync(agentsPath, doc.toString());
   const extra = [o.permissions ?? 'agent_permissions:\n  timeout_s: 600\n', o.budgets ?? '', o.limits ?? ''].join('\n');
   writeFileSync(join(dir, '.project_policies.yaml'), `${readFileSync(join(dir, '.project_policies.yaml'), 'utf8')}\n${extra}\n`);

@@ -84,6 +84,8 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
       const r: MessagesRequest = { model: body.model, messages: body.messages, tools: (body.tools ?? []).map((t) => t.name), headers };
       requests.push(r);
+      // A side request with no tools (the ACP adapter asks for a session title) never takes a scripted turn.
+      if (r.tools.length === 0 && body.stream !== false) return reply(res, body.model, { text: 'Governed session' }, true);
       const task = taskOf(r);
       const mine = task ? perTask.get(task) : undefined;
       const next = mine?.length ? mine.shift() : queue.shift();

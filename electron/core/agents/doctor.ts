@@ -8,6 +8,8 @@ import { errorMessage } from '../errors.ts';
 import { type KeySource, DEFAULT_KEY_ENV, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { explainLlmError } from './llm/errors.ts';
+import { isCodingAgent } from './runtimes.ts';
+import { checkCodingAgent } from './workers/doctor-agents.ts';
 import { OLLAMA_DEFAULT_URL, createModel, hasJsonModeSwitch, parseRuntimeRef } from './llm/providers.ts';
 import { type CallContext, MODE_LABEL, type StructuredMode, structured } from './llm/structured.ts';
 import { loadSampleScript, scriptedCannot } from './scripted/runtime.ts';
@@ -73,7 +75,7 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
   const groups = new Map<string, { roles: string[]; base_url: string | undefined; api_key_env: string | undefined; runtime: string; structured: AgentConfig['structured_output']; command: string | undefined }>();
   for (const role of RoleKind.options) {
     const c = o.agentsFile.agents[role];
-    const id = `${c.runtime}|${c.base_url ?? ''}|${c.api_key_env ?? ''}|${c.structured_output ?? 'auto'}|${c.command ?? ''}`;
+    const id = `${c.runtime}|${c.base_url ?? ''}|${c.api_key_env ?? ''}|${c.structured_output ?? 'auto'}|${c.command ?? ''}|${(c.args ?? []).join(' ')}`;
     const g = groups.get(id) ?? { roles: [], base_url: c.base_url, api_key_env: c.api_key_env, runtime: c.runtime, structured: c.structured_output, command: c.command };
     g.roles.push(role);
     groups.set(id, g);
@@ -86,7 +88,7 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
       continue;
     }
     const authors = g.roles.filter((r) => r !== 'Implementer');
-    const codingAgent = g.runtime === 'external' || g.runtime === 'claude-code' || g.runtime.startsWith('claude-code:');
+    const codingAgent = g.runtime === 'external' || isCodingAgent(g.runtime);
     if (codingAgent && authors.length > 0) {
       // The same refusal as the loop's check before the first step (coding-agent-runtime.ts).
       out.push({ runtime: g.runtime, roles: g.roles, key: { ok: true, detail: 'not checked' }, call: { ok: false, detail: `${authors.join(', ')} write the plan, the design or the test plan, which need a model runtime; ${g.runtime} does task work only: give ${authors.length > 1 ? 'them' : 'it'} an AI SDK runtime in agents.yaml (Implementer may stay on ${g.runtime})` } });
@@ -98,6 +100,13 @@ export async function runDoctor(o: { dir: string; agentsFile: AgentsFile; keys?:
     }
     if (g.runtime === 'claude-code' || g.runtime.startsWith('claude-code:')) {
       out.push(await checkClaudeCodeRuntime(g, keys, o.timeoutMs ?? 30_000));
+      continue;
+    }
+    if (isCodingAgent(g.runtime) || g.runtime === 'external') {
+      const c = o.agentsFile.agents[g.roles[0] as RoleKind];
+      const provider = g.runtime.startsWith('codex') ? 'openai' : 'anthropic';
+      const key = g.runtime === 'acp' ? null : await keys.get(provider, g.api_key_env).catch(() => null);
+      out.push({ runtime: g.runtime, roles: g.roles, ...(await checkCodingAgent(c, key, o.dir)) });
       continue;
     }
     const ref = parseRuntimeRef(g.runtime);

@@ -3,7 +3,7 @@ import { escalationTargets, roleOf } from '../../../shared/index.ts';
 import { GovernorError, errorMessage } from '../errors.ts';
 import { type KeySource, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
-import { loadPrices } from './llm/pricing.ts';
+import { costOf, loadPrices } from './llm/pricing.ts';
 import { parseRuntimeRef } from './llm/runtime-ref.ts';
 import type { OutputMode, Usage } from './llm/structured.ts';
 import type { AgentRuntime } from './runtime.ts';
@@ -65,8 +65,12 @@ export interface RuntimeFactoryOptions {
 }
 
 const isClaudeCode = (runtime: string) => runtime === 'claude-code' || runtime.startsWith('claude-code:');
+const isCodex = (runtime: string) => runtime === 'codex' || runtime.startsWith('codex:');
+/** Coding agents run as workers (their own process, Governor's gate); the rest are AI SDK models. */
+export const isCodingAgent = (runtime: string) => isClaudeCode(runtime) || isCodex(runtime) || runtime === 'acp';
+const modelOf = (runtime: string) => (runtime.includes(':') ? runtime.slice(runtime.indexOf(':') + 1) : null);
 /** A `provider:model` runtime, played through the AI SDK (not the script, nor a coding agent). */
-const usesAiSdk = (runtime: string) => runtime !== 'scripted' && runtime !== 'external' && !isClaudeCode(runtime);
+const usesAiSdk = (runtime: string) => runtime !== 'scripted' && runtime !== 'external' && !isCodingAgent(runtime);
 
 export interface RuntimeFactory {
   forAgent(agent: AgentName): AgentRuntime;
@@ -95,6 +99,7 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
   const llm = o.agents.some((a) => usesAiSdk(cfg(a).runtime)) ? await loadLlm() : null;
   // Prices matter once a model is used; with models configured a bad prices.yaml still fails the open.
   let prices = llm ? loadPrices(o.dir) : null;
+  const pricesNow = () => (prices ??= loadPrices(o.dir));
 
   const resolved = new Map<AgentName, { key: string | null; error: string | null }>();
   const cache = new Map<AgentName, AgentRuntime>();
@@ -102,9 +107,11 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
     for (const agent of o.agents) {
       const c = cfg(agent);
       if (c.runtime === 'scripted' || c.runtime === 'external') continue;
-      if (isClaudeCode(c.runtime)) {
+      if (isCodingAgent(c.runtime)) {
         // A subscription login needs no key: a missing one is only an error when there is no login either.
-        const key = await keys.get('anthropic', c.api_key_env).catch(() => null);
+        // An ACP agent reads its own keys from the environment it is given; none is looked up for it.
+        const provider = isCodex(c.runtime) ? 'openai' : 'anthropic';
+        const key = c.runtime === 'acp' ? null : await keys.get(provider, c.api_key_env).catch(() => null);
         redactor.add(key);
         resolved.set(agent, { key, error: null });
         continue;
@@ -126,17 +133,40 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
   return {
     redactor,
     get prices() {
-      if (prices === null) prices = loadPrices(o.dir);
-      return prices;
+      return pricesNow();
     },
     reloadKeys: resolveKeys,
     workerFor(agent) {
       const c = cfg(agent);
-      if (!isClaudeCode(c.runtime)) return null;
+      if (!isCodingAgent(c.runtime)) return null;
       const perms = o.policies.agent_permissions;
+      const record = o.recordWorker ? { record: (m: unknown) => o.recordWorker?.(agent, m) } : {};
+      const common = {
+        label: c.runtime,
+        projectDir: o.dir,
+        testCommands: o.policies.tests.map((t) => t.command),
+        sandbox: { enabled: perms?.sandbox ?? true, networkDomains: perms?.network_domains ?? [] },
+        redactor,
+        ...record,
+      };
+      if (isCodex(c.runtime)) {
+        const codex = {
+          ...common,
+          model: modelOf(c.runtime),
+          apiKey: resolved.get(agent)?.key ?? null,
+          baseUrl: c.base_url,
+          executable: c.command,
+          price: (model: string, input: number, output: number) => costOf(pricesNow(), `openai:${model}`, input, output).usd,
+        };
+        return lazyWorker('codex', c.runtime, async () => (await import('./workers/codex.ts')).createCodexWorker(codex));
+      }
+      if (c.runtime === 'acp') {
+        const acp = { ...common, agent, command: c.command ?? '', args: c.args ?? [] };
+        return lazyWorker('acp', c.runtime, async () => (await import('./workers/acp.ts')).createAcpWorker(acp));
+      }
       return lazyClaudeCodeWorker({
         label: c.runtime,
-        model: c.runtime.includes(':') ? c.runtime.slice(c.runtime.indexOf(':') + 1) : null,
+        model: modelOf(c.runtime),
         apiKey: resolved.get(agent)?.key ?? null,
         baseUrl: c.base_url,
         executable: c.command,
@@ -149,7 +179,7 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
     },
     forAgent(agent) {
       const c = cfg(agent);
-      if (c.runtime === 'external' || isClaudeCode(c.runtime)) return codingAgentRuntime(agent, c.runtime);
+      if (c.runtime === 'external' || isCodingAgent(c.runtime)) return codingAgentRuntime(agent, c.runtime);
       if (c.runtime === 'scripted') {
         if (!scripted) throw new GovernorError('runtime_unavailable', 'the scripted runtime could not be loaded');
         return scripted;
@@ -183,6 +213,21 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       });
       cache.set(agent, runtime);
       return runtime;
+    },
+  };
+}
+
+/**
+ * A coding agent's worker, loaded when it first works: its SDKs are large, and every `governor` command
+ * (status, decide, reviews) would otherwise pay for loading them at start-up.
+ */
+function lazyWorker(kind: string, label: string, load: () => Promise<Worker>): Worker {
+  return {
+    kind,
+    label,
+    usesGit: true,
+    async work(t, h) {
+      return (await load()).work(t, h);
     },
   };
 }

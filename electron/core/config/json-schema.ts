@@ -123,8 +123,10 @@ const AGENT_DESCRIPTIONS: Record<string, string> = {
   ...Object.fromEntries(
     Object.entries(ROLE_TEXT).flatMap(([role, text]) => [
       [`agents.${role}`, text],
-      [`agents.${role}.runtime`, '`scripted` (offline demo), or provider:model: anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen2.5-coder, openai-compatible:<model>. API keys come from the environment or the OS keychain.'],
-      [`agents.${role}.base_url`, 'API address of the model server, for ollama and openai-compatible runtimes, e.g. http://localhost:11434/v1.'],
+      [`agents.${role}.runtime`, '`scripted` (offline demo), provider:model (anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen2.5-coder, openai-compatible:<model>), or a coding agent: claude-code[:model], codex[:model], acp (with command and args), external. API keys come from the environment or the OS keychain.'],
+      [`agents.${role}.command`, 'A coding agent binary to start instead of the bundled one; for acp, the ACP agent (gemini, opencode, claude-agent-acp…).'],
+      [`agents.${role}.args`, 'Arguments for command, e.g. [--experimental-acp] for gemini or [acp] for opencode.'],
+      [`agents.${role}.base_url`, 'API address of the model server, for ollama and openai-compatible runtimes (e.g. http://localhost:11434/v1), and for claude-code and codex to reach another endpoint.'],
       [`agents.${role}.count`, role === 'Implementer' ? 'How many implementers run in parallel (1 to 8).' : 'Always 1: only Implementer may have more than one agent.'],
       [`agents.${role}.escalates_to`, 'Where this role raises concerns it cannot resolve: a role or Human, or a list whose first entry is the default.'],
       [`agents.${role}.description`, 'A note for yourself, shown in the Agents view.'],

@@ -166,8 +166,24 @@ export async function syncRecords(e: Engine): Promise<void> {
   await notes();
 }
 
-/** Run steps until the project needs the human, is done, or `signal` aborts; records are synced after each step. */
-export async function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number } = {}): Promise<LoopOutcome> {
+/** The loop in flight for each engine: one driver per project in a process (another process is refused by its lock). */
+const inFlight = new WeakMap<Engine, Promise<LoopOutcome>>();
+
+/**
+ * Run steps until the project needs the human, is done, or `signal` aborts; records are synced after each step.
+ * A second call while a run is in flight joins that run (its own signal and maxSteps are not applied) instead
+ * of starting another: two loops would each take the same In Progress task and run it twice, and a human
+ * decision wakes the loop from whichever surface it came through, not only the one that started the run.
+ */
+export function runLoop(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number } = {}): Promise<LoopOutcome> {
+  const running = inFlight.get(e);
+  if (running) return running;
+  const run = runLoopOnce(e, opts).finally(() => inFlight.delete(e));
+  inFlight.set(e, run);
+  return run;
+}
+
+async function runLoopOnce(e: Engine, opts: { signal?: AbortSignal; maxSteps?: number }): Promise<LoopOutcome> {
   let steps = 0;
   // A promotion a killed run left half-done comes first; then the human's configuration edits are committed.
   await finishPromotion(e);

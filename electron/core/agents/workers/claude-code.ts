@@ -1,4 +1,4 @@
-import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -10,6 +10,7 @@ import { createGovernorMcpServer } from '../../mcp/server.ts';
 import type { Redactor } from '../../secrets/redact.ts';
 import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerTask } from './worker.ts';
 import { governorInstructions, taskPrompt } from './prompt.ts';
+import { cap, spawnTiedToUs } from './spawn-tied.ts';
 
 export interface ClaudeCodeOptions {
   /** `claude-code` or `claude-code:<model>`, as agents.yaml says. */
@@ -220,15 +221,3 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
   };
 }
 
-/**
- * Start the agent so it dies with Governor: after a `kill -9` of Governor an orphaned Claude Code would
- * otherwise go on spending model turns that nobody governs. On Linux, util-linux's `setpriv --pdeathsig`
- * asks the kernel to kill it when its parent dies; elsewhere it exits when its stdin closes.
- */
-function spawnTiedToUs(command: string, args: string[], o: { cwd?: string; env: Record<string, string | undefined>; signal: AbortSignal }): ChildProcess {
-  const setpriv = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
-  const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
-  return spawn(cmd, argv, { ...(o.cwd ? { cwd: o.cwd } : {}), env: o.env, signal: o.signal, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-}
-
-const cap = (s: string, n = 4000) => (s.length > n ? `${s.slice(0, n)}… [${s.length - n} more characters]` : s);

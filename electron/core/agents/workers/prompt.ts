@@ -30,3 +30,9 @@ export function taskPrompt(t: WorkerTask): string {
     ...docs,
   ].filter(Boolean).join('\n\n');
 }
+
+/** The first message of a resumed session: Governor restarted mid-task. */
+export function resumePrompt(t: WorkerTask): string {
+  return `Governor restarted while you were working on ${t.task.id}. Carry on where you left off; a tool use that was `
+    + `interrupted may be asked for again. Hand off through mcp__governor__handoff when done.`;
+}

@@ -1,0 +1,52 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * Start a coding agent so it dies with Governor: after a `kill -9` of Governor an orphaned agent would
+ * otherwise go on spending model turns that nobody governs. On Linux, util-linux's `setpriv --pdeathsig`
+ * asks the kernel to kill it when its parent dies; elsewhere it exits when its stdin closes.
+ */
+export function spawnTiedToUs(
+  command: string,
+  args: string[],
+  o: { cwd?: string; env: Record<string, string | undefined>; signal?: AbortSignal },
+): ChildProcess {
+  const setpriv = process.platform === 'linux'
+    ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
+    : undefined;
+  const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+  return spawn(cmd, argv, {
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+    env: o.env,
+    ...(o.signal ? { signal: o.signal } : {}),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+}
+
+/** Variables an agent's process gets: enough to run, and none of this process's other secrets. */
+export function passedEnv(names: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  const base = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TMPDIR', 'TERM', 'SHELL', 'XDG_CONFIG_HOME',
+    'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+  for (const k of [...base, ...names]) {
+    const v = process.env[k];
+    if (v) env[k] = v;
+  }
+  return env;
+}
+
+/** Keeps the last lines a process wrote to stderr (redacted), for the error that names what went wrong. */
+export function stderrTail(redact: (s: string) => string, keep = 40) {
+  const lines: string[] = [];
+  return {
+    push(d: Buffer | string) {
+      lines.push(redact(d.toString()));
+      if (lines.length > keep) lines.shift();
+    },
+    last: (n: number) => lines.slice(-n).join('').trim(),
+  };
+}
+
+/** Cap a text for the activity stream. */
+export const cap = (s: string, n = 4000) => (s.length > n ? `${s.slice(0, n)}… [${s.length - n} more characters]` : s);
