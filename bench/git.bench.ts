@@ -69,6 +69,8 @@ interface Fixture {
   cli: string;
   /** develop's tip; the merge bench puts develop back here after every rep. */
   develop: string;
+  /** develop plus five changed files. */
+  refresh: string;
   diffFrom: string;
   diffTo: string;
 }
@@ -105,6 +107,10 @@ function buildFixture(root: string): Fixture {
   git(src, ['checkout', '-q', '-b', 'develop', 'main']);
   writeFiles(src, Array.from({ length: 3 }, (_, k) => ({ path: filePath(99, k), content: content(filePath(99, k), 'develop') })));
   git(src, ['commit', '-q', '-a', '-m', 'feat: develop moved on']);
+  // An agent's next tip: five files changed in five directories, for the workspace refresh.
+  git(src, ['checkout', '-q', '-b', 'refresh-5', 'develop']);
+  writeFiles(src, Array.from({ length: 5 }, (_, k) => ({ path: filePath(k * 7, 20), content: content(filePath(k * 7, 20), 'refresh') })));
+  git(src, ['commit', '-q', '-a', '-m', 'feat: five files for the refresh']);
   git(src, ['checkout', '-q', 'main']);
 
   const fixture: Fixture = {
@@ -112,6 +118,7 @@ function buildFixture(root: string): Fixture {
     gov: join(root, 'gov'),
     cli: join(root, 'cli'),
     develop: git(src, ['rev-parse', 'develop']),
+    refresh: git(src, ['rev-parse', 'refresh-5']),
     diffFrom: git(src, ['rev-parse', 'main']),
     diffTo: git(src, ['rev-parse', 'diff-b']),
   };
@@ -132,8 +139,45 @@ function ratioFigures(label: string, govName: string, cliName: string, gov: numb
 }
 
 /**
- * One-time setup of a workspace: Governor writes the 10,000-file tree into an empty plain folder
- * (files plus its stat manifest); the CLI adds a detached worktree (files plus its index).
+ * Refreshing an agent's workspace before its turn, as workStep does: Governor's materialize (a git
+ * worktree made to match the commit exactly: strays removed, edits undone, forced checkout) against a
+ * plain `git checkout` in a CLI worktree moving between the same commits. No-op: the workspace is already
+ * at the commit; five files: the branch moved by five files. The Governor workspace is set up untimed.
+ */
+async function benchRefresh(f: Fixture, svc: GitService): Promise<Figure[]> {
+  const ws = join(f.root, 'gov-refresh');
+  await svc.materialize({ oid: f.develop, dir: ws });
+  const wt = join(f.root, 'cli-refresh');
+  git(f.cli, ['worktree', 'add', '-q', '--detach', wt, f.develop]);
+  const gov = { noop: [] as number[], five: [] as number[] };
+  const cli = { noop: [] as number[], five: [] as number[] };
+  for (let rep = 0; rep <= REPS; rep++) {
+    // Five files there and back: each direction is a five-file refresh.
+    const to = rep % 2 === 0 ? f.refresh : f.develop;
+    const g5 = await timeAsync(async () => {
+      const r = await svc.materialize({ oid: to, dir: ws });
+      if (r.written !== 5) throw new Error(`refresh wrote ${r.written} files, not 5`);
+    });
+    const c5 = await timeAsync(async () => void git(wt, ['checkout', '-q', '--detach', to]));
+    const g0 = await timeAsync(async () => void (await svc.materialize({ oid: to, dir: ws })));
+    const c0 = await timeAsync(async () => void git(wt, ['checkout', '-q', '--detach', to]));
+    if (rep === 0) continue;
+    gov.five.push(g5);
+    cli.five.push(c5);
+    gov.noop.push(g0);
+    cli.noop.push(c0);
+  }
+  const fig = (label: string, g: number, c: number): Figure[] => [
+    { name: `workspace refresh, ${label} — Governor materialize`, value: g, unit: 'ms' },
+    { name: `workspace refresh, ${label} — git checkout`, value: c, unit: 'ms' },
+    { name: `workspace refresh, ${label}, Governor / git checkout`, value: g / c, unit: '×', budget: '≤ 1.2×', ok: g / c <= 1.2 },
+  ];
+  return [...fig('no-op', median(gov.noop), median(cli.noop)), ...fig('5 files', median(gov.five), median(cli.five))];
+}
+
+/**
+ * One-time setup of a workspace: Governor adds a detached worktree and checks the 10,000 files out; the
+ * CLI does the same with `git worktree add`.
  */
 async function benchSetup(f: Fixture, svc: GitService): Promise<Figure[]> {
   const gov: number[] = [];
@@ -258,7 +302,7 @@ export async function benchGit(): Promise<Figure[]> {
     const f = buildFixture(root);
     const svc = createGitService({ dir: f.gov });
     // Setup first: besides its own figure, it reads every object once, so no later figure pays a cold cache.
-    return [...(await benchSetup(f, svc)), ...(await benchCommit(f, svc)), ...(await benchDiff(f, svc)), ...(await benchMerge(f, svc))];
+    return [...(await benchSetup(f, svc)), ...(await benchRefresh(f, svc)), ...(await benchCommit(f, svc)), ...(await benchDiff(f, svc)), ...(await benchMerge(f, svc))];
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

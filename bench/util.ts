@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,7 +10,20 @@ export interface Figure {
   ok?: boolean;
 }
 
-export const tempDir = () => mkdtempSync(join(tmpdir(), 'governor-bench-'));
+/** Every temp folder a bench makes; `removeTempDirs` (also run on exit) leaves none behind. */
+const made = new Set<string>();
+
+export const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'governor-bench-'));
+  made.add(dir);
+  return dir;
+};
+
+export function removeTempDirs(): void {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
+}
+process.on('exit', removeTempDirs);
 
 export function time(fn: () => void): number {
   const t = performance.now();
@@ -18,10 +31,33 @@ export function time(fn: () => void): number {
   return performance.now() - t;
 }
 
-export async function timeAsync(fn: () => Promise<void>): Promise<number> {
+export async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await fn();
   return performance.now() - t;
+}
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length === 0 ? 0 : s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+/**
+ * `reps` timings of each of two runs, alternating (a, b, a, b…) so drift on a shared machine hits both
+ * alike; returns the medians. The first pair warms up and is dropped.
+ */
+export async function interleaved(a: () => unknown, b: () => unknown, reps: number): Promise<{ a: number; b: number }> {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i <= reps; i++) {
+    const x = await timeAsync(async () => void (await a()));
+    const y = await timeAsync(async () => void (await b()));
+    if (i === 0) continue;
+    ta.push(x);
+    tb.push(y);
+  }
+  return { a: median(ta), b: median(tb) };
 }
 
 export function printFigures(title: string, figures: Figure[]): void {
@@ -29,6 +65,8 @@ export function printFigures(title: string, figures: Figure[]): void {
   for (const f of figures) {
     const v = f.value >= 1000 ? Math.round(f.value).toLocaleString('en') : f.value.toFixed(f.value < 10 ? 2 : 1);
     const verdict = f.ok === undefined ? '' : f.ok ? '  ✅' : '  ❌';
-    console.log(`  ${f.name.padEnd(62)} ${`${v} ${f.unit}`.padStart(16)}${f.budget ? `   budget ${f.budget}` : ''}${verdict}`);
+    console.log(
+      `  ${f.name.padEnd(72)} ${`${v} ${f.unit}`.padStart(16)}${f.budget ? `   goal ${f.budget}` : ''}${verdict}`,
+    );
   }
 }

@@ -137,7 +137,8 @@ export const contract = {
     'concerns.act': call(z.object({ concernId: Id, action: ConcernAction, note: z.string().max(10_000).default(''), to: z.union([AgentName, z.literal('Human')]).optional() }).strict(), Concern),
     'commands.run': call(z.object({ text: z.string().min(1).max(10_000) }).strict(), CommandResult),
     'agents.list': call(Empty, z.array(AgentState)),
-    // Filters combine with AND; `total` counts the events that match them (the whole ledger when none is set).
+    // Filters combine with AND; `total` counts the events that match them (the whole ledger when none is set),
+    // up to 10,000: `total_capped` says more match (counting a filter exactly would walk the whole ledger).
     'ledger.page': call(
       z
         .object({
@@ -149,7 +150,7 @@ export const contract = {
           text: z.string().max(200).optional(),
         })
         .strict(),
-      z.object({ events: z.array(TimelineEvent), total: z.number().int() }),
+      z.object({ events: z.array(TimelineEvent), total: z.number().int(), total_capped: z.boolean() }),
     ),
     'ledger.verify': call(Empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBad: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).nullable(), exports: z.array(z.object({ path: z.string(), problem: z.string() })) })),
     'loop.run': call(Empty, z.object({ started: z.boolean(), reason: z.string() })),

@@ -107,7 +107,10 @@ describe('Claude Code as an Implementer, end to end through the loop', () => {
     for (const k of ['message', 'tool_use', 'tool_result', 'permission', 'result']) expect(kinds).toContain(k);
     const db = readFileSync(join(dir, '.governor', 'governor.db')).toString('latin1') + readFileSync(join(dir, '.governor', 'governor.db-wal')).toString('latin1');
     expect(db.includes(TEST_KEY)).toBe(false);
-    for (const f of readdirSync(join(dir, 'audit'))) expect(readFileSync(join(dir, 'audit', f), 'utf8')).not.toContain(TEST_KEY);
+    // Every audit export, the handoffs of each phase (audit/handoffs/phase-N.jsonl) included.
+    const audit = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(audit.map((f) => f.name)).toContain('phase-1.jsonl');
+    for (const f of audit) expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain(TEST_KEY);
     // The key reached the fake only as the API key header.
     expect(fake.requests[0]?.headers['x-api-key']).toBe(TEST_KEY);
   });

@@ -101,7 +101,10 @@ describe('Codex as an Implementer, end to end through the loop', () => {
     for (const k of ['message', 'tool_use', 'tool_result', 'permission', 'result']) expect(kinds).toContain(k);
     const db = readFileSync(join(dir, '.governor', 'governor.db')).toString('latin1') + readFileSync(join(dir, '.governor', 'governor.db-wal')).toString('latin1');
     expect(db.includes(CODEX_TEST_KEY)).toBe(false);
-    for (const f of readdirSync(join(dir, 'audit'))) expect(readFileSync(join(dir, 'audit', f), 'utf8')).not.toContain(CODEX_TEST_KEY);
+    // audit/ holds folders too (handoffs per phase): every file in it, at any depth.
+    const audit = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(audit.length).toBeGreaterThan(0);
+    for (const f of audit) expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain(CODEX_TEST_KEY);
     expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${CODEX_TEST_KEY}`);
   });
 });

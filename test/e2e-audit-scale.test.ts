@@ -181,7 +181,13 @@ for (const transport of uiTransports()) {
     it('searches the whole ledger, not just what is loaded, and opens an event', async () => {
       const { page } = s;
       const q = 'alert 4242';
-      const want = fillSeqs((e) => JSON.stringify(e.payload).includes(q));
+      // Whole words, in any order: "alert 42420" is not a match (a prefix is not a word).
+      const words = (e: ReturnType<typeof fillEvent>) =>
+        new Set(
+          `${e.type} ${e.actor} ${Object.values(e.payload as object).join(' ')}`.toLowerCase().split(/[^a-z0-9]+/),
+        );
+      const want = fillSeqs((e) => words(e).has('alert') && words(e).has('4242'));
+      expect(want).toHaveLength(1);
       await page.getByTestId('timeline-search').fill(q);
       await settledOn(page, want.length);
       expect((await rows(page)).map((r) => r.seq)).toEqual([...want].reverse());

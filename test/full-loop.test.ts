@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SampleProject, sampleProject } from './support/project.ts';
@@ -110,15 +110,17 @@ describe('full loop on the sample project', () => {
     expect(status.tasks).toEqual({ complete: 9, pending: 0 });
   });
 
-  it('writes handoff records with the seed fields', () => {
-    const files = readdirSync(join(sp.dir, 'audit')).filter((f) => /^handoff_.*\.json$/.test(f));
-    expect(files.length).toBeGreaterThan(10);
-    for (const f of files) {
-      const h = JSON.parse(readFileSync(join(sp.dir, 'audit', f), 'utf8')) as Record<string, unknown>;
+  it('writes handoff records with the seed fields, one phase per file', () => {
+    expect(readdirSync(join(sp.dir, 'audit', 'handoffs'))).toEqual(['phase-1.jsonl']);
+    const lines = sp.file('audit/handoffs/phase-1.jsonl').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(10);
+    for (const h of lines) {
       expect(Object.keys(h).slice(0, 7)).toEqual(['from', 'to', 'purpose', 'inputs', 'outputs', 'summary', 'status']);
-      for (const k of ['timestamp', 'concerns_opened', 'concerns_closed', 'last_concern_id', 'has_critical_concerns']) expect(h, `${f}.${k}`).toHaveProperty(k);
+      for (const k of ['timestamp', 'concerns_opened', 'concerns_closed', 'last_concern_id', 'has_critical_concerns', 'event_id']) expect(h, `${String(h.id)}.${k}`).toHaveProperty(k);
     }
-    const purposes = files.map((f) => (JSON.parse(readFileSync(join(sp.dir, 'audit', f), 'utf8')) as { purpose: string; status: string }));
+    // A status change is a new line carrying the record with its new status: the last line of each id is current.
+    const latest = new Map(lines.map((h) => [h.id, h as { purpose: string; status: string }]));
+    const purposes = [...latest.values()];
     expect(purposes.find((h) => h.purpose === 'Design Review' && h.status === 'approved')).toBeTruthy();
     expect(purposes.find((h) => h.purpose === 'High-Impact Variation Review')).toMatchObject({ status: 'approved_with_conditions' });
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
 import type { FileChange } from '../electron/core/git/types.ts';
-import { gitCli, tempDir } from './support/git-cli.ts';
+import { gitCli, gitRun, tempDir } from './support/git-cli.ts';
 
 const T0 = 1_767_225_600;
 const cleanups: Array<() => Promise<void>> = [];
@@ -31,7 +31,8 @@ async function snapshot(root: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
   for (const d of await readdir(join(root, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${d.name}` : d.name;
-    if (p === '.governor-materialized.json') continue;
+    // The worktree's link to the repository is git's, not a file of the commit.
+    if (p === '.git') continue;
     if (d.isDirectory()) out.push(...(await snapshot(root, p)));
     else {
       const st = await lstat(join(root, p));
@@ -103,6 +104,50 @@ describe('materialize', () => {
     expect(again).toMatchObject({ written: 0, removed: 0 });
   });
 
+  test('committed links: inside ones stay links across refreshes, ones leading out stay files', async () => {
+    const { dir, git } = await project();
+    const c1 = await commit(git, [
+      { path: 'in', content: 'src/app.py', mode: 'symlink' },
+      { path: 'out', content: '/etc', mode: 'symlink' },
+    ]);
+    const ws = join(dir, '.governor', 'workspaces', 'links');
+    await git.materialize({ oid: c1.oid, dir: ws });
+    expect((await lstat(join(ws, 'in'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(ws, 'in'), 'utf8')).toBe('print(1)\n');
+    expect((await lstat(join(ws, 'out'))).isFile()).toBe(true);
+    // The agent makes the link leading out a real one: a refresh with nothing else to do undoes it.
+    await rm(join(ws, 'out'));
+    await symlink('/etc', join(ws, 'out'));
+    await git.materialize({ oid: c1.oid, dir: ws });
+    expect((await lstat(join(ws, 'out'))).isFile()).toBe(true);
+    // A commit adding a link: it arrives as a link, written alone; the others stay as they were.
+    const c2 = await commit(git, [{ path: 'docs/link', content: '../src/app.py', mode: 'symlink' }], 2);
+    expect(await git.materialize({ oid: c2.oid, dir: ws })).toMatchObject({ written: 1, removed: 0 });
+    expect((await lstat(join(ws, 'docs/link'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(ws, 'in'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(ws, 'out'))).isFile()).toBe(true);
+    expect(await git.changesInDir({ oid: c2.oid, dir: ws })).toEqual([]);
+  });
+
+  test('a workspace is a detached git worktree, refreshed in proportion to what changed', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'w');
+    expect(await git.materialize({ oid: develop, dir: ws })).toMatchObject({ written: 3, removed: 0 });
+    expect(gitCli(ws, 'rev-parse', 'HEAD').trim()).toBe(develop);
+    expect(gitCli(dir, 'worktree', 'list', '--porcelain')).toContain(`worktree ${ws}\nHEAD ${develop}\ndetached`);
+    const untouched = (await lstat(join(ws, 'src/lib/util.py'))).ino;
+    // A no-op touches nothing; a commit changing one file rewrites that file only.
+    expect(await git.materialize({ oid: develop, dir: ws })).toMatchObject({ written: 0, removed: 0, unchanged: 3 });
+    const c = await commit(git, [{ path: 'src/app.py', content: 'print(4)\n' }]);
+    expect(await git.materialize({ oid: c.oid, dir: ws })).toMatchObject({ written: 1, removed: 0, unchanged: 2 });
+    expect((await lstat(join(ws, 'src/lib/util.py'))).ino).toBe(untouched);
+    expect(await readFile(join(ws, 'src/app.py'), 'utf8')).toBe('print(4)\n');
+    expect(gitCli(ws, 'status', '--porcelain')).toBe('');
+    // Governor wrote the commit; the worktree never moved a branch.
+    expect(gitCli(dir, 'rev-parse', 'phase1/implementer').trim()).toBe(c.oid);
+    expect(gitRun(ws, 'symbolic-ref', '-q', 'HEAD').code).toBe(1);
+  });
+
   test('a hard link planted in a workspace is replaced, never written through', async () => {
     const { dir, git, develop } = await project();
     const ws = join(dir, '.governor', 'workspaces', 'w');
@@ -125,7 +170,7 @@ describe('materialize', () => {
     await git.materialize({ oid: develop, dir: ws });
     await mkdir(join(ws, 'node_modules', 'pkg'), { recursive: true });
     await writeFile(join(ws, 'node_modules', 'pkg', 'index.js'), '');
-    await git.materialize({ oid: develop, dir: ws, keep: (p) => p === 'node_modules' });
+    await git.materialize({ oid: develop, dir: ws, keep: ['node_modules'] });
     expect(await readFile(join(ws, 'node_modules', 'pkg', 'index.js'), 'utf8')).toBe('');
     await git.materialize({ oid: develop, dir: ws });
     expect(await snapshot(ws)).toEqual(lsTree(dir, develop));

@@ -1,43 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { Command, GitAction } from '../shared/index.ts';
-import { filenameStamp, handoffPaths, jsonlLine, renderAll, renderJsonl } from '../electron/core/artifacts/render/index.ts';
+import { handoffPath, handoffRecord, jsonlLine, renderAll, renderJsonl } from '../electron/core/artifacts/render/index.ts';
 import { buildSnapshot } from './support/snapshot-fixture.ts';
 
 const SEED_ORDER = ['from', 'to', 'purpose', 'inputs', 'outputs', 'summary', 'status', 'timestamp', 'concerns_opened', 'concerns_closed', 'last_concern_id', 'has_critical_concerns', 'id', 'phase'];
 
-describe('audit/handoff_<timestamp>.json', () => {
-  it('writes one file per handoff with filename-safe, unique names even within one second', () => {
-    const s = buildSnapshot();
-    const paths = [...renderAll(s).keys()].filter((p) => p.startsWith('audit/handoff_'));
-    expect(paths).toHaveLength(s.handoffs.length);
-    expect(new Set(paths).size).toBe(paths.length);
-    for (const p of paths) expect(p).toMatch(/^audit\/handoff_\d{8}T\d{6}Z_[A-Za-z0-9_-]+\.json$/);
-    // Two handoffs share 2026-11-25T08:14:00Z and the first ten characters of their ULIDs.
-    expect(paths).toContain('audit/handoff_20261125T081400Z_ZZ0001.json');
-    expect(paths).toContain('audit/handoff_20261125T081400Z_ZZ0002.json');
-  });
-
+describe('handoff records (audit/handoffs/phase-<N>.jsonl)', () => {
   it('keeps the seed field order, adds impact only when present and id, phase last', () => {
-    const files = renderAll(buildSnapshot());
-    const plain = JSON.parse(files.get('audit/handoff_20261124T080700Z_0A1B2C.json') ?? 'null') as Record<string, unknown>;
+    const s = buildSnapshot();
+    const plain = handoffRecord(s.handoffs.find((h) => h.impact === undefined) ?? s.handoffs[0]!);
     expect(Object.keys(plain)).toEqual(SEED_ORDER);
-    expect(plain).toMatchObject({ from: 'ProjectManager', to: 'Human', purpose: 'Project Plan Review', status: 'approved', inputs: ['REQUIREMENTS.md', 'AGENT_TASKS.md'], phase: 1 });
-
-    const variation = JSON.parse(files.get('audit/handoff_20261125T081400Z_ZZ0002.json') ?? 'null') as Record<string, unknown>;
+    const variation = handoffRecord(s.handoffs.find((h) => h.impact !== undefined) ?? s.handoffs[0]!);
     expect(Object.keys(variation)).toEqual([...SEED_ORDER.slice(0, 7), 'impact', ...SEED_ORDER.slice(7)]);
     expect(variation.impact).toBe('high');
     expect(variation.status).toBe('awaiting_review');
   });
 
-  it('falls back to the full id when the short suffix collides, without renaming the earlier file', () => {
-    const s = buildSnapshot();
-    const a = { ...s.handoffs[0]!, id: '01AAAAAAAAAAAAAAAAAAXYZ123', timestamp: '2026-11-25T08:14:00.500Z' };
-    const b = { ...a, id: '01BBBBBBBBBBBBBBBBBBXYZ123' };
-    const paths = handoffPaths([a, b]);
-    expect(paths.get(a.id)).toBe('audit/handoff_20261125T081400500Z_XYZ123.json');
-    expect(paths.get(b.id)).toBe('audit/handoff_20261125T081400500Z_01BBBBBBBBBBBBBBBBBBXYZ123.json');
-    expect(handoffPaths([a]).get(a.id)).toBe(paths.get(a.id));
-    expect(filenameStamp('2025-10-29T08:14:00Z')).toBe('20251029T081400Z');
+  it('files them one phase per file, and not among the rendered documents', () => {
+    expect(handoffPath(3)).toBe('audit/handoffs/phase-3.jsonl');
+    expect([...renderAll(buildSnapshot()).keys()].some((p) => p.startsWith('audit/'))).toBe(false);
   });
 });
 

@@ -128,7 +128,8 @@ export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: Pick<LoopDr
   const project = p.read.project();
   if (!project) throw new GovernorError('not_initialised', 'the project has not been initialised');
   const c = p.read.counts();
-  const lastCritical = p.read.concerns().filter((x) => x.severity === 'critical').at(-1)?.timestamp ?? null;
+  // One indexed row: the newest critical concern (not every concern parsed to find it).
+  const lastCritical = p.read.lastCritical()?.timestamp ?? null;
   return {
     name: project.name,
     phase: project.phase,
@@ -290,7 +291,7 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
     // The same command as `/phase next` from the console, the CLI or Discord: one handler, one record.
     'phase.next': acts(async () => command('/phase next'), (r) => r.ok),
     'artifacts.revisions': async ({ path }) => p.read.artifacts().filter((a) => a.path === path),
-    'artifacts.rendered': async ({ path }) => ({ path, content: p.exporter.expected().get(path) ?? null }),
+    'artifacts.rendered': async ({ path }) => ({ path, content: p.exporter.rendered(path) }),
     'git.refs': async () => {
       const refs = async (names: string[], prefix: string) => (await Promise.all(names.map(async (name) => ({ name, oid: (await p.git.resolveRef(`${prefix}${name}`)) ?? '' })))).filter((r) => r.oid);
       return { branches: await refs(await p.git.listBranches(), 'refs/heads/'), tags: await refs(await p.git.listTags(), 'refs/tags/') };

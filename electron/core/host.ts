@@ -206,6 +206,8 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     keyStore: opts.keyStore ?? null,
     reloadKeys: () => runtimes.reloadKeys(),
     close() {
+      // A sync in flight is not awaited: its file writes are atomic, and the next process catches up.
+      engine.exporter.flush();
       ledger.close();
     },
   };

@@ -5,6 +5,7 @@ import git from 'isomorphic-git';
 import type { NewEvent } from '../../../shared/index.ts';
 import { AGENTS_FILE, POLICIES_FILE } from '../config/load.ts';
 import { GovernorError } from '../errors.ts';
+import { settledStatusMatrix } from '../git/checkout.ts';
 import { Ledger } from '../store/ledger.ts';
 import { type Cassette, type StartState, cassettePath, loadReplay } from './cassette.ts';
 
@@ -33,7 +34,7 @@ export async function startState(dir: string): Promise<StartState> {
   const gitdir = join(dir, '.git');
   const head = (await git.currentBranch({ fs, dir, gitdir, fullname: false }).catch(() => null)) ?? null;
   const files: StartState['files'] = [];
-  const rows = head ? await git.statusMatrix({ fs, dir, gitdir }) : [];
+  const rows = head ? await settledStatusMatrix({ fs, dir, gitdir }) : [];
   for (const [path, inHead, inTree] of rows) {
     if (inHead === 1 && inTree === 1) continue;
     if (inTree === 0) {

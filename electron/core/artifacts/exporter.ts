@@ -1,19 +1,71 @@
-import { open, readFile, readdir, rm, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Concern, EventType, LedgerEvent } from '../../../shared/index.ts';
+import { open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Concern, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
 import { type ConcernChange, EventPayloads, applyConcernChange } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 
 import { writeFileAtomic } from './atomic.ts';
-import { JSONL_PATHS, type JsonlKind, jsonlRecord, renderAll } from './render/index.ts';
+import {
+  HANDOFF_TYPES,
+  JSONL_PATHS,
+  type JsonlKind,
+  PRODUCERS,
+  handoffPath,
+  handoffRecord,
+  jsonlRecord,
+  renderAll,
+} from './render/index.ts';
+import { type Field, authoredLoaders, boundedLoaders, fieldsChangedBy, fullLoaders, lazySnapshot } from './sources.ts';
+
+/** The fixed JSONL file an event type is written to. */
+function streamOf(type: EventType): string {
+  for (const [kind, types] of Object.entries(JSONL_SOURCES) as Array<[JsonlKind, readonly EventType[]]>)
+    if (types.includes(type)) return JSONL_PATHS[kind];
+  return '';
+}
 
 const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
   commands: ['command.received'],
   responses: ['response.sent'],
   git_actions: ['git.action_recorded'],
-  concerns: ['concern.raised', 'concern.acknowledged', 'concern.assigned', 'concern.resolved', 'concern.escalated', 'concern.discord_posted'],
+  concerns: [
+    'concern.raised',
+    'concern.acknowledged',
+    'concern.assigned',
+    'concern.resolved',
+    'concern.escalated',
+    'concern.discord_posted',
+  ],
 };
+
+/**
+ * How each document's snapshot is read (sources.ts): the ones rendered after every event (they show the
+ * last update) from bounded reads, the authored documents from their own reviews, the rest whole.
+ */
+const LOADERS: Record<string, 'bounded' | 'authored'> = {
+  overview: 'bounded',
+  detail: 'bounded',
+  status: 'bounded',
+  authored: 'authored',
+};
+const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders };
+type Kind = keyof typeof LOADER_KINDS;
+/** One sync's loaders and what they read, per kind: two documents reading the same field read it once. */
+type Reads = Record<Kind, { loaders: ReturnType<typeof fullLoaders>; memo: Map<Field, unknown> }>;
+function readsFor(read: Reader): Reads {
+  const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: new Map<Field, unknown>() });
+  return { full: of('full'), bounded: of('bounded'), authored: of('authored') };
+}
+
+/** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
+function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
+  const r = reads[LOADERS[producer] ?? 'full'];
+  return lazySnapshot(r.loaders, used, r.memo);
+}
+
+/** How often a process records how far its exports got, at most (see maybeSaveState). */
+const SAVE_EVERY_MS = 5000;
 
 export interface ExportMismatch {
   path: string;
@@ -25,112 +77,395 @@ export interface Exporter {
   sync(): Promise<string[]>;
   /** Exports that do not match what the ledger renders to. */
   verify(): Promise<ExportMismatch[]>;
-  /** The full expected content of every export, as the ledger renders it. */
+  /** The full expected content of every export, as the ledger renders it (reads the whole history). */
   expected(): Map<string, string>;
+  /** One export as the ledger renders it now; a document costs its own reads only. Null if there is none. */
+  rendered(path: string): string | null;
+  /** The path of every export there is now (as of the last sync), without rendering the audit files. */
+  paths(): string[];
+  /** Sync, then every export as the files now hold it: what a commit of the records takes. */
+  current(): Promise<Map<string, string>>;
+  /** Record how far the exports got now, if a sync since the last record moved on (at close). */
+  flush(): void;
+}
+
+/** What a sync leaves for the next process: how far it got, what each document read and wrote. */
+interface SyncState {
+  seq: number;
+  reads: Record<string, Field[]>;
+  files: Record<string, string[]>;
 }
 
 /**
- * Files in the project are exports of the ledger. Documents are re-rendered and replaced atomically
- * when they change; the audit JSONL files are appended incrementally, using the file's own last line
- * (its `event_id`) as the cursor, so a crash mid-append is repaired on the next sync and never duplicated.
+ * Files in the project are exports of the ledger, kept in step incrementally so no sync grows with the
+ * history:
+ * - Documents are re-rendered only when a field of the snapshot they read changed (the exporter records
+ *   which fields each one reads, and which events change each field). The ones rendered after every event
+ *   (overview, detail, status.json) read bounded rows: the latest decisions, the open concerns…
+ * - The audit JSONL files are appended: each file's last line (its `event_id`) is the cursor, so only newer
+ *   events are read, a crash mid-append is repaired on the next sync, and nothing is written twice.
+ * What a sync did is kept in the ledger's `meta` table, so the next process (a CLI command) starts from it.
  */
 export function createExporter(dir: string, ledger: Ledger, read: Reader): Exporter {
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
-  // step; a file changed behind our back is still caught by `verify`, and by the next process's sync.
+  // step; a file changed behind our back is still caught by `verify`.
   const written = new Map<string, string>();
-  // JSONL files already reconciled with the file on disk, and the last ledger seq appended to each.
-  const jsonlCursor = new Map<JsonlKind, number>();
+  const stateKey = `exports:${resolve(dir)}`;
+  let state: SyncState | null = null;
   let swept = false;
-  /** One JSONL record per event; concern lines carry the concern as it stood after that event. */
-  function jsonlEntries(kind: JsonlKind): Array<{ eventId: string; seq: number; line: string }> {
-    const events = ledger.readTypes(JSONL_SOURCES[kind]);
-    const state = new Map<string, Concern>();
-    return events.map((e) => ({ eventId: e.id, seq: e.seq, line: `${JSON.stringify({ ...jsonlRecord(kind, recordFor(kind, e, state) as never), event_id: e.id })}\n` }));
-  }
+  // JSONL files reconciled this process: the seq of the last event in each fixed file, in any handoff
+  // file (they share one stream), and in each handoff file seen.
+  let jsonl: { fixed: Map<string, number>; handoffs: number; known: Map<string, number> } | null = null;
+  // Concerns as of the last concern line appended, so a change is applied to the state before it.
+  const concernState = new Map<string, Concern>();
 
-  function expected(): Map<string, string> {
-    const files = renderAll(read.snapshot());
-    for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) {
-      const lines = jsonlEntries(kind);
-      if (lines.length > 0) files.set(JSONL_PATHS[kind], lines.map((l) => l.line).join(''));
-    }
-    return files;
-  }
-
-  async function appendJsonl(kind: JsonlKind): Promise<boolean> {
-    const path = join(dir, JSONL_PATHS[kind]);
-    const cursor = jsonlCursor.get(kind);
-    if (cursor !== undefined) {
-      // Fast path: the file is known to hold everything up to `cursor`; append only newer events.
-      const fresh = ledger.readTypes(JSONL_SOURCES[kind], cursor, 1);
-      if (fresh.length === 0) return false;
-    }
-    const entries = jsonlEntries(kind);
-    jsonlCursor.set(kind, entries.at(-1)?.seq ?? 0);
-    let text: string | null = null;
+  function loadState(): SyncState {
+    const row = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(stateKey);
     try {
-      text = await readFile(path, 'utf8');
+      const parsed = row ? (JSON.parse(row.value) as Partial<SyncState>) : null;
+      if (parsed && typeof parsed.seq === 'number' && parsed.reads && parsed.files)
+        return { seq: parsed.seq, reads: parsed.reads, files: parsed.files };
     } catch {
-      text = null;
+      // A damaged record only costs a full render.
     }
-    if (text === null) {
-      if (entries.length === 0) return false;
-      await writeFileAtomic(path, entries.map((e) => e.line).join(''));
-      return true;
-    }
-    // A torn last line (the process died mid-append) is cut off and written again below.
-    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-    if (complete.length !== text.length) await truncate(path, Buffer.byteLength(complete));
-    const lastLine = complete.trimEnd().split('\n').at(-1) ?? '';
-    let after = 0;
-    if (lastLine) {
-      const lastId = (JSON.parse(lastLine) as { event_id?: string }).event_id;
-      const idx = entries.findIndex((e) => e.eventId === lastId);
-      if (idx < 0) {
-        // The file does not belong to this ledger's history: rebuild it whole rather than guess.
-        await writeFileAtomic(path, entries.map((e) => e.line).join(''));
-        return true;
+    return { seq: 0, reads: {}, files: {} };
+  }
+
+  /**
+   * Kept in the ledger at most every few seconds (and whenever what a document reads or writes changed):
+   * every write is an fsync, and a state a crash left behind only costs re-rendering what changed since.
+   */
+  let savedAt = 0;
+  let savedShape = '';
+  let savedSeq = 0;
+  function maybeSaveState(s: SyncState, force = false): void {
+    const shape = JSON.stringify([s.reads, s.files]);
+    if (!force && shape === savedShape && Date.now() - savedAt < SAVE_EVERY_MS) return;
+    if (force && s.seq === savedSeq && shape === savedShape) return;
+    saveState(s);
+    savedShape = shape;
+    savedAt = Date.now();
+    savedSeq = s.seq;
+  }
+
+  function saveState(s: SyncState): void {
+    ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(stateKey, JSON.stringify(s));
+  }
+
+  // ---- audit JSONL ---------------------------------------------------------------------------------
+
+  const JSONL_TYPES: readonly EventType[] = [...Object.values(JSONL_SOURCES).flat(), ...HANDOFF_TYPES];
+
+  /**
+   * The JSONL line of one event and its file. A concern line carries the concern as it stood after the
+   * event, so `before(id)` gives its state before, and `after(c)` is told the new one.
+   */
+  function lineFor(
+    e: LedgerEvent,
+    before: (id: string) => Concern,
+    after: (c: Concern) => void,
+  ): { path: string; line: string } {
+    const tail = (record: Record<string, unknown>) => `${JSON.stringify({ ...record, event_id: e.id })}\n`;
+    switch (e.type) {
+      case 'command.received':
+        return {
+          path: JSONL_PATHS.commands,
+          line: tail(jsonlRecord('commands', EventPayloads['command.received'].parse(e.payload))),
+        };
+      case 'response.sent':
+        return {
+          path: JSONL_PATHS.responses,
+          line: tail(jsonlRecord('responses', EventPayloads['response.sent'].parse(e.payload))),
+        };
+      case 'git.action_recorded':
+        return {
+          path: JSONL_PATHS.git_actions,
+          line: tail(jsonlRecord('git_actions', EventPayloads['git.action_recorded'].parse(e.payload))),
+        };
+      case 'handoff.recorded': {
+        const h = EventPayloads['handoff.recorded'].parse(e.payload);
+        return { path: handoffPath(h.phase), line: tail(handoffRecord(h)) };
       }
-      after = idx + 1;
+      case 'handoff.status_changed': {
+        const p = EventPayloads['handoff.status_changed'].parse(e.payload);
+        const h = handoffAsRecorded(p.handoff_id, e.seq);
+        return { path: handoffPath(h.phase), line: tail(handoffRecord({ ...h, status: p.status })) };
+      }
+      case 'concern.raised': {
+        const c = EventPayloads['concern.raised'].parse(e.payload);
+        after(c);
+        return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
+      }
+      default: {
+        const change = {
+          type: e.type,
+          payload: EventPayloads[e.type as ConcernChange['type']].parse(e.payload),
+        } as ConcernChange;
+        const c = applyConcernChange(before(change.payload.concern_id), change, e.ts);
+        after(c);
+        return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
+      }
     }
-    const missing = entries.slice(after);
-    if (missing.length === 0) return complete.length !== text.length;
-    const fh = await open(path, 'a');
+  }
+
+  /** A handoff as recorded: only its status ever changes, and each status change carries the new one. */
+  function handoffAsRecorded(id: string, upTo: number): Handoff {
+    const recorded = ledger.about(id, upTo).find((x) => x.type === 'handoff.recorded');
+    if (!recorded) throw new Error(`audit/handoffs: a status change for unknown handoff ${id}`);
+    return EventPayloads['handoff.recorded'].parse(recorded.payload);
+  }
+
+  /** A concern just before event `seq`: from this process's last line, else replayed from its own events. */
+  function concernAt(id: string, seq: number): Concern {
+    const cached = concernState.get(id);
+    if (cached) return cached;
+    let c: Concern | null = null;
+    for (const e of ledger.about(id, seq - 1)) {
+      if (e.type === 'concern.raised') c = EventPayloads['concern.raised'].parse(e.payload);
+      else if (c && JSONL_SOURCES.concerns.includes(e.type))
+        c = applyConcernChange(c, { type: e.type, payload: e.payload } as ConcernChange, e.ts);
+    }
+    if (!c) throw new Error(`audit/concerns: a change to unknown concern ${id}`);
+    return c;
+  }
+
+  /** Every JSONL file, whole, from the whole history (verify, and a file that must be rebuilt). */
+  function allJsonl(): Map<string, string> {
+    const files = new Map<string, string[]>();
+    const concerns = new Map<string, Concern>();
+    const before = (id: string) => {
+      const c = concerns.get(id);
+      if (!c) throw new Error(`audit/concerns: a change to unknown concern ${id}`);
+      return c;
+    };
+    for (let after = 0; ;) {
+      const page = ledger.readTypes(JSONL_TYPES, after, 5000);
+      if (page.length === 0) break;
+      for (const e of page) {
+        const { path, line } = lineFor(e, before, (c) => concerns.set(c.id, c));
+        const lines = files.get(path);
+        if (lines) lines.push(line);
+        else files.set(path, [line]);
+      }
+      after = page.at(-1)?.seq ?? after;
+    }
+    return new Map([...files].map(([path, lines]) => [path, lines.join('')]));
+  }
+
+  /** The last complete line of a file (cutting off a torn one), or null when the file is missing or empty. */
+  async function lastLine(path: string): Promise<string | null> {
+    let fh: Awaited<ReturnType<typeof open>>;
     try {
-      // No fsync, as for the other exports: a line lost to a power cut is appended again from the ledger.
-      await fh.writeFile(missing.map((e) => e.line).join(''));
+      fh = await open(path, 'r+');
+    } catch {
+      return null;
+    }
+    try {
+      const size = (await fh.stat()).size;
+      // Read the tail, widening it until the start of the last complete line is in view.
+      for (let chunk = 64 * 1024; ; chunk *= 4) {
+        const from = Math.max(0, size - chunk);
+        const buf = Buffer.alloc(size - from);
+        await fh.read(buf, 0, buf.length, from);
+        const end = buf.lastIndexOf(0x0a);
+        if (end < 0 && from > 0) continue;
+        // A torn last line (the process died mid-append) is cut off here and appended again.
+        if (end + 1 < buf.length) await fh.truncate(from + end + 1);
+        if (end < 0) return null;
+        const start = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
+        if (start < 0 && from > 0) continue;
+        return buf.subarray(start + 1, end).toString('utf8');
+      }
     } finally {
       await fh.close();
     }
-    return true;
+  }
+
+  /** The seq of the event a file ends with: 0 when it is missing or empty, -1 when it is not this ledger's. */
+  async function fileCursor(rel: string): Promise<number> {
+    const last = await lastLine(join(dir, rel));
+    if (last === null) return 0;
+    try {
+      const id = (JSON.parse(last) as { event_id?: string }).event_id;
+      return (id ? ledger.byId(id)?.seq : undefined) ?? -1;
+    } catch {
+      return -1;
+    }
+  }
+
+  /** Write a JSONL file whole from the ledger; returns the head it is complete up to. */
+  async function rebuild(rel: string, out: Set<string>): Promise<number> {
+    const head = ledger.count();
+    await writeFileAtomic(join(dir, rel), allJsonl().get(rel) ?? '');
+    out.add(rel);
+    return head;
+  }
+
+  async function handoffFiles(): Promise<string[]> {
+    try {
+      return (await readdir(join(dir, 'audit', 'handoffs')))
+        .filter((n) => /^phase-\d+\.jsonl$/.test(n))
+        .map((n) => `audit/handoffs/${n}`);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Append the JSONL lines of every event after what the files hold. On a process's first sync each file's
+   * last line says where it stopped (a file from another ledger is rebuilt); after that, cursors in memory.
+   * Events reach their files in seq order, so only events after the lowest cursor are read.
+   */
+  async function appendJsonl(out: Set<string>): Promise<void> {
+    const head = ledger.count();
+    if (jsonl === null) {
+      const fixed = new Map<string, number>();
+      for (const [kind, rel] of Object.entries(JSONL_PATHS) as Array<[JsonlKind, string]>) {
+        const at = await fileCursor(rel);
+        // No file (or an empty one) is complete when no event of its kind exists yet.
+        const none = at === 0 && ledger.readTypes(JSONL_SOURCES[kind], 0, 1).length === 0;
+        fixed.set(rel, at < 0 || (at === 0 && !none) ? await rebuild(rel, out) : none ? head : at);
+      }
+      let handoffs = ledger.readTypes(HANDOFF_TYPES, 0, 1).length === 0 ? head : 0;
+      const known = new Map<string, number>();
+      for (const rel of await handoffFiles()) {
+        const at = await fileCursor(rel);
+        const upTo = at < 0 ? await rebuild(rel, out) : at;
+        known.set(rel, upTo);
+        handoffs = Math.max(handoffs, upTo);
+      }
+      jsonl = { fixed, handoffs, known };
+    }
+    const j = jsonl;
+    const from = Math.min(...j.fixed.values(), j.handoffs);
+    const pending = new Map<string, string[]>();
+    for (let after = from; ;) {
+      const page = ledger.readTypes(JSONL_TYPES, after, 5000);
+      if (page.length === 0) break;
+      for (const e of page) {
+        const handoff = HANDOFF_TYPES.includes(e.type);
+        if (e.seq <= (handoff ? j.handoffs : (j.fixed.get(streamOf(e.type)) ?? 0))) continue;
+        const { path, line } = lineFor(
+          e,
+          (id) => concernAt(id, e.seq),
+          (c) => concernState.set(c.id, c),
+        );
+        if (handoff) {
+          j.handoffs = e.seq;
+          if (!j.known.has(path)) {
+            // No file for this phase yet: a new phase, or a file someone deleted (then rebuilt whole, once).
+            const phase = Number(/phase-(\d+)\.jsonl$/.exec(path)?.[1] ?? 0);
+            j.known.set(path, read.handoffRecordedBefore(phase, e.seq) ? await rebuild(path, out) : 0);
+          }
+          if (e.seq <= (j.known.get(path) ?? 0)) continue;
+          j.known.set(path, e.seq);
+        } else j.fixed.set(path, e.seq);
+        const lines = pending.get(path);
+        if (lines) lines.push(line);
+        else pending.set(path, [line]);
+      }
+      after = page.at(-1)?.seq ?? after;
+    }
+    for (const [rel, lines] of pending) {
+      await appendLines(rel, lines.join(''));
+      out.add(rel);
+    }
+    // Every event of these types up to the head read before the scan is in its file now, so the streams
+    // that got none are complete up to it too (else one quiet stream would hold every scan back).
+    for (const [rel, at] of j.fixed) j.fixed.set(rel, Math.max(at, head));
+    j.handoffs = Math.max(j.handoffs, head);
+  }
+
+  async function appendLines(rel: string, text: string): Promise<void> {
+    const abs = join(dir, rel);
+    try {
+      await stat(abs);
+    } catch {
+      await writeFileAtomic(abs, text);
+      return;
+    }
+    const fh = await open(abs, 'a');
+    try {
+      // No fsync, as for the other exports: a line lost to a power cut is appended again from the ledger.
+      await fh.writeFile(text);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  // ---- documents -----------------------------------------------------------------------------------
+
+  async function writeIfChanged(rel: string, content: string, out: Set<string>): Promise<void> {
+    if (written.get(rel) === content) return;
+    const abs = join(dir, rel);
+    let current: string | null = null;
+    try {
+      current = await readFile(abs, 'utf8');
+    } catch {
+      current = null;
+    }
+    if (current !== content) {
+      await writeFileAtomic(abs, content);
+      out.add(rel);
+    }
+    written.set(rel, content);
+  }
+
+  async function missing(paths: readonly string[]): Promise<boolean> {
+    for (const p of paths) {
+      try {
+        await stat(join(dir, p));
+      } catch {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** What the last sync left, read from the ledger once per process. */
+  function syncState(): SyncState {
+    if (state === null) state = loadState();
+    return state;
   }
 
   async function syncOnce(): Promise<string[]> {
+    const first = state === null;
+    const s = syncState();
+    const head = ledger.count();
+    const out = new Set<string>();
     if (!swept) {
       swept = true;
-      await sweepTempFiles(dir, [...renderAll(read.snapshot()).keys(), ...Object.values(JSONL_PATHS)]);
+      await sweepTempFiles(dir, [
+        ...Object.values(s.files).flat(),
+        ...Object.values(JSONL_PATHS),
+        ...(await handoffFiles()),
+      ]);
     }
-    const out: string[] = [];
-    const changed = [...renderAll(read.snapshot())].filter(([rel, content]) => written.get(rel) !== content);
-    // Independent files: write them concurrently, each one atomically.
-    await Promise.all(
-      changed.map(async ([rel, content]) => {
-        const abs = join(dir, rel);
-        let current: string | null = null;
-        try {
-          current = await readFile(abs, 'utf8');
-        } catch {
-          current = null;
-        }
-        if (current !== content) {
-          await writeFileAtomic(abs, content);
-          out.push(rel);
-        }
-        written.set(rel, content);
-      }),
-    );
-    for (const kind of Object.keys(JSONL_PATHS) as JsonlKind[]) if (await appendJsonl(kind)) out.push(JSONL_PATHS[kind]);
-    return out;
+    const types =
+      head > s.seq
+        ? ledger.db
+            .prepare<[number], { type: string }>('SELECT DISTINCT type FROM events WHERE seq > ?')
+            .all(s.seq)
+            .map((r) => r.type)
+        : [];
+    const changed = fieldsChangedBy(types);
+    // Two documents reading the same field in one sync read it once.
+    const loaded = readsFor(read);
+    for (const p of PRODUCERS) {
+      const reads = s.reads[p.name];
+      const stale =
+        s.seq === 0 || !reads || reads.some((f) => changed.has(f)) || (first && (await missing(s.files[p.name] ?? [])));
+      if (!stale) continue;
+      const used = new Set<Field>();
+      const files = p.render(snapshotFor(p.name, used, loaded));
+      s.reads[p.name] = [...used];
+      s.files[p.name] = files.map(([rel]) => rel);
+      await Promise.all(files.map(([rel, content]) => writeIfChanged(rel, content, out)));
+    }
+    await appendJsonl(out);
+    s.seq = head;
+    maybeSaveState(s);
+    return [...out];
   }
 
   // The loop, the host and the Discord link each sync after their own changes, so calls overlap. Two
@@ -139,8 +474,58 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
   let tail: Promise<unknown> = Promise.resolve();
   let waiting: Promise<string[]> | null = null;
 
+  function expected(): Map<string, string> {
+    const files = renderAll(lazySnapshot(fullLoaders(read)));
+    for (const [rel, content] of allJsonl()) files.set(rel, content);
+    return files;
+  }
+
+  /** The documents rendered now, or only the producers named. */
+  function documents(only?: (name: string) => boolean): Map<string, string> {
+    const reads = readsFor(read);
+    const out = new Map<string, string>();
+    for (const p of PRODUCERS) {
+      if (only && !only(p.name)) continue;
+      for (const [rel, content] of p.render(snapshotFor(p.name, new Set(), reads))) out.set(rel, content);
+    }
+    return out;
+  }
+
+  const jsonlPaths = () => [...Object.values(JSONL_PATHS), ...read.handoffPhases().map(handoffPath)];
+
   return {
     expected,
+    flush() {
+      // A CLI command exits seconds after its last sync: without this the next process re-renders from
+      // an older record (correct, but it reads what this one already did).
+      if (state) maybeSaveState(state, true);
+    },
+    rendered(path) {
+      // The producer that wrote this path last time, if a sync said so; else every document.
+      const s = syncState();
+      const owner = Object.entries(s.files).find(([, files]) => files.includes(path))?.[0];
+      const doc = documents(owner ? (name) => name === owner : undefined).get(path);
+      if (doc !== undefined) return doc;
+      return jsonlPaths().includes(path) ? (allJsonl().get(path) ?? null) : null;
+    },
+    paths() {
+      const s = syncState();
+      const docs =
+        s.seq > 0 && PRODUCERS.every((p) => s.files[p.name]) ? Object.values(s.files).flat() : [...documents().keys()];
+      return [...docs, ...jsonlPaths()];
+    },
+    async current() {
+      await this.sync();
+      const out = new Map<string, string>();
+      for (const rel of this.paths()) {
+        try {
+          out.set(rel, await readFile(join(dir, rel), 'utf8'));
+        } catch {
+          // An export with nothing in it yet (no handoff of a phase) has no file.
+        }
+      }
+      return out;
+    },
     sync() {
       if (waiting) return waiting;
       const next = tail.then(() => {
@@ -166,28 +551,6 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       return out;
     },
   };
-}
-
-function recordFor(kind: JsonlKind, e: LedgerEvent, concerns: Map<string, Concern>): unknown {
-  switch (e.type) {
-    case 'command.received':
-    case 'response.sent':
-    case 'git.action_recorded':
-      return e.payload;
-    case 'concern.raised': {
-      const c = EventPayloads['concern.raised'].parse(e.payload);
-      concerns.set(c.id, c);
-      return c;
-    }
-    default: {
-      const change = { type: e.type, payload: EventPayloads[e.type as ConcernChange['type']].parse(e.payload) } as ConcernChange;
-      const prev = concerns.get(change.payload.concern_id);
-      if (!prev) throw new Error(`${kind}: ${e.type} for unknown concern ${change.payload.concern_id}`);
-      const c = applyConcernChange(prev, change, e.ts);
-      concerns.set(c.id, c);
-      return c;
-    }
-  }
 }
 
 /** The temp files `writeFileAtomic` leaves behind when a process is killed between write and rename. */

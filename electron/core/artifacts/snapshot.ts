@@ -10,6 +10,7 @@ import type {
   Phase,
   Response,
   Review,
+  Severity,
   Stage,
   Task,
   TestRunResult,
@@ -69,4 +70,27 @@ export interface ProjectSnapshot {
   promotions: PromotionRecord[];
   /** Timestamp of the newest event; the only clock renderers may use. */
   lastUpdate: string;
+  /**
+   * Totals over the whole history, counted by the store, so a document that shows them can be rendered
+   * from a few rows (the reader fills this; without it, renderers count the lists above).
+   */
+  stats?: SnapshotStats;
 }
+
+export interface SnapshotStats {
+  /** More reviews were decided than the overview's checkpoints show. */
+  earlierDecisions: boolean;
+  resolvedConcerns: Record<Severity, number>;
+  /** The most recently raised critical concern, open or resolved. */
+  lastCritical: { id: string; timestamp: string } | null;
+}
+
+/**
+ * What `status.json` and the `/status` reply are made of. Every fact they show is about the current phase,
+ * the open concerns, the pending reviews or the team, so these lists may hold only those: the reader's
+ * `statusFacts()` fills them with a few indexed rows whatever the length of the history.
+ */
+export type StatusFacts = Pick<
+  ProjectSnapshot,
+  'name' | 'phase' | 'stage' | 'iteration' | 'roadmap' | 'tasks' | 'concerns' | 'reviews' | 'agents' | 'lastUpdate'
+>;

@@ -16,9 +16,9 @@ export function dailyKey(now: Date, at: string, timezone: string): string | null
 
 /** The seed's status block plus the build (the last QA gate), as the daily post and `/status` show it. */
 export function statusBlock(read: Reader): string {
-  const gate = read.gates().at(-1);
+  const gate = read.latestGate();
   const build = gate ? `Build: ${gate.green ? '✅' : '❌'} last QA gate ${gate.green ? 'green' : 'not green'} (phase ${gate.phase}, iteration ${gate.iteration}, ${gate.totals.passed}/${gate.totals.tests} tests passed)` : 'Build: no QA gate has run yet';
-  return `${formatStatusText(read.snapshot())}\n${build}`;
+  return `${formatStatusText(read.statusFacts())}\n${build}`;
 }
 
 /** Enqueue today's post if it is due; the key makes a restart (or a second process) harmless. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DiscordRefusal } from '../../../shared/contract.ts';
+import { decodeTs } from '../store/chain.ts';
 
 type Refusal = DiscordRefusal;
 
@@ -9,15 +10,23 @@ type Refusal = DiscordRefusal;
  * daily status, so a stranger pressing buttons is seen, not only stopped.
  */
 export function refusals(db: Database.Database, now: Date = new Date()): { latest: Refusal[]; last24h: number } {
-  const rows = db
-    .prepare<[], { ts: string; payload: string }>("SELECT ts, payload FROM events WHERE type = 'discord.interaction_refused' ORDER BY seq DESC LIMIT 10")
-    .all();
-  const latest: DiscordRefusal[] = rows.map((r) => {
-    const x = JSON.parse(r.payload) as { user_name?: string; user_id?: string; name?: string };
-    return { user: x.user_name ?? 'someone', user_id: x.user_id ?? '', at: r.ts, what: x.name ?? '' };
-  });
-  const since = new Date(now.getTime() - 86_400_000).toISOString();
-  const last24h = db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM events WHERE type = 'discord.interaction_refused' AND ts >= ?").get(since)?.n ?? 0;
+  // Newest first: the ten latest, and the count back to 24 h ago, then stop (a bounded walk of one type's
+  // index). The ledger stores most timestamps as integer milliseconds (chain.ts): decoded, never compared raw.
+  const since = now.getTime() - 86_400_000;
+  const latest: Refusal[] = [];
+  let last24h = 0;
+  const rows = db.prepare<[], { ts: number | string; payload: string }>(
+    "SELECT ts, payload FROM events WHERE type = 'discord.interaction_refused' ORDER BY seq DESC",
+  );
+  for (const r of rows.iterate()) {
+    const at = decodeTs(r.ts);
+    const recent = Date.parse(at) >= since;
+    if (recent) last24h += 1;
+    if (latest.length < 10) {
+      const x = JSON.parse(r.payload) as { user_name?: string; user_id?: string; name?: string };
+      latest.push({ user: x.user_name ?? 'someone', user_id: x.user_id ?? '', at, what: x.name ?? '' });
+    } else if (!recent) break;
+  }
   return { latest, last24h };
 }
 

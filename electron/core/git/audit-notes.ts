@@ -1,6 +1,7 @@
 import type { GitAction } from '../../../shared/index.ts';
 import { jsonlLine } from '../artifacts/render/index.ts';
 import type { Reader } from '../store/read.ts';
+import { NOTES_REF } from './notes.ts';
 import type { GitService } from './service.ts';
 
 /** Actions that produced an object in history; refusals and failures have nothing to annotate. */
@@ -9,23 +10,36 @@ export const annotatable = (a: GitAction) => a.commit !== null && a.action !== '
 /** The note text for one action: the same line as in audit/git_actions.jsonl. */
 export const noteFor = (a: GitAction) => jsonlLine('git_actions', a).trim();
 
+/** Where a previous process's note sync stopped: the last action's seq, and the notes ref it left. */
+export interface NoteCursor {
+  load(): { seq: number; notes: string | null } | null;
+  save(at: { seq: number; notes: string | null }): void;
+}
+
 /**
  * Every recorded git action is also a note under `refs/notes/audit` on the commit it produced, so
  * `git log --show-notes=audit` tells the story without Governor. Notes are written after the ledger
  * records the action; this catches up on anything missing (a killed run included), and appending a
- * note that is already there is a no-op.
+ * note that is already there is a no-op. With a cursor, a new process starts where the last one stopped
+ * as long as the notes ref is still the one it left (else it walks every action again), so a sync reads
+ * only the actions recorded since.
  */
-export function createNoteSync(git: GitService, read: Reader) {
-  let done = 0;
+export function createNoteSync(git: GitService, read: Reader, cursor?: NoteCursor) {
+  let done: number | null = null;
   return async function syncAuditNotes(): Promise<number> {
-    const actions = read.gitActions();
+    if (done === null) {
+      const saved = cursor?.load() ?? null;
+      done = saved && saved.notes === (await git.resolveRef(NOTES_REF)) ? saved.seq : 0;
+    }
     let written = 0;
-    for (const a of actions.slice(done)) {
+    const since = read.gitActionsSince(done);
+    for (const { seq, action: a } of since) {
+      done = seq;
       if (!annotatable(a) || !a.commit) continue;
       const r = await git.addNote({ oid: a.commit, note: noteFor(a), timestamp: Math.floor(Date.parse(a.timestamp) / 1000), auditId: a.id });
       if (r.changed) written += 1;
     }
-    done = actions.length;
+    if (cursor && since.length > 0) cursor.save({ seq: done, notes: await git.resolveRef(NOTES_REF) });
     return written;
   };
 }

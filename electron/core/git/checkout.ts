@@ -95,12 +95,32 @@ export async function headBranch(ctx: RepoCtx): Promise<string | null> {
   }
 }
 
+type StatusArgs = Parameters<typeof git.statusMatrix>[0];
+
+/**
+ * statusMatrix, retried when a file it listed is gone before it could stat it. Exports are written
+ * atomically (a temp file renamed over the target, artifacts/atomic.ts), so a walk of the checkout can
+ * list a temp name that is renamed away a moment later; git's CLI shrugs that off, isomorphic-git throws.
+ */
+export async function settledStatusMatrix(args: StatusArgs): ReturnType<typeof git.statusMatrix> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await git.statusMatrix(args);
+    } catch (err) {
+      // isomorphic-git reports the vanished file with a plain Error whose message starts with ENOENT.
+      const vanished =
+        err instanceof Error && ((err as Error & { code?: unknown }).code === 'ENOENT' || err.message.startsWith('ENOENT'));
+      if (!vanished || attempt >= 5) throw err;
+    }
+  }
+}
+
 /**
  * Modified, staged, deleted and untracked paths of the user's checkout (ignored files excluded).
  * `refresh: false` keeps this read-only: the user's index is not even re-stamped.
  */
 export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boolean): Promise<string[]> {
-  const rows = await git.statusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
+  const rows = await settledStatusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
   return rows
     .filter(([, head, workdir, stage]) => !(head === 1 && workdir === 1 && stage === 1))
     .map(([file]) => file)
@@ -111,7 +131,7 @@ export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boo
 /** The same, for a few named files only: statusMatrix reads just those paths. */
 export async function dirtyAmong(ctx: RepoCtx, paths: readonly string[]): Promise<string[]> {
   const where = { fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache };
-  const rows = await git.statusMatrix({ ...where, filepaths: [...paths], refresh: false });
+  const rows = await settledStatusMatrix({ ...where, filepaths: [...paths], refresh: false });
   return rows
     .filter(([file, head, workdir, stage]) => paths.includes(file) && !(head === 1 && workdir === 1 && stage === 1))
     .map(([file]) => file)
@@ -128,7 +148,7 @@ export type CheckoutSync = 'synced' | 'skipped_dirty' | 'skipped_conflict' | 'no
 export async function withCheckoutSync<T>(ctx: RepoCtx, ref: string, move: () => Promise<T>): Promise<{ value: T; checkout: CheckoutSync }> {
   if ((await headBranch(ctx)) !== ref) return { value: await move(), checkout: 'not_checked_out' };
   // Untracked files do not block (git merge does not mind them either); edits to tracked files do.
-  const rows = await git.statusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
+  const rows = await settledStatusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
   const clean = rows.every(([, head, workdir, stage]) => (head === 1 && workdir === 1 && stage === 1) || (head === 0 && stage === 0));
   const value = await move();
   if (!clean) return { value, checkout: 'skipped_dirty' };

@@ -1,62 +1,30 @@
 /**
- * Plain-directory checkouts of a commit: the agents' workspaces and the QA gate's isolated
- * checkouts. isomorphic-git has no worktrees, and `git.checkout` would write the one shared
- * index; a workspace is instead a plain folder mirroring a tree, with a small manifest
- * (`.governor-materialized.json`) recording what was written and each file's stat, so
- * re-materializing rewrites only what differs and `changesInDir` hashes only what was touched.
+ * Checkouts of a commit outside the user's working tree: the agents' workspaces and the QA gate's
+ * isolated checkouts. Each is a real git worktree of the project (`git worktree add --detach`), so an
+ * agent's tools (and a coding agent running git itself) see an ordinary repository, and refreshing one
+ * is `git checkout`: git's index knows every file's stat, so a refresh rewrites only what differs and costs
+ * about what `git checkout` costs, whatever the size of the tree; git's own racy-timestamp rule
+ * re-reads only files written in the same instant as the index, never a fixed window.
+ *
+ * The worktree is detached at the commit: Governor stays the only writer of governed branches (it commits
+ * an agent's changes itself, through the GitService) and no branch is ever "checked out" twice.
+ *
+ * Git checks committed symlinks out as plain files of their link text (core.symlinks=false, see cli.ts);
+ * the ones that stay inside the workspace are then made links again. A link leading out stays a file, so
+ * nothing an agent or its tests do in the workspace reaches the rest of the machine through one.
+ * (Coding agents such as Claude Code work in their own `git clone --shared` instead: see git-workspace.ts.)
  */
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
-import {
-  MODE_EXEC,
-  MODE_FILE,
-  MODE_GITLINK,
-  MODE_SYMLINK,
-  hashObject,
-  listTreeFiles,
-  readBlob,
-  type FlatEntry,
-} from './objects.ts';
-import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
+import { runGit } from './cli.ts';
+import { diffTrees } from './diff.ts';
+import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, listTreeFiles, readBlob } from './objects.ts';
+import type { RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 
+/** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
 export const MANIFEST = '.governor-materialized.json';
-
-/**
- * A file whose mtime is this close to the manifest's own write time may have been edited again
- * within the file system's timestamp granularity; it is verified by content, as git does for
- * "racily clean" index entries.
- */
-const RACY_MS = 2000;
-
-interface ManifestEntry {
-  oid: string;
-  mode: string;
-  size: number;
-  mtimeMs: number;
-}
-
-interface Manifest {
-  version: 1;
-  commit: string;
-  writtenAtMs: number;
-  entries: Record<string, ManifestEntry>;
-}
-
-async function readManifest(dir: string): Promise<Manifest | null> {
-  try {
-    const parsed = JSON.parse(await fsp.readFile(path.join(dir, MANIFEST), 'utf8')) as Partial<Manifest>;
-    return parsed.version === 1 && typeof parsed.entries === 'object' && parsed.entries !== null ? (parsed as Manifest) : null;
-  } catch {
-    return null; // absent or unreadable: every file is verified by content instead
-  }
-}
-
-const isRegularMode = (mode: string): boolean => mode === MODE_FILE || mode === MODE_EXEC;
-
-/** `.git` in any case, anywhere in a path: git itself refuses such trees (a `.GIT/config` is `.git/config` on macOS). */
-const GIT_COMPONENT = /(^|\/)\.git(\/|$)/i;
 
 /**
  * Does a committed symlink at `rel` (inside `dir`) point outside `dir`? An absolute target always does; a
@@ -69,122 +37,213 @@ export function symlinkLeadsOut(rel: string, target: string): boolean {
   return resolved === '..' || resolved.startsWith('../');
 }
 
-/** Is the file at `full` exactly `want` (content and executable bit)? Stat first, content if unsure. */
-async function matches(full: string, rel: string, want: FlatEntry, manifest: Manifest | null): Promise<ManifestEntry | null> {
-  const st = await fsp.lstat(full);
-  const exec = (st.mode & 0o100) !== 0;
-  if (exec !== (want.mode === MODE_EXEC)) return null;
-  const entry = { oid: want.oid, mode: want.mode, size: st.size, mtimeMs: st.mtimeMs };
-  const m = manifest?.entries[rel];
-  if (
-    manifest &&
-    m &&
-    m.oid === want.oid &&
-    m.mode === want.mode &&
-    m.size === st.size &&
-    m.mtimeMs === st.mtimeMs &&
-    m.mtimeMs < manifest.writtenAtMs - RACY_MS
-  ) {
-    return entry;
-  }
-  return hashObject('blob', await fsp.readFile(full)).oid === want.oid ? entry : null;
+/** What a checkout from one commit to another changed: each path, and whether it is a symlink now. */
+interface TreeDelta {
+  from: string;
+  changes: Array<{ path: string; link: boolean }>;
 }
 
-function parentDirs(paths: Iterable<string>): Set<string> {
-  const dirs = new Set<string>();
-  for (const p of paths) {
-    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
+/** `git diff-tree` between two commits: compares trees by id, so unchanged folders cost nothing. */
+async function treeDelta(dir: string, from: string, to: string): Promise<TreeDelta> {
+  // -z --raw: ":<old mode> <new mode> <old oid> <new oid> <status>\0<path>\0" per changed file.
+  const parts = (await runGit(dir, ['diff-tree', '-r', '-z', '--no-renames', from, to])).split('\0');
+  const changes: TreeDelta['changes'] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const meta = parts[i] ?? '';
+    if (!meta.startsWith(':')) break;
+    changes.push({ path: parts[i + 1] ?? '', link: meta.split(' ')[1] === '120000' });
   }
-  return dirs;
-}
-
-export interface MaterializeResult {
-  written: number;
-  removed: number;
-  unchanged: number;
+  return { from, changes };
 }
 
 /**
- * Makes `dir` contain exactly the files of `tree` (plus the manifest, plus whatever `keep`
- * names, e.g. `node_modules`). Anything else is removed, symlinks included, before any file
- * is written, so a stray symlink can never redirect a write outside the directory.
+ * The paths of the committed symlinks in a worktree at `commit`, kept beside its index
+ * (`governor-links.json`) so a refresh reads a few paths, not the whole index: carried from the commit
+ * before by what the checkout changed, or listed from the index when there is nothing to carry.
+ */
+async function linkPaths(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<string[]> {
+  const cache = path.join(gitdir, 'governor-links.json');
+  let saved: { commit?: unknown; paths?: unknown } = {};
+  try {
+    saved = JSON.parse(await fsp.readFile(cache, 'utf8')) as typeof saved;
+  } catch {
+    // None yet, or unreadable: read the index.
+  }
+  const known = Array.isArray(saved.paths) ? saved.paths.filter((p): p is string => typeof p === 'string') : null;
+  if (known && saved.commit === commit) return known;
+  if (known && delta && saved.commit === delta.from) {
+    const links = new Set(known);
+    for (const c of delta.changes) {
+      if (c.link) links.add(c.path);
+      else links.delete(c.path);
+    }
+    const paths = [...links];
+    await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
+    return paths;
+  }
+  const paths = (await runGit(dir, ['ls-files', '-s', '-z']))
+    .split('\0')
+    .filter((e) => e.startsWith('120000 '))
+    .map((e) => e.slice(e.indexOf('\t') + 1));
+  await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
+  return paths;
+}
+
+/**
+ * Every committed symlink as it should be: a link when it stays inside the workspace, a file of its link
+ * text when it leads out. Git wrote them all as files (core.symlinks=false) and compares either form with
+ * the entry by target, so neither form is a change; an agent's link leading out in place of one is
+ * made a file again here. Returns how many were fixed.
+ */
+async function settleLinks(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<number> {
+  let fixed = 0;
+  for (const rel of await linkPaths(dir, gitdir, commit, delta)) {
+    const full = path.join(dir, rel);
+    const st = await fsp.lstat(full).catch(() => null);
+    if (st?.isFile()) {
+      const target = await fsp.readFile(full, 'utf8');
+      if (symlinkLeadsOut(rel, target)) continue;
+      // A new link renamed over the file: the path is a file or a link at every instant, never missing.
+      const tmp = `${full}.governor-link-${process.pid}`;
+      await fsp.rm(tmp, { force: true });
+      await fsp.symlink(target, tmp);
+      await fsp.rename(tmp, full);
+      fixed += 1;
+    } else if (st?.isSymbolicLink()) {
+      const target = await fsp.readlink(full);
+      if (!symlinkLeadsOut(rel, target)) continue;
+      await fsp.rm(full, { force: true });
+      await fsp.writeFile(full, target, { mode: 0o644, flag: 'wx' });
+      fixed += 1;
+    }
+  }
+  return fixed;
+}
+
+export interface MaterializeResult {
+  /** Files that differ between the commit the worktree held and this one (every file for a new one). */
+  written: number;
+  /** Untracked files and folders removed (strays an agent or a test run left). */
+  removed: number;
+  /** Files of the commit that were already in place. */
+  unchanged: number;
+}
+
+/** The worktree's own git directory, when `dir` is a worktree of this repository; else null. */
+async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path.join(dir, '.git'), 'utf8');
+  } catch {
+    return null;
+  }
+  const m = /^gitdir: (.+)$/m.exec(text);
+  if (!m?.[1]) return null;
+  const gitdir = path.resolve(dir, m[1].trim());
+  const worktrees = path.resolve(ctx.gitdir, 'worktrees') + path.sep;
+  if (!gitdir.startsWith(worktrees)) return null;
+  try {
+    await fsp.access(path.join(gitdir, 'HEAD'));
+    return gitdir;
+  } catch {
+    return null;
+  }
+}
+
+/** The commit a (detached) worktree is at. */
+async function headOf(gitdir: string): Promise<string | null> {
+  const head = (await fsp.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return /^[0-9a-f]{40}$/.test(head) ? head : null;
+}
+
+/** The number of entries in a worktree's index: its header says, so no file is read to count them. */
+async function indexEntries(gitdir: string): Promise<number> {
+  const fh = await fsp.open(path.join(gitdir, 'index'), 'r').catch(() => null);
+  if (!fh) return 0;
+  try {
+    const header = Buffer.alloc(12);
+    await fh.read(header, 0, 12, 0);
+    return header.toString('latin1', 0, 4) === 'DIRC' ? header.readUInt32BE(8) : 0;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Makes `dir` a worktree holding exactly the files of `commit`, plus the untracked paths git ignores
+ * (`node_modules`, build output: expensive to rebuild, never committed) and the top-level paths in
+ * `keep`. Anything else untracked is removed before the checkout writes a file, so nothing an agent
+ * planted (a symlink in place of a folder, a hard link to a file outside) is ever written through:
+ * `git checkout -f` replaces a changed file rather than writing into it.
  */
 export async function materializeTree(
   ctx: RepoCtx,
-  input: { commit: string; tree: string; dir: string; keep?: ((relPath: string) => boolean) | undefined },
+  input: { commit: string; tree: string; dir: string; keep?: readonly string[] | undefined },
 ): Promise<MaterializeResult> {
   const dir = path.resolve(input.dir);
-  if (dir === path.resolve(ctx.dir) || dir === path.resolve(ctx.gitdir) || dir.startsWith(path.resolve(ctx.gitdir) + path.sep)) {
+  if (
+    dir === path.resolve(ctx.dir) ||
+    dir === path.resolve(ctx.gitdir) ||
+    dir.startsWith(path.resolve(ctx.gitdir) + path.sep)
+  ) {
     throw new InvalidInputError(`materialize writes a separate directory, not the repository itself (${dir})`);
   }
-  const target = await listTreeFiles(ctx, input.tree);
-  const dirs = parentDirs(target.keys());
-  const manifest = await readManifest(dir);
-  await fsp.mkdir(dir, { recursive: true });
-  const fresh = new Map<string, ManifestEntry>();
-  let removed = 0;
-
-  const scan = async (rel: string): Promise<void> => {
-    const listing = await fsp.readdir(rel ? path.join(dir, rel) : dir, { withFileTypes: true });
-    await Promise.all(
-      listing.map(async (d) => {
-        const p = rel ? `${rel}/${d.name}` : d.name;
-        if (p === MANIFEST || d.name === '.git' || input.keep?.(p)) return;
-        const full = path.join(dir, p);
-        if (d.isDirectory() && dirs.has(p)) return scan(p);
-        const want = target.get(p);
-        if (d.isFile() && want && isRegularMode(want.mode)) {
-          const ok = await matches(full, p, want, manifest);
-          if (ok) fresh.set(p, ok);
-          return; // a stale regular file is overwritten in place below
-        }
-        await fsp.rm(full, { recursive: true, force: true });
-        removed += 1;
-      }),
-    );
-  };
-  await scan('');
-
-  const pending = [...target].filter(([p]) => !fresh.has(p));
-  const unchanged = fresh.size;
-  const writeOne = async ([p, want]: [string, FlatEntry]): Promise<void> => {
-    const full = path.join(dir, p);
-    if (want.mode === MODE_GITLINK) {
-      await fsp.mkdir(full, { recursive: true }); // a submodule is an empty directory, as in a fresh clone
-      return;
+  const gitdir = await worktreeGitdir(ctx, dir);
+  if (gitdir === null) {
+    // A folder from before worktrees (or anything else in the way) is replaced whole, once.
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.mkdir(path.dirname(dir), { recursive: true });
+    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first.
+    await runGit(ctx.dir, ['worktree', 'prune']);
+    await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
+    const made = await worktreeGitdir(ctx, dir);
+    if (made) await settleLinks(dir, made, input.commit);
+    const files = made ? await indexEntries(made) : 0;
+    return { written: files, removed: 0, unchanged: 0 };
+  }
+  const before = await headOf(gitdir);
+  const files = await indexEntries(gitdir);
+  if (before === input.commit) {
+    // Already at the commit: one `git status` (git's stat cache, and its untracked cache for the folders)
+    // says whether anything was touched; nothing touched is the usual case before an agent's turn.
+    const touched = await runGit(dir, [
+      'status',
+      '--porcelain=v1',
+      '-z',
+      '--untracked-files=all',
+      '--ignore-submodules=all',
+    ]);
+    if (touched === '') {
+      const fixed = await settleLinks(dir, gitdir, input.commit);
+      return { written: fixed, removed: 0, unchanged: files - fixed };
     }
-    if (GIT_COMPONENT.test(p)) return;
-    const bytes = await readBlob(ctx, want.oid);
-    await fsp.mkdir(path.dirname(full), { recursive: true });
-    if (want.mode === MODE_SYMLINK) {
-      const link = Buffer.from(bytes).toString('utf8');
-      // Leading out: written as a plain file holding the link text, as git does with core.symlinks=false.
-      if (symlinkLeadsOut(p, link)) await atomicWriteFile(full, bytes, { mode: 0o644 });
-      else await fsp.symlink(link, full);
-      return;
-    }
-    const perm = want.mode === MODE_EXEC ? 0o755 : 0o644;
-    // temp + rename replaces a stale file's inode instead of writing through it: a hard link an
-    // agent's test run planted in its workspace cannot redirect the write outside.
-    await atomicWriteFile(full, bytes, { mode: perm });
-    await fsp.chmod(full, perm); // the mode option is filtered by the umask
-    const st = await fsp.lstat(full);
-    fresh.set(p, { oid: want.oid, mode: want.mode, size: st.size, mtimeMs: st.mtimeMs });
-  };
-  // Regular files first, symlinks last: nothing is ever written through a link.
-  await inBatches(pending.filter(([, e]) => e.mode !== MODE_SYMLINK), writeOne);
-  await inBatches(pending.filter(([, e]) => e.mode === MODE_SYMLINK), writeOne);
-
-  const entries = Object.fromEntries([...fresh].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const next: Manifest = { version: 1, commit: input.commit, writtenAtMs: Date.now(), entries };
-  await atomicWriteFile(path.join(dir, MANIFEST), JSON.stringify(next));
-  return { written: pending.length, removed, unchanged };
+  }
+  const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
+  // Untracked first (so a stray symlink where the commit has a folder is gone before the checkout),
+  // then the checkout, forced: the commit's files, whatever the agent did to them.
+  const cleaned = await runGit(dir, ['clean', '-f', '-f', '-d', ...keep]);
+  await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
+  const delta = before && before !== input.commit ? await treeDelta(dir, before, input.commit) : undefined;
+  await settleLinks(dir, gitdir, input.commit, delta);
+  const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
+  const written =
+    before === input.commit
+      ? 0
+      : delta
+        ? delta.changes.length
+        : (await diffTrees(ctx, { from: null, to: input.tree, content: false })).length;
+  const now = await indexEntries(gitdir);
+  return { written, removed, unchanged: Math.max(0, now - written) };
 }
 
-/** Bounded parallelism: enough to hide I/O latency without exhausting file descriptors. */
-async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>, width = 32): Promise<void> {
-  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
+/** A file as a change: its content (a symlink's target) and its kind. */
+async function changeOf(full: string, rel: string): Promise<FileChange> {
+  const st = await fsp.lstat(full);
+  if (st.isSymbolicLink()) return { path: rel, content: await fsp.readlink(full), mode: 'symlink' };
+  return { path: rel, content: await fsp.readFile(full), mode: (st.mode & 0o100) !== 0 ? 'executable' : 'file' };
 }
+
+const byPath = (a: FileChange, b: FileChange) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 function ignoredByPrefix(p: string, ignore: ((relPath: string) => boolean) | undefined): boolean {
   if (!ignore) return false;
@@ -193,42 +252,79 @@ function ignoredByPrefix(p: string, ignore: ((relPath: string) => boolean) | und
 }
 
 /**
- * What an agent changed in its workspace relative to `tree`: the change set for commitChanges.
- * Untouched files are recognised from the manifest's stat cache without being read.
+ * What changed in a workspace relative to `commit` (tree `tree`): the change set for commitChanges.
+ * In a worktree at that commit, `git status` says (files git ignores are not changes); elsewhere every
+ * file is compared with the tree by content.
  */
 export async function changesInDir(
   ctx: RepoCtx,
-  input: { tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined },
+  input: { commit?: string; tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined },
 ): Promise<FileChange[]> {
   const dir = path.resolve(input.dir);
+  const gitdir = await worktreeGitdir(ctx, dir);
+  if (gitdir !== null && input.commit !== undefined && (await headOf(gitdir)) === input.commit) {
+    const out = await runGit(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
+    const changes: FileChange[] = [];
+    for (const entry of out.split('\0')) {
+      if (entry.length < 4) continue;
+      const code = entry.slice(0, 2);
+      const rel = entry.slice(3);
+      if (ignoredByPrefix(rel, input.ignore)) continue;
+      const full = path.join(dir, rel);
+      const gone =
+        code.includes('D') &&
+        !(await fsp.lstat(full).then(
+          () => true,
+          () => false,
+        ));
+      changes.push(gone ? { path: rel, content: null } : await changeOf(full, rel));
+    }
+    return changes.sort(byPath);
+  }
+  return changesByContent(ctx, { tree: input.tree, dir, ignore: input.ignore });
+}
+
+/** Every file compared with the tree by content: for a folder that is not a worktree at the commit. */
+async function changesByContent(
+  ctx: RepoCtx,
+  input: { tree: string; dir: string; ignore?: ((relPath: string) => boolean) | undefined },
+): Promise<FileChange[]> {
   const target = await listTreeFiles(ctx, input.tree);
-  const manifest = await readManifest(dir);
   const seen = new Set<string>();
   const changes: FileChange[] = [];
-
   const walk = async (rel: string): Promise<void> => {
-    const listing = await fsp.readdir(rel ? path.join(dir, rel) : dir, { withFileTypes: true });
+    const listing = await fsp.readdir(rel ? path.join(input.dir, rel) : input.dir, { withFileTypes: true });
     await Promise.all(
       listing.map(async (d) => {
         const p = rel ? `${rel}/${d.name}` : d.name;
         if (p === MANIFEST || d.name === '.git' || input.ignore?.(p)) return;
-        const full = path.join(dir, p);
+        const full = path.join(input.dir, p);
         const want = target.get(p);
         if (d.isDirectory()) return walk(p);
         if (d.isSymbolicLink()) {
           seen.add(p);
           const link = await fsp.readlink(full);
-          if (want?.mode === MODE_SYMLINK && Buffer.from(await readBlob(ctx, want.oid)).toString('utf8') === link) return;
+          if (want?.mode === MODE_SYMLINK && Buffer.from(await readBlob(ctx, want.oid)).toString('utf8') === link)
+            return;
           changes.push({ path: p, content: link, mode: 'symlink' });
           return;
         }
         if (!d.isFile()) return; // sockets, fifos: not content
         seen.add(p);
-        if (want && isRegularMode(want.mode) && (await matches(full, p, want, manifest))) return;
+        const st = await fsp.lstat(full);
+        const exec = (st.mode & 0o100) !== 0;
+        const bytes = await fsp.readFile(full);
+        if (
+          want &&
+          want.mode !== MODE_SYMLINK &&
+          want.mode !== MODE_GITLINK &&
+          exec === (want.mode === MODE_EXEC) &&
+          hashObject('blob', bytes).oid === want.oid
+        )
+          return;
         // A symlink leading out was materialised as a file of its link text: unchanged while it still is.
-        if (want?.mode === MODE_SYMLINK && hashObject('blob', await fsp.readFile(full)).oid === want.oid) return;
-        const exec = ((await fsp.lstat(full)).mode & 0o100) !== 0;
-        changes.push({ path: p, content: await fsp.readFile(full), mode: exec ? 'executable' : 'file' });
+        if (want?.mode === MODE_SYMLINK && hashObject('blob', bytes).oid === want.oid) return;
+        changes.push({ path: p, content: bytes, mode: exec ? 'executable' : 'file' });
       }),
     );
   };
@@ -238,7 +334,8 @@ export async function changesInDir(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   for (const [p, e] of target) {
-    if (!seen.has(p) && e.mode !== MODE_GITLINK && !ignoredByPrefix(p, input.ignore)) changes.push({ path: p, content: null });
+    if (!seen.has(p) && e.mode !== MODE_GITLINK && !ignoredByPrefix(p, input.ignore))
+      changes.push({ path: p, content: null });
   }
-  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return changes.sort(byPath);
 }

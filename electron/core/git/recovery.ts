@@ -17,12 +17,13 @@ import type { GitService } from './service.ts';
  * carry, and a resumed run finishes it (rolls forward). Commits carrying those ids are not strays.
  */
 export async function recoverGitRefs(service: GitService, read: Reader, ledger: Ledger): Promise<string[]> {
-  const known = new Set(read.gitActions().map((a) => a.id));
+  // Key lookups, not a read of every recorded action: opening a project costs the same at any history.
+  // The promotions' intents are one event per promotion started (a handful per phase).
   const started = ledger.readTypes(['promotion.started']);
   const intents = started.map((ev) => EventPayloads['promotion.started'].parse(ev.payload));
   const reserved = new Set(intents.flatMap((intent) => Object.values(intent.ids)));
   const isStray = (auditId: string | null) =>
-    auditId !== null && !known.has(auditId) && !reserved.has(auditId) && ledger.byId(auditId) === null;
+    auditId !== null && !read.hasGitAction(auditId) && !reserved.has(auditId) && ledger.byId(auditId) === null;
   const recorded = new Map(read.recordedRefs().map((r) => [r.name, r.oid]));
   const fixed: string[] = [];
 

@@ -4,8 +4,8 @@
  * - One serialized writer per repository (queue.ts): isomorphic-git has no ref locks.
  * - No index and no HEAD for agent work: a commit is built from the set of changed paths on top
  *   of the branch tip's tree (tree-write.ts), so parallel implementers never share an index and
- *   the user's checkout is never touched by agent commits. Agents edit plain workspace folders
- *   (`<project>/.governor/workspaces/<slug>`, see materialize.ts) instead of worktrees.
+ *   the user's checkout is never touched by agent commits. Agents edit detached git worktrees
+ *   (in the cache folder, see work-dirs.ts and materialize.ts), refreshed by the git CLI.
  * - Protection is checked before any object is written (protect.ts): a refusal changes nothing.
  * - Merges and reverts are three-way tree merges over objects (merge.ts), never the working tree.
  */
@@ -300,8 +300,15 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     },
     readNote: (oid: string): Promise<string | null> => readNote(ctx, oid),
 
-    /** Writes the tree of commit `oid` into a plain directory (an agent workspace, a QA checkout). */
-    async materialize(input: { oid: string; dir: string; keep?: (relPath: string) => boolean }): Promise<MaterializeResult & { commit: string }> {
+    /**
+     * Makes `dir` a worktree of commit `oid` (an agent workspace, a QA checkout; see materialize.ts), kept
+     * detached; `keep` names top-level untracked paths to leave in place besides what git ignores.
+     */
+    async materialize(input: {
+      oid: string;
+      dir: string;
+      keep?: readonly string[];
+    }): Promise<MaterializeResult & { commit: string }> {
       const commit = await requireCommit(ctx, input.oid);
       const tree = await treeOfCommit(ctx, commit);
       return { commit, ...(await materializeTree(ctx, { commit, tree, dir: input.dir, keep: input.keep })) };
@@ -310,7 +317,8 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     /** The change set of a workspace against commit `oid`, ready for commitChanges. */
     async changesInDir(input: { oid: string; dir: string; ignore?: (relPath: string) => boolean }): Promise<FileChange[]> {
       const tree = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
-      return changesInDir(ctx, { tree, dir: input.dir, ignore: input.ignore });
+      const commit = await requireCommit(ctx, input.oid);
+      return changesInDir(ctx, { commit, tree, dir: input.dir, ignore: input.ignore });
     },
 
     async readFileAt(input: { oid: string; path: string }): Promise<string | null> {

@@ -70,7 +70,7 @@ export function createAgentActions(e: Engine, agent: AgentName, sink: HandoffSin
       });
       const runtime = e.runtimeFor(q.to);
       const docs = q.to === 'Designer' ? ['design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md'] : ['REQUIREMENTS.md', 'AGENT_TASKS.md'];
-      const context = Object.fromEntries(docs.map((p) => [p, e.exporter.expected().get(p) ?? '']));
+      const context = Object.fromEntries(docs.map((p) => [p, e.exporter.rendered(p) ?? '']));
       const answer = await runtime.clarify({ agent: q.to, question: q.question, context });
       e.ledger.transact((tx) => tx.append({ type: 'clarification.answered', actor: q.to, payload: { clarification_id: id, agent: q.to, answer, scripted: runtime.scripted } }));
       e.progress({ kind: 'info', agent: q.to, text: `answered ${agent}'s ${id}: ${answer.slice(0, 200)}` });
@@ -103,8 +103,9 @@ export function createAgentActions(e: Engine, agent: AgentName, sink: HandoffSin
     },
     readDocument(o: { path: string }) {
       if (!DOCUMENTS.includes(o.path)) throw new InvalidInputError(`"${o.path}" is not a project document; read one of ${DOCUMENTS.join(', ')}`);
-      const content = e.exporter.expected().get(o.path);
-      if (content === undefined) throw new NotFoundError('document', o.path, 'it has not been written yet');
+      // One document's own reads, not every export rendered from the whole history.
+      const content = e.exporter.rendered(o.path);
+      if (content === null) throw new NotFoundError('document', o.path, 'it has not been written yet');
       return { path: o.path, content };
     },
   };

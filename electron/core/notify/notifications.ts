@@ -51,7 +51,7 @@ const SEVERITY_EMOJI: Record<Severity, string> = { critical: '🔴', warning: '�
 
 function gitNotification(ev: LedgerEvent, a: GitAction, read: Reader): Notification | null {
   const ref = { kind: 'git' as const, id: a.commit ?? a.id };
-  const gate = read.gates().at(-1);
+  const gate = read.latestGate();
   const tests = gate ? (gate.totals.failed === 0 ? `✅ All ${gate.totals.passed} passed` : `❌ ${gate.totals.failed} of ${gate.totals.tests} failed`) : 'not run';
   switch (a.action) {
     case 'merge':
@@ -169,7 +169,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
     }
     case 'clarification.answered': {
       const a = EventPayloads['clarification.answered'].parse(ev.payload);
-      const asked = read.clarifications().find((c) => c.id === a.clarification_id);
+      const asked = read.clarification(a.clarification_id);
       const title = `💬 ${a.agent} answered ${a.clarification_id}`;
       // Asked from a review's Clarify button: the answer belongs in that review's thread.
       if (asked?.review_id) return update('approvals', { kind: 'review', id: asked.review_id }, title, a.answer);

@@ -3,6 +3,7 @@ import { EventPayloads } from '../../../shared/index.ts';
 import type { Engine } from '../workflow/engine.ts';
 import { addAllowRule } from './policy-file.ts';
 import { type DecideInput, decideRequest } from './requests.ts';
+import { decodeTs } from '../store/chain.ts';
 
 /**
  * Decide a permission request from any surface (UI, CLI, Discord): the first decision wins in the
@@ -25,7 +26,10 @@ export async function decidePermission(e: Engine, d: DecideInput): Promise<Permi
 /** The coding agents' recent stream, oldest first. */
 export function agentActivity(e: Engine, agent: string | null, limit: number): Array<WorkerActivity & { seq: number; ts: string }> {
   const rows = agent
-    ? e.ledger.db.prepare<[string, number], { seq: number; ts: string; payload: string }>("SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' AND actor = ? ORDER BY seq DESC LIMIT ?").all(agent, limit)
-    : e.ledger.db.prepare<[number], { seq: number; ts: string; payload: string }>("SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' ORDER BY seq DESC LIMIT ?").all(limit);
-  return rows.reverse().map((r) => ({ ...EventPayloads['worker.activity'].parse(JSON.parse(r.payload)), seq: r.seq, ts: r.ts }));
+    ? e.ledger.db.prepare<[string, number], { seq: number; ts: number | string; payload: string }>("SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' AND actor = ? ORDER BY seq DESC LIMIT ?").all(agent, limit)
+    : e.ledger.db.prepare<[number], { seq: number; ts: number | string; payload: string }>("SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' ORDER BY seq DESC LIMIT ?").all(limit);
+  // Timestamps are stored as integer milliseconds (chain.ts): decoded to the ISO text every event carries.
+  return rows
+    .reverse()
+    .map((r) => ({ ...EventPayloads['worker.activity'].parse(JSON.parse(r.payload)), seq: r.seq, ts: decodeTs(r.ts) }));
 }

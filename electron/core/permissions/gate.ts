@@ -55,8 +55,11 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
   const redact = (s: string) => (o.redactor ? o.redactor.redact(s) : s);
   const applied = new Set<string>();
 
-  // The rules change only when a human grants one: compiled once per (latest decision, session).
-  const latestDecision = o.ledger.db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM permission_requests');
+  // The rules change only when a human grants one: compiled once per (latest decision, session). The
+  // decision's own event says when (a request's row keeps the seq it was asked at), found by index.
+  const latestDecision = o.ledger.db.prepare<[], { seq: number | null }>(
+    "SELECT MAX(seq) AS seq FROM events WHERE type = 'permission.decided'",
+  );
   let cached: { key: string; rules: ReturnType<typeof compileRules> } | null = null;
   const verdict = (use: ToolUse, sessionId: string | null): Verdict => {
     const key = `${latestDecision.get()?.seq ?? 0}:${sessionId ?? ''}`;
@@ -93,7 +96,7 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
       // Asked before (a resumed session asks again): wait on that request, or use its decision once.
       const earlier = o.read.permissionByDigest(o.agent, digest);
       let request: PermissionRequest;
-      if (earlier && (earlier.status === 'pending' || (earlier.status !== 'timed_out' && !applied.has(earlier.id) && !usedSince(o.ledger, earlier, digest)))) request = earlier;
+      if (earlier && (earlier.status === 'pending' || (earlier.status !== 'timed_out' && !applied.has(earlier.id) && !o.read.permissionUsed(earlier.id)))) request = earlier;
       else {
         const ts = clock().toISOString();
         request = o.ledger.transact((tx) =>
@@ -138,16 +141,6 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
       return answer;
     },
   };
-}
-
-/** Was this request's decision already used by a tool use of the same input? */
-function usedSince(ledger: Ledger, r: PermissionRequest, digest: string): boolean {
-  const row = ledger.db
-    .prepare<[string, string], { n: number }>(
-      "SELECT COUNT(*) AS n FROM events WHERE type = 'worker.activity' AND json_extract(payload, '$.gate.digest') = ? AND json_extract(payload, '$.text') LIKE ?",
-    )
-    .get(digest, `${r.id} %`);
-  return (row?.n ?? 0) > 0;
 }
 
 /** One line for the inbox: the command, the file, the URL. */

@@ -23,7 +23,8 @@ export type NewRequest = Omit<PermissionRequest, 'id' | 'status' | 'decision' | 
 
 /** A durable request in the human's inbox, in the caller's transaction (the id comes from the projection). */
 export function recordRequest(tx: Tx, r: NewRequest, ts: string): PermissionRequest {
-  const n = tx.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM permission_requests').get()?.n ?? 0;
+  // Requests are never removed (a rebuild empties the table first), so the highest rowid is their count.
+  const n = tx.db.prepare<[], { n: number }>('SELECT COALESCE(MAX(rowid), 0) AS n FROM permission_requests').get()?.n ?? 0;
   const request: PermissionRequest = { ...r, id: `perm_${pad(n + 1)}`, status: 'pending', decision: null, requested_at: ts };
   tx.append({ type: 'permission.requested', actor: r.agent, ts, payload: request });
   return request;
@@ -106,7 +107,7 @@ export function withdrawRequest(ledger: Ledger, read: Reader, id: string, reason
 /** Rules granted "always" by a human, from the ledger (the policy file gets them too, for people to read). */
 export function alwaysRules(read: Reader): string[] {
   return read
-    .permissionRequests('allowed')
+    .alwaysAllowed()
     .filter((r) => r.decision?.decision === 'allow_always' && r.decision.rule)
     .map((r) => r.decision?.rule ?? '');
 }

@@ -1,43 +1,69 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
 
 // The package is CommonJS with an ESM-style .d.ts; under NodeNext the default import is the module object
 // for the type checker but the function at run time. Accept both.
 type Serialize = (input: unknown) => string | undefined;
 const canonicalize: Serialize =
-  typeof canonicalizeModule === 'function' ? (canonicalizeModule as Serialize) : (canonicalizeModule as unknown as { default: Serialize }).default;
+  typeof canonicalizeModule === 'function'
+    ? (canonicalizeModule as Serialize)
+    : (canonicalizeModule as unknown as { default: Serialize }).default;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** RFC 8785 canonical JSON, so a hash never depends on key order. */
+/** RFC 8785 canonical JSON, so a comparison never depends on key order (recorded runs, replays). */
 export function canonicalJson(value: unknown): string {
   const text = canonicalize(value);
   if (text === undefined) throw new TypeError('value cannot be represented as JSON');
   return text;
 }
 
-export interface HashedFields {
+/** An event's hashed fields, with the payload as the exact text the ledger stores. */
+export interface HashedRow {
   seq: number;
   id: string;
   ts: string;
   type: string;
   actor: string;
-  payload: unknown;
-  prev_hash: string;
-}
-
-/** hash = sha256(prev_hash + canonical JSON of the event without its hash). */
-export function eventHash(e: HashedFields): string {
-  return eventHashWithPayloadJson(e, canonicalJson(e.payload));
+  /** The stored payload text, byte for byte. */
+  payload: string;
 }
 
 /**
- * The same hash, given the payload already in canonical form (the append path has it anyway).
- * The other fields are strings and an integer, so writing their keys in sorted order by hand yields
- * exactly the RFC 8785 text without canonicalising the payload a second time.
+ * The payload text the ledger stores and hashes: JSON.stringify of the payload as its zod schema parsed it.
+ * zod builds the parsed object in the schema's key order, so the same payload always gives the same text;
+ * RFC 8785 canonicalisation (a sort of every object's keys) cost four times the rest of an append, and
+ * buys nothing once the hash covers the stored bytes themselves.
  */
-export function eventHashWithPayloadJson(e: Omit<HashedFields, 'payload'>, payloadJson: string): string {
+export function payloadText(parsed: unknown): string {
+  const text = JSON.stringify(parsed);
+  if (text === undefined) throw new TypeError('payload cannot be represented as JSON');
+  return text;
+}
+
+/**
+ * Chain format 2 (every event appended since the lean ledger):
+ *   hash = sha256(prev_hash as hex ‖ `[seq,"id","ts","type","actor",<payload text>]`)
+ * One array in a fixed order needs no key sorting, and one-shot hashing of one string is the cheapest
+ * call Node offers (no Hash object per event).
+ */
+export function eventHashV2(prevHex: string, e: HashedRow): Buffer {
   const s = JSON.stringify;
-  const body = `{"actor":${s(e.actor)},"id":${s(e.id)},"payload":${payloadJson},"prev_hash":${s(e.prev_hash)},"seq":${e.seq},"ts":${s(e.ts)},"type":${s(e.type)}}`;
-  return createHash('sha256').update(e.prev_hash).update(body).digest('hex');
+  return hash(
+    'sha256',
+    `${prevHex}[${e.seq},${s(e.id)},${s(e.ts)},${s(e.type)},${s(e.actor)},${e.payload}]`,
+    'buffer',
+  ) as unknown as Buffer;
+}
+
+/**
+ * Chain format 1 (ledgers written before the lean ledger; their events keep the hashes they were written
+ * with): hash = sha256(prev_hash + RFC 8785 JSON of the event without its hash). The writer stored the
+ * payload already canonical, so its stored text is used as is; the other fields are strings and an integer,
+ * written here in sorted key order, which is exactly their RFC 8785 form.
+ */
+export function eventHashV1(prevHex: string, e: HashedRow): Buffer {
+  const s = JSON.stringify;
+  const body = `{"actor":${s(e.actor)},"id":${s(e.id)},"payload":${e.payload},"prev_hash":${s(prevHex)},"seq":${e.seq},"ts":${s(e.ts)},"type":${s(e.type)}}`;
+  return hash('sha256', prevHex + body, 'buffer') as unknown as Buffer;
 }

@@ -3,13 +3,22 @@ import { monotonicFactory } from 'ulid';
 import type { EventType, LedgerEvent, NewEvent } from '../../../shared/index.ts';
 import { EventPayloads, EventType as EventTypeSchema } from '../../../shared/index.ts';
 import { GovernorError, IntegrityError } from '../errors.ts';
-import { GENESIS_HASH, canonicalJson, eventHashWithPayloadJson } from './hash.ts';
-import { type EventRow, type VerifyResult, chainCheck } from './chain.ts';
+import { GENESIS_HASH, eventHashV2, payloadText } from './hash.ts';
+import { type EventRow, type VerifyResult, chainCheck, decodeTs, encodeTs } from './chain.ts';
 import { PROJECTION_TABLES, migrate } from './migrations.ts';
+import { CHAIN_V2_KEY } from './migrate-lean.ts';
+import { createProjector } from './projections.ts';
+import { searchDoc, subjectToken } from './search.ts';
+
+import { holdNativeObjects } from './statement-cache.ts';
 
 export type { VerifyResult };
-import { createProjector } from './projections.ts';
-import { holdNativeObjects } from './statement-cache.ts';
+
+/** An events row with its predecessor's hash, which is what `prev_hash` is (it is not stored twice). */
+type RowWithPrev = EventRow & { prev: Buffer | null };
+/** Every events column plus the previous row's hash, for reads that hand out whole events. */
+const ROW_WITH_PREV =
+  'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq - 1) AS prev';
 
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */
@@ -17,7 +26,6 @@ export interface LedgerOptions {
   /** Injected for replay; defaults to monotonic ULIDs. */
   ids?: () => string;
 }
-
 
 /** A write transaction: reads see everything before it, and its appends commit together or not at all. */
 export interface Tx {
@@ -46,7 +54,10 @@ export class Ledger {
   private readonly listeners = new Set<AppendListener>();
   private readonly hooks = new Set<TransactionHook>();
   private readonly insert;
+  private readonly index;
   private readonly head;
+  /** The first seq hashed in chain format 2 (see hash.ts). */
+  private readonly v2From: number;
   private active: Tx | null = null;
 
   constructor(
@@ -66,8 +77,15 @@ export class Ledger {
     const ulid = monotonicFactory();
     this.nextId = opts.ids ?? (() => ulid());
     this.projector = createProjector(this.db);
-    this.insert = this.db.prepare('INSERT INTO events (seq, id, ts, type, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    this.head = this.db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+    this.insert = this.db.prepare(
+      'INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.index = this.db.prepare('INSERT INTO events_search (rowid, doc) VALUES (?, ?)');
+    this.head = this.db.prepare<[], { seq: number; hash: Buffer }>(
+      'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1',
+    );
+    const v2 = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(CHAIN_V2_KEY);
+    this.v2From = v2 ? Number(v2.value) : 1;
   }
 
   /**
@@ -80,11 +98,14 @@ export class Ledger {
     const run = this.db.transaction(() => {
       const h = this.head.get();
       let seq = h?.seq ?? 0;
-      let prev = h?.hash ?? GENESIS_HASH;
+      let prev = h ? h.hash.toString('hex') : GENESIS_HASH;
       // One clock reading per transaction: its events happened together.
-      let now: string | null = null;
-      const txTime = (): string => {
-        if (now === null) now = this.clock().toISOString();
+      let now: { iso: string; stored: number | string } | null = null;
+      const clockTs = (): { iso: string; stored: number | string } => {
+        if (now === null) {
+          const iso = this.clock().toISOString();
+          now = { iso, stored: encodeTs(iso) };
+        }
         return now;
       };
       const tx: Tx = {
@@ -92,23 +113,26 @@ export class Ledger {
         append: (e) => {
           const payload = EventPayloads[e.type].parse(e.payload);
           seq += 1;
-          const ev = {
+          const id = e.id ?? this.nextId();
+          const ts = e.ts ?? clockTs().iso;
+          const text = payloadText(payload);
+          const hash = eventHashV2(prev, { seq, id, ts, type: e.type, actor: e.actor, payload: text });
+          this.insert.run(seq, id, e.ts === undefined ? clockTs().stored : encodeTs(ts), e.type, e.actor, text, hash);
+          this.index.run(seq, searchDoc(e.type, e.actor, payload));
+          const ev: LedgerEvent = {
             seq,
-            id: e.id ?? this.nextId(),
-            ts: e.ts ?? txTime(),
+            id,
+            ts,
             type: e.type,
             actor: e.actor,
             payload,
             prev_hash: prev,
+            hash: hash.toString('hex'),
           };
-          const payloadJson = canonicalJson(payload);
-          const hash = eventHashWithPayloadJson(ev, payloadJson);
-          this.insert.run(ev.seq, ev.id, ev.ts, ev.type, ev.actor, payloadJson, ev.prev_hash, hash);
           this.projector.apply(ev.type, payload, ev);
-          prev = hash;
-          const full: LedgerEvent = { ...ev, hash };
-          appended.push(full);
-          return full;
+          prev = ev.hash;
+          appended.push(ev);
+          return ev;
         },
       };
       this.active = tx;
@@ -117,7 +141,12 @@ export class Ledger {
         const last = appended.at(-1);
         if (last) {
           this.projector.touch(last);
-          const sealed: Tx = { db: this.db, append: () => { throw new GovernorError('internal', 'a transaction hook may not append events'); } };
+          const sealed: Tx = {
+            db: this.db,
+            append: () => {
+              throw new GovernorError('internal', 'a transaction hook may not append events');
+            },
+          };
           for (const h of this.hooks) h(sealed, appended);
         }
         return result;
@@ -156,12 +185,16 @@ export class Ledger {
   }
 
   headHash(): string {
-    return this.head.get()?.hash ?? GENESIS_HASH;
+    return this.head.get()?.hash.toString('hex') ?? GENESIS_HASH;
   }
 
   /** Events with seq > after, oldest first. */
   read(after = 0, limit = 1000): LedgerEvent[] {
-    const rows = this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit);
+    const rows = this.db
+      .prepare<[number, number], RowWithPrev>(
+        `SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?`,
+      )
+      .all(after, limit);
     return rows.map(toEvent);
   }
 
@@ -169,20 +202,51 @@ export class Ledger {
   readTypes(types: readonly EventType[], after = 0, limit = 100_000): LedgerEvent[] {
     const marks = types.map(() => '?').join(',');
     const rows = this.db
-      .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE type IN (${marks}) AND seq > ? ORDER BY seq LIMIT ?`)
+      .prepare<unknown[], RowWithPrev>(
+        `SELECT ${ROW_WITH_PREV} FROM events e WHERE e.type IN (${marks}) AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+      )
       .all(...types, after, limit);
     return rows.map(toEvent);
   }
 
+  /** Events with these seqs (any order in, seq order out): a page the search index found. */
+  bySeqs(seqs: readonly number[]): LedgerEvent[] {
+    if (seqs.length === 0) return [];
+    const rows = this.db
+      .prepare<number[], RowWithPrev>(
+        `SELECT ${ROW_WITH_PREV} FROM events e WHERE e.seq IN (${seqs.map(() => '?').join(',')}) ORDER BY e.seq`,
+      )
+      .all(...seqs);
+    return rows.map(toEvent);
+  }
+
+  /**
+   * The events about one record (a concern, a handoff…: naming it as their payload's `id` or `…_id`), oldest
+   * first, up to `upTo`. The search index keeps a token per record, so this reads those events only.
+   */
+  about(id: string, upTo = Number.MAX_SAFE_INTEGER): LedgerEvent[] {
+    const seqs = this.db
+      .prepare<[string, number], { seq: number }>(
+        'SELECT rowid AS seq FROM events_search WHERE events_search MATCH ? AND rowid <= ? ORDER BY rowid',
+      )
+      .all(`"${subjectToken(id)}"`, upTo)
+      .map((r) => r.seq);
+    const named = (p: unknown) =>
+      Object.entries(p as Record<string, unknown>).some(([k, v]) => (k === 'id' || k.endsWith('_id')) && v === id);
+    return this.bySeqs(seqs).filter((e) => e.payload !== null && typeof e.payload === 'object' && named(e.payload));
+  }
+
   byId(id: string): LedgerEvent | null {
-    const row = this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?').get(id);
+    const row = this.db.prepare<[string], RowWithPrev>(`SELECT ${ROW_WITH_PREV} FROM events e WHERE e.id = ?`).get(id);
     return row ? toEvent(row) : null;
   }
 
   /** Walk the chain from genesis; name the first event whose hash, link or payload does not hold. */
   verify(): VerifyResult {
-    const check = chainCheck();
-    for (const row of this.db.prepare<[], EventRow>('SELECT * FROM events ORDER BY seq').iterate()) {
+    const check = chainCheck(this.v2From);
+    for (const row of this.db
+      .prepare<[], EventRow>('SELECT seq, id, ts, type, actor, payload, hash FROM events ORDER BY seq')
+      .iterate()) {
       const bad = check.step(row);
       if (bad) return bad;
     }
@@ -195,14 +259,20 @@ export class Ledger {
    * Progress is reported every `progressEvery` events and at the end. It checks the events that exist when
    * it starts; appends made meanwhile are for the next verification.
    */
-  async verifyPaged(onProgress: (checked: number, total: number) => void = () => {}, progressEvery = 20_000, sliceMs = 8): Promise<VerifyResult> {
+  async verifyPaged(
+    onProgress: (checked: number, total: number) => void = () => {},
+    progressEvery = 20_000,
+    sliceMs = 8,
+  ): Promise<VerifyResult> {
     const total = this.count();
     // Small pages: a page is read in one synchronous call, so its size bounds the longest wait too.
-    const page = this.db.prepare<[number, number, number], EventRow>('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
-    const check = chainCheck();
+    const page = this.db.prepare<[number, number, number], EventRow>(
+      'SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+    );
+    const check = chainCheck(this.v2From);
     let sliceStart = performance.now();
     let nextReport = Math.min(progressEvery, total);
-    for (let after = 0; after < total; ) {
+    for (let after = 0; after < total;) {
       const rows = page.all(after, total, 1_000);
       if (rows.length === 0) break;
       for (const row of rows) {
@@ -225,24 +295,33 @@ export class Ledger {
   /** Throw unless the chain verifies. */
   assertIntact(): void {
     const v = this.verify();
-    if (!v.ok && v.firstBad) throw new IntegrityError(`ledger event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`);
+    if (!v.ok && v.firstBad)
+      throw new IntegrityError(`ledger event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`);
   }
 
   /** Drop every projection and replay the events into them. */
   rebuildProjections(): void {
-    this.db.transaction(() => {
-      for (const t of PROJECTION_TABLES) this.db.exec(`DELETE FROM ${t}`);
-      // Paged, because one connection cannot write while it is still iterating a read.
-      const page = this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT 5000');
-      for (let after = 0; ; ) {
-        const rows = page.all(after);
-        if (rows.length === 0) break;
-        for (const row of rows) this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), row);
-        const last = rows.at(-1);
-        if (last) this.projector.touch(last);
-        after = last?.seq ?? after;
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const t of PROJECTION_TABLES) this.db.exec(`DELETE FROM ${t}`);
+        // Paged, because one connection cannot write while it is still iterating a read.
+        const page = this.db.prepare<[number], Omit<EventRow, 'hash'>>(
+          'SELECT seq, id, ts, type, actor, payload FROM events WHERE seq > ? ORDER BY seq LIMIT 5000',
+        );
+        for (let after = 0; ;) {
+          const rows = page.all(after);
+          if (rows.length === 0) break;
+          for (const row of rows)
+            this.projector.apply(EventTypeSchema.parse(row.type), JSON.parse(row.payload), {
+              ...row,
+              ts: decodeTs(row.ts),
+            });
+          const last = rows.at(-1);
+          if (last) this.projector.touch({ ...last, ts: decodeTs(last.ts) });
+          after = last?.seq ?? after;
+        }
+      })
+      .immediate();
   }
 
   close(): void {
@@ -250,8 +329,17 @@ export class Ledger {
   }
 }
 
-function toEvent(row: EventRow): LedgerEvent {
+function toEvent(row: RowWithPrev): LedgerEvent {
   const type = EventTypeSchema.safeParse(row.type);
   if (!type.success) throw new GovernorError('integrity', `ledger event #${row.seq} has unknown type "${row.type}"`);
-  return { ...row, type: type.data, payload: JSON.parse(row.payload) as unknown, actor: row.actor as LedgerEvent['actor'] };
+  return {
+    seq: row.seq,
+    id: row.id,
+    ts: decodeTs(row.ts),
+    type: type.data,
+    actor: row.actor as LedgerEvent['actor'],
+    payload: JSON.parse(row.payload) as unknown,
+    prev_hash: row.prev ? row.prev.toString('hex') : GENESIS_HASH,
+    hash: row.hash.toString('hex'),
+  };
 }

@@ -1,11 +1,14 @@
 import type Database from 'better-sqlite3';
+import { leanLedger } from './migrate-lean.ts';
+import { roadmapStatuses } from './migrate-roadmap.ts';
 
 /**
  * Schema migrations, applied in order and recorded in `PRAGMA user_version`.
- * Never edit a shipped migration: add a new one.
+ * Never edit a shipped migration: add a new one. A migration is SQL, or a function when rows must be
+ * rewritten by code (5: the lean ledger).
  * `events` is the append-only ledger; every other table is a projection that can be rebuilt from it.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `
   CREATE TABLE events (
     seq       INTEGER PRIMARY KEY,
@@ -127,13 +130,66 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (ref_kind, ref_id)
   );
   `,
+  // 5: the lean ledger (hashes as bytes, no prev_hash column, the audit search index).
+  leanLedger,
+  // 6: what the loop, /status and the exports read, by index, so no step reads the whole history.
+  `
+  ALTER TABLE concerns ADD COLUMN phase INTEGER NOT NULL DEFAULT 0;
+  UPDATE concerns SET phase = COALESCE(json_extract(doc, '$.phase'), 0);
+  CREATE INDEX concerns_phase ON concerns(phase, seq);
+  CREATE INDEX concerns_severity ON concerns(severity, seq);
+  -- Concerns by phase, severity and status: counted as they change, read in a few rows.
+  CREATE TABLE concern_counts (phase INTEGER NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (phase, severity, status)) WITHOUT ROWID;
+  INSERT INTO concern_counts SELECT phase, severity, status, COUNT(*) FROM concerns GROUP BY phase, severity, status;
+  CREATE INDEX responses_command ON responses(command_id, seq);
+  CREATE INDEX tasks_phase ON tasks(phase);
+  CREATE INDEX reviews_phase_kind ON reviews(phase, kind, seq);
+  -- Clarifications asked outside a command (during a review), newest answer first: the detail's interactions.
+  CREATE INDEX clarifications_direct
+    ON clarifications(COALESCE(json_extract(doc, '$.answered_at'), json_extract(doc, '$.asked_at')))
+    WHERE json_extract(doc, '$.command_id') IS NULL;
+  CREATE INDEX clarifications_review ON clarifications(json_extract(doc, '$.review_id'));
+  -- Reviews by the document they decide: the sign-offs and deliverables of each authored document.
+  CREATE INDEX reviews_subject ON reviews(json_extract(doc, '$.subject.path'), seq);
+  -- Spend per phase and agent, added up as usage is recorded: budgets are checked after every model call.
+  CREATE TABLE usage_totals (phase INTEGER NOT NULL, agent TEXT NOT NULL, usd REAL NOT NULL, tokens INTEGER NOT NULL,
+    PRIMARY KEY (phase, agent)) WITHOUT ROWID;
+  INSERT INTO usage_totals
+    SELECT json_extract(payload, '$.phase'), json_extract(payload, '$.agent'),
+      ROUND(SUM(json_extract(payload, '$.cost_usd')), 6),
+      SUM(json_extract(payload, '$.input_tokens') + json_extract(payload, '$.output_tokens'))
+    FROM events WHERE type = 'agent.usage_recorded' GROUP BY 1, 2;
+  ALTER TABLE git_actions ADD COLUMN action TEXT NOT NULL DEFAULT '';
+  UPDATE git_actions SET action = COALESCE(json_extract(doc, '$.action'), '');
+  CREATE INDEX git_actions_action ON git_actions(action, seq);
+  -- Coding agents (3), read per tool use: the request for an input, a session's grants, the rules granted
+  -- always, and whether a decision was used (kept on the request, not found by scanning the agents' stream).
+  CREATE INDEX permission_requests_digest ON permission_requests(agent, digest, seq);
+  CREATE INDEX permission_requests_session ON permission_requests(agent, session_id, status, seq);
+  CREATE INDEX permission_requests_always ON permission_requests(seq)
+    WHERE status = 'allowed' AND json_extract(doc, '$.decision.decision') = 'allow_always';
+  ALTER TABLE permission_requests ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
+  UPDATE permission_requests SET used = 1 WHERE (id, digest) IN (
+    SELECT substr(t, 1, instr(t, ' ') - 1), d FROM (
+      SELECT json_extract(payload, '$.text') AS t, json_extract(payload, '$.gate.digest') AS d
+      FROM events WHERE type = 'worker.activity')
+    WHERE d IS NOT NULL AND instr(t, ' ') > 1);
+  CREATE INDEX budget_grants_phase ON budget_grants(phase, seq);
+  -- The conditions approvals set (concerns of category condition), met or not: the detail lists them all.
+  CREATE INDEX concerns_condition ON concerns(seq) WHERE json_extract(doc, '$.category') = 'condition';
+  -- The Agents view's stream of one agent, newest first, without walking the other agents' lines.
+  CREATE INDEX events_activity ON events(actor, seq) WHERE type = 'worker.activity';
+  `,
+  // 7: the roadmap shows which phases are promoted and which one is active, as the projector now keeps it.
+  roadmapStatuses,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
-  'project', 'reviews', 'concerns', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands', 'responses',
-  'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
-  'permission_requests', 'worker_sessions', 'budget_grants',
+  'project', 'reviews', 'concerns', 'concern_counts', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands',
+  'responses', 'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
+  'usage_totals', 'permission_requests', 'worker_sessions', 'budget_grants',
 ] as const;
 
 /**
@@ -142,14 +198,19 @@ export const PROJECTION_TABLES = [
  * the second would fail on `CREATE TABLE events`. The second now waits for the lock (busy_timeout) and
  * finds nothing left to do.
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, upTo: number = MIGRATIONS.length): void {
   const version = () => db.pragma('user_version', { simple: true }) as number;
   // Already current: no write lock needed (the common case: every open of an existing project).
-  if (version() >= MIGRATIONS.length) return;
+  if (version() >= upTo) return;
   db.transaction(() => {
-    for (let v = version(); v < MIGRATIONS.length; v++) {
-      db.exec(MIGRATIONS[v] ?? '');
+    for (let v = version(); v < upTo; v++) {
+      const step = MIGRATIONS[v] ?? '';
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }
   }).immediate();
 }
+
+/** The schema version this code writes: a ledger at any lower version is migrated forward on open. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,7 +30,14 @@ export function createProjector(db: Database.Database) {
     reviewPut: db.prepare('INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
     reviewHandled: db.prepare('UPDATE reviews SET handled = 1 WHERE id = ?'),
     concernGet: db.prepare<[string], { doc: string }>('SELECT doc FROM concerns WHERE id = ?'),
-    concernPut: db.prepare('INSERT INTO concerns (id, seq, status, severity, addressee, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, addressee = excluded.addressee, doc = excluded.doc'),
+    concernPut: db.prepare(
+      `INSERT INTO concerns (id, seq, status, severity, addressee, doc, phase) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET status = excluded.status, addressee = excluded.addressee, doc = excluded.doc`,
+    ),
+    concernCount: db.prepare(
+      `INSERT INTO concern_counts (phase, severity, status, n) VALUES (?, ?, ?, ?)
+       ON CONFLICT(phase, severity, status) DO UPDATE SET n = n + excluded.n`,
+    ),
     taskGet: db.prepare<[string], { doc: string }>('SELECT doc FROM tasks WHERE id = ?'),
     taskPut: db.prepare('INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc'),
     artifactPut: db.prepare('INSERT INTO artifacts (path, revision, seq, doc) VALUES (?, ?, ?, ?)'),
@@ -44,7 +51,11 @@ export function createProjector(db: Database.Database) {
     clarPut: db.prepare('INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
     agentGet: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
     agentPut: db.prepare('INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
-    gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc) VALUES (?, ?, ?)'),
+    gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc, action) VALUES (?, ?, ?, ?)'),
+    usageAdd: db.prepare(
+      `INSERT INTO usage_totals (phase, agent, usd, tokens) VALUES (?, ?, ?, ?)
+       ON CONFLICT(phase, agent) DO UPDATE SET usd = round(usd + excluded.usd, 6), tokens = tokens + excluded.tokens`,
+    ),
     refPut: db.prepare('INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq'),
     runPut: db.prepare('INSERT INTO test_runs (run_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     gatePut: db.prepare('INSERT INTO gates (event_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
@@ -52,6 +63,8 @@ export function createProjector(db: Database.Database) {
     permPut: db.prepare('INSERT INTO permission_requests (id, seq, agent, status, session_id, digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
     sessionGet: db.prepare<[string, string], { doc: string }>('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?'),
     sessionPut: db.prepare('INSERT INTO worker_sessions (agent, task_id, seq, session_id, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(agent, task_id) DO UPDATE SET seq = excluded.seq, session_id = excluded.session_id, status = excluded.status, doc = excluded.doc'),
+    // A request's decision was used by a tool use of the same input (the gate's activity line names it).
+    permUsed: db.prepare('UPDATE permission_requests SET used = 1 WHERE id = ? AND digest = ?'),
     grantPut: db.prepare('INSERT INTO budget_grants (seq, phase, agent, doc) VALUES (?, ?, ?, ?)'),
     promotionPut: db.prepare('INSERT INTO promotions (phase, seq, doc) VALUES (?, ?, ?) ON CONFLICT(phase) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
   };
@@ -61,13 +74,21 @@ export function createProjector(db: Database.Database) {
     return JSON.parse(row.doc) as T;
   }
   const putReview = (r: Review, seq: number) => s.reviewPut.run(r.id, seq, r.kind, r.phase, r.status, JSON.stringify(r));
-  const putConcern = (c: Concern, seq: number) => s.concernPut.run(c.id, seq, c.status, c.severity, c.assigned_to ?? c.to, JSON.stringify(c));
+  /** Writes the concern and moves it between the counters (`was` is its state before, none when raised). */
+  const putConcern = (c: Concern, seq: number, was: Concern | null = null) => {
+    s.concernPut.run(c.id, seq, c.status, c.severity, c.assigned_to ?? c.to, JSON.stringify(c), c.phase);
+    if (was && was.status === c.status && was.severity === c.severity && was.phase === c.phase) return;
+    if (was) s.concernCount.run(was.phase, was.severity, was.status, -1);
+    s.concernCount.run(c.phase, c.severity, c.status, 1);
+  };
   const putTask = (t: Task, seq: number) => s.taskPut.run(t.id, seq, t.phase, t.agent, t.status, JSON.stringify(t));
   const putVariation = (v: Variation, seq: number) => s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
   const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
   const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
-  const updateConcern = (id: string, e: EventMeta, change: ConcernChange) =>
-    putConcern(applyConcernChange(doc<Concern>(s.concernGet.get(id), 'concern', id), change, e.ts), e.seq);
+  const updateConcern = (id: string, e: EventMeta, change: ConcernChange) => {
+    const was = doc<Concern>(s.concernGet.get(id), 'concern', id);
+    putConcern(applyConcernChange(was, change, e.ts), e.seq, was);
+  };
 
   /** The roadmap lives in the plan document; a phase that starts or is promoted shows so at once. */
   const setRoadmapStatus = (phase: number, status: Phase['status']) => {
@@ -189,11 +210,12 @@ export function createProjector(db: Database.Database) {
       a.tokens_in += p.input_tokens;
       a.tokens_out += p.output_tokens;
       a.cost_usd = Math.round((a.cost_usd + p.cost_usd) * 1e6) / 1e6;
+      s.usageAdd.run(p.phase, p.agent, p.cost_usd, p.input_tokens + p.output_tokens);
       a.updated_at = e.ts;
       putAgent(a, e.seq);
     },
     'git.action_recorded': (p, e) => {
-      s.gitPut.run(p.id, e.seq, JSON.stringify(p));
+      s.gitPut.run(p.id, e.seq, JSON.stringify(p), p.action);
       if (p.commit && p.action !== 'failure' && p.action !== 'protect_refused') {
         // The recorded tip of every ref we wrote: crash recovery resets refs that moved without a record.
         const ref = p.action === 'tag' || p.action === 'archive' ? `refs/tags/${p.target}` : `refs/heads/${p.target}`;
@@ -231,6 +253,10 @@ export function createProjector(db: Database.Database) {
       const status = p.outcome === 'interrupted' ? 'interrupted' : 'finished';
       s.sessionPut.run(p.agent, p.task_id, e.seq, p.session_id, status, JSON.stringify({ ...base, session_id: p.session_id, status }));
     },
+    'worker.activity': (p) => {
+      const id = p.gate ? p.text.slice(0, p.text.indexOf(' ')) : '';
+      if (p.gate && id.length > 0) s.permUsed.run(id, p.gate.digest);
+    },
     'budget.granted': (p, e) => void s.grantPut.run(e.seq, p.phase, p.agent, JSON.stringify(p)),
     'phase.promoted': (p, e) => {
       s.promotionPut.run(p.phase, e.seq, JSON.stringify({ ...p, at: e.ts }));
@@ -241,6 +267,8 @@ export function createProjector(db: Database.Database) {
   };
 
   return {
+    /** The event types that write a projection. */
+    types: Object.keys(projectors) as EventType[],
     apply(type: EventType, payload: unknown, e: EventMeta): void {
       const fn = projectors[type] as Projector<EventType> | undefined;
       if (fn) fn(payload as never, e);

@@ -17,7 +17,15 @@ import type {
   Task,
   Variation,
 } from '../../../shared/index.ts';
-import type { ClarificationRecord, GateRecord, ProjectSnapshot, PromotionRecord, TestRunRecord } from '../artifacts/snapshot.ts';
+import { phaseToken, typeToken } from './search.ts';
+import type {
+  ClarificationRecord,
+  GateRecord,
+  ProjectSnapshot,
+  PromotionRecord,
+  StatusFacts,
+  TestRunRecord,
+} from '../artifacts/snapshot.ts';
 
 interface ProjectRow {
   name: string;
@@ -29,6 +37,9 @@ interface ProjectRow {
   last_seq: number;
   last_ts: string;
 }
+
+/** Concern statuses short of resolved, as SQL. */
+const OPEN = "'open', 'acknowledged', 'assigned'";
 
 /** Typed reads of the projections. Everything the loop, the exports and the front ends look at comes through here. */
 export function createReader(db: Database.Database) {
@@ -47,32 +58,193 @@ export function createReader(db: Database.Database) {
       const row = db.prepare<[], ProjectRow>('SELECT * FROM project WHERE id = 1').get();
       if (!row) return null;
       const plan = JSON.parse(row.plan) as { roadmap: Phase[]; kpis: KPI[]; risks: string[] };
-      return { name: row.name, brief: row.brief, phase: row.phase, stage: row.stage, iteration: row.iteration, last_seq: row.last_seq, last_ts: row.last_ts, ...plan };
+      return {
+        name: row.name,
+        brief: row.brief,
+        phase: row.phase,
+        stage: row.stage,
+        iteration: row.iteration,
+        last_seq: row.last_seq,
+        last_ts: row.last_ts,
+        ...plan,
+      };
     },
     reviews: (): Review[] => docs('SELECT doc FROM reviews ORDER BY seq, id'),
     review: (id: string): Review | null => one('SELECT doc FROM reviews WHERE id = ?', id),
     pendingReviews: (): Review[] => docs("SELECT doc FROM reviews WHERE status = 'pending' ORDER BY seq"),
     /** Decided reviews the loop has not acted on yet. */
-    unhandledDecisions: (): Review[] => docs("SELECT doc FROM reviews WHERE status = 'decided' AND handled = 0 ORDER BY seq"),
+    unhandledDecisions: (): Review[] =>
+      docs("SELECT doc FROM reviews WHERE status = 'decided' AND handled = 0 ORDER BY seq"),
     concerns: (): Concern[] => docs('SELECT doc FROM concerns ORDER BY rowid'),
     concern: (id: string): Concern | null => one('SELECT doc FROM concerns WHERE id = ?', id),
-    openConcerns: (): Concern[] => docs("SELECT doc FROM concerns WHERE status != 'resolved' ORDER BY rowid"),
+    // Listed statuses rather than `!= 'resolved'`, so the status index finds the few open ones among thousands.
+    openConcerns: (): Concern[] => docs(`SELECT doc FROM concerns WHERE status IN (${OPEN}) ORDER BY rowid`),
+    /**
+     * The open concerns and every condition an approval set (met or not: the detail lists both), in the
+     * order of the full list. Two indexed reads merged: conditions are a few per approval.
+     */
+    openConcernsAndConditions: (): Concern[] => {
+      const rows = db
+        .prepare<[], { n: number; doc: string }>(
+          `SELECT rowid AS n, doc FROM concerns WHERE status IN (${OPEN})
+           UNION SELECT rowid AS n, doc FROM concerns INDEXED BY concerns_condition
+             WHERE json_extract(doc, '$.category') = 'condition'
+           ORDER BY n`,
+        )
+        .all();
+      return rows.map((r) => JSON.parse(r.doc) as Concern);
+    },
+    /** The most recently raised critical concern, open or not. */
+    lastCritical: (): Concern | null =>
+      one("SELECT doc FROM concerns WHERE severity = 'critical' ORDER BY seq DESC LIMIT 1"),
+    /** Concerns of a phase as a handoff record counts them, from the counters and one indexed row. */
+    concernFacts(phase: number): { opened: number; closed: number; last: Concern | null; openCritical: boolean } {
+      const rows = db
+        .prepare<[number], { severity: string; status: string; n: number }>(
+          'SELECT severity, status, n FROM concern_counts WHERE phase = ?',
+        )
+        .all(phase);
+      const sum = (keep: (r: { severity: string; status: string }) => boolean) =>
+        rows.filter(keep).reduce((t, r) => t + r.n, 0);
+      return {
+        opened: sum(() => true),
+        closed: sum((r) => r.status === 'resolved'),
+        last: one('SELECT doc FROM concerns WHERE phase = ? ORDER BY seq DESC LIMIT 1', phase),
+        openCritical: sum((r) => r.severity === 'critical' && r.status !== 'resolved') > 0,
+      };
+    },
+    /** Concerns by severity, open and resolved, over every phase. */
+    concernTotals(): { open: Record<string, number>; resolved: Record<string, number> } {
+      const out = { open: {} as Record<string, number>, resolved: {} as Record<string, number> };
+      for (const r of db
+        .prepare<[], { severity: string; status: string; n: number }>(
+          'SELECT severity, status, SUM(n) AS n FROM concern_counts GROUP BY severity, status',
+        )
+        .all()) {
+        const side = r.status === 'resolved' ? out.resolved : out.open;
+        side[r.severity] = (side[r.severity] ?? 0) + r.n;
+      }
+      return out;
+    },
     tasks: (): Task[] => docs('SELECT doc FROM tasks ORDER BY rowid'),
+    tasksOfPhase: (phase: number): Task[] => docs('SELECT doc FROM tasks WHERE phase = ? ORDER BY rowid', phase),
+    /** Reviews of one kind in one phase, oldest first. */
+    reviewsOf: (kind: Review['kind'], phase: number): Review[] =>
+      docs('SELECT doc FROM reviews WHERE phase = ? AND kind = ? ORDER BY seq, id', phase, kind),
+    /** The ids of the reviews decided last, newest decision first (the ledger's own order of decisions). */
+    recentDecisionIds: (limit: number): string[] =>
+      db
+        .prepare<[number], { id: string }>(
+          "SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' ORDER BY seq DESC LIMIT ?",
+        )
+        .all(limit)
+        .map((r) => r.id),
+    /** More than `n` reviews have been decided. */
+    decidedMoreThan: (n: number): boolean =>
+      (db
+        .prepare<[number], { n: number }>(
+          "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reviews WHERE status = 'decided' LIMIT ?)",
+        )
+        .get(n + 1)?.n ?? 0) > n,
     task: (id: string): Task | null => one('SELECT doc FROM tasks WHERE id = ?', id),
     artifacts: (): ArtifactRevision[] => docs('SELECT doc FROM artifacts ORDER BY seq, path'),
-    latestArtifact: (path: string): ArtifactRevision | null => one('SELECT doc FROM artifacts WHERE path = ? ORDER BY revision DESC LIMIT 1', path),
+    latestArtifact: (path: string): ArtifactRevision | null =>
+      one('SELECT doc FROM artifacts WHERE path = ? ORDER BY revision DESC LIMIT 1', path),
     variations: (): Variation[] => docs('SELECT doc FROM variations ORDER BY number'),
     variation: (id: string): Variation | null => one('SELECT doc FROM variations WHERE id = ?', id),
     handoffs: (): Handoff[] => docs('SELECT doc FROM handoffs ORDER BY rowid'),
+    /** Some handoff was recorded without an id (one key lookup, not a read of every handoff). */
+    handoffWithoutId: (): boolean => db.prepare("SELECT 1 FROM handoffs WHERE id = '' LIMIT 1").get() !== undefined,
+    /** A handoff of `phase` was recorded before event `seq` (the search index's phase token finds it). */
+    handoffRecordedBefore: (phase: number, seq: number): boolean =>
+      db
+        .prepare<[string, number], { n: number }>(
+          'SELECT 1 AS n FROM events_search WHERE events_search MATCH ? AND rowid < ? LIMIT 1',
+        )
+        .get(`"${typeToken('handoff.recorded')}" AND "${phaseToken(phase)}"`, seq) !== undefined,
+    /** The phases that have handoffs, from the first to the current one and the roadmap's last. */
+    handoffPhases(): number[] {
+      const p = reader.project();
+      const last = Math.max(p?.phase ?? 1, ...(p?.roadmap ?? []).map((r) => r.number));
+      const head = Number.MAX_SAFE_INTEGER;
+      return Array.from({ length: last }, (_, i) => i + 1).filter((phase) => reader.handoffRecordedBefore(phase, head));
+    },
     commands: (): Command[] => docs('SELECT doc FROM commands ORDER BY seq'),
     responses: (): Response[] => docs('SELECT doc FROM responses ORDER BY seq'),
+    /** The last `limit` commands, oldest first. */
+    recentCommands: (limit: number): Command[] =>
+      docs<Command>('SELECT doc FROM commands ORDER BY seq DESC LIMIT ?', limit).reverse(),
+    /** The answers to these commands, oldest first. */
+    responsesTo: (commandIds: readonly string[]): Response[] =>
+      commandIds.length === 0
+        ? []
+        : docs(
+            `SELECT doc FROM responses WHERE command_id IN (${commandIds.map(() => '?').join(',')}) ORDER BY seq`,
+            ...commandIds,
+          ),
     clarifications: (): ClarificationRecord[] => docs('SELECT doc FROM clarifications ORDER BY rowid'),
-    pendingClarification: (agent: string): ClarificationRecord | null => one("SELECT doc FROM clarifications WHERE agent = ? AND status = 'pending' LIMIT 1", agent),
-    pendingClarifications: (): ClarificationRecord[] => docs("SELECT doc FROM clarifications WHERE status = 'pending' ORDER BY seq"),
+    clarification: (id: string): ClarificationRecord | null => one('SELECT doc FROM clarifications WHERE id = ?', id),
+    /** The last `limit` clarifications asked outside a command, oldest first. */
+    /**
+     * Clarifications asked outside a command whose answer (or question) came last, plus every one asked
+     * during the given reviews, in the order of `clarifications()`.
+     */
+    someClarifications(direct: number, reviewIds: readonly string[]): ClarificationRecord[] {
+      const marks = reviewIds.map(() => '?').join(',');
+      return docs(
+        `SELECT doc FROM clarifications WHERE rowid IN (
+           SELECT rowid FROM clarifications WHERE json_extract(doc, '$.command_id') IS NULL
+             ORDER BY COALESCE(json_extract(doc, '$.answered_at'), json_extract(doc, '$.asked_at')) DESC LIMIT ?)
+         ${reviewIds.length > 0 ? `OR json_extract(doc, '$.review_id') IN (${marks})` : ''} ORDER BY rowid`,
+        direct,
+        ...reviewIds,
+      );
+    },
+    /** Reviews still pending, of these documents, or among the last decided: in the order of `reviews()`. */
+    someReviews(paths: readonly string[], decided: readonly string[]): Review[] {
+      const pm = paths.map(() => '?').join(',');
+      const dm = decided.map(() => '?').join(',');
+      return docs(
+        `SELECT doc FROM reviews WHERE status = 'pending'
+           ${paths.length > 0 ? `OR json_extract(doc, '$.subject.path') IN (${pm})` : ''}
+           ${decided.length > 0 ? `OR id IN (${dm})` : ''} ORDER BY seq, id`,
+        ...paths,
+        ...decided,
+      );
+    },
+    /** The newest revision of each document. */
+    latestArtifacts: (): ArtifactRevision[] =>
+      docs(
+        'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path = a.path) ORDER BY seq, path',
+      ),
+    /** Merges, tags and reverts: the git actions a changelog lists. */
+    notableGitActions: (): GitAction[] =>
+      docs("SELECT doc FROM git_actions WHERE action IN ('merge', 'tag', 'revert') ORDER BY seq"),
+    latestGate: (): GateRecord | null => one('SELECT doc FROM gates ORDER BY seq DESC LIMIT 1'),
+    pendingClarification: (agent: string): ClarificationRecord | null =>
+      one("SELECT doc FROM clarifications WHERE agent = ? AND status = 'pending' LIMIT 1", agent),
+    pendingClarifications: (): ClarificationRecord[] =>
+      docs("SELECT doc FROM clarifications WHERE status = 'pending' ORDER BY seq"),
     agents: (): AgentState[] => docs('SELECT doc FROM agents ORDER BY rowid'),
+    /** What each agent spent in a phase (cost and tokens), added up as usage was recorded. */
+    usageInPhase: (phase: number): Array<{ agent: string; usd: number; tokens: number }> =>
+      db
+        .prepare<[number], { agent: string; usd: number; tokens: number }>(
+          'SELECT agent, usd, tokens FROM usage_totals WHERE phase = ?',
+        )
+        .all(phase),
     agent: (name: string): AgentState | null => one('SELECT doc FROM agents WHERE name = ?', name),
     gitActions: (): GitAction[] => docs('SELECT doc FROM git_actions ORDER BY seq'),
-    recordedRefs: (): Array<{ name: string; oid: string }> => db.prepare<[], { name: string; oid: string }>('SELECT name, oid FROM git_refs ORDER BY name').all(),
+    hasGitAction: (id: string): boolean =>
+      db.prepare<[string], { n: number }>('SELECT 1 AS n FROM git_actions WHERE id = ?').get(id) !== undefined,
+    /** The git actions recorded after event `seq`, with their seqs. */
+    gitActionsSince: (seq: number): Array<{ seq: number; action: GitAction }> =>
+      db
+        .prepare<[number], { seq: number; doc: string }>('SELECT seq, doc FROM git_actions WHERE seq > ? ORDER BY seq')
+        .all(seq)
+        .map((r) => ({ seq: r.seq, action: JSON.parse(r.doc) as GitAction })),
+    recordedRefs: (): Array<{ name: string; oid: string }> =>
+      db.prepare<[], { name: string; oid: string }>('SELECT name, oid FROM git_refs ORDER BY name').all(),
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
     permissionRequests: (status?: PermissionStatus): PermissionRequest[] =>
@@ -81,6 +253,15 @@ export function createReader(db: Database.Database) {
     /** The latest request of this agent for this exact input (a resumed session asks again for the same thing). */
     permissionByDigest: (agent: string, digest: string): PermissionRequest | null =>
       one('SELECT doc FROM permission_requests WHERE agent = ? AND digest = ? ORDER BY seq DESC LIMIT 1', agent, digest),
+    /** Requests a human allowed always: the rules they granted, a few rows however long the history. */
+    alwaysAllowed: (): PermissionRequest[] =>
+      docs(
+        `SELECT doc FROM permission_requests INDEXED BY permission_requests_always
+         WHERE status = 'allowed' AND json_extract(doc, '$.decision.decision') = 'allow_always' ORDER BY seq`,
+      ),
+    /** Was this request's decision already used by a tool use of the same input? */
+    permissionUsed: (id: string): boolean =>
+      (db.prepare<[string], { used: number }>('SELECT used FROM permission_requests WHERE id = ?').get(id)?.used ?? 0) > 0,
     sessionPermissions: (agent: string, sessionId: string): PermissionRequest[] =>
       docs("SELECT doc FROM permission_requests WHERE agent = ? AND session_id = ? AND status = 'allowed' ORDER BY seq", agent, sessionId),
     workerSession: (agent: string, taskId: string): WorkerSession | null => one('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?', agent, taskId),
@@ -96,15 +277,49 @@ export function createReader(db: Database.Database) {
         return { phase: g.phase, iteration: g.iteration, at: g.at, pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null, coverage: g.coverage_lines, max_drift: drifts.length ? Math.max(...drifts) : null, drift, outcome: g.outcome, green: g.green };
       });
     },
-    counts(): { openConcerns: number; criticalOpen: number; pendingReviews: number; tasksDone: number; tasksTotal: number } {
+    counts(): {
+      openConcerns: number;
+      criticalOpen: number;
+      pendingReviews: number;
+      tasksDone: number;
+      tasksTotal: number;
+    } {
       const c = db
         .prepare<[], { open: number; critical: number }>(
-          "SELECT COUNT(*) AS open, COALESCE(SUM(severity = 'critical'), 0) AS critical FROM concerns WHERE status != 'resolved'",
+          `SELECT COUNT(*) AS open, COALESCE(SUM(severity = 'critical'), 0) AS critical FROM concerns WHERE status IN (${OPEN})`,
         )
         .get() ?? { open: 0, critical: 0 };
-      const r = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM reviews WHERE status = 'pending'").get()?.n ?? 0;
-      const t = db.prepare<[], { done: number; total: number }>("SELECT COALESCE(SUM(status = 'Done'), 0) AS done, COUNT(*) AS total FROM tasks").get() ?? { done: 0, total: 0 };
-      return { openConcerns: c.open, criticalOpen: c.critical, pendingReviews: r, tasksDone: t.done, tasksTotal: t.total };
+      const r =
+        db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM reviews WHERE status = 'pending'").get()?.n ?? 0;
+      const t = db
+        .prepare<[], { done: number; total: number }>(
+          "SELECT COALESCE(SUM(status = 'Done'), 0) AS done, COUNT(*) AS total FROM tasks",
+        )
+        .get() ?? { done: 0, total: 0 };
+      return {
+        openConcerns: c.open,
+        criticalOpen: c.critical,
+        pendingReviews: r,
+        tasksDone: t.done,
+        tasksTotal: t.total,
+      };
+    },
+    /** The current phase's tasks, the open concerns, the pending reviews and the team: a few indexed rows. */
+    statusFacts(): StatusFacts {
+      const p = reader.project();
+      if (!p) throw new Error('the project has not been initialised');
+      return {
+        name: p.name,
+        phase: p.phase,
+        stage: p.stage,
+        iteration: p.iteration,
+        roadmap: p.roadmap,
+        tasks: reader.tasksOfPhase(p.phase),
+        concerns: reader.openConcerns(),
+        reviews: reader.pendingReviews(),
+        agents: reader.agents(),
+        lastUpdate: p.last_ts,
+      };
     },
     snapshot(): ProjectSnapshot {
       const p = reader.project();

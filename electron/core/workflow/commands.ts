@@ -56,7 +56,7 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
         case '/status': {
           if (gitText !== null) return reply(gitText);
           const spend = deps.read.agents().reduce((sum, a) => sum + a.cost_usd, 0);
-          return reply(`${formatStatusText(deps.read.snapshot())}\nSpend: $${spend.toFixed(2)}`);
+          return reply(`${formatStatusText(deps.read.statusFacts())}\nSpend: $${spend.toFixed(2)}`);
         }
         case '/clarify': {
           const agent = AgentNameSchema.parse(c.agent);

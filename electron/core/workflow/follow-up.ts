@@ -67,7 +67,7 @@ async function approveAuthored(e: Engine, review: Review): Promise<void> {
           agent: owner,
           actor: owner,
           branch: phaseBranch(phase, owner),
-          changes: new Map(spec.paths.map((p) => [p, e.exporter.expected().get(p) ?? ''])),
+          changes: new Map(spec.paths.map((p) => [p, e.exporter.rendered(p) ?? ''])),
           subject: `docs(${kind === 'design' ? 'design' : 'tests'}): ${spec.subject} r${review.subject.revision} approved by Human`,
           trigger: `human_approval ${review.id}`,
         });

@@ -6,7 +6,10 @@ import type Database from 'better-sqlite3';
  * processes can never hand out the same one.
  */
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
-const count = (db: Database.Database, table: string) => db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).get()?.n ?? 0;
+// Rows of these projections are only ever added (a rebuild empties them first), so the highest rowid is
+// their count, found in one b-tree step: COUNT(*) walked 100,000 commands on every command.
+const count = (db: Database.Database, table: string) =>
+  db.prepare<[], { n: number }>(`SELECT COALESCE(MAX(rowid), 0) AS n FROM ${table}`).get()?.n ?? 0;
 const day = (ts: string) => ts.slice(0, 10).replaceAll('-', '');
 
 export const nextId = {

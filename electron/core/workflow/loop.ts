@@ -1,6 +1,6 @@
 import type { AgentName, Review } from '../../../shared/index.ts';
 import { AgentName as AgentNameSchema, roleOf } from '../../../shared/index.ts';
-import { createNoteSync } from '../git/audit-notes.ts';
+import { type NoteCursor, createNoteSync } from '../git/audit-notes.ts';
 import { archiveIdleExperiments } from './archive.ts';
 import type { Engine } from './engine.ts';
 import { handleStepFailure } from './failures.ts';
@@ -108,7 +108,9 @@ function buildStep(e: Engine, phase: number): Step | null {
   if (e.read.latestArtifact('tests/TEST_PLAN.md')?.phase !== phase && !paused(e, 'Tester')) {
     return { describe: 'write the test plan', agent: 'Tester', run: () => produceAuthored(e, 'test_plan', null) };
   }
-  const testPlanApproved = e.read.reviews().some((r) => r.kind === 'test_plan' && r.phase === phase && (r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions'));
+  const testPlanApproved = e.read
+    .reviewsOf('test_plan', phase)
+    .some((r) => r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions');
   // Implementers take turns, fewest finished tasks first, so parallel branches advance together.
   const candidates = workTasks(e, phase)
     .filter((t) => isRunnable(e, t) && !paused(e, t.agent) && !isExternal(e, t.agent) && (roleOf(t.agent) === 'Implementer' || testPlanApproved))
@@ -121,7 +123,7 @@ function buildStep(e: Engine, phase: number): Step | null {
 }
 
 async function answerClarification(e: Engine, id: string): Promise<void> {
-  const q = e.read.clarifications().find((c) => c.id === id);
+  const q = e.read.clarification(id);
   if (!q) return;
   const agent = q.agent as AgentName;
   const runtime = e.runtimeFor(agent);
@@ -136,11 +138,28 @@ async function answerClarification(e: Engine, id: string): Promise<void> {
 
 const noteSyncs = new WeakMap<Engine, () => Promise<number>>();
 
+/** A cursor kept in the ledger's `meta` table, so the next process carries on from it. */
+function metaCursor(e: Engine, key: string): NoteCursor {
+  return {
+    load: () => {
+      const row = e.ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
+      try {
+        return row ? (JSON.parse(row.value) as { seq: number; notes: string | null }) : null;
+      } catch {
+        return null;
+      }
+    },
+    save: (at) => {
+      e.ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, JSON.stringify(at));
+    },
+  };
+}
+
 /** Bring the files and the git audit notes in line with the ledger. */
 export async function syncRecords(e: Engine): Promise<void> {
   let notes = noteSyncs.get(e);
   if (!notes) {
-    notes = createNoteSync(e.git, e.read);
+    notes = createNoteSync(e.git, e.read, metaCursor(e, 'audit_notes'));
     noteSyncs.set(e, notes);
   }
   await e.exporter.sync();

@@ -14,10 +14,8 @@ export function recordHandoff(
   h: { phase: number; from: Actor; to: Actor; purpose: string; inputs: string[]; outputs: string[]; summary: string; status: HandoffStatus; impact?: Impact },
   ts: string,
 ): Handoff {
-  const concerns = read.concerns().filter((c) => c.phase === h.phase);
-  const opened = concerns.length;
-  const closed = concerns.filter((c) => c.status === 'resolved').length;
-  const last = concerns.at(-1);
+  // Counted by the store (a few rows), not by reading every concern of the history.
+  const facts = read.concernFacts(h.phase);
   const handoff: Handoff = {
     id: nextId.handoff(tx.db, ts),
     phase: h.phase,
@@ -30,10 +28,10 @@ export function recordHandoff(
     status: h.status,
     ...(h.impact ? { impact: h.impact } : {}),
     timestamp: ts,
-    concerns_opened: opened,
-    concerns_closed: closed,
-    last_concern_id: last?.id ?? null,
-    has_critical_concerns: concerns.some((c) => c.severity === 'critical' && c.status !== 'resolved'),
+    concerns_opened: facts.opened,
+    concerns_closed: facts.closed,
+    last_concern_id: facts.last?.id ?? null,
+    has_critical_concerns: facts.openCritical,
   };
   tx.append({ type: 'handoff.recorded', actor: h.from, payload: handoff, ts });
   return handoff;

@@ -72,11 +72,8 @@ export function requestBudget(tx: Tx, e: Engine, agent: AgentName, phase: number
 
 /** What an agent and the phase have spent so far, from the ledger. */
 export function spend(e: Engine, agent: string, phase: number): { agentUsd: number; agentTokens: number; phaseUsd: number; phaseTokens: number } {
-  const rows = e.ledger.db
-    .prepare<[number], { agent: string; usd: number; tokens: number }>(
-      "SELECT json_extract(payload, '$.agent') AS agent, SUM(json_extract(payload, '$.cost_usd')) AS usd, SUM(json_extract(payload, '$.input_tokens') + json_extract(payload, '$.output_tokens')) AS tokens FROM events WHERE type = 'agent.usage_recorded' AND json_extract(payload, '$.phase') = ? GROUP BY agent",
-    )
-    .all(phase);
+  // Totals the projection keeps per phase and agent: a few rows, however many model calls came before.
+  const rows = e.read.usageInPhase(phase);
   const mine = rows.find((r) => r.agent === agent);
   return { agentUsd: mine?.usd ?? 0, agentTokens: mine?.tokens ?? 0, phaseUsd: rows.reduce((s, r) => s + r.usd, 0), phaseTokens: rows.reduce((s, r) => s + r.tokens, 0) };
 }
@@ -97,14 +94,7 @@ export function usageSummary(e: Engine): {
 } {
   const phase = e.read.project()?.phase ?? 1;
   const budgets = e.policies.budgets;
-  const inPhase = new Map(
-    e.ledger.db
-      .prepare<[number], { agent: string; usd: number; tokens: number }>(
-        "SELECT json_extract(payload, '$.agent') AS agent, SUM(json_extract(payload, '$.cost_usd')) AS usd, SUM(json_extract(payload, '$.input_tokens') + json_extract(payload, '$.output_tokens')) AS tokens FROM events WHERE type = 'agent.usage_recorded' AND json_extract(payload, '$.phase') = ? GROUP BY agent",
-      )
-      .all(phase)
-      .map((r) => [r.agent, r]),
-  );
+  const inPhase = new Map(e.read.usageInPhase(phase).map((r) => [r.agent, r]));
   const agents = e.read.agents().map((a) => ({
     agent: a.name,
     usd: a.cost_usd,

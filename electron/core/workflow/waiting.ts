@@ -34,7 +34,7 @@ function workerNote(e: Engine, t: Task): string {
 export function buildBlockers(e: Engine, phase: number): string[] {
   const out: string[] = [];
   for (const t of workTasks(e, phase)) if (t.status === 'To Do' || t.status === 'In Progress') out.push(`${t.id} (${t.agent}) is ${t.status}${workerNote(e, t)}`);
-  const plan = e.read.reviews().filter((r) => r.kind === 'test_plan' && r.phase === phase).at(-1);
+  const plan = e.read.reviewsOf('test_plan', phase).at(-1);
   if (!plan) out.push('the test plan is not written yet');
   else if (!(plan.status === 'decided' && (plan.decision?.decision === 'approve' || plan.decision?.decision === 'approve_with_conditions'))) out.push('the test plan is not approved yet');
   for (const r of e.read.pendingReviews()) if (r.phase === phase && (r.kind === 'variation' || r.kind === 'test_plan')) out.push(`${r.id} (${r.title}) awaits the human`);

@@ -203,7 +203,7 @@ qa.command('report')
   .description('print the last QA report')
   .action(async (o: { dir: string }) => {
     await withProject(o.dir, async (p) => {
-      const report = p.exporter.expected().get('QA_REPORT.md');
+      const report = p.exporter.rendered('QA_REPORT.md');
       console.log(report ?? 'No QA gate has run yet. `governor run` reaches it after the build, or run `governor qa run`.');
     }, true);
   });

@@ -16,6 +16,12 @@ const EDGE = 40;
 /** The search runs over the whole ledger on the host, so wait for a pause in typing. */
 const SEARCH_DEBOUNCE_MS = 250;
 
+/** "1,204 events", or "more than 10,000 events" where the host stopped counting. */
+function countText(total: number, capped: boolean): string {
+  if (capped) return `more than ${total.toLocaleString()} events`;
+  return `${total.toLocaleString()} event${total === 1 ? '' : 's'}`;
+}
+
 /** The ledger as a timeline: every event, virtualised, paged as you scroll, filterable, with the chain check. */
 export function AuditView({ conn }: { conn: Transport }) {
   const [types, setTypes] = useState<string[]>([]);
@@ -60,8 +66,14 @@ export function AuditView({ conn }: { conn: Transport }) {
         <TypeFilter all={EventType.options} selected={types} onChange={setTypes} />
         <ActorPhaseFilter conn={conn} actor={actor} phase={phase} onActor={setActor} onPhase={setPhase} />
         <input type="search" className="audit-search" data-testid="timeline-search" placeholder="Search all events…" aria-label="Search all events" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <span className="muted" data-testid="timeline-count" data-total={state.total} data-loaded={state.rows.length}>
-          {state.total.toLocaleString()} event{state.total === 1 ? '' : 's'}
+        <span
+          className="muted"
+          data-testid="timeline-count"
+          data-total={state.total}
+          data-capped={state.capped}
+          data-loaded={state.rows.length}
+        >
+          {countText(state.total, state.capped)}
           {filtered ? ' match' : ''} · {state.rows.length.toLocaleString()} loaded
           {state.loading ? ' · loading…' : ''}
         </span>

@@ -33,6 +33,8 @@ function query(f: TimelineFilter): PageQuery {
 export interface TimelineState {
   rows: Row[];
   total: number;
+  /** More than `total` match: the host stops counting at its cap. */
+  capped: boolean;
   /** The newest matching event is loaded (nothing newer was dropped). */
   atHead: boolean;
   /** The oldest matching event is loaded. */
@@ -41,7 +43,15 @@ export interface TimelineState {
   error: string | null;
 }
 
-const INITIAL: TimelineState = { rows: [], total: 0, atHead: true, atTail: false, loading: true, error: null };
+const INITIAL: TimelineState = {
+  rows: [],
+  total: 0,
+  capped: false,
+  atHead: true,
+  atTail: false,
+  loading: true,
+  error: null,
+};
 
 /**
  * A window of the ledger, newest first, paged with `before` in both directions. `onShift(n)` reports
@@ -73,7 +83,8 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
       (p) => {
         if (g !== gen.current) return;
         busy.current = false;
-        set({ rows: p.events, total: p.total, atHead: true, atTail: p.events.length < PAGE, loading: false, error: null });
+        const atTail = p.events.length < PAGE;
+        set({ rows: p.events, total: p.total, capped: p.total_capped, atHead: true, atTail, loading: false, error: null });
       },
       (err: unknown) => {
         if (g !== gen.current) return;
@@ -101,7 +112,8 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
         atHead = false;
         shift.current(-drop);
       }
-      set({ rows, atHead, atTail: p.events.length < PAGE, total: p.total, loading: false, error: null });
+      const atTail = p.events.length < PAGE;
+      set({ rows, atHead, atTail, total: p.total, capped: p.total_capped, loading: false, error: null });
     } catch (err) {
       if (g === gen.current) set({ loading: false, error: errorText(err) });
     } finally {

@@ -105,9 +105,16 @@ interface Interaction {
 /** Commands with their responses, review decisions and clarifications, as one timeline. */
 export function interactions(s: ProjectSnapshot): Interaction[] {
   const items: Interaction[] = [];
+  // Answers by command, in one pass (a scan per command made this quadratic in the history).
+  const answers = new Map<string, ProjectSnapshot['responses']>();
+  for (const r of s.responses) {
+    const list = answers.get(r.command_id);
+    if (list) list.push(r);
+    else answers.set(r.command_id, [r]);
+  }
   for (const c of s.commands) {
     const text = [c.cmd, c.target ?? '', c.args].filter((x) => x.trim() !== '').join(' ');
-    const replies = s.responses.filter((r) => r.command_id === c.command_id);
+    const replies = answers.get(c.command_id) ?? [];
     const reply = replies
       .map((r) => `${r.ok ? '' : '⚠️ '}${actorLabel(s, r.from)}: ${excerpt(r.response)}`)
       .join(' / ');

@@ -8,7 +8,7 @@ import type { GateRecord, ProjectSnapshot } from '../snapshot.ts';
 import { byTime } from './markdown.ts';
 
 /** `Phase 1 – Backtester Loop` (en dash, as in the seed); just `Phase 1` when the roadmap lacks it. */
-export function phaseTitle(s: ProjectSnapshot, phase: number = s.phase): string {
+export function phaseTitle(s: Pick<ProjectSnapshot, 'roadmap' | 'phase'>, phase: number = s.phase): string {
   const entry = s.roadmap.find((p) => p.number === phase);
   return entry ? `Phase ${phase} – ${entry.name}` : `Phase ${phase}`;
 }
@@ -19,7 +19,7 @@ export const SEVERITY_EMOJI: Record<Severity, string> = { critical: '🔴', warn
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'warning', 'info'];
 
 /** An agent's runtime, or null when the actor is the human, the system or an unknown agent. */
-export function runtimeOf(s: ProjectSnapshot, actor: string): string | null {
+export function runtimeOf(s: Pick<ProjectSnapshot, 'agents'>, actor: string): string | null {
   return s.agents.find((a) => a.name === actor)?.runtime ?? null;
 }
 
@@ -27,16 +27,20 @@ export function runtimeOf(s: ProjectSnapshot, actor: string): string | null {
  * An actor's name, marked `(scripted)` when the offline scripted runtime plays it:
  * scripted output must never pass for a model's.
  */
-export function actorLabel(s: ProjectSnapshot, actor: Actor | string): string {
+export function actorLabel(s: Pick<ProjectSnapshot, 'agents'>, actor: Actor | string): string {
   return runtimeOf(s, actor) === 'scripted' ? `${actor} (scripted)` : actor;
 }
 
 /** Open means not yet resolved: acknowledged and assigned concerns still need work. */
-export function openConcerns(s: ProjectSnapshot): Concern[] {
+export function openConcerns(s: Pick<ProjectSnapshot, 'concerns'>): Concern[] {
   return s.concerns.filter((c) => c.status !== 'resolved');
 }
 
-export function concernCounts(s: ProjectSnapshot): { open: number; critical: number; bySeverity: Record<Severity, number> } {
+export function concernCounts(s: Pick<ProjectSnapshot, 'concerns'>): {
+  open: number;
+  critical: number;
+  bySeverity: Record<Severity, number>;
+} {
   const open = openConcerns(s);
   const bySeverity: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
   for (const c of open) bySeverity[c.severity] += 1;
@@ -44,13 +48,17 @@ export function concernCounts(s: ProjectSnapshot): { open: number; critical: num
 }
 
 /** Tasks of the current phase: what `Tasks: 3 / 5 Complete` counts. */
-export function taskCounts(s: ProjectSnapshot): { complete: number; pending: number; total: number } {
+export function taskCounts(s: Pick<ProjectSnapshot, 'tasks' | 'phase'>): {
+  complete: number;
+  pending: number;
+  total: number;
+} {
   const tasks = s.tasks.filter((t) => t.phase === s.phase);
   const complete = tasks.filter((t) => t.status === 'Done').length;
   return { complete, pending: tasks.length - complete, total: tasks.length };
 }
 
-export function pendingReviews(s: ProjectSnapshot): Review[] {
+export function pendingReviews(s: Pick<ProjectSnapshot, 'reviews'>): Review[] {
   return s.reviews.filter((r) => r.status === 'pending');
 }
 
@@ -81,7 +89,7 @@ const STAGE_ROLES: Record<Stage, readonly RoleKind[]> = {
  * When none is, the agents that carry the current stage are listed instead, so `/status` never
  * reports an empty team in the middle of a stage; paused agents are left out of that fallback too.
  */
-export function activeAgents(s: ProjectSnapshot): string[] {
+export function activeAgents(s: Pick<ProjectSnapshot, 'agents' | 'stage'>): string[] {
   const busy = s.agents.filter((a) => a.status === 'working' || a.status === 'waiting_human');
   if (busy.length > 0) return busy.map((a) => a.name);
   const roles = STAGE_ROLES[s.stage];

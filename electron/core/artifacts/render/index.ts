@@ -8,7 +8,6 @@ import { renderAuthoredDocuments } from './authored.ts';
 import { renderChangelog } from './changelog.ts';
 import { renderDetail } from './detail.ts';
 import { renderFinalReport } from './final-report.ts';
-import { renderHandoffs } from './handoffs.ts';
 import { renderOverview } from './overview.ts';
 import { renderQaReport } from './qa-report.ts';
 import { renderQaReportHtml } from './qa-report-html.ts';
@@ -18,34 +17,60 @@ import { renderTestResults } from './test-results.ts';
 import { renderVariations } from './variations.ts';
 
 /**
- * Every exported file, project-relative path → content, in a fixed order.
- * `QA_REPORT.md` is absent until a gate has run. The append-only `audit/*.jsonl` files are not
- * here: the exporter appends `jsonlLine` records (or rebuilds them with `renderJsonl`).
+ * The exported documents, each made by one producer. The exporter re-runs a producer only when what it
+ * read from the snapshot changed (it watches which fields each one touches), so the order here is the only
+ * thing that ties them together: the order of `renderAll`.
+ */
+export interface Producer {
+  name: string;
+  render(s: ProjectSnapshot): Array<[string, string]>;
+}
+
+export const PRODUCERS: readonly Producer[] = [
+  { name: 'authored', render: (s) => renderAuthoredDocuments(s) },
+  { name: 'changelog', render: (s) => [['CHANGELOG.md', renderChangelog(s)]] },
+  { name: 'overview', render: (s) => [['docs/PROJECT_OVERVIEW.md', renderOverview(s)]] },
+  { name: 'detail', render: (s) => [['docs/PROJECT_DETAIL.md', renderDetail(s)]] },
+  { name: 'variations', render: (s) => [['docs/PROJECT_VARIATIONS.md', renderVariations(s)]] },
+  { name: 'test-results', render: (s) => [['tests/TEST_RESULTS.md', renderTestResults(s)]] },
+  { name: 'test-results-detail', render: (s) => [['tests/TEST_RESULTS_DETAIL.md', renderTestResultsDetail(s)]] },
+  {
+    name: 'qa-report',
+    render: (s) => {
+      const qa = renderQaReport(s);
+      // The same report as a self-contained page, absent with the markdown.
+      const html = renderQaReportHtml(s);
+      const files: Array<[string, string]> = [];
+      if (qa !== null) files.push(['QA_REPORT.md', qa]);
+      if (html !== null) files.push(['QA_REPORT.html', html]);
+      return files;
+    },
+  },
+  {
+    // Once the last phase of the roadmap reaches its promotion review.
+    name: 'final-report',
+    render: (s) => {
+      const final = renderFinalReport(s);
+      return final === null ? [] : [['FINAL_REPORT.md', final]];
+    },
+  },
+  { name: 'status', render: (s) => [['status.json', renderStatusJson(s)]] },
+];
+
+/**
+ * Every exported document, project-relative path → content, in a fixed order. `QA_REPORT.md` is absent
+ * until a gate has run. The append-only `audit/*.jsonl` files (handoffs included) are not here: the
+ * exporter appends `jsonlLine` records (or rebuilds them with `renderJsonl`).
  */
 export function renderAll(s: ProjectSnapshot): Map<string, string> {
-  const files = new Map<string, string>(renderAuthoredDocuments(s));
-  files.set('CHANGELOG.md', renderChangelog(s));
-  files.set('docs/PROJECT_OVERVIEW.md', renderOverview(s));
-  files.set('docs/PROJECT_DETAIL.md', renderDetail(s));
-  files.set('docs/PROJECT_VARIATIONS.md', renderVariations(s));
-  files.set('tests/TEST_RESULTS.md', renderTestResults(s));
-  files.set('tests/TEST_RESULTS_DETAIL.md', renderTestResultsDetail(s));
-  const qa = renderQaReport(s);
-  if (qa !== null) files.set('QA_REPORT.md', qa);
-  const qaHtml = renderQaReportHtml(s); // the same report as a self-contained page, absent with the markdown
-  if (qaHtml !== null) files.set('QA_REPORT.html', qaHtml);
-  const final = renderFinalReport(s); // once the last phase of the roadmap reaches its promotion review
-  if (final !== null) files.set('FINAL_REPORT.md', final);
-  files.set('status.json', renderStatusJson(s));
-  for (const [path, content] of renderHandoffs(s.handoffs)) files.set(path, content);
-  return files;
+  return new Map(PRODUCERS.flatMap((p) => p.render(s)));
 }
 
 export { signOffLines } from './authored.ts';
 export { renderChangelog } from './changelog.ts';
 export { interactions, renderDetail } from './detail.ts';
-export { filenameStamp, handoffPaths } from './handoffs.ts';
-export { JSONL_PATHS, jsonlLine, jsonlRecord, renderJsonl, type JsonlKind } from './jsonl.ts';
+export { HANDOFF_TYPES, handoffPath, handoffRecord } from './handoffs.ts';
+export { JSONL_PATHS, type JsonlKind, jsonlLine, jsonlRecord, renderJsonl } from './jsonl.ts';
 export { renderOverview } from './overview.ts';
 export { renderQaReport } from './qa-report.ts';
 export { formatStatusText, renderStatusJson } from './status.ts';

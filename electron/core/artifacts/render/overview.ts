@@ -2,6 +2,7 @@
  * `docs/PROJECT_OVERVIEW.md`: the PM's executive summary (roadmap, current phase, deliverables,
  * blockers and risks, human review checkpoints, KPIs, the open-concerns summary).
  */
+import type { Severity } from '../../../../shared/index.ts';
 import type { ProjectSnapshot } from '../snapshot.ts';
 import { latestRevisions } from './authored.ts';
 import {
@@ -81,13 +82,21 @@ function blockers(s: ProjectSnapshot): string[] {
   return lines.length > 0 ? lines : ['_No known blockers or risks._'];
 }
 
+/** How many decisions the overview shows; every decision stays in its document's review log. */
+export const RECENT_CHECKPOINTS = 20;
+
 /**
- * The seed's `🧑‍💼 Human Review` block for every decision, oldest first, with the review's subject
+ * The seed's `🧑‍💼 Human Review` block for the latest decisions, oldest first, with the review's subject
  * on the second line and a clarification's answer before the outcome when there is one.
  */
 function checkpoints(s: ProjectSnapshot): string[] {
-  const decided = decidedReviews(s);
+  const all = decidedReviews(s);
+  const decided = all.slice(-RECENT_CHECKPOINTS);
   if (decided.length === 0) return ['_No human review decisions yet._'];
+  const earlier = s.stats ? s.stats.earlierDecisions : all.length > decided.length;
+  const note = earlier
+    ? [`_The latest ${RECENT_CHECKPOINTS} decisions; earlier ones are in the review log of the document each decided._`, '']
+    : [];
   const blocks = decided.map((r) => {
     const d = r.decision;
     const answers = s.clarifications
@@ -103,7 +112,7 @@ function checkpoints(s: ProjectSnapshot): string[] {
     // Trailing double spaces keep the quoted lines apart when rendered, as the seed's block reads.
     return body.map((l, i) => (i < body.length - 1 ? `${l}  ` : l));
   });
-  return blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]));
+  return [...note, ...blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]))];
 }
 
 function pending(s: ProjectSnapshot): string[] {
@@ -139,22 +148,34 @@ function kpis(s: ProjectSnapshot): string[] {
   return table(['KPI', 'Target', 'Current'], rows);
 }
 
-function concernSummary(s: ProjectSnapshot): string[] {
-  const counts = concernCounts(s);
-  const resolved = s.concerns.filter((c) => c.status === 'resolved');
-  const rows = SEVERITY_ORDER.map((sev) => [
-    `${SEVERITY_EMOJI[sev]} ${capitalise(sev)}`,
-    String(counts.bySeverity[sev]),
-    String(resolved.filter((c) => c.severity === sev).length),
-  ]);
-  const lastCritical = byTime(
+/** Resolved concerns by severity and the last critical one: from the store's totals when it gave them. */
+function concernHistory(s: ProjectSnapshot): {
+  resolved: Record<Severity, number>;
+  lastCritical: { id: string; timestamp: string } | null;
+} {
+  if (s.stats) return { resolved: s.stats.resolvedConcerns, lastCritical: s.stats.lastCritical };
+  const resolved: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
+  for (const c of s.concerns) if (c.status === 'resolved') resolved[c.severity] += 1;
+  const last = byTime(
     s.concerns.filter((c) => c.severity === 'critical'),
     (c) => c.timestamp,
   ).at(-1);
+  return { resolved, lastCritical: last ? { id: last.id, timestamp: last.timestamp } : null };
+}
+
+function concernSummary(s: ProjectSnapshot): string[] {
+  const counts = concernCounts(s);
+  const { resolved, lastCritical } = concernHistory(s);
+  const resolvedTotal = SEVERITY_ORDER.reduce((t, sev) => t + resolved[sev], 0);
+  const rows = SEVERITY_ORDER.map((sev) => [
+    `${SEVERITY_EMOJI[sev]} ${capitalise(sev)}`,
+    String(counts.bySeverity[sev]),
+    String(resolved[sev]),
+  ]);
   return [
     ...table(['Severity', 'Open', 'Resolved'], rows),
     '',
-    `- Open: ${counts.open} (${counts.critical} critical); resolved: ${resolved.length}`,
+    `- Open: ${counts.open} (${counts.critical} critical); resolved: ${resolvedTotal}`,
     `- Last critical: ${lastCritical ? `${dateTimeOf(lastCritical.timestamp)} (${lastCritical.id})` : 'none'}`,
     '- Details: [PROJECT_DETAIL.md → Open Concerns](PROJECT_DETAIL.md#open-concerns)',
   ];

@@ -2,7 +2,7 @@
  * `status.json` and the plain-text `/status` reply. Both come from the same facts so the file
  * the PM "maintains" in the seed and the chat answer can never disagree.
  */
-import type { ProjectSnapshot } from '../snapshot.ts';
+import type { StatusFacts } from '../snapshot.ts';
 import { activeAgents, actorLabel, concernCounts, pendingReviews, phaseTitle, taskCounts } from './facts.ts';
 import { dateTimeOf } from './markdown.ts';
 
@@ -19,7 +19,7 @@ export interface StatusJson {
   iteration: number;
 }
 
-export function statusObject(s: ProjectSnapshot): StatusJson {
+export function statusObject(s: StatusFacts): StatusJson {
   const tasks = taskCounts(s);
   const concerns = concernCounts(s);
   return {
@@ -36,7 +36,7 @@ export function statusObject(s: ProjectSnapshot): StatusJson {
   };
 }
 
-export function renderStatusJson(s: ProjectSnapshot): string {
+export function renderStatusJson(s: StatusFacts): string {
   return `${JSON.stringify(statusObject(s), null, 2)}\n`;
 }
 
@@ -44,7 +44,7 @@ export function renderStatusJson(s: ProjectSnapshot): string {
  * The `/status` reply in the seed's form. Agents played by the scripted runtime carry
  * `(scripted)` so a phone notification never presents them as models.
  */
-export function formatStatusText(s: ProjectSnapshot): string {
+export function formatStatusText(s: StatusFacts): string {
   const st = statusObject(s);
   const agents = st.active_agents.map((a) => actorLabel(s, a)).join(', ') || 'none';
   return [

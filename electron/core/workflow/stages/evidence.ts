@@ -15,17 +15,17 @@ const GATE_WRITES = new Set(['QA_REPORT.md', 'QA_REPORT.html']);
 async function docsCompliance(e: Engine): Promise<QaGate['compliance']['docs']> {
   const required = [...new Set([...e.policies.promotion_policy.docs_required, ...(e.policies.docs_required ?? [])])];
   if (required.length === 0) return [];
-  const exports = e.exporter.expected();
+  const exports = new Set(e.exporter.paths());
   const tagRef = e.read.recordedRefs().filter((r) => r.name.startsWith(`refs/tags/${e.policies.git.release_tag_prefix}`)).at(-1);
   const tag = tagRef?.name.replace('refs/tags/', '') ?? null;
   const out: QaGate['compliance']['docs'] = [];
   for (const want of required) {
-    const path = [...exports.keys(), ...GATE_WRITES].find((p) => p === want || basename(p) === want) ?? want;
+    const path = [...exports, ...GATE_WRITES].find((p) => p === want || basename(p) === want) ?? want;
     if (GATE_WRITES.has(path)) {
       out.push({ path, updated: true, note: 'written by this gate' });
       continue;
     }
-    const now = exports.get(path);
+    const now = exports.has(path) ? (e.exporter.rendered(path) ?? undefined) : undefined;
     if (now === undefined) {
       out.push({ path, updated: false, note: 'does not exist' });
       continue;
@@ -45,14 +45,14 @@ async function auditIdCompliance(e: Engine, candidate: string): Promise<QaGate['
     if (onDevelop.has(c.oid) || c.parents.length > 1) continue;
     if (!c.auditId || !e.ledger.byId(c.auditId)) missing.push(`${c.oid.slice(0, 7)} ${c.subject}`);
   }
-  const handoffsOk = e.read.handoffs().every((h) => h.id.length > 0);
+  const handoffsOk = !e.read.handoffWithoutId();
   if (!handoffsOk) missing.push('a handoff without an id');
   return { ok: missing.length === 0, missing };
 }
 
-function manifest(e: Engine, runs: readonly TestRunResult[]): QaGate['manifest'] {
+async function manifest(e: Engine, runs: readonly TestRunResult[]): Promise<QaGate['manifest']> {
   const rows: QaGate['manifest'] = [];
-  for (const [path, content] of e.exporter.expected()) {
+  for (const [path, content] of await e.exporter.current()) {
     if (GATE_WRITES.has(path)) continue; // rewritten by this very gate
     const data = Buffer.from(content);
     rows.push({ path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength });
@@ -141,7 +141,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
     reproducibility,
     conditions: verdict.conditions,
     compliance: { docs: evidence.docs, audit_ids: evidence.auditIds },
-    manifest: manifest(e, [...latest, ...repro]),
+    manifest: await manifest(e, [...latest, ...repro]),
     duration_ms: latest.reduce((s, r) => s + r.duration_ms, 0) + Math.round(e.clock().getTime() - started),
     report: 'QA_REPORT.md',
   };

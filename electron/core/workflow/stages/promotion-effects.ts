@@ -31,7 +31,8 @@ export function ownedElsewhere(path: string): boolean {
 
 /** Paths that are Governor's exports: whatever else happened to them, the ledger's rendering is the truth. */
 export function governedPaths(e: Engine): (path: string) => boolean {
-  const governed = new Set(e.exporter.expected().keys());
+  // The paths alone (as of the last sync): rendering every export to learn their names read the history.
+  const governed = new Set(e.exporter.paths());
   return (p) => governed.has(p) || (ATOMIC_TEMP.test(p) && governed.has(p.replace(ATOMIC_TEMP, '')));
 }
 
@@ -73,7 +74,8 @@ async function recordsStep(e: Engine, intent: PromotionIntent): Promise<PendingG
     const files = (await e.git.diff({ from: parent, to: done.oid, content: false })).files.map((f) => f.path);
     return { ...action, actor: 'ProjectManager', commit: done.oid, previous: existed ? parent : null, files };
   }
-  const changes = [...e.exporter.expected()]
+  // The exports as the files hold them after a sync: written incrementally, equal to a full render.
+  const changes = [...(await e.exporter.current())]
     .filter(([path]) => !ownedElsewhere(path))
     .map(([path, content]) => ({ path, content }));
   const previous = await e.git.resolveRef(branch);
@@ -239,7 +241,7 @@ async function tagRelease(e: Engine, intent: PromotionIntent): Promise<string> {
   const tagged = await e.git.resolveRef(`refs/tags/${tag}`);
   if (tagged) return tagged;
   const author = { name: intent.identity.name, email: intent.identity.email };
-  const expected = e.exporter.expected();
+  const expected = await e.exporter.current();
   const top = await carrying(e, 'main', ids.tag, 1);
   let target: string | null = null;
   if (top && (await holdsExports(e, top.oid, expected))) target = top.oid;

@@ -1,0 +1,225 @@
+import type { EventType } from '../../../shared/index.ts';
+import { AuthoredPath, EventType as EventTypeSchema } from '../../../shared/index.ts';
+import type { Reader } from '../store/read.ts';
+import { RECENT_INTERACTIONS } from './render/detail.ts';
+import { RECENT_CHECKPOINTS } from './render/overview.ts';
+import type { ProjectSnapshot, SnapshotStats } from './snapshot.ts';
+
+export type Field = keyof ProjectSnapshot;
+type Loaders = { [K in Field]-?: () => ProjectSnapshot[K] };
+
+const CONCERN_EVENTS: readonly EventType[] = [
+  'concern.raised',
+  'concern.acknowledged',
+  'concern.assigned',
+  'concern.resolved',
+  'concern.escalated',
+  'concern.discord_posted',
+];
+const REVIEW_EVENTS: readonly EventType[] = ['review.requested', 'review.decided', 'review.followed_up'];
+const PROJECT_EVENTS: readonly EventType[] = [
+  'project.initialized',
+  'phase.started',
+  'stage.entered',
+  'phase.promoted',
+  'project.released',
+];
+
+/**
+ * Which events change each field of the snapshot: the projections each event type writes (projections.ts).
+ * `all` changes with every event. A test holds this against the projector, so a new projection cannot be
+ * forgotten here (an export would then go stale).
+ */
+export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'all' } = {
+  name: ['project.initialized'],
+  brief: ['project.initialized'],
+  phase: PROJECT_EVENTS,
+  stage: PROJECT_EVENTS,
+  iteration: PROJECT_EVENTS,
+  // A phase that starts or is promoted shows so in the roadmap (projections.ts, setRoadmapStatus).
+  roadmap: ['project.initialized', 'plan.recorded', 'phase.started', 'phase.promoted'],
+  kpis: ['project.initialized', 'plan.recorded'],
+  risks: ['project.initialized', 'plan.recorded'],
+  tasks: ['plan.recorded', 'task.updated', 'task.assigned'],
+  artifacts: ['artifact.revised'],
+  reviews: REVIEW_EVENTS,
+  concerns: CONCERN_EVENTS,
+  variations: ['variation.proposed', 'variation.decided'],
+  handoffs: ['handoff.recorded', 'handoff.status_changed'],
+  commands: ['command.received'],
+  responses: ['response.sent'],
+  clarifications: ['clarification.requested', 'clarification.answered'],
+  agents: [
+    'project.initialized',
+    'agents.configured',
+    'agent.status_changed',
+    'agent.paused',
+    'agent.resumed',
+    'agent.usage_recorded',
+  ],
+  gitActions: ['git.action_recorded'],
+  testRuns: ['test.run_completed'],
+  gates: ['qa.gate_evaluated'],
+  promotions: ['phase.promoted'],
+  lastUpdate: 'all',
+  stats: [...REVIEW_EVENTS, ...CONCERN_EVENTS],
+};
+
+/**
+ * Projected event types no export shows: coding agents' permission requests, sessions and stream, budget
+ * grants and promotion intents live in the ledger, the UI and the CLI. Listed so a new projected type is a decision, not a miss.
+ */
+export const UNEXPORTED_EVENTS: readonly EventType[] = [
+  'permission.requested',
+  'permission.decided',
+  'permission.timed_out',
+  'permission.withdrawn',
+  'worker.session_started',
+  'worker.session_ended',
+  'worker.activity',
+  'budget.granted',
+  // Where main stood before a promotion (the recorded refs crash recovery reads); the release shows in
+  // the exports through `phase.promoted`.
+  'promotion.started',
+];
+
+/** The fields the given event types change. */
+export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
+  const known = new Set<string>(EventTypeSchema.options);
+  const seen = new Set(types);
+  const out = new Set<Field>();
+  for (const [field, events] of Object.entries(FIELD_EVENTS) as Array<[Field, readonly EventType[] | 'all']>) {
+    // An event type this build does not know may write anything: treat it as changing every field.
+    if (seen.size > 0 && (events === 'all' || events.some((t) => seen.has(t)) || [...seen].some((t) => !known.has(t))))
+      out.add(field);
+  }
+  return out;
+}
+
+function stats(read: Reader): SnapshotStats {
+  const totals = read.concernTotals();
+  const last = read.lastCritical();
+  return {
+    earlierDecisions: read.decidedMoreThan(RECENT_CHECKPOINTS),
+    resolvedConcerns: {
+      critical: totals.resolved.critical ?? 0,
+      warning: totals.resolved.warning ?? 0,
+      info: totals.resolved.info ?? 0,
+    },
+    lastCritical: last ? { id: last.id, timestamp: last.timestamp } : null,
+  };
+}
+
+function projectRow(read: Reader) {
+  const p = read.project();
+  if (!p) throw new Error('the project has not been initialised');
+  return p;
+}
+
+/** Every field as the whole history has it: `reader.snapshot()`, one field at a time. */
+export function fullLoaders(read: Reader): Loaders {
+  const p = () => projectRow(read);
+  return {
+    name: () => p().name,
+    brief: () => p().brief,
+    phase: () => p().phase,
+    stage: () => p().stage,
+    iteration: () => p().iteration,
+    roadmap: () => p().roadmap,
+    kpis: () => p().kpis,
+    risks: () => p().risks,
+    lastUpdate: () => p().last_ts,
+    tasks: () => read.tasks(),
+    artifacts: () => read.artifacts(),
+    reviews: () => read.reviews(),
+    concerns: () => read.concerns(),
+    variations: () => read.variations(),
+    handoffs: () => read.handoffs(),
+    commands: () => read.commands(),
+    responses: () => read.responses(),
+    clarifications: () => read.clarifications(),
+    agents: () => read.agents(),
+    gitActions: () => read.gitActions(),
+    testRuns: () => read.testRuns(),
+    gates: () => read.gates(),
+    promotions: () => read.promotions(),
+    stats: () => stats(read),
+  };
+}
+
+/** How many of the newest commands and decisions to read: twice what is shown, against clock skew. */
+const MARGIN = 2 * Math.max(RECENT_INTERACTIONS, RECENT_CHECKPOINTS);
+
+/**
+ * The fields as the documents rendered after every event (overview, detail, status.json) need them: only
+ * the rows those documents can show, read by index, so rendering them costs the same at any history.
+ * Each list is a subset of the full one, in the same order, that holds every item the documents pick
+ * (open concerns, pending reviews, the latest decisions and commands, the newest revisions, the last
+ * gate), so they render byte for byte what the whole history renders. The changelog gets the git actions
+ * it lists (merges, tags, reverts), not every commit.
+ */
+export function boundedLoaders(read: Reader): Loaders {
+  const full = fullLoaders(read);
+  let decided: string[] | null = null;
+  const recentDecided = () => (decided ??= read.recentDecisionIds(MARGIN));
+  let commands: ProjectSnapshot['commands'] | null = null;
+  const recentCommands = () => (commands ??= read.recentCommands(MARGIN));
+  return {
+    ...full,
+    artifacts: () => read.latestArtifacts(),
+    reviews: () => read.someReviews(AuthoredPath.options, recentDecided()),
+    concerns: () => read.openConcernsAndConditions(),
+    commands: recentCommands,
+    responses: () => read.responsesTo(recentCommands().map((c) => c.command_id)),
+    clarifications: () => read.someClarifications(MARGIN, recentDecided()),
+    gates: () => {
+      const g = read.latestGate();
+      return g ? [g] : [];
+    },
+    gitActions: () => read.notableGitActions(),
+  };
+}
+
+/**
+ * The authored documents' fields: their review logs need the reviews of those documents only (and the
+ * clarifications those reviews asked for), not every variation or gate review of the history.
+ */
+export function authoredLoaders(read: Reader): Loaders {
+  let reviews: ProjectSnapshot['reviews'] | null = null;
+  const mine = () =>
+    (reviews ??= read
+      .someReviews(AuthoredPath.options, [])
+      .filter((r) => (AuthoredPath.options as readonly string[]).includes(r.subject.path)));
+  return {
+    ...fullLoaders(read),
+    reviews: mine,
+    clarifications: () =>
+      read.someClarifications(
+        0,
+        mine().map((r) => r.id),
+      ),
+  };
+}
+
+/**
+ * A snapshot whose fields are read on first use (once per `memo`, which snapshots of the same loaders may
+ * share), recording which fields were used: the exporter re-renders a document only when one changes.
+ */
+export function lazySnapshot(
+  loaders: Loaders,
+  used: Set<Field> = new Set(),
+  memo: Map<Field, unknown> = new Map(),
+): ProjectSnapshot {
+  const s = {} as ProjectSnapshot;
+  for (const field of Object.keys(loaders) as Field[]) {
+    Object.defineProperty(s, field, {
+      enumerable: true,
+      get() {
+        used.add(field);
+        if (!memo.has(field)) memo.set(field, loaders[field]());
+        return memo.get(field);
+      },
+    });
+  }
+  return s;
+}
