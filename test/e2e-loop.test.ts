@@ -323,7 +323,9 @@ for (const transport of uiTransports()) {
       const answer = jsonl('audit/responses.jsonl').find((r) => r.command_id === clarify?.command_id && r.from === 'Designer');
       expect(String(answer?.response)).toMatch(/Parquet is columnar[\s\S]*\(scripted\)$/);
       // Each human gate left a handoff record with the outcome the human chose.
-      const handoffs = readdirSync(join(s.dir, 'audit')).filter((f) => /^handoff_.*\.json$/.test(f)).map((f) => JSON.parse(file(`audit/${f}`)) as { purpose: string; status: string });
+      // audit/handoffs/phase-N.jsonl appends each state a handoff went through; the last line of an id is now.
+      const lines = readdirSync(join(s.dir, 'audit', 'handoffs')).flatMap((f) => jsonl(`audit/handoffs/${f}`));
+      const handoffs = [...new Map(lines.map((h) => [String(h.id), h as { purpose: string; status: string }])).values()];
       expect(handoffs.find((h) => h.purpose === 'High-Impact Variation Review')).toMatchObject({ status: 'approved_with_conditions' });
       expect(handoffs.find((h) => h.purpose === 'Design Review' && h.status === 'approved')).toBeTruthy();
       expect(file('docs/PROJECT_OVERVIEW.md')).toContain(PROMOTE);
