@@ -20,20 +20,42 @@ export function fillEvent(k: number): NewEvent {
   const phase = 1 + (round % FILL_PHASES);
   switch (k % 10) {
     case 7:
-      return { type: 'agent.usage_recorded', actor: agent, payload: { agent, phase, model: 'bench-model', purpose: `bench call ${k}`, input_tokens: 10, output_tokens: 5, cost_usd: 0, priced: false } };
+      return {
+        type: 'agent.usage_recorded',
+        actor: agent,
+        payload: {
+          agent,
+          phase,
+          model: 'bench-model',
+          purpose: `bench call ${k}`,
+          input_tokens: 10,
+          output_tokens: 5,
+          cost_usd: 0,
+          priced: false,
+        },
+      };
     case 8:
       return { type: 'agent.status_changed', actor: agent, payload: { agent, status: 'idle', task: null } };
     case 9:
-      return { type: 'qa.output_logged', actor: 'Tester', payload: { phase, test: `test_${k}`, attempt: 1, lines: [`output of fill event ${k}`] } };
+      return {
+        type: 'qa.output_logged',
+        actor: 'Tester',
+        payload: { phase, test: `test_${k}`, attempt: 1, lines: [`output of fill event ${k}`] },
+      };
     default:
-      return { type: 'alert.raised', actor: 'System', payload: { severity: 'info', summary: `alert ${k}`, details: `details of alert number ${k}` } };
+      return {
+        type: 'alert.raised',
+        actor: 'System',
+        payload: { severity: 'info', summary: `alert ${k}`, details: `details of alert number ${k}` },
+      };
   }
 }
 
 /** Append fill events `from`..`from + n - 1` in batches; returns the seq of fill event `from`. */
 export function fillLedger(ledger: Ledger, n: number, from = 0, batch = 5000): number {
   const first = ledger.count() + 1;
-  for (let i = 0; i < n; i += batch) ledger.append(Array.from({ length: Math.min(batch, n - i) }, (_, k) => fillEvent(from + i + k)));
+  for (let i = 0; i < n; i += batch)
+    ledger.append(Array.from({ length: Math.min(batch, n - i) }, (_, k) => fillEvent(from + i + k)));
   return first;
 }
 
@@ -43,7 +65,11 @@ export function fillLedger(ledger: Ledger, n: number, from = 0, batch = 5000): n
  * files brought up to date as the engine would, so "verify chain" checks them too. Fill event k is at
  * `firstSeq + k`. With `history`, the sample is first taken through its QA gate by the engine.
  */
-export async function bigProject(dir: string, n: number, opts: { history?: boolean } = {}): Promise<{ firstSeq: number; total: number }> {
+export async function bigProject(
+  dir: string,
+  n: number,
+  opts: { history?: boolean } = {},
+): Promise<{ firstSeq: number; total: number }> {
   await initProject(dir, { sample: true });
   const p = await openProject(dir);
   try {

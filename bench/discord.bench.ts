@@ -18,20 +18,40 @@ const GLOBAL_PER_S = 50;
 async function project(fakeApi: string, guild: string) {
   const dir = join(tempDir(), 'backtester');
   await initProject(dir, { sample: true });
-  writeFileSync(join(dir, 'discord.yaml'), `mode: bot\nguild_id: "${guild}"\nreviewers:\n  users: ["${REVIEWER}"]\napi: ${fakeApi}\n`);
+  writeFileSync(
+    join(dir, 'discord.yaml'),
+    `mode: bot\nguild_id: "${guild}"\nreviewers:\n  users: ["${REVIEWER}"]\napi: ${fakeApi}\n`,
+  );
   return openProject(dir);
 }
 
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
+const pct = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 
 /** 500 concerns queued before the bridge starts, delivered under `rateLimit` (none: as fast as the loopback allows). */
-async function burst(n: number, rateLimit?: { limit: number; windowMs: number }): Promise<{ totalMs: number; got: number; inOrder: boolean; requests: number; violations: number }> {
+async function burst(
+  n: number,
+  rateLimit?: { limit: number; windowMs: number },
+): Promise<{ totalMs: number; got: number; inOrder: boolean; requests: number; violations: number }> {
   const fake = await startFakeDiscord(rateLimit ? { rateLimit } : {});
   const p = await project(fake.api, fake.guildId);
   const channel = fake.channelId('agent-concerns');
   // Enqueued before the bridge starts, so the burst is all in the outbox at t0.
   p.ledger.transact((tx) => {
-    for (let i = 0; i < n; i++) raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'info', category: 'test_failure', summary: `burst ${i}`, details: '' }, new Date().toISOString());
+    for (let i = 0; i < n; i++)
+      raiseConcern(
+        tx,
+        {
+          phase: 1,
+          from: 'Tester',
+          to: 'ProjectManager',
+          severity: 'info',
+          category: 'test_failure',
+          summary: `burst ${i}`,
+          details: '',
+        },
+        new Date().toISOString(),
+      );
   });
   const t0 = performance.now();
   const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
@@ -64,13 +84,36 @@ export async function benchDiscord(): Promise<Figure[]> {
     for (let i = 0; i < 60; i++) {
       const before = fake.messages(channel).length;
       const t0 = performance.now();
-      p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'warning', category: 'test_failure', summary: `latency ${i}`, details: '' }, new Date().toISOString()));
+      p.ledger.transact((tx) =>
+        raiseConcern(
+          tx,
+          {
+            phase: 1,
+            from: 'Tester',
+            to: 'ProjectManager',
+            severity: 'warning',
+            category: 'test_failure',
+            summary: `latency ${i}`,
+            details: '',
+          },
+          new Date().toISOString(),
+        ),
+      );
       await fake.waitFor(() => fake.messages(channel).length > before, 10_000);
       times.push(performance.now() - t0);
-      await fake.waitFor(() => p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()?.n === 0, 10_000);
+      await fake.waitFor(
+        () =>
+          p.ledger.db
+            .prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'")
+            .get()?.n === 0,
+        10_000,
+      );
     }
     const p95 = pct(times, 0.95);
-    figures.push({ name: 'Discord alert → POST on loopback, p50', value: pct(times, 0.5), unit: 'ms' }, { name: 'Discord alert → POST on loopback, p95', value: p95, unit: 'ms', budget: '≤ 1000 ms', ok: p95 <= 1000 });
+    figures.push(
+      { name: 'Discord alert → POST on loopback, p50', value: pct(times, 0.5), unit: 'ms' },
+      { name: 'Discord alert → POST on loopback, p95', value: p95, unit: 'ms', budget: '≤ 1000 ms', ok: p95 <= 1000 },
+    );
     await r.bridge.stop();
     p.close();
     await fake.close();
@@ -89,9 +132,20 @@ export async function benchDiscord(): Promise<Figure[]> {
     const minimum = Math.max(channelMin, globalMin);
     const ok = limited.inOrder && limited.got === n;
     figures.push(
-      { name: `Discord 500-alert burst at ${limit}/s: delivered, in order, once`, value: limited.got, unit: ok ? 'msgs ✓' : 'msgs ✗', ok },
+      {
+        name: `Discord 500-alert burst at ${limit}/s: delivered, in order, once`,
+        value: limited.got,
+        unit: ok ? 'msgs ✓' : 'msgs ✗',
+        ok,
+      },
       { name: 'Discord 500-alert burst: REST requests (message + thread each)', value: limited.requests, unit: 'req' },
-      { name: 'Discord 500-alert burst: requests sent before the announced wait', value: limited.violations, unit: 'req', budget: '0', ok: limited.violations === 0 },
+      {
+        name: 'Discord 500-alert burst: requests sent before the announced wait',
+        value: limited.violations,
+        unit: 'req',
+        budget: '0',
+        ok: limited.violations === 0,
+      },
       { name: 'Discord 500-alert burst: total time', value: limited.totalMs / 1000, unit: 's' },
       { name: `  minimum at ${limit} msgs/s per channel`, value: channelMin / 1000, unit: 's' },
       { name: `  minimum at ${GLOBAL_PER_S} requests/s per bot (global)`, value: globalMin / 1000, unit: 's' },
@@ -101,7 +155,6 @@ export async function benchDiscord(): Promise<Figure[]> {
   }
   return figures;
 }
-
 
 /**
  * Alert → POST across processes: the link runs as users start it (`governor discord run`, its own process),
@@ -114,7 +167,11 @@ export async function crossProcess(): Promise<Figure[]> {
   const p = await project(fake.api, fake.guildId);
   const channel = fake.channelId('agent-concerns');
   const env = { ...process.env, DISCORD_BOT_TOKEN: fake.token, NO_COLOR: '1', GOVERNOR_HOME: tempDir() };
-  const child = spawn(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'governor.mjs'), 'discord', 'run', '--no-loop', '--dir', p.dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [resolve(import.meta.dirname, '..', 'bin', 'governor.mjs'), 'discord', 'run', '--no-loop', '--dir', p.dir],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const lines = createInterface({ input: child.stdout });
   await new Promise<void>((res) => lines.on('line', (l) => l.includes('delivering this project') && res()));
   const posts = () => fake.requests().filter((q) => q.method === 'POST' && q.path === `/channels/${channel}/messages`);
@@ -122,7 +179,21 @@ export async function crossProcess(): Promise<Figure[]> {
   for (let i = 0; i < 40; i++) {
     const before = posts().length;
     const t0 = performance.now();
-    p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'warning', category: 'test_failure', summary: `xp ${i}`, details: '' }, new Date().toISOString()));
+    p.ledger.transact((tx) =>
+      raiseConcern(
+        tx,
+        {
+          phase: 1,
+          from: 'Tester',
+          to: 'ProjectManager',
+          severity: 'warning',
+          category: 'test_failure',
+          summary: `xp ${i}`,
+          details: '',
+        },
+        new Date().toISOString(),
+      ),
+    );
     const post = await fake.waitFor(() => posts()[before], 10_000);
     times.push(post.at - t0);
     await new Promise((res) => setTimeout(res, 50));
@@ -134,7 +205,13 @@ export async function crossProcess(): Promise<Figure[]> {
   const p95 = pct(times, 0.95);
   return [
     { name: 'Discord alert → POST cross-process (fs.watch), p50', value: pct(times, 0.5), unit: 'ms' },
-    { name: 'Discord alert → POST cross-process (fs.watch), p95', value: p95, unit: 'ms', budget: '≤ 1000 ms', ok: p95 <= 1000 },
+    {
+      name: 'Discord alert → POST cross-process (fs.watch), p95',
+      value: p95,
+      unit: 'ms',
+      budget: '≤ 1000 ms',
+      ok: p95 <= 1000,
+    },
   ];
 }
 
@@ -144,19 +221,54 @@ export async function decisionToEdit(): Promise<Figure[]> {
   const p = await project(fake.api, fake.guildId);
   const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
   if (!r.started) throw new Error(r.reason);
-  const NO_LOOP = { running: false, waiting: [], start: () => ({ started: false, reason: 'bench' }), idle: async () => {}, stop: async () => {} };
+  const NO_LOOP = {
+    running: false,
+    waiting: [],
+    start: () => ({ started: false, reason: 'bench' }),
+    idle: async () => {},
+    stop: async () => {},
+  };
   const api = createApi(p, NO_LOOP, { user: 'Human', source: 'ui' });
   const ids: string[] = [];
   p.ledger.transact((tx) => {
-    for (let i = 0; i < 40; i++) ids.push(requestReview(tx, { kind: 'plan', phase: 1, title: `Plan ${i}`, requested_by: 'ProjectManager', impact: 'low', subject: { path: 'docs/PLAN.md', revision: 1 }, context: [], handoff_id: null, summary: 'x' }, new Date().toISOString()).id);
+    for (let i = 0; i < 40; i++)
+      ids.push(
+        requestReview(
+          tx,
+          {
+            kind: 'plan',
+            phase: 1,
+            title: `Plan ${i}`,
+            requested_by: 'ProjectManager',
+            impact: 'low',
+            subject: { path: 'docs/PLAN.md', revision: 1 },
+            context: [],
+            handoff_id: null,
+            summary: 'x',
+          },
+          new Date().toISOString(),
+        ).id,
+      );
   });
-  await fake.waitFor(() => p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()?.n === 0, 60_000);
+  await fake.waitFor(
+    () =>
+      p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()
+        ?.n === 0,
+    60_000,
+  );
   const times: number[] = [];
   for (const id of ids) {
     const before = fake.requests().length;
     const t0 = performance.now();
     await dispatch(api, 'reviews.decide', { reviewId: id, decision: 'approve', comment: '', inline: [] });
-    const patch = await fake.waitFor(() => fake.requests().slice(before).find((q) => q.method === 'PATCH' && q.status === 200), 10_000);
+    const patch = await fake.waitFor(
+      () =>
+        fake
+          .requests()
+          .slice(before)
+          .find((q) => q.method === 'PATCH' && q.status === 200),
+      10_000,
+    );
     times.push(patch.at - t0);
   }
   await r.bridge.stop();

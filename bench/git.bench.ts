@@ -22,11 +22,34 @@ const T0 = 1_700_000_000;
 // Global and system configuration (hooks, gpg signing, fsmonitor) must not leak into the CLI
 // figures; auto-gc is off because 10,000 loose objects would otherwise trigger a repack in the
 // middle of a timed commit, and the two copies must stay in the same (loose-object) state.
-const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-const GIT_CONFIG = ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'commit.gpgsign=false'];
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  LC_ALL: 'C',
+};
+const GIT_CONFIG = [
+  '-c',
+  'user.name=Bench',
+  '-c',
+  'user.email=bench@example.com',
+  '-c',
+  'gc.auto=0',
+  '-c',
+  'maintenance.auto=false',
+  '-c',
+  'commit.gpgsign=false',
+];
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync('git', [...GIT_CONFIG, ...args], { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim();
+  return execFileSync('git', [...GIT_CONFIG, ...args], {
+    cwd,
+    env: GIT_ENV,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).trim();
 }
 
 const filePath = (d: number, f: number) => `d${String(d).padStart(3, '0')}/f${String(f).padStart(3, '0')}.txt`;
@@ -88,14 +111,18 @@ function buildFixture(root: string): Fixture {
   git(src, ['init', '-q', '-b', 'main']);
   for (let d = 0; d < DIRS; d++) {
     mkdirSync(join(src, filePath(d, 0).split('/')[0] as string));
-    for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(join(src, filePath(d, f)), content(filePath(d, f), 'initial'));
+    for (let f = 0; f < FILES_PER_DIR; f++)
+      writeFileSync(join(src, filePath(d, f)), content(filePath(d, f), 'initial'));
   }
   git(src, ['add', '-A']);
   git(src, ['commit', '-q', '-m', 'chore: initial 10,000 files']);
 
   // 50 changed files spread over 50 directories: the harder case for a tree walk (50 subtrees to read).
   git(src, ['checkout', '-q', '-b', 'diff-b']);
-  writeFiles(src, Array.from({ length: 50 }, (_, d) => ({ path: filePath(d, 0), content: content(filePath(d, 0), 'diff-b') })));
+  writeFiles(
+    src,
+    Array.from({ length: 50 }, (_, d) => ({ path: filePath(d, 0), content: content(filePath(d, 0), 'diff-b') })),
+  );
   git(src, ['commit', '-q', '-a', '-m', 'feat: change 50 files']);
 
   for (let rep = 0; rep <= REPS; rep++) {
@@ -105,11 +132,20 @@ function buildFixture(root: string): Fixture {
   }
 
   git(src, ['checkout', '-q', '-b', 'develop', 'main']);
-  writeFiles(src, Array.from({ length: 3 }, (_, k) => ({ path: filePath(99, k), content: content(filePath(99, k), 'develop') })));
+  writeFiles(
+    src,
+    Array.from({ length: 3 }, (_, k) => ({ path: filePath(99, k), content: content(filePath(99, k), 'develop') })),
+  );
   git(src, ['commit', '-q', '-a', '-m', 'feat: develop moved on']);
   // An agent's next tip: five files changed in five directories, for the workspace refresh.
   git(src, ['checkout', '-q', '-b', 'refresh-5', 'develop']);
-  writeFiles(src, Array.from({ length: 5 }, (_, k) => ({ path: filePath(k * 7, 20), content: content(filePath(k * 7, 20), 'refresh') })));
+  writeFiles(
+    src,
+    Array.from({ length: 5 }, (_, k) => ({
+      path: filePath(k * 7, 20),
+      content: content(filePath(k * 7, 20), 'refresh'),
+    })),
+  );
   git(src, ['commit', '-q', '-a', '-m', 'feat: five files for the refresh']);
   git(src, ['checkout', '-q', 'main']);
 
@@ -170,7 +206,13 @@ async function benchRefresh(f: Fixture, svc: GitService): Promise<Figure[]> {
   const fig = (label: string, g: number, c: number): Figure[] => [
     { name: `workspace refresh, ${label} — Governor materialize`, value: g, unit: 'ms' },
     { name: `workspace refresh, ${label} — git checkout`, value: c, unit: 'ms' },
-    { name: `workspace refresh, ${label}, Governor / git checkout`, value: g / c, unit: '×', budget: '≤ 1.2×', ok: g / c <= 1.2 },
+    {
+      name: `workspace refresh, ${label}, Governor / git checkout`,
+      value: g / c,
+      unit: '×',
+      budget: '≤ 1.2×',
+      ok: g / c <= 1.2,
+    },
   ];
   return [...fig('no-op', median(gov.noop), median(cli.noop)), ...fig('5 files', median(gov.five), median(cli.five))];
 }
@@ -184,14 +226,18 @@ async function benchSetup(f: Fixture, svc: GitService): Promise<Figure[]> {
   const cli: number[] = [];
   for (let rep = 0; rep < SETUP_REPS; rep++) {
     const ws = join(f.root, `gov-ws-${rep}`);
-    gov.push(await timeAsync(async () => {
-      const r = await svc.materialize({ oid: 'develop', dir: ws });
-      if (r.written !== DIRS * FILES_PER_DIR) throw new Error(`materialize wrote ${r.written} files`);
-    }));
+    gov.push(
+      await timeAsync(async () => {
+        const r = await svc.materialize({ oid: 'develop', dir: ws });
+        if (r.written !== DIRS * FILES_PER_DIR) throw new Error(`materialize wrote ${r.written} files`);
+      }),
+    );
     const wt = join(f.root, `cli-ws-${rep}`);
-    cli.push(await timeAsync(async () => {
-      git(f.cli, ['worktree', 'add', '-q', '--detach', wt, 'develop']);
-    }));
+    cli.push(
+      await timeAsync(async () => {
+        git(f.cli, ['worktree', 'add', '-q', '--detach', wt, 'develop']);
+      }),
+    );
   }
   return [
     { name: 'workspace setup, 10,000 files — Governor materialize', value: median(gov), unit: 'ms' },
@@ -219,7 +265,14 @@ async function benchCommit(f: Fixture, svc: GitService): Promise<Figure[]> {
     const subject = `feat(bench): change five files, rep ${rep}`;
     let govOid = '';
     const g = await timeAsync(async () => {
-      const r = await svc.commitChanges({ branch, actor: 'Implementer', changes, subject, auditId: `bench-commit-${rep}`, timestamp: T0 + rep });
+      const r = await svc.commitChanges({
+        branch,
+        actor: 'Implementer',
+        changes,
+        subject,
+        auditId: `bench-commit-${rep}`,
+        timestamp: T0 + rep,
+      });
       if (!r.committed || r.files.length !== 5) throw new Error(`commitChanges committed ${r.files.length} files`);
       govOid = r.oid;
     });
@@ -230,7 +283,8 @@ async function benchCommit(f: Fixture, svc: GitService): Promise<Figure[]> {
     });
     // The warm-up rep doubles as a check that both sides built the same tree.
     if (rep === 0) {
-      if (treeOf(f.gov, govOid) !== treeOf(wt, 'HEAD')) throw new Error('Governor and git CLI commits have different trees');
+      if (treeOf(f.gov, govOid) !== treeOf(wt, 'HEAD'))
+        throw new Error('Governor and git CLI commits have different trees');
       continue;
     }
     gov.push(g);
@@ -255,7 +309,8 @@ async function benchDiff(f: Fixture, svc: GitService): Promise<Figure[]> {
     const c = await timeAsync(async () => {
       cliCount = git(f.cli, ['diff', '--name-status', f.diffFrom, f.diffTo]).split('\n').length;
     });
-    if (govCount !== 50 || cliCount !== 50) throw new Error(`diff found ${govCount} (Governor) and ${cliCount} (git CLI) files, not 50`);
+    if (govCount !== 50 || cliCount !== 50)
+      throw new Error(`diff found ${govCount} (Governor) and ${cliCount} (git CLI) files, not 50`);
     if (rep === 0) continue;
     gov.push(g);
     cli.push(c);
@@ -279,14 +334,24 @@ async function benchMerge(f: Fixture, svc: GitService): Promise<Figure[]> {
     const subject = `merge: ${theirs} into develop`;
     let govOid = '';
     const g = await timeAsync(async () => {
-      const r = await svc.mergeNoFF({ ours: 'develop', theirs, actor: 'System', action: 'gate_merge', updateRef: true, subject, auditId: `bench-merge-${rep}`, timestamp: T0 + rep });
+      const r = await svc.mergeNoFF({
+        ours: 'develop',
+        theirs,
+        actor: 'System',
+        action: 'gate_merge',
+        updateRef: true,
+        subject,
+        auditId: `bench-merge-${rep}`,
+        timestamp: T0 + rep,
+      });
       if (!r.ok || r.alreadyMerged) throw new Error(`mergeNoFF of ${theirs} did not make a merge commit`);
       govOid = r.oid;
     });
     const c = await timeAsync(async () => {
       git(wt, ['merge', '--no-ff', '-q', '-m', subject, theirs]);
     });
-    if (rep === 0 && treeOf(f.gov, govOid) !== treeOf(wt, 'HEAD')) throw new Error('Governor and git CLI merges have different trees');
+    if (rep === 0 && treeOf(f.gov, govOid) !== treeOf(wt, 'HEAD'))
+      throw new Error('Governor and git CLI merges have different trees');
     await svc.setRef({ name: 'develop', oid: f.develop });
     git(wt, ['reset', '-q', '--hard', f.develop]);
     if (rep === 0) continue;
@@ -302,7 +367,13 @@ export async function benchGit(): Promise<Figure[]> {
     const f = buildFixture(root);
     const svc = createGitService({ dir: f.gov });
     // Setup first: besides its own figure, it reads every object once, so no later figure pays a cold cache.
-    return [...(await benchSetup(f, svc)), ...(await benchRefresh(f, svc)), ...(await benchCommit(f, svc)), ...(await benchDiff(f, svc)), ...(await benchMerge(f, svc))];
+    return [
+      ...(await benchSetup(f, svc)),
+      ...(await benchRefresh(f, svc)),
+      ...(await benchCommit(f, svc)),
+      ...(await benchDiff(f, svc)),
+      ...(await benchMerge(f, svc)),
+    ];
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

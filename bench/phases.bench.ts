@@ -27,11 +27,25 @@ export async function benchPhases(): Promise<Figure[]> {
     const inProcess = await threePhasesInProcess(join(work, 'in-process'));
     const viaCli = await threePhasesViaCli(join(work, 'cli'));
     return [
-      { name: `three phases in process (${inProcess.handoffs} handoffs, ${inProcess.steps} steps)`, value: inProcess.total, unit: 'ms' },
+      {
+        name: `three phases in process (${inProcess.handoffs} handoffs, ${inProcess.steps} steps)`,
+        value: inProcess.total,
+        unit: 'ms',
+      },
       { name: '  of which model calls (fake model on loopback)', value: inProcess.llm, unit: 'ms' },
       { name: '  of which the project’s tests (QA gates)', value: inProcess.tests, unit: 'ms' },
-      { name: 'orchestration per handoff, in process (LLM and tests out)', value: inProcess.perHandoff, unit: 'ms', budget: '≤ 20 ms', ok: inProcess.perHandoff <= 20 },
-      { name: `three phases via the CLI (${viaCli.commands} commands, ${viaCli.handoffs} handoffs)`, value: viaCli.total, unit: 'ms' },
+      {
+        name: 'orchestration per handoff, in process (LLM and tests out)',
+        value: inProcess.perHandoff,
+        unit: 'ms',
+        budget: '≤ 20 ms',
+        ok: inProcess.perHandoff <= 20,
+      },
+      {
+        name: `three phases via the CLI (${viaCli.commands} commands, ${viaCli.handoffs} handoffs)`,
+        value: viaCli.total,
+        unit: 'ms',
+      },
       { name: 'orchestration per handoff, one CLI command per decision', value: viaCli.perHandoff, unit: 'ms' },
       { name: '  of which CLI start-up per command (node + tsx + open)', value: viaCli.startPerCommand, unit: 'ms' },
     ];
@@ -57,7 +71,12 @@ async function threePhasesInProcess(dir: string) {
       llm += performance.now() - t;
     }
   };
-  await initProject(dir, { name: 'csvjson', brief: CSVJSON_BRIEF, runtime: 'openai-compatible:fake-model', baseUrl: `${fake.url}/v1` });
+  await initProject(dir, {
+    name: 'csvjson',
+    brief: CSVJSON_BRIEF,
+    runtime: 'openai-compatible:fake-model',
+    baseUrl: `${fake.url}/v1`,
+  });
   const p = await openProject(dir, { fetch: timedFetch });
   let steps = 0;
   try {
@@ -74,7 +93,8 @@ async function threePhasesInProcess(dir: string) {
         }
       }
     });
-    if (p.read.project()?.stage !== 'released') throw new Error(`the three-phase bench stopped at ${p.read.project()?.stage}`);
+    if (p.read.project()?.stage !== 'released')
+      throw new Error(`the three-phase bench stopped at ${p.read.project()?.stage}`);
     const tests = p.read.testRuns().reduce((s, r) => s + r.result.duration_ms, 0);
     const handoffs = p.read.handoffs().length;
     return { total, llm, tests, handoffs, steps, perHandoff: (total - llm - tests) / handoffs };
@@ -86,14 +106,30 @@ async function threePhasesInProcess(dir: string) {
 
 /** One CLI command in its own process, as a user runs it; its output for the pending reviews it lists. */
 function governor(args: string[], cwd?: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += String(d)));
   return new Promise((res) => child.once('close', (code) => res({ code, out })));
 }
 
-const pendingIn = (out: string) => [...out.matchAll(/^(review_\d{4})\s+(\w+)\s+(.+?)\s{2}impact/gm)].map((m) => ({ id: m[1] ?? '', kind: m[2] ?? '', phase: Number(/phase (\d+)/i.exec(m[3] ?? '')?.[1] ?? 0) }));
-const WORD = { approve: 'approve', approve_with_conditions: 'conditions', request_clarification: 'clarify', request_changes: 'changes', defer: 'defer', reject: 'reject' } as const;
+const pendingIn = (out: string) =>
+  [...out.matchAll(/^(review_\d{4})\s+(\w+)\s+(.+?)\s{2}impact/gm)].map((m) => ({
+    id: m[1] ?? '',
+    kind: m[2] ?? '',
+    phase: Number(/phase (\d+)/i.exec(m[3] ?? '')?.[1] ?? 0),
+  }));
+const WORD = {
+  approve: 'approve',
+  approve_with_conditions: 'conditions',
+  request_clarification: 'clarify',
+  request_changes: 'changes',
+  defer: 'defer',
+  reject: 'reject',
+} as const;
 
 /** The same story as a user runs it: `governor run`, then one `governor decide` per decision, each a new process. */
 async function threePhasesViaCli(dir: string) {
@@ -111,7 +147,12 @@ async function threePhasesViaCli(dir: string) {
   });
   let commands = 0;
   try {
-    await initProject(dir, { name: 'csvjson', brief: CSVJSON_BRIEF, runtime: 'openai-compatible:fake-model', baseUrl: `${fake.url}/v1` });
+    await initProject(dir, {
+      name: 'csvjson',
+      brief: CSVJSON_BRIEF,
+      runtime: 'openai-compatible:fake-model',
+      baseUrl: `${fake.url}/v1`,
+    });
     // What starting the CLI costs, for reading the figure: a read-only command on the same project.
     const start = await timeAsync(async () => void (await governor(['reviews', '--dir', dir])));
     const asked = new Map<string, number>();
@@ -124,14 +165,22 @@ async function threePhasesViaCli(dir: string) {
           const key = `${r.phase}/${r.kind}`;
           asked.set(key, (asked.get(key) ?? 0) + 1);
           const d = csvjsonDecision(r, asked.get(key) ?? 1);
-          await governor(['decide', r.id, WORD[d.decision], '--dir', dir, ...(d.comment ? ['--comment', d.comment] : [])]);
+          await governor([
+            'decide',
+            r.id,
+            WORD[d.decision],
+            '--dir',
+            dir,
+            ...(d.comment ? ['--comment', d.comment] : []),
+          ]);
           commands++;
         }
       }
     });
     const p = await openProject(dir);
     try {
-      if (p.read.project()?.stage !== 'released') throw new Error(`the CLI bench stopped at ${p.read.project()?.stage}`);
+      if (p.read.project()?.stage !== 'released')
+        throw new Error(`the CLI bench stopped at ${p.read.project()?.stage}`);
       const tests = p.read.testRuns().reduce((s, r) => s + r.result.duration_ms, 0);
       const handoffs = p.read.handoffs().length;
       return { total, handoffs, commands, perHandoff: (total - llm - tests) / handoffs, startPerCommand: start };

@@ -29,5 +29,12 @@ globalThis.gc?.();
 const heapUsedAfter = process.memoryUsage().heapUsed;
 
 const digest = 'cases' in result ? digestJUnit(result) : digestCoverage(result);
-const report: ChildReport = { maxRssBeforeKb, maxRssAfterKb, rssBeforeKb, heapUsedBefore, heapUsedAfter, digest: { ...digest } };
+const report: ChildReport = {
+  maxRssBeforeKb,
+  maxRssAfterKb,
+  rssBeforeKb,
+  heapUsedBefore,
+  heapUsedAfter,
+  digest: { ...digest },
+};
 console.log(JSON.stringify(report));

@@ -44,7 +44,12 @@ const CHILD = 'bench/qa-parse-child.ts';
 
 /** Escapes text for both attribute values and element content. */
 function xml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;');
 }
 
 /** What the parsers must report for the generated files; the digests below are compared with it. */
@@ -90,7 +95,8 @@ function statusOf(i: number): Status {
 
 const durationMsOf = (i: number) => (i * 7919) % 400;
 
-const testFileOf = (f: number) => `src/module-${String(Math.floor(f / 20)).padStart(2, '0')}/feature-${String(f).padStart(3, '0')}.test.ts`;
+const testFileOf = (f: number) =>
+  `src/module-${String(Math.floor(f / 20)).padStart(2, '0')}/feature-${String(f).padStart(3, '0')}.test.ts`;
 
 /** The assertion messages vitest and jest print most, with quotes and angle brackets to decode. */
 function failureMessage(i: number): string {
@@ -131,7 +137,17 @@ interface SuiteCounts {
 function writeJUnit(path: string): GeneratedJUnit {
   const names: string[] = [];
   const failureMessages = new Map<number, string>();
-  const expected: JUnitDigest = { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0, problems: 0, durationUs: 0, nestedCases: 0, failuresWithStack: 0 };
+  const expected: JUnitDigest = {
+    tests: 0,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    flaky: 0,
+    problems: 0,
+    durationUs: 0,
+    nestedCases: 0,
+    failuresWithStack: 0,
+  };
   let next = 0;
 
   /** One testcase element, in the shapes vitest, jest-junit and node:test write. */
@@ -160,7 +176,8 @@ function writeJUnit(path: string): GeneratedJUnit {
     }
     // node writes the todo flavour of skipped, vitest and jest a bare element.
     if (status === 'skipped') return `${open}>\n<skipped${i % 2 === 0 ? ' type="todo"' : ''}/>\n</testcase>`;
-    if (i % 200 === 5) return `${open}>\n<system-out>\nconsole.log ${xml(file)}: rendered ${i} rows\n</system-out>\n</testcase>`;
+    if (i % 200 === 5)
+      return `${open}>\n<system-out>\nconsole.log ${xml(file)}: rendered ${i} rows\n</system-out>\n</testcase>`;
     return `${open}/>`;
   };
 
@@ -178,16 +195,25 @@ function writeJUnit(path: string): GeneratedJUnit {
     for (let d = 0; d < DESCRIBES; d++) {
       const describeCounts = zero();
       const inner: string[] = [];
-      for (let k = 0; k < PER_SUITE; k++) inner.push(testcase(file, `describe ${d} it`, 1, [total, fileCounts, describeCounts]));
+      for (let k = 0; k < PER_SUITE; k++)
+        inner.push(testcase(file, `describe ${d} it`, 1, [total, fileCounts, describeCounts]));
       for (let n = 0; n < NESTED; n++) {
         const nestedCounts = zero();
         const leaves: string[] = [];
-        for (let k = 0; k < PER_SUITE; k++) leaves.push(testcase(file, `when state ${n} it`, 2, [total, fileCounts, describeCounts, nestedCounts]));
+        for (let k = 0; k < PER_SUITE; k++)
+          leaves.push(testcase(file, `when state ${n} it`, 2, [total, fileCounts, describeCounts, nestedCounts]));
         inner.push(suite(`when state ${n}`, nestedCounts, leaves.join('\n')));
       }
       parts.push(suite(`Feature${f} describe ${d}`, describeCounts, inner.join('\n')));
     }
-    files.push(suite(file, fileCounts, parts.join('\n'), ` file="${xml(file)}" timestamp="2025-06-01T12:00:00.000Z" hostname="ci-runner-7"`));
+    files.push(
+      suite(
+        file,
+        fileCounts,
+        parts.join('\n'),
+        ` file="${xml(file)}" timestamp="2025-06-01T12:00:00.000Z" hostname="ci-runner-7"`,
+      ),
+    );
   }
   writeFileSync(
     path,
@@ -199,12 +225,22 @@ function writeJUnit(path: string): GeneratedJUnit {
 
 /** An istanbul-style lcov report (the record order `nyc` and vitest's v8 provider write). */
 function writeLcov(path: string): CoverageDigest {
-  const expected: CoverageDigest = { format: 'lcov', files: 0, linesCovered: 0, linesTotal: 0, branchesCovered: 0, branchesTotal: 0 };
+  const expected: CoverageDigest = {
+    format: 'lcov',
+    files: 0,
+    linesCovered: 0,
+    linesTotal: 0,
+    branchesCovered: 0,
+    branchesTotal: 0,
+  };
   const out: string[] = [];
   for (let f = 0; f < LCOV_FILES; f++) {
     const lines = 30 + ((f * 13) % 21); // 30..50, about 40 on average
-    const hits = (l: number) => (((f * 31 + l * 17) % 11 === 0) ? 0 : ((f + l) % 50) + 1);
-    out.push('TN:', `SF:/home/runner/work/app/app/src/module-${String(Math.floor(f / 50)).padStart(3, '0')}/file-${String(f).padStart(4, '0')}.ts`);
+    const hits = (l: number) => ((f * 31 + l * 17) % 11 === 0 ? 0 : ((f + l) % 50) + 1);
+    out.push(
+      'TN:',
+      `SF:/home/runner/work/app/app/src/module-${String(Math.floor(f / 50)).padStart(3, '0')}/file-${String(f).padStart(4, '0')}.ts`,
+    );
     const fns: Array<{ line: number; name: string }> = [];
     for (let l = 1; l <= lines; l += 10) fns.push({ line: l, name: l === 1 ? '(anonymous_0)' : `handler${f}_${l}` });
     for (const fn of fns) out.push(`FN:${fn.line},${fn.name}`);
@@ -247,7 +283,8 @@ export function digestJUnit(r: JUnitParseResult): JUnitDigest {
   for (const c of r.cases) {
     durationUs += Math.round(c.duration_ms * 1000);
     if (c.suite.split(' > ').length === 3) nestedCases++;
-    if (c.status === 'failed' && c.details !== null && c.details.split('\n').length === STACK_FRAMES + 1) failuresWithStack++;
+    if (c.status === 'failed' && c.details !== null && c.details.split('\n').length === STACK_FRAMES + 1)
+      failuresWithStack++;
   }
   return { ...r.totals, problems: r.problems.length, durationUs, nestedCases, failuresWithStack };
 }
@@ -269,7 +306,8 @@ function assertDigest(label: string, got: object, want: object): void {
   const g = new Map(Object.entries(got));
   const w = new Map(Object.entries(want));
   for (const key of new Set([...g.keys(), ...w.keys()])) {
-    if (g.get(key) !== w.get(key)) throw new Error(`${label}: parsed ${key} = ${String(g.get(key))}, generated ${String(w.get(key))}`);
+    if (g.get(key) !== w.get(key))
+      throw new Error(`${label}: parsed ${key} = ${String(g.get(key))}, generated ${String(w.get(key))}`);
   }
 }
 
@@ -277,9 +315,15 @@ function assertDigest(label: string, got: object, want: object): void {
 function checkJUnit(r: JUnitParseResult, gen: GeneratedJUnit): void {
   assertDigest('JUnit', digestJUnit(r), gen.expected);
   r.cases.forEach((c, i) => {
-    if (c.name !== gen.names[i]) throw new Error(`JUnit case ${i}: parsed name ${JSON.stringify(c.name)}, generated ${JSON.stringify(gen.names[i])}`);
+    if (c.name !== gen.names[i])
+      throw new Error(
+        `JUnit case ${i}: parsed name ${JSON.stringify(c.name)}, generated ${JSON.stringify(gen.names[i])}`,
+      );
     const message = gen.failureMessages.get(i);
-    if (message !== undefined && c.message !== message) throw new Error(`JUnit case ${i}: parsed message ${JSON.stringify(c.message)}, generated ${JSON.stringify(message)}`);
+    if (message !== undefined && c.message !== message)
+      throw new Error(
+        `JUnit case ${i}: parsed message ${JSON.stringify(c.message)}, generated ${JSON.stringify(message)}`,
+      );
   });
 }
 
@@ -313,7 +357,11 @@ export type ChildReport = z.infer<typeof ChildReport>;
 function parseInChild(kind: 'junit' | 'lcov', file: string): ChildReport {
   // process.execPath, not "node" from PATH, so the child runs the same Node as the bench.
   // --expose-gc lets the child collect its import garbage before taking the baseline.
-  const out = execFileSync(process.execPath, ['--expose-gc', 'bin/run-ts.mjs', CHILD, kind, file], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, ['--expose-gc', 'bin/run-ts.mjs', CHILD, kind, file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return ChildReport.parse(JSON.parse(out));
 }
 
@@ -326,10 +374,26 @@ function parseInChild(kind: 'junit' | 'lcov', file: string): ChildReport {
 function figures(label: string, bytes: number, ms: number, child: ChildReport): Figure[] {
   const deltaMb = ((child.maxRssAfterKb - child.rssBeforeKb) * 1024) / MB;
   return [
-    { name: `${label} (${(bytes / MB).toFixed(1)} MB) — parse, median of ${REPS}`, value: ms, unit: 'ms', budget: '< 1 s', ok: ms < TIME_BUDGET_MS },
-    { name: `${label} — peak RSS above child baseline`, value: deltaMb, unit: 'MB', budget: `< ${MEMORY_BUDGET_MB} MB`, ok: deltaMb < MEMORY_BUDGET_MB },
+    {
+      name: `${label} (${(bytes / MB).toFixed(1)} MB) — parse, median of ${REPS}`,
+      value: ms,
+      unit: 'ms',
+      budget: '< 1 s',
+      ok: ms < TIME_BUDGET_MS,
+    },
+    {
+      name: `${label} — peak RSS above child baseline`,
+      value: deltaMb,
+      unit: 'MB',
+      budget: `< ${MEMORY_BUDGET_MB} MB`,
+      ok: deltaMb < MEMORY_BUDGET_MB,
+    },
     { name: `${label} — peak RSS of the whole child process`, value: (child.maxRssAfterKb * 1024) / MB, unit: 'MB' },
-    { name: `${label} — heap held by the parse result`, value: (child.heapUsedAfter - child.heapUsedBefore) / MB, unit: 'MB' },
+    {
+      name: `${label} — heap held by the parse result`,
+      value: (child.heapUsedAfter - child.heapUsedBefore) / MB,
+      unit: 'MB',
+    },
   ];
 }
 
@@ -342,7 +406,9 @@ export async function benchQa(): Promise<Figure[]> {
     const lcov = writeLcov(lcovPath);
 
     const junitMs = await medianParse(async () => checkJUnit(await parseJUnitFiles([junitPath]), junit));
-    const lcovMs = await medianParse(async () => assertDigest('lcov', digestCoverage(await parseCoverageFile(lcovPath)), lcov));
+    const lcovMs = await medianParse(async () =>
+      assertDigest('lcov', digestCoverage(await parseCoverageFile(lcovPath)), lcov),
+    );
 
     const junitChild = parseInChild('junit', junitPath);
     assertDigest('JUnit (child)', junitChild.digest, junit.expected);
@@ -350,7 +416,12 @@ export async function benchQa(): Promise<Figure[]> {
     assertDigest('lcov (child)', lcovChild.digest, lcov);
 
     return [
-      ...figures(`JUnit XML, ${(JUNIT_FILES * CASES_PER_FILE).toLocaleString('en')} cases`, statSync(junitPath).size, junitMs, junitChild),
+      ...figures(
+        `JUnit XML, ${(JUNIT_FILES * CASES_PER_FILE).toLocaleString('en')} cases`,
+        statSync(junitPath).size,
+        junitMs,
+        junitChild,
+      ),
       ...figures(`lcov, ${LCOV_FILES.toLocaleString('en')} source files`, statSync(lcovPath).size, lcovMs, lcovChild),
     ];
   } finally {

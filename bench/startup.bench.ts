@@ -98,7 +98,13 @@ export async function benchStartup(): Promise<Figure[]> {
       { name: 'governor status (demo project at its first gate)', value: status, unit: 'ms' },
       { name: '  governor status vs bare Node', value: status / node, unit: '×', ...within(status / node, 4) },
       { name: `governor serve: spawn → URL printed, median of ${SERVE_ROUNDS}`, value: toUrl, unit: 'ms' },
-      { name: '  governor serve: spawn → page answered', value: toPage, unit: 'ms', budget: '≤ 1 s', ok: toPage <= 1e3 },
+      {
+        name: '  governor serve: spawn → page answered',
+        value: toPage,
+        unit: 'ms',
+        budget: '≤ 1 s',
+        ok: toPage <= 1e3,
+      },
       { name: '  governor serve vs bare Node', value: toPage / node, unit: '×' },
     ];
   } finally {

@@ -18,27 +18,50 @@ import { type Figure, tempDir } from './util.ts';
  * and visible (not its "Loading…" placeholder: data fetched, Monaco loaded, validation shown), the frame
  * showing it has been painted, and the main thread has come back to run a task, so it takes input again.
  */
-type Marks = InPage & { __t0?: number; __frames?: number[]; __tick?: (t: number) => void; __poll?: () => void; __stopFrames?: () => void };
+type Marks = InPage & {
+  __t0?: number;
+  __frames?: number[];
+  __tick?: (t: number) => void;
+  __poll?: () => void;
+  __stopFrames?: () => void;
+};
 
 /** Key, view and what is on screen once it is usable (every selector must be visible). */
 const VIEWS: Array<{ key: string; name: string; ready: string[] }> = [
-  { key: '2', name: 'Reviews (inbox + the pending review in Monaco)', ready: ['.rv-inbox [data-testid=review-item]', '[data-testid=review-editor] .view-line'] },
+  {
+    key: '2',
+    name: 'Reviews (inbox + the pending review in Monaco)',
+    ready: ['.rv-inbox [data-testid=review-item]', '[data-testid=review-editor] .view-line'],
+  },
   { key: '3', name: 'Concerns', ready: ['[data-testid=concern-row]'] },
   { key: '4', name: 'Console', ready: ['[data-testid=console-input]', '[data-testid=console-log]'] },
   { key: '5', name: 'Audit (timeline)', ready: ['[data-testid=timeline-row]'] },
   { key: '6', name: 'Agents', ready: ['[data-testid=agent-row]'] },
-  { key: '7', name: 'Settings (Monaco YAML, validated)', ready: ['[data-testid=settings-editor] .view-line', '.st-issues .st-ok'] },
-  { key: '8', name: 'Diffs (refs, file list, Monaco diff)', ready: ['[data-testid=diff-editor] .monaco-diff-editor .view-line'] },
+  {
+    key: '7',
+    name: 'Settings (Monaco YAML, validated)',
+    ready: ['[data-testid=settings-editor] .view-line', '.st-issues .st-ok'],
+  },
+  {
+    key: '8',
+    name: 'Diffs (refs, file list, Monaco diff)',
+    ready: ['[data-testid=diff-editor] .monaco-diff-editor .view-line'],
+  },
   { key: '9', name: 'QA (gate evidence + trend chart)', ready: ['[data-testid=qa-outcome]', '.qa-chart canvas'] },
   { key: '0', name: 'Projects', ready: ['[data-testid=current-project]'] },
-  { key: '1', name: 'Dashboard (pipeline, team, KPI chart)', ready: ['[data-testid=pipeline]', '[data-testid=team-agent]', '[data-testid=kpi-card] canvas'] },
+  {
+    key: '1',
+    name: 'Dashboard (pipeline, team, KPI chart)',
+    ready: ['[data-testid=pipeline]', '[data-testid=team-agent]', '[data-testid=kpi-card] canvas'],
+  },
 ];
 const WARM_RUNS = 5;
 const BIG_LINES = 5000;
 const TIMEOUT = 60_000;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
 
 /**
  * In the page: poll every frame until each selector matches a visible element, then wait for that frame's
@@ -52,7 +75,9 @@ const readyAfterMark = (page: Page, ready: string[]) =>
       const start = w.performance.now();
       return new Promise<number>((done, fail) => {
         w.__poll = () => {
-          const visible = sels.every((sel) => [...w.document.querySelectorAll(sel)].some((el) => el.getClientRects().length > 0));
+          const visible = sels.every((sel) =>
+            [...w.document.querySelectorAll(sel)].some((el) => el.getClientRects().length > 0),
+          );
           // Seen in a frame callback, so it is painted in this frame; the timeout runs once that paint is done.
           if (visible) w.setTimeout(() => done(w.performance.now() - (w.__t0 ?? start)), 0);
           else if (w.performance.now() - start > limit) fail(new Error(`not visible: ${sels.join(' + ')}`));
@@ -83,7 +108,8 @@ async function visit(page: Page, key: string, ready: string[]): Promise<number> 
 function bigFile(rev: 1 | 2): string {
   const lines: string[] = [];
   for (let i = 1; i <= BIG_LINES; i++) {
-    if (rev === 2 && i % 25 === 0) lines.push(`export const value${i} = compute(${i}, { scale: 3, revision: 2 }); // changed in r2`);
+    if (rev === 2 && i % 25 === 0)
+      lines.push(`export const value${i} = compute(${i}, { scale: 3, revision: 2 }); // changed in r2`);
     else lines.push(`export const value${i} = compute(${i}, { scale: 2 }); // line ${i} of the generated module`);
     if (rev === 2 && i % 500 === 0) lines.push(`// r2 note after line ${i}`);
   }
@@ -100,7 +126,14 @@ async function commitBigDiff(dir: string): Promise<void> {
   const p = await openProject(dir);
   try {
     const commit = async (branch: string, subject: string, files: Record<string, string>) => {
-      const a = await agentCommit(p, { agent: 'Implementer', actor: 'Implementer', branch, changes: new Map(Object.entries(files)), subject, trigger: 'bench' });
+      const a = await agentCommit(p, {
+        agent: 'Implementer',
+        actor: 'Implementer',
+        branch,
+        changes: new Map(Object.entries(files)),
+        subject,
+        trigger: 'bench',
+      });
       if (!a) throw new Error(`nothing committed on ${branch}`);
       p.ledger.transact((tx) => recordGitActions(tx, [a], new Date().toISOString()));
     };
@@ -128,7 +161,7 @@ async function viewTimes(s: HostedPage): Promise<Figure[]> {
         if (run === 0) cold.set(v.name, ms);
         else warm.set(v.name, [...(warm.get(v.name) ?? []), ms]);
       } catch (err) {
-        failed.set(v.name, err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err));
+        failed.set(v.name, err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err));
       }
     }
   }
@@ -140,7 +173,13 @@ async function viewTimes(s: HostedPage): Promise<Figure[]> {
     }
     const w = median(warm.get(v.name) ?? []);
     figures.push(
-      { name: `${v.name}: first visit (key ${v.key}) → interactive`, value: cold.get(v.name) ?? 0, unit: 'ms', budget: '≤ 1 s', ok: (cold.get(v.name) ?? 0) <= 1000 },
+      {
+        name: `${v.name}: first visit (key ${v.key}) → interactive`,
+        value: cold.get(v.name) ?? 0,
+        unit: 'ms',
+        budget: '≤ 1 s',
+        ok: (cold.get(v.name) ?? 0) <= 1000,
+      },
       { name: `${v.name}: again, median of ${WARM_RUNS}`, value: w, unit: 'ms', budget: '≤ 1 s', ok: w <= 1000 },
     );
   }
@@ -188,9 +227,19 @@ async function scrollFrames(s: HostedPage, total: number): Promise<Figure[]> {
   const interval = median(gaps) > 0 ? Math.min(median(gaps), 1000 / 60) : 1000 / 60;
   const dropped = gaps.reduce((n, g) => n + Math.max(0, Math.round(g / interval) - 1), 0);
   return [
-    { name: `rows scrolled past in ~2 s (${wheels} wheel events, ${total.toLocaleString('en')}-event ledger)`, value: before - after, unit: 'rows' },
+    {
+      name: `rows scrolled past in ~2 s (${wheels} wheel events, ${total.toLocaleString('en')}-event ledger)`,
+      value: before - after,
+      unit: 'rows',
+    },
     { name: 'frames drawn while scrolling', value: frames.length, unit: 'frames' },
-    { name: 'frame time p50', value: median(gaps), unit: 'ms', budget: '≤ 16.7 ms', ok: median(gaps) <= 1000 / 60 + 0.1 },
+    {
+      name: 'frame time p50',
+      value: median(gaps),
+      unit: 'ms',
+      budget: '≤ 16.7 ms',
+      ok: median(gaps) <= 1000 / 60 + 0.1,
+    },
     { name: 'frame time p95', value: pct(gaps, 95), unit: 'ms', budget: '≤ 33 ms', ok: pct(gaps, 95) <= 33.4 },
     { name: 'frame time max', value: Math.max(0, ...gaps), unit: 'ms' },
     { name: 'dropped frames (against the 60 Hz cadence)', value: dropped, unit: 'frames' },
@@ -209,18 +258,33 @@ async function diffOpen(s: HostedPage): Promise<Figure[]> {
   const times: number[] = [];
   for (let i = 0; i < 1 + WARM_RUNS; i++) {
     await small.click();
-    await page.locator('[data-testid=diff-editor][aria-label="Changes to a-small.txt"] .view-line').first().waitFor({ timeout: TIMEOUT });
+    await page
+      .locator('[data-testid=diff-editor][aria-label="Changes to a-small.txt"] .view-line')
+      .first()
+      .waitFor({ timeout: TIMEOUT });
     await markNext(page, 'click');
     // Rendered: both sides drawn and the computed changes decorated (the diff runs in Monaco's worker).
     const editor = '[data-testid=diff-editor][aria-label="Changes to big.ts"]';
-    const rendered = readyAfterMark(page, [`${editor} .editor.original .view-line`, `${editor} .editor.modified .view-line`, `${editor} .char-insert, ${editor} .line-insert`]);
+    const rendered = readyAfterMark(page, [
+      `${editor} .editor.original .view-line`,
+      `${editor} .editor.modified .view-line`,
+      `${editor} .char-insert, ${editor} .line-insert`,
+    ]);
     await big.click();
     times.push(await rendered);
   }
   const [first = 0, ...rest] = times;
   return [
-    { name: `Monaco diff open, ${BIG_LINES.toLocaleString('en')}-line file: first click → rendered`, value: first, unit: 'ms' },
-    { name: `Monaco diff open, ${BIG_LINES.toLocaleString('en')}-line file: median of ${rest.length} more`, value: median(rest), unit: 'ms' },
+    {
+      name: `Monaco diff open, ${BIG_LINES.toLocaleString('en')}-line file: first click → rendered`,
+      value: first,
+      unit: 'ms',
+    },
+    {
+      name: `Monaco diff open, ${BIG_LINES.toLocaleString('en')}-line file: median of ${rest.length} more`,
+      value: median(rest),
+      unit: 'ms',
+    },
   ];
 }
 
@@ -233,7 +297,13 @@ export async function benchUi(events: number): Promise<Figure[]> {
   const t = performance.now();
   const { total } = await bigProject(dir, events, { history: true });
   await commitBigDiff(dir);
-  const figures: Figure[] = [{ name: `setup: sample taken through its QA gate + ${events.toLocaleString('en')} events + a 5,000-line diff`, value: (performance.now() - t) / 1000, unit: 's' }];
+  const figures: Figure[] = [
+    {
+      name: `setup: sample taken through its QA gate + ${events.toLocaleString('en')} events + a 5,000-line diff`,
+      value: (performance.now() - t) / 1000,
+      unit: 's',
+    },
+  ];
   // A stale UI build would be rebuilt inside openHostedPage; do it first so it is not timed as start-up.
   ensureRendererBuilt();
   const t0 = performance.now();
@@ -241,12 +311,17 @@ export async function benchUi(events: number): Promise<Figure[]> {
   try {
     await s.page.getByTestId('pipeline').waitFor({ timeout: TIMEOUT });
     const first = performance.now() - t0;
-    figures.push({ name: `host start + Chromium launch → dashboard, ${total.toLocaleString('en')} events`, value: first, unit: 'ms' });
+    figures.push({
+      name: `host start + Chromium launch → dashboard, ${total.toLocaleString('en')} events`,
+      value: first,
+      unit: 'ms',
+    });
     figures.push(...(await viewTimes(s)));
     figures.push(...(await scrollFrames(s, total)));
     figures.push(...(await diffOpen(s)));
     const errors = s.errors();
-    if (errors.length > 0) figures.push({ name: `page errors: ${errors.join(' | ').slice(0, 80)}`, value: errors.length, unit: '' });
+    if (errors.length > 0)
+      figures.push({ name: `page errors: ${errors.join(' | ').slice(0, 80)}`, value: errors.length, unit: '' });
   } finally {
     await s.close();
     rmSync(root, { recursive: true, force: true });

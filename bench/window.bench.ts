@@ -34,7 +34,11 @@ export function bigFileCommits(dir: string): { from: string; to: string } {
   const git = (args: string[], input?: string) =>
     execFileSync('git', args, { cwd: dir, input, encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
   // Varied lines (a seeded hash per line), so the objects compress like real source, not like a pattern.
-  const token = (i: number) => createHash('sha1').update(String(i)).digest('hex').slice(0, 12 + (i % 20));
+  const token = (i: number) =>
+    createHash('sha1')
+      .update(String(i))
+      .digest('hex')
+      .slice(0, 12 + (i % 20));
   const line = (i: number, tag: string) => `${tag} ${i}: const v_${token(i)} = compute(${i}, "${token(i * 7)}");`;
   const lines = (n: number, tag: string, every: number) =>
     Array.from({ length: n }, (_, i) => line(i, i % every === 0 ? tag : 'same')).join('\n');
@@ -141,7 +145,9 @@ function cpuMsOf(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return null;
@@ -281,7 +287,7 @@ export async function benchWindow(events: number): Promise<Figure[]> {
   const rows = (where: string, r: Awaited<ReturnType<typeof inProcess>>): Figure[] =>
     (
       [
-        ['the loop through a QA gate (the project\'s tests)', r.gate],
+        ["the loop through a QA gate (the project's tests)", r.gate],
         [`Verify chain, ${n} events`, r.verify],
         ['a diff of a 5,000-line and a 3 MB file', r.diff],
       ] as const

@@ -16,7 +16,11 @@ import { standaloneActions } from '../electron/core/mcp/external.ts';
 import { GOVERNOR_MCP_NAME } from '../electron/core/mcp/name.ts';
 import { createPermissionGate } from '../electron/core/permissions/gate.ts';
 import { Redactor } from '../electron/core/secrets/redact.ts';
-import { startFakeAnthropic, type ScriptedTurn as AnthropicTurn, type Turn as AnthropicReply } from '../test/support/fake-anthropic.ts';
+import {
+  startFakeAnthropic,
+  type ScriptedTurn as AnthropicTurn,
+  type Turn as AnthropicReply,
+} from '../test/support/fake-anthropic.ts';
 import { startFakeResponses, type ScriptedTurn as ResponsesTurn } from '../test/support/fake-openai-responses.ts';
 import { CODEX_MODEL, CODEX_TEST_KEY, addFile, exec } from '../test/support/codex.ts';
 import { TEST_KEY, agentProject } from '../test/support/coding-agent.ts';
@@ -34,7 +38,8 @@ const marked =
     mark(i);
     return reply;
   };
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const pct = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
 /** Resident memory of every process below ours (the worker and whatever it started), from /proc. */
 function treeRssBytes(): number {
@@ -72,7 +77,15 @@ function treeRssBytes(): number {
   return bytes;
 }
 
-interface Sample { start: number; gaps: number[]; gate: number[]; ask: number; cont: number; rssPeak: number; ownRssGrowth: number }
+interface Sample {
+  start: number;
+  gaps: number[];
+  gate: number[];
+  ask: number;
+  cont: number;
+  rssPeak: number;
+  ownRssGrowth: number;
+}
 
 /**
  * Every coding agent behind the one worker interface, in one run, against the same scripted turn: the
@@ -84,7 +97,18 @@ interface Sample { start: number; gaps: number[]; gate: number[]; ask: number; c
  * ROUNDS times, so load on the machine falls on all of them alike.
  */
 export async function benchWorkers(): Promise<Figure[]> {
-  const saved = Object.fromEntries(['HOME', 'CLAUDE_CONFIG_DIR', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'OPENAI_API_KEY', 'CODEX_HOME', 'TMPDIR'].map((k) => [k, process.env[k]]));
+  const saved = Object.fromEntries(
+    [
+      'HOME',
+      'CLAUDE_CONFIG_DIR',
+      'ANTHROPIC_API_KEY',
+      'ANTHROPIC_BASE_URL',
+      'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+      'OPENAI_API_KEY',
+      'CODEX_HOME',
+      'TMPDIR',
+    ].map((k) => [k, process.env[k]]),
+  );
   const home = tempDir('governor-bench-home-');
   const cleanup: string[] = [home];
   // The agents keep sockets and scratch files in TMPDIR (Claude Code's sandbox does): a private one goes too.
@@ -93,7 +117,9 @@ export async function benchWorkers(): Promise<Figure[]> {
   try {
     return await run(home, cleanup);
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     for (const d of cleanup) rmSync(d, { recursive: true, force: true });
   }
 }
@@ -128,26 +154,58 @@ async function run(home: string, cleanup: string[]): Promise<Figure[]> {
   const sandbox = { enabled: true, networkDomains: [] };
   const common = { projectDir: p.dir, testCommands: [], sandbox, redactor };
   const ref = parseRuntimeRef('anthropic:claude-sonnet-4-5');
-  const aiSdk = runtimeWorker(createLlmRuntime({
-    agent: 'Implementer', ref, model: createModel(ref, { apiKey: TEST_KEY, baseUrl: `${anthropic.url}/v1`, fetch: unstreamed }), baseUrl: anthropic.url,
-    redactor, timeoutMs: 600_000, maxSteps: EDITS + 5, project: { name: 'backtester', brief: '' }, agents: ['Implementer'],
-    escalatesTo: 'Designer', onUsage: () => {},
-  }));
+  const aiSdk = runtimeWorker(
+    createLlmRuntime({
+      agent: 'Implementer',
+      ref,
+      model: createModel(ref, { apiKey: TEST_KEY, baseUrl: `${anthropic.url}/v1`, fetch: unstreamed }),
+      baseUrl: anthropic.url,
+      redactor,
+      timeoutMs: 600_000,
+      maxSteps: EDITS + 5,
+      project: { name: 'backtester', brief: '' },
+      agents: ['Implementer'],
+      escalatesTo: 'Designer',
+      onUsage: () => {},
+    }),
+  );
   // Each agent's form of the same turn: an edit (allowed), a command (asked: `cp` is on no allowlist), then done.
   const claudeTurns = (prefix: string, ws: string): { edit(i: number): AnthropicReply; ask: AnthropicReply } => ({
-    edit: (i: number) => ({ tools: [{ name: 'Write', input: { file_path: join(ws, `src/${prefix}-${i}.js`), content: `export const n = ${i};\n` } }] }),
+    edit: (i: number) => ({
+      tools: [
+        { name: 'Write', input: { file_path: join(ws, `src/${prefix}-${i}.js`), content: `export const n = ${i};\n` } },
+      ],
+    }),
     ask: { tools: [{ name: 'Bash', input: { command: `cp package.json ${prefix}-copy.json`, description: 'copy' } }] },
   });
-  const agents: Array<{ name: string; worker: Worker; asks: boolean; push(ws: string, mark: (i: number) => void): void }> = [
+  const agents: Array<{
+    name: string;
+    worker: Worker;
+    asks: boolean;
+    push(ws: string, mark: (i: number) => void): void;
+  }> = [
     {
       name: 'Claude Code',
-      worker: createClaudeCodeWorker({ label: 'claude-code', model: 'claude-sonnet-4-5', apiKey: TEST_KEY, baseUrl: anthropic.url, ...common }),
+      worker: createClaudeCodeWorker({
+        label: 'claude-code',
+        model: 'claude-sonnet-4-5',
+        apiKey: TEST_KEY,
+        baseUrl: anthropic.url,
+        ...common,
+      }),
       asks: true,
       push: (ws, mark) => pushAnthropic(claudeTurns('cc', ws), mark),
     },
     {
       name: 'Codex',
-      worker: createCodexWorker({ label: `codex:${CODEX_MODEL}`, model: CODEX_MODEL, apiKey: CODEX_TEST_KEY, baseUrl: responses.url, price: () => 0, ...common }),
+      worker: createCodexWorker({
+        label: `codex:${CODEX_MODEL}`,
+        model: CODEX_MODEL,
+        apiKey: CODEX_TEST_KEY,
+        baseUrl: responses.url,
+        price: () => 0,
+        ...common,
+      }),
       asks: true,
       push: (ws, mark) => {
         const turns: ResponsesTurn[] = Array.from({ length: EDITS }, (_, i) =>
@@ -188,7 +246,11 @@ async function run(home: string, cleanup: string[]): Promise<Figure[]> {
     anthropic.pushFor('T4', ...turns);
   }
 
-  const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+  const api = createApi(
+    p,
+    createLoopRunner(p, () => {}),
+    { user: 'Human', source: 'ui' },
+  );
   const task = p.read.task('T4');
   if (!task) throw new Error('the sample plan has no T4');
   const branch = 'phase1/implementer';
@@ -209,25 +271,83 @@ async function run(home: string, cleanup: string[]): Promise<Figure[]> {
   }
 
   // The goals are for an idle machine; the load says how far from one this run was.
-  const figures: Figure[] = [{ name: `machine load, 1-minute average (${cpus().length} cores)`, value: loadavg()[0] ?? 0, unit: '' }];
+  const figures: Figure[] = [
+    { name: `machine load, 1-minute average (${cpus().length} cores)`, value: loadavg()[0] ?? 0, unit: '' },
+  ];
   for (const a of agents) {
     const s = samples.get(a.name) ?? [];
     const gaps = s.flatMap((x) => x.gaps);
     const gate = s.flatMap((x) => x.gate);
     const turn = pct(gaps, 0.5);
-    figures.push({ name: `${a.name}: start → first model request (p50)`, value: pct(s.map((x) => x.start), 0.5), unit: 'ms', budget: '≤ 5,000 ms', ok: pct(s.map((x) => x.start), 0.5) <= 5000 });
-    figures.push({ name: `${a.name}: overhead per allowed-edit turn, not the model (p50, ${gaps.length})`, value: turn, unit: 'ms', budget: '≤ 500 ms', ok: turn <= 500 });
-    if (gate.length) figures.push({ name: `${a.name}:   of which Governor's gate (p95)`, value: pct(gate, 0.95), unit: 'ms', budget: '≤ 5 ms', ok: pct(gate, 0.95) <= 5 });
+    figures.push({
+      name: `${a.name}: start → first model request (p50)`,
+      value: pct(
+        s.map((x) => x.start),
+        0.5,
+      ),
+      unit: 'ms',
+      budget: '≤ 5,000 ms',
+      ok:
+        pct(
+          s.map((x) => x.start),
+          0.5,
+        ) <= 5000,
+    });
+    figures.push({
+      name: `${a.name}: overhead per allowed-edit turn, not the model (p50, ${gaps.length})`,
+      value: turn,
+      unit: 'ms',
+      budget: '≤ 500 ms',
+      ok: turn <= 500,
+    });
+    if (gate.length)
+      figures.push({
+        name: `${a.name}:   of which Governor's gate (p95)`,
+        value: pct(gate, 0.95),
+        unit: 'ms',
+        budget: '≤ 5 ms',
+        ok: pct(gate, 0.95) <= 5,
+      });
     if (a.asks) {
       // `cp` runs in the agent's sandbox (bubblewrap) before its next request: that start-up is in here.
-      const ask = pct(s.map((x) => x.ask), 0.5);
-      const cont = pct(s.map((x) => x.cont), 0.5);
-      figures.push({ name: `${a.name}: permission, model asks → in the inbox (p50)`, value: ask, unit: 'ms', budget: '≤ 500 ms', ok: ask <= 500 });
-      figures.push({ name: `${a.name}: permission, decided → next request (runs cp) p50`, value: cont, unit: 'ms', budget: '≤ 500 ms', ok: cont <= 500 });
+      const ask = pct(
+        s.map((x) => x.ask),
+        0.5,
+      );
+      const cont = pct(
+        s.map((x) => x.cont),
+        0.5,
+      );
+      figures.push({
+        name: `${a.name}: permission, model asks → in the inbox (p50)`,
+        value: ask,
+        unit: 'ms',
+        budget: '≤ 500 ms',
+        ok: ask <= 500,
+      });
+      figures.push({
+        name: `${a.name}: permission, decided → next request (runs cp) p50`,
+        value: cont,
+        unit: 'ms',
+        budget: '≤ 500 ms',
+        ok: cont <= 500,
+      });
     }
     const rss = Math.max(...s.map((x) => x.rssPeak)) / 2 ** 20;
-    if (a.worker.kind !== 'ai-sdk') figures.push({ name: `${a.name}: worker process tree RSS, peak`, value: rss, unit: 'MB', budget: '≤ 600 MB', ok: rss <= 600 });
-    else figures.push({ name: `${a.name}: no worker process; Governor's RSS growth in the run`, value: Math.max(...s.map((x) => x.ownRssGrowth)) / 2 ** 20, unit: 'MB' });
+    if (a.worker.kind !== 'ai-sdk')
+      figures.push({
+        name: `${a.name}: worker process tree RSS, peak`,
+        value: rss,
+        unit: 'MB',
+        budget: '≤ 600 MB',
+        ok: rss <= 600,
+      });
+    else
+      figures.push({
+        name: `${a.name}: no worker process; Governor's RSS growth in the run`,
+        value: Math.max(...s.map((x) => x.ownRssGrowth)) / 2 ** 20,
+        unit: 'MB',
+      });
   }
   return figures;
 }
@@ -246,22 +366,35 @@ async function once(
   const decisions: Promise<unknown>[] = [];
   a.push(ws, (i) => (at[i] = performance.now()));
   const gate = createPermissionGate({
-    ledger: p.ledger, read: p.read, agent: 'Implementer', worker: a.worker.kind, phase: 1, taskId: 'T4', root: ws,
-    permissions: p.policies.agent_permissions, tests: p.policies.tests, mcpServer: GOVERNOR_MCP_NAME,
+    ledger: p.ledger,
+    read: p.read,
+    agent: 'Implementer',
+    worker: a.worker.kind,
+    phase: 1,
+    taskId: 'T4',
+    root: ws,
+    permissions: p.policies.agent_permissions,
+    tests: p.policies.tests,
+    mcpServer: GOVERNOR_MCP_NAME,
     // The human is instant here: what is timed is Governor and the agent on either side of the decision.
     onWaiting: (r: PermissionRequest | null) => {
       if (!r) return;
       asked = performance.now();
       decided = performance.now();
-      decisions.push(dispatch(api, 'permissions.decide', { requestId: r.id, decision: 'allow_once', digest: r.input_digest }));
+      decisions.push(
+        dispatch(api, 'permissions.decide', { requestId: r.id, decision: 'allow_once', digest: r.input_digest }),
+      );
     },
   });
-  const timed = { ...gate, check: async (...args: Parameters<typeof gate.check>) => {
-    const t = performance.now();
-    const r = await gate.check(...args);
-    if (r.requestId === null) gateMs.push(performance.now() - t);
-    return r;
-  } };
+  const timed = {
+    ...gate,
+    check: async (...args: Parameters<typeof gate.check>) => {
+      const t = performance.now();
+      const r = await gate.check(...args);
+      if (r.requestId === null) gateMs.push(performance.now() - t);
+      return r;
+    },
+  };
   let rssPeak = 0;
   const rss0 = process.memoryUsage().rss;
   let ownPeak = rss0;
@@ -272,12 +405,30 @@ async function once(
   const t0 = performance.now();
   try {
     const r = await a.worker.work(
-      { agent: 'Implementer', phase: 1, task, workspace: ws, context: {}, resume: null, budgetUsd: null, limits: { maxTurns: EDITS + 10, wallClockS: 600 } },
-      { gate: timed, mcp: standaloneActions(p, 'Implementer'), activity: () => {}, session: () => {}, handedOff: () => null, runTests: async () => ({ passed: true, summary: '' }), signal: new AbortController().signal },
+      {
+        agent: 'Implementer',
+        phase: 1,
+        task,
+        workspace: ws,
+        context: {},
+        resume: null,
+        budgetUsd: null,
+        limits: { maxTurns: EDITS + 10, wallClockS: 600 },
+      },
+      {
+        gate: timed,
+        mcp: standaloneActions(p, 'Implementer'),
+        activity: () => {},
+        session: () => {},
+        handedOff: () => null,
+        runTests: async () => ({ passed: true, summary: '' }),
+        signal: new AbortController().signal,
+      },
     );
     await Promise.all(decisions);
     const want = a.asks ? EDITS + 2 : EDITS + 1;
-    if (at.filter((x) => x !== undefined).length !== want) throw new Error(`${a.name} made ${at.length} of ${want} scripted requests (${r.outcome}: ${r.summary})`);
+    if (at.filter((x) => x !== undefined).length !== want)
+      throw new Error(`${a.name} made ${at.length} of ${want} scripted requests (${r.outcome}: ${r.summary})`);
   } finally {
     clearInterval(sampler);
   }

@@ -18,7 +18,8 @@ export function uiSuite(target: UiTarget): void {
   if (target.unavailable) console.log(target.unavailable);
   describe.skipIf(target.unavailable !== null)(`the UI on the ${target.name} target`, () => {
     let s: UiSession;
-    const shot = (name: string) => s.page.screenshot({ path: join(SHOTS, `${target.name}-${name}.png`), fullPage: true });
+    const shot = (name: string) =>
+      s.page.screenshot({ path: join(SHOTS, `${target.name}-${name}.png`), fullPage: true });
 
     beforeAll(async () => {
       mkdirSync(SHOTS, { recursive: true });
@@ -61,7 +62,9 @@ export function uiSuite(target: UiTarget): void {
       await page.locator('.app-nav [aria-current=page]', { hasText: 'Settings' }).waitFor(UI);
       await page.locator('body').press('1');
       await page.getByTestId('pipeline').waitFor(UI);
-      expect(await page.locator('.app-nav a', { hasText: 'Audit' }).getAttribute('title')).toMatch(/hash chain verified.*\(key 5\)$/);
+      expect(await page.locator('.app-nav a', { hasText: 'Audit' }).getAttribute('title')).toMatch(
+        /hash chain verified.*\(key 5\)$/,
+      );
     });
 
     it('Run moves the project to plan review and lists the review, without a reload', async () => {
@@ -81,7 +84,9 @@ export function uiSuite(target: UiTarget): void {
       // What the loop did shows step by step as it happens, and the team strip names every agent and its state.
       await page.locator('[data-testid=activity-line]', { hasText: 'plan_review' }).waitFor(UI);
       const team = page.locator('[data-testid=team-strip] [data-testid=team-agent]');
-      expect(await team.evaluateAll((els) => els.map((e) => e.getAttribute('data-agent')))).toEqual(expect.arrayContaining(['ProjectManager', 'Designer', 'Tester']));
+      expect(await team.evaluateAll((els) => els.map((e) => e.getAttribute('data-agent')))).toEqual(
+        expect.arrayContaining(['ProjectManager', 'Designer', 'Tester']),
+      );
       await page.locator('[data-testid=run]:not([disabled])').waitFor(LOOP);
       expect(await page.evaluate('window.__sameDocument === true')).toBe(true);
       await shot('plan-review');
@@ -111,7 +116,9 @@ export function uiSuite(target: UiTarget): void {
       const { page } = s;
       await s.stopEngine();
       await page.locator('[data-testid=connection][data-state=disconnected]').waitFor(UI);
-      expect(await page.getByTestId('disconnected-banner').textContent()).toContain('Disconnected from the Governor host');
+      expect(await page.getByTestId('disconnected-banner').textContent()).toContain(
+        'Disconnected from the Governor host',
+      );
       expect(await page.getByTestId('run').isDisabled()).toBe(true);
       // What was last known stays on screen, marked as possibly stale, rather than vanishing.
       expect(await page.getByTestId('stage').getAttribute('data-stage')).toBe('plan_review');

@@ -25,7 +25,11 @@ function useRouteKeys(): void {
       if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
       const t = e.target;
       // Monaco types through an EditContext div in Chromium, which is not contentEditable: ask for the editor itself.
-      if (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || t.closest('.monaco-editor'))) return;
+      if (
+        t instanceof HTMLElement &&
+        (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || t.closest('.monaco-editor'))
+      )
+        return;
       const route = routeForKey(e.key);
       if (route) location.hash = `#/${route}`;
     };
@@ -61,7 +65,12 @@ export function App({ conn }: { conn: Connection }) {
     setRun({ busy: true, message: null, failed: false });
     conn.call('loop.run', {}).then(
       (r) => setRun({ busy: false, message: r.started ? null : `Not started: ${r.reason}`, failed: false }),
-      (err: unknown) => setRun({ busy: false, message: err instanceof CallError ? `Run failed (${err.code}): ${err.message}` : `Run failed: ${String(err)}`, failed: true }),
+      (err: unknown) =>
+        setRun({
+          busy: false,
+          message: err instanceof CallError ? `Run failed (${err.code}): ${err.message}` : `Run failed: ${String(err)}`,
+          failed: true,
+        }),
     );
   }, [conn]);
 
@@ -77,17 +86,30 @@ export function App({ conn }: { conn: Connection }) {
         Skip to content
       </a>
       <Header snapshot={snapshot} connection={connection} kind={kind} onRetry={() => conn.retryNow()} />
-      <Nav current={route} pendingReviews={snapshot?.pending_reviews ?? 0} openConcerns={snapshot?.open_concerns ?? 0} />
+      <Nav
+        current={route}
+        pendingReviews={snapshot?.pending_reviews ?? 0}
+        openConcerns={snapshot?.open_concerns ?? 0}
+      />
       <main id="main" className="app-main" tabIndex={-1}>
         {connection.status === 'disconnected' && (
           <div className="banner banner-bad" role="alert" data-testid="disconnected-banner">
-            <strong>Disconnected from the Governor host.</strong> What you see may be out of date, and actions wait until the link is back. <span className="banner-reason">Why: {connection.reason}.</span>
+            <strong>Disconnected from the Governor host.</strong> What you see may be out of date, and actions wait
+            until the link is back. <span className="banner-reason">Why: {connection.reason}.</span>
           </div>
         )}
         {/* A project switch remounts the views (their state belonged to the old project); the projects view keeps its own. */}
         <Fragment key={current.id === 'projects' ? 'projects' : epoch}>
           {current.id === 'dashboard' ? (
-            <Dashboard conn={conn} snapshot={snapshot} reviews={reviews} concerns={concerns} connected={connected} run={run} onRun={onRun} />
+            <Dashboard
+              conn={conn}
+              snapshot={snapshot}
+              reviews={reviews}
+              concerns={concerns}
+              connected={connected}
+              run={run}
+              onRun={onRun}
+            />
           ) : current.id === 'projects' ? (
             <ProjectsView conn={conn} connected={connected} />
           ) : current.id === 'reviews' ? (

@@ -83,7 +83,8 @@ export async function bundle(outDir = OUT_DIR): Promise<{ main: string; preload:
 /** The modules a bundle imports statically (`import … from "x"`, `import "x"`). */
 export function staticImports(code: string): string[] {
   const found = new Set<string>();
-  for (const m of code.matchAll(/^\s*import\s[^;]*?from\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm)) found.add(m[1] ?? m[2] ?? '');
+  for (const m of code.matchAll(/^\s*import\s[^;]*?from\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm))
+    found.add(m[1] ?? m[2] ?? '');
   return [...found].sort();
 }
 
@@ -103,7 +104,9 @@ export interface ElectronPackage {
   abi: string;
 }
 
-export function electronPackage(dir = process.env.GOVERNOR_ELECTRON_PKG ?? join(ROOT, 'node_modules', 'electron')): ElectronPackage | null {
+export function electronPackage(
+  dir = process.env.GOVERNOR_ELECTRON_PKG ?? join(ROOT, 'node_modules', 'electron'),
+): ElectronPackage | null {
   try {
     const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
     return { dir, version, abi: readFileSync(join(dir, 'abi_version'), 'utf8').trim() };
@@ -120,10 +123,24 @@ export function electronBinary(pkg: ElectronPackage | null, env: NodeJS.ProcessE
   const pathTxt = join(pkg.dir, 'path.txt');
   const rel = existsSync(pathTxt) ? readFileSync(pathTxt, 'utf8').trim() : null;
   if (env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const p = join(env.ELECTRON_OVERRIDE_DIST_PATH, rel ?? (process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron'));
-    return existsSync(p) ? { ok: true, path: p } : { ok: false, reason: `ELECTRON_OVERRIDE_DIST_PATH is set but ${p} does not exist` };
+    const p = join(
+      env.ELECTRON_OVERRIDE_DIST_PATH,
+      rel ??
+        (process.platform === 'win32'
+          ? 'electron.exe'
+          : process.platform === 'darwin'
+            ? 'Electron.app/Contents/MacOS/Electron'
+            : 'electron'),
+    );
+    return existsSync(p)
+      ? { ok: true, path: p }
+      : { ok: false, reason: `ELECTRON_OVERRIDE_DIST_PATH is set but ${p} does not exist` };
   }
-  if (!rel) return { ok: false, reason: `the Electron ${pkg.version} binary has not been downloaded (node_modules/electron/path.txt is missing)` };
+  if (!rel)
+    return {
+      ok: false,
+      reason: `the Electron ${pkg.version} binary has not been downloaded (node_modules/electron/path.txt is missing)`,
+    };
   const p = join(pkg.dir, 'dist', rel);
   return existsSync(p) ? { ok: true, path: p } : { ok: false, reason: `the Electron binary ${p} is missing` };
 }
@@ -133,7 +150,7 @@ const NO_BINARY_HELP = [
   '  npm run serve      the same UI in a browser, through the headless host',
   '  npm test           the engine and the shell logic, under Node',
   'To run the desktop app, get the Electron binary onto this machine, then run npm start again:',
-  '  npx install-electron             download it (needs access to Electron\'s release downloads)',
+  "  npx install-electron             download it (needs access to Electron's release downloads)",
   '  ELECTRON_OVERRIDE_DIST_PATH=dir  use an Electron of the same version unpacked in dir',
 ];
 
@@ -153,8 +170,19 @@ export function ensureElectronBinary(pkg: ElectronPackage | null): string | null
 
 // ---------------------------------------------------------------- native module
 
-export function nativeCacheDir(pkg: ElectronPackage, sqliteVersion: string, platform = process.platform, arch = process.arch): string {
-  return join(ROOT, 'node_modules', '.cache', 'governor-electron', `better-sqlite3-${sqliteVersion}-electron-${pkg.version}-${platform}-${arch}`);
+export function nativeCacheDir(
+  pkg: ElectronPackage,
+  sqliteVersion: string,
+  platform = process.platform,
+  arch = process.arch,
+): string {
+  return join(
+    ROOT,
+    'node_modules',
+    '.cache',
+    'governor-electron',
+    `better-sqlite3-${sqliteVersion}-electron-${pkg.version}-${platform}-${arch}`,
+  );
 }
 
 /**
@@ -164,12 +192,32 @@ export function nativeCacheDir(pkg: ElectronPackage, sqliteVersion: string, plat
  */
 export function buildEnv(env: NodeJS.ProcessEnv, pkg: ElectronPackage): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) if (!/^npm_config_(nodedir|target|runtime|disturl|dist_url|arch|build_from_source)$/i.test(k)) out[k] = v;
-  return { ...out, npm_config_runtime: 'electron', npm_config_target: pkg.version, npm_config_disturl: 'https://electronjs.org/headers' };
+  for (const [k, v] of Object.entries(env))
+    if (!/^npm_config_(nodedir|target|runtime|disturl|dist_url|arch|build_from_source)$/i.test(k)) out[k] = v;
+  return {
+    ...out,
+    npm_config_runtime: 'electron',
+    npm_config_target: pkg.version,
+    npm_config_disturl: 'https://electronjs.org/headers',
+  };
 }
 
 function nodeGyp(): string | null {
-  const candidates = [process.env.npm_config_node_gyp, join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  ];
   return candidates.find((c): c is string => Boolean(c && existsSync(c))) ?? null;
 }
 
@@ -184,29 +232,53 @@ export function prepareNative(pkg: ElectronPackage): string {
   const src = join(cache, 'src');
   rmSync(src, { recursive: true, force: true });
   mkdirSync(src, { recursive: true });
-  for (const part of ['package.json', 'binding.gyp', 'src', 'deps', 'lib']) cpSync(join(sqliteDir, part), join(src, part), { recursive: true });
+  for (const part of ['package.json', 'binding.gyp', 'src', 'deps', 'lib'])
+    cpSync(join(sqliteDir, part), join(src, part), { recursive: true });
   const built = join(src, 'build', 'Release', 'better_sqlite3.node');
   const env = buildEnv(process.env, pkg);
   const tried: string[] = [];
   const attempt = (label: string, args: string[], timeout: number) => {
     const r = spawnSync(process.execPath, args, { cwd: src, env, stdio: 'inherit', timeout });
     const ok = r.status === 0 && existsSync(built) && builtForAbi(readFileSync(built), pkg.abi);
-    tried.push(`${label}: ${ok ? 'ok' : r.error ? r.error.message : r.status === 0 ? `built, but not for ABI ${pkg.abi}` : `exit ${r.status}`}`);
+    tried.push(
+      `${label}: ${ok ? 'ok' : r.error ? r.error.message : r.status === 0 ? `built, but not for ABI ${pkg.abi}` : `exit ${r.status}`}`,
+    );
     return ok;
   };
   const prebuild = require.resolve('prebuild-install/bin.js');
-  let ok = attempt('prebuilt download', [prebuild, '--runtime=electron', `--target=${pkg.version}`, `--arch=${process.arch}`, `--platform=${process.platform}`], 120_000);
+  let ok = attempt(
+    'prebuilt download',
+    [
+      prebuild,
+      '--runtime=electron',
+      `--target=${pkg.version}`,
+      `--arch=${process.arch}`,
+      `--platform=${process.platform}`,
+    ],
+    120_000,
+  );
   const gyp = nodeGyp();
   if (!ok && gyp) {
     const headers = process.env.GOVERNOR_ELECTRON_HEADERS;
-    ok = attempt('node-gyp with Electron headers', [gyp, 'rebuild', '--release', `--target=${pkg.version}`, `--arch=${process.arch}`, headers ? `--nodedir=${headers}` : '--dist-url=https://electronjs.org/headers'], 20 * 60_000);
+    ok = attempt(
+      'node-gyp with Electron headers',
+      [
+        gyp,
+        'rebuild',
+        '--release',
+        `--target=${pkg.version}`,
+        `--arch=${process.arch}`,
+        headers ? `--nodedir=${headers}` : '--dist-url=https://electronjs.org/headers',
+      ],
+      20 * 60_000,
+    );
   } else if (!gyp) tried.push('node-gyp: not found');
   if (!ok) {
     throw new Error(
       [
         `could not build better-sqlite3 for Electron ${pkg.version}:`,
         ...tried.map((t) => `  ${t}`),
-        'Both need a download (the prebuilt addon, or Electron\'s headers). Without network access, unpack the headers',
+        "Both need a download (the prebuilt addon, or Electron's headers). Without network access, unpack the headers",
         `of Electron ${pkg.version} (not Node's: their NODE_MODULE_VERSION must be ${pkg.abi}) and set GOVERNOR_ELECTRON_HEADERS to that folder.`,
       ].join('\n'),
     );
@@ -251,8 +323,14 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Buff
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
   const raw = Buffer.alloc((width * 4 + 1) * height);
-  for (let y = 0; y < height; y++) Buffer.from(rgba.buffer, rgba.byteOffset + y * width * 4, width * 4).copy(raw, y * (width * 4 + 1) + 1);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  for (let y = 0; y < height; y++)
+    Buffer.from(rgba.buffer, rgba.byteOffset + y * width * 4, width * 4).copy(raw, y * (width * 4 + 1) + 1);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 type RGBA = [number, number, number, number];
@@ -264,7 +342,10 @@ const ORANGE: RGBA = [255, 122, 0, 255];
 function shade(x: number, y: number, kind: 'app' | 'tray' | 'tray-attention'): RGBA | null {
   const dot = kind === 'tray-attention' && Math.hypot(x - 0.78, y - 0.22) < 0.22;
   if (dot) return Math.hypot(x - 0.78, y - 0.22) < 0.16 ? ORANGE : WHITE;
-  const inTile = kind === 'app' ? Math.hypot(Math.max(Math.abs(x - 0.5) - 0.3, 0), Math.max(Math.abs(y - 0.5) - 0.3, 0)) < 0.17 : Math.hypot(x - 0.5, y - 0.5) < 0.5;
+  const inTile =
+    kind === 'app'
+      ? Math.hypot(Math.max(Math.abs(x - 0.5) - 0.3, 0), Math.max(Math.abs(y - 0.5) - 0.3, 0)) < 0.17
+      : Math.hypot(x - 0.5, y - 0.5) < 0.5;
   if (!inTile) return null;
   const scale = kind === 'app' ? 1 : 1.25;
   const dx = (x - 0.5) * scale;
@@ -363,11 +444,19 @@ export async function main(argv: string[]): Promise<number> {
         if (!pkg) throw new Error('the electron package is not installed (run npm ci)');
         stageNative(prepareNative(pkg));
         const builder = join(ROOT, 'node_modules', 'electron-builder', 'cli.js');
-        return await run(process.execPath, [builder, '--config', join(ROOT, 'electron-builder.yml'), '--publish', 'never', ...rest]);
+        return await run(process.execPath, [
+          builder,
+          '--config',
+          join(ROOT, 'electron-builder.yml'),
+          '--publish',
+          'never',
+          ...rest,
+        ]);
       }
       case 'icons':
         mkdirSync(ICONS_DIR, { recursive: true });
-        for (const icon of ICONS) writeFileSync(join(ICONS_DIR, icon.file), encodePng(icon.size, icon.size, drawIcon(icon.size, icon.kind)));
+        for (const icon of ICONS)
+          writeFileSync(join(ICONS_DIR, icon.file), encodePng(icon.size, icon.size, drawIcon(icon.size, icon.kind)));
         say(`wrote ${ICONS.length} icons to ${ICONS_DIR}`);
         return 0;
       default:

@@ -23,20 +23,50 @@ export type ParsedCommand =
 /** A word that can only be a concern id, never the start of a note: `concern_0003`, `#3`, or a list of them. */
 const EXPLICIT_CONCERN = /^(?:(?:concern_\d+|#\d+),?)+$/;
 
-export type ParseResult = { ok: true; command: ParsedCommand; target: string | null; args: string } | { ok: false; error: string };
+export type ParseResult =
+  | { ok: true; command: ParsedCommand; target: string | null; args: string }
+  | { ok: false; error: string };
 
 export const COMMAND_HELP: ReadonlyArray<{ cmd: CommandName; usage: string; summary: string }> = [
-  { cmd: '/status', usage: '/status [git]', summary: 'phase, stage, agents, tasks, concerns, reviews and spend; `git` for branches and merges' },
-  { cmd: '/clarify', usage: '/clarify <agent> <question>', summary: 'ask an agent to explain something it produced (one pending question per agent)' },
-  { cmd: '/assign', usage: '/assign <agent> <task | concern-id [note]>', summary: 'give an agent a new task, or assign a concern to it' },
-  { cmd: '/ack', usage: '/ack <concern-id>[,<id>…] [note]', summary: 'acknowledge one or more concerns (e.g. /ack 3,4)' },
-  { cmd: '/resolve', usage: '/resolve <concern-id>[,<id>…] [note]', summary: 'mark one or more concerns resolved (e.g. /resolve 3,4,5 fixed upstream)' },
-  { cmd: '/escalate', usage: '/escalate <concern-id> <agent|Human> [reason]', summary: 'send a concern on to another agent, or to yourself' },
+  {
+    cmd: '/status',
+    usage: '/status [git]',
+    summary: 'phase, stage, agents, tasks, concerns, reviews and spend; `git` for branches and merges',
+  },
+  {
+    cmd: '/clarify',
+    usage: '/clarify <agent> <question>',
+    summary: 'ask an agent to explain something it produced (one pending question per agent)',
+  },
+  {
+    cmd: '/assign',
+    usage: '/assign <agent> <task | concern-id [note]>',
+    summary: 'give an agent a new task, or assign a concern to it',
+  },
+  {
+    cmd: '/ack',
+    usage: '/ack <concern-id>[,<id>…] [note]',
+    summary: 'acknowledge one or more concerns (e.g. /ack 3,4)',
+  },
+  {
+    cmd: '/resolve',
+    usage: '/resolve <concern-id>[,<id>…] [note]',
+    summary: 'mark one or more concerns resolved (e.g. /resolve 3,4,5 fixed upstream)',
+  },
+  {
+    cmd: '/escalate',
+    usage: '/escalate <concern-id> <agent|Human> [reason]',
+    summary: 'send a concern on to another agent, or to yourself',
+  },
   { cmd: '/pause', usage: '/pause <agent|all>', summary: 'pause an agent; it finishes its current step, then idles' },
   { cmd: '/resume', usage: '/resume <agent|all>', summary: 'resume a paused agent' },
   { cmd: '/approve', usage: '/approve <review-id> [note]', summary: 'approve a pending review' },
   { cmd: '/reject', usage: '/reject <review-id> <reason>', summary: 'reject a pending review' },
-  { cmd: '/phase', usage: '/phase [next]', summary: 'the roadmap; `next` starts the next phase once this one is promoted' },
+  {
+    cmd: '/phase',
+    usage: '/phase [next]',
+    summary: 'the roadmap; `next` starts the next phase once this one is promoted',
+  },
   { cmd: '/help', usage: '/help [command]', summary: 'this list' },
 ];
 
@@ -49,7 +79,11 @@ export function helpText(topic: string | null = null): string {
 /** Match what a person typed (`designer`, `pm`, `implementer-2`) to a configured agent name. */
 export function matchAgent(raw: string, agents: readonly string[]): string | null {
   const t = raw.trim().toLowerCase();
-  const aliases: Record<string, string> = { pm: 'projectmanager', 'project-manager': 'projectmanager', manager: 'projectmanager' };
+  const aliases: Record<string, string> = {
+    pm: 'projectmanager',
+    'project-manager': 'projectmanager',
+    manager: 'projectmanager',
+  };
   const want = aliases[t] ?? t;
   return agents.find((a) => a.toLowerCase() === want) ?? null;
 }
@@ -67,12 +101,18 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
     if (allowAll && first.toLowerCase() === 'all') return 'all';
     return matchAgent(first, agents);
   };
-  const unknownAgent = () => fail(first ? `unknown agent "${first}"; agents are ${agents.join(', ')}` : `name an agent: ${agents.join(', ')}`);
+  const unknownAgent = () =>
+    fail(first ? `unknown agent "${first}"; agents are ${agents.join(', ')}` : `name an agent: ${agents.join(', ')}`);
 
   switch (cmd) {
     case '/status':
       if (tail && tail.toLowerCase() !== 'git') return fail(`/status takes nothing or "git", not "${tail}"`);
-      return { ok: true, command: { cmd: '/status', scope: tail ? 'git' : 'all' }, target: tail ? 'git' : null, args: tail };
+      return {
+        ok: true,
+        command: { cmd: '/status', scope: tail ? 'git' : 'all' },
+        target: tail ? 'git' : null,
+        args: tail,
+      };
     case '/clarify': {
       const agent = agentArg(false);
       if (!agent) return unknownAgent();
@@ -92,17 +132,26 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
       // when they cannot be a note's first word (`concern_0004`, `#4`): "/resolve 3 0 means flat" keeps its note.
       const words = tail.split(/\s+/);
       const ids = (words.shift() ?? first).split(',').filter(Boolean);
-      while (words.length > 0 && EXPLICIT_CONCERN.test(words[0] ?? '')) ids.push(...(words.shift() ?? '').split(',').filter(Boolean));
+      while (words.length > 0 && EXPLICIT_CONCERN.test(words[0] ?? ''))
+        ids.push(...(words.shift() ?? '').split(',').filter(Boolean));
       const note = words.join(' ');
       const concern = ids[0] ?? first;
-      const c = cmd === '/ack' ? ({ cmd: '/ack', concern, concerns: ids, note } as const) : ({ cmd: '/resolve', concern, concerns: ids, note } as const);
+      const c =
+        cmd === '/ack'
+          ? ({ cmd: '/ack', concern, concerns: ids, note } as const)
+          : ({ cmd: '/resolve', concern, concerns: ids, note } as const);
       return { ok: true, command: c, target: ids.join(','), args: note };
     }
     case '/escalate': {
       if (!first) return fail('name a concern: /escalate <concern-id> <agent|Human> [reason]');
       const second = after.split(/\s+/)[0] ?? '';
       const to = second.toLowerCase() === 'human' ? 'Human' : matchAgent(second, agents);
-      if (!to) return fail(second ? `unknown agent "${second}"; escalate to Human or one of ${agents.join(', ')}` : `escalate ${first} to whom? Human or one of ${agents.join(', ')}`);
+      if (!to)
+        return fail(
+          second
+            ? `unknown agent "${second}"; escalate to Human or one of ${agents.join(', ')}`
+            : `escalate ${first} to whom? Human or one of ${agents.join(', ')}`,
+        );
       const reason = after.slice(second.length).trim();
       return { ok: true, command: { cmd: '/escalate', concern: first, to, reason }, target: first, args: after };
     }
@@ -122,7 +171,12 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
     case '/phase': {
       const action = first.toLowerCase();
       if (action && action !== 'next') return fail(`/phase takes nothing or "next", not "${first}"`);
-      return { ok: true, command: { cmd: '/phase', action: action === 'next' ? 'next' : 'list' }, target: action || null, args: '' };
+      return {
+        ok: true,
+        command: { cmd: '/phase', action: action === 'next' ? 'next' : 'list' },
+        target: action || null,
+        args: '',
+      };
     }
     case '/help':
       return { ok: true, command: { cmd: '/help', topic: first || null }, target: first || null, args: '' };

@@ -28,7 +28,10 @@ export const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https
 
 /** Node timers overflow above 2^31-1 ms and then fire at once; every duration in seconds stays below that. */
 export const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
-const Seconds = z.number().positive().max(MAX_TIMER_S, `at most ${MAX_TIMER_S} seconds (about 24 days), the longest timer Node can keep`);
+const Seconds = z
+  .number()
+  .positive()
+  .max(MAX_TIMER_S, `at most ${MAX_TIMER_S} seconds (about 24 days), the longest timer Node can keep`);
 
 /**
  * A path inside the checkout: relative, never climbing out with `..`, no NUL. Globs are allowed (junit).
@@ -38,7 +41,10 @@ export const InsidePath = z
   .string()
   .min(1)
   .refine((p) => !p.includes('\u0000'), 'a path without NUL bytes')
-  .refine((p) => !/^([\\/]|[A-Za-z]:)/.test(p) && !p.startsWith('~'), 'a path relative to the checkout, not an absolute one')
+  .refine(
+    (p) => !/^([\\/]|[A-Za-z]:)/.test(p) && !p.startsWith('~'),
+    'a path relative to the checkout, not an absolute one',
+  )
   .refine((p) => !p.split(/[\\/]+/).includes('..'), 'a path inside the checkout; ".." leads out of it');
 
 export const AgentConfig = z
@@ -46,7 +52,10 @@ export const AgentConfig = z
     runtime: RuntimeRef.default('scripted'),
     base_url: HttpUrl.optional(),
     /** Environment variable that holds this role's API key, when not the provider's usual one. */
-    api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as MY_LLM_KEY').optional(),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as MY_LLM_KEY')
+      .optional(),
     /** How many agents of this role run; only Implementer may have more than one. */
     count: z.number().int().min(1).max(8).default(1),
     escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
@@ -63,7 +72,10 @@ export const AgentConfig = z
     args: z.array(z.string()).max(64).optional(),
   })
   .strict()
-  .refine((c) => c.runtime !== 'acp' || c.command !== undefined, { path: ['command'], message: 'runtime acp needs command: the ACP agent to start (e.g. gemini with args [--experimental-acp])' });
+  .refine((c) => c.runtime !== 'acp' || c.command !== undefined, {
+    path: ['command'],
+    message: 'runtime acp needs command: the ACP agent to start (e.g. gemini with args [--experimental-acp])',
+  });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
 export const AgentsFile = z
@@ -81,7 +93,10 @@ export const AgentsFile = z
      */
     human: z
       .object({
-        name: z.string().min(1).regex(/^[^<>\n]+$/, 'a name without <, > or line breaks'),
+        name: z
+          .string()
+          .min(1)
+          .regex(/^[^<>\n]+$/, 'a name without <, > or line breaks'),
         email: z.string().regex(/^[^\s<>@]+@[^\s<>]+$/, 'an email address such as ada@example.com'),
       })
       .strict()
@@ -99,13 +114,21 @@ export const AgentsFile = z
   .superRefine((file, ctx) => {
     for (const role of ['ProjectManager', 'Designer', 'Tester'] as const) {
       if (file.agents[role].count !== 1) {
-        ctx.addIssue({ code: 'custom', path: ['agents', role, 'count'], message: `only Implementer may have count > 1; ${role} has ${file.agents[role].count}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agents', role, 'count'],
+          message: `only Implementer may have count > 1; ${role} has ${file.agents[role].count}`,
+        });
       }
     }
     for (const role of RoleKind.options) {
       const targets = ([] as string[]).concat(file.agents[role].escalates_to);
       if (targets.includes(role)) {
-        ctx.addIssue({ code: 'custom', path: ['agents', role, 'escalates_to'], message: `${role} cannot escalate to itself` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agents', role, 'escalates_to'],
+          message: `${role} cannot escalate to itself`,
+        });
       }
     }
     const cycle = escalationCycle(file.agents);
@@ -156,7 +179,9 @@ export function escalationTargets(file: AgentsFile, role: RoleKind): Array<RoleK
 
 /** The agent names the configuration defines, in pipeline order. */
 export function agentNames(file: AgentsFile): AgentName[] {
-  const implementers = Array.from({ length: file.agents.Implementer.count }, (_, i) => (i === 0 ? 'Implementer' : `Implementer-${i + 1}`));
+  const implementers = Array.from({ length: file.agents.Implementer.count }, (_, i) =>
+    i === 0 ? 'Implementer' : `Implementer-${i + 1}`,
+  );
   return ['ProjectManager', 'Designer', ...implementers, 'Tester'];
 }
 
@@ -212,18 +237,27 @@ export const Budget = z
  */
 export const PermissionRuleText = z
   .string()
-  .regex(/^(?:[A-Za-z][A-Za-z0-9_]*(?:\(.*\))?|mcp__[A-Za-z0-9_-]+(?:__[A-Za-z0-9_*-]+)?)$/s, 'a rule such as Bash(npm test:*), Edit(src/**), WebFetch(domain:example.com) or Read');
+  .regex(
+    /^(?:[A-Za-z][A-Za-z0-9_]*(?:\(.*\))?|mcp__[A-Za-z0-9_-]+(?:__[A-Za-z0-9_*-]+)?)$/s,
+    'a rule such as Bash(npm test:*), Edit(src/**), WebFetch(domain:example.com) or Read',
+  );
 export const AgentPermissions = z
   .object({
     allow: z.array(PermissionRuleText).default([]),
     ask: z.array(PermissionRuleText).default([]),
     deny: z.array(PermissionRuleText).default([]),
     /** A request nobody decides within this time is recorded as timed_out and the agent is told so. */
-    timeout_s: z.number().positive().max(7 * 24 * 3600).default(1800),
+    timeout_s: z
+      .number()
+      .positive()
+      .max(7 * 24 * 3600)
+      .default(1800),
     /** Run the agent's commands in its OS sandbox (bubblewrap on Linux), writes confined to its workspace. */
     sandbox: z.boolean().default(true),
     /** Domains the sandboxed commands may reach (package registries, say); none by default. */
-    network_domains: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a domain such as registry.npmjs.org')).default([]),
+    network_domains: z
+      .array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a domain such as registry.npmjs.org'))
+      .default([]),
   })
   .strict();
 export type AgentPermissions = z.infer<typeof AgentPermissions>;
@@ -237,7 +271,10 @@ export const TagPrefix = z
   .string()
   .max(64)
   .regex(/^[A-Za-z0-9_./+-]*$/, 'letters, digits and . _ - + / only (it starts a git tag name)')
-  .refine((p) => !/\.\.|\/\/|@\{|(^|\/)\.|\.lock\/|^[-/]/.test(p), 'a valid start of a git tag name (no "..", "//", "/.", leading "-" or "/", or ".lock/")');
+  .refine(
+    (p) => !/\.\.|\/\/|@\{|(^|\/)\.|\.lock\/|^[-/]/.test(p),
+    'a valid start of a git tag name (no "..", "//", "/.", leading "-" or "/", or ".lock/")',
+  );
 
 /**
  * What agent code (the tests run by the QA gate and by `run_tests`, and the shells of workers) may reach.
@@ -256,7 +293,14 @@ export const SandboxPolicy = z
      */
     pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
     /** Further folders the sandboxed commands may read (a toolchain under your home, a shared cache). */
-    read_paths: z.array(z.string().min(1).refine((p) => p.startsWith('/') || p.startsWith('~/'), 'an absolute path or one under ~/')).default([]),
+    read_paths: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((p) => p.startsWith('/') || p.startsWith('~/'), 'an absolute path or one under ~/'),
+      )
+      .default([]),
   })
   .strict();
 export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
@@ -267,7 +311,9 @@ export const PoliciesFile = z
     merge_policy: z
       .object({
         auto_merge_if: z.array(AutoMergeCondition).default([{ all_tests_passed: true }]),
-        require_human_if: z.array(RequireHumanCondition).default([{ impact: 'high' }, { gate_fail: true }, { phase_promotion: true }]),
+        require_human_if: z
+          .array(RequireHumanCondition)
+          .default([{ impact: 'high' }, { gate_fail: true }, { phase_promotion: true }]),
       })
       .strict(),
     promotion_policy: z
@@ -276,7 +322,10 @@ export const PoliciesFile = z
         reproducibility_min: z.number().min(0).max(100).default(95),
         docs_required: z.array(InsidePath).default([]),
         /** The test command (by its `name` under tests:) whose results count as the end-to-end suite. */
-        e2e_suite: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'the name of a test command under tests:, such as e2e').default('e2e'),
+        e2e_suite: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/, 'the name of a test command under tests:, such as e2e')
+          .default('e2e'),
         /**
          * After a promotion: `auto` — the PM plans the next phase of the roadmap at once (you review that plan);
          * `on_command` — the project waits until you start it (`/phase next`, the dashboard, Discord).
@@ -309,13 +358,21 @@ export const PoliciesFile = z
         /** ASCII-armored OpenPGP private key used when sign_commits is on; relative to the project folder, or absolute. */
         signing_key_file: z.string().min(1).optional(),
         /** Name of the environment variable holding the key's passphrase; the passphrase never goes in a file. */
-        signing_key_passphrase_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as GOVERNOR_SIGNING_PASSPHRASE').optional(),
+        signing_key_passphrase_env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as GOVERNOR_SIGNING_PASSPHRASE')
+          .optional(),
         release_tag_prefix: TagPrefix.default('v'),
         /** Re-run the tests on develop after a gate merge, and roll the merge back if they fail. */
         post_merge_qa: z.boolean().default(false),
       })
       .strict()
-      .default({ archive_experiments_after_days: 14, sign_commits: false, release_tag_prefix: 'v', post_merge_qa: false }),
+      .default({
+        archive_experiments_after_days: 14,
+        sign_commits: false,
+        release_tag_prefix: 'v',
+        post_merge_qa: false,
+      }),
     agent_limits: z
       .object({
         max_steps: z.number().int().positive().max(10_000).default(40),
@@ -338,7 +395,9 @@ export type DiscordChannelName = z.infer<typeof DiscordChannelName>;
 const Snowflake = z.string().regex(/^\d{15,22}$/, 'a Discord id (digits only; turn on Developer Mode and "Copy ID")');
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as DISCORD_BOT_TOKEN');
 /** A channel by id, or by name (resolved when the bridge starts; `governor discord setup` creates missing ones). */
-const ChannelRef = z.string().regex(/^(\d{15,22}|[a-z0-9_-]{1,100})$/, 'a channel id, or a channel name in lower case without "#"');
+const ChannelRef = z
+  .string()
+  .regex(/^(\d{15,22}|[a-z0-9_-]{1,100})$/, 'a channel id, or a channel name in lower case without "#"');
 
 export const DiscordFile = z
   .object({
@@ -355,10 +414,16 @@ export const DiscordFile = z
       .strict()
       .default({}),
     /** Who may act from Discord: these user ids, or anyone with one of these role ids. Checked on every interaction. */
-    reviewers: z.object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) }).strict().default({ users: [], roles: [] }),
+    reviewers: z
+      .object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) })
+      .strict()
+      .default({ users: [], roles: [] }),
     /** A status post in #system-health once a day at this time. */
     daily_status: z
-      .object({ at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM, e.g. "09:00"'), timezone: z.string().default('UTC') })
+      .object({
+        at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM, e.g. "09:00"'),
+        timezone: z.string().default('UTC'),
+      })
       .strict()
       .optional(),
     /** The environment variable holding the bot token (or store it with the desktop app's key settings as "discord"). */
@@ -371,25 +436,45 @@ export const DiscordFile = z
      * Who is pinged (critical concerns, review requests, permission requests; nothing else): these users
      * and roles. Default: the reviewers. `mentions: { users: [], roles: [] }` turns pings off.
      */
-    mentions: z.object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) }).strict().optional(),
+    mentions: z
+      .object({ users: z.array(Snowflake).default([]), roles: z.array(Snowflake).default([]) })
+      .strict()
+      .optional(),
     /** Where your phone reaches `governor serve` (e.g. over a VPN): review requests then link to the review there. */
     web_url: HttpUrl.optional(),
   })
   .strict()
   .superRefine((f, ctx) => {
     if (f.mode === 'bot') {
-      if (!f.guild_id) ctx.addIssue({ code: 'custom', path: ['guild_id'], message: 'bot mode needs guild_id: the server the bot is in' });
+      if (!f.guild_id)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['guild_id'],
+          message: 'bot mode needs guild_id: the server the bot is in',
+        });
       if (f.reviewers.users.length === 0 && f.reviewers.roles.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['reviewers'], message: 'bot mode needs at least one reviewer user id or role id; otherwise nobody may act' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reviewers'],
+          message: 'bot mode needs at least one reviewer user id or role id; otherwise nobody may act',
+        });
       }
     } else if (!f.webhooks || Object.keys(f.webhooks).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['webhooks'], message: 'webhook mode needs webhooks: { <channel>: { url_env: NAME } } for at least one channel' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhooks'],
+        message: 'webhook mode needs webhooks: { <channel>: { url_env: NAME } } for at least one channel',
+      });
     }
     if (f.daily_status) {
       try {
         new Intl.DateTimeFormat('en', { timeZone: f.daily_status.timezone });
       } catch {
-        ctx.addIssue({ code: 'custom', path: ['daily_status', 'timezone'], message: `"${f.daily_status.timezone}" is not a time zone; use an IANA name such as UTC or Europe/Paris` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['daily_status', 'timezone'],
+          message: `"${f.daily_status.timezone}" is not a time zone; use an IANA name such as UTC or Europe/Paris`,
+        });
       }
     }
   });

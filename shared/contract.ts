@@ -37,7 +37,14 @@ export const StatusSnapshot = z.object({
 });
 export type StatusSnapshot = z.infer<typeof StatusSnapshot>;
 
-export const TimelineEvent = z.object({ seq: z.number().int(), id: Id, ts: z.string(), type: z.string(), actor: Actor, payload: z.unknown() });
+export const TimelineEvent = z.object({
+  seq: z.number().int(),
+  id: Id,
+  ts: z.string(),
+  type: z.string(),
+  actor: Actor,
+  payload: z.unknown(),
+});
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 export const ProgressLine = z.object({ kind: z.string(), agent: z.string().optional(), text: z.string() });
@@ -50,9 +57,28 @@ const Empty = z.object({}).strict();
 
 /** A side's full size (lines null for binary); a truncated side's content is its first `content_cap` bytes. */
 const BlobSize = z.object({ bytes: z.number().int().nonnegative(), lines: z.number().int().nonnegative().nullable() });
-export const DiffFile = z.object({ path: z.string(), status: z.enum(['A', 'M', 'D']), binary: z.boolean(), truncated: z.boolean(), oldContent: z.string().nullable(), newContent: z.string().nullable(), oldSize: BlobSize.nullable(), newSize: BlobSize.nullable() });
+export const DiffFile = z.object({
+  path: z.string(),
+  status: z.enum(['A', 'M', 'D']),
+  binary: z.boolean(),
+  truncated: z.boolean(),
+  oldContent: z.string().nullable(),
+  newContent: z.string().nullable(),
+  oldSize: BlobSize.nullable(),
+  newSize: BlobSize.nullable(),
+});
 /** `drift`: whether `max_drift` was measured, or why not (no baseline yet, or no metrics watched); null is never 0 %. */
-export const TrendPoint = z.object({ phase: z.number().int(), iteration: z.number().int(), at: z.string(), pass_rate: z.number().nullable(), coverage: z.number().nullable(), max_drift: z.number().nullable(), drift: z.enum(['measured', 'no_baseline', 'none']), outcome: z.string(), green: z.boolean() });
+export const TrendPoint = z.object({
+  phase: z.number().int(),
+  iteration: z.number().int(),
+  at: z.string(),
+  pass_rate: z.number().nullable(),
+  coverage: z.number().nullable(),
+  max_drift: z.number().nullable(),
+  drift: z.enum(['measured', 'no_baseline', 'none']),
+  outcome: z.string(),
+  green: z.boolean(),
+});
 export const ConfigFileName = z.enum(['agents.yaml', '.project_policies.yaml', 'discord.yaml']);
 /** Where a key the project needs comes from — never the key itself. */
 export const KeyStatus = z.object({
@@ -88,7 +114,16 @@ export const UsageSummary = z.object({
   phase: z.number().int(),
   total: z.object({ usd: z.number(), tokens: z.number().int() }),
   phase_total: z.object({ usd: z.number(), tokens: z.number().int(), budget: BudgetLimit.nullable() }),
-  agents: z.array(z.object({ agent: z.string(), usd: z.number(), tokens: z.number().int(), phase_usd: z.number(), phase_tokens: z.number().int(), budget: BudgetLimit.nullable() })),
+  agents: z.array(
+    z.object({
+      agent: z.string(),
+      usd: z.number(),
+      tokens: z.number().int(),
+      phase_usd: z.number(),
+      phase_tokens: z.number().int(),
+      budget: BudgetLimit.nullable(),
+    }),
+  ),
 });
 /** The Discord link as Settings shows it; never a token or webhook URL. */
 /** What discord.yaml sets, as Settings → Discord summarises it; never a token or a webhook URL (only where they are looked up). */
@@ -120,7 +155,10 @@ export const DiscordStatus = z.object({
   refused_24h: z.number().int().default(0),
 });
 export type DiscordStatus = z.infer<typeof DiscordStatus>;
-export const ConfigCheck = z.object({ ok: z.boolean(), issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })) });
+export const ConfigCheck = z.object({
+  ok: z.boolean(),
+  issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })),
+});
 
 /**
  * The one contract between the engine and every front end. Both transports (Electron IPC through the
@@ -132,9 +170,29 @@ export const contract = {
     'project.status': call(Empty, StatusSnapshot),
     'reviews.list': call(z.object({ status: ReviewStatus.optional() }).strict(), z.array(Review)),
     'reviews.get': call(z.object({ id: Id }).strict(), Review),
-    'reviews.decide': call(z.object({ reviewId: Id, decision: DecisionKind, comment: z.string().max(20_000), inline: z.array(InlineComment).max(200).default([]) }).strict(), Review),
+    'reviews.decide': call(
+      z
+        .object({
+          reviewId: Id,
+          decision: DecisionKind,
+          comment: z.string().max(20_000),
+          inline: z.array(InlineComment).max(200).default([]),
+        })
+        .strict(),
+      Review,
+    ),
     'concerns.list': call(z.object({ open: z.boolean().optional() }).strict(), z.array(Concern)),
-    'concerns.act': call(z.object({ concernId: Id, action: ConcernAction, note: z.string().max(10_000).default(''), to: z.union([AgentName, z.literal('Human')]).optional() }).strict(), Concern),
+    'concerns.act': call(
+      z
+        .object({
+          concernId: Id,
+          action: ConcernAction,
+          note: z.string().max(10_000).default(''),
+          to: z.union([AgentName, z.literal('Human')]).optional(),
+        })
+        .strict(),
+      Concern,
+    ),
     'commands.run': call(z.object({ text: z.string().min(1).max(10_000) }).strict(), CommandResult),
     'agents.list': call(Empty, z.array(AgentState)),
     // Filters combine with AND; `total` counts the events that match them (the whole ledger when none is set),
@@ -152,33 +210,85 @@ export const contract = {
         .strict(),
       z.object({ events: z.array(TimelineEvent), total: z.number().int(), total_capped: z.boolean() }),
     ),
-    'ledger.verify': call(Empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBad: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).nullable(), exports: z.array(z.object({ path: z.string(), problem: z.string() })) })),
+    'ledger.verify': call(
+      Empty,
+      z.object({
+        ok: z.boolean(),
+        checked: z.number().int(),
+        firstBad: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).nullable(),
+        exports: z.array(z.object({ path: z.string(), problem: z.string() })),
+      }),
+    ),
     'loop.run': call(Empty, z.object({ started: z.boolean(), reason: z.string() })),
     // Start the next phase of the roadmap once the current one is promoted (the same as `/phase next`).
     'phase.next': call(Empty, CommandResult),
     // For the review editor: every revision of an authored document, and any export as rendered now.
     'artifacts.revisions': call(z.object({ path: z.string().min(1) }).strict(), z.array(ArtifactRevision)),
-    'artifacts.rendered': call(z.object({ path: z.string().min(1) }).strict(), z.object({ path: z.string(), content: z.string().nullable() })),
+    'artifacts.rendered': call(
+      z.object({ path: z.string().min(1) }).strict(),
+      z.object({ path: z.string(), content: z.string().nullable() }),
+    ),
     // For the diffs view: refs to pick from, and a diff shaped for a side-by-side editor.
-    'git.refs': call(Empty, z.object({ branches: z.array(z.object({ name: z.string(), oid: z.string() })), tags: z.array(z.object({ name: z.string(), oid: z.string() })) })),
-    'git.diff': call(z.object({ from: z.string().nullable(), to: z.string().min(1) }).strict(), z.object({ from: z.string().nullable(), to: z.string(), files: z.array(DiffFile), content_cap: z.number().int().positive() })),
+    'git.refs': call(
+      Empty,
+      z.object({
+        branches: z.array(z.object({ name: z.string(), oid: z.string() })),
+        tags: z.array(z.object({ name: z.string(), oid: z.string() })),
+      }),
+    ),
+    'git.diff': call(
+      z.object({ from: z.string().nullable(), to: z.string().min(1) }).strict(),
+      z.object({
+        from: z.string().nullable(),
+        to: z.string(),
+        files: z.array(DiffFile),
+        content_cap: z.number().int().positive(),
+      }),
+    ),
     // For the diffs view's commit picker: a branch's recent history, and whatever the human typed (short sha, `rev^`, `main~2`) resolved.
-    'git.log': call(z.object({ ref: RevisionText, limit: z.number().int().min(1).max(500).default(50) }).strict(), z.object({ ref: z.string(), oid: z.string(), commits: z.array(CommitInfo) })),
+    'git.log': call(
+      z.object({ ref: RevisionText, limit: z.number().int().min(1).max(500).default(50) }).strict(),
+      z.object({ ref: z.string(), oid: z.string(), commits: z.array(CommitInfo) }),
+    ),
     'git.resolve': call(z.object({ rev: RevisionText }).strict(), RevisionLookup),
     // For the QA view and the dashboard charts.
     'qa.gates': call(Empty, z.array(QaGate.extend({ at: z.string(), event_id: z.string() }))),
     'qa.trends': call(Empty, z.array(TrendPoint)),
     // The failed, flaky and skipped test cases behind one gate's counts (`event_id` from qa.gates), up to `limit` per group.
-    'qa.cases': call(z.object({ event_id: z.string().min(1).max(100), limit: z.number().int().min(1).max(1000).default(200) }).strict(), QaCases),
-    'qa.output': call(z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(), z.array(z.object({ seq: z.number().int(), test: z.string(), attempt: z.number().int(), line: z.string() }))),
+    'qa.cases': call(
+      z
+        .object({ event_id: z.string().min(1).max(100), limit: z.number().int().min(1).max(1000).default(200) })
+        .strict(),
+      QaCases,
+    ),
+    'qa.output': call(
+      z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(),
+      z.array(z.object({ seq: z.number().int(), test: z.string(), attempt: z.number().int(), line: z.string() })),
+    ),
     // For the settings view: the two config files, validated at the line before anything is written.
     // A missing discord.yaml reads as a commented starter (exists: false); saving it creates the file.
-    'config.read': call(z.object({ file: ConfigFileName }).strict(), z.object({ file: ConfigFileName, text: z.string(), exists: z.boolean() })),
+    'config.read': call(
+      z.object({ file: ConfigFileName }).strict(),
+      z.object({ file: ConfigFileName, text: z.string(), exists: z.boolean() }),
+    ),
     'config.validate': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
     'config.write': call(z.object({ file: ConfigFileName, text: z.string().max(500_000) }).strict(), ConfigCheck),
     // For Settings → Providers and keys: keys go in, only where they come from comes out.
     'keys.list': call(Empty, KeysOverview),
-    'keys.set': call(z.object({ name: KeyName, key: z.string().trim().min(1, 'the key is empty').max(4096).regex(/^\S+$/, 'a key has no spaces or line breaks') }).strict(), KeysOverview),
+    'keys.set': call(
+      z
+        .object({
+          name: KeyName,
+          key: z
+            .string()
+            .trim()
+            .min(1, 'the key is empty')
+            .max(4096)
+            .regex(/^\S+$/, 'a key has no spaces or line breaks'),
+        })
+        .strict(),
+      KeysOverview,
+    ),
     'keys.remove': call(z.object({ name: KeyName }).strict(), KeysOverview),
     // For Settings → Discord: is the link configured and running, what is queued, and a test message through the outbox.
     'discord.status': call(Empty, DiscordStatus),
@@ -191,7 +301,16 @@ export const contract = {
     'projects.current': call(Empty, ProjectInfo),
     'projects.recent': call(Empty, z.array(RecentProject)),
     'projects.open': call(z.object({ dir: ProjectDir }).strict(), ProjectInfo),
-    'projects.create': call(z.object({ dir: ProjectDir, name: z.string().trim().min(1, 'a project name is required').max(200), template: ProjectTemplate.default('blank') }).strict(), ProjectInfo),
+    'projects.create': call(
+      z
+        .object({
+          dir: ProjectDir,
+          name: z.string().trim().min(1, 'a project name is required').max(200),
+          template: ProjectTemplate.default('blank'),
+        })
+        .strict(),
+      ProjectInfo,
+    ),
     'projects.demo': call(z.object({ dir: ProjectDir }).strict(), ProjectInfo),
     // Coding agents' permission requests: the inbox, and one decision bound to the digest of the input the human saw.
     'permissions.list': call(z.object({ status: PermissionStatus.optional() }).strict(), z.array(PermissionRequest)),
@@ -201,7 +320,7 @@ export const contract = {
         .object({
           requestId: Id,
           decision: PermissionDecisionKind,
-          digest: z.string().regex(/^[0-9a-f]{12,64}$/, 'the request\'s input digest (12 to 64 hex characters)'),
+          digest: z.string().regex(/^[0-9a-f]{12,64}$/, "the request's input digest (12 to 64 hex characters)"),
           message: z.string().max(5000).default(''),
           /** For allow_edited: the input to run instead (a JSON object of the tool's fields). */
           input: z.record(z.string(), z.unknown()).optional(),
@@ -210,7 +329,10 @@ export const contract = {
       PermissionRequest,
     ),
     // The coding agents' streams (messages, tool uses and how the gate decided them, test runs), newest last.
-    'agents.activity': call(z.object({ agent: AgentName.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(), z.array(WorkerActivity.extend({ seq: z.number().int(), ts: z.string() }))),
+    'agents.activity': call(
+      z.object({ agent: AgentName.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+      z.array(WorkerActivity.extend({ seq: z.number().int(), ts: z.string() })),
+    ),
   },
   events: {
     'status.changed': StatusSnapshot,
@@ -231,11 +353,21 @@ export const CALL_NAMES = Object.keys(contract.calls) as CallName[];
 export const EVENT_NAMES = Object.keys(contract.events) as EventName[];
 
 /** The WebSocket frames, also validated at the boundary. */
-export const ClientFrame = z.object({ id: z.number().int().nonnegative(), call: z.enum(CALL_NAMES as [CallName, ...CallName[]]), params: z.unknown() }).strict();
+export const ClientFrame = z
+  .object({
+    id: z.number().int().nonnegative(),
+    call: z.enum(CALL_NAMES as [CallName, ...CallName[]]),
+    params: z.unknown(),
+  })
+  .strict();
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export const ServerFrame = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
-  z.object({ id: z.number().int().nullable(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({
+    id: z.number().int().nullable(),
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
   z.object({ event: z.enum(EVENT_NAMES as [EventName, ...EventName[]]), data: z.unknown() }),
 ]);
 

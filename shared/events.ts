@@ -31,15 +31,35 @@ export const QaGate = z.object({
   green: z.boolean(),
   outcome: z.enum(['auto_merge', 'escalate', 'promotion_candidate']),
   reasons: z.array(z.string()),
-  totals: z.object({ tests: z.number(), passed: z.number(), failed: z.number(), skipped: z.number(), flaky: z.number() }),
+  totals: z.object({
+    tests: z.number(),
+    passed: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    flaky: z.number(),
+  }),
   coverage_lines: z.number().nullable(),
   coverage_branches: z.number().nullable(),
-  drift: z.array(z.object({ metric: z.string(), baseline: z.number().nullable(), value: z.number(), percent: z.number().nullable(), breach: z.boolean() })),
+  drift: z.array(
+    z.object({
+      metric: z.string(),
+      baseline: z.number().nullable(),
+      value: z.number(),
+      percent: z.number().nullable(),
+      breach: z.boolean(),
+    }),
+  ),
   /** The metrics the tests emitted (Sharpe, drawdown, runtime…); a green gate's become the next baseline. */
   metrics: z.record(z.string(), z.number()).default({}),
   /** Where the drift baseline came from; `set_by_this_run` when there was none yet. */
   baseline: z.enum(['last_known_good', 'set_by_this_run', 'none']).default('none'),
-  reproducibility: z.object({ runs: z.number().int().nonnegative(), identical: z.number().int().nonnegative(), score: z.number().nullable() }).default({ runs: 0, identical: 0, score: null }),
+  reproducibility: z
+    .object({
+      runs: z.number().int().nonnegative(),
+      identical: z.number().int().nonnegative(),
+      score: z.number().nullable(),
+    })
+    .default({ runs: 0, identical: 0, score: null }),
   conditions: z.array(QaCondition).default([]),
   compliance: z
     .object({
@@ -48,7 +68,9 @@ export const QaGate = z.object({
     })
     .default({ docs: [], audit_ids: { ok: true, missing: [] } }),
   /** sha256 of every governed file and test output, as they stood when the gate decided. */
-  manifest: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() })).default([]),
+  manifest: z
+    .array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() }))
+    .default([]),
   duration_ms: z.number().nonnegative().default(0),
   report: z.string(),
 });
@@ -59,13 +81,42 @@ export type QaGate = z.infer<typeof QaGate>;
  * Projections, exports, the UI and Discord are all readers of these.
  */
 export const EventPayloads = {
-  'project.initialized': z.object({ name: z.string(), brief: z.string(), agents: z.array(AgentName), runtimes: z.record(z.string(), z.string()) }),
+  'project.initialized': z.object({
+    name: z.string(),
+    brief: z.string(),
+    agents: z.array(AgentName),
+    runtimes: z.record(z.string(), z.string()),
+  }),
   // agents.yaml changed between two opens of the project: new runtimes, or agents added (a higher count).
-  'agents.configured': z.object({ runtimes: z.record(z.string(), z.string()), added: z.array(AgentName), changes: z.array(z.string()) }),
-  'phase.started': z.object({ phase: z.number().int().positive(), name: z.string(), iteration: z.number().int().positive() }),
-  'stage.entered': z.object({ phase: z.number().int().positive(), stage: Stage, reason: z.string(), iteration: z.number().int().positive().optional() }),
-  'plan.recorded': z.object({ phase: z.number().int().positive(), roadmap: z.array(Phase), tasks: z.array(Task), kpis: z.array(KPI), risks: z.array(z.string()) }),
-  'task.updated': z.object({ task_id: z.string(), status: TaskStatus, commentary: z.string().nullable(), links: z.array(z.string()) }),
+  'agents.configured': z.object({
+    runtimes: z.record(z.string(), z.string()),
+    added: z.array(AgentName),
+    changes: z.array(z.string()),
+  }),
+  'phase.started': z.object({
+    phase: z.number().int().positive(),
+    name: z.string(),
+    iteration: z.number().int().positive(),
+  }),
+  'stage.entered': z.object({
+    phase: z.number().int().positive(),
+    stage: Stage,
+    reason: z.string(),
+    iteration: z.number().int().positive().optional(),
+  }),
+  'plan.recorded': z.object({
+    phase: z.number().int().positive(),
+    roadmap: z.array(Phase),
+    tasks: z.array(Task),
+    kpis: z.array(KPI),
+    risks: z.array(z.string()),
+  }),
+  'task.updated': z.object({
+    task_id: z.string(),
+    status: TaskStatus,
+    commentary: z.string().nullable(),
+    links: z.array(z.string()),
+  }),
   'task.assigned': z.object({ task: Task, command_id: Id.nullable() }),
   'artifact.revised': ArtifactRevision,
   'handoff.recorded': Handoff,
@@ -80,23 +131,68 @@ export const EventPayloads = {
   'concern.resolved': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
   'concern.escalated': z.object({ concern_id: Id, from: Actor, to: Actor, reason: z.string() }),
   'variation.proposed': Variation,
-  'variation.decided': z.object({ variation_id: Id, status: Variation.shape.status, comment: z.string().nullable(), reviewed_by: z.string(), review_id: Id.nullable() }),
+  'variation.decided': z.object({
+    variation_id: Id,
+    status: Variation.shape.status,
+    comment: z.string().nullable(),
+    reviewed_by: z.string(),
+    review_id: Id.nullable(),
+  }),
   'command.received': Command,
   'response.sent': Response,
-  'clarification.requested': z.object({ id: Id, agent: AgentName, question: z.string(), command_id: Id.nullable(), review_id: Id.nullable() }),
-  'clarification.answered': z.object({ clarification_id: Id, agent: AgentName, answer: z.string(), scripted: z.boolean() }),
-  'agent.status_changed': z.object({ agent: AgentName, status: z.enum(['idle', 'working', 'waiting_human']), task: z.string().nullable() }),
+  'clarification.requested': z.object({
+    id: Id,
+    agent: AgentName,
+    question: z.string(),
+    command_id: Id.nullable(),
+    review_id: Id.nullable(),
+  }),
+  'clarification.answered': z.object({
+    clarification_id: Id,
+    agent: AgentName,
+    answer: z.string(),
+    scripted: z.boolean(),
+  }),
+  'agent.status_changed': z.object({
+    agent: AgentName,
+    status: z.enum(['idle', 'working', 'waiting_human']),
+    task: z.string().nullable(),
+  }),
   'agent.paused': z.object({ agent: AgentName, by: Actor, pending: z.boolean() }),
   'agent.resumed': z.object({ agent: AgentName, by: Actor }),
   /** Tokens and cost of one model call (or one tool loop), for spend and budgets. */
-  'agent.usage_recorded': z.object({ agent: AgentName, phase: z.number().int().positive(), model: z.string(), purpose: z.string(), input_tokens: z.number().int().nonnegative(), output_tokens: z.number().int().nonnegative(), cost_usd: z.number().nonnegative(), priced: z.boolean() }),
+  'agent.usage_recorded': z.object({
+    agent: AgentName,
+    phase: z.number().int().positive(),
+    model: z.string(),
+    purpose: z.string(),
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+    cost_usd: z.number().nonnegative(),
+    priced: z.boolean(),
+  }),
   'git.action_recorded': GitAction,
   'test.run_completed': z.object({ phase: z.number().int().positive(), run_id: Id, result: TestRunResult }),
   'qa.gate_evaluated': QaGate,
-  'qa.output_logged': z.object({ phase: z.number().int().positive(), test: z.string(), attempt: z.number().int().positive(), lines: z.array(z.string()) }),
-  'phase.promoted': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), next_phase: z.number().int().positive().nullable() }),
+  'qa.output_logged': z.object({
+    phase: z.number().int().positive(),
+    test: z.string(),
+    attempt: z.number().int().positive(),
+    lines: z.array(z.string()),
+  }),
+  'phase.promoted': z.object({
+    phase: z.number().int().positive(),
+    tag: z.string(),
+    commit: z.string(),
+    next_phase: z.number().int().positive().nullable(),
+  }),
   /** The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report. */
-  'project.released': z.object({ phase: z.number().int().positive(), tag: z.string(), commit: z.string(), report: z.string() }),
+  'project.released': z.object({
+    phase: z.number().int().positive(),
+    tag: z.string(),
+    commit: z.string(),
+    report: z.string(),
+  }),
   /**
    * A promotion's intent, recorded before any of its git writes: where main and develop stood, the Audit-IDs
    * its commits and tag will carry, the commit time and the human's identity. A run killed at any instant
@@ -133,22 +229,65 @@ export const EventPayloads = {
   }),
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
   /** Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord user only. */
-  'discord.interaction_refused': z.object({ interaction_id: z.string(), user_id: z.string(), user_name: z.string(), kind: z.enum(['slash', 'button', 'modal']), name: z.string() }),
+  'discord.interaction_refused': z.object({
+    interaction_id: z.string(),
+    user_id: z.string(),
+    user_name: z.string(),
+    kind: z.enum(['slash', 'button', 'modal']),
+    name: z.string(),
+  }),
   /** A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from the record. */
-  'concern.discord_posted': z.object({ concern_id: Id, message_id: z.string().regex(/^\d{15,22}$/), channel_id: z.string().regex(/^\d{15,22}$/) }),
+  'concern.discord_posted': z.object({
+    concern_id: Id,
+    message_id: z.string().regex(/^\d{15,22}$/),
+    channel_id: z.string().regex(/^\d{15,22}$/),
+  }),
   /** A coding agent's tool use the policy asks the human about; decided once, or timed out (never a denial). */
   'permission.requested': PermissionRequest,
-  'permission.decided': z.object({ request_id: Id, status: z.enum(['allowed', 'denied']), decision: PermissionDecision }),
+  'permission.decided': z.object({
+    request_id: Id,
+    status: z.enum(['allowed', 'denied']),
+    decision: PermissionDecision,
+  }),
   'permission.timed_out': z.object({ request_id: Id, after_s: z.number().nonnegative() }),
   'permission.withdrawn': z.object({ request_id: Id, reason: z.string() }),
   /** One item of a coding agent's stream (messages, tool uses and how the gate decided them, test runs). */
   'worker.activity': WorkerActivity,
   /** A coding-agent session started or resumed for a task: a restart resumes it by this id. */
-  'worker.session_started': z.object({ agent: AgentName, worker: z.string(), task_id: z.string(), session_id: z.string(), workspace: z.string(), resumed: z.boolean() }),
-  'worker.session_ended': z.object({ agent: AgentName, worker: z.string(), task_id: z.string(), session_id: z.string(), outcome: z.string(), turns: z.number().int().nonnegative(), cost_usd: z.number().nonnegative() }),
+  'worker.session_started': z.object({
+    agent: AgentName,
+    worker: z.string(),
+    task_id: z.string(),
+    session_id: z.string(),
+    workspace: z.string(),
+    resumed: z.boolean(),
+  }),
+  'worker.session_ended': z.object({
+    agent: AgentName,
+    worker: z.string(),
+    task_id: z.string(),
+    session_id: z.string(),
+    outcome: z.string(),
+    turns: z.number().int().nonnegative(),
+    cost_usd: z.number().nonnegative(),
+  }),
   /** The budget was hit: the human is asked (a `budget` review) for more. */
-  'budget.requested': z.object({ review_id: Id, phase: z.number().int().positive(), agent: AgentName, usd: z.number().nonnegative().nullable(), tokens: z.number().int().nonnegative().nullable(), reason: z.string() }),
-  'budget.granted': z.object({ review_id: Id.nullable(), phase: z.number().int().positive(), agent: AgentName, usd: z.number().nonnegative().nullable(), tokens: z.number().int().nonnegative().nullable(), by: z.string() }),
+  'budget.requested': z.object({
+    review_id: Id,
+    phase: z.number().int().positive(),
+    agent: AgentName,
+    usd: z.number().nonnegative().nullable(),
+    tokens: z.number().int().nonnegative().nullable(),
+    reason: z.string(),
+  }),
+  'budget.granted': z.object({
+    review_id: Id.nullable(),
+    phase: z.number().int().positive(),
+    agent: AgentName,
+    usd: z.number().nonnegative().nullable(),
+    tokens: z.number().int().nonnegative().nullable(),
+    by: z.string(),
+  }),
 } as const;
 
 export type EventType = keyof typeof EventPayloads;

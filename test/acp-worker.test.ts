@@ -35,23 +35,83 @@ describe('an ACP agent (claude-agent-acp) as an Implementer, end to end through 
     const ws = agentWorkspaceDir(dir, 'phase1/implementer');
     fake.pushFor(
       'T4',
-      { text: 'Writing the padding helper.', tools: [{ name: 'Write', input: { file_path: join(ws, 'src/pad.js'), content: "export const pad = (s, n) => String(s).padStart(n, ' ');\n" } }] },
-      { tools: [{ name: 'Bash', input: { command: 'node -e "console.log(process.platform)"', description: 'which OS' } }] },
+      {
+        text: 'Writing the padding helper.',
+        tools: [
+          {
+            name: 'Write',
+            input: {
+              file_path: join(ws, 'src/pad.js'),
+              content: "export const pad = (s, n) => String(s).padStart(n, ' ');\n",
+            },
+          },
+        ],
+      },
+      {
+        tools: [
+          { name: 'Bash', input: { command: 'node -e "console.log(process.platform)"', description: 'which OS' } },
+        ],
+      },
       { tools: [{ name: 'Bash', input: { command: 'make deploy', description: 'deploy' } }] },
       { tools: [{ name: 'Write', input: { file_path: outside, content: 'escaped' } }] },
-      { tools: [{ name: 'mcp__governor__raise_concern', input: { to: 'Human', severity: 'warning', category: 'dependency', summary: 'padStart may be enough', details: 'No library needed.' } }] },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__raise_concern',
+            input: {
+              to: 'Human',
+              severity: 'warning',
+              category: 'dependency',
+              summary: 'padStart may be enough',
+              details: 'No library needed.',
+            },
+          },
+        ],
+      },
       { text: 'Stopping here.' },
       // The human's reason for the rejection arrives as the next prompt; then the agent hands off.
-      { tools: [{ name: 'mcp__governor__handoff', input: { summary: 'Added src/pad.js.', commit_subject: 'feat(pad): add a padding helper', tested: 'uname -s' } }] },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__handoff',
+            input: {
+              summary: 'Added src/pad.js.',
+              commit_subject: 'feat(pad): add a padding helper',
+              tested: 'uname -s',
+            },
+          },
+        ],
+      },
       { text: 'Handed off.' },
     );
     p = await proj.open();
-    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'discord' });
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'discord' },
+    );
     const loop = runLoop(p);
-    const uname = await until(() => p.read.permissionRequests('pending').find((r) => JSON.stringify(r.input).includes('process.platform')), 'the node command to be asked', 180_000);
-    await dispatch(api, 'permissions.decide', { requestId: uname.id, decision: 'allow_once', digest: uname.input_digest });
-    const deploy = await until(() => p.read.permissionRequests('pending').find((r) => JSON.stringify(r.input).includes('make deploy')), 'make deploy to be asked', 120_000);
-    await dispatch(api, 'permissions.decide', { requestId: deploy.id, decision: 'deny', digest: deploy.input_digest, message: 'No deploys from a build task.' });
+    const uname = await until(
+      () => p.read.permissionRequests('pending').find((r) => JSON.stringify(r.input).includes('process.platform')),
+      'the node command to be asked',
+      180_000,
+    );
+    await dispatch(api, 'permissions.decide', {
+      requestId: uname.id,
+      decision: 'allow_once',
+      digest: uname.input_digest,
+    });
+    const deploy = await until(
+      () => p.read.permissionRequests('pending').find((r) => JSON.stringify(r.input).includes('make deploy')),
+      'make deploy to be asked',
+      120_000,
+    );
+    await dispatch(api, 'permissions.decide', {
+      requestId: deploy.id,
+      decision: 'deny',
+      digest: deploy.input_digest,
+      message: 'No deploys from a build task.',
+    });
     await loop;
   }, 600_000);
   afterAll(async () => {
@@ -59,18 +119,28 @@ describe('an ACP agent (claude-agent-acp) as an Implementer, end to end through 
     await fake?.close();
   });
 
-  const activity = () => p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload));
+  const activity = () =>
+    p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload));
 
   it('the edit, allowed by policy through session/request_permission, is committed by Governor', () => {
     expect(git(dir, 'show', 'phase1/implementer:src/pad.js')).toContain('padStart');
     expect(git(dir, 'log', '-1', '--format=%B', 'phase1/implementer')).toMatch(/^feat\(pad\): add a padding helper/);
     expect(p.read.task('T4')?.status).toBe('Done');
-    expect(activity().find((a) => a.tool === 'Write' && a.gate?.behavior === 'allow')).toMatchObject({ worker: 'acp', gate: { rule: 'default: edits in the workspace' } });
+    expect(activity().find((a) => a.tool === 'Write' && a.gate?.behavior === 'allow')).toMatchObject({
+      worker: 'acp',
+      gate: { rule: 'default: edits in the workspace' },
+    });
   });
 
-  it('the asked command was allowed from Discord and ran; the rejected one was followed by the human\'s reason', () => {
-    const uname = p.read.permissionRequests().find((r) => r.tool === 'Bash' && JSON.stringify(r.input).includes('process.platform'));
-    expect(uname).toMatchObject({ worker: 'acp', status: 'allowed', decision: { decision: 'allow_once', source: 'discord' } });
+  it("the asked command was allowed from Discord and ran; the rejected one was followed by the human's reason", () => {
+    const uname = p.read
+      .permissionRequests()
+      .find((r) => r.tool === 'Bash' && JSON.stringify(r.input).includes('process.platform'));
+    expect(uname).toMatchObject({
+      worker: 'acp',
+      status: 'allowed',
+      decision: { decision: 'allow_once', source: 'discord' },
+    });
     expect(fake.toolResults().some((t) => t.includes('linux'))).toBe(true);
     const deploy = p.read.permissionRequests().find((r) => JSON.stringify(r.input).includes('make deploy'));
     expect(deploy).toMatchObject({ status: 'denied' });
@@ -83,14 +153,25 @@ describe('an ACP agent (claude-agent-acp) as an Implementer, end to end through 
     expect(p.read.permissionRequests().filter((r) => JSON.stringify(r.input).includes('outside-acp'))).toEqual([]);
   });
 
-  it('Governor\'s MCP server, attached through mcpServers, took the concern and the handoff', () => {
-    expect(p.read.concerns().find((c) => c.category === 'dependency')).toMatchObject({ from: 'Implementer', to: 'Human', summary: 'padStart may be enough' });
-    const ended = p.ledger.readTypes(['worker.session_ended']).map((e) => EventPayloads['worker.session_ended'].parse(e.payload)).find((s) => s.task_id === 'T4');
+  it("Governor's MCP server, attached through mcpServers, took the concern and the handoff", () => {
+    expect(p.read.concerns().find((c) => c.category === 'dependency')).toMatchObject({
+      from: 'Implementer',
+      to: 'Human',
+      summary: 'padStart may be enough',
+    });
+    const ended = p.ledger
+      .readTypes(['worker.session_ended'])
+      .map((e) => EventPayloads['worker.session_ended'].parse(e.payload))
+      .find((s) => s.task_id === 'T4');
     expect(ended).toMatchObject({ worker: 'acp', outcome: 'handed_off' });
   });
 
   it('streams session/update into the ledger as activity', () => {
-    const kinds = new Set(activity().filter((a) => a.worker === 'acp').map((a) => a.kind));
+    const kinds = new Set(
+      activity()
+        .filter((a) => a.worker === 'acp')
+        .map((a) => a.kind),
+    );
     for (const k of ['message', 'tool_use', 'tool_result', 'permission', 'result']) expect(kinds).toContain(k);
     expect(activity().some((a) => a.kind === 'message' && a.text.includes('Writing the padding helper.'))).toBe(true);
   });

@@ -14,7 +14,9 @@ describe('agents.yaml changes between opens', () => {
 
     const file = join(dir, 'agents.yaml');
     const yaml = readFileSync(file, 'utf8');
-    const edited = yaml.replace(/(Designer:\n\s+runtime:) scripted/, '$1 ollama:qwen2.5-coder').replace('count: 2', 'count: 3');
+    const edited = yaml
+      .replace(/(Designer:\n\s+runtime:) scripted/, '$1 ollama:qwen2.5-coder')
+      .replace('count: 2', 'count: 3');
     expect(edited).not.toBe(yaml);
     writeFileSync(file, edited);
 
@@ -23,10 +25,18 @@ describe('agents.yaml changes between opens', () => {
       const agents = p.read.agents();
       expect(agents.find((a) => a.name === 'Designer')?.runtime).toBe('ollama:qwen2.5-coder');
       expect(agents.find((a) => a.name === 'ProjectManager')?.runtime).toBe('scripted');
-      expect(agents.find((a) => a.name === 'Implementer-3')).toMatchObject({ role: 'Implementer', runtime: 'scripted', status: 'idle' });
+      expect(agents.find((a) => a.name === 'Implementer-3')).toMatchObject({
+        role: 'Implementer',
+        runtime: 'scripted',
+        status: 'idle',
+      });
       const events = p.ledger.readTypes(['agents.configured']);
       expect(events).toHaveLength(1);
-      expect(events[0]?.payload).toEqual({ runtimes: { Designer: 'ollama:qwen2.5-coder', 'Implementer-3': 'scripted' }, added: ['Implementer-3'], changes: ['Designer: scripted → ollama:qwen2.5-coder', 'Implementer-3 added (scripted)'] });
+      expect(events[0]?.payload).toEqual({
+        runtimes: { Designer: 'ollama:qwen2.5-coder', 'Implementer-3': 'scripted' },
+        added: ['Implementer-3'],
+        changes: ['Designer: scripted → ollama:qwen2.5-coder', 'Implementer-3 added (scripted)'],
+      });
       // The projection is a pure function of the events.
       const before = p.read.agents();
       p.ledger.rebuildProjections();

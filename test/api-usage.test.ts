@@ -18,7 +18,11 @@ describe('usage.summary', () => {
     await initProject(dir, { sample: true });
     if (budgets) appendFileSync(join(dir, '.project_policies.yaml'), `\n${budgets}`);
     p = await openProject(dir);
-    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
     return { p, summary: () => dispatch(api, 'usage.summary', {}) };
   }
 
@@ -28,12 +32,20 @@ describe('usage.summary', () => {
     expect(s.phase).toBe(1);
     expect(s.total).toEqual({ usd: 0, tokens: 0 });
     expect(s.phase_total).toEqual({ usd: 0, tokens: 0, budget: null });
-    expect(s.agents.map((a) => a.agent)).toEqual(['ProjectManager', 'Designer', 'Implementer', 'Implementer-2', 'Tester']);
+    expect(s.agents.map((a) => a.agent)).toEqual([
+      'ProjectManager',
+      'Designer',
+      'Implementer',
+      'Implementer-2',
+      'Tester',
+    ]);
     expect(s.agents.every((a) => a.usd === 0 && a.tokens === 0 && a.budget === null)).toBe(true);
   });
 
   it('adds up tokens and cost per agent and in total, beside the budgets the policy sets', async () => {
-    const { p, summary } = await open('budgets:\n  per_phase: { usd: 2 }\n  per_agent:\n    ProjectManager: { usd: 0.5, tokens: 100000 }\n    Tester: { tokens: 5000 }\n');
+    const { p, summary } = await open(
+      'budgets:\n  per_phase: { usd: 2 }\n  per_agent:\n    ProjectManager: { usd: 0.5, tokens: 100000 }\n    Tester: { tokens: 5000 }\n',
+    );
     const prices = loadPrices(p.dir);
     // claude-sonnet-4-5 costs $3 in / $15 out per million tokens: 0.3 + 0.15 = $0.45.
     recordUsage(p, prices, 'ProjectManager', 'anthropic:claude-sonnet-4-5', 'plan', { input: 100_000, output: 10_000 });
@@ -51,6 +63,10 @@ describe('usage.summary', () => {
     expect(s.total.usd).toBeCloseTo(0.51, 6);
     expect(s.phase_total).toMatchObject({ tokens: 122_000, budget: { usd: 2 } });
     // The PM crossed its token budget: the same figures the card shows raised the concern that pauses it.
-    expect(p.read.openConcerns().some((c) => c.category === 'budget' && c.summary.includes('ProjectManager used 110000 of its 100000 tokens'))).toBe(true);
+    expect(
+      p.read
+        .openConcerns()
+        .some((c) => c.category === 'budget' && c.summary.includes('ProjectManager used 110000 of its 100000 tokens')),
+    ).toBe(true);
   });
 });

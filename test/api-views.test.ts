@@ -19,7 +19,11 @@ describe('contract calls for the views', () => {
       for (const r of sp.p.read.pendingReviews()) sp.human.decide(r.kind, 'approve', { comment: 'ok' });
       for (const c of sp.p.read.openConcerns()) await sp.human.command(`/resolve ${c.id} ok`);
     }
-    api = createApi(sp.p, createLoopRunner(sp.p, () => {}), { user: 'Human', source: 'ui' });
+    api = createApi(
+      sp.p,
+      createLoopRunner(sp.p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
   });
   afterAll(() => sp?.close());
 
@@ -34,16 +38,22 @@ describe('contract calls for the views', () => {
 
   it('lists refs and diffs them for a side-by-side editor', async () => {
     const refs = await dispatch(api, 'git.refs', {});
-    expect(refs.branches.map((b) => b.name)).toEqual(expect.arrayContaining(['main', 'develop', 'phase1/implementer', 'phase1/designer']));
+    expect(refs.branches.map((b) => b.name)).toEqual(
+      expect.arrayContaining(['main', 'develop', 'phase1/implementer', 'phase1/designer']),
+    );
     expect(refs.tags.map((t) => t.name)).toContain('v0.1.0');
     const root = sp.git('rev-list', '--max-parents=0', 'main').trim();
     const diff = await dispatch(api, 'git.diff', { from: root, to: 'phase1/implementer' });
-    expect(diff.files.map((f) => `${f.status} ${f.path}`)).toEqual(expect.arrayContaining(['A src/data/csv-adapter.js']));
+    expect(diff.files.map((f) => `${f.status} ${f.path}`)).toEqual(
+      expect.arrayContaining(['A src/data/csv-adapter.js']),
+    );
     const d = await dispatch(api, 'git.diff', { from: null, to: 'phase1/implementer-2' });
     const engine = d.files.find((f) => f.path === 'src/engine/backtest.js');
     expect(engine).toMatchObject({ status: 'A', oldContent: null, binary: false, truncated: false });
     expect(engine?.newContent).toMatch(/export/);
-    await expect(dispatch(api, 'git.diff', { from: 'main', to: 'no-such-branch' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(dispatch(api, 'git.diff', { from: 'main', to: 'no-such-branch' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('gives the gates, the trends and the live test output', async () => {
@@ -70,7 +80,9 @@ describe('contract calls for the views', () => {
     expect((await dispatch(api, 'config.write', { file: '.project_policies.yaml', text: good })).ok).toBe(true);
     expect(readFileSync(join(sp.dir, '.project_policies.yaml'), 'utf8')).toMatch(/coverage_min: 85/);
     // Saved through Settings, it is the human's configuration commit at once: nothing is left to hold a promotion up.
-    expect(sp.git('log', '-1', '--format=%s', 'main').trim()).toBe('chore(config): .project_policies.yaml edited by the human');
+    expect(sp.git('log', '-1', '--format=%s', 'main').trim()).toBe(
+      'chore(config): .project_policies.yaml edited by the human',
+    );
     expect(sp.git('status', '--porcelain', '--', '.project_policies.yaml')).toBe('');
     expect(sp.git('show', 'main:.project_policies.yaml')).toMatch(/coverage_min: 85/);
   });

@@ -17,17 +17,38 @@ const MERGE = '69fe65f8ca13774fe1946ea224a4492746660cf4';
 const BEFORE = 'f769aa7d363ff7bbe89c298327107df619d3ecbc';
 const COMMIT = '83c37a998fd31c0a13172d732591422c09c1de08';
 
-const pick = (links: EventLink[]) => links.map((l) => ({ kind: l.kind, id: l.id, ...('href' in l ? { href: l.href } : { search: l.search }) }));
+const pick = (links: EventLink[]) =>
+  links.map((l) => ({ kind: l.kind, id: l.id, ...('href' in l ? { href: l.href } : { search: l.search }) }));
 
 describe('eventLinks', () => {
   it('links a decision to its review, and nothing else', () => {
-    const payload = { review_id: 'review_0001', decision: { comment: 'see review_0009 and concern_0004 for why', decision: 'approve', inline: [], reviewed_by: 'Human', source: 'ui', timestamp: 't' } };
+    const payload = {
+      review_id: 'review_0001',
+      decision: {
+        comment: 'see review_0009 and concern_0004 for why',
+        decision: 'approve',
+        inline: [],
+        reviewed_by: 'Human',
+        source: 'ui',
+        timestamp: 't',
+      },
+    };
     // Words in a comment are prose, not references.
-    expect(pick(eventLinks('review.decided', payload))).toEqual([{ kind: 'review', id: 'review_0001', href: '#/reviews/review_0001' }]);
+    expect(pick(eventLinks('review.decided', payload))).toEqual([
+      { kind: 'review', id: 'review_0001', href: '#/reviews/review_0001' },
+    ]);
   });
 
   it('links a requested review to itself first, the one it follows, and its document', () => {
-    const payload = { id: 'review_0006', follows: 'review_0002', handoff_id: 'handoff_20261125_003', kind: 'design', subject: { path: 'design/DESIGN_SPEC.md', revision: 2 }, summary: 'r2 answers review_0002', context: ['REQUIREMENTS.md'] };
+    const payload = {
+      id: 'review_0006',
+      follows: 'review_0002',
+      handoff_id: 'handoff_20261125_003',
+      kind: 'design',
+      subject: { path: 'design/DESIGN_SPEC.md', revision: 2 },
+      summary: 'r2 answers review_0002',
+      context: ['REQUIREMENTS.md'],
+    };
     expect(pick(eventLinks('review.requested', payload))).toEqual([
       { kind: 'review', id: 'review_0006', href: '#/reviews/review_0006' },
       { kind: 'review', id: 'review_0002', href: '#/reviews/review_0002' },
@@ -37,18 +58,44 @@ describe('eventLinks', () => {
   });
 
   it('links a raised concern by its id and every later concern event by concern_id', () => {
-    const raised = { id: 'concern_0001', from: 'Implementer', to: 'Designer', details: 'unlike concern_0007, this one…', escalations: [] };
-    expect(pick(eventLinks('concern.raised', raised))).toEqual([{ kind: 'concern', id: 'concern_0001', href: '#/concerns/concern_0001' }]);
-    expect(pick(eventLinks('concern.escalated', { concern_id: 'concern_0001', from: 'Designer', to: 'Human', reason: 'r' }))).toEqual([{ kind: 'concern', id: 'concern_0001', href: '#/concerns/concern_0001' }]);
+    const raised = {
+      id: 'concern_0001',
+      from: 'Implementer',
+      to: 'Designer',
+      details: 'unlike concern_0007, this one…',
+      escalations: [],
+    };
+    expect(pick(eventLinks('concern.raised', raised))).toEqual([
+      { kind: 'concern', id: 'concern_0001', href: '#/concerns/concern_0001' },
+    ]);
+    expect(
+      pick(eventLinks('concern.escalated', { concern_id: 'concern_0001', from: 'Designer', to: 'Human', reason: 'r' })),
+    ).toEqual([{ kind: 'concern', id: 'concern_0001', href: '#/concerns/concern_0001' }]);
     // Only a concern.raised's own `id` is a concern id; a response's `id` is not.
-    expect(pick(eventLinks('response.sent', { id: 'resp_0001', command_id: 'cmd_20261125_001', response: 'Concern concern_0001 resolved.' }))).toEqual([
+    expect(
+      pick(
+        eventLinks('response.sent', {
+          id: 'resp_0001',
+          command_id: 'cmd_20261125_001',
+          response: 'Concern concern_0001 resolved.',
+        }),
+      ),
+    ).toEqual([
       { kind: 'concern', id: 'concern_0001', href: '#/concerns/concern_0001' },
       { kind: 'command', id: 'cmd_20261125_001', search: 'cmd_20261125_001' },
     ]);
   });
 
   it('links a command to its target and to the events of the command', () => {
-    const payload = { args: '0 means flat', cmd: '/resolve', command_id: 'cmd_20261125_001', source: 'cli', target: 'concern_0001', timestamp: 't', user: 'Human' };
+    const payload = {
+      args: '0 means flat',
+      cmd: '/resolve',
+      command_id: 'cmd_20261125_001',
+      source: 'cli',
+      target: 'concern_0001',
+      timestamp: 't',
+      user: 'Human',
+    };
     expect(pick(eventLinks('command.received', payload))).toEqual([
       { kind: 'concern', id: 'concern_0001', href: '#/concerns/concern_0001' },
       { kind: 'command', id: 'cmd_20261125_001', search: 'cmd_20261125_001' },
@@ -56,14 +103,45 @@ describe('eventLinks', () => {
   });
 
   it('links a merge to the merge commit against the tip it was merged onto', () => {
-    const merge = { action: 'merge', actor: 'System', commit: MERGE, files: [], id: '01M88', message: 'merge(phase1): phase1/designer into develop', previous: BEFORE, source: 'phase1/designer', target: 'develop', timestamp: 't', trigger: 'qa_gate' };
+    const merge = {
+      action: 'merge',
+      actor: 'System',
+      commit: MERGE,
+      files: [],
+      id: '01M88',
+      message: 'merge(phase1): phase1/designer into develop',
+      previous: BEFORE,
+      source: 'phase1/designer',
+      target: 'develop',
+      timestamp: 't',
+      trigger: 'qa_gate',
+    };
     const [link, ...rest] = eventLinks('git.action_recorded', merge);
     expect(rest).toEqual([]);
-    expect(link).toEqual({ kind: 'commit', id: MERGE, label: 'Merge into develop · 69fe65f', from: BEFORE, to: MERGE, href: `#/diffs/${BEFORE}..${MERGE}` });
+    expect(link).toEqual({
+      kind: 'commit',
+      id: MERGE,
+      label: 'Merge into develop · 69fe65f',
+      from: BEFORE,
+      to: MERGE,
+      href: `#/diffs/${BEFORE}..${MERGE}`,
+    });
   });
 
   it('links a first commit on a branch to its parent, and the review whose approval triggered it', () => {
-    const commit = { action: 'commit', actor: 'Designer', commit: COMMIT, files: ['design/DESIGN_SPEC.md'], id: '01M88P', message: 'docs(design): r1 approved', previous: null, source: 'workspace:Designer', target: 'phase1/designer', timestamp: 't', trigger: 'human_approval review_0002' };
+    const commit = {
+      action: 'commit',
+      actor: 'Designer',
+      commit: COMMIT,
+      files: ['design/DESIGN_SPEC.md'],
+      id: '01M88P',
+      message: 'docs(design): r1 approved',
+      previous: null,
+      source: 'workspace:Designer',
+      target: 'phase1/designer',
+      timestamp: 't',
+      trigger: 'human_approval review_0002',
+    };
     expect(pick(eventLinks('git.action_recorded', commit))).toEqual([
       { kind: 'review', id: 'review_0002', href: '#/reviews/review_0002' },
       { kind: 'commit', id: COMMIT, href: `#/diffs/${COMMIT}%5E..${COMMIT}` },
@@ -71,17 +149,43 @@ describe('eventLinks', () => {
   });
 
   it('links a tag to the tagged commit against its parent, and a refusal to nothing', () => {
-    const tag = { action: 'tag', actor: 'Human', commit: MERGE, files: [], id: 'x', message: 'Phase 1 promoted', previous: null, source: 'main', target: 'v0.1.0', timestamp: 't', trigger: 'human_approval review_0007' };
+    const tag = {
+      action: 'tag',
+      actor: 'Human',
+      commit: MERGE,
+      files: [],
+      id: 'x',
+      message: 'Phase 1 promoted',
+      previous: null,
+      source: 'main',
+      target: 'v0.1.0',
+      timestamp: 't',
+      trigger: 'human_approval review_0007',
+    };
     expect(pick(eventLinks('git.action_recorded', tag))).toEqual([
       { kind: 'review', id: 'review_0007', href: '#/reviews/review_0007' },
       { kind: 'commit', id: 'v0.1.0', href: '#/diffs/v0.1.0%5E..v0.1.0' },
     ]);
-    expect(eventLinks('phase.promoted', { phase: 1, tag: 'v0.1.0', commit: MERGE, next_phase: 2 }).map((l) => l.label)).toEqual(['Tag v0.1.0']);
-    expect(eventLinks('git.action_recorded', { ...tag, action: 'protect_refused', commit: null, trigger: 'agent push' })).toEqual([]);
+    expect(
+      eventLinks('phase.promoted', { phase: 1, tag: 'v0.1.0', commit: MERGE, next_phase: 2 }).map((l) => l.label),
+    ).toEqual(['Tag v0.1.0']);
+    expect(
+      eventLinks('git.action_recorded', { ...tag, action: 'protect_refused', commit: null, trigger: 'agent push' }),
+    ).toEqual([]);
   });
 
   it('links an artifact revision to its document and the review it answers, not to words in its body', () => {
-    const rev = { path: 'design/DESIGN_SPEC.md', revision: 2, phase: 1, owner: 'Designer', content: '# Spec\nas review_0001 said, concern_0003', delta_summary: null, in_response_to: 'review_0002', scripted: true, at: 't' };
+    const rev = {
+      path: 'design/DESIGN_SPEC.md',
+      revision: 2,
+      phase: 1,
+      owner: 'Designer',
+      content: '# Spec\nas review_0001 said, concern_0003',
+      delta_summary: null,
+      in_response_to: 'review_0002',
+      scripted: true,
+      at: 't',
+    };
     expect(pick(eventLinks('artifact.revised', rev))).toEqual([
       { kind: 'review', id: 'review_0002', href: '#/reviews/review_0002' },
       { kind: 'artifact', id: 'design/DESIGN_SPEC.md', search: 'design/DESIGN_SPEC.md' },
@@ -120,8 +224,17 @@ describe('deep-link hashes', () => {
 describe('concernRoute', () => {
   it('lists everyone a concern was addressed to, from its raiser to where it stands now', () => {
     const hop = (from: string, to: string) => ({ from, to, at: 't', reason: 'r' });
-    expect(concernRoute({ from: 'Implementer', to: 'Human', escalations: [hop('Designer', 'ProjectManager'), hop('ProjectManager', 'Human')] })).toEqual(['Implementer', 'Designer', 'ProjectManager', 'Human']);
-    expect(concernRoute({ from: 'Tester', to: 'ProjectManager', escalations: [] })).toEqual(['Tester', 'ProjectManager']);
+    expect(
+      concernRoute({
+        from: 'Implementer',
+        to: 'Human',
+        escalations: [hop('Designer', 'ProjectManager'), hop('ProjectManager', 'Human')],
+      }),
+    ).toEqual(['Implementer', 'Designer', 'ProjectManager', 'Human']);
+    expect(concernRoute({ from: 'Tester', to: 'ProjectManager', escalations: [] })).toEqual([
+      'Tester',
+      'ProjectManager',
+    ]);
   });
 });
 
@@ -151,7 +264,17 @@ describe("a link's parent revision resolves as git's does", () => {
     const merge = rev('develop');
     const svc = createGitService({ dir });
 
-    for (const r of [`${merge}^`, `${merge}^1`, `${merge}^2`, `${merge}^0`, 'develop^', 'develop^^', 'v1^', 'v1^2', 'feature^']) {
+    for (const r of [
+      `${merge}^`,
+      `${merge}^1`,
+      `${merge}^2`,
+      `${merge}^0`,
+      'develop^',
+      'develop^^',
+      'v1^',
+      'v1^2',
+      'feature^',
+    ]) {
       expect(await svc.resolveRef(r), r).toBe(rev(r));
     }
     // Past the parents there is nothing, as `git rev-parse` says too.

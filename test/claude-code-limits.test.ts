@@ -11,7 +11,7 @@ import { type FakeAnthropic, startFakeAnthropic } from './support/fake-anthropic
 import { claudeProject } from './support/coding-agent.ts';
 import { git } from './support/tmp.ts';
 
-describe('Claude Code within the policy\'s limits', () => {
+describe("Claude Code within the policy's limits", () => {
   let fake: FakeAnthropic | undefined;
   let p: OpenedProject | undefined;
   afterEach(async () => {
@@ -25,7 +25,14 @@ describe('Claude Code within the policy\'s limits', () => {
     fake.pushFor(
       'T4',
       { tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] },
-      { tools: [{ name: 'mcp__governor__handoff', input: { summary: 'Could not check the OS.', commit_subject: 'chore(t4): nothing', tested: 'none' } }] },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__handoff',
+            input: { summary: 'Could not check the OS.', commit_subject: 'chore(t4): nothing', tested: 'none' },
+          },
+        ],
+      },
       { text: 'Done.' },
     );
     p = await proj.open();
@@ -52,23 +59,50 @@ describe('Claude Code within the policy\'s limits', () => {
       { tools: [{ name: 'Bash', input: { command: 'git status', description: 'look' } }] },
       // After the grant: cheap turns, well within what was granted.
       { tools: [{ name: 'Bash', input: { command: 'ls', description: 'look' } }], usage: cheap },
-      { tools: [{ name: 'Write', input: { file_path: join(ws, 'src/b.js'), content: 'export const b = 2;\n' } }], usage: cheap },
-      { tools: [{ name: 'mcp__governor__handoff', input: { summary: 'Added a and b.', commit_subject: 'feat(ab): add a and b', tested: 'ls' } }], usage: cheap },
+      {
+        tools: [{ name: 'Write', input: { file_path: join(ws, 'src/b.js'), content: 'export const b = 2;\n' } }],
+        usage: cheap,
+      },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__handoff',
+            input: { summary: 'Added a and b.', commit_subject: 'feat(ab): add a and b', tested: 'ls' },
+          },
+        ],
+        usage: cheap,
+      },
       { text: 'Done.', usage: cheap },
     );
     p = await proj.open();
     await runLoop(p);
     const review = p.read.pendingReviews().find((r) => r.kind === 'budget');
-    expect(review).toMatchObject({ requested_by: 'Implementer', title: expect.stringMatching(/Implementer asks for \$0\.0015 more/) });
+    expect(review).toMatchObject({
+      requested_by: 'Implementer',
+      title: expect.stringMatching(/Implementer asks for \$0\.0015 more/),
+    });
     expect(p.read.agent('Implementer')?.status).toBe('paused');
     expect(p.read.task('T4')?.status).toBe('To Do');
-    const ended = p.ledger.readTypes(['worker.session_ended']).map((e) => EventPayloads['worker.session_ended'].parse(e.payload)).find((s) => s.task_id === 'T4');
+    const ended = p.ledger
+      .readTypes(['worker.session_ended'])
+      .map((e) => EventPayloads['worker.session_ended'].parse(e.payload))
+      .find((s) => s.task_id === 'T4');
     expect(ended).toMatchObject({ outcome: 'interrupted' });
 
-    decideReview(p.ledger, p.read, { reviewId: review?.id ?? '', decision: 'approve', comment: 'go on', source: 'cli' });
+    decideReview(p.ledger, p.read, {
+      reviewId: review?.id ?? '',
+      decision: 'approve',
+      comment: 'go on',
+      source: 'cli',
+    });
     await runLoop(p);
-    expect(p.ledger.readTypes(['budget.granted']).map((e) => e.payload)).toEqual([expect.objectContaining({ agent: 'Implementer', usd: 0.0015 })]);
-    const sessions = p.ledger.readTypes(['worker.session_started']).map((e) => EventPayloads['worker.session_started'].parse(e.payload)).filter((s) => s.task_id === 'T4');
+    expect(p.ledger.readTypes(['budget.granted']).map((e) => e.payload)).toEqual([
+      expect.objectContaining({ agent: 'Implementer', usd: 0.0015 }),
+    ]);
+    const sessions = p.ledger
+      .readTypes(['worker.session_started'])
+      .map((e) => EventPayloads['worker.session_started'].parse(e.payload))
+      .filter((s) => s.task_id === 'T4');
     expect(sessions.at(-1)).toMatchObject({ resumed: true, session_id: sessions[0]?.session_id });
     expect(p.read.task('T4')?.status).toBe('Done');
     expect(git(proj.dir, 'show', 'phase1/implementer:src/b.js')).toContain('b = 2');
@@ -77,7 +111,12 @@ describe('Claude Code within the policy\'s limits', () => {
   it('an agent past its turn limit becomes a concern and pauses that agent only', async () => {
     fake = await startFakeAnthropic();
     const proj = await claudeProject(fake, { limits: 'agent_limits:\n  max_steps: 2\n  wall_clock_s: 300\n' });
-    fake.pushFor('T4', ...Array.from({ length: 4 }, () => ({ tools: [{ name: 'Bash', input: { command: 'ls', description: 'look' } }] })));
+    fake.pushFor(
+      'T4',
+      ...Array.from({ length: 4 }, () => ({
+        tools: [{ name: 'Bash', input: { command: 'ls', description: 'look' } }],
+      })),
+    );
     p = await proj.open();
     await runLoop(p);
     const concern = p.read.concerns().find((c) => c.from === 'Implementer' && c.category === 'runtime_failure');
@@ -91,11 +130,19 @@ describe('Claude Code within the policy\'s limits', () => {
     fake = await startFakeAnthropic();
     const proj = await claudeProject(fake);
     const agentsPath = join(proj.dir, 'agents.yaml');
-    writeFileSync(agentsPath, readFileSync(agentsPath, 'utf8').replace('runtime: claude-code:claude-sonnet-4-5', 'runtime: claude-code:claude-sonnet-4-5\n    command: /nonexistent/claude'));
+    writeFileSync(
+      agentsPath,
+      readFileSync(agentsPath, 'utf8').replace(
+        'runtime: claude-code:claude-sonnet-4-5',
+        'runtime: claude-code:claude-sonnet-4-5\n    command: /nonexistent/claude',
+      ),
+    );
     p = await openProject(proj.dir);
     await runLoop(p);
     const concern = p.read.concerns().find((c) => c.from === 'Implementer' && c.category === 'runtime_failure');
-    expect(concern?.details).toMatch(/the Claude Code binary \/nonexistent\/claude \(agents\.yaml command:\) does not exist; fix the path/);
+    expect(concern?.details).toMatch(
+      /the Claude Code binary \/nonexistent\/claude \(agents\.yaml command:\) does not exist; fix the path/,
+    );
     expect(p.read.agent('Implementer')?.status).toBe('paused');
     expect(p.read.agent('Tester')?.status).not.toBe('paused');
     expect(fake.requests).toHaveLength(0);

@@ -13,7 +13,11 @@ function pending(dir: string): Array<{ id: string; digest: string }> {
   const db = new Database(join(dir, '.governor', 'governor.db'), { readonly: true });
   try {
     db.pragma('busy_timeout = 2000');
-    return db.prepare<[], { id: string; digest: string }>("SELECT id, digest FROM permission_requests WHERE status = 'pending' ORDER BY seq").all();
+    return db
+      .prepare<[], { id: string; digest: string }>(
+        "SELECT id, digest FROM permission_requests WHERE status = 'pending' ORDER BY seq",
+      )
+      .all();
   } catch {
     return [];
   } finally {
@@ -27,7 +31,9 @@ describe('kill -9 of Governor while its Claude Code session waits on the human',
     await fake?.close();
   });
 
-  it('resumes the same session on the next run, asks nothing twice, and finishes the task', { timeout: 300_000 }, async () => {
+  it('resumes the same session on the next run, asks nothing twice, and finishes the task', {
+    timeout: 300_000,
+  }, async () => {
     fake = await startFakeAnthropic();
     const proj = await claudeProject(fake);
     const dir = proj.dir;
@@ -35,14 +41,29 @@ describe('kill -9 of Governor while its Claude Code session waits on the human',
     let resumedRequest: MessagesRequest | null = null;
     fake.pushFor(
       'T4',
-      { tools: [{ name: 'Write', input: { file_path: join(ws, 'src/resume.js'), content: 'export const resumed = true;\n' } }] },
+      {
+        tools: [
+          { name: 'Write', input: { file_path: join(ws, 'src/resume.js'), content: 'export const resumed = true;\n' } },
+        ],
+      },
       { tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] },
       // After the restart: the resumed session carries the conversation so far, and asks again for the command.
       (req) => {
         resumedRequest = req;
         return { tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] };
       },
-      { tools: [{ name: 'mcp__governor__handoff', input: { summary: 'Added src/resume.js after a restart.', commit_subject: 'feat(resume): survive a restart', tested: 'uname -s' } }] },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__handoff',
+            input: {
+              summary: 'Added src/resume.js after a restart.',
+              commit_subject: 'feat(resume): survive a restart',
+              tested: 'uname -s',
+            },
+          },
+        ],
+      },
       { text: 'Handed off.' },
     );
 
@@ -68,7 +89,10 @@ describe('kill -9 of Governor while its Claude Code session waits on the human',
 
     const p = await openProject(dir);
     try {
-      const sessions = p.ledger.readTypes(['worker.session_started']).map((e) => EventPayloads['worker.session_started'].parse(e.payload)).filter((s) => s.task_id === 'T4');
+      const sessions = p.ledger
+        .readTypes(['worker.session_started'])
+        .map((e) => EventPayloads['worker.session_started'].parse(e.payload))
+        .filter((s) => s.task_id === 'T4');
       expect(sessions).toHaveLength(2);
       expect(sessions[1]).toMatchObject({ session_id: sessions[0]?.session_id, resumed: true });
       // The conversation came back: the resumed request still holds the Write the first run made.

@@ -30,18 +30,86 @@ describe('Claude Code as an Implementer, end to end through the loop', () => {
       'T4',
       // T4: an edit in the workspace (allowed), an install (asked, decided from the CLI), a write outside (denied),
       // a concern and a high-impact variation through MCP, then the handoff.
-      { text: 'Writing the padding helper.', tools: [{ name: 'Write', input: { file_path: join(ws, 'src/pad.js'), content: "export const pad = (s, n) => String(s).padStart(n, ' ');\n" } }] },
-      { tools: [{ name: 'Bash', input: { command: 'npm install --offline --no-audit left-pad', description: 'install left-pad' } }] },
+      {
+        text: 'Writing the padding helper.',
+        tools: [
+          {
+            name: 'Write',
+            input: {
+              file_path: join(ws, 'src/pad.js'),
+              content: "export const pad = (s, n) => String(s).padStart(n, ' ');\n",
+            },
+          },
+        ],
+      },
+      {
+        tools: [
+          {
+            name: 'Bash',
+            input: { command: 'npm install --offline --no-audit left-pad', description: 'install left-pad' },
+          },
+        ],
+      },
       { tools: [{ name: 'Write', input: { file_path: outside, content: 'escaped' } }] },
-      { tools: [{ name: 'mcp__governor__raise_concern', input: { to: 'Human', severity: 'warning', category: 'dependency', summary: 'left-pad may be unnecessary', details: 'String.prototype.padStart does the same.' } }] },
-      { tools: [{ name: 'mcp__governor__propose_variation', input: { title: 'Drop CSV, read Parquet', impact: 'high', impact_areas: ['data'], rationale: 'Parquet is 10x smaller', affected_modules: ['src/data'], risk: 'new dependency', estimated_rework: '2d' } }] },
-      { tools: [{ name: 'mcp__governor__handoff', input: { summary: 'Added src/pad.js with a padding helper.', commit_subject: 'feat(pad): add a padding helper', tested: 'npm test' } }] },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__raise_concern',
+            input: {
+              to: 'Human',
+              severity: 'warning',
+              category: 'dependency',
+              summary: 'left-pad may be unnecessary',
+              details: 'String.prototype.padStart does the same.',
+            },
+          },
+        ],
+      },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__propose_variation',
+            input: {
+              title: 'Drop CSV, read Parquet',
+              impact: 'high',
+              impact_areas: ['data'],
+              rationale: 'Parquet is 10x smaller',
+              affected_modules: ['src/data'],
+              risk: 'new dependency',
+              estimated_rework: '2d',
+            },
+          },
+        ],
+      },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__handoff',
+            input: {
+              summary: 'Added src/pad.js with a padding helper.',
+              commit_subject: 'feat(pad): add a padding helper',
+              tested: 'npm test',
+            },
+          },
+        ],
+      },
       { text: 'Handed off.' },
     );
     // T5: nothing to change; the agent says so and hands off. (T6 and T7 of Implementer-2 just answer.)
     fake.pushFor(
       'T5',
-      { tools: [{ name: 'mcp__governor__handoff', input: { summary: 'Nothing further needed for T5.', commit_subject: 'chore(t5): nothing to change', tested: 'none' } }] },
+      {
+        tools: [
+          {
+            name: 'mcp__governor__handoff',
+            input: {
+              summary: 'Nothing further needed for T5.',
+              commit_subject: 'chore(t5): nothing to change',
+              tested: 'none',
+            },
+          },
+        ],
+      },
       { text: 'Done.' },
     );
     p = await proj.open();
@@ -73,39 +141,77 @@ describe('Claude Code as an Implementer, end to end through the loop', () => {
 
   it('the install was asked, decided from the CLI (a wrong digest refused first), and the agent went on', () => {
     const [req] = p.read.permissionRequests();
-    expect(req).toMatchObject({ agent: 'Implementer', tool: 'Bash', status: 'allowed', input: { command: 'npm install --offline --no-audit left-pad' }, reason: expect.stringMatching(/installs packages/), suggested_rule: 'Bash(npm install:*)' });
+    expect(req).toMatchObject({
+      agent: 'Implementer',
+      tool: 'Bash',
+      status: 'allowed',
+      input: { command: 'npm install --offline --no-audit left-pad' },
+      reason: expect.stringMatching(/installs packages/),
+      suggested_rule: 'Bash(npm install:*)',
+    });
     expect(req?.decision).toMatchObject({ decision: 'allow_once', source: 'cli', by: 'Human' });
-    expect(p.ledger.readTypes(['permission.decided']).map((e) => EventPayloads['permission.decided'].parse(e.payload).request_id)).toEqual([req?.id]);
+    expect(
+      p.ledger
+        .readTypes(['permission.decided'])
+        .map((e) => EventPayloads['permission.decided'].parse(e.payload).request_id),
+    ).toEqual([req?.id]);
     // npm, sandboxed, then tried the registry: Claude Code asked Governor for that network access too. Nobody
     // decided before the session ended, so it was withdrawn (never recorded as a denial).
-    for (const other of p.read.permissionRequests().slice(1)) expect(other).toMatchObject({ tool: 'SandboxNetworkAccess', status: 'withdrawn', reason: expect.stringMatching(/network access to registry/) });
+    for (const other of p.read.permissionRequests().slice(1))
+      expect(other).toMatchObject({
+        tool: 'SandboxNetworkAccess',
+        status: 'withdrawn',
+        reason: expect.stringMatching(/network access to registry/),
+      });
     // The Bash result came back to the model after the decision: the agent went on.
-    const bashResult = fake.requests.map(lastToolResults).find((r) => r.some((t) => /left-pad|ENOTCACHED|npm/i.test(t)));
+    const bashResult = fake.requests
+      .map(lastToolResults)
+      .find((r) => r.some((t) => /left-pad|ENOTCACHED|npm/i.test(t)));
     expect(bashResult).toBeDefined();
   });
 
   it('the write outside the workspace was denied by the policy, and the agent read why', () => {
     expect(existsSync(outside)).toBe(false);
-    expect(fake.toolResults().some((t) => t.includes("Governor's policy denies this") && t.includes('outside the agent'))).toBe(true);
-    const denial = p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload)).find((a) => a.gate?.behavior === 'deny');
+    expect(
+      fake.toolResults().some((t) => t.includes("Governor's policy denies this") && t.includes('outside the agent')),
+    ).toBe(true);
+    const denial = p.ledger
+      .readTypes(['worker.activity'])
+      .map((e) => EventPayloads['worker.activity'].parse(e.payload))
+      .find((a) => a.gate?.behavior === 'deny');
     expect(denial).toMatchObject({ tool: 'Write', gate: { rule: 'default: outside the workspace' } });
   });
 
   it('raise_concern through MCP reached the human, and the high-impact variation awaits the human', () => {
     const concern = p.read.concerns().find((c) => c.category === 'dependency');
-    expect(concern).toMatchObject({ from: 'Implementer', to: 'Human', severity: 'warning', summary: 'left-pad may be unnecessary' });
+    expect(concern).toMatchObject({
+      from: 'Implementer',
+      to: 'Human',
+      severity: 'warning',
+      summary: 'left-pad may be unnecessary',
+    });
     const review = p.read.pendingReviews().find((r) => r.kind === 'variation');
-    expect(review).toMatchObject({ requested_by: 'Implementer', impact: 'high', title: expect.stringContaining('Drop CSV, read Parquet') });
+    expect(review).toMatchObject({
+      requested_by: 'Implementer',
+      impact: 'high',
+      title: expect.stringContaining('Drop CSV, read Parquet'),
+    });
   });
 
   it('keeps the session in the ledger, counts the cost, streams activity, and never writes the key', () => {
-    const started = p.ledger.readTypes(['worker.session_started']).map((e) => EventPayloads['worker.session_started'].parse(e.payload));
+    const started = p.ledger
+      .readTypes(['worker.session_started'])
+      .map((e) => EventPayloads['worker.session_started'].parse(e.payload));
     expect(started[0]).toMatchObject({ agent: 'Implementer', worker: 'claude-code', task_id: 'T4', resumed: false });
     expect(started[0]?.session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(p.read.agent('Implementer')?.cost_usd).toBeGreaterThan(0);
-    const kinds = new Set(p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload).kind));
+    const kinds = new Set(
+      p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload).kind),
+    );
     for (const k of ['message', 'tool_use', 'tool_result', 'permission', 'result']) expect(kinds).toContain(k);
-    const db = readFileSync(join(dir, '.governor', 'governor.db')).toString('latin1') + readFileSync(join(dir, '.governor', 'governor.db-wal')).toString('latin1');
+    const db =
+      readFileSync(join(dir, '.governor', 'governor.db')).toString('latin1') +
+      readFileSync(join(dir, '.governor', 'governor.db-wal')).toString('latin1');
     expect(db.includes(TEST_KEY)).toBe(false);
     // Every audit export, the handoffs of each phase (audit/handoffs/phase-N.jsonl) included.
     const audit = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
@@ -116,7 +222,10 @@ describe('Claude Code as an Implementer, end to end through the loop', () => {
   });
 
   it('hands the second task off without changes: no commit, and the task says "No Change", never Done', () => {
-    expect(p.read.task('T5')).toMatchObject({ status: 'No Change', commentary: 'No change: Nothing further needed for T5.' });
+    expect(p.read.task('T5')).toMatchObject({
+      status: 'No Change',
+      commentary: 'No change: Nothing further needed for T5.',
+    });
     expect(git(dir, 'log', '--format=%s', 'phase1/implementer')).not.toMatch(/chore\(t5\)/);
   });
 });

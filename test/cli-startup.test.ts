@@ -46,7 +46,17 @@ function traced(args: string[]): Traced {
 }
 
 /** What no command that only reads a project should pay for at start. */
-const HEAVY = ['discord.js', 'ai', '@ai-sdk/anthropic', '@ai-sdk/openai', '@ai-sdk/openai-compatible', 'openpgp', 'ws', '@anthropic-ai/claude-agent-sdk', '@modelcontextprotocol/sdk'];
+const HEAVY = [
+  'discord.js',
+  'ai',
+  '@ai-sdk/anthropic',
+  '@ai-sdk/openai',
+  '@ai-sdk/openai-compatible',
+  'openpgp',
+  'ws',
+  '@anthropic-ai/claude-agent-sdk',
+  '@modelcontextprotocol/sdk',
+];
 const ALSO_NOT_FOR_STATUS = ['fast-xml-parser'];
 
 /**

@@ -22,8 +22,16 @@ describe('governor CLI', () => {
     const dir = join(root, 'my-project');
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toContain('.governor/');
     expect(readFileSync(join(dir, 'agents.yaml'), 'utf8')).toContain('Build a tiny CLI');
-    expect(git(dir, 'ls-tree', '--name-only', 'main').split('\n')).toEqual(expect.arrayContaining(['agents.yaml', '.project_policies.yaml', '.gitignore']));
-    expect(git(dir, 'branch', '--list').replace(/[*\s]+/g, ' ').trim().split(' ').sort()).toEqual(['develop', 'main']);
+    expect(git(dir, 'ls-tree', '--name-only', 'main').split('\n')).toEqual(
+      expect.arrayContaining(['agents.yaml', '.project_policies.yaml', '.gitignore']),
+    );
+    expect(
+      git(dir, 'branch', '--list')
+        .replace(/[*\s]+/g, ' ')
+        .trim()
+        .split(' ')
+        .sort(),
+    ).toEqual(['develop', 'main']);
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(governor(['init', 'my-project'], { cwd: root }).stderr).toMatch(/already a Governor project/);
   });
@@ -45,14 +53,20 @@ describe('governor CLI', () => {
   });
 
   it('refuses bad input with a clear message and changes nothing', () => {
-    const before = (new Database(dbPath(demo), { readonly: true }).prepare('SELECT COUNT(*) n FROM events').get() as { n: number }).n;
-    expect(governor(['decide', 'review_0099', 'approve', '--dir', demo]).stderr).toMatch(/review "review_0099" not found/);
+    const before = (
+      new Database(dbPath(demo), { readonly: true }).prepare('SELECT COUNT(*) n FROM events').get() as { n: number }
+    ).n;
+    expect(governor(['decide', 'review_0099', 'approve', '--dir', demo]).stderr).toMatch(
+      /review "review_0099" not found/,
+    );
     expect(governor(['decide', '1', 'changes', '--dir', demo]).stderr).toMatch(/needs a comment/);
     expect(governor(['decide', '1', 'maybe', '--dir', demo]).stderr).toMatch(/unknown decision "maybe"/);
     const unknownAgent = governor(['command', '/pause Optimizer', '--dir', demo]);
     expect(unknownAgent.code).toBe(1);
     expect(unknownAgent.stdout).toMatch(/unknown agent "Optimizer"[\s\S]*Commands:/);
-    const after = (new Database(dbPath(demo), { readonly: true }).prepare('SELECT COUNT(*) n FROM events').get() as { n: number }).n;
+    const after = (
+      new Database(dbPath(demo), { readonly: true }).prepare('SELECT COUNT(*) n FROM events').get() as { n: number }
+    ).n;
     expect(after).toBe(before);
   });
 

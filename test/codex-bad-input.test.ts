@@ -43,7 +43,9 @@ describe('Codex: bad input', () => {
 
   it('a missing binary names the path and the fix', async () => {
     const { concern } = await runWith('/nonexistent/codex');
-    expect(concern?.details).toMatch(/codex:gpt-5\.5: the codex binary \/nonexistent\/codex \(agents\.yaml command:\) does not exist; fix the path/);
+    expect(concern?.details).toMatch(
+      /codex:gpt-5\.5: the codex binary \/nonexistent\/codex \(agents\.yaml command:\) does not exist; fix the path/,
+    );
     expect(fake?.requests).toHaveLength(0);
   });
 
@@ -53,8 +55,14 @@ describe('Codex: bad input', () => {
   });
 
   it('a protocol error (an app-server that does not speak JSON-RPC) names the agent and `governor doctor`', async () => {
-    const { concern } = await runWith(script('if [ "$1" = "--version" ]; then echo "codex-cli 0.171.0"; exit 0; fi\necho "Welcome to codex!"\nexec sleep 30'));
-    expect(concern?.details).toMatch(/codex:gpt-5\.5: codex app-server wrote something that is not JSON-RPC \(Welcome to codex!\).*governor doctor/);
+    const { concern } = await runWith(
+      script(
+        'if [ "$1" = "--version" ]; then echo "codex-cli 0.171.0"; exit 0; fi\necho "Welcome to codex!"\nexec sleep 30',
+      ),
+    );
+    expect(concern?.details).toMatch(
+      /codex:gpt-5\.5: codex app-server wrote something that is not JSON-RPC \(Welcome to codex!\).*governor doctor/,
+    );
   });
 
   it('a worker that dies mid-turn names the agent, keeps its thread for resume', async () => {
@@ -68,7 +76,9 @@ describe('Codex: bad input', () => {
         return { hang: true };
       },
     ]);
-    expect(concern?.details).toMatch(/codex:gpt-5\.5 \(codex app-server\) exited on SIGKILL during T4; its thread \S+ is kept and resumes with the agent/);
+    expect(concern?.details).toMatch(
+      /codex:gpt-5\.5 \(codex app-server\) exited on SIGKILL during T4; its thread \S+ is kept and resumes with the agent/,
+    );
   });
 
   it('a request nobody decides in time is recorded as timed_out, and the agent is told so', async () => {

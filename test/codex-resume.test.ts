@@ -14,7 +14,11 @@ function pending(dir: string): Array<{ id: string; digest: string }> {
   const db = new Database(join(dir, '.governor', 'governor.db'), { readonly: true });
   try {
     db.pragma('busy_timeout = 2000');
-    return db.prepare<[], { id: string; digest: string }>("SELECT id, digest FROM permission_requests WHERE status = 'pending' ORDER BY seq").all();
+    return db
+      .prepare<[], { id: string; digest: string }>(
+        "SELECT id, digest FROM permission_requests WHERE status = 'pending' ORDER BY seq",
+      )
+      .all();
   } catch {
     return [];
   } finally {
@@ -55,10 +59,18 @@ async function killAndResume(dir: string, resumed: () => unknown): Promise<{ id:
   return asked;
 }
 
-async function expectFinishedOnce(dir: string, worker: string, asked: { id: string }, conversation: string): Promise<void> {
+async function expectFinishedOnce(
+  dir: string,
+  worker: string,
+  asked: { id: string },
+  conversation: string,
+): Promise<void> {
   const p = await openProject(dir);
   try {
-    const sessions = p.ledger.readTypes(['worker.session_started']).map((e) => EventPayloads['worker.session_started'].parse(e.payload)).filter((s) => s.task_id === 'T4');
+    const sessions = p.ledger
+      .readTypes(['worker.session_started'])
+      .map((e) => EventPayloads['worker.session_started'].parse(e.payload))
+      .filter((s) => s.task_id === 'T4');
     expect(sessions).toHaveLength(2);
     expect(sessions[0]).toMatchObject({ worker, resumed: false });
     expect(sessions[1]).toMatchObject({ worker, session_id: sessions[0]?.session_id, resumed: true });
@@ -69,7 +81,11 @@ async function expectFinishedOnce(dir: string, worker: string, asked: { id: stri
     const ended = p.ledger.readTypes(['worker.session_ended']).map((e) => e.payload);
     expect(p.read.task('T4')?.status, JSON.stringify(ended)).toBe('Done');
     expect(git(dir, 'show', 'phase1/implementer:src/resume.js')).toContain('resumed = true');
-    expect(git(dir, 'log', '--format=%s', 'phase1/implementer').split('\n').filter((s) => s === 'feat(resume): survive a restart')).toHaveLength(1);
+    expect(
+      git(dir, 'log', '--format=%s', 'phase1/implementer')
+        .split('\n')
+        .filter((s) => s === 'feat(resume): survive a restart'),
+    ).toHaveLength(1);
     expect(p.ledger.verify().ok).toBe(true);
   } finally {
     p.close();
@@ -85,7 +101,9 @@ describe('kill -9 of Governor while Codex waits on the human, then resume', () =
     for (const c of closers.splice(0)) await c();
   });
 
-  it('Codex: the next run resumes the thread (thread/resume), asks nothing twice, commits once', { timeout: 400_000 }, async () => {
+  it('Codex: the next run resumes the thread (thread/resume), asks nothing twice, commits once', {
+    timeout: 400_000,
+  }, async () => {
     const fake = await startFakeResponses();
     closers.push(() => fake.close());
     const proj = await codexProject(fake);
@@ -100,7 +118,15 @@ describe('kill -9 of Governor while Codex waits on the human, then resume', () =
         return { calls: [exec('uname -s')] };
       },
       { calls: [searchTools('governor handoff')] },
-      { calls: [governor('handoff', { summary: 'Added src/resume.js after a restart.', commit_subject: 'feat(resume): survive a restart', tested: 'uname -s' })] },
+      {
+        calls: [
+          governor('handoff', {
+            summary: 'Added src/resume.js after a restart.',
+            commit_subject: 'feat(resume): survive a restart',
+            tested: 'uname -s',
+          }),
+        ],
+      },
       { text: 'Handed off.' },
     );
     const asked = await killAndResume(proj.dir, () => conversation);

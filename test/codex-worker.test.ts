@@ -32,23 +32,61 @@ describe('Codex as an Implementer, end to end through the loop', () => {
       'T4',
       // An edit in the workspace (allowed by policy), a command asked and allowed from "Discord", a command
       // denied with a message, a write outside the workspace (denied without asking), a concern, the handoff.
-      { text: 'Writing the padding helper.', calls: [addFile(join(ws, 'src/pad.js'), "export const pad = (s, n) => String(s).padStart(n, ' ');\n")] },
+      {
+        text: 'Writing the padding helper.',
+        calls: [addFile(join(ws, 'src/pad.js'), "export const pad = (s, n) => String(s).padStart(n, ' ');\n")],
+      },
       { calls: [exec('uname -s')] },
       { calls: [exec('make deploy')] },
       { calls: [addFile(outside, 'escaped\n')] },
       { calls: [searchTools('governor concern handoff')] },
-      { calls: [governor('raise_concern', { to: 'Human', severity: 'warning', category: 'dependency', summary: 'padStart may be enough', details: 'No library needed.' })] },
-      { calls: [governor('handoff', { summary: 'Added src/pad.js with a padding helper.', commit_subject: 'feat(pad): add a padding helper', tested: 'uname -s' })] },
+      {
+        calls: [
+          governor('raise_concern', {
+            to: 'Human',
+            severity: 'warning',
+            category: 'dependency',
+            summary: 'padStart may be enough',
+            details: 'No library needed.',
+          }),
+        ],
+      },
+      {
+        calls: [
+          governor('handoff', {
+            summary: 'Added src/pad.js with a padding helper.',
+            commit_subject: 'feat(pad): add a padding helper',
+            tested: 'uname -s',
+          }),
+        ],
+      },
       { text: 'Handed off.' },
     );
     p = await proj.open();
-    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'discord' });
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'discord' },
+    );
     const loop = runLoop(p);
     // The agent waits on `uname -s`; the human allows it from a Discord button (the same contract call).
     const asked = await until(() => p.read.permissionRequests('pending')[0], 'uname -s to be asked', 120_000);
-    await dispatch(api, 'permissions.decide', { requestId: asked.id, decision: 'allow_once', digest: asked.input_digest });
-    const deploy = await until(() => p.read.permissionRequests('pending').find((r) => r.id !== asked.id), 'make deploy to be asked', 120_000);
-    await dispatch(api, 'permissions.decide', { requestId: deploy.id, decision: 'deny', digest: deploy.input_digest, message: 'No deploys from a build task.' });
+    await dispatch(api, 'permissions.decide', {
+      requestId: asked.id,
+      decision: 'allow_once',
+      digest: asked.input_digest,
+    });
+    const deploy = await until(
+      () => p.read.permissionRequests('pending').find((r) => r.id !== asked.id),
+      'make deploy to be asked',
+      120_000,
+    );
+    await dispatch(api, 'permissions.decide', {
+      requestId: deploy.id,
+      decision: 'deny',
+      digest: deploy.input_digest,
+      message: 'No deploys from a build task.',
+    });
     await loop;
   }, 600_000);
   afterAll(async () => {
@@ -64,13 +102,22 @@ describe('Codex as an Implementer, end to end through the loop', () => {
     expect(p.ledger.byId(auditId)?.type).toBe('git.action_recorded');
     git(dir, 'fsck', '--full');
     expect(p.read.task('T4')?.status).toBe('Done');
-    const allowed = p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload)).find((a) => a.tool === 'Write' && a.gate?.behavior === 'allow');
+    const allowed = p.ledger
+      .readTypes(['worker.activity'])
+      .map((e) => EventPayloads['worker.activity'].parse(e.payload))
+      .find((a) => a.tool === 'Write' && a.gate?.behavior === 'allow');
     expect(allowed).toMatchObject({ worker: 'codex', gate: { rule: 'default: edits in the workspace' } });
   });
 
-  it('the command was asked, allowed from Discord, and ran; the denied one came back with the human\'s message', () => {
+  it("the command was asked, allowed from Discord, and ran; the denied one came back with the human's message", () => {
     const [uname, deploy] = p.read.permissionRequests();
-    expect(uname).toMatchObject({ worker: 'codex', tool: 'Bash', status: 'allowed', input: { command: 'uname -s' }, reason: expect.stringMatching(/not on the allowlist/) });
+    expect(uname).toMatchObject({
+      worker: 'codex',
+      tool: 'Bash',
+      status: 'allowed',
+      input: { command: 'uname -s' },
+      reason: expect.stringMatching(/not on the allowlist/),
+    });
     expect(uname?.decision).toMatchObject({ decision: 'allow_once', source: 'discord' });
     expect(fake.toolOutputs().some((t) => t.includes('Linux'))).toBe(true);
     expect(deploy).toMatchObject({ tool: 'Bash', status: 'denied', input: { command: 'make deploy' } });
@@ -81,25 +128,48 @@ describe('Codex as an Implementer, end to end through the loop', () => {
   it('the write outside the workspace was denied without asking anyone, and recorded', () => {
     expect(existsSync(outside)).toBe(false);
     expect(p.read.permissionRequests().filter((r) => JSON.stringify(r.input).includes('outside.txt'))).toEqual([]);
-    const denial = p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload)).find((a) => a.gate?.behavior === 'deny' && a.tool === 'Write');
+    const denial = p.ledger
+      .readTypes(['worker.activity'])
+      .map((e) => EventPayloads['worker.activity'].parse(e.payload))
+      .find((a) => a.gate?.behavior === 'deny' && a.tool === 'Write');
     expect(denial).toMatchObject({ worker: 'codex', gate: { rule: 'default: outside the workspace' } });
-    expect(fake.userTexts().some((t) => t.includes("Governor's policy denies this") && t.includes('outside'))).toBe(true);
+    expect(fake.userTexts().some((t) => t.includes("Governor's policy denies this") && t.includes('outside'))).toBe(
+      true,
+    );
   });
 
-  it('raise_concern through Governor\'s MCP server reached the human', () => {
+  it("raise_concern through Governor's MCP server reached the human", () => {
     const concern = p.read.concerns().find((c) => c.category === 'dependency');
-    expect(concern).toMatchObject({ from: 'Implementer', to: 'Human', severity: 'warning', summary: 'padStart may be enough' });
+    expect(concern).toMatchObject({
+      from: 'Implementer',
+      to: 'Human',
+      severity: 'warning',
+      summary: 'padStart may be enough',
+    });
   });
 
   it('keeps the thread as the session, counts the usage, streams activity, and never writes the key', () => {
-    const started = p.ledger.readTypes(['worker.session_started']).map((e) => EventPayloads['worker.session_started'].parse(e.payload));
-    expect(started.find((s) => s.task_id === 'T4')).toMatchObject({ agent: 'Implementer', worker: 'codex', resumed: false });
-    const ended = p.ledger.readTypes(['worker.session_ended']).map((e) => EventPayloads['worker.session_ended'].parse(e.payload)).find((s) => s.task_id === 'T4');
+    const started = p.ledger
+      .readTypes(['worker.session_started'])
+      .map((e) => EventPayloads['worker.session_started'].parse(e.payload));
+    expect(started.find((s) => s.task_id === 'T4')).toMatchObject({
+      agent: 'Implementer',
+      worker: 'codex',
+      resumed: false,
+    });
+    const ended = p.ledger
+      .readTypes(['worker.session_ended'])
+      .map((e) => EventPayloads['worker.session_ended'].parse(e.payload))
+      .find((s) => s.task_id === 'T4');
     expect(ended).toMatchObject({ outcome: 'handed_off' });
     expect(ended?.turns).toBeGreaterThanOrEqual(8);
-    const kinds = new Set(p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload).kind));
+    const kinds = new Set(
+      p.ledger.readTypes(['worker.activity']).map((e) => EventPayloads['worker.activity'].parse(e.payload).kind),
+    );
     for (const k of ['message', 'tool_use', 'tool_result', 'permission', 'result']) expect(kinds).toContain(k);
-    const db = readFileSync(join(dir, '.governor', 'governor.db')).toString('latin1') + readFileSync(join(dir, '.governor', 'governor.db-wal')).toString('latin1');
+    const db =
+      readFileSync(join(dir, '.governor', 'governor.db')).toString('latin1') +
+      readFileSync(join(dir, '.governor', 'governor.db-wal')).toString('latin1');
     expect(db.includes(CODEX_TEST_KEY)).toBe(false);
     // audit/ holds folders too (handoffs per phase): every file in it, at any depth.
     const audit = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());

@@ -67,7 +67,12 @@ describe('templates', () => {
     const agents = parseAgentsYaml(renderTemplate('agents.yaml', vars));
     expect(agents.project).toBe('backtester');
     expect(agents.brief).toBe(vars.brief);
-    expect(Object.values(agents.agents).map((a) => a.runtime)).toEqual(['scripted', 'scripted', 'scripted', 'scripted']);
+    expect(Object.values(agents.agents).map((a) => a.runtime)).toEqual([
+      'scripted',
+      'scripted',
+      'scripted',
+      'scripted',
+    ]);
     expect(agents.agents.Implementer).toMatchObject({ count: 1, escalates_to: 'Designer' });
     expect(agents.agents.Designer.escalates_to).toBe('ProjectManager');
     expect(agents.agents.Tester.escalates_to).toEqual(['Implementer', 'ProjectManager']);
@@ -87,8 +92,19 @@ describe('templates', () => {
     });
     // Node's own test runner on tests/ and e2e/: it needs no package.json, so it works on a fresh project.
     expect(policies.tests.map((t) => t.name)).toEqual(['unit', 'e2e']);
-    expect(policies.tests[0]).toMatchObject({ name: 'unit', command: expect.stringMatching(/^node --test .* tests\/$/), junit: 'reports/junit.xml', coverage: 'reports/lcov.info', timeout_s: 600, env: {} });
-    expect(policies.tests[1]).toMatchObject({ name: 'e2e', command: expect.stringMatching(/^node --test .* e2e\/$/), junit: 'reports/e2e-junit.xml' });
+    expect(policies.tests[0]).toMatchObject({
+      name: 'unit',
+      command: expect.stringMatching(/^node --test .* tests\/$/),
+      junit: 'reports/junit.xml',
+      coverage: 'reports/lcov.info',
+      timeout_s: 600,
+      env: {},
+    });
+    expect(policies.tests[1]).toMatchObject({
+      name: 'e2e',
+      command: expect.stringMatching(/^node --test .* e2e\/$/),
+      junit: 'reports/e2e-junit.xml',
+    });
   });
 
   it('start with a schema modeline pointing at the shipped schema', async () => {
@@ -100,18 +116,32 @@ describe('templates', () => {
       const first = text.split('\n')[0] ?? '';
       expect(first).toMatch(/^# yaml-language-server: \$schema=file:\/\/.*\/resources\/schemas\//);
       expect(first.endsWith(schema)).toBe(true);
-      expect(renderTemplate(name, { ...vars, schema: './x.json' }).split('\n')[0]).toBe('# yaml-language-server: $schema=./x.json');
+      expect(renderTemplate(name, { ...vars, schema: './x.json' }).split('\n')[0]).toBe(
+        '# yaml-language-server: $schema=./x.json',
+      );
       expect(text).not.toMatch(/\{\{/);
     }
   });
 
   it('quote awkward names and briefs so they read back verbatim', () => {
-    const awkward = ['123', 'yes', 'a: b # c', 'multi\nline "quoted" brief', '{{brief}}', ' leading space', "it's", '- dash', '[x]'];
+    const awkward = [
+      '123',
+      'yes',
+      'a: b # c',
+      'multi\nline "quoted" brief',
+      '{{brief}}',
+      ' leading space',
+      "it's",
+      '- dash',
+      '[x]',
+    ];
     for (const value of awkward) {
       expect(parse(`k: ${yamlScalar(value)}`)).toEqual({ k: value });
       const agents = parseAgentsYaml(renderTemplate('agents.yaml', { name: value.trim() || 'x', brief: value }));
       expect(agents.brief).toBe(value);
-      expect(() => parsePoliciesYaml(renderTemplate('project_policies.yaml', { name: value, brief: value }))).not.toThrow();
+      expect(() =>
+        parsePoliciesYaml(renderTemplate('project_policies.yaml', { name: value, brief: value })),
+      ).not.toThrow();
     }
     expect(yamlScalar('my-app')).toBe('my-app');
   });
@@ -146,7 +176,9 @@ describe('YAML syntax errors', () => {
 
 describe('schema errors', () => {
   it('an unknown escalation target names file:line and the allowed values', () => {
-    const err = configError(() => parseAgentsYaml(withLine(AGENTS, 11, '    escalates_to: Designr'), 'proj/agents.yaml'));
+    const err = configError(() =>
+      parseAgentsYaml(withLine(AGENTS, 11, '    escalates_to: Designr'), 'proj/agents.yaml'),
+    );
     expect(err.message).toBe(
       'proj/agents.yaml:11: agents.Implementer.escalates_to: "Designr" is not a role; expected one of ProjectManager, Designer, Implementer, Tester, Human (or a list of them)',
     );
@@ -156,13 +188,19 @@ describe('schema errors', () => {
     const text = withLine(AGENTS, 13, '    escalates_to:\n      - Implementer\n      - Bob');
     const err = configError(() => parseAgentsYaml(text));
     expect(err.line).toBe(15);
-    expect(err.detail).toBe('agents.Tester.escalates_to[1]: "Bob" is not a role; expected one of ProjectManager, Designer, Implementer, Tester, Human');
+    expect(err.detail).toBe(
+      'agents.Tester.escalates_to[1]: "Bob" is not a role; expected one of ProjectManager, Designer, Implementer, Tester, Human',
+    );
   });
 
   it('an unknown key is reported at the key', () => {
-    const err = configError(() => parseAgentsYaml(withLine(AGENTS, 8, '    escalates_to: ProjectManager\n    modle: gpt')));
+    const err = configError(() =>
+      parseAgentsYaml(withLine(AGENTS, 8, '    escalates_to: ProjectManager\n    modle: gpt')),
+    );
     expect(err.line).toBe(9);
-    expect(err.detail).toMatch(/^agents\.Designer\.modle: unknown key "modle"; allowed keys here: runtime, base_url, api_key_env, count/);
+    expect(err.detail).toMatch(
+      /^agents\.Designer\.modle: unknown key "modle"; allowed keys here: runtime, base_url, api_key_env, count/,
+    );
   });
 
   it('a missing key is reported at its parent', () => {
@@ -174,7 +212,9 @@ describe('schema errors', () => {
   });
 
   it('only Implementer may have count > 1', () => {
-    const err = configError(() => parseAgentsYaml(withLine(AGENTS, 8, '    escalates_to: ProjectManager\n    count: 3')));
+    const err = configError(() =>
+      parseAgentsYaml(withLine(AGENTS, 8, '    escalates_to: ProjectManager\n    count: 3')),
+    );
     expect(err.line).toBe(9);
     expect(err.detail).toBe('agents.Designer.count: only Implementer may have count > 1; Designer has 3');
   });
@@ -182,14 +222,18 @@ describe('schema errors', () => {
   it('a bad runtime says what a runtime looks like', () => {
     const err = configError(() => parseAgentsYaml(withLine(AGENTS, 5, '    runtime: gpt-5')));
     expect(err.line).toBe(5);
-    expect(err.detail).toMatch(/^agents\.ProjectManager\.runtime: "gpt-5" is not valid here; expected scripted, external, claude-code\[:model\], codex\[:model\], acp, or provider:model/);
+    expect(err.detail).toMatch(
+      /^agents\.ProjectManager\.runtime: "gpt-5" is not valid here; expected scripted, external, claude-code\[:model\], codex\[:model\], acp, or provider:model/,
+    );
   });
 
   it('a wrong type in policies is reported at its line', () => {
     const text = renderTemplate('project_policies.yaml', vars).replace('coverage_min: 80', 'coverage_min: "eighty"');
     const line = text.split('\n').findIndex((l) => l.includes('"eighty"')) + 1;
     const err = configError(() => parsePoliciesYaml(text));
-    expect(err.message).toBe(`.project_policies.yaml:${line}: merge_policy.auto_merge_if[1].coverage_min: expected a number, got "eighty"`);
+    expect(err.message).toBe(
+      `.project_policies.yaml:${line}: merge_policy.auto_merge_if[1].coverage_min: expected a number, got "eighty"`,
+    );
   });
 
   it('policy conditions: unknown condition, bad enum, numbers out of range', () => {
@@ -210,8 +254,18 @@ describe('schema errors', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues).toEqual([
-      { line: 4, path: 'merge_policy.auto_merge_if[1].coverage_maximum', message: expect.stringMatching(/^unknown key "coverage_maximum"; expected one of all_tests_passed, coverage_min/) },
-      { line: 6, path: 'merge_policy.require_human_if[0].impact', message: '"huge" is not an impact level; expected one of low, medium, high' },
+      {
+        line: 4,
+        path: 'merge_policy.auto_merge_if[1].coverage_maximum',
+        message: expect.stringMatching(
+          /^unknown key "coverage_maximum"; expected one of all_tests_passed, coverage_min/,
+        ),
+      },
+      {
+        line: 6,
+        path: 'merge_policy.require_human_if[0].impact',
+        message: '"huge" is not an impact level; expected one of low, medium, high',
+      },
       { line: 8, path: 'promotion_policy.reproducibility_min', message: 'must be at most 100, got 150' },
       { line: 10, path: 'tests[0].command', message: 'missing required key "command"' },
       { line: 11, path: 'tests[0].timeout_s', message: 'must be more than 0, got -1' },
@@ -242,15 +296,32 @@ describe('schema errors', () => {
     expect(emptyList).toMatchObject({ ok: false, issues: [{ line: 13, message: 'must list at least one item' }] });
     // count: 0 breaks the minimum and the "only Implementer" rule; one complaint is enough.
     const zero = validateAgentsYaml(withLine(AGENTS, 8, '    escalates_to: ProjectManager\n    count: 0'));
-    expect(zero).toMatchObject({ ok: false, issues: [{ line: 9, path: 'agents.Designer.count', message: 'must be at least 1, got 0' }] });
+    expect(zero).toMatchObject({
+      ok: false,
+      issues: [{ line: 9, path: 'agents.Designer.count', message: 'must be at least 1, got 0' }],
+    });
     expect(zero.ok || zero.issues.length).toBe(1);
-    const conditions = validatePoliciesYaml('merge_policy:\n  auto_merge_if:\n    - {}\n    - all_tests_passed\n    - {all_tests_passed: true, coverage_min: 80}\npromotion_policy: {}\n');
+    const conditions = validatePoliciesYaml(
+      'merge_policy:\n  auto_merge_if:\n    - {}\n    - all_tests_passed\n    - {all_tests_passed: true, coverage_min: 80}\npromotion_policy: {}\n',
+    );
     expect(conditions.ok).toBe(false);
     if (conditions.ok) return;
     expect(conditions.issues).toEqual([
-      { line: 3, path: 'merge_policy.auto_merge_if[0]', message: expect.stringMatching(/^expected one of the keys all_tests_passed, coverage_min/) },
-      { line: 4, path: 'merge_policy.auto_merge_if[1]', message: expect.stringMatching(/^expected a map with one of the keys .*, got "all_tests_passed"$/) },
-      { line: 5, path: 'merge_policy.auto_merge_if[2]', message: 'put one condition per list item; this item has all_tests_passed, coverage_min' },
+      {
+        line: 3,
+        path: 'merge_policy.auto_merge_if[0]',
+        message: expect.stringMatching(/^expected one of the keys all_tests_passed, coverage_min/),
+      },
+      {
+        line: 4,
+        path: 'merge_policy.auto_merge_if[1]',
+        message: expect.stringMatching(/^expected a map with one of the keys .*, got "all_tests_passed"$/),
+      },
+      {
+        line: 5,
+        path: 'merge_policy.auto_merge_if[2]',
+        message: 'put one condition per list item; this item has all_tests_passed, coverage_min',
+      },
     ]);
   });
 
@@ -261,7 +332,10 @@ describe('schema errors', () => {
 
   it('validate returns the value with defaults applied', () => {
     const result = validatePoliciesYaml('merge_policy: {}\npromotion_policy: {}\n');
-    expect(result).toMatchObject({ ok: true, value: { merge_policy: { auto_merge_if: [{ all_tests_passed: true }] }, reproducibility_runs: 1 } });
+    expect(result).toMatchObject({
+      ok: true,
+      value: { merge_policy: { auto_merge_if: [{ all_tests_passed: true }] }, reproducibility_runs: 1 },
+    });
   });
 });
 
@@ -296,7 +370,11 @@ describe('load from a project directory', () => {
     await writeFile(join(dir, 'agents.yaml'), withLine(AGENTS, 11, '    escalates_to: Designr'));
     const err = await rejectsConfig(loadAgentsFile(dir));
     expect(err.file).toBe(join(dir, 'agents.yaml'));
-    expect(err.message.startsWith(`${join(dir, 'agents.yaml')}:11: agents.Implementer.escalates_to: "Designr" is not a role`)).toBe(true);
+    expect(
+      err.message.startsWith(
+        `${join(dir, 'agents.yaml')}:11: agents.Implementer.escalates_to: "Designr" is not a role`,
+      ),
+    ).toBe(true);
   });
 
   it('a missing file says how to create one', async () => {
@@ -319,7 +397,14 @@ describe('JSON Schemas', () => {
     expect(agents?.schema).toMatchObject({
       $id: 'urn:governor:schema:agents',
       required: ['project', 'brief', 'agents'],
-      properties: { agents: { properties: { Designer: { required: ['escalates_to'], properties: { count: { maximum: 1 } } }, Implementer: { properties: { count: { maximum: 8 } } } } } },
+      properties: {
+        agents: {
+          properties: {
+            Designer: { required: ['escalates_to'], properties: { count: { maximum: 1 } } },
+            Implementer: { properties: { count: { maximum: 8 } } },
+          },
+        },
+      },
     });
   });
 });
@@ -331,7 +416,9 @@ describe('the human identity in agents.yaml', () => {
     expect(ok.human).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
     const bad = configError(() => parseAgentsYaml(`${AGENTS}\nhuman:\n  name: Ada\n  email: ada at example\n`));
     expect(bad.message).toMatch(/^agents\.yaml:16: .*human\.email.*an email address/);
-    const angle = configError(() => parseAgentsYaml(`${AGENTS}\nhuman:\n  name: Ada <ada>\n  email: ada@example.com\n`));
+    const angle = configError(() =>
+      parseAgentsYaml(`${AGENTS}\nhuman:\n  name: Ada <ada>\n  email: ada@example.com\n`),
+    );
     expect(angle.line).toBe(15);
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { applySuggestion, suggest } from '../renderer/views/console/complete.ts';
 
-const src = { agents: ['ProjectManager', 'Designer', 'Implementer', 'Implementer-2', 'Tester'], reviews: ['review_0003', 'review_0004'], concerns: ['concern_0001', 'concern_0012'] };
+const src = {
+  agents: ['ProjectManager', 'Designer', 'Implementer', 'Implementer-2', 'Tester'],
+  reviews: ['review_0003', 'review_0004'],
+  concerns: ['concern_0001', 'concern_0012'],
+};
 const values = (text: string) => suggest(text, src).map((s) => s.value);
 
 describe('console completion', () => {

@@ -13,7 +13,8 @@ function peek(dir: string): { count: number; stage: string | null } {
   try {
     db.pragma('busy_timeout = 2000');
     const count = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
-    const stage = (db.prepare('SELECT stage FROM project WHERE id = 1').get() as { stage: string } | undefined)?.stage ?? null;
+    const stage =
+      (db.prepare('SELECT stage FROM project WHERE id = 1').get() as { stage: string } | undefined)?.stage ?? null;
     return { count, stage };
   } catch {
     return { count: 0, stage: null };
@@ -23,7 +24,10 @@ function peek(dir: string): { count: number; stage: string | null } {
 }
 
 /** Start `governor run`, and kill -9 it as soon as `when` holds (or let it finish). */
-async function runAndKill(dir: string, when: (s: { count: number; stage: string | null }, start: number) => boolean): Promise<'killed' | 'exited'> {
+async function runAndKill(
+  dir: string,
+  when: (s: { count: number; stage: string | null }, start: number) => boolean,
+): Promise<'killed' | 'exited'> {
   const start = peek(dir).count;
   const child = governorAsync(['run', '--dir', dir, '--no-prompt']);
   const exited = new Promise<void>((res) => child.on('exit', () => res()));
@@ -43,7 +47,13 @@ async function runAndKill(dir: string, when: (s: { count: number; stage: string 
 const pending = (dir: string, kind: string): string | null => {
   const db = new Database(dbPath(dir), { readonly: true });
   try {
-    return (db.prepare("SELECT id FROM reviews WHERE status = 'pending' AND kind = ? ORDER BY seq DESC").get(kind) as { id: string } | undefined)?.id ?? null;
+    return (
+      (
+        db.prepare("SELECT id FROM reviews WHERE status = 'pending' AND kind = ? ORDER BY seq DESC").get(kind) as
+          | { id: string }
+          | undefined
+      )?.id ?? null
+    );
   } finally {
     db.close();
   }
@@ -88,7 +98,12 @@ describe('crash and resume', () => {
     // 6. Killed during the promotion itself.
     note(await runAndKill(dir, (s, start) => s.count > start), 'promotion');
     const last = governor(['run', '--dir', dir, '--no-prompt']);
-    const why = last.code === 0 ? '' : governor(['command', '/status', '--dir', dir]).stdout + readFileSync(join(dir, 'audit/concerns.jsonl'), 'utf8').split('\n').slice(-2).join('\n') + execFileSync('git', ['-C', dir, 'status', '--porcelain']).toString();
+    const why =
+      last.code === 0
+        ? ''
+        : governor(['command', '/status', '--dir', dir]).stdout +
+          readFileSync(join(dir, 'audit/concerns.jsonl'), 'utf8').split('\n').slice(-2).join('\n') +
+          execFileSync('git', ['-C', dir, 'status', '--porcelain']).toString();
     expect(last.code, last.stdout + last.stderr + why).toBe(0);
 
     expect(kills.length).toBeGreaterThanOrEqual(4);
@@ -99,17 +114,49 @@ describe('crash and resume', () => {
 
     const db = new Database(dbPath(dir), { readonly: true });
     const dupes = (sql: string) => (db.prepare(sql).all() as unknown[]).length;
-    expect(dupes("SELECT json_extract(payload,'$.commit') c FROM events WHERE type='git.action_recorded' GROUP BY c, json_extract(payload,'$.action') HAVING COUNT(*) > 1")).toBe(0);
-    expect(dupes("SELECT json_extract(payload,'$.review_id') r FROM events WHERE type='review.decided' GROUP BY r HAVING COUNT(*) > 1")).toBe(0);
-    expect(dupes("SELECT json_extract(payload,'$.task_id') t FROM events WHERE type='task.updated' AND json_extract(payload,'$.status')='Done' GROUP BY t HAVING COUNT(*) > 1")).toBe(0);
-    expect(dupes("SELECT json_extract(payload,'$.phase') p FROM events WHERE type='phase.promoted' GROUP BY p HAVING COUNT(*) > 1")).toBe(0);
-    const auditIds = new Set((db.prepare("SELECT id FROM events WHERE type='git.action_recorded'").all() as Array<{ id: string }>).map((r) => r.id));
+    expect(
+      dupes(
+        "SELECT json_extract(payload,'$.commit') c FROM events WHERE type='git.action_recorded' GROUP BY c, json_extract(payload,'$.action') HAVING COUNT(*) > 1",
+      ),
+    ).toBe(0);
+    expect(
+      dupes(
+        "SELECT json_extract(payload,'$.review_id') r FROM events WHERE type='review.decided' GROUP BY r HAVING COUNT(*) > 1",
+      ),
+    ).toBe(0);
+    expect(
+      dupes(
+        "SELECT json_extract(payload,'$.task_id') t FROM events WHERE type='task.updated' AND json_extract(payload,'$.status')='Done' GROUP BY t HAVING COUNT(*) > 1",
+      ),
+    ).toBe(0);
+    expect(
+      dupes(
+        "SELECT json_extract(payload,'$.phase') p FROM events WHERE type='phase.promoted' GROUP BY p HAVING COUNT(*) > 1",
+      ),
+    ).toBe(0);
+    const auditIds = new Set(
+      (db.prepare("SELECT id FROM events WHERE type='git.action_recorded'").all() as Array<{ id: string }>).map(
+        (r) => r.id,
+      ),
+    );
     db.close();
 
     const git = (...a: string[]) => execFileSync('git', ['-C', dir, ...a], { encoding: 'utf8' });
     execFileSync('git', ['-C', dir, 'fsck', '--full']);
-    for (const b of ['main', 'develop', 'phase1/implementer', 'phase1/implementer-2', 'phase1/tester', 'phase1/designer', 'phase1/pm']) {
-      for (const id of git('log', '--format=%(trailers:key=Audit-ID,valueonly)', b).split('\n').map((s) => s.trim()).filter(Boolean)) expect(auditIds.has(id), `${b}: ${id}`).toBe(true);
+    for (const b of [
+      'main',
+      'develop',
+      'phase1/implementer',
+      'phase1/implementer-2',
+      'phase1/tester',
+      'phase1/designer',
+      'phase1/pm',
+    ]) {
+      for (const id of git('log', '--format=%(trailers:key=Audit-ID,valueonly)', b)
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        expect(auditIds.has(id), `${b}: ${id}`).toBe(true);
     }
     expect(git('tag', '-l').trim()).toBe('v0.1.0');
   });

@@ -37,23 +37,33 @@ function files(root: string, dir: string): string[] {
   return out;
 }
 
-const layerOf = (rel: string): Layer | null => [...LAYERS].sort((a, b) => b.length - a.length).find((l) => rel === l || rel.startsWith(`${l}/`)) ?? null;
+const layerOf = (rel: string): Layer | null =>
+  [...LAYERS].sort((a, b) => b.length - a.length).find((l) => rel === l || rel.startsWith(`${l}/`)) ?? null;
 
 function violations(root: string): string[] {
   const bad: string[] = [];
   for (const layer of LAYERS) {
     for (const file of files(root, layer)) {
       const text = readFileSync(join(root, file), 'utf8');
-      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      for (const m of text.matchAll(
+        /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+      )) {
         const spec = m[1] ?? m[2] ?? '';
         if (spec.startsWith('.')) {
           const target = relative(root, resolve(dirname(join(root, file)), spec));
           const tl = layerOf(target);
-          if (tl && !ALLOWED[layer].includes(tl)) bad.push(`${file} imports ${spec} (${layer} may not depend on ${tl})`);
+          if (tl && !ALLOWED[layer].includes(tl))
+            bad.push(`${file} imports ${spec} (${layer} may not depend on ${tl})`);
           if (!tl) bad.push(`${file} imports ${spec}, outside every layer`);
         } else {
-          if ((spec === 'electron' || spec.startsWith('electron/')) && layer !== 'electron/main') bad.push(`${file} imports '${spec}'; only electron/main may`);
-          if (NODE_FREE.includes(layer) && (spec.startsWith('node:') || ['fs', 'path', 'child_process', 'better-sqlite3', 'isomorphic-git'].includes(spec))) bad.push(`${file} imports '${spec}'; ${layer} must run without Node`);
+          if ((spec === 'electron' || spec.startsWith('electron/')) && layer !== 'electron/main')
+            bad.push(`${file} imports '${spec}'; only electron/main may`);
+          if (
+            NODE_FREE.includes(layer) &&
+            (spec.startsWith('node:') ||
+              ['fs', 'path', 'child_process', 'better-sqlite3', 'isomorphic-git'].includes(spec))
+          )
+            bad.push(`${file} imports '${spec}'; ${layer} must run without Node`);
         }
       }
     }

@@ -6,7 +6,19 @@ import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index
 import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { createOutbox } from '../electron/core/discord/outbox.ts';
 import { refusalLine, refusals } from '../electron/core/discord/refusals.ts';
-import { NO_LOOP, REVIEWER, REVIEWER_ROLE, STRANGER, buttonId, askReview, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import {
+  NO_LOOP,
+  REVIEWER,
+  REVIEWER_ROLE,
+  STRANGER,
+  buttonId,
+  askReview,
+  botYaml,
+  bridge,
+  discordProject,
+  drained,
+  raise,
+} from './support/discord.ts';
 
 describe('Discord bridge (bot mode) against a fake Discord', () => {
   let fake: FakeDiscord;
@@ -29,7 +41,9 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
   it('posts a critical concern to #agent-concerns in its own thread, and its lifecycle into that thread', async () => {
     const id = raise(p, 'critical', 'Optimizer runtime exceeded 4h', 'Trial 37 stuck; see run logs #4891');
     const concerns = fake.channelId('agent-concerns');
-    const first = await fake.waitFor(() => fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Optimizer runtime')));
+    const first = await fake.waitFor(() =>
+      fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Optimizer runtime')),
+    );
     const embed = first.embeds[0] as { title: string; description: string };
     // The title says what the concern is; the seed's "[from → to] Concern Raised" opens the body.
     expect(embed.title).toBe('🔴 Optimizer runtime exceeded 4h');
@@ -44,16 +58,26 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     await fake.waitFor(() => fake.messages(thread).some((m) => JSON.stringify(m.embeds).includes('escalated')));
     await drained(fake, p);
     const inChannel = fake.messages(concerns).filter((m) => m.via === 'bot');
-    expect(inChannel.map((m) => (m.embeds[0] as { title: string }).title)).toEqual(['🔴 Optimizer runtime exceeded 4h', '⏫ Needs you: Optimizer runtime exceeded 4h']);
-    expect(inChannel.map((m) => m.content)).toEqual([`<@${REVIEWER}> <@&${REVIEWER_ROLE}>`, `<@${REVIEWER}> <@&${REVIEWER_ROLE}>`]);
-    expect(JSON.stringify(fake.messages(concerns)[0]?.embeds)).toContain('**Status:** ⏫ Escalated ProjectManager → you');
+    expect(inChannel.map((m) => (m.embeds[0] as { title: string }).title)).toEqual([
+      '🔴 Optimizer runtime exceeded 4h',
+      '⏫ Needs you: Optimizer runtime exceeded 4h',
+    ]);
+    expect(inChannel.map((m) => m.content)).toEqual([
+      `<@${REVIEWER}> <@&${REVIEWER_ROLE}>`,
+      `<@${REVIEWER}> <@&${REVIEWER_ROLE}>`,
+    ]);
+    expect(JSON.stringify(fake.messages(concerns)[0]?.embeds)).toContain(
+      '**Status:** ⏫ Escalated ProjectManager → you',
+    );
     expect(p.read.concern(id)?.status).toBe('open');
   });
 
   it('answers /status through the shared command handler, deferring first', async () => {
     const { id } = await fake.slash({ name: 'status', userId: REVIEWER, channelId: fake.channelId('project-updates') });
 
-    const reply = await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === id && m.content.includes('System Status')));
+    const reply = await fake.waitFor(() =>
+      fake.messages().find((m) => m.interaction_id === id && m.content.includes('System Status')),
+    );
     expect(reply.content).toMatch(/Phase: .*\n/);
     expect(reply.content).toMatch(/Tasks: \d+ \/ \d+ Complete/);
     expect(reply.content).toMatch(/Open Concerns: \d+ \(\d+ critical\)/);
@@ -61,12 +85,24 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     expect(fake.interactionResponses().find((r) => r.interaction_id === id)?.type).toBe(5);
     const cmd = p.read.commands().at(-1);
     expect(cmd).toMatchObject({ cmd: '/status', source: 'discord' });
-    expect(fake.commands().map((c) => c.name).sort()).toEqual(['ack', 'approve', 'assign', 'clarify', 'help', 'pause', 'reject', 'resolve', 'resume', 'status']);
+    expect(
+      fake
+        .commands()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['ack', 'approve', 'assign', 'clarify', 'help', 'pause', 'reject', 'resolve', 'resume', 'status']);
   });
 
   it('answers /status git with the branches, the last merge and tag, and open conflicts', async () => {
-    const { id } = await fake.slash({ name: 'status', options: [{ name: 'scope', type: 3, value: 'git' }], userId: REVIEWER, channelId: fake.channelId('project-updates') });
-    const reply = await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === id && m.content.includes('Git Status')));
+    const { id } = await fake.slash({
+      name: 'status',
+      options: [{ name: 'scope', type: 3, value: 'git' }],
+      userId: REVIEWER,
+      channelId: fake.channelId('project-updates'),
+    });
+    const reply = await fake.waitFor(() =>
+      fake.messages().find((m) => m.interaction_id === id && m.content.includes('Git Status')),
+    );
     expect(reply.content).toMatch(/^🌿 Git Status\nmain: \S+ +develop: \S+/);
     expect(reply.content).toContain('Last gate merge: none yet');
     expect(reply.content).toContain('Last tag: none yet');
@@ -76,15 +112,31 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
 
   it('/resolve changes the ledger, visible through the contract, and the resolution lands in the thread', async () => {
     const id = raise(p, 'warning', 'Regression tests failing');
-    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
     const concerns = fake.channelId('agent-concerns');
-    const first = await fake.waitFor(() => fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Regression tests failing')));
+    const first = await fake.waitFor(() =>
+      fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Regression tests failing')),
+    );
     const thread = await fake.waitFor(() => fake.threadOf(first.id));
-    const { id: iid } = await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: id }, { name: 'note', type: 3, value: 'fixed upstream' }], userId: REVIEWER, channelId: thread });
+    const { id: iid } = await fake.slash({
+      name: 'resolve',
+      options: [
+        { name: 'concern', type: 3, value: id },
+        { name: 'note', type: 3, value: 'fixed upstream' },
+      ],
+      userId: REVIEWER,
+      channelId: thread,
+    });
     await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === iid && m.content.includes('resolved')));
     const list = await dispatch(api, 'concerns.list', {});
     expect(list.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
-    await fake.waitFor(() => fake.messages(thread).some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by Human')));
+    await fake.waitFor(() =>
+      fake.messages(thread).some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by Human')),
+    );
   });
 
   it('an Approve button decides the review; Discord re-delivering it acts once; a later click gets a polite reply', async () => {
@@ -92,23 +144,49 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const approvals = fake.channelId('approvals');
     const msg = await fake.waitFor(() => fake.messages(approvals).find((m) => m.components.length > 0));
     expect(JSON.stringify(msg.components)).toContain(buttonId(p, 'approve', review.id));
-    const one = await fake.click({ customId: buttonId(p, 'approve', review.id), userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    const one = await fake.click({
+      customId: buttonId(p, 'approve', review.id),
+      userId: REVIEWER,
+      messageId: msg.id,
+      channelId: approvals,
+    });
     // The same interaction (same id and token) delivered twice, before the first is even answered.
     fake.resendInteraction(one.id);
-    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === one.id && m.content.includes('approved')));
-    const two = await fake.click({ customId: buttonId(p, 'approve', review.id), userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    await fake.waitFor(() =>
+      fake.messages().find((m) => m.interaction_id === one.id && m.content.includes('approved')),
+    );
+    const two = await fake.click({
+      customId: buttonId(p, 'approve', review.id),
+      userId: REVIEWER,
+      messageId: msg.id,
+      channelId: approvals,
+    });
     const polite = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === two.id));
     expect(JSON.stringify(polite.data)).toMatch(/already decided by \S+ via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     // The duplicate was dropped by its id: one callback for that interaction (a second would be Discord's 40060), one row.
-    const callbacks = fake.requests().filter((r) => r.method === 'POST' && r.path.startsWith(`/interactions/${one.id}/`));
+    const callbacks = fake
+      .requests()
+      .filter((r) => r.method === 'POST' && r.path.startsWith(`/interactions/${one.id}/`));
     expect(callbacks.map((r) => r.status)).toEqual([204]);
     expect(fake.requests().filter((r) => r.path.startsWith('/interactions/') && r.status >= 400)).toEqual([]);
-    expect(p.ledger.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_interactions WHERE id = ?').get(one.id)?.n).toBe(1);
+    expect(
+      p.ledger.db
+        .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_interactions WHERE id = ?')
+        .get(one.id)?.n,
+    ).toBe(1);
     expect(fake.messages().filter((m) => m.interaction_id === one.id)).toHaveLength(1);
-    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
     const after = await dispatch(api, 'reviews.get', { id: review.id });
     expect(after.decision).toMatchObject({ decision: 'approve', source: 'discord' });
-    expect(p.ledger.readTypes(['review.decided']).filter((e) => (e.payload as { review_id: string }).review_id === review.id)).toHaveLength(1);
+    expect(
+      p.ledger
+        .readTypes(['review.decided'])
+        .filter((e) => (e.payload as { review_id: string }).review_id === review.id),
+    ).toHaveLength(1);
     // The decision is posted in the review's thread and shows in PROJECT_DETAIL's "Recent Human Interactions".
     const thread = await fake.waitFor(() => fake.threadOf(msg.id));
     await fake.waitFor(() => fake.messages(thread).some((m) => JSON.stringify(m.embeds).includes('Approved')));
@@ -121,13 +199,29 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const review = askReview(p);
     const approvals = fake.channelId('approvals');
     const msg = await fake.waitFor(() => fake.messages(approvals).find((m) => m.components.length > 0));
-    const click = await fake.click({ customId: buttonId(p, 'changes', review.id), userId: REVIEWER, messageId: msg.id, channelId: approvals });
+    const click = await fake.click({
+      customId: buttonId(p, 'changes', review.id),
+      userId: REVIEWER,
+      messageId: msg.id,
+      channelId: approvals,
+    });
     const modal = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === click.id));
     expect(modal.type).toBe(9);
     const customId = (modal.data as { custom_id: string }).custom_id;
-    const submit = await fake.submitModal({ customId, fields: { text: 'Split the data adapter into its own task' }, userId: REVIEWER, channelId: approvals });
-    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === submit.id && m.content.includes('changes requested')));
-    expect(p.read.review(review.id)?.decision).toMatchObject({ decision: 'request_changes', comment: 'Split the data adapter into its own task', source: 'discord' });
+    const submit = await fake.submitModal({
+      customId,
+      fields: { text: 'Split the data adapter into its own task' },
+      userId: REVIEWER,
+      channelId: approvals,
+    });
+    await fake.waitFor(() =>
+      fake.messages().find((m) => m.interaction_id === submit.id && m.content.includes('changes requested')),
+    );
+    expect(p.read.review(review.id)?.decision).toMatchObject({
+      decision: 'request_changes',
+      comment: 'Split the data adapter into its own task',
+      source: 'discord',
+    });
   });
 
   it('refuses a user not on the allowlist: ephemeral reply, a ledger event, nothing else changes', async () => {
@@ -135,8 +229,16 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const id = raise(p, 'warning', 'Something odd');
     await drained(fake, p);
     const before = p.ledger.count();
-    const click = await fake.click({ customId: buttonId(p, 'approve', review.id), userId: STRANGER, roles: ['123456789012345678'] });
-    const slash = await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: id }], userId: STRANGER });
+    const click = await fake.click({
+      customId: buttonId(p, 'approve', review.id),
+      userId: STRANGER,
+      roles: ['123456789012345678'],
+    });
+    const slash = await fake.slash({
+      name: 'resolve',
+      options: [{ name: 'concern', type: 3, value: id }],
+      userId: STRANGER,
+    });
     for (const i of [click, slash]) {
       const r = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === i.id));
       expect(r.type).toBe(4);
@@ -145,7 +247,11 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     }
     const refused = p.ledger.read(before);
     expect(refused.map((e) => e.type)).toEqual(['discord.interaction_refused', 'discord.interaction_refused']);
-    expect(refused[0]?.payload).toMatchObject({ user_id: STRANGER, kind: 'button', name: buttonId(p, 'approve', review.id) });
+    expect(refused[0]?.payload).toMatchObject({
+      user_id: STRANGER,
+      kind: 'button',
+      name: buttonId(p, 'approve', review.id),
+    });
     expect(p.read.review(review.id)?.status).toBe('pending');
     expect(p.read.concern(id)?.status).toBe('open');
     // Surfaced, not only stopped: the status (Settings → Discord, `governor discord status`) and the daily post.
@@ -154,19 +260,34 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     expect(status.refused.map((r) => r.what)).toEqual([`/resolve concern:${id}`, buttonId(p, 'approve', review.id)]);
     expect(status.refused[0]).toMatchObject({ user_id: STRANGER });
     const outbox = createOutbox(p.ledger.db);
-    expect(enqueueDailyIfDue(outbox, p.read, '09:00', 'UTC', new Date(Date.now() + 60_000), refusalLine(refusals(p.ledger.db)))).toBe(true);
+    expect(
+      enqueueDailyIfDue(
+        outbox,
+        p.read,
+        '09:00',
+        'UTC',
+        new Date(Date.now() + 60_000),
+        refusalLine(refusals(p.ledger.db)),
+      ),
+    ).toBe(true);
     const daily = outbox.byKey(`daily:${new Date(Date.now() + 60_000).toISOString().slice(0, 10)}`);
-    expect(daily?.payload).toMatch(/Refused Discord attempts: 2 refused in the last 24 h; latest: \S+ \(399999999999999999\) tried \/resolve/);
+    expect(daily?.payload).toMatch(
+      /Refused Discord attempts: 2 refused in the last 24 h; latest: \S+ \(399999999999999999\) tried \/resolve/,
+    );
     // A reviewer by role is let in.
     const byRole = await fake.slash({ name: 'help', userId: STRANGER, roles: [REVIEWER_ROLE] });
-    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === byRole.id && m.content.includes('Commands:')));
+    await fake.waitFor(() =>
+      fake.messages().find((m) => m.interaction_id === byRole.id && m.content.includes('Commands:')),
+    );
   });
 
   it('truncates text beyond the embed limit and attaches the whole of it as .md', async () => {
     const details = `${'The optimizer trial log says: '.repeat(10)}${'x'.repeat(9000)} END-OF-DETAILS`;
     const id = raise(p, 'warning', 'Very long details', details);
     const concerns = fake.channelId('agent-concerns');
-    const msg = await fake.waitFor(() => fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Very long details')));
+    const msg = await fake.waitFor(() =>
+      fake.messages(concerns).find((m) => JSON.stringify(m.embeds).includes('Very long details')),
+    );
     const embed = msg.embeds[0] as { description: string };
     expect(embed.description.length).toBeLessThanOrEqual(4096);
     expect(embed.description).not.toContain('END-OF-DETAILS');

@@ -9,7 +9,20 @@ import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { NO_LOOP, REVIEWER, REVIEWER_ROLE, STRANGER, askReview, buttonId, formId, botYaml, bridge, discordProject, drained, raise } from './support/discord.ts';
+import {
+  NO_LOOP,
+  REVIEWER,
+  REVIEWER_ROLE,
+  STRANGER,
+  askReview,
+  buttonId,
+  formId,
+  botYaml,
+  bridge,
+  discordProject,
+  drained,
+  raise,
+} from './support/discord.ts';
 
 /** The contract without a loop: these tests look at decisions, not at what the loop does next. */
 
@@ -31,8 +44,13 @@ describe('Discord review decisions', () => {
   });
 
   const reviewMessage = (reviewId: string): Promise<RecordedMessage> =>
-    fake.waitFor(() => fake.messages(fake.channelId('approvals')).find((m) => JSON.stringify(m.components).includes(buttonId(p, 'approve', reviewId))));
-  const decisions = (reviewId: string) => p.ledger.readTypes(['review.decided']).filter((e) => (e.payload as { review_id: string }).review_id === reviewId);
+    fake.waitFor(() =>
+      fake
+        .messages(fake.channelId('approvals'))
+        .find((m) => JSON.stringify(m.components).includes(buttonId(p, 'approve', reviewId))),
+    );
+  const decisions = (reviewId: string) =>
+    p.ledger.readTypes(['review.decided']).filter((e) => (e.payload as { review_id: string }).review_id === reviewId);
   /** The text an interaction ended with: its reply, or its deferred reply once edited. */
   const answer = (interactionId: string): Promise<string> =>
     fake.waitFor(() => {
@@ -47,14 +65,24 @@ describe('Discord review decisions', () => {
     await reviewMessage(review.id);
     await drained(fake, p);
     const before = p.ledger.count();
-    const submit = await fake.submitModal({ customId: formId(p, 'changes', review.id), fields: { text: 'Rewrite it all' }, userId: STRANGER, channelId: fake.channelId('approvals') });
+    const submit = await fake.submitModal({
+      customId: formId(p, 'changes', review.id),
+      fields: { text: 'Rewrite it all' },
+      userId: STRANGER,
+      channelId: fake.channelId('approvals'),
+    });
     const r = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === submit.id));
     expect(r.type).toBe(4);
     expect((r.data as { flags?: number }).flags! & 64).toBe(64);
     expect(JSON.stringify(r.data)).toContain('allowlist');
     const refused = p.ledger.read(before);
     expect(refused.map((e) => e.type)).toEqual(['discord.interaction_refused']);
-    expect(refused[0]?.payload).toMatchObject({ interaction_id: submit.id, user_id: STRANGER, kind: 'modal', name: formId(p, 'changes', review.id) });
+    expect(refused[0]?.payload).toMatchObject({
+      interaction_id: submit.id,
+      user_id: STRANGER,
+      kind: 'modal',
+      name: formId(p, 'changes', review.id),
+    });
     expect(p.read.review(review.id)?.status).toBe('pending');
   });
 
@@ -63,19 +91,34 @@ describe('Discord review decisions', () => {
     const msg = await reviewMessage(review.id);
     // Park both acknowledgements so both clicks are in flight, undecided, at the same time.
     const gate = fake.holdRequests(/^\/interactions\/\d+\/[^/]+\/callback$/, 'POST');
-    const click = () => fake.click({ customId: buttonId(p, 'approve', review.id), userId: REVIEWER, messageId: msg.id, channelId: msg.channel_id });
+    const click = () =>
+      fake.click({
+        customId: buttonId(p, 'approve', review.id),
+        userId: REVIEWER,
+        messageId: msg.id,
+        channelId: msg.channel_id,
+      });
     const [a, c] = await Promise.all([click(), click()]);
     expect(a.id).not.toBe(c.id);
     await fake.waitFor(() => gate.held() === 2, 5000, 'both clicks to be deferring');
     gate.release();
     const texts = await Promise.all([answer(a.id), answer(c.id)]);
     // Both were deferred (type 5): the losing one reached decideReview and lost there, not at the pre-check.
-    expect(fake.interactionResponses().filter((r) => r.interaction_id === a.id || r.interaction_id === c.id).map((r) => r.type)).toEqual([5, 5]);
+    expect(
+      fake
+        .interactionResponses()
+        .filter((r) => r.interaction_id === a.id || r.interaction_id === c.id)
+        .map((r) => r.type),
+    ).toEqual([5, 5]);
     expect(texts.filter((t) => t.includes('approved by'))).toHaveLength(1);
     const loser = texts.find((t) => !t.includes('approved by'));
-    expect(loser).toMatch(/already decided by \S+ via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approved\. The first decision stands/);
+    expect(loser).toMatch(
+      /already decided by \S+ via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approved\. The first decision stands/,
+    );
     // "Already decided" is private on this path too: the public "thinking…" reply is replaced by a private one.
-    const shown = fake.messages().filter((m) => (m.interaction_id === a.id || m.interaction_id === c.id) && m.content.includes('already decided'));
+    const shown = fake
+      .messages()
+      .filter((m) => (m.interaction_id === a.id || m.interaction_id === c.id) && m.content.includes('already decided'));
     expect(shown.map((m) => (m.flags ?? 0) & 64)).toEqual([64]);
     expect(decisions(review.id)).toHaveLength(1);
   });
@@ -86,25 +129,59 @@ describe('Discord review decisions', () => {
     const uiMsg = await reviewMessage(viaUi.id);
     const cliMsg = await reviewMessage(viaCli.id);
     // The Clarify form is opened in Discord before the CLI decides; it is submitted after.
-    const opened = await fake.click({ customId: buttonId(p, 'clarify', viaCli.id), userId: REVIEWER, messageId: cliMsg.id, channelId: cliMsg.channel_id });
-    const modal = await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === opened.id && r.type === 9));
-    await dispatch(createApi(p, NO_LOOP, { user: 'Human', source: 'ui' }), 'reviews.decide', { reviewId: viaUi.id, decision: 'approve', comment: '', inline: [] });
-    decideReview(p.ledger, p.read, { reviewId: viaCli.id, decision: 'request_changes', comment: 'split it', source: 'cli' });
+    const opened = await fake.click({
+      customId: buttonId(p, 'clarify', viaCli.id),
+      userId: REVIEWER,
+      messageId: cliMsg.id,
+      channelId: cliMsg.channel_id,
+    });
+    const modal = await fake.waitFor(() =>
+      fake.interactionResponses().find((r) => r.interaction_id === opened.id && r.type === 9),
+    );
+    await dispatch(createApi(p, NO_LOOP, { user: 'Human', source: 'ui' }), 'reviews.decide', {
+      reviewId: viaUi.id,
+      decision: 'approve',
+      comment: '',
+      inline: [],
+    });
+    decideReview(p.ledger, p.read, {
+      reviewId: viaCli.id,
+      decision: 'request_changes',
+      comment: 'split it',
+      source: 'cli',
+    });
     await drained(fake, p);
     const before = p.ledger.count();
 
-    const click = await fake.click({ customId: buttonId(p, 'approve', viaUi.id), userId: REVIEWER, messageId: uiMsg.id, channelId: uiMsg.channel_id });
+    const click = await fake.click({
+      customId: buttonId(p, 'approve', viaUi.id),
+      userId: REVIEWER,
+      messageId: uiMsg.id,
+      channelId: uiMsg.channel_id,
+    });
     const r = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === click.id));
     expect(r.type).toBe(4);
     expect((r.data as { flags?: number }).flags! & 64).toBe(64);
-    expect(JSON.stringify(r.data)).toMatch(/already decided by Human via ui at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approved/);
+    expect(JSON.stringify(r.data)).toMatch(
+      /already decided by Human via ui at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approved/,
+    );
 
-    const submit = await fake.submitModal({ customId: (modal.data as { custom_id: string }).custom_id, fields: { text: 'why two adapters?' }, userId: REVIEWER });
-    expect(await answer(submit.id)).toMatch(/already decided by Human via cli at \d{4}-\d\d-\d\d \d\d:\d\d UTC: changes requested/);
+    const submit = await fake.submitModal({
+      customId: (modal.data as { custom_id: string }).custom_id,
+      fields: { text: 'why two adapters?' },
+      userId: REVIEWER,
+    });
+    expect(await answer(submit.id)).toMatch(
+      /already decided by Human via cli at \d{4}-\d\d-\d\d \d\d:\d\d UTC: changes requested/,
+    );
 
     expect(p.ledger.count()).toBe(before);
     expect(p.read.review(viaUi.id)?.decision).toMatchObject({ decision: 'approve', source: 'ui' });
-    expect(p.read.review(viaCli.id)?.decision).toMatchObject({ decision: 'request_changes', source: 'cli', comment: 'split it' });
+    expect(p.read.review(viaCli.id)?.decision).toMatchObject({
+      decision: 'request_changes',
+      source: 'cli',
+      comment: 'split it',
+    });
   });
 
   it('a button on a message posted before a restart still decides its review', async () => {
@@ -113,7 +190,12 @@ describe('Discord review decisions', () => {
     await drained(fake, p);
     await b.stop();
     b = await bridge(p, env());
-    const click = await fake.click({ customId: buttonId(p, 'approve', review.id), userId: REVIEWER, messageId: msg.id, channelId: msg.channel_id });
+    const click = await fake.click({
+      customId: buttonId(p, 'approve', review.id),
+      userId: REVIEWER,
+      messageId: msg.id,
+      channelId: msg.channel_id,
+    });
     expect(await answer(click.id)).toContain('approved by');
     expect(p.read.review(review.id)?.decision).toMatchObject({ decision: 'approve', source: 'discord' });
     expect(decisions(review.id)).toHaveLength(1);
@@ -126,12 +208,34 @@ describe('Discord review decisions', () => {
     await drained(fake, p);
     const before = p.ledger.count();
     const refusals = [
-      await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: '../../etc/passwd' }], userId: REVIEWER }),
-      await fake.slash({ name: 'clarify', options: [{ name: 'agent', type: 3, value: 'Mallory' }, { name: 'question', type: 3, value: 'who are you?' }], userId: REVIEWER }),
+      await fake.slash({
+        name: 'resolve',
+        options: [{ name: 'concern', type: 3, value: '../../etc/passwd' }],
+        userId: REVIEWER,
+      }),
+      await fake.slash({
+        name: 'clarify',
+        options: [
+          { name: 'agent', type: 3, value: 'Mallory' },
+          { name: 'question', type: 3, value: 'who are you?' },
+        ],
+        userId: REVIEWER,
+      }),
       await fake.slash({ name: 'help', options: [{ name: 'evil', type: 3, value: 'x' }], userId: REVIEWER }),
-      await fake.slash({ name: 'assign', options: [{ name: 'agent', type: 3, value: 'Designer' }, { name: 'task', type: 3, value: 'x'.repeat(2001) }], userId: REVIEWER }),
+      await fake.slash({
+        name: 'assign',
+        options: [
+          { name: 'agent', type: 3, value: 'Designer' },
+          { name: 'task', type: 3, value: 'x'.repeat(2001) },
+        ],
+        userId: REVIEWER,
+      }),
       await fake.submitModal({ customId: formId(p, 'changes', review.id), fields: { text: '   ' }, userId: REVIEWER }),
-      await fake.submitModal({ customId: formId(p, 'clarify', review.id), fields: { text: 'ok', other: 'injected' }, userId: REVIEWER }),
+      await fake.submitModal({
+        customId: formId(p, 'clarify', review.id),
+        fields: { text: 'ok', other: 'injected' },
+        userId: REVIEWER,
+      }),
     ];
     const why: string[] = [];
     for (const i of refusals) {
@@ -140,7 +244,9 @@ describe('Discord review decisions', () => {
       expect((r.data as { flags?: number }).flags! & 64).toBe(64);
       why.push((r.data as { content: string }).content);
     }
-    expect(why.every((w) => w.startsWith('⚠️ Governor did not accept that:') && w.endsWith('Nothing was changed.'))).toBe(true);
+    expect(
+      why.every((w) => w.startsWith('⚠️ Governor did not accept that:') && w.endsWith('Nothing was changed.')),
+    ).toBe(true);
     expect(why[0]).toContain('a concern id such as concern_0004 or 4');
     expect(why[1]).toContain('agent: one of ProjectManager');
     expect(why[2]).toContain('unexpected option evil');
@@ -148,7 +254,11 @@ describe('Discord review decisions', () => {
     expect(why[4]).toContain('the text is empty');
     expect(why[5]).toContain('unexpected option other');
     // A button id that is not one of ours is not acted on either.
-    const foreign = await fake.click({ customId: `gov:approve:${review.id}/../review_0001`, userId: REVIEWER, messageId: msg.id });
+    const foreign = await fake.click({
+      customId: `gov:approve:${review.id}/../review_0001`,
+      userId: REVIEWER,
+      messageId: msg.id,
+    });
     const r = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === foreign.id));
     expect(JSON.stringify(r.data)).toContain("not one of Governor's");
     expect(p.ledger.read(before)).toEqual([]);

@@ -7,7 +7,17 @@ import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
-import { LINKS_HOME, REVIEWER, askReview, botYaml, bridge, discordProject, drained, raise, summaries } from './support/discord.ts';
+import {
+  LINKS_HOME,
+  REVIEWER,
+  askReview,
+  botYaml,
+  bridge,
+  discordProject,
+  drained,
+  raise,
+  summaries,
+} from './support/discord.ts';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
 
@@ -72,7 +82,10 @@ describe('Discord delivery guarantees', () => {
     expect(createOutbox(proj.ledger.db).counts().pending).toBe(14);
     const env = { ...process.env, DISCORD_BOT_TOKEN: f.token, NO_COLOR: '1' };
     const run = () => {
-      const c = spawn(process.execPath, [BIN, 'discord', 'run', '--dir', proj.dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [BIN, 'discord', 'run', '--dir', proj.dir], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(c);
       return c;
     };
@@ -90,7 +103,7 @@ describe('Discord delivery guarantees', () => {
     await new Promise((r) => second.once('exit', r));
   }, 120_000);
 
-  it('kill -9 while a POST is in flight, with Discord\'s nonce check off: the restarted bridge finds the message, 0 duplicates', async () => {
+  it("kill -9 while a POST is in flight, with Discord's nonce check off: the restarted bridge finds the message, 0 duplicates", async () => {
     fake = await startFakeDiscord({ enforceNonce: false });
     const f = fake;
     ({ p } = await discordProject(botYaml(f)));
@@ -99,7 +112,10 @@ describe('Discord delivery guarantees', () => {
     for (const s of want) raise(proj, 'info', s);
     const env = { ...process.env, DISCORD_BOT_TOKEN: f.token, NO_COLOR: '1', GOVERNOR_HOME: LINKS_HOME };
     const run = () => {
-      const c = spawn(process.execPath, [BIN, 'discord', 'run', '--no-loop', '--dir', proj.dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [BIN, 'discord', 'run', '--no-loop', '--dir', proj.dir], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(c);
       return c;
     };
@@ -126,7 +142,14 @@ describe('Discord delivery guarantees', () => {
     const f = fake;
     const concernsHook = f.createWebhook('agent-concerns');
     const healthHook = f.createWebhook('system-health');
-    const yaml = ['mode: webhook', 'webhooks:', '  agent-concerns: { url_env: HOOK_CONCERNS }', '  system-health: { url_env: HOOK_HEALTH }', 'daily_status: { at: "09:00", timezone: UTC }', `api: ${f.api}`].join('\n');
+    const yaml = [
+      'mode: webhook',
+      'webhooks:',
+      '  agent-concerns: { url_env: HOOK_CONCERNS }',
+      '  system-health: { url_env: HOOK_HEALTH }',
+      'daily_status: { at: "09:00", timezone: UTC }',
+      `api: ${f.api}`,
+    ].join('\n');
     ({ p } = await discordProject(yaml));
     const proj = p;
     const env = { HOOK_CONCERNS: concernsHook.url, HOOK_HEALTH: healthHook.url };
@@ -138,8 +161,12 @@ describe('Discord delivery guarantees', () => {
     const morning = () => new Date('2026-11-25T10:00:00Z');
     b = await bridge(proj, env, [], morning);
     expect(createOutbox(proj.ledger.db).byKey('daily:2026-11-25')).toBeTruthy();
-    expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-25T18:00:00Z'))).toBe(false);
-    expect(enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-26T08:59:00Z'))).toBe(false);
+    expect(
+      enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-25T18:00:00Z')),
+    ).toBe(false);
+    expect(
+      enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-26T08:59:00Z')),
+    ).toBe(false);
     b.poke();
     await drained(f, proj);
     const all = f.messages();
@@ -149,8 +176,8 @@ describe('Discord delivery guarantees', () => {
     // #approvals has no webhook: the review request goes to #system-health, without buttons, saying where to decide.
     const req = health.find((m) => JSON.stringify(m.embeds).includes(review.id));
     expect(req?.components).toEqual([]);
-    expect(JSON.stringify(req?.embeds)).toContain("Decide this review in the Governor app (Reviews).");
-    expect(JSON.stringify(req?.embeds)).not.toContain("governor decide");
+    expect(JSON.stringify(req?.embeds)).toContain('Decide this review in the Governor app (Reviews).');
+    expect(JSON.stringify(req?.embeds)).not.toContain('governor decide');
     expect(health.some((m) => JSON.stringify(m.embeds).includes('Governor test message'))).toBe(true);
     const daily = health.filter((m) => JSON.stringify(m.embeds).includes('Daily status'));
     expect(daily).toHaveLength(1);
@@ -162,6 +189,8 @@ describe('Discord delivery guarantees', () => {
     b = await bridge(proj, env, [], morning);
     b.poke();
     await drained(f, proj);
-    expect(f.messages(f.channelId('system-health')).filter((m) => JSON.stringify(m.embeds).includes('Daily status'))).toHaveLength(1);
+    expect(
+      f.messages(f.channelId('system-health')).filter((m) => JSON.stringify(m.embeds).includes('Daily status')),
+    ).toHaveLength(1);
   });
 });

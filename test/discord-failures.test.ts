@@ -29,26 +29,36 @@ describe('Discord delivery failures', () => {
   });
 
   it('a missing channel is not a reason to drop an alert: retried past five attempts until setup creates it; other channels go on', async () => {
-    const f = await startFakeDiscord({ channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })) });
+    const f = await startFakeDiscord({
+      channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })),
+    });
     fake = f;
     const proj = (await discordProject(botYaml(f))).p;
     p = proj;
     const key = queueTestMessage(proj);
     raise(proj, 'warning', 'Queued behind the test message');
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
-    await f.waitFor(() => (outboxRows(proj).find((r) => r.key === key)?.attempts ?? 0) >= 7, 15_000, 'seven failed attempts');
+    await f.waitFor(
+      () => (outboxRows(proj).find((r) => r.key === key)?.attempts ?? 0) >= 7,
+      15_000,
+      'seven failed attempts',
+    );
     // In order within a channel; a broken channel holds up only its own messages.
     await f.waitFor(() => outboxRows(proj)[1]?.state === 'sent', 5000, 'the concern in #agent-concerns');
     expect(outboxRows(proj).map((r) => r.state)).toEqual(['pending', 'sent']);
     expect(summaries(f.messages())).toEqual(['Queued behind the test message']);
     const status = discordStatus(proj);
     expect(status).toMatchObject({ pending: 1, dead: 0 });
-    expect(status.last_error).toMatch(/no #system-health channel in the guild; create it or run `governor discord setup`/);
+    expect(status.last_error).toMatch(
+      /no #system-health channel in the guild; create it or run `governor discord setup`/,
+    );
     // What `governor discord setup` does: create the channel. The bridge finds it on its next attempt.
     const rest = new REST({ api: f.api }).setToken(f.token);
     await rest.post(Routes.guildChannels(f.guildId), { body: { name: 'system-health', type: 0 } });
     await drained(f, proj, 15_000);
-    expect(f.messages(f.channelId('system-health')).some((m) => JSON.stringify(m.embeds).includes('Governor test message'))).toBe(true);
+    expect(
+      f.messages(f.channelId('system-health')).some((m) => JSON.stringify(m.embeds).includes('Governor test message')),
+    ).toBe(true);
     expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(['Queued behind the test message']);
     expect(discordStatus(proj)).toMatchObject({ pending: 0, dead: 0, last_error: null });
   });
@@ -62,7 +72,9 @@ describe('Discord delivery failures', () => {
     raise(proj, 'critical', 'Backtest drift > 3σ');
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     await f.waitFor(() => (outboxRows(proj)[0]?.attempts ?? 0) >= 6, 15_000, 'six refused attempts');
-    expect(discordStatus(proj).last_error).toMatch(/HTTP 403: Missing Access; the bot lacks a permission there: give it Send Messages/);
+    expect(discordStatus(proj).last_error).toMatch(
+      /HTTP 403: Missing Access; the bot lacks a permission there: give it Send Messages/,
+    );
     await drained(f, proj, 15_000);
     expect(outboxRows(proj).every((r) => r.state === 'sent')).toBe(true);
     expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(['Backtest drift > 3σ']);
@@ -80,8 +92,17 @@ describe('Discord delivery failures', () => {
     const first = await f.waitFor(() => f.messages(concerns).find((m) => summaries([m]).length > 0));
     const thread = await f.waitFor(() => f.threadOf(first.id));
     await drained(f, proj);
-    f.failRequests({ method: 'POST', path: new RegExp(`^/channels/${thread}/messages$`), status: 404, code: 10003, message: 'Unknown Channel', count: 100 });
-    proj.ledger.transact((tx) => tx.append({ type: 'concern.resolved', actor: 'Human', payload: { concern_id: id, by: 'Human', note: 'fixed' } }));
+    f.failRequests({
+      method: 'POST',
+      path: new RegExp(`^/channels/${thread}/messages$`),
+      status: 404,
+      code: 10003,
+      message: 'Unknown Channel',
+      count: 100,
+    });
+    proj.ledger.transact((tx) =>
+      tx.append({ type: 'concern.resolved', actor: 'Human', payload: { concern_id: id, by: 'Human', note: 'fixed' } }),
+    );
     raise(proj, 'info', 'The next alert');
     await drained(f, proj);
     expect(f.messages(concerns).some((m) => JSON.stringify(m.embeds).includes(`${id} resolved by Human`))).toBe(true);
@@ -94,7 +115,14 @@ describe('Discord delivery failures', () => {
     fake = f;
     const proj = (await discordProject(botYaml(f))).p;
     p = proj;
-    f.failRequests({ method: 'POST', path: MESSAGES, status: 400, code: 50035, message: 'Invalid Form Body', count: 5 });
+    f.failRequests({
+      method: 'POST',
+      path: MESSAGES,
+      status: 400,
+      code: 50035,
+      message: 'Invalid Form Body',
+      count: 5,
+    });
     raise(proj, 'warning', 'Refused five times');
     raise(proj, 'warning', 'Right behind it');
     b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
@@ -119,7 +147,9 @@ describe('Discord delivery failures', () => {
     fake = f;
     const proj = (await discordProject(botYaml(f))).p;
     p = proj;
-    const insert = proj.ledger.db.prepare("INSERT INTO discord_outbox (key, channel, payload, created_at) VALUES (?, 'system-health', ?, '2026-11-25T00:00:00Z')");
+    const insert = proj.ledger.db.prepare(
+      "INSERT INTO discord_outbox (key, channel, payload, created_at) VALUES (?, 'system-health', ?, '2026-11-25T00:00:00Z')",
+    );
     insert.run('bad:not-json', '{"content": "cut off');
     insert.run('bad:shape', JSON.stringify({ content: 42, embeds: [], components: [], files: [], thread_name: null }));
     raise(proj, 'info', 'After the bad rows');
@@ -133,7 +163,9 @@ describe('Discord delivery failures', () => {
       ['concern', 'sent'],
     ]);
     expect(rows[0]?.last_error).toMatch(/^the stored message is not JSON/);
-    expect(rows[1]?.last_error).toBe('the stored message is not one Governor can send (content: Invalid input: expected string, received number)');
+    expect(rows[1]?.last_error).toBe(
+      'the stored message is not one Governor can send (content: Invalid input: expected string, received number)',
+    );
     expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(['After the bad rows']);
     expect(f.requests().filter((r) => r.path.startsWith(`/channels/${f.channelId('system-health')}`))).toEqual([]);
     expect(logs.some((l) => l.includes('set aside bad:shape'))).toBe(true);

@@ -20,9 +20,20 @@ describe('two projects on one Discord bot', () => {
 
   beforeEach(async () => {
     // Each project has its own channel set; #ops is shared and mapped to neither.
-    const names = ['alpha-updates', 'alpha-concerns', 'alpha-approvals', 'alpha-health', 'beta-updates', 'beta-concerns', 'beta-approvals', 'beta-health', 'ops'];
+    const names = [
+      'alpha-updates',
+      'alpha-concerns',
+      'alpha-approvals',
+      'alpha-health',
+      'beta-updates',
+      'beta-concerns',
+      'beta-approvals',
+      'beta-health',
+      'ops',
+    ];
     fake = await startFakeDiscord({ channels: names.map((name) => ({ name })) });
-    const channels = (x: string) => `channels:\n  project-updates: ${x}-updates\n  agent-concerns: ${x}-concerns\n  approvals: ${x}-approvals\n  system-health: ${x}-health`;
+    const channels = (x: string) =>
+      `channels:\n  project-updates: ${x}-updates\n  agent-concerns: ${x}-concerns\n  approvals: ${x}-approvals\n  system-health: ${x}-health`;
     ({ p: a } = await discordProject(botYaml(fake, channels('alpha')), 'alpha'));
     ({ p: b } = await discordProject(botYaml(fake, channels('beta')), 'beta'));
     ba = await bridge(a, env());
@@ -37,7 +48,11 @@ describe('two projects on one Discord bot', () => {
   });
 
   const reviewMessage = (p: OpenedProject, channel: string, reviewId: string): Promise<RecordedMessage> =>
-    fake.waitFor(() => fake.messages(fake.channelId(channel)).find((m) => JSON.stringify(m.components).includes(buttonId(p, 'approve', reviewId))));
+    fake.waitFor(() =>
+      fake
+        .messages(fake.channelId(channel))
+        .find((m) => JSON.stringify(m.components).includes(buttonId(p, 'approve', reviewId))),
+    );
   /** What an interaction was finally answered with (a reply, or a deferred reply once edited), and its flags. */
   const answer = (id: string): Promise<{ text: string; ephemeral: boolean }> =>
     fake.waitFor(() => {
@@ -48,7 +63,7 @@ describe('two projects on one Discord bot', () => {
       return r ? { text: data?.content ?? '', ephemeral: ((data?.flags ?? 0) & 64) !== 0 } : undefined;
     }, 8000);
 
-  it('an Approve on A\'s message decides A\'s review only; B\'s same-numbered review stays pending', async () => {
+  it("an Approve on A's message decides A's review only; B's same-numbered review stays pending", async () => {
     const ra = askReview(a, 'Alpha design spec');
     const rb = askReview(b, 'Beta design spec');
     expect(ra.id).toBe(rb.id); // the case that went wrong: both are review_0001
@@ -57,7 +72,12 @@ describe('two projects on one Discord bot', () => {
     await drained(fake, a);
     await drained(fake, b);
     expect(buttonId(a, 'approve', ra.id)).not.toBe(buttonId(b, 'approve', rb.id));
-    const click = await fake.click({ customId: buttonId(a, 'approve', ra.id), userId: REVIEWER, messageId: msgA.id, channelId: msgA.channel_id });
+    const click = await fake.click({
+      customId: buttonId(a, 'approve', ra.id),
+      userId: REVIEWER,
+      messageId: msgA.id,
+      channelId: msgA.channel_id,
+    });
     expect((await answer(click.id)).text).toContain('approved by');
     expect(a.read.review(ra.id)?.decision).toMatchObject({ decision: 'approve', source: 'discord' });
     expect(b.read.review(rb.id)?.status).toBe('pending');
@@ -65,7 +85,7 @@ describe('two projects on one Discord bot', () => {
     expect(fake.requests().filter((r) => r.path.startsWith(`/interactions/${click.id}/`))).toHaveLength(1);
   });
 
-  it('a button naming B on a message A posted (or A\'s old-style id on B\'s message) is refused and says whose message it is', async () => {
+  it("a button naming B on a message A posted (or A's old-style id on B's message) is refused and says whose message it is", async () => {
     const ra = askReview(a, 'Alpha plan');
     const rb = askReview(b, 'Beta plan');
     const msgA = await reviewMessage(a, 'alpha-approvals', ra.id);
@@ -74,12 +94,22 @@ describe('two projects on one Discord bot', () => {
     await drained(fake, b);
     const before = [a.ledger.count(), b.ledger.count()];
     // B's button on A's message: A posted the message, so A answers; B does not own the message and acts on nothing.
-    const forged = await fake.click({ customId: buttonId(b, 'approve', rb.id), userId: REVIEWER, messageId: msgA.id, channelId: msgA.channel_id });
+    const forged = await fake.click({
+      customId: buttonId(b, 'approve', rb.id),
+      userId: REVIEWER,
+      messageId: msgA.id,
+      channelId: msgA.channel_id,
+    });
     const r1 = await answer(forged.id);
     expect(r1.ephemeral).toBe(true);
     expect(r1.text).toMatch(/belongs to project beta, not to alpha/);
     // The pre-project id on B's message: A did not post it and stays out; B posted it and acts.
-    const legacy = await fake.click({ customId: `gov:approve:${rb.id}`, userId: REVIEWER, messageId: msgB.id, channelId: msgB.channel_id });
+    const legacy = await fake.click({
+      customId: `gov:approve:${rb.id}`,
+      userId: REVIEWER,
+      messageId: msgB.id,
+      channelId: msgB.channel_id,
+    });
     expect((await answer(legacy.id)).text).toContain('approved by');
     expect(a.ledger.count()).toBe(before[0]);
     expect(a.read.review(ra.id)?.status).toBe('pending');
@@ -91,7 +121,12 @@ describe('two projects on one Discord bot', () => {
     const msgB = await reviewMessage(b, 'beta-approvals', rb.id);
     await drained(fake, b);
     await bb.stop();
-    const click = await fake.click({ customId: buttonId(b, 'approve', rb.id), userId: REVIEWER, messageId: msgB.id, channelId: msgB.channel_id });
+    const click = await fake.click({
+      customId: buttonId(b, 'approve', rb.id),
+      userId: REVIEWER,
+      messageId: msgB.id,
+      channelId: msgB.channel_id,
+    });
     const r = await answer(click.id);
     expect(r.ephemeral).toBe(true);
     expect(r.text).toMatch(/^This message belongs to beta, whose Governor is not running right now\. Nothing was done/);
@@ -99,20 +134,35 @@ describe('two projects on one Discord bot', () => {
     bb = await bridge(b, env());
   });
 
-  it('slash commands go to the project option, else the channel\'s project; a shared channel asks which', async () => {
+  it("slash commands go to the project option, else the channel's project; a shared channel asks which", async () => {
     const ca = raise(a, 'warning', 'Alpha flaky fixture');
     const cb = raise(b, 'warning', 'Beta flaky fixture');
     expect(ca).toBe(cb);
     await drained(fake, a);
     await drained(fake, b);
-    await fake.waitFor(() => fake.commands().some((c) => c.name === 'ack' && JSON.stringify(c.options).includes('"autocomplete":true')));
+    await fake.waitFor(() =>
+      fake.commands().some((c) => c.name === 'ack' && JSON.stringify(c.options).includes('"autocomplete":true')),
+    );
     // In B's channel, no option: B's concern.
-    const inB = await fake.slash({ name: 'ack', options: [{ name: 'concern', type: 3, value: cb }], userId: REVIEWER, channelId: fake.channelId('beta-concerns') });
+    const inB = await fake.slash({
+      name: 'ack',
+      options: [{ name: 'concern', type: 3, value: cb }],
+      userId: REVIEWER,
+      channelId: fake.channelId('beta-concerns'),
+    });
     expect((await answer(inB.id)).text).toContain('acknowledged');
     expect(b.read.concern(cb)?.status).toBe('acknowledged');
     expect(a.read.concern(ca)?.status).toBe('open');
     // In B's channel, naming A: A's concern.
-    const named = await fake.slash({ name: 'ack', options: [{ name: 'concern', type: 3, value: ca }, { name: 'project', type: 3, value: 'alpha' }], userId: REVIEWER, channelId: fake.channelId('beta-concerns') });
+    const named = await fake.slash({
+      name: 'ack',
+      options: [
+        { name: 'concern', type: 3, value: ca },
+        { name: 'project', type: 3, value: 'alpha' },
+      ],
+      userId: REVIEWER,
+      channelId: fake.channelId('beta-concerns'),
+    });
     expect((await answer(named.id)).text).toContain('acknowledged');
     expect(a.read.concern(ca)?.status).toBe('acknowledged');
     // A shared channel with no option: one private question, nothing done in either.
@@ -120,21 +170,43 @@ describe('two projects on one Discord bot', () => {
     const shared = await fake.slash({ name: 'status', userId: REVIEWER, channelId: fake.channelId('ops') });
     const asked = await answer(shared.id);
     expect(asked.ephemeral).toBe(true);
-    expect(asked.text).toMatch(/Several projects are linked here \((alpha, beta|beta, alpha)\): pick one with the `project` option/);
+    expect(asked.text).toMatch(
+      /Several projects are linked here \((alpha, beta|beta, alpha)\): pick one with the `project` option/,
+    );
     expect([a.ledger.count(), b.ledger.count()]).toEqual(before);
     // An unknown project name is refused by name.
-    const unknown = await fake.slash({ name: 'status', options: [{ name: 'project', type: 3, value: 'gamma' }], userId: REVIEWER, channelId: fake.channelId('ops') });
-    expect((await answer(unknown.id)).text).toMatch(/No project called "gamma" is linked to this bot\. Linked: (alpha, beta|beta, alpha)/);
+    const unknown = await fake.slash({
+      name: 'status',
+      options: [{ name: 'project', type: 3, value: 'gamma' }],
+      userId: REVIEWER,
+      channelId: fake.channelId('ops'),
+    });
+    expect((await answer(unknown.id)).text).toMatch(
+      /No project called "gamma" is linked to this bot\. Linked: (alpha, beta|beta, alpha)/,
+    );
   });
 
   it('autocomplete of the project option offers both projects, once', async () => {
     await fake.waitFor(() => fake.commands().some((c) => c.name === 'status'));
-    const typed = await fake.autocomplete({ name: 'status', options: [{ name: 'project', type: 3, value: '', focused: true }], userId: REVIEWER, channelId: fake.channelId('ops') });
-    const r = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === typed.id && x.type === 8));
+    const typed = await fake.autocomplete({
+      name: 'status',
+      options: [{ name: 'project', type: 3, value: '', focused: true }],
+      userId: REVIEWER,
+      channelId: fake.channelId('ops'),
+    });
+    const r = await fake.waitFor(() =>
+      fake.interactionResponses().find((x) => x.interaction_id === typed.id && x.type === 8),
+    );
     const choices = (r.data as { choices: Array<{ name: string; value: string }> }).choices;
     expect(choices.map((c) => c.name).sort()).toEqual(['alpha', 'beta']);
-    const narrowed = await fake.autocomplete({ name: 'status', options: [{ name: 'project', type: 3, value: 'bet', focused: true }], userId: REVIEWER });
-    const r2 = await fake.waitFor(() => fake.interactionResponses().find((x) => x.interaction_id === narrowed.id && x.type === 8));
+    const narrowed = await fake.autocomplete({
+      name: 'status',
+      options: [{ name: 'project', type: 3, value: 'bet', focused: true }],
+      userId: REVIEWER,
+    });
+    const r2 = await fake.waitFor(() =>
+      fake.interactionResponses().find((x) => x.interaction_id === narrowed.id && x.type === 8),
+    );
     expect((r2.data as { choices: Array<{ name: string }> }).choices.map((c) => c.name)).toEqual(['beta']);
   });
 });

@@ -31,7 +31,14 @@ describe('Discord secrets', () => {
     const echo = `proxy refused the request (Authorization: Bot ${TOKEN}; token=${TOKEN})`;
 
     // An outbound send refused with the token in the error text: stored, logged and shown, redacted.
-    f.failRequests({ method: 'POST', path: /^\/channels\/\d+\/messages$/, status: 403, code: 50001, message: echo, count: 3 });
+    f.failRequests({
+      method: 'POST',
+      path: /^\/channels\/\d+\/messages$/,
+      status: 403,
+      code: 50001,
+      message: echo,
+      count: 3,
+    });
     raise(proj, 'warning', 'A concern while the proxy misbehaves');
     await f.waitFor(() => (outboxRows(proj)[0]?.attempts ?? 0) >= 2, 10_000, 'two refused sends');
     const stored = outboxRows(proj)[0]?.last_error ?? '';

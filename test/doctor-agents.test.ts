@@ -29,11 +29,17 @@ describe('governor doctor: coding agents', () => {
 
   it('an ACP agent answers the handshake: who it is, its protocol version, MCP over HTTP', async () => {
     const r = await checkCodingAgent({ ...base, runtime: 'acp', command: ADAPTER, args: [] }, null, '/tmp');
-    expect(r.call).toMatchObject({ ok: true, detail: expect.stringMatching(/^@agentclientprotocol\/claude-agent-acp \S+ speaks ACP 1; MCP over HTTP$/) });
+    expect(r.call).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^@agentclientprotocol\/claude-agent-acp \S+ speaks ACP 1; MCP over HTTP$/),
+    });
   }, 60_000);
 
   it('an ACP agent not on PATH names the command and how to install one', async () => {
     const r = await checkCodingAgent({ ...base, runtime: 'acp', command: 'no-such-acp-agent', args: [] }, null, '/tmp');
-    expect(r.key).toMatchObject({ ok: false, detail: expect.stringMatching(/`no-such-acp-agent` \(agents\.yaml command:\) was not found on PATH; install it/) });
+    expect(r.key).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/`no-such-acp-agent` \(agents\.yaml command:\) was not found on PATH; install it/),
+    });
   });
 });

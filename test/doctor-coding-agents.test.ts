@@ -18,9 +18,26 @@ import { tempDir } from './support/tmp.ts';
 
 const KEY = 'sk-ant-api03-doctor-test-key-0123456789abcdef';
 
-function team(runtimes: Partial<Record<'ProjectManager' | 'Designer' | 'Implementer' | 'Tester', string>>, extra: { command?: string } = {}): AgentsFile {
-  const role = (r: keyof typeof runtimes, esc: 'Human' | 'ProjectManager' | 'Designer') => ({ runtime: runtimes[r] ?? 'scripted', count: 1, escalates_to: esc, ...(r === 'Implementer' ? extra : {}) });
-  return AgentsFile.parse({ project: 'p', brief: 'b', agents: { ProjectManager: role('ProjectManager', 'Human'), Designer: role('Designer', 'ProjectManager'), Implementer: role('Implementer', 'Designer'), Tester: role('Tester', 'ProjectManager') } });
+function team(
+  runtimes: Partial<Record<'ProjectManager' | 'Designer' | 'Implementer' | 'Tester', string>>,
+  extra: { command?: string } = {},
+): AgentsFile {
+  const role = (r: keyof typeof runtimes, esc: 'Human' | 'ProjectManager' | 'Designer') => ({
+    runtime: runtimes[r] ?? 'scripted',
+    count: 1,
+    escalates_to: esc,
+    ...(r === 'Implementer' ? extra : {}),
+  });
+  return AgentsFile.parse({
+    project: 'p',
+    brief: 'b',
+    agents: {
+      ProjectManager: role('ProjectManager', 'Human'),
+      Designer: role('Designer', 'ProjectManager'),
+      Implementer: role('Implementer', 'Designer'),
+      Tester: role('Tester', 'ProjectManager'),
+    },
+  });
 }
 
 let saved: Record<string, string | undefined> = {};
@@ -41,23 +58,59 @@ afterEach(() => {
 
 describe('governor doctor on coding-agent runtimes', () => {
   it('Claude Code for the implementers: the binary starts and a key is there', async () => {
-    const checks = await runDoctor({ dir: tempDir(), agentsFile: team({ Implementer: 'claude-code:claude-sonnet-4-5' }), keys: envKeys({ ANTHROPIC_API_KEY: KEY }) });
+    const checks = await runDoctor({
+      dir: tempDir(),
+      agentsFile: team({ Implementer: 'claude-code:claude-sonnet-4-5' }),
+      keys: envKeys({ ANTHROPIC_API_KEY: KEY }),
+    });
     const check = checks.find((c) => c.runtime === 'claude-code:claude-sonnet-4-5');
-    expect(check).toMatchObject({ roles: ['Implementer'], key: { ok: true, detail: expect.stringMatching(/^found \(\d+ characters/) }, call: { ok: true, detail: expect.stringMatching(/^Claude Code \d+\.\d+\.\d+ \(Claude Code\) at \/.*claude$/) } });
+    expect(check).toMatchObject({
+      roles: ['Implementer'],
+      key: { ok: true, detail: expect.stringMatching(/^found \(\d+ characters/) },
+      call: { ok: true, detail: expect.stringMatching(/^Claude Code \d+\.\d+\.\d+ \(Claude Code\) at \/.*claude$/) },
+    });
     expect(JSON.stringify(checks)).not.toContain(KEY);
   });
 
   it('no key and no login, or a command: that is not there, fail with the fix', async () => {
-    const [noKey] = (await runDoctor({ dir: tempDir(), agentsFile: team({ Implementer: 'claude-code' }), keys: envKeys({}) })).filter((c) => c.runtime === 'claude-code');
-    expect(noKey?.key).toMatchObject({ ok: false, detail: expect.stringMatching(/needs an Anthropic API key or a Claude subscription login: set ANTHROPIC_API_KEY/) });
-    const [badBin] = (await runDoctor({ dir: tempDir(), agentsFile: team({ Implementer: 'claude-code' }, { command: '/nowhere/claude' }), keys: envKeys({ ANTHROPIC_API_KEY: KEY }) })).filter((c) => c.runtime === 'claude-code');
-    expect(badBin?.call).toMatchObject({ ok: false, detail: expect.stringMatching(/the Claude Code binary \/nowhere\/claude \(agents\.yaml command:\) does not exist/) });
+    const [noKey] = (
+      await runDoctor({ dir: tempDir(), agentsFile: team({ Implementer: 'claude-code' }), keys: envKeys({}) })
+    ).filter((c) => c.runtime === 'claude-code');
+    expect(noKey?.key).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/needs an Anthropic API key or a Claude subscription login: set ANTHROPIC_API_KEY/),
+    });
+    const [badBin] = (
+      await runDoctor({
+        dir: tempDir(),
+        agentsFile: team({ Implementer: 'claude-code' }, { command: '/nowhere/claude' }),
+        keys: envKeys({ ANTHROPIC_API_KEY: KEY }),
+      })
+    ).filter((c) => c.runtime === 'claude-code');
+    expect(badBin?.call).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(
+        /the Claude Code binary \/nowhere\/claude \(agents\.yaml command:\) does not exist/,
+      ),
+    });
   });
 
   it('a role that writes documents on a coding agent is named, with the way on', async () => {
-    const checks = await runDoctor({ dir: tempDir(), agentsFile: team({ Designer: 'external', Tester: 'external', Implementer: 'external' }), keys: envKeys({}) });
+    const checks = await runDoctor({
+      dir: tempDir(),
+      agentsFile: team({ Designer: 'external', Tester: 'external', Implementer: 'external' }),
+      keys: envKeys({}),
+    });
     const ext = checks.find((c) => c.runtime === 'external');
-    expect(ext).toMatchObject({ roles: ['Designer', 'Implementer', 'Tester'], call: { ok: false, detail: expect.stringMatching(/^Designer, Tester write the plan, the design or the test plan, which need a model runtime; external does task work only/) } });
+    expect(ext).toMatchObject({
+      roles: ['Designer', 'Implementer', 'Tester'],
+      call: {
+        ok: false,
+        detail: expect.stringMatching(
+          /^Designer, Tester write the plan, the design or the test plan, which need a model runtime; external does task work only/,
+        ),
+      },
+    });
   });
 });
 
@@ -74,7 +127,9 @@ describe('the loop before its first step', () => {
     try {
       const out = await runLoop(p);
       expect(out).toMatchObject({ steps: 0, state: 'needs_setup' });
-      expect(out.waitingOn[0]).toBe('Tester runs claude-code, which does task work only; writing the test plan needs a model runtime: give Tester an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it');
+      expect(out.waitingOn[0]).toBe(
+        'Tester runs claude-code, which does task work only; writing the test plan needs a model runtime: give Tester an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it',
+      );
     } finally {
       p.close();
     }
@@ -88,7 +143,7 @@ describe('the loop before its first step', () => {
     }
   });
 
-  it('an external implementer\'s tasks say they wait for the user\'s own session, and how it joins', async () => {
+  it("an external implementer's tasks say they wait for the user's own session, and how it joins", async () => {
     const dir = join(tempDir(), 'backtester');
     await initProject(dir, { sample: true });
     const path = join(dir, 'agents.yaml');
@@ -104,7 +159,9 @@ describe('the loop before its first step', () => {
         decideReview(p.ledger, p.read, { reviewId: r.id, decision: 'approve', comment: '', source: 'cli' });
       }
       const out = await runLoop(p);
-      expect(out.waitingOn).toContain('T4 (Implementer) is To Do — for your own session to take (`governor mcp --agent Implementer`, then next_task)');
+      expect(out.waitingOn).toContain(
+        'T4 (Implementer) is To Do — for your own session to take (`governor mcp --agent Implementer`, then next_task)',
+      );
     } finally {
       p.close();
     }

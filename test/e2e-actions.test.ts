@@ -48,15 +48,34 @@ for (const transport of uiTransports()) {
       await initProject(dir, { sample: true });
       // A Discord to talk to: the host starts the link itself when discord.yaml and a token are there.
       fake = await startFakeDiscord();
-      writeFileSync(join(dir, 'discord.yaml'), `mode: bot\nguild_id: "${fake.guildId}"\nreviewers:\n  users: ["${REVIEWER}"]\napi: ${fake.api}\n`);
+      writeFileSync(
+        join(dir, 'discord.yaml'),
+        `mode: bot\nguild_id: "${fake.guildId}"\nreviewers:\n  users: ["${REVIEWER}"]\napi: ${fake.api}\n`,
+      );
       process.env.DISCORD_BOT_TOKEN = fake.token;
       // To the plan review, with an implementer's concern on its way up the chain.
       const p = await openProject(dir);
       await runLoop(p);
       // The Designer has acknowledged it (an open one would be the Designer's to work at the loop's next step).
       concernId = p.ledger.transact((tx) => {
-        const id = raiseConcern(tx, { phase: 1, from: 'Implementer', to: 'Designer', severity: 'warning', category: 'design_gap', summary: CONCERN, details: 'DESIGN_SPEC §3 types position as 1 | -1.' }, new Date().toISOString());
-        tx.append({ type: 'concern.acknowledged', actor: 'Designer', payload: { concern_id: id, by: 'Designer', note: 'Looking at it with the PM' } });
+        const id = raiseConcern(
+          tx,
+          {
+            phase: 1,
+            from: 'Implementer',
+            to: 'Designer',
+            severity: 'warning',
+            category: 'design_gap',
+            summary: CONCERN,
+            details: 'DESIGN_SPEC §3 types position as 1 | -1.',
+          },
+          new Date().toISOString(),
+        );
+        tx.append({
+          type: 'concern.acknowledged',
+          actor: 'Designer',
+          payload: { concern_id: id, by: 'Designer', note: 'Looking at it with the PM' },
+        });
         return id;
       });
       p.close();
@@ -86,7 +105,9 @@ for (const transport of uiTransports()) {
       await view(page, 'Agents');
       await row.getByTestId('agent-resume').click();
       await page.locator('[data-testid=agent-row][data-agent=Designer][data-state=idle]').waitFor(UI);
-      const types = s.project.ledger.readTypes(['agent.paused', 'agent.resumed']).map((e) => `${e.type} ${(e.payload as { agent: string }).agent}`);
+      const types = s.project.ledger
+        .readTypes(['agent.paused', 'agent.resumed'])
+        .map((e) => `${e.type} ${(e.payload as { agent: string }).agent}`);
       expect(types).toEqual(['agent.paused Designer', 'agent.resumed Designer']);
     });
 
@@ -100,7 +121,10 @@ for (const transport of uiTransports()) {
       await detail.getByTestId('concern-escalate-to').selectOption('ProjectManager');
       await detail.getByTestId('concern-note').fill('The PM decides whether flat bars are in scope');
       await detail.getByTestId('concern-escalate').click();
-      await detail.getByTestId('concern-result').filter({ hasText: `Done: ${concernId}` }).waitFor(UI);
+      await detail
+        .getByTestId('concern-result')
+        .filter({ hasText: `Done: ${concernId}` })
+        .waitFor(UI);
       expect(await detail.getByTestId('concern-route').textContent()).toBe('Implementer → Designer → ProjectManager');
       expect(await detail.getByTestId('concern-from-to').textContent()).toBe('Implementer → ProjectManager');
       expect(await detail.getByTestId('escalation-hop').count()).toBe(1);
@@ -133,15 +157,27 @@ for (const transport of uiTransports()) {
       await discord.getByTestId('discord-link').filter({ hasText: 'Running' }).waitFor(UI);
       // discord.yaml at a glance, with where the token comes from and never the token itself.
       expect(await discord.getByTestId('discord-reviewers').textContent()).toBe(`users ${REVIEWER}`);
-      expect(await discord.getByTestId('discord-channels').textContent()).toBe('#project-updates#agent-concerns#approvals#system-health');
-      await discord.getByTestId('discord-token').filter({ hasText: 'read from DISCORD_BOT_TOKEN — found in the environment' }).waitFor(UI);
+      expect(await discord.getByTestId('discord-channels').textContent()).toBe(
+        '#project-updates#agent-concerns#approvals#system-health',
+      );
+      await discord
+        .getByTestId('discord-token')
+        .filter({ hasText: 'read from DISCORD_BOT_TOKEN — found in the environment' })
+        .waitFor(UI);
       expect(await page.locator('body').textContent()).not.toContain(fake.token);
       await discord.getByTestId('discord-test').click();
       await discord.getByRole('status').filter({ hasText: 'Test message queued' }).waitFor(UI);
       const health = fake.channelId('system-health');
-      const got = await fake.waitFor(() => fake.messages(health).find((m) => JSON.stringify(m.embeds).includes('Governor test message')), 20_000, 'the test message');
+      const got = await fake.waitFor(
+        () => fake.messages(health).find((m) => JSON.stringify(m.embeds).includes('Governor test message')),
+        20_000,
+        'the test message',
+      );
       expect(got.via).toBe('bot');
-      await discord.getByTestId('discord-outbox').filter({ hasText: /0 pending · [1-9]\d* sent/ }).waitFor(UI);
+      await discord
+        .getByTestId('discord-outbox')
+        .filter({ hasText: /0 pending · [1-9]\d* sent/ })
+        .waitFor(UI);
     });
 
     it('says where the chain breaks after a row is edited behind the ledger’s back', async () => {
@@ -155,7 +191,9 @@ for (const transport of uiTransports()) {
       writeFileSync(join(dir, 'docs', 'PROJECT_DETAIL.md'), 'edited by hand\n');
       await page.getByTestId('verify-chain').click();
       await page.locator('[data-testid=verify-result][data-ok=false]').waitFor(UI);
-      expect(await first.textContent()).toMatch(/^Chain intact: [\d,]+ events checked, but this file differs from the ledger:docs\/PROJECT_DETAIL\.md: differs$/);
+      expect(await first.textContent()).toMatch(
+        /^Chain intact: [\d,]+ events checked, but this file differs from the ledger:docs\/PROJECT_DETAIL\.md: differs$/,
+      );
       // What only someone bypassing Governor could do: drop the append-only guard and rewrite an actor.
       const db = new Database(join(dir, '.governor', 'governor.db'));
       db.exec('DROP TRIGGER events_no_update');
@@ -182,15 +220,21 @@ for (const transport of uiTransports()) {
       await page.getByTestId('projects-done').waitFor(UI);
       await page.locator('[data-testid=current-project-name]', { hasText: 'Ledger tools' }).waitFor(UI);
       expect(await page.getByTestId('project-name').textContent()).toBe('Ledger tools');
-      for (const f of ['agents.yaml', '.project_policies.yaml', '.gitignore']) expect(existsSync(join(target, f))).toBe(true);
-      const branches = execFileSync('git', ['-C', target, 'branch', '--format=%(refname:short)'], { encoding: 'utf8' }).trim().split('\n').sort();
+      for (const f of ['agents.yaml', '.project_policies.yaml', '.gitignore'])
+        expect(existsSync(join(target, f))).toBe(true);
+      const branches = execFileSync('git', ['-C', target, 'branch', '--format=%(refname:short)'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .sort();
       expect(branches).toEqual(['develop', 'main']);
       await view(page, 'Dashboard');
       await page.locator('[data-testid=stage][data-stage=plan]').waitFor(UI);
       // A blank project starts on the scripted runtime, which plays only the sample: Run says so, with the ways
       // on, before any step (not a projection error in a grey line), and the critical concern says it too.
       await page.getByTestId('run').click();
-      const note = page.locator('[data-testid=run-note]', { hasText: 'The scripted runtime only plays the sample project' });
+      const note = page.locator('[data-testid=run-note]', {
+        hasText: 'The scripted runtime only plays the sample project',
+      });
       await note.waitFor(UI);
       expect(await note.textContent()).toMatch(/ollama:qwen2\.5-coder/);
       expect(await page.getByTestId('run-note').textContent()).not.toMatch(/projection|does not exist/);
@@ -203,14 +247,41 @@ for (const transport of uiTransports()) {
       const target = join(root, 'promoted');
       await initProject(target, { sample: true });
       const policies = join(target, '.project_policies.yaml');
-      writeFileSync(policies, readFileSync(policies, 'utf8').replace('  e2e_suite: unit', '  e2e_suite: unit\n  next_phase: on_command'));
-      execFileSync('git', ['-C', target, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qam', 'chore: next phase on command']);
+      writeFileSync(
+        policies,
+        readFileSync(policies, 'utf8').replace('  e2e_suite: unit', '  e2e_suite: unit\n  next_phase: on_command'),
+      );
+      execFileSync('git', [
+        '-C',
+        target,
+        '-c',
+        'user.name=T',
+        '-c',
+        'user.email=t@example.com',
+        'commit',
+        '-qam',
+        'chore: next phase on command',
+      ]);
       const p = await openProject(target);
       await runLoop(p);
       const plan = p.read.pendingReviews()[0];
       const main = execFileSync('git', ['-C', target, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
       p.ledger.append([
-        { type: 'review.decided', actor: 'Human', payload: { review_id: plan?.id ?? '', decision: { reviewed_by: 'Human', decision: 'approve', comment: '', inline: [], timestamp: new Date().toISOString(), source: 'cli' } } },
+        {
+          type: 'review.decided',
+          actor: 'Human',
+          payload: {
+            review_id: plan?.id ?? '',
+            decision: {
+              reviewed_by: 'Human',
+              decision: 'approve',
+              comment: '',
+              inline: [],
+              timestamp: new Date().toISOString(),
+              source: 'cli',
+            },
+          },
+        },
         { type: 'review.followed_up', actor: 'System', payload: { review_id: plan?.id ?? '', outcome: 'approved' } },
         { type: 'phase.promoted', actor: 'Human', payload: { phase: 1, tag: 'v0.1.0', commit: main, next_phase: 2 } },
       ]);
@@ -218,13 +289,17 @@ for (const transport of uiTransports()) {
       await view(page, 'Projects');
       await page.getByTestId('open-dir').fill(target);
       await page.getByTestId('open-submit').click();
-      await page.locator('[data-testid=current-project-name]', { hasText: 'build base backtester skeleton' }).waitFor(UI);
+      await page
+        .locator('[data-testid=current-project-name]', { hasText: 'build base backtester skeleton' })
+        .waitFor(UI);
       await view(page, 'Dashboard');
       await page.locator('[data-testid=stage][data-stage=promoted]').waitFor(UI);
       const start = page.getByTestId('start-phase');
       expect(await start.textContent()).toBe('Start phase 2');
       await start.click();
-      await page.locator('[data-testid=start-phase-note]', { hasText: 'Phase 2 — Parameter optimizer started' }).waitFor(UI);
+      await page
+        .locator('[data-testid=start-phase-note]', { hasText: 'Phase 2 — Parameter optimizer started' })
+        .waitFor(UI);
       await page.locator('[data-testid=stage][data-stage=plan]').waitFor(UI);
       // The scripted sample's script ends with phase 1: the dashboard says so instead of planning phase 2.
       await page.locator('[data-testid=run-note]', { hasText: 'script ends with phase 1' }).waitFor(UI);

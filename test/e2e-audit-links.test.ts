@@ -35,10 +35,19 @@ async function openEvent(page: Page, type: string, seq: number): Promise<void> {
   await page.locator(`[data-testid=type-option][value="${type}"]`).check();
   await page.keyboard.press('Escape');
   // The filter has been applied once no other type is listed; a handful of events fit in the first page.
-  await page.locator(`[data-testid=timeline-row]:not([data-type="${type}"])`).first().waitFor({ state: 'detached', ...UI });
+  await page
+    .locator(`[data-testid=timeline-row]:not([data-type="${type}"])`)
+    .first()
+    .waitFor({ state: 'detached', ...UI });
   await page.locator(`[data-testid=timeline-row][data-seq="${seq}"]`).click();
-  await page.getByTestId('event-detail').getByRole('heading', { name: `#${seq} · ${type}` }).waitFor(UI);
-  await page.getByTestId('event-json').filter({ hasText: `"seq": ${seq}` }).waitFor(UI);
+  await page
+    .getByTestId('event-detail')
+    .getByRole('heading', { name: `#${seq} · ${type}` })
+    .waitFor(UI);
+  await page
+    .getByTestId('event-json')
+    .filter({ hasText: `"seq": ${seq}` })
+    .waitFor(UI);
 }
 
 /** What git itself lists between two commits, as the diffs view's file list reads (`M path`). */
@@ -70,12 +79,21 @@ function drivenProject(): Promise<Driven> {
     try {
       const { concernId } = await driveSampleThroughGate(p, RESOLUTION);
       if (!concernId) throw new Error('expected the implementer’s concern to have reached the human');
-      const actions = p.ledger.readTypes(['git.action_recorded']).map((e) => ({ ...(e.payload as GitAction), seq: e.seq }));
+      const actions = p.ledger
+        .readTypes(['git.action_recorded'])
+        .map((e) => ({ ...(e.payload as GitAction), seq: e.seq }));
       const merge = actions.find((a) => a.action === 'merge' && a.source === 'phase1/designer');
-      const designCommit = actions.find((a) => a.action === 'commit' && a.target === 'phase1/designer' && a.previous === null);
-      if (!merge || !designCommit) throw new Error(`expected the designer's first commit and its gate merge; got ${actions.map((a) => `${a.action} ${a.target}`).join(', ')}`);
+      const designCommit = actions.find(
+        (a) => a.action === 'commit' && a.target === 'phase1/designer' && a.previous === null,
+      );
+      if (!merge || !designCommit)
+        throw new Error(
+          `expected the designer's first commit and its gate merge; got ${actions.map((a) => `${a.action} ${a.target}`).join(', ')}`,
+        );
       const plan = p.read.reviews().find((r) => r.kind === 'plan');
-      const planDecided = p.ledger.readTypes(['review.decided']).find((e) => (e.payload as { review_id: string }).review_id === plan?.id)?.seq ?? 0;
+      const planDecided =
+        p.ledger.readTypes(['review.decided']).find((e) => (e.payload as { review_id: string }).review_id === plan?.id)
+          ?.seq ?? 0;
       const concernRaised = p.ledger.readTypes(['concern.raised'])[0]?.seq ?? 0;
       return { root, dir, merge, designCommit, planDecided, concernRaised };
     } finally {
@@ -132,8 +150,12 @@ for (const transport of uiTransports()) {
       await page.keyboard.press('Escape');
       await menu.waitFor({ state: 'detached', ...UI });
       expect(await button.getAttribute('aria-expanded')).toBe('false');
-      expect(await page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-expanded")')).toBe('false');
-      expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toContain('Types: review.decided');
+      expect(
+        await page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-expanded")'),
+      ).toBe('false');
+      expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toContain(
+        'Types: review.decided',
+      );
       // Open again, click the view's heading: closed, and the filter it set is still applied.
       await button.click();
       await menu.waitFor(UI);
@@ -180,7 +202,9 @@ for (const transport of uiTransports()) {
       // The list and the detail agree on who raised it and whom it is with now; the detail adds the route.
       expect(await row.getByTestId('concern-from-to').textContent()).toBe('Implementer → Human');
       expect(await detail.getByTestId('concern-from-to').textContent()).toBe('Implementer → Human');
-      expect(await detail.getByTestId('concern-route').textContent()).toBe('Implementer → Designer → ProjectManager → Human');
+      expect(await detail.getByTestId('concern-route').textContent()).toBe(
+        'Implementer → Designer → ProjectManager → Human',
+      );
       expect(await detail.getByTestId('concern-assignee').textContent()).toBe('—');
       expect(await detail.textContent()).toContain(RESOLUTION);
       await shot('3-concern');
@@ -200,7 +224,9 @@ for (const transport of uiTransports()) {
       expect(await range.textContent()).toContain(`${merge.previous?.slice(0, 7)} → ${merge.commit?.slice(0, 7)}`);
       // The pickers show the commits compared, though neither is a branch or a tag.
       expect(await page.getByTestId('diff-to').locator('option:checked').textContent()).toBe(merge.commit?.slice(0, 7));
-      expect(await page.getByTestId('diff-from').locator('option:checked').textContent()).toBe(merge.previous?.slice(0, 7));
+      expect(await page.getByTestId('diff-from').locator('option:checked').textContent()).toBe(
+        merge.previous?.slice(0, 7),
+      );
       // The files are the ones git itself says the merge brought onto develop's previous tip.
       const want = nameStatus(dir, merge.previous ?? '', merge.commit ?? '');
       expect(want.length).toBeGreaterThan(0);
@@ -241,9 +267,14 @@ for (const transport of uiTransports()) {
       await page.locator('[data-testid=event-link][data-kind=command]').click();
       expect(await page.getByTestId('timeline-search').inputValue()).toBe(id);
       await page.getByTestId('type-filter').getByRole('button', { name: 'clear' }).click();
-      await page.getByTestId('timeline-count').filter({ hasText: /^2 events match/ }).waitFor(UI);
+      await page
+        .getByTestId('timeline-count')
+        .filter({ hasText: /^2 events match/ })
+        .waitFor(UI);
       await page.locator('[data-testid=timeline-row][data-type="response.sent"]').waitFor(UI);
-      const seqs = await page.getByTestId('timeline-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+      const seqs = await page
+        .getByTestId('timeline-row')
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
       expect(seqs).toEqual([answered?.seq, received?.seq]);
       expect(s.errors()).toEqual([]);
     });

@@ -24,7 +24,11 @@ interface ShownRow {
 
 const rows = (page: Page): Promise<ShownRow[]> =>
   page.$$eval('[data-testid=timeline-row]', (els) =>
-    els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), type: e.getAttribute('data-type') ?? '', actor: e.querySelector('.tl-actor')?.textContent ?? '' })),
+    els.map((e) => ({
+      seq: Number(e.getAttribute('data-seq')),
+      type: e.getAttribute('data-type') ?? '',
+      actor: e.querySelector('.tl-actor')?.textContent ?? '',
+    })),
   );
 
 /** Wait until the timeline has settled on `total` matching events (the count is the host's answer). */
@@ -33,7 +37,12 @@ async function settledOn(page: Page, total: number): Promise<void> {
     (t) => {
       const { document } = globalThis as unknown as InPage;
       const c = document.querySelector('[data-testid=timeline-count]');
-      return c !== null && c.getAttribute('data-total') === String(t) && !c.textContent?.includes('loading') && document.querySelectorAll('[data-testid=timeline-row]').length > 0;
+      return (
+        c !== null &&
+        c.getAttribute('data-total') === String(t) &&
+        !c.textContent?.includes('loading') &&
+        document.querySelectorAll('[data-testid=timeline-row]').length > 0
+      );
     },
     total,
     UI,
@@ -72,7 +81,8 @@ for (const transport of uiTransports()) {
     const checkWindow = (shown: ShownRow[], step: (seq: number) => number) => {
       for (const [i, r] of shown.entries()) {
         const e = expected(r.seq);
-        if (e) expect({ seq: r.seq, type: r.type, actor: r.actor }).toEqual({ seq: r.seq, type: e.type, actor: e.actor });
+        if (e)
+          expect({ seq: r.seq, type: r.type, actor: r.actor }).toEqual({ seq: r.seq, type: e.type, actor: e.actor });
         const next = shown[i + 1];
         if (next) expect(next.seq).toBe(step(r.seq));
       }
@@ -109,16 +119,20 @@ for (const transport of uiTransports()) {
           el.scrollTop = el.scrollHeight;
         });
         // Each jump to the bottom pulls in the next page of older events.
-        lowest = await page.waitForFunction(
-          (prev) => {
-            const { document } = globalThis as unknown as InPage;
-            const seqs = [...document.querySelectorAll('[data-testid=timeline-row]')].map((e) => Number(e.getAttribute('data-seq')));
-            const min = Math.min(...seqs);
-            return min < prev ? min : false;
-          },
-          lowest,
-          UI,
-        ).then((h) => h.jsonValue() as Promise<number>);
+        lowest = await page
+          .waitForFunction(
+            (prev) => {
+              const { document } = globalThis as unknown as InPage;
+              const seqs = [...document.querySelectorAll('[data-testid=timeline-row]')].map((e) =>
+                Number(e.getAttribute('data-seq')),
+              );
+              const min = Math.min(...seqs);
+              return min < prev ? min : false;
+            },
+            lowest,
+            UI,
+          )
+          .then((h) => h.jsonValue() as Promise<number>);
         if (step % 25 === 0) checkWindow(await rows(page), (seq) => seq - 1);
       }
       const shown = await rows(page);
@@ -136,24 +150,48 @@ for (const transport of uiTransports()) {
       const { page } = s;
       await page.getByRole('button', { name: 'jump to newest' }).click();
       await settledOn(page, total);
-      await page.waitForFunction((t) => (globalThis as unknown as InPage).document.querySelector('[data-testid=timeline-row]')?.getAttribute('data-seq') === String(t), total, UI);
+      await page.waitForFunction(
+        (t) =>
+          (globalThis as unknown as InPage).document
+            .querySelector('[data-testid=timeline-row]')
+            ?.getAttribute('data-seq') === String(t),
+        total,
+        UI,
+      );
     });
 
     it('filters by type on the host, and pages within the filter', async () => {
       const { page } = s;
       const want = fillSeqs((e) => e.type === 'qa.output_logged');
-      await page.getByTestId('type-filter').getByRole('button', { name: /Types:/ }).click();
+      await page
+        .getByTestId('type-filter')
+        .getByRole('button', { name: /Types:/ })
+        .click();
       await page.locator('[data-testid=type-option][value="qa.output_logged"]').check();
-      await page.getByTestId('type-filter').getByRole('button', { name: /Types:/ }).click();
+      await page
+        .getByTestId('type-filter')
+        .getByRole('button', { name: /Types:/ })
+        .click();
       await settledOn(page, want.length);
-      expect(await page.getByTestId('timeline-count').textContent()).toContain(`${want.length.toLocaleString('en')} events match`);
+      expect(await page.getByTestId('timeline-count').textContent()).toContain(
+        `${want.length.toLocaleString('en')} events match`,
+      );
       const timeline = page.getByTestId('timeline');
       // Past the first page of 500: the next pages hold only the chosen type too, ten seqs apart.
       for (let i = 0; i < 3; i++) {
         await timeline.evaluate((el) => {
           el.scrollTop = el.scrollHeight;
         });
-        await page.waitForFunction((n) => Number((globalThis as unknown as InPage).document.querySelector('[data-testid=timeline-count]')?.getAttribute('data-loaded')) >= n, 500 * (i + 2), UI);
+        await page.waitForFunction(
+          (n) =>
+            Number(
+              (globalThis as unknown as InPage).document
+                .querySelector('[data-testid=timeline-count]')
+                ?.getAttribute('data-loaded'),
+            ) >= n,
+          500 * (i + 2),
+          UI,
+        );
       }
       const shown = await rows(page);
       expect(shown.every((r) => r.type === 'qa.output_logged')).toBe(true);
@@ -199,7 +237,9 @@ for (const transport of uiTransports()) {
       expect(text).toContain(`"seq": ${target}`);
       expect(text).toContain('"summary": "alert 4242"');
       expect(text).toContain('"details": "details of alert number 4242"');
-      expect(await page.getByTestId('event-detail').getByRole('heading').textContent()).toContain(`#${target} · alert.raised`);
+      expect(await page.getByTestId('event-detail').getByRole('heading').textContent()).toContain(
+        `#${target} · alert.raised`,
+      );
     });
 
     it('verifies the whole chain', async () => {

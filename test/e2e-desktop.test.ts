@@ -26,7 +26,9 @@ const UI = { timeout: 20_000 };
 const LOOP = { timeout: 90_000 };
 const found = findChromium();
 // The ipc transport's own tests: they run wherever it does (not in `npm run e2e:electron`, which asks for electron).
-const skip = uiTransports().includes('ipc') ? found.skip?.replace('web e2e', 'desktop e2e') ?? null : 'ipc not asked for';
+const skip = uiTransports().includes('ipc')
+  ? (found.skip?.replace('web e2e', 'desktop e2e') ?? null)
+  : 'ipc not asked for';
 if (found.skip !== null) console.log(skip);
 
 /** Ask the page's bridge something and bring back what it answered (or threw), as data. */

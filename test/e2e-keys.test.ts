@@ -36,7 +36,10 @@ for (const transport of uiTransports()) {
       process.env.GOVERNOR_HOME = home;
       delete process.env.ANTHROPIC_API_KEY;
       await initProject(dir, { name: 'keys' });
-      const agents = readFileSync(join(dir, 'agents.yaml'), 'utf8').replace('runtime: scripted', 'runtime: anthropic:claude-sonnet-4-5');
+      const agents = readFileSync(join(dir, 'agents.yaml'), 'utf8').replace(
+        'runtime: scripted',
+        'runtime: anthropic:claude-sonnet-4-5',
+      );
       writeFileSync(join(dir, 'agents.yaml'), agents);
       s = await openUiPage(transport, dir, { appData });
     });

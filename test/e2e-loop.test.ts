@@ -14,7 +14,6 @@ import { LOOP, type Session, UI, cli, driver, focused, git, openSession } from '
  * project folder and its git history are read with the git CLI.
  */
 
-
 const INLINE = 'Why does the engine read the CSV itself? Keep I/O out of it.';
 const CHANGES = 'Split the data adapter out of the engine';
 const RESOLUTION = 'Flat means position 0; Designer to note it in the Signal type';
@@ -62,7 +61,9 @@ for (const transport of uiTransports()) {
       ids.design1 = await ui.openReview('design');
       expect(await page.locator('.rv-detail-head').textContent()).toMatch(/design\/DESIGN_SPEC\.md r1/);
       // The human's way in: a click on the line number in Monaco's gutter.
-      await page.locator('[data-testid=review-editor] .margin-view-overlays .line-numbers', { hasText: /^12$/ }).click();
+      await page
+        .locator('[data-testid=review-editor] .margin-view-overlays .line-numbers', { hasText: /^12$/ })
+        .click();
       await page.locator('label[for=rv-inline-input]', { hasText: 'Line 12' }).waitFor(UI);
       await page.getByTestId('inline-comment-input').fill(INLINE);
       await page.getByTestId('inline-comment-add').click();
@@ -126,14 +127,20 @@ for (const transport of uiTransports()) {
       const detail = page.getByTestId('concern-detail');
       // It climbs the chain from agents.yaml before it is the human's: Designer → PM → Human.
       await detail.locator('[data-testid=escalation-hop]', { hasText: 'ProjectManager → Human' }).waitFor(LOOP);
-      expect(await detail.getByTestId('escalation-hop').allTextContents()).toEqual([expect.stringContaining('Designer → ProjectManager'), expect.stringContaining('ProjectManager → Human')]);
+      expect(await detail.getByTestId('escalation-hop').allTextContents()).toEqual([
+        expect.stringContaining('Designer → ProjectManager'),
+        expect.stringContaining('ProjectManager → Human'),
+      ]);
       expect(await detail.locator('.facts').textContent()).toContain('Implementer → Human');
 
       await page.getByTestId('concern-ack').click();
       await page.getByTestId('concern-result').filter({ hasText: 'is now acknowledged' }).waitFor(UI);
       await page.getByTestId('concern-assign-to').selectOption('Designer');
       await page.getByTestId('concern-assign').click();
-      await page.getByTestId('concern-result').filter({ hasText: 'is now assigned (assigned to Designer)' }).waitFor(UI);
+      await page
+        .getByTestId('concern-result')
+        .filter({ hasText: 'is now assigned (assigned to Designer)' })
+        .waitFor(UI);
       await page.getByTestId('concern-note').fill(RESOLUTION);
       await page.getByTestId('concern-resolve').click();
       await page.getByTestId('concern-result').filter({ hasText: 'is now resolved' }).waitFor(UI);
@@ -158,7 +165,10 @@ for (const transport of uiTransports()) {
       await input.pressSequentially(QUESTION);
       await input.press('Enter');
       const entry = page.getByTestId('console-entry').filter({ hasText: `/clarify Designer ${QUESTION}` });
-      await entry.getByTestId('console-response').filter({ hasText: /queued for Designer/ }).waitFor(UI);
+      await entry
+        .getByTestId('console-response')
+        .filter({ hasText: /queued for Designer/ })
+        .waitFor(UI);
       const answer = entry.getByTestId('console-followup');
       await answer.filter({ hasText: 'Parquet is columnar' }).waitFor(LOOP);
       expect(await answer.textContent()).toMatch(/^Designer/);
@@ -293,7 +303,9 @@ for (const transport of uiTransports()) {
       expect(git(dir, 'tag', '--list').split('\n')).toContain('v0.1.0');
       expect(git(dir, 'cat-file', '-t', 'v0.1.0').trim()).toBe('tag');
       // The release merge, then the commit that brings the final exports into the tag.
-      expect(git(dir, 'log', '-2', '--format=%s', 'main')).toMatch(/^chore\(release\): v0\.1\.0 records\n.*promote develop to main as v0\.1\.0/);
+      expect(git(dir, 'log', '-2', '--format=%s', 'main')).toMatch(
+        /^chore\(release\): v0\.1\.0 records\n.*promote develop to main as v0\.1\.0/,
+      );
       expect(git(dir, 'ls-tree', '-r', '--name-only', 'v0.1.0')).toMatch(/^src\/engine\/backtest\.js$/m);
       const log = git(dir, 'log', '--show-notes=audit', 'main');
       expect(log).toMatch(/Notes \(audit\):/);
@@ -310,7 +322,11 @@ for (const transport of uiTransports()) {
       expect(file('docs/PROJECT_VARIATIONS.md')).toContain(CONDITIONS);
       const detail = file('docs/PROJECT_DETAIL.md');
       expect(detail).toMatch(/## Recent Human Interactions[\s\S]*\/clarify Designer why parquet for storage\?/);
-      const jsonl = (p: string) => file(p).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const jsonl = (p: string) =>
+        file(p)
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
       const concerns = jsonl('audit/concerns.jsonl');
       // concerns.jsonl appends each state a concern went through; the last row of an id is its state now.
       const latest = new Map(concerns.map((c) => [String(c.id), c]));
@@ -320,13 +336,19 @@ for (const transport of uiTransports()) {
       const condition = [...latest.values()].find((c) => c.category === 'condition');
       expect(condition).toMatchObject({ status: 'open', summary: CONDITIONS });
       const clarify = jsonl('audit/commands.jsonl').find((c) => c.cmd === '/clarify');
-      const answer = jsonl('audit/responses.jsonl').find((r) => r.command_id === clarify?.command_id && r.from === 'Designer');
+      const answer = jsonl('audit/responses.jsonl').find(
+        (r) => r.command_id === clarify?.command_id && r.from === 'Designer',
+      );
       expect(String(answer?.response)).toMatch(/Parquet is columnar[\s\S]*\(scripted\)$/);
       // Each human gate left a handoff record with the outcome the human chose.
       // audit/handoffs/phase-N.jsonl appends each state a handoff went through; the last line of an id is now.
       const lines = readdirSync(join(s.dir, 'audit', 'handoffs')).flatMap((f) => jsonl(`audit/handoffs/${f}`));
-      const handoffs = [...new Map(lines.map((h) => [String(h.id), h as { purpose: string; status: string }])).values()];
-      expect(handoffs.find((h) => h.purpose === 'High-Impact Variation Review')).toMatchObject({ status: 'approved_with_conditions' });
+      const handoffs = [
+        ...new Map(lines.map((h) => [String(h.id), h as { purpose: string; status: string }])).values(),
+      ];
+      expect(handoffs.find((h) => h.purpose === 'High-Impact Variation Review')).toMatchObject({
+        status: 'approved_with_conditions',
+      });
       expect(handoffs.find((h) => h.purpose === 'Design Review' && h.status === 'approved')).toBeTruthy();
       expect(file('docs/PROJECT_OVERVIEW.md')).toContain(PROMOTE);
     });
@@ -360,7 +382,9 @@ for (const transport of uiTransports()) {
       await ui.key('2');
       // The first pending review opens by itself; the keyboard does the rest.
       await page.locator('[data-testid=review-editor] .monaco-editor').waitFor(UI);
-      const id = String(await page.locator('.rv-inbox [data-testid=review-item][data-kind=plan]').getAttribute('data-review-id'));
+      const id = String(
+        await page.locator('.rv-inbox [data-testid=review-item][data-kind=plan]').getAttribute('data-review-id'),
+      );
       await ui.key('c');
       expect(await focused(page)).toBe('comment-input');
       await page.keyboard.type('Approved from the keyboard');
@@ -407,14 +431,18 @@ for (const transport of uiTransports()) {
 
       const notice = page.getByTestId('decided-elsewhere');
       await notice.waitFor(UI);
-      expect(await notice.textContent()).toMatch(/Decided elsewhere while you had this review open: Request changes by Human via cli at /);
+      expect(await notice.textContent()).toMatch(
+        /Decided elsewhere while you had this review open: Request changes by Human via cli at /,
+      );
       // The editor now shows what stands: the other decision, its comment, no way to decide again.
       await page.locator('.rv-decide', { hasText: 'Decided: Request changes by Human' }).waitFor(UI);
       expect(await page.getByTestId('decide-confirm-box').count()).toBe(0);
       expect(await page.locator('.rv-decided-comment').textContent()).toContain('Decided in the terminal');
       expect(await page.getByTestId('decide-approve').isDisabled()).toBe(true);
       // The inbox refreshed too: the review is no longer pending.
-      await page.locator(`.rv-inbox [data-testid=review-item][data-review-id="${id}"]`).waitFor({ state: 'detached', ...UI });
+      await page
+        .locator(`.rv-inbox [data-testid=review-item][data-review-id="${id}"]`)
+        .waitFor({ state: 'detached', ...UI });
       await shot('stale-decision');
       expect(s.errors()).toEqual([]);
     });
@@ -435,7 +463,9 @@ for (const transport of uiTransports()) {
       hold(false);
       const notice = page.getByTestId('decided-elsewhere');
       await notice.waitFor(UI);
-      expect(await notice.textContent()).toMatch(/Decided elsewhere while you had this review open: Approve by Human via cli at /);
+      expect(await notice.textContent()).toMatch(
+        /Decided elsewhere while you had this review open: Approve by Human via cli at /,
+      );
       await page.locator('.rv-decide', { hasText: 'Decided: Approve by Human' }).waitFor(UI);
       expect(await page.locator('.rv-decided-comment').textContent()).toContain('Approved in the terminal');
       expect(await page.getByTestId('decide-error').count()).toBe(0);

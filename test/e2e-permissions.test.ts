@@ -23,7 +23,14 @@ for (const transport of uiTransports()) {
         'T4',
         { tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] },
         { tools: [{ name: 'Bash', input: { command: 'make deploy', description: 'deploy' } }] },
-        { tools: [{ name: 'mcp__governor__handoff', input: { summary: 'Checked the OS.', commit_subject: 'chore(t4): check the OS', tested: 'uname -s' } }] },
+        {
+          tools: [
+            {
+              name: 'mcp__governor__handoff',
+              input: { summary: 'Checked the OS.', commit_subject: 'chore(t4): check the OS', tested: 'uname -s' },
+            },
+          ],
+        },
         { text: 'Done.' },
       );
       hp = await openUiPage(transport, proj.dir);
@@ -45,14 +52,20 @@ for (const transport of uiTransports()) {
       expect(await card.getByTestId('permission-input').textContent()).toContain('"command": "uname -s"');
       await card.getByRole('button', { name: 'Allow once' }).click();
       await until(() => hp.project.read.permissionRequest('perm_0001')?.status === 'allowed', 'the UI decision');
-      expect(hp.project.read.permissionRequest('perm_0001')?.decision).toMatchObject({ decision: 'allow_once', source: 'ui' });
+      expect(hp.project.read.permissionRequest('perm_0001')?.decision).toMatchObject({
+        decision: 'allow_once',
+        source: 'ui',
+      });
 
       // The agent went on: its next ask arrives, and a denial with a message is what it reads.
       const second = page.getByTestId('permission-perm_0002');
       await second.waitFor(UI);
       await second.getByLabel('Message to the agent').fill('No deploys from a build task.');
       await second.getByRole('button', { name: 'Deny' }).click();
-      await until(() => fake.toolResults().some((t) => t.includes('No deploys from a build task.')), 'the agent to read the denial');
+      await until(
+        () => fake.toolResults().some((t) => t.includes('No deploys from a build task.')),
+        'the agent to read the denial',
+      );
       // It only looked (uname): the handoff changed no file, so the task says so.
       await until(() => hp.project.read.task('T4')?.status === 'No Change', 'the handoff');
       // The Agents view shows the agent's stream live, with how the gate decided each tool use.

@@ -44,8 +44,24 @@ for (const transport of uiTransports()) {
       await initProject(gatedDir, { sample: true });
       const agents = join(gatedDir, 'agents.yaml');
       writeFileSync(agents, readFileSync(agents, 'utf8').replace(/^project: .*$/m, `project: ${GATED}`));
-      appendFileSync(join(gatedDir, '.project_policies.yaml'), '\nbudgets:\n  per_phase: { usd: 5 }\n  per_agent:\n    ProjectManager: { tokens: 100000 }\n    Designer: { usd: 0.07 }\n');
-      git(gatedDir, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'chore: rename, budgets', '--', 'agents.yaml', '.project_policies.yaml');
+      appendFileSync(
+        join(gatedDir, '.project_policies.yaml'),
+        '\nbudgets:\n  per_phase: { usd: 5 }\n  per_agent:\n    ProjectManager: { tokens: 100000 }\n    Designer: { usd: 0.07 }\n',
+      );
+      git(
+        gatedDir,
+        '-c',
+        'user.name=Test',
+        '-c',
+        'user.email=test@example.com',
+        'commit',
+        '-q',
+        '-m',
+        'chore: rename, budgets',
+        '--',
+        'agents.yaml',
+        '.project_policies.yaml',
+      );
 
       // Through the engine to a green QA gate: plan, design, test plan, the variation and the concern decided.
       const p = await openProject(gatedDir);
@@ -82,12 +98,20 @@ for (const transport of uiTransports()) {
       const pm = page.locator('[data-testid=spend-agent][data-agent=ProjectManager]');
       await pm.getByTestId('budget-meter').waitFor(UI);
       expect(await pm.getByTestId('budget-meter').getAttribute('data-level')).toBe('ok');
-      expect(await page.locator('[data-testid=spend-agent][data-agent=Tester]').textContent()).toContain('no budget set');
+      expect(await page.locator('[data-testid=spend-agent][data-agent=Tester]').textContent()).toContain(
+        'no budget set',
+      );
 
       // Model calls as a runtime records them: the card follows the ledger without a reload.
       const prices = loadPrices(s.project.dir);
-      recordUsage(s.project, prices, 'ProjectManager', 'anthropic:claude-sonnet-4-5', 'plan', { input: 100_000, output: 10_000 });
-      recordUsage(s.project, prices, 'Designer', 'anthropic:claude-sonnet-4-5', 'design', { input: 10_000, output: 2_000 });
+      recordUsage(s.project, prices, 'ProjectManager', 'anthropic:claude-sonnet-4-5', 'plan', {
+        input: 100_000,
+        output: 10_000,
+      });
+      recordUsage(s.project, prices, 'Designer', 'anthropic:claude-sonnet-4-5', 'design', {
+        input: 10_000,
+        output: 2_000,
+      });
       await pm.locator('[data-testid=budget-meter][data-level=over]').waitFor(UI);
       expect(await pm.textContent()).toMatch(/110,000 of 100,000 · over budget/);
       const designer = page.locator('[data-testid=spend-agent][data-agent=Designer]');
@@ -112,7 +136,9 @@ for (const transport of uiTransports()) {
       await page.getByTestId('open-dir').fill(plain);
       await page.getByTestId('open-submit').click();
       await page.getByTestId('projects-error').waitFor(UI);
-      expect(await page.getByTestId('projects-error').textContent()).toMatch(/is not a Governor project \(it has no agents\.yaml\)/);
+      expect(await page.getByTestId('projects-error').textContent()).toMatch(
+        /is not a Governor project \(it has no agents\.yaml\)/,
+      );
       expect(await page.getByTestId('current-project-name').textContent()).toBe(GATED);
 
       const demoDir = join(root, 'demo');
@@ -132,7 +158,11 @@ for (const transport of uiTransports()) {
       expect(await page.locator('[data-testid=stage]').getAttribute('data-stage')).toBe('plan');
       await shot('projects-demo-dashboard');
       expect(existsSync(join(demoDir, 'agents.yaml'))).toBe(true);
-      expect(git(demoDir, 'branch', '--list').split('\n').map((b) => b.replace('*', '').trim())).toEqual(expect.arrayContaining(['main', 'develop']));
+      expect(
+        git(demoDir, 'branch', '--list')
+          .split('\n')
+          .map((b) => b.replace('*', '').trim()),
+      ).toEqual(expect.arrayContaining(['main', 'develop']));
 
       // Back through the recent list: the demo first (open now), the gated project next.
       await page.locator('body').press('0');
@@ -146,10 +176,14 @@ for (const transport of uiTransports()) {
       await page.locator('body').press('1');
       await page.locator(`[data-testid=project-name]:text-is("${GATED}")`).waitFor(UI);
       await page.getByTestId('kpi-card').locator('canvas').waitFor(UI);
-      await page.locator('[data-testid=spend-agent][data-agent=ProjectManager] [data-testid=budget-meter][data-level=over]').waitFor(UI);
+      await page
+        .locator('[data-testid=spend-agent][data-agent=ProjectManager] [data-testid=budget-meter][data-level=over]')
+        .waitFor(UI);
       await shot('projects-switched-back');
 
-      const recent = JSON.parse(readFileSync(join(home, 'recent.json'), 'utf8')) as { projects: Array<{ dir: string }> };
+      const recent = JSON.parse(readFileSync(join(home, 'recent.json'), 'utf8')) as {
+        projects: Array<{ dir: string }>;
+      };
       expect(recent.projects.map((p) => p.dir)).toEqual([gatedDir, demoDir]);
       expect(s.project.dir).toBe(gatedDir);
       expect(s.errors()).toEqual([]);

@@ -18,12 +18,15 @@ import { type UiPage, openUiPage, uiPageUnavailable } from './support/hosted-pag
  */
 const UI = { timeout: 20_000 };
 
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).trim();
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).trim();
 const lineCount = (text: string) => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 
 /** Distinct Monaco token classes in the diff's modified side: 1 means everything is plain text. */
 const tokenClasses = (page: Page) =>
-  page.locator('[data-testid=diff-editor] .editor.modified .view-lines span[class^="mtk"]').evaluateAll((els) => new Set(els.map((e) => e.className)).size);
+  page
+    .locator('[data-testid=diff-editor] .editor.modified .view-lines span[class^="mtk"]')
+    .evaluateAll((els) => new Set(els.map((e) => e.className)).size);
 
 /** The project every transport opens: its gate failed once by hand, then only read. */
 let failing: Promise<FailingGateProject> | null = null;
@@ -69,7 +72,11 @@ for (const transport of uiTransports()) {
       await page.getByTestId('qa-outcome').filter({ hasText: 'Not green' }).waitFor(UI);
       const failed = page.getByTestId('qa-cases-failed');
       await failed.waitFor(UI);
-      expect(await page.locator('[data-testid=qa-cases] [data-testid^="qa-cases-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))).toEqual(['qa-cases-failed', 'qa-cases-flaky', 'qa-cases-skipped']);
+      expect(
+        await page
+          .locator('[data-testid=qa-cases] [data-testid^="qa-cases-"]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid'))),
+      ).toEqual(['qa-cases-failed', 'qa-cases-flaky', 'qa-cases-skipped']);
       expect(await failed.locator('h4').textContent()).toBe('Failed (2)');
 
       // The first failure reads as node's JUnit file has it: name, message, and the stack on demand.
@@ -88,7 +95,9 @@ for (const transport of uiTransports()) {
       // A 30,000-character failure is cut, and says where.
       const long = failed.getByTestId('qa-case').nth(1);
       expect(await long.locator('.qa-case-name').textContent()).toBe('explains itself at length');
-      expect(await long.getByTestId('qa-case-message').textContent()).toMatch(/… \(message cut at 2,000 of 30,\d{3} characters\)$/);
+      expect(await long.getByTestId('qa-case-message').textContent()).toMatch(
+        /… \(message cut at 2,000 of 30,\d{3} characters\)$/,
+      );
       await long.locator('summary').click();
       await long.getByText(/^Truncated: showing the first 8,000 of \d{2},\d{3} characters\./).waitFor(UI);
 
@@ -121,7 +130,8 @@ for (const transport of uiTransports()) {
       await page.getByTestId('diff-to-commit').click();
       const picker = page.getByTestId('commit-picker');
       await picker.waitFor(UI);
-      const absent = ['abc1234', 'fedcba9', '0123456'].find((x) => git(f.dir, 'rev-parse', `--disambiguate=${x}`) === '') ?? '';
+      const absent =
+        ['abc1234', 'fedcba9', '0123456'].find((x) => git(f.dir, 'rev-parse', `--disambiguate=${x}`) === '') ?? '';
       await page.getByTestId('commit-input').fill(absent);
       await page.getByTestId('commit-use').click();
       expect(await page.getByTestId('commit-error').textContent()).toBe(`no such commit: ${absent}`);
@@ -129,7 +139,11 @@ for (const transport of uiTransports()) {
       await page.getByTestId('commit-history-of').selectOption('experiments/qa');
       const items = page.getByTestId('commit-item');
       await page.locator(`[data-testid=commit-item][data-oid="${c1}"]`).waitFor(UI);
-      expect((await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-oid')))).slice(0, 3)).toEqual([c3, c2, c1]);
+      expect((await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-oid')))).slice(0, 3)).toEqual([
+        c3,
+        c2,
+        c1,
+      ]);
       const tip = items.first();
       const want = git(f.dir, 'log', '-1', '--format=%h|%s|%an', c3).split('|');
       expect(await tip.locator('code').textContent()).toBe(want[0]);
@@ -147,7 +161,11 @@ for (const transport of uiTransports()) {
       await page.locator(`[data-testid=diff-range][data-from="${c1}"]`).waitFor(UI);
       const files = page.getByTestId('diff-file');
       await files.filter({ hasText: 'data/prices.csv' }).waitFor(UI);
-      expect((await files.allTextContents()).map((t) => t.trim())).toEqual(git(f.dir, 'diff', '--name-status', '--no-renames', c1, c3).split('\n').map((l) => l.replace('\t', ' ')));
+      expect((await files.allTextContents()).map((t) => t.trim())).toEqual(
+        git(f.dir, 'diff', '--name-status', '--no-renames', c1, c3)
+          .split('\n')
+          .map((l) => l.replace('\t', ' ')),
+      );
       // The address follows, so the comparison can be linked to.
       expect(await page.evaluate('location.hash')).toBe(`#/diffs/${c1}..${c3}`);
     });
@@ -166,18 +184,26 @@ for (const transport of uiTransports()) {
       );
       const firstLine = page.locator('[data-testid=diff-editor] .editor.modified .view-line').first();
       await firstLine.waitFor(UI);
-      expect(await page.locator('[data-testid=diff-editor] .editor.modified .view-line').allTextContents()).toContain(BIG_CSV.split('\n')[0]);
+      expect(await page.locator('[data-testid=diff-editor] .editor.modified .view-line').allTextContents()).toContain(
+        BIG_CSV.split('\n')[0],
+      );
       await shot('4-big-file');
 
       await page.getByTestId('diff-file').filter({ hasText: 'assets/logo.png' }).click();
-      await page.getByTestId('diff-notice').filter({ hasText: 'assets/logo.png is a binary file; its contents are not shown.' }).waitFor(UI);
+      await page
+        .getByTestId('diff-notice')
+        .filter({ hasText: 'assets/logo.png is a binary file; its contents are not shown.' })
+        .waitFor(UI);
       expect(await page.getByTestId('diff-editor').count()).toBe(0);
     });
 
     it('colours JavaScript and JSON, and a deep link may name a short sha', async () => {
       const { page } = s;
       await page.getByTestId('diff-file').filter({ hasText: 'tests/edge.test.js' }).click();
-      await page.locator('[data-testid=diff-editor][data-language=javascript] .editor.modified .view-line').first().waitFor(UI);
+      await page
+        .locator('[data-testid=diff-editor][data-language=javascript] .editor.modified .view-line')
+        .first()
+        .waitFor(UI);
       await expect.poll(() => tokenClasses(page), UI).toBeGreaterThan(2);
 
       // A link written by hand, with a short sha: the empty tree → the first commit.
@@ -185,7 +211,10 @@ for (const transport of uiTransports()) {
       await page.evaluate(`location.hash = ${JSON.stringify(`#/diffs/..${c1.slice(0, 7)}`)}`);
       await page.locator(`[data-testid=diff-range][data-from=""][data-to="${c1}"]`).waitFor(UI);
       await page.getByTestId('diff-file').filter({ hasText: 'package.json' }).click();
-      await page.locator('[data-testid=diff-editor][data-language=json] .editor.modified .view-line').first().waitFor(UI);
+      await page
+        .locator('[data-testid=diff-editor][data-language=json] .editor.modified .view-line')
+        .first()
+        .waitFor(UI);
       await expect.poll(() => tokenClasses(page), UI).toBeGreaterThan(2);
       await shot('5-json-colours');
       expect(s.errors()).toEqual([]);

@@ -66,10 +66,24 @@ for (const transport of uiTransports()) {
     async function expectIssue(line: number, text: string, lineText: string): Promise<void> {
       const { page } = s;
       const item = issues().locator('.st-issue');
-      await page.waitForFunction((want) => (globalThis as unknown as InPage).document.querySelector('[data-testid=settings-issues]')?.textContent?.includes(want) === true, `Line ${line}${text}`, UI);
+      await page.waitForFunction(
+        (want) =>
+          (globalThis as unknown as InPage).document
+            .querySelector('[data-testid=settings-issues]')
+            ?.textContent?.includes(want) === true,
+        `Line ${line}${text}`,
+        UI,
+      );
       expect(await item.allTextContents()).toEqual([`Line ${line}${text}`]);
       expect(await save().isDisabled()).toBe(true);
-      await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('[data-testid=settings-editor] .view-overlays .squiggly-error') !== null, undefined, UI);
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as InPage).document.querySelector(
+            '[data-testid=settings-editor] .view-overlays .squiggly-error',
+          ) !== null,
+        undefined,
+        UI,
+      );
       expect(await squiggledLines()).toEqual([lineText]);
     }
 
@@ -78,7 +92,10 @@ for (const transport of uiTransports()) {
       await issues().getByText('No problems found.').waitFor(UI);
       expect(await save().isEnabled()).toBe(true);
       await save().click();
-      await page.getByRole('status').filter({ hasText: `${name} saved.` }).waitFor(UI);
+      await page
+        .getByRole('status')
+        .filter({ hasText: `${name} saved.` })
+        .waitFor(UI);
     }
 
     it('marks a schema error in agents.yaml at its line and keeps Save disabled until it is fixed', async () => {
@@ -116,14 +133,20 @@ for (const transport of uiTransports()) {
       await expectIssue(6, ': nested mappings are not allowed in compact mappings', '    - coverage_min: 80: 90');
 
       await typeOnLine(6, '- coverage_min: 180');
-      await expectIssue(6, ' · merge_policy.auto_merge_if[1].coverage_min: must be at most 100, got 180', '    - coverage_min: 180');
+      await expectIssue(
+        6,
+        ' · merge_policy.auto_merge_if[1].coverage_min: must be at most 100, got 180',
+        '    - coverage_min: 180',
+      );
       expect(file(name)).toBe(before);
 
       await typeOnLine(6, '- coverage_min: 85');
       await expectValidAndSave(name);
       const after = file(name);
       expect(after.replace('coverage_min: 85', 'coverage_min: 80')).toBe(before);
-      expect(parse(after)).toMatchObject({ merge_policy: { auto_merge_if: [{ all_tests_passed: true }, { coverage_min: 85 }, { drift_max_percent: 2 }] } });
+      expect(parse(after)).toMatchObject({
+        merge_policy: { auto_merge_if: [{ all_tests_passed: true }, { coverage_min: 85 }, { drift_max_percent: 2 }] },
+      });
       expect(s.errors()).toEqual([]);
     });
   });

@@ -14,7 +14,10 @@ import { sampleHost } from '../e2e/targets/web.ts';
 type Frame = ReturnType<typeof ServerFrame.parse>;
 
 /** A contract client for the probes: every frame it receives must itself be a valid ServerFrame. */
-function openSocket(url: string, origin: string): Promise<{ ws: WebSocket; next(pred: (f: Frame) => boolean): Promise<Frame> }> {
+function openSocket(
+  url: string,
+  origin: string,
+): Promise<{ ws: WebSocket; next(pred: (f: Frame) => boolean): Promise<Frame> }> {
   const frames: Frame[] = [];
   const waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   const ws = new WebSocket(url, { headers: { origin } });
@@ -75,7 +78,12 @@ describe.skipIf(!uiTransports().includes('web'))('the headless host boundary', (
     const ok = await fetch(host.url);
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('<div id="root">');
-    for (const url of [`${origin}/`, `${origin}/?token=`, `${origin}/?token=${host.token}x`, `${origin}/index.html?token=nope`]) {
+    for (const url of [
+      `${origin}/`,
+      `${origin}/?token=`,
+      `${origin}/?token=${host.token}x`,
+      `${origin}/index.html?token=nope`,
+    ]) {
       const res = await fetch(url);
       expect(res.status, url).toBe(401);
       expect(await res.text()).toMatch(/needs its token/);
@@ -110,12 +118,20 @@ describe.skipIf(!uiTransports().includes('web'))('the headless host boundary', (
     ws.send(JSON.stringify({ id: 1, call: 'ledger.drop', params: {} }));
     expect(await next((f) => 'ok' in f && f.id === null)).toMatchObject({ ok: false, error: { code: 'bad_frame' } });
 
-    ws.send(JSON.stringify({ id: 2, call: 'reviews.decide', params: { reviewId: 'R-001', decision: 'approve_quietly', comment: '' } }));
+    ws.send(
+      JSON.stringify({
+        id: 2,
+        call: 'reviews.decide',
+        params: { reviewId: 'R-001', decision: 'approve_quietly', comment: '' },
+      }),
+    );
     const badDecision = await next((f) => 'id' in f && f.id === 2);
     expect(badDecision).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect('error' in badDecision && badDecision.error.message).toMatch(/decision/);
 
-    ws.send(JSON.stringify({ id: 3, call: 'concerns.act', params: { concernId: 'C-001', action: 'resolve', sudo: true } }));
+    ws.send(
+      JSON.stringify({ id: 3, call: 'concerns.act', params: { concernId: 'C-001', action: 'resolve', sudo: true } }),
+    );
     expect(await next((f) => 'id' in f && f.id === 3)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
 
     // The socket is still good for honest calls, and the ledger has not moved.

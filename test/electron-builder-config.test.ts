@@ -60,7 +60,9 @@ describe('electron-builder.yml', () => {
   it('starts the app from the bundle that prepare-electron writes', () => {
     expect(config.extraMetadata.main).toBe('dist/electron/main.mjs');
     expect(relative(repo, OUT_DIR)).toBe(join('dist', 'electron'));
-    expect(config.files).toEqual(expect.arrayContaining(['package.json', 'dist/electron/**', 'dist/renderer/**', 'resources/**']));
+    expect(config.files).toEqual(
+      expect.arrayContaining(['package.json', 'dist/electron/**', 'dist/renderer/**', 'resources/**']),
+    );
   });
 
   it('unpacks native addons, and never rebuilds node_modules in place', () => {
@@ -69,14 +71,23 @@ describe('electron-builder.yml', () => {
   });
 
   it('flips the fuses that close Node-level back doors in a packaged build', () => {
-    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true, enableCookieEncryption: true });
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      enableCookieEncryption: true,
+    });
   });
 
   it('every path it names exists, or is a build output a script produces', () => {
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     // Built before electron-builder runs: the renderer by build:renderer, dist/electron by prepare-electron.
     const outputs: Record<string, () => boolean> = {
-      'dist/renderer': () => /build:renderer/.test(pkg.scripts.dist ?? '') && readFileSync(join(repo, 'vite.renderer.config.ts'), 'utf8').includes("'dist', 'renderer'"),
+      'dist/renderer': () =>
+        /build:renderer/.test(pkg.scripts.dist ?? '') &&
+        readFileSync(join(repo, 'vite.renderer.config.ts'), 'utf8').includes("'dist', 'renderer'"),
       'dist/electron': () => /prepare-electron\.mjs dist/.test(pkg.scripts.dist ?? ''),
     };
     for (const pattern of config.files.filter((f) => !f.startsWith('!'))) {
@@ -89,19 +100,26 @@ describe('electron-builder.yml', () => {
     for (const icon of [config.mac.icon, config.win.icon]) expect(existsSync(join(repo, icon)), icon).toBe(true);
   });
 
-  it('passes electron-builder\'s own schema', async () => {
+  it("passes electron-builder's own schema", async () => {
     const req = createRequire(createRequire(import.meta.url).resolve('electron-builder/package.json'));
-    const { validateConfiguration } = req('app-builder-lib/out/util/config/config.js') as { validateConfiguration: (c: unknown, log: unknown) => Promise<void> };
+    const { validateConfiguration } = req('app-builder-lib/out/util/config/config.js') as {
+      validateConfiguration: (c: unknown, log: unknown) => Promise<void>;
+    };
     const { DebugLogger } = req('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
     await expect(validateConfiguration(structuredClone(config), new DebugLogger(false))).resolves.toBeUndefined();
-    await expect(validateConfiguration({ ...structuredClone(config), electronFuses: { runAsNod: false } }, new DebugLogger(false))).rejects.toThrow(/configuration/);
+    await expect(
+      validateConfiguration({ ...structuredClone(config), electronFuses: { runAsNod: false } }, new DebugLogger(false)),
+    ).rejects.toThrow(/configuration/);
   });
 });
 
 describe('icons', () => {
   it('the app icons are square PNGs at the sizes the installers need', () => {
     const linuxDir = join(repo, config.linux.icon);
-    for (const [file, size] of [['512x512.png', 512], ['256x256.png', 256]] as const) {
+    for (const [file, size] of [
+      ['512x512.png', 512],
+      ['256x256.png', 256],
+    ] as const) {
       const png = readPng(join(linuxDir, file));
       expect([png.width, png.height]).toEqual([size, size]);
     }
@@ -110,11 +128,16 @@ describe('icons', () => {
   });
 
   it('tray icons come in 16 and 32 px, plain and attention, and match their generator', () => {
-    expect(ICONS.map((i) => i.file)).toEqual(expect.arrayContaining(['tray.png', 'tray@2x.png', 'tray-attention.png', 'tray-attention@2x.png']));
+    expect(ICONS.map((i) => i.file)).toEqual(
+      expect.arrayContaining(['tray.png', 'tray@2x.png', 'tray-attention.png', 'tray-attention@2x.png']),
+    );
     for (const icon of ICONS) {
       const png = readPng(join(ICONS_DIR, icon.file));
       expect([png.width, png.height], icon.file).toEqual([icon.size, icon.size]);
-      expect(png.rgba.equals(Buffer.from(drawIcon(icon.size, icon.kind))), `${icon.file} is stale: run node scripts/prepare-electron.mjs icons`).toBe(true);
+      expect(
+        png.rgba.equals(Buffer.from(drawIcon(icon.size, icon.kind))),
+        `${icon.file} is stale: run node scripts/prepare-electron.mjs icons`,
+      ).toBe(true);
     }
     const plain = Buffer.from(drawIcon(32, 'tray'));
     const attention = Buffer.from(drawIcon(32, 'tray-attention'));
@@ -124,7 +147,9 @@ describe('icons', () => {
 
 describe('npm ci never needs the Electron binary', () => {
   it('the locked electron package has no install script (its binary is fetched on first run, by npm start)', () => {
-    const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; hasInstallScript?: boolean; dev?: boolean }> };
+    const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; hasInstallScript?: boolean; dev?: boolean }>;
+    };
     const electron = lock.packages['node_modules/electron'];
     expect(electron?.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(electron?.dev).toBe(true);

@@ -6,7 +6,14 @@ import type { Notification } from '../electron/core/notify/notifications.ts';
 import { initProject } from '../electron/core/project.ts';
 import { IPC_CHANNELS, type IpcReply } from '../shared/ipc.ts';
 import { type EventPump, createEventPump } from '../electron/main/events.ts';
-import { type Api, type FrameLike, type InvokeEventLike, type IpcMainLike, type WindowLike, bindContractIpc } from '../electron/main/ipc.ts';
+import {
+  type Api,
+  type FrameLike,
+  type InvokeEventLike,
+  type IpcMainLike,
+  type WindowLike,
+  bindContractIpc,
+} from '../electron/main/ipc.ts';
 import { nativeNotices } from '../electron/main/notification-logic.ts';
 import { rendererIndexUrl } from '../electron/main/security.ts';
 import { tempDir } from './support/tmp.ts';
@@ -28,7 +35,10 @@ function fakeWindow(url = `${index}#/dashboard`) {
 
 function fakeIpcMain() {
   const handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>>();
-  const ipcMain: IpcMainLike = { handle: (channel, fn) => void handlers.set(channel, fn), removeHandler: (channel) => void handlers.delete(channel) };
+  const ipcMain: IpcMainLike = {
+    handle: (channel, fn) => void handlers.set(channel, fn),
+    removeHandler: (channel) => void handlers.delete(channel),
+  };
   return { ipcMain, handlers };
 }
 
@@ -71,18 +81,36 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
 
   it('answers a contract call from our window, validated by the contract', async () => {
     const r = await call([{ name: 'project.status', params: {} }]);
-    expect(r).toMatchObject({ ok: true, result: { name: 'build base backtester skeleton', stage: 'plan', pending_reviews: 0 } });
+    expect(r).toMatchObject({
+      ok: true,
+      result: { name: 'build base backtester skeleton', stage: 'plan', pending_reviews: 0 },
+    });
     expect(await call([{ name: 'reviews.list', params: {} }])).toEqual({ ok: true, result: [] });
   });
 
   it('passes the engine error code on', async () => {
-    expect(await call([{ name: 'reviews.get', params: { id: 'review_9999' } }])).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await call([{ name: 'reviews.list', params: { status: 'someday' } }])).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await call([{ name: 'project.status', params: { extra: 1 } }])).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await call([{ name: 'reviews.get', params: { id: 'review_9999' } }])).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await call([{ name: 'reviews.list', params: { status: 'someday' } }])).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
+    expect(await call([{ name: 'project.status', params: { extra: 1 } }])).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
   });
 
   it('refuses payloads that are not one contract call', async () => {
-    for (const args of [[{ name: 'shell.openExternal', params: {} }], [{ name: 'project.status' , params: {}, extra: 1 }], ['project.status'], [], [{ name: 'project.status', params: {} }, 'second']]) {
+    for (const args of [
+      [{ name: 'shell.openExternal', params: {} }],
+      [{ name: 'project.status', params: {}, extra: 1 }],
+      ['project.status'],
+      [],
+      [{ name: 'project.status', params: {} }, 'second'],
+    ]) {
       expect(await call(args)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     }
   });
@@ -90,14 +118,29 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
   it('refuses subframes, other pages, other windows and a destroyed window', async () => {
     const msg = [{ name: 'project.status', params: {} }];
     const iframe: FrameLike = { url: index, parent: w.mainFrame, processId: 4, routingId: 7 };
-    expect(await call(msg, { sender: w.win.webContents, senderFrame: iframe })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(msg, { sender: w.win.webContents, senderFrame: iframe })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     const navigated: FrameLike = { ...w.mainFrame, url: 'https://evil.example/' };
-    expect(await call(msg, { sender: w.win.webContents, senderFrame: navigated })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(msg, { sender: w.win.webContents, senderFrame: navigated })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     const otherFile: FrameLike = { ...w.mainFrame, url: 'file:///tmp/index.html' };
-    expect(await call(msg, { sender: w.win.webContents, senderFrame: otherFile })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(msg, { sender: w.win.webContents, senderFrame: otherFile })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     const stranger = fakeWindow();
-    expect(await call(msg, { sender: stranger.win.webContents, senderFrame: stranger.mainFrame })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await call(msg, { sender: w.win.webContents, senderFrame: null })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(msg, { sender: stranger.win.webContents, senderFrame: stranger.mainFrame })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    expect(await call(msg, { sender: w.win.webContents, senderFrame: null })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     w.win.destroyed = true;
     expect(await call(msg)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     w.win.destroyed = false;
@@ -112,7 +155,9 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
     expect(w.sent.every((s) => s.channel === IPC_CHANNELS.event)).toBe(true);
     expect(events).toContain('ledger.appended');
     expect(events).toContain('status.changed');
-    const appended = w.sent.find((s) => (s.payload as { event: string }).event === 'ledger.appended')?.payload as { data: { events: Array<{ type: string }> } };
+    const appended = w.sent.find((s) => (s.payload as { event: string }).event === 'ledger.appended')?.payload as {
+      data: { events: Array<{ type: string }> };
+    };
     expect(appended.data.events.length).toBeGreaterThan(0);
     expect(appended.data.events[0]).not.toHaveProperty('payload');
     await call([{ name: 'commands.run', params: { text: '/resume all' } }]);
@@ -150,7 +195,9 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
     const win = fakeWindow();
     bindContractIpc({ ipcMain: other.ipcMain, window: () => win.win, rendererIndexUrl: index, api: () => null });
     const h = other.handlers.get(IPC_CHANNELS.call);
-    expect(await h?.({ sender: win.win.webContents, senderFrame: win.mainFrame }, { name: 'project.status', params: {} })).toMatchObject({ ok: false, error: { code: 'no_project' } });
+    expect(
+      await h?.({ sender: win.win.webContents, senderFrame: win.mainFrame }, { name: 'project.status', params: {} }),
+    ).toMatchObject({ ok: false, error: { code: 'no_project' } });
   });
 
   it('dispose removes the handler', () => {

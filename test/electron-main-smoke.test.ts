@@ -166,7 +166,12 @@ describe('main process wiring, under a stand-in Electron', () => {
     const repo = resolve(import.meta.dirname, '..');
     // The packaged layout: <app>/dist/electron (bundle + addon), <app>/dist/renderer, <app>/resources.
     await bundle(join(root, 'dist', 'electron'));
-    const addon = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+    const addon = join(
+      dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
+      'build',
+      'Release',
+      'better_sqlite3.node',
+    );
     mkdirSync(join(root, 'dist', 'electron', 'native'));
     // Under Node the "Electron ABI" is Node's, so the Node build is the right addon here.
     copyFileSync(addon, join(root, 'dist', 'electron', 'native', 'better_sqlite3.node'));
@@ -175,8 +180,14 @@ describe('main process wiring, under a stand-in Electron', () => {
     symlinkSync(join(repo, 'resources'), join(root, 'resources'));
     symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
     writeFileSync(join(root, 'fake-electron.mjs'), FAKE_ELECTRON);
-    writeFileSync(join(root, 'hooks.mjs'), `export async function resolve(s, c, next) { return s === 'electron' ? { url: ${JSON.stringify(pathToFileURL(join(root, 'fake-electron.mjs')).href)}, shortCircuit: true } : next(s, c); }\n`);
-    writeFileSync(join(root, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+    writeFileSync(
+      join(root, 'hooks.mjs'),
+      `export async function resolve(s, c, next) { return s === 'electron' ? { url: ${JSON.stringify(pathToFileURL(join(root, 'fake-electron.mjs')).href)}, shortCircuit: true } : next(s, c); }\n`,
+    );
+    writeFileSync(
+      join(root, 'register.mjs'),
+      "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+    );
     project = join(root, 'project');
     await initProject(project, { sample: true });
     bad = join(root, 'just-a-folder');
@@ -184,12 +195,29 @@ describe('main process wiring, under a stand-in Electron', () => {
     second = join(root, 'second');
     demo = join(root, 'demo');
     appData = join(root, 'appdata');
-    const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(root, 'register.mjs')).href, join(root, 'dist', 'electron', 'main.mjs'), project], {
-      encoding: 'utf8',
-      env: { ...process.env, FAKE_APPDATA: appData, GOVERNOR_PROJECT: '', GOVERNOR_HOME: '', FAKE_FIRST: project, FAKE_BAD: bad, FAKE_SECOND: second, FAKE_DEMO: demo, FAKE_PICKS: JSON.stringify([project]) },
-      timeout: 110_000,
-    });
-    lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+    const r = spawnSync(
+      process.execPath,
+      ['--import', pathToFileURL(join(root, 'register.mjs')).href, join(root, 'dist', 'electron', 'main.mjs'), project],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          FAKE_APPDATA: appData,
+          GOVERNOR_PROJECT: '',
+          GOVERNOR_HOME: '',
+          FAKE_FIRST: project,
+          FAKE_BAD: bad,
+          FAKE_SECOND: second,
+          FAKE_DEMO: demo,
+          FAKE_PICKS: JSON.stringify([project]),
+        },
+        timeout: 110_000,
+      },
+    );
+    lines = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Line);
     stderr = r.stderr;
     status = r.status;
   });
@@ -203,14 +231,21 @@ describe('main process wiring, under a stand-in Electron', () => {
     expect(String(get('lock'))).toMatch(/appdata\/Governor$/);
     expect(get('errorBox')).toBeUndefined();
     // No warnings from the shell itself (refused calls are expected: one is played on purpose).
-    expect(stderr.split('\n').filter((l) => l.startsWith('governor:') && !l.includes('refused an IPC call'))).toEqual([]);
+    expect(stderr.split('\n').filter((l) => l.startsWith('governor:') && !l.includes('refused an IPC call'))).toEqual(
+      [],
+    );
     expect(get('status')).toBe('plan');
     // The IPC handler is gone by the time the app leaves.
     expect(get('quit')).toBe(0);
   });
 
   it('opens the window with the secure preferences and the bundled preload', () => {
-    expect(get('window')).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: expect.stringMatching(/dist\/electron\/preload\.cjs$/) });
+    expect(get('window')).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      preload: expect.stringMatching(/dist\/electron\/preload\.cjs$/),
+    });
   });
 
   it('installs the security hooks: no permissions, no network, CSP, no new windows, no navigation', () => {
@@ -226,8 +261,24 @@ describe('main process wiring, under a stand-in Electron', () => {
   it('pushes status to the page, builds the menus and keeps running in the tray when the window closes', () => {
     expect(get('events')).toContain('status.changed');
     expect(get('menu')).toEqual(expect.arrayContaining(['File', 'Edit', 'View', 'Window']));
-    expect(get('trayMenu')).toEqual(['Open Governor', 'No project open', 'separator', 'Pause all agents', 'Resume all agents', 'separator', 'Quit Governor']);
-    expect(last('trayMenu')).toEqual(['Open Governor', 'Phase 1 · plan', 'separator', 'Pause all agents', 'Resume all agents', 'separator', 'Quit Governor']);
+    expect(get('trayMenu')).toEqual([
+      'Open Governor',
+      'No project open',
+      'separator',
+      'Pause all agents',
+      'Resume all agents',
+      'separator',
+      'Quit Governor',
+    ]);
+    expect(last('trayMenu')).toEqual([
+      'Open Governor',
+      'Phase 1 · plan',
+      'separator',
+      'Pause all agents',
+      'Resume all agents',
+      'separator',
+      'Quit Governor',
+    ]);
     expect(String(last('tooltip'))).toMatch(/build base backtester skeleton/);
     expect(get('hidden')).toBe(true);
     expect(get('stillOpen')).toBe(true);
@@ -237,8 +288,15 @@ describe('main process wiring, under a stand-in Electron', () => {
 
     it('refuses a folder that is not a project, in words, and leaves the current project as it was', () => {
       expect(get('p.first')).toEqual({ dir: project, name: 'build base backtester skeleton' });
-      expect(get('p.bad')).toEqual({ ok: false, error: { code: 'not_a_project', message: expect.stringContaining(`${bad} is not a Governor project`) } });
-      expect(get('p.afterBad')).toEqual({ current: { dir: project, name: 'build base backtester skeleton' }, status: 'build base backtester skeleton', walOpen: true });
+      expect(get('p.bad')).toEqual({
+        ok: false,
+        error: { code: 'not_a_project', message: expect.stringContaining(`${bad} is not a Governor project`) },
+      });
+      expect(get('p.afterBad')).toEqual({
+        current: { dir: project, name: 'build base backtester skeleton' },
+        status: 'build base backtester skeleton',
+        walOpen: true,
+      });
     });
 
     it('projects.create switches the engine behind the IPC handler, closes the old ledger and tells the window', () => {
@@ -256,19 +314,27 @@ describe('main process wiring, under a stand-in Electron', () => {
       expect(pushed.some((e) => e.event === 'progress' && JSON.stringify(e.data).includes('Creating'))).toBe(true);
     });
 
-    it('projects.demo switches again, and the new project\'s own events reach the window', () => {
+    it("projects.demo switches again, and the new project's own events reach the window", () => {
       expect(get('p.demo')).toEqual({ ok: true, result: { dir: demo, name: 'build base backtester skeleton' } });
       expect(get('p.secondWalAfter')).toBe(false);
       expect(get('p.command')).toBe(true);
       const pushed = get('p.demoEvents') as Pushed[];
-      expect(pushed.find((e) => e.event === 'ledger.appended')?.data.events?.map((e) => e.type)).toContain('command.received');
-      expect(pushed.filter((e) => e.event === 'status.changed').every((e) => e.data.name === 'build base backtester skeleton')).toBe(true);
+      expect(pushed.find((e) => e.event === 'ledger.appended')?.data.events?.map((e) => e.type)).toContain(
+        'command.received',
+      );
+      expect(
+        pushed
+          .filter((e) => e.event === 'status.changed')
+          .every((e) => e.data.name === 'build base backtester skeleton'),
+      ).toBe(true);
     });
 
     it('File › Open Project… asks with the native dialog and switches through the same switcher; Open Recent lists the projects', () => {
       const recentMenu = get('p.recentMenu') as string[];
       expect(recentMenu[0]).toBe(`build base backtester skeleton — ${demo}`);
-      expect(recentMenu).toEqual(expect.arrayContaining([`Second project — ${second}`, `build base backtester skeleton — ${project}`]));
+      expect(recentMenu).toEqual(
+        expect.arrayContaining([`Second project — ${second}`, `build base backtester skeleton — ${project}`]),
+      );
       expect(lines.filter((l) => l.kind === 'openDialog').map((l) => l.data)).toEqual([project]);
       expect(get('p.menuEvents')).toEqual(expect.arrayContaining(['project.switched', 'status.changed']));
       expect(get('p.menuCurrent')).toEqual({ dir: project, name: 'build base backtester skeleton' });
@@ -276,11 +342,13 @@ describe('main process wiring, under a stand-in Electron', () => {
       expect(get('p.demoAfterMenu')).toEqual({ wal: false, loopLock: false });
     });
 
-    it('remembers recent projects in the app\'s userData folder', () => {
+    it("remembers recent projects in the app's userData folder", () => {
       const recent = get('p.recent') as Array<{ dir: string; missing: boolean }>;
       expect(recent.map((r) => r.dir)).toEqual([project, demo, second]);
       expect(recent.every((r) => !r.missing)).toBe(true);
-      const file = JSON.parse(readFileSync(join(appData, 'Governor', 'recent.json'), 'utf8')) as { projects: Array<{ dir: string }> };
+      const file = JSON.parse(readFileSync(join(appData, 'Governor', 'recent.json'), 'utf8')) as {
+        projects: Array<{ dir: string }>;
+      };
       expect(file.projects.map((p) => p.dir)).toEqual([project, demo, second]);
     });
   });

@@ -106,7 +106,10 @@ describe('the bundled preload, run as the sandbox runs it', () => {
     const api = exposed[0]?.[1] as Bridge;
     expect(await api.call('project.status', {})).toMatchObject({ ok: false, error: { code: 'bad_response' } });
     expect(await api.call('agents.list', {})).toMatchObject({ ok: false, error: { code: 'bad_response' } });
-    const unavailable = { ok: false, error: { code: 'ipc_unavailable', message: expect.stringContaining('No handler') } };
+    const unavailable = {
+      ok: false,
+      error: { code: 'ipc_unavailable', message: expect.stringContaining('No handler') },
+    };
     expect(await api.call('reviews.list', {})).toMatchObject(unavailable);
   });
 

@@ -5,11 +5,24 @@ import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addonProblem, builtForAbi } from '../electron/main/native-abi.ts';
 import Database, { nativeBinding, setNativeBinding } from '../electron/main/sqlite-binding.ts';
-import { type ElectronPackage, buildEnv, electronBinary, electronPackage, nativeCacheDir, requireCalls, staticImports } from '../scripts/prepare-electron.ts';
+import {
+  type ElectronPackage,
+  buildEnv,
+  electronBinary,
+  electronPackage,
+  nativeCacheDir,
+  requireCalls,
+  staticImports,
+} from '../scripts/prepare-electron.ts';
 import { tempDir } from './support/tmp.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-const nodeAddon = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+const nodeAddon = join(
+  dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
+  'build',
+  'Release',
+  'better_sqlite3.node',
+);
 
 /** An electron package as npm ci leaves it here: metadata, no binary. */
 function fakeElectronPackage(opts: { binary?: boolean } = {}): string {
@@ -41,9 +54,19 @@ describe('the Electron binary check', () => {
     const full = electronPackage(fakeElectronPackage({ binary: true }));
     expect(electronBinary(full, {})).toEqual({ ok: true, path: join(full?.dir ?? '', 'dist', 'electron') });
     const override = tempDir();
-    expect(electronBinary(bare, { ELECTRON_OVERRIDE_DIST_PATH: override })).toMatchObject({ ok: false, reason: expect.stringMatching(/ELECTRON_OVERRIDE_DIST_PATH/) });
-    writeFileSync(join(override, process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'x' : 'electron'), '');
-    if (process.platform === 'linux') expect(electronBinary(bare, { ELECTRON_OVERRIDE_DIST_PATH: override })).toEqual({ ok: true, path: join(override, 'electron') });
+    expect(electronBinary(bare, { ELECTRON_OVERRIDE_DIST_PATH: override })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/ELECTRON_OVERRIDE_DIST_PATH/),
+    });
+    writeFileSync(
+      join(override, process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'x' : 'electron'),
+      '',
+    );
+    if (process.platform === 'linux')
+      expect(electronBinary(bare, { ELECTRON_OVERRIDE_DIST_PATH: override })).toEqual({
+        ok: true,
+        path: join(override, 'electron'),
+      });
   });
 
   it('`start` without a binary prints what to do instead and exits non-zero, promptly', () => {
@@ -63,7 +86,11 @@ describe('the Electron binary check', () => {
   });
 
   it('an unknown command is a usage error', () => {
-    const r = spawnSync(process.execPath, [join(repo, 'scripts', 'prepare-electron.mjs'), 'launch-missiles'], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [join(repo, 'scripts', 'prepare-electron.mjs'), 'launch-missiles'], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/usage:/);
   });
@@ -73,7 +100,7 @@ describe('better-sqlite3 for Electron, beside the Node build', () => {
   const pkg: ElectronPackage = { dir: '/x', version: '45.4.1', abi: '150' };
   afterEach(() => setNativeBinding(null));
 
-  it('tells an addon\'s ABI from the file itself', () => {
+  it("tells an addon's ABI from the file itself", () => {
     const addon = readFileSync(nodeAddon);
     expect(builtForAbi(addon, process.versions.modules)).toBe(true);
     expect(builtForAbi(addon, '150')).toBe(false);
@@ -84,13 +111,30 @@ describe('better-sqlite3 for Electron, beside the Node build', () => {
 
   it('builds in a cache named by every version that matters, never in node_modules/better-sqlite3', () => {
     const dir = nativeCacheDir(pkg, '12.9.0', 'linux', 'x64');
-    expect(dir).toBe(join(repo, 'node_modules', '.cache', 'governor-electron', 'better-sqlite3-12.9.0-electron-45.4.1-linux-x64'));
+    expect(dir).toBe(
+      join(repo, 'node_modules', '.cache', 'governor-electron', 'better-sqlite3-12.9.0-electron-45.4.1-linux-x64'),
+    );
     expect(dir.startsWith(join(repo, 'node_modules', 'better-sqlite3'))).toBe(false);
   });
 
-  it('drops npm\'s nodedir (Node\'s headers would build the wrong ABI) and targets Electron', () => {
-    const env = buildEnv({ PATH: '/bin', npm_config_nodedir: '/usr', npm_config_target: '20.0.0', NPM_CONFIG_RUNTIME: 'node', npm_config_cache: '/c' }, pkg);
-    expect(env).toEqual({ PATH: '/bin', npm_config_cache: '/c', npm_config_runtime: 'electron', npm_config_target: '45.4.1', npm_config_disturl: 'https://electronjs.org/headers' });
+  it("drops npm's nodedir (Node's headers would build the wrong ABI) and targets Electron", () => {
+    const env = buildEnv(
+      {
+        PATH: '/bin',
+        npm_config_nodedir: '/usr',
+        npm_config_target: '20.0.0',
+        NPM_CONFIG_RUNTIME: 'node',
+        npm_config_cache: '/c',
+      },
+      pkg,
+    );
+    expect(env).toEqual({
+      PATH: '/bin',
+      npm_config_cache: '/c',
+      npm_config_runtime: 'electron',
+      npm_config_target: '45.4.1',
+      npm_config_disturl: 'https://electronjs.org/headers',
+    });
   });
 
   it('the shim passes the prepared addon to better-sqlite3, and is otherwise the same constructor', () => {
@@ -111,7 +155,8 @@ describe('better-sqlite3 for Electron, beside the Node build', () => {
 
 describe('bundle inspection helpers', () => {
   it('list static imports and require calls', () => {
-    const code = 'import { app } from "electron";\nimport "./side.js";\nconst a = require("zod");\nconst b = require2("better-sqlite3");';
+    const code =
+      'import { app } from "electron";\nimport "./side.js";\nconst a = require("zod");\nconst b = require2("better-sqlite3");';
     expect(staticImports(code)).toEqual(['./side.js', 'electron']);
     expect(requireCalls(code)).toEqual(['zod']);
   });

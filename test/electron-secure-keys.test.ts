@@ -45,7 +45,10 @@ describe('desktop key store over an injected cipher', () => {
     expect(raw.includes(Buffer.from(SECRET).toString('base64').slice(0, 24))).toBe(false);
     expect(raw.includes('THIS-IS-THE-PLAINTEXT')).toBe(false);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(raw.toString('utf8'))).toMatchObject({ version: 1, keys: { anthropic: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) } });
+    expect(JSON.parse(raw.toString('utf8'))).toMatchObject({
+      version: 1,
+      keys: { anthropic: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) },
+    });
   });
 
   it('keeps several providers, removes one, and deletes the file with the last', async () => {
@@ -68,8 +71,14 @@ describe('desktop key store over an injected cipher', () => {
 
   it('refuses to store without a keychain, and refuses a cipher that returns the plaintext', async () => {
     const file = join(tempDir(), 'keys.json');
-    await expect(secureKeys(file, fakeCipher(false)).set('anthropic', SECRET)).rejects.toThrow(/no operating-system keychain/);
-    const leaky: KeyCipher = { isAvailable: async () => true, encrypt: async (p) => Buffer.from(`enc:${p}`), decrypt: async (b) => ({ plain: b.toString().slice(4), stale: false }) };
+    await expect(secureKeys(file, fakeCipher(false)).set('anthropic', SECRET)).rejects.toThrow(
+      /no operating-system keychain/,
+    );
+    const leaky: KeyCipher = {
+      isAvailable: async () => true,
+      encrypt: async (p) => Buffer.from(`enc:${p}`),
+      decrypt: async (b) => ({ plain: b.toString().slice(4), stale: false }),
+    };
     await expect(secureKeys(file, leaky).set('anthropic', SECRET)).rejects.toThrow(/unencrypted/);
     expect(existsSync(file)).toBe(false);
     await expect(secureKeys(file, fakeCipher()).set('anthropic', '   ')).rejects.toThrow(/empty/);

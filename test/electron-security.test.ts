@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CSP, isAllowedRequest, isAllowedSender, rendererIndexUrl, secureWebPreferences, withCsp } from '../electron/main/security.ts';
+import {
+  CSP,
+  isAllowedRequest,
+  isAllowedSender,
+  rendererIndexUrl,
+  secureWebPreferences,
+  withCsp,
+} from '../electron/main/security.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const rendererDir = '/opt/Governor/resources/app.asar/dist/renderer';
@@ -11,7 +18,18 @@ const index = rendererIndexUrl(rendererDir);
 describe('webPreferences', () => {
   it('isolates, sandboxes and keeps Node out of the page', () => {
     const prefs = secureWebPreferences('/app/dist/electron/preload.cjs', { devTools: false });
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, experimentalFeatures: false, devTools: false });
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      devTools: false,
+    });
     expect(prefs.preload).toBe('/app/dist/electron/preload.cjs');
     expect(secureWebPreferences('/p', { devTools: true }).devTools).toBe(true);
   });
@@ -30,9 +48,13 @@ describe('isAllowedSender', () => {
 
   it('refuses subframes, other files, other schemes and remote hosts', () => {
     expect(isAllowedSender(index, false, index)).toBe(false);
-    expect(isAllowedSender('file:///opt/Governor/resources/app.asar/dist/renderer/other.html', true, index)).toBe(false);
+    expect(isAllowedSender('file:///opt/Governor/resources/app.asar/dist/renderer/other.html', true, index)).toBe(
+      false,
+    );
     expect(isAllowedSender('file:///tmp/evil/index.html', true, index)).toBe(false);
-    expect(isAllowedSender('file://attacker.example/opt/Governor/resources/app.asar/dist/renderer/index.html', true, index)).toBe(false);
+    expect(
+      isAllowedSender('file://attacker.example/opt/Governor/resources/app.asar/dist/renderer/index.html', true, index),
+    ).toBe(false);
     expect(isAllowedSender('https://evil.example/index.html', true, index)).toBe(false);
     expect(isAllowedSender('http://127.0.0.1:5173/', true, index)).toBe(false);
     expect(isAllowedSender('about:blank', true, index)).toBe(false);
@@ -41,7 +63,9 @@ describe('isAllowedSender', () => {
   });
 
   it('compares decoded paths, so an encoded traversal is a different file', () => {
-    expect(isAllowedSender('file:///opt/Governor/resources/app.asar/dist/renderer/x/..%2Findex.html', true, index)).toBe(false);
+    expect(
+      isAllowedSender('file:///opt/Governor/resources/app.asar/dist/renderer/x/..%2Findex.html', true, index),
+    ).toBe(false);
   });
 });
 
@@ -53,7 +77,9 @@ describe('renderer session requests', () => {
     expect(isAllowedRequest('https://api.anthropic.com/v1/messages', rendererDir)).toBe(false);
     expect(isAllowedRequest('http://127.0.0.1:8080/', rendererDir)).toBe(false);
     expect(isAllowedRequest('file:///etc/passwd', rendererDir)).toBe(false);
-    expect(isAllowedRequest(pathToFileURL(join(rendererDir, '..', 'electron', 'main.mjs')).href, rendererDir)).toBe(false);
+    expect(isAllowedRequest(pathToFileURL(join(rendererDir, '..', 'electron', 'main.mjs')).href, rendererDir)).toBe(
+      false,
+    );
     expect(isAllowedRequest(pathToFileURL(`${rendererDir}-evil/index.js`).href, rendererDir)).toBe(false);
     expect(isAllowedRequest('ws://127.0.0.1:1/ws', rendererDir)).toBe(false);
   });
@@ -61,7 +87,11 @@ describe('renderer session requests', () => {
 
 describe('Content-Security-Policy', () => {
   it('allows only our own scripts, no eval, no plugins, no framing, no network beyond self', () => {
-    const directives = Object.fromEntries(CSP.split(';').map((d) => d.trim().split(/\s+/)).map(([k = '', ...v]) => [k, v]));
+    const directives = Object.fromEntries(
+      CSP.split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k = '', ...v]) => [k, v]),
+    );
     expect(directives['default-src']).toEqual(["'self'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['object-src']).toEqual(["'none'"]);
@@ -71,7 +101,10 @@ describe('Content-Security-Policy', () => {
   });
 
   it('replaces any policy a response carried, whatever its case', () => {
-    expect(withCsp({ 'content-security-policy': ["default-src *"], 'X-Other': ['1'] })).toEqual({ 'X-Other': ['1'], 'Content-Security-Policy': [CSP] });
+    expect(withCsp({ 'content-security-policy': ['default-src *'], 'X-Other': ['1'] })).toEqual({
+      'X-Other': ['1'],
+      'Content-Security-Policy': [CSP],
+    });
     expect(withCsp(undefined)).toEqual({ 'Content-Security-Policy': [CSP] });
   });
 

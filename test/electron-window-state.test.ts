@@ -1,7 +1,14 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WINDOW_STATE, type Rect, clampToDisplays, loadWindowState, parseWindowState, saveWindowState } from '../electron/main/window-state.ts';
+import {
+  DEFAULT_WINDOW_STATE,
+  type Rect,
+  clampToDisplays,
+  loadWindowState,
+  parseWindowState,
+  saveWindowState,
+} from '../electron/main/window-state.ts';
 import { loadSettings, saveSettings } from '../electron/main/launch.ts';
 import { tempDir } from './support/tmp.ts';
 
@@ -10,11 +17,26 @@ const rightMonitor: Rect = { x: 1440, y: 0, width: 2560, height: 1410 };
 
 describe('window state: validation', () => {
   it('keeps a valid state and defaults what is missing', () => {
-    expect(parseWindowState({ x: 10, y: 20, width: 1000, height: 700 })).toEqual({ x: 10, y: 20, width: 1000, height: 700, maximized: false, fullscreen: false });
+    expect(parseWindowState({ x: 10, y: 20, width: 1000, height: 700 })).toEqual({
+      x: 10,
+      y: 20,
+      width: 1000,
+      height: 700,
+      maximized: false,
+      fullscreen: false,
+    });
   });
 
   it('falls back to the default for anything else', () => {
-    for (const bad of [null, 'x', [], { width: 100, height: 100 }, { width: 'wide', height: 700 }, { width: 1000, height: 700, x: 1.5, y: 0 }, { width: 1e9, height: 700 }]) {
+    for (const bad of [
+      null,
+      'x',
+      [],
+      { width: 100, height: 100 },
+      { width: 'wide', height: 700 },
+      { width: 1000, height: 700, x: 1.5, y: 0 },
+      { width: 1e9, height: 700 },
+    ]) {
       expect(parseWindowState(bad)).toEqual(DEFAULT_WINDOW_STATE);
     }
   });
@@ -72,6 +94,12 @@ describe('window state: clamping to the displays', () => {
 
   it('centres a state with no position, and drops the position with no displays', () => {
     expect(clampToDisplays(DEFAULT_WINDOW_STATE, [laptop])).toEqual({ ...DEFAULT_WINDOW_STATE, x: 80, y: 28 });
-    expect(clampToDisplays({ ...base, x: 5, y: 5, width: 900, height: 600 }, [])).toEqual({ ...base, x: undefined, y: undefined, width: 900, height: 600 });
+    expect(clampToDisplays({ ...base, x: 5, y: 5, width: 900, height: 600 }, [])).toEqual({
+      ...base,
+      x: undefined,
+      y: undefined,
+      width: 900,
+      height: 600,
+    });
   });
 });

@@ -21,7 +21,22 @@ describe('overlapping export syncs', () => {
     const proj = await openProject(dir);
     p = proj;
     await proj.exporter.sync();
-    const raise = (n: number) => proj.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'info', category: 'test_failure', summary: `round ${n}`, details: '' }, new Date().toISOString()));
+    const raise = (n: number) =>
+      proj.ledger.transact((tx) =>
+        raiseConcern(
+          tx,
+          {
+            phase: 1,
+            from: 'Tester',
+            to: 'ProjectManager',
+            severity: 'info',
+            category: 'test_failure',
+            summary: `round ${n}`,
+            details: '',
+          },
+          new Date().toISOString(),
+        ),
+      );
     for (let round = 0; round < 10; round++) {
       // A sync is under way when the next event lands and the next sync starts, as when the loop and the
       // Discord link both react to a change.
@@ -30,7 +45,10 @@ describe('overlapping export syncs', () => {
       raise(2 * round + 1);
       await Promise.all([first, proj.exporter.sync(), proj.exporter.sync()]);
     }
-    const ids = readFileSync(join(dir, 'audit', 'concerns.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event_id: string }).event_id);
+    const ids = readFileSync(join(dir, 'audit', 'concerns.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event_id: string }).event_id);
     expect(ids).toHaveLength(20);
     expect(new Set(ids).size).toBe(20);
     expect(await proj.exporter.verify()).toEqual([]);

@@ -50,7 +50,12 @@ async function onInteraction(i: Interaction): Promise<void> {
   } else if (i.isButton() && i.customId === 'approve:1') {
     seen.push(`button:${i.message.id}`);
     const reason = new TextInputBuilder().setCustomId('reason').setStyle(TextInputStyle.Short);
-    await i.showModal(new ModalBuilder().setCustomId('approve-modal:1').setTitle('Approve').addLabelComponents(new LabelBuilder().setLabel('Reason').setTextInputComponent(reason)));
+    await i.showModal(
+      new ModalBuilder()
+        .setCustomId('approve-modal:1')
+        .setTitle('Approve')
+        .addLabelComponents(new LabelBuilder().setLabel('Reason').setTextInputComponent(reason)),
+    );
   } else if (i.isModalSubmit() && i.customId === 'approve-modal:1') {
     const reason = i.fields.getTextInputValue('reason');
     seen.push(`modal:${reason}`);
@@ -71,7 +76,11 @@ beforeAll(async () => {
   await client.login(fake.token);
   await ready;
   await client.guilds.cache.get(fake.guildId)?.commands.set([
-    { name: 'status', description: 'Project status', options: [{ type: 3, name: 'project', description: 'Project', required: true }] },
+    {
+      name: 'status',
+      description: 'Project status',
+      options: [{ type: 3, name: 'project', description: 'Project', required: true }],
+    },
     { name: 'ping', description: 'Ping' },
   ]);
 });
@@ -92,7 +101,12 @@ describe('fake Discord with the real discord.js client', () => {
   it('logs in and sees the guild, its channels and slash commands', () => {
     const guild = client.guilds.cache.get(fake.guildId);
     expect(guild?.name).toBe('Governor Test Guild');
-    expect(guild?.channels.cache.map((c) => c.name).sort()).toEqual(['agent-concerns', 'approvals', 'project-updates', 'system-health']);
+    expect(guild?.channels.cache.map((c) => c.name).sort()).toEqual([
+      'agent-concerns',
+      'approvals',
+      'project-updates',
+      'system-health',
+    ]);
     expect(guild?.roles.cache.get(APPROVER_ROLE)?.name).toBe('approver');
     expect(client.user?.id).toBe(fake.applicationId);
     expect(fake.commands().map((c) => c.name)).toEqual(['status', 'ping']);
@@ -112,7 +126,10 @@ describe('fake Discord with the real discord.js client', () => {
 
   it('parses multipart sends and records the attachment text', async () => {
     const ch = channel('system-health');
-    const sent = await ch.send({ content: 'report attached', files: [{ attachment: Buffer.from('all green\n'), name: 'health.txt' }] });
+    const sent = await ch.send({
+      content: 'report attached',
+      files: [{ attachment: Buffer.from('all green\n'), name: 'health.txt' }],
+    });
     expect(sent.attachments.first()?.name).toBe('health.txt');
     const rec = fake.messages(ch.id).find((m) => m.id === sent.id);
     expect(rec?.attachments).toEqual([{ filename: 'health.txt', content: 'all green\n' }]);
@@ -142,12 +159,19 @@ describe('fake Discord with the real discord.js client', () => {
     fake.failNext(2, 500);
     const sent = await ch.send('after two 500s');
     expect(fake.messages(ch.id).filter((m) => m.content === 'after two 500s')).toHaveLength(1);
-    expect(fake.requests().slice(before).map((r) => r.status)).toEqual([500, 500, 200]);
+    expect(
+      fake
+        .requests()
+        .slice(before)
+        .map((r) => r.status),
+    ).toEqual([500, 500, 200]);
     expect(sent.content).toBe('after two 500s');
 
     const strict = new REST({ api: fake.api, retries: 0 }).setToken(fake.token);
     fake.failNext(1, 502);
-    await expect(strict.post(Routes.channelMessages(ch.id), { body: { content: 'once' } })).rejects.toBeInstanceOf(HTTPError);
+    await expect(strict.post(Routes.channelMessages(ch.id), { body: { content: 'once' } })).rejects.toBeInstanceOf(
+      HTTPError,
+    );
     expect(fake.messages(ch.id).filter((m) => m.content === 'once')).toHaveLength(0);
   });
 
@@ -170,17 +194,26 @@ describe('fake Discord with the real discord.js client', () => {
     fake.failNext(1, 429, { retryAfterMs: 300 });
     await ch.send('after a 429');
     client.rest.off('rateLimited', onLimited);
-    expect(fake.requests().slice(before).map((r) => r.status)).toEqual([429, 200]);
+    expect(
+      fake
+        .requests()
+        .slice(before)
+        .map((r) => r.status),
+    ).toEqual([429, 200]);
     expect(limited.length).toBeGreaterThan(0);
     expect(fake.violations()).toEqual([]); // discord.js waited the retry_after it was told
 
     const rejecting = new REST({ api: fake.api, rejectOnRateLimit: () => true }).setToken(fake.token);
     fake.failNext(1, 429, { retryAfterMs: 300 });
-    const err = await rejecting.post(Routes.channelMessages(ch.id), { body: { content: 'no wait' } }).catch((e: unknown) => e);
+    const err = await rejecting
+      .post(Routes.channelMessages(ch.id), { body: { content: 'no wait' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
     expect((err as RateLimitError).retryAfter).toBeGreaterThanOrEqual(300);
     // Retrying at once, as a client that ignores retry_after would, is recorded as a violation of that bucket.
-    await new REST({ api: fake.api }).setToken(fake.token).post(Routes.channelMessages(ch.id), { body: { content: 'too early' } });
+    await new REST({ api: fake.api })
+      .setToken(fake.token)
+      .post(Routes.channelMessages(ch.id), { body: { content: 'too early' } });
     expect(fake.violations()).toMatchObject([{ bucket: `channel:${ch.id}`, method: 'POST', announced: 'retry_after' }]);
     expect(fake.violations()[0]?.early_ms).toBeGreaterThan(0);
   });
@@ -190,7 +223,9 @@ describe('fake Discord with the real discord.js client', () => {
     try {
       const ch = limitedFake.channelId('approvals');
       const rest = new REST({ api: limitedFake.api }).setToken(limitedFake.token);
-      await Promise.all([1, 2, 3, 4, 5].map((n) => rest.post(Routes.channelMessages(ch), { body: { content: `m${n}` } })));
+      await Promise.all(
+        [1, 2, 3, 4, 5].map((n) => rest.post(Routes.channelMessages(ch), { body: { content: `m${n}` } })),
+      );
       expect(limitedFake.messages(ch).map((m) => m.content)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
       expect(limitedFake.requests().filter((r) => r.status === 429)).toEqual([]);
       expect(limitedFake.violations()).toEqual([]);
@@ -221,44 +256,85 @@ describe('fake Discord with the real discord.js client', () => {
     expect(fake.messages(ch.id).find((m) => m.id === reply.id)?.reply_to).toBe(original.id);
     const rest = new REST({ api: fake.api }).setToken(fake.token);
     const elsewhere = fake.channelId('approvals');
-    await expect(rest.post(Routes.channelMessages(elsewhere), { body: { content: 'x', message_reference: { message_id: original.id } } })).rejects.toMatchObject({ status: 400, code: 50035 });
-    const plain = (await rest.post(Routes.channelMessages(elsewhere), { body: { content: 'plain', message_reference: { message_id: original.id, fail_if_not_exists: false } } })) as { id: string };
+    await expect(
+      rest.post(Routes.channelMessages(elsewhere), {
+        body: { content: 'x', message_reference: { message_id: original.id } },
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 50035 });
+    const plain = (await rest.post(Routes.channelMessages(elsewhere), {
+      body: { content: 'plain', message_reference: { message_id: original.id, fail_if_not_exists: false } },
+    })) as { id: string };
     expect(fake.messages(elsewhere).find((m) => m.id === plain.id)?.reply_to).toBeUndefined();
   });
 
   it('injects Discord errors on any route, and holds requests until released', async () => {
     const rest = new REST({ api: fake.api, retries: 0 }).setToken(fake.token);
-    fake.failRequests({ method: 'GET', path: /^\/users\/@me$/, status: 403, code: 50001, message: 'Missing Access', count: 2 });
-    for (let i = 0; i < 2; i++) await expect(rest.get(Routes.user())).rejects.toMatchObject({ status: 403, code: 50001, message: 'Missing Access' });
+    fake.failRequests({
+      method: 'GET',
+      path: /^\/users\/@me$/,
+      status: 403,
+      code: 50001,
+      message: 'Missing Access',
+      count: 2,
+    });
+    for (let i = 0; i < 2; i++)
+      await expect(rest.get(Routes.user())).rejects.toMatchObject({
+        status: 403,
+        code: 50001,
+        message: 'Missing Access',
+      });
     await expect(rest.get(Routes.user())).resolves.toMatchObject({ id: fake.applicationId });
 
     const gate = fake.holdRequests(/^\/channels\/\d+$/, 'GET');
-    const pending = [rest.get(Routes.channel(fake.channelId('approvals'))), rest.get(Routes.channel(fake.channelId('system-health')))];
+    const pending = [
+      rest.get(Routes.channel(fake.channelId('approvals'))),
+      rest.get(Routes.channel(fake.channelId('system-health'))),
+    ];
     await fake.waitFor(() => gate.held() === 2);
     expect(fake.requests().filter((r) => /^\/channels\/\d+$/.test(r.path))).toEqual([]);
     gate.release();
-    expect((await Promise.all(pending)).map((c) => (c as { name: string }).name)).toEqual(['approvals', 'system-health']);
+    expect((await Promise.all(pending)).map((c) => (c as { name: string }).name)).toEqual([
+      'approvals',
+      'system-health',
+    ]);
   });
 
   it('delivers a slash command with options and records deferReply + editReply', async () => {
     const ch = fake.channelId('approvals');
-    const { id } = await fake.slash({ name: 'status', options: [{ name: 'project', type: 3, value: 'alpha' }], userId: USER, roles: [APPROVER_ROLE], channelId: ch });
-    const reply = await fake.waitFor(() => fake.messages(ch).find((m) => m.interaction_id === id && m.content === 'status of alpha'));
+    const { id } = await fake.slash({
+      name: 'status',
+      options: [{ name: 'project', type: 3, value: 'alpha' }],
+      userId: USER,
+      roles: [APPROVER_ROLE],
+      channelId: ch,
+    });
+    const reply = await fake.waitFor(() =>
+      fake.messages(ch).find((m) => m.interaction_id === id && m.content === 'status of alpha'),
+    );
     expect(reply.via).toBe('interaction');
     expect(seen).toContain(`slash:alpha:true:${ch}`);
-    expect(fake.interactionResponses().filter((r) => r.interaction_id === id).map((r) => r.type)).toEqual([5]);
+    expect(
+      fake
+        .interactionResponses()
+        .filter((r) => r.interaction_id === id)
+        .map((r) => r.type),
+    ).toEqual([5]);
     await expect(fake.slash({ name: 'nope', userId: USER })).rejects.toThrow(/not a registered command/);
   });
 
   it('round-trips a button click, showModal and a modal submit that updates the message', async () => {
     const ch = channel('approvals');
-    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('approve:1').setLabel('Approve').setStyle(ButtonStyle.Success));
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId('approve:1').setLabel('Approve').setStyle(ButtonStyle.Success),
+    );
     const msg = await ch.send({ content: 'Design spec r1 awaits review', components: [row] });
     const click = await fake.click({ customId: 'approve:1', userId: USER });
     await fake.waitFor(() => fake.interactionResponses().find((r) => r.interaction_id === click.id && r.type === 9));
     expect(seen).toContain(`button:${msg.id}`);
     await fake.submitModal({ customId: 'approve-modal:1', fields: { reason: 'looks good' }, userId: USER });
-    const updated = await fake.waitFor(() => fake.messages(ch.id).find((m) => m.id === msg.id && m.content === 'approved: looks good'));
+    const updated = await fake.waitFor(() =>
+      fake.messages(ch.id).find((m) => m.id === msg.id && m.content === 'approved: looks good'),
+    );
     expect(updated.components).toEqual([]);
     expect(updated.edits).toBe(1);
   });
@@ -301,7 +377,10 @@ describe('fake Discord with the real discord.js client', () => {
     const wh = new WebhookClient({ id: hook.id, token: hook.token }, { rest: { api: fake.api } });
     const sent = await wh.send({ content: 'from the webhook', username: 'Governor Health' });
     wh.destroy();
-    expect(fake.messages(fake.channelId('system-health')).find((m) => m.id === sent.id)).toMatchObject({ via: 'webhook', content: 'from the webhook' });
+    expect(fake.messages(fake.channelId('system-health')).find((m) => m.id === sent.id)).toMatchObject({
+      via: 'webhook',
+      content: 'from the webhook',
+    });
     expect(hook.url).toBe(`${fake.api}/webhooks/${hook.id}/${hook.token}`);
   });
 
@@ -312,7 +391,9 @@ describe('fake Discord with the real discord.js client', () => {
     expect((await fetch(`${fake.api}/v10/users/@me`)).status).toBe(401);
 
     const ws = new WebSocket(`${fake.gatewayUrl}?v=10&encoding=json`);
-    ws.on('message', () => ws.send(JSON.stringify({ op: 2, d: { token: 'not-the-token', intents: 1, properties: {} } })));
+    ws.on('message', () =>
+      ws.send(JSON.stringify({ op: 2, d: { token: 'not-the-token', intents: 1, properties: {} } })),
+    );
     const code = await new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)));
     expect(code).toBe(4004);
   });

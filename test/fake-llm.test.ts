@@ -299,7 +299,11 @@ describe('fake-llm specifics', () => {
     expect(res.warnings?.some((w) => w.type === 'unsupported')).toBe(true);
     expect(asObj(fake.requests[0]!.body).response_format).toEqual({ type: 'json_object' });
 
-    const strict = createOpenAICompatible({ baseURL: `${fake.url}/v1`, name: 'ollama', supportsStructuredOutputs: true })('llama3.2');
+    const strict = createOpenAICompatible({
+      baseURL: `${fake.url}/v1`,
+      name: 'ollama',
+      supportsStructuredOutputs: true,
+    })('llama3.2');
     await generateObject({ model: strict, schema, prompt: 'q' });
     expect(asObj(asObj(fake.requests[1]!.body).response_format).type).toBe('json_schema');
   });
@@ -378,7 +382,10 @@ describe('fake-llm specifics', () => {
 
     fake.push({ error: { status: 400, kind: 'context_length' } });
     const a = await post('/v1/messages');
-    expect(await a.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^prompt is too long/) } });
+    expect(await a.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringMatching(/^prompt is too long/) },
+    });
 
     fake.push({ error: { status: 429, headers: { 'retry-after': '3' } } });
     const r = await post('/v1/messages');

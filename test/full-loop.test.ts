@@ -21,7 +21,10 @@ describe('full loop on the sample project', () => {
     sp.human.decide('plan', 'approve', { comment: 'Plan approved. Clarify dependency resolution in Phase 2.' });
     // Design: request changes with an inline comment, see r2, approve.
     await sp.runUntilGate('design');
-    sp.human.decide('design', 'request_changes', { comment: 'Split the data adapter out of the engine', inline: [{ path: 'design/DESIGN_SPEC.md', line: 12, text: 'why Parquet?' }] });
+    sp.human.decide('design', 'request_changes', {
+      comment: 'Split the data adapter out of the engine',
+      inline: [{ path: 'design/DESIGN_SPEC.md', line: 12, text: 'why Parquet?' }],
+    });
     const r2 = await sp.runUntilGate('design');
     seen.designRevision = String(r2.subject.revision);
     seen.designR2 = sp.file('design/DESIGN_SPEC.md');
@@ -33,8 +36,12 @@ describe('full loop on the sample project', () => {
     const concern = sp.p.read.openConcerns()[0];
     seen.concernChain = concern ? concern.escalations.map((h) => `${h.from}->${h.to}`).join(',') : '';
     seen.ack = (await sp.human.command(`/ack ${concern?.id} looking into it`)).response;
-    seen.resolve = (await sp.human.command(`/resolve ${concern?.id} flat means signal 0; Designer to note it in r3`)).response;
-    sp.human.decide('variation', 'approve_with_conditions', { comment: 'Proceed with prototype but benchmark vs current design.' });
+    seen.resolve = (
+      await sp.human.command(`/resolve ${concern?.id} flat means signal 0; Designer to note it in r3`)
+    ).response;
+    sp.human.decide('variation', 'approve_with_conditions', {
+      comment: 'Proceed with prototype but benchmark vs current design.',
+    });
     seen.clarify = (await sp.human.command('/clarify Designer why parquet for storage?')).response;
     // Tests, QA gate, test completion and promotion.
     await sp.runUntilGate('test_completion');
@@ -74,7 +81,11 @@ describe('full loop on the sample project', () => {
     expect(seen.concernChain).toBe('Designer->ProjectManager,ProjectManager->Human');
     expect(seen.ack).toMatch(/acknowledged/);
     expect(seen.resolve).toMatch(/resolved/);
-    const lines = sp.file('audit/concerns.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; from: string });
+    const lines = sp
+      .file('audit/concerns.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; status: string; from: string });
     expect(lines[0]).toMatchObject({ from: 'Implementer', status: 'open' });
     expect(lines.filter((l) => l.id === lines[0]?.id).at(-1)).toMatchObject({ status: 'resolved' });
   });
@@ -89,16 +100,42 @@ describe('full loop on the sample project', () => {
 
   it('answered /clarify with a command-linked response', () => {
     expect(seen.clarify).toMatch(/queued for Designer/);
-    const commands = sp.file('audit/commands.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { command_id: string; cmd: string });
+    const commands = sp
+      .file('audit/commands.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command_id: string; cmd: string });
     const clarify = commands.find((c) => c.cmd === '/clarify');
-    const responses = sp.file('audit/responses.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { command_id: string; from: string; response: string });
+    const responses = sp
+      .file('audit/responses.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command_id: string; from: string; response: string });
     const answer = responses.find((r) => r.command_id === clarify?.command_id && r.from === 'Designer');
     expect(answer?.response).toMatch(/\(scripted\)$/);
     expect(sp.file('docs/PROJECT_DETAIL.md')).toMatch(/## Recent Human Interactions[\s\S]*\/clarify/);
   });
 
   it('exports every seed file', () => {
-    for (const f of ['REQUIREMENTS.md', 'AGENT_TASKS.md', 'CHANGELOG.md', 'docs/PROJECT_OVERVIEW.md', 'docs/PROJECT_DETAIL.md', 'docs/PROJECT_VARIATIONS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md', 'tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md', 'QA_REPORT.md', 'audit/concerns.jsonl', 'audit/commands.jsonl', 'audit/responses.jsonl', 'audit/git_actions.jsonl', 'status.json']) {
+    for (const f of [
+      'REQUIREMENTS.md',
+      'AGENT_TASKS.md',
+      'CHANGELOG.md',
+      'docs/PROJECT_OVERVIEW.md',
+      'docs/PROJECT_DETAIL.md',
+      'docs/PROJECT_VARIATIONS.md',
+      'design/DESIGN_SPEC.md',
+      'design/ARCHITECTURE.md',
+      'tests/TEST_PLAN.md',
+      'tests/TEST_RESULTS.md',
+      'tests/TEST_RESULTS_DETAIL.md',
+      'QA_REPORT.md',
+      'audit/concerns.jsonl',
+      'audit/commands.jsonl',
+      'audit/responses.jsonl',
+      'audit/git_actions.jsonl',
+      'status.json',
+    ]) {
       expect(existsSync(join(sp.dir, f)), f).toBe(true);
     }
     expect(sp.file('docs/PROJECT_DETAIL.md')).toContain('## Open Concerns');
@@ -106,23 +143,39 @@ describe('full loop on the sample project', () => {
     const results = sp.file('tests/TEST_RESULTS.md');
     expect(results).toMatch(/All 40 tests passed/);
     const status = JSON.parse(sp.file('status.json')) as Record<string, unknown>;
-    expect(Object.keys(status)).toEqual(expect.arrayContaining(['phase', 'active_agents', 'tasks', 'open_concerns', 'critical_alerts', 'last_update']));
+    expect(Object.keys(status)).toEqual(
+      expect.arrayContaining(['phase', 'active_agents', 'tasks', 'open_concerns', 'critical_alerts', 'last_update']),
+    );
     expect(status.tasks).toEqual({ complete: 9, pending: 0 });
   });
 
   it('writes handoff records with the seed fields, one phase per file', () => {
     expect(readdirSync(join(sp.dir, 'audit', 'handoffs'))).toEqual(['phase-1.jsonl']);
-    const lines = sp.file('audit/handoffs/phase-1.jsonl').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = sp
+      .file('audit/handoffs/phase-1.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(10);
     for (const h of lines) {
       expect(Object.keys(h).slice(0, 7)).toEqual(['from', 'to', 'purpose', 'inputs', 'outputs', 'summary', 'status']);
-      for (const k of ['timestamp', 'concerns_opened', 'concerns_closed', 'last_concern_id', 'has_critical_concerns', 'event_id']) expect(h, `${String(h.id)}.${k}`).toHaveProperty(k);
+      for (const k of [
+        'timestamp',
+        'concerns_opened',
+        'concerns_closed',
+        'last_concern_id',
+        'has_critical_concerns',
+        'event_id',
+      ])
+        expect(h, `${String(h.id)}.${k}`).toHaveProperty(k);
     }
     // A status change is a new line carrying the record with its new status: the last line of each id is current.
     const latest = new Map(lines.map((h) => [h.id, h as { purpose: string; status: string }]));
     const purposes = [...latest.values()];
     expect(purposes.find((h) => h.purpose === 'Design Review' && h.status === 'approved')).toBeTruthy();
-    expect(purposes.find((h) => h.purpose === 'High-Impact Variation Review')).toMatchObject({ status: 'approved_with_conditions' });
+    expect(purposes.find((h) => h.purpose === 'High-Impact Variation Review')).toMatchObject({
+      status: 'approved_with_conditions',
+    });
   });
 
   it('keeps an intact chain and exports that match the ledger', async () => {
@@ -144,15 +197,25 @@ describe('full loop on the sample project', () => {
     expect(developFirstParent.slice(0, -1).every((p) => p.split(' ').length === 2)).toBe(true);
     expect(sp.git('cat-file', '-t', 'v0.1.0').trim()).toBe('tag');
     // The tag holds the release merge plus the exports as they stand after the promotion.
-    expect(sp.git('log', '-2', '--format=%s', 'main').split('\n')).toEqual(['chore(release): v0.1.0 records', 'release(phase1): promote develop to main as v0.1.0', '']);
+    expect(sp.git('log', '-2', '--format=%s', 'main').split('\n')).toEqual([
+      'chore(release): v0.1.0 records',
+      'release(phase1): promote develop to main as v0.1.0',
+      '',
+    ]);
     expect(sp.git('rev-parse', 'v0.1.0^{commit}').trim()).toBe(sp.git('rev-parse', 'main').trim());
     expect(sp.git('show', 'v0.1.0:CHANGELOG.md')).toMatch(/^## \[v0\.1\.0\] — \d{4}-\d{2}-\d{2}/m);
     expect(sp.git('show', 'v0.1.0:CHANGELOG.md')).not.toMatch(/\[Unreleased\]/);
     expect(JSON.parse(sp.git('show', 'v0.1.0:status.json'))).toMatchObject({ stage: 'promoted' });
-    expect(sp.git('show', 'v0.1.0:QA_REPORT.md')).toMatch(/## Sign-off[\s\S]*✅ Approved by Human \d{4}-\d{2}-\d{2} — Promote to Phase 2/);
+    expect(sp.git('show', 'v0.1.0:QA_REPORT.md')).toMatch(
+      /## Sign-off[\s\S]*✅ Approved by Human \d{4}-\d{2}-\d{2} — Promote to Phase 2/,
+    );
     expect(sp.git('ls-tree', '-r', '--name-only', 'main')).toMatch(/src\/engine\/backtest\.js/);
     // Every commit's Audit-ID names a ledger event.
-    const ids = sp.git('log', '--all', '--format=%(trailers:key=Audit-ID,valueonly)').split('\n').map((s) => s.trim()).filter(Boolean);
+    const ids = sp
+      .git('log', '--all', '--format=%(trailers:key=Audit-ID,valueonly)')
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     expect(ids.length).toBeGreaterThan(10);
     for (const id of ids) expect(sp.p.ledger.byId(id), id).not.toBeNull();
   });

@@ -16,7 +16,11 @@ async function project(): Promise<{ dir: string; git: GitService; main: string; 
   cleanups.push(cleanup);
   const git = createGitService({ dir });
   const { main, develop } = await git.ensureRepo({
-    initialFiles: { 'README.md': '# Backtester\n', 'agents.yaml': 'project: backtester\n', 'src/app.py': 'print("hi")\n' },
+    initialFiles: {
+      'README.md': '# Backtester\n',
+      'agents.yaml': 'project: backtester\n',
+      'src/app.py': 'print("hi")\n',
+    },
     message: 'chore(governor): initialise project governance',
     auditId: 'evt_init',
     timestamp: T0,
@@ -38,8 +42,14 @@ describe('ensureRepo', () => {
     expect(gitCli(dir, 'rev-parse', 'develop').trim()).toBe(main);
     expect(gitCli(dir, 'symbolic-ref', 'HEAD').trim()).toBe('refs/heads/main');
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
-    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n')).toEqual(['README.md', 'agents.yaml', 'src/app.py']);
-    expect(gitCli(dir, 'log', '-1', '--format=%an <%ae> %at %B', 'main')).toContain('Governor-System <system@agents.local> 1767225600');
+    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n')).toEqual([
+      'README.md',
+      'agents.yaml',
+      'src/app.py',
+    ]);
+    expect(gitCli(dir, 'log', '-1', '--format=%an <%ae> %at %B', 'main')).toContain(
+      'Governor-System <system@agents.local> 1767225600',
+    );
     expect(gitCli(dir, 'log', '-1', '--format=%(trailers:key=Audit-ID,valueonly)', 'main').trim()).toBe('evt_init');
     expectFsckClean(dir);
     expect(await git.isRepo()).toBe(true);
@@ -49,7 +59,11 @@ describe('ensureRepo', () => {
   test('is idempotent on an existing repository and restores a missing develop', async () => {
     const { dir, git, main } = await project();
     gitCli(dir, 'branch', '-D', 'develop');
-    const again = await git.ensureRepo({ initialFiles: { 'other.txt': 'x' }, message: 'chore: again', timestamp: T0 + 5 });
+    const again = await git.ensureRepo({
+      initialFiles: { 'other.txt': 'x' },
+      message: 'chore: again',
+      timestamp: T0 + 5,
+    });
     expect(again).toMatchObject({ main, develop: main, created: false });
     expect(gitCli(dir, 'rev-list', '--count', 'main').trim()).toBe('1');
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
@@ -60,7 +74,11 @@ describe('ensureRepo', () => {
     cleanups.push(cleanup);
     await writeFile(join(dir, 'README.md'), 'mine\n');
     const git = createGitService({ dir });
-    const res = await git.ensureRepo({ initialFiles: { 'README.md': 'template\n', 'a.txt': 'a\n' }, message: 'chore: init', timestamp: T0 });
+    const res = await git.ensureRepo({
+      initialFiles: { 'README.md': 'template\n', 'a.txt': 'a\n' },
+      message: 'chore: init',
+      timestamp: T0,
+    });
     expect(res.kept).toEqual(['README.md']);
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe('mine\n');
     expect(gitCli(dir, 'show', 'main:README.md')).toBe('mine\n');
@@ -76,7 +94,12 @@ describe('ensureRepo', () => {
     gitCli(dir, 'commit', '-q', '-m', 'initial');
     const head = gitCli(dir, 'rev-parse', 'HEAD').trim();
     const git = createGitService({ dir });
-    expect(await git.ensureRepo({ initialFiles: { 'x.md': 'x' }, message: 'chore: init', timestamp: T0 })).toEqual({ main: head, develop: head, created: false, kept: [] });
+    expect(await git.ensureRepo({ initialFiles: { 'x.md': 'x' }, message: 'chore: init', timestamp: T0 })).toEqual({
+      main: head,
+      develop: head,
+      created: false,
+      kept: [],
+    });
     expect(await git.headBranch()).toBe('master');
     expect(await git.resolveRef('HEAD')).toBe(head);
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
@@ -88,7 +111,11 @@ describe('ensureRepo', () => {
     const dir = join(parent, 'new', 'project');
     const git = createGitService({ dir });
     expect(await git.isRepo()).toBe(false);
-    const res = await git.ensureRepo({ initialFiles: [{ path: 'bin/run.sh', content: '#!/bin/sh\n', mode: 'executable' }], message: 'chore: init', timestamp: T0 });
+    const res = await git.ensureRepo({
+      initialFiles: [{ path: 'bin/run.sh', content: '#!/bin/sh\n', mode: 'executable' }],
+      message: 'chore: init',
+      timestamp: T0,
+    });
     expect(res.created).toBe(true);
     expect(gitCli(dir, 'ls-files', '-s', 'bin/run.sh')).toMatch(/^100755 /);
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
@@ -128,7 +155,16 @@ describe('commitChanges', () => {
     expect(gitCli(dir, 'log', '-1', '--format=%B', 'phase1/implementer')).toBe(
       'feat(backtester): add engine skeleton\n\nT-001: the engine loop.\n\nSigned-off-by: Implementer-Agent <implementer@agents.local>\nAudit-ID: evt_001\n\n',
     );
-    expect(gitCli(dir, 'log', '-1', '--format=%an|%ae|%at|%cn|%ce|%ct|%ad', '--date=iso-strict', 'phase1/implementer').trim()).toBe(
+    expect(
+      gitCli(
+        dir,
+        'log',
+        '-1',
+        '--format=%an|%ae|%at|%cn|%ce|%ct|%ad',
+        '--date=iso-strict',
+        'phase1/implementer',
+      ).trim(),
+    ).toBe(
       'Implementer-Agent|implementer@agents.local|1767225660|Implementer-Agent|implementer@agents.local|1767225660|2026-01-01T00:01:00+00:00',
     );
     expect(gitCli(dir, 'ls-tree', 'phase1/implementer', 'bin/run')).toMatch(/^100755 blob /);
@@ -154,7 +190,10 @@ describe('commitChanges', () => {
       auditId: 'evt_002',
       timestamp: T0 + 1,
     });
-    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'phase1/designer').trim().split('\n')).toEqual(['README.md/notes.md', 'agents.yaml']);
+    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'phase1/designer').trim().split('\n')).toEqual([
+      'README.md/notes.md',
+      'agents.yaml',
+    ]);
     expectFsckClean(dir);
   });
 
@@ -176,21 +215,37 @@ describe('commitChanges', () => {
   test('expectedParent guards against lost updates', async () => {
     const { dir, git, develop } = await project();
     const base = { branch: 'phase1/implementer', actor: 'Implementer' as const, subject: 'feat: x', timestamp: T0 };
-    const a = await git.commitChanges({ ...base, changes: [{ path: 'a', content: '1' }], auditId: 'e1', expectedParent: develop });
+    const a = await git.commitChanges({
+      ...base,
+      changes: [{ path: 'a', content: '1' }],
+      auditId: 'e1',
+      expectedParent: develop,
+    });
     await expect(
       git.commitChanges({ ...base, changes: [{ path: 'a', content: '2' }], auditId: 'e2', expectedParent: develop }),
     ).rejects.toBeInstanceOf(ConflictError);
     expect(gitCli(dir, 'rev-parse', 'phase1/implementer').trim()).toBe(a.oid);
-    const b = await git.commitChanges({ ...base, changes: [{ path: 'a', content: '2' }], auditId: 'e3', expectedParent: a.oid });
+    const b = await git.commitChanges({
+      ...base,
+      changes: [{ path: 'a', content: '2' }],
+      auditId: 'e3',
+      expectedParent: a.oid,
+    });
     expect(b.parent).toBe(a.oid);
   });
 
   test('rejects malformed input before writing anything', async () => {
     const { dir, git } = await project();
     const base = { branch: 'phase1/implementer', actor: 'Implementer' as const, auditId: 'e', timestamp: T0 };
-    await expect(git.commitChanges({ ...base, changes: [{ path: 'a', content: '1' }], subject: 'added stuff' })).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(git.commitChanges({ ...base, changes: [{ path: '../escape', content: '1' }], subject: 'feat: x' })).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(git.commitChanges({ ...base, changes: [{ path: '.git/config', content: '1' }], subject: 'feat: x' })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(
+      git.commitChanges({ ...base, changes: [{ path: 'a', content: '1' }], subject: 'added stuff' }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(
+      git.commitChanges({ ...base, changes: [{ path: '../escape', content: '1' }], subject: 'feat: x' }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(
+      git.commitChanges({ ...base, changes: [{ path: '.git/config', content: '1' }], subject: 'feat: x' }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
     expect(gitRun(dir, 'rev-parse', '--verify', '-q', 'phase1/implementer').code).not.toBe(0);
   });
 
@@ -220,7 +275,9 @@ describe('commitChanges', () => {
       for (let r = 0; r < rounds; r++) expect(files).toContain(`src/mod${k}/round${r}.py`);
       expect(files.some((f) => f.startsWith(`src/mod${1 - k}/`))).toBe(false);
       expect(gitCli(dir, 'show', `${branch}:src/shared_${k}.txt`)).toBe(`last round ${rounds - 1}\n`);
-      expect(gitCli(dir, 'log', '--format=%(trailers:key=Audit-ID,valueonly)', `develop..${branch}`).trim().split(/\n+/)).toHaveLength(rounds);
+      expect(
+        gitCli(dir, 'log', '--format=%(trailers:key=Audit-ID,valueonly)', `develop..${branch}`).trim().split(/\n+/),
+      ).toHaveLength(rounds);
     }
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
     expectFsckClean(dir);
@@ -232,7 +289,14 @@ describe('protection', () => {
     const { dir, git, main } = await project();
     const before = gitCli(dir, 'for-each-ref', '--format=%(refname) %(objectname)');
     const commit = (branch: string, actor: 'Implementer' | 'Implementer-2' | 'Human' | 'System' | 'Designer') =>
-      git.commitChanges({ branch, actor, changes: [{ path: 'x', content: 'x' }], subject: 'feat: x', auditId: 'e', timestamp: T0 });
+      git.commitChanges({
+        branch,
+        actor,
+        changes: [{ path: 'x', content: 'x' }],
+        subject: 'feat: x',
+        auditId: 'e',
+        timestamp: T0,
+      });
     await expect(commit('main', 'Implementer')).rejects.toBeInstanceOf(ProtectedRefError);
     await expect(commit('main', 'System')).rejects.toBeInstanceOf(ProtectedRefError);
     await expect(commit('develop', 'Implementer')).rejects.toBeInstanceOf(ProtectedRefError);
@@ -241,30 +305,87 @@ describe('protection', () => {
     await expect(commit('phase1/implementer-2', 'Implementer')).rejects.toBeInstanceOf(ProtectedRefError);
     await expect(commit('phase1/designer', 'Human')).rejects.toBeInstanceOf(ProtectedRefError);
     await expect(commit('feature/whatever', 'Designer')).rejects.toBeInstanceOf(ProtectedRefError);
-    await expect(git.createBranch({ name: 'phase2/pm', from: 'develop', actor: 'Designer' })).rejects.toBeInstanceOf(ProtectedRefError);
-    const theirs = await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes: [{ path: 'y', content: 'y' }], subject: 'feat: y', auditId: 'e', timestamp: T0 });
+    await expect(git.createBranch({ name: 'phase2/pm', from: 'develop', actor: 'Designer' })).rejects.toBeInstanceOf(
+      ProtectedRefError,
+    );
+    const theirs = await git.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes: [{ path: 'y', content: 'y' }],
+      subject: 'feat: y',
+      auditId: 'e',
+      timestamp: T0,
+    });
     const refsWithBranch = gitCli(dir, 'for-each-ref', '--format=%(refname) %(objectname)');
     await expect(
-      git.mergeNoFF({ ours: 'main', theirs: 'phase1/implementer', actor: 'System', action: 'promote', subject: 'release: x', auditId: 'e', timestamp: T0, updateRef: true }),
+      git.mergeNoFF({
+        ours: 'main',
+        theirs: 'phase1/implementer',
+        actor: 'System',
+        action: 'promote',
+        subject: 'release: x',
+        auditId: 'e',
+        timestamp: T0,
+        updateRef: true,
+      }),
     ).rejects.toBeInstanceOf(ProtectedRefError);
     await expect(
-      git.mergeNoFF({ ours: 'develop', theirs: 'phase1/implementer', actor: 'Implementer', action: 'gate_merge', subject: 'merge: x', auditId: 'e', timestamp: T0, updateRef: true }),
+      git.mergeNoFF({
+        ours: 'develop',
+        theirs: 'phase1/implementer',
+        actor: 'Implementer',
+        action: 'gate_merge',
+        subject: 'merge: x',
+        auditId: 'e',
+        timestamp: T0,
+        updateRef: true,
+      }),
     ).rejects.toBeInstanceOf(ProtectedRefError);
-    await expect(git.updateRef({ name: 'develop', oid: theirs.oid, actor: 'Human', action: 'promote' })).rejects.toBeInstanceOf(ProtectedRefError);
-    await expect(git.updateRef({ name: 'main', oid: theirs.oid, actor: 'System', action: 'gate_merge' })).rejects.toBeInstanceOf(ProtectedRefError);
-    await expect(git.tagAnnotated({ name: 'v0.1.0', oid: main, message: 'x', actor: 'Implementer', timestamp: T0 })).rejects.toBeInstanceOf(ProtectedRefError);
-    await expect(git.deleteBranch({ name: 'develop', actor: 'System', action: 'delete' })).rejects.toBeInstanceOf(ProtectedRefError);
+    await expect(
+      git.updateRef({ name: 'develop', oid: theirs.oid, actor: 'Human', action: 'promote' }),
+    ).rejects.toBeInstanceOf(ProtectedRefError);
+    await expect(
+      git.updateRef({ name: 'main', oid: theirs.oid, actor: 'System', action: 'gate_merge' }),
+    ).rejects.toBeInstanceOf(ProtectedRefError);
+    await expect(
+      git.tagAnnotated({ name: 'v0.1.0', oid: main, message: 'x', actor: 'Implementer', timestamp: T0 }),
+    ).rejects.toBeInstanceOf(ProtectedRefError);
+    await expect(git.deleteBranch({ name: 'develop', actor: 'System', action: 'delete' })).rejects.toBeInstanceOf(
+      ProtectedRefError,
+    );
     expect(gitCli(dir, 'for-each-ref', '--format=%(refname) %(objectname)')).toBe(refsWithBranch);
     expect(refsWithBranch.replace(/^refs\/heads\/phase1\/implementer .*\n/m, '')).toBe(before);
   });
 
   test('the owner agent, experiments and the right actor/action are allowed', async () => {
     const { dir, git, main } = await project();
-    const pm = await git.commitChanges({ branch: 'phase1/pm', actor: 'ProjectManager', changes: [{ path: 'docs/a.md', content: 'a' }], subject: 'docs(pm): a', auditId: 'e1', timestamp: T0 });
-    const exp = await git.commitChanges({ branch: 'experiments/fast-io', actor: 'Implementer-2', changes: [{ path: 'x', content: 'x' }], subject: 'perf: try', auditId: 'e2', timestamp: T0 });
+    const pm = await git.commitChanges({
+      branch: 'phase1/pm',
+      actor: 'ProjectManager',
+      changes: [{ path: 'docs/a.md', content: 'a' }],
+      subject: 'docs(pm): a',
+      auditId: 'e1',
+      timestamp: T0,
+    });
+    const exp = await git.commitChanges({
+      branch: 'experiments/fast-io',
+      actor: 'Implementer-2',
+      changes: [{ path: 'x', content: 'x' }],
+      subject: 'perf: try',
+      auditId: 'e2',
+      timestamp: T0,
+    });
     expect(pm.committed && exp.committed).toBe(true);
-    expect(gitCli(dir, 'log', '-1', '--format=%an <%ae>', 'phase1/pm').trim()).toBe('ProjectManager-Agent <pm@agents.local>');
-    const tag = await git.tagAnnotated({ name: 'archived/experiments/fast-io', oid: exp.oid, message: 'idle 14 days', actor: 'System', timestamp: T0 });
+    expect(gitCli(dir, 'log', '-1', '--format=%an <%ae>', 'phase1/pm').trim()).toBe(
+      'ProjectManager-Agent <pm@agents.local>',
+    );
+    const tag = await git.tagAnnotated({
+      name: 'archived/experiments/fast-io',
+      oid: exp.oid,
+      message: 'idle 14 days',
+      actor: 'System',
+      timestamp: T0,
+    });
     expect(tag.created).toBe(true);
     await git.deleteBranch({ name: 'experiments/fast-io', actor: 'System', action: 'archive' });
     expect(await git.listBranches()).toEqual(['develop', 'main', 'phase1/pm']);

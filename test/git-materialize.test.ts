@@ -24,7 +24,14 @@ async function project(): Promise<{ dir: string; git: GitService; develop: strin
 }
 
 const commit = (git: GitService, changes: FileChange[], n = 1) =>
-  git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject: `feat: change ${n}`, auditId: `evt_${n}`, timestamp: T0 + n });
+  git.commitChanges({
+    branch: 'phase1/implementer',
+    actor: 'Implementer',
+    changes,
+    subject: `feat: change ${n}`,
+    auditId: `evt_${n}`,
+    timestamp: T0 + n,
+  });
 
 /** Every file under `root` (manifest excluded) as `mode path` lines, with symlinks as their target. */
 async function snapshot(root: string, rel = ''): Promise<string[]> {
@@ -236,12 +243,23 @@ describe('reading history', () => {
       { path: 'bin/tool', content: 'echo\n', mode: 'executable' },
     ]);
     const { files } = await git.diff({ from: develop, to: c.oid });
-    expect(files.map((f) => `${f.status} ${f.path}`)).toEqual(['D README.md', 'A big.txt', 'A bin/tool', 'A img.png', 'M src/app.py']);
+    expect(files.map((f) => `${f.status} ${f.path}`)).toEqual([
+      'D README.md',
+      'A big.txt',
+      'A bin/tool',
+      'A img.png',
+      'M src/app.py',
+    ]);
     expect(files.map((f) => `${f.status}\t${f.path}`).sort()).toEqual(
       gitCli(dir, 'diff', '--name-status', develop, c.oid).trim().split('\n').sort(),
     );
     const byPath = new Map(files.map((f) => [f.path, f]));
-    expect(byPath.get('src/app.py')).toMatchObject({ oldContent: 'print(1)\n', newContent: 'print(2)\n', binary: false, truncated: false });
+    expect(byPath.get('src/app.py')).toMatchObject({
+      oldContent: 'print(1)\n',
+      newContent: 'print(2)\n',
+      binary: false,
+      truncated: false,
+    });
     expect(byPath.get('src/app.py')?.patch).toContain('-print(1)\n+print(2)');
     expect(byPath.get('img.png')).toMatchObject({ binary: true, newContent: null, patch: null });
     expect(byPath.get('big.txt')).toMatchObject({ truncated: true, patch: null });

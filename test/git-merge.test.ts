@@ -11,7 +11,15 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-const ENGINE = ['class Engine:', '    def __init__(self):', '        self.cash = 0', '', '    def run(self):', '        return self.cash', ''].join('\n');
+const ENGINE = [
+  'class Engine:',
+  '    def __init__(self):',
+  '        self.cash = 0',
+  '',
+  '    def run(self):',
+  '        return self.cash',
+  '',
+].join('\n');
 
 async function project(): Promise<{ dir: string; git: GitService; develop: string }> {
   const { dir, cleanup } = await tempDir();
@@ -31,10 +39,32 @@ function expectFsckClean(dir: string): void {
   expect(r.code).toBe(0);
 }
 
-const implementer = (git: GitService, changes: Array<{ path: string; content: string | null }>, subject = 'feat(engine): work') =>
-  git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject, auditId: `evt_${subject.length}`, timestamp: T0 + 10 });
-const implementer2 = (git: GitService, changes: Array<{ path: string; content: string | null }>, subject = 'feat(data): work') =>
-  git.commitChanges({ branch: 'phase1/implementer-2', actor: 'Implementer-2', changes, subject, auditId: `evt2_${subject.length}`, timestamp: T0 + 20 });
+const implementer = (
+  git: GitService,
+  changes: Array<{ path: string; content: string | null }>,
+  subject = 'feat(engine): work',
+) =>
+  git.commitChanges({
+    branch: 'phase1/implementer',
+    actor: 'Implementer',
+    changes,
+    subject,
+    auditId: `evt_${subject.length}`,
+    timestamp: T0 + 10,
+  });
+const implementer2 = (
+  git: GitService,
+  changes: Array<{ path: string; content: string | null }>,
+  subject = 'feat(data): work',
+) =>
+  git.commitChanges({
+    branch: 'phase1/implementer-2',
+    actor: 'Implementer-2',
+    changes,
+    subject,
+    auditId: `evt2_${subject.length}`,
+    timestamp: T0 + 20,
+  });
 
 const gateMerge = (git: GitService, theirs: string, updateRef = true) =>
   git.mergeNoFF({
@@ -57,7 +87,9 @@ describe('mergeNoFF', () => {
     expect(res.parents).toEqual([develop, work.oid]);
     expect(gitCli(dir, 'rev-parse', 'develop').trim()).toBe(res.oid);
     expect(gitCli(dir, 'rev-list', '--parents', '-n', '1', 'develop').trim()).toBe(`${res.oid} ${develop} ${work.oid}`);
-    expect(gitCli(dir, 'log', '-1', '--format=%an|%(trailers:key=Audit-ID,valueonly)', 'develop').trim()).toBe('Governor-System|evt_merge_phase1/implementer');
+    expect(gitCli(dir, 'log', '-1', '--format=%an|%(trailers:key=Audit-ID,valueonly)', 'develop').trim()).toBe(
+      'Governor-System|evt_merge_phase1/implementer',
+    );
     expect(gitCli(dir, 'diff', 'phase1/implementer', 'develop')).toBe('');
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
     expectFsckClean(dir);
@@ -65,8 +97,12 @@ describe('mergeNoFF', () => {
 
   test('merges edits to different parts of the same file, as git would', async () => {
     const { dir, git } = await project();
-    await implementer(git, [{ path: 'src/engine.py', content: ENGINE.replace('class Engine:', 'class Engine:  # core') }]);
-    await implementer2(git, [{ path: 'src/engine.py', content: ENGINE.replace('return self.cash', 'return self.cash * 2') }]);
+    await implementer(git, [
+      { path: 'src/engine.py', content: ENGINE.replace('class Engine:', 'class Engine:  # core') },
+    ]);
+    await implementer2(git, [
+      { path: 'src/engine.py', content: ENGINE.replace('return self.cash', 'return self.cash * 2') },
+    ]);
     expect((await gateMerge(git, 'phase1/implementer')).ok).toBe(true);
     const second = await gateMerge(git, 'phase1/implementer-2');
     expect(second.ok).toBe(true);
@@ -100,10 +136,19 @@ describe('mergeNoFF', () => {
 
   test('add/add and file/directory clashes are conflicts too', async () => {
     const { git } = await project();
-    await implementer(git, [{ path: 'src/util.py', content: 'a\n' }, { path: 'docs', content: 'a file\n' }]);
-    await implementer2(git, [{ path: 'src/util.py', content: 'b\n' }, { path: 'docs/index.md', content: 'a dir\n' }]);
+    await implementer(git, [
+      { path: 'src/util.py', content: 'a\n' },
+      { path: 'docs', content: 'a file\n' },
+    ]);
+    await implementer2(git, [
+      { path: 'src/util.py', content: 'b\n' },
+      { path: 'docs/index.md', content: 'a dir\n' },
+    ]);
     await gateMerge(git, 'phase1/implementer');
-    expect(await gateMerge(git, 'phase1/implementer-2')).toMatchObject({ ok: false, conflicts: ['docs', 'src/util.py'] });
+    expect(await gateMerge(git, 'phase1/implementer-2')).toMatchObject({
+      ok: false,
+      conflicts: ['docs', 'src/util.py'],
+    });
   });
 
   test('an already merged branch is reported as such, without an empty merge commit', async () => {
@@ -124,7 +169,11 @@ describe('QA candidate chain', () => {
       base: 'develop',
       merges: [
         { theirs: 'phase1/implementer', subject: 'merge(phase1): phase1/implementer into develop', auditId: 'evt_m1' },
-        { theirs: 'phase1/implementer-2', subject: 'merge(phase1): phase1/implementer-2 into develop', auditId: 'evt_m2' },
+        {
+          theirs: 'phase1/implementer-2',
+          subject: 'merge(phase1): phase1/implementer-2 into develop',
+          auditId: 'evt_m2',
+        },
       ],
       actor: 'System',
       timestamp: T0 + 200,
@@ -133,14 +182,24 @@ describe('QA candidate chain', () => {
     expect(gitCli(dir, 'rev-parse', 'develop').trim()).toBe(develop);
     const [m1, m2] = chain.steps;
     expect(gitCli(dir, 'rev-list', '--parents', '-n', '1', chain.oid).trim()).toBe(`${chain.oid} ${m1?.oid} ${b.oid}`);
-    expect(gitCli(dir, 'rev-list', '--parents', '-n', '1', m1?.oid ?? '').trim()).toBe(`${m1?.oid} ${develop} ${a.oid}`);
+    expect(gitCli(dir, 'rev-list', '--parents', '-n', '1', m1?.oid ?? '').trim()).toBe(
+      `${m1?.oid} ${develop} ${a.oid}`,
+    );
     expect(m2?.oid).toBe(chain.oid);
 
     // A materialized candidate is what the QA gate tests; then develop moves to exactly that commit.
-    const moved = await git.updateRef({ name: 'develop', oid: chain.oid, actor: 'System', action: 'gate_merge', expected: chain.base });
+    const moved = await git.updateRef({
+      name: 'develop',
+      oid: chain.oid,
+      actor: 'System',
+      action: 'gate_merge',
+      expected: chain.base,
+    });
     expect(moved).toMatchObject({ previous: develop, oid: chain.oid });
     expect(gitCli(dir, 'rev-list', '--first-parent', '--count', 'develop').trim()).toBe('3');
-    expect(gitCli(dir, 'log', '--format=%(trailers:key=Audit-ID,valueonly)', '--merges', 'develop').trim().split(/\n+/)).toEqual(['evt_m2', 'evt_m1']);
+    expect(
+      gitCli(dir, 'log', '--format=%(trailers:key=Audit-ID,valueonly)', '--merges', 'develop').trim().split(/\n+/),
+    ).toEqual(['evt_m2', 'evt_m1']);
     expectFsckClean(dir);
   });
 
@@ -148,12 +207,23 @@ describe('QA candidate chain', () => {
     const { dir, git, develop } = await project();
     await implementer(git, [{ path: 'src/a.py', content: 'a\n' }]);
     await implementer2(git, [{ path: 'src/b.py', content: 'b\n' }]);
-    const chain = await git.mergeCommits({ base: 'develop', merges: [{ theirs: 'phase1/implementer', subject: 'merge: a', auditId: 'm1' }], actor: 'System', timestamp: T0 });
+    const chain = await git.mergeCommits({
+      base: 'develop',
+      merges: [{ theirs: 'phase1/implementer', subject: 'merge: a', auditId: 'm1' }],
+      actor: 'System',
+      timestamp: T0,
+    });
     const other = await gateMerge(git, 'phase1/implementer-2');
     if (!chain.ok || !other.ok) throw new Error('setup');
-    await expect(git.updateRef({ name: 'develop', oid: chain.oid, actor: 'System', action: 'gate_merge', expected: chain.base })).rejects.toBeInstanceOf(ConflictError);
-    await expect(git.updateRef({ name: 'develop', oid: chain.oid, actor: 'System', action: 'gate_merge' })).rejects.toBeInstanceOf(ConflictError);
-    await expect(git.updateRef({ name: 'develop', oid: develop, actor: 'System', action: 'gate_merge' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      git.updateRef({ name: 'develop', oid: chain.oid, actor: 'System', action: 'gate_merge', expected: chain.base }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      git.updateRef({ name: 'develop', oid: chain.oid, actor: 'System', action: 'gate_merge' }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      git.updateRef({ name: 'develop', oid: develop, actor: 'System', action: 'gate_merge' }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect(gitCli(dir, 'rev-parse', 'develop').trim()).toBe(other.oid);
   });
 
@@ -177,14 +247,25 @@ describe('QA candidate chain', () => {
 describe('revert, tag, notes, promotion', () => {
   test('revertMerge commits the first parent tree on top of develop', async () => {
     const { dir, git } = await project();
-    await implementer(git, [{ path: 'src/engine.py', content: 'broken\n' }, { path: 'src/extra.py', content: 'x\n' }]);
+    await implementer(git, [
+      { path: 'src/engine.py', content: 'broken\n' },
+      { path: 'src/extra.py', content: 'x\n' },
+    ]);
     const merge = await gateMerge(git, 'phase1/implementer');
     if (!merge.ok) throw new Error(merge.reason);
-    const revert = await git.revertMerge({ branch: 'develop', merge: merge.oid, actor: 'System', auditId: 'evt_rb', timestamp: T0 + 300 });
+    const revert = await git.revertMerge({
+      branch: 'develop',
+      merge: merge.oid,
+      actor: 'System',
+      auditId: 'evt_rb',
+      timestamp: T0 + 300,
+    });
     if (!revert.ok) throw new Error(revert.reason);
     expect(gitCli(dir, 'diff', `${merge.oid}^1`, 'develop')).toBe('');
     expect(gitCli(dir, 'rev-list', '--parents', '-n', '1', 'develop').trim()).toBe(`${revert.oid} ${merge.oid}`);
-    expect(gitCli(dir, 'log', '-1', '--format=%s', 'develop').trim()).toBe('revert: merge(phase1): phase1/implementer into develop');
+    expect(gitCli(dir, 'log', '-1', '--format=%s', 'develop').trim()).toBe(
+      'revert: merge(phase1): phase1/implementer into develop',
+    );
     expect(gitCli(dir, 'log', '-1', '--format=%b', 'develop')).toContain(`This reverts commit ${merge.oid}`);
     expectFsckClean(dir);
   });
@@ -196,25 +277,46 @@ describe('revert, tag, notes, promotion', () => {
     const m1 = await gateMerge(git, 'phase1/implementer');
     await gateMerge(git, 'phase1/implementer-2');
     if (!m1.ok) throw new Error(m1.reason);
-    const revert = await git.revertMerge({ branch: 'develop', merge: m1.oid, actor: 'System', auditId: 'evt_rb', timestamp: T0 });
+    const revert = await git.revertMerge({
+      branch: 'develop',
+      merge: m1.oid,
+      actor: 'System',
+      auditId: 'evt_rb',
+      timestamp: T0,
+    });
     expect(revert.ok).toBe(true);
-    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'develop').trim().split('\n')).toEqual(['README.md', 'src/b.py', 'src/engine.py']);
+    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'develop').trim().split('\n')).toEqual([
+      'README.md',
+      'src/b.py',
+      'src/engine.py',
+    ]);
   });
 
   test('annotated tag and audit notes are what the git CLI shows', async () => {
     const { dir, git, develop } = await project();
-    const tag = await git.tagAnnotated({ name: 'v0.1.0', oid: 'develop', message: 'Phase 1 promoted', actor: 'Human', auditId: 'evt_tag', timestamp: T0 + 400 });
+    const tag = await git.tagAnnotated({
+      name: 'v0.1.0',
+      oid: 'develop',
+      message: 'Phase 1 promoted',
+      actor: 'Human',
+      auditId: 'evt_tag',
+      timestamp: T0 + 400,
+    });
     expect(gitCli(dir, 'cat-file', '-t', 'v0.1.0').trim()).toBe('tag');
     expect(gitCli(dir, 'rev-parse', 'v0.1.0^{commit}').trim()).toBe(develop);
     expect(gitCli(dir, 'cat-file', '-p', 'v0.1.0')).toContain('tagger Human <human@agents.local> 1767226000 +0000');
-    expect(await git.tagAnnotated({ name: 'v0.1.0', oid: develop, message: 'again', actor: 'Human', timestamp: T0 })).toMatchObject({ oid: tag.oid, created: false });
+    expect(
+      await git.tagAnnotated({ name: 'v0.1.0', oid: develop, message: 'again', actor: 'Human', timestamp: T0 }),
+    ).toMatchObject({ oid: tag.oid, created: false });
     expect(await git.listTags()).toEqual(['v0.1.0']);
 
     await git.addNote({ oid: develop, note: 'action=commit actor=System audit=evt_init', timestamp: T0 + 401 });
     await git.addNote({ oid: develop, note: 'action=tag target=v0.1.0 audit=evt_tag', timestamp: T0 + 402 });
     await git.addNote({ oid: develop, note: 'action=tag target=v0.1.0 audit=evt_tag', timestamp: T0 + 403 }); // replay: no duplicate
     const shown = gitCli(dir, 'log', '-1', '--show-notes=audit', '--format=%H%n%N', develop);
-    expect(shown).toBe(`${develop}\naction=commit actor=System audit=evt_init\n\naction=tag target=v0.1.0 audit=evt_tag\n\n`);
+    expect(shown).toBe(
+      `${develop}\naction=commit actor=System audit=evt_init\n\naction=tag target=v0.1.0 audit=evt_tag\n\n`,
+    );
     expect(gitCli(dir, 'notes', '--ref=audit', 'show', develop)).toContain('audit=evt_tag');
     expect(gitCli(dir, 'rev-list', '--count', 'refs/notes/audit').trim()).toBe('2');
     expect(await git.readNote(develop)).toContain('audit=evt_init');
@@ -226,13 +328,18 @@ describe('revert, tag, notes, promotion', () => {
     gitCli(dir, 'notes', '--ref=audit', 'add', '-m', 'from cli', develop);
     await git.addNote({ oid: develop, note: 'from governor', timestamp: T0 });
     expect(gitCli(dir, 'notes', '--ref=audit', 'show', develop)).toBe('from cli\n\nfrom governor\n');
-    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'refs/notes/audit').trim()).toBe(`${develop.slice(0, 2)}/${develop.slice(2)}`);
+    expect(gitCli(dir, 'ls-tree', '-r', '--name-only', 'refs/notes/audit').trim()).toBe(
+      `${develop.slice(0, 2)}/${develop.slice(2)}`,
+    );
     expectFsckClean(dir);
   });
 
   test('promotion merges develop into main, and a clean user checkout follows main', async () => {
     const { dir, git } = await project();
-    await implementer(git, [{ path: 'src/a.py', content: 'a\n' }, { path: 'README.md', content: '# Backtester v0.1\n' }]);
+    await implementer(git, [
+      { path: 'src/a.py', content: 'a\n' },
+      { path: 'README.md', content: '# Backtester v0.1\n' },
+    ]);
     await gateMerge(git, 'phase1/implementer');
     const promoted = await git.mergeNoFF({
       ours: 'main',
@@ -257,7 +364,17 @@ describe('revert, tag, notes, promotion', () => {
     await implementer(git, [{ path: 'src/a.py', content: 'a\n' }]);
     await gateMerge(git, 'phase1/implementer');
     await writeFile(join(dir, 'README.md'), 'user edit\n');
-    const promoted = await git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: 'release: v0.1.0', auditId: 'e', timestamp: T0, updateRef: true, syncCheckout: true });
+    const promoted = await git.mergeNoFF({
+      ours: 'main',
+      theirs: 'develop',
+      actor: 'Human',
+      action: 'promote',
+      subject: 'release: v0.1.0',
+      auditId: 'e',
+      timestamp: T0,
+      updateRef: true,
+      syncCheckout: true,
+    });
     expect(promoted).toMatchObject({ ok: true, checkout: 'skipped_dirty' });
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe('user edit\n');
   });
@@ -271,7 +388,11 @@ describe('previewMerge', () => {
     await writeFile(join(dir, 'CHANGELOG.md'), '# v0.1.0\n');
     gitCli(dir, 'add', 'CHANGELOG.md');
     gitCli(dir, '-c', 'user.name=U', '-c', 'user.email=u@example.com', 'commit', '-qm', 'docs: v0.1.0');
-    await implementer(git, [{ path: 'src/new/deep.py', content: 'x = 1\n' }, { path: 'src/engine.py', content: `${ENGINE}# more\n` }, { path: 'README.md', content: null }]);
+    await implementer(git, [
+      { path: 'src/new/deep.py', content: 'x = 1\n' },
+      { path: 'src/engine.py', content: `${ENGINE}# more\n` },
+      { path: 'README.md', content: null },
+    ]);
     const merged = await gateMerge(git, 'phase1/implementer');
     if (!merged.ok) throw new Error(merged.reason);
     const objects = () => gitCli(dir, 'count-objects', '-v');
@@ -279,9 +400,20 @@ describe('previewMerge', () => {
     const preview = await git.previewMerge({ ours: 'main', theirs: 'develop' });
     expect(objects()).toBe(before);
     expect(preview).toEqual({ ok: true, changed: ['README.md', 'src/engine.py', 'src/new/deep.py'] });
-    const real = await git.mergeNoFF({ ours: 'main', theirs: 'develop', actor: 'Human', action: 'promote', subject: 'release: v0.1.0', auditId: 'evt_p', timestamp: T0 + 200, updateRef: true });
+    const real = await git.mergeNoFF({
+      ours: 'main',
+      theirs: 'develop',
+      actor: 'Human',
+      action: 'promote',
+      subject: 'release: v0.1.0',
+      auditId: 'evt_p',
+      timestamp: T0 + 200,
+      updateRef: true,
+    });
     if (!real.ok) throw new Error(real.reason);
-    expect(gitCli(dir, 'diff', '--name-only', `${real.parents?.[0]}`, real.oid).trim().split('\n')).toEqual(preview.ok ? preview.changed : []);
+    expect(gitCli(dir, 'diff', '--name-only', `${real.parents?.[0]}`, real.oid).trim().split('\n')).toEqual(
+      preview.ok ? preview.changed : [],
+    );
     expect(fsck(dir).stdout).not.toMatch(/dangling/);
   });
 });

@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 
 const hasGpg = spawnSync('gpg', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!hasGpg) console.warn('git-signing: gpg is not installed; signatures are checked with openpgp only, not with `git verify-commit`');
+if (!hasGpg)
+  console.warn(
+    'git-signing: gpg is not installed; signatures are checked with openpgp only, not with `git verify-commit`',
+  );
 
 let keyDir = '';
 let keyFile = '';
@@ -50,7 +53,10 @@ beforeAll(async () => {
   if (hasGpg) {
     gnupgHome = join(keyDir, 'gnupg');
     await mkdir(gnupgHome, { mode: 0o700 });
-    const r = spawnSync('gpg', ['--batch', '--import', publicKeyFile], { encoding: 'utf8', env: { ...process.env, GNUPGHOME: gnupgHome } });
+    const r = spawnSync('gpg', ['--batch', '--import', publicKeyFile], {
+      encoding: 'utf8',
+      env: { ...process.env, GNUPGHOME: gnupgHome },
+    });
     if (r.status !== 0) throw new Error(`gpg --import failed: ${r.stderr}`);
   }
   afterAllCleanup = keys.cleanup;
@@ -59,7 +65,8 @@ beforeAll(async () => {
 let afterAllCleanup: (() => Promise<void>) | null = null;
 afterAll(async () => {
   // gpg may have started an agent for the throwaway home; stop that one agent, then delete the home.
-  if (hasGpg && gnupgHome) spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: gnupgHome } });
+  if (hasGpg && gnupgHome)
+    spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: gnupgHome } });
   await afterAllCleanup?.();
 });
 
@@ -67,7 +74,13 @@ afterAll(async () => {
 function gitGpg(dir: string, ...args: string[]): { code: number; out: string } {
   const r = spawnSync('git', ['-C', dir, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, GNUPGHOME: gnupgHome, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' },
+    env: {
+      ...process.env,
+      GNUPGHOME: gnupgHome,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      LC_ALL: 'C',
+    },
   });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
@@ -97,7 +110,9 @@ function splitCommit(raw: string): { payload: string; signature: string } {
   if (start < 0) return { payload: raw, signature: '' };
   let end = start + 1;
   while (lines[end]?.startsWith(' ')) end++;
-  const signature = [lines[start]?.slice('gpgsig '.length), ...lines.slice(start + 1, end).map((l) => l.slice(1))].join('\n');
+  const signature = [lines[start]?.slice('gpgsig '.length), ...lines.slice(start + 1, end).map((l) => l.slice(1))].join(
+    '\n',
+  );
   return { payload: [...lines.slice(0, start), ...lines.slice(end)].join('\n'), signature };
 }
 
@@ -140,7 +155,9 @@ describe('signed objects, checked by git verify-commit / verify-tag', () => {
       auditId: 'evt_1',
       timestamp: T0 + 60,
     });
-    expect(gitCli(dir, 'cat-file', 'commit', c.oid)).toMatch(/^committer .*\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n/m);
+    expect(gitCli(dir, 'cat-file', 'commit', c.oid)).toMatch(
+      /^committer .*\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n/m,
+    );
     await expectVerified(dir, 'commit', c.oid);
     await expectVerified(dir, 'commit', main); // the initial commit too
     if (hasGpg) {
@@ -158,7 +175,14 @@ describe('signed objects, checked by git verify-commit / verify-tag', () => {
   test('merges, reverts, annotated tags and audit notes are signed as well', async () => {
     const signer = await loadSigner({ keyFile, passphrase: PASSPHRASE });
     const { dir, git } = await repo(signer);
-    await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes: change('x = 1\n'), subject: 'feat(app): x', auditId: 'evt_1', timestamp: T0 + 1 });
+    await git.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes: change('x = 1\n'),
+      subject: 'feat(app): x',
+      auditId: 'evt_1',
+      timestamp: T0 + 1,
+    });
     const merge = await git.mergeNoFF({
       ours: 'develop',
       theirs: 'phase1/implementer',
@@ -173,13 +197,28 @@ describe('signed objects, checked by git verify-commit / verify-tag', () => {
     await expectVerified(dir, 'commit', merge.oid);
     expect(gitCli(dir, 'rev-list', '--parents', '-1', merge.oid).trim().split(' ')).toHaveLength(3);
 
-    const revert = await git.revertMerge({ branch: 'develop', merge: merge.oid, actor: 'System', auditId: 'evt_rb', timestamp: T0 + 3 });
+    const revert = await git.revertMerge({
+      branch: 'develop',
+      merge: merge.oid,
+      actor: 'System',
+      auditId: 'evt_rb',
+      timestamp: T0 + 3,
+    });
     if (!revert.ok) throw new Error(revert.reason);
     await expectVerified(dir, 'commit', revert.oid);
 
-    const tag = await git.tagAnnotated({ name: 'v0.1.0', oid: merge.oid, message: 'Phase 1 promoted', actor: 'Human', auditId: 'evt_tag', timestamp: T0 + 4 });
+    const tag = await git.tagAnnotated({
+      name: 'v0.1.0',
+      oid: merge.oid,
+      message: 'Phase 1 promoted',
+      actor: 'Human',
+      auditId: 'evt_tag',
+      timestamp: T0 + 4,
+    });
     await expectVerified(dir, 'tag', tag.oid);
-    expect(gitCli(dir, 'cat-file', 'tag', tag.oid)).toMatch(/\n\nPhase 1 promoted\n\nAudit-ID: evt_tag\n-----BEGIN PGP SIGNATURE-----\n/);
+    expect(gitCli(dir, 'cat-file', 'tag', tag.oid)).toMatch(
+      /\n\nPhase 1 promoted\n\nAudit-ID: evt_tag\n-----BEGIN PGP SIGNATURE-----\n/,
+    );
     expect(gitCli(dir, 'rev-parse', 'v0.1.0^{commit}').trim()).toBe(merge.oid);
 
     const note = await git.addNote({ oid: merge.oid, note: 'gate passed', timestamp: T0 + 5, auditId: 'evt_note' });
@@ -193,9 +232,19 @@ describe('signed objects, checked by git verify-commit / verify-tag', () => {
     const plain = await repo();
     const signedRepo = await repo(); // same unsigned root, so both commits get the same parent
     expect(signedRepo.main).toBe(plain.main);
-    const input = { branch: 'phase1/implementer', actor: 'Implementer', changes: change('y = 2\n'), subject: 'feat(app): y', auditId: 'evt_y', timestamp: T0 + 9 } as const;
+    const input = {
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes: change('y = 2\n'),
+      subject: 'feat(app): y',
+      auditId: 'evt_y',
+      timestamp: T0 + 9,
+    } as const;
     const unsigned = await plain.git.commitChanges({ ...input, changes: [...input.changes] });
-    const signed = await createGitService({ dir: signedRepo.dir, signer }).commitChanges({ ...input, changes: [...input.changes] });
+    const signed = await createGitService({ dir: signedRepo.dir, signer }).commitChanges({
+      ...input,
+      changes: [...input.changes],
+    });
     expect(signed.oid).not.toBe(unsigned.oid);
     const { payload } = splitCommit(gitCli(signedRepo.dir, 'cat-file', 'commit', signed.oid));
     expect(payload).toBe(gitCli(plain.dir, 'cat-file', 'commit', unsigned.oid));
@@ -203,8 +252,21 @@ describe('signed objects, checked by git verify-commit / verify-tag', () => {
 
   test('without a signer nothing is signed', async () => {
     const { dir, git } = await repo();
-    const c = await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes: change('z\n'), subject: 'feat(app): z', auditId: 'evt_z', timestamp: T0 + 1 });
-    const tag = await git.tagAnnotated({ name: 'v0.0.1', oid: c.oid, message: 'unsigned', actor: 'Human', timestamp: T0 + 2 });
+    const c = await git.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes: change('z\n'),
+      subject: 'feat(app): z',
+      auditId: 'evt_z',
+      timestamp: T0 + 1,
+    });
+    const tag = await git.tagAnnotated({
+      name: 'v0.0.1',
+      oid: c.oid,
+      message: 'unsigned',
+      actor: 'Human',
+      timestamp: T0 + 2,
+    });
     expect(gitCli(dir, 'cat-file', 'commit', c.oid)).not.toContain('gpgsig');
     expect(gitCli(dir, 'cat-file', 'tag', tag.oid)).not.toContain('PGP SIGNATURE');
     if (hasGpg) expect(gitGpg(dir, 'verify-commit', c.oid).code).not.toBe(0);
@@ -214,13 +276,23 @@ describe('signed objects, checked by git verify-commit / verify-tag', () => {
   test('a signer that returns something other than an armored signature writes nothing', async () => {
     const { dir } = await repo();
     const git = createGitService({ dir, signer: async () => 'not a signature' });
-    const signedKinds = () => gitCli(dir, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)').split('\n').filter((t) => t === 'commit' || t === 'tag').length;
+    const signedKinds = () =>
+      gitCli(dir, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)')
+        .split('\n')
+        .filter((t) => t === 'commit' || t === 'tag').length;
     const before = signedKinds();
     await expect(
       git.tagAnnotated({ name: 'v0.0.2', oid: 'develop', message: 'x', actor: 'Human', timestamp: T0 + 1 }),
     ).rejects.toThrow(/ASCII-armored PGP signature/);
     await expect(
-      git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes: change('w\n'), subject: 'feat(app): w', auditId: 'evt_w', timestamp: T0 + 1 }),
+      git.commitChanges({
+        branch: 'phase1/implementer',
+        actor: 'Implementer',
+        changes: change('w\n'),
+        subject: 'feat(app): w',
+        auditId: 'evt_w',
+        timestamp: T0 + 1,
+      }),
     ).rejects.toThrow(/ASCII-armored PGP signature/);
     expect(await git.listBranches()).toEqual(['develop', 'main']);
     expect(await git.listTags()).toEqual([]);
@@ -238,25 +310,39 @@ describe('loadSigner', () => {
 
   test('a missing file, a public key, garbage and a missing passphrase are each explained', async () => {
     const missing = join(keyDir, 'nope.asc');
-    await expect(loadSigner({ keyFile: missing, passphrase: PASSPHRASE })).rejects.toThrow(`signing key ${missing}: file not found`);
-    await expect(loadSigner({ keyFile: publicKeyFile })).rejects.toThrow(/public\.asc: is a public key; signing needs the private key/);
+    await expect(loadSigner({ keyFile: missing, passphrase: PASSPHRASE })).rejects.toThrow(
+      `signing key ${missing}: file not found`,
+    );
+    await expect(loadSigner({ keyFile: publicKeyFile })).rejects.toThrow(
+      /public\.asc: is a public key; signing needs the private key/,
+    );
     const garbage = join(keyDir, 'garbage.asc');
     await writeFile(garbage, 'hello\n');
     await expect(loadSigner({ keyFile: garbage })).rejects.toThrow(/garbage\.asc: not an ASCII-armored OpenPGP key/);
-    await expect(loadSigner({ keyFile })).rejects.toThrow(/signing-key\.asc: is protected by a passphrase, and none was given/);
+    await expect(loadSigner({ keyFile })).rejects.toThrow(
+      /signing-key\.asc: is protected by a passphrase, and none was given/,
+    );
   });
 
   test('an unprotected key needs no passphrase', async () => {
-    const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'Open Key', email: 'open@agents.local' }], format: 'armored' });
+    const { privateKey } = await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [{ name: 'Open Key', email: 'open@agents.local' }],
+      format: 'armored',
+    });
     const file = join(keyDir, 'open.asc');
     await writeFile(file, privateKey);
     const sign = await loadSigner({ keyFile: file });
-    expect(await sign('tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n')).toMatch(/^-----BEGIN PGP SIGNATURE-----\n[\s\S]+-----END PGP SIGNATURE-----\n?$/);
+    expect(await sign('tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n')).toMatch(
+      /^-----BEGIN PGP SIGNATURE-----\n[\s\S]+-----END PGP SIGNATURE-----\n?$/,
+    );
   });
 });
 
 describe('signing from .project_policies.yaml', () => {
-  const gitPolicy = (git: Record<string, unknown>) => PoliciesFile.parse({ merge_policy: {}, promotion_policy: {}, git }).git;
+  const gitPolicy = (git: Record<string, unknown>) =>
+    PoliciesFile.parse({ merge_policy: {}, promotion_policy: {}, git }).git;
 
   test('off by default; the existing YAML keys still validate', async () => {
     const git = PoliciesFile.parse({ merge_policy: {}, promotion_policy: {} }).git;
@@ -267,15 +353,23 @@ describe('signing from .project_policies.yaml', () => {
   });
 
   test('sign_commits without a key file says what to add', async () => {
-    const err = await signerFromPolicy({ projectDir: keyDir, git: gitPolicy({ sign_commits: true }) }).catch((e: unknown) => e);
+    const err = await signerFromPolicy({ projectDir: keyDir, git: gitPolicy({ sign_commits: true }) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GovernorError);
     expect((err as GovernorError).code).toBe('signing_key_missing');
     expect((err as Error).message).toMatch(/sign_commits is true.*add `signing_key_file: /);
   });
 
   test('the key path is project-relative and the passphrase comes from the named variable only', async () => {
-    const git = gitPolicy({ sign_commits: true, signing_key_file: 'signing-key.asc', signing_key_passphrase_env: 'GOV_TEST_PASSPHRASE' });
-    await expect(signerFromPolicy({ projectDir: keyDir, git, env: {} })).rejects.toThrow(/GOV_TEST_PASSPHRASE, which is not set/);
+    const git = gitPolicy({
+      sign_commits: true,
+      signing_key_file: 'signing-key.asc',
+      signing_key_passphrase_env: 'GOV_TEST_PASSPHRASE',
+    });
+    await expect(signerFromPolicy({ projectDir: keyDir, git, env: {} })).rejects.toThrow(
+      /GOV_TEST_PASSPHRASE, which is not set/,
+    );
     const signer = await signerFromPolicy({ projectDir: keyDir, git, env: { GOV_TEST_PASSPHRASE: PASSPHRASE } });
     expect(typeof signer).toBe('function');
     expect(() => gitPolicy({ sign_commits: true, signing_key_passphrase_env: 'not a name' })).toThrow();
@@ -294,13 +388,23 @@ describe('signing from .project_policies.yaml', () => {
 
     await writeFile(
       policiesPath,
-      template.replace(/^ {2}sign_commits: false/m, `  sign_commits: true\n  signing_key_file: ${keyFile}\n  signing_key_passphrase_env: GOV_TEST_OPEN_PASSPHRASE`),
+      template.replace(
+        /^ {2}sign_commits: false/m,
+        `  sign_commits: true\n  signing_key_file: ${keyFile}\n  signing_key_passphrase_env: GOV_TEST_OPEN_PASSPHRASE`,
+      ),
     );
     process.env.GOV_TEST_OPEN_PASSPHRASE = PASSPHRASE;
     try {
       const project = await openProject(dir);
       try {
-        const c = await project.git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes: change('signed\n'), subject: 'feat(app): via project', auditId: 'evt_p', timestamp: T0 });
+        const c = await project.git.commitChanges({
+          branch: 'phase1/implementer',
+          actor: 'Implementer',
+          changes: change('signed\n'),
+          subject: 'feat(app): via project',
+          auditId: 'evt_p',
+          timestamp: T0,
+        });
         await expectVerified(dir, 'commit', c.oid);
       } finally {
         project.close();

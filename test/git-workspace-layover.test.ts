@@ -6,7 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { layOver, prepareGitWorkspace, workspaceBase, workspaceChanges } from '../electron/core/agents/workers/git-workspace.ts';
+import {
+  layOver,
+  prepareGitWorkspace,
+  workspaceBase,
+  workspaceChanges,
+} from '../electron/core/agents/workers/git-workspace.ts';
 import { git, tempDir } from './support/tmp.ts';
 
 function repo(): { dir: string; oid: (ref: string) => string } {
@@ -38,7 +43,10 @@ describe('layOver', () => {
     const tip = r.oid('phase1/tester');
     await prepareGitWorkspace({ projectDir: r.dir, dir: ws, branch: 'phase1/tester', tip, fresh: true });
     const names = ['develop', 'phase1/implementer', 'phase1/implementer-2', 'phase1/other'];
-    const { skipped } = await layOver(ws, names.map((name) => ({ name, oid: r.oid(name) })));
+    const { skipped } = await layOver(
+      ws,
+      names.map((name) => ({ name, oid: r.oid(name) })),
+    );
     expect(skipped).toEqual(['phase1/other']);
     expect(git(ws, 'status', '--porcelain')).toBe('');
     expect(git(ws, 'show', 'HEAD:src.js')).toContain('a + b');

@@ -6,9 +6,19 @@ import { type RunningHost, startHost } from '../electron/server/host/server.ts';
 import { governorAsync } from './support/cli.ts';
 import { tempDir } from './support/tmp.ts';
 
-type Frame = { id?: number | null; ok?: boolean; result?: unknown; error?: { code: string; message: string }; event?: string; data?: unknown };
+type Frame = {
+  id?: number | null;
+  ok?: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+  event?: string;
+  data?: unknown;
+};
 
-function connect(host: RunningHost, opts: { token?: string; origin?: string; cli?: boolean } = {}): Promise<{ ws: WebSocket; frames: Frame[] } | { status: number }> {
+function connect(
+  host: RunningHost,
+  opts: { token?: string; origin?: string; cli?: boolean } = {},
+): Promise<{ ws: WebSocket; frames: Frame[] } | { status: number }> {
   const headers: Record<string, string> = {};
   if (opts.origin) headers.origin = opts.origin;
   if (opts.cli) headers['x-governor-client'] = 'cli';
@@ -46,7 +56,10 @@ describe('headless host: the contract over WebSocket, behind a token and an Orig
     const c = await connect(host, { origin: `http://127.0.0.1:${host.port}` });
     if ('status' in c) throw new Error(`refused ${c.status}`);
     const status = await request(c, { id: 1, call: 'project.status', params: {} }, 1);
-    expect(status).toMatchObject({ ok: true, result: { name: 'build base backtester skeleton', stage: 'plan', pending_reviews: 0 } });
+    expect(status).toMatchObject({
+      ok: true,
+      result: { name: 'build base backtester skeleton', stage: 'plan', pending_reviews: 0 },
+    });
     expect(c.frames.some((f) => f.event === 'status.changed')).toBe(true);
     c.ws.close();
   });
@@ -68,8 +81,23 @@ describe('headless host: the contract over WebSocket, behind a token and an Orig
     if ('status' in c) throw new Error(`refused ${c.status}`);
     const before = host.project.ledger.count();
     expect(await request(c, 'not json at all', -1)).toMatchObject({ ok: false, error: { code: 'bad_frame' } });
-    expect(await request(c, { id: 7, call: 'reviews.decide', params: { reviewId: 'review_0001', decision: 'maybe', comment: '' } }, 7)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/reviews\.decide: decision/) } });
-    expect(await request(c, { id: 8, call: 'reviews.decide', params: { reviewId: 'review_0099', decision: 'approve', comment: '' } }, 8)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(
+      await request(
+        c,
+        { id: 7, call: 'reviews.decide', params: { reviewId: 'review_0001', decision: 'maybe', comment: '' } },
+        7,
+      ),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/reviews\.decide: decision/) },
+    });
+    expect(
+      await request(
+        c,
+        { id: 8, call: 'reviews.decide', params: { reviewId: 'review_0099', decision: 'approve', comment: '' } },
+        8,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(host.project.ledger.count()).toBe(before);
     c.ws.close();
   });
@@ -77,12 +105,24 @@ describe('headless host: the contract over WebSocket, behind a token and an Orig
   it('runs the loop on request and pushes live events; a second terminal decides through the host', async () => {
     const c = await connect(host, { cli: true });
     if ('status' in c) throw new Error(`refused ${c.status}`);
-    expect(await request(c, { id: 2, call: 'loop.run', params: {} }, 2)).toMatchObject({ ok: true, result: { started: true } });
-    for (let i = 0; i < 300 && host.project.read.pendingReviews().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    for (let i = 0; i < 100 && !c.frames.some((f) => f.event === 'status.changed' && (f.data as { stage?: string }).stage === 'plan_review'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await request(c, { id: 2, call: 'loop.run', params: {} }, 2)).toMatchObject({
+      ok: true,
+      result: { started: true },
+    });
+    for (let i = 0; i < 300 && host.project.read.pendingReviews().length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    for (
+      let i = 0;
+      i < 100 &&
+      !c.frames.some((f) => f.event === 'status.changed' && (f.data as { stage?: string }).stage === 'plan_review');
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 20));
     expect(c.frames.some((f) => f.event === 'ledger.appended')).toBe(true);
     expect(c.frames.some((f) => f.event === 'progress')).toBe(true);
-    expect(c.frames.some((f) => f.event === 'status.changed' && (f.data as { stage?: string }).stage === 'plan_review')).toBe(true);
+    expect(
+      c.frames.some((f) => f.event === 'status.changed' && (f.data as { stage?: string }).stage === 'plan_review'),
+    ).toBe(true);
     // `governor decide` in another process finds host.json and goes through the host's contract.
     const child = governorAsync(['decide', '1', 'approve', '--comment', 'from a second terminal', '--dir', dir]);
     let out = '';
@@ -90,7 +130,11 @@ describe('headless host: the contract over WebSocket, behind a token and an Orig
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code, out).toBe(0);
     expect(out).toMatch(/through the running host/);
-    expect(host.project.read.review('review_0001')?.decision).toMatchObject({ decision: 'approve', source: 'cli', comment: 'from a second terminal' });
+    expect(host.project.read.review('review_0001')?.decision).toMatchObject({
+      decision: 'approve',
+      source: 'cli',
+      comment: 'from a second terminal',
+    });
     c.ws.close();
   });
 

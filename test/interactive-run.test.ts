@@ -12,9 +12,17 @@ const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
  * `governor run` at a real terminal: util-linux `script` gives it a pseudo-terminal, so it asks at each gate
  * as it does for a user, while other terminals decide, serve and verify beside it.
  */
-function interactiveRun(dir: string): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor(re: RegExp, from?: number): Promise<number>; type(line: string): void; exited: Promise<number | null> } {
+function interactiveRun(dir: string): {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  waitFor(re: RegExp, from?: number): Promise<number>;
+  type(line: string): void;
+  exited: Promise<number | null>;
+} {
   const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --dir ${JSON.stringify(dir)}`;
-  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -36,7 +44,7 @@ function interactiveRun(dir: string): { child: ChildProcessWithoutNullStreams; o
   };
 }
 
-describe('interactive governor run as the project\'s one driver', { timeout: 240_000 }, () => {
+describe("interactive governor run as the project's one driver", { timeout: 240_000 }, () => {
   let dir: string;
   let run: ReturnType<typeof interactiveRun>;
 
@@ -56,7 +64,9 @@ describe('interactive governor run as the project\'s one driver', { timeout: 240
     await run.waitFor(/Decide \[approve\/conditions/);
     const serve = await governorCli(['serve', '--dir', dir, '--port', '0'], {});
     expect(serve.code).toBe(1);
-    expect(serve.stderr).toMatch(/already driven by an interactive `governor run` \(pid \d+\): a project has one driver/);
+    expect(serve.stderr).toMatch(
+      /already driven by an interactive `governor run` \(pid \d+\): a project has one driver/,
+    );
     const second = await governorCli(['run', '--dir', dir, '--no-prompt'], {});
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already driven by an interactive `governor run`/);
@@ -64,7 +74,10 @@ describe('interactive governor run as the project\'s one driver', { timeout: 240
 
   it('moves on when the review it asks about is decided elsewhere, and leaves the exports in line', async () => {
     const mark = run.output().length;
-    const decide = await governorCli(['decide', '1', 'approve', '--comment', 'from another terminal', '--dir', dir], {});
+    const decide = await governorCli(
+      ['decide', '1', 'approve', '--comment', 'from another terminal', '--dir', dir],
+      {},
+    );
     expect(decide.code, decide.stderr).toBe(0);
     expect(decide.stdout).toMatch(/interactive `governor run` \(pid \d+\) drives this project and acts on it/);
     const noticed = await run.waitFor(/review_0001 was decided elsewhere: approve by Human via cli/, mark);
@@ -84,7 +97,10 @@ describe('interactive governor run as the project\'s one driver', { timeout: 240
     expect(await run.exited).toBe(2);
     const verify = await governorCli(['audit', 'verify', '--dir', dir], {});
     expect(verify.code, verify.stdout).toBe(0);
-    const detail = readFileSync(join(dir, 'docs', 'PROJECT_DETAIL.md'), 'utf8').split('## Recent Human Interactions')[1] ?? '';
-    expect(detail).toMatch(/· cli · Human · Design review of `design\/DESIGN_SPEC.md` r1: .*why a separate data adapter\?/);
+    const detail =
+      readFileSync(join(dir, 'docs', 'PROJECT_DETAIL.md'), 'utf8').split('## Recent Human Interactions')[1] ?? '';
+    expect(detail).toMatch(
+      /· cli · Human · Design review of `design\/DESIGN_SPEC.md` r1: .*why a separate data adapter\?/,
+    );
   });
 });

@@ -32,10 +32,16 @@ describe('Settings → providers and keys, through the contract', () => {
     home = tempDir('governor-home-');
     await initProject(dir, { name: 'keys' });
     // Two roles on models, one on a local server that needs no key; the others stay scripted.
-    const agents = readFileSync(join(dir, 'agents.yaml'), 'utf8').replace('runtime: scripted', 'runtime: anthropic:claude-sonnet-4-5').replace('runtime: scripted', 'runtime: ollama:qwen2.5-coder');
+    const agents = readFileSync(join(dir, 'agents.yaml'), 'utf8')
+      .replace('runtime: scripted', 'runtime: anthropic:claude-sonnet-4-5')
+      .replace('runtime: scripted', 'runtime: ollama:qwen2.5-coder');
     writeFileSync(join(dir, 'agents.yaml'), agents);
     p = await openProject(dir, { keyStore: hostKeyStore(join(home, 'keys.json')) });
-    api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
   });
   afterEach(() => {
     p?.close();
@@ -95,16 +101,31 @@ describe('Settings → providers and keys, through the contract', () => {
 
     p.close();
     p = await openProject(dir, { keyStore: hostKeyStore(join(home, 'keys.json')) });
-    api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
     const list = await dispatch(api, 'keys.list', {});
-    expect(list.keys.find((k) => k.name === 'discord')).toMatchObject({ env: 'DISCORD_BOT_TOKEN', used_by: ['Discord bot'], required: true, source: null });
+    expect(list.keys.find((k) => k.name === 'discord')).toMatchObject({
+      env: 'DISCORD_BOT_TOKEN',
+      used_by: ['Discord bot'],
+      required: true,
+      source: null,
+    });
   });
 
   it('says plainly when a front end has no key store', async () => {
     p.close();
     p = await openProject(dir);
-    api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'ui' });
+    api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
     expect((await dispatch(api, 'keys.list', {})).store).toBeNull();
-    await expect(dispatch(api, 'keys.set', { name: 'anthropic', key: KEY })).rejects.toThrow(/no key store; set the key in the environment/);
+    await expect(dispatch(api, 'keys.set', { name: 'anthropic', key: KEY })).rejects.toThrow(
+      /no key store; set the key in the environment/,
+    );
   });
 });

@@ -15,11 +15,32 @@ afterEach(() => {
   for (const l of opened.splice(0)) l.close();
 });
 
-const init = { type: 'project.initialized' as const, actor: 'System' as const, payload: { name: 'p', brief: 'b', agents: ['ProjectManager', 'Designer', 'Implementer', 'Tester'], runtimes: {} } };
+const init = {
+  type: 'project.initialized' as const,
+  actor: 'System' as const,
+  payload: { name: 'p', brief: 'b', agents: ['ProjectManager', 'Designer', 'Implementer', 'Tester'], runtimes: {} },
+};
 const raise = (id: string, severity: 'info' | 'warning' | 'critical' = 'warning') => ({
   type: 'concern.raised' as const,
   actor: 'Implementer' as const,
-  payload: { id, phase: 1, from: 'Implementer' as const, to: 'Designer' as const, severity, category: 'design_gap', summary: 's', details: 'd', timestamp: '2026-11-25T00:00:00Z', status: 'open' as const, discord_message_id: null, assigned_to: null, response: null, resolution: null, escalations: [], updated_at: '2026-11-25T00:00:00Z' },
+  payload: {
+    id,
+    phase: 1,
+    from: 'Implementer' as const,
+    to: 'Designer' as const,
+    severity,
+    category: 'design_gap',
+    summary: 's',
+    details: 'd',
+    timestamp: '2026-11-25T00:00:00Z',
+    status: 'open' as const,
+    discord_message_id: null,
+    assigned_to: null,
+    response: null,
+    resolution: null,
+    escalations: [],
+    updated_at: '2026-11-25T00:00:00Z',
+  },
 });
 
 describe('ledger', () => {
@@ -39,7 +60,9 @@ describe('ledger', () => {
     l.close();
     const raw = new Database(path);
     raw.exec('DROP TRIGGER events_no_update');
-    raw.prepare("UPDATE events SET payload = replace(payload, '\"summary\":\"s\"', '\"summary\":\"forged\"') WHERE seq = 3").run();
+    raw
+      .prepare('UPDATE events SET payload = replace(payload, \'"summary":"s"\', \'"summary":"forged"\') WHERE seq = 3')
+      .run();
     raw.close();
     const v = ledger(path).verify();
     expect(v.ok).toBe(false);
@@ -66,7 +89,13 @@ describe('ledger', () => {
   it('keeps projections in step and rebuilds them from events alone', () => {
     const l = ledger();
     l.append([init, raise('concern_0001', 'critical')]);
-    l.append([{ type: 'concern.acknowledged', actor: 'Human', payload: { concern_id: 'concern_0001', by: 'Human', note: 'on it' } }]);
+    l.append([
+      {
+        type: 'concern.acknowledged',
+        actor: 'Human',
+        payload: { concern_id: 'concern_0001', by: 'Human', note: 'on it' },
+      },
+    ]);
     const read = createReader(l.db);
     const before = read.snapshot();
     expect(before.concerns[0]).toMatchObject({ status: 'acknowledged', response: 'on it' });

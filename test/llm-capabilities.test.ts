@@ -16,11 +16,35 @@ const PLAN = {
   kpis: [{ name: 'coverage', target: '≥ 80%' }],
   risks: ['none'],
 };
-const planInput = { agent: 'ProjectManager' as const, project: 'adder', brief: 'add numbers', phase: 1, feedback: null, roadmap: [], learned: null, testSetup: '- unit: `node --test tests/`' };
+const planInput = {
+  agent: 'ProjectManager' as const,
+  project: 'adder',
+  brief: 'add numbers',
+  phase: 1,
+  feedback: null,
+  roadmap: [],
+  learned: null,
+  testSetup: '- unit: `node --test tests/`',
+};
 
 const agentsFile = (base: string, structured?: 'json_mode') => {
-  const role = (esc: 'Human' | 'ProjectManager' | 'Designer') => ({ runtime: 'openai-compatible:small-model', base_url: base, count: 1, escalates_to: esc, ...(structured ? { structured_output: structured } : {}) });
-  return { project: 'p', brief: 'b', agents: { ProjectManager: role('Human'), Designer: role('ProjectManager'), Implementer: role('Designer'), Tester: role('ProjectManager') } };
+  const role = (esc: 'Human' | 'ProjectManager' | 'Designer') => ({
+    runtime: 'openai-compatible:small-model',
+    base_url: base,
+    count: 1,
+    escalates_to: esc,
+    ...(structured ? { structured_output: structured } : {}),
+  });
+  return {
+    project: 'p',
+    brief: 'b',
+    agents: {
+      ProjectManager: role('Human'),
+      Designer: role('ProjectManager'),
+      Implementer: role('Designer'),
+      Tester: role('ProjectManager'),
+    },
+  };
 };
 
 /** A model runtime on an OpenAI-compatible server, as the factory builds it (with its JSON-mode twin). */
@@ -53,19 +77,42 @@ describe('servers that lack JSON-schema output or tool calling', () => {
   });
 
   it('doctor finds JSON mode where JSON-schema output is refused, and says so', async () => {
-    fake = await startFakeLlm({ capabilities: { jsonSchema: false }, replies: [{ text: 'OK' }, { json: { status: 'ok', word: 'ready' } }, { toolCalls: [{ name: 'ping', args: { value: 'ready' } }] }] });
+    fake = await startFakeLlm({
+      capabilities: { jsonSchema: false },
+      replies: [
+        { text: 'OK' },
+        { json: { status: 'ok', word: 'ready' } },
+        { toolCalls: [{ name: 'ping', args: { value: 'ready' } }] },
+      ],
+    });
     const [check] = await runDoctor({ dir: tempDir(), agentsFile: agentsFile(`${fake.url}/v1`), keys: envKeys({}) });
-    expect(check?.structured).toMatchObject({ ok: true, mode: 'json_mode', detail: expect.stringMatching(/^JSON mode works \(JSON-schema output: .*not supported.*\); the team asks this way — pin it with `structured_output: json_mode`/) });
+    expect(check?.structured).toMatchObject({
+      ok: true,
+      mode: 'json_mode',
+      detail: expect.stringMatching(
+        /^JSON mode works \(JSON-schema output: .*not supported.*\); the team asks this way — pin it with `structured_output: json_mode`/,
+      ),
+    });
     expect(check?.tools).toEqual({ ok: true, detail: 'the model calls tools' });
-    const formats = fake.requests.filter((r) => r.endpoint === 'openai-chat').map((r) => (r.body as { response_format?: { type: string } }).response_format?.type ?? null);
+    const formats = fake.requests
+      .filter((r) => r.endpoint === 'openai-chat')
+      .map((r) => (r.body as { response_format?: { type: string } }).response_format?.type ?? null);
     expect(formats).toEqual([null, 'json_schema', 'json_object', null]);
   });
 
   it('doctor fails a server without tool calling, naming who needs it', async () => {
-    fake = await startFakeLlm({ capabilities: { tools: false }, replies: [{ text: 'OK' }, { json: { status: 'ok', word: 'ready' } }] });
+    fake = await startFakeLlm({
+      capabilities: { tools: false },
+      replies: [{ text: 'OK' }, { json: { status: 'ok', word: 'ready' } }],
+    });
     const [check] = await runDoctor({ dir: tempDir(), agentsFile: agentsFile(`${fake.url}/v1`), keys: envKeys({}) });
     expect(check?.structured).toMatchObject({ ok: true, mode: 'json_schema' });
-    expect(check?.tools).toMatchObject({ ok: false, detail: expect.stringMatching(/tool calling failed: .*does not support tools.*implementers and the tester need it/) });
+    expect(check?.tools).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(
+        /tool calling failed: .*does not support tools.*implementers and the tester need it/,
+      ),
+    });
   });
 
   it('the runtime falls back to JSON mode with the schema in the prompt, keeps that mode, and says so once', async () => {
@@ -75,13 +122,23 @@ describe('servers that lack JSON-schema output or tool calling', () => {
     expect((await rt.plan(planInput)).tasks).toHaveLength(5);
     expect((await rt.plan(planInput)).tasks).toHaveLength(5);
     const sent = fake.requests.filter((r) => r.endpoint === 'openai-chat');
-    expect(sent.map((r) => (r.body as { response_format?: { type: string } }).response_format?.type)).toEqual(['json_schema', 'json_object', 'json_object']);
+    expect(sent.map((r) => (r.body as { response_format?: { type: string } }).response_format?.type)).toEqual([
+      'json_schema',
+      'json_object',
+      'json_object',
+    ]);
     expect(JSON.stringify(sent[1]?.body)).toMatch(/following this JSON schema/);
     expect(notices).toEqual([expect.stringMatching(/refused JSON-schema output; asking with JSON mode from now on/)]);
   });
 
   it('and to a forced tool call where even JSON mode is refused', async () => {
-    fake = await startFakeLlm({ replies: [{ error: { status: 400, message: "response_format is not supported" } }, { error: { status: 400, message: "response_format json_object is not supported" } }, { toolCalls: [{ name: 'answer', args: PLAN }] }] });
+    fake = await startFakeLlm({
+      replies: [
+        { error: { status: 400, message: 'response_format is not supported' } },
+        { error: { status: 400, message: 'response_format json_object is not supported' } },
+        { toolCalls: [{ name: 'answer', args: PLAN }] },
+      ],
+    });
     const notices: string[] = [];
     const out = await compatRuntime(fake, notices).plan(planInput);
     expect(out.tasks).toHaveLength(5);

@@ -16,29 +16,62 @@ const md = (title: string) => `# ${title}\n\n${'A concrete paragraph for the hum
 const PLAN = {
   requirements: md('Requirements'),
   agent_tasks: md('Agent tasks'),
-  roadmap: [{ number: 1, name: 'Adder', goal: 'add numbers', deliverables: ['src/add.js'] }, { number: 2, name: 'Subtractor', goal: 'subtract', deliverables: [] }],
+  roadmap: [
+    { number: 1, name: 'Adder', goal: 'add numbers', deliverables: ['src/add.js'] },
+    { number: 2, name: 'Subtractor', goal: 'subtract', deliverables: [] },
+  ],
   tasks: ADDER_TASKS,
   kpis: [{ name: 'coverage', target: '≥ 80%' }],
   risks: ['none'],
 };
-const TEST_JS = "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from '../src/add.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n";
+const TEST_JS =
+  "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from '../src/add.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n";
 
 /** What the fake model answers for each step the loop is about to take. */
 function repliesFor(describe: string): FakeReply[] {
   if (describe === 'plan the phase') return [{ json: PLAN, usage: { input: 900, output: 400 } }];
-  if (describe === 'design the phase') return [{ json: { design_spec: md('Design spec'), architecture: md('Architecture') } }];
+  if (describe === 'design the phase')
+    return [{ json: { design_spec: md('Design spec'), architecture: md('Architecture') } }];
   if (describe === 'write the test plan') return [{ json: { test_plan: md('Test plan') } }];
-  if (describe.startsWith('Implementer: T4')) return [{ toolCalls: [{ name: 'write_file', args: { path: 'package.json', content: '{ "type": "module" }\n' } }, { name: 'write_file', args: { path: 'src/add.js', content: 'export const add = (a, b) => a + b;\n' } }] }, { toolCalls: [{ name: 'handoff', args: { summary: 'add() written', commit_subject: 'feat(adder): add numbers' } }] }];
-  if (describe.startsWith('Tester: T5')) return [{ toolCalls: [{ name: 'write_file', args: { path: 'tests/add.test.js', content: TEST_JS } }] }, { toolCalls: [{ name: 'handoff', args: { summary: 'tests written', commit_subject: 'test(adder): cover add()' } }] }];
+  if (describe.startsWith('Implementer: T4'))
+    return [
+      {
+        toolCalls: [
+          { name: 'write_file', args: { path: 'package.json', content: '{ "type": "module" }\n' } },
+          { name: 'write_file', args: { path: 'src/add.js', content: 'export const add = (a, b) => a + b;\n' } },
+        ],
+      },
+      {
+        toolCalls: [
+          { name: 'handoff', args: { summary: 'add() written', commit_subject: 'feat(adder): add numbers' } },
+        ],
+      },
+    ];
+  if (describe.startsWith('Tester: T5'))
+    return [
+      { toolCalls: [{ name: 'write_file', args: { path: 'tests/add.test.js', content: TEST_JS } }] },
+      {
+        toolCalls: [
+          { name: 'handoff', args: { summary: 'tests written', commit_subject: 'test(adder): cover add()' } },
+        ],
+      },
+    ];
   return [];
 }
 
 async function modelProject(fake: FakeLlm, extraPolicy = ''): Promise<string> {
   const dir = join(tempDir(), 'adder');
   await initProject(dir, { name: 'adder', brief: 'A tiny adder, built by models.' });
-  const agent = (esc: string) => `    runtime: openai:gpt-4o-mini\n    base_url: ${fake.url}/v1\n    escalates_to: ${esc}\n`;
-  writeFileSync(join(dir, 'agents.yaml'), `project: adder\nbrief: A tiny adder, built by models.\nagents:\n  ProjectManager:\n${agent('Human')}  Designer:\n${agent('ProjectManager')}  Implementer:\n${agent('Designer')}  Tester:\n${agent('ProjectManager')}`);
-  writeFileSync(join(dir, '.project_policies.yaml'), `merge_policy:\n  auto_merge_if:\n    - all_tests_passed: true\n  require_human_if:\n    - gate_fail: true\n    - phase_promotion: true\npromotion_policy:\n  e2e_tests_required: true\n  reproducibility_min: 95\n  docs_required: [PROJECT_OVERVIEW.md]\ntests:\n  - name: unit\n    command: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js\n    junit: reports/junit.xml\n    timeout_s: 60\n${extraPolicy}`);
+  const agent = (esc: string) =>
+    `    runtime: openai:gpt-4o-mini\n    base_url: ${fake.url}/v1\n    escalates_to: ${esc}\n`;
+  writeFileSync(
+    join(dir, 'agents.yaml'),
+    `project: adder\nbrief: A tiny adder, built by models.\nagents:\n  ProjectManager:\n${agent('Human')}  Designer:\n${agent('ProjectManager')}  Implementer:\n${agent('Designer')}  Tester:\n${agent('ProjectManager')}`,
+  );
+  writeFileSync(
+    join(dir, '.project_policies.yaml'),
+    `merge_policy:\n  auto_merge_if:\n    - all_tests_passed: true\n  require_human_if:\n    - gate_fail: true\n    - phase_promotion: true\npromotion_policy:\n  e2e_tests_required: true\n  reproducibility_min: 95\n  docs_required: [PROJECT_OVERVIEW.md]\ntests:\n  - name: unit\n    command: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js\n    junit: reports/junit.xml\n    timeout_s: 60\n${extraPolicy}`,
+  );
   git(dir, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qam', 'chore: use models');
   return dir;
 }
@@ -63,7 +96,12 @@ function everything(dir: string): string {
     }
   };
   walk(dir);
-  parts.push(execFileSync('git', ['-C', dir, 'log', '--all', '-p', '--show-notes=audit'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  parts.push(
+    execFileSync('git', ['-C', dir, 'log', '--all', '-p', '--show-notes=audit'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  );
   return parts.join('\n');
 }
 
@@ -87,7 +125,8 @@ describe('the governed loop with model runtimes (AI SDK → local fake provider)
       for (let i = 0; i < 80 && p.read.project()?.stage !== 'promoted'; i++) {
         const step = nextStep(p);
         if (!step) {
-          for (const r of p.read.pendingReviews()) decideReview(p.ledger, p.read, { reviewId: r.id, decision: 'approve', comment: 'ok', source: 'cli' });
+          for (const r of p.read.pendingReviews())
+            decideReview(p.ledger, p.read, { reviewId: r.id, decision: 'approve', comment: 'ok', source: 'cli' });
           continue;
         }
         fake.push(...repliesFor(step.describe));
@@ -97,7 +136,9 @@ describe('the governed loop with model runtimes (AI SDK → local fake provider)
       expect(fake.pending).toBe(0);
       expect(git(dir, 'show', 'v0.1.0:src/add.js')).toBe('export const add = (a, b) => a + b;\n');
       expect(p.read.gates().at(-1)).toMatchObject({ green: true, totals: { passed: 1, failed: 0 } });
-      expect(readFileSync(join(dir, 'REQUIREMENTS.md'), 'utf8')).toMatch(/r1 by ProjectManager \(openai:gpt-4o-mini\)|r1 by ProjectManager/);
+      expect(readFileSync(join(dir, 'REQUIREMENTS.md'), 'utf8')).toMatch(
+        /r1 by ProjectManager \(openai:gpt-4o-mini\)|r1 by ProjectManager/,
+      );
       expect(readFileSync(join(dir, 'REQUIREMENTS.md'), 'utf8')).not.toMatch(/scripted/);
       const pm = p.read.agent('ProjectManager');
       expect(pm?.tokens_in).toBeGreaterThanOrEqual(900);
@@ -117,7 +158,11 @@ describe('the governed loop with model runtimes (AI SDK → local fake provider)
       fake.push(...repliesFor('plan the phase'));
       await runLoop(p, { maxSteps: 1 });
       const concern = p.read.openConcerns().find((c) => c.category === 'budget');
-      expect(concern).toMatchObject({ severity: 'critical', to: 'Human', summary: expect.stringMatching(/ProjectManager spent \$0\.\d+ of its \$0\.0001 budget/) });
+      expect(concern).toMatchObject({
+        severity: 'critical',
+        to: 'Human',
+        summary: expect.stringMatching(/ProjectManager spent \$0\.\d+ of its \$0\.0001 budget/),
+      });
       expect(p.read.agent('ProjectManager')?.status).toBe('paused');
     } finally {
       p.close();

@@ -25,14 +25,25 @@ async function auditVerify(dir: string): Promise<{ code: number | null; out: str
 }
 
 /** A UI page's socket: the host's own Origin, as a browser tab sends it. */
-async function uiCall(host: RunningHost, call: string, params: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, { headers: { origin: `http://127.0.0.1:${host.port}` } });
+async function uiCall(
+  host: RunningHost,
+  call: string,
+  params: unknown,
+): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, {
+    headers: { origin: `http://127.0.0.1:${host.port}` },
+  });
   try {
     return await new Promise((resolve, reject) => {
       ws.on('error', reject);
       ws.on('open', () => ws.send(JSON.stringify({ id: 1, call, params })));
       ws.on('message', (raw) => {
-        const f = JSON.parse(raw.toString()) as { id?: number; ok: boolean; result?: unknown; error?: { message: string } };
+        const f = JSON.parse(raw.toString()) as {
+          id?: number;
+          ok: boolean;
+          result?: unknown;
+          error?: { message: string };
+        };
         if (f.id === 1) resolve(f);
       });
     });
@@ -86,7 +97,9 @@ describe('one way in: every surface leaves the exports in line with the ledger',
     expect(clarify.code, clarify.stderr).toBe(0);
     expect(clarify.stdout).toMatch(/request_clarification \(`governor run` acts on it\)/);
     expect(await auditVerify(dir)).toMatchObject({ code: 0 });
-    expect(interactions(dir)).toMatch(/· cli · Human · `\/resolve concern_0099 not a concern` → ⚠️ System: concern "concern_0099" not found/);
+    expect(interactions(dir)).toMatch(
+      /· cli · Human · `\/resolve concern_0099 not a concern` → ⚠️ System: concern "concern_0099" not found/,
+    );
   });
 
   it('the CLI through a host, the UI and Discord: each command is followed up where it lands', async () => {
@@ -106,24 +119,50 @@ describe('one way in: every surface leaves the exports in line with the ledger',
     const ack = await uiCall(h, 'concerns.act', { concernId: concern, action: 'ack', note: 'looking into it' });
     expect(ack).toMatchObject({ ok: true, result: { id: concern, status: 'acknowledged' } });
     const refusedUi = await uiCall(h, 'concerns.act', { concernId: 'concern_0077', action: 'resolve', note: '' });
-    expect(refusedUi).toMatchObject({ ok: false, error: { message: expect.stringMatching(/concern "concern_0077" not found/) } });
+    expect(refusedUi).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/concern "concern_0077" not found/) },
+    });
     await settled(h);
     expect(await auditVerify(dir)).toMatchObject({ code: 0 });
 
     // Discord: a command that fails is recorded and exported like one that succeeds.
-    const bad = await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: 'concern_0055' }], userId: REVIEWER, channelId: fake.channelId('project-updates') });
-    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === bad.id && m.content.includes('not found')));
-    const good = await fake.slash({ name: 'resolve', options: [{ name: 'concern', type: 3, value: concern }, { name: 'note', type: 3, value: 'fixtures regenerated' }], userId: REVIEWER, channelId: fake.channelId('project-updates') });
-    await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === good.id && m.content.includes('resolved')));
+    const bad = await fake.slash({
+      name: 'resolve',
+      options: [{ name: 'concern', type: 3, value: 'concern_0055' }],
+      userId: REVIEWER,
+      channelId: fake.channelId('project-updates'),
+    });
+    await fake.waitFor(() =>
+      fake.messages().find((m) => m.interaction_id === bad.id && m.content.includes('not found')),
+    );
+    const good = await fake.slash({
+      name: 'resolve',
+      options: [
+        { name: 'concern', type: 3, value: concern },
+        { name: 'note', type: 3, value: 'fixtures regenerated' },
+      ],
+      userId: REVIEWER,
+      channelId: fake.channelId('project-updates'),
+    });
+    await fake.waitFor(() =>
+      fake.messages().find((m) => m.interaction_id === good.id && m.content.includes('resolved')),
+    );
     await settled(h);
     expect(await auditVerify(dir)).toMatchObject({ code: 0 });
 
     // One log of human interactions, whichever surface the human used.
     const log = interactions(dir);
-    expect(log).toMatch(new RegExp(`· ui · Human · \`/ack ${concern} looking into it\` → System: Concern ${concern} acknowledged`));
+    expect(log).toMatch(
+      new RegExp(`· ui · Human · \`/ack ${concern} looking into it\` → System: Concern ${concern} acknowledged`),
+    );
     expect(log).toMatch(/· ui · Human · `\/resolve concern_0077` → ⚠️ System: concern "concern_0077" not found/);
     expect(log).toMatch(/· cli · Human · `\/ack concern_0042` → ⚠️/);
-    expect(log).toMatch(new RegExp(`· discord · \\S+ · \`/resolve ${concern} fixtures regenerated\` → System: Concern ${concern} resolved`));
+    expect(log).toMatch(
+      new RegExp(
+        `· discord · \\S+ · \`/resolve ${concern} fixtures regenerated\` → System: Concern ${concern} resolved`,
+      ),
+    );
     expect(log).toMatch(/· discord · \S+ · `\/resolve concern_0055` → ⚠️/);
     expect(log).toMatch(/· cli · Human · Plan review of `REQUIREMENTS.md` r1: .*why nine tasks\?/);
   });
@@ -132,9 +171,17 @@ describe('one way in: every surface leaves the exports in line with the ledger',
     if (!host) throw new Error('the previous test starts the host');
     const serve = await governorCli(['serve', '--dir', dir, '--port', '0'], {});
     expect(serve.code).toBe(1);
-    expect(serve.stderr).toMatch(new RegExp(`already driven by \`governor serve\` at http://127\\.0\\.0\\.1:${host.port} \\(pid ${process.pid}\\)`));
+    expect(serve.stderr).toMatch(
+      new RegExp(
+        `already driven by \`governor serve\` at http://127\\.0\\.0\\.1:${host.port} \\(pid ${process.pid}\\)`,
+      ),
+    );
     const run = await governorCli(['run', '--dir', dir, '--no-prompt'], {});
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`already driven by \`governor serve\` at http://127\\.0\\.0\\.1:${host.port} \\(pid ${process.pid}\\)`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `already driven by \`governor serve\` at http://127\\.0\\.0\\.1:${host.port} \\(pid ${process.pid}\\)`,
+      ),
+    );
   });
 });

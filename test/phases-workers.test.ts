@@ -29,8 +29,25 @@ function implement(fake: FakeAnthropic, dir: string, taskId: string, phase: numb
   const ws = agentWorkspaceDir(dir, `phase${phase}/implementer`);
   fake.pushFor(
     taskId,
-    { text: `Writing ${name}.`, tools: Object.entries(w.code).map(([path, content]) => ({ name: 'Write', input: { file_path: join(ws, path), content } })) },
-    { tools: [{ name: 'mcp__governor__handoff', input: { summary: w.summary, commit_subject: `feat(${w.scope}): ${name.toLowerCase()}`, tested: 'node --test' } }] },
+    {
+      text: `Writing ${name}.`,
+      tools: Object.entries(w.code).map(([path, content]) => ({
+        name: 'Write',
+        input: { file_path: join(ws, path), content },
+      })),
+    },
+    {
+      tools: [
+        {
+          name: 'mcp__governor__handoff',
+          input: {
+            summary: w.summary,
+            commit_subject: `feat(${w.scope}): ${name.toLowerCase()}`,
+            tested: 'node --test',
+          },
+        },
+      ],
+    },
     { text: 'Handed off.' },
   );
 }
@@ -46,12 +63,28 @@ describe('a coding agent across phases (Claude Code as the Implementer)', () => 
     llm = await startFakeLlm({ respond: (r) => fakeTeam().respond(r) });
     anthropic = await startFakeAnthropic();
     dir = join(tempDir(), 'csvjson');
-    await initProject(dir, { name: 'csvjson', brief: CSVJSON_BRIEF, runtime: 'openai-compatible:fake-model', baseUrl: `${llm.url}/v1` });
+    await initProject(dir, {
+      name: 'csvjson',
+      brief: CSVJSON_BRIEF,
+      runtime: 'openai-compatible:fake-model',
+      baseUrl: `${llm.url}/v1`,
+    });
     const doc = parseDocument(readFileSync(join(dir, 'agents.yaml'), 'utf8'));
     doc.setIn(['agents', 'Implementer', 'runtime'], 'claude-code:claude-sonnet-4-5');
     doc.setIn(['agents', 'Implementer', 'base_url'], anthropic.url);
     writeFileSync(join(dir, 'agents.yaml'), doc.toString());
-    git(dir, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qm', 'chore: Claude Code implements', '--', 'agents.yaml');
+    git(
+      dir,
+      '-c',
+      'user.name=T',
+      '-c',
+      'user.email=t@example.com',
+      'commit',
+      '-qm',
+      'chore: Claude Code implements',
+      '--',
+      'agents.yaml',
+    );
     // Phase 1 is Parser (T4); the human moves Type inference to phase 2 (T9).
     implement(anthropic, dir, 'T4', 1, 'Parser');
     implement(anthropic, dir, 'T9', 2, 'Type inference');
@@ -60,7 +93,8 @@ describe('a coding agent across phases (Claude Code as the Implementer)', () => 
     for (let i = 0; i < 40 && !git(dir, 'tag', '--list', 'v0.2.0').trim(); i++) {
       const out = await runLoop(p);
       const pending: Review[] = p.read.pendingReviews();
-      if (pending.length === 0) throw new Error(`the loop stopped without a review: ${out.state} ${out.waitingOn.join('; ')}`);
+      if (pending.length === 0)
+        throw new Error(`the loop stopped without a review: ${out.state} ${out.waitingOn.join('; ')}`);
       for (const r of pending) {
         const key = `${r.phase}/${r.kind}`;
         asked.set(key, (asked.get(key) ?? 0) + 1);
@@ -86,13 +120,15 @@ describe('a coding agent across phases (Claude Code as the Implementer)', () => 
     git(dir, 'fsck', '--full');
   });
 
-  it('the Tester\'s concern to the Implementer became a Claude Code task; nothing paused, the concern is settled', () => {
+  it("the Tester's concern to the Implementer became a Claude Code task; nothing paused, the concern is settled", () => {
     const concern = p.read.concerns().find((c) => c.phase === 2 && c.from === 'Tester' && c.to === 'Implementer');
     expect(concern).toMatchObject({ status: 'resolved' });
     const task = p.read.tasks().find((t) => t.links.includes(concern?.id ?? '?'));
     expect(task).toMatchObject({ agent: 'Implementer', phase: 2, status: 'No Change' });
     expect(p.read.workerSession('Implementer', task?.id ?? '?')).toMatchObject({ worker: 'claude-code' });
-    expect(p.read.concerns().filter((c) => c.category === 'runtime_failure' || c.category === 'runtime_setup')).toEqual([]);
+    expect(p.read.concerns().filter((c) => c.category === 'runtime_failure' || c.category === 'runtime_setup')).toEqual(
+      [],
+    );
     expect(p.read.agent('Implementer')?.status).not.toBe('paused');
   });
 

@@ -20,7 +20,11 @@ import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
 import { fakeTeam } from './support/fake-team.ts';
 import { git, tempDir } from './support/tmp.ts';
 
-const command = (p: OpenedProject, text: string) => handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, text, { user: 'Human', source: 'cli' });
+const command = (p: OpenedProject, text: string) =>
+  handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, text, {
+    user: 'Human',
+    source: 'cli',
+  });
 
 /** Commit a config edit as the user would. */
 function commitConfig(dir: string, file: string, edit: (doc: ReturnType<typeof parseDocument>) => void): void {
@@ -54,9 +58,13 @@ describe('a runtime that cannot run the team is caught before the first step', (
     try {
       const out = await runLoop(p);
       expect(out).toMatchObject({ steps: 0, state: 'needs_setup' });
-      expect(out.waitingOn[0]).toMatch(/^The scripted runtime only plays the sample project \("build base backtester skeleton"\)/);
+      expect(out.waitingOn[0]).toMatch(
+        /^The scripted runtime only plays the sample project \("build base backtester skeleton"\)/,
+      );
       expect(out.waitingOn[0]).toMatch(/Your brief is: "a CLI that converts CSV to JSON"/);
-      expect(out.waitingOn[0]).toMatch(/anthropic:claude-sonnet-4-5[\s\S]*ollama:qwen2\.5-coder[\s\S]*openai-compatible:<model>[\s\S]*runtime: claude-code/);
+      expect(out.waitingOn[0]).toMatch(
+        /anthropic:claude-sonnet-4-5[\s\S]*ollama:qwen2\.5-coder[\s\S]*openai-compatible:<model>[\s\S]*runtime: claude-code/,
+      );
       expect((await runLoop(p)).state).toBe('needs_setup');
       const setup = p.read.openConcerns().filter((c) => c.category === 'runtime_setup');
       expect(setup).toHaveLength(1);
@@ -76,7 +84,10 @@ describe('a runtime that cannot run the team is caught before the first step', (
       p = await openProject(dir);
       const out = await runLoop(p);
       expect(out.state).toBe('waiting_human');
-      expect(p.read.concerns().find((c) => c.category === 'runtime_setup')).toMatchObject({ status: 'resolved', resolution: 'the configured runtimes can now run the team' });
+      expect(p.read.concerns().find((c) => c.category === 'runtime_setup')).toMatchObject({
+        status: 'resolved',
+        resolution: 'the configured runtimes can now run the team',
+      });
       expect(p.read.pendingReviews().map((r) => r.kind)).toEqual(['plan']);
     } finally {
       p.close();
@@ -107,7 +118,9 @@ describe('a runtime that cannot run the team is caught before the first step', (
     try {
       const out = await runLoop(p);
       expect(out.state).toBe('needs_setup');
-      expect(out.waitingOn[0]).toMatch(/^ProjectManager, Designer, Implementer, Tester: anthropic:claude-sonnet-4-5 needs an API key: set ANTHROPIC_API_KEY|needs an API key: set ANTHROPIC_API_KEY/);
+      expect(out.waitingOn[0]).toMatch(
+        /^ProjectManager, Designer, Implementer, Tester: anthropic:claude-sonnet-4-5 needs an API key: set ANTHROPIC_API_KEY|needs an API key: set ANTHROPIC_API_KEY/,
+      );
     } finally {
       p.close();
       if (before !== undefined) process.env.ANTHROPIC_API_KEY = before;
@@ -121,7 +134,9 @@ describe('the default init path, with no model', () => {
     expect(governor(['init', 'mine', '--brief', CSVJSON_BRIEF], { cwd: root }).code).toBe(0);
     const run = governor(['run', '--dir', join(root, 'mine'), '--no-prompt']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/The configured runtimes cannot run this project yet:\n {2}The scripted runtime only plays the sample project/);
+    expect(run.stdout).toMatch(
+      /The configured runtimes cannot run this project yet:\n {2}The scripted runtime only plays the sample project/,
+    );
     expect(run.stdout).toMatch(/Edit agents.yaml, check it with `governor doctor`, then `governor run` again\./);
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at |Error:|projection:/);
     const doctor = governor(['doctor', '--dir', join(root, 'mine')]);
@@ -138,12 +153,22 @@ describe('the default init path, with no model', () => {
       decideReview(p.ledger, p.read, { reviewId: 'review_0001', decision: 'approve', comment: '', source: 'cli' });
       await runLoop(p);
       // The end of phase 1 as the promotion records it (the whole sample run is full-loop.test.ts's story).
-      p.ledger.append([{ type: 'phase.promoted', actor: 'Human', payload: { phase: 1, tag: 'v0.1.0', commit: git(dir, 'rev-parse', 'main').trim(), next_phase: 2 } }]);
+      p.ledger.append([
+        {
+          type: 'phase.promoted',
+          actor: 'Human',
+          payload: { phase: 1, tag: 'v0.1.0', commit: git(dir, 'rev-parse', 'main').trim(), next_phase: 2 },
+        },
+      ]);
       const out = await runLoop(p);
       expect(out.state).toBe('done');
-      expect(out.waitingOn.at(-1)).toMatch(/^The scripted runtime's script ends with phase 1 of the sample project; it cannot plan phase 2\.\nTo go on, set `runtime:` in agents.yaml to one of:/);
+      expect(out.waitingOn.at(-1)).toMatch(
+        /^The scripted runtime's script ends with phase 1 of the sample project; it cannot plan phase 2\.\nTo go on, set `runtime:` in agents.yaml to one of:/,
+      );
       expect(p.read.project()).toMatchObject({ phase: 1, stage: 'promoted' });
-      expect(await command(p, '/phase')).toMatchObject({ response: expect.stringMatching(/Next: phase 2 — Parameter optimizer/) });
+      expect(await command(p, '/phase')).toMatchObject({
+        response: expect.stringMatching(/Next: phase 2 — Parameter optimizer/),
+      });
     } finally {
       p.close();
     }
@@ -157,7 +182,12 @@ describe('after a promotion (model runtime, next_phase: on_command)', () => {
   beforeAll(async () => {
     fake = await startFakeLlm({ respond: (r) => fakeTeam().respond(r) });
     dir = join(tempDir(), 'csvjson');
-    await initProject(dir, { name: 'csvjson', brief: CSVJSON_BRIEF, runtime: 'openai-compatible:fake-model', baseUrl: `${fake.url}/v1` });
+    await initProject(dir, {
+      name: 'csvjson',
+      brief: CSVJSON_BRIEF,
+      runtime: 'openai-compatible:fake-model',
+      baseUrl: `${fake.url}/v1`,
+    });
     commitConfig(dir, '.project_policies.yaml', (doc) => doc.setIn(['promotion_policy', 'next_phase'], 'on_command'));
     p = await openProject(dir);
     await drive(p, () => p.read.project()?.stage === 'promoted');
@@ -171,12 +201,16 @@ describe('after a promotion (model runtime, next_phase: on_command)', () => {
     expect(p.read.project()).toMatchObject({ phase: 1, stage: 'promoted' });
     const out = await runLoop(p);
     expect(out.state).toBe('waiting_human');
-    expect(out.waitingOn).toContain('phase 2 — CLI is next: start it with `/phase next` (or Start phase 2 on the dashboard)');
+    expect(out.waitingOn).toContain(
+      'phase 2 — CLI is next: start it with `/phase next` (or Start phase 2 on the dashboard)',
+    );
     const list = await command(p, '/phase');
-    expect(list.response).toMatch(/▶ Phase 1 — Parser: promoted \(v0\.1\.0\)\n {4}Phase 2 — CLI: planned\n {4}Phase 3 — Type inference: planned\nNext: phase 2 — CLI \(`\/phase next` starts it\)\./);
+    expect(list.response).toMatch(
+      /▶ Phase 1 — Parser: promoted \(v0\.1\.0\)\n {4}Phase 2 — CLI: planned\n {4}Phase 3 — Type inference: planned\nNext: phase 2 — CLI \(`\/phase next` starts it\)\./,
+    );
   });
 
-  it('keeps agents\' workspaces and QA checkouts out of the project, so `node --test` at its root sees each test once', () => {
+  it("keeps agents' workspaces and QA checkouts out of the project, so `node --test` at its root sees each test once", () => {
     expect(existsSync(join(dir, '.governor', 'workspaces'))).toBe(false);
     expect(existsSync(join(dir, '.governor', 'qa'))).toBe(false);
     expect(existsSync(join(projectWorkDir(dir), 'workspaces', 'phase1-tester', 'tests', 'csv.test.js'))).toBe(true);
@@ -186,7 +220,7 @@ describe('after a promotion (model runtime, next_phase: on_command)', () => {
     expect(r.stdout).toMatch(/^# tests 5$/m); // tests/csv.test.js (4) and e2e/parse-file.test.js (1): no copies
   });
 
-  it('starts the next phase from the contract (phase.next, as the dashboard does), recorded as the human\'s command', async () => {
+  it("starts the next phase from the contract (phase.next, as the dashboard does), recorded as the human's command", async () => {
     const loop = createLoopRunner(p, () => {});
     const api = createApi(p, loop, { user: 'Human', source: 'ui' });
     const r = await dispatch(api, 'phase.next', {});
@@ -195,21 +229,54 @@ describe('after a promotion (model runtime, next_phase: on_command)', () => {
     expect(p.read.project()).toMatchObject({ phase: 2 });
     expect(p.read.commands().at(-1)).toMatchObject({ cmd: '/phase', target: 'next', source: 'ui' });
     const again = await command(p, '/phase next');
-    expect(again).toMatchObject({ ok: false, response: expect.stringMatching(/^phase 2 is at plan review; the next phase starts once it is promoted/) });
+    expect(again).toMatchObject({
+      ok: false,
+      response: expect.stringMatching(/^phase 2 is at plan review; the next phase starts once it is promoted/),
+    });
     expect(p.read.pendingReviews().map((x) => `${x.kind} ${x.phase}`)).toEqual(['plan 2']);
     // The PM planned phase 2 from phase 1: the lessons went into the prompt, the task ids ran on.
-    const prompt = JSON.stringify(fake.requests.filter((x) => JSON.stringify(x.body).includes('Plan phase 2 of the project')).at(-1)?.body);
+    const prompt = JSON.stringify(
+      fake.requests.filter((x) => JSON.stringify(x.body).includes('Plan phase 2 of the project')).at(-1)?.body,
+    );
     expect(prompt).toMatch(/What the earlier phases taught/);
     expect(prompt).toMatch(/Phase 1 promoted as v0\.1\.0/);
-    expect(p.read.tasks().filter((t) => t.phase === 2).map((t) => t.id)).toEqual(['T6', 'T7', 'T8', 'T9', 'T10']);
+    expect(
+      p.read
+        .tasks()
+        .filter((t) => t.phase === 2)
+        .map((t) => t.id),
+    ).toEqual(['T6', 'T7', 'T8', 'T9', 'T10']);
   });
 
-  it('a warning concern addressed to an agent is that agent\'s to work, in any stage, not the human\'s', async () => {
-    const id = p.ledger.transact((tx) => raiseConcern(tx, { phase: 2, from: 'Tester', to: 'Implementer', severity: 'warning', category: 'design_gap', summary: 'csvToJson drops cells beyond the header', details: 'Intended?' }, new Date().toISOString()));
+  it("a warning concern addressed to an agent is that agent's to work, in any stage, not the human's", async () => {
+    const id = p.ledger.transact((tx) =>
+      raiseConcern(
+        tx,
+        {
+          phase: 2,
+          from: 'Tester',
+          to: 'Implementer',
+          severity: 'warning',
+          category: 'design_gap',
+          summary: 'csvToJson drops cells beyond the header',
+          details: 'Intended?',
+        },
+        new Date().toISOString(),
+      ),
+    );
     const out = await runLoop(p);
     expect(out.waitingOn.some((w) => w.includes(id))).toBe(false);
-    expect(p.read.concern(id)).toMatchObject({ status: 'acknowledged', to: 'Implementer', response: expect.stringMatching(/intended/) });
-    expect(p.read.tasks().find((t) => t.links.includes(id))).toMatchObject({ agent: 'Implementer', phase: 2, status: 'To Do', title: `Address ${id}: csvToJson drops cells beyond the header` });
+    expect(p.read.concern(id)).toMatchObject({
+      status: 'acknowledged',
+      to: 'Implementer',
+      response: expect.stringMatching(/intended/),
+    });
+    expect(p.read.tasks().find((t) => t.links.includes(id))).toMatchObject({
+      agent: 'Implementer',
+      phase: 2,
+      status: 'To Do',
+      title: `Address ${id}: csvToJson drops cells beyond the header`,
+    });
     expect(p.read.pendingReviews().map((x) => `${x.kind} ${x.phase}`)).toEqual(['plan 2']);
   });
 });
@@ -218,7 +285,12 @@ describe('failures settle cleanly', () => {
   it('/resume settles the failure concern that paused the agent; /resolve takes several ids, all or none', async () => {
     const fake = await startFakeLlm({ replies: [{ error: { status: 401 } }] });
     const dir = join(tempDir(), 'failing');
-    await initProject(dir, { name: 'failing', brief: 'anything', runtime: 'openai-compatible:fake-model', baseUrl: `${fake.url}/v1` });
+    await initProject(dir, {
+      name: 'failing',
+      brief: 'anything',
+      runtime: 'openai-compatible:fake-model',
+      baseUrl: `${fake.url}/v1`,
+    });
     const p = await openProject(dir);
     try {
       await runLoop(p);
@@ -227,16 +299,42 @@ describe('failures settle cleanly', () => {
       expect(p.read.agent('ProjectManager')?.status).toBe('paused');
       const res = await command(p, '/resume ProjectManager');
       expect(res).toMatchObject({ ok: true, response: `ProjectManager resumed. Settled ${failure?.id}.` });
-      expect(p.read.concern(failure?.id ?? '')).toMatchObject({ status: 'resolved', resolution: 'ProjectManager resumed by the human' });
+      expect(p.read.concern(failure?.id ?? '')).toMatchObject({
+        status: 'resolved',
+        resolution: 'ProjectManager resumed by the human',
+      });
       expect(p.read.agent('ProjectManager')?.status).toBe('idle');
 
-      const ids = p.ledger.transact((tx) => [1, 2, 3].map((n) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'Human', severity: 'warning', category: 'test_failure', summary: `flaky ${n}`, details: '' }, new Date().toISOString())));
+      const ids = p.ledger.transact((tx) =>
+        [1, 2, 3].map((n) =>
+          raiseConcern(
+            tx,
+            {
+              phase: 1,
+              from: 'Tester',
+              to: 'Human',
+              severity: 'warning',
+              category: 'test_failure',
+              summary: `flaky ${n}`,
+              details: '',
+            },
+            new Date().toISOString(),
+          ),
+        ),
+      );
       const bad = await command(p, `/resolve ${ids[0]},concern_0099 done`);
       expect(bad).toMatchObject({ ok: false, response: expect.stringMatching(/concern_0099/) });
       expect(p.read.concern(ids[0] ?? '')?.status).toBe('open');
-      const good = await command(p, `/resolve ${ids[0]?.replace('concern_', '')},${ids[1]} ${ids[2]} 2 retries fixed it`);
+      const good = await command(
+        p,
+        `/resolve ${ids[0]?.replace('concern_', '')},${ids[1]} ${ids[2]} 2 retries fixed it`,
+      );
       expect(good).toMatchObject({ ok: true, response: `Concerns ${ids.join(', ')} resolved.` });
-      expect(ids.map((id) => p.read.concern(id)?.resolution)).toEqual(['2 retries fixed it', '2 retries fixed it', '2 retries fixed it']);
+      expect(ids.map((id) => p.read.concern(id)?.resolution)).toEqual([
+        '2 retries fixed it',
+        '2 retries fixed it',
+        '2 retries fixed it',
+      ]);
     } finally {
       p.close();
       await fake.close();
@@ -245,16 +343,29 @@ describe('failures settle cleanly', () => {
 });
 
 describe('plans across phases', () => {
-  const task = (id: string, depends_on: string[] = []) => ({ id, title: id, agent: 'Implementer', depends_on, commentary: '', links: [] });
-  it('a later phase\'s T1… is renumbered after the ids in use, dependencies following; a revision maps the same way', () => {
-    const taken = new Map([['T1', 1], ['T2', 1], ['T5', 1]]);
+  const task = (id: string, depends_on: string[] = []) => ({
+    id,
+    title: id,
+    agent: 'Implementer',
+    depends_on,
+    commentary: '',
+    links: [],
+  });
+  it("a later phase's T1… is renumbered after the ids in use, dependencies following; a revision maps the same way", () => {
+    const taken = new Map([
+      ['T1', 1],
+      ['T2', 1],
+      ['T5', 1],
+    ]);
     const once = renumberTasks([task('T1'), task('T2', ['T1'])], taken, 2);
     expect(once.map((t) => `${t.id}<${t.depends_on.join(',')}`)).toEqual(['T6<', 'T7<T6']);
-    expect(renumberTasks([task('T1'), task('T2', ['T1'])], new Map([...taken, ['T6', 2], ['T7', 2]]), 2).map((t) => t.id)).toEqual(['T6', 'T7']);
+    expect(
+      renumberTasks([task('T1'), task('T2', ['T1'])], new Map([...taken, ['T6', 2], ['T7', 2]]), 2).map((t) => t.id),
+    ).toEqual(['T6', 'T7']);
     expect(renumberTasks([task('T1')], new Map(), 1).map((t) => t.id)).toEqual(['T1']);
   });
 
-  it('the roadmap keeps promoted phases as they were and numbers the PM\'s phases on, in its order', () => {
+  it("the roadmap keeps promoted phases as they were and numbers the PM's phases on, in its order", () => {
     const current = [
       { number: 1, name: 'Parser', goal: 'g', deliverables: [], status: 'promoted' as const },
       { number: 2, name: 'CLI', goal: 'g', deliverables: [], status: 'planned' as const },
@@ -264,6 +375,10 @@ describe('plans across phases', () => {
       { number: 3, name: 'CLI', goal: 'g', deliverables: [] },
       { number: 2, name: 'Type inference', goal: 'g', deliverables: [] },
     ];
-    expect(mergeRoadmap(current, proposed, 2).map((r) => `${r.number} ${r.name} ${r.status}`)).toEqual(['1 Parser promoted', '2 Type inference active', '3 CLI planned']);
+    expect(mergeRoadmap(current, proposed, 2).map((r) => `${r.number} ${r.name} ${r.status}`)).toEqual([
+      '1 Parser promoted',
+      '2 Type inference active',
+      '3 CLI planned',
+    ]);
   });
 });

@@ -145,27 +145,34 @@ describe('a promotion killed at its step boundaries resumes to exactly one relea
     expect(want.tags.trim()).toBe('v0.1.0');
 
     const fresh = (k: number) => copy(`killed-${k}`);
-    const steps = await killAtSteps('promotion', fresh, (label) => REPRESENTATIVE.has(label), async (dir, label) => {
-      await resume(dir);
-      const got = state(dir);
-      expect(got.status, `killed after "${label}"`).toBe('');
-      expect(got, `killed after "${label}"`).toEqual(want);
-      await judge(dir);
-    });
+    const steps = await killAtSteps(
+      'promotion',
+      fresh,
+      (label) => REPRESENTATIVE.has(label),
+      async (dir, label) => {
+        await resume(dir);
+        const got = state(dir);
+        expect(got.status, `killed after "${label}"`).toBe('');
+        expect(got, `killed after "${label}"`).toEqual(want);
+        await judge(dir);
+      },
+    );
     // Every boundary of the promotion is a step: intent, the three merges' commits, the record, the release
     // commit, the tag and the checkout (first file, half the files, all and the index).
-    expect(steps.labels).toEqual([
-      'intent recorded',
-      'records committed on the PM branch',
-      'records merged into develop',
-      'main moved to the release merge',
-      'promotion effects recorded',
-      'final exports committed on main',
-      'tagged',
-      'checkout: first file written',
-      'checkout: half the files written',
-      'checkout brought along',
-    ].map((label) => `promotion: ${label}`));
+    expect(steps.labels).toEqual(
+      [
+        'intent recorded',
+        'records committed on the PM branch',
+        'records merged into develop',
+        'main moved to the release merge',
+        'promotion effects recorded',
+        'final exports committed on main',
+        'tagged',
+        'checkout: first file written',
+        'checkout: half the files written',
+        'checkout brought along',
+      ].map((label) => `promotion: ${label}`),
+    );
     expect(steps.killed).toEqual(killAll ? steps.labels : [...REPRESENTATIVE]);
   }, 1_800_000);
 
@@ -175,15 +182,20 @@ describe('a promotion killed at its step boundaries resumes to exactly one relea
       appendFileSync(join(dir, 'agents.yaml'), '# edited by hand\n');
       return dir;
     };
-    const steps = await killAtSteps('config', fresh, () => true, async (dir, label) => {
-      await resume(dir);
-      const subjects = git(dir, 'log', '--format=%s', 'main').split('\n');
-      const configCommits = subjects.filter((s) => s.startsWith('chore(config)'));
-      expect(configCommits, label).toEqual(['chore(config): agents.yaml edited by the human']);
-      expect(git(dir, 'status', '--porcelain'), label).toBe('');
-      expect(git(dir, 'show', 'main:agents.yaml')).toMatch(/# edited by hand/);
-      await judge(dir);
-    });
+    const steps = await killAtSteps(
+      'config',
+      fresh,
+      () => true,
+      async (dir, label) => {
+        await resume(dir);
+        const subjects = git(dir, 'log', '--format=%s', 'main').split('\n');
+        const configCommits = subjects.filter((s) => s.startsWith('chore(config)'));
+        expect(configCommits, label).toEqual(['chore(config): agents.yaml edited by the human']);
+        expect(git(dir, 'status', '--porcelain'), label).toBe('');
+        expect(git(dir, 'show', 'main:agents.yaml')).toMatch(/# edited by hand/);
+        await judge(dir);
+      },
+    );
     const labels = ['config: committed on main, index not updated', 'config: index updated, commit not recorded'];
     expect(steps).toEqual({ labels, killed: labels });
   }, 600_000);

@@ -19,7 +19,7 @@ async function judged(sp: SampleProject): Promise<void> {
   expect(await sp.p.exporter.verify()).toEqual([]);
 }
 
-describe('promotion: the release is the human\'s, main is clean, the tag holds the final exports', () => {
+describe("promotion: the release is the human's, main is clean, the tag holds the final exports", () => {
   let fixture: Awaited<ReturnType<typeof pendingPromotionFixture>>;
   beforeAll(async () => {
     fixture = await pendingPromotionFixture();
@@ -32,7 +32,9 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     // The design review approved ARCHITECTURE.md together with DESIGN_SPEC.md.
     expect(sp.file('design/ARCHITECTURE.md')).toMatch(/✅ Approved by Human \d{4}-\d{2}-\d{2} — ok/);
     expect(sp.file('design/ARCHITECTURE.md')).not.toMatch(/No human review of this document yet/);
-    expect(sp.file('tests/TEST_RESULTS.md')).toMatch(/## Sign-off\n\n- ✅ Approved by Human \d{4}-\d{2}-\d{2} — ok _\(test-completion review `review_\d+`\)_\n- ⏳ Pending/);
+    expect(sp.file('tests/TEST_RESULTS.md')).toMatch(
+      /## Sign-off\n\n- ✅ Approved by Human \d{4}-\d{2}-\d{2} — ok _\(test-completion review `review_\d+`\)_\n- ⏳ Pending/,
+    );
 
     sp.human.decide('promotion', 'approve', { comment: 'ship it' });
     await promoteNow(sp.p);
@@ -59,7 +61,7 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     sp.close();
   });
 
-  it('commits the human\'s configuration edits as theirs instead of waiting on them (agents.yaml `human:` wins)', async () => {
+  it("commits the human's configuration edits as theirs instead of waiting on them (agents.yaml `human:` wins)", async () => {
     const dir = fixture.copyDir('config');
     git(dir, 'config', 'user.name', 'Someone Else');
     git(dir, 'config', 'user.email', 'else@example.com');
@@ -79,7 +81,12 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     expect(sp.git('show', 'main:agents.yaml')).toMatch(/human: \{ name: Grace Hopper/);
     expect(sp.git('status', '--porcelain')).toBe('');
     const action = sp.p.read.gitActions().find((a) => a.message.startsWith('chore(config)'));
-    expect(action).toMatchObject({ action: 'commit', target: 'main', actor: 'Human', files: ['.project_policies.yaml', 'agents.yaml'] });
+    expect(action).toMatchObject({
+      action: 'commit',
+      target: 'main',
+      actor: 'Human',
+      files: ['.project_policies.yaml', 'agents.yaml'],
+    });
     expect(sp.p.read.openConcerns().filter((c) => c.category === 'dirty_working_tree')).toEqual([]);
     await judged(sp);
     sp.close();
@@ -90,7 +97,9 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     writeFileSync(join(sp.dir, 'agents.yaml'), `${sp.file('agents.yaml')}# my note\n`);
     sp.git(...asUser, 'add', '-A');
     sp.git(...asUser, 'commit', '-q', '-m', 'snapshot of everything');
-    expect(sp.git('ls-tree', '-r', '--name-only', 'main').split('\n')).toEqual(expect.arrayContaining(['audit/commands.jsonl', 'QA_REPORT.html', 'status.json']));
+    expect(sp.git('ls-tree', '-r', '--name-only', 'main').split('\n')).toEqual(
+      expect.arrayContaining(['audit/commands.jsonl', 'QA_REPORT.html', 'status.json']),
+    );
     // Governor's files move on after the human's commit, as they do while a phase runs.
     await sp.human.command('/status');
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
@@ -112,12 +121,15 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     appendFileSync(join(sp.dir, '.gitignore'), 'scratch/\n');
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
     await promoteNow(sp.p);
-    expect(sp.git('status', '--porcelain').split('\n').filter(Boolean).sort()).toEqual([' M .gitignore', '?? notes.txt']);
+    expect(sp.git('status', '--porcelain').split('\n').filter(Boolean).sort()).toEqual([
+      ' M .gitignore',
+      '?? notes.txt',
+    ]);
     expect(sp.file('src/engine/backtest.js')).toBe(sp.git('show', 'main:src/engine/backtest.js'));
     sp.close();
   });
 
-  it('says exactly what to do when the human\'s own work collides with the release, never a stack trace', async () => {
+  it("says exactly what to do when the human's own work collides with the release, never a stack trace", async () => {
     const sp = await fixture.copy('collide');
     mkdirSync(join(sp.dir, 'src/engine'), { recursive: true });
     writeFileSync(join(sp.dir, 'src/engine/backtest.js'), 'export const mine = true;\n');
@@ -132,7 +144,9 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     expect([2, 3]).toContain(first.code);
     let sp2 = await reopen(sp.dir);
     const waits = () => sp2.p.read.openConcerns().filter((c) => c.category === 'dirty_working_tree');
-    expect(waits()[0]?.details).toMatch(/uncommitted changes to src\/engine\/backtest\.js[\s\S]*`git commit src\/engine\/backtest\.js`/);
+    expect(waits()[0]?.details).toMatch(
+      /uncommitted changes to src\/engine\/backtest\.js[\s\S]*`git commit src\/engine\/backtest\.js`/,
+    );
     expect(sp2.git('rev-parse', 'main').trim()).toBe(mainBefore);
     expect(sp2.file('src/engine/backtest.js')).toBe('export const mine = true;\n');
 
@@ -177,7 +191,12 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     await sp.reopen();
     await promoteNow(sp.p);
     expect(sp.git('tag', '-l').trim()).toBe('v0.1.0');
-    expect(sp.git('log', '--first-parent', '--format=%s', 'main').split('\n').filter((l) => l.startsWith('chore(release)'))).toHaveLength(1);
+    expect(
+      sp
+        .git('log', '--first-parent', '--format=%s', 'main')
+        .split('\n')
+        .filter((l) => l.startsWith('chore(release)')),
+    ).toHaveLength(1);
     expect(sp.git('status', '--porcelain')).toBe('');
     await judged(sp);
     sp.close();
@@ -187,8 +206,12 @@ describe('promotion: the release is the human\'s, main is clean, the tag holds t
     const sp = await fixture.copy('tagged');
     sp.git(...asUser, 'tag', 'v0.1.0');
     sp.human.decide('promotion', 'approve', { comment: 'ship' });
-    await expect(promoteNow(sp.p)).rejects.toThrow(/did not finish; waiting on: Promotion of phase 1 waits: a tag v0\.1\.0 already exists/);
-    expect(sp.p.read.openConcerns().find((c) => c.category === 'dirty_working_tree')?.details).toMatch(/`git tag -d v0\.1\.0`/);
+    await expect(promoteNow(sp.p)).rejects.toThrow(
+      /did not finish; waiting on: Promotion of phase 1 waits: a tag v0\.1\.0 already exists/,
+    );
+    expect(sp.p.read.openConcerns().find((c) => c.category === 'dirty_working_tree')?.details).toMatch(
+      /`git tag -d v0\.1\.0`/,
+    );
     expect(sp.p.ledger.readTypes(['promotion.started'])).toEqual([]);
     sp.git('tag', '-d', 'v0.1.0');
     const concern = sp.p.read.openConcerns().find((c) => c.category === 'dirty_working_tree');
@@ -211,15 +234,33 @@ describe('conditions of an approval are tracked until met and shown at promotion
     const { driveTo } = await import('./support/promotion-fixture.ts');
     const sp = await sampleProject();
     await sp.runUntilGate('plan');
-    sp.human.decide('plan', 'approve_with_conditions', { comment: '- Keep the CSV adapter free of I/O in tests\n- Note the Phase 2 dependency plan in REQUIREMENTS.md' });
+    sp.human.decide('plan', 'approve_with_conditions', {
+      comment: '- Keep the CSV adapter free of I/O in tests\n- Note the Phase 2 dependency plan in REQUIREMENTS.md',
+    });
     const conditions = sp.p.read.openConcerns().filter((c) => c.category === 'condition');
     expect(conditions.map((c) => [c.summary, c.from, c.to, c.severity, c.review_id])).toEqual([
-      ['Keep the CSV adapter free of I/O in tests', 'Human', 'ProjectManager', 'info', expect.stringMatching(/^review_/)],
-      ['Note the Phase 2 dependency plan in REQUIREMENTS.md', 'Human', 'ProjectManager', 'info', expect.stringMatching(/^review_/)],
+      [
+        'Keep the CSV adapter free of I/O in tests',
+        'Human',
+        'ProjectManager',
+        'info',
+        expect.stringMatching(/^review_/),
+      ],
+      [
+        'Note the Phase 2 dependency plan in REQUIREMENTS.md',
+        'Human',
+        'ProjectManager',
+        'info',
+        expect.stringMatching(/^review_/),
+      ],
     ]);
     await syncRecords(sp.p);
-    expect(sp.file('docs/PROJECT_DETAIL.md')).toMatch(/## Conditions\n\n- ⏳ `concern_\d+` Keep the CSV adapter free of I\/O in tests \(set by `review_\d+`/);
-    expect(sp.file('REQUIREMENTS.md')).toMatch(/✅ Approved with conditions by Human \d{4}-\d{2}-\d{2} — - Keep the CSV adapter/);
+    expect(sp.file('docs/PROJECT_DETAIL.md')).toMatch(
+      /## Conditions\n\n- ⏳ `concern_\d+` Keep the CSV adapter free of I\/O in tests \(set by `review_\d+`/,
+    );
+    expect(sp.file('REQUIREMENTS.md')).toMatch(
+      /✅ Approved with conditions by Human \d{4}-\d{2}-\d{2} — - Keep the CSV adapter/,
+    );
 
     await driveTo(sp, 'promotion', { keep: (c) => c.category === 'condition' });
     const [met, unmet] = conditions;
@@ -230,7 +271,9 @@ describe('conditions of an approval are tracked until met and shown at promotion
     await promoteNow(sp.p);
     const intent = sp.p.ledger.readTypes(['promotion.started'])[0]?.payload as { unmet_conditions: string[] };
     expect(intent.unmet_conditions).toEqual([unmet?.id]);
-    expect(sp.git('for-each-ref', '--format=%(contents)', 'refs/tags/v0.1.0')).toContain(`Released with unmet conditions: ${unmet?.id}.`);
+    expect(sp.git('for-each-ref', '--format=%(contents)', 'refs/tags/v0.1.0')).toContain(
+      `Released with unmet conditions: ${unmet?.id}.`,
+    );
     const detail = sp.git('show', 'v0.1.0:docs/PROJECT_DETAIL.md');
     expect(detail).toMatch(new RegExp(`- ⏳ \`${unmet?.id}\` Note the Phase 2 dependency plan`));
     expect(detail).toMatch(new RegExp(`Met: \`${met?.id}\` \\(adapter reads strings in tests\\)`));

@@ -156,15 +156,23 @@ describe('Cobertura', () => {
       'nobranch.xml',
       '<?xml version="1.0"?><coverage lines-valid="4" lines-covered="1" line-rate="0.25" branches-valid="0" branches-covered="0" branch-rate="0"><packages/></coverage>',
     );
-    expect(summary(await parseCoverageFile(path))).toMatchObject({ lines: { covered: 1, total: 4, pct: 25 }, branches: null });
+    expect(summary(await parseCoverageFile(path))).toMatchObject({
+      lines: { covered: 1, total: 4, pct: 25 },
+      branches: null,
+    });
   });
 
   it('names malformed XML, Clover and other XML that is not Cobertura', async () => {
     const broken = write('broken.xml', '<coverage lines-valid="1">\n<packages>\n</coverage>');
     const broke = await parseCoverageFile(broken);
-    expect(broke).toEqual({ problem: expect.stringMatching(/^malformed XML in coverage file .*broken\.xml at line \d+, column \d+/) });
+    expect(broke).toEqual({
+      problem: expect.stringMatching(/^malformed XML in coverage file .*broken\.xml at line \d+, column \d+/),
+    });
 
-    const clover = write('clover.xml', '<coverage generated="1" clover="4.4.1"><project><metrics statements="10" coveredstatements="5"/></project></coverage>');
+    const clover = write(
+      'clover.xml',
+      '<coverage generated="1" clover="4.4.1"><project><metrics statements="10" coveredstatements="5"/></project></coverage>',
+    );
     expect(await parseCoverageFile(clover)).toEqual({
       problem: `coverage file ${clover} has a <coverage> root without Cobertura totals (no lines-valid or line-rate attribute)`,
     });
@@ -189,7 +197,9 @@ describe('Istanbul json-summary', () => {
   it('explains coverage-final.json and broken JSON', async () => {
     const final = join(FIXTURES, 'coverage-final.json');
     const result = await parseCoverageFile(final);
-    expect('problem' in result && result.problem).toContain(`${final} is JSON but not an Istanbul coverage-summary.json`);
+    expect('problem' in result && result.problem).toContain(
+      `${final} is JSON but not an Istanbul coverage-summary.json`,
+    );
 
     const broken = write('broken.json', '{"total": {"lines": ');
     const brokenResult = await parseCoverageFile(broken);

@@ -28,7 +28,8 @@ test('writes metrics', () => {
   writeFileSync('reports/metrics.json', JSON.stringify({ sharpe: Number(process.env.SHARPE ?? '1.0'), max_drawdown: 0.1 }));
 });
 `;
-const NODE_TEST = 'mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml --experimental-test-coverage --test-reporter=lcov --test-reporter-destination=reports/lcov.info tests/*.test.js';
+const NODE_TEST =
+  'mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml --experimental-test-coverage --test-reporter=lcov --test-reporter-destination=reports/lcov.info tests/*.test.js';
 
 describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   let sp: SampleProject;
@@ -52,7 +53,19 @@ describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   async function gateWith(test: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<QaGate> {
     const file = join(sp.dir, '.project_policies.yaml');
     const doc = parseDocument(readFileSync(file, 'utf8'));
-    doc.setIn(['tests'], [{ name: 'unit', timeout_s: 60, junit: 'reports/junit.xml', coverage: 'reports/lcov.info', metrics: 'reports/metrics.json', ...test }]);
+    doc.setIn(
+      ['tests'],
+      [
+        {
+          name: 'unit',
+          timeout_s: 60,
+          junit: 'reports/junit.xml',
+          coverage: 'reports/lcov.info',
+          metrics: 'reports/metrics.json',
+          ...test,
+        },
+      ],
+    );
     for (const [k, v] of Object.entries(extra)) doc.setIn([k], v);
     writeFileSync(file, doc.toString());
     await sp.reopen();
@@ -72,7 +85,12 @@ describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   it('a drift breach against the last-known-good baseline escalates', async () => {
     const g = await gateWith({ command: NODE_TEST, env: { SHARPE: '1.05' } });
     expect(g.baseline).toBe('last_known_good');
-    expect(g.drift.find((d) => d.metric === 'sharpe')).toMatchObject({ baseline: 1, value: 1.05, percent: 5, breach: true });
+    expect(g.drift.find((d) => d.metric === 'sharpe')).toMatchObject({
+      baseline: 1,
+      value: 1.05,
+      percent: 5,
+      breach: true,
+    });
     expect(g).toMatchObject({ green: false, outcome: 'escalate' });
     expect(g.reasons.join('\n')).toMatch(/drift_max_percent: 2: sharpe \+5%/);
   });
@@ -94,11 +112,18 @@ describe('QA gate by hand: evidence and named reasons, never a crash', () => {
   });
 
   it('names each bad input in the verdict', async () => {
-    const missing = await gateWith({ command: 'true', coverage: undefined, metrics: undefined }, { reproducibility_runs: 1 });
+    const missing = await gateWith(
+      { command: 'true', coverage: undefined, metrics: undefined },
+      { reproducibility_runs: 1 },
+    );
     expect(missing.green).toBe(false);
     expect(missing.reasons.join('\n')).toMatch(/JUnit results file not found: reports\/junit\.xml/);
 
-    const malformed = await gateWith({ command: "mkdir -p reports && printf '<testsuites><testsuite><testcase' > reports/junit.xml", coverage: undefined, metrics: undefined });
+    const malformed = await gateWith({
+      command: "mkdir -p reports && printf '<testsuites><testsuite><testcase' > reports/junit.xml",
+      coverage: undefined,
+      metrics: undefined,
+    });
     expect(malformed.reasons.join('\n')).toMatch(/reports\/junit\.xml.*(malformed|not well-formed|invalid|XML)/i);
 
     const notFound = await gateWith({ command: 'no-such-test-runner --all', coverage: undefined, metrics: undefined });
@@ -107,7 +132,11 @@ describe('QA gate by hand: evidence and named reasons, never a crash', () => {
     const hang = await gateWith({ command: 'sleep 30', timeout_s: 1, coverage: undefined, metrics: undefined });
     expect(hang.reasons.join('\n')).toMatch(/timed out after 1s; the process tree was killed/);
 
-    const badCoverage = await gateWith({ command: `${NODE_TEST} && echo 'hello coverage' > reports/cov.txt`, coverage: 'reports/cov.txt', env: { SHARPE: '1.0' } });
+    const badCoverage = await gateWith({
+      command: `${NODE_TEST} && echo 'hello coverage' > reports/cov.txt`,
+      coverage: 'reports/cov.txt',
+      env: { SHARPE: '1.0' },
+    });
     expect(badCoverage.green).toBe(false);
     expect(badCoverage.reasons.join('\n')).toMatch(/coverage: .*cov\.txt/);
   });

@@ -124,7 +124,7 @@ describe('vitest junit reporter (real run)', () => {
         [
           "import { describe, it, expect } from 'vitest';",
           "describe('calc', () => {",
-          '  it(\'adds\', () => { expect(1 + 1).toBe(2); });',
+          "  it('adds', () => { expect(1 + 1).toBe(2); });",
           "  it('divides', () => { expect(1 / 0, 'no infinity').toBe(2); });",
           "  it.skip('later', () => {});",
           "  it.todo('someday');",
@@ -241,13 +241,22 @@ describe('hand-written dialects', () => {
       `<testsuite name="s" file="a.spec.js"><testcase name="t" time="1,234.5"><flakyFailure message="first try"/></testcase></testsuite>`,
       'inline',
     );
-    expect(cases[0]).toMatchObject({ status: 'passed', flaky: true, file: 'a.spec.js', duration_ms: 1_234_500, message: 'first try' });
+    expect(cases[0]).toMatchObject({
+      status: 'passed',
+      flaky: true,
+      file: 'a.spec.js',
+      duration_ms: 1_234_500,
+      message: 'first try',
+    });
     expect(totals.flaky).toBe(1);
   });
 
   it('caps very long failure bodies', () => {
     const body = 'x'.repeat(MAX_DETAILS_CHARS + 500);
-    const { cases } = parseJUnitText(`<testsuites><testcase name="big"><failure>${body}</failure></testcase></testsuites>`, 'big');
+    const { cases } = parseJUnitText(
+      `<testsuites><testcase name="big"><failure>${body}</failure></testcase></testsuites>`,
+      'big',
+    );
     expect(cases[0]!.details!.startsWith('x'.repeat(MAX_DETAILS_CHARS))).toBe(true);
     expect(cases[0]!.details).toContain('500 more characters truncated');
   });
@@ -289,7 +298,10 @@ describe('bad input becomes problems, never a throw', () => {
     const text = readFileSync(join(FIXTURES, 'go-junit-report.xml'), 'utf8');
     writeFileSync(truncated, text.slice(0, text.indexOf('<testcase name="TestSlow"')));
     const broken = join(dir, 'broken.xml');
-    writeFileSync(broken, '<testsuites>\n  <testsuite name="a">\n    <testcase name="x" time="1"></testsuite>\n</testsuites>\n');
+    writeFileSync(
+      broken,
+      '<testsuites>\n  <testsuite name="a">\n    <testcase name="x" time="1"></testsuite>\n</testsuites>\n',
+    );
 
     const { cases, problems } = await parseJUnitFiles([truncated, broken]);
     expect(cases).toEqual([]);
@@ -315,7 +327,8 @@ describe('bad input becomes problems, never a throw', () => {
 });
 
 describe('mergeRetries', () => {
-  const attempt = (body: string) => parseJUnitText(`<testsuites><testsuite name="s">${body}</testsuite></testsuites>`, 'a').cases;
+  const attempt = (body: string) =>
+    parseJUnitText(`<testsuites><testsuite name="s">${body}</testsuite></testsuites>`, 'a').cases;
   const fail = (name: string) => `<testcase name="${name}"><failure message="${name} broke"/></testcase>`;
   const pass = (name: string) => `<testcase name="${name}"/>`;
 

@@ -68,7 +68,11 @@ describe('runCommand', () => {
   it('keeps multi-byte characters whole across chunk boundaries', async () => {
     const out = collector();
     // "é" is C3 A9; the pause makes the two bytes arrive in separate chunks.
-    await runCommand({ command: "printf '\\303'; sleep 0.1; printf '\\251t\\303\\251\\n'", cwd: dir, onOutput: out.onOutput });
+    await runCommand({
+      command: "printf '\\303'; sleep 0.1; printf '\\251t\\303\\251\\n'",
+      cwd: dir,
+      onOutput: out.onOutput,
+    });
     expect(out.of('stdout')).toEqual(['été']);
   });
 

@@ -78,6 +78,9 @@ describe('renderAll', () => {
     }
     const files = renderAll(empty);
     expect(files.get('docs/PROJECT_DETAIL.md')).toContain('_No open concerns._');
-    expect(JSON.parse(files.get('status.json') ?? '{}')).toMatchObject({ active_agents: ['ProjectManager'], tasks: { complete: 0, pending: 0 } });
+    expect(JSON.parse(files.get('status.json') ?? '{}')).toMatchObject({
+      active_agents: ['ProjectManager'],
+      tasks: { complete: 0, pending: 0 },
+    });
   });
 });

@@ -21,7 +21,9 @@ describe('authored documents', () => {
     const spec = file('design/DESIGN_SPEC.md');
     const changes = spec.indexOf('> **Changes since r1**');
     expect(changes).toBeGreaterThan(0);
-    expect(spec).toContain('> Defined the RunConfig schema (line 12 comment).\n> Added MissingBarsError for gaps (line 20 comment).');
+    expect(spec).toContain(
+      '> Defined the RunConfig schema (line 12 comment).\n> Added MissingBarsError for gaps (line 20 comment).',
+    );
     expect(changes).toBeLessThan(spec.indexOf('# Design Spec'));
     expect(file('REQUIREMENTS.md')).not.toContain('Changes since');
   });
@@ -40,7 +42,9 @@ describe('authored documents', () => {
     expect(log).toContain(
       '🔁 Changes requested by Human 2026-11-24 on r1 — Interfaces are incomplete.\n  - line 12: RunConfig schema is missing.\n  - line 20: What happens on missing bars?',
     );
-    expect(log).toContain('✅ Approved with conditions by Human 2026-11-24 — Proceed; benchmark the loader against r1.');
+    expect(log).toContain(
+      '✅ Approved with conditions by Human 2026-11-24 — Proceed; benchmark the loader against r1.',
+    );
     expect(log.indexOf('🔁 Changes requested')).toBeLessThan(log.indexOf('✅ Approved with conditions'));
     // Reviews of other documents stay out.
     expect(spec).not.toContain('Plan approved');
@@ -84,7 +88,13 @@ describe('authored documents', () => {
   });
 
   it('ends each document with exactly one newline', () => {
-    for (const p of ['REQUIREMENTS.md', 'AGENT_TASKS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']) {
+    for (const p of [
+      'REQUIREMENTS.md',
+      'AGENT_TASKS.md',
+      'design/DESIGN_SPEC.md',
+      'design/ARCHITECTURE.md',
+      'tests/TEST_PLAN.md',
+    ]) {
       const c = file(p);
       expect(c.endsWith('\n'), p).toBe(true);
       expect(c.endsWith('\n\n'), p).toBe(false);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { interactions, renderChangelog, renderDetail, renderOverview, renderVariations } from '../electron/core/artifacts/render/index.ts';
+import {
+  interactions,
+  renderChangelog,
+  renderDetail,
+  renderOverview,
+  renderVariations,
+} from '../electron/core/artifacts/render/index.ts';
 import { buildSnapshot } from './support/snapshot-fixture.ts';
 
 function section(doc: string, heading: string): string {
@@ -13,7 +19,9 @@ describe('docs/PROJECT_OVERVIEW.md', () => {
   const doc = renderOverview(buildSnapshot());
 
   it('has the roadmap with phase status and the current phase and stage', () => {
-    expect(section(doc, '## Roadmap')).toContain('| Phase 1 | Backtester Loop | Run the agent loop end to end on a backtester skeleton | 🟢 Active |');
+    expect(section(doc, '## Roadmap')).toContain(
+      '| Phase 1 | Backtester Loop | Run the agent loop end to end on a backtester skeleton | 🟢 Active |',
+    );
     expect(section(doc, '## Roadmap')).toContain('| Phase 2 | Optimizer Pipeline | Add the optimizer | ⬜ Planned |');
     expect(section(doc, '## Current Phase')).toContain('**Phase 1 – Backtester Loop**, stage `test` (iteration 2)');
     expect(section(doc, '## Current Phase')).toContain('- Tasks: 3 / 5 complete');
@@ -35,10 +43,16 @@ describe('docs/PROJECT_OVERVIEW.md', () => {
   });
 
   it('lists pending reviews, blockers, deliverables and KPIs measured by the latest gate', () => {
-    expect(section(doc, '## Pending Reviews')).toContain('Variation #1: Switch bar storage to DuckDB (`docs/PROJECT_VARIATIONS.md` r1, impact high)');
-    expect(section(doc, '## Known Blockers / Risks')).toContain('🚨 QA gate escalated (2026-11-25): all_tests_passed: 1 test failed; coverage_min: 78.5% < 80%');
+    expect(section(doc, '## Pending Reviews')).toContain(
+      'Variation #1: Switch bar storage to DuckDB (`docs/PROJECT_VARIATIONS.md` r1, impact high)',
+    );
+    expect(section(doc, '## Known Blockers / Risks')).toContain(
+      '🚨 QA gate escalated (2026-11-25): all_tests_passed: 1 test failed; coverage_min: 78.5% < 80%',
+    );
     expect(section(doc, '## Known Blockers / Risks')).toContain('- Risk: Historical data licence not yet confirmed');
-    expect(section(doc, '## Major Deliverables Completed')).toContain('✅ `design/DESIGN_SPEC.md` r2 approved with conditions by Human 2026-11-24');
+    expect(section(doc, '## Major Deliverables Completed')).toContain(
+      '✅ `design/DESIGN_SPEC.md` r2 approved with conditions by Human 2026-11-24',
+    );
     const kpis = section(doc, '## KPIs');
     expect(kpis).toContain('| Test coverage | ≥ 80% | 78.5% lines (gate 2026-11-25) |');
     expect(kpis).toContain('| Test pass rate | — | 92.9% (13/14) |');
@@ -70,7 +84,9 @@ describe('docs/PROJECT_DETAIL.md', () => {
     expect(doc).toContain('### Implementer-2\n');
     expect(doc).toContain('### Tester (scripted)\n');
     expect(doc).toContain('| T4 | Bar loader | 🔄 In Progress | T2 | Waiting on variation #1 \\| DuckDB | — |');
-    expect(doc).toContain('| T5 | Test plan and regression suite | 👀 Needs Review | T3 | — | [TEST_PLAN.md](../tests/TEST_PLAN.md) |');
+    expect(doc).toContain(
+      '| T5 | Test plan and regression suite | 👀 Needs Review | T3 | — | [TEST_PLAN.md](../tests/TEST_PLAN.md) |',
+    );
     expect(doc).toContain('## Phase 2 – Optimizer Pipeline (planned)');
   });
 
@@ -83,11 +99,27 @@ describe('docs/PROJECT_DETAIL.md', () => {
   });
 
   it('lists recent human interactions newest first, one line each, responses joined by command id', () => {
-    const lines = section(doc, '## Recent Human Interactions').split('\n').filter((l) => l.startsWith('- '));
-    expect(lines[0]).toBe('- 2026-11-25 10:45 UTC · cli · Human · `/ack concern_0372` → System: Acknowledged concern_0372.');
-    expect(lines[1]).toContain('`/clarify Designer Why Parquet for bars?` → Designer (scripted): Parquet gives columnar access');
-    expect(lines.some((l) => l.includes('Design review of `design/DESIGN_SPEC.md` r1: 🔁 Changes requested: Interfaces are incomplete. (+2 inline)'))).toBe(true);
-    expect(lines.some((l) => l.includes('💬 Clarification to ProjectManager: How is reproducibility measured? → ProjectManager (scripted)'))).toBe(true);
+    const lines = section(doc, '## Recent Human Interactions')
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
+    expect(lines[0]).toBe(
+      '- 2026-11-25 10:45 UTC · cli · Human · `/ack concern_0372` → System: Acknowledged concern_0372.',
+    );
+    expect(lines[1]).toContain(
+      '`/clarify Designer Why Parquet for bars?` → Designer (scripted): Parquet gives columnar access',
+    );
+    expect(
+      lines.some((l) =>
+        l.includes(
+          'Design review of `design/DESIGN_SPEC.md` r1: 🔁 Changes requested: Interfaces are incomplete. (+2 inline)',
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      lines.some((l) =>
+        l.includes('💬 Clarification to ProjectManager: How is reproducibility measured? → ProjectManager (scripted)'),
+      ),
+    ).toBe(true);
     // The /clarify command's clarification is not listed twice.
     expect(lines.filter((l) => l.includes('Why Parquet'))).toHaveLength(1);
     expect(lines.at(-1)).toContain('2026-11-24 08:30 UTC · discord');
@@ -97,10 +129,20 @@ describe('docs/PROJECT_DETAIL.md', () => {
     const s = buildSnapshot();
     for (let i = 0; i < 30; i += 1) {
       const ts = `2026-11-26T09:${String(i).padStart(2, '0')}:00Z`;
-      s.commands.push({ command_id: `cmd-x${i}`, cmd: '/status', target: null, args: '', user: 'Human', source: 'ui', timestamp: ts });
+      s.commands.push({
+        command_id: `cmd-x${i}`,
+        cmd: '/status',
+        target: null,
+        args: '',
+        user: 'Human',
+        source: 'ui',
+        timestamp: ts,
+      });
     }
     expect(interactions(s)[0]?.line).toContain('2026-11-26 09:29 UTC');
-    const lines = section(renderDetail(s), '## Recent Human Interactions').split('\n').filter((l) => l.startsWith('- '));
+    const lines = section(renderDetail(s), '## Recent Human Interactions')
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
     expect(lines).toHaveLength(20);
     expect(lines.at(-1)).toContain('09:10 UTC');
     expect(lines.at(-1)).toContain('_no response yet_');
@@ -156,9 +198,13 @@ describe('CHANGELOG.md', () => {
   it('groups the current phase under Unreleased with documents, variations and merges', () => {
     const log = renderChangelog(buildSnapshot());
     expect(log).toContain('## [Unreleased] — Phase 1 – Backtester Loop');
-    expect(log).toContain('- 2026-11-24 — Revised `design/DESIGN_SPEC.md` to r2 (Designer, scripted): Defined the RunConfig schema (line 12 comment).');
+    expect(log).toContain(
+      '- 2026-11-24 — Revised `design/DESIGN_SPEC.md` to r2 (Designer, scripted): Defined the RunConfig schema (line 12 comment).',
+    );
     expect(log).toContain('- 2026-11-25 — Merged `phase1/implementer` → `develop` `cccc333` (qa_gate, System)');
-    expect(log).toContain('Variation #2 Vendor a small CSV fixture, proposed by Tester (scripted) (impact low): accepted by policy by Policy');
+    expect(log).toContain(
+      'Variation #2 Vendor a small CSV fixture, proposed by Tester (scripted) (impact low): accepted by policy by Policy',
+    );
     expect(log).not.toContain('Variation #1');
     expect(log).not.toContain('create phase1/implementer');
   });
@@ -167,14 +213,42 @@ describe('CHANGELOG.md', () => {
     const s = buildSnapshot();
     s.promotions.push({ phase: 1, tag: 'v0.1.0', commit: 'dddd4445555', next_phase: 2, at: '2026-11-26T12:00:00Z' });
     s.gitActions.push(
-      { id: 'g4', action: 'merge', source: 'develop', target: 'main', trigger: 'human_approval', timestamp: '2026-11-26T11:59:00Z', actor: 'System', commit: 'dddd4445555', previous: null, message: 'Promote phase 1', files: [] },
-      { id: 'g5', action: 'tag', source: 'main', target: 'v0.1.0', trigger: 'human_approval', timestamp: '2026-11-26T12:00:00Z', actor: 'System', commit: 'eeee666', previous: null, message: 'Phase 1', files: [] },
+      {
+        id: 'g4',
+        action: 'merge',
+        source: 'develop',
+        target: 'main',
+        trigger: 'human_approval',
+        timestamp: '2026-11-26T11:59:00Z',
+        actor: 'System',
+        commit: 'dddd4445555',
+        previous: null,
+        message: 'Promote phase 1',
+        files: [],
+      },
+      {
+        id: 'g5',
+        action: 'tag',
+        source: 'main',
+        target: 'v0.1.0',
+        trigger: 'human_approval',
+        timestamp: '2026-11-26T12:00:00Z',
+        actor: 'System',
+        commit: 'eeee666',
+        previous: null,
+        message: 'Phase 1',
+        files: [],
+      },
     );
     s.phase = 2;
     const log = renderChangelog(s);
-    expect(log.indexOf('## [Unreleased] — Phase 2 – Optimizer Pipeline')).toBeLessThan(log.indexOf('## [v0.1.0] — 2026-11-26 — Phase 1 – Backtester Loop'));
+    expect(log.indexOf('## [Unreleased] — Phase 2 – Optimizer Pipeline')).toBeLessThan(
+      log.indexOf('## [v0.1.0] — 2026-11-26 — Phase 1 – Backtester Loop'),
+    );
     const phase1 = log.slice(log.indexOf('## [v0.1.0]'));
-    expect(phase1).toContain('Promoted Phase 1 – Backtester Loop as `v0.1.0` at `dddd444` (next: Phase 2 – Optimizer Pipeline)');
+    expect(phase1).toContain(
+      'Promoted Phase 1 – Backtester Loop as `v0.1.0` at `dddd444` (next: Phase 2 – Optimizer Pipeline)',
+    );
     expect(phase1).toContain('Tagged `v0.1.0` `eeee666`');
     expect(phase1).toContain('Merged `develop` → `main`');
   });

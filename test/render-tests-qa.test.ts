@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { XMLValidator } from 'fast-xml-parser';
-import { renderAll, renderQaReport, renderTestResults, renderTestResultsDetail } from '../electron/core/artifacts/render/index.ts';
+import {
+  renderAll,
+  renderQaReport,
+  renderTestResults,
+  renderTestResultsDetail,
+} from '../electron/core/artifacts/render/index.ts';
 import { renderQaReportHtml } from '../electron/core/artifacts/render/qa-report-html.ts';
 import { trendChart, type TrendPoint } from '../electron/core/artifacts/render/trend-chart.ts';
 import type { ProjectSnapshot } from '../electron/core/artifacts/snapshot.ts';
@@ -11,9 +16,13 @@ describe('tests/TEST_RESULTS.md', () => {
 
   it('summarises the latest candidate with pass/fail counts, coverage from the latest gate and issues', () => {
     expect(doc).toContain('❌ 1 of 14 tests failed.');
-    expect(doc).toContain('| unit | `pytest -q --junitxml=reports/junit.xml` | 14 | 13 | 1 | 0 | 1 | 1 | 2.45 s | ❌ Failed |');
+    expect(doc).toContain(
+      '| unit | `pytest -q --junitxml=reports/junit.xml` | 14 | 13 | 1 | 0 | 1 | 1 | 2.45 s | ❌ Failed |',
+    );
     expect(doc).toContain('- Lines: 78.5%\n- Branches: 61.2%');
-    expect(doc).toContain('- ❌ `BarLoader › handles missing bars` (unit, failed): AssertionError: expected 3 bars, got 2');
+    expect(doc).toContain(
+      '- ❌ `BarLoader › handles missing bars` (unit, failed): AssertionError: expected 3 bars, got 2',
+    );
     expect(doc).toContain('- Reproducibility: 100%');
     expect(doc).toContain('- 🔁 `BarLoader › loads daily bars` (unit) passed only after a retry');
     expect(doc).toContain('- Fix 1 failing test');
@@ -33,7 +42,14 @@ describe('tests/TEST_RESULTS.md', () => {
   it('marks a timed-out run as untrusted rather than green', () => {
     const s = buildSnapshot();
     const run = s.testRuns[1]!;
-    run.result = { ...run.result, timed_out: true, exit_code: null, totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, cases: [], problems: ['junit file missing: reports/junit.xml'] };
+    run.result = {
+      ...run.result,
+      timed_out: true,
+      exit_code: null,
+      totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 },
+      cases: [],
+      problems: ['junit file missing: reports/junit.xml'],
+    };
     const out = renderTestResults(s);
     expect(out).toContain('⚠️ Results incomplete');
     expect(out).toContain('- ⚠️ unit: junit file missing: reports/junit.xml');
@@ -45,19 +61,37 @@ describe('honest statuses in the reports', () => {
   it('zero tests is "no tests ran", never "all 0 passed"', () => {
     const s = buildSnapshot();
     const run = s.testRuns[1]!;
-    run.result = { ...run.result, exit_code: 0, totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 }, cases: [], problems: [] };
+    run.result = {
+      ...run.result,
+      exit_code: 0,
+      totals: { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 },
+      cases: [],
+      problems: [],
+    };
     s.testRuns = [run];
     const out = renderTestResults(s);
     expect(out).toContain('⚠️ No tests ran: the test commands reported no test cases.');
     expect(out).not.toMatch(/All 0 tests passed/);
-    expect(out).toContain('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
+    expect(out).toContain(
+      '- No tests ran: the Tester writes the tests its plan names where the test commands find them.',
+    );
   });
 
   it('a condition with nothing to measure it is "not measured" in QA_REPORT, never met', () => {
     const s = buildSnapshot();
     const gate = s.gates.at(-1)!;
-    gate.conditions = [...gate.conditions, { condition: 'reproducibility_min: 95', ok: true, detail: 'not measured: set reproducibility_runs to 2 or more to measure it', status: 'not_measured' }];
-    expect(renderQaReport(s)).toContain('| `reproducibility_min: 95` | ➖ not measured | not measured: set reproducibility_runs to 2 or more to measure it |');
+    gate.conditions = [
+      ...gate.conditions,
+      {
+        condition: 'reproducibility_min: 95',
+        ok: true,
+        detail: 'not measured: set reproducibility_runs to 2 or more to measure it',
+        status: 'not_measured',
+      },
+    ];
+    expect(renderQaReport(s)).toContain(
+      '| `reproducibility_min: 95` | ➖ not measured | not measured: set reproducibility_runs to 2 or more to measure it |',
+    );
   });
 });
 
@@ -66,7 +100,9 @@ describe('tests/TEST_RESULTS_DETAIL.md', () => {
 
   it('lists every run newest first with each case, and failure evidence in fences that cannot break', () => {
     expect(doc.indexOf('`run-2`')).toBeLessThan(doc.indexOf('`run-1`'));
-    expect(doc).toContain('| BarLoader | handles missing bars | ❌ failed | 35 ms | [tests/test_barloader.py](test_barloader.py) |');
+    expect(doc).toContain(
+      '| BarLoader | handles missing bars | ❌ failed | 35 ms | [tests/test_barloader.py](test_barloader.py) |',
+    );
     expect(doc).toContain('**Message**\n\n```text\nAssertionError: expected 3 bars, got 2\n```');
     // The details contain a ``` fence, so the block uses a longer one.
     expect(doc).toContain('````text\nTraceback (most recent call last):');
@@ -105,7 +141,13 @@ describe('QA_REPORT.md', () => {
   it('opens with phase, iteration, candidate, date and outcome, then the decision with every reason', () => {
     expect(doc).toContain('# QA Report — Phase 1 – Backtester Loop, iteration 2');
     expect(doc).toContain(
-      ['**Phase:** Phase 1 – Backtester Loop  ', '**Iteration:** 2  ', '**Candidate:** `deadbeef00112233`  ', '**Date:** 2026-11-25 10:45 UTC  ', '**Outcome:** 🚨 Escalate (gate 🔴 not green)  '].join('\n'),
+      [
+        '**Phase:** Phase 1 – Backtester Loop  ',
+        '**Iteration:** 2  ',
+        '**Candidate:** `deadbeef00112233`  ',
+        '**Date:** 2026-11-25 10:45 UTC  ',
+        '**Outcome:** 🚨 Escalate (gate 🔴 not green)  ',
+      ].join('\n'),
     );
     const decision = section(doc, 'Decision');
     expect(decision).toContain('🚨 Escalate: the gate is not green');
@@ -130,7 +172,9 @@ describe('QA_REPORT.md', () => {
   it('counts flaky tests and names the failing and flaky cases of the gated candidate', () => {
     const tests = section(doc, 'Tests');
     expect(tests).toContain('| 14 | 13 | 1 | 0 | 1 | 92.9% |');
-    expect(tests).toContain('- ❌ `BarLoader › handles missing bars` (unit, failed): AssertionError: expected 3 bars, got 2');
+    expect(tests).toContain(
+      '- ❌ `BarLoader › handles missing bars` (unit, failed): AssertionError: expected 3 bars, got 2',
+    );
     expect(tests).toContain('- 🔁 `BarLoader › loads daily bars` (unit)');
     // Run 1 belongs to another candidate; its cases are not this gate's evidence.
     expect(tests).not.toContain('parses run config');
@@ -142,7 +186,9 @@ describe('QA_REPORT.md', () => {
     expect(drift).toContain('| Metric | Baseline | Value | Drift | Max | Breach |');
     expect(drift).toContain('| sharpe | 1.2 | 1.23 | +2.5% | ±2% | ❌ breach |');
     expect(drift).toContain('| reproducibility | 100 | 100 | 0% | ±2% | ✅ within |');
-    expect(drift).toContain('**Baseline:** last known good: the metrics of the newest green gate before this one (iteration 1, 2026-11-25, candidate c0ffee123456).');
+    expect(drift).toContain(
+      '**Baseline:** last known good: the metrics of the newest green gate before this one (iteration 1, 2026-11-25, candidate c0ffee123456).',
+    );
     expect(drift).toContain('Metrics the tests emitted: `max_drawdown` -8.1, `reproducibility` 100, `sharpe` 1.23.');
     const first = section(renderQaReport(firstGateOnly()) ?? '', 'Drift');
     expect(first).toContain('**Baseline:** first run: this run sets the baseline.');
@@ -159,10 +205,15 @@ describe('QA_REPORT.md', () => {
 
   it('lists required docs updated since the last tag and the Audit-ID check', () => {
     const compliance = section(doc, 'Compliance');
-    expect(compliance).toContain('| `docs/PROJECT_OVERVIEW.md` | ✅ updated | changed since the phase began (no tag yet) |');
+    expect(compliance).toContain(
+      '| `docs/PROJECT_OVERVIEW.md` | ✅ updated | changed since the phase began (no tag yet) |',
+    );
     expect(compliance).toContain('✅ Audit-IDs: every commit and handoff carries one.');
     const s = buildSnapshot();
-    s.gates[1]!.compliance = { docs: [{ path: 'tests/TEST_RESULTS.md', updated: false, note: 'unchanged since v0.1.0' }], audit_ids: { ok: false, missing: ['commit dddd444', 'handoff 01JDR5'] } };
+    s.gates[1]!.compliance = {
+      docs: [{ path: 'tests/TEST_RESULTS.md', updated: false, note: 'unchanged since v0.1.0' }],
+      audit_ids: { ok: false, missing: ['commit dddd444', 'handoff 01JDR5'] },
+    };
     const broken = section(renderQaReport(s) ?? '', 'Compliance');
     expect(broken).toContain('| `tests/TEST_RESULTS.md` | ❌ not updated | unchanged since v0.1.0 |');
     expect(broken).toContain('❌ Audit-IDs missing on: `commit dddd444`, `handoff 01JDR5`');
@@ -172,11 +223,16 @@ describe('QA_REPORT.md', () => {
     const gate = buildSnapshot().gates[1]!;
     const manifest = section(doc, 'Manifest');
     expect(manifest).toContain('3 files, 4403 bytes');
-    for (const m of gate.manifest) expect(manifest).toContain(`| \`${m.path}\` | \`${m.sha256.slice(0, 12)}\` | ${m.bytes} |`);
+    for (const m of gate.manifest)
+      expect(manifest).toContain(`| \`${m.path}\` | \`${m.sha256.slice(0, 12)}\` | ${m.bytes} |`);
     expect(manifest).not.toContain(gate.manifest[0]!.sha256);
 
     const s = buildSnapshot();
-    s.gates[1]!.manifest = Array.from({ length: 53 }, (_, i) => ({ path: `data/bars_${String(i).padStart(2, '0')}.parquet`, sha256: 'ab'.repeat(32), bytes: 100 }));
+    s.gates[1]!.manifest = Array.from({ length: 53 }, (_, i) => ({
+      path: `data/bars_${String(i).padStart(2, '0')}.parquet`,
+      sha256: 'ab'.repeat(32),
+      bytes: 100,
+    }));
     const big = section(renderQaReport(s) ?? '', 'Manifest');
     const [visible = '', hidden = ''] = big.split('<details>');
     expect(visible.match(/\| `data\/bars_/g)).toHaveLength(50);
@@ -212,7 +268,16 @@ describe('QA_REPORT.md', () => {
     });
     const out = renderQaReport(s) ?? '';
     expect(out).toContain(
-      ['```text', '🚦 Phase 1 Promotion Candidate', 'QA Status: ✅ All tests passed', 'Coverage: 87%', 'Drift: +1.2% vs baseline', 'Concerns: 0 critical', 'Recommendation: Promote to Phase 2', '```'].join('\n'),
+      [
+        '```text',
+        '🚦 Phase 1 Promotion Candidate',
+        'QA Status: ✅ All tests passed',
+        'Coverage: 87%',
+        'Drift: +1.2% vs baseline',
+        'Concerns: 0 critical',
+        'Recommendation: Promote to Phase 2',
+        '```',
+      ].join('\n'),
     );
     expect(out.indexOf('## Promotion Candidate')).toBeLessThan(out.indexOf('## Decision'));
     expect(renderQaReport(firstGateOnly())).toContain('Drift: n/a (no baseline yet)');
@@ -238,7 +303,11 @@ describe('QA_REPORT.html', () => {
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
     expect(html).not.toMatch(/https?:\/\//i);
     // Every href is one of the sibling exports, relative to the project root.
-    expect([...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1])).toEqual(['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md', 'QA_REPORT.html']);
+    expect([...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1])).toEqual([
+      'tests/TEST_RESULTS.md',
+      'tests/TEST_RESULTS_DETAIL.md',
+      'QA_REPORT.html',
+    ]);
     expect(html.endsWith('</html>\n')).toBe(true);
   });
 
@@ -252,15 +321,23 @@ describe('QA_REPORT.html', () => {
 
   it('carries the same evidence as the markdown', () => {
     expect(html).toContain('<title>QA Report — Phase 1 – Backtester Loop, iteration 2</title>');
-    expect(html).toContain('<tr><td><code>coverage_min: 80</code></td><td class="bad">❌ not met</td><td>line coverage 78.5%</td></tr>');
-    expect(html).toContain('<tr><td>sharpe</td><td>1.2</td><td>1.23</td><td>+2.5%</td><td>±2%</td><td class="bad">❌ breach</td></tr>');
+    expect(html).toContain(
+      '<tr><td><code>coverage_min: 80</code></td><td class="bad">❌ not met</td><td>line coverage 78.5%</td></tr>',
+    );
+    expect(html).toContain(
+      '<tr><td>sharpe</td><td>1.2</td><td>1.23</td><td>+2.5%</td><td>±2%</td><td class="bad">❌ breach</td></tr>',
+    );
     expect(html).toContain('<strong>Baseline:</strong> last known good');
     expect(html).toContain('<td>14</td><td>13</td><td>1</td><td>0</td><td>1</td><td>92.9%</td>');
     expect(html).toContain('✅ 3 runs, 3 identical: score 100%.');
     const sha = buildSnapshot().gates[1]!.manifest[0]!.sha256;
     expect(html).toContain(`<code title="${sha}">${sha.slice(0, 12)}</code>`);
-    expect(html).toContain('<td>2026-11-25 10:45 UTC</td><td>92.9%</td><td>78.5%</td><td>+2.5% (sharpe) ❌</td><td>🚨 Escalate</td>');
-    expect(renderQaReportHtml(firstGateOnly())).toContain('<pre>🚦 Phase 1 Promotion Candidate\nQA Status: ✅ All tests passed');
+    expect(html).toContain(
+      '<td>2026-11-25 10:45 UTC</td><td>92.9%</td><td>78.5%</td><td>+2.5% (sharpe) ❌</td><td>🚨 Escalate</td>',
+    );
+    expect(renderQaReportHtml(firstGateOnly())).toContain(
+      '<pre>🚦 Phase 1 Promotion Candidate\nQA Status: ✅ All tests passed',
+    );
     // Every markdown section is a section of the page too.
     const md = renderQaReport(buildSnapshot()) ?? '';
     const titles = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
@@ -269,7 +346,9 @@ describe('QA_REPORT.html', () => {
 
   it('charts coverage and pass rate across the gates', () => {
     const svg = svgOf(html);
-    expect(svg).toMatch(/role="img" aria-label="Coverage and pass rate by QA gate\. 2 gates, #1 to #2\. Latest coverage 78\.5%, pass rate 92\.9%\."/);
+    expect(svg).toMatch(
+      /role="img" aria-label="Coverage and pass rate by QA gate\. 2 gates, #1 to #2\. Latest coverage 78\.5%, pass rate 92\.9%\."/,
+    );
     expect(svg.match(/<polyline /g)).toHaveLength(2);
     expect(svg).toContain('<title>#2: coverage (lines) 78.5%</title>');
   });
@@ -277,7 +356,11 @@ describe('QA_REPORT.html', () => {
   it('escapes text from the ledger, such as a test name containing <script>', () => {
     const s = buildSnapshot();
     const run = s.testRuns[1]!;
-    run.result.cases[2] = { ...run.result.cases[2]!, name: '<script>alert("x")</script> & co', message: "it's <b>bold</b>" };
+    run.result.cases[2] = {
+      ...run.result.cases[2]!,
+      name: '<script>alert("x")</script> & co',
+      message: "it's <b>bold</b>",
+    };
     s.gates[1]!.reasons.push('note: a < b && c > d');
     const page = renderQaReportHtml(s) ?? '';
     expect(page).not.toContain('<script>');
@@ -290,7 +373,11 @@ describe('QA_REPORT.html', () => {
 });
 
 describe('trendChart', () => {
-  const point = (i: number, coverage: number | null, passRate: number | null): TrendPoint => ({ label: `#${i}`, coverage, passRate });
+  const point = (i: number, coverage: number | null, passRate: number | null): TrendPoint => ({
+    label: `#${i}`,
+    coverage,
+    passRate,
+  });
 
   it('draws empty axes with a message and an accessible title when there are no gates', () => {
     const svg = trendChart([]);
@@ -322,7 +409,9 @@ describe('trendChart', () => {
 
     const gappy = trendChart([point(1, 80, 100), point(2, null, 100), point(3, 82, 100), point(4, 83, 100)]);
     expect(gappy.match(/<polyline /g)).toHaveLength(2);
-    expect(trendChart([point(1, 80, 100)], 'a <b> & "c"')).toContain('aria-label="a &lt;b&gt; &amp; &quot;c&quot;. 1 gate. Latest coverage 80%, pass rate 100%."');
+    expect(trendChart([point(1, 80, 100)], 'a <b> & "c"')).toContain(
+      'aria-label="a &lt;b&gt; &amp; &quot;c&quot;. 1 gate. Latest coverage 80%, pass rate 100%."',
+    );
   });
 
   it('is a pure function of its points', () => {

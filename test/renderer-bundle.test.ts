@@ -40,14 +40,24 @@ describe('the renderer bundle', () => {
     expect(assets.some((a) => /^editor\.worker-.*\.js$/.test(a))).toBe(true);
     const font = assets.find((a) => /^codicon-.*\.ttf$/.test(a));
     expect(font).toBeDefined();
-    const css = assets.filter((a) => a.endsWith('.css')).map(read).join('\n');
+    const css = assets
+      .filter((a) => a.endsWith('.css'))
+      .map(read)
+      .join('\n');
     expect(css).toContain(`url(./${font})`);
   });
 
   it('refers to no CDN or other origin for code, styles or fonts', () => {
     for (const a of assets.filter((x) => /\.(js|css)$/.test(x))) {
       const text = read(a);
-      for (const host of ['cdn.jsdelivr.net', 'unpkg.com', 'cdnjs.cloudflare.com', 'fonts.googleapis.com', 'fonts.gstatic.com']) expect(text.includes(host), `${a} mentions ${host}`).toBe(false);
+      for (const host of [
+        'cdn.jsdelivr.net',
+        'unpkg.com',
+        'cdnjs.cloudflare.com',
+        'fonts.googleapis.com',
+        'fonts.gstatic.com',
+      ])
+        expect(text.includes(host), `${a} mentions ${host}`).toBe(false);
       // A url() in a stylesheet that leaves the origin (http:, https: or protocol-relative).
       if (a.endsWith('.css')) expect(text.match(/url\((["']?)(?:https?:)?\/\//g) ?? [], a).toEqual([]);
     }

@@ -26,7 +26,10 @@ async function until(what: string, ok: () => boolean): Promise<void> {
 }
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
-const cassettes = (dir: string) => readdirSync(join(dir, '.governor', 'cassettes')).map((f) => f.replace(/\.json$/, '')).sort();
+const cassettes = (dir: string) =>
+  readdirSync(join(dir, '.governor', 'cassettes'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
 const cassetteFile = (dir: string, id: string) => join(dir, '.governor', 'cassettes', `${id}.json`);
 
 describe('record and replay: every run, the QA gate and promotion included', { timeout: 900_000 }, () => {
@@ -59,9 +62,14 @@ describe('record and replay: every run, the QA gate and promotion included', { t
     await until('the second comment prompt', () => count(asked, 'Comment') >= 2);
     input.write('\n');
     await until('the design review', () => /Human gate: review_0003\s+design/.test(logged()));
-    const other = await governorCli(['decide', '3', 'approve', '--comment', 'from a second terminal', '--dir', dir], {});
+    const other = await governorCli(
+      ['decide', '3', 'approve', '--comment', 'from a second terminal', '--dir', dir],
+      {},
+    );
     expect(other.code, other.stderr).toBe(0);
-    await until('the run to notice', () => /review_0003 was decided elsewhere: approve by Human via cli/.test(logged()));
+    await until('the run to notice', () =>
+      /review_0003 was decided elsewhere: approve by Human via cli/.test(logged()),
+    );
     // The design's question was dropped; the next one is the test plan's.
     await answer(4, 'q');
     expect(await run1).toBe(2);
@@ -73,13 +81,17 @@ describe('record and replay: every run, the QA gate and promotion included', { t
       if (code === 0) break;
       expect([2, 3]).toContain(code);
       const said = lines.slice(from).join('\n');
-      for (const m of said.matchAll(/governor decide (review_\d+) approve\|/g)) await decide(dir, m[1] ?? '', 'approve', { comment: 'ok', inline: [] });
-      for (const id of new Set([...said.matchAll(/(concern_\d+) \(warning\)/g)].map((m) => m[1] ?? ''))) await command(dir, `/resolve ${id} handled`);
+      for (const m of said.matchAll(/governor decide (review_\d+) approve\|/g))
+        await decide(dir, m[1] ?? '', 'approve', { comment: 'ok', inline: [] });
+      for (const id of new Set([...said.matchAll(/(concern_\d+) \(warning\)/g)].map((m) => m[1] ?? '')))
+        await command(dir, `/resolve ${id} handled`);
     }
     expect(git(dir, 'tag', '--list')).toMatch(/v0\.1\.0/);
     const recorded = cassettes(dir);
     expect(recorded.length).toBeGreaterThanOrEqual(5);
-    const tests = recorded.map((id) => (JSON.parse(readFileSync(cassetteFile(dir, id), 'utf8')) as { tests: unknown[] }).tests.length);
+    const tests = recorded.map(
+      (id) => (JSON.parse(readFileSync(cassetteFile(dir, id), 'utf8')) as { tests: unknown[] }).tests.length,
+    );
     expect(tests.some((n) => n > 0)).toBe(true);
   });
 
@@ -87,14 +99,22 @@ describe('record and replay: every run, the QA gate and promotion included', { t
     for (const id of cassettes(dir)) {
       lines.length = 0;
       const code = await replayRun(dir, id);
-      expect(code, `${id}:\n${logged().split('\n').filter((l) => /[✓✗]/.test(l)).join('\n')}`).toBe(0);
+      expect(
+        code,
+        `${id}:\n${logged()
+          .split('\n')
+          .filter((l) => /[✓✗]/.test(l))
+          .join('\n')}`,
+      ).toBe(0);
       expect(logged()).toMatch(/✓ ledger: \d+ events identical/);
       expect(logged()).toMatch(/✓ git: \d+ branches and tags at the same commits/);
     }
   });
 
   it('names the event type and the field when a replay differs', async () => {
-    const gateRun = cassettes(dir).find((id) => (JSON.parse(readFileSync(cassetteFile(dir, id), 'utf8')) as { tests: unknown[] }).tests.length > 0);
+    const gateRun = cassettes(dir).find(
+      (id) => (JSON.parse(readFileSync(cassetteFile(dir, id), 'utf8')) as { tests: unknown[] }).tests.length > 0,
+    );
     if (!gateRun) throw new Error('no run went through the QA gate');
     const file = cassetteFile(dir, gateRun);
     const original = readFileSync(file, 'utf8');
@@ -106,7 +126,9 @@ describe('record and replay: every run, the QA gate and promotion included', { t
     try {
       lines.length = 0;
       expect(await replayRun(dir, gateRun)).toBe(1);
-      expect(logged()).toMatch(/✗ event #\d+ \(test\.run_completed\) differs at payload\.result\.duration_ms: recorded [\d.]+, replayed [\d.]+/);
+      expect(logged()).toMatch(
+        /✗ event #\d+ \(test\.run_completed\) differs at payload\.result\.duration_ms: recorded [\d.]+, replayed [\d.]+/,
+      );
     } finally {
       writeFileSync(file, original);
     }

@@ -48,8 +48,16 @@ describe('sample project configuration', () => {
   });
 
   it('project_policies.yaml carries the seed merge and promotion policy and one unit test command', () => {
-    expect(policies.merge_policy.auto_merge_if).toEqual([{ all_tests_passed: true }, { coverage_min: 80 }, { drift_max_percent: 2 }]);
-    expect(policies.merge_policy.require_human_if).toEqual([{ impact: 'high' }, { gate_fail: true }, { phase_promotion: true }]);
+    expect(policies.merge_policy.auto_merge_if).toEqual([
+      { all_tests_passed: true },
+      { coverage_min: 80 },
+      { drift_max_percent: 2 },
+    ]);
+    expect(policies.merge_policy.require_human_if).toEqual([
+      { impact: 'high' },
+      { gate_fail: true },
+      { phase_promotion: true },
+    ]);
     expect(policies.promotion_policy).toEqual({
       e2e_tests_required: true,
       e2e_suite: 'unit',
@@ -108,9 +116,9 @@ describe('sample script', () => {
     expect(script.design.revisions[1]?.delta_summary).toMatch(/adapter/i);
 
     const concerns = turns().filter(({ turn }) => turn.concern);
-    expect(concerns.map(({ agent, turn }) => [agent, turn.concern?.to, turn.concern?.severity, turn.concern?.category])).toEqual([
-      ['Implementer', 'Designer', 'warning', 'design_gap'],
-    ]);
+    expect(
+      concerns.map(({ agent, turn }) => [agent, turn.concern?.to, turn.concern?.severity, turn.concern?.category]),
+    ).toEqual([['Implementer', 'Designer', 'warning', 'design_gap']]);
     const variations = turns().filter(({ turn }) => turn.variation);
     expect(variations.map(({ agent, turn }) => [agent, turn.variation?.impact])).toEqual([['Implementer-2', 'high']]);
   });
@@ -141,7 +149,10 @@ describe('sample code under the policy test command', () => {
     await cp(FILES, work, { recursive: true });
     const unit = policies.tests[0]!;
     // The gate runs the command through a shell, exactly as here.
-    result = await promisify(execFile)('/bin/sh', ['-c', unit.command], { cwd: path.join(work, unit.cwd), timeout: unit.timeout_s * 1000 })
+    result = await promisify(execFile)('/bin/sh', ['-c', unit.command], {
+      cwd: path.join(work, unit.cwd),
+      timeout: unit.timeout_s * 1000,
+    })
       .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
       .catch((error: { code?: number; stdout?: string; stderr?: string }) => ({
         code: typeof error.code === 'number' ? error.code : -1,
@@ -167,7 +178,13 @@ describe('sample code under the policy test command', () => {
 
   it('writes lcov coverage covering every source module', async () => {
     const lcov = await readFile(path.join(work, policies.tests[0]!.coverage!), 'utf8');
-    for (const mod of ['src/data/csv-adapter.js', 'src/strategy/sma-crossover.js', 'src/engine/backtest.js', 'src/metrics/performance.js', 'src/index.js']) {
+    for (const mod of [
+      'src/data/csv-adapter.js',
+      'src/strategy/sma-crossover.js',
+      'src/engine/backtest.js',
+      'src/metrics/performance.js',
+      'src/index.js',
+    ]) {
       expect(lcov).toContain(`SF:${mod}`);
     }
   });

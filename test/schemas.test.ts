@@ -1,11 +1,23 @@
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AgentName, Command, Concern, Handoff, PoliciesFile, RuntimeRef, agentSlug, decisionNeedsComment, roleOf } from '../shared/index.ts';
+import {
+  AgentName,
+  Command,
+  Concern,
+  Handoff,
+  PoliciesFile,
+  RuntimeRef,
+  agentSlug,
+  decisionNeedsComment,
+  roleOf,
+} from '../shared/index.ts';
 
 describe('domain schemas', () => {
   it('names agents as the seed does, with numbered implementers', () => {
-    for (const ok of ['ProjectManager', 'Designer', 'Implementer', 'Implementer-2', 'Tester']) expect(AgentName.safeParse(ok).success, ok).toBe(true);
-    for (const bad of ['Optimizer', 'implementer', 'Implementer-1', 'Implementer-0', 'Human']) expect(AgentName.safeParse(bad).success, bad).toBe(false);
+    for (const ok of ['ProjectManager', 'Designer', 'Implementer', 'Implementer-2', 'Tester'])
+      expect(AgentName.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ['Optimizer', 'implementer', 'Implementer-1', 'Implementer-0', 'Human'])
+      expect(AgentName.safeParse(bad).success, bad).toBe(false);
     expect(roleOf('Implementer-3')).toBe('Implementer');
     expect(agentSlug('ProjectManager')).toBe('pm');
     expect(agentSlug('Implementer-2')).toBe('implementer-2');
@@ -35,15 +47,52 @@ describe('domain schemas', () => {
   });
 
   it('accepts the seed concern object and bounds its severity', () => {
-    const seed = { id: 'concern_0372', phase: 1, from: 'Tester', to: 'ProjectManager', severity: 'warning', category: 'test_failure', summary: 'Regression tests failing after data loader change', details: '3 of 14 unit tests fail; likely due to new API mismatch.', timestamp: '2025-10-29T10:02:00Z', status: 'open', discord_message_id: null, assigned_to: null, response: null, resolution: null, escalations: [], updated_at: '2025-10-29T10:02:00Z' };
+    const seed = {
+      id: 'concern_0372',
+      phase: 1,
+      from: 'Tester',
+      to: 'ProjectManager',
+      severity: 'warning',
+      category: 'test_failure',
+      summary: 'Regression tests failing after data loader change',
+      details: '3 of 14 unit tests fail; likely due to new API mismatch.',
+      timestamp: '2025-10-29T10:02:00Z',
+      status: 'open',
+      discord_message_id: null,
+      assigned_to: null,
+      response: null,
+      resolution: null,
+      escalations: [],
+      updated_at: '2025-10-29T10:02:00Z',
+    };
     expect(Concern.parse(seed)).toEqual(seed);
     expect(Concern.safeParse({ ...seed, severity: 'panic' }).success).toBe(false);
     expect(Concern.safeParse({ ...seed, category: 'Test Failure' }).success).toBe(false);
   });
 
   it('records commands in the seed shape', () => {
-    expect(Command.safeParse({ command_id: 'cmd_20251029_001', cmd: '/clarify', target: 'Designer', args: 'Interface mismatch in StrategySpec', user: 'Human', source: 'discord', timestamp: '2025-10-29T10:55:00Z' }).success).toBe(true);
-    expect(Command.safeParse({ command_id: 'x', cmd: '/deploy', target: null, args: '', user: 'Human', source: 'cli', timestamp: 't' }).success).toBe(false);
+    expect(
+      Command.safeParse({
+        command_id: 'cmd_20251029_001',
+        cmd: '/clarify',
+        target: 'Designer',
+        args: 'Interface mismatch in StrategySpec',
+        user: 'Human',
+        source: 'discord',
+        timestamp: '2025-10-29T10:55:00Z',
+      }).success,
+    ).toBe(true);
+    expect(
+      Command.safeParse({
+        command_id: 'x',
+        cmd: '/deploy',
+        target: null,
+        args: '',
+        user: 'Human',
+        source: 'cli',
+        timestamp: 't',
+      }).success,
+    ).toBe(false);
   });
 
   it('parses the seed policy file exactly as written', () => {
@@ -63,13 +112,29 @@ promotion_policy:
   docs_required: [PROJECT_OVERVIEW.md, TEST_RESULTS.md, QA_REPORT.md]
 `);
     const p = PoliciesFile.parse(seed);
-    expect(p.merge_policy.auto_merge_if).toEqual([{ all_tests_passed: true }, { coverage_min: 80 }, { drift_max_percent: 2 }]);
+    expect(p.merge_policy.auto_merge_if).toEqual([
+      { all_tests_passed: true },
+      { coverage_min: 80 },
+      { drift_max_percent: 2 },
+    ]);
     expect(p.promotion_policy.docs_required).toEqual(['PROJECT_OVERVIEW.md', 'TEST_RESULTS.md', 'QA_REPORT.md']);
-    expect(PoliciesFile.safeParse({ ...seed, merge_policy: { auto_merge_if: [{ coverage_min: 80, all_tests_passed: true }] } }).success).toBe(false);
+    expect(
+      PoliciesFile.safeParse({
+        ...seed,
+        merge_policy: { auto_merge_if: [{ coverage_min: 80, all_tests_passed: true }] },
+      }).success,
+    ).toBe(false);
   });
 
   it('knows the runtimes a role may use', () => {
-    for (const ok of ['scripted', 'anthropic:claude-sonnet-4-5', 'openai:gpt-5', 'ollama:qwen2.5-coder', 'openai-compatible:meta/llama-3.1']) expect(RuntimeRef.safeParse(ok).success, ok).toBe(true);
+    for (const ok of [
+      'scripted',
+      'anthropic:claude-sonnet-4-5',
+      'openai:gpt-5',
+      'ollama:qwen2.5-coder',
+      'openai-compatible:meta/llama-3.1',
+    ])
+      expect(RuntimeRef.safeParse(ok).success, ok).toBe(true);
     for (const bad of ['gpt-5', 'azure:gpt', 'scripted:x']) expect(RuntimeRef.safeParse(bad).success, bad).toBe(false);
   });
 

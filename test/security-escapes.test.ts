@@ -5,7 +5,16 @@
  * Then the same escapes written as test code that runs in the sandbox. Goal: 0 escapes.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +50,12 @@ function fingerprint(dir: string, rel = ''): string[] {
   for (const d of readdirSync(join(dir, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${d.name}` : d.name;
     if (d.isDirectory()) out.push(...fingerprint(dir, p));
-    else out.push(`${p} ${createHash('sha256').update(readFileSync(join(dir, p))).digest('hex')}`);
+    else
+      out.push(
+        `${p} ${createHash('sha256')
+          .update(readFileSync(join(dir, p)))
+          .digest('hex')}`,
+      );
   }
   return out.sort();
 }
@@ -83,88 +97,151 @@ const rows: Row[] = [
   ['write sub/.git/config', (c) => c.files.write('sub/.git/config', 'owned')],
   ['write .governor/', (c) => c.files.write('.governor/governor.db', 'owned')],
   // Symlinks made in the workspace.
-  ['read through a symlinked folder', async (c) => {
-    symlinkSync(c.outside, join(c.ws, 'dirlink'));
-    return c.files.read('dirlink/secret.txt');
-  }],
-  ['write through a symlinked folder', async (c) => {
-    symlinkSync(c.outside, join(c.ws, 'dirlink2'));
-    return c.files.write('dirlink2/target.txt', 'owned');
-  }],
-  ['remove through a symlinked folder', async (c) => {
-    symlinkSync(c.outside, join(c.ws, 'dirlink3'));
-    return c.files.remove('dirlink3/target.txt');
-  }],
-  ['read through a file symlink', async (c) => {
-    symlinkSync(join(c.outside, 'secret.txt'), join(c.ws, 'flink'));
-    return c.files.read('flink');
-  }],
-  ['write through a file symlink', async (c) => {
-    symlinkSync(join(c.outside, 'target.txt'), join(c.ws, 'flink2'));
-    return c.files.write('flink2', 'owned');
-  }],
-  ['write through a dangling symlink (relative)', async (c) => {
-    symlinkSync('../outside/created.txt', join(c.ws, 'dangling'));
-    return c.files.write('dangling', 'owned');
-  }],
-  ['write through a dangling symlink (absolute)', async (c) => {
-    symlinkSync(join(c.outside, 'created2.txt'), join(c.ws, 'dangling2'));
-    return c.files.write('dangling2', 'owned');
-  }],
-  ['write under a dangling folder symlink', async (c) => {
-    symlinkSync(join(c.outside, 'newdir'), join(c.ws, 'dangdir'));
-    return c.files.write('dangdir/x.txt', 'owned');
-  }],
-  ['read through a chain of symlinks', async (c) => {
-    symlinkSync(c.outside, join(c.ws, 'hop2'));
-    symlinkSync('hop2', join(c.ws, 'hop1'));
-    return c.files.read('hop1/secret.txt');
-  }],
+  [
+    'read through a symlinked folder',
+    async (c) => {
+      symlinkSync(c.outside, join(c.ws, 'dirlink'));
+      return c.files.read('dirlink/secret.txt');
+    },
+  ],
+  [
+    'write through a symlinked folder',
+    async (c) => {
+      symlinkSync(c.outside, join(c.ws, 'dirlink2'));
+      return c.files.write('dirlink2/target.txt', 'owned');
+    },
+  ],
+  [
+    'remove through a symlinked folder',
+    async (c) => {
+      symlinkSync(c.outside, join(c.ws, 'dirlink3'));
+      return c.files.remove('dirlink3/target.txt');
+    },
+  ],
+  [
+    'read through a file symlink',
+    async (c) => {
+      symlinkSync(join(c.outside, 'secret.txt'), join(c.ws, 'flink'));
+      return c.files.read('flink');
+    },
+  ],
+  [
+    'write through a file symlink',
+    async (c) => {
+      symlinkSync(join(c.outside, 'target.txt'), join(c.ws, 'flink2'));
+      return c.files.write('flink2', 'owned');
+    },
+  ],
+  [
+    'write through a dangling symlink (relative)',
+    async (c) => {
+      symlinkSync('../outside/created.txt', join(c.ws, 'dangling'));
+      return c.files.write('dangling', 'owned');
+    },
+  ],
+  [
+    'write through a dangling symlink (absolute)',
+    async (c) => {
+      symlinkSync(join(c.outside, 'created2.txt'), join(c.ws, 'dangling2'));
+      return c.files.write('dangling2', 'owned');
+    },
+  ],
+  [
+    'write under a dangling folder symlink',
+    async (c) => {
+      symlinkSync(join(c.outside, 'newdir'), join(c.ws, 'dangdir'));
+      return c.files.write('dangdir/x.txt', 'owned');
+    },
+  ],
+  [
+    'read through a chain of symlinks',
+    async (c) => {
+      symlinkSync(c.outside, join(c.ws, 'hop2'));
+      symlinkSync('hop2', join(c.ws, 'hop1'));
+      return c.files.read('hop1/secret.txt');
+    },
+  ],
   // Hard links.
-  ['read a hard link to an outside file', async (c) => {
-    linkSync(join(c.outside, 'secret.txt'), join(c.ws, 'hard'));
-    return c.files.read('hard');
-  }],
-  ['write a hard link to an outside file', async (c) => {
-    linkSync(join(c.outside, 'target.txt'), join(c.ws, 'hard2'));
-    return c.files.write('hard2', 'owned');
-  }],
-  ['edit a hard link to an outside file', async (c) => {
-    linkSync(join(c.outside, 'target.txt'), join(c.ws, 'hard3'));
-    const state: ToolState = { concerns: [], variations: [], handoff: null };
-    const tools = implementerTools(c.files, state);
-    return tools.edit_file.execute?.({ path: 'hard3', search: 'original', replace: 'owned' }, { toolCallId: 't', messages: [] });
-  }],
-  ['search through a symlinked folder', async (c) => {
-    symlinkSync(c.outside, join(c.ws, 'dirlink4'));
-    const tools = implementerTools(c.files, { concerns: [], variations: [], handoff: null });
-    return tools.search.execute?.({ pattern: 'TOP-SECRET' }, { toolCallId: 't', messages: [] });
-  }],
+  [
+    'read a hard link to an outside file',
+    async (c) => {
+      linkSync(join(c.outside, 'secret.txt'), join(c.ws, 'hard'));
+      return c.files.read('hard');
+    },
+  ],
+  [
+    'write a hard link to an outside file',
+    async (c) => {
+      linkSync(join(c.outside, 'target.txt'), join(c.ws, 'hard2'));
+      return c.files.write('hard2', 'owned');
+    },
+  ],
+  [
+    'edit a hard link to an outside file',
+    async (c) => {
+      linkSync(join(c.outside, 'target.txt'), join(c.ws, 'hard3'));
+      const state: ToolState = { concerns: [], variations: [], handoff: null };
+      const tools = implementerTools(c.files, state);
+      return tools.edit_file.execute?.(
+        { path: 'hard3', search: 'original', replace: 'owned' },
+        { toolCallId: 't', messages: [] },
+      );
+    },
+  ],
+  [
+    'search through a symlinked folder',
+    async (c) => {
+      symlinkSync(c.outside, join(c.ws, 'dirlink4'));
+      const tools = implementerTools(c.files, { concerns: [], variations: [], handoff: null });
+      return tools.search.execute?.({ pattern: 'TOP-SECRET' }, { toolCallId: 't', messages: [] });
+    },
+  ],
   // Symlinks committed on a branch and materialised into the workspace.
-  ['write through a committed absolute symlink', async (c) => {
-    await c.materialize({ 'cabs.txt': join(c.outside, 'target.txt') });
-    return c.files.write('cabs.txt', 'owned');
-  }],
-  ['read through a committed ../ symlink', async (c) => {
-    await c.materialize({ 'crel.txt': '../outside/secret.txt' });
-    return c.files.read('crel.txt');
-  }],
-  ['write under a committed symlinked folder', async (c) => {
-    await c.materialize({ cdir: c.outside });
-    return c.files.write('cdir/target.txt', 'owned');
-  }],
+  [
+    'write through a committed absolute symlink',
+    async (c) => {
+      await c.materialize({ 'cabs.txt': join(c.outside, 'target.txt') });
+      return c.files.write('cabs.txt', 'owned');
+    },
+  ],
+  [
+    'read through a committed ../ symlink',
+    async (c) => {
+      await c.materialize({ 'crel.txt': '../outside/secret.txt' });
+      return c.files.read('crel.txt');
+    },
+  ],
+  [
+    'write under a committed symlinked folder',
+    async (c) => {
+      await c.materialize({ cdir: c.outside });
+      return c.files.write('cdir/target.txt', 'owned');
+    },
+  ],
   // Agent test code run by run_tests, inside the sandbox.
-  ['test code writes outside directly', (c) => c.testCode(`echo owned > ${c.outside}/target.txt; echo owned > ../outside/new.txt`)],
+  [
+    'test code writes outside directly',
+    (c) => c.testCode(`echo owned > ${c.outside}/target.txt; echo owned > ../outside/new.txt`),
+  ],
   ['test code reads an outside file', (c) => c.testCode(`cat ${c.outside}/secret.txt ../outside/secret.txt`)],
-  ['test code reads the API key', (c) => c.testCode('echo "key=$GOVERNOR_ESCAPE_KEY plain=$GOVERNOR_PLAIN_VALUE"; env')],
-  ['test code plants a symlink, the file tool writes through it', async (c) => {
-    await c.testCode(`ln -s ${c.outside}/target.txt planted`);
-    return c.files.write('planted', 'owned');
-  }],
-  ['test code plants a hard link, the file tool writes it', async (c) => {
-    await c.testCode(`ln ${c.outside}/target.txt planted-hard`);
-    return c.files.write('planted-hard', 'owned');
-  }],
+  [
+    'test code reads the API key',
+    (c) => c.testCode('echo "key=$GOVERNOR_ESCAPE_KEY plain=$GOVERNOR_PLAIN_VALUE"; env'),
+  ],
+  [
+    'test code plants a symlink, the file tool writes through it',
+    async (c) => {
+      await c.testCode(`ln -s ${c.outside}/target.txt planted`);
+      return c.files.write('planted', 'owned');
+    },
+  ],
+  [
+    'test code plants a hard link, the file tool writes it',
+    async (c) => {
+      await c.testCode(`ln ${c.outside}/target.txt planted-hard`);
+      return c.files.write('planted-hard', 'owned');
+    },
+  ],
 ];
 
 describe('escapes from an implementer workspace', () => {
@@ -191,43 +268,58 @@ describe('escapes from an implementer workspace', () => {
 
   it('lists 38 attempts', () => expect(rows).toHaveLength(38));
 
-  it.each(rows.map((r, i) => [i + 1, ...r] as const))('#%i %s: nothing outside changes, nothing outside is read', async (n, _name, act) => {
-    const base = join(root, `case-${n}`);
-    const outside = join(base, 'outside');
-    const repo = join(base, 'repo');
-    const ws = join(base, 'ws');
-    mkdirSync(outside, { recursive: true });
-    mkdirSync(ws, { recursive: true });
-    writeFileSync(join(outside, 'secret.txt'), `${SECRET}\n`);
-    writeFileSync(join(outside, 'target.txt'), 'original\n');
-    const before = fingerprint(outside);
-    const ctx: Ctx = {
-      base,
-      outside,
-      ws,
-      files: openWorkspace(ws),
-      async testCode(script) {
-        const r = await runCommand({ command: script, cwd: ws, ...agentRunOptions({ policies, redactor }, ws) });
-        return r.outputTail;
-      },
-      async materialize(links) {
-        mkdirSync(repo, { recursive: true });
-        const git = createGitService({ dir: repo });
-        await git.ensureRepo({ initialFiles: { 'README.md': '# r\n' }, message: 'chore: init', timestamp: T0 });
-        const changes = Object.entries(links).map(([path, target]) => ({ path, content: target, mode: 'symlink' as const }));
-        const c = await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject: 'feat: links', auditId: 'evt_1', timestamp: T0 + 1 });
-        await git.materialize({ oid: c.oid, dir: ws });
-        // The links are there (as links inside, or as files of their text when they lead out).
-        for (const path of Object.keys(links)) expect(existsSync(join(ws, path)) || lstatSync(join(ws, path)).isSymbolicLink()).toBe(true);
-      },
-    };
-    const result = await attempt(() => act(ctx));
-    expect(result).not.toContain(SECRET);
-    expect(result).not.toContain(KEY);
-    expect(result).not.toContain(PLAIN);
-    expect(fingerprint(outside)).toEqual(before);
-    expect(existsSync(join(base, 'owned.txt'))).toBe(false);
-  });
+  it.each(rows.map((r, i) => [i + 1, ...r] as const))(
+    '#%i %s: nothing outside changes, nothing outside is read',
+    async (n, _name, act) => {
+      const base = join(root, `case-${n}`);
+      const outside = join(base, 'outside');
+      const repo = join(base, 'repo');
+      const ws = join(base, 'ws');
+      mkdirSync(outside, { recursive: true });
+      mkdirSync(ws, { recursive: true });
+      writeFileSync(join(outside, 'secret.txt'), `${SECRET}\n`);
+      writeFileSync(join(outside, 'target.txt'), 'original\n');
+      const before = fingerprint(outside);
+      const ctx: Ctx = {
+        base,
+        outside,
+        ws,
+        files: openWorkspace(ws),
+        async testCode(script) {
+          const r = await runCommand({ command: script, cwd: ws, ...agentRunOptions({ policies, redactor }, ws) });
+          return r.outputTail;
+        },
+        async materialize(links) {
+          mkdirSync(repo, { recursive: true });
+          const git = createGitService({ dir: repo });
+          await git.ensureRepo({ initialFiles: { 'README.md': '# r\n' }, message: 'chore: init', timestamp: T0 });
+          const changes = Object.entries(links).map(([path, target]) => ({
+            path,
+            content: target,
+            mode: 'symlink' as const,
+          }));
+          const c = await git.commitChanges({
+            branch: 'phase1/implementer',
+            actor: 'Implementer',
+            changes,
+            subject: 'feat: links',
+            auditId: 'evt_1',
+            timestamp: T0 + 1,
+          });
+          await git.materialize({ oid: c.oid, dir: ws });
+          // The links are there (as links inside, or as files of their text when they lead out).
+          for (const path of Object.keys(links))
+            expect(existsSync(join(ws, path)) || lstatSync(join(ws, path)).isSymbolicLink()).toBe(true);
+        },
+      };
+      const result = await attempt(() => act(ctx));
+      expect(result).not.toContain(SECRET);
+      expect(result).not.toContain(KEY);
+      expect(result).not.toContain(PLAIN);
+      expect(fingerprint(outside)).toEqual(before);
+      expect(existsSync(join(base, 'owned.txt'))).toBe(false);
+    },
+  );
 
   it('materialises a committed symlink leading out as a file of its text, one inside as a link', async () => {
     const repo = join(root, 'links-repo');
@@ -239,7 +331,14 @@ describe('escapes from an implementer workspace', () => {
       { path: 'sub/out-rel', content: '../../x', mode: 'symlink' as const },
       { path: 'sub/in', content: '../README.md', mode: 'symlink' as const },
     ];
-    const c = await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes, subject: 'feat: links', auditId: 'evt_1', timestamp: T0 + 1 });
+    const c = await git.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes,
+      subject: 'feat: links',
+      auditId: 'evt_1',
+      timestamp: T0 + 1,
+    });
     await git.materialize({ oid: c.oid, dir: ws });
     expect(lstatSync(join(ws, 'out-abs')).isSymbolicLink()).toBe(false);
     expect(readFileSync(join(ws, 'out-abs'), 'utf8')).toBe('/etc/passwd');
@@ -259,10 +358,16 @@ describe('escapes from an implementer workspace', () => {
     ['write through its own dangling symlink', 'ln -s "$OUT/created.txt" d && echo owned > d'],
     ['write through its own hard link', 'ln "$OUT/target.txt" h && echo owned > h'],
     ['read through its own symlink', 'ln -s "$OUT" s && cat s/secret.txt'],
-    ['read the home folder and key files', 'cat ~/.config/governor/keys.json "$REALHOME/.config/governor/keys.json"; ls -a "$REALHOME" /root'],
+    [
+      'read the home folder and key files',
+      'cat ~/.config/governor/keys.json "$REALHOME/.config/governor/keys.json"; ls -a "$REALHOME" /root',
+    ],
     ['read the project ledger above the workspace', 'ls ../ ../../; cat ../../.governor/governor.db'],
     // Governor's own loopback (the host, a fake provider): a separate network namespace cannot see it.
-    ['reach the network', 'node -e "require(\'net\').connect(Number(process.env.PORT), \'127.0.0.1\').on(\'connect\', () => { console.log(\'CONNECTED\'); process.exit(0) }).on(\'error\', (e) => console.log(e.code))"'],
+    [
+      'reach the network',
+      "node -e \"require('net').connect(Number(process.env.PORT), '127.0.0.1').on('connect', () => { console.log('CONNECTED'); process.exit(0) }).on('error', (e) => console.log(e.code))\"",
+    ],
     ['read the API key from /proc of its parent', 'cat /proc/$PPID/environ /proc/1/environ 2>&1 | tr "\\0" "\\n"'],
   ];
 
@@ -275,7 +380,12 @@ describe('escapes from an implementer workspace', () => {
     writeFileSync(join(outside, 'secret.txt'), `${SECRET}\n`);
     writeFileSync(join(outside, 'target.txt'), 'original\n');
     const before = fingerprint(outside);
-    const r = await runCommand({ command: script, cwd: ws, env: { OUT: outside, REALHOME: process.env.HOME ?? '/root', PORT: String(port) }, ...agentRunOptions({ policies, redactor }, ws) });
+    const r = await runCommand({
+      command: script,
+      cwd: ws,
+      env: { OUT: outside, REALHOME: process.env.HOME ?? '/root', PORT: String(port) },
+      ...agentRunOptions({ policies, redactor }, ws),
+    });
     expect(r.outputTail).not.toContain(SECRET);
     expect(r.outputTail).not.toContain(KEY);
     expect(r.outputTail).not.toContain(PLAIN);

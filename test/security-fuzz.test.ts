@@ -34,15 +34,42 @@ async function typed<T>(fn: () => T | Promise<T>): Promise<'ok' | 'refused'> {
 }
 
 /** YAML-ish text: raw strings, random documents, and the real templates with lines swapped for junk. */
-const scalar = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(2 ** 53), fc.constant('javascript:alert(1)'), fc.constant('../../etc/passwd'), fc.constant('\u0000'));
+const scalar = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(2 ** 53),
+  fc.constant('javascript:alert(1)'),
+  fc.constant('../../etc/passwd'),
+  fc.constant('\u0000'),
+);
 const jsonish = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 12 }), tie('value'), { maxKeys: 5 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    scalar,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 12 }), tie('value'), { maxKeys: 5 }),
+  ),
 })).value;
 
 function mutated(template: string): fc.Arbitrary<string> {
   const lines = template.split('\n');
   return fc
-    .array(fc.tuple(fc.nat(lines.length - 1), fc.oneof(fc.string(), scalar.map((v) => `  x: ${JSON.stringify(v)}`), fc.constant(''), fc.constant('  - ['), fc.constant('&a [*a]'))), { minLength: 1, maxLength: 6 })
+    .array(
+      fc.tuple(
+        fc.nat(lines.length - 1),
+        fc.oneof(
+          fc.string(),
+          scalar.map((v) => `  x: ${JSON.stringify(v)}`),
+          fc.constant(''),
+          fc.constant('  - ['),
+          fc.constant('&a [*a]'),
+        ),
+      ),
+      { minLength: 1, maxLength: 6 },
+    )
     .map((edits) => {
       const out = [...lines];
       for (const [i, text] of edits) out[i] = text;
@@ -51,11 +78,16 @@ function mutated(template: string): fc.Arbitrary<string> {
 }
 
 function yamlTexts(template: string): fc.Arbitrary<string> {
-  return fc.oneof(fc.string({ maxLength: 400 }), jsonish.map((v) => stringify(v)), mutated(template));
+  return fc.oneof(
+    fc.string({ maxLength: 400 }),
+    jsonish.map((v) => stringify(v)),
+    mutated(template),
+  );
 }
 
 const vars = { name: 'fuzz', brief: 'fuzz the config' };
-const DISCORD = 'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users: ["345678901234567890"]\ndaily_status: { at: "09:00", timezone: Europe/Paris }\n';
+const DISCORD =
+  'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users: ["345678901234567890"]\ndaily_status: { at: "09:00", timezone: Europe/Paris }\n';
 
 describe('fuzz: the three config files', () => {
   for (const [file, template, validate] of [
@@ -91,10 +123,44 @@ describe('fuzz: commands, decide and diff on a real project', () => {
   }, 120_000);
   afterAll(() => p?.close());
 
-  const word = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('all', 'Designer', 'implementer-2', 'Implementer-9', 'concern_0001', 'concern_9999', '#3', 'review_0001', '0', '-1', '99999999999', 'git'));
+  const word = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.constantFrom(
+      'all',
+      'Designer',
+      'implementer-2',
+      'Implementer-9',
+      'concern_0001',
+      'concern_9999',
+      '#3',
+      'review_0001',
+      '0',
+      '-1',
+      '99999999999',
+      'git',
+    ),
+  );
   const commandText = fc.oneof(
     fc.string({ maxLength: 200 }),
-    fc.tuple(fc.constantFrom('/status', '/clarify', '/assign', '/ack', '/resolve', '/pause', '/resume', '/approve', '/reject', '/help', '/nope', 'status'), fc.array(word, { maxLength: 5 })).map(([c, args]) => [c, ...args].join(' ')),
+    fc
+      .tuple(
+        fc.constantFrom(
+          '/status',
+          '/clarify',
+          '/assign',
+          '/ack',
+          '/resolve',
+          '/pause',
+          '/resume',
+          '/approve',
+          '/reject',
+          '/help',
+          '/nope',
+          'status',
+        ),
+        fc.array(word, { maxLength: 5 }),
+      )
+      .map(([c, args]) => [c, ...args].join(' ')),
   );
 
   it('the grammar parses every text or says what is wrong', () => {
@@ -110,21 +176,45 @@ describe('fuzz: commands, decide and diff on a real project', () => {
   it('the command handler answers every text (through the ledger) or refuses it in words', async () => {
     const deps = () => ({ ledger: p.ledger, read: p.read, agents: agents(), gitStatus: async () => 'git' });
     await fc.assert(
-      fc.asyncProperty(commandText.filter((t) => !/^\/(approve|reject)\b/.test(t)), async (text) => {
-        await typed(() => handleCommand(deps(), text, { user: 'Human', source: 'cli' }));
-      }),
+      fc.asyncProperty(
+        commandText.filter((t) => !/^\/(approve|reject)\b/.test(t)),
+        async (text) => {
+          await typed(() => handleCommand(deps(), text, { user: 'Human', source: 'cli' }));
+        },
+      ),
       { numRuns: 150 },
     );
     expect(p.ledger.verify().ok).toBe(true);
   });
 
   it('decide takes any request: a decision, or a typed refusal', async () => {
-    const api = createApi(p, createLoopRunner(p, () => {}), { user: 'Human', source: 'cli' });
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'cli' },
+    );
     const params = fc.record({
       reviewId: fc.oneof(fc.string({ maxLength: 100 }), fc.constantFrom('review_0001', '1', 'review_9999', '')),
-      decision: fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('approve', 'reject', 'request_changes', 'defer', 'approve_with_conditions', 'request_clarification')),
+      decision: fc.oneof(
+        fc.string({ maxLength: 30 }),
+        fc.constantFrom(
+          'approve',
+          'reject',
+          'request_changes',
+          'defer',
+          'approve_with_conditions',
+          'request_clarification',
+        ),
+      ),
       comment: fc.string({ maxLength: 300 }),
-      inline: fc.array(fc.record({ path: fc.oneof(fc.string(), fc.constantFrom('REQUIREMENTS.md', '../x')), line: fc.oneof(fc.integer(), fc.double()), text: fc.string() }), { maxLength: 3 }),
+      inline: fc.array(
+        fc.record({
+          path: fc.oneof(fc.string(), fc.constantFrom('REQUIREMENTS.md', '../x')),
+          line: fc.oneof(fc.integer(), fc.double()),
+          text: fc.string(),
+        }),
+        { maxLength: 3 },
+      ),
     });
     const outcomes = new Set<string>();
     await fc.assert(
@@ -138,10 +228,20 @@ describe('fuzz: commands, decide and diff on a real project', () => {
   });
 
   it('diff takes any range text: a comparison, or a typed refusal', async () => {
-    const ref = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('main', 'develop', 'HEAD', 'v0.1.0', 'phase1/designer', 'main^', 'develop~1', '0000000', ''));
+    const ref = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('main', 'develop', 'HEAD', 'v0.1.0', 'phase1/designer', 'main^', 'develop~1', '0000000', ''),
+    );
     const range = fc.oneof(
       fc.string({ maxLength: 600 }),
-      fc.tuple(ref, fc.constantFrom('..', '...', '....', '..'), ref, fc.option(fc.tuple(fc.constantFrom('..', '...'), ref))).map(([a, op, b, more]) => `${a}${op}${b}${more ? more.join('') : ''}`),
+      fc
+        .tuple(
+          ref,
+          fc.constantFrom('..', '...', '....', '..'),
+          ref,
+          fc.option(fc.tuple(fc.constantFrom('..', '...'), ref)),
+        )
+        .map(([a, op, b, more]) => `${a}${op}${b}${more ? more.join('') : ''}`),
     );
     await fc.assert(
       fc.asyncProperty(range, async (spec) => {

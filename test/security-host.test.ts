@@ -16,7 +16,10 @@ import { tempDir } from './support/tmp.ts';
 type Frame = { id?: number | null; ok?: boolean; result?: unknown; error?: { code: string; message: string } };
 
 function open(host: RunningHost): Promise<{ ws: WebSocket; frames: Frame[]; closed: Promise<number> }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, { headers: { origin: `http://127.0.0.1:${host.port}` }, maxPayload: 64 * 1024 * 1024 });
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, {
+    headers: { origin: `http://127.0.0.1:${host.port}` },
+    maxPayload: 64 * 1024 * 1024,
+  });
   const frames: Frame[] = [];
   ws.on('message', (raw) => frames.push(JSON.parse(raw.toString()) as Frame));
   ws.on('error', () => {});
@@ -89,17 +92,23 @@ function rawFrame(host: RunningHost, frame: Buffer): Promise<number> {
 /** A client frame (masked unless told otherwise) carrying `payload` as text. */
 function textFrame(payload: Buffer, masked = true): Buffer {
   const mask = Buffer.from([1, 2, 3, 4]);
-  const head = payload.length < 126 ? Buffer.from([0x81, (masked ? 0x80 : 0) | payload.length]) : Buffer.from([0x81, (masked ? 0x80 : 0) | 126, payload.length >> 8, payload.length & 0xff]);
+  const head =
+    payload.length < 126
+      ? Buffer.from([0x81, (masked ? 0x80 : 0) | payload.length])
+      : Buffer.from([0x81, (masked ? 0x80 : 0) | 126, payload.length >> 8, payload.length & 0xff]);
   const body = masked ? Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] ?? 0))) : payload;
   return Buffer.concat([head, ...(masked ? [mask] : []), body]);
 }
 
 function get(host: RunningHost, hostHeader: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: host.port, path: `/?token=${host.token}`, headers: { host: hostHeader } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port: host.port, path: `/?token=${host.token}`, headers: { host: hostHeader } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -117,7 +126,9 @@ describe('the host survives any frame', () => {
   it('takes a 500,000-character CJK Settings text (about 1.5 MB of UTF-8), the largest message the contract allows', async () => {
     const text = `# ${'漢'.repeat(499_990)}\n`;
     expect(text.length).toBeLessThanOrEqual(500_000);
-    expect(Buffer.byteLength(JSON.stringify({ id: 1, call: 'config.validate', params: { file: 'agents.yaml', text } }))).toBeGreaterThan(1024 * 1024);
+    expect(
+      Buffer.byteLength(JSON.stringify({ id: 1, call: 'config.validate', params: { file: 'agents.yaml', text } })),
+    ).toBeGreaterThan(1024 * 1024);
     const c = await open(host);
     c.ws.send(JSON.stringify({ id: 1, call: 'config.validate', params: { file: 'agents.yaml', text } }));
     // An all-comment agents.yaml is empty: a clear issue, not a transport failure.

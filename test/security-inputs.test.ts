@@ -9,7 +9,12 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { agentNames } from '../shared/index.ts';
-import { validateAgentsYaml, validatePoliciesYaml, loadPoliciesFile, parseAgentsYaml } from '../electron/core/config/load.ts';
+import {
+  validateAgentsYaml,
+  validatePoliciesYaml,
+  loadPoliciesFile,
+  parseAgentsYaml,
+} from '../electron/core/config/load.ts';
 import { validateDiscordYaml } from '../electron/core/discord/config.ts';
 import { compileSearch } from '../electron/core/agents/llm/tools.ts';
 import { acquireLoopLock, loopLockHolder, loopLockPath } from '../electron/core/loop-lock.ts';
@@ -44,7 +49,8 @@ const POLICY = (extra: string) => `merge_policy: {}
 promotion_policy: {}
 ${extra}`;
 
-const firstIssue = (r: { ok: boolean; issues?: Array<{ line: number; path: string; message: string }> }) => (r.ok ? null : (r.issues?.[0] ?? null));
+const firstIssue = (r: { ok: boolean; issues?: Array<{ line: number; path: string; message: string }> }) =>
+  r.ok ? null : (r.issues?.[0] ?? null);
 
 describe('configuration that would misbehave is refused at its line', () => {
   it('refuses an escalation cycle, naming it, at the escalates_to line', () => {
@@ -52,41 +58,80 @@ describe('configuration that would misbehave is refused at its line', () => {
     expect(issue).toMatchObject({ line: 6, path: 'agents.ProjectManager.escalates_to' });
     expect(issue?.message).toMatch(/escalation cycle ProjectManager → Designer → ProjectManager/);
     // A longer one through a list: Tester → Implementer → Designer → Tester.
-    const long = AGENTS('Human', 'Tester').replace('escalates_to: Designer\n  Tester', 'escalates_to: Designer\n  Tester');
+    const long = AGENTS('Human', 'Tester').replace(
+      'escalates_to: Designer\n  Tester',
+      'escalates_to: Designer\n  Tester',
+    );
     expect(firstIssue(validateAgentsYaml(long))?.message).toMatch(/cycle .*Designer → Tester/);
     expect(validateAgentsYaml(AGENTS('Human', 'ProjectManager')).ok).toBe(true);
   });
 
   it('keeps every timer within what Node can keep (2^31-1 ms)', () => {
-    const big = firstIssue(validatePoliciesYaml(POLICY('tests:\n  - name: unit\n    command: "true"\n    timeout_s: 2147484\n')));
+    const big = firstIssue(
+      validatePoliciesYaml(POLICY('tests:\n  - name: unit\n    command: "true"\n    timeout_s: 2147484\n')),
+    );
     expect(big).toMatchObject({ line: 6, path: 'tests[0].timeout_s' });
     expect(big?.message).toMatch(/at most 2147483/);
-    expect(firstIssue(validatePoliciesYaml(POLICY('agent_limits:\n  wall_clock_s: 1e12\n')))?.path).toBe('agent_limits.wall_clock_s');
-    expect(validatePoliciesYaml(POLICY('tests:\n  - name: unit\n    command: "true"\n    timeout_s: 2147483\n')).ok).toBe(true);
+    expect(firstIssue(validatePoliciesYaml(POLICY('agent_limits:\n  wall_clock_s: 1e12\n')))?.path).toBe(
+      'agent_limits.wall_clock_s',
+    );
+    expect(
+      validatePoliciesYaml(POLICY('tests:\n  - name: unit\n    command: "true"\n    timeout_s: 2147483\n')).ok,
+    ).toBe(true);
   });
 
   it('takes only http(s) URLs for base_url and the Discord API', () => {
     for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'ftp://example.com/v1']) {
-      const agents = AGENTS('Human', 'ProjectManager').replace('  Designer:\n    runtime: scripted', `  Designer:\n    runtime: openai-compatible:m\n    base_url: "${url}"`);
-      expect(firstIssue(validateAgentsYaml(agents))).toMatchObject({ path: 'agents.Designer.base_url', message: expect.stringMatching(/http:\/\/ or https:\/\//) });
+      const agents = AGENTS('Human', 'ProjectManager').replace(
+        '  Designer:\n    runtime: scripted',
+        `  Designer:\n    runtime: openai-compatible:m\n    base_url: "${url}"`,
+      );
+      expect(firstIssue(validateAgentsYaml(agents))).toMatchObject({
+        path: 'agents.Designer.base_url',
+        message: expect.stringMatching(/http:\/\/ or https:\/\//),
+      });
       const discord = `mode: webhook\nwebhooks:\n  system-health: { url_env: HOOK }\napi: "${url}"\n`;
       expect(firstIssue(validateDiscordYaml(discord))).toMatchObject({ line: 4, path: 'api' });
     }
-    expect(validateDiscordYaml('mode: webhook\nwebhooks:\n  system-health: { url_env: HOOK }\napi: "http://127.0.0.1:9/api"\n').ok).toBe(true);
+    expect(
+      validateDiscordYaml(
+        'mode: webhook\nwebhooks:\n  system-health: { url_env: HOOK }\napi: "http://127.0.0.1:9/api"\n',
+      ).ok,
+    ).toBe(true);
   });
 
-  it('keeps the policy\'s paths inside the checkout', () => {
-    for (const [key, value] of [['cwd', '../elsewhere'], ['junit', '/etc/passwd'], ['coverage', 'reports/../../x'], ['metrics', '~/.ssh/id_rsa'], ['junit', '..\\\\x']] as const) {
-      const issue = firstIssue(validatePoliciesYaml(POLICY(`tests:\n  - name: unit\n    command: "true"\n    ${key}: "${value}"\n`)));
+  it("keeps the policy's paths inside the checkout", () => {
+    for (const [key, value] of [
+      ['cwd', '../elsewhere'],
+      ['junit', '/etc/passwd'],
+      ['coverage', 'reports/../../x'],
+      ['metrics', '~/.ssh/id_rsa'],
+      ['junit', '..\\\\x'],
+    ] as const) {
+      const issue = firstIssue(
+        validatePoliciesYaml(POLICY(`tests:\n  - name: unit\n    command: "true"\n    ${key}: "${value}"\n`)),
+      );
       expect(issue, `${key}: ${value}`).toMatchObject({ line: 6, path: `tests[0].${key}` });
     }
-    expect(firstIssue(validatePoliciesYaml(POLICY('tests:\n  - name: unit\n    command: "true"\n    junit: ["ok.xml", "../x.xml"]\n')))?.path).toBe('tests[0].junit[1]');
-    expect(validatePoliciesYaml(POLICY('tests:\n  - name: unit\n    command: "true"\n    cwd: packages/core\n    junit: "reports/**/*.xml"\n')).ok).toBe(true);
+    expect(
+      firstIssue(
+        validatePoliciesYaml(
+          POLICY('tests:\n  - name: unit\n    command: "true"\n    junit: ["ok.xml", "../x.xml"]\n'),
+        ),
+      )?.path,
+    ).toBe('tests[0].junit[1]');
+    expect(
+      validatePoliciesYaml(
+        POLICY('tests:\n  - name: unit\n    command: "true"\n    cwd: packages/core\n    junit: "reports/**/*.xml"\n'),
+      ).ok,
+    ).toBe(true);
   });
 
   it('takes only tag prefixes that start a valid git ref', () => {
     for (const bad of ['v..', 'a b', '-x', 'x.lock/', 'v~', 'v^', 'v:', '.hidden', 'rel//v', 'v@{']) {
-      expect(firstIssue(validatePoliciesYaml(POLICY(`git:\n  release_tag_prefix: "${bad}"\n`)))?.path, bad).toBe('git.release_tag_prefix');
+      expect(firstIssue(validatePoliciesYaml(POLICY(`git:\n  release_tag_prefix: "${bad}"\n`)))?.path, bad).toBe(
+        'git.release_tag_prefix',
+      );
     }
     for (const good of ['v', '', 'release/', 'proj-v', 'r_1.']) {
       const r = validatePoliciesYaml(POLICY(`git:\n  release_tag_prefix: "${good}"\n`));
@@ -98,11 +143,25 @@ describe('configuration that would misbehave is refused at its line', () => {
 
   it('refuses a budget for an agent agents.yaml does not define, at its line', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, '.project_policies.yaml'), POLICY('budgets:\n  per_agent:\n    Implementer: { usd: 5 }\n    Implementer-3: { usd: 5 }\n'));
-    const agents = parseAgentsYaml(AGENTS('Human', 'ProjectManager').replace('escalates_to: Designer\n  Tester', 'escalates_to: Designer\n    count: 2\n  Tester'));
+    writeFileSync(
+      join(dir, '.project_policies.yaml'),
+      POLICY('budgets:\n  per_agent:\n    Implementer: { usd: 5 }\n    Implementer-3: { usd: 5 }\n'),
+    );
+    const agents = parseAgentsYaml(
+      AGENTS('Human', 'ProjectManager').replace(
+        'escalates_to: Designer\n  Tester',
+        'escalates_to: Designer\n    count: 2\n  Tester',
+      ),
+    );
     expect(agentNames(agents)).toContain('Implementer-2');
-    await expect(loadPoliciesFile(dir, agents)).rejects.toMatchObject({ message: expect.stringMatching(/\.project_policies\.yaml:6: budgets\.per_agent\.Implementer-3: no such agent "Implementer-3"; agents\.yaml defines ProjectManager, Designer, Implementer, Implementer-2, Tester/) });
-    expect(firstIssue(validatePoliciesYaml(POLICY('budgets:\n  per_agent:\n    Optimizer: { usd: 5 }\n')))?.path).toMatch(/budgets\.per_agent/);
+    await expect(loadPoliciesFile(dir, agents)).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /\.project_policies\.yaml:6: budgets\.per_agent\.Implementer-3: no such agent "Implementer-3"; agents\.yaml defines ProjectManager, Designer, Implementer, Implementer-2, Tester/,
+      ),
+    });
+    expect(
+      firstIssue(validatePoliciesYaml(POLICY('budgets:\n  per_agent:\n    Optimizer: { usd: 5 }\n')))?.path,
+    ).toMatch(/budgets\.per_agent/);
   });
 });
 
@@ -118,7 +177,21 @@ describe('a concern never escalates past the chain', () => {
       // A cycle the load-time check would refuse (an older ledger, a hand-built engine): PM ↔ Designer.
       p.agentsFile.agents.ProjectManager.escalates_to = 'Designer';
       const ts = new Date().toISOString();
-      const id = p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Implementer', to: 'Designer', severity: 'warning', category: 'design', summary: 's', details: 'd' }, ts));
+      const id = p.ledger.transact((tx) =>
+        raiseConcern(
+          tx,
+          {
+            phase: 1,
+            from: 'Implementer',
+            to: 'Designer',
+            severity: 'warning',
+            category: 'design',
+            summary: 's',
+            details: 'd',
+          },
+          ts,
+        ),
+      );
       const hops: string[] = [];
       for (let i = 0; i < 10; i++) {
         const c = p.read.concern(id);
@@ -175,7 +248,11 @@ describe('locks and migrations', () => {
     // This very test process as another holder: alive, node, with its true start time.
     const parent = process.ppid;
     writeFileSync(loopLockPath(dir), `${parent} ${processStartTime(parent) ?? ''}`.trim());
-    expect(() => acquireLoopLock(dir)).toThrow(new RegExp(`already driven by a governor loop \\(pid ${parent}\\).*If pid ${parent} is not Governor, remove .*loop\\.lock`));
+    expect(() => acquireLoopLock(dir)).toThrow(
+      new RegExp(
+        `already driven by a governor loop \\(pid ${parent}\\).*If pid ${parent} is not Governor, remove .*loop\\.lock`,
+      ),
+    );
   });
 
   it('migrates a fresh ledger opened by several processes at once', async () => {
@@ -183,13 +260,17 @@ describe('locks and migrations', () => {
     const db = join(dir, 'governor.db');
     const script = resolve(import.meta.dirname, 'support', 'open-ledger.ts');
     const runs = await Promise.all(
-      Array.from({ length: 3 }, () =>
-        new Promise<{ code: number | null; err: string }>((done) => {
-          const c = spawn(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'run-ts.mjs'), script, db], { stdio: ['ignore', 'ignore', 'pipe'] });
-          let err = '';
-          c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-          c.on('close', (code) => done({ code, err }));
-        }),
+      Array.from(
+        { length: 3 },
+        () =>
+          new Promise<{ code: number | null; err: string }>((done) => {
+            const c = spawn(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'run-ts.mjs'), script, db], {
+              stdio: ['ignore', 'ignore', 'pipe'],
+            });
+            let err = '';
+            c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            c.on('close', (code) => done({ code, err }));
+          }),
       ),
     );
     for (const r of runs) expect(r.code, r.err).toBe(0);
@@ -209,7 +290,10 @@ describe('smaller defects get clear errors', () => {
       const r = await handleCommand(deps, '/assign Designer concern_9999 look at it', { user: 'Human', source: 'cli' });
       expect(r.response).toMatch(/no such concern: concern_9999/);
       expect(p.read.tasks().some((t) => t.title.includes('concern_9999'))).toBe(false);
-      const task = await handleCommand(deps, '/assign Designer sketch the 9999 screens', { user: 'Human', source: 'cli' });
+      const task = await handleCommand(deps, '/assign Designer sketch the 9999 screens', {
+        user: 'Human',
+        source: 'cli',
+      });
       expect(task.response).toMatch(/Task .* assigned to Designer/);
     } finally {
       p.close();
@@ -221,10 +305,19 @@ describe('smaller defects get clear errors', () => {
     const git = createGitService({ dir });
     await git.ensureRepo({ initialFiles: { 'a.txt': '1\n' }, message: 'chore: init', timestamp: 1_767_225_600 });
     const dev0 = await git.resolveRef('develop');
-    const c1 = await git.commitChanges({ branch: 'phase1/implementer', actor: 'Implementer', changes: [{ path: 'b.txt', content: 'b\n' }], subject: 'feat: b', auditId: 'e1', timestamp: 1_767_225_601 });
+    const c1 = await git.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes: [{ path: 'b.txt', content: 'b\n' }],
+      subject: 'feat: b',
+      auditId: 'e1',
+      timestamp: 1_767_225_601,
+    });
     const r = await resolveRange(git, 'develop...phase1/implementer');
     expect(r).toMatchObject({ from: dev0, to: c1.oid });
-    expect(r.from).toBe(execFileSync('git', ['-C', dir, 'merge-base', 'develop', 'phase1/implementer'], { encoding: 'utf8' }).trim());
+    expect(r.from).toBe(
+      execFileSync('git', ['-C', dir, 'merge-base', 'develop', 'phase1/implementer'], { encoding: 'utf8' }).trim(),
+    );
     await expect(resolveRange(git, 'main..develop..main')).rejects.toThrow(/not a range; use A\.\.B or A\.\.\.B/);
     await expect(resolveRange(git, 'a...b...c')).rejects.toThrow(/not a range/);
     await expect(resolveRange(git, 'x'.repeat(10_000))).rejects.toThrow(/10000 characters/);
@@ -233,6 +326,7 @@ describe('smaller defects get clear errors', () => {
 
   it('replays only run ids, never paths', () => {
     expect(assertRunId('run_20261205T070000_ab12')).toBe('run_20261205T070000_ab12');
-    for (const bad of ['../../etc/x', '/tmp/x', 'a/b', '', '.hidden']) expect(() => assertRunId(bad)).toThrow(/not a run id/);
+    for (const bad of ['../../etc/x', '/tmp/x', 'a/b', '', '.hidden'])
+      expect(() => assertRunId(bad)).toThrow(/not a run id/);
   });
 });

@@ -120,7 +120,8 @@ describe('the QA gate killed at every step', () => {
       // The next open: what the killed run left is cleaned up before anything else happens.
       const p = await openProject(dir);
       try {
-        if (orphan !== null) expect(running(orphan), `step ${k}: the test's background process survived the open`).toBe(false);
+        if (orphan !== null)
+          expect(running(orphan), `step ${k}: the test's background process survived the open`).toBe(false);
         if (orphanAlive) orphansEnded += 1;
         if (leftRun) {
           expect(p.recovered.some((r) => r.startsWith('removed the QA checkout'))).toBe(true);

@@ -22,7 +22,8 @@ const SECRETS: Record<string, string> = {
   ANTHROPIC_API_KEY: 'sk-ant-api03-leaktest-ANTHROPIC-0123456789abcdef',
   OPENAI_COMPATIBLE_API_KEY: 'or-leaktest-compatible-0123456789abcdefghij',
   DISCORD_BOT_TOKEN: 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.leaktest-discord-token-0123456789abcd',
-  GOVERNOR_HOOK_CONCERNS: 'https://discord.com/api/webhooks/123456789012345678/leaktest-webhook-token-0123456789abcdefABCDEF',
+  GOVERNOR_HOOK_CONCERNS:
+    'https://discord.com/api/webhooks/123456789012345678/leaktest-webhook-token-0123456789abcdefABCDEF',
   // Named by nothing in the configuration: only its name says it is a secret.
   ACME_DEPLOY_TOKEN: 'acme-leaktest-deploy-0123456789abcdefghij',
 };
@@ -34,13 +35,25 @@ function printingPolicy(dir: string, passEnv: boolean): void {
   const echo = names.map((n) => `${n}=$${n}`).join(' ');
   const text = readFileSync(path, 'utf8').replace(
     /command: >-\n(\s+)mkdir -p reports/,
-    (_m, indent: string) => `command: >-\n${indent}echo "secrets: ${echo}"; echo "stderr: ${echo}" >&2; env | sort; mkdir -p reports`,
+    (_m, indent: string) =>
+      `command: >-\n${indent}echo "secrets: ${echo}"; echo "stderr: ${echo}" >&2; env | sort; mkdir -p reports`,
   );
   // The sample's policy has `sandbox: { mode: auto }`; the tests may be handed the secrets only by name.
-  const withPass = passEnv ? text.replace(/sandbox:\n {2}mode: auto\n/, `sandbox:\n  mode: auto\n  pass_env: [${names.join(', ')}]\n`) : text;
-  if (passEnv && withPass === text) throw new Error('the sample policy no longer has the sandbox block this test extends');
+  const withPass = passEnv
+    ? text.replace(/sandbox:\n {2}mode: auto\n/, `sandbox:\n  mode: auto\n  pass_env: [${names.join(', ')}]\n`)
+    : text;
+  if (passEnv && withPass === text)
+    throw new Error('the sample policy no longer has the sandbox block this test extends');
   writeFileSync(path, withPass);
-  execFileSync('git', ['-C', dir, 'commit', '-qam', 'test: print the secrets'], { env: { ...process.env, GIT_AUTHOR_NAME: 'h', GIT_AUTHOR_EMAIL: 'h@x', GIT_COMMITTER_NAME: 'h', GIT_COMMITTER_EMAIL: 'h@x' } });
+  execFileSync('git', ['-C', dir, 'commit', '-qam', 'test: print the secrets'], {
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'h',
+      GIT_AUTHOR_EMAIL: 'h@x',
+      GIT_COMMITTER_NAME: 'h',
+      GIT_COMMITTER_EMAIL: 'h@x',
+    },
+  });
 }
 
 /** The scripted team, with implementers that call run_tests (the real one of build.ts) before they hand off. */
@@ -73,7 +86,10 @@ async function leakRun(passEnv: boolean) {
   printingPolicy(dir, passEnv);
   const shown: string[] = [];
   const implementer = await runTestsFirst();
-  const p = await openProject(dir, { progress: (x) => shown.push(x.text), runtimes: { Implementer: implementer, 'Implementer-2': implementer } });
+  const p = await openProject(dir, {
+    progress: (x) => shown.push(x.text),
+    runtimes: { Implementer: implementer, 'Implementer-2': implementer },
+  });
   try {
     await driveSampleThroughGate(p, 'resolved');
     await p.exporter.sync();
@@ -96,10 +112,14 @@ describe('secrets never leave through test output', () => {
     it(`${passEnv ? 'with' : 'without'} pass_env: no event, file, git object or terminal line holds a secret`, async () => {
       const { dir, shown, events } = await leakRun(passEnv);
       // The gate ran the printing command, and run_tests did too.
-      const output = events.filter((e) => e.type === 'qa.output_logged').flatMap((e) => (e.payload as { lines: string[] }).lines);
+      const output = events
+        .filter((e) => e.type === 'qa.output_logged')
+        .flatMap((e) => (e.payload as { lines: string[] }).lines);
       const printed = output.find((l) => l.startsWith('secrets: '));
       expect(printed).toBeDefined();
-      expect(events.some((e) => e.type === 'task.updated' && JSON.stringify(e.payload).includes('run_tests said'))).toBe(true);
+      expect(
+        events.some((e) => e.type === 'task.updated' && JSON.stringify(e.payload).includes('run_tests said')),
+      ).toBe(true);
       if (passEnv) {
         // The tests got the keys (the policy asked), and every one was masked on the way out.
         for (const n of names) expect(printed).toContain(`${n}=${REDACTED}`);
@@ -112,7 +132,12 @@ describe('secrets never leave through test output', () => {
       const haystacks: Array<[string, string]> = [
         ['ledger events', JSON.stringify(events)],
         ['terminal', shown.join('\n')],
-        ['git objects', execFileSync('git', ['-C', dir, 'cat-file', '--batch-all-objects', '--batch'], { maxBuffer: 512 * 1024 * 1024 }).toString('latin1')],
+        [
+          'git objects',
+          execFileSync('git', ['-C', dir, 'cat-file', '--batch-all-objects', '--batch'], {
+            maxBuffer: 512 * 1024 * 1024,
+          }).toString('latin1'),
+        ],
         ...filesUnder(dir).map((f): [string, string] => [f, readFileSync(f).toString('latin1')]),
       ];
       for (const [where, text] of haystacks) {

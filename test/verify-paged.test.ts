@@ -43,20 +43,27 @@ describe('paged chain verification', () => {
     expect(p.ledger.verify()).toMatchObject({ ok: true, checked: total });
     const verifying = progress.filter((x) => x.kind === 'verify');
     const lines = verifying.map((x) => x.text);
-    expect(lines).toEqual([`Verifying the chain: 20,000 of ${total.toLocaleString('en')} events`, `Verifying the chain: 40,000 of ${total.toLocaleString('en')} events`, `Verifying the chain: ${total.toLocaleString('en')} of ${total.toLocaleString('en')} events`]);
+    expect(lines).toEqual([
+      `Verifying the chain: 20,000 of ${total.toLocaleString('en')} events`,
+      `Verifying the chain: 40,000 of ${total.toLocaleString('en')} events`,
+      `Verifying the chain: ${total.toLocaleString('en')} of ${total.toLocaleString('en')} events`,
+    ]);
     // Other work ran while it verified: the timer fired between one page and the next.
     expect(verifying.at(-1)?.tick ?? 0).toBeGreaterThan(verifying[0]?.tick ?? 0);
   });
 
-  it.each([20_000, 20_001, 44_999])('names the same first bad event as the single pass when event #%i was edited', async (seq) => {
-    const { dir, p } = await project([]);
-    const raw = new Database(join(dir, '.governor', 'governor.db'));
-    raw.exec('DROP TRIGGER events_no_update');
-    raw.prepare("UPDATE events SET actor = 'Human' WHERE seq = ?").run(seq);
-    raw.close();
-    const single = p.ledger.verify();
-    const paged = await p.ledger.verifyPaged();
-    expect(single.firstBad?.seq).toBe(seq);
-    expect(paged).toEqual(single);
-  });
+  it.each([20_000, 20_001, 44_999])(
+    'names the same first bad event as the single pass when event #%i was edited',
+    async (seq) => {
+      const { dir, p } = await project([]);
+      const raw = new Database(join(dir, '.governor', 'governor.db'));
+      raw.exec('DROP TRIGGER events_no_update');
+      raw.prepare("UPDATE events SET actor = 'Human' WHERE seq = ?").run(seq);
+      raw.close();
+      const single = p.ledger.verify();
+      const paged = await p.ledger.verifyPaged();
+      expect(single.firstBad?.seq).toBe(seq);
+      expect(paged).toEqual(single);
+    },
+  );
 });

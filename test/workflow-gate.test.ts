@@ -13,7 +13,6 @@ import { approvePlanAndDesign, setTestCommand, taskStatus } from './support/work
 
 const DATE = /\d{4}-\d{2}-\d{2}/.source;
 
-
 describe('variation rejected, build completes (one project)', () => {
   let sp: SampleProject;
   let developBefore = '';
@@ -34,7 +33,11 @@ describe('variation rejected, build completes (one project)', () => {
     const decided = sp.human.decide('variation', 'reject', { comment: 'No runtime dependencies in Phase 1' });
     expect(decided.status).toBe('decided');
     const v = sp.p.read.variation(review?.variation_id ?? '');
-    expect(v).toMatchObject({ status: 'rejected', decision_comment: 'No runtime dependencies in Phase 1', reviewed_by: 'Human' });
+    expect(v).toMatchObject({
+      status: 'rejected',
+      decision_comment: 'No runtime dependencies in Phase 1',
+      reviewed_by: 'Human',
+    });
     expect(v?.decided_at).toBeTruthy();
 
     // The implementer's warning concern climbed to the human; close it so the build can finish.
@@ -58,20 +61,17 @@ describe('variation rejected, build completes (one project)', () => {
     expect(sp.git('ls-tree', '-r', '--name-only', 'develop')).toMatch(/src\/engine\/backtest\.js/);
   });
 
-  it(
-    // Regression test for a fixed bug: gate.ts evaluateGate() pools every test run of the phase whose candidate equals the latest
-    // one (`runs.filter((r) => r.result.candidate === candidate)`). After a green gate moved develop,
-    // a back-to-build with no new commits rebuilds the very same candidate oid (the merges are all
-    // "already merged"), so the second gate counts both runs: "80/80 passed" for a 40-test suite.
-    'counts the re-run tests once after the human sends a green phase back to build',
-    async () => {
-      sp.human.decide('test_completion', 'request_changes', { comment: 'Run it again' });
-      const again = await sp.runUntilGate('test_completion');
-      expect(sp.p.read.project()?.iteration).toBe(2);
-      expect(sp.p.read.gates().at(-1)?.totals.tests).toBe(40);
-      expect(again.summary).toMatch(/^40\/40 passed/);
-    },
-  );
+  it(// Regression test for a fixed bug: gate.ts evaluateGate() pools every test run of the phase whose candidate equals the latest
+  // one (`runs.filter((r) => r.result.candidate === candidate)`). After a green gate moved develop,
+  // a back-to-build with no new commits rebuilds the very same candidate oid (the merges are all
+  // "already merged"), so the second gate counts both runs: "80/80 passed" for a 40-test suite.
+  'counts the re-run tests once after the human sends a green phase back to build', async () => {
+    sp.human.decide('test_completion', 'request_changes', { comment: 'Run it again' });
+    const again = await sp.runUntilGate('test_completion');
+    expect(sp.p.read.project()?.iteration).toBe(2);
+    expect(sp.p.read.gates().at(-1)?.totals.tests).toBe(40);
+    expect(again.summary).toMatch(/^40\/40 passed/);
+  });
 });
 
 describe('QA gate failure (one project)', () => {
@@ -98,7 +98,12 @@ describe('QA gate failure (one project)', () => {
   it('escalates a failed gate to the human, writes QA_REPORT.md, leaves develop alone; request_changes sends the phase back to build', async () => {
     expect(sp.p.policies.tests[0]?.command).toBe('node -e "process.exit(1)"');
     const failure = await sp.runUntilGate('gate_failure');
-    expect(failure).toMatchObject({ status: 'pending', impact: 'high', requested_by: 'ProjectManager', subject: { path: 'QA_REPORT.md' } });
+    expect(failure).toMatchObject({
+      status: 'pending',
+      impact: 'high',
+      requested_by: 'ProjectManager',
+      subject: { path: 'QA_REPORT.md' },
+    });
     expect(failure.summary).toContain('unit: exited with code 1');
     expect(failure.summary).toMatch(/JUnit results file not found/);
     expect(sp.p.read.project()?.stage).toBe('qa_gate');
@@ -132,21 +137,18 @@ describe('QA gate failure (one project)', () => {
     expect(sp.git('rev-parse', 'develop').trim()).toBe(mainInitial);
   });
 
-  it(
-    // Regression test for a fixed bug: follow-up.ts `case 'gate_failure'` treats approval as "the human's explicit override" and
-    // goes straight to requestPromotion(), but a failed gate never moved develop (gate.ts gateStep only
-    // lands the candidate when green). promote() then merges a develop without the phase's code into
-    // main and tags it: v0.1.0 holds the records only, none of the tested candidate.
-    'promotes the tested code when the human overrides a failed gate',
-    async () => {
-      const failure = sp.p.read.pendingReviews().find((r) => r.kind === 'gate_failure');
-      if (!failure) throw new Error('no pending gate failure');
-      sp.human.decide('gate_failure', 'approve', { comment: 'Known-broken command; ship it' });
-      await sp.runUntilGate('promotion');
-      sp.human.decide('promotion', 'approve', { comment: 'go' });
-      await sp.run();
-      expect(sp.p.read.project()?.stage).toBe('promoted');
-      expect(sp.git('ls-tree', '-r', '--name-only', 'main')).toMatch(/src\/engine\/backtest\.js/);
-    },
-  );
+  it(// Regression test for a fixed bug: follow-up.ts `case 'gate_failure'` treats approval as "the human's explicit override" and
+  // goes straight to requestPromotion(), but a failed gate never moved develop (gate.ts gateStep only
+  // lands the candidate when green). promote() then merges a develop without the phase's code into
+  // main and tags it: v0.1.0 holds the records only, none of the tested candidate.
+  'promotes the tested code when the human overrides a failed gate', async () => {
+    const failure = sp.p.read.pendingReviews().find((r) => r.kind === 'gate_failure');
+    if (!failure) throw new Error('no pending gate failure');
+    sp.human.decide('gate_failure', 'approve', { comment: 'Known-broken command; ship it' });
+    await sp.runUntilGate('promotion');
+    sp.human.decide('promotion', 'approve', { comment: 'go' });
+    await sp.run();
+    expect(sp.p.read.project()?.stage).toBe('promoted');
+    expect(sp.git('ls-tree', '-r', '--name-only', 'main')).toMatch(/src\/engine\/backtest\.js/);
+  });
 });

@@ -1,4 +1,3 @@
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Concern } from '../shared/index.ts';
 import { InvalidInputError } from '../electron/core/errors.ts';
@@ -6,7 +5,14 @@ import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { raiseConcern } from '../electron/core/workflow/records.ts';
 import { type SampleProject, sampleProject } from './support/project.ts';
-import { agentStatus, approvePlanAndDesign, commandNow, detailRow, payloads, taskStatus } from './support/workflow-helpers.ts';
+import {
+  agentStatus,
+  approvePlanAndDesign,
+  commandNow,
+  detailRow,
+  payloads,
+  taskStatus,
+} from './support/workflow-helpers.ts';
 
 /**
  * The governed loop's human touch points on the sample project (scripted runtime, real git, real
@@ -37,12 +43,16 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     expect(second.response).toContain('"what is the data model?"');
     // The refused command is still on record, with its failed answer; no second question was queued.
     expect(sp.p.read.clarifications()).toHaveLength(before);
-    expect(sp.p.read.responses().find((r) => r.command_id === second.command_id)).toMatchObject({ ok: false, from: 'System' });
+    expect(sp.p.read.responses().find((r) => r.command_id === second.command_id)).toMatchObject({
+      ok: false,
+      from: 'System',
+    });
 
     await sp.run();
-    const answers = payloads<{ command_id: string; from: string; to: string; response: string; ok: boolean }>(sp.p, 'response.sent').filter(
-      (r) => r.command_id === first.command_id && r.from === 'Designer',
-    );
+    const answers = payloads<{ command_id: string; from: string; to: string; response: string; ok: boolean }>(
+      sp.p,
+      'response.sent',
+    ).filter((r) => r.command_id === first.command_id && r.from === 'Designer');
     expect(answers).toHaveLength(1);
     expect(answers[0]).toMatchObject({ to: 'Human', ok: true });
     expect(answers[0]?.response).toMatch(/A Bar is .*\(scripted\)$/);
@@ -60,7 +70,10 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     const count = sp.p.ledger.count();
     let error: unknown;
     try {
-      sp.human.decide('plan', 'approve', { comment: 'ok', inline: [{ path: 'src/engine/backtest.js', line: 3, text: 'not part of this review' }] });
+      sp.human.decide('plan', 'approve', {
+        comment: 'ok',
+        inline: [{ path: 'src/engine/backtest.js', line: 3, text: 'not part of this review' }],
+      });
     } catch (err) {
       error = err;
     }
@@ -72,7 +85,10 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('re-requests a deferred plan review, following the deferred one, and logs the deferral in REQUIREMENTS.md', async () => {
-    const deferred = sp.human.decide('plan', 'defer', { comment: 'Revisit after the budget call', inline: [{ path: 'AGENT_TASKS.md', line: 2, text: 'who owns T9?' }] });
+    const deferred = sp.human.decide('plan', 'defer', {
+      comment: 'Revisit after the budget call',
+      inline: [{ path: 'AGENT_TASKS.md', line: 2, text: 'who owns T9?' }],
+    });
     expect(deferred.decision).toMatchObject({ decision: 'defer', reviewed_by: 'Human', source: 'cli' });
     // An inline comment on one of the review's context documents is accepted.
     expect(deferred.decision?.inline).toEqual([{ path: 'AGENT_TASKS.md', line: 2, text: 'who owns T9?' }]);
@@ -97,7 +113,12 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     expect(rejected.ok).toBe(true);
     expect(rejected.response).toContain(`Review ${pending.id}`);
     expect(rejected.response).toContain('rejected');
-    expect(sp.p.read.review(pending.id)?.decision).toMatchObject({ decision: 'reject', comment: 'Scope must include a fee model', source: 'cli', reviewed_by: 'Human' });
+    expect(sp.p.read.review(pending.id)?.decision).toMatchObject({
+      decision: 'reject',
+      comment: 'Scope must include a fee model',
+      source: 'cli',
+      reviewed_by: 'Human',
+    });
 
     // The PM revises the plan in answer to the rejection.
     const revised = await sp.runUntilGate('plan');
@@ -108,7 +129,12 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     const shortId = String(Number(revised.id.replace('review_', '')));
     const approved = await sp.human.command(`/approve ${shortId} Plan approved`);
     expect(approved.ok).toBe(true);
-    expect(sp.p.read.review(revised.id)?.decision).toMatchObject({ decision: 'approve', comment: 'Plan approved', source: 'cli', reviewed_by: 'Human' });
+    expect(sp.p.read.review(revised.id)?.decision).toMatchObject({
+      decision: 'approve',
+      comment: 'Plan approved',
+      source: 'cli',
+      reviewed_by: 'Human',
+    });
 
     const count = sp.p.read.reviews().length;
     const twice = await sp.human.command(`/approve ${revised.id} again`);
@@ -128,7 +154,9 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     expect(r1.subject.revision).toBe(1);
     const count = sp.p.ledger.count();
     expect(() => sp.human.decide('design', 'reject')).toThrow(InvalidInputError);
-    expect(() => decideReview(sp.p.ledger, sp.p.read, { reviewId: r1.id, decision: 'reject', comment: '   ', source: 'ui' })).toThrow(/needs a comment/);
+    expect(() =>
+      decideReview(sp.p.ledger, sp.p.read, { reviewId: r1.id, decision: 'reject', comment: '   ', source: 'ui' }),
+    ).toThrow(/needs a comment/);
     expect(sp.p.ledger.count()).toBe(count);
     expect(sp.p.read.review(r1.id)?.status).toBe('pending');
 
@@ -162,7 +190,9 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     const out = await sp.run();
     expect(out.waitingOn).toContain('paused: Implementer');
     expect(taskStatus(sp)).toMatchObject({ T4: 'To Do', T5: 'To Do', T6: 'Done', T7: 'Done' });
-    expect(payloads<{ task_id: string }>(sp.p, 'task.updated').some((u) => u.task_id === 'T4' || u.task_id === 'T5')).toBe(false);
+    expect(
+      payloads<{ task_id: string }>(sp.p, 'task.updated').some((u) => u.task_id === 'T4' || u.task_id === 'T5'),
+    ).toBe(false);
     expect(await sp.p.git.resolveRef('phase1/implementer')).toBeNull();
     expect(await sp.p.git.resolveRef('phase1/implementer-2')).toBeTruthy();
     expect(sp.p.read.agent('Implementer')?.status).toBe('paused');
@@ -170,7 +200,12 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     const all = await sp.human.command('/pause all');
     expect(all.ok).toBe(true);
     // Implementer was already paused, so it is not named again.
-    expect(all.response.split('\n').sort()).toEqual(['Designer paused.', 'Implementer-2 paused.', 'ProjectManager paused.', 'Tester paused.']);
+    expect(all.response.split('\n').sort()).toEqual([
+      'Designer paused.',
+      'Implementer-2 paused.',
+      'ProjectManager paused.',
+      'Tester paused.',
+    ]);
     expect(Object.values(agentStatus(sp)).every((s) => s === 'paused')).toBe(true);
     const stalled = await sp.run();
     expect(stalled.steps).toBe(0);
@@ -190,7 +225,15 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     const id = sp.p.ledger.transact((tx) =>
       raiseConcern(
         tx,
-        { phase: 1, from: 'Implementer', to: 'Designer', severity: 'critical', category: 'data_loss', summary: 'CSV adapter drops the last row', details: 'Off-by-one in the line loop.' },
+        {
+          phase: 1,
+          from: 'Implementer',
+          to: 'Designer',
+          severity: 'critical',
+          category: 'data_loss',
+          summary: 'CSV adapter drops the last row',
+          details: 'Off-by-one in the line loop.',
+        },
         new Date().toISOString(),
       ),
     );
@@ -202,7 +245,9 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     expect(c?.escalations[0]?.reason).toMatch(/immediately/);
     // The escalation is its own event, by System, in the same transaction as the concern.
     const raised = sp.p.ledger.readTypes(['concern.raised']).find((e) => (e.payload as Concern).id === id);
-    const escalated = sp.p.ledger.readTypes(['concern.escalated']).filter((e) => (e.payload as { concern_id: string }).concern_id === id);
+    const escalated = sp.p.ledger
+      .readTypes(['concern.escalated'])
+      .filter((e) => (e.payload as { concern_id: string }).concern_id === id);
     expect(escalated).toHaveLength(1);
     expect(escalated[0]?.actor).toBe('System');
     expect(escalated[0]?.seq).toBe((raised?.seq ?? 0) + 1);
@@ -219,8 +264,17 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     await sp.human.command('/pause Implementer-2');
     const res = await sp.human.command('/assign Implementer-2 write a README section');
     expect(res).toMatchObject({ ok: true, response: 'Task T10 assigned to Implementer-2: write a README section' });
-    expect(sp.p.read.task('T10')).toMatchObject({ phase: 1, agent: 'Implementer-2', title: 'write a README section', status: 'To Do', depends_on: [] });
-    expect(payloads<{ task: { id: string }; command_id: string }>(sp.p, 'task.assigned').at(-1)).toMatchObject({ task: { id: 'T10' }, command_id: res.command_id });
+    expect(sp.p.read.task('T10')).toMatchObject({
+      phase: 1,
+      agent: 'Implementer-2',
+      title: 'write a README section',
+      status: 'To Do',
+      depends_on: [],
+    });
+    expect(payloads<{ task: { id: string }; command_id: string }>(sp.p, 'task.assigned').at(-1)).toMatchObject({
+      task: { id: 'T10' },
+      command_id: res.command_id,
+    });
     const row = detailRow(sp, 'T10');
     expect(row?.slice(0, 3)).toEqual(['T10', 'write a README section', '⬜ To Do']);
     expect(sp.file('docs/PROJECT_DETAIL.md')).toMatch(/### Implementer-2[\s\S]*\| T10 \|/);
@@ -229,30 +283,32 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     if (!critical) throw new Error('the critical concern of the previous test is missing');
     const assign = await sp.human.command(`/assign Designer ${critical.id} check the line loop`);
     expect(assign).toMatchObject({ ok: true, response: `Concern ${critical.id} assigned to Designer.` });
-    expect(sp.p.read.concern(critical.id)).toMatchObject({ status: 'assigned', assigned_to: 'Designer', response: 'check the line loop' });
+    expect(sp.p.read.concern(critical.id)).toMatchObject({
+      status: 'assigned',
+      assigned_to: 'Designer',
+      response: 'check the line loop',
+    });
     // Assigning a concern is not a task.
     expect(sp.p.read.tasks().map((t) => t.id)).not.toContain('T11');
     await sp.human.command('/resume Implementer-2');
   });
 
-  it(
-    // Regression test for a fixed bug: decisions.ts VARIATION_STATUS has no entry for `request_changes`, and follow-up.ts
-    // `case 'variation'` only marks the review followed up. So after "request changes" on a variation
-    // the variation stays `proposed` with no review pending: PROJECT_VARIATIONS.md says "Pending human
-    // review" for ever, and nobody is asked to change anything.
-    'a variation the human asked to change is either sent back for review or no longer shown as pending',
-    async () => {
-      const review = sp.p.read.pendingReviews().find((r) => r.kind === 'variation');
-      if (!review?.variation_id) throw new Error('no pending variation review');
-      sp.human.decide('variation', 'request_changes', { comment: 'Benchmark the CSV path first' });
-      await sp.run();
-      const stillPending = sp.p.read.pendingReviews().some((r) => r.variation_id === review.variation_id);
-      const shownPending = sp.file('docs/PROJECT_VARIATIONS.md').includes('**Decision:** Pending human review');
-      expect({ status: sp.p.read.variation(review.variation_id)?.status, shownPending, stillPending }).toSatisfy(
-        (x: { status?: string; shownPending: boolean; stillPending: boolean }) => x.stillPending || (x.status !== 'proposed' && !x.shownPending),
-      );
-    },
-  );
+  it(// Regression test for a fixed bug: decisions.ts VARIATION_STATUS has no entry for `request_changes`, and follow-up.ts
+  // `case 'variation'` only marks the review followed up. So after "request changes" on a variation
+  // the variation stays `proposed` with no review pending: PROJECT_VARIATIONS.md says "Pending human
+  // review" for ever, and nobody is asked to change anything.
+  'a variation the human asked to change is either sent back for review or no longer shown as pending', async () => {
+    const review = sp.p.read.pendingReviews().find((r) => r.kind === 'variation');
+    if (!review?.variation_id) throw new Error('no pending variation review');
+    sp.human.decide('variation', 'request_changes', { comment: 'Benchmark the CSV path first' });
+    await sp.run();
+    const stillPending = sp.p.read.pendingReviews().some((r) => r.variation_id === review.variation_id);
+    const shownPending = sp.file('docs/PROJECT_VARIATIONS.md').includes('**Decision:** Pending human review');
+    expect({ status: sp.p.read.variation(review.variation_id)?.status, shownPending, stillPending }).toSatisfy(
+      (x: { status?: string; shownPending: boolean; stillPending: boolean }) =>
+        x.stillPending || (x.status !== 'proposed' && !x.shownPending),
+    );
+  });
 
   it('rebuilds the projections from the events alone, to the same snapshot and the same exports', async () => {
     await sp.p.exporter.sync();
@@ -309,20 +365,17 @@ describe('pause semantics (one project, in build)', () => {
     expect(sp.p.read.agent('Implementer')).toMatchObject({ status: 'paused', pause_requested: false });
   });
 
-  it(
-    // Regression test for a fixed bug: loop.ts nextStep() acts on decided reviews (followUp) without checking whether the
-    // document's owner is paused, so a paused Tester/Designer revises its document anyway; and
-    // projections.ts 'agent.status_changed' turns `paused` into `working` (then `waiting_human`),
-    // so the human's pause is silently dropped without any /resume.
-    'does not make a paused owner revise its document, and keeps it paused',
-    async () => {
-      const review = sp.p.read.pendingReviews().find((r) => r.kind === 'test_plan');
-      if (!review) throw new Error('no pending test plan review');
-      expect((await sp.human.command('/pause Tester')).response).toBe('Tester paused.');
-      sp.human.decide('test_plan', 'request_changes', { comment: 'Add a fee test' });
-      await sp.run();
-      expect(sp.p.read.agent('Tester')?.status).toBe('paused');
-      expect(sp.p.read.latestArtifact('tests/TEST_PLAN.md')?.revision).toBe(1);
-    },
-  );
+  it(// Regression test for a fixed bug: loop.ts nextStep() acts on decided reviews (followUp) without checking whether the
+  // document's owner is paused, so a paused Tester/Designer revises its document anyway; and
+  // projections.ts 'agent.status_changed' turns `paused` into `working` (then `waiting_human`),
+  // so the human's pause is silently dropped without any /resume.
+  'does not make a paused owner revise its document, and keeps it paused', async () => {
+    const review = sp.p.read.pendingReviews().find((r) => r.kind === 'test_plan');
+    if (!review) throw new Error('no pending test plan review');
+    expect((await sp.human.command('/pause Tester')).response).toBe('Tester paused.');
+    sp.human.decide('test_plan', 'request_changes', { comment: 'Add a fee test' });
+    await sp.run();
+    expect(sp.p.read.agent('Tester')?.status).toBe('paused');
+    expect(sp.p.read.latestArtifact('tests/TEST_PLAN.md')?.revision).toBe(1);
+  });
 });

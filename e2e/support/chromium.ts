@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { type Browser, type Page, chromium } from 'playwright-core';
 
 /** Quiet, offline Chromium: no sandbox (containers and CI run as root), no GPU, nothing phoning home. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export type ChromiumFound = { path: string; skip: null } | { path: null; skip: string };
 
@@ -25,7 +32,10 @@ export function findChromium(): ChromiumFound {
     // playwright-core throws when it has no browser of its own registered; that is the common case.
   }
   if (bundled && existsSync(bundled)) return { path: bundled, skip: null };
-  return { path: null, skip: 'web e2e skipped: no Chromium on this machine (apt-get install chromium, or set GOVERNOR_CHROMIUM)' };
+  return {
+    path: null,
+    skip: 'web e2e skipped: no Chromium on this machine (apt-get install chromium, or set GOVERNOR_CHROMIUM)',
+  };
 }
 
 /**
@@ -40,7 +50,11 @@ export function launchChromium(path: string, extraArgs: readonly string[] = []):
 }
 
 /** A new page whose console errors and uncaught exceptions land in `errors`, for tests to assert none. */
-export async function watchedPage(browser: Browser, errors: string[], viewport = { width: 1280, height: 820 }): Promise<Page> {
+export async function watchedPage(
+  browser: Browser,
+  errors: string[],
+  viewport = { width: 1280, height: 820 },
+): Promise<Page> {
   const page = await browser.newPage({ viewport });
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`);

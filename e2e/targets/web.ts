@@ -50,7 +50,21 @@ export function webTarget(): UiTarget {
           projectName: p.read.project()?.name ?? '',
           async raiseConcern(c) {
             const phase = p.read.project()?.phase ?? 1;
-            return p.ledger.transact((tx) => raiseConcern(tx, { phase, from: 'Tester', to: 'ProjectManager', severity: c.severity, category: 'test_failure', summary: c.summary, details: c.details ?? '' }, new Date().toISOString()));
+            return p.ledger.transact((tx) =>
+              raiseConcern(
+                tx,
+                {
+                  phase,
+                  from: 'Tester',
+                  to: 'ProjectManager',
+                  severity: c.severity,
+                  category: 'test_failure',
+                  summary: c.summary,
+                  details: c.details ?? '',
+                },
+                new Date().toISOString(),
+              ),
+            );
           },
           ledgerCount: async () => p.ledger.count(),
           errors: () => [...errors],

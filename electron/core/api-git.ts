@@ -25,7 +25,10 @@ const commitInfo = (c: LogEntry): CommitInfo => ({
   parents: c.parents,
 });
 
-export async function gitDiff(p: OpenedProject, q: { from: string | null; to: string }): Promise<CallResponse<'git.diff'>> {
+export async function gitDiff(
+  p: OpenedProject,
+  q: { from: string | null; to: string },
+): Promise<CallResponse<'git.diff'>> {
   const toOid = await commitOf(p, q.to);
   const fromOid = q.from === null ? null : await commitOf(p, q.from);
   // No unified patch: the view diffs the two contents itself (off the engine's thread), and a patch of a
@@ -34,7 +37,16 @@ export async function gitDiff(p: OpenedProject, q: { from: string | null; to: st
   return {
     from: fromOid,
     to: toOid,
-    files: files.map((f) => ({ path: f.path, status: f.status, binary: f.binary, truncated: f.truncated, oldContent: f.oldContent, newContent: f.newContent, oldSize: f.oldSize, newSize: f.newSize })),
+    files: files.map((f) => ({
+      path: f.path,
+      status: f.status,
+      binary: f.binary,
+      truncated: f.truncated,
+      oldContent: f.oldContent,
+      newContent: f.newContent,
+      oldSize: f.oldSize,
+      newSize: f.newSize,
+    })),
     content_cap: DIFF_CONTENT_CAP,
   };
 }

@@ -38,7 +38,19 @@ function kindOf(c: TestCase): QaCase['kind'] | null {
 function toCase(run: string, c: TestCase, kind: QaCase['kind']): QaCase {
   const message = clip(c.message, CASE_MESSAGE_CHARS);
   const details = clip(c.details, CASE_DETAILS_CHARS);
-  return { kind, run, suite: c.suite, name: c.name, classname: c.classname, file: c.file, duration_ms: c.duration_ms, message: message.text, details: details.text, message_total: message.total, details_total: details.total };
+  return {
+    kind,
+    run,
+    suite: c.suite,
+    name: c.name,
+    classname: c.classname,
+    file: c.file,
+    duration_ms: c.duration_ms,
+    message: message.text,
+    details: details.text,
+    message_total: message.total,
+    details_total: details.total,
+  };
 }
 
 /**
@@ -48,20 +60,25 @@ function toCase(run: string, c: TestCase, kind: QaCase['kind']): QaCase {
  * only list the same skipped tests twice.
  */
 function runsOf(p: OpenedProject, gate: GateRecord & { seq: number }): TestRunResult[] {
-  const rows = p.ledger.db.prepare<[number, number], { doc: string }>('SELECT doc FROM test_runs WHERE phase = ? AND seq < ? ORDER BY seq').all(gate.phase, gate.seq);
+  const rows = p.ledger.db
+    .prepare<[number, number], { doc: string }>('SELECT doc FROM test_runs WHERE phase = ? AND seq < ? ORDER BY seq')
+    .all(gate.phase, gate.seq);
   const newest = new Map<string, TestRunResult>();
   for (const { doc } of rows) {
     const { result } = JSON.parse(doc) as TestRunRecord;
     if (result.candidate !== gate.candidate || REPRO.test(result.name)) continue;
     // A post-merge check belongs to the gate whose runs it follows; an older gate's is forgotten.
-    if (!POST_MERGE.test(result.name)) for (const name of [...newest.keys()]) if (POST_MERGE.test(name)) newest.delete(name);
+    if (!POST_MERGE.test(result.name))
+      for (const name of [...newest.keys()]) if (POST_MERGE.test(name)) newest.delete(name);
     newest.set(result.name, result);
   }
   return [...newest.values()].filter((r) => !POST_MERGE.test(r.name) || failedRun(r));
 }
 
 export function qaCases(p: OpenedProject, q: { event_id: string; limit: number }): QaCases {
-  const row = p.ledger.db.prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM gates WHERE event_id = ?').get(q.event_id);
+  const row = p.ledger.db
+    .prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM gates WHERE event_id = ?')
+    .get(q.event_id);
   if (!row) throw new NotFoundError('QA gate', q.event_id, 'pick one from qa.gates');
   const gate = { ...(JSON.parse(row.doc) as GateRecord), seq: row.seq };
   // A gate that never ran tests (the candidate did not merge) has no candidate and no cases.
@@ -80,7 +97,15 @@ export function qaCases(p: OpenedProject, q: { event_id: string; limit: number }
   return {
     event_id: q.event_id,
     candidate: gate.candidate,
-    runs: runs.map((r) => ({ name: r.name, command: r.command, exit_code: r.exit_code, timed_out: r.timed_out, attempts: r.attempts ?? 1, totals: r.totals, problems: r.problems })),
+    runs: runs.map((r) => ({
+      name: r.name,
+      command: r.command,
+      exit_code: r.exit_code,
+      timed_out: r.timed_out,
+      attempts: r.attempts ?? 1,
+      totals: r.totals,
+      problems: r.problems,
+    })),
     cases: [...groups.failed, ...groups.flaky, ...groups.skipped],
     omitted,
     limit: q.limit,

@@ -1,4 +1,11 @@
-import type { AgentName, CallName, CallRequest, CallResponse, CommandSource, StatusSnapshot } from '../../shared/index.ts';
+import type {
+  AgentName,
+  CallName,
+  CallRequest,
+  CallResponse,
+  CommandSource,
+  StatusSnapshot,
+} from '../../shared/index.ts';
 import { agentNames, contract } from '../../shared/index.ts';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -29,7 +36,9 @@ import { readRecent } from './recent.ts';
 import { agentActivity, decidePermission } from './permissions/api.ts';
 import { normalisePermissionId } from './permissions/requests.ts';
 
-type Handlers = { [N in CallName]: (params: CallResponse<N> extends never ? never : Parsed<N>) => Promise<CallResponse<N>> };
+type Handlers = {
+  [N in CallName]: (params: CallResponse<N> extends never ? never : Parsed<N>) => Promise<CallResponse<N>>;
+};
 type Parsed<N extends CallName> = ReturnType<(typeof contract.calls)[N]['request']['parse']>;
 
 /**
@@ -124,7 +133,10 @@ export function createLoopRunner(p: OpenedProject, onChange: () => void) {
 }
 export type LoopRunner = ReturnType<typeof createLoopRunner>;
 
-export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: Pick<LoopDriver, 'running' | 'waiting'>): StatusSnapshot {
+export function statusSnapshot(
+  p: Pick<OpenedProject, 'read'>,
+  loop: Pick<LoopDriver, 'running' | 'waiting'>,
+): StatusSnapshot {
   const project = p.read.project();
   if (!project) throw new GovernorError('not_initialised', 'the project has not been initialised');
   const c = p.read.counts();
@@ -157,8 +169,10 @@ export function statusSnapshot(p: Pick<OpenedProject, 'read'>, loop: Pick<LoopDr
  */
 export async function followUp(p: Engine, loop: LoopDriver, o: { since: number; wake: boolean }): Promise<void> {
   // Never throws: the change is in the ledger either way, and the next sync (any command, the loop) catches up.
-  const warn = (what: string, err: unknown) => p.progress({ kind: 'warn', text: `${what}: ${err instanceof Error ? err.message : String(err)}` });
-  if (p.ledger.count() !== o.since && !loop.elsewhere) await p.exporter.sync().catch((err: unknown) => warn('exports not updated', err));
+  const warn = (what: string, err: unknown) =>
+    p.progress({ kind: 'warn', text: `${what}: ${err instanceof Error ? err.message : String(err)}` });
+  if (p.ledger.count() !== o.since && !loop.elsewhere)
+    await p.exporter.sync().catch((err: unknown) => warn('exports not updated', err));
   if (!o.wake) return;
   try {
     loop.start();
@@ -196,7 +210,10 @@ export function followOtherProcesses(p: Engine, loop: LoopDriver): () => void {
       } while (again);
     } catch (err) {
       // The project may be closing under us; the next open syncs what this missed.
-      p.progress({ kind: 'warn', text: `following another process's change: ${err instanceof Error ? err.message : String(err)}` });
+      p.progress({
+        kind: 'warn',
+        text: `following another process's change: ${err instanceof Error ? err.message : String(err)}`,
+      });
     } finally {
       running = false;
     }
@@ -221,7 +238,10 @@ export function followOtherProcesses(p: Engine, loop: LoopDriver): () => void {
     // A watch that fails later (the folder removed) leaves the poll to do the work.
     watcher.on('error', () => watcher?.close());
   } catch (err) {
-    p.progress({ kind: 'warn', text: `cannot watch the ledger for other processes' changes: ${err instanceof Error ? err.message : String(err)}` });
+    p.progress({
+      kind: 'warn',
+      text: `cannot watch the ledger for other processes' changes: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
   return () => {
     offAppend();
@@ -253,15 +273,25 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
         await followUp(p, loop, { since, wake: result !== null && wakes(result.r) });
       }
     };
-  const command = (text: string) => handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p), clock }, text, who);
+  const command = (text: string) =>
+    handleCommand({ ledger: p.ledger, read: p.read, agents, gitStatus: () => gitStatusText(p), clock }, text, who);
   // Switching needs a front end that can re-wire itself to another project (the host, the desktop app).
   const switcher = (): ProjectSwitcher => {
-    if (!projects) throw new GovernorError('unsupported', 'this front end cannot switch projects; serve another folder with `governor serve --dir <folder>`');
+    if (!projects)
+      throw new GovernorError(
+        'unsupported',
+        'this front end cannot switch projects; serve another folder with `governor serve --dir <folder>`',
+      );
     return projects;
   };
   return {
     'project.status': async () => statusSnapshot(p, loop),
-    'reviews.list': async ({ status }) => (status === 'pending' ? p.read.pendingReviews() : status === 'decided' ? p.read.reviews().filter((r) => r.status === 'decided') : p.read.reviews()),
+    'reviews.list': async ({ status }) =>
+      status === 'pending'
+        ? p.read.pendingReviews()
+        : status === 'decided'
+          ? p.read.reviews().filter((r) => r.status === 'decided')
+          : p.read.reviews(),
     'reviews.get': async ({ id }) => {
       const r = p.read.review(id);
       if (!r) throw new NotFoundError('review', id);
@@ -278,23 +308,39 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
       if (!r.ok) throw new InvalidInputError(r.response);
       return findConcern(p.read, concernId);
     }),
-    'commands.run': acts(async ({ text }: Parsed<'commands.run'>) => command(text), (r) => r.ok),
+    'commands.run': acts(
+      async ({ text }: Parsed<'commands.run'>) => command(text),
+      (r) => r.ok,
+    ),
     'agents.list': async () => p.read.agents(),
     'ledger.page': async (q) => timelinePage(p.ledger, q),
     'ledger.verify': async () => {
       // Paged, with progress: a million events take seconds, and the host keeps serving meanwhile.
       const n = (x: number) => x.toLocaleString('en');
-      const v = await p.ledger.verifyPaged((checked, total) => p.progress({ kind: 'verify', text: `Verifying the chain: ${n(checked)} of ${n(total)} events` }));
+      const v = await p.ledger.verifyPaged((checked, total) =>
+        p.progress({ kind: 'verify', text: `Verifying the chain: ${n(checked)} of ${n(total)} events` }),
+      );
       return { ok: v.ok, checked: v.checked, firstBad: v.firstBad, exports: v.ok ? await p.exporter.verify() : [] };
     },
     'loop.run': async () => loop.start(),
     // The same command as `/phase next` from the console, the CLI or Discord: one handler, one record.
-    'phase.next': acts(async () => command('/phase next'), (r) => r.ok),
+    'phase.next': acts(
+      async () => command('/phase next'),
+      (r) => r.ok,
+    ),
     'artifacts.revisions': async ({ path }) => p.read.artifacts().filter((a) => a.path === path),
     'artifacts.rendered': async ({ path }) => ({ path, content: p.exporter.rendered(path) }),
     'git.refs': async () => {
-      const refs = async (names: string[], prefix: string) => (await Promise.all(names.map(async (name) => ({ name, oid: (await p.git.resolveRef(`${prefix}${name}`)) ?? '' })))).filter((r) => r.oid);
-      return { branches: await refs(await p.git.listBranches(), 'refs/heads/'), tags: await refs(await p.git.listTags(), 'refs/tags/') };
+      const refs = async (names: string[], prefix: string) =>
+        (
+          await Promise.all(
+            names.map(async (name) => ({ name, oid: (await p.git.resolveRef(`${prefix}${name}`)) ?? '' })),
+          )
+        ).filter((r) => r.oid);
+      return {
+        branches: await refs(await p.git.listBranches(), 'refs/heads/'),
+        tags: await refs(await p.git.listTags(), 'refs/tags/'),
+      };
     },
     'git.diff': async (q) => gitDiff(p, q),
     'git.log': async (q) => gitLog(p, q),
@@ -303,7 +349,11 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
     'qa.trends': async () => p.read.trends(),
     'qa.cases': async (q) => qaCases(p, q),
     'qa.output': async ({ limit }) => {
-      const rows = p.ledger.db.prepare<[number], { seq: number; payload: string }>("SELECT seq, payload FROM events WHERE type = 'qa.output_logged' ORDER BY seq DESC LIMIT ?").all(Math.ceil(limit / 10) + 1);
+      const rows = p.ledger.db
+        .prepare<[number], { seq: number; payload: string }>(
+          "SELECT seq, payload FROM events WHERE type = 'qa.output_logged' ORDER BY seq DESC LIMIT ?",
+        )
+        .all(Math.ceil(limit / 10) + 1);
       const lines = rows.reverse().flatMap((r) => {
         const o = JSON.parse(r.payload) as { test: string; attempt: number; lines: string[] };
         return o.lines.map((line) => ({ seq: r.seq, test: o.test, attempt: o.attempt, line }));
@@ -355,14 +405,27 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
     },
     // A human decision like a review's: recorded, exported, and the loop woken (the worker waits on it).
     'permissions.decide': acts(async ({ requestId, decision, digest, message, input }: Parsed<'permissions.decide'>) =>
-      decidePermission(p, { requestId, decision, digest, message, ...(input ? { input } : {}), by: who.user, source: who.source }),
+      decidePermission(p, {
+        requestId,
+        decision,
+        digest,
+        message,
+        ...(input ? { input } : {}),
+        by: who.user,
+        source: who.source,
+      }),
     ),
     'agents.activity': async ({ agent, limit }) => agentActivity(p, agent ?? null, limit),
   } satisfies Handlers;
 }
 
 /** The console text for a concern action taken in the UI (`to` is checked against the contract already). */
-function concernCommand(action: CallRequest<'concerns.act'>['action'], concernId: string, note: string, to: string | undefined): string {
+function concernCommand(
+  action: CallRequest<'concerns.act'>['action'],
+  concernId: string,
+  note: string,
+  to: string | undefined,
+): string {
   const tail = note.trim() ? ` ${note.trim()}` : '';
   if (action === 'ack' || action === 'resolve') return `/${action} ${concernId}${tail}`;
   if (!to) throw new InvalidInputError(`"${action}" needs "to": the agent (or Human) to ${action} the concern to`);
@@ -375,8 +438,16 @@ function concernCommand(action: CallRequest<'concerns.act'>['action'], concernId
 
 type ConfigFile = CallRequest<'config.read'>['file'];
 
-function configCheck(file: ConfigFile, text: string): { ok: boolean; issues: Array<{ line: number; path: string; message: string }> } {
-  const r = file === 'agents.yaml' ? validateAgentsYaml(text) : file === 'discord.yaml' ? validateDiscordYaml(text) : validatePoliciesYaml(text);
+function configCheck(
+  file: ConfigFile,
+  text: string,
+): { ok: boolean; issues: Array<{ line: number; path: string; message: string }> } {
+  const r =
+    file === 'agents.yaml'
+      ? validateAgentsYaml(text)
+      : file === 'discord.yaml'
+        ? validateDiscordYaml(text)
+        : validatePoliciesYaml(text);
   return r.ok ? { ok: true, issues: [] } : { ok: false, issues: r.issues };
 }
 
@@ -386,12 +457,20 @@ async function readConfig(dir: string, file: ConfigFile): Promise<{ file: Config
     return { file, text: await readFile(join(dir, file), 'utf8'), exists: true };
   } catch (err) {
     if (file !== 'discord.yaml' || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return { file, text: await readFile(join(resourcesRoot(), 'resources', 'templates', 'discord.yaml'), 'utf8'), exists: false };
+    return {
+      file,
+      text: await readFile(join(resourcesRoot(), 'resources', 'templates', 'discord.yaml'), 'utf8'),
+      exists: false,
+    };
   }
 }
 
 function keyStoreOf(p: OpenedProject) {
-  if (!p.keyStore) throw new GovernorError('unsupported', 'this front end has no key store; set the key in the environment (see Settings for the variable) or in an agents.yaml keys_file');
+  if (!p.keyStore)
+    throw new GovernorError(
+      'unsupported',
+      'this front end has no key store; set the key in the environment (see Settings for the variable) or in an agents.yaml keys_file',
+    );
   return p.keyStore;
 }
 
@@ -408,7 +487,10 @@ async function keysOverview(p: OpenedProject) {
 export async function dispatch<N extends CallName>(api: Api, name: N, params: unknown): Promise<CallResponse<N>> {
   const spec = contract.calls[name];
   const parsed = spec.request.safeParse(params ?? {});
-  if (!parsed.success) throw new InvalidInputError(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new InvalidInputError(
+      `${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`,
+    );
   const handler = api[name] as unknown as (p: unknown) => Promise<unknown>;
   const result = await handler(parsed.data);
   return spec.response.parse(result) as CallResponse<N>;

@@ -112,18 +112,28 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   // Loaded only then: the Discord renderer brings discord.js, which every other open would pay for.
   if (discord) (await import('./discord/enqueue.ts')).registerOutboxWriter(ledger, read, discord, agentsFile.project);
   const git = createGitService({ dir: root, signer });
-  await git.ensureRepo({ initialFiles: {}, message: 'chore(governor): initialise project governance', author: 'System', timestamp: Math.floor(clock().getTime() / 1000) });
+  await git.ensureRepo({
+    initialFiles: {},
+    message: 'chore(governor): initialise project governance',
+    author: 'System',
+    timestamp: Math.floor(clock().getTime() / 1000),
+  });
 
   const names = agentNames(agentsFile);
   const configured: Record<string, string> = {};
-  for (const n of names) configured[n] = agentsFile.agents[n.replace(/-\d+$/, '') as keyof typeof agentsFile.agents].runtime;
+  for (const n of names)
+    configured[n] = agentsFile.agents[n.replace(/-\d+$/, '') as keyof typeof agentsFile.agents].runtime;
   if (read.project()) {
     // agents.yaml was edited since the last open (Settings, or by hand): the ledger records what changed.
     const changed = agentConfigChanges(names, configured, read.agents());
     if (changed) ledger.append([{ type: 'agents.configured', actor: 'System', payload: changed }]);
   } else {
     ledger.append([
-      { type: 'project.initialized', actor: 'System', payload: { name: agentsFile.project, brief: agentsFile.brief, agents: names, runtimes: configured } },
+      {
+        type: 'project.initialized',
+        actor: 'System',
+        payload: { name: agentsFile.project, brief: agentsFile.brief, agents: names, runtimes: configured },
+      },
       { type: 'phase.started', actor: 'System', payload: { phase: 1, name: 'Phase 1', iteration: 1 } },
     ]);
   }
@@ -149,7 +159,10 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
         progress({ kind: 'handoff', agent: h.from, text: `→ ${h.to}: ${h.purpose}` });
       } else if (ev.type === 'stage.entered') {
         const st = EventPayloads['stage.entered'].parse(ev.payload);
-        progress({ kind: 'stage', text: `phase ${st.phase} → ${st.stage}${st.iteration ? ` (iteration ${st.iteration})` : ''}: ${st.reason}` });
+        progress({
+          kind: 'stage',
+          text: `phase ${st.phase} → ${st.stage}${st.iteration ? ` (iteration ${st.iteration})` : ''}: ${st.reason}`,
+        });
       } else if (ev.type === 'concern.escalated') {
         const c = EventPayloads['concern.escalated'].parse(ev.payload);
         progress({ kind: 'concern', agent: c.from, text: `${c.concern_id} escalated to ${c.to}: ${c.reason}` });
@@ -168,7 +181,9 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     agents: names,
     redactor,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
-    ...(opts.extraKeys || opts.keyStore ? { extraKeys: chainKeys(...[opts.extraKeys, opts.keyStore].filter((k): k is KeySource => k !== undefined)) } : {}),
+    ...(opts.extraKeys || opts.keyStore
+      ? { extraKeys: chainKeys(...[opts.extraKeys, opts.keyStore].filter((k): k is KeySource => k !== undefined)) }
+      : {}),
     onUsage: (agent, model, purpose, usage) => {
       if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
     },

@@ -99,7 +99,10 @@ export function acquireLoopLock(dir: string, kind: DriverKind = 'run'): () => vo
       rmSync(path, { force: true });
     }
   }
-  throw new GovernorError('busy', `could not take the loop lock ${path}; if no governor runs on this project, remove that file`);
+  throw new GovernorError(
+    'busy',
+    `could not take the loop lock ${path}; if no governor runs on this project, remove that file`,
+  );
 }
 
 /** The live driver of the project (this process included), or null when none holds it. */
@@ -161,7 +164,10 @@ export class DriverBusyError extends GovernorError {
       holder.kind === 'host' || holder.kind === 'desktop'
         ? 'open it there; `governor decide`, `command` and `reviews` still work beside it'
         : 'use that one, or stop it first; `governor decide`, `command` and `reviews` still work beside it';
-    super('busy', `${dir} is already driven by ${describeDriver(dir, holder)}: a project has one driver at a time; ${advice}. If pid ${holder.pid} is not Governor, remove ${loopLockPath(dir)} and run again`);
+    super(
+      'busy',
+      `${dir} is already driven by ${describeDriver(dir, holder)}: a project has one driver at a time; ${advice}. If pid ${holder.pid} is not Governor, remove ${loopLockPath(dir)} and run again`,
+    );
   }
 }
 

@@ -49,7 +49,10 @@ export interface ProjectSwitcher<S extends ProjectSlot = ProjectSlot> {
   close(): Promise<void>;
 }
 
-const infoOf = (p: OpenedProject): ProjectInfo => ({ dir: p.dir, name: p.read.project()?.name ?? p.agentsFile.project });
+const infoOf = (p: OpenedProject): ProjectInfo => ({
+  dir: p.dir,
+  name: p.read.project()?.name ?? p.agentsFile.project,
+});
 
 /**
  * Refuse, in words, a folder we cannot (or must not) open: not a folder, not a Governor project, or a
@@ -60,12 +63,24 @@ export async function checkOpenable(dir: string): Promise<string> {
   const root = resolve(dir);
   if (!existsSync(root)) throw new GovernorError('not_found', `${root} does not exist`);
   if (!statSync(root).isDirectory()) throw new GovernorError('not_a_folder', `${root} is not a folder`);
-  if (!existsSync(join(root, AGENTS_FILE))) throw new GovernorError('not_a_project', `${root} is not a Governor project (it has no ${AGENTS_FILE}); create one there from a template instead`);
-  if (!(await createGitService({ dir: root }).isRepo())) throw new GovernorError('not_a_repo', `${root} has ${AGENTS_FILE} but is not a git repository; run \`git init\` there first`);
+  if (!existsSync(join(root, AGENTS_FILE)))
+    throw new GovernorError(
+      'not_a_project',
+      `${root} is not a Governor project (it has no ${AGENTS_FILE}); create one there from a template instead`,
+    );
+  if (!(await createGitService({ dir: root }).isRepo()))
+    throw new GovernorError(
+      'not_a_repo',
+      `${root} has ${AGENTS_FILE} but is not a git repository; run \`git init\` there first`,
+    );
   const driver = drivenElsewhere(root);
   if (driver) throw new DriverBusyError(root, driver);
   const hostPid = servedBy(root);
-  if (hostPid !== null && hostPid !== process.pid) throw new GovernorError('busy', `${root} is already served by another Governor host (pid ${hostPid}); open it there, or stop that host first`);
+  if (hostPid !== null && hostPid !== process.pid)
+    throw new GovernorError(
+      'busy',
+      `${root} is already served by another Governor host (pid ${hostPid}); open it there, or stop that host first`,
+    );
   return root;
 }
 
@@ -84,11 +99,16 @@ function servedBy(root: string): number | null {
  * Then the current loop stops after its step, its watchers are unwired, its ledger is closed, and the
  * front end is told. Switches run one at a time. The host and the desktop app share this logic.
  */
-export async function createProjectSwitcher<S extends ProjectSlot>(firstDir: string, o: SwitcherOptions<S>): Promise<ProjectSwitcher<S>> {
+export async function createProjectSwitcher<S extends ProjectSlot>(
+  firstDir: string,
+  o: SwitcherOptions<S>,
+): Promise<ProjectSwitcher<S>> {
   const progress = (text: string) => o.progress?.({ kind: 'project', text });
   const remember = async (info: ProjectInfo) => {
     // A recent list that cannot be written is a lost convenience; the project is open either way.
-    await rememberProject(info, o.home ? { home: o.home } : {}).catch((err: unknown) => o.progress?.({ kind: 'warn', text: `could not update the recent projects list: ${errorMessage(err)}` }));
+    await rememberProject(info, o.home ? { home: o.home } : {}).catch((err: unknown) =>
+      o.progress?.({ kind: 'warn', text: `could not update the recent projects list: ${errorMessage(err)}` }),
+    );
   };
 
   // Each project served is this front end's to drive: its loop lock is taken before it opens (so a second

@@ -47,10 +47,16 @@ export async function readRecent(home = governorHome()): Promise<RecentProject[]
 }
 
 /** Put a project at the top of the list (once), keep the newest RECENT_MAX, and write the file atomically. */
-export async function rememberProject(project: { dir: string; name: string }, opts: { home?: string; now?: Date } = {}): Promise<RecentProject[]> {
+export async function rememberProject(
+  project: { dir: string; name: string },
+  opts: { home?: string; now?: Date } = {},
+): Promise<RecentProject[]> {
   const home = opts.home ?? governorHome();
   const dir = resolve(project.dir);
-  const entries = [{ dir, name: project.name, opened_at: (opts.now ?? new Date()).toISOString() }, ...(await readEntries(home)).filter((e) => e.dir !== dir)].slice(0, RECENT_MAX);
+  const entries = [
+    { dir, name: project.name, opened_at: (opts.now ?? new Date()).toISOString() },
+    ...(await readEntries(home)).filter((e) => e.dir !== dir),
+  ].slice(0, RECENT_MAX);
   await writeFileAtomic(recentFile(home), `${JSON.stringify({ version: 1, projects: entries }, null, 2)}\n`);
   return readRecent(home);
 }

@@ -18,7 +18,10 @@ export interface AppMenuOptions {
 }
 
 /** The Open Recent submenu: one item per project, named and placed, or a single disabled line when empty. */
-export function recentSubmenu(recent: AppMenuOptions['recent'], openRecent: AppMenuOptions['openRecent']): MenuItemConstructorOptions[] {
+export function recentSubmenu(
+  recent: AppMenuOptions['recent'],
+  openRecent: AppMenuOptions['openRecent'],
+): MenuItemConstructorOptions[] {
   if (!recent || recent.length === 0) return [{ label: 'No recent projects', enabled: false }];
   return recent.map((r) => ({
     label: `${r.name} — ${r.dir}${r.missing ? ' (missing)' : ''}`,
@@ -33,7 +36,17 @@ export function appMenuTemplate(o: AppMenuOptions): MenuItemConstructorOptions[]
   if (mac) {
     menu.push({
       label: o.appName,
-      submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'services' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }],
+      submenu: [
+        { role: 'about' },
+        { type: 'separator' },
+        { role: 'services' },
+        { type: 'separator' },
+        { role: 'hide' },
+        { role: 'hideOthers' },
+        { role: 'unhide' },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
     });
   }
   menu.push({
@@ -48,12 +61,33 @@ export function appMenuTemplate(o: AppMenuOptions): MenuItemConstructorOptions[]
   });
   menu.push({
     label: 'Edit',
-    submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'delete' }, { type: 'separator' }, { role: 'selectAll' }],
+    submenu: [
+      { role: 'undo' },
+      { role: 'redo' },
+      { type: 'separator' },
+      { role: 'cut' },
+      { role: 'copy' },
+      { role: 'paste' },
+      { role: 'delete' },
+      { type: 'separator' },
+      { role: 'selectAll' },
+    ],
   });
   const view: MenuItemConstructorOptions[] = [];
   if (o.dev) view.push({ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' });
-  view.push({ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' });
+  view.push(
+    { role: 'resetZoom' },
+    { role: 'zoomIn' },
+    { role: 'zoomOut' },
+    { type: 'separator' },
+    { role: 'togglefullscreen' },
+  );
   menu.push({ label: 'View', submenu: view });
-  menu.push({ label: 'Window', submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, { type: 'separator' }, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }] });
+  menu.push({
+    label: 'Window',
+    submenu: mac
+      ? [{ role: 'minimize' }, { role: 'zoom' }, { type: 'separator' }, { role: 'front' }]
+      : [{ role: 'minimize' }, { role: 'close' }],
+  });
   return menu;
 }

@@ -57,7 +57,10 @@ export function desktopHome(env: NodeJS.ProcessEnv, userData: string): string {
  * first folder does not open, so the caller can offer another. The first project goes on the recent list:
  * a human chose it.
  */
-export async function startDesktopProjects(firstDir: string, o: DesktopProjectsOptions): Promise<ProjectSwitcher<DesktopSlot>> {
+export async function startDesktopProjects(
+  firstDir: string,
+  o: DesktopProjectsOptions,
+): Promise<ProjectSwitcher<DesktopSlot>> {
   // Progress while a folder opens comes before any pump exists; it is checked against the contract like the rest.
   const progress = (p: Progress) => {
     const parsed = contract.events.progress.safeParse(p);
@@ -70,7 +73,15 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
     if (!switcher) throw new Error('the desktop app is still opening its first project');
     return switcher;
   };
-  const forward: ProjectSwitcher = { current: () => need().current(), info: () => need().info(), recent: () => need().recent(), open: (d) => need().open(d), create: (x) => need().create(x), demo: (d) => need().demo(d), close: () => need().close() };
+  const forward: ProjectSwitcher = {
+    current: () => need().current(),
+    info: () => need().info(),
+    recent: () => need().recent(),
+    open: (d) => need().open(d),
+    create: (x) => need().create(x),
+    demo: (d) => need().demo(d),
+    close: () => need().close(),
+  };
 
   const attach = async (p: OpenedProject): Promise<DesktopSlot> => {
     const pump = createEventPump({
@@ -95,7 +106,9 @@ export async function startDesktopProjects(firstDir: string, o: DesktopProjectsO
       loop,
       log: (text) => progress({ kind: 'info', text }),
     }).catch((err: unknown) => ({ started: false as const, reason: err instanceof Error ? err.message : String(err) }));
-    const said = discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}`;
+    const said = discord.started
+      ? `Discord link running (${discord.bridge.mode} mode)`
+      : `Discord link not started: ${discord.reason}`;
     progress({ kind: 'info', text: said });
     // The switcher closes the ledger after this; the pump goes first so nothing of the old project reaches
     // the window once the new one is current, and the lock goes last, once the loop has stopped.

@@ -84,7 +84,9 @@ export function createEventPump(o: EventPumpOptions): EventPump {
   function emit<N extends EventName>(event: N, data: EventData<N>): void {
     const parsed = contract.events[event].safeParse(data);
     if (!parsed.success) {
-      o.onError?.(new Error(`dropped a "${event}" event outside the contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
+      o.onError?.(
+        new Error(`dropped a "${event}" event outside the contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`),
+      );
       return;
     }
     o.send(event, parsed.data);

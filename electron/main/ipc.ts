@@ -45,7 +45,8 @@ export function senderProblem(event: InvokeEventLike, win: WindowLike | null, re
   if (!frame) return 'the calling frame is gone';
   const main = win.webContents.mainFrame;
   const isMain = frame.parent === null && frame.processId === main.processId && frame.routingId === main.routingId;
-  if (!isAllowedSender(frame.url, isMain, rendererIndexUrl)) return `calls are only accepted from the main frame of ${rendererIndexUrl}`;
+  if (!isAllowedSender(frame.url, isMain, rendererIndexUrl))
+    return `calls are only accepted from the main frame of ${rendererIndexUrl}`;
   return null;
 }
 

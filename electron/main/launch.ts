@@ -60,7 +60,11 @@ export async function saveSettings(file: string, s: Settings): Promise<void> {
 }
 
 /** Command line first, then the environment, then the project opened last time. */
-export function chooseProject(o: { argv: string | null; env: string | undefined; last: string | undefined }): { dir: string; from: 'argv' | 'env' | 'last' } | null {
+export function chooseProject(o: {
+  argv: string | null;
+  env: string | undefined;
+  last: string | undefined;
+}): { dir: string; from: 'argv' | 'env' | 'last' } | null {
   if (o.argv) return { dir: o.argv, from: 'argv' };
   if (o.env?.trim()) return { dir: resolve(o.env.trim()), from: 'env' };
   if (o.last) return { dir: o.last, from: 'last' };

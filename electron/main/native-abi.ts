@@ -11,7 +11,9 @@ export function builtForAbi(addon: Buffer, abi: string): boolean {
 
 /** Why the desktop app cannot use this better-sqlite3 addon, or null when it can. */
 export function addonProblem(addon: Buffer | null, abi: string, where: string): string | null {
-  if (!addon) return `better-sqlite3 for Electron is missing (${where}). Start the app with \`npm start\`, which builds it.`;
-  if (!builtForAbi(addon, abi)) return `${where} was built for another runtime than this Electron (ABI ${abi}). Run \`npm start\` again to rebuild it.`;
+  if (!addon)
+    return `better-sqlite3 for Electron is missing (${where}). Start the app with \`npm start\`, which builds it.`;
+  if (!builtForAbi(addon, abi))
+    return `${where} was built for another runtime than this Electron (ABI ${abi}). Run \`npm start\` again to rebuild it.`;
   return null;
 }

@@ -39,11 +39,15 @@ export function nativeNoticeFor(n: Notification): NativeNotice | null {
   if (!n.ref) return null;
   if (n.ref.kind === 'review' && n.channel === 'approvals') {
     const route = routeFor({ kind: 'review', id: n.ref.id });
-    return route ? { key: n.event_id, title: clip(n.title, 120), body: clip(n.body, 300), route, urgency: 'normal' } : null;
+    return route
+      ? { key: n.event_id, title: clip(n.title, 120), body: clip(n.body, 300), route, urgency: 'normal' }
+      : null;
   }
   if (n.ref.kind === 'concern' && n.severity === 'critical') {
     const route = routeFor({ kind: 'concern', id: n.ref.id });
-    return route ? { key: n.event_id, title: clip(n.title, 120), body: clip(n.body, 300), route, urgency: 'critical' } : null;
+    return route
+      ? { key: n.event_id, title: clip(n.title, 120), body: clip(n.body, 300), route, urgency: 'critical' }
+      : null;
   }
   return null;
 }
@@ -72,7 +76,10 @@ export function nativeNotices(batch: readonly Notification[], seen: Set<string>)
   if (out.length <= BURST_LIMIT) return out;
   const critical = out.filter((x) => x.urgency === 'critical').length;
   const reviews = out.length - critical;
-  const parts = [reviews > 0 ? `${reviews} review${reviews === 1 ? '' : 's'} waiting` : '', critical > 0 ? `${critical} critical concern${critical === 1 ? '' : 's'}` : ''].filter(Boolean);
+  const parts = [
+    reviews > 0 ? `${reviews} review${reviews === 1 ? '' : 's'} waiting` : '',
+    critical > 0 ? `${critical} critical concern${critical === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
   return [
     {
       key: out.map((x) => x.key).join(','),

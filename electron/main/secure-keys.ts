@@ -28,7 +28,9 @@ export interface SecureKeyStore extends KeySource {
   providers(): Promise<Provider[]>;
 }
 
-const StoredKeys = z.object({ version: z.literal(1), keys: z.partialRecord(KeyName, z.string().regex(/^[A-Za-z0-9+/]+=*$/)) }).strict();
+const StoredKeys = z
+  .object({ version: z.literal(1), keys: z.partialRecord(KeyName, z.string().regex(/^[A-Za-z0-9+/]+=*$/)) })
+  .strict();
 type StoredKeys = z.infer<typeof StoredKeys>;
 
 const EMPTY: StoredKeys = { version: 1, keys: {} };
@@ -49,12 +51,20 @@ export function secureKeys(file: string, cipher: KeyCipher): SecureKeyStore {
     }
     const parsed = StoredKeys.safeParse(raw);
     // A damaged store is reported, not silently emptied: the human would otherwise re-enter keys and wonder why.
-    if (!parsed.success) throw new GovernorError('keys_store_invalid', `the key store ${file} is damaged; remove it and enter the keys again in Settings`);
+    if (!parsed.success)
+      throw new GovernorError(
+        'keys_store_invalid',
+        `the key store ${file} is damaged; remove it and enter the keys again in Settings`,
+      );
     return parsed.data;
   }
 
   async function requireCipher(action: string): Promise<void> {
-    if (!(await cipher.isAvailable())) throw new GovernorError('keychain_unavailable', `cannot ${action}: no operating-system keychain is available to encrypt keys with; set the provider's environment variable (e.g. ANTHROPIC_API_KEY) or a keys_file in agents.yaml instead`);
+    if (!(await cipher.isAvailable()))
+      throw new GovernorError(
+        'keychain_unavailable',
+        `cannot ${action}: no operating-system keychain is available to encrypt keys with; set the provider's environment variable (e.g. ANTHROPIC_API_KEY) or a keys_file in agents.yaml instead`,
+      );
   }
 
   async function write(data: StoredKeys): Promise<void> {
@@ -73,7 +83,8 @@ export function secureKeys(file: string, cipher: KeyCipher): SecureKeyStore {
     const data = await load().catch((): StoredKeys => ({ ...EMPTY, keys: {} }));
     const sealed = await cipher.encrypt(value);
     // A cipher that hands back the plaintext (a keychain stub, a broken backend) must not get to write it.
-    if (sealed.includes(Buffer.from(value))) throw new GovernorError('keychain_unsafe', 'the keychain returned the key unencrypted; refusing to store it');
+    if (sealed.includes(Buffer.from(value)))
+      throw new GovernorError('keychain_unsafe', 'the keychain returned the key unencrypted; refusing to store it');
     await write({ version: 1, keys: { ...data.keys, [name]: sealed.toString('base64') } });
   }
 
@@ -87,7 +98,10 @@ export function secureKeys(file: string, cipher: KeyCipher): SecureKeyStore {
       try {
         opened = await cipher.decrypt(Buffer.from(stored, 'base64'));
       } catch {
-        throw new GovernorError('keys_store_undecryptable', `the stored ${provider} key cannot be decrypted (the keychain changed?); enter it again in Settings`);
+        throw new GovernorError(
+          'keys_store_undecryptable',
+          `the stored ${provider} key cannot be decrypted (the keychain changed?); enter it again in Settings`,
+        );
       }
       const key = opened.plain.trim();
       if (key && opened.stale) await seal(provider, key);

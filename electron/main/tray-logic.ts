@@ -77,7 +77,10 @@ export function trayMenu(s: TrayStatus | null): TrayMenuItem[] {
 }
 
 /** The human command each agent action maps to: the tray goes through the same grammar as the console. */
-export const TRAY_COMMANDS: Partial<Record<TrayAction, string>> = { 'pause-all': '/pause all', 'resume-all': '/resume all' };
+export const TRAY_COMMANDS: Partial<Record<TrayAction, string>> = {
+  'pause-all': '/pause all',
+  'resume-all': '/resume all',
+};
 
 /**
  * The image file for an icon. The 16 px file is named plainly and its 32 px twin `@2x`, so Electron's

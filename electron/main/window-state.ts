@@ -73,10 +73,19 @@ const GRAB = 64;
 export function clampToDisplays(state: WindowState, workAreas: readonly Rect[]): WindowState {
   const primary = workAreas[0];
   if (!primary) return { ...state, x: undefined, y: undefined };
-  const fitInto = (area: Rect) => ({ width: Math.min(state.width, area.width), height: Math.min(state.height, area.height) });
+  const fitInto = (area: Rect) => ({
+    width: Math.min(state.width, area.width),
+    height: Math.min(state.height, area.height),
+  });
   const centred = (area: Rect): WindowState => {
     const { width, height } = fitInto(area);
-    return { ...state, width, height, x: Math.round(area.x + (area.width - width) / 2), y: Math.round(area.y + (area.height - height) / 2) };
+    return {
+      ...state,
+      width,
+      height,
+      x: Math.round(area.x + (area.width - width) / 2),
+      y: Math.round(area.y + (area.height - height) / 2),
+    };
   };
   if (state.x === undefined || state.y === undefined) return centred(primary);
   const bounds = { x: state.x, y: state.y, width: state.width, height: state.height };

@@ -9,11 +9,26 @@ function label(s: ConnectionState, kind: 'ws' | 'ipc', now: number): string {
 }
 
 /** A dot and a word: where the link stands, always visible in the header. */
-export function ConnectionIndicator({ state, kind, onRetry }: { state: ConnectionState; kind: 'ws' | 'ipc'; onRetry: () => void }) {
+export function ConnectionIndicator({
+  state,
+  kind,
+  onRetry,
+}: {
+  state: ConnectionState;
+  kind: 'ws' | 'ipc';
+  onRetry: () => void;
+}) {
   // Tick each second only while a countdown is on screen; a calm header does not re-render for nothing.
   const now = useNow(state.status === 'disconnected' ? 1000 : 60_000);
   return (
-    <div className="connection" data-testid="connection" data-state={state.status} role="status" aria-live="polite" title={state.status === 'disconnected' ? state.reason : undefined}>
+    <div
+      className="connection"
+      data-testid="connection"
+      data-state={state.status}
+      role="status"
+      aria-live="polite"
+      title={state.status === 'disconnected' ? state.reason : undefined}
+    >
       <span className="connection-dot" aria-hidden="true" />
       <span>{label(state, kind, now)}</span>
       {state.status === 'disconnected' && (

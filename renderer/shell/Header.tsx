@@ -25,7 +25,11 @@ export function Header({ snapshot, connection, kind, onRetry }: Props) {
             {snapshot.phase_name !== `Phase ${snapshot.phase}` ? ` · ${snapshot.phase_name}` : ''}
             {snapshot.iteration > 1 ? ` · iteration ${snapshot.iteration}` : ''}
           </span>
-          <span className={`stage-badge${waitsOnHuman(snapshot.stage) ? ' stage-human' : ''}`} data-testid="stage" data-stage={snapshot.stage}>
+          <span
+            className={`stage-badge${waitsOnHuman(snapshot.stage) ? ' stage-human' : ''}`}
+            data-testid="stage"
+            data-stage={snapshot.stage}
+          >
             {stageLabel(snapshot.stage)}
             {waitsOnHuman(snapshot.stage) ? ' · waiting on you' : ''}
           </span>

@@ -6,4 +6,5 @@ import { createListStore } from './list-store.ts';
 const concerns = createListStore<Concern>();
 export const useConcernsStore = concerns.store;
 
-export const refreshConcerns = (t: Transport): Promise<void> => concerns.refresh(() => t.call('concerns.list', { open: true }));
+export const refreshConcerns = (t: Transport): Promise<void> =>
+  concerns.refresh(() => t.call('concerns.list', { open: true }));

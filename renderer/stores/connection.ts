@@ -7,4 +7,7 @@ interface ConnectionStore {
 }
 
 /** The link to the engine, mirrored from the transport so any view can grey out what needs it. */
-export const useConnectionStore = create<ConnectionStore>()(() => ({ state: { status: 'connecting', attempt: 0 }, kind: 'ws' }));
+export const useConnectionStore = create<ConnectionStore>()(() => ({
+  state: { status: 'connecting', attempt: 0 },
+  kind: 'ws',
+}));

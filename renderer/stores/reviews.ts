@@ -6,4 +6,5 @@ import { createListStore } from './list-store.ts';
 const reviews = createListStore<Review>();
 export const useReviewsStore = reviews.store;
 
-export const refreshReviews = (t: Transport): Promise<void> => reviews.refresh(() => t.call('reviews.list', { status: 'pending' }));
+export const refreshReviews = (t: Transport): Promise<void> =>
+  reviews.refresh(() => t.call('reviews.list', { status: 'pending' }));

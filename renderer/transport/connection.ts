@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { type CallName, type CallRequest, type EventData, type EventName, type Transport, contract } from '../../shared/contract.ts';
+import {
+  type CallName,
+  type CallRequest,
+  type EventData,
+  type EventName,
+  type Transport,
+  contract,
+} from '../../shared/contract.ts';
 
 /** Where the link to the engine stands; the UI shows it, and greys out actions that need the engine. */
 export type ConnectionState =
@@ -32,15 +39,28 @@ export class CallError extends Error {
 export function checkRequest<N extends CallName>(name: N, params: CallRequest<N>): unknown {
   const schema: z.ZodType = contract.calls[name].request;
   const parsed = schema.safeParse(params);
-  if (!parsed.success) throw new CallError('invalid_request', `${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`, name);
+  if (!parsed.success)
+    throw new CallError(
+      'invalid_request',
+      `${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`,
+      name,
+    );
   return parsed.data;
 }
 
 /** Validate a result against the contract; the cast is sound because the schema just accepted it. */
-export function checkResponse<N extends CallName>(name: N, result: unknown): z.output<(typeof contract.calls)[N]['response']> {
+export function checkResponse<N extends CallName>(
+  name: N,
+  result: unknown,
+): z.output<(typeof contract.calls)[N]['response']> {
   const schema: z.ZodType = contract.calls[name].response;
   const parsed = schema.safeParse(result);
-  if (!parsed.success) throw new CallError('bad_response', `${name}: the engine answered outside the contract (${parsed.error.issues[0]?.message ?? 'invalid'})`, name);
+  if (!parsed.success)
+    throw new CallError(
+      'bad_response',
+      `${name}: the engine answered outside the contract (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+      name,
+    );
   return parsed.data as z.output<(typeof contract.calls)[N]['response']>;
 }
 

@@ -1,5 +1,12 @@
 import { type CallName, type CallRequest, type CallResponse, ServerFrame } from '../../shared/contract.ts';
-import { CallError, type Connection, checkRequest, checkResponse, createEventHub, createStateCell } from './connection.ts';
+import {
+  CallError,
+  type Connection,
+  checkRequest,
+  checkResponse,
+  createEventHub,
+  createStateCell,
+} from './connection.ts';
 
 export interface WsOptions {
   url: string;
@@ -117,7 +124,9 @@ export function createWsTransport(o: WsOptions): Connection {
       if (socket !== ws) return;
       socket = null;
       // A browser hides why a handshake failed (a wrong token and a stopped host look alike), so name both.
-      const reason = opened ? `the link to the host dropped${e.reason ? `: ${e.reason}` : ''}` : 'the host did not accept the connection: `governor serve` may have stopped, or the token in the address may be out of date';
+      const reason = opened
+        ? `the link to the host dropped${e.reason ? `: ${e.reason}` : ''}`
+        : 'the host did not accept the connection: `governor serve` may have stopped, or the token in the address may be out of date';
       failAll(reason);
       scheduleRetry(reason);
     };
@@ -138,12 +147,21 @@ export function createWsTransport(o: WsOptions): Connection {
         return Promise.reject(err);
       }
       const ws = socket;
-      if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new CallError('disconnected', `${name}: not connected to the Governor host; it will be retried when the link is back`, name));
+      if (!ws || ws.readyState !== WebSocket.OPEN)
+        return Promise.reject(
+          new CallError(
+            'disconnected',
+            `${name}: not connected to the Governor host; it will be retried when the link is back`,
+            name,
+          ),
+        );
       const id = nextId++;
       return new Promise<CallResponse<N>>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          reject(new CallError('timeout', `${name}: no answer from the host in ${Math.round(callTimeout / 1000)} s`, name));
+          reject(
+            new CallError('timeout', `${name}: no answer from the host in ${Math.round(callTimeout / 1000)} s`, name),
+          );
         }, callTimeout);
         // checkResponse already validated the result against this call's schema before resolve sees it.
         pending.set(id, { name, resolve: (r) => resolve(r as CallResponse<N>), reject, timer });

@@ -16,7 +16,12 @@ export type RoleKind = z.infer<typeof RoleKind>;
  * An agent's name: the role, or `Implementer-2`, `Implementer-3`… when a role has several agents.
  * The first implementer is plain `Implementer`, as in the seed.
  */
-export const AgentName = z.string().regex(/^(ProjectManager|Designer|Implementer|Tester)(-[2-9]|-[1-9][0-9])?$/, 'an agent name such as Designer or Implementer-2');
+export const AgentName = z
+  .string()
+  .regex(
+    /^(ProjectManager|Designer|Implementer|Tester)(-[2-9]|-[1-9][0-9])?$/,
+    'an agent name such as Designer or Implementer-2',
+  );
 export type AgentName = z.infer<typeof AgentName>;
 
 /** Who did something: an agent, the human, or the system itself. */

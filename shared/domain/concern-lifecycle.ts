@@ -14,7 +14,11 @@ export type ConcernChange =
  */
 export function applyConcernChange(prev: Concern, change: ConcernChange, ts: string): Concern {
   // Reaching Discord is bookkeeping, not a change to the concern: it keeps its updated_at.
-  const c: Concern = { ...prev, escalations: [...prev.escalations], updated_at: change.type === 'concern.discord_posted' ? prev.updated_at : ts };
+  const c: Concern = {
+    ...prev,
+    escalations: [...prev.escalations],
+    updated_at: change.type === 'concern.discord_posted' ? prev.updated_at : ts,
+  };
   switch (change.type) {
     case 'concern.acknowledged':
       if (c.status === 'open') c.status = 'acknowledged';

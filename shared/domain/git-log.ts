@@ -19,4 +19,9 @@ export const RevisionLookup = z.discriminatedUnion('ok', [
 export type RevisionLookup = z.infer<typeof RevisionLookup>;
 
 /** A revision the picker may send: anything a ref name, a sha and `^`/`~` steps are made of; no spaces. */
-export const RevisionText = z.string().trim().min(1, 'type a sha, branch or tag').max(256).regex(/^[^\s\0]+$/, 'a revision has no spaces');
+export const RevisionText = z
+  .string()
+  .trim()
+  .min(1, 'type a sha, branch or tag')
+  .max(256)
+  .regex(/^[^\s\0]+$/, 'a revision has no spaces');

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { Actor, Id } from './common.ts';
 
-export const GitActionKind = z.enum(['branch', 'commit', 'merge', 'tag', 'revert', 'archive', 'failure', 'protect_refused']);
+export const GitActionKind = z.enum([
+  'branch',
+  'commit',
+  'merge',
+  'tag',
+  'revert',
+  'archive',
+  'failure',
+  'protect_refused',
+]);
 export type GitActionKind = z.infer<typeof GitActionKind>;
 
 /** The seed's `audit/git_actions.jsonl` record, plus the ids that tie it to history. */

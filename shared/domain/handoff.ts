@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, Id, Impact, } from './common.ts';
+import { Actor, Id, Impact } from './common.ts';
 
 export const HandoffStatus = z.enum([
   'delivered',

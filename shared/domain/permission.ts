@@ -65,7 +65,16 @@ export const PermissionRequest = z.object({
 export type PermissionRequest = z.infer<typeof PermissionRequest>;
 
 /** One item of a worker's stream, as the ledger keeps it (redacted, text capped). */
-export const WorkerActivityKind = z.enum(['session', 'message', 'tool_use', 'tool_result', 'permission', 'test_run', 'result', 'error']);
+export const WorkerActivityKind = z.enum([
+  'session',
+  'message',
+  'tool_use',
+  'tool_result',
+  'permission',
+  'test_run',
+  'result',
+  'error',
+]);
 export const WorkerActivity = z.object({
   agent: AgentName,
   worker: z.string(),
@@ -75,7 +84,10 @@ export const WorkerActivity = z.object({
   text: z.string(),
   tool: z.string().nullable().default(null),
   /** For a tool use: how the permission gate decided (`allow`, `deny`, `ask`) and by which rule. */
-  gate: z.object({ behavior: z.enum(['allow', 'deny', 'ask']), rule: z.string().nullable(), digest: InputDigest }).nullable().default(null),
+  gate: z
+    .object({ behavior: z.enum(['allow', 'deny', 'ask']), rule: z.string().nullable(), digest: InputDigest })
+    .nullable()
+    .default(null),
 });
 export type WorkerActivity = z.infer<typeof WorkerActivity>;
 

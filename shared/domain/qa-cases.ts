@@ -45,7 +45,11 @@ export const QaCases = z.object({
   /** Failures and errors first, then flaky, then skipped; each group in the order the runs reported them. */
   cases: z.array(QaCase),
   /** Cases beyond `limit` per group, left out of `cases`. */
-  omitted: z.object({ failed: z.number().int().nonnegative(), flaky: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }),
+  omitted: z.object({
+    failed: z.number().int().nonnegative(),
+    flaky: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+  }),
   limit: z.number().int().positive(),
 });
 export type QaCases = z.infer<typeof QaCases>;

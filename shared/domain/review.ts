@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { CommandSource } from './command.ts';
 import { Actor, Id, Impact } from './common.ts';
 
-export const ReviewKind = z.enum(['plan', 'design', 'test_plan', 'variation', 'test_completion', 'promotion', 'gate_failure', 'budget']);
+export const ReviewKind = z.enum([
+  'plan',
+  'design',
+  'test_plan',
+  'variation',
+  'test_completion',
+  'promotion',
+  'gate_failure',
+  'budget',
+]);
 export type ReviewKind = z.infer<typeof ReviewKind>;
 
 export const DecisionKind = z.enum([

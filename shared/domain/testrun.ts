@@ -46,6 +46,8 @@ export const TestRunResult = z.object({
   /** The metrics JSON the tests emitted (for drift and reproducibility). */
   metrics: z.record(z.string(), z.number()).nullable().optional(),
   /** sha256 of the result files the run produced (JUnit, coverage, metrics), for the manifest. */
-  outputs: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() })).optional(),
+  outputs: z
+    .array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() }))
+    .optional(),
 });
 export type TestRunResult = z.infer<typeof TestRunResult>;

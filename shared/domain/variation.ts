@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { Actor, Id, Impact } from './common.ts';
 
-export const VariationStatus = z.enum(['proposed', 'approved', 'approved_with_conditions', 'deferred', 'rejected', 'accepted_by_policy']);
+export const VariationStatus = z.enum([
+  'proposed',
+  'approved',
+  'approved_with_conditions',
+  'deferred',
+  'rejected',
+  'accepted_by_policy',
+]);
 export type VariationStatus = z.infer<typeof VariationStatus>;
 
 /** A proposed change of scope, architecture or outcome (`docs/PROJECT_VARIATIONS.md`). */

@@ -30,7 +30,10 @@ export function claudeEnv(): void {
  * The sample project with its first Implementer played by Claude Code against the fake Anthropic API,
  * taken through the plan and design reviews, so the next run is the build.
  */
-export async function claudeProject(fake: FakeAnthropic, o: ProjectOptions = {}): Promise<{ dir: string; open(): Promise<OpenedProject> }> {
+export async function claudeProject(
+  fake: FakeAnthropic,
+  o: ProjectOptions = {},
+): Promise<{ dir: string; open(): Promise<OpenedProject> }> {
   claudeEnv();
   return agentProject({ runtime: 'claude-code:claude-sonnet-4-5', base_url: fake.url }, o);
 }
@@ -45,7 +48,10 @@ export interface ProjectOptions {
  * The sample project with its Implementers played by a coding agent (`agent` is merged into their
  * agents.yaml entry), taken through the plan and design reviews, so the next run is the build.
  */
-export async function agentProject(agent: Record<string, unknown>, o: ProjectOptions = {}): Promise<{ dir: string; open(): Promise<OpenedProject> }> {
+export async function agentProject(
+  agent: Record<string, unknown>,
+  o: ProjectOptions = {},
+): Promise<{ dir: string; open(): Promise<OpenedProject> }> {
   const dir = join(tempDir(), 'backtester');
   await initProject(dir, { sample: true });
   const agentsPath = join(dir, 'agents.yaml');
@@ -53,7 +59,10 @@ export async function agentProject(agent: Record<string, unknown>, o: ProjectOpt
   for (const [k, v] of Object.entries(agent)) doc.setIn(['agents', 'Implementer', k], v);
   writeFileSync(agentsPath, doc.toString());
   const extra = [o.permissions ?? 'agent_permissions:\n  timeout_s: 600\n', o.budgets ?? '', o.limits ?? ''].join('\n');
-  writeFileSync(join(dir, '.project_policies.yaml'), `${readFileSync(join(dir, '.project_policies.yaml'), 'utf8')}\n${extra}\n`);
+  writeFileSync(
+    join(dir, '.project_policies.yaml'),
+    `${readFileSync(join(dir, '.project_policies.yaml'), 'utf8')}\n${extra}\n`,
+  );
   const p = await openProject(dir);
   try {
     for (const kind of ['plan', 'design'] as const) {
@@ -71,7 +80,10 @@ export async function agentProject(agent: Record<string, unknown>, o: ProjectOpt
 /** Run the real CLI without blocking this process (the loop under test keeps running meanwhile). */
 export function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -81,7 +93,10 @@ export function cli(args: string[]): Promise<{ code: number | null; stdout: stri
 }
 
 export function cliProcess(args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Poll until `fn` returns a value (the loop runs meanwhile); fails after `ms`. */

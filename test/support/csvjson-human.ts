@@ -11,11 +11,19 @@ export const CSVJSON_BRIEF = 'a CLI that converts CSV to JSON';
  */
 export function csvjsonDecision(r: Asked, asked: number): { decision: DecisionKind; comment: string } {
   const first = asked === 1;
-  if (r.kind === 'plan' && r.phase === 1 && first) return { decision: 'request_changes', comment: 'drop: Docs site; drop: Streaming; add: Type inference — numbers, booleans and empty cells' };
-  if (r.kind === 'plan' && r.phase === 2 && first) return { decision: 'request_changes', comment: 'move: Type inference to 2' };
-  if (r.kind === 'design' && r.phase === 1 && first) return { decision: 'request_clarification', comment: 'Why a hand-written parser rather than a library?' };
-  if (r.kind === 'design' && r.phase === 3 && first) return { decision: 'request_changes', comment: 'Read from stdin when no file is given.' };
-  if (r.kind === 'test_plan' && r.phase === 2) return { decision: 'approve_with_conditions', comment: 'Also cover an empty cell and a header-only file.' };
+  if (r.kind === 'plan' && r.phase === 1 && first)
+    return {
+      decision: 'request_changes',
+      comment: 'drop: Docs site; drop: Streaming; add: Type inference — numbers, booleans and empty cells',
+    };
+  if (r.kind === 'plan' && r.phase === 2 && first)
+    return { decision: 'request_changes', comment: 'move: Type inference to 2' };
+  if (r.kind === 'design' && r.phase === 1 && first)
+    return { decision: 'request_clarification', comment: 'Why a hand-written parser rather than a library?' };
+  if (r.kind === 'design' && r.phase === 3 && first)
+    return { decision: 'request_changes', comment: 'Read from stdin when no file is given.' };
+  if (r.kind === 'test_plan' && r.phase === 2)
+    return { decision: 'approve_with_conditions', comment: 'Also cover an empty cell and a header-only file.' };
   if (r.kind === 'promotion' && r.phase === 3) return { decision: 'approve', comment: 'Ship it.' };
   return { decision: 'approve', comment: '' };
 }

@@ -3,8 +3,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { PermissionRequest, Review, Severity } from '../../shared/index.ts';
 import { inputDigest, recordRequest } from '../../electron/core/permissions/requests.ts';
-import { type BridgeStart, type DiscordBridge, projectKey, startDiscordBridge } from '../../electron/core/discord/bridge.ts';
-import { type ButtonAction, type ModalAction, customId, modalId, projectTag } from '../../electron/core/discord/custom-id.ts';
+import {
+  type BridgeStart,
+  type DiscordBridge,
+  projectKey,
+  startDiscordBridge,
+} from '../../electron/core/discord/bridge.ts';
+import {
+  type ButtonAction,
+  type ModalAction,
+  customId,
+  modalId,
+  projectTag,
+} from '../../electron/core/discord/custom-id.ts';
 import { type OpenedProject, openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
@@ -16,11 +27,21 @@ const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
 
 /** The concern summaries posted in a channel (by the bot or a webhook), in the order Discord recorded them. */
 export function summaries(messages: RecordedMessage[]): string[] {
-  return messages.flatMap((m) => m.embeds.map((e) => /Summary: (.*)/.exec((e as { description?: string }).description ?? '')?.[1] ?? '')).filter(Boolean);
+  return messages
+    .flatMap((m) =>
+      m.embeds.map((e) => /Summary: (.*)/.exec((e as { description?: string }).description ?? '')?.[1] ?? ''),
+    )
+    .filter(Boolean);
 }
 
 /** For contract calls in tests that have no loop to run: a decision is recorded, and nothing moves on. */
-export const NO_LOOP: LoopRunner = { running: false, waiting: [], start: () => ({ started: false, reason: 'no loop in this test' }), idle: async () => {}, stop: async () => {} };
+export const NO_LOOP: LoopRunner = {
+  running: false,
+  waiting: [],
+  start: () => ({ started: false, reason: 'no loop in this test' }),
+  idle: async () => {},
+  stop: async () => {},
+};
 
 export const REVIEWER = '300000000000000003';
 export const STRANGER = '399999999999999999';
@@ -44,7 +65,11 @@ export async function discordProject(yaml: string, name = 'backtester'): Promise
   const dir = join(tempDir(), name);
   await initProject(dir, { sample: true });
   // The sample names itself; a test with two projects tells them apart by name.
-  if (name !== 'backtester') writeFileSync(join(dir, 'agents.yaml'), readFileSync(join(dir, 'agents.yaml'), 'utf8').replace(/^project: .*$/m, `project: ${name}`));
+  if (name !== 'backtester')
+    writeFileSync(
+      join(dir, 'agents.yaml'),
+      readFileSync(join(dir, 'agents.yaml'), 'utf8').replace(/^project: .*$/m, `project: ${name}`),
+    );
   writeFileSync(join(dir, 'discord.yaml'), `${yaml}\n`);
   return { dir, p: await openProject(dir) };
 }
@@ -55,32 +80,83 @@ const BEFORE_DAILY = () => new Date('2026-11-25T00:01:00Z');
 /** Where the bridges of one test file find each other (links.ts): never the user's own folder. */
 export const LINKS_HOME = tempDir('governor-home-');
 
-export async function bridge(p: OpenedProject, env: NodeJS.ProcessEnv, logs: string[] = [], clock: () => Date = BEFORE_DAILY): Promise<DiscordBridge> {
-  const r: BridgeStart = await startDiscordBridge(p, { env, backoff: { initialMs: 50, maxMs: 400 }, log: (l) => logs.push(l), clock, home: LINKS_HOME, lateMs: 300 });
+export async function bridge(
+  p: OpenedProject,
+  env: NodeJS.ProcessEnv,
+  logs: string[] = [],
+  clock: () => Date = BEFORE_DAILY,
+): Promise<DiscordBridge> {
+  const r: BridgeStart = await startDiscordBridge(p, {
+    env,
+    backoff: { initialMs: 50, maxMs: 400 },
+    log: (l) => logs.push(l),
+    clock,
+    home: LINKS_HOME,
+    lateMs: 300,
+  });
   if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
   return r.bridge;
 }
 
 export function raise(p: OpenedProject, severity: Severity, summary: string, details = 'details'): string {
-  return p.ledger.transact((tx) => raiseConcern(tx, { phase: 1, from: 'Tester', to: 'ProjectManager', severity, category: 'test_failure', summary, details }, new Date().toISOString()));
+  return p.ledger.transact((tx) =>
+    raiseConcern(
+      tx,
+      { phase: 1, from: 'Tester', to: 'ProjectManager', severity, category: 'test_failure', summary, details },
+      new Date().toISOString(),
+    ),
+  );
 }
 
-export function askReview(p: OpenedProject, title = 'Project plan for phase 1', summary = 'Five tasks over two weeks.', path = 'docs/PROJECT_PLAN.md'): Review {
-  return p.ledger.transact((tx) => requestReview(tx, { kind: 'plan', phase: 1, title, requested_by: 'ProjectManager', impact: 'high', subject: { path, revision: 1 }, context: [], handoff_id: null, summary }, new Date().toISOString()));
+export function askReview(
+  p: OpenedProject,
+  title = 'Project plan for phase 1',
+  summary = 'Five tasks over two weeks.',
+  path = 'docs/PROJECT_PLAN.md',
+): Review {
+  return p.ledger.transact((tx) =>
+    requestReview(
+      tx,
+      {
+        kind: 'plan',
+        phase: 1,
+        title,
+        requested_by: 'ProjectManager',
+        impact: 'high',
+        subject: { path, revision: 1 },
+        context: [],
+        handoff_id: null,
+        summary,
+      },
+      new Date().toISOString(),
+    ),
+  );
 }
 
 /** Wait until nothing is pending in the outbox. */
 export async function drained(fake: FakeDiscord, p: OpenedProject, timeoutMs = 20_000): Promise<void> {
-  await fake.waitFor(() => p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()?.n === 0, timeoutMs, 'the outbox to drain');
+  await fake.waitFor(
+    () =>
+      p.ledger.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM discord_outbox WHERE state = 'pending'").get()
+        ?.n === 0,
+    timeoutMs,
+    'the outbox to drain',
+  );
 }
 
 /**
  * The real `governor` CLI, asynchronously: the fake Discord lives in this process, so a synchronous spawn
  * would block the very server the CLI talks to.
  */
-export function governorCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function governorCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -95,8 +171,29 @@ export function governorCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ c
 }
 
 /** The outbox rows, oldest first, as the deliverer sees them. */
-export function outboxRows(p: OpenedProject): Array<{ id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }> {
-  return p.ledger.db.prepare<[], { id: number; key: string; channel: string; state: string; attempts: number; last_error: string | null; message_id: string | null }>('SELECT id, key, channel, state, attempts, last_error, message_id FROM discord_outbox ORDER BY id').all();
+export function outboxRows(p: OpenedProject): Array<{
+  id: number;
+  key: string;
+  channel: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  message_id: string | null;
+}> {
+  return p.ledger.db
+    .prepare<
+      [],
+      {
+        id: number;
+        key: string;
+        channel: string;
+        state: string;
+        attempts: number;
+        last_error: string | null;
+        message_id: string | null;
+      }
+    >('SELECT id, key, channel, state, attempts, last_error, message_id FROM discord_outbox ORDER BY id')
+    .all();
 }
 
 /** A review button's custom id, as this project's messages carry it. */
@@ -114,6 +211,23 @@ export function askPermission(p: OpenedProject, command = 'rm -rf build/ && npm 
   const input = { command, description: 'clean rebuild' };
   const ts = new Date();
   return p.ledger.transact((tx) =>
-    recordRequest(tx, { phase: 1, agent: 'Implementer', worker: 'claude-code', session_id: 's1', task_id: null, tool: 'Bash', input, input_digest: inputDigest('Bash', input), summary: command, reason: 'Bash commands ask by default', suggested_rule: 'Bash(npm run build:*)', timeout_at: new Date(ts.getTime() + 600_000).toISOString() }, ts.toISOString()),
+    recordRequest(
+      tx,
+      {
+        phase: 1,
+        agent: 'Implementer',
+        worker: 'claude-code',
+        session_id: 's1',
+        task_id: null,
+        tool: 'Bash',
+        input,
+        input_digest: inputDigest('Bash', input),
+        summary: command,
+        reason: 'Bash commands ask by default',
+        suggested_rule: 'Bash(npm run build:*)',
+        timeout_at: new Date(ts.getTime() + 600_000).toISOString(),
+      },
+      ts.toISOString(),
+    ),
   );
 }

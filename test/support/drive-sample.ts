@@ -9,7 +9,10 @@ import { runLoop } from '../../electron/core/workflow/loop.ts';
  * would: plan, design and test plan approved, the variation rejected, the implementer's concern resolved
  * with `resolution`. For e2e tests that need a project with history before the browser opens.
  */
-export async function driveSampleThroughGate(p: OpenedProject, resolution: string): Promise<{ concernId: string | null }> {
+export async function driveSampleThroughGate(
+  p: OpenedProject,
+  resolution: string,
+): Promise<{ concernId: string | null }> {
   const r = await driveSampleToGate(p, resolution);
   await runLoop(p);
   return r;
@@ -31,6 +34,11 @@ export async function driveSampleToGate(p: OpenedProject, resolution: string): P
   decide('test_plan', 'approve', 'ok');
   decide('variation', 'reject', 'No runtime dependencies in Phase 1');
   const concern = p.read.openConcerns().find((c) => c.to === 'Human');
-  if (concern) await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, `/resolve ${concern.id} ${resolution}`, { user: 'Human', source: 'cli' });
+  if (concern)
+    await handleCommand(
+      { ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' },
+      `/resolve ${concern.id} ${resolution}`,
+      { user: 'Human', source: 'cli' },
+    );
   return { concernId: concern?.id ?? null };
 }

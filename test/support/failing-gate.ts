@@ -42,9 +42,12 @@ export const ADD_JS = 'export const add = (a, b) => a + b;\n';
 /** About 1.6 MB of price history: over the 1 MiB the diffs view shows of a file. */
 export const BIG_CSV = `${['date,open,high,low,close,volume', ...Array.from({ length: 36_000 }, (_, i) => `2024-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')},${(100 + (i % 50) / 10).toFixed(2)},101.20,99.80,100.90,${1_000_000 + i}`)].join('\n')}\n`;
 
-export const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+export const PNG = new Uint8Array([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+]);
 
-const COMMAND = 'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js';
+const COMMAND =
+  'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js';
 
 export interface FailingGateProject {
   /** The temp folder holding the project (and the flaky test's marker): remove it when done. */
@@ -66,14 +69,35 @@ export async function failingGateProject(): Promise<FailingGateProject> {
   // write nowhere else, and the retry runs in the same checkout.
   const file = join(dir, '.project_policies.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
-  doc.setIn(['tests'], [{ name: 'unit', command: COMMAND, junit: 'reports/junit.xml', timeout_s: 120, retries: 1, env: { FLAKY_MARKER: '.flaky-once' } }]);
+  doc.setIn(
+    ['tests'],
+    [
+      {
+        name: 'unit',
+        command: COMMAND,
+        junit: 'reports/junit.xml',
+        timeout_s: 120,
+        retries: 1,
+        env: { FLAKY_MARKER: '.flaky-once' },
+      },
+    ],
+  );
   doc.setIn(['drift', 'metrics'], []);
   writeFileSync(file, doc.toString());
   const p = await openProject(dir);
   try {
     let t = Math.floor(Date.now() / 1000) - 300;
     const commit = async (subject: string, changes: Array<{ path: string; content: string | Uint8Array }>) =>
-      (await p.git.commitChanges({ branch: 'experiments/qa', actor: 'Implementer', changes, subject, auditId: `qa-fixture-${t}`, timestamp: t++ })).oid;
+      (
+        await p.git.commitChanges({
+          branch: 'experiments/qa',
+          actor: 'Implementer',
+          changes,
+          subject,
+          auditId: `qa-fixture-${t}`,
+          timestamp: t++,
+        })
+      ).oid;
     const c1 = await commit('feat(qa): add() and its first tests', [
       { path: 'package.json', content: '{ "type": "module" }\n' },
       { path: 'src/add.js', content: ADD_JS },

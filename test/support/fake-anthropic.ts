@@ -57,7 +57,8 @@ export function lastToolResults(req: MessagesRequest): string[] {
 function resultText(b: Record<string, unknown>): string {
   const c = b.content;
   if (typeof c === 'string') return c;
-  if (Array.isArray(c)) return (c as Array<Record<string, unknown>>).map((x) => (typeof x.text === 'string' ? x.text : '')).join('');
+  if (Array.isArray(c))
+    return (c as Array<Record<string, unknown>>).map((x) => (typeof x.text === 'string' ? x.text : '')).join('');
   return '';
 }
 
@@ -66,7 +67,12 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
   const perTask = new Map<string, ScriptedTurn[]>();
   const taskOf = (r: MessagesRequest): string | null => {
     const first = r.messages[0];
-    const text = typeof first?.content === 'string' ? first.content : Array.isArray(first?.content) ? (first.content as Array<{ text?: string }>).map((b) => b.text ?? '').join('') : '';
+    const text =
+      typeof first?.content === 'string'
+        ? first.content
+        : Array.isArray(first?.content)
+          ? (first.content as Array<{ text?: string }>).map((b) => b.text ?? '').join('')
+          : '';
     return /Your task is (T\d+)/.exec(text)?.[1] ?? null;
   };
   const requests: MessagesRequest[] = [];
@@ -77,25 +83,46 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = req.url ?? '';
-      if (req.method === 'POST' && url.startsWith('/v1/messages/count_tokens')) return json(res, 200, { input_tokens: 1000 });
-      if (req.method !== 'POST' || !url.startsWith('/v1/messages')) return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: `fake-anthropic: no ${req.method} ${url}` } });
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string; messages: MessagesRequest['messages']; tools?: Array<{ name: string }>; stream?: boolean };
+      if (req.method === 'POST' && url.startsWith('/v1/messages/count_tokens'))
+        return json(res, 200, { input_tokens: 1000 });
+      if (req.method !== 'POST' || !url.startsWith('/v1/messages'))
+        return json(res, 404, {
+          type: 'error',
+          error: { type: 'not_found_error', message: `fake-anthropic: no ${req.method} ${url}` },
+        });
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        model: string;
+        messages: MessagesRequest['messages'];
+        tools?: Array<{ name: string }>;
+        stream?: boolean;
+      };
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const r: MessagesRequest = { model: body.model, messages: body.messages, tools: (body.tools ?? []).map((t) => t.name), headers };
+      const r: MessagesRequest = {
+        model: body.model,
+        messages: body.messages,
+        tools: (body.tools ?? []).map((t) => t.name),
+        headers,
+      };
       requests.push(r);
       // A side request with no tools (the ACP adapter asks for a session title) never takes a scripted turn.
-      if (r.tools.length === 0 && body.stream !== false) return reply(res, body.model, { text: 'Governed session' }, true);
+      if (r.tools.length === 0 && body.stream !== false)
+        return reply(res, body.model, { text: 'Governed session' }, true);
       const task = taskOf(r);
       const mine = task ? perTask.get(task) : undefined;
       const next = mine?.length ? mine.shift() : queue.shift();
-      const turn: Turn = next === undefined ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
+      const turn: Turn =
+        next === undefined ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
       if (turn.hang) {
         open.add(res);
         res.on('close', () => open.delete(res));
         return;
       }
-      if (turn.error) return json(res, turn.error.status, { type: 'error', error: { type: turn.error.type, message: turn.error.message } });
+      if (turn.error)
+        return json(res, turn.error.status, {
+          type: 'error',
+          error: { type: turn.error.type, message: turn.error.message },
+        });
       reply(res, body.model, turn, body.stream !== false);
     });
   });
@@ -104,27 +131,65 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
     const id = `msg_fake_${++n}`;
     const blocks: Array<Record<string, unknown>> = [];
     if (t.text) blocks.push({ type: 'text', text: t.text });
-    for (const [i, u] of (t.tools ?? []).entries()) blocks.push({ type: 'tool_use', id: u.id ?? `toolu_fake_${n}_${i}`, name: u.name, input: u.input });
+    for (const [i, u] of (t.tools ?? []).entries())
+      blocks.push({ type: 'tool_use', id: u.id ?? `toolu_fake_${n}_${i}`, name: u.name, input: u.input });
     const usage = { input_tokens: t.usage?.input ?? 100, output_tokens: t.usage?.output ?? 20 };
     const stop = t.tools?.length ? 'tool_use' : 'end_turn';
     if (!stream) {
-      json(res, 200, { id, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stop, stop_sequence: null, usage });
+      json(res, 200, {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: blocks,
+        stop_reason: stop,
+        stop_sequence: null,
+        usage,
+      });
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } });
+    send('message_start', {
+      type: 'message_start',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: usage.input_tokens, output_tokens: 1 },
+      },
+    });
     blocks.forEach((b, index) => {
       if (b.type === 'text') {
         send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
-        send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: b.text } });
+        send('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'text_delta', text: b.text },
+        });
       } else {
-        send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });
-        send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } });
+        send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} },
+        });
+        send('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) },
+        });
       }
       send('content_block_stop', { type: 'content_block_stop', index });
     });
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+    send('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stop, stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    });
     send('message_stop', { type: 'message_stop' });
     res.end();
   }

@@ -92,7 +92,11 @@ export function openaiErrorBody(spec: FakeErrorSpec): unknown {
       case 403:
         return ['invalid_request_error', 'unsupported_country_region_territory', 'Forbidden.'];
       case 404:
-        return ['invalid_request_error', 'model_not_found', 'The model does not exist or you do not have access to it.'];
+        return [
+          'invalid_request_error',
+          'model_not_found',
+          'The model does not exist or you do not have access to it.',
+        ];
       case 429:
         return ['requests', 'rate_limit_exceeded', 'Rate limit reached. Please try again later.'];
       default:
@@ -108,7 +112,10 @@ export function anthropicErrorBody(spec: FakeErrorSpec): unknown {
   if (spec.kind === 'context_length') {
     return {
       type: 'error',
-      error: { type: 'invalid_request_error', message: spec.message ?? 'prompt is too long: 210000 tokens > 200000 maximum' },
+      error: {
+        type: 'invalid_request_error',
+        message: spec.message ?? 'prompt is too long: 210000 tokens > 200000 maximum',
+      },
     };
   }
   const [type, message] = ((): [string, string] => {
@@ -126,13 +133,20 @@ export function anthropicErrorBody(spec: FakeErrorSpec): unknown {
       case 529:
         return ['overloaded_error', 'Overloaded'];
       default:
-        return spec.status >= 500 ? ['api_error', 'Internal server error'] : ['invalid_request_error', 'Invalid request.'];
+        return spec.status >= 500
+          ? ['api_error', 'Internal server error']
+          : ['invalid_request_error', 'Invalid request.'];
     }
   })();
   return { type: 'error', error: { type, message: spec.message ?? message } };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

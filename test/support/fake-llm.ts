@@ -18,7 +18,20 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { classify, isRecord, parseBody, flattenHeaders, replyText, splitForStream, declaresTool, modelList, openaiErrorBody, anthropicErrorBody, sendJson, sendSse } from './fake-llm-wire.ts';
+import {
+  classify,
+  isRecord,
+  parseBody,
+  flattenHeaders,
+  replyText,
+  splitForStream,
+  declaresTool,
+  modelList,
+  openaiErrorBody,
+  anthropicErrorBody,
+  sendJson,
+  sendSse,
+} from './fake-llm-wire.ts';
 
 export interface FakeUsage {
   input: number;
@@ -159,7 +172,11 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     }
     if (endpoint === 'unknown') {
       sendJson(res, 404, {
-        error: { message: `fake-llm: no route for ${method} ${path}`, type: 'invalid_request_error', code: 'not_found' },
+        error: {
+          message: `fake-llm: no route for ${method} ${path}`,
+          type: 'invalid_request_error',
+          code: 'not_found',
+        },
       });
       return;
     }
@@ -168,7 +185,10 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const caps = opts.capabilities ?? {};
     const format = isRecord(body) && isRecord(body.response_format) ? body.response_format.type : null;
     if (caps.jsonSchema === false && format === 'json_schema') {
-      sendError(res, flavor, { status: 400, message: "response_format type 'json_schema' is not supported by this server; use 'json_object'" });
+      sendError(res, flavor, {
+        status: 400,
+        message: "response_format type 'json_schema' is not supported by this server; use 'json_object'",
+      });
       return;
     }
     if (caps.tools === false && isRecord(body) && Array.isArray(body.tools) && body.tools.length > 0) {
@@ -204,13 +224,14 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const u = reply.usage ?? DEFAULT_USAGE;
     const usage = { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output };
     const text = replyText(reply);
-    const toolCalls = 'toolCalls' in reply
-      ? reply.toolCalls.map((tc) => ({
-          id: tc.id ?? `call_fake_${nextId()}`,
-          type: 'function' as const,
-          function: { name: tc.name, arguments: JSON.stringify(tc.args ?? {}) },
-        }))
-      : [];
+    const toolCalls =
+      'toolCalls' in reply
+        ? reply.toolCalls.map((tc) => ({
+            id: tc.id ?? `call_fake_${nextId()}`,
+            type: 'function' as const,
+            function: { name: tc.name, arguments: JSON.stringify(tc.args ?? {}) },
+          }))
+        : [];
     const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
 
     if (!stream) {
@@ -249,14 +270,22 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
         choices: [
           {
             index: 0,
-            delta: { tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] },
+            delta: {
+              tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }],
+            },
             finish_reason: null,
           },
         ],
       });
       events.push({
         ...base,
-        choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: tc.function.arguments } }] }, finish_reason: null }],
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index, function: { arguments: tc.function.arguments } }] },
+            finish_reason: null,
+          },
+        ],
       });
     });
     events.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finishReason }] });
@@ -265,7 +294,11 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
       // Like the real API: usage arrives in its own chunk with empty choices.
       events.push({ ...base, choices: [], usage });
     }
-    sendSse(res, events.map((data) => ({ data })), true);
+    sendSse(
+      res,
+      events.map((data) => ({ data })),
+      true,
+    );
   }
 
   // ------------------------------------------------------------- Anthropic
@@ -334,13 +367,22 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
           ev('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
         }
       } else {
-        ev('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+        ev('content_block_start', {
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        });
         ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
-        ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+        ev('content_block_delta', {
+          index,
+          delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+        });
       }
       ev('content_block_stop', { index });
     });
-    ev('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: u.output } });
+    ev('message_delta', {
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: u.output },
+    });
     ev('message_stop', {});
     sendSse(res, events, false);
   }

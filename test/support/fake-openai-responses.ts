@@ -94,13 +94,15 @@ export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<Fa
       const task = taskOf(r);
       const mine = task ? perTask.get(task) : undefined;
       const next = mine?.length ? mine.shift() : queue.shift();
-      const turn: Turn = next === undefined ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
+      const turn: Turn =
+        next === undefined ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
       if (turn.hang) {
         open.add(res);
         res.on('close', () => open.delete(res));
         return;
       }
-      if (turn.error) return json(res, turn.error.status, { error: { message: turn.error.message, type: 'invalid_request_error' } });
+      if (turn.error)
+        return json(res, turn.error.status, { error: { message: turn.error.message, type: 'invalid_request_error' } });
       reply(res, turn);
     });
   });
@@ -108,16 +110,38 @@ export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<Fa
   function reply(res: ServerResponse, t: Turn): void {
     const id = `resp_fake_${++n}`;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const send = (data: Record<string, unknown>) => res.write(`event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (data: Record<string, unknown>) =>
+      res.write(`event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`);
     send({ type: 'response.created', response: { id } });
     const items: Array<Record<string, unknown>> = [];
     if (t.text) {
-      items.push({ type: 'message', role: 'assistant', id: `msg_${n}`, content: [{ type: 'output_text', text: t.text, annotations: [] }] });
+      items.push({
+        type: 'message',
+        role: 'assistant',
+        id: `msg_${n}`,
+        content: [{ type: 'output_text', text: t.text, annotations: [] }],
+      });
     }
     for (const [i, c] of (t.calls ?? []).entries()) {
       const call_id = `call_fake_${n}_${i}`;
-      if (c.search) items.push({ type: 'tool_search_call', id: `ts_${n}_${i}`, call_id, execution: 'client', status: 'completed', arguments: c.arguments });
-      else if (c.custom) items.push({ type: 'custom_tool_call', id: `ctc_${n}_${i}`, call_id, name: c.name, input: String(c.arguments), status: 'completed' });
+      if (c.search)
+        items.push({
+          type: 'tool_search_call',
+          id: `ts_${n}_${i}`,
+          call_id,
+          execution: 'client',
+          status: 'completed',
+          arguments: c.arguments,
+        });
+      else if (c.custom)
+        items.push({
+          type: 'custom_tool_call',
+          id: `ctc_${n}_${i}`,
+          call_id,
+          name: c.name,
+          input: String(c.arguments),
+          status: 'completed',
+        });
       else {
         items.push({
           type: 'function_call',
@@ -131,8 +155,10 @@ export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<Fa
       }
     }
     items.forEach((item, output_index) => {
-      if (item.type === 'message' && t.text) send({ type: 'response.output_item.added', output_index, item: { ...item, content: [] } });
-      if (item.type === 'message' && t.text) send({ type: 'response.output_text.delta', item_id: item.id, output_index, content_index: 0, delta: t.text });
+      if (item.type === 'message' && t.text)
+        send({ type: 'response.output_item.added', output_index, item: { ...item, content: [] } });
+      if (item.type === 'message' && t.text)
+        send({ type: 'response.output_text.delta', item_id: item.id, output_index, content_index: 0, delta: t.text });
       send({ type: 'response.output_item.done', output_index, item });
     });
     const usage = { input: t.usage?.input ?? 100, output: t.usage?.output ?? 20 };
@@ -177,7 +203,13 @@ export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<Fa
       }
       return out;
     },
-    userTexts: () => [...new Set(requests.flatMap((r) => r.input.filter((i) => i.type === 'message' && i.role === 'user').map((i) => textOf(i.content))))],
+    userTexts: () => [
+      ...new Set(
+        requests.flatMap((r) =>
+          r.input.filter((i) => i.type === 'message' && i.role === 'user').map((i) => textOf(i.content)),
+        ),
+      ),
+    ],
     async close() {
       for (const r of open) r.destroy();
       server.closeAllConnections();

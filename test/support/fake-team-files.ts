@@ -3,7 +3,8 @@
  * phase. Real code: the QA gate runs these tests with Node's test runner, as the project's template says.
  */
 
-export const PACKAGE_JSON = '{\n  "name": "csvjson",\n  "private": true,\n  "type": "module",\n  "bin": { "csvjson": "bin/csvjson.js" }\n}\n';
+export const PACKAGE_JSON =
+  '{\n  "name": "csvjson",\n  "private": true,\n  "type": "module",\n  "bin": { "csvjson": "bin/csvjson.js" }\n}\n';
 
 const CSV_JS = `/** Parse CSV text (RFC 4180: quoted fields, doubled quotes, CRLF) into rows of strings. */
 export function parseCsv(text) {
@@ -176,18 +177,29 @@ test('csvjson reads stdin', () => {
 `;
 
 /** What each phase of the roadmap means to the fake team: its code, its tests, its commit scope. */
-export const PHASE_WORK: Record<string, { scope: string; summary: string; code: Record<string, string>; tests: Record<string, string> }> = {
+export const PHASE_WORK: Record<
+  string,
+  { scope: string; summary: string; code: Record<string, string>; tests: Record<string, string> }
+> = {
   Parser: {
     scope: 'parser',
     summary: 'parseCsv() reads RFC 4180 CSV: quoted fields, doubled quotes, CRLF.',
     code: { 'package.json': PACKAGE_JSON, 'src/csv.js': CSV_JS },
-    tests: { 'tests/csv.test.js': CSV_TEST, 'e2e/fixtures/people.csv': PEOPLE_CSV, 'e2e/parse-file.test.js': PARSE_E2E },
+    tests: {
+      'tests/csv.test.js': CSV_TEST,
+      'e2e/fixtures/people.csv': PEOPLE_CSV,
+      'e2e/parse-file.test.js': PARSE_E2E,
+    },
   },
   'Type inference': {
     scope: 'convert',
     summary: 'csvToJson() keys rows by the header and infers numbers, booleans and empty cells.',
     code: { 'src/infer.js': INFER_JS, 'src/convert.js': CONVERT_JS },
-    tests: { 'tests/infer.test.js': INFER_TEST, 'tests/convert.test.js': CONVERT_TEST, 'e2e/convert-file.test.js': CONVERT_E2E },
+    tests: {
+      'tests/infer.test.js': INFER_TEST,
+      'tests/convert.test.js': CONVERT_TEST,
+      'e2e/convert-file.test.js': CONVERT_E2E,
+    },
   },
   CLI: {
     scope: 'cli',

@@ -27,13 +27,17 @@ const INITIAL_ROADMAP: Entry[] = [
   { number: 4, name: 'Docs site', goal: 'A documentation website.', deliverables: ['docs/site'] },
 ];
 
-const md = (title: string, body: string) => `# ${title}\n\n${body}\n\n${'The team works from this document; each section is concrete enough to act on today. '.repeat(2)}\n`;
+const md = (title: string, body: string) =>
+  `# ${title}\n\n${body}\n\n${'The team works from this document; each section is concrete enough to act on today. '.repeat(2)}\n`;
 
 type Message = { role: string; content?: unknown; tool_calls?: unknown[] };
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (typeof p === 'object' && p && 'text' in p ? String((p as { text: unknown }).text) : '')).join('');
+  if (Array.isArray(content))
+    return content
+      .map((p) => (typeof p === 'object' && p && 'text' in p ? String((p as { text: unknown }).text) : ''))
+      .join('');
   return '';
 }
 
@@ -46,8 +50,16 @@ function feedbackOf(prompt: string): { decision: string; comment: string } | nul
 function roadmapOf(prompt: string): Entry[] {
   if (prompt.includes('There is no roadmap yet')) return INITIAL_ROADMAP.map((r) => ({ ...r }));
   const out: Entry[] = [];
-  for (const m of prompt.matchAll(/^- Phase (\d+) — (.+?) \((planned|active|promoted)\): (.*?)(?: Deliverables: (.*)\.)?$/gm)) {
-    out.push({ number: Number(m[1]), name: m[2] ?? '', status: m[3] ?? 'planned', goal: m[4] ?? '', deliverables: m[5] ? m[5].split('; ') : [] });
+  for (const m of prompt.matchAll(
+    /^- Phase (\d+) — (.+?) \((planned|active|promoted)\): (.*?)(?: Deliverables: (.*)\.)?$/gm,
+  )) {
+    out.push({
+      number: Number(m[1]),
+      name: m[2] ?? '',
+      status: m[3] ?? 'planned',
+      goal: m[4] ?? '',
+      deliverables: m[5] ? m[5].split('; ') : [],
+    });
   }
   return out;
 }
@@ -70,7 +82,12 @@ export function applyRoadmapComment(roadmap: Entry[], comment: string): Entry[] 
       }
     }
   }
-  return [...done, ...ahead].map((r, i) => ({ number: i + 1, name: r.name, goal: r.goal, deliverables: r.deliverables }));
+  return [...done, ...ahead].map((r, i) => ({
+    number: i + 1,
+    name: r.name,
+    goal: r.goal,
+    deliverables: r.deliverables,
+  }));
 }
 
 function plan(prompt: string): unknown {
@@ -80,17 +97,37 @@ function plan(prompt: string): unknown {
   if (fb?.decision === 'request changes') roadmap = applyRoadmapComment(roadmap, fb.comment);
   else roadmap = roadmap.map((r) => ({ number: r.number, name: r.name, goal: r.goal, deliverables: r.deliverables }));
   const name = roadmap.find((r) => r.number === phase)?.name ?? 'Parser';
-  const learned = prompt.includes('What the earlier phases taught') ? '\n\nLessons carried over: the earlier phases\' QA results and the human\'s conditions are in scope.' : '';
+  const learned = prompt.includes('What the earlier phases taught')
+    ? "\n\nLessons carried over: the earlier phases' QA results and the human's conditions are in scope."
+    : '';
   return {
-    requirements: md(`Requirements — Phase ${phase}: ${name}`, `FR-1 ${roadmap.find((r) => r.number === phase)?.goal ?? name}\nNFR-1 Node 20, no dependencies; deterministic output.${learned}`),
-    agent_tasks: md(`Agent tasks — Phase ${phase}`, '| Task | Agent |\n|---|---|\n| T1 | ProjectManager |\n| T4 | Implementer |\n| T5 | Tester |'),
+    requirements: md(
+      `Requirements — Phase ${phase}: ${name}`,
+      `FR-1 ${roadmap.find((r) => r.number === phase)?.goal ?? name}\nNFR-1 Node 20, no dependencies; deterministic output.${learned}`,
+    ),
+    agent_tasks: md(
+      `Agent tasks — Phase ${phase}`,
+      '| Task | Agent |\n|---|---|\n| T1 | ProjectManager |\n| T4 | Implementer |\n| T5 | Tester |',
+    ),
     roadmap,
     tasks: [
       { id: 'T1', title: `Plan phase ${phase}`, agent: 'ProjectManager', depends_on: [], commentary: '' },
       { id: 'T2', title: `Design phase ${phase}`, agent: 'Designer', depends_on: ['T1'], commentary: '' },
       { id: 'T3', title: `Test plan for phase ${phase}`, agent: 'Tester', depends_on: ['T2'], commentary: '' },
-      { id: 'T4', title: `Implement ${name}`, agent: 'Implementer', depends_on: ['T2'], commentary: `Write ${Object.keys(PHASE_WORK[name]?.code ?? {}).join(', ')}.` },
-      { id: 'T5', title: `Write and run the ${name} tests`, agent: 'Tester', depends_on: ['T4'], commentary: 'The tests the test plan names, unit and end to end.' },
+      {
+        id: 'T4',
+        title: `Implement ${name}`,
+        agent: 'Implementer',
+        depends_on: ['T2'],
+        commentary: `Write ${Object.keys(PHASE_WORK[name]?.code ?? {}).join(', ')}.`,
+      },
+      {
+        id: 'T5',
+        title: `Write and run the ${name} tests`,
+        agent: 'Tester',
+        depends_on: ['T4'],
+        commentary: 'The tests the test plan names, unit and end to end.',
+      },
     ],
     kpis: [{ name: 'line coverage', target: '≥ 80%' }],
     risks: ['CSV dialects differ (separators, quotes)'],
@@ -105,8 +142,14 @@ function design(prompt: string): unknown {
   const fb = feedbackOf(prompt);
   const files = Object.keys(PHASE_WORK[name]?.code ?? {});
   return {
-    design_spec: md(`Design spec — ${name}`, `Modules: ${files.join(', ')}. Plain functions, no I/O in the core.${fb ? `\n\nRevised: ${fb.comment}` : ''}`),
-    architecture: md(`Architecture — ${name}`, 'src/csv.js → src/infer.js → src/convert.js → src/cli.js → bin/csvjson.js; each module has unit tests in tests/ and the whole path an end-to-end test in e2e/.'),
+    design_spec: md(
+      `Design spec — ${name}`,
+      `Modules: ${files.join(', ')}. Plain functions, no I/O in the core.${fb ? `\n\nRevised: ${fb.comment}` : ''}`,
+    ),
+    architecture: md(
+      `Architecture — ${name}`,
+      'src/csv.js → src/infer.js → src/convert.js → src/cli.js → bin/csvjson.js; each module has unit tests in tests/ and the whole path an end-to-end test in e2e/.',
+    ),
     ...(fb ? { delta_summary: `- ${fb.comment}` } : {}),
   };
 }
@@ -116,7 +159,10 @@ function testPlan(prompt: string): unknown {
   const fb = feedbackOf(prompt);
   const tests = Object.keys(PHASE_WORK[name]?.tests ?? {});
   return {
-    test_plan: md(`Test plan — ${name}`, `Unit tests in tests/ and end-to-end tests in e2e/, run by the policy's unit and e2e commands: ${tests.join(', ')}. Coverage target 80% of lines.`),
+    test_plan: md(
+      `Test plan — ${name}`,
+      `Unit tests in tests/ and end-to-end tests in e2e/, run by the policy's unit and e2e commands: ${tests.join(', ')}. Coverage target 80% of lines.`,
+    ),
     ...(fb ? { delta_summary: `- ${fb.comment}` } : {}),
   };
 }
@@ -127,28 +173,78 @@ function work(prompt: string, messages: Message[], runTests: boolean): FakeReply
   const title = /Do task T\d+: ([^\n]+)/.exec(prompt)?.[1] ?? '';
   const call = (name: string, args: unknown) => ({ name, args });
   if (title.startsWith('Address concern')) {
-    return { toolCalls: [call('handoff', { summary: 'Intended: cells beyond the header have no column name, so they are left out; the design says so.', commit_subject: 'docs(convert): nothing to change' })] };
+    return {
+      toolCalls: [
+        call('handoff', {
+          summary: 'Intended: cells beyond the header have no column name, so they are left out; the design says so.',
+          commit_subject: 'docs(convert): nothing to change',
+        }),
+      ],
+    };
   }
   const implement = /^Implement (.+)$/.exec(title);
   if (implement) {
     const w = PHASE_WORK[implement[1] ?? ''];
-    if (!w) return { toolCalls: [call('handoff', { summary: `nothing known about ${implement[1]}`, commit_subject: 'chore(team): nothing' })] };
-    if (turn === 0) return { toolCalls: Object.entries(w.code).map(([path, content]) => call('write_file', { path, content })) };
-    return { toolCalls: [call('handoff', { summary: w.summary, commit_subject: `feat(${w.scope}): ${w.summary.slice(0, 50).replace(/[.:]+$/, '')}` })] };
+    if (!w)
+      return {
+        toolCalls: [
+          call('handoff', { summary: `nothing known about ${implement[1]}`, commit_subject: 'chore(team): nothing' }),
+        ],
+      };
+    if (turn === 0)
+      return { toolCalls: Object.entries(w.code).map(([path, content]) => call('write_file', { path, content })) };
+    return {
+      toolCalls: [
+        call('handoff', {
+          summary: w.summary,
+          commit_subject: `feat(${w.scope}): ${w.summary.slice(0, 50).replace(/[.:]+$/, '')}`,
+        }),
+      ],
+    };
   }
   const tests = /^Write and run the (.+) tests$/.exec(title);
   if (tests) {
     const name = tests[1] ?? '';
     const w = PHASE_WORK[name];
-    if (!w) return { toolCalls: [call('handoff', { summary: `no tests known for ${name}`, commit_subject: 'chore(team): nothing' })] };
+    if (!w)
+      return {
+        toolCalls: [call('handoff', { summary: `no tests known for ${name}`, commit_subject: 'chore(team): nothing' })],
+      };
     if (turn === 0) {
-      const concern = name === 'Type inference' ? [call('raise_concern', { to: 'Implementer', severity: 'warning', category: 'design_gap', summary: 'csvToJson drops cells beyond the header', details: 'A row longer than the header loses its extra cells. Intended?' })] : [];
-      return { toolCalls: [...Object.entries(w.tests).map(([path, content]) => call('write_file', { path, content })), ...concern] };
+      const concern =
+        name === 'Type inference'
+          ? [
+              call('raise_concern', {
+                to: 'Implementer',
+                severity: 'warning',
+                category: 'design_gap',
+                summary: 'csvToJson drops cells beyond the header',
+                details: 'A row longer than the header loses its extra cells. Intended?',
+              }),
+            ]
+          : [];
+      return {
+        toolCalls: [
+          ...Object.entries(w.tests).map(([path, content]) => call('write_file', { path, content })),
+          ...concern,
+        ],
+      };
     }
     if (turn === 1 && runTests) return { toolCalls: [call('run_tests', {})] };
-    return { toolCalls: [call('handoff', { summary: `Tests for ${name}: ${Object.keys(w.tests).join(', ')}.`, commit_subject: `test(${w.scope}): cover ${name.toLowerCase()}` })] };
+    return {
+      toolCalls: [
+        call('handoff', {
+          summary: `Tests for ${name}: ${Object.keys(w.tests).join(', ')}.`,
+          commit_subject: `test(${w.scope}): cover ${name.toLowerCase()}`,
+        }),
+      ],
+    };
   }
-  return { toolCalls: [call('handoff', { summary: `no work known for "${title}"`, commit_subject: 'chore(team): nothing to do' })] };
+  return {
+    toolCalls: [
+      call('handoff', { summary: `no work known for "${title}"`, commit_subject: 'chore(team): nothing to do' }),
+    ],
+  };
 }
 
 export interface FakeTeam {
@@ -163,17 +259,25 @@ export function fakeTeam(opts: { runTests?: boolean } = {}): FakeTeam {
   return {
     asked,
     respond(r) {
-      const body = (r.body ?? {}) as { messages?: Message[]; response_format?: { type?: string; json_schema?: { name?: string } }; tools?: Array<{ function?: { name?: string } }> };
+      const body = (r.body ?? {}) as {
+        messages?: Message[];
+        response_format?: { type?: string; json_schema?: { name?: string } };
+        tools?: Array<{ function?: { name?: string } }>;
+      };
       const messages = body.messages ?? [];
       const prompt = textOf(messages.find((m) => m.role === 'user')?.content);
       const tools = (body.tools ?? []).map((t) => t.function?.name ?? '');
-      const schema = body.response_format?.type === 'json_schema' ? (body.response_format.json_schema?.name ?? '') : null;
+      const schema =
+        body.response_format?.type === 'json_schema' ? (body.response_format.json_schema?.name ?? '') : null;
       if (schema !== null) {
         asked.push(schema);
         if (schema === 'plan') return { json: plan(prompt) };
         if (schema === 'design') return { json: design(prompt) };
         if (schema === 'test_plan') return { json: testPlan(prompt) };
-        if (schema === 'concern_decision') return { json: { action: 'acknowledge', note: 'I will check whether dropping extra cells is intended and say so.' } };
+        if (schema === 'concern_decision')
+          return {
+            json: { action: 'acknowledge', note: 'I will check whether dropping extra cells is intended and say so.' },
+          };
         if (schema === 'probe') return { json: { status: 'ok', word: 'ready' } };
         return undefined;
       }
@@ -185,7 +289,9 @@ export function fakeTeam(opts: { runTests?: boolean } = {}): FakeTeam {
       if (prompt.includes('Reply with the single word OK')) return { text: 'OK' };
       if (prompt.includes('The human asks you a question')) {
         asked.push('clarify');
-        return { text: 'A hand-written parser keeps the tool dependency-free (NFR-1) and is under 40 lines; a library would add install steps for users.' };
+        return {
+          text: 'A hand-written parser keeps the tool dependency-free (NFR-1) and is under 40 lines; a library would add install steps for users.',
+        };
       }
       return undefined;
     },

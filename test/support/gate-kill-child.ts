@@ -37,7 +37,9 @@ const FAST_TESTS = `tests:
 async function prepare(dir: string): Promise<void> {
   await initProject(dir, { sample: true });
   const path = join(dir, '.project_policies.yaml');
-  const text = readFileSync(path, 'utf8').replace(/tests:\n[\s\S]*?\n(?=drift:)/, FAST_TESTS).replace(/sandbox:\n {2}mode: auto/, 'sandbox:\n  mode: off');
+  const text = readFileSync(path, 'utf8')
+    .replace(/tests:\n[\s\S]*?\n(?=drift:)/, FAST_TESTS)
+    .replace(/sandbox:\n {2}mode: auto/, 'sandbox:\n  mode: off');
   writeFileSync(path, text);
   const p = await openProject(dir);
   const decide = (kind: string, decision: 'approve' | 'reject', comment: string) => {
@@ -54,10 +56,16 @@ async function prepare(dir: string): Promise<void> {
   decide('test_plan', 'approve', 'ok');
   decide('variation', 'reject', 'not now');
   const concern = p.read.openConcerns().find((c) => c.to === 'Human');
-  if (concern) await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, `/resolve ${concern.id} ok`, { user: 'Human', source: 'cli' });
+  if (concern)
+    await handleCommand(
+      { ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' },
+      `/resolve ${concern.id} ok`,
+      { user: 'Human', source: 'cli' },
+    );
   // The base state: right after the test stage is entered, as a crash there would leave it.
   p.ledger.onAppend((events) => {
-    if (events.some((e) => e.type === 'stage.entered' && (e.payload as { stage?: string }).stage === 'test')) process.kill(process.pid, 'SIGKILL');
+    if (events.some((e) => e.type === 'stage.entered' && (e.payload as { stage?: string }).stage === 'test'))
+      process.kill(process.pid, 'SIGKILL');
   });
   await runLoop(p);
   throw new Error(`the loop never entered the test stage (stage ${p.read.project()?.stage})`);

@@ -122,7 +122,8 @@ export function openSession(transport: TransportName): Promise<Session> {
   return openDesktopSession(transport);
 }
 
-export const git = (dir: string, ...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+export const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 /** The real `governor` CLI in a second process; with the host running, it goes through the host. */
 export function cli(args: string[]): Promise<{ code: number | null; out: string }> {
@@ -137,7 +138,8 @@ export function cli(args: string[]): Promise<{ code: number | null; out: string 
 }
 
 /** The test id of the element that has the keyboard focus. */
-export const focused = (page: Page) => page.evaluate('document.activeElement && document.activeElement.getAttribute("data-testid")');
+export const focused = (page: Page) =>
+  page.evaluate('document.activeElement && document.activeElement.getAttribute("data-testid")');
 
 /** What the user drives: the number keys, the inbox, the decision buttons. */
 export function driver(page: Page) {
@@ -154,7 +156,9 @@ export function driver(page: Page) {
   const decided = new Set<string>();
   let open = '';
   const pendingItem = (kind: string): Locator =>
-    page.locator(`.rv-inbox [data-testid=review-item][data-kind=${kind}][data-status=pending]${[...decided].map((id) => `:not([data-review-id="${id}"])`).join('')}`);
+    page.locator(
+      `.rv-inbox [data-testid=review-item][data-kind=${kind}][data-status=pending]${[...decided].map((id) => `:not([data-review-id="${id}"])`).join('')}`,
+    );
 
   /** Reviews view, wait for a pending review of this kind, open it and wait for its document in Monaco. */
   const openReview = async (kind: string): Promise<string> => {

@@ -49,17 +49,30 @@ export async function openSample(dir: string): Promise<SampleProject> {
     async runUntilGate(kind) {
       const out = await runLoop(p);
       const review = p.read.pendingReviews().find((r) => r.kind === kind);
-      if (!review) throw new Error(`expected a pending ${kind} review; loop ${out.state}, waiting on: ${out.waitingOn.join('; ')}`);
+      if (!review)
+        throw new Error(
+          `expected a pending ${kind} review; loop ${out.state}, waiting on: ${out.waitingOn.join('; ')}`,
+        );
       return review;
     },
     human: {
       decide(kind, decision, opts = {}) {
         const review = p.read.pendingReviews().find((r) => r.kind === kind);
         if (!review) throw new Error(`no pending ${kind} review`);
-        return decideReview(p.ledger, p.read, { reviewId: review.id, decision, comment: opts.comment ?? '', inline: opts.inline ?? [], source: 'cli' });
+        return decideReview(p.ledger, p.read, {
+          reviewId: review.id,
+          decision,
+          comment: opts.comment ?? '',
+          inline: opts.inline ?? [],
+          source: 'cli',
+        });
       },
       async command(text) {
-        const res = await handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) }, text, { user: 'Human', source: 'cli' });
+        const res = await handleCommand(
+          { ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: () => gitStatusText(p) },
+          text,
+          { user: 'Human', source: 'cli' },
+        );
         await p.exporter.sync();
         return res;
       },

@@ -54,6 +54,11 @@ export async function promoteNow(p: OpenedProject): Promise<void> {
   const decided = p.read.unhandledDecisions().some((r) => r.kind === 'promotion');
   await runLoop(p, { maxSteps: decided ? 1 : 0 });
   if (p.ledger.readTypes(['promotion.finished']).length === 0) {
-    throw new Error(`the promotion did not finish; waiting on: ${p.read.openConcerns().map((c) => c.summary).join('; ')}`);
+    throw new Error(
+      `the promotion did not finish; waiting on: ${p.read
+        .openConcerns()
+        .map((c) => c.summary)
+        .join('; ')}`,
+    );
   }
 }

@@ -34,9 +34,19 @@ export interface SteppedRun {
 }
 
 /** Runs `script` (TypeScript, through tsx) with `args`; with `killAt`, it SIGKILLs itself right after that step. */
-export function runStepped(script: string, args: string[], o: { killAt?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<SteppedRun> {
+export function runStepped(
+  script: string,
+  args: string[],
+  o: { killAt?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<SteppedRun> {
   const trace = join(tmpdir(), `governor-steps-${ulid()}.txt`);
-  const env = { ...process.env, ...o.env, [STEP_TRACE]: trace, NO_COLOR: '1', ...(o.killAt ? { [STEP_KILL_AT]: String(o.killAt) } : {}) };
+  const env = {
+    ...process.env,
+    ...o.env,
+    [STEP_TRACE]: trace,
+    NO_COLOR: '1',
+    ...(o.killAt ? { [STEP_KILL_AT]: String(o.killAt) } : {}),
+  };
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [RUN_TS, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -62,7 +72,8 @@ export function runStepped(script: string, args: string[], o: { killAt?: number;
 /** The steps of an uninterrupted run; throws if the run failed, so a broken script never passes for "0 steps". */
 export async function countSteps(script: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string[]> {
   const run = await runStepped(script, args, env ? { env } : {});
-  if (run.code !== 0) throw new Error(`the uninterrupted run failed (${run.code ?? run.signal}):\n${run.stderr.slice(-3000)}`);
+  if (run.code !== 0)
+    throw new Error(`the uninterrupted run failed (${run.code ?? run.signal}):\n${run.stderr.slice(-3000)}`);
   if (run.steps.length === 0) throw new Error('the uninterrupted run reached no step: is the stepper installed?');
   return run.steps;
 }

@@ -20,7 +20,19 @@ export function setTestCommand(dir: string, command: string): void {
   doc.setIn(['tests', 0, 'command'], command);
   writeFileSync(file, doc.toString());
   // Commit it as a user would (otherwise the next run commits it for them, as the human's configuration commit).
-  git(dir, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'chore: change the test command', '--', '.project_policies.yaml');
+  git(
+    dir,
+    '-c',
+    'user.name=Test',
+    '-c',
+    'user.email=test@example.com',
+    'commit',
+    '-q',
+    '-m',
+    'chore: change the test command',
+    '--',
+    '.project_policies.yaml',
+  );
 }
 
 /** Task statuses by id, e.g. `{ T4: 'To Do', T6: 'Done' }`. */
@@ -39,7 +51,12 @@ export function detailRow(sp: SampleProject, taskId: string): string[] | null {
     .file('docs/PROJECT_DETAIL.md')
     .split('\n')
     .find((l) => l.startsWith(`| ${taskId} |`));
-  return line ? line.split('|').slice(1, -1).map((c) => c.trim()) : null;
+  return line
+    ? line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim())
+    : null;
 }
 
 /** Approve plan and design (no questions asked): the project is then in `build`. */
@@ -55,5 +72,9 @@ export async function approvePlanAndDesign(sp: SampleProject): Promise<void> {
  * writes its transaction before its first `await` unless it is `/status git`.
  */
 export function commandNow(p: OpenedProject, text: string): Promise<{ ok: boolean; response: string }> {
-  return handleCommand({ ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' }, text, { user: 'Human', source: 'cli' });
+  return handleCommand(
+    { ledger: p.ledger, read: p.read, agents: agentNames(p.agentsFile), gitStatus: async () => '' },
+    text,
+    { user: 'Human', source: 'cli' },
+  );
 }

@@ -30,7 +30,14 @@ const DriverStep = z.discriminatedUnion('step', [
 export type DriverStep = z.infer<typeof DriverStep>;
 
 /** An event another process appended while the run went on (a decision from another terminal, Discord). */
-const ForeignEvent = z.object({ seq: z.number().int().positive(), id: z.string(), ts: z.string(), type: z.string(), actor: z.string(), payload: z.unknown() });
+const ForeignEvent = z.object({
+  seq: z.number().int().positive(),
+  id: z.string(),
+  ts: z.string(),
+  type: z.string(),
+  actor: z.string(),
+  payload: z.unknown(),
+});
 export type ForeignEvent = z.infer<typeof ForeignEvent>;
 
 /**
@@ -56,7 +63,10 @@ export const Cassette = z.object({
   script: z.array(DriverStep).default([]),
   foreign: z.array(ForeignEvent).default([]),
   /** Where the run ended; null for a run still going, or one recorded before this was kept. */
-  end: z.object({ seq: z.number().int().nonnegative(), refs: z.array(Ref) }).nullable().default(null),
+  end: z
+    .object({ seq: z.number().int().nonnegative(), refs: z.array(Ref) })
+    .nullable()
+    .default(null),
 });
 export type Cassette = z.infer<typeof Cassette>;
 
@@ -73,12 +83,16 @@ export interface StartState {
  */
 export function assertRunId(runId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(runId)) {
-    throw new GovernorError('invalid_input', `"${runId.slice(0, 60)}" is not a run id; \`governor run\` prints it, and .governor/cassettes/ holds one file per run`);
+    throw new GovernorError(
+      'invalid_input',
+      `"${runId.slice(0, 60)}" is not a run id; \`governor run\` prints it, and .governor/cassettes/ holds one file per run`,
+    );
   }
   return runId;
 }
 
-export const cassettePath = (projectDir: string, runId: string) => join(projectDir, '.governor', 'cassettes', `${assertRunId(runId)}.json`);
+export const cassettePath = (projectDir: string, runId: string) =>
+  join(projectDir, '.governor', 'cassettes', `${assertRunId(runId)}.json`);
 
 const KEPT_HEADERS = ['content-type', 'retry-after', 'retry-after-ms'];
 
@@ -93,7 +107,17 @@ async function bodyText(body: RequestInit['body']): Promise<string> {
  * auth headers stripped), every test command's measurements, every clock reading and new id, and the
  * driver's steps, saved after each change so a killed run keeps what it recorded.
  */
-export function createRecorder(o: { projectDir: string; runId: string; startSeq: number; start: StartState; redactor: Redactor; clock: () => Date; ids: () => string; fetch?: typeof globalThis.fetch; runTests?: TestCommandRunner }) {
+export function createRecorder(o: {
+  projectDir: string;
+  runId: string;
+  startSeq: number;
+  start: StartState;
+  redactor: Redactor;
+  clock: () => Date;
+  ids: () => string;
+  fetch?: typeof globalThis.fetch;
+  runTests?: TestCommandRunner;
+}) {
   const cassette: Cassette = {
     run_id: o.runId,
     started_at: o.clock().toISOString(),
@@ -139,7 +163,14 @@ export function createRecorder(o: { projectDir: string; runId: string; startSeq:
         const v = res.headers.get(h);
         if (v !== null) headers[h] = v;
       }
-      cassette.calls.push({ request: { url: o.redactor.redact(url), method: init?.method ?? 'GET', body: o.redactor.redact(await bodyText(init?.body)) }, response: { status: res.status, headers, body: o.redactor.redact(body) } });
+      cassette.calls.push({
+        request: {
+          url: o.redactor.redact(url),
+          method: init?.method ?? 'GET',
+          body: o.redactor.redact(await bodyText(init?.body)),
+        },
+        response: { status: res.status, headers, body: o.redactor.redact(body) },
+      });
       await save();
       return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
     }) as typeof globalThis.fetch,
@@ -172,7 +203,10 @@ export function loadReplay(path: string) {
   try {
     cassette = Cassette.parse(JSON.parse(readFileSync(path, 'utf8')));
   } catch (err) {
-    throw new GovernorError('cassette_invalid', `cannot read the cassette ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GovernorError(
+      'cassette_invalid',
+      `cannot read the cassette ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   let call = 0;
   let tick = 0;
@@ -184,7 +218,11 @@ export function loadReplay(path: string) {
     fetch: (async (input: Parameters<typeof fetch>[0]) => {
       const rec = cassette.calls[call++];
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      if (!rec) throw new GovernorError('replay_exhausted', `replay asked for a model call the cassette does not have (#${call}, ${url}); the run went differently`);
+      if (!rec)
+        throw new GovernorError(
+          'replay_exhausted',
+          `replay asked for a model call the cassette does not have (#${call}, ${url}); the run went differently`,
+        );
       return new Response(rec.response.body, { status: rec.response.status, headers: rec.response.headers });
     }) as typeof globalThis.fetch,
     runTests,
@@ -192,9 +230,18 @@ export function loadReplay(path: string) {
     clock: (): Date => new Date(cassette.clock[tick++] ?? last),
     ids: (): string => {
       const next = cassette.ids[id++];
-      if (!next) throw new GovernorError('replay_exhausted', 'replay needs more ids than the run recorded; the run went differently');
+      if (!next)
+        throw new GovernorError(
+          'replay_exhausted',
+          'replay needs more ids than the run recorded; the run went differently',
+        );
       return next;
     },
-    remaining: () => ({ calls: cassette.calls.length - call, tests: runTests.remaining(), clock: cassette.clock.length - tick, ids: cassette.ids.length - id }),
+    remaining: () => ({
+      calls: cassette.calls.length - call,
+      tests: runTests.remaining(),
+      clock: cassette.clock.length - tick,
+      ids: cassette.ids.length - id,
+    }),
   };
 }

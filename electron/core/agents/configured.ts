@@ -10,7 +10,11 @@ type Configured = z.infer<(typeof EventPayloads)['agents.configured']>;
  * (a higher Implementer count), or null when nothing did. Agents no longer in the file are left as they
  * are: they keep their history, tasks and branches, and simply get no new work.
  */
-export function agentConfigChanges(names: readonly AgentName[], runtimes: Readonly<Record<string, string>>, known: readonly AgentState[]): Configured | null {
+export function agentConfigChanges(
+  names: readonly AgentName[],
+  runtimes: Readonly<Record<string, string>>,
+  known: readonly AgentState[],
+): Configured | null {
   const byName = new Map(known.map((a) => [a.name, a]));
   const added: AgentName[] = [];
   const changes: string[] = [];

@@ -16,7 +16,10 @@ const MAX_TREE_FILE = 2 * 1024 * 1024;
 export async function repoRefs(dir: string): Promise<Array<{ name: string; oid: string }>> {
   const gitdir = join(dir, '.git');
   const out: Array<{ name: string; oid: string }> = [];
-  for (const [kind, names] of [['heads', await git.listBranches({ fs, gitdir })], ['tags', await git.listTags({ fs, gitdir })]] as const) {
+  for (const [kind, names] of [
+    ['heads', await git.listBranches({ fs, gitdir })],
+    ['tags', await git.listTags({ fs, gitdir })],
+  ] as const) {
     for (const name of names) {
       const oid = await git.resolveRef({ fs, gitdir, ref: `refs/${kind}/${name}`, depth: 1 }).catch(() => null);
       if (oid) out.push({ name: `refs/${kind}/${name}`, oid });
@@ -70,7 +73,11 @@ async function restoreRefs(gitdir: string, c: Cassette): Promise<void> {
  * event by event, so the same hashes), the same refs, the same checkout and uncommitted files. It is built
  * in a fresh folder, never on top of the project, so a replay cannot disturb the real history.
  */
-export async function prepareReplay(srcDir: string, runId: string, intoDir?: string): Promise<{ dir: string; cassette: string }> {
+export async function prepareReplay(
+  srcDir: string,
+  runId: string,
+  intoDir?: string,
+): Promise<{ dir: string; cassette: string }> {
   const cassette = cassettePath(srcDir, runId);
   const { cassette: c } = loadReplay(cassette);
   const dir = intoDir ?? join(srcDir, '.governor', 'replays', runId);
@@ -83,7 +90,11 @@ export async function prepareReplay(srcDir: string, runId: string, intoDir?: str
   // Notes are re-derived from the ledger on the first sync.
   await git.deleteRef({ fs, gitdir, ref: 'refs/notes/audit' }).catch(() => undefined);
   const head = c.head ?? 'main';
-  if (c.refs_complete && !c.refs.some((r) => r.name === `refs/heads/${head}`)) throw new GovernorError('replay_invalid', `the run had ${head} checked out, but the cassette records no such branch`);
+  if (c.refs_complete && !c.refs.some((r) => r.name === `refs/heads/${head}`))
+    throw new GovernorError(
+      'replay_invalid',
+      `the run had ${head} checked out, but the cassette records no such branch`,
+    );
   await git.checkout({ fs, dir, gitdir, ref: head, force: true });
   if (c.refs_complete) {
     for (const f of c.files) {
@@ -96,19 +107,27 @@ export async function prepareReplay(srcDir: string, runId: string, intoDir?: str
     }
   } else {
     // Older cassettes: the configuration the run used is the one in the folder, committed or not.
-    for (const f of [AGENTS_FILE, POLICIES_FILE, 'prices.yaml']) await cp(join(srcDir, f), join(dir, f)).catch(() => undefined);
+    for (const f of [AGENTS_FILE, POLICIES_FILE, 'prices.yaml'])
+      await cp(join(srcDir, f), join(dir, f)).catch(() => undefined);
   }
 
   const src = new Ledger(join(srcDir, '.governor', 'governor.db'));
   const dst = new Ledger(join(dir, '.governor', 'governor.db'));
   try {
-    if (src.count() < c.start_seq) throw new GovernorError('replay_mismatch', `the ledger has ${src.count()} events but the run started after event ${c.start_seq}`);
+    if (src.count() < c.start_seq)
+      throw new GovernorError(
+        'replay_mismatch',
+        `the ledger has ${src.count()} events but the run started after event ${c.start_seq}`,
+      );
     for (let after = 0; after < c.start_seq; ) {
       const batch = src.read(after, Math.min(5000, c.start_seq - after));
-      dst.append(batch.map((ev) => ({ type: ev.type, actor: ev.actor, payload: ev.payload, id: ev.id, ts: ev.ts }) as NewEvent));
+      dst.append(
+        batch.map((ev) => ({ type: ev.type, actor: ev.actor, payload: ev.payload, id: ev.id, ts: ev.ts }) as NewEvent),
+      );
       after = batch.at(-1)?.seq ?? c.start_seq;
     }
-    if (dst.headHash() !== src.read(c.start_seq - 1, 1)[0]?.hash && c.start_seq > 0) throw new GovernorError('replay_mismatch', 'the copied ledger prefix does not hash like the original');
+    if (dst.headHash() !== src.read(c.start_seq - 1, 1)[0]?.hash && c.start_seq > 0)
+      throw new GovernorError('replay_mismatch', 'the copied ledger prefix does not hash like the original');
   } finally {
     src.close();
     dst.close();
@@ -123,7 +142,10 @@ export async function prepareReplay(srcDir: string, runId: string, intoDir?: str
  * decision from another terminal while the run waited at its prompt) goes in between them, not inside the
  * step before, where the loop would have acted on it sooner than it did.
  */
-export function injectForeign(ledger: Ledger, foreign: Cassette['foreign']): { upTo(seq: number): void; pending(): number; stop(): void } {
+export function injectForeign(
+  ledger: Ledger,
+  foreign: Cassette['foreign'],
+): { upTo(seq: number): void; pending(): number; stop(): void } {
   let next = 0;
   let limit = 0;
   const due = () => {
@@ -146,9 +168,20 @@ export function injectForeign(ledger: Ledger, foreign: Cassette['foreign']): { u
 }
 
 /** Where the first difference between two values lies, as a path (`payload.results[0].duration_ms`). */
-export function firstDifference(a: unknown, b: unknown, path: string): { path: string; recorded: unknown; replayed: unknown } | null {
+export function firstDifference(
+  a: unknown,
+  b: unknown,
+  path: string,
+): { path: string; recorded: unknown; replayed: unknown } | null {
   if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return { path, recorded: a, replayed: b };
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  )
+    return { path, recorded: a, replayed: b };
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
       const d = firstDifference(a[i], b[i], `${path}[${i}]`);

@@ -41,7 +41,10 @@ function deferredRuntime(label: string, scripted: boolean, make: () => Promise<A
 }
 
 async function loadLlm() {
-  const [{ createModel, hasJsonModeSwitch }, { createLlmRuntime }] = await Promise.all([import('./llm/providers.ts'), import('./llm/runtime.ts')]);
+  const [{ createModel, hasJsonModeSwitch }, { createLlmRuntime }] = await Promise.all([
+    import('./llm/providers.ts'),
+    import('./llm/runtime.ts'),
+  ]);
   return { createModel, createLlmRuntime, hasJsonModeSwitch };
 }
 
@@ -89,11 +92,21 @@ export interface RuntimeFactory {
  */
 export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
   const redactor = o.redactor ?? new Redactor();
-  const keys = o.keys ?? chainKeys(...[envKeys(), ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []), ...(o.extraKeys ? [o.extraKeys] : [])]);
+  const keys =
+    o.keys ??
+    chainKeys(
+      ...[
+        envKeys(),
+        ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []),
+        ...(o.extraKeys ? [o.extraKeys] : []),
+      ],
+    );
   const cfg = (agent: AgentName) => o.agentsFile.agents[roleOf(agent)];
   // The sample script is read on the first scripted step, not at every open: `governor status` and the
   // other commands that never run an agent do not parse it.
-  const scripted: AgentRuntime | null = o.agents.some((a) => cfg(a).runtime === 'scripted') ? deferredRuntime('scripted', true, async () => createScriptedRuntime(await loadSampleScript())) : null;
+  const scripted: AgentRuntime | null = o.agents.some((a) => cfg(a).runtime === 'scripted')
+    ? deferredRuntime('scripted', true, async () => createScriptedRuntime(await loadSampleScript()))
+    : null;
   // The AI SDK and its providers are loaded only when an agent uses a model: the scripted demo, and every
   // command that opens a project without running an agent, start without them.
   const llm = o.agents.some((a) => usesAiSdk(cfg(a).runtime)) ? await loadLlm() : null;
@@ -156,9 +169,12 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
           apiKey: resolved.get(agent)?.key ?? null,
           baseUrl: c.base_url,
           executable: c.command,
-          price: (model: string, input: number, output: number) => costOf(pricesNow(), `openai:${model}`, input, output).usd,
+          price: (model: string, input: number, output: number) =>
+            costOf(pricesNow(), `openai:${model}`, input, output).usd,
         };
-        return lazyWorker('codex', c.runtime, async () => (await import('./workers/codex.ts')).createCodexWorker(codex));
+        return lazyWorker('codex', c.runtime, async () =>
+          (await import('./workers/codex.ts')).createCodexWorker(codex),
+        );
       }
       if (c.runtime === 'acp') {
         const acp = { ...common, agent, command: c.command ?? '', args: c.args ?? [] };
@@ -188,13 +204,18 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       if (hit) return hit;
       const r = resolved.get(agent);
       if (r?.error) throw new GovernorError('api_key_unavailable', r.error);
-      if (!llm) throw new GovernorError('runtime_unavailable', `${agent}'s runtime ${c.runtime} was not configured when the project opened`);
+      if (!llm)
+        throw new GovernorError(
+          'runtime_unavailable',
+          `${agent}'s runtime ${c.runtime} was not configured when the project opened`,
+        );
       const { createModel, createLlmRuntime, hasJsonModeSwitch } = llm;
       const ref = parseRuntimeRef(c.runtime);
       const modelOpts = { apiKey: r?.key ?? null, baseUrl: c.base_url, ...(o.fetch ? { fetch: o.fetch } : {}) };
       const model = createModel(ref, modelOpts);
       const pinned = c.structured_output;
-      const output: OutputMode = pinned && pinned !== 'auto' ? { mode: pinned, fixed: true } : { mode: 'json_schema', fixed: false };
+      const output: OutputMode =
+        pinned && pinned !== 'auto' ? { mode: pinned, fixed: true } : { mode: 'json_schema', fixed: false };
       const runtime = createLlmRuntime({
         agent,
         ref,

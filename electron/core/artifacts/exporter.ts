@@ -238,7 +238,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       if (!c) throw new Error(`audit/concerns: a change to unknown concern ${id}`);
       return c;
     };
-    for (let after = 0; ;) {
+    for (let after = 0; ; ) {
       const page = ledger.readTypes(JSONL_TYPES, after, 5000);
       if (page.length === 0) break;
       for (const e of page) {
@@ -339,7 +339,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     const j = jsonl;
     const from = Math.min(...j.fixed.values(), j.handoffs);
     const pending = new Map<string, string[]>();
-    for (let after = from; ;) {
+    for (let after = from; ; ) {
       const page = ledger.readTypes(JSONL_TYPES, after, 5000);
       if (page.length === 0) break;
       for (const e of page) {

@@ -36,7 +36,12 @@ function explainIssue(schema: Schema, data: unknown, issue: Issue, prefix: Prope
   // zod reports an absent key as the key's value failing its type (or its union, or its enum);
   // the human needs to hear that the key is missing. Only when the parent map itself exists.
   const last = path[path.length - 1];
-  if (!at.found && typeof last === 'string' && issue.code !== 'custom' && isPlainObject(lookup(data, path.slice(0, -1)).value)) {
+  if (
+    !at.found &&
+    typeof last === 'string' &&
+    issue.code !== 'custom' &&
+    isPlainObject(lookup(data, path.slice(0, -1)).value)
+  ) {
     return [{ path, message: `missing required key ${JSON.stringify(last)}` }];
   }
   switch (issue.code) {
@@ -57,11 +62,27 @@ function explainIssue(schema: Schema, data: unknown, issue: Issue, prefix: Prope
     case 'invalid_union':
       return explainUnion(schema, data, issue, path, got);
     case 'too_small':
-      return [{ path, message: bound('at least', 'more than', issue.origin, Number(issue.minimum), issue.inclusive !== false, got) }];
+      return [
+        {
+          path,
+          message: bound('at least', 'more than', issue.origin, Number(issue.minimum), issue.inclusive !== false, got),
+        },
+      ];
     case 'too_big':
-      return [{ path, message: bound('at most', 'less than', issue.origin, Number(issue.maximum), issue.inclusive !== false, got) }];
+      return [
+        {
+          path,
+          message: bound('at most', 'less than', issue.origin, Number(issue.maximum), issue.inclusive !== false, got),
+        },
+      ];
     case 'invalid_format': {
-      if (issue.format === 'url') return [{ path, message: `${got} is not a valid URL here; expected an http:// or https:// URL such as http://localhost:11434/v1` }];
+      if (issue.format === 'url')
+        return [
+          {
+            path,
+            message: `${got} is not a valid URL here; expected an http:// or https:// URL such as http://localhost:11434/v1`,
+          },
+        ];
       // A schema author's own message ("a short name such as unit or e2e") says what is expected.
       const expected = /^Invalid/.test(issue.message) ? `a valid ${issue.format}` : issue.message;
       return [{ path, message: `${got} is not valid here; expected ${expected}` }];
@@ -74,7 +95,13 @@ function explainIssue(schema: Schema, data: unknown, issue: Issue, prefix: Prope
   }
 }
 
-function explainUnion(schema: Schema, data: unknown, issue: z.core.$ZodIssueInvalidUnion, path: PropertyKey[], got: string): ExplainedIssue[] {
+function explainUnion(
+  schema: Schema,
+  data: unknown,
+  issue: z.core.$ZodIssueInvalidUnion,
+  path: PropertyKey[],
+  got: string,
+): ExplainedIssue[] {
   // A branch that accepted the value's shape (its complaints lie below the value, or are checks
   // such as a too-short list) is the alternative the user meant: `coverage_min: "eighty"` meant
   // the coverage_min condition. Its issues are the useful ones; prefer the fewest complaints.
@@ -93,20 +120,35 @@ function explainUnion(schema: Schema, data: unknown, issue: z.core.$ZodIssueInva
     if (isPlainObject(value)) {
       const present = Object.keys(value);
       const unknown = present.find((k) => !alts.keys.includes(k));
-      if (unknown !== undefined) return [{ path: [...path, unknown], message: `unknown key ${JSON.stringify(unknown)}; expected one of ${keyList}` }];
-      if (present.length > 1) return [{ path, message: `put one condition per list item; this item has ${present.join(', ')}` }];
+      if (unknown !== undefined)
+        return [
+          { path: [...path, unknown], message: `unknown key ${JSON.stringify(unknown)}; expected one of ${keyList}` },
+        ];
+      if (present.length > 1)
+        return [{ path, message: `put one condition per list item; this item has ${present.join(', ')}` }];
       return [{ path, message: `expected one of the keys ${keyList}` }];
     }
-    return [{ path, message: `expected a map with one of the keys ${keyList} (for example "${alts.keys[0]}: …"), got ${got}` }];
+    return [
+      {
+        path,
+        message: `expected a map with one of the keys ${keyList} (for example "${alts.keys[0]}: …"), got ${got}`,
+      },
+    ];
   }
-  if (alts.values.length > 0) return [{ path, message: notOneOf(path, got, alts.values) + (alts.list ? ' (or a list of them)' : '') }];
+  if (alts.values.length > 0)
+    return [{ path, message: notOneOf(path, got, alts.values) + (alts.list ? ' (or a list of them)' : '') }];
   const words = [...alts.types.map(typeWord), ...(alts.list ? ['a list'] : [])];
-  return [{ path, message: words.length > 0 ? `expected ${words.join(' or ')}, got ${got}` : `${got} is not valid here` }];
+  return [
+    { path, message: words.length > 0 ? `expected ${words.join(' or ')}, got ${got}` : `${got} is not valid here` },
+  ];
 }
 
 /** A complaint about the value itself that means "this branch is the wrong kind of thing". */
 function isShapeMismatch(issue: Issue): boolean {
-  return issue.path.length === 0 && ['invalid_type', 'invalid_union', 'invalid_value', 'unrecognized_keys'].includes(issue.code);
+  return (
+    issue.path.length === 0 &&
+    ['invalid_type', 'invalid_union', 'invalid_value', 'unrecognized_keys'].includes(issue.code)
+  );
 }
 
 // ---- plain words --------------------------------------------------------------------------------
@@ -121,14 +163,19 @@ const NOUNS: Record<string, string> = {
 function notOneOf(path: readonly PropertyKey[], got: string, values: readonly string[]): string {
   const key = [...path].reverse().find((k): k is string => typeof k === 'string');
   const noun = (key && NOUNS[key]) ?? 'an allowed value';
-  return values.length === 1 ? `${got} is not allowed here; expected ${values[0]}` : `${got} is not ${noun}; expected one of ${values.join(', ')}`;
+  return values.length === 1
+    ? `${got} is not allowed here; expected ${values[0]}`
+    : `${got} is not ${noun}; expected one of ${values.join(', ')}`;
 }
 
 function bound(incl: string, excl: string, origin: string, limit: number, inclusive: boolean, got: string): string {
   const rel = inclusive ? incl : excl;
-  if (origin === 'string') return limit === 1 && incl === 'at least' ? 'must not be empty' : `must be ${rel} ${limit} characters long`;
+  if (origin === 'string')
+    return limit === 1 && incl === 'at least' ? 'must not be empty' : `must be ${rel} ${limit} characters long`;
   if (origin === 'array' || origin === 'set') {
-    return limit === 1 && incl === 'at least' ? 'must list at least one item' : `must list ${rel} ${limit} item${limit === 1 ? '' : 's'}`;
+    return limit === 1 && incl === 'at least'
+      ? 'must list at least one item'
+      : `must list ${rel} ${limit} item${limit === 1 ? '' : 's'}`;
   }
   return `must be ${rel} ${limit}, got ${got}`;
 }

@@ -30,7 +30,8 @@ export function buildJsonSchemas(): GeneratedSchema[] {
       schema: finish(z.toJSONSchema(AgentsFile, { io: 'input' }), {
         id: 'agents',
         title: 'Governor agents.yaml',
-        description: 'Roles of a Governor project: the runtime that drives each role, its escalation chain and the number of implementers.',
+        description:
+          'Roles of a Governor project: the runtime that drives each role, its escalation chain and the number of implementers.',
         patch: patchAgents,
         descriptions: AGENT_DESCRIPTIONS,
       }),
@@ -40,7 +41,8 @@ export function buildJsonSchemas(): GeneratedSchema[] {
       schema: finish(z.toJSONSchema(PoliciesFile, { io: 'input' }), {
         id: 'project_policies',
         title: 'Governor .project_policies.yaml',
-        description: 'Quality-gate policy of a Governor project: when the gate may merge on its own, when the human decides, what promotion needs, and how the tests run.',
+        description:
+          'Quality-gate policy of a Governor project: when the gate may merge on its own, when the human decides, what promotion needs, and how the tests run.',
         descriptions: POLICY_DESCRIPTIONS,
       }),
     },
@@ -49,7 +51,8 @@ export function buildJsonSchemas(): GeneratedSchema[] {
       schema: finish(z.toJSONSchema(DiscordFile, { io: 'input' }), {
         id: 'discord',
         title: 'Governor discord.yaml',
-        description: 'The Discord link of a Governor project: bot or webhook mode, the guild, the four channels and who may act. Tokens and webhook URLs come from the environment, never from this file.',
+        description:
+          'The Discord link of a Governor project: bot or webhook mode, the guild, the four channels and who may act. Tokens and webhook URLs come from the environment, never from this file.',
         descriptions: DISCORD_DESCRIPTIONS,
       }),
     },
@@ -73,7 +76,13 @@ interface FinishOptions {
 function finish(generated: JsonSchema, opts: FinishOptions): JsonSchema {
   const { $schema, ...rest } = generated;
   // Put the identifying keys first so the files read well; `$schema` stays the draft URL zod chose.
-  const schema: JsonSchema = { $schema, $id: `${ID_BASE}${opts.id}`, title: opts.title, description: opts.description, ...rest };
+  const schema: JsonSchema = {
+    $schema,
+    $id: `${ID_BASE}${opts.id}`,
+    title: opts.title,
+    description: opts.description,
+    ...rest,
+  };
   opts.patch?.(schema);
   for (const [path, text] of Object.entries(opts.descriptions)) {
     const node = propertyAt(schema, path.split('.'));
@@ -123,12 +132,29 @@ const AGENT_DESCRIPTIONS: Record<string, string> = {
   ...Object.fromEntries(
     Object.entries(ROLE_TEXT).flatMap(([role, text]) => [
       [`agents.${role}`, text],
-      [`agents.${role}.runtime`, '`scripted` (offline demo), provider:model (anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen2.5-coder, openai-compatible:<model>), or a coding agent: claude-code[:model], codex[:model], acp (with command and args), external. API keys come from the environment or the OS keychain.'],
-      [`agents.${role}.command`, 'A coding agent binary to start instead of the bundled one; for acp, the ACP agent (gemini, opencode, claude-agent-acp…).'],
+      [
+        `agents.${role}.runtime`,
+        '`scripted` (offline demo), provider:model (anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen2.5-coder, openai-compatible:<model>), or a coding agent: claude-code[:model], codex[:model], acp (with command and args), external. API keys come from the environment or the OS keychain.',
+      ],
+      [
+        `agents.${role}.command`,
+        'A coding agent binary to start instead of the bundled one; for acp, the ACP agent (gemini, opencode, claude-agent-acp…).',
+      ],
       [`agents.${role}.args`, 'Arguments for command, e.g. [--experimental-acp] for gemini or [acp] for opencode.'],
-      [`agents.${role}.base_url`, 'API address of the model server, for ollama and openai-compatible runtimes (e.g. http://localhost:11434/v1), and for claude-code and codex to reach another endpoint.'],
-      [`agents.${role}.count`, role === 'Implementer' ? 'How many implementers run in parallel (1 to 8).' : 'Always 1: only Implementer may have more than one agent.'],
-      [`agents.${role}.escalates_to`, 'Where this role raises concerns it cannot resolve: a role or Human, or a list whose first entry is the default.'],
+      [
+        `agents.${role}.base_url`,
+        'API address of the model server, for ollama and openai-compatible runtimes (e.g. http://localhost:11434/v1), and for claude-code and codex to reach another endpoint.',
+      ],
+      [
+        `agents.${role}.count`,
+        role === 'Implementer'
+          ? 'How many implementers run in parallel (1 to 8).'
+          : 'Always 1: only Implementer may have more than one agent.',
+      ],
+      [
+        `agents.${role}.escalates_to`,
+        'Where this role raises concerns it cannot resolve: a role or Human, or a list whose first entry is the default.',
+      ],
       [`agents.${role}.description`, 'A note for yourself, shown in the Agents view.'],
     ]),
   ),
@@ -136,7 +162,8 @@ const AGENT_DESCRIPTIONS: Record<string, string> = {
 
 const POLICY_DESCRIPTIONS: Record<string, string> = {
   merge_policy: 'When a phase branch may be merged into develop without the human, and when the human decides.',
-  'merge_policy.auto_merge_if': 'Conditions that must all hold for the QA gate to merge on its own; one condition per list item.',
+  'merge_policy.auto_merge_if':
+    'Conditions that must all hold for the QA gate to merge on its own; one condition per list item.',
   'merge_policy.require_human_if': 'Any one of these sends the decision to the human.',
   promotion_policy: 'What a phase needs before develop is promoted to main and tagged.',
   'promotion_policy.e2e_tests_required': 'End-to-end tests must have run and passed.',
@@ -162,7 +189,8 @@ const POLICY_DESCRIPTIONS: Record<string, string> = {
 const DISCORD_DESCRIPTIONS: Record<string, string> = {
   mode: 'bot: alerts in threads, review buttons and slash commands. webhook: outbound alerts only, no bot needed.',
   guild_id: 'The Discord server (guild) id the bot is in.',
-  channels: 'Channel ids, or names resolved when the bridge starts; missing ones are created by `governor discord setup`.',
+  channels:
+    'Channel ids, or names resolved when the bridge starts; missing ones are created by `governor discord setup`.',
   reviewers: 'The allowlist: user ids and/or role ids that may act from Discord. Checked on every interaction.',
   daily_status: 'Post the status block in #system-health once a day at this time.',
   token_env: 'Environment variable holding the bot token (default DISCORD_BOT_TOKEN).',

@@ -120,7 +120,11 @@ export function unknownBudgetAgent(text: string, policies: PoliciesFile, agentsF
   for (const agent of Object.keys(policies.budgets?.per_agent ?? {})) {
     if (names.includes(agent)) continue;
     const path = ['budgets', 'per_agent', agent];
-    return { line: lineOfPath(parseYaml(text), path), path: formatPath(path), message: `no such agent "${agent}"; agents.yaml defines ${names.join(', ')}` };
+    return {
+      line: lineOfPath(parseYaml(text), path),
+      path: formatPath(path),
+      message: `no such agent "${agent}"; agents.yaml defines ${names.join(', ')}`,
+    };
   }
   return null;
 }
@@ -130,7 +134,12 @@ async function readConfigText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? err.code : undefined;
-    if (code === 'ENOENT') throw new ConfigError(file, 0, 'file not found; run `governor init` to create it, or open the project directory that contains it');
+    if (code === 'ENOENT')
+      throw new ConfigError(
+        file,
+        0,
+        'file not found; run `governor init` to create it, or open the project directory that contains it',
+      );
     throw new ConfigError(file, 0, `cannot read the file: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -14,7 +14,12 @@ export interface BotOptions {
 }
 
 /** Register the slash commands in the guild, replacing whatever was there (bulk overwrite: idempotent). */
-export async function registerCommands(rest: REST, applicationId: string, guildId: string, agents: readonly string[]): Promise<number> {
+export async function registerCommands(
+  rest: REST,
+  applicationId: string,
+  guildId: string,
+  agents: readonly string[],
+): Promise<number> {
   const body = slashCommands(agents);
   await rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body });
   return body.length;
@@ -28,13 +33,22 @@ export async function startBot(o: BotOptions): Promise<{ client: Client; stop():
   const guild = o.file.guild_id;
   if (!guild) throw new GovernorError('discord_config', 'discord.yaml: bot mode needs guild_id');
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: o.file.api ?? DEFAULT_API } });
-  client.on(Events.InteractionCreate, (i) => void o.onInteraction(i).catch((err: unknown) => o.log?.(`discord: interaction ${i.id}: ${err instanceof Error ? err.message : String(err)}`)));
+  client.on(
+    Events.InteractionCreate,
+    (i) =>
+      void o
+        .onInteraction(i)
+        .catch((err: unknown) =>
+          o.log?.(`discord: interaction ${i.id}: ${err instanceof Error ? err.message : String(err)}`),
+        ),
+  );
   // Quiet while Discord is down: one line when the connection drops, one when it is back (discord.js
   // retries, with its own backoff, many times a minute; each try is not news).
   let downSince: number | null = null;
   const up = () => {
     o.onConnection?.(true);
-    if (downSince !== null) o.log?.(`discord: gateway connected again after ${Math.round((Date.now() - downSince) / 1000)} s`);
+    if (downSince !== null)
+      o.log?.(`discord: gateway connected again after ${Math.round((Date.now() - downSince) / 1000)} s`);
     downSince = null;
   };
   const down = () => {

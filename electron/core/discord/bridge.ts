@@ -78,7 +78,11 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   let token: string | null = null;
   if (file.mode === 'bot') {
     token = await discordToken(file, o.extraKeys, o.env);
-    if (!token) return { started: false, reason: `no bot token: set ${file.token_env} (or store a "discord" key in the app's settings)` };
+    if (!token)
+      return {
+        started: false,
+        reason: `no bot token: set ${file.token_env} (or store a "discord" key in the app's settings)`,
+      };
     redactor.add(token);
     // The project's redactor too: a test printing the token (from a keychain, not the environment) is masked.
     p.redactor?.add(token);
@@ -107,7 +111,8 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
     redact,
     log,
     recordSent: (row, messageId, channelId, write) => {
-      if (recordConcernMessage(p, row, messageId, channelId, write)) void serial.once('exports', () => p.exporter.sync());
+      if (recordConcernMessage(p, row, messageId, channelId, write))
+        void serial.once('exports', () => p.exporter.sync());
     },
     ...(o.backoff ? { backoff: o.backoff } : {}),
   });
@@ -130,7 +135,8 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
     if (!daily) return;
     try {
       const now = (o.clock ?? (() => new Date()))();
-      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone, now, refusalLine(refusals(p.ledger.db, now)))) deliverer.poke();
+      if (enqueueDailyIfDue(outbox, p.read, daily.at, daily.timezone, now, refusalLine(refusals(p.ledger.db, now))))
+        deliverer.poke();
     } catch (err) {
       log(`discord: daily status: ${errorMessage(err)}`);
     }
@@ -144,7 +150,9 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   const name = p.agentsFile.project;
   const links = file.guild_id ? createLinks(file.api ?? DEFAULT_API, file.guild_id, o.home) : null;
   let channelIds: string[] = [];
-  const threads = p.ledger.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_threads WHERE thread_id = ?');
+  const threads = p.ledger.db.prepare<[string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM discord_threads WHERE thread_id = ?',
+  );
   if (file.mode === 'bot' && token && o.inbound !== false) {
     // Other projects on this bot learn of this one (routing.ts); its channels once they are resolved.
     const announce = () => links?.announce({ tag, name, channels: channelIds });
@@ -155,7 +163,9 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
         channelIds = Object.values(ids).filter((x): x is string => typeof x === 'string');
         announce();
       })
-      .catch((err: unknown) => log(`discord: cannot resolve the channels yet (${errorMessage(err)}); commands there need the project option`));
+      .catch((err: unknown) =>
+        log(`discord: cannot resolve the channels yet (${errorMessage(err)}); commands there need the project option`),
+      );
     const me = () => ({
       tag,
       name,
@@ -164,9 +174,24 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
       ownsMessage: (id: string) => outbox.owns(id),
     });
     const loop = o.loop ?? noLoop(p, 'no loop runs beside this Discord link; the app or the host acts on it');
-    const handle = createInteractionHandler({ p, file, log, redact, me, loop, ...(o.lateMs === undefined ? {} : { lateMs: o.lateMs }) });
+    const handle = createInteractionHandler({
+      p,
+      file,
+      log,
+      redact,
+      me,
+      loop,
+      ...(o.lateMs === undefined ? {} : { lateMs: o.lateMs }),
+    });
     try {
-      bot = await startBot({ file, token, agents: agentNames(p.agentsFile), onInteraction: handle, onConnection: (up) => lease.noteConnected(up), log });
+      bot = await startBot({
+        file,
+        token,
+        agents: agentNames(p.agentsFile),
+        onInteraction: handle,
+        onConnection: (up) => lease.noteConnected(up),
+        log,
+      });
       lease.noteConnected(true);
     } catch (err) {
       // Outbound still works without the gateway; say why inbound does not.

@@ -48,7 +48,11 @@ export function channelRefs(f: DiscordFile): Record<DiscordChannelName, string> 
 }
 
 /** The bot token: the environment variable named in the file, then the key store under "discord". */
-export async function discordToken(f: DiscordFile, extra?: KeySource, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+export async function discordToken(
+  f: DiscordFile,
+  extra?: KeySource,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | null> {
   const source = extra ? chainKeys(envKeys(env), extra) : envKeys(env);
   return source.get('discord', f.token_env);
 }
@@ -59,14 +63,19 @@ export interface WebhookTarget {
 }
 
 /** Webhook mode: each configured channel's webhook, parsed from the URL in its environment variable. */
-export function webhookTargets(f: DiscordFile, env: NodeJS.ProcessEnv = process.env): { targets: Partial<Record<DiscordChannelName, WebhookTarget>>; missing: string[] } {
+export function webhookTargets(
+  f: DiscordFile,
+  env: NodeJS.ProcessEnv = process.env,
+): { targets: Partial<Record<DiscordChannelName, WebhookTarget>>; missing: string[] } {
   const targets: Partial<Record<DiscordChannelName, WebhookTarget>> = {};
   const missing: string[] = [];
   for (const [channel, spec] of Object.entries(f.webhooks ?? {}) as Array<[DiscordChannelName, { url_env: string }]>) {
     const url = env[spec.url_env]?.trim();
     const m = url ? /\/webhooks\/(\d+)\/([^/?#\s]+)/.exec(url) : null;
     if (!m?.[1] || !m[2]) {
-      missing.push(`${channel}: ${url ? `${spec.url_env} is not a webhook URL (…/api/webhooks/<id>/<token>)` : `${spec.url_env} is not set`}`);
+      missing.push(
+        `${channel}: ${url ? `${spec.url_env} is not a webhook URL (…/api/webhooks/<id>/<token>)` : `${spec.url_env} is not set`}`,
+      );
       continue;
     }
     targets[channel] = { id: m[1], token: m[2] };

@@ -50,12 +50,26 @@ const Perm = z.enum(['allow_once', 'allow_session', 'deny']);
 
 /** A custom_id comes back from Discord with every click: input like any other, so it is parsed, never trusted. */
 const CustomIdSchema = z.union([
-  z.tuple([z.literal('gov'), Tag, Button, ReviewId]).transform(([, project, action, reviewId]) => ({ kind: 'button' as const, project, action, reviewId })),
-  z.tuple([z.literal('gov'), Tag, z.literal('modal'), Modal, ReviewId]).transform(([, project, , action, reviewId]) => ({ kind: 'modal' as const, project, action, reviewId })),
-  z.tuple([z.literal('gov'), Tag, Perm, RequestId, Digest]).transform(([, project, action, requestId, digest]) => ({ kind: 'permission' as const, project, action, requestId, digest })),
+  z
+    .tuple([z.literal('gov'), Tag, Button, ReviewId])
+    .transform(([, project, action, reviewId]) => ({ kind: 'button' as const, project, action, reviewId })),
+  z
+    .tuple([z.literal('gov'), Tag, z.literal('modal'), Modal, ReviewId])
+    .transform(([, project, , action, reviewId]) => ({ kind: 'modal' as const, project, action, reviewId })),
+  z.tuple([z.literal('gov'), Tag, Perm, RequestId, Digest]).transform(([, project, action, requestId, digest]) => ({
+    kind: 'permission' as const,
+    project,
+    action,
+    requestId,
+    digest,
+  })),
   // Before projects were named in ids.
-  z.tuple([z.literal('gov'), Button, ReviewId]).transform(([, action, reviewId]) => ({ kind: 'button' as const, project: null, action, reviewId })),
-  z.tuple([z.literal('gov'), z.literal('modal'), Modal, ReviewId]).transform(([, , action, reviewId]) => ({ kind: 'modal' as const, project: null, action, reviewId })),
+  z
+    .tuple([z.literal('gov'), Button, ReviewId])
+    .transform(([, action, reviewId]) => ({ kind: 'button' as const, project: null, action, reviewId })),
+  z
+    .tuple([z.literal('gov'), z.literal('modal'), Modal, ReviewId])
+    .transform(([, , action, reviewId]) => ({ kind: 'modal' as const, project: null, action, reviewId })),
 ]);
 
 export function parseCustomId(id: string): ParsedCustomId {

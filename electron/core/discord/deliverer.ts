@@ -75,11 +75,19 @@ export function createDeliverer(o: DelivererOptions) {
   let wake: (() => void) | null = null;
   let failures = 0;
   let lastLog = 0;
-  const recordSent = o.recordSent ?? ((_row: OutboxRow, _id: string, _channel: string, write: () => void) => o.db.transaction(write).immediate());
-  const markSent = (row: OutboxRow, posted: Posted, thread: { channel_id: string; thread_id: string } | null, original: boolean) =>
+  const recordSent =
+    o.recordSent ??
+    ((_row: OutboxRow, _id: string, _channel: string, write: () => void) => o.db.transaction(write).immediate());
+  const markSent = (
+    row: OutboxRow,
+    posted: Posted,
+    thread: { channel_id: string; thread_id: string } | null,
+    original: boolean,
+  ) =>
     recordSent(row, posted.id, posted.channel_id, () => {
       const ref = row.ref_kind && row.ref_id ? { kind: row.ref_kind, id: row.ref_id } : null;
-      if (thread && ref) o.outbox.saveThread(ref, { channel_id: thread.channel_id, message_id: posted.id, thread_id: thread.thread_id });
+      if (thread && ref)
+        o.outbox.saveThread(ref, { channel_id: thread.channel_id, message_id: posted.id, thread_id: thread.thread_id });
       if (original && ref) o.outbox.savePost(ref, posted.channel_id, posted.id);
       o.outbox.markSent(row.id, posted.id, posted.channel_id);
     });
@@ -106,7 +114,7 @@ export function createDeliverer(o: DelivererOptions) {
     try {
       const was = held;
       held = o.lease.acquire(o.sender.mode);
-      if (held && !was) o.log?.('discord: delivering this project\'s outbox');
+      if (held && !was) o.log?.("discord: delivering this project's outbox");
       if (held !== was) wake?.();
     } catch (err) {
       o.log?.(`discord: lease: ${errorMessage(err)}`);
@@ -119,7 +127,13 @@ export function createDeliverer(o: DelivererOptions) {
       key: `problem:${key}`,
       channel: 'system-health',
       ref: null,
-      message: { content: '', embeds: [{ title: '🔧 Discord needs a fix', description: text.slice(0, 4000), color: 0xf0b232 }], components: [], files: [], thread_name: null },
+      message: {
+        content: '',
+        embeds: [{ title: '🔧 Discord needs a fix', description: text.slice(0, 4000), color: 0xf0b232 }],
+        components: [],
+        files: [],
+        thread_name: null,
+      },
     });
     if (added) o.log?.(`discord: ${text}`);
   }
@@ -132,12 +146,18 @@ export function createDeliverer(o: DelivererOptions) {
       mine = await o.sender.recent(row.channel, where, since);
     } catch (err) {
       // Cannot look (no Read Message History there): the nonce still guards a resend.
-      o.log?.(`discord: ${row.key}: cannot look for an unanswered post (${o.redact(errorMessage(err)).slice(0, 200)}); resending with its nonce`);
+      o.log?.(
+        `discord: ${row.key}: cannot look for an unanswered post (${o.redact(errorMessage(err)).slice(0, 200)}); resending with its nonce`,
+      );
       return null;
     }
     const want = fingerprint(m.content, m.embeds);
-    const hit = mine?.find((x) => (x.nonce === null || x.nonce === nonce) && !o.outbox.owns(x.id) && fingerprint(x.content, x.embeds) === want);
-    if (hit) o.log?.(`discord: ${row.key}: found the message an unanswered post left (${hit.id}); not posting it again`);
+    const hit = mine?.find(
+      (x) =>
+        (x.nonce === null || x.nonce === nonce) && !o.outbox.owns(x.id) && fingerprint(x.content, x.embeds) === want,
+    );
+    if (hit)
+      o.log?.(`discord: ${row.key}: found the message an unanswered post left (${hit.id}); not posting it again`);
     return hit ? { id: hit.id, channel_id: hit.channel_id } : null;
   }
 
@@ -170,9 +190,13 @@ export function createDeliverer(o: DelivererOptions) {
     const ref = row.ref_kind && row.ref_id ? { kind: row.ref_kind, id: row.ref_id } : null;
     const existing = ref ? o.outbox.thread(ref) : null;
     // A command's answer goes where the command was typed, as a reply to the bot's answer there.
-    let where: Where = { threadId: existing?.thread_id ?? null, replyTo: ref?.kind === 'command' ? (existing?.message_id ?? null) : null };
+    let where: Where = {
+      threadId: existing?.thread_id ?? null,
+      replyTo: ref?.kind === 'command' ? (existing?.message_id ?? null) : null,
+    };
     const nonce = nonceFor(o.projectKey, row.key);
-    let posted: Posted | null = row.message_id && row.channel_id ? { id: row.message_id, channel_id: row.channel_id } : null;
+    let posted: Posted | null =
+      row.message_id && row.channel_id ? { id: row.message_id, channel_id: row.channel_id } : null;
     if (!posted && row.posting_at !== null && o.sender.mode === 'bot') posted = await recover(row, m, where, nonce);
     if (posted && !row.message_id) o.outbox.noteMessage(row.id, posted.id, posted.channel_id);
     if (!posted) {
@@ -182,11 +206,14 @@ export function createDeliverer(o: DelivererOptions) {
       } catch (err) {
         const f = classifyFailure(err);
         // A definite refusal stored nothing: no need to look for it before the next try.
-        if (f.status !== null && f.status < 500 && f.status !== 429 && f.status !== 408) o.outbox.notePosting(row.id, null);
+        if (f.status !== null && f.status < 500 && f.status !== 429 && f.status !== 408)
+          o.outbox.notePosting(row.id, null);
         // A thread deleted or locked since, or a channel the bot may not post in (a command typed where the
         // bot can only answer interactions): the message goes to its channel rather than block the queue.
         if (!where.threadId || f.kind === 'transient' || f.status === 401) throw err;
-        o.log?.(`discord: ${row.key}: cannot post in ${where.threadId} (${o.redact(f.text).slice(0, 300)}); posting in #${row.channel} instead`);
+        o.log?.(
+          `discord: ${row.key}: cannot post in ${where.threadId} (${o.redact(f.text).slice(0, 300)}); posting in #${row.channel} instead`,
+        );
         where = { threadId: null, replyTo: null };
         o.outbox.notePosting(row.id, Date.now());
         posted = await o.sender.post(row.channel, where, m, nonce);
@@ -202,15 +229,24 @@ export function createDeliverer(o: DelivererOptions) {
       } catch (err) {
         const f = classifyFailure(err);
         // Discord gives a thread started from a message that message's id.
-        if (err instanceof DiscordAPIError && err.code === THREAD_EXISTS) thread = { channel_id: posted.channel_id, thread_id: posted.id };
+        if (err instanceof DiscordAPIError && err.code === THREAD_EXISTS)
+          thread = { channel_id: posted.channel_id, thread_id: posted.id };
         else if (f.status === 403 || f.kind === 'malformed') {
-          reportOnce(`threads:${posted.channel_id}`, `Governor cannot start threads in <#${posted.channel_id}> (#${row.channel}): ${o.redact(f.text).slice(0, 300)}. Give the bot *Create Public Threads* and *Send Messages in Threads* there (Server Settings → Roles, or the channel's permissions). Alerts go out without threads meanwhile; their updates follow in the channel.`);
+          reportOnce(
+            `threads:${posted.channel_id}`,
+            `Governor cannot start threads in <#${posted.channel_id}> (#${row.channel}): ${o.redact(f.text).slice(0, 300)}. Give the bot *Create Public Threads* and *Send Messages in Threads* there (Server Settings → Roles, or the channel's permissions). Alerts go out without threads meanwhile; their updates follow in the channel.`,
+          );
         } else if (row.attempts + 1 >= THREAD_TRIES) {
-          o.log?.(`discord: ${row.key}: no thread after ${row.attempts + 1} tries (${o.redact(f.text).slice(0, 200)}); the alert stays without one`);
+          o.log?.(
+            `discord: ${row.key}: no thread after ${row.attempts + 1} tries (${o.redact(f.text).slice(0, 200)}); the alert stays without one`,
+          );
         } else throw err;
       }
     }
-    const original = ref !== null && (ref.kind === 'review' || ref.kind === 'concern' || ref.kind === 'permission') && o.outbox.original(ref)?.id === row.id;
+    const original =
+      ref !== null &&
+      (ref.kind === 'review' || ref.kind === 'concern' || ref.kind === 'permission') &&
+      o.outbox.original(ref)?.id === row.id;
     markSent(row, posted, thread, original);
   }
 
@@ -245,13 +281,19 @@ export function createDeliverer(o: DelivererOptions) {
         const text = o.redact(f.text).slice(0, 500);
         if (f.kind === 'malformed' && row.attempts + 1 >= maxClient) {
           o.outbox.markDead(row.id, text);
-          o.log?.(`discord: gave up on ${row.key} after ${row.attempts + 1} attempts: ${text} (see \`governor discord status\`; \`governor discord retry\` queues it again)`);
+          o.log?.(
+            `discord: gave up on ${row.key} after ${row.attempts + 1} attempts: ${text} (see \`governor discord status\`; \`governor discord retry\` queues it again)`,
+          );
         } else {
           const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(row.attempts, 20));
           o.outbox.markFailed(row.id, text, Date.now() + delay);
           if (Date.now() - lastLog >= LOG_EVERY_MS) {
             lastLog = Date.now();
-            o.log?.(failures === 1 ? `discord: send failed (${text}); retrying with backoff, in order` : `discord: still failing after ${failures} attempts (${text}); retrying with backoff`);
+            o.log?.(
+              failures === 1
+                ? `discord: send failed (${text}); retrying with backoff, in order`
+                : `discord: still failing after ${failures} attempts (${text}); retrying with backoff`,
+            );
           }
         }
         o.lease.noteError(text);

@@ -27,17 +27,45 @@ export function registerOutboxWriter(ledger: Ledger, read: Reader, file: Discord
         const n = discordNotificationFor(ev, read);
         if (n) {
           const ref = n.ref && n.ref.kind !== 'git' ? n.ref : null;
-          outbox.enqueue({ key: ev.id, channel: n.channel, ref, message: renderNotification(withDocument(n, ev, read), ctx) });
+          outbox.enqueue({
+            key: ev.id,
+            channel: n.channel,
+            ref,
+            message: renderNotification(withDocument(n, ev, read), ctx),
+          });
         }
         const repost = escalationRepost(ev, read);
-        if (repost) outbox.enqueue({ key: `${ev.id}:needs-you`, channel: repost.channel, ref: null, message: renderNotification(repost, ctx) });
+        if (repost)
+          outbox.enqueue({
+            key: `${ev.id}:needs-you`,
+            channel: repost.channel,
+            ref: null,
+            message: renderNotification(repost, ctx),
+          });
         const status = statusFor(ev, read);
         const original = status ? outbox.original(status.ref) : null;
         const parsed = original ? parseMessage(original) : null;
-        if (status && original && parsed?.ok) outbox.enqueue({ key: `${ev.id}:edit`, channel: original.channel, ref: status.ref, message: applyStatus(parsed.message, status) });
+        if (status && original && parsed?.ok)
+          outbox.enqueue({
+            key: `${ev.id}:edit`,
+            channel: original.channel,
+            ref: status.ref,
+            message: applyStatus(parsed.message, status),
+          });
       } catch (err) {
         // A rendering bug must not roll back the fact it was describing; say so in #system-health instead.
-        outbox.enqueue({ key: ev.id, channel: 'system-health', ref: null, message: { content: `⚠️ Could not render ${ev.type} for Discord: ${errorMessage(err).slice(0, 1500)}`, embeds: [], components: [], files: [], thread_name: null } });
+        outbox.enqueue({
+          key: ev.id,
+          channel: 'system-health',
+          ref: null,
+          message: {
+            content: `⚠️ Could not render ${ev.type} for Discord: ${errorMessage(err).slice(0, 1500)}`,
+            embeds: [],
+            components: [],
+            files: [],
+            thread_name: null,
+          },
+        });
       }
     }
   });

@@ -32,11 +32,28 @@ export function classifyFailure(err: unknown): Failure {
   const status = statusOf(err);
   const base = `${status ? `HTTP ${status}: ` : ''}${errorMessage(err)}`;
   const code = err instanceof DiscordAPIError ? err.code : null;
-  if (err instanceof GovernorError && err.code === 'discord_channel_missing') return { kind: 'config', status, text: base };
-  if (status === 401) return { kind: 'config', status, text: `${base}; the bot token was refused: reset it in the developer portal and set it again` };
-  if (status === 403) return { kind: 'config', status, text: `${base}; the bot lacks a permission there: give it Send Messages, Create Public Threads, Send Messages in Threads and Attach Files` };
-  if (status === 404 && (code === UNKNOWN_CHANNEL || code === UNKNOWN_WEBHOOK)) return { kind: 'config', status, text: `${base}; check the channel ids and webhook URLs, or run \`governor discord setup\`` };
+  if (err instanceof GovernorError && err.code === 'discord_channel_missing')
+    return { kind: 'config', status, text: base };
+  if (status === 401)
+    return {
+      kind: 'config',
+      status,
+      text: `${base}; the bot token was refused: reset it in the developer portal and set it again`,
+    };
+  if (status === 403)
+    return {
+      kind: 'config',
+      status,
+      text: `${base}; the bot lacks a permission there: give it Send Messages, Create Public Threads, Send Messages in Threads and Attach Files`,
+    };
+  if (status === 404 && (code === UNKNOWN_CHANNEL || code === UNKNOWN_WEBHOOK))
+    return {
+      kind: 'config',
+      status,
+      text: `${base}; check the channel ids and webhook URLs, or run \`governor discord setup\``,
+    };
   if (status === 400 || status === 413) return { kind: 'malformed', status, text: base };
-  if (status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'config', status, text: base };
+  if (status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429)
+    return { kind: 'config', status, text: base };
   return { kind: 'transient', status, text: base };
 }

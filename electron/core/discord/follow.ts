@@ -25,47 +25,86 @@ const DECIDED: Record<string, string> = {
   defer: '⏸️ Deferred',
   reject: '⛔ Rejected',
 };
-const PERMISSION: Record<string, string> = { allow_once: '✅ Allowed once', allow_session: '✅ Allowed for the session', allow_always: '✅ Always allowed', allow_edited: '✅ Allowed (edited)', deny: '⛔ Denied' };
+const PERMISSION: Record<string, string> = {
+  allow_once: '✅ Allowed once',
+  allow_session: '✅ Allowed for the session',
+  allow_always: '✅ Always allowed',
+  allow_edited: '✅ Allowed (edited)',
+  deny: '⛔ Denied',
+};
 
 /** The status an event gives its item, or null when it changes none we show. */
 export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
-  const quote = (s: string | null | undefined) => (s?.trim() ? `\n> ${cutAtWord(s.trim().replace(/\n+/g, ' '), 300)}` : '');
+  const quote = (s: string | null | undefined) =>
+    s?.trim() ? `\n> ${cutAtWord(s.trim().replace(/\n+/g, ' '), 300)}` : '';
   switch (ev.type) {
     case 'review.decided': {
       const d = EventPayloads['review.decided'].parse(ev.payload);
       const x = d.decision;
-      return { ref: { kind: 'review', id: d.review_id }, line: `${DECIDED[x.decision] ?? x.decision} ${byVia(x.reviewed_by, x.source)} · ${utcStamp(x.timestamp)}${quote(x.comment)}`, open: false };
+      return {
+        ref: { kind: 'review', id: d.review_id },
+        line: `${DECIDED[x.decision] ?? x.decision} ${byVia(x.reviewed_by, x.source)} · ${utcStamp(x.timestamp)}${quote(x.comment)}`,
+        open: false,
+      };
     }
     case 'concern.acknowledged': {
       const c = EventPayloads['concern.acknowledged'].parse(ev.payload);
       const open = read.concern(c.concern_id)?.to === 'Human';
-      return { ref: { kind: 'concern', id: c.concern_id }, line: `👀 Acknowledged by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`, open };
+      return {
+        ref: { kind: 'concern', id: c.concern_id },
+        line: `👀 Acknowledged by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        open,
+      };
     }
     case 'concern.assigned': {
       const c = EventPayloads['concern.assigned'].parse(ev.payload);
-      return { ref: { kind: 'concern', id: c.concern_id }, line: `➡️ Assigned to ${c.assigned_to} by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`, open: false };
+      return {
+        ref: { kind: 'concern', id: c.concern_id },
+        line: `➡️ Assigned to ${c.assigned_to} by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        open: false,
+      };
     }
     case 'concern.escalated': {
       const c = EventPayloads['concern.escalated'].parse(ev.payload);
       const toHuman = c.to === 'Human';
-      return { ref: { kind: 'concern', id: c.concern_id }, line: `⏫ Escalated ${c.from} → ${toHuman ? 'you' : c.to} · ${utcStamp(ev.ts)}${quote(c.reason)}`, open: toHuman };
+      return {
+        ref: { kind: 'concern', id: c.concern_id },
+        line: `⏫ Escalated ${c.from} → ${toHuman ? 'you' : c.to} · ${utcStamp(ev.ts)}${quote(c.reason)}`,
+        open: toHuman,
+      };
     }
     case 'concern.resolved': {
       const c = EventPayloads['concern.resolved'].parse(ev.payload);
-      return { ref: { kind: 'concern', id: c.concern_id }, line: `✅ Resolved by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`, open: false };
+      return {
+        ref: { kind: 'concern', id: c.concern_id },
+        line: `✅ Resolved by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        open: false,
+      };
     }
     case 'permission.decided': {
       const d = EventPayloads['permission.decided'].parse(ev.payload);
       const x = d.decision;
-      return { ref: { kind: 'permission', id: d.request_id }, line: `${PERMISSION[x.decision] ?? x.decision} ${byVia(x.by, x.source)} · ${utcStamp(x.at)}${x.decision === 'deny' ? quote(x.message) : ''}`, open: false };
+      return {
+        ref: { kind: 'permission', id: d.request_id },
+        line: `${PERMISSION[x.decision] ?? x.decision} ${byVia(x.by, x.source)} · ${utcStamp(x.at)}${x.decision === 'deny' ? quote(x.message) : ''}`,
+        open: false,
+      };
     }
     case 'permission.timed_out': {
       const d = EventPayloads['permission.timed_out'].parse(ev.payload);
-      return { ref: { kind: 'permission', id: d.request_id }, line: `⌛ Timed out unanswered · ${utcStamp(ev.ts)}`, open: false };
+      return {
+        ref: { kind: 'permission', id: d.request_id },
+        line: `⌛ Timed out unanswered · ${utcStamp(ev.ts)}`,
+        open: false,
+      };
     }
     case 'permission.withdrawn': {
       const d = EventPayloads['permission.withdrawn'].parse(ev.payload);
-      return { ref: { kind: 'permission', id: d.request_id }, line: `↩️ Withdrawn: ${cutAtWord(d.reason, 200)} · ${utcStamp(ev.ts)}`, open: false };
+      return {
+        ref: { kind: 'permission', id: d.request_id },
+        line: `↩️ Withdrawn: ${cutAtWord(d.reason, 200)} · ${utcStamp(ev.ts)}`,
+        open: false,
+      };
     }
     default:
       return null;
@@ -83,9 +122,19 @@ export function applyStatus(original: OutboundMessage, s: ItemStatus): OutboundM
     const description = cutAtWord(`**Status:** ${s.line}\n\n${lines.join('\n')}`, LIMITS.embedDescription);
     return { ...e, description, ...(s.open ? {} : { color: CLOSED_COLOUR }) };
   });
-  const components = original.components.map((row) => ({ ...row, components: row.components.map((b) => ({ ...b, ...(s.open ? {} : { disabled: true }) })) }));
+  const components = original.components.map((row) => ({
+    ...row,
+    components: row.components.map((b) => ({ ...b, ...(s.open ? {} : { disabled: true }) })),
+  }));
   // A closed item's edit drops the ping text; editing never pings again (allowed_mentions is empty).
-  return { content: s.open ? original.content : '', embeds, components, files: [], thread_name: null, edit: { kind: s.ref.kind, id: s.ref.id } };
+  return {
+    content: s.open ? original.content : '',
+    embeds,
+    components,
+    files: [],
+    thread_name: null,
+    edit: { kind: s.ref.kind, id: s.ref.id },
+  };
 }
 
 /**
@@ -103,7 +152,12 @@ export function escalationRepost(ev: LedgerEvent, read: Reader): Notification | 
     channel: 'agent-concerns',
     severity: concern.severity,
     title: `⏫ Needs you: ${cutAtWord(concern.summary, 200)}`,
-    body: [`Escalated ${c.from} → you`, `Reason: ${cutAtWord(c.reason, 1000)}`, 'Action: your decision is needed.', `Id: ${concern.id}`].join('\n'),
+    body: [
+      `Escalated ${c.from} → you`,
+      `Reason: ${cutAtWord(c.reason, 1000)}`,
+      'Action: your decision is needed.',
+      `Id: ${concern.id}`,
+    ].join('\n'),
     ref: null,
     ping: true,
   };
@@ -116,8 +170,13 @@ const docName = (path: string) => `${(path.split('/').pop() ?? 'document').repla
 function firstSection(text: string): string {
   const lines = text.split('\n');
   const start = lines.findIndex((l) => l.trim() !== '');
-  const next = lines.findIndex((l, i) => i > start + 1 && /^#{1,6}\s/.test(l) && lines.slice(start + 1, i).some((x) => x.trim() && !/^#/.test(x)));
-  return lines.slice(Math.max(0, start), next === -1 ? undefined : next).join('\n').trim();
+  const next = lines.findIndex(
+    (l, i) => i > start + 1 && /^#{1,6}\s/.test(l) && lines.slice(start + 1, i).some((x) => x.trim() && !/^#/.test(x)),
+  );
+  return lines
+    .slice(Math.max(0, start), next === -1 ? undefined : next)
+    .join('\n')
+    .trim();
 }
 
 /**
@@ -129,7 +188,17 @@ export function withDocument(n: Notification, ev: LedgerEvent, read: Reader): No
   const r = EventPayloads['review.requested'].parse(ev.payload);
   const doc = read.latestArtifact(r.subject.path);
   if (!doc) return n;
-  const excerpt = doc.revision > 1 && doc.delta_summary ? `Changes since r${doc.revision - 1}:\n${doc.delta_summary}` : firstSection(doc.content);
-  const quoted = cutAtWord(excerpt, 900).split('\n').map((l) => `> ${l}`).join('\n');
-  return { ...n, body: `${n.body}\n\n**Excerpt** (the whole document is attached):\n${quoted}`, files: [...(n.files ?? []), { name: docName(r.subject.path), text: doc.content }] };
+  const excerpt =
+    doc.revision > 1 && doc.delta_summary
+      ? `Changes since r${doc.revision - 1}:\n${doc.delta_summary}`
+      : firstSection(doc.content);
+  const quoted = cutAtWord(excerpt, 900)
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+  return {
+    ...n,
+    body: `${n.body}\n\n**Excerpt** (the whole document is attached):\n${quoted}`,
+    files: [...(n.files ?? []), { name: docName(r.subject.path), text: doc.content }],
+  };
 }

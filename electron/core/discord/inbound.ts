@@ -16,7 +16,11 @@ const typed = (max: number) =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of this pattern is to reject control characters.
     .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'control characters are not allowed');
 const required = (max: number, what: string) => typed(max).min(1, `${what} is empty`);
-const itemId = (kind: 'concern' | 'review') => z.string().trim().regex(new RegExp(`^#?(${kind}_)?\\d{1,10}$`), `a ${kind} id such as ${kind}_0004 or 4`);
+const itemId = (kind: 'concern' | 'review') =>
+  z
+    .string()
+    .trim()
+    .regex(new RegExp(`^#?(${kind}_)?\\d{1,10}$`), `a ${kind} id such as ${kind}_0004 or 4`);
 
 function agentOption(agents: readonly string[], allowAll: boolean) {
   const names = allowAll ? [...agents, 'all'] : [...agents];
@@ -27,15 +31,44 @@ function agentOption(agents: readonly string[], allowAll: boolean) {
 function slashSchemas(agents: readonly string[]) {
   return {
     status: { schema: z.object({ scope: z.literal('git').optional() }).strict(), order: ['scope'] },
-    clarify: { schema: z.object({ agent: agentOption(agents, false), question: required(2000, 'the question') }).strict(), order: ['agent', 'question'] },
-    assign: { schema: z.object({ agent: agentOption(agents, false), task: required(2000, 'the task') }).strict(), order: ['agent', 'task'] },
-    ack: { schema: z.object({ concern: itemId('concern'), note: typed(2000).optional() }).strict(), order: ['concern', 'note'] },
-    resolve: { schema: z.object({ concern: itemId('concern'), note: typed(2000).optional() }).strict(), order: ['concern', 'note'] },
+    clarify: {
+      schema: z.object({ agent: agentOption(agents, false), question: required(2000, 'the question') }).strict(),
+      order: ['agent', 'question'],
+    },
+    assign: {
+      schema: z.object({ agent: agentOption(agents, false), task: required(2000, 'the task') }).strict(),
+      order: ['agent', 'task'],
+    },
+    ack: {
+      schema: z.object({ concern: itemId('concern'), note: typed(2000).optional() }).strict(),
+      order: ['concern', 'note'],
+    },
+    resolve: {
+      schema: z.object({ concern: itemId('concern'), note: typed(2000).optional() }).strict(),
+      order: ['concern', 'note'],
+    },
     pause: { schema: z.object({ agent: agentOption(agents, true) }).strict(), order: ['agent'] },
     resume: { schema: z.object({ agent: agentOption(agents, true) }).strict(), order: ['agent'] },
-    approve: { schema: z.object({ review: itemId('review'), note: typed(2000).optional() }).strict(), order: ['review', 'note'] },
-    reject: { schema: z.object({ review: itemId('review'), reason: required(2000, 'the reason') }).strict(), order: ['review', 'reason'] },
-    help: { schema: z.object({ command: z.string().trim().regex(/^\/?[a-z]{2,12}$/, 'a command name such as status').optional() }).strict(), order: ['command'] },
+    approve: {
+      schema: z.object({ review: itemId('review'), note: typed(2000).optional() }).strict(),
+      order: ['review', 'note'],
+    },
+    reject: {
+      schema: z.object({ review: itemId('review'), reason: required(2000, 'the reason') }).strict(),
+      order: ['review', 'reason'],
+    },
+    help: {
+      schema: z
+        .object({
+          command: z
+            .string()
+            .trim()
+            .regex(/^\/?[a-z]{2,12}$/, 'a command name such as status')
+            .optional(),
+        })
+        .strict(),
+      order: ['command'],
+    },
   } as const;
 }
 
@@ -52,20 +85,28 @@ function firstIssue(err: z.ZodError): string {
 const SlashOption = z.object({ name: z.string().max(32), type: z.literal(3), value: z.string().max(6000) });
 
 /** A slash command's options → the console text for the shared command handler, or why not. */
-export function slashCommandText(name: string, options: ReadonlyArray<{ name: string; type: number; value?: unknown }>, agents: readonly string[]): Checked<string> {
+export function slashCommandText(
+  name: string,
+  options: ReadonlyArray<{ name: string; type: number; value?: unknown }>,
+  agents: readonly string[],
+): Checked<string> {
   const all = slashSchemas(agents);
   const spec = Object.hasOwn(all, name) ? all[name as keyof typeof all] : null;
   if (!spec) return { ok: false, error: `/${name.slice(0, 32)} is not one of Governor's commands` };
   const raw: Record<string, string> = {};
   for (const o of options) {
     const opt = SlashOption.safeParse(o);
-    if (!opt.success) return { ok: false, error: `option ${String(o.name).slice(0, 32)} is not a text option Governor registered` };
+    if (!opt.success)
+      return { ok: false, error: `option ${String(o.name).slice(0, 32)} is not a text option Governor registered` };
     raw[opt.data.name] = opt.data.value;
   }
   const parsed = spec.schema.safeParse(raw);
   if (!parsed.success) return { ok: false, error: firstIssue(parsed.error) };
   const values = parsed.data as Record<string, string | undefined>;
-  const args = spec.order.map((k) => values[k] ?? '').filter(Boolean).join(' ');
+  const args = spec.order
+    .map((k) => values[k] ?? '')
+    .filter(Boolean)
+    .join(' ');
   return { ok: true, value: `/${name}${args ? ` ${args}` : ''}` };
 }
 

@@ -42,14 +42,32 @@ type Acting = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInter
 type Kind = 'slash' | 'button' | 'modal';
 
 const kindOf = (i: Acting): Kind => (i.isChatInputCommand() ? 'slash' : i.isButton() ? 'button' : 'modal');
-const nameOf = (i: Acting): string => (i.isChatInputCommand() ? `/${i.commandName}${i.options.data.map((o) => ` ${o.name}:${String(o.value ?? '')}`).join('')}` : i.customId).slice(0, 120);
+const nameOf = (i: Acting): string =>
+  (i.isChatInputCommand()
+    ? `/${i.commandName}${i.options.data.map((o) => ` ${o.name}:${String(o.value ?? '')}`).join('')}`
+    : i.customId
+  ).slice(0, 120);
 
 /** How a Discord user appears in the ledger and in PROJECT_DETAIL: their Discord name (the source says "discord"). */
 const who = (i: Acting) => i.user.username.slice(0, 60);
 
-const WORDS: Record<string, string> = { approve: 'approved', request_changes: 'changes requested', request_clarification: 'clarification requested', reject: 'rejected', approve_with_conditions: 'approved with conditions', defer: 'deferred' };
-const PERMISSION_WORDS: Record<PermissionAction, string> = { allow_once: 'allowed once', allow_session: 'allowed for the session', deny: 'denied' };
-const MODAL: Record<ModalAction, { decision: 'request_changes' | 'request_clarification' | 'approve_with_conditions'; title: string; label: string }> = {
+const WORDS: Record<string, string> = {
+  approve: 'approved',
+  request_changes: 'changes requested',
+  request_clarification: 'clarification requested',
+  reject: 'rejected',
+  approve_with_conditions: 'approved with conditions',
+  defer: 'deferred',
+};
+const PERMISSION_WORDS: Record<PermissionAction, string> = {
+  allow_once: 'allowed once',
+  allow_session: 'allowed for the session',
+  deny: 'denied',
+};
+const MODAL: Record<
+  ModalAction,
+  { decision: 'request_changes' | 'request_clarification' | 'approve_with_conditions'; title: string; label: string }
+> = {
   changes: { decision: 'request_changes', title: 'Request changes', label: 'What should change?' },
   clarify: { decision: 'request_clarification', title: 'Clarify', label: 'What needs clarifying?' },
   conditions: { decision: 'approve_with_conditions', title: 'Approve with conditions', label: 'On what conditions?' },
@@ -86,7 +104,9 @@ export function createInteractionHandler(d: InteractionDeps) {
   const agents = agentNames(p.agentsFile);
   const redact = d.redact ?? ((t: string) => t);
   const outbox = createOutbox(p.ledger.db);
-  const firstSeen = p.ledger.db.prepare('INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)');
+  const firstSeen = p.ledger.db.prepare(
+    'INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)',
+  );
   // The API as this Discord user: the ledger names them, the source says Discord, and the contract call
   // records, syncs the exports and wakes the loop, as for the UI and the CLI.
   const apiFor = (i: Acting) => createApi(p, d.loop, { user: who(i), source: 'discord' });
@@ -96,7 +116,10 @@ export function createInteractionHandler(d: InteractionDeps) {
   /** Input we will not act on: say why, privately, before anything is deferred or changed. */
   async function refuseInput(i: Acting, why: string): Promise<void> {
     d.log?.(`discord: refused ${kindOf(i)} ${nameOf(i)} from ${i.user.username}: ${why}`);
-    await i.reply({ content: say(`⚠️ Governor did not accept that: ${why}. Nothing was changed.`), flags: MessageFlags.Ephemeral });
+    await i.reply({
+      content: say(`⚠️ Governor did not accept that: ${why}. Nothing was changed.`),
+      flags: MessageFlags.Ephemeral,
+    });
   }
 
   function authorised(i: Acting): boolean {
@@ -125,10 +148,16 @@ export function createInteractionHandler(d: InteractionDeps) {
     // reply to this answer (the outbox looks this up when it delivers the answer).
     const replyId = deferred.interaction.responseMessageId;
     if (res.ok && res.command_id && i.commandName === 'clarify' && replyId) {
-      outbox.saveThread({ kind: 'command', id: res.command_id }, { channel_id: i.channelId, message_id: replyId, thread_id: i.channelId });
+      outbox.saveThread(
+        { kind: 'command', id: res.command_id },
+        { channel_id: i.channelId, message_id: replyId, thread_id: i.channelId },
+      );
     }
     const reply = renderText(forPhone(res.ok ? res.response : `⚠️ ${res.response}`), `${res.command_id ?? 'reply'}.md`);
-    await i.editReply({ content: reply.content, files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })) });
+    await i.editReply({
+      content: reply.content,
+      files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })),
+    });
   }
 
   /** "Already decided" is always private, whichever path found it. */
@@ -139,23 +168,48 @@ export function createInteractionHandler(d: InteractionDeps) {
     } else await i.reply({ content: say(text), flags: MessageFlags.Ephemeral });
   }
 
-  async function decide(i: ButtonInteraction | ModalSubmitInteraction, reviewId: string, decision: 'approve' | 'request_changes' | 'request_clarification' | 'approve_with_conditions', comment: string): Promise<void> {
+  async function decide(
+    i: ButtonInteraction | ModalSubmitInteraction,
+    reviewId: string,
+    decision: 'approve' | 'request_changes' | 'request_clarification' | 'approve_with_conditions',
+    comment: string,
+  ): Promise<void> {
     await i.deferReply();
     try {
       const r = await dispatch(apiFor(i), 'reviews.decide', { reviewId, decision, comment, inline: [] });
-      const icon = decision === 'approve' ? '✅' : decision === 'approve_with_conditions' ? '☑️' : decision === 'request_changes' ? '✏️' : '❓';
-      await i.editReply({ content: say(`${icon} ${r.id} (${r.title}): ${WORDS[decision]} ${byVia(who(i), 'discord')}.${comment ? `\n> ${comment}` : ''}`) });
+      const icon =
+        decision === 'approve'
+          ? '✅'
+          : decision === 'approve_with_conditions'
+            ? '☑️'
+            : decision === 'request_changes'
+              ? '✏️'
+              : '❓';
+      await i.editReply({
+        content: say(
+          `${icon} ${r.id} (${r.title}): ${WORDS[decision]} ${byVia(who(i), 'discord')}.${comment ? `\n> ${comment}` : ''}`,
+        ),
+      });
     } catch (err) {
       if (err instanceof ConflictError) return privately(i, alreadyDecided(reviewId) ?? err.message);
       throw err;
     }
   }
 
-  async function decidePermission(i: ButtonInteraction, requestId: string, action: PermissionAction, digest: string): Promise<void> {
+  async function decidePermission(
+    i: ButtonInteraction,
+    requestId: string,
+    action: PermissionAction,
+    digest: string,
+  ): Promise<void> {
     await i.deferReply();
     try {
       const r = await dispatch(apiFor(i), 'permissions.decide', { requestId, decision: action, digest, message: '' });
-      await i.editReply({ content: say(`${action === 'deny' ? '⛔' : '✅'} ${r.id} (${r.agent}: ${r.tool}): ${PERMISSION_WORDS[action]} ${byVia(who(i), 'discord')}.`) });
+      await i.editReply({
+        content: say(
+          `${action === 'deny' ? '⛔' : '✅'} ${r.id} (${r.agent}: ${r.tool}): ${PERMISSION_WORDS[action]} ${byVia(who(i), 'discord')}.`,
+        ),
+      });
     } catch (err) {
       if (err instanceof ConflictError) return privately(i, `${err.message}. Nothing was changed.`);
       throw err;
@@ -165,7 +219,7 @@ export function createInteractionHandler(d: InteractionDeps) {
   async function onButton(i: ButtonInteraction): Promise<void> {
     const parsed = parseCustomId(i.customId);
     if (!parsed || parsed.kind === 'modal') {
-      await i.reply({ content: 'This button is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
+      await i.reply({ content: "This button is not one of Governor's.", flags: MessageFlags.Ephemeral });
       return;
     }
     if (parsed.kind === 'permission') return decidePermission(i, parsed.requestId, parsed.action, parsed.digest);
@@ -173,16 +227,20 @@ export function createInteractionHandler(d: InteractionDeps) {
     if (decided) return privately(i, decided);
     if (parsed.action === 'approve') return decide(i, parsed.reviewId, 'approve', '');
     // The modal must be Discord's first answer to the click: no defer before it.
-    await i.showModal(modalFor(d.me().tag, parsed.action, parsed.reviewId, p.read.review(parsed.reviewId)?.title ?? parsed.reviewId));
+    await i.showModal(
+      modalFor(d.me().tag, parsed.action, parsed.reviewId, p.read.review(parsed.reviewId)?.title ?? parsed.reviewId),
+    );
   }
 
   async function onModal(i: ModalSubmitInteraction): Promise<void> {
     const parsed = parseCustomId(i.customId);
     if (parsed?.kind !== 'modal') {
-      await i.reply({ content: 'This form is not one of Governor\'s.', flags: MessageFlags.Ephemeral });
+      await i.reply({ content: "This form is not one of Governor's.", flags: MessageFlags.Ephemeral });
       return;
     }
-    const text = modalText([...i.fields.fields.values()].map((f) => ({ customId: f.customId, value: 'value' in f ? f.value : undefined })));
+    const text = modalText(
+      [...i.fields.fields.values()].map((f) => ({ customId: f.customId, value: 'value' in f ? f.value : undefined })),
+    );
     if (!text.ok) return refuseInput(i, text.error);
     return decide(i, parsed.reviewId, MODAL[parsed.action].decision, text.value);
   }
@@ -192,7 +250,13 @@ export function createInteractionHandler(d: InteractionDeps) {
     if (i.isChatInputCommand() || i.isAutocomplete()) {
       const project = i.options.data.find((o) => o.name === 'project');
       const parent = i.channel?.isThread() ? i.channel.parentId : null;
-      return routeSlash(me, typeof project?.value === 'string' && project.value ? project.value : null, i.channelId ?? '', parent, i.commandName === 'help');
+      return routeSlash(
+        me,
+        typeof project?.value === 'string' && project.value ? project.value : null,
+        i.channelId ?? '',
+        parent,
+        i.commandName === 'help',
+      );
     }
     return routeComponent(me, parseCustomId(i.customId), i.message?.id ?? null, footerProject(i));
   }
@@ -225,16 +289,38 @@ export function createInteractionHandler(d: InteractionDeps) {
     if (!fresh) return; // the first delivery of this interaction answers it
     try {
       if (!authorised(i)) {
-        p.ledger.append([{ type: 'discord.interaction_refused', actor: 'System', payload: { interaction_id: i.id, user_id: i.user.id, user_name: i.user.username.slice(0, 100), kind, name: nameOf(i) } }]);
-        d.log?.(`discord: refused ${kind} ${nameOf(i)} from ${i.user.username} (${i.user.id}): not on the reviewer allowlist`);
-        await i.reply({ content: '⛔ You are not on this project\'s reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.', flags: MessageFlags.Ephemeral });
+        p.ledger.append([
+          {
+            type: 'discord.interaction_refused',
+            actor: 'System',
+            payload: {
+              interaction_id: i.id,
+              user_id: i.user.id,
+              user_name: i.user.username.slice(0, 100),
+              kind,
+              name: nameOf(i),
+            },
+          },
+        ]);
+        d.log?.(
+          `discord: refused ${kind} ${nameOf(i)} from ${i.user.username} (${i.user.id}): not on the reviewer allowlist`,
+        );
+        await i.reply({
+          content:
+            "⛔ You are not on this project's reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.",
+          flags: MessageFlags.Ephemeral,
+        });
         return;
       }
       if (i.isChatInputCommand()) await onSlash(i);
       else if (i.isButton()) await onButton(i);
       else await onModal(i);
     } catch (err) {
-      const message = redact(err instanceof GovernorError || (err instanceof Error && err.name === 'ZodError') ? errorMessage(err) : `Something went wrong: ${errorMessage(err)}`);
+      const message = redact(
+        err instanceof GovernorError || (err instanceof Error && err.name === 'ZodError')
+          ? errorMessage(err)
+          : `Something went wrong: ${errorMessage(err)}`,
+      );
       d.log?.(`discord: ${kind} ${nameOf(i)}: ${errorMessage(err)}`);
       try {
         if (i.deferred || i.replied) await i.editReply({ content: say(`⚠️ ${message}`) });
@@ -248,7 +334,11 @@ export function createInteractionHandler(d: InteractionDeps) {
 
 function modalFor(tag: string, action: ModalAction, reviewId: string, title: string): ModalBuilder {
   const id = normaliseId('review', reviewId);
-  const input = new TextInputBuilder().setCustomId('text').setStyle(TextInputStyle.Paragraph).setRequired(true).setMaxLength(4000);
+  const input = new TextInputBuilder()
+    .setCustomId('text')
+    .setStyle(TextInputStyle.Paragraph)
+    .setRequired(true)
+    .setMaxLength(4000);
   const label = new LabelBuilder().setLabel(MODAL[action].label).setTextInputComponent(input);
   return new ModalBuilder()
     .setCustomId(modalId(tag, action, id))

@@ -38,7 +38,9 @@ export function createLease(db: Database.Database, owner: string, now: () => num
   );
   const connected = db.prepare('UPDATE discord_bridge SET connected = ?, updated_at = ? WHERE id = 1 AND owner = ?');
   const lastError = db.prepare('UPDATE discord_bridge SET last_error = ?, updated_at = ? WHERE id = 1 AND owner = ?');
-  const release = db.prepare('UPDATE discord_bridge SET lease_until = 0, connected = 0, updated_at = ? WHERE id = 1 AND owner = ?');
+  const release = db.prepare(
+    'UPDATE discord_bridge SET lease_until = 0, connected = 0, updated_at = ? WHERE id = 1 AND owner = ?',
+  );
   const me = { pid: process.pid, host: hostname() };
   return {
     /** Take or renew the lease; false while another live process holds it. */

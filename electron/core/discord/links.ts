@@ -41,7 +41,11 @@ export interface Links {
 
 /** `api` is part of the folder: a proxy, or a test's fake Discord, is another Discord. */
 export function createLinks(api: string, guild: string, home: string = governorHome()): Links {
-  const dir = join(home, 'discord-links', createHash('sha256').update(`${api}\u0000${guild}`).digest('hex').slice(0, 16));
+  const dir = join(
+    home,
+    'discord-links',
+    createHash('sha256').update(`${api}\u0000${guild}`).digest('hex').slice(0, 16),
+  );
   const file = (tag: string) => join(dir, `${tag.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
   return {
     announce(l) {

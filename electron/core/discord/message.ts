@@ -12,7 +12,10 @@ export const OutboundEmbed = z
     title: z.string().max(256).optional(),
     description: z.string().max(4096).optional(),
     color: z.number().int().nonnegative().optional(),
-    footer: z.object({ text: z.string().max(2048) }).strict().optional(),
+    footer: z
+      .object({ text: z.string().max(2048) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type OutboundEmbed = z.infer<typeof OutboundEmbed>;
@@ -34,14 +37,23 @@ export const OutboundMessage = z
   .object({
     content: z.string().max(2000),
     embeds: z.array(OutboundEmbed).max(10),
-    components: z.array(z.object({ type: z.literal(ComponentType.ActionRow), components: z.array(OutboundButton).min(1).max(5) }).strict()).max(5),
+    components: z
+      .array(
+        z
+          .object({ type: z.literal(ComponentType.ActionRow), components: z.array(OutboundButton).min(1).max(5) })
+          .strict(),
+      )
+      .max(5),
     files: z.array(z.object({ name: z.string().min(1).max(200), text: z.string() }).strict()).max(10),
     /** When this message opens a concern's or review's thread: the thread's name. */
     thread_name: z.string().min(1).max(100).nullable(),
     /** Who `content` pings (Discord's allowed_mentions); nobody when absent, whatever the text says. */
     mentions: z.object({ users: Snowflakes, roles: Snowflakes }).strict().optional(),
     /** This row edits the first message posted about that item (to follow its state) instead of posting. */
-    edit: z.object({ kind: z.string().min(1).max(20), id: z.string().min(1).max(80) }).strict().optional(),
+    edit: z
+      .object({ kind: z.string().min(1).max(20), id: z.string().min(1).max(80) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type OutboundMessage = z.infer<typeof OutboundMessage>;

@@ -44,33 +44,67 @@ export interface ThreadRow {
  */
 export function createOutbox(db: Database.Database) {
   const s = {
-    insert: db.prepare('INSERT OR IGNORE INTO discord_outbox (key, channel, ref_kind, ref_id, starts_thread, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insert: db.prepare(
+      'INSERT OR IGNORE INTO discord_outbox (key, channel, ref_kind, ref_id, starts_thread, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     head: db.prepare<[], OutboxRow>("SELECT * FROM discord_outbox WHERE state = 'pending' ORDER BY id LIMIT 1"),
     heads: db.prepare<[], OutboxRow>(
       "SELECT * FROM discord_outbox o WHERE state = 'pending' AND id = (SELECT MIN(id) FROM discord_outbox WHERE state = 'pending' AND channel = o.channel) ORDER BY id",
     ),
-    original: db.prepare<[string, string], OutboxRow>("SELECT * FROM discord_outbox WHERE ref_kind = ? AND ref_id = ? AND state != 'dead' ORDER BY id LIMIT 1"),
+    original: db.prepare<[string, string], OutboxRow>(
+      "SELECT * FROM discord_outbox WHERE ref_kind = ? AND ref_id = ? AND state != 'dead' ORDER BY id LIMIT 1",
+    ),
     owns: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM discord_outbox WHERE message_id = ?'),
     posting: db.prepare('UPDATE discord_outbox SET posting_at = ? WHERE id = ?'),
-    postGet: db.prepare<[string, string], { channel_id: string; message_id: string }>('SELECT channel_id, message_id FROM discord_posts WHERE ref_kind = ? AND ref_id = ?'),
-    postPut: db.prepare('INSERT OR IGNORE INTO discord_posts (ref_kind, ref_id, channel_id, message_id) VALUES (?, ?, ?, ?)'),
-    lastSentIn: db.prepare<[string], { message_id: string }>("SELECT message_id FROM discord_outbox WHERE channel_id = ? AND state = 'sent' AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1"),
+    postGet: db.prepare<[string, string], { channel_id: string; message_id: string }>(
+      'SELECT channel_id, message_id FROM discord_posts WHERE ref_kind = ? AND ref_id = ?',
+    ),
+    postPut: db.prepare(
+      'INSERT OR IGNORE INTO discord_posts (ref_kind, ref_id, channel_id, message_id) VALUES (?, ?, ?, ?)',
+    ),
+    lastSentIn: db.prepare<[string], { message_id: string }>(
+      "SELECT message_id FROM discord_outbox WHERE channel_id = ? AND state = 'sent' AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+    ),
     byKey: db.prepare<[string], OutboxRow>('SELECT * FROM discord_outbox WHERE key = ?'),
-    sent: db.prepare("UPDATE discord_outbox SET state = 'sent', message_id = ?, channel_id = ?, posting_at = NULL, sent_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'"),
+    sent: db.prepare(
+      "UPDATE discord_outbox SET state = 'sent', message_id = ?, channel_id = ?, posting_at = NULL, sent_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'",
+    ),
     messageId: db.prepare('UPDATE discord_outbox SET message_id = ?, channel_id = ?, posting_at = NULL WHERE id = ?'),
-    failed: db.prepare('UPDATE discord_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+    failed: db.prepare(
+      'UPDATE discord_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
+    ),
     dead: db.prepare("UPDATE discord_outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
-    counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM discord_outbox GROUP BY state'),
-    lastError: db.prepare<[], { last_error: string; attempts: number; key: string }>("SELECT last_error, attempts, key FROM discord_outbox WHERE state != 'sent' AND last_error IS NOT NULL ORDER BY id LIMIT 1"),
-    requeue: db.prepare("UPDATE discord_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL WHERE state = 'dead'"),
-    threadGet: db.prepare<[string, string], ThreadRow>('SELECT channel_id, message_id, thread_id FROM discord_threads WHERE ref_kind = ? AND ref_id = ?'),
-    threadPut: db.prepare('INSERT OR REPLACE INTO discord_threads (ref_kind, ref_id, channel_id, message_id, thread_id) VALUES (?, ?, ?, ?, ?)'),
+    counts: db.prepare<[], { state: string; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM discord_outbox GROUP BY state',
+    ),
+    lastError: db.prepare<[], { last_error: string; attempts: number; key: string }>(
+      "SELECT last_error, attempts, key FROM discord_outbox WHERE state != 'sent' AND last_error IS NOT NULL ORDER BY id LIMIT 1",
+    ),
+    requeue: db.prepare(
+      "UPDATE discord_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL WHERE state = 'dead'",
+    ),
+    threadGet: db.prepare<[string, string], ThreadRow>(
+      'SELECT channel_id, message_id, thread_id FROM discord_threads WHERE ref_kind = ? AND ref_id = ?',
+    ),
+    threadPut: db.prepare(
+      'INSERT OR REPLACE INTO discord_threads (ref_kind, ref_id, channel_id, message_id, thread_id) VALUES (?, ?, ?, ?, ?)',
+    ),
   };
   return {
     /** True when a row was added (false: that key was already queued). */
     enqueue(row: NewOutboxRow, now: Date = new Date()): boolean {
       const starts = row.message.thread_name !== null ? 1 : 0;
-      return s.insert.run(row.key, row.channel, row.ref?.kind ?? null, row.ref?.id ?? null, starts, JSON.stringify(row.message), now.toISOString()).changes > 0;
+      return (
+        s.insert.run(
+          row.key,
+          row.channel,
+          row.ref?.kind ?? null,
+          row.ref?.id ?? null,
+          starts,
+          JSON.stringify(row.message),
+          now.toISOString(),
+        ).changes > 0
+      );
     },
     /** The oldest undelivered row: delivery is strictly in order, so a failing head waits, and so does everything behind it. */
     head(): OutboxRow | null {
@@ -154,7 +188,10 @@ export function parseMessage(row: OutboxRow): { ok: true; message: OutboundMessa
   try {
     json = JSON.parse(row.payload);
   } catch (err) {
-    return { ok: false, reason: `the stored message is not JSON (${err instanceof Error ? err.message : String(err)})` };
+    return {
+      ok: false,
+      reason: `the stored message is not JSON (${err instanceof Error ? err.message : String(err)})`,
+    };
   }
   const r = OutboundMessage.safeParse(json);
   if (r.success) return { ok: true, message: r.data };

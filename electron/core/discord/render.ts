@@ -24,7 +24,13 @@ export const PLAIN: RenderContext = { tag: 'xxxxxxxx', project: 'Governor', ment
 
 /** A file name Discord and phones show well: the item id or a slug of the title. */
 function fileName(n: Notification): string {
-  const base = n.ref?.id ?? n.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).toLowerCase();
+  const base =
+    n.ref?.id ??
+    n.title
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40)
+      .toLowerCase();
   return `${base || 'message'}.md`;
 }
 
@@ -46,12 +52,17 @@ const bare = (title: string) => title.replace(/^\S+\s/, '');
 function threadName(n: Notification): string | null {
   if (n.update || !n.ref) return null;
   if (n.ref.kind === 'concern') return cutAtWord(bare(n.title), LIMITS.threadName);
-  if (n.ref.kind === 'review') return cutAtWord(`Review: ${bare(n.title).replace(/^Review requested:\s*/, '')}`, LIMITS.threadName);
+  if (n.ref.kind === 'review')
+    return cutAtWord(`Review: ${bare(n.title).replace(/^Review requested:\s*/, '')}`, LIMITS.threadName);
   return null;
 }
 
 function buttons(n: Notification, ctx: RenderContext): OutboundMessage['components'] {
-  const button = (style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger, label: string, id: string) => ({ type: ComponentType.Button as const, style, label, custom_id: id });
+  const button = (
+    style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger,
+    label: string,
+    id: string,
+  ) => ({ type: ComponentType.Button as const, style, label, custom_id: id });
   if (n.ref?.kind === 'review' && !n.update && n.channel === 'approvals') {
     const id = n.ref.id;
     return [
@@ -74,7 +85,9 @@ function buttons(n: Notification, ctx: RenderContext): OutboundMessage['componen
         type: ComponentType.ActionRow,
         components: [
           button(ButtonStyle.Success, 'Allow once', permissionId(ctx.tag, 'allow_once', id, digest)),
-          ...(session ? [button(ButtonStyle.Primary, 'Allow for session', permissionId(ctx.tag, 'allow_session', id, digest))] : []),
+          ...(session
+            ? [button(ButtonStyle.Primary, 'Allow for session', permissionId(ctx.tag, 'allow_session', id, digest))]
+            : []),
           button(ButtonStyle.Danger, 'Deny', permissionId(ctx.tag, 'deny', id, digest)),
         ],
       },
@@ -93,19 +106,34 @@ export function renderNotification(n: Notification, ctx: RenderContext = PLAIN):
   const files: OutboundMessage['files'] = [...(n.files ?? [])];
   const title = cutAtWord(n.title, LIMITS.embedTitle);
   let description = n.body;
-  if (n.ref?.kind === 'review' && !n.update && ctx.webUrl) description = `${description}\n[Open the review](${ctx.webUrl.replace(/\/+$/, '')}/#/reviews/${n.ref.id})`;
+  if (n.ref?.kind === 'review' && !n.update && ctx.webUrl)
+    description = `${description}\n[Open the review](${ctx.webUrl.replace(/\/+$/, '')}/#/reviews/${n.ref.id})`;
   if (description.length > LIMITS.embedDescription || n.detail) {
     const full = n.detail ?? `# ${n.title}\n\n${n.body}\n`;
     files.push({ name: fileName(n), text: full });
-    if (description.length > LIMITS.embedDescription) description = `${cutAtWord(description, LIMITS.embedDescription - CUT_MARKER.length - 1)}\n${CUT_MARKER}`;
+    if (description.length > LIMITS.embedDescription)
+      description = `${cutAtWord(description, LIMITS.embedDescription - CUT_MARKER.length - 1)}\n${CUT_MARKER}`;
     else description = `${description}\n_(full text attached)_`.slice(0, LIMITS.embedDescription);
   }
-  const embed: OutboundEmbed = { title, color: COLOUR[n.severity], footer: { text: clip(`${ctx.project} · #${n.channel}`, LIMITS.embedFooter) } };
+  const embed: OutboundEmbed = {
+    title,
+    color: COLOUR[n.severity],
+    footer: { text: clip(`${ctx.project} · #${n.channel}`, LIMITS.embedFooter) },
+  };
   if (description.trim()) embed.description = description;
-  const m: OutboundMessage = { content: '', embeds: [embed], components: buttons(n, ctx), files: files.slice(0, 10), thread_name: threadName(n) };
+  const m: OutboundMessage = {
+    content: '',
+    embeds: [embed],
+    components: buttons(n, ctx),
+    files: files.slice(0, 10),
+    thread_name: threadName(n),
+  };
   const who = ctx.mentions;
   if (pings(n) && who && who.users.length + who.roles.length > 0) {
-    m.content = clip([...who.users.map((u) => `<@${u}>`), ...who.roles.map((r) => `<@&${r}>`)].join(' '), LIMITS.content);
+    m.content = clip(
+      [...who.users.map((u) => `<@${u}>`), ...who.roles.map((r) => `<@&${r}>`)].join(' '),
+      LIMITS.content,
+    );
     m.mentions = { users: [...who.users], roles: [...who.roles] };
   }
   return m;
@@ -117,7 +145,10 @@ export function renderNotification(n: Notification, ctx: RenderContext = PLAIN):
  */
 export function renderText(text: string, name = 'reply.md'): { content: string; files: OutboundMessage['files'] } {
   if (text.length <= LIMITS.content) return { content: text, files: [] };
-  return { content: `${cutAtWord(text, LIMITS.content - CUT_MARKER.length - 1)}\n${CUT_MARKER}`, files: [{ name, text }] };
+  return {
+    content: `${cutAtWord(text, LIMITS.content - CUT_MARKER.length - 1)}\n${CUT_MARKER}`,
+    files: [{ name, text }],
+  };
 }
 
 /** Webhooks of a non-application owner cannot carry buttons: say where to decide instead. */
@@ -127,7 +158,8 @@ export function forWebhook(m: OutboundMessage): OutboundMessage {
   const parsed = first && 'custom_id' in first ? parseCustomId(first.custom_id) : null;
   const what = parsed?.kind === 'permission' ? 'this permission request' : 'this review';
   const hint = `Decide ${what} in the Governor app (Reviews).`;
-  const embeds = m.embeds.map((e, i) => (i === 0 ? { ...e, description: clip(`${e.description ?? ''}\n\n${hint}`, LIMITS.embedDescription) } : e));
+  const embeds = m.embeds.map((e, i) =>
+    i === 0 ? { ...e, description: clip(`${e.description ?? ''}\n\n${hint}`, LIMITS.embedDescription) } : e,
+  );
   return { ...m, embeds, components: [], thread_name: null };
 }
-

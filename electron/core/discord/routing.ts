@@ -33,28 +33,57 @@ const speaker = (me: Me) => (me.links[0]?.tag ?? me.tag) === me.tag || !me.links
 const nameOf = (me: Me, tag: string) => me.links.find((l) => l.tag === tag)?.name ?? null;
 
 /** A button or a form: `footerProject` is what the clicked message's footer says it is about. */
-export function routeComponent(me: Me, parsed: ParsedCustomId, messageId: string | null, footerProject: string | null): Route {
-  if (!parsed) return speaker(me) ? { kind: 'answer', text: 'This button is not one of Governor\'s.' } : { kind: 'quiet' };
+export function routeComponent(
+  me: Me,
+  parsed: ParsedCustomId,
+  messageId: string | null,
+  footerProject: string | null,
+): Route {
+  if (!parsed)
+    return speaker(me) ? { kind: 'answer', text: "This button is not one of Governor's." } : { kind: 'quiet' };
   const mine = messageId !== null && me.ownsMessage(messageId);
   const owner = footerProject ?? (parsed.project ? nameOf(me, parsed.project) : null) ?? 'another project';
   if (parsed.project === null) {
     // A message from before ids named their project: whoever posted it acts.
     if (mine) return { kind: 'act' };
-    return speaker(me) ? { kind: 'late', text: `This message belongs to ${owner}, whose Governor is not running here. Nothing was done.` } : { kind: 'quiet' };
+    return speaker(me)
+      ? {
+          kind: 'late',
+          text: `This message belongs to ${owner}, whose Governor is not running here. Nothing was done.`,
+        }
+      : { kind: 'quiet' };
   }
   if (parsed.project === me.tag) {
     // A form carries no message when Discord opened it elsewhere; its id was made by this project's click.
     if (mine || (parsed.kind === 'modal' && messageId === null)) return { kind: 'act' };
     // A copy of this project (the same history) may have posted it: its answer comes first.
-    return { kind: 'late', text: `This message belongs to ${owner}, not to ${me.name} as linked here. Nothing was done.` };
+    return {
+      kind: 'late',
+      text: `This message belongs to ${owner}, not to ${me.name} as linked here. Nothing was done.`,
+    };
   }
-  if (mine) return { kind: 'answer', text: `This button belongs to project ${nameOf(me, parsed.project) ?? parsed.project}, not to ${me.name}, whose message it is on. Nothing was done.` };
+  if (mine)
+    return {
+      kind: 'answer',
+      text: `This button belongs to project ${nameOf(me, parsed.project) ?? parsed.project}, not to ${me.name}, whose message it is on. Nothing was done.`,
+    };
   if (me.links.some((l) => l.tag === parsed.project)) return { kind: 'quiet' };
-  return speaker(me) ? { kind: 'late', text: `This message belongs to ${owner}, whose Governor is not running right now. Nothing was done; start it (the app, or the host) and press again.` } : { kind: 'quiet' };
+  return speaker(me)
+    ? {
+        kind: 'late',
+        text: `This message belongs to ${owner}, whose Governor is not running right now. Nothing was done; start it (the app, or the host) and press again.`,
+      }
+    : { kind: 'quiet' };
 }
 
 /** A slash command (or its autocomplete): the `project` option, else the channel's project. */
-export function routeSlash(me: Me, project: string | null, channelId: string, parentId: string | null, anyProject = false): Route {
+export function routeSlash(
+  me: Me,
+  project: string | null,
+  channelId: string,
+  parentId: string | null,
+  anyProject = false,
+): Route {
   const names = me.links.map((l) => l.name);
   // `/help` is the same in every project: one answers it.
   if (anyProject && !project) return speaker(me) ? { kind: 'act' } : { kind: 'quiet' };
@@ -63,7 +92,12 @@ export function routeSlash(me: Me, project: string | null, channelId: string, pa
     const hit = me.links.find((l) => l.name.toLowerCase() === want || l.tag === project.trim());
     if (hit) return hit.tag === me.tag ? { kind: 'act' } : { kind: 'quiet' };
     if (me.name.toLowerCase() === want || me.tag === project.trim()) return { kind: 'act' };
-    return speaker(me) ? { kind: 'answer', text: `No project called "${project.slice(0, 100)}" is linked to this bot. Linked: ${names.join(', ') || me.name}.` } : { kind: 'quiet' };
+    return speaker(me)
+      ? {
+          kind: 'answer',
+          text: `No project called "${project.slice(0, 100)}" is linked to this bot. Linked: ${names.join(', ') || me.name}.`,
+        }
+      : { kind: 'quiet' };
   }
   const inChannel = (l: Link) => l.channels.includes(channelId) || (parentId !== null && l.channels.includes(parentId));
   if (me.ownsChannel(channelId) && !me.links.some((l) => l.tag !== me.tag && inChannel(l))) return { kind: 'act' };
@@ -71,7 +105,12 @@ export function routeSlash(me: Me, project: string | null, channelId: string, pa
   if (mapped.length === 1) return mapped[0]?.tag === me.tag ? { kind: 'act' } : { kind: 'quiet' };
   if (me.links.length <= 1) return { kind: 'act' };
   const among = mapped.length > 1 ? mapped.map((l) => l.name) : names;
-  return speaker(me) ? { kind: 'answer', text: `Several projects are linked here (${among.join(', ')}): pick one with the \`project\` option.` } : { kind: 'quiet' };
+  return speaker(me)
+    ? {
+        kind: 'answer',
+        text: `Several projects are linked here (${among.join(', ')}): pick one with the \`project\` option.`,
+      }
+    : { kind: 'quiet' };
 }
 
 /** Autocomplete of the `project` option: the speaker offers every linked project. */

@@ -1,4 +1,11 @@
-import { type APIChannel, type APIMessage, REST, Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from 'discord.js';
+import {
+  type APIChannel,
+  type APIMessage,
+  REST,
+  Routes,
+  type RESTPostAPIChannelMessageResult,
+  type RESTPostAPIChannelThreadsResult,
+} from 'discord.js';
 import type { DiscordChannelName, DiscordFile } from '../../../shared/config.ts';
 import { GovernorError } from '../errors.ts';
 import { DEFAULT_API, channelRefs, type WebhookTarget } from './config.ts';
@@ -32,7 +39,17 @@ export interface Sender {
    * The bot's own messages in a channel newer than `after`, oldest first: where a POST that got no answer
    * may have left its message. Null when this sender cannot look (webhooks).
    */
-  recent(channel: DiscordChannelName, where: Where, after: string | null): Promise<Array<{ id: string; channel_id: string; nonce: string | null; content: string; embeds: unknown[] }> | null>;
+  recent(
+    channel: DiscordChannelName,
+    where: Where,
+    after: string | null,
+  ): Promise<Array<{
+    id: string;
+    channel_id: string;
+    nonce: string | null;
+    content: string;
+    embeds: unknown[];
+  }> | null>;
 }
 
 const SNOWFLAKE = /^\d{15,22}$/;
@@ -64,7 +81,9 @@ export function botSender(file: DiscordFile, rest: REST): Sender {
     if (resolved) return resolved;
     const refs = channelRefs(file);
     const out: Partial<Record<DiscordChannelName, string>> = {};
-    const byName = Object.values(refs).some((r) => !SNOWFLAKE.test(r)) ? ((await rest.get(Routes.guildChannels(guild ?? ''))) as APIChannel[]) : [];
+    const byName = Object.values(refs).some((r) => !SNOWFLAKE.test(r))
+      ? ((await rest.get(Routes.guildChannels(guild ?? ''))) as APIChannel[])
+      : [];
     for (const [name, ref] of Object.entries(refs) as Array<[DiscordChannelName, string]>) {
       if (SNOWFLAKE.test(ref)) out[name] = ref;
       else {
@@ -79,7 +98,10 @@ export function botSender(file: DiscordFile, rest: REST): Sender {
     const target = where.threadId ?? (await channels())[channel];
     if (!target) {
       resolved = null; // perhaps `governor discord setup` has created it since
-      throw new GovernorError('discord_channel_missing', `no #${channel} channel in the guild; create it or run \`governor discord setup\``);
+      throw new GovernorError(
+        'discord_channel_missing',
+        `no #${channel} channel in the guild; create it or run \`governor discord setup\``,
+      );
     }
     return target;
   }
@@ -88,7 +110,9 @@ export function botSender(file: DiscordFile, rest: REST): Sender {
     mode: 'bot',
     channels,
     async edit(channelId, messageId, m) {
-      await rest.patch(Routes.channelMessage(channelId, messageId), { body: { ...body(m), allowed_mentions: { parse: [] } } });
+      await rest.patch(Routes.channelMessage(channelId, messageId), {
+        body: { ...body(m), allowed_mentions: { parse: [] } },
+      });
     },
     async recent(channel, where, after) {
       const target = await targetOf(channel, where);
@@ -98,17 +122,30 @@ export function botSender(file: DiscordFile, rest: REST): Sender {
       return list
         .filter((x) => x.author.id === me.id)
         .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
-        .map((x) => ({ id: x.id, channel_id: x.channel_id, nonce: x.nonce === undefined ? null : String(x.nonce), content: x.content, embeds: x.embeds }));
+        .map((x) => ({
+          id: x.id,
+          channel_id: x.channel_id,
+          nonce: x.nonce === undefined ? null : String(x.nonce),
+          content: x.content,
+          embeds: x.embeds,
+        }));
     },
     async post(channel, where, m, nonce) {
       const target = await targetOf(channel, where);
       // A reply whose message was deleted since is posted as a plain message rather than refused.
-      const reply = where.replyTo ? { message_reference: { message_id: where.replyTo, fail_if_not_exists: false } } : {};
-      const res = (await rest.post(Routes.channelMessages(target), { body: { ...body(m), ...reply, nonce, enforce_nonce: true }, files: files(m) })) as RESTPostAPIChannelMessageResult;
+      const reply = where.replyTo
+        ? { message_reference: { message_id: where.replyTo, fail_if_not_exists: false } }
+        : {};
+      const res = (await rest.post(Routes.channelMessages(target), {
+        body: { ...body(m), ...reply, nonce, enforce_nonce: true },
+        files: files(m),
+      })) as RESTPostAPIChannelMessageResult;
       return { id: res.id, channel_id: res.channel_id };
     },
     async startThread(channelId, messageId, name) {
-      const res = (await rest.post(Routes.threads(channelId, messageId), { body: { name, auto_archive_duration: 10080 } })) as RESTPostAPIChannelThreadsResult;
+      const res = (await rest.post(Routes.threads(channelId, messageId), {
+        body: { name, auto_archive_duration: 10080 },
+      })) as RESTPostAPIChannelThreadsResult;
       return res.id;
     },
   };
@@ -120,7 +157,11 @@ export function botSender(file: DiscordFile, rest: REST): Sender {
  */
 export function webhookSender(rest: REST, targets: Partial<Record<DiscordChannelName, WebhookTarget>>): Sender {
   const fallback = targets['system-health'] ?? Object.values(targets)[0];
-  if (!fallback) throw new GovernorError('discord_config', 'webhook mode: no webhook URL is set (see discord.yaml webhooks and their url_env variables)');
+  if (!fallback)
+    throw new GovernorError(
+      'discord_config',
+      'webhook mode: no webhook URL is set (see discord.yaml webhooks and their url_env variables)',
+    );
   return {
     mode: 'webhook',
     async channels() {
@@ -131,7 +172,10 @@ export function webhookSender(rest: REST, targets: Partial<Record<DiscordChannel
       let last: unknown = null;
       for (const w of new Set(Object.values(targets))) {
         try {
-          await rest.patch(Routes.webhookMessage(w.id, w.token, messageId), { body: { ...body(forWebhook(m)), allowed_mentions: { parse: [] } }, auth: false });
+          await rest.patch(Routes.webhookMessage(w.id, w.token, messageId), {
+            body: { ...body(forWebhook(m)), allowed_mentions: { parse: [] } },
+            auth: false,
+          });
           return;
         } catch (err) {
           last = err;
@@ -145,7 +189,12 @@ export function webhookSender(rest: REST, targets: Partial<Record<DiscordChannel
     async post(channel, _where, m) {
       const w = targets[channel] ?? fallback;
       const msg = forWebhook(m);
-      const res = (await rest.post(Routes.webhook(w.id, w.token), { body: body(msg), files: files(msg), query: new URLSearchParams({ wait: 'true' }), auth: false })) as RESTPostAPIChannelMessageResult;
+      const res = (await rest.post(Routes.webhook(w.id, w.token), {
+        body: body(msg),
+        files: files(msg),
+        query: new URLSearchParams({ wait: 'true' }),
+        auth: false,
+      })) as RESTPostAPIChannelMessageResult;
       return { id: res.id, channel_id: res.channel_id };
     },
     async startThread() {

@@ -23,18 +23,28 @@ export async function setupBot(file: DiscordFile, rest: REST, agents: readonly s
     me = (await rest.get(Routes.user())) as APIUser;
     out.push({ ok: true, text: `token works: the bot is ${me.username}` });
   } catch (err) {
-    return [{ ok: false, text: `the token was refused (${errorMessage(err)}): reset it in the developer portal (your app → Bot → Reset Token) and set ${file.token_env} again` }];
+    return [
+      {
+        ok: false,
+        text: `the token was refused (${errorMessage(err)}): reset it in the developer portal (your app → Bot → Reset Token) and set ${file.token_env} again`,
+      },
+    ];
   }
   try {
     const g = (await rest.get(Routes.guild(guildId))) as APIGuild;
     out.push({ ok: true, text: `guild: ${g.name} (${guildId})` });
   } catch (err) {
-    out.push({ ok: false, text: `guild ${guildId}: ${errorMessage(err)}; invite the bot with the applications.commands and bot scopes` });
+    out.push({
+      ok: false,
+      text: `guild ${guildId}: ${errorMessage(err)}; invite the bot with the applications.commands and bot scopes`,
+    });
     return out;
   }
   const existing = (await rest.get(Routes.guildChannels(guildId))) as APIChannel[];
   for (const [name, ref] of Object.entries(channelRefs(file)) as Array<[DiscordChannelName, string]>) {
-    const found = existing.find((c) => (SNOWFLAKE.test(ref) ? c.id === ref : 'name' in c && c.name === ref && c.type === ChannelType.GuildText));
+    const found = existing.find((c) =>
+      SNOWFLAKE.test(ref) ? c.id === ref : 'name' in c && c.name === ref && c.type === ChannelType.GuildText,
+    );
     if (found) {
       out.push({ ok: true, text: `#${name} → ${'name' in found ? `#${found.name}` : ''} (${found.id})` });
       continue;
@@ -44,17 +54,25 @@ export async function setupBot(file: DiscordFile, rest: REST, agents: readonly s
       continue;
     }
     try {
-      const made = (await rest.post(Routes.guildChannels(guildId), { body: { name: ref, type: ChannelType.GuildText } })) as APIChannel;
+      const made = (await rest.post(Routes.guildChannels(guildId), {
+        body: { name: ref, type: ChannelType.GuildText },
+      })) as APIChannel;
       out.push({ ok: true, text: `#${name}: created #${ref} (${made.id})` });
     } catch (err) {
-      out.push({ ok: false, text: `#${name}: #${ref} is missing and could not be created (${errorMessage(err)}); create it, or give the bot Manage Channels` });
+      out.push({
+        ok: false,
+        text: `#${name}: #${ref} is missing and could not be created (${errorMessage(err)}); create it, or give the bot Manage Channels`,
+      });
     }
   }
   try {
     const n = await registerCommands(rest, me.id, guildId, agents);
     out.push({ ok: true, text: `${n} slash commands registered in the guild` });
   } catch (err) {
-    out.push({ ok: false, text: `slash commands: ${errorMessage(err)}; the bot needs the applications.commands scope` });
+    out.push({
+      ok: false,
+      text: `slash commands: ${errorMessage(err)}; the bot needs the applications.commands scope`,
+    });
   }
   const who = [...file.reviewers.users.map((u) => `user ${u}`), ...file.reviewers.roles.map((r) => `role ${r}`)];
   out.push({ ok: who.length > 0, text: `reviewers allowed to act: ${who.join(', ') || 'nobody'}` });
@@ -62,7 +80,11 @@ export async function setupBot(file: DiscordFile, rest: REST, agents: readonly s
 }
 
 /** Webhook mode: each configured webhook URL is set and answers. */
-export async function setupWebhooks(file: DiscordFile, rest: REST, env: NodeJS.ProcessEnv = process.env): Promise<SetupLine[]> {
+export async function setupWebhooks(
+  file: DiscordFile,
+  rest: REST,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SetupLine[]> {
   const { targets, missing } = webhookTargets(file, env);
   const out: SetupLine[] = missing.map((m) => ({ ok: false, text: m }));
   for (const [channel, t] of Object.entries(targets)) {
@@ -73,6 +95,9 @@ export async function setupWebhooks(file: DiscordFile, rest: REST, env: NodeJS.P
       out.push({ ok: false, text: `#${channel}: webhook ${t.id}: ${errorMessage(err)}` });
     }
   }
-  out.push({ ok: true, text: 'webhook mode is outbound only: no buttons or slash commands (decide in the app or with the CLI)' });
+  out.push({
+    ok: true,
+    text: 'webhook mode is outbound only: no buttons or slash commands (decide in the app or with the CLI)',
+  });
   return out;
 }

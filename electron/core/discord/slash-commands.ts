@@ -11,24 +11,64 @@ const summary = (cmd: string) => (COMMAND_HELP.find((h) => h.cmd === cmd)?.summa
 export function slashCommands(agents: readonly string[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   const agentChoices = agents.slice(0, 24).map((a) => ({ name: a, value: a }));
   const agent = (b: SlashCommandBuilder, allowAll: boolean) =>
-    b.addStringOption((o) => o.setName('agent').setDescription('which agent').setRequired(true).addChoices(...agentChoices, ...(allowAll ? [{ name: 'all', value: 'all' }] : [])));
+    b.addStringOption((o) =>
+      o
+        .setName('agent')
+        .setDescription('which agent')
+        .setRequired(true)
+        .addChoices(...agentChoices, ...(allowAll ? [{ name: 'all', value: 'all' }] : [])),
+    );
   const commands = [
-    new SlashCommandBuilder().setName('status').setDescription(summary('/status')).addStringOption((o) => o.setName('scope').setDescription('"git" for branches and merges').addChoices({ name: 'git', value: 'git' })),
-    agent(new SlashCommandBuilder().setName('clarify').setDescription(summary('/clarify')), false).addStringOption((o) => o.setName('question').setDescription('your question').setRequired(true).setMaxLength(2000)),
-    agent(new SlashCommandBuilder().setName('assign').setDescription(summary('/assign')), false).addStringOption((o) => o.setName('task').setDescription('a new task, or a concern id and a note').setRequired(true).setMaxLength(2000)),
-    new SlashCommandBuilder().setName('ack').setDescription(summary('/ack')).addStringOption((o) => o.setName('concern').setDescription('e.g. concern_0004 or 4').setRequired(true)).addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
-    new SlashCommandBuilder().setName('resolve').setDescription(summary('/resolve')).addStringOption((o) => o.setName('concern').setDescription('e.g. concern_0004 or 4').setRequired(true)).addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
+    new SlashCommandBuilder()
+      .setName('status')
+      .setDescription(summary('/status'))
+      .addStringOption((o) =>
+        o.setName('scope').setDescription('"git" for branches and merges').addChoices({ name: 'git', value: 'git' }),
+      ),
+    agent(new SlashCommandBuilder().setName('clarify').setDescription(summary('/clarify')), false).addStringOption(
+      (o) => o.setName('question').setDescription('your question').setRequired(true).setMaxLength(2000),
+    ),
+    agent(new SlashCommandBuilder().setName('assign').setDescription(summary('/assign')), false).addStringOption((o) =>
+      o.setName('task').setDescription('a new task, or a concern id and a note').setRequired(true).setMaxLength(2000),
+    ),
+    new SlashCommandBuilder()
+      .setName('ack')
+      .setDescription(summary('/ack'))
+      .addStringOption((o) => o.setName('concern').setDescription('e.g. concern_0004 or 4').setRequired(true))
+      .addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
+    new SlashCommandBuilder()
+      .setName('resolve')
+      .setDescription(summary('/resolve'))
+      .addStringOption((o) => o.setName('concern').setDescription('e.g. concern_0004 or 4').setRequired(true))
+      .addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
     agent(new SlashCommandBuilder().setName('pause').setDescription(summary('/pause')), true),
     agent(new SlashCommandBuilder().setName('resume').setDescription(summary('/resume')), true),
-    new SlashCommandBuilder().setName('approve').setDescription(summary('/approve')).addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true)).addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
-    new SlashCommandBuilder().setName('reject').setDescription(summary('/reject')).addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true)).addStringOption((o) => o.setName('reason').setDescription('why').setRequired(true).setMaxLength(2000)),
-    new SlashCommandBuilder().setName('help').setDescription(summary('/help')).addStringOption((o) => o.setName('command').setDescription('one command')),
+    new SlashCommandBuilder()
+      .setName('approve')
+      .setDescription(summary('/approve'))
+      .addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true))
+      .addStringOption((o) => o.setName('note').setDescription('optional note').setMaxLength(2000)),
+    new SlashCommandBuilder()
+      .setName('reject')
+      .setDescription(summary('/reject'))
+      .addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true))
+      .addStringOption((o) => o.setName('reason').setDescription('why').setRequired(true).setMaxLength(2000)),
+    new SlashCommandBuilder()
+      .setName('help')
+      .setDescription(summary('/help'))
+      .addStringOption((o) => o.setName('command').setDescription('one command')),
   ];
   // Every command but /help can name its project: with several projects on one bot, the one the channel is
   // mapped to is the default, and autocomplete offers the others.
   for (const c of commands) {
     if (c.name === 'help') continue;
-    c.addStringOption((o) => o.setName('project').setDescription('which project (default: this channel\'s)').setAutocomplete(true).setMaxLength(100));
+    c.addStringOption((o) =>
+      o
+        .setName('project')
+        .setDescription("which project (default: this channel's)")
+        .setAutocomplete(true)
+        .setMaxLength(100),
+    );
   }
   return commands.map((c) => c.toJSON());
 }

@@ -50,9 +50,20 @@ function configSummary(file: DiscordFile): DiscordConfigSummary {
 
 /** Queue a test message for #system-health through the outbox, like any other message. */
 export function queueTestMessage(p: OpenedProject, now: Date = new Date()): string {
-  if (!p.discord) throw new GovernorError('discord_not_configured', 'this project has no discord.yaml; see the README\'s Discord section');
+  if (!p.discord)
+    throw new GovernorError(
+      'discord_not_configured',
+      "this project has no discord.yaml; see the README's Discord section",
+    );
   const key = `test:${now.toISOString()}:${randomUUID().slice(0, 8)}`;
-  const message = renderNotification({ event_id: key, channel: 'system-health', severity: 'info', title: '🧪 Governor test message', body: `Project: ${p.agentsFile.project}\nIf you can read this, Governor reaches this channel.`, ref: null });
+  const message = renderNotification({
+    event_id: key,
+    channel: 'system-health',
+    severity: 'info',
+    title: '🧪 Governor test message',
+    body: `Project: ${p.agentsFile.project}\nIf you can read this, Governor reaches this channel.`,
+    ref: null,
+  });
   createOutbox(p.ledger.db).enqueue({ key, channel: 'system-health', ref: null, message }, now);
   return key;
 }

@@ -5,7 +5,8 @@ import { NOTES_REF } from './notes.ts';
 import type { GitService } from './service.ts';
 
 /** Actions that produced an object in history; refusals and failures have nothing to annotate. */
-export const annotatable = (a: GitAction) => a.commit !== null && a.action !== 'failure' && a.action !== 'protect_refused';
+export const annotatable = (a: GitAction) =>
+  a.commit !== null && a.action !== 'failure' && a.action !== 'protect_refused';
 
 /** The note text for one action: the same line as in audit/git_actions.jsonl. */
 export const noteFor = (a: GitAction) => jsonlLine('git_actions', a).trim();
@@ -36,7 +37,12 @@ export function createNoteSync(git: GitService, read: Reader, cursor?: NoteCurso
     for (const { seq, action: a } of since) {
       done = seq;
       if (!annotatable(a) || !a.commit) continue;
-      const r = await git.addNote({ oid: a.commit, note: noteFor(a), timestamp: Math.floor(Date.parse(a.timestamp) / 1000), auditId: a.id });
+      const r = await git.addNote({
+        oid: a.commit,
+        note: noteFor(a),
+        timestamp: Math.floor(Date.parse(a.timestamp) / 1000),
+        auditId: a.id,
+      });
       if (r.changed) written += 1;
     }
     if (cursor && since.length > 0) cursor.save({ seq: done, notes: await git.resolveRef(NOTES_REF) });

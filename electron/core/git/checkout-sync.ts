@@ -67,9 +67,13 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     return { state: 'not_checked_out', synced: [], kept: [] };
   }
   const fromTree = input.from === null ? null : await treeOfCommit(ctx, input.from);
-  const changes = (await diffTrees(ctx, { from: fromTree, to: await treeOfCommit(ctx, input.to), content: false }))
-    .filter((c) => c.oldMode !== MODE_GITLINK && c.newMode !== MODE_GITLINK);
-  await sweepTempFiles(ctx.dir, changes.map((c) => c.path));
+  const changes = (
+    await diffTrees(ctx, { from: fromTree, to: await treeOfCommit(ctx, input.to), content: false })
+  ).filter((c) => c.oldMode !== MODE_GITLINK && c.newMode !== MODE_GITLINK);
+  await sweepTempFiles(
+    ctx.dir,
+    changes.map((c) => c.path),
+  );
   const ours: string[] = [];
   const kept: string[] = [];
   for (const c of changes) {
@@ -112,7 +116,8 @@ async function sweepTempFiles(dir: string, paths: readonly string[]): Promise<vo
     const names = await fsp.readdir(path.join(dir, folder)).catch(() => [] as string[]);
     for (const name of names) {
       const rel = folder === '.' ? name : `${folder}/${name}`;
-      if (REPO_TEMP.test(name) && wanted.has(rel.replace(REPO_TEMP, ''))) await fsp.rm(path.join(dir, rel), { force: true });
+      if (REPO_TEMP.test(name) && wanted.has(rel.replace(REPO_TEMP, '')))
+        await fsp.rm(path.join(dir, rel), { force: true });
     }
   }
 }

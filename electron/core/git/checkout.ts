@@ -38,7 +38,10 @@ export async function ensureLocalExclude(ctx: RepoCtx): Promise<void> {
  * For a brand-new repository: a file the user already has at an initial path is kept (and its
  * content committed) rather than overwritten with the template.
  */
-export async function adoptExistingFiles(ctx: RepoCtx, files: FileChange[]): Promise<{ files: FileChange[]; kept: string[] }> {
+export async function adoptExistingFiles(
+  ctx: RepoCtx,
+  files: FileChange[],
+): Promise<{ files: FileChange[]; kept: string[] }> {
   const kept: string[] = [];
   const out = await Promise.all(
     files.map(async (f): Promise<FileChange> => {
@@ -49,7 +52,8 @@ export async function adoptExistingFiles(ctx: RepoCtx, files: FileChange[]): Pro
       } catch {
         return f; // not there: the template is written
       }
-      if (st.isDirectory()) throw new InvalidInputError(`${f.path} is a directory in ${ctx.dir}; the initial commit needs a file there`);
+      if (st.isDirectory())
+        throw new InvalidInputError(`${f.path} is a directory in ${ctx.dir}; the initial commit needs a file there`);
       kept.push(f.path);
       // A symlink is committed as a symlink and never written through.
       if (st.isSymbolicLink()) return { path: f.path, content: await fsp.readlink(full), mode: 'symlink' };
@@ -80,7 +84,14 @@ export async function writeInitialCheckout(ctx: RepoCtx, files: FileChange[]): P
   }
   if (written.length > 0) {
     // `force`: a template file matching the project's .gitignore is committed, so it must be staged too.
-    await git.add({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: written.map((f) => f.path), force: true, cache: ctx.cache });
+    await git.add({
+      fs: ctx.fs,
+      dir: ctx.dir,
+      gitdir: ctx.gitdir,
+      filepath: written.map((f) => f.path),
+      force: true,
+      cache: ctx.cache,
+    });
   }
 }
 
@@ -109,7 +120,8 @@ export async function settledStatusMatrix(args: StatusArgs): ReturnType<typeof g
     } catch (err) {
       // isomorphic-git reports the vanished file with a plain Error whose message starts with ENOENT.
       const vanished =
-        err instanceof Error && ((err as Error & { code?: unknown }).code === 'ENOENT' || err.message.startsWith('ENOENT'));
+        err instanceof Error &&
+        ((err as Error & { code?: unknown }).code === 'ENOENT' || err.message.startsWith('ENOENT'));
       if (!vanished || attempt >= 5) throw err;
     }
   }
@@ -120,7 +132,13 @@ export async function settledStatusMatrix(args: StatusArgs): ReturnType<typeof g
  * `refresh: false` keeps this read-only: the user's index is not even re-stamped.
  */
 export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boolean): Promise<string[]> {
-  const rows = await settledStatusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
+  const rows = await settledStatusMatrix({
+    fs: ctx.fs,
+    dir: ctx.dir,
+    gitdir: ctx.gitdir,
+    cache: ctx.cache,
+    refresh: false,
+  });
   return rows
     .filter(([, head, workdir, stage]) => !(head === 1 && workdir === 1 && stage === 1))
     .map(([file]) => file)
@@ -145,15 +163,33 @@ export type CheckoutSync = 'synced' | 'skipped_dirty' | 'skipped_conflict' | 'no
  * clean before the move, brings working tree and index along, as `git merge` would. A dirty
  * checkout is left exactly as it was: Governor never overwrites the user's edits.
  */
-export async function withCheckoutSync<T>(ctx: RepoCtx, ref: string, move: () => Promise<T>): Promise<{ value: T; checkout: CheckoutSync }> {
+export async function withCheckoutSync<T>(
+  ctx: RepoCtx,
+  ref: string,
+  move: () => Promise<T>,
+): Promise<{ value: T; checkout: CheckoutSync }> {
   if ((await headBranch(ctx)) !== ref) return { value: await move(), checkout: 'not_checked_out' };
   // Untracked files do not block (git merge does not mind them either); edits to tracked files do.
-  const rows = await settledStatusMatrix({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache, refresh: false });
-  const clean = rows.every(([, head, workdir, stage]) => (head === 1 && workdir === 1 && stage === 1) || (head === 0 && stage === 0));
+  const rows = await settledStatusMatrix({
+    fs: ctx.fs,
+    dir: ctx.dir,
+    gitdir: ctx.gitdir,
+    cache: ctx.cache,
+    refresh: false,
+  });
+  const clean = rows.every(
+    ([, head, workdir, stage]) => (head === 1 && workdir === 1 && stage === 1) || (head === 0 && stage === 0),
+  );
   const value = await move();
   if (!clean) return { value, checkout: 'skipped_dirty' };
   try {
-    await git.checkout({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, ref: ref.replace(/^refs\/heads\//, ''), cache: ctx.cache });
+    await git.checkout({
+      fs: ctx.fs,
+      dir: ctx.dir,
+      gitdir: ctx.gitdir,
+      ref: ref.replace(/^refs\/heads\//, ''),
+      cache: ctx.cache,
+    });
     return { value, checkout: 'synced' };
   } catch (err) {
     if (err instanceof Error && (err as Error & { code?: unknown }).code === 'CheckoutConflictError') {

@@ -41,7 +41,11 @@ interface RawChange {
 }
 
 /** The [left, right] entries that differ between two trees, by name. */
-async function changedEntries(ctx: RepoCtx, a: string | null, b: string | null): Promise<Array<[Entry | undefined, Entry | undefined]>> {
+async function changedEntries(
+  ctx: RepoCtx,
+  a: string | null,
+  b: string | null,
+): Promise<Array<[Entry | undefined, Entry | undefined]>> {
   const [rawA, rawB] = await Promise.all([readTreeRaw(ctx, a), readTreeRaw(ctx, b)]);
   if (rawA && rawB) return differingEntries(rawA, rawB);
   const [left, right] = await Promise.all([readTreeEntries(ctx, a), readTreeEntries(ctx, b)]);
@@ -57,7 +61,13 @@ async function changedEntries(ctx: RepoCtx, a: string | null, b: string | null):
   return out;
 }
 
-async function collect(ctx: RepoCtx, a: string | null, b: string | null, prefix: string, out: RawChange[]): Promise<void> {
+async function collect(
+  ctx: RepoCtx,
+  a: string | null,
+  b: string | null,
+  prefix: string,
+  out: RawChange[],
+): Promise<void> {
   if (a === b) return;
   const subtrees: Promise<void>[] = [];
   for (const [x, y] of await changedEntries(ctx, a, b)) {
@@ -81,8 +91,17 @@ function lineCount(bytes: Uint8Array): number {
 }
 
 /** Bytes → text capped at `cap` bytes (cut on a UTF-8 boundary), or null for binary; with the full size. */
-function capText(bytes: Uint8Array, cap: number): { text: string | null; truncated: boolean; binary: boolean; size: BlobSize } {
-  if (isBinary(bytes)) return { text: null, truncated: bytes.byteLength > cap, binary: true, size: { bytes: bytes.byteLength, lines: null } };
+function capText(
+  bytes: Uint8Array,
+  cap: number,
+): { text: string | null; truncated: boolean; binary: boolean; size: BlobSize } {
+  if (isBinary(bytes))
+    return {
+      text: null,
+      truncated: bytes.byteLength > cap,
+      binary: true,
+      size: { bytes: bytes.byteLength, lines: null },
+    };
   const truncated = bytes.byteLength > cap;
   let slice = truncated ? bytes.subarray(0, cap) : bytes;
   // Back off over UTF-8 continuation bytes so the cut never splits a character.
@@ -93,7 +112,12 @@ function capText(bytes: Uint8Array, cap: number): { text: string | null; truncat
     slice = slice.subarray(0, end);
   }
   const text = decodeText(slice);
-  return { text, truncated, binary: text === null, size: { bytes: bytes.byteLength, lines: text === null ? null : lineCount(bytes) } };
+  return {
+    text,
+    truncated,
+    binary: text === null,
+    size: { bytes: bytes.byteLength, lines: text === null ? null : lineCount(bytes) },
+  };
 }
 
 export async function diffTrees(
@@ -143,8 +167,18 @@ export async function diffTrees(
               oldContent ?? '',
               newContent ?? '',
             );
-      const sizeOf = (side: typeof oldSide) => (side ? { bytes: side.size.bytes, lines: binary ? null : side.size.lines } : null);
-      return { ...base, binary, truncated, oldContent, newContent, oldSize: sizeOf(oldSide), newSize: sizeOf(newSide), patch };
+      const sizeOf = (side: typeof oldSide) =>
+        side ? { bytes: side.size.bytes, lines: binary ? null : side.size.lines } : null;
+      return {
+        ...base,
+        binary,
+        truncated,
+        oldContent,
+        newContent,
+        oldSize: sizeOf(oldSide),
+        newSize: sizeOf(newSide),
+        patch,
+      };
     }),
   );
 }

@@ -35,7 +35,8 @@ export function prepareEnsureRepo(input: EnsureRepoInput): (ctx: RepoCtx) => Pro
   const files = toChanges(input.initialFiles);
 
   return async (ctx: RepoCtx): Promise<EnsureRepoResult> => {
-    if (!(await isRepository(ctx))) await git.init({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, defaultBranch: 'main' });
+    if (!(await isRepository(ctx)))
+      await git.init({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, defaultBranch: 'main' });
     await ensureLocalExclude(ctx);
     let main = await resolveFullRef(ctx, MAIN);
     let created = false;

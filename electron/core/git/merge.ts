@@ -43,7 +43,8 @@ function same(a: Entry | undefined, b: Entry | undefined): boolean {
   return a?.oid === b?.oid && a?.mode === b?.mode;
 }
 
-const isRegular = (e: Entry | undefined): e is Entry => e !== undefined && (e.mode === MODE_FILE || e.mode === MODE_EXEC);
+const isRegular = (e: Entry | undefined): e is Entry =>
+  e !== undefined && (e.mode === MODE_FILE || e.mode === MODE_EXEC);
 const isTreeOrAbsent = (e: Entry | undefined): boolean => e === undefined || e.type === 'tree';
 
 function reuse(e: Entry): Planned {
@@ -75,10 +76,12 @@ async function mergeDir(
   conflicts: string[],
   rule: ConflictRule | undefined,
 ): Promise<Planned[]> {
-  const [b, o, t] = await Promise.all([base, ours, theirs].map(async (oid) => {
-    const entries = await readTreeEntries(ctx, oid);
-    return new Map(entries.map((e) => [e.path, e]));
-  })) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
+  const [b, o, t] = (await Promise.all(
+    [base, ours, theirs].map(async (oid) => {
+      const entries = await readTreeEntries(ctx, oid);
+      return new Map(entries.map((e) => [e.path, e]));
+    }),
+  )) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
   const names = [...new Set([...b.keys(), ...o.keys(), ...t.keys()])];
   const results = await Promise.all(
     names.map((name) => mergeEntry(ctx, name, b.get(name), o.get(name), t.get(name), prefix, conflicts, rule)),
@@ -124,11 +127,9 @@ async function mergeEntry(
     }
     if (eo.oid === et.oid || et.oid === eb.oid) return { name, mode, type: 'blob', oid: eo.oid };
     if (eo.oid === eb.oid) return { name, mode, type: 'blob', oid: et.oid };
-    const [base, ours, theirs] = (await Promise.all([eb, eo, et].map(async (e) => decodeText(await readBlob(ctx, e.oid))))) as [
-      string | null,
-      string | null,
-      string | null,
-    ];
+    const [base, ours, theirs] = (await Promise.all(
+      [eb, eo, et].map(async (e) => decodeText(await readBlob(ctx, e.oid))),
+    )) as [string | null, string | null, string | null];
     if (base !== null && ours !== null && theirs !== null) {
       const merged = mergeText(base, ours, theirs);
       if (merged.clean) return { name, mode, type: 'blob', content: Buffer.from(merged.text, 'utf8') };
@@ -167,15 +168,28 @@ export async function mergeCommitOnto(
 ): Promise<MergeStep> {
   const { oursOid, theirsOid } = input;
   if (await isAncestor(ctx, theirsOid, oursOid)) return { ok: true, oid: oursOid, parents: null, alreadyMerged: true };
-  const bases = await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [oursOid, theirsOid], cache: ctx.cache });
+  const bases = await git.findMergeBase({
+    fs: ctx.fs,
+    gitdir: ctx.gitdir,
+    oids: [oursOid, theirsOid],
+    cache: ctx.cache,
+  });
   const base = bases[0];
-  if (typeof base !== 'string') return { ok: false, conflicts: [], reason: 'unrelated histories: the branches share no commit' };
+  if (typeof base !== 'string')
+    return { ok: false, conflicts: [], reason: 'unrelated histories: the branches share no commit' };
   if (bases.length > 1) {
-    return { ok: false, conflicts: [], reason: `criss-cross history: ${bases.length} merge bases (recursive merge is not supported)` };
+    return {
+      ok: false,
+      conflicts: [],
+      reason: `criss-cross history: ${bases.length} merge bases (recursive merge is not supported)`,
+    };
   }
-  const [baseTree, oursTree, theirsTree] = await Promise.all([base, oursOid, theirsOid].map((c) => treeOfCommit(ctx, c)));
+  const [baseTree, oursTree, theirsTree] = await Promise.all(
+    [base, oursOid, theirsOid].map((c) => treeOfCommit(ctx, c)),
+  );
   const merged = await mergeTrees(ctx, baseTree ?? null, oursTree ?? null, theirsTree ?? null, input.rule);
-  if (!merged.ok) return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
+  if (!merged.ok)
+    return { ok: false, conflicts: merged.conflicts, reason: `merge conflict in ${merged.conflicts.length} path(s)` };
   const oid = await writeCommitObject(ctx, {
     message: input.message,
     tree: merged.tree,
@@ -239,6 +253,7 @@ async function plannedChanges(ctx: RepoCtx, ours: string | null, plan: Planned[]
     }
   }
   // Entries of ours the plan leaves out: deleted by the merge.
-  for (const [name, e] of mine) out.push(...(e.type === 'tree' ? await within(e.oid, null, prefix + name) : [prefix + name]));
+  for (const [name, e] of mine)
+    out.push(...(e.type === 'tree' ? await within(e.oid, null, prefix + name) : [prefix + name]));
   return out;
 }

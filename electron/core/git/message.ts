@@ -69,10 +69,16 @@ export function assertSubject(subject: string): void {
 }
 
 function assertAuditId(auditId: string): void {
-  if (!/^[^\s]{1,120}$/.test(auditId)) throw new InvalidInputError(`Audit-ID "${auditId}" must be one token without spaces`);
+  if (!/^[^\s]{1,120}$/.test(auditId))
+    throw new InvalidInputError(`Audit-ID "${auditId}" must be one token without spaces`);
 }
 
-export function buildMessage(input: { subject: string; body?: string | undefined; actor: Signer; auditId?: string | undefined }): string {
+export function buildMessage(input: {
+  subject: string;
+  body?: string | undefined;
+  actor: Signer;
+  auditId?: string | undefined;
+}): string {
   assertSubject(input.subject);
   const id = resolveSigner(input.actor);
   const trailers = [`Signed-off-by: ${id.name} <${id.email}>`];
@@ -99,7 +105,13 @@ export function parseMessage(message: string): ParsedMessage {
   const text = message.replace(/\r\n/g, '\n').replace(/\n+$/, '');
   const newline = text.indexOf('\n');
   const subject = newline < 0 ? text : text.slice(0, newline);
-  const paragraphs = newline < 0 ? [] : text.slice(newline + 1).trim().split(/\n{2,}/);
+  const paragraphs =
+    newline < 0
+      ? []
+      : text
+          .slice(newline + 1)
+          .trim()
+          .split(/\n{2,}/);
   const trailers: Record<string, string[]> = {};
   const last = paragraphs.at(-1);
   if (last?.split('\n').every((line) => TRAILER_RE.test(line))) {

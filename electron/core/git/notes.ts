@@ -51,7 +51,8 @@ export async function appendNote(
   ctx: RepoCtx,
   input: { oid: string; note: string; timestamp: GitTime; auditId?: string | undefined },
 ): Promise<{ commit: string; changed: boolean }> {
-  if (!isOid(input.oid)) throw new InvalidInputError(`a note is attached to a full 40-hex object id, not "${input.oid}"`);
+  if (!isOid(input.oid))
+    throw new InvalidInputError(`a note is attached to a full 40-hex object id, not "${input.oid}"`);
   const text = input.note.replace(/\r\n/g, '\n').trim();
   if (text.length === 0) throw new InvalidInputError('an audit note cannot be empty');
   const head = await resolveFullRef(ctx, NOTES_REF);
@@ -69,7 +70,11 @@ export async function appendNote(
 
   const who = signatureOf('System', input.timestamp);
   const commit = await writeCommitObject(ctx, {
-    message: buildMessage({ subject: `chore(notes): audit note for ${input.oid.slice(0, 12)}`, actor: 'System', auditId: input.auditId }),
+    message: buildMessage({
+      subject: `chore(notes): audit note for ${input.oid.slice(0, 12)}`,
+      actor: 'System',
+      auditId: input.auditId,
+    }),
     tree: next.tree,
     parent: head === null ? [] : [head],
     author: who,

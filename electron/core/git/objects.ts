@@ -31,7 +31,10 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof Error && (err as Error & { code?: unknown }).code === 'NotFoundError';
 }
 
-export function hashObject(type: 'blob' | 'tree' | 'commit' | 'tag', body: Uint8Array): { oid: string; header: Buffer } {
+export function hashObject(
+  type: 'blob' | 'tree' | 'commit' | 'tag',
+  body: Uint8Array,
+): { oid: string; header: Buffer } {
   const header = Buffer.from(`${type} ${body.byteLength}\0`);
   const oid = createHash('sha1').update(header).update(body).digest('hex');
   return { oid, header };
@@ -83,7 +86,8 @@ async function readLoose(ctx: RepoCtx, oid: string): Promise<{ type: string; bod
   // A big object (a multi-MB file in a diff) is inflated on the thread pool instead: inflating megabytes
   // here would hold the event loop — the desktop window's, or the host's — for tens of milliseconds.
   // Megabyte output chunks: the default 16 kB ones cost a long Buffer.concat on the event loop at the end.
-  const data = raw.byteLength > ASYNC_INFLATE_BYTES ? await inflateAsync(raw, { chunkSize: 1 << 20 }) : inflateSync(raw);
+  const data =
+    raw.byteLength > ASYNC_INFLATE_BYTES ? await inflateAsync(raw, { chunkSize: 1 << 20 }) : inflateSync(raw);
   const nul = data.indexOf(0);
   const type = data.subarray(0, nul).toString('latin1').split(' ')[0] ?? '';
   return { type, body: data.subarray(nul + 1) };
@@ -117,7 +121,10 @@ function rawRecords(body: Buffer): RawRecord[] {
 }
 
 function decodeRecord(body: Buffer, r: RawRecord): Entry {
-  const mode = body.subarray(r.start, r.nameStart - 1).toString('latin1').padStart(6, '0');
+  const mode = body
+    .subarray(r.start, r.nameStart - 1)
+    .toString('latin1')
+    .padStart(6, '0');
   const oid = body.subarray(r.nameEnd + 1, r.end).toString('hex');
   const type = mode === MODE_TREE ? 'tree' : mode === MODE_GITLINK ? 'commit' : 'blob';
   return { mode, path: body.subarray(r.nameStart, r.nameEnd).toString('utf8'), oid, type };
@@ -272,7 +279,8 @@ export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | 
       throw err;
     }
     if (obj.type === 'commit') return current;
-    if (obj.type !== 'tag' || obj.format !== 'parsed') throw new InvalidInputError(`${oid} is a ${obj.type}, not a commit`);
+    if (obj.type !== 'tag' || obj.format !== 'parsed')
+      throw new InvalidInputError(`${oid} is a ${obj.type}, not a commit`);
     current = (obj.object as TagObject).object;
   }
   throw new InvalidInputError(`${oid}: tag chain too deep`);

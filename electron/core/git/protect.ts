@@ -34,7 +34,7 @@ export function refusalReason(ref: string, actor: Actor, action: GitWriteAction)
   if (ref === 'refs/heads/main') {
     if (action === 'delete') return 'main is never deleted';
     if (actor === 'Human' && (action === 'promote' || action === 'configure')) return null;
-    return 'main moves only by a human-approved promotion (or a commit of the human\'s own configuration edits)';
+    return "main moves only by a human-approved promotion (or a commit of the human's own configuration edits)";
   }
   if (ref === 'refs/heads/develop') {
     if (action === 'delete') return 'develop is never deleted';
@@ -50,7 +50,9 @@ export function refusalReason(ref: string, actor: Actor, action: GitWriteAction)
   }
   if (EXPERIMENT_RE.test(ref)) {
     if (asAgent(actor) !== null) return null;
-    return actor === 'System' && action === 'archive' ? null : 'experiments/* are written by agents (System may only archive them)';
+    return actor === 'System' && action === 'archive'
+      ? null
+      : 'experiments/* are written by agents (System may only archive them)';
   }
   if (RELEASE_TAG_RE.test(ref)) {
     return actor === 'Human' ? null : 'release tags are created only with a human-approved promotion';

@@ -33,7 +33,10 @@ async function expandShort(ctx: RepoCtx, short: string): Promise<RevParse> {
       if (c) commits.add(c);
     }
     if (commits.size === 1) return { ok: true, oid: [...commits][0] ?? '' };
-    return { ok: false, reason: `${short} is ambiguous: ${commits.size || matches.length} objects start with it; type more of the sha` };
+    return {
+      ok: false,
+      reason: `${short} is ambiguous: ${commits.size || matches.length} objects start with it; type more of the sha`,
+    };
   }
 }
 
@@ -64,7 +67,11 @@ export async function revParse(ctx: RepoCtx, text: string): Promise<RevParse> {
     const hops = op === '^' ? (n === 0 ? [] : [n]) : Array.from({ length: n }, () => 1);
     for (const parent of hops) {
       const next = (await readCommit(ctx, oid)).parent[parent - 1];
-      if (next === undefined) return { ok: false, reason: `no such commit: ${input} (${oid.slice(0, 7)} has ${parent > 1 ? `no parent #${parent}` : 'no parent'})` };
+      if (next === undefined)
+        return {
+          ok: false,
+          reason: `no such commit: ${input} (${oid.slice(0, 7)} has ${parent > 1 ? `no parent #${parent}` : 'no parent'})`,
+        };
       oid = next;
     }
   }

@@ -74,7 +74,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
   const isRepo = (): Promise<boolean> => isRepository(ctx);
 
   /** Moves a ref after the queue has re-checked its tip; optionally brings a clean user checkout along. */
-  async function moveRef(ref: string, oid: string, syncCheckout: boolean | undefined): Promise<CheckoutSync | undefined> {
+  async function moveRef(
+    ref: string,
+    oid: string,
+    syncCheckout: boolean | undefined,
+  ): Promise<CheckoutSync | undefined> {
     if (!syncCheckout) {
       await writeRefOid(ctx, ref, oid);
       return undefined;
@@ -118,7 +122,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       isAncestor(ctx, await requireCommit(ctx, ancestor), await requireCommit(ctx, descendant)),
 
     /** Creates `name` at `from` (ref or oid). Existing branch: left where it is. */
-    async createBranch(input: { name: string; from: string; actor: Actor }): Promise<{ oid: string; created: boolean }> {
+    async createBranch(input: {
+      name: string;
+      from: string;
+      actor: Actor;
+    }): Promise<{ oid: string; created: boolean }> {
       const ref = branchRef(input.name);
       assertMayWrite(ref, input.actor, 'branch');
       return serialize(async () => {
@@ -137,14 +145,21 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     async commitChanges(input: CommitChangesInput): Promise<CommitChangesResult> {
       const ref = branchRef(input.branch);
       assertMayWrite(ref, input.actor, input.action ?? 'commit');
-      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.author ?? input.actor, auditId: input.auditId });
+      const message = buildMessage({
+        subject: input.subject,
+        body: input.body,
+        actor: input.author ?? input.actor,
+        auditId: input.auditId,
+      });
       const who = signatureOf(input.author ?? input.actor, input.timestamp);
       return serialize(async () => {
         const tip = await resolveFullRef(ctx, ref);
         const parent = tip ?? (await requireBranchTip(DEVELOP));
         const expected = input.expectedParent;
         if (expected !== undefined && expected !== parent && !(tip === null && expected === null)) {
-          throw new ConflictError(`${input.branch} is at ${tip ?? `(new, from develop ${parent})`}, not ${String(expected)}`);
+          throw new ConflictError(
+            `${input.branch} is at ${tip ?? `(new, from develop ${parent})`}, not ${String(expected)}`,
+          );
         }
         const parentTree = await treeOfCommit(ctx, parent);
         const { tree, changed } = await writeTreeWithChanges(ctx, parentTree, input.changes);
@@ -165,7 +180,12 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     async mergeNoFF(input: MergeNoFFInput): Promise<MergeOutcome> {
       const ref = input.updateRef ? branchRef(input.ours) : null;
       if (ref !== null) assertMayWrite(ref, input.actor, input.action);
-      const message = buildMessage({ subject: input.subject, body: input.body, actor: input.author ?? input.actor, auditId: input.auditId });
+      const message = buildMessage({
+        subject: input.subject,
+        body: input.body,
+        actor: input.author ?? input.actor,
+        auditId: input.auditId,
+      });
       const who = signatureOf(input.author ?? input.actor, input.timestamp);
       return serialize(async () => {
         const oursOid = ref !== null ? await requireBranchTip(ref) : await requireCommit(ctx, input.ours);
@@ -205,8 +225,14 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         let current = base;
         for (const [i, m] of input.merges.entries()) {
           const theirsOid = await requireCommit(ctx, m.theirs);
-          const step = await mergeCommitOnto(ctx, { oursOid: current, theirsOid, message: messages[i] as string, author: who });
-          if (!step.ok) return { ok: false, base, failed: m.theirs, conflicts: step.conflicts, reason: step.reason, steps };
+          const step = await mergeCommitOnto(ctx, {
+            oursOid: current,
+            theirsOid,
+            message: messages[i] as string,
+            author: who,
+          });
+          if (!step.ok)
+            return { ok: false, base, failed: m.theirs, conflicts: step.conflicts, reason: step.reason, steps };
           steps.push({ theirs: m.theirs, oid: step.oid, alreadyMerged: step.alreadyMerged });
           current = step.oid;
         }
@@ -225,7 +251,9 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         }
         const oid = await requireCommit(ctx, input.oid);
         if (previous !== null && !(await isAncestor(ctx, previous, oid))) {
-          throw new ConflictError(`moving ${input.name} to ${oid} would drop commits: not a fast-forward of ${previous}`);
+          throw new ConflictError(
+            `moving ${input.name} to ${oid} would drop commits: not a fast-forward of ${previous}`,
+          );
         }
         if (previous === oid) return { previous, oid };
         const checkout = await moveRef(ref, oid, input.syncCheckout);
@@ -245,19 +273,34 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         const merge = await requireCommit(ctx, input.merge);
         const m = await readCommit(ctx, merge);
         const first = m.parent[0];
-        if (first === undefined) throw new InvalidInputError(`${merge} is a root commit; there is nothing to revert to`);
+        if (first === undefined)
+          throw new InvalidInputError(`${merge} is a root commit; there is nothing to revert to`);
         if (!(await isAncestor(ctx, merge, tip))) throw new InvalidInputError(`${merge} is not on ${input.branch}`);
         const tipTree = await treeOfCommit(ctx, tip);
         const merged = await mergeTrees(ctx, m.tree, tipTree, await treeOfCommit(ctx, first));
-        if (!merged.ok) return { ok: false, conflicts: merged.conflicts, reason: `revert conflicts in ${merged.conflicts.length} path(s)` };
+        if (!merged.ok)
+          return {
+            ok: false,
+            conflicts: merged.conflicts,
+            reason: `revert conflicts in ${merged.conflicts.length} path(s)`,
+          };
         if (merged.tree === tipTree) return { ok: true, oid: tip, parents: null, alreadyMerged: true };
         const subject = input.subject ?? `revert: ${parseMessage(m.message).subject}`.slice(0, 200);
-        const body = [`This reverts commit ${merge}, restoring the tree of its first parent ${first}.`, input.body ?? '']
+        const body = [
+          `This reverts commit ${merge}, restoring the tree of its first parent ${first}.`,
+          input.body ?? '',
+        ]
           .join('\n\n')
           .trim();
         const who = signatureOf(input.actor, input.timestamp);
         const message = buildMessage({ subject, body, actor: input.actor, auditId: input.auditId });
-        const oid = await writeCommitObject(ctx, { message, tree: merged.tree, parent: [tip], author: who, committer: who });
+        const oid = await writeCommitObject(ctx, {
+          message,
+          tree: merged.tree,
+          parent: [tip],
+          author: who,
+          committer: who,
+        });
         const checkout = await moveRef(ref, oid, input.syncCheckout);
         const result: MergeOutcome = { ok: true, oid, parents: null, alreadyMerged: false };
         return checkout === undefined ? result : { ...result, checkout };
@@ -286,13 +329,25 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     },
 
     /** Appends to the audit note of `oid` under refs/notes/audit (replays do not duplicate). */
-    async addNote(input: { oid: string; note: string; timestamp: GitTime; auditId?: string }): Promise<{ commit: string; changed: boolean }> {
+    async addNote(input: {
+      oid: string;
+      note: string;
+      timestamp: GitTime;
+      auditId?: string;
+    }): Promise<{ commit: string; changed: boolean }> {
       toSeconds(input.timestamp);
       return serialize(async () => {
         try {
-          await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid: input.oid, format: 'deflated', cache: ctx.cache });
+          await git.readObject({
+            fs: ctx.fs,
+            gitdir: ctx.gitdir,
+            oid: input.oid,
+            format: 'deflated',
+            cache: ctx.cache,
+          });
         } catch (err) {
-          if (isNotFound(err)) throw new NotFoundError('object', input.oid, 'notes are attached to existing commits or tags');
+          if (isNotFound(err))
+            throw new NotFoundError('object', input.oid, 'notes are attached to existing commits or tags');
           throw err;
         }
         return appendNote(ctx, input);
@@ -315,7 +370,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     },
 
     /** The change set of a workspace against commit `oid`, ready for commitChanges. */
-    async changesInDir(input: { oid: string; dir: string; ignore?: (relPath: string) => boolean }): Promise<FileChange[]> {
+    async changesInDir(input: {
+      oid: string;
+      dir: string;
+      ignore?: (relPath: string) => boolean;
+    }): Promise<FileChange[]> {
       const tree = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
       const commit = await requireCommit(ctx, input.oid);
       return changesInDir(ctx, { commit, tree, dir: input.dir, ignore: input.ignore });
@@ -324,7 +383,13 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     async readFileAt(input: { oid: string; path: string }): Promise<string | null> {
       const commit = await requireCommit(ctx, input.oid);
       try {
-        const { blob } = await git.readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid: commit, filepath: input.path, cache: ctx.cache });
+        const { blob } = await git.readBlob({
+          fs: ctx.fs,
+          gitdir: ctx.gitdir,
+          oid: commit,
+          filepath: input.path,
+          cache: ctx.cache,
+        });
         return Buffer.from(blob).toString('utf8');
       } catch (err) {
         const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
@@ -349,7 +414,8 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     stagePaths: (paths: readonly string[]): Promise<void> => serialize(() => stagePaths(ctx, paths)),
 
     /** Modified, staged, deleted and untracked paths of the user's checkout; empty when clean. */
-    isWorkingTreeDirty: (opts: { ignore?: (relPath: string) => boolean } = {}): Promise<string[]> => dirtyPaths(ctx, opts.ignore),
+    isWorkingTreeDirty: (opts: { ignore?: (relPath: string) => boolean } = {}): Promise<string[]> =>
+      dirtyPaths(ctx, opts.ignore),
     /** Which of `paths` differ from HEAD in the user's checkout (modified, staged, deleted or untracked). */
     dirtyAmong: (paths: readonly string[]): Promise<string[]> => dirtyAmong(ctx, paths),
 
@@ -378,7 +444,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     },
 
     /** Deletes a branch under the branching rules (e.g. System archiving an idle experiment). */
-    async deleteBranch(input: { name: string; actor: Actor; action: GitWriteAction }): Promise<{ previous: string | null }> {
+    async deleteBranch(input: {
+      name: string;
+      actor: Actor;
+      action: GitWriteAction;
+    }): Promise<{ previous: string | null }> {
       const ref = branchRef(input.name);
       assertMayWrite(ref, input.actor, input.action);
       return serialize(async () => {
@@ -392,7 +462,12 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
      * Changes between two commits (`from: null` = the empty tree). `content: false` = name-status only;
      * `patch: false` = contents without a unified patch (the UI diffs the contents itself).
      */
-    async diff(input: { from: string | null; to: string; content?: boolean; patch?: boolean }): Promise<{ files: FileDiff[] }> {
+    async diff(input: {
+      from: string | null;
+      to: string;
+      content?: boolean;
+      patch?: boolean;
+    }): Promise<{ files: FileDiff[] }> {
       const from = input.from === null ? EMPTY_TREE : await treeOfCommit(ctx, await requireCommit(ctx, input.from));
       const to = await treeOfCommit(ctx, await requireCommit(ctx, input.to));
       return { files: await diffTrees(ctx, { from, to, content: input.content ?? true, patch: input.patch ?? true }) };

@@ -55,7 +55,10 @@ export async function loadSigner(options: { keyFile: string; passphrase?: string
     throw new SigningKeyError(keyFile, `not an ASCII-armored OpenPGP key (${messageOf(err)})`);
   }
   if (!key.isPrivate()) {
-    throw new SigningKeyError(keyFile, 'is a public key; signing needs the private key (gpg --armor --export-secret-keys <id>)');
+    throw new SigningKeyError(
+      keyFile,
+      'is a public key; signing needs the private key (gpg --armor --export-secret-keys <id>)',
+    );
   }
 
   let privateKey = key;
@@ -75,7 +78,10 @@ export async function loadSigner(options: { keyFile: string; passphrase?: string
   try {
     await privateKey.getSigningKey();
   } catch (err) {
-    throw new SigningKeyError(keyFile, `cannot sign (${messageOf(err)}); is it expired or revoked, or missing a signing subkey?`);
+    throw new SigningKeyError(
+      keyFile,
+      `cannot sign (${messageOf(err)}); is it expired or revoked, or missing a signing subkey?`,
+    );
   }
 
   const unlocked = privateKey;
@@ -106,7 +112,9 @@ export async function signerFromPolicy(input: {
     );
   }
   const configured = git.signing_key_file;
-  const keyFile = configured.startsWith('~/') ? path.join(os.homedir(), configured.slice(2)) : path.resolve(projectDir, configured);
+  const keyFile = configured.startsWith('~/')
+    ? path.join(os.homedir(), configured.slice(2))
+    : path.resolve(projectDir, configured);
   let passphrase: string | undefined;
   if (git.signing_key_passphrase_env !== undefined) {
     passphrase = env[git.signing_key_passphrase_env];

@@ -39,6 +39,10 @@ export async function gitStatusText(p: { git: GitService; read: Reader }): Promi
   if (revert) lines.push(`Last rollback: ${revert.message} (${revert.timestamp})`);
   if (failure) lines.push(`Last failure: ${failure.message} (${failure.timestamp})`);
   const conflicts = p.read.openConcerns().filter((c) => c.category === 'merge_conflict');
-  lines.push(conflicts.length ? `Open conflicts: ${conflicts.map((c) => `${c.id} ${c.summary}`).join('; ')}` : 'Open conflicts: none');
+  lines.push(
+    conflicts.length
+      ? `Open conflicts: ${conflicts.map((c) => `${c.id} ${c.summary}`).join('; ')}`
+      : 'Open conflicts: none',
+  );
   return lines.join('\n');
 }

@@ -39,19 +39,31 @@ export function agentOfToken(secret: Buffer, token: string): string | null {
  * recommends when no session state is needed). Refused before any MCP parsing: a Host header that is not
  * this host (DNS rebinding), an Origin from another site (a web page), and a missing or wrong agent token.
  */
-export function createMcpHttpHandler(o: { engine: () => Engine; allowedHosts: () => Set<string>; allowedOrigins: () => Set<string> }) {
+export function createMcpHttpHandler(o: {
+  engine: () => Engine;
+  allowedHosts: () => Set<string>;
+  allowedOrigins: () => Set<string>;
+}) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refuse = (status: number, message: string) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message }, id: null }));
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message }, id: null }));
     };
-    if (!o.allowedHosts().has(String(req.headers.host ?? ''))) return refuse(403, 'Governor: this Host is not the host Governor serves');
+    if (!o.allowedHosts().has(String(req.headers.host ?? '')))
+      return refuse(403, 'Governor: this Host is not the host Governor serves');
     const origin = req.headers.origin;
-    if (origin !== undefined && !o.allowedOrigins().has(origin)) return refuse(403, `Governor: requests from ${origin} are refused`);
+    if (origin !== undefined && !o.allowedOrigins().has(origin))
+      return refuse(403, `Governor: requests from ${origin} are refused`);
     const e = o.engine();
     const auth = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
     const agent = auth ? agentOfToken(await mcpSecret(e.dir), auth) : null;
-    if (!agent || !agentNames(e.agentsFile).includes(agent)) return refuse(401, 'Governor: a valid agent token is needed (`governor mcp --print-token --agent NAME`)');
-    const server = createGovernorMcpServer(standaloneActions(e, agent as AgentName), e.redactor ? { redactor: e.redactor } : {});
+    if (!agent || !agentNames(e.agentsFile).includes(agent))
+      return refuse(401, 'Governor: a valid agent token is needed (`governor mcp --print-token --agent NAME`)');
+    const server = createGovernorMcpServer(
+      standaloneActions(e, agent as AgentName),
+      e.redactor ? { redactor: e.redactor } : {},
+    );
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();

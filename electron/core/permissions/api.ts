@@ -15,19 +15,38 @@ export async function decidePermission(e: Engine, d: DecideInput): Promise<Permi
   const rule = r.decision?.decision === 'allow_always' ? r.decision.rule : null;
   if (rule) {
     try {
-      if (await addAllowRule(e.dir, rule)) e.progress({ kind: 'info', text: `${rule} added to agent_permissions.allow in .project_policies.yaml (${r.id})` });
+      if (await addAllowRule(e.dir, rule))
+        e.progress({
+          kind: 'info',
+          text: `${rule} added to agent_permissions.allow in .project_policies.yaml (${r.id})`,
+        });
     } catch (err) {
-      e.progress({ kind: 'warn', text: `${r.id}: allowed always, but .project_policies.yaml could not be updated (${err instanceof Error ? err.message : String(err)}); the rule holds from the ledger` });
+      e.progress({
+        kind: 'warn',
+        text: `${r.id}: allowed always, but .project_policies.yaml could not be updated (${err instanceof Error ? err.message : String(err)}); the rule holds from the ledger`,
+      });
     }
   }
   return r;
 }
 
 /** The coding agents' recent stream, oldest first. */
-export function agentActivity(e: Engine, agent: string | null, limit: number): Array<WorkerActivity & { seq: number; ts: string }> {
+export function agentActivity(
+  e: Engine,
+  agent: string | null,
+  limit: number,
+): Array<WorkerActivity & { seq: number; ts: string }> {
   const rows = agent
-    ? e.ledger.db.prepare<[string, number], { seq: number; ts: number | string; payload: string }>("SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' AND actor = ? ORDER BY seq DESC LIMIT ?").all(agent, limit)
-    : e.ledger.db.prepare<[number], { seq: number; ts: number | string; payload: string }>("SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' ORDER BY seq DESC LIMIT ?").all(limit);
+    ? e.ledger.db
+        .prepare<[string, number], { seq: number; ts: number | string; payload: string }>(
+          "SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' AND actor = ? ORDER BY seq DESC LIMIT ?",
+        )
+        .all(agent, limit)
+    : e.ledger.db
+        .prepare<[number], { seq: number; ts: number | string; payload: string }>(
+          "SELECT seq, ts, payload FROM events WHERE type = 'worker.activity' ORDER BY seq DESC LIMIT ?",
+        )
+        .all(limit);
   // Timestamps are stored as integer milliseconds (chain.ts): decoded to the ISO text every event carries.
   return rows
     .reverse()

@@ -1,4 +1,10 @@
-import type { AgentName, AgentPermissions, PermissionRequest, TestCommand, WorkerActivity } from '../../../shared/index.ts';
+import type {
+  AgentName,
+  AgentPermissions,
+  PermissionRequest,
+  TestCommand,
+  WorkerActivity,
+} from '../../../shared/index.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
@@ -8,7 +14,9 @@ import type { ToolUse } from './rules.ts';
 import { type WaitOutcome, waitForDecision } from './waiter.ts';
 
 /** What the worker adapter tells its agent: run this input, or do not (and read why). */
-export type GateAnswer = { behavior: 'allow'; input: Record<string, unknown>; requestId: string | null } | { behavior: 'deny'; message: string; requestId: string | null };
+export type GateAnswer =
+  | { behavior: 'allow'; input: Record<string, unknown>; requestId: string | null }
+  | { behavior: 'deny'; message: string; requestId: string | null };
 
 export interface GateOptions {
   ledger: Ledger;
@@ -63,7 +71,11 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
   let cached: { key: string; rules: ReturnType<typeof compileRules> } | null = null;
   const verdict = (use: ToolUse, sessionId: string | null): Verdict => {
     const key = `${latestDecision.get()?.seq ?? 0}:${sessionId ?? ''}`;
-    if (cached?.key !== key) cached = { key, rules: compileRules(base, [...alwaysRules(o.read), ...sessionRules(o.read, o.agent, sessionId)]) };
+    if (cached?.key !== key)
+      cached = {
+        key,
+        rules: compileRules(base, [...alwaysRules(o.read), ...sessionRules(o.read, o.agent, sessionId)]),
+      };
     return evaluate(use, { root: o.root, rules: cached.rules, tests: o.tests, ownMcpServer: o.mcpServer });
   };
 
@@ -71,10 +83,20 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
     const d = r.decision;
     if (r.status === 'timed_out') {
       const mins = Math.round(timeoutS / 60);
-      return { behavior: 'deny', requestId: r.id, message: `Governor asked the human about this (${r.id}); nobody decided within ${mins} minute${mins === 1 ? '' : 's'}, so the request timed out. It was not denied: the tool did not run. Carry on without it if you can, or raise a concern (mcp__${o.mcpServer}__raise_concern) saying what you need.` };
+      return {
+        behavior: 'deny',
+        requestId: r.id,
+        message: `Governor asked the human about this (${r.id}); nobody decided within ${mins} minute${mins === 1 ? '' : 's'}, so the request timed out. It was not denied: the tool did not run. Carry on without it if you can, or raise a concern (mcp__${o.mcpServer}__raise_concern) saying what you need.`,
+      };
     }
-    if (r.status === 'denied' || !d) return { behavior: 'deny', requestId: r.id, message: `The human denied this (${r.id}): ${d?.message || 'no reason given'}` };
-    if (d.decision === 'allow_edited' && typeof d.edited_input === 'object' && d.edited_input !== null) return { behavior: 'allow', input: d.edited_input as Record<string, unknown>, requestId: r.id };
+    if (r.status === 'denied' || !d)
+      return {
+        behavior: 'deny',
+        requestId: r.id,
+        message: `The human denied this (${r.id}): ${d?.message || 'no reason given'}`,
+      };
+    if (d.decision === 'allow_edited' && typeof d.edited_input === 'object' && d.edited_input !== null)
+      return { behavior: 'allow', input: d.edited_input as Record<string, unknown>, requestId: r.id };
     return { behavior: 'allow', input: use.input, requestId: r.id };
   }
 
@@ -84,36 +106,55 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
       const digest = inputDigest(use.tool, use.input);
       const v = verdict(use, sessionId);
       const activity = (behavior: 'allow' | 'deny' | 'ask', text: string, rule: string | null) =>
-        o.onActivity?.({ session_id: sessionId, kind: 'permission', tool: use.tool, text: redact(text), gate: { behavior, rule, digest } });
+        o.onActivity?.({
+          session_id: sessionId,
+          kind: 'permission',
+          tool: use.tool,
+          text: redact(text),
+          gate: { behavior, rule, digest },
+        });
       if (v.behavior === 'allow') {
         activity('allow', `${use.tool} allowed: ${v.reason}`, v.rule);
         return { behavior: 'allow', input: use.input, requestId: null };
       }
       if (v.behavior === 'deny') {
         activity('deny', `${use.tool} denied: ${v.reason}`, v.rule);
-        return { behavior: 'deny', requestId: null, message: `Governor's policy denies this: ${v.reason}. Do not try to get around it; if you need it, raise a concern (mcp__${o.mcpServer}__raise_concern).` };
+        return {
+          behavior: 'deny',
+          requestId: null,
+          message: `Governor's policy denies this: ${v.reason}. Do not try to get around it; if you need it, raise a concern (mcp__${o.mcpServer}__raise_concern).`,
+        };
       }
       // Asked before (a resumed session asks again): wait on that request, or use its decision once.
       const earlier = o.read.permissionByDigest(o.agent, digest);
       let request: PermissionRequest;
-      if (earlier && (earlier.status === 'pending' || (earlier.status !== 'timed_out' && !applied.has(earlier.id) && !o.read.permissionUsed(earlier.id)))) request = earlier;
+      if (
+        earlier &&
+        (earlier.status === 'pending' ||
+          (earlier.status !== 'timed_out' && !applied.has(earlier.id) && !o.read.permissionUsed(earlier.id)))
+      )
+        request = earlier;
       else {
         const ts = clock().toISOString();
         request = o.ledger.transact((tx) =>
-          recordRequest(tx, {
-            phase: o.phase,
-            agent: o.agent,
-            worker: o.worker,
-            session_id: sessionId,
-            task_id: o.taskId,
-            tool: use.tool,
-            input: JSON.parse(redact(JSON.stringify(use.input))) as unknown,
-            input_digest: digest,
-            summary: redact(summarise(use)),
-            reason: v.reason,
-            suggested_rule: suggestRule(use, o.root),
-            timeout_at: new Date(Date.parse(ts) + timeoutS * 1000).toISOString(),
-          }, ts),
+          recordRequest(
+            tx,
+            {
+              phase: o.phase,
+              agent: o.agent,
+              worker: o.worker,
+              session_id: sessionId,
+              task_id: o.taskId,
+              tool: use.tool,
+              input: JSON.parse(redact(JSON.stringify(use.input))) as unknown,
+              input_digest: digest,
+              summary: redact(summarise(use)),
+              reason: v.reason,
+              suggested_rule: suggestRule(use, o.root),
+              timeout_at: new Date(Date.parse(ts) + timeoutS * 1000).toISOString(),
+            },
+            ts,
+          ),
         );
       }
       if (request.status === 'pending') {
@@ -121,22 +162,55 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
         let outcome: WaitOutcome;
         const signals = [o.signal, callSignal].filter((x): x is AbortSignal => x !== undefined);
         try {
-          outcome = await waitForDecision(o.ledger, o.read, request.id, new Date(request.timeout_at), signals.length ? AbortSignal.any(signals) : undefined);
+          outcome = await waitForDecision(
+            o.ledger,
+            o.read,
+            request.id,
+            new Date(request.timeout_at),
+            signals.length ? AbortSignal.any(signals) : undefined,
+          );
         } finally {
           o.onWaiting?.(null);
         }
         if (outcome.kind === 'aborted' && callSignal?.aborted && !o.signal?.aborted) {
           withdrawRequest(o.ledger, o.read, request.id, 'the agent cancelled the tool use before anyone decided');
-          return { behavior: 'deny', requestId: request.id, message: `${request.id} was withdrawn: the tool use was cancelled.` };
+          return {
+            behavior: 'deny',
+            requestId: request.id,
+            message: `${request.id} was withdrawn: the tool use was cancelled.`,
+          };
         }
-        if (outcome.kind === 'aborted') return { behavior: 'deny', requestId: request.id, message: `Governor stopped while ${request.id} was waiting on the human; it stays in the inbox.` };
-        request = outcome.kind === 'decided' ? outcome.request : (timeOutRequest(o.ledger, o.read, request.id, clock()) ?? request);
+        if (outcome.kind === 'aborted')
+          return {
+            behavior: 'deny',
+            requestId: request.id,
+            message: `Governor stopped while ${request.id} was waiting on the human; it stays in the inbox.`,
+          };
+        request =
+          outcome.kind === 'decided'
+            ? outcome.request
+            : (timeOutRequest(o.ledger, o.read, request.id, clock()) ?? request);
       }
       applied.add(request.id);
       const answer = answerFrom(request, use);
       // Written at once (not batched): a decision used is what a resumed session must not use twice.
       o.ledger.transact((tx) =>
-        tx.append({ type: 'worker.activity', actor: o.agent, payload: { agent: o.agent, worker: o.worker, session_id: sessionId, task_id: o.taskId, kind: 'permission', tool: use.tool, text: redact(`${request.id} ${request.status}${request.decision ? ` (${request.decision.decision} by ${request.decision.by} via ${request.decision.source})` : ''}`), gate: { behavior: answer.behavior, rule: request.decision?.rule ?? null, digest } } }),
+        tx.append({
+          type: 'worker.activity',
+          actor: o.agent,
+          payload: {
+            agent: o.agent,
+            worker: o.worker,
+            session_id: sessionId,
+            task_id: o.taskId,
+            kind: 'permission',
+            tool: use.tool,
+            text: redact(
+              `${request.id} ${request.status}${request.decision ? ` (${request.decision.decision} by ${request.decision.by} via ${request.decision.source})` : ''}`,
+            ),
+            gate: { behavior: answer.behavior, rule: request.decision?.rule ?? null, digest },
+          },
+        }),
       );
       return answer;
     },
@@ -147,6 +221,7 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
 export function summarise(use: ToolUse): string {
   const i = use.input;
   const s = (v: unknown) => (typeof v === 'string' ? v : '');
-  const text = s(i.command) || s(i.file_path) || s(i.notebook_path) || s(i.url) || s(i.pattern) || s(i.path) || JSON.stringify(i);
+  const text =
+    s(i.command) || s(i.file_path) || s(i.notebook_path) || s(i.url) || s(i.pattern) || s(i.path) || JSON.stringify(i);
   return `${use.tool}: ${text}`.slice(0, 300);
 }

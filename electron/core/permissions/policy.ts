@@ -2,7 +2,16 @@ import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { AgentPermissions, TestCommand } from '../../../shared/index.ts';
 import { type SimpleCommand, splitCommand } from './commands.ts';
-import { type MatchContext, type Rule, type ToolUse, isInside, parseRule, ruleFamily, ruleMatches, toolPath } from './rules.ts';
+import {
+  type MatchContext,
+  type Rule,
+  type ToolUse,
+  isInside,
+  parseRule,
+  ruleFamily,
+  ruleMatches,
+  toolPath,
+} from './rules.ts';
 
 export type Behavior = 'allow' | 'deny' | 'ask';
 
@@ -21,7 +30,26 @@ export interface PolicyRules {
 }
 
 /** Files whose reading would leak a secret: never read, never edited, whatever the rules say. */
-const SECRET_GLOBS = ['.env', '.env.*', '*.pem', '*.key', 'id_rsa*', 'id_ed25519*', 'id_ecdsa*', '.npmrc', '.netrc', '.pypirc', 'keys.json', 'credentials', 'credentials.json', '.credentials.json', '*.p12', '*.pfx', 'governor.db*', 'mcp.key'];
+const SECRET_GLOBS = [
+  '.env',
+  '.env.*',
+  '*.pem',
+  '*.key',
+  'id_rsa*',
+  'id_ed25519*',
+  'id_ecdsa*',
+  '.npmrc',
+  '.netrc',
+  '.pypirc',
+  'keys.json',
+  'credentials',
+  'credentials.json',
+  '.credentials.json',
+  '*.p12',
+  '*.pfx',
+  'governor.db*',
+  'mcp.key',
+];
 const SECRET_NAMES = SECRET_GLOBS.map((g) => new RegExp(`^${g.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`));
 const SECRET_DIRS = ['.ssh', '.aws', '.gnupg', '.governor', '.docker', '.kube'];
 
@@ -42,9 +70,20 @@ const SAFE_COMMANDS = [
 ];
 
 /** Tools that touch nothing outside the agent's own bookkeeping. */
-const HARMLESS_TOOLS = new Set(['TodoWrite', 'ToolSearch', 'BashOutput', 'KillShell', 'KillBash', 'ExitPlanMode', 'ListAgents']);
+const HARMLESS_TOOLS = new Set([
+  'TodoWrite',
+  'ToolSearch',
+  'BashOutput',
+  'KillShell',
+  'KillBash',
+  'ExitPlanMode',
+  'ListAgents',
+]);
 
-export function compileRules(p: Pick<AgentPermissions, 'allow' | 'ask' | 'deny'> | undefined, extraAllow: readonly string[] = []): PolicyRules {
+export function compileRules(
+  p: Pick<AgentPermissions, 'allow' | 'ask' | 'deny'> | undefined,
+  extraAllow: readonly string[] = [],
+): PolicyRules {
   return {
     allow: [...(p?.allow ?? []), ...extraAllow].map(parseRule),
     ask: (p?.ask ?? []).map(parseRule),
@@ -70,15 +109,42 @@ export function evaluate(use: ToolUse, ctx: EvaluateContext): Verdict {
   const path = toolPath(use, ctx.root);
   const user = userRules(use, ctx);
   if (user?.behavior === 'deny') return user;
-  if (path !== null && isSecret(path, ctx.root)) return { behavior: 'deny', rule: 'default: secret files', reason: `${shown(path, ctx.root)} may hold secrets; agents never read or write it` };
+  if (path !== null && isSecret(path, ctx.root))
+    return {
+      behavior: 'deny',
+      rule: 'default: secret files',
+      reason: `${shown(path, ctx.root)} may hold secrets; agents never read or write it`,
+    };
   if (user) return user;
   const family = ruleFamily(use.tool);
-  if (path !== null && !isInside(path, ctx.root)) return { behavior: 'deny', rule: 'default: outside the workspace', reason: `${path} is outside the agent's workspace ${ctx.root}` };
-  if (path !== null && family === 'Edit' && isInside(path, resolve(ctx.root, '.git'))) return { behavior: 'deny', rule: 'default: git internals', reason: 'the clone\'s .git folder is Governor\'s to manage' };
-  if (family === 'Read' || family === 'Edit') return { behavior: 'allow', rule: `default: ${family === 'Read' ? 'reads' : 'edits'} in the workspace`, reason: 'inside the workspace' };
-  if (use.tool.startsWith(`mcp__${ctx.ownMcpServer}__`)) return { behavior: 'allow', rule: `default: Governor's own tools`, reason: 'Governor MCP tool' };
-  if (HARMLESS_TOOLS.has(use.tool)) return { behavior: 'allow', rule: `default: ${use.tool}`, reason: 'touches nothing outside the agent' };
-  if (use.tool === 'WebFetch' || use.tool === 'WebSearch' || use.tool === 'SandboxNetworkAccess') return { behavior: 'ask', rule: 'default: network', reason: `network access${typeof use.input.host === 'string' ? ` to ${use.input.host}` : ''} is asked by default` };
+  if (path !== null && !isInside(path, ctx.root))
+    return {
+      behavior: 'deny',
+      rule: 'default: outside the workspace',
+      reason: `${path} is outside the agent's workspace ${ctx.root}`,
+    };
+  if (path !== null && family === 'Edit' && isInside(path, resolve(ctx.root, '.git')))
+    return {
+      behavior: 'deny',
+      rule: 'default: git internals',
+      reason: "the clone's .git folder is Governor's to manage",
+    };
+  if (family === 'Read' || family === 'Edit')
+    return {
+      behavior: 'allow',
+      rule: `default: ${family === 'Read' ? 'reads' : 'edits'} in the workspace`,
+      reason: 'inside the workspace',
+    };
+  if (use.tool.startsWith(`mcp__${ctx.ownMcpServer}__`))
+    return { behavior: 'allow', rule: `default: Governor's own tools`, reason: 'Governor MCP tool' };
+  if (HARMLESS_TOOLS.has(use.tool))
+    return { behavior: 'allow', rule: `default: ${use.tool}`, reason: 'touches nothing outside the agent' };
+  if (use.tool === 'WebFetch' || use.tool === 'WebSearch' || use.tool === 'SandboxNetworkAccess')
+    return {
+      behavior: 'ask',
+      rule: 'default: network',
+      reason: `network access${typeof use.input.host === 'string' ? ` to ${use.input.host}` : ''} is asked by default`,
+    };
   return { behavior: 'ask', rule: null, reason: `no rule allows ${use.tool}` };
 }
 
@@ -101,7 +167,12 @@ function evaluateBash(use: ToolUse, ctx: EvaluateContext): Verdict {
   if (deny) return deny;
   // A rule written for the whole line (e.g. `Bash(npm test && npm run lint)`) may allow it as a whole.
   if (whole?.behavior === 'allow' && !split.opaque) return whole;
-  if (split.opaque) return { behavior: 'ask', rule: null, reason: 'the command runs commands inside it ($(…), backticks), which cannot be checked against the rules' };
+  if (split.opaque)
+    return {
+      behavior: 'ask',
+      rule: null,
+      reason: 'the command runs commands inside it ($(…), backticks), which cannot be checked against the rules',
+    };
   const ask = verdicts.find((v) => v.behavior === 'ask');
   if (ask) return ask;
   return verdicts[0] ?? { behavior: 'ask', rule: null, reason: 'nothing to run' };
@@ -111,20 +182,48 @@ function evaluateSimple(use: ToolUse, c: SimpleCommand, ctx: EvaluateContext): V
   for (const p of [...c.words.slice(1), ...c.redirects]) {
     const path = argPath(p, ctx.root);
     if (path === null) continue;
-    if (isSecret(path, ctx.root)) return { behavior: 'deny', rule: 'default: secret files', reason: `\`${c.text}\` touches ${shown(path, ctx.root)}, which may hold secrets` };
+    if (isSecret(path, ctx.root))
+      return {
+        behavior: 'deny',
+        rule: 'default: secret files',
+        reason: `\`${c.text}\` touches ${shown(path, ctx.root)}, which may hold secrets`,
+      };
   }
   const user = userRules(use, ctx, c.text);
   if (user) return user;
   for (const p of [...c.words.slice(1), ...c.redirects]) {
     const path = argPath(p, ctx.root);
-    if (path !== null && !isInside(path, ctx.root) && !OUTSIDE_OK.some((ok) => path === ok || path.startsWith(`${ok}/`))) {
-      return { behavior: 'deny', rule: 'default: outside the workspace', reason: `\`${c.text}\` names ${path}, outside the agent's workspace` };
+    if (
+      path !== null &&
+      !isInside(path, ctx.root) &&
+      !OUTSIDE_OK.some((ok) => path === ok || path.startsWith(`${ok}/`))
+    ) {
+      return {
+        behavior: 'deny',
+        rule: 'default: outside the workspace',
+        reason: `\`${c.text}\` names ${path}, outside the agent's workspace`,
+      };
     }
   }
-  if (ASK_COMMANDS.some((re) => re.test(c.text))) return { behavior: 'ask', rule: 'default: installs and network', reason: `\`${c.text}\` installs packages or reaches the network` };
+  if (ASK_COMMANDS.some((re) => re.test(c.text)))
+    return {
+      behavior: 'ask',
+      rule: 'default: installs and network',
+      reason: `\`${c.text}\` installs packages or reaches the network`,
+    };
   const test = ctx.tests.find((t) => c.text === t.command.trim() || c.text.startsWith(`${t.command.trim()} `));
-  if (test) return { behavior: 'allow', rule: 'default: the project\'s test commands', reason: `${test.command} is a test command in .project_policies.yaml` };
-  if (SAFE_COMMANDS.some((re) => re.test(c.text))) return { behavior: 'allow', rule: 'default: read-only commands', reason: `\`${c.words[0]}\` only reads, or works in the agent's own clone` };
+  if (test)
+    return {
+      behavior: 'allow',
+      rule: "default: the project's test commands",
+      reason: `${test.command} is a test command in .project_policies.yaml`,
+    };
+  if (SAFE_COMMANDS.some((re) => re.test(c.text)))
+    return {
+      behavior: 'allow',
+      rule: 'default: read-only commands',
+      reason: `\`${c.words[0]}\` only reads, or works in the agent's own clone`,
+    };
   return { behavior: 'ask', rule: null, reason: `\`${c.text}\` is not on the allowlist (agent_permissions.allow)` };
 }
 
@@ -163,7 +262,8 @@ export function suggestRule(use: ToolUse, root: string): string | null {
     if (path === null) return family;
     return isInside(path, root) ? `${family}(/${path.slice(root.length + 1)})` : `${family}(/${path})`;
   }
-  if (use.tool === 'SandboxNetworkAccess' && typeof use.input.host === 'string') return `WebFetch(domain:${use.input.host})`;
+  if (use.tool === 'SandboxNetworkAccess' && typeof use.input.host === 'string')
+    return `WebFetch(domain:${use.input.host})`;
   if (use.tool === 'WebFetch' && typeof use.input.url === 'string') {
     try {
       return `WebFetch(domain:${new URL(use.input.url).hostname})`;

@@ -24,8 +24,15 @@ export type NewRequest = Omit<PermissionRequest, 'id' | 'status' | 'decision' | 
 /** A durable request in the human's inbox, in the caller's transaction (the id comes from the projection). */
 export function recordRequest(tx: Tx, r: NewRequest, ts: string): PermissionRequest {
   // Requests are never removed (a rebuild empties the table first), so the highest rowid is their count.
-  const n = tx.db.prepare<[], { n: number }>('SELECT COALESCE(MAX(rowid), 0) AS n FROM permission_requests').get()?.n ?? 0;
-  const request: PermissionRequest = { ...r, id: `perm_${pad(n + 1)}`, status: 'pending', decision: null, requested_at: ts };
+  const n =
+    tx.db.prepare<[], { n: number }>('SELECT COALESCE(MAX(rowid), 0) AS n FROM permission_requests').get()?.n ?? 0;
+  const request: PermissionRequest = {
+    ...r,
+    id: `perm_${pad(n + 1)}`,
+    status: 'pending',
+    decision: null,
+    requested_at: ts,
+  };
   tx.append({ type: 'permission.requested', actor: r.agent, ts, payload: request });
   return request;
 }
@@ -47,28 +54,49 @@ export interface DecideInput {
  * decision wins across processes (CLI, UI, Discord); a second one, a decision for another input, or one
  * after the request timed out, is refused with what happened and changes nothing.
  */
-export function decideRequest(ledger: Ledger, read: Reader, d: DecideInput, now: () => Date = () => new Date()): PermissionRequest {
+export function decideRequest(
+  ledger: Ledger,
+  read: Reader,
+  d: DecideInput,
+  now: () => Date = () => new Date(),
+): PermissionRequest {
   const id = normalisePermissionId(d.requestId);
   const digest = d.digest.trim().toLowerCase();
-  if (!/^[0-9a-f]{12,64}$/.test(digest)) throw new InvalidInputError(`digest "${d.digest}" is not the request's input digest (12 to 64 hex characters, as \`governor reviews\` shows it)`);
+  if (!/^[0-9a-f]{12,64}$/.test(digest))
+    throw new InvalidInputError(
+      `digest "${d.digest}" is not the request's input digest (12 to 64 hex characters, as \`governor reviews\` shows it)`,
+    );
   let edited: { input: Record<string, unknown>; digest: string } | null = null;
   return ledger.transact((tx) => {
     const r = read.permissionRequest(id);
     if (!r) throw new NotFoundError('permission request', id, 'list them with `governor reviews`');
-    if (!r.input_digest.startsWith(digest)) throw new ConflictError(`permission request ${id} is for another input (digest ${r.input_digest.slice(0, 12)}…, not ${digest.slice(0, 12)}…); look at it again before deciding`);
-    if (r.status === 'withdrawn') throw new ConflictError(`permission request ${id} was withdrawn: the agent stopped waiting for it before anyone decided`);
-    if (r.status === 'timed_out') throw new ConflictError(`permission request ${id} timed out at ${r.timeout_at}; the agent was told, and will ask again if it still needs it`);
+    if (!r.input_digest.startsWith(digest))
+      throw new ConflictError(
+        `permission request ${id} is for another input (digest ${r.input_digest.slice(0, 12)}…, not ${digest.slice(0, 12)}…); look at it again before deciding`,
+      );
+    if (r.status === 'withdrawn')
+      throw new ConflictError(
+        `permission request ${id} was withdrawn: the agent stopped waiting for it before anyone decided`,
+      );
+    if (r.status === 'timed_out')
+      throw new ConflictError(
+        `permission request ${id} timed out at ${r.timeout_at}; the agent was told, and will ask again if it still needs it`,
+      );
     if (r.status !== 'pending' && r.decision) {
       const x = r.decision;
-      throw new ConflictError(`permission request ${id} was already decided: ${x.decision} by ${x.by} at ${x.at} (via ${x.source}); the first decision stands`);
+      throw new ConflictError(
+        `permission request ${id} was already decided: ${x.decision} by ${x.by} at ${x.at} (via ${x.source}); the first decision stands`,
+      );
     }
     if (d.decision === 'allow_edited') {
-      if (typeof d.input !== 'object' || d.input === null || Array.isArray(d.input)) throw new InvalidInputError('"allow_edited" needs the edited input: a JSON object with the tool\'s fields');
+      if (typeof d.input !== 'object' || d.input === null || Array.isArray(d.input))
+        throw new InvalidInputError('"allow_edited" needs the edited input: a JSON object with the tool\'s fields');
       edited = { input: d.input as Record<string, unknown>, digest: inputDigest(r.tool, d.input) };
     }
     const ts = now().toISOString();
     const grantsRule = d.decision === 'allow_session' || d.decision === 'allow_always';
-    if (grantsRule && !r.suggested_rule) throw new InvalidInputError(`request ${id} (${r.tool}) has no rule to grant; allow it once instead`);
+    if (grantsRule && !r.suggested_rule)
+      throw new InvalidInputError(`request ${id} (${r.tool}) has no rule to grant; allow it once instead`);
     const decision: PermissionDecision = {
       decision: d.decision,
       by: d.by,
@@ -79,7 +107,12 @@ export function decideRequest(ledger: Ledger, read: Reader, d: DecideInput, now:
       ...(edited ? { edited_input: (edited as { input: Record<string, unknown> }).input } : {}),
       edited_digest: edited ? (edited as { digest: string }).digest : null,
     };
-    tx.append({ type: 'permission.decided', actor: 'Human', ts, payload: { request_id: id, status: d.decision === 'deny' ? 'denied' : 'allowed', decision } });
+    tx.append({
+      type: 'permission.decided',
+      actor: 'Human',
+      ts,
+      payload: { request_id: id, status: d.decision === 'deny' ? 'denied' : 'allowed', decision },
+    });
     const after = read.permissionRequest(id);
     if (!after) throw new NotFoundError('permission request', id);
     return after;
@@ -92,7 +125,12 @@ export function timeOutRequest(ledger: Ledger, read: Reader, id: string, now: Da
     const r = read.permissionRequest(id);
     if (r?.status !== 'pending') return r;
     const after_s = Math.max(0, Math.round((now.getTime() - Date.parse(r.requested_at)) / 1000));
-    tx.append({ type: 'permission.timed_out', actor: 'System', ts: now.toISOString(), payload: { request_id: id, after_s } });
+    tx.append({
+      type: 'permission.timed_out',
+      actor: 'System',
+      ts: now.toISOString(),
+      payload: { request_id: id, after_s },
+    });
     return read.permissionRequest(id);
   });
 }
@@ -100,7 +138,8 @@ export function timeOutRequest(ledger: Ledger, read: Reader, id: string, now: Da
 /** The agent stopped waiting (it cancelled the tool use, or its session ended): nothing to decide any more. */
 export function withdrawRequest(ledger: Ledger, read: Reader, id: string, reason: string): void {
   ledger.transact((tx) => {
-    if (read.permissionRequest(id)?.status === 'pending') tx.append({ type: 'permission.withdrawn', actor: 'System', payload: { request_id: id, reason } });
+    if (read.permissionRequest(id)?.status === 'pending')
+      tx.append({ type: 'permission.withdrawn', actor: 'System', payload: { request_id: id, reason } });
   });
 }
 

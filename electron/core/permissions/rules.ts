@@ -38,7 +38,9 @@ export function parseRule(text: string): Rule {
   const m = /^([A-Za-z][A-Za-z0-9_]*)(?:\((.*)\))?$/s.exec(t);
   if (m?.[1]) return { text: t, tool: m[1], content: m[2] === undefined || m[2] === '' || m[2] === '*' ? null : m[2] };
   if (/^mcp__[A-Za-z0-9_-]+(__[A-Za-z0-9_*-]+)?$/.test(t)) return { text: t, tool: t, content: null };
-  throw new InvalidInputError(`"${text}" is not a permission rule; write e.g. Bash(npm test:*), Edit(src/**) or WebFetch(domain:example.com)`);
+  throw new InvalidInputError(
+    `"${text}" is not a permission rule; write e.g. Bash(npm test:*), Edit(src/**) or WebFetch(domain:example.com)`,
+  );
 }
 
 /** Which rule family a tool belongs to: Write is governed by Edit rules, Grep by Read rules. */
@@ -75,7 +77,12 @@ export function ruleMatches(rule: Rule, use: ToolUse, ctx: MatchContext, command
   }
   if (use.tool === 'WebFetch' || use.tool === 'SandboxNetworkAccess') {
     const d = /^domain:(.+)$/.exec(rule.content)?.[1];
-    const url = typeof use.input.url === 'string' ? safeHost(use.input.url) : typeof use.input.host === 'string' ? use.input.host.toLowerCase() : null;
+    const url =
+      typeof use.input.url === 'string'
+        ? safeHost(use.input.url)
+        : typeof use.input.host === 'string'
+          ? use.input.host.toLowerCase()
+          : null;
     return d !== undefined && url !== null && (url === d || (d.startsWith('*.') && url.endsWith(d.slice(1))));
   }
   // Any other tool with a specifier: an exact match on its one string input, if it has one.
@@ -107,7 +114,14 @@ export function commandMatches(pattern: string, command: string): boolean {
     return cmd === prefix || cmd.startsWith(`${prefix} `);
   }
   if (pattern.includes('*')) {
-    const re = new RegExp(`^${pattern.trim().split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+    const re = new RegExp(
+      `^${pattern
+        .trim()
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      's',
+    );
     return re.test(cmd);
   }
   return cmd === pattern.trim().replace(/\s+/g, ' ');
@@ -148,5 +162,9 @@ export function pathMatches(pattern: string, path: string, root: string): boolea
   const target = rel === '' ? '.' : rel;
   const isMatch = matcher(glob);
   // A directory pattern (`src/**`, `src/`) also covers the directory itself.
-  return isMatch(target) || (glob.endsWith('/**') && target === glob.slice(0, -3)) || (glob.endsWith('/') && matcher(`${glob}**`)(target));
+  return (
+    isMatch(target) ||
+    (glob.endsWith('/**') && target === glob.slice(0, -3)) ||
+    (glob.endsWith('/') && matcher(`${glob}**`)(target))
+  );
 }

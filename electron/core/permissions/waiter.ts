@@ -15,7 +15,14 @@ export type WaitOutcome = { kind: 'decided'; request: PermissionRequest } | { ki
  * 50 ms (one indexed read) covers file systems where watching is not reliable, and the moment between
  * the WAL write and the WAL index update that readers go by.
  */
-export function waitForDecision(ledger: Ledger, read: Reader, id: string, deadline: Date, signal?: AbortSignal, pollMs = 50): Promise<WaitOutcome> {
+export function waitForDecision(
+  ledger: Ledger,
+  read: Reader,
+  id: string,
+  deadline: Date,
+  signal?: AbortSignal,
+  pollMs = 50,
+): Promise<WaitOutcome> {
   return new Promise((resolve) => {
     let watcher: FSWatcher | null = null;
     const cleanups: Array<() => void> = [];

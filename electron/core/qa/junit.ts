@@ -260,9 +260,7 @@ function parseInto(rawXml: string, label: string, cases: TestCase[]): string[] {
   });
   if (root === undefined) {
     const found = nodes.map(asElement).find((e) => e !== null)?.tag;
-    return [
-      `JUnit file ${label} has no <testsuites> or <testsuite> root${found ? ` (found <${found}>)` : ''}`,
-    ];
+    return [`JUnit file ${label} has no <testsuites> or <testsuite> root${found ? ` (found <${found}>)` : ''}`];
   }
   collectCases([root], cases);
   return [];
@@ -320,7 +318,9 @@ export function mergeRetries(attempts: readonly (readonly TestCase[])[]): TestCa
       const lastFailure = failedNow ? c : (previous?.lastFailure ?? null);
       const recovered = c.status === 'passed' && lastFailure !== null;
       // A flaky pass keeps what its last failure said: that is what the human needs to judge the flake.
-      const result = recovered ? { ...c, flaky: true, message: c.message ?? lastFailure.message, details: c.details ?? lastFailure.details } : c;
+      const result = recovered
+        ? { ...c, flaky: true, message: c.message ?? lastFailure.message, details: c.details ?? lastFailure.details }
+        : c;
       merged.set(key, { result, everFailed, lastFailure });
     }
   }

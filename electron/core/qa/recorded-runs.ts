@@ -10,7 +10,9 @@ import { type RunCommandOptions, type RunCommandResult, runCommand } from './run
  * result files it left (JUnit, coverage, metrics) — and a replay hands exactly that back instead of running
  * the tests again: durations, report hashes and flaky outcomes are facts of the run, not things to recompute.
  */
-export type TestCommandRunner = (o: RunCommandOptions & { resultFiles?: readonly string[] }) => Promise<RunCommandResult>;
+export type TestCommandRunner = (
+  o: RunCommandOptions & { resultFiles?: readonly string[] },
+) => Promise<RunCommandResult>;
 
 export const RecordedTestRun = z.object({
   command: z.string(),
@@ -33,12 +35,16 @@ export type RecordedTestRun = z.infer<typeof RecordedTestRun>;
 /** Result files are named relative to the command's folder: a replay runs in another folder. */
 function within(cwd: string, file: string): string {
   const rel = isAbsolute(file) ? relative(cwd, file) : file;
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new GovernorError('replay_invalid', `result file ${file} is outside ${cwd}`);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw new GovernorError('replay_invalid', `result file ${file} is outside ${cwd}`);
   return rel;
 }
 
 /** Run for real and hand each run's measurements to `keep`, in the order the runs finish. */
-export function recordingRunner(keep: (run: RecordedTestRun) => void, live: TestCommandRunner = runCommand): TestCommandRunner {
+export function recordingRunner(
+  keep: (run: RecordedTestRun) => void,
+  live: TestCommandRunner = runCommand,
+): TestCommandRunner {
   return async (o) => {
     const lines: RecordedTestRun['lines'] = [];
     const result = await live({
@@ -68,8 +74,16 @@ export function replayingRunner(runs: readonly RecordedTestRun[]): TestCommandRu
   let next = 0;
   const runner = async (o: RunCommandOptions & { resultFiles?: readonly string[] }): Promise<RunCommandResult> => {
     const rec = runs[next];
-    if (!rec) throw new GovernorError('replay_exhausted', `the replay ran a test command the run did not record (#${next + 1}: ${o.command}); the run went differently`);
-    if (rec.command !== o.command) throw new GovernorError('replay_mismatch', `test run #${next + 1}: the run recorded \`${rec.command}\`, the replay asked for \`${o.command}\``);
+    if (!rec)
+      throw new GovernorError(
+        'replay_exhausted',
+        `the replay ran a test command the run did not record (#${next + 1}: ${o.command}); the run went differently`,
+      );
+    if (rec.command !== o.command)
+      throw new GovernorError(
+        'replay_mismatch',
+        `test run #${next + 1}: the run recorded \`${rec.command}\`, the replay asked for \`${o.command}\``,
+      );
     next += 1;
     for (const f of rec.files) {
       const abs = join(o.cwd, within(o.cwd, f.path));

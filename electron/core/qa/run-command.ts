@@ -29,7 +29,10 @@ export interface RunCommandOptions {
    * Confine the command in the OS sandbox (sandbox/index.ts), writable only in these folders (cwd's owner,
    * typically the workspace or checkout). `{ refused }` does not run it at all and says why in the result.
    */
-  sandbox?: { writable: readonly string[]; readable?: readonly string[]; network: boolean } | { refused: string } | null;
+  sandbox?:
+    | { writable: readonly string[]; readable?: readonly string[]; network: boolean }
+    | { refused: string }
+    | null;
   /** Applied to every line and to the tail before anyone sees them: the project's redactor. */
   redact?: (text: string) => string;
   /** The process group leader's pid, as soon as it exists (the QA run registry records it). */
@@ -117,12 +120,28 @@ class LineSplitter {
 }
 
 /** What to spawn: `/bin/sh -c command`, inside the sandbox when asked. */
-function launch(options: RunCommandOptions): { file: string; args: string[]; env: Record<string, string>; cleanup(): void } {
-  const env = childEnv({ ...(options.baseEnv ? { base: options.baseEnv } : {}), ...(options.passEnv ? { pass: options.passEnv } : {}), ...(options.env ? { extra: options.env } : {}) });
+function launch(options: RunCommandOptions): {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cleanup(): void;
+} {
+  const env = childEnv({
+    ...(options.baseEnv ? { base: options.baseEnv } : {}),
+    ...(options.passEnv ? { pass: options.passEnv } : {}),
+    ...(options.env ? { extra: options.env } : {}),
+  });
   const argv = ['/bin/sh', '-c', options.command];
   const box = options.sandbox;
   if (!box || 'refused' in box) return { file: '/bin/sh', args: argv.slice(1), env, cleanup: () => {} };
-  return sandboxedCommand({ command: argv, cwd: options.cwd, writable: box.writable, network: box.network, env, ...(box.readable ? { readable: box.readable } : {}) });
+  return sandboxedCommand({
+    command: argv,
+    cwd: options.cwd,
+    writable: box.writable,
+    network: box.network,
+    env,
+    ...(box.readable ? { readable: box.readable } : {}),
+  });
 }
 
 /** Signals every process in the group; ESRCH just means the group is already empty. */
@@ -162,7 +181,15 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const started = performance.now();
   if (options.sandbox && 'refused' in options.sandbox) {
     const why = options.sandbox.refused;
-    return { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: `[governor] not run: ${why}\n`, notFound: false, refused: why };
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      durationMs: 0,
+      outputTail: `[governor] not run: ${why}\n`,
+      notFound: false,
+      refused: why,
+    };
   }
   const redact = options.redact ?? ((text: string) => text);
   const tail = new TailBuffer(OUTPUT_TAIL_CHARS);

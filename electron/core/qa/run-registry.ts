@@ -107,7 +107,8 @@ export function reapQaRuns(projectDir: string): string[] {
     // dead: the kernel never hands out a pid still used as a process group id, so a group with that id can
     // only be our survivors.
     if (run.group && (!processAlive(run.group.pid) || sameProcess(run.group) === 'yes')) {
-      if (killGroup(run.group.pid)) done.push(`ended the test processes (group ${run.group.pid}) of a QA run whose Governor was killed`);
+      if (killGroup(run.group.pid))
+        done.push(`ended the test processes (group ${run.group.pid}) of a QA run whose Governor was killed`);
     }
     // Only ever inside the project's QA folder, whatever the file says.
     const rel = relative(join(projectDir, '.governor', 'qa'), run.checkout);

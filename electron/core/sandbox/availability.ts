@@ -82,7 +82,9 @@ export function sandboxAvailabilityAsync(): Promise<SandboxAvailability> {
   const bwrap = onPath('bwrap', ['/usr/bin', '/usr/local/bin']);
   if (!bwrap) return Promise.resolve(sandboxAvailability());
   return new Promise((resolve) => {
-    const child = spawn(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], { stdio: 'ignore' });
+    const child = spawn(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], {
+      stdio: 'ignore',
+    });
     child.unref();
     child.on('error', () => resolve(sandboxAvailability()));
     child.on('exit', (code) => {

@@ -7,9 +7,26 @@
 
 /** Safe by name: where things are, how to print, whether this is CI. No credentials. */
 const SAFE_NAMES = new Set([
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'COLORTERM', 'TMPDIR', 'TMP', 'TEMP',
-  'CI', 'NO_COLOR', 'FORCE_COLOR', 'SOURCE_DATE_EPOCH',
-  'NODE_ENV', 'NODE_EXTRA_CA_CERTS', 'NODE_NO_WARNINGS',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TERM',
+  'COLORTERM',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'CI',
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'SOURCE_DATE_EPOCH',
+  'NODE_ENV',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_NO_WARNINGS',
 ]);
 const SAFE_PREFIXES = ['LC_'];
 

@@ -58,12 +58,19 @@ export function decideSandbox(
   policy: Pick<SandboxPolicy, 'mode'>,
   avail: SandboxAvailability = sandboxAvailability(),
 ): SandboxDecision {
-  if (policy.mode === 'off') return { kind: 'unsandboxed', why: 'the policy turns the sandbox off (sandbox.mode: off)' };
+  if (policy.mode === 'off')
+    return { kind: 'unsandboxed', why: 'the policy turns the sandbox off (sandbox.mode: off)' };
   if (avail.tool) return { kind: 'sandboxed', tool: avail.tool };
   if (policy.mode === 'required') {
-    return { kind: 'refused', why: `tests must run in a sandbox (sandbox.mode: required) and none works here: ${avail.detail}` };
+    return {
+      kind: 'refused',
+      why: `tests must run in a sandbox (sandbox.mode: required) and none works here: ${avail.detail}`,
+    };
   }
-  return { kind: 'unsandboxed', why: `no sandbox works here, so agent code runs with your rights (sandbox.mode: auto): ${avail.detail}` };
+  return {
+    kind: 'unsandboxed',
+    why: `no sandbox works here, so agent code runs with your rights (sandbox.mode: auto): ${avail.detail}`,
+  };
 }
 
 /** The line every front end prints at start (and doctor shows): null when agent code is sandboxed. */

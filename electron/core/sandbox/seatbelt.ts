@@ -9,7 +9,8 @@ import type { SandboxSpec } from './index.ts';
  * Not exercised by the test suite (the CI machine is Linux); see README "Security".
  */
 export function seatbeltProfile(o: { readable: number; writable: number; network: boolean }): string {
-  const params = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `(subpath (param "${prefix}${i}"))`).join(' ');
+  const params = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `(subpath (param "${prefix}${i}"))`).join(' ');
   return [
     '(version 1)',
     '(deny default)',
@@ -35,6 +36,9 @@ export function seatbeltArgs(spec: SandboxSpec, readable: readonly string[], tmp
   const args: string[] = ['-D', `TMP=${tmp}`];
   for (const [i, r] of readable.entries()) args.push('-D', `R${i}=${r}`);
   for (const [i, w] of spec.writable.entries()) args.push('-D', `W${i}=${w}`);
-  args.push('-p', seatbeltProfile({ readable: readable.length, writable: spec.writable.length, network: spec.network }));
+  args.push(
+    '-p',
+    seatbeltProfile({ readable: readable.length, writable: spec.writable.length, network: spec.network }),
+  );
   return args;
 }

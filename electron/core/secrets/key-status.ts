@@ -21,9 +21,16 @@ function needs(agentsFile: AgentsFile, discord: DiscordFile | null | undefined):
     const id = `${ref.provider}:${env ?? ''}`;
     const hit = byKey.get(id);
     if (hit) hit.used_by.push(role);
-    else byKey.set(id, { name: ref.provider, env, used_by: [role], required: ref.provider === 'anthropic' || ref.provider === 'openai' });
+    else
+      byKey.set(id, {
+        name: ref.provider,
+        env,
+        used_by: [role],
+        required: ref.provider === 'anthropic' || ref.provider === 'openai',
+      });
   }
-  if (discord?.mode === 'bot') byKey.set('discord', { name: 'discord', env: discord.token_env, used_by: ['Discord bot'], required: true });
+  if (discord?.mode === 'bot')
+    byKey.set('discord', { name: 'discord', env: discord.token_env, used_by: ['Discord bot'], required: true });
   return [...byKey.values()];
 }
 
@@ -32,8 +39,16 @@ function needs(agentsFile: AgentsFile, discord: DiscordFile | null | undefined):
  * agents.yaml keys_file, then the writable store), without ever returning a key. A source that cannot be
  * read (a keys_file with loose permissions) is reported as the problem it is.
  */
-export async function keyStatus(o: { dir: string; agentsFile: AgentsFile; discord?: DiscordFile | null; store: KeyStore | null; env?: NodeJS.ProcessEnv }): Promise<KeyStatus[]> {
-  const sources: Array<{ kind: KeyStatus['source'] & string; src: KeySource }> = [{ kind: 'environment', src: envKeys(o.env) }];
+export async function keyStatus(o: {
+  dir: string;
+  agentsFile: AgentsFile;
+  discord?: DiscordFile | null;
+  store: KeyStore | null;
+  env?: NodeJS.ProcessEnv;
+}): Promise<KeyStatus[]> {
+  const sources: Array<{ kind: KeyStatus['source'] & string; src: KeySource }> = [
+    { kind: 'environment', src: envKeys(o.env) },
+  ];
   if (o.agentsFile.keys_file) sources.push({ kind: 'keys_file', src: fileKeys(o.agentsFile.keys_file, o.dir) });
   if (o.store) sources.push({ kind: 'store', src: o.store });
   const out: KeyStatus[] = [];

@@ -31,7 +31,11 @@ export function hostKeyStore(file = hostKeysFile()): KeyStore {
     let text: string;
     try {
       const st = await stat(file);
-      if ((st.mode & 0o077) !== 0) throw new GovernorError('keys_file_permissions', `key store ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``);
+      if ((st.mode & 0o077) !== 0)
+        throw new GovernorError(
+          'keys_file_permissions',
+          `key store ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``,
+        );
       text = await readFile(file, 'utf8');
     } catch (err) {
       if (err instanceof GovernorError) throw err;
@@ -44,7 +48,11 @@ export function hostKeyStore(file = hostKeysFile()): KeyStore {
       // reported below with the file's name
     }
     const parsed = Stored.safeParse(raw);
-    if (!parsed.success) throw new GovernorError('keys_store_invalid', `key store ${file} is not a JSON object of name → key; fix or remove it and enter the keys again in Settings`);
+    if (!parsed.success)
+      throw new GovernorError(
+        'keys_store_invalid',
+        `key store ${file} is not a JSON object of name → key; fix or remove it and enter the keys again in Settings`,
+      );
     return parsed.data;
   }
   async function save(data: Stored): Promise<void> {

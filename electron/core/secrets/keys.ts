@@ -42,7 +42,11 @@ const KeysFile = z.record(z.string(), z.string().min(1));
  * is refused, in words, rather than used: a leaked key costs money.
  */
 export function fileKeys(path: string, projectDir: string): KeySource {
-  const file = path.startsWith('~/') ? join(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolve(projectDir, path);
+  const file = path.startsWith('~/')
+    ? join(homedir(), path.slice(2))
+    : isAbsolute(path)
+      ? path
+      : resolve(projectDir, path);
   let cache: Record<string, string> | null = null;
   return {
     label: file,
@@ -52,11 +56,19 @@ export function fileKeys(path: string, projectDir: string): KeySource {
         try {
           st = await stat(file);
         } catch {
-          throw new GovernorError('keys_file_missing', `keys file ${file} (agents.yaml keys_file) does not exist; create it with mode 0600, e.g. {"anthropic": "sk-…"}`);
+          throw new GovernorError(
+            'keys_file_missing',
+            `keys file ${file} (agents.yaml keys_file) does not exist; create it with mode 0600, e.g. {"anthropic": "sk-…"}`,
+          );
         }
-        if ((st.mode & 0o077) !== 0) throw new GovernorError('keys_file_permissions', `keys file ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``);
+        if ((st.mode & 0o077) !== 0)
+          throw new GovernorError(
+            'keys_file_permissions',
+            `keys file ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``,
+          );
         const parsed = KeysFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
-        if (!parsed.success) throw new GovernorError('keys_file_invalid', `keys file ${file} must be a JSON object of provider → key`);
+        if (!parsed.success)
+          throw new GovernorError('keys_file_invalid', `keys file ${file} must be a JSON object of provider → key`);
         cache = parsed.data;
       }
       return cache[provider] ?? null;

@@ -18,7 +18,8 @@ export const REDACTED = '«redacted»';
 const MIN_SECRET_LENGTH = 8;
 
 /** Variable names whose values are secrets, wherever they come from. */
-export const SECRET_ENV_NAME = /(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|PRIVATE_KEY|WEBHOOK(_URL)?|HOOK(_[A-Z0-9]+)?)($|_)/i;
+export const SECRET_ENV_NAME =
+  /(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|PRIVATE_KEY|WEBHOOK(_URL)?|HOOK(_[A-Z0-9]+)?)($|_)/i;
 
 /**
  * Key shapes, one alternation so a 10 MB output is scanned once. Each alternative is linear (no nested
@@ -76,7 +77,13 @@ export class Redactor {
     let out = text;
     if (this.secrets.size > 0) {
       // Longest first, so a secret that contains another is masked whole.
-      this.known ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+      this.known ??= new RegExp(
+        [...this.secrets]
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRegExp)
+          .join('|'),
+        'g',
+      );
       out = out.replace(this.known, REDACTED);
     }
     return out.replace(SHAPES, REDACTED).replace(HEADERS, `$1$2$3${REDACTED}`).replace(BEARER, `$1${REDACTED}`);

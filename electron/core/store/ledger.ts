@@ -272,7 +272,7 @@ export class Ledger {
     const check = chainCheck(this.v2From);
     let sliceStart = performance.now();
     let nextReport = Math.min(progressEvery, total);
-    for (let after = 0; after < total;) {
+    for (let after = 0; after < total; ) {
       const rows = page.all(after, total, 1_000);
       if (rows.length === 0) break;
       for (const row of rows) {
@@ -308,7 +308,7 @@ export class Ledger {
         const page = this.db.prepare<[number], Omit<EventRow, 'hash'>>(
           'SELECT seq, id, ts, type, actor, payload FROM events WHERE seq > ? ORDER BY seq LIMIT 5000',
         );
-        for (let after = 0; ;) {
+        for (let after = 0; ; ) {
           const rows = page.all(after);
           if (rows.length === 0) break;
           for (const row of rows)

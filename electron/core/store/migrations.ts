@@ -187,9 +187,27 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
 
 /** Tables that are projections; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
-  'project', 'reviews', 'concerns', 'concern_counts', 'tasks', 'artifacts', 'variations', 'handoffs', 'commands',
-  'responses', 'clarifications', 'agents', 'git_actions', 'git_refs', 'test_runs', 'gates', 'promotions',
-  'usage_totals', 'permission_requests', 'worker_sessions', 'budget_grants',
+  'project',
+  'reviews',
+  'concerns',
+  'concern_counts',
+  'tasks',
+  'artifacts',
+  'variations',
+  'handoffs',
+  'commands',
+  'responses',
+  'clarifications',
+  'agents',
+  'git_actions',
+  'git_refs',
+  'test_runs',
+  'gates',
+  'promotions',
+  'usage_totals',
+  'permission_requests',
+  'worker_sessions',
+  'budget_grants',
 ] as const;
 
 /**

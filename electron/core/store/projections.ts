@@ -1,7 +1,17 @@
 import type Database from 'better-sqlite3';
-import type { AgentState, Concern, EventPayload, EventType, PermissionRequest, Phase, Review, Task, Variation, WorkerSession } from '../../../shared/index.ts';
+import type {
+  AgentState,
+  Concern,
+  EventPayload,
+  EventType,
+  PermissionRequest,
+  Phase,
+  Review,
+  Task,
+  Variation,
+  WorkerSession,
+} from '../../../shared/index.ts';
 import { AgentName, type ConcernChange, applyConcernChange, roleOf } from '../../../shared/index.ts';
-
 
 /** What a projector knows of the event besides its payload. */
 export interface EventMeta {
@@ -21,13 +31,19 @@ type ProjectorMap = { [K in EventType]?: Projector<K> };
  */
 export function createProjector(db: Database.Database) {
   const s = {
-    projectGet: db.prepare<[], { phase: number; stage: string; iteration: number; plan: string }>('SELECT phase, stage, iteration, plan FROM project WHERE id = 1'),
-    projectInit: db.prepare('INSERT INTO project (id, name, brief, phase, stage, iteration, plan, last_seq, last_ts) VALUES (1, ?, ?, 1, ?, 1, ?, ?, ?)'),
+    projectGet: db.prepare<[], { phase: number; stage: string; iteration: number; plan: string }>(
+      'SELECT phase, stage, iteration, plan FROM project WHERE id = 1',
+    ),
+    projectInit: db.prepare(
+      'INSERT INTO project (id, name, brief, phase, stage, iteration, plan, last_seq, last_ts) VALUES (1, ?, ?, 1, ?, 1, ?, ?, ?)',
+    ),
     projectSet: db.prepare('UPDATE project SET phase = ?, stage = ?, iteration = ? WHERE id = 1'),
     projectPlan: db.prepare('UPDATE project SET plan = ? WHERE id = 1'),
     projectTouch: db.prepare('UPDATE project SET last_seq = ?, last_ts = ? WHERE id = 1'),
     reviewGet: db.prepare<[string], { doc: string }>('SELECT doc FROM reviews WHERE id = ?'),
-    reviewPut: db.prepare('INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
+    reviewPut: db.prepare(
+      'INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+    ),
     reviewHandled: db.prepare('UPDATE reviews SET handled = 1 WHERE id = ?'),
     concernGet: db.prepare<[string], { doc: string }>('SELECT doc FROM concerns WHERE id = ?'),
     concernPut: db.prepare(
@@ -39,41 +55,62 @@ export function createProjector(db: Database.Database) {
        ON CONFLICT(phase, severity, status) DO UPDATE SET n = n + excluded.n`,
     ),
     taskGet: db.prepare<[string], { doc: string }>('SELECT doc FROM tasks WHERE id = ?'),
-    taskPut: db.prepare('INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc'),
+    taskPut: db.prepare(
+      'INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc',
+    ),
     artifactPut: db.prepare('INSERT INTO artifacts (path, revision, seq, doc) VALUES (?, ?, ?, ?)'),
     variationGet: db.prepare<[string], { doc: string }>('SELECT doc FROM variations WHERE id = ?'),
-    variationPut: db.prepare('INSERT INTO variations (id, seq, number, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
+    variationPut: db.prepare(
+      'INSERT INTO variations (id, seq, number, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+    ),
     handoffGet: db.prepare<[string], { doc: string }>('SELECT doc FROM handoffs WHERE id = ?'),
-    handoffPut: db.prepare('INSERT INTO handoffs (id, seq, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc'),
+    handoffPut: db.prepare(
+      'INSERT INTO handoffs (id, seq, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc',
+    ),
     commandPut: db.prepare('INSERT INTO commands (command_id, seq, doc) VALUES (?, ?, ?)'),
     responsePut: db.prepare('INSERT INTO responses (id, seq, command_id, doc) VALUES (?, ?, ?, ?)'),
     clarGet: db.prepare<[string], { doc: string }>('SELECT doc FROM clarifications WHERE id = ?'),
-    clarPut: db.prepare('INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
+    clarPut: db.prepare(
+      'INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+    ),
     agentGet: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
-    agentPut: db.prepare('INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
+    agentPut: db.prepare(
+      'INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, doc = excluded.doc',
+    ),
     gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc, action) VALUES (?, ?, ?, ?)'),
     usageAdd: db.prepare(
       `INSERT INTO usage_totals (phase, agent, usd, tokens) VALUES (?, ?, ?, ?)
        ON CONFLICT(phase, agent) DO UPDATE SET usd = round(usd + excluded.usd, 6), tokens = tokens + excluded.tokens`,
     ),
-    refPut: db.prepare('INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq'),
+    refPut: db.prepare(
+      'INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq',
+    ),
     runPut: db.prepare('INSERT INTO test_runs (run_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     gatePut: db.prepare('INSERT INTO gates (event_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     permGet: db.prepare<[string], { doc: string }>('SELECT doc FROM permission_requests WHERE id = ?'),
-    permPut: db.prepare('INSERT INTO permission_requests (id, seq, agent, status, session_id, digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc'),
-    sessionGet: db.prepare<[string, string], { doc: string }>('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?'),
-    sessionPut: db.prepare('INSERT INTO worker_sessions (agent, task_id, seq, session_id, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(agent, task_id) DO UPDATE SET seq = excluded.seq, session_id = excluded.session_id, status = excluded.status, doc = excluded.doc'),
+    permPut: db.prepare(
+      'INSERT INTO permission_requests (id, seq, agent, status, session_id, digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+    ),
+    sessionGet: db.prepare<[string, string], { doc: string }>(
+      'SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?',
+    ),
+    sessionPut: db.prepare(
+      'INSERT INTO worker_sessions (agent, task_id, seq, session_id, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(agent, task_id) DO UPDATE SET seq = excluded.seq, session_id = excluded.session_id, status = excluded.status, doc = excluded.doc',
+    ),
     // A request's decision was used by a tool use of the same input (the gate's activity line names it).
     permUsed: db.prepare('UPDATE permission_requests SET used = 1 WHERE id = ? AND digest = ?'),
     grantPut: db.prepare('INSERT INTO budget_grants (seq, phase, agent, doc) VALUES (?, ?, ?, ?)'),
-    promotionPut: db.prepare('INSERT INTO promotions (phase, seq, doc) VALUES (?, ?, ?) ON CONFLICT(phase) DO UPDATE SET seq = excluded.seq, doc = excluded.doc'),
+    promotionPut: db.prepare(
+      'INSERT INTO promotions (phase, seq, doc) VALUES (?, ?, ?) ON CONFLICT(phase) DO UPDATE SET seq = excluded.seq, doc = excluded.doc',
+    ),
   };
 
   function doc<T>(row: { doc: string } | undefined, what: string, key: string): T {
     if (!row) throw new Error(`projection: ${what} ${key} does not exist`);
     return JSON.parse(row.doc) as T;
   }
-  const putReview = (r: Review, seq: number) => s.reviewPut.run(r.id, seq, r.kind, r.phase, r.status, JSON.stringify(r));
+  const putReview = (r: Review, seq: number) =>
+    s.reviewPut.run(r.id, seq, r.kind, r.phase, r.status, JSON.stringify(r));
   /** Writes the concern and moves it between the counters (`was` is its state before, none when raised). */
   const putConcern = (c: Concern, seq: number, was: Concern | null = null) => {
     s.concernPut.run(c.id, seq, c.status, c.severity, c.assigned_to ?? c.to, JSON.stringify(c), c.phase);
@@ -82,7 +119,8 @@ export function createProjector(db: Database.Database) {
     s.concernCount.run(c.phase, c.severity, c.status, 1);
   };
   const putTask = (t: Task, seq: number) => s.taskPut.run(t.id, seq, t.phase, t.agent, t.status, JSON.stringify(t));
-  const putVariation = (v: Variation, seq: number) => s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
+  const putVariation = (v: Variation, seq: number) =>
+    s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
   const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
   const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
   const updateConcern = (id: string, e: EventMeta, change: ConcernChange) => {
@@ -105,13 +143,41 @@ export function createProjector(db: Database.Database) {
       s.projectInit.run(p.name, p.brief, 'plan', JSON.stringify({ roadmap: [], kpis: [], risks: [] }), e.seq, e.ts);
       for (const name of p.agents) {
         const n = AgentName.parse(name);
-        putAgent({ name: n, role: roleOf(n), runtime: p.runtimes[n] ?? 'scripted', status: 'idle', pause_requested: false, current_task: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, updated_at: e.ts }, e.seq);
+        putAgent(
+          {
+            name: n,
+            role: roleOf(n),
+            runtime: p.runtimes[n] ?? 'scripted',
+            status: 'idle',
+            pause_requested: false,
+            current_task: null,
+            tokens_in: 0,
+            tokens_out: 0,
+            cost_usd: 0,
+            updated_at: e.ts,
+          },
+          e.seq,
+        );
       }
     },
     'agents.configured': (p, e) => {
       for (const name of p.added) {
         const n = AgentName.parse(name);
-        putAgent({ name: n, role: roleOf(n), runtime: p.runtimes[n] ?? 'scripted', status: 'idle', pause_requested: false, current_task: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, updated_at: e.ts }, e.seq);
+        putAgent(
+          {
+            name: n,
+            role: roleOf(n),
+            runtime: p.runtimes[n] ?? 'scripted',
+            status: 'idle',
+            pause_requested: false,
+            current_task: null,
+            tokens_in: 0,
+            tokens_out: 0,
+            cost_usd: 0,
+            updated_at: e.ts,
+          },
+          e.seq,
+        );
       }
       for (const [name, runtime] of Object.entries(p.runtimes)) {
         if (p.added.includes(AgentName.parse(name))) continue;
@@ -172,10 +238,22 @@ export function createProjector(db: Database.Database) {
     'command.received': (p, e) => void s.commandPut.run(p.command_id, e.seq, JSON.stringify(p)),
     'response.sent': (p, e) => void s.responsePut.run(p.id, e.seq, p.command_id, JSON.stringify(p)),
     'clarification.requested': (p, e) =>
-      void s.clarPut.run(p.id, e.seq, p.agent, 'pending', JSON.stringify({ ...p, asked_at: e.ts, answer: null, answered_at: null, scripted: false })),
+      void s.clarPut.run(
+        p.id,
+        e.seq,
+        p.agent,
+        'pending',
+        JSON.stringify({ ...p, asked_at: e.ts, answer: null, answered_at: null, scripted: false }),
+      ),
     'clarification.answered': (p, e) => {
       const c = doc<Record<string, unknown>>(s.clarGet.get(p.clarification_id), 'clarification', p.clarification_id);
-      s.clarPut.run(p.clarification_id, e.seq, p.agent, 'answered', JSON.stringify({ ...c, answer: p.answer, answered_at: e.ts, scripted: p.scripted }));
+      s.clarPut.run(
+        p.clarification_id,
+        e.seq,
+        p.agent,
+        'answered',
+        JSON.stringify({ ...c, answer: p.answer, answered_at: e.ts, scripted: p.scripted }),
+      );
     },
     'agent.status_changed': (p, e) => {
       const a = agent(p.agent);
@@ -222,14 +300,22 @@ export function createProjector(db: Database.Database) {
         s.refPut.run(ref, p.commit, e.seq);
       }
     },
-    'test.run_completed': (p, e) => void s.runPut.run(p.run_id, e.seq, p.phase, JSON.stringify({ run_id: p.run_id, phase: p.phase, at: e.ts, result: p.result })),
-    'qa.gate_evaluated': (p, e) => void s.gatePut.run(e.id, e.seq, p.phase, JSON.stringify({ ...p, at: e.ts, event_id: e.id })),
+    'test.run_completed': (p, e) =>
+      void s.runPut.run(
+        p.run_id,
+        e.seq,
+        p.phase,
+        JSON.stringify({ run_id: p.run_id, phase: p.phase, at: e.ts, result: p.result }),
+      ),
+    'qa.gate_evaluated': (p, e) =>
+      void s.gatePut.run(e.id, e.seq, p.phase, JSON.stringify({ ...p, at: e.ts, event_id: e.id })),
     // main's position before a promotion moves it: crash recovery needs a recorded tip for main even
     // before the first promotion has recorded one.
     'promotion.started': (p, e) => {
       if (p.main_before) s.refPut.run('refs/heads/main', p.main_before, e.seq);
     },
-    'permission.requested': (p, e) => void s.permPut.run(p.id, e.seq, p.agent, p.status, p.session_id, p.input_digest, JSON.stringify(p)),
+    'permission.requested': (p, e) =>
+      void s.permPut.run(p.id, e.seq, p.agent, p.status, p.session_id, p.input_digest, JSON.stringify(p)),
     'permission.decided': (p, e) => {
       const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
       const next = { ...r, status: p.status, decision: p.decision };
@@ -237,21 +323,53 @@ export function createProjector(db: Database.Database) {
     },
     'permission.timed_out': (p, e) => {
       const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
-      s.permPut.run(r.id, e.seq, r.agent, 'timed_out', r.session_id, r.input_digest, JSON.stringify({ ...r, status: 'timed_out' }));
+      s.permPut.run(
+        r.id,
+        e.seq,
+        r.agent,
+        'timed_out',
+        r.session_id,
+        r.input_digest,
+        JSON.stringify({ ...r, status: 'timed_out' }),
+      );
     },
     'permission.withdrawn': (p, e) => {
       const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
-      s.permPut.run(r.id, e.seq, r.agent, 'withdrawn', r.session_id, r.input_digest, JSON.stringify({ ...r, status: 'withdrawn' }));
+      s.permPut.run(
+        r.id,
+        e.seq,
+        r.agent,
+        'withdrawn',
+        r.session_id,
+        r.input_digest,
+        JSON.stringify({ ...r, status: 'withdrawn' }),
+      );
     },
     'worker.session_started': (p, e) => {
-      const session: WorkerSession = { agent: p.agent, worker: p.worker, task_id: p.task_id, session_id: p.session_id, workspace: p.workspace, status: 'running' };
+      const session: WorkerSession = {
+        agent: p.agent,
+        worker: p.worker,
+        task_id: p.task_id,
+        session_id: p.session_id,
+        workspace: p.workspace,
+        status: 'running',
+      };
       s.sessionPut.run(p.agent, p.task_id, e.seq, p.session_id, 'running', JSON.stringify(session));
     },
     'worker.session_ended': (p, e) => {
       const cur = s.sessionGet.get(p.agent, p.task_id);
-      const base = cur ? (JSON.parse(cur.doc) as WorkerSession) : { agent: p.agent, worker: p.worker, task_id: p.task_id, session_id: p.session_id, workspace: '' };
+      const base = cur
+        ? (JSON.parse(cur.doc) as WorkerSession)
+        : { agent: p.agent, worker: p.worker, task_id: p.task_id, session_id: p.session_id, workspace: '' };
       const status = p.outcome === 'interrupted' ? 'interrupted' : 'finished';
-      s.sessionPut.run(p.agent, p.task_id, e.seq, p.session_id, status, JSON.stringify({ ...base, session_id: p.session_id, status }));
+      s.sessionPut.run(
+        p.agent,
+        p.task_id,
+        e.seq,
+        p.session_id,
+        status,
+        JSON.stringify({ ...base, session_id: p.session_id, status }),
+      );
     },
     'worker.activity': (p) => {
       const id = p.gate ? p.text.slice(0, p.text.indexOf(' ')) : '';

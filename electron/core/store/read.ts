@@ -248,11 +248,18 @@ export function createReader(db: Database.Database) {
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
     permissionRequests: (status?: PermissionStatus): PermissionRequest[] =>
-      status ? docs('SELECT doc FROM permission_requests WHERE status = ? ORDER BY seq', status) : docs('SELECT doc FROM permission_requests ORDER BY seq'),
-    permissionRequest: (id: string): PermissionRequest | null => one('SELECT doc FROM permission_requests WHERE id = ?', id),
+      status
+        ? docs('SELECT doc FROM permission_requests WHERE status = ? ORDER BY seq', status)
+        : docs('SELECT doc FROM permission_requests ORDER BY seq'),
+    permissionRequest: (id: string): PermissionRequest | null =>
+      one('SELECT doc FROM permission_requests WHERE id = ?', id),
     /** The latest request of this agent for this exact input (a resumed session asks again for the same thing). */
     permissionByDigest: (agent: string, digest: string): PermissionRequest | null =>
-      one('SELECT doc FROM permission_requests WHERE agent = ? AND digest = ? ORDER BY seq DESC LIMIT 1', agent, digest),
+      one(
+        'SELECT doc FROM permission_requests WHERE agent = ? AND digest = ? ORDER BY seq DESC LIMIT 1',
+        agent,
+        digest,
+      ),
     /** Requests a human allowed always: the rules they granted, a few rows however long the history. */
     alwaysAllowed: (): PermissionRequest[] =>
       docs(
@@ -261,20 +268,46 @@ export function createReader(db: Database.Database) {
       ),
     /** Was this request's decision already used by a tool use of the same input? */
     permissionUsed: (id: string): boolean =>
-      (db.prepare<[string], { used: number }>('SELECT used FROM permission_requests WHERE id = ?').get(id)?.used ?? 0) > 0,
+      (db.prepare<[string], { used: number }>('SELECT used FROM permission_requests WHERE id = ?').get(id)?.used ?? 0) >
+      0,
     sessionPermissions: (agent: string, sessionId: string): PermissionRequest[] =>
-      docs("SELECT doc FROM permission_requests WHERE agent = ? AND session_id = ? AND status = 'allowed' ORDER BY seq", agent, sessionId),
-    workerSession: (agent: string, taskId: string): WorkerSession | null => one('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?', agent, taskId),
+      docs(
+        "SELECT doc FROM permission_requests WHERE agent = ? AND session_id = ? AND status = 'allowed' ORDER BY seq",
+        agent,
+        sessionId,
+      ),
+    workerSession: (agent: string, taskId: string): WorkerSession | null =>
+      one('SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?', agent, taskId),
     budgetGrants: (phase: number): Array<{ agent: string; usd: number | null; tokens: number | null }> =>
       docs('SELECT doc FROM budget_grants WHERE phase = ? ORDER BY seq', phase),
     promotions: (): PromotionRecord[] => docs('SELECT doc FROM promotions ORDER BY phase'),
     /** One point per QA gate, oldest first: what the dashboard and the report chart over iterations. */
-    trends(): Array<{ phase: number; iteration: number; at: string; pass_rate: number | null; coverage: number | null; max_drift: number | null; drift: 'measured' | 'no_baseline' | 'none'; outcome: string; green: boolean }> {
+    trends(): Array<{
+      phase: number;
+      iteration: number;
+      at: string;
+      pass_rate: number | null;
+      coverage: number | null;
+      max_drift: number | null;
+      drift: 'measured' | 'no_baseline' | 'none';
+      outcome: string;
+      green: boolean;
+    }> {
       return reader.gates().map((g) => {
         // Only metrics compared with a baseline count: a metric with none has no drift, not 0 % drift.
         const drifts = g.drift.filter((d) => d.percent !== null).map((d) => Math.abs(d.percent ?? 0));
         const drift = drifts.length > 0 ? 'measured' : g.drift.length > 0 ? 'no_baseline' : 'none';
-        return { phase: g.phase, iteration: g.iteration, at: g.at, pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null, coverage: g.coverage_lines, max_drift: drifts.length ? Math.max(...drifts) : null, drift, outcome: g.outcome, green: g.green };
+        return {
+          phase: g.phase,
+          iteration: g.iteration,
+          at: g.at,
+          pass_rate: g.totals.tests > 0 ? Math.round((g.totals.passed / g.totals.tests) * 1000) / 10 : null,
+          coverage: g.coverage_lines,
+          max_drift: drifts.length ? Math.max(...drifts) : null,
+          drift,
+          outcome: g.outcome,
+          green: g.green,
+        };
       });
     },
     counts(): {

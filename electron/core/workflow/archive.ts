@@ -23,8 +23,26 @@ export async function archiveIdleExperiments(e: Engine): Promise<string[]> {
     const recorded = e.read.recordedRefs().some((r) => r.name === `refs/tags/${tag}` && r.oid === tip.oid);
     if (!recorded) {
       const auditId = e.ledger.newEventId();
-      await e.git.tagAnnotated({ name: tag, oid: tip.oid, message: `Archived ${branch}: idle for ${days} days`, actor: 'System', auditId, timestamp: now });
-      const action: PendingGitAction = { id: auditId, action: 'archive', source: branch, target: tag, trigger: `idle ${days} days > ${e.policies.git.archive_experiments_after_days}`, actor: 'System', commit: tip.oid, previous: tip.oid, message: `archived ${branch} to ${tag}`, files: [] };
+      await e.git.tagAnnotated({
+        name: tag,
+        oid: tip.oid,
+        message: `Archived ${branch}: idle for ${days} days`,
+        actor: 'System',
+        auditId,
+        timestamp: now,
+      });
+      const action: PendingGitAction = {
+        id: auditId,
+        action: 'archive',
+        source: branch,
+        target: tag,
+        trigger: `idle ${days} days > ${e.policies.git.archive_experiments_after_days}`,
+        actor: 'System',
+        commit: tip.oid,
+        previous: tip.oid,
+        message: `archived ${branch} to ${tag}`,
+        files: [],
+      };
       e.ledger.transact((tx) => recordGitActions(tx, [action], e.clock().toISOString()));
     }
     await e.git.deleteBranch({ name: branch, actor: 'System', action: 'archive' });

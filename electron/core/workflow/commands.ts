@@ -5,7 +5,14 @@ import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { decideReview } from './decisions.ts';
-import { ackConcern, assignConcern, assignTask, escalateConcern, findConcern, resolveConcern } from './human-actions.ts';
+import {
+  ackConcern,
+  assignConcern,
+  assignTask,
+  escalateConcern,
+  findConcern,
+  resolveConcern,
+} from './human-actions.ts';
 import { nextId, normaliseId } from './ids.ts';
 import { PAUSING_CATEGORIES } from './failures.ts';
 import { respond } from './records.ts';
@@ -32,7 +39,11 @@ export interface CommandResult {
  * Every accepted command is a `command.received` event and every answer a `response.sent` event
  * carrying its `command_id`, written in one transaction with whatever the command changed.
  */
-export async function handleCommand(deps: CommandDeps, text: string, who: { user: string; source: CommandSource }): Promise<CommandResult> {
+export async function handleCommand(
+  deps: CommandDeps,
+  text: string,
+  who: { user: string; source: CommandSource },
+): Promise<CommandResult> {
   const parsed = parseCommand(text, deps.agents);
   if (!parsed.ok) return { ok: false, command_id: null, response: `${parsed.error}\n\n${helpText()}` };
   const c = parsed.command;
@@ -43,7 +54,15 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
   return deps.ledger.transact((tx) => {
     const ts = clock().toISOString();
     const commandId = nextId.command(tx.db, ts);
-    const command: Command = { command_id: commandId, cmd: c.cmd, target: parsed.target, args: parsed.args, user: who.user, source: who.source, timestamp: ts };
+    const command: Command = {
+      command_id: commandId,
+      cmd: c.cmd,
+      target: parsed.target,
+      args: parsed.args,
+      user: who.user,
+      source: who.source,
+      timestamp: ts,
+    };
     tx.append({ type: 'command.received', actor: 'Human', payload: command, ts });
     const reply = (response: string, ok = true, from: 'System' | AgentName = 'System'): CommandResult => {
       respond(tx, { command_id: commandId, from, to: 'Human', response, ok }, ts);
@@ -61,9 +80,17 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
         case '/clarify': {
           const agent = AgentNameSchema.parse(c.agent);
           const pending = deps.read.pendingClarification(agent);
-          if (pending) throw new InvalidInputError(`${agent} already has a pending question (${pending.id}: "${pending.question}"); one at a time`);
+          if (pending)
+            throw new InvalidInputError(
+              `${agent} already has a pending question (${pending.id}: "${pending.question}"); one at a time`,
+            );
           const id = nextId.clarification(tx.db);
-          tx.append({ type: 'clarification.requested', actor: 'Human', ts, payload: { id, agent, question: c.question, command_id: commandId, review_id: null } });
+          tx.append({
+            type: 'clarification.requested',
+            actor: 'Human',
+            ts,
+            payload: { id, agent, question: c.question, command_id: commandId, review_id: null },
+          });
           return reply(`Question ${id} queued for ${agent}; the answer follows as a response to ${commandId}.`);
         }
         case '/assign': {
@@ -75,7 +102,8 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
             return reply(`Concern ${concernId} assigned to ${agent}.`);
           }
           // Written as a concern id, it was meant as one: a typo must not become a task.
-          if (/^#?concern_\d+$/i.test(maybeConcern)) throw new InvalidInputError(`no such concern: ${concernId} (/status lists the open ones)`);
+          if (/^#?concern_\d+$/i.test(maybeConcern))
+            throw new InvalidInputError(`no such concern: ${concernId} (/status lists the open ones)`);
           const taskId = assignTask(tx, deps.read, agent, c.text, commandId);
           return reply(`Task ${taskId} assigned to ${agent}: ${c.text}`);
         }
@@ -85,7 +113,8 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
           const wanted = [...new Set(c.concerns.map((id) => normaliseId('concern', id)))];
           for (const id of wanted) {
             const found = findConcern(deps.read, id);
-            if (found.status === 'resolved') throw new InvalidInputError(`concern ${found.id} is already resolved; nothing was changed`);
+            if (found.status === 'resolved')
+              throw new InvalidInputError(`concern ${found.id} is already resolved; nothing was changed`);
           }
           const act = c.cmd === '/ack' ? ackConcern : resolveConcern;
           const ids = wanted.map((id) => act(tx, deps.read, id, 'Human', c.note, ts));
@@ -94,7 +123,9 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
         }
         case '/escalate': {
           const to = c.to === 'Human' ? 'Human' : AgentNameSchema.parse(c.to);
-          return reply(`Concern ${escalateConcern(tx, deps.read, c.concern, to, 'Human', c.reason || 'escalated by the human', ts)} escalated to ${to}.`);
+          return reply(
+            `Concern ${escalateConcern(tx, deps.read, c.concern, to, 'Human', c.reason || 'escalated by the human', ts)} escalated to ${to}.`,
+          );
         }
         case '/pause':
         case '/resume': {
@@ -110,14 +141,25 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
               lines.push(pending ? `${agent} will pause after its current step.` : `${agent} paused.`);
             } else {
               // The concern that paused the agent (a failure, a budget) is settled by resuming it: the human acted on it.
-              const causes = deps.read.openConcerns().filter((x) => x.from === agent && PAUSING_CATEGORIES.includes(x.category));
+              const causes = deps.read
+                .openConcerns()
+                .filter((x) => x.from === agent && PAUSING_CATEGORIES.includes(x.category));
               if (state.status !== 'paused' && !state.pause_requested && causes.length === 0) continue;
-              if (state.status === 'paused' || state.pause_requested) tx.append({ type: 'agent.resumed', actor: 'Human', ts, payload: { agent, by: 'Human' } });
-              for (const x of causes) tx.append({ type: 'concern.resolved', actor: 'Human', ts, payload: { concern_id: x.id, by: 'Human', note: `${agent} resumed by the human` } });
+              if (state.status === 'paused' || state.pause_requested)
+                tx.append({ type: 'agent.resumed', actor: 'Human', ts, payload: { agent, by: 'Human' } });
+              for (const x of causes)
+                tx.append({
+                  type: 'concern.resolved',
+                  actor: 'Human',
+                  ts,
+                  payload: { concern_id: x.id, by: 'Human', note: `${agent} resumed by the human` },
+                });
               lines.push(`${agent} resumed.${causes.length ? ` Settled ${causes.map((x) => x.id).join(', ')}.` : ''}`);
             }
           }
-          return reply(lines.length > 0 ? lines.join('\n') : c.cmd === '/pause' ? 'Nothing to pause.' : 'Nothing to resume.');
+          return reply(
+            lines.length > 0 ? lines.join('\n') : c.cmd === '/pause' ? 'Nothing to pause.' : 'Nothing to resume.',
+          );
         }
         case '/phase': {
           if (c.action === 'list') return reply(roadmapText(deps.read));
@@ -128,7 +170,12 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
         case '/reject': {
           const decision = c.cmd === '/approve' ? 'approve' : 'reject';
           const comment = c.cmd === '/approve' ? c.note : c.reason;
-          const r = decideReview(deps.ledger, deps.read, { reviewId: c.review, decision, comment, source: who.source, by: who.user }, clock);
+          const r = decideReview(
+            deps.ledger,
+            deps.read,
+            { reviewId: c.review, decision, comment, source: who.source, by: who.user },
+            clock,
+          );
           return reply(`Review ${r.id} (${r.title}) ${decision === 'approve' ? 'approved' : 'rejected'}.`);
         }
       }
@@ -143,10 +190,21 @@ export async function handleCommand(deps: CommandDeps, text: string, who: { user
 function roadmapText(read: Reader): string {
   const p = read.project();
   if (!p) return 'The project has not been initialised.';
-  if (p.roadmap.length === 0) return `Phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}; the roadmap is written with the first plan.`;
+  if (p.roadmap.length === 0)
+    return `Phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}; the roadmap is written with the first plan.`;
   const tags = new Map(read.promotions().map((x) => [x.phase, x.tag]));
-  const rows = p.roadmap.map((r) => `  ${r.number === p.phase ? '▶' : ' '} Phase ${r.number} — ${r.name}: ${r.status}${tags.has(r.number) ? ` (${tags.get(r.number)})` : ''}`);
+  const rows = p.roadmap.map(
+    (r) =>
+      `  ${r.number === p.phase ? '▶' : ' '} Phase ${r.number} — ${r.name}: ${r.status}${tags.has(r.number) ? ` (${tags.get(r.number)})` : ''}`,
+  );
   const next = nextRoadmapPhase(read);
-  const hint = p.stage === 'released' ? 'The project is released.' : p.stage === 'promoted' ? (next ? `Next: phase ${next.number} — ${next.name} (\`/phase next\` starts it).` : 'That was the last phase: the next run releases the project.') : `Phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}.`;
+  const hint =
+    p.stage === 'released'
+      ? 'The project is released.'
+      : p.stage === 'promoted'
+        ? next
+          ? `Next: phase ${next.number} — ${next.name} (\`/phase next\` starts it).`
+          : 'That was the last phase: the next run releases the project.'
+        : `Phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}.`;
   return ['Roadmap:', ...rows, hint].join('\n');
 }

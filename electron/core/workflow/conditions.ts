@@ -19,7 +19,10 @@ const SUMMARY_MAX = 160;
  * A comment that is one sentence is one condition.
  */
 export function splitConditions(comment: string): string[] {
-  const lines = comment.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = comment
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const items = lines.length > 1 ? lines : comment.split(';');
   return items.map((l) => l.replace(/^(?:[-*•]|\d+[.)])\s+/, '').trim()).filter((l) => l !== '');
 }
@@ -43,7 +46,8 @@ export function raiseConditions(tx: Tx, review: Review, comment: string, ts: str
         severity: 'info',
         category: CONDITION_CATEGORY,
         summary: text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text,
-        details: `Condition of the approval of ${review.id} (${review.title}): ${text}. ` +
+        details:
+          `Condition of the approval of ${review.id} (${review.title}): ${text}. ` +
           'Met when this concern is resolved.',
         review_id: review.id,
       },

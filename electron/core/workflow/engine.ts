@@ -29,7 +29,12 @@ export interface Engine {
   /** The worker that does the agent's tasks (a coding agent, or its runtime's tool loop when absent). */
   workerFor?(agent: AgentName): Worker;
   /** Count tokens and cost against the budgets (a coding agent reports its own cost). */
-  recordUsage?(agent: AgentName, model: string, purpose: string, usage: { input: number; output: number; costUsd?: number }): void;
+  recordUsage?(
+    agent: AgentName,
+    model: string,
+    purpose: string,
+    usage: { input: number; output: number; costUsd?: number },
+  ): void;
   /** Masks every API key in use; anything that leaves the process with request data goes through it. */
   redactor?: Redactor;
   clock: () => Date;

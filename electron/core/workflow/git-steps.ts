@@ -11,7 +11,8 @@ export const phaseBranch = (phase: number, agent: AgentName) => `phase${phase}/$
 export type PendingGitAction = Omit<GitAction, 'timestamp'>;
 
 export function recordGitActions(tx: Tx, actions: readonly PendingGitAction[], ts: string): void {
-  for (const a of actions) tx.append({ type: 'git.action_recorded', actor: a.actor, id: a.id, ts, payload: { ...a, timestamp: ts } });
+  for (const a of actions)
+    tx.append({ type: 'git.action_recorded', actor: a.actor, id: a.id, ts, payload: { ...a, timestamp: ts } });
 }
 
 /**
@@ -21,20 +22,38 @@ export function recordGitActions(tx: Tx, actions: readonly PendingGitAction[], t
  */
 export async function agentCommit(
   e: Engine,
-  opts: { agent: AgentName | 'System'; actor: Actor; branch: string; changes: Map<string, string | Uint8Array | null>; subject: string; body?: string; trigger: string },
+  opts: {
+    agent: AgentName | 'System';
+    actor: Actor;
+    branch: string;
+    changes: Map<string, string | Uint8Array | null>;
+    subject: string;
+    body?: string;
+    trigger: string;
+  },
 ): Promise<PendingGitAction | null> {
   if (opts.changes.size === 0) return null;
   const auditId = e.ledger.newEventId();
   const previous = await e.git.resolveRef(opts.branch);
-  const res = await guarded(e, { actor: opts.actor, target: opts.branch, source: opts.agent === 'System' ? 'governor' : `workspace:${opts.agent}`, what: opts.subject }, () => e.git.commitChanges({
-    branch: opts.branch,
-    actor: opts.actor,
-    changes: [...opts.changes].map(([path, content]) => ({ path, content })),
-    subject: opts.subject,
-    ...(opts.body ? { body: opts.body } : {}),
-    auditId,
-    timestamp: Math.floor(e.clock().getTime() / 1000),
-  }));
+  const res = await guarded(
+    e,
+    {
+      actor: opts.actor,
+      target: opts.branch,
+      source: opts.agent === 'System' ? 'governor' : `workspace:${opts.agent}`,
+      what: opts.subject,
+    },
+    () =>
+      e.git.commitChanges({
+        branch: opts.branch,
+        actor: opts.actor,
+        changes: [...opts.changes].map(([path, content]) => ({ path, content })),
+        subject: opts.subject,
+        ...(opts.body ? { body: opts.body } : {}),
+        auditId,
+        timestamp: Math.floor(e.clock().getTime() / 1000),
+      }),
+  );
   if (res.oid === previous) return null;
   return {
     id: auditId,
@@ -54,7 +73,11 @@ export async function agentCommit(
  * Run a git write; if the branching model refuses it, the refusal is itself audited (a
  * `protect_refused` git action) and raised as a concern to the actor's escalation target, then rethrown.
  */
-export async function guarded<T>(e: Engine, who: { actor: Actor; target: string; source: string; what: string }, write: () => Promise<T>): Promise<T> {
+export async function guarded<T>(
+  e: Engine,
+  who: { actor: Actor; target: string; source: string; what: string },
+  write: () => Promise<T>,
+): Promise<T> {
   try {
     return await write();
   } catch (err) {
@@ -62,10 +85,41 @@ export async function guarded<T>(e: Engine, who: { actor: Actor; target: string;
     e.ledger.transact((tx) => {
       const ts = e.clock().toISOString();
       const phase = e.read.project()?.phase ?? 1;
-      recordGitActions(tx, [{ id: e.ledger.newEventId(), action: 'protect_refused', source: who.source, target: who.target, trigger: who.what, actor: who.actor, commit: null, previous: null, message: err.message, files: [] }], ts);
+      recordGitActions(
+        tx,
+        [
+          {
+            id: e.ledger.newEventId(),
+            action: 'protect_refused',
+            source: who.source,
+            target: who.target,
+            trigger: who.what,
+            actor: who.actor,
+            commit: null,
+            previous: null,
+            message: err.message,
+            files: [],
+          },
+        ],
+        ts,
+      );
       const parsedActor = AgentName.safeParse(who.actor);
-      const to = parsedActor.success ? (escalationTargets(e.agentsFile, roleOf(parsedActor.data))[0] ?? 'Human') : 'Human';
-      raiseConcern(tx, { phase, from: who.actor, to, severity: 'critical', category: 'protected_branch', summary: `${who.actor} tried to write ${who.target}`, details: `${err.message}. Nothing was written.` }, ts);
+      const to = parsedActor.success
+        ? (escalationTargets(e.agentsFile, roleOf(parsedActor.data))[0] ?? 'Human')
+        : 'Human';
+      raiseConcern(
+        tx,
+        {
+          phase,
+          from: who.actor,
+          to,
+          severity: 'critical',
+          category: 'protected_branch',
+          summary: `${who.actor} tried to write ${who.target}`,
+          details: `${err.message}. Nothing was written.`,
+        },
+        ts,
+      );
     });
     e.progress({ kind: 'warn', agent: who.actor, text: `refused: ${err.message}` });
     throw err;

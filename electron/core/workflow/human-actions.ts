@@ -8,7 +8,17 @@ import { nextId, normaliseId } from './ids.ts';
 export function findConcern(read: Reader, raw: string) {
   const id = normaliseId('concern', raw);
   const c = read.concern(id);
-  if (!c) throw new NotFoundError('concern', id, `open concerns: ${read.openConcerns().map((x) => x.id).join(', ') || 'none'}`);
+  if (!c)
+    throw new NotFoundError(
+      'concern',
+      id,
+      `open concerns: ${
+        read
+          .openConcerns()
+          .map((x) => x.id)
+          .join(', ') || 'none'
+      }`,
+    );
   return c;
 }
 
@@ -26,14 +36,35 @@ export function resolveConcern(tx: Tx, read: Reader, raw: string, by: Actor, not
   return c.id;
 }
 
-export function assignConcern(tx: Tx, read: Reader, raw: string, to: AgentName, by: Actor, note: string, ts: string): string {
+export function assignConcern(
+  tx: Tx,
+  read: Reader,
+  raw: string,
+  to: AgentName,
+  by: Actor,
+  note: string,
+  ts: string,
+): string {
   const c = findConcern(read, raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
-  tx.append({ type: 'concern.assigned', actor: by, ts, payload: { concern_id: c.id, by, assigned_to: to, note: note || null } });
+  tx.append({
+    type: 'concern.assigned',
+    actor: by,
+    ts,
+    payload: { concern_id: c.id, by, assigned_to: to, note: note || null },
+  });
   return c.id;
 }
 
-export function escalateConcern(tx: Tx, read: Reader, raw: string, to: Actor, by: Actor, reason: string, ts: string): string {
+export function escalateConcern(
+  tx: Tx,
+  read: Reader,
+  raw: string,
+  to: Actor,
+  by: Actor,
+  reason: string,
+  ts: string,
+): string {
   const c = findConcern(read, raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
   tx.append({ type: 'concern.escalated', actor: by, ts, payload: { concern_id: c.id, from: c.to, to, reason } });
@@ -48,7 +79,19 @@ export function assignTask(tx: Tx, read: Reader, agent: AgentName, title: string
   tx.append({
     type: 'task.assigned',
     actor: 'Human',
-    payload: { task: { id, phase: project.phase, title, agent, status: 'To Do', depends_on: [], commentary: 'Assigned by Human', links: [] }, command_id: commandId },
+    payload: {
+      task: {
+        id,
+        phase: project.phase,
+        title,
+        agent,
+        status: 'To Do',
+        depends_on: [],
+        commentary: 'Assigned by Human',
+        links: [],
+      },
+      command_id: commandId,
+    },
   });
   return id;
 }

@@ -15,7 +15,10 @@ const day = (ts: string) => ts.slice(0, 10).replaceAll('-', '');
 export const nextId = {
   review: (db: Database.Database) => `review_${pad(count(db, 'reviews') + 1, 4)}`,
   concern: (db: Database.Database) => `concern_${pad(count(db, 'concerns') + 1, 4)}`,
-  variation: (db: Database.Database) => ({ id: `variation_${pad(count(db, 'variations') + 1, 4)}`, number: count(db, 'variations') + 1 }),
+  variation: (db: Database.Database) => ({
+    id: `variation_${pad(count(db, 'variations') + 1, 4)}`,
+    number: count(db, 'variations') + 1,
+  }),
   clarification: (db: Database.Database) => `clarification_${pad(count(db, 'clarifications') + 1, 4)}`,
   handoff: (db: Database.Database, ts: string) => `handoff_${day(ts)}_${pad(count(db, 'handoffs') + 1, 3)}`,
   command: (db: Database.Database, ts: string) => `cmd_${day(ts)}_${pad(count(db, 'commands') + 1, 3)}`,
@@ -23,7 +26,10 @@ export const nextId = {
   gitAction: (db: Database.Database) => `git_${pad(count(db, 'git_actions') + 1, 4)}`,
   testRun: (db: Database.Database) => `run_${pad(count(db, 'test_runs') + 1, 4)}`,
   task: (db: Database.Database) => {
-    const ids = db.prepare<[], { id: string }>('SELECT id FROM tasks').all().map((r) => Number(r.id.slice(1)) || 0);
+    const ids = db
+      .prepare<[], { id: string }>('SELECT id FROM tasks')
+      .all()
+      .map((r) => Number(r.id.slice(1)) || 0);
     return `T${Math.max(0, ...ids) + 1}`;
   },
 };

@@ -8,7 +8,15 @@ import { followUp } from './follow-up.ts';
 import { respond } from './records.ts';
 import { contextDocs, produceAuthored } from './stages/authored.ts';
 import { checkRuntimes } from './preflight.ts';
-import { buildBlockers, concernStep, concernWorker, finishBuild, isRunnable, workStep, workTasks } from './stages/build.ts';
+import {
+  buildBlockers,
+  concernStep,
+  concernWorker,
+  finishBuild,
+  isRunnable,
+  workStep,
+  workTasks,
+} from './stages/build.ts';
 import { afterPromotion, nextRoadmapPhase, phaseBlocker } from './stages/next-phase.ts';
 import { gateStep, testStep } from './stages/gate.ts';
 import { commitConfigEdits } from './config-commit.ts';
@@ -43,7 +51,11 @@ const OWN_DOCS: Partial<Record<string, string[]>> = {
 
 const needsOwnerWork = (r: Review) => {
   const d = r.decision?.decision;
-  return d === 'request_clarification' || ((r.kind === 'plan' || r.kind === 'design' || r.kind === 'test_plan') && (d === 'request_changes' || d === 'reject'));
+  return (
+    d === 'request_clarification' ||
+    ((r.kind === 'plan' || r.kind === 'design' || r.kind === 'test_plan') &&
+      (d === 'request_changes' || d === 'reject'))
+  );
 };
 
 const paused = (e: Engine, agent: string) => {
@@ -62,15 +74,25 @@ export function nextStep(e: Engine): Step | null {
 
   // A decision that needs its author's work waits while that author is paused; approvals are bookkeeping.
   const blockedByCheckout = promotionWaits(e);
-  const decided = e.read.unhandledDecisions().find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)) && !(r.kind === 'promotion' && blockedByCheckout));
+  const decided = e.read
+    .unhandledDecisions()
+    .find((r) => !(needsOwnerWork(r) && paused(e, r.requested_by)) && !(r.kind === 'promotion' && blockedByCheckout));
   if (decided) {
     const owner = AgentNameSchema.safeParse(decided.requested_by);
-    return { describe: `act on ${decided.id} (${decided.decision?.decision})`, ...(owner.success ? { agent: owner.data } : {}), run: () => followUp(e, decided) };
+    return {
+      describe: `act on ${decided.id} (${decided.decision?.decision})`,
+      ...(owner.success ? { agent: owner.data } : {}),
+      run: () => followUp(e, decided),
+    };
   }
 
   for (const q of e.read.pendingClarifications()) {
     if (q.review_id || paused(e, q.agent)) continue;
-    return { describe: `${q.agent} answers ${q.id}`, agent: q.agent as AgentName, run: () => answerClarification(e, q.id) };
+    return {
+      describe: `${q.agent} answers ${q.id}`,
+      agent: q.agent as AgentName,
+      run: () => answerClarification(e, q.id),
+    };
   }
 
   // A concern addressed to an agent is that agent's to work, in any stage, before the human is asked.
@@ -85,7 +107,9 @@ export function nextStep(e: Engine): Step | null {
       if (paused(e, 'ProjectManager') || phaseBlocker(e, phase)) return null;
       return { describe: 'plan the phase', agent: 'ProjectManager', run: () => produceAuthored(e, 'plan', null) };
     case 'design':
-      return paused(e, 'Designer') ? null : { describe: 'design the phase', agent: 'Designer', run: () => produceAuthored(e, 'design', null) };
+      return paused(e, 'Designer')
+        ? null
+        : { describe: 'design the phase', agent: 'Designer', run: () => produceAuthored(e, 'design', null) };
     case 'build':
       return buildStep(e, phase);
     case 'test':
@@ -113,12 +137,20 @@ function buildStep(e: Engine, phase: number): Step | null {
     .some((r) => r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions');
   // Implementers take turns, fewest finished tasks first, so parallel branches advance together.
   const candidates = workTasks(e, phase)
-    .filter((t) => isRunnable(e, t) && !paused(e, t.agent) && !isExternal(e, t.agent) && (roleOf(t.agent) === 'Implementer' || testPlanApproved))
+    .filter(
+      (t) =>
+        isRunnable(e, t) &&
+        !paused(e, t.agent) &&
+        !isExternal(e, t.agent) &&
+        (roleOf(t.agent) === 'Implementer' || testPlanApproved),
+    )
     .map((t) => ({ t, done: e.read.tasks().filter((x) => x.agent === t.agent && x.status === 'Done').length }))
     .sort((a, b) => a.done - b.done);
   const pick = candidates[0]?.t;
-  if (pick) return { describe: `${pick.agent}: ${pick.id}`, agent: pick.agent, run: () => workStep(e, pick.agent, pick) };
-  if (buildBlockers(e, phase).length === 0) return { describe: 'hand the build to the tester', run: async () => finishBuild(e, phase) };
+  if (pick)
+    return { describe: `${pick.agent}: ${pick.id}`, agent: pick.agent, run: () => workStep(e, pick.agent, pick) };
+  if (buildBlockers(e, phase).length === 0)
+    return { describe: 'hand the build to the tester', run: async () => finishBuild(e, phase) };
   return null;
 }
 
@@ -127,11 +159,31 @@ async function answerClarification(e: Engine, id: string): Promise<void> {
   if (!q) return;
   const agent = q.agent as AgentName;
   const runtime = e.runtimeFor(agent);
-  const answer = await runtime.clarify({ agent, question: q.question, context: contextDocs(e, OWN_DOCS[roleOf(agent)] ?? []) });
+  const answer = await runtime.clarify({
+    agent,
+    question: q.question,
+    context: contextDocs(e, OWN_DOCS[roleOf(agent)] ?? []),
+  });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
-    tx.append({ type: 'clarification.answered', actor: agent, ts, payload: { clarification_id: id, agent, answer, scripted: runtime.scripted } });
-    if (q.command_id) respond(tx, { command_id: q.command_id, from: agent, to: 'Human', response: runtime.scripted ? `${answer} (scripted)` : answer, ok: true }, ts);
+    tx.append({
+      type: 'clarification.answered',
+      actor: agent,
+      ts,
+      payload: { clarification_id: id, agent, answer, scripted: runtime.scripted },
+    });
+    if (q.command_id)
+      respond(
+        tx,
+        {
+          command_id: q.command_id,
+          from: agent,
+          to: 'Human',
+          response: runtime.scripted ? `${answer} (scripted)` : answer,
+          ok: true,
+        },
+        ts,
+      );
   });
   e.progress({ kind: 'info', agent, text: `answered ${id}: ${answer}` });
 }
@@ -194,7 +246,8 @@ async function runLoopOnce(e: Engine, opts: { signal?: AbortSignal; maxSteps?: n
   if (setup) return { steps, state: 'needs_setup', waitingOn: [setup] };
   for (;;) {
     if (opts.signal?.aborted) return { steps, state: 'aborted', waitingOn: waitingOn(e) };
-    if (opts.maxSteps !== undefined && steps >= opts.maxSteps) return { steps, state: 'blocked', waitingOn: waitingOn(e) };
+    if (opts.maxSteps !== undefined && steps >= opts.maxSteps)
+      return { steps, state: 'blocked', waitingOn: waitingOn(e) };
     const step = nextStep(e);
     if (!step) break;
     try {
@@ -212,7 +265,8 @@ async function runLoopOnce(e: Engine, opts: { signal?: AbortSignal; maxSteps?: n
     const next = nextRoadmapPhase(e.read);
     // Nothing the team can do next (the scripted runtime's script ends here): done, and waitingOn says why.
     if (!next || phaseBlocker(e, next.number) !== null) return { steps, state: 'done', waitingOn: waiting };
-    if (e.policies.promotion_policy.next_phase === 'on_command' && !paused(e, 'ProjectManager')) return { steps, state: 'waiting_human', waitingOn: waiting };
+    if (e.policies.promotion_policy.next_phase === 'on_command' && !paused(e, 'ProjectManager'))
+      return { steps, state: 'waiting_human', waitingOn: waiting };
   }
   const human = e.read.pendingReviews().length > 0 || e.read.openConcerns().some((c) => c.to === 'Human');
   return { steps, state: human ? 'waiting_human' : 'blocked', waitingOn: waiting };

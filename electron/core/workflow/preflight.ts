@@ -16,7 +16,14 @@ export function runtimeProblems(e: Engine): string | null {
   for (const agent of agents) {
     let why: string | null = null;
     try {
-      why = e.runtimeFor(agent).cannot?.({ kind: 'team', agent, project: project?.name ?? e.agentsFile.project, brief: e.agentsFile.brief, agents }) ?? null;
+      why =
+        e.runtimeFor(agent).cannot?.({
+          kind: 'team',
+          agent,
+          project: project?.name ?? e.agentsFile.project,
+          brief: e.agentsFile.brief,
+          agents,
+        }) ?? null;
     } catch (err) {
       if (!(err instanceof GovernorError)) throw err;
       why = err.message;
@@ -54,11 +61,32 @@ export async function checkRuntimes(e: Engine): Promise<string | null> {
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     for (const c of settled) {
-      tx.append({ type: 'concern.resolved', actor: 'System', ts, payload: { concern_id: c.id, by: 'System', note: problem ? 'superseded: the runtimes changed' : 'the configured runtimes can now run the team' } });
+      tx.append({
+        type: 'concern.resolved',
+        actor: 'System',
+        ts,
+        payload: {
+          concern_id: c.id,
+          by: 'System',
+          note: problem ? 'superseded: the runtimes changed' : 'the configured runtimes can now run the team',
+        },
+      });
     }
     if (problem && raise) {
       const phase = e.read.project()?.phase ?? 1;
-      raiseConcern(tx, { phase, from: 'System', to: 'Human', severity: 'critical', category: SETUP_CATEGORY, summary: `The configured runtimes cannot run this project: ${problem.split('\n')[0]?.slice(0, 180) ?? ''}`, details: problem }, ts);
+      raiseConcern(
+        tx,
+        {
+          phase,
+          from: 'System',
+          to: 'Human',
+          severity: 'critical',
+          category: SETUP_CATEGORY,
+          summary: `The configured runtimes cannot run this project: ${problem.split('\n')[0]?.slice(0, 180) ?? ''}`,
+          details: problem,
+        },
+        ts,
+      );
     }
   });
   return problem;

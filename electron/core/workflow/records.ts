@@ -1,4 +1,13 @@
-import type { Actor, AgentName, Handoff, HandoffStatus, Impact, Review, ReviewKind, Severity } from '../../../shared/index.ts';
+import type {
+  Actor,
+  AgentName,
+  Handoff,
+  HandoffStatus,
+  Impact,
+  Review,
+  ReviewKind,
+  Severity,
+} from '../../../shared/index.ts';
 import type { Tx } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { nextId } from './ids.ts';
@@ -11,7 +20,17 @@ import { nextId } from './ids.ts';
 export function recordHandoff(
   tx: Tx,
   read: Reader,
-  h: { phase: number; from: Actor; to: Actor; purpose: string; inputs: string[]; outputs: string[]; summary: string; status: HandoffStatus; impact?: Impact },
+  h: {
+    phase: number;
+    from: Actor;
+    to: Actor;
+    purpose: string;
+    inputs: string[];
+    outputs: string[];
+    summary: string;
+    status: HandoffStatus;
+    impact?: Impact;
+  },
   ts: string,
 ): Handoff {
   // Counted by the store (a few rows), not by reading every concern of the history.
@@ -77,7 +96,16 @@ export function requestReview(
 
 export function raiseConcern(
   tx: Tx,
-  c: { phase: number; from: Actor; to: Actor; severity: Severity; category: string; summary: string; details: string; review_id?: string },
+  c: {
+    phase: number;
+    from: Actor;
+    to: Actor;
+    severity: Severity;
+    category: string;
+    summary: string;
+    details: string;
+    review_id?: string;
+  },
   ts: string,
 ): string {
   const id = nextId.concern(tx.db);
@@ -107,15 +135,35 @@ export function raiseConcern(
   });
   // A critical concern does not wait for the chain: it reaches the human at once.
   if (c.severity === 'critical' && c.to !== 'Human') {
-    tx.append({ type: 'concern.escalated', actor: 'System', ts, payload: { concern_id: id, from: c.to, to: 'Human', reason: 'critical concerns reach the human immediately' } });
+    tx.append({
+      type: 'concern.escalated',
+      actor: 'System',
+      ts,
+      payload: { concern_id: id, from: c.to, to: 'Human', reason: 'critical concerns reach the human immediately' },
+    });
   }
   return id;
 }
 
-export function respond(tx: Tx, r: { command_id: string; from: Actor; to: Actor; response: string; ok: boolean }, ts: string): void {
-  tx.append({ type: 'response.sent', actor: r.from, ts, payload: { id: nextId.response(tx.db), ...r, responded_at: ts } });
+export function respond(
+  tx: Tx,
+  r: { command_id: string; from: Actor; to: Actor; response: string; ok: boolean },
+  ts: string,
+): void {
+  tx.append({
+    type: 'response.sent',
+    actor: r.from,
+    ts,
+    payload: { id: nextId.response(tx.db), ...r, responded_at: ts },
+  });
 }
 
-export function setAgentStatus(tx: Tx, agent: AgentName, status: 'idle' | 'working' | 'waiting_human', task: string | null, ts: string): void {
+export function setAgentStatus(
+  tx: Tx,
+  agent: AgentName,
+  status: 'idle' | 'working' | 'waiting_human',
+  task: string | null,
+  ts: string,
+): void {
   tx.append({ type: 'agent.status_changed', actor: 'System', ts, payload: { agent, status, task } });
 }

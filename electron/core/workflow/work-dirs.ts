@@ -29,12 +29,17 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env, platform: NodeJS
 /** This project's folder in the cache: its name for people, a hash of its path so two projects never share one. */
 export function projectWorkDir(projectDir: string): string {
   const abs = resolve(projectDir);
-  const slug = basename(abs).replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'project';
+  const slug =
+    basename(abs)
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .slice(0, 40) || 'project';
   return join(cacheRoot(), 'projects', `${slug}-${createHash('sha256').update(abs).digest('hex').slice(0, 12)}`);
 }
 
 /** An agent's workspace for a branch (`phase1/implementer-2` → `…/workspaces/phase1-implementer-2`). */
-export const workspaceDir = (projectDir: string, branch: string) => join(projectWorkDir(projectDir), 'workspaces', branch.replaceAll('/', '-'));
+export const workspaceDir = (projectDir: string, branch: string) =>
+  join(projectWorkDir(projectDir), 'workspaces', branch.replaceAll('/', '-'));
 
 /** The QA gate's clean checkout of a candidate commit. */
-export const qaCheckoutDir = (projectDir: string, candidate: string) => join(projectWorkDir(projectDir), 'qa', candidate.slice(0, 12));
+export const qaCheckoutDir = (projectDir: string, candidate: string) =>
+  join(projectWorkDir(projectDir), 'qa', candidate.slice(0, 12));

@@ -1,6 +1,11 @@
 import type { AgentName, PermissionRequest, Task, WorkerActivity } from '../../../shared/index.ts';
 import { roleOf } from '../../../shared/index.ts';
-import { agentWorkspaceDir, prepareGitWorkspace, workspaceBase, workspaceChanges } from '../agents/workers/git-workspace.ts';
+import {
+  agentWorkspaceDir,
+  prepareGitWorkspace,
+  workspaceBase,
+  workspaceChanges,
+} from '../agents/workers/git-workspace.ts';
 import { runtimeWorker } from '../agents/workers/runtime-worker.ts';
 import type { Worker, WorkerResult } from '../agents/workers/worker.ts';
 import type { ProposedVariation, RaisedConcern } from '../agents/runtime.ts';
@@ -36,7 +41,8 @@ export interface WorkPaused {
 }
 
 /** Engines that know coding agents offer their workers; any other engine runs its runtimes' tool loops. */
-export const workerOf = (e: Engine, agent: AgentName): Worker => e.workerFor?.(agent) ?? runtimeWorker(e.runtimeFor(agent));
+export const workerOf = (e: Engine, agent: AgentName): Worker =>
+  e.workerFor?.(agent) ?? runtimeWorker(e.runtimeFor(agent));
 
 /**
  * One agent's turn on one task, through whichever worker agents.yaml gives it. Git workers (Claude Code)
@@ -44,7 +50,17 @@ export const workerOf = (e: Engine, agent: AgentName): Worker => e.workerFor?.(a
  * for every tool use, and talk to Governor through its MCP server bound to their identity; their stream
  * goes into the ledger as activity. The build stage then commits the changes as before.
  */
-export async function runWork(e: Engine, o: { agent: AgentName; task: Task; branch: string; tip: string; signal?: AbortSignal; runTests: (root: string) => Promise<{ passed: boolean; summary: string }> }): Promise<WorkDone | WorkPaused> {
+export async function runWork(
+  e: Engine,
+  o: {
+    agent: AgentName;
+    task: Task;
+    branch: string;
+    tip: string;
+    signal?: AbortSignal;
+    runTests: (root: string) => Promise<{ passed: boolean; summary: string }>;
+  },
+): Promise<WorkDone | WorkPaused> {
   const { agent, task } = o;
   const phase = task.phase;
   const worker = workerOf(e, agent);
@@ -55,13 +71,28 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
   if (worker.usesGit) {
     await prepareGitWorkspace({ projectDir: e.dir, dir: root, branch: o.branch, tip: o.tip, fresh: resume === null });
     // The Tester tests the implementation: its clone also holds develop and the phase's other branches.
-    if (tester && resume === null) notSkipped(e, agent, (await layTesterClone(e, phase, o.branch, root)).skipped, 'did not merge cleanly into the workspace');
+    if (tester && resume === null)
+      notSkipped(
+        e,
+        agent,
+        (await layTesterClone(e, phase, o.branch, root)).skipped,
+        'did not merge cleanly into the workspace',
+      );
   } else if (tester) {
-    notSkipped(e, agent, (await prepareTesterWorkspace(e, phase, o.branch, root)).skipped, 'not carried into the workspace (binary or over 1 MiB)');
+    notSkipped(
+      e,
+      agent,
+      (await prepareTesterWorkspace(e, phase, o.branch, root)).skipped,
+      'not carried into the workspace (binary or over 1 MiB)',
+    );
   } else {
     await e.git.materialize({ oid: o.tip, dir: root });
   }
-  e.progress({ kind: 'work', agent, text: `${task.id} ${task.title} (${worker.label}, on ${o.branch}${resume ? `, resuming session ${resume.slice(0, 8)}` : ''})` });
+  e.progress({
+    kind: 'work',
+    agent,
+    text: `${task.id} ${task.title} (${worker.label}, on ${o.branch}${resume ? `, resuming session ${resume.slice(0, 8)}` : ''})`,
+  });
 
   const activity = activityWriter(e, agent, worker.kind, task.id);
   let handed: Handoff | null = null;
@@ -97,14 +128,35 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
   let result: WorkerResult;
   try {
     result = await worker.work(
-      { agent, phase, task, workspace: root, testSetup: testSetupText(e.policies), context: contextDocs(e, ['REQUIREMENTS.md', 'design/DESIGN_SPEC.md', 'design/ARCHITECTURE.md', 'tests/TEST_PLAN.md']), resume, budgetUsd: budgetLeftUsd(e, agent, phase), limits: { maxTurns: limits.max_steps, wallClockS: limits.wall_clock_s } },
+      {
+        agent,
+        phase,
+        task,
+        workspace: root,
+        testSetup: testSetupText(e.policies),
+        context: contextDocs(e, [
+          'REQUIREMENTS.md',
+          'design/DESIGN_SPEC.md',
+          'design/ARCHITECTURE.md',
+          'tests/TEST_PLAN.md',
+        ]),
+        resume,
+        budgetUsd: budgetLeftUsd(e, agent, phase),
+        limits: { maxTurns: limits.max_steps, wallClockS: limits.wall_clock_s },
+      },
       {
         gate,
         mcp: actions,
         activity: (a) => activity.push(a),
         session: (id, resumed) => {
           activity.flush();
-          e.ledger.transact((tx) => tx.append({ type: 'worker.session_started', actor: agent, payload: { agent, worker: worker.kind, task_id: task.id, session_id: id, workspace: root, resumed } }));
+          e.ledger.transact((tx) =>
+            tx.append({
+              type: 'worker.session_started',
+              actor: agent,
+              payload: { agent, worker: worker.kind, task_id: task.id, session_id: id, workspace: root, resumed },
+            }),
+          );
         },
         handedOff: () => handed,
         runTests: () => o.runTests(root),
@@ -117,34 +169,91 @@ export async function runWork(e: Engine, o: { agent: AgentName; task: Task; bran
   }
   // A request still pending when the session ended is one nobody needs any more.
   for (const r of e.read.permissionRequests('pending')) {
-    if (r.agent === agent && r.task_id === task.id && !o.signal?.aborted) withdrawRequest(e.ledger, e.read, r.id, 'the session ended before anyone decided');
+    if (r.agent === agent && r.task_id === task.id && !o.signal?.aborted)
+      withdrawRequest(e.ledger, e.read, r.id, 'the session ended before anyone decided');
   }
-  if (result.usage) e.recordUsage?.(agent, `${worker.label}`, `${task.id} ${worker.kind} session`, { input: result.usage.input, output: result.usage.output, costUsd: result.usage.costUsd });
+  if (result.usage)
+    e.recordUsage?.(agent, `${worker.label}`, `${task.id} ${worker.kind} session`, {
+      input: result.usage.input,
+      output: result.usage.output,
+      costUsd: result.usage.costUsd,
+    });
   const ended = (outcome: string) => {
-    if (result.sessionId) e.ledger.transact((tx) => tx.append({ type: 'worker.session_ended', actor: agent, payload: { agent, worker: worker.kind, task_id: task.id, session_id: result.sessionId ?? '', outcome, turns: result.turns, cost_usd: result.usage?.costUsd ?? 0 } }));
+    if (result.sessionId)
+      e.ledger.transact((tx) =>
+        tx.append({
+          type: 'worker.session_ended',
+          actor: agent,
+          payload: {
+            agent,
+            worker: worker.kind,
+            task_id: task.id,
+            session_id: result.sessionId ?? '',
+            outcome,
+            turns: result.turns,
+            cost_usd: result.usage?.costUsd ?? 0,
+          },
+        }),
+      );
   };
 
   if (result.outcome === 'budget_exhausted' || result.outcome === 'interrupted') {
     ended('interrupted');
     e.ledger.transact((tx) => {
       const ts = e.clock().toISOString();
-      tx.append({ type: 'task.updated', actor: 'System', ts, payload: { task_id: task.id, status: 'To Do', commentary: result.outcome === 'interrupted' ? 'interrupted; the session resumes with the agent' : 'paused: the budget is spent; the session resumes once the human grants more', links: [] } });
+      tx.append({
+        type: 'task.updated',
+        actor: 'System',
+        ts,
+        payload: {
+          task_id: task.id,
+          status: 'To Do',
+          commentary:
+            result.outcome === 'interrupted'
+              ? 'interrupted; the session resumes with the agent'
+              : 'paused: the budget is spent; the session resumes once the human grants more',
+          links: [],
+        },
+      });
       setAgentStatus(tx, agent, 'idle', null, ts);
       if (result.outcome === 'budget_exhausted') {
         tx.append({ type: 'agent.paused', actor: 'System', ts, payload: { agent, by: 'System', pending: false } });
-        requestBudget(tx, e, agent, phase, `${agent} spent its budget on ${task.id} (the session's cap was $${(budgetLeftUsd(e, agent, phase) ?? 0).toFixed(2)} left)`, ts);
+        requestBudget(
+          tx,
+          e,
+          agent,
+          phase,
+          `${agent} spent its budget on ${task.id} (the session's cap was $${(budgetLeftUsd(e, agent, phase) ?? 0).toFixed(2)} left)`,
+          ts,
+        );
       }
     });
-    if (result.outcome === 'budget_exhausted') e.progress({ kind: 'review', agent, text: `${agent} hit its budget on ${task.id}: a budget review asks you for more` });
+    if (result.outcome === 'budget_exhausted')
+      e.progress({
+        kind: 'review',
+        agent,
+        text: `${agent} hit its budget on ${task.id}: a budget review asks you for more`,
+      });
     return { kind: 'paused', reason: result.outcome };
   }
   if (result.outcome === 'max_turns') {
     ended('interrupted');
-    throw new GovernorError('turn_limit', `${agent} used its ${limits.max_steps} turns (agent_limits.max_steps) on ${task.id} without handing off; its session ${result.sessionId ?? ''} is kept: raise the limit or split the task, then /resume ${agent}`);
+    throw new GovernorError(
+      'turn_limit',
+      `${agent} used its ${limits.max_steps} turns (agent_limits.max_steps) on ${task.id} without handing off; its session ${result.sessionId ?? ''} is kept: raise the limit or split the task, then /resume ${agent}`,
+    );
   }
   ended(result.outcome);
   const changes = result.changes ?? (await workspaceChanges(root, await workspaceBase(root, o.tip)));
-  return { kind: 'done', label: worker.label, summary: result.summary, commitSubject: result.commitSubject, concerns: result.concerns, variations: result.variations, changes };
+  return {
+    kind: 'done',
+    label: worker.label,
+    summary: result.summary,
+    commitSubject: result.commitSubject,
+    concerns: result.concerns,
+    variations: result.variations,
+    changes,
+  };
 }
 
 function notSkipped(e: Engine, agent: AgentName, skipped: string[], why: string): void {
@@ -153,8 +262,15 @@ function notSkipped(e: Engine, agent: AgentName, skipped: string[], why: string)
 
 /** While a request waits on the human, the agent shows "waiting on you" and the watchers are told how to answer. */
 function waiting(e: Engine, agent: AgentName, task: Task, r: PermissionRequest | null): void {
-  e.ledger.transact((tx) => setAgentStatus(tx, agent, r ? 'waiting_human' : 'working', task.id, e.clock().toISOString()));
-  if (r) e.progress({ kind: 'review', agent, text: `${agent} asks to run ${r.summary} (${r.id}: ${r.reason}). Decide: governor decide ${r.id} allow|session|always|deny --digest ${r.input_digest.slice(0, 12)}` });
+  e.ledger.transact((tx) =>
+    setAgentStatus(tx, agent, r ? 'waiting_human' : 'working', task.id, e.clock().toISOString()),
+  );
+  if (r)
+    e.progress({
+      kind: 'review',
+      agent,
+      text: `${agent} asks to run ${r.summary} (${r.id}: ${r.reason}). Decide: governor decide ${r.id} allow|session|always|deny --digest ${r.input_digest.slice(0, 12)}`,
+    });
 }
 
 /**
@@ -178,7 +294,12 @@ function activityWriter(e: Engine, agent: AgentName, worker: string, taskId: str
     push(a: Omit<WorkerActivity, 'agent' | 'worker' | 'task_id'>) {
       const text = redact(a.text);
       buffer.push({ type: 'worker.activity', actor: agent, payload: { ...a, text, agent, worker, task_id: taskId } });
-      if (a.kind !== 'permission') e.progress({ kind: 'work', agent, text: `${a.kind === 'tool_use' ? '→ ' : a.kind === 'tool_result' || a.kind === 'test_run' ? '← ' : ''}${text.split('\n')[0]?.slice(0, 200) ?? ''}` });
+      if (a.kind !== 'permission')
+        e.progress({
+          kind: 'work',
+          agent,
+          text: `${a.kind === 'tool_use' ? '→ ' : a.kind === 'tool_result' || a.kind === 'test_run' ? '← ' : ''}${text.split('\n')[0]?.slice(0, 200) ?? ''}`,
+        });
       if (buffer.length >= 50) flush();
       else if (!timer) timer = setTimeout(flush, 50);
     },

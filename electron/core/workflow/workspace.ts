@@ -26,14 +26,16 @@ const inside = (realRoot: string, real: string) => {
  */
 export function checkWorkspacePath(path: string): string {
   if (typeof path !== 'string' || path.length === 0) throw new InvalidInputError('a path is required');
-  if (path.includes('\u0000')) throw new InvalidInputError(`path "${path.replaceAll('\u0000', '\\0')}" contains a NUL byte`);
+  if (path.includes('\u0000'))
+    throw new InvalidInputError(`path "${path.replaceAll('\u0000', '\\0')}" contains a NUL byte`);
   if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\') || path.startsWith('~')) {
     throw new InvalidInputError(`path "${path}" must be relative to the workspace`);
   }
   const rel = normalize(path).split(sep).join('/').replace(/\/+$/, '');
   const parts = rel.split(/[\\/]/);
   if (parts.includes('..')) throw new InvalidInputError(`path "${path}" leaves the workspace`);
-  if (parts.some((p) => RESERVED.test(p))) throw new InvalidInputError(`path "${path}" is reserved (.git and .governor are not workspace files)`);
+  if (parts.some((p) => RESERVED.test(p)))
+    throw new InvalidInputError(`path "${path}" is reserved (.git and .governor are not workspace files)`);
   return rel;
 }
 
@@ -68,9 +70,12 @@ export function openWorkspace(root: string): TrackedWorkspace {
       try {
         real = await realpath(cur);
       } catch {
-        throw new InvalidInputError(`path "${path}" goes through a dangling symlink (${relative(root, cur)}); it could point anywhere`);
+        throw new InvalidInputError(
+          `path "${path}" goes through a dangling symlink (${relative(root, cur)}); it could point anywhere`,
+        );
       }
-      if (!inside(realRoot, real)) throw new InvalidInputError(`path "${path}" resolves outside the workspace through a symlink`);
+      if (!inside(realRoot, real))
+        throw new InvalidInputError(`path "${path}" resolves outside the workspace through a symlink`);
     }
     return { rel, abs: join(root, rel) };
   }
@@ -104,23 +109,35 @@ export function openWorkspace(root: string): TrackedWorkspace {
       try {
         const st = await fh.stat();
         if (!st.isFile()) return null;
-        if (st.nlink > 1) throw new InvalidInputError(`${path} has ${st.nlink} hard links; one may lead outside the workspace, so it is not read`);
-        if (st.size > MAX_FILE_BYTES) throw new InvalidInputError(`${path} is ${st.size} bytes; the read limit is ${MAX_FILE_BYTES}`);
+        if (st.nlink > 1)
+          throw new InvalidInputError(
+            `${path} has ${st.nlink} hard links; one may lead outside the workspace, so it is not read`,
+          );
+        if (st.size > MAX_FILE_BYTES)
+          throw new InvalidInputError(`${path} is ${st.size} bytes; the read limit is ${MAX_FILE_BYTES}`);
         return await fh.readFile('utf8');
       } finally {
         await fh.close();
       }
     },
     async write(path, content) {
-      if (Buffer.byteLength(content) > MAX_FILE_BYTES) throw new InvalidInputError(`${path}: ${Buffer.byteLength(content)} bytes exceeds the ${MAX_FILE_BYTES}-byte file limit`);
+      if (Buffer.byteLength(content) > MAX_FILE_BYTES)
+        throw new InvalidInputError(
+          `${path}: ${Buffer.byteLength(content)} bytes exceeds the ${MAX_FILE_BYTES}-byte file limit`,
+        );
       const { rel, abs } = await resolveInside(path);
       await mkdir(dirname(abs), { recursive: true });
       const st = await lstat(abs).catch(() => null);
-      if (st?.isSymbolicLink()) throw new InvalidInputError(`${path} is a symlink; write to the file it points to instead`);
+      if (st?.isSymbolicLink())
+        throw new InvalidInputError(`${path} is a symlink; write to the file it points to instead`);
       if (st && !st.isFile()) throw new InvalidInputError(`${path} is not a regular file`);
       // A hard-linked file is replaced, never written through: its other name may be outside.
       if (st && st.nlink > 1) await rm(abs, { force: true });
-      const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+      const fh = await open(
+        abs,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+        0o644,
+      );
       try {
         await fh.writeFile(content);
       } finally {

@@ -11,22 +11,37 @@ import type { OpenedProject } from '../../core/host.ts';
  * milliseconds to load, and every other command (and `--help`) would pay for them.
  */
 async function load() {
-  const [shared, bridge, config, outbox, sender, setup, status, host, redact, project, loop, lock, output] = await Promise.all([
-    import('../../../shared/index.ts'),
-    import('../../core/discord/bridge.ts'),
-    import('../../core/discord/config.ts'),
-    import('../../core/discord/outbox.ts'),
-    import('../../core/discord/sender.ts'),
-    import('../../core/discord/setup.ts'),
-    import('../../core/discord/status.ts'),
-    import('../../core/host.ts'),
-    import('../../core/secrets/redact.ts'),
-    import('../../core/project.ts'),
-    import('../../core/api.ts'),
-    import('./lock.ts'),
-    import('./output.ts'),
-  ]);
-  return { ...shared, ...bridge, ...config, ...outbox, ...sender, ...setup, ...status, ...host, ...redact, ...project, ...loop, ...lock, ...output };
+  const [shared, bridge, config, outbox, sender, setup, status, host, redact, project, loop, lock, output] =
+    await Promise.all([
+      import('../../../shared/index.ts'),
+      import('../../core/discord/bridge.ts'),
+      import('../../core/discord/config.ts'),
+      import('../../core/discord/outbox.ts'),
+      import('../../core/discord/sender.ts'),
+      import('../../core/discord/setup.ts'),
+      import('../../core/discord/status.ts'),
+      import('../../core/host.ts'),
+      import('../../core/secrets/redact.ts'),
+      import('../../core/project.ts'),
+      import('../../core/api.ts'),
+      import('./lock.ts'),
+      import('./output.ts'),
+    ]);
+  return {
+    ...shared,
+    ...bridge,
+    ...config,
+    ...outbox,
+    ...sender,
+    ...setup,
+    ...status,
+    ...host,
+    ...redact,
+    ...project,
+    ...loop,
+    ...lock,
+    ...output,
+  };
 }
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
@@ -34,17 +49,31 @@ const EXAMPLE = 'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users:
 
 /** `governor discord setup | test | run | status | retry`. */
 export function registerDiscordCommands(program: Command): void {
-  const discord = program.command('discord').description('the Discord link: alerts, slash commands and review buttons (configured in discord.yaml)');
+  const discord = program
+    .command('discord')
+    .description('the Discord link: alerts, slash commands and review buttons (configured in discord.yaml)');
 
   discord
     .command('setup')
     .addOption(dirOption())
     .description('check the token, guild and channels (creating missing ones), register the slash commands')
     .action(async (o: { dir: string }) => {
-      const { assertProjectDir, loadDiscordFile, Redactor, webhookTargets, setupWebhooks, createRest, discordToken, openProject, setupBot, agentNames } = await load();
+      const {
+        assertProjectDir,
+        loadDiscordFile,
+        Redactor,
+        webhookTargets,
+        setupWebhooks,
+        createRest,
+        discordToken,
+        openProject,
+        setupBot,
+        agentNames,
+      } = await load();
       const root = await assertProjectDir(o.dir);
       const file = await loadDiscordFile(root);
-      if (!file) throw new GovernorError('discord_not_configured', `no discord.yaml in ${root}; create one, e.g.\n${EXAMPLE}`);
+      if (!file)
+        throw new GovernorError('discord_not_configured', `no discord.yaml in ${root}; create one, e.g.\n${EXAMPLE}`);
       let lines: SetupLine[];
       // What Discord (or a proxy) answers may echo what it was sent: the output never shows a token.
       const redactor = new Redactor();
@@ -53,7 +82,11 @@ export function registerDiscordCommands(program: Command): void {
         lines = await setupWebhooks(file, createRest(file, null));
       } else {
         const token = await discordToken(file);
-        if (!token) throw new GovernorError('discord_token_missing', `set ${file.token_env} to the bot's token (Discord developer portal → your app → Bot → Reset Token)`);
+        if (!token)
+          throw new GovernorError(
+            'discord_token_missing',
+            `set ${file.token_env} to the bot's token (Discord developer portal → your app → Bot → Reset Token)`,
+          );
         redactor.add(token);
         const p = await openProject(root);
         try {
@@ -69,7 +102,11 @@ export function registerDiscordCommands(program: Command): void {
   discord
     .command('test')
     .addOption(dirOption())
-    .addOption(new Option('--wait <seconds>', 'how long to wait for the delivery').default('60').argParser((v) => Math.max(1, Number(v) || 60)))
+    .addOption(
+      new Option('--wait <seconds>', 'how long to wait for the delivery')
+        .default('60')
+        .argParser((v) => Math.max(1, Number(v) || 60)),
+    )
     .description('send a test message to #system-health, through the outbox')
     .action(async (o: { dir: string; wait: number | string }) => {
       const { openProject, queueTestMessage, createOutbox, discordStatus, startDiscordBridge } = await load();
@@ -78,7 +115,9 @@ export function registerDiscordCommands(program: Command): void {
         const key = queueTestMessage(p);
         const outbox = createOutbox(p.ledger.db);
         // A running bridge (governor serve or discord run) delivers it; otherwise deliver it from here.
-        const started = discordStatus(p).running ? null : await startDiscordBridge(p, { inbound: false, log: (l) => console.log(pc.dim(l)) });
+        const started = discordStatus(p).running
+          ? null
+          : await startDiscordBridge(p, { inbound: false, log: (l) => console.log(pc.dim(l)) });
         if (started && !started.started) throw new GovernorError('discord_unavailable', started.reason);
         const deadline = Date.now() + Number(o.wait) * 1000;
         let row = outbox.byKey(key);
@@ -87,9 +126,14 @@ export function registerDiscordCommands(program: Command): void {
           row = outbox.byKey(key);
         }
         if (started?.started) await started.bridge.stop();
-        if (row?.state === 'sent') console.log(`${pc.green('✓')} test message delivered to #system-health (message ${row.message_id})`);
+        if (row?.state === 'sent')
+          console.log(`${pc.green('✓')} test message delivered to #system-health (message ${row.message_id})`);
         else {
-          console.log(pc.red(`✗ not delivered yet: ${row?.last_error ?? 'still pending'}; it stays queued and goes out when Discord is reachable`));
+          console.log(
+            pc.red(
+              `✗ not delivered yet: ${row?.last_error ?? 'still pending'}; it stays queued and goes out when Discord is reachable`,
+            ),
+          );
           process.exitCode = 1;
         }
       } finally {
@@ -107,7 +151,16 @@ export function registerDiscordCommands(program: Command): void {
       try {
         const s = discordStatus(p);
         if (!s.configured) console.log('No discord.yaml: Discord is not configured for this project.');
-        else console.log([`mode: ${s.mode}`, `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`, `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`, `last error: ${s.last_error ?? 'none'}`, `refused attempts: ${s.refused[0] ? `${s.refused_24h} in the last 24 h; latest: ${s.refused[0].user} (${s.refused[0].user_id}) tried ${s.refused[0].what} at ${s.refused[0].at.slice(0, 16).replace('T', ' ')} UTC` : 'none'}`].join('\n'));
+        else
+          console.log(
+            [
+              `mode: ${s.mode}`,
+              `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`,
+              `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`,
+              `last error: ${s.last_error ?? 'none'}`,
+              `refused attempts: ${s.refused[0] ? `${s.refused_24h} in the last 24 h; latest: ${s.refused[0].user} (${s.refused[0].user_id}) tried ${s.refused[0].what} at ${s.refused[0].at.slice(0, 16).replace('T', ' ')} UTC` : 'none'}`,
+            ].join('\n'),
+          );
       } finally {
         p.close();
       }
@@ -123,7 +176,11 @@ export function registerDiscordCommands(program: Command): void {
       try {
         const n = retryDead(p);
         const running = discordStatus(p).running;
-        console.log(n === 0 ? 'No undeliverable messages.' : `${n} message${n === 1 ? '' : 's'} queued again; ${running ? 'the running link sends them now' : 'they go out when the link runs (`governor serve` or `governor discord run`)'}.`);
+        console.log(
+          n === 0
+            ? 'No undeliverable messages.'
+            : `${n} message${n === 1 ? '' : 's'} queued again; ${running ? 'the running link sends them now' : 'they go out when the link runs (`governor serve` or `governor discord run`)'}.`,
+        );
       } finally {
         p.close();
       }
@@ -142,7 +199,9 @@ export function registerDiscordCommands(program: Command): void {
       const loop = o.loop ? loopWhenFree(p, lib) : null;
       const r = await startDiscordBridge(p, {
         log: (l) => console.log(l),
-        loop: loop ?? noLoop(p, 'no loop runs beside this link (it was started with --no-loop); the app or the host acts on it'),
+        loop:
+          loop ??
+          noLoop(p, 'no loop runs beside this link (it was started with --no-loop); the app or the host acts on it'),
       });
       if (!r.started) {
         p.close();
@@ -189,7 +248,8 @@ function loopWhenFree(p: OpenedProject, lib: Awaited<ReturnType<typeof load>>): 
     start() {
       if (runner.running) return runner.start();
       const holder = drivenElsewhere(p.dir);
-      if (holder) return { started: false, reason: `${describeDriver(p.dir, holder)} drives this project and acts on it` };
+      if (holder)
+        return { started: false, reason: `${describeDriver(p.dir, holder)} drives this project and acts on it` };
       release = acquireLoopLock(p.dir, 'discord');
       const started = runner.start();
       if (!started.started) {

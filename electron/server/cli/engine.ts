@@ -25,7 +25,10 @@ export async function withEngine<T>(dir: string, work: (call: Call, route: Route
   const host = runningHost(root);
   if (host) {
     const call: Call = (name, params) => callHost(host, name, params);
-    return work(call, { hostPort: host.port, actsOnIt: () => `through the running host on port ${host.port}; its loop acts on it` });
+    return work(call, {
+      hostPort: host.port,
+      actsOnIt: () => `through the running host on port ${host.port}; its loop acts on it`,
+    });
   }
   return withProject(
     root,

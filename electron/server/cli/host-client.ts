@@ -21,15 +21,26 @@ export function runningHost(dir: string): z.infer<typeof HostInfo> | null {
  * One contract call to a running host over its WebSocket, so `governor decide` from a second terminal
  * goes through the same process (and the same loop) as the UI.
  */
-export async function callHost<N extends CallName>(info: z.infer<typeof HostInfo>, name: N, params: CallRequest<N>): Promise<CallResponse<N>> {
+export async function callHost<N extends CallName>(
+  info: z.infer<typeof HostInfo>,
+  name: N,
+  params: CallRequest<N>,
+): Promise<CallResponse<N>> {
   const host = info.host.includes(':') ? `[${info.host}]` : info.host;
   // Loaded here, not at the top: most commands never talk to a host, and every command pays for its imports.
   const { default: WebSocket } = await import('ws');
-  const ws = new WebSocket(`ws://${host}:${info.port}/ws?token=${encodeURIComponent(info.token)}`, { headers: { 'x-governor-client': 'cli' } });
+  const ws = new WebSocket(`ws://${host}:${info.port}/ws?token=${encodeURIComponent(info.token)}`, {
+    headers: { 'x-governor-client': 'cli' },
+  });
   try {
     return await new Promise<CallResponse<N>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new GovernorError('host_timeout', `the host on port ${info.port} did not answer`)), 30_000);
-      ws.on('error', (err) => reject(new GovernorError('host_unreachable', `cannot reach the host on port ${info.port}: ${err.message}`)));
+      const timer = setTimeout(
+        () => reject(new GovernorError('host_timeout', `the host on port ${info.port} did not answer`)),
+        30_000,
+      );
+      ws.on('error', (err) =>
+        reject(new GovernorError('host_unreachable', `cannot reach the host on port ${info.port}: ${err.message}`)),
+      );
       ws.on('open', () => ws.send(JSON.stringify({ id: 1, call: name, params })));
       ws.on('message', (raw) => {
         const frame = ServerFrame.parse(JSON.parse(raw.toString()));

@@ -4,7 +4,13 @@ import { normaliseId } from '../../core/workflow/ids.ts';
 import { parseDecision } from './decisions.ts';
 import { withEngine } from './engine.ts';
 import { decideHint, fail, formatReview } from './output.ts';
-import { formatPermission, isPermissionId, parseEditedInput, parsePermissionDecision, permissionHint } from './permissions.ts';
+import {
+  formatPermission,
+  isPermissionId,
+  parseEditedInput,
+  parsePermissionDecision,
+  permissionHint,
+} from './permissions.ts';
 import { GovernorError } from '../../core/errors.ts';
 
 /**
@@ -18,11 +24,17 @@ export async function listReviews(dir: string, all: boolean): Promise<void> {
     const list = await call('reviews.list', all ? {} : { status: 'pending' });
     const perms = await call('permissions.list', all ? {} : { status: 'pending' });
     if (list.length === 0 && perms.length === 0) {
-      console.log(all ? 'No reviews yet.' : `No pending reviews.${route.hostPort === null ? ' `governor run` moves the project on.' : ''}`);
+      console.log(
+        all
+          ? 'No reviews yet.'
+          : `No pending reviews.${route.hostPort === null ? ' `governor run` moves the project on.' : ''}`,
+      );
     }
     // Coding agents' permission requests first: an agent is waiting on each.
-    for (const r of perms) console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
-    for (const r of list) console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
+    for (const r of perms)
+      console.log(`${formatPermission(r)}${r.status === 'pending' ? `\n    ${pc.dim(permissionHint(r))}` : ''}`);
+    for (const r of list)
+      console.log(`${formatReview(r)}${r.status === 'pending' ? `\n    ${pc.dim(decideHint(r))}` : ''}`);
   });
 }
 
@@ -37,7 +49,12 @@ export interface DecideOptions {
 
 export async function decide(dir: string, id: string, decision: string, o: DecideOptions): Promise<void> {
   if (isPermissionId(id)) return decidePermissionRequest(dir, id, decision, o);
-  const args = { reviewId: normaliseId('review', id), decision: parseDecision(decision), comment: o.comment, inline: o.inline };
+  const args = {
+    reviewId: normaliseId('review', id),
+    decision: parseDecision(decision),
+    comment: o.comment,
+    inline: o.inline,
+  };
   await withEngine(dir, async (call, route) => {
     const r = await call('reviews.decide', args);
     console.log(`${pc.green('✓')} ${r.id} (${r.title}): ${r.decision?.decision} ${pc.dim(`(${route.actsOnIt()})`)}`);
@@ -50,14 +67,26 @@ export async function decide(dir: string, id: string, decision: string, o: Decid
  */
 async function decidePermissionRequest(dir: string, id: string, decision: string, o: DecideOptions): Promise<void> {
   if (!o.digest) {
-    throw new GovernorError('digest_missing', `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the exact input you saw`);
+    throw new GovernorError(
+      'digest_missing',
+      `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the exact input you saw`,
+    );
   }
   const input = parseEditedInput(o.input);
-  const args = { requestId: id.trim(), decision: parsePermissionDecision(decision), digest: o.digest, message: o.message ?? o.comment, ...(input ? { input } : {}) };
+  const args = {
+    requestId: id.trim(),
+    decision: parsePermissionDecision(decision),
+    digest: o.digest,
+    message: o.message ?? o.comment,
+    ...(input ? { input } : {}),
+  };
   await withEngine(dir, async (call, route) => {
     const r = await call('permissions.decide', args);
     const rule = r.decision?.rule ? ` — ${r.decision.rule}` : '';
-    const where = route.hostPort === null ? 'the waiting agent goes on' : `through the running host on port ${route.hostPort}; the waiting agent goes on`;
+    const where =
+      route.hostPort === null
+        ? 'the waiting agent goes on'
+        : `through the running host on port ${route.hostPort}; the waiting agent goes on`;
     console.log(`${pc.green('✓')} ${r.id} (${r.summary}): ${r.decision?.decision}${rule} ${pc.dim(`(${where})`)}`);
   });
 }
@@ -67,7 +96,8 @@ export async function command(dir: string, text: string): Promise<number> {
   return withEngine(dir, async (call, route) => {
     const res = await call('commands.run', { text });
     console.log(res.ok ? res.response : fail(res.response));
-    if (res.command_id) console.log(pc.dim(`(${res.command_id}${route.hostPort === null ? '' : ', through the running host'})`));
+    if (res.command_id)
+      console.log(pc.dim(`(${res.command_id}${route.hostPort === null ? '' : ', through the running host'})`));
     return res.ok ? 0 : 1;
   });
 }

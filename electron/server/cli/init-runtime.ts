@@ -6,7 +6,11 @@ const CHOICES = [
   { key: '2', runtime: 'anthropic:claude-sonnet-4-5', what: 'Anthropic (ANTHROPIC_API_KEY)' },
   { key: '3', runtime: 'openai:gpt-5', what: 'OpenAI (OPENAI_API_KEY)' },
   { key: '4', runtime: 'ollama:qwen2.5-coder', what: 'a local model through Ollama (no key)' },
-  { key: '5', runtime: 'openai-compatible:', what: 'any OpenAI-compatible server (LM Studio, vLLM, OpenRouter…): model and base URL' },
+  {
+    key: '5',
+    runtime: 'openai-compatible:',
+    what: 'any OpenAI-compatible server (LM Studio, vLLM, OpenRouter…): model and base URL',
+  },
 ] as const;
 
 /**

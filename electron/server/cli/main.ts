@@ -22,7 +22,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const program = new Command();
-program.name('governor').description('Govern a team of AI agents building software: approvals, evidence-gated merges, an audited ledger.').showHelpAfterError();
+program
+  .name('governor')
+  .description('Govern a team of AI agents building software: approvals, evidence-gated merges, an audited ledger.')
+  .showHelpAfterError();
 
 const dirOption = () => new Option('-d, --dir <dir>', 'project folder').default('.');
 
@@ -30,19 +33,37 @@ program
   .command('init')
   .argument('<name>', 'project folder to create')
   .option('--brief <text>', 'what the project should build')
-  .option('--runtime <ref>', 'runtime for every role: scripted, anthropic:<model>, openai:<model>, ollama:<model>, openai-compatible:<model> (asked at a terminal)')
+  .option(
+    '--runtime <ref>',
+    'runtime for every role: scripted, anthropic:<model>, openai:<model>, ollama:<model>, openai-compatible:<model> (asked at a terminal)',
+  )
   .option('--base-url <url>', 'the server of an ollama or openai-compatible runtime')
   .description('create a project: git repo, agents.yaml, .project_policies.yaml, .gitignore')
   .action(async (name: string, o: { brief?: string; runtime?: string; baseUrl?: string }) => {
-    const [{ initProject }, { askRuntime }] = await Promise.all([import('../../core/project.ts'), import('./init-runtime.ts')]);
-    const chosen = o.runtime ? { runtime: o.runtime, ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) } : process.stdin.isTTY ? await askRuntime() : { runtime: 'scripted' };
+    const [{ initProject }, { askRuntime }] = await Promise.all([
+      import('../../core/project.ts'),
+      import('./init-runtime.ts'),
+    ]);
+    const chosen = o.runtime
+      ? { runtime: o.runtime, ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) }
+      : process.stdin.isTTY
+        ? await askRuntime()
+        : { runtime: 'scripted' };
     const res = await initProject(resolve(name), { name, ...(o.brief ? { brief: o.brief } : {}), ...chosen });
-    console.log(`Created ${pc.bold(res.dir)} with ${res.created.join(', ')}; every role runs on ${pc.bold(chosen.runtime)}.`);
+    console.log(
+      `Created ${pc.bold(res.dir)} with ${res.created.join(', ')}; every role runs on ${pc.bold(chosen.runtime)}.`,
+    );
     if (chosen.runtime === 'scripted') {
-      console.log(pc.yellow('The scripted runtime only plays the sample project (`governor demo`); for your own brief, set a model'));
+      console.log(
+        pc.yellow(
+          'The scripted runtime only plays the sample project (`governor demo`); for your own brief, set a model',
+        ),
+      );
       console.log(pc.yellow('runtime in agents.yaml (or `governor init --runtime …`), then `governor doctor`.'));
     }
-    console.log(`Next: check agents.yaml (brief, runtimes) and ${pc.cyan(`governor doctor --dir ${name}`)}, then ${pc.cyan(`governor run --dir ${name}`)}`);
+    console.log(
+      `Next: check agents.yaml (brief, runtimes) and ${pc.cyan(`governor doctor --dir ${name}`)}, then ${pc.cyan(`governor run --dir ${name}`)}`,
+    );
   });
 
 program
@@ -81,26 +102,44 @@ program
 program
   .command('decide')
   .argument('<review-id>', 'e.g. review_0003 or 3, or a permission request perm_0001')
-  .argument('<decision>', 'approve | conditions | clarify | changes | defer | reject; for a permission request: allow | session | always | deny | edit')
+  .argument(
+    '<decision>',
+    'approve | conditions | clarify | changes | defer | reject; for a permission request: allow | session | always | deny | edit',
+  )
   .addOption(dirOption())
   .option('-c, --comment <text>', 'your comment (required for conditions, clarify, changes, reject)', '')
   .option('-i, --inline <path:line:text...>', 'inline comment anchored to a line of the reviewed document')
-  .option('--digest <hex>', "permission requests: the input's digest as `governor reviews` shows it (a decision for another input is refused)")
+  .option(
+    '--digest <hex>',
+    "permission requests: the input's digest as `governor reviews` shows it (a decision for another input is refused)",
+  )
   .option('-m, --message <text>', 'permission requests: what the agent reads (the reason for a denial)')
   .option('--input <json>', 'permission requests, with `edit`: the input to run instead, as a JSON object')
   .description('decide a pending review or permission request; the first decision wins')
-  .action(async (id: string, decision: string, o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string }) => {
-    const [{ decide }, { parseInline }] = await Promise.all([import('./human.ts'), import('./decisions.ts')]);
-    const inline = (o.inline ?? []).map(parseInline);
-    const permission = { ...(o.digest ? { digest: o.digest } : {}), ...(o.message ? { message: o.message } : {}), ...(o.input ? { input: o.input } : {}) };
-    await decide(o.dir, id, decision, { comment: o.comment, inline, ...permission });
-  });
+  .action(
+    async (
+      id: string,
+      decision: string,
+      o: { dir: string; comment: string; inline?: string[]; digest?: string; message?: string; input?: string },
+    ) => {
+      const [{ decide }, { parseInline }] = await Promise.all([import('./human.ts'), import('./decisions.ts')]);
+      const inline = (o.inline ?? []).map(parseInline);
+      const permission = {
+        ...(o.digest ? { digest: o.digest } : {}),
+        ...(o.message ? { message: o.message } : {}),
+        ...(o.input ? { input: o.input } : {}),
+      };
+      await decide(o.dir, id, decision, { comment: o.comment, inline, ...permission });
+    },
+  );
 
 program
   .command('command')
   .argument('<text>', 'e.g. "/status" or "/clarify Designer why parquet?"')
   .addOption(dirOption())
-  .description('send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)')
+  .description(
+    'send a human command (/status, /clarify, /assign, /ack, /resolve, /pause, /resume, /approve, /reject, /help)',
+  )
   .action(async (text: string, o: { dir: string }) => {
     const { command } = await import('./human.ts');
     process.exitCode = await command(o.dir, text);
@@ -131,7 +170,10 @@ program
   .addOption(dirOption())
   .option('-p, --port <port>', 'port (0 = any free port)', '4817')
   .option('--host <host>', 'address to bind', '127.0.0.1')
-  .option('--allow-remote', 'allow binding beyond loopback (anyone who can reach it and has the token can govern the project)')
+  .option(
+    '--allow-remote',
+    'allow binding beyond loopback (anyone who can reach it and has the token can govern the project)',
+  )
   .description('serve the UI and the contract over HTTP + WebSocket for a browser (headless)')
   .action(async (o: { dir: string; port: string; host: string; allowRemote?: boolean }) => {
     const { assertProjectDir } = await import('../../core/project.ts');
@@ -139,8 +181,16 @@ program
     const { formatProgress } = await import('./output.ts');
     const root = await assertProjectDir(o.dir);
     if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
-      if (!o.allowRemote) throw new GovernorError('remote_refused', `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`);
-      console.log(pc.yellow(`⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`));
+      if (!o.allowRemote)
+        throw new GovernorError(
+          'remote_refused',
+          `binding to ${o.host} exposes the project beyond this machine; add --allow-remote if you mean it`,
+        );
+      console.log(
+        pc.yellow(
+          `⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`,
+        ),
+      );
     }
     // A project another process drives is refused at once, naming it, before any UI is built.
     const { checkOpenable } = await import('../../core/projects.ts');
@@ -148,8 +198,17 @@ program
     // Never a URL to a page that cannot load: the UI is built first (with progress) if missing or stale.
     const { ensureUi } = await import('../host/ui-build.ts');
     await ensureUi((line) => console.log(pc.dim(`[ui] ${line}`)));
-    const host = await startHost({ dir: root, port: Number(o.port), host: o.host, rememberProject: true, ...(o.allowRemote ? { allowRemote: true } : {}), onProgress: (x) => console.log(formatProgress(x)) });
-    console.log(`Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`);
+    const host = await startHost({
+      dir: root,
+      port: Number(o.port),
+      host: o.host,
+      rememberProject: true,
+      ...(o.allowRemote ? { allowRemote: true } : {}),
+      onProgress: (x) => console.log(formatProgress(x)),
+    });
+    console.log(
+      `Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`,
+    );
     const stop = () => void host.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -169,7 +228,9 @@ program
     const agentsFile = await loadAgentsFile(root);
     const checks = await runDoctor({ dir: root, agentsFile, extraKeys: hostKeyStore() });
     const box = sandboxReport((await loadPoliciesFile(root, agentsFile)).sandbox);
-    console.log(`${box.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold('sandbox')}  ${box.ok ? box.detail : pc.red(box.detail)}`);
+    console.log(
+      `${box.ok ? pc.green('✓') : pc.red('✗')} ${pc.bold('sandbox')}  ${box.ok ? box.detail : pc.red(box.detail)}`,
+    );
     let ok = box.ok;
     for (const c of checks) {
       const good = c.key.ok && c.call.ok && (c.structured?.ok ?? true) && (c.tools?.ok ?? true);
@@ -177,7 +238,8 @@ program
       console.log(`${good ? pc.green('✓') : pc.red('✗')} ${pc.bold(c.runtime)} ${pc.dim(`(${c.roles.join(', ')})`)}`);
       console.log(`    key:  ${c.key.ok ? c.key.detail : pc.red(c.key.detail)}`);
       console.log(`    call: ${c.call.ok ? c.call.detail : pc.red(c.call.detail)}`);
-      if (c.structured) console.log(`    structured output: ${c.structured.ok ? c.structured.detail : pc.red(c.structured.detail)}`);
+      if (c.structured)
+        console.log(`    structured output: ${c.structured.ok ? c.structured.detail : pc.red(c.structured.detail)}`);
       if (c.tools) console.log(`    tool calling: ${c.tools.ok ? c.tools.detail : pc.red(c.tools.detail)}`);
     }
     process.exitCode = ok ? 0 : 1;
@@ -186,14 +248,20 @@ program
 const qa = program.command('qa').description('the QA gate');
 qa.command('run')
   .addOption(dirOption())
-  .option('--candidate <ref>', 'test this branch, tag or commit instead of a fresh candidate (develop + the phase branches)')
+  .option(
+    '--candidate <ref>',
+    'test this branch, tag or commit instead of a fresh candidate (develop + the phase branches)',
+  )
   .description('run the QA gate by hand: tests, coverage, drift, compliance, verdict; merges nothing')
   .action(async (o: { dir: string; candidate?: string }) => {
     const { runGateByHand } = await import('../../core/workflow/stages/manual-gate.ts');
     await withProject(o.dir, async (p) => {
       const gate = await runGateByHand(p, o.candidate);
-      console.log(`\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} (candidate ${gate.candidate.slice(0, 12)})`);
-      for (const c of gate.conditions) console.log(`  ${c.ok ? pc.green('✓') : pc.red('✗')} ${c.condition}: ${c.detail}`);
+      console.log(
+        `\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} (candidate ${gate.candidate.slice(0, 12)})`,
+      );
+      for (const c of gate.conditions)
+        console.log(`  ${c.ok ? pc.green('✓') : pc.red('✗')} ${c.condition}: ${c.detail}`);
       console.log(pc.dim(`Full report: ${join(p.dir, 'QA_REPORT.md')} (and QA_REPORT.html)`));
       process.exitCode = gate.green ? 0 : 1;
     });
@@ -202,10 +270,16 @@ qa.command('report')
   .addOption(dirOption())
   .description('print the last QA report')
   .action(async (o: { dir: string }) => {
-    await withProject(o.dir, async (p) => {
-      const report = p.exporter.rendered('QA_REPORT.md');
-      console.log(report ?? 'No QA gate has run yet. `governor run` reaches it after the build, or run `governor qa run`.');
-    }, true);
+    await withProject(
+      o.dir,
+      async (p) => {
+        const report = p.exporter.rendered('QA_REPORT.md');
+        console.log(
+          report ?? 'No QA gate has run yet. `governor run` reaches it after the build, or run `governor qa run`.',
+        );
+      },
+      true,
+    );
   });
 
 const audit = program.command('audit').description('check the audit trail');
@@ -216,34 +290,43 @@ audit
   .description('verify the ledger hash chain and that exported files match the ledger')
   .action(async (o: { dir: string; git?: boolean }) => {
     const { verifyGitAudit } = await import('../../core/git/audit-verify.ts');
-    await withProject(o.dir, async (p) => {
-      const v = p.ledger.verify();
-      if (!v.ok && v.firstBad) {
-        console.log(fail(`ledger chain broken at event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`));
-        process.exitCode = 1;
-        return;
-      }
-      console.log(`${pc.green('✓')} ledger: ${v.checked} events, chain intact (head ${v.head.slice(0, 12)})`);
-      const mismatches = await p.exporter.verify();
-      // A brand-new project has exported nothing yet: nothing there to differ from the ledger.
-      if (mismatches.length === p.exporter.expected().size && mismatches.every((m) => m.problem === 'missing')) {
-        console.log(`${pc.green('✓')} exports: none written yet (a new project); \`governor run\` writes them from the ledger`);
-      } else if (mismatches.length > 0) {
-        for (const m of mismatches) console.log(fail(`${m.path}: ${m.problem === 'missing' ? 'missing' : 'does not match the ledger'}`));
-        console.log(pc.dim('`governor run` or any command rewrites the exports from the ledger.'));
-        process.exitCode = 1;
-        return;
-      } else console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
-      if (o.git) {
-        const problems = await verifyGitAudit(p);
-        for (const problem of problems) console.log(fail(problem));
-        if (problems.length > 0) {
+    await withProject(
+      o.dir,
+      async (p) => {
+        const v = p.ledger.verify();
+        if (!v.ok && v.firstBad) {
+          console.log(fail(`ledger chain broken at event #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}`));
           process.exitCode = 1;
           return;
         }
-        console.log(`${pc.green('✓')} git: ${p.read.gitActions().length} actions agree with git_actions.jsonl, the audit notes and the history`);
-      }
-    }, true);
+        console.log(`${pc.green('✓')} ledger: ${v.checked} events, chain intact (head ${v.head.slice(0, 12)})`);
+        const mismatches = await p.exporter.verify();
+        // A brand-new project has exported nothing yet: nothing there to differ from the ledger.
+        if (mismatches.length === p.exporter.expected().size && mismatches.every((m) => m.problem === 'missing')) {
+          console.log(
+            `${pc.green('✓')} exports: none written yet (a new project); \`governor run\` writes them from the ledger`,
+          );
+        } else if (mismatches.length > 0) {
+          for (const m of mismatches)
+            console.log(fail(`${m.path}: ${m.problem === 'missing' ? 'missing' : 'does not match the ledger'}`));
+          console.log(pc.dim('`governor run` or any command rewrites the exports from the ledger.'));
+          process.exitCode = 1;
+          return;
+        } else console.log(`${pc.green('✓')} exports: ${p.exporter.expected().size} files match the ledger`);
+        if (o.git) {
+          const problems = await verifyGitAudit(p);
+          for (const problem of problems) console.log(fail(problem));
+          if (problems.length > 0) {
+            process.exitCode = 1;
+            return;
+          }
+          console.log(
+            `${pc.green('✓')} git: ${p.read.gitActions().length} actions agree with git_actions.jsonl, the audit notes and the history`,
+          );
+        }
+      },
+      true,
+    );
   });
 
 registerDiscordCommands(program);

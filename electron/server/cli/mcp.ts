@@ -12,8 +12,13 @@ export function registerMcpCommand(program: Command): void {
     .command('mcp')
     .addOption(new Option('-d, --dir <dir>', 'project folder').default('.'))
     .requiredOption('-a, --agent <name>', 'the agent this session acts as (e.g. Implementer, Implementer-2)')
-    .option('--print-token', "print the agent's token and the command to add the running host's /mcp to Claude Code, then exit")
-    .description("serve Governor's MCP server for one agent over stdio (raise_concern, propose_variation, ask_clarification, handoff, next_task, status)")
+    .option(
+      '--print-token',
+      "print the agent's token and the command to add the running host's /mcp to Claude Code, then exit",
+    )
+    .description(
+      "serve Governor's MCP server for one agent over stdio (raise_concern, propose_variation, ask_clarification, handoff, next_task, status)",
+    )
     .action(async (o: { dir: string; agent: string; printToken?: boolean }) => {
       // Loaded when `governor mcp` runs: every other command (and --help) starts without the engine.
       const { AgentName, agentNames } = await import('../../../shared/index.ts');
@@ -23,26 +28,39 @@ export function registerMcpCommand(program: Command): void {
       const { runningHost } = await import('./host-client.ts');
       const dir = await assertProjectDir(o.dir);
       const parsed = AgentName.safeParse(o.agent);
-      if (!parsed.success) throw new InvalidInputError(`--agent "${o.agent}" is not an agent name such as Implementer or Implementer-2`);
+      if (!parsed.success)
+        throw new InvalidInputError(`--agent "${o.agent}" is not an agent name such as Implementer or Implementer-2`);
       // Loaded here, not at start-up: every other command stays free of the MCP SDK.
       const { agentToken, mcpSecret } = await import('../../core/mcp/http.ts');
       if (o.printToken) {
         const token = agentToken(await mcpSecret(dir), parsed.data);
         const host = runningHost(dir);
         console.log(token);
-        const url = host ? `http://127.0.0.1:${host.port}/mcp` : 'http://127.0.0.1:<port>/mcp (start `governor serve` first)';
-        console.error(`Add it to Claude Code:\n  claude mcp add --transport http governor ${url} --header "Authorization: Bearer ${token}"`);
+        const url = host
+          ? `http://127.0.0.1:${host.port}/mcp`
+          : 'http://127.0.0.1:<port>/mcp (start `governor serve` first)';
+        console.error(
+          `Add it to Claude Code:\n  claude mcp add --transport http governor ${url} --header "Authorization: Bearer ${token}"`,
+        );
         return;
       }
-      const p = await openProject(dir, { progress: (x) => process.stderr.write(`${x.agent ? `${x.agent}: ` : ''}${x.text}\n`), keyStore: hostKeyStore() });
+      const p = await openProject(dir, {
+        progress: (x) => process.stderr.write(`${x.agent ? `${x.agent}: ` : ''}${x.text}\n`),
+        keyStore: hostKeyStore(),
+      });
       if (!agentNames(p.agentsFile).includes(parsed.data)) {
         p.close();
-        throw new InvalidInputError(`--agent ${parsed.data} is not in agents.yaml; its agents are ${agentNames(p.agentsFile).join(', ')}`);
+        throw new InvalidInputError(
+          `--agent ${parsed.data} is not in agents.yaml; its agents are ${agentNames(p.agentsFile).join(', ')}`,
+        );
       }
       const { standaloneActions } = await import('../../core/mcp/external.ts');
       const { createGovernorMcpServer } = await import('../../core/mcp/server.ts');
       const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-      const server = createGovernorMcpServer(standaloneActions(p, parsed.data), p.redactor ? { redactor: p.redactor } : {});
+      const server = createGovernorMcpServer(
+        standaloneActions(p, parsed.data),
+        p.redactor ? { redactor: p.redactor } : {},
+      );
       const transport = new StdioServerTransport();
       transport.onclose = () => {
         p.close();

@@ -28,7 +28,10 @@ export function formatReview(r: Review, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - Date.parse(r.requested_at)) / 60000));
   const ageText = age < 60 ? `${age}m` : age < 1440 ? `${Math.round(age / 60)}h` : `${Math.round(age / 1440)}d`;
   const head = `${pc.bold(r.id)}  ${r.kind.padEnd(16)} ${r.title}  ${pc.dim(`impact ${r.impact}, by ${r.requested_by}, ${ageText} ago`)}`;
-  const status = r.status === 'decided' && r.decision ? `\n    ${pc.dim(`decided: ${r.decision.decision} by ${r.decision.reviewed_by} at ${r.decision.timestamp}`)}` : '';
+  const status =
+    r.status === 'decided' && r.decision
+      ? `\n    ${pc.dim(`decided: ${r.decision.decision} by ${r.decision.reviewed_by} at ${r.decision.timestamp}`)}`
+      : '';
   return `${head}\n    ${pc.dim('read:')} ${r.subject.path} (r${r.subject.revision})${r.context.length ? `, ${r.context.join(', ')}` : ''}\n    ${r.summary}${status}`;
 }
 
@@ -40,6 +43,10 @@ export const fail = (msg: string) => `${pc.red('error:')} ${msg}`;
 
 /** A notification as a short block: its title, then its body indented. */
 export function formatNotification(n: Notification): string {
-  const title = n.severity === 'critical' ? pc.red(n.title) : n.severity === 'warning' ? pc.yellow(n.title) : pc.bold(n.title);
-  return `${''.padEnd(10)} ${title}\n${n.body.split('\n').map((l) => `${''.padEnd(27)}${pc.dim(l)}`).join('\n')}`;
+  const title =
+    n.severity === 'critical' ? pc.red(n.title) : n.severity === 'warning' ? pc.yellow(n.title) : pc.bold(n.title);
+  return `${''.padEnd(10)} ${title}\n${n.body
+    .split('\n')
+    .map((l) => `${''.padEnd(27)}${pc.dim(l)}`)
+    .join('\n')}`;
 }

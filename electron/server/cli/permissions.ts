@@ -23,7 +23,8 @@ export const PERMISSION_CHOICES = ['allow', 'session', 'always', 'deny', 'edit']
 
 export function parsePermissionDecision(raw: string): PermissionDecisionKind {
   const d = ALIASES[raw.trim().toLowerCase()];
-  if (!d) throw new InvalidInputError(`unknown permission decision "${raw}"; use one of ${PERMISSION_CHOICES.join(', ')}`);
+  if (!d)
+    throw new InvalidInputError(`unknown permission decision "${raw}"; use one of ${PERMISSION_CHOICES.join(', ')}`);
   return d;
 }
 
@@ -36,7 +37,8 @@ export function parseEditedInput(raw: string | undefined): Record<string, unknow
   } catch (err) {
     throw new InvalidInputError(`--input is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidInputError('--input must be a JSON object with the tool\'s fields, e.g. {"command":"npm test"}');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new InvalidInputError('--input must be a JSON object with the tool\'s fields, e.g. {"command":"npm test"}');
   return v as Record<string, unknown>;
 }
 
@@ -47,9 +49,17 @@ export function isPermissionId(raw: string): boolean {
 export function formatPermission(r: PermissionRequest, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - Date.parse(r.requested_at)) / 60000));
   const head = `${pc.bold(r.id)}  ${'permission'.padEnd(16)} ${r.agent} asks: ${r.summary}  ${pc.dim(`${age}m ago, ${r.status}`)}`;
-  const lines = [head, `    ${pc.dim('why:')} ${r.reason}`, `    ${pc.dim('input:')} ${JSON.stringify(r.input)}`, `    ${pc.dim('digest:')} ${r.input_digest}`];
+  const lines = [
+    head,
+    `    ${pc.dim('why:')} ${r.reason}`,
+    `    ${pc.dim('input:')} ${JSON.stringify(r.input)}`,
+    `    ${pc.dim('digest:')} ${r.input_digest}`,
+  ];
   if (r.suggested_rule) lines.push(`    ${pc.dim('session / always would allow:')} ${r.suggested_rule}`);
-  if (r.decision) lines.push(`    ${pc.dim(`decided: ${r.decision.decision} by ${r.decision.by} via ${r.decision.source} at ${r.decision.at}`)}`);
+  if (r.decision)
+    lines.push(
+      `    ${pc.dim(`decided: ${r.decision.decision} by ${r.decision.by} via ${r.decision.source} at ${r.decision.at}`)}`,
+    );
   if (r.status === 'pending') lines.push(`    ${pc.dim(`times out at ${r.timeout_at}`)}`);
   return lines.join('\n');
 }

@@ -26,9 +26,17 @@ interface Sources {
  * Open a project whose clock, ids, model fetch and test runner can be switched after opening: the
  * recording (or the replay) starts once the project is open, so both see exactly the same calls from then on.
  */
-export async function openSwitchable(dir: string, progress: boolean): Promise<{ p: OpenedProject; use(s: Sources): void }> {
+export async function openSwitchable(
+  dir: string,
+  progress: boolean,
+): Promise<{ p: OpenedProject; use(s: Sources): void }> {
   const ulid = monotonicFactory();
-  let src: Sources = { clock: () => new Date(), ids: () => ulid(), fetch: (...a) => globalThis.fetch(...a), runTests: runCommand };
+  let src: Sources = {
+    clock: () => new Date(),
+    ids: () => ulid(),
+    fetch: (...a) => globalThis.fetch(...a),
+    runTests: runCommand,
+  };
   const p = await openProject(dir, {
     clock: () => src.clock(),
     ids: () => src.ids(),
@@ -57,7 +65,15 @@ export async function startRecording(p: OpenedProject, use: (s: Sources) => void
   const ulid = monotonicFactory();
   const runId = `run_${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}_${randomBytes(2).toString('hex')}`;
   const startSeq = p.ledger.count();
-  const rec = createRecorder({ projectDir: p.dir, runId, startSeq, start: await startState(p.dir), redactor: p.redactor ?? ({ redact: (t: string) => t, add: () => {} } as never), clock: () => new Date(), ids: () => ulid() });
+  const rec = createRecorder({
+    projectDir: p.dir,
+    runId,
+    startSeq,
+    start: await startState(p.dir),
+    redactor: p.redactor ?? ({ redact: (t: string) => t, add: () => {} } as never),
+    clock: () => new Date(),
+    ids: () => ulid(),
+  });
   // Our own appends; whatever else lands in the ledger meanwhile came from another process.
   const own = new Set<number>();
   const offAppend = p.ledger.onAppend((events) => {
@@ -76,7 +92,9 @@ export async function startRecording(p: OpenedProject, use: (s: Sources) => void
       for (let after = startSeq; after < end; ) {
         const batch = p.ledger.read(after, Math.min(5000, end - after));
         if (batch.length === 0) break;
-        for (const ev of batch) if (!own.has(ev.seq)) foreign.push({ seq: ev.seq, id: ev.id, ts: ev.ts, type: ev.type, actor: ev.actor, payload: ev.payload });
+        for (const ev of batch)
+          if (!own.has(ev.seq))
+            foreign.push({ seq: ev.seq, id: ev.id, ts: ev.ts, type: ev.type, actor: ev.actor, payload: ev.payload });
         after = batch.at(-1)?.seq ?? end;
       }
       await rec.finish({ seq: end, refs: await repoRefs(p.dir), foreign });
@@ -85,12 +103,21 @@ export async function startRecording(p: OpenedProject, use: (s: Sources) => void
 }
 
 /** The first way a replayed event differs from the recorded one, naming the event type and the field. */
-function eventDifference(seq: number, recorded: LedgerEvent | undefined, replayed: LedgerEvent | undefined): string | null {
+function eventDifference(
+  seq: number,
+  recorded: LedgerEvent | undefined,
+  replayed: LedgerEvent | undefined,
+): string | null {
   if (!recorded && !replayed) return null;
   if (!recorded) return `event #${seq} (${replayed?.type}): the replay produced it, the run never recorded it`;
   if (!replayed) return `event #${seq} (${recorded.type}): the run recorded it, the replay stopped before it`;
-  if (recorded.type !== replayed.type) return `event #${seq}: the run recorded ${recorded.type}, the replay produced ${replayed.type}`;
-  const d = firstDifference({ actor: recorded.actor, ts: recorded.ts, id: recorded.id, payload: recorded.payload }, { actor: replayed.actor, ts: replayed.ts, id: replayed.id, payload: replayed.payload }, '');
+  if (recorded.type !== replayed.type)
+    return `event #${seq}: the run recorded ${recorded.type}, the replay produced ${replayed.type}`;
+  const d = firstDifference(
+    { actor: recorded.actor, ts: recorded.ts, id: recorded.id, payload: recorded.payload },
+    { actor: replayed.actor, ts: replayed.ts, id: replayed.id, payload: replayed.payload },
+    '',
+  );
   if (!d) return null;
   const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v).slice(0, 200));
   return `event #${seq} (${recorded.type}) differs at ${d.path.slice(1)}: recorded ${show(d.recorded)}, replayed ${show(d.replayed)}`;
@@ -113,13 +140,16 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
     const injected = injectForeign(p.ledger, c.foreign);
     const api = createApi(p, noLoop(p, 'the replay drives the loop itself'), { user: 'Human', source: 'cli' });
     // A cassette from before driver steps were kept: the run was one loop run with no decision in it.
-    const script: DriverStep[] = c.script.length > 0 ? c.script : [{ step: 'loop', at_seq: c.start_seq, end_seq: Number.MAX_SAFE_INTEGER }];
+    const script: DriverStep[] =
+      c.script.length > 0 ? c.script : [{ step: 'loop', at_seq: c.start_seq, end_seq: Number.MAX_SAFE_INTEGER }];
     try {
       for (const [k, s] of script.entries()) {
         injected.upTo(s.at_seq);
         if (p.ledger.count() !== s.at_seq) {
           const what = s.step === 'loop' ? 'a loop run' : "the human's decision";
-          problems.push(`driver step ${k + 1} (${what}) began after event #${s.at_seq} in the run, but the replay stood at #${p.ledger.count()}`);
+          problems.push(
+            `driver step ${k + 1} (${what}) began after event #${s.at_seq} in the run, but the replay stood at #${p.ledger.count()}`,
+          );
           break;
         }
         injected.upTo(s.end_seq);
@@ -139,7 +169,9 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
     const recorded = original.read(start, end - start);
     const runIsLatest = original.count() === end;
     original.close();
-    console.log(`\nreplayed ${c.calls.length - replay.remaining().calls} model call(s) and ${c.tests.length - replay.remaining().tests} test run(s) from ${cassette}, without network or test processes`);
+    console.log(
+      `\nreplayed ${c.calls.length - replay.remaining().calls} model call(s) and ${c.tests.length - replay.remaining().tests} test run(s) from ${cassette}, without network or test processes`,
+    );
     for (let i = 0; i < Math.max(produced.length, recorded.length); i++) {
       const diff = eventDifference(start + i + 1, recorded[i], produced[i]);
       if (diff) {
@@ -147,14 +179,23 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
         break;
       }
     }
-    if (problems.length === 0) console.log(pc.green(`✓ ledger: ${produced.length} events identical to the recorded run (types, times, ids and payloads)`));
+    if (problems.length === 0)
+      console.log(
+        pc.green(`✓ ledger: ${produced.length} events identical to the recorded run (types, times, ids and payloads)`),
+      );
 
     if (c.end) {
       const theirs = new Map(c.end.refs.map((r) => [r.name, r.oid]));
       const ours = new Map((await repoRefs(dir)).map((r) => [r.name, r.oid]));
-      const refDiffs = [...new Set([...theirs.keys(), ...ours.keys()])].sort().filter((n) => theirs.get(n) !== ours.get(n));
-      for (const n of refDiffs) problems.push(`git ${n}: the run left ${theirs.get(n)?.slice(0, 12) ?? 'no such ref'}, the replay ${ours.get(n)?.slice(0, 12) ?? 'no such ref'}`);
-      if (refDiffs.length === 0) console.log(pc.green(`✓ git: ${theirs.size} branches and tags at the same commits as the run left them`));
+      const refDiffs = [...new Set([...theirs.keys(), ...ours.keys()])]
+        .sort()
+        .filter((n) => theirs.get(n) !== ours.get(n));
+      for (const n of refDiffs)
+        problems.push(
+          `git ${n}: the run left ${theirs.get(n)?.slice(0, 12) ?? 'no such ref'}, the replay ${ours.get(n)?.slice(0, 12) ?? 'no such ref'}`,
+        );
+      if (refDiffs.length === 0)
+        console.log(pc.green(`✓ git: ${theirs.size} branches and tags at the same commits as the run left them`));
     }
 
     const stale = await p.exporter.verify();
@@ -166,9 +207,14 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
         if (theirs !== content) differing.push(path);
       }
       if (differing.length) problems.push(`exports differ from the project's: ${differing.join(', ')}`);
-      else if (stale.length === 0) console.log(pc.green(`✓ exports: ${p.exporter.expected().size} files byte-identical (replay in ${dir})`));
+      else if (stale.length === 0)
+        console.log(pc.green(`✓ exports: ${p.exporter.expected().size} files byte-identical (replay in ${dir})`));
     } else if (stale.length === 0) {
-      console.log(pc.dim(`exports: the replay's match its ledger; the project has moved on since that run, so they are not compared with today's files`));
+      console.log(
+        pc.dim(
+          `exports: the replay's match its ledger; the project has moved on since that run, so they are not compared with today's files`,
+        ),
+      );
     }
     for (const problem of problems) console.log(pc.red(`✗ ${problem}`));
     return problems.length === 0 ? 0 : 1;

@@ -18,7 +18,12 @@ import { type RunRecording, openSwitchable, replayRun, startRecording } from './
  * opens), then drive the loop; at each human gate either ask at the terminal or, with --no-prompt (or no
  * terminal), stop and say how to decide.
  */
-export async function runCommand(o: { dir: string; prompt: boolean; replay?: string; terminal?: Terminal }): Promise<number> {
+export async function runCommand(o: {
+  dir: string;
+  prompt: boolean;
+  replay?: string;
+  terminal?: Terminal;
+}): Promise<number> {
   const root = await assertProjectDir(o.dir);
   if (o.replay) return replayRun(root, o.replay);
   const release = acquireLoopLock(root, 'run');
@@ -27,7 +32,9 @@ export async function runCommand(o: { dir: string; prompt: boolean; replay?: str
     const abort = () => ac.abort();
     process.once('SIGINT', abort);
     const { p, use } = await openSwitchable(root, true);
-    const stop = createNotifier(p.ledger, p.read, [(n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n))]);
+    const stop = createNotifier(p.ledger, p.read, [
+      (n) => (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n)),
+    ]);
     try {
       for (const r of p.recovered) console.log(pc.yellow(`recovered: ${r}`));
       const recording = await startRecording(p, use);
@@ -78,7 +85,10 @@ export interface Terminal {
 }
 
 /** Drive the loop; with a terminal, ask at each human gate, else stop there and say how to decide. */
-export async function runInteractive(p: OpenedProject, opts: { terminal: Terminal | null; signal: AbortSignal; recording?: RunRecording }): Promise<number> {
+export async function runInteractive(
+  p: OpenedProject,
+  opts: { terminal: Terminal | null; signal: AbortSignal; recording?: RunRecording },
+): Promise<number> {
   const rl = opts.terminal ? createInterface({ input: opts.terminal.input, output: opts.terminal.output }) : null;
   const { driver, onWake } = interactiveDriver(p);
   const api = createApi(p, driver, { user: 'Human', source: 'cli' });
@@ -97,12 +107,24 @@ export async function runInteractive(p: OpenedProject, opts: { terminal: Termina
       }
       if (outcome.state === 'done') {
         const promo = p.read.promotions().at(-1);
-        const released = p.read.project()?.stage === 'released' ? p.read.gitActions().filter((a) => a.action === 'tag').at(-1) : null;
+        const released =
+          p.read.project()?.stage === 'released'
+            ? p.read
+                .gitActions()
+                .filter((a) => a.action === 'tag')
+                .at(-1)
+            : null;
         if (released) {
-          console.log(pc.green(`\n🎉 ${p.read.project()?.name} released as ${released.target}: every phase of the roadmap is promoted. Final report: FINAL_REPORT.md`));
+          console.log(
+            pc.green(
+              `\n🎉 ${p.read.project()?.name} released as ${released.target}: every phase of the roadmap is promoted. Final report: FINAL_REPORT.md`,
+            ),
+          );
           return 0;
         }
-        console.log(pc.green(`\n✅ Phase ${promo?.phase ?? p.read.project()?.phase} promoted${promo ? ` as ${promo.tag}` : ''}.`));
+        console.log(
+          pc.green(`\n✅ Phase ${promo?.phase ?? p.read.project()?.phase} promoted${promo ? ` as ${promo.tag}` : ''}.`),
+        );
         for (const w of outcome.waitingOn) console.log(w);
         return 0;
       }
@@ -133,11 +155,20 @@ export async function runInteractive(p: OpenedProject, opts: { terminal: Termina
 /** Someone else decided this review: say who, how and where, once. */
 function decidedElsewhere(p: OpenedProject, id: string): string | null {
   const d = p.read.review(id)?.decision;
-  return d ? `${id} was decided elsewhere: ${d.decision} by ${d.reviewed_by} via ${d.source} at ${d.timestamp}; moving on.` : null;
+  return d
+    ? `${id} was decided elsewhere: ${d.decision} by ${d.reviewed_by} via ${d.source} at ${d.timestamp}; moving on.`
+    : null;
 }
 
 /** Ask for one review's decision. True when the review is settled (here or elsewhere); false to stop. */
-async function ask(p: OpenedProject, api: Api, rl: ReturnType<typeof createInterface>, r: Review, onWake: (l: () => void) => () => void, recording?: RunRecording): Promise<boolean> {
+async function ask(
+  p: OpenedProject,
+  api: Api,
+  rl: ReturnType<typeof createInterface>,
+  r: Review,
+  onWake: (l: () => void) => () => void,
+  recording?: RunRecording,
+): Promise<boolean> {
   const already = decidedElsewhere(p, r.id);
   if (already) {
     console.log(pc.dim(`\n${already}`));

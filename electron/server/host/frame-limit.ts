@@ -10,7 +10,17 @@ import { contract } from '../../../shared/index.ts';
 export const BYTES_PER_CHAR_WORST = 6;
 export const ENVELOPE_BYTES = 64 * 1024;
 
-type Json = { type?: string | string[]; maxLength?: number; maxItems?: number; items?: Json; properties?: Record<string, Json>; anyOf?: Json[]; oneOf?: Json[]; enum?: unknown[]; const?: unknown };
+type Json = {
+  type?: string | string[];
+  maxLength?: number;
+  maxItems?: number;
+  items?: Json;
+  properties?: Record<string, Json>;
+  anyOf?: Json[];
+  oneOf?: Json[];
+  enum?: unknown[];
+  const?: unknown;
+};
 
 /** The most characters a value of this JSON Schema can take once serialised; Infinity when unbounded. */
 function maxChars(s: Json): number {
@@ -21,8 +31,10 @@ function maxChars(s: Json): number {
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
   if (type === 'string') return s.maxLength === undefined ? Infinity : s.maxLength + 2;
   if (type === 'number' || type === 'integer' || type === 'boolean' || type === 'null') return 32;
-  if (type === 'array') return s.maxItems === undefined || !s.items ? Infinity : s.maxItems * (maxChars(s.items) + 1) + 2;
-  if (type === 'object') return Object.entries(s.properties ?? {}).reduce((sum, [k, v]) => sum + k.length + 4 + maxChars(v), 2);
+  if (type === 'array')
+    return s.maxItems === undefined || !s.items ? Infinity : s.maxItems * (maxChars(s.items) + 1) + 2;
+  if (type === 'object')
+    return Object.entries(s.properties ?? {}).reduce((sum, [k, v]) => sum + k.length + 4 + maxChars(v), 2);
   return Infinity;
 }
 

@@ -48,8 +48,19 @@ interface HostSlot extends ProjectSlot {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf', '.map': 'application/json' };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+};
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export const hostFile = hostFileOf;
 
@@ -66,12 +77,17 @@ function sameToken(a: string, b: string): boolean {
  */
 export async function startHost(o: HostOptions): Promise<RunningHost> {
   const host = o.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(host) && !o.allowRemote) throw new GovernorError('remote_refused', `binding to ${host} exposes the project beyond this machine; pass --allow-remote if you mean it`);
+  if (!LOOPBACK.has(host) && !o.allowRemote)
+    throw new GovernorError(
+      'remote_refused',
+      `binding to ${host} exposes the project beyond this machine; pass --allow-remote if you mean it`,
+    );
   const token = o.token ?? randomBytes(24).toString('base64url');
   // The built UI: `governor serve` builds it first when it is missing (ui-build.ts); a host started
   // without one would print a URL to a page that cannot load, so it refuses instead.
   const rendererDir = resolve(o.rendererDir ?? defaultUiDir());
-  if (o.rendererDir === undefined && !existsSync(join(rendererDir, 'index.html'))) throw uiMissingError('the UI has not been built');
+  if (o.rendererDir === undefined && !existsSync(join(rendererDir, 'index.html')))
+    throw uiMissingError('the UI has not been built');
   const sockets = new Set<WebSocket>();
   const send = <N extends EventName>(event: N, data: EventData<N>) => {
     const frame = JSON.stringify({ event, data });
@@ -107,13 +123,24 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     if (!switcher) throw new GovernorError('starting', 'the host is still starting');
     return switcher;
   };
-  const forward: ProjectSwitcher = { current: () => need().current(), info: () => need().info(), recent: () => need().recent(), open: (d) => need().open(d), create: (x) => need().create(x), demo: (d) => need().demo(d), close: () => need().close() };
+  const forward: ProjectSwitcher = {
+    current: () => need().current(),
+    info: () => need().info(),
+    recent: () => need().recent(),
+    open: (d) => need().open(d),
+    create: (x) => need().create(x),
+    demo: (d) => need().demo(d),
+    close: () => need().close(),
+  };
 
   /** Wire one project to the pages: its loop, its APIs, and announcing what lands on its ledger. */
   const attach = async (p: OpenedProject): Promise<HostSlot> => {
     const loop = createLoopRunner(p, () => pushStatus());
     // The same human either way; the source says where a decision was typed, for the audit trail.
-    const apis: Apis = { ui: createApi(p, loop, { user: 'Human', source: 'ui' }, forward), cli: createApi(p, loop, { user: 'Human', source: 'cli' }, forward) };
+    const apis: Apis = {
+      ui: createApi(p, loop, { user: 'Human', source: 'ui' }, forward),
+      cli: createApi(p, loop, { user: 'Human', source: 'cli' }, forward),
+    };
     let lastSeq = p.ledger.count();
     const announce = () => {
       if (switcher && switcher.current().p !== p) return;
@@ -131,12 +158,19 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     if (port) await announceHost(p.dir);
     // The Discord link starts with the project when it has a discord.yaml and a token or webhook URL.
     // discord.js takes about a second to load: only a project with a discord.yaml pays for it.
-    const discord: BridgeStart = !p.discord ? { started: false, reason: 'no discord.yaml in the project' } : await (await import('../../core/discord/bridge.ts')).startDiscordBridge(p, {
-      ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
-      loop,
-      log: (text) => progress({ kind: 'info', text }),
+    const discord: BridgeStart = !p.discord
+      ? { started: false, reason: 'no discord.yaml in the project' }
+      : await (await import('../../core/discord/bridge.ts')).startDiscordBridge(p, {
+          ...(p.keyStore ? { extraKeys: p.keyStore } : {}),
+          loop,
+          log: (text) => progress({ kind: 'info', text }),
+        });
+    progress({
+      kind: 'info',
+      text: discord.started
+        ? `Discord link running (${discord.bridge.mode} mode)`
+        : `Discord link not started: ${discord.reason}`,
     });
-    progress({ kind: 'info', text: discord.started ? `Discord link running (${discord.bridge.mode} mode)` : `Discord link not started: ${discord.reason}` });
     return {
       p,
       loop,
@@ -175,18 +209,26 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     if (!LOOPBACK.has(host)) return true;
     const address = server.address();
     const p = typeof address === 'object' && address ? address.port : 0;
-    return value !== undefined && new Set([`${host}:${p}`, `127.0.0.1:${p}`, `localhost:${p}`, `[::1]:${p}`]).has(value.toLowerCase());
+    return (
+      value !== undefined &&
+      new Set([`${host}:${p}`, `127.0.0.1:${p}`, `localhost:${p}`, `[::1]:${p}`]).has(value.toLowerCase())
+    );
   };
 
   const server = createServer((req, res) => void serveHttp(req, res));
   // Governor's MCP server for agents joining from their own sessions (see core/mcp/http.ts for its checks).
-  const origins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
+  const origins = () =>
+    new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
   // Loaded on the first /mcp request: the MCP SDK stays out of the host's start-up.
   let mcpHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
   const mcp = async (req: IncomingMessage, res: ServerResponse) => {
     if (!mcpHandler) {
       const { createMcpHttpHandler } = await import('../../core/mcp/http.ts');
-      mcpHandler = createMcpHttpHandler({ engine: () => projects.current().p, allowedHosts: () => new Set([...origins()].map((o) => o.slice('http://'.length))), allowedOrigins: origins });
+      mcpHandler = createMcpHttpHandler({
+        engine: () => projects.current().p,
+        allowedHosts: () => new Set([...origins()].map((o) => o.slice('http://'.length))),
+        allowedOrigins: origins,
+      });
     }
     return mcpHandler(req, res);
   };
@@ -194,18 +236,28 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     const url = new URL(req.url ?? '/', 'http://host');
     if (url.pathname === '/mcp') {
       await mcp(req, res).catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`Governor MCP: ${errorMessage(err)}`);
+        if (!res.headersSent)
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`Governor MCP: ${errorMessage(err)}`);
       });
       return;
     }
-    const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+    const headers = {
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    };
     if (!hostAllowed(req.headers.host)) {
-      res.writeHead(421, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: unknown Host header; open the URL `governor serve` printed.');
+      res
+        .writeHead(421, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
+        .end('Governor: unknown Host header; open the URL `governor serve` printed.');
       return;
     }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!sameToken(url.searchParams.get('token') ?? '', token)) {
-        res.writeHead(401, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Governor: this address needs its token. Open the URL `governor serve` printed.');
+        res
+          .writeHead(401, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
+          .end('Governor: this address needs its token. Open the URL `governor serve` printed.');
         return;
       }
     }
@@ -219,7 +271,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       const body = await readFile(file);
       res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
     } catch {
-      if (rel === '/index.html') res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(`Governor: the UI is not built yet. Run \`${BUILD_UI_COMMAND}\`, then \`governor serve\` again.`);
+      if (rel === '/index.html')
+        res
+          .writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
+          .end(`Governor: the UI is not built yet. Run \`${BUILD_UI_COMMAND}\`, then \`governor serve\` again.`);
       else res.writeHead(404, headers).end();
     }
   }
@@ -235,8 +290,17 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     const origin = req.headers.origin;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const allowed = new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
-    const ok = url.pathname === '/ws' && hostAllowed(req.headers.host) && sameToken(url.searchParams.get('token') ?? '', token) && (origin === undefined ? req.headers['x-governor-client'] === 'cli' : allowed.has(origin));
+    const allowed = new Set([
+      `http://${host}:${port}`,
+      `http://127.0.0.1:${port}`,
+      `http://localhost:${port}`,
+      `http://[::1]:${port}`,
+    ]);
+    const ok =
+      url.pathname === '/ws' &&
+      hostAllowed(req.headers.host) &&
+      sameToken(url.searchParams.get('token') ?? '', token) &&
+      (origin === undefined ? req.headers['x-governor-client'] === 'cli' : allowed.has(origin));
     if (!ok) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
@@ -264,7 +328,13 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     try {
       frame = ClientFrame.parse(JSON.parse(raw));
     } catch (err) {
-      ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'bad_frame', message: `not a contract call: ${errorMessage(err).slice(0, 300)}` } }));
+      ws.send(
+        JSON.stringify({
+          id: null,
+          ok: false,
+          error: { code: 'bad_frame', message: `not a contract call: ${errorMessage(err).slice(0, 300)}` },
+        }),
+      );
       return;
     }
     try {

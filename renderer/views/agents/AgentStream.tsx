@@ -4,7 +4,16 @@ import type { CallResponse } from '../../../shared/contract.ts';
 
 type Item = CallResponse<'agents.activity'>[number];
 
-const MARK: Record<Item['kind'], string> = { session: '◆', message: '💬', tool_use: '→', tool_result: '←', permission: '🛡', test_run: '🧪', result: '■', error: '⚠' };
+const MARK: Record<Item['kind'], string> = {
+  session: '◆',
+  message: '💬',
+  tool_use: '→',
+  tool_result: '←',
+  permission: '🛡',
+  test_run: '🧪',
+  result: '■',
+  error: '⚠',
+};
 
 /**
  * What the coding agents are doing: their messages, tool uses (with how the permission gate decided each),
@@ -28,8 +37,15 @@ export function AgentStream({ conn }: { conn: Transport }) {
       <ol>
         {items.map((a) => (
           <li key={a.seq} className={`stream-${a.kind}${a.gate ? ` gate-${a.gate.behavior}` : ''}`}>
-            <span className="muted">{a.ts.slice(11, 19)}</span> <strong>{a.agent}</strong> {MARK[a.kind]} <span className="stream-text">{a.text.split('\n')[0]}</span>
-            {a.gate && <span className="muted"> ({a.gate.behavior}{a.gate.rule ? `: ${a.gate.rule}` : ''})</span>}
+            <span className="muted">{a.ts.slice(11, 19)}</span> <strong>{a.agent}</strong> {MARK[a.kind]}{' '}
+            <span className="stream-text">{a.text.split('\n')[0]}</span>
+            {a.gate && (
+              <span className="muted">
+                {' '}
+                ({a.gate.behavior}
+                {a.gate.rule ? `: ${a.gate.rule}` : ''})
+              </span>
+            )}
           </li>
         ))}
       </ol>

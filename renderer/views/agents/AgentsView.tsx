@@ -10,7 +10,12 @@ import { errorText } from '../../lib/error-text.ts';
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 4 });
 const num = new Intl.NumberFormat('en-US');
 
-const STATE_LABEL: Record<AgentState['status'], string> = { working: 'working', idle: 'idle', paused: 'paused', waiting_human: 'waiting' };
+const STATE_LABEL: Record<AgentState['status'], string> = {
+  working: 'working',
+  idle: 'idle',
+  paused: 'paused',
+  waiting_human: 'waiting',
+};
 
 interface Props {
   conn: Transport;
@@ -83,7 +88,9 @@ export function AgentsView({ conn, connected }: Props) {
                   </td>
                   <td>
                     <span className={`state-chip state-${a.status}`}>{STATE_LABEL[a.status]}</span>
-                    {a.pause_requested && a.status !== 'paused' && <span className="muted"> · pausing after this step</span>}
+                    {a.pause_requested && a.status !== 'paused' && (
+                      <span className="muted"> · pausing after this step</span>
+                    )}
                   </td>
                   <td className="task">{a.current_task ?? <span className="muted">—</span>}</td>
                   <td className="mono">{a.runtime}</td>
@@ -97,11 +104,21 @@ export function AgentsView({ conn, connected }: Props) {
                   </td>
                   <td>
                     {paused ? (
-                      <button type="button" data-testid="agent-resume" disabled={!connected || busy === a.name} onClick={() => act('resume', a.name)}>
+                      <button
+                        type="button"
+                        data-testid="agent-resume"
+                        disabled={!connected || busy === a.name}
+                        onClick={() => act('resume', a.name)}
+                      >
                         Resume
                       </button>
                     ) : (
-                      <button type="button" data-testid="agent-pause" disabled={!connected || busy === a.name} onClick={() => act('pause', a.name)}>
+                      <button
+                        type="button"
+                        data-testid="agent-pause"
+                        disabled={!connected || busy === a.name}
+                        onClick={() => act('pause', a.name)}
+                      >
                         Pause
                       </button>
                     )}

@@ -6,7 +6,19 @@ const OTHERS: readonly Actor[] = ['Human', 'System'];
 const DEFAULT_AGENTS: readonly Actor[] = ['ProjectManager', 'Designer', 'Implementer', 'Tester'];
 
 /** Who acted (an agent, the human or the system) and in which phase; empty means any. */
-export function ActorPhaseFilter({ conn, actor, phase, onActor, onPhase }: { conn: Transport; actor: Actor | null; phase: number | null; onActor: (a: Actor | null) => void; onPhase: (p: number | null) => void }) {
+export function ActorPhaseFilter({
+  conn,
+  actor,
+  phase,
+  onActor,
+  onPhase,
+}: {
+  conn: Transport;
+  actor: Actor | null;
+  phase: number | null;
+  onActor: (a: Actor | null) => void;
+  onPhase: (p: number | null) => void;
+}) {
   const [agents, setAgents] = useState<readonly Actor[]>(DEFAULT_AGENTS);
   useEffect(() => {
     let live = true;
@@ -23,7 +35,11 @@ export function ActorPhaseFilter({ conn, actor, phase, onActor, onPhase }: { con
     <>
       <label className="audit-filter">
         Agent{' '}
-        <select data-testid="actor-filter" value={actor ?? ''} onChange={(e) => onActor(e.target.value === '' ? null : (e.target.value as Actor))}>
+        <select
+          data-testid="actor-filter"
+          value={actor ?? ''}
+          onChange={(e) => onActor(e.target.value === '' ? null : (e.target.value as Actor))}
+        >
           <option value="">any</option>
           {[...agents, ...OTHERS].map((a) => (
             <option key={a} value={a}>

@@ -40,12 +40,20 @@ export function AuditView({ conn }: { conn: Transport }) {
     // Rows added above: keep what the reader looks at in place, unless they are watching the top.
     if (el && (n < 0 || el.scrollTop > 0)) el.scrollTop = Math.max(0, el.scrollTop + n * ROW_HEIGHT);
   }, []);
-  const filter = useMemo<TimelineFilter>(() => ({ types, actors: actor ? [actor] : [], phase, text }), [types, actor, phase, text]);
+  const filter = useMemo<TimelineFilter>(
+    () => ({ types, actors: actor ? [actor] : [], phase, text }),
+    [types, actor, phase, text],
+  );
   const { state, loadOlder, loadNewer, reset } = useTimeline(conn, filter, onShift);
   const filtered = types.length > 0 || actor !== null || phase !== null || text.trim() !== '';
   const shown = state.rows;
 
-  const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
   const lastIndex = items[items.length - 1]?.index ?? 0;
@@ -65,7 +73,15 @@ export function AuditView({ conn }: { conn: Transport }) {
       <div className="audit-tools">
         <TypeFilter all={EventType.options} selected={types} onChange={setTypes} />
         <ActorPhaseFilter conn={conn} actor={actor} phase={phase} onActor={setActor} onPhase={setPhase} />
-        <input type="search" className="audit-search" data-testid="timeline-search" placeholder="Search all events…" aria-label="Search all events" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          type="search"
+          className="audit-search"
+          data-testid="timeline-search"
+          placeholder="Search all events…"
+          aria-label="Search all events"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <span
           className="muted"
           data-testid="timeline-count"
@@ -85,7 +101,13 @@ export function AuditView({ conn }: { conn: Transport }) {
       )}
       <div className="audit-split">
         {/* biome-ignore lint/a11y/useSemanticElements: the virtualiser's sizing div sits between list and rows, so no ul>li. */}
-        <div className="timeline" ref={scrollRef} data-testid="timeline" role="list" aria-label="Ledger events, newest first">
+        <div
+          className="timeline"
+          ref={scrollRef}
+          data-testid="timeline"
+          role="list"
+          aria-label="Ledger events, newest first"
+        >
           {!state.atHead && (
             <div className="timeline-edge muted">
               Newer events above; scroll up to load them, or{' '}
@@ -109,7 +131,14 @@ export function AuditView({ conn }: { conn: Transport }) {
                   data-seq={r.seq}
                   data-type={r.type}
                   className={`timeline-row${selected?.seq === r.seq ? ' selected' : ''}`}
-                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
+                  style={{
+                    position: 'absolute',
+                    top: 0,
+                    left: 0,
+                    right: 0,
+                    height: ROW_HEIGHT,
+                    transform: `translateY(${v.start}px)`,
+                  }}
                   onClick={() => setSelected(r)}
                   onKeyDown={(e) => {
                     if (e.key === 'Enter') setSelected(r);
@@ -124,10 +153,20 @@ export function AuditView({ conn }: { conn: Transport }) {
               );
             })}
           </div>
-          {!state.loading && shown.length === 0 && <p className="empty timeline-empty">{filtered ? 'No event matches the filters.' : 'No events.'}</p>}
+          {!state.loading && shown.length === 0 && (
+            <p className="empty timeline-empty">{filtered ? 'No event matches the filters.' : 'No events.'}</p>
+          )}
           {state.atTail && shown.length > 0 && <div className="timeline-edge muted">Start of the ledger.</div>}
         </div>
-        {selected && <EventDetail key={selected.seq} conn={conn} row={selected} onClose={() => setSelected(null)} onSearch={setSearch} />}
+        {selected && (
+          <EventDetail
+            key={selected.seq}
+            conn={conn}
+            row={selected}
+            onClose={() => setSelected(null)}
+            onSearch={setSearch}
+          />
+        )}
       </div>
     </section>
   );

@@ -4,13 +4,20 @@ import { type EventLink, eventLinks } from './links.ts';
 import type { Row } from './useTimeline.ts';
 import { errorText } from '../../lib/error-text.ts';
 
-const KIND_LABEL: Record<EventLink['kind'], string> = { review: 'Review', concern: 'Concern', commit: 'Diff', command: 'Command', artifact: 'Document' };
+const KIND_LABEL: Record<EventLink['kind'], string> = {
+  review: 'Review',
+  concern: 'Concern',
+  commit: 'Diff',
+  command: 'Command',
+  artifact: 'Document',
+};
 
 /** A review, concern or commit opens its own view; a command or document narrows this timeline to it. */
 function RelatedLink({ link, onSearch }: { link: EventLink; onSearch: (text: string) => void }) {
   const common = { 'data-testid': 'event-link', 'data-kind': link.kind, 'data-target': link.id } as const;
   if ('href' in link) {
-    const title = link.kind === 'commit' ? `Open the diffs view: ${link.from ?? 'the empty tree'} → ${link.to}` : `Open ${link.id}`;
+    const title =
+      link.kind === 'commit' ? `Open the diffs view: ${link.from ?? 'the empty tree'} → ${link.to}` : `Open ${link.id}`;
     return (
       <a href={link.href} title={title} {...common}>
         {link.label}
@@ -18,14 +25,30 @@ function RelatedLink({ link, onSearch }: { link: EventLink; onSearch: (text: str
     );
   }
   return (
-    <button type="button" className="link-button" title={`Show the events that name ${link.id}`} onClick={() => onSearch(link.search)} {...common}>
+    <button
+      type="button"
+      className="link-button"
+      title={`Show the events that name ${link.id}`}
+      onClick={() => onSearch(link.search)}
+      {...common}
+    >
       {link.label}
     </button>
   );
 }
 
 /** One event as the ledger holds it, JSON and all, with links to what it is about; a live row's payload is fetched on demand. */
-export function EventDetail({ conn, row, onClose, onSearch }: { conn: Transport; row: Row; onClose: () => void; onSearch: (text: string) => void }) {
+export function EventDetail({
+  conn,
+  row,
+  onClose,
+  onSearch,
+}: {
+  conn: Transport;
+  row: Row;
+  onClose: () => void;
+  onSearch: (text: string) => void;
+}) {
   const [full, setFull] = useState<Row>(row);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {

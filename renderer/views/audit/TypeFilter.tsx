@@ -4,12 +4,21 @@ import { useEffect, useId, useRef, useState } from 'react';
  * A multi-select of event types in a popover. It floats over the timeline, so it gets out of the way as
  * a menu does: a click anywhere else or Escape closes it (Escape hands the focus back to its button).
  */
-export function TypeFilter({ all, selected, onChange }: { all: readonly string[]; selected: string[]; onChange: (types: string[]) => void }) {
+export function TypeFilter({
+  all,
+  selected,
+  onChange,
+}: {
+  all: readonly string[];
+  selected: string[];
+  onChange: (types: string[]) => void;
+}) {
   const [open, setOpen] = useState(false);
   const rootRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuId = useId();
-  const toggle = (t: string) => onChange(selected.includes(t) ? selected.filter((x) => x !== t) : [...selected, t].sort());
+  const toggle = (t: string) =>
+    onChange(selected.includes(t) ? selected.filter((x) => x !== t) : [...selected, t].sort());
 
   useEffect(() => {
     if (!open) return;
@@ -34,8 +43,15 @@ export function TypeFilter({ all, selected, onChange }: { all: readonly string[]
 
   return (
     <div className="type-filter" data-testid="type-filter" ref={rootRef}>
-      <button type="button" ref={buttonRef} aria-expanded={open} aria-controls={menuId} onClick={() => setOpen((o) => !o)}>
-        Types: {selected.length === 0 ? 'all' : selected.length <= 2 ? selected.join(', ') : `${selected.length} chosen`} ▾
+      <button
+        type="button"
+        ref={buttonRef}
+        aria-expanded={open}
+        aria-controls={menuId}
+        onClick={() => setOpen((o) => !o)}
+      >
+        Types:{' '}
+        {selected.length === 0 ? 'all' : selected.length <= 2 ? selected.join(', ') : `${selected.length} chosen`} ▾
       </button>
       {selected.length > 0 && (
         <button type="button" className="link-button" onClick={() => onChange([])}>
@@ -47,7 +63,14 @@ export function TypeFilter({ all, selected, onChange }: { all: readonly string[]
           <legend className="muted">Show only</legend>
           {all.map((t) => (
             <label key={t}>
-              <input type="checkbox" data-testid="type-option" value={t} checked={selected.includes(t)} onChange={() => toggle(t)} /> {t}
+              <input
+                type="checkbox"
+                data-testid="type-option"
+                value={t}
+                checked={selected.includes(t)}
+                onChange={() => toggle(t)}
+              />{' '}
+              {t}
             </label>
           ))}
         </fieldset>

@@ -32,7 +32,12 @@ export function VerifyChain({ conn }: { conn: Transport }) {
   return (
     <div className="verify">
       {result && (
-        <div className={`verify-result ${good ? 'verify-ok' : 'text-bad'}`} data-testid="verify-result" data-ok={String(good)} role="status">
+        <div
+          className={`verify-result ${good ? 'verify-ok' : 'text-bad'}`}
+          data-testid="verify-result"
+          data-ok={String(good)}
+          role="status"
+        >
           {result.kind === 'error' && <>Could not verify: {result.message}</>}
           {v && good && <>Chain intact: {v.checked.toLocaleString()} events checked.</>}
           {v && !good && (

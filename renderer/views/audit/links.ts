@@ -48,7 +48,12 @@ function gitLinks(type: string, p: Payload): EventLink[] {
     if (action === 'tag') return [commitLink(`Tag ${target}`, target, `${target}^`)];
     // `previous` is the target's tip before the action: a merge's first parent, a commit's parent.
     // A new branch has none recorded, so git finds the parent itself.
-    const verb = action === 'merge' ? `Merge into ${target}` : action === 'commit' ? `Commit on ${target}` : `${action[0]?.toUpperCase()}${action.slice(1)} ${target}`;
+    const verb =
+      action === 'merge'
+        ? `Merge into ${target}`
+        : action === 'commit'
+          ? `Commit on ${target}`
+          : `${action[0]?.toUpperCase()}${action.slice(1)} ${target}`;
     return [commitLink(`${verb} · ${short(commit)}`, commit, str(p.previous) ?? `${commit}^`)];
   }
   if (type === 'phase.promoted') {

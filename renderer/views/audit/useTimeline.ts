@@ -84,7 +84,15 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
         if (g !== gen.current) return;
         busy.current = false;
         const atTail = p.events.length < PAGE;
-        set({ rows: p.events, total: p.total, capped: p.total_capped, atHead: true, atTail, loading: false, error: null });
+        set({
+          rows: p.events,
+          total: p.total,
+          capped: p.total_capped,
+          atHead: true,
+          atTail,
+          loading: false,
+          error: null,
+        });
       },
       (err: unknown) => {
         if (g !== gen.current) return;
@@ -175,7 +183,9 @@ export function useTimeline(conn: Transport, filter: TimelineFilter, onShift: (n
       const f = q;
       // The push carries no payload, so with a phase or text filter the next reload shows what matched.
       if (f.phase !== undefined || f.text !== undefined) return;
-      const match = events.filter((e) => (!f.types || f.types.includes(e.type)) && (!f.actors || f.actors.includes(e.actor)));
+      const match = events.filter(
+        (e) => (!f.types || f.types.includes(e.type)) && (!f.actors || f.actors.includes(e.actor)),
+      );
       if (match.length === 0) return;
       const s = ref.current;
       if (!s.atHead || s.loading) {

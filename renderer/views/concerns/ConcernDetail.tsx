@@ -34,7 +34,10 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
         onChanged(updated);
         setBusy(null);
         setNote('');
-        setResult({ text: `Done: ${c.id} is now ${updated.status}${updated.assigned_to ? ` (assigned to ${updated.assigned_to})` : ''}.`, bad: false });
+        setResult({
+          text: `Done: ${c.id} is now ${updated.status}${updated.assigned_to ? ` (assigned to ${updated.assigned_to})` : ''}.`,
+          bad: false,
+        });
       },
       (err: unknown) => {
         setBusy(null);
@@ -45,7 +48,12 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
   const off = !connected || busy !== null || resolved;
 
   return (
-    <aside className="card concern-detail" data-testid="concern-detail" data-concern-id={c.id} aria-labelledby="concern-detail-title">
+    <aside
+      className="card concern-detail"
+      data-testid="concern-detail"
+      data-concern-id={c.id}
+      aria-labelledby="concern-detail-title"
+    >
       <div className="detail-head">
         <h3 id="concern-detail-title">
           <span className={`chip sev-${c.severity}`} data-count="1">
@@ -97,7 +105,9 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
 
       <h4>Escalation chain</h4>
       {c.escalations.length === 0 ? (
-        <p className="muted">Not escalated: it went from {c.from} straight to {c.to}.</p>
+        <p className="muted">
+          Not escalated: it went from {c.from} straight to {c.to}.
+        </p>
       ) : (
         <ol className="chain" data-testid="escalation-chain">
           {c.escalations.map((h, i) => (
@@ -122,18 +132,41 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
         <div className="concern-actions">
           <label className="block">
             Note
-            <textarea data-testid="concern-note" rows={3} value={note} onChange={(e) => setNote(e.target.value)} placeholder="What you decided, and why (required to resolve)" />
+            <textarea
+              data-testid="concern-note"
+              rows={3}
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+              placeholder="What you decided, and why (required to resolve)"
+            />
           </label>
           <div className="action-row">
-            <button type="button" data-testid="concern-ack" disabled={off || c.status !== 'open'} onClick={() => act('ack')}>
+            <button
+              type="button"
+              data-testid="concern-ack"
+              disabled={off || c.status !== 'open'}
+              onClick={() => act('ack')}
+            >
               Acknowledge
             </button>
-            <button type="button" className="primary" data-testid="concern-resolve" disabled={off || note.trim() === ''} onClick={() => act('resolve')} title="Resolve with the note above">
+            <button
+              type="button"
+              className="primary"
+              data-testid="concern-resolve"
+              disabled={off || note.trim() === ''}
+              onClick={() => act('resolve')}
+              title="Resolve with the note above"
+            >
               Resolve
             </button>
           </div>
           <div className="action-row">
-            <select aria-label="Assign to agent" data-testid="concern-assign-to" value={assignTo} onChange={(e) => setAssignTo(e.target.value)}>
+            <select
+              aria-label="Assign to agent"
+              data-testid="concern-assign-to"
+              value={assignTo}
+              onChange={(e) => setAssignTo(e.target.value)}
+            >
               <option value="">Assign to…</option>
               {agents.map((a) => (
                 <option key={a} value={a}>
@@ -141,12 +174,22 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
                 </option>
               ))}
             </select>
-            <button type="button" data-testid="concern-assign" disabled={off || !assignTo} onClick={() => act('assign', assignTo)}>
+            <button
+              type="button"
+              data-testid="concern-assign"
+              disabled={off || !assignTo}
+              onClick={() => act('assign', assignTo)}
+            >
               Assign
             </button>
           </div>
           <div className="action-row">
-            <select aria-label="Escalate to" data-testid="concern-escalate-to" value={escalateTo} onChange={(e) => setEscalateTo(e.target.value)}>
+            <select
+              aria-label="Escalate to"
+              data-testid="concern-escalate-to"
+              value={escalateTo}
+              onChange={(e) => setEscalateTo(e.target.value)}
+            >
               <option value="">Escalate to…</option>
               {[...agents, 'Human'].map((a) => (
                 <option key={a} value={a}>
@@ -154,14 +197,23 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
                 </option>
               ))}
             </select>
-            <button type="button" data-testid="concern-escalate" disabled={off || !escalateTo} onClick={() => act('escalate', escalateTo)}>
+            <button
+              type="button"
+              data-testid="concern-escalate"
+              disabled={off || !escalateTo}
+              onClick={() => act('escalate', escalateTo)}
+            >
               Escalate
             </button>
           </div>
         </div>
       )}
       {result && (
-        <p className={result.bad ? 'text-bad' : 'muted'} role={result.bad ? 'alert' : 'status'} data-testid="concern-result">
+        <p
+          className={result.bad ? 'text-bad' : 'muted'}
+          role={result.bad ? 'alert' : 'status'}
+          data-testid="concern-result"
+        >
           {result.text}
         </p>
       )}

@@ -86,7 +86,9 @@ export function ConcernsView({ conn, connected }: Props) {
                 <tr>
                   <th>Severity</th>
                   <th>Id</th>
-                  <th title="Who raised it, and whom it is addressed to now (after any escalation)">Raised by → now with</th>
+                  <th title="Who raised it, and whom it is addressed to now (after any escalation)">
+                    Raised by → now with
+                  </th>
                   <th>Assigned to</th>
                   <th>Category</th>
                   <th>Summary</th>

@@ -40,7 +40,15 @@ export function ConsoleView({ conn, connected }: Props) {
 
   const agentKey = agents.join(',');
   const suggestions = useMemo(
-    () => (dismissed ? [] : suggest(text, { agents: agentKey ? agentKey.split(',') : [], reviews: reviews.map((r) => r.id), concerns: concerns.map((c) => c.id) })).slice(0, 12),
+    () =>
+      (dismissed
+        ? []
+        : suggest(text, {
+            agents: agentKey ? agentKey.split(',') : [],
+            reviews: reviews.map((r) => r.id),
+            concerns: concerns.map((c) => c.id),
+          })
+      ).slice(0, 12),
     [text, dismissed, agentKey, reviews, concerns],
   );
   const parsed = text.trim().length > 1 ? parseCommand(text, agents) : null;
@@ -93,11 +101,20 @@ export function ConsoleView({ conn, connected }: Props) {
       <ol className="console-log" ref={logRef} aria-live="polite" data-testid="console-log">
         {entries.length === 0 && (
           <li className="empty">
-            <p>Type a command such as /status or /help. Tab completes commands, agents, review and concern ids; ↑ recalls earlier commands.</p>
+            <p>
+              Type a command such as /status or /help. Tab completes commands, agents, review and concern ids; ↑ recalls
+              earlier commands.
+            </p>
           </li>
         )}
         {entries.map((e) => (
-          <li key={e.key} className="console-entry" data-testid="console-entry" data-command-id={e.commandId ?? undefined} data-ok={e.pending ? undefined : String(e.ok)}>
+          <li
+            key={e.key}
+            className="console-entry"
+            data-testid="console-entry"
+            data-command-id={e.commandId ?? undefined}
+            data-ok={e.pending ? undefined : String(e.ok)}
+          >
             <div className="console-cmd mono">
               <span aria-hidden="true">› </span>
               {e.text}

@@ -23,17 +23,27 @@ export function suggest(text: string, src: CompletionSources): Suggestion[] {
   const partial = (tokens[index] ?? '').toLowerCase();
   const cmd = (tokens[0] ?? '').toLowerCase();
   const pick = (values: string[], hint: string): Suggestion[] =>
-    values.filter((v) => v.toLowerCase().startsWith(partial) && v.toLowerCase() !== partial).map((value) => ({ value, hint }));
+    values
+      .filter((v) => v.toLowerCase().startsWith(partial) && v.toLowerCase() !== partial)
+      .map((value) => ({ value, hint }));
 
   if (index === 0) {
     if (!partial.startsWith('/') && partial !== '') return [];
-    return COMMAND_HELP.filter((h) => h.cmd.startsWith(partial || '/') && h.cmd !== partial).map((h) => ({ value: h.cmd, hint: `${h.usage} — ${h.summary}` }));
+    return COMMAND_HELP.filter((h) => h.cmd.startsWith(partial || '/') && h.cmd !== partial).map((h) => ({
+      value: h.cmd,
+      hint: `${h.usage} — ${h.summary}`,
+    }));
   }
   if (index === 1) {
-    if (AGENT_CMDS.has(cmd)) return pick(cmd === '/pause' || cmd === '/resume' ? [...src.agents, 'all'] : src.agents, 'agent');
+    if (AGENT_CMDS.has(cmd))
+      return pick(cmd === '/pause' || cmd === '/resume' ? [...src.agents, 'all'] : src.agents, 'agent');
     if (CONCERN_CMDS.has(cmd)) return pick(src.concerns, 'concern');
     if (REVIEW_CMDS.has(cmd)) return pick(src.reviews, 'review');
-    if (cmd === '/help') return pick(COMMAND_HELP.map((h) => h.cmd.slice(1)), 'command');
+    if (cmd === '/help')
+      return pick(
+        COMMAND_HELP.map((h) => h.cmd.slice(1)),
+        'command',
+      );
     if (cmd === '/status') return pick(['git'], 'branches and merges');
   }
   if (index === 2 && cmd === '/assign') return pick(src.concerns, 'concern');

@@ -38,8 +38,20 @@ const patch = (key: number, f: (e: ConsoleEntry) => ConsoleEntry) =>
 
 export function runCommand(conn: Transport, text: string): void {
   const key = nextKey++;
-  const entry: ConsoleEntry = { key, text, at: new Date().toISOString(), pending: true, ok: true, commandId: null, response: '', followUps: [] };
-  useConsoleStore.setState((s) => ({ entries: [...s.entries, entry], history: [...s.history.filter((h) => h !== text), text].slice(-100) }));
+  const entry: ConsoleEntry = {
+    key,
+    text,
+    at: new Date().toISOString(),
+    pending: true,
+    ok: true,
+    commandId: null,
+    response: '',
+    followUps: [],
+  };
+  useConsoleStore.setState((s) => ({
+    entries: [...s.entries, entry],
+    history: [...s.history.filter((h) => h !== text), text].slice(-100),
+  }));
   conn.call('commands.run', { text }).then(
     (r) => {
       patch(key, (e) => ({ ...e, pending: false, ok: r.ok, commandId: r.command_id, response: r.response }));
@@ -82,7 +94,13 @@ export async function syncResponses(conn: Transport): Promise<void> {
         continue;
       }
       skippedFirst = true;
-      added.push({ id: parsed.data.id, from: parsed.data.from, text: parsed.data.response, ok: parsed.data.ok, at: parsed.data.responded_at });
+      added.push({
+        id: parsed.data.id,
+        from: parsed.data.from,
+        text: parsed.data.response,
+        ok: parsed.data.ok,
+        at: parsed.data.responded_at,
+      });
     }
     return added.length > 0 ? { ...entry, followUps: [...entry.followUps, ...added] } : entry;
   });

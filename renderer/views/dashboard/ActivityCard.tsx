@@ -7,10 +7,18 @@ export function ActivityCard({ running, now }: { running: boolean; now: number }
   return (
     <section className="card card-wide" aria-labelledby="activity-title" data-testid="activity-card">
       <h2 id="activity-title">
-        Activity{running && <span className="count" aria-live="polite">running…</span>}
+        Activity
+        {running && (
+          <span className="count" aria-live="polite">
+            running…
+          </span>
+        )}
       </h2>
       {lines.length === 0 ? (
-        <p className="muted">Nothing yet in this session. Press Run (or use `governor run`): each handoff, stage change and escalation shows here as it happens; the Audit view has the full history.</p>
+        <p className="muted">
+          Nothing yet in this session. Press Run (or use `governor run`): each handoff, stage change and escalation
+          shows here as it happens; the Audit view has the full history.
+        </p>
       ) : (
         <ol className="activity" aria-live="polite">
           {[...lines].reverse().map((l) => (

@@ -15,13 +15,13 @@ interface Props {
 
 /** Open concerns by severity, the newest few in words, and how long since anything was critical. */
 export function ConcernsCard({ concerns, loaded, error, lastCriticalAt, now }: Props) {
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, concerns.filter((c) => c.severity === s).length])) as Record<Severity, number>;
+  const bySeverity = Object.fromEntries(
+    SEVERITIES.map((s) => [s, concerns.filter((c) => c.severity === s).length]),
+  ) as Record<Severity, number>;
   const newest = [...concerns].sort((a, b) => b.timestamp.localeCompare(a.timestamp)).slice(0, SHOWN);
   return (
     <section className="card" aria-labelledby="concerns-title" data-testid="concerns-card">
-      <h2 id="concerns-title">
-        Open concerns {loaded && <span className="count">{concerns.length}</span>}
-      </h2>
+      <h2 id="concerns-title">Open concerns {loaded && <span className="count">{concerns.length}</span>}</h2>
       <div className="severity-row">
         {SEVERITIES.map((s) => (
           <span key={s} className={`chip sev-${s}`} data-testid={`concerns-${s}`} data-count={bySeverity[s]}>
@@ -32,7 +32,10 @@ export function ConcernsCard({ concerns, loaded, error, lastCriticalAt, now }: P
       <p className="muted" data-testid="last-critical">
         {lastCriticalAt ? (
           <>
-            Last critical: <time dateTime={lastCriticalAt} title={lastCriticalAt}>{formatAgo(lastCriticalAt, now)}</time>
+            Last critical:{' '}
+            <time dateTime={lastCriticalAt} title={lastCriticalAt}>
+              {formatAgo(lastCriticalAt, now)}
+            </time>
           </>
         ) : (
           'No critical concern so far.'

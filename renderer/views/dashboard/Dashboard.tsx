@@ -45,7 +45,10 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
       <section className="view">
         <div className="empty">
           <p className="empty-lead">Waiting for the engine…</p>
-          <p>The dashboard fills in as soon as the host answers. If this lasts, check that <code>governor serve</code> is running.</p>
+          <p>
+            The dashboard fills in as soon as the host answers. If this lasts, check that <code>governor serve</code> is
+            running.
+          </p>
         </div>
       </section>
     );
@@ -58,15 +61,43 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
         <h2 id="dashboard-title">Dashboard</h2>
         <div className="run">
           <span className="run-note" role="status" aria-live="polite" data-testid="run-note">
-            {running ? `The loop is running…${latest ? ` ${latest.agent ? `${latest.agent}: ` : ''}${latest.text}` : ''}` : run.message ? <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span> : waitingLine(snapshot)}
+            {running ? (
+              `The loop is running…${latest ? ` ${latest.agent ? `${latest.agent}: ` : ''}${latest.text}` : ''}`
+            ) : run.message ? (
+              <span className={run.failed ? 'text-bad' : undefined}>{run.message}</span>
+            ) : (
+              waitingLine(snapshot)
+            )}
           </span>
           {phaseNote && (
-            <span className={phaseNote.failed ? 'run-note text-bad' : 'run-note'} role="status" data-testid="start-phase-note">
+            <span
+              className={phaseNote.failed ? 'run-note text-bad' : 'run-note'}
+              role="status"
+              data-testid="start-phase-note"
+            >
               {phaseNote.text}
             </span>
           )}
-          {snapshot.stage === 'promoted' && snapshot.next_phase && <StartPhaseButton conn={conn} next={snapshot.next_phase} disabled={!connected || running || run.busy} onResult={setPhaseNote} />}
-          <button type="button" className="primary" data-testid="run" onClick={onRun} disabled={!connected || running || run.busy} title={connected ? 'Move the project on until it needs you (same as `governor run`)' : 'Not connected to the engine'}>
+          {snapshot.stage === 'promoted' && snapshot.next_phase && (
+            <StartPhaseButton
+              conn={conn}
+              next={snapshot.next_phase}
+              disabled={!connected || running || run.busy}
+              onResult={setPhaseNote}
+            />
+          )}
+          <button
+            type="button"
+            className="primary"
+            data-testid="run"
+            onClick={onRun}
+            disabled={!connected || running || run.busy}
+            title={
+              connected
+                ? 'Move the project on until it needs you (same as `governor run`)'
+                : 'Not connected to the engine'
+            }
+          >
             {running ? 'Running…' : 'Run'}
           </button>
         </div>
@@ -77,12 +108,21 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
 
       <div className="cards">
         <ReviewsCard reviews={reviews.items} loaded={reviews.loaded} error={reviews.error} now={now} />
-        <ConcernsCard concerns={concerns.items} loaded={concerns.loaded} error={concerns.error} lastCriticalAt={snapshot.last_critical_at} now={now} />
+        <ConcernsCard
+          concerns={concerns.items}
+          loaded={concerns.loaded}
+          error={concerns.error}
+          lastCriticalAt={snapshot.last_critical_at}
+          now={now}
+        />
         <section className="card" aria-labelledby="tasks-title" data-testid="tasks-card">
           <h2 id="tasks-title">Tasks</h2>
           {total === 0 ? (
             <div className="empty">
-              <p>No tasks yet: the PM writes them when it plans the phase. Run <code>governor run</code> or press <strong>Run</strong> to move the project on.</p>
+              <p>
+                No tasks yet: the PM writes them when it plans the phase. Run <code>governor run</code> or press{' '}
+                <strong>Run</strong> to move the project on.
+              </p>
             </div>
           ) : (
             <>
@@ -104,7 +144,8 @@ export function Dashboard({ conn, snapshot, reviews, concerns, connected, run, o
 
 function waitingLine(s: StatusSnapshot): string {
   if (s.stage === 'released') return `Released: every phase of the roadmap is promoted (see FINAL_REPORT.md).`;
-  if (s.stage === 'promoted' && s.loop.waiting_on.length > 0) return `Phase ${s.phase} promoted. ${s.loop.waiting_on.join('; ')}`;
+  if (s.stage === 'promoted' && s.loop.waiting_on.length > 0)
+    return `Phase ${s.phase} promoted. ${s.loop.waiting_on.join('; ')}`;
   if (s.stage === 'promoted') return 'Phase promoted.';
   if (s.loop.waiting_on.length > 0) return `Waiting on: ${s.loop.waiting_on.join('; ')}`;
   return 'Ready: press Run to move the project on.';

@@ -10,7 +10,12 @@ export function KpiCard({ trends }: { trends: Loaded<TrendPoints> }) {
   return (
     <section className="card card-wide" aria-labelledby="kpi-title" data-testid="kpi-card" data-points={points.length}>
       <h2 id="kpi-title">
-        Quality across iterations {trends.data && <span className="count">{points.length} gate{points.length === 1 ? '' : 's'}</span>}
+        Quality across iterations{' '}
+        {trends.data && (
+          <span className="count">
+            {points.length} gate{points.length === 1 ? '' : 's'}
+          </span>
+        )}
       </h2>
       {trends.error && <p className="card-error">Could not load the QA trend: {trends.error}</p>}
       {trends.data === null && !trends.error ? (
@@ -18,7 +23,10 @@ export function KpiCard({ trends }: { trends: Loaded<TrendPoints> }) {
       ) : points.length === 0 ? (
         <div className="empty" data-testid="kpi-empty">
           <p className="empty-lead">No QA gate has run yet.</p>
-          <p>This chart fills after the first QA gate: coverage, pass rate and drift against the baseline, one point per iteration. The gate runs when the build is done; press Run to move the project on.</p>
+          <p>
+            This chart fills after the first QA gate: coverage, pass rate and drift against the baseline, one point per
+            iteration. The gate runs when the build is done; press Run to move the project on.
+          </p>
         </div>
       ) : (
         <>
@@ -34,7 +42,9 @@ export function KpiCard({ trends }: { trends: Loaded<TrendPoints> }) {
               </div>
               <div>
                 <dt>Max drift</dt>
-                <dd data-testid="kpi-drift">{last.drift === 'measured' ? pct(last.max_drift) : last.drift === 'no_baseline' ? 'no baseline' : '—'}</dd>
+                <dd data-testid="kpi-drift">
+                  {last.drift === 'measured' ? pct(last.max_drift) : last.drift === 'no_baseline' ? 'no baseline' : '—'}
+                </dd>
               </div>
               <div>
                 <dt>Last gate</dt>

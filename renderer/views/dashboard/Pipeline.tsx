@@ -8,9 +8,16 @@ export function Pipeline({ stage, running }: { stage: Stage; running: boolean })
       {PIPELINE.map((step, i) => {
         const state = stepState(i, stage);
         return (
-          <li key={step.key} className={`step step-${state}${step.label === 'Human' ? ' step-human' : ''}`} aria-current={state === 'live' ? 'step' : undefined} title={step.hint}>
+          <li
+            key={step.key}
+            className={`step step-${state}${step.label === 'Human' ? ' step-human' : ''}`}
+            aria-current={state === 'live' ? 'step' : undefined}
+            title={step.hint}
+          >
             <span className="step-label">{step.label}</span>
-            <span className="step-hint">{state === 'live' ? (running && step.label !== 'Human' ? 'working…' : step.hint) : step.hint}</span>
+            <span className="step-hint">
+              {state === 'live' ? (running && step.label !== 'Human' ? 'working…' : step.hint) : step.hint}
+            </span>
           </li>
         );
       })}

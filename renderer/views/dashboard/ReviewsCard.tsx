@@ -2,7 +2,6 @@ import type { Review } from '../../../shared/domain/review.ts';
 import { formatAge } from '../../clock.ts';
 import { KIND_LABEL } from '../../labels.ts';
 
-
 interface Props {
   reviews: Review[];
   loaded: boolean;
@@ -14,9 +13,7 @@ interface Props {
 export function ReviewsCard({ reviews, loaded, error, now }: Props) {
   return (
     <section className="card card-wide" aria-labelledby="reviews-title">
-      <h2 id="reviews-title">
-        Pending reviews {loaded && <span className="count">{reviews.length}</span>}
-      </h2>
+      <h2 id="reviews-title">Pending reviews {loaded && <span className="count">{reviews.length}</span>}</h2>
       {error && <p className="card-error">Could not load reviews: {error}</p>}
       {!loaded ? (
         <p className="muted">Loading…</p>
@@ -24,7 +21,8 @@ export function ReviewsCard({ reviews, loaded, error, now }: Props) {
         <div className="empty" data-testid="pending-reviews-empty">
           <p>Nothing is waiting on you.</p>
           <p>
-            Run <code>governor run</code> or press <strong>Run</strong> to move the project on; the agents will ask when they need a decision.
+            Run <code>governor run</code> or press <strong>Run</strong> to move the project on; the agents will ask when
+            they need a decision.
           </p>
         </div>
       ) : (
@@ -35,7 +33,8 @@ export function ReviewsCard({ reviews, loaded, error, now }: Props) {
               <span className="row-main">
                 <span className="row-title">{r.title}</span>
                 <span className="row-sub">
-                  {r.subject.path} r{r.subject.revision} · from {r.requested_by} · decide with <code>governor decide {r.id} approve</code>
+                  {r.subject.path} r{r.subject.revision} · from {r.requested_by} · decide with{' '}
+                  <code>governor decide {r.id} approve</code>
                 </span>
               </span>
               <span className={`badge impact-${r.impact}`}>{KIND_LABEL[r.kind]}</span>

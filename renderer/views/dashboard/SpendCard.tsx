@@ -1,6 +1,11 @@
 import type { Loaded, UsageSummary } from './useDashboardData.ts';
 
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const usd = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
 const tokens = new Intl.NumberFormat('en-US');
 /** From this share of a budget on, the bar turns to the warning colour; at 100% it is over. */
 const WARN_AT = 0.8;
@@ -15,7 +20,17 @@ function level(used: number, limit: number): Level {
 }
 
 /** One bar against one limit, with the figures in words beside it (the colour is never the only signal). */
-function Meter({ label, used, limit, format }: { label: string; used: number; limit: number; format: (n: number) => string }) {
+function Meter({
+  label,
+  used,
+  limit,
+  format,
+}: {
+  label: string;
+  used: number;
+  limit: number;
+  format: (n: number) => string;
+}) {
   const l = level(used, limit);
   const share = limit > 0 ? Math.min(1, used / limit) : 1;
   return (
@@ -28,19 +43,40 @@ function Meter({ label, used, limit, format }: { label: string; used: number; li
         </span>
       </div>
       {/* biome-ignore lint/a11y/useSemanticElements: a native <meter> is drawn by the browser and ignores our colours. */}
-      <div className="meter-track" role="meter" aria-label={`${label} against its budget`} aria-valuemin={0} aria-valuemax={limit} aria-valuenow={Math.min(used, limit)}>
+      <div
+        className="meter-track"
+        role="meter"
+        aria-label={`${label} against its budget`}
+        aria-valuemin={0}
+        aria-valuemax={limit}
+        aria-valuenow={Math.min(used, limit)}
+      >
         <div className="meter-fill" style={{ width: `${Math.round(share * 100)}%` }} />
       </div>
     </div>
   );
 }
 
-function Budget({ budget, spentUsd, spentTokens, what }: { budget: Limit | null; spentUsd: number; spentTokens: number; what: string }) {
+function Budget({
+  budget,
+  spentUsd,
+  spentTokens,
+  what,
+}: {
+  budget: Limit | null;
+  spentUsd: number;
+  spentTokens: number;
+  what: string;
+}) {
   if (!budget) return <span className="muted no-budget">no budget set</span>;
   return (
     <>
-      {budget.usd !== undefined && <Meter label={`${what} cost`} used={spentUsd} limit={budget.usd} format={(n) => usd.format(n)} />}
-      {budget.tokens !== undefined && <Meter label={`${what} tokens`} used={spentTokens} limit={budget.tokens} format={(n) => tokens.format(n)} />}
+      {budget.usd !== undefined && (
+        <Meter label={`${what} cost`} used={spentUsd} limit={budget.usd} format={(n) => usd.format(n)} />
+      )}
+      {budget.tokens !== undefined && (
+        <Meter label={`${what} tokens`} used={spentTokens} limit={budget.tokens} format={(n) => tokens.format(n)} />
+      )}
     </>
   );
 }
@@ -66,10 +102,20 @@ export function SpendCard({ usage }: { usage: Loaded<UsageSummary> }) {
             </p>
             <div className="spend-phase" data-testid="spend-phase">
               <span className="muted">Phase {s.phase}: </span>
-              <Budget budget={s.phase_total.budget} spentUsd={s.phase_total.usd} spentTokens={s.phase_total.tokens} what={`Phase ${s.phase}`} />
+              <Budget
+                budget={s.phase_total.budget}
+                spentUsd={s.phase_total.usd}
+                spentTokens={s.phase_total.tokens}
+                what={`Phase ${s.phase}`}
+              />
             </div>
           </div>
-          {s.total.tokens === 0 && <p className="muted">No model spend yet; scripted agents cost nothing. Budgets are set under <code>budgets:</code> in <code>.project_policies.yaml</code>.</p>}
+          {s.total.tokens === 0 && (
+            <p className="muted">
+              No model spend yet; scripted agents cost nothing. Budgets are set under <code>budgets:</code> in{' '}
+              <code>.project_policies.yaml</code>.
+            </p>
+          )}
           <table className="spend-table">
             <thead>
               <tr>

@@ -6,7 +6,17 @@ import type { Transport } from '../../../shared/contract.ts';
  * now: start the next phase of the roadmap. The same command as `/phase next` in the console, the CLI and
  * Discord; its answer goes to `onResult`, which outlives the button (it goes once the phase starts).
  */
-export function StartPhaseButton({ conn, next, disabled, onResult }: { conn: Transport; next: { number: number; name: string }; disabled: boolean; onResult: (r: { text: string; failed: boolean }) => void }) {
+export function StartPhaseButton({
+  conn,
+  next,
+  disabled,
+  onResult,
+}: {
+  conn: Transport;
+  next: { number: number; name: string };
+  disabled: boolean;
+  onResult: (r: { text: string; failed: boolean }) => void;
+}) {
   const [busy, setBusy] = useState(false);
   const start = async () => {
     setBusy(true);
@@ -20,7 +30,13 @@ export function StartPhaseButton({ conn, next, disabled, onResult }: { conn: Tra
     }
   };
   return (
-    <button type="button" data-testid="start-phase" onClick={() => void start()} disabled={disabled || busy} title={`Start phase ${next.number} — ${next.name}: the PM plans it, and you review that plan (same as /phase next)`}>
+    <button
+      type="button"
+      data-testid="start-phase"
+      onClick={() => void start()}
+      disabled={disabled || busy}
+      title={`Start phase ${next.number} — ${next.name}: the PM plans it, and you review that plan (same as /phase next)`}
+    >
       Start phase {next.number}
     </button>
   );

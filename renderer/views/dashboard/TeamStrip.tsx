@@ -2,7 +2,12 @@ import type { Transport } from '../../../shared/contract.ts';
 import type { AgentState } from '../../../shared/domain/agent.ts';
 import { useAgents } from '../agents/useAgents.ts';
 
-const LABEL: Record<AgentState['status'], string> = { working: 'working', idle: 'idle', paused: 'paused', waiting_human: 'waiting on you' };
+const LABEL: Record<AgentState['status'], string> = {
+  working: 'working',
+  idle: 'idle',
+  paused: 'paused',
+  waiting_human: 'waiting on you',
+};
 /** Busy agents first: the strip answers "who is doing what right now". */
 const ORDER: Record<AgentState['status'], number> = { working: 0, waiting_human: 1, paused: 2, idle: 3 };
 
@@ -20,7 +25,14 @@ export function TeamStrip({ conn }: { conn: Transport }) {
         {agents.map((a) => {
           const state = a.pause_requested && a.status !== 'paused' ? 'pausing' : LABEL[a.status];
           return (
-            <li key={a.name} className={`agent-chip agent-chip-${a.status}`} data-testid="team-agent" data-agent={a.name} data-status={a.status} title={`${a.name} (${a.runtime}): ${state}${a.current_task ? ` — ${a.current_task}` : ''}`}>
+            <li
+              key={a.name}
+              className={`agent-chip agent-chip-${a.status}`}
+              data-testid="team-agent"
+              data-agent={a.name}
+              data-status={a.status}
+              title={`${a.name} (${a.runtime}): ${state}${a.current_task ? ` — ${a.current_task}` : ''}`}
+            >
               <span className="agent-dot" aria-hidden="true" />
               <a href="#/agents" className="agent-chip-name">
                 {a.name}

@@ -69,4 +69,3 @@ export function stepState(step: number, stage: Stage): StepState {
   const now = STAGE_ORDER.indexOf(stage);
   return hosted.every((s) => STAGE_ORDER.indexOf(s) < now) ? 'done' : 'ahead';
 }
-

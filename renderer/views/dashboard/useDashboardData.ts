@@ -17,7 +17,10 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * every (re)connect: the dashboard mounts with the page, often before the link is up, and events sent while
  * it was down are not replayed.
  */
-export function useDashboardData(conn: Transport, connected: boolean): { trends: Loaded<TrendPoints>; usage: Loaded<UsageSummary> } {
+export function useDashboardData(
+  conn: Transport,
+  connected: boolean,
+): { trends: Loaded<TrendPoints>; usage: Loaded<UsageSummary> } {
   const [trends, setTrends] = useState<Loaded<TrendPoints>>({ data: null, error: null });
   const [usage, setUsage] = useState<Loaded<UsageSummary>>({ data: null, error: null });
 

@@ -24,13 +24,33 @@ function startRef(refs: Refs, current: string): string {
  * `rev^`, `main~2`, a branch or tag; the host resolves it and says plainly when it names nothing), or
  * choose from the recent history of a branch.
  */
-export function CommitPicker({ conn, side, refs, current, currentOid, onPick, onClose }: { conn: Transport; side: string; refs: Refs; current: string; currentOid: string | null; onPick(rev: string): void; onClose(): void }) {
+export function CommitPicker({
+  conn,
+  side,
+  refs,
+  current,
+  currentOid,
+  onPick,
+  onClose,
+}: {
+  conn: Transport;
+  side: string;
+  refs: Refs;
+  current: string;
+  currentOid: string | null;
+  onPick(rev: string): void;
+  onClose(): void;
+}) {
   const [text, setText] = useState('');
   const [reason, setReason] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [historyOf, setHistoryOf] = useState(() => startRef(refs, current));
   const [limit, setLimit] = useState(PAGE);
-  const [log, setLog] = useState<{ commits: Commit[]; error: string | null; loading: boolean }>({ commits: [], error: null, loading: true });
+  const [log, setLog] = useState<{ commits: Commit[]; error: string | null; loading: boolean }>({
+    commits: [],
+    error: null,
+    loading: true,
+  });
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => input.current?.focus(), []);
@@ -71,7 +91,13 @@ export function CommitPicker({ conn, side, refs, current, currentOid, onPick, on
   };
 
   return (
-    <div className="df-picker" role="dialog" aria-label={`Pick a commit for ${side}`} data-testid="commit-picker" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <div
+      className="df-picker"
+      role="dialog"
+      aria-label={`Pick a commit for ${side}`}
+      data-testid="commit-picker"
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+    >
       <form className="df-picker-form" onSubmit={submit}>
         <label>
           {side}: commit, branch or tag{' '}
@@ -103,10 +129,17 @@ export function CommitPicker({ conn, side, refs, current, currentOid, onPick, on
         </p>
       )}
       <div className="df-picker-history">
-        <RefSelect id="commit-history-of" label="Recent commits of" value={historyOf} refs={refs} allowEmpty={false} onChange={(v) => {
+        <RefSelect
+          id="commit-history-of"
+          label="Recent commits of"
+          value={historyOf}
+          refs={refs}
+          allowEmpty={false}
+          onChange={(v) => {
             setHistoryOf(v);
             setLimit(PAGE);
-          }} />
+          }}
+        />
         {log.error ? (
           <p className="text-bad" role="alert">
             Could not list the history: {log.error}
@@ -115,7 +148,14 @@ export function CommitPicker({ conn, side, refs, current, currentOid, onPick, on
           <ul className="df-commits" aria-label={`Recent commits of ${historyOf}`} aria-busy={log.loading}>
             {log.commits.map((c) => (
               <li key={c.oid}>
-                <button type="button" data-testid="commit-item" data-oid={c.oid} aria-current={c.oid === currentOid ? 'true' : undefined} onClick={() => onPick(c.oid)} title={c.oid}>
+                <button
+                  type="button"
+                  data-testid="commit-item"
+                  data-oid={c.oid}
+                  aria-current={c.oid === currentOid ? 'true' : undefined}
+                  onClick={() => onPick(c.oid)}
+                  title={c.oid}
+                >
                   <code>{c.oid.slice(0, 7)}</code> <span className="df-commit-subject">{c.subject}</span>
                   <span className="muted df-commit-meta">
                     {c.author} · {when(c.date)}

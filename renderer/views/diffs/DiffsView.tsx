@@ -14,8 +14,10 @@ const STATUS_LABEL: Record<DiffFileT['status'], string> = { A: 'added', M: 'modi
 export function defaultRefs(refs: Refs): { from: string; to: string } {
   const names = refs.branches.map((b) => b.name);
   const phases = names.filter((n) => /phase/i.test(n)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const from = names.includes('develop') ? 'develop' : (names.includes('main') ? 'main' : (names[0] ?? EMPTY));
-  const to = phases.at(-1) ?? (names.includes('main') && from !== 'main' ? 'main' : (names.find((n) => n !== from) ?? names[0] ?? ''));
+  const from = names.includes('develop') ? 'develop' : names.includes('main') ? 'main' : (names[0] ?? EMPTY);
+  const to =
+    phases.at(-1) ??
+    (names.includes('main') && from !== 'main' ? 'main' : (names.find((n) => n !== from) ?? names[0] ?? ''));
   return { from, to };
 }
 
@@ -112,7 +114,14 @@ export function DiffsView({ conn }: { conn: Transport }) {
     setPicking(null);
   };
   const commitButton = (side: Side, label: string) => (
-    <button type="button" className="df-commit-button" data-testid={`diff-${side}-commit`} aria-expanded={picking === side} onClick={() => setPicking((p) => (p === side ? null : side))} title={`Pick any commit for ${label}: a sha, rev^, main~2, or one from a branch's history`}>
+    <button
+      type="button"
+      className="df-commit-button"
+      data-testid={`diff-${side}-commit`}
+      aria-expanded={picking === side}
+      onClick={() => setPicking((p) => (p === side ? null : side))}
+      title={`Pick any commit for ${label}: a sha, rev^, main~2, or one from a branch's history`}
+    >
       Commit…
     </button>
   );
@@ -147,7 +156,9 @@ export function DiffsView({ conn }: { conn: Transport }) {
       )}
       {range && (
         <p className="muted df-range" data-testid="diff-range" data-from={range.from ?? ''} data-to={range.to}>
-          Comparing <code title={range.from ?? undefined}>{range.from ? range.from.slice(0, 7) : 'the empty tree'}</code> → <code title={range.to}>{range.to.slice(0, 7)}</code>
+          Comparing{' '}
+          <code title={range.from ?? undefined}>{range.from ? range.from.slice(0, 7) : 'the empty tree'}</code> →{' '}
+          <code title={range.to}>{range.to.slice(0, 7)}</code>
           {from !== EMPTY && /\^\d*$/.test(from) ? ' (the commit against its parent)' : ''}
         </p>
       )}
@@ -162,7 +173,13 @@ export function DiffsView({ conn }: { conn: Transport }) {
           ) : (
             files.map((f) => (
               <li key={f.path}>
-                <button type="button" data-testid="diff-file" aria-pressed={f.path === selected} className={f.path === selected ? 'selected' : undefined} onClick={() => setSelected(f.path)}>
+                <button
+                  type="button"
+                  data-testid="diff-file"
+                  aria-pressed={f.path === selected}
+                  className={f.path === selected ? 'selected' : undefined}
+                  onClick={() => setSelected(f.path)}
+                >
                   <span className={`df-status df-status-${f.status}`} title={STATUS_LABEL[f.status]}>
                     {f.status}
                   </span>{' '}
@@ -172,7 +189,13 @@ export function DiffsView({ conn }: { conn: Transport }) {
             ))
           )}
         </ul>
-        <div className="df-main">{file && monaco ? <FileDiff key={`${from}..${to}:${file.path}`} monaco={monaco} file={file} cap={cap} /> : file ? <p className="muted">Loading the editor…</p> : null}</div>
+        <div className="df-main">
+          {file && monaco ? (
+            <FileDiff key={`${from}..${to}:${file.path}`} monaco={monaco} file={file} cap={cap} />
+          ) : file ? (
+            <p className="muted">Loading the editor…</p>
+          ) : null}
+        </div>
       </div>
     </section>
   );

@@ -19,7 +19,8 @@ function lines(text: string): number {
 /** "the new version: its first 1,048,576 of 3,355,443 bytes (20,165 of 64,000 lines)", when that side was cut. */
 function cutSide(label: string, size: Size, content: string | null, cap: number): string | null {
   if (!size || size.bytes <= cap) return null;
-  const shown = content === null ? '' : ` (${count(lines(content))} of ${size.lines === null ? '?' : count(size.lines)} lines)`;
+  const shown =
+    content === null ? '' : ` (${count(lines(content))} of ${size.lines === null ? '?' : count(size.lines)} lines)`;
   return `the ${label} version is shown up to its first ${count(cap)} of ${count(size.bytes)} bytes${shown}`;
 }
 
@@ -71,15 +72,27 @@ export function FileDiff({ monaco, file, cap }: { monaco: Monaco; file: DiffFile
         <strong>{file.path}</strong> is a binary file; its contents are not shown.
       </p>
     );
-  const cut = file.truncated ? [cutSide('old', file.oldSize, file.oldContent, cap), cutSide('new', file.newSize, file.newContent, cap)].filter((s): s is string => s !== null) : [];
+  const cut = file.truncated
+    ? [cutSide('old', file.oldSize, file.oldContent, cap), cutSide('new', file.newSize, file.newContent, cap)].filter(
+        (s): s is string => s !== null,
+      )
+    : [];
   return (
     <>
       {file.truncated && (
         <p className="banner banner-warn" role="status" data-testid="diff-notice">
-          <strong>{file.path}</strong> is truncated: {cut.length > 0 ? cut.join('; ') : `a side is larger than ${count(cap)} bytes`}. The diff below covers only that part; use <code>git diff</code> to see it all.
+          <strong>{file.path}</strong> is truncated:{' '}
+          {cut.length > 0 ? cut.join('; ') : `a side is larger than ${count(cap)} bytes`}. The diff below covers only
+          that part; use <code>git diff</code> to see it all.
         </p>
       )}
-      <section ref={host} className="df-monaco" data-testid="diff-editor" data-language={language} aria-label={`Changes to ${file.path}`} />
+      <section
+        ref={host}
+        className="df-monaco"
+        data-testid="diff-editor"
+        data-language={language}
+        aria-label={`Changes to ${file.path}`}
+      />
     </>
   );
 }

@@ -12,10 +12,25 @@ export function shortRev(rev: string): string {
 }
 
 /** Is `value` one of the listed branches or tags (or the empty tree)? */
-export const isListed = (refs: Refs, value: string): boolean => value === EMPTY || refs.branches.some((b) => b.name === value) || refs.tags.some((t) => t.name === value);
+export const isListed = (refs: Refs, value: string): boolean =>
+  value === EMPTY || refs.branches.some((b) => b.name === value) || refs.tags.some((t) => t.name === value);
 
 /** Branches, then any commit the value names that is no branch or tag, then tags. */
-export function RefSelect({ id, label, value, refs, allowEmpty, onChange }: { id: string; label: string; value: string; refs: Refs; allowEmpty: boolean; onChange(v: string): void }) {
+export function RefSelect({
+  id,
+  label,
+  value,
+  refs,
+  allowEmpty,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  refs: Refs;
+  allowEmpty: boolean;
+  onChange(v: string): void;
+}) {
   // A link or the commit picker may name a commit (or a parent, `oid^`) that is no branch or tag: list it, so the picker shows what is compared.
   const listed = isListed(refs, value);
   return (

@@ -39,7 +39,15 @@ export function PermissionRequests({ conn }: { conn: Connection }) {
   );
 }
 
-function PermissionCard({ conn, request: r, onDecided }: { conn: Connection; request: PermissionRequest; onDecided(): void }) {
+function PermissionCard({
+  conn,
+  request: r,
+  onDecided,
+}: {
+  conn: Connection;
+  request: PermissionRequest;
+  onDecided(): void;
+}) {
   const [message, setMessage] = useState('');
   const [editing, setEditing] = useState(false);
   const [edited, setEdited] = useState(() => JSON.stringify(r.input, null, 2));
@@ -58,7 +66,13 @@ function PermissionCard({ conn, request: r, onDecided }: { conn: Connection; req
     setBusy(true);
     setError(null);
     conn
-      .call('permissions.decide', { requestId: r.id, decision, digest: r.input_digest, message, ...(input ? { input } : {}) })
+      .call('permissions.decide', {
+        requestId: r.id,
+        decision,
+        digest: r.input_digest,
+        message,
+        ...(input ? { input } : {}),
+      })
       .then(onDecided, (err: unknown) => {
         setError(errorText(err));
         onDecided();
@@ -69,7 +83,10 @@ function PermissionCard({ conn, request: r, onDecided }: { conn: Connection; req
   return (
     <article className="pm-card" data-testid={`permission-${r.id}`}>
       <header>
-        <strong>{r.agent}</strong> asks to use <code>{r.tool}</code> <span className="muted">({r.id}, on {r.task_id ?? 'no task'})</span>
+        <strong>{r.agent}</strong> asks to use <code>{r.tool}</code>{' '}
+        <span className="muted">
+          ({r.id}, on {r.task_id ?? 'no task'})
+        </span>
       </header>
       <p className="pm-summary">{r.summary}</p>
       <p className="pm-why">
@@ -78,27 +95,69 @@ function PermissionCard({ conn, request: r, onDecided }: { conn: Connection; req
       <details>
         <summary>Exact input</summary>
         <pre data-testid="permission-input">{JSON.stringify(r.input, null, 2)}</pre>
-        <p className="muted">digest {r.input_digest.slice(0, 16)}… · times out {new Date(r.timeout_at).toLocaleString()}</p>
+        <p className="muted">
+          digest {r.input_digest.slice(0, 16)}… · times out {new Date(r.timeout_at).toLocaleString()}
+        </p>
       </details>
-      {editing && <textarea className="pm-edit" aria-label="Edited input (JSON)" value={edited} onChange={(e) => setEdited(e.target.value)} rows={5} />}
-      <input className="pm-message" aria-label="Message to the agent" placeholder="Message the agent reads (a reason for a denial)…" value={message} onChange={(e) => setMessage(e.target.value)} />
+      {editing && (
+        <textarea
+          className="pm-edit"
+          aria-label="Edited input (JSON)"
+          value={edited}
+          onChange={(e) => setEdited(e.target.value)}
+          rows={5}
+        />
+      )}
+      <input
+        className="pm-message"
+        aria-label="Message to the agent"
+        placeholder="Message the agent reads (a reason for a denial)…"
+        value={message}
+        onChange={(e) => setMessage(e.target.value)}
+      />
       <div className="pm-actions">
-        <button type="button" disabled={busy} onClick={() => decide('allow_once')}>{PERMISSION_DECISION_LABEL.allow_once}</button>
-        <button type="button" disabled={busy || !rule} title={rule ? `Allows ${rule} for the rest of this session` : undefined} onClick={() => decide('allow_session')}>
+        <button type="button" disabled={busy} onClick={() => decide('allow_once')}>
+          {PERMISSION_DECISION_LABEL.allow_once}
+        </button>
+        <button
+          type="button"
+          disabled={busy || !rule}
+          title={rule ? `Allows ${rule} for the rest of this session` : undefined}
+          onClick={() => decide('allow_session')}
+        >
           {PERMISSION_DECISION_LABEL.allow_session}
         </button>
-        <button type="button" disabled={busy || !rule} title={rule ? `Adds ${rule} to agent_permissions.allow` : undefined} onClick={() => decide('allow_always')}>
+        <button
+          type="button"
+          disabled={busy || !rule}
+          title={rule ? `Adds ${rule} to agent_permissions.allow` : undefined}
+          onClick={() => decide('allow_always')}
+        >
           {PERMISSION_DECISION_LABEL.allow_always}
         </button>
         {editing ? (
-          <button type="button" disabled={busy} onClick={() => decide('allow_edited')}>Allow the edited input</button>
+          <button type="button" disabled={busy} onClick={() => decide('allow_edited')}>
+            Allow the edited input
+          </button>
         ) : (
-          <button type="button" disabled={busy} onClick={() => setEditing(true)}>{PERMISSION_DECISION_LABEL.allow_edited}…</button>
+          <button type="button" disabled={busy} onClick={() => setEditing(true)}>
+            {PERMISSION_DECISION_LABEL.allow_edited}…
+          </button>
         )}
-        <button type="button" className="danger" disabled={busy} onClick={() => decide('deny')}>{PERMISSION_DECISION_LABEL.deny}</button>
+        <button type="button" className="danger" disabled={busy} onClick={() => decide('deny')}>
+          {PERMISSION_DECISION_LABEL.deny}
+        </button>
       </div>
-      {rule && <p className="muted pm-rule">“For this session” and “always” grant <code>{rule}</code>.</p>}
-      {error && <p className="card-error" role="alert">{error}</p>}
+      {rule && (
+        <p className="muted pm-rule">
+          “For this session” and “always” grant <code>{rule}</code>.
+        </p>
+      )}
+      {error && (
+        <p className="card-error" role="alert">
+          {error}
+        </p>
+      )}
     </article>
   );
 }

@@ -34,7 +34,10 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
         <h2 id="current-title">Open now</h2>
         {state.current ? (
           <p>
-            <strong data-testid="current-project-name">{state.current.name}</strong> <span className="muted" data-testid="current-project-dir">{state.current.dir}</span>
+            <strong data-testid="current-project-name">{state.current.name}</strong>{' '}
+            <span className="muted" data-testid="current-project-dir">
+              {state.current.dir}
+            </span>
           </p>
         ) : (
           <p className="muted">Loading…</p>
@@ -63,7 +66,10 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
       {state.done && !state.busy && !state.error && (
         <div className="muted" role="status" data-testid="projects-done">
           <p>
-            {state.done} <a href="#/dashboard" data-testid="projects-to-dashboard">See its dashboard</a>
+            {state.done}{' '}
+            <a href="#/dashboard" data-testid="projects-to-dashboard">
+              See its dashboard
+            </a>
           </p>
           {/* What the last switch did, step by step, stays readable after it is over. */}
           {state.steps.length > 0 && (
@@ -80,7 +86,13 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
       <div className="projects-grid">
         <section className="card" aria-labelledby="recent-title">
           <h2 id="recent-title">Recent projects</h2>
-          <RecentList recent={state.recent} currentDir={state.current?.dir ?? null} disabled={disabled} now={now} onOpen={open} />
+          <RecentList
+            recent={state.recent}
+            currentDir={state.current?.dir ?? null}
+            disabled={disabled}
+            now={now}
+            onOpen={open}
+          />
         </section>
 
         <section className="card" aria-labelledby="open-title">
@@ -88,10 +100,24 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
           <form className="projects-form" onSubmit={submit(() => open(openDir.trim()))}>
             <label>
               Folder on the host
-              <input data-testid="open-dir" value={openDir} onChange={(e) => setOpenDir(e.target.value)} placeholder="/home/me/projects/backtester" spellCheck={false} />
+              <input
+                data-testid="open-dir"
+                value={openDir}
+                onChange={(e) => setOpenDir(e.target.value)}
+                placeholder="/home/me/projects/backtester"
+                spellCheck={false}
+              />
             </label>
-            <p className="muted">A folder with an agents.yaml. Governor stops the current project's loop after its step, then opens this one.</p>
-            <button type="submit" className="primary" data-testid="open-submit" disabled={disabled || openDir.trim() === ''}>
+            <p className="muted">
+              A folder with an agents.yaml. Governor stops the current project's loop after its step, then opens this
+              one.
+            </p>
+            <button
+              type="submit"
+              className="primary"
+              data-testid="open-submit"
+              disabled={disabled || openDir.trim() === ''}
+            >
               Open
             </button>
           </form>
@@ -99,23 +125,47 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
 
         <section className="card" aria-labelledby="create-title">
           <h2 id="create-title">Create from a template</h2>
-          <form className="projects-form" onSubmit={submit(() => create(createDir.trim(), template === 'sample' ? 'sample' : name.trim(), template))}>
+          <form
+            className="projects-form"
+            onSubmit={submit(() => create(createDir.trim(), template === 'sample' ? 'sample' : name.trim(), template))}
+          >
             <label>
               Template
-              <select data-testid="create-template" value={template} onChange={(e) => setTemplate(e.target.value === 'sample' ? 'sample' : 'blank')}>
+              <select
+                data-testid="create-template"
+                value={template}
+                onChange={(e) => setTemplate(e.target.value === 'sample' ? 'sample' : 'blank')}
+              >
                 <option value="blank">Blank: commented agents.yaml and policies</option>
                 <option value="sample">Sample: the backtester demo team (scripted)</option>
               </select>
             </label>
             <label>
               Name
-              <input data-testid="create-name" value={template === 'sample' ? 'build base backtester skeleton' : name} disabled={template === 'sample'} onChange={(e) => setName(e.target.value)} placeholder="Ledger tools" />
+              <input
+                data-testid="create-name"
+                value={template === 'sample' ? 'build base backtester skeleton' : name}
+                disabled={template === 'sample'}
+                onChange={(e) => setName(e.target.value)}
+                placeholder="Ledger tools"
+              />
             </label>
             <label>
               Folder (created if needed)
-              <input data-testid="create-dir" value={createDir} onChange={(e) => setCreateDir(e.target.value)} placeholder="/home/me/projects/ledger-tools" spellCheck={false} />
+              <input
+                data-testid="create-dir"
+                value={createDir}
+                onChange={(e) => setCreateDir(e.target.value)}
+                placeholder="/home/me/projects/ledger-tools"
+                spellCheck={false}
+              />
             </label>
-            <button type="submit" className="primary" data-testid="create-submit" disabled={disabled || createDir.trim() === '' || (template === 'blank' && name.trim() === '')}>
+            <button
+              type="submit"
+              className="primary"
+              data-testid="create-submit"
+              disabled={disabled || createDir.trim() === '' || (template === 'blank' && name.trim() === '')}
+            >
               Create and open
             </button>
           </form>
@@ -124,12 +174,26 @@ export function ProjectsView({ conn, connected }: { conn: Transport; connected: 
         <section className="card" aria-labelledby="demo-title">
           <h2 id="demo-title">Try the demo</h2>
           <form className="projects-form" onSubmit={submit(() => demo(demoDir.trim()))}>
-            <p className="muted">The sample project “build base backtester skeleton”, run by the offline scripted team: no keys, no network. Press Run on the dashboard to start it.</p>
+            <p className="muted">
+              The sample project “build base backtester skeleton”, run by the offline scripted team: no keys, no
+              network. Press Run on the dashboard to start it.
+            </p>
             <label>
               Folder for the demo
-              <input data-testid="demo-dir" value={demoDir} onChange={(e) => setDemoDir(e.target.value)} placeholder="/tmp/backtester" spellCheck={false} />
+              <input
+                data-testid="demo-dir"
+                value={demoDir}
+                onChange={(e) => setDemoDir(e.target.value)}
+                placeholder="/tmp/backtester"
+                spellCheck={false}
+              />
             </label>
-            <button type="submit" className="primary" data-testid="demo-submit" disabled={disabled || demoDir.trim() === ''}>
+            <button
+              type="submit"
+              className="primary"
+              data-testid="demo-submit"
+              disabled={disabled || demoDir.trim() === ''}
+            >
               Create the demo and open it
             </button>
           </form>

@@ -24,10 +24,21 @@ export function RecentList({ recent, currentDir, disabled, now, onOpen }: Props)
       {recent.map((r) => {
         const current = r.dir === currentDir;
         return (
-          <li key={r.dir} className={`row${r.missing ? ' recent-missing' : ''}`} data-testid="recent-item" data-dir={r.dir} data-missing={r.missing}>
+          <li
+            key={r.dir}
+            className={`row${r.missing ? ' recent-missing' : ''}`}
+            data-testid="recent-item"
+            data-dir={r.dir}
+            data-missing={r.missing}
+          >
             <span className="row-main">
               <span className="row-title">
-                {r.name} {current && <span className="chip chip-current">open now</span>} {r.missing && <span className="chip sev-critical" data-count="1">missing</span>}
+                {r.name} {current && <span className="chip chip-current">open now</span>}{' '}
+                {r.missing && (
+                  <span className="chip sev-critical" data-count="1">
+                    missing
+                  </span>
+                )}
               </span>
               <span className="row-sub" title={r.dir}>
                 {r.dir}
@@ -36,7 +47,19 @@ export function RecentList({ recent, currentDir, disabled, now, onOpen }: Props)
             <time className="age" dateTime={r.opened_at} title={r.opened_at}>
               {formatAgo(r.opened_at, now)}
             </time>
-            <button type="button" data-testid="recent-open" disabled={disabled || current || r.missing} title={r.missing ? 'The folder is gone (or is no longer a Governor project)' : current ? 'This project is open' : `Open ${r.dir}`} onClick={() => onOpen(r.dir)}>
+            <button
+              type="button"
+              data-testid="recent-open"
+              disabled={disabled || current || r.missing}
+              title={
+                r.missing
+                  ? 'The folder is gone (or is no longer a Governor project)'
+                  : current
+                    ? 'This project is open'
+                    : `Open ${r.dir}`
+              }
+              onClick={() => onOpen(r.dir)}
+            >
               Open
             </button>
           </li>

@@ -17,14 +17,22 @@ export interface ProjectsState {
   done: string | null;
 }
 
-const message = (err: unknown) => (err instanceof CallError ? err.message : err instanceof Error ? err.message : String(err));
+const message = (err: unknown) =>
+  err instanceof CallError ? err.message : err instanceof Error ? err.message : String(err);
 
 /**
  * The projects view's data and actions. A switch is announced to every page by `project.switched`; this
  * hook reloads the current project and the recent list then, whoever asked for the switch.
  */
 export function useProjects(conn: Transport, connected: boolean) {
-  const [state, setState] = useState<ProjectsState>({ current: null, recent: null, busy: null, steps: [], error: null, done: null });
+  const [state, setState] = useState<ProjectsState>({
+    current: null,
+    recent: null,
+    busy: null,
+    steps: [],
+    error: null,
+    done: null,
+  });
   const busy = useRef(false);
 
   const load = useCallback(() => {
@@ -76,7 +84,8 @@ export function useProjects(conn: Transport, connected: boolean) {
   return {
     state,
     open: (dir: string) => act(`Opening ${dir}…`, () => conn.call('projects.open', { dir })),
-    create: (dir: string, name: string, template: 'blank' | 'sample') => act(`Creating ${name} in ${dir}…`, () => conn.call('projects.create', { dir, name, template })),
+    create: (dir: string, name: string, template: 'blank' | 'sample') =>
+      act(`Creating ${name} in ${dir}…`, () => conn.call('projects.create', { dir, name, template })),
     demo: (dir: string) => act(`Creating the demo in ${dir}…`, () => conn.call('projects.demo', { dir })),
   };
 }

@@ -26,7 +26,8 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
           {gate.green ? '✅ Green' : '❌ Not green'} · {OUTCOME_LABEL[gate.outcome]}
         </h3>
         <p className="qa-meta">
-          Phase {gate.phase}, iteration {gate.iteration} · candidate <code>{gate.candidate}</code> · {new Date(gate.at).toLocaleString()}
+          Phase {gate.phase}, iteration {gate.iteration} · candidate <code>{gate.candidate}</code> ·{' '}
+          {new Date(gate.at).toLocaleString()}
           {gate.duration_ms > 0 && ` · ${(gate.duration_ms / 1000).toFixed(1)} s`}
         </p>
         {gate.reasons.length > 0 ? (
@@ -59,7 +60,9 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
                 // biome-ignore lint/suspicious/noArrayIndexKey: a recorded gate's conditions never change or reorder.
                 <tr key={i}>
                   <td>{c.condition}</td>
-                  <td aria-label={c.status === 'not_measured' ? 'not measured' : c.ok ? 'met' : 'not met'}>{c.status === 'not_measured' ? '➖ not measured' : c.ok ? '✅' : '❌'}</td>
+                  <td aria-label={c.status === 'not_measured' ? 'not measured' : c.ok ? 'met' : 'not met'}>
+                    {c.status === 'not_measured' ? '➖ not measured' : c.ok ? '✅' : '❌'}
+                  </td>
                   <td>{c.detail}</td>
                 </tr>
               ))}
@@ -118,9 +121,15 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
             <thead>
               <tr>
                 <th scope="col">Metric</th>
-                <th scope="col" className="num">Baseline</th>
-                <th scope="col" className="num">Value</th>
-                <th scope="col" className="num">Drift</th>
+                <th scope="col" className="num">
+                  Baseline
+                </th>
+                <th scope="col" className="num">
+                  Value
+                </th>
+                <th scope="col" className="num">
+                  Drift
+                </th>
                 <th scope="col">Breach</th>
               </tr>
             </thead>
@@ -153,7 +162,9 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
           </ul>
         )}
         <p>
-          {compliance.audit_ids.ok ? '✅ Audit-IDs present' : `❌ Audit-IDs missing: ${compliance.audit_ids.missing.join(', ')}`}
+          {compliance.audit_ids.ok
+            ? '✅ Audit-IDs present'
+            : `❌ Audit-IDs missing: ${compliance.audit_ids.missing.join(', ')}`}
         </p>
       </section>
 

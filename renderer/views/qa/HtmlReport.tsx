@@ -38,7 +38,12 @@ export function HtmlReport({ conn }: { conn: Transport }) {
   return (
     <section className="qa-card" data-testid="qa-html-report">
       <div className="qa-report-bar">
-        <button type="button" data-testid="qa-html-open" onClick={open ? () => setOpen(false) : show} aria-expanded={open}>
+        <button
+          type="button"
+          data-testid="qa-html-open"
+          onClick={open ? () => setOpen(false) : show}
+          aria-expanded={open}
+        >
           {open ? 'Hide the HTML report' : 'Open the HTML report'}
         </button>
         {open ? (
@@ -50,8 +55,20 @@ export function HtmlReport({ conn }: { conn: Transport }) {
           Also in the project folder: <code>QA_REPORT.md</code> and <code>QA_REPORT.html</code>.
         </span>
       </div>
-      {error ? <p className="qa-muted" role="status">{error}</p> : null}
-      {open && html !== null ? <iframe className="qa-report-frame" title="QA report (HTML)" sandbox="" srcDoc={html} data-testid="qa-html-frame" /> : null}
+      {error ? (
+        <p className="qa-muted" role="status">
+          {error}
+        </p>
+      ) : null}
+      {open && html !== null ? (
+        <iframe
+          className="qa-report-frame"
+          title="QA report (HTML)"
+          sandbox=""
+          srcDoc={html}
+          data-testid="qa-html-frame"
+        />
+      ) : null}
     </section>
   );
 }

@@ -7,15 +7,28 @@ import { LazyTrendChart as TrendChart } from './LazyTrendChart.tsx';
 import { type QaGateRow, useQa } from './useQa.ts';
 import './qa.css';
 
-const gateLabel = (g: QaGateRow, latest: boolean) => `Phase ${g.phase} · iteration ${g.iteration} · ${g.green ? 'green' : 'not green'} · ${new Date(g.at).toLocaleString()}${latest ? ' (latest)' : ''}`;
+const gateLabel = (g: QaGateRow, latest: boolean) =>
+  `Phase ${g.phase} · iteration ${g.iteration} · ${g.green ? 'green' : 'not green'} · ${new Date(g.at).toLocaleString()}${latest ? ' (latest)' : ''}`;
 
 /** Any earlier gate of the project; the latest unless one is picked (a new gate then shows as it lands). */
-function GatePicker({ gates, shown, onPick }: { gates: QaGateRow[]; shown: QaGateRow; onPick(id: string | null): void }) {
+function GatePicker({
+  gates,
+  shown,
+  onPick,
+}: {
+  gates: QaGateRow[];
+  shown: QaGateRow;
+  onPick(id: string | null): void;
+}) {
   const latest = gates.at(-1);
   return (
     <label className="qa-muted">
       Gate{' '}
-      <select data-testid="qa-gate-pick" value={shown.event_id} onChange={(e) => onPick(e.target.value === latest?.event_id ? null : e.target.value)}>
+      <select
+        data-testid="qa-gate-pick"
+        value={shown.event_id}
+        onChange={(e) => onPick(e.target.value === latest?.event_id ? null : e.target.value)}
+      >
         {[...gates].reverse().map((g) => (
           <option key={g.event_id} value={g.event_id}>
             {gateLabel(g, g === latest)}
@@ -70,7 +83,9 @@ export function QaView({ conn }: { conn: Transport }) {
       <section className="qa-card">
         <h3>Live test output</h3>
         <pre className="qa-output" data-testid="qa-output" aria-live="polite">
-          {output.length === 0 ? 'No test output yet.' : output.map((l) => `[${l.test}${l.attempt > 1 ? ` #${l.attempt}` : ''}] ${l.line}`).join('\n')}
+          {output.length === 0
+            ? 'No test output yet.'
+            : output.map((l) => `[${l.test}${l.attempt > 1 ? ` #${l.attempt}` : ''}] ${l.line}`).join('\n')}
         </pre>
       </section>
     </section>

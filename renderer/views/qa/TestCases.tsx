@@ -24,7 +24,11 @@ function Case({ c, several }: { c: QaCaseRow; several: boolean }) {
   return (
     <li className={`qa-case qa-case-${c.kind}`} data-testid="qa-case" data-kind={c.kind}>
       <div className="qa-case-head">
-        {c.kind === 'error' && <span className="qa-case-tag" title="The test could not run (a JUnit error, e.g. in setup)">error</span>}
+        {c.kind === 'error' && (
+          <span className="qa-case-tag" title="The test could not run (a JUnit error, e.g. in setup)">
+            error
+          </span>
+        )}
         <strong className="qa-case-name">{c.name || '(unnamed test)'}</strong>
         {place && <span className="qa-muted"> — {place}</span>}
       </div>
@@ -32,7 +36,12 @@ function Case({ c, several }: { c: QaCaseRow; several: boolean }) {
         <p className="qa-case-message" data-testid="qa-case-message">
           {c.kind === 'flaky' && <span className="qa-muted">Failed first with: </span>}
           {c.message}
-          {c.message_total !== null && <span className="qa-muted"> … (message cut at {count(c.message.length)} of {count(c.message_total)} characters)</span>}
+          {c.message_total !== null && (
+            <span className="qa-muted">
+              {' '}
+              … (message cut at {count(c.message.length)} of {count(c.message_total)} characters)
+            </span>
+          )}
         </p>
       )}
       {c.details && (
@@ -41,7 +50,8 @@ function Case({ c, several }: { c: QaCaseRow; several: boolean }) {
           <pre data-testid="qa-case-details">{c.details}</pre>
           {c.details_total !== null && (
             <p className="qa-muted" role="note">
-              Truncated: showing the first {count(c.details.length)} of {count(c.details_total)} characters. The full text is in the run's JUnit file.
+              Truncated: showing the first {count(c.details.length)} of {count(c.details_total)} characters. The full
+              text is in the run's JUnit file.
             </p>
           )}
         </details>

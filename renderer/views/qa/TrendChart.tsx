@@ -1,4 +1,13 @@
-import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 import { useEffect, useRef } from 'react';
 import type { QaTrendPoint } from './useQa.ts';
 
@@ -15,9 +24,28 @@ export function TrendChart({ points }: { points: QaTrendPoint[] }) {
       data: {
         labels: points.map((p) => `P${p.phase}·i${p.iteration}`),
         datasets: [
-          { label: 'Coverage %', data: points.map((p) => p.coverage), borderColor: '#2f7de1', backgroundColor: '#2f7de1', spanGaps: true },
-          { label: 'Pass rate %', data: points.map((p) => p.pass_rate), borderColor: '#2e9e5b', backgroundColor: '#2e9e5b', spanGaps: true },
-          { label: 'Max drift %', data: points.map((p) => p.max_drift), borderColor: '#d0782a', backgroundColor: '#d0782a', borderDash: [4, 4], spanGaps: true },
+          {
+            label: 'Coverage %',
+            data: points.map((p) => p.coverage),
+            borderColor: '#2f7de1',
+            backgroundColor: '#2f7de1',
+            spanGaps: true,
+          },
+          {
+            label: 'Pass rate %',
+            data: points.map((p) => p.pass_rate),
+            borderColor: '#2e9e5b',
+            backgroundColor: '#2e9e5b',
+            spanGaps: true,
+          },
+          {
+            label: 'Max drift %',
+            data: points.map((p) => p.max_drift),
+            borderColor: '#d0782a',
+            backgroundColor: '#d0782a',
+            borderDash: [4, 4],
+            spanGaps: true,
+          },
         ],
       },
       options: {
@@ -33,7 +61,11 @@ export function TrendChart({ points }: { points: QaTrendPoint[] }) {
 
   return (
     <div className="qa-chart">
-      <canvas ref={canvas} role="img" aria-label={`QA trend over ${points.length} iterations: coverage, pass rate and max drift`} />
+      <canvas
+        ref={canvas}
+        role="img"
+        aria-label={`QA trend over ${points.length} iterations: coverage, pass rate and max drift`}
+      />
     </div>
   );
 }

@@ -7,7 +7,11 @@ export type QaCaseRow = QaCasesResult['cases'][number];
 
 /** The failed, flaky and skipped cases of one gate. A gate's evidence never changes, so one fetch per gate is enough. */
 export function useCases(conn: Transport, eventId: string): { data: QaCasesResult | null; error: string | null } {
-  const [state, setState] = useState<{ id: string; data: QaCasesResult | null; error: string | null }>({ id: eventId, data: null, error: null });
+  const [state, setState] = useState<{ id: string; data: QaCasesResult | null; error: string | null }>({
+    id: eventId,
+    data: null,
+    error: null,
+  });
   useEffect(() => {
     let live = true;
     setState({ id: eventId, data: null, error: null });

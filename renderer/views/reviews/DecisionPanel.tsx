@@ -71,7 +71,10 @@ export function DecisionPanel({ reviewId, inlineCount, blocked, busy, error, onD
       <h3 id="rv-decide-title">Decision</h3>
       {blocked && <p className="muted">{blocked}</p>}
       <label className="rv-label" htmlFor="rv-comment">
-        Comment <span className="muted">(required for conditions, clarification, changes and reject · press <kbd>c</kbd>)</span>
+        Comment{' '}
+        <span className="muted">
+          (required for conditions, clarification, changes and reject · press <kbd>c</kbd>)
+        </span>
       </label>
       <textarea
         id="rv-comment"
@@ -111,7 +114,8 @@ export function DecisionPanel({ reviewId, inlineCount, blocked, busy, error, onD
         <div className="rv-confirm" role="alertdialog" aria-label="Confirm decision" data-testid="decide-confirm-box">
           <p>
             <strong>{decisionLabel(confirming)}</strong> review <code>{reviewId}</code>
-            {inlineCount > 0 ? ` with ${inlineCount} inline comment${inlineCount === 1 ? '' : 's'}` : ''}? Decisions are final and recorded in the ledger.
+            {inlineCount > 0 ? ` with ${inlineCount} inline comment${inlineCount === 1 ? '' : 's'}` : ''}? Decisions are
+            final and recorded in the ledger.
           </p>
           <button
             ref={confirmRef}

@@ -21,7 +21,8 @@ export function History({ review, all }: { review: Review; all: Review[] }) {
               r{r.subject.revision} · {KIND_LABEL[r.kind]} ·{' '}
               {r.decision ? (
                 <>
-                  <strong>{decisionLabel(r.decision.decision)}</strong> by {r.decision.reviewed_by} at {formatStamp(r.decision.timestamp)}
+                  <strong>{decisionLabel(r.decision.decision)}</strong> by {r.decision.reviewed_by} at{' '}
+                  {formatStamp(r.decision.timestamp)}
                   {r.decision.comment && <q className="rv-history-comment">{r.decision.comment}</q>}
                   {r.decision.inline.length > 0 && (
                     <ul>

@@ -58,7 +58,9 @@ export function InlineComments({ path, comments, draftLine, readOnly, onAdd, onC
         </form>
       )}
       {comments.length === 0 ? (
-        <p className="muted">{readOnly ? 'No inline comments were made.' : 'None yet. They are sent with your decision.'}</p>
+        <p className="muted">
+          {readOnly ? 'No inline comments were made.' : 'None yet. They are sent with your decision.'}
+        </p>
       ) : (
         <ul className="rv-inline-list">
           {[...comments.entries()]
@@ -67,7 +69,12 @@ export function InlineComments({ path, comments, draftLine, readOnly, onAdd, onC
               <li key={i}>
                 <span className="rv-line-no">L{c.line}</span> {c.text}
                 {!readOnly && (
-                  <button type="button" className="link-button" onClick={() => onRemove(i)} aria-label={`Remove comment on line ${c.line}`}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => onRemove(i)}
+                    aria-label={`Remove comment on line ${c.line}`}
+                  >
                     remove
                   </button>
                 )}

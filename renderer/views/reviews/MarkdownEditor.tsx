@@ -43,7 +43,8 @@ export function MarkdownEditor({ monaco, value, comments, onLineClick, onCursorL
     const offs = [
       ed.onMouseDown((e) => {
         const line = e.target.position?.lineNumber;
-        if (line && (e.target.type === T.GUTTER_GLYPH_MARGIN || e.target.type === T.GUTTER_LINE_NUMBERS)) handlers.current.onLineClick(line);
+        if (line && (e.target.type === T.GUTTER_GLYPH_MARGIN || e.target.type === T.GUTTER_LINE_NUMBERS))
+          handlers.current.onLineClick(line);
       }),
       ed.onDidChangeCursorPosition((e) => handlers.current.onCursorLine(e.position.lineNumber)),
     ];

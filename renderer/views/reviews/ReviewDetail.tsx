@@ -75,8 +75,13 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
   useEffect(() => {
     let live = true;
     setDoc(null);
-    Promise.all([conn.call('artifacts.rendered', { path }), conn.call('artifacts.revisions', { path }).catch(() => [] as ArtifactRevision[])]).then(
-      ([r, revisions]) => live && setDoc({ rendered: r.content, revisions: [...revisions].sort((a, b) => a.revision - b.revision), error: null }),
+    Promise.all([
+      conn.call('artifacts.rendered', { path }),
+      conn.call('artifacts.revisions', { path }).catch(() => [] as ArtifactRevision[]),
+    ]).then(
+      ([r, revisions]) =>
+        live &&
+        setDoc({ rendered: r.content, revisions: [...revisions].sort((a, b) => a.revision - b.revision), error: null }),
       (err: unknown) => live && setDoc({ rendered: null, revisions: [], error: errorText(err) }),
     );
     return () => {
@@ -112,7 +117,11 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
             );
             onChanged();
           } else {
-            setError(err instanceof CallError ? `Not recorded (${err.code}): ${err.message}` : `Not recorded: ${errorText(err)}`);
+            setError(
+              err instanceof CallError
+                ? `Not recorded (${err.code}): ${err.message}`
+                : `Not recorded: ${errorText(err)}`,
+            );
           }
         },
       );
@@ -129,7 +138,11 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
   const reviewed = revs.find((r) => r.revision === review.subject.revision);
   const newest = revs.at(-1);
   const superseded = reviewed && newest && newest.revision > reviewed.revision ? newest.revision : null;
-  const content = doc ? (superseded !== null ? (reviewed?.content ?? null) : (doc.rendered ?? reviewed?.content ?? null)) : null;
+  const content = doc
+    ? superseded !== null
+      ? (reviewed?.content ?? null)
+      : (doc.rendered ?? reviewed?.content ?? null)
+    : null;
   const blocked = review.decision
     ? `Decided: ${decisionLabel(review.decision.decision)} by ${review.decision.reviewed_by} at ${formatStamp(review.decision.timestamp)} (via ${review.decision.source}).`
     : connected
@@ -142,7 +155,8 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
       <header className="rv-detail-head">
         <h2 id="rv-title">{review.title}</h2>
         <p className="muted">
-          <code>{review.id}</code> · {KIND_LABEL[review.kind]} · phase {review.phase} · {review.impact} impact · requested by {review.requested_by} at {formatStamp(review.requested_at)} · <code>{path}</code> r
+          <code>{review.id}</code> · {KIND_LABEL[review.kind]} · phase {review.phase} · {review.impact} impact ·
+          requested by {review.requested_by} at {formatStamp(review.requested_at)} · <code>{path}</code> r
           {review.subject.revision}
         </p>
         {review.summary && <p>{review.summary}</p>}
@@ -156,12 +170,21 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
 
       {elsewhere && (
         <p className="banner banner-warn" role="alert" data-testid="decided-elsewhere">
-          <strong>Decided elsewhere while you had this review open:</strong> {decisionLabel(elsewhere.decision)} by {elsewhere.reviewed_by} via {elsewhere.source} at {formatStamp(elsewhere.timestamp)}.
-          {' '}The review below now shows that decision; nothing you drafted here was sent.
+          <strong>Decided elsewhere while you had this review open:</strong> {decisionLabel(elsewhere.decision)} by{' '}
+          {elsewhere.reviewed_by} via {elsewhere.source} at {formatStamp(elsewhere.timestamp)}. The review below now
+          shows that decision; nothing you drafted here was sent.
         </p>
       )}
-      {doc?.error && <p className="banner banner-bad" role="alert">Could not load {path}: {doc.error}</p>}
-      {monacoError && <p className="banner banner-bad" role="alert">The editor failed to load: {monacoError}</p>}
+      {doc?.error && (
+        <p className="banner banner-bad" role="alert">
+          Could not load {path}: {doc.error}
+        </p>
+      )}
+      {monacoError && (
+        <p className="banner banner-bad" role="alert">
+          The editor failed to load: {monacoError}
+        </p>
+      )}
       {!doc || !monaco ? (
         <p className="muted">Loading the document…</p>
       ) : content === null ? (
@@ -175,11 +198,21 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
           )}
           <div className="rv-editor-bar">
             <span className="muted">Click the margin beside a line to comment on it, or</span>
-            <button type="button" disabled={!!review.decision} onClick={() => setDraftLine(cursorLine)} data-testid="comment-on-line">
+            <button
+              type="button"
+              disabled={!!review.decision}
+              onClick={() => setDraftLine(cursorLine)}
+              data-testid="comment-on-line"
+            >
               Comment on line {cursorLine}
             </button>
             {before && after && (
-              <button type="button" aria-pressed={showDiff} onClick={() => setShowDiff((v) => !v)} data-testid="compare-revisions">
+              <button
+                type="button"
+                aria-pressed={showDiff}
+                onClick={() => setShowDiff((v) => !v)}
+                data-testid="compare-revisions"
+              >
                 {showDiff ? 'Hide comparison' : `Compare r${before.revision} → r${after.revision}`}
               </button>
             )}
@@ -187,7 +220,13 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
           {showDiff && before && after ? (
             <RevisionDiff monaco={monaco} before={before} after={after} />
           ) : (
-            <MarkdownEditor monaco={monaco} value={content} comments={shownInline} onLineClick={(l) => !review.decision && setDraftLine(l)} onCursorLine={setCursorLine} />
+            <MarkdownEditor
+              monaco={monaco}
+              value={content}
+              comments={shownInline}
+              onLineClick={(l) => !review.decision && setDraftLine(l)}
+              onCursorLine={setCursorLine}
+            />
           )}
         </>
       )}
@@ -205,7 +244,14 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
         onRemove={(i) => setInline((xs) => xs.filter((_, j) => j !== i))}
       />
 
-      <DecisionPanel reviewId={review.id} inlineCount={inline.length} blocked={blocked} busy={busy} error={error} onDecide={decide} />
+      <DecisionPanel
+        reviewId={review.id}
+        inlineCount={inline.length}
+        blocked={blocked}
+        busy={busy}
+        error={error}
+        onDecide={decide}
+      />
 
       <History review={review} all={all} />
     </article>

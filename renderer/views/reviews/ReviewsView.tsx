@@ -75,9 +75,24 @@ export function ReviewsView({ conn, connected }: { conn: Connection; connected: 
   return (
     <section className="view rv-view" aria-label="Reviews">
       <PermissionRequests conn={conn} />
-      <Inbox reviews={list.items} loaded={list.loaded} error={list.error} showDecided={showDecided} onToggleDecided={setShowDecided} selected={current?.id ?? null} now={now} />
+      <Inbox
+        reviews={list.items}
+        loaded={list.loaded}
+        error={list.error}
+        showDecided={showDecided}
+        onToggleDecided={setShowDecided}
+        selected={current?.id ?? null}
+        now={now}
+      />
       {current ? (
-        <ReviewDetail key={current.id} conn={conn} review={current} all={list.items} connected={connected} onChanged={refresh} />
+        <ReviewDetail
+          key={current.id}
+          conn={conn}
+          review={current}
+          all={list.items}
+          connected={connected}
+          onChanged={refresh}
+        />
       ) : (
         <div className="rv-detail empty">
           {list.loaded && selected !== null ? (
@@ -87,7 +102,12 @@ export function ReviewsView({ conn, connected }: { conn: Connection; connected: 
           ) : (
             <p className="empty-lead">{list.loaded ? 'No review selected.' : 'Loading…'}</p>
           )}
-          {list.loaded && <p>Pick a review from the inbox. Pending ones wait on your decision; tick “Show decided” to read past decisions.</p>}
+          {list.loaded && (
+            <p>
+              Pick a review from the inbox. Pending ones wait on your decision; tick “Show decided” to read past
+              decisions.
+            </p>
+          )}
         </div>
       )}
     </section>

@@ -45,12 +45,17 @@ export function loadMonaco(): Promise<Monaco> {
 export function prefetchMonacoWhenIdle(): void {
   const start = () => void loadMonaco().catch(() => {});
   // A moment for the first frames to paint, then the next idle period (Safari has no requestIdleCallback).
-  setTimeout(() => ('requestIdleCallback' in window ? window.requestIdleCallback(start, { timeout: 4000 }) : start()), 500);
+  setTimeout(
+    () => ('requestIdleCallback' in window ? window.requestIdleCallback(start, { timeout: 4000 }) : start()),
+    500,
+  );
 }
 
 /** Monaco's theme is global: switch every open editor when the OS switches between light and dark. */
 function followOsTheme(m: Monaco): void {
-  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => m.editor.setTheme(monacoTheme()));
+  window
+    .matchMedia?.('(prefers-color-scheme: dark)')
+    .addEventListener('change', () => m.editor.setTheme(monacoTheme()));
 }
 
 export function monacoTheme(): string {

@@ -1,6 +1,10 @@
 import type { DiscordConfigSummary, KeyStatus } from '../../../shared/contract.ts';
 
-const WHERE: Record<NonNullable<KeyStatus['source']>, string> = { environment: 'found in the environment', keys_file: 'found in the keys_file', store: 'stored with Providers and keys' };
+const WHERE: Record<NonNullable<KeyStatus['source']>, string> = {
+  environment: 'found in the environment',
+  keys_file: 'found in the keys_file',
+  store: 'stored with Providers and keys',
+};
 
 /** discord.yaml at a glance: the server, the four channels, who may act, the daily post and where secrets come from. */
 export function DiscordConfigFacts({ config, token }: { config: DiscordConfigSummary; token: KeyStatus | null }) {
@@ -23,7 +27,9 @@ export function DiscordConfigFacts({ config, token }: { config: DiscordConfigSum
       <dt>Who may act</dt>
       <dd data-testid="discord-reviewers">
         {users.length + roles.length === 0 ? (
-          <span className="text-bad">Nobody: add user ids or a role under reviewers, or every button and command is refused.</span>
+          <span className="text-bad">
+            Nobody: add user ids or a role under reviewers, or every button and command is refused.
+          </span>
         ) : (
           <>
             {users.length > 0 && <span>users {users.join(', ')}</span>}
@@ -39,7 +45,13 @@ export function DiscordConfigFacts({ config, token }: { config: DiscordConfigSum
           <dt>{what === 'token' ? 'Bot token' : `#${what} webhook`}</dt>
           <dd data-testid={what === 'token' ? 'discord-token' : undefined}>
             read from <code>{env}</code>
-            {what === 'token' && token && (token.source ? ` — ${WHERE[token.source]}` : <span className="text-bad"> — missing: set it, or store it under Providers and keys above</span>)}
+            {what === 'token' &&
+              token &&
+              (token.source ? (
+                ` — ${WHERE[token.source]}`
+              ) : (
+                <span className="text-bad"> — missing: set it, or store it under Providers and keys above</span>
+              ))}
           </dd>
         </div>
       ))}

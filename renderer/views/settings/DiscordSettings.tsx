@@ -18,7 +18,10 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
   const [token, setToken] = useState<KeyStatus | null>(null);
   // Where the bot token was found, as Providers and keys shows it (the token itself never comes back).
   useEffect(() => {
-    conn.call('keys.list', {}).then((k) => setToken(k.keys.find((x) => x.name === 'discord') ?? null), () => setToken(null));
+    conn.call('keys.list', {}).then(
+      (k) => setToken(k.keys.find((x) => x.name === 'discord') ?? null),
+      () => setToken(null),
+    );
   }, [conn]);
   const refresh = useCallback(() => {
     conn.call('discord.status', {}).then(
@@ -74,13 +77,23 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
       {!status ? (
         <p className="muted">Loading…</p>
       ) : !status.configured ? (
-        <p className="st-note">Not configured. Fill in the <code>discord.yaml</code> tab above and save it (see the README’s Discord section), put the bot token in <code>DISCORD_BOT_TOKEN</code> or in Providers and keys, reopen the project, then run <code>governor discord setup</code>.</p>
+        <p className="st-note">
+          Not configured. Fill in the <code>discord.yaml</code> tab above and save it (see the README’s Discord
+          section), put the bot token in <code>DISCORD_BOT_TOKEN</code> or in Providers and keys, reopen the project,
+          then run <code>governor discord setup</code>.
+        </p>
       ) : (
         <dl className="st-discord-facts">
           <dt>Mode</dt>
           <dd>{status.mode === 'webhook' ? 'Webhooks (outbound only)' : 'Bot (alerts, buttons, slash commands)'}</dd>
           <dt>Link</dt>
-          <dd data-testid="discord-link">{status.running ? (status.connected ? 'Running, connected' : 'Running, not connected') : 'Not running — start it with governor serve or governor discord run'}</dd>
+          <dd data-testid="discord-link">
+            {status.running
+              ? status.connected
+                ? 'Running, connected'
+                : 'Running, not connected'
+              : 'Not running — start it with governor serve or governor discord run'}
+          </dd>
           <dt>Outbox</dt>
           <dd data-testid="discord-outbox">
             {status.pending} pending · {status.sent} sent{status.dead > 0 ? ` · ${status.dead} undeliverable` : ''}
@@ -97,11 +110,22 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
         </dl>
       )}
       <div className="st-actions">
-        <button type="button" data-testid="discord-test" disabled={!connected || !status?.configured || sending} onClick={sendTest}>
+        <button
+          type="button"
+          data-testid="discord-test"
+          disabled={!connected || !status?.configured || sending}
+          onClick={sendTest}
+        >
           {sending ? 'Sending…' : 'Send test message'}
         </button>
         {status && status.dead > 0 && (
-          <button type="button" data-testid="discord-retry" disabled={!connected} onClick={retryDead} title="Queue the undeliverable messages again, once their cause is fixed">
+          <button
+            type="button"
+            data-testid="discord-retry"
+            disabled={!connected}
+            onClick={retryDead}
+            title="Queue the undeliverable messages again, once their cause is fixed"
+          >
             Retry {status.dead} undeliverable
           </button>
         )}

@@ -5,8 +5,18 @@ import { errorText } from '../../lib/error-text.ts';
 
 type Overview = CallResponse<'keys.list'>;
 
-const LABEL: Record<KeyName, string> = { anthropic: 'Anthropic', openai: 'OpenAI', ollama: 'Ollama', 'openai-compatible': 'OpenAI-compatible', discord: 'Discord bot token' };
-const SOURCE: Record<'environment' | 'keys_file' | 'store', string> = { environment: 'from the environment', keys_file: 'from agents.yaml keys_file', store: 'stored in Settings' };
+const LABEL: Record<KeyName, string> = {
+  anthropic: 'Anthropic',
+  openai: 'OpenAI',
+  ollama: 'Ollama',
+  'openai-compatible': 'OpenAI-compatible',
+  discord: 'Discord bot token',
+};
+const SOURCE: Record<'environment' | 'keys_file' | 'store', string> = {
+  environment: 'from the environment',
+  keys_file: 'from agents.yaml keys_file',
+  store: 'stored in Settings',
+};
 
 /**
  * Settings → Providers and keys: which keys the project's runtimes (and the Discord bot) need, where
@@ -60,11 +70,22 @@ export function KeysSettings({ conn, connected }: { conn: Transport; connected: 
       {!data ? (
         <p className="muted">Loading…</p>
       ) : data.keys.length === 0 ? (
-        <p className="st-note">Every agent runs on the scripted runtime and there is no Discord bot, so no key is needed. Choose a model per role in agents.yaml (e.g. <code>runtime: anthropic:claude-sonnet-4-5</code>) and its key shows up here.</p>
+        <p className="st-note">
+          Every agent runs on the scripted runtime and there is no Discord bot, so no key is needed. Choose a model per
+          role in agents.yaml (e.g. <code>runtime: anthropic:claude-sonnet-4-5</code>) and its key shows up here.
+        </p>
       ) : (
         <>
           <p className="st-note">
-            Looked up in this order: the environment, the agents.yaml <code>keys_file</code>, then {data.store ? <>the store (<code>{data.store}</code>)</> : 'nothing else: this front end has no key store'}. Keys are never shown again once saved.
+            Looked up in this order: the environment, the agents.yaml <code>keys_file</code>, then{' '}
+            {data.store ? (
+              <>
+                the store (<code>{data.store}</code>)
+              </>
+            ) : (
+              'nothing else: this front end has no key store'
+            )}
+            . Keys are never shown again once saved.
           </p>
           <table className="st-keys-table">
             <thead>
@@ -80,14 +101,23 @@ export function KeysSettings({ conn, connected }: { conn: Transport; connected: 
                 const draft = drafts[k.name] ?? '';
                 const stored = data.stored.includes(k.name);
                 return (
-                  <tr key={`${k.name}:${k.env ?? ''}`} data-testid="key-row" data-key={k.name} data-source={k.source ?? 'none'}>
+                  <tr
+                    key={`${k.name}:${k.env ?? ''}`}
+                    data-testid="key-row"
+                    data-key={k.name}
+                    data-source={k.source ?? 'none'}
+                  >
                     <th scope="row">
                       {LABEL[k.name]}
                       {k.env ? <div className="muted">${k.env}</div> : null}
                     </th>
                     <td>{k.used_by.join(', ')}</td>
                     <td className={k.source ? 'st-ok' : k.required ? 'st-bad' : 'muted'}>
-                      {k.source ? `Found, ${SOURCE[k.source]}` : k.required ? 'Missing' : 'None (fine for a local server)'}
+                      {k.source
+                        ? `Found, ${SOURCE[k.source]}`
+                        : k.required
+                          ? 'Missing'
+                          : 'None (fine for a local server)'}
                       {k.problem ? <div className="st-bad">{k.problem}</div> : null}
                     </td>
                     <td>
@@ -96,15 +126,37 @@ export function KeysSettings({ conn, connected }: { conn: Transport; connected: 
                           className="st-key-form"
                           onSubmit={(e) => {
                             e.preventDefault();
-                            act(k.name, () => conn.call('keys.set', { name: k.name, key: draft }), `${LABEL[k.name]} key stored.`);
+                            act(
+                              k.name,
+                              () => conn.call('keys.set', { name: k.name, key: draft }),
+                              `${LABEL[k.name]} key stored.`,
+                            );
                           }}
                         >
-                          <input type="password" autoComplete="off" spellCheck={false} aria-label={`${LABEL[k.name]} key`} placeholder={stored ? 'stored — type to replace' : 'paste the key'} value={draft} onChange={(e) => setDrafts((x) => ({ ...x, [k.name]: e.target.value }))} />
+                          <input
+                            type="password"
+                            autoComplete="off"
+                            spellCheck={false}
+                            aria-label={`${LABEL[k.name]} key`}
+                            placeholder={stored ? 'stored — type to replace' : 'paste the key'}
+                            value={draft}
+                            onChange={(e) => setDrafts((x) => ({ ...x, [k.name]: e.target.value }))}
+                          />
                           <button type="submit" disabled={!connected || !draft.trim() || busy !== null}>
                             Save
                           </button>
                           {stored ? (
-                            <button type="button" disabled={!connected || busy !== null} onClick={() => act(k.name, () => conn.call('keys.remove', { name: k.name }), `${LABEL[k.name]} key removed from the store.`)}>
+                            <button
+                              type="button"
+                              disabled={!connected || busy !== null}
+                              onClick={() =>
+                                act(
+                                  k.name,
+                                  () => conn.call('keys.remove', { name: k.name }),
+                                  `${LABEL[k.name]} key removed from the store.`,
+                                )
+                              }
+                            >
                               Remove
                             </button>
                           ) : null}

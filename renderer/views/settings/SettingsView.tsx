@@ -38,7 +38,8 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
   const timers = useRef(new Map<FileName, ReturnType<typeof setTimeout>>());
 
   const patch = useCallback(
-    (f: FileName, p: Partial<FileState>) => setStates((s) => ({ ...s, [f]: { saved: '', text: '', check: null, checking: false, ...s[f], ...p } })),
+    (f: FileName, p: Partial<FileState>) =>
+      setStates((s) => ({ ...s, [f]: { saved: '', text: '', check: null, checking: false, ...s[f], ...p } })),
     [],
   );
 
@@ -53,7 +54,12 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
       setTimeout(() => {
         conn.call('config.validate', { file: f, text }).then(
           (check) => seq.current.get(f) === n && patch(f, { check, checking: false }),
-          (err: unknown) => seq.current.get(f) === n && patch(f, { check: { ok: false, issues: [{ line: 0, path: '', message: `Could not validate: ${errorText(err)}` }] }, checking: false }),
+          (err: unknown) =>
+            seq.current.get(f) === n &&
+            patch(f, {
+              check: { ok: false, issues: [{ line: 0, path: '', message: `Could not validate: ${errorText(err)}` }] },
+              checking: false,
+            }),
         );
       }, delay),
     );
@@ -141,7 +147,14 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
       OWNER,
       (check?.issues ?? []).map((i) => {
         const line = Math.min(Math.max(i.line, 1), count);
-        return { severity: monaco.MarkerSeverity.Error, message: i.path ? `${i.path}: ${i.message}` : i.message, startLineNumber: line, startColumn: 1, endLineNumber: line, endColumn: m.getLineMaxColumn(line) };
+        return {
+          severity: monaco.MarkerSeverity.Error,
+          message: i.path ? `${i.path}: ${i.message}` : i.message,
+          startLineNumber: line,
+          startColumn: 1,
+          endLineNumber: line,
+          endColumn: m.getLineMaxColumn(line),
+        };
       }),
     );
   }, [monaco, file, check, loaded]);
@@ -171,7 +184,9 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
   return (
     <section className="view st-view" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
-      <p className="st-note">Changes are saved to the project’s files and take effect the next time the project is opened.</p>
+      <p className="st-note">
+        Changes are saved to the project’s files and take effect the next time the project is opened.
+      </p>
       {error && (
         <p className="banner banner-bad" role="alert">
           {error}
@@ -179,14 +194,28 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
       )}
       <div className="st-tabs" role="tablist" aria-label="Configuration files">
         {FILES.map((f) => (
-          <button key={f} type="button" role="tab" aria-selected={f === file} className={f === file ? 'selected' : undefined} onClick={() => setFile(f)}>
+          <button
+            key={f}
+            type="button"
+            role="tab"
+            aria-selected={f === file}
+            className={f === file ? 'selected' : undefined}
+            onClick={() => setFile(f)}
+          >
             {f}
             {states[f] && states[f].text !== states[f].saved ? ' •' : ''}
           </button>
         ))}
       </div>
       {!monaco || !loaded ? <p className="muted">Loading…</p> : null}
-      <div ref={host} className="st-monaco" data-testid="settings-editor" role="tabpanel" aria-label={file} hidden={!monaco || !loaded} />
+      <div
+        ref={host}
+        className="st-monaco"
+        data-testid="settings-editor"
+        role="tabpanel"
+        aria-label={file}
+        hidden={!monaco || !loaded}
+      />
       <div className="st-issues" data-testid="settings-issues" aria-live="polite">
         {!current || current.checking || !check ? (
           <p className="muted">Checking…</p>
@@ -197,7 +226,11 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
             {check.issues.map((i, k) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: each check replaces the whole list; issues have no identity.
               <li key={k}>
-                <button type="button" className="st-issue" onClick={() => editor.current?.revealLineInCenter(Math.max(i.line, 1))}>
+                <button
+                  type="button"
+                  className="st-issue"
+                  onClick={() => editor.current?.revealLineInCenter(Math.max(i.line, 1))}
+                >
                   {i.line > 0 ? `Line ${i.line}` : 'File'}
                   {i.path ? ` · ${i.path}` : ''}: {i.message}
                 </button>
@@ -207,14 +240,25 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
         )}
       </div>
       <div className="st-actions">
-        <button type="button" className="primary" data-testid="settings-save" disabled={!connected || !valid || saving || !current} onClick={onSave}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="settings-save"
+          disabled={!connected || !valid || saving || !current}
+          onClick={onSave}
+        >
           {saving ? 'Saving…' : 'Save'}
         </button>
-        {dirty ? <span className="muted">Unsaved changes</span> : savedNote ? <span role="status">{savedNote}</span> : null}
+        {dirty ? (
+          <span className="muted">Unsaved changes</span>
+        ) : savedNote ? (
+          <span role="status">{savedNote}</span>
+        ) : null}
       </div>
       {file === 'discord.yaml' && current?.saved === '' ? (
         <p className="st-note" data-testid="discord-yaml-new">
-          This project has no <code>discord.yaml</code> yet: this is a starter. Fill in your server’s ids and Save to create it; the bot token goes in Providers and keys below, never in the file.
+          This project has no <code>discord.yaml</code> yet: this is a starter. Fill in your server’s ids and Save to
+          create it; the bot token goes in Providers and keys below, never in the file.
         </p>
       ) : null}
       <KeysSettings conn={conn} connected={connected} />

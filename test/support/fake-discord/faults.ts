@@ -38,16 +38,28 @@ export class Faults {
   private readonly gates: ActiveGate[] = [];
 
   add(f: FaultSpec): void {
-    this.faults.push({ method: f.method?.toUpperCase(), path: f.path, status: f.status, code: f.code ?? 0, message: f.message ?? `${f.status}: injected by fake-discord`, count: f.count ?? 1 });
+    this.faults.push({
+      method: f.method?.toUpperCase(),
+      path: f.path,
+      status: f.status,
+      code: f.code ?? 0,
+      message: f.message ?? `${f.status}: injected by fake-discord`,
+      count: f.count ?? 1,
+    });
   }
 
   /** The error this request gets, consumed; null when it should go through. */
   take(method: string, path: string): Reply | null {
-    const f = this.faults.find((x) => x.count > 0 && (x.method === undefined || x.method === method) && x.path.test(path));
+    const f = this.faults.find(
+      (x) => x.count > 0 && (x.method === undefined || x.method === method) && x.path.test(path),
+    );
     if (!f) return null;
     f.count--;
     const body: Record<string, unknown> = { message: f.message, code: f.code };
-    if (f.status === 400 && f.code === 50035) body.errors = { content: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 2000 in length.' }] } };
+    if (f.status === 400 && f.code === 50035)
+      body.errors = {
+        content: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 2000 in length.' }] },
+      };
     return { status: f.status, body };
   }
 

@@ -78,7 +78,12 @@ export class FakeGateway {
       ws.close(4002, 'fake-discord: transport compression is not supported');
       return;
     }
-    send(ws, { op: 10, d: { heartbeat_interval: HEARTBEAT_INTERVAL_MS, _trace: ['["fake-discord-gateway",{"micros":0}]'] }, s: null, t: null });
+    send(ws, {
+      op: 10,
+      d: { heartbeat_interval: HEARTBEAT_INTERVAL_MS, _trace: ['["fake-discord-gateway",{"micros":0}]'] },
+      s: null,
+      t: null,
+    });
 
     ws.on('message', (raw, isBinary) => {
       let msg: unknown;

@@ -16,7 +16,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Faults, type FaultSpec, type Gate } from './faults.ts';
 import { FakeGateway } from './gateway.ts';
-import { autocompleteInteraction, clickInteraction, modalInteraction, slashInteraction, type AutocompleteInput, type ClickInput, type ModalInput, type SlashInput } from './interactions.ts';
+import {
+  autocompleteInteraction,
+  clickInteraction,
+  modalInteraction,
+  slashInteraction,
+  type AutocompleteInput,
+  type ClickInput,
+  type ModalInput,
+  type SlashInput,
+} from './interactions.ts';
 import { discordToken } from './payloads.ts';
 import { RateLimiter, type Violation } from './ratelimit.ts';
 import { createRestHandler, type RequestRecord } from './rest.ts';
@@ -94,7 +103,12 @@ export interface FakeDiscord {
   close(): Promise<void>;
 }
 
-const DEFAULT_CHANNELS: NonNullable<FakeDiscordOptions['channels']> = ['project-updates', 'agent-concerns', 'approvals', 'system-health'].map((name) => ({ name }));
+const DEFAULT_CHANNELS: NonNullable<FakeDiscordOptions['channels']> = [
+  'project-updates',
+  'agent-concerns',
+  'approvals',
+  'system-health',
+].map((name) => ({ name }));
 
 export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDiscord> {
   const state = new DiscordState({
@@ -103,7 +117,11 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     applicationId: opts.applicationId ?? '200000000000000002',
     botName: opts.botName ?? 'Governor',
     guildName: opts.guildName ?? 'Governor Test Guild',
-    channels: (opts.channels ?? DEFAULT_CHANNELS).map((c) => ({ name: c.name, type: c.type ?? 0, ...(c.parent === undefined ? {} : { parent: c.parent }) })),
+    channels: (opts.channels ?? DEFAULT_CHANNELS).map((c) => ({
+      name: c.name,
+      type: c.type ?? 0,
+      ...(c.parent === undefined ? {} : { parent: c.parent }),
+    })),
     roles: opts.roles ?? [],
   });
   state.nonceCheck = opts.enforceNonce ?? true;
@@ -113,7 +131,10 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   let origin = '';
   const gateway = new FakeGateway(state, () => `${origin.replace('http', 'ws')}/gateway/resume`);
   const dispatch = (t: string, d: unknown, intent: number): void => gateway.dispatch(t, d, intent);
-  const routes = [...botRoutes(state, () => `${origin.replace('http', 'ws')}/gateway`, dispatch), ...interactionRoutes(state, dispatch)];
+  const routes = [
+    ...botRoutes(state, () => `${origin.replace('http', 'ws')}/gateway`, dispatch),
+    ...interactionRoutes(state, dispatch),
+  ];
   const server = createServer(createRestHandler({ state, limiter, faults, routes, log }));
   server.on('upgrade', (req, socket, head: Buffer) => gateway.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
@@ -139,14 +160,21 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
 
   /** Interactions need a gateway session to travel on; a test may fire one while the bot is still logging in. */
   const deliver = async (i: StoredInteraction): Promise<{ id: string; token: string }> => {
-    await waitFor(() => gateway.hasSession(), 5000, 'a bot to IDENTIFY on the fake gateway before dispatching an interaction');
+    await waitFor(
+      () => gateway.hasSession(),
+      5000,
+      'a bot to IDENTIFY on the fake gateway before dispatching an interaction',
+    );
     gateway.dispatch('INTERACTION_CREATE', i.payload, 0);
     return { id: i.id, token: i.token };
   };
 
   const channelId = (name: string): string => {
     const c = state.channelByName(name);
-    if (!c) throw new Error(`fake-discord: no channel named "${name}" (channels: ${[...state.channels.values()].map((x) => x.name).join(', ')})`);
+    if (!c)
+      throw new Error(
+        `fake-discord: no channel named "${name}" (channels: ${[...state.channels.values()].map((x) => x.name).join(', ')})`,
+      );
     return c.id;
   };
 
@@ -156,13 +184,22 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     guildId: state.guildId,
     applicationId: state.opts.applicationId,
     token: state.opts.token,
-    channels: () => [...state.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type, parent_id: c.parent_id })),
+    channels: () =>
+      [...state.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type, parent_id: c.parent_id })),
     channelId,
-    messages: (channelId) => state.messages.filter((m) => channelId === undefined || m.api.channel_id === channelId).map((m) => state.recorded(m)),
+    messages: (channelId) =>
+      state.messages
+        .filter((m) => channelId === undefined || m.api.channel_id === channelId)
+        .map((m) => state.recorded(m)),
     threadOf: (messageId) => state.threadByMessage.get(messageId) ?? null,
     interactionResponses: () => state.callbacks.map((c) => ({ ...c })),
     commands: () =>
-      state.commands.map((c) => ({ name: c.name, description: c.description, guild_id: c.guild_id, ...(c.options === undefined ? {} : { options: c.options }) })),
+      state.commands.map((c) => ({
+        name: c.name,
+        description: c.description,
+        guild_id: c.guild_id,
+        ...(c.options === undefined ? {} : { options: c.options }),
+      })),
     requests: () => log.map((r) => ({ ...r })),
     failNext: (count, status, o) => limiter.failNext(count, status, o),
     failRequests: (f) => faults.add(f),
@@ -183,7 +220,12 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
       gateway.dispatch('INTERACTION_CREATE', i.payload, 0);
     },
     createWebhook(channelName) {
-      const hook = { id: state.nextId(), token: discordToken(), channelId: channelId(channelName), name: `${channelName} hook` };
+      const hook = {
+        id: state.nextId(),
+        token: discordToken(),
+        channelId: channelId(channelName),
+        name: `${channelName} hook`,
+      };
       state.webhooks.set(hook.id, hook);
       return { id: hook.id, token: hook.token, url: `${api}/webhooks/${hook.id}/${hook.token}` };
     },

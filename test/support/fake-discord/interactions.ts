@@ -34,9 +34,18 @@ export interface ModalInput extends Invoker {
   fields: Record<string, string>;
 }
 
-function base(state: DiscordState, type: number, who: Invoker, channelId: string, data: p.JsonObject): StoredInteraction {
+function base(
+  state: DiscordState,
+  type: number,
+  who: Invoker,
+  channelId: string,
+  data: p.JsonObject,
+): StoredInteraction {
   const channel = state.channels.get(channelId);
-  if (!channel) throw new Error(`fake-discord: channel ${channelId} does not exist (channels: ${[...state.channels.values()].map((c) => c.name).join(', ')})`);
+  if (!channel)
+    throw new Error(
+      `fake-discord: channel ${channelId} does not exist (channels: ${[...state.channels.values()].map((c) => c.name).join(', ')})`,
+    );
   const user = p.humanUser(who.userId);
   const roles = who.roles ?? [];
   state.members.set(user.id, { user, roles });
@@ -62,7 +71,16 @@ function base(state: DiscordState, type: number, who: Invoker, channelId: string
     context: 0,
     attachment_size_limit: 10_485_760,
   };
-  const stored: StoredInteraction = { id, token, type, channelId: channel.id, user, payload, acknowledged: null, originalMessageId: null };
+  const stored: StoredInteraction = {
+    id,
+    token,
+    type,
+    channelId: channel.id,
+    user,
+    payload,
+    acknowledged: null,
+    originalMessageId: null,
+  };
   state.interactions.set(id, stored);
   return stored;
 }
@@ -75,23 +93,33 @@ function defaultChannel(state: DiscordState, who: Invoker): string {
 }
 
 export function slashInteraction(state: DiscordState, input: SlashInput): StoredInteraction {
-  const command = state.commands.find((c) => c.name === input.name && (c.guild_id === state.guildId || c.guild_id === null));
+  const command = state.commands.find(
+    (c) => c.name === input.name && (c.guild_id === state.guildId || c.guild_id === null),
+  );
   if (!command) {
     // Discord never delivers a command that is not registered; failing here catches a missing registration.
     const known = state.commands.map((c) => `/${c.name}`).join(', ') || 'none';
     throw new Error(`fake-discord: /${input.name} is not a registered command (registered: ${known})`);
   }
   const leafOptions = (input.options ?? []).map((o) => ({ name: o.name, type: o.type, value: o.value }));
-  const options = input.subcommand === undefined ? leafOptions : [{ name: input.subcommand, type: 1, options: leafOptions }];
+  const options =
+    input.subcommand === undefined ? leafOptions : [{ name: input.subcommand, type: 1, options: leafOptions }];
   const data: p.JsonObject = { id: command.id, name: command.name, type: 1, options };
   if (command.guild_id !== null) data.guild_id = command.guild_id;
   return base(state, 2, input, defaultChannel(state, input), data);
 }
 
 export function autocompleteInteraction(state: DiscordState, input: AutocompleteInput): StoredInteraction {
-  const command = state.commands.find((c) => c.name === input.name && (c.guild_id === state.guildId || c.guild_id === null));
+  const command = state.commands.find(
+    (c) => c.name === input.name && (c.guild_id === state.guildId || c.guild_id === null),
+  );
   if (!command) throw new Error(`fake-discord: /${input.name} is not a registered command`);
-  const data: p.JsonObject = { id: command.id, name: command.name, type: 1, options: input.options.map((o) => ({ ...o })) };
+  const data: p.JsonObject = {
+    id: command.id,
+    name: command.name,
+    type: 1,
+    options: input.options.map((o) => ({ ...o })),
+  };
   if (command.guild_id !== null) data.guild_id = command.guild_id;
   return base(state, 4, input, defaultChannel(state, input), data);
 }
@@ -108,9 +136,14 @@ export function clickInteraction(state: DiscordState, input: ClickInput): Stored
       ? state.messageById(input.messageId)
       : [...state.messages].reverse().find((m) => hasCustomId(m.api.components, input.customId));
   if (!message) {
-    throw new Error(`fake-discord: no message ${input.messageId === undefined ? `with a button "${input.customId}"` : input.messageId} to click`);
+    throw new Error(
+      `fake-discord: no message ${input.messageId === undefined ? `with a button "${input.customId}"` : input.messageId} to click`,
+    );
   }
-  const stored = base(state, 3, input, input.channelId ?? message.api.channel_id, { custom_id: input.customId, component_type: 2 });
+  const stored = base(state, 3, input, input.channelId ?? message.api.channel_id, {
+    custom_id: input.customId,
+    component_type: 2,
+  });
   stored.payload.message = message.api;
   stored.originalMessageId = message.api.id;
   return stored;
@@ -121,17 +154,23 @@ export function clickInteraction(state: DiscordState, input: ClickInput): Stored
  * when the shown modal used labels, otherwise one action row (type 1) per text input.
  */
 export function modalInteraction(state: DiscordState, input: ModalInput): StoredInteraction {
-  const shown = [...state.callbacks].reverse().find((c) => c.type === 9 && p.isObject(c.data) && c.data.custom_id === input.customId);
-  const shownComponents = shown && p.isObject(shown.data) && Array.isArray(shown.data.components) ? shown.data.components : [];
+  const shown = [...state.callbacks]
+    .reverse()
+    .find((c) => c.type === 9 && p.isObject(c.data) && c.data.custom_id === input.customId);
+  const shownComponents =
+    shown && p.isObject(shown.data) && Array.isArray(shown.data.components) ? shown.data.components : [];
   const usesLabels = shownComponents.some((c) => p.isObject(c) && c.type === 18);
   const components = Object.entries(input.fields).map(([customId, value]) =>
-    usesLabels ? { type: 18, component: { type: 4, custom_id: customId, value } } : { type: 1, components: [{ type: 4, custom_id: customId, value }] },
+    usesLabels
+      ? { type: 18, component: { type: 4, custom_id: customId, value } }
+      : { type: 1, components: [{ type: 4, custom_id: customId, value }] },
   );
   const origin = shown ? state.interactions.get(shown.interaction_id) : undefined;
   const channelId = input.channelId ?? origin?.channelId ?? defaultChannel(state, input);
   const stored = base(state, 5, input, channelId, { custom_id: input.customId, components });
   // A modal opened from a button carries that button's message, so the submit may `update` it.
-  const clicked = origin?.type === 3 && origin.originalMessageId !== null ? state.messageById(origin.originalMessageId) : undefined;
+  const clicked =
+    origin?.type === 3 && origin.originalMessageId !== null ? state.messageById(origin.originalMessageId) : undefined;
   if (clicked) {
     stored.payload.message = clicked.api;
     stored.originalMessageId = clicked.api.id;

@@ -70,7 +70,15 @@ export function checkMessage(body: JsonObject, fileCount: number, opts: { edit: 
   const embeds = Array.isArray(body.embeds) ? body.embeds : [];
   const components = Array.isArray(body.components) ? body.components : [];
   const hasSticker = Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0;
-  if (!opts.edit && content === '' && embeds.length === 0 && components.length === 0 && fileCount === 0 && !hasSticker && body.poll === undefined) {
+  if (
+    !opts.edit &&
+    content === '' &&
+    embeds.length === 0 &&
+    components.length === 0 &&
+    fileCount === 0 &&
+    !hasSticker &&
+    body.poll === undefined
+  ) {
     return { status: 400, body: { message: 'Cannot send an empty message', code: 50006 } };
   }
   const errors: ErrorTree = {};
@@ -86,10 +94,16 @@ export function checkMessage(body: JsonObject, fileCount: number, opts: { edit: 
       if (checked.errors) embedErrors[String(i)] = checked.errors;
     });
     if (Object.keys(embedErrors).length > 0) errors.embeds = embedErrors;
-    else if (total > 6000) errors.embeds = { _errors: [{ code: 'MAX_EMBED_SIZE_EXCEEDED', message: 'Embed size exceeds maximum size of 6000' }] };
+    else if (total > 6000)
+      errors.embeds = {
+        _errors: [{ code: 'MAX_EMBED_SIZE_EXCEEDED', message: 'Embed size exceeds maximum size of 6000' }],
+      };
   }
   if (components.length > 5) errors.components = { _errors: tooLong(5) };
   const longId = customIds(components).find((id) => id.length > 100);
-  if (longId !== undefined && errors.components === undefined) errors.components = { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'custom_id: Must be 100 or fewer in length.' }] };
+  if (longId !== undefined && errors.components === undefined)
+    errors.components = {
+      _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'custom_id: Must be 100 or fewer in length.' }],
+    };
   return Object.keys(errors).length > 0 ? invalidForm(errors) : null;
 }

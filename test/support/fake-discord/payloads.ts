@@ -40,7 +40,13 @@ export function botUser(id: string, username: string): APIUser {
 }
 
 export function humanUser(id: string): APIUser {
-  return { id, username: `user_${id.slice(-6)}`, discriminator: '0', global_name: `User ${id.slice(-4)}`, avatar: null };
+  return {
+    id,
+    username: `user_${id.slice(-6)}`,
+    discriminator: '0',
+    global_name: `User ${id.slice(-4)}`,
+    avatar: null,
+  };
 }
 
 export function role(id: string, name: string, position: number, everyone: boolean): APIRole {
@@ -62,7 +68,19 @@ export function role(id: string, name: string, position: number, everyone: boole
 }
 
 export function member(user: APIUser, roles: string[], joinedAt: string): APIGuildMember {
-  return { user, nick: null, avatar: null, banner: null, roles, joined_at: joinedAt, premium_since: null, deaf: false, mute: false, flags: 0 as APIGuildMember['flags'], pending: false };
+  return {
+    user,
+    nick: null,
+    avatar: null,
+    banner: null,
+    roles,
+    joined_at: joinedAt,
+    premium_since: null,
+    deaf: false,
+    mute: false,
+    flags: 0 as APIGuildMember['flags'],
+    pending: false,
+  };
 }
 
 export interface ChannelShape {
@@ -79,7 +97,14 @@ export interface ChannelShape {
 }
 
 export function channel(c: ChannelShape, guildId: string): JsonObject {
-  const base: JsonObject = { id: c.id, type: c.type, guild_id: guildId, name: c.name, parent_id: c.parent_id, flags: 0 };
+  const base: JsonObject = {
+    id: c.id,
+    type: c.type,
+    guild_id: guildId,
+    name: c.name,
+    parent_id: c.parent_id,
+    flags: 0,
+  };
   if (c.type === 11 || c.type === 12) {
     return {
       ...base,
@@ -89,7 +114,13 @@ export function channel(c: ChannelShape, guildId: string): JsonObject {
       message_count: c.messageCount,
       member_count: 1,
       total_message_sent: c.messageCount,
-      thread_metadata: { archived: false, auto_archive_duration: 4320, archive_timestamp: c.createdAt, locked: false, create_timestamp: c.createdAt },
+      thread_metadata: {
+        archived: false,
+        auto_archive_duration: 4320,
+        archive_timestamp: c.createdAt,
+        locked: false,
+        create_timestamp: c.createdAt,
+      },
     };
   }
   if (c.type === 4) return { ...base, position: c.position, permission_overwrites: [] };
@@ -178,9 +209,22 @@ export interface StoredFile {
   contentType: string;
 }
 
-export function attachment(id: string, file: StoredFile, baseUrl: string, channelId: string, description?: string): APIAttachment {
+export function attachment(
+  id: string,
+  file: StoredFile,
+  baseUrl: string,
+  channelId: string,
+  description?: string,
+): APIAttachment {
   const url = `${baseUrl}/attachments/${channelId}/${id}/${encodeURIComponent(file.filename)}`;
-  const out: APIAttachment = { id, filename: file.filename, size: file.content.length, url, proxy_url: url, content_type: file.contentType };
+  const out: APIAttachment = {
+    id,
+    filename: file.filename,
+    size: file.content.length,
+    url,
+    proxy_url: url,
+    content_type: file.contentType,
+  };
   if (description !== undefined) out.description = description;
   return out;
 }

@@ -53,8 +53,13 @@ export class RateLimiter {
 
   constructor(private readonly limit: { limit: number; windowMs: number } | undefined) {}
 
-  failNext(count: number, status: InjectedFailure['status'], opts: { retryAfterMs?: number; afterCommit?: boolean } = {}): void {
-    for (let i = 0; i < count; i++) this.failures.push({ status, retryAfterMs: opts.retryAfterMs ?? 100, afterCommit: opts.afterCommit ?? false });
+  failNext(
+    count: number,
+    status: InjectedFailure['status'],
+    opts: { retryAfterMs?: number; afterCommit?: boolean } = {},
+  ): void {
+    for (let i = 0; i < count; i++)
+      this.failures.push({ status, retryAfterMs: opts.retryAfterMs ?? 100, afterCommit: opts.afterCommit ?? false });
   }
 
   /** The injected failure this request gets, consumed; undefined when it should go through. */
@@ -93,8 +98,10 @@ export class RateLimiter {
   observe(bucket: string, reply: { status: number; headers?: Record<string, string> }): void {
     const h = reply.headers ?? {};
     const now = Date.now();
-    if (reply.status === 429 && h['Retry-After'] !== undefined) this.announced.set(bucket, { until: now + Number(h['Retry-After']) * 1000, what: 'retry_after' });
-    else if (h['X-RateLimit-Remaining'] === '0' && h['X-RateLimit-Reset-After'] !== undefined) this.announced.set(bucket, { until: now + Number(h['X-RateLimit-Reset-After']) * 1000, what: 'reset' });
+    if (reply.status === 429 && h['Retry-After'] !== undefined)
+      this.announced.set(bucket, { until: now + Number(h['Retry-After']) * 1000, what: 'retry_after' });
+    else if (h['X-RateLimit-Remaining'] === '0' && h['X-RateLimit-Reset-After'] !== undefined)
+      this.announced.set(bucket, { until: now + Number(h['X-RateLimit-Reset-After']) * 1000, what: 'reset' });
   }
 
   injected429(f: InjectedFailure): LimitReply {
@@ -119,12 +126,18 @@ function bucketHeaders(limit: number, remaining: number, resetAfterMs: number): 
 function tooManyRequests(retryAfterMs: number, limit: number, resetAfterMs: number): LimitReply {
   return {
     status: 429,
-    headers: { ...bucketHeaders(limit, 0, resetAfterMs), 'Retry-After': seconds(retryAfterMs), 'X-RateLimit-Scope': 'user' },
+    headers: {
+      ...bucketHeaders(limit, 0, resetAfterMs),
+      'Retry-After': seconds(retryAfterMs),
+      'X-RateLimit-Scope': 'user',
+    },
     body: { message: 'You are being rate limited.', retry_after: retryAfterMs / 1000, global: false },
   };
 }
 
 /** What Discord's edge answers on a 5xx: Cloudflare-ish text for 502, a JSON 500 otherwise. */
 export function serverError(status: 500 | 502): { status: number; body: JsonObject | string } {
-  return status === 502 ? { status, body: 'error code: 502' } : { status, body: { message: '500: Internal Server Error', code: 0 } };
+  return status === 502
+    ? { status, body: 'error code: 502' }
+    : { status, body: { message: '500: Internal Server Error', code: 0 } };
 }

@@ -39,13 +39,26 @@ export function interactionRoutes(state: DiscordState, dispatch: Dispatch): Rout
     if (type === CALLBACK.reply) {
       const invalid = checkMessage(data, files.length, { edit: false });
       if (invalid) return invalid;
-      const m = state.createMessage(i.channelId, data, files, { via: 'interaction', author: state.bot, type: messageType(i), webhookId: state.opts.applicationId, interaction: i });
+      const m = state.createMessage(i.channelId, data, files, {
+        via: 'interaction',
+        author: state.bot,
+        type: messageType(i),
+        webhookId: state.opts.applicationId,
+        interaction: i,
+      });
       i.originalMessageId = m.api.id;
       dispatchCreate(m);
     } else if (type === CALLBACK.deferReply) {
       // Discord shows a "thinking…" message straight away (flag 128, LOADING); the first edit fills it in.
       const flags = ((typeof data.flags === 'number' ? data.flags : 0) & 64) | 128;
-      const m = state.createMessage(i.channelId, {}, [], { via: 'interaction', author: state.bot, type: messageType(i), webhookId: state.opts.applicationId, interaction: i, flags });
+      const m = state.createMessage(i.channelId, {}, [], {
+        via: 'interaction',
+        author: state.bot,
+        type: messageType(i),
+        webhookId: state.opts.applicationId,
+        interaction: i,
+        flags,
+      });
       i.originalMessageId = m.api.id;
       dispatchCreate(m);
     } else if (type === CALLBACK.deferUpdate || type === CALLBACK.update) {
@@ -71,10 +84,21 @@ export function interactionRoutes(state: DiscordState, dispatch: Dispatch): Rout
     if (((m.api.flags ?? 0) & 64) === 0) dispatch('MESSAGE_CREATE', { ...m.api, mentions: [] }, INTENT_GUILD_MESSAGES);
   };
 
-  const execute = (author: APIUser, channelId: string, body: p.JsonObject, files: p.StoredFile[], how: { via: 'webhook' | 'interaction'; webhookId: string; interaction?: StoredInteraction }): StoredMessage | Reply => {
+  const execute = (
+    author: APIUser,
+    channelId: string,
+    body: p.JsonObject,
+    files: p.StoredFile[],
+    how: { via: 'webhook' | 'interaction'; webhookId: string; interaction?: StoredInteraction },
+  ): StoredMessage | Reply => {
     const invalid = checkMessage(body, files.length, { edit: false });
     if (invalid) return invalid;
-    const m = state.createMessage(channelId, body, files, { via: how.via, author, webhookId: how.webhookId, ...(how.interaction ? { interaction: how.interaction, type: messageType(how.interaction) } : {}) });
+    const m = state.createMessage(channelId, body, files, {
+      via: how.via,
+      author,
+      webhookId: how.webhookId,
+      ...(how.interaction ? { interaction: how.interaction, type: messageType(how.interaction) } : {}),
+    });
     dispatchCreate(m);
     return m;
   };
@@ -118,7 +142,10 @@ export function interactionRoutes(state: DiscordState, dispatch: Dispatch): Rout
               response_message_loading: type === CALLBACK.deferReply,
               response_message_ephemeral: ((m?.api.flags ?? 0) & 64) !== 0,
             },
-            resource: { type, ...(m && (type === CALLBACK.reply || type === CALLBACK.update) ? { message: m.api } : {}) },
+            resource: {
+              type,
+              ...(m && (type === CALLBACK.reply || type === CALLBACK.update) ? { message: m.api } : {}),
+            },
           },
         };
       },
@@ -134,14 +161,26 @@ export function interactionRoutes(state: DiscordState, dispatch: Dispatch): Rout
         let result: StoredMessage | Reply;
         if (i) {
           if (i.acknowledged === null) return unknownWebhook(); // follow-ups need the interaction acknowledged first
-          result = execute(state.bot, i.channelId, body, files, { via: 'interaction', webhookId: state.opts.applicationId, interaction: i });
+          result = execute(state.bot, i.channelId, body, files, {
+            via: 'interaction',
+            webhookId: state.opts.applicationId,
+            interaction: i,
+          });
         } else {
           const hook = hookByToken(params[0], params[1]);
           if (!hook) return unknownWebhook();
           const threadId = query.get('thread_id');
           const thread = threadId === null ? undefined : state.channels.get(threadId);
-          if (threadId !== null && (!thread || thread.parent_id !== hook.channelId)) return discordError(400, 10003, 'Unknown Channel');
-          const author: APIUser = { id: hook.id, username: typeof body.username === 'string' ? body.username : hook.name, discriminator: '0000', global_name: null, avatar: null, bot: true };
+          if (threadId !== null && (!thread || thread.parent_id !== hook.channelId))
+            return discordError(400, 10003, 'Unknown Channel');
+          const author: APIUser = {
+            id: hook.id,
+            username: typeof body.username === 'string' ? body.username : hook.name,
+            discriminator: '0000',
+            global_name: null,
+            avatar: null,
+            bot: true,
+          };
           result = execute(author, thread?.id ?? hook.channelId, body, files, { via: 'webhook', webhookId: hook.id });
         }
         if (isReply(result)) return result;
@@ -189,7 +228,11 @@ export function interactionRoutes(state: DiscordState, dispatch: Dispatch): Rout
         const m = webhookMessage(params);
         if (isReply(m)) return m;
         state.messages.splice(state.messages.indexOf(m), 1);
-        dispatch('MESSAGE_DELETE', { id: m.api.id, channel_id: m.api.channel_id, guild_id: state.guildId }, INTENT_GUILD_MESSAGES);
+        dispatch(
+          'MESSAGE_DELETE',
+          { id: m.api.id, channel_id: m.api.channel_id, guild_id: state.guildId },
+          INTENT_GUILD_MESSAGES,
+        );
         return { status: 204 };
       },
     },

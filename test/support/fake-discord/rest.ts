@@ -52,7 +52,10 @@ export interface RequestRecord {
   at: number;
 }
 
-export const discordError = (status: number, code: number, message: string, errors?: JsonObject): Reply => ({ status, body: errors ? { message, code, errors } : { message, code } });
+export const discordError = (status: number, code: number, message: string, errors?: JsonObject): Reply => ({
+  status,
+  body: errors ? { message, code, errors } : { message, code },
+});
 export const notFound = (): Reply => discordError(404, 0, '404: Not Found');
 
 export function createRestHandler(deps: {
@@ -68,7 +71,8 @@ export function createRestHandler(deps: {
     const candidates = routes.filter((r) => r.pattern.test(path));
     const route = candidates.find((r) => r.method === method);
     if (!route) return candidates.length > 0 ? discordError(405, 0, '405: Method Not Allowed') : notFound();
-    if (route.auth && req.headers.authorization !== `Bot ${state.opts.token}`) return discordError(401, 0, '401: Unauthorized');
+    if (route.auth && req.headers.authorization !== `Bot ${state.opts.token}`)
+      return discordError(401, 0, '401: Unauthorized');
     let parsed: ParsedBody;
     try {
       parsed = parseBody(req.headers['content-type'], raw);
@@ -77,7 +81,13 @@ export function createRestHandler(deps: {
       throw e;
     }
     const params = (route.pattern.exec(path) ?? []).slice(1);
-    const ctx: RouteContext = { params, query, body: isObject(parsed.json) ? parsed.json : {}, json: parsed.json, files: parsed.files };
+    const ctx: RouteContext = {
+      params,
+      query,
+      body: isObject(parsed.json) ? parsed.json : {},
+      json: parsed.json,
+      files: parsed.files,
+    };
     const fault = faults.take(method, path);
     if (!route.bucket) return fault ?? route.handle(ctx);
 
@@ -131,7 +141,10 @@ function safeDecode(path: string): string {
   }
 }
 
-function failureReply(limiter: RateLimiter, failure: { status: 500 | 502 | 429; retryAfterMs: number; afterCommit: boolean }): Reply {
+function failureReply(
+  limiter: RateLimiter,
+  failure: { status: 500 | 502 | 429; retryAfterMs: number; afterCommit: boolean },
+): Reply {
   if (failure.status === 429) return limiter.injected429(failure);
   return serverError(failure.status);
 }

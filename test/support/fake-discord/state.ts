@@ -46,7 +46,10 @@ export function pingedBy(content: string, allowed: unknown): { users: string[]; 
   if (!p.isObject(allowed)) return { users, roles };
   const parse = Array.isArray(allowed.parse) ? allowed.parse : [];
   const list = (k: 'users' | 'roles') => (Array.isArray(allowed[k]) ? (allowed[k] as unknown[]).map(String) : []);
-  return { users: users.filter((u) => parse.includes('users') || list('users').includes(u)), roles: roles.filter((r) => parse.includes('roles') || list('roles').includes(r)) };
+  return {
+    users: users.filter((u) => parse.includes('users') || list('users').includes(u)),
+    roles: roles.filter((r) => parse.includes('roles') || list('roles').includes(r)),
+  };
 }
 
 export interface StoredCommand {
@@ -109,11 +112,17 @@ export class DiscordState {
 
   constructor(readonly opts: ResolvedOptions) {
     this.bot = p.botUser(opts.applicationId, opts.botName);
-    this.roles = [p.role(opts.guildId, '@everyone', 0, true), ...opts.roles.map((r, i) => p.role(r.id, r.name, i + 1, false))];
+    this.roles = [
+      p.role(opts.guildId, '@everyone', 0, true),
+      ...opts.roles.map((r, i) => p.role(r.id, r.name, i + 1, false)),
+    ];
     for (const c of opts.channels.filter((c) => c.type === 4)) this.addChannel(c.name, 4, null);
     for (const c of opts.channels.filter((c) => c.type !== 4)) {
       const parent = c.parent === undefined ? null : this.channelByName(c.parent)?.id;
-      if (parent === undefined) throw new Error(`fake-discord: channel "${c.name}" names parent "${c.parent ?? ''}", which is not a category in the options`);
+      if (parent === undefined)
+        throw new Error(
+          `fake-discord: channel "${c.name}" names parent "${c.parent ?? ''}", which is not a category in the options`,
+        );
       this.addChannel(c.name, c.type, parent);
     }
   }
@@ -126,7 +135,12 @@ export class DiscordState {
     return [...this.channels.values()].find((c) => c.name === name);
   }
 
-  addChannel(name: string, type: number, parentId: string | null, extra: { id?: string; ownerId?: string; topic?: string | null } = {}): p.ChannelShape {
+  addChannel(
+    name: string,
+    type: number,
+    parentId: string | null,
+    extra: { id?: string; ownerId?: string; topic?: string | null } = {},
+  ): p.ChannelShape {
     // Discord lower-cases text channel names and turns spaces into dashes.
     const shaped = type === 0 ? name.trim().toLowerCase().replace(/\s+/g, '-') : name;
     const c: p.ChannelShape = {
@@ -171,7 +185,15 @@ export class DiscordState {
     channelId: string,
     body: p.JsonObject,
     files: p.StoredFile[],
-    how: { via: RecordedMessage['via']; author: APIUser; type?: number; webhookId?: string; interaction?: StoredInteraction; flags?: number; replyTo?: string },
+    how: {
+      via: RecordedMessage['via'];
+      author: APIUser;
+      type?: number;
+      webhookId?: string;
+      interaction?: StoredInteraction;
+      flags?: number;
+      replyTo?: string;
+    },
   ): StoredMessage {
     const id = this.nextId();
     const channel = this.channels.get(channelId);
@@ -188,11 +210,21 @@ export class DiscordState {
       nonce,
       flags: how.flags ?? (typeof body.flags === 'number' ? body.flags : 0),
       type: how.type ?? (how.replyTo === undefined ? 0 : 19),
-      ...(how.replyTo === undefined ? {} : { messageReference: { message_id: how.replyTo, channel_id: channelId, guild_id: this.guildId } }),
+      ...(how.replyTo === undefined
+        ? {}
+        : { messageReference: { message_id: how.replyTo, channel_id: channelId, guild_id: this.guildId } }),
       ...(how.webhookId === undefined ? {} : { webhookId: how.webhookId, applicationId: this.opts.applicationId }),
-      ...(how.interaction === undefined ? {} : { interaction: { id: how.interaction.id, type: how.interaction.type, user: how.interaction.user } }),
+      ...(how.interaction === undefined
+        ? {}
+        : { interaction: { id: how.interaction.id, type: how.interaction.type, user: how.interaction.user } }),
     });
-    const stored: StoredMessage = { api, via: how.via, files, edits: 0, pinged: pingedBy(api.content, body.allowed_mentions) };
+    const stored: StoredMessage = {
+      api,
+      via: how.via,
+      files,
+      edits: 0,
+      pinged: pingedBy(api.content, body.allowed_mentions),
+    };
     if (how.interaction) stored.interactionId = how.interaction.id;
     this.messages.push(stored);
     if (channel) {
@@ -209,7 +241,10 @@ export class DiscordState {
     if (Array.isArray(body.components)) api.components = body.components as APIMessage['components'];
     if (files.length > 0 || Array.isArray(body.attachments)) {
       stored.files = [...stored.files.filter((f) => keptAttachment(body, api, f)), ...files];
-      api.attachments = [...api.attachments.filter((a) => keptAttachmentId(body, a.id)), ...this.attachments(api.channel_id, body, files)];
+      api.attachments = [
+        ...api.attachments.filter((a) => keptAttachmentId(body, a.id)),
+        ...this.attachments(api.channel_id, body, files),
+      ];
     }
     if (typeof body.flags === 'number') api.flags = body.flags;
     // A deferred reply stops "thinking" at its first edit.
@@ -222,7 +257,13 @@ export class DiscordState {
     const declared = Array.isArray(body.attachments) ? body.attachments.filter(p.isObject) : [];
     return files.map((f, i) => {
       const description = declared.find((a) => String(a.id) === String(i))?.description;
-      return p.attachment(this.nextId(), f, this.baseUrl, channelId, typeof description === 'string' ? description : undefined);
+      return p.attachment(
+        this.nextId(),
+        f,
+        this.baseUrl,
+        channelId,
+        typeof description === 'string' ? description : undefined,
+      );
     });
   }
 
@@ -232,7 +273,9 @@ export class DiscordState {
 
   /** `enforce_nonce`: the same author posting the same nonce in the same channel gets the first message back. */
   messageByNonce(channelId: string, authorId: string, nonce: string | number): StoredMessage | undefined {
-    return this.messages.find((m) => m.api.channel_id === channelId && m.api.author.id === authorId && m.api.nonce === nonce);
+    return this.messages.find(
+      (m) => m.api.channel_id === channelId && m.api.author.id === authorId && m.api.nonce === nonce,
+    );
   }
 
   recorded(m: StoredMessage): RecordedMessage {

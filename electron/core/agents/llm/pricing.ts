@@ -5,7 +5,10 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
 import { resourcePath } from '../../resources.ts';
 
-const PriceTable = z.record(z.string(), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict());
+const PriceTable = z.record(
+  z.string(),
+  z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict(),
+);
 export type PriceTable = z.infer<typeof PriceTable>;
 
 function load(file: string): PriceTable {
@@ -16,7 +19,12 @@ function load(file: string): PriceTable {
     return {};
   }
   const parsed = PriceTable.safeParse(parseYaml(text) ?? {});
-  if (!parsed.success) throw new ConfigError(file, 0, `prices must map "provider:model" to { input, output } dollars per million tokens: ${parsed.error.issues[0]?.message ?? ''}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      file,
+      0,
+      `prices must map "provider:model" to { input, output } dollars per million tokens: ${parsed.error.issues[0]?.message ?? ''}`,
+    );
   return parsed.data;
 }
 
@@ -25,7 +33,12 @@ export function loadPrices(projectDir: string): PriceTable {
   return { ...load(resourcePath('prices.yaml')), ...load(join(projectDir, 'prices.yaml')) };
 }
 
-export function costOf(prices: PriceTable, model: string, input: number, output: number): { usd: number; priced: boolean } {
+export function costOf(
+  prices: PriceTable,
+  model: string,
+  input: number,
+  output: number,
+): { usd: number; priced: boolean } {
   if (model.startsWith('ollama:')) return { usd: 0, priced: true };
   const p = prices[model];
   if (!p) return { usd: 0, priced: false };

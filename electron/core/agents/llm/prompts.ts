@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resourcePath } from '../../resources.ts';
 
-export type PromptName = 'common' | 'pm-plan' | 'designer-design' | 'tester-test-plan' | 'tester-tests' | 'implementer' | 'clarify' | 'concern' | 'revision';
+export type PromptName =
+  | 'common'
+  | 'pm-plan'
+  | 'designer-design'
+  | 'tester-test-plan'
+  | 'tester-tests'
+  | 'implementer'
+  | 'clarify'
+  | 'concern'
+  | 'revision';
 
 const cache = new Map<PromptName, string>();
 
@@ -27,5 +36,10 @@ export function contextBlock(docs: Record<string, string>, maxChars = 60_000): s
   const entries = Object.entries(docs);
   if (entries.length === 0) return '(none yet)';
   const per = Math.max(2_000, Math.floor(maxChars / entries.length));
-  return entries.map(([path, text]) => `### ${path}\n\n${text.length > per ? `${text.slice(0, per)}\n\n[… ${text.length - per} more characters trimmed]` : text}`).join('\n\n');
+  return entries
+    .map(
+      ([path, text]) =>
+        `### ${path}\n\n${text.length > per ? `${text.slice(0, per)}\n\n[… ${text.length - per} more characters trimmed]` : text}`,
+    )
+    .join('\n\n');
 }

@@ -4,7 +4,16 @@ import { z } from 'zod';
 export const PlanSchema = z.object({
   requirements: z.string().min(50).describe('REQUIREMENTS.md, Markdown'),
   agent_tasks: z.string().min(50).describe('AGENT_TASKS.md, Markdown'),
-  roadmap: z.array(z.object({ number: z.number().int().positive(), name: z.string().min(1), goal: z.string(), deliverables: z.array(z.string()) })).min(1),
+  roadmap: z
+    .array(
+      z.object({
+        number: z.number().int().positive(),
+        name: z.string().min(1),
+        goal: z.string(),
+        deliverables: z.array(z.string()),
+      }),
+    )
+    .min(1),
   tasks: z
     .array(
       z.object({
@@ -18,7 +27,10 @@ export const PlanSchema = z.object({
     .min(1),
   kpis: z.array(z.object({ name: z.string(), target: z.string() })),
   risks: z.array(z.string()),
-  delta_summary: z.string().optional().describe('Only when revising: what changed since the previous revision, as bullet lines'),
+  delta_summary: z
+    .string()
+    .optional()
+    .describe('Only when revising: what changed since the previous revision, as bullet lines'),
 });
 
 export const DesignSchema = z.object({

@@ -1,4 +1,13 @@
-import { APICallError, NoObjectGeneratedError, RetryError, TypeValidationError, generateObject, generateText, tool, type LanguageModel } from 'ai';
+import {
+  APICallError,
+  NoObjectGeneratedError,
+  RetryError,
+  TypeValidationError,
+  generateObject,
+  generateText,
+  tool,
+  type LanguageModel,
+} from 'ai';
 import { z } from 'zod';
 import type { Redactor } from '../../secrets/redact.ts';
 import { LlmError, explainLlmError } from './errors.ts';
@@ -50,7 +59,8 @@ function apiError(err: unknown): APICallError | null {
   return null;
 }
 
-const UNSUPPORTED_RE = /not supported|unsupported|does not support|unknown (field|parameter)|invalid (value|parameter)|unrecognized/i;
+const UNSUPPORTED_RE =
+  /not supported|unsupported|does not support|unknown (field|parameter)|invalid (value|parameter)|unrecognized/i;
 
 /** Did the server refuse this way of asking (rather than fail for another reason, such as a bad key)? */
 export function refusesMode(err: unknown, mode: StructuredMode): boolean {
@@ -58,7 +68,10 @@ export function refusesMode(err: unknown, mode: StructuredMode): boolean {
   if (!api || api.statusCode === undefined || ![400, 404, 415, 422, 500, 501].includes(api.statusCode)) return false;
   const text = `${api.message} ${api.responseBody ?? ''}`;
   if (mode === 'tool') return /tool|function/i.test(text) && UNSUPPORTED_RE.test(text);
-  return /response_format|json_schema|json_object|structured output/i.test(text) || (UNSUPPORTED_RE.test(text) && /json|schema|format/i.test(text));
+  return (
+    /response_format|json_schema|json_object|structured output/i.test(text) ||
+    (UNSUPPORTED_RE.test(text) && /json|schema|format/i.test(text))
+  );
 }
 
 /** The next way to ask after `mode` was refused, or null when none is left. */
@@ -68,35 +81,63 @@ export function fallbackMode(mode: StructuredMode, hasJsonMode: boolean): Struct
   return null;
 }
 
-export const MODE_LABEL: Record<StructuredMode, string> = { json_schema: 'JSON-schema output', json_mode: 'JSON mode', tool: 'tool-mode output (a forced `answer` tool call)' };
+export const MODE_LABEL: Record<StructuredMode, string> = {
+  json_schema: 'JSON-schema output',
+  json_mode: 'JSON mode',
+  tool: 'tool-mode output (a forced `answer` tool call)',
+};
 
 /** A problem with the answer the model can be told about and asked to fix. */
 class AnswerProblem extends Error {}
 
 /** One request in the given mode; throws AnswerProblem for an answer that does not fit the schema. */
-async function ask<S extends z.ZodType>(ctx: CallContext, mode: StructuredMode, purpose: string, schema: S, system: string, prompt: string): Promise<z.output<S>> {
+async function ask<S extends z.ZodType>(
+  ctx: CallContext,
+  mode: StructuredMode,
+  purpose: string,
+  schema: S,
+  system: string,
+  prompt: string,
+): Promise<z.output<S>> {
   const common = { system, prompt, maxRetries: ctx.maxRetries ?? 3, abortSignal: AbortSignal.timeout(ctx.timeoutMs) };
   const schemaName = purpose.replace(/[^a-z0-9]+/gi, '_').toLowerCase();
   try {
     if (mode === 'tool') {
-      const r = await generateText({ ...common, model: ctx.model, tools: { answer: tool({ description: `Give your ${purpose} as the arguments of this tool.`, inputSchema: schema }) }, toolChoice: { type: 'tool', toolName: 'answer' } });
+      const r = await generateText({
+        ...common,
+        model: ctx.model,
+        tools: {
+          answer: tool({ description: `Give your ${purpose} as the arguments of this tool.`, inputSchema: schema }),
+        },
+        toolChoice: { type: 'tool', toolName: 'answer' },
+      });
       ctx.onUsage(purpose, { input: r.usage.inputTokens ?? 0, output: r.usage.outputTokens ?? 0 });
       const call = r.toolCalls.find((c) => c.toolName === 'answer');
       if (!call) throw new AnswerProblem('no call of the `answer` tool was made');
       const parsed = schema.safeParse(call.input);
-      if (!parsed.success) throw new AnswerProblem(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        throw new AnswerProblem(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       return parsed.data as z.output<S>;
     }
     const model = mode === 'json_mode' && ctx.jsonModeModel ? ctx.jsonModeModel : ctx.model;
-    const sys = mode === 'json_mode' ? `${system}\n\nAnswer with one JSON object only, no prose, following this JSON schema:\n${JSON.stringify(z.toJSONSchema(schema))}` : system;
+    const sys =
+      mode === 'json_mode'
+        ? `${system}\n\nAnswer with one JSON object only, no prose, following this JSON schema:\n${JSON.stringify(z.toJSONSchema(schema))}`
+        : system;
     const r = await generateObject({ ...common, system: sys, model, schema, schemaName });
     ctx.onUsage(purpose, { input: r.usage.inputTokens ?? 0, output: r.usage.outputTokens ?? 0 });
     return r.object as z.output<S>;
   } catch (err) {
     if (err instanceof AnswerProblem) throw err;
-    if (NoObjectGeneratedError.isInstance(err) || TypeValidationError.isInstance(err) || (err instanceof Error && /InvalidToolInput|NoSuchTool|ToolCallRepair/.test(err.name))) {
-      if (NoObjectGeneratedError.isInstance(err) && err.usage) ctx.onUsage(purpose, { input: err.usage.inputTokens ?? 0, output: err.usage.outputTokens ?? 0 });
-      const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+    if (
+      NoObjectGeneratedError.isInstance(err) ||
+      TypeValidationError.isInstance(err) ||
+      (err instanceof Error && /InvalidToolInput|NoSuchTool|ToolCallRepair/.test(err.name))
+    ) {
+      if (NoObjectGeneratedError.isInstance(err) && err.usage)
+        ctx.onUsage(purpose, { input: err.usage.inputTokens ?? 0, output: err.usage.outputTokens ?? 0 });
+      const cause =
+        (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
       throw new AnswerProblem(cause);
     }
     throw err;
@@ -111,7 +152,15 @@ async function ask<S extends z.ZodType>(ctx: CallContext, mode: StructuredMode, 
  * JSON-schema output is asked again in JSON mode, then through a forced tool call, and the runtime keeps
  * the mode that worked (unless agents.yaml pins `structured_output`).
  */
-export async function structured<S extends z.ZodType>(ctx: CallContext, purpose: string, schema: S, system: string, build: (contextBudget: number) => string, check: (value: z.output<S>) => string | null = () => null, attempts = SCHEMA_ATTEMPTS): Promise<z.output<S>> {
+export async function structured<S extends z.ZodType>(
+  ctx: CallContext,
+  purpose: string,
+  schema: S,
+  system: string,
+  build: (contextBudget: number) => string,
+  check: (value: z.output<S>) => string | null = () => null,
+  attempts = SCHEMA_ATTEMPTS,
+): Promise<z.output<S>> {
   const output = ctx.output ?? { mode: 'json_schema', fixed: false };
   let budget = 60_000;
   let feedback = '';
@@ -126,9 +175,15 @@ export async function structured<S extends z.ZodType>(ctx: CallContext, purpose:
       if (err instanceof AnswerProblem) {
         lastProblem = ctx.redactor.redact(err.message).slice(0, 1500);
       } else {
-        const next = output.fixed ? null : refusesMode(err, output.mode) ? fallbackMode(output.mode, Boolean(ctx.jsonModeModel)) : null;
+        const next = output.fixed
+          ? null
+          : refusesMode(err, output.mode)
+            ? fallbackMode(output.mode, Boolean(ctx.jsonModeModel))
+            : null;
         if (next) {
-          ctx.onNotice?.(`${ctx.ref.label}${ctx.baseUrl ? ` at ${ctx.baseUrl}` : ''} refused ${MODE_LABEL[output.mode]}; asking with ${MODE_LABEL[next]} from now on`);
+          ctx.onNotice?.(
+            `${ctx.ref.label}${ctx.baseUrl ? ` at ${ctx.baseUrl}` : ''} refused ${MODE_LABEL[output.mode]}; asking with ${MODE_LABEL[next]} from now on`,
+          );
           output.mode = next;
           attempt -= 1; // another way of asking is a new try, not a wrong answer
           continue;
@@ -144,5 +199,8 @@ export async function structured<S extends z.ZodType>(ctx: CallContext, purpose:
     }
     feedback = `\n\nYour previous answer was not valid: ${lastProblem}\nAnswer again ${output.mode === 'tool' ? 'by calling the `answer` tool with arguments' : 'as JSON'} that follow the schema exactly.`;
   }
-  throw new LlmError('invalid_output', `${ctx.ref.label} gave no valid ${purpose} after ${attempts} attempt${attempts === 1 ? '' : 's'}; last problem: ${lastProblem}`);
+  throw new LlmError(
+    'invalid_output',
+    `${ctx.ref.label} gave no valid ${purpose} after ${attempts} attempt${attempts === 1 ? '' : 's'}; last problem: ${lastProblem}`,
+  );
 }

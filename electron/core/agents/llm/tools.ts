@@ -9,7 +9,10 @@ import type { ProposedVariation, RaisedConcern, WorkspaceFiles } from '../runtim
 const MAX_OUTPUT = 20_000;
 const MAX_MATCHES = 200;
 
-const cap = (text: string) => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n[… ${text.length - MAX_OUTPUT} more characters; read a narrower range]` : text);
+const cap = (text: string) =>
+  text.length > MAX_OUTPUT
+    ? `${text.slice(0, MAX_OUTPUT)}\n[… ${text.length - MAX_OUTPUT} more characters; read a narrower range]`
+    : text;
 
 const MAX_PATTERN = 1_000;
 
@@ -19,12 +22,16 @@ const MAX_PATTERN = 1_000;
  * lookarounds; such a pattern is searched as plain text and the answer says so.
  */
 export function compileSearch(pattern: string): { test(line: string): boolean; note: string | null } {
-  if (pattern.length > MAX_PATTERN) throw new Error(`the pattern is ${pattern.length} characters; at most ${MAX_PATTERN}`);
+  if (pattern.length > MAX_PATTERN)
+    throw new Error(`the pattern is ${pattern.length} characters; at most ${MAX_PATTERN}`);
   try {
     const re = RE2JS.compile(pattern);
     return { test: (line) => re.matcher(line).find(), note: null };
   } catch (err) {
-    return { test: (line) => line.includes(pattern), note: `not a regular expression RE2 accepts (${errorMessage(err)}); searched as plain text` };
+    return {
+      test: (line) => line.includes(pattern),
+      note: `not a regular expression RE2 accepts (${errorMessage(err)}); searched as plain text`,
+    };
   }
 }
 
@@ -48,7 +55,12 @@ async function guardRaw<T>(fn: () => Promise<T>): Promise<T | { error: string }>
  * The implementer's tools, all confined to its workspace through `files` (which refuses `..`, absolute
  * paths and symlinks that lead out). Outputs are capped so one big file cannot flood the context.
  */
-export function implementerTools(files: WorkspaceFiles, state: ToolState, runTests?: () => Promise<{ passed: boolean; summary: string }>, redactor?: Pick<Redactor, 'redactValue'>) {
+export function implementerTools(
+  files: WorkspaceFiles,
+  state: ToolState,
+  runTests?: () => Promise<{ passed: boolean; summary: string }>,
+  redactor?: Pick<Redactor, 'redactValue'>,
+) {
   // Tool results go to the model provider: a key a file or a test printed must not travel with them.
   const guard = async <T>(fn: () => Promise<T>): Promise<T | { error: string }> => {
     const out = await guardRaw(fn);
@@ -63,56 +75,72 @@ export function implementerTools(files: WorkspaceFiles, state: ToolState, runTes
     read_file: tool({
       description: 'Read a text file of the workspace.',
       inputSchema: z.object({ path: z.string() }),
-      execute: ({ path }) => guard(async () => {
-        const text = await files.read(path);
-        return text === null ? { error: `${path} does not exist` } : { content: cap(text) };
-      }),
+      execute: ({ path }) =>
+        guard(async () => {
+          const text = await files.read(path);
+          return text === null ? { error: `${path} does not exist` } : { content: cap(text) };
+        }),
     }),
     write_file: tool({
       description: 'Create or replace a file of the workspace with the given content.',
       inputSchema: z.object({ path: z.string(), content: z.string() }),
-      execute: ({ path, content }) => guard(async () => {
-        await files.write(path, content);
-        return { ok: true, bytes: Buffer.byteLength(content) };
-      }),
+      execute: ({ path, content }) =>
+        guard(async () => {
+          await files.write(path, content);
+          return { ok: true, bytes: Buffer.byteLength(content) };
+        }),
     }),
     edit_file: tool({
       description: 'Replace exactly one occurrence of `search` with `replace` in a file.',
       inputSchema: z.object({ path: z.string(), search: z.string().min(1), replace: z.string() }),
-      execute: ({ path, search, replace }) => guard(async () => {
-        const text = await files.read(path);
-        if (text === null) return { error: `${path} does not exist` };
-        const count = text.split(search).length - 1;
-        if (count !== 1) return { error: `search text found ${count} times in ${path}; it must match exactly once` };
-        await files.write(path, text.replace(search, () => replace));
-        return { ok: true };
-      }),
+      execute: ({ path, search, replace }) =>
+        guard(async () => {
+          const text = await files.read(path);
+          if (text === null) return { error: `${path} does not exist` };
+          const count = text.split(search).length - 1;
+          if (count !== 1) return { error: `search text found ${count} times in ${path}; it must match exactly once` };
+          await files.write(
+            path,
+            text.replace(search, () => replace),
+          );
+          return { ok: true };
+        }),
     }),
     search: tool({
       description: 'Search the workspace for a regular expression (RE2 syntax, like ripgrep); returns path:line: text.',
       inputSchema: z.object({ pattern: z.string().min(1), prefix: z.string().optional() }),
-      execute: ({ pattern, prefix }) => guard(async () => {
-        const re = compileSearch(pattern);
-        const hits: string[] = [];
-        for (const path of await files.list(prefix ?? '')) {
-          const text = await files.read(path).catch(() => null);
-          if (!text || text.includes('\u0000')) continue;
-          text.split('\n').forEach((line, i) => {
-            if (hits.length < MAX_MATCHES && re.test(line)) hits.push(`${path}:${i + 1}: ${line.slice(0, 300)}`);
-          });
-          if (hits.length >= MAX_MATCHES) break;
-        }
-        return { matches: hits, truncated: hits.length >= MAX_MATCHES, ...(re.note ? { note: re.note } : {}) };
-      }),
+      execute: ({ pattern, prefix }) =>
+        guard(async () => {
+          const re = compileSearch(pattern);
+          const hits: string[] = [];
+          for (const path of await files.list(prefix ?? '')) {
+            const text = await files.read(path).catch(() => null);
+            if (!text || text.includes('\u0000')) continue;
+            text.split('\n').forEach((line, i) => {
+              if (hits.length < MAX_MATCHES && re.test(line)) hits.push(`${path}:${i + 1}: ${line.slice(0, 300)}`);
+            });
+            if (hits.length >= MAX_MATCHES) break;
+          }
+          return { matches: hits, truncated: hits.length >= MAX_MATCHES, ...(re.note ? { note: re.note } : {}) };
+        }),
     }),
     run_tests: tool({
       description: "Run the project's test command(s) in the workspace and report the result.",
       inputSchema: z.object({}),
-      execute: () => guard(async () => (runTests ? runTests() : { passed: false, summary: 'no test command is configured in .project_policies.yaml' })),
+      execute: () =>
+        guard(async () =>
+          runTests ? runTests() : { passed: false, summary: 'no test command is configured in .project_policies.yaml' },
+        ),
     }),
     raise_concern: tool({
       description: 'Raise a concern to the next role up when something is unclear, blocked or risky.',
-      inputSchema: z.object({ to: z.union([AgentName, z.literal('Human')]), severity: Severity, category: z.string().regex(/^[a-z][a-z0-9_]*$/), summary: z.string().min(1), details: z.string() }),
+      inputSchema: z.object({
+        to: z.union([AgentName, z.literal('Human')]),
+        severity: Severity,
+        category: z.string().regex(/^[a-z][a-z0-9_]*$/),
+        summary: z.string().min(1),
+        details: z.string(),
+      }),
       execute: async (c) => {
         state.concerns.push(c);
         return { ok: true, note: 'recorded; the addressee will answer through the human or the chain' };
@@ -120,7 +148,15 @@ export function implementerTools(files: WorkspaceFiles, state: ToolState, runTes
     }),
     propose_variation: tool({
       description: 'Propose a change of scope, architecture or expected outcome. High impact goes to the human.',
-      inputSchema: z.object({ title: z.string().min(1), impact: Impact, impact_areas: z.array(z.string()), rationale: z.string().min(1), affected_modules: z.array(z.string()), risk: z.string(), estimated_rework: z.string() }),
+      inputSchema: z.object({
+        title: z.string().min(1),
+        impact: Impact,
+        impact_areas: z.array(z.string()),
+        rationale: z.string().min(1),
+        affected_modules: z.array(z.string()),
+        risk: z.string(),
+        estimated_rework: z.string(),
+      }),
       execute: async (v) => {
         state.variations.push(v);
         return { ok: true };
@@ -128,7 +164,15 @@ export function implementerTools(files: WorkspaceFiles, state: ToolState, runTes
     }),
     handoff: tool({
       description: 'Finish the task: a short summary and a Conventional Commit subject such as "feat(scope): what".',
-      inputSchema: z.object({ summary: z.string().min(1), commit_subject: z.string().regex(/^(feat|fix|docs|test|refactor|chore|perf|style|build|ci)(\([a-z0-9-]+\))?!?: .+/, 'a Conventional Commit subject') }),
+      inputSchema: z.object({
+        summary: z.string().min(1),
+        commit_subject: z
+          .string()
+          .regex(
+            /^(feat|fix|docs|test|refactor|chore|perf|style|build|ci)(\([a-z0-9-]+\))?!?: .+/,
+            'a Conventional Commit subject',
+          ),
+      }),
       execute: async (h) => {
         state.handoff = h;
         return { ok: true, note: 'handed off; stop now' };

@@ -45,7 +45,9 @@ export const WAYS_ON = [
   'a local model through Ollama, e.g. `runtime: ollama:qwen2.5-coder` (no key; `ollama pull qwen2.5-coder` first)',
   'any OpenAI-compatible server, e.g. `runtime: openai-compatible:<model>` with its `base_url`',
   'Claude Code for the implementers, `runtime: claude-code` (the other roles need one of the above; see "Coding agents" in the README)',
-].map((w) => `  - ${w}`).join('\n');
+]
+  .map((w) => `  - ${w}`)
+  .join('\n');
 
 /** Why the scripted runtime cannot play this ask, or null. Exported for tests and `governor doctor`. */
 export function scriptedCannot(script: SampleScript, ask: RuntimeAsk): string | null {
@@ -67,7 +69,11 @@ export function scriptedCannot(script: SampleScript, ask: RuntimeAsk): string | 
       '`governor doctor` checks the setup; `governor demo` creates the sample project the scripted runtime plays.',
     ].join('\n');
   }
-  const scriptedAgents = new Set([...Object.keys(script.implementation), ...script.plan.tasks.map((t) => t.agent), 'Tester']);
+  const scriptedAgents = new Set([
+    ...Object.keys(script.implementation),
+    ...script.plan.tasks.map((t) => t.agent),
+    'Tester',
+  ]);
   const missing = ask.agents.filter((a) => !scriptedAgents.has(a));
   const absent = [...scriptedAgents].filter((a) => !ask.agents.includes(a as AgentName));
   if (missing.length || absent.length) {
@@ -113,7 +119,11 @@ export function createScriptedRuntime(script: SampleScript): AgentRuntime {
       return {
         designSpec: item.design_spec,
         architecture: item.architecture,
-        deltaSummary: input.feedback ? (exhausted ? unscriptedDelta(input.feedback) : (item.delta_summary ?? null)) : null,
+        deltaSummary: input.feedback
+          ? exhausted
+            ? unscriptedDelta(input.feedback)
+            : (item.delta_summary ?? null)
+          : null,
       };
     },
 
@@ -121,12 +131,19 @@ export function createScriptedRuntime(script: SampleScript): AgentRuntime {
       const { item, exhausted } = pick(script.test_plan.revisions, input.feedback);
       return {
         testPlan: item.test_plan,
-        deltaSummary: input.feedback ? (exhausted ? unscriptedDelta(input.feedback) : (item.delta_summary ?? null)) : null,
+        deltaSummary: input.feedback
+          ? exhausted
+            ? unscriptedDelta(input.feedback)
+            : (item.delta_summary ?? null)
+          : null,
       };
     },
 
     async work(input: WorkInput): Promise<WorkOutput> {
-      const turns = [...(script.implementation[input.agent] ?? []), ...(input.agent === 'Tester' ? [script.tests] : [])];
+      const turns = [
+        ...(script.implementation[input.agent] ?? []),
+        ...(input.agent === 'Tester' ? [script.tests] : []),
+      ];
       const turn = turns.find((t) => t.task === input.task.id);
       if (!turn) {
         return {
@@ -150,7 +167,9 @@ export function createScriptedRuntime(script: SampleScript): AgentRuntime {
     async clarify(input: ClarifyInput): Promise<string> {
       const answers = script.clarifications[input.agent as AgentName] ?? [];
       const q = input.question.toLowerCase();
-      const hit = answers.find((a) => a.match !== '*' && q.includes(a.match.toLowerCase())) ?? answers.find((a) => a.match === '*');
+      const hit =
+        answers.find((a) => a.match !== '*' && q.includes(a.match.toLowerCase())) ??
+        answers.find((a) => a.match === '*');
       return hit?.answer ?? `${input.agent} has no scripted answer for this question.`;
     },
 

@@ -33,7 +33,9 @@ const ScriptedVariation = z
 const ScriptedCommit = z
   .object({
     task: z.string().regex(/^T\d+$/),
-    message: z.string().regex(/^(feat|fix|docs|test|refactor|chore|perf)\([a-z0-9-]+\): .+/, 'a Conventional Commit subject'),
+    message: z
+      .string()
+      .regex(/^(feat|fix|docs|test|refactor|chore|perf)\([a-z0-9-]+\): .+/, 'a Conventional Commit subject'),
     files: z.array(z.string()).min(1),
     summary: z.string(),
     concern: ScriptedConcern.optional(),
@@ -51,7 +53,18 @@ export const SampleScript = z
       .object({
         requirements: Markdown,
         agent_tasks: Markdown,
-        roadmap: z.array(z.object({ number: z.number().int().positive(), name: z.string(), goal: z.string(), deliverables: z.array(z.string()) }).strict()).min(1),
+        roadmap: z
+          .array(
+            z
+              .object({
+                number: z.number().int().positive(),
+                name: z.string(),
+                goal: z.string(),
+                deliverables: z.array(z.string()),
+              })
+              .strict(),
+          )
+          .min(1),
         tasks: z
           .array(
             z
@@ -74,11 +87,17 @@ export const SampleScript = z
       .object({
         /** r1 first; each later entry is the answer to a change request and carries its delta summary. */
         revisions: z
-          .array(z.object({ delta_summary: z.string().optional(), design_spec: Markdown, architecture: Markdown }).strict())
+          .array(
+            z.object({ delta_summary: z.string().optional(), design_spec: Markdown, architecture: Markdown }).strict(),
+          )
           .min(2),
       })
       .strict(),
-    test_plan: z.object({ revisions: z.array(z.object({ delta_summary: z.string().optional(), test_plan: Markdown }).strict()).min(1) }).strict(),
+    test_plan: z
+      .object({
+        revisions: z.array(z.object({ delta_summary: z.string().optional(), test_plan: Markdown }).strict()).min(1),
+      })
+      .strict(),
     /** Per agent, the turns it plays in order. */
     implementation: z.record(AgentName, z.array(ScriptedCommit).min(1)),
     tests: ScriptedCommit,

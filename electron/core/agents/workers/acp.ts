@@ -31,9 +31,20 @@ export interface AcpOptions {
  * agents read from their environment (Claude Code's adapter, Gemini CLI, OpenCode), and nothing else of
  * Governor's environment.
  */
-const AGENT_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CONFIG_DIR',
-  'CLAUDE_CODE_EXECUTABLE', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'GEMINI_API_KEY', 'GOOGLE_API_KEY',
-  'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CLOUD_PROJECT', 'OPENAI_API_KEY', 'OPENCODE_CONFIG'];
+const AGENT_ENV = [
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_AUTH_TOKEN',
+  'CLAUDE_CONFIG_DIR',
+  'CLAUDE_CODE_EXECUTABLE',
+  'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GOOGLE_CLOUD_PROJECT',
+  'OPENAI_API_KEY',
+  'OPENCODE_CONFIG',
+];
 
 /**
  * The Claude Code ACP adapter turns on prompt suggestions: after each turn Claude Code makes one more model
@@ -57,18 +68,34 @@ export function findOnPath(command: string, cwd: string): string | null {
 export function checkAcp(o: Pick<AcpOptions, 'command' | 'label' | 'projectDir'>): string {
   const bin = o.command ? findOnPath(o.command, o.projectDir) : null;
   if (!bin) {
-    throw new GovernorError('worker_missing', `${o.label}: the ACP agent \`${o.command || '(none)'}\` (agents.yaml `
-      + 'command:) was not found on PATH; install it (e.g. `npm install -g @google/gemini-cli` with args '
-      + '[--experimental-acp], or `npm install -g @agentclientprotocol/claude-agent-acp`), or give its full path');
+    throw new GovernorError(
+      'worker_missing',
+      `${o.label}: the ACP agent \`${o.command || '(none)'}\` (agents.yaml ` +
+        'command:) was not found on PATH; install it (e.g. `npm install -g @google/gemini-cli` with args ' +
+        '[--experimental-acp], or `npm install -g @agentclientprotocol/claude-agent-acp`), or give its full path',
+    );
   }
   return bin;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
-const CLAUDE_TOOLS = new Set(['Bash', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Read', 'Grep', 'Glob', 'LS',
-  'WebFetch', 'WebSearch', 'TodoWrite']);
+const CLAUDE_TOOLS = new Set([
+  'Bash',
+  'Write',
+  'Edit',
+  'MultiEdit',
+  'NotebookEdit',
+  'Read',
+  'Grep',
+  'Glob',
+  'LS',
+  'WebFetch',
+  'WebSearch',
+  'TodoWrite',
+]);
 
 /**
  * The tool an ACP permission request amounts to, in Claude Code's names so the same rules apply. The
@@ -129,8 +156,11 @@ export function createAcpWorker(o: AcpOptions): Worker {
       const usage = { input: 0, output: 0 };
       const told: string[] = [];
       const tools = new Map<string, string>();
-      const act = (kind: 'message' | 'tool_use' | 'tool_result' | 'test_run' | 'result', tool: string | null, s: string) =>
-        h.activity({ session_id: sessionId, kind, tool, text: cap(o.redactor.redact(s)), gate: null });
+      const act = (
+        kind: 'message' | 'tool_use' | 'tool_result' | 'test_run' | 'result',
+        tool: string | null,
+        s: string,
+      ) => h.activity({ session_id: sessionId, kind, tool, text: cap(o.redactor.redact(s)), gate: null });
       const flushText = () => {
         if (text.trim()) {
           lastText = text;
@@ -139,10 +169,17 @@ export function createAcpWorker(o: AcpOptions): Worker {
         text = '';
       };
       const died = new Promise<never>((_, reject) => {
-        child.on('error', (err) => reject(new GovernorError('worker_missing', `${name} could not start: ${err.message}`)));
+        child.on('error', (err) =>
+          reject(new GovernorError('worker_missing', `${name} could not start: ${err.message}`)),
+        );
         child.on('exit', (code, signal) => {
           if (stop || closing) return;
-          reject(new GovernorError('worker_crashed', `${name} exited ${signal ? `on ${signal}` : `with code ${String(code)}`} during ${t.task.id}${sessionId ? `; its session ${sessionId} is kept and resumes with the agent (/resume ${t.agent})` : ''}${stderr.last(3) ? `: ${stderr.last(3)}` : ''}`));
+          reject(
+            new GovernorError(
+              'worker_crashed',
+              `${name} exited ${signal ? `on ${signal}` : `with code ${String(code)}`} during ${t.task.id}${sessionId ? `; its session ${sessionId} is kept and resumes with the agent (/resume ${t.agent})` : ''}${stderr.last(3) ? `: ${stderr.last(3)}` : ''}`,
+            ),
+          );
         });
       });
       died.catch(() => undefined);
@@ -153,7 +190,8 @@ export function createAcpWorker(o: AcpOptions): Worker {
         if (a.behavior === 'deny') throw acp.RequestError.invalidParams({ path }, a.message);
         return resolve(t.workspace, path);
       };
-      const app = acp.client()
+      const app = acp
+        .client()
         .onRequest('session/request_permission', async ({ params, signal }) => {
           const a = await h.gate.check(toolUseOf(params.toolCall, t.workspace), sessionId, signal);
           const pick = (kind: acp.PermissionOptionKind) => params.options.find((x) => x.kind === kind)?.optionId;
@@ -161,7 +199,9 @@ export function createAcpWorker(o: AcpOptions): Worker {
           const reject = pick('reject_once') ?? pick('reject_always');
           if (a.behavior === 'allow' && allow) return { outcome: { outcome: 'selected', optionId: allow } };
           if (a.behavior === 'deny') told.push(a.message);
-          return reject ? { outcome: { outcome: 'selected', optionId: reject } } : { outcome: { outcome: 'cancelled' } };
+          return reject
+            ? { outcome: { outcome: 'selected', optionId: reject } }
+            : { outcome: { outcome: 'cancelled' } };
         })
         .onRequest('fs/read_text_file', async ({ params }) => {
           const path = await fileGate('Read', params.path, {});
@@ -218,42 +258,87 @@ export function createAcpWorker(o: AcpOptions): Worker {
         timedOut = true;
         onAbort();
       }, t.limits.wallClockS * 1000);
-      const protocol = (what: string) => (err: unknown): never => {
-        if (err instanceof GovernorError) throw err;
-        const why = o.redactor.redact(err instanceof Error ? err.message : JSON.stringify(err));
-        throw new GovernorError('worker_protocol', `${name} failed ${what}: ${why}; check that \`${o.command} ${o.args.join(' ')}\` speaks the Agent Client Protocol (\`governor doctor\`)${stderr.last(3) ? ` (${stderr.last(3)})` : ''}`);
-      };
+      const protocol =
+        (what: string) =>
+        (err: unknown): never => {
+          if (err instanceof GovernorError) throw err;
+          const why = o.redactor.redact(err instanceof Error ? err.message : JSON.stringify(err));
+          throw new GovernorError(
+            'worker_protocol',
+            `${name} failed ${what}: ${why}; check that \`${o.command} ${o.args.join(' ')}\` speaks the Agent Client Protocol (\`governor doctor\`)${stderr.last(3) ? ` (${stderr.last(3)})` : ''}`,
+          );
+        };
       const call = <T>(p: Promise<T>, what: string) => Promise.race([p, died]).catch(protocol(what));
       let stopReason = '';
       try {
-        const init = await call(conn.agent.request('initialize', { protocolVersion: acp.PROTOCOL_VERSION, clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: false }, clientInfo: { name: 'governor', title: 'Governor', version: '0.1.0' } }), 'to initialize');
+        const init = await call(
+          conn.agent.request('initialize', {
+            protocolVersion: acp.PROTOCOL_VERSION,
+            clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: false },
+            clientInfo: { name: 'governor', title: 'Governor', version: '0.1.0' },
+          }),
+          'to initialize',
+        );
         if (init.protocolVersion !== acp.PROTOCOL_VERSION) {
-          throw new GovernorError('worker_version', `${name} speaks ACP version ${init.protocolVersion}; Governor speaks version ${acp.PROTOCOL_VERSION}: upgrade the agent (or Governor)`);
+          throw new GovernorError(
+            'worker_version',
+            `${name} speaks ACP version ${init.protocolVersion}; Governor speaks version ${acp.PROTOCOL_VERSION}: upgrade the agent (or Governor)`,
+          );
         }
         const caps = init.agentCapabilities;
         const mcpServers: acp.McpServer[] = caps?.mcpCapabilities?.http
-          ? [{ type: 'http', name: GOVERNOR_MCP_NAME, url: mcp.url, headers: [{ name: 'Authorization', value: `Bearer ${mcp.token}` }] }]
+          ? [
+              {
+                type: 'http',
+                name: GOVERNOR_MCP_NAME,
+                url: mcp.url,
+                headers: [{ name: 'Authorization', value: `Bearer ${mcp.token}` }],
+              },
+            ]
           : [];
-        if (!mcpServers.length) act('result', null, `${name} cannot reach MCP over HTTP: Governor's tools (concerns, handoff) are not available to it`);
+        if (!mcpServers.length)
+          act(
+            'result',
+            null,
+            `${name} cannot reach MCP over HTTP: Governor's tools (concerns, handoff) are not available to it`,
+          );
         let resumed = false;
         if (t.resume && caps?.loadSession) {
           loading = true;
-          await call(conn.agent.request('session/load', { sessionId: t.resume, cwd: t.workspace, mcpServers, _meta: SESSION_META }), `to load session ${t.resume}`);
+          await call(
+            conn.agent.request('session/load', {
+              sessionId: t.resume,
+              cwd: t.workspace,
+              mcpServers,
+              _meta: SESSION_META,
+            }),
+            `to load session ${t.resume}`,
+          );
           loading = false;
           resumed = true;
         } else {
-          const s = await call(conn.agent.request('session/new', { cwd: t.workspace, mcpServers, _meta: SESSION_META }), 'to start a session');
+          const s = await call(
+            conn.agent.request('session/new', { cwd: t.workspace, mcpServers, _meta: SESSION_META }),
+            'to start a session',
+          );
           sessionId = s.sessionId;
           // The agent's own "ask nothing" modes would skip Governor's gate: its asking mode is chosen.
           const ask = s.modes?.availableModes.find((m) => m.id === 'default');
-          if (ask && s.modes?.currentModeId !== ask.id) await call(conn.agent.request('session/set_mode', { sessionId: s.sessionId, modeId: ask.id }), 'to set its asking mode');
+          if (ask && s.modes?.currentModeId !== ask.id)
+            await call(
+              conn.agent.request('session/set_mode', { sessionId: s.sessionId, modeId: ask.id }),
+              'to set its asking mode',
+            );
         }
         if (!sessionId) throw new GovernorError('worker_protocol', `${name} started a session without an id`);
         h.session(sessionId, resumed);
         let prompt = `${governorInstructions(t, o.testCommands)}\n\n${t.resume ? resumePrompt(t) : taskPrompt(t)}`;
         // ACP has no reason field on a rejection: what the human said follows as the next prompt.
         for (let round = 0; round < 1 + t.limits.maxTurns && prompt; round++) {
-          const r = await call(conn.agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: prompt }] }), 'during a prompt');
+          const r = await call(
+            conn.agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: prompt }] }),
+            'during a prompt',
+          );
           turns++;
           flushText();
           stopReason = r.stopReason;
@@ -275,10 +360,25 @@ export function createAcpWorker(o: AcpOptions): Worker {
         if (child.exitCode === null) child.kill('SIGTERM');
         await mcp.close();
       }
-      if (timedOut) throw new GovernorError('timeout', `${name} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session ${sessionId ?? '(none yet)'} is kept and resumes with the agent`);
-      act('result', null, `${stopReason}: ${turns} prompts, ${usage.input}+${usage.output} tokens, $${costUsd.toFixed(4)}`);
+      if (timedOut)
+        throw new GovernorError(
+          'timeout',
+          `${name} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session ${sessionId ?? '(none yet)'} is kept and resumes with the agent`,
+        );
+      act(
+        'result',
+        null,
+        `${stopReason}: ${turns} prompts, ${usage.input}+${usage.output} tokens, $${costUsd.toFixed(4)}`,
+      );
       const hand = h.handedOff();
-      const outcome: WorkerOutcome = stop === 'budget_exhausted' || stop === 'interrupted' ? stop : stopReason === 'max_turn_requests' ? 'max_turns' : hand ? 'handed_off' : 'finished';
+      const outcome: WorkerOutcome =
+        stop === 'budget_exhausted' || stop === 'interrupted'
+          ? stop
+          : stopReason === 'max_turn_requests'
+            ? 'max_turns'
+            : hand
+              ? 'handed_off'
+              : 'finished';
       return {
         outcome,
         summary: o.redactor.redact(hand?.summary ?? lastText),

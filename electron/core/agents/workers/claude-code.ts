@@ -31,12 +31,33 @@ export interface ClaudeCodeOptions {
 }
 
 /** Variables the agent's process gets: enough to run, and none of this process's other secrets. */
-const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TMPDIR', 'TERM', 'SHELL', 'CLAUDE_CONFIG_DIR', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'XDG_CONFIG_HOME', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+const PASSED_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'TERM',
+  'SHELL',
+  'CLAUDE_CONFIG_DIR',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_AUTH_TOKEN',
+  'XDG_CONFIG_HOME',
+  'NODE_EXTRA_CA_CERTS',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+];
 
 /** The binary the SDK ships for this platform, or null when the platform package did not install. */
 export function bundledClaudeBinary(): string | null {
   const require = createRequire(import.meta.url);
-  const musl = process.platform === 'linux' && !existsSync('/lib/ld-linux-x86-64.so.2') && existsSync('/lib/ld-musl-x86_64.so.1') ? '-musl' : '';
+  const musl =
+    process.platform === 'linux' && !existsSync('/lib/ld-linux-x86-64.so.2') && existsSync('/lib/ld-musl-x86_64.so.1')
+      ? '-musl'
+      : '';
   const exe = process.platform === 'win32' ? 'claude.exe' : 'claude';
   try {
     return require.resolve(`@anthropic-ai/claude-agent-sdk-${process.platform}-${process.arch}${musl}/${exe}`);
@@ -55,12 +76,18 @@ const loginFile = () => join(process.env.CLAUDE_CONFIG_DIR ?? join(homedir(), '.
 export function checkClaudeCode(o: Pick<ClaudeCodeOptions, 'apiKey' | 'executable' | 'label'>): string {
   const bin = o.executable ?? bundledClaudeBinary();
   if (!bin || !existsSync(bin)) {
-    throw new GovernorError('worker_missing', o.executable
-      ? `${o.label}: the Claude Code binary ${o.executable} (agents.yaml command:) does not exist; fix the path or remove command: to use the one the SDK ships`
-      : `${o.label}: the Claude Code binary was not found; run \`npm install\` in Governor's folder (the Claude Agent SDK ships it for ${process.platform}-${process.arch}), or set command: in agents.yaml to a claude binary`);
+    throw new GovernorError(
+      'worker_missing',
+      o.executable
+        ? `${o.label}: the Claude Code binary ${o.executable} (agents.yaml command:) does not exist; fix the path or remove command: to use the one the SDK ships`
+        : `${o.label}: the Claude Code binary was not found; run \`npm install\` in Governor's folder (the Claude Agent SDK ships it for ${process.platform}-${process.arch}), or set command: in agents.yaml to a claude binary`,
+    );
   }
   if (!o.apiKey && !process.env.ANTHROPIC_AUTH_TOKEN && !existsSync(loginFile())) {
-    throw new GovernorError('api_key_missing', `${o.label} needs an Anthropic API key or a Claude subscription login: set ANTHROPIC_API_KEY (or store the "anthropic" key in Settings), or run \`claude\` once and /login`);
+    throw new GovernorError(
+      'api_key_missing',
+      `${o.label} needs an Anthropic API key or a Claude subscription login: set ANTHROPIC_API_KEY (or store the "anthropic" key in Settings), or run \`claude\` once and /login`,
+    );
   }
   return bin;
 }
@@ -115,7 +142,13 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
         ...(t.budgetUsd !== null ? { maxBudgetUsd: Math.max(0.0001, t.budgetUsd) } : {}),
         abortController: abort,
         env,
-        mcpServers: { [GOVERNOR_MCP_NAME]: { type: 'sdk', name: GOVERNOR_MCP_NAME, instance: createGovernorMcpServer(h.mcp, { redactor: o.redactor }) } },
+        mcpServers: {
+          [GOVERNOR_MCP_NAME]: {
+            type: 'sdk',
+            name: GOVERNOR_MCP_NAME,
+            instance: createGovernorMcpServer(h.mcp, { redactor: o.redactor }),
+          },
+        },
         systemPrompt: { type: 'preset', preset: 'claude_code', append: governorInstructions(t, o.testCommands) },
         ...(o.sandbox.enabled
           ? {
@@ -124,25 +157,50 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
                 failIfUnavailable: true,
                 autoAllowBashIfSandboxed: false,
                 allowUnsandboxedCommands: false,
-                filesystem: { allowWrite: [t.workspace], denyRead: [join(o.projectDir, '.governor', 'governor.db'), join(o.projectDir, '.governor', 'mcp.key'), join(o.projectDir, '.governor', 'cassettes')] },
+                filesystem: {
+                  allowWrite: [t.workspace],
+                  denyRead: [
+                    join(o.projectDir, '.governor', 'governor.db'),
+                    join(o.projectDir, '.governor', 'mcp.key'),
+                    join(o.projectDir, '.governor', 'cassettes'),
+                  ],
+                },
                 network: { allowedDomains: o.sandbox.networkDomains },
               },
             }
           : {}),
         hooks: {
           // "ask" for every tool use: Claude Code then calls canUseTool, so the policy decides each one.
-          PreToolUse: [{ hooks: [async () => ({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: 'Governor decides every tool use' } })] }],
+          PreToolUse: [
+            {
+              hooks: [
+                async () => ({
+                  hookSpecificOutput: {
+                    hookEventName: 'PreToolUse',
+                    permissionDecision: 'ask',
+                    permissionDecisionReason: 'Governor decides every tool use',
+                  },
+                }),
+              ],
+            },
+          ],
         },
         canUseTool: async (tool, input, { signal }) => {
           const a = await h.gate.check({ tool, input }, sessionId, AbortSignal.any([signal, turnOver.signal]));
-          return a.behavior === 'allow' ? { behavior: 'allow', updatedInput: a.input } : { behavior: 'deny', message: a.message };
+          return a.behavior === 'allow'
+            ? { behavior: 'allow', updatedInput: a.input }
+            : { behavior: 'deny', message: a.message };
         },
         stderr: (d) => {
           stderr.push(o.redactor.redact(d));
           if (stderr.length > 40) stderr.shift();
         },
         spawnClaudeCodeProcess: (so) => {
-          const child = spawnTiedToUs(so.command, so.args, { ...(so.cwd ? { cwd: so.cwd } : {}), env: so.env, signal: so.signal });
+          const child = spawnTiedToUs(so.command, so.args, {
+            ...(so.cwd ? { cwd: so.cwd } : {}),
+            env: so.env,
+            signal: so.signal,
+          });
           child.stderr?.on('data', (d: Buffer) => {
             stderr.push(o.redactor.redact(d.toString()));
             if (stderr.length > 40) stderr.shift();
@@ -160,7 +218,8 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
         for await (const m of query({ prompt, options })) {
           o.record?.(m);
           if (m.type === 'system' && m.subtype === 'init') {
-            if (m.session_id !== sessionId || t.resume) h.session(m.session_id, t.resume !== null && m.session_id === t.resume);
+            if (m.session_id !== sessionId || t.resume)
+              h.session(m.session_id, t.resume !== null && m.session_id === t.resume);
             sessionId = m.session_id;
           } else if (m.type === 'assistant') {
             for (const b of m.message.content) {
@@ -171,16 +230,36 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
                 const input = (b.input ?? {}) as Record<string, unknown>;
                 const command = typeof input.command === 'string' ? input.command : null;
                 tools.set(b.id, { name: b.name, command });
-                h.activity({ session_id: sessionId, kind: 'tool_use', tool: b.name, text: cap(`${b.name} ${command ?? JSON.stringify(input)}`), gate: null });
+                h.activity({
+                  session_id: sessionId,
+                  kind: 'tool_use',
+                  tool: b.name,
+                  text: cap(`${b.name} ${command ?? JSON.stringify(input)}`),
+                  gate: null,
+                });
               }
             }
           } else if (m.type === 'user' && Array.isArray(m.message.content)) {
             for (const b of m.message.content) {
               if (typeof b !== 'object' || b === null || b.type !== 'tool_result') continue;
               const use = tools.get(b.tool_use_id);
-              const text = typeof b.content === 'string' ? b.content : Array.isArray(b.content) ? b.content.map((c) => ('text' in c ? c.text : '')).join('') : '';
-              const isTest = use?.command !== null && use?.command !== undefined && o.testCommands.some((c) => use.command?.trim().startsWith(c));
-              h.activity({ session_id: sessionId, kind: isTest ? 'test_run' : 'tool_result', tool: use?.name ?? null, text: cap(`${b.is_error ? 'error: ' : ''}${text}`), gate: null });
+              const text =
+                typeof b.content === 'string'
+                  ? b.content
+                  : Array.isArray(b.content)
+                    ? b.content.map((c) => ('text' in c ? c.text : '')).join('')
+                    : '';
+              const isTest =
+                use?.command !== null &&
+                use?.command !== undefined &&
+                o.testCommands.some((c) => use.command?.trim().startsWith(c));
+              h.activity({
+                session_id: sessionId,
+                kind: isTest ? 'test_run' : 'tool_result',
+                tool: use?.name ?? null,
+                text: cap(`${b.is_error ? 'error: ' : ''}${text}`),
+                gate: null,
+              });
             }
           } else if (m.type === 'result') {
             result = m;
@@ -190,34 +269,86 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
       } catch (err) {
         // The SDK throws after an error result (turn or budget limit): the result says what happened.
         if (result && !timedOut) return finish(result);
-        if (timedOut) throw new GovernorError('timeout', `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session ${sessionId ?? '(none yet)'} is kept and resumes with the agent`);
+        if (timedOut)
+          throw new GovernorError(
+            'timeout',
+            `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session ${sessionId ?? '(none yet)'} is kept and resumes with the agent`,
+          );
         if (h.signal.aborted) return outcomeOf('interrupted');
         const why = o.redactor.redact(err instanceof Error ? err.message : String(err));
-        throw new GovernorError('worker_crashed', `${o.label} stopped unexpectedly on ${t.task.id}: ${why}${stderr.length ? `\n${stderr.slice(-5).join('')}` : ''}`);
+        throw new GovernorError(
+          'worker_crashed',
+          `${o.label} stopped unexpectedly on ${t.task.id}: ${why}${stderr.length ? `\n${stderr.slice(-5).join('')}` : ''}`,
+        );
       } finally {
         clearTimeout(timer);
         h.signal.removeEventListener('abort', onAbort);
       }
-      if (timedOut) throw new GovernorError('timeout', `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session is kept and resumes with the agent`);
+      if (timedOut)
+        throw new GovernorError(
+          'timeout',
+          `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session is kept and resumes with the agent`,
+        );
       return finish(result as Extract<SDKMessage, { type: 'result' }> | null);
 
       function finish(r: Extract<SDKMessage, { type: 'result' }> | null): WorkerResult {
-        if (!r) throw new GovernorError('worker_crashed', `${o.label} ended without a result on ${t.task.id}${stderr.length ? `: ${stderr.slice(-3).join('')}` : ''}`);
-        const usage = { input: r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0) + (r.usage.cache_creation_input_tokens ?? 0), output: r.usage.output_tokens, costUsd: r.total_cost_usd, model: o.model ?? Object.keys(r.modelUsage)[0] ?? 'claude-code' };
-        h.activity({ session_id: sessionId, kind: 'result', tool: null, text: `${r.subtype}: ${r.num_turns} turns, $${r.total_cost_usd.toFixed(4)}`, gate: null });
+        if (!r)
+          throw new GovernorError(
+            'worker_crashed',
+            `${o.label} ended without a result on ${t.task.id}${stderr.length ? `: ${stderr.slice(-3).join('')}` : ''}`,
+          );
+        const usage = {
+          input:
+            r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0) + (r.usage.cache_creation_input_tokens ?? 0),
+          output: r.usage.output_tokens,
+          costUsd: r.total_cost_usd,
+          model: o.model ?? Object.keys(r.modelUsage)[0] ?? 'claude-code',
+        };
+        h.activity({
+          session_id: sessionId,
+          kind: 'result',
+          tool: null,
+          text: `${r.subtype}: ${r.num_turns} turns, $${r.total_cost_usd.toFixed(4)}`,
+          gate: null,
+        });
         if (r.subtype === 'error_during_execution') {
           const why = o.redactor.redact([...r.errors, ...stderr.slice(-3)].join('; ') || 'no reason given');
-          throw new GovernorError(/401|authentication|api key/i.test(why) ? 'auth' : 'worker_crashed', `${o.label} failed on ${t.task.id}: ${why}`);
+          throw new GovernorError(
+            /401|authentication|api key/i.test(why) ? 'auth' : 'worker_crashed',
+            `${o.label} failed on ${t.task.id}: ${why}`,
+          );
         }
-        const outcome: WorkerOutcome = r.subtype === 'error_max_budget_usd' ? 'budget_exhausted' : r.subtype === 'error_max_turns' ? 'max_turns' : h.handedOff() ? 'handed_off' : 'finished';
-        return { ...outcomeOf(outcome), usage, turns: r.num_turns, summary: h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText) };
+        const outcome: WorkerOutcome =
+          r.subtype === 'error_max_budget_usd'
+            ? 'budget_exhausted'
+            : r.subtype === 'error_max_turns'
+              ? 'max_turns'
+              : h.handedOff()
+                ? 'handed_off'
+                : 'finished';
+        return {
+          ...outcomeOf(outcome),
+          usage,
+          turns: r.num_turns,
+          summary: h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText),
+        };
       }
 
       function outcomeOf(outcome: WorkerOutcome): WorkerResult {
         const hand = h.handedOff();
-        return { outcome, summary: o.redactor.redact(hand?.summary ?? lastText), commitSubject: hand?.commit_subject ?? '', tested: hand?.tested ?? null, concerns: [], variations: [], changes: null, sessionId, usage: null, turns: 0 };
+        return {
+          outcome,
+          summary: o.redactor.redact(hand?.summary ?? lastText),
+          commitSubject: hand?.commit_subject ?? '',
+          tested: hand?.tested ?? null,
+          concerns: [],
+          variations: [],
+          changes: null,
+          sessionId,
+          usage: null,
+          turns: 0,
+        };
       }
     },
   };
 }
-

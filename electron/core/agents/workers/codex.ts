@@ -81,29 +81,43 @@ const userCodexHome = () => process.env.CODEX_HOME ?? join(homedir(), '.codex');
  * Checks made before a thread starts, each failing with the fix named: a missing binary, one older than
  * the protocol this adapter speaks, and neither an API key nor a `codex login`.
  */
-export async function checkCodex(o: Pick<CodexOptions, 'apiKey' | 'executable' | 'label' | 'baseUrl'>): Promise<string> {
+export async function checkCodex(
+  o: Pick<CodexOptions, 'apiKey' | 'executable' | 'label' | 'baseUrl'>,
+): Promise<string> {
   const bin = o.executable ?? bundledCodexBinary();
   if (!bin || !existsSync(bin)) {
-    throw new GovernorError('worker_missing', o.executable
-      ? `${o.label}: the codex binary ${o.executable} (agents.yaml command:) does not exist; fix the path, or remove `
-        + 'command: to use the one npm installs'
-      : `${o.label}: the codex binary was not found; run \`npm install\` in Governor's folder (@openai/codex ships it `
-        + `for ${process.platform}-${process.arch}), or set command: in agents.yaml to a codex binary`);
+    throw new GovernorError(
+      'worker_missing',
+      o.executable
+        ? `${o.label}: the codex binary ${o.executable} (agents.yaml command:) does not exist; fix the path, or remove ` +
+            'command: to use the one npm installs'
+        : `${o.label}: the codex binary was not found; run \`npm install\` in Governor's folder (@openai/codex ships it ` +
+            `for ${process.platform}-${process.arch}), or set command: in agents.yaml to a codex binary`,
+    );
   }
   let version: string;
   try {
     version = await codexVersion(bin);
   } catch (err) {
-    throw new GovernorError('worker_missing', `${o.label}: \`${bin} --version\` failed (${String(err).slice(0, 200)}); `
-      + 'reinstall Codex (`npm install @openai/codex`) or fix agents.yaml command:');
+    throw new GovernorError(
+      'worker_missing',
+      `${o.label}: \`${bin} --version\` failed (${String(err).slice(0, 200)}); ` +
+        'reinstall Codex (`npm install @openai/codex`) or fix agents.yaml command:',
+    );
   }
   if (olderThan(version, MIN_CODEX_VERSION)) {
-    throw new GovernorError('worker_version', `${o.label}: codex ${version} is older than ${MIN_CODEX_VERSION}, the first `
-      + `version whose app-server protocol Governor speaks; upgrade it (\`npm install @openai/codex@latest\`)`);
+    throw new GovernorError(
+      'worker_version',
+      `${o.label}: codex ${version} is older than ${MIN_CODEX_VERSION}, the first ` +
+        `version whose app-server protocol Governor speaks; upgrade it (\`npm install @openai/codex@latest\`)`,
+    );
   }
   if (!o.apiKey && !o.baseUrl && !existsSync(join(userCodexHome(), 'auth.json'))) {
-    throw new GovernorError('api_key_missing', `${o.label} needs an OpenAI API key or a ChatGPT sign-in: set `
-      + 'OPENAI_API_KEY (or store the "openai" key in Settings), or run `codex login` once');
+    throw new GovernorError(
+      'api_key_missing',
+      `${o.label} needs an OpenAI API key or a ChatGPT sign-in: set ` +
+        'OPENAI_API_KEY (or store the "openai" key in Settings), or run `codex login` once',
+    );
   }
   return bin;
 }
@@ -131,8 +145,12 @@ export function unwrapShell(command: string): string {
  */
 function connect(
   child: ReturnType<typeof spawnTiedToUs>,
-  h: { onRequest(method: string, params: Json): Promise<unknown>; onNotification(method: string, params: Json): void;
-    onBadLine(line: string): void; record?: (m: unknown) => void },
+  h: {
+    onRequest(method: string, params: Json): Promise<unknown>;
+    onNotification(method: string, params: Json): void;
+    onBadLine(line: string): void;
+    record?: (m: unknown) => void;
+  },
 ) {
   let next = 0;
   const waiting = new Map<number, { resolve(v: Json): void; reject(e: Error): void; method: string }>();
@@ -159,7 +177,8 @@ function connect(
       const id = m.id;
       h.onRequest(method, obj(m.params)).then(
         (result) => write({ id, result }),
-        (err: unknown) => write({ id, error: { code: -32603, message: err instanceof Error ? err.message : String(err) } }),
+        (err: unknown) =>
+          write({ id, error: { code: -32603, message: err instanceof Error ? err.message : String(err) } }),
       );
     } else if (method) h.onNotification(method, obj(m.params));
     else h.onBadLine(line);
@@ -205,13 +224,23 @@ export function createCodexWorker(o: CodexOptions): Worker {
       mkdirSync(home, { recursive: true });
       mkdirSync(tmp, { recursive: true });
       const mcp = await startLoopbackMcp(h.mcp, { redactor: o.redactor });
-      const env: Record<string, string> = { ...passedEnv([]), CODEX_HOME: home, TMPDIR: tmp, GOVERNOR_MCP_TOKEN: mcp.token };
+      const env: Record<string, string> = {
+        ...passedEnv([]),
+        CODEX_HOME: home,
+        TMPDIR: tmp,
+        GOVERNOR_MCP_TOKEN: mcp.token,
+      };
       const npmPath = join(dirname(dirname(bin)), 'codex-path');
       if (existsSync(npmPath)) env.PATH = `${npmPath}:${env.PATH ?? ''}`;
       if (o.apiKey) env.OPENAI_API_KEY = o.apiKey;
       const config: string[] = ['check_for_update_on_startup=false', 'analytics.enabled=false'];
       if (useOwnHome) {
-        for (const [k, v] of Object.entries({ name: 'Governor (OpenAI Responses)', base_url: o.baseUrl ?? 'https://api.openai.com/v1', wire_api: 'responses', env_key: 'OPENAI_API_KEY' })) {
+        for (const [k, v] of Object.entries({
+          name: 'Governor (OpenAI Responses)',
+          base_url: o.baseUrl ?? 'https://api.openai.com/v1',
+          wire_api: 'responses',
+          env_key: 'OPENAI_API_KEY',
+        })) {
           config.push(`model_providers.governor.${k}=${JSON.stringify(v)}`);
         }
         config.push('model_provider="governor"');
@@ -233,8 +262,11 @@ export function createCodexWorker(o: CodexOptions): Worker {
       const costOf = () => o.price(model, usage.input, usage.output);
       let settle: () => void = () => undefined;
       const turnDone = new Promise<void>((r) => (settle = r));
-      const act = (kind: 'message' | 'tool_use' | 'tool_result' | 'test_run' | 'result', tool: string | null, text: string) =>
-        h.activity({ session_id: threadId, kind, tool, text: cap(o.redactor.redact(text)), gate: null });
+      const act = (
+        kind: 'message' | 'tool_use' | 'tool_result' | 'test_run' | 'result',
+        tool: string | null,
+        text: string,
+      ) => h.activity({ session_id: threadId, kind, tool, text: cap(o.redactor.redact(text)), gate: null });
       const fail = (e: GovernorError) => {
         failure ??= e;
         settle();
@@ -248,7 +280,11 @@ export function createCodexWorker(o: CodexOptions): Worker {
           if (last.behavior === 'deny') return last;
           // Codex cannot run an input the human edited: decline, and tell the agent what was allowed instead.
           if (JSON.stringify(last.input) !== JSON.stringify(use.input)) {
-            return { behavior: 'deny', requestId: last.requestId, message: `The human allowed an edited version instead (${last.requestId ?? ''}): ${JSON.stringify(last.input)}. Do that instead.` };
+            return {
+              behavior: 'deny',
+              requestId: last.requestId,
+              message: `The human allowed an edited version instead (${last.requestId ?? ''}): ${JSON.stringify(last.input)}. Do that instead.`,
+            };
           }
         }
         return last;
@@ -258,14 +294,26 @@ export function createCodexWorker(o: CodexOptions): Worker {
         // The decline alone tells the model only "rejected by user": the reason is steered into the turn.
         if (threadId && turnId) {
           const text = `Governor: ${a.message}`;
-          void rpc.request('turn/steer', { threadId, expectedTurnId: turnId, input: [{ type: 'text', text, text_elements: [] }] }).catch(() => undefined);
+          void rpc
+            .request('turn/steer', {
+              threadId,
+              expectedTurnId: turnId,
+              input: [{ type: 'text', text, text_elements: [] }],
+            })
+            .catch(() => undefined);
         }
         return { decision: 'decline' };
       };
 
       const rpc = connect(child, {
         ...(o.record ? { record: o.record } : {}),
-        onBadLine: (line) => fail(new GovernorError('worker_protocol', `${o.label}: codex app-server wrote something that is not JSON-RPC (${cap(o.redactor.redact(line), 200)}); check the codex version with \`governor doctor\` (Governor speaks the app-server protocol of codex ${MIN_CODEX_VERSION} and later)`)),
+        onBadLine: (line) =>
+          fail(
+            new GovernorError(
+              'worker_protocol',
+              `${o.label}: codex app-server wrote something that is not JSON-RPC (${cap(o.redactor.redact(line), 200)}); check the codex version with \`governor doctor\` (Governor speaks the app-server protocol of codex ${MIN_CODEX_VERSION} and later)`,
+            ),
+          ),
         async onRequest(method, p) {
           if (method === 'item/commandExecution/requestApproval') {
             const raw = str(p.command) || str(obj(items.get(str(p.itemId))).command);
@@ -279,32 +327,46 @@ export function createCodexWorker(o: CodexOptions): Worker {
               : p.kind === 'writeStdin'
                 ? { tool: 'WriteStdin', input: { command } }
                 : p.reason
-                  // Codex asks to run a command outside its sandbox: never the same thing as running it inside.
-                  ? { tool: 'UnsandboxedBash', input: { command, reason: str(p.reason) } }
+                  ? // Codex asks to run a command outside its sandbox: never the same thing as running it inside.
+                    { tool: 'UnsandboxedBash', input: { command, reason: str(p.reason) } }
                   : { tool: 'Bash', input: { command } };
             return answer(await decide([use]));
           }
           if (method === 'item/fileChange/requestApproval') {
-            const changes = Array.isArray(items.get(str(p.itemId))?.changes) ? (items.get(str(p.itemId))?.changes as unknown[]) : [];
+            const changes = Array.isArray(items.get(str(p.itemId))?.changes)
+              ? (items.get(str(p.itemId))?.changes as unknown[])
+              : [];
             const uses: ToolUse[] = changes.flatMap((c): ToolUse[] => {
               const ch = obj(c);
               const kind = str(obj(ch.kind).type);
               const file_path = resolve(t.workspace, str(ch.path));
               const move = str(obj(ch.kind).move_path);
               return [
-                { tool: kind === 'add' ? 'Write' : 'Edit', input: kind === 'delete' ? { file_path, delete: true } : { file_path, diff: str(ch.diff) } },
-                ...(move ? [{ tool: 'Write', input: { file_path: resolve(t.workspace, move), moved_from: file_path } }] : []),
+                {
+                  tool: kind === 'add' ? 'Write' : 'Edit',
+                  input: kind === 'delete' ? { file_path, delete: true } : { file_path, diff: str(ch.diff) },
+                },
+                ...(move
+                  ? [{ tool: 'Write', input: { file_path: resolve(t.workspace, move), moved_from: file_path } }]
+                  : []),
               ];
             });
-            if (str(p.grantRoot)) uses.push({ tool: 'Edit', input: { file_path: resolve(t.workspace, str(p.grantRoot)), grant_root: true } });
+            if (str(p.grantRoot))
+              uses.push({
+                tool: 'Edit',
+                input: { file_path: resolve(t.workspace, str(p.grantRoot)), grant_root: true },
+              });
             if (!uses.length) return { decision: 'decline' };
             return answer(await decide(uses));
           }
           if (method === 'mcpServer/elicitation/request') {
             // Codex asks before each MCP tool call as an elicitation: the gate decides it like any tool use.
             const meta = obj(p._meta);
-            if (str(meta.codex_approval_kind) !== 'mcp_tool_call') return { action: 'decline', content: null, _meta: null };
-            const a = await decide([{ tool: `mcp__${str(p.serverName)}__${str(meta.tool_name)}`, input: obj(meta.tool_params) }]);
+            if (str(meta.codex_approval_kind) !== 'mcp_tool_call')
+              return { action: 'decline', content: null, _meta: null };
+            const a = await decide([
+              { tool: `mcp__${str(p.serverName)}__${str(meta.tool_name)}`, input: obj(meta.tool_params) },
+            ]);
             if (a.behavior === 'allow') return { action: 'accept', content: null, _meta: null };
             await answer(a);
             return { action: 'decline', content: null, _meta: null };
@@ -321,7 +383,12 @@ export function createCodexWorker(o: CodexOptions): Worker {
             else if (type === 'fileChange') {
               const paths = (Array.isArray(item.changes) ? item.changes : []).map((c) => str(obj(c).path));
               act('tool_use', 'Edit', `Edit ${paths.join(', ')}`);
-            } else if (type === 'mcpToolCall') act('tool_use', `mcp__${str(item.server)}__${str(item.tool)}`, `${str(item.tool)} ${JSON.stringify(item.arguments)}`);
+            } else if (type === 'mcpToolCall')
+              act(
+                'tool_use',
+                `mcp__${str(item.server)}__${str(item.tool)}`,
+                `${str(item.tool)} ${JSON.stringify(item.arguments)}`,
+              );
           } else if (method === 'item/completed') {
             items.delete(str(item.id));
             if (type === 'agentMessage' && str(item.text).trim()) {
@@ -330,24 +397,42 @@ export function createCodexWorker(o: CodexOptions): Worker {
             } else if (type === 'commandExecution') {
               const cmd = unwrapShell(str(item.command));
               const isTest = o.testCommands.some((c) => cmd.trim().startsWith(c));
-              act(isTest ? 'test_run' : 'tool_result', 'Bash', `${str(item.status)}${item.exitCode !== null && item.exitCode !== undefined ? ` (exit ${String(item.exitCode)})` : ''}: ${str(item.aggregatedOutput)}`);
+              act(
+                isTest ? 'test_run' : 'tool_result',
+                'Bash',
+                `${str(item.status)}${item.exitCode !== null && item.exitCode !== undefined ? ` (exit ${String(item.exitCode)})` : ''}: ${str(item.aggregatedOutput)}`,
+              );
             } else if (type === 'fileChange') act('tool_result', 'Edit', str(item.status));
-            else if (type === 'mcpToolCall') act('tool_result', `mcp__${str(item.server)}__${str(item.tool)}`, JSON.stringify(item.result ?? item.error));
+            else if (type === 'mcpToolCall')
+              act(
+                'tool_result',
+                `mcp__${str(item.server)}__${str(item.tool)}`,
+                JSON.stringify(item.result ?? item.error),
+              );
           } else if (method === 'turn/started') turnId = str(obj(p.turn).id) || turnId;
           else if (method === 'thread/tokenUsage/updated') {
             const total = obj(obj(p.tokenUsage).total);
-            usage = { input: Number(total.inputTokens ?? 0), output: Number(total.outputTokens ?? 0) + Number(total.reasoningOutputTokens ?? 0) };
+            usage = {
+              input: Number(total.inputTokens ?? 0),
+              output: Number(total.outputTokens ?? 0) + Number(total.reasoningOutputTokens ?? 0),
+            };
             modelTurns++;
             // Codex has no turn or dollar cap of its own: Governor interrupts the turn at either limit.
             if (!stop && modelTurns > t.limits.maxTurns && !h.handedOff()) stop = 'max_turns';
             if (!stop && t.budgetUsd !== null && costOf() >= t.budgetUsd) stop = 'budget_exhausted';
-            if (stop && threadId && turnId) void rpc.request('turn/interrupt', { threadId, turnId }).catch(() => undefined);
+            if (stop && threadId && turnId)
+              void rpc.request('turn/interrupt', { threadId, turnId }).catch(() => undefined);
           } else if (method === 'turn/completed') {
             const turn = obj(p.turn);
             const err = obj(turn.error);
             if (str(turn.status) === 'failed' && !stop) {
               const why = o.redactor.redact(str(err.message) || 'no reason given');
-              fail(new GovernorError(/401|unauthori[sz]ed|api key/i.test(why) ? 'auth' : 'worker_crashed', `${o.label} failed on ${t.task.id}: ${why}`));
+              fail(
+                new GovernorError(
+                  /401|unauthori[sz]ed|api key/i.test(why) ? 'auth' : 'worker_crashed',
+                  `${o.label} failed on ${t.task.id}: ${why}`,
+                ),
+              );
             }
             settle();
           } else if (method === 'error' && p.willRetry === false) {
@@ -367,20 +452,38 @@ export function createCodexWorker(o: CodexOptions): Worker {
         timedOut = true;
         onAbort();
       }, t.limits.wallClockS * 1000);
-      child.on('error', (err) => fail(new GovernorError('worker_missing', `${o.label}: could not start ${bin}: ${err.message}`)));
+      child.on('error', (err) =>
+        fail(new GovernorError('worker_missing', `${o.label}: could not start ${bin}: ${err.message}`)),
+      );
       child.on('exit', (code, signal) => {
         rpc.failAll(new Error(`codex app-server exited (${signal ?? code ?? '?'})`));
         if (stop === 'interrupted' || timedOut) return settle();
-        fail(new GovernorError('worker_crashed', `${o.label} (codex app-server) exited ${signal ? `on ${signal}` : `with code ${String(code)}`} during ${t.task.id}${threadId ? `; its thread ${threadId} is kept and resumes with the agent (/resume ${t.agent})` : ''}${stderr.last(3) ? `: ${stderr.last(3)}` : ''}`));
+        fail(
+          new GovernorError(
+            'worker_crashed',
+            `${o.label} (codex app-server) exited ${signal ? `on ${signal}` : `with code ${String(code)}`} during ${t.task.id}${threadId ? `; its thread ${threadId} is kept and resumes with the agent (/resume ${t.agent})` : ''}${stderr.last(3) ? `: ${stderr.last(3)}` : ''}`,
+          ),
+        );
       });
 
       try {
         const protocol = (what: string) => (err: unknown) => {
           if (failure) throw failure;
           const why = o.redactor.redact(err instanceof Error ? err.message : String(err));
-          throw new GovernorError('worker_protocol', `${o.label}: codex app-server refused ${what}: ${why}; check the codex version and setup with \`governor doctor\`${stderr.last(3) ? ` (${stderr.last(3)})` : ''}`);
+          throw new GovernorError(
+            'worker_protocol',
+            `${o.label}: codex app-server refused ${what}: ${why}; check the codex version and setup with \`governor doctor\`${stderr.last(3) ? ` (${stderr.last(3)})` : ''}`,
+          );
         };
-        await Promise.race([rpc.request('initialize', { clientInfo: { name: 'governor', title: 'Governor', version: '0.1.0' }, capabilities: null }), turnDone.then(() => { throw failure ?? new Error('ended'); })]).catch(protocol('initialize'));
+        await Promise.race([
+          rpc.request('initialize', {
+            clientInfo: { name: 'governor', title: 'Governor', version: '0.1.0' },
+            capabilities: null,
+          }),
+          turnDone.then(() => {
+            throw failure ?? new Error('ended');
+          }),
+        ]).catch(protocol('initialize'));
         rpc.notify('initialized');
         const threadParams: Json = {
           cwd: t.workspace,
@@ -389,20 +492,38 @@ export function createCodexWorker(o: CodexOptions): Worker {
           approvalsReviewer: 'user',
           sandbox: o.sandbox.enabled ? 'workspace-write' : 'danger-full-access',
           developerInstructions: governorInstructions(t, o.testCommands),
-          config: { [`mcp_servers.${GOVERNOR_MCP_NAME}.url`]: mcp.url, [`mcp_servers.${GOVERNOR_MCP_NAME}.bearer_token_env_var`]: 'GOVERNOR_MCP_TOKEN' },
+          config: {
+            [`mcp_servers.${GOVERNOR_MCP_NAME}.url`]: mcp.url,
+            [`mcp_servers.${GOVERNOR_MCP_NAME}.bearer_token_env_var`]: 'GOVERNOR_MCP_TOKEN',
+          },
         };
         const started = t.resume
-          ? await rpc.request('thread/resume', { ...threadParams, threadId: t.resume }).catch(protocol(`to resume thread ${t.resume}`))
+          ? await rpc
+              .request('thread/resume', { ...threadParams, threadId: t.resume })
+              .catch(protocol(`to resume thread ${t.resume}`))
           : await rpc.request('thread/start', threadParams).catch(protocol('to start a thread'));
         threadId = str(obj(started.thread).id) || threadId;
         model = str(started.model) || model;
-        if (!threadId) throw new GovernorError('worker_protocol', `${o.label}: codex app-server started a thread without an id`);
+        if (!threadId)
+          throw new GovernorError('worker_protocol', `${o.label}: codex app-server started a thread without an id`);
         h.session(threadId, t.resume !== null && threadId === t.resume);
         const sandboxPolicy = o.sandbox.enabled
-          ? { type: 'workspaceWrite', writableRoots: [t.workspace], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: true }
+          ? {
+              type: 'workspaceWrite',
+              writableRoots: [t.workspace],
+              networkAccess: false,
+              excludeTmpdirEnvVar: false,
+              excludeSlashTmp: true,
+            }
           : { type: 'dangerFullAccess' };
         const prompt = t.resume ? resumePrompt(t) : taskPrompt(t);
-        const turn = await rpc.request('turn/start', { threadId, input: [{ type: 'text', text: prompt, text_elements: [] }], sandboxPolicy }).catch(protocol('to start a turn'));
+        const turn = await rpc
+          .request('turn/start', {
+            threadId,
+            input: [{ type: 'text', text: prompt, text_elements: [] }],
+            sandboxPolicy,
+          })
+          .catch(protocol('to start a turn'));
         turnId = str(obj(turn.turn).id) || turnId;
         await turnDone;
       } finally {
@@ -412,10 +533,18 @@ export function createCodexWorker(o: CodexOptions): Worker {
         if (child.exitCode === null) child.kill('SIGTERM');
         await mcp.close();
       }
-      if (timedOut) throw new GovernorError('timeout', `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its thread ${threadId ?? '(none yet)'} is kept and resumes with the agent`);
+      if (timedOut)
+        throw new GovernorError(
+          'timeout',
+          `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its thread ${threadId ?? '(none yet)'} is kept and resumes with the agent`,
+        );
       if (failure) throw failure;
       const costUsd = costOf();
-      act('result', null, `${stop ?? 'completed'}: ${modelTurns} model turns, ${usage.input}+${usage.output} tokens, $${costUsd.toFixed(4)}`);
+      act(
+        'result',
+        null,
+        `${stop ?? 'completed'}: ${modelTurns} model turns, ${usage.input}+${usage.output} tokens, $${costUsd.toFixed(4)}`,
+      );
       const hand = h.handedOff();
       const outcome: WorkerOutcome = stop ?? (hand ? 'handed_off' : 'finished');
       return {

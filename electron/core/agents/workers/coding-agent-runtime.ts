@@ -10,12 +10,17 @@ import type { AgentRuntime } from '../runtime.ts';
  * which role to give an AI SDK runtime. The failure becomes a concern and pauses only this agent.
  */
 export function codingAgentRuntime(agent: AgentName, runtime: string): AgentRuntime {
-  const why = (what: string) => `${agent} runs ${runtime}, which does task work only; ${what} needs a model runtime: give ${roleOf(agent)} an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it`;
+  const why = (what: string) =>
+    `${agent} runs ${runtime}, which does task work only; ${what} needs a model runtime: give ${roleOf(agent)} an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it`;
   const refuse = (what: string): never => {
     throw new GovernorError('unsupported', why(what));
   };
   // The roles whose every phase starts with a document: no phase of the project could get past it.
-  const author = { ProjectManager: 'writing the plan', Designer: 'writing the design', Tester: 'writing the test plan' } as const;
+  const author = {
+    ProjectManager: 'writing the plan',
+    Designer: 'writing the design',
+    Tester: 'writing the test plan',
+  } as const;
   return {
     label: runtime,
     scripted: false,

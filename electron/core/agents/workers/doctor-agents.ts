@@ -21,22 +21,36 @@ export async function checkCodingAgent(c: AgentConfig, key: string | null, proje
     if (c.runtime === 'codex' || c.runtime.startsWith('codex:')) {
       const { checkCodex, codexVersion } = await import('./codex.ts');
       const bin = await checkCodex({ label: c.runtime, apiKey: key, executable: c.command, baseUrl: c.base_url });
-      const sandbox = bwrap() ? 'bubblewrap found for its workspace-write sandbox' : 'bubblewrap missing: `apt install bubblewrap`';
+      const sandbox = bwrap()
+        ? 'bubblewrap found for its workspace-write sandbox'
+        : 'bubblewrap missing: `apt install bubblewrap`';
       return {
-        key: { ok: true, detail: key ? `OpenAI key found (${key.length} characters)` : 'no key: a `codex login` sign-in or base_url' },
-        call: { ok: bwrap(), detail: `codex ${await codexVersion(bin)} at ${bin}; ${sandbox}; no test turn made (it would spend one)` },
+        key: {
+          ok: true,
+          detail: key ? `OpenAI key found (${key.length} characters)` : 'no key: a `codex login` sign-in or base_url',
+        },
+        call: {
+          ok: bwrap(),
+          detail: `codex ${await codexVersion(bin)} at ${bin}; ${sandbox}; no test turn made (it would spend one)`,
+        },
       };
     }
     if (c.runtime === 'acp') {
       const { checkAcp } = await import('./acp.ts');
       const bin = checkAcp({ label: 'acp', command: c.command ?? '', projectDir });
-      return { key: { ok: true, detail: 'the agent reads its own key or login' }, call: await acpHandshake(bin, c.args ?? []) };
+      return {
+        key: { ok: true, detail: 'the agent reads its own key or login' },
+        call: await acpHandshake(bin, c.args ?? []),
+      };
     }
     if (c.runtime === 'claude-code' || c.runtime.startsWith('claude-code:')) {
       const { checkClaudeCode } = await import('./claude-code.ts');
       const bin = checkClaudeCode({ label: c.runtime, apiKey: key, executable: c.command });
       const sandbox = bwrap() ? 'bubblewrap found' : 'bubblewrap missing: `apt install bubblewrap socat`';
-      return { key: { ok: true, detail: key ? `Anthropic key found (${key.length} characters)` : 'a Claude login' }, call: { ok: bwrap(), detail: `${bin}; ${sandbox}; no test turn made (it would spend one)` } };
+      return {
+        key: { ok: true, detail: key ? `Anthropic key found (${key.length} characters)` : 'a Claude login' },
+        call: { ok: bwrap(), detail: `${bin}; ${sandbox}; no test turn made (it would spend one)` },
+      };
     }
     return { key: { ok: true, detail: 'none needed' }, call: { ok: true, detail: 'joins through `governor mcp`' } };
   } catch (err) {
@@ -47,21 +61,37 @@ export async function checkCodingAgent(c: AgentConfig, key: string | null, proje
 /** Start the ACP agent, make the `initialize` handshake, and stop it. */
 async function acpHandshake(bin: string, args: string[]): Promise<AgentCheck['call']> {
   const acp = await import('@agentclientprotocol/sdk');
-  const child = spawnTiedToUs(bin, args, { env: passedEnv(['ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'OPENAI_API_KEY']) });
+  const child = spawnTiedToUs(bin, args, {
+    env: passedEnv(['ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'OPENAI_API_KEY']),
+  });
   try {
-    const conn = acp.client().connect(acp.ndJsonStream(
-      Writable.toWeb(child.stdin as Writable) as WritableStream<Uint8Array>,
-      Readable.toWeb(child.stdout as Readable) as ReadableStream<Uint8Array>,
-    ));
+    const conn = acp
+      .client()
+      .connect(
+        acp.ndJsonStream(
+          Writable.toWeb(child.stdin as Writable) as WritableStream<Uint8Array>,
+          Readable.toWeb(child.stdout as Readable) as ReadableStream<Uint8Array>,
+        ),
+      );
     const init = await Promise.race([
-      conn.agent.request('initialize', { protocolVersion: acp.PROTOCOL_VERSION, clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: false } }),
-      new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no answer to initialize within 30 s')), 30_000).unref()),
+      conn.agent.request('initialize', {
+        protocolVersion: acp.PROTOCOL_VERSION,
+        clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: false },
+      }),
+      new Promise<never>((_, rej) =>
+        setTimeout(() => rej(new Error('no answer to initialize within 30 s')), 30_000).unref(),
+      ),
     ]);
     conn.close();
     const who = init.agentInfo ? `${init.agentInfo.name} ${init.agentInfo.version}` : bin;
     const ok = init.protocolVersion === acp.PROTOCOL_VERSION;
-    const http = init.agentCapabilities?.mcpCapabilities?.http ? 'MCP over HTTP' : 'no MCP over HTTP (Governor\'s tools unavailable)';
-    return { ok, detail: `${who} speaks ACP ${init.protocolVersion}${ok ? '' : ` (Governor speaks ${acp.PROTOCOL_VERSION})`}; ${http}` };
+    const http = init.agentCapabilities?.mcpCapabilities?.http
+      ? 'MCP over HTTP'
+      : "no MCP over HTTP (Governor's tools unavailable)";
+    return {
+      ok,
+      detail: `${who} speaks ACP ${init.protocolVersion}${ok ? '' : ` (Governor speaks ${acp.PROTOCOL_VERSION})`}; ${http}`,
+    };
   } catch (err) {
     return { ok: false, detail: `${bin} did not answer the ACP handshake: ${errorMessage(err)}` };
   } finally {

@@ -12,7 +12,8 @@ const run = promisify(execFile);
  * Where a coding agent's clone of its branch lives (kept across tasks and restarts): in the cache, outside
  * the project, so a test runner walking the project (`node --test`, vitest) never finds its copies.
  */
-export const agentWorkspaceDir = (projectDir: string, branch: string) => join(projectWorkDir(projectDir), 'agent-workspaces', branch.replaceAll('/', '-'));
+export const agentWorkspaceDir = (projectDir: string, branch: string) =>
+  join(projectWorkDir(projectDir), 'agent-workspaces', branch.replaceAll('/', '-'));
 
 /**
  * The commit the clone's changes are read against. It is the branch tip, except for the Tester, whose
@@ -23,11 +24,19 @@ const BASE_REF = 'refs/governor/base';
 
 async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   try {
-    const r = await run('git', args, { cwd, env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 64 * 1024 * 1024 });
+    const r = await run('git', args, {
+      cwd,
+      env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return r.stdout;
   } catch (err) {
     const e = err as { code?: string; stderr?: string; message: string };
-    if (e.code === 'ENOENT') throw new GovernorError('git_missing', 'coding agents work in a git clone, and the git CLI was not found; install git (2.30 or newer) and run again');
+    if (e.code === 'ENOENT')
+      throw new GovernorError(
+        'git_missing',
+        'coding agents work in a git clone, and the git CLI was not found; install git (2.30 or newer) and run again',
+      );
     throw new GovernorError('git_failed', `git ${args.join(' ')}: ${(e.stderr ?? e.message).trim().slice(0, 500)}`);
   }
 }
@@ -41,7 +50,13 @@ async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Pr
  * `fresh` (a new task) puts the clone on the branch tip and drops untracked files; a resumed task keeps
  * whatever the agent had done.
  */
-export async function prepareGitWorkspace(o: { projectDir: string; dir: string; branch: string; tip: string; fresh: boolean }): Promise<void> {
+export async function prepareGitWorkspace(o: {
+  projectDir: string;
+  dir: string;
+  branch: string;
+  tip: string;
+  fresh: boolean;
+}): Promise<void> {
   if (!existsSync(join(o.dir, '.git'))) {
     await mkdir(join(o.dir, '..'), { recursive: true });
     await git(o.projectDir, ['clone', '--quiet', '--shared', '--no-checkout', o.projectDir, o.dir]);
@@ -73,7 +88,10 @@ export async function workspaceBase(dir: string, tip: string): Promise<string> {
  * merge commits stay in the clone; Governor commits only what the agent changes on top. A commit that does
  * not merge cleanly is left out and named (the QA gate's merge of the real branches reports it too).
  */
-export async function layOver(dir: string, commits: ReadonlyArray<{ name: string; oid: string }>): Promise<{ skipped: string[] }> {
+export async function layOver(
+  dir: string,
+  commits: ReadonlyArray<{ name: string; oid: string }>,
+): Promise<{ skipped: string[] }> {
   const skipped: string[] = [];
   for (const c of commits) {
     try {

@@ -26,7 +26,8 @@ export async function startLoopbackMcp(actions: AgentActions, o: { redactor?: Re
   const want = Buffer.from(`Bearer ${token}`);
   let host = '';
   const refuse = (res: ServerResponse, status: number, message: string) =>
-    res.writeHead(status, { 'content-type': 'application/json' })
+    res
+      .writeHead(status, { 'content-type': 'application/json' })
       .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message }, id: null }));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const got = Buffer.from(String(req.headers.authorization ?? ''));
@@ -41,9 +42,12 @@ export async function startLoopbackMcp(actions: AgentActions, o: { redactor?: Re
       void transport.close();
       void mcp.close();
     });
-    void mcp.connect(transport).then(() => transport.handleRequest(req, res)).catch(() => {
-      if (!res.headersSent) refuse(res, 500, 'Governor: the MCP request failed');
-    });
+    void mcp
+      .connect(transport)
+      .then(() => transport.handleRequest(req, res))
+      .catch(() => {
+        if (!res.headersSent) refuse(res, 500, 'Governor: the MCP request failed');
+      });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;

@@ -14,7 +14,15 @@ export function runtimeWorker(runtime: AgentRuntime): Worker {
     usesGit: false,
     async work(t: WorkerTask, h: WorkerHooks): Promise<WorkerResult> {
       const ws = openWorkspace(t.workspace);
-      const out = await runtime.work({ agent: t.agent, phase: t.phase, task: t.task, files: ws, context: t.context, runTests: h.runTests, ...(t.testSetup ? { testSetup: t.testSetup } : {}) });
+      const out = await runtime.work({
+        agent: t.agent,
+        phase: t.phase,
+        task: t.task,
+        files: ws,
+        context: t.context,
+        runTests: h.runTests,
+        ...(t.testSetup ? { testSetup: t.testSetup } : {}),
+      });
       return {
         outcome: out.commitSubject ? 'handed_off' : 'finished',
         summary: out.summary,

@@ -11,9 +11,8 @@ export function spawnTiedToUs(
   args: string[],
   o: { cwd?: string; env: Record<string, string | undefined>; signal?: AbortSignal },
 ): ChildProcess {
-  const setpriv = process.platform === 'linux'
-    ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
-    : undefined;
+  const setpriv =
+    process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
   const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
   return spawn(cmd, argv, {
     ...(o.cwd ? { cwd: o.cwd } : {}),
@@ -27,8 +26,24 @@ export function spawnTiedToUs(
 /** Variables an agent's process gets: enough to run, and none of this process's other secrets. */
 export function passedEnv(names: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  const base = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TMPDIR', 'TERM', 'SHELL', 'XDG_CONFIG_HOME',
-    'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+  const base = [
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'LANG',
+    'LC_ALL',
+    'TMPDIR',
+    'TERM',
+    'SHELL',
+    'XDG_CONFIG_HOME',
+    'XDG_DATA_HOME',
+    'XDG_CACHE_HOME',
+    'NODE_EXTRA_CA_CERTS',
+    'HTTPS_PROXY',
+    'HTTP_PROXY',
+    'NO_PROXY',
+  ];
   for (const k of [...base, ...names]) {
     const v = process.env[k];
     if (v) env[k] = v;

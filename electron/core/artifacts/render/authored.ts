@@ -59,7 +59,10 @@ export function signOffLines(review: Review, clarifications: readonly Clarificat
 }
 
 function byLine<T extends { line: number }>(comments: readonly T[]): T[] {
-  return comments.map((c, i) => ({ c, i })).sort((a, b) => a.c.line - b.c.line || a.i - b.i).map((p) => p.c);
+  return comments
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => a.c.line - b.c.line || a.i - b.i)
+    .map((p) => p.c);
 }
 
 /**
@@ -82,7 +85,9 @@ function reviewLog(s: ProjectSnapshot, path: string): string[] {
   );
   const entries: string[][] = decided.map((r) => signOffLines(r, s.clarifications));
   for (const r of pending) {
-    entries.push([`⏳ ${REVIEW_KIND_LABEL[r.kind]} of r${r.subject.revision} pending, requested by ${r.requested_by} ${dateOf(r.requested_at)}`]);
+    entries.push([
+      `⏳ ${REVIEW_KIND_LABEL[r.kind]} of r${r.subject.revision} pending, requested by ${r.requested_by} ${dateOf(r.requested_at)}`,
+    ]);
   }
   if (entries.length === 0) entries.push(['_No human review of this document yet._']);
   // Entries are separate paragraphs so each sign-off renders on its own line.

@@ -24,7 +24,9 @@ const NOTABLE_GIT: ReadonlySet<GitAction['action']> = new Set(['merge', 'tag', '
  * else a `phaseN/` branch it touched, else the first promotion at or after it, else the current phase.
  */
 export function phaseOfGitAction(s: ProjectSnapshot, a: GitAction): number {
-  const promo = s.promotions.find((p) => p.tag === a.target || p.tag === a.source || (a.commit !== null && p.commit === a.commit));
+  const promo = s.promotions.find(
+    (p) => p.tag === a.target || p.tag === a.source || (a.commit !== null && p.commit === a.commit),
+  );
   if (promo) return promo.phase;
   const phaseBranch = /^(?:refs\/heads\/)?phase(\d+)(?:\/|$)/;
   const fromBranch = phaseBranch.exec(a.source) ?? phaseBranch.exec(a.target);
@@ -53,7 +55,10 @@ function collect(s: ProjectSnapshot): Map<number, Map<Section, Entry[]>> {
   for (const r of s.artifacts) {
     const by = r.scripted ? `${r.owner}, scripted` : r.owner;
     const delta = r.delta_summary?.trim() ? `: ${excerpt(r.delta_summary.trim().split('\n')[0] ?? '', 120)}` : '';
-    const text = r.revision === 1 ? `Added ${code(r.path)} r1 (${by})` : `Revised ${code(r.path)} to r${r.revision} (${by})${delta}`;
+    const text =
+      r.revision === 1
+        ? `Added ${code(r.path)} r1 (${by})`
+        : `Revised ${code(r.path)} to r${r.revision} (${by})${delta}`;
     add(r.phase, 'Documents', { at: r.at, text });
   }
   for (const v of s.variations) {
@@ -71,13 +76,18 @@ function collect(s: ProjectSnapshot): Map<number, Map<Section, Entry[]>> {
   }
   for (const p of s.promotions) {
     const next = p.next_phase === null ? 'final phase' : `next: ${phaseTitle(s, p.next_phase)}`;
-    add(p.phase, 'Released', { at: p.at, text: `Promoted ${phaseTitle(s, p.phase)} as ${code(p.tag)} at ${code(p.commit.slice(0, 7))} (${next})` });
+    add(p.phase, 'Released', {
+      at: p.at,
+      text: `Promoted ${phaseTitle(s, p.phase)} as ${code(p.tag)} at ${code(p.commit.slice(0, 7))} (${next})`,
+    });
   }
   return phases;
 }
 
 function heading(s: ProjectSnapshot, phase: number, promo: PromotionRecord | undefined): string {
-  return promo ? `## [${promo.tag}] — ${dateOf(promo.at)} — ${phaseTitle(s, phase)}` : `## [Unreleased] — ${phaseTitle(s, phase)}`;
+  return promo
+    ? `## [${promo.tag}] — ${dateOf(promo.at)} — ${phaseTitle(s, phase)}`
+    : `## [Unreleased] — ${phaseTitle(s, phase)}`;
 }
 
 export function renderChangelog(s: ProjectSnapshot): string {

@@ -4,7 +4,16 @@
  */
 import type { Concern, Task, TaskStatus } from '../../../../shared/index.ts';
 import type { ProjectSnapshot } from '../snapshot.ts';
-import { DECISION_SIGNOFF, REVIEW_KIND_LABEL, SEVERITY_EMOJI, SEVERITY_ORDER, actorLabel, openConcerns, pendingReviews, phaseTitle } from './facts.ts';
+import {
+  DECISION_SIGNOFF,
+  REVIEW_KIND_LABEL,
+  SEVERITY_EMOJI,
+  SEVERITY_ORDER,
+  actorLabel,
+  openConcerns,
+  pendingReviews,
+  phaseTitle,
+} from './facts.ts';
 import { byTime, code, compareTs, dateOf, dateTimeOf, excerpt, finish, link, oneLine, table } from './markdown.ts';
 
 /** How many interactions "Recent Human Interactions" keeps. */
@@ -33,7 +42,9 @@ function taskTable(tasks: readonly Task[]): string[] {
 
 /** Tasks grouped by phase (roadmap order) and, inside a phase, by agent in order of first task. */
 function tasksByPhase(s: ProjectSnapshot): string[] {
-  const phases = [...new Set([...s.roadmap.map((p) => p.number), ...s.tasks.map((t) => t.phase)])].sort((a, b) => a - b);
+  const phases = [...new Set([...s.roadmap.map((p) => p.number), ...s.tasks.map((t) => t.phase)])].sort(
+    (a, b) => a - b,
+  );
   const lines: string[] = [];
   for (const n of phases) {
     const tasks = s.tasks.filter((t) => t.phase === n);
@@ -74,7 +85,12 @@ function concernsSection(s: ProjectSnapshot): string[] {
   const open = openConcerns(s);
   if (open.length === 0) return ['_No open concerns._'];
   // Worst first; within a severity the oldest first, since it has waited longest.
-  const ordered = SEVERITY_ORDER.flatMap((sev) => byTime(open.filter((c) => c.severity === sev), (c) => c.timestamp));
+  const ordered = SEVERITY_ORDER.flatMap((sev) =>
+    byTime(
+      open.filter((c) => c.severity === sev),
+      (c) => c.timestamp,
+    ),
+  );
   const rows = ordered.map((c) => [
     `${SEVERITY_EMOJI[c.severity]} ${c.severity}`,
     c.id,
@@ -86,12 +102,18 @@ function concernsSection(s: ProjectSnapshot): string[] {
     escalationPath(c),
     dateTimeOf(c.timestamp),
   ]);
-  const lines = table(['Severity', 'ID', 'From → To', 'Category', 'Summary', 'Status', 'Assigned to', 'Escalations', 'Raised'], rows);
+  const lines = table(
+    ['Severity', 'ID', 'From → To', 'Category', 'Summary', 'Status', 'Assigned to', 'Escalations', 'Raised'],
+    rows,
+  );
   // Details and the human's response are prose; they would overflow a table cell.
   const notes = ordered.filter((c) => c.details.trim() || c.response);
   if (notes.length > 0) lines.push('');
   for (const c of notes) {
-    const parts = [c.details.trim() ? excerpt(c.details, 240) : null, c.response ? `response: ${excerpt(c.response, 160)}` : null].filter(Boolean);
+    const parts = [
+      c.details.trim() ? excerpt(c.details, 240) : null,
+      c.response ? `response: ${excerpt(c.response, 160)}` : null,
+    ].filter(Boolean);
     lines.push(`- ${code(c.id)}: ${parts.join('; ')}`);
   }
   return lines;
@@ -115,10 +137,11 @@ export function interactions(s: ProjectSnapshot): Interaction[] {
   for (const c of s.commands) {
     const text = [c.cmd, c.target ?? '', c.args].filter((x) => x.trim() !== '').join(' ');
     const replies = answers.get(c.command_id) ?? [];
-    const reply = replies
-      .map((r) => `${r.ok ? '' : '⚠️ '}${actorLabel(s, r.from)}: ${excerpt(r.response)}`)
-      .join(' / ');
-    items.push({ at: c.timestamp, line: `${dateTimeOf(c.timestamp)} · ${c.source} · ${c.user} · ${code(text)} → ${reply || '_no response yet_'}` });
+    const reply = replies.map((r) => `${r.ok ? '' : '⚠️ '}${actorLabel(s, r.from)}: ${excerpt(r.response)}`).join(' / ');
+    items.push({
+      at: c.timestamp,
+      line: `${dateTimeOf(c.timestamp)} · ${c.source} · ${c.user} · ${code(text)} → ${reply || '_no response yet_'}`,
+    });
   }
   for (const r of s.reviews) {
     const d = r.decision;
@@ -135,7 +158,10 @@ export function interactions(s: ProjectSnapshot): Interaction[] {
     const who = q.scripted ? `${q.agent} (scripted)` : q.agent;
     const answer = q.answer === null ? '_awaiting answer_' : `${who}: ${excerpt(q.answer)}`;
     const at = q.answered_at ?? q.asked_at;
-    items.push({ at, line: `${dateTimeOf(at)} · review · Human · 💬 Clarification to ${q.agent}: ${excerpt(q.question, 80)} → ${answer}` });
+    items.push({
+      at,
+      line: `${dateTimeOf(at)} · review · Human · 💬 Clarification to ${q.agent}: ${excerpt(q.question, 80)} → ${answer}`,
+    });
   }
   // Newest first; equal instants keep the order above (commands, decisions, clarifications).
   return items
@@ -171,7 +197,10 @@ function variationsSection(s: ProjectSnapshot): string[] {
   if (s.variations.length === 0) return ['_No variations proposed._'];
   return [...s.variations]
     .sort((a, b) => a.number - b.number)
-    .map((v) => `- Variation #${v.number} — ${oneLine(v.title)} (impact ${v.impact}, ${actorLabel(s, v.proposed_by)}): ${v.status === 'proposed' ? '⏳ pending human review' : v.status.replace(/_/g, ' ')}`)
+    .map(
+      (v) =>
+        `- Variation #${v.number} — ${oneLine(v.title)} (impact ${v.impact}, ${actorLabel(s, v.proposed_by)}): ${v.status === 'proposed' ? '⏳ pending human review' : v.status.replace(/_/g, ' ')}`,
+    )
     .concat(['', `Full entries: ${link('docs/PROJECT_VARIATIONS.md', 'docs', 'PROJECT_VARIATIONS.md')}`]);
 }
 

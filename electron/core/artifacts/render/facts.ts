@@ -3,7 +3,16 @@
  * task and concern counts, the latest gate, decision wording. One definition keeps
  * `status.json`, `/status`, the overview and the QA report from disagreeing.
  */
-import type { Actor, AgentState, Concern, DecisionKind, Review, RoleKind, Severity, Stage } from '../../../../shared/index.ts';
+import type {
+  Actor,
+  AgentState,
+  Concern,
+  DecisionKind,
+  Review,
+  RoleKind,
+  Severity,
+  Stage,
+} from '../../../../shared/index.ts';
 import type { GateRecord, ProjectSnapshot } from '../snapshot.ts';
 import { byTime } from './markdown.ts';
 
@@ -132,6 +141,8 @@ export const REVIEW_KIND_LABEL: Record<Review['kind'], string> = {
 
 /** Reviews that carry a decision, in the order the decisions were made. */
 export function decidedReviews(s: ProjectSnapshot): Array<Review & { decision: NonNullable<Review['decision']> }> {
-  const decided = s.reviews.filter((r): r is Review & { decision: NonNullable<Review['decision']> } => r.decision !== null);
+  const decided = s.reviews.filter(
+    (r): r is Review & { decision: NonNullable<Review['decision']> } => r.decision !== null,
+  );
   return byTime(decided, (r) => r.decision.timestamp);
 }

@@ -5,7 +5,9 @@ import { cell, code, compareTs, dateOf, excerpt, finish, percent, plural, table 
 /** The last phase of the roadmap, once it has reached its promotion review: the project's final report exists. */
 export function isFinalPhase(s: ProjectSnapshot): boolean {
   const last = Math.max(0, ...s.roadmap.map((r) => r.number));
-  return last > 0 && s.phase === last && (s.stage === 'promotion_review' || s.stage === 'promoted' || s.stage === 'released');
+  return (
+    last > 0 && s.phase === last && (s.stage === 'promotion_review' || s.stage === 'promoted' || s.stage === 'released')
+  );
 }
 
 /** The tag prefix the promotions use (`v` in `v0.2.0`); `v` before the first one. */
@@ -63,9 +65,19 @@ export function renderFinalReport(s: ProjectSnapshot): string | null {
     s.roadmap.map((r) => {
       const gates = gatesOf(r.number);
       const g = gates.at(-1);
-      const tests = g ? `${g.totals.passed}/${g.totals.tests} passed${g.totals.failed ? `, ${g.totals.failed} failed` : ''}` : 'no gate';
+      const tests = g
+        ? `${g.totals.passed}/${g.totals.tests} passed${g.totals.failed ? `, ${g.totals.failed} failed` : ''}`
+        : 'no gate';
       const iterations = gates.length ? `${gates.length} (${gates.filter((x) => x.green).length} green)` : '—';
-      return [String(r.number), cell(r.name), cell(excerpt(r.goal, 120)), code(`${prefix}0.${r.number}.0`), tests, g?.coverage_lines == null ? 'not measured' : percent(g.coverage_lines), iterations];
+      return [
+        String(r.number),
+        cell(r.name),
+        cell(excerpt(r.goal, 120)),
+        code(`${prefix}0.${r.number}.0`),
+        tests,
+        g?.coverage_lines == null ? 'not measured' : percent(g.coverage_lines),
+        iterations,
+      ];
     }),
   );
 
@@ -76,7 +88,13 @@ export function renderFinalReport(s: ProjectSnapshot): string | null {
   const decisions = [
     `${plural(decided.length, 'review')} decided: ${[...counts].map(([d, n]) => `${n} ${DECISION_WORDS[d] ?? d}`).join(', ') || 'none'}.`,
     '',
-    ...(conditions.length ? ['Conditions the human set:', '', ...conditions.map((r) => `- Phase ${r.phase}, ${r.title}: ${excerpt(r.decision?.comment ?? '', 240)}`)] : ['No approval carried conditions.']),
+    ...(conditions.length
+      ? [
+          'Conditions the human set:',
+          '',
+          ...conditions.map((r) => `- Phase ${r.phase}, ${r.title}: ${excerpt(r.decision?.comment ?? '', 240)}`),
+        ]
+      : ['No approval carried conditions.']),
   ];
 
   const concerns = s.concerns.filter((c) => settled(c.timestamp));
@@ -89,10 +107,39 @@ export function renderFinalReport(s: ProjectSnapshot): string | null {
 
   const variations = s.variations.filter((v) => settled(v.proposed_at));
   const variationLines = variations.length
-    ? variations.map((v) => `- #${v.number} ${excerpt(v.title, 120)} (phase ${v.phase}, impact ${v.impact}): ${v.status.replaceAll('_', ' ')}`)
+    ? variations.map(
+        (v) =>
+          `- #${v.number} ${excerpt(v.title, 120)} (phase ${v.phase}, impact ${v.impact}): ${v.status.replaceAll('_', ' ')}`,
+      )
     : ['No variations were proposed.'];
 
-  const kpis = s.kpis.length ? table(['KPI', 'Target', 'Last measured'], s.kpis.map((k) => [cell(k.name), cell(k.target), cell(k.current ?? '—')])) : ['No KPIs were set.'];
+  const kpis = s.kpis.length
+    ? table(
+        ['KPI', 'Target', 'Last measured'],
+        s.kpis.map((k) => [cell(k.name), cell(k.target), cell(k.current ?? '—')]),
+      )
+    : ['No KPIs were set.'];
 
-  return finish([...head, '## Phases', '', ...phases, '', '## Decisions', '', ...decisions, '', '## Concerns', '', ...concernLines, '', '## Variations', '', ...variationLines, '', '## KPIs', '', ...kpis]);
+  return finish([
+    ...head,
+    '## Phases',
+    '',
+    ...phases,
+    '',
+    '## Decisions',
+    '',
+    ...decisions,
+    '',
+    '## Concerns',
+    '',
+    ...concernLines,
+    '',
+    '## Variations',
+    '',
+    ...variationLines,
+    '',
+    '## KPIs',
+    '',
+    ...kpis,
+  ]);
 }

@@ -39,7 +39,19 @@ export const JSONL_KEY_ORDER: { readonly [K in JsonlKind]: ReadonlyArray<keyof J
   // Seed: linked by `command_id`; `from, to, response` then `responded_at` from the combined record.
   responses: ['command_id', 'from', 'to', 'response', 'responded_at', 'ok', 'id'],
   // Seed: the git_actions.jsonl example's fields, then the ids that tie the action to history.
-  git_actions: ['action', 'source', 'target', 'trigger', 'timestamp', 'id', 'actor', 'commit', 'previous', 'message', 'files'],
+  git_actions: [
+    'action',
+    'source',
+    'target',
+    'trigger',
+    'timestamp',
+    'id',
+    'actor',
+    'commit',
+    'previous',
+    'message',
+    'files',
+  ],
 };
 
 /**

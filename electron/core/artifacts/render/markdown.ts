@@ -52,7 +52,12 @@ export function oneLine(text: string): string {
 /** First `max` characters of a one-line version of `text`, cut on code points so emoji survive. */
 export function excerpt(text: string, max = 120): string {
   const flat = Array.from(oneLine(text));
-  return flat.length <= max ? flat.join('') : `${flat.slice(0, max - 1).join('').trimEnd()}…`;
+  return flat.length <= max
+    ? flat.join('')
+    : `${flat
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 /** Escapes a value for a GitHub-flavoured table cell: pipes would split the cell, newlines the row. */

@@ -19,7 +19,20 @@ import {
   phaseTitle,
   taskCounts,
 } from './facts.ts';
-import { byTime, capitalise, dateOf, dateTimeOf, excerpt, finish, link, oneLine, percent, quote, signedPercent, table } from './markdown.ts';
+import {
+  byTime,
+  capitalise,
+  dateOf,
+  dateTimeOf,
+  excerpt,
+  finish,
+  link,
+  oneLine,
+  percent,
+  quote,
+  signedPercent,
+  table,
+} from './markdown.ts';
 
 const PHASE_STATUS: Record<string, string> = { planned: '⬜ Planned', active: '🟢 Active', promoted: '✅ Promoted' };
 
@@ -40,7 +53,8 @@ function currentPhase(s: ProjectSnapshot): string[] {
   const tasks = taskCounts(s);
   const lines = [`**${phaseTitle(s)}**, stage \`${s.stage}\` (iteration ${s.iteration})`, ''];
   if (entry?.goal) lines.push(`- Goal: ${oneLine(entry.goal)}`);
-  if (entry && entry.deliverables.length > 0) lines.push(`- Deliverables: ${entry.deliverables.map(oneLine).join('; ')}`);
+  if (entry && entry.deliverables.length > 0)
+    lines.push(`- Deliverables: ${entry.deliverables.map(oneLine).join('; ')}`);
   lines.push(`- Tasks: ${tasks.complete} / ${tasks.total} complete`);
   return lines;
 }
@@ -53,12 +67,16 @@ function deliverables(s: ProjectSnapshot): string[] {
     const what = phase && phase.deliverables.length > 0 ? `: ${phase.deliverables.map(oneLine).join('; ')}` : '';
     lines.push(`- ✅ ${phaseTitle(s, p.phase)} promoted ${dateOf(p.at)} as \`${p.tag}\`${what}`);
   }
-  const approvals = decidedReviews(s).filter((r) => r.decision.decision === 'approve' || r.decision.decision === 'approve_with_conditions');
+  const approvals = decidedReviews(s).filter(
+    (r) => r.decision.decision === 'approve' || r.decision.decision === 'approve_with_conditions',
+  );
   for (const rev of latestRevisions(s)) {
     const ok = approvals.filter((r) => r.subject.path === rev.path).at(-1);
     if (!ok) continue;
     const cond = ok.decision.decision === 'approve_with_conditions' ? ' with conditions' : '';
-    lines.push(`- ✅ \`${rev.path}\` r${ok.subject.revision} approved${cond} by ${ok.decision.reviewed_by} ${dateOf(ok.decision.timestamp)}`);
+    lines.push(
+      `- ✅ \`${rev.path}\` r${ok.subject.revision} approved${cond} by ${ok.decision.reviewed_by} ${dateOf(ok.decision.timestamp)}`,
+    );
   }
   const done = s.tasks.filter((t) => t.phase === s.phase && t.status === 'Done');
   for (const t of done) lines.push(`- ✅ ${t.id} ${oneLine(t.title)} — ${actorLabel(s, t.agent)}`);
@@ -69,12 +87,16 @@ function blockers(s: ProjectSnapshot): string[] {
   const lines: string[] = [];
   const gate = latestGate(s);
   if (gate && gate.outcome === 'escalate') {
-    lines.push(`- 🚨 QA gate escalated (${dateOf(gate.at)}): ${gate.reasons.map(oneLine).join('; ') || 'no reason recorded'}`);
+    lines.push(
+      `- 🚨 QA gate escalated (${dateOf(gate.at)}): ${gate.reasons.map(oneLine).join('; ') || 'no reason recorded'}`,
+    );
   }
   const serious = openConcerns(s).filter((c) => c.severity !== 'info');
   for (const sev of SEVERITY_ORDER) {
     for (const c of serious.filter((x) => x.severity === sev)) {
-      lines.push(`- ${SEVERITY_EMOJI[c.severity]} Concern ${c.id} (${actorLabel(s, c.from)} → ${c.to}): ${excerpt(c.summary)}`);
+      lines.push(
+        `- ${SEVERITY_EMOJI[c.severity]} Concern ${c.id} (${actorLabel(s, c.from)} → ${c.to}): ${excerpt(c.summary)}`,
+      );
     }
   }
   for (const a of s.agents.filter((x) => x.status === 'paused')) lines.push(`- ⏸️ ${actorLabel(s, a.name)} is paused`);
@@ -95,7 +117,10 @@ function checkpoints(s: ProjectSnapshot): string[] {
   if (decided.length === 0) return ['_No human review decisions yet._'];
   const earlier = s.stats ? s.stats.earlierDecisions : all.length > decided.length;
   const note = earlier
-    ? [`_The latest ${RECENT_CHECKPOINTS} decisions; earlier ones are in the review log of the document each decided._`, '']
+    ? [
+        `_The latest ${RECENT_CHECKPOINTS} decisions; earlier ones are in the review log of the document each decided._`,
+        '',
+      ]
     : [];
   const blocks = decided.map((r) => {
     const d = r.decision;
@@ -130,10 +155,16 @@ function pending(s: ProjectSnapshot): string[] {
  */
 function kpis(s: ProjectSnapshot): string[] {
   const gate = latestGate(s);
-  const coverage = gate?.coverage_lines != null ? `${percent(gate.coverage_lines)} lines (gate ${dateOf(gate.at)})` : null;
-  const passRate = gate && gate.totals.tests > 0 ? `${percent((gate.totals.passed / gate.totals.tests) * 100)} (${gate.totals.passed}/${gate.totals.tests})` : null;
+  const coverage =
+    gate?.coverage_lines != null ? `${percent(gate.coverage_lines)} lines (gate ${dateOf(gate.at)})` : null;
+  const passRate =
+    gate && gate.totals.tests > 0
+      ? `${percent((gate.totals.passed / gate.totals.tests) * 100)} (${gate.totals.passed}/${gate.totals.tests})`
+      : null;
   const repro = gate?.drift.find((d) => /reproducib/i.test(d.metric));
-  const reproText = repro ? `${percent(repro.value)}${repro.percent !== null ? ` (${signedPercent(repro.percent)} vs baseline)` : ''}` : null;
+  const reproText = repro
+    ? `${percent(repro.value)}${repro.percent !== null ? ` (${signedPercent(repro.percent)} vs baseline)` : ''}`
+    : null;
   const measured = (name: string): string | null => {
     if (/coverage/i.test(name)) return coverage;
     if (/pass.?rate/i.test(name)) return passRate;
@@ -186,13 +217,23 @@ function team(s: ProjectSnapshot): string[] {
   const runtime = (r: string): string => (r === 'scripted' ? 'scripted (offline demo)' : r);
   return table(
     ['Agent', 'Runtime', 'Status', 'Current task'],
-    s.agents.map((a) => [a.name, runtime(a.runtime), a.pause_requested && a.status !== 'paused' ? `${a.status} (pause requested)` : a.status, a.current_task ?? '—']),
+    s.agents.map((a) => [
+      a.name,
+      runtime(a.runtime),
+      a.pause_requested && a.status !== 'paused' ? `${a.status} (pause requested)` : a.status,
+      a.current_task ?? '—',
+    ]),
   );
 }
 
 /** Sibling exports worth following; QA_REPORT.md only exists once a gate has run. */
 function seeAlso(s: ProjectSnapshot): string[] {
-  return ['docs/PROJECT_DETAIL.md', 'docs/PROJECT_VARIATIONS.md', 'tests/TEST_RESULTS.md', ...(s.gates.length > 0 ? ['QA_REPORT.md'] : [])];
+  return [
+    'docs/PROJECT_DETAIL.md',
+    'docs/PROJECT_VARIATIONS.md',
+    'tests/TEST_RESULTS.md',
+    ...(s.gates.length > 0 ? ['QA_REPORT.md'] : []),
+  ];
 }
 
 export function renderOverview(s: ProjectSnapshot): string {
@@ -239,6 +280,8 @@ export function renderOverview(s: ProjectSnapshot): string {
     '',
     ...team(s),
     '',
-    `See also: ${seeAlso(s).map((p) => link(p, 'docs', p.split('/').at(-1) ?? p)).join(', ')}.`,
+    `See also: ${seeAlso(s)
+      .map((p) => link(p, 'docs', p.split('/').at(-1) ?? p))
+      .join(', ')}.`,
   ]);
 }

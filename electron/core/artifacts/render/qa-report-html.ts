@@ -50,7 +50,10 @@ summary { cursor: pointer; margin: 8px 0; }
 
 function htmlSpan(span: Span): string {
   if (typeof span === 'string') return escapeXml(span);
-  if ('code' in span) return span.title ? `<code title="${escapeXml(span.title)}">${escapeXml(span.code)}</code>` : `<code>${escapeXml(span.code)}</code>`;
+  if ('code' in span)
+    return span.title
+      ? `<code title="${escapeXml(span.title)}">${escapeXml(span.code)}</code>`
+      : `<code>${escapeXml(span.code)}</code>`;
   if ('strong' in span) return `<strong>${escapeXml(span.strong)}</strong>`;
   // Links point at sibling exports by project-relative path; the page sits at the project root.
   return `<a href="${escapeXml(span.link.replace(/ /g, '%20'))}">${escapeXml(span.link)}</a>`;
@@ -87,7 +90,11 @@ function htmlBlock(block: Block): string[] {
     case 'note':
       return [`<p class="note">${htmlInline(block.text)}</p>`];
     case 'fields':
-      return ['<dl class="fields">', ...block.fields.map(([label, value]) => `<div><dt>${escapeXml(label)}</dt><dd>${htmlInline(value)}</dd></div>`), '</dl>'];
+      return [
+        '<dl class="fields">',
+        ...block.fields.map(([label, value]) => `<div><dt>${escapeXml(label)}</dt><dd>${htmlInline(value)}</dd></div>`),
+        '</dl>',
+      ];
     case 'list':
       return ['<ul>', ...block.items.map((item) => `<li>${htmlInline(item)}</li>`), '</ul>'];
     case 'table':
@@ -97,9 +104,19 @@ function htmlBlock(block: Block): string[] {
     case 'raw':
       return [`<div class="raw">${escapeXml(block.text)}</div>`];
     case 'details':
-      return ['<details>', `<summary>${escapeXml(block.summary)}</summary>`, ...block.blocks.flatMap(htmlBlock), '</details>'];
+      return [
+        '<details>',
+        `<summary>${escapeXml(block.summary)}</summary>`,
+        ...block.blocks.flatMap(htmlBlock),
+        '</details>',
+      ];
     case 'chart':
-      return ['<figure class="chart">', trendChart(block.points), '<figcaption>Line coverage and pass rate at each QA gate, oldest on the left.</figcaption>', '</figure>'];
+      return [
+        '<figure class="chart">',
+        trendChart(block.points),
+        '<figcaption>Line coverage and pass rate at each QA gate, oldest on the left.</figcaption>',
+        '</figure>',
+      ];
   }
 }
 
@@ -126,7 +143,12 @@ export function renderQaReportHtml(s: ProjectSnapshot): string | null {
     '</header>',
   ];
   for (const section of model.sections) {
-    lines.push(`<section id="${section.id}" aria-labelledby="${section.id}-title">`, `<h2 id="${section.id}-title">${escapeXml(section.title)}</h2>`, ...section.blocks.flatMap(htmlBlock), '</section>');
+    lines.push(
+      `<section id="${section.id}" aria-labelledby="${section.id}-title">`,
+      `<h2 id="${section.id}-title">${escapeXml(section.title)}</h2>`,
+      ...section.blocks.flatMap(htmlBlock),
+      '</section>',
+    );
   }
   lines.push('</main>', '</body>', '</html>');
   return `${lines.join('\n')}\n`;

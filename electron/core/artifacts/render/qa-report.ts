@@ -9,8 +9,32 @@
  */
 import type { TestCase } from '../../../../shared/index.ts';
 import type { GateRecord, ProjectSnapshot, TestRunRecord } from '../snapshot.ts';
-import { SEVERITY_EMOJI, SEVERITY_ORDER, actorLabel, concernCounts, latestGate, openConcerns, phaseTitle } from './facts.ts';
-import { capitalise, cell, code, dateOf, dateTimeOf, duration, excerpt, fenced, finish, link, normaliseNewlines, oneLine, percent, plural, signedPercent } from './markdown.ts';
+import {
+  SEVERITY_EMOJI,
+  SEVERITY_ORDER,
+  actorLabel,
+  concernCounts,
+  latestGate,
+  openConcerns,
+  phaseTitle,
+} from './facts.ts';
+import {
+  capitalise,
+  cell,
+  code,
+  dateOf,
+  dateTimeOf,
+  duration,
+  excerpt,
+  fenced,
+  finish,
+  link,
+  normaliseNewlines,
+  oneLine,
+  percent,
+  plural,
+  signedPercent,
+} from './markdown.ts';
 import { signOffItems } from './signoff.ts';
 import type { TrendPoint } from './trend-chart.ts';
 
@@ -83,7 +107,10 @@ type Measured = GateRecord['drift'][number] & { percent: number };
 /** The drift entry with the largest movement; ties keep the policy's order. */
 function worstDrift(gate: GateRecord): Measured | null {
   const measured = gate.drift.filter((d): d is Measured => d.percent !== null);
-  return measured.map((d, i) => ({ d, i })).sort((a, b) => Math.abs(b.d.percent) - Math.abs(a.d.percent) || a.i - b.i)[0]?.d ?? null;
+  return (
+    measured.map((d, i) => ({ d, i })).sort((a, b) => Math.abs(b.d.percent) - Math.abs(a.d.percent) || a.i - b.i)[0]
+      ?.d ?? null
+  );
 }
 
 function headlineDrift(gate: GateRecord): string {
@@ -144,7 +171,8 @@ function driftLimit(gate: GateRecord): number | null {
 /** Every command's newest run against the gate's candidate: the runs the gate judged. */
 function runsOfGate(s: ProjectSnapshot, gate: GateRecord): TestRunRecord[] {
   const byName = new Map<string, TestRunRecord>();
-  for (const run of s.testRuns) if (run.phase === gate.phase && run.result.candidate === gate.candidate) byName.set(run.result.name, run);
+  for (const run of s.testRuns)
+    if (run.phase === gate.phase && run.result.candidate === gate.candidate) byName.set(run.result.name, run);
   return [...byName.values()].sort((a, b) => s.testRuns.indexOf(a) - s.testRuns.indexOf(b));
 }
 
@@ -154,33 +182,60 @@ function decision(s: ProjectSnapshot, gate: GateRecord): Block[] {
   return [
     { kind: 'para', text: OUTCOME[gate.outcome] },
     { kind: 'para', text: { strong: 'Reasons:' } },
-    gate.reasons.length > 0 ? { kind: 'list', items: gate.reasons.map(oneLine) } : { kind: 'note', text: 'All conditions of the merge policy were met.' },
+    gate.reasons.length > 0
+      ? { kind: 'list', items: gate.reasons.map(oneLine) }
+      : { kind: 'note', text: 'All conditions of the merge policy were met.' },
     { kind: 'para', text: [{ strong: 'Recommendation:' }, ` ${recommendation(s, gate)}`] },
   ];
 }
 
 function conditions(gate: GateRecord): Block[] {
   if (gate.conditions.length === 0) return [{ kind: 'note', text: 'This gate recorded no per-condition results.' }];
-  return [{ kind: 'table', headers: ['Policy condition', 'Result', 'Detail'], rows: gate.conditions.map((c) => [{ code: c.condition }, conditionResult(c), c.detail]) }];
+  return [
+    {
+      kind: 'table',
+      headers: ['Policy condition', 'Result', 'Detail'],
+      rows: gate.conditions.map((c) => [{ code: c.condition }, conditionResult(c), c.detail]),
+    },
+  ];
 }
 
 function tests(s: ProjectSnapshot, gate: GateRecord): Block[] {
   const t = gate.totals;
   const blocks: Block[] = [
-    { kind: 'table', headers: ['Tests', '✅ Passed', '❌ Failed', '⏭️ Skipped', '🔁 Flaky', 'Pass rate'], rows: [[String(t.tests), String(t.passed), String(t.failed), String(t.skipped), String(t.flaky), pctOrNa(passRate(t))]] },
+    {
+      kind: 'table',
+      headers: ['Tests', '✅ Passed', '❌ Failed', '⏭️ Skipped', '🔁 Flaky', 'Pass rate'],
+      rows: [
+        [String(t.tests), String(t.passed), String(t.failed), String(t.skipped), String(t.flaky), pctOrNa(passRate(t))],
+      ],
+    },
   ];
   const runs = runsOfGate(s, gate);
-  const failed = runs.flatMap((r) => r.result.cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => ({ r, c })));
+  const failed = runs.flatMap((r) =>
+    r.result.cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => ({ r, c })),
+  );
   if (failed.length > 0) {
-    const items: Inline[] = failed.slice(0, FAILURES_MAX).map(({ r, c }) => [`❌ `, { code: caseName(c) }, ` (${r.result.name}, ${c.status})${c.message ? `: ${excerpt(c.message, 200)}` : ''}`]);
-    if (failed.length > FAILURES_MAX) items.push([`…and ${failed.length - FAILURES_MAX} more in `, { link: 'tests/TEST_RESULTS_DETAIL.md' }]);
+    const items: Inline[] = failed
+      .slice(0, FAILURES_MAX)
+      .map(({ r, c }) => [
+        `❌ `,
+        { code: caseName(c) },
+        ` (${r.result.name}, ${c.status})${c.message ? `: ${excerpt(c.message, 200)}` : ''}`,
+      ]);
+    if (failed.length > FAILURES_MAX)
+      items.push([`…and ${failed.length - FAILURES_MAX} more in `, { link: 'tests/TEST_RESULTS_DETAIL.md' }]);
     blocks.push({ kind: 'para', text: { strong: 'Failing cases:' } }, { kind: 'list', items });
   }
   const flaky = runs.flatMap((r) => r.result.cases.filter((c) => c.flaky).map((c) => ({ r, c })));
   if (flaky.length > 0) {
-    blocks.push({ kind: 'para', text: { strong: 'Flaky cases (passed only after a retry):' } }, { kind: 'list', items: flaky.map(({ r, c }): Inline => ['🔁 ', { code: caseName(c) }, ` (${r.result.name})`]) });
+    blocks.push(
+      { kind: 'para', text: { strong: 'Flaky cases (passed only after a retry):' } },
+      { kind: 'list', items: flaky.map(({ r, c }): Inline => ['🔁 ', { code: caseName(c) }, ` (${r.result.name})`]) },
+    );
   }
-  if (runs.length === 0 && t.tests > 0) blocks.push({ kind: 'note', text: 'The individual runs of this candidate are not in the ledger snapshot.' });
+  if (runs.length === 0 && t.tests > 0)
+    blocks.push({ kind: 'note', text: 'The individual runs of this candidate are not in the ledger snapshot.' });
   return blocks;
 }
 
@@ -188,7 +243,10 @@ function drift(s: ProjectSnapshot, gate: GateRecord): Block[] {
   let source = BASELINE[gate.baseline];
   if (gate.baseline === 'last_known_good') {
     const index = s.gates.findIndex((g) => g.event_id === gate.event_id);
-    const from = s.gates.slice(0, index < 0 ? s.gates.length : index).filter((g) => g.green).at(-1);
+    const from = s.gates
+      .slice(0, index < 0 ? s.gates.length : index)
+      .filter((g) => g.green)
+      .at(-1);
     if (from) source += ` (iteration ${from.iteration}, ${dateOf(from.at)}, candidate ${from.candidate.slice(0, 12)})`;
   }
   const blocks: Block[] = [{ kind: 'para', text: [{ strong: 'Baseline:' }, ` ${source}.`] }];
@@ -198,7 +256,14 @@ function drift(s: ProjectSnapshot, gate: GateRecord): Block[] {
     blocks.push({
       kind: 'table',
       headers: ['Metric', 'Baseline', 'Value', 'Drift', 'Max', 'Breach'],
-      rows: gate.drift.map((d) => [d.metric, d.baseline === null ? '—' : String(d.baseline), String(d.value), d.percent === null ? 'no baseline' : signedPercent(d.percent), limit === null ? '—' : `±${percent(limit)}`, d.breach ? '❌ breach' : '✅ within']),
+      rows: gate.drift.map((d) => [
+        d.metric,
+        d.baseline === null ? '—' : String(d.baseline),
+        String(d.value),
+        d.percent === null ? 'no baseline' : signedPercent(d.percent),
+        limit === null ? '—' : `±${percent(limit)}`,
+        d.breach ? '❌ breach' : '✅ within',
+      ]),
     });
   }
   // Sorted so the line does not depend on the order the tests wrote their metrics JSON in.
@@ -213,39 +278,81 @@ function drift(s: ProjectSnapshot, gate: GateRecord): Block[] {
 
 function reproducibility(gate: GateRecord): Block[] {
   const r = gate.reproducibility;
-  if (r.runs <= 1 || r.score === null) return [{ kind: 'para', text: r.runs === 0 ? 'Not measured.' : `Not measured (${plural(r.runs, 'run')}).` }];
-  return [{ kind: 'para', text: `${r.identical === r.runs ? '✅' : '⚠️'} ${r.runs} runs, ${r.identical} identical: score ${percent(r.score)}.` }];
+  if (r.runs <= 1 || r.score === null)
+    return [{ kind: 'para', text: r.runs === 0 ? 'Not measured.' : `Not measured (${plural(r.runs, 'run')}).` }];
+  return [
+    {
+      kind: 'para',
+      text: `${r.identical === r.runs ? '✅' : '⚠️'} ${r.runs} runs, ${r.identical} identical: score ${percent(r.score)}.`,
+    },
+  ];
 }
 
 function compliance(gate: GateRecord): Block[] {
   const { docs, audit_ids: audit } = gate.compliance;
-  const blocks: Block[] = docs.length > 0
-    ? [{ kind: 'table', headers: ['Required doc', 'Updated since the last tag', 'Note'], rows: docs.map((d) => [{ code: d.path }, d.updated ? '✅ updated' : '❌ not updated', d.note]) }]
-    : [{ kind: 'note', text: 'The promotion policy names no required docs.' }];
+  const blocks: Block[] =
+    docs.length > 0
+      ? [
+          {
+            kind: 'table',
+            headers: ['Required doc', 'Updated since the last tag', 'Note'],
+            rows: docs.map((d) => [{ code: d.path }, d.updated ? '✅ updated' : '❌ not updated', d.note]),
+          },
+        ]
+      : [{ kind: 'note', text: 'The promotion policy names no required docs.' }];
   const missing: Span[] = audit.missing.flatMap((m, i) => [...(i > 0 ? [', '] : []), { code: m }]);
-  blocks.push({ kind: 'para', text: audit.ok ? '✅ Audit-IDs: every commit and handoff carries one.' : ['❌ Audit-IDs missing on: ', ...(missing.length > 0 ? missing : ['(not listed)'])] });
+  blocks.push({
+    kind: 'para',
+    text: audit.ok
+      ? '✅ Audit-IDs: every commit and handoff carries one.'
+      : ['❌ Audit-IDs missing on: ', ...(missing.length > 0 ? missing : ['(not listed)'])],
+  });
   return blocks;
 }
 
 function concerns(s: ProjectSnapshot): Block[] {
   const counts = concernCounts(s);
-  const blocks: Block[] = [{ kind: 'table', headers: ['Severity', 'Open'], rows: SEVERITY_ORDER.map((sev) => [`${SEVERITY_EMOJI[sev]} ${capitalise(sev)}`, String(counts.bySeverity[sev])]) }];
+  const blocks: Block[] = [
+    {
+      kind: 'table',
+      headers: ['Severity', 'Open'],
+      rows: SEVERITY_ORDER.map((sev) => [`${SEVERITY_EMOJI[sev]} ${capitalise(sev)}`, String(counts.bySeverity[sev])]),
+    },
+  ];
   const critical = openConcerns(s).filter((c) => c.severity === 'critical');
-  if (critical.length > 0) blocks.push({ kind: 'list', items: critical.map((c): Inline => ['🔴 ', { code: c.id }, ` ${excerpt(c.summary)} (${actorLabel(s, c.from)} → ${c.to})`]) });
+  if (critical.length > 0)
+    blocks.push({
+      kind: 'list',
+      items: critical.map(
+        (c): Inline => ['🔴 ', { code: c.id }, ` ${excerpt(c.summary)} (${actorLabel(s, c.from)} → ${c.to})`],
+      ),
+    });
   return blocks;
 }
 
 function manifest(gate: GateRecord): Block[] {
-  const rows = gate.manifest.map((m): Inline[] => [{ code: m.path }, { code: m.sha256.slice(0, 12), title: m.sha256 }, String(m.bytes)]);
+  const rows = gate.manifest.map((m): Inline[] => [
+    { code: m.path },
+    { code: m.sha256.slice(0, 12), title: m.sha256 },
+    String(m.bytes),
+  ]);
   if (rows.length === 0) return [{ kind: 'note', text: 'No manifest was recorded for this gate.' }];
   const headers = ['Path', 'sha256', 'Bytes'];
   const total = gate.manifest.reduce((n, m) => n + m.bytes, 0);
   const blocks: Block[] = [
-    { kind: 'para', text: `${plural(rows.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests in the ledger event).` },
+    {
+      kind: 'para',
+      text: `${plural(rows.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests in the ledger event).`,
+    },
     { kind: 'table', headers, rows: rows.slice(0, MANIFEST_VISIBLE) },
   ];
   const rest = rows.slice(MANIFEST_VISIBLE);
-  if (rest.length > 0) blocks.push({ kind: 'details', summary: `${plural(rest.length, 'more file')}`, blocks: [{ kind: 'table', headers, rows: rest }] });
+  if (rest.length > 0)
+    blocks.push({
+      kind: 'details',
+      summary: `${plural(rest.length, 'more file')}`,
+      blocks: [{ kind: 'table', headers, rows: rest }],
+    });
   return blocks;
 }
 
@@ -254,14 +361,30 @@ function trend(s: ProjectSnapshot): Block[] {
   // Iterations restart with each phase, so the phase joins the label once the trend spans several.
   const onePhase = gates.every((g) => g.phase === gates[0]?.phase);
   const label = (g: GateRecord): string => (onePhase ? `#${g.iteration}` : `P${g.phase} #${g.iteration}`);
-  const points = gates.map((g): TrendPoint => ({ label: label(g), coverage: g.coverage_lines, passRate: passRate(g.totals) }));
+  const points = gates.map(
+    (g): TrendPoint => ({ label: label(g), coverage: g.coverage_lines, passRate: passRate(g.totals) }),
+  );
   const rows = gates.map((g): Inline[] => {
     const worst = worstDrift(g);
-    const maxDrift = worst ? `${signedPercent(worst.percent)} (${worst.metric})${g.drift.some((d) => d.breach) ? ' ❌' : ''}` : '—';
-    return [String(g.phase), String(g.iteration), dateTimeOf(g.at), pctOrNa(passRate(g.totals)), pctOrNa(g.coverage_lines), maxDrift, OUTCOME_SHORT[g.outcome]];
+    const maxDrift = worst
+      ? `${signedPercent(worst.percent)} (${worst.metric})${g.drift.some((d) => d.breach) ? ' ❌' : ''}`
+      : '—';
+    return [
+      String(g.phase),
+      String(g.iteration),
+      dateTimeOf(g.at),
+      pctOrNa(passRate(g.totals)),
+      pctOrNa(g.coverage_lines),
+      maxDrift,
+      OUTCOME_SHORT[g.outcome],
+    ];
   });
-  const blocks: Block[] = [{ kind: 'chart', points }, { kind: 'table', headers: ['Phase', 'Iteration', 'Date', 'Pass rate', 'Coverage', 'Max drift', 'Outcome'], rows }];
-  if (s.gates.length > gates.length) blocks.push({ kind: 'note', text: `Showing the last ${gates.length} of ${s.gates.length} gates.` });
+  const blocks: Block[] = [
+    { kind: 'chart', points },
+    { kind: 'table', headers: ['Phase', 'Iteration', 'Date', 'Pass rate', 'Coverage', 'Max drift', 'Outcome'], rows },
+  ];
+  if (s.gates.length > gates.length)
+    blocks.push({ kind: 'note', text: `Showing the last ${gates.length} of ${s.gates.length} gates.` });
   return blocks;
 }
 
@@ -290,12 +413,27 @@ export function qaReportModel(s: ProjectSnapshot): QaReportModel | null {
     },
   ];
   const sections: Section[] = [];
-  if (gate.outcome === 'promotion_candidate') sections.push({ id: 'promotion', title: 'Promotion Candidate', blocks: [{ kind: 'pre', text: promotionSummary(s, gate).join('\n') }] });
+  if (gate.outcome === 'promotion_candidate')
+    sections.push({
+      id: 'promotion',
+      title: 'Promotion Candidate',
+      blocks: [{ kind: 'pre', text: promotionSummary(s, gate).join('\n') }],
+    });
   sections.push(
     { id: 'decision', title: 'Decision', blocks: decision(s, gate) },
     { id: 'conditions', title: 'Conditions', blocks: conditions(gate) },
     { id: 'tests', title: 'Tests', blocks: tests(s, gate) },
-    { id: 'coverage', title: 'Coverage', blocks: [{ kind: 'table', headers: ['Lines', 'Branches'], rows: [[pctOrNa(gate.coverage_lines), pctOrNa(gate.coverage_branches)]] }] },
+    {
+      id: 'coverage',
+      title: 'Coverage',
+      blocks: [
+        {
+          kind: 'table',
+          headers: ['Lines', 'Branches'],
+          rows: [[pctOrNa(gate.coverage_lines), pctOrNa(gate.coverage_branches)]],
+        },
+      ],
+    },
     { id: 'drift', title: 'Drift', blocks: drift(s, gate) },
     { id: 'reproducibility', title: 'Reproducibility', blocks: reproducibility(gate) },
     { id: 'compliance', title: 'Compliance', blocks: compliance(gate) },
@@ -305,7 +443,20 @@ export function qaReportModel(s: ProjectSnapshot): QaReportModel | null {
   );
   const notes = gateNotes(gate);
   if (notes !== null) sections.push({ id: 'notes', title: 'Gate Notes', blocks: [{ kind: 'raw', text: notes }] });
-  sections.push({ id: 'evidence', title: 'Evidence', blocks: [{ kind: 'list', items: [{ link: 'tests/TEST_RESULTS.md' }, { link: 'tests/TEST_RESULTS_DETAIL.md' }, { link: 'QA_REPORT.html' }] }] });
+  sections.push({
+    id: 'evidence',
+    title: 'Evidence',
+    blocks: [
+      {
+        kind: 'list',
+        items: [
+          { link: 'tests/TEST_RESULTS.md' },
+          { link: 'tests/TEST_RESULTS_DETAIL.md' },
+          { link: 'QA_REPORT.html' },
+        ],
+      },
+    ],
+  });
   // The human's decisions on this gate's evidence (test completion, gate failure, promotion), as they are made.
   const signOffs = signOffItems(s, 'QA_REPORT.md', gate.phase, gate.at);
   const signOffBlock: Block =
@@ -313,7 +464,12 @@ export function qaReportModel(s: ProjectSnapshot): QaReportModel | null {
       ? { kind: 'list', items: signOffs.map((o) => [`${o.text} (${o.kind} `, { code: o.reviewId }, ')']) }
       : { kind: 'note', text: 'No human review of this report yet.' };
   sections.push({ id: 'signoff', title: 'Sign-off', blocks: [signOffBlock] });
-  return { title: `QA Report — ${phaseTitle(s, gate.phase)}, iteration ${gate.iteration}`, outcome: gate.outcome, head, sections };
+  return {
+    title: `QA Report — ${phaseTitle(s, gate.phase)}, iteration ${gate.iteration}`,
+    outcome: gate.outcome,
+    head,
+    sections,
+  };
 }
 
 // ---- markdown -------------------------------------------------------------------------------
@@ -344,7 +500,9 @@ function mdBlock(block: Block): string[] {
       return [`_${mdInline(block.text)}_`];
     case 'fields':
       // Two trailing spaces are markdown's line break, keeping the fields one compact block.
-      return block.fields.map(([label, value], i) => `**${label}:** ${mdInline(value)}${i < block.fields.length - 1 ? '  ' : ''}`);
+      return block.fields.map(
+        ([label, value], i) => `**${label}:** ${mdInline(value)}${i < block.fields.length - 1 ? '  ' : ''}`,
+      );
     case 'list':
       return block.items.map((item) => `- ${mdInline(item)}`);
     case 'table':
@@ -355,7 +513,13 @@ function mdBlock(block: Block): string[] {
       return [block.text];
     case 'details':
       // GitHub renders <details> in markdown; the blank lines let the table inside render too.
-      return ['<details>', `<summary>${block.summary.replace(/[<>&]/g, '')}</summary>`, '', ...block.blocks.flatMap((b) => [...mdBlock(b), '']), '</details>'];
+      return [
+        '<details>',
+        `<summary>${block.summary.replace(/[<>&]/g, '')}</summary>`,
+        '',
+        ...block.blocks.flatMap((b) => [...mdBlock(b), '']),
+        '</details>',
+      ];
     case 'chart':
       return [];
   }
@@ -371,7 +535,12 @@ function mdBlocks(blocks: readonly Block[]): string[] {
 export function renderQaReport(s: ProjectSnapshot): string | null {
   const model = qaReportModel(s);
   if (!model) return null;
-  const lines = ['<!-- Governor export — do not edit; the ledger is the source of truth -->', `# ${model.title}`, '', ...mdBlocks(model.head)];
+  const lines = [
+    '<!-- Governor export — do not edit; the ledger is the source of truth -->',
+    `# ${model.title}`,
+    '',
+    ...mdBlocks(model.head),
+  ];
   for (const section of model.sections) lines.push(`## ${section.title}`, '', ...mdBlocks(section.blocks));
   return finish(lines);
 }

@@ -35,11 +35,16 @@ export function signOffItems(s: ProjectSnapshot, path: string, phase: number, si
   );
   const items: SignOff[] = decided.map((r) => ({
     // Follow-up lines (answers, inline comments) join the decision on its one line.
-    text: signOffLines(r, s.clarifications).map((l) => l.trim()).join(' '),
+    text: signOffLines(r, s.clarifications)
+      .map((l) => l.trim())
+      .join(' '),
     kind: REVIEW_KIND_LABEL[r.kind].toLowerCase(),
     reviewId: r.id,
   }));
-  for (const r of byTime(relevant.filter((x) => x.status === 'pending'), (x) => x.requested_at)) {
+  for (const r of byTime(
+    relevant.filter((x) => x.status === 'pending'),
+    (x) => x.requested_at,
+  )) {
     const text = `⏳ Pending, requested by ${r.requested_by} ${dateOf(r.requested_at)}`;
     items.push({ text, kind: REVIEW_KIND_LABEL[r.kind].toLowerCase(), reviewId: r.id });
   }

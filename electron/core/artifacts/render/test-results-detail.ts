@@ -24,7 +24,11 @@ function caseRow(c: TestCase): string[] {
 /** Failure evidence goes in fenced blocks: stack traces keep their shape and cannot break the markdown. */
 function failureBlock(c: TestCase): string[] {
   const lines = [`#### ${c.status === 'error' ? '💥' : '❌'} ${oneLine(caseName(c))}`, ''];
-  if (c.classname || c.file) lines.push(`- Location: ${[c.classname ? code(c.classname) : null, c.file ? link(c.file, 'tests', c.file) : null].filter(Boolean).join(' in ')}`, '');
+  if (c.classname || c.file)
+    lines.push(
+      `- Location: ${[c.classname ? code(c.classname) : null, c.file ? link(c.file, 'tests', c.file) : null].filter(Boolean).join(' in ')}`,
+      '',
+    );
   if (c.message) lines.push('**Message**', '', ...fenced(c.message), '');
   if (c.details) lines.push('**Details**', '', ...fenced(c.details), '');
   if (!c.message && !c.details) lines.push('_The runner reported no message._', '');

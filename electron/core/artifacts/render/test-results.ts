@@ -6,7 +6,20 @@ import type { TestCase } from '../../../../shared/index.ts';
 import type { ProjectSnapshot, TestRunRecord } from '../snapshot.ts';
 import { latestGate, openConcerns, phaseTitle } from './facts.ts';
 import { signOffSection } from './signoff.ts';
-import { code, dateOf, dateTimeOf, duration, excerpt, finish, link, oneLine, percent, plural, signedPercent, table } from './markdown.ts';
+import {
+  code,
+  dateOf,
+  dateTimeOf,
+  duration,
+  excerpt,
+  finish,
+  link,
+  oneLine,
+  percent,
+  plural,
+  signedPercent,
+  table,
+} from './markdown.ts';
 
 /**
  * The runs that describe the current state: every test command's newest run against the candidate
@@ -28,7 +41,8 @@ export function runProblems(run: TestRunRecord): string[] {
   const r = run.result;
   const problems = [...r.problems];
   if (r.timed_out) problems.push(`timed out after ${duration(r.duration_ms)}`);
-  if (r.exit_code !== 0 && r.exit_code !== null && r.totals.failed === 0 && !r.timed_out) problems.push(`exited with code ${r.exit_code} although no test failed`);
+  if (r.exit_code !== 0 && r.exit_code !== null && r.totals.failed === 0 && !r.timed_out)
+    problems.push(`exited with code ${r.exit_code} although no test failed`);
   return problems;
 }
 
@@ -69,7 +83,13 @@ function summaryTable(runs: readonly TestRunRecord[]): string[] {
   );
 }
 
-function totalsOf(runs: readonly TestRunRecord[]): { tests: number; passed: number; failed: number; skipped: number; flaky: number } {
+function totalsOf(runs: readonly TestRunRecord[]): {
+  tests: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  flaky: number;
+} {
   const sum = { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 };
   for (const r of runs) {
     sum.tests += r.result.totals.tests;
@@ -83,10 +103,15 @@ function totalsOf(runs: readonly TestRunRecord[]): { tests: number; passed: numb
 
 function coverage(s: ProjectSnapshot): string[] {
   const gate = latestGate(s);
-  if (!gate || (gate.coverage_lines === null && gate.coverage_branches === null)) return ['_No coverage measured yet._'];
+  if (!gate || (gate.coverage_lines === null && gate.coverage_branches === null))
+    return ['_No coverage measured yet._'];
   const lines = gate.coverage_lines === null ? 'n/a' : percent(gate.coverage_lines);
   const branches = gate.coverage_branches === null ? 'n/a' : percent(gate.coverage_branches);
-  return [`- Lines: ${lines}`, `- Branches: ${branches}`, `- Measured by the QA gate ${dateTimeOf(gate.at)} on candidate ${code(gate.candidate)}`];
+  return [
+    `- Lines: ${lines}`,
+    `- Branches: ${branches}`,
+    `- Measured by the QA gate ${dateTimeOf(gate.at)} on candidate ${code(gate.candidate)}`,
+  ];
 }
 
 function metrics(s: ProjectSnapshot, runs: readonly TestRunRecord[]): string[] {
@@ -116,7 +141,10 @@ function issues(runs: readonly TestRunRecord[]): string[] {
       const why = c.message ? `: ${excerpt(c.message)}` : '';
       lines.push(`- ❌ ${code(caseName(c))} (${r.result.name}, ${c.status})${why}`);
     }
-    for (const c of r.result.cases.filter((x) => x.flaky)) lines.push(`- 🔁 ${code(caseName(c))} (${r.result.name}) passed only after a retry${c.message ? `; it had failed with: ${excerpt(c.message)}` : ''}`);
+    for (const c of r.result.cases.filter((x) => x.flaky))
+      lines.push(
+        `- 🔁 ${code(caseName(c))} (${r.result.name}) passed only after a retry${c.message ? `; it had failed with: ${excerpt(c.message)}` : ''}`,
+      );
   }
   return lines.length > 0 ? lines : ['_No issues found._'];
 }
@@ -126,17 +154,31 @@ function nextActions(s: ProjectSnapshot, runs: readonly TestRunRecord[]): string
   const totals = totalsOf(runs);
   const untrusted = runs.filter((r) => runProblems(r).length > 0);
   const actions: string[] = [];
-  if (untrusted.length > 0) actions.push(`- Fix the test harness for ${untrusted.map((r) => r.result.name).join(', ')} so its results can be trusted.`);
-  if (totals.failed > 0) actions.push(`- Fix ${plural(totals.failed, 'failing test')} (see ${link('tests/TEST_RESULTS_DETAIL.md', 'tests', 'TEST_RESULTS_DETAIL.md')}), then re-run.`);
+  if (untrusted.length > 0)
+    actions.push(
+      `- Fix the test harness for ${untrusted.map((r) => r.result.name).join(', ')} so its results can be trusted.`,
+    );
+  if (totals.failed > 0)
+    actions.push(
+      `- Fix ${plural(totals.failed, 'failing test')} (see ${link('tests/TEST_RESULTS_DETAIL.md', 'tests', 'TEST_RESULTS_DETAIL.md')}), then re-run.`,
+    );
   if (totals.flaky > 0) actions.push(`- Stabilise ${plural(totals.flaky, 'flaky test')}.`);
   const testConcerns = openConcerns(s).filter((c) => c.category === 'test_failure');
-  if (testConcerns.length > 0) actions.push(`- Close ${plural(testConcerns.length, 'open test_failure concern')}: ${testConcerns.map((c) => code(c.id)).join(', ')}.`);
-  if (totals.tests === 0 && untrusted.length === 0) actions.push('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
+  if (testConcerns.length > 0)
+    actions.push(
+      `- Close ${plural(testConcerns.length, 'open test_failure concern')}: ${testConcerns.map((c) => code(c.id)).join(', ')}.`,
+    );
+  if (totals.tests === 0 && untrusted.length === 0)
+    actions.push('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
   if (actions.length === 0) {
     const gate = latestGate(s);
     const newest = runs.at(-1);
     const gated = gate && newest && gate.candidate === newest.result.candidate;
-    actions.push(gated ? '- All green: awaiting the human test-completion and promotion review.' : '- All green: run the QA gate on this candidate.');
+    actions.push(
+      gated
+        ? '- All green: awaiting the human test-completion and promotion review.'
+        : '- All green: run the QA gate on this candidate.',
+    );
   }
   return actions;
 }
@@ -145,7 +187,15 @@ function history(runs: readonly TestRunRecord[]): string[] {
   const recent = runs.slice(-10).reverse();
   return table(
     ['When', 'Run', 'Phase', 'Candidate', 'Passed', 'Failed', 'Verdict'],
-    recent.map((r) => [dateTimeOf(r.at), r.result.name, String(r.phase), code(r.result.candidate.slice(0, 12)), String(r.result.totals.passed), String(r.result.totals.failed), runVerdict(r)]),
+    recent.map((r) => [
+      dateTimeOf(r.at),
+      r.result.name,
+      String(r.phase),
+      code(r.result.candidate.slice(0, 12)),
+      String(r.result.totals.passed),
+      String(r.result.totals.failed),
+      runVerdict(r),
+    ]),
   );
 }
 
@@ -154,17 +204,21 @@ export function renderTestResults(s: ProjectSnapshot): string {
   const runs = latestRunSet(s);
   const newest = runs.at(-1);
   if (!newest) {
-    return finish([...head, `# Test Results — ${phaseTitle(s)}`, '', 'No test runs yet. Results appear here after the Tester runs the suite in the `test` stage.']);
+    return finish([
+      ...head,
+      `# Test Results — ${phaseTitle(s)}`,
+      '',
+      'No test runs yet. Results appear here after the Tester runs the suite in the `test` stage.',
+    ]);
   }
   const totals = totalsOf(runs);
-  const overall =
-    runs.some((r) => runProblems(r).length > 0)
-      ? '⚠️ Results incomplete: at least one run could not be trusted.'
-      : totals.failed > 0
-        ? `❌ ${totals.failed} of ${plural(totals.tests, 'test')} failed.`
-        : totals.tests === 0
-          ? '⚠️ No tests ran: the test commands reported no test cases.'
-          : `✅ All ${plural(totals.tests, 'test')} passed${totals.skipped > 0 ? ` (${totals.skipped} skipped)` : ''}.`;
+  const overall = runs.some((r) => runProblems(r).length > 0)
+    ? '⚠️ Results incomplete: at least one run could not be trusted.'
+    : totals.failed > 0
+      ? `❌ ${totals.failed} of ${plural(totals.tests, 'test')} failed.`
+      : totals.tests === 0
+        ? '⚠️ No tests ran: the test commands reported no test cases.'
+        : `✅ All ${plural(totals.tests, 'test')} passed${totals.skipped > 0 ? ` (${totals.skipped} skipped)` : ''}.`;
   return finish([
     ...head,
     `# Test Results — ${phaseTitle(s, newest.phase)}`,

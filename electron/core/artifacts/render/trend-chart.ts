@@ -96,7 +96,8 @@ function segments(points: readonly TrendPoint[], key: Series['key']): Array<Arra
 function dot(series: Series, x: number, y: number, tip: string): string {
   const title = `<title>${escapeXml(tip)}</title>`;
   // Circles for coverage, squares for pass rate: the shape alone tells the series apart.
-  if (series.key === 'coverage') return `<circle cx="${num(x)}" cy="${num(y)}" r="3.5" fill="${series.colour}">${title}</circle>`;
+  if (series.key === 'coverage')
+    return `<circle cx="${num(x)}" cy="${num(y)}" r="3.5" fill="${series.colour}">${title}</circle>`;
   return `<rect x="${num(x - 3.5)}" y="${num(y - 3.5)}" width="7" height="7" fill="${series.colour}">${title}</rect>`;
 }
 
@@ -106,11 +107,14 @@ function seriesSvg(points: readonly TrendPoint[], series: Series): string[] {
   for (const seg of segments(points, series.key)) {
     // A single point has no line; its dot alone shows it.
     if (seg.length < 2) continue;
-    out.push(`<polyline fill="none" stroke="${series.colour}" stroke-width="2"${dash} points="${seg.map((p) => `${num(p.x)},${num(p.y)}`).join(' ')}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${series.colour}" stroke-width="2"${dash} points="${seg.map((p) => `${num(p.x)},${num(p.y)}`).join(' ')}"/>`,
+    );
   }
   points.forEach((p, i) => {
     const v = p[series.key];
-    if (v !== null) out.push(dot(series, xOf(i, points.length), yOf(v), `${p.label}: ${series.name.toLowerCase()} ${pct(v)}`));
+    if (v !== null)
+      out.push(dot(series, xOf(i, points.length), yOf(v), `${p.label}: ${series.name.toLowerCase()} ${pct(v)}`));
   });
   return out;
 }
@@ -138,20 +142,28 @@ export function trendChart(points: readonly TrendPoint[], title = 'Coverage and 
   ];
   for (const v of [0, 25, 50, 75, 100]) {
     const y = num(yOf(v));
-    out.push(`<line x1="${LEFT}" y1="${y}" x2="${RIGHT}" y2="${y}" stroke="currentColor" stroke-opacity="${v === 0 ? '0.6' : '0.15'}"/>`);
+    out.push(
+      `<line x1="${LEFT}" y1="${y}" x2="${RIGHT}" y2="${y}" stroke="currentColor" stroke-opacity="${v === 0 ? '0.6' : '0.15'}"/>`,
+    );
     out.push(`<text x="${LEFT - 6}" y="${num(yOf(v) + 4)}" text-anchor="end" fill="currentColor">${v}%</text>`);
   }
   out.push(`<line x1="${LEFT}" y1="${TOP}" x2="${LEFT}" y2="${BOTTOM}" stroke="currentColor" stroke-opacity="0.6"/>`);
 
   if (points.length === 0) {
-    out.push(`<text x="${num((LEFT + RIGHT) / 2)}" y="${num((TOP + BOTTOM) / 2)}" text-anchor="middle" fill="currentColor">No QA gates yet</text>`);
+    out.push(
+      `<text x="${num((LEFT + RIGHT) / 2)}" y="${num((TOP + BOTTOM) / 2)}" text-anchor="middle" fill="currentColor">No QA gates yet</text>`,
+    );
   } else {
     const ticks = labelled(points.length);
     points.forEach((p, i) => {
       if (!ticks.has(i)) return;
       const x = num(xOf(i, points.length));
-      out.push(`<line x1="${x}" y1="${BOTTOM}" x2="${x}" y2="${BOTTOM + 4}" stroke="currentColor" stroke-opacity="0.6"/>`);
-      out.push(`<text x="${x}" y="${BOTTOM + 16}" text-anchor="middle" fill="currentColor">${escapeXml(p.label)}</text>`);
+      out.push(
+        `<line x1="${x}" y1="${BOTTOM}" x2="${x}" y2="${BOTTOM + 4}" stroke="currentColor" stroke-opacity="0.6"/>`,
+      );
+      out.push(
+        `<text x="${x}" y="${BOTTOM + 16}" text-anchor="middle" fill="currentColor">${escapeXml(p.label)}</text>`,
+      );
     });
     for (const series of SERIES) out.push(...seriesSvg(points, series));
   }

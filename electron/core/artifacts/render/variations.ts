@@ -52,7 +52,8 @@ export function variationEntry(s: ProjectSnapshot, v: Variation): string[] {
     `**Reviewed by:** ${reviewedBy(v)}`,
   ];
   const extra: string[] = [];
-  if (v.affected_modules.length > 0) extra.push(`- Affected modules: ${v.affected_modules.map((m) => `\`${oneLine(m)}\``).join(', ')}`);
+  if (v.affected_modules.length > 0)
+    extra.push(`- Affected modules: ${v.affected_modules.map((m) => `\`${oneLine(m)}\``).join(', ')}`);
   if (v.risk.trim()) extra.push(`- Risk: ${oneLine(v.risk)}`);
   if (v.estimated_rework.trim()) extra.push(`- Estimated rework: ${oneLine(v.estimated_rework)}`);
   extra.push(`- Proposed: ${dateOf(v.proposed_at)}, Phase ${v.phase}`);

@@ -38,7 +38,17 @@ export const AUTHORED = {
     purpose: 'Test Plan Review',
     title: (phase: number) => `Phase ${phase} test plan`,
   },
-} as const satisfies Record<string, { owner: AgentName; paths: readonly AuthoredPath[]; subject: AuthoredPath; context: readonly string[]; purpose: string; title: (p: number) => string }>;
+} as const satisfies Record<
+  string,
+  {
+    owner: AgentName;
+    paths: readonly AuthoredPath[];
+    subject: AuthoredPath;
+    context: readonly string[];
+    purpose: string;
+    title: (p: number) => string;
+  }
+>;
 
 export type AuthoredKind = keyof typeof AUTHORED;
 
@@ -73,21 +83,46 @@ export async function produceAuthored(e: Engine, kind: AuthoredKind, feedback: R
   const owner = spec.owner as AgentName;
   const runtime = e.runtimeFor(owner);
   const prev = e.read.latestArtifact(spec.subject);
-  const fb: Feedback | null = feedback && prev ? { previousRevision: prev.revision, previousContent: prev.content, review: feedback } : null;
+  const fb: Feedback | null =
+    feedback && prev ? { previousRevision: prev.revision, previousContent: prev.content, review: feedback } : null;
   const task = deliverableTask(e, owner, phase);
   e.ledger.transact((tx) => setAgentStatus(tx, owner, 'working', task?.id ?? null, e.clock().toISOString()));
-  e.progress({ kind: 'work', agent: owner, text: `${fb ? `revising r${fb.previousRevision} of` : 'writing'} ${spec.paths.join(', ')} (${runtime.label})` });
+  e.progress({
+    kind: 'work',
+    agent: owner,
+    text: `${fb ? `revising r${fb.previousRevision} of` : 'writing'} ${spec.paths.join(', ')} (${runtime.label})`,
+  });
 
   let bodies: Record<string, string>;
   let delta: string | null;
   let plan: Awaited<ReturnType<typeof runtime.plan>> | null = null;
   // A later phase builds on the earlier one's documents, and every document must fit how the project is tested.
-  const context = { ...contextDocs(e, prev && prev.phase < phase ? [spec.subject, ...spec.context] : spec.context), [TEST_SETUP_DOC]: testSetupText(e.policies) };
+  const context = {
+    ...contextDocs(e, prev && prev.phase < phase ? [spec.subject, ...spec.context] : spec.context),
+    [TEST_SETUP_DOC]: testSetupText(e.policies),
+  };
   if (kind === 'plan') {
-    plan = await runtime.plan({ agent: owner, project: project.name, brief: project.brief, phase, feedback: fb, roadmap: project.roadmap, learned: lessonsFor(e.read, phase), testSetup: testSetupText(e.policies) });
+    plan = await runtime.plan({
+      agent: owner,
+      project: project.name,
+      brief: project.brief,
+      phase,
+      feedback: fb,
+      roadmap: project.roadmap,
+      learned: lessonsFor(e.read, phase),
+      testSetup: testSetupText(e.policies),
+    });
     // Whatever runtime wrote it, a plan the loop cannot carry out stops here, in words.
-    const problem = planProblem(plan, e.read.agents().map((a) => a.name), phase);
-    if (problem) throw new GovernorError('invalid_plan', `${runtime.label} wrote a plan for phase ${phase} that cannot be carried out: ${problem}`);
+    const problem = planProblem(
+      plan,
+      e.read.agents().map((a) => a.name),
+      phase,
+    );
+    if (problem)
+      throw new GovernorError(
+        'invalid_plan',
+        `${runtime.label} wrote a plan for phase ${phase} that cannot be carried out: ${problem}`,
+      );
     bodies = { 'REQUIREMENTS.md': plan.requirements, 'AGENT_TASKS.md': plan.agentTasks };
     delta = plan.deltaSummary;
   } else if (kind === 'design') {
@@ -110,7 +145,17 @@ export async function produceAuthored(e: Engine, kind: AuthoredKind, feedback: R
         type: 'artifact.revised',
         actor: owner,
         ts,
-        payload: { path, revision, phase, owner, content: bodies[path] ?? '', delta_summary: fb ? (delta ?? 'Revised after review.') : null, in_response_to: feedback?.id ?? null, scripted: runtime.scripted, at: ts },
+        payload: {
+          path,
+          revision,
+          phase,
+          owner,
+          content: bodies[path] ?? '',
+          delta_summary: fb ? (delta ?? 'Revised after review.') : null,
+          in_response_to: feedback?.id ?? null,
+          scripted: runtime.scripted,
+          at: ts,
+        },
       });
     }
     if (plan && kind === 'plan') recordPlan(tx, e, phase, plan);
@@ -118,18 +163,67 @@ export async function produceAuthored(e: Engine, kind: AuthoredKind, feedback: R
     const handoff = recordHandoff(
       tx,
       e.read,
-      { phase, from: owner, to: 'Human', purpose: spec.purpose, inputs: [...spec.paths], outputs: kind === 'plan' ? ['docs/PROJECT_OVERVIEW.md', 'docs/PROJECT_DETAIL.md'] : [...spec.paths], summary: fb ? `r${subjectRev} of ${spec.subject} answers the human's ${feedback?.decision?.decision.replaceAll('_', ' ')}.` : `${spec.subject} r${subjectRev} ready for review.`, status: 'awaiting_approval' },
+      {
+        phase,
+        from: owner,
+        to: 'Human',
+        purpose: spec.purpose,
+        inputs: [...spec.paths],
+        outputs: kind === 'plan' ? ['docs/PROJECT_OVERVIEW.md', 'docs/PROJECT_DETAIL.md'] : [...spec.paths],
+        summary: fb
+          ? `r${subjectRev} of ${spec.subject} answers the human's ${feedback?.decision?.decision.replaceAll('_', ' ')}.`
+          : `${spec.subject} r${subjectRev} ready for review.`,
+        status: 'awaiting_approval',
+      },
       ts,
     );
     requestReview(
       tx,
-      { kind, phase, title: spec.title(phase), requested_by: owner, impact: 'medium', subject: { path: spec.subject, revision: subjectRev }, context: [...spec.context], handoff_id: handoff.id, follows: feedback?.id ?? null, summary: handoff.summary },
+      {
+        kind,
+        phase,
+        title: spec.title(phase),
+        requested_by: owner,
+        impact: 'medium',
+        subject: { path: spec.subject, revision: subjectRev },
+        context: [...spec.context],
+        handoff_id: handoff.id,
+        follows: feedback?.id ?? null,
+        summary: handoff.summary,
+      },
       ts,
     );
     const t = deliverableTask(e, owner, phase);
-    if (t) tx.append({ type: 'task.updated', actor: owner, ts, payload: { task_id: t.id, status: 'Needs Review', commentary: `r${subjectRev} awaiting human review`, links: [spec.subject] } });
-    if (feedback) tx.append({ type: 'review.followed_up', actor: owner, ts, payload: { review_id: feedback.id, outcome: `revised to r${subjectRev}` } });
-    if (kind !== 'test_plan') tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: kind === 'plan' ? 'plan_review' : 'design_review', reason: `${spec.subject} r${subjectRev} awaits review` } });
+    if (t)
+      tx.append({
+        type: 'task.updated',
+        actor: owner,
+        ts,
+        payload: {
+          task_id: t.id,
+          status: 'Needs Review',
+          commentary: `r${subjectRev} awaiting human review`,
+          links: [spec.subject],
+        },
+      });
+    if (feedback)
+      tx.append({
+        type: 'review.followed_up',
+        actor: owner,
+        ts,
+        payload: { review_id: feedback.id, outcome: `revised to r${subjectRev}` },
+      });
+    if (kind !== 'test_plan')
+      tx.append({
+        type: 'stage.entered',
+        actor: 'System',
+        ts,
+        payload: {
+          phase,
+          stage: kind === 'plan' ? 'plan_review' : 'design_review',
+          reason: `${spec.subject} r${subjectRev} awaits review`,
+        },
+      });
     setAgentStatus(tx, owner, 'waiting_human', t?.id ?? null, ts);
   });
   e.progress({ kind: 'review', agent: owner, text: `${spec.subject} is ready for human review` });
@@ -145,7 +239,10 @@ type PlanOutput = Awaited<ReturnType<ReturnType<Engine['runtimeFor']>['plan']>>;
 export function mergeRoadmap(current: readonly Phase[], proposed: PlanOutput['roadmap'], phase: number): Phase[] {
   const done = current.filter((r) => r.number < phase).map((r) => ({ ...r, status: 'promoted' as const }));
   const ahead = [...proposed].filter((r) => r.number >= phase).sort((a, b) => a.number - b.number);
-  return [...done, ...ahead.map((r, i) => ({ ...r, number: phase + i, status: i === 0 ? ('active' as const) : ('planned' as const) }))];
+  return [
+    ...done,
+    ...ahead.map((r, i) => ({ ...r, number: phase + i, status: i === 0 ? ('active' as const) : ('planned' as const) })),
+  ];
 }
 
 /**
@@ -153,7 +250,11 @@ export function mergeRoadmap(current: readonly Phase[], proposed: PlanOutput['ro
  * an earlier phase are renumbered after the highest one in use (dependencies follow). The same plan always
  * maps to the same ids, so a revision of it keeps its tasks and their status.
  */
-export function renumberTasks(tasks: PlanOutput['tasks'], taken: ReadonlyMap<string, number>, phase: number): PlanOutput['tasks'] {
+export function renumberTasks(
+  tasks: PlanOutput['tasks'],
+  taken: ReadonlyMap<string, number>,
+  phase: number,
+): PlanOutput['tasks'] {
   if (!tasks.some((t) => (taken.get(t.id) ?? phase) !== phase)) return tasks;
   const others = [...taken].filter(([, p]) => p !== phase).map(([id]) => Number(id.slice(1)) || 0);
   let next = Math.max(0, ...others) + 1;
@@ -171,7 +272,11 @@ function recordPlan(tx: Tx, e: Engine, phase: number, plan: PlanOutput): void {
       phase,
       roadmap: mergeRoadmap(e.read.project()?.roadmap ?? [], plan.roadmap, phase),
       // Keep the status of tasks that survive a plan revision.
-      tasks: tasks.map((t) => ({ ...t, phase, status: existing.get(t.id)?.phase === phase ? (existing.get(t.id)?.status ?? 'To Do') : 'To Do' })),
+      tasks: tasks.map((t) => ({
+        ...t,
+        phase,
+        status: existing.get(t.id)?.phase === phase ? (existing.get(t.id)?.status ?? 'To Do') : 'To Do',
+      })),
       kpis: plan.kpis.map((k) => ({ ...k, current: null })),
       risks: plan.risks,
     },
@@ -184,24 +289,69 @@ export async function answerReviewClarification(e: Engine, review: Review): Prom
   const runtime = e.runtimeFor(owner);
   const question = review.decision?.comment ?? '';
   e.progress({ kind: 'work', agent: owner, text: `answering the human's question on ${review.subject.path}` });
-  const answer = await runtime.clarify({ agent: owner, question, context: contextDocs(e, [review.subject.path, ...review.context]) });
+  const answer = await runtime.clarify({
+    agent: owner,
+    question,
+    context: contextDocs(e, [review.subject.path, ...review.context]),
+  });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     const id = nextId.clarification(tx.db);
-    tx.append({ type: 'clarification.requested', actor: 'Human', ts, payload: { id, agent: owner, question, command_id: null, review_id: review.id } });
-    tx.append({ type: 'clarification.answered', actor: owner, ts, payload: { clarification_id: id, agent: owner, answer, scripted: runtime.scripted } });
+    tx.append({
+      type: 'clarification.requested',
+      actor: 'Human',
+      ts,
+      payload: { id, agent: owner, question, command_id: null, review_id: review.id },
+    });
+    tx.append({
+      type: 'clarification.answered',
+      actor: owner,
+      ts,
+      payload: { clarification_id: id, agent: owner, answer, scripted: runtime.scripted },
+    });
     reRequest(tx, e, review, `${owner} answered: ${answer}`, ts);
-    tx.append({ type: 'review.followed_up', actor: owner, ts, payload: { review_id: review.id, outcome: `clarified (${id}) and re-requested` } });
+    tx.append({
+      type: 'review.followed_up',
+      actor: owner,
+      ts,
+      payload: { review_id: review.id, outcome: `clarified (${id}) and re-requested` },
+    });
   });
   e.progress({ kind: 'review', agent: owner, text: `answered; ${review.subject.path} is back for review` });
 }
 
 /** Ask the same question again (after a clarification or a deferral). */
 export function reRequest(tx: Tx, e: Engine, review: Review, summary: string, ts: string): void {
-  const handoff = recordHandoff(tx, e.read, { phase: review.phase, from: review.requested_by, to: 'Human', purpose: `${review.title} (again)`, inputs: [review.subject.path, ...review.context], outputs: [], summary, status: 'awaiting_review' }, ts);
+  const handoff = recordHandoff(
+    tx,
+    e.read,
+    {
+      phase: review.phase,
+      from: review.requested_by,
+      to: 'Human',
+      purpose: `${review.title} (again)`,
+      inputs: [review.subject.path, ...review.context],
+      outputs: [],
+      summary,
+      status: 'awaiting_review',
+    },
+    ts,
+  );
   requestReview(
     tx,
-    { kind: review.kind, phase: review.phase, title: review.title, requested_by: review.requested_by, impact: review.impact, subject: review.subject, context: review.context, handoff_id: handoff.id, variation_id: review.variation_id, follows: review.id, summary },
+    {
+      kind: review.kind,
+      phase: review.phase,
+      title: review.title,
+      requested_by: review.requested_by,
+      impact: review.impact,
+      subject: review.subject,
+      context: review.context,
+      handoff_id: handoff.id,
+      variation_id: review.variation_id,
+      follows: review.id,
+      summary,
+    },
     ts,
   );
 }

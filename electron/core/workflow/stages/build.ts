@@ -38,7 +38,12 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     setAgentStatus(tx, agent, 'working', task.id, ts);
-    tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status: 'In Progress', commentary: null, links: [] } });
+    tx.append({
+      type: 'task.updated',
+      actor: agent,
+      ts,
+      payload: { task_id: task.id, status: 'In Progress', commentary: null, links: [] },
+    });
   });
   // The agent's worker (its runtime's tool loop, or a coding agent in its own clone) does the task.
   const out = await runWork(e, { agent, task, branch, tip, runTests: (root) => runTestsIn(e, root) });
@@ -47,9 +52,25 @@ export async function workStep(e: Engine, agent: AgentName, task: Task): Promise
 }
 
 /** Commit what the agent changed to its branch, and record the task's end, its concerns and variations. */
-export async function finishWork(e: Engine, agent: AgentName, task: Task, branch: string, out: WorkDone): Promise<void> {
+export async function finishWork(
+  e: Engine,
+  agent: AgentName,
+  task: Task,
+  branch: string,
+  out: WorkDone,
+): Promise<void> {
   const phase = task.phase;
-  const commit = out.commitSubject ? await agentCommit(e, { agent, actor: agent, branch, changes: out.changes, subject: out.commitSubject, body: `${task.id}: ${out.summary}`, trigger: `task ${task.id}` }) : null;
+  const commit = out.commitSubject
+    ? await agentCommit(e, {
+        agent,
+        actor: agent,
+        branch,
+        changes: out.changes,
+        subject: out.commitSubject,
+        body: `${task.id}: ${out.summary}`,
+        trigger: `task ${task.id}`,
+      })
+    : null;
   // Work that changed no file is said as such: never Done, and shown to the human.
   const unchanged = !commit && (out.changes.size === 0 || Boolean(out.commitSubject));
 
@@ -59,19 +80,65 @@ export async function finishWork(e: Engine, agent: AgentName, task: Task, branch
     const done = Boolean(commit);
     const status = done ? 'Done' : unchanged ? 'No Change' : 'Needs Review';
     const commentary = unchanged ? `No change: ${out.summary}` : out.summary;
-    tx.append({ type: 'task.updated', actor: agent, ts, payload: { task_id: task.id, status, commentary, links: commit ? [`${branch}@${commit.commit?.slice(0, 7)}`] : [] } });
+    tx.append({
+      type: 'task.updated',
+      actor: agent,
+      ts,
+      payload: {
+        task_id: task.id,
+        status,
+        commentary,
+        links: commit ? [`${branch}@${commit.commit?.slice(0, 7)}`] : [],
+      },
+    });
     // A follow-up task for a concern settles that concern when the agent's turn on it ends.
     for (const id of task.links.filter((l) => /^concern_\d+$/.test(l))) {
       const c = e.read.concern(id);
-      if (c && c.status !== 'resolved') tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: id, by: agent, note: `${task.id} ${status.toLowerCase()}: ${out.summary}`.slice(0, 2000) } });
+      if (c && c.status !== 'resolved')
+        tx.append({
+          type: 'concern.resolved',
+          actor: agent,
+          ts,
+          payload: {
+            concern_id: id,
+            by: agent,
+            note: `${task.id} ${status.toLowerCase()}: ${out.summary}`.slice(0, 2000),
+          },
+        });
     }
     for (const c of out.concerns) {
-      const id = raiseConcern(tx, { phase, from: agent, to: c.to, severity: c.severity, category: c.category, summary: c.summary, details: c.details }, ts);
+      const id = raiseConcern(
+        tx,
+        {
+          phase,
+          from: agent,
+          to: c.to,
+          severity: c.severity,
+          category: c.category,
+          summary: c.summary,
+          details: c.details,
+        },
+        ts,
+      );
       e.progress({ kind: 'concern', agent, text: `${c.severity} concern ${id} → ${c.to}: ${c.summary}` });
     }
     for (const v of out.variations) proposeVariation(tx, e, agent, phase, v, ts);
     if (done) {
-      recordHandoff(tx, e.read, { phase, from: agent, to: roleOf(agent) === 'Tester' ? 'ProjectManager' : 'Tester', purpose: `${task.id} complete: ${task.title}`, inputs: [...out.changes.keys()], outputs: [branch], summary: out.summary, status: 'delivered' }, ts);
+      recordHandoff(
+        tx,
+        e.read,
+        {
+          phase,
+          from: agent,
+          to: roleOf(agent) === 'Tester' ? 'ProjectManager' : 'Tester',
+          purpose: `${task.id} complete: ${task.title}`,
+          inputs: [...out.changes.keys()],
+          outputs: [branch],
+          summary: out.summary,
+          status: 'delivered',
+        },
+        ts,
+      );
     }
     setAgentStatus(tx, agent, 'idle', null, ts);
   });
@@ -95,44 +162,123 @@ export function concernWorker(c: Concern): AgentName | null {
  * agents.yaml, or acknowledges it. An implementer or tester that acknowledges gets a task to address it,
  * and the concern is settled when that task ends; the PM and the Designer address it in their next revision.
  */
-export async function concernStep(e: Engine, concern: Concern, agent: AgentName = AgentName.parse(concernWorker(concern) ?? concern.to)): Promise<void> {
+export async function concernStep(
+  e: Engine,
+  concern: Concern,
+  agent: AgentName = AgentName.parse(concernWorker(concern) ?? concern.to),
+): Promise<void> {
   const runtime = e.runtimeFor(agent);
   // A coding agent (Claude Code, or the user's own session) answers nothing outside a task: the concern
   // becomes its task, which it works in its workspace like any other (and may resolve or escalate by MCP).
   const coding = isExternal(e, agent) || workerOf(e, agent).usesGit;
   const action: ConcernAction = coding
     ? { action: 'acknowledge', note: `${runtime.label} works it as a task` }
-    : await runtime.handleConcern({ agent, concern, context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']) });
+    : await runtime.handleConcern({
+        agent,
+        concern,
+        context: contextDocs(e, ['design/DESIGN_SPEC.md', 'REQUIREMENTS.md']),
+      });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     if (action.action === 'escalate') {
       // A chain has at most one hop per role before Human; past that (a cycle the config check missed,
       // an older ledger) the concern goes to the human instead of round and round.
       const hops = concern.escalations.length;
-      const next = hops >= RoleKind.options.length ? 'Human' : (escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human');
-      tx.append({ type: 'concern.escalated', actor: agent, ts, payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason } });
+      const next =
+        hops >= RoleKind.options.length ? 'Human' : (escalationTargets(e.agentsFile, roleOf(agent))[0] ?? 'Human');
+      tx.append({
+        type: 'concern.escalated',
+        actor: agent,
+        ts,
+        payload: { concern_id: concern.id, from: agent, to: next, reason: action.reason },
+      });
     } else if (action.action === 'resolve') {
-      tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
+      tx.append({
+        type: 'concern.resolved',
+        actor: agent,
+        ts,
+        payload: { concern_id: concern.id, by: agent, note: action.note },
+      });
     } else if (roleOf(agent) === 'Implementer' || roleOf(agent) === 'Tester') {
-      tx.append({ type: 'concern.acknowledged', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: action.note } });
+      tx.append({
+        type: 'concern.acknowledged',
+        actor: agent,
+        ts,
+        payload: { concern_id: concern.id, by: agent, note: action.note },
+      });
       const phase = e.read.project()?.phase ?? concern.phase;
       const id = nextId.task(tx.db);
-      tx.append({ type: 'task.assigned', actor: agent, ts, payload: { task: { id, phase, title: `Address ${concern.id}: ${concern.summary}`.slice(0, 200), agent, status: 'To Do', depends_on: [], commentary: action.note, links: [concern.id] }, command_id: null } });
+      tx.append({
+        type: 'task.assigned',
+        actor: agent,
+        ts,
+        payload: {
+          task: {
+            id,
+            phase,
+            title: `Address ${concern.id}: ${concern.summary}`.slice(0, 200),
+            agent,
+            status: 'To Do',
+            depends_on: [],
+            commentary: action.note,
+            links: [concern.id],
+          },
+          command_id: null,
+        },
+      });
     } else {
-      tx.append({ type: 'concern.resolved', actor: agent, ts, payload: { concern_id: concern.id, by: agent, note: `Acknowledged; addressed in the next revision: ${action.note}` } });
+      tx.append({
+        type: 'concern.resolved',
+        actor: agent,
+        ts,
+        payload: {
+          concern_id: concern.id,
+          by: agent,
+          note: `Acknowledged; addressed in the next revision: ${action.note}`,
+        },
+      });
     }
   });
-  e.progress({ kind: 'concern', agent, text: `${concern.id}: ${action.action}${action.action === 'escalate' ? ` — ${action.reason}` : ` — ${action.note}`}` });
+  e.progress({
+    kind: 'concern',
+    agent,
+    text: `${concern.id}: ${action.action}${action.action === 'escalate' ? ` — ${action.reason}` : ` — ${action.note}`}`,
+  });
 }
 
 /** The build is complete: hand the branches to the tester. */
 export function finishBuild(e: Engine, phase: number): void {
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
-    const implementers = e.read.agents().filter((a) => a.role === 'Implementer').map((a) => phaseBranch(phase, a.name));
-    const unchanged = e.read.tasks().filter((t) => t.phase === phase && t.status === 'No Change').map((t) => `${t.id} (${t.agent})`);
+    const implementers = e.read
+      .agents()
+      .filter((a) => a.role === 'Implementer')
+      .map((a) => phaseBranch(phase, a.name));
+    const unchanged = e.read
+      .tasks()
+      .filter((t) => t.phase === phase && t.status === 'No Change')
+      .map((t) => `${t.id} (${t.agent})`);
     const summary = `All build tasks are done; run the tests on the merged candidate.${unchanged.length ? ` No change from ${unchanged.join(', ')}.` : ''}`;
-    recordHandoff(tx, e.read, { phase, from: 'ProjectManager', to: 'Tester', purpose: 'Run the phase test suite', inputs: implementers, outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'], summary, status: 'delivered' }, ts);
-    tx.append({ type: 'stage.entered', actor: 'System', ts, payload: { phase, stage: 'test', reason: 'build complete' } });
+    recordHandoff(
+      tx,
+      e.read,
+      {
+        phase,
+        from: 'ProjectManager',
+        to: 'Tester',
+        purpose: 'Run the phase test suite',
+        inputs: implementers,
+        outputs: ['tests/TEST_RESULTS.md', 'tests/TEST_RESULTS_DETAIL.md'],
+        summary,
+        status: 'delivered',
+      },
+      ts,
+    );
+    tx.append({
+      type: 'stage.entered',
+      actor: 'System',
+      ts,
+      payload: { phase, stage: 'test', reason: 'build complete' },
+    });
   });
 }

@@ -16,7 +16,10 @@ async function docsCompliance(e: Engine): Promise<QaGate['compliance']['docs']> 
   const required = [...new Set([...e.policies.promotion_policy.docs_required, ...(e.policies.docs_required ?? [])])];
   if (required.length === 0) return [];
   const exports = new Set(e.exporter.paths());
-  const tagRef = e.read.recordedRefs().filter((r) => r.name.startsWith(`refs/tags/${e.policies.git.release_tag_prefix}`)).at(-1);
+  const tagRef = e.read
+    .recordedRefs()
+    .filter((r) => r.name.startsWith(`refs/tags/${e.policies.git.release_tag_prefix}`))
+    .at(-1);
   const tag = tagRef?.name.replace('refs/tags/', '') ?? null;
   const out: QaGate['compliance']['docs'] = [];
   for (const want of required) {
@@ -31,7 +34,15 @@ async function docsCompliance(e: Engine): Promise<QaGate['compliance']['docs']> 
       continue;
     }
     const then = tagRef ? await e.git.readFileAt({ oid: tagRef.oid, path }) : null;
-    out.push({ path, updated: then !== now, note: tag ? (then === now ? `unchanged since ${tag}` : `changed since ${tag}`) : 'new in this phase (no release tag yet)' });
+    out.push({
+      path,
+      updated: then !== now,
+      note: tag
+        ? then === now
+          ? `unchanged since ${tag}`
+          : `changed since ${tag}`
+        : 'new in this phase (no release tag yet)',
+    });
   }
   return out;
 }
@@ -57,7 +68,8 @@ async function manifest(e: Engine, runs: readonly TestRunResult[]): Promise<QaGa
     const data = Buffer.from(content);
     rows.push({ path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength });
   }
-  for (const r of runs) for (const o of r.outputs ?? []) rows.push({ path: `qa/${o.path}`, sha256: o.sha256, bytes: o.bytes });
+  for (const r of runs)
+    for (const o of r.outputs ?? []) rows.push({ path: `qa/${o.path}`, sha256: o.sha256, bytes: o.bytes });
   return rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -75,10 +87,20 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
   const byName = new Map<string, TestRunResult>();
   for (const r of mine) if (!LABELLED.test(r.name)) byName.set(r.name, r);
   const latest = [...byName.values()];
-  const totals = latest.reduce((a, r) => ({ tests: a.tests + r.totals.tests, passed: a.passed + r.totals.passed, failed: a.failed + r.totals.failed, skipped: a.skipped + r.totals.skipped, flaky: a.flaky + r.totals.flaky }), { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 });
+  const totals = latest.reduce(
+    (a, r) => ({
+      tests: a.tests + r.totals.tests,
+      passed: a.passed + r.totals.passed,
+      failed: a.failed + r.totals.failed,
+      skipped: a.skipped + r.totals.skipped,
+      flaky: a.flaky + r.totals.flaky,
+    }),
+    { tests: 0, passed: 0, failed: 0, skipped: 0, flaky: 0 },
+  );
   const runProblems: string[] = [];
   for (const r of latest) {
-    if (r.exit_code !== 0) runProblems.push(`${r.name}: exited with ${r.timed_out ? 'a timeout' : `code ${r.exit_code}`}`);
+    if (r.exit_code !== 0)
+      runProblems.push(`${r.name}: exited with ${r.timed_out ? 'a timeout' : `code ${r.exit_code}`}`);
     for (const p of r.problems) runProblems.push(`${r.name}: ${p}`);
   }
   const coverage = latest.find((r) => r.coverage)?.coverage ?? null;
@@ -88,10 +110,19 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
   const greens = e.read.gates().filter((g) => g.green && Object.keys(g.metrics).length > 0);
   const base = greens.filter((g) => g.phase === phase).at(-1) ?? greens.at(-1) ?? null;
   const watched = e.policies.drift?.metrics ?? [];
-  const maxPercent = e.policies.drift?.max_percent ?? e.policies.merge_policy.auto_merge_if.find((c) => 'drift_max_percent' in c)?.drift_max_percent ?? 2;
+  const maxPercent =
+    e.policies.drift?.max_percent ??
+    e.policies.merge_policy.auto_merge_if.find((c) => 'drift_max_percent' in c)?.drift_max_percent ??
+    2;
   const drift = computeDrift(metrics, base?.metrics ?? null, watched, maxPercent);
   const hasMetricsFile = e.policies.tests.some((t) => t.metrics);
-  const driftProblems = watched.filter((m) => metrics[m] === undefined).map((m) => (hasMetricsFile ? `metric "${m}" is missing from the metrics the tests wrote` : `metric "${m}" cannot be measured: no test command has \`metrics:\``));
+  const driftProblems = watched
+    .filter((m) => metrics[m] === undefined)
+    .map((m) =>
+      hasMetricsFile
+        ? `metric "${m}" is missing from the metrics the tests wrote`
+        : `metric "${m}" cannot be measured: no test command has \`metrics:\``,
+    );
 
   const repro = mine.filter((r) => / \(repro \d+\)$/.test(r.name));
   let reproducibility: QaGate['reproducibility'] = { runs: 1, identical: 1, score: null };
@@ -111,20 +142,38 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
     totals,
     runProblems,
     testsConfigured: e.policies.tests.length,
-    suites: latest.map((r) => ({ name: r.name, tests: r.totals.tests, failed: r.totals.failed, trusted: r.exit_code === 0 && r.problems.length === 0 })),
+    suites: latest.map((r) => ({
+      name: r.name,
+      tests: r.totals.tests,
+      failed: r.totals.failed,
+      trusted: r.exit_code === 0 && r.problems.length === 0,
+    })),
     coverageLines: coverage?.lines ?? null,
     drift,
     driftProblems,
     reproducibility,
     criticalConcernsOpen: e.read.openConcerns().filter((c) => c.severity === 'critical').length,
-    highImpactPending: e.read.pendingReviews().filter((r) => r.impact === 'high' && r.kind === 'variation').map((r) => `${r.id} (${r.title})`),
+    highImpactPending: e.read
+      .pendingReviews()
+      .filter((r) => r.impact === 'high' && r.kind === 'variation')
+      .map((r) => `${r.id} (${r.title})`),
     docs: await docsCompliance(e),
     auditIds: candidate ? await auditIdCompliance(e, candidate) : { ok: true, missing: [] },
   };
   const verdict = evaluatePolicy(e.policies, evidence);
-  const baseline: QaGate['baseline'] = base ? 'last_known_good' : Object.keys(metrics).length > 0 && watched.length > 0 ? 'set_by_this_run' : 'none';
+  const baseline: QaGate['baseline'] = base
+    ? 'last_known_good'
+    : Object.keys(metrics).length > 0 && watched.length > 0
+      ? 'set_by_this_run'
+      : 'none';
   // Where the baseline stands is said once, in the gate's own words.
-  const reasons = baseline === 'set_by_this_run' ? [...verdict.reasons.filter((r) => !r.startsWith('not measured: drift_max_percent')), 'no drift baseline yet: this run sets it'] : verdict.reasons;
+  const reasons =
+    baseline === 'set_by_this_run'
+      ? [
+          ...verdict.reasons.filter((r) => !r.startsWith('not measured: drift_max_percent')),
+          'no drift baseline yet: this run sets it',
+        ]
+      : verdict.reasons;
   return {
     phase,
     iteration: e.read.project()?.iteration ?? 1,

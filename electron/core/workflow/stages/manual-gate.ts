@@ -20,15 +20,27 @@ export async function runGateByHand(e: Engine, ref?: string): Promise<QaGate> {
     candidate = oid;
   } else {
     const built = await buildCandidate(e, phase, await phaseBranches(e, phase));
-    if ('conflicts' in built) throw new InvalidInputError(`${built.branch} conflicts with develop in ${built.conflicts.join(', ')}`);
+    if ('conflicts' in built)
+      throw new InvalidInputError(`${built.branch} conflicts with develop in ${built.conflicts.join(', ')}`);
     candidate = built.oid;
   }
   const results = [...(await runPolicyTests(e, phase, candidate)), ...(await reproducibilityRuns(e, phase, candidate))];
   e.ledger.transact((tx) => {
-    for (const result of results) tx.append({ type: 'test.run_completed', actor: 'Tester', payload: { phase, run_id: nextId.testRun(tx.db), result } });
+    for (const result of results)
+      tx.append({
+        type: 'test.run_completed',
+        actor: 'Tester',
+        payload: { phase, run_id: nextId.testRun(tx.db), result },
+      });
   });
   const gate = await evaluateGate(e, phase);
-  e.ledger.append([{ type: 'qa.gate_evaluated', actor: 'Human', payload: { ...gate, reasons: [...gate.reasons, 'run by hand (governor qa run): nothing was merged'] } }]);
+  e.ledger.append([
+    {
+      type: 'qa.gate_evaluated',
+      actor: 'Human',
+      payload: { ...gate, reasons: [...gate.reasons, 'run by hand (governor qa run): nothing was merged'] },
+    },
+  ]);
   await e.exporter.sync();
   return gate;
 }

@@ -51,10 +51,17 @@ export function phaseBlocker(e: Engine, phase: number): string | null {
 export function startNextPhase(tx: Tx, read: Reader, by: 'Human' | 'System', ts: string): Phase {
   const p = read.project();
   if (!p) throw new InvalidInputError('the project has not been initialised');
-  if (p.stage === 'released') throw new InvalidInputError(`the project was released after phase ${p.phase}; the roadmap has no phase left`);
-  if (p.stage !== 'promoted') throw new InvalidInputError(`phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}; the next phase starts once it is promoted`);
+  if (p.stage === 'released')
+    throw new InvalidInputError(`the project was released after phase ${p.phase}; the roadmap has no phase left`);
+  if (p.stage !== 'promoted')
+    throw new InvalidInputError(
+      `phase ${p.phase} is at ${p.stage.replaceAll('_', ' ')}; the next phase starts once it is promoted`,
+    );
   const next = nextRoadmapPhase(read);
-  if (!next) throw new InvalidInputError(`phase ${p.phase} was the last on the roadmap; the project is released on the next run`);
+  if (!next)
+    throw new InvalidInputError(
+      `phase ${p.phase} was the last on the roadmap; the project is released on the next run`,
+    );
   tx.append({ type: 'phase.started', actor: by, ts, payload: { phase: next.number, name: next.name, iteration: 1 } });
   recordHandoff(
     tx,
@@ -83,7 +90,10 @@ export async function releaseProject(e: Engine): Promise<void> {
   const p = e.read.project();
   const promo = e.read.promotions().at(-1);
   if (!p || !promo) throw new InvalidInputError('nothing to release: no phase has been promoted');
-  const approval = e.read.reviews().filter((r) => r.kind === 'promotion' && r.phase === promo.phase && r.decision).at(-1);
+  const approval = e.read
+    .reviews()
+    .filter((r) => r.kind === 'promotion' && r.phase === promo.phase && r.decision)
+    .at(-1);
   const tag = releaseTag(e.policies.git.release_tag_prefix);
   // main's tip: the last promotion's commit (only a promotion moves main, so nothing came after it).
   const commit = (await e.git.resolveRef('main')) ?? promo.commit;
@@ -101,10 +111,47 @@ export async function releaseProject(e: Engine): Promise<void> {
   });
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
-    recordGitActions(tx, [{ id: tagId, action: 'tag', source: 'main', target: tag, trigger: approval ? `human_approval ${approval.id}` : 'release', actor: 'Human', commit, previous: null, message: `${p.name} released as ${tag}`, files: [] }], ts);
-    tx.append({ type: 'project.released', actor: 'Human', ts, payload: { phase: promo.phase, tag, commit, report: 'FINAL_REPORT.md' } });
-    recordHandoff(tx, e.read, { phase: promo.phase, from: 'ProjectManager', to: 'Human', purpose: `Project released as ${tag}`, inputs: ['FINAL_REPORT.md', 'QA_REPORT.md'], outputs: ['FINAL_REPORT.md'], summary: `All ${phases} phase(s) of the roadmap are promoted; main ${commit.slice(0, 7)} is tagged ${tag}.`, status: 'approved' }, ts);
-    for (const a of e.read.agents()) if (a.status !== 'idle' && a.status !== 'paused') setAgentStatus(tx, a.name as AgentName, 'idle', null, ts);
+    recordGitActions(
+      tx,
+      [
+        {
+          id: tagId,
+          action: 'tag',
+          source: 'main',
+          target: tag,
+          trigger: approval ? `human_approval ${approval.id}` : 'release',
+          actor: 'Human',
+          commit,
+          previous: null,
+          message: `${p.name} released as ${tag}`,
+          files: [],
+        },
+      ],
+      ts,
+    );
+    tx.append({
+      type: 'project.released',
+      actor: 'Human',
+      ts,
+      payload: { phase: promo.phase, tag, commit, report: 'FINAL_REPORT.md' },
+    });
+    recordHandoff(
+      tx,
+      e.read,
+      {
+        phase: promo.phase,
+        from: 'ProjectManager',
+        to: 'Human',
+        purpose: `Project released as ${tag}`,
+        inputs: ['FINAL_REPORT.md', 'QA_REPORT.md'],
+        outputs: ['FINAL_REPORT.md'],
+        summary: `All ${phases} phase(s) of the roadmap are promoted; main ${commit.slice(0, 7)} is tagged ${tag}.`,
+        status: 'approved',
+      },
+      ts,
+    );
+    for (const a of e.read.agents())
+      if (a.status !== 'idle' && a.status !== 'paused') setAgentStatus(tx, a.name as AgentName, 'idle', null, ts);
   });
   e.progress({ kind: 'git', text: `released: ${tag} on main ${commit.slice(0, 7)} (final report: FINAL_REPORT.md)` });
 }
@@ -118,7 +165,9 @@ export function afterPromotion(e: Engine): { run: () => Promise<void>; describe:
   const blocker = phaseBlocker(e, next.number);
   if (blocker) return { waiting: blocker };
   if (e.policies.promotion_policy.next_phase === 'on_command') {
-    return { waiting: `phase ${next.number} — ${next.name} is next: start it with \`/phase next\` (or Start phase ${next.number} on the dashboard)` };
+    return {
+      waiting: `phase ${next.number} — ${next.name} is next: start it with \`/phase next\` (or Start phase ${next.number} on the dashboard)`,
+    };
   }
   return {
     describe: `start phase ${next.number} — ${next.name}`,

@@ -97,8 +97,15 @@ async function recordsMergeStep(e: Engine, intent: PromotionIntent): Promise<Pen
   if (!(await e.git.resolveRef(branch))) return null;
   const subject = `merge(phase${phase}): ${branch} into develop`;
   const action = { id: ids.records_merge, action: 'merge', source: branch, target: 'develop' } as const;
-  const recorded = (commit: string, previous: string | null): PendingGitAction =>
-    ({ ...action, trigger: 'promotion', actor: 'System', message: subject, files: [], commit, previous });
+  const recorded = (commit: string, previous: string | null): PendingGitAction => ({
+    ...action,
+    trigger: 'promotion',
+    actor: 'System',
+    message: subject,
+    files: [],
+    commit,
+    previous,
+  });
   const done = await carrying(e, 'develop', ids.records_merge, 1);
   if (done) return recorded(done.oid, done.parents[0] ?? null);
   const previous = await e.git.resolveRef('develop');

@@ -21,7 +21,9 @@ export const qaDir = (e: Engine, candidate: string) => qaCheckoutDir(e.dir, cand
  * would fail a fresh project's first run for a reason that is not the code's.
  */
 export async function prepareResultDirs(cwd: string, t: TestCommand): Promise<void> {
-  const paths = [...(t.junit ? ([] as string[]).concat(t.junit) : []), t.coverage, t.metrics].filter((p): p is string => Boolean(p));
+  const paths = [...(t.junit ? ([] as string[]).concat(t.junit) : []), t.coverage, t.metrics].filter((p): p is string =>
+    Boolean(p),
+  );
   for (const p of paths) {
     // A glob's folder is the part before the last `/` ahead of its first wildcard.
     const wild = p.search(/[*?[{]/);
@@ -54,13 +56,19 @@ async function attempt(e: Engine, phase: number, t: TestCommand, checkout: strin
     if (buffer.length === 0) return;
     const lines = buffer;
     buffer = [];
-    e.ledger.append([{ type: 'qa.output_logged', actor: 'Tester', payload: { phase, test: t.name, attempt: n, lines } }]);
+    e.ledger.append([
+      { type: 'qa.output_logged', actor: 'Tester', payload: { phase, test: t.name, attempt: n, lines } },
+    ]);
   };
   // Through the engine's runner: a recorded run keeps the output, the result and the result files it reads.
   const run = await (e.runTests ?? runCommand)({
     command: t.command,
     cwd,
-    resultFiles: [...(t.junit ? ([] as string[]).concat(t.junit) : []), ...(t.coverage ? [t.coverage] : []), ...(t.metrics ? [t.metrics] : [])],
+    resultFiles: [
+      ...(t.junit ? ([] as string[]).concat(t.junit) : []),
+      ...(t.coverage ? [t.coverage] : []),
+      ...(t.metrics ? [t.metrics] : []),
+    ],
     env: t.env,
     timeoutMs: t.timeout_s * 1000,
     // Sandboxed in the checkout, allowlisted environment, every line through the project's redactor.
@@ -75,7 +83,14 @@ async function attempt(e: Engine, phase: number, t: TestCommand, checkout: strin
   registry.exited();
   flush();
   const junitPaths = t.junit ? ([] as string[]).concat(t.junit).map((p) => join(cwd, p)) : [];
-  const parsed = junitPaths.length > 0 ? await parseJUnitFiles(junitPaths) : { cases: [], totals: computeTotals([]), problems: ['no JUnit results configured for this test command (`junit:` in .project_policies.yaml)'] };
+  const parsed =
+    junitPaths.length > 0
+      ? await parseJUnitFiles(junitPaths)
+      : {
+          cases: [],
+          totals: computeTotals([]),
+          problems: ['no JUnit results configured for this test command (`junit:` in .project_policies.yaml)'],
+        };
   return { run, parsed, cwd };
 }
 
@@ -84,7 +99,12 @@ async function attempt(e: Engine, phase: number, t: TestCommand, checkout: strin
  * an agent workspace). A failing command is retried up to its `retries`; a case that failed and then
  * passed is flaky. Coverage, metrics and output hashes are read right after the run.
  */
-export async function runPolicyTests(e: Engine, phase: number, candidate: string, opts: { retries?: boolean; label?: string } = {}): Promise<TestRunResult[]> {
+export async function runPolicyTests(
+  e: Engine,
+  phase: number,
+  candidate: string,
+  opts: { retries?: boolean; label?: string } = {},
+): Promise<TestRunResult[]> {
   const dir = qaDir(e, candidate);
   // Recorded before the checkout exists: a kill from here on is cleaned up at the next open.
   const registry = beginQaRun(e.dir, dir);
@@ -100,11 +120,22 @@ export async function runPolicyTests(e: Engine, phase: number, candidate: string
   }
 }
 
-async function runAll(e: Engine, phase: number, candidate: string, dir: string, registry: QaRunHandle, opts: { retries?: boolean; label?: string }): Promise<TestRunResult[]> {
+async function runAll(
+  e: Engine,
+  phase: number,
+  candidate: string,
+  dir: string,
+  registry: QaRunHandle,
+  opts: { retries?: boolean; label?: string },
+): Promise<TestRunResult[]> {
   const results: TestRunResult[] = [];
   for (const t of e.policies.tests) {
     const started = e.clock().toISOString();
-    e.progress({ kind: 'test', agent: 'Tester', text: `running ${t.name}${opts.label ? ` (${opts.label})` : ''}: ${t.command}` });
+    e.progress({
+      kind: 'test',
+      agent: 'Tester',
+      text: `running ${t.name}${opts.label ? ` (${opts.label})` : ''}: ${t.command}`,
+    });
     const attempts = [];
     const maxAttempts = 1 + (opts.retries === false ? 0 : t.retries);
     for (let n = 1; n <= maxAttempts; n++) {
@@ -112,7 +143,8 @@ async function runAll(e: Engine, phase: number, candidate: string, dir: string, 
       attempts.push(a);
       const failed = a.run.exitCode !== 0 || a.parsed.totals.failed > 0;
       if (!failed || a.run.timedOut || a.run.notFound) break;
-      if (n < maxAttempts) e.progress({ kind: 'test', agent: 'Tester', text: `${t.name} failed; retry ${n} of ${t.retries}` });
+      if (n < maxAttempts)
+        e.progress({ kind: 'test', agent: 'Tester', text: `${t.name} failed; retry ${n} of ${t.retries}` });
     }
     const last = attempts[attempts.length - 1];
     if (!last) continue;
@@ -148,36 +180,51 @@ async function runAll(e: Engine, phase: number, candidate: string, dir: string, 
     const totals = computeTotals(cases);
     // JUnit messages, stacks and system-out are test output too: through the same redactor as the lines.
     const redact = agentRunOptions(e, dir).redact ?? ((x: string) => x);
-    results.push(redactResult(redact, {
-      name: opts.label ? `${t.name} (${opts.label})` : t.name,
-      command: t.command,
-      candidate,
-      exit_code: last.run.exitCode,
-      timed_out: last.run.timedOut,
-      duration_ms: attempts.reduce((sum, a) => sum + a.run.durationMs, 0),
-      totals,
-      cases,
-      problems,
-      output_tail: last.run.outputTail,
-      started_at: started,
-      attempts: attempts.length,
-      coverage,
-      metrics,
-      outputs,
-    }));
+    results.push(
+      redactResult(redact, {
+        name: opts.label ? `${t.name} (${opts.label})` : t.name,
+        command: t.command,
+        candidate,
+        exit_code: last.run.exitCode,
+        timed_out: last.run.timedOut,
+        duration_ms: attempts.reduce((sum, a) => sum + a.run.durationMs, 0),
+        totals,
+        cases,
+        problems,
+        output_tail: last.run.outputTail,
+        started_at: started,
+        attempts: attempts.length,
+        coverage,
+        metrics,
+        outputs,
+      }),
+    );
   }
   return results;
 }
 
 function redactResult(redact: (text: string) => string, r: TestRunResult): TestRunResult {
   const walk = (v: unknown): unknown =>
-    typeof v === 'string' ? redact(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    typeof v === 'string'
+      ? redact(v)
+      : Array.isArray(v)
+        ? v.map(walk)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+          : v;
   return walk(r) as TestRunResult;
 }
 
 /** What must be the same for two runs to count as identical: every case's status, and every metric. */
 export function runSignature(results: readonly TestRunResult[]): string {
-  return JSON.stringify(results.map((r) => ({ name: r.name.replace(/ \(.*\)$/, ''), cases: r.cases.map((c) => `${c.suite}/${c.name}:${c.status}`).sort(), metrics: r.metrics ?? null, exit: r.exit_code })));
+  return JSON.stringify(
+    results.map((r) => ({
+      name: r.name.replace(/ \(.*\)$/, ''),
+      cases: r.cases.map((c) => `${c.suite}/${c.name}:${c.status}`).sort(),
+      metrics: r.metrics ?? null,
+      exit: r.exit_code,
+    })),
+  );
 }
 
 /**
@@ -187,6 +234,7 @@ export function runSignature(results: readonly TestRunResult[]): string {
 export async function reproducibilityRuns(e: Engine, phase: number, candidate: string): Promise<TestRunResult[]> {
   const n = e.policies.reproducibility_runs;
   const extra: TestRunResult[] = [];
-  for (let k = 2; k <= n; k++) extra.push(...(await runPolicyTests(e, phase, candidate, { retries: false, label: `repro ${k}` })));
+  for (let k = 2; k <= n; k++)
+    extra.push(...(await runPolicyTests(e, phase, candidate, { retries: false, label: `repro ${k}` })));
   return extra;
 }

@@ -18,11 +18,18 @@ async function forkPoint(e: Engine, develop: string, branch: string): Promise<st
  * history stays free of objects nobody refers to. The QA gate still tests the real merge of the branches.
  * Returns the branches laid over, and files it could not carry (binary or very large ones).
  */
-export async function prepareTesterWorkspace(e: Engine, phase: number, testerBranch: string, root: string): Promise<{ branches: string[]; skipped: string[] }> {
+export async function prepareTesterWorkspace(
+  e: Engine,
+  phase: number,
+  testerBranch: string,
+  root: string,
+): Promise<{ branches: string[]; skipped: string[] }> {
   const develop = await e.git.resolveRef('develop');
   if (!develop) throw new Error('the repository has no develop branch');
   await e.git.materialize({ oid: develop, dir: root });
-  const branches = (await phaseBranches(e, phase)).sort((a, b) => Number(a === testerBranch) - Number(b === testerBranch));
+  const branches = (await phaseBranches(e, phase)).sort(
+    (a, b) => Number(a === testerBranch) - Number(b === testerBranch),
+  );
   const skipped: string[] = [];
   for (const branch of branches) {
     const tip = await e.git.resolveRef(branch);
@@ -48,7 +55,12 @@ export async function prepareTesterWorkspace(e: Engine, phase: number, testerBra
  * develop and every other branch of the phase merged into the clone, as its base. Returns what did not
  * merge cleanly.
  */
-export async function layTesterClone(e: Engine, phase: number, testerBranch: string, dir: string): Promise<{ skipped: string[] }> {
+export async function layTesterClone(
+  e: Engine,
+  phase: number,
+  testerBranch: string,
+  dir: string,
+): Promise<{ skipped: string[] }> {
   const commits: Array<{ name: string; oid: string }> = [];
   for (const name of ['develop', ...(await phaseBranches(e, phase)).filter((b) => b !== testerBranch)]) {
     const oid = await e.git.resolveRef(name);
