@@ -240,15 +240,18 @@ describe.skipIf(skip !== null)('the desktop shell on the Electron stand-in', () 
     if (!tray) throw new Error('no tray');
     await expect.poll(() => tray.tooltip, UI).toMatch(/1 review waiting/);
     expect(tray.image?.path).toMatch(/tray-attention\.png$/);
-    expect(tray.menu.map((i) => i.label ?? i.type)).toEqual([
-      'Open Governor',
-      expect.stringMatching(/^Base backtester skeleton · plan_review · 1 review waiting$/),
-      'separator',
-      'Pause all agents',
-      'Resume all agents',
-      'separator',
-      'Quit Governor',
-    ]);
+    // The menu is rebuilt on the same change as the tooltip, but may land a tick later on a busy machine.
+    await expect
+      .poll(() => tray.menu.map((i) => i.label ?? i.type), UI)
+      .toEqual([
+        'Open Governor',
+        expect.stringMatching(/^Base backtester skeleton · plan_review · 1 review waiting$/),
+        'separator',
+        'Pause all agents',
+        'Resume all agents',
+        'separator',
+        'Quit Governor',
+      ]);
     // The human is elsewhere; the click brings the window up on that review.
     await page.locator('body').press('1');
     notice?.click();

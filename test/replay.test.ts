@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initProject } from '../electron/core/project.ts';
 import { command, decide } from '../electron/server/cli/human.ts';
@@ -18,7 +19,8 @@ import { git, tempDir } from './support/tmp.ts';
  */
 
 const lines: string[] = [];
-const logged = () => lines.join('\n');
+// Colours are on under CI=true (picocolors): what the run said is matched as a person reads it.
+const logged = () => stripVTControlCharacters(lines.join('\n'));
 
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 1500 && !ok(); i++) await new Promise((r) => setTimeout(r, 100));
@@ -49,7 +51,7 @@ describe('record and replay: every run, the QA gate and promotion included', { t
     const input = new PassThrough();
     const output = new PassThrough();
     let asked = '';
-    output.on('data', (d: Buffer) => (asked += d.toString('utf8')));
+    output.on('data', (d: Buffer) => (asked += stripVTControlCharacters(d.toString('utf8'))));
     const answer = async (nth: number, text: string) => {
       await until(`prompt #${nth}`, () => count(asked, 'Decide [') >= nth);
       input.write(`${text}\n`);

@@ -9,6 +9,7 @@ import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openProject } from '../electron/core/host.ts';
+import { projectWorkDir } from '../electron/core/workflow/work-dirs.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { Ledger } from '../electron/core/store/ledger.ts';
 import { countSteps, runStepped } from './support/stepped-kill.ts';
@@ -112,7 +113,8 @@ describe('the QA gate killed at every step', () => {
       const dir = join(root, `kill-${k}`);
       const run = killed.get(k);
       expect(run?.killed, `run ${k} should die at ${steps[k - 1]}:\n${run?.stderr.slice(-2000)}`).toBe(true);
-      const pidFile = join(dir, '.governor', 'sleep.pid');
+      // The test command writes it two levels above its checkout: the project's folder in the cache.
+      const pidFile = join(projectWorkDir(dir), 'sleep.pid');
       const orphan = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : null;
       const orphanAlive = orphan !== null && running(orphan);
       const leftRun = list(join(dir, '.governor', 'qa-runs')).some((n) => n.endsWith('.json'));
@@ -125,7 +127,8 @@ describe('the QA gate killed at every step', () => {
         if (orphanAlive) orphansEnded += 1;
         if (leftRun) {
           expect(p.recovered.some((r) => r.startsWith('removed the QA checkout'))).toBe(true);
-          expect(list(join(dir, '.governor', 'qa'))).toEqual([]);
+          // QA checkouts live in the cache folder (work-dirs.ts); the killed run's is gone from there.
+          expect(list(join(projectWorkDir(dir), 'qa'))).toEqual([]);
           checkoutsRemoved += 1;
         }
         expect(list(join(dir, '.governor', 'qa-runs')).filter((n) => n.endsWith('.json'))).toEqual([]);

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { stepPoint } from '../crash-points.ts';
 import { processAlive } from '../process-alive.ts';
 import { currentIdentity, processStartTime, sameProcess } from '../process-identity.ts';
+import { projectWorkDir } from '../workflow/work-dirs.ts';
 
 const RunFile = z.object({
   checkout: z.string(),
@@ -110,11 +111,16 @@ export function reapQaRuns(projectDir: string): string[] {
       if (killGroup(run.group.pid))
         done.push(`ended the test processes (group ${run.group.pid}) of a QA run whose Governor was killed`);
     }
-    // Only ever inside the project's QA folder, whatever the file says.
-    const rel = relative(join(projectDir, '.governor', 'qa'), run.checkout);
-    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) {
+    // Only ever inside one of the project's QA folders, whatever the file says: the cache folder's (where
+    // checkouts live now, work-dirs.ts) or `.governor/qa` (where runs before that put them).
+    const roots = [join(projectWorkDir(projectDir), 'qa'), join(projectDir, '.governor', 'qa')];
+    const root = roots.find((r) => {
+      const rel = relative(r, run.checkout);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    });
+    if (root) {
       rmSync(run.checkout, { recursive: true, force: true });
-      done.push(`removed the QA checkout .governor/qa/${rel} left by a killed run`);
+      done.push(`removed the QA checkout ${relative(root, run.checkout)} left by a killed run`);
     }
     rmSync(path, { force: true });
   }
