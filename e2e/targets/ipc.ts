@@ -8,7 +8,8 @@ import { raiseConcern } from '../../electron/core/workflow/records.ts';
 import { type Desktop, startDesktop } from '../../electron/main/desktop.ts';
 import { bundlePreload } from '../../scripts/prepare-electron.ts';
 import { DESKTOP_ARGS, findChromium, launchChromium } from '../support/chromium.ts';
-import { type StandIn, type StandInOptions, type StandInWindow, createStandIn } from '../support/electron-stand-in.ts';
+import { createStandIn } from '../support/electron-stand-in.ts';
+import type { StandIn, StandInOptions, StandInWindow } from '../support/electron-stand-in-types.ts';
 import { REPO, ensureRendererBuilt } from '../support/renderer-build.ts';
 import type { UiSession, UiTarget } from './target.ts';
 
