@@ -123,6 +123,25 @@ export function createProjector(db: Database.Database) {
     s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
   const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
   const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
+  /** An agent that joins the team (at init or by a configuration change): idle, nothing spent yet. */
+  const putNewAgent = (name: string, runtimes: Record<string, string>, e: EventMeta) => {
+    const n = AgentName.parse(name);
+    putAgent(
+      {
+        name: n,
+        role: roleOf(n),
+        runtime: runtimes[n] ?? 'scripted',
+        status: 'idle',
+        pause_requested: false,
+        current_task: null,
+        tokens_in: 0,
+        tokens_out: 0,
+        cost_usd: 0,
+        updated_at: e.ts,
+      },
+      e.seq,
+    );
+  };
   const updateConcern = (id: string, e: EventMeta, change: ConcernChange) => {
     const was = doc<Concern>(s.concernGet.get(id), 'concern', id);
     putConcern(applyConcernChange(was, change, e.ts), e.seq, was);
@@ -142,42 +161,12 @@ export function createProjector(db: Database.Database) {
     'project.initialized': (p, e) => {
       s.projectInit.run(p.name, p.brief, 'plan', JSON.stringify({ roadmap: [], kpis: [], risks: [] }), e.seq, e.ts);
       for (const name of p.agents) {
-        const n = AgentName.parse(name);
-        putAgent(
-          {
-            name: n,
-            role: roleOf(n),
-            runtime: p.runtimes[n] ?? 'scripted',
-            status: 'idle',
-            pause_requested: false,
-            current_task: null,
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_usd: 0,
-            updated_at: e.ts,
-          },
-          e.seq,
-        );
+        putNewAgent(name, p.runtimes, e);
       }
     },
     'agents.configured': (p, e) => {
       for (const name of p.added) {
-        const n = AgentName.parse(name);
-        putAgent(
-          {
-            name: n,
-            role: roleOf(n),
-            runtime: p.runtimes[n] ?? 'scripted',
-            status: 'idle',
-            pause_requested: false,
-            current_task: null,
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_usd: 0,
-            updated_at: e.ts,
-          },
-          e.seq,
-        );
+        putNewAgent(name, p.runtimes, e);
       }
       for (const [name, runtime] of Object.entries(p.runtimes)) {
         if (p.added.includes(AgentName.parse(name))) continue;

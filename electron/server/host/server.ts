@@ -6,7 +6,13 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type CallName, ClientFrame, type EventData, type EventName } from '../../../shared/index.ts';
 import { createApi, createLoopRunner, dispatch, statusSnapshot } from '../../core/api.ts';
-import { type ProjectSlot, type ProjectSwitcher, createProjectSwitcher, hostFileOf } from '../../core/projects.ts';
+import {
+  type ProjectSlot,
+  type ProjectSwitcher,
+  createProjectSwitcher,
+  switcherLater,
+  hostFileOf,
+} from '../../core/projects.ts';
 import { writeFileAtomic } from '../../core/artifacts/atomic.ts';
 import { GovernorError, errorMessage } from '../../core/errors.ts';
 import { type OpenedProject, openProject } from '../../core/host.ts';
@@ -123,15 +129,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     if (!switcher) throw new GovernorError('starting', 'the host is still starting');
     return switcher;
   };
-  const forward: ProjectSwitcher = {
-    current: () => need().current(),
-    info: () => need().info(),
-    recent: () => need().recent(),
-    open: (d) => need().open(d),
-    create: (x) => need().create(x),
-    demo: (d) => need().demo(d),
-    close: () => need().close(),
-  };
+  const forward = switcherLater(need);
 
   /** Wire one project to the pages: its loop, its APIs, and announcing what lands on its ledger. */
   const attach = async (p: OpenedProject): Promise<HostSlot> => {
