@@ -5,10 +5,10 @@ import { z } from 'zod';
 import type { AgentConfig, AgentsFile } from '../../../shared/index.ts';
 import { RoleKind, agentNames } from '../../../shared/index.ts';
 import { errorMessage } from '../errors.ts';
-import { type KeySource, DEFAULT_KEY_ENV, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
+import { type KeySource, DEFAULT_KEY_ENV } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { explainLlmError } from './llm/errors.ts';
-import { isCodingAgent } from './runtimes.ts';
+import { isCodingAgent, keysOf } from './runtimes.ts';
 import { checkCodingAgent } from './workers/doctor-agents.ts';
 import { OLLAMA_DEFAULT_URL, createModel, hasJsonModeSwitch, parseRuntimeRef } from './llm/providers.ts';
 import { type CallContext, MODE_LABEL, type StructuredMode, structured } from './llm/structured.ts';
@@ -106,15 +106,7 @@ export async function runDoctor(o: {
   timeoutMs?: number;
 }): Promise<DoctorCheck[]> {
   // The same order as the engine: environment, the keys_file, then the store Settings writes to.
-  const keys =
-    o.keys ??
-    chainKeys(
-      ...[
-        envKeys(),
-        ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []),
-        ...(o.extraKeys ? [o.extraKeys] : []),
-      ],
-    );
+  const keys = keysOf(o);
   const groups = new Map<
     string,
     {
