@@ -11,7 +11,7 @@ import { Ledger } from '../electron/core/store/ledger.ts';
 import { createReader } from '../electron/core/store/read.ts';
 import { replayRun } from '../electron/server/cli/recording.ts';
 import { runCommand } from '../electron/server/cli/run.ts';
-import { addFile, codexProject, governor, searchTools } from './support/codex.ts';
+import { addFile, codexProject, exec, governor, searchTools } from './support/codex.ts';
 import { agentProject, claudeEnv, claudeProject, cli } from './support/coding-agent.ts';
 import { type FakeAnthropic, type ScriptedTurn, startFakeAnthropic } from './support/fake-anthropic.ts';
 import { type FakeResponses, startFakeResponses } from './support/fake-openai-responses.ts';
@@ -167,6 +167,41 @@ describe('replay of a Claude Code session without the binary', { timeout: 600_00
     await fake.close();
     await replayEach(dir);
   });
+
+  it('names the event and field, or the tool, where a replayed session differs', async () => {
+    const id = cassettes(dir).find((c) => tapesOf(dir, c).some((t) => t.task_id === 'T4'));
+    if (!id) throw new Error('no recorded T4 session');
+    const file = join(dir, '.governor', 'cassettes', `${id}.json`);
+    const original = readFileSync(file, 'utf8');
+    const tamper = async (change: (t4: WorkerTape) => void): Promise<string> => {
+      const c = JSON.parse(original) as { workers: WorkerTape[] };
+      const t4 = c.workers.find((t) => t.task_id === 'T4');
+      if (!t4) throw new Error('no T4 tape');
+      change(t4);
+      writeFileSync(file, JSON.stringify(c));
+      lines.length = 0;
+      try {
+        expect(await replayRun(dir, id)).toBe(1);
+      } finally {
+        writeFileSync(file, original);
+      }
+      return logged();
+    };
+    // The agent said something else: the activity event differs, by type and field.
+    const said = await tamper((t4) => {
+      const a = t4.entries.find((e) => e.op === 'activity' && e.a.kind === 'message');
+      if (a?.op === 'activity') a.a.text = 'Writing something else.';
+    });
+    expect(said).toMatch(/✗ event #\d+ \(worker\.activity\) differs at payload\.text: recorded "Writing the padding/);
+    // The agent asked to write elsewhere: the gate now denies what it allowed, and the replay names the tool.
+    const gated = await tamper((t4) => {
+      const g = t4.entries.find((e) => e.op === 'gate' && e.tool === 'Write');
+      if (g?.op === 'gate') g.input = { ...g.input, file_path: '/etc/passwd' };
+    });
+    expect(gated).toMatch(
+      /✗ replaying Implementer's claude-code session on T4: the gate answered deny for Write, the run's allow/,
+    );
+  });
 });
 
 describe('replay of a Codex session without the binary', { timeout: 600_000 }, () => {
@@ -177,13 +212,15 @@ describe('replay of a Codex session without the binary', { timeout: 600_000 }, (
   beforeAll(async () => {
     fake = await startFakeResponses();
     bin = linkTo(bundledCodexBinary(), 'codex');
-    const proj = await codexProject(fake, { command: bin });
+    // An ask nobody decides times out after a second: the replay times it out at once, as recorded.
+    const proj = await codexProject(fake, { command: bin, permissions: 'agent_permissions:\n  timeout_s: 1\n' });
     dir = proj.dir;
     const ws = agentWorkspaceDir(dir, 'phase1/implementer');
     fake.pushFor(
       'T4',
       { text: 'Writing the padding helper.', calls: [addFile(join(ws, 'src/pad.js'), PAD)] },
       { calls: [addFile(join(dir, '..', 'outside.txt'), 'escaped\n')] },
+      { calls: [exec('make deploy')] },
       { calls: [searchTools('governor concern handoff')] },
       { calls: [governor('raise_concern', concern)] },
       { calls: [governor('handoff', handoff)] },
@@ -195,7 +232,9 @@ describe('replay of a Codex session without the binary', { timeout: 600_000 }, (
   it('records the run', async () => {
     expect([0, 2, 3]).toContain(await runCommand({ dir, prompt: false }));
     expect(git(dir, 'show', 'phase1/implementer:src/pad.js')).toContain('padStart');
-    checkTapes(dir, 'codex', 'sk-proj-governor-codex-test-key');
+    const tapes = checkTapes(dir, 'codex', 'sk-proj-governor-codex-test-key');
+    const t4 = tapes.find((t) => t.task_id === 'T4');
+    expect(t4?.entries.some((e) => e.op === 'gate_done' && e.timed_out)).toBe(true);
   });
 
   it('replays it identically with the binary gone and the fake model closed', async () => {

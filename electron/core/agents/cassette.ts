@@ -239,6 +239,7 @@ export function loadReplay(path: string) {
   const last = cassette.clock.at(-1) ?? cassette.started_at;
   const runTests = replayingRunner(cassette.tests);
   const taken = new Set<number>();
+  const mismatches: string[] = [];
   /** The next recorded session of `agent`, in the order sessions began. */
   const nextTape = (agent: AgentName) => {
     const i = cassette.workers.findIndex((t, k) => t.agent === agent && !taken.has(k));
@@ -249,7 +250,17 @@ export function loadReplay(path: string) {
   return {
     cassette,
     /** A coding agent's worker played from the cassette: its binary is never started. */
-    worker: (agent: AgentName, w: Worker): Worker => (w.usesGit ? replayWorker(w, agent, () => nextTape(agent)) : w),
+    worker: (agent: AgentName, w: Worker): Worker =>
+      w.usesGit
+        ? replayWorker(
+            w,
+            agent,
+            () => nextTape(agent),
+            (m) => mismatches.push(m),
+          )
+        : w,
+    /** Where a played-back session went differently from the recorded one. */
+    mismatches: () => [...mismatches],
     fetch: (async (input: Parameters<typeof fetch>[0]) => {
       const rec = cassette.calls[call++];
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;

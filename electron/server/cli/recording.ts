@@ -171,6 +171,7 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
       problems.push(`the replay stopped: ${err instanceof Error ? err.message : String(err)}`);
     }
     injected.stop();
+    problems.push(...replay.mismatches());
 
     const start = c.start_seq;
     const produced = p.ledger.read(start, 1_000_000);

@@ -30,7 +30,13 @@ const Entry = z.discriminatedUnion('op', [
   }),
   /** The agent cancelled that tool use while it waited (its request is withdrawn). */
   z.object({ op: z.literal('gate_abort'), n: z.number().int() }),
-  z.object({ op: z.literal('gate_done'), n: z.number().int(), behavior: z.enum(['allow', 'deny']).nullable() }),
+  z.object({
+    op: z.literal('gate_done'),
+    n: z.number().int(),
+    behavior: z.enum(['allow', 'deny']).nullable(),
+    /** The ask reached its timeout: a replay times it out at once, however long the run waited. */
+    timed_out: z.boolean().default(false),
+  }),
   z.object({ op: z.literal('mcp'), n: z.number().int(), name: z.string(), args: z.array(z.unknown()) }),
   z.object({ op: z.literal('mcp_done'), n: z.number().int(), ok: z.boolean() }),
   z.object({ op: z.literal('tests'), n: z.number().int() }),
@@ -121,10 +127,15 @@ export function recordingWorker(
           else signal?.addEventListener('abort', onAbort, { once: true });
           try {
             const a = await h.gate.check(use, sid, signal);
-            note({ op: 'gate_done', n: k, behavior: a.behavior });
+            note({
+              op: 'gate_done',
+              n: k,
+              behavior: a.behavior,
+              timed_out: a.behavior === 'deny' && a.timedOut === true,
+            });
             return a;
           } catch (err) {
-            note({ op: 'gate_done', n: k, behavior: null });
+            note({ op: 'gate_done', n: k, behavior: null, timed_out: false });
             throw err;
           } finally {
             signal?.removeEventListener('abort', onAbort);
@@ -236,28 +247,37 @@ function called(f: ActionFn, args: unknown[]): Promise<boolean> {
   }
 }
 
-const mismatch = (tape: WorkerTape, what: string) =>
-  new GovernorError(
-    'replay_mismatch',
-    `replaying ${tape.agent}'s ${tape.kind} session on ${tape.task_id}: ${what}; the run went differently`,
-  );
-
 /**
  * Plays recorded sessions back through the worker interface: no binary, no network, no workspace. Each
  * hook call is made again in the recorded order (a wait begun and awaited where the run did), so the
  * engine appends the same events; the gate and Governor's actions decide again, and an answer other than
  * the recorded one stops the replay, naming the tool.
  */
-export function replayWorker(live: Worker, agent: AgentName, next: () => WorkerTape | null): Worker {
+export function replayWorker(
+  live: Worker,
+  agent: AgentName,
+  next: () => WorkerTape | null,
+  onMismatch: (what: string) => void,
+): Worker {
+  // The engine turns a worker's failure into a concern and goes on; the replay is told as well, so it says
+  // where the run went differently rather than only that a concern appeared.
+  const mismatch = (tape: WorkerTape, what: string) => {
+    const e = new GovernorError(
+      'replay_mismatch',
+      `replaying ${tape.agent}'s ${tape.kind} session on ${tape.task_id}: ${what}; the run went differently`,
+    );
+    onMismatch(e.message);
+    return e;
+  };
   let current: WorkerTape | null = null;
   const take = (taskId: string): WorkerTape => {
     current ??= next();
     const tape = current;
-    if (!tape)
-      throw new GovernorError(
-        'replay_exhausted',
-        `replay: ${agent} works on ${taskId} with ${live.label}, and the cassette holds no more recorded sessions of it (a run recorded before coding-agent sessions were kept cannot be replayed without the agent)`,
-      );
+    if (!tape) {
+      const what = `replay: ${agent} works on ${taskId} with ${live.label}, and the cassette holds no more recorded sessions of it (a run recorded before coding-agent sessions were kept cannot be replayed without the agent)`;
+      onMismatch(what);
+      throw new GovernorError('replay_exhausted', what);
+    }
     if (tape.task_id !== taskId) throw mismatch(tape, `the replay asked for a session on ${taskId}`);
     return tape;
   };
@@ -291,7 +311,9 @@ export function replayWorker(live: Worker, agent: AgentName, next: () => WorkerT
             break;
           case 'gate': {
             const abort = new AbortController();
-            const done = h.gate.check({ tool: e.tool, input: e.input }, e.session_id, abort.signal).then(
+            const timedOut = tape.entries.some((d) => d.op === 'gate_done' && d.n === e.n && d.timed_out);
+            const use = { tool: e.tool, input: e.input };
+            const done = h.gate.check(use, e.session_id, abort.signal, { timedOut }).then(
               (a) => a.behavior,
               () => null,
             );
