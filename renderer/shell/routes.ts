@@ -1,4 +1,7 @@
-/** Every view of the app, in navigation order; the number keys 1–9, then 0, follow this order. The hint is the link's tooltip. */
+/**
+ * Every view of the app, in navigation order; the number keys 1–9, then 0, follow this order. The hint is the link's
+ * tooltip.
+ */
 export const ROUTES = [
   {
     id: 'dashboard',

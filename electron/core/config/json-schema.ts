@@ -2,7 +2,8 @@
  * JSON Schemas of the two configuration files, generated from the zod schemas in shared/config.ts
  * so external editors (yaml-language-server, via the `# yaml-language-server: $schema=` line) validate
  * exactly what Governor validates. The UI's Settings editor checks the same zod schemas through the
- * host (`config.validate`), which also runs the load-time checks JSON Schema cannot express. `scripts/write-json-schemas.ts` writes them to resources/schemas; a test keeps the
+ * host (`config.validate`), which also runs the load-time checks JSON Schema cannot express.
+ * `scripts/write-json-schemas.ts` writes them to resources/schemas; a test keeps the
  * checked-in files equal to a fresh generation.
  *
  * The *input* shape is exported: keys with defaults are optional for the person writing the file.

@@ -19,7 +19,10 @@ export interface Notification {
   ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission'; id: string } | null;
   /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
   detail?: string;
-  /** An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip it). */
+  /**
+   * An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip
+   * it).
+   */
   update?: boolean;
   /** A permission request: what its buttons need (the digest binds the decision to the input shown). */
   permission?: { digest: string; session: boolean };

@@ -39,7 +39,10 @@ function GatePicker({
   );
 }
 
-/** The QA gate: a verdict (the latest by default) with its evidence and failing tests, the trend across iterations, and live test output. */
+/**
+ * The QA gate: a verdict (the latest by default) with its evidence and failing tests, the trend across iterations, and
+ * live test output.
+ */
 export function QaView({ conn }: { conn: Transport }) {
   const { gates, trends, output, loading, error } = useQa(conn);
   const [picked, setPicked] = useState<string | null>(null);

@@ -71,7 +71,8 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
     };
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: another review of the same path may be of a newer revision.
+  // another review of the same path may be of a newer revision.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: explained above
   useEffect(() => {
     let live = true;
     setDoc(null);

@@ -38,7 +38,10 @@ export interface OutputMode {
 export interface CallContext {
   ref: ModelRef;
   model: LanguageModel;
-  /** The same model without JSON-schema output (response_format json_object); null where the provider has no such switch. */
+  /**
+   * The same model without JSON-schema output (response_format json_object); null where the provider has no such
+   * switch.
+   */
   jsonModeModel?: LanguageModel | null;
   output?: OutputMode;
   baseUrl: string | undefined;
