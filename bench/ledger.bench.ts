@@ -31,7 +31,8 @@ export function benchAppend(n: number): Figure[] {
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = FULL');
     raw.exec(
-      `${LEAN_EVENTS_SQL} ALTER TABLE events_lean RENAME TO events; CREATE INDEX events_type ON events(type, seq); ${SEARCH_TABLE_SQL};`,
+      `${LEAN_EVENTS_SQL} ALTER TABLE events_lean RENAME TO events; CREATE INDEX events_type ON ` +
+        `events(type, seq); ${SEARCH_TABLE_SQL};`,
     );
     const ins = raw.prepare(
       'INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -150,7 +150,10 @@ export function writeJUnit(path: string): GeneratedJUnit {
       const message = failureMessage(i);
       failureMessages.set(i, message);
       expected.failuresWithStack++;
-      return `${open}>\n<failure message="${xml(message)}" type="AssertionError">\n${xml(stackTrace(i, file, message))}\n</failure>\n</testcase>`;
+      return (
+        `${open}>\n<failure message="${xml(message)}" ` +
+        `type="AssertionError">\n${xml(stackTrace(i, file, message))}\n</failure>\n</testcase>`
+      );
     }
     // node writes the todo flavour of skipped, vitest and jest a bare element.
     if (status === 'skipped') return `${open}>\n<skipped${i % 2 === 0 ? ' type="todo"' : ''}/>\n</testcase>`;
@@ -160,7 +163,9 @@ export function writeJUnit(path: string): GeneratedJUnit {
   };
 
   const suite = (name: string, counts: SuiteCounts, body: string, extra = ''): string =>
-    `<testsuite name="${xml(name)}"${extra} tests="${counts.tests}" failures="${counts.failures}" errors="0" skipped="${counts.skipped}" time="${(counts.ms / 1000).toFixed(3)}">\n${body}\n</testsuite>`;
+    `<testsuite name="${xml(name)}"${extra} tests="${counts.tests}" failures="${counts.failures}" ` +
+    `errors="0" skipped="${counts.skipped}" ` +
+    `time="${(counts.ms / 1000).toFixed(3)}">\n${body}\n</testsuite>`;
 
   const zero = (): SuiteCounts => ({ tests: 0, failures: 0, skipped: 0, ms: 0 });
   const total = zero();
@@ -195,7 +200,9 @@ export function writeJUnit(path: string): GeneratedJUnit {
   }
   writeFileSync(
     path,
-    `<?xml version="1.0" encoding="UTF-8" ?>\n<testsuites name="vitest tests" tests="${total.tests}" failures="${total.failures}" errors="0" time="${(total.ms / 1000).toFixed(3)}">\n${files.join('\n')}\n</testsuites>\n`,
+    `<?xml version="1.0" encoding="UTF-8" ?>\n<testsuites name="vitest tests" tests="${total.tests}" ` +
+      `failures="${total.failures}" errors="0" ` +
+      `time="${(total.ms / 1000).toFixed(3)}">\n${files.join('\n')}\n</testsuites>\n`,
   );
   if (expected.tests !== JUNIT_FILES * CASES_PER_FILE) throw new Error(`generated ${expected.tests} test cases`);
   return { expected, names, failureMessages };

@@ -152,7 +152,8 @@ export function createAgentActions(e: Engine, agent: AgentName, sink: HandoffSin
       const task = sink.currentTask();
       if (!task)
         throw new InvalidInputError(
-          `${agent} has no task in progress; ${sink.nextTask ? 'take one with next_task first' : 'there is nothing to hand off'}`,
+          `${agent} has no task in progress; ` +
+            `${sink.nextTask ? 'take one with next_task first' : 'there is nothing to hand off'}`,
         );
       if (h.task_id !== undefined && h.task_id !== task.id) {
         const other = e.read.task(h.task_id);

@@ -66,7 +66,9 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src " +
+  "'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri " +
+  "'none'; form-action 'none'";
 
 export const hostFile = hostFileOf;
 

@@ -35,7 +35,9 @@ export function ConcernDetail({ concern: c, conn, connected, agents, onChanged, 
         setBusy(null);
         setNote('');
         setResult({
-          text: `Done: ${c.id} is now ${updated.status}${updated.assigned_to ? ` (assigned to ${updated.assigned_to})` : ''}.`,
+          text:
+            `Done: ${c.id} is now ` +
+            `${updated.status}${updated.assigned_to ? ` (assigned to ${updated.assigned_to})` : ''}.`,
           bad: false,
         });
       },

@@ -8,7 +8,8 @@ import { type QaGateRow, useQa } from './useQa.ts';
 import './qa.css';
 
 const gateLabel = (g: QaGateRow, latest: boolean) =>
-  `Phase ${g.phase} · iteration ${g.iteration} · ${g.green ? 'green' : 'not green'} · ${new Date(g.at).toLocaleString()}${latest ? ' (latest)' : ''}`;
+  `Phase ${g.phase} · iteration ${g.iteration} · ${g.green ? 'green' : 'not green'} · ` +
+  `${new Date(g.at).toLocaleString()}${latest ? ' (latest)' : ''}`;
 
 /** Any earlier gate of the project; the latest unless one is picked (a new gate then shows as it lands). */
 function GatePicker({

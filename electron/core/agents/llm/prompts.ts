@@ -39,7 +39,8 @@ export function contextBlock(docs: Record<string, string>, maxChars = 60_000): s
   return entries
     .map(
       ([path, text]) =>
-        `### ${path}\n\n${text.length > per ? `${text.slice(0, per)}\n\n[… ${text.length - per} more characters trimmed]` : text}`,
+        `### ` +
+        `${path}\n\n${text.length > per ? `${text.slice(0, per)}\n\n[… ${text.length - per} more characters trimmed]` : text}`,
     )
     .join('\n\n');
 }

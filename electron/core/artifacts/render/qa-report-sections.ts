@@ -227,7 +227,9 @@ function reproducibility(gate: GateRecord): Block[] {
   return [
     {
       kind: 'para',
-      text: `${r.identical === r.runs ? '✅' : '⚠️'} ${r.runs} runs, ${r.identical} identical: score ${percent(r.score)}.`,
+      text:
+        `${r.identical === r.runs ? '✅' : '⚠️'} ${r.runs} runs, ${r.identical} identical: score ` +
+        `${percent(r.score)}.`,
     },
   ];
 }
@@ -286,7 +288,9 @@ function manifest(gate: GateRecord): Block[] {
   const blocks: Block[] = [
     {
       kind: 'para',
-      text: `${plural(rows.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests in the ledger event).`,
+      text:
+        `${plural(rows.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests in ` +
+        `the ledger event).`,
     },
     { kind: 'table', headers, rows: rows.slice(0, MANIFEST_VISIBLE) },
   ];
