@@ -150,7 +150,7 @@ export function notificationFor(ev: LedgerEvent, read: Reader): Notification | n
       };
       if (excerpt !== c.details)
         n.detail =
-          `# ${c.id}: ${c.summary}\n\nFrom ${c.from} to ${c.to} · ${c.severity} · ` + `${c.category}\n\n${c.details}\n`;
+          `# ${c.id}: ${c.summary}\n\n` + `From ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
       return n;
     }
     case 'review.requested': {
