@@ -110,6 +110,8 @@ export function createLlmRuntime(o: LlmRuntimeOptions): AgentRuntime {
       };
     },
 
+    // design and testPlan have the same shape (prompt, structured answer, fields mapped): kept apart on
+    // purpose, since each names its own schema, prompt and output, and one generic step would hide them.
     async design(input: RevisionInput): Promise<DesignOutput> {
       const out = await structured(o, 'design', DesignSchema, system, (budget) =>
         renderPrompt('designer-design', {
