@@ -95,8 +95,12 @@ export interface Exporter {
   rendered(path: string): string | null;
   /** The path of every export there is now (as of the last sync), without rendering the audit files. */
   paths(): string[];
-  /** Sync, then every export as the files now hold it: what a commit of the records takes. */
-  current(): Promise<Map<string, string>>;
+  /**
+   * Sync, then every export as the files now hold it, as bytes: what a commit of the records takes. Bytes,
+   * not text: the audit files are megabytes on a long history, and decoding them only to encode them again
+   * for the commit cost more than the commit.
+   */
+  current(): Promise<Map<string, Buffer>>;
   /** Record how far the exports got now, if a sync since the last record moved on (at close). */
   flush(): void;
 }
@@ -459,7 +463,8 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     const types =
       head > s.seq
         ? ledger.db
-            .prepare<[number], { type: string }>('SELECT DISTINCT type FROM events WHERE seq > ?')
+            // NOT INDEXED: else SQLite walks the whole (type, seq) index to list the types, not the new rows.
+            .prepare<[number], { type: string }>('SELECT DISTINCT type FROM events NOT INDEXED WHERE seq > ?')
             .all(s.seq)
             .map((r) => r.type)
         : [];
@@ -531,10 +536,10 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     },
     async current() {
       await this.sync();
-      const out = new Map<string, string>();
+      const out = new Map<string, Buffer>();
       for (const rel of this.paths()) {
         try {
-          out.set(rel, await readFile(join(dir, rel), 'utf8'));
+          out.set(rel, await readFile(join(dir, rel)));
         } catch {
           // An export with nothing in it yet (no handoff of a phase) has no file.
         }
