@@ -150,6 +150,28 @@ async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string | null>
   }
 }
 
+/**
+ * Is any worktree registered whose folder is gone? Git records each one's `.git` file path in
+ * `worktrees/<name>/gitdir`; one that no longer exists (or an unreadable record) is what prune removes.
+ */
+async function staleWorktrees(ctx: RepoCtx): Promise<boolean> {
+  const root = path.join(ctx.gitdir, 'worktrees');
+  const names = await fsp.readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const where = (await fsp.readFile(path.join(root, name, 'gitdir'), 'utf8').catch(() => '')).trim();
+    if (
+      where === '' ||
+      // Absolute as git 2.39 writes it; relative ones (worktree.useRelativePaths) are from the record's folder.
+      !(await fsp.access(path.resolve(root, name, where)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return true;
+  }
+  return false;
+}
+
 /** The commit a (detached) worktree is at. */
 async function headOf(gitdir: string): Promise<string | null> {
   const head = (await fsp.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
@@ -193,8 +215,9 @@ export async function materializeTree(
     // A folder from before worktrees (or anything else in the way) is replaced whole, once.
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.mkdir(path.dirname(dir), { recursive: true });
-    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first.
-    await runGit(ctx.dir, ['worktree', 'prune']);
+    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first;
+    // looked for first, since a `git worktree prune` with nothing to prune costs a process per new worktree.
+    if (await staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
     await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
     if (made) await settleLinks(dir, made, input.commit);
