@@ -415,13 +415,18 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
   // ---- documents -----------------------------------------------------------------------------------
 
   async function writeIfChanged(rel: string, content: string, out: Set<string>): Promise<void> {
-    if (written.get(rel) === content) return;
+    const last = written.get(rel);
+    if (last === content) return;
     const abs = join(dir, rel);
+    // The file is read only the first time this process renders it (a file already right is not rewritten);
+    // after that, what this process wrote is what it holds, and a change since is `verify`'s to find.
     let current: string | null = null;
-    try {
-      current = await readFile(abs, 'utf8');
-    } catch {
-      current = null;
+    if (last === undefined) {
+      try {
+        current = await readFile(abs, 'utf8');
+      } catch {
+        current = null;
+      }
     }
     if (current !== content) {
       await writeFileAtomic(abs, content);
