@@ -52,7 +52,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const open = read.concern(c.concern_id)?.to === 'Human';
       return {
         ref: { kind: 'concern', id: c.concern_id },
-        line: `👀 Acknowledged by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        line: `👀 Acknowledged ${c.user && c.source ? byVia(c.user, c.source) : `by ${c.by}`} · ${utcStamp(ev.ts)}${quote(c.note)}`,
         open,
       };
     }

@@ -258,7 +258,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `👀 ${c.concern_id} acknowledged by ${c.by}`,
+        `👀 ${c.concern_id} acknowledged ${c.user && c.source ? byVia(c.user, c.source) : `by ${c.by}`}`,
         c.note ?? '',
       );
     }
