@@ -97,6 +97,9 @@ export const EventPayloads = {
     phase: z.number().int().positive(),
     name: z.string(),
     iteration: z.number().int().positive(),
+    /** The person who started it with `/phase next` (or its button), and where; absent when the loop did. */
+    user: z.string().optional(),
+    source: CommandSource.optional(),
   }),
   'stage.entered': z.object({
     phase: z.number().int().positive(),

@@ -92,7 +92,19 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
         .commands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['ack', 'approve', 'assign', 'clarify', 'help', 'pause', 'reject', 'resolve', 'resume', 'status']);
+    ).toEqual([
+      'ack',
+      'approve',
+      'assign',
+      'clarify',
+      'help',
+      'pause',
+      'phase',
+      'reject',
+      'resolve',
+      'resume',
+      'status',
+    ]);
   });
 
   it('answers /status git with the branches, the last merge and tag, and open conflicts', async () => {

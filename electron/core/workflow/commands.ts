@@ -174,7 +174,7 @@ export async function handleCommand(
         }
         case '/phase': {
           if (c.action === 'list') return reply(roadmapText(deps.read));
-          const next = startNextPhase(tx, deps.read, 'Human', ts);
+          const next = startNextPhase(tx, deps.read, 'Human', ts, who);
           return reply(`Phase ${next.number} — ${next.name} started: the PM plans it on the loop's next step.`);
         }
         case '/approve':
