@@ -72,6 +72,10 @@ describe('discord.yaml and the message rules', () => {
       'not the input digest',
     );
     expect(forPhone('plain text, nothing to drop.')).toBe('plain text, nothing to drop.');
+    expect(forPhone('It only plays the sample. `governor doctor` checks the setup; `governor demo` makes one.')).toBe(
+      'It only plays the sample.',
+    );
+    expect(forPhone('A. `governor doctor` checks it. B.')).toBe('A. B.');
     // Alerts too: a promotion that waits on the human says what to type in Discord.
     const waits = renderNotification({
       event_id: 'e1',

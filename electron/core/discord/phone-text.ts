@@ -6,10 +6,17 @@
  * the loop (`governor discord run`, by default).
  */
 export function forPhone(text: string): string {
-  return text
-    .replace(/`governor command "([^"`]+)"`/g, '`$1`')
-    .replace(/,?\s+and\s+`governor run`/g, '')
-    .replace(/\s*\([^()]*`governor [^`]*`[^()]*\)/g, '')
-    .replace(/[;,]\s*[^;,.()]*`governor [^`]*`[^;.()]*/g, '')
-    .replace(/\s+([.;,])/g, '$1');
+  // Only text that names the CLI is touched: anything else (code in a concern's details) stays as written.
+  if (!text.includes('`governor ')) return text;
+  return (
+    text
+      .replace(/`governor command "([^"`]+)"`/g, '`$1`')
+      .replace(/,?\s+and\s+`governor run`/g, '')
+      .replace(/\s*\([^()]*`governor [^`]*`[^()]*\)/g, '')
+      .replace(/[;,]\s*[^;,.()]*`governor [^`]*`[^;.()]*/g, '')
+      // A sentence that is only a CLI hint ("`governor doctor` checks the setup.") goes whole.
+      .replace(/(^|[.!?]\s+)`governor [^`]*`[^.!?\n]*(?:[.!?][ \t]*|$)/g, '$1')
+      .replace(/\s+([.;,])/g, '$1')
+      .replace(/[ \t]+$/gm, '')
+  );
 }
