@@ -144,7 +144,9 @@ export function agentChoices(
   if (route.kind === 'act') return [...own.filter(fits).map((a) => ({ name: a, value: a })), ...all].slice(0, 25);
   if (route.kind === 'quiet' || !speaker(me)) return null;
   const whose = new Map<string, string[]>();
-  for (const l of me.links) for (const a of l.agents) whose.set(a, [...(whose.get(a) ?? []), l.name]);
+  // By project name, so the list reads the same whichever project answers.
+  const byName = [...me.links].sort((x, y) => x.name.localeCompare(y.name));
+  for (const l of byName) for (const a of l.agents) whose.set(a, [...(whose.get(a) ?? []), l.name]);
   return [
     ...[...whose.entries()]
       .filter(([a]) => fits(a))
