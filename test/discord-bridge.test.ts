@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
@@ -289,6 +289,7 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const review = askReview(p);
     const id = raise(p, 'warning', 'Something odd');
     await drained(fake, p);
+    await p.exporter.sync(); // the test's own appends above went around the API
     const before = p.ledger.count();
     const click = await fake.click({
       customId: buttonId(p, 'approve', review.id),
@@ -308,6 +309,8 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     }
     const refused = p.ledger.read(before);
     expect(refused.map((e) => e.type)).toEqual(['discord.interaction_refused', 'discord.interaction_refused']);
+    // The exports follow a refusal as they follow any change (status.json's last event, the timeline).
+    await vi.waitFor(async () => expect(await p.exporter.verify()).toEqual([]), { timeout: 8000 });
     expect(refused[0]?.payload).toMatchObject({
       user_id: STRANGER,
       kind: 'button',

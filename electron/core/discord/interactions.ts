@@ -12,7 +12,7 @@ import {
 } from 'discord.js';
 import type { DiscordFile } from '../../../shared/config.ts';
 import { EventPayloads, agentNames } from '../../../shared/index.ts';
-import { type LoopDriver, createApi, dispatch } from '../api.ts';
+import { type LoopDriver, createApi, dispatch, followUp } from '../api.ts';
 import { ConflictError, GovernorError, errorMessage } from '../errors.ts';
 import type { OpenedProject } from '../host.ts';
 import { byVia, utcStamp } from '../notify/notifications.ts';
@@ -326,6 +326,7 @@ export function createInteractionHandler(d: InteractionDeps) {
     if (!fresh) return; // the first delivery of this interaction answers it
     try {
       if (!authorised(i)) {
+        const since = p.ledger.count();
         p.ledger.append([
           {
             type: 'discord.interaction_refused',
@@ -342,11 +343,16 @@ export function createInteractionHandler(d: InteractionDeps) {
         d.log?.(
           `discord: refused ${kind} ${nameOf(i)} from ${i.user.username} (${i.user.id}): not on the reviewer allowlist`,
         );
-        await i.reply({
-          content:
-            "⛔ You are not on this project's reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.",
-          flags: MessageFlags.Ephemeral,
-        });
+        try {
+          await i.reply({
+            content:
+              "⛔ You are not on this project's reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.",
+            flags: MessageFlags.Ephemeral,
+          });
+        } finally {
+          // Recorded like any change the API makes, the exports follow (after the answer: Discord allows 3 s).
+          await followUp(p, d.loop, { since, wake: false });
+        }
         return;
       }
       if (i.isChatInputCommand()) await onSlash(i);
