@@ -158,7 +158,7 @@ export function createAcpWorker(o: AcpOptions): Worker {
       const bin = checkAcp(o);
       const name = `${o.label} (${o.command})`;
       const mcp = await startLoopbackMcp(h.mcp, { redactor: o.redactor });
-      const child = spawnTiedToUs(bin, o.args, { cwd: t.workspace, env: passedEnv(AGENT_ENV) });
+      const child = spawnTiedToUs(bin, o.args, { cwd: t.workspace, env: passedEnv(AGENT_ENV), group: true });
       const stderr = stderrTail((s) => o.redactor.redact(s));
       child.stderr?.on('data', (d: Buffer) => stderr.push(d));
       let sessionId: string | null = t.resume;
