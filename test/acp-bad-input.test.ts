@@ -19,7 +19,7 @@ const ADAPTER = join(ROOT, 'node_modules', '.bin', 'claude-agent-acp');
 /** The scripted ACP agent on the SDK's agent side, as agents.yaml starts it. */
 const testAgent = (...args: string[]) => ({
   command: process.execPath,
-  args: [join(ROOT, 'bin', 'run-ts.mjs'), join(ROOT, 'test', 'support', 'acp-test-agent.ts'), ...args],
+  args: [join(ROOT, 'bin', 'run-ts.mjs'), join(ROOT, 'test', 'support', 'acp-agent-child.ts'), ...args],
 });
 
 /** A stand-in `command:`: a shell script (what a wrapper, a broken install or a wrong path looks like). */

@@ -1,7 +1,7 @@
 /**
  * A scripted ACP agent on the SDK's own agent side, for what the real Claude Code ACP adapter never does:
  * it serves its files itself (it never sends `fs/*` requests), and it speaks the protocol correctly. Started
- * by Governor as an agents.yaml `command:` (node bin/run-ts.mjs acp-test-agent.ts <mode> [path]):
+ * by Governor as an agents.yaml `command:` (node bin/run-ts.mjs acp-agent-child.ts <mode> [path]):
  * - `fs <outside>`: asks Governor (fs/write_text_file, fs/read_text_file) for a file outside its workspace
  *   and one inside, says what came back, and offers no session resume;
  * - `version`: answers `initialize` with a protocol version Governor does not speak;
@@ -23,7 +23,7 @@ if (mode === 'banner') {
     .onRequest('initialize', () => ({
       protocolVersion: mode === 'version' ? 2 : acp.PROTOCOL_VERSION,
       agentCapabilities: { loadSession: false },
-      agentInfo: { name: 'acp-test-agent', version: '0.0.1' },
+      agentInfo: { name: 'acp-agent-child', version: '0.0.1' },
     }))
     .onRequest('session/new', ({ params }) => {
       const sessionId = `test-${cwdOf.size + 1}`;
