@@ -87,7 +87,7 @@ describe('ACP: bad input', () => {
   it('a protocol error (an agent that writes a banner, not JSON-RPC) quotes it and names the fix', async () => {
     const details = await paused(testAgent('banner'));
     expect(details).toMatch(
-      /wrote something that is not JSON-RPC to stdout \(Welcome to Acme Agent 2\.0! Type \/help for help\.\); check that `.*acp-test-agent\.ts banner` starts the agent in its ACP mode .*governor doctor/,
+      /wrote something that is not JSON-RPC to stdout \(Welcome to Acme Agent 2\.0! Type \/help for help\.\); check that `.*acp-agent-child\.ts banner` starts the agent in its ACP mode .*governor doctor/,
     );
   });
 
