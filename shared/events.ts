@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AgentName, Actor, Id, Severity } from './domain/common.ts';
 import { Handoff, HandoffStatus } from './domain/handoff.ts';
 import { Concern } from './domain/concern.ts';
-import { Command, Response } from './domain/command.ts';
+import { Command, CommandSource, Response } from './domain/command.ts';
 import { Decision, Review } from './domain/review.ts';
 import { Variation } from './domain/variation.ts';
 import { KPI, Phase, Stage, Task, TaskStatus } from './domain/plan.ts';
@@ -97,6 +97,9 @@ export const EventPayloads = {
     phase: z.number().int().positive(),
     name: z.string(),
     iteration: z.number().int().positive(),
+    /** The person who started it with `/phase next` (or its button), and where; absent when the loop did. */
+    user: z.string().optional(),
+    source: CommandSource.optional(),
   }),
   'stage.entered': z.object({
     phase: z.number().int().positive(),
@@ -126,7 +129,17 @@ export const EventPayloads = {
   /** The loop acted on a decision; `outcome` says how. */
   'review.followed_up': z.object({ review_id: Id, outcome: z.string() }),
   'concern.raised': Concern,
-  'concern.acknowledged': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
+  /**
+   * `user` and `source` name the person behind a human's acknowledgement ("by alice via discord"); events
+   * from before they were recorded, and agents' acknowledgements, have neither.
+   */
+  'concern.acknowledged': z.object({
+    concern_id: Id,
+    by: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
   'concern.assigned': z.object({ concern_id: Id, by: Actor, assigned_to: Actor, note: z.string().nullable() }),
   'concern.resolved': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
   'concern.escalated': z.object({ concern_id: Id, from: Actor, to: Actor, reason: z.string() }),

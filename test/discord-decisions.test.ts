@@ -248,7 +248,7 @@ describe('Discord review decisions', () => {
       why.every((w) => w.startsWith('⚠️ Governor did not accept that:') && w.endsWith('Nothing was changed.')),
     ).toBe(true);
     expect(why[0]).toContain('a concern id such as concern_0004 or 4');
-    expect(why[1]).toContain('agent: one of ProjectManager');
+    expect(why[1]).toContain('agent: "Mallory" is not an agent of this project: one of ProjectManager');
     expect(why[2]).toContain('unexpected option evil');
     expect(why[3]).toContain('at most 2000 characters');
     expect(why[4]).toContain('the text is empty');

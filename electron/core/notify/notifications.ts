@@ -16,7 +16,7 @@ export interface Notification {
    * The review, concern or commit it is about, for buttons, threads and click-through; or the human
    * command it answers (Discord posts that where the command was typed, when it was typed there).
    */
-  ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission'; id: string } | null;
+  ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission' | 'phase'; id: string } | null;
   /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
   detail?: string;
   /**
@@ -30,6 +30,8 @@ export interface Notification {
   files?: Array<{ name: string; text: string }>;
   /** Ping the configured people even though this kind of message does not by default (an escalation to the human). */
   ping?: boolean;
+  /** A promotion with a phase after it on the roadmap: Discord offers a button that starts that phase. */
+  startsNext?: { promoted: number; next: number; name: string };
 }
 
 /** The one date format of messages: `2026-11-25 09:03 UTC`. */
@@ -264,7 +266,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `👀 ${c.concern_id} acknowledged by ${c.by}`,
+        `👀 ${c.concern_id} acknowledged ${c.user && c.source ? byVia(c.user, c.source) : `by ${c.by}`}`,
         c.note ?? '',
       );
     }
@@ -335,19 +337,26 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
     }
     case 'phase.promoted': {
       const ph = EventPayloads['phase.promoted'].parse(ev.payload);
-      return {
+      const next = ph.next_phase ? read.project()?.roadmap.find((r) => r.number === ph.next_phase) : undefined;
+      const n: Notification = {
         event_id: ev.id,
         channel: 'project-updates',
         severity: 'info',
         title: `🚀 Phase ${ph.phase} promoted (${ph.tag})`,
         body: [
           `Commit: ${ph.commit.slice(0, 12)}`,
-          ph.next_phase ? `Next: Phase ${ph.next_phase}` : 'That was the last phase of the roadmap.',
+          ph.next_phase
+            ? `Next: Phase ${ph.next_phase}${next ? ` — ${next.name}` : ''}`
+            : 'That was the last phase of the roadmap.',
           '',
           phaseSummary(read),
         ].join('\n'),
-        ref: null,
+        // The promotion is the item its message follows: the start of the next phase edits it.
+        ref: { kind: 'phase', id: String(ph.phase) },
       };
+      if (ph.next_phase)
+        n.startsNext = { promoted: ph.phase, next: ph.next_phase, name: next?.name ?? `Phase ${ph.next_phase}` };
+      return n;
     }
     case 'plan.recorded': {
       const pl = EventPayloads['plan.recorded'].parse(ev.payload);

@@ -1,7 +1,8 @@
 import type { AgentName, Command, CommandSource } from '../../../shared/index.ts';
 import { AgentName as AgentNameSchema, helpText, parseCommand } from '../../../shared/index.ts';
 import { formatStatusText } from '../artifacts/render/index.ts';
-import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
+import { ConflictError, GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
+import { byVia, utcStamp } from '../notify/notifications.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { decideReview } from './decisions.ts';
@@ -11,6 +12,7 @@ import {
   assignTask,
   escalateConcern,
   findConcern,
+  humanAcknowledgement,
   resolveConcern,
 } from './human-actions.ts';
 import { nextId, normaliseId } from './ids.ts';
@@ -115,9 +117,18 @@ export async function handleCommand(
             const found = findConcern(deps.read, id);
             if (found.status === 'resolved')
               throw new InvalidInputError(`concern ${found.id} is already resolved; nothing was changed`);
+            // Acknowledging is a decision like any other: the first one stands, a second is told whose it was.
+            const acked = c.cmd === '/ack' ? humanAcknowledgement(tx, found.id) : null;
+            if (acked)
+              throw new ConflictError(
+                `concern ${found.id} was already acknowledged ${acked.source ? byVia(acked.user, acked.source) : `by ${acked.user}`} at ${utcStamp(acked.at)}; nothing was changed`,
+              );
           }
-          const act = c.cmd === '/ack' ? ackConcern : resolveConcern;
-          const ids = wanted.map((id) => act(tx, deps.read, id, 'Human', c.note, ts));
+          const ids = wanted.map((id) =>
+            c.cmd === '/ack'
+              ? ackConcern(tx, deps.read, id, 'Human', c.note, ts, who)
+              : resolveConcern(tx, deps.read, id, 'Human', c.note, ts),
+          );
           const verb = c.cmd === '/ack' ? 'acknowledged' : 'resolved';
           return reply(ids.length === 1 ? `Concern ${ids[0]} ${verb}.` : `Concerns ${ids.join(', ')} ${verb}.`);
         }
@@ -163,7 +174,7 @@ export async function handleCommand(
         }
         case '/phase': {
           if (c.action === 'list') return reply(roadmapText(deps.read));
-          const next = startNextPhase(tx, deps.read, 'Human', ts);
+          const next = startNextPhase(tx, deps.read, 'Human', ts, who);
           return reply(`Phase ${next.number} — ${next.name} started: the PM plans it on the loop's next step.`);
         }
         case '/approve':

@@ -66,9 +66,7 @@ export function registerDiscordCommands(program: Command): void {
         setupWebhooks,
         createRest,
         discordToken,
-        openProject,
         setupBot,
-        agentNames,
       } = await load();
       const root = await assertProjectDir(o.dir);
       const file = await loadDiscordFile(root);
@@ -88,12 +86,8 @@ export function registerDiscordCommands(program: Command): void {
             `set ${file.token_env} to the bot's token (Discord developer portal → your app → Bot → Reset Token)`,
           );
         redactor.add(token);
-        const p = await openProject(root);
-        try {
-          lines = await setupBot(file, createRest(file, token), agentNames(p.agentsFile));
-        } finally {
-          p.close();
-        }
+        // The commands are the same for every project (agents come from autocomplete): no project to open.
+        lines = await setupBot(file, createRest(file, token));
       }
       for (const l of lines) console.log(`${l.ok ? pc.green('✓') : pc.red('✗')} ${redactor.redact(l.text)}`);
       process.exitCode = lines.every((l) => l.ok) ? 0 : 1;
