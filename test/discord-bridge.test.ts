@@ -153,7 +153,9 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const list = await dispatch(api, 'concerns.list', {});
     expect(list.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
     await fake.waitFor(() =>
-      fake.messages(thread).some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by Human')),
+      fake
+        .messages(thread)
+        .some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by user_000003 via discord')),
     );
   });
 

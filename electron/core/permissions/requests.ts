@@ -81,7 +81,7 @@ export function decideRequest(
       );
     if (r.status === 'timed_out')
       throw new ConflictError(
-        `permission request ${id} timed out at ${r.timeout_at}; the agent was told, and will ask again if it still needs it`,
+        `permission request ${id} timed out at ${utcStamp(r.timeout_at)}; the agent was told, and will ask again if it still needs it`,
       );
     if (r.status !== 'pending' && r.decision) {
       const x = r.decision;

@@ -117,7 +117,7 @@ export async function handleCommand(
           const [maybeConcern = '', ...note] = c.text.split(/\s+/);
           const concernId = normaliseId('concern', maybeConcern);
           if (/^concern_\d+$/.test(concernId) && deps.read.concern(concernId)) {
-            assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts);
+            assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts, who);
             return reply(`Concern ${concernId} assigned to ${agent}.`);
           }
           // Written as a concern id, it was meant as one: a typo must not become a task.
@@ -144,7 +144,7 @@ export async function handleCommand(
           const ids = wanted.map((id) =>
             c.cmd === '/ack'
               ? ackConcern(tx, deps.read, id, 'Human', c.note, ts, who)
-              : resolveConcern(tx, deps.read, id, 'Human', c.note, ts),
+              : resolveConcern(tx, deps.read, id, 'Human', c.note, ts, who),
           );
           const verb = c.cmd === '/ack' ? 'acknowledged' : 'resolved';
           return reply(ids.length === 1 ? `Concern ${ids[0]} ${verb}.` : `Concerns ${ids.join(', ')} ${verb}.`);
