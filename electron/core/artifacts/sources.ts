@@ -202,6 +202,15 @@ export function authoredLoaders(read: Reader): Loaders {
 }
 
 /**
+ * The test results and the QA report: they show open concerns only (the test failures to close, the open
+ * criticals, the counts by severity), so they read the open ones by index, not every concern of the history.
+ * The rest is read whole: their sign-offs need every review of the document, whatever its age.
+ */
+export function resultsLoaders(read: Reader): Loaders {
+  return { ...fullLoaders(read), concerns: () => read.openConcernsAndConditions() };
+}
+
+/**
  * A snapshot whose fields are read on first use (once per `memo`, which snapshots of the same loaders may
  * share), recording which fields were used: the exporter re-renders a document only when one changes.
  */

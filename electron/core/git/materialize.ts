@@ -81,12 +81,49 @@ async function linkPaths(dir: string, gitdir: string, commit: string, delta?: Tr
     await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
     return paths;
   }
-  const paths = (await runGit(dir, ['ls-files', '-s', '-z']))
-    .split('\0')
-    .filter((e) => e.startsWith('120000 '))
-    .map((e) => e.slice(e.indexOf('\t') + 1));
+  const paths =
+    (await linksInIndex(gitdir)) ??
+    (await runGit(dir, ['ls-files', '-s', '-z']))
+      .split('\0')
+      .filter((e) => e.startsWith('120000 '))
+      .map((e) => e.slice(e.indexOf('\t') + 1));
   await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
   return paths;
+}
+
+/**
+ * The symlink entries (mode 120000) of a worktree's index, read from the index file instead of a
+ * `git ls-files` process: every new workspace and QA checkout lists them once, and on a busy machine the
+ * process cost more than the read. Hand-written because no library we use parses git's index format
+ * (isomorphic-git keeps its parser internal). Versions 2 and 3, whole (what git writes unless configured
+ * otherwise); null for anything else (version 4, a split or sparse index), and `git ls-files` answers.
+ */
+async function linksInIndex(gitdir: string): Promise<string[] | null> {
+  const buf = await fsp.readFile(path.join(gitdir, 'index')).catch(() => null);
+  if (!buf || buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
+  const version = buf.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return null;
+  const links: string[] = [];
+  let at = 12;
+  for (let i = buf.readUInt32BE(8); i > 0; i--) {
+    // ctime, mtime, dev, ino (24 bytes), mode, uid, gid, size, the oid (20), flags (2): 62 bytes, then the
+    // extended flags (version 3, when flagged), then the path, NUL-padded to a multiple of 8 bytes.
+    if (at + 62 > buf.length) return null;
+    const extended = version === 3 && (buf.readUInt16BE(at + 60) & 0x4000) !== 0;
+    const name = at + 62 + (extended ? 2 : 0);
+    const end = buf.indexOf(0, name);
+    if (end < 0) return null;
+    if (buf.readUInt32BE(at + 24) === 0o120000) links.push(buf.toString('utf8', name, end));
+    at += Math.floor((end - at + 8) / 8) * 8;
+  }
+  // Extensions follow (signature, size); a split index ('link') or sparse directories ('sdir') hold entries
+  // this did not read. The last 20 bytes are the checksum.
+  while (at + 8 <= buf.length - 20) {
+    const sig = buf.toString('latin1', at, at + 4);
+    if (sig === 'link' || sig === 'sdir') return null;
+    at += 8 + buf.readUInt32BE(at + 4);
+  }
+  return links;
 }
 
 /**
@@ -150,6 +187,28 @@ async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string | null>
   }
 }
 
+/**
+ * Is any worktree registered whose folder is gone? Git records each one's `.git` file path in
+ * `worktrees/<name>/gitdir`; one that no longer exists (or an unreadable record) is what prune removes.
+ */
+async function staleWorktrees(ctx: RepoCtx): Promise<boolean> {
+  const root = path.join(ctx.gitdir, 'worktrees');
+  const names = await fsp.readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const where = (await fsp.readFile(path.join(root, name, 'gitdir'), 'utf8').catch(() => '')).trim();
+    if (
+      where === '' ||
+      // Absolute as git 2.39 writes it; relative ones (worktree.useRelativePaths) are from the record's folder.
+      !(await fsp.access(path.resolve(root, name, where)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return true;
+  }
+  return false;
+}
+
 /** The commit a (detached) worktree is at. */
 async function headOf(gitdir: string): Promise<string | null> {
   const head = (await fsp.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
@@ -193,8 +252,9 @@ export async function materializeTree(
     // A folder from before worktrees (or anything else in the way) is replaced whole, once.
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.mkdir(path.dirname(dir), { recursive: true });
-    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first.
-    await runGit(ctx.dir, ['worktree', 'prune']);
+    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first;
+    // looked for first, since a `git worktree prune` with nothing to prune costs a process per new worktree.
+    if (await staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
     await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
     if (made) await settleLinks(dir, made, input.commit);

@@ -209,6 +209,15 @@ export class Ledger {
     return rows.map(toEvent);
   }
 
+  /**
+   * The seq of the newest event of any of these types, 0 when there is none. One indexed lookup per type
+   * (`events_type` is (type, seq), so each MAX is a seek): `type IN (…)` would walk every matching entry.
+   */
+  lastSeqOf(types: readonly EventType[]): number {
+    const stmt = this.db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM events WHERE type = ?');
+    return types.reduce((max, t) => Math.max(max, stmt.get(t)?.seq ?? 0), 0);
+  }
+
   /** Events with these seqs (any order in, seq order out): a page the search index found. */
   bySeqs(seqs: readonly number[]): LedgerEvent[] {
     if (seqs.length === 0) return [];
