@@ -7,23 +7,18 @@ import type { AgentName } from '../../../../shared/index.ts';
 import { GovernorError } from '../../errors.ts';
 import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
 import type { ToolUse } from '../../permissions/rules.ts';
-import type { Redactor } from '../../secrets/redact.ts';
 import { watchForNonJsonRpc } from './acp-stream.ts';
 import { startLoopbackMcp } from './loopback-mcp.ts';
 import { governorInstructions, lostSessionNote, resumePrompt, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs, stderrTail } from './spawn-tied.ts';
-import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerTask } from './worker.ts';
+import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
 
-export interface AcpOptions {
+export interface AcpOptions extends WorkerSetup {
   label: string;
   agent: AgentName;
   /** The ACP agent to start (agents.yaml `command:` and `args:`), e.g. gemini [--experimental-acp]. */
   command: string;
   args: string[];
-  projectDir: string;
-  testCommands: string[];
-  sandbox: { enabled: boolean; networkDomains: string[] };
-  redactor: Redactor;
 }
 
 /**

@@ -1,7 +1,18 @@
 import type { AgentName, Task, WorkerActivity } from '../../../../shared/index.ts';
 import type { PermissionGate } from '../../permissions/gate.ts';
 import type { Handoff } from '../../mcp/actions.ts';
+import type { Redactor } from '../../secrets/redact.ts';
 import type { ProposedVariation, RaisedConcern } from '../runtime.ts';
+
+/** What every coding agent's worker is set up with, whichever agent it drives. */
+export interface WorkerSetup {
+  projectDir: string;
+  /** Test commands the policy allows (shown to the agent) and the sandbox settings. */
+  testCommands: string[];
+  sandbox: { enabled: boolean; networkDomains: string[] };
+  /** Applied to whatever the agent says before it is kept. */
+  redactor: Redactor;
+}
 
 /**
  * One interface for everything that can do a task in a workspace: the AI SDK tool loop, Claude Code, and
