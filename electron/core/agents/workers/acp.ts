@@ -12,6 +12,7 @@ import { startLoopbackMcp } from './loopback-mcp.ts';
 import { governorInstructions, lostSessionNote, resumePrompt, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs, stderrTail } from './spawn-tied.ts';
 import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
+import { handOffFields } from './worker.ts';
 
 export interface AcpOptions extends WorkerSetup {
   label: string;
@@ -438,12 +439,7 @@ export function createAcpWorker(o: AcpOptions): Worker {
               : 'finished';
       return {
         outcome,
-        summary: o.redactor.redact(hand?.summary ?? lastText),
-        commitSubject: hand?.commit_subject ?? '',
-        tested: hand?.tested ?? null,
-        concerns: [],
-        variations: [],
-        changes: null,
+        ...handOffFields(hand, lastText, o.redactor),
         sessionId,
         usage: { input: usage.input, output: usage.output, costUsd, model: o.label },
         turns,

@@ -8,6 +8,7 @@ import { GovernorError } from '../../errors.ts';
 import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
 import { createGovernorMcpServer } from '../../mcp/server.ts';
 import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
+import { handOffFields } from './worker.ts';
 import { governorInstructions, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs } from './spawn-tied.ts';
 
@@ -310,12 +311,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
         const hand = h.handedOff();
         return {
           outcome,
-          summary: o.redactor.redact(hand?.summary ?? lastText),
-          commitSubject: hand?.commit_subject ?? '',
-          tested: hand?.tested ?? null,
-          concerns: [],
-          variations: [],
-          changes: null,
+          ...handOffFields(hand, lastText, o.redactor),
           sessionId,
           usage: null,
           turns: 0,

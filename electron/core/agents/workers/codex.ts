@@ -13,6 +13,7 @@ import { startLoopbackMcp } from './loopback-mcp.ts';
 import { governorInstructions, resumePrompt, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs, stderrTail } from './spawn-tied.ts';
 import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
+import { handOffFields } from './worker.ts';
 
 /** The oldest `codex app-server` whose protocol this adapter was written and tested against. */
 export const MIN_CODEX_VERSION = '0.171.0';
@@ -539,12 +540,7 @@ export function createCodexWorker(o: CodexOptions): Worker {
       const outcome: WorkerOutcome = stop ?? (hand ? 'handed_off' : 'finished');
       return {
         outcome,
-        summary: o.redactor.redact(hand?.summary ?? lastText),
-        commitSubject: hand?.commit_subject ?? '',
-        tested: hand?.tested ?? null,
-        concerns: [],
-        variations: [],
-        changes: null,
+        ...handOffFields(hand, lastText, o.redactor),
         sessionId: threadId,
         usage: { input: usage.input, output: usage.output, costUsd, model },
         turns: modelTurns,

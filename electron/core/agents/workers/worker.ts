@@ -87,3 +87,23 @@ export interface WorkerResult {
   usage: { input: number; output: number; costUsd: number; model: string } | null;
   turns: number;
 }
+
+/**
+ * The part of a coding agent's result every adapter fills alike: what its hand-off says, or without one its
+ * last words, redacted. Concerns, variations and changes stay empty: a coding agent raises concerns through
+ * Governor's MCP server (already in the ledger), and Governor reads its edits from the workspace's git.
+ */
+export function handOffFields(
+  hand: Handoff | null,
+  lastText: string,
+  redactor: Redactor,
+): Pick<WorkerResult, 'summary' | 'commitSubject' | 'tested' | 'concerns' | 'variations' | 'changes'> {
+  return {
+    summary: redactor.redact(hand?.summary ?? lastText),
+    commitSubject: hand?.commit_subject ?? '',
+    tested: hand?.tested ?? null,
+    concerns: [],
+    variations: [],
+    changes: null,
+  };
+}
