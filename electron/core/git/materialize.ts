@@ -14,12 +14,24 @@
  * nothing an agent or its tests do in the workspace reaches the rest of the machine through one.
  * (Coding agents such as Claude Code work in their own `git clone --shared` instead: see git-workspace.ts.)
  */
+import type { Dirent } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { runGit } from './cli.ts';
 import { diffTrees } from './diff.ts';
-import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, listTreeFiles, readBlob } from './objects.ts';
+import { changedDirs, dropStamps, foldersOf, keepKey, readStamps, trackedFolders, writeStamps } from './dir-stamps.ts';
+import {
+  MODE_EXEC,
+  MODE_GITLINK,
+  MODE_SYMLINK,
+  hashObject,
+  listTreeFiles,
+  readBlob,
+  readTreeEntries,
+  treeOfCommit,
+  type Entry,
+} from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 
@@ -43,16 +55,14 @@ interface TreeDelta {
   changes: Array<{ path: string; link: boolean }>;
 }
 
-/** `git diff-tree` between two commits: compares trees by id, so unchanged folders cost nothing. */
-async function treeDelta(dir: string, from: string, to: string): Promise<TreeDelta> {
-  // -z --raw: ":<old mode> <new mode> <old oid> <new oid> <status>\0<path>\0" per changed file.
-  const parts = (await runGit(dir, ['diff-tree', '-r', '-z', '--no-renames', from, to])).split('\0');
-  const changes: TreeDelta['changes'] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const meta = parts[i] ?? '';
-    if (!meta.startsWith(':')) break;
-    changes.push({ path: parts[i + 1] ?? '', link: meta.split(' ')[1] === '120000' });
-  }
+/**
+ * The files that differ between two commits, read in process (diff.ts compares trees by id, so unchanged
+ * folders cost nothing, and no git process is spawned for it).
+ */
+async function treeDelta(ctx: RepoCtx, from: string, toTree: string): Promise<TreeDelta> {
+  const changes = (await diffTrees(ctx, { from: await treeOfCommit(ctx, from), to: toTree, content: false }))
+    .filter((c) => c.oldMode !== MODE_GITLINK && c.newMode !== MODE_GITLINK)
+    .map((c) => ({ path: c.path, link: c.newMode === MODE_SYMLINK }));
   return { from, changes };
 }
 
@@ -197,35 +207,71 @@ export async function materializeTree(
     await runGit(ctx.dir, ['worktree', 'prune']);
     await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
-    if (made) await settleLinks(dir, made, input.commit);
-    const files = made ? await indexEntries(made) : 0;
-    return { written: files, removed: 0, unchanged: 0 };
+    if (!made) return { written: 0, removed: 0, unchanged: 0 };
+    await settleLinks(dir, made, input.commit);
+    await writeStamps(made, dir, { commit: input.commit, keep: keepKey(input.keep) }, await trackedFolders(dir));
+    return { written: await indexEntries(made), removed: 0, unchanged: 0 };
   }
   const before = await headOf(gitdir);
   const files = await indexEntries(gitdir);
+  const saved = await readStamps(gitdir);
+  const keepAs = keepKey(input.keep);
+  const carried = saved !== null && before !== null && saved.commit === before && saved.keep === keepAs ? saved : null;
+  // The folders where an agent may have left strays: none when no folder's listing moved; null when unknown.
+  const suspects =
+    carried && before
+      ? await foldersWithStrays(ctx, await treeOfCommit(ctx, before), dir, changedDirs(dir, carried))
+      : null;
   if (before === input.commit) {
-    // Already at the commit: one `git status` (git's stat cache, and its untracked cache for the folders)
-    // says whether anything was touched; nothing touched is the usual case before an agent's turn.
-    const touched = await runGit(dir, [
+    // Already at the commit, the usual case before an agent's turn. With no folder's listing changed, only
+    // tracked files can differ: `git status` by stat alone (no walk for untracked files) says.
+    const untouched = suspects !== null && suspects.length === 0;
+    const status = await runGit(dir, [
       'status',
       '--porcelain=v1',
       '-z',
-      '--untracked-files=all',
+      `--untracked-files=${untouched ? 'no' : 'all'}`,
       '--ignore-submodules=all',
     ]);
-    if (touched === '') {
+    if (status === '') {
       const fixed = await settleLinks(dir, gitdir, input.commit);
+      await writeStamps(
+        gitdir,
+        dir,
+        { commit: input.commit, keep: keepAs },
+        carried ? Object.keys(carried.dirs) : await trackedFolders(dir),
+      );
       return { written: fixed, removed: 0, unchanged: files - fixed };
     }
   }
-  const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
-  // Untracked first (so a stray symlink where the commit has a folder is gone before the checkout),
-  // then the checkout, forced: the commit's files, whatever the agent did to them.
-  const cleaned = await runGit(dir, ['clean', '-f', '-f', '-d', ...keep]);
+  const delta = before && before !== input.commit ? await treeDelta(ctx, before, input.tree) : undefined;
+  // Strays go first (a stray symlink where the commit has a folder is gone before the checkout), looked for
+  // only in the folders whose listing moved; everywhere when that is unknown, the root moved (a new
+  // top-level entry), or a .gitignore changes (what counts as a stray changes with it).
+  const ignoreChanged =
+    before !== input.commit && (delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore') ?? true);
+  const where = suspects === null || suspects.includes('') || ignoreChanged ? null : suspects;
+  let removed = 0;
+  if (where === null || where.length > 0) {
+    const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
+    const only = where === null ? [] : ['--', ...where];
+    const cleaned = await runGit(dir, ['--literal-pathspecs', 'clean', '-f', '-f', '-d', ...keep, ...only]);
+    removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
+  }
+  // The stamps describe an exact worktree: gone until the checkout below has made it one again.
+  await dropStamps(gitdir);
+  // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into it).
   await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
-  const delta = before && before !== input.commit ? await treeDelta(dir, before, input.commit) : undefined;
   await settleLinks(dir, gitdir, input.commit, delta);
-  const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
+  // The folders stamped before, and those of the paths the checkout changed; every tracked one when unknown.
+  const folders =
+    carried && (delta !== undefined || before === input.commit)
+      ? foldersOf(
+          (delta?.changes ?? []).map((c) => c.path),
+          new Set(Object.keys(carried.dirs)),
+        )
+      : await trackedFolders(dir);
+  await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs }, folders);
   const written =
     before === input.commit
       ? 0
@@ -234,6 +280,39 @@ export async function materializeTree(
         : (await diffTrees(ctx, { from: null, to: input.tree, content: false })).length;
   const now = await indexEntries(gitdir);
   return { written, removed, unchanged: Math.max(0, now - written) };
+}
+
+/**
+ * Of the folders whose listing moved, those that may hold strays. A folder whose every entry is one the
+ * commit's tree has there, of the same kind, holds none: its ctime moved because a tracked file was
+ * rewritten (by git's checkout, or by an agent). Read in process; the rest go to `git clean`.
+ */
+async function foldersWithStrays(ctx: RepoCtx, tree: string, dir: string, folders: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const rel of folders) if (!(await onlyTracked(ctx, tree, dir, rel))) out.push(rel);
+  return out;
+}
+
+async function onlyTracked(ctx: RepoCtx, tree: string, dir: string, rel: string): Promise<boolean> {
+  let oid: string | null = tree;
+  for (const part of rel === '' ? [] : rel.split('/')) {
+    const e: Entry | undefined = (await readTreeEntries(ctx, oid)).find((x) => x.path === part);
+    oid = e?.type === 'tree' ? e.oid : null;
+    if (oid === null) return false;
+  }
+  const tracked = new Map((await readTreeEntries(ctx, oid)).map((e) => [e.path, e.type]));
+  let listing: Dirent[];
+  try {
+    listing = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
+  } catch {
+    return true; // gone: nothing in it to remove, and the checkout brings the tracked files back
+  }
+  for (const d of listing) {
+    if (rel === '' && d.name === '.git') continue;
+    const kind = tracked.get(d.name);
+    if (kind === 'tree' ? !d.isDirectory() : kind !== 'blob' || !(d.isFile() || d.isSymbolicLink())) return false;
+  }
+  return true;
 }
 
 /** A file as a change: its content (a symlink's target) and its kind. */

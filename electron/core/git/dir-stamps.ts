@@ -1,0 +1,105 @@
+/**
+ * Which folders of a workspace had an entry added, removed or renamed since Governor last left it exact.
+ *
+ * A refresh must remove whatever an agent left untracked, and finding strays is a walk of every folder
+ * (`git clean`, `git status -uall`): on a 10,000-file repository that walk cost as much as the checkout
+ * itself. An entry cannot appear in or vanish from a folder without changing that folder's ctime (which,
+ * unlike mtime, no one can set back), so Governor records each tracked folder's inode and ctime after a
+ * refresh, and the next refresh looks for strays only in the folders whose stamp moved: one `lstat` per
+ * folder instead of a walk (git's own untracked cache works the same way).
+ *
+ * A folder changed in the same clock tick as its stamp was taken would keep its ctime; such a stamp is
+ * recorded as racy and always counts as changed (git's racy-timestamp rule, for folders).
+ */
+import { lstatSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import { runGit } from './cli.ts';
+
+const FILE = 'governor-dirs.json';
+const RACY = 'racy';
+/** Wider than the coarse kernel clock that stamps ctimes (a jiffy, up to 10 ms). */
+const RACY_WINDOW_NS = 20_000_000n;
+
+export interface DirStamps {
+  /** The commit the worktree held, exactly, when the stamps were taken. */
+  commit: string;
+  /**
+   * The untracked top-level paths that refresh left in place: a stamp taken with `node_modules` kept says
+   * nothing to a refresh that keeps nothing.
+   */
+  keep: string;
+  /** Folder (relative, '' for the root) → `inode:ctimeNs`, or 'racy'. */
+  dirs: Record<string, string>;
+}
+
+/** A folder's stamp; 'racy' when `racyFrom` is given and its ctime is that recent; null when it is not a folder. */
+function stampOf(full: string, racyFrom: bigint | null): string | null {
+  try {
+    const st = lstatSync(full, { bigint: true });
+    if (!st.isDirectory()) return null;
+    return racyFrom !== null && st.ctimeNs >= racyFrom ? RACY : `${st.ino}:${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** `keep` as the stamps record it. */
+export const keepKey = (keep: readonly string[] | undefined): string => JSON.stringify([...(keep ?? [])].sort());
+
+export async function readStamps(gitdir: string): Promise<DirStamps | null> {
+  try {
+    const saved = JSON.parse(await fsp.readFile(path.join(gitdir, FILE), 'utf8')) as Partial<DirStamps>;
+    if (typeof saved.commit !== 'string' || typeof saved.keep !== 'string') return null;
+    if (typeof saved.dirs !== 'object' || saved.dirs === null) return null;
+    return { commit: saved.commit, keep: saved.keep, dirs: saved.dirs };
+  } catch {
+    return null;
+  }
+}
+
+/** Forgets the stamps: the next refresh walks the whole workspace. */
+export async function dropStamps(gitdir: string): Promise<void> {
+  await fsp.rm(path.join(gitdir, FILE), { force: true });
+}
+
+/** The folders whose listing may have changed since the stamps were taken ('' is the root). */
+export function changedDirs(dir: string, saved: DirStamps): string[] {
+  const out: string[] = [];
+  for (const [rel, was] of Object.entries(saved.dirs)) {
+    if (was === RACY || stampOf(path.join(dir, rel), null) !== was) out.push(rel);
+  }
+  return out;
+}
+
+/** Every folder that holds a tracked path, and their parents up to the root. */
+export function foldersOf(paths: Iterable<string>, into: Set<string> = new Set([''])): Set<string> {
+  for (const p of paths) {
+    for (let d = path.posix.dirname(p); d !== '.' && !into.has(d); d = path.posix.dirname(d)) into.add(d);
+  }
+  return into;
+}
+
+/** The folders of every path in the worktree's index (one `git ls-files`), for a worktree with no stamps yet. */
+export async function trackedFolders(dir: string): Promise<Set<string>> {
+  return foldersOf((await runGit(dir, ['ls-files', '-z'])).split('\0').filter((p) => p.length > 0));
+}
+
+/** Records the stamps of `folders` (those gone are left out) for a worktree now exactly at `at.commit`. */
+export async function writeStamps(
+  gitdir: string,
+  dir: string,
+  at: { commit: string; keep: string },
+  folders: Iterable<string>,
+): Promise<void> {
+  const racyFrom = BigInt(Date.now()) * 1_000_000n - RACY_WINDOW_NS;
+  const dirs: Record<string, string> = {};
+  for (const rel of folders) {
+    const s = stampOf(path.join(dir, rel), racyFrom);
+    if (s !== null) dirs[rel] = s;
+  }
+  const file = path.join(gitdir, FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify({ ...at, dirs } satisfies DirStamps));
+  await fsp.rename(tmp, file);
+}
