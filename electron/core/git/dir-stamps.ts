@@ -17,7 +17,7 @@ import path from 'node:path';
 import { runGit } from './cli.ts';
 
 const FILE = 'governor-dirs.json';
-const RACY = 'racy';
+export const RACY = 'racy';
 /** Wider than the coarse kernel clock that stamps ctimes (a jiffy, up to 10 ms). */
 const RACY_WINDOW_NS = 20_000_000n;
 
@@ -31,6 +31,8 @@ export interface DirStamps {
   keep: string;
   /** Folder (relative, '' for the root) → `inode:ctimeNs`, or 'racy'. */
   dirs: Record<string, string>;
+  /** The paths of the committed symlinks (materialize.ts settles them after every checkout). */
+  links: string[];
 }
 
 /** A folder's stamp; 'racy' when `racyFrom` is given and its ctime is that recent; null when it is not a folder. */
@@ -51,16 +53,12 @@ export async function readStamps(gitdir: string): Promise<DirStamps | null> {
   try {
     const saved = JSON.parse(await fsp.readFile(path.join(gitdir, FILE), 'utf8')) as Partial<DirStamps>;
     if (typeof saved.commit !== 'string' || typeof saved.keep !== 'string') return null;
-    if (typeof saved.dirs !== 'object' || saved.dirs === null) return null;
-    return { commit: saved.commit, keep: saved.keep, dirs: saved.dirs };
+    if (typeof saved.dirs !== 'object' || saved.dirs === null || !Array.isArray(saved.links)) return null;
+    const links = saved.links.filter((l): l is string => typeof l === 'string');
+    return { commit: saved.commit, keep: saved.keep, dirs: saved.dirs, links };
   } catch {
     return null;
   }
-}
-
-/** Forgets the stamps: the next refresh walks the whole workspace. */
-export async function dropStamps(gitdir: string): Promise<void> {
-  await fsp.rm(path.join(gitdir, FILE), { force: true });
 }
 
 /** The folders whose listing may have changed since the stamps were taken ('' is the root). */
@@ -80,16 +78,20 @@ export function foldersOf(paths: Iterable<string>, into: Set<string> = new Set([
   return into;
 }
 
-/** The folders of every path in the worktree's index (one `git ls-files`), for a worktree with no stamps yet. */
-export async function trackedFolders(dir: string): Promise<Set<string>> {
-  return foldersOf((await runGit(dir, ['ls-files', '-z'])).split('\0').filter((p) => p.length > 0));
+/** The worktree's tracked folders and committed symlinks, from its index (one `git ls-files`). */
+export async function listIndex(dir: string): Promise<{ folders: Set<string>; links: string[] }> {
+  // -s -z: "<mode> <oid> <stage>\t<path>\0" per entry.
+  const entries = (await runGit(dir, ['ls-files', '-s', '-z'])).split('\0').filter((e) => e.length > 0);
+  const paths = entries.map((e) => e.slice(e.indexOf('\t') + 1));
+  const links = entries.filter((e) => e.startsWith('120000 ')).map((e) => e.slice(e.indexOf('\t') + 1));
+  return { folders: foldersOf(paths), links };
 }
 
 /** Records the stamps of `folders` (those gone are left out) for a worktree now exactly at `at.commit`. */
 export async function writeStamps(
   gitdir: string,
   dir: string,
-  at: { commit: string; keep: string },
+  at: Omit<DirStamps, 'dirs'>,
   folders: Iterable<string>,
 ): Promise<void> {
   const racyFrom = BigInt(Date.now()) * 1_000_000n - RACY_WINDOW_NS;

@@ -20,7 +20,16 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { runGit } from './cli.ts';
 import { diffTrees } from './diff.ts';
-import { changedDirs, dropStamps, foldersOf, keepKey, readStamps, trackedFolders, writeStamps } from './dir-stamps.ts';
+import {
+  type DirStamps,
+  RACY,
+  changedDirs,
+  foldersOf,
+  keepKey,
+  listIndex,
+  readStamps,
+  writeStamps,
+} from './dir-stamps.ts';
 import {
   MODE_EXEC,
   MODE_GITLINK,
@@ -67,36 +76,27 @@ async function treeDelta(ctx: RepoCtx, from: string, toTree: string): Promise<Tr
 }
 
 /**
- * The paths of the committed symlinks in a worktree at `commit`, kept beside its index
- * (`governor-links.json`) so a refresh reads a few paths, not the whole index: carried from the commit
- * before by what the checkout changed, or listed from the index when there is nothing to carry.
+ * The committed symlinks and the tracked folders of a worktree at `commit`: carried from its record
+ * (dir-stamps.ts) by what the checkout changed, so a refresh reads a few paths, not the whole index; or
+ * listed from the index when there is nothing to carry.
  */
-async function linkPaths(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<string[]> {
-  const cache = path.join(gitdir, 'governor-links.json');
-  let saved: { commit?: unknown; paths?: unknown } = {};
-  try {
-    saved = JSON.parse(await fsp.readFile(cache, 'utf8')) as typeof saved;
-  } catch {
-    // None yet, or unreadable: read the index.
+async function tracked(
+  dir: string,
+  commit: string,
+  carried: DirStamps | null,
+  delta?: TreeDelta,
+): Promise<{ links: string[]; folders: Iterable<string> }> {
+  if (!carried || (carried.commit !== commit && carried.commit !== delta?.from)) return listIndex(dir);
+  const links = new Set(carried.links);
+  for (const c of delta?.changes ?? []) {
+    if (c.link) links.add(c.path);
+    else links.delete(c.path);
   }
-  const known = Array.isArray(saved.paths) ? saved.paths.filter((p): p is string => typeof p === 'string') : null;
-  if (known && saved.commit === commit) return known;
-  if (known && delta && saved.commit === delta.from) {
-    const links = new Set(known);
-    for (const c of delta.changes) {
-      if (c.link) links.add(c.path);
-      else links.delete(c.path);
-    }
-    const paths = [...links];
-    await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
-    return paths;
-  }
-  const paths = (await runGit(dir, ['ls-files', '-s', '-z']))
-    .split('\0')
-    .filter((e) => e.startsWith('120000 '))
-    .map((e) => e.slice(e.indexOf('\t') + 1));
-  await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
-  return paths;
+  const folders = foldersOf(
+    (delta?.changes ?? []).map((c) => c.path),
+    new Set(Object.keys(carried.dirs)),
+  );
+  return { links: [...links], folders };
 }
 
 /**
@@ -105,9 +105,9 @@ async function linkPaths(dir: string, gitdir: string, commit: string, delta?: Tr
  * the entry by target, so neither form is a change; an agent's link leading out in place of one is
  * made a file again here. Returns how many were fixed.
  */
-async function settleLinks(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<number> {
+async function settleLinks(dir: string, links: readonly string[]): Promise<number> {
   let fixed = 0;
-  for (const rel of await linkPaths(dir, gitdir, commit, delta)) {
+  for (const rel of links) {
     const full = path.join(dir, rel);
     const st = await fsp.lstat(full).catch(() => null);
     if (st?.isFile()) {
@@ -208,8 +208,9 @@ export async function materializeTree(
     await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
     if (!made) return { written: 0, removed: 0, unchanged: 0 };
-    await settleLinks(dir, made, input.commit);
-    await writeStamps(made, dir, { commit: input.commit, keep: keepKey(input.keep) }, await trackedFolders(dir));
+    const t = await listIndex(dir);
+    await settleLinks(dir, t.links);
+    await writeStamps(made, dir, { commit: input.commit, keep: keepKey(input.keep), links: t.links }, t.folders);
     return { written: await indexEntries(made), removed: 0, unchanged: 0 };
   }
   const before = await headOf(gitdir);
@@ -234,44 +235,40 @@ export async function materializeTree(
       '--ignore-submodules=all',
     ]);
     if (status === '') {
-      const fixed = await settleLinks(dir, gitdir, input.commit);
-      await writeStamps(
-        gitdir,
-        dir,
-        { commit: input.commit, keep: keepAs },
-        carried ? Object.keys(carried.dirs) : await trackedFolders(dir),
-      );
+      const t = await tracked(dir, input.commit, carried);
+      const fixed = await settleLinks(dir, t.links);
+      // New stamps when the old ones were unknown, moved or racy (so the next refresh need not look again).
+      const stale = !untouched || fixed > 0 || Object.values(carried?.dirs ?? {}).includes(RACY);
+      if (stale) await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
       return { written: fixed, removed: 0, unchanged: files - fixed };
     }
   }
-  const delta = before && before !== input.commit ? await treeDelta(ctx, before, input.tree) : undefined;
+  // What the checkout changes, read in process while git checks the commit out (only a .gitignore among them
+  // changes what the clean below does, so that clean waits for it).
+  const deltaRead = before && before !== input.commit ? treeDelta(ctx, before, input.tree) : undefined;
+  deltaRead?.catch(() => {}); // awaited below; a failure is thrown from there
   // Strays go first (a stray symlink where the commit has a folder is gone before the checkout), looked for
-  // only in the folders whose listing moved; everywhere when that is unknown, the root moved (a new
-  // top-level entry), or a .gitignore changes (what counts as a stray changes with it).
-  const ignoreChanged =
-    before !== input.commit && (delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore') ?? true);
-  const where = suspects === null || suspects.includes('') || ignoreChanged ? null : suspects;
-  let removed = 0;
-  if (where === null || where.length > 0) {
-    const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
-    const only = where === null ? [] : ['--', ...where];
-    const cleaned = await runGit(dir, ['--literal-pathspecs', 'clean', '-f', '-f', '-d', ...keep, ...only]);
-    removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
-  }
-  // The stamps describe an exact worktree: gone until the checkout below has made it one again.
-  await dropStamps(gitdir);
+  // only in the folders whose listing moved; everywhere when that is unknown or the root moved (a new
+  // top-level entry).
+  const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
+  const clean = async (only: string[] | null) => {
+    const args = only === null ? [] : ['--', ...only];
+    const out = await runGit(dir, ['--literal-pathspecs', 'clean', '-f', '-f', '-d', ...keep, ...args]);
+    return out.split('\n').filter((l) => l.startsWith('Removing ')).length;
+  };
+  const where = suspects === null || suspects.includes('') ? null : suspects;
+  let removed = where === null || where.length > 0 ? await clean(where) : 0;
+  // The stamps stay: if this process dies mid-checkout, the next refresh still finds every stray, since git
+  // itself leaves none (it writes only tracked paths) and the files it half-wrote are tracked ones.
   // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into it).
   await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
-  await settleLinks(dir, gitdir, input.commit, delta);
-  // The folders stamped before, and those of the paths the checkout changed; every tracked one when unknown.
-  const folders =
-    carried && (delta !== undefined || before === input.commit)
-      ? foldersOf(
-          (delta?.changes ?? []).map((c) => c.path),
-          new Set(Object.keys(carried.dirs)),
-        )
-      : await trackedFolders(dir);
-  await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs }, folders);
+  const delta = await deltaRead;
+  // A changed .gitignore changes what counts as a stray: files it no longer ignores go too.
+  if (where !== null && delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore'))
+    removed += await clean(null);
+  const t = await tracked(dir, input.commit, carried, delta);
+  await settleLinks(dir, t.links);
+  await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
   const written =
     before === input.commit
       ? 0
@@ -289,18 +286,32 @@ export async function materializeTree(
  */
 async function foldersWithStrays(ctx: RepoCtx, tree: string, dir: string, folders: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const rel of folders) if (!(await onlyTracked(ctx, tree, dir, rel))) out.push(rel);
+  // Folders share their parents' trees: each tree is read once.
+  const trees = new Map<string, Promise<Entry[]>>();
+  const entries = (oid: string) => {
+    const known = trees.get(oid);
+    if (known) return known;
+    const read = readTreeEntries(ctx, oid);
+    trees.set(oid, read);
+    return read;
+  };
+  for (const rel of folders) if (!(await onlyTracked(entries, tree, dir, rel))) out.push(rel);
   return out;
 }
 
-async function onlyTracked(ctx: RepoCtx, tree: string, dir: string, rel: string): Promise<boolean> {
-  let oid: string | null = tree;
+async function onlyTracked(
+  entries: (oid: string) => Promise<Entry[]>,
+  tree: string,
+  dir: string,
+  rel: string,
+): Promise<boolean> {
+  let oid = tree;
   for (const part of rel === '' ? [] : rel.split('/')) {
-    const e: Entry | undefined = (await readTreeEntries(ctx, oid)).find((x) => x.path === part);
-    oid = e?.type === 'tree' ? e.oid : null;
-    if (oid === null) return false;
+    const e = (await entries(oid)).find((x) => x.path === part);
+    if (e?.type !== 'tree') return false;
+    oid = e.oid;
   }
-  const tracked = new Map((await readTreeEntries(ctx, oid)).map((e) => [e.path, e.type]));
+  const tracked = new Map((await entries(oid)).map((e) => [e.path, e.type]));
   let listing: Dirent[];
   try {
     listing = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
