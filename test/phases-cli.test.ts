@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionKind } from '../shared/index.ts';
@@ -226,5 +227,21 @@ describe("a user's own brief, on a model runtime, through three phases to its re
     expect(runResults.some((t) => /unit: 4 passed, 0 failed, 0 skipped of 4/.test(t))).toBe(true);
     expect(runResults.some((t) => /e2e: 2 passed, 0 failed, 0 skipped of 2/.test(t))).toBe(true);
     expect(team.asked).toContain('clarify');
+  }, 1_800_000);
+
+  it('replays each recorded run of the project identically, with the fake model server closed', async () => {
+    await fake.close();
+    const runs = readdirSync(join(dir(), '.governor', 'cassettes'))
+      .map((f) => f.replace(/\.json$/, ''))
+      .sort();
+    // One recording per `governor run` of the story above.
+    expect(runs.length).toBeGreaterThan(10);
+    for (const id of runs) {
+      const r = await cli(['run', '--replay', id, '--dir', dir()]);
+      const said = stripVTControlCharacters(r.out);
+      expect(r.code, `${id}:\n${said.slice(-3000)}`).toBe(0);
+      expect(said).toMatch(/✓ ledger: \d+ events identical/);
+      expect(said).toMatch(/✓ git: \d+ branches and tags at the same commits/);
+    }
   }, 1_800_000);
 });

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -22,9 +23,28 @@ const lines: string[] = [];
 // Colours are on under CI=true (picocolors): what the run said is matched as a person reads it.
 const logged = () => stripVTControlCharacters(lines.join('\n'));
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 1500 && !ok(); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!ok()) throw new Error(`waited in vain for ${what}; the run said:\n${logged().slice(-3000)}`);
+/** Fired whenever the run says something, at its terminal or on the log: waits react to that, never poll. */
+const speech = new EventEmitter();
+
+/** Resolves once `ok()` holds, checked each time the run says something; fails after 150 s of silence. */
+function until(what: string, ok: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!ok()) return;
+      settle();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new Error(`waited in vain for ${what}; the run said:\n${logged().slice(-3000)}`));
+    }, 150_000);
+    const settle = () => {
+      clearTimeout(timer);
+      speech.off('said', check);
+    };
+    speech.on('said', check);
+    check();
+  });
 }
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
@@ -38,7 +58,10 @@ describe('record and replay: every run, the QA gate and promotion included', { t
   let dir: string;
 
   beforeAll(() => {
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      lines.push(a.map(String).join(' '));
+      speech.emit('said');
+    });
   });
   afterAll(() => vi.restoreAllMocks());
 
@@ -51,7 +74,10 @@ describe('record and replay: every run, the QA gate and promotion included', { t
     const input = new PassThrough();
     const output = new PassThrough();
     let asked = '';
-    output.on('data', (d: Buffer) => (asked += stripVTControlCharacters(d.toString('utf8'))));
+    output.on('data', (d: Buffer) => {
+      asked += stripVTControlCharacters(d.toString('utf8'));
+      speech.emit('said');
+    });
     const answer = async (nth: number, text: string) => {
       await until(`prompt #${nth}`, () => count(asked, 'Decide [') >= nth);
       input.write(`${text}\n`);

@@ -36,8 +36,8 @@ export interface OpenOptions {
   runtimes?: Partial<Record<AgentName, AgentRuntime>>;
   /** Replace workers (tests, replay of a coding agent's stream without its binary). */
   workers?: Partial<Record<AgentName, Worker>>;
-  /** Each message of a coding agent's stream (the cassette of a recorded run). */
-  recordWorker?: (agent: AgentName, message: unknown) => void;
+  /** Wraps each agent's worker: a recording tapes a coding agent's sessions, a replay plays them back. */
+  wrapWorker?: (agent: AgentName, worker: Worker) => Worker;
   /** The fetch every model request goes through (recording, replay). */
   fetch?: typeof globalThis.fetch;
   /** New event ids (replay); ULIDs by default. */
@@ -188,7 +188,6 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       if (engineRef) recordUsage(engineRef, runtimes.prices, agent, model, purpose, usage);
     },
     onNotice: (agent, text) => progress({ kind: 'warn', agent, text }),
-    ...(opts.recordWorker ? { recordWorker: opts.recordWorker } : {}),
   });
 
   const engine: OpenedProject = {
@@ -210,9 +209,8 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       return runtimes.forAgent(agent);
     },
     workerFor(agent: AgentName): Worker {
-      const override = opts.workers?.[agent];
-      if (override) return override;
-      return runtimes.workerFor(agent) ?? runtimeWorker(engine.runtimeFor(agent));
+      const w = opts.workers?.[agent] ?? runtimes.workerFor(agent) ?? runtimeWorker(engine.runtimeFor(agent));
+      return opts.wrapWorker ? opts.wrapWorker(agent, w) : w;
     },
     recordUsage(agent, model, purpose, usage) {
       recordUsage(engine, runtimes.prices, agent, model, purpose, usage);

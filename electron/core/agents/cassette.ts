@@ -6,6 +6,9 @@ import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { GovernorError } from '../errors.ts';
 import { RecordedTestRun, recordingRunner, replayingRunner, type TestCommandRunner } from '../qa/recorded-runs.ts';
 import type { Redactor } from '../secrets/redact.ts';
+import type { AgentName } from '../../../shared/index.ts';
+import { WorkerTape, recordingWorker, replayWorker } from './workers/tape.ts';
+import type { Worker } from './workers/worker.ts';
 
 const Exchange = z.object({
   request: z.object({ url: z.string(), method: z.string(), body: z.string() }),
@@ -58,6 +61,8 @@ export const Cassette = z.object({
   files: z.array(TreeFile).default([]),
   calls: z.array(Exchange),
   tests: z.array(RecordedTestRun).default([]),
+  /** Each coding agent's session, as the worker interface saw it, in the order they began. */
+  workers: z.array(WorkerTape).default([]),
   clock: z.array(z.string()),
   ids: z.array(z.string()),
   script: z.array(DriverStep).default([]),
@@ -128,6 +133,7 @@ export function createRecorder(o: {
     files: o.start.files,
     calls: [],
     tests: [],
+    workers: [],
     clock: [],
     ids: [],
     script: [],
@@ -141,6 +147,16 @@ export function createRecorder(o: {
       await mkdir(join(o.projectDir, '.governor', 'cassettes'), { recursive: true });
       await writeFileAtomic(path, `${JSON.stringify(cassette, null, 1)}\n`);
     }));
+  // A session streams many small entries: one save in flight and one queued at most, not one per entry.
+  let queued = false;
+  const saveSoon = () => {
+    if (queued) return;
+    queued = true;
+    void saving.then(() => {
+      queued = false;
+      return save();
+    });
+  };
   const base = o.fetch ?? globalThis.fetch;
   return {
     path,
@@ -178,6 +194,15 @@ export function createRecorder(o: {
       cassette.tests.push(run);
       void save();
     }, o.runTests),
+    /** A coding agent's worker, its sessions taped as they go (other workers' calls are recorded below them). */
+    worker: (w: Worker): Worker =>
+      w.usesGit
+        ? recordingWorker(w, {
+            redactor: o.redactor,
+            start: (tape) => void cassette.workers.push(tape),
+            changed: saveSoon,
+          })
+        : w,
     /** The driver ran the loop, or passed on a decision the human typed at its prompt. */
     step: (s: DriverStep) => {
       cassette.script.push(s);
@@ -213,8 +238,29 @@ export function loadReplay(path: string) {
   let id = 0;
   const last = cassette.clock.at(-1) ?? cassette.started_at;
   const runTests = replayingRunner(cassette.tests);
+  const taken = new Set<number>();
+  const mismatches: string[] = [];
+  /** The next recorded session of `agent`, in the order sessions began. */
+  const nextTape = (agent: AgentName) => {
+    const i = cassette.workers.findIndex((t, k) => t.agent === agent && !taken.has(k));
+    if (i < 0) return null;
+    taken.add(i);
+    return cassette.workers[i] ?? null;
+  };
   return {
     cassette,
+    /** A coding agent's worker played from the cassette: its binary is never started. */
+    worker: (agent: AgentName, w: Worker): Worker =>
+      w.usesGit
+        ? replayWorker(
+            w,
+            agent,
+            () => nextTape(agent),
+            (m) => mismatches.push(m),
+          )
+        : w,
+    /** Where a played-back session went differently from the recorded one. */
+    mismatches: () => [...mismatches],
     fetch: (async (input: Parameters<typeof fetch>[0]) => {
       const rec = cassette.calls[call++];
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -240,6 +286,7 @@ export function loadReplay(path: string) {
     remaining: () => ({
       calls: cassette.calls.length - call,
       tests: runTests.remaining(),
+      sessions: cassette.workers.length - taken.size,
       clock: cassette.clock.length - tick,
       ids: cassette.ids.length - id,
     }),

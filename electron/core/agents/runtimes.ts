@@ -61,8 +61,6 @@ export interface RuntimeFactoryOptions {
   onUsage(agent: AgentName, model: string, purpose: string, usage: Usage): void;
   /** Something the human should know about how a model is used (a structured-output fallback). */
   onNotice?(agent: AgentName, text: string): void;
-  /** Each message of a coding agent's stream, for the cassette. */
-  recordWorker?(agent: AgentName, message: unknown): void;
   /** The project's one redactor (secrets of the environment already in it); every loaded key is added. */
   redactor?: Redactor;
 }
@@ -153,14 +151,12 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
       const c = cfg(agent);
       if (!isCodingAgent(c.runtime)) return null;
       const perms = o.policies.agent_permissions;
-      const record = o.recordWorker ? { record: (m: unknown) => o.recordWorker?.(agent, m) } : {};
       const common = {
         label: c.runtime,
         projectDir: o.dir,
         testCommands: o.policies.tests.map((t) => t.command),
         sandbox: { enabled: perms?.sandbox ?? true, networkDomains: perms?.network_domains ?? [] },
         redactor,
-        ...record,
       };
       if (isCodex(c.runtime)) {
         const codex = {
@@ -190,7 +186,6 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
         testCommands: o.policies.tests.map((t) => t.command),
         sandbox: { enabled: perms?.sandbox ?? true, networkDomains: perms?.network_domains ?? [] },
         redactor,
-        ...(o.recordWorker ? { record: (m: unknown) => o.recordWorker?.(agent, m) } : {}),
       });
     },
     forAgent(agent) {

@@ -16,7 +16,7 @@ import { type WaitOutcome, waitForDecision } from './waiter.ts';
 /** What the worker adapter tells its agent: run this input, or do not (and read why). */
 export type GateAnswer =
   | { behavior: 'allow'; input: Record<string, unknown>; requestId: string | null }
-  | { behavior: 'deny'; message: string; requestId: string | null };
+  | { behavior: 'deny'; message: string; requestId: string | null; timedOut?: boolean };
 
 export interface GateOptions {
   ledger: Ledger;
@@ -41,8 +41,17 @@ export interface GateOptions {
 }
 
 export interface PermissionGate {
-  /** `signal`: the agent cancelled this one tool use (its request is withdrawn). */
-  check(use: ToolUse, sessionId: string | null, signal?: AbortSignal): Promise<GateAnswer>;
+  /**
+   * `signal`: the agent cancelled this one tool use (its request is withdrawn). `replayed`: a replay of a
+   * recorded session, where an ask times out at once if it did in the run, and otherwise waits for the
+   * recorded decision no matter how long ago the run was.
+   */
+  check(
+    use: ToolUse,
+    sessionId: string | null,
+    signal?: AbortSignal,
+    replayed?: { timedOut: boolean },
+  ): Promise<GateAnswer>;
   /** The policy alone, without asking anyone (for tests and the bench). */
   verdict(use: ToolUse, sessionId: string | null): Verdict;
 }
@@ -86,6 +95,7 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
       return {
         behavior: 'deny',
         requestId: r.id,
+        timedOut: true,
         message: `Governor asked the human about this (${r.id}); nobody decided within ${mins} minute${mins === 1 ? '' : 's'}, so the request timed out. It was not denied: the tool did not run. Carry on without it if you can, or raise a concern (mcp__${o.mcpServer}__raise_concern) saying what you need.`,
       };
     }
@@ -102,7 +112,7 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
 
   return {
     verdict,
-    async check(use, sessionId, callSignal) {
+    async check(use, sessionId, callSignal, replayed) {
       const digest = inputDigest(use.tool, use.input);
       const v = verdict(use, sessionId);
       const activity = (behavior: 'allow' | 'deny' | 'ask', text: string, rule: string | null) =>
@@ -166,7 +176,7 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
             o.ledger,
             o.read,
             request.id,
-            new Date(request.timeout_at),
+            replayed ? new Date(Date.now() + (replayed.timedOut ? 0 : timeoutS * 1000)) : new Date(request.timeout_at),
             signals.length ? AbortSignal.any(signals) : undefined,
           );
         } finally {

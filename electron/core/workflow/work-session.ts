@@ -66,9 +66,13 @@ export async function runWork(
   const worker = workerOf(e, agent);
   const prior = e.read.workerSession(agent, task.id);
   const resume = worker.usesGit && prior && prior.status !== 'finished' ? prior.session_id : null;
-  const root = worker.usesGit ? agentWorkspaceDir(e.dir, o.branch) : workspaceDir(e.dir, o.branch);
+  // A replayed session names the workspace the run used and needs none: the project's clone is not touched.
+  const replayedIn = worker.replay?.workspace(task.id) ?? null;
+  const root = replayedIn ?? (worker.usesGit ? agentWorkspaceDir(e.dir, o.branch) : workspaceDir(e.dir, o.branch));
   const tester = roleOf(agent) === 'Tester';
-  if (worker.usesGit) {
+  if (replayedIn) {
+    // Nothing to prepare: the recorded session hands back the files it changed.
+  } else if (worker.usesGit) {
     await prepareGitWorkspace({ projectDir: e.dir, dir: root, branch: o.branch, tip: o.tip, fresh: resume === null });
     // The Tester tests the implementation: its clone also holds develop and the phase's other branches.
     if (tester && resume === null)
@@ -94,7 +98,7 @@ export async function runWork(
     text: `${task.id} ${task.title} (${worker.label}, on ${o.branch}${resume ? `, resuming session ${resume.slice(0, 8)}` : ''})`,
   });
 
-  const activity = activityWriter(e, agent, worker.kind, task.id);
+  const activity = activityWriter(e, agent, worker.kind, task.id, !worker.replay);
   let handed: Handoff | null = null;
   const actions = createAgentActions(e, agent, {
     currentTask: () => task,
@@ -161,6 +165,8 @@ export async function runWork(
         handedOff: () => handed,
         runTests: () => o.runTests(root),
         signal: abort.signal,
+        flushActivity: () => activity.flush(),
+        onActivityFlush: (l) => activity.listen(l),
       },
     );
   } finally {
@@ -276,11 +282,13 @@ function waiting(e: Engine, agent: AgentName, task: Task, r: PermissionRequest |
 /**
  * The agent's stream into the ledger, redacted: written in small batches (one transaction per ~50 ms or
  * 50 items) so an allowed tool use never waits for a disk sync, and flushed before anything that must
- * follow it in order (a session record, the end of the step).
+ * follow it in order (a session record, the end of the step). A replay writes no batch on a timer: it
+ * flushes where the recorded run's writes fell, so the ledger gets the same transactions.
  */
-function activityWriter(e: Engine, agent: AgentName, worker: string, taskId: string) {
+function activityWriter(e: Engine, agent: AgentName, worker: string, taskId: string, timed: boolean) {
   let buffer: NewEvent<'worker.activity'>[] = [];
   let timer: NodeJS.Timeout | null = null;
+  const listeners: Array<() => void> = [];
   const redact = (s: string) => (e.redactor ? e.redactor.redact(s) : s);
   const flush = () => {
     if (timer) clearTimeout(timer);
@@ -289,6 +297,7 @@ function activityWriter(e: Engine, agent: AgentName, worker: string, taskId: str
     const batch = buffer;
     buffer = [];
     e.ledger.append(batch);
+    for (const l of listeners) l();
   };
   return {
     push(a: Omit<WorkerActivity, 'agent' | 'worker' | 'task_id'>) {
@@ -301,9 +310,10 @@ function activityWriter(e: Engine, agent: AgentName, worker: string, taskId: str
           text: `${a.kind === 'tool_use' ? '→ ' : a.kind === 'tool_result' || a.kind === 'test_run' ? '← ' : ''}${text.split('\n')[0]?.slice(0, 200) ?? ''}`,
         });
       if (buffer.length >= 50) flush();
-      else if (!timer) timer = setTimeout(flush, 50);
+      else if (!timer && timed) timer = setTimeout(flush, 50);
     },
     flush,
+    listen: (l: () => void) => void listeners.push(l),
   };
 }
 

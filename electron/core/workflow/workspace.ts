@@ -97,7 +97,9 @@ export function openWorkspace(root: string): TrackedWorkspace {
 
   return {
     root,
-    changes: () => new Map(changed),
+    // By path, not by when each write finished: a model's parallel tool calls finish in any order, and the
+    // handoff lists these paths (a replay must list them as the run did).
+    changes: () => new Map([...changed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     async read(path) {
       const { abs } = await resolveInside(path);
       let fh: FileHandle;

@@ -10,7 +10,8 @@ import { type OpenedProject, ledgerPath, openProject } from '../../core/host.ts'
 import type { TestCommandRunner } from '../../core/qa/recorded-runs.ts';
 import { runCommand } from '../../core/qa/run-command.ts';
 import { hostKeyStore } from '../../core/secrets/key-store.ts';
-import type { LedgerEvent } from '../../../shared/index.ts';
+import type { AgentName, LedgerEvent } from '../../../shared/index.ts';
+import type { Worker } from '../../core/agents/workers/worker.ts';
 import { Ledger } from '../../core/store/ledger.ts';
 import { runLoop } from '../../core/workflow/loop.ts';
 import { formatProgress } from './output.ts';
@@ -20,6 +21,8 @@ interface Sources {
   ids: () => string;
   fetch: typeof globalThis.fetch;
   runTests: TestCommandRunner;
+  /** A coding agent's worker, taped (recording) or played back (replay). */
+  worker?: (agent: AgentName, w: Worker) => Worker;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function openSwitchable(
     ids: () => src.ids(),
     fetch: ((...a: Parameters<typeof fetch>) => src.fetch(...a)) as typeof fetch,
     runTests: (o) => src.runTests(o),
+    wrapWorker: (agent, w) => (src.worker ? src.worker(agent, w) : w),
     progress: progress ? (x) => console.log(formatProgress(x)) : () => {},
     keyStore: hostKeyStore(),
   });
@@ -79,7 +83,7 @@ export async function startRecording(p: OpenedProject, use: (s: Sources) => void
   const offAppend = p.ledger.onAppend((events) => {
     for (const ev of events) own.add(ev.seq);
   });
-  use({ clock: rec.clock, ids: rec.ids, fetch: rec.fetch, runTests: rec.runTests });
+  use({ clock: rec.clock, ids: rec.ids, fetch: rec.fetch, runTests: rec.runTests, worker: (_a, w) => rec.worker(w) });
   await rec.save();
   console.log(pc.dim(`recording this run as ${runId} (replay: governor run --replay ${runId})`));
   return {
@@ -136,7 +140,13 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
   const { p, use } = await openSwitchable(dir, true);
   const problems: string[] = [];
   try {
-    use({ clock: replay.clock, ids: replay.ids, fetch: replay.fetch, runTests: replay.runTests });
+    use({
+      clock: replay.clock,
+      ids: replay.ids,
+      fetch: replay.fetch,
+      runTests: replay.runTests,
+      worker: replay.worker,
+    });
     const injected = injectForeign(p.ledger, c.foreign);
     const api = createApi(p, noLoop(p, 'the replay drives the loop itself'), { user: 'Human', source: 'cli' });
     // A cassette from before driver steps were kept: the run was one loop run with no decision in it.
@@ -161,6 +171,7 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
       problems.push(`the replay stopped: ${err instanceof Error ? err.message : String(err)}`);
     }
     injected.stop();
+    problems.push(...replay.mismatches());
 
     const start = c.start_seq;
     const produced = p.ledger.read(start, 1_000_000);
@@ -170,7 +181,7 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
     const runIsLatest = original.count() === end;
     original.close();
     console.log(
-      `\nreplayed ${c.calls.length - replay.remaining().calls} model call(s) and ${c.tests.length - replay.remaining().tests} test run(s) from ${cassette}, without network or test processes`,
+      `\nreplayed ${c.calls.length - replay.remaining().calls} model call(s), ${c.workers.length - replay.remaining().sessions} coding-agent session(s) and ${c.tests.length - replay.remaining().tests} test run(s) from ${cassette}, without network, agents or test processes`,
     );
     for (let i = 0; i < Math.max(produced.length, recorded.length); i++) {
       const diff = eventDifference(start + i + 1, recorded[i], produced[i]);

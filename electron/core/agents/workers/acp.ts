@@ -23,7 +23,6 @@ export interface AcpOptions {
   testCommands: string[];
   sandbox: { enabled: boolean; networkDomains: string[] };
   redactor: Redactor;
-  record?: (m: unknown) => void;
 }
 
 /**
@@ -216,7 +215,6 @@ export function createAcpWorker(o: AcpOptions): Worker {
           return {};
         })
         .onNotification('session/update', ({ params }) => {
-          o.record?.(params);
           if (loading) return;
           const u = params.update;
           if (u.sessionUpdate === 'agent_message_chunk') {

@@ -26,8 +26,6 @@ export interface ClaudeCodeOptions {
   testCommands: string[];
   sandbox: { enabled: boolean; networkDomains: string[] };
   redactor: Redactor;
-  /** Every raw message, for the cassette (a replay plays them back without the binary). */
-  record?: (m: SDKMessage) => void;
 }
 
 /** Variables the agent's process gets: enough to run, and none of this process's other secrets. */
@@ -216,7 +214,6 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
       let lastText = '';
       try {
         for await (const m of query({ prompt, options })) {
-          o.record?.(m);
           if (m.type === 'system' && m.subtype === 'init') {
             if (m.session_id !== sessionId || t.resume)
               h.session(m.session_id, t.resume !== null && m.session_id === t.resume);

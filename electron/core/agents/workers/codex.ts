@@ -34,8 +34,6 @@ export interface CodexOptions {
   redactor: Redactor;
   /** Dollars for this many tokens of this model (the price table); 0 when unpriced. */
   price(model: string, input: number, output: number): number;
-  /** Every raw message from the app-server, for the cassette. */
-  record?: (m: unknown) => void;
 }
 
 /** The native binary npm's platform package ships (spawned directly: the npm wrapper would outlive a kill). */
@@ -149,7 +147,6 @@ function connect(
     onRequest(method: string, params: Json): Promise<unknown>;
     onNotification(method: string, params: Json): void;
     onBadLine(line: string): void;
-    record?: (m: unknown) => void;
   },
 ) {
   let next = 0;
@@ -165,7 +162,6 @@ function connect(
     } catch {
       return h.onBadLine(line);
     }
-    h.record?.(m);
     const method = str(m.method);
     if (!method && typeof m.id === 'number') {
       const w = waiting.get(m.id);
@@ -306,7 +302,6 @@ export function createCodexWorker(o: CodexOptions): Worker {
       };
 
       const rpc = connect(child, {
-        ...(o.record ? { record: o.record } : {}),
         onBadLine: (line) =>
           fail(
             new GovernorError(

@@ -16,6 +16,11 @@ export interface Worker {
   /** False when the worker tracks its own edits (the AI SDK loop); true when Governor reads them from git. */
   readonly usesGit: boolean;
   work(task: WorkerTask, hooks: WorkerHooks): Promise<WorkerResult>;
+  /**
+   * Set on a replay of a recorded session: it needs no workspace (the engine prepares none), names the one
+   * the run used (paths in the stream refer to it), and writes activity where the run did, not on a timer.
+   */
+  readonly replay?: { workspace(taskId: string): string };
 }
 
 export interface WorkerTask {
@@ -49,6 +54,10 @@ export interface WorkerHooks {
   /** Runs the policy's test commands in the workspace (the AI SDK loop's run_tests). */
   runTests(): Promise<{ passed: boolean; summary: string }>;
   signal: AbortSignal;
+  /** Writes the buffered activity to the ledger now (a replay does so where the recorded run did). */
+  flushActivity?(): void;
+  /** Hears every write of buffered activity (a recording notes where each fell). */
+  onActivityFlush?(listener: () => void): void;
 }
 
 export type WorkerOutcome = 'handed_off' | 'finished' | 'budget_exhausted' | 'max_turns' | 'timed_out' | 'interrupted';
@@ -62,7 +71,7 @@ export interface WorkerResult {
   concerns: RaisedConcern[];
   variations: ProposedVariation[];
   /** Edits the worker tracked itself; null when Governor reads them from the workspace's git. */
-  changes: Map<string, string | null> | null;
+  changes: Map<string, string | Uint8Array | null> | null;
   sessionId: string | null;
   usage: { input: number; output: number; costUsd: number; model: string } | null;
   turns: number;
