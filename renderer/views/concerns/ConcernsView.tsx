@@ -50,10 +50,15 @@ export function ConcernsView({ conn, connected }: Props) {
 
   // A reload (a concern event arrived) fetches again as many as are shown, so "Show more" is not undone.
   const shown = useRef(CONCERN_PAGE_DEFAULT);
+  // Only the latest request's answer counts: a reload that started before "Show more" would otherwise
+  // land after it and take the page it added away again.
+  const latest = useRef(0);
   const load = useCallback(() => {
     const limit = Math.min(CONCERN_PAGE_MAX, Math.max(CONCERN_PAGE_DEFAULT, shown.current));
+    const mine = ++latest.current;
     conn.call('concerns.list', { open: openOnly, limit }).then(
       (page) => {
+        if (mine !== latest.current) return;
         setItems(page.items);
         setNext(page.next);
         setTotals(page.totals);
@@ -66,8 +71,12 @@ export function ConcernsView({ conn, connected }: Props) {
   }, [conn, openOnly]);
   const more = () => {
     if (!next) return;
+    // A reload from here on (a concern event) fetches this page too.
+    shown.current = items.length + CONCERN_PAGE_DEFAULT;
+    const mine = ++latest.current;
     conn.call('concerns.list', { open: openOnly, after: next }).then(
       (page) => {
+        if (mine !== latest.current) return;
         setItems((list) => {
           const have = new Set(list.map((c) => c.id));
           const out = [...list, ...page.items.filter((c) => !have.has(c.id))];
