@@ -110,8 +110,9 @@ export function parseCommand(text: string, agents: readonly string[]): ParseResu
       return {
         ok: true,
         command: { cmd: '/status', scope: tail ? 'git' : 'all' },
+        // The scope is the target; repeating it as args recorded "/status git git".
         target: tail ? 'git' : null,
-        args: tail,
+        args: '',
       };
     case '/clarify': {
       const agent = agentArg(false);

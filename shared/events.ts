@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AgentName, Actor, Id, Severity } from './domain/common.ts';
 import { Handoff, HandoffStatus } from './domain/handoff.ts';
 import { Concern } from './domain/concern.ts';
-import { Command, Response } from './domain/command.ts';
+import { Command, CommandSource, Response } from './domain/command.ts';
 import { Decision, Review } from './domain/review.ts';
 import { Variation } from './domain/variation.ts';
 import { KPI, Phase, Stage, Task, TaskStatus } from './domain/plan.ts';
@@ -97,6 +97,9 @@ export const EventPayloads = {
     phase: z.number().int().positive(),
     name: z.string(),
     iteration: z.number().int().positive(),
+    /** The person who started it with `/phase next` (or its button), and where; absent when the loop did. */
+    user: z.string().optional(),
+    source: CommandSource.optional(),
   }),
   'stage.entered': z.object({
     phase: z.number().int().positive(),
@@ -126,9 +129,33 @@ export const EventPayloads = {
   /** The loop acted on a decision; `outcome` says how. */
   'review.followed_up': z.object({ review_id: Id, outcome: z.string() }),
   'concern.raised': Concern,
-  'concern.acknowledged': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
-  'concern.assigned': z.object({ concern_id: Id, by: Actor, assigned_to: Actor, note: z.string().nullable() }),
-  'concern.resolved': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
+  /**
+   * `user` and `source` name the person behind a human's acknowledgement ("by alice via discord"); events
+   * from before they were recorded, and agents' acknowledgements, have neither.
+   */
+  'concern.acknowledged': z.object({
+    concern_id: Id,
+    by: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
+  /** `user` and `source` as for an acknowledgement: who assigned or resolved it, when a person did. */
+  'concern.assigned': z.object({
+    concern_id: Id,
+    by: Actor,
+    assigned_to: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
+  'concern.resolved': z.object({
+    concern_id: Id,
+    by: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
   'concern.escalated': z.object({ concern_id: Id, from: Actor, to: Actor, reason: z.string() }),
   'variation.proposed': Variation,
   'variation.decided': z.object({
@@ -186,7 +213,9 @@ export const EventPayloads = {
     commit: z.string(),
     next_phase: z.number().int().positive().nullable(),
   }),
-  /** The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report. */
+  /**
+   * The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report.
+   */
   'project.released': z.object({
     phase: z.number().int().positive(),
     tag: z.string(),
@@ -228,7 +257,10 @@ export const EventPayloads = {
     kept: z.array(z.string()),
   }),
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
-  /** Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord user only. */
+  /**
+   * Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord
+   * user only.
+   */
   'discord.interaction_refused': z.object({
     interaction_id: z.string(),
     user_id: z.string(),
@@ -236,7 +268,10 @@ export const EventPayloads = {
     kind: z.enum(['slash', 'button', 'modal']),
     name: z.string(),
   }),
-  /** A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from the record. */
+  /**
+   * A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from
+   * the record.
+   */
   'concern.discord_posted': z.object({
     concern_id: Id,
     message_id: z.string().regex(/^\d{15,22}$/),

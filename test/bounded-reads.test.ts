@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
+import { createApi, dispatch, noLoop } from '../electron/core/api.ts';
 import { createExporter } from '../electron/core/artifacts/exporter.ts';
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
@@ -94,11 +94,10 @@ async function readsAt(history: number): Promise<Reads> {
   try {
     fillHistory(p.ledger, history);
     await syncRecords(p);
-    const api = createApi(
-      p,
-      createLoopRunner(p, () => {}),
-      { user: 'Human', source: 'ui' },
-    );
+    // No loop behind the API (the CLI without a host): with one, the `/status` below wakes it, and a whole
+    // loop run then reads in the background of the later counts, as far as it got, so they varied by hundreds
+    // of rows from run to run. The loop step is run below, once, as `governor run` runs it.
+    const api = createApi(p, noLoop(p, 'the test runs the loop itself'), { user: 'Human', source: 'ui' });
     return {
       status: await counted(() => dispatch(api, 'commands.run', { text: '/status' })),
       snapshot: await counted(() => dispatch(api, 'project.status', {})),
@@ -142,12 +141,12 @@ describe('reads per step do not grow with the history', () => {
     '%s reads as many rows at 16,000 events as at 4,000',
     (step) => {
       expect(small[step]).toBeGreaterThan(0);
-      // Slack for the bounded reads that are not full yet at 4,000 events (the history has a decision every
-      // 1,000 events, and the documents read up to 40 of the latest); reading any list whole is thousands.
-      // A loop step once read 245 more rows at 16,000 than at 4,000 in CI (cause not yet found; it is not a
-      // whole list, which would be thousands more), so the slack is 400 until that is explained.
+      // Slack for the one bounded read that is not full yet at 4,000 events: the latest decisions (up to 40,
+      // and the history has one every 1,000 events), read by two statements each time the detail document
+      // renders. 12 more decisions at 16,000, a render or two per step: up to 48 rows. Reading any list of
+      // the history whole (commands, responses, handoffs, concerns) is 1,200 rows more.
       expect(big[step], `${step}: ${small[step]} rows at ${SMALL} events, ${big[step]} at ${BIG}`).toBeLessThanOrEqual(
-        small[step] + 400,
+        small[step] + 100,
       );
     },
   );

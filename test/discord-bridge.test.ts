@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
@@ -90,7 +92,19 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
         .commands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['ack', 'approve', 'assign', 'clarify', 'help', 'pause', 'reject', 'resolve', 'resume', 'status']);
+    ).toEqual([
+      'ack',
+      'approve',
+      'assign',
+      'clarify',
+      'help',
+      'pause',
+      'phase',
+      'reject',
+      'resolve',
+      'resume',
+      'status',
+    ]);
   });
 
   it('answers /status git with the branches, the last merge and tag, and open conflicts', async () => {
@@ -107,7 +121,11 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     expect(reply.content).toContain('Last gate merge: none yet');
     expect(reply.content).toContain('Last tag: none yet');
     expect(reply.content).toContain('Open conflicts: none');
-    expect(p.read.commands().at(-1)).toMatchObject({ cmd: '/status', target: 'git', source: 'discord' });
+    expect(p.read.commands().at(-1)).toMatchObject({ cmd: '/status', target: 'git', args: '', source: 'discord' });
+    // Recorded as typed, once: "/status git", never "/status git git" (the scope was both target and args).
+    const detail = readFileSync(join(dir, 'docs', 'PROJECT_DETAIL.md'), 'utf8');
+    expect(detail).toMatch(/ · discord · \S+ · `\/status git` → /);
+    expect(detail).not.toContain('git git');
   });
 
   it('/resolve changes the ledger, visible through the contract, and the resolution lands in the thread', async () => {
@@ -135,7 +153,58 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const list = await dispatch(api, 'concerns.list', {});
     expect(list.items.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
     await fake.waitFor(() =>
-      fake.messages(thread).some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by Human')),
+      fake
+        .messages(thread)
+        .some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by user_000003 via discord')),
+    );
+  });
+
+  it('a second /ack is told who acknowledged first, and records no second acknowledgement', async () => {
+    const first = raise(p, 'warning', 'Fixture drift in the 2019 data');
+    const second = raise(p, 'warning', 'Slow optimizer trials');
+    await drained(fake, p);
+    const ack = async (concern: string) => {
+      const { id } = await fake.slash({
+        name: 'ack',
+        options: [{ name: 'concern', type: 3, value: concern }],
+        userId: REVIEWER,
+        channelId: fake.channelId('agent-concerns'),
+      });
+      const m = await fake.waitFor(() => fake.messages().find((x) => x.interaction_id === id && x.content !== ''));
+      // Only the answer is left: a refusal's public "thinking…" is removed, not left beside the private answer.
+      expect(fake.messages().filter((x) => x.interaction_id === id)).toHaveLength(1);
+      shown.push((m.flags ?? 0) & 64);
+      return m.content;
+    };
+    const shown: number[] = [];
+    const acks = (concern: string) =>
+      p.ledger
+        .readTypes(['concern.acknowledged'])
+        .filter((e) => (e.payload as { concern_id: string }).concern_id === concern);
+    expect(await ack(first)).toBe(`Concern ${first} acknowledged.`);
+    expect(acks(first)[0]?.payload).toMatchObject({ by: 'Human', user: 'user_000003', source: 'discord' });
+    const again = await ack(first);
+    expect(again).toMatch(
+      new RegExp(
+        `^⚠️ concern ${first} was already acknowledged by user_000003 via discord at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC; nothing was changed$`,
+      ),
+    );
+    expect(acks(first)).toHaveLength(1);
+    // Acknowledged in the app first: the phone is told so, by name and surface.
+    const ui = createApi(p, NO_LOOP, { user: 'Human', source: 'ui' });
+    await dispatch(ui, 'concerns.act', { concernId: second, action: 'ack', note: '' });
+    expect(await ack(second)).toMatch(/^⚠️ concern \S+ was already acknowledged by Human via ui at .* UTC; nothing/);
+    expect(acks(second)).toHaveLength(1);
+    // The first /ack is answered in public; both "already acknowledged" answers privately (flag 64).
+    expect(shown).toEqual([0, 64, 64]);
+    // The refusal is still recorded as the command it was, with its answer.
+    expect(p.read.commands().at(-1)).toMatchObject({ cmd: '/ack', target: second, source: 'discord' });
+    // The channel message follows the first acknowledgement, and names who made it.
+    const concerns = fake.channelId('agent-concerns');
+    await fake.waitFor(() =>
+      fake
+        .messages(concerns)
+        .some((m) => JSON.stringify(m.embeds).includes('👀 Acknowledged by user_000003 via discord')),
     );
   });
 
@@ -228,6 +297,7 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const review = askReview(p);
     const id = raise(p, 'warning', 'Something odd');
     await drained(fake, p);
+    await p.exporter.sync(); // the test's own appends above went around the API
     const before = p.ledger.count();
     const click = await fake.click({
       customId: buttonId(p, 'approve', review.id),
@@ -247,6 +317,8 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     }
     const refused = p.ledger.read(before);
     expect(refused.map((e) => e.type)).toEqual(['discord.interaction_refused', 'discord.interaction_refused']);
+    // The exports follow a refusal as they follow any change (status.json's last event, the timeline).
+    await vi.waitFor(async () => expect(await p.exporter.verify()).toEqual([]), { timeout: 8000 });
     expect(refused[0]?.payload).toMatchObject({
       user_id: STRANGER,
       kind: 'button',

@@ -33,7 +33,7 @@ describe('governor discord', () => {
     expect(first.stdout).toMatch(/✓ #project-updates → #project-updates \(\d+\)/);
     for (const name of ['agent-concerns', 'approvals', 'system-health'])
       expect(first.stdout).toMatch(new RegExp(`✓ #${name}: created #${name} \\(\\d+\\)`));
-    expect(first.stdout).toContain('✓ 10 slash commands registered in the guild');
+    expect(first.stdout).toContain('✓ 11 slash commands registered in the guild');
     expect(
       f
         .channels()
@@ -45,7 +45,19 @@ describe('governor discord', () => {
         .commands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['ack', 'approve', 'assign', 'clarify', 'help', 'pause', 'reject', 'resolve', 'resume', 'status']);
+    ).toEqual([
+      'ack',
+      'approve',
+      'assign',
+      'clarify',
+      'help',
+      'pause',
+      'phase',
+      'reject',
+      'resolve',
+      'resume',
+      'status',
+    ]);
     const again = await governorCli(['discord', 'setup', '--dir', dir], env);
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('created');

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { validateDiscordYaml, webhookTargets } from '../electron/core/discord/config.ts';
-import { customId, parseCustomId, permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
-import { forPhone } from '../electron/core/discord/interactions.ts';
+import { customId, nextPhaseId, parseCustomId, permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
+import { forPhone } from '../electron/core/discord/phone-text.ts';
 import { dailyKey } from '../electron/core/discord/daily.ts';
 import { nonceFor } from '../electron/core/discord/deliverer.ts';
 import { modalText, slashCommandText } from '../electron/core/discord/inbound.ts';
 import { renderNotification, renderText } from '../electron/core/discord/render.ts';
+import { RESUME_HINT } from '../electron/core/workflow/stages/promotion-waits.ts';
 
 describe('discord.yaml and the message rules', () => {
   it('names the line and key of a bad discord.yaml', () => {
@@ -60,13 +61,33 @@ describe('discord.yaml and the message rules', () => {
     expect(forPhone('review review_0009 not found; list pending reviews with `governor reviews`')).toBe(
       'review review_0009 not found',
     );
+    // A console command is what a phone can type: it stays, unwrapped; the loop needs no `governor run` there.
     expect(
       forPhone('Commit or stash them, then `governor command "/resolve <this concern>"` and `governor run`.'),
-    ).toBe('Commit or stash them.');
+    ).toBe('Commit or stash them, then `/resolve <this concern>`.');
+    expect(
+      forPhone('this front end cannot switch projects; serve another folder with `governor serve --dir <f>`'),
+    ).toBe('this front end cannot switch projects');
     expect(forPhone('not the input digest (12 to 64 hex characters, as `governor reviews` shows it)')).toBe(
       'not the input digest',
     );
     expect(forPhone('plain text, nothing to drop.')).toBe('plain text, nothing to drop.');
+    expect(forPhone('It only plays the sample. `governor doctor` checks the setup; `governor demo` makes one.')).toBe(
+      'It only plays the sample.',
+    );
+    expect(forPhone('A. `governor doctor` checks it. B.')).toBe('A. B.');
+    // Alerts too: a promotion that waits on the human says what to type in Discord.
+    const waits = renderNotification({
+      event_id: 'e1',
+      channel: 'agent-concerns',
+      severity: 'warning',
+      title: '⚠️ The promotion waits on uncommitted edits',
+      body: `Action: your decision is needed.\nCommit or stash them, ${RESUME_HINT}.`,
+      ref: { kind: 'concern', id: 'concern_0009' },
+    });
+    expect(waits.embeds[0]?.description).toBe(
+      'Action: your decision is needed.\nCommit or stash them, then `/resolve <this concern>`.',
+    );
   });
 
   it('buttons carry the project and the review id; foreign ids are ignored', () => {
@@ -97,6 +118,8 @@ describe('discord.yaml and the message rules', () => {
       requestId: 'perm_0002',
       digest: 'ab'.repeat(8),
     });
+    expect(parseCustomId(nextPhaseId(tag, 1))).toEqual({ kind: 'phase', project: tag, promoted: 1 });
+    expect(parseCustomId(`gov:${tag}:next_phase:one`)).toBeNull();
     // Messages posted before ids named their project still parse, with no project: only their poster acts.
     expect(parseCustomId('gov:approve:review_0003')).toEqual({
       kind: 'button',
@@ -127,9 +150,16 @@ describe('discord.yaml and the message rules', () => {
     expect(slashCommandText('approve', s({ review: '#3' }), agents)).toEqual({ ok: true, value: '/approve #3' });
     expect(slashCommandText('status', [], agents)).toEqual({ ok: true, value: '/status' });
     expect(slashCommandText('pause', s({ agent: 'all' }), agents)).toEqual({ ok: true, value: '/pause all' });
+    // Typed rather than picked: matched as the console matches it, passed on by the agent's real name.
+    expect(slashCommandText('resume', s({ agent: 'pm' }), agents)).toEqual({
+      ok: true,
+      value: '/resume ProjectManager',
+    });
+    expect(slashCommandText('phase', s({ action: 'next' }), agents)).toEqual({ ok: true, value: '/phase next' });
+    expect(slashCommandText('phase', [], agents)).toEqual({ ok: true, value: '/phase' });
     expect(slashCommandText('clarify', s({ agent: 'all', question: 'x' }), agents)).toMatchObject({
       ok: false,
-      error: 'agent: one of ProjectManager, Designer, Tester',
+      error: 'agent: "all" is not an agent of this project: one of ProjectManager, Designer, Tester',
     });
     expect(slashCommandText('reject', s({ review: '3', reason: '  ' }), agents)).toMatchObject({
       ok: false,

@@ -6,9 +6,11 @@ import { createOutbox } from '../electron/core/discord/outbox.ts';
 import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
+import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
+import { createApi, dispatch } from '../electron/core/api.ts';
 import {
   LINKS_HOME,
+  NO_LOOP,
   REVIEWER,
   askReview,
   botYaml,
@@ -192,5 +194,58 @@ describe('Discord delivery guarantees', () => {
     expect(
       f.messages(f.channelId('system-health')).filter((m) => JSON.stringify(m.embeds).includes('Daily status')),
     ).toHaveLength(1);
+  });
+
+  it('webhook mode: the messages follow each decision too, edited through the webhook that posted them', async () => {
+    fake = await startFakeDiscord();
+    const f = fake;
+    const concernsHook = f.createWebhook('agent-concerns');
+    const approvalsHook = f.createWebhook('approvals');
+    const yaml = [
+      'mode: webhook',
+      'webhooks:',
+      '  agent-concerns: { url_env: HOOK_CONCERNS }',
+      '  approvals: { url_env: HOOK_APPROVALS }',
+      `api: ${f.api}`,
+    ].join('\n');
+    ({ p } = await discordProject(yaml));
+    const proj = p;
+    b = await bridge(proj, { HOOK_CONCERNS: concernsHook.url, HOOK_APPROVALS: approvalsHook.url });
+    const concern = raise(proj, 'warning', 'Flaky fixture in the 2019 data');
+    const review = askReview(proj, 'Plan for the optimizer');
+    await drained(f, proj);
+    const posted = (channel: string, id: string) =>
+      f.messages(f.channelId(channel)).find((m) => m.via === 'webhook' && JSON.stringify(m.embeds).includes(id));
+    const alert = posted('agent-concerns', concern);
+    const request = posted('approvals', review.id);
+    expect(alert?.edits).toBe(0);
+    expect(request?.edits).toBe(0);
+
+    const api = createApi(proj, NO_LOOP, { user: 'Human', source: 'ui' });
+    await dispatch(api, 'reviews.decide', { reviewId: review.id, decision: 'approve', comment: '', inline: [] });
+    await dispatch(api, 'concerns.act', { concernId: concern, action: 'resolve', note: 'pinned the seed' });
+    await f.waitFor(
+      () => posted('agent-concerns', concern)?.edits && posted('approvals', review.id)?.edits,
+      10_000,
+      'both edits',
+    );
+    await drained(f, proj);
+    const text = (m: RecordedMessage | undefined) =>
+      ((m?.embeds[0] ?? {}) as { description?: string }).description ?? '';
+    expect(text(posted('approvals', review.id))).toMatch(/^\*\*Status:\*\* ✅ Approved by Human via ui · .* UTC\n/);
+    expect(text(posted('agent-concerns', concern))).toMatch(
+      /^\*\*Status:\*\* ✅ Resolved by Human via ui · .* UTC\n> pinned the seed/,
+    );
+    // The protocol: PATCH /webhooks/{id}/{token}/messages/{message_id}, with the webhook's token and no bot
+    // token; which webhook posted a message is not stored, so a wrong one may answer 404 before the right one.
+    const patches = f.requests().filter((r) => r.method === 'PATCH');
+    const ok = (hook: { id: string; token: string }, m: RecordedMessage | undefined) =>
+      patches.some((r) => r.path === `/webhooks/${hook.id}/${hook.token}/messages/${m?.id}` && r.status === 200);
+    expect(ok(approvalsHook, request)).toBe(true);
+    expect(ok(concernsHook, alert)).toBe(true);
+    expect(patches.every((r) => r.path.startsWith('/webhooks/') && (r.status === 200 || r.status === 404))).toBe(true);
+    // Edited, not posted again: one review request (its update, "Approved", follows in the channel: no threads).
+    const requests = f.messages().filter((m) => JSON.stringify(m.embeds).includes('📝 Review requested'));
+    expect(requests.map((m) => m.id)).toEqual([request?.id]);
   });
 });

@@ -34,8 +34,9 @@ describe('two projects on one Discord bot', () => {
     fake = await startFakeDiscord({ channels: names.map((name) => ({ name })) });
     const channels = (x: string) =>
       `channels:\n  project-updates: ${x}-updates\n  agent-concerns: ${x}-concerns\n  approvals: ${x}-approvals\n  system-health: ${x}-health`;
-    ({ p: a } = await discordProject(botYaml(fake, channels('alpha')), 'alpha'));
-    ({ p: b } = await discordProject(botYaml(fake, channels('beta')), 'beta'));
+    // Different teams: alpha has one Implementer, beta three.
+    ({ p: a } = await discordProject(botYaml(fake, channels('alpha')), 'alpha', 1));
+    ({ p: b } = await discordProject(botYaml(fake, channels('beta')), 'beta', 3));
     ba = await bridge(a, env());
     bb = await bridge(b, env());
   });
@@ -208,5 +209,83 @@ describe('two projects on one Discord bot', () => {
       fake.interactionResponses().find((x) => x.interaction_id === narrowed.id && x.type === 8),
     );
     expect((r2.data as { choices: Array<{ name: string }> }).choices.map((c) => c.name)).toEqual(['beta']);
+  });
+
+  it("autocomplete of an agent offers the chosen project's own agents; a command naming another's is refused", async () => {
+    await fake.waitFor(() => fake.commands().some((c) => c.name === 'resume'));
+    // One set of commands for every project: agent names are not baked into the registration.
+    const resume = fake.commands().find((c) => c.name === 'resume');
+    expect(resume?.options?.[0]).toMatchObject({ name: 'agent', autocomplete: true });
+    expect(JSON.stringify(resume?.options)).not.toContain('"choices"');
+    const offered = async (command: string, channel: string, project?: string, typed = '') => {
+      const i = await fake.autocomplete({
+        name: command,
+        options: [
+          { name: 'agent', type: 3, value: typed, focused: true },
+          ...(project ? [{ name: 'project', type: 3 as const, value: project }] : []),
+        ],
+        userId: REVIEWER,
+        channelId: fake.channelId(channel),
+      });
+      const r = await fake.waitFor(() =>
+        fake.interactionResponses().find((x) => x.interaction_id === i.id && x.type === 8),
+      );
+      return (r.data as { choices: Array<{ name: string; value: string }> }).choices;
+    };
+    const names = (c: Array<{ name: string }>) => c.map((x) => x.name);
+    expect(names(await offered('resume', 'alpha-concerns'))).toEqual([
+      'ProjectManager',
+      'Designer',
+      'Implementer',
+      'Tester',
+      'all',
+    ]);
+    expect(names(await offered('resume', 'beta-concerns'))).toEqual([
+      'ProjectManager',
+      'Designer',
+      'Implementer',
+      'Implementer-2',
+      'Implementer-3',
+      'Tester',
+      'all',
+    ]);
+    // The project option decides, wherever it is typed; /assign has no "all".
+    expect(names(await offered('assign', 'alpha-concerns', 'beta', 'impl'))).toEqual([
+      'Implementer',
+      'Implementer-2',
+      'Implementer-3',
+    ]);
+    // Not settled yet (a shared channel, no project): every linked project's agents, saying whose.
+    const shared = await offered('assign', 'ops', undefined, 'i');
+    expect(shared).toEqual([
+      { name: 'Designer (alpha, beta)', value: 'Designer' },
+      { name: 'Implementer (alpha, beta)', value: 'Implementer' },
+      { name: 'Implementer-2 (beta)', value: 'Implementer-2' },
+      { name: 'Implementer-3 (beta)', value: 'Implementer-3' },
+    ]);
+    // Beta's agent in alpha's channel is refused by alpha with its own list; in beta's channel it is assigned.
+    const wrong = await fake.slash({
+      name: 'assign',
+      options: [
+        { name: 'agent', type: 3, value: 'Implementer-3' },
+        { name: 'task', type: 3, value: 'profile the optimizer' },
+      ],
+      userId: REVIEWER,
+      channelId: fake.channelId('alpha-concerns'),
+    });
+    expect((await answer(wrong.id)).text).toBe(
+      '⚠️ Governor did not accept that: agent: "Implementer-3" is not an agent of this project: one of ProjectManager, Designer, Implementer, Tester. Nothing was changed.',
+    );
+    const right = await fake.slash({
+      name: 'assign',
+      options: [
+        { name: 'agent', type: 3, value: 'implementer-3' },
+        { name: 'task', type: 3, value: 'profile the optimizer' },
+      ],
+      userId: REVIEWER,
+      channelId: fake.channelId('beta-concerns'),
+    });
+    expect((await answer(right.id)).text).toMatch(/^Task \S+ assigned to Implementer-3: profile the optimizer$/);
+    expect(a.read.commands().filter((c) => c.cmd === '/assign')).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ import { tempDir } from './support/tmp.ts';
  */
 const UI = { timeout: 20_000 };
 const REVIEWER = '300000000000000003';
+const STRANGER = '399999999999999999';
 const CONCERN = 'Signal.position for a flat bar is not specified';
 
 const view = async (page: Page, label: string) => {
@@ -178,6 +179,31 @@ for (const transport of uiTransports()) {
         .getByTestId('discord-outbox')
         .filter({ hasText: /0 pending · [1-9]\d* sent/ })
         .waitFor(UI);
+    });
+
+    it("shows a stranger's refused attempt in Settings → Discord: who, when, what", async () => {
+      const { page } = s;
+      await view(page, 'Settings');
+      const discord = page.getByTestId('discord-settings');
+      expect(await discord.getByTestId('discord-refused').textContent()).toBe('none');
+      await discord.getByTestId('discord-link').filter({ hasText: 'Running, connected' }).waitFor(UI);
+      // Someone not on the reviewer allowlist tries a command through the real discord.js client.
+      await fake.waitFor(() => fake.commands().some((c) => c.name === 'resolve'), 20_000, 'the slash commands');
+      await fake.slash({
+        name: 'resolve',
+        options: [{ name: 'concern', type: 3, value: concernId }],
+        userId: STRANGER,
+        channelId: fake.channelId('agent-concerns'),
+      });
+      const refused = discord
+        .getByTestId('discord-refused')
+        .filter({ hasText: /^1 in the last 24 h; latest: user_999999 \(399999999999999999\) tried \/resolve/ });
+      await refused.waitFor(UI);
+      expect(await refused.textContent()).toMatch(
+        new RegExp(`tried /resolve concern:${concernId} at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`),
+      );
+      expect(s.project.read.concerns().find((c) => c.id === concernId)?.status).not.toBe('resolved');
+      await shot('discord-refused');
     });
 
     it('says where the chain breaks after a row is edited behind the ledger’s back', async () => {

@@ -60,15 +60,24 @@ export function botYaml(fake: FakeDiscord, extra = ''): string {
   ].join('\n');
 }
 
-/** A real sample project (temp dir, git, SQLite) with discord.yaml written before it is opened. */
-export async function discordProject(yaml: string, name = 'backtester'): Promise<{ dir: string; p: OpenedProject }> {
+/**
+ * A real sample project (temp dir, git, SQLite) with discord.yaml written before it is opened.
+ * `implementers`: how many Implementers its team has (the sample's 2 otherwise), for projects with different agents.
+ */
+export async function discordProject(
+  yaml: string,
+  name = 'backtester',
+  implementers?: number,
+): Promise<{ dir: string; p: OpenedProject }> {
   const dir = join(tempDir(), name);
   await initProject(dir, { sample: true });
   // The sample names itself; a test with two projects tells them apart by name.
-  if (name !== 'backtester')
+  if (name !== 'backtester' || implementers !== undefined)
     writeFileSync(
       join(dir, 'agents.yaml'),
-      readFileSync(join(dir, 'agents.yaml'), 'utf8').replace(/^project: .*$/m, `project: ${name}`),
+      readFileSync(join(dir, 'agents.yaml'), 'utf8')
+        .replace(/^project: .*$/m, `project: ${name}`)
+        .replace(/^( {4}count:) 2$/m, `$1 ${implementers ?? 2}`),
     );
   writeFileSync(join(dir, 'discord.yaml'), `${yaml}\n`);
   return { dir, p: await openProject(dir) };

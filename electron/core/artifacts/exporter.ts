@@ -16,7 +16,15 @@ import {
   jsonlRecord,
   renderAll,
 } from './render/index.ts';
-import { type Field, authoredLoaders, boundedLoaders, fieldsChangedBy, fullLoaders, lazySnapshot } from './sources.ts';
+import {
+  type Field,
+  authoredLoaders,
+  boundedLoaders,
+  fieldsChangedBy,
+  fullLoaders,
+  lazySnapshot,
+  resultsLoaders,
+} from './sources.ts';
 
 /** The fixed JSONL file an event type is written to. */
 function streamOf(type: EventType): string {
@@ -41,21 +49,25 @@ const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
 
 /**
  * How each document's snapshot is read (sources.ts): the ones rendered after every event (they show the
- * last update) from bounded reads, the authored documents from their own reviews, the rest whole.
+ * last update) from bounded reads, the authored documents from their own reviews, the test results and
+ * the QA report with the open concerns only (re-rendered on every review, they must not read every concern),
+ * the rest whole.
  */
-const LOADERS: Record<string, 'bounded' | 'authored'> = {
+const LOADERS: Record<string, 'bounded' | 'authored' | 'results'> = {
   overview: 'bounded',
   detail: 'bounded',
   status: 'bounded',
   authored: 'authored',
+  'test-results': 'results',
+  'qa-report': 'results',
 };
-const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders };
+const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders, results: resultsLoaders };
 type Kind = keyof typeof LOADER_KINDS;
 /** One sync's loaders and what they read, per kind: two documents reading the same field read it once. */
 type Reads = Record<Kind, { loaders: ReturnType<typeof fullLoaders>; memo: Map<Field, unknown> }>;
 function readsFor(read: Reader): Reads {
   const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: new Map<Field, unknown>() });
-  return { full: of('full'), bounded: of('bounded'), authored: of('authored') };
+  return { full: of('full'), bounded: of('bounded'), authored: of('authored'), results: of('results') };
 }
 
 /** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
@@ -83,8 +95,12 @@ export interface Exporter {
   rendered(path: string): string | null;
   /** The path of every export there is now (as of the last sync), without rendering the audit files. */
   paths(): string[];
-  /** Sync, then every export as the files now hold it: what a commit of the records takes. */
-  current(): Promise<Map<string, string>>;
+  /**
+   * Sync, then every export as the files now hold it, as bytes: what a commit of the records takes. Bytes,
+   * not text: the audit files are megabytes on a long history, and decoding them only to encode them again
+   * for the commit cost more than the commit.
+   */
+  current(): Promise<Map<string, Buffer>>;
   /** Record how far the exports got now, if a sync since the last record moved on (at close). */
   flush(): void;
 }
@@ -322,11 +338,13 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       const fixed = new Map<string, number>();
       for (const [kind, rel] of Object.entries(JSONL_PATHS) as Array<[JsonlKind, string]>) {
         const at = await fileCursor(rel);
-        // No file (or an empty one) is complete when no event of its kind exists yet.
-        const none = at === 0 && ledger.readTypes(JSONL_SOURCES[kind], 0, 1).length === 0;
-        fixed.set(rel, at < 0 || (at === 0 && !none) ? await rebuild(rel, out) : none ? head : at);
+        // A file that ends with the newest event of its kind (or no file while there is none) is complete up
+        // to the head. Else a quiet stream (git actions are rare) would hold the process's first scan back
+        // to its last line, and every CLI command would read the history since then.
+        const complete = at >= 0 && ledger.lastSeqOf(JSONL_SOURCES[kind]) <= at;
+        fixed.set(rel, complete ? head : at < 0 || at === 0 ? await rebuild(rel, out) : at);
       }
-      let handoffs = ledger.readTypes(HANDOFF_TYPES, 0, 1).length === 0 ? head : 0;
+      let handoffs = ledger.lastSeqOf(HANDOFF_TYPES) === 0 ? head : 0;
       const known = new Map<string, number>();
       for (const rel of await handoffFiles()) {
         const at = await fileCursor(rel);
@@ -334,6 +352,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
         known.set(rel, upTo);
         handoffs = Math.max(handoffs, upTo);
       }
+      if (handoffs > 0 && ledger.lastSeqOf(HANDOFF_TYPES) <= handoffs) handoffs = head;
       jsonl = { fixed, handoffs, known };
     }
     const j = jsonl;
@@ -396,13 +415,18 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
   // ---- documents -----------------------------------------------------------------------------------
 
   async function writeIfChanged(rel: string, content: string, out: Set<string>): Promise<void> {
-    if (written.get(rel) === content) return;
+    const last = written.get(rel);
+    if (last === content) return;
     const abs = join(dir, rel);
+    // The file is read only the first time this process renders it (a file already right is not rewritten);
+    // after that, what this process wrote is what it holds, and a change since is `verify`'s to find.
     let current: string | null = null;
-    try {
-      current = await readFile(abs, 'utf8');
-    } catch {
-      current = null;
+    if (last === undefined) {
+      try {
+        current = await readFile(abs, 'utf8');
+      } catch {
+        current = null;
+      }
     }
     if (current !== content) {
       await writeFileAtomic(abs, content);
@@ -441,11 +465,10 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
         ...(await handoffFiles()),
       ]);
     }
-    // NOT INDEXED: left to itself SQLite answers DISTINCT by walking the whole type index (1M entries at
-    // 1M events, on every sync); the rowid range holds just the events since the last sync.
     const types =
       head > s.seq
         ? ledger.db
+            // NOT INDEXED: else SQLite walks the whole (type, seq) index to list the types, not the new rows.
             .prepare<[number], { type: string }>('SELECT DISTINCT type FROM events NOT INDEXED WHERE seq > ?')
             .all(s.seq)
             .map((r) => r.type)
@@ -518,10 +541,10 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     },
     async current() {
       await this.sync();
-      const out = new Map<string, string>();
+      const out = new Map<string, Buffer>();
       for (const rel of this.paths()) {
         try {
-          out.set(rel, await readFile(join(dir, rel), 'utf8'));
+          out.set(rel, await readFile(join(dir, rel)));
         } catch {
           // An export with nothing in it yet (no handoff of a phase) has no file.
         }

@@ -67,7 +67,8 @@ export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'al
 
 /**
  * Projected event types no export shows: coding agents' permission requests, sessions and stream, budget
- * grants and promotion intents live in the ledger, the UI and the CLI. Listed so a new projected type is a decision, not a miss.
+ * grants and promotion intents live in the ledger, the UI and the CLI. Listed so a new projected type is a decision,
+ * not a miss.
  */
 export const UNEXPORTED_EVENTS: readonly EventType[] = [
   'permission.requested',
@@ -199,6 +200,15 @@ export function authoredLoaders(read: Reader): Loaders {
         mine().map((r) => r.id),
       ),
   };
+}
+
+/**
+ * The test results and the QA report: they show open concerns only (the test failures to close, the open
+ * criticals, the counts by severity), so they read the open ones by index, not every concern of the history.
+ * The rest is read whole: their sign-offs need every review of the document, whatever its age.
+ */
+export function resultsLoaders(read: Reader): Loaders {
+  return { ...fullLoaders(read), concerns: () => read.openConcernsAndConditions() };
 }
 
 /**

@@ -7,20 +7,14 @@ import { slashCommands } from './slash-commands.ts';
 export interface BotOptions {
   file: DiscordFile;
   token: string;
-  agents: readonly string[];
   onInteraction: (i: Interaction) => Promise<void>;
   onConnection?: (up: boolean) => void;
   log?: (line: string) => void;
 }
 
 /** Register the slash commands in the guild, replacing whatever was there (bulk overwrite: idempotent). */
-export async function registerCommands(
-  rest: REST,
-  applicationId: string,
-  guildId: string,
-  agents: readonly string[],
-): Promise<number> {
-  const body = slashCommands(agents);
+export async function registerCommands(rest: REST, applicationId: string, guildId: string): Promise<number> {
+  const body = slashCommands();
   await rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body });
   return body.length;
 }
@@ -64,7 +58,7 @@ export async function startBot(o: BotOptions): Promise<{ client: Client; stop():
   const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
   await client.login(o.token);
   const c = await ready;
-  const count = await registerCommands(client.rest, c.application.id, guild, o.agents);
+  const count = await registerCommands(client.rest, c.application.id, guild);
   o.log?.(`discord: connected as ${c.user.tag}; ${count} slash commands registered in guild ${guild}`);
   return {
     client,

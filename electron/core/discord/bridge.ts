@@ -155,7 +155,7 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
   );
   if (file.mode === 'bot' && token && o.inbound !== false) {
     // Other projects on this bot learn of this one (routing.ts); its channels once they are resolved.
-    const announce = () => links?.announce({ tag, name, channels: channelIds });
+    const announce = () => links?.announce({ tag, name, channels: channelIds, agents: agentNames(p.agentsFile) });
     announce();
     void sender
       .channels()
@@ -187,7 +187,6 @@ export async function startDiscordBridge(p: OpenedProject, o: BridgeOptions = {}
       bot = await startBot({
         file,
         token,
-        agents: agentNames(p.agentsFile),
         onInteraction: handle,
         onConnection: (up) => lease.noteConnected(up),
         log,

@@ -9,6 +9,7 @@ import { z } from 'zod';
  *   gov:<project>:<action>:<review id>              a review's buttons
  *   gov:<project>:modal:<action>:<review id>        the form a button opened
  *   gov:<project>:<perm action>:<request id>:<digest>  a permission request's buttons
+ *   gov:<project>:next_phase:<phase>                a promotion's "Start phase N" (phase: the one promoted)
  *
  * Messages posted before the project key existed carry `gov:<action>:<review id>`; those still parse
  * (project null) and are acted on only by the project whose outbox posted the message.
@@ -34,8 +35,14 @@ export function permissionId(tag: string, action: PermissionAction, requestId: s
   return `gov:${tag}:${action}:${requestId}:${digest.slice(0, 16)}`;
 }
 
+/** The promotion message's button: start the phase after `promoted` (a click on an older one starts nothing). */
+export function nextPhaseId(tag: string, promoted: number): string {
+  return `gov:${tag}:next_phase:${promoted}`;
+}
+
 export type ParsedCustomId =
   | { kind: 'button'; project: string | null; action: ButtonAction; reviewId: string }
+  | { kind: 'phase'; project: string; promoted: number }
   | { kind: 'modal'; project: string | null; action: ModalAction; reviewId: string }
   | { kind: 'permission'; project: string; action: PermissionAction; requestId: string; digest: string }
   | null;
@@ -56,6 +63,9 @@ const CustomIdSchema = z.union([
   z
     .tuple([z.literal('gov'), Tag, z.literal('modal'), Modal, ReviewId])
     .transform(([, project, , action, reviewId]) => ({ kind: 'modal' as const, project, action, reviewId })),
+  z
+    .tuple([z.literal('gov'), Tag, z.literal('next_phase'), z.string().regex(/^\d{1,4}$/)])
+    .transform(([, project, , n]) => ({ kind: 'phase' as const, project, promoted: Number(n) })),
   z.tuple([z.literal('gov'), Tag, Perm, RequestId, Digest]).transform(([, project, action, requestId, digest]) => ({
     kind: 'permission' as const,
     project,

@@ -245,7 +245,7 @@ export function createDeliverer(o: DelivererOptions) {
     }
     const original =
       ref !== null &&
-      (ref.kind === 'review' || ref.kind === 'concern' || ref.kind === 'permission') &&
+      (ref.kind === 'review' || ref.kind === 'concern' || ref.kind === 'permission' || ref.kind === 'phase') &&
       o.outbox.original(ref)?.id === row.id;
     markSent(row, posted, thread, original);
   }

@@ -1,5 +1,5 @@
 import { EventPayloads, type LedgerEvent } from '../../../shared/index.ts';
-import { type Notification, byVia, cutAtWord, utcStamp } from '../notify/notifications.ts';
+import { type Notification, byVia, byWhom, cutAtWord, utcStamp } from '../notify/notifications.ts';
 import type { Reader } from '../store/read.ts';
 import { LIMITS } from './limits.ts';
 import type { OutboundMessage } from './message.ts';
@@ -11,7 +11,7 @@ import type { OutboundMessage } from './message.ts';
  * original (the outbox row that posted it), so it reads like the original, whichever process acts.
  */
 export interface ItemStatus {
-  ref: { kind: 'review' | 'concern' | 'permission'; id: string };
+  ref: { kind: 'review' | 'concern' | 'permission' | 'phase'; id: string };
   line: string;
   /** Still needs the human: buttons stay live and the action line stays. */
   open: boolean;
@@ -52,7 +52,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const open = read.concern(c.concern_id)?.to === 'Human';
       return {
         ref: { kind: 'concern', id: c.concern_id },
-        line: `👀 Acknowledged by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        line: `👀 Acknowledged ${byWhom(c)} · ${utcStamp(ev.ts)}${quote(c.note)}`,
         open,
       };
     }
@@ -60,7 +60,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const c = EventPayloads['concern.assigned'].parse(ev.payload);
       return {
         ref: { kind: 'concern', id: c.concern_id },
-        line: `➡️ Assigned to ${c.assigned_to} by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        line: `➡️ Assigned to ${c.assigned_to} ${byWhom(c)} · ${utcStamp(ev.ts)}${quote(c.note)}`,
         open: false,
       };
     }
@@ -77,7 +77,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const c = EventPayloads['concern.resolved'].parse(ev.payload);
       return {
         ref: { kind: 'concern', id: c.concern_id },
-        line: `✅ Resolved by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        line: `✅ Resolved ${byWhom(c)} · ${utcStamp(ev.ts)}${quote(c.note)}`,
         open: false,
       };
     }
@@ -87,6 +87,22 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       return {
         ref: { kind: 'permission', id: d.request_id },
         line: `${PERMISSION[x.decision] ?? x.decision} ${byVia(x.by, x.source)} · ${utcStamp(x.at)}${x.decision === 'deny' ? quote(x.message) : ''}`,
+        open: false,
+      };
+    }
+    case 'phase.started': {
+      // The promotion message before it offered to start this phase: it now says who did.
+      const ph = EventPayloads['phase.started'].parse(ev.payload);
+      const promoted = read
+        .promotions()
+        .filter((x) => x.phase < ph.phase)
+        .at(-1);
+      if (ph.iteration !== 1 || !promoted) return null;
+      const who =
+        ph.user && ph.source ? byVia(ph.user, ph.source) : `by ${ev.actor === 'Human' ? 'Human' : 'the loop'}`;
+      return {
+        ref: { kind: 'phase', id: String(promoted.phase) },
+        line: `▶️ Phase ${ph.phase} — ${ph.name} started ${who} · ${utcStamp(ev.ts)}`,
         open: false,
       };
     }

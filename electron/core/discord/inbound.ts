@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { matchAgent } from '../../../shared/index.ts';
 
 /**
  * What Discord hands us, validated before anything acts on it. Discord enforces the registered option
@@ -22,9 +23,24 @@ const itemId = (kind: 'concern' | 'review') =>
     .trim()
     .regex(new RegExp(`^#?(${kind}_)?\\d{1,10}$`), `a ${kind} id such as ${kind}_0004 or 4`);
 
+/**
+ * An agent of the project the command went to: typed freely (autocomplete offers them, but a phone may send
+ * what was typed), matched as the console matches it (`pm`, any case), and passed on by its real name.
+ */
 function agentOption(agents: readonly string[], allowAll: boolean) {
   const names = allowAll ? [...agents, 'all'] : [...agents];
-  return z.string().refine((a) => names.includes(a), { message: `one of ${names.join(', ')}` });
+  return z
+    .string()
+    .trim()
+    .transform((a, ctx) => {
+      const hit = allowAll && a.toLowerCase() === 'all' ? 'all' : matchAgent(a, agents);
+      if (hit) return hit;
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${a.slice(0, 40)}" is not an agent of this project: one of ${names.join(', ')}`,
+      });
+      return z.NEVER;
+    });
 }
 
 /** The options of each slash command (as registered in slash-commands.ts), in the order the console takes them. */
@@ -57,6 +73,7 @@ function slashSchemas(agents: readonly string[]) {
       schema: z.object({ review: itemId('review'), reason: required(2000, 'the reason') }).strict(),
       order: ['review', 'reason'],
     },
+    phase: { schema: z.object({ action: z.literal('next').optional() }).strict(), order: ['action'] },
     help: {
       schema: z
         .object({

@@ -11,18 +11,21 @@ import {
   TextInputStyle,
 } from 'discord.js';
 import type { DiscordFile } from '../../../shared/config.ts';
-import { agentNames } from '../../../shared/index.ts';
-import { type LoopDriver, createApi, dispatch } from '../api.ts';
+import { EventPayloads, agentNames } from '../../../shared/index.ts';
+import { type LoopDriver, createApi, dispatch, followUp } from '../api.ts';
 import { ConflictError, GovernorError, errorMessage } from '../errors.ts';
 import type { OpenedProject } from '../host.ts';
 import { byVia, utcStamp } from '../notify/notifications.ts';
 import { normaliseId } from '../workflow/ids.ts';
+import { decodeTs } from '../store/chain.ts';
 import { type ModalAction, type PermissionAction, modalId, parseCustomId } from './custom-id.ts';
+import { discordHelp, refusalText } from './help.ts';
 import { modalText, slashCommandText } from './inbound.ts';
 import { LIMITS, clip } from './limits.ts';
 import { createOutbox } from './outbox.ts';
+import { forPhone } from './phone-text.ts';
 import { renderText } from './render.ts';
-import { type Me, type Route, projectChoices, routeComponent, routeSlash } from './routing.ts';
+import { type Me, type Route, agentChoices, projectChoices, routeComponent, routeSlash } from './routing.ts';
 
 export interface InteractionDeps {
   p: OpenedProject;
@@ -73,17 +76,6 @@ const MODAL: Record<
   conditions: { decision: 'approve_with_conditions', title: 'Approve with conditions', label: 'On what conditions?' },
 };
 
-/**
- * Replies are read on a phone: a hint to run a CLI command there is dropped (the sentence stays).
- * Core errors are written for every surface; this is the one place Discord's wording differs.
- */
-export function forPhone(text: string): string {
-  return text
-    .replace(/\s*\([^()]*`governor [^`]*`[^()]*\)/g, '')
-    .replace(/[;,]\s*[^;,.()]*`governor [^`]*`[^;.()]*/g, '')
-    .replace(/\s+([.;,])/g, '$1');
-}
-
 /** The project the clicked message's footer names ("<project> · #channel"): for a wrong-project answer. */
 function footerProject(i: ButtonInteraction | ModalSubmitInteraction): string | null {
   const text = i.message?.embeds[0]?.footer?.text ?? '';
@@ -104,6 +96,10 @@ export function createInteractionHandler(d: InteractionDeps) {
   const agents = agentNames(p.agentsFile);
   const redact = d.redact ?? ((t: string) => t);
   const outbox = createOutbox(p.ledger.db);
+  const phaseStarts = p.ledger.db.prepare<[number], { actor: string; ts: number | string; payload: string }>(
+    `SELECT actor, ts, payload FROM events WHERE type = 'phase.started'
+       AND json_extract(payload, '$.phase') = ? AND json_extract(payload, '$.iteration') = 1 ORDER BY seq LIMIT 1`,
+  );
   const firstSeen = p.ledger.db.prepare(
     'INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)',
   );
@@ -142,26 +138,41 @@ export function createInteractionHandler(d: InteractionDeps) {
     const options = i.options.data.filter((o) => o.name !== 'project');
     const text = slashCommandText(i.commandName, options, agents);
     if (!text.ok) return refuseInput(i, text.error);
+    // Help on Discord lists what Discord has (its registered commands), not the console's grammar; it
+    // changes nothing and is the same for every project, so it is answered here.
+    if (i.commandName === 'help') {
+      const topic = options.find((o) => o.name === 'command')?.value;
+      await i.reply({ content: say(discordHelp(typeof topic === 'string' ? topic : null)) });
+      return;
+    }
     const deferred = await i.deferReply({ withResponse: true });
-    const res = await dispatch(apiFor(i), 'commands.run', { text: text.value });
+    // `/phase next` is the contract's own call, as the dashboard's "Start phase N" makes it.
+    const res =
+      text.value === '/phase next'
+        ? await dispatch(apiFor(i), 'phase.next', {})
+        : await dispatch(apiFor(i), 'commands.run', { text: text.value });
+    if (res.error) return privately(i, refusalText(res.error));
     // The agent answers a /clarify later, as its own message: it goes where the question was asked, as a
     // reply to this answer (the outbox looks this up when it delivers the answer).
     const replyId = deferred.interaction.responseMessageId;
-    if (res.ok && res.command_id && i.commandName === 'clarify' && replyId) {
+    if (res.command_id && i.commandName === 'clarify' && replyId) {
       outbox.saveThread(
         { kind: 'command', id: res.command_id },
         { channel_id: i.channelId, message_id: replyId, thread_id: i.channelId },
       );
     }
-    const reply = renderText(forPhone(res.ok ? res.response : `⚠️ ${res.response}`), `${res.command_id ?? 'reply'}.md`);
+    const reply = renderText(forPhone(res.response), `${res.command_id ?? 'reply'}.md`);
     await i.editReply({
       content: reply.content,
       files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })),
     });
   }
 
-  /** "Already decided" is always private, whichever path found it. */
-  async function privately(i: ButtonInteraction | ModalSubmitInteraction, text: string): Promise<void> {
+  /**
+   * Every refusal ("already decided", "already acknowledged", "already started", a command not taken) is
+   * private, whichever path found it: a deferred public "thinking…" is removed and the answer sent privately.
+   */
+  async function privately(i: Acting, text: string): Promise<void> {
     if (i.deferred || i.replied) {
       await i.deleteReply().catch(() => undefined);
       await i.followUp({ content: say(text), flags: MessageFlags.Ephemeral });
@@ -216,6 +227,38 @@ export function createInteractionHandler(d: InteractionDeps) {
     }
   }
 
+  /** Who started phase `n` (its first iteration), for "already started by … via …". */
+  function startedBy(n: number): string | null {
+    const row = phaseStarts.get(n);
+    if (!row) return null;
+    const ph = EventPayloads['phase.started'].parse(JSON.parse(row.payload));
+    const by = ph.user && ph.source ? byVia(ph.user, ph.source) : row.actor === 'Human' ? 'by Human' : 'by the loop';
+    return `${by} at ${utcStamp(decodeTs(row.ts))}`;
+  }
+
+  /** The promotion message's "Start phase N": the next phase through the contract, once (the first click wins). */
+  async function startPhase(i: ButtonInteraction, promoted: number): Promise<void> {
+    const now = p.read.project();
+    if (now && now.phase > promoted) {
+      const name = now.roadmap.find((r) => r.number === now.phase)?.name ?? `Phase ${now.phase}`;
+      const by = startedBy(now.phase);
+      return privately(
+        i,
+        `Phase ${now.phase} — ${name} was already started${by ? ` ${by}` : ''}. Nothing was changed.`,
+      );
+    }
+    await i.deferReply();
+    const res = await dispatch(apiFor(i), 'phase.next', {});
+    if (res.error) return privately(i, `${refusalText(res.error)}. Nothing was changed.`);
+    const started = p.read.project();
+    const name = started?.roadmap.find((r) => r.number === started.phase)?.name ?? `Phase ${started?.phase ?? ''}`;
+    await i.editReply({
+      content: say(
+        `▶️ Phase ${started?.phase ?? ''} — ${name} started ${byVia(who(i), 'discord')}; the project manager plans it next.`,
+      ),
+    });
+  }
+
   async function onButton(i: ButtonInteraction): Promise<void> {
     const parsed = parseCustomId(i.customId);
     if (!parsed || parsed.kind === 'modal') {
@@ -223,6 +266,7 @@ export function createInteractionHandler(d: InteractionDeps) {
       return;
     }
     if (parsed.kind === 'permission') return decidePermission(i, parsed.requestId, parsed.action, parsed.digest);
+    if (parsed.kind === 'phase') return startPhase(i, parsed.promoted);
     const decided = alreadyDecided(parsed.reviewId);
     if (decided) return privately(i, decided);
     if (parsed.action === 'approve') return decide(i, parsed.reviewId, 'approve', '');
@@ -263,8 +307,13 @@ export function createInteractionHandler(d: InteractionDeps) {
 
   async function onAutocomplete(i: AutocompleteInteraction): Promise<void> {
     const focused = i.options.getFocused(true);
-    if (focused.name !== 'project') return;
-    const choices = projectChoices(d.me(), String(focused.value));
+    const typed = String(focused.value);
+    const choices =
+      focused.name === 'project'
+        ? projectChoices(d.me(), typed)
+        : focused.name === 'agent'
+          ? agentChoices(d.me(), route(i), agents, typed, i.commandName === 'pause' || i.commandName === 'resume')
+          : null;
     if (choices) await i.respond(choices).catch(() => undefined); // another project may have answered first
   }
 
@@ -289,6 +338,7 @@ export function createInteractionHandler(d: InteractionDeps) {
     if (!fresh) return; // the first delivery of this interaction answers it
     try {
       if (!authorised(i)) {
+        const since = p.ledger.count();
         p.ledger.append([
           {
             type: 'discord.interaction_refused',
@@ -305,11 +355,16 @@ export function createInteractionHandler(d: InteractionDeps) {
         d.log?.(
           `discord: refused ${kind} ${nameOf(i)} from ${i.user.username} (${i.user.id}): not on the reviewer allowlist`,
         );
-        await i.reply({
-          content:
-            "⛔ You are not on this project's reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.",
-          flags: MessageFlags.Ephemeral,
-        });
+        try {
+          await i.reply({
+            content:
+              "⛔ You are not on this project's reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.",
+            flags: MessageFlags.Ephemeral,
+          });
+        } finally {
+          // Recorded like any change the API makes, the exports follow (after the answer: Discord allows 3 s).
+          await followUp(p, d.loop, { since, wake: false });
+        }
         return;
       }
       if (i.isChatInputCommand()) await onSlash(i);
@@ -323,8 +378,7 @@ export function createInteractionHandler(d: InteractionDeps) {
       );
       d.log?.(`discord: ${kind} ${nameOf(i)}: ${errorMessage(err)}`);
       try {
-        if (i.deferred || i.replied) await i.editReply({ content: say(`⚠️ ${message}`) });
-        else await i.reply({ content: say(`⚠️ ${message}`), flags: MessageFlags.Ephemeral });
+        await privately(i, `⚠️ ${message}`);
       } catch {
         // The interaction token may have expired; the ledger has the facts.
       }

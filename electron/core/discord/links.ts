@@ -16,6 +16,8 @@ export const Link = z.object({
   name: z.string(),
   /** The ids of the channels this project posts in (its channel map, resolved). */
   channels: z.array(z.string()),
+  /** Its agents (agents.yaml), for autocomplete before the command names its project. */
+  agents: z.array(z.string()).default([]),
   pid: z.number().int(),
   host: z.string(),
   updated_at: z.string(),

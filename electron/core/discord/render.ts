@@ -3,7 +3,8 @@ import type { Severity } from '../../../shared/index.ts';
 import { type Notification, cutAtWord } from '../notify/notifications.ts';
 import { CUT_MARKER, LIMITS, clip } from './limits.ts';
 import type { OutboundEmbed, OutboundMessage } from './message.ts';
-import { customId, parseCustomId, permissionId } from './custom-id.ts';
+import { customId, nextPhaseId, parseCustomId, permissionId } from './custom-id.ts';
+import { forPhone } from './phone-text.ts';
 
 const COLOUR: Record<Severity, number> = { critical: 0xd83c3e, warning: 0xf0b232, info: 0x5865f2 };
 
@@ -77,6 +78,15 @@ function buttons(n: Notification, ctx: RenderContext): OutboundMessage['componen
       },
     ];
   }
+  if (n.ref?.kind === 'phase' && n.startsNext && !n.update) {
+    const { promoted, next } = n.startsNext;
+    return [
+      {
+        type: ComponentType.ActionRow,
+        components: [button(ButtonStyle.Success, `Start phase ${next}`, nextPhaseId(ctx.tag, promoted))],
+      },
+    ];
+  }
   if (n.ref?.kind === 'permission' && n.permission && !n.update) {
     const { digest, session } = n.permission;
     const id = n.ref.id;
@@ -104,8 +114,9 @@ function buttons(n: Notification, ctx: RenderContext): OutboundMessage['componen
  */
 export function renderNotification(n: Notification, ctx: RenderContext = PLAIN): OutboundMessage {
   const files: OutboundMessage['files'] = [...(n.files ?? [])];
-  const title = cutAtWord(n.title, LIMITS.embedTitle);
-  let description = n.body;
+  // Read on a phone: a concern's way out says `/resolve …`, not `governor command "/resolve …"`.
+  const title = cutAtWord(forPhone(n.title), LIMITS.embedTitle);
+  let description = forPhone(n.body);
   if (n.ref?.kind === 'review' && !n.update && ctx.webUrl)
     description = `${description}\n[Open the review](${ctx.webUrl.replace(/\/+$/, '')}/#/reviews/${n.ref.id})`;
   if (description.length > LIMITS.embedDescription || n.detail) {
@@ -156,8 +167,10 @@ export function forWebhook(m: OutboundMessage): OutboundMessage {
   if (m.components.length === 0) return { ...m, thread_name: null };
   const first = m.components[0]?.components[0];
   const parsed = first && 'custom_id' in first ? parseCustomId(first.custom_id) : null;
-  const what = parsed?.kind === 'permission' ? 'this permission request' : 'this review';
-  const hint = `Decide ${what} in the Governor app (Reviews).`;
+  const hint =
+    parsed?.kind === 'phase'
+      ? 'Start the next phase in the Governor app (the dashboard).'
+      : `Decide ${parsed?.kind === 'permission' ? 'this permission request' : 'this review'} in the Governor app (Reviews).`;
   const embeds = m.embeds.map((e, i) =>
     i === 0 ? { ...e, description: clip(`${e.description ?? ''}\n\n${hint}`, LIMITS.embedDescription) } : e,
   );

@@ -125,3 +125,32 @@ export function projectChoices(me: Me, typed: string): Array<{ name: string; val
     .slice(0, 25)
     .map((l) => ({ name: (shared(l.name) ? `${l.name} (${l.tag})` : l.name).slice(0, 100), value: l.tag }));
 }
+
+/**
+ * Autocomplete of an `agent` option: the project the command goes to offers its own agents (two projects
+ * rarely have the same team). Where that is not settled yet (a shared channel, no `project` chosen so
+ * far), the speaker offers every linked project's agents, each saying whose.
+ */
+export function agentChoices(
+  me: Me,
+  route: Route,
+  own: readonly string[],
+  typed: string,
+  allowAll: boolean,
+): Array<{ name: string; value: string }> | null {
+  const want = typed.trim().toLowerCase();
+  const fits = (a: string) => a.toLowerCase().includes(want);
+  const all = allowAll && fits('all') ? [{ name: 'all', value: 'all' }] : [];
+  if (route.kind === 'act') return [...own.filter(fits).map((a) => ({ name: a, value: a })), ...all].slice(0, 25);
+  if (route.kind === 'quiet' || !speaker(me)) return null;
+  const whose = new Map<string, string[]>();
+  // By project name, so the list reads the same whichever project answers.
+  const byName = [...me.links].sort((x, y) => x.name.localeCompare(y.name));
+  for (const l of byName) for (const a of l.agents) whose.set(a, [...(whose.get(a) ?? []), l.name]);
+  return [
+    ...[...whose.entries()]
+      .filter(([a]) => fits(a))
+      .map(([a, names]) => ({ name: `${a} (${names.join(', ')})`.slice(0, 100), value: a })),
+    ...all,
+  ].slice(0, 25);
+}

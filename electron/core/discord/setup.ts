@@ -15,7 +15,7 @@ const SNOWFLAKE = /^\d{15,22}$/;
  * `governor discord setup`, bot mode: the token works, the bot is in the guild, the four channels exist
  * (creating missing ones by name when the bot may), and the slash commands are registered.
  */
-export async function setupBot(file: DiscordFile, rest: REST, agents: readonly string[]): Promise<SetupLine[]> {
+export async function setupBot(file: DiscordFile, rest: REST): Promise<SetupLine[]> {
   const out: SetupLine[] = [];
   const guildId = file.guild_id ?? '';
   let me: APIUser;
@@ -66,7 +66,7 @@ export async function setupBot(file: DiscordFile, rest: REST, agents: readonly s
     }
   }
   try {
-    const n = await registerCommands(rest, me.id, guildId, agents);
+    const n = await registerCommands(rest, me.id, guildId);
     out.push({ ok: true, text: `${n} slash commands registered in the guild` });
   } catch (err) {
     out.push({

@@ -7,16 +7,20 @@ const summary = (cmd: string) => (COMMAND_HELP.find((h) => h.cmd === cmd)?.summa
  * The slash commands, mirroring the console grammar (shared/commands.ts). Each one is validated and turned
  * back into the text the console would take (inbound.ts), and handed to the same command handler, so
  * Discord cannot drift from it.
+ *
+ * The same for every project: several projects on one bot register into one guild, and the last one to
+ * register wins. So nothing project-specific is baked in: agent names come from autocomplete, which the
+ * chosen project answers with its own agents (interactions.ts).
  */
-export function slashCommands(agents: readonly string[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
-  const agentChoices = agents.slice(0, 24).map((a) => ({ name: a, value: a }));
+export function slashCommands(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   const agent = (b: SlashCommandBuilder, allowAll: boolean) =>
     b.addStringOption((o) =>
       o
         .setName('agent')
-        .setDescription('which agent')
+        .setDescription(allowAll ? 'which agent, or all' : 'which agent')
         .setRequired(true)
-        .addChoices(...agentChoices, ...(allowAll ? [{ name: 'all', value: 'all' }] : [])),
+        .setAutocomplete(true)
+        .setMaxLength(40),
     );
   const commands = [
     new SlashCommandBuilder()
@@ -53,6 +57,15 @@ export function slashCommands(agents: readonly string[]): RESTPostAPIChatInputAp
       .setDescription(summary('/reject'))
       .addStringOption((o) => o.setName('review').setDescription('e.g. review_0003 or 3').setRequired(true))
       .addStringOption((o) => o.setName('reason').setDescription('why').setRequired(true).setMaxLength(2000)),
+    new SlashCommandBuilder()
+      .setName('phase')
+      .setDescription(summary('/phase'))
+      .addStringOption((o) =>
+        o
+          .setName('action')
+          .setDescription('"next" starts the next phase once this one is promoted')
+          .addChoices({ name: 'next', value: 'next' }),
+      ),
     new SlashCommandBuilder()
       .setName('help')
       .setDescription(summary('/help'))

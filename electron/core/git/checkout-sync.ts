@@ -14,6 +14,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { headBranch } from './checkout.ts';
+import { runGit } from './cli.ts';
 import { diffTrees } from './diff.ts';
 import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, treeOfCommit } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
@@ -76,33 +77,54 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
   );
   const ours: string[] = [];
   const kept: string[] = [];
+  const foundAt = new Map<string, Found>();
   for (const c of changes) {
     const found = await worktreeEntry(ctx.dir, c.path);
+    foundAt.set(c.path, found);
     // Absent counts as ours: a file is never half-written, but a mode change is a delete, then a write.
     const theirs = found !== null && !holds(found, c.oldOid, c.oldMode) && !holds(found, c.newOid, c.newMode);
     if (theirs && !input.governed(c.path)) kept.push(c.path);
     else ours.push(c.path);
   }
-  if (ours.length > 0) {
+  // Files already holding the release (Governor's exports: the records commit was made from them) need no
+  // writing, only their index entries: rewriting them through isomorphic-git inflated and wrote back the
+  // audit files, megabytes on a long history. Regular files only: git compares a link with its entry.
+  const mine = new Set(ours);
+  const inPlace = new Set(
+    changes
+      .filter((c) => mine.has(c.path) && c.newOid !== null && c.newMode !== null && c.newMode !== MODE_SYMLINK)
+      .filter((c) => holds(foundAt.get(c.path) ?? null, c.newOid, c.newMode))
+      .map((c) => c.path),
+  );
+  const toWrite = ours.filter((p) => !inPlace.has(p));
+  const half = Math.max(2, Math.floor(ours.length / 2));
+  let written = 0;
+  const progress = () => {
+    written += 1;
+    if (written === 1) input.boundary?.('checkout: first file written');
+    else if (written === half) input.boundary?.('checkout: half the files written');
+  };
+  if (toWrite.length > 0) {
     // isomorphic-git writes each file through repoFs (temp + rename) and the index after the files.
-    const half = Math.max(2, Math.floor(ours.length / 2));
-    let written = 0;
     await git.checkout({
       fs: ctx.fs,
       dir: ctx.dir,
       gitdir: ctx.gitdir,
       cache: ctx.cache,
       ref: input.branch,
-      filepaths: ours,
+      filepaths: toWrite,
       force: true,
       noUpdateHead: true,
       onProgress: ({ phase }) => {
-        if (phase !== 'Updating workdir') return;
-        written += 1;
-        if (written === 1) input.boundary?.('checkout: first file written');
-        else if (written === half) input.boundary?.('checkout: half the files written');
+        if (phase === 'Updating workdir') progress();
       },
     });
+  }
+  if (inPlace.size > 0) {
+    // The git CLI hashes them natively and records their real stat (git's own lock file and rename, so the
+    // index is old or new, never half). A run killed before this does it again: the files still hold `to`.
+    await runGit(ctx.dir, ['update-index', '--add', '--', ...inPlace]);
+    while (written < Math.min(half, ours.length)) progress();
   }
   return { state: 'synced', synced: ours.sort(), kept: kept.sort() };
 }

@@ -78,13 +78,53 @@ export function foldersOf(paths: Iterable<string>, into: Set<string> = new Set([
   return into;
 }
 
-/** The worktree's tracked folders and committed symlinks, from its index (one `git ls-files`). */
-export async function listIndex(dir: string): Promise<{ folders: Set<string>; links: string[] }> {
+/** The worktree's tracked folders and committed symlinks, from its index file (or one `git ls-files`). */
+export async function listIndex(dir: string, gitdir: string): Promise<{ folders: Set<string>; links: string[] }> {
+  const read = await readIndexPaths(gitdir);
+  if (read) return { folders: foldersOf(read.paths), links: read.links };
   // -s -z: "<mode> <oid> <stage>\t<path>\0" per entry.
   const entries = (await runGit(dir, ['ls-files', '-s', '-z'])).split('\0').filter((e) => e.length > 0);
   const paths = entries.map((e) => e.slice(e.indexOf('\t') + 1));
   const links = entries.filter((e) => e.startsWith('120000 ')).map((e) => e.slice(e.indexOf('\t') + 1));
   return { folders: foldersOf(paths), links };
+}
+
+/**
+ * Every path of a worktree's index, and the symlinks (mode 120000) among them, read from the index file
+ * instead of a `git ls-files` process: every new workspace and QA checkout lists them once, and on a busy
+ * machine the process cost more than the read. Hand-written because no library we use parses git's index
+ * format (isomorphic-git keeps its parser internal). Versions 2 and 3, whole (what git writes unless
+ * configured otherwise); null for anything else (version 4, a split or sparse index), and `git ls-files` answers.
+ */
+async function readIndexPaths(gitdir: string): Promise<{ paths: string[]; links: string[] } | null> {
+  const buf = await fsp.readFile(path.join(gitdir, 'index')).catch(() => null);
+  if (!buf || buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
+  const version = buf.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return null;
+  const paths: string[] = [];
+  const links: string[] = [];
+  let at = 12;
+  for (let i = buf.readUInt32BE(8); i > 0; i--) {
+    // ctime, mtime, dev, ino (24 bytes), mode, uid, gid, size, the oid (20), flags (2): 62 bytes, then the
+    // extended flags (version 3, when flagged), then the path, NUL-padded to a multiple of 8 bytes.
+    if (at + 62 > buf.length) return null;
+    const extended = version === 3 && (buf.readUInt16BE(at + 60) & 0x4000) !== 0;
+    const name = at + 62 + (extended ? 2 : 0);
+    const end = buf.indexOf(0, name);
+    if (end < 0) return null;
+    const rel = buf.toString('utf8', name, end);
+    paths.push(rel);
+    if (buf.readUInt32BE(at + 24) === 0o120000) links.push(rel);
+    at += Math.floor((end - at + 8) / 8) * 8;
+  }
+  // Extensions follow (signature, size); a split index ('link') or sparse directories ('sdir') hold entries
+  // this did not read. The last 20 bytes are the checksum.
+  while (at + 8 <= buf.length - 20) {
+    const sig = buf.toString('latin1', at, at + 4);
+    if (sig === 'link' || sig === 'sdir') return null;
+    at += 8 + buf.readUInt32BE(at + 4);
+  }
+  return { paths, links };
 }
 
 /** Records the stamps of `folders` (those gone are left out) for a worktree now exactly at `at.commit`. */

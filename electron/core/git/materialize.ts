@@ -82,11 +82,12 @@ async function treeDelta(ctx: RepoCtx, from: string, toTree: string): Promise<Tr
  */
 async function tracked(
   dir: string,
+  gitdir: string,
   commit: string,
   carried: DirStamps | null,
   delta?: TreeDelta,
 ): Promise<{ links: string[]; folders: Iterable<string> }> {
-  if (!carried || (carried.commit !== commit && carried.commit !== delta?.from)) return listIndex(dir);
+  if (!carried || (carried.commit !== commit && carried.commit !== delta?.from)) return listIndex(dir, gitdir);
   const links = new Set(carried.links);
   for (const c of delta?.changes ?? []) {
     if (c.link) links.add(c.path);
@@ -160,6 +161,28 @@ async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string | null>
   }
 }
 
+/**
+ * Is any worktree registered whose folder is gone? Git records each one's `.git` file path in
+ * `worktrees/<name>/gitdir`; one that no longer exists (or an unreadable record) is what prune removes.
+ */
+async function staleWorktrees(ctx: RepoCtx): Promise<boolean> {
+  const root = path.join(ctx.gitdir, 'worktrees');
+  const names = await fsp.readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const where = (await fsp.readFile(path.join(root, name, 'gitdir'), 'utf8').catch(() => '')).trim();
+    if (
+      where === '' ||
+      // Absolute as git 2.39 writes it; relative ones (worktree.useRelativePaths) are from the record's folder.
+      !(await fsp.access(path.resolve(root, name, where)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return true;
+  }
+  return false;
+}
+
 /** The commit a (detached) worktree is at. */
 async function headOf(gitdir: string): Promise<string | null> {
   const head = (await fsp.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
@@ -203,12 +226,13 @@ export async function materializeTree(
     // A folder from before worktrees (or anything else in the way) is replaced whole, once.
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.mkdir(path.dirname(dir), { recursive: true });
-    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first.
-    await runGit(ctx.dir, ['worktree', 'prune']);
+    // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first;
+    // looked for first, since a `git worktree prune` with nothing to prune costs a process per new worktree.
+    if (await staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
     await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
     if (!made) return { written: 0, removed: 0, unchanged: 0 };
-    const t = await listIndex(dir);
+    const t = await listIndex(dir, made);
     await settleLinks(dir, t.links);
     await writeStamps(made, dir, { commit: input.commit, keep: keepKey(input.keep), links: t.links }, t.folders);
     return { written: await indexEntries(made), removed: 0, unchanged: 0 };
@@ -235,7 +259,7 @@ export async function materializeTree(
       '--ignore-submodules=all',
     ]);
     if (status === '') {
-      const t = await tracked(dir, input.commit, carried);
+      const t = await tracked(dir, gitdir, input.commit, carried);
       const fixed = await settleLinks(dir, t.links);
       // New stamps when the old ones were unknown, moved or racy (so the next refresh need not look again).
       const stale = !untouched || fixed > 0 || Object.values(carried?.dirs ?? {}).includes(RACY);
@@ -266,7 +290,7 @@ export async function materializeTree(
   // A changed .gitignore changes what counts as a stray: files it no longer ignores go too.
   if (where !== null && delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore'))
     removed += await clean(null);
-  const t = await tracked(dir, input.commit, carried, delta);
+  const t = await tracked(dir, gitdir, input.commit, carried, delta);
   await settleLinks(dir, t.links);
   await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
   const written =

@@ -16,10 +16,13 @@ export interface Notification {
    * The review, concern or commit it is about, for buttons, threads and click-through; or the human
    * command it answers (Discord posts that where the command was typed, when it was typed there).
    */
-  ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission'; id: string } | null;
+  ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission' | 'phase'; id: string } | null;
   /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
   detail?: string;
-  /** An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip it). */
+  /**
+   * An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip
+   * it).
+   */
   update?: boolean;
   /** A permission request: what its buttons need (the digest binds the decision to the input shown). */
   permission?: { digest: string; session: boolean };
@@ -27,6 +30,8 @@ export interface Notification {
   files?: Array<{ name: string; text: string }>;
   /** Ping the configured people even though this kind of message does not by default (an escalation to the human). */
   ping?: boolean;
+  /** A promotion with a phase after it on the roadmap: Discord offers a button that starts that phase. */
+  startsNext?: { promoted: number; next: number; name: string };
 }
 
 /** The one date format of messages: `2026-11-25 09:03 UTC`. */
@@ -37,6 +42,11 @@ export function utcStamp(iso: string): string {
 /** Who acted, the same way everywhere: "by Alice via discord". */
 export function byVia(name: string, source: string): string {
   return `by ${name} via ${source}`;
+}
+
+/** A human action's "by": the person and surface when recorded, else the actor (agents, older events). */
+export function byWhom(x: { by: string; user?: string | undefined; source?: string | undefined }): string {
+  return x.user && x.source ? byVia(x.user, x.source) : `by ${x.by}`;
 }
 
 /** `text`, or its start cut at a word boundary (never mid-word when a space is near) with an ellipsis. */
@@ -67,7 +77,8 @@ function gitNotification(ev: LedgerEvent, a: GitAction, read: Reader): Notificat
         body: [
           `Source: ${a.source} → ${a.target}`,
           `Tests: ${tests}`,
-          `Approved by: ${a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate'}`,
+          `Approved by: ` +
+            `${a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate'}`,
           `Commit: ${a.commit?.slice(0, 12) ?? '—'}`,
         ].join('\n'),
         ref,
@@ -145,7 +156,8 @@ export function notificationFor(ev: LedgerEvent, read: Reader): Notification | n
         ref: { kind: 'concern', id: c.id },
       };
       if (excerpt !== c.details)
-        n.detail = `# ${c.id}: ${c.summary}\n\nFrom ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
+        n.detail =
+          `# ${c.id}: ${c.summary}\n\n` + `From ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
       return n;
     }
     case 'review.requested': {
@@ -209,7 +221,8 @@ function gateNotification(ev: LedgerEvent, g: QaGate, read: Reader): Notificatio
   const block = [
     `QA Status: ${t.failed === 0 ? `✅ All ${t.passed} tests passed` : `❌ ${t.failed} of ${t.tests} failed`}`,
     `Coverage: ${g.coverage_lines === null ? 'n/a' : `${Math.round(g.coverage_lines * 10) / 10}%`}`,
-    `Drift: ${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
+    `Drift: ` +
+      `${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
     `Concerns: ${read.counts().criticalOpen} critical`,
     `Recommendation: ${next}`,
   ];
@@ -258,7 +271,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `👀 ${c.concern_id} acknowledged by ${c.by}`,
+        `👀 ${c.concern_id} acknowledged ${byWhom(c)}`,
         c.note ?? '',
       );
     }
@@ -267,7 +280,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `➡️ ${c.concern_id} assigned to ${c.assigned_to} by ${c.by}`,
+        `➡️ ${c.concern_id} assigned to ${c.assigned_to} ${byWhom(c)}`,
         c.note ?? '',
       );
     }
@@ -287,7 +300,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `✅ ${c.concern_id} resolved by ${c.by}`,
+        `✅ ${c.concern_id} resolved ${byWhom(c)}`,
         c.note ?? '',
       );
     }
@@ -329,19 +342,26 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
     }
     case 'phase.promoted': {
       const ph = EventPayloads['phase.promoted'].parse(ev.payload);
-      return {
+      const next = ph.next_phase ? read.project()?.roadmap.find((r) => r.number === ph.next_phase) : undefined;
+      const n: Notification = {
         event_id: ev.id,
         channel: 'project-updates',
         severity: 'info',
         title: `🚀 Phase ${ph.phase} promoted (${ph.tag})`,
         body: [
           `Commit: ${ph.commit.slice(0, 12)}`,
-          ph.next_phase ? `Next: Phase ${ph.next_phase}` : 'That was the last phase of the roadmap.',
+          ph.next_phase
+            ? `Next: Phase ${ph.next_phase}${next ? ` — ${next.name}` : ''}`
+            : 'That was the last phase of the roadmap.',
           '',
           phaseSummary(read),
         ].join('\n'),
-        ref: null,
+        // The promotion is the item its message follows: the start of the next phase edits it.
+        ref: { kind: 'phase', id: String(ph.phase) },
       };
+      if (ph.next_phase)
+        n.startsNext = { promoted: ph.phase, next: ph.next_phase, name: next?.name ?? `Phase ${ph.next_phase}` };
+      return n;
     }
     case 'plan.recorded': {
       const pl = EventPayloads['plan.recorded'].parse(ev.payload);

@@ -18,7 +18,8 @@ export type { VerifyResult };
 type RowWithPrev = EventRow & { prev: Buffer | null };
 /** Every events column plus the previous row's hash, for reads that hand out whole events. */
 const ROW_WITH_PREV =
-  'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq - 1) AS prev';
+  'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq ' +
+  '- 1) AS prev';
 
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */
@@ -207,6 +208,15 @@ export class Ledger {
       )
       .all(...types, after, limit);
     return rows.map(toEvent);
+  }
+
+  /**
+   * The seq of the newest event of any of these types, 0 when there is none. One indexed lookup per type
+   * (`events_type` is (type, seq), so each MAX is a seek): `type IN (…)` would walk every matching entry.
+   */
+  lastSeqOf(types: readonly EventType[]): number {
+    const stmt = this.db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM events WHERE type = ?');
+    return types.reduce((max, t) => Math.max(max, stmt.get(t)?.seq ?? 0), 0);
   }
 
   /** Events with these seqs (any order in, seq order out): a page the search index found. */

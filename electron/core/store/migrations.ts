@@ -183,6 +183,10 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `,
   // 7: the roadmap shows which phases are promoted and which one is active, as the projector now keeps it.
   roadmapStatuses,
+  // 8: the detail's latest commands, read after every event, by index instead of sorting every command.
+  `
+  CREATE INDEX commands_seq ON commands(seq);
+  `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */

@@ -1,7 +1,8 @@
-import type { AgentName, Command, CommandSource } from '../../../shared/index.ts';
+import type { AgentName, Command, CommandErrorCode, CommandSource } from '../../../shared/index.ts';
 import { AgentName as AgentNameSchema, helpText, parseCommand } from '../../../shared/index.ts';
 import { formatStatusText } from '../artifacts/render/index.ts';
-import { GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
+import { ConflictError, GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
+import { byVia, utcStamp } from '../notify/notifications.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { decideReview } from './decisions.ts';
@@ -11,6 +12,7 @@ import {
   assignTask,
   escalateConcern,
   findConcern,
+  humanAcknowledgement,
   resolveConcern,
 } from './human-actions.ts';
 import { nextId, normaliseId } from './ids.ts';
@@ -32,6 +34,16 @@ export interface CommandResult {
   ok: boolean;
   command_id: string | null;
   response: string;
+  /** Why it was refused (null when carried out): front ends choose how to show a refusal by its code. */
+  error: { code: CommandErrorCode; message: string } | null;
+}
+
+const CODES: ReadonlySet<string> = new Set(['conflict', 'invalid_input', 'not_found']);
+
+/** A refusal's code: the engine error's own when a command can meet it, else `refused`. */
+function codeOf(err: unknown): CommandErrorCode {
+  if (err instanceof GovernorError && CODES.has(err.code)) return err.code as CommandErrorCode;
+  return err instanceof Error && err.name === 'ZodError' ? 'invalid_input' : 'refused';
 }
 
 /**
@@ -45,7 +57,13 @@ export async function handleCommand(
   who: { user: string; source: CommandSource },
 ): Promise<CommandResult> {
   const parsed = parseCommand(text, deps.agents);
-  if (!parsed.ok) return { ok: false, command_id: null, response: `${parsed.error}\n\n${helpText()}` };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      command_id: null,
+      response: `${parsed.error}\n\n${helpText()}`,
+      error: { code: 'unparsed', message: parsed.error },
+    };
   const c = parsed.command;
   // Read-only answers that need async work are computed before the write transaction.
   const gitText = c.cmd === '/status' && c.scope === 'git' ? await deps.gitStatus() : null;
@@ -64,9 +82,10 @@ export async function handleCommand(
       timestamp: ts,
     };
     tx.append({ type: 'command.received', actor: 'Human', payload: command, ts });
-    const reply = (response: string, ok = true, from: 'System' | AgentName = 'System'): CommandResult => {
-      respond(tx, { command_id: commandId, from, to: 'Human', response, ok }, ts);
-      return { ok, command_id: commandId, response };
+    const reply = (response: string, error: CommandResult['error'] = null): CommandResult => {
+      const ok = error === null;
+      respond(tx, { command_id: commandId, from: 'System', to: 'Human', response, ok }, ts);
+      return { ok, command_id: commandId, response, error };
     };
     try {
       switch (c.cmd) {
@@ -98,7 +117,7 @@ export async function handleCommand(
           const [maybeConcern = '', ...note] = c.text.split(/\s+/);
           const concernId = normaliseId('concern', maybeConcern);
           if (/^concern_\d+$/.test(concernId) && deps.read.concern(concernId)) {
-            assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts);
+            assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts, who);
             return reply(`Concern ${concernId} assigned to ${agent}.`);
           }
           // Written as a concern id, it was meant as one: a typo must not become a task.
@@ -115,9 +134,18 @@ export async function handleCommand(
             const found = findConcern(deps.read, id);
             if (found.status === 'resolved')
               throw new InvalidInputError(`concern ${found.id} is already resolved; nothing was changed`);
+            // Acknowledging is a decision like any other: the first one stands, a second is told whose it was.
+            const acked = c.cmd === '/ack' ? humanAcknowledgement(tx, found.id) : null;
+            if (acked)
+              throw new ConflictError(
+                `concern ${found.id} was already acknowledged ${acked.source ? byVia(acked.user, acked.source) : `by ${acked.user}`} at ${utcStamp(acked.at)}; nothing was changed`,
+              );
           }
-          const act = c.cmd === '/ack' ? ackConcern : resolveConcern;
-          const ids = wanted.map((id) => act(tx, deps.read, id, 'Human', c.note, ts));
+          const ids = wanted.map((id) =>
+            c.cmd === '/ack'
+              ? ackConcern(tx, deps.read, id, 'Human', c.note, ts, who)
+              : resolveConcern(tx, deps.read, id, 'Human', c.note, ts, who),
+          );
           const verb = c.cmd === '/ack' ? 'acknowledged' : 'resolved';
           return reply(ids.length === 1 ? `Concern ${ids[0]} ${verb}.` : `Concerns ${ids.join(', ')} ${verb}.`);
         }
@@ -163,7 +191,7 @@ export async function handleCommand(
         }
         case '/phase': {
           if (c.action === 'list') return reply(roadmapText(deps.read));
-          const next = startNextPhase(tx, deps.read, 'Human', ts);
+          const next = startNextPhase(tx, deps.read, 'Human', ts, who);
           return reply(`Phase ${next.number} — ${next.name} started: the PM plans it on the loop's next step.`);
         }
         case '/approve':
@@ -181,7 +209,7 @@ export async function handleCommand(
       }
     } catch (err) {
       if (!(err instanceof GovernorError) && !(err instanceof Error && err.name === 'ZodError')) throw err;
-      return reply(errorMessage(err), false);
+      return reply(errorMessage(err), { code: codeOf(err), message: errorMessage(err) });
     }
   });
 }

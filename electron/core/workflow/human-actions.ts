@@ -1,4 +1,6 @@
-import type { Actor, AgentName } from '../../../shared/index.ts';
+import type { Actor, AgentName, CommandSource } from '../../../shared/index.ts';
+import { EventPayloads } from '../../../shared/index.ts';
+import { decodeTs } from '../store/chain.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Tx } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
@@ -22,17 +24,64 @@ export function findConcern(read: Reader, raw: string) {
   return c;
 }
 
-export function ackConcern(tx: Tx, read: Reader, raw: string, by: Actor, note: string, ts: string): string {
+export function ackConcern(
+  tx: Tx,
+  read: Reader,
+  raw: string,
+  by: Actor,
+  note: string,
+  ts: string,
+  who?: { user: string; source: CommandSource },
+): string {
   const c = findConcern(read, raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
-  tx.append({ type: 'concern.acknowledged', actor: by, ts, payload: { concern_id: c.id, by, note: note || null } });
+  tx.append({
+    type: 'concern.acknowledged',
+    actor: by,
+    ts,
+    payload: { concern_id: c.id, by, note: note || null, ...(who ? { user: who.user, source: who.source } : {}) },
+  });
   return c.id;
 }
 
-export function resolveConcern(tx: Tx, read: Reader, raw: string, by: Actor, note: string, ts: string): string {
+/**
+ * Who already acknowledged this concern for the human, when that is where it stands: the human's latest
+ * acknowledgement with no escalation since (an escalation asks for attention again). Read inside the write
+ * transaction that would acknowledge it, so the first of two racing acknowledgements wins.
+ */
+export function humanAcknowledgement(
+  tx: Tx,
+  concernId: string,
+): { user: string; source: string | null; at: string } | null {
+  const row = tx.db
+    .prepare<[string], { type: string; ts: number | string; payload: string }>(
+      `SELECT type, ts, payload FROM events WHERE type IN ('concern.acknowledged', 'concern.escalated')
+         AND json_extract(payload, '$.concern_id') = ? ORDER BY seq DESC LIMIT 1`,
+    )
+    .get(concernId);
+  if (row?.type !== 'concern.acknowledged') return null;
+  const p = EventPayloads['concern.acknowledged'].parse(JSON.parse(row.payload));
+  if (p.by !== 'Human') return null;
+  return { user: p.user ?? 'Human', source: p.source ?? null, at: decodeTs(row.ts) };
+}
+
+export function resolveConcern(
+  tx: Tx,
+  read: Reader,
+  raw: string,
+  by: Actor,
+  note: string,
+  ts: string,
+  who?: { user: string; source: CommandSource },
+): string {
   const c = findConcern(read, raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
-  tx.append({ type: 'concern.resolved', actor: by, ts, payload: { concern_id: c.id, by, note: note || null } });
+  tx.append({
+    type: 'concern.resolved',
+    actor: by,
+    ts,
+    payload: { concern_id: c.id, by, note: note || null, ...(who ? { user: who.user, source: who.source } : {}) },
+  });
   return c.id;
 }
 
@@ -44,6 +93,7 @@ export function assignConcern(
   by: Actor,
   note: string,
   ts: string,
+  who?: { user: string; source: CommandSource },
 ): string {
   const c = findConcern(read, raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
@@ -51,7 +101,13 @@ export function assignConcern(
     type: 'concern.assigned',
     actor: by,
     ts,
-    payload: { concern_id: c.id, by, assigned_to: to, note: note || null },
+    payload: {
+      concern_id: c.id,
+      by,
+      assigned_to: to,
+      note: note || null,
+      ...(who ? { user: who.user, source: who.source } : {}),
+    },
   });
   return c.id;
 }

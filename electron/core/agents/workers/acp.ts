@@ -8,8 +8,9 @@ import { GovernorError } from '../../errors.ts';
 import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
 import type { ToolUse } from '../../permissions/rules.ts';
 import type { Redactor } from '../../secrets/redact.ts';
+import { watchForNonJsonRpc } from './acp-stream.ts';
 import { startLoopbackMcp } from './loopback-mcp.ts';
-import { governorInstructions, resumePrompt, taskPrompt } from './prompt.ts';
+import { governorInstructions, lostSessionNote, resumePrompt, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs, stderrTail } from './spawn-tied.ts';
 import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerTask } from './worker.ts';
 
@@ -44,13 +45,6 @@ const AGENT_ENV = [
   'OPENAI_API_KEY',
   'OPENCODE_CONFIG',
 ];
-
-/**
- * The Claude Code ACP adapter turns on prompt suggestions: after each turn Claude Code makes one more model
- * call to guess the user's next message, for a composer Governor does not have. That call is paid for and,
- * racing the next prompt, can answer in its place. `_meta` is ACP's extension point: other agents ignore it.
- */
-const SESSION_META = { claudeCode: { options: { promptSuggestions: false } } };
 
 /** The agent's binary as the OS would find it, or null. */
 export function findOnPath(command: string, cwd: string): string | null {
@@ -97,6 +91,28 @@ const CLAUDE_TOOLS = new Set([
 ]);
 
 /**
+ * Options for the Claude Code ACP adapter (`_meta` is ACP's extension point: other agents ignore it), so it
+ * is governed as Governor's own Claude Code worker is:
+ * - every tool asked (a settings `ask` rule per tool): on its own Claude Code runs reads and read-only
+ *   commands (`uname`, `cat .env`) without a permission request, which would skip Governor's gate;
+ * - no settings files of the user's (their allow rules would skip the gate too);
+ * - no "bypass permissions" mode: the session does not even offer it;
+ * - prompt suggestions off: after each turn Claude Code would make one more model call to guess the user's
+ *   next message, for a composer Governor does not have. That call is paid for and, racing the next prompt,
+ *   can answer in its place.
+ */
+const SESSION_META = {
+  claudeCode: {
+    options: {
+      promptSuggestions: false,
+      allowDangerouslySkipPermissions: false,
+      settingSources: [],
+      settings: { permissions: { ask: [...CLAUDE_TOOLS].filter((t) => t !== 'TodoWrite') } },
+    },
+  },
+};
+
+/**
  * The tool an ACP permission request amounts to, in Claude Code's names so the same rules apply. The
  * Claude Code adapter says which tool it is; any other agent is read from the ACP tool kind.
  */
@@ -141,7 +157,7 @@ export function createAcpWorker(o: AcpOptions): Worker {
       const bin = checkAcp(o);
       const name = `${o.label} (${o.command})`;
       const mcp = await startLoopbackMcp(h.mcp, { redactor: o.redactor });
-      const child = spawnTiedToUs(bin, o.args, { cwd: t.workspace, env: passedEnv(AGENT_ENV) });
+      const child = spawnTiedToUs(bin, o.args, { cwd: t.workspace, env: passedEnv(AGENT_ENV), group: true });
       const stderr = stderrTail((s) => o.redactor.redact(s));
       child.stderr?.on('data', (d: Buffer) => stderr.push(d));
       let sessionId: string | null = t.resume;
@@ -167,21 +183,27 @@ export function createAcpWorker(o: AcpOptions): Worker {
         }
         text = '';
       };
-      const died = new Promise<never>((_, reject) => {
-        child.on('error', (err) =>
-          reject(new GovernorError('worker_missing', `${name} could not start: ${err.message}`)),
-        );
-        child.on('exit', (code, signal) => {
-          if (stop || closing) return;
-          reject(
-            new GovernorError(
-              'worker_crashed',
-              `${name} exited ${signal ? `on ${signal}` : `with code ${String(code)}`} during ${t.task.id}${sessionId ? `; its session ${sessionId} is kept and resumes with the agent (/resume ${t.agent})` : ''}${stderr.last(3) ? `: ${stderr.last(3)}` : ''}`,
-            ),
-          );
-        });
+      // Whatever ends the session from outside a request (the process, or what it writes): the first wins.
+      let fail: (err: GovernorError) => void = () => undefined;
+      let fatalError: GovernorError | null = null;
+      const fatal = new Promise<never>((_, reject) => {
+        fail = (err) => {
+          fatalError ??= err;
+          reject(err);
+        };
       });
-      died.catch(() => undefined);
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      fatal.catch(() => undefined);
+      child.on('error', (err) => fail(new GovernorError('worker_missing', `${name} could not start: ${err.message}`)));
+      child.on('exit', (code, signal) => {
+        if (stop || closing) return;
+        fail(
+          new GovernorError(
+            'worker_crashed',
+            `${name} exited ${signal ? `on ${signal}` : `with code ${String(code)}`} during ${t.task.id}${sessionId ? `; its session ${sessionId} is kept and resumes with the agent (/resume ${t.agent})` : ''}${stderr.last(3) ? `: ${stderr.last(3)}` : ''}`,
+          ),
+        );
+      });
 
       /** A file request: the gate decides (inside the workspace only, never a secret), then Governor serves it. */
       const fileGate = async (tool: 'Read' | 'Write', path: string, input: Record<string, unknown>) => {
@@ -241,10 +263,17 @@ export function createAcpWorker(o: AcpOptions): Worker {
             act(isTest ? 'test_run' : 'tool_result', null, `${u.status}: ${title}\n${out}`);
           }
         });
-      const stream = acp.ndJsonStream(
-        Writable.toWeb(child.stdin as Writable) as WritableStream<Uint8Array>,
-        Readable.toWeb(child.stdout as Readable) as ReadableStream<Uint8Array>,
+      const stdout = (Readable.toWeb(child.stdout as Readable) as ReadableStream<Uint8Array>).pipeThrough(
+        watchForNonJsonRpc((line) =>
+          fail(
+            new GovernorError(
+              'worker_protocol',
+              `${name} wrote something that is not JSON-RPC to stdout (${cap(o.redactor.redact(line), 200)}); check that \`${[o.command, ...o.args].join(' ')}\` starts the agent in its ACP mode (e.g. \`gemini --experimental-acp\`, \`opencode acp\`) and logs to stderr only (\`governor doctor\`)`,
+            ),
+          ),
+        ),
       );
+      const stream = acp.ndJsonStream(Writable.toWeb(child.stdin as Writable) as WritableStream<Uint8Array>, stdout);
       const conn = app.connect(stream);
       const onAbort = () => {
         stop ??= 'interrupted';
@@ -266,7 +295,14 @@ export function createAcpWorker(o: AcpOptions): Worker {
             `${name} failed ${what}: ${why}; check that \`${o.command} ${o.args.join(' ')}\` speaks the Agent Client Protocol (\`governor doctor\`)${stderr.last(3) ? ` (${stderr.last(3)})` : ''}`,
           );
         };
-      const call = <T>(p: Promise<T>, what: string) => Promise.race([p, died]).catch(protocol(what));
+      const call = <T>(p: Promise<T>, what: string) =>
+        Promise.race([p, fatal]).catch(async (err: unknown) => {
+          // A dying agent's pipe closes a moment before its exit is known, and its exit says more than
+          // "connection closed": wait for it, briefly.
+          if (!(err instanceof GovernorError) && child.exitCode === null && child.signalCode === null)
+            await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+          return protocol(what)(fatalError ?? err);
+        });
       let stopReason = '';
       try {
         const init = await call(
@@ -280,7 +316,7 @@ export function createAcpWorker(o: AcpOptions): Worker {
         if (init.protocolVersion !== acp.PROTOCOL_VERSION) {
           throw new GovernorError(
             'worker_version',
-            `${name} speaks ACP version ${init.protocolVersion}; Governor speaks version ${acp.PROTOCOL_VERSION}: upgrade the agent (or Governor)`,
+            `${name} speaks version ${init.protocolVersion} of the Agent Client Protocol; Governor speaks version ${acp.PROTOCOL_VERSION}: ${init.protocolVersion < acp.PROTOCOL_VERSION ? 'upgrade the agent' : `upgrade Governor, or use a release of the agent that still speaks version ${acp.PROTOCOL_VERSION}`}`,
           );
         }
         const caps = init.agentCapabilities;
@@ -300,37 +336,65 @@ export function createAcpWorker(o: AcpOptions): Worker {
             null,
             `${name} cannot reach MCP over HTTP: Governor's tools (concerns, handoff) are not available to it`,
           );
-        let resumed = false;
-        if (t.resume && caps?.loadSession) {
-          loading = true;
-          await call(
-            conn.agent.request('session/load', {
-              sessionId: t.resume,
-              cwd: t.workspace,
-              mcpServers,
-              _meta: SESSION_META,
-            }),
-            `to load session ${t.resume}`,
-          );
-          loading = false;
-          resumed = true;
-        } else {
-          const s = await call(
-            conn.agent.request('session/new', { cwd: t.workspace, mcpServers, _meta: SESSION_META }),
-            'to start a session',
-          );
-          sessionId = s.sessionId;
-          // The agent's own "ask nothing" modes would skip Governor's gate: its asking mode is chosen.
-          const ask = s.modes?.availableModes.find((m) => m.id === 'default');
-          if (ask && s.modes?.currentModeId !== ask.id)
-            await call(
-              conn.agent.request('session/set_mode', { sessionId: s.sessionId, modeId: ask.id }),
-              'to set its asking mode',
+        /**
+         * The session the last run left, reopened: `session/resume` where the agent offers it (nothing is
+         * replayed), else `session/load` (the history it replays is not activity again). An agent that can do
+         * neither, or no longer knows the session, gets a fresh one with the task given again: that is recorded,
+         * and the workspace keeps what the lost session did.
+         */
+        const reopen = async (
+          id: string,
+          setup: acp.NewSessionRequest,
+        ): Promise<{ modes?: acp.SessionModeState | null } | null> => {
+          const how = caps?.sessionCapabilities?.resume ? 'resume' : caps?.loadSession ? 'load' : null;
+          const fresh = (why: string) => {
+            sessionId = null;
+            act(
+              'result',
+              null,
+              `${name} ${why}: a fresh session starts with the task given again; the workspace keeps what session ${id} did`,
             );
-        }
+            return null;
+          };
+          if (!how) return fresh('can neither resume nor load a session (its initialize response offers neither)');
+          loading = how === 'load';
+          try {
+            const request =
+              how === 'resume'
+                ? conn.agent.request('session/resume', { sessionId: id, ...setup })
+                : conn.agent.request('session/load', { sessionId: id, ...setup });
+            return (await Promise.race([request, fatal])) ?? {};
+          } catch (err) {
+            // The agent refused (it no longer has the session): start afresh. Anything else ends the work.
+            if (!(err instanceof acp.RequestError)) return protocol(`to ${how} session ${id}`)(err);
+            return fresh(`could not ${how} session ${id} (${o.redactor.redact(err.message)})`);
+          } finally {
+            loading = false;
+          }
+        };
+        const setup: acp.NewSessionRequest = { cwd: t.workspace, mcpServers, _meta: SESSION_META };
+        const opened = t.resume ? await reopen(t.resume, setup) : null;
+        const resumed = opened !== null;
+        const session =
+          opened ??
+          (await call(conn.agent.request('session/new', setup), 'to start a session').then((s) => {
+            sessionId = s.sessionId;
+            return s;
+          }));
+        // The agent's own "ask nothing" modes would skip Governor's gate: its asking mode is chosen (a resumed
+        // session comes back in the mode it was left in, so it is checked too).
+        const modes = session?.modes;
+        const ask = modes?.availableModes.find((m) => m.id === 'default');
+        if (sessionId && ask && modes?.currentModeId !== ask.id)
+          await call(conn.agent.request('session/set_mode', { sessionId, modeId: ask.id }), 'to set its asking mode');
         if (!sessionId) throw new GovernorError('worker_protocol', `${name} started a session without an id`);
         h.session(sessionId, resumed);
-        let prompt = `${governorInstructions(t, o.testCommands)}\n\n${t.resume ? resumePrompt(t) : taskPrompt(t)}`;
+        const first = resumed
+          ? resumePrompt(t)
+          : t.resume
+            ? `${lostSessionNote(t)}\n\n${taskPrompt(t)}`
+            : taskPrompt(t);
+        let prompt = `${governorInstructions(t, o.testCommands)}\n\n${first}`;
         // ACP has no reason field on a rejection: what the human said follows as the next prompt.
         for (let round = 0; round < 1 + t.limits.maxTurns && prompt; round++) {
           const r = await call(

@@ -42,3 +42,11 @@ export function resumePrompt(t: WorkerTask): string {
     `interrupted may be asked for again. Hand off through mcp__governor__handoff when done.`
   );
 }
+
+/** Before the task, when the agent could not bring back the session it had: its work so far is in the workspace. */
+export function lostSessionNote(t: WorkerTask): string {
+  return (
+    `Governor restarted while you were working on ${t.task.id}, and your earlier session could not be resumed. ` +
+    'Your workspace still holds the changes made so far: look at `git status` and `git diff` before you go on.'
+  );
+}

@@ -63,9 +63,8 @@ async function auditIdCompliance(e: Engine, candidate: string): Promise<QaGate['
 
 async function manifest(e: Engine, runs: readonly TestRunResult[]): Promise<QaGate['manifest']> {
   const rows: QaGate['manifest'] = [];
-  for (const [path, content] of await e.exporter.current()) {
+  for (const [path, data] of await e.exporter.current()) {
     if (GATE_WRITES.has(path)) continue; // rewritten by this very gate
-    const data = Buffer.from(content);
     rows.push({ path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength });
   }
   for (const r of runs)

@@ -1,4 +1,4 @@
-import type { AgentName, Phase } from '../../../../shared/index.ts';
+import type { AgentName, CommandSource, Phase } from '../../../../shared/index.ts';
 import type { AgentRuntime } from '../../agents/runtime.ts';
 import { GovernorError, InvalidInputError } from '../../errors.ts';
 import type { Tx } from '../../store/ledger.ts';
@@ -48,7 +48,13 @@ export function phaseBlocker(e: Engine, phase: number): string | null {
  * plans it on the loop's next step. Refused, with the reason, unless the current phase is promoted and
  * the roadmap has a phase after it. Shared by the loop (`next_phase: auto`), `/phase next` and `phase.next`.
  */
-export function startNextPhase(tx: Tx, read: Reader, by: 'Human' | 'System', ts: string): Phase {
+export function startNextPhase(
+  tx: Tx,
+  read: Reader,
+  by: 'Human' | 'System',
+  ts: string,
+  who?: { user: string; source: CommandSource },
+): Phase {
   const p = read.project();
   if (!p) throw new InvalidInputError('the project has not been initialised');
   if (p.stage === 'released')
@@ -62,7 +68,17 @@ export function startNextPhase(tx: Tx, read: Reader, by: 'Human' | 'System', ts:
     throw new InvalidInputError(
       `phase ${p.phase} was the last on the roadmap; the project is released on the next run`,
     );
-  tx.append({ type: 'phase.started', actor: by, ts, payload: { phase: next.number, name: next.name, iteration: 1 } });
+  tx.append({
+    type: 'phase.started',
+    actor: by,
+    ts,
+    payload: {
+      phase: next.number,
+      name: next.name,
+      iteration: 1,
+      ...(who ? { user: who.user, source: who.source } : {}),
+    },
+  });
   recordHandoff(
     tx,
     read,

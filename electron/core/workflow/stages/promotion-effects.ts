@@ -237,8 +237,11 @@ function recordEffects(
   });
 }
 
-async function holdsExports(e: Engine, oid: string, expected: Map<string, string>): Promise<boolean> {
-  for (const [path, content] of expected) if ((await e.git.readFileAt({ oid, path })) !== content) return false;
+async function holdsExports(e: Engine, oid: string, expected: Map<string, Buffer>): Promise<boolean> {
+  for (const [path, content] of expected) {
+    const there = await e.git.readFileAt({ oid, path });
+    if (there === null || !content.equals(Buffer.from(there, 'utf8'))) return false;
+  }
   return true;
 }
 
