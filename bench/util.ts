@@ -1,6 +1,8 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 export interface Figure {
   name: string;
@@ -24,6 +26,34 @@ export function removeTempDirs(): void {
   made.clear();
 }
 process.on('exit', removeTempDirs);
+
+/** The shipped CLI, as users start it. */
+export const GOVERNOR_BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
+
+/**
+ * Starts `governor serve` on a project (the shipped CLI, a free port, `home` as GOVERNOR_HOME) and
+ * resolves `url` with the address it prints, or rejects if the host exits first. The caller stops it.
+ */
+export function startServe(
+  dir: string,
+  home: string,
+): { child: ChildProcessByStdio<null, Readable, Readable>; url: Promise<string> } {
+  const child = spawn(process.execPath, [GOVERNOR_BIN, 'serve', '--dir', dir, '--port', '0'], {
+    env: { ...process.env, NO_COLOR: '1', GOVERNOR_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = new Promise<string>((res, rej) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/\S+\/\?token=\S+)/.exec(out);
+      if (m?.[1]) res(m[1]);
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => rej(new Error(`governor serve exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
 
 export function time(fn: () => void): number {
   const t = performance.now();

@@ -199,7 +199,9 @@ export const EventPayloads = {
     commit: z.string(),
     next_phase: z.number().int().positive().nullable(),
   }),
-  /** The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report. */
+  /**
+   * The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report.
+   */
   'project.released': z.object({
     phase: z.number().int().positive(),
     tag: z.string(),
@@ -241,7 +243,10 @@ export const EventPayloads = {
     kept: z.array(z.string()),
   }),
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
-  /** Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord user only. */
+  /**
+   * Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord
+   * user only.
+   */
   'discord.interaction_refused': z.object({
     interaction_id: z.string(),
     user_id: z.string(),
@@ -249,7 +254,10 @@ export const EventPayloads = {
     kind: z.enum(['slash', 'button', 'modal']),
     name: z.string(),
   }),
-  /** A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from the record. */
+  /**
+   * A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from
+   * the record.
+   */
   'concern.discord_posted': z.object({
     concern_id: Id,
     message_id: z.string().regex(/^\d{15,22}$/),

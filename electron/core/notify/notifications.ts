@@ -19,7 +19,10 @@ export interface Notification {
   ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission' | 'phase'; id: string } | null;
   /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
   detail?: string;
-  /** An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip it). */
+  /**
+   * An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip
+   * it).
+   */
   update?: boolean;
   /** A permission request: what its buttons need (the digest binds the decision to the input shown). */
   permission?: { digest: string; session: boolean };
@@ -69,7 +72,8 @@ function gitNotification(ev: LedgerEvent, a: GitAction, read: Reader): Notificat
         body: [
           `Source: ${a.source} → ${a.target}`,
           `Tests: ${tests}`,
-          `Approved by: ${a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate'}`,
+          `Approved by: ` +
+            `${a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate'}`,
           `Commit: ${a.commit?.slice(0, 12) ?? '—'}`,
         ].join('\n'),
         ref,
@@ -147,7 +151,8 @@ export function notificationFor(ev: LedgerEvent, read: Reader): Notification | n
         ref: { kind: 'concern', id: c.id },
       };
       if (excerpt !== c.details)
-        n.detail = `# ${c.id}: ${c.summary}\n\nFrom ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
+        n.detail =
+          `# ${c.id}: ${c.summary}\n\n` + `From ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
       return n;
     }
     case 'review.requested': {
@@ -211,7 +216,8 @@ function gateNotification(ev: LedgerEvent, g: QaGate, read: Reader): Notificatio
   const block = [
     `QA Status: ${t.failed === 0 ? `✅ All ${t.passed} tests passed` : `❌ ${t.failed} of ${t.tests} failed`}`,
     `Coverage: ${g.coverage_lines === null ? 'n/a' : `${Math.round(g.coverage_lines * 10) / 10}%`}`,
-    `Drift: ${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
+    `Drift: ` +
+      `${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
     `Concerns: ${read.counts().criticalOpen} critical`,
     `Recommendation: ${next}`,
   ];

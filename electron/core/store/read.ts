@@ -135,7 +135,8 @@ export function createReader(db: Database.Database) {
     recentDecisionIds: (limit: number): string[] =>
       db
         .prepare<[number], { id: string }>(
-          "SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' ORDER BY seq DESC LIMIT ?",
+          "SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' " +
+            'ORDER BY seq DESC LIMIT ?',
         )
         .all(limit)
         .map((r) => r.id),
@@ -215,7 +216,8 @@ export function createReader(db: Database.Database) {
     /** The newest revision of each document. */
     latestArtifacts: (): ArtifactRevision[] =>
       docs(
-        'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path = a.path) ORDER BY seq, path',
+        'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path ' +
+          '= a.path) ORDER BY seq, path',
       ),
     /** Merges, tags and reverts: the git actions a changelog lists. */
     notableGitActions: (): GitAction[] =>
@@ -319,7 +321,8 @@ export function createReader(db: Database.Database) {
     } {
       const c = db
         .prepare<[], { open: number; critical: number }>(
-          `SELECT COUNT(*) AS open, COALESCE(SUM(severity = 'critical'), 0) AS critical FROM concerns WHERE status IN (${OPEN})`,
+          `SELECT COUNT(*) AS open, COALESCE(SUM(severity = 'critical'), 0) AS critical FROM concerns ` +
+            `WHERE status IN (${OPEN})`,
         )
         .get() ?? { open: 0, critical: 0 };
       const r =
