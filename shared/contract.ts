@@ -49,7 +49,21 @@ export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 export const ProgressLine = z.object({ kind: z.string(), agent: z.string().optional(), text: z.string() });
 
-export const CommandResult = z.object({ ok: z.boolean(), command_id: z.string().nullable(), response: z.string() });
+/**
+ * Why a command was not carried out, so a front end can choose how to show it without reading the text
+ * (Discord answers every refusal privately): `unparsed` (not a command as written), `conflict` (somebody
+ * decided first: "already …"), `invalid_input` (well-formed, not acceptable now), `not_found`, `refused`.
+ */
+export const CommandErrorCode = z.enum(['unparsed', 'conflict', 'invalid_input', 'not_found', 'refused']);
+export type CommandErrorCode = z.infer<typeof CommandErrorCode>;
+
+/** `error.message` is the reason alone: `response` may add what helps on the surface (the console's help). */
+export const CommandResult = z.object({
+  ok: z.boolean(),
+  command_id: z.string().nullable(),
+  response: z.string(),
+  error: z.object({ code: CommandErrorCode, message: z.string() }).nullable(),
+});
 
 export const ConcernAction = z.enum(['ack', 'resolve', 'assign', 'escalate']);
 

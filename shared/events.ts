@@ -140,8 +140,22 @@ export const EventPayloads = {
     user: z.string().optional(),
     source: CommandSource.optional(),
   }),
-  'concern.assigned': z.object({ concern_id: Id, by: Actor, assigned_to: Actor, note: z.string().nullable() }),
-  'concern.resolved': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
+  /** `user` and `source` as for an acknowledgement: who assigned or resolved it, when a person did. */
+  'concern.assigned': z.object({
+    concern_id: Id,
+    by: Actor,
+    assigned_to: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
+  'concern.resolved': z.object({
+    concern_id: Id,
+    by: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
   'concern.escalated': z.object({ concern_id: Id, from: Actor, to: Actor, reason: z.string() }),
   'variation.proposed': Variation,
   'variation.decided': z.object({

@@ -44,6 +44,11 @@ export function byVia(name: string, source: string): string {
   return `by ${name} via ${source}`;
 }
 
+/** A human action's "by": the person and surface when recorded, else the actor (agents, older events). */
+export function byWhom(x: { by: string; user?: string | undefined; source?: string | undefined }): string {
+  return x.user && x.source ? byVia(x.user, x.source) : `by ${x.by}`;
+}
+
 /** `text`, or its start cut at a word boundary (never mid-word when a space is near) with an ellipsis. */
 export function cutAtWord(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -266,7 +271,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `👀 ${c.concern_id} acknowledged ${c.user && c.source ? byVia(c.user, c.source) : `by ${c.by}`}`,
+        `👀 ${c.concern_id} acknowledged ${byWhom(c)}`,
         c.note ?? '',
       );
     }
@@ -275,7 +280,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `➡️ ${c.concern_id} assigned to ${c.assigned_to} by ${c.by}`,
+        `➡️ ${c.concern_id} assigned to ${c.assigned_to} ${byWhom(c)}`,
         c.note ?? '',
       );
     }
@@ -295,7 +300,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `✅ ${c.concern_id} resolved by ${c.by}`,
+        `✅ ${c.concern_id} resolved ${byWhom(c)}`,
         c.note ?? '',
       );
     }

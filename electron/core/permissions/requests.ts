@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PermissionDecision, PermissionDecisionKind, PermissionRequest } from '../../../shared/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { byVia, utcStamp } from '../notify/notifications.ts';
 import type { Ledger, Tx } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { canonicalJson } from '../store/hash.ts';
@@ -82,14 +83,14 @@ export function decideRequest(
       );
     if (r.status === 'timed_out')
       throw new ConflictError(
-        `permission request ${id} timed out at ${r.timeout_at}; the agent was told, and will ask again if ` +
-          `it still needs it`,
+        `permission request ${id} timed out at ${utcStamp(r.timeout_at)}; the agent was told, and will ask ` +
+          `again if it still needs it`,
       );
     if (r.status !== 'pending' && r.decision) {
       const x = r.decision;
       throw new ConflictError(
-        `permission request ${id} was already decided: ${x.decision} by ${x.by} at ${x.at} (via ` +
-          `${x.source}); the first decision stands`,
+        `permission request ${id} was already decided ${byVia(x.by, x.source)} at ${utcStamp(x.at)}: ` +
+          `${x.decision}; the first decision stands`,
       );
     }
     if (d.decision === 'allow_edited') {
