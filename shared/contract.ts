@@ -67,6 +67,19 @@ export const CommandResult = z.object({
 
 export const ConcernAction = z.enum(['ack', 'resolve', 'assign', 'escalate']);
 
+/** Where a page of concerns ended: in the open ones or the resolved ones, and the last one's place in the ledger. */
+export const ConcernCursor = z.object({ resolved: z.boolean(), seq: z.number().int().nonnegative() }).strict();
+export type ConcernCursor = z.infer<typeof ConcernCursor>;
+export const CONCERN_PAGE_DEFAULT = 100;
+export const CONCERN_PAGE_MAX = 500;
+/** Open concerns (newest raised first), then resolved ones (the same); `next` is null on the last page. */
+export const ConcernPage = z.object({
+  items: z.array(Concern),
+  next: ConcernCursor.nullable(),
+  totals: z.object({ open: z.number().int(), resolved: z.number().int() }),
+});
+export type ConcernPage = z.infer<typeof ConcernPage>;
+
 const Empty = z.object({}).strict();
 
 /** A side's full size (lines null for binary); a truncated side's content is its first `content_cap` bytes. */
@@ -195,7 +208,19 @@ export const contract = {
         .strict(),
       Review,
     ),
-    'concerns.list': call(z.object({ open: z.boolean().optional() }).strict(), z.array(Concern)),
+    // Paged, open ones first: a year's history holds ~100k resolved concerns, and a list of them all blocked the
+    // host for a third of a second. `after` is the page's `next`; `totals` count every concern (counters, no scan).
+    'concerns.list': call(
+      z
+        .object({
+          open: z.boolean().optional(),
+          limit: z.number().int().min(1).max(CONCERN_PAGE_MAX).default(CONCERN_PAGE_DEFAULT),
+          after: ConcernCursor.optional(),
+        })
+        .strict(),
+      ConcernPage,
+    ),
+    'concerns.get': call(z.object({ id: Id }).strict(), Concern),
     'concerns.act': call(
       z
         .object({

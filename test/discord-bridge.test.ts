@@ -151,7 +151,7 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     });
     await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === iid && m.content.includes('resolved')));
     const list = await dispatch(api, 'concerns.list', {});
-    expect(list.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
+    expect(list.items.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
     await fake.waitFor(() =>
       fake
         .messages(thread)
