@@ -303,7 +303,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
           ...outcomeOf(outcome),
           usage,
           turns: r.num_turns,
-          summary: h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText),
+          summary: o.redactor.redact(h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText)),
         };
       }
 
