@@ -1,5 +1,5 @@
 import { EventPayloads, type LedgerEvent } from '../../../shared/index.ts';
-import { type Notification, byVia, byWhom, cutAtWord, utcStamp } from '../notify/notifications.ts';
+import { DECISION_WORDS, type Notification, byVia, byWhom, cutAtWord, utcStamp } from '../notify/notifications.ts';
 import type { Reader } from '../store/read.ts';
 import { LIMITS } from './limits.ts';
 import type { OutboundMessage } from './message.ts';
@@ -17,14 +17,6 @@ export interface ItemStatus {
   open: boolean;
 }
 
-const DECIDED: Record<string, string> = {
-  approve: '✅ Approved',
-  approve_with_conditions: '☑️ Approved with conditions',
-  request_clarification: '❓ Clarification requested',
-  request_changes: '✏️ Changes requested',
-  defer: '⏸️ Deferred',
-  reject: '⛔ Rejected',
-};
 const PERMISSION: Record<string, string> = {
   allow_once: '✅ Allowed once',
   allow_session: '✅ Allowed for the session',
@@ -43,7 +35,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const x = d.decision;
       return {
         ref: { kind: 'review', id: d.review_id },
-        line: `${DECIDED[x.decision] ?? x.decision} ${byVia(x.reviewed_by, x.source)} · ${utcStamp(x.timestamp)}${quote(x.comment)}`,
+        line: `${DECISION_WORDS[x.decision] ?? x.decision} ${byVia(x.reviewed_by, x.source)} · ${utcStamp(x.timestamp)}${quote(x.comment)}`,
         open: false,
       };
     }

@@ -19,7 +19,7 @@ import { diffTrees, type FileDiff } from './diff.ts';
 import { logFrom, type LogEntry } from './log.ts';
 import { changesInDir, materializeTree, type MaterializeResult } from './materialize.ts';
 import { mergeCommitOnto, mergeTrees, previewMerge, type ConflictRule, type MergePreview } from './merge.ts';
-import { buildMessage, parseMessage, signatureOf, toSeconds, type GitTime } from './message.ts';
+import { buildMessage, parseMessage, signatureOf, toSeconds, type GitTime, type Signer } from './message.ts';
 import { isRepository, prepareEnsureRepo } from './init.ts';
 import { appendNote, readNote } from './notes.ts';
 import {
@@ -145,13 +145,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     async commitChanges(input: CommitChangesInput): Promise<CommitChangesResult> {
       const ref = branchRef(input.branch);
       assertMayWrite(ref, input.actor, input.action ?? 'commit');
-      const message = buildMessage({
-        subject: input.subject,
-        body: input.body,
-        actor: input.author ?? input.actor,
-        auditId: input.auditId,
-      });
-      const who = signatureOf(input.author ?? input.actor, input.timestamp);
+      const { message, who } = authored(input);
       return serialize(async () => {
         const tip = await resolveFullRef(ctx, ref);
         const parent = tip ?? (await requireBranchTip(DEVELOP));
@@ -180,13 +174,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     async mergeNoFF(input: MergeNoFFInput): Promise<MergeOutcome> {
       const ref = input.updateRef ? branchRef(input.ours) : null;
       if (ref !== null) assertMayWrite(ref, input.actor, input.action);
-      const message = buildMessage({
-        subject: input.subject,
-        body: input.body,
-        actor: input.author ?? input.actor,
-        auditId: input.auditId,
-      });
-      const who = signatureOf(input.author ?? input.actor, input.timestamp);
+      const { message, who } = authored(input);
       return serialize(async () => {
         const oursOid = ref !== null ? await requireBranchTip(ref) : await requireCommit(ctx, input.ours);
         if (input.expectedOurs !== undefined && input.expectedOurs !== oursOid) {
@@ -472,5 +460,24 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       const to = await treeOfCommit(ctx, await requireCommit(ctx, input.to));
       return { files: await diffTrees(ctx, { from, to, content: input.content ?? true, patch: input.patch ?? true }) };
     },
+  };
+}
+
+/**
+ * The message (with its Audit-ID trailer) and signature of a commit Governor writes for someone: the
+ * author when one is named (the human's identity), otherwise the acting agent.
+ */
+function authored(input: {
+  subject: string;
+  body?: string | undefined;
+  actor: Signer;
+  author?: Signer | undefined;
+  auditId?: string | undefined;
+  timestamp: GitTime;
+}): { message: string; who: ReturnType<typeof signatureOf> } {
+  const by = input.author ?? input.actor;
+  return {
+    message: buildMessage({ subject: input.subject, body: input.body, actor: by, auditId: input.auditId }),
+    who: signatureOf(by, input.timestamp),
   };
 }

@@ -242,7 +242,8 @@ function gateNotification(ev: LedgerEvent, g: QaGate, read: Reader): Notificatio
   };
 }
 
-const DECISION_WORDS: Record<string, string> = {
+/** A review decision as the human reads it, in every message that follows one. */
+export const DECISION_WORDS: Record<string, string> = {
   approve: '✅ Approved',
   approve_with_conditions: '☑️ Approved with conditions',
   request_clarification: '❓ Clarification requested',
