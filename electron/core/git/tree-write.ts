@@ -28,8 +28,16 @@ export interface FileChange {
   mode?: 'executable' | 'symlink' | 'file';
 }
 
+/**
+ * A change for a commit. A loader marks content that never changes once written (a sealed audit segment):
+ * when the base tree already holds the path, its blob is kept and the loader never runs.
+ */
+export type CommitFileChange = Omit<FileChange, 'content'> & {
+  content: FileChange['content'] | (() => Promise<Uint8Array>);
+};
+
 interface Prepared {
-  content: Uint8Array | null;
+  content: Uint8Array | null | (() => Promise<Uint8Array>);
   mode: string;
 }
 
@@ -48,14 +56,14 @@ export function assertRepoPath(p: string): string[] {
   return segments;
 }
 
-function modeOf(change: FileChange): string {
+function modeOf(change: CommitFileChange): string {
   if (change.mode === 'executable') return MODE_EXEC;
   if (change.mode === 'symlink') return MODE_SYMLINK;
   return MODE_FILE;
 }
 
 /** Groups changes by directory; the last change to a path wins. */
-function buildChangeTree(changes: readonly FileChange[]): DirNode {
+function buildChangeTree(changes: readonly CommitFileChange[]): DirNode {
   const root: DirNode = { files: new Map(), dirs: new Map() };
   for (const change of changes) {
     const segments = assertRepoPath(change.path);
@@ -69,7 +77,8 @@ function buildChangeTree(changes: readonly FileChange[]): DirNode {
       }
       node = next;
     }
-    node.files.set(name, { content: change.content === null ? null : toBytes(change.content), mode: modeOf(change) });
+    const content = change.content === null || typeof change.content === 'function' ? change.content : toBytes(change.content);
+    node.files.set(name, { content, mode: modeOf(change) });
   }
   return root;
 }
@@ -88,7 +97,7 @@ function hasWrites(node: DirNode): boolean {
 export async function writeTreeWithChanges(
   ctx: RepoCtx,
   baseTree: string | null,
-  changes: readonly FileChange[],
+  changes: readonly CommitFileChange[],
 ): Promise<{ tree: string; changed: string[] }> {
   const changed: string[] = [];
   const root = buildChangeTree(changes);
@@ -126,7 +135,8 @@ async function rewriteDir(
         }
         return;
       }
-      const oid = await writeBlob(ctx, change.content);
+      if (typeof change.content === 'function' && existing?.type === 'blob' && existing.mode === change.mode) return;
+      const oid = await writeBlob(ctx, typeof change.content === 'function' ? await change.content() : change.content);
       if (existing && existing.oid === oid && existing.mode === change.mode) return;
       if (existing?.type === 'tree') changed.push(...(await filesUnder(ctx, existing.oid, `${prefix}${name}/`)));
       entries.set(name, { mode: change.mode, path: name, oid, type: 'blob' });
