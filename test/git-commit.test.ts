@@ -131,6 +131,49 @@ describe('ensureRepo', () => {
 });
 
 describe('commitChanges', () => {
+  test('keeps a sealed file the parent holds without loading it, and loads one it lacks', async () => {
+    const { dir, git } = await project();
+    const base = { branch: 'phase1/implementer', actor: 'Implementer' as const, subject: 'docs: records' };
+    const first = await git.commitChanges({
+      ...base,
+      changes: [{ path: 'audit/commands/000001.jsonl', content: '{"a":1}\n' }],
+      auditId: 'evt_s1',
+      timestamp: T0 + 10,
+    });
+    const loaded: string[] = [];
+    const loader = (path: string, text: string) => ({
+      load: async () => {
+        loaded.push(path);
+        return Buffer.from(text);
+      },
+    });
+    // A segment whose blob was stored when it was sealed: named by its oid, never read either.
+    const stored = await git.storeBlob(Buffer.from('{"d":4}\n'));
+    const second = await git.commitChanges({
+      ...base,
+      changes: [
+        // Another content on purpose: a kept segment is never read, so its committed blob stays.
+        { path: 'audit/commands/000001.jsonl', content: loader('audit/commands/000001.jsonl', 'changed\n') },
+        { path: 'audit/commands/000002.jsonl', content: loader('audit/commands/000002.jsonl', '{"b":2}\n') },
+        { path: 'audit/commands.jsonl', content: '{"c":3}\n' },
+        { path: 'audit/commands/000003.jsonl', content: { ...loader('audit/commands/000003.jsonl', 'x'), oid: stored } },
+      ],
+      auditId: 'evt_s2',
+      timestamp: T0 + 20,
+    });
+    expect(loaded).toEqual(['audit/commands/000002.jsonl']);
+    expect(second.parent).toBe(first.oid);
+    expect(second.files).toEqual([
+      'audit/commands.jsonl',
+      'audit/commands/000002.jsonl',
+      'audit/commands/000003.jsonl',
+    ]);
+    expect(gitCli(dir, 'show', `${second.oid}:audit/commands/000003.jsonl`)).toBe('{"d":4}\n');
+    expect(gitCli(dir, 'show', `${second.oid}:audit/commands/000001.jsonl`)).toBe('{"a":1}\n');
+    expect(gitCli(dir, 'show', `${second.oid}:audit/commands/000002.jsonl`)).toBe('{"b":2}\n');
+    expectFsckClean(dir);
+  });
+
   test('writes a signed, audited commit on the agent branch without touching the checkout', async () => {
     const { dir, git, develop } = await project();
     const res = await git.commitChanges({

@@ -114,7 +114,9 @@ export interface Exporter {
 
 /** A sealed audit segment: immutable once written, read only when a commit does not hold it yet. */
 export interface SealedExport {
-  sealed: () => Promise<Buffer>;
+  load: () => Promise<Buffer>;
+  /** Its git blob, stored when it was sealed (see `storeBlob`). */
+  oid?: string;
 }
 
 /** What a sync leaves for the next process: how far it got, what each document read and wrote. */
@@ -138,9 +140,21 @@ export function createExporter(
   dir: string,
   ledger: Ledger,
   read: Reader,
-  opts: { segmentLines?: number } = {},
+  opts: { segmentLines?: number; storeBlob?: (content: Buffer) => Promise<string> } = {},
 ): Exporter {
   const perSegment = opts.segmentLines ?? SEGMENT_LINES;
+  // A segment's blob id, kept from when it was sealed; keyed by the segment size, which decides its content.
+  const blobKey = (path: string) => `segment-blob:${perSegment}:${path}`;
+  /**
+   * Write a sealed segment, and store its git blob now, while its bytes are in hand: a later commit then
+   * names the blob without reading the file (a commit's cost stays with what changed since the last one).
+   */
+  async function writeSegment(path: string, content: string): Promise<void> {
+    await writeFileAtomic(join(dir, path), content);
+    if (!opts.storeBlob) return;
+    const oid = await opts.storeBlob(Buffer.from(content, 'utf8'));
+    ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(blobKey(path), oid);
+  }
   // Each JSONL stream's layout on disk as this process knows it: sealed segments and lines in its own file.
   const layouts = new Map<string, { sealed: number; lines: number }>();
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
@@ -338,7 +352,7 @@ export function createExporter(
     const all = allJsonl();
     const parts = [...all].filter(([path]) => path === rel || path.startsWith(`${segmentDir(rel)}/`));
     for (const [path, content] of parts) {
-      await writeFileAtomic(join(dir, path), content);
+      await (path === rel ? writeFileAtomic(join(dir, path), content) : writeSegment(path, content));
       out.add(path);
     }
     if (!all.has(rel)) {
@@ -530,7 +544,7 @@ export function createExporter(
     while (all.length > perSegment) {
       layout.sealed += 1;
       const seg = segmentPath(rel, layout.sealed);
-      await writeFileAtomic(join(dir, seg), all.slice(0, perSegment).join(''));
+      await writeSegment(seg, all.slice(0, perSegment).join(''));
       out.add(seg);
       all = all.slice(perSegment);
     }
@@ -687,15 +701,22 @@ export function createExporter(
     async current() {
       const out = new Map<string, Buffer>();
       for (const [rel, content] of await this.committable())
-        out.set(rel, Buffer.isBuffer(content) ? content : await content.sealed());
+        out.set(rel, Buffer.isBuffer(content) ? content : await content.load());
       return out;
     },
     async committable() {
       await this.sync();
       const out = new Map<string, Buffer | SealedExport>();
+      const oids = new Map(
+        ledger.db
+          .prepare<[string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key LIKE ?')
+          .all(`${blobKey('')}%`)
+          .map((r) => [r.key, r.value]),
+      );
       for (const rel of this.paths()) {
         if (isSealed(rel)) {
-          out.set(rel, { sealed: () => readFile(join(dir, rel)) });
+          const oid = oids.get(blobKey(rel));
+          out.set(rel, { load: () => readFile(join(dir, rel)), ...(oid ? { oid } : {}) });
           continue;
         }
         try {

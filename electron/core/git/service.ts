@@ -35,6 +35,7 @@ import {
   writeCommitObject,
   writeRefOid,
   writeTagObject,
+  writeBlob,
 } from './objects.ts';
 import { assertMayWrite, type GitWriteAction } from './protect.ts';
 import { queueFor } from './queue.ts';
@@ -378,6 +379,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       const tree = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
       const commit = await requireCommit(ctx, input.oid);
       return changesInDir(ctx, { commit, tree, dir: input.dir, ignore: input.ignore });
+    },
+
+    /** Store a blob now (a sealed audit segment) so that a later commit can name it without reading it. */
+    storeBlob(content: Uint8Array): Promise<string> {
+      return writeBlob(ctx, content);
     },
 
     async readFileAt(input: { oid: string; path: string }): Promise<string | null> {

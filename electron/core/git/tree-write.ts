@@ -11,6 +11,7 @@ import {
   MODE_FILE,
   MODE_SYMLINK,
   MODE_TREE,
+  hasLooseObject,
   readTreeEntries,
   toBytes,
   writeBlob,
@@ -29,15 +30,21 @@ export interface FileChange {
 }
 
 /**
- * A change for a commit. A loader marks content that never changes once written (a sealed audit segment):
- * when the base tree already holds the path, its blob is kept and the loader never runs.
+ * Content that never changes once written (a sealed audit segment): when the base tree already holds the
+ * path, its blob is kept; else the blob `oid` stored when it was sealed, if still stored loose; else `load`.
  */
-export type CommitFileChange = Omit<FileChange, 'content'> & {
-  content: FileChange['content'] | (() => Promise<Uint8Array>);
-};
+export interface SealedContent {
+  load: () => Promise<Uint8Array>;
+  oid?: string;
+}
+
+/** A change for a commit: a file's new content, a deletion, or sealed content. */
+export type CommitFileChange = Omit<FileChange, 'content'> & { content: FileChange['content'] | SealedContent };
+
+const isSealed = (c: Prepared['content']): c is SealedContent => c !== null && !(c instanceof Uint8Array);
 
 interface Prepared {
-  content: Uint8Array | null | (() => Promise<Uint8Array>);
+  content: Uint8Array | null | SealedContent;
   mode: string;
 }
 
@@ -77,7 +84,8 @@ function buildChangeTree(changes: readonly CommitFileChange[]): DirNode {
       }
       node = next;
     }
-    const content = change.content === null || typeof change.content === 'function' ? change.content : toBytes(change.content);
+    const c = change.content;
+    const content = c === null || (typeof c !== 'string' && !(c instanceof Uint8Array)) ? c : toBytes(c);
     node.files.set(name, { content, mode: modeOf(change) });
   }
   return root;
@@ -135,8 +143,12 @@ async function rewriteDir(
         }
         return;
       }
-      if (typeof change.content === 'function' && existing?.type === 'blob' && existing.mode === change.mode) return;
-      const oid = await writeBlob(ctx, typeof change.content === 'function' ? await change.content() : change.content);
+      const content = change.content;
+      let oid: string;
+      if (isSealed(content)) {
+        if (existing?.type === 'blob' && existing.mode === change.mode) return;
+        oid = content.oid && (await hasLooseObject(ctx, content.oid)) ? content.oid : await writeBlob(ctx, await content.load());
+      } else oid = await writeBlob(ctx, content);
       if (existing && existing.oid === oid && existing.mode === change.mode) return;
       if (existing?.type === 'tree') changed.push(...(await filesUnder(ctx, existing.oid, `${prefix}${name}/`)));
       entries.set(name, { mode: change.mode, path: name, oid, type: 'blob' });

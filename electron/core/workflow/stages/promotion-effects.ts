@@ -77,7 +77,7 @@ async function recordsStep(e: Engine, intent: PromotionIntent): Promise<PendingG
   // The exports as the files hold them after a sync: written incrementally, equal to a full render.
   const changes = [...(await e.exporter.committable())]
     .filter(([path]) => !ownedElsewhere(path))
-    .map(([path, content]) => ({ path, content: Buffer.isBuffer(content) ? content : content.sealed }));
+    .map(([path, content]) => ({ path, content }));
   const previous = await e.git.resolveRef(branch);
   const res = await e.git.commitChanges({
     branch,
@@ -268,10 +268,7 @@ async function tagRelease(e: Engine, intent: PromotionIntent): Promise<string> {
       actor: 'Human',
       author,
       action: 'promote',
-      changes: [...expected].map(([path, content]) => ({
-        path,
-        content: Buffer.isBuffer(content) ? content : content.sealed,
-      })),
+      changes: [...expected].map(([path, content]) => ({ path, content })),
       subject: `chore(release): ${tag} records`,
       body:
         `Governor's exports as the ledger stands once phase ${phase} is promoted: ` +
