@@ -29,10 +29,9 @@ describe('sealed audit segments', () => {
   const segments = (dir: string, folder: string) => readdirSync(join(dir, folder)).sort();
   /** Every record of a stream as the files hold them, segments first. */
   const records = (dir: string, rel: string) =>
-    [
-      ...segments(dir, rel.replace(/\.jsonl$/, '')).map((n) => `${rel.replace(/\.jsonl$/, '')}/${n}`),
-      rel,
-    ].flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean));
+    [...segments(dir, rel.replace(/\.jsonl$/, '')).map((n) => `${rel.replace(/\.jsonl$/, '')}/${n}`), rel].flatMap(
+      (f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean),
+    );
 
   it('seal full segments as the streams grow, and equal a full render after every sync', async () => {
     const { dir, p } = await project();

@@ -540,7 +540,13 @@ export function createExporter(
       return;
     }
     const held = layout.lines > 0 ? await readFile(join(dir, rel), 'utf8') : '';
-    let all = [...held.split('\n').slice(0, -1).map((l) => `${l}\n`), ...lines];
+    let all = [
+      ...held
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => `${l}\n`),
+      ...lines,
+    ];
     while (all.length > perSegment) {
       layout.sealed += 1;
       const seg = segmentPath(rel, layout.sealed);

@@ -26,7 +26,7 @@ export async function verifyGitAudit(p: {
 
   // 1. The JSONL file against the ledger, line by line.
   // Older records sit in sealed segments (audit/git_actions/000001.jsonl, …) before the file's own lines.
-  let lines: string[] = [];
+  const lines: string[] = [];
   try {
     const files = [...(await sealedSegments(p.dir, 'audit/git_actions.jsonl')), 'audit/git_actions.jsonl'];
     for (const f of files) lines.push(...(await readFile(join(p.dir, f), 'utf8')).split('\n').filter(Boolean));

@@ -147,7 +147,10 @@ async function rewriteDir(
       let oid: string;
       if (isSealed(content)) {
         if (existing?.type === 'blob' && existing.mode === change.mode) return;
-        oid = content.oid && (await hasLooseObject(ctx, content.oid)) ? content.oid : await writeBlob(ctx, await content.load());
+        oid =
+          content.oid && (await hasLooseObject(ctx, content.oid))
+            ? content.oid
+            : await writeBlob(ctx, await content.load());
       } else oid = await writeBlob(ctx, content);
       if (existing && existing.oid === oid && existing.mode === change.mode) return;
       if (existing?.type === 'tree') changed.push(...(await filesUnder(ctx, existing.oid, `${prefix}${name}/`)));
