@@ -27,7 +27,8 @@ const ROOT = resolve(import.meta.dirname, '..');
  *   real sessions, with the ledger growing by the agent's activity as it would.
  * - A human decision reaching the waiting agent: from the decision's commit to the gate answering, decided
  *   in the same process (the UI through the host, Discord) and from another process (a second terminal's CLI).
- * - An MCP tool call over stdio (`governor mcp`) and streamable HTTP (`/mcp`), beside the same action called in-process.
+ * - An MCP tool call over stdio (`governor mcp`) and streamable HTTP (`/mcp`), beside the same action called
+ * in-process.
  */
 export async function benchAgents(): Promise<Figure[]> {
   // claudeProject points HOME and the Claude config at a throwaway folder: put them back afterwards.

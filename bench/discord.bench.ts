@@ -3,11 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createApi, dispatch } from '../electron/core/api.ts';
-import { requestReview } from '../electron/core/workflow/records.ts';
 import { startDiscordBridge } from '../electron/core/discord/bridge.ts';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
-import { raiseConcern } from '../electron/core/workflow/records.ts';
+import type { Tx } from '../electron/core/store/ledger.ts';
+import { raiseConcern, requestReview } from '../electron/core/workflow/records.ts';
+import type { Severity } from '../shared/index.ts';
 import { startFakeDiscord } from '../test/support/fake-discord/index.ts';
 import { type Figure, tempDir } from './util.ts';
 
@@ -25,6 +26,14 @@ async function project(fakeApi: string, guild: string) {
   return openProject(dir);
 }
 
+/** A test-failure concern from the Tester to the PM, in phase 1: what each figure below posts to Discord. */
+const testerConcern = (tx: Tx, severity: Severity, summary: string) =>
+  raiseConcern(
+    tx,
+    { phase: 1, from: 'Tester', to: 'ProjectManager', severity, category: 'test_failure', summary, details: '' },
+    new Date().toISOString(),
+  );
+
 const pct = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 
@@ -38,20 +47,7 @@ async function burst(
   const channel = fake.channelId('agent-concerns');
   // Enqueued before the bridge starts, so the burst is all in the outbox at t0.
   p.ledger.transact((tx) => {
-    for (let i = 0; i < n; i++)
-      raiseConcern(
-        tx,
-        {
-          phase: 1,
-          from: 'Tester',
-          to: 'ProjectManager',
-          severity: 'info',
-          category: 'test_failure',
-          summary: `burst ${i}`,
-          details: '',
-        },
-        new Date().toISOString(),
-      );
+    for (let i = 0; i < n; i++) testerConcern(tx, 'info', `burst ${i}`);
   });
   const t0 = performance.now();
   const r = await startDiscordBridge(p, { env: { DISCORD_BOT_TOKEN: fake.token }, inbound: false });
@@ -84,21 +80,7 @@ export async function benchDiscord(): Promise<Figure[]> {
     for (let i = 0; i < 60; i++) {
       const before = fake.messages(channel).length;
       const t0 = performance.now();
-      p.ledger.transact((tx) =>
-        raiseConcern(
-          tx,
-          {
-            phase: 1,
-            from: 'Tester',
-            to: 'ProjectManager',
-            severity: 'warning',
-            category: 'test_failure',
-            summary: `latency ${i}`,
-            details: '',
-          },
-          new Date().toISOString(),
-        ),
-      );
+      p.ledger.transact((tx) => testerConcern(tx, 'warning', `latency ${i}`));
       await fake.waitFor(() => fake.messages(channel).length > before, 10_000);
       times.push(performance.now() - t0);
       await fake.waitFor(
@@ -179,21 +161,7 @@ export async function crossProcess(): Promise<Figure[]> {
   for (let i = 0; i < 40; i++) {
     const before = posts().length;
     const t0 = performance.now();
-    p.ledger.transact((tx) =>
-      raiseConcern(
-        tx,
-        {
-          phase: 1,
-          from: 'Tester',
-          to: 'ProjectManager',
-          severity: 'warning',
-          category: 'test_failure',
-          summary: `xp ${i}`,
-          details: '',
-        },
-        new Date().toISOString(),
-      ),
-    );
+    p.ledger.transact((tx) => testerConcern(tx, 'warning', `xp ${i}`));
     const post = await fake.waitFor(() => posts()[before], 10_000);
     times.push(post.at - t0);
     await new Promise((res) => setTimeout(res, 50));

@@ -16,7 +16,9 @@ const REVIEW_EVERY = 50;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 const STATUS_TEXT =
-  '📊 System Status\nPhase: Phase 1 – Backtester Loop\nStage: build (iteration 1)\nAgents Active: Implementer (scripted), Tester (scripted)\nTasks: 3 / 5 Complete\nOpen Concerns: 1 (0 critical)\nPending Reviews: 1\nLast Update: 2026-11-25 08:14\nSpend: $0.00';
+  '📊 System Status\nPhase: Phase 1 – Backtester Loop\nStage: build (iteration 1)\nAgents Active: ' +
+  'Implementer (scripted), Tester (scripted)\nTasks: 3 / 5 Complete\nOpen Concerns: 1 (0 ' +
+  'critical)\nPending Reviews: 1\nLast Update: 2026-11-25 08:14\nSpend: $0.00';
 
 interface Counters {
   commands: number;

@@ -12,7 +12,7 @@ import { benchWindow } from './window.bench.ts';
 import { benchAgents } from './agents.bench.ts';
 import { benchWorkers } from './workers.bench.ts';
 import { benchSecurity } from './security.bench.ts';
-import { printFigures, removeTempDirs } from './util.ts';
+import { printFigures, removeTempDirs, sweepStaleTempDirs, tempDir } from './util.ts';
 
 /**
  * `npm run bench`: prints figures against the goals of DESIGN.md §12 and issue 17. Figures are printed,
@@ -27,6 +27,11 @@ const loopSizes = [10, ...[10_000, 100_000].filter((n) => n <= big), ...(big < 1
 const only = process.argv.slice(2);
 const want = (section: string) => only.length === 0 || only.includes(section);
 console.log(`Governor bench — node ${process.version}, ${new Date().toISOString()}`);
+const swept = sweepStaleTempDirs();
+if (swept > 0) console.log(`(removed ${swept} temp folders that killed bench runs left behind)`);
+// Agents' workspaces and QA checkouts go to the cache folder (~/.cache/governor): into this run's temp
+// folder instead, so the projects the benches make leave nothing there either.
+process.env.GOVERNOR_CACHE ??= tempDir();
 try {
   if (want('startup')) printFigures('Start-up of the shipped CLI and host', await benchStartup());
   if (want('window'))

@@ -1,6 +1,7 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { EventRow } from '../electron/core/store/chain.ts';
 import { Ledger } from '../electron/core/store/ledger.ts';
 import { LEAN_EVENTS_SQL } from '../electron/core/store/migrate-lean.ts';
 import { SEARCH_TABLE_SQL, searchDoc } from '../electron/core/store/search.ts';
@@ -9,16 +10,6 @@ import { type Figure, median, tempDir, time } from './util.ts';
 
 const BATCH = 1000;
 const CHUNK = 10_000;
-
-interface StoredRow {
-  seq: number;
-  id: string;
-  ts: number | string;
-  type: string;
-  actor: string;
-  payload: string;
-  hash: Buffer;
-}
 
 /**
  * Hash-chained, validated, projected, indexed appends against raw better-sqlite3 inserts of the same rows
@@ -40,19 +31,20 @@ export function benchAppend(n: number): Figure[] {
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = FULL');
     raw.exec(
-      `${LEAN_EVENTS_SQL} ALTER TABLE events_lean RENAME TO events; CREATE INDEX events_type ON events(type, seq); ${SEARCH_TABLE_SQL};`,
+      `${LEAN_EVENTS_SQL} ALTER TABLE events_lean RENAME TO events; CREATE INDEX events_type ON ` +
+        `events(type, seq); ${SEARCH_TABLE_SQL};`,
     );
     const ins = raw.prepare(
       'INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const idx = raw.prepare('INSERT INTO events_search (rowid, doc) VALUES (?, ?)');
-    const rawBatch = raw.transaction((rows: StoredRow[], docs: string[]) => {
+    const rawBatch = raw.transaction((rows: EventRow[], docs: string[]) => {
       rows.forEach((r, i) => {
         ins.run(r.seq, r.id, r.ts, r.type, r.actor, r.payload, r.hash);
         idx.run(r.seq, docs[i]);
       });
     });
-    const readBack = ledger.db.prepare<[number, number], StoredRow>(
+    const readBack = ledger.db.prepare<[number, number], EventRow>(
       'SELECT seq, id, ts, type, actor, payload, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq',
     );
     let ledgerMs = 0;

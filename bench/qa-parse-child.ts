@@ -1,6 +1,7 @@
 import { parseCoverageFile } from '../electron/core/qa/coverage.ts';
 import { parseJUnitFiles } from '../electron/core/qa/junit.ts';
-import { type ChildReport, digestCoverage, digestJUnit } from './qa.bench.ts';
+import type { ChildReport } from './qa.bench.ts';
+import { digestCoverage, digestJUnit } from './qa-reports.ts';
 
 /**
  * Parses one report once and prints its memory figures as JSON: spawned by bench/qa.bench.ts so the

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
 import { buildCli, builtEntry } from '../scripts/build-cli.mjs';
-import { type Figure, tempDir } from './util.ts';
+import { type Figure, GOVERNOR_BIN, startServe, tempDir } from './util.ts';
 
 /**
  * How fast `governor` starts, as users run it: the built CLI through its bin (what `npx governor` and an
@@ -14,7 +14,6 @@ import { type Figure, tempDir } from './util.ts';
  * page answering.
  */
 
-const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
 const ROUNDS = 11;
 const SERVE_ROUNDS = 5;
 
@@ -29,21 +28,9 @@ function timed(cmd: string, args: string[]): number {
 /** Spawn → URL printed, and → the page at that URL answered 200; then the host is stopped. */
 async function serveOnce(dir: string, home: string): Promise<{ url: number; page: number }> {
   const t = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', '--dir', dir, '--port', '0'], {
-    env: { ...process.env, NO_COLOR: '1', GOVERNOR_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, url: served } = startServe(dir, home);
   try {
-    let out = '';
-    const url = await new Promise<string>((res, rej) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /(http:\/\/\S+\/\?token=\S+)/.exec(out);
-        if (m?.[1]) res(m[1]);
-      });
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.once('exit', (code) => rej(new Error(`governor serve exited with ${code}: ${out}`)));
-    });
+    const url = await served;
     const urlMs = performance.now() - t;
     const page = await fetch(url);
     if (page.status !== 200) throw new Error(`the served page answered ${page.status}`);
@@ -66,8 +53,8 @@ export async function benchStartup(): Promise<Figure[]> {
   const dir = join(root, 'backtester');
   const home = join(root, 'home');
   try {
-    timed(process.execPath, [BIN, 'demo', '--dir', dir]);
-    spawnSync(process.execPath, [BIN, 'run', '--dir', dir, '--no-prompt'], { stdio: 'ignore' });
+    timed(process.execPath, [GOVERNOR_BIN, 'demo', '--dir', dir]);
+    spawnSync(process.execPath, [GOVERNOR_BIN, 'run', '--dir', dir, '--no-prompt'], { stdio: 'ignore' });
 
     const runs: Record<'node' | 'git' | 'help' | 'status', number[]> = { node: [], git: [], help: [], status: [] };
     // One round first to warm the file cache (and Node's compile cache where there is one), not counted.
@@ -75,8 +62,8 @@ export async function benchStartup(): Promise<Figure[]> {
       const r = {
         node: timed(process.execPath, ['-e', '']),
         git: timed('git', ['--version']),
-        help: timed(process.execPath, [BIN, '--help']),
-        status: timed(process.execPath, [BIN, 'status', '--dir', dir]),
+        help: timed(process.execPath, [GOVERNOR_BIN, '--help']),
+        status: timed(process.execPath, [GOVERNOR_BIN, 'status', '--dir', dir]),
       };
       if (round > 0) for (const k of Object.keys(runs) as Array<keyof typeof runs>) runs[k].push(r[k]);
     }

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 export interface Figure {
   name: string;
@@ -10,11 +12,16 @@ export interface Figure {
   ok?: boolean;
 }
 
-/** Every temp folder a bench makes; `removeTempDirs` (also run on exit) leaves none behind. */
+/**
+ * Every temp folder a bench makes; `removeTempDirs` (also run on exit and on Ctrl-C or a kill) leaves none
+ * behind. The folder's name carries the process id, so a run killed outright (SIGKILL, a timeout) has its
+ * folders swept by the next run (`sweepStaleTempDirs`), and a run still going on the same machine is left alone.
+ */
 const made = new Set<string>();
+const PREFIX = 'governor-bench-';
 
 export const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'governor-bench-'));
+  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   made.add(dir);
   return dir;
 };
@@ -24,6 +31,61 @@ export function removeTempDirs(): void {
   made.clear();
 }
 process.on('exit', removeTempDirs);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    removeTempDirs();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes the temp folders of bench runs that are no longer running. Returns how many. */
+export function sweepStaleTempDirs(): number {
+  let swept = 0;
+  for (const name of readdirSync(tmpdir())) {
+    const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || alive(Number(pid))) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    swept += 1;
+  }
+  return swept;
+}
+
+/** The shipped CLI, as users start it. */
+export const GOVERNOR_BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
+
+/**
+ * Starts `governor serve` on a project (the shipped CLI, a free port, `home` as GOVERNOR_HOME) and
+ * resolves `url` with the address it prints, or rejects if the host exits first. The caller stops it.
+ */
+export function startServe(
+  dir: string,
+  home: string,
+): { child: ChildProcessByStdio<null, Readable, Readable>; url: Promise<string> } {
+  const child = spawn(process.execPath, [GOVERNOR_BIN, 'serve', '--dir', dir, '--port', '0'], {
+    env: { ...process.env, NO_COLOR: '1', GOVERNOR_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = new Promise<string>((res, rej) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/\S+\/\?token=\S+)/.exec(out);
+      if (m?.[1]) res(m[1]);
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => rej(new Error(`governor serve exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
 
 export function time(fn: () => void): number {
   const t = performance.now();

@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
@@ -13,7 +13,7 @@ import { IPC_CHANNELS, IpcReply } from '../shared/ipc.ts';
 import { ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
 import { driveSampleToGate } from '../test/support/drive-sample.ts';
 import { fillLedger } from './big-ledger.ts';
-import { type Figure, tempDir } from './util.ts';
+import { type Figure, startServe, tempDir } from './util.ts';
 
 /**
  * Does the window freeze? The desktop app's main process runs the engine in-process: Electron's ipcMain
@@ -193,22 +193,9 @@ export async function hostSocket(url: string) {
  */
 async function servedProcess(dir: string, diffRange: { from: string; to: string }, home: string) {
   ensureRendererBuilt();
-  const bin = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
-  const child = spawn(process.execPath, [bin, 'serve', '--dir', dir, '--port', '0'], {
-    env: { ...process.env, NO_COLOR: '1', GOVERNOR_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, url: served } = startServe(dir, home);
   try {
-    let out = '';
-    const url = await new Promise<string>((res, rej) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /(http:\/\/\S+\/\?token=\S+)/.exec(out);
-        if (m?.[1]) res(m[1]);
-      });
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.once('exit', (code) => rej(new Error(`governor serve exited with ${code}: ${out}`)));
-    });
+    const url = await served;
     const worker = await hostSocket(url);
     const probe = await hostSocket(url);
     // The usual answer time, on an idle host.

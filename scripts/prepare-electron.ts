@@ -241,7 +241,8 @@ export function prepareNative(pkg: ElectronPackage): string {
     const r = spawnSync(process.execPath, args, { cwd: src, env, stdio: 'inherit', timeout });
     const ok = r.status === 0 && existsSync(built) && builtForAbi(readFileSync(built), pkg.abi);
     tried.push(
-      `${label}: ${ok ? 'ok' : r.error ? r.error.message : r.status === 0 ? `built, but not for ABI ${pkg.abi}` : `exit ${r.status}`}`,
+      `${label}: ` +
+        `${ok ? 'ok' : r.error ? r.error.message : r.status === 0 ? `built, but not for ABI ${pkg.abi}` : `exit ${r.status}`}`,
     );
     return ok;
   };
@@ -279,7 +280,8 @@ export function prepareNative(pkg: ElectronPackage): string {
         `could not build better-sqlite3 for Electron ${pkg.version}:`,
         ...tried.map((t) => `  ${t}`),
         "Both need a download (the prebuilt addon, or Electron's headers). Without network access, unpack the headers",
-        `of Electron ${pkg.version} (not Node's: their NODE_MODULE_VERSION must be ${pkg.abi}) and set GOVERNOR_ELECTRON_HEADERS to that folder.`,
+        `of Electron ${pkg.version} (not Node's: their NODE_MODULE_VERSION must be ${pkg.abi}) and set ` +
+          `GOVERNOR_ELECTRON_HEADERS to that folder.`,
       ].join('\n'),
     );
   }

@@ -66,7 +66,9 @@ export const AgentConfig = z
      * `governor doctor` says which one a server supports.
      */
     structured_output: z.enum(['auto', 'json_schema', 'json_mode', 'tool']).optional(),
-    /** A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere); the agent for `acp`. */
+    /**
+     * A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere); the agent for `acp`.
+     */
     command: z.string().min(1).optional(),
     /** Arguments for `command` (`acp`: e.g. `[--experimental-acp]` for gemini, `[acp]` for opencode). */
     args: z.array(z.string()).max(64).optional(),
@@ -355,7 +357,9 @@ export const PoliciesFile = z
       .object({
         archive_experiments_after_days: z.number().int().positive().max(36_500).default(14),
         sign_commits: z.boolean().default(false),
-        /** ASCII-armored OpenPGP private key used when sign_commits is on; relative to the project folder, or absolute. */
+        /**
+         * ASCII-armored OpenPGP private key used when sign_commits is on; relative to the project folder, or absolute.
+         */
         signing_key_file: z.string().min(1).optional(),
         /** Name of the environment variable holding the key's passphrase; the passphrase never goes in a file. */
         signing_key_passphrase_env: z
@@ -426,9 +430,13 @@ export const DiscordFile = z
       })
       .strict()
       .optional(),
-    /** The environment variable holding the bot token (or store it with the desktop app's key settings as "discord"). */
+    /**
+     * The environment variable holding the bot token (or store it with the desktop app's key settings as "discord").
+     */
     token_env: EnvName.default('DISCORD_BOT_TOKEN'),
-    /** Webhook mode: one webhook per channel; its URL is a secret and comes from the environment, never from this file. */
+    /**
+     * Webhook mode: one webhook per channel; its URL is a secret and comes from the environment, never from this file.
+     */
     webhooks: z.partialRecord(DiscordChannelName, z.object({ url_env: EnvName }).strict()).optional(),
     /** REST base URL, for a proxy (and the tests' fake Discord); default https://discord.com/api. */
     api: HttpUrl.optional(),

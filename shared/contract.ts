@@ -49,9 +49,36 @@ export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 export const ProgressLine = z.object({ kind: z.string(), agent: z.string().optional(), text: z.string() });
 
-export const CommandResult = z.object({ ok: z.boolean(), command_id: z.string().nullable(), response: z.string() });
+/**
+ * Why a command was not carried out, so a front end can choose how to show it without reading the text
+ * (Discord answers every refusal privately): `unparsed` (not a command as written), `conflict` (somebody
+ * decided first: "already …"), `invalid_input` (well-formed, not acceptable now), `not_found`, `refused`.
+ */
+export const CommandErrorCode = z.enum(['unparsed', 'conflict', 'invalid_input', 'not_found', 'refused']);
+export type CommandErrorCode = z.infer<typeof CommandErrorCode>;
+
+/** `error.message` is the reason alone: `response` may add what helps on the surface (the console's help). */
+export const CommandResult = z.object({
+  ok: z.boolean(),
+  command_id: z.string().nullable(),
+  response: z.string(),
+  error: z.object({ code: CommandErrorCode, message: z.string() }).nullable(),
+});
 
 export const ConcernAction = z.enum(['ack', 'resolve', 'assign', 'escalate']);
+
+/** Where a page of concerns ended: in the open ones or the resolved ones, and the last one's place in the ledger. */
+export const ConcernCursor = z.object({ resolved: z.boolean(), seq: z.number().int().nonnegative() }).strict();
+export type ConcernCursor = z.infer<typeof ConcernCursor>;
+export const CONCERN_PAGE_DEFAULT = 100;
+export const CONCERN_PAGE_MAX = 500;
+/** Open concerns (newest raised first), then resolved ones (the same); `next` is null on the last page. */
+export const ConcernPage = z.object({
+  items: z.array(Concern),
+  next: ConcernCursor.nullable(),
+  totals: z.object({ open: z.number().int(), resolved: z.number().int() }),
+});
+export type ConcernPage = z.infer<typeof ConcernPage>;
 
 const Empty = z.object({}).strict();
 
@@ -181,7 +208,19 @@ export const contract = {
         .strict(),
       Review,
     ),
-    'concerns.list': call(z.object({ open: z.boolean().optional() }).strict(), z.array(Concern)),
+    // Paged, open ones first: a year's history holds ~100k resolved concerns, and a list of them all blocked the
+    // host for a third of a second. `after` is the page's `next`; `totals` count every concern (counters, no scan).
+    'concerns.list': call(
+      z
+        .object({
+          open: z.boolean().optional(),
+          limit: z.number().int().min(1).max(CONCERN_PAGE_MAX).default(CONCERN_PAGE_DEFAULT),
+          after: ConcernCursor.optional(),
+        })
+        .strict(),
+      ConcernPage,
+    ),
+    'concerns.get': call(z.object({ id: Id }).strict(), Concern),
     'concerns.act': call(
       z
         .object({

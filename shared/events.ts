@@ -140,8 +140,22 @@ export const EventPayloads = {
     user: z.string().optional(),
     source: CommandSource.optional(),
   }),
-  'concern.assigned': z.object({ concern_id: Id, by: Actor, assigned_to: Actor, note: z.string().nullable() }),
-  'concern.resolved': z.object({ concern_id: Id, by: Actor, note: z.string().nullable() }),
+  /** `user` and `source` as for an acknowledgement: who assigned or resolved it, when a person did. */
+  'concern.assigned': z.object({
+    concern_id: Id,
+    by: Actor,
+    assigned_to: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
+  'concern.resolved': z.object({
+    concern_id: Id,
+    by: Actor,
+    note: z.string().nullable(),
+    user: z.string().optional(),
+    source: CommandSource.optional(),
+  }),
   'concern.escalated': z.object({ concern_id: Id, from: Actor, to: Actor, reason: z.string() }),
   'variation.proposed': Variation,
   'variation.decided': z.object({
@@ -199,7 +213,9 @@ export const EventPayloads = {
     commit: z.string(),
     next_phase: z.number().int().positive().nullable(),
   }),
-  /** The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report. */
+  /**
+   * The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report.
+   */
   'project.released': z.object({
     phase: z.number().int().positive(),
     tag: z.string(),
@@ -241,7 +257,10 @@ export const EventPayloads = {
     kept: z.array(z.string()),
   }),
   'alert.raised': z.object({ severity: Severity, summary: z.string(), details: z.string() }),
-  /** Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord user only. */
+  /**
+   * Someone not on the Discord reviewer allowlist tried to act; nothing else changed. No tokens, ids of the Discord
+   * user only.
+   */
   'discord.interaction_refused': z.object({
     interaction_id: z.string(),
     user_id: z.string(),
@@ -249,7 +268,10 @@ export const EventPayloads = {
     kind: z.enum(['slash', 'button', 'modal']),
     name: z.string(),
   }),
-  /** A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from the record. */
+  /**
+   * A concern's alert reached Discord: the seed's `discord_message_id` (webhook or bot message), for links back from
+   * the record.
+   */
   'concern.discord_posted': z.object({
     concern_id: Id,
     message_id: z.string().regex(/^\d{15,22}$/),

@@ -3,32 +3,36 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventPayloads } from '../shared/index.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
-import { projectKey } from '../electron/core/discord/bridge.ts';
-import { permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
+import {
+  type ButtonPresser,
+  REVIEWER_NAME,
+  buttonPresser,
+  itDecidedFromDiscordButtons,
+} from './support/discord-buttons.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
 import { type FakeAnthropic, startFakeAnthropic } from './support/fake-anthropic.ts';
-import { REVIEWER, REVIEWER_ROLE, botYaml, bridge } from './support/discord.ts';
+import { REVIEWER_ROLE, botYaml, bridge } from './support/discord.ts';
 import { agentProject, claudeEnv, until } from './support/coding-agent.ts';
 import { git } from './support/tmp.ts';
 
 const ADAPTER = resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'claude-agent-acp');
 
 /**
- * The human, away from the host, allows an ACP agent's command with a Discord button: the real Claude Code
+ * The human, away from the host, decides an ACP agent's commands with Discord buttons: the real Claude Code
  * ACP adapter (against the fake Anthropic API) asks through `session/request_permission`, the real
- * discord.js bridge posts the request to the fake Discord, a reviewer clicks "Allow once", and the waiting
- * agent runs the command and goes on to hand off. Its read of a workspace file, which Claude Code would do
- * without asking, went through Governor's gate too.
+ * discord.js bridge posts each request to the fake Discord, a reviewer clicks "Allow once" on one command
+ * and "Deny" on the next, and the waiting agent runs the first, reads the denial, and goes on to hand off.
+ * Its read of a workspace file, which Claude Code would do without asking, went through Governor's gate too.
  */
-describe('an ACP agent asks, and the human allows it from a Discord button', () => {
+describe('an ACP agent asks, and the human decides from Discord buttons', () => {
   let anthropic: FakeAnthropic;
   let discord: FakeDiscord;
   let p: OpenedProject;
   let b: DiscordBridge;
-  let clicked = '';
+  let presser: ButtonPresser;
 
   beforeAll(async () => {
     anthropic = await startFakeAnthropic();
@@ -51,6 +55,9 @@ describe('an ACP agent asks, and the human allows it from a Discord button', () 
           { name: 'Bash', input: { command: 'node -e "console.log(process.platform)"', description: 'which OS' } },
         ],
       },
+      { tools: [{ name: 'Bash', input: { command: 'make deploy', description: 'deploy' } }] },
+      // ACP carries no reason with a rejection: the turn ends, and Governor's next prompt says why.
+      { text: 'The deploy was refused.' },
       {
         tools: [
           {
@@ -66,6 +73,7 @@ describe('an ACP agent asks, and the human allows it from a Discord button', () 
       { text: 'Handed off.' },
     );
     p = await proj.open();
+    presser = buttonPresser(p, discord);
     b = await bridge(p, { DISCORD_BOT_TOKEN: discord.token });
     const loop = runLoop(p);
     const req = await until(
@@ -73,13 +81,13 @@ describe('an ACP agent asks, and the human allows it from a Discord button', () 
       'the command to be asked',
       180_000,
     );
-    const id = permissionId(projectTag(projectKey(p)), 'allow_once', req.id, req.input_digest);
-    const message = await discord.waitFor(
-      () => discord.messages(discord.channelId('approvals')).find((m) => JSON.stringify(m.components).includes(id)),
-      60_000,
-      'the permission request on Discord',
+    await presser.press(req, 'allow_once');
+    const deploy = await until(
+      () => p.read.permissionRequests('pending').find((r) => r.id !== req.id),
+      'make deploy to be asked',
+      180_000,
     );
-    clicked = (await discord.click({ customId: id, userId: REVIEWER, messageId: message.id })).id;
+    await presser.press(deploy, 'deny');
     await loop;
   }, 600_000);
   afterAll(async () => {
@@ -89,23 +97,17 @@ describe('an ACP agent asks, and the human allows it from a Discord button', () 
     await anthropic?.close();
   });
 
-  it('the button decided the request, once, and said so in Discord', async () => {
-    const [req] = p.read.permissionRequests().filter((r) => r.tool === 'Bash');
-    expect(req).toMatchObject({
-      worker: 'acp',
-      status: 'allowed',
-      decision: { decision: 'allow_once', source: 'discord' },
-    });
-    expect(p.ledger.readTypes(['permission.decided'])).toHaveLength(1);
-    const answer = await discord.waitFor(
-      () => discord.messages().find((m) => m.interaction_id === clicked && m.content !== ''),
-      8000,
-    );
-    expect(answer.content).toMatch(/allowed once by \S+ via discord/);
+  itDecidedFromDiscordButtons(() => ({ p, discord, presser, worker: 'acp' }), {
+    allowed: 'console.log(process.platform)',
+    denied: 'make deploy',
   });
 
-  it('the waiting agent ran the command, then handed off, and Governor committed its work', () => {
+  it('the waiting agent ran the command, read the denial, then handed off, and Governor committed its work', () => {
     expect(anthropic.toolResults().some((t) => t.trim() === 'linux')).toBe(true);
+    const deploy = p.read.permissionRequests().find((r) => r.status === 'denied');
+    const denial = `The human denied this (${deploy?.id}): Denied by ${REVIEWER_NAME}`;
+    const prompted = anthropic.requests.some((r) => JSON.stringify(r.messages.at(-1)).includes(denial));
+    expect(prompted).toBe(true);
     expect(p.read.task('T4')?.status).toBe('Done');
     expect(git(p.dir, 'log', '-1', '--format=%s', 'phase1/implementer').trim()).toBe(
       'feat(platform): name the platform',

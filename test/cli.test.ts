@@ -77,7 +77,9 @@ describe('governor CLI', () => {
     expect(governor(['decide', '1', 'approve', '--comment', 'first', '--dir', dir]).code).toBe(0);
     const second = governor(['decide', '1', 'reject', '--comment', 'second', '--dir', dir]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/already decided: approve by Human at .* the first decision stands/);
+    expect(second.stderr).toMatch(
+      /already decided by Human via cli at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approve; the first decision stands/,
+    );
     expect(readFileSync(join(dir, 'REQUIREMENTS.md'), 'utf8')).toMatch(/Approved by Human .* first/);
   });
 

@@ -151,9 +151,11 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     });
     await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === iid && m.content.includes('resolved')));
     const list = await dispatch(api, 'concerns.list', {});
-    expect(list.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
+    expect(list.items.find((c) => c.id === id)).toMatchObject({ status: 'resolved', resolution: 'fixed upstream' });
     await fake.waitFor(() =>
-      fake.messages(thread).some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by Human')),
+      fake
+        .messages(thread)
+        .some((m) => m.via === 'bot' && JSON.stringify(m.embeds).includes('resolved by user_000003 via discord')),
     );
   });
 
@@ -168,9 +170,13 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
         userId: REVIEWER,
         channelId: fake.channelId('agent-concerns'),
       });
-      return (await fake.waitFor(() => fake.messages().find((m) => m.interaction_id === id && m.content !== '')))
-        .content;
+      const m = await fake.waitFor(() => fake.messages().find((x) => x.interaction_id === id && x.content !== ''));
+      // Only the answer is left: a refusal's public "thinking…" is removed, not left beside the private answer.
+      expect(fake.messages().filter((x) => x.interaction_id === id)).toHaveLength(1);
+      shown.push((m.flags ?? 0) & 64);
+      return m.content;
     };
+    const shown: number[] = [];
     const acks = (concern: string) =>
       p.ledger
         .readTypes(['concern.acknowledged'])
@@ -189,6 +195,8 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     await dispatch(ui, 'concerns.act', { concernId: second, action: 'ack', note: '' });
     expect(await ack(second)).toMatch(/^⚠️ concern \S+ was already acknowledged by Human via ui at .* UTC; nothing/);
     expect(acks(second)).toHaveLength(1);
+    // The first /ack is answered in public; both "already acknowledged" answers privately (flag 64).
+    expect(shown).toEqual([0, 64, 64]);
     // The refusal is still recorded as the command it was, with its answer.
     expect(p.read.commands().at(-1)).toMatchObject({ cmd: '/ack', target: second, source: 'discord' });
     // The channel message follows the first acknowledgement, and names who made it.

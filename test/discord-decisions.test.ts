@@ -8,6 +8,8 @@ import { createApi, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
+import { discordHelp, refusalText } from '../electron/core/discord/help.ts';
+import { slashCommands } from '../electron/core/discord/slash-commands.ts';
 import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
 import {
   NO_LOOP,
@@ -264,5 +266,52 @@ describe('Discord review decisions', () => {
     expect(p.ledger.read(before)).toEqual([]);
     expect(p.read.review(review.id)?.status).toBe('pending');
     expect(p.read.concern(concern)?.status).toBe('open');
+  });
+
+  it('a second /approve is told who decided, privately; the first is answered in public', async () => {
+    const review = askReview(p);
+    await reviewMessage(review.id);
+    await drained(fake, p);
+    const approve = async () => {
+      const { id } = await fake.slash({
+        name: 'approve',
+        options: [{ name: 'review', type: 3, value: review.id }],
+        userId: REVIEWER,
+        channelId: fake.channelId('approvals'),
+      });
+      const m = await fake.waitFor(() => fake.messages().find((x) => x.interaction_id === id && x.content !== ''));
+      // The public "thinking…" of a refusal is removed: the private answer is all that is left.
+      expect(fake.messages().filter((x) => x.interaction_id === id)).toHaveLength(1);
+      return { text: m.content, flags: (m.flags ?? 0) & 64 };
+    };
+    expect(await approve()).toEqual({ text: `Review ${review.id} (${review.title}) approved.`, flags: 0 });
+    const again = await approve();
+    expect(again.flags).toBe(64);
+    expect(again.text).toMatch(
+      /^⚠️ review \S+ was already decided by user_000003 via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approve; the first/,
+    );
+    expect(decisions(review.id)).toHaveLength(1);
+  });
+
+  it('help on Discord lists exactly the registered slash commands, for /help and for text the grammar refused', async () => {
+    const registered = slashCommands().map((c) => `/${c.name}`);
+    const listed = (text: string) => [...text.matchAll(/^ {2}(\/[a-z]+)/gm)].map((m) => m[1]);
+    const { id } = await fake.slash({ name: 'help', userId: REVIEWER });
+    const shown = await answer(id);
+    expect(listed(shown)).toEqual(registered);
+    expect(shown).not.toContain('/escalate');
+    expect(shown).toContain('/ack concern: [note:] — acknowledge');
+    const one = await fake.slash({
+      name: 'help',
+      options: [{ name: 'command', type: 3, value: 'ack' }],
+      userId: REVIEWER,
+    });
+    expect(listed(await answer(one.id))).toEqual(['/ack']);
+    // A parse refusal carries the console's help in its response; Discord shows its own, chosen by the code.
+    const refused = refusalText({ code: 'unparsed', message: 'name a concern: /ack <concern-id>' });
+    expect(refused.startsWith('⚠️ name a concern: /ack <concern-id>\n\nCommands:')).toBe(true);
+    expect(refused).toContain(discordHelp());
+    expect(listed(refused)).toEqual(registered);
+    expect(refusalText({ code: 'conflict', message: 'already' })).toBe('⚠️ already');
   });
 });

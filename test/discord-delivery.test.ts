@@ -234,7 +234,7 @@ describe('Discord delivery guarantees', () => {
       ((m?.embeds[0] ?? {}) as { description?: string }).description ?? '';
     expect(text(posted('approvals', review.id))).toMatch(/^\*\*Status:\*\* ✅ Approved by Human via ui · .* UTC\n/);
     expect(text(posted('agent-concerns', concern))).toMatch(
-      /^\*\*Status:\*\* ✅ Resolved by Human · .* UTC\n> pinned the seed/,
+      /^\*\*Status:\*\* ✅ Resolved by Human via ui · .* UTC\n> pinned the seed/,
     );
     // The protocol: PATCH /webhooks/{id}/{token}/messages/{message_id}, with the webhook's token and no bot
     // token; which webhook posted a message is not stored, so a wrong one may answer 404 before the right one.

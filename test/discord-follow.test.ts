@@ -153,7 +153,9 @@ describe('Discord messages follow the state', () => {
     });
     await drained(f, proj);
     const resolved = await byId(f, first?.id ?? '');
-    expect(embed(resolved).description).toMatch(/^\*\*Status:\*\* ✅ Resolved by Human · .* UTC\n> budget raised/);
+    expect(embed(resolved).description).toMatch(
+      /^\*\*Status:\*\* ✅ Resolved by Human via ui · .* UTC\n> budget raised/,
+    );
     expect(embed(resolved).description).not.toContain('Action:');
     expect(resolved.edits).toBe(2);
   });

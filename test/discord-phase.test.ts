@@ -129,9 +129,10 @@ describe('the next phase from Discord', () => {
       userId: REVIEWER,
       channelId: updates,
     });
-    expect((await answer(next.id)).text).toBe(
-      "Phase 2 — Parameter optimizer started: the PM plans it on the loop's next step.",
-    );
+    expect(await answer(next.id)).toEqual({
+      text: "Phase 2 — Parameter optimizer started: the PM plans it on the loop's next step.",
+      ephemeral: false,
+    });
     expect(starts()).toHaveLength(1);
     expect(p.read.commands().at(-1)).toMatchObject({ cmd: '/phase', target: 'next', source: 'discord' });
     const edited = await followed(msg.id);
@@ -146,7 +147,10 @@ describe('the next phase from Discord', () => {
       userId: REVIEWER,
       channelId: updates,
     });
-    expect((await answer(repeat.id)).text).toMatch(/^⚠️ phase 2 is at plan; the next phase starts once it is promoted/);
+    // Refused, and privately, like every refusal (the first /phase next was answered in public).
+    const refused = await answer(repeat.id);
+    expect(refused.text).toMatch(/^⚠️ phase 2 is at plan; the next phase starts once it is promoted/);
+    expect(refused.ephemeral).toBe(true);
     expect(starts()).toHaveLength(1);
     // An action Governor did not register is refused before anything runs.
     const odd = await fake.slash({

@@ -1,4 +1,4 @@
-import { chmod, link, lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
@@ -153,6 +153,36 @@ describe('materialize', () => {
     // Governor wrote the commit; the worktree never moved a branch.
     expect(gitCli(dir, 'rev-parse', 'phase1/implementer').trim()).toBe(c.oid);
     expect(gitRun(ws, 'symbolic-ref', '-q', 'HEAD').code).toBe(1);
+  });
+
+  test('strays are found wherever an agent leaves them, though a refresh lists only folders that changed', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'w');
+    await git.materialize({ oid: develop, dir: ws });
+    // The instant the refresh returns (inside the clock tick its folder stamps were taken in), and later.
+    await writeFile(join(ws, 'src', 'lib', 'instant.py'), 'x\n');
+    expect(await git.materialize({ oid: develop, dir: ws })).toMatchObject({ removed: 1 });
+    const { mtime } = await lstat(join(ws, 'src'));
+    await mkdir(join(ws, 'src', 'lib', 'deep', 'er'), { recursive: true });
+    await writeFile(join(ws, 'src', 'lib', 'deep', 'er', 'new.py'), 'x\n');
+    await writeFile(join(ws, 'src', 'stray.txt'), 'x\n');
+    await writeFile(join(ws, 'stray-top.txt'), 'x\n');
+    // A folder's mtime set back hides nothing: its ctime still moved.
+    await utimes(join(ws, 'src'), mtime, mtime);
+    const c = await commit(git, [{ path: 'src/app.py', content: 'print(5)\n' }]);
+    expect(await git.materialize({ oid: c.oid, dir: ws })).toMatchObject({ written: 1, removed: 3 });
+    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    // A tracked file replaced by a folder of strays, with no folder listing otherwise changed.
+    await rm(join(ws, 'src', 'app.py'));
+    await mkdir(join(ws, 'src', 'app.py'));
+    await writeFile(join(ws, 'src', 'app.py', 'inside.txt'), 'x\n');
+    await git.materialize({ oid: c.oid, dir: ws });
+    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    // An edit to a tracked file (no folder changes) is undone by the no-op refresh.
+    await writeFile(join(ws, 'README.md'), 'edited\n');
+    expect(await git.materialize({ oid: c.oid, dir: ws })).toMatchObject({ written: 0 });
+    expect(await readFile(join(ws, 'README.md'), 'utf8')).toBe('# Backtester\n');
+    expect(gitCli(ws, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   });
 
   test('a hard link planted in a workspace is replaced, never written through', async () => {

@@ -113,7 +113,7 @@ describe('permission requests and decisions', () => {
     });
     await expect(
       dispatch(ui, 'permissions.decide', { requestId: r.id, decision: 'allow_once', digest: r.input_digest }),
-    ).rejects.toThrow(/already decided: deny by Human .* \(via discord\)/);
+    ).rejects.toThrow(/already decided by Human via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC: deny; the first/);
     expect(await first).toMatchObject({ behavior: 'deny', message: expect.stringContaining('not from my phone') });
     expect(p.ledger.readTypes(['permission.decided'])).toHaveLength(1);
   });

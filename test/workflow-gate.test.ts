@@ -1,33 +1,80 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runLoop } from '../electron/core/workflow/loop.ts';
-import { type SampleProject, sampleProject } from './support/project.ts';
+import type { SampleProject } from './support/project.ts';
+import { type ProjectTemplate, projectTemplate } from './support/project-template.ts';
 import { approvePlanAndDesign, setTestCommand, taskStatus } from './support/workflow-helpers.ts';
 
 /**
- * The governed loop's human touch points on the sample project (scripted runtime, real git, real
- * SQLite): review decisions and what the loop does with them, variations, concerns, and the command
- * handler. Tests inside a `describe` share one project and run in order; each says where it starts.
+ * The QA gate's outcomes on the sample project (scripted runtime, real tests, real git, real SQLite),
+ * and what the human's decisions on them do. Each test starts from its own copy of a project template
+ * (see the states below), so any one of them runs alone and in any order.
  */
 
 const DATE = /\d{4}-\d{2}-\d{2}/.source;
 
-describe('variation rejected, build completes (one project)', () => {
-  let sp: SampleProject;
-  let developBefore = '';
+/** Build under way, test plan approved; variation #1 (high impact) waits for review. */
+const variationPending = projectTemplate(async (sp) => {
+  await approvePlanAndDesign(sp);
+  await sp.runUntilGate('test_plan');
+  await sp.run();
+  sp.human.decide('test_plan', 'approve', { comment: 'ok' });
+});
 
-  beforeAll(async () => {
-    sp = await sampleProject();
-    developBefore = sp.git('rev-parse', 'develop').trim();
-    await approvePlanAndDesign(sp);
-    await sp.runUntilGate('test_plan');
-    await sp.run();
-    sp.human.decide('test_plan', 'approve', { comment: 'ok' });
-  });
-  afterAll(() => sp?.close());
+/** Variation #1 rejected, the concern resolved, the build done: the green gate's test completion waits. */
+const completionPending = projectTemplate(
+  async (sp) => {
+    sp.human.decide('variation', 'reject', { comment: 'No runtime dependencies in Phase 1' });
+    const concern = sp.p.read.openConcerns().find((c) => c.to === 'Human');
+    if (concern) await sp.human.command(`/resolve ${concern.id} 0 means flat`);
+    await sp.runUntilGate('test_completion');
+  },
+  { from: variationPending },
+);
 
+/**
+ * The human broke the test command (committed, as a user would); test plan approved, variation approved
+ * with conditions, the concern resolved: the next steps finish the build and run a gate that fails.
+ */
+const gateWillFail = projectTemplate(async (sp) => {
+  await approvePlanAndDesign(sp);
+  // The engine reads the policy when the project is opened.
+  setTestCommand(sp.dir, 'node -e "process.exit(1)"');
+  await sp.reopen();
+  await sp.runUntilGate('test_plan');
+  await sp.run();
+  sp.human.decide('test_plan', 'approve', { comment: 'ok' });
+  sp.human.decide('variation', 'approve_with_conditions', { comment: 'benchmark first' });
+  await sp.run();
+  const concern = sp.p.read.openConcerns().find((c) => c.to === 'Human');
+  if (concern) await sp.human.command(`/resolve ${concern.id} noted`);
+});
+
+/** The gate failed in iteration 1, the human sent the phase back, and it failed again: the failure waits. */
+const failedTwice = projectTemplate(
+  async (sp) => {
+    await sp.runUntilGate('gate_failure');
+    sp.human.decide('gate_failure', 'request_changes', { comment: 'Fix the test command' });
+    await sp.runUntilGate('gate_failure');
+  },
+  { from: gateWillFail },
+);
+
+/** A copy of the template, open for this test and closed when it ends. */
+async function start(template: ProjectTemplate): Promise<SampleProject> {
+  const sp = await template.copy();
+  onTestFinished(() => sp.close());
+  return sp;
+}
+
+/** The commit `governor init` made: the repository's only root, where main and develop start. */
+const initialCommit = (sp: SampleProject): string => sp.git('rev-list', '--max-parents=0', 'main').trim();
+
+describe('variation rejected, build completes', () => {
   it('rejects the high-impact variation: status rejected, logged as rejected, and the build still completes', async () => {
+    const sp = await start(variationPending);
+    const developBefore = initialCommit(sp);
     const review = sp.p.read.pendingReviews().find((r) => r.kind === 'variation');
     expect(review).toMatchObject({ impact: 'high', requested_by: 'Implementer-2' });
     const decided = sp.human.decide('variation', 'reject', { comment: 'No runtime dependencies in Phase 1' });
@@ -66,6 +113,7 @@ describe('variation rejected, build completes (one project)', () => {
   // a back-to-build with no new commits rebuilds the very same candidate oid (the merges are all
   // "already merged"), so the second gate counts both runs: "80/80 passed" for a 40-test suite.
   'counts the re-run tests once after the human sends a green phase back to build', async () => {
+    const sp = await start(completionPending);
     sp.human.decide('test_completion', 'request_changes', { comment: 'Run it again' });
     const again = await sp.runUntilGate('test_completion');
     expect(sp.p.read.project()?.iteration).toBe(2);
@@ -74,28 +122,10 @@ describe('variation rejected, build completes (one project)', () => {
   });
 });
 
-describe('QA gate failure (one project)', () => {
-  let sp: SampleProject;
-  let mainInitial = '';
-
-  beforeAll(async () => {
-    sp = await sampleProject();
-    mainInitial = sp.git('rev-parse', 'main').trim();
-    await approvePlanAndDesign(sp);
-    // The human breaks the test command; the engine reads the policy when the project is opened.
-    setTestCommand(sp.dir, 'node -e "process.exit(1)"');
-    await sp.reopen();
-    await sp.runUntilGate('test_plan');
-    await sp.run();
-    sp.human.decide('test_plan', 'approve', { comment: 'ok' });
-    sp.human.decide('variation', 'approve_with_conditions', { comment: 'benchmark first' });
-    await sp.run();
-    const concern = sp.p.read.openConcerns().find((c) => c.to === 'Human');
-    if (concern) await sp.human.command(`/resolve ${concern.id} noted`);
-  });
-  afterAll(() => sp?.close());
-
+describe('QA gate failure', () => {
   it('escalates a failed gate to the human, writes QA_REPORT.md, leaves develop alone; request_changes sends the phase back to build', async () => {
+    const sp = await start(gateWillFail);
+    const mainInitial = initialCommit(sp);
     expect(sp.p.policies.tests[0]?.command).toBe('node -e "process.exit(1)"');
     const failure = await sp.runUntilGate('gate_failure');
     expect(failure).toMatchObject({
@@ -142,6 +172,7 @@ describe('QA gate failure (one project)', () => {
   // lands the candidate when green). promote() then merges a develop without the phase's code into
   // main and tags it: v0.1.0 holds the records only, none of the tested candidate.
   'promotes the tested code when the human overrides a failed gate', async () => {
+    const sp = await start(failedTwice);
     const failure = sp.p.read.pendingReviews().find((r) => r.kind === 'gate_failure');
     if (!failure) throw new Error('no pending gate failure');
     sp.human.decide('gate_failure', 'approve', { comment: 'Known-broken command; ship it' });

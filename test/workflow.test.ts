@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Concern } from '../shared/index.ts';
 import { InvalidInputError } from '../electron/core/errors.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { raiseConcern } from '../electron/core/workflow/records.ts';
-import { type SampleProject, sampleProject } from './support/project.ts';
+import type { SampleProject } from './support/project.ts';
+import { type ProjectTemplate, projectTemplate } from './support/project-template.ts';
 import {
   agentStatus,
   approvePlanAndDesign,
@@ -17,21 +18,93 @@ import {
 /**
  * The governed loop's human touch points on the sample project (scripted runtime, real git, real
  * SQLite): review decisions and what the loop does with them, variations, concerns, and the command
- * handler. Tests inside a `describe` share one project and run in order; each says where it starts.
+ * handler. Each test starts from its own copy of a project template (see the states below), so any
+ * one of them runs alone and in any order.
  */
 
 const DATE = /\d{4}-\d{2}-\d{2}/.source;
 
-describe('reviews, commands and concerns (one project, plan → build)', () => {
-  let sp: SampleProject;
+/** The plan review of r1 is pending. */
+const atPlanGate = projectTemplate(async (sp) => {
+  await sp.runUntilGate('plan');
+});
+/** Plan and design approved; the loop has not yet moved to `build` (every agent but the Designer idle). */
+const atBuild = projectTemplate(approvePlanAndDesign, { from: atPlanGate });
+/** Phase 1 built; the loop waits on the test plan and variation #1 reviews (and a warning concern). */
+const built = projectTemplate(
+  async (sp) => {
+    await sp.run();
+  },
+  { from: atBuild },
+);
 
-  beforeAll(async () => {
-    sp = await sampleProject();
-    await sp.runUntilGate('plan');
-  });
-  afterAll(() => sp?.close());
+/** A command the setup relies on: it must succeed. */
+async function command(sp: SampleProject, text: string): Promise<void> {
+  const res = await sp.human.command(text);
+  if (!res.ok) throw new Error(`${text}: ${res.response}`);
+}
 
+/**
+ * Some of everything the tests below do, one after another and unchecked: two clarifications; a plan
+ * deferred, rejected and approved; a design rejected and approved; a build with pauses; a task and a
+ * critical concern assigned; a variation sent back. Nine commands, seven reviews, two concerns.
+ */
+async function busyDay(sp: SampleProject): Promise<void> {
+  for (const question of ['what is the data model?', 'which interfaces matter most?']) {
+    await command(sp, `/clarify Designer ${question}`);
+    await sp.run();
+  }
+  sp.human.decide('plan', 'defer', { comment: 'Revisit after the budget call' });
+  const deferred = await sp.runUntilGate('plan');
+  await command(sp, `/reject ${deferred.id} Scope must include a fee model`);
+  const revised = await sp.runUntilGate('plan');
+  await command(sp, `/approve ${revised.id} Plan approved`);
+  await sp.runUntilGate('design');
+  sp.human.decide('design', 'reject', { comment: 'The engine must not read files' });
+  await sp.runUntilGate('design');
+  sp.human.decide('design', 'approve', { comment: 'r2 is right' });
+  await command(sp, '/pause Implementer');
+  await sp.run();
+  await command(sp, '/pause all');
+  await command(sp, '/resume all');
+  await sp.run();
+  const critical = raiseCriticalConcern(sp);
+  await command(sp, '/assign Implementer-2 write a README section');
+  await command(sp, `/assign Designer ${critical} check the line loop`);
+  sp.human.decide('variation', 'request_changes', { comment: 'Benchmark the CSV path first' });
+  await sp.run();
+}
+const busy = projectTemplate(busyDay, { from: atPlanGate });
+
+/** A copy of the template, open for this test and closed when it ends. */
+async function start(template: ProjectTemplate): Promise<SampleProject> {
+  const sp = await template.copy();
+  onTestFinished(() => sp.close());
+  return sp;
+}
+
+/** Implementer raises a critical data-loss concern to the Designer (it goes straight to the human). */
+function raiseCriticalConcern(sp: SampleProject): string {
+  return sp.p.ledger.transact((tx) =>
+    raiseConcern(
+      tx,
+      {
+        phase: 1,
+        from: 'Implementer',
+        to: 'Designer',
+        severity: 'critical',
+        category: 'data_loss',
+        summary: 'CSV adapter drops the last row',
+        details: 'Off-by-one in the line loop.',
+      },
+      new Date().toISOString(),
+    ),
+  );
+}
+
+describe('reviews, commands and concerns (plan → build)', () => {
   it('allows one pending clarification per agent and answers it with a response linked to the command', async () => {
+    const sp = await start(atPlanGate);
     const first = await sp.human.command('/clarify Designer what is the data model?');
     expect(first.ok).toBe(true);
     expect(first.command_id).toMatch(/^cmd_/);
@@ -64,7 +137,8 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     expect(sp.p.read.pendingClarification('Designer')).toBeNull();
   });
 
-  it('refuses an inline comment on a path the review does not cover, and records nothing', () => {
+  it('refuses an inline comment on a path the review does not cover, and records nothing', async () => {
+    const sp = await start(atPlanGate);
     const review = sp.p.read.pendingReviews().find((r) => r.kind === 'plan');
     expect(review).toBeTruthy();
     const count = sp.p.ledger.count();
@@ -85,6 +159,7 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('re-requests a deferred plan review, following the deferred one, and logs the deferral in REQUIREMENTS.md', async () => {
+    const sp = await start(atPlanGate);
     const deferred = sp.human.decide('plan', 'defer', {
       comment: 'Revisit after the budget call',
       inline: [{ path: 'AGENT_TASKS.md', line: 2, text: 'who owns T9?' }],
@@ -107,6 +182,7 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('decides reviews with /reject and /approve, and a second /approve of the same review gets "already decided"', async () => {
+    const sp = await start(atPlanGate);
     const pending = sp.p.read.pendingReviews().find((r) => r.kind === 'plan');
     if (!pending) throw new Error('no pending plan review');
     const rejected = await sp.human.command(`/reject ${pending.id} Scope must include a fee model`);
@@ -150,6 +226,8 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('revises a rejected design to r2 and asks again; a reject without a comment is refused', async () => {
+    const sp = await start(atPlanGate);
+    sp.human.decide('plan', 'approve', { comment: 'plan ok' });
     const r1 = await sp.runUntilGate('design');
     expect(r1.subject.revision).toBe(1);
     const count = sp.p.ledger.count();
@@ -179,6 +257,7 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('pauses an idle Implementer: its tasks wait while Implementer-2 works; /pause all and /resume all', async () => {
+    const sp = await start(atBuild);
     expect(sp.p.read.agent('Implementer')?.status).toBe('idle');
     const pause = await sp.human.command('/pause Implementer');
     expect(pause).toMatchObject({ ok: true, response: 'Implementer paused.' });
@@ -222,21 +301,8 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('sends a critical concern to the human at once, in one escalation hop', async () => {
-    const id = sp.p.ledger.transact((tx) =>
-      raiseConcern(
-        tx,
-        {
-          phase: 1,
-          from: 'Implementer',
-          to: 'Designer',
-          severity: 'critical',
-          category: 'data_loss',
-          summary: 'CSV adapter drops the last row',
-          details: 'Off-by-one in the line loop.',
-        },
-        new Date().toISOString(),
-      ),
-    );
+    const sp = await start(built);
+    const id = raiseCriticalConcern(sp);
     await sp.p.exporter.sync();
     const c = sp.p.read.concern(id);
     expect(c).toMatchObject({ from: 'Implementer', to: 'Human', severity: 'critical', status: 'open' });
@@ -260,6 +326,8 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('/assign gives an agent a new task (T10, To Do, in PROJECT_DETAIL.md) or assigns it a concern', async () => {
+    const sp = await start(built);
+    const criticalId = raiseCriticalConcern(sp);
     // Pause Implementer-2 first so the loop cannot pick the task up before we look at it.
     await sp.human.command('/pause Implementer-2');
     const res = await sp.human.command('/assign Implementer-2 write a README section');
@@ -279,8 +347,8 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
     expect(row?.slice(0, 3)).toEqual(['T10', 'write a README section', '⬜ To Do']);
     expect(sp.file('docs/PROJECT_DETAIL.md')).toMatch(/### Implementer-2[\s\S]*\| T10 \|/);
 
-    const critical = sp.p.read.concerns().find((c) => c.severity === 'critical');
-    if (!critical) throw new Error('the critical concern of the previous test is missing');
+    const critical = sp.p.read.concern(criticalId);
+    if (!critical) throw new Error('the critical concern raised above is missing');
     const assign = await sp.human.command(`/assign Designer ${critical.id} check the line loop`);
     expect(assign).toMatchObject({ ok: true, response: `Concern ${critical.id} assigned to Designer.` });
     expect(sp.p.read.concern(critical.id)).toMatchObject({
@@ -298,6 +366,7 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   // the variation stays `proposed` with no review pending: PROJECT_VARIATIONS.md says "Pending human
   // review" for ever, and nobody is asked to change anything.
   'a variation the human asked to change is either sent back for review or no longer shown as pending', async () => {
+    const sp = await start(built);
     const review = sp.p.read.pendingReviews().find((r) => r.kind === 'variation');
     if (!review?.variation_id) throw new Error('no pending variation review');
     sp.human.decide('variation', 'request_changes', { comment: 'Benchmark the CSV path first' });
@@ -311,9 +380,10 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 
   it('rebuilds the projections from the events alone, to the same snapshot and the same exports', async () => {
+    const sp = await start(busy);
     await sp.p.exporter.sync();
     const before = sp.p.read.snapshot();
-    // Sanity: the snapshot holds everything the tests above produced.
+    // Sanity: the snapshot holds some of everything the tests above produce.
     expect(before.reviews.length).toBeGreaterThan(6);
     expect(before.commands.length).toBeGreaterThan(8);
     expect(before.concerns.length).toBeGreaterThanOrEqual(2);
@@ -330,16 +400,9 @@ describe('reviews, commands and concerns (one project, plan → build)', () => {
   });
 });
 
-describe('pause semantics (one project, in build)', () => {
-  let sp: SampleProject;
-
-  beforeAll(async () => {
-    sp = await sampleProject();
-    await approvePlanAndDesign(sp);
-  });
-  afterAll(() => sp?.close());
-
+describe('pause semantics (in build)', () => {
   it('lets a working agent finish its current step, then idles it', async () => {
+    const sp = await start(atBuild);
     const original = sp.p.progress;
     // Assigned inside the callback, so kept in an object (TS would otherwise narrow a `let` to null).
     const seen: { reply: Promise<{ ok: boolean; response: string }> | null; during?: string } = { reply: null };
@@ -370,6 +433,7 @@ describe('pause semantics (one project, in build)', () => {
   // projections.ts 'agent.status_changed' turns `paused` into `working` (then `waiting_human`),
   // so the human's pause is silently dropped without any /resume.
   'does not make a paused owner revise its document, and keeps it paused', async () => {
+    const sp = await start(built);
     const review = sp.p.read.pendingReviews().find((r) => r.kind === 'test_plan');
     if (!review) throw new Error('no pending test plan review');
     expect((await sp.human.command('/pause Tester')).response).toBe('Tester paused.');

@@ -1,31 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { uiState } from '../../electron/server/host/ui-build.ts';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const RENDERER_DIST = join(REPO, 'dist', 'renderer');
 export const SHOTS = join(REPO, 'test-output', 'e2e');
 
-/** What the bundle is made of: if any of it is newer than the built page, the build is stale. */
-const INPUTS = ['renderer', 'shared', 'vite.renderer.config.ts', 'package-lock.json'];
-
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let max = 0;
-  for (const e of readdirSync(path)) if (e !== 'node_modules') max = Math.max(max, newest(join(path, e)));
-  return max;
-}
-
 /** Sleep without giving up the thread: the build check is synchronous, and its callers expect it to be. */
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** The build is current: its page is newer than every source it is made of. */
-function fresh(index: string): boolean {
-  const sources = Math.max(...INPUTS.map((p) => newest(join(REPO, p))));
-  return existsSync(index) && statSync(index).mtimeMs >= sources;
-}
+/** The build is current: its page is newer than every source it is made of (the host's own check). */
+const fresh = (): boolean => uiState(REPO).ready;
 
 /**
  * The e2e tests judge the real bundle, so `npm test` builds it when it is missing or older than its
@@ -37,8 +23,7 @@ function fresh(index: string): boolean {
  * into place when whole, so a page being served never loses its files halfway.
  */
 export function ensureRendererBuilt(): string {
-  const index = join(RENDERER_DIST, 'index.html');
-  if (fresh(index)) return RENDERER_DIST;
+  if (fresh()) return RENDERER_DIST;
   mkdirSync(dirname(RENDERER_DIST), { recursive: true });
   const lock = join(dirname(RENDERER_DIST), '.renderer-build.lock');
   for (let waited = 0; ; waited += 200) {
@@ -54,7 +39,7 @@ export function ensureRendererBuilt(): string {
     }
   }
   try {
-    if (fresh(index)) return RENDERER_DIST;
+    if (fresh()) return RENDERER_DIST;
     const out = `${RENDERER_DIST}.building-${process.pid}`;
     try {
       execFileSync(

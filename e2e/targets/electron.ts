@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { type ElectronApplication, type Page, _electron } from 'playwright-core';
 import { openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
-import { raiseConcern } from '../../electron/core/workflow/records.ts';
 import { electronBinary as binaryOf, electronPackage } from '../../scripts/prepare-electron.ts';
 import { REPO } from '../support/renderer-build.ts';
-import type { UiSession, UiTarget } from './target.ts';
+import { type UiSession, type UiTarget, raiseTestConcern } from './target.ts';
 
 /** The Electron binary, if this machine has one: named in GOVERNOR_ELECTRON, or the one npm downloaded. */
 export function electronBinary(): string | null {
@@ -98,25 +97,7 @@ export function electronTarget(): UiTarget {
       return {
         page: e.page,
         projectName: await withProject((p) => p.read.project()?.name ?? ''),
-        raiseConcern: (c) =>
-          withProject((p) => {
-            const phase = p.read.project()?.phase ?? 1;
-            return p.ledger.transact((tx) =>
-              raiseConcern(
-                tx,
-                {
-                  phase,
-                  from: 'Tester',
-                  to: 'ProjectManager',
-                  severity: c.severity,
-                  category: 'test_failure',
-                  summary: c.summary,
-                  details: c.details ?? '',
-                },
-                new Date().toISOString(),
-              ),
-            );
-          }),
+        raiseConcern: (c) => withProject((p) => raiseTestConcern(p, c)),
         ledgerCount: () => withProject((p) => p.ledger.count()),
         errors: e.errors,
         async close() {

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { OpenedProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
-import { raiseConcern } from '../../electron/core/workflow/records.ts';
 import { type Desktop, startDesktop } from '../../electron/main/desktop.ts';
 import { bundlePreload } from '../../scripts/prepare-electron.ts';
 import { DESKTOP_ARGS, findChromium, launchChromium } from '../support/chromium.ts';
-import { type StandIn, type StandInOptions, type StandInWindow, createStandIn } from '../support/electron-stand-in.ts';
+import { createStandIn } from '../support/electron-stand-in.ts';
+import type { StandIn, StandInOptions, StandInWindow } from '../support/electron-stand-in-types.ts';
 import { REPO, ensureRendererBuilt } from '../support/renderer-build.ts';
-import type { UiSession, UiTarget } from './target.ts';
+import { type UiSession, type UiTarget, raiseTestConcern } from './target.ts';
 
 /**
  * The desktop path without an Electron binary: the real shell (`startDesktop`, what `npm start` runs) on an
@@ -159,25 +159,7 @@ export function ipcTarget(): UiTarget {
         return {
           page: s.page,
           projectName: s.project.read.project()?.name ?? '',
-          async raiseConcern(c) {
-            const p = s.project;
-            const phase = p.read.project()?.phase ?? 1;
-            return p.ledger.transact((tx) =>
-              raiseConcern(
-                tx,
-                {
-                  phase,
-                  from: 'Tester',
-                  to: 'ProjectManager',
-                  severity: c.severity,
-                  category: 'test_failure',
-                  summary: c.summary,
-                  details: c.details ?? '',
-                },
-                new Date().toISOString(),
-              ),
-            );
-          },
+          raiseConcern: async (c) => raiseTestConcern(s.project, c),
           ledgerCount: async () => s.project.ledger.count(),
           errors: s.errors,
           async close() {

@@ -1,4 +1,6 @@
 import type { Page } from 'playwright-core';
+import type { OpenedProject } from '../../electron/core/host.ts';
+import { raiseConcern } from '../../electron/core/workflow/records.ts';
 import type { Severity } from '../../shared/domain/common.ts';
 
 /** A concern as an agent would raise it; the target appends it through the engine. */
@@ -6,6 +8,26 @@ export interface ConcernInput {
   severity: Severity;
   summary: string;
   details?: string;
+}
+
+/** `UiSession.raiseConcern` on the project a target has open: from the Tester to the PM, in its phase. */
+export function raiseTestConcern(p: OpenedProject, c: ConcernInput): string {
+  const phase = p.read.project()?.phase ?? 1;
+  return p.ledger.transact((tx) =>
+    raiseConcern(
+      tx,
+      {
+        phase,
+        from: 'Tester',
+        to: 'ProjectManager',
+        severity: c.severity,
+        category: 'test_failure',
+        summary: c.summary,
+        details: c.details ?? '',
+      },
+      new Date().toISOString(),
+    ),
+  );
 }
 
 /** One running app (web host in Chromium, or the Electron shell) showing a fresh sample project. */

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { initProject } from '../../electron/core/project.ts';
-import { raiseConcern } from '../../electron/core/workflow/records.ts';
 import { type RunningHost, startHost } from '../../electron/server/host/server.ts';
 import { findChromium, launchChromium, watchedPage } from '../support/chromium.ts';
 import { ensureRendererBuilt } from '../support/renderer-build.ts';
-import type { UiSession, UiTarget } from './target.ts';
+import { type UiSession, type UiTarget, raiseTestConcern } from './target.ts';
 
 /** A fresh sample project behind a real headless host: temp dir, git repo, SQLite ledger, built bundle. */
 export async function sampleHost(): Promise<{ host: RunningHost; stop(): Promise<void>; dispose(): Promise<void> }> {
@@ -48,24 +47,7 @@ export function webTarget(): UiTarget {
         return {
           page,
           projectName: p.read.project()?.name ?? '',
-          async raiseConcern(c) {
-            const phase = p.read.project()?.phase ?? 1;
-            return p.ledger.transact((tx) =>
-              raiseConcern(
-                tx,
-                {
-                  phase,
-                  from: 'Tester',
-                  to: 'ProjectManager',
-                  severity: c.severity,
-                  category: 'test_failure',
-                  summary: c.summary,
-                  details: c.details ?? '',
-                },
-                new Date().toISOString(),
-              ),
-            );
-          },
+          raiseConcern: async (c) => raiseTestConcern(p, c),
           ledgerCount: async () => p.ledger.count(),
           errors: () => [...errors],
           stopEngine: stop,

@@ -300,7 +300,15 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
     'reviews.decide': acts(async ({ reviewId, decision, comment, inline }: Parsed<'reviews.decide'>) =>
       decideReview(p.ledger, p.read, { reviewId, decision, comment, inline, source: who.source, by: who.user }, clock),
     ),
-    'concerns.list': async ({ open }) => (open ? p.read.openConcerns() : p.read.concerns()),
+    'concerns.list': async ({ open, limit, after }) => {
+      const t = p.read.concernTotals();
+      const sum = (side: Record<string, number>) => Object.values(side).reduce((a, b) => a + b, 0);
+      return {
+        ...p.read.concernPage({ openOnly: open === true, limit, after }),
+        totals: { open: sum(t.open), resolved: sum(t.resolved) },
+      };
+    },
+    'concerns.get': async ({ id }) => findConcern(p.read, id),
     // A concern acted on in the UI is the command the console would take, so it is logged like one
     // (commands.jsonl, "Recent Human Interactions") and a refusal says why in the same words.
     'concerns.act': acts(async ({ concernId, action, note, to }: Parsed<'concerns.act'>) => {

@@ -76,7 +76,8 @@ function openLedger(root: string, clock: () => Date, ids?: () => string): Ledger
     const why = errorMessage(err);
     throw new GovernorError(
       'ledger_unreadable',
-      `cannot open the ledger ${path} (${why}). It holds the project's history: restore it from a backup, or move it aside (governor then starts a new ledger) if the history may be lost`,
+      `cannot open the ledger ${path} (${why}). It holds the project's history: restore it from a backup, ` +
+        `or move it aside (governor then starts a new ledger) if the history may be lost`,
     );
   }
 }

@@ -166,7 +166,8 @@ export class DriverBusyError extends GovernorError {
         : 'use that one, or stop it first; `governor decide`, `command` and `reviews` still work beside it';
     super(
       'busy',
-      `${dir} is already driven by ${describeDriver(dir, holder)}: a project has one driver at a time; ${advice}. If pid ${holder.pid} is not Governor, remove ${loopLockPath(dir)} and run again`,
+      `${dir} is already driven by ${describeDriver(dir, holder)}: a project has one driver at a time; ` +
+        `${advice}. If pid ${holder.pid} is not Governor, remove ${loopLockPath(dir)} and run again`,
     );
   }
 }

@@ -11,7 +11,8 @@ import { createGitService } from './git/service.ts';
 import { resourcePath } from './resources.ts';
 
 export const GITIGNORE =
-  '# Governor keeps its ledger, workspaces and QA checkouts here; never commit it.\n.governor/\nnode_modules/\nreports/\n';
+  '# Governor keeps its ledger, workspaces and QA checkouts here; never commit ' +
+  'it.\n.governor/\nnode_modules/\nreports/\n';
 
 export interface InitOptions {
   name?: string;
@@ -30,9 +31,11 @@ export interface InitOptions {
  */
 const TEST_FOLDERS: Record<string, string> = {
   'tests/README.md':
-    "# Unit tests\n\n`*.test.js` files here run with the `unit` command of `.project_policies.yaml` (Node's test runner).\n",
+    '# Unit tests\n\n`*.test.js` files here run with the `unit` command of `.project_policies.yaml` ' +
+    "(Node's test runner).\n",
   'e2e/README.md':
-    '# End-to-end tests\n\n`*.test.js` files here run with the `e2e` command of `.project_policies.yaml`, the suite promotion requires.\n',
+    '# End-to-end tests\n\n`*.test.js` files here run with the `e2e` command of `.project_policies.yaml`, ' +
+    'the suite promotion requires.\n',
 };
 
 /**

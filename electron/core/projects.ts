@@ -49,6 +49,22 @@ export interface ProjectSwitcher<S extends ProjectSlot = ProjectSlot> {
   close(): Promise<void>;
 }
 
+/**
+ * A switcher that hands every call to the one `get` returns when it is called: the API handlers are made
+ * before the switcher (the first project is attached while it is being created), so they hold this.
+ */
+export function switcherLater(get: () => ProjectSwitcher): ProjectSwitcher {
+  return {
+    current: () => get().current(),
+    info: () => get().info(),
+    recent: () => get().recent(),
+    open: (d) => get().open(d),
+    create: (x) => get().create(x),
+    demo: (d) => get().demo(d),
+    close: () => get().close(),
+  };
+}
+
 const infoOf = (p: OpenedProject): ProjectInfo => ({
   dir: p.dir,
   name: p.read.project()?.name ?? p.agentsFile.project,

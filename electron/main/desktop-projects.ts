@@ -4,7 +4,13 @@ import { createApi, createLoopRunner } from '../core/api.ts';
 import { startDiscordBridge } from '../core/discord/bridge.ts';
 import type { OpenedProject } from '../core/host.ts';
 import type { Notification } from '../core/notify/notifications.ts';
-import { type ProjectSlot, type ProjectSwitcher, checkOpenable, createProjectSwitcher } from '../core/projects.ts';
+import {
+  type ProjectSlot,
+  type ProjectSwitcher,
+  checkOpenable,
+  createProjectSwitcher,
+  switcherLater,
+} from '../core/projects.ts';
 import type { Progress } from '../core/workflow/engine.ts';
 import { type EventPump, type EventSink, createEventPump } from './events.ts';
 import type { Api } from './ipc.ts';
@@ -73,15 +79,7 @@ export async function startDesktopProjects(
     if (!switcher) throw new Error('the desktop app is still opening its first project');
     return switcher;
   };
-  const forward: ProjectSwitcher = {
-    current: () => need().current(),
-    info: () => need().info(),
-    recent: () => need().recent(),
-    open: (d) => need().open(d),
-    create: (x) => need().create(x),
-    demo: (d) => need().demo(d),
-    close: () => need().close(),
-  };
+  const forward = switcherLater(need);
 
   const attach = async (p: OpenedProject): Promise<DesktopSlot> => {
     const pump = createEventPump({

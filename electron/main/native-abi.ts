@@ -14,6 +14,9 @@ export function addonProblem(addon: Buffer | null, abi: string, where: string): 
   if (!addon)
     return `better-sqlite3 for Electron is missing (${where}). Start the app with \`npm start\`, which builds it.`;
   if (!builtForAbi(addon, abi))
-    return `${where} was built for another runtime than this Electron (ABI ${abi}). Run \`npm start\` again to rebuild it.`;
+    return (
+      `${where} was built for another runtime than this Electron (ABI ${abi}). Run \`npm start\` ` +
+      `again to rebuild it.`
+    );
   return null;
 }

@@ -63,7 +63,9 @@ export function secureKeys(file: string, cipher: KeyCipher): SecureKeyStore {
     if (!(await cipher.isAvailable()))
       throw new GovernorError(
         'keychain_unavailable',
-        `cannot ${action}: no operating-system keychain is available to encrypt keys with; set the provider's environment variable (e.g. ANTHROPIC_API_KEY) or a keys_file in agents.yaml instead`,
+        `cannot ${action}: no operating-system keychain is available to encrypt keys with; set the ` +
+          `provider's environment variable (e.g. ANTHROPIC_API_KEY) or a keys_file in agents.yaml ` +
+          `instead`,
       );
   }
 

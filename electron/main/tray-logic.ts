@@ -56,7 +56,10 @@ export function trayView(s: TrayStatus | null): TrayView {
 export function statusLine(s: TrayStatus | null): string {
   if (!s) return 'No project open';
   const w = waiting(s);
-  return `${s.phase_name} · ${s.stage}${s.loop.running ? ' · agents working' : ''}${w.length > 0 ? ` · ${w.join(', ')}` : ''}`;
+  return (
+    `${s.phase_name} · ` +
+    `${s.stage}${s.loop.running ? ' · agents working' : ''}${w.length > 0 ? ` · ${w.join(', ')}` : ''}`
+  );
 }
 
 /**

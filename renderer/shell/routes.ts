@@ -1,4 +1,7 @@
-/** Every view of the app, in navigation order; the number keys 1–9, then 0, follow this order. The hint is the link's tooltip. */
+/**
+ * Every view of the app, in navigation order; the number keys 1–9, then 0, follow this order. The hint is the link's
+ * tooltip.
+ */
 export const ROUTES = [
   {
     id: 'dashboard',
@@ -8,17 +11,23 @@ export const ROUTES = [
   {
     id: 'reviews',
     label: 'Reviews',
-    hint: 'An inbox of everything waiting on your decision, and an editor that shows the document with inline comments on lines, the decision buttons and a diff against the previous revision.',
+    hint:
+      'An inbox of everything waiting on your decision, and an editor that shows the document with ' +
+      'inline comments on lines, the decision buttons and a diff against the previous revision.',
   },
   {
     id: 'concerns',
     label: 'Concerns',
-    hint: 'Every concern the agents raised, by severity, with its escalation path, and the actions to acknowledge, assign, escalate or resolve it.',
+    hint:
+      'Every concern the agents raised, by severity, with its escalation path, and the actions to ' +
+      'acknowledge, assign, escalate or resolve it.',
   },
   {
     id: 'console',
     label: 'Console',
-    hint: 'The command line of the seed (/status, /clarify, /assign, /pause, /approve…), with completion and the answers inline.',
+    hint:
+      'The command line of the seed (/status, /clarify, /assign, /pause, /approve…), with completion ' +
+      'and the answers inline.',
   },
   {
     id: 'audit',

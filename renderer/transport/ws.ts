@@ -126,7 +126,8 @@ export function createWsTransport(o: WsOptions): Connection {
       // A browser hides why a handshake failed (a wrong token and a stopped host look alike), so name both.
       const reason = opened
         ? `the link to the host dropped${e.reason ? `: ${e.reason}` : ''}`
-        : 'the host did not accept the connection: `governor serve` may have stopped, or the token in the address may be out of date';
+        : 'the host did not accept the connection: `governor serve` may have stopped, or the token in the ' +
+          'address may be out of date';
       failAll(reason);
       scheduleRetry(reason);
     };

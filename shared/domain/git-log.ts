@@ -11,7 +11,9 @@ export const CommitInfo = z.object({
 });
 export type CommitInfo = z.infer<typeof CommitInfo>;
 
-/** What a person typed for a commit (`a1b2c3d`, `main~2`, `v0.1.0^`, a branch or tag): the commit, or why it names none. */
+/**
+ * What a person typed for a commit (`a1b2c3d`, `main~2`, `v0.1.0^`, a branch or tag): the commit, or why it names none.
+ */
 export const RevisionLookup = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), rev: z.string(), commit: CommitInfo }),
   z.object({ ok: z.literal(false), rev: z.string(), reason: z.string() }),

@@ -5,10 +5,10 @@ import { z } from 'zod';
 import type { AgentConfig, AgentsFile } from '../../../shared/index.ts';
 import { RoleKind, agentNames } from '../../../shared/index.ts';
 import { errorMessage } from '../errors.ts';
-import { type KeySource, DEFAULT_KEY_ENV, chainKeys, envKeys, fileKeys } from '../secrets/keys.ts';
+import { type KeySource, DEFAULT_KEY_ENV } from '../secrets/keys.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { explainLlmError } from './llm/errors.ts';
-import { isCodingAgent } from './runtimes.ts';
+import { isCodingAgent, keysOf } from './runtimes.ts';
 import { checkCodingAgent } from './workers/doctor-agents.ts';
 import { OLLAMA_DEFAULT_URL, createModel, hasJsonModeSwitch, parseRuntimeRef } from './llm/providers.ts';
 import { type CallContext, MODE_LABEL, type StructuredMode, structured } from './llm/structured.ts';
@@ -51,7 +51,8 @@ async function probeStructured(
         1,
       );
       const note = failed.length
-        ? ` (${failed.join('; ')}); the team asks this way${pinned ? '' : ` — pin it with \`structured_output: ${mode}\``}`
+        ? ` (${failed.join('; ')}); the team asks this ` +
+          `way${pinned ? '' : ` — pin it with \`structured_output: ${mode}\``}`
         : '';
       return { ok: true, mode, detail: `${MODE_LABEL[mode]} works${note}` };
     } catch (err) {
@@ -61,7 +62,9 @@ async function probeStructured(
   return {
     ok: false,
     mode: null,
-    detail: `no way of getting structured output worked — ${failed.join('; ')}. Plans and designs need it: choose a model or server that supports JSON output.`,
+    detail:
+      `no way of getting structured output worked — ${failed.join('; ')}. Plans and designs need it: ` +
+      `choose a model or server that supports JSON output.`,
   };
 }
 
@@ -83,12 +86,15 @@ async function probeTools(ctx: CallContext): Promise<NonNullable<DoctorCheck['to
     return {
       ok: false,
       detail:
-        'the model answered without calling the tool; implementers and the tester work only through tool calls: choose a model with tool calling',
+        'the model answered without calling the tool; implementers and the tester work only through tool ' +
+        'calls: choose a model with tool calling',
     };
   } catch (err) {
     return {
       ok: false,
-      detail: `tool calling failed: ${explainLlmError(err, ctx.ref, ctx.baseUrl, ctx.redactor).message}; implementers and the tester need it`,
+      detail:
+        `tool calling failed: ${explainLlmError(err, ctx.ref, ctx.baseUrl, ctx.redactor).message}; ` +
+        `implementers and the tester need it`,
     };
   }
 }
@@ -106,15 +112,7 @@ export async function runDoctor(o: {
   timeoutMs?: number;
 }): Promise<DoctorCheck[]> {
   // The same order as the engine: environment, the keys_file, then the store Settings writes to.
-  const keys =
-    o.keys ??
-    chainKeys(
-      ...[
-        envKeys(),
-        ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []),
-        ...(o.extraKeys ? [o.extraKeys] : []),
-      ],
-    );
+  const keys = keysOf(o);
   const groups = new Map<
     string,
     {
@@ -170,7 +168,10 @@ export async function runDoctor(o: {
         key: { ok: true, detail: 'not checked' },
         call: {
           ok: false,
-          detail: `${authors.join(', ')} write the plan, the design or the test plan, which need a model runtime; ${g.runtime} does task work only: give ${authors.length > 1 ? 'them' : 'it'} an AI SDK runtime in agents.yaml (Implementer may stay on ${g.runtime})`,
+          detail:
+            `${authors.join(', ')} write the plan, the design or the test plan, which need a model ` +
+            `runtime; ${g.runtime} does task work only: give ${authors.length > 1 ? 'them' : 'it'} an ` +
+            `AI SDK runtime in agents.yaml (Implementer may stay on ${g.runtime})`,
         },
       });
       continue;
@@ -212,7 +213,9 @@ export async function runDoctor(o: {
           ? { ok: true, detail: 'none set; fine for a local server' }
           : {
               ok: false,
-              detail: `missing: set ${env}, add "${ref.provider}" to the keys_file (mode 0600), or enter it in Settings → Providers and keys`,
+              detail:
+                `missing: set ${env}, add "${ref.provider}" to the keys_file (mode 0600), or enter ` +
+                `it in Settings → Providers and keys`,
             };
     } catch (err) {
       keyCheck = { ok: false, detail: errorMessage(err) };
@@ -233,7 +236,10 @@ export async function runDoctor(o: {
         });
         call = {
           ok: true,
-          detail: `answered "${redactor.redact(r.text.trim()).slice(0, 40)}" (${(r.usage.inputTokens ?? 0) + (r.usage.outputTokens ?? 0)} tokens) from ${g.base_url ?? (ref.provider === 'ollama' ? OLLAMA_DEFAULT_URL : `the ${ref.provider} API`)}`,
+          detail:
+            `answered "${redactor.redact(r.text.trim()).slice(0, 40)}" ` +
+            `(${(r.usage.inputTokens ?? 0) + (r.usage.outputTokens ?? 0)} tokens) from ` +
+            `${g.base_url ?? (ref.provider === 'ollama' ? OLLAMA_DEFAULT_URL : `the ${ref.provider} API`)}`,
         };
         // The loop needs more than an answer: structured output for the documents, tool calls for the work.
         const ctx: CallContext = {

@@ -31,7 +31,8 @@ export function planProblem(plan: PlanShape, agents: readonly string[], phase: n
   const tester = plan.tasks.filter((t) => role(t.agent) === 'Tester');
   if (tester.length < 2) {
     problems.push(
-      'the Tester needs two tasks: first its test plan, then a task to write and run the tests that plan names (after the implementation tasks it depends on)',
+      'the Tester needs two tasks: first its test plan, then a task to write and run the tests that plan ' +
+        'names (after the implementation tasks it depends on)',
     );
   }
   return problems.length ? problems.join('; ') : null;

@@ -84,13 +84,16 @@ export interface RuntimeFactory {
 }
 
 /**
- * Builds each agent's runtime from agents.yaml: the scripted one for `scripted`, an AI SDK model otherwise.
- * Keys are resolved once, up front (environment first, then the 0600 keys file), and every key becomes a
- * secret the redactor masks. A missing key is not fatal here: the agent's first step says what to set.
+ * Where an agent's keys come from, in the engine's order: the keys given, else the environment, then the
+ * keys_file agents.yaml names, then the store Settings writes to. `governor doctor` looks them up the same way.
  */
-export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
-  const redactor = o.redactor ?? new Redactor();
-  const keys =
+export function keysOf(o: {
+  dir: string;
+  agentsFile: AgentsFile;
+  keys?: KeySource | undefined;
+  extraKeys?: KeySource | undefined;
+}): KeySource {
+  return (
     o.keys ??
     chainKeys(
       ...[
@@ -98,7 +101,18 @@ export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<Ru
         ...(o.agentsFile.keys_file ? [fileKeys(o.agentsFile.keys_file, o.dir)] : []),
         ...(o.extraKeys ? [o.extraKeys] : []),
       ],
-    );
+    )
+  );
+}
+
+/**
+ * Builds each agent's runtime from agents.yaml: the scripted one for `scripted`, an AI SDK model otherwise.
+ * Keys are resolved once, up front (environment first, then the 0600 keys file), and every key becomes a
+ * secret the redactor masks. A missing key is not fatal here: the agent's first step says what to set.
+ */
+export async function createRuntimeFactory(o: RuntimeFactoryOptions): Promise<RuntimeFactory> {
+  const redactor = o.redactor ?? new Redactor();
+  const keys = keysOf(o);
   const cfg = (agent: AgentName) => o.agentsFile.agents[roleOf(agent)];
   // The sample script is read on the first scripted step, not at every open: `governor status` and the
   // other commands that never run an agent do not parse it.

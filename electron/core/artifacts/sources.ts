@@ -67,7 +67,8 @@ export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'al
 
 /**
  * Projected event types no export shows: coding agents' permission requests, sessions and stream, budget
- * grants and promotion intents live in the ledger, the UI and the CLI. Listed so a new projected type is a decision, not a miss.
+ * grants and promotion intents live in the ledger, the UI and the CLI. Listed so a new projected type is a decision,
+ * not a miss.
  */
 export const UNEXPORTED_EVENTS: readonly EventType[] = [
   'permission.requested',

@@ -80,7 +80,9 @@ function explainIssue(schema: Schema, data: unknown, issue: Issue, prefix: Prope
         return [
           {
             path,
-            message: `${got} is not a valid URL here; expected an http:// or https:// URL such as http://localhost:11434/v1`,
+            message:
+              `${got} is not a valid URL here; expected an http:// or https:// URL such as ` +
+              `http://localhost:11434/v1`,
           },
         ];
       // A schema author's own message ("a short name such as unit or e2e") says what is expected.

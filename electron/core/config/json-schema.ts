@@ -2,7 +2,8 @@
  * JSON Schemas of the two configuration files, generated from the zod schemas in shared/config.ts
  * so external editors (yaml-language-server, via the `# yaml-language-server: $schema=` line) validate
  * exactly what Governor validates. The UI's Settings editor checks the same zod schemas through the
- * host (`config.validate`), which also runs the load-time checks JSON Schema cannot express. `scripts/write-json-schemas.ts` writes them to resources/schemas; a test keeps the
+ * host (`config.validate`), which also runs the load-time checks JSON Schema cannot express.
+ * `scripts/write-json-schemas.ts` writes them to resources/schemas; a test keeps the
  * checked-in files equal to a fresh generation.
  *
  * The *input* shape is exported: keys with defaults are optional for the person writing the file.
@@ -31,7 +32,8 @@ export function buildJsonSchemas(): GeneratedSchema[] {
         id: 'agents',
         title: 'Governor agents.yaml',
         description:
-          'Roles of a Governor project: the runtime that drives each role, its escalation chain and the number of implementers.',
+          'Roles of a Governor project: the runtime that drives each role, its escalation chain and the ' +
+          'number of implementers.',
         patch: patchAgents,
         descriptions: AGENT_DESCRIPTIONS,
       }),
@@ -42,7 +44,8 @@ export function buildJsonSchemas(): GeneratedSchema[] {
         id: 'project_policies',
         title: 'Governor .project_policies.yaml',
         description:
-          'Quality-gate policy of a Governor project: when the gate may merge on its own, when the human decides, what promotion needs, and how the tests run.',
+          'Quality-gate policy of a Governor project: when the gate may merge on its own, when the human ' +
+          'decides, what promotion needs, and how the tests run.',
         descriptions: POLICY_DESCRIPTIONS,
       }),
     },
@@ -52,7 +55,8 @@ export function buildJsonSchemas(): GeneratedSchema[] {
         id: 'discord',
         title: 'Governor discord.yaml',
         description:
-          'The Discord link of a Governor project: bot or webhook mode, the guild, the four channels and who may act. Tokens and webhook URLs come from the environment, never from this file.',
+          'The Discord link of a Governor project: bot or webhook mode, the guild, the four channels and ' +
+          'who may act. Tokens and webhook URLs come from the environment, never from this file.',
         descriptions: DISCORD_DESCRIPTIONS,
       }),
     },
@@ -134,16 +138,21 @@ const AGENT_DESCRIPTIONS: Record<string, string> = {
       [`agents.${role}`, text],
       [
         `agents.${role}.runtime`,
-        '`scripted` (offline demo), provider:model (anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen2.5-coder, openai-compatible:<model>), or a coding agent: claude-code[:model], codex[:model], acp (with command and args), external. API keys come from the environment or the OS keychain.',
+        '`scripted` (offline demo), provider:model (anthropic:claude-sonnet-4-5, openai:gpt-5, ' +
+          'ollama:qwen2.5-coder, openai-compatible:<model>), or a coding agent: claude-code[:model], ' +
+          'codex[:model], acp (with command and args), external. API keys come from the environment or ' +
+          'the OS keychain.',
       ],
       [
         `agents.${role}.command`,
-        'A coding agent binary to start instead of the bundled one; for acp, the ACP agent (gemini, opencode, claude-agent-acp…).',
+        'A coding agent binary to start instead of the bundled one; for acp, the ACP agent (gemini, ' +
+          'opencode, claude-agent-acp…).',
       ],
       [`agents.${role}.args`, 'Arguments for command, e.g. [--experimental-acp] for gemini or [acp] for opencode.'],
       [
         `agents.${role}.base_url`,
-        'API address of the model server, for ollama and openai-compatible runtimes (e.g. http://localhost:11434/v1), and for claude-code and codex to reach another endpoint.',
+        'API address of the model server, for ollama and openai-compatible runtimes (e.g. ' +
+          'http://localhost:11434/v1), and for claude-code and codex to reach another endpoint.',
       ],
       [
         `agents.${role}.count`,
@@ -153,7 +162,8 @@ const AGENT_DESCRIPTIONS: Record<string, string> = {
       ],
       [
         `agents.${role}.escalates_to`,
-        'Where this role raises concerns it cannot resolve: a role or Human, or a list whose first entry is the default.',
+        'Where this role raises concerns it cannot resolve: a role or Human, or a list whose first entry ' +
+          'is the default.',
       ],
       [`agents.${role}.description`, 'A note for yourself, shown in the Agents view.'],
     ]),

@@ -93,7 +93,9 @@ function describeErrors(text: string, lc: LineCounter, errors: readonly YAMLErro
       swallowedAt.add(err.pos[0]);
       problems.push({
         line: end,
-        message: `bad indentation: this line is indented deeper than the key on line ${start}, whose value is not a map; align it with the keys around it`,
+        message:
+          `bad indentation: this line is indented deeper than the key on line ${start}, whose value ` +
+          `is not a map; align it with the keys around it`,
       });
     }
   }

@@ -1,5 +1,5 @@
 import { EventPayloads, type LedgerEvent } from '../../../shared/index.ts';
-import { type Notification, byVia, cutAtWord, utcStamp } from '../notify/notifications.ts';
+import { type Notification, byVia, byWhom, cutAtWord, utcStamp } from '../notify/notifications.ts';
 import type { Reader } from '../store/read.ts';
 import { LIMITS } from './limits.ts';
 import type { OutboundMessage } from './message.ts';
@@ -52,7 +52,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const open = read.concern(c.concern_id)?.to === 'Human';
       return {
         ref: { kind: 'concern', id: c.concern_id },
-        line: `👀 Acknowledged ${c.user && c.source ? byVia(c.user, c.source) : `by ${c.by}`} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        line: `👀 Acknowledged ${byWhom(c)} · ${utcStamp(ev.ts)}${quote(c.note)}`,
         open,
       };
     }
@@ -60,7 +60,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const c = EventPayloads['concern.assigned'].parse(ev.payload);
       return {
         ref: { kind: 'concern', id: c.concern_id },
-        line: `➡️ Assigned to ${c.assigned_to} by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        line: `➡️ Assigned to ${c.assigned_to} ${byWhom(c)} · ${utcStamp(ev.ts)}${quote(c.note)}`,
         open: false,
       };
     }
@@ -77,7 +77,7 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const c = EventPayloads['concern.resolved'].parse(ev.payload);
       return {
         ref: { kind: 'concern', id: c.concern_id },
-        line: `✅ Resolved by ${c.by} · ${utcStamp(ev.ts)}${quote(c.note)}`,
+        line: `✅ Resolved ${byWhom(c)} · ${utcStamp(ev.ts)}${quote(c.note)}`,
         open: false,
       };
     }

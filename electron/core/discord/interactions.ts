@@ -19,6 +19,7 @@ import { byVia, utcStamp } from '../notify/notifications.ts';
 import { normaliseId } from '../workflow/ids.ts';
 import { decodeTs } from '../store/chain.ts';
 import { type ModalAction, type PermissionAction, modalId, parseCustomId } from './custom-id.ts';
+import { discordHelp, refusalText } from './help.ts';
 import { modalText, slashCommandText } from './inbound.ts';
 import { LIMITS, clip } from './limits.ts';
 import { createOutbox } from './outbox.ts';
@@ -137,30 +138,41 @@ export function createInteractionHandler(d: InteractionDeps) {
     const options = i.options.data.filter((o) => o.name !== 'project');
     const text = slashCommandText(i.commandName, options, agents);
     if (!text.ok) return refuseInput(i, text.error);
+    // Help on Discord lists what Discord has (its registered commands), not the console's grammar; it
+    // changes nothing and is the same for every project, so it is answered here.
+    if (i.commandName === 'help') {
+      const topic = options.find((o) => o.name === 'command')?.value;
+      await i.reply({ content: say(discordHelp(typeof topic === 'string' ? topic : null)) });
+      return;
+    }
     const deferred = await i.deferReply({ withResponse: true });
     // `/phase next` is the contract's own call, as the dashboard's "Start phase N" makes it.
     const res =
       text.value === '/phase next'
         ? await dispatch(apiFor(i), 'phase.next', {})
         : await dispatch(apiFor(i), 'commands.run', { text: text.value });
+    if (res.error) return privately(i, refusalText(res.error));
     // The agent answers a /clarify later, as its own message: it goes where the question was asked, as a
     // reply to this answer (the outbox looks this up when it delivers the answer).
     const replyId = deferred.interaction.responseMessageId;
-    if (res.ok && res.command_id && i.commandName === 'clarify' && replyId) {
+    if (res.command_id && i.commandName === 'clarify' && replyId) {
       outbox.saveThread(
         { kind: 'command', id: res.command_id },
         { channel_id: i.channelId, message_id: replyId, thread_id: i.channelId },
       );
     }
-    const reply = renderText(forPhone(res.ok ? res.response : `⚠️ ${res.response}`), `${res.command_id ?? 'reply'}.md`);
+    const reply = renderText(forPhone(res.response), `${res.command_id ?? 'reply'}.md`);
     await i.editReply({
       content: reply.content,
       files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })),
     });
   }
 
-  /** "Already decided" is always private, whichever path found it. */
-  async function privately(i: ButtonInteraction | ModalSubmitInteraction, text: string): Promise<void> {
+  /**
+   * Every refusal ("already decided", "already acknowledged", "already started", a command not taken) is
+   * private, whichever path found it: a deferred public "thinking…" is removed and the answer sent privately.
+   */
+  async function privately(i: Acting, text: string): Promise<void> {
     if (i.deferred || i.replied) {
       await i.deleteReply().catch(() => undefined);
       await i.followUp({ content: say(text), flags: MessageFlags.Ephemeral });
@@ -237,7 +249,7 @@ export function createInteractionHandler(d: InteractionDeps) {
     }
     await i.deferReply();
     const res = await dispatch(apiFor(i), 'phase.next', {});
-    if (!res.ok) return privately(i, `${res.response}. Nothing was changed.`);
+    if (res.error) return privately(i, `${refusalText(res.error)}. Nothing was changed.`);
     const started = p.read.project();
     const name = started?.roadmap.find((r) => r.number === started.phase)?.name ?? `Phase ${started?.phase ?? ''}`;
     await i.editReply({
@@ -366,8 +378,7 @@ export function createInteractionHandler(d: InteractionDeps) {
       );
       d.log?.(`discord: ${kind} ${nameOf(i)}: ${errorMessage(err)}`);
       try {
-        if (i.deferred || i.replied) await i.editReply({ content: say(`⚠️ ${message}`) });
-        else await i.reply({ content: say(`⚠️ ${message}`), flags: MessageFlags.Ephemeral });
+        await privately(i, `⚠️ ${message}`);
       } catch {
         // The interaction token may have expired; the ledger has the facts.
       }

@@ -14,12 +14,33 @@
  * nothing an agent or its tests do in the workspace reaches the rest of the machine through one.
  * (Coding agents such as Claude Code work in their own `git clone --shared` instead: see git-workspace.ts.)
  */
+import type { Dirent } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { runGit } from './cli.ts';
 import { diffTrees } from './diff.ts';
-import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, listTreeFiles, readBlob } from './objects.ts';
+import {
+  type DirStamps,
+  RACY,
+  changedDirs,
+  foldersOf,
+  keepKey,
+  listIndex,
+  readStamps,
+  writeStamps,
+} from './dir-stamps.ts';
+import {
+  MODE_EXEC,
+  MODE_GITLINK,
+  MODE_SYMLINK,
+  hashObject,
+  listTreeFiles,
+  readBlob,
+  readTreeEntries,
+  treeOfCommit,
+  type Entry,
+} from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 
@@ -43,87 +64,40 @@ interface TreeDelta {
   changes: Array<{ path: string; link: boolean }>;
 }
 
-/** `git diff-tree` between two commits: compares trees by id, so unchanged folders cost nothing. */
-async function treeDelta(dir: string, from: string, to: string): Promise<TreeDelta> {
-  // -z --raw: ":<old mode> <new mode> <old oid> <new oid> <status>\0<path>\0" per changed file.
-  const parts = (await runGit(dir, ['diff-tree', '-r', '-z', '--no-renames', from, to])).split('\0');
-  const changes: TreeDelta['changes'] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const meta = parts[i] ?? '';
-    if (!meta.startsWith(':')) break;
-    changes.push({ path: parts[i + 1] ?? '', link: meta.split(' ')[1] === '120000' });
-  }
+/**
+ * The files that differ between two commits, read in process (diff.ts compares trees by id, so unchanged
+ * folders cost nothing, and no git process is spawned for it).
+ */
+async function treeDelta(ctx: RepoCtx, from: string, toTree: string): Promise<TreeDelta> {
+  const changes = (await diffTrees(ctx, { from: await treeOfCommit(ctx, from), to: toTree, content: false }))
+    .filter((c) => c.oldMode !== MODE_GITLINK && c.newMode !== MODE_GITLINK)
+    .map((c) => ({ path: c.path, link: c.newMode === MODE_SYMLINK }));
   return { from, changes };
 }
 
 /**
- * The paths of the committed symlinks in a worktree at `commit`, kept beside its index
- * (`governor-links.json`) so a refresh reads a few paths, not the whole index: carried from the commit
- * before by what the checkout changed, or listed from the index when there is nothing to carry.
+ * The committed symlinks and the tracked folders of a worktree at `commit`: carried from its record
+ * (dir-stamps.ts) by what the checkout changed, so a refresh reads a few paths, not the whole index; or
+ * listed from the index when there is nothing to carry.
  */
-async function linkPaths(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<string[]> {
-  const cache = path.join(gitdir, 'governor-links.json');
-  let saved: { commit?: unknown; paths?: unknown } = {};
-  try {
-    saved = JSON.parse(await fsp.readFile(cache, 'utf8')) as typeof saved;
-  } catch {
-    // None yet, or unreadable: read the index.
+async function tracked(
+  dir: string,
+  gitdir: string,
+  commit: string,
+  carried: DirStamps | null,
+  delta?: TreeDelta,
+): Promise<{ links: string[]; folders: Iterable<string> }> {
+  if (!carried || (carried.commit !== commit && carried.commit !== delta?.from)) return listIndex(dir, gitdir);
+  const links = new Set(carried.links);
+  for (const c of delta?.changes ?? []) {
+    if (c.link) links.add(c.path);
+    else links.delete(c.path);
   }
-  const known = Array.isArray(saved.paths) ? saved.paths.filter((p): p is string => typeof p === 'string') : null;
-  if (known && saved.commit === commit) return known;
-  if (known && delta && saved.commit === delta.from) {
-    const links = new Set(known);
-    for (const c of delta.changes) {
-      if (c.link) links.add(c.path);
-      else links.delete(c.path);
-    }
-    const paths = [...links];
-    await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
-    return paths;
-  }
-  const paths =
-    (await linksInIndex(gitdir)) ??
-    (await runGit(dir, ['ls-files', '-s', '-z']))
-      .split('\0')
-      .filter((e) => e.startsWith('120000 '))
-      .map((e) => e.slice(e.indexOf('\t') + 1));
-  await fsp.writeFile(cache, JSON.stringify({ commit, paths }));
-  return paths;
-}
-
-/**
- * The symlink entries (mode 120000) of a worktree's index, read from the index file instead of a
- * `git ls-files` process: every new workspace and QA checkout lists them once, and on a busy machine the
- * process cost more than the read. Hand-written because no library we use parses git's index format
- * (isomorphic-git keeps its parser internal). Versions 2 and 3, whole (what git writes unless configured
- * otherwise); null for anything else (version 4, a split or sparse index), and `git ls-files` answers.
- */
-async function linksInIndex(gitdir: string): Promise<string[] | null> {
-  const buf = await fsp.readFile(path.join(gitdir, 'index')).catch(() => null);
-  if (!buf || buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
-  const version = buf.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return null;
-  const links: string[] = [];
-  let at = 12;
-  for (let i = buf.readUInt32BE(8); i > 0; i--) {
-    // ctime, mtime, dev, ino (24 bytes), mode, uid, gid, size, the oid (20), flags (2): 62 bytes, then the
-    // extended flags (version 3, when flagged), then the path, NUL-padded to a multiple of 8 bytes.
-    if (at + 62 > buf.length) return null;
-    const extended = version === 3 && (buf.readUInt16BE(at + 60) & 0x4000) !== 0;
-    const name = at + 62 + (extended ? 2 : 0);
-    const end = buf.indexOf(0, name);
-    if (end < 0) return null;
-    if (buf.readUInt32BE(at + 24) === 0o120000) links.push(buf.toString('utf8', name, end));
-    at += Math.floor((end - at + 8) / 8) * 8;
-  }
-  // Extensions follow (signature, size); a split index ('link') or sparse directories ('sdir') hold entries
-  // this did not read. The last 20 bytes are the checksum.
-  while (at + 8 <= buf.length - 20) {
-    const sig = buf.toString('latin1', at, at + 4);
-    if (sig === 'link' || sig === 'sdir') return null;
-    at += 8 + buf.readUInt32BE(at + 4);
-  }
-  return links;
+  const folders = foldersOf(
+    (delta?.changes ?? []).map((c) => c.path),
+    new Set(Object.keys(carried.dirs)),
+  );
+  return { links: [...links], folders };
 }
 
 /**
@@ -132,9 +106,9 @@ async function linksInIndex(gitdir: string): Promise<string[] | null> {
  * the entry by target, so neither form is a change; an agent's link leading out in place of one is
  * made a file again here. Returns how many were fixed.
  */
-async function settleLinks(dir: string, gitdir: string, commit: string, delta?: TreeDelta): Promise<number> {
+async function settleLinks(dir: string, links: readonly string[]): Promise<number> {
   let fixed = 0;
-  for (const rel of await linkPaths(dir, gitdir, commit, delta)) {
+  for (const rel of links) {
     const full = path.join(dir, rel);
     const st = await fsp.lstat(full).catch(() => null);
     if (st?.isFile()) {
@@ -257,35 +231,68 @@ export async function materializeTree(
     if (await staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
     await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
-    if (made) await settleLinks(dir, made, input.commit);
-    const files = made ? await indexEntries(made) : 0;
-    return { written: files, removed: 0, unchanged: 0 };
+    if (!made) return { written: 0, removed: 0, unchanged: 0 };
+    const t = await listIndex(dir, made);
+    await settleLinks(dir, t.links);
+    await writeStamps(made, dir, { commit: input.commit, keep: keepKey(input.keep), links: t.links }, t.folders);
+    return { written: await indexEntries(made), removed: 0, unchanged: 0 };
   }
   const before = await headOf(gitdir);
   const files = await indexEntries(gitdir);
+  const saved = await readStamps(gitdir);
+  const keepAs = keepKey(input.keep);
+  const carried = saved !== null && before !== null && saved.commit === before && saved.keep === keepAs ? saved : null;
+  // The folders where an agent may have left strays: none when no folder's listing moved; null when unknown.
+  const suspects =
+    carried && before
+      ? await foldersWithStrays(ctx, await treeOfCommit(ctx, before), dir, changedDirs(dir, carried))
+      : null;
   if (before === input.commit) {
-    // Already at the commit: one `git status` (git's stat cache, and its untracked cache for the folders)
-    // says whether anything was touched; nothing touched is the usual case before an agent's turn.
-    const touched = await runGit(dir, [
+    // Already at the commit, the usual case before an agent's turn. With no folder's listing changed, only
+    // tracked files can differ: `git status` by stat alone (no walk for untracked files) says.
+    const untouched = suspects !== null && suspects.length === 0;
+    const status = await runGit(dir, [
       'status',
       '--porcelain=v1',
       '-z',
-      '--untracked-files=all',
+      `--untracked-files=${untouched ? 'no' : 'all'}`,
       '--ignore-submodules=all',
     ]);
-    if (touched === '') {
-      const fixed = await settleLinks(dir, gitdir, input.commit);
+    if (status === '') {
+      const t = await tracked(dir, gitdir, input.commit, carried);
+      const fixed = await settleLinks(dir, t.links);
+      // New stamps when the old ones were unknown, moved or racy (so the next refresh need not look again).
+      const stale = !untouched || fixed > 0 || Object.values(carried?.dirs ?? {}).includes(RACY);
+      if (stale) await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
       return { written: fixed, removed: 0, unchanged: files - fixed };
     }
   }
+  // What the checkout changes, read in process while git checks the commit out (only a .gitignore among them
+  // changes what the clean below does, so that clean waits for it).
+  const deltaRead = before && before !== input.commit ? treeDelta(ctx, before, input.tree) : undefined;
+  deltaRead?.catch(() => {}); // awaited below; a failure is thrown from there
+  // Strays go first (a stray symlink where the commit has a folder is gone before the checkout), looked for
+  // only in the folders whose listing moved; everywhere when that is unknown or the root moved (a new
+  // top-level entry).
   const keep = (input.keep ?? []).flatMap((p) => ['-e', `/${p.replace(/^\/+/, '')}`]);
-  // Untracked first (so a stray symlink where the commit has a folder is gone before the checkout),
-  // then the checkout, forced: the commit's files, whatever the agent did to them.
-  const cleaned = await runGit(dir, ['clean', '-f', '-f', '-d', ...keep]);
+  const clean = async (only: string[] | null) => {
+    const args = only === null ? [] : ['--', ...only];
+    const out = await runGit(dir, ['--literal-pathspecs', 'clean', '-f', '-f', '-d', ...keep, ...args]);
+    return out.split('\n').filter((l) => l.startsWith('Removing ')).length;
+  };
+  const where = suspects === null || suspects.includes('') ? null : suspects;
+  let removed = where === null || where.length > 0 ? await clean(where) : 0;
+  // The stamps stay: if this process dies mid-checkout, the next refresh still finds every stray, since git
+  // itself leaves none (it writes only tracked paths) and the files it half-wrote are tracked ones.
+  // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into it).
   await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
-  const delta = before && before !== input.commit ? await treeDelta(dir, before, input.commit) : undefined;
-  await settleLinks(dir, gitdir, input.commit, delta);
-  const removed = cleaned.split('\n').filter((l) => l.startsWith('Removing ')).length;
+  const delta = await deltaRead;
+  // A changed .gitignore changes what counts as a stray: files it no longer ignores go too.
+  if (where !== null && delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore'))
+    removed += await clean(null);
+  const t = await tracked(dir, gitdir, input.commit, carried, delta);
+  await settleLinks(dir, t.links);
+  await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
   const written =
     before === input.commit
       ? 0
@@ -294,6 +301,53 @@ export async function materializeTree(
         : (await diffTrees(ctx, { from: null, to: input.tree, content: false })).length;
   const now = await indexEntries(gitdir);
   return { written, removed, unchanged: Math.max(0, now - written) };
+}
+
+/**
+ * Of the folders whose listing moved, those that may hold strays. A folder whose every entry is one the
+ * commit's tree has there, of the same kind, holds none: its ctime moved because a tracked file was
+ * rewritten (by git's checkout, or by an agent). Read in process; the rest go to `git clean`.
+ */
+async function foldersWithStrays(ctx: RepoCtx, tree: string, dir: string, folders: string[]): Promise<string[]> {
+  const out: string[] = [];
+  // Folders share their parents' trees: each tree is read once.
+  const trees = new Map<string, Promise<Entry[]>>();
+  const entries = (oid: string) => {
+    const known = trees.get(oid);
+    if (known) return known;
+    const read = readTreeEntries(ctx, oid);
+    trees.set(oid, read);
+    return read;
+  };
+  for (const rel of folders) if (!(await onlyTracked(entries, tree, dir, rel))) out.push(rel);
+  return out;
+}
+
+async function onlyTracked(
+  entries: (oid: string) => Promise<Entry[]>,
+  tree: string,
+  dir: string,
+  rel: string,
+): Promise<boolean> {
+  let oid = tree;
+  for (const part of rel === '' ? [] : rel.split('/')) {
+    const e = (await entries(oid)).find((x) => x.path === part);
+    if (e?.type !== 'tree') return false;
+    oid = e.oid;
+  }
+  const tracked = new Map((await entries(oid)).map((e) => [e.path, e.type]));
+  let listing: Dirent[];
+  try {
+    listing = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
+  } catch {
+    return true; // gone: nothing in it to remove, and the checkout brings the tracked files back
+  }
+  for (const d of listing) {
+    if (rel === '' && d.name === '.git') continue;
+    const kind = tracked.get(d.name);
+    if (kind === 'tree' ? !d.isDirectory() : kind !== 'blob' || !(d.isFile() || d.isSymbolicLink())) return false;
+  }
+  return true;
 }
 
 /** A file as a change: its content (a symlink's target) and its kind. */

@@ -1,4 +1,4 @@
-import type { AgentName, Impact, Severity, Task } from '../../../shared/index.ts';
+import type { AgentName, Severity, Task } from '../../../shared/index.ts';
 import { agentNames, escalationTargets, roleOf } from '../../../shared/index.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Engine } from '../workflow/engine.ts';
@@ -6,6 +6,7 @@ import { nextId } from '../workflow/ids.ts';
 import { raiseConcern } from '../workflow/records.ts';
 import { proposeVariation } from '../workflow/variations.ts';
 import { statusSnapshot } from '../api.ts';
+import type { ProposedVariation } from '../agents/runtime.ts';
 
 /** What an agent hands back when it is done with a task. */
 export interface Handoff {
@@ -99,16 +100,7 @@ export function createAgentActions(e: Engine, agent: AgentName, sink: HandoffSin
         note: c.severity === 'critical' ? 'critical: the human sees it at once' : `${to} will look at it`,
       };
     },
-    proposeVariation(v: {
-      agent?: string;
-      title: string;
-      impact: Impact;
-      impact_areas: string[];
-      rationale: string;
-      affected_modules: string[];
-      risk: string;
-      estimated_rework: string;
-    }) {
+    proposeVariation(v: ProposedVariation & { agent?: string }) {
       refuseOther(v.agent);
       const { agent: _a, ...rest } = v;
       const r = e.ledger.transact((tx) => proposeVariation(tx, e, agent, phase(), rest, e.clock().toISOString()));
@@ -160,7 +152,8 @@ export function createAgentActions(e: Engine, agent: AgentName, sink: HandoffSin
       const task = sink.currentTask();
       if (!task)
         throw new InvalidInputError(
-          `${agent} has no task in progress; ${sink.nextTask ? 'take one with next_task first' : 'there is nothing to hand off'}`,
+          `${agent} has no task in progress; ` +
+            `${sink.nextTask ? 'take one with next_task first' : 'there is nothing to hand off'}`,
         );
       if (h.task_id !== undefined && h.task_id !== task.id) {
         const other = e.read.task(h.task_id);

@@ -21,7 +21,9 @@ export function createGovernorMcpServer(
   const server = new McpServer(
     { name: 'governor', version: o.version ?? '0.1.0' },
     {
-      instructions: `Governor supervises this project. You are ${actions.agent}. Raise concerns, propose variations, ask for clarifications and hand off your work through these tools.`,
+      instructions:
+        `Governor supervises this project. You are ${actions.agent}. Raise concerns, propose ` +
+        `variations, ask for clarifications and hand off your work through these tools.`,
     },
   );
   const redact = (s: string) => (o.redactor ? o.redactor.redact(s) : s);
@@ -40,7 +42,8 @@ export function createGovernorMcpServer(
     'raise_concern',
     {
       description:
-        'Raise a concern up your escalation chain when something is unclear, blocked or risky. Critical concerns reach the human at once.',
+        'Raise a concern up your escalation chain when something is unclear, blocked or risky. Critical ' +
+        'concerns reach the human at once.',
       inputSchema: z
         .object({
           ...As,
@@ -89,7 +92,8 @@ export function createGovernorMcpServer(
     'handoff',
     {
       description:
-        'Finish your task: a summary, a Conventional Commit subject ("feat(scope): what") and what you ran to test it. Governor commits your workspace and runs the gates.',
+        'Finish your task: a summary, a Conventional Commit subject ("feat(scope): what") and what you ran ' +
+        'to test it. Governor commits your workspace and runs the gates.',
       inputSchema: z
         .object({
           ...As,
@@ -132,7 +136,8 @@ export function createGovernorMcpServer(
     'read_document',
     {
       description:
-        'Read-only: a project document (REQUIREMENTS.md, design/DESIGN_SPEC.md, tests/TEST_PLAN.md, …) as the ledger has it.',
+        'Read-only: a project document (REQUIREMENTS.md, design/DESIGN_SPEC.md, tests/TEST_PLAN.md, …) as ' +
+        'the ledger has it.',
       inputSchema: z.object({ path: z.string().min(1).max(300) }).strict(),
       annotations: { readOnlyHint: true },
     },

@@ -19,7 +19,10 @@ export interface Notification {
   ref: { kind: 'review' | 'concern' | 'git' | 'command' | 'permission' | 'phase'; id: string } | null;
   /** The whole text when `body` shows an excerpt; Discord attaches it as a `.md` file. */
   detail?: string;
-  /** An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip it). */
+  /**
+   * An update about a concern or review already announced (Discord puts it in that item's thread; desktop notices skip
+   * it).
+   */
   update?: boolean;
   /** A permission request: what its buttons need (the digest binds the decision to the input shown). */
   permission?: { digest: string; session: boolean };
@@ -39,6 +42,11 @@ export function utcStamp(iso: string): string {
 /** Who acted, the same way everywhere: "by Alice via discord". */
 export function byVia(name: string, source: string): string {
   return `by ${name} via ${source}`;
+}
+
+/** A human action's "by": the person and surface when recorded, else the actor (agents, older events). */
+export function byWhom(x: { by: string; user?: string | undefined; source?: string | undefined }): string {
+  return x.user && x.source ? byVia(x.user, x.source) : `by ${x.by}`;
 }
 
 /** `text`, or its start cut at a word boundary (never mid-word when a space is near) with an ellipsis. */
@@ -69,7 +77,8 @@ function gitNotification(ev: LedgerEvent, a: GitAction, read: Reader): Notificat
         body: [
           `Source: ${a.source} → ${a.target}`,
           `Tests: ${tests}`,
-          `Approved by: ${a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate'}`,
+          `Approved by: ` +
+            `${a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate'}`,
           `Commit: ${a.commit?.slice(0, 12) ?? '—'}`,
         ].join('\n'),
         ref,
@@ -147,7 +156,8 @@ export function notificationFor(ev: LedgerEvent, read: Reader): Notification | n
         ref: { kind: 'concern', id: c.id },
       };
       if (excerpt !== c.details)
-        n.detail = `# ${c.id}: ${c.summary}\n\nFrom ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
+        n.detail =
+          `# ${c.id}: ${c.summary}\n\n` + `From ${c.from} to ${c.to} · ${c.severity} · ${c.category}\n\n${c.details}\n`;
       return n;
     }
     case 'review.requested': {
@@ -211,7 +221,8 @@ function gateNotification(ev: LedgerEvent, g: QaGate, read: Reader): Notificatio
   const block = [
     `QA Status: ${t.failed === 0 ? `✅ All ${t.passed} tests passed` : `❌ ${t.failed} of ${t.tests} failed`}`,
     `Coverage: ${g.coverage_lines === null ? 'n/a' : `${Math.round(g.coverage_lines * 10) / 10}%`}`,
-    `Drift: ${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
+    `Drift: ` +
+      `${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
     `Concerns: ${read.counts().criticalOpen} critical`,
     `Recommendation: ${next}`,
   ];
@@ -260,7 +271,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `👀 ${c.concern_id} acknowledged ${c.user && c.source ? byVia(c.user, c.source) : `by ${c.by}`}`,
+        `👀 ${c.concern_id} acknowledged ${byWhom(c)}`,
         c.note ?? '',
       );
     }
@@ -269,7 +280,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `➡️ ${c.concern_id} assigned to ${c.assigned_to} by ${c.by}`,
+        `➡️ ${c.concern_id} assigned to ${c.assigned_to} ${byWhom(c)}`,
         c.note ?? '',
       );
     }
@@ -289,7 +300,7 @@ export function discordNotificationFor(ev: LedgerEvent, read: Reader): Notificat
       return update(
         'agent-concerns',
         { kind: 'concern', id: c.concern_id },
-        `✅ ${c.concern_id} resolved by ${c.by}`,
+        `✅ ${c.concern_id} resolved ${byWhom(c)}`,
         c.note ?? '',
       );
     }

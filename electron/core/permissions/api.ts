@@ -23,7 +23,9 @@ export async function decidePermission(e: Engine, d: DecideInput): Promise<Permi
     } catch (err) {
       e.progress({
         kind: 'warn',
-        text: `${r.id}: allowed always, but .project_policies.yaml could not be updated (${err instanceof Error ? err.message : String(err)}); the rule holds from the ledger`,
+        text:
+          `${r.id}: allowed always, but .project_policies.yaml could not be updated ` +
+          `(${err instanceof Error ? err.message : String(err)}); the rule holds from the ledger`,
       });
     }
   }

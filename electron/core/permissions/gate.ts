@@ -96,7 +96,11 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
         behavior: 'deny',
         requestId: r.id,
         timedOut: true,
-        message: `Governor asked the human about this (${r.id}); nobody decided within ${mins} minute${mins === 1 ? '' : 's'}, so the request timed out. It was not denied: the tool did not run. Carry on without it if you can, or raise a concern (mcp__${o.mcpServer}__raise_concern) saying what you need.`,
+        message:
+          `Governor asked the human about this (${r.id}); nobody decided within ${mins} ` +
+          `minute${mins === 1 ? '' : 's'}, so the request timed out. It was not denied: the tool did ` +
+          `not run. Carry on without it if you can, or raise a concern ` +
+          `(mcp__${o.mcpServer}__raise_concern) saying what you need.`,
       };
     }
     if (r.status === 'denied' || !d)
@@ -132,7 +136,9 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
         return {
           behavior: 'deny',
           requestId: null,
-          message: `Governor's policy denies this: ${v.reason}. Do not try to get around it; if you need it, raise a concern (mcp__${o.mcpServer}__raise_concern).`,
+          message:
+            `Governor's policy denies this: ${v.reason}. Do not try to get around it; if you need ` +
+            `it, raise a concern (mcp__${o.mcpServer}__raise_concern).`,
         };
       }
       // Asked before (a resumed session asks again): wait on that request, or use its decision once.
@@ -216,7 +222,8 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
             kind: 'permission',
             tool: use.tool,
             text: redact(
-              `${request.id} ${request.status}${request.decision ? ` (${request.decision.decision} by ${request.decision.by} via ${request.decision.source})` : ''}`,
+              `${request.id} ` +
+                `${request.status}${request.decision ? ` (${request.decision.decision} by ${request.decision.by} via ${request.decision.source})` : ''}`,
             ),
             gate: { behavior: answer.behavior, rule: request.decision?.rule ?? null, digest },
           },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PermissionDecision, PermissionDecisionKind, PermissionRequest } from '../../../shared/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { byVia, utcStamp } from '../notify/notifications.ts';
 import type { Ledger, Tx } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { canonicalJson } from '../store/hash.ts';
@@ -64,7 +65,8 @@ export function decideRequest(
   const digest = d.digest.trim().toLowerCase();
   if (!/^[0-9a-f]{12,64}$/.test(digest))
     throw new InvalidInputError(
-      `digest "${d.digest}" is not the request's input digest (12 to 64 hex characters, as \`governor reviews\` shows it)`,
+      `digest "${d.digest}" is not the request's input digest (12 to 64 hex characters, as \`governor ` +
+        `reviews\` shows it)`,
     );
   let edited: { input: Record<string, unknown>; digest: string } | null = null;
   return ledger.transact((tx) => {
@@ -72,7 +74,8 @@ export function decideRequest(
     if (!r) throw new NotFoundError('permission request', id, 'list them with `governor reviews`');
     if (!r.input_digest.startsWith(digest))
       throw new ConflictError(
-        `permission request ${id} is for another input (digest ${r.input_digest.slice(0, 12)}…, not ${digest.slice(0, 12)}…); look at it again before deciding`,
+        `permission request ${id} is for another input (digest ${r.input_digest.slice(0, 12)}…, not ` +
+          `${digest.slice(0, 12)}…); look at it again before deciding`,
       );
     if (r.status === 'withdrawn')
       throw new ConflictError(
@@ -80,12 +83,14 @@ export function decideRequest(
       );
     if (r.status === 'timed_out')
       throw new ConflictError(
-        `permission request ${id} timed out at ${r.timeout_at}; the agent was told, and will ask again if it still needs it`,
+        `permission request ${id} timed out at ${utcStamp(r.timeout_at)}; the agent was told, and will ask ` +
+          `again if it still needs it`,
       );
     if (r.status !== 'pending' && r.decision) {
       const x = r.decision;
       throw new ConflictError(
-        `permission request ${id} was already decided: ${x.decision} by ${x.by} at ${x.at} (via ${x.source}); the first decision stands`,
+        `permission request ${id} was already decided ${byVia(x.by, x.source)} at ${utcStamp(x.at)}: ` +
+          `${x.decision}; the first decision stands`,
       );
     }
     if (d.decision === 'allow_edited') {

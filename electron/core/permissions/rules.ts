@@ -45,7 +45,8 @@ export function parseRule(text: string): Rule {
 
 /** Which rule family a tool belongs to: Write is governed by Edit rules, Grep by Read rules. */
 export function ruleFamily(tool: string): string {
-  // A sandboxed command reaching a host is asked as Claude Code's SandboxNetworkAccess: WebFetch's domain rules cover it.
+  // A sandboxed command reaching a host is asked as Claude Code's SandboxNetworkAccess: WebFetch's domain rules cover
+  // it.
   if (tool === 'SandboxNetworkAccess') return 'WebFetch';
   if (EDIT_TOOLS.has(tool)) return 'Edit';
   if (READ_TOOLS.has(tool)) return 'Read';

@@ -98,7 +98,9 @@ export async function parseCoverageFile(path: string): Promise<CoverageResult> {
         return parseIstanbulSummary(await readFile(path, 'utf8'), path);
       case null:
         return {
-          problem: `coverage file ${path} is not in a known format (lcov, Cobertura XML or Istanbul coverage-summary.json)`,
+          problem:
+            `coverage file ${path} is not in a known format (lcov, Cobertura XML or Istanbul ` +
+            `coverage-summary.json)`,
         };
     }
   } catch (err) {
@@ -314,7 +316,9 @@ function parseCobertura(xml: string, path: string): CoverageResult {
     // Clover XML also has a <coverage> root; counting its (absent) class lines would claim 100 %.
     if (attr(root, 'line-rate') === undefined) {
       return {
-        problem: `coverage file ${path} has a <coverage> root without Cobertura totals (no lines-valid or line-rate attribute)`,
+        problem:
+          `coverage file ${path} has a <coverage> root without Cobertura totals (no lines-valid or ` +
+          `line-rate attribute)`,
       };
     }
     root = children(coberturaLinesParser.parse(xml), 'coverage')[0] ?? root;
@@ -368,7 +372,9 @@ function parseIstanbulSummary(text: string, path: string): CoverageResult {
   const parsed = IstanbulSummary.safeParse(json);
   if (!parsed.success) {
     return {
-      problem: `coverage file ${path} is JSON but not an Istanbul coverage-summary.json (no total.lines with covered/total; coverage-final.json needs the json-summary reporter)`,
+      problem:
+        `coverage file ${path} is JSON but not an Istanbul coverage-summary.json (no total.lines ` +
+        `with covered/total; coverage-final.json needs the json-summary reporter)`,
     };
   }
   const { lines, branches } = parsed.data.total;

@@ -63,7 +63,8 @@ export function evaluatePolicy(policy: PoliciesFile, ev: Evidence): Verdict {
           ev.totals.failed === 0 && ev.totals.tests > 0,
           ev.totals.tests === 0
             ? 'no tests were reported'
-            : `${ev.totals.passed}/${ev.totals.tests} passed, ${ev.totals.failed} failed${ev.totals.flaky ? `, ${ev.totals.flaky} flaky` : ''}`,
+            : `${ev.totals.passed}/${ev.totals.tests} passed, ${ev.totals.failed} ` +
+                `failed${ev.totals.flaky ? `, ${ev.totals.flaky} flaky` : ''}`,
         ) && mergeOk;
     } else if ('coverage_min' in c) {
       mergeOk =
@@ -96,7 +97,8 @@ export function evaluatePolicy(policy: PoliciesFile, ev: Evidence): Verdict {
           ? breaches
               .map(
                 (d) =>
-                  `${d.metric} ${d.percent === null ? 'moved off a zero baseline' : `${d.percent > 0 ? '+' : ''}${d.percent}%`}`,
+                  `${d.metric} ` +
+                  `${d.percent === null ? 'moved off a zero baseline' : `${d.percent > 0 ? '+' : ''}${d.percent}%`}`,
               )
               .join(', ')
           : `largest drift ${worst?.metric} ${worst?.percent}%`;
@@ -110,7 +112,8 @@ export function evaluatePolicy(policy: PoliciesFile, ev: Evidence): Verdict {
           check(
             name,
             ev.reproducibility.score >= c.reproducibility_min,
-            `${ev.reproducibility.identical}/${ev.reproducibility.runs} runs identical (${pct(ev.reproducibility.score)})`,
+            `${ev.reproducibility.identical}/${ev.reproducibility.runs} runs identical ` +
+              `(${pct(ev.reproducibility.score)})`,
           ) && mergeOk;
     } else if ('no_critical_concerns' in c && c.no_critical_concerns) {
       mergeOk =
@@ -142,7 +145,8 @@ export function evaluatePolicy(policy: PoliciesFile, ev: Evidence): Verdict {
     const e2e = ev.suites.find((x) => x.name === promo.e2e_suite);
     if (!e2e)
       promoReasons.push(
-        `e2e_tests_required: no test command named "${promo.e2e_suite}" under tests: (add the end-to-end suite, or name it in promotion_policy.e2e_suite)`,
+        `e2e_tests_required: no test command named "${promo.e2e_suite}" under tests: (add the end-to-end ` +
+          `suite, or name it in promotion_policy.e2e_suite)`,
       );
     else if (e2e.failed > 0)
       promoReasons.push(`e2e_tests_required: ${e2e.failed} of ${e2e.tests} ${e2e.name} tests failed`);

@@ -58,13 +58,15 @@ export function fileKeys(path: string, projectDir: string): KeySource {
         } catch {
           throw new GovernorError(
             'keys_file_missing',
-            `keys file ${file} (agents.yaml keys_file) does not exist; create it with mode 0600, e.g. {"anthropic": "sk-…"}`,
+            `keys file ${file} (agents.yaml keys_file) does not exist; create it with mode 0600, e.g. ` +
+              `{"anthropic": "sk-…"}`,
           );
         }
         if ((st.mode & 0o077) !== 0)
           throw new GovernorError(
             'keys_file_permissions',
-            `keys file ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``,
+            `keys file ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run \`chmod ` +
+              `600 ${file}\``,
           );
         const parsed = KeysFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
         if (!parsed.success)

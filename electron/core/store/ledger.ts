@@ -18,7 +18,8 @@ export type { VerifyResult };
 type RowWithPrev = EventRow & { prev: Buffer | null };
 /** Every events column plus the previous row's hash, for reads that hand out whole events. */
 const ROW_WITH_PREV =
-  'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq - 1) AS prev';
+  'e.seq, e.id, e.ts, e.type, e.actor, e.payload, e.hash, (SELECT p.hash FROM events p WHERE p.seq = e.seq ' +
+  '- 1) AS prev';
 
 export interface LedgerOptions {
   /** Injected for replay and tests; defaults to the wall clock. */

@@ -26,6 +26,8 @@ const GUARDS_SQL = `
   CREATE TRIGGER events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;`;
 
+// The events table as migration 5 found it (hash as hex text), written out rather than derived from
+// HashedRow in hash.ts: a migration reads the old schema as it was, whatever the live row type becomes.
 interface OldRow {
   seq: number;
   id: string;

@@ -35,14 +35,16 @@ export function createProjector(db: Database.Database) {
       'SELECT phase, stage, iteration, plan FROM project WHERE id = 1',
     ),
     projectInit: db.prepare(
-      'INSERT INTO project (id, name, brief, phase, stage, iteration, plan, last_seq, last_ts) VALUES (1, ?, ?, 1, ?, 1, ?, ?, ?)',
+      'INSERT INTO project (id, name, brief, phase, stage, iteration, plan, last_seq, last_ts) VALUES (1, ' +
+        '?, ?, 1, ?, 1, ?, ?, ?)',
     ),
     projectSet: db.prepare('UPDATE project SET phase = ?, stage = ?, iteration = ? WHERE id = 1'),
     projectPlan: db.prepare('UPDATE project SET plan = ? WHERE id = 1'),
     projectTouch: db.prepare('UPDATE project SET last_seq = ?, last_ts = ? WHERE id = 1'),
     reviewGet: db.prepare<[string], { doc: string }>('SELECT doc FROM reviews WHERE id = ?'),
     reviewPut: db.prepare(
-      'INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+      'INSERT INTO reviews (id, seq, kind, phase, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) ' +
+        'DO UPDATE SET status = excluded.status, doc = excluded.doc',
     ),
     reviewHandled: db.prepare('UPDATE reviews SET handled = 1 WHERE id = ?'),
     concernGet: db.prepare<[string], { doc: string }>('SELECT doc FROM concerns WHERE id = ?'),
@@ -56,12 +58,14 @@ export function createProjector(db: Database.Database) {
     ),
     taskGet: db.prepare<[string], { doc: string }>('SELECT doc FROM tasks WHERE id = ?'),
     taskPut: db.prepare(
-      'INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc',
+      'INSERT INTO tasks (id, seq, phase, agent, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO ' +
+        'UPDATE SET status = excluded.status, agent = excluded.agent, doc = excluded.doc',
     ),
     artifactPut: db.prepare('INSERT INTO artifacts (path, revision, seq, doc) VALUES (?, ?, ?, ?)'),
     variationGet: db.prepare<[string], { doc: string }>('SELECT doc FROM variations WHERE id = ?'),
     variationPut: db.prepare(
-      'INSERT INTO variations (id, seq, number, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+      'INSERT INTO variations (id, seq, number, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO ' +
+        'UPDATE SET status = excluded.status, doc = excluded.doc',
     ),
     handoffGet: db.prepare<[string], { doc: string }>('SELECT doc FROM handoffs WHERE id = ?'),
     handoffPut: db.prepare(
@@ -71,11 +75,13 @@ export function createProjector(db: Database.Database) {
     responsePut: db.prepare('INSERT INTO responses (id, seq, command_id, doc) VALUES (?, ?, ?, ?)'),
     clarGet: db.prepare<[string], { doc: string }>('SELECT doc FROM clarifications WHERE id = ?'),
     clarPut: db.prepare(
-      'INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+      'INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO ' +
+        'UPDATE SET status = excluded.status, doc = excluded.doc',
     ),
     agentGet: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
     agentPut: db.prepare(
-      'INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, doc = excluded.doc',
+      'INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = ' +
+        'excluded.seq, doc = excluded.doc',
     ),
     gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc, action) VALUES (?, ?, ?, ?)'),
     usageAdd: db.prepare(
@@ -83,25 +89,30 @@ export function createProjector(db: Database.Database) {
        ON CONFLICT(phase, agent) DO UPDATE SET usd = round(usd + excluded.usd, 6), tokens = tokens + excluded.tokens`,
     ),
     refPut: db.prepare(
-      'INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, seq = excluded.seq',
+      'INSERT INTO git_refs (name, oid, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET oid = ' +
+        'excluded.oid, seq = excluded.seq',
     ),
     runPut: db.prepare('INSERT INTO test_runs (run_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     gatePut: db.prepare('INSERT INTO gates (event_id, seq, phase, doc) VALUES (?, ?, ?, ?)'),
     permGet: db.prepare<[string], { doc: string }>('SELECT doc FROM permission_requests WHERE id = ?'),
     permPut: db.prepare(
-      'INSERT INTO permission_requests (id, seq, agent, status, session_id, digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
+      'INSERT INTO permission_requests (id, seq, agent, status, session_id, digest, doc) VALUES (?, ?, ?, ' +
+        '?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc',
     ),
     sessionGet: db.prepare<[string, string], { doc: string }>(
       'SELECT doc FROM worker_sessions WHERE agent = ? AND task_id = ?',
     ),
     sessionPut: db.prepare(
-      'INSERT INTO worker_sessions (agent, task_id, seq, session_id, status, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(agent, task_id) DO UPDATE SET seq = excluded.seq, session_id = excluded.session_id, status = excluded.status, doc = excluded.doc',
+      'INSERT INTO worker_sessions (agent, task_id, seq, session_id, status, doc) VALUES (?, ?, ?, ?, ?, ' +
+        '?) ON CONFLICT(agent, task_id) DO UPDATE SET seq = excluded.seq, session_id = ' +
+        'excluded.session_id, status = excluded.status, doc = excluded.doc',
     ),
     // A request's decision was used by a tool use of the same input (the gate's activity line names it).
     permUsed: db.prepare('UPDATE permission_requests SET used = 1 WHERE id = ? AND digest = ?'),
     grantPut: db.prepare('INSERT INTO budget_grants (seq, phase, agent, doc) VALUES (?, ?, ?, ?)'),
     promotionPut: db.prepare(
-      'INSERT INTO promotions (phase, seq, doc) VALUES (?, ?, ?) ON CONFLICT(phase) DO UPDATE SET seq = excluded.seq, doc = excluded.doc',
+      'INSERT INTO promotions (phase, seq, doc) VALUES (?, ?, ?) ON CONFLICT(phase) DO UPDATE SET seq = ' +
+        'excluded.seq, doc = excluded.doc',
     ),
   };
 
@@ -123,6 +134,25 @@ export function createProjector(db: Database.Database) {
     s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
   const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
   const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
+  /** An agent that joins the team (at init or by a configuration change): idle, nothing spent yet. */
+  const putNewAgent = (name: string, runtimes: Record<string, string>, e: EventMeta) => {
+    const n = AgentName.parse(name);
+    putAgent(
+      {
+        name: n,
+        role: roleOf(n),
+        runtime: runtimes[n] ?? 'scripted',
+        status: 'idle',
+        pause_requested: false,
+        current_task: null,
+        tokens_in: 0,
+        tokens_out: 0,
+        cost_usd: 0,
+        updated_at: e.ts,
+      },
+      e.seq,
+    );
+  };
   const updateConcern = (id: string, e: EventMeta, change: ConcernChange) => {
     const was = doc<Concern>(s.concernGet.get(id), 'concern', id);
     putConcern(applyConcernChange(was, change, e.ts), e.seq, was);
@@ -142,42 +172,12 @@ export function createProjector(db: Database.Database) {
     'project.initialized': (p, e) => {
       s.projectInit.run(p.name, p.brief, 'plan', JSON.stringify({ roadmap: [], kpis: [], risks: [] }), e.seq, e.ts);
       for (const name of p.agents) {
-        const n = AgentName.parse(name);
-        putAgent(
-          {
-            name: n,
-            role: roleOf(n),
-            runtime: p.runtimes[n] ?? 'scripted',
-            status: 'idle',
-            pause_requested: false,
-            current_task: null,
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_usd: 0,
-            updated_at: e.ts,
-          },
-          e.seq,
-        );
+        putNewAgent(name, p.runtimes, e);
       }
     },
     'agents.configured': (p, e) => {
       for (const name of p.added) {
-        const n = AgentName.parse(name);
-        putAgent(
-          {
-            name: n,
-            role: roleOf(n),
-            runtime: p.runtimes[n] ?? 'scripted',
-            status: 'idle',
-            pause_requested: false,
-            current_task: null,
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_usd: 0,
-            updated_at: e.ts,
-          },
-          e.seq,
-        );
+        putNewAgent(name, p.runtimes, e);
       }
       for (const [name, runtime] of Object.entries(p.runtimes)) {
         if (p.added.includes(AgentName.parse(name))) continue;

@@ -17,6 +17,7 @@ import type {
   Task,
   Variation,
 } from '../../../shared/index.ts';
+import type { ConcernCursor } from '../../../shared/contract.ts';
 import { phaseToken, typeToken } from './search.ts';
 import type {
   ClarificationRecord,
@@ -48,6 +49,7 @@ export function createReader(db: Database.Database) {
       .prepare<unknown[], { doc: string }>(sql)
       .all(...params)
       .map((r) => JSON.parse(r.doc) as T);
+  const parsed = (r: { doc: string }): Concern => JSON.parse(r.doc) as Concern;
   const one = <T>(sql: string, ...params: unknown[]): T | null => {
     const r = db.prepare<unknown[], { doc: string }>(sql).get(...params);
     return r ? (JSON.parse(r.doc) as T) : null;
@@ -79,6 +81,35 @@ export function createReader(db: Database.Database) {
     concern: (id: string): Concern | null => one('SELECT doc FROM concerns WHERE id = ?', id),
     // Listed statuses rather than `!= 'resolved'`, so the status index finds the few open ones among thousands.
     openConcerns: (): Concern[] => docs(`SELECT doc FROM concerns WHERE status IN (${OPEN}) ORDER BY rowid`),
+    /**
+     * A page of concerns: the open ones, then the resolved ones (unless `openOnly`), each newest raised first,
+     * continuing after `after`. Both halves walk the status index from the cursor, so a page reads `limit + 1`
+     * rows (the one past the page says whether there is more), whatever the history holds.
+     */
+    concernPage(q: { openOnly: boolean; limit: number; after?: ConcernCursor | undefined }): {
+      items: Concern[];
+      next: ConcernCursor | null;
+    } {
+      const page = (status: string, before: number, n: number) =>
+        db
+          .prepare<[number, number], { seq: number; doc: string }>(
+            `SELECT seq, doc FROM concerns WHERE status IN (${status}) AND seq < ? ORDER BY seq DESC LIMIT ?`,
+          )
+          .all(before, n);
+      const end = Number.MAX_SAFE_INTEGER;
+      const open = q.after?.resolved ? [] : page(OPEN, q.after?.seq ?? end, q.limit + 1);
+      if (open.length > q.limit) {
+        const kept = open.slice(0, q.limit);
+        return { items: kept.map(parsed), next: { resolved: false, seq: kept.at(-1)?.seq ?? 0 } };
+      }
+      if (q.openOnly) return { items: open.map(parsed), next: null };
+      const room = q.limit - open.length;
+      const resolved = page("'resolved'", q.after?.resolved ? q.after.seq : end, room + 1);
+      const kept = resolved.slice(0, room);
+      // A page that the open ones filled exactly continues at the newest resolved one.
+      const next = resolved.length > room ? { resolved: true, seq: kept.at(-1)?.seq ?? end } : null;
+      return { items: [...open, ...kept].map(parsed), next };
+    },
     /**
      * The open concerns and every condition an approval set (met or not: the detail lists both), in the
      * order of the full list. Two indexed reads merged: conditions are a few per approval.
@@ -135,7 +166,8 @@ export function createReader(db: Database.Database) {
     recentDecisionIds: (limit: number): string[] =>
       db
         .prepare<[number], { id: string }>(
-          "SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' ORDER BY seq DESC LIMIT ?",
+          "SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' " +
+            'ORDER BY seq DESC LIMIT ?',
         )
         .all(limit)
         .map((r) => r.id),
@@ -215,7 +247,8 @@ export function createReader(db: Database.Database) {
     /** The newest revision of each document. */
     latestArtifacts: (): ArtifactRevision[] =>
       docs(
-        'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path = a.path) ORDER BY seq, path',
+        'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path ' +
+          '= a.path) ORDER BY seq, path',
       ),
     /** Merges, tags and reverts: the git actions a changelog lists. */
     notableGitActions: (): GitAction[] =>
@@ -319,7 +352,8 @@ export function createReader(db: Database.Database) {
     } {
       const c = db
         .prepare<[], { open: number; critical: number }>(
-          `SELECT COUNT(*) AS open, COALESCE(SUM(severity = 'critical'), 0) AS critical FROM concerns WHERE status IN (${OPEN})`,
+          `SELECT COUNT(*) AS open, COALESCE(SUM(severity = 'critical'), 0) AS critical FROM concerns ` +
+            `WHERE status IN (${OPEN})`,
         )
         .get() ?? { open: 0, critical: 0 };
       const r =

@@ -3,7 +3,8 @@
  * transaction. Besides the words of the event (its type, actor and every string or number in its payload),
  * each row carries one marker token for its type, its actor, its phase and the records it is about, so every
  * filter the audit view offers, and any combination of them, is one FTS5 query that walks posting lists
- * newest first and stops after a page (and the exporter finds one concern's events without a scan). `detail=none` keeps no positions, only which events hold a token: about 15 bytes an event.
+ * newest first and stops after a page (and the exporter finds one concern's events without a scan). `detail=none` keeps
+ * no positions, only which events hold a token: about 15 bytes an event.
  */
 
 /** The FTS5 table, contentless: the events table holds the text, this only the index. */

@@ -1,4 +1,4 @@
-import type { AgentName, Command, CommandSource } from '../../../shared/index.ts';
+import type { AgentName, Command, CommandErrorCode, CommandSource } from '../../../shared/index.ts';
 import { AgentName as AgentNameSchema, helpText, parseCommand } from '../../../shared/index.ts';
 import { formatStatusText } from '../artifacts/render/index.ts';
 import { ConflictError, GovernorError, InvalidInputError, errorMessage } from '../errors.ts';
@@ -34,6 +34,16 @@ export interface CommandResult {
   ok: boolean;
   command_id: string | null;
   response: string;
+  /** Why it was refused (null when carried out): front ends choose how to show a refusal by its code. */
+  error: { code: CommandErrorCode; message: string } | null;
+}
+
+const CODES: ReadonlySet<string> = new Set(['conflict', 'invalid_input', 'not_found']);
+
+/** A refusal's code: the engine error's own when a command can meet it, else `refused`. */
+function codeOf(err: unknown): CommandErrorCode {
+  if (err instanceof GovernorError && CODES.has(err.code)) return err.code as CommandErrorCode;
+  return err instanceof Error && err.name === 'ZodError' ? 'invalid_input' : 'refused';
 }
 
 /**
@@ -47,7 +57,13 @@ export async function handleCommand(
   who: { user: string; source: CommandSource },
 ): Promise<CommandResult> {
   const parsed = parseCommand(text, deps.agents);
-  if (!parsed.ok) return { ok: false, command_id: null, response: `${parsed.error}\n\n${helpText()}` };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      command_id: null,
+      response: `${parsed.error}\n\n${helpText()}`,
+      error: { code: 'unparsed', message: parsed.error },
+    };
   const c = parsed.command;
   // Read-only answers that need async work are computed before the write transaction.
   const gitText = c.cmd === '/status' && c.scope === 'git' ? await deps.gitStatus() : null;
@@ -66,9 +82,10 @@ export async function handleCommand(
       timestamp: ts,
     };
     tx.append({ type: 'command.received', actor: 'Human', payload: command, ts });
-    const reply = (response: string, ok = true, from: 'System' | AgentName = 'System'): CommandResult => {
-      respond(tx, { command_id: commandId, from, to: 'Human', response, ok }, ts);
-      return { ok, command_id: commandId, response };
+    const reply = (response: string, error: CommandResult['error'] = null): CommandResult => {
+      const ok = error === null;
+      respond(tx, { command_id: commandId, from: 'System', to: 'Human', response, ok }, ts);
+      return { ok, command_id: commandId, response, error };
     };
     try {
       switch (c.cmd) {
@@ -100,7 +117,7 @@ export async function handleCommand(
           const [maybeConcern = '', ...note] = c.text.split(/\s+/);
           const concernId = normaliseId('concern', maybeConcern);
           if (/^concern_\d+$/.test(concernId) && deps.read.concern(concernId)) {
-            assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts);
+            assignConcern(tx, deps.read, concernId, agent, 'Human', note.join(' '), ts, who);
             return reply(`Concern ${concernId} assigned to ${agent}.`);
           }
           // Written as a concern id, it was meant as one: a typo must not become a task.
@@ -127,7 +144,7 @@ export async function handleCommand(
           const ids = wanted.map((id) =>
             c.cmd === '/ack'
               ? ackConcern(tx, deps.read, id, 'Human', c.note, ts, who)
-              : resolveConcern(tx, deps.read, id, 'Human', c.note, ts),
+              : resolveConcern(tx, deps.read, id, 'Human', c.note, ts, who),
           );
           const verb = c.cmd === '/ack' ? 'acknowledged' : 'resolved';
           return reply(ids.length === 1 ? `Concern ${ids[0]} ${verb}.` : `Concerns ${ids.join(', ')} ${verb}.`);
@@ -192,7 +209,7 @@ export async function handleCommand(
       }
     } catch (err) {
       if (!(err instanceof GovernorError) && !(err instanceof Error && err.name === 'ZodError')) throw err;
-      return reply(errorMessage(err), false);
+      return reply(errorMessage(err), { code: codeOf(err), message: errorMessage(err) });
     }
   });
 }

@@ -1,6 +1,7 @@
 import type { CommandSource, DecisionKind, InlineComment, Review } from '../../../shared/index.ts';
 import { decisionNeedsComment } from '../../../shared/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { byVia, utcStamp } from '../notify/notifications.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { raiseConditions } from './conditions.ts';
@@ -60,7 +61,7 @@ export function decideReview(
     if (review.status === 'decided' && review.decision) {
       const d = review.decision;
       throw new ConflictError(
-        `review ${id} was already decided: ${d.decision} by ${d.reviewed_by} at ${d.timestamp} (via ${d.source}); the first decision stands`,
+        `review ${id} was already decided ${byVia(d.reviewed_by, d.source)} at ${utcStamp(d.timestamp)}: ${d.decision}; the first decision stands`,
       );
     }
     const allowed = new Set([review.subject.path, ...review.context]);

@@ -65,10 +65,23 @@ export function humanAcknowledgement(
   return { user: p.user ?? 'Human', source: p.source ?? null, at: decodeTs(row.ts) };
 }
 
-export function resolveConcern(tx: Tx, read: Reader, raw: string, by: Actor, note: string, ts: string): string {
+export function resolveConcern(
+  tx: Tx,
+  read: Reader,
+  raw: string,
+  by: Actor,
+  note: string,
+  ts: string,
+  who?: { user: string; source: CommandSource },
+): string {
   const c = findConcern(read, raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
-  tx.append({ type: 'concern.resolved', actor: by, ts, payload: { concern_id: c.id, by, note: note || null } });
+  tx.append({
+    type: 'concern.resolved',
+    actor: by,
+    ts,
+    payload: { concern_id: c.id, by, note: note || null, ...(who ? { user: who.user, source: who.source } : {}) },
+  });
   return c.id;
 }
 
@@ -80,6 +93,7 @@ export function assignConcern(
   by: Actor,
   note: string,
   ts: string,
+  who?: { user: string; source: CommandSource },
 ): string {
   const c = findConcern(read, raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
@@ -87,7 +101,13 @@ export function assignConcern(
     type: 'concern.assigned',
     actor: by,
     ts,
-    payload: { concern_id: c.id, by, assigned_to: to, note: note || null },
+    payload: {
+      concern_id: c.id,
+      by,
+      assigned_to: to,
+      note: note || null,
+      ...(who ? { user: who.user, source: who.source } : {}),
+    },
   });
   return c.id;
 }

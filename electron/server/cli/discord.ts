@@ -125,7 +125,8 @@ export function registerDiscordCommands(program: Command): void {
         else {
           console.log(
             pc.red(
-              `✗ not delivered yet: ${row?.last_error ?? 'still pending'}; it stays queued and goes out when Discord is reachable`,
+              `✗ not delivered yet: ${row?.last_error ?? 'still pending'}; it stays queued and goes out ` +
+                `when Discord is reachable`,
             ),
           );
           process.exitCode = 1;
@@ -150,9 +151,11 @@ export function registerDiscordCommands(program: Command): void {
             [
               `mode: ${s.mode}`,
               `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`,
-              `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`,
+              `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} ` +
+                `undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`,
               `last error: ${s.last_error ?? 'none'}`,
-              `refused attempts: ${s.refused[0] ? `${s.refused_24h} in the last 24 h; latest: ${s.refused[0].user} (${s.refused[0].user_id}) tried ${s.refused[0].what} at ${s.refused[0].at.slice(0, 16).replace('T', ' ')} UTC` : 'none'}`,
+              `refused attempts: ` +
+                `${s.refused[0] ? `${s.refused_24h} in the last 24 h; latest: ${s.refused[0].user} (${s.refused[0].user_id}) tried ${s.refused[0].what} at ${s.refused[0].at.slice(0, 16).replace('T', ' ')} UTC` : 'none'}`,
             ].join('\n'),
           );
       } finally {
@@ -173,7 +176,8 @@ export function registerDiscordCommands(program: Command): void {
         console.log(
           n === 0
             ? 'No undeliverable messages.'
-            : `${n} message${n === 1 ? '' : 's'} queued again; ${running ? 'the running link sends them now' : 'they go out when the link runs (`governor serve` or `governor discord run`)'}.`,
+            : `${n} message${n === 1 ? '' : 's'} queued again; ` +
+                `${running ? 'the running link sends them now' : 'they go out when the link runs (`governor serve` or `governor discord run`)'}.`,
         );
       } finally {
         p.close();

@@ -69,7 +69,8 @@ async function decidePermissionRequest(dir: string, id: string, decision: string
   if (!o.digest) {
     throw new GovernorError(
       'digest_missing',
-      `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the exact input you saw`,
+      `add --digest with the input digest \`governor reviews\` shows for ${id}: a decision is bound to the ` +
+        `exact input you saw`,
     );
   }
   const input = parseEditedInput(o.input);

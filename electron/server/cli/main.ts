@@ -35,7 +35,8 @@ program
   .option('--brief <text>', 'what the project should build')
   .option(
     '--runtime <ref>',
-    'runtime for every role: scripted, anthropic:<model>, openai:<model>, ollama:<model>, openai-compatible:<model> (asked at a terminal)',
+    'runtime for every role: scripted, anthropic:<model>, openai:<model>, ollama:<model>, ' +
+      'openai-compatible:<model> (asked at a terminal)',
   )
   .option('--base-url <url>', 'the server of an ollama or openai-compatible runtime')
   .description('create a project: git repo, agents.yaml, .project_policies.yaml, .gitignore')
@@ -62,7 +63,8 @@ program
       console.log(pc.yellow('runtime in agents.yaml (or `governor init --runtime …`), then `governor doctor`.'));
     }
     console.log(
-      `Next: check agents.yaml (brief, runtimes) and ${pc.cyan(`governor doctor --dir ${name}`)}, then ${pc.cyan(`governor run --dir ${name}`)}`,
+      `Next: check agents.yaml (brief, runtimes) and ${pc.cyan(`governor doctor --dir ${name}`)}, then ` +
+        `${pc.cyan(`governor run --dir ${name}`)}`,
     );
   });
 
@@ -104,7 +106,8 @@ program
   .argument('<review-id>', 'e.g. review_0003 or 3, or a permission request perm_0001')
   .argument(
     '<decision>',
-    'approve | conditions | clarify | changes | defer | reject; for a permission request: allow | session | always | deny | edit',
+    'approve | conditions | clarify | changes | defer | reject; for a permission request: allow | session ' +
+      '| always | deny | edit',
   )
   .addOption(dirOption())
   .option('-c, --comment <text>', 'your comment (required for conditions, clarify, changes, reject)', '')
@@ -188,7 +191,8 @@ program
         );
       console.log(
         pc.yellow(
-          `⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this project. Prefer an SSH tunnel to 127.0.0.1.`,
+          `⚠️  Listening on ${o.host}: anyone who can reach this address and has the token can govern this ` +
+            `project. Prefer an SSH tunnel to 127.0.0.1.`,
         ),
       );
     }
@@ -207,7 +211,8 @@ program
       onProgress: (x) => console.log(formatProgress(x)),
     });
     console.log(
-      `Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen that URL in a browser (it carries the access token). Ctrl-C stops.`,
+      `Governor is serving ${pc.bold(host.project.agentsFile.project)}\n\n  ${pc.cyan(host.url)}\n\nOpen ` +
+        `that URL in a browser (it carries the access token). Ctrl-C stops.`,
     );
     const stop = () => void host.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
@@ -258,7 +263,8 @@ qa.command('run')
     await withProject(o.dir, async (p) => {
       const gate = await runGateByHand(p, o.candidate);
       console.log(
-        `\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} (candidate ${gate.candidate.slice(0, 12)})`,
+        `\n${gate.green ? pc.green('✅ green') : pc.red('❌ not green')} — ${gate.outcome.replace('_', ' ')} ` +
+          `(candidate ${gate.candidate.slice(0, 12)})`,
       );
       for (const c of gate.conditions)
         console.log(`  ${c.ok ? pc.green('✓') : pc.red('✗')} ${c.condition}: ${c.detail}`);
@@ -321,7 +327,8 @@ audit
             return;
           }
           console.log(
-            `${pc.green('✓')} git: ${p.read.gitActions().length} actions agree with git_actions.jsonl, the audit notes and the history`,
+            `${pc.green('✓')} git: ${p.read.gitActions().length} actions agree with git_actions.jsonl, the ` +
+              `audit notes and the history`,
           );
         }
       },

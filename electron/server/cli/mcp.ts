@@ -17,7 +17,8 @@ export function registerMcpCommand(program: Command): void {
       "print the agent's token and the command to add the running host's /mcp to Claude Code, then exit",
     )
     .description(
-      "serve Governor's MCP server for one agent over stdio (raise_concern, propose_variation, ask_clarification, handoff, next_task, status)",
+      "serve Governor's MCP server for one agent over stdio (raise_concern, propose_variation, " +
+        'ask_clarification, handoff, next_task, status)',
     )
     .action(async (o: { dir: string; agent: string; printToken?: boolean }) => {
       // Loaded when `governor mcp` runs: every other command (and --help) starts without the engine.
@@ -40,7 +41,8 @@ export function registerMcpCommand(program: Command): void {
           ? `http://127.0.0.1:${host.port}/mcp`
           : 'http://127.0.0.1:<port>/mcp (start `governor serve` first)';
         console.error(
-          `Add it to Claude Code:\n  claude mcp add --transport http governor ${url} --header "Authorization: Bearer ${token}"`,
+          `Add it to Claude Code:\n  claude mcp add --transport http governor ${url} --header ` +
+            `"Authorization: Bearer ${token}"`,
         );
         return;
       }

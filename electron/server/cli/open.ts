@@ -17,7 +17,8 @@ export async function withProject<T>(dir: string, fn: (p: OpenedProject) => Prom
   // Keys stored through the headless host's Settings (~/.config/governor/keys.json) count here too.
   const progress = quiet ? () => {} : (x: Parameters<typeof formatProgress>[0]) => console.log(formatProgress(x));
   const p = await openProject(dir, { progress, keyStore: hostKeyStore() });
-  // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as progress.
+  // Git events and gate results, as the notifier phrases them for Discord; concerns and reviews already show as
+  // progress.
   const show = (n: Parameters<typeof formatNotification>[0]) =>
     (n.ref?.kind === 'git' || n.title.startsWith('🚦')) && console.log(formatNotification(n));
   const stop = quiet ? () => {} : createNotifier(p.ledger, p.read, [show]);

@@ -27,12 +27,18 @@ export function formatProgress(p: Progress): string {
 export function formatReview(r: Review, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - Date.parse(r.requested_at)) / 60000));
   const ageText = age < 60 ? `${age}m` : age < 1440 ? `${Math.round(age / 60)}h` : `${Math.round(age / 1440)}d`;
-  const head = `${pc.bold(r.id)}  ${r.kind.padEnd(16)} ${r.title}  ${pc.dim(`impact ${r.impact}, by ${r.requested_by}, ${ageText} ago`)}`;
+  const head =
+    `${pc.bold(r.id)}  ${r.kind.padEnd(16)} ${r.title}  ` +
+    `${pc.dim(`impact ${r.impact}, by ${r.requested_by}, ${ageText} ago`)}`;
   const status =
     r.status === 'decided' && r.decision
       ? `\n    ${pc.dim(`decided: ${r.decision.decision} by ${r.decision.reviewed_by} at ${r.decision.timestamp}`)}`
       : '';
-  return `${head}\n    ${pc.dim('read:')} ${r.subject.path} (r${r.subject.revision})${r.context.length ? `, ${r.context.join(', ')}` : ''}\n    ${r.summary}${status}`;
+  return (
+    `${head}\n    ${pc.dim('read:')} ${r.subject.path} ` +
+    `(r${r.subject.revision})${r.context.length ? `, ${r.context.join(', ')}` : ''}\n    ` +
+    `${r.summary}${status}`
+  );
 }
 
 export function decideHint(r: Review): string {

@@ -48,7 +48,9 @@ export function isPermissionId(raw: string): boolean {
 
 export function formatPermission(r: PermissionRequest, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - Date.parse(r.requested_at)) / 60000));
-  const head = `${pc.bold(r.id)}  ${'permission'.padEnd(16)} ${r.agent} asks: ${r.summary}  ${pc.dim(`${age}m ago, ${r.status}`)}`;
+  const head =
+    `${pc.bold(r.id)}  ${'permission'.padEnd(16)} ${r.agent} asks: ${r.summary}  ` +
+    `${pc.dim(`${age}m ago, ${r.status}`)}`;
   const lines = [
     head,
     `    ${pc.dim('why:')} ${r.reason}`,
@@ -58,12 +60,16 @@ export function formatPermission(r: PermissionRequest, now = Date.now()): string
   if (r.suggested_rule) lines.push(`    ${pc.dim('session / always would allow:')} ${r.suggested_rule}`);
   if (r.decision)
     lines.push(
-      `    ${pc.dim(`decided: ${r.decision.decision} by ${r.decision.by} via ${r.decision.source} at ${r.decision.at}`)}`,
+      `    ` +
+        `${pc.dim(`decided: ${r.decision.decision} by ${r.decision.by} via ${r.decision.source} at ${r.decision.at}`)}`,
     );
   if (r.status === 'pending') lines.push(`    ${pc.dim(`times out at ${r.timeout_at}`)}`);
   return lines.join('\n');
 }
 
 export function permissionHint(r: PermissionRequest): string {
-  return `governor decide ${r.id} allow|session|always|deny|edit --digest ${r.input_digest.slice(0, 12)} [--message "…"] [--input '{…}']`;
+  return (
+    `governor decide ${r.id} allow|session|always|deny|edit --digest ${r.input_digest.slice(0, 12)} ` +
+    `[--message "…"] [--input '{…}']`
+  );
 }

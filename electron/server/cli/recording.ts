@@ -124,7 +124,10 @@ function eventDifference(
   );
   if (!d) return null;
   const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v).slice(0, 200));
-  return `event #${seq} (${recorded.type}) differs at ${d.path.slice(1)}: recorded ${show(d.recorded)}, replayed ${show(d.replayed)}`;
+  return (
+    `event #${seq} (${recorded.type}) differs at ${d.path.slice(1)}: recorded ${show(d.recorded)}, ` +
+    `replayed ${show(d.replayed)}`
+  );
 }
 
 /**
@@ -158,7 +161,8 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
         if (p.ledger.count() !== s.at_seq) {
           const what = s.step === 'loop' ? 'a loop run' : "the human's decision";
           problems.push(
-            `driver step ${k + 1} (${what}) began after event #${s.at_seq} in the run, but the replay stood at #${p.ledger.count()}`,
+            `driver step ${k + 1} (${what}) began after event #${s.at_seq} in the run, but the replay ` +
+              `stood at #${p.ledger.count()}`,
           );
           break;
         }
@@ -181,7 +185,10 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
     const runIsLatest = original.count() === end;
     original.close();
     console.log(
-      `\nreplayed ${c.calls.length - replay.remaining().calls} model call(s), ${c.workers.length - replay.remaining().sessions} coding-agent session(s) and ${c.tests.length - replay.remaining().tests} test run(s) from ${cassette}, without network, agents or test processes`,
+      `\nreplayed ${c.calls.length - replay.remaining().calls} model call(s), ` +
+        `${c.workers.length - replay.remaining().sessions} coding-agent session(s) and ` +
+        `${c.tests.length - replay.remaining().tests} test run(s) from ${cassette}, without network, ` +
+        `agents or test processes`,
     );
     for (let i = 0; i < Math.max(produced.length, recorded.length); i++) {
       const diff = eventDifference(start + i + 1, recorded[i], produced[i]);
@@ -203,7 +210,8 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
         .filter((n) => theirs.get(n) !== ours.get(n));
       for (const n of refDiffs)
         problems.push(
-          `git ${n}: the run left ${theirs.get(n)?.slice(0, 12) ?? 'no such ref'}, the replay ${ours.get(n)?.slice(0, 12) ?? 'no such ref'}`,
+          `git ${n}: the run left ${theirs.get(n)?.slice(0, 12) ?? 'no such ref'}, the replay ` +
+            `${ours.get(n)?.slice(0, 12) ?? 'no such ref'}`,
         );
       if (refDiffs.length === 0)
         console.log(pc.green(`✓ git: ${theirs.size} branches and tags at the same commits as the run left them`));
@@ -223,7 +231,8 @@ export async function replayRun(srcDir: string, runId: string): Promise<number> 
     } else if (stale.length === 0) {
       console.log(
         pc.dim(
-          `exports: the replay's match its ledger; the project has moved on since that run, so they are not compared with today's files`,
+          `exports: the replay's match its ledger; the project has moved on since that run, so they are ` +
+            `not compared with today's files`,
         ),
       );
     }

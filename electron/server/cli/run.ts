@@ -117,7 +117,8 @@ export async function runInteractive(
         if (released) {
           console.log(
             pc.green(
-              `\n🎉 ${p.read.project()?.name} released as ${released.target}: every phase of the roadmap is promoted. Final report: FINAL_REPORT.md`,
+              `\n🎉 ${p.read.project()?.name} released as ${released.target}: every phase of the roadmap is ` +
+                `promoted. Final report: FINAL_REPORT.md`,
             ),
           );
           return 0;

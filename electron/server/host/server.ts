@@ -6,7 +6,13 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type CallName, ClientFrame, type EventData, type EventName } from '../../../shared/index.ts';
 import { createApi, createLoopRunner, dispatch, statusSnapshot } from '../../core/api.ts';
-import { type ProjectSlot, type ProjectSwitcher, createProjectSwitcher, hostFileOf } from '../../core/projects.ts';
+import {
+  type ProjectSlot,
+  type ProjectSwitcher,
+  createProjectSwitcher,
+  switcherLater,
+  hostFileOf,
+} from '../../core/projects.ts';
 import { writeFileAtomic } from '../../core/artifacts/atomic.ts';
 import { GovernorError, errorMessage } from '../../core/errors.ts';
 import { type OpenedProject, openProject } from '../../core/host.ts';
@@ -60,7 +66,9 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src " +
+  "'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri " +
+  "'none'; form-action 'none'";
 
 export const hostFile = hostFileOf;
 
@@ -123,15 +131,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     if (!switcher) throw new GovernorError('starting', 'the host is still starting');
     return switcher;
   };
-  const forward: ProjectSwitcher = {
-    current: () => need().current(),
-    info: () => need().info(),
-    recent: () => need().recent(),
-    open: (d) => need().open(d),
-    create: (x) => need().create(x),
-    demo: (d) => need().demo(d),
-    close: () => need().close(),
-  };
+  const forward = switcherLater(need);
 
   /** Wire one project to the pages: its loop, its APIs, and announcing what lands on its ledger. */
   const attach = async (p: OpenedProject): Promise<HostSlot> => {

@@ -121,7 +121,8 @@ export function AuditView({ conn }: { conn: Transport }) {
               const r = shown[v.index];
               if (!r) return null;
               return (
-                // biome-ignore lint/a11y/useSemanticElements: an absolutely positioned virtual row (see the list above).
+                // an absolutely positioned virtual row (see the list above).
+                // biome-ignore lint/a11y/useSemanticElements: explained above
                 <div
                   key={r.seq}
                   role="listitem"

@@ -37,7 +37,10 @@ function RelatedLink({ link, onSearch }: { link: EventLink; onSearch: (text: str
   );
 }
 
-/** One event as the ledger holds it, JSON and all, with links to what it is about; a live row's payload is fetched on demand. */
+/**
+ * One event as the ledger holds it, JSON and all, with links to what it is about; a live row's payload is fetched on
+ * demand.
+ */
 export function EventDetail({
   conn,
   row,

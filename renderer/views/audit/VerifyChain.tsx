@@ -43,7 +43,9 @@ export function VerifyChain({ conn }: { conn: Transport }) {
           {v && !good && (
             <>
               {v.ok && v.firstBad === null
-                ? `Chain intact: ${v.checked.toLocaleString()} events checked, but ${v.exports.length === 1 ? 'this file differs' : 'these files differ'} from the ledger:`
+                ? `Chain intact: ${v.checked.toLocaleString()} events checked, but ` +
+                  `${v.exports.length === 1 ? 'this file differs' : 'these files differ'} from the ` +
+                  `ledger:`
                 : `Chain broken${v.firstBad ? ` at #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}` : ''}; ${v.checked.toLocaleString()} checked.`}
               {v.exports.map((x) => (
                 <div key={x.path}>

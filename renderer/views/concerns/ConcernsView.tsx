@@ -1,5 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { Transport } from '../../../shared/contract.ts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  CONCERN_PAGE_DEFAULT,
+  CONCERN_PAGE_MAX,
+  type ConcernCursor,
+  type ConcernPage,
+  type Transport,
+} from '../../../shared/contract.ts';
 import type { Concern } from '../../../shared/domain/concern.ts';
 import { formatAge, useNow } from '../../clock.ts';
 import { useAgents } from '../agents/useAgents.ts';
@@ -16,9 +22,16 @@ interface Props {
   connected: boolean;
 }
 
-/** Every concern, worst first, with a detail pane holding the chain and the actions. */
+/**
+ * Every concern, open ones first and worst first, with a detail pane holding the chain and the actions.
+ * Resolved ones come a page at a time ("Show more"): a long-lived project has a hundred thousand of them.
+ */
 export function ConcernsView({ conn, connected }: Props) {
   const [items, setItems] = useState<Concern[]>([]);
+  const [next, setNext] = useState<ConcernCursor | null>(null);
+  const [totals, setTotals] = useState<ConcernPage['totals'] | null>(null);
+  // A concern a link names that is not on the pages loaded (an old resolved one), fetched on its own.
+  const [linked, setLinked] = useState<Concern | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [openOnly, setOpenOnly] = useState(false);
@@ -35,16 +48,47 @@ export function ConcernsView({ conn, connected }: Props) {
   const agents = useAgents(conn);
   const now = useNow();
 
+  // A reload (a concern event arrived) fetches again as many as are shown, so "Show more" is not undone.
+  const shown = useRef(CONCERN_PAGE_DEFAULT);
+  // Only the latest request's answer counts: a reload that started before "Show more" would otherwise
+  // land after it and take the page it added away again.
+  const latest = useRef(0);
   const load = useCallback(() => {
-    conn.call('concerns.list', openOnly ? { open: true } : {}).then(
-      (list) => {
-        setItems(list);
+    const limit = Math.min(CONCERN_PAGE_MAX, Math.max(CONCERN_PAGE_DEFAULT, shown.current));
+    const mine = ++latest.current;
+    conn.call('concerns.list', { open: openOnly, limit }).then(
+      (page) => {
+        if (mine !== latest.current) return;
+        setItems(page.items);
+        setNext(page.next);
+        setTotals(page.totals);
+        shown.current = page.items.length;
         setLoaded(true);
         setError(null);
       },
       (err: unknown) => setError(errorText(err)),
     );
   }, [conn, openOnly]);
+  const more = () => {
+    if (!next) return;
+    // A reload from here on (a concern event) fetches this page too.
+    shown.current = items.length + CONCERN_PAGE_DEFAULT;
+    const mine = ++latest.current;
+    conn.call('concerns.list', { open: openOnly, after: next }).then(
+      (page) => {
+        if (mine !== latest.current) return;
+        setItems((list) => {
+          const have = new Set(list.map((c) => c.id));
+          const out = [...list, ...page.items.filter((c) => !have.has(c.id))];
+          shown.current = out.length;
+          return out;
+        });
+        setNext(page.next);
+        setTotals(page.totals);
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
+  };
 
   useEffect(() => {
     load();
@@ -58,7 +102,20 @@ export function ConcernsView({ conn, connected }: Props) {
     const rb = b.status === 'resolved' ? 1 : 0;
     return ra - rb || SEV_ORDER[a.severity] - SEV_ORDER[b.severity] || b.timestamp.localeCompare(a.timestamp);
   });
-  const current = sorted.find((c) => c.id === selected) ?? null;
+  const listed = sorted.find((c) => c.id === selected) ?? null;
+  useEffect(() => {
+    if (!selected || !loaded || listed) return;
+    let live = true;
+    conn.call('concerns.get', { id: selected }).then(
+      (c) => live && setLinked(c),
+      (err: unknown) => live && setError(errorText(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [conn, selected, loaded, listed]);
+  const current = listed ?? (linked?.id === selected ? linked : null);
+  const left = totals ? (openOnly ? totals.open : totals.open + totals.resolved) - items.length : 0;
 
   return (
     <section className="view concerns-view" aria-labelledby="concerns-view-title">
@@ -137,6 +194,11 @@ export function ConcernsView({ conn, connected }: Props) {
               </tbody>
             </table>
           )}
+          {next && (
+            <button type="button" data-testid="concerns-more" onClick={more}>
+              Show more{left > 0 ? ` (${left.toLocaleString('en')} not shown)` : ''}
+            </button>
+          )}
         </div>
         {current && (
           <ConcernDetail
@@ -145,7 +207,10 @@ export function ConcernsView({ conn, connected }: Props) {
             conn={conn}
             connected={connected}
             agents={agents.items.map((a) => a.name)}
-            onChanged={(c) => setItems((list) => list.map((x) => (x.id === c.id ? c : x)))}
+            onChanged={(c) => {
+              setItems((list) => list.map((x) => (x.id === c.id ? c : x)));
+              if (linked?.id === c.id) setLinked(c);
+            }}
             onClose={() => setSelected(null)}
           />
         )}

@@ -32,7 +32,8 @@ export function ConsoleView({ conn, connected }: Props) {
       }),
     [conn],
   );
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `entries` is the trigger: each new entry scrolls the log down.
+  // `entries` is the trigger: each new entry scrolls the log down.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: explained above
   useEffect(() => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;

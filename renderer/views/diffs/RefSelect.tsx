@@ -31,7 +31,8 @@ export function RefSelect({
   allowEmpty: boolean;
   onChange(v: string): void;
 }) {
-  // A link or the commit picker may name a commit (or a parent, `oid^`) that is no branch or tag: list it, so the picker shows what is compared.
+  // A link or the commit picker may name a commit (or a parent, `oid^`) that is no branch or tag: list it, so the
+  // picker shows what is compared.
   const listed = isListed(refs, value);
   return (
     <label className="df-ref">

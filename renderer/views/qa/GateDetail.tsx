@@ -33,7 +33,8 @@ export function GateDetail({ gate, cases }: { gate: QaGateRow; cases?: ReactNode
         {gate.reasons.length > 0 ? (
           <ul className="qa-reasons">
             {gate.reasons.map((r, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: a recorded gate's reasons never change or reorder, and may repeat.
+              // a recorded gate's reasons never change or reorder, and may repeat.
+              // biome-ignore lint/suspicious/noArrayIndexKey: explained above
               <li key={i}>{r}</li>
             ))}
           </ul>

@@ -8,7 +8,8 @@ import { type QaGateRow, useQa } from './useQa.ts';
 import './qa.css';
 
 const gateLabel = (g: QaGateRow, latest: boolean) =>
-  `Phase ${g.phase} · iteration ${g.iteration} · ${g.green ? 'green' : 'not green'} · ${new Date(g.at).toLocaleString()}${latest ? ' (latest)' : ''}`;
+  `Phase ${g.phase} · iteration ${g.iteration} · ${g.green ? 'green' : 'not green'} · ` +
+  `${new Date(g.at).toLocaleString()}${latest ? ' (latest)' : ''}`;
 
 /** Any earlier gate of the project; the latest unless one is picked (a new gate then shows as it lands). */
 function GatePicker({
@@ -39,7 +40,10 @@ function GatePicker({
   );
 }
 
-/** The QA gate: a verdict (the latest by default) with its evidence and failing tests, the trend across iterations, and live test output. */
+/**
+ * The QA gate: a verdict (the latest by default) with its evidence and failing tests, the trend across iterations, and
+ * live test output.
+ */
 export function QaView({ conn }: { conn: Transport }) {
   const { gates, trends, output, loading, error } = useQa(conn);
   const [picked, setPicked] = useState<string | null>(null);

@@ -111,7 +111,8 @@ export function TestCases({ conn, gate }: { conn: Transport; gate: QaGateRow }) 
               </h4>
               <ul className="qa-cases">
                 {cases.map((c, i) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: a retried case repeats run, suite and name; the list is fixed.
+                  // a retried case repeats run, suite and name; the list is fixed.
+                  // biome-ignore lint/suspicious/noArrayIndexKey: explained above
                   <Case key={`${c.run}:${c.suite}:${c.name}:${i}`} c={c} several={several} />
                 ))}
               </ul>

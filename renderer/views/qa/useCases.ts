@@ -5,7 +5,9 @@ import { errorText } from '../../lib/error-text.ts';
 export type QaCasesResult = CallResponse<'qa.cases'>;
 export type QaCaseRow = QaCasesResult['cases'][number];
 
-/** The failed, flaky and skipped cases of one gate. A gate's evidence never changes, so one fetch per gate is enough. */
+/**
+ * The failed, flaky and skipped cases of one gate. A gate's evidence never changes, so one fetch per gate is enough.
+ */
 export function useCases(conn: Transport, eventId: string): { data: QaCasesResult | null; error: string | null } {
   const [state, setState] = useState<{ id: string; data: QaCasesResult | null; error: string | null }>({
     id: eventId,

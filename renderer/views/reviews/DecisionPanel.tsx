@@ -24,7 +24,8 @@ export function DecisionPanel({ reviewId, inlineCount, blocked, busy, error, onD
   const commentRef = useRef<HTMLTextAreaElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `reviewId` is the trigger: another review starts a clean panel.
+  // `reviewId` is the trigger: another review starts a clean panel.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: explained above
   useEffect(() => {
     setComment('');
     setConfirming(null);

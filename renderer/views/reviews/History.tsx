@@ -27,7 +27,8 @@ export function History({ review, all }: { review: Review; all: Review[] }) {
                   {r.decision.inline.length > 0 && (
                     <ul>
                       {r.decision.inline.map((c, i) => (
-                        // biome-ignore lint/suspicious/noArrayIndexKey: a decided review's comments are fixed; two may share a line.
+                        // a decided review's comments are fixed; two may share a line.
+                        // biome-ignore lint/suspicious/noArrayIndexKey: explained above
                         <li key={i}>
                           <span className="rv-line-no">L{c.line}</span> {c.text}
                         </li>

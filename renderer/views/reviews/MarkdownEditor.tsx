@@ -60,7 +60,8 @@ export function MarkdownEditor({ monaco, value, comments, onLineClick, onCursorL
     if (ed && ed.getValue() !== value) ed.setValue(value);
   }, [value]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: setValue drops the decorations, so a new `value` redraws them.
+  // setValue drops the decorations, so a new `value` redraws them.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: explained above
   useEffect(() => {
     const byLine = new Map<number, string[]>();
     for (const c of comments) byLine.set(c.line, [...(byLine.get(c.line) ?? []), c.text]);

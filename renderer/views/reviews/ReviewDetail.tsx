@@ -71,7 +71,8 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
     };
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: another review of the same path may be of a newer revision.
+  // another review of the same path may be of a newer revision.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: explained above
   useEffect(() => {
     let live = true;
     setDoc(null);
@@ -144,7 +145,8 @@ export function ReviewDetail({ conn, review: initial, all, connected, onChanged 
       : (doc.rendered ?? reviewed?.content ?? null)
     : null;
   const blocked = review.decision
-    ? `Decided: ${decisionLabel(review.decision.decision)} by ${review.decision.reviewed_by} at ${formatStamp(review.decision.timestamp)} (via ${review.decision.source}).`
+    ? `Decided: ${decisionLabel(review.decision.decision)} by ${review.decision.reviewed_by} at ` +
+      `${formatStamp(review.decision.timestamp)} (via ${review.decision.source}).`
     : connected
       ? null
       : 'Disconnected: decisions wait until the link is back.';

@@ -103,7 +103,9 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
           <dt>Refused attempts</dt>
           <dd data-testid="discord-refused">
             {status.refused[0]
-              ? `${status.refused_24h} in the last 24 h; latest: ${status.refused[0].user} (${status.refused[0].user_id}) tried ${status.refused[0].what} at ${status.refused[0].at.slice(0, 16).replace('T', ' ')} UTC`
+              ? `${status.refused_24h} in the last 24 h; latest: ${status.refused[0].user} ` +
+                `(${status.refused[0].user_id}) tried ${status.refused[0].what} at ` +
+                `${status.refused[0].at.slice(0, 16).replace('T', ' ')} UTC`
               : 'none'}
           </dd>
           {status.config && <DiscordConfigFacts config={status.config} token={token} />}

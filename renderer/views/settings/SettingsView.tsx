@@ -137,7 +137,8 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
 
   // Issues as markers at their lines.
   const check = current?.check ?? null;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `loaded` is the trigger: the model exists once the file is in.
+  // `loaded` is the trigger: the model exists once the file is in.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: explained above
   useEffect(() => {
     const m = models.current.get(file);
     if (!monaco || !m) return;
@@ -224,7 +225,8 @@ export function SettingsView({ conn, connected }: { conn: Transport; connected: 
         ) : (
           <ul>
             {check.issues.map((i, k) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: each check replaces the whole list; issues have no identity.
+              // each check replaces the whole list; issues have no identity.
+              // biome-ignore lint/suspicious/noArrayIndexKey: explained above
               <li key={k}>
                 <button
                   type="button"

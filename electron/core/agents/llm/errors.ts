@@ -36,7 +36,8 @@ export function explainLlmError(
   if (api?.statusCode === 404)
     return new LlmError(
       'model_not_found',
-      `${where} does not know the model "${ref.model}" (404). Check the runtime in agents.yaml${ref.provider === 'ollama' ? ` and run \`ollama pull ${ref.model}\`` : ''}.`,
+      `${where} does not know the model "${ref.model}" (404). Check the runtime in ` +
+        `agents.yaml${ref.provider === 'ollama' ? ` and run \`ollama pull ${ref.model}\`` : ''}.`,
     );
   if (api?.statusCode === 400 && CONTEXT_RE.test(body + raw))
     return new LlmError('context_length', `${where}: the prompt is longer than the model's context window.`);
@@ -51,7 +52,8 @@ export function explainLlmError(
   if (/ECONNREFUSED|Cannot connect|fetch failed|ENOTFOUND|EAI_AGAIN/i.test(text)) {
     const advice =
       ref.provider === 'ollama'
-        ? ` Ollama is not running at ${baseUrl ?? OLLAMA_DEFAULT_URL}: start it with \`ollama serve\` and \`ollama pull ${ref.model}\`.`
+        ? ` Ollama is not running at ${baseUrl ?? OLLAMA_DEFAULT_URL}: start it with \`ollama serve\` and ` +
+          `\`ollama pull ${ref.model}\`.`
         : ' Check the network and base_url.';
     return new LlmError('unreachable', `${where} could not be reached.${advice}`);
   }

@@ -23,7 +23,8 @@ function load(file: string): PriceTable {
     throw new ConfigError(
       file,
       0,
-      `prices must map "provider:model" to { input, output } dollars per million tokens: ${parsed.error.issues[0]?.message ?? ''}`,
+      `prices must map "provider:model" to { input, output } dollars per million tokens: ` +
+        `${parsed.error.issues[0]?.message ?? ''}`,
     );
   return parsed.data;
 }

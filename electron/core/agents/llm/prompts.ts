@@ -37,9 +37,9 @@ export function contextBlock(docs: Record<string, string>, maxChars = 60_000): s
   if (entries.length === 0) return '(none yet)';
   const per = Math.max(2_000, Math.floor(maxChars / entries.length));
   return entries
-    .map(
-      ([path, text]) =>
-        `### ${path}\n\n${text.length > per ? `${text.slice(0, per)}\n\n[… ${text.length - per} more characters trimmed]` : text}`,
-    )
+    .map(([path, text]) => {
+      const trimmed = `${text.slice(0, per)}\n\n[… ${text.length - per} more characters trimmed]`;
+      return `### ${path}\n\n${text.length > per ? trimmed : text}`;
+    })
     .join('\n\n');
 }

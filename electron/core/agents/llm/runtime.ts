@@ -34,9 +34,13 @@ function roadmapBlock(input: PlanInput): string {
   if (input.roadmap.length === 0) return 'There is no roadmap yet: write it (phases 1 to N).';
   const rows = input.roadmap.map(
     (r) =>
-      `- Phase ${r.number} — ${r.name} (${r.status}): ${r.goal}${r.deliverables.length ? ` Deliverables: ${r.deliverables.join('; ')}.` : ''}`,
+      `- Phase ${r.number} — ${r.name} (${r.status}): ` +
+      `${r.goal}${r.deliverables.length ? ` Deliverables: ${r.deliverables.join('; ')}.` : ''}`,
   );
-  return `The roadmap so far (promoted phases are done and stay as they are; keep, reorder, add or drop the later ones as the human asks):\n${rows.join('\n')}`;
+  return (
+    `The roadmap so far (promoted phases are done and stay as they are; keep, reorder, add or drop ` +
+    `the later ones as the human asks):\n${rows.join('\n')}`
+  );
 }
 
 const ROLE_LABEL = {
@@ -106,6 +110,8 @@ export function createLlmRuntime(o: LlmRuntimeOptions): AgentRuntime {
       };
     },
 
+    // design and testPlan have the same shape (prompt, structured answer, fields mapped): kept apart on
+    // purpose, since each names its own schema, prompt and output, and one generic step would hide them.
     async design(input: RevisionInput): Promise<DesignOutput> {
       const out = await structured(o, 'design', DesignSchema, system, (budget) =>
         renderPrompt('designer-design', {

@@ -38,7 +38,10 @@ export interface OutputMode {
 export interface CallContext {
   ref: ModelRef;
   model: LanguageModel;
-  /** The same model without JSON-schema output (response_format json_object); null where the provider has no such switch. */
+  /**
+   * The same model without JSON-schema output (response_format json_object); null where the provider has no such
+   * switch.
+   */
   jsonModeModel?: LanguageModel | null;
   output?: OutputMode;
   baseUrl: string | undefined;
@@ -122,7 +125,8 @@ async function ask<S extends z.ZodType>(
     const model = mode === 'json_mode' && ctx.jsonModeModel ? ctx.jsonModeModel : ctx.model;
     const sys =
       mode === 'json_mode'
-        ? `${system}\n\nAnswer with one JSON object only, no prose, following this JSON schema:\n${JSON.stringify(z.toJSONSchema(schema))}`
+        ? `${system}\n\nAnswer with one JSON object only, no prose, following this JSON ` +
+          `schema:\n${JSON.stringify(z.toJSONSchema(schema))}`
         : system;
     const r = await generateObject({ ...common, system: sys, model, schema, schemaName });
     ctx.onUsage(purpose, { input: r.usage.inputTokens ?? 0, output: r.usage.outputTokens ?? 0 });
@@ -182,7 +186,8 @@ export async function structured<S extends z.ZodType>(
             : null;
         if (next) {
           ctx.onNotice?.(
-            `${ctx.ref.label}${ctx.baseUrl ? ` at ${ctx.baseUrl}` : ''} refused ${MODE_LABEL[output.mode]}; asking with ${MODE_LABEL[next]} from now on`,
+            `${ctx.ref.label}${ctx.baseUrl ? ` at ${ctx.baseUrl}` : ''} refused ` +
+              `${MODE_LABEL[output.mode]}; asking with ${MODE_LABEL[next]} from now on`,
           );
           output.mode = next;
           attempt -= 1; // another way of asking is a new try, not a wrong answer
@@ -197,10 +202,14 @@ export async function structured<S extends z.ZodType>(
         throw explained;
       }
     }
-    feedback = `\n\nYour previous answer was not valid: ${lastProblem}\nAnswer again ${output.mode === 'tool' ? 'by calling the `answer` tool with arguments' : 'as JSON'} that follow the schema exactly.`;
+    feedback =
+      `\n\nYour previous answer was not valid: ${lastProblem}\nAnswer again ` +
+      `${output.mode === 'tool' ? 'by calling the `answer` tool with arguments' : 'as JSON'} that ` +
+      `follow the schema exactly.`;
   }
   throw new LlmError(
     'invalid_output',
-    `${ctx.ref.label} gave no valid ${purpose} after ${attempts} attempt${attempts === 1 ? '' : 's'}; last problem: ${lastProblem}`,
+    `${ctx.ref.label} gave no valid ${purpose} after ${attempts} attempt${attempts === 1 ? '' : 's'}; last ` +
+      `problem: ${lastProblem}`,
   );
 }

@@ -1,7 +1,7 @@
 import { tool } from 'ai';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { AgentName, Impact, Severity } from '../../../../shared/index.ts';
+import { AgentName, Severity, Variation } from '../../../../shared/index.ts';
 import { errorMessage } from '../../errors.ts';
 import type { Redactor } from '../../secrets/redact.ts';
 import type { ProposedVariation, RaisedConcern, WorkspaceFiles } from '../runtime.ts';
@@ -148,14 +148,15 @@ export function implementerTools(
     }),
     propose_variation: tool({
       description: 'Propose a change of scope, architecture or expected outcome. High impact goes to the human.',
-      inputSchema: z.object({
-        title: z.string().min(1),
-        impact: Impact,
-        impact_areas: z.array(z.string()),
-        rationale: z.string().min(1),
-        affected_modules: z.array(z.string()),
-        risk: z.string(),
-        estimated_rework: z.string(),
+      // The fields of a Variation the proposer writes, with the same rules (shared/domain/variation.ts).
+      inputSchema: Variation.pick({
+        title: true,
+        impact: true,
+        impact_areas: true,
+        rationale: true,
+        affected_modules: true,
+        risk: true,
+        estimated_rework: true,
       }),
       execute: async (v) => {
         state.variations.push(v);

@@ -34,17 +34,22 @@ export async function loadSampleScript(): Promise<SampleScript> {
 
 /** When the human asks for more revisions than the script holds, say so instead of pretending. */
 function unscriptedDelta(feedback: Feedback): string {
-  return `- The scripted runtime has no further revision scripted; this revision repeats r${feedback.previousRevision}.\n- Recorded request: ${feedback.review.decision?.comment ?? ''}`;
+  return (
+    `- The scripted runtime has no further revision scripted; this revision repeats ` +
+    `r${feedback.previousRevision}.\n- Recorded request: ${feedback.review.decision?.comment ?? ''}`
+  );
 }
 
 const same = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
 
 /** The ways on, named wherever the script ends. */
 export const WAYS_ON = [
-  'a model with an API key, e.g. `runtime: anthropic:claude-sonnet-4-5` (ANTHROPIC_API_KEY) or `runtime: openai:gpt-5` (OPENAI_API_KEY)',
+  'a model with an API key, e.g. `runtime: anthropic:claude-sonnet-4-5` (ANTHROPIC_API_KEY) or `runtime: ' +
+    'openai:gpt-5` (OPENAI_API_KEY)',
   'a local model through Ollama, e.g. `runtime: ollama:qwen2.5-coder` (no key; `ollama pull qwen2.5-coder` first)',
   'any OpenAI-compatible server, e.g. `runtime: openai-compatible:<model>` with its `base_url`',
-  'Claude Code for the implementers, `runtime: claude-code` (the other roles need one of the above; see "Coding agents" in the README)',
+  'Claude Code for the implementers, `runtime: claude-code` (the other roles need one of the above; see ' +
+    '"Coding agents" in the README)',
 ]
   .map((w) => `  - ${w}`)
   .join('\n');
@@ -62,7 +67,8 @@ export function scriptedCannot(script: SampleScript, ask: RuntimeAsk): string | 
   }
   if (!same(ask.brief, script.brief)) {
     return [
-      `The scripted runtime only plays the sample project ("${script.project}"): it would write the sample backtester's plan, design and code, whatever your brief says.`,
+      `The scripted runtime only plays the sample project ("${script.project}"): it would write the sample ` +
+        `backtester's plan, design and code, whatever your brief says.`,
       `Your brief is: "${ask.brief.replace(/\s+/g, ' ').trim().slice(0, 200)}".`,
       'To build it, set `runtime:` for each role in agents.yaml to one of:',
       WAYS_ON,
@@ -77,7 +83,12 @@ export function scriptedCannot(script: SampleScript, ask: RuntimeAsk): string | 
   const missing = ask.agents.filter((a) => !scriptedAgents.has(a));
   const absent = [...scriptedAgents].filter((a) => !ask.agents.includes(a as AgentName));
   if (missing.length || absent.length) {
-    return `The scripted runtime plays the sample with ${[...scriptedAgents].join(', ')}; agents.yaml configures ${ask.agents.join(', ')}. Set Implementer \`count: ${Object.keys(script.implementation).filter((a) => a.startsWith('Implementer')).length}\` to play the sample, or give the team a model runtime.`;
+    return (
+      `The scripted runtime plays the sample with ${[...scriptedAgents].join(', ')}; agents.yaml ` +
+      `configures ${ask.agents.join(', ')}. Set Implementer \`count: ` +
+      `${Object.keys(script.implementation).filter((a) => a.startsWith('Implementer')).length}\` to ` +
+      `play the sample, or give the team a model runtime.`
+    );
   }
   return null;
 }
@@ -147,7 +158,9 @@ export function createScriptedRuntime(script: SampleScript): AgentRuntime {
       const turn = turns.find((t) => t.task === input.task.id);
       if (!turn) {
         return {
-          summary: `The scripted runtime has no script for ${input.task.id} ("${input.task.title}"); configure a model runtime for ${input.agent} to work on it.`,
+          summary:
+            `The scripted runtime has no script for ${input.task.id} ("${input.task.title}"); ` +
+            `configure a model runtime for ${input.agent} to work on it.`,
           commitSubject: '',
           concerns: [],
           variations: [],

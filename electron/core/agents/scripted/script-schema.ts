@@ -101,7 +101,10 @@ export const SampleScript = z
     /** Per agent, the turns it plays in order. */
     implementation: z.record(AgentName, z.array(ScriptedCommit).min(1)),
     tests: ScriptedCommit,
-    /** Answers to `/clarify` and to clarification requests on reviews; `match` is a case-insensitive keyword, `*` matches anything. */
+    /**
+     * Answers to `/clarify` and to clarification requests on reviews; `match` is a case-insensitive keyword, `*`
+     * matches anything.
+     */
     clarifications: z.record(AgentName, z.array(Answer).min(1)),
     /** What an agent says when a concern addressed to it is beyond it, so it escalates. */
     concern_escalation_reason: z.string(),

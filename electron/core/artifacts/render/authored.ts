@@ -24,7 +24,10 @@ export function latestRevisions(s: ProjectSnapshot): ArtifactRevision[] {
 
 function header(rev: ArtifactRevision): string {
   const by = rev.scripted ? `${rev.owner} (scripted)` : rev.owner;
-  return `<!-- Governor export: r${rev.revision} by ${by}, ${dateOf(rev.at)} — do not edit; the ledger is the source of truth -->`;
+  return (
+    `<!-- Governor export: r${rev.revision} by ${by}, ${dateOf(rev.at)} — do not edit; the ledger is ` +
+    `the source of truth -->`
+  );
 }
 
 function changesBlock(rev: ArtifactRevision): string[] {
@@ -49,7 +52,9 @@ export function signOffLines(review: Review, clarifications: readonly Clarificat
   if (!d) return [];
   const on = d.decision === 'request_changes' ? ` on r${review.subject.revision}` : '';
   const comment = oneLine(d.comment);
-  const head = `${DECISION_SIGNOFF[d.decision]} by ${d.reviewed_by} ${dateOf(d.timestamp)}${on}${comment ? ` — ${comment}` : ''}`;
+  const head =
+    `${DECISION_SIGNOFF[d.decision]} by ${d.reviewed_by} ` +
+    `${dateOf(d.timestamp)}${on}${comment ? ` — ${comment}` : ''}`;
   const answers = clarificationLines(review, clarifications);
   const inline = byLine(d.inline).map((c) => `  - line ${c.line}: ${oneLine(c.text)}`);
   // Two trailing spaces are a markdown hard break, so each ↳ answer stays on its own line;
@@ -86,7 +91,8 @@ function reviewLog(s: ProjectSnapshot, path: string): string[] {
   const entries: string[][] = decided.map((r) => signOffLines(r, s.clarifications));
   for (const r of pending) {
     entries.push([
-      `⏳ ${REVIEW_KIND_LABEL[r.kind]} of r${r.subject.revision} pending, requested by ${r.requested_by} ${dateOf(r.requested_at)}`,
+      `⏳ ${REVIEW_KIND_LABEL[r.kind]} of r${r.subject.revision} pending, requested by ${r.requested_by} ` +
+        `${dateOf(r.requested_at)}`,
     ]);
   }
   if (entries.length === 0) entries.push(['_No human review of this document yet._']);

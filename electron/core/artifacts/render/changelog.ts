@@ -67,7 +67,9 @@ function collect(s: ProjectSnapshot): Map<number, Map<Section, Entry[]>> {
     const note = v.decision_comment ? `: ${excerpt(v.decision_comment, 100)}` : '';
     add(v.phase, 'Variations', {
       at: v.decided_at ?? v.proposed_at,
-      text: `Variation #${v.number} ${oneLine(v.title)}, proposed by ${actorLabel(s, v.proposed_by)} (impact ${v.impact}): ${v.status.replace(/_/g, ' ')}${who}${note}`,
+      text:
+        `Variation #${v.number} ${oneLine(v.title)}, proposed by ${actorLabel(s, v.proposed_by)} ` +
+        `(impact ${v.impact}): ${v.status.replace(/_/g, ' ')}${who}${note}`,
     });
   }
   for (const a of s.gitActions) {
@@ -97,7 +99,8 @@ export function renderChangelog(s: ProjectSnapshot): string {
     '<!-- Governor export — do not edit; the ledger is the source of truth -->',
     `# Changelog — ${oneLine(s.name)}`,
     '',
-    'All notable changes, one section per phase, newest first. Format inspired by [Keep a Changelog](https://keepachangelog.com/en/1.1.0/); dates are UTC.',
+    'All notable changes, one section per phase, newest first. Format inspired by [Keep a ' +
+      'Changelog](https://keepachangelog.com/en/1.1.0/); dates are UTC.',
     '',
   ];
   for (const phase of [...phases.keys()].sort((a, b) => b - a)) {

@@ -70,7 +70,9 @@ function pendingApprovals(s: ProjectSnapshot): string[] {
   if (list.length === 0) return ['_None._'];
   return list.map(
     (r) =>
-      `- ⏳ **${REVIEW_KIND_LABEL[r.kind]}** \`${r.id}\`: ${oneLine(r.title)} (${link(r.subject.path, 'docs')} r${r.subject.revision}, impact ${r.impact}), requested ${dateOf(r.requested_at)}`,
+      `- ⏳ **${REVIEW_KIND_LABEL[r.kind]}** \`${r.id}\`: ${oneLine(r.title)} ` +
+      `(${link(r.subject.path, 'docs')} r${r.subject.revision}, impact ${r.impact}), requested ` +
+      `${dateOf(r.requested_at)}`,
   );
 }
 
@@ -150,7 +152,10 @@ export function interactions(s: ProjectSnapshot): Interaction[] {
     const inline = d.inline.length > 0 ? ` (+${d.inline.length} inline)` : '';
     items.push({
       at: d.timestamp,
-      line: `${dateTimeOf(d.timestamp)} · ${d.source} · ${d.reviewed_by} · ${REVIEW_KIND_LABEL[r.kind]} of \`${r.subject.path}\` r${r.subject.revision}: ${DECISION_SIGNOFF[d.decision]}${comment}${inline}`,
+      line:
+        `${dateTimeOf(d.timestamp)} · ${d.source} · ${d.reviewed_by} · ${REVIEW_KIND_LABEL[r.kind]} of ` +
+        `\`${r.subject.path}\` r${r.subject.revision}: ` +
+        `${DECISION_SIGNOFF[d.decision]}${comment}${inline}`,
     });
   }
   // Clarifications asked through a command already show with that command's response.
@@ -160,7 +165,9 @@ export function interactions(s: ProjectSnapshot): Interaction[] {
     const at = q.answered_at ?? q.asked_at;
     items.push({
       at,
-      line: `${dateTimeOf(at)} · review · Human · 💬 Clarification to ${q.agent}: ${excerpt(q.question, 80)} → ${answer}`,
+      line:
+        `${dateTimeOf(at)} · review · Human · 💬 Clarification to ${q.agent}: ` +
+        `${excerpt(q.question, 80)} → ${answer}`,
     });
   }
   // Newest first; equal instants keep the order above (commands, decisions, clarifications).
@@ -199,7 +206,9 @@ function variationsSection(s: ProjectSnapshot): string[] {
     .sort((a, b) => a.number - b.number)
     .map(
       (v) =>
-        `- Variation #${v.number} — ${oneLine(v.title)} (impact ${v.impact}, ${actorLabel(s, v.proposed_by)}): ${v.status === 'proposed' ? '⏳ pending human review' : v.status.replace(/_/g, ' ')}`,
+        `- Variation #${v.number} — ${oneLine(v.title)} (impact ${v.impact}, ` +
+        `${actorLabel(s, v.proposed_by)}): ` +
+        `${v.status === 'proposed' ? '⏳ pending human review' : v.status.replace(/_/g, ' ')}`,
     )
     .concat(['', `Full entries: ${link('docs/PROJECT_VARIATIONS.md', 'docs', 'PROJECT_VARIATIONS.md')}`]);
 }

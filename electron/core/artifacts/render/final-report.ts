@@ -48,10 +48,13 @@ export function renderFinalReport(s: ProjectSnapshot): string | null {
     `# Final Report — ${s.name}`,
     '',
     decision
-      ? `✅ Release approved by ${decision.reviewed_by} ${dateOf(decision.timestamp)} (${finalReview?.id})${decision.comment ? ` — ${excerpt(decision.comment, 200)}` : ''}`
-      : `_Draft: the release waits on the human's promotion review of phase ${last}${finalReview ? ` (${finalReview.id})` : ''}._`,
+      ? `✅ Release approved by ${decision.reviewed_by} ${dateOf(decision.timestamp)} ` +
+        `(${finalReview?.id})${decision.comment ? ` — ${excerpt(decision.comment, 200)}` : ''}`
+      : `_Draft: the release waits on the human's promotion review of phase ` +
+        `${last}${finalReview ? ` (${finalReview.id})` : ''}._`,
     '',
-    `Release tag: ${code(`${prefix}1.0.0`)} on main, with the promotion of phase ${last} (${code(`${prefix}0.${last}.0`)}).`,
+    `Release tag: ${code(`${prefix}1.0.0`)} on main, with the promotion of phase ${last} ` +
+      `(${code(`${prefix}0.${last}.0`)}).`,
     '',
     '## Brief',
     '',
@@ -86,7 +89,8 @@ export function renderFinalReport(s: ProjectSnapshot): string | null {
   for (const r of decided) counts.set(r.decision?.decision ?? '', (counts.get(r.decision?.decision ?? '') ?? 0) + 1);
   const conditions = decided.filter((r) => r.decision?.decision === 'approve_with_conditions');
   const decisions = [
-    `${plural(decided.length, 'review')} decided: ${[...counts].map(([d, n]) => `${n} ${DECISION_WORDS[d] ?? d}`).join(', ') || 'none'}.`,
+    `${plural(decided.length, 'review')} decided: ` +
+      `${[...counts].map(([d, n]) => `${n} ${DECISION_WORDS[d] ?? d}`).join(', ') || 'none'}.`,
     '',
     ...(conditions.length
       ? [
@@ -101,7 +105,8 @@ export function renderFinalReport(s: ProjectSnapshot): string | null {
   // As they stood at the decision: one settled after it counts as open then, so the text never changes later.
   const open = concerns.filter((c) => c.status !== 'resolved' || !settled(c.updated_at));
   const concernLines = [
-    `${plural(concerns.length, 'concern')} raised, ${concerns.length - open.length} resolved, ${open.length} still open.`,
+    `${plural(concerns.length, 'concern')} raised, ${concerns.length - open.length} resolved, ` +
+      `${open.length} still open.`,
     ...(open.length ? ['', ...open.map((c) => `- ${code(c.id)} (${c.severity}) ${excerpt(c.summary, 160)}`)] : []),
   ];
 
@@ -109,7 +114,8 @@ export function renderFinalReport(s: ProjectSnapshot): string | null {
   const variationLines = variations.length
     ? variations.map(
         (v) =>
-          `- #${v.number} ${excerpt(v.title, 120)} (phase ${v.phase}, impact ${v.impact}): ${v.status.replaceAll('_', ' ')}`,
+          `- #${v.number} ${excerpt(v.title, 120)} (phase ${v.phase}, impact ${v.impact}): ` +
+          `${v.status.replaceAll('_', ' ')}`,
       )
     : ['No variations were proposed.'];
 

@@ -75,7 +75,8 @@ function deliverables(s: ProjectSnapshot): string[] {
     if (!ok) continue;
     const cond = ok.decision.decision === 'approve_with_conditions' ? ' with conditions' : '';
     lines.push(
-      `- ✅ \`${rev.path}\` r${ok.subject.revision} approved${cond} by ${ok.decision.reviewed_by} ${dateOf(ok.decision.timestamp)}`,
+      `- ✅ \`${rev.path}\` r${ok.subject.revision} approved${cond} by ${ok.decision.reviewed_by} ` +
+        `${dateOf(ok.decision.timestamp)}`,
     );
   }
   const done = s.tasks.filter((t) => t.phase === s.phase && t.status === 'Done');
@@ -118,7 +119,8 @@ function checkpoints(s: ProjectSnapshot): string[] {
   const earlier = s.stats ? s.stats.earlierDecisions : all.length > decided.length;
   const note = earlier
     ? [
-        `_The latest ${RECENT_CHECKPOINTS} decisions; earlier ones are in the review log of the document each decided._`,
+        `_The latest ${RECENT_CHECKPOINTS} decisions; earlier ones are in the review log of the document ` +
+          `each decided._`,
         '',
       ]
     : [];
@@ -129,7 +131,8 @@ function checkpoints(s: ProjectSnapshot): string[] {
       .map((c) => `> ↳ ${c.scripted ? `${c.agent} (scripted)` : c.agent}: ${oneLine(c.answer ?? '')}`);
     const body = [
       `> 🧑‍💼 Human Review — ${dateOf(d.timestamp)}`,
-      `> ${REVIEW_KIND_LABEL[r.kind]}: ${oneLine(r.title)} (\`${r.subject.path}\` r${r.subject.revision}, by ${d.reviewed_by})`,
+      `> ${REVIEW_KIND_LABEL[r.kind]}: ${oneLine(r.title)} (\`${r.subject.path}\` r${r.subject.revision}, ` +
+        `by ${d.reviewed_by})`,
       ...(d.comment.trim() ? [`> ${oneLine(d.comment)}`] : []),
       ...answers,
       `> ${DECISION_OUTCOME[d.decision]}`,
@@ -145,7 +148,9 @@ function pending(s: ProjectSnapshot): string[] {
   if (list.length === 0) return ['_No reviews waiting for the human._'];
   return list.map(
     (r) =>
-      `- ⏳ ${REVIEW_KIND_LABEL[r.kind]}: ${oneLine(r.title)} (\`${r.subject.path}\` r${r.subject.revision}, impact ${r.impact}), requested by ${actorLabel(s, r.requested_by)} ${dateOf(r.requested_at)}`,
+      `- ⏳ ${REVIEW_KIND_LABEL[r.kind]}: ${oneLine(r.title)} (\`${r.subject.path}\` ` +
+      `r${r.subject.revision}, impact ${r.impact}), requested by ${actorLabel(s, r.requested_by)} ` +
+      `${dateOf(r.requested_at)}`,
   );
 }
 

@@ -9,7 +9,7 @@
  * error recovery. Every piece of text from the ledger goes through `escapeXml`.
  */
 import type { ProjectSnapshot } from '../snapshot.ts';
-import { qaReportModel, spansOf, type Block, type Inline, type Span } from './qa-report.ts';
+import { type Block, type Inline, type Span, qaReportModel, spansOf } from './qa-report-model.ts';
 import { escapeXml, trendChart } from './trend-chart.ts';
 
 // No `<` or `&` in here: the style element must stay valid XML text.

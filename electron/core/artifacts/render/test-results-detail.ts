@@ -26,7 +26,8 @@ function failureBlock(c: TestCase): string[] {
   const lines = [`#### ${c.status === 'error' ? '💥' : '❌'} ${oneLine(caseName(c))}`, ''];
   if (c.classname || c.file)
     lines.push(
-      `- Location: ${[c.classname ? code(c.classname) : null, c.file ? link(c.file, 'tests', c.file) : null].filter(Boolean).join(' in ')}`,
+      `- Location: ` +
+        `${[c.classname ? code(c.classname) : null, c.file ? link(c.file, 'tests', c.file) : null].filter(Boolean).join(' in ')}`,
       '',
     );
   if (c.message) lines.push('**Message**', '', ...fenced(c.message), '');
@@ -43,7 +44,8 @@ function runSection(run: TestRunRecord): string[] {
     '',
     `- Run id: ${code(run.run_id)} · Phase ${run.phase} · candidate ${code(r.candidate)}`,
     `- Command: ${code(r.command)}`,
-    `- Started: ${dateTimeOf(r.started_at)} · duration ${duration(r.duration_ms)} · exit ${r.timed_out ? 'timed out' : r.exit_code === null ? 'none' : String(r.exit_code)}`,
+    `- Started: ${dateTimeOf(r.started_at)} · duration ${duration(r.duration_ms)} · exit ` +
+      `${r.timed_out ? 'timed out' : r.exit_code === null ? 'none' : String(r.exit_code)}`,
     `- Totals: ${t.tests} tests, ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped, ${t.flaky} flaky`,
     '',
   ];
@@ -69,7 +71,8 @@ export function renderTestResultsDetail(s: ProjectSnapshot): string {
   return finish([
     ...head,
     // QA_REPORT.md exists only once a gate ran; never link to a file that is not exported.
-    `_${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, newest first · summary: ${link('tests/TEST_RESULTS.md', 'tests', 'TEST_RESULTS.md')}${s.gates.length > 0 ? ` · gate: ${link('QA_REPORT.md', 'tests', 'QA_REPORT.md')}` : ''}_`,
+    `_${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, newest first · summary: ` +
+      `${link('tests/TEST_RESULTS.md', 'tests', 'TEST_RESULTS.md')}${s.gates.length > 0 ? ` · gate: ${link('QA_REPORT.md', 'tests', 'QA_REPORT.md')}` : ''}_`,
     '',
     ...runs.flatMap(runSection),
   ]);

@@ -143,7 +143,8 @@ function issues(runs: readonly TestRunRecord[]): string[] {
     }
     for (const c of r.result.cases.filter((x) => x.flaky))
       lines.push(
-        `- 🔁 ${code(caseName(c))} (${r.result.name}) passed only after a retry${c.message ? `; it had failed with: ${excerpt(c.message)}` : ''}`,
+        `- 🔁 ${code(caseName(c))} (${r.result.name}) passed only after a ` +
+          `retry${c.message ? `; it had failed with: ${excerpt(c.message)}` : ''}`,
       );
   }
   return lines.length > 0 ? lines : ['_No issues found._'];
@@ -160,13 +161,15 @@ function nextActions(s: ProjectSnapshot, runs: readonly TestRunRecord[]): string
     );
   if (totals.failed > 0)
     actions.push(
-      `- Fix ${plural(totals.failed, 'failing test')} (see ${link('tests/TEST_RESULTS_DETAIL.md', 'tests', 'TEST_RESULTS_DETAIL.md')}), then re-run.`,
+      `- Fix ${plural(totals.failed, 'failing test')} (see ` +
+        `${link('tests/TEST_RESULTS_DETAIL.md', 'tests', 'TEST_RESULTS_DETAIL.md')}), then re-run.`,
     );
   if (totals.flaky > 0) actions.push(`- Stabilise ${plural(totals.flaky, 'flaky test')}.`);
   const testConcerns = openConcerns(s).filter((c) => c.category === 'test_failure');
   if (testConcerns.length > 0)
     actions.push(
-      `- Close ${plural(testConcerns.length, 'open test_failure concern')}: ${testConcerns.map((c) => code(c.id)).join(', ')}.`,
+      `- Close ${plural(testConcerns.length, 'open test_failure concern')}: ` +
+        `${testConcerns.map((c) => code(c.id)).join(', ')}.`,
     );
   if (totals.tests === 0 && untrusted.length === 0)
     actions.push('- No tests ran: the Tester writes the tests its plan names where the test commands find them.');
@@ -223,7 +226,8 @@ export function renderTestResults(s: ProjectSnapshot): string {
     ...head,
     `# Test Results — ${phaseTitle(s, newest.phase)}`,
     '',
-    `_Candidate ${code(newest.result.candidate)} · latest run ${dateTimeOf(newest.at)} · detail: ${link('tests/TEST_RESULTS_DETAIL.md', 'tests', 'TEST_RESULTS_DETAIL.md')}_`,
+    `_Candidate ${code(newest.result.candidate)} · latest run ${dateTimeOf(newest.at)} · detail: ` +
+      `${link('tests/TEST_RESULTS_DETAIL.md', 'tests', 'TEST_RESULTS_DETAIL.md')}_`,
     '',
     '## Pass/Fail Summary',
     '',

@@ -108,7 +108,8 @@ function seriesSvg(points: readonly TrendPoint[], series: Series): string[] {
     // A single point has no line; its dot alone shows it.
     if (seg.length < 2) continue;
     out.push(
-      `<polyline fill="none" stroke="${series.colour}" stroke-width="2"${dash} points="${seg.map((p) => `${num(p.x)},${num(p.y)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${series.colour}" stroke-width="2"${dash} ` +
+        `points="${seg.map((p) => `${num(p.x)},${num(p.y)}`).join(' ')}"/>`,
     );
   }
   points.forEach((p, i) => {
@@ -137,13 +138,15 @@ function summary(points: readonly TrendPoint[]): string {
 export function trendChart(points: readonly TrendPoint[], title = 'Coverage and pass rate by QA gate'): string {
   const label = `${title}. ${summary(points)}`;
   const out: string[] = [
-    `<svg class="trend-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeXml(label)}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<svg class="trend-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" ` +
+      `role="img" aria-label="${escapeXml(label)}" font-family="system-ui, sans-serif" font-size="11">`,
     `<title>${escapeXml(label)}</title>`,
   ];
   for (const v of [0, 25, 50, 75, 100]) {
     const y = num(yOf(v));
     out.push(
-      `<line x1="${LEFT}" y1="${y}" x2="${RIGHT}" y2="${y}" stroke="currentColor" stroke-opacity="${v === 0 ? '0.6' : '0.15'}"/>`,
+      `<line x1="${LEFT}" y1="${y}" x2="${RIGHT}" y2="${y}" stroke="currentColor" ` +
+        `stroke-opacity="${v === 0 ? '0.6' : '0.15'}"/>`,
     );
     out.push(`<text x="${LEFT - 6}" y="${num(yOf(v) + 4)}" text-anchor="end" fill="currentColor">${v}%</text>`);
   }
@@ -151,7 +154,8 @@ export function trendChart(points: readonly TrendPoint[], title = 'Coverage and 
 
   if (points.length === 0) {
     out.push(
-      `<text x="${num((LEFT + RIGHT) / 2)}" y="${num((TOP + BOTTOM) / 2)}" text-anchor="middle" fill="currentColor">No QA gates yet</text>`,
+      `<text x="${num((LEFT + RIGHT) / 2)}" y="${num((TOP + BOTTOM) / 2)}" text-anchor="middle" ` +
+        `fill="currentColor">No QA gates yet</text>`,
     );
   } else {
     const ticks = labelled(points.length);

@@ -70,7 +70,8 @@ export function renderVariations(s: ProjectSnapshot): string {
     '<!-- Governor export — do not edit; the ledger is the source of truth -->',
     `# ${oneLine(s.name)} — Project Variations`,
     '',
-    'Proposed changes of scope, architecture or expected outcomes. High-impact variations always go to the human; lower impact follows `.project_policies.yaml`.',
+    'Proposed changes of scope, architecture or expected outcomes. High-impact variations always go to the ' +
+      'human; lower impact follows `.project_policies.yaml`.',
     '',
   ];
   if (entries.length === 0) {

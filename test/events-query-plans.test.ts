@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
+import { type OpenedProject, openProject } from '../electron/core/host.ts';
+import { initProject } from '../electron/core/project.ts';
+import { fillHistory } from '../bench/history.ts';
+import { tempDir } from './support/tmp.ts';
+
+/**
+ * A statement can return three rows and still read a million: `SELECT DISTINCT type FROM events WHERE seq > ?`
+ * walked the whole type index on every export sync (32 ms at 1M events), which counting rows returned
+ * (bounded-reads.test.ts) cannot see. So every statement a `/status` through the API runs on the events
+ * table (the command, its answer, the export sync after it) is checked against SQLite's own query plan:
+ * none may walk the table or one of its indexes whole.
+ */
+const original = Database.prototype.prepare;
+const ran = new Map<string, unknown[]>();
+let recording = false;
+let p: OpenedProject;
+
+beforeAll(async () => {
+  Database.prototype.prepare = function prepare(this: Database.Database, source: string) {
+    const stmt = original.call(this, source) as Database.Statement;
+    if (!/\bevents\b/.test(source) || !/^\s*(SELECT|WITH)/i.test(source)) return stmt;
+    for (const method of ['all', 'get', 'iterate'] as const) {
+      const fn = stmt[method].bind(stmt) as (...args: unknown[]) => unknown;
+      Object.assign(stmt, {
+        [method]: (...args: unknown[]) => {
+          if (recording) ran.set(source, args);
+          return fn(...args);
+        },
+      });
+    }
+    return stmt;
+  } as typeof Database.prototype.prepare;
+  const dir = join(tempDir(), 'proj');
+  await initProject(dir, { sample: true });
+  p = await openProject(dir);
+  fillHistory(p.ledger, 3_000);
+  await p.exporter.sync();
+}, 120_000);
+
+afterAll(() => {
+  Database.prototype.prepare = original;
+  p.close();
+});
+
+describe('no step walks the events table', () => {
+  it('/status through the API, with the export sync after it', async () => {
+    const api = createApi(
+      p,
+      createLoopRunner(p, () => {}),
+      { user: 'Human', source: 'ui' },
+    );
+    recording = true;
+    try {
+      await dispatch(api, 'commands.run', { text: '/status' });
+    } finally {
+      recording = false;
+    }
+    expect(ran.size).toBeGreaterThan(0);
+    for (const [sql, args] of ran) {
+      const explain = original.call(p.ledger.db, `EXPLAIN QUERY PLAN ${sql}`) as Database.Statement<unknown[]>;
+      const plan = explain
+        .all(...args)
+        .map((r) => String((r as { detail: string }).detail))
+        .join('\n');
+      // A walk of an index is a walk of the history; a walk of the table in seq order is one when nothing
+      // stops it (`ORDER BY seq DESC LIMIT 1` reads one row, and the plan calls that a SCAN too).
+      expect(plan, sql).not.toMatch(/^SCAN events USING (COVERING )?INDEX/m);
+      if (!/ORDER BY seq( DESC)? LIMIT/i.test(sql)) expect(plan, sql).not.toMatch(/^SCAN events\b/m);
+    }
+  });
+});
