@@ -5,6 +5,7 @@ import { fillHistory } from '../bench/history.ts';
 import { createExporter } from '../electron/core/artifacts/exporter.ts';
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
+import { gitCli } from './support/git-cli.ts';
 import { tempDir } from './support/tmp.ts';
 
 /**
@@ -57,6 +58,23 @@ describe('sealed audit segments', () => {
     const ids = records(dir, 'audit/commands.jsonl').map((l) => (JSON.parse(l) as { event_id: string }).event_id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(p.ledger.readTypes(['command.received'], 0, 100_000).length);
+  });
+
+  it("store each sealed segment's blob in the project's git, and name it for a commit unread", async () => {
+    const { dir, p } = await project();
+    const ex = createExporter(dir, p.ledger, p.read, {
+      segmentLines: 10,
+      storeBlob: (content) => p.git.storeBlob(content),
+    });
+    fillHistory(p.ledger, 200);
+    const parts = [...(await ex.committable())].filter(([path]) => path.startsWith('audit/commands/'));
+    expect(parts.length).toBeGreaterThan(0);
+    for (const [path, content] of parts) {
+      if (Buffer.isBuffer(content)) throw new Error(`${path} is not sealed`);
+      // The git CLI judges: the stored blob is the segment file's content.
+      expect(content.oid).toBe(gitCli(dir, 'hash-object', path).trim());
+      expect(gitCli(dir, 'cat-file', '-t', content.oid ?? '').trim()).toBe('blob');
+    }
   });
 
   it('convert the single-file layout of older versions on open', async () => {
