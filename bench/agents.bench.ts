@@ -4,6 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createClaudeCodeWorker } from '../electron/core/agents/workers/claude-code.ts';
+import { workAsImplementer } from './worker-session.ts';
 import { agentWorkspaceDir, prepareGitWorkspace } from '../electron/core/agents/workers/git-workspace.ts';
 import { standaloneActions } from '../electron/core/mcp/external.ts';
 import { agentToken, mcpSecret } from '../electron/core/mcp/http.ts';
@@ -107,27 +108,7 @@ async function run(): Promise<Figure[]> {
         { text: 'done' },
       );
       const t0 = performance.now();
-      await worker.work(
-        {
-          agent: 'Implementer',
-          phase: 1,
-          task,
-          workspace: ws,
-          context: {},
-          resume: null,
-          budgetUsd: null,
-          limits: { maxTurns: perSession + 5, wallClockS: 600 },
-        },
-        {
-          gate: timed,
-          mcp: standaloneActions(p, 'Implementer'),
-          activity: () => {},
-          session: () => {},
-          handedOff: () => null,
-          runTests: async () => ({ passed: true, summary: '' }),
-          signal: new AbortController().signal,
-        },
-      );
+      await workAsImplementer(p, worker, { task, ws, maxTurns: perSession + 5, gate: timed });
       sessionMs += performance.now() - t0;
     }
     figures.push({

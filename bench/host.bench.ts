@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,7 +7,7 @@ import { findChromium, launchChromium } from '../e2e/support/chromium.ts';
 import { RENDERER_DIST, ensureRendererBuilt } from '../e2e/support/renderer-build.ts';
 import { initProject } from '../electron/core/project.ts';
 import { historyProject } from './history-project.ts';
-import { type Figure, median, tempDir } from './util.ts';
+import { type Figure, median, startServe, tempDir } from './util.ts';
 
 /** Bytes of the files the first paint loads (index.html and the script and stylesheet it names), and of all the rest. */
 function bundle(): { first: { raw: number; gz: number }; lazy: { raw: number; gz: number } } {
@@ -35,34 +35,10 @@ function bundle(): { first: { raw: number; gz: number }; lazy: { raw: number; gz
   return { first, lazy };
 }
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'governor.mjs');
-
 /** Resident memory of a process, from the kernel (MB). */
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1000 : 0;
-}
-
-/** `governor serve` as a user starts it: a new process, on any free port; resolves with its URL once printed. */
-function serve(dir: string, home: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [BIN, 'serve', '--dir', dir, '--port', '0'], {
-    env: { ...process.env, GOVERNOR_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-      if (m) resolve(m[0]);
-    });
-    let err = '';
-    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('exit', (code) =>
-      reject(new Error(`governor serve exited (${code}) before serving: ${err.slice(0, 300)}`)),
-    );
-  });
-  return { child, url };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -82,7 +58,7 @@ interface Served {
 async function serveOnce(browser: Browser, dir: string, home: string): Promise<Served> {
   const page = await browser.newPage();
   const t0 = performance.now();
-  const s = serve(dir, home);
+  const s = startServe(dir, home);
   try {
     await page.goto(await s.url);
     await page.getByTestId('stage').waitFor({ timeout: 60_000 });

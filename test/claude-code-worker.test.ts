@@ -103,7 +103,8 @@ describe('Claude Code as an Implementer, end to end through the loop', () => {
           {
             name: 'mcp__governor__handoff',
             input: {
-              summary: 'Nothing further needed for T5.',
+              // The agent quotes the key it found: the summary Governor keeps must not hold it.
+              summary: `Nothing further needed for T5; the key is ${TEST_KEY}.`,
               commit_subject: 'chore(t5): nothing to change',
               tested: 'none',
             },
@@ -224,8 +225,10 @@ describe('Claude Code as an Implementer, end to end through the loop', () => {
   it('hands the second task off without changes: no commit, and the task says "No Change", never Done', () => {
     expect(p.read.task('T5')).toMatchObject({
       status: 'No Change',
-      commentary: 'No change: Nothing further needed for T5.',
     });
+    const commentary = p.read.task('T5')?.commentary ?? '';
+    expect(commentary).toMatch(/^No change: Nothing further needed for T5; the key is /);
+    expect(commentary).not.toContain(TEST_KEY);
     expect(git(dir, 'log', '--format=%s', 'phase1/implementer')).not.toMatch(/chore\(t5\)/);
   });
 });

@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { type RunningHost, startHost } from '../electron/server/host/server.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
 import { REVIEWER, botYaml, governorCli, raise } from './support/discord.ts';
+import { folderTemplate } from './support/project-template.ts';
 import { tempDir } from './support/tmp.ts';
 
 /**
@@ -64,13 +65,11 @@ async function settled(host: RunningHost): Promise<void> {
 
 describe('one way in: every surface leaves the exports in line with the ledger', () => {
   let fake: FakeDiscord;
-  let dir: string;
   let host: RunningHost | null = null;
   const savedToken = process.env.DISCORD_BOT_TOKEN;
 
-  beforeAll(async () => {
-    fake = await startFakeDiscord();
-    dir = join(tempDir(), 'backtester');
+  /** The sample at its plan review, linked to the fake Discord; each test works on its own copy. */
+  const atPlanReview = folderTemplate(async (dir) => {
     await initProject(dir, { sample: true });
     writeFileSync(join(dir, 'discord.yaml'), `${botYaml(fake)}\n`);
     const p = await openProject(dir);
@@ -80,14 +79,37 @@ describe('one way in: every surface leaves the exports in line with the ledger',
       p.close();
     }
   });
-  afterAll(async () => {
+  /** Then a clarification asked from the CLI with no host, already in the log of human interactions. */
+  const clarified = folderTemplate(
+    async (dir) => {
+      const clarify = await governorCli(['decide', '1', 'clarify', '--comment', 'why nine tasks?', '--dir', dir], {});
+      if (clarify.code !== 0) throw new Error(`governor decide failed: ${clarify.stderr}`);
+    },
+    { from: atPlanReview },
+  );
+
+  /** A host over `dir` in this process, linked to the fake Discord; closed after the test. */
+  async function hostOver(dir: string): Promise<RunningHost> {
+    process.env.DISCORD_BOT_TOKEN = fake.token;
+    host = await startHost({ dir, port: 0, rendererDir: join(tempDir(), 'no-renderer') });
+    return host;
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeDiscord();
+  });
+  afterEach(async () => {
     await host?.close();
-    await fake?.close();
+    host = null;
     if (savedToken === undefined) delete process.env.DISCORD_BOT_TOKEN;
     else process.env.DISCORD_BOT_TOKEN = savedToken;
   });
+  afterAll(async () => {
+    await fake?.close();
+  });
 
   it('the CLI with no host: a refused command and a clarification are in the exports at once', async () => {
+    const dir = await atPlanReview.copy();
     const refused = await governorCli(['command', '/resolve concern_0099 not a concern', '--dir', dir], {});
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/concern "concern_0099" not found/);
@@ -103,9 +125,8 @@ describe('one way in: every surface leaves the exports in line with the ledger',
   });
 
   it('the CLI through a host, the UI and Discord: each command is followed up where it lands', async () => {
-    process.env.DISCORD_BOT_TOKEN = fake.token;
-    host = await startHost({ dir, port: 0, rendererDir: join(tempDir(), 'no-renderer') });
-    const h = host;
+    const dir = await clarified.copy();
+    const h = await hostOver(dir);
 
     // CLI through the host: a refused command goes through the host's API and its exports.
     const viaHost = await governorCli(['command', '/ack concern_0042', '--dir', dir], {});
@@ -168,7 +189,8 @@ describe('one way in: every surface leaves the exports in line with the ledger',
   });
 
   it('one driver: a second host or an interactive run is refused, naming the host that holds the project', async () => {
-    if (!host) throw new Error('the previous test starts the host');
+    const dir = await atPlanReview.copy();
+    const host = await hostOver(dir);
     const serve = await governorCli(['serve', '--dir', dir, '--port', '0'], {});
     expect(serve.code).toBe(1);
     expect(serve.stderr).toMatch(

@@ -3,7 +3,7 @@ import type { Engine } from './engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from './git-steps.ts';
 import { describeUnmet, unmetConditions } from './conditions.ts';
 import { assignTask } from './human-actions.ts';
-import { recordHandoff, requestReview, setAgentStatus } from './records.ts';
+import { enterStage, recordHandoff, requestReview, setAgentStatus } from './records.ts';
 import { overrideGate } from './stages/gate.ts';
 import {
   AUTHORED,
@@ -129,12 +129,7 @@ async function approveAuthored(e: Engine, review: Review): Promise<void> {
         },
         ts,
       );
-      tx.append({
-        type: 'stage.entered',
-        actor: 'System',
-        ts,
-        payload: { phase, stage: 'design', reason: `plan approved (${review.id})` },
-      });
+      enterStage(tx, { phase, stage: 'design', reason: `plan approved (${review.id})` }, ts);
     } else if (kind === 'design') {
       const implementers = e.read
         .agents()
@@ -171,12 +166,7 @@ async function approveAuthored(e: Engine, review: Review): Promise<void> {
         },
         ts,
       );
-      tx.append({
-        type: 'stage.entered',
-        actor: 'System',
-        ts,
-        payload: { phase, stage: 'build', reason: `design approved (${review.id})` },
-      });
+      enterStage(tx, { phase, stage: 'build', reason: `design approved (${review.id})` }, ts);
     }
     tx.append({
       type: 'review.followed_up',
@@ -240,12 +230,7 @@ function requestPromotion(e: Engine, review: Review): void {
       },
       ts,
     );
-    tx.append({
-      type: 'stage.entered',
-      actor: 'System',
-      ts,
-      payload: { phase, stage: 'promotion_review', reason: `test completion approved (${review.id})` },
-    });
+    enterStage(tx, { phase, stage: 'promotion_review', reason: `test completion approved (${review.id})` }, ts);
     tx.append({
       type: 'review.followed_up',
       actor: 'System',
@@ -270,17 +255,16 @@ function backToBuild(e: Engine, review: Review): void {
         `Address ${review.kind.replace('_', ' ')} feedback (${review.id}): ${comment}`,
         null,
       );
-    tx.append({
-      type: 'stage.entered',
-      actor: 'System',
-      ts,
-      payload: {
+    enterStage(
+      tx,
+      {
         phase: review.phase,
         stage: 'build',
         reason: `${review.kind} ${review.decision?.decision} by the human: ${review.decision?.comment ?? ''}`,
         iteration,
       },
-    });
+      ts,
+    );
     tx.append({
       type: 'review.followed_up',
       actor: 'System',

@@ -33,14 +33,25 @@ export function ackConcern(
   ts: string,
   who?: { user: string; source: CommandSource },
 ): string {
-  const c = findConcern(read, raw);
+  return closeOrAck(tx, read, 'concern.acknowledged', { raw, by, note, ts, who });
+}
+
+/** An acknowledgement and a resolution are the same act on an open concern; only the event differs. */
+function closeOrAck(
+  tx: Tx,
+  read: Reader,
+  type: 'concern.acknowledged' | 'concern.resolved',
+  a: { raw: string; by: Actor; note: string; ts: string; who: { user: string; source: CommandSource } | undefined },
+): string {
+  const c = findConcern(read, a.raw);
   if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
-  tx.append({
-    type: 'concern.acknowledged',
-    actor: by,
-    ts,
-    payload: { concern_id: c.id, by, note: note || null, ...(who ? { user: who.user, source: who.source } : {}) },
-  });
+  const payload = {
+    concern_id: c.id,
+    by: a.by,
+    note: a.note || null,
+    ...(a.who ? { user: a.who.user, source: a.who.source } : {}),
+  };
+  tx.append({ type, actor: a.by, ts: a.ts, payload });
   return c.id;
 }
 
@@ -74,15 +85,7 @@ export function resolveConcern(
   ts: string,
   who?: { user: string; source: CommandSource },
 ): string {
-  const c = findConcern(read, raw);
-  if (c.status === 'resolved') throw new InvalidInputError(`concern ${c.id} is already resolved`);
-  tx.append({
-    type: 'concern.resolved',
-    actor: by,
-    ts,
-    payload: { concern_id: c.id, by, note: note || null, ...(who ? { user: who.user, source: who.source } : {}) },
-  });
-  return c.id;
+  return closeOrAck(tx, read, 'concern.resolved', { raw, by, note, ts, who });
 }
 
 export function assignConcern(

@@ -7,6 +7,7 @@ import type {
   Review,
   ReviewKind,
   Severity,
+  EventPayload,
 } from '../../../shared/index.ts';
 import type { Tx } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
@@ -166,4 +167,9 @@ export function setAgentStatus(
   ts: string,
 ): void {
   tx.append({ type: 'agent.status_changed', actor: 'System', ts, payload: { agent, status, task } });
+}
+
+/** The loop's stage moves: one shape everywhere, so a projection or an export never meets a variant. */
+export function enterStage(tx: Tx, payload: EventPayload<'stage.entered'>, ts: string): void {
+  tx.append({ type: 'stage.entered', actor: 'System', ts, payload });
 }

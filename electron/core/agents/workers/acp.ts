@@ -7,23 +7,19 @@ import type { AgentName } from '../../../../shared/index.ts';
 import { GovernorError } from '../../errors.ts';
 import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
 import type { ToolUse } from '../../permissions/rules.ts';
-import type { Redactor } from '../../secrets/redact.ts';
 import { watchForNonJsonRpc } from './acp-stream.ts';
 import { startLoopbackMcp } from './loopback-mcp.ts';
 import { governorInstructions, lostSessionNote, resumePrompt, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs, stderrTail } from './spawn-tied.ts';
-import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerTask } from './worker.ts';
+import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
+import { handOffFields } from './worker.ts';
 
-export interface AcpOptions {
+export interface AcpOptions extends WorkerSetup {
   label: string;
   agent: AgentName;
   /** The ACP agent to start (agents.yaml `command:` and `args:`), e.g. gemini [--experimental-acp]. */
   command: string;
   args: string[];
-  projectDir: string;
-  testCommands: string[];
-  sandbox: { enabled: boolean; networkDomains: string[] };
-  redactor: Redactor;
 }
 
 /**
@@ -443,12 +439,7 @@ export function createAcpWorker(o: AcpOptions): Worker {
               : 'finished';
       return {
         outcome,
-        summary: o.redactor.redact(hand?.summary ?? lastText),
-        commitSubject: hand?.commit_subject ?? '',
-        tested: hand?.tested ?? null,
-        concerns: [],
-        variations: [],
-        changes: null,
+        ...handOffFields(hand, lastText, o.redactor),
         sessionId,
         usage: { input: usage.input, output: usage.output, costUsd, model: o.label },
         turns,

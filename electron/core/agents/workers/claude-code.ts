@@ -7,12 +7,12 @@ import { type Options, type SDKMessage, query } from '@anthropic-ai/claude-agent
 import { GovernorError } from '../../errors.ts';
 import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
 import { createGovernorMcpServer } from '../../mcp/server.ts';
-import type { Redactor } from '../../secrets/redact.ts';
-import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerTask } from './worker.ts';
+import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
+import { handOffFields } from './worker.ts';
 import { governorInstructions, taskPrompt } from './prompt.ts';
-import { cap, spawnTiedToUs } from './spawn-tied.ts';
+import { cap, passedEnv, spawnTiedToUs } from './spawn-tied.ts';
 
-export interface ClaudeCodeOptions {
+export interface ClaudeCodeOptions extends WorkerSetup {
   /** `claude-code` or `claude-code:<model>`, as agents.yaml says. */
   label: string;
   model: string | null;
@@ -21,33 +21,10 @@ export interface ClaudeCodeOptions {
   baseUrl?: string | undefined;
   /** A Claude Code binary to use instead of the one the SDK ships (agents.yaml `command:`). */
   executable?: string | undefined;
-  projectDir: string;
-  /** Test commands the policy allows (shown to the agent) and the sandbox settings. */
-  testCommands: string[];
-  sandbox: { enabled: boolean; networkDomains: string[] };
-  redactor: Redactor;
 }
 
-/** Variables the agent's process gets: enough to run, and none of this process's other secrets. */
-const PASSED_ENV = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'LANG',
-  'LC_ALL',
-  'TMPDIR',
-  'TERM',
-  'SHELL',
-  'CLAUDE_CONFIG_DIR',
-  'ANTHROPIC_BASE_URL',
-  'ANTHROPIC_AUTH_TOKEN',
-  'XDG_CONFIG_HOME',
-  'NODE_EXTRA_CA_CERTS',
-  'HTTPS_PROXY',
-  'HTTP_PROXY',
-  'NO_PROXY',
-];
+/** Claude Code's own settings the agent's process gets, beside what every agent gets (`passedEnv`). */
+const CLAUDE_ENV = ['CLAUDE_CONFIG_DIR', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN'];
 
 /** The binary the SDK ships for this platform, or null when the platform package did not install. */
 export function bundledClaudeBinary(): string | null {
@@ -113,8 +90,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
         timedOut = true;
         abort.abort();
       }, t.limits.wallClockS * 1000);
-      const env: Record<string, string> = {};
-      for (const k of PASSED_ENV) if (process.env[k]) env[k] = process.env[k] as string;
+      const env = passedEnv(CLAUDE_ENV);
       if (o.apiKey) env.ANTHROPIC_API_KEY = o.apiKey;
       if (o.baseUrl) env.ANTHROPIC_BASE_URL = o.baseUrl;
       // No telemetry, auto-update or error reports from inside a governed session.
@@ -327,7 +303,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
           ...outcomeOf(outcome),
           usage,
           turns: r.num_turns,
-          summary: h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText),
+          summary: o.redactor.redact(h.handedOff()?.summary ?? (r.subtype === 'success' ? r.result : lastText)),
         };
       }
 
@@ -335,12 +311,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
         const hand = h.handedOff();
         return {
           outcome,
-          summary: o.redactor.redact(hand?.summary ?? lastText),
-          commitSubject: hand?.commit_subject ?? '',
-          tested: hand?.tested ?? null,
-          concerns: [],
-          variations: [],
-          changes: null,
+          ...handOffFields(hand, lastText, o.redactor),
           sessionId,
           usage: null,
           turns: 0,

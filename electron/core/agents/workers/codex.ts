@@ -8,17 +8,17 @@ import { promisify } from 'node:util';
 import { GovernorError } from '../../errors.ts';
 import type { GateAnswer } from '../../permissions/gate.ts';
 import type { ToolUse } from '../../permissions/rules.ts';
-import type { Redactor } from '../../secrets/redact.ts';
 import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
 import { startLoopbackMcp } from './loopback-mcp.ts';
 import { governorInstructions, resumePrompt, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs, stderrTail } from './spawn-tied.ts';
-import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerTask } from './worker.ts';
+import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
+import { handOffFields } from './worker.ts';
 
 /** The oldest `codex app-server` whose protocol this adapter was written and tested against. */
 export const MIN_CODEX_VERSION = '0.171.0';
 
-export interface CodexOptions {
+export interface CodexOptions extends WorkerSetup {
   /** `codex` or `codex:<model>`, as agents.yaml says. */
   label: string;
   model: string | null;
@@ -28,10 +28,6 @@ export interface CodexOptions {
   baseUrl?: string | undefined;
   /** A codex binary to use instead of the one npm installed (agents.yaml `command:`). */
   executable?: string | undefined;
-  projectDir: string;
-  testCommands: string[];
-  sandbox: { enabled: boolean; networkDomains: string[] };
-  redactor: Redactor;
   /** Dollars for this many tokens of this model (the price table); 0 when unpriced. */
   price(model: string, input: number, output: number): number;
 }
@@ -544,12 +540,7 @@ export function createCodexWorker(o: CodexOptions): Worker {
       const outcome: WorkerOutcome = stop ?? (hand ? 'handed_off' : 'finished');
       return {
         outcome,
-        summary: o.redactor.redact(hand?.summary ?? lastText),
-        commitSubject: hand?.commit_subject ?? '',
-        tested: hand?.tested ?? null,
-        concerns: [],
-        variations: [],
-        changes: null,
+        ...handOffFields(hand, lastText, o.redactor),
         sessionId: threadId,
         usage: { input: usage.input, output: usage.output, costUsd, model },
         turns: modelTurns,

@@ -1,7 +1,18 @@
 import type { AgentName, Task, WorkerActivity } from '../../../../shared/index.ts';
 import type { PermissionGate } from '../../permissions/gate.ts';
 import type { Handoff } from '../../mcp/actions.ts';
+import type { Redactor } from '../../secrets/redact.ts';
 import type { ProposedVariation, RaisedConcern } from '../runtime.ts';
+
+/** What every coding agent's worker is set up with, whichever agent it drives. */
+export interface WorkerSetup {
+  projectDir: string;
+  /** Test commands the policy allows (shown to the agent) and the sandbox settings. */
+  testCommands: string[];
+  sandbox: { enabled: boolean; networkDomains: string[] };
+  /** Applied to whatever the agent says before it is kept. */
+  redactor: Redactor;
+}
 
 /**
  * One interface for everything that can do a task in a workspace: the AI SDK tool loop, Claude Code, and
@@ -75,4 +86,24 @@ export interface WorkerResult {
   sessionId: string | null;
   usage: { input: number; output: number; costUsd: number; model: string } | null;
   turns: number;
+}
+
+/**
+ * The part of a coding agent's result every adapter fills alike: what its hand-off says, or without one its
+ * last words, redacted. Concerns, variations and changes stay empty: a coding agent raises concerns through
+ * Governor's MCP server (already in the ledger), and Governor reads its edits from the workspace's git.
+ */
+export function handOffFields(
+  hand: Handoff | null,
+  lastText: string,
+  redactor: Redactor,
+): Pick<WorkerResult, 'summary' | 'commitSubject' | 'tested' | 'concerns' | 'variations' | 'changes'> {
+  return {
+    summary: redactor.redact(hand?.summary ?? lastText),
+    commitSubject: hand?.commit_subject ?? '',
+    tested: hand?.tested ?? null,
+    concerns: [],
+    variations: [],
+    changes: null,
+  };
 }

@@ -6,7 +6,7 @@ import type { Tx } from '../../store/ledger.ts';
 import type { Engine } from '../engine.ts';
 import { nextId } from '../ids.ts';
 import { lessonsFor } from '../learned.ts';
-import { recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { enterStage, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
 import { testSetupText } from './agent-tests.ts';
 
 /** How the project is tested, handed to the authors as one more document (the policy's `tests:` in words). */
@@ -214,16 +214,15 @@ export async function produceAuthored(e: Engine, kind: AuthoredKind, feedback: R
         payload: { review_id: feedback.id, outcome: `revised to r${subjectRev}` },
       });
     if (kind !== 'test_plan')
-      tx.append({
-        type: 'stage.entered',
-        actor: 'System',
-        ts,
-        payload: {
+      enterStage(
+        tx,
+        {
           phase,
           stage: kind === 'plan' ? 'plan_review' : 'design_review',
           reason: `${spec.subject} r${subjectRev} awaits review`,
         },
-      });
+        ts,
+      );
     setAgentStatus(tx, owner, 'waiting_human', t?.id ?? null, ts);
   });
   e.progress({ kind: 'review', agent: owner, text: `${spec.subject} is ready for human review` });

@@ -5,7 +5,7 @@ import type { Engine } from '../engine.ts';
 import { agentCommit, phaseBranch, recordGitActions } from '../git-steps.ts';
 import { nextId } from '../ids.ts';
 import { proposeVariation } from '../variations.ts';
-import { raiseConcern, recordHandoff, setAgentStatus } from '../records.ts';
+import { enterStage, raiseConcern, recordHandoff, setAgentStatus } from '../records.ts';
 import { type WorkDone, isExternal, runWork, workerOf } from '../work-session.ts';
 import { runTestsIn } from './agent-tests.ts';
 import { contextDocs } from './authored.ts';
@@ -274,11 +274,6 @@ export function finishBuild(e: Engine, phase: number): void {
       },
       ts,
     );
-    tx.append({
-      type: 'stage.entered',
-      actor: 'System',
-      ts,
-      payload: { phase, stage: 'test', reason: 'build complete' },
-    });
+    enterStage(tx, { phase, stage: 'test', reason: 'build complete' }, ts);
   });
 }

@@ -1,9 +1,10 @@
-import type { GitAction, QaGate, Review } from '../../../../shared/index.ts';
+import type { GitAction, QaGate, Review, TestRunResult } from '../../../../shared/index.ts';
+import type { Tx } from '../../store/ledger.ts';
 import type { Engine } from '../engine.ts';
 import type { PendingGitAction } from '../git-steps.ts';
 import { phaseBranch, recordGitActions } from '../git-steps.ts';
 import { nextId } from '../ids.ts';
-import { raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
+import { enterStage, raiseConcern, recordHandoff, requestReview, setAgentStatus } from '../records.ts';
 import { buildCandidate, candidateMerges, phaseBranches } from './candidate.ts';
 import { evaluateGate } from './evidence.ts';
 import { reproducibilityRuns, runPolicyTests } from './qa-runs.ts';
@@ -78,12 +79,7 @@ function recordConflict(e: Engine, phase: number, branch: string, conflicts: str
       },
       ts,
     );
-    tx.append({
-      type: 'stage.entered',
-      actor: 'System',
-      ts,
-      payload: { phase, stage: 'build', reason: `merge conflict in ${branch}` },
-    });
+    enterStage(tx, { phase, stage: 'build', reason: `merge conflict in ${branch}` }, ts);
     setAgentStatus(tx, 'Tester', 'idle', null, ts);
   });
   e.progress({ kind: 'warn', text: `${branch} conflicts with develop: ${conflicts.join(', ')}` });
@@ -101,13 +97,7 @@ export async function testStep(e: Engine, phase: number): Promise<void> {
   results.push(...(await reproducibilityRuns(e, phase, cand.oid)));
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
-    for (const result of results)
-      tx.append({
-        type: 'test.run_completed',
-        actor: 'Tester',
-        ts,
-        payload: { phase, run_id: nextId.testRun(tx.db), result },
-      });
+    recordTestRuns(tx, phase, results, ts);
     const tester = e.read
       .tasks()
       .filter((t) => t.agent === 'Tester' && t.phase === phase && t.status !== 'Done' && t.status !== 'No Change');
@@ -137,12 +127,7 @@ export async function testStep(e: Engine, phase: number): Promise<void> {
       },
       ts,
     );
-    tx.append({
-      type: 'stage.entered',
-      actor: 'System',
-      ts,
-      payload: { phase, stage: 'qa_gate', reason: `tests ran on ${cand.oid.slice(0, 7)}` },
-    });
+    enterStage(tx, { phase, stage: 'qa_gate', reason: `tests ran on ${cand.oid.slice(0, 7)}` }, ts);
     setAgentStatus(tx, 'Tester', 'idle', null, ts);
   });
   for (const r of results)
@@ -161,13 +146,12 @@ async function postMergeCheck(e: Engine, phase: number): Promise<string | null> 
   const results = await runPolicyTests(e, phase, develop);
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
-    for (const result of results)
-      tx.append({
-        type: 'test.run_completed',
-        actor: 'Tester',
-        ts,
-        payload: { phase, run_id: nextId.testRun(tx.db), result: { ...result, name: `${result.name} (post-merge)` } },
-      });
+    recordTestRuns(
+      tx,
+      phase,
+      results.map((r) => ({ ...r, name: `${r.name} (post-merge)` })),
+      ts,
+    );
   });
   const bad = results.filter((r) => r.exit_code !== 0 || r.totals.failed > 0 || r.problems.length > 0);
   return bad.length === 0
@@ -236,17 +220,16 @@ export async function rollbackDevelop(
       },
       ts,
     );
-    tx.append({
-      type: 'stage.entered',
-      actor: 'System',
-      ts,
-      payload: {
+    enterStage(
+      tx,
+      {
         phase,
         stage: 'build',
         reason: 'post-merge QA failed; develop rolled back',
         iteration: (e.read.project()?.iteration ?? 1) + 1,
       },
-    });
+      ts,
+    );
   });
   e.progress({ kind: 'warn', text: `post-merge QA failed; develop rolled back (${reverts.length} revert commit(s))` });
 }
@@ -357,12 +340,7 @@ export async function gateStep(e: Engine, phase: number): Promise<void> {
         },
         ts,
       );
-      tx.append({
-        type: 'stage.entered',
-        actor: 'System',
-        ts,
-        payload: { phase, stage: 'completion_review', reason: 'QA gate green; merged into develop' },
-      });
+      enterStage(tx, { phase, stage: 'completion_review', reason: 'QA gate green; merged into develop' }, ts);
     } else {
       const h = recordHandoff(
         tx,
@@ -403,4 +381,15 @@ export async function gateStep(e: Engine, phase: number): Promise<void> {
       ? `QA gate green: merged ${merges.length} branch(es) into develop`
       : `QA gate failed: ${gate.reasons.join('; ')}`,
   });
+}
+
+/** Each suite's run as the Tester's event, numbered in the same transaction as the rest of the step. */
+function recordTestRuns(tx: Tx, phase: number, results: TestRunResult[], ts: string): void {
+  for (const result of results)
+    tx.append({
+      type: 'test.run_completed',
+      actor: 'Tester',
+      ts,
+      payload: { phase, run_id: nextId.testRun(tx.db), result },
+    });
 }
