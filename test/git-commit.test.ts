@@ -130,7 +130,85 @@ describe('ensureRepo', () => {
   });
 });
 
+describe('addNotes', () => {
+  test("writes one sync's notes in one notes commit, skipping what is already there", async () => {
+    const { dir, git, main, develop } = await project();
+    const c = await git.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes: [{ path: 'src/x.py', content: 'x = 1\n' }],
+      subject: 'feat: x',
+      auditId: 'evt_x',
+      timestamp: T0 + 5,
+    });
+    await git.addNote({ oid: main, note: 'first', timestamp: T0 + 6, auditId: 'evt_n0' });
+    const before = Number(gitCli(dir, 'rev-list', '--count', 'refs/notes/audit').trim());
+    const r = await git.addNotes([
+      { oid: develop, note: 'first', timestamp: T0 + 7, auditId: 'evt_n1' },
+      { oid: develop, note: 'second', timestamp: T0 + 7, auditId: 'evt_n2' },
+      { oid: c.oid, note: 'third', timestamp: T0 + 8, auditId: 'evt_n3' },
+    ]);
+    expect(r.changed).toBe(2);
+    expect(Number(gitCli(dir, 'rev-list', '--count', 'refs/notes/audit').trim())).toBe(before + 1);
+    expect(gitCli(dir, 'notes', '--ref=audit', 'show', develop)).toBe('first\n\nsecond\n');
+    expect(gitCli(dir, 'notes', '--ref=audit', 'show', c.oid)).toBe('third\n');
+    expect(gitCli(dir, 'log', '-1', '--format=%(trailers:key=Audit-ID)', 'refs/notes/audit')).toBe(
+      'Audit-ID: evt_n3\n\n',
+    );
+    // Again: nothing new, nothing committed.
+    expect((await git.addNotes([{ oid: c.oid, note: 'third', timestamp: T0 + 9 }])).changed).toBe(0);
+    expect(Number(gitCli(dir, 'rev-list', '--count', 'refs/notes/audit').trim())).toBe(before + 1);
+    expectFsckClean(dir);
+  });
+});
+
 describe('commitChanges', () => {
+  test('keeps a sealed file the parent holds without loading it, and loads one it lacks', async () => {
+    const { dir, git } = await project();
+    const base = { branch: 'phase1/implementer', actor: 'Implementer' as const, subject: 'docs: records' };
+    const first = await git.commitChanges({
+      ...base,
+      changes: [{ path: 'audit/commands/000001.jsonl', content: '{"a":1}\n' }],
+      auditId: 'evt_s1',
+      timestamp: T0 + 10,
+    });
+    const loaded: string[] = [];
+    const loader = (path: string, text: string) => ({
+      load: async () => {
+        loaded.push(path);
+        return Buffer.from(text);
+      },
+    });
+    // A segment whose blob was stored when it was sealed: named by its oid, never read either.
+    const stored = await git.storeBlob(Buffer.from('{"d":4}\n'));
+    const second = await git.commitChanges({
+      ...base,
+      changes: [
+        // Another content on purpose: a kept segment is never read, so its committed blob stays.
+        { path: 'audit/commands/000001.jsonl', content: loader('audit/commands/000001.jsonl', 'changed\n') },
+        { path: 'audit/commands/000002.jsonl', content: loader('audit/commands/000002.jsonl', '{"b":2}\n') },
+        { path: 'audit/commands.jsonl', content: '{"c":3}\n' },
+        {
+          path: 'audit/commands/000003.jsonl',
+          content: { ...loader('audit/commands/000003.jsonl', 'x'), oid: stored },
+        },
+      ],
+      auditId: 'evt_s2',
+      timestamp: T0 + 20,
+    });
+    expect(loaded).toEqual(['audit/commands/000002.jsonl']);
+    expect(second.parent).toBe(first.oid);
+    expect(second.files).toEqual([
+      'audit/commands.jsonl',
+      'audit/commands/000002.jsonl',
+      'audit/commands/000003.jsonl',
+    ]);
+    expect(gitCli(dir, 'show', `${second.oid}:audit/commands/000003.jsonl`)).toBe('{"d":4}\n');
+    expect(gitCli(dir, 'show', `${second.oid}:audit/commands/000001.jsonl`)).toBe('{"a":1}\n');
+    expect(gitCli(dir, 'show', `${second.oid}:audit/commands/000002.jsonl`)).toBe('{"b":2}\n');
+    expectFsckClean(dir);
+  });
+
   test('writes a signed, audited commit on the agent branch without touching the checkout', async () => {
     const { dir, git, develop } = await project();
     const res = await git.commitChanges({

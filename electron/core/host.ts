@@ -198,7 +198,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     agentsFile,
     policies,
     git,
-    exporter: createExporter(root, ledger, read),
+    exporter: createExporter(root, ledger, read, { storeBlob: (content) => git.storeBlob(content) }),
     clock,
     ...(opts.runTests ? { runTests: opts.runTests } : {}),
     recovered,

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Concern, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
@@ -16,6 +17,7 @@ import {
   jsonlRecord,
   renderAll,
 } from './render/index.ts';
+import { SEGMENT_LINES, segmentDir, segmentNumber, segmentPath, splitStream } from './render/segments.ts';
 import {
   type Field,
   authoredLoaders,
@@ -101,8 +103,20 @@ export interface Exporter {
    * for the commit cost more than the commit.
    */
   current(): Promise<Map<string, Buffer>>;
+  /**
+   * `current()` for a commit: a sealed audit segment (render/segments.ts) is a loader instead of its bytes,
+   * since it never changes: a commit whose parent holds it keeps that blob without reading the file.
+   */
+  committable(): Promise<Map<string, Buffer | SealedExport>>;
   /** Record how far the exports got now, if a sync since the last record moved on (at close). */
   flush(): void;
+}
+
+/** A sealed audit segment: immutable once written, read only when a commit does not hold it yet. */
+export interface SealedExport {
+  load: () => Promise<Buffer>;
+  /** Its git blob, stored when it was sealed (see `storeBlob`). */
+  oid?: string;
 }
 
 /** What a sync leaves for the next process: how far it got, what each document read and wrote. */
@@ -122,7 +136,27 @@ interface SyncState {
  *   events are read, a crash mid-append is repaired on the next sync, and nothing is written twice.
  * What a sync did is kept in the ledger's `meta` table, so the next process (a CLI command) starts from it.
  */
-export function createExporter(dir: string, ledger: Ledger, read: Reader): Exporter {
+export function createExporter(
+  dir: string,
+  ledger: Ledger,
+  read: Reader,
+  opts: { segmentLines?: number; storeBlob?: (content: Buffer) => Promise<string> } = {},
+): Exporter {
+  const perSegment = opts.segmentLines ?? SEGMENT_LINES;
+  // A segment's blob id, kept from when it was sealed; keyed by the segment size, which decides its content.
+  const blobKey = (path: string) => `segment-blob:${perSegment}:${path}`;
+  /**
+   * Write a sealed segment, and store its git blob now, while its bytes are in hand: a later commit then
+   * names the blob without reading the file (a commit's cost stays with what changed since the last one).
+   */
+  async function writeSegment(path: string, content: string): Promise<void> {
+    await writeFileAtomic(join(dir, path), content);
+    if (!opts.storeBlob) return;
+    const oid = await opts.storeBlob(Buffer.from(content, 'utf8'));
+    ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(blobKey(path), oid);
+  }
+  // Each JSONL stream's layout on disk as this process knows it: sealed segments and lines in its own file.
+  const layouts = new Map<string, { sealed: number; lines: number }>();
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
   // step; a file changed behind our back is still caught by `verify`.
   const written = new Map<string, string>();
@@ -265,7 +299,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       }
       after = page.at(-1)?.seq ?? after;
     }
-    return new Map([...files].map(([path, lines]) => [path, lines.join('')]));
+    return new Map([...files].flatMap(([path, lines]) => splitStream(path, lines, perSegment)));
   }
 
   /** The last complete line of a file (cutting off a torn one), or null when the file is missing or empty. */
@@ -309,12 +343,105 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     }
   }
 
-  /** Write a JSONL file whole from the ledger; returns the head it is complete up to. */
+  /**
+   * Write a JSONL stream whole from the ledger, its sealed segments included (a missing or damaged file, or
+   * the single-file layout of older versions, which this converts); returns the head it is complete up to.
+   */
   async function rebuild(rel: string, out: Set<string>): Promise<number> {
     const head = ledger.count();
-    await writeFileAtomic(join(dir, rel), allJsonl().get(rel) ?? '');
-    out.add(rel);
+    const all = allJsonl();
+    const parts = [...all].filter(([path]) => path === rel || path.startsWith(`${segmentDir(rel)}/`));
+    for (const [path, content] of parts) {
+      await (path === rel ? writeFileAtomic(join(dir, path), content) : writeSegment(path, content));
+      out.add(path);
+    }
+    if (!all.has(rel)) {
+      await writeFileAtomic(join(dir, rel), '');
+      out.add(rel);
+    }
+    const sealed = parts.length > 0 ? parts.length - 1 : 0;
+    // Segments beyond the ledger's (from another ledger, or a stopped rebuild) are not records of this one.
+    for (const n of segmentsOnDisk(rel)) if (n > sealed) await rm(join(dir, segmentPath(rel, n)), { force: true });
+    const lines = (all.get(rel) ?? '').split('\n').length - 1;
+    layouts.set(rel, { sealed, lines });
     return head;
+  }
+
+  /** The numbers of a stream's sealed segment files, ascending. */
+  function segmentsOnDisk(rel: string): number[] {
+    try {
+      return readdirSync(join(dir, segmentDir(rel)))
+        .map(segmentNumber)
+        .filter((n): n is number => n !== null)
+        .sort((a, b) => a - b);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Every file of a stream on disk, in reading order: its sealed segments, then the stream's own file. */
+  function streamFiles(rel: string): string[] {
+    return [...segmentsOnDisk(rel).map((n) => segmentPath(rel, n)), rel];
+  }
+
+  /** The seq of the stream's first event after `after`, or null. */
+  function nextInStream(rel: string, after: number): number | null {
+    const kind = (Object.keys(JSONL_PATHS) as JsonlKind[]).find((k) => JSONL_PATHS[k] === rel);
+    const types = kind ? JSONL_SOURCES[kind] : HANDOFF_TYPES;
+    for (let a = after; ; ) {
+      const page = ledger.readTypes(types, a, 200);
+      if (page.length === 0) return null;
+      for (const e of page) if (kind || handoffFileOf(e) === rel) return e.seq;
+      a = page.at(-1)?.seq ?? a;
+    }
+  }
+
+  function handoffFileOf(e: LedgerEvent): string {
+    if (e.type === 'handoff.recorded') return handoffPath(EventPayloads['handoff.recorded'].parse(e.payload).phase);
+    const p = EventPayloads['handoff.status_changed'].parse(e.payload);
+    return handoffPath(handoffAsRecorded(p.handoff_id, e.seq).phase);
+  }
+
+  /** The seq of the event a JSONL line was written for, or -1. */
+  function seqOfLine(line: string): number {
+    try {
+      const id = (JSON.parse(line) as { event_id?: string }).event_id;
+      return (id ? ledger.byId(id)?.seq : undefined) ?? -1;
+    } catch {
+      return -1;
+    }
+  }
+
+  /**
+   * Whether a stream's files are laid out as this version writes them: segments 1..n of perSegment lines,
+   * and 1 to perSegment lines in its own file, whose first record comes right after the last segment's last
+   * in the stream (not so after a seal stopped between writing a segment and rewriting the file, or when
+   * segments are missing). Else the stream is rebuilt. Reads the current file and the newest segment only,
+   * once per process.
+   */
+  async function wellLaidOut(rel: string): Promise<boolean> {
+    const numbers = segmentsOnDisk(rel);
+    if (numbers.some((n, i) => n !== i + 1)) return false;
+    let text: string;
+    try {
+      text = await readFile(join(dir, rel), 'utf8');
+    } catch {
+      return false;
+    }
+    const lines = text.split('\n').length - 1;
+    if (lines === 0 || lines > perSegment) return false;
+    const sealed = numbers.length;
+    let before = 0;
+    if (sealed > 0) {
+      const last = await readFile(join(dir, segmentPath(rel, sealed)), 'utf8').catch(() => '');
+      const all = last.split('\n');
+      if (all.length - 1 !== perSegment) return false;
+      before = seqOfLine(all.at(-2) ?? '');
+      if (before < 0) return false;
+    }
+    if (nextInStream(rel, before) !== seqOfLine(text.slice(0, text.indexOf('\n')))) return false;
+    layouts.set(rel, { sealed, lines });
+    return true;
   }
 
   async function handoffFiles(): Promise<string[]> {
@@ -342,13 +469,16 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
         // to the head. Else a quiet stream (git actions are rare) would hold the process's first scan back
         // to its last line, and every CLI command would read the history since then.
         const complete = at >= 0 && ledger.lastSeqOf(JSONL_SOURCES[kind]) <= at;
-        fixed.set(rel, complete ? head : at < 0 || at === 0 ? await rebuild(rel, out) : at);
+        // A stream laid out otherwise (the single file of older versions, a stopped seal) is rebuilt.
+        if (at === 0 && complete) fixed.set(rel, head);
+        else if (at <= 0 || !(await wellLaidOut(rel))) fixed.set(rel, await rebuild(rel, out));
+        else fixed.set(rel, complete ? head : at);
       }
       let handoffs = ledger.lastSeqOf(HANDOFF_TYPES) === 0 ? head : 0;
       const known = new Map<string, number>();
       for (const rel of await handoffFiles()) {
         const at = await fileCursor(rel);
-        const upTo = at < 0 ? await rebuild(rel, out) : at;
+        const upTo = at <= 0 || !(await wellLaidOut(rel)) ? await rebuild(rel, out) : at;
         known.set(rel, upTo);
         handoffs = Math.max(handoffs, upTo);
       }
@@ -385,14 +515,47 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       }
       after = page.at(-1)?.seq ?? after;
     }
-    for (const [rel, lines] of pending) {
-      await appendLines(rel, lines.join(''));
-      out.add(rel);
-    }
+    for (const [rel, lines] of pending) await appendStream(rel, lines, out);
     // Every event of these types up to the head read before the scan is in its file now, so the streams
     // that got none are complete up to it too (else one quiet stream would hold every scan back).
     for (const [rel, at] of j.fixed) j.fixed.set(rel, Math.max(at, head));
     j.handoffs = Math.max(j.handoffs, head);
+  }
+
+  /**
+   * Append lines to a stream; when its file would pass perSegment lines, the oldest full segments are sealed
+   * (written first, so a crash leaves a layout `wellLaidOut` refuses) and the file keeps the rest.
+   */
+  async function appendStream(rel: string, lines: string[], out: Set<string>): Promise<void> {
+    let layout = layouts.get(rel);
+    if (!layout) {
+      // A stream this process has not looked at: a new handoff phase (no file), or one found complete.
+      if (!(await wellLaidOut(rel))) layouts.set(rel, { sealed: segmentsOnDisk(rel).length, lines: 0 });
+      layout = layouts.get(rel) ?? { sealed: 0, lines: 0 };
+    }
+    out.add(rel);
+    if (layout.lines + lines.length <= perSegment) {
+      await appendLines(rel, lines.join(''));
+      layout.lines += lines.length;
+      return;
+    }
+    const held = layout.lines > 0 ? await readFile(join(dir, rel), 'utf8') : '';
+    let all = [
+      ...held
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => `${l}\n`),
+      ...lines,
+    ];
+    while (all.length > perSegment) {
+      layout.sealed += 1;
+      const seg = segmentPath(rel, layout.sealed);
+      await writeSegment(seg, all.slice(0, perSegment).join(''));
+      out.add(seg);
+      all = all.slice(perSegment);
+    }
+    await writeFileAtomic(join(dir, rel), all.join(''));
+    layout.lines = all.length;
   }
 
   async function appendLines(rel: string, text: string): Promise<void> {
@@ -461,8 +624,7 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       swept = true;
       await sweepTempFiles(dir, [
         ...Object.values(s.files).flat(),
-        ...Object.values(JSONL_PATHS),
-        ...(await handoffFiles()),
+        ...[...Object.values(JSONL_PATHS), ...(await handoffFiles())].flatMap(streamFiles),
       ]);
     }
     const types =
@@ -516,7 +678,10 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
     return out;
   }
 
-  const jsonlPaths = () => [...Object.values(JSONL_PATHS), ...read.handoffPhases().map(handoffPath)];
+  const jsonlPaths = () =>
+    [...Object.values(JSONL_PATHS), ...read.handoffPhases().map(handoffPath)].flatMap(streamFiles);
+  const isSealed = (path: string) =>
+    segmentNumber(path.slice(path.lastIndexOf('/') + 1)) !== null && path.startsWith('audit/');
 
   return {
     expected,
@@ -540,9 +705,26 @@ export function createExporter(dir: string, ledger: Ledger, read: Reader): Expor
       return [...docs, ...jsonlPaths()];
     },
     async current() {
-      await this.sync();
       const out = new Map<string, Buffer>();
+      for (const [rel, content] of await this.committable())
+        out.set(rel, Buffer.isBuffer(content) ? content : await content.load());
+      return out;
+    },
+    async committable() {
+      await this.sync();
+      const out = new Map<string, Buffer | SealedExport>();
+      const oids = new Map(
+        ledger.db
+          .prepare<[string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key LIKE ?')
+          .all(`${blobKey('')}%`)
+          .map((r) => [r.key, r.value]),
+      );
       for (const rel of this.paths()) {
+        if (isSealed(rel)) {
+          const oid = oids.get(blobKey(rel));
+          out.set(rel, { load: () => readFile(join(dir, rel)), ...(oid ? { oid } : {}) });
+          continue;
+        }
         try {
           out.set(rel, await readFile(join(dir, rel)));
         } catch {

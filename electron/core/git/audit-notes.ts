@@ -32,19 +32,18 @@ export function createNoteSync(git: GitService, read: Reader, cursor?: NoteCurso
       const saved = cursor?.load() ?? null;
       done = saved && saved.notes === (await git.resolveRef(NOTES_REF)) ? saved.seq : 0;
     }
-    let written = 0;
     const since = read.gitActionsSince(done);
-    for (const { seq, action: a } of since) {
-      done = seq;
-      if (!annotatable(a) || !a.commit) continue;
-      const r = await git.addNote({
-        oid: a.commit,
+    // One notes commit for the whole sync, not one per action.
+    const batch = since
+      .filter(({ action: a }) => annotatable(a) && a.commit)
+      .map(({ action: a }) => ({
+        oid: a.commit ?? '',
         note: noteFor(a),
         timestamp: Math.floor(Date.parse(a.timestamp) / 1000),
         auditId: a.id,
-      });
-      if (r.changed) written += 1;
-    }
+      }));
+    const written = batch.length > 0 ? (await git.addNotes(batch)).changed : 0;
+    done = since.at(-1)?.seq ?? done;
     if (cursor && since.length > 0) cursor.save({ seq: done, notes: await git.resolveRef(NOTES_REF) });
     return written;
   };

@@ -4,6 +4,7 @@ import type { GitAction } from '../../../shared/index.ts';
 import { GitAction as GitActionSchema } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
+import { sealedSegments } from '../artifacts/render/segments.ts';
 import { annotatable, noteFor } from './audit-notes.ts';
 import type { GitService } from './service.ts';
 
@@ -24,9 +25,11 @@ export async function verifyGitAudit(p: {
   const byId = new Map(actions.map((a) => [a.id, a]));
 
   // 1. The JSONL file against the ledger, line by line.
-  let lines: string[] = [];
+  // Older records sit in sealed segments (audit/git_actions/000001.jsonl, …) before the file's own lines.
+  const lines: string[] = [];
   try {
-    lines = (await readFile(join(p.dir, 'audit/git_actions.jsonl'), 'utf8')).split('\n').filter(Boolean);
+    const files = [...(await sealedSegments(p.dir, 'audit/git_actions.jsonl')), 'audit/git_actions.jsonl'];
+    for (const f of files) lines.push(...(await readFile(join(p.dir, f), 'utf8')).split('\n').filter(Boolean));
   } catch {
     if (actions.length > 0) problems.push('audit/git_actions.jsonl is missing');
   }

@@ -44,6 +44,69 @@ export async function readNote(ctx: RepoCtx, oid: string): Promise<string | null
 }
 
 /**
+ * Appends several notes in one notes commit (one sync's git actions): one tree rewrite and one commit
+ * instead of one per note, which was most of the notes' cost per handoff. Notes already there are skipped;
+ * with nothing new, nothing is committed. The commit carries the last note's Audit-ID. Caller holds the
+ * write queue and has checked that each object exists.
+ */
+export async function appendNotes(
+  ctx: RepoCtx,
+  inputs: ReadonlyArray<{ oid: string; note: string; timestamp: GitTime; auditId?: string | undefined }>,
+): Promise<{ commit: string | null; changed: number }> {
+  const last = inputs.at(-1);
+  if (inputs.length <= 1 || !last) {
+    if (!last) return { commit: await resolveFullRef(ctx, NOTES_REF), changed: 0 };
+    const r = await appendNote(ctx, last);
+    return { commit: r.commit, changed: r.changed ? 1 : 0 };
+  }
+  const head = await resolveFullRef(ctx, NOTES_REF);
+  const tree = head === null ? null : (await readCommit(ctx, head)).tree;
+  // Each object's note as this batch leaves it, starting from what the notes tree holds.
+  const notes = new Map<string, { path: string | null; text: string }>();
+  let changed = 0;
+  for (const input of inputs) {
+    if (!isOid(input.oid))
+      throw new InvalidInputError(`a note is attached to a full 40-hex object id, not "${input.oid}"`);
+    const text = input.note.replace(/\r\n/g, '\n').trim();
+    if (text.length === 0) throw new InvalidInputError('an audit note cannot be empty');
+    let cur = notes.get(input.oid);
+    if (!cur) {
+      const found = tree === null ? null : await locate(ctx, tree, input.oid);
+      cur = {
+        path: found?.path ?? null,
+        text: found ? Buffer.from(await readBlob(ctx, found.blob)).toString('utf8') : '',
+      };
+      notes.set(input.oid, cur);
+    }
+    if (`\n${cur.text}\n`.includes(`\n${text}\n`)) continue;
+    cur.text = cur.text.trim().length > 0 ? `${cur.text.trimEnd()}\n\n${text}\n` : `${text}\n`;
+    changed += 1;
+  }
+  if (changed === 0) return { commit: head, changed: 0 };
+  const changes: FileChange[] = [];
+  for (const [oid, { path, text }] of notes) {
+    const target = `${oid.slice(0, 2)}/${oid.slice(2)}`;
+    if (path && path !== target) changes.push({ path, content: null });
+    changes.push({ path: target, content: text });
+  }
+  const next = await writeTreeWithChanges(ctx, tree, changes);
+  const who = signatureOf('System', last.timestamp);
+  const commit = await writeCommitObject(ctx, {
+    message: buildMessage({
+      subject: `chore(notes): audit notes for ${notes.size} objects`,
+      actor: 'System',
+      auditId: last.auditId,
+    }),
+    tree: next.tree,
+    parent: head === null ? [] : [head],
+    author: who,
+    committer: who,
+  });
+  await writeRefOid(ctx, NOTES_REF, commit);
+  return { commit, changed };
+}
+
+/**
  * Appends `note` to the object's audit note (creating it). Appending the same text twice is a
  * no-op, so replaying a ledger does not duplicate notes. Caller holds the write queue.
  */

@@ -44,6 +44,14 @@ export function toBytes(content: string | Uint8Array): Uint8Array {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
 }
 
+/** Whether an object is stored loose (a packed one is not seen: callers then write it again, harmlessly). */
+export async function hasLooseObject(ctx: RepoCtx, oid: string): Promise<boolean> {
+  return fsp.access(path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Writes a loose object (temp + rename) unless it is already there; returns its oid. */
 async function writeLoose(ctx: RepoCtx, type: 'blob' | 'commit' | 'tag', body: Uint8Array): Promise<string> {
   const { oid, header } = hashObject(type, body);

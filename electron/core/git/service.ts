@@ -21,7 +21,7 @@ import { changesInDir, materializeTree, type MaterializeResult } from './materia
 import { mergeCommitOnto, mergeTrees, previewMerge, type ConflictRule, type MergePreview } from './merge.ts';
 import { buildMessage, parseMessage, signatureOf, toSeconds, type GitTime, type Signer } from './message.ts';
 import { isRepository, prepareEnsureRepo } from './init.ts';
-import { appendNote, readNote } from './notes.ts';
+import { appendNote, appendNotes, readNote } from './notes.ts';
 import {
   EMPTY_TREE,
   isAncestor,
@@ -35,6 +35,7 @@ import {
   writeCommitObject,
   writeRefOid,
   writeTagObject,
+  writeBlob,
 } from './objects.ts';
 import { assertMayWrite, type GitWriteAction } from './protect.ts';
 import { queueFor } from './queue.ts';
@@ -341,6 +342,24 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         return appendNote(ctx, input);
       });
     },
+    /** `addNote` for several notes at once, in one notes commit (see `appendNotes`). */
+    async addNotes(
+      inputs: ReadonlyArray<{ oid: string; note: string; timestamp: GitTime; auditId?: string }>,
+    ): Promise<{ changed: number }> {
+      for (const i of inputs) toSeconds(i.timestamp);
+      return serialize(async () => {
+        for (const oid of new Set(inputs.map((i) => i.oid))) {
+          try {
+            await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
+          } catch (err) {
+            if (isNotFound(err))
+              throw new NotFoundError('object', oid, 'notes are attached to existing commits or tags');
+            throw err;
+          }
+        }
+        return appendNotes(ctx, inputs);
+      });
+    },
     readNote: (oid: string): Promise<string | null> => readNote(ctx, oid),
 
     /**
@@ -366,6 +385,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       const tree = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
       const commit = await requireCommit(ctx, input.oid);
       return changesInDir(ctx, { commit, tree, dir: input.dir, ignore: input.ignore });
+    },
+
+    /** Store a blob now (a sealed audit segment) so that a later commit can name it without reading it. */
+    storeBlob(content: Uint8Array): Promise<string> {
+      return writeBlob(ctx, content);
     },
 
     async readFileAt(input: { oid: string; path: string }): Promise<string | null> {

@@ -11,6 +11,7 @@ import {
   MODE_FILE,
   MODE_SYMLINK,
   MODE_TREE,
+  hasLooseObject,
   readTreeEntries,
   toBytes,
   writeBlob,
@@ -28,8 +29,22 @@ export interface FileChange {
   mode?: 'executable' | 'symlink' | 'file';
 }
 
+/**
+ * Content that never changes once written (a sealed audit segment): when the base tree already holds the
+ * path, its blob is kept; else the blob `oid` stored when it was sealed, if still stored loose; else `load`.
+ */
+export interface SealedContent {
+  load: () => Promise<Uint8Array>;
+  oid?: string;
+}
+
+/** A change for a commit: a file's new content, a deletion, or sealed content. */
+export type CommitFileChange = Omit<FileChange, 'content'> & { content: FileChange['content'] | SealedContent };
+
+const isSealed = (c: Prepared['content']): c is SealedContent => c !== null && !(c instanceof Uint8Array);
+
 interface Prepared {
-  content: Uint8Array | null;
+  content: Uint8Array | null | SealedContent;
   mode: string;
 }
 
@@ -48,14 +63,14 @@ export function assertRepoPath(p: string): string[] {
   return segments;
 }
 
-function modeOf(change: FileChange): string {
+function modeOf(change: CommitFileChange): string {
   if (change.mode === 'executable') return MODE_EXEC;
   if (change.mode === 'symlink') return MODE_SYMLINK;
   return MODE_FILE;
 }
 
 /** Groups changes by directory; the last change to a path wins. */
-function buildChangeTree(changes: readonly FileChange[]): DirNode {
+function buildChangeTree(changes: readonly CommitFileChange[]): DirNode {
   const root: DirNode = { files: new Map(), dirs: new Map() };
   for (const change of changes) {
     const segments = assertRepoPath(change.path);
@@ -69,7 +84,9 @@ function buildChangeTree(changes: readonly FileChange[]): DirNode {
       }
       node = next;
     }
-    node.files.set(name, { content: change.content === null ? null : toBytes(change.content), mode: modeOf(change) });
+    const c = change.content;
+    const content = c === null || (typeof c !== 'string' && !(c instanceof Uint8Array)) ? c : toBytes(c);
+    node.files.set(name, { content, mode: modeOf(change) });
   }
   return root;
 }
@@ -88,7 +105,7 @@ function hasWrites(node: DirNode): boolean {
 export async function writeTreeWithChanges(
   ctx: RepoCtx,
   baseTree: string | null,
-  changes: readonly FileChange[],
+  changes: readonly CommitFileChange[],
 ): Promise<{ tree: string; changed: string[] }> {
   const changed: string[] = [];
   const root = buildChangeTree(changes);
@@ -126,7 +143,15 @@ async function rewriteDir(
         }
         return;
       }
-      const oid = await writeBlob(ctx, change.content);
+      const content = change.content;
+      let oid: string;
+      if (isSealed(content)) {
+        if (existing?.type === 'blob' && existing.mode === change.mode) return;
+        oid =
+          content.oid && (await hasLooseObject(ctx, content.oid))
+            ? content.oid
+            : await writeBlob(ctx, await content.load());
+      } else oid = await writeBlob(ctx, content);
       if (existing && existing.oid === oid && existing.mode === change.mode) return;
       if (existing?.type === 'tree') changed.push(...(await filesUnder(ctx, existing.oid, `${prefix}${name}/`)));
       entries.set(name, { mode: change.mode, path: name, oid, type: 'blob' });

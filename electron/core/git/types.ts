@@ -4,7 +4,7 @@ import type { CheckoutSync } from './checkout.ts';
 import type { ConflictRule } from './merge.ts';
 import type { GitTime, Signer } from './message.ts';
 import type { GitWriteAction } from './protect.ts';
-import type { FileChange } from './tree-write.ts';
+import type { CommitFileChange, FileChange } from './tree-write.ts';
 
 export type { FileChange } from './tree-write.ts';
 export type { GitTime, Signer } from './message.ts';
@@ -36,7 +36,7 @@ export interface EnsureRepoResult {
 export interface CommitChangesInput {
   branch: string;
   actor: Actor;
-  changes: FileChange[];
+  changes: CommitFileChange[];
   subject: string;
   body?: string;
   auditId: string;

@@ -9,7 +9,7 @@
  * 5. the user's checkout of main brought along, then `promotion.finished`.
  */
 import type { Concern, Review } from '../../../../shared/index.ts';
-import { ATOMIC_TEMP } from '../../artifacts/exporter.ts';
+import { ATOMIC_TEMP, type SealedExport } from '../../artifacts/exporter.ts';
 import { stepPoint } from '../../crash-points.ts';
 import type { ConflictRule, LogEntry } from '../../git/types.ts';
 import { describeUnmet } from '../conditions.ts';
@@ -75,7 +75,7 @@ async function recordsStep(e: Engine, intent: PromotionIntent): Promise<PendingG
     return { ...action, actor: 'ProjectManager', commit: done.oid, previous: existed ? parent : null, files };
   }
   // The exports as the files hold them after a sync: written incrementally, equal to a full render.
-  const changes = [...(await e.exporter.current())]
+  const changes = [...(await e.exporter.committable())]
     .filter(([path]) => !ownedElsewhere(path))
     .map(([path, content]) => ({ path, content }));
   const previous = await e.git.resolveRef(branch);
@@ -237,10 +237,12 @@ function recordEffects(
   });
 }
 
-async function holdsExports(e: Engine, oid: string, expected: Map<string, Buffer>): Promise<boolean> {
+async function holdsExports(e: Engine, oid: string, expected: Map<string, Buffer | SealedExport>): Promise<boolean> {
   for (const [path, content] of expected) {
     const there = await e.git.readFileAt({ oid, path });
-    if (there === null || !content.equals(Buffer.from(there, 'utf8'))) return false;
+    if (there === null) return false;
+    // A sealed segment never changes: that the commit holds it is enough.
+    if (Buffer.isBuffer(content) && !content.equals(Buffer.from(there, 'utf8'))) return false;
   }
   return true;
 }
@@ -251,7 +253,7 @@ async function tagRelease(e: Engine, intent: PromotionIntent): Promise<string> {
   const tagged = await e.git.resolveRef(`refs/tags/${tag}`);
   if (tagged) return tagged;
   const author = { name: intent.identity.name, email: intent.identity.email };
-  const expected = await e.exporter.current();
+  const expected = await e.exporter.committable();
   const top = await carrying(e, 'main', ids.tag, 1);
   let target: string | null = null;
   if (top && (await holdsExports(e, top.oid, expected))) target = top.oid;
