@@ -93,7 +93,9 @@ function gitNotification(ev: LedgerEvent, a: GitAction, read: Reader): Notificat
       : `❌ ${gate.totals.failed} of ${gate.totals.tests} failed`
     : 'not run';
   switch (a.action) {
-    case 'merge':
+    case 'merge': {
+      const approver =
+        a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate';
       return {
         event_id: ev.id,
         channel: 'project-updates',
@@ -102,12 +104,12 @@ function gitNotification(ev: LedgerEvent, a: GitAction, read: Reader): Notificat
         body: [
           `Source: ${a.source} → ${a.target}`,
           `Tests: ${tests}`,
-          `Approved by: ` +
-            `${a.actor === 'Human' ? 'Human' : a.trigger.startsWith('human_override') ? 'Human (gate override)' : 'QA gate'}`,
+          `Approved by: ${approver}`,
           `Commit: ${a.commit?.slice(0, 12) ?? '—'}`,
         ].join('\n'),
         ref,
       };
+    }
     case 'tag':
       return {
         event_id: ev.id,
@@ -162,11 +164,14 @@ function gateNotification(ev: LedgerEvent, g: QaGate, read: Reader): Notificatio
       : g.green
         ? 'Merged to develop; keep iterating'
         : 'Fix and re-run the gate';
+  const driftLine =
+    drift?.percent == null
+      ? 'n/a'
+      : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`;
   const block = [
     `QA Status: ${t.failed === 0 ? `✅ All ${t.passed} tests passed` : `❌ ${t.failed} of ${t.tests} failed`}`,
     `Coverage: ${g.coverage_lines === null ? 'n/a' : `${Math.round(g.coverage_lines * 10) / 10}%`}`,
-    `Drift: ` +
-      `${drift?.percent == null ? 'n/a' : `${drift.percent >= 0 ? '+' : ''}${drift.percent.toFixed(1)}% vs baseline (${drift.metric})`}`,
+    `Drift: ${driftLine}`,
     `Concerns: ${read.counts().criticalOpen} critical`,
     `Recommendation: ${next}`,
   ];

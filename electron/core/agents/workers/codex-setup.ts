@@ -64,10 +64,11 @@ export async function checkCodex(o: {
     throw new GovernorError(
       'worker_missing',
       o.executable
-        ? `${o.label}: the codex binary ${o.executable} (agents.yaml command:) does not exist; fix the path, or remove ` +
-            'command: to use the one npm installs'
-        : `${o.label}: the codex binary was not found; run \`npm install\` in Governor's folder (@openai/codex ships it ` +
-            `for ${process.platform}-${process.arch}), or set command: in agents.yaml to a codex binary`,
+        ? `${o.label}: the codex binary ${o.executable} (agents.yaml command:) does not exist; ` +
+            'fix the path, or remove command: to use the one npm installs'
+        : `${o.label}: the codex binary was not found; run \`npm install\` in Governor's folder ` +
+            `(@openai/codex ships it for ${process.platform}-${process.arch}), ` +
+            'or set command: in agents.yaml to a codex binary',
     );
   }
   let version: string;

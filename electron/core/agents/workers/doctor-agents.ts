@@ -88,10 +88,8 @@ async function acpHandshake(bin: string, args: string[]): Promise<AgentCheck['ca
     const http = init.agentCapabilities?.mcpCapabilities?.http
       ? 'MCP over HTTP'
       : "no MCP over HTTP (Governor's tools unavailable)";
-    return {
-      ok,
-      detail: `${who} speaks ACP ${init.protocolVersion}${ok ? '' : ` (Governor speaks ${acp.PROTOCOL_VERSION})`}; ${http}`,
-    };
+    const theirs = ok ? '' : ` (Governor speaks ${acp.PROTOCOL_VERSION})`;
+    return { ok, detail: `${who} speaks ACP ${init.protocolVersion}${theirs}; ${http}` };
   } catch (err) {
     return { ok: false, detail: `${bin} did not answer the ACP handshake: ${errorMessage(err)}` };
   } finally {
