@@ -11,11 +11,10 @@ import { GOVERNOR_MCP_NAME } from '../electron/core/mcp/name.ts';
 import { createPermissionGate } from '../electron/core/permissions/gate.ts';
 import { Redactor } from '../electron/core/secrets/redact.ts';
 import { type FakeAnthropic, type ScriptedTurn, startFakeAnthropic } from './support/fake-anthropic.ts';
-import { type ProjectOptions, agentProject, claudeEnv } from './support/coding-agent.ts';
+import { ACP_ADAPTER, type ProjectOptions, acpProject } from './support/coding-agent.ts';
 import { tempDir } from './support/tmp.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const ADAPTER = join(ROOT, 'node_modules', '.bin', 'claude-agent-acp');
 /** The scripted ACP agent on the SDK's agent side, as agents.yaml starts it. */
 const testAgent = (...args: string[]) => ({
   command: process.execPath,
@@ -49,10 +48,7 @@ describe('ACP: bad input', () => {
 
   async function open(agent: { command: string; args: string[] }, turns: ScriptedTurn[] = [], o: ProjectOptions = {}) {
     fake = await startFakeAnthropic();
-    claudeEnv();
-    process.env.ANTHROPIC_BASE_URL = fake.url;
-    process.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
-    const proj = await agentProject({ runtime: 'acp', ...agent }, o);
+    const proj = await acpProject(fake, { ...o, ...agent });
     fake.pushFor('T4', ...turns);
     p = await proj.open();
     return p;
@@ -93,7 +89,7 @@ describe('ACP: bad input', () => {
 
   it('a worker that dies mid-turn names the agent and keeps its session for resume', async () => {
     const pidFile = join(tempDir('governor-acp-pid-'), 'pid');
-    const wrapper = script(`echo $$ > ${pidFile}\nexec ${ADAPTER} "$@"`);
+    const wrapper = script(`echo $$ > ${pidFile}\nexec ${ACP_ADAPTER} "$@"`);
     const details = await paused({ command: wrapper, args: [] }, [
       () => {
         // The model's first turn: the agent is killed while it waits for the answer.
@@ -197,7 +193,7 @@ describe('ACP: bad input', () => {
 
   it('a request nobody decides in time is recorded as timed_out, and the agent is told so', async () => {
     const proj = await open(
-      { command: ADAPTER, args: [] },
+      { command: ACP_ADAPTER, args: [] },
       [{ tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] }, { text: 'Could not.' }],
       { permissions: 'agent_permissions:\n  timeout_s: 1\n' },
     );
