@@ -68,7 +68,10 @@ describe('ACP: bad input', () => {
   it('a missing binary names the command and how to install one', async () => {
     const details = await paused({ command: '/nonexistent/gemini', args: ['--experimental-acp'] });
     expect(details).toMatch(
-      /acp: the ACP agent `\/nonexistent\/gemini` \(agents\.yaml command:\) was not found on PATH; install it \(e\.g\. `npm install -g @google\/gemini-cli`/,
+      new RegExp(
+        /acp: the ACP agent `\/nonexistent\/gemini` \(agents\.yaml command:\) was not found on PATH; /.source +
+          /install it \(e\.g\. `npm install -g @google\/gemini-cli`/.source,
+      ),
     );
     expect(fake?.requests).toHaveLength(0);
   });
@@ -76,14 +79,21 @@ describe('ACP: bad input', () => {
   it('an unsupported protocol version names both versions and which side to upgrade', async () => {
     const details = await paused(testAgent('version'));
     expect(details).toMatch(
-      /acp \(.*node\) speaks version 2 of the Agent Client Protocol; Governor speaks version 1: upgrade Governor, or use a release of the agent that still speaks version 1/,
+      new RegExp(
+        /acp \(.*node\) speaks version 2 of the Agent Client Protocol; Governor speaks version 1: /.source +
+          /upgrade Governor, or use a release of the agent that still speaks version 1/.source,
+      ),
     );
   });
 
   it('a protocol error (an agent that writes a banner, not JSON-RPC) quotes it and names the fix', async () => {
     const details = await paused(testAgent('banner'));
     expect(details).toMatch(
-      /wrote something that is not JSON-RPC to stdout \(Welcome to Acme Agent 2\.0! Type \/help for help\.\); check that `.*acp-agent-child\.ts banner` starts the agent in its ACP mode .*governor doctor/,
+      new RegExp(
+        /wrote something that is not JSON-RPC to stdout \(Welcome to Acme Agent 2\.0! Type \/help for help\.\); /
+          .source +
+          /check that `.*acp-agent-child\.ts banner` starts the agent in its ACP mode .*governor doctor/.source,
+      ),
     );
   });
 
@@ -184,7 +194,10 @@ describe('ACP: bad input', () => {
     expect(sessions).toEqual([['test-1', false]]);
     expect(r.sessionId).toBe('test-1');
     expect(seen.find((a) => a.kind === 'result' && a.text.includes('fresh session'))?.text).toMatch(
-      /can neither resume nor load a session .*: a fresh session starts with the task given again; the workspace keeps what session lost-session-0001 did/,
+      new RegExp(
+        /can neither resume nor load a session .*: a fresh session starts with the task given again; /.source +
+          /the workspace keeps what session lost-session-0001 did/.source,
+      ),
     );
     const prompt = seen.find((a) => a.kind === 'message')?.text ?? '';
     expect(prompt).toMatch(/your earlier session could not be resumed\. Your workspace still holds the changes/);

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
-import { type FakeAnthropic, type MessagesRequest, startFakeAnthropic } from './support/fake-anthropic.ts';
-import { acpProject, expectFinishedOnce, killAndResume } from './support/coding-agent.ts';
+import { type FakeAnthropic, startFakeAnthropic } from './support/fake-anthropic.ts';
+import { acpProject, expectFinishedOnce, killAndResume, scriptResumedTask } from './support/coding-agent.ts';
 
 /**
  * `kill -9` of Governor while its ACP agent (the real Claude Code ACP adapter, against the fake Anthropic API)
@@ -23,39 +21,9 @@ describe('kill -9 of Governor while its ACP agent waits on the human, then resum
     fake = await startFakeAnthropic();
     const proj = await acpProject(fake);
     const dir = proj.dir;
-    const ws = agentWorkspaceDir(dir, 'phase1/implementer');
-    let resumedRequest: MessagesRequest | null = null;
-    const uname = { tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] };
-    fake.pushFor(
-      'T4',
-      {
-        tools: [
-          { name: 'Write', input: { file_path: join(ws, 'src/resume.js'), content: 'export const resumed = true;\n' } },
-        ],
-      },
-      uname,
-      // After the restart: the resumed session carries the conversation so far, and asks again for the command.
-      (req) => {
-        resumedRequest = req;
-        return uname;
-      },
-      {
-        tools: [
-          {
-            name: 'mcp__governor__handoff',
-            input: {
-              summary: 'Added src/resume.js after a restart.',
-              commit_subject: 'feat(resume): survive a restart',
-              tested: 'uname -s',
-            },
-          },
-        ],
-      },
-      { text: 'Handed off.' },
-    );
-
-    const asked = await killAndResume(dir, () => resumedRequest);
-    await expectFinishedOnce(dir, 'acp', asked, JSON.stringify((resumedRequest as MessagesRequest | null)?.messages));
+    const resumed = scriptResumedTask(fake, dir);
+    const asked = await killAndResume(dir, resumed);
+    await expectFinishedOnce(dir, 'acp', asked, JSON.stringify(resumed()?.messages));
     expect(fake.toolResults().some((t) => t.includes('Linux'))).toBe(true);
     // Nothing of run 1 outlived it: an orphaned Claude Code (the adapter's child) would have gone on with
     // model turns whose tool uses fail for want of an answer.

@@ -73,7 +73,8 @@ describe('governor discord', () => {
     const r = await governorCli(['discord', 'setup', '--dir', dir], { DISCORD_BOT_TOKEN: wrong });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      '✗ the token was refused (401: Unauthorized): reset it in the developer portal (your app → Bot → Reset Token) and set DISCORD_BOT_TOKEN again',
+      '✗ the token was refused (401: Unauthorized): reset it in the developer portal (your app → Bot ' +
+        '→ Reset Token) and set DISCORD_BOT_TOKEN again',
     );
     expect(`${r.stdout}${r.stderr}`).not.toContain(wrong);
     expect(f.commands()).toEqual([]);

@@ -33,7 +33,8 @@ describe('two projects on one Discord bot', () => {
     ];
     fake = await startFakeDiscord({ channels: names.map((name) => ({ name })) });
     const channels = (x: string) =>
-      `channels:\n  project-updates: ${x}-updates\n  agent-concerns: ${x}-concerns\n  approvals: ${x}-approvals\n  system-health: ${x}-health`;
+      `channels:\n  project-updates: ${x}-updates\n  agent-concerns: ${x}-concerns\n` +
+      `  approvals: ${x}-approvals\n  system-health: ${x}-health`;
     // Different teams: alpha has one Implementer, beta three.
     ({ p: a } = await discordProject(botYaml(fake, channels('alpha')), 'alpha', 1));
     ({ p: b } = await discordProject(botYaml(fake, channels('beta')), 'beta', 3));
@@ -274,7 +275,8 @@ describe('two projects on one Discord bot', () => {
       channelId: fake.channelId('alpha-concerns'),
     });
     expect((await answer(wrong.id)).text).toBe(
-      '⚠️ Governor did not accept that: agent: "Implementer-3" is not an agent of this project: one of ProjectManager, Designer, Implementer, Tester. Nothing was changed.',
+      '⚠️ Governor did not accept that: agent: "Implementer-3" is not an agent of this project: one ' +
+        'of ProjectManager, Designer, Implementer, Tester. Nothing was changed.',
     );
     const right = await fake.slash({
       name: 'assign',

@@ -128,7 +128,8 @@ describe('the loop before its first step', () => {
       const out = await runLoop(p);
       expect(out).toMatchObject({ steps: 0, state: 'needs_setup' });
       expect(out.waitingOn[0]).toBe(
-        'Tester runs claude-code, which does task work only; writing the test plan needs a model runtime: give Tester an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it',
+        'Tester runs claude-code, which does task work only; writing the test plan needs a model ' +
+          'runtime: give Tester an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it',
       );
     } finally {
       p.close();

@@ -10,7 +10,8 @@ import { type OpenedProject, openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
 import { decideReview } from '../../electron/core/workflow/decisions.ts';
 import { runLoop } from '../../electron/core/workflow/loop.ts';
-import type { FakeAnthropic } from './fake-anthropic.ts';
+import { agentWorkspaceDir } from '../../electron/core/agents/workers/git-workspace.ts';
+import type { FakeAnthropic, MessagesRequest } from './fake-anthropic.ts';
 import { git, tempDir } from './tmp.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
@@ -264,4 +265,42 @@ export async function loopDecidingAsks(
     message: asks.message,
   });
   await loop;
+}
+
+/**
+ * The Anthropic-speaking agent's side of `killAndResume` (Claude Code, or the Claude Code ACP adapter): on T4 it
+ * writes src/resume.js and asks for `uname -s`; after the restart it asks again, then hands off. Returns the
+ * model request the resumed session made, once it has made it (it carries the conversation so far).
+ */
+export function scriptResumedTask(fake: FakeAnthropic, dir: string): () => MessagesRequest | null {
+  const ws = agentWorkspaceDir(dir, 'phase1/implementer');
+  let resumed: MessagesRequest | null = null;
+  const uname = { tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] };
+  fake.pushFor(
+    'T4',
+    {
+      tools: [
+        { name: 'Write', input: { file_path: join(ws, 'src/resume.js'), content: 'export const resumed = true;\n' } },
+      ],
+    },
+    uname,
+    (req) => {
+      resumed = req;
+      return uname;
+    },
+    {
+      tools: [
+        {
+          name: 'mcp__governor__handoff',
+          input: {
+            summary: 'Added src/resume.js after a restart.',
+            commit_subject: 'feat(resume): survive a restart',
+            tested: 'uname -s',
+          },
+        },
+      ],
+    },
+    { text: 'Handed off.' },
+  );
+  return () => resumed;
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import type { PermissionRequest, Review, Severity } from '../../shared/index.ts';
 import { inputDigest, recordRequest } from '../../electron/core/permissions/requests.ts';
 import {
@@ -20,7 +21,7 @@ import { type OpenedProject, openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
 import type { LoopRunner } from '../../electron/core/api.ts';
-import type { FakeDiscord, RecordedMessage } from './fake-discord/index.ts';
+import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './fake-discord/index.ts';
 import { tempDir } from './tmp.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
@@ -105,6 +106,40 @@ export async function bridge(
   });
   if (!r.started) throw new Error(`bridge did not start: ${r.reason}`);
   return r.bridge;
+}
+
+/**
+ * What one Discord test starts, each stopped after the test, latest first (its bridges, then its projects, then
+ * the fake Discord), so a failed test leaves no bridge posting from a closed project into the next test. Call
+ * it in a describe block; a bridge the test stops itself is not stopped twice.
+ */
+export function stoppedAfterEach() {
+  const stops: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  return {
+    async fake(...args: Parameters<typeof startFakeDiscord>): Promise<FakeDiscord> {
+      const f = await startFakeDiscord(...args);
+      stops.push(() => f.close());
+      return f;
+    },
+    async project(...args: Parameters<typeof discordProject>): Promise<{ dir: string; p: OpenedProject }> {
+      const made = await discordProject(...args);
+      stops.push(() => made.p.close());
+      return made;
+    },
+    async bridge(...args: Parameters<typeof bridge>): Promise<DiscordBridge> {
+      const b = await bridge(...args);
+      let stopped: Promise<void> | null = null;
+      const stop = () => {
+        stopped ??= b.stop();
+        return stopped;
+      };
+      stops.push(stop);
+      return { ...b, stop };
+    },
+  };
 }
 
 export function raise(p: OpenedProject, severity: Severity, summary: string, details = 'details'): string {

@@ -47,7 +47,8 @@ export const PNG = new Uint8Array([
 ]);
 
 const COMMAND =
-  'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js';
+  'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout ' +
+  '--test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js';
 
 export interface FailingGateProject {
   /** The temp folder holding the project (and the flaky test's marker): remove it when done. */
