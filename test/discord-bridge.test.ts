@@ -18,6 +18,7 @@ import {
   drained,
   raise,
   stoppedAfterEach,
+  REGISTERED_COMMANDS,
 } from './support/discord.ts';
 
 describe('Discord bridge (bot mode) against a fake Discord', () => {
@@ -85,19 +86,7 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
         .commands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual([
-      'ack',
-      'approve',
-      'assign',
-      'clarify',
-      'help',
-      'pause',
-      'phase',
-      'reject',
-      'resolve',
-      'resume',
-      'status',
-    ]);
+    ).toEqual(REGISTERED_COMMANDS);
   });
 
   it('answers /status git with the branches, the last merge and tag, and open conflicts', async () => {

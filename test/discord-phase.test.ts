@@ -12,7 +12,7 @@ import type { OpenedProject } from '../electron/core/host.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import type { FakeDiscord, RecordedMessage } from './support/fake-discord/index.ts';
-import { REVIEWER, STRANGER, botYaml, drained, stoppedAfterEach } from './support/discord.ts';
+import { REVIEWER, STRANGER, botYaml, drained, stoppedAfterEach, interactionAnswer } from './support/discord.ts';
 
 type Embed = { title?: string; description?: string };
 type Button = { custom_id: string; disabled?: boolean; label: string };
@@ -47,15 +47,7 @@ describe('the next phase from Discord', () => {
         .messages(fake.channelId('project-updates'))
         .find((m) => (m.embeds[0] as Embed | undefined)?.title === '🚀 Phase 1 promoted (v0.1.0)'),
     );
-  /** What an interaction was finally answered with (a reply, or a deferred reply once edited), and its flags. */
-  const answer = (id: string): Promise<{ text: string; ephemeral: boolean }> =>
-    fake.waitFor(() => {
-      const m = fake.messages().find((x) => x.interaction_id === id && x.content !== '');
-      if (m) return { text: m.content, ephemeral: ((m.flags ?? 0) & 64) !== 0 };
-      const r = fake.interactionResponses().find((x) => x.interaction_id === id && x.type === 4);
-      const data = r?.data as { content?: string; flags?: number } | undefined;
-      return r ? { text: data?.content ?? '', ephemeral: ((data?.flags ?? 0) & 64) !== 0 } : undefined;
-    }, 8000);
+  const answer = (id: string) => interactionAnswer(fake, id);
   const starts = () =>
     p.ledger.readTypes(['phase.started']).filter((e) => (e.payload as { phase: number }).phase === 2);
   /** The promotion message once edited: its status line and its buttons. */

@@ -214,6 +214,32 @@ export function governorCli(
   });
 }
 
+/** The slash commands Governor registers, by name, sorted: what a guild offers once setup or the bridge ran. */
+export const REGISTERED_COMMANDS = [
+  'ack',
+  'approve',
+  'assign',
+  'clarify',
+  'help',
+  'pause',
+  'phase',
+  'reject',
+  'resolve',
+  'resume',
+  'status',
+];
+
+/** What an interaction was finally answered with (a reply, or a deferred reply once edited), and its flags. */
+export function interactionAnswer(fake: FakeDiscord, id: string): Promise<{ text: string; ephemeral: boolean }> {
+  return fake.waitFor(() => {
+    const m = fake.messages().find((x) => x.interaction_id === id && x.content !== '');
+    if (m) return { text: m.content, ephemeral: ((m.flags ?? 0) & 64) !== 0 };
+    const r = fake.interactionResponses().find((x) => x.interaction_id === id && x.type === 4);
+    const data = r?.data as { content?: string; flags?: number } | undefined;
+    return r ? { text: data?.content ?? '', ephemeral: ((data?.flags ?? 0) & 64) !== 0 } : undefined;
+  }, 8000);
+}
+
 /** The outbox rows, oldest first, as the deliverer sees them. */
 export function outboxRows(p: OpenedProject): Array<{
   id: number;
