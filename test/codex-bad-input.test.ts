@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
-import { bundledCodexBinary } from '../electron/core/agents/workers/codex.ts';
+import { bundledCodexBinary } from '../electron/core/agents/workers/codex-setup.ts';
 import { type FakeResponses, startFakeResponses } from './support/fake-openai-responses.ts';
 import { codexProject, exec } from './support/codex.ts';
 import { tempDir } from './support/tmp.ts';

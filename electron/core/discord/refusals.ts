@@ -34,5 +34,6 @@ export function refusals(db: Database.Database, now: Date = new Date()): { lates
 export function refusalLine(r: { latest: Refusal[]; last24h: number }): string | null {
   const x = r.latest[0];
   if (!x) return null;
-  return `${r.last24h} refused in the last 24 h; latest: ${x.user} (${x.user_id}) tried ${x.what} at ${x.at.slice(0, 16).replace('T', ' ')} UTC`;
+  const at = `${x.at.slice(0, 16).replace('T', ' ')} UTC`;
+  return `${r.last24h} refused in the last 24 h; latest: ${x.user} (${x.user_id}) tried ${x.what} at ${at}`;
 }
