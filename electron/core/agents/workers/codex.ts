@@ -186,6 +186,8 @@ export function createCodexWorker(o: CodexOptions): Worker {
 
       run.startClock(() => {
         stop ??= 'interrupted';
+        // A permission check still waiting on the human is withdrawn: the turn it belongs to is ending.
+        abort.abort();
         if (threadId && turnId) void rpc.request('turn/interrupt', { threadId, turnId }).catch(() => undefined);
         setTimeout(settle, 2000).unref();
       });
@@ -261,6 +263,7 @@ export function createCodexWorker(o: CodexOptions): Worker {
         turnId = str(obj(turn.turn).id) || turnId;
         await turnDone;
       } finally {
+        abort.abort();
         await run.close();
       }
       run.throwIfTimedOut();
