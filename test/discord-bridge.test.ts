@@ -6,7 +6,8 @@ import type { OpenedProject } from '../electron/core/host.ts';
 import type { FakeDiscord } from './support/fake-discord/index.ts';
 import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { createOutbox } from '../electron/core/discord/outbox.ts';
-import { refusalLine, refusals } from '../electron/core/discord/refusals.ts';
+import { refusalLine } from '../shared/refusal-line.ts';
+import { refusals } from '../electron/core/discord/refusals.ts';
 import {
   NO_LOOP,
   REVIEWER,

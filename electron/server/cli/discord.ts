@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import pc from 'picocolors';
 import type { SetupLine } from '../../core/discord/setup.ts';
 import { GovernorError } from '../../core/errors.ts';
+import { refusalLine } from '../../../shared/refusal-line.ts';
 import type { LoopDriver } from '../../core/api.ts';
 import type { OpenedProject } from '../../core/host.ts';
 
@@ -149,11 +150,7 @@ export function registerDiscordCommands(program: Command): void {
           console.log('No discord.yaml: Discord is not configured for this project.');
           return;
         }
-        const latest = s.refused[0];
-        const refused = latest
-          ? `${s.refused_24h} in the last 24 h; latest: ${latest.user} (${latest.user_id}) tried ${latest.what} ` +
-            `at ${latest.at.slice(0, 16).replace('T', ' ')} UTC`
-          : 'none';
+        const refused = refusalLine({ latest: s.refused, last24h: s.refused_24h }) ?? 'none';
         console.log(
           [
             `mode: ${s.mode}`,
