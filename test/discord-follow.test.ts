@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createApi, dispatch } from '../electron/core/api.ts';
-import { permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
+import { denyFormId, permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
 import { projectKey } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import type { FakeDiscord, RecordedMessage } from './support/fake-discord/index.ts';
@@ -215,7 +215,7 @@ describe('Discord messages follow the state', () => {
     await drained(f, proj);
     const m = f.messages(f.channelId('approvals')).find((x) => embed(x).title?.startsWith('🔐'));
     expect(embed(m).description).toContain('"command": "rm -rf build/ && npm run build"');
-    expect(buttons(m).map((x) => x.label)).toEqual(['Allow once', 'Allow for session', 'Deny']);
+    expect(buttons(m).map((x) => x.label)).toEqual(['Allow once', 'Allow for session', 'Deny', 'Deny with reason…']);
     const tag = projectTag(projectKey(proj));
     const click = await f.click({
       customId: permissionId(tag, 'allow_session', req.id, req.input_digest),
@@ -244,6 +244,45 @@ describe('Discord messages follow the state', () => {
     );
     expect((late.flags ?? 0) & 64).toBe(64);
     expect(proj.read.permissionRequest(req.id)?.decision?.decision).toBe('allow_session');
+  });
+
+  it('"Deny with reason…" opens a form; the denial carries the reason the agent reads, once', async () => {
+    const { f, proj } = await setup();
+    const req = askPermission(proj);
+    await drained(f, proj);
+    const m = f.messages(f.channelId('approvals')).find((x) => embed(x).title?.startsWith('🔐'));
+    const tag = projectTag(projectKey(proj));
+    const click = await f.click({
+      customId: denyFormId(tag, req.id, req.input_digest),
+      userId: REVIEWER,
+      messageId: m?.id ?? '',
+    });
+    const form = await f.waitFor(() => f.interactionResponses().find((x) => x.interaction_id === click.id));
+    expect(form.type).toBe(9);
+    // Opening the form decides nothing: the request still waits.
+    expect(proj.read.permissionRequest(req.id)?.status).toBe('pending');
+    const formId = (form.data as { custom_id: string }).custom_id;
+    const reason = 'Do not delete build/; run `npm run build` alone, it cleans up itself.';
+    const submit = await f.submitModal({ customId: formId, fields: { text: reason }, userId: REVIEWER });
+    expect((await answered(f, submit.id)).content).toMatch(/denied by \S+ via discord\.\n> Do not delete build/);
+    expect(proj.read.permissionRequest(req.id)?.decision).toMatchObject({
+      decision: 'deny',
+      source: 'discord',
+      message: reason,
+    });
+    // A second form sent from a stale screen changes nothing.
+    const again = await f.submitModal({ customId: formId, fields: { text: 'changed my mind' }, userId: REVIEWER });
+    expect((await answered(f, again.id)).content).toMatch(/already decided/);
+    expect(proj.read.permissionRequest(req.id)?.decision?.message).toBe(reason);
+    // And the button on the old message now says so privately instead of opening a form.
+    const late = await f.click({
+      customId: denyFormId(tag, req.id, req.input_digest),
+      userId: REVIEWER,
+      messageId: m?.id ?? '',
+    });
+    const lateAnswer = await f.waitFor(() => f.interactionResponses().find((x) => x.interaction_id === late.id));
+    expect(lateAnswer.type).toBe(4);
+    expect(JSON.stringify(lateAnswer.data)).toContain('was already denied');
   });
 
   for (const nonce of [true, false]) {

@@ -119,7 +119,7 @@ export function itDecidedFromDiscordButtons(
     return { allowed, denied };
   };
 
-  it('posted each request with its exact command and the Allow once / Allow for session / Deny buttons', () => {
+  it('posted each request with its exact command and the Allow once / Allow for session / Deny (with reason) buttons', () => {
     const { presser } = ctx();
     const { allowed, denied } = requests();
     expect(description(presser.posted.get(allowed.id))).toContain(commands.allowed);
@@ -130,6 +130,7 @@ export function itDecidedFromDiscordButtons(
         ['Allow once', false],
         ['Allow for session', false],
         ['Deny', false],
+        ['Deny with reason…', false],
       ]);
     }
   });

@@ -14,7 +14,7 @@ import type { OpenedProject } from '../host.ts';
 import { byVia, utcStamp } from '../notify/notifications.ts';
 import { decodeTs } from '../store/chain.ts';
 import { normaliseId } from '../workflow/ids.ts';
-import { type ModalAction, type PermissionAction, modalId, parseCustomId } from './custom-id.ts';
+import { type ModalAction, type PermissionAction, denyModalId, modalId, parseCustomId } from './custom-id.ts';
 import { refusalText } from './help.ts';
 import { modalText } from './inbound.ts';
 import { type Acting, type InteractionReplies, who } from './interaction-replies.ts';
@@ -102,18 +102,19 @@ export function createButtonActions({ p, tag, apiFor, replies }: ButtonActionDep
   }
 
   async function decidePermission(
-    i: ButtonInteraction,
+    i: ButtonInteraction | ModalSubmitInteraction,
     requestId: string,
     action: PermissionAction,
     digest: string,
+    message = '',
   ): Promise<void> {
     await i.deferReply();
     try {
-      const r = await dispatch(apiFor(i), 'permissions.decide', { requestId, decision: action, digest, message: '' });
+      const r = await dispatch(apiFor(i), 'permissions.decide', { requestId, decision: action, digest, message });
       await i.editReply({
         content: say(
           `${action === 'deny' ? '⛔' : '✅'} ${r.id} (${r.agent}: ${r.tool}): ` +
-            `${PERMISSION_WORDS[action]} ${byVia(who(i), 'discord')}.`,
+            `${PERMISSION_WORDS[action]} ${byVia(who(i), 'discord')}.${message ? `\n> ${message}` : ''}`,
         ),
       });
     } catch (err) {
@@ -158,11 +159,17 @@ export function createButtonActions({ p, tag, apiFor, replies }: ButtonActionDep
   return {
     async onButton(i: ButtonInteraction): Promise<void> {
       const parsed = parseCustomId(i.customId);
-      if (!parsed || parsed.kind === 'modal') {
+      if (!parsed || parsed.kind === 'modal' || parsed.kind === 'deny_modal') {
         await i.reply({ content: "This button is not one of Governor's.", flags: MessageFlags.Ephemeral });
         return;
       }
       if (parsed.kind === 'permission') return decidePermission(i, parsed.requestId, parsed.action, parsed.digest);
+      if (parsed.kind === 'deny_form') {
+        const r = p.read.permissionRequest(parsed.requestId);
+        // Asked before the form opens, so nobody types a reason for a request somebody else already settled.
+        if (r && r.status !== 'pending') return privately(i, `${r.id} was already ${r.status}. Nothing was changed.`);
+        return i.showModal(denyModalFor(tag(), parsed.requestId, parsed.digest, r ? `${r.agent}: ${r.tool}` : ''));
+      }
       if (parsed.kind === 'phase') return startPhase(i, parsed.promoted);
       const decided = alreadyDecided(parsed.reviewId);
       if (decided) return privately(i, decided);
@@ -175,7 +182,7 @@ export function createButtonActions({ p, tag, apiFor, replies }: ButtonActionDep
 
     async onModal(i: ModalSubmitInteraction): Promise<void> {
       const parsed = parseCustomId(i.customId);
-      if (parsed?.kind !== 'modal') {
+      if (parsed?.kind !== 'modal' && parsed?.kind !== 'deny_modal') {
         await i.reply({ content: "This form is not one of Governor's.", flags: MessageFlags.Ephemeral });
         return;
       }
@@ -183,9 +190,24 @@ export function createButtonActions({ p, tag, apiFor, replies }: ButtonActionDep
         [...i.fields.fields.values()].map((f) => ({ customId: f.customId, value: 'value' in f ? f.value : undefined })),
       );
       if (!text.ok) return refuseInput(i, text.error);
+      if (parsed.kind === 'deny_modal') return decidePermission(i, parsed.requestId, 'deny', parsed.digest, text.value);
       return decide(i, parsed.reviewId, MODAL[parsed.action].decision, text.value);
     },
   };
+}
+
+/** The form "Deny with reason…" opens: the reason, which the waiting agent reads with the denial. */
+function denyModalFor(tag: string, requestId: string, digest: string, what: string): ModalBuilder {
+  const input = new TextInputBuilder()
+    .setCustomId('text')
+    .setStyle(TextInputStyle.Paragraph)
+    .setRequired(true)
+    .setMaxLength(4000);
+  const label = new LabelBuilder().setLabel('Why not, and what instead?').setTextInputComponent(input);
+  return new ModalBuilder()
+    .setCustomId(denyModalId(tag, requestId, digest))
+    .setTitle(clip(`Deny ${requestId}${what ? ` (${what})` : ''}`, LIMITS.modalTitle))
+    .addLabelComponents(label);
 }
 
 /** The form a review's Changes, Clarify or Conditions button opens: the one text the decision needs. */

@@ -55,7 +55,8 @@ export function routeComponent(
   }
   if (parsed.project === me.tag) {
     // A form carries no message when Discord opened it elsewhere; its id was made by this project's click.
-    if (mine || (parsed.kind === 'modal' && messageId === null)) return { kind: 'act' };
+    if (mine || ((parsed.kind === 'modal' || parsed.kind === 'deny_modal') && messageId === null))
+      return { kind: 'act' };
     // A copy of this project (the same history) may have posted it: its answer comes first.
     return {
       kind: 'late',
