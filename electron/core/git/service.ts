@@ -15,6 +15,7 @@ import type { Actor } from '../../../shared/domain/common.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { dirtyAmong, dirtyPaths, headBranch, withCheckoutSync, type CheckoutSync } from './checkout.ts';
 import { stagePaths, syncCheckoutPaths, type CheckoutSyncInput, type CheckoutSyncResult } from './checkout-sync.ts';
+import { findMergeBase } from './commits.ts';
 import { diffTrees, type FileDiff } from './diff.ts';
 import { logFrom, type LogEntry } from './log.ts';
 import { changesInDir, materializeTree, type MaterializeResult } from './materialize.ts';
@@ -24,6 +25,7 @@ import { isRepository, prepareEnsureRepo } from './init.ts';
 import { appendNote, appendNotes, readNote } from './notes.ts';
 import {
   EMPTY_TREE,
+  hasLooseObject,
   isAncestor,
   isNotFound,
   listTreeFiles,
@@ -111,8 +113,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     /** What a person types for a commit (a short sha, `main~2`, `v0.1.0^`…) → its oid, or why it names none. */
     revParse: (text: string): Promise<RevParse> => revParse(ctx, text),
     /** The best common ancestor of two commits (`git merge-base`), or null when they share none. */
-    mergeBase: async (a: string, b: string): Promise<string | null> =>
-      (await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [a, b], cache: ctx.cache }))[0] ?? null,
+    mergeBase: async (a: string, b: string): Promise<string | null> => (await findMergeBase(ctx, [a, b]))[0] ?? null,
     listBranches: async (): Promise<string[]> => (await git.listBranches({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
     listTags: async (): Promise<string[]> => (await git.listTags({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
     headBranch: async (): Promise<string | null> => {
@@ -326,19 +327,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     }): Promise<{ commit: string; changed: boolean }> {
       toSeconds(input.timestamp);
       return serialize(async () => {
-        try {
-          await git.readObject({
-            fs: ctx.fs,
-            gitdir: ctx.gitdir,
-            oid: input.oid,
-            format: 'deflated',
-            cache: ctx.cache,
-          });
-        } catch (err) {
-          if (isNotFound(err))
-            throw new NotFoundError('object', input.oid, 'notes are attached to existing commits or tags');
-          throw err;
-        }
+        await requireObject(ctx, input.oid);
         return appendNote(ctx, input);
       });
     },
@@ -348,15 +337,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     ): Promise<{ changed: number }> {
       for (const i of inputs) toSeconds(i.timestamp);
       return serialize(async () => {
-        for (const oid of new Set(inputs.map((i) => i.oid))) {
-          try {
-            await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
-          } catch (err) {
-            if (isNotFound(err))
-              throw new NotFoundError('object', oid, 'notes are attached to existing commits or tags');
-            throw err;
-          }
-        }
+        for (const oid of new Set(inputs.map((i) => i.oid))) await requireObject(ctx, oid);
         return appendNotes(ctx, inputs);
       });
     },
@@ -485,6 +466,17 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       return { files: await diffTrees(ctx, { from, to, content: input.content ?? true, patch: input.patch ?? true }) };
     },
   };
+}
+
+/** Notes are attached to objects that exist: a loose one is seen by its file, a packed one read. */
+async function requireObject(ctx: RepoCtx, oid: string): Promise<void> {
+  if (await hasLooseObject(ctx, oid)) return;
+  try {
+    await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
+  } catch (err) {
+    if (isNotFound(err)) throw new NotFoundError('object', oid, 'notes are attached to existing commits or tags');
+    throw err;
+  }
 }
 
 /**
