@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { monotonicFactory } from 'ulid';
+import { bufferedPrng } from './prng.ts';
 import type { EventType, LedgerEvent, NewEvent } from '../../../shared/index.ts';
 import { EventPayloads, EventType as EventTypeSchema } from '../../../shared/index.ts';
 import { GovernorError, IntegrityError } from '../errors.ts';
@@ -80,7 +81,7 @@ export class Ledger {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.clock = opts.clock ?? (() => new Date());
-    const ulid = monotonicFactory();
+    const ulid = monotonicFactory(bufferedPrng());
     this.nextId = opts.ids ?? (() => ulid());
     this.projector = createProjector(this.db);
     this.insert = this.db.prepare(
