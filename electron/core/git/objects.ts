@@ -44,6 +44,17 @@ export async function hasLooseObject(ctx: RepoCtx, oid: string): Promise<boolean
   );
 }
 
+/** Notes are attached to objects that exist: a loose one is seen by its file, a packed one read. */
+export async function requireObject(ctx: RepoCtx, oid: string): Promise<void> {
+  if (await hasLooseObject(ctx, oid)) return;
+  try {
+    await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
+  } catch (err) {
+    if (isNotFound(err)) throw new NotFoundError('object', oid, 'notes are attached to existing commits or tags');
+    throw err;
+  }
+}
+
 /** A tree object's raw body when it is loose, else null (callers fall back to parsed entries). */
 export async function readTreeRaw(ctx: RepoCtx, oid: string | null): Promise<Buffer | null> {
   if (oid === null || oid === EMPTY_TREE) return Buffer.alloc(0);
