@@ -5,6 +5,9 @@
  * global or system, as the git CLI resolves them), else "Human <human@agents.local>".
  */
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Identity } from './message.ts';
 
@@ -48,9 +51,38 @@ async function gitUser(dir: string): Promise<{ name: string | null; email: strin
   return out;
 }
 
+/**
+ * What git's answer depends on: the config files it reads (their stat: any write moves the ctime) and the
+ * variables that move them. A promotion asks each time; one git process per phase is saved while none of
+ * these changed. (An include's target is not among them: edit the including file, or restart, to see one.)
+ */
+async function configKey(dir: string): Promise<string> {
+  const env = process.env;
+  const xdg = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const files = [join(dir, '.git', 'config'), env.GIT_CONFIG_GLOBAL ?? join(homedir(), '.gitconfig')];
+  files.push(join(xdg, 'git', 'config'), env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
+  const stamps = await Promise.all(
+    files.map((f) =>
+      stat(f, { bigint: true }).then(
+        (s) => `${f}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+        () => `${f}:-`,
+      ),
+    ),
+  );
+  return [dir, env.GIT_CONFIG_NOSYSTEM ?? '', ...stamps].join('|');
+}
+
+const users = new Map<string, { name: string | null; email: string | null }>();
+
 export async function humanIdentity(dir: string, configured?: { name: string; email: string }): Promise<HumanIdentity> {
   if (configured && usableIdentity(configured.name, configured.email)) return { ...configured, source: 'agents.yaml' };
-  const { name, email } = await gitUser(dir);
+  const key = await configKey(dir);
+  const known = users.get(key);
+  const { name, email } = known ?? (await gitUser(dir));
+  if (!known) {
+    if (users.size >= 64) users.clear(); // a host has a handful of projects; this only bounds a leak
+    users.set(key, { name, email });
+  }
   if (name !== null && email !== null && usableIdentity(name, email)) return { name, email, source: 'git config' };
   return DEFAULT_HUMAN;
 }
