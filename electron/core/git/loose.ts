@@ -6,13 +6,13 @@
  * commits and trees that was most of its git time. The git CLI trusts its object store on a normal read as
  * well (`git fsck` is the integrity check); writes hash here anyway, since the oid is the file name.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { constants as zlib, deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
+import { atomicWriteFile, tempNameFor, type RepoCtx } from './repo-fs.ts';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
@@ -26,6 +26,14 @@ export function hashObject(type: ObjectType, body: Uint8Array): { oid: string; h
 export async function writeLoose(ctx: RepoCtx, type: ObjectType, body: Uint8Array): Promise<string> {
   const { oid, header } = hashObject(type, body);
   const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  if (body.byteLength <= ASYNC_DEFLATE_BYTES) {
+    // Synchronous on purpose, as readLoose reads: a commit writes a few small objects, and the thread-pool
+    // round trips of an async stat, mkdir, write and rename cost more than the writes themselves.
+    if (existsSync(file)) return oid;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeAtomicSync(file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
+    return oid;
+  }
   try {
     await fsp.access(file);
     return oid;
@@ -35,6 +43,18 @@ export async function writeLoose(ctx: RepoCtx, type: ObjectType, body: Uint8Arra
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await atomicWriteFile(file, await deflateLoose(Buffer.concat([header, body])));
   return oid;
+}
+
+/** repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. */
+function writeAtomicSync(file: string, data: Uint8Array): void {
+  const tmp = tempNameFor(file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 const deflateAsync = promisify(deflate);
