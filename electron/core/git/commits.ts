@@ -6,7 +6,8 @@
  * ran `git gc` on) go through isomorphic-git. The walks below mirror isomorphic-git's (`log`,
  * `isDescendent`, `findMergeBase`) step for step, so their results and order are the same.
  */
-import git, { type CommitObject, type TagObject } from 'isomorphic-git';
+import type { CommitObject, TagObject } from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { readLoose } from './loose.ts';
 import type { RepoCtx } from './repo-fs.ts';
@@ -102,7 +103,7 @@ export async function readCommit(ctx: RepoCtx, oid: string): Promise<CommitObjec
   const loose = await readLoose(ctx, oid);
   if (loose?.type === 'commit') return remember(ctx, oid, parseCommit(loose.body));
   // Packed, or a tag: isomorphic-git reads packs and follows tags (and throws what callers expect).
-  const { commit, oid: at } = await git.readCommit({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  const { commit, oid: at } = await (await iso()).readCommit({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return at === oid ? remember(ctx, oid, commit) : commit;
 }
 
@@ -127,7 +128,7 @@ export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | 
       else if (type === 'tag') target = tagTarget(loose.body);
     } else {
       try {
-        const obj = await git.readObject({
+        const obj = await (await iso()).readObject({
           fs: ctx.fs,
           gitdir: ctx.gitdir,
           oid: current,

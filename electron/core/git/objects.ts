@@ -7,7 +7,8 @@
  */
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import git, { type CommitObject, type TagObject, type TreeEntry } from 'isomorphic-git';
+import type { CommitObject, TagObject, TreeEntry } from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { GovernorError, NotFoundError } from '../errors.ts';
 import { isDescendent, peelToCommit, readCommit } from './commits.ts';
 import { readLoose, writeLoose } from './loose.ts';
@@ -48,7 +49,7 @@ export async function hasLooseObject(ctx: RepoCtx, oid: string): Promise<boolean
 export async function requireObject(ctx: RepoCtx, oid: string): Promise<void> {
   if (await hasLooseObject(ctx, oid)) return;
   try {
-    await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
+    await (await iso()).readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
   } catch (err) {
     if (isNotFound(err)) throw new NotFoundError('object', oid, 'notes are attached to existing commits or tags');
     throw err;
@@ -137,7 +138,7 @@ function parseTree(body: Buffer): Entry[] {
 export async function readBlob(ctx: RepoCtx, oid: string): Promise<Uint8Array> {
   const loose = await readLoose(ctx, oid);
   if (loose && loose.type === 'blob') return loose.body;
-  const { blob } = await git.readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  const { blob } = await (await iso()).readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return blob;
 }
 
@@ -145,7 +146,7 @@ export async function readTreeEntries(ctx: RepoCtx, oid: string | null): Promise
   if (oid === null || oid === EMPTY_TREE) return [];
   const loose = await readLoose(ctx, oid);
   if (loose && loose.type === 'tree') return parseTree(loose.body);
-  const { tree } = await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  const { tree } = await (await iso()).readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return tree;
 }
 
@@ -217,7 +218,7 @@ export async function writeCommitObject(ctx: RepoCtx, commit: CommitObject): Pro
 
 /** Writes an annotated tag object; with a signer on the context the signature follows the message, as `git tag -s` does. */
 export async function writeTagObject(ctx: RepoCtx, tag: TagObject): Promise<string> {
-  if (ctx.signer === undefined) return git.writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
+  if (ctx.signer === undefined) return (await iso()).writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
   const payload = `object ${tag.object}\ntype ${tag.type}\ntag ${tag.tag}\ntagger ${formatPerson(tag.tagger)}\n\n${normalizeNewlines(tag.message)}`;
   const signature = await armoredSignature(ctx.signer, payload);
   return writeLoose(ctx, 'tag', Buffer.from(`${payload}${signature}\n`, 'utf8'));
@@ -253,6 +254,28 @@ async function readRefFile(ctx: RepoCtx, ref: string): Promise<string | null> {
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
     throw err;
   }
+}
+
+/**
+ * The names under `refs/heads` or `refs/tags` (relative to it), loose and packed, sorted: what isomorphic-git's
+ * listBranches/listTags return, without loading it. Lock and temp files of a write in progress are no refs.
+ */
+export async function listRefNames(ctx: RepoCtx, prefix: 'refs/heads' | 'refs/tags'): Promise<string[]> {
+  const root = path.join(ctx.gitdir, prefix);
+  const loose = await fsp.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  const names = new Set<string>();
+  for (const d of loose) {
+    if (!d.isFile() || d.name.endsWith('.lock') || d.name.includes('.governor-tmp-')) continue;
+    names.add(
+      path
+        .relative(root, path.join(d.parentPath ?? d.path, d.name))
+        .split(path.sep)
+        .join('/'),
+    );
+  }
+  for (const ref of (await packedRefs(ctx)).keys())
+    if (ref.startsWith(`${prefix}/`)) names.add(ref.slice(prefix.length + 1));
+  return [...names].sort();
 }
 
 /** `.git/packed-refs` as ref → oid (peeled `^` lines and comments skipped); empty when there is none. */
@@ -314,7 +337,7 @@ export async function isAncestor(ctx: RepoCtx, ancestor: string, descendant: str
 
 /** Moves (or creates) a ref. The write is atomic through repoFs; callers hold the write queue. */
 export async function writeRefOid(ctx: RepoCtx, full: string, oid: string): Promise<void> {
-  await git.writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full, value: oid, force: true });
+  await (await iso()).writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full, value: oid, force: true });
 }
 
 export interface FlatEntry {

@@ -3,7 +3,7 @@
  * status, and agent worktrees (materialized from a commit, read back as a change set). None of them writes
  * the repository's refs or history, so none waits in the write queue (service.ts has the writes).
  */
-import git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { dirtyAmong, dirtyPaths, headBranch } from './checkout.ts';
 import { findMergeBase } from './commits.ts';
 import { diffTrees, type FileDiff } from './diff.ts';
@@ -11,7 +11,15 @@ import { logFrom, type LogEntry } from './log.ts';
 import { materializeTree, type MaterializeResult } from './materialize.ts';
 import { changesInDir } from './workspace-changes.ts';
 import { readNote } from './notes.ts';
-import { EMPTY_TREE, isAncestor, listTreeFiles, requireCommit, resolveCommitish, treeOfCommit } from './objects.ts';
+import {
+  EMPTY_TREE,
+  isAncestor,
+  listRefNames,
+  listTreeFiles,
+  requireCommit,
+  resolveCommitish,
+  treeOfCommit,
+} from './objects.ts';
 import { revParse, type RevParse } from './revparse.ts';
 import { shortName } from './refs.ts';
 import type { RepoCtx } from './repo-fs.ts';
@@ -25,8 +33,8 @@ export function gitReads(ctx: RepoCtx) {
     revParse: (text: string): Promise<RevParse> => revParse(ctx, text),
     /** The best common ancestor of two commits (`git merge-base`), or null when they share none. */
     mergeBase: async (a: string, b: string): Promise<string | null> => (await findMergeBase(ctx, [a, b]))[0] ?? null,
-    listBranches: async (): Promise<string[]> => (await git.listBranches({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
-    listTags: async (): Promise<string[]> => (await git.listTags({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
+    listBranches: (): Promise<string[]> => listRefNames(ctx, 'refs/heads'),
+    listTags: (): Promise<string[]> => listRefNames(ctx, 'refs/tags'),
     headBranch: async (): Promise<string | null> => {
       const ref = await headBranch(ctx);
       return ref === null ? null : shortName(ref);
@@ -64,7 +72,7 @@ export function gitReads(ctx: RepoCtx) {
     async readFileAt(input: { oid: string; path: string }): Promise<string | null> {
       const commit = await requireCommit(ctx, input.oid);
       try {
-        const { blob } = await git.readBlob({
+        const { blob } = await (await iso()).readBlob({
           fs: ctx.fs,
           gitdir: ctx.gitdir,
           oid: commit,

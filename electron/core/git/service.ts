@@ -10,7 +10,7 @@
  * - Merges and reverts are three-way tree merges over objects (merge.ts), never the working tree.
  */
 import path from 'node:path';
-import git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import type { Actor } from '../../../shared/domain/common.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { withCheckoutSync, type CheckoutSync } from './checkout.ts';
@@ -350,7 +350,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       const ref = branchRef(input.name);
       return serialize(async () => {
         const previous = await resolveFullRef(ctx, ref);
-        if (previous !== null) await git.deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
+        if (previous !== null) await (await iso()).deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
         return { previous };
       });
     },
@@ -365,7 +365,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       assertMayWrite(ref, input.actor, input.action);
       return serialize(async () => {
         const previous = await resolveFullRef(ctx, ref);
-        if (previous !== null) await git.deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
+        if (previous !== null) await (await iso()).deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
         return { previous };
       });
     },
