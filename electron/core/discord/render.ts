@@ -170,7 +170,8 @@ export function forWebhook(m: OutboundMessage): OutboundMessage {
   const hint =
     parsed?.kind === 'phase'
       ? 'Start the next phase in the Governor app (the dashboard).'
-      : `Decide ${parsed?.kind === 'permission' ? 'this permission request' : 'this review'} in the Governor app (Reviews).`;
+      : `Decide ${parsed?.kind === 'permission' ? 'this permission request' : 'this review'} ` +
+        'in the Governor app (Reviews).';
   const embeds = m.embeds.map((e, i) =>
     i === 0 ? { ...e, description: clip(`${e.description ?? ''}\n\n${hint}`, LIMITS.embedDescription) } : e,
   );
