@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import { open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Concern, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
@@ -18,6 +17,9 @@ import {
   renderAll,
 } from './render/index.ts';
 import { SEGMENT_LINES, segmentDir, segmentNumber, segmentPath, splitStream } from './render/segments.ts';
+import { type SealedExport, type SealedRecord, createSealedStore, streamFilesOf } from './sealed-store.ts';
+
+export type { SealedExport } from './sealed-store.ts';
 import {
   type Field,
   authoredLoaders,
@@ -98,25 +100,19 @@ export interface Exporter {
   /** The path of every export there is now (as of the last sync), without rendering the audit files. */
   paths(): string[];
   /**
-   * Sync, then every export as the files now hold it, as bytes: what a commit of the records takes. Bytes,
-   * not text: the audit files are megabytes on a long history, and decoding them only to encode them again
-   * for the commit cost more than the commit.
-   */
-  current(): Promise<Map<string, Buffer>>;
-  /**
-   * `current()` for a commit: a sealed audit segment (render/segments.ts) is a loader instead of its bytes,
-   * since it never changes: a commit whose parent holds it keeps that blob without reading the file.
+   * Sync, then every export as the files now hold it, as bytes (what a commit of the records takes, and the
+   * QA gate's manifest), except that a sealed audit segment (render/segments.ts) is what was stored about it
+   * when it was sealed, with a loader: it never changes, so a commit whose parent holds it keeps that blob,
+   * and the manifest takes its stored digest, without reading the file.
    */
   committable(): Promise<Map<string, Buffer | SealedExport>>;
+  /**
+   * Every sealed segment's git blob id, with its file's size and modification time when it was sealed, by
+   * path: a file that still has them holds that blob (git's own test for an unchanged file).
+   */
+  sealedRecords(): Map<string, SealedRecord>;
   /** Record how far the exports got now, if a sync since the last record moved on (at close). */
   flush(): void;
-}
-
-/** A sealed audit segment: immutable once written, read only when a commit does not hold it yet. */
-export interface SealedExport {
-  load: () => Promise<Buffer>;
-  /** Its git blob, stored when it was sealed (see `storeBlob`). */
-  oid?: string;
 }
 
 /** What a sync leaves for the next process: how far it got, what each document read and wrote. */
@@ -143,18 +139,8 @@ export function createExporter(
   opts: { segmentLines?: number; storeBlob?: (content: Buffer) => Promise<string> } = {},
 ): Exporter {
   const perSegment = opts.segmentLines ?? SEGMENT_LINES;
-  // A segment's blob id, kept from when it was sealed; keyed by the segment size, which decides its content.
-  const blobKey = (path: string) => `segment-blob:${perSegment}:${path}`;
-  /**
-   * Write a sealed segment, and store its git blob now, while its bytes are in hand: a later commit then
-   * names the blob without reading the file (a commit's cost stays with what changed since the last one).
-   */
-  async function writeSegment(path: string, content: string): Promise<void> {
-    await writeFileAtomic(join(dir, path), content);
-    if (!opts.storeBlob) return;
-    const oid = await opts.storeBlob(Buffer.from(content, 'utf8'));
-    ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(blobKey(path), oid);
-  }
+  const sealedStore = createSealedStore(dir, ledger.db, { perSegment, storeBlob: opts.storeBlob });
+  const writeSegment = (path: string, content: string) => sealedStore.write(path, content);
   // Each JSONL stream's layout on disk as this process knows it: sealed segments and lines in its own file.
   const layouts = new Map<string, { sealed: number; lines: number }>();
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
@@ -367,21 +353,16 @@ export function createExporter(
     return head;
   }
 
-  /** The numbers of a stream's sealed segment files, ascending. */
-  function segmentsOnDisk(rel: string): number[] {
-    try {
-      return readdirSync(join(dir, segmentDir(rel)))
-        .map(segmentNumber)
-        .filter((n): n is number => n !== null)
-        .sort((a, b) => a - b);
-    } catch {
-      return [];
-    }
-  }
+  const segmentsOnDisk = (rel: string) => sealedStore.onDisk(rel);
 
-  /** Every file of a stream on disk, in reading order: its sealed segments, then the stream's own file. */
+  /**
+   * Every file of a stream, in reading order: its sealed segments, then the stream's own file. From the
+   * layout this process keeps once it has reconciled the stream (no directory listing), else from the disk.
+   */
   function streamFiles(rel: string): string[] {
-    return [...segmentsOnDisk(rel).map((n) => segmentPath(rel, n)), rel];
+    const layout = layouts.get(rel);
+    const sealed = layout ? Array.from({ length: layout.sealed }, (_, i) => i + 1) : segmentsOnDisk(rel);
+    return streamFilesOf(rel, sealed);
   }
 
   /** The seq of the stream's first event after `after`, or null. */
@@ -704,25 +685,16 @@ export function createExporter(
         s.seq > 0 && PRODUCERS.every((p) => s.files[p.name]) ? Object.values(s.files).flat() : [...documents().keys()];
       return [...docs, ...jsonlPaths()];
     },
-    async current() {
-      const out = new Map<string, Buffer>();
-      for (const [rel, content] of await this.committable())
-        out.set(rel, Buffer.isBuffer(content) ? content : await content.load());
-      return out;
-    },
+    sealedRecords: () => sealedStore.records(),
     async committable() {
       await this.sync();
       const out = new Map<string, Buffer | SealedExport>();
-      const oids = new Map(
-        ledger.db
-          .prepare<[string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key LIKE ?')
-          .all(`${blobKey('')}%`)
-          .map((r) => [r.key, r.value]),
-      );
-      for (const rel of this.paths()) {
-        if (isSealed(rel)) {
-          const oid = oids.get(blobKey(rel));
-          out.set(rel, { load: () => readFile(join(dir, rel)), ...(oid ? { oid } : {}) });
+      const paths = this.paths();
+      const sealed = sealedStore.exports(paths.filter(isSealed));
+      for (const rel of paths) {
+        const seg = sealed.get(rel);
+        if (seg) {
+          out.set(rel, seg);
           continue;
         }
         try {
