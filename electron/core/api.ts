@@ -286,12 +286,10 @@ export function createApi(p: OpenedProject, loop: LoopDriver, who: Caller, proje
   };
   return {
     'project.status': async () => statusSnapshot(p, loop),
-    'reviews.list': async ({ status }) =>
-      status === 'pending'
-        ? p.read.pendingReviews()
-        : status === 'decided'
-          ? p.read.reviews().filter((r) => r.status === 'decided')
-          : p.read.reviews(),
+    'reviews.list': async ({ open, path, limit, after }) => ({
+      ...p.read.reviewPage({ openOnly: open === true, path, limit, after }),
+      totals: p.read.reviewTotals(path),
+    }),
     'reviews.get': async ({ id }) => {
       const r = p.read.review(id);
       if (!r) throw new NotFoundError('review', id);
