@@ -11,11 +11,10 @@ import { GOVERNOR_MCP_NAME } from '../electron/core/mcp/name.ts';
 import { createPermissionGate } from '../electron/core/permissions/gate.ts';
 import { Redactor } from '../electron/core/secrets/redact.ts';
 import { type FakeAnthropic, type ScriptedTurn, startFakeAnthropic } from './support/fake-anthropic.ts';
-import { type ProjectOptions, agentProject, claudeEnv } from './support/coding-agent.ts';
+import { ACP_ADAPTER, type ProjectOptions, acpProject } from './support/coding-agent.ts';
 import { tempDir } from './support/tmp.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const ADAPTER = join(ROOT, 'node_modules', '.bin', 'claude-agent-acp');
 /** The scripted ACP agent on the SDK's agent side, as agents.yaml starts it. */
 const testAgent = (...args: string[]) => ({
   command: process.execPath,
@@ -49,10 +48,7 @@ describe('ACP: bad input', () => {
 
   async function open(agent: { command: string; args: string[] }, turns: ScriptedTurn[] = [], o: ProjectOptions = {}) {
     fake = await startFakeAnthropic();
-    claudeEnv();
-    process.env.ANTHROPIC_BASE_URL = fake.url;
-    process.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
-    const proj = await agentProject({ runtime: 'acp', ...agent }, o);
+    const proj = await acpProject(fake, { ...o, ...agent });
     fake.pushFor('T4', ...turns);
     p = await proj.open();
     return p;
@@ -72,7 +68,10 @@ describe('ACP: bad input', () => {
   it('a missing binary names the command and how to install one', async () => {
     const details = await paused({ command: '/nonexistent/gemini', args: ['--experimental-acp'] });
     expect(details).toMatch(
-      /acp: the ACP agent `\/nonexistent\/gemini` \(agents\.yaml command:\) was not found on PATH; install it \(e\.g\. `npm install -g @google\/gemini-cli`/,
+      new RegExp(
+        /acp: the ACP agent `\/nonexistent\/gemini` \(agents\.yaml command:\) was not found on PATH; /.source +
+          /install it \(e\.g\. `npm install -g @google\/gemini-cli`/.source,
+      ),
     );
     expect(fake?.requests).toHaveLength(0);
   });
@@ -80,20 +79,27 @@ describe('ACP: bad input', () => {
   it('an unsupported protocol version names both versions and which side to upgrade', async () => {
     const details = await paused(testAgent('version'));
     expect(details).toMatch(
-      /acp \(.*node\) speaks version 2 of the Agent Client Protocol; Governor speaks version 1: upgrade Governor, or use a release of the agent that still speaks version 1/,
+      new RegExp(
+        /acp \(.*node\) speaks version 2 of the Agent Client Protocol; Governor speaks version 1: /.source +
+          /upgrade Governor, or use a release of the agent that still speaks version 1/.source,
+      ),
     );
   });
 
   it('a protocol error (an agent that writes a banner, not JSON-RPC) quotes it and names the fix', async () => {
     const details = await paused(testAgent('banner'));
     expect(details).toMatch(
-      /wrote something that is not JSON-RPC to stdout \(Welcome to Acme Agent 2\.0! Type \/help for help\.\); check that `.*acp-agent-child\.ts banner` starts the agent in its ACP mode .*governor doctor/,
+      new RegExp(
+        /wrote something that is not JSON-RPC to stdout \(Welcome to Acme Agent 2\.0! Type \/help for help\.\); /
+          .source +
+          /check that `.*acp-agent-child\.ts banner` starts the agent in its ACP mode .*governor doctor/.source,
+      ),
     );
   });
 
   it('a worker that dies mid-turn names the agent and keeps its session for resume', async () => {
     const pidFile = join(tempDir('governor-acp-pid-'), 'pid');
-    const wrapper = script(`echo $$ > ${pidFile}\nexec ${ADAPTER} "$@"`);
+    const wrapper = script(`echo $$ > ${pidFile}\nexec ${ACP_ADAPTER} "$@"`);
     const details = await paused({ command: wrapper, args: [] }, [
       () => {
         // The model's first turn: the agent is killed while it waits for the answer.
@@ -188,7 +194,10 @@ describe('ACP: bad input', () => {
     expect(sessions).toEqual([['test-1', false]]);
     expect(r.sessionId).toBe('test-1');
     expect(seen.find((a) => a.kind === 'result' && a.text.includes('fresh session'))?.text).toMatch(
-      /can neither resume nor load a session .*: a fresh session starts with the task given again; the workspace keeps what session lost-session-0001 did/,
+      new RegExp(
+        /can neither resume nor load a session .*: a fresh session starts with the task given again; /.source +
+          /the workspace keeps what session lost-session-0001 did/.source,
+      ),
     );
     const prompt = seen.find((a) => a.kind === 'message')?.text ?? '';
     expect(prompt).toMatch(/your earlier session could not be resumed\. Your workspace still holds the changes/);
@@ -197,7 +206,7 @@ describe('ACP: bad input', () => {
 
   it('a request nobody decides in time is recorded as timed_out, and the agent is told so', async () => {
     const proj = await open(
-      { command: ADAPTER, args: [] },
+      { command: ACP_ADAPTER, args: [] },
       [{ tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] }, { text: 'Could not.' }],
       { permissions: 'agent_permissions:\n  timeout_s: 1\n' },
     );

@@ -1,24 +1,14 @@
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventPayloads } from '../shared/index.ts';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
-import type { OpenedProject } from '../electron/core/host.ts';
-import { runLoop } from '../electron/core/workflow/loop.ts';
 import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
-import {
-  type ButtonPresser,
-  REVIEWER_NAME,
-  buttonPresser,
-  itDecidedFromDiscordButtons,
-} from './support/discord-buttons.ts';
-import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
+import { REVIEWER_NAME, discordButtonRun, itDecidedFromDiscordButtons } from './support/discord-buttons.ts';
 import { type FakeAnthropic, startFakeAnthropic } from './support/fake-anthropic.ts';
-import { REVIEWER_ROLE, botYaml, bridge } from './support/discord.ts';
-import { agentProject, claudeEnv, until } from './support/coding-agent.ts';
+import { acpProject } from './support/coding-agent.ts';
 import { git } from './support/tmp.ts';
 
-const ADAPTER = resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'claude-agent-acp');
+/** The command the reviewer allows from Discord, and the one it denies (as each request's input holds them). */
+const COMMANDS = { allowed: 'console.log(process.platform)', denied: 'make deploy' };
 
 /**
  * The human, away from the host, decides an ACP agent's commands with Discord buttons: the real Claude Code
@@ -29,19 +19,11 @@ const ADAPTER = resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'clau
  */
 describe('an ACP agent asks, and the human decides from Discord buttons', () => {
   let anthropic: FakeAnthropic;
-  let discord: FakeDiscord;
-  let p: OpenedProject;
-  let b: DiscordBridge;
-  let presser: ButtonPresser;
+  const run = discordButtonRun();
 
   beforeAll(async () => {
     anthropic = await startFakeAnthropic();
-    discord = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
-    claudeEnv();
-    process.env.ANTHROPIC_BASE_URL = anthropic.url;
-    process.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
-    const proj = await agentProject({ runtime: 'acp', command: ADAPTER, args: [] });
-    writeFileSync(join(proj.dir, 'discord.yaml'), `${botYaml(discord)}\n`);
+    const proj = await acpProject(anthropic);
     const ws = agentWorkspaceDir(proj.dir, 'phase1/implementer');
     const file = join(ws, 'src/platform.js');
     anthropic.pushFor(
@@ -72,37 +54,17 @@ describe('an ACP agent asks, and the human decides from Discord buttons', () => 
       },
       { text: 'Handed off.' },
     );
-    p = await proj.open();
-    presser = buttonPresser(p, discord);
-    b = await bridge(p, { DISCORD_BOT_TOKEN: discord.token });
-    const loop = runLoop(p);
-    const req = await until(
-      () => p.read.permissionRequests('pending').find((r) => r.tool === 'Bash'),
-      'the command to be asked',
-      180_000,
-    );
-    await presser.press(req, 'allow_once');
-    const deploy = await until(
-      () => p.read.permissionRequests('pending').find((r) => r.id !== req.id),
-      'make deploy to be asked',
-      180_000,
-    );
-    await presser.press(deploy, 'deny');
-    await loop;
+    await run.decide(proj, COMMANDS);
   }, 600_000);
   afterAll(async () => {
-    await b?.stop();
-    p?.close();
-    await discord?.close();
+    await run.close();
     await anthropic?.close();
   });
 
-  itDecidedFromDiscordButtons(() => ({ p, discord, presser, worker: 'acp' }), {
-    allowed: 'console.log(process.platform)',
-    denied: 'make deploy',
-  });
+  itDecidedFromDiscordButtons(() => ({ ...run.ctx(), worker: 'acp' }), COMMANDS);
 
   it('the waiting agent ran the command, read the denial, then handed off, and Governor committed its work', () => {
+    const { p } = run.ctx();
     expect(anthropic.toolResults().some((t) => t.trim() === 'linux')).toBe(true);
     const deploy = p.read.permissionRequests().find((r) => r.status === 'denied');
     const denial = `The human denied this (${deploy?.id}): Denied by ${REVIEWER_NAME}`;
@@ -115,6 +77,7 @@ describe('an ACP agent asks, and the human decides from Discord buttons', () => 
   });
 
   it("the read Claude Code would have done unasked went through Governor's gate", () => {
+    const { p } = run.ctx();
     const gated = p.ledger
       .readTypes(['worker.activity'])
       .map((e) => EventPayloads['worker.activity'].parse(e.payload))

@@ -1,16 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventPayloads } from '../shared/index.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
-import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
-import { runLoop } from '../electron/core/workflow/loop.ts';
 import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
 import { type FakeAnthropic, startFakeAnthropic } from './support/fake-anthropic.ts';
-import { agentProject, claudeEnv, until } from './support/coding-agent.ts';
+import { acpProject, loopDecidingAsks } from './support/coding-agent.ts';
 import { git } from './support/tmp.ts';
-
-const ADAPTER = resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'claude-agent-acp');
 
 /**
  * A real ACP agent from npm (the Claude Code ACP adapter, `claude-agent-acp`, which runs the real Claude
@@ -26,10 +22,7 @@ describe('an ACP agent (claude-agent-acp) as an Implementer, end to end through 
 
   beforeAll(async () => {
     fake = await startFakeAnthropic();
-    claudeEnv();
-    process.env.ANTHROPIC_BASE_URL = fake.url;
-    process.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
-    const proj = await agentProject({ runtime: 'acp', command: ADAPTER, args: [] });
+    const proj = await acpProject(fake);
     dir = proj.dir;
     outside = join(dir, '..', 'outside-acp.txt');
     const ws = agentWorkspaceDir(dir, 'phase1/implementer');
@@ -85,34 +78,11 @@ describe('an ACP agent (claude-agent-acp) as an Implementer, end to end through 
       { text: 'Handed off.' },
     );
     p = await proj.open();
-    const api = createApi(
-      p,
-      createLoopRunner(p, () => {}),
-      { user: 'Human', source: 'discord' },
-    );
-    const loop = runLoop(p);
-    const uname = await until(
-      () => p.read.permissionRequests('pending').find((r) => JSON.stringify(r.input).includes('process.platform')),
-      'the node command to be asked',
-      180_000,
-    );
-    await dispatch(api, 'permissions.decide', {
-      requestId: uname.id,
-      decision: 'allow_once',
-      digest: uname.input_digest,
-    });
-    const deploy = await until(
-      () => p.read.permissionRequests('pending').find((r) => JSON.stringify(r.input).includes('make deploy')),
-      'make deploy to be asked',
-      120_000,
-    );
-    await dispatch(api, 'permissions.decide', {
-      requestId: deploy.id,
-      decision: 'deny',
-      digest: deploy.input_digest,
+    await loopDecidingAsks(p, {
+      allowed: 'process.platform',
+      denied: 'make deploy',
       message: 'No deploys from a build task.',
     });
-    await loop;
   }, 600_000);
   afterAll(async () => {
     p?.close();

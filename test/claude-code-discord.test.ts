@@ -1,24 +1,16 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
-import type { OpenedProject } from '../electron/core/host.ts';
-import { runLoop } from '../electron/core/workflow/loop.ts';
 import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
-import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
 import { type FakeAnthropic, startFakeAnthropic } from './support/fake-anthropic.ts';
-import { REVIEWER_ROLE, botYaml, bridge } from './support/discord.ts';
-import {
-  type ButtonPresser,
-  REVIEWER_NAME,
-  buttonPresser,
-  itDecidedFromDiscordButtons,
-} from './support/discord-buttons.ts';
-import { claudeProject, until } from './support/coding-agent.ts';
+import { REVIEWER_NAME, discordButtonRun, itDecidedFromDiscordButtons } from './support/discord-buttons.ts';
+import { claudeProject } from './support/coding-agent.ts';
 import { git } from './support/tmp.ts';
 
 const ALLOWED = 'node -e "console.log(process.platform)"';
 const DENIED = 'make deploy';
+
+/** The command the reviewer allows from Discord, and the one it denies (as each request's input holds them). */
+const COMMANDS = { allowed: 'console.log(process.platform)', denied: DENIED };
 
 /**
  * The human, away from the host, decides Claude Code's commands with Discord buttons: the real Claude Code
@@ -28,16 +20,11 @@ const DENIED = 'make deploy';
  */
 describe('Claude Code asks, and the human decides from Discord buttons', () => {
   let fake: FakeAnthropic;
-  let discord: FakeDiscord;
-  let p: OpenedProject;
-  let b: DiscordBridge;
-  let presser: ButtonPresser;
+  const run = discordButtonRun();
 
   beforeAll(async () => {
     fake = await startFakeAnthropic();
-    discord = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
     const proj = await claudeProject(fake);
-    writeFileSync(join(proj.dir, 'discord.yaml'), `${botYaml(discord)}\n`);
     const ws = agentWorkspaceDir(proj.dir, 'phase1/implementer');
     fake.pushFor(
       'T4',
@@ -65,33 +52,17 @@ describe('Claude Code asks, and the human decides from Discord buttons', () => {
       },
       { text: 'Handed off.' },
     );
-    p = await proj.open();
-    presser = buttonPresser(p, discord);
-    b = await bridge(p, { DISCORD_BOT_TOKEN: discord.token });
-    const loop = runLoop(p);
-    const asked = await until(() => p.read.permissionRequests('pending')[0], `${ALLOWED} to be asked`, 180_000);
-    await presser.press(asked, 'allow_once');
-    const deploy = await until(
-      () => p.read.permissionRequests('pending').find((r) => r.id !== asked.id),
-      `${DENIED} to be asked`,
-      180_000,
-    );
-    await presser.press(deploy, 'deny');
-    await loop;
+    await run.decide(proj, COMMANDS);
   }, 600_000);
   afterAll(async () => {
-    await b?.stop();
-    p?.close();
-    await discord?.close();
+    await run.close();
     await fake?.close();
   });
 
-  itDecidedFromDiscordButtons(() => ({ p, discord, presser, worker: 'claude-code' }), {
-    allowed: 'console.log(process.platform)',
-    denied: DENIED,
-  });
+  itDecidedFromDiscordButtons(() => ({ ...run.ctx(), worker: 'claude-code' }), COMMANDS);
 
   it('the waiting agent ran the allowed command, read the denial, handed off, and Governor committed', () => {
+    const { p } = run.ctx();
     const deploy = p.read.permissionRequests().find((r) => r.status === 'denied');
     expect(fake.toolResults().some((t) => t.startsWith('linux\n'))).toBe(true);
     // The agent reads who denied it, and where: the denial is the tool's result.

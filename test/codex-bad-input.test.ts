@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
-import { bundledCodexBinary } from '../electron/core/agents/workers/codex.ts';
+import { bundledCodexBinary } from '../electron/core/agents/workers/codex-setup.ts';
 import { type FakeResponses, startFakeResponses } from './support/fake-openai-responses.ts';
 import { codexProject, exec } from './support/codex.ts';
 import { tempDir } from './support/tmp.ts';
@@ -93,5 +93,21 @@ describe('Codex: bad input', () => {
     const told = fake.userTexts().find((t) => t.includes(req?.id ?? '?'));
     expect(told).toMatch(/timed out/);
     expect(told).toMatch(/It was not denied/);
+  });
+
+  it('a step whose wall clock runs out withdraws the ask still waiting on the human', async () => {
+    fake = await startFakeResponses();
+    const proj = await codexProject(fake, {
+      permissions: 'agent_permissions:\n  timeout_s: 600\n',
+      limits: 'agent_limits:\n  wall_clock_s: 3\n',
+    });
+    fake.pushFor('T4', { calls: [exec('uname -s')] }, { text: 'Stopped.' });
+    p = await proj.open();
+    await runLoop(p);
+    const [req] = p.read.permissionRequests();
+    // Before, the request stayed pending in the inbox after its turn had ended, so a later Allow went nowhere.
+    expect(req).toMatchObject({ worker: 'codex', tool: 'Bash', status: 'withdrawn', decision: null });
+    const concern = p.read.concerns().find((c) => c.from === 'Implementer' && c.category === 'runtime_failure');
+    expect(concern?.details).toMatch(/ran past agent_limits\.wall_clock_s/);
   });
 });

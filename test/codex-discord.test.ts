@@ -1,22 +1,13 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
-import type { OpenedProject } from '../electron/core/host.ts';
-import { runLoop } from '../electron/core/workflow/loop.ts';
 import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
-import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
 import { type FakeResponses, startFakeResponses } from './support/fake-openai-responses.ts';
-import { REVIEWER_ROLE, botYaml, bridge } from './support/discord.ts';
-import {
-  type ButtonPresser,
-  REVIEWER_NAME,
-  buttonPresser,
-  itDecidedFromDiscordButtons,
-} from './support/discord-buttons.ts';
+import { REVIEWER_NAME, discordButtonRun, itDecidedFromDiscordButtons } from './support/discord-buttons.ts';
 import { addFile, codexProject, exec, governor } from './support/codex.ts';
-import { until } from './support/coding-agent.ts';
 import { git } from './support/tmp.ts';
+
+/** The command the reviewer allows from Discord, and the one it denies (as each request's input holds them). */
+const COMMANDS = { allowed: 'uname -s', denied: 'make deploy' };
 
 /**
  * The human, away from the host, decides Codex's commands with Discord buttons: the real `codex app-server`
@@ -26,16 +17,11 @@ import { git } from './support/tmp.ts';
  */
 describe('Codex asks, and the human decides from Discord buttons', () => {
   let fake: FakeResponses;
-  let discord: FakeDiscord;
-  let p: OpenedProject;
-  let b: DiscordBridge;
-  let presser: ButtonPresser;
+  const run = discordButtonRun();
 
   beforeAll(async () => {
     fake = await startFakeResponses();
-    discord = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
     const proj = await codexProject(fake);
-    writeFileSync(join(proj.dir, 'discord.yaml'), `${botYaml(discord)}\n`);
     const ws = agentWorkspaceDir(proj.dir, 'phase1/implementer');
     fake.pushFor(
       'T4',
@@ -53,33 +39,17 @@ describe('Codex asks, and the human decides from Discord buttons', () => {
       },
       { text: 'Handed off.' },
     );
-    p = await proj.open();
-    presser = buttonPresser(p, discord);
-    b = await bridge(p, { DISCORD_BOT_TOKEN: discord.token });
-    const loop = runLoop(p);
-    const uname = await until(() => p.read.permissionRequests('pending')[0], 'uname -s to be asked', 180_000);
-    await presser.press(uname, 'allow_once');
-    const deploy = await until(
-      () => p.read.permissionRequests('pending').find((r) => r.id !== uname.id),
-      'make deploy to be asked',
-      180_000,
-    );
-    await presser.press(deploy, 'deny');
-    await loop;
+    await run.decide(proj, COMMANDS);
   }, 600_000);
   afterAll(async () => {
-    await b?.stop();
-    p?.close();
-    await discord?.close();
+    await run.close();
     await fake?.close();
   });
 
-  itDecidedFromDiscordButtons(() => ({ p, discord, presser, worker: 'codex' }), {
-    allowed: 'uname -s',
-    denied: 'make deploy',
-  });
+  itDecidedFromDiscordButtons(() => ({ ...run.ctx(), worker: 'codex' }), COMMANDS);
 
   it('the waiting agent ran the allowed command, read the denial, handed off, and Governor committed', () => {
+    const { p } = run.ctx();
     const deploy = p.read.permissionRequests().find((r) => r.status === 'denied');
     expect(fake.toolOutputs().some((t) => t.includes('Linux'))).toBe(true);
     // Codex tells its model only "rejected by user": Governor steers the denial, with its request id, in.

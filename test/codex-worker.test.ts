@@ -3,12 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventPayloads } from '../shared/index.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
-import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
-import { runLoop } from '../electron/core/workflow/loop.ts';
 import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
 import { type FakeResponses, startFakeResponses } from './support/fake-openai-responses.ts';
 import { CODEX_TEST_KEY, addFile, codexProject, exec, governor, searchTools } from './support/codex.ts';
-import { until } from './support/coding-agent.ts';
+import { loopDecidingAsks } from './support/coding-agent.ts';
 import { git } from './support/tmp.ts';
 
 /**
@@ -63,31 +61,8 @@ describe('Codex as an Implementer, end to end through the loop', () => {
       { text: 'Handed off.' },
     );
     p = await proj.open();
-    const api = createApi(
-      p,
-      createLoopRunner(p, () => {}),
-      { user: 'Human', source: 'discord' },
-    );
-    const loop = runLoop(p);
-    // The agent waits on `uname -s`; the human allows it from a Discord button (the same contract call).
-    const asked = await until(() => p.read.permissionRequests('pending')[0], 'uname -s to be asked', 120_000);
-    await dispatch(api, 'permissions.decide', {
-      requestId: asked.id,
-      decision: 'allow_once',
-      digest: asked.input_digest,
-    });
-    const deploy = await until(
-      () => p.read.permissionRequests('pending').find((r) => r.id !== asked.id),
-      'make deploy to be asked',
-      120_000,
-    );
-    await dispatch(api, 'permissions.decide', {
-      requestId: deploy.id,
-      decision: 'deny',
-      digest: deploy.input_digest,
-      message: 'No deploys from a build task.',
-    });
-    await loop;
+    // The agent waits on its command; the human allows it from a Discord button (the same contract call).
+    await loopDecidingAsks(p, { allowed: 'uname -s', denied: 'make deploy', message: 'No deploys from a build task.' });
   }, 600_000);
   afterAll(async () => {
     p?.close();

@@ -180,7 +180,8 @@ describe('schema errors', () => {
       parseAgentsYaml(withLine(AGENTS, 11, '    escalates_to: Designr'), 'proj/agents.yaml'),
     );
     expect(err.message).toBe(
-      'proj/agents.yaml:11: agents.Implementer.escalates_to: "Designr" is not a role; expected one of ProjectManager, Designer, Implementer, Tester, Human (or a list of them)',
+      'proj/agents.yaml:11: agents.Implementer.escalates_to: "Designr" is not a role; expected one ' +
+        'of ProjectManager, Designer, Implementer, Tester, Human (or a list of them)',
     );
   });
 
@@ -302,7 +303,8 @@ describe('schema errors', () => {
     });
     expect(zero.ok || zero.issues.length).toBe(1);
     const conditions = validatePoliciesYaml(
-      'merge_policy:\n  auto_merge_if:\n    - {}\n    - all_tests_passed\n    - {all_tests_passed: true, coverage_min: 80}\npromotion_policy: {}\n',
+      'merge_policy:\n  auto_merge_if:\n    - {}\n    - all_tests_passed\n' +
+        '    - {all_tests_passed: true, coverage_min: 80}\npromotion_policy: {}\n',
     );
     expect(conditions.ok).toBe(false);
     if (conditions.ok) return;

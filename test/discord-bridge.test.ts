@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
+import type { FakeDiscord } from './support/fake-discord/index.ts';
 import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { createOutbox } from '../electron/core/discord/outbox.ts';
-import { refusalLine, refusals } from '../electron/core/discord/refusals.ts';
+import { refusalLine } from '../shared/refusal-line.ts';
+import { refusals } from '../electron/core/discord/refusals.ts';
 import {
   NO_LOOP,
   REVIEWER,
@@ -16,28 +16,23 @@ import {
   buttonId,
   askReview,
   botYaml,
-  bridge,
-  discordProject,
   drained,
   raise,
+  stoppedAfterEach,
+  REGISTERED_COMMANDS,
 } from './support/discord.ts';
 
 describe('Discord bridge (bot mode) against a fake Discord', () => {
   let fake: FakeDiscord;
   let p: OpenedProject;
   let dir: string;
-  let b: DiscordBridge;
   const logs: string[] = [];
+  const rig = stoppedAfterEach();
 
   beforeEach(async () => {
-    fake = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
-    ({ p, dir } = await discordProject(botYaml(fake)));
-    b = await bridge(p, { DISCORD_BOT_TOKEN: fake.token }, logs);
-  });
-  afterEach(async () => {
-    await b?.stop();
-    p?.close();
-    await fake?.close();
+    fake = await rig.fake({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
+    ({ p, dir } = await rig.project(botYaml(fake)));
+    await rig.bridge(p, { DISCORD_BOT_TOKEN: fake.token }, logs);
   });
 
   it('posts a critical concern to #agent-concerns in its own thread, and its lifecycle into that thread', async () => {
@@ -92,19 +87,7 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
         .commands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual([
-      'ack',
-      'approve',
-      'assign',
-      'clarify',
-      'help',
-      'pause',
-      'phase',
-      'reject',
-      'resolve',
-      'resume',
-      'status',
-    ]);
+    ).toEqual(REGISTERED_COMMANDS);
   });
 
   it('answers /status git with the branches, the last merge and tag, and open conflicts', async () => {
@@ -186,7 +169,8 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     const again = await ack(first);
     expect(again).toMatch(
       new RegExp(
-        `^⚠️ concern ${first} was already acknowledged by user_000003 via discord at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC; nothing was changed$`,
+        `^⚠️ concern ${first} was already acknowledged by user_000003 via discord at ` +
+          `\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC; nothing was changed$`,
       ),
     );
     expect(acks(first)).toHaveLength(1);

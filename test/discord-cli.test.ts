@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOutbox } from '../electron/core/discord/outbox.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
-import { botYaml, discordProject, governorCli, outboxRows, raise } from './support/discord.ts';
+import { botYaml, discordProject, governorCli, outboxRows, raise, REGISTERED_COMMANDS } from './support/discord.ts';
 
 describe('governor discord', () => {
   let fake: FakeDiscord | null = null;
@@ -45,19 +45,7 @@ describe('governor discord', () => {
         .commands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual([
-      'ack',
-      'approve',
-      'assign',
-      'clarify',
-      'help',
-      'pause',
-      'phase',
-      'reject',
-      'resolve',
-      'resume',
-      'status',
-    ]);
+    ).toEqual(REGISTERED_COMMANDS);
     const again = await governorCli(['discord', 'setup', '--dir', dir], env);
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('created');
@@ -73,7 +61,8 @@ describe('governor discord', () => {
     const r = await governorCli(['discord', 'setup', '--dir', dir], { DISCORD_BOT_TOKEN: wrong });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      '✗ the token was refused (401: Unauthorized): reset it in the developer portal (your app → Bot → Reset Token) and set DISCORD_BOT_TOKEN again',
+      '✗ the token was refused (401: Unauthorized): reset it in the developer portal (your app → Bot ' +
+        '→ Reset Token) and set DISCORD_BOT_TOKEN again',
     );
     expect(`${r.stdout}${r.stderr}`).not.toContain(wrong);
     expect(f.commands()).toEqual([]);

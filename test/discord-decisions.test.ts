@@ -3,14 +3,14 @@
  * winning over a racing second click or a decision made elsewhere, buttons on messages posted before a
  * restart, and inbound input that is validated before anything acts on it.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApi, dispatch } from '../electron/core/api.ts';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { discordHelp, refusalText } from '../electron/core/discord/help.ts';
 import { slashCommands } from '../electron/core/discord/slash-commands.ts';
-import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
+import type { FakeDiscord, RecordedMessage } from './support/fake-discord/index.ts';
 import {
   NO_LOOP,
   REVIEWER,
@@ -20,10 +20,9 @@ import {
   buttonId,
   formId,
   botYaml,
-  bridge,
-  discordProject,
   drained,
   raise,
+  stoppedAfterEach,
 } from './support/discord.ts';
 
 /** The contract without a loop: these tests look at decisions, not at what the loop does next. */
@@ -33,16 +32,12 @@ describe('Discord review decisions', () => {
   let p: OpenedProject;
   let b: DiscordBridge;
   const env = () => ({ DISCORD_BOT_TOKEN: fake.token });
+  const rig = stoppedAfterEach();
 
   beforeEach(async () => {
-    fake = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
-    ({ p } = await discordProject(botYaml(fake)));
-    b = await bridge(p, env());
-  });
-  afterEach(async () => {
-    await b?.stop();
-    p?.close();
-    await fake?.close();
+    fake = await rig.fake({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
+    ({ p } = await rig.project(botYaml(fake)));
+    b = await rig.bridge(p, env());
   });
 
   const reviewMessage = (reviewId: string): Promise<RecordedMessage> =>
@@ -88,42 +83,48 @@ describe('Discord review decisions', () => {
     expect(p.read.review(review.id)?.status).toBe('pending');
   });
 
-  it('two clicks racing on Approve (both past the first check before either decides): one decision, the other told who decided', async () => {
-    const review = askReview(p);
-    const msg = await reviewMessage(review.id);
-    // Park both acknowledgements so both clicks are in flight, undecided, at the same time.
-    const gate = fake.holdRequests(/^\/interactions\/\d+\/[^/]+\/callback$/, 'POST');
-    const click = () =>
-      fake.click({
-        customId: buttonId(p, 'approve', review.id),
-        userId: REVIEWER,
-        messageId: msg.id,
-        channelId: msg.channel_id,
-      });
-    const [a, c] = await Promise.all([click(), click()]);
-    expect(a.id).not.toBe(c.id);
-    await fake.waitFor(() => gate.held() === 2, 5000, 'both clicks to be deferring');
-    gate.release();
-    const texts = await Promise.all([answer(a.id), answer(c.id)]);
-    // Both were deferred (type 5): the losing one reached decideReview and lost there, not at the pre-check.
-    expect(
-      fake
-        .interactionResponses()
-        .filter((r) => r.interaction_id === a.id || r.interaction_id === c.id)
-        .map((r) => r.type),
-    ).toEqual([5, 5]);
-    expect(texts.filter((t) => t.includes('approved by'))).toHaveLength(1);
-    const loser = texts.find((t) => !t.includes('approved by'));
-    expect(loser).toMatch(
-      /already decided by \S+ via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approved\. The first decision stands/,
-    );
-    // "Already decided" is private on this path too: the public "thinking…" reply is replaced by a private one.
-    const shown = fake
-      .messages()
-      .filter((m) => (m.interaction_id === a.id || m.interaction_id === c.id) && m.content.includes('already decided'));
-    expect(shown.map((m) => (m.flags ?? 0) & 64)).toEqual([64]);
-    expect(decisions(review.id)).toHaveLength(1);
-  });
+  it(
+    'two clicks racing on Approve (both past the first check before either decides): one decision, ' +
+      'the other told who decided',
+    async () => {
+      const review = askReview(p);
+      const msg = await reviewMessage(review.id);
+      // Park both acknowledgements so both clicks are in flight, undecided, at the same time.
+      const gate = fake.holdRequests(/^\/interactions\/\d+\/[^/]+\/callback$/, 'POST');
+      const click = () =>
+        fake.click({
+          customId: buttonId(p, 'approve', review.id),
+          userId: REVIEWER,
+          messageId: msg.id,
+          channelId: msg.channel_id,
+        });
+      const [a, c] = await Promise.all([click(), click()]);
+      expect(a.id).not.toBe(c.id);
+      await fake.waitFor(() => gate.held() === 2, 5000, 'both clicks to be deferring');
+      gate.release();
+      const texts = await Promise.all([answer(a.id), answer(c.id)]);
+      // Both were deferred (type 5): the losing one reached decideReview and lost there, not at the pre-check.
+      expect(
+        fake
+          .interactionResponses()
+          .filter((r) => r.interaction_id === a.id || r.interaction_id === c.id)
+          .map((r) => r.type),
+      ).toEqual([5, 5]);
+      expect(texts.filter((t) => t.includes('approved by'))).toHaveLength(1);
+      const loser = texts.find((t) => !t.includes('approved by'));
+      expect(loser).toMatch(
+        /already decided by \S+ via discord at \d{4}-\d\d-\d\d \d\d:\d\d UTC: approved\. The first decision stands/,
+      );
+      // "Already decided" is private on this path too: the public "thinking…" reply is replaced by a private one.
+      const shown = fake
+        .messages()
+        .filter(
+          (m) => (m.interaction_id === a.id || m.interaction_id === c.id) && m.content.includes('already decided'),
+        );
+      expect(shown.map((m) => (m.flags ?? 0) & 64)).toEqual([64]);
+      expect(decisions(review.id)).toHaveLength(1);
+    },
+  );
 
   it('a decision made first in the app or the CLI wins: the button and the form then say who decided, and nothing changes', async () => {
     const viaUi = askReview(p, 'Design spec r1');
@@ -191,7 +192,7 @@ describe('Discord review decisions', () => {
     const msg = await reviewMessage(review.id);
     await drained(fake, p);
     await b.stop();
-    b = await bridge(p, env());
+    b = await rig.bridge(p, env());
     const click = await fake.click({
       customId: buttonId(p, 'approve', review.id),
       userId: REVIEWER,

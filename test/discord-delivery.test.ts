@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import { createOutbox } from '../electron/core/discord/outbox.ts';
 import { enqueueDailyIfDue } from '../electron/core/discord/daily.ts';
 import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
-import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
+import type { RecordedMessage } from './support/fake-discord/index.ts';
 import { createApi, dispatch } from '../electron/core/api.ts';
 import {
   LINKS_HOME,
@@ -14,36 +12,26 @@ import {
   REVIEWER,
   askReview,
   botYaml,
-  bridge,
-  discordProject,
   drained,
   raise,
   summaries,
+  stoppedAfterEach,
 } from './support/discord.ts';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
 
 describe('Discord delivery guarantees', () => {
-  let fake: FakeDiscord | null = null;
-  let p: OpenedProject | null = null;
-  let b: DiscordBridge | null = null;
+  // Registered first, so its stops run after the kills below (vitest runs afterEach hooks latest first).
+  const rig = stoppedAfterEach();
   const children: ChildProcess[] = [];
-  afterEach(async () => {
+  afterEach(() => {
     for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-    await b?.stop();
-    p?.close();
-    await fake?.close();
-    b = null;
-    p = null;
-    fake = null;
   });
 
   it('through 500s, a send that failed after Discord stored it, 429s and a dropped gateway: every message once, in order', async () => {
-    fake = await startFakeDiscord();
-    const f = fake;
-    ({ p } = await discordProject(botYaml(f)));
-    const proj = p;
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
+    const f = await rig.fake();
+    const proj = (await rig.project(botYaml(f))).p;
+    await rig.bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     const want: string[] = [];
     const add = (n: number, tag: string) => {
       for (let i = 1; i <= n; i++) {
@@ -75,10 +63,8 @@ describe('Discord delivery guarantees', () => {
   });
 
   it('a bridge killed with -9 while rows are queued is restarted: no loss, no duplicates, in order', async () => {
-    fake = await startFakeDiscord({ rateLimit: { limit: 2, windowMs: 300 } });
-    const f = fake;
-    ({ p } = await discordProject(botYaml(f)));
-    const proj = p;
+    const f = await rig.fake({ rateLimit: { limit: 2, windowMs: 300 } });
+    const proj = (await rig.project(botYaml(f))).p;
     const want = Array.from({ length: 14 }, (_, i) => `queued alert ${i + 1}`);
     for (const s of want) raise(proj, 'info', s);
     expect(createOutbox(proj.ledger.db).counts().pending).toBe(14);
@@ -105,11 +91,10 @@ describe('Discord delivery guarantees', () => {
     await new Promise((r) => second.once('exit', r));
   }, 120_000);
 
-  it("kill -9 while a POST is in flight, with Discord's nonce check off: the restarted bridge finds the message, 0 duplicates", async () => {
-    fake = await startFakeDiscord({ enforceNonce: false });
-    const f = fake;
-    ({ p } = await discordProject(botYaml(f)));
-    const proj = p;
+  it("kill -9 while a POST is in flight, with Discord's nonce check off: the restarted bridge finds " +
+    'the message, 0 duplicates', async () => {
+    const f = await rig.fake({ enforceNonce: false });
+    const proj = (await rig.project(botYaml(f))).p;
     const want = Array.from({ length: 30 }, (_, i) => `burst alert ${i + 1}`);
     for (const s of want) raise(proj, 'info', s);
     const env = { ...process.env, DISCORD_BOT_TOKEN: f.token, NO_COLOR: '1', GOVERNOR_HOME: LINKS_HOME };
@@ -140,8 +125,7 @@ describe('Discord delivery guarantees', () => {
   }, 120_000);
 
   it('webhook-only mode: outbound through webhooks, no buttons, a test message and one daily status a day', async () => {
-    fake = await startFakeDiscord();
-    const f = fake;
+    const f = await rig.fake();
     const concernsHook = f.createWebhook('agent-concerns');
     const healthHook = f.createWebhook('system-health');
     const yaml = [
@@ -152,8 +136,7 @@ describe('Discord delivery guarantees', () => {
       'daily_status: { at: "09:00", timezone: UTC }',
       `api: ${f.api}`,
     ].join('\n');
-    ({ p } = await discordProject(yaml));
-    const proj = p;
+    const proj = (await rig.project(yaml)).p;
     const env = { HOOK_CONCERNS: concernsHook.url, HOOK_HEALTH: healthHook.url };
     f.failNext(1, 502);
     raise(proj, 'critical', 'Backtest drift > 3σ');
@@ -161,7 +144,7 @@ describe('Discord delivery guarantees', () => {
     const key = queueTestMessage(proj);
     // The bridge's own scheduler, at 10:00 on a day whose post is due at 09:00: it queues that day's status.
     const morning = () => new Date('2026-11-25T10:00:00Z');
-    b = await bridge(proj, env, [], morning);
+    let b = await rig.bridge(proj, env, [], morning);
     expect(createOutbox(proj.ledger.db).byKey('daily:2026-11-25')).toBeTruthy();
     expect(
       enqueueDailyIfDue(createOutbox(proj.ledger.db), proj.read, '09:00', 'UTC', new Date('2026-11-25T18:00:00Z')),
@@ -188,7 +171,7 @@ describe('Discord delivery guarantees', () => {
     expect(f.channels().filter((c) => c.type === 11)).toEqual([]);
     // A restart the same day does not post it again.
     await b.stop();
-    b = await bridge(proj, env, [], morning);
+    b = await rig.bridge(proj, env, [], morning);
     b.poke();
     await drained(f, proj);
     expect(
@@ -197,8 +180,7 @@ describe('Discord delivery guarantees', () => {
   });
 
   it('webhook mode: the messages follow each decision too, edited through the webhook that posted them', async () => {
-    fake = await startFakeDiscord();
-    const f = fake;
+    const f = await rig.fake();
     const concernsHook = f.createWebhook('agent-concerns');
     const approvalsHook = f.createWebhook('approvals');
     const yaml = [
@@ -208,9 +190,8 @@ describe('Discord delivery guarantees', () => {
       '  approvals: { url_env: HOOK_APPROVALS }',
       `api: ${f.api}`,
     ].join('\n');
-    ({ p } = await discordProject(yaml));
-    const proj = p;
-    b = await bridge(proj, { HOOK_CONCERNS: concernsHook.url, HOOK_APPROVALS: approvalsHook.url });
+    const proj = (await rig.project(yaml)).p;
+    await rig.bridge(proj, { HOOK_CONCERNS: concernsHook.url, HOOK_APPROVALS: approvalsHook.url });
     const concern = raise(proj, 'warning', 'Flaky fixture in the 2019 data');
     const review = askReview(proj, 'Plan for the optimizer');
     await drained(f, proj);

@@ -5,72 +5,61 @@
  * queue moves on. Set-aside rows can be queued again (`governor discord retry`, the `discord.retry` call).
  */
 import { REST, Routes } from 'discord.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApi, dispatch } from '../electron/core/api.ts';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import { discordStatus, queueTestMessage } from '../electron/core/discord/status.ts';
-import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
-import { NO_LOOP, botYaml, bridge, discordProject, drained, outboxRows, raise, summaries } from './support/discord.ts';
+import { NO_LOOP, botYaml, drained, outboxRows, raise, summaries, stoppedAfterEach } from './support/discord.ts';
 
 const MESSAGES = /^\/channels\/\d+\/messages$/;
 
 describe('Discord delivery failures', () => {
-  let fake: FakeDiscord | null = null;
-  let p: OpenedProject | null = null;
-  let b: DiscordBridge | null = null;
-  afterEach(async () => {
-    await b?.stop();
-    p?.close();
-    await fake?.close();
-    b = null;
-    p = null;
-    fake = null;
-  });
+  const rig = stoppedAfterEach();
 
-  it('a missing channel is not a reason to drop an alert: retried past five attempts until setup creates it; other channels go on', async () => {
-    const f = await startFakeDiscord({
-      channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })),
-    });
-    fake = f;
-    const proj = (await discordProject(botYaml(f))).p;
-    p = proj;
-    const key = queueTestMessage(proj);
-    raise(proj, 'warning', 'Queued behind the test message');
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
-    await f.waitFor(
-      () => (outboxRows(proj).find((r) => r.key === key)?.attempts ?? 0) >= 7,
-      15_000,
-      'seven failed attempts',
-    );
-    // In order within a channel; a broken channel holds up only its own messages.
-    await f.waitFor(() => outboxRows(proj)[1]?.state === 'sent', 5000, 'the concern in #agent-concerns');
-    expect(outboxRows(proj).map((r) => r.state)).toEqual(['pending', 'sent']);
-    expect(summaries(f.messages())).toEqual(['Queued behind the test message']);
-    const status = discordStatus(proj);
-    expect(status).toMatchObject({ pending: 1, dead: 0 });
-    expect(status.last_error).toMatch(
-      /no #system-health channel in the guild; create it or run `governor discord setup`/,
-    );
-    // What `governor discord setup` does: create the channel. The bridge finds it on its next attempt.
-    const rest = new REST({ api: f.api }).setToken(f.token);
-    await rest.post(Routes.guildChannels(f.guildId), { body: { name: 'system-health', type: 0 } });
-    await drained(f, proj, 15_000);
-    expect(
-      f.messages(f.channelId('system-health')).some((m) => JSON.stringify(m.embeds).includes('Governor test message')),
-    ).toBe(true);
-    expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(['Queued behind the test message']);
-    expect(discordStatus(proj)).toMatchObject({ pending: 0, dead: 0, last_error: null });
-  });
+  it(
+    'a missing channel is not a reason to drop an alert: retried past five attempts until setup ' +
+      'creates it; other channels go on',
+    async () => {
+      const f = await rig.fake({
+        channels: ['project-updates', 'agent-concerns', 'approvals'].map((name) => ({ name })),
+      });
+      const proj = (await rig.project(botYaml(f))).p;
+      const key = queueTestMessage(proj);
+      raise(proj, 'warning', 'Queued behind the test message');
+      await rig.bridge(proj, { DISCORD_BOT_TOKEN: f.token });
+      await f.waitFor(
+        () => (outboxRows(proj).find((r) => r.key === key)?.attempts ?? 0) >= 7,
+        15_000,
+        'seven failed attempts',
+      );
+      // In order within a channel; a broken channel holds up only its own messages.
+      await f.waitFor(() => outboxRows(proj)[1]?.state === 'sent', 5000, 'the concern in #agent-concerns');
+      expect(outboxRows(proj).map((r) => r.state)).toEqual(['pending', 'sent']);
+      expect(summaries(f.messages())).toEqual(['Queued behind the test message']);
+      const status = discordStatus(proj);
+      expect(status).toMatchObject({ pending: 1, dead: 0 });
+      expect(status.last_error).toMatch(
+        /no #system-health channel in the guild; create it or run `governor discord setup`/,
+      );
+      // What `governor discord setup` does: create the channel. The bridge finds it on its next attempt.
+      const rest = new REST({ api: f.api }).setToken(f.token);
+      await rest.post(Routes.guildChannels(f.guildId), { body: { name: 'system-health', type: 0 } });
+      await drained(f, proj, 15_000);
+      expect(
+        f
+          .messages(f.channelId('system-health'))
+          .some((m) => JSON.stringify(m.embeds).includes('Governor test message')),
+      ).toBe(true);
+      expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(['Queued behind the test message']);
+      expect(discordStatus(proj)).toMatchObject({ pending: 0, dead: 0, last_error: null });
+    },
+  );
 
   it('a 403 (the bot lacks a permission) is retried without a cap and shows the fix in the status', async () => {
-    const f = await startFakeDiscord();
-    fake = f;
-    const proj = (await discordProject(botYaml(f))).p;
-    p = proj;
+    const f = await rig.fake();
+    const proj = (await rig.project(botYaml(f))).p;
     f.failRequests({ method: 'POST', path: MESSAGES, status: 403, code: 50001, message: 'Missing Access', count: 8 });
     raise(proj, 'critical', 'Backtest drift > 3σ');
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
+    await rig.bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     await f.waitFor(() => (outboxRows(proj)[0]?.attempts ?? 0) >= 6, 15_000, 'six refused attempts');
     expect(discordStatus(proj).last_error).toMatch(
       /HTTP 403: Missing Access; the bot lacks a permission there: give it Send Messages/,
@@ -82,11 +71,9 @@ describe('Discord delivery failures', () => {
   });
 
   it('an update whose thread is gone (deleted, or not postable) goes to its channel instead of holding up the queue', async () => {
-    const f = await startFakeDiscord();
-    fake = f;
-    const proj = (await discordProject(botYaml(f))).p;
-    p = proj;
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
+    const f = await rig.fake();
+    const proj = (await rig.project(botYaml(f))).p;
+    await rig.bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     const id = raise(proj, 'warning', 'A concern whose thread is deleted');
     const concerns = f.channelId('agent-concerns');
     const first = await f.waitFor(() => f.messages(concerns).find((m) => summaries([m]).length > 0));
@@ -111,10 +98,8 @@ describe('Discord delivery failures', () => {
   });
 
   it('a message Discord calls malformed is set aside after five tries, the queue moves on, and discord.retry queues it again', async () => {
-    const f = await startFakeDiscord();
-    fake = f;
-    const proj = (await discordProject(botYaml(f))).p;
-    p = proj;
+    const f = await rig.fake();
+    const proj = (await rig.project(botYaml(f))).p;
     f.failRequests({
       method: 'POST',
       path: MESSAGES,
@@ -125,7 +110,7 @@ describe('Discord delivery failures', () => {
     });
     raise(proj, 'warning', 'Refused five times');
     raise(proj, 'warning', 'Right behind it');
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
+    await rig.bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     await drained(f, proj, 15_000);
     const [dead, next] = outboxRows(proj);
     expect(dead).toMatchObject({ state: 'dead', attempts: 5 });
@@ -143,10 +128,8 @@ describe('Discord delivery failures', () => {
   });
 
   it('a stored row that is not a valid message is set aside with the reason instead of blocking the queue', async () => {
-    const f = await startFakeDiscord();
-    fake = f;
-    const proj = (await discordProject(botYaml(f))).p;
-    p = proj;
+    const f = await rig.fake();
+    const proj = (await rig.project(botYaml(f))).p;
     const insert = proj.ledger.db.prepare(
       "INSERT INTO discord_outbox (key, channel, payload, created_at) VALUES (?, 'system-health', ?, '2026-11-25T00:00:00Z')",
     );
@@ -154,7 +137,7 @@ describe('Discord delivery failures', () => {
     insert.run('bad:shape', JSON.stringify({ content: 42, embeds: [], components: [], files: [], thread_name: null }));
     raise(proj, 'info', 'After the bad rows');
     const logs: string[] = [];
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token }, logs);
+    await rig.bridge(proj, { DISCORD_BOT_TOKEN: f.token }, logs);
     await drained(f, proj);
     const rows = outboxRows(proj);
     expect(rows.map((r) => [r.key.split(':')[0] === 'bad' ? r.key : 'concern', r.state])).toEqual([

@@ -3,13 +3,12 @@
  * buttons, and exactly-once delivery when the thread fails after the alert was posted (500 and 403, with
  * Discord's nonce check on and off).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApi, dispatch } from '../electron/core/api.ts';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
-import { permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
+import { denyFormId, permissionId, projectTag } from '../electron/core/discord/custom-id.ts';
 import { projectKey } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
+import type { FakeDiscord, RecordedMessage } from './support/fake-discord/index.ts';
 import {
   NO_LOOP,
   REVIEWER,
@@ -17,14 +16,13 @@ import {
   askPermission,
   askReview,
   botYaml,
-  bridge,
   buttonId,
-  discordProject,
   drained,
   formId,
   outboxRows,
   raise,
   summaries,
+  stoppedAfterEach,
 } from './support/discord.ts';
 
 type Embed = { title?: string; description?: string; color?: number };
@@ -34,27 +32,15 @@ const buttons = (m: RecordedMessage | undefined) =>
   (m?.components[0] as { components?: Button[] } | undefined)?.components ?? [];
 
 describe('Discord messages follow the state', () => {
-  let fake: FakeDiscord | null = null;
-  let p: OpenedProject | null = null;
-  let b: DiscordBridge | null = null;
-  afterEach(async () => {
-    await b?.stop();
-    p?.close();
-    await fake?.close();
-    b = null;
-    p = null;
-    fake = null;
-  });
+  const rig = stoppedAfterEach();
 
   async function setup(
     extra = '',
     o: { enforceNonce?: boolean } = {},
   ): Promise<{ f: FakeDiscord; proj: OpenedProject }> {
-    const f = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }], ...o });
-    fake = f;
-    const proj = (await discordProject(botYaml(f, extra))).p;
-    p = proj;
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: f.token });
+    const f = await rig.fake({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }], ...o });
+    const proj = (await rig.project(botYaml(f, extra))).p;
+    await rig.bridge(proj, { DISCORD_BOT_TOKEN: f.token });
     return { f, proj };
   }
   const byId = (f: FakeDiscord, id: string) => f.waitFor(() => f.messages().find((m) => m.id === id));
@@ -229,7 +215,7 @@ describe('Discord messages follow the state', () => {
     await drained(f, proj);
     const m = f.messages(f.channelId('approvals')).find((x) => embed(x).title?.startsWith('🔐'));
     expect(embed(m).description).toContain('"command": "rm -rf build/ && npm run build"');
-    expect(buttons(m).map((x) => x.label)).toEqual(['Allow once', 'Allow for session', 'Deny']);
+    expect(buttons(m).map((x) => x.label)).toEqual(['Allow once', 'Allow for session', 'Deny', 'Deny with reason…']);
     const tag = projectTag(projectKey(proj));
     const click = await f.click({
       customId: permissionId(tag, 'allow_session', req.id, req.input_digest),
@@ -260,6 +246,45 @@ describe('Discord messages follow the state', () => {
     expect(proj.read.permissionRequest(req.id)?.decision?.decision).toBe('allow_session');
   });
 
+  it('"Deny with reason…" opens a form; the denial carries the reason the agent reads, once', async () => {
+    const { f, proj } = await setup();
+    const req = askPermission(proj);
+    await drained(f, proj);
+    const m = f.messages(f.channelId('approvals')).find((x) => embed(x).title?.startsWith('🔐'));
+    const tag = projectTag(projectKey(proj));
+    const click = await f.click({
+      customId: denyFormId(tag, req.id, req.input_digest),
+      userId: REVIEWER,
+      messageId: m?.id ?? '',
+    });
+    const form = await f.waitFor(() => f.interactionResponses().find((x) => x.interaction_id === click.id));
+    expect(form.type).toBe(9);
+    // Opening the form decides nothing: the request still waits.
+    expect(proj.read.permissionRequest(req.id)?.status).toBe('pending');
+    const formId = (form.data as { custom_id: string }).custom_id;
+    const reason = 'Do not delete build/; run `npm run build` alone, it cleans up itself.';
+    const submit = await f.submitModal({ customId: formId, fields: { text: reason }, userId: REVIEWER });
+    expect((await answered(f, submit.id)).content).toMatch(/denied by \S+ via discord\.\n> Do not delete build/);
+    expect(proj.read.permissionRequest(req.id)?.decision).toMatchObject({
+      decision: 'deny',
+      source: 'discord',
+      message: reason,
+    });
+    // A second form sent from a stale screen changes nothing.
+    const again = await f.submitModal({ customId: formId, fields: { text: 'changed my mind' }, userId: REVIEWER });
+    expect((await answered(f, again.id)).content).toMatch(/already decided/);
+    expect(proj.read.permissionRequest(req.id)?.decision?.message).toBe(reason);
+    // And the button on the old message now says so privately instead of opening a form.
+    const late = await f.click({
+      customId: denyFormId(tag, req.id, req.input_digest),
+      userId: REVIEWER,
+      messageId: m?.id ?? '',
+    });
+    const lateAnswer = await f.waitFor(() => f.interactionResponses().find((x) => x.interaction_id === late.id));
+    expect(lateAnswer.type).toBe(4);
+    expect(JSON.stringify(lateAnswer.data)).toContain('was already denied');
+  });
+
   for (const nonce of [true, false]) {
     it(`a thread that fails with 500 after the alert was posted never re-posts it (nonce check ${nonce ? 'on' : 'off'})`, async () => {
       const { f, proj } = await setup('', { enforceNonce: nonce });
@@ -282,35 +307,45 @@ describe('Discord messages follow the state', () => {
       expect(summaries(f.messages(f.channelId('agent-concerns')))).toEqual(['Stored, then the answer was lost']);
     });
 
-    it(`a 403 on threads is reported once with the fix; alerts go out without threads and nothing waits (nonce check ${nonce ? 'on' : 'off'})`, async () => {
-      const { f, proj } = await setup('', { enforceNonce: nonce });
-      f.failRequests({
-        method: 'POST',
-        path: /^\/channels\/\d+\/messages\/\d+\/threads$/,
-        status: 403,
-        code: 50013,
-        message: 'Missing Permissions',
-        count: 100,
-      });
-      const id = raise(proj, 'warning', 'First without a thread');
-      raise(proj, 'warning', 'Second without a thread');
-      askReview(proj, 'A review without a thread');
-      await drained(f, proj, 15_000);
-      const concerns = f.channelId('agent-concerns');
-      expect(summaries(f.messages(concerns))).toEqual(['First without a thread', 'Second without a thread']);
-      expect(f.messages(f.channelId('approvals')).filter((m) => m.via === 'bot')).toHaveLength(1);
-      const fixes = f.messages(f.channelId('system-health')).filter((m) => embed(m).title === '🔧 Discord needs a fix');
-      expect(fixes).toHaveLength(2); // once per channel, not once per alert
-      expect(embed(fixes[0]).description).toMatch(
-        /cannot start threads in .*Give the bot \*Create Public Threads\* and \*Send Messages in Threads\*/,
-      );
-      // Its updates follow in the channel.
-      proj.ledger.transact((tx) =>
-        tx.append({ type: 'concern.resolved', actor: 'Human', payload: { concern_id: id, by: 'Human', note: 'done' } }),
-      );
-      await drained(f, proj);
-      expect(f.messages(concerns).some((m) => embed(m).title === `✅ ${id} resolved by Human`)).toBe(true);
-      expect(f.requests().filter((r) => r.status === 403)).toHaveLength(3);
-    });
+    it(
+      `a 403 on threads is reported once with the fix; alerts go out without threads and nothing ` +
+        `waits (nonce check ${nonce ? 'on' : 'off'})`,
+      async () => {
+        const { f, proj } = await setup('', { enforceNonce: nonce });
+        f.failRequests({
+          method: 'POST',
+          path: /^\/channels\/\d+\/messages\/\d+\/threads$/,
+          status: 403,
+          code: 50013,
+          message: 'Missing Permissions',
+          count: 100,
+        });
+        const id = raise(proj, 'warning', 'First without a thread');
+        raise(proj, 'warning', 'Second without a thread');
+        askReview(proj, 'A review without a thread');
+        await drained(f, proj, 15_000);
+        const concerns = f.channelId('agent-concerns');
+        expect(summaries(f.messages(concerns))).toEqual(['First without a thread', 'Second without a thread']);
+        expect(f.messages(f.channelId('approvals')).filter((m) => m.via === 'bot')).toHaveLength(1);
+        const fixes = f
+          .messages(f.channelId('system-health'))
+          .filter((m) => embed(m).title === '🔧 Discord needs a fix');
+        expect(fixes).toHaveLength(2); // once per channel, not once per alert
+        expect(embed(fixes[0]).description).toMatch(
+          /cannot start threads in .*Give the bot \*Create Public Threads\* and \*Send Messages in Threads\*/,
+        );
+        // Its updates follow in the channel.
+        proj.ledger.transact((tx) =>
+          tx.append({
+            type: 'concern.resolved',
+            actor: 'Human',
+            payload: { concern_id: id, by: 'Human', note: 'done' },
+          }),
+        );
+        await drained(f, proj);
+        expect(f.messages(concerns).some((m) => embed(m).title === `✅ ${id} resolved by Human`)).toBe(true);
+        expect(f.requests().filter((r) => r.status === 403)).toHaveLength(3);
+      },
+    );
   }
 });

@@ -5,15 +5,14 @@
  * who was first, privately, and starts nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { projectKey } from '../electron/core/discord/bridge.ts';
 import { nextPhaseId, projectTag } from '../electron/core/discord/custom-id.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
-import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, STRANGER, botYaml, bridge, discordProject, drained } from './support/discord.ts';
+import type { FakeDiscord, RecordedMessage } from './support/fake-discord/index.ts';
+import { REVIEWER, STRANGER, botYaml, drained, stoppedAfterEach, interactionAnswer } from './support/discord.ts';
 
 type Embed = { title?: string; description?: string };
 type Button = { custom_id: string; disabled?: boolean; label: string };
@@ -24,11 +23,11 @@ describe('the next phase from Discord', () => {
   let fake: FakeDiscord;
   let p: OpenedProject;
   let dir: string;
-  let b: DiscordBridge;
+  const rig = stoppedAfterEach();
 
   beforeEach(async () => {
-    fake = await startFakeDiscord();
-    ({ p, dir } = await discordProject(botYaml(fake)));
+    fake = await rig.fake();
+    ({ p, dir } = await rig.project(botYaml(fake)));
     // The sample's phase 1 to its end, as the promotion records it (full-loop.test.ts tells the whole story).
     await runLoop(p);
     decideReview(p.ledger, p.read, { reviewId: 'review_0001', decision: 'approve', comment: '', source: 'cli' });
@@ -38,14 +37,9 @@ describe('the next phase from Discord', () => {
       { type: 'phase.promoted', actor: 'Human', payload: { phase: 1, tag: 'v0.1.0', commit: main, next_phase: 2 } },
     ]);
     expect(p.read.project()).toMatchObject({ phase: 1, stage: 'promoted' });
-    b = await bridge(p, { DISCORD_BOT_TOKEN: fake.token });
+    await rig.bridge(p, { DISCORD_BOT_TOKEN: fake.token });
     await drained(fake, p, 60_000);
   }, 120_000);
-  afterEach(async () => {
-    await b?.stop();
-    p?.close();
-    await fake?.close();
-  });
 
   const promotion = () =>
     fake.waitFor(() =>
@@ -53,15 +47,7 @@ describe('the next phase from Discord', () => {
         .messages(fake.channelId('project-updates'))
         .find((m) => (m.embeds[0] as Embed | undefined)?.title === '🚀 Phase 1 promoted (v0.1.0)'),
     );
-  /** What an interaction was finally answered with (a reply, or a deferred reply once edited), and its flags. */
-  const answer = (id: string): Promise<{ text: string; ephemeral: boolean }> =>
-    fake.waitFor(() => {
-      const m = fake.messages().find((x) => x.interaction_id === id && x.content !== '');
-      if (m) return { text: m.content, ephemeral: ((m.flags ?? 0) & 64) !== 0 };
-      const r = fake.interactionResponses().find((x) => x.interaction_id === id && x.type === 4);
-      const data = r?.data as { content?: string; flags?: number } | undefined;
-      return r ? { text: data?.content ?? '', ephemeral: ((data?.flags ?? 0) & 64) !== 0 } : undefined;
-    }, 8000);
+  const answer = (id: string) => interactionAnswer(fake, id);
   const starts = () =>
     p.ledger.readTypes(['phase.started']).filter((e) => (e.payload as { phase: number }).phase === 2);
   /** The promotion message once edited: its status line and its buttons. */

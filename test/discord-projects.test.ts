@@ -8,7 +8,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
 import type { OpenedProject } from '../electron/core/host.ts';
 import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, askReview, botYaml, bridge, buttonId, discordProject, drained, raise } from './support/discord.ts';
+import {
+  REVIEWER,
+  askReview,
+  botYaml,
+  bridge,
+  buttonId,
+  discordProject,
+  drained,
+  raise,
+  interactionAnswer,
+} from './support/discord.ts';
 
 describe('two projects on one Discord bot', () => {
   let fake: FakeDiscord;
@@ -33,7 +43,8 @@ describe('two projects on one Discord bot', () => {
     ];
     fake = await startFakeDiscord({ channels: names.map((name) => ({ name })) });
     const channels = (x: string) =>
-      `channels:\n  project-updates: ${x}-updates\n  agent-concerns: ${x}-concerns\n  approvals: ${x}-approvals\n  system-health: ${x}-health`;
+      `channels:\n  project-updates: ${x}-updates\n  agent-concerns: ${x}-concerns\n` +
+      `  approvals: ${x}-approvals\n  system-health: ${x}-health`;
     // Different teams: alpha has one Implementer, beta three.
     ({ p: a } = await discordProject(botYaml(fake, channels('alpha')), 'alpha', 1));
     ({ p: b } = await discordProject(botYaml(fake, channels('beta')), 'beta', 3));
@@ -54,15 +65,7 @@ describe('two projects on one Discord bot', () => {
         .messages(fake.channelId(channel))
         .find((m) => JSON.stringify(m.components).includes(buttonId(p, 'approve', reviewId))),
     );
-  /** What an interaction was finally answered with (a reply, or a deferred reply once edited), and its flags. */
-  const answer = (id: string): Promise<{ text: string; ephemeral: boolean }> =>
-    fake.waitFor(() => {
-      const m = fake.messages().find((x) => x.interaction_id === id && x.content !== '');
-      if (m) return { text: m.content, ephemeral: ((m.flags ?? 0) & 64) !== 0 };
-      const r = fake.interactionResponses().find((x) => x.interaction_id === id && x.type === 4);
-      const data = r?.data as { content?: string; flags?: number } | undefined;
-      return r ? { text: data?.content ?? '', ephemeral: ((data?.flags ?? 0) & 64) !== 0 } : undefined;
-    }, 8000);
+  const answer = (id: string) => interactionAnswer(fake, id);
 
   it("an Approve on A's message decides A's review only; B's same-numbered review stays pending", async () => {
     const ra = askReview(a, 'Alpha design spec');
@@ -274,7 +277,8 @@ describe('two projects on one Discord bot', () => {
       channelId: fake.channelId('alpha-concerns'),
     });
     expect((await answer(wrong.id)).text).toBe(
-      '⚠️ Governor did not accept that: agent: "Implementer-3" is not an agent of this project: one of ProjectManager, Designer, Implementer, Tester. Nothing was changed.',
+      '⚠️ Governor did not accept that: agent: "Implementer-3" is not an agent of this project: one ' +
+        'of ProjectManager, Designer, Implementer, Tester. Nothing was changed.',
     );
     const right = await fake.slash({
       name: 'assign',

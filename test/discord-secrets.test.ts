@@ -2,32 +2,20 @@
  * The bot token never leaves the process in a log line, the outbox, the status, the ledger or a Discord
  * message, even when an error text carries it (here a proxy that echoes what it was sent).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { DiscordBridge } from '../electron/core/discord/bridge.ts';
+import { describe, expect, it } from 'vitest';
 import { discordStatus } from '../electron/core/discord/status.ts';
-import type { OpenedProject } from '../electron/core/host.ts';
-import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
-import { REVIEWER, botYaml, bridge, discordProject, drained, outboxRows, raise } from './support/discord.ts';
+import { REVIEWER, botYaml, drained, outboxRows, raise, stoppedAfterEach } from './support/discord.ts';
 
 const TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAy.GfAkEs.t0k3n-that-must-never-leak_0123456789';
 
 describe('Discord secrets', () => {
-  let fake: FakeDiscord | null = null;
-  let p: OpenedProject | null = null;
-  let b: DiscordBridge | null = null;
-  afterEach(async () => {
-    await b?.stop();
-    p?.close();
-    await fake?.close();
-  });
+  const rig = stoppedAfterEach();
 
   it('redacts the token from every log line, stored error, status and reply, whoever composed the text', async () => {
-    const f = await startFakeDiscord({ token: TOKEN });
-    fake = f;
-    const proj = (await discordProject(botYaml(f))).p;
-    p = proj;
+    const f = await rig.fake({ token: TOKEN });
+    const proj = (await rig.project(botYaml(f))).p;
     const logs: string[] = [];
-    b = await bridge(proj, { DISCORD_BOT_TOKEN: TOKEN }, logs);
+    await rig.bridge(proj, { DISCORD_BOT_TOKEN: TOKEN }, logs);
     const echo = `proxy refused the request (Authorization: Bot ${TOKEN}; token=${TOKEN})`;
 
     // An outbound send refused with the token in the error text: stored, logged and shown, redacted.

@@ -12,9 +12,9 @@ import { runDoctor } from '../electron/core/agents/doctor.ts';
 import { openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import { envKeys } from '../electron/core/secrets/keys.ts';
-import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { tempDir } from './support/tmp.ts';
+import { agentProject } from './support/coding-agent.ts';
 
 const KEY = 'sk-ant-api03-doctor-test-key-0123456789abcdef';
 
@@ -128,7 +128,8 @@ describe('the loop before its first step', () => {
       const out = await runLoop(p);
       expect(out).toMatchObject({ steps: 0, state: 'needs_setup' });
       expect(out.waitingOn[0]).toBe(
-        'Tester runs claude-code, which does task work only; writing the test plan needs a model runtime: give Tester an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it',
+        'Tester runs claude-code, which does task work only; writing the test plan needs a model ' +
+          'runtime: give Tester an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it',
       );
     } finally {
       p.close();
@@ -144,20 +145,8 @@ describe('the loop before its first step', () => {
   });
 
   it("an external implementer's tasks say they wait for the user's own session, and how it joins", async () => {
-    const dir = join(tempDir(), 'backtester');
-    await initProject(dir, { sample: true });
-    const path = join(dir, 'agents.yaml');
-    const doc = parseDocument(readFileSync(path, 'utf8'));
-    doc.setIn(['agents', 'Implementer', 'runtime'], 'external');
-    writeFileSync(path, doc.toString());
-    const p = await openProject(dir);
+    const p = await (await agentProject({ runtime: 'external' }, { permissions: '' })).open();
     try {
-      for (const kind of ['plan', 'design'] as const) {
-        await runLoop(p);
-        const r = p.read.pendingReviews().find((x) => x.kind === kind);
-        if (!r) throw new Error(`no ${kind} review`);
-        decideReview(p.ledger, p.read, { reviewId: r.id, decision: 'approve', comment: '', source: 'cli' });
-      }
       const out = await runLoop(p);
       expect(out.waitingOn).toContain(
         'T4 (Implementer) is To Do — for your own session to take (`governor mcp --agent Implementer`, then next_task)',

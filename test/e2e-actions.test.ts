@@ -197,7 +197,7 @@ for (const transport of uiTransports()) {
       });
       const refused = discord
         .getByTestId('discord-refused')
-        .filter({ hasText: /^1 in the last 24 h; latest: user_999999 \(399999999999999999\) tried \/resolve/ });
+        .filter({ hasText: /^1 refused in the last 24 h; latest: user_999999 \(399999999999999999\) tried \/resolve/ });
       await refused.waitFor(UI);
       expect(await refused.textContent()).toMatch(
         new RegExp(`tried /resolve concern:${concernId} at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`),

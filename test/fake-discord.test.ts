@@ -249,23 +249,27 @@ describe('fake Discord with the real discord.js client', () => {
     }
   });
 
-  it('records replies (message_reference) in the same channel, and refuses one to a message elsewhere unless told not to fail', async () => {
-    const ch = channel('project-updates');
-    const original = await ch.send('the question');
-    const reply = await ch.send({ content: 'the answer', reply: { messageReference: original.id } });
-    expect(fake.messages(ch.id).find((m) => m.id === reply.id)?.reply_to).toBe(original.id);
-    const rest = new REST({ api: fake.api }).setToken(fake.token);
-    const elsewhere = fake.channelId('approvals');
-    await expect(
-      rest.post(Routes.channelMessages(elsewhere), {
-        body: { content: 'x', message_reference: { message_id: original.id } },
-      }),
-    ).rejects.toMatchObject({ status: 400, code: 50035 });
-    const plain = (await rest.post(Routes.channelMessages(elsewhere), {
-      body: { content: 'plain', message_reference: { message_id: original.id, fail_if_not_exists: false } },
-    })) as { id: string };
-    expect(fake.messages(elsewhere).find((m) => m.id === plain.id)?.reply_to).toBeUndefined();
-  });
+  it(
+    'records replies (message_reference) in the same channel, and refuses one to a message ' +
+      'elsewhere unless told not to fail',
+    async () => {
+      const ch = channel('project-updates');
+      const original = await ch.send('the question');
+      const reply = await ch.send({ content: 'the answer', reply: { messageReference: original.id } });
+      expect(fake.messages(ch.id).find((m) => m.id === reply.id)?.reply_to).toBe(original.id);
+      const rest = new REST({ api: fake.api }).setToken(fake.token);
+      const elsewhere = fake.channelId('approvals');
+      await expect(
+        rest.post(Routes.channelMessages(elsewhere), {
+          body: { content: 'x', message_reference: { message_id: original.id } },
+        }),
+      ).rejects.toMatchObject({ status: 400, code: 50035 });
+      const plain = (await rest.post(Routes.channelMessages(elsewhere), {
+        body: { content: 'plain', message_reference: { message_id: original.id, fail_if_not_exists: false } },
+      })) as { id: string };
+      expect(fake.messages(elsewhere).find((m) => m.id === plain.id)?.reply_to).toBeUndefined();
+    },
+  );
 
   it('injects Discord errors on any route, and holds requests until released', async () => {
     const rest = new REST({ api: fake.api, retries: 0 }).setToken(fake.token);

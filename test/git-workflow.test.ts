@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProtectedRefError } from '../electron/core/errors.ts';
 import { verifyGitAudit } from '../electron/core/git/audit-verify.ts';
-import { notificationFor } from '../electron/core/notify/notifications.ts';
+import { notificationFor } from '../electron/core/notify/alerts.ts';
 import { agentCommit } from '../electron/core/workflow/git-steps.ts';
 import { workStep } from '../electron/core/workflow/stages/build.ts';
 import { runLoop, syncRecords } from '../electron/core/workflow/loop.ts';

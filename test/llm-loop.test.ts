@@ -25,7 +25,8 @@ const PLAN = {
   risks: ['none'],
 };
 const TEST_JS =
-  "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from '../src/add.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n";
+  "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n" +
+  "import { add } from '../src/add.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n";
 
 /** What the fake model answers for each step the loop is about to take. */
 function repliesFor(describe: string): FakeReply[] {
@@ -66,11 +67,19 @@ async function modelProject(fake: FakeLlm, extraPolicy = ''): Promise<string> {
     `    runtime: openai:gpt-4o-mini\n    base_url: ${fake.url}/v1\n    escalates_to: ${esc}\n`;
   writeFileSync(
     join(dir, 'agents.yaml'),
-    `project: adder\nbrief: A tiny adder, built by models.\nagents:\n  ProjectManager:\n${agent('Human')}  Designer:\n${agent('ProjectManager')}  Implementer:\n${agent('Designer')}  Tester:\n${agent('ProjectManager')}`,
+    `project: adder\nbrief: A tiny adder, built by models.\nagents:\n  ProjectManager:\n` +
+      `${agent('Human')}  Designer:\n${agent('ProjectManager')}  Implementer:\n` +
+      `${agent('Designer')}  Tester:\n${agent('ProjectManager')}`,
   );
   writeFileSync(
     join(dir, '.project_policies.yaml'),
-    `merge_policy:\n  auto_merge_if:\n    - all_tests_passed: true\n  require_human_if:\n    - gate_fail: true\n    - phase_promotion: true\npromotion_policy:\n  e2e_tests_required: true\n  reproducibility_min: 95\n  docs_required: [PROJECT_OVERVIEW.md]\ntests:\n  - name: unit\n    command: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js\n    junit: reports/junit.xml\n    timeout_s: 60\n${extraPolicy}`,
+    `merge_policy:\n  auto_merge_if:\n    - all_tests_passed: true\n  require_human_if:\n` +
+      `    - gate_fail: true\n    - phase_promotion: true\npromotion_policy:\n` +
+      `  e2e_tests_required: true\n  reproducibility_min: 95\n` +
+      `  docs_required: [PROJECT_OVERVIEW.md]\ntests:\n  - name: unit\n` +
+      `    command: mkdir -p reports && node --test --test-reporter=junit ` +
+      `--test-reporter-destination=reports/junit.xml tests/*.test.js\n` +
+      `    junit: reports/junit.xml\n    timeout_s: 60\n${extraPolicy}`,
   );
   git(dir, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qam', 'chore: use models');
   return dir;

@@ -4,16 +4,13 @@ import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { parseDocument } from 'yaml';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initProject } from '../electron/core/project.ts';
 import { openProject } from '../electron/core/host.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
-import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { agentToken, mcpSecret } from '../electron/core/mcp/http.ts';
 import { type RunningHost, startHost } from '../electron/server/host/server.ts';
 import { git, tempDir } from './support/tmp.ts';
+import { agentProject } from './support/coding-agent.ts';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'governor.mjs');
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text?: string }> };
@@ -21,24 +18,14 @@ const text = (r: unknown) => (r as ToolResult).content[0]?.text ?? '';
 
 /** The sample project with the first Implementer as `runtime: external`, taken to the build stage. */
 async function externalProject(): Promise<string> {
-  const dir = join(tempDir(), 'backtester');
-  await initProject(dir, { sample: true });
-  const doc = parseDocument(readFileSync(join(dir, 'agents.yaml'), 'utf8'));
-  doc.setIn(['agents', 'Implementer', 'runtime'], 'external');
-  writeFileSync(join(dir, 'agents.yaml'), doc.toString());
-  const p = await openProject(dir);
+  const proj = await agentProject({ runtime: 'external' }, { permissions: '' });
+  const p = await proj.open();
   try {
-    for (const kind of ['plan', 'design'] as const) {
-      await runLoop(p);
-      const r = p.read.pendingReviews().find((x) => x.kind === kind);
-      if (!r) throw new Error(`no ${kind} review`);
-      decideReview(p.ledger, p.read, { reviewId: r.id, decision: 'approve', comment: '', source: 'cli' });
-    }
     await runLoop(p);
   } finally {
     p.close();
   }
-  return dir;
+  return proj.dir;
 }
 
 describe("Governor's MCP server, with the real MCP client", () => {

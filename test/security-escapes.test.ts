@@ -366,7 +366,8 @@ describe('escapes from an implementer workspace', () => {
     // Governor's own loopback (the host, a fake provider): a separate network namespace cannot see it.
     [
       'reach the network',
-      "node -e \"require('net').connect(Number(process.env.PORT), '127.0.0.1').on('connect', () => { console.log('CONNECTED'); process.exit(0) }).on('error', (e) => console.log(e.code))\"",
+      "node -e \"require('net').connect(Number(process.env.PORT), '127.0.0.1').on('connect', () => { " +
+        "console.log('CONNECTED'); process.exit(0) }).on('error', (e) => console.log(e.code))\"",
     ],
     ['read the API key from /proc of its parent', 'cat /proc/$PPID/environ /proc/1/environ 2>&1 | tr "\\0" "\\n"'],
   ];

@@ -87,7 +87,8 @@ function yamlTexts(template: string): fc.Arbitrary<string> {
 
 const vars = { name: 'fuzz', brief: 'fuzz the config' };
 const DISCORD =
-  'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users: ["345678901234567890"]\ndaily_status: { at: "09:00", timezone: Europe/Paris }\n';
+  'mode: bot\nguild_id: "123456789012345678"\nreviewers:\n  users: ["345678901234567890"]\n' +
+  'daily_status: { at: "09:00", timezone: Europe/Paris }\n';
 
 describe('fuzz: the three config files', () => {
   for (const [file, template, validate] of [

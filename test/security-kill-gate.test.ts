@@ -93,7 +93,8 @@ describe('the QA gate killed at every step', () => {
     expect(expected.filter((f) => f.startsWith('qa.gate_evaluated'))).toHaveLength(1);
   });
 
-  it('after a kill at any step, the next open ends the orphaned tests and removes the checkout; one resume ends as the uninterrupted run', async () => {
+  it('after a kill at any step, the next open ends the orphaned tests and removes the checkout; one ' +
+    'resume ends as the uninterrupted run', async () => {
     // The kills are independent: two at a time (each its own copy of the base), then each is resumed.
     const ks = steps.map((_s, i) => i + 1);
     const killed = new Map<number, Awaited<ReturnType<typeof runStepped>>>();

@@ -1,10 +1,10 @@
 import { readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseDocument } from 'yaml';
 import { bundledClaudeBinary } from '../electron/core/agents/workers/claude-code.ts';
-import { bundledCodexBinary } from '../electron/core/agents/workers/codex.ts';
+import { bundledCodexBinary } from '../electron/core/agents/workers/codex-setup.ts';
 import { agentWorkspaceDir } from '../electron/core/agents/workers/git-workspace.ts';
 import type { WorkerTape } from '../electron/core/agents/workers/tape.ts';
 import { Ledger } from '../electron/core/store/ledger.ts';
@@ -12,7 +12,7 @@ import { createReader } from '../electron/core/store/read.ts';
 import { replayRun } from '../electron/server/cli/recording.ts';
 import { runCommand } from '../electron/server/cli/run.ts';
 import { addFile, codexProject, exec, governor, searchTools } from './support/codex.ts';
-import { agentProject, claudeEnv, claudeProject, cli } from './support/coding-agent.ts';
+import { ACP_ADAPTER, acpProject, claudeEnv, claudeProject, cli } from './support/coding-agent.ts';
 import { type FakeAnthropic, type ScriptedTurn, startFakeAnthropic } from './support/fake-anthropic.ts';
 import { type FakeResponses, startFakeResponses } from './support/fake-openai-responses.ts';
 import { git, tempDir } from './support/tmp.ts';
@@ -251,11 +251,8 @@ describe('replay of an ACP session (claude-agent-acp) without the agent', { time
 
   beforeAll(async () => {
     fake = await startFakeAnthropic();
-    claudeEnv();
-    process.env.ANTHROPIC_BASE_URL = fake.url;
-    process.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
-    bin = linkTo(resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'claude-agent-acp'), 'claude-agent-acp');
-    const proj = await agentProject({ runtime: 'acp', command: bin, args: [] });
+    bin = linkTo(ACP_ADAPTER, 'claude-agent-acp');
+    const proj = await acpProject(fake, { command: bin });
     dir = proj.dir;
     fake.pushFor('T4', ...claudeTurns(agentWorkspaceDir(dir, 'phase1/implementer'), join(dir, '..', 'outside.txt')));
   });

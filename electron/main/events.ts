@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type EventData, type EventName, type LedgerEvent, type StatusSnapshot, contract } from '../../shared/index.ts';
 import { type LoopRunner, statusSnapshot } from '../core/api.ts';
 import type { OpenedProject } from '../core/host.ts';
-import { type Notification, notificationFor } from '../core/notify/notifications.ts';
+import { notificationFor } from '../core/notify/alerts.ts';
+import type { Notification } from '../core/notify/notifications.ts';
 import type { Progress } from '../core/workflow/engine.ts';
 
 /**

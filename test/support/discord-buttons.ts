@@ -1,10 +1,14 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { EventPayloads, type PermissionRequest } from '../../shared/index.ts';
-import { projectKey } from '../../electron/core/discord/bridge.ts';
+import { type DiscordBridge, projectKey } from '../../electron/core/discord/bridge.ts';
 import { type PermissionAction, permissionId, projectTag } from '../../electron/core/discord/custom-id.ts';
 import type { OpenedProject } from '../../electron/core/host.ts';
-import type { FakeDiscord, RecordedMessage } from './fake-discord/index.ts';
-import { REVIEWER } from './discord.ts';
+import { runLoop } from '../../electron/core/workflow/loop.ts';
+import { until } from './coding-agent.ts';
+import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './fake-discord/index.ts';
+import { REVIEWER, REVIEWER_ROLE, botYaml, bridge } from './discord.ts';
 
 /** The fake Discord names a user after the end of its id: what Governor records as who decided. */
 export const REVIEWER_NAME = `user_${REVIEWER.slice(-6)}`;
@@ -50,6 +54,55 @@ export function buttonPresser(p: OpenedProject, discord: FakeDiscord): ButtonPre
 }
 
 /**
+ * The run every coding agent's Discord-button test makes once its fake model is scripted to ask for two
+ * commands, `allowed` and then `denied`: a fake Discord with the reviewer role, the project's bot
+ * discord.yaml, the real bridge and the loop; the reviewer presses Allow once on the request for `allowed`
+ * and Deny on the one for `denied`, and the loop runs to its end. `close` stops what was started, however
+ * far it got.
+ */
+export function discordButtonRun() {
+  let discord: FakeDiscord | undefined;
+  let p: OpenedProject | undefined;
+  let b: DiscordBridge | undefined;
+  let presser: ButtonPresser | undefined;
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('the Discord button run has not started');
+    return v;
+  };
+  return {
+    /** What `itDecidedFromDiscordButtons` and the test's own checks read, once the run is over. */
+    ctx: () => ({ p: started(p), discord: started(discord), presser: started(presser) }),
+
+    async decide(
+      proj: { dir: string; open(): Promise<OpenedProject> },
+      commands: { allowed: string; denied: string },
+    ): Promise<void> {
+      discord = await startFakeDiscord({ roles: [{ id: REVIEWER_ROLE, name: 'Human Reviewer' }] });
+      writeFileSync(join(proj.dir, 'discord.yaml'), `${botYaml(discord)}\n`);
+      const opened = await proj.open();
+      p = opened;
+      const thumb = buttonPresser(opened, discord);
+      presser = thumb;
+      b = await bridge(opened, { DISCORD_BOT_TOKEN: discord.token });
+      const loop = runLoop(opened);
+      const asking = (command: string) => () =>
+        opened.read.permissionRequests('pending').find((r) => JSON.stringify(r.input).includes(command));
+      const allowed = await until(asking(commands.allowed), `${commands.allowed} to be asked`, 180_000);
+      await thumb.press(allowed, 'allow_once');
+      const denied = await until(asking(commands.denied), `${commands.denied} to be asked`, 180_000);
+      await thumb.press(denied, 'deny');
+      await loop;
+    },
+
+    async close(): Promise<void> {
+      await b?.stop();
+      p?.close();
+      await discord?.close();
+    },
+  };
+}
+
+/**
  * The Discord side of "an asked command decided from a Discord button", the same for every coding agent:
  * `allowed` was pressed Allow once and `denied` Deny, in that order, and nothing else was decided.
  */
@@ -66,7 +119,7 @@ export function itDecidedFromDiscordButtons(
     return { allowed, denied };
   };
 
-  it('posted each request with its exact command and the Allow once / Allow for session / Deny buttons', () => {
+  it('posted each request with its exact command and the Allow once / Allow for session / Deny (with reason) buttons', () => {
     const { presser } = ctx();
     const { allowed, denied } = requests();
     expect(description(presser.posted.get(allowed.id))).toContain(commands.allowed);
@@ -77,6 +130,7 @@ export function itDecidedFromDiscordButtons(
         ['Allow once', false],
         ['Allow for session', false],
         ['Deny', false],
+        ['Deny with reason…', false],
       ]);
     }
   });

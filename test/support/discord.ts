@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import type { PermissionRequest, Review, Severity } from '../../shared/index.ts';
 import { inputDigest, recordRequest } from '../../electron/core/permissions/requests.ts';
 import {
@@ -20,7 +21,7 @@ import { type OpenedProject, openProject } from '../../electron/core/host.ts';
 import { initProject } from '../../electron/core/project.ts';
 import { raiseConcern, requestReview } from '../../electron/core/workflow/records.ts';
 import type { LoopRunner } from '../../electron/core/api.ts';
-import type { FakeDiscord, RecordedMessage } from './fake-discord/index.ts';
+import { type FakeDiscord, type RecordedMessage, startFakeDiscord } from './fake-discord/index.ts';
 import { tempDir } from './tmp.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
@@ -107,6 +108,40 @@ export async function bridge(
   return r.bridge;
 }
 
+/**
+ * What one Discord test starts, each stopped after the test, latest first (its bridges, then its projects, then
+ * the fake Discord), so a failed test leaves no bridge posting from a closed project into the next test. Call
+ * it in a describe block; a bridge the test stops itself is not stopped twice.
+ */
+export function stoppedAfterEach() {
+  const stops: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  return {
+    async fake(...args: Parameters<typeof startFakeDiscord>): Promise<FakeDiscord> {
+      const f = await startFakeDiscord(...args);
+      stops.push(() => f.close());
+      return f;
+    },
+    async project(...args: Parameters<typeof discordProject>): Promise<{ dir: string; p: OpenedProject }> {
+      const made = await discordProject(...args);
+      stops.push(() => made.p.close());
+      return made;
+    },
+    async bridge(...args: Parameters<typeof bridge>): Promise<DiscordBridge> {
+      const b = await bridge(...args);
+      let stopped: Promise<void> | null = null;
+      const stop = () => {
+        stopped ??= b.stop();
+        return stopped;
+      };
+      stops.push(stop);
+      return { ...b, stop };
+    },
+  };
+}
+
 export function raise(p: OpenedProject, severity: Severity, summary: string, details = 'details'): string {
   return p.ledger.transact((tx) =>
     raiseConcern(
@@ -177,6 +212,32 @@ export function governorCli(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The slash commands Governor registers, by name, sorted: what a guild offers once setup or the bridge ran. */
+export const REGISTERED_COMMANDS = [
+  'ack',
+  'approve',
+  'assign',
+  'clarify',
+  'help',
+  'pause',
+  'phase',
+  'reject',
+  'resolve',
+  'resume',
+  'status',
+];
+
+/** What an interaction was finally answered with (a reply, or a deferred reply once edited), and its flags. */
+export function interactionAnswer(fake: FakeDiscord, id: string): Promise<{ text: string; ephemeral: boolean }> {
+  return fake.waitFor(() => {
+    const m = fake.messages().find((x) => x.interaction_id === id && x.content !== '');
+    if (m) return { text: m.content, ephemeral: ((m.flags ?? 0) & 64) !== 0 };
+    const r = fake.interactionResponses().find((x) => x.interaction_id === id && x.type === 4);
+    const data = r?.data as { content?: string; flags?: number } | undefined;
+    return r ? { text: data?.content ?? '', ephemeral: ((data?.flags ?? 0) & 64) !== 0 } : undefined;
+  }, 8000);
 }
 
 /** The outbox rows, oldest first, as the deliverer sees them. */

@@ -40,14 +40,19 @@ test('parses quoted CSV fields', { skip: 'no fixture for quoted fields yet' }, (
 export const ADD_JS = 'export const add = (a, b) => a + b;\n';
 
 /** About 1.6 MB of price history: over the 1 MiB the diffs view shows of a file. */
-export const BIG_CSV = `${['date,open,high,low,close,volume', ...Array.from({ length: 36_000 }, (_, i) => `2024-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')},${(100 + (i % 50) / 10).toFixed(2)},101.20,99.80,100.90,${1_000_000 + i}`)].join('\n')}\n`;
+const csvRow = (i: number) =>
+  `2024-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')},` +
+  `${(100 + (i % 50) / 10).toFixed(2)},101.20,99.80,100.90,${1_000_000 + i}`;
+const csvRows = Array.from({ length: 36_000 }, (_, i) => csvRow(i));
+export const BIG_CSV = `${['date,open,high,low,close,volume', ...csvRows].join('\n')}\n`;
 
 export const PNG = new Uint8Array([
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
 ]);
 
 const COMMAND =
-  'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js';
+  'mkdir -p reports && node --test --test-reporter=spec --test-reporter-destination=stdout ' +
+  '--test-reporter=junit --test-reporter-destination=reports/junit.xml tests/*.test.js';
 
 export interface FailingGateProject {
   /** The temp folder holding the project (and the flaky test's marker): remove it when done. */

@@ -78,7 +78,8 @@ export function openaiErrorBody(spec: FakeErrorSpec): unknown {
       error: {
         message:
           spec.message ??
-          "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens. Please reduce the length of the messages.",
+          "This model's maximum context length is 128000 tokens. However, your messages resulted in " +
+            '130000 tokens. Please reduce the length of the messages.',
         type: 'invalid_request_error',
         param: 'messages',
         code: 'context_length_exceeded',

@@ -148,7 +148,8 @@ function design(prompt: string): unknown {
     ),
     architecture: md(
       `Architecture — ${name}`,
-      'src/csv.js → src/infer.js → src/convert.js → src/cli.js → bin/csvjson.js; each module has unit tests in tests/ and the whole path an end-to-end test in e2e/.',
+      'src/csv.js → src/infer.js → src/convert.js → src/cli.js → bin/csvjson.js; each module has ' +
+        'unit tests in tests/ and the whole path an end-to-end test in e2e/.',
     ),
     ...(fb ? { delta_summary: `- ${fb.comment}` } : {}),
   };
@@ -161,7 +162,8 @@ function testPlan(prompt: string): unknown {
   return {
     test_plan: md(
       `Test plan — ${name}`,
-      `Unit tests in tests/ and end-to-end tests in e2e/, run by the policy's unit and e2e commands: ${tests.join(', ')}. Coverage target 80% of lines.`,
+      `Unit tests in tests/ and end-to-end tests in e2e/, run by the policy's unit and e2e commands: ` +
+        `${tests.join(', ')}. Coverage target 80% of lines.`,
     ),
     ...(fb ? { delta_summary: `- ${fb.comment}` } : {}),
   };
@@ -290,7 +292,9 @@ export function fakeTeam(opts: { runTests?: boolean } = {}): FakeTeam {
       if (prompt.includes('The human asks you a question')) {
         asked.push('clarify');
         return {
-          text: 'A hand-written parser keeps the tool dependency-free (NFR-1) and is under 40 lines; a library would add install steps for users.',
+          text:
+            'A hand-written parser keeps the tool dependency-free (NFR-1) and is under 40 lines; ' +
+            'a library would add install steps for users.',
         };
       }
       return undefined;

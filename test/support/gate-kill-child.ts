@@ -17,7 +17,8 @@ import { installStepper } from './stepped-kill-child.ts';
 
 /**
  * A test command that leaves a process behind in its group (the `sleep`, as a test server would) and writes
- * its evidence at once (the pid two levels above its checkout, in the project's cache folder); unsandboxed, so the run registry (not bubblewrap's --die-with-parent) must clean up.
+ * its evidence at once (the pid two levels above its checkout, in the project's cache folder); unsandboxed, so
+ * the run registry (not bubblewrap's --die-with-parent) must clean up.
  */
 const FAST_TESTS = `tests:
   - name: unit

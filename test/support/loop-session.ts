@@ -157,7 +157,8 @@ export function driver(page: Page) {
   let open = '';
   const pendingItem = (kind: string): Locator =>
     page.locator(
-      `.rv-inbox [data-testid=review-item][data-kind=${kind}][data-status=pending]${[...decided].map((id) => `:not([data-review-id="${id}"])`).join('')}`,
+      `.rv-inbox [data-testid=review-item][data-kind=${kind}][data-status=pending]` +
+        [...decided].map((id) => `:not([data-review-id="${id}"])`).join(''),
     );
 
   /** Reviews view, wait for a pending review of this kind, open it and wait for its document in Monaco. */

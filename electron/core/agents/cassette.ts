@@ -90,7 +90,8 @@ export function assertRunId(runId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(runId)) {
     throw new GovernorError(
       'invalid_input',
-      `"${runId.slice(0, 60)}" is not a run id; \`governor run\` prints it, and .governor/cassettes/ holds one file per run`,
+      `"${runId.slice(0, 60)}" is not a run id; \`governor run\` prints it, ` +
+        'and .governor/cassettes/ holds one file per run',
     );
   }
   return runId;

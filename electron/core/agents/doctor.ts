@@ -126,7 +126,14 @@ export async function runDoctor(o: {
   >();
   for (const role of RoleKind.options) {
     const c = o.agentsFile.agents[role];
-    const id = `${c.runtime}|${c.base_url ?? ''}|${c.api_key_env ?? ''}|${c.structured_output ?? 'auto'}|${c.command ?? ''}|${(c.args ?? []).join(' ')}`;
+    const id = [
+      c.runtime,
+      c.base_url ?? '',
+      c.api_key_env ?? '',
+      c.structured_output ?? 'auto',
+      c.command ?? '',
+      (c.args ?? []).join(' '),
+    ].join('|');
     const g = groups.get(id) ?? {
       roles: [],
       base_url: c.base_url,

@@ -13,7 +13,8 @@ import { DEFAULT_API, discordToken, loadDiscordFile, webhookTargets } from './co
 import { enqueueDailyIfDue } from './daily.ts';
 import { createDeliverer } from './deliverer.ts';
 import { createInteractionHandler } from './interactions.ts';
-import { refusalLine, refusals } from './refusals.ts';
+import { refusalLine } from '../../../shared/refusal-line.ts';
+import { refusals } from './refusals.ts';
 import { createLinks } from './links.ts';
 import { projectTag } from './custom-id.ts';
 import { projectKeyOf } from './project-key.ts';

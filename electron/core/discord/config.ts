@@ -73,9 +73,8 @@ export function webhookTargets(
     const url = env[spec.url_env]?.trim();
     const m = url ? /\/webhooks\/(\d+)\/([^/?#\s]+)/.exec(url) : null;
     if (!m?.[1] || !m[2]) {
-      missing.push(
-        `${channel}: ${url ? `${spec.url_env} is not a webhook URL (…/api/webhooks/<id>/<token>)` : `${spec.url_env} is not set`}`,
-      );
+      const why = url ? 'is not a webhook URL (…/api/webhooks/<id>/<token>)' : 'is not set';
+      missing.push(`${channel}: ${spec.url_env} ${why}`);
       continue;
     }
     targets[channel] = { id: m[1], token: m[2] };

@@ -9,6 +9,8 @@ import { z } from 'zod';
  *   gov:<project>:<action>:<review id>              a review's buttons
  *   gov:<project>:modal:<action>:<review id>        the form a button opened
  *   gov:<project>:<perm action>:<request id>:<digest>  a permission request's buttons
+ *   gov:<project>:deny_why:<request id>:<digest>        its "Deny with reason…" button
+ *   gov:<project>:modal:deny:<request id>:<digest>      the form that button opened
  *   gov:<project>:next_phase:<phase>                a promotion's "Start phase N" (phase: the one promoted)
  *
  * Messages posted before the project key existed carry `gov:<action>:<review id>`; those still parse
@@ -35,6 +37,15 @@ export function permissionId(tag: string, action: PermissionAction, requestId: s
   return `gov:${tag}:${action}:${requestId}:${digest.slice(0, 16)}`;
 }
 
+/** A permission request's "Deny with reason…": opens a form; the denial is made when the form is sent. */
+export function denyFormId(tag: string, requestId: string, digest: string): string {
+  return `gov:${tag}:deny_why:${requestId}:${digest.slice(0, 16)}`;
+}
+
+export function denyModalId(tag: string, requestId: string, digest: string): string {
+  return `gov:${tag}:modal:deny:${requestId}:${digest.slice(0, 16)}`;
+}
+
 /** The promotion message's button: start the phase after `promoted` (a click on an older one starts nothing). */
 export function nextPhaseId(tag: string, promoted: number): string {
   return `gov:${tag}:next_phase:${promoted}`;
@@ -45,6 +56,8 @@ export type ParsedCustomId =
   | { kind: 'phase'; project: string; promoted: number }
   | { kind: 'modal'; project: string | null; action: ModalAction; reviewId: string }
   | { kind: 'permission'; project: string; action: PermissionAction; requestId: string; digest: string }
+  | { kind: 'deny_form'; project: string; requestId: string; digest: string }
+  | { kind: 'deny_modal'; project: string; requestId: string; digest: string }
   | null;
 
 const Tag = z.string().regex(/^[A-Za-z0-9_-]{8}$/);
@@ -73,6 +86,12 @@ const CustomIdSchema = z.union([
     requestId,
     digest,
   })),
+  z
+    .tuple([z.literal('gov'), Tag, z.literal('deny_why'), RequestId, Digest])
+    .transform(([, project, , requestId, digest]) => ({ kind: 'deny_form' as const, project, requestId, digest })),
+  z
+    .tuple([z.literal('gov'), Tag, z.literal('modal'), z.literal('deny'), RequestId, Digest])
+    .transform(([, project, , , requestId, digest]) => ({ kind: 'deny_modal' as const, project, requestId, digest })),
   // Before projects were named in ids.
   z
     .tuple([z.literal('gov'), Button, ReviewId])

@@ -26,7 +26,8 @@ export function dailyKey(now: Date, at: string, timezone: string): string | null
 export function statusBlock(read: Reader): string {
   const gate = read.latestGate();
   const build = gate
-    ? `Build: ${gate.green ? '✅' : '❌'} last QA gate ${gate.green ? 'green' : 'not green'} (phase ${gate.phase}, iteration ${gate.iteration}, ${gate.totals.passed}/${gate.totals.tests} tests passed)`
+    ? `Build: ${gate.green ? '✅' : '❌'} last QA gate ${gate.green ? 'green' : 'not green'} ` +
+      `(phase ${gate.phase}, iteration ${gate.iteration}, ${gate.totals.passed}/${gate.totals.tests} tests passed)`
     : 'Build: no QA gate has run yet';
   return `${formatStatusText(read.statusFacts())}\n${build}`;
 }

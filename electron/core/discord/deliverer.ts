@@ -28,7 +28,10 @@ export interface DelivererOptions {
   log?: (line: string) => void;
 }
 
-/** ≤ 25 characters, the same for every attempt at one outbox row: Discord's `enforce_nonce` turns a resend into the first message. */
+/**
+ * ≤ 25 characters, the same for every attempt at one outbox row: Discord's `enforce_nonce` turns a resend into
+ * the first message.
+ */
 export function nonceFor(projectKey: string, key: string): string {
   return createHash('sha256').update(`${projectKey}\u0000${key}`).digest('base64url').slice(0, 25);
 }
@@ -147,7 +150,8 @@ export function createDeliverer(o: DelivererOptions) {
     } catch (err) {
       // Cannot look (no Read Message History there): the nonce still guards a resend.
       o.log?.(
-        `discord: ${row.key}: cannot look for an unanswered post (${o.redact(errorMessage(err)).slice(0, 200)}); resending with its nonce`,
+        `discord: ${row.key}: cannot look for an unanswered post ` +
+          `(${o.redact(errorMessage(err)).slice(0, 200)}); resending with its nonce`,
       );
       return null;
     }
@@ -212,7 +216,8 @@ export function createDeliverer(o: DelivererOptions) {
         // bot can only answer interactions): the message goes to its channel rather than block the queue.
         if (!where.threadId || f.kind === 'transient' || f.status === 401) throw err;
         o.log?.(
-          `discord: ${row.key}: cannot post in ${where.threadId} (${o.redact(f.text).slice(0, 300)}); posting in #${row.channel} instead`,
+          `discord: ${row.key}: cannot post in ${where.threadId} (${o.redact(f.text).slice(0, 300)}); ` +
+            `posting in #${row.channel} instead`,
         );
         where = { threadId: null, replyTo: null };
         o.outbox.notePosting(row.id, Date.now());
@@ -234,11 +239,16 @@ export function createDeliverer(o: DelivererOptions) {
         else if (f.status === 403 || f.kind === 'malformed') {
           reportOnce(
             `threads:${posted.channel_id}`,
-            `Governor cannot start threads in <#${posted.channel_id}> (#${row.channel}): ${o.redact(f.text).slice(0, 300)}. Give the bot *Create Public Threads* and *Send Messages in Threads* there (Server Settings → Roles, or the channel's permissions). Alerts go out without threads meanwhile; their updates follow in the channel.`,
+            `Governor cannot start threads in <#${posted.channel_id}> (#${row.channel}): ` +
+              `${o.redact(f.text).slice(0, 300)}. ` +
+              'Give the bot *Create Public Threads* and *Send Messages in Threads* there ' +
+              "(Server Settings → Roles, or the channel's permissions). " +
+              'Alerts go out without threads meanwhile; their updates follow in the channel.',
           );
         } else if (row.attempts + 1 >= THREAD_TRIES) {
           o.log?.(
-            `discord: ${row.key}: no thread after ${row.attempts + 1} tries (${o.redact(f.text).slice(0, 200)}); the alert stays without one`,
+            `discord: ${row.key}: no thread after ${row.attempts + 1} tries ` +
+              `(${o.redact(f.text).slice(0, 200)}); the alert stays without one`,
           );
         } else throw err;
       }
@@ -282,7 +292,8 @@ export function createDeliverer(o: DelivererOptions) {
         if (f.kind === 'malformed' && row.attempts + 1 >= maxClient) {
           o.outbox.markDead(row.id, text);
           o.log?.(
-            `discord: gave up on ${row.key} after ${row.attempts + 1} attempts: ${text} (see \`governor discord status\`; \`governor discord retry\` queues it again)`,
+            `discord: gave up on ${row.key} after ${row.attempts + 1} attempts: ${text} ` +
+              '(see `governor discord status`; `governor discord retry` queues it again)',
           );
         } else {
           const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(row.attempts, 20));

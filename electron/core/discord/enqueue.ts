@@ -1,5 +1,5 @@
 import type { DiscordFile } from '../../../shared/config.ts';
-import { discordNotificationFor } from '../notify/notifications.ts';
+import { discordNotificationFor } from '../notify/updates.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { errorMessage } from '../errors.ts';

@@ -44,7 +44,9 @@ export function classifyFailure(err: unknown): Failure {
     return {
       kind: 'config',
       status,
-      text: `${base}; the bot lacks a permission there: give it Send Messages, Create Public Threads, Send Messages in Threads and Attach Files`,
+      text:
+        `${base}; the bot lacks a permission there: ` +
+        'give it Send Messages, Create Public Threads, Send Messages in Threads and Attach Files',
     };
   if (status === 404 && (code === UNKNOWN_CHANNEL || code === UNKNOWN_WEBHOOK))
     return {

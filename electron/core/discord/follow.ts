@@ -35,7 +35,9 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const x = d.decision;
       return {
         ref: { kind: 'review', id: d.review_id },
-        line: `${DECISION_WORDS[x.decision] ?? x.decision} ${byVia(x.reviewed_by, x.source)} · ${utcStamp(x.timestamp)}${quote(x.comment)}`,
+        line:
+          `${DECISION_WORDS[x.decision] ?? x.decision} ${byVia(x.reviewed_by, x.source)} · ` +
+          `${utcStamp(x.timestamp)}${quote(x.comment)}`,
         open: false,
       };
     }
@@ -78,7 +80,9 @@ export function statusFor(ev: LedgerEvent, read: Reader): ItemStatus | null {
       const x = d.decision;
       return {
         ref: { kind: 'permission', id: d.request_id },
-        line: `${PERMISSION[x.decision] ?? x.decision} ${byVia(x.by, x.source)} · ${utcStamp(x.at)}${x.decision === 'deny' ? quote(x.message) : ''}`,
+        line:
+          `${PERMISSION[x.decision] ?? x.decision} ${byVia(x.by, x.source)} · ${utcStamp(x.at)}` +
+          (x.decision === 'deny' ? quote(x.message) : ''),
         open: false,
       };
     }

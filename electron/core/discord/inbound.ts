@@ -14,7 +14,7 @@ const typed = (max: number) =>
     .string()
     .trim()
     .max(max, `at most ${max} characters`)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of this pattern is to reject control characters.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern is there to reject control characters.
     .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'control characters are not allowed');
 const required = (max: number, what: string) => typed(max).min(1, `${what} is empty`);
 const itemId = (kind: 'concern' | 'review') =>

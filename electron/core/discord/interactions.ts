@@ -3,25 +3,19 @@ import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
-  LabelBuilder,
   MessageFlags,
-  ModalBuilder,
   type ModalSubmitInteraction,
-  TextInputBuilder,
-  TextInputStyle,
 } from 'discord.js';
 import type { DiscordFile } from '../../../shared/config.ts';
-import { EventPayloads, agentNames } from '../../../shared/index.ts';
+import { agentNames } from '../../../shared/index.ts';
 import { type LoopDriver, createApi, dispatch, followUp } from '../api.ts';
-import { ConflictError, GovernorError, errorMessage } from '../errors.ts';
+import { GovernorError, errorMessage } from '../errors.ts';
 import type { OpenedProject } from '../host.ts';
-import { byVia, utcStamp } from '../notify/notifications.ts';
-import { normaliseId } from '../workflow/ids.ts';
-import { decodeTs } from '../store/chain.ts';
-import { type ModalAction, type PermissionAction, modalId, parseCustomId } from './custom-id.ts';
+import { createButtonActions } from './button-actions.ts';
+import { parseCustomId } from './custom-id.ts';
 import { discordHelp, refusalText } from './help.ts';
-import { modalText, slashCommandText } from './inbound.ts';
-import { LIMITS, clip } from './limits.ts';
+import { slashCommandText } from './inbound.ts';
+import { type Acting, interactionReplies, kindOf, nameOf, who } from './interaction-replies.ts';
 import { createOutbox } from './outbox.ts';
 import { forPhone } from './phone-text.ts';
 import { renderText } from './render.ts';
@@ -40,41 +34,6 @@ export interface InteractionDeps {
   /** How long a late answer waits for the right project's own (tests shorten it). */
   lateMs?: number;
 }
-
-type Acting = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
-type Kind = 'slash' | 'button' | 'modal';
-
-const kindOf = (i: Acting): Kind => (i.isChatInputCommand() ? 'slash' : i.isButton() ? 'button' : 'modal');
-const nameOf = (i: Acting): string =>
-  (i.isChatInputCommand()
-    ? `/${i.commandName}${i.options.data.map((o) => ` ${o.name}:${String(o.value ?? '')}`).join('')}`
-    : i.customId
-  ).slice(0, 120);
-
-/** How a Discord user appears in the ledger and in PROJECT_DETAIL: their Discord name (the source says "discord"). */
-const who = (i: Acting) => i.user.username.slice(0, 60);
-
-const WORDS: Record<string, string> = {
-  approve: 'approved',
-  request_changes: 'changes requested',
-  request_clarification: 'clarification requested',
-  reject: 'rejected',
-  approve_with_conditions: 'approved with conditions',
-  defer: 'deferred',
-};
-const PERMISSION_WORDS: Record<PermissionAction, string> = {
-  allow_once: 'allowed once',
-  allow_session: 'allowed for the session',
-  deny: 'denied',
-};
-const MODAL: Record<
-  ModalAction,
-  { decision: 'request_changes' | 'request_clarification' | 'approve_with_conditions'; title: string; label: string }
-> = {
-  changes: { decision: 'request_changes', title: 'Request changes', label: 'What should change?' },
-  clarify: { decision: 'request_clarification', title: 'Clarify', label: 'What needs clarifying?' },
-  conditions: { decision: 'approve_with_conditions', title: 'Approve with conditions', label: 'On what conditions?' },
-};
 
 /** The project the clicked message's footer names ("<project> · #channel"): for a wrong-project answer. */
 function footerProject(i: ButtonInteraction | ModalSubmitInteraction): string | null {
@@ -96,27 +55,15 @@ export function createInteractionHandler(d: InteractionDeps) {
   const agents = agentNames(p.agentsFile);
   const redact = d.redact ?? ((t: string) => t);
   const outbox = createOutbox(p.ledger.db);
-  const phaseStarts = p.ledger.db.prepare<[number], { actor: string; ts: number | string; payload: string }>(
-    `SELECT actor, ts, payload FROM events WHERE type = 'phase.started'
-       AND json_extract(payload, '$.phase') = ? AND json_extract(payload, '$.iteration') = 1 ORDER BY seq LIMIT 1`,
-  );
   const firstSeen = p.ledger.db.prepare(
     'INSERT OR IGNORE INTO discord_interactions (id, kind, user_id, received_at) VALUES (?, ?, ?, ?)',
   );
   // The API as this Discord user: the ledger names them, the source says Discord, and the contract call
   // records, syncs the exports and wakes the loop, as for the UI and the CLI.
   const apiFor = (i: Acting) => createApi(p, d.loop, { user: who(i), source: 'discord' });
-
-  const say = (text: string) => clip(forPhone(redact(text)), LIMITS.content);
-
-  /** Input we will not act on: say why, privately, before anything is deferred or changed. */
-  async function refuseInput(i: Acting, why: string): Promise<void> {
-    d.log?.(`discord: refused ${kindOf(i)} ${nameOf(i)} from ${i.user.username}: ${why}`);
-    await i.reply({
-      content: say(`⚠️ Governor did not accept that: ${why}. Nothing was changed.`),
-      flags: MessageFlags.Ephemeral,
-    });
-  }
+  const replies = interactionReplies(redact, d.log);
+  const { say, refuseInput, privately } = replies;
+  const { onButton, onModal } = createButtonActions({ p, tag: () => d.me().tag, apiFor, replies });
 
   function authorised(i: Acting): boolean {
     if (file.reviewers.users.includes(i.user.id)) return true;
@@ -124,13 +71,6 @@ export function createInteractionHandler(d: InteractionDeps) {
     if (!member || file.reviewers.roles.length === 0) return false;
     const roles = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
     return roles.some((r) => file.reviewers.roles.includes(r));
-  }
-
-  function alreadyDecided(reviewId: string): string | null {
-    const r = p.read.review(reviewId);
-    const x = r?.decision;
-    if (!r || !x) return null;
-    return `${r.id} (${r.title}) was already decided ${byVia(x.reviewed_by, x.source)} at ${utcStamp(x.timestamp)}: ${WORDS[x.decision] ?? x.decision}. The first decision stands; nothing was changed.`;
   }
 
   async function onSlash(i: ChatInputCommandInteraction): Promise<void> {
@@ -166,127 +106,6 @@ export function createInteractionHandler(d: InteractionDeps) {
       content: reply.content,
       files: reply.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.text, 'utf8') })),
     });
-  }
-
-  /**
-   * Every refusal ("already decided", "already acknowledged", "already started", a command not taken) is
-   * private, whichever path found it: a deferred public "thinking…" is removed and the answer sent privately.
-   */
-  async function privately(i: Acting, text: string): Promise<void> {
-    if (i.deferred || i.replied) {
-      await i.deleteReply().catch(() => undefined);
-      await i.followUp({ content: say(text), flags: MessageFlags.Ephemeral });
-    } else await i.reply({ content: say(text), flags: MessageFlags.Ephemeral });
-  }
-
-  async function decide(
-    i: ButtonInteraction | ModalSubmitInteraction,
-    reviewId: string,
-    decision: 'approve' | 'request_changes' | 'request_clarification' | 'approve_with_conditions',
-    comment: string,
-  ): Promise<void> {
-    await i.deferReply();
-    try {
-      const r = await dispatch(apiFor(i), 'reviews.decide', { reviewId, decision, comment, inline: [] });
-      const icon =
-        decision === 'approve'
-          ? '✅'
-          : decision === 'approve_with_conditions'
-            ? '☑️'
-            : decision === 'request_changes'
-              ? '✏️'
-              : '❓';
-      await i.editReply({
-        content: say(
-          `${icon} ${r.id} (${r.title}): ${WORDS[decision]} ${byVia(who(i), 'discord')}.${comment ? `\n> ${comment}` : ''}`,
-        ),
-      });
-    } catch (err) {
-      if (err instanceof ConflictError) return privately(i, alreadyDecided(reviewId) ?? err.message);
-      throw err;
-    }
-  }
-
-  async function decidePermission(
-    i: ButtonInteraction,
-    requestId: string,
-    action: PermissionAction,
-    digest: string,
-  ): Promise<void> {
-    await i.deferReply();
-    try {
-      const r = await dispatch(apiFor(i), 'permissions.decide', { requestId, decision: action, digest, message: '' });
-      await i.editReply({
-        content: say(
-          `${action === 'deny' ? '⛔' : '✅'} ${r.id} (${r.agent}: ${r.tool}): ${PERMISSION_WORDS[action]} ${byVia(who(i), 'discord')}.`,
-        ),
-      });
-    } catch (err) {
-      if (err instanceof ConflictError) return privately(i, `${err.message}. Nothing was changed.`);
-      throw err;
-    }
-  }
-
-  /** Who started phase `n` (its first iteration), for "already started by … via …". */
-  function startedBy(n: number): string | null {
-    const row = phaseStarts.get(n);
-    if (!row) return null;
-    const ph = EventPayloads['phase.started'].parse(JSON.parse(row.payload));
-    const by = ph.user && ph.source ? byVia(ph.user, ph.source) : row.actor === 'Human' ? 'by Human' : 'by the loop';
-    return `${by} at ${utcStamp(decodeTs(row.ts))}`;
-  }
-
-  /** The promotion message's "Start phase N": the next phase through the contract, once (the first click wins). */
-  async function startPhase(i: ButtonInteraction, promoted: number): Promise<void> {
-    const now = p.read.project();
-    if (now && now.phase > promoted) {
-      const name = now.roadmap.find((r) => r.number === now.phase)?.name ?? `Phase ${now.phase}`;
-      const by = startedBy(now.phase);
-      return privately(
-        i,
-        `Phase ${now.phase} — ${name} was already started${by ? ` ${by}` : ''}. Nothing was changed.`,
-      );
-    }
-    await i.deferReply();
-    const res = await dispatch(apiFor(i), 'phase.next', {});
-    if (res.error) return privately(i, `${refusalText(res.error)}. Nothing was changed.`);
-    const started = p.read.project();
-    const name = started?.roadmap.find((r) => r.number === started.phase)?.name ?? `Phase ${started?.phase ?? ''}`;
-    await i.editReply({
-      content: say(
-        `▶️ Phase ${started?.phase ?? ''} — ${name} started ${byVia(who(i), 'discord')}; the project manager plans it next.`,
-      ),
-    });
-  }
-
-  async function onButton(i: ButtonInteraction): Promise<void> {
-    const parsed = parseCustomId(i.customId);
-    if (!parsed || parsed.kind === 'modal') {
-      await i.reply({ content: "This button is not one of Governor's.", flags: MessageFlags.Ephemeral });
-      return;
-    }
-    if (parsed.kind === 'permission') return decidePermission(i, parsed.requestId, parsed.action, parsed.digest);
-    if (parsed.kind === 'phase') return startPhase(i, parsed.promoted);
-    const decided = alreadyDecided(parsed.reviewId);
-    if (decided) return privately(i, decided);
-    if (parsed.action === 'approve') return decide(i, parsed.reviewId, 'approve', '');
-    // The modal must be Discord's first answer to the click: no defer before it.
-    await i.showModal(
-      modalFor(d.me().tag, parsed.action, parsed.reviewId, p.read.review(parsed.reviewId)?.title ?? parsed.reviewId),
-    );
-  }
-
-  async function onModal(i: ModalSubmitInteraction): Promise<void> {
-    const parsed = parseCustomId(i.customId);
-    if (parsed?.kind !== 'modal') {
-      await i.reply({ content: "This form is not one of Governor's.", flags: MessageFlags.Ephemeral });
-      return;
-    }
-    const text = modalText(
-      [...i.fields.fields.values()].map((f) => ({ customId: f.customId, value: 'value' in f ? f.value : undefined })),
-    );
-    if (!text.ok) return refuseInput(i, text.error);
-    return decide(i, parsed.reviewId, MODAL[parsed.action].decision, text.value);
   }
 
   function route(i: Acting | AutocompleteInteraction): Route {
@@ -358,7 +177,8 @@ export function createInteractionHandler(d: InteractionDeps) {
         try {
           await i.reply({
             content:
-              "⛔ You are not on this project's reviewer allowlist (discord.yaml `reviewers`), so Governor did nothing. The attempt was recorded.",
+              "⛔ You are not on this project's reviewer allowlist (discord.yaml `reviewers`), " +
+              'so Governor did nothing. The attempt was recorded.',
             flags: MessageFlags.Ephemeral,
           });
         } finally {
@@ -384,18 +204,4 @@ export function createInteractionHandler(d: InteractionDeps) {
       }
     }
   };
-}
-
-function modalFor(tag: string, action: ModalAction, reviewId: string, title: string): ModalBuilder {
-  const id = normaliseId('review', reviewId);
-  const input = new TextInputBuilder()
-    .setCustomId('text')
-    .setStyle(TextInputStyle.Paragraph)
-    .setRequired(true)
-    .setMaxLength(4000);
-  const label = new LabelBuilder().setLabel(MODAL[action].label).setTextInputComponent(input);
-  return new ModalBuilder()
-    .setCustomId(modalId(tag, action, id))
-    .setTitle(clip(`${MODAL[action].title}: ${title}`, LIMITS.modalTitle))
-    .addLabelComponents(label);
 }

@@ -31,8 +31,10 @@ export interface BridgeRow {
 export function createLease(db: Database.Database, owner: string, now: () => number = Date.now) {
   const get = db.prepare<[], BridgeRow>('SELECT * FROM discord_bridge WHERE id = 1');
   const put = db.prepare(
-    `INSERT INTO discord_bridge (id, owner, pid, host, lease_until, mode, connected, last_error, updated_at) VALUES (1, ?, ?, ?, ?, ?, 0, NULL, ?)
-     ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host, lease_until = excluded.lease_until, mode = excluded.mode, updated_at = excluded.updated_at,
+    `INSERT INTO discord_bridge (id, owner, pid, host, lease_until, mode, connected, last_error, updated_at)
+       VALUES (1, ?, ?, ?, ?, ?, 0, NULL, ?)
+     ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+       lease_until = excluded.lease_until, mode = excluded.mode, updated_at = excluded.updated_at,
        connected = CASE WHEN discord_bridge.owner = excluded.owner THEN discord_bridge.connected ELSE 0 END,
        last_error = CASE WHEN discord_bridge.owner = excluded.owner THEN discord_bridge.last_error ELSE NULL END`,
   );

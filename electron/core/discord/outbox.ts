@@ -45,11 +45,13 @@ export interface ThreadRow {
 export function createOutbox(db: Database.Database) {
   const s = {
     insert: db.prepare(
-      'INSERT OR IGNORE INTO discord_outbox (key, channel, ref_kind, ref_id, starts_thread, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO discord_outbox (key, channel, ref_kind, ref_id, starts_thread, payload, created_at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     head: db.prepare<[], OutboxRow>("SELECT * FROM discord_outbox WHERE state = 'pending' ORDER BY id LIMIT 1"),
     heads: db.prepare<[], OutboxRow>(
-      "SELECT * FROM discord_outbox o WHERE state = 'pending' AND id = (SELECT MIN(id) FROM discord_outbox WHERE state = 'pending' AND channel = o.channel) ORDER BY id",
+      "SELECT * FROM discord_outbox o WHERE state = 'pending' AND id = " +
+        "(SELECT MIN(id) FROM discord_outbox WHERE state = 'pending' AND channel = o.channel) ORDER BY id",
     ),
     original: db.prepare<[string, string], OutboxRow>(
       "SELECT * FROM discord_outbox WHERE ref_kind = ? AND ref_id = ? AND state != 'dead' ORDER BY id LIMIT 1",
@@ -63,11 +65,13 @@ export function createOutbox(db: Database.Database) {
       'INSERT OR IGNORE INTO discord_posts (ref_kind, ref_id, channel_id, message_id) VALUES (?, ?, ?, ?)',
     ),
     lastSentIn: db.prepare<[string], { message_id: string }>(
-      "SELECT message_id FROM discord_outbox WHERE channel_id = ? AND state = 'sent' AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+      "SELECT message_id FROM discord_outbox WHERE channel_id = ? AND state = 'sent' AND message_id IS NOT NULL " +
+        'ORDER BY id DESC LIMIT 1',
     ),
     byKey: db.prepare<[string], OutboxRow>('SELECT * FROM discord_outbox WHERE key = ?'),
     sent: db.prepare(
-      "UPDATE discord_outbox SET state = 'sent', message_id = ?, channel_id = ?, posting_at = NULL, sent_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'",
+      "UPDATE discord_outbox SET state = 'sent', message_id = ?, channel_id = ?, posting_at = NULL, sent_at = ?, " +
+        "last_error = NULL WHERE id = ? AND state = 'pending'",
     ),
     messageId: db.prepare('UPDATE discord_outbox SET message_id = ?, channel_id = ?, posting_at = NULL WHERE id = ?'),
     failed: db.prepare(
@@ -78,16 +82,19 @@ export function createOutbox(db: Database.Database) {
       'SELECT state, COUNT(*) AS n FROM discord_outbox GROUP BY state',
     ),
     lastError: db.prepare<[], { last_error: string; attempts: number; key: string }>(
-      "SELECT last_error, attempts, key FROM discord_outbox WHERE state != 'sent' AND last_error IS NOT NULL ORDER BY id LIMIT 1",
+      "SELECT last_error, attempts, key FROM discord_outbox WHERE state != 'sent' AND last_error IS NOT NULL " +
+        'ORDER BY id LIMIT 1',
     ),
     requeue: db.prepare(
-      "UPDATE discord_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL WHERE state = 'dead'",
+      "UPDATE discord_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL " +
+        "WHERE state = 'dead'",
     ),
     threadGet: db.prepare<[string, string], ThreadRow>(
       'SELECT channel_id, message_id, thread_id FROM discord_threads WHERE ref_kind = ? AND ref_id = ?',
     ),
     threadPut: db.prepare(
-      'INSERT OR REPLACE INTO discord_threads (ref_kind, ref_id, channel_id, message_id, thread_id) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO discord_threads (ref_kind, ref_id, channel_id, message_id, thread_id) ' +
+        'VALUES (?, ?, ?, ?, ?)',
     ),
   };
   return {
@@ -106,7 +113,10 @@ export function createOutbox(db: Database.Database) {
         ).changes > 0
       );
     },
-    /** The oldest undelivered row: delivery is strictly in order, so a failing head waits, and so does everything behind it. */
+    /**
+     * The oldest undelivered row: delivery is strictly in order, so a failing head waits, and so does everything
+     * behind it.
+     */
     head(): OutboxRow | null {
       return s.head.get() ?? null;
     },

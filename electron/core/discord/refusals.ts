@@ -29,10 +29,3 @@ export function refusals(db: Database.Database, now: Date = new Date()): { lates
   }
   return { latest, last24h };
 }
-
-/** One line for a human: "3 refused in the last 24 h; latest: mallory (3999…) tried /approve at 2026-…". */
-export function refusalLine(r: { latest: Refusal[]; last24h: number }): string | null {
-  const x = r.latest[0];
-  if (!x) return null;
-  return `${r.last24h} refused in the last 24 h; latest: ${x.user} (${x.user_id}) tried ${x.what} at ${x.at.slice(0, 16).replace('T', ' ')} UTC`;
-}

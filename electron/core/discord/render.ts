@@ -3,7 +3,7 @@ import type { Severity } from '../../../shared/index.ts';
 import { type Notification, cutAtWord } from '../notify/notifications.ts';
 import { CUT_MARKER, LIMITS, clip } from './limits.ts';
 import type { OutboundEmbed, OutboundMessage } from './message.ts';
-import { customId, nextPhaseId, parseCustomId, permissionId } from './custom-id.ts';
+import { customId, denyFormId, nextPhaseId, parseCustomId, permissionId } from './custom-id.ts';
 import { forPhone } from './phone-text.ts';
 
 const COLOUR: Record<Severity, number> = { critical: 0xd83c3e, warning: 0xf0b232, info: 0x5865f2 };
@@ -99,6 +99,8 @@ function buttons(n: Notification, ctx: RenderContext): OutboundMessage['componen
             ? [button(ButtonStyle.Primary, 'Allow for session', permissionId(ctx.tag, 'allow_session', id, digest))]
             : []),
           button(ButtonStyle.Danger, 'Deny', permissionId(ctx.tag, 'deny', id, digest)),
+          // A reason the agent reads (why not, what to do instead) costs a form; a bare Deny stays one tap.
+          button(ButtonStyle.Secondary, 'Deny with reason…', denyFormId(ctx.tag, id, digest)),
         ],
       },
     ];
@@ -170,7 +172,8 @@ export function forWebhook(m: OutboundMessage): OutboundMessage {
   const hint =
     parsed?.kind === 'phase'
       ? 'Start the next phase in the Governor app (the dashboard).'
-      : `Decide ${parsed?.kind === 'permission' ? 'this permission request' : 'this review'} in the Governor app (Reviews).`;
+      : `Decide ${parsed?.kind === 'permission' ? 'this permission request' : 'this review'} ` +
+        'in the Governor app (Reviews).';
   const embeds = m.embeds.map((e, i) =>
     i === 0 ? { ...e, description: clip(`${e.description ?? ''}\n\n${hint}`, LIMITS.embedDescription) } : e,
   );

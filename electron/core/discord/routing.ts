@@ -55,7 +55,8 @@ export function routeComponent(
   }
   if (parsed.project === me.tag) {
     // A form carries no message when Discord opened it elsewhere; its id was made by this project's click.
-    if (mine || (parsed.kind === 'modal' && messageId === null)) return { kind: 'act' };
+    if (mine || ((parsed.kind === 'modal' || parsed.kind === 'deny_modal') && messageId === null))
+      return { kind: 'act' };
     // A copy of this project (the same history) may have posted it: its answer comes first.
     return {
       kind: 'late',
@@ -65,13 +66,17 @@ export function routeComponent(
   if (mine)
     return {
       kind: 'answer',
-      text: `This button belongs to project ${nameOf(me, parsed.project) ?? parsed.project}, not to ${me.name}, whose message it is on. Nothing was done.`,
+      text:
+        `This button belongs to project ${nameOf(me, parsed.project) ?? parsed.project}, ` +
+        `not to ${me.name}, whose message it is on. Nothing was done.`,
     };
   if (me.links.some((l) => l.tag === parsed.project)) return { kind: 'quiet' };
   return speaker(me)
     ? {
         kind: 'late',
-        text: `This message belongs to ${owner}, whose Governor is not running right now. Nothing was done; start it (the app, or the host) and press again.`,
+        text:
+          `This message belongs to ${owner}, whose Governor is not running right now. ` +
+          'Nothing was done; start it (the app, or the host) and press again.',
       }
     : { kind: 'quiet' };
 }
@@ -95,7 +100,9 @@ export function routeSlash(
     return speaker(me)
       ? {
           kind: 'answer',
-          text: `No project called "${project.slice(0, 100)}" is linked to this bot. Linked: ${names.join(', ') || me.name}.`,
+          text:
+            `No project called "${project.slice(0, 100)}" is linked to this bot. ` +
+            `Linked: ${names.join(', ') || me.name}.`,
         }
       : { kind: 'quiet' };
   }

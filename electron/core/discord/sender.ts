@@ -27,7 +27,10 @@ export interface Where {
 /** The two ways out: a bot (REST with its token; threads and buttons) or webhooks (outbound only). */
 export interface Sender {
   readonly mode: 'bot' | 'webhook';
-  /** Post a message; the nonce makes a repeat after a crash return the first message instead of a second one (bot mode). */
+  /**
+   * Post a message; the nonce makes a repeat after a crash return the first message instead of a second one
+   * (bot mode).
+   */
   post(channel: DiscordChannelName, where: Where, m: OutboundMessage, nonce: string): Promise<Posted>;
   /** Start a thread on a posted message; null where threads are not possible (webhook mode). */
   startThread(channelId: string, messageId: string, name: string): Promise<string | null>;

@@ -26,7 +26,9 @@ export async function setupBot(file: DiscordFile, rest: REST): Promise<SetupLine
     return [
       {
         ok: false,
-        text: `the token was refused (${errorMessage(err)}): reset it in the developer portal (your app → Bot → Reset Token) and set ${file.token_env} again`,
+        text:
+          `the token was refused (${errorMessage(err)}): reset it in the developer portal ` +
+          `(your app → Bot → Reset Token) and set ${file.token_env} again`,
       },
     ];
   }
@@ -61,7 +63,9 @@ export async function setupBot(file: DiscordFile, rest: REST): Promise<SetupLine
     } catch (err) {
       out.push({
         ok: false,
-        text: `#${name}: #${ref} is missing and could not be created (${errorMessage(err)}); create it, or give the bot Manage Channels`,
+        text:
+          `#${name}: #${ref} is missing and could not be created (${errorMessage(err)}); ` +
+          'create it, or give the bot Manage Channels',
       });
     }
   }

@@ -6,13 +6,12 @@ import {
   workspaceBase,
   workspaceChanges,
 } from '../agents/workers/git-workspace.ts';
-import { GovernorError } from '../errors.ts';
 import { phaseBranch } from '../workflow/git-steps.ts';
 import type { Engine } from '../workflow/engine.ts';
-import { setAgentStatus } from '../workflow/records.ts';
 import { contextDocs } from '../workflow/stages/authored.ts';
 import { finishWork, isRunnable, workTasks } from '../workflow/stages/build.ts';
 import { layTesterClone } from '../workflow/stages/tester-workspace.ts';
+import { recordTaskTaken, startingTip } from '../workflow/task-start.ts';
 import { type AgentActions, type HandoffSink, createAgentActions } from './actions.ts';
 
 /**
@@ -24,11 +23,7 @@ export function externalSink(e: Engine, agent: AgentName): HandoffSink {
   const current = (): Task | null =>
     e.read.tasks().find((t) => t.agent === agent && t.status === 'In Progress') ?? null;
   const branchOf = (t: Task) => phaseBranch(t.phase, agent);
-  const tipOf = async (t: Task) => {
-    const tip = (await e.git.resolveRef(branchOf(t))) ?? (await e.git.resolveRef('develop'));
-    if (!tip) throw new GovernorError('no_develop', 'the repository has no develop branch');
-    return tip;
-  };
+  const tipOf = (t: Task) => startingTip(e, branchOf(t));
   return {
     currentTask: current,
     async nextTask() {
@@ -54,21 +49,7 @@ export function externalSink(e: Engine, agent: AgentName): HandoffSink {
       if (skipped.length)
         e.progress({ kind: 'warn', agent, text: `did not merge cleanly into the workspace: ${skipped.join(', ')}` });
       if (!doing) {
-        e.ledger.transact((tx) => {
-          const ts = e.clock().toISOString();
-          setAgentStatus(tx, agent, 'working', task.id, ts);
-          tx.append({
-            type: 'task.updated',
-            actor: agent,
-            ts,
-            payload: {
-              task_id: task.id,
-              status: 'In Progress',
-              commentary: 'taken by the external session',
-              links: [],
-            },
-          });
-        });
+        recordTaskTaken(e, agent, task, 'taken by the external session');
         e.progress({ kind: 'work', agent, text: `${task.id} ${task.title} (external session, in ${dir})` });
       }
       return {

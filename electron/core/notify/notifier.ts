@@ -1,6 +1,7 @@
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
-import { type Notification, notificationFor } from './notifications.ts';
+import { notificationFor } from './alerts.ts';
+import type { Notification } from './notifications.ts';
 
 export type NotificationSink = (n: Notification) => void;
 

@@ -222,8 +222,10 @@ export function createPermissionGate(o: GateOptions): PermissionGate {
             kind: 'permission',
             tool: use.tool,
             text: redact(
-              `${request.id} ` +
-                `${request.status}${request.decision ? ` (${request.decision.decision} by ${request.decision.by} via ${request.decision.source})` : ''}`,
+              `${request.id} ${request.status}` +
+                (request.decision
+                  ? ` (${request.decision.decision} by ${request.decision.by} via ${request.decision.source})`
+                  : ''),
             ),
             gate: { behavior: answer.behavior, rule: request.decision?.rule ?? null, digest },
           },

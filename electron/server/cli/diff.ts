@@ -52,10 +52,12 @@ export async function printDiff(git: GitService, spec: string, opts: { nameOnly:
   const range = await resolveRange(git, spec);
   const { files } = await git.diff({ from: range.from, to: range.to, content: !opts.nameOnly });
   console.log(pc.bold(`${range.label}: ${files.length} file(s) changed`));
-  for (const f of files)
-    console.log(
-      `${f.status === 'A' ? pc.green('A') : f.status === 'D' ? pc.red('D') : pc.yellow('M')}\t${f.path}${f.binary ? pc.dim('  (binary)') : ''}${f.truncated ? pc.dim('  (over 1 MB: truncated, no patch)') : ''}`,
-    );
+  for (const f of files) {
+    const status = f.status === 'A' ? pc.green('A') : f.status === 'D' ? pc.red('D') : pc.yellow('M');
+    const binary = f.binary ? pc.dim('  (binary)') : '';
+    const truncated = f.truncated ? pc.dim('  (over 1 MB: truncated, no patch)') : '';
+    console.log(`${status}\t${f.path}${binary}${truncated}`);
+  }
   if (opts.nameOnly) return;
   for (const f of files) {
     if (!f.patch) continue;

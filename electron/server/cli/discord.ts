@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import pc from 'picocolors';
 import type { SetupLine } from '../../core/discord/setup.ts';
 import { GovernorError } from '../../core/errors.ts';
+import { refusalLine } from '../../../shared/refusal-line.ts';
 import type { LoopDriver } from '../../core/api.ts';
 import type { OpenedProject } from '../../core/host.ts';
 
@@ -145,19 +146,21 @@ export function registerDiscordCommands(program: Command): void {
       const p = await openProject(o.dir);
       try {
         const s = discordStatus(p);
-        if (!s.configured) console.log('No discord.yaml: Discord is not configured for this project.');
-        else
-          console.log(
-            [
-              `mode: ${s.mode}`,
-              `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`,
-              `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} ` +
-                `undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`,
-              `last error: ${s.last_error ?? 'none'}`,
-              `refused attempts: ` +
-                `${s.refused[0] ? `${s.refused_24h} in the last 24 h; latest: ${s.refused[0].user} (${s.refused[0].user_id}) tried ${s.refused[0].what} at ${s.refused[0].at.slice(0, 16).replace('T', ' ')} UTC` : 'none'}`,
-            ].join('\n'),
-          );
+        if (!s.configured) {
+          console.log('No discord.yaml: Discord is not configured for this project.');
+          return;
+        }
+        const refused = refusalLine({ latest: s.refused, last24h: s.refused_24h }) ?? 'none';
+        console.log(
+          [
+            `mode: ${s.mode}`,
+            `bridge: ${s.running ? (s.connected ? 'running, connected' : 'running, not connected') : 'not running'}`,
+            `outbox: ${s.pending} pending, ${s.sent} sent, ${s.dead} ` +
+              `undeliverable${s.dead > 0 ? ' (`governor discord retry` queues them again)' : ''}`,
+            `last error: ${s.last_error ?? 'none'}`,
+            `refused attempts: ${refused}`,
+          ].join('\n'),
+        );
       } finally {
         p.close();
       }
@@ -177,7 +180,9 @@ export function registerDiscordCommands(program: Command): void {
           n === 0
             ? 'No undeliverable messages.'
             : `${n} message${n === 1 ? '' : 's'} queued again; ` +
-                `${running ? 'the running link sends them now' : 'they go out when the link runs (`governor serve` or `governor discord run`)'}.`,
+                (running
+                  ? 'the running link sends them now.'
+                  : 'they go out when the link runs (`governor serve` or `governor discord run`).'),
         );
       } finally {
         p.close();

@@ -46,7 +46,8 @@ export function VerifyChain({ conn }: { conn: Transport }) {
                 ? `Chain intact: ${v.checked.toLocaleString()} events checked, but ` +
                   `${v.exports.length === 1 ? 'this file differs' : 'these files differ'} from the ` +
                   `ledger:`
-                : `Chain broken${v.firstBad ? ` at #${v.firstBad.seq} (${v.firstBad.id}): ${v.firstBad.reason}` : ''}; ${v.checked.toLocaleString()} checked.`}
+                : `Chain broken${v.firstBad ? ` at #${v.firstBad.seq} (${v.firstBad.id}): ` : ''}` +
+                  `${v.firstBad ? v.firstBad.reason : ''}; ${v.checked.toLocaleString()} checked.`}
               {v.exports.map((x) => (
                 <div key={x.path}>
                   {x.path}: {x.problem}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { CallResponse, KeyStatus, Transport } from '../../../shared/contract.ts';
 import { DiscordConfigFacts } from './DiscordConfigFacts.tsx';
 import { errorText } from '../../lib/error-text.ts';
+import { refusalLine } from '../../../shared/refusal-line.ts';
 
 type Status = CallResponse<'discord.status'>;
 
@@ -102,11 +103,7 @@ export function DiscordSettings({ conn, connected }: { conn: Transport; connecte
           <dd>{status.last_error ?? 'none'}</dd>
           <dt>Refused attempts</dt>
           <dd data-testid="discord-refused">
-            {status.refused[0]
-              ? `${status.refused_24h} in the last 24 h; latest: ${status.refused[0].user} ` +
-                `(${status.refused[0].user_id}) tried ${status.refused[0].what} at ` +
-                `${status.refused[0].at.slice(0, 16).replace('T', ' ')} UTC`
-              : 'none'}
+            {refusalLine({ latest: status.refused, last24h: status.refused_24h }) ?? 'none'}
           </dd>
           {status.config && <DiscordConfigFacts config={status.config} token={token} />}
         </dl>

@@ -83,7 +83,10 @@ export interface FakeDiscord {
   failRequests(f: FaultSpec): void;
   /** park requests matching `path` (and `method`) until `release()`: lines up concurrent requests */
   holdRequests(path: RegExp, method?: string): Gate;
-  /** requests that arrived on a rate-limit bucket before the time its last answer announced (429 retry_after, or remaining 0 until reset) */
+  /**
+   * requests that arrived on a rate-limit bucket before the time its last answer announced (429 retry_after,
+   * or remaining 0 until reset)
+   */
   violations(): Violation[];
   /** cut the bot's gateway connection (client sees 1006 and resumes); `resumable: false` also forgets the session */
   dropGateway(opts?: { resumable?: boolean }): void;

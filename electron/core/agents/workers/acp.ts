@@ -1,18 +1,19 @@
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import * as acp from '@agentclientprotocol/sdk';
 import type { AgentName } from '../../../../shared/index.ts';
 import { GovernorError } from '../../errors.ts';
 import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
-import type { ToolUse } from '../../permissions/rules.ts';
+import { AGENT_ENV, checkAcp } from './acp-setup.ts';
 import { watchForNonJsonRpc } from './acp-stream.ts';
+import { SESSION_META, toolUseOf } from './acp-tools.ts';
+import { superviseAgentProcess } from './agent-process.ts';
+import { obj, str } from './loose-json.ts';
 import { startLoopbackMcp } from './loopback-mcp.ts';
 import { governorInstructions, lostSessionNote, resumePrompt, taskPrompt } from './prompt.ts';
-import { cap, passedEnv, spawnTiedToUs, stderrTail } from './spawn-tied.ts';
+import { cap, passedEnv, spawnTiedToUs } from './spawn-tied.ts';
 import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
-import { handOffFields } from './worker.ts';
 
 export interface AcpOptions extends WorkerSetup {
   label: string;
@@ -20,120 +21,6 @@ export interface AcpOptions extends WorkerSetup {
   /** The ACP agent to start (agents.yaml `command:` and `args:`), e.g. gemini [--experimental-acp]. */
   command: string;
   args: string[];
-}
-
-/**
- * What an ACP agent's process is given: enough to run, plus the keys and settings the well-known ACP
- * agents read from their environment (Claude Code's adapter, Gemini CLI, OpenCode), and nothing else of
- * Governor's environment.
- */
-const AGENT_ENV = [
-  'ANTHROPIC_API_KEY',
-  'ANTHROPIC_BASE_URL',
-  'ANTHROPIC_AUTH_TOKEN',
-  'CLAUDE_CONFIG_DIR',
-  'CLAUDE_CODE_EXECUTABLE',
-  'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
-  'GEMINI_API_KEY',
-  'GOOGLE_API_KEY',
-  'GOOGLE_APPLICATION_CREDENTIALS',
-  'GOOGLE_CLOUD_PROJECT',
-  'OPENAI_API_KEY',
-  'OPENCODE_CONFIG',
-];
-
-/** The agent's binary as the OS would find it, or null. */
-export function findOnPath(command: string, cwd: string): string | null {
-  if (command.includes('/')) {
-    const p = isAbsolute(command) ? command : resolve(cwd, command);
-    return existsSync(p) ? p : null;
-  }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, command))) return join(dir, command);
-  }
-  return null;
-}
-
-export function checkAcp(o: Pick<AcpOptions, 'command' | 'label' | 'projectDir'>): string {
-  const bin = o.command ? findOnPath(o.command, o.projectDir) : null;
-  if (!bin) {
-    throw new GovernorError(
-      'worker_missing',
-      `${o.label}: the ACP agent \`${o.command || '(none)'}\` (agents.yaml ` +
-        'command:) was not found on PATH; install it (e.g. `npm install -g @google/gemini-cli` with args ' +
-        '[--experimental-acp], or `npm install -g @agentclientprotocol/claude-agent-acp`), or give its full path',
-    );
-  }
-  return bin;
-}
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const obj = (v: unknown): Record<string, unknown> =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-
-const CLAUDE_TOOLS = new Set([
-  'Bash',
-  'Write',
-  'Edit',
-  'MultiEdit',
-  'NotebookEdit',
-  'Read',
-  'Grep',
-  'Glob',
-  'LS',
-  'WebFetch',
-  'WebSearch',
-  'TodoWrite',
-]);
-
-/**
- * Options for the Claude Code ACP adapter (`_meta` is ACP's extension point: other agents ignore it), so it
- * is governed as Governor's own Claude Code worker is:
- * - every tool asked (a settings `ask` rule per tool): on its own Claude Code runs reads and read-only
- *   commands (`uname`, `cat .env`) without a permission request, which would skip Governor's gate;
- * - no settings files of the user's (their allow rules would skip the gate too);
- * - no "bypass permissions" mode: the session does not even offer it;
- * - prompt suggestions off: after each turn Claude Code would make one more model call to guess the user's
- *   next message, for a composer Governor does not have. That call is paid for and, racing the next prompt,
- *   can answer in its place.
- */
-const SESSION_META = {
-  claudeCode: {
-    options: {
-      promptSuggestions: false,
-      allowDangerouslySkipPermissions: false,
-      settingSources: [],
-      settings: { permissions: { ask: [...CLAUDE_TOOLS].filter((t) => t !== 'TodoWrite') } },
-    },
-  },
-};
-
-/**
- * The tool an ACP permission request amounts to, in Claude Code's names so the same rules apply. The
- * Claude Code adapter says which tool it is; any other agent is read from the ACP tool kind.
- */
-export function toolUseOf(call: acp.ToolCallUpdate, root: string): ToolUse {
-  const raw = obj(call.rawInput);
-  // Agents that name Claude Code's tools (its ACP adapter) are taken at their word; others by ACP tool kind.
-  const named = str(call.name) || str(obj(obj(call._meta).claudeCode).toolName);
-  if (CLAUDE_TOOLS.has(named) || named.startsWith('mcp__')) return { tool: named, input: raw };
-  const path = str(raw.file_path) || str(raw.path) || str(call.locations?.[0]?.path);
-  const file_path = path ? resolve(root, path) : '';
-  switch (call.kind) {
-    case 'execute':
-      return { tool: 'Bash', input: { command: str(raw.command) || str(call.title) } };
-    case 'edit':
-    case 'delete':
-    case 'move':
-      return { tool: 'Edit', input: { ...raw, file_path } };
-    case 'read':
-    case 'search':
-      return { tool: 'Read', input: { ...raw, file_path } };
-    case 'fetch':
-      return { tool: 'WebFetch', input: { url: str(raw.url) || str(call.title) } };
-    default:
-      return { tool: str(call.title) || 'Unknown', input: raw };
-  }
 }
 
 /**
@@ -154,9 +41,18 @@ export function createAcpWorker(o: AcpOptions): Worker {
       const name = `${o.label} (${o.command})`;
       const mcp = await startLoopbackMcp(h.mcp, { redactor: o.redactor });
       const child = spawnTiedToUs(bin, o.args, { cwd: t.workspace, env: passedEnv(AGENT_ENV), group: true });
-      const stderr = stderrTail((s) => o.redactor.redact(s));
-      child.stderr?.on('data', (d: Buffer) => stderr.push(d));
       let sessionId: string | null = t.resume;
+      const run = superviseAgentProcess({
+        who: name,
+        noun: 'session',
+        task: t,
+        hooks: h,
+        redactor: o.redactor,
+        child,
+        mcp,
+        sessionId: () => sessionId,
+      });
+      const act = run.act;
       let loading = false;
       let closing = false;
       let stop: WorkerOutcome | null = null;
@@ -167,11 +63,6 @@ export function createAcpWorker(o: AcpOptions): Worker {
       const usage = { input: 0, output: 0 };
       const told: string[] = [];
       const tools = new Map<string, string>();
-      const act = (
-        kind: 'message' | 'tool_use' | 'tool_result' | 'test_run' | 'result',
-        tool: string | null,
-        s: string,
-      ) => h.activity({ session_id: sessionId, kind, tool, text: cap(o.redactor.redact(s)), gate: null });
       const flushText = () => {
         if (text.trim()) {
           lastText = text;
@@ -193,12 +84,7 @@ export function createAcpWorker(o: AcpOptions): Worker {
       child.on('error', (err) => fail(new GovernorError('worker_missing', `${name} could not start: ${err.message}`)));
       child.on('exit', (code, signal) => {
         if (stop || closing) return;
-        fail(
-          new GovernorError(
-            'worker_crashed',
-            `${name} exited ${signal ? `on ${signal}` : `with code ${String(code)}`} during ${t.task.id}${sessionId ? `; its session ${sessionId} is kept and resumes with the agent (/resume ${t.agent})` : ''}${stderr.last(3) ? `: ${stderr.last(3)}` : ''}`,
-          ),
-        );
+        fail(run.crashed(code, signal));
       });
 
       /** A file request: the gate decides (inside the workspace only, never a secret), then Governor serves it. */
@@ -264,31 +150,29 @@ export function createAcpWorker(o: AcpOptions): Worker {
           fail(
             new GovernorError(
               'worker_protocol',
-              `${name} wrote something that is not JSON-RPC to stdout (${cap(o.redactor.redact(line), 200)}); check that \`${[o.command, ...o.args].join(' ')}\` starts the agent in its ACP mode (e.g. \`gemini --experimental-acp\`, \`opencode acp\`) and logs to stderr only (\`governor doctor\`)`,
+              `${name} wrote something that is not JSON-RPC to stdout (${cap(o.redactor.redact(line), 200)}); ` +
+                `check that \`${[o.command, ...o.args].join(' ')}\` starts the agent in its ACP mode ` +
+                '(e.g. `gemini --experimental-acp`, `opencode acp`) and logs to stderr only (`governor doctor`)',
             ),
           ),
         ),
       );
       const stream = acp.ndJsonStream(Writable.toWeb(child.stdin as Writable) as WritableStream<Uint8Array>, stdout);
       const conn = app.connect(stream);
-      const onAbort = () => {
+      run.startClock(() => {
         stop ??= 'interrupted';
         if (sessionId) void conn.agent.notify('session/cancel', { sessionId }).catch(() => undefined);
-      };
-      h.signal.addEventListener('abort', onAbort, { once: true });
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        onAbort();
-      }, t.limits.wallClockS * 1000);
+      });
       const protocol =
         (what: string) =>
         (err: unknown): never => {
           if (err instanceof GovernorError) throw err;
           const why = o.redactor.redact(err instanceof Error ? err.message : JSON.stringify(err));
+          const tail = run.stderr.last(3);
           throw new GovernorError(
             'worker_protocol',
-            `${name} failed ${what}: ${why}; check that \`${o.command} ${o.args.join(' ')}\` speaks the Agent Client Protocol (\`governor doctor\`)${stderr.last(3) ? ` (${stderr.last(3)})` : ''}`,
+            `${name} failed ${what}: ${why}; check that \`${o.command} ${o.args.join(' ')}\` ` +
+              `speaks the Agent Client Protocol (\`governor doctor\`)${tail ? ` (${tail})` : ''}`,
           );
         };
       const call = <T>(p: Promise<T>, what: string) =>
@@ -312,7 +196,11 @@ export function createAcpWorker(o: AcpOptions): Worker {
         if (init.protocolVersion !== acp.PROTOCOL_VERSION) {
           throw new GovernorError(
             'worker_version',
-            `${name} speaks version ${init.protocolVersion} of the Agent Client Protocol; Governor speaks version ${acp.PROTOCOL_VERSION}: ${init.protocolVersion < acp.PROTOCOL_VERSION ? 'upgrade the agent' : `upgrade Governor, or use a release of the agent that still speaks version ${acp.PROTOCOL_VERSION}`}`,
+            `${name} speaks version ${init.protocolVersion} of the Agent Client Protocol; ` +
+              `Governor speaks version ${acp.PROTOCOL_VERSION}: ` +
+              (init.protocolVersion < acp.PROTOCOL_VERSION
+                ? 'upgrade the agent'
+                : `upgrade Governor, or use a release of the agent that still speaks version ${acp.PROTOCOL_VERSION}`),
           );
         }
         const caps = init.agentCapabilities;
@@ -348,7 +236,8 @@ export function createAcpWorker(o: AcpOptions): Worker {
             act(
               'result',
               null,
-              `${name} ${why}: a fresh session starts with the task given again; the workspace keeps what session ${id} did`,
+              `${name} ${why}: a fresh session starts with the task given again; ` +
+                `the workspace keeps what session ${id} did`,
             );
             return null;
           };
@@ -406,44 +295,34 @@ export function createAcpWorker(o: AcpOptions): Worker {
           usage.output += Number(used.outputTokens ?? 0);
           prompt = '';
           if (told.length && !stop && !h.handedOff() && r.stopReason === 'end_turn') {
-            prompt = `Governor: ${told.splice(0).join('\n')}\nCarry on without it if you can, or raise a concern; hand off when done.`;
+            prompt =
+              `Governor: ${told.splice(0).join('\n')}\n` +
+              'Carry on without it if you can, or raise a concern; hand off when done.';
           }
         }
       } finally {
-        clearTimeout(timer);
-        h.signal.removeEventListener('abort', onAbort);
         closing = true;
         conn.close();
-        child.stdin?.end();
-        if (child.exitCode === null) child.kill('SIGTERM');
-        await mcp.close();
+        await run.close();
       }
-      if (timedOut)
-        throw new GovernorError(
-          'timeout',
-          `${name} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session ${sessionId ?? '(none yet)'} is kept and resumes with the agent`,
-        );
-      act(
-        'result',
-        null,
-        `${stopReason}: ${turns} prompts, ${usage.input}+${usage.output} tokens, $${costUsd.toFixed(4)}`,
-      );
-      const hand = h.handedOff();
-      const outcome: WorkerOutcome =
-        stop === 'budget_exhausted' || stop === 'interrupted'
-          ? stop
-          : stopReason === 'max_turn_requests'
-            ? 'max_turns'
-            : hand
-              ? 'handed_off'
-              : 'finished';
-      return {
-        outcome,
-        ...handOffFields(hand, lastText, o.redactor),
-        sessionId,
-        usage: { input: usage.input, output: usage.output, costUsd, model: o.label },
+      run.throwIfTimedOut();
+      return run.finish({
+        ended: stopReason,
         turns,
-      };
+        unit: 'prompts',
+        usage,
+        costUsd,
+        model: o.label,
+        lastText,
+        outcome: (hand) =>
+          stop === 'budget_exhausted' || stop === 'interrupted'
+            ? stop
+            : stopReason === 'max_turn_requests'
+              ? 'max_turns'
+              : hand
+                ? 'handed_off'
+                : 'finished',
+      });
     },
   };
 }

@@ -9,7 +9,8 @@ import { GOVERNOR_MCP_NAME } from '../../mcp/name.ts';
 import { createGovernorMcpServer } from '../../mcp/server.ts';
 import type { Worker, WorkerHooks, WorkerOutcome, WorkerResult, WorkerSetup, WorkerTask } from './worker.ts';
 import { handOffFields } from './worker.ts';
-import { governorInstructions, taskPrompt } from './prompt.ts';
+import { wallClockError } from './agent-process.ts';
+import { governorInstructions, resumePrompt, taskPrompt } from './prompt.ts';
 import { cap, passedEnv, spawnTiedToUs } from './spawn-tied.ts';
 
 export interface ClaudeCodeOptions extends WorkerSetup {
@@ -54,14 +55,18 @@ export function checkClaudeCode(o: Pick<ClaudeCodeOptions, 'apiKey' | 'executabl
     throw new GovernorError(
       'worker_missing',
       o.executable
-        ? `${o.label}: the Claude Code binary ${o.executable} (agents.yaml command:) does not exist; fix the path or remove command: to use the one the SDK ships`
-        : `${o.label}: the Claude Code binary was not found; run \`npm install\` in Governor's folder (the Claude Agent SDK ships it for ${process.platform}-${process.arch}), or set command: in agents.yaml to a claude binary`,
+        ? `${o.label}: the Claude Code binary ${o.executable} (agents.yaml command:) does not exist; ` +
+            'fix the path or remove command: to use the one the SDK ships'
+        : `${o.label}: the Claude Code binary was not found; run \`npm install\` in Governor's folder ` +
+            `(the Claude Agent SDK ships it for ${process.platform}-${process.arch}), ` +
+            'or set command: in agents.yaml to a claude binary',
     );
   }
   if (!o.apiKey && !process.env.ANTHROPIC_AUTH_TOKEN && !existsSync(loginFile())) {
     throw new GovernorError(
       'api_key_missing',
-      `${o.label} needs an Anthropic API key or a Claude subscription login: set ANTHROPIC_API_KEY (or store the "anthropic" key in Settings), or run \`claude\` once and /login`,
+      `${o.label} needs an Anthropic API key or a Claude subscription login: set ANTHROPIC_API_KEY ` +
+        '(or store the "anthropic" key in Settings), or run `claude` once and /login',
     );
   }
   return bin;
@@ -182,9 +187,7 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
           return child as ChildProcessWithoutNullStreams;
         },
       };
-      const prompt = t.resume
-        ? `Governor restarted while you were working on ${t.task.id}. Carry on where you left off; a tool use that was interrupted may be asked for again. Hand off through mcp__${GOVERNOR_MCP_NAME}__handoff when done.`
-        : taskPrompt(t);
+      const prompt = t.resume ? resumePrompt(t) : taskPrompt(t);
 
       let result: Extract<SDKMessage, { type: 'result' }> | null = null;
       let lastText = '';
@@ -242,26 +245,19 @@ export function createClaudeCodeWorker(o: ClaudeCodeOptions): Worker {
       } catch (err) {
         // The SDK throws after an error result (turn or budget limit): the result says what happened.
         if (result && !timedOut) return finish(result);
-        if (timedOut)
-          throw new GovernorError(
-            'timeout',
-            `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session ${sessionId ?? '(none yet)'} is kept and resumes with the agent`,
-          );
+        if (timedOut) throw wallClockError(o.label, t, 'session', sessionId);
         if (h.signal.aborted) return outcomeOf('interrupted');
         const why = o.redactor.redact(err instanceof Error ? err.message : String(err));
         throw new GovernorError(
           'worker_crashed',
-          `${o.label} stopped unexpectedly on ${t.task.id}: ${why}${stderr.length ? `\n${stderr.slice(-5).join('')}` : ''}`,
+          `${o.label} stopped unexpectedly on ${t.task.id}: ${why}` +
+            (stderr.length ? `\n${stderr.slice(-5).join('')}` : ''),
         );
       } finally {
         clearTimeout(timer);
         h.signal.removeEventListener('abort', onAbort);
       }
-      if (timedOut)
-        throw new GovernorError(
-          'timeout',
-          `${o.label} ran past agent_limits.wall_clock_s (${t.limits.wallClockS}s) on ${t.task.id}; its session is kept and resumes with the agent`,
-        );
+      if (timedOut) throw wallClockError(o.label, t, 'session', sessionId);
       return finish(result as Extract<SDKMessage, { type: 'result' }> | null);
 
       function finish(r: Extract<SDKMessage, { type: 'result' }> | null): WorkerResult {

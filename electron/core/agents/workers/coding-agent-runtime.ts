@@ -11,7 +11,8 @@ import type { AgentRuntime } from '../runtime.ts';
  */
 export function codingAgentRuntime(agent: AgentName, runtime: string): AgentRuntime {
   const why = (what: string) =>
-    `${agent} runs ${runtime}, which does task work only; ${what} needs a model runtime: give ${roleOf(agent)} an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it`;
+    `${agent} runs ${runtime}, which does task work only; ${what} needs a model runtime: ` +
+    `give ${roleOf(agent)} an AI SDK runtime in agents.yaml (e.g. anthropic:claude-sonnet-4-5) for it`;
   const refuse = (what: string): never => {
     throw new GovernorError('unsupported', why(what));
   };

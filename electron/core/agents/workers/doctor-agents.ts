@@ -19,7 +19,7 @@ const bwrap = () => process.platform !== 'linux' || ['/usr/bin/bwrap', '/bin/bwr
 export async function checkCodingAgent(c: AgentConfig, key: string | null, projectDir: string): Promise<AgentCheck> {
   try {
     if (c.runtime === 'codex' || c.runtime.startsWith('codex:')) {
-      const { checkCodex, codexVersion } = await import('./codex.ts');
+      const { checkCodex, codexVersion } = await import('./codex-setup.ts');
       const bin = await checkCodex({ label: c.runtime, apiKey: key, executable: c.command, baseUrl: c.base_url });
       const sandbox = bwrap()
         ? 'bubblewrap found for its workspace-write sandbox'
@@ -36,7 +36,7 @@ export async function checkCodingAgent(c: AgentConfig, key: string | null, proje
       };
     }
     if (c.runtime === 'acp') {
-      const { checkAcp } = await import('./acp.ts');
+      const { checkAcp } = await import('./acp-setup.ts');
       const bin = checkAcp({ label: 'acp', command: c.command ?? '', projectDir });
       return {
         key: { ok: true, detail: 'the agent reads its own key or login' },
@@ -88,10 +88,8 @@ async function acpHandshake(bin: string, args: string[]): Promise<AgentCheck['ca
     const http = init.agentCapabilities?.mcpCapabilities?.http
       ? 'MCP over HTTP'
       : "no MCP over HTTP (Governor's tools unavailable)";
-    return {
-      ok,
-      detail: `${who} speaks ACP ${init.protocolVersion}${ok ? '' : ` (Governor speaks ${acp.PROTOCOL_VERSION})`}; ${http}`,
-    };
+    const theirs = ok ? '' : ` (Governor speaks ${acp.PROTOCOL_VERSION})`;
+    return { ok, detail: `${who} speaks ACP ${init.protocolVersion}${theirs}; ${http}` };
   } catch (err) {
     return { ok: false, detail: `${bin} did not answer the ACP handshake: ${errorMessage(err)}` };
   } finally {

@@ -274,7 +274,9 @@ export function replayWorker(
     current ??= next();
     const tape = current;
     if (!tape) {
-      const what = `replay: ${agent} works on ${taskId} with ${live.label}, and the cassette holds no more recorded sessions of it (a run recorded before coding-agent sessions were kept cannot be replayed without the agent)`;
+      const what =
+        `replay: ${agent} works on ${taskId} with ${live.label}, and the cassette holds no more recorded ` +
+        'sessions of it (a run recorded before coding-agent sessions were kept cannot be replayed without the agent)';
       onMismatch(what);
       throw new GovernorError('replay_exhausted', what);
     }

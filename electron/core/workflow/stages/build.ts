@@ -9,6 +9,7 @@ import { enterStage, raiseConcern, recordHandoff, setAgentStatus } from '../reco
 import { type WorkDone, isExternal, runWork, workerOf } from '../work-session.ts';
 import { runTestsIn } from './agent-tests.ts';
 import { contextDocs } from './authored.ts';
+import { recordTaskTaken, startingTip } from '../task-start.ts';
 import { buildBlockers, workTasks } from '../waiting.ts';
 
 // Kept here for their callers; they live in waiting.ts so a status read does not load the stage code.
@@ -33,18 +34,8 @@ export function isRunnable(e: Engine, t: Task): boolean {
 export async function workStep(e: Engine, agent: AgentName, task: Task): Promise<void> {
   const phase = task.phase;
   const branch = phaseBranch(phase, agent);
-  const tip = (await e.git.resolveRef(branch)) ?? (await e.git.resolveRef('develop'));
-  if (!tip) throw new Error('the repository has no develop branch');
-  e.ledger.transact((tx) => {
-    const ts = e.clock().toISOString();
-    setAgentStatus(tx, agent, 'working', task.id, ts);
-    tx.append({
-      type: 'task.updated',
-      actor: agent,
-      ts,
-      payload: { task_id: task.id, status: 'In Progress', commentary: null, links: [] },
-    });
-  });
+  const tip = await startingTip(e, branch);
+  recordTaskTaken(e, agent, task, null);
   // The agent's worker (its runtime's tool loop, or a coding agent in its own clone) does the task.
   const out = await runWork(e, { agent, task, branch, tip, runTests: (root) => runTestsIn(e, root) });
   if (out.kind === 'paused') return;
