@@ -24,7 +24,7 @@ export interface Digest {
 export interface SealedRecord {
   oid: string;
   size: number;
-  /** Whole milliseconds: a copy that keeps timestamps (`cp -a`) keeps these. */
+  /** Rounded to the millisecond, as Node gives a Date and sets times from one (`cp -a` keeps them too). */
   mtimeMs: number;
 }
 
@@ -87,14 +87,14 @@ export function createSealedStore(
   /** Record a segment's digest with its file's stat now (the file holds `data`). */
   async function keep(path: string, data: Buffer): Promise<Digest> {
     const st = await lstat(join(dir, path));
-    const kept = { sha256: sha256(data), bytes: data.byteLength, mtimeMs: Math.floor(st.mtimeMs) };
+    const kept = { sha256: sha256(data), bytes: data.byteLength, mtimeMs: Math.round(st.mtimeMs) };
     put(keptKey(path), `${kept.sha256} ${kept.bytes} ${kept.mtimeMs}`);
     return { sha256: kept.sha256, bytes: kept.bytes };
   }
   /** Whether the file at `path` still has the size and modification time recorded with `kept`. */
   async function unchanged(path: string, kept: Kept): Promise<boolean> {
     const st = await lstat(join(dir, path)).catch(() => null);
-    return st?.isFile() === true && st.size === kept.bytes && Math.floor(st.mtimeMs) === kept.mtimeMs;
+    return st?.isFile() === true && st.size === kept.bytes && Math.round(st.mtimeMs) === kept.mtimeMs;
   }
 
   return {

@@ -47,7 +47,7 @@ export interface CheckoutSyncResult {
 export interface StoredFile {
   oid: string;
   size: number;
-  /** Whole milliseconds, as `cp -a` keeps them. */
+  /** Rounded to the millisecond, as Node gives a Date and sets times from one (`cp -a` keeps them too). */
   mtimeMs: number;
 }
 
@@ -83,7 +83,7 @@ function storedEntry(dir: string, rel: string, stored: StoredFile): Found | Prom
   const st = lstatSync(path.join(dir, rel), { throwIfNoEntry: false });
   if (st === undefined) return null;
   const same = st.isFile() && (st.mode & 0o111) === 0 && st.size === stored.size;
-  return same && Math.floor(st.mtimeMs) === stored.mtimeMs
+  return same && Math.round(st.mtimeMs) === stored.mtimeMs
     ? { oid: stored.oid, mode: '100644' }
     : worktreeEntry(dir, rel);
 }
