@@ -1,7 +1,7 @@
 import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import { iso } from '../git/iso.ts';
 import type { NewEvent } from '../../../shared/index.ts';
 import { AGENTS_FILE, POLICIES_FILE } from '../config/load.ts';
 import { GovernorError } from '../errors.ts';
@@ -17,11 +17,13 @@ export async function repoRefs(dir: string): Promise<Array<{ name: string; oid: 
   const gitdir = join(dir, '.git');
   const out: Array<{ name: string; oid: string }> = [];
   for (const [kind, names] of [
-    ['heads', await git.listBranches({ fs, gitdir })],
-    ['tags', await git.listTags({ fs, gitdir })],
+    ['heads', await (await iso()).listBranches({ fs, gitdir })],
+    ['tags', await (await iso()).listTags({ fs, gitdir })],
   ] as const) {
     for (const name of names) {
-      const oid = await git.resolveRef({ fs, gitdir, ref: `refs/${kind}/${name}`, depth: 1 }).catch(() => null);
+      const oid = await (await iso())
+        .resolveRef({ fs, gitdir, ref: `refs/${kind}/${name}`, depth: 1 })
+        .catch(() => null);
       if (oid) out.push({ name: `refs/${kind}/${name}`, oid });
     }
   }
@@ -35,7 +37,7 @@ export async function repoRefs(dir: string): Promise<Array<{ name: string; oid: 
  */
 export async function startState(dir: string): Promise<StartState> {
   const gitdir = join(dir, '.git');
-  const head = (await git.currentBranch({ fs, dir, gitdir, fullname: false }).catch(() => null)) ?? null;
+  const head = (await (await iso()).currentBranch({ fs, dir, gitdir, fullname: false }).catch(() => null)) ?? null;
   const files: StartState['files'] = [];
   const rows = head ? await settledStatusMatrix({ fs, dir, gitdir }) : [];
   for (const [path, inHead, inTree] of rows) {
@@ -55,17 +57,20 @@ export async function startState(dir: string): Promise<StartState> {
 async function restoreRefs(gitdir: string, c: Cassette): Promise<void> {
   const recorded = new Map(c.refs.map((r) => [r.name, r.oid]));
   for (const kind of ['heads', 'tags'] as const) {
-    const names = kind === 'heads' ? await git.listBranches({ fs, gitdir }) : await git.listTags({ fs, gitdir });
+    const names =
+      kind === 'heads'
+        ? await (await iso()).listBranches({ fs, gitdir })
+        : await (await iso()).listTags({ fs, gitdir });
     for (const name of names) {
       const full = `refs/${kind}/${name}`;
       if (recorded.has(full)) continue;
       // Older cassettes knew only the refs the ledger recorded: main and develop Governor never wrote
       // then held only the human's own commits, and are kept.
       if (!c.refs_complete && (name === 'main' || name === 'develop')) continue;
-      await git.deleteRef({ fs, gitdir, ref: full });
+      await (await iso()).deleteRef({ fs, gitdir, ref: full });
     }
   }
-  for (const [ref, oid] of recorded) await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
+  for (const [ref, oid] of recorded) await (await iso()).writeRef({ fs, gitdir, ref, value: oid, force: true });
 }
 
 /**
@@ -88,14 +93,14 @@ export async function prepareReplay(
   const gitdir = join(dir, '.git');
   await restoreRefs(gitdir, c);
   // Notes are re-derived from the ledger on the first sync.
-  await git.deleteRef({ fs, gitdir, ref: 'refs/notes/audit' }).catch(() => undefined);
+  await (await iso()).deleteRef({ fs, gitdir, ref: 'refs/notes/audit' }).catch(() => undefined);
   const head = c.head ?? 'main';
   if (c.refs_complete && !c.refs.some((r) => r.name === `refs/heads/${head}`))
     throw new GovernorError(
       'replay_invalid',
       `the run had ${head} checked out, but the cassette records no such branch`,
     );
-  await git.checkout({ fs, dir, gitdir, ref: head, force: true });
+  await (await iso()).checkout({ fs, dir, gitdir, ref: head, force: true });
   if (c.refs_complete) {
     for (const f of c.files) {
       const abs = join(dir, f.path);

@@ -12,7 +12,7 @@
 import { type Stats, lstatSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { headBranch } from './checkout.ts';
 import { runGit } from './cli.ts';
 import { addKnownEntries } from './index-entries.ts';
@@ -142,7 +142,7 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
   };
   if (toWrite.length > 0) {
     // isomorphic-git writes each file through repoFs (temp + rename) and the index after the files.
-    await git.checkout({
+    await (await iso()).checkout({
       fs: ctx.fs,
       dir: ctx.dir,
       gitdir: ctx.gitdir,
@@ -200,10 +200,17 @@ export async function stagePaths(ctx: RepoCtx, paths: readonly string[]): Promis
 /** One index write for all of them (`force`: a path the project's .gitignore names is still tracked). */
 async function stageAll(ctx: RepoCtx, paths: string[]): Promise<void> {
   if (paths.length === 0) return;
-  await git.add({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, filepath: paths, force: true, cache: ctx.cache });
+  await (await iso()).add({
+    fs: ctx.fs,
+    dir: ctx.dir,
+    gitdir: ctx.gitdir,
+    filepath: paths,
+    force: true,
+    cache: ctx.cache,
+  });
 }
 
 async function unstage(ctx: RepoCtx, path: string): Promise<void> {
   const where = { fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache };
-  await git.updateIndex({ ...where, filepath: path, remove: true, force: true });
+  await (await iso()).updateIndex({ ...where, filepath: path, remove: true, force: true });
 }

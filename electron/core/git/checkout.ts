@@ -6,7 +6,8 @@
 import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import type git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { InvalidInputError } from '../errors.ts';
 import { runGit } from './cli.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
@@ -85,7 +86,7 @@ export async function writeInitialCheckout(ctx: RepoCtx, files: FileChange[]): P
   }
   if (written.length > 0) {
     // `force`: a template file matching the project's .gitignore is committed, so it must be staged too.
-    await git.add({
+    await (await iso()).add({
       fs: ctx.fs,
       dir: ctx.dir,
       gitdir: ctx.gitdir,
@@ -99,7 +100,7 @@ export async function writeInitialCheckout(ctx: RepoCtx, files: FileChange[]): P
 /** The branch HEAD points at (full ref), or null when detached. */
 export async function headBranch(ctx: RepoCtx): Promise<string | null> {
   try {
-    const name = await git.currentBranch({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, fullname: true });
+    const name = await (await iso()).currentBranch({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, fullname: true });
     return name ?? null;
   } catch (err) {
     if (isNotFound(err)) return null;
@@ -117,7 +118,7 @@ type StatusArgs = Parameters<typeof git.statusMatrix>[0];
 export async function settledStatusMatrix(args: StatusArgs): ReturnType<typeof git.statusMatrix> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await git.statusMatrix(args);
+      return await (await iso()).statusMatrix(args);
     } catch (err) {
       // isomorphic-git reports the vanished file with a plain Error whose message starts with ENOENT.
       const vanished =
@@ -190,7 +191,7 @@ export async function withCheckoutSync<T>(
   const value = await move();
   if (!clean) return { value, checkout: 'skipped_dirty' };
   try {
-    await git.checkout({
+    await (await iso()).checkout({
       fs: ctx.fs,
       dir: ctx.dir,
       gitdir: ctx.gitdir,

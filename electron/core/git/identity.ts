@@ -5,6 +5,9 @@
  * global or system, as the git CLI resolves them), else "Human <human@agents.local>".
  */
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Identity } from './message.ts';
 
@@ -22,20 +25,64 @@ export function usableIdentity(name: string, email: string): boolean {
   return name.trim() !== '' && !/[<>\n]/.test(name) && /^[^\s<>]+@[^\s<>]+$/.test(email);
 }
 
-async function gitConfig(dir: string, key: string): Promise<string | null> {
+/**
+ * The project's effective `user.name` and `user.email`, in one git process (a process costs tens of
+ * milliseconds to start from a large parent). The git CLI, not isomorphic-git: only it knows the global and
+ * system files, includes and conditionals. As with `--get`, the last value of a key wins.
+ */
+async function gitUser(dir: string): Promise<{ name: string | null; email: string | null }> {
+  const out = { name: null as string | null, email: null as string | null };
   try {
-    // The git CLI, not isomorphic-git: only it knows the global and system files, includes and conditionals.
-    const { stdout } = await run('git', ['config', '--get', key], { cwd: dir, timeout: 10_000 });
-    const value = stdout.trim();
-    return value === '' ? null : value;
+    const { stdout } = await run('git', ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], {
+      cwd: dir,
+      timeout: 10_000,
+    });
+    // -z: each entry is `key\nvalue\0`, so a value cannot be confused with the next key.
+    for (const entry of stdout.split('\0')) {
+      const nl = entry.indexOf('\n');
+      const key = nl < 0 ? entry : entry.slice(0, nl);
+      const value = nl < 0 ? '' : entry.slice(nl + 1).trim();
+      if (key === 'user.name') out.name = value === '' ? null : value;
+      if (key === 'user.email') out.email = value === '' ? null : value;
+    }
   } catch {
-    return null; // unset (exit 1), or no git CLI: fall back
+    // unset (exit 1), or no git CLI: fall back
   }
+  return out;
 }
+
+/**
+ * What git's answer depends on: the config files it reads (their stat: any write moves the ctime) and the
+ * variables that move them. A promotion asks each time; one git process per phase is saved while none of
+ * these changed. (An include's target is not among them: edit the including file, or restart, to see one.)
+ */
+async function configKey(dir: string): Promise<string> {
+  const env = process.env;
+  const xdg = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const files = [join(dir, '.git', 'config'), env.GIT_CONFIG_GLOBAL ?? join(homedir(), '.gitconfig')];
+  files.push(join(xdg, 'git', 'config'), env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
+  const stamps = await Promise.all(
+    files.map((f) =>
+      stat(f, { bigint: true }).then(
+        (s) => `${f}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+        () => `${f}:-`,
+      ),
+    ),
+  );
+  return [dir, env.GIT_CONFIG_NOSYSTEM ?? '', ...stamps].join('|');
+}
+
+const users = new Map<string, { name: string | null; email: string | null }>();
 
 export async function humanIdentity(dir: string, configured?: { name: string; email: string }): Promise<HumanIdentity> {
   if (configured && usableIdentity(configured.name, configured.email)) return { ...configured, source: 'agents.yaml' };
-  const [name, email] = await Promise.all([gitConfig(dir, 'user.name'), gitConfig(dir, 'user.email')]);
+  const key = await configKey(dir);
+  const known = users.get(key);
+  const { name, email } = known ?? (await gitUser(dir));
+  if (!known) {
+    if (users.size >= 64) users.clear(); // a host has a handful of projects; this only bounds a leak
+    users.set(key, { name, email });
+  }
   if (name !== null && email !== null && usableIdentity(name, email)) return { name, email, source: 'git config' };
   return DEFAULT_HUMAN;
 }

@@ -4,7 +4,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { adoptExistingFiles, ensureLocalExclude, writeInitialCheckout } from './checkout.ts';
 import { buildMessage, signatureOf } from './message.ts';
 import { resolveFullRef, writeCommitObject, writeRefOid } from './objects.ts';
@@ -36,7 +36,7 @@ export function prepareEnsureRepo(input: EnsureRepoInput): (ctx: RepoCtx) => Pro
 
   return async (ctx: RepoCtx): Promise<EnsureRepoResult> => {
     if (!(await isRepository(ctx)))
-      await git.init({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, defaultBranch: 'main' });
+      await (await iso()).init({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, defaultBranch: 'main' });
     await ensureLocalExclude(ctx);
     let main = await resolveFullRef(ctx, MAIN);
     let created = false;
@@ -53,7 +53,14 @@ export function prepareEnsureRepo(input: EnsureRepoInput): (ctx: RepoCtx) => Pro
         main = await writeCommitObject(ctx, { message, tree, parent: [], author: who, committer: who });
         await writeRefOid(ctx, MAIN, main);
         // An unborn HEAD may name another default branch; the checkout we write is main's.
-        await git.writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: 'HEAD', value: MAIN, symbolic: true, force: true });
+        await (await iso()).writeRef({
+          fs: ctx.fs,
+          gitdir: ctx.gitdir,
+          ref: 'HEAD',
+          value: MAIN,
+          symbolic: true,
+          force: true,
+        });
         await writeInitialCheckout(ctx, adopted.files);
         created = true;
       }

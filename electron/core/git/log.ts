@@ -1,5 +1,5 @@
 /** Branch history with Governor's trailers parsed, for the UI timeline and `/status git`. */
-import git from 'isomorphic-git';
+import { logCommits } from './commits.ts';
 import { parseMessage, type Identity } from './message.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
@@ -18,7 +18,7 @@ export interface LogEntry {
 }
 
 export async function logFrom(ctx: RepoCtx, commitOid: string, limit: number): Promise<LogEntry[]> {
-  const commits = await git.log({ fs: ctx.fs, gitdir: ctx.gitdir, ref: commitOid, depth: limit, cache: ctx.cache });
+  const commits = await logCommits(ctx, commitOid, limit);
   return commits.map(({ oid, commit }) => {
     const parsed = parseMessage(commit.message);
     return {

@@ -7,7 +7,7 @@
  * index nor the working tree, skips any subtree whose oid did not change on one side, and
  * writes nothing at all when there is a conflict: the plan is built first, written only if clean.
  */
-import git from 'isomorphic-git';
+import { findMergeBase } from './commits.ts';
 import type { Signature } from './message.ts';
 import {
   MODE_EXEC,
@@ -168,12 +168,7 @@ export async function mergeCommitOnto(
 ): Promise<MergeStep> {
   const { oursOid, theirsOid } = input;
   if (await isAncestor(ctx, theirsOid, oursOid)) return { ok: true, oid: oursOid, parents: null, alreadyMerged: true };
-  const bases = await git.findMergeBase({
-    fs: ctx.fs,
-    gitdir: ctx.gitdir,
-    oids: [oursOid, theirsOid],
-    cache: ctx.cache,
-  });
+  const bases = await findMergeBase(ctx, [oursOid, theirsOid]);
   const base = bases[0];
   if (typeof base !== 'string')
     return { ok: false, conflicts: [], reason: 'unrelated histories: the branches share no commit' };
@@ -213,7 +208,7 @@ export async function previewMerge(
   const { ours, theirs } = input;
   const [oursName, theirsName] = input.names;
   if (await isAncestor(ctx, theirs, ours)) return { ok: true, changed: [] };
-  const bases = await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [ours, theirs], cache: ctx.cache });
+  const bases = await findMergeBase(ctx, [ours, theirs]);
   const base = bases[0];
   const between = `${oursName} and ${theirsName}`;
   if (typeof base !== 'string') return { ok: false, conflicts: [], reason: `${between} share no commit` };

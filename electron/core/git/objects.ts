@@ -5,16 +5,18 @@
  * tell whether a path changed (so unchanged content is never deflated or written twice), and
  * node's zlib is several times faster than the pure-JS deflate isomorphic-git uses.
  */
-import { readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { constants as zlib, deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
-import { promisify } from 'node:util';
-import git, { type CommitObject, type ReadObjectResult, type TagObject, type TreeEntry } from 'isomorphic-git';
-import { GovernorError, InvalidInputError, NotFoundError } from '../errors.ts';
-import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
+import type { CommitObject, TagObject, TreeEntry } from 'isomorphic-git';
+import { iso } from './iso.ts';
+import { GovernorError, NotFoundError } from '../errors.ts';
+import { isDescendent, peelToCommit, readCommit } from './commits.ts';
+import { readLoose, writeLoose } from './loose.ts';
+import type { RepoCtx } from './repo-fs.ts';
 import { isOid } from './refs.ts';
+
+export { hashObject, writeBlob } from './loose.ts';
+export { peelToCommit, readCommit } from './commits.ts';
 
 /** The well-known oid of the empty tree; git resolves it without it being stored. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -31,15 +33,6 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof Error && (err as Error & { code?: unknown }).code === 'NotFoundError';
 }
 
-export function hashObject(
-  type: 'blob' | 'tree' | 'commit' | 'tag',
-  body: Uint8Array,
-): { oid: string; header: Buffer } {
-  const header = Buffer.from(`${type} ${body.byteLength}\0`);
-  const oid = createHash('sha1').update(header).update(body).digest('hex');
-  return { oid, header };
-}
-
 export function toBytes(content: string | Uint8Array): Uint8Array {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
 }
@@ -52,66 +45,15 @@ export async function hasLooseObject(ctx: RepoCtx, oid: string): Promise<boolean
   );
 }
 
-/** Writes a loose object (temp + rename) unless it is already there; returns its oid. */
-async function writeLoose(ctx: RepoCtx, type: 'blob' | 'commit' | 'tag', body: Uint8Array): Promise<string> {
-  const { oid, header } = hashObject(type, body);
-  const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+/** Notes are attached to objects that exist: a loose one is seen by its file, a packed one read. */
+export async function requireObject(ctx: RepoCtx, oid: string): Promise<void> {
+  if (await hasLooseObject(ctx, oid)) return;
   try {
-    await fsp.access(file);
-    return oid;
-  } catch {
-    // not stored loose yet
+    await (await iso()).readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
+  } catch (err) {
+    if (isNotFound(err)) throw new NotFoundError('object', oid, 'notes are attached to existing commits or tags');
+    throw err;
   }
-  await fsp.mkdir(path.dirname(file), { recursive: true });
-  await atomicWriteFile(file, await deflateLoose(Buffer.concat([header, body])));
-  return oid;
-}
-
-const deflateAsync = promisify(deflate);
-/**
- * Git's own level for loose objects (`core.looseCompression` defaults to 1, best speed): a promotion
- * commits the audit JSONL files whole, megabytes on a long history, and level 1 deflates them about three
- * times faster than zlib's default 6 (repacking recompresses them anyway). A large object is deflated off
- * the event loop, so the host keeps serving while a promotion commits.
- */
-function deflateLoose(raw: Buffer): Buffer | Promise<Buffer> {
-  const opts = { level: zlib.Z_BEST_SPEED };
-  return raw.byteLength > ASYNC_DEFLATE_BYTES ? deflateAsync(raw, opts) : deflateSync(raw, opts);
-}
-const ASYNC_DEFLATE_BYTES = 64 * 1024;
-
-export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string> {
-  return writeLoose(ctx, 'blob', body);
-}
-
-const inflateAsync = promisify(inflate);
-/** Compressed size above which a loose object is inflated off the event loop. */
-const ASYNC_INFLATE_BYTES = 32 * 1024;
-
-/**
- * Fast path for loose objects: Node's zlib instead of isomorphic-git's pure-JS inflate and SHA-1 check
- * (measured ~3× faster per tree read, which is what diffs and merges do most). Like the git CLI on a
- * normal read, it trusts the object store; `git fsck` is the integrity check. Packed objects (null here)
- * go through isomorphic-git.
- */
-async function readLoose(ctx: RepoCtx, oid: string): Promise<{ type: string; body: Buffer } | null> {
-  const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
-  let raw: Buffer;
-  try {
-    // Synchronous on purpose: loose objects are mostly small, and the thread-pool round trip of an async
-    // read costs more than the read itself when a diff walks a hundred trees.
-    raw = readFileSync(file);
-  } catch {
-    return null;
-  }
-  // A big object (a multi-MB file in a diff) is inflated on the thread pool instead: inflating megabytes
-  // here would hold the event loop — the desktop window's, or the host's — for tens of milliseconds.
-  // Megabyte output chunks: the default 16 kB ones cost a long Buffer.concat on the event loop at the end.
-  const data =
-    raw.byteLength > ASYNC_INFLATE_BYTES ? await inflateAsync(raw, { chunkSize: 1 << 20 }) : inflateSync(raw);
-  const nul = data.indexOf(0);
-  const type = data.subarray(0, nul).toString('latin1').split(' ')[0] ?? '';
-  return { type, body: data.subarray(nul + 1) };
 }
 
 /** A tree object's raw body when it is loose, else null (callers fall back to parsed entries). */
@@ -196,7 +138,7 @@ function parseTree(body: Buffer): Entry[] {
 export async function readBlob(ctx: RepoCtx, oid: string): Promise<Uint8Array> {
   const loose = await readLoose(ctx, oid);
   if (loose && loose.type === 'blob') return loose.body;
-  const { blob } = await git.readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  const { blob } = await (await iso()).readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return blob;
 }
 
@@ -204,12 +146,21 @@ export async function readTreeEntries(ctx: RepoCtx, oid: string | null): Promise
   if (oid === null || oid === EMPTY_TREE) return [];
   const loose = await readLoose(ctx, oid);
   if (loose && loose.type === 'tree') return parseTree(loose.body);
-  const { tree } = await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
+  const { tree } = await (await iso()).readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return tree;
 }
 
+/**
+ * A tree object from its entries, in git's order (names compared as bytes, a folder as if it ended in `/`),
+ * modes without their leading zero: the bytes isomorphic-git's GitTree writes, hashed and deflated by Node.
+ */
 export async function writeTree(ctx: RepoCtx, entries: Entry[]): Promise<string> {
-  return git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree: entries });
+  const keyed = entries.map((e) => ({ e, key: Buffer.from(e.mode === MODE_TREE ? `${e.path}/` : e.path, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  const parts: Buffer[] = [];
+  for (const { e } of keyed)
+    parts.push(Buffer.from(`${e.mode.replace(/^0/, '')} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
+  return writeLoose(ctx, 'tree', Buffer.concat(parts));
 }
 
 // ---- signed objects -----------------------------------------------------------------------
@@ -256,9 +207,9 @@ async function armoredSignature(signer: NonNullable<RepoCtx['signer']>, payload:
 
 /** Writes a commit object; with a signer on the context it carries a `gpgsig` header. */
 export async function writeCommitObject(ctx: RepoCtx, commit: CommitObject): Promise<string> {
-  if (ctx.signer === undefined) return git.writeCommit({ fs: ctx.fs, gitdir: ctx.gitdir, commit });
   const headers = commitHeaders(commit);
   const message = normalizeNewlines(commit.message);
+  if (ctx.signer === undefined) return writeLoose(ctx, 'commit', Buffer.from(`${headers}\n${message}`, 'utf8'));
   const signature = await armoredSignature(ctx.signer, `${headers}\n${message}`);
   // Continuation lines of a header start with one space; the armor's empty line becomes " ", as git writes it.
   const gpgsig = `gpgsig ${signature.split('\n').join('\n ')}\n`;
@@ -267,44 +218,76 @@ export async function writeCommitObject(ctx: RepoCtx, commit: CommitObject): Pro
 
 /** Writes an annotated tag object; with a signer on the context the signature follows the message, as `git tag -s` does. */
 export async function writeTagObject(ctx: RepoCtx, tag: TagObject): Promise<string> {
-  if (ctx.signer === undefined) return git.writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
+  if (ctx.signer === undefined) return (await iso()).writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
   const payload = `object ${tag.object}\ntype ${tag.type}\ntag ${tag.tag}\ntagger ${formatPerson(tag.tagger)}\n\n${normalizeNewlines(tag.message)}`;
   const signature = await armoredSignature(ctx.signer, payload);
   return writeLoose(ctx, 'tag', Buffer.from(`${payload}${signature}\n`, 'utf8'));
 }
 
-export async function readCommit(ctx: RepoCtx, oid: string): Promise<CommitObject> {
-  const { commit } = await git.readCommit({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
-  return commit;
+/**
+ * The oid a full ref (or HEAD) points at, symbolic refs followed; null when the ref does not exist.
+ * Read here, not with isomorphic-git's `resolveRef`: that reads packed-refs on every call and, for a ref
+ * that does not exist, tries five other prefixes (`refs/tags/refs/heads/…`), each a failed read, at about
+ * 2 ms a call, and the loop resolves a ref some 150 times in a three-phase run. Ref files are replaced by
+ * rename (repo-fs.ts, and git's own lock files), so a read sees the old oid or the new one.
+ */
+export async function resolveFullRef(ctx: RepoCtx, full: string): Promise<string | null> {
+  let ref = full;
+  for (let depth = 0; depth < 5; depth++) {
+    const text = (await readRefFile(ctx, ref)) ?? (await packedRefs(ctx)).get(ref);
+    if (text === undefined || text === null) return null;
+    if (!text.startsWith('ref: ')) {
+      if (!isOid(text)) throw new GovernorError('corrupt_ref', `${ref} holds "${text.slice(0, 60)}", not an oid`);
+      return text;
+    }
+    ref = text.slice('ref: '.length);
+  }
+  throw new GovernorError('corrupt_ref', `${full}: symbolic refs nest too deep`);
 }
 
-/** The oid a full ref points at, or null when the ref does not exist. */
-export async function resolveFullRef(ctx: RepoCtx, full: string): Promise<string | null> {
+async function readRefFile(ctx: RepoCtx, ref: string): Promise<string | null> {
   try {
-    return await git.resolveRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full });
+    return (await fsp.readFile(path.join(ctx.gitdir, ref), 'utf8')).trim() || null;
   } catch (err) {
-    if (isNotFound(err)) return null;
+    const code = (err as NodeJS.ErrnoException).code;
+    // A folder where a ref was looked for (`refs/heads/a` when only `refs/heads/a/b` exists) is no ref.
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
     throw err;
   }
 }
 
-/** Follows annotated tags down to the commit; null when the object does not exist. */
-export async function peelToCommit(ctx: RepoCtx, oid: string): Promise<string | null> {
-  let current = oid;
-  for (let depth = 0; depth < 16; depth++) {
-    let obj: ReadObjectResult;
-    try {
-      obj = await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid: current, format: 'parsed', cache: ctx.cache });
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
-    if (obj.type === 'commit') return current;
-    if (obj.type !== 'tag' || obj.format !== 'parsed')
-      throw new InvalidInputError(`${oid} is a ${obj.type}, not a commit`);
-    current = (obj.object as TagObject).object;
+/**
+ * The names under `refs/heads` or `refs/tags` (relative to it), loose and packed, sorted: what isomorphic-git's
+ * listBranches/listTags return, without loading it. Lock and temp files of a write in progress are no refs.
+ */
+export async function listRefNames(ctx: RepoCtx, prefix: 'refs/heads' | 'refs/tags'): Promise<string[]> {
+  const root = path.join(ctx.gitdir, prefix);
+  const loose = await fsp.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  const names = new Set<string>();
+  for (const d of loose) {
+    if (!d.isFile() || d.name.endsWith('.lock') || d.name.includes('.governor-tmp-')) continue;
+    names.add(
+      path
+        .relative(root, path.join(d.parentPath ?? d.path, d.name))
+        .split(path.sep)
+        .join('/'),
+    );
   }
-  throw new InvalidInputError(`${oid}: tag chain too deep`);
+  for (const ref of (await packedRefs(ctx)).keys())
+    if (ref.startsWith(`${prefix}/`)) names.add(ref.slice(prefix.length + 1));
+  return [...names].sort();
+}
+
+/** `.git/packed-refs` as ref → oid (peeled `^` lines and comments skipped); empty when there is none. */
+async function packedRefs(ctx: RepoCtx): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const text = await fsp.readFile(path.join(ctx.gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.startsWith('^')) continue;
+    const space = line.indexOf(' ');
+    if (space === 40) out.set(line.slice(41).trim(), line.slice(0, 40));
+  }
+  return out;
 }
 
 /** `rev^` or `rev^N`: git's "first (Nth) parent of". `^` cannot occur in a ref name, so it is never ambiguous. */
@@ -349,12 +332,12 @@ export async function treeOfCommit(ctx: RepoCtx, commitOid: string): Promise<str
 /** Plain git semantics: a commit is its own ancestor. */
 export async function isAncestor(ctx: RepoCtx, ancestor: string, descendant: string): Promise<boolean> {
   if (ancestor === descendant) return true;
-  return git.isDescendent({ fs: ctx.fs, gitdir: ctx.gitdir, oid: descendant, ancestor, depth: -1, cache: ctx.cache });
+  return isDescendent(ctx, descendant, ancestor);
 }
 
 /** Moves (or creates) a ref. The write is atomic through repoFs; callers hold the write queue. */
 export async function writeRefOid(ctx: RepoCtx, full: string, oid: string): Promise<void> {
-  await git.writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full, value: oid, force: true });
+  await (await iso()).writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full, value: oid, force: true });
 }
 
 export interface FlatEntry {

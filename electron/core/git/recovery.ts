@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { EventPayloads } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
@@ -57,11 +57,11 @@ export async function recoverGitRefs(service: GitService, read: Reader, ledger: 
   const gitdir = join(service.dir, '.git');
   for (const tag of await service.listTags()) {
     if (recorded.has(`refs/tags/${tag}`)) continue;
-    const oid = await git.resolveRef({ fs, gitdir, ref: `refs/tags/${tag}` });
+    const oid = await (await iso()).resolveRef({ fs, gitdir, ref: `refs/tags/${tag}` });
     try {
-      const { tag: t } = await git.readTag({ fs, gitdir, oid });
+      const { tag: t } = await (await iso()).readTag({ fs, gitdir, oid });
       if (isStray(parseMessage(t.message).auditId)) {
-        await git.deleteRef({ fs, gitdir, ref: `refs/tags/${tag}` });
+        await (await iso()).deleteRef({ fs, gitdir, ref: `refs/tags/${tag}` });
         fixed.push(`tag ${tag} removed: it was created by an interrupted run`);
       }
     } catch {

@@ -12,13 +12,18 @@ import type { CommitSigner } from './signing.ts';
 
 let tmpCounter = 0;
 
+/** A sibling temp name for an atomic write: `<file>.governor-tmp-<pid>-<n>`, which a sweep can recognise. */
+export function tempNameFor(file: string): string {
+  tmpCounter += 1;
+  return `${file}.governor-tmp-${process.pid}-${tmpCounter}`;
+}
+
 export async function atomicWriteFile(
   file: string,
   data: string | Uint8Array,
   options?: Parameters<typeof fsp.writeFile>[2],
 ): Promise<void> {
-  tmpCounter += 1;
-  const tmp = `${file}.governor-tmp-${process.pid}-${tmpCounter}`;
+  const tmp = tempNameFor(file);
   try {
     await fsp.writeFile(tmp, data, options);
     await fsp.rename(tmp, file);

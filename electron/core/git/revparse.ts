@@ -4,7 +4,7 @@
  * Read-only. Unlike resolveCommitish (what the engine speaks: exact names and full oids), a miss
  * comes back as a sentence the UI can show as it is.
  */
-import git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import { peelToCommit, readCommit, resolveCommitish } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
@@ -21,7 +21,7 @@ const codeOf = (err: unknown): unknown => (err instanceof Error ? (err as Error 
 async function expandShort(ctx: RepoCtx, short: string): Promise<RevParse> {
   const prefix = short.toLowerCase();
   try {
-    const oid = await git.expandOid({ fs: ctx.fs, gitdir: ctx.gitdir, oid: prefix, cache: ctx.cache });
+    const oid = await (await iso()).expandOid({ fs: ctx.fs, gitdir: ctx.gitdir, oid: prefix, cache: ctx.cache });
     const commit = await peelToCommit(ctx, oid).catch(() => null);
     return commit ? { ok: true, oid: commit } : { ok: false, reason: `${short} is not a commit` };
   } catch (err) {

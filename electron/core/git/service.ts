@@ -10,23 +10,18 @@
  * - Merges and reverts are three-way tree merges over objects (merge.ts), never the working tree.
  */
 import path from 'node:path';
-import git from 'isomorphic-git';
+import { iso } from './iso.ts';
 import type { Actor } from '../../../shared/domain/common.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
-import { dirtyAmong, dirtyPaths, headBranch, withCheckoutSync, type CheckoutSync } from './checkout.ts';
+import { withCheckoutSync, type CheckoutSync } from './checkout.ts';
 import { stagePaths, syncCheckoutPaths, type CheckoutSyncInput, type CheckoutSyncResult } from './checkout-sync.ts';
-import { diffTrees, type FileDiff } from './diff.ts';
-import { logFrom, type LogEntry } from './log.ts';
-import { changesInDir, materializeTree, type MaterializeResult } from './materialize.ts';
 import { mergeCommitOnto, mergeTrees, previewMerge, type ConflictRule, type MergePreview } from './merge.ts';
 import { buildMessage, parseMessage, signatureOf, toSeconds, type GitTime, type Signer } from './message.ts';
 import { isRepository, prepareEnsureRepo } from './init.ts';
-import { appendNote, appendNotes, readNote } from './notes.ts';
+import { appendNote, appendNotes } from './notes.ts';
 import {
-  EMPTY_TREE,
+  requireObject,
   isAncestor,
-  isNotFound,
-  listTreeFiles,
   readCommit,
   requireCommit,
   resolveCommitish,
@@ -39,11 +34,11 @@ import {
 } from './objects.ts';
 import { assertMayWrite, type GitWriteAction } from './protect.ts';
 import { queueFor } from './queue.ts';
-import { revParse, type RevParse } from './revparse.ts';
 import { branchRef, isOid, shortName, tagRef } from './refs.ts';
 import { repoFs, type RepoCtx } from './repo-fs.ts';
 import type { CommitSigner } from './signing.ts';
-import { writeTreeWithChanges, type FileChange } from './tree-write.ts';
+import { gitReads } from './service-reads.ts';
+import { writeTreeWithChanges } from './tree-write.ts';
 import type {
   CommitChangesInput,
   CommitChangesResult,
@@ -96,6 +91,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
   return {
     dir,
     isRepo,
+    ...gitReads(ctx),
 
     /**
      * Creates the repository (main + develop at one initial commit, written to the checkout and
@@ -105,22 +101,6 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       const run = prepareEnsureRepo(input);
       return serialize(() => run(ctx));
     },
-
-    /** Branch, tag, full ref or oid → commit oid; null when it does not exist. */
-    resolveRef: (name: string): Promise<string | null> => resolveCommitish(ctx, name),
-    /** What a person types for a commit (a short sha, `main~2`, `v0.1.0^`…) → its oid, or why it names none. */
-    revParse: (text: string): Promise<RevParse> => revParse(ctx, text),
-    /** The best common ancestor of two commits (`git merge-base`), or null when they share none. */
-    mergeBase: async (a: string, b: string): Promise<string | null> =>
-      (await git.findMergeBase({ fs: ctx.fs, gitdir: ctx.gitdir, oids: [a, b], cache: ctx.cache }))[0] ?? null,
-    listBranches: async (): Promise<string[]> => (await git.listBranches({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
-    listTags: async (): Promise<string[]> => (await git.listTags({ fs: ctx.fs, gitdir: ctx.gitdir })).sort(),
-    headBranch: async (): Promise<string | null> => {
-      const ref = await headBranch(ctx);
-      return ref === null ? null : shortName(ref);
-    },
-    isAncestor: async (ancestor: string, descendant: string): Promise<boolean> =>
-      isAncestor(ctx, await requireCommit(ctx, ancestor), await requireCommit(ctx, descendant)),
 
     /** Creates `name` at `from` (ref or oid). Existing branch: left where it is. */
     async createBranch(input: {
@@ -326,19 +306,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     }): Promise<{ commit: string; changed: boolean }> {
       toSeconds(input.timestamp);
       return serialize(async () => {
-        try {
-          await git.readObject({
-            fs: ctx.fs,
-            gitdir: ctx.gitdir,
-            oid: input.oid,
-            format: 'deflated',
-            cache: ctx.cache,
-          });
-        } catch (err) {
-          if (isNotFound(err))
-            throw new NotFoundError('object', input.oid, 'notes are attached to existing commits or tags');
-          throw err;
-        }
+        await requireObject(ctx, input.oid);
         return appendNote(ctx, input);
       });
     },
@@ -348,75 +316,13 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     ): Promise<{ changed: number }> {
       for (const i of inputs) toSeconds(i.timestamp);
       return serialize(async () => {
-        for (const oid of new Set(inputs.map((i) => i.oid))) {
-          try {
-            await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, oid, format: 'deflated', cache: ctx.cache });
-          } catch (err) {
-            if (isNotFound(err))
-              throw new NotFoundError('object', oid, 'notes are attached to existing commits or tags');
-            throw err;
-          }
-        }
+        for (const oid of new Set(inputs.map((i) => i.oid))) await requireObject(ctx, oid);
         return appendNotes(ctx, inputs);
       });
     },
-    readNote: (oid: string): Promise<string | null> => readNote(ctx, oid),
-
-    /**
-     * Makes `dir` a worktree of commit `oid` (an agent workspace, a QA checkout; see materialize.ts), kept
-     * detached; `keep` names top-level untracked paths to leave in place besides what git ignores.
-     */
-    async materialize(input: {
-      oid: string;
-      dir: string;
-      keep?: readonly string[];
-    }): Promise<MaterializeResult & { commit: string }> {
-      const commit = await requireCommit(ctx, input.oid);
-      const tree = await treeOfCommit(ctx, commit);
-      return { commit, ...(await materializeTree(ctx, { commit, tree, dir: input.dir, keep: input.keep })) };
-    },
-
-    /** The change set of a workspace against commit `oid`, ready for commitChanges. */
-    async changesInDir(input: {
-      oid: string;
-      dir: string;
-      ignore?: (relPath: string) => boolean;
-    }): Promise<FileChange[]> {
-      const tree = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
-      const commit = await requireCommit(ctx, input.oid);
-      return changesInDir(ctx, { commit, tree, dir: input.dir, ignore: input.ignore });
-    },
-
     /** Store a blob now (a sealed audit segment) so that a later commit can name it without reading it. */
     storeBlob(content: Uint8Array): Promise<string> {
       return writeBlob(ctx, content);
-    },
-
-    async readFileAt(input: { oid: string; path: string }): Promise<string | null> {
-      const commit = await requireCommit(ctx, input.oid);
-      try {
-        const { blob } = await git.readBlob({
-          fs: ctx.fs,
-          gitdir: ctx.gitdir,
-          oid: commit,
-          filepath: input.path,
-          cache: ctx.cache,
-        });
-        return Buffer.from(blob).toString('utf8');
-      } catch (err) {
-        const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
-        if (code === 'NotFoundError' || code === 'ObjectTypeError') return null;
-        throw err;
-      }
-    },
-
-    async listFilesAt(oid: string): Promise<string[]> {
-      const files = await listTreeFiles(ctx, await treeOfCommit(ctx, await requireCommit(ctx, oid)));
-      return [...files.keys()].sort();
-    },
-
-    async logBranch(name: string, limit = 50): Promise<LogEntry[]> {
-      return logFrom(ctx, await requireCommit(ctx, name), limit);
     },
 
     /** After a promotion moved the user's checked-out branch: bring working tree and index along, resumably. */
@@ -424,12 +330,6 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       serialize(() => syncCheckoutPaths(ctx, input)),
     /** Stage `paths` of the user's checkout as they are on disk (after committing them for the human). */
     stagePaths: (paths: readonly string[]): Promise<void> => serialize(() => stagePaths(ctx, paths)),
-
-    /** Modified, staged, deleted and untracked paths of the user's checkout; empty when clean. */
-    isWorkingTreeDirty: (opts: { ignore?: (relPath: string) => boolean } = {}): Promise<string[]> =>
-      dirtyPaths(ctx, opts.ignore),
-    /** Which of `paths` differ from HEAD in the user's checkout (modified, staged, deleted or untracked). */
-    dirtyAmong: (paths: readonly string[]): Promise<string[]> => dirtyAmong(ctx, paths),
 
     /**
      * Crash recovery only: puts a ref back where the ledger says it was, bypassing the branching
@@ -450,7 +350,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       const ref = branchRef(input.name);
       return serialize(async () => {
         const previous = await resolveFullRef(ctx, ref);
-        if (previous !== null) await git.deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
+        if (previous !== null) await (await iso()).deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
         return { previous };
       });
     },
@@ -465,24 +365,9 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       assertMayWrite(ref, input.actor, input.action);
       return serialize(async () => {
         const previous = await resolveFullRef(ctx, ref);
-        if (previous !== null) await git.deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
+        if (previous !== null) await (await iso()).deleteRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref });
         return { previous };
       });
-    },
-
-    /**
-     * Changes between two commits (`from: null` = the empty tree). `content: false` = name-status only;
-     * `patch: false` = contents without a unified patch (the UI diffs the contents itself).
-     */
-    async diff(input: {
-      from: string | null;
-      to: string;
-      content?: boolean;
-      patch?: boolean;
-    }): Promise<{ files: FileDiff[] }> {
-      const from = input.from === null ? EMPTY_TREE : await treeOfCommit(ctx, await requireCommit(ctx, input.from));
-      const to = await treeOfCommit(ctx, await requireCommit(ctx, input.to));
-      return { files: await diffTrees(ctx, { from, to, content: input.content ?? true, patch: input.patch ?? true }) };
     },
   };
 }

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { monotonicFactory } from 'ulid';
+import { bufferedPrng } from './prng.ts';
 import type { EventType, LedgerEvent, NewEvent } from '../../../shared/index.ts';
 import { EventPayloads, EventType as EventTypeSchema } from '../../../shared/index.ts';
 import { GovernorError, IntegrityError } from '../errors.ts';
@@ -6,7 +8,6 @@ import { GENESIS_HASH, eventHashV2, payloadText } from './hash.ts';
 import { type EventRow, type VerifyResult, chainCheck, decodeTs, encodeTs } from './chain.ts';
 import { PROJECTION_TABLES, migrate } from './migrations.ts';
 import { CHAIN_V2_KEY } from './migrate-lean.ts';
-import { eventIds } from './event-ids.ts';
 import { createProjector } from './projections.ts';
 import { searchDoc, subjectToken } from './search.ts';
 
@@ -77,13 +78,19 @@ export class Ledger {
     // Before anything is prepared: Node 24.19+ aborts when the GC frees one of these (statement-cache.ts).
     holdNativeObjects(this.db);
     this.db.pragma('journal_mode = WAL');
-    // FULL (not NORMAL) so an acknowledged append survives power loss, not only a process crash.
-    this.db.pragma('synchronous = FULL');
+    // NORMAL in WAL mode: a commit is in the WAL (the OS's page cache) before `transact` returns, so a
+    // killed or crashed process loses nothing it acknowledged (DESIGN §durability; the kill tests). Only
+    // power loss can drop the last few commits, never corrupt the file. FULL, fsyncing every transaction
+    // (some 130 per three-phase run), bought nothing more: the git objects and refs the ledger names are
+    // not fsynced either, and after a power loss the ledger stays the authority (git/recovery.ts puts refs
+    // back to what it recorded).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.clock = opts.clock ?? (() => new Date());
-    this.nextId = opts.ids ?? eventIds();
+    const ulid = monotonicFactory(bufferedPrng());
+    this.nextId = opts.ids ?? (() => ulid());
     this.projector = createProjector(this.db);
     this.insert = this.db.prepare(
       'INSERT INTO events (seq, id, ts, type, actor, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -6,7 +6,7 @@
  * identity, and records the commit like any git action. If the human has another branch checked out,
  * Governor does not commit there: it says so at once.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENTS_FILE, POLICIES_FILE } from '../config/load.ts';
 import { stepPoint } from '../crash-points.ts';
@@ -27,11 +27,35 @@ export interface ConfigCommit {
   note: string | null;
 }
 
+/**
+ * What the last clean check saw, per engine: the files' and the index's stat and the commit HEAD names.
+ * While none of them moved the files are still clean, and the status walk (about 10 ms: the index read,
+ * each file hashed) is skipped; any edit, staging or commit changes one of them (ctime moves on every write).
+ */
+const cleanAt = new WeakMap<Engine, string>();
+
+async function cleanKey(e: Engine): Promise<string> {
+  const stamp = (p: string) =>
+    stat(p, { bigint: true }).then(
+      (s) => `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+      () => '-',
+    );
+  const paths = [...CONFIG_FILES.map((f) => join(e.dir, f)), join(e.dir, '.git', 'index')];
+  const stamps = await Promise.all(paths.map(stamp));
+  return [...stamps, await e.git.resolveRef('HEAD')].join('|');
+}
+
 export async function commitConfigEdits(e: Engine, why: string): Promise<ConfigCommit> {
   // A promotion in flight owns main and the checkout until it finishes (a resumed run finishes it first).
   if (promotionInFlight(e)) return { committed: [], note: null };
+  const key = await cleanKey(e);
+  if (cleanAt.get(e) === key) return { committed: [], note: null };
   const edited = await e.git.dirtyAmong(CONFIG_FILES);
-  if (edited.length === 0) return { committed: [], note: null };
+  if (edited.length === 0) {
+    // Taken before the walk: a file edited during it has a newer stamp, so the next call looks again.
+    cleanAt.set(e, key);
+    return { committed: [], note: null };
+  }
   const branch = await e.git.headBranch();
   if (branch !== 'main') {
     const where = branch === null ? 'a detached HEAD' : `the branch ${branch}`;

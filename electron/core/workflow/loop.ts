@@ -242,8 +242,23 @@ async function runLoopOnce(e: Engine, opts: { signal?: AbortSignal; maxSteps?: n
   await commitConfigEdits(e, 'at the start of a run');
   await archiveIdleExperiments(e);
   const setup = e.read.project()?.stage === 'released' ? null : await checkRuntimes(e);
-  await syncRecords(e);
-  if (setup) return { steps, state: 'needs_setup', waitingOn: [setup] };
+  // The records are synced after every step, and that sync takes in whatever came before it (the human's
+  // decision that started this run): a sync here as well rendered the same documents twice. A run that
+  // ends before any step (or whose first step throws) syncs on its way out instead.
+  try {
+    if (setup) return { steps, state: 'needs_setup', waitingOn: [setup] };
+    return await runSteps(e, opts, () => steps++);
+  } finally {
+    if (steps === 0) await syncRecords(e);
+  }
+}
+
+async function runSteps(
+  e: Engine,
+  opts: { signal?: AbortSignal; maxSteps?: number },
+  stepDone: () => void,
+): Promise<LoopOutcome> {
+  let steps = 0;
   for (;;) {
     if (opts.signal?.aborted) return { steps, state: 'aborted', waitingOn: waitingOn(e) };
     if (opts.maxSteps !== undefined && steps >= opts.maxSteps)
@@ -256,6 +271,7 @@ async function runLoopOnce(e: Engine, opts: { signal?: AbortSignal; maxSteps?: n
       if (!handleStepFailure(e, step.agent, err)) throw err;
     }
     steps += 1;
+    stepDone();
     await syncRecords(e);
   }
   const project = e.read.project();

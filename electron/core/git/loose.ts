@@ -1,0 +1,105 @@
+/**
+ * Loose objects, read and written with Node's zlib and crypto.
+ *
+ * isomorphic-git inflates each object through a DecompressionStream and checks its SHA-1 with WebCrypto,
+ * two thread-pool round trips per object, and deflates in pure JS: on a loop step that reads a few hundred
+ * commits and trees that was most of its git time. The git CLI trusts its object store on a normal read as
+ * well (`git fsck` is the integrity check); writes hash here anyway, since the oid is the file name.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { constants as zlib, deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { atomicWriteFile, tempNameFor, type RepoCtx } from './repo-fs.ts';
+
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
+
+export function hashObject(type: ObjectType, body: Uint8Array): { oid: string; header: Buffer } {
+  const header = Buffer.from(`${type} ${body.byteLength}\0`);
+  const oid = createHash('sha1').update(header).update(body).digest('hex');
+  return { oid, header };
+}
+
+/** Writes a loose object (temp + rename) unless it is already there; returns its oid. */
+export async function writeLoose(ctx: RepoCtx, type: ObjectType, body: Uint8Array): Promise<string> {
+  const { oid, header } = hashObject(type, body);
+  const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  if (body.byteLength <= ASYNC_DEFLATE_BYTES) {
+    // Synchronous on purpose, as readLoose reads: a commit writes a few small objects, and the thread-pool
+    // round trips of an async stat, mkdir, write and rename cost more than the writes themselves.
+    if (existsSync(file)) return oid;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeAtomicSync(file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
+    return oid;
+  }
+  try {
+    await fsp.access(file);
+    return oid;
+  } catch {
+    // not stored loose yet
+  }
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await atomicWriteFile(file, await deflateLoose(Buffer.concat([header, body])));
+  return oid;
+}
+
+/** repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. */
+function writeAtomicSync(file: string, data: Uint8Array): void {
+  const tmp = tempNameFor(file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+const deflateAsync = promisify(deflate);
+/**
+ * Git's own level for loose objects (`core.looseCompression` defaults to 1, best speed): a promotion
+ * commits the audit JSONL files whole, megabytes on a long history, and level 1 deflates them about three
+ * times faster than zlib's default 6 (repacking recompresses them anyway). A large object is deflated off
+ * the event loop, so the host keeps serving while a promotion commits.
+ */
+function deflateLoose(raw: Buffer): Buffer | Promise<Buffer> {
+  const opts = { level: zlib.Z_BEST_SPEED };
+  return raw.byteLength > ASYNC_DEFLATE_BYTES ? deflateAsync(raw, opts) : deflateSync(raw, opts);
+}
+const ASYNC_DEFLATE_BYTES = 64 * 1024;
+
+export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string> {
+  return writeLoose(ctx, 'blob', body);
+}
+
+const inflateAsync = promisify(inflate);
+/** Compressed size above which a loose object is inflated off the event loop. */
+const ASYNC_INFLATE_BYTES = 32 * 1024;
+
+/**
+ * Fast path for loose objects: Node's zlib instead of isomorphic-git's pure-JS inflate and SHA-1 check
+ * (measured ~3× faster per tree read, which is what diffs and merges do most). Like the git CLI on a
+ * normal read, it trusts the object store; `git fsck` is the integrity check. Packed objects (null here)
+ * go through isomorphic-git.
+ */
+export async function readLoose(ctx: RepoCtx, oid: string): Promise<{ type: string; body: Buffer } | null> {
+  const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  let raw: Buffer;
+  try {
+    // Synchronous on purpose: loose objects are mostly small, and the thread-pool round trip of an async
+    // read costs more than the read itself when a diff walks a hundred trees.
+    raw = readFileSync(file);
+  } catch {
+    return null;
+  }
+  // A big object (a multi-MB file in a diff) is inflated on the thread pool instead: inflating megabytes
+  // here would hold the event loop — the desktop window's, or the host's — for tens of milliseconds.
+  // Megabyte output chunks: the default 16 kB ones cost a long Buffer.concat on the event loop at the end.
+  const data =
+    raw.byteLength > ASYNC_INFLATE_BYTES ? await inflateAsync(raw, { chunkSize: 1 << 20 }) : inflateSync(raw);
+  const nul = data.indexOf(0);
+  const type = data.subarray(0, nul).toString('latin1').split(' ')[0] ?? '';
+  return { type, body: data.subarray(nul + 1) };
+}
