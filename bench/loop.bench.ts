@@ -92,7 +92,9 @@ async function byHistory(sizes: readonly number[]): Promise<Figure[]> {
   for (let copy = 0; copy < COPIES; copy++) {
     for (const n of sizes) {
       const dir = join(tempDir(), `copy-${n}-${copy}`);
-      cpSync(made.get(n) ?? '', dir, { recursive: true });
+      // Timestamps kept, as in the user's own project: a sealed audit segment whose stat is as recorded is
+      // taken unread by the checkout after the promotion (sealed-store.ts), as git takes its index entries.
+      cpSync(made.get(n) ?? '', dir, { recursive: true, preserveTimestamps: true });
       const p = await openProject(dir);
       try {
         // What a new process does first (crash recovery, catching up the exports), not part of the step.

@@ -20,8 +20,8 @@ const REPS = 15;
 /** The calls the UI makes on its views (dashboard, reviews, concerns, console, audit, agents, QA). */
 const UI_CALLS: Array<{ call: CallName; params: Record<string, unknown>; label?: string }> = [
   { call: 'project.status', params: {} },
-  { call: 'reviews.list', params: { status: 'pending' }, label: 'reviews.list pending' },
-  { call: 'reviews.list', params: {}, label: 'reviews.list all (Reviews view)' },
+  { call: 'reviews.list', params: { open: true }, label: 'reviews.list pending' },
+  { call: 'reviews.list', params: {}, label: 'reviews.list first page (Reviews view)' },
   { call: 'concerns.list', params: { open: true }, label: 'concerns.list open' },
   { call: 'concerns.list', params: {}, label: 'concerns.list first page (show resolved)' },
   { call: 'concerns.list', params: { after: { resolved: true, seq: 500 } }, label: 'concerns.list, a deep page' },

@@ -3,7 +3,7 @@ import { AgentState } from './domain/agent.ts';
 import { Concern } from './domain/concern.ts';
 import { Actor, AgentName, Id } from './domain/common.ts';
 import { KeyName } from './domain/provider.ts';
-import { DecisionKind, InlineComment, Review, ReviewStatus } from './domain/review.ts';
+import { DecisionKind, InlineComment, Review } from './domain/review.ts';
 import { Stage } from './domain/plan.ts';
 import { ArtifactRevision } from './domain/artifact.ts';
 import { QaGate } from './events.ts';
@@ -79,6 +79,19 @@ export const ConcernPage = z.object({
   totals: z.object({ open: z.number().int(), resolved: z.number().int() }),
 });
 export type ConcernPage = z.infer<typeof ConcernPage>;
+
+/** Where a page of reviews ended: in the pending ones or the decided ones, and the last one's place in the ledger. */
+export const ReviewCursor = z.object({ decided: z.boolean(), seq: z.number().int().nonnegative() }).strict();
+export type ReviewCursor = z.infer<typeof ReviewCursor>;
+export const REVIEW_PAGE_DEFAULT = 100;
+export const REVIEW_PAGE_MAX = 500;
+/** Pending reviews (newest requested first), then decided ones (the same); `next` is null on the last page. */
+export const ReviewPage = z.object({
+  items: z.array(Review),
+  next: ReviewCursor.nullable(),
+  totals: z.object({ pending: z.number().int(), decided: z.number().int() }),
+});
+export type ReviewPage = z.infer<typeof ReviewPage>;
 
 const Empty = z.object({}).strict();
 
@@ -195,7 +208,19 @@ export const ConfigCheck = z.object({
 export const contract = {
   calls: {
     'project.status': call(Empty, StatusSnapshot),
-    'reviews.list': call(z.object({ status: ReviewStatus.optional() }).strict(), z.array(Review)),
+    // Paged like concerns.list, pending ones first: a year's history holds a thousand decided reviews, and every
+    // refresh of the Reviews view read them all. `path` lists the reviews of one document (its history).
+    'reviews.list': call(
+      z
+        .object({
+          open: z.boolean().optional(),
+          path: z.string().min(1).optional(),
+          limit: z.number().int().min(1).max(REVIEW_PAGE_MAX).default(REVIEW_PAGE_DEFAULT),
+          after: ReviewCursor.optional(),
+        })
+        .strict(),
+      ReviewPage,
+    ),
     'reviews.get': call(z.object({ id: Id }).strict(), Review),
     'reviews.decide': call(
       z

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fillHistory } from '../bench/history.ts';
-import { createExporter } from '../electron/core/artifacts/exporter.ts';
+import { type SealedExport, createExporter } from '../electron/core/artifacts/exporter.ts';
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
+import { evaluateGate } from '../electron/core/workflow/stages/evidence.ts';
 import { gitCli } from './support/git-cli.ts';
 import { tempDir } from './support/tmp.ts';
 
@@ -74,6 +76,55 @@ describe('sealed audit segments', () => {
       // The git CLI judges: the stored blob is the segment file's content.
       expect(content.oid).toBe(gitCli(dir, 'hash-object', path).trim());
       expect(gitCli(dir, 'cat-file', '-t', content.oid ?? '').trim()).toBe('blob');
+    }
+  });
+
+  it("give each sealed segment's digest as recorded while its file keeps its stat, and read it once it changed", async () => {
+    const { dir, p } = await project();
+    const ex = createExporter(dir, p.ledger, p.read, { segmentLines: 10 });
+    fillHistory(p.ledger, 200);
+    const sealedOf = async () => {
+      const out = new Map<string, SealedExport>();
+      for (const [path, c] of await ex.committable()) if (!Buffer.isBuffer(c)) out.set(path, c);
+      return out;
+    };
+    const sha256sum = (rel: string) => execFileSync('sha256sum', [join(dir, rel)], { encoding: 'utf8' }).split(' ')[0];
+    const seg = 'audit/commands/000001.jsonl';
+    const first = (await sealedOf()).get(seg);
+    expect(await first?.digest()).toEqual({ sha256: sha256sum(seg), bytes: statSync(join(dir, seg)).size });
+    // Same size, same modification time, other bytes: taken as recorded, unread (git's own rule for its index).
+    const file = join(dir, seg);
+    const { mtime } = statSync(file);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('/status', '/STATUS'));
+    utimesSync(file, mtime, mtime);
+    expect((await (await sealedOf()).get(seg)?.digest())?.sha256).toBe(await first?.digest().then((d) => d.sha256));
+    expect(sha256sum(seg)).not.toBe((await first?.digest())?.sha256);
+    // Touched: read and hashed.
+    utimesSync(file, new Date(), new Date());
+    expect((await (await sealedOf()).get(seg)?.digest())?.sha256).toBe(sha256sum(seg));
+    // Sealed by a version that kept no digest: read once, then kept.
+    writeFileSync(file, text);
+    p.ledger.db.prepare("DELETE FROM meta WHERE key LIKE 'segment-digest:%'").run();
+    const seg2 = 'audit/responses/000001.jsonl';
+    expect((await (await sealedOf()).get(seg2)?.digest())?.sha256).toBe(sha256sum(seg2));
+    const kept = p.ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    expect(kept.get(`segment-digest:10:${seg2}`)?.value).toMatch(new RegExp(`^${sha256sum(seg2)} \\d+ \\d+$`));
+  });
+
+  it("list each sealed segment in the QA gate's manifest with the digest the git CLI's sha256sum gives", async () => {
+    const { dir, p } = await project();
+    fillHistory(p.ledger, 10_500);
+    await p.exporter.sync();
+    const gate = await evaluateGate(p, 1);
+    const rows = gate.manifest.filter((m) => /^audit\/.+\/\d{6}\.jsonl$/.test(m.path));
+    expect(rows.map((m) => m.path)).toContain('audit/concerns/000002.jsonl');
+    for (const m of rows) {
+      const sum = execFileSync('sha256sum', [join(dir, m.path)], { encoding: 'utf8' }).split(' ')[0];
+      expect({ sha256: m.sha256, bytes: m.bytes }, m.path).toEqual({
+        sha256: sum,
+        bytes: statSync(join(dir, m.path)).size,
+      });
     }
   });
 

@@ -85,7 +85,10 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
       ok: true,
       result: { name: 'build base backtester skeleton', stage: 'plan', pending_reviews: 0 },
     });
-    expect(await call([{ name: 'reviews.list', params: {} }])).toEqual({ ok: true, result: [] });
+    expect(await call([{ name: 'reviews.list', params: {} }])).toEqual({
+      ok: true,
+      result: { items: [], next: null, totals: { pending: 0, decided: 0 } },
+    });
   });
 
   it('passes the engine error code on', async () => {
@@ -93,7 +96,7 @@ describe('IPC: the contract over governor:call, with sender and payload checked'
       ok: false,
       error: { code: 'not_found' },
     });
-    expect(await call([{ name: 'reviews.list', params: { status: 'someday' } }])).toMatchObject({
+    expect(await call([{ name: 'reviews.list', params: { open: 'someday' } }])).toMatchObject({
       ok: false,
       error: { code: 'invalid_input' },
     });

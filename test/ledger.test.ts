@@ -86,6 +86,25 @@ describe('ledger', () => {
     expect(createReader(l.db).concerns()).toEqual([]);
   });
 
+  it('appends a batch whole as it would one by one, and a failed append caught in a transaction leaves no gap', () => {
+    const l = ledger();
+    const ack = { type: 'concern.acknowledged' as const, actor: 'Human' as const };
+    const out = l.append([
+      init,
+      raise('concern_0001'),
+      { ...ack, payload: { concern_id: 'concern_0001', by: 'Human', note: 'ok' } },
+    ]);
+    expect(l.read()).toEqual(out);
+    expect(createReader(l.db).concerns()[0]).toMatchObject({ status: 'acknowledged', response: 'ok' });
+    l.transact((tx) => {
+      // The same event id again: its row is refused, and the next append takes the seq it would have had.
+      expect(() => tx.append({ ...raise('concern_0002'), id: out[0]?.id ?? '' })).toThrow(/UNIQUE/);
+      tx.append(raise('concern_0003'));
+    });
+    expect(l.read(3).map((e) => [e.seq, e.prev_hash])).toEqual([[4, out[2]?.hash]]);
+    expect(l.verify()).toMatchObject({ ok: true, checked: 4 });
+  });
+
   it('keeps projections in step and rebuilds them from events alone', () => {
     const l = ledger();
     l.append([init, raise('concern_0001', 'critical')]);

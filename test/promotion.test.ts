@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fillHistory } from '../bench/history.ts';
 import { verifyGitAudit } from '../electron/core/git/audit-verify.ts';
 import { syncRecords } from '../electron/core/workflow/loop.ts';
 import { governor } from './support/cli.ts';
@@ -111,6 +112,30 @@ describe("promotion: the release is the human's, main is clean, the tag holds th
     ]);
     expect(sp.git('status', '--porcelain')).toBe('');
     expect(sp.git('show', 'v0.1.0:audit/commands.jsonl')).toMatch(/"cmd":"\/status"/);
+    await judged(sp);
+    sp.close();
+  });
+
+  it("takes a long history's sealed audit segments into the checkout by their recorded blobs", async () => {
+    const sp = await fixture.copy('history');
+    fillHistory(sp.p.ledger, 10_500);
+    // Seals full segments, recording each one's blob, digest and stat (artifacts/sealed-store.ts).
+    await syncRecords(sp.p);
+    const sealed = ['audit/commands/000001.jsonl', 'audit/responses/000001.jsonl', 'audit/concerns/000002.jsonl'];
+    // One edited behind Governor's back: its stat no longer matches the record, so it is read, and restored.
+    const forged = 'audit/concerns/000001.jsonl';
+    appendFileSync(join(sp.dir, forged), '{"forged":true}\n');
+    sp.human.decide('promotion', 'approve', { comment: 'ship' });
+    await promoteNow(sp.p);
+    expect(sp.git('status', '--porcelain')).toBe('');
+    // Every index entry's stat is its file's (git lists any other here without reading it).
+    expect(sp.git('diff-files', '--name-only')).toBe('');
+    for (const path of [...sealed, forged]) {
+      const oid = sp.git('rev-parse', `main:${path}`).trim();
+      expect(sp.git('ls-files', '-s', path)).toBe(`100644 ${oid} 0\t${path}\n`);
+      expect(sp.git('hash-object', path).trim(), path).toBe(oid);
+    }
+    expect(sp.file(forged)).not.toMatch(/forged/);
     await judged(sp);
     sp.close();
   });

@@ -1,4 +1,4 @@
-import type { Transport } from '../../shared/contract.ts';
+import { REVIEW_PAGE_MAX, type Transport } from '../../shared/contract.ts';
 import type { Review } from '../../shared/domain/review.ts';
 import { createListStore } from './list-store.ts';
 
@@ -7,4 +7,7 @@ const reviews = createListStore<Review>();
 export const useReviewsStore = reviews.store;
 
 export const refreshReviews = (t: Transport): Promise<void> =>
-  reviews.refresh(() => t.call('reviews.list', { status: 'pending' }));
+  // Pending ones are few (each waits on the human); the page lists them newest first.
+  reviews.refresh(() =>
+    t.call('reviews.list', { open: true, limit: REVIEW_PAGE_MAX }).then((page) => [...page.items].reverse()),
+  );

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
  * the (fsynced) ledger on every sync, so a power cut can cost an export nothing that is not rebuilt at the
  * next start, and fsync per file would dominate each step of the loop.
  */
-export async function writeFileAtomic(path: string, content: string, durable = false): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array, durable = false): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w');

@@ -1,23 +1,12 @@
-import { readdirSync } from 'node:fs';
-import { open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Concern, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
-import { type ConcernChange, EventPayloads, applyConcernChange } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
-
 import { writeFileAtomic } from './atomic.ts';
-import {
-  HANDOFF_TYPES,
-  JSONL_PATHS,
-  type JsonlKind,
-  PRODUCERS,
-  handoffPath,
-  handoffRecord,
-  jsonlRecord,
-  renderAll,
-} from './render/index.ts';
-import { SEGMENT_LINES, segmentDir, segmentNumber, segmentPath, splitStream } from './render/segments.ts';
+import { JSONL_PATHS, PRODUCERS, handoffPath, renderAll } from './render/index.ts';
+import { SEGMENT_LINES, segmentNumber } from './render/segments.ts';
+import { createAuditStreams } from './audit-streams.ts';
+import { type SealedExport, type SealedRecord, createSealedStore } from './sealed-store.ts';
 import {
   type Field,
   authoredLoaders,
@@ -28,26 +17,7 @@ import {
   resultsLoaders,
 } from './sources.ts';
 
-/** The fixed JSONL file an event type is written to. */
-function streamOf(type: EventType): string {
-  for (const [kind, types] of Object.entries(JSONL_SOURCES) as Array<[JsonlKind, readonly EventType[]]>)
-    if (types.includes(type)) return JSONL_PATHS[kind];
-  return '';
-}
-
-const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
-  commands: ['command.received'],
-  responses: ['response.sent'],
-  git_actions: ['git.action_recorded'],
-  concerns: [
-    'concern.raised',
-    'concern.acknowledged',
-    'concern.assigned',
-    'concern.resolved',
-    'concern.escalated',
-    'concern.discord_posted',
-  ],
-};
+export type { SealedExport } from './sealed-store.ts';
 
 /**
  * How each document's snapshot is read (sources.ts): the ones rendered after every event (they show the
@@ -98,25 +68,19 @@ export interface Exporter {
   /** The path of every export there is now (as of the last sync), without rendering the audit files. */
   paths(): string[];
   /**
-   * Sync, then every export as the files now hold it, as bytes: what a commit of the records takes. Bytes,
-   * not text: the audit files are megabytes on a long history, and decoding them only to encode them again
-   * for the commit cost more than the commit.
-   */
-  current(): Promise<Map<string, Buffer>>;
-  /**
-   * `current()` for a commit: a sealed audit segment (render/segments.ts) is a loader instead of its bytes,
-   * since it never changes: a commit whose parent holds it keeps that blob without reading the file.
+   * Sync, then every export as the files now hold it, as bytes (what a commit of the records takes, and the
+   * QA gate's manifest), except that a sealed audit segment (render/segments.ts) is what was stored about it
+   * when it was sealed, with a loader: it never changes, so a commit whose parent holds it keeps that blob,
+   * and the manifest takes its stored digest, without reading the file.
    */
   committable(): Promise<Map<string, Buffer | SealedExport>>;
+  /**
+   * Every sealed segment's git blob id, with its file's size and modification time when it was sealed, by
+   * path: a file that still has them holds that blob (git's own test for an unchanged file).
+   */
+  sealedRecords(): Map<string, SealedRecord>;
   /** Record how far the exports got now, if a sync since the last record moved on (at close). */
   flush(): void;
-}
-
-/** A sealed audit segment: immutable once written, read only when a commit does not hold it yet. */
-export interface SealedExport {
-  load: () => Promise<Buffer>;
-  /** Its git blob, stored when it was sealed (see `storeBlob`). */
-  oid?: string;
 }
 
 /** What a sync leaves for the next process: how far it got, what each document read and wrote. */
@@ -143,31 +107,15 @@ export function createExporter(
   opts: { segmentLines?: number; storeBlob?: (content: Buffer) => Promise<string> } = {},
 ): Exporter {
   const perSegment = opts.segmentLines ?? SEGMENT_LINES;
-  // A segment's blob id, kept from when it was sealed; keyed by the segment size, which decides its content.
-  const blobKey = (path: string) => `segment-blob:${perSegment}:${path}`;
-  /**
-   * Write a sealed segment, and store its git blob now, while its bytes are in hand: a later commit then
-   * names the blob without reading the file (a commit's cost stays with what changed since the last one).
-   */
-  async function writeSegment(path: string, content: string): Promise<void> {
-    await writeFileAtomic(join(dir, path), content);
-    if (!opts.storeBlob) return;
-    const oid = await opts.storeBlob(Buffer.from(content, 'utf8'));
-    ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(blobKey(path), oid);
-  }
-  // Each JSONL stream's layout on disk as this process knows it: sealed segments and lines in its own file.
-  const layouts = new Map<string, { sealed: number; lines: number }>();
+  const sealedStore = createSealedStore(dir, ledger.db, { perSegment, storeBlob: opts.storeBlob });
+  const streams = createAuditStreams(dir, ledger, read, { perSegment, sealed: sealedStore });
+  const { streamFiles, handoffFiles } = streams;
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
   // step; a file changed behind our back is still caught by `verify`.
   const written = new Map<string, string>();
   const stateKey = `exports:${resolve(dir)}`;
   let state: SyncState | null = null;
   let swept = false;
-  // JSONL files reconciled this process: the seq of the last event in each fixed file, in any handoff
-  // file (they share one stream), and in each handoff file seen.
-  let jsonl: { fixed: Map<string, number>; handoffs: number; known: Map<string, number> } | null = null;
-  // Concerns as of the last concern line appended, so a change is applied to the state before it.
-  const concernState = new Map<string, Concern>();
 
   function loadState(): SyncState {
     const row = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(stateKey);
@@ -200,379 +148,6 @@ export function createExporter(
 
   function saveState(s: SyncState): void {
     ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(stateKey, JSON.stringify(s));
-  }
-
-  // ---- audit JSONL ---------------------------------------------------------------------------------
-
-  const JSONL_TYPES: readonly EventType[] = [...Object.values(JSONL_SOURCES).flat(), ...HANDOFF_TYPES];
-
-  /**
-   * The JSONL line of one event and its file. A concern line carries the concern as it stood after the
-   * event, so `before(id)` gives its state before, and `after(c)` is told the new one.
-   */
-  function lineFor(
-    e: LedgerEvent,
-    before: (id: string) => Concern,
-    after: (c: Concern) => void,
-  ): { path: string; line: string } {
-    const tail = (record: Record<string, unknown>) => `${JSON.stringify({ ...record, event_id: e.id })}\n`;
-    switch (e.type) {
-      case 'command.received':
-        return {
-          path: JSONL_PATHS.commands,
-          line: tail(jsonlRecord('commands', EventPayloads['command.received'].parse(e.payload))),
-        };
-      case 'response.sent':
-        return {
-          path: JSONL_PATHS.responses,
-          line: tail(jsonlRecord('responses', EventPayloads['response.sent'].parse(e.payload))),
-        };
-      case 'git.action_recorded':
-        return {
-          path: JSONL_PATHS.git_actions,
-          line: tail(jsonlRecord('git_actions', EventPayloads['git.action_recorded'].parse(e.payload))),
-        };
-      case 'handoff.recorded': {
-        const h = EventPayloads['handoff.recorded'].parse(e.payload);
-        return { path: handoffPath(h.phase), line: tail(handoffRecord(h)) };
-      }
-      case 'handoff.status_changed': {
-        const p = EventPayloads['handoff.status_changed'].parse(e.payload);
-        const h = handoffAsRecorded(p.handoff_id, e.seq);
-        return { path: handoffPath(h.phase), line: tail(handoffRecord({ ...h, status: p.status })) };
-      }
-      case 'concern.raised': {
-        const c = EventPayloads['concern.raised'].parse(e.payload);
-        after(c);
-        return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
-      }
-      default: {
-        const change = {
-          type: e.type,
-          payload: EventPayloads[e.type as ConcernChange['type']].parse(e.payload),
-        } as ConcernChange;
-        const c = applyConcernChange(before(change.payload.concern_id), change, e.ts);
-        after(c);
-        return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
-      }
-    }
-  }
-
-  /** A handoff as recorded: only its status ever changes, and each status change carries the new one. */
-  function handoffAsRecorded(id: string, upTo: number): Handoff {
-    const recorded = ledger.about(id, upTo).find((x) => x.type === 'handoff.recorded');
-    if (!recorded) throw new Error(`audit/handoffs: a status change for unknown handoff ${id}`);
-    return EventPayloads['handoff.recorded'].parse(recorded.payload);
-  }
-
-  /** A concern just before event `seq`: from this process's last line, else replayed from its own events. */
-  function concernAt(id: string, seq: number): Concern {
-    const cached = concernState.get(id);
-    if (cached) return cached;
-    let c: Concern | null = null;
-    for (const e of ledger.about(id, seq - 1)) {
-      if (e.type === 'concern.raised') c = EventPayloads['concern.raised'].parse(e.payload);
-      else if (c && JSONL_SOURCES.concerns.includes(e.type))
-        c = applyConcernChange(c, { type: e.type, payload: e.payload } as ConcernChange, e.ts);
-    }
-    if (!c) throw new Error(`audit/concerns: a change to unknown concern ${id}`);
-    return c;
-  }
-
-  /** Every JSONL file, whole, from the whole history (verify, and a file that must be rebuilt). */
-  function allJsonl(): Map<string, string> {
-    const files = new Map<string, string[]>();
-    const concerns = new Map<string, Concern>();
-    const before = (id: string) => {
-      const c = concerns.get(id);
-      if (!c) throw new Error(`audit/concerns: a change to unknown concern ${id}`);
-      return c;
-    };
-    for (let after = 0; ; ) {
-      const page = ledger.readTypes(JSONL_TYPES, after, 5000);
-      if (page.length === 0) break;
-      for (const e of page) {
-        const { path, line } = lineFor(e, before, (c) => concerns.set(c.id, c));
-        const lines = files.get(path);
-        if (lines) lines.push(line);
-        else files.set(path, [line]);
-      }
-      after = page.at(-1)?.seq ?? after;
-    }
-    return new Map([...files].flatMap(([path, lines]) => splitStream(path, lines, perSegment)));
-  }
-
-  /** The last complete line of a file (cutting off a torn one), or null when the file is missing or empty. */
-  async function lastLine(path: string): Promise<string | null> {
-    let fh: Awaited<ReturnType<typeof open>>;
-    try {
-      fh = await open(path, 'r+');
-    } catch {
-      return null;
-    }
-    try {
-      const size = (await fh.stat()).size;
-      // Read the tail, widening it until the start of the last complete line is in view.
-      for (let chunk = 64 * 1024; ; chunk *= 4) {
-        const from = Math.max(0, size - chunk);
-        const buf = Buffer.alloc(size - from);
-        await fh.read(buf, 0, buf.length, from);
-        const end = buf.lastIndexOf(0x0a);
-        if (end < 0 && from > 0) continue;
-        // A torn last line (the process died mid-append) is cut off here and appended again.
-        if (end + 1 < buf.length) await fh.truncate(from + end + 1);
-        if (end < 0) return null;
-        const start = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
-        if (start < 0 && from > 0) continue;
-        return buf.subarray(start + 1, end).toString('utf8');
-      }
-    } finally {
-      await fh.close();
-    }
-  }
-
-  /** The seq of the event a file ends with: 0 when it is missing or empty, -1 when it is not this ledger's. */
-  async function fileCursor(rel: string): Promise<number> {
-    const last = await lastLine(join(dir, rel));
-    if (last === null) return 0;
-    try {
-      const id = (JSON.parse(last) as { event_id?: string }).event_id;
-      return (id ? ledger.byId(id)?.seq : undefined) ?? -1;
-    } catch {
-      return -1;
-    }
-  }
-
-  /**
-   * Write a JSONL stream whole from the ledger, its sealed segments included (a missing or damaged file, or
-   * the single-file layout of older versions, which this converts); returns the head it is complete up to.
-   */
-  async function rebuild(rel: string, out: Set<string>): Promise<number> {
-    const head = ledger.count();
-    const all = allJsonl();
-    const parts = [...all].filter(([path]) => path === rel || path.startsWith(`${segmentDir(rel)}/`));
-    for (const [path, content] of parts) {
-      await (path === rel ? writeFileAtomic(join(dir, path), content) : writeSegment(path, content));
-      out.add(path);
-    }
-    if (!all.has(rel)) {
-      await writeFileAtomic(join(dir, rel), '');
-      out.add(rel);
-    }
-    const sealed = parts.length > 0 ? parts.length - 1 : 0;
-    // Segments beyond the ledger's (from another ledger, or a stopped rebuild) are not records of this one.
-    for (const n of segmentsOnDisk(rel)) if (n > sealed) await rm(join(dir, segmentPath(rel, n)), { force: true });
-    const lines = (all.get(rel) ?? '').split('\n').length - 1;
-    layouts.set(rel, { sealed, lines });
-    return head;
-  }
-
-  /** The numbers of a stream's sealed segment files, ascending. */
-  function segmentsOnDisk(rel: string): number[] {
-    try {
-      return readdirSync(join(dir, segmentDir(rel)))
-        .map(segmentNumber)
-        .filter((n): n is number => n !== null)
-        .sort((a, b) => a - b);
-    } catch {
-      return [];
-    }
-  }
-
-  /** Every file of a stream on disk, in reading order: its sealed segments, then the stream's own file. */
-  function streamFiles(rel: string): string[] {
-    return [...segmentsOnDisk(rel).map((n) => segmentPath(rel, n)), rel];
-  }
-
-  /** The seq of the stream's first event after `after`, or null. */
-  function nextInStream(rel: string, after: number): number | null {
-    const kind = (Object.keys(JSONL_PATHS) as JsonlKind[]).find((k) => JSONL_PATHS[k] === rel);
-    const types = kind ? JSONL_SOURCES[kind] : HANDOFF_TYPES;
-    for (let a = after; ; ) {
-      const page = ledger.readTypes(types, a, 200);
-      if (page.length === 0) return null;
-      for (const e of page) if (kind || handoffFileOf(e) === rel) return e.seq;
-      a = page.at(-1)?.seq ?? a;
-    }
-  }
-
-  function handoffFileOf(e: LedgerEvent): string {
-    if (e.type === 'handoff.recorded') return handoffPath(EventPayloads['handoff.recorded'].parse(e.payload).phase);
-    const p = EventPayloads['handoff.status_changed'].parse(e.payload);
-    return handoffPath(handoffAsRecorded(p.handoff_id, e.seq).phase);
-  }
-
-  /** The seq of the event a JSONL line was written for, or -1. */
-  function seqOfLine(line: string): number {
-    try {
-      const id = (JSON.parse(line) as { event_id?: string }).event_id;
-      return (id ? ledger.byId(id)?.seq : undefined) ?? -1;
-    } catch {
-      return -1;
-    }
-  }
-
-  /**
-   * Whether a stream's files are laid out as this version writes them: segments 1..n of perSegment lines,
-   * and 1 to perSegment lines in its own file, whose first record comes right after the last segment's last
-   * in the stream (not so after a seal stopped between writing a segment and rewriting the file, or when
-   * segments are missing). Else the stream is rebuilt. Reads the current file and the newest segment only,
-   * once per process.
-   */
-  async function wellLaidOut(rel: string): Promise<boolean> {
-    const numbers = segmentsOnDisk(rel);
-    if (numbers.some((n, i) => n !== i + 1)) return false;
-    let text: string;
-    try {
-      text = await readFile(join(dir, rel), 'utf8');
-    } catch {
-      return false;
-    }
-    const lines = text.split('\n').length - 1;
-    if (lines === 0 || lines > perSegment) return false;
-    const sealed = numbers.length;
-    let before = 0;
-    if (sealed > 0) {
-      const last = await readFile(join(dir, segmentPath(rel, sealed)), 'utf8').catch(() => '');
-      const all = last.split('\n');
-      if (all.length - 1 !== perSegment) return false;
-      before = seqOfLine(all.at(-2) ?? '');
-      if (before < 0) return false;
-    }
-    if (nextInStream(rel, before) !== seqOfLine(text.slice(0, text.indexOf('\n')))) return false;
-    layouts.set(rel, { sealed, lines });
-    return true;
-  }
-
-  async function handoffFiles(): Promise<string[]> {
-    try {
-      return (await readdir(join(dir, 'audit', 'handoffs')))
-        .filter((n) => /^phase-\d+\.jsonl$/.test(n))
-        .map((n) => `audit/handoffs/${n}`);
-    } catch {
-      return [];
-    }
-  }
-
-  /**
-   * Append the JSONL lines of every event after what the files hold. On a process's first sync each file's
-   * last line says where it stopped (a file from another ledger is rebuilt); after that, cursors in memory.
-   * Events reach their files in seq order, so only events after the lowest cursor are read.
-   */
-  async function appendJsonl(out: Set<string>): Promise<void> {
-    const head = ledger.count();
-    if (jsonl === null) {
-      const fixed = new Map<string, number>();
-      for (const [kind, rel] of Object.entries(JSONL_PATHS) as Array<[JsonlKind, string]>) {
-        const at = await fileCursor(rel);
-        // A file that ends with the newest event of its kind (or no file while there is none) is complete up
-        // to the head. Else a quiet stream (git actions are rare) would hold the process's first scan back
-        // to its last line, and every CLI command would read the history since then.
-        const complete = at >= 0 && ledger.lastSeqOf(JSONL_SOURCES[kind]) <= at;
-        // A stream laid out otherwise (the single file of older versions, a stopped seal) is rebuilt.
-        if (at === 0 && complete) fixed.set(rel, head);
-        else if (at <= 0 || !(await wellLaidOut(rel))) fixed.set(rel, await rebuild(rel, out));
-        else fixed.set(rel, complete ? head : at);
-      }
-      let handoffs = ledger.lastSeqOf(HANDOFF_TYPES) === 0 ? head : 0;
-      const known = new Map<string, number>();
-      for (const rel of await handoffFiles()) {
-        const at = await fileCursor(rel);
-        const upTo = at <= 0 || !(await wellLaidOut(rel)) ? await rebuild(rel, out) : at;
-        known.set(rel, upTo);
-        handoffs = Math.max(handoffs, upTo);
-      }
-      if (handoffs > 0 && ledger.lastSeqOf(HANDOFF_TYPES) <= handoffs) handoffs = head;
-      jsonl = { fixed, handoffs, known };
-    }
-    const j = jsonl;
-    const from = Math.min(...j.fixed.values(), j.handoffs);
-    const pending = new Map<string, string[]>();
-    for (let after = from; ; ) {
-      const page = ledger.readTypes(JSONL_TYPES, after, 5000);
-      if (page.length === 0) break;
-      for (const e of page) {
-        const handoff = HANDOFF_TYPES.includes(e.type);
-        if (e.seq <= (handoff ? j.handoffs : (j.fixed.get(streamOf(e.type)) ?? 0))) continue;
-        const { path, line } = lineFor(
-          e,
-          (id) => concernAt(id, e.seq),
-          (c) => concernState.set(c.id, c),
-        );
-        if (handoff) {
-          j.handoffs = e.seq;
-          if (!j.known.has(path)) {
-            // No file for this phase yet: a new phase, or a file someone deleted (then rebuilt whole, once).
-            const phase = Number(/phase-(\d+)\.jsonl$/.exec(path)?.[1] ?? 0);
-            j.known.set(path, read.handoffRecordedBefore(phase, e.seq) ? await rebuild(path, out) : 0);
-          }
-          if (e.seq <= (j.known.get(path) ?? 0)) continue;
-          j.known.set(path, e.seq);
-        } else j.fixed.set(path, e.seq);
-        const lines = pending.get(path);
-        if (lines) lines.push(line);
-        else pending.set(path, [line]);
-      }
-      after = page.at(-1)?.seq ?? after;
-    }
-    for (const [rel, lines] of pending) await appendStream(rel, lines, out);
-    // Every event of these types up to the head read before the scan is in its file now, so the streams
-    // that got none are complete up to it too (else one quiet stream would hold every scan back).
-    for (const [rel, at] of j.fixed) j.fixed.set(rel, Math.max(at, head));
-    j.handoffs = Math.max(j.handoffs, head);
-  }
-
-  /**
-   * Append lines to a stream; when its file would pass perSegment lines, the oldest full segments are sealed
-   * (written first, so a crash leaves a layout `wellLaidOut` refuses) and the file keeps the rest.
-   */
-  async function appendStream(rel: string, lines: string[], out: Set<string>): Promise<void> {
-    let layout = layouts.get(rel);
-    if (!layout) {
-      // A stream this process has not looked at: a new handoff phase (no file), or one found complete.
-      if (!(await wellLaidOut(rel))) layouts.set(rel, { sealed: segmentsOnDisk(rel).length, lines: 0 });
-      layout = layouts.get(rel) ?? { sealed: 0, lines: 0 };
-    }
-    out.add(rel);
-    if (layout.lines + lines.length <= perSegment) {
-      await appendLines(rel, lines.join(''));
-      layout.lines += lines.length;
-      return;
-    }
-    const held = layout.lines > 0 ? await readFile(join(dir, rel), 'utf8') : '';
-    let all = [
-      ...held
-        .split('\n')
-        .slice(0, -1)
-        .map((l) => `${l}\n`),
-      ...lines,
-    ];
-    while (all.length > perSegment) {
-      layout.sealed += 1;
-      const seg = segmentPath(rel, layout.sealed);
-      await writeSegment(seg, all.slice(0, perSegment).join(''));
-      out.add(seg);
-      all = all.slice(perSegment);
-    }
-    await writeFileAtomic(join(dir, rel), all.join(''));
-    layout.lines = all.length;
-  }
-
-  async function appendLines(rel: string, text: string): Promise<void> {
-    const abs = join(dir, rel);
-    try {
-      await stat(abs);
-    } catch {
-      await writeFileAtomic(abs, text);
-      return;
-    }
-    const fh = await open(abs, 'a');
-    try {
-      // No fsync, as for the other exports: a line lost to a power cut is appended again from the ledger.
-      await fh.writeFile(text);
-    } finally {
-      await fh.close();
-    }
   }
 
   // ---- documents -----------------------------------------------------------------------------------
@@ -649,7 +224,7 @@ export function createExporter(
       s.files[p.name] = files.map(([rel]) => rel);
       await Promise.all(files.map(([rel, content]) => writeIfChanged(rel, content, out)));
     }
-    await appendJsonl(out);
+    await streams.append(out);
     s.seq = head;
     maybeSaveState(s);
     return [...out];
@@ -663,7 +238,7 @@ export function createExporter(
 
   function expected(): Map<string, string> {
     const files = renderAll(lazySnapshot(fullLoaders(read)));
-    for (const [rel, content] of allJsonl()) files.set(rel, content);
+    for (const [rel, content] of streams.all()) files.set(rel, content);
     return files;
   }
 
@@ -696,7 +271,7 @@ export function createExporter(
       const owner = Object.entries(s.files).find(([, files]) => files.includes(path))?.[0];
       const doc = documents(owner ? (name) => name === owner : undefined).get(path);
       if (doc !== undefined) return doc;
-      return jsonlPaths().includes(path) ? (allJsonl().get(path) ?? null) : null;
+      return jsonlPaths().includes(path) ? (streams.all().get(path) ?? null) : null;
     },
     paths() {
       const s = syncState();
@@ -704,25 +279,16 @@ export function createExporter(
         s.seq > 0 && PRODUCERS.every((p) => s.files[p.name]) ? Object.values(s.files).flat() : [...documents().keys()];
       return [...docs, ...jsonlPaths()];
     },
-    async current() {
-      const out = new Map<string, Buffer>();
-      for (const [rel, content] of await this.committable())
-        out.set(rel, Buffer.isBuffer(content) ? content : await content.load());
-      return out;
-    },
+    sealedRecords: () => sealedStore.records(),
     async committable() {
       await this.sync();
       const out = new Map<string, Buffer | SealedExport>();
-      const oids = new Map(
-        ledger.db
-          .prepare<[string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key LIKE ?')
-          .all(`${blobKey('')}%`)
-          .map((r) => [r.key, r.value]),
-      );
-      for (const rel of this.paths()) {
-        if (isSealed(rel)) {
-          const oid = oids.get(blobKey(rel));
-          out.set(rel, { load: () => readFile(join(dir, rel)), ...(oid ? { oid } : {}) });
+      const paths = this.paths();
+      const sealed = sealedStore.exports(paths.filter(isSealed));
+      for (const rel of paths) {
+        const seg = sealed.get(rel);
+        if (seg) {
+          out.set(rel, seg);
           continue;
         }
         try {

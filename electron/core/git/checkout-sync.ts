@@ -9,12 +9,13 @@
  * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
  * edit: it is kept, and reported, whatever the release says.
  */
-import type { Stats } from 'node:fs';
+import { type Stats, lstatSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { iso } from './iso.ts';
 import { headBranch } from './checkout.ts';
 import { runGit } from './cli.ts';
+import { addKnownEntries } from './index-entries.ts';
 import { diffTrees } from './diff.ts';
 import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, treeOfCommit } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
@@ -25,6 +26,12 @@ export interface CheckoutSyncInput {
   from: string | null;
   to: string;
   governed: (relPath: string) => boolean;
+  /**
+   * Files Governor wrote once and never changes (sealed audit segments), as it recorded them then: a regular
+   * file there that still has that size and modification time is taken to hold that blob (git's own test
+   * for an unchanged file), unread, and is indexed by it without being hashed.
+   */
+  stored?: (relPath: string) => StoredFile | undefined;
   /** Called between effects (see crash-points.ts). */
   boundary?: (label: string) => void;
 }
@@ -35,6 +42,13 @@ export interface CheckoutSyncResult {
   synced: string[];
   /** Paths the user had changed; left exactly as they were. */
   kept: string[];
+}
+
+export interface StoredFile {
+  oid: string;
+  size: number;
+  /** Rounded to the millisecond, as Node gives a Date and sets times from one (`cp -a` keeps them too). */
+  mtimeMs: number;
 }
 
 type Found = { oid: string; mode: string } | null | 'other';
@@ -60,6 +74,20 @@ async function worktreeEntry(dir: string, rel: string): Promise<Found> {
   }
 }
 
+/**
+ * A file Governor recorded (`stored`): unread while it has the recorded size and time, else hashed. The
+ * stat is synchronous on purpose: one per sealed segment, and a thread-pool round trip each cost more than
+ * the stat (milliseconds apiece on a busy machine).
+ */
+function storedEntry(dir: string, rel: string, stored: StoredFile): Found | Promise<Found> {
+  const st = lstatSync(path.join(dir, rel), { throwIfNoEntry: false });
+  if (st === undefined) return null;
+  const same = st.isFile() && (st.mode & 0o111) === 0 && st.size === stored.size;
+  return same && Math.round(st.mtimeMs) === stored.mtimeMs
+    ? { oid: stored.oid, mode: '100644' }
+    : worktreeEntry(dir, rel);
+}
+
 const holds = (found: Found, oid: string | null, mode: string | null): boolean =>
   oid === null ? found === null : found !== null && found !== 'other' && found.oid === oid && found.mode === mode;
 
@@ -78,8 +106,16 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
   const ours: string[] = [];
   const kept: string[] = [];
   const foundAt = new Map<string, Found>();
+  const storedAt = (c: (typeof changes)[number]) => {
+    const s = c.newMode === '100644' ? input.stored?.(c.path) : undefined;
+    return s && s.oid === c.newOid ? s : undefined;
+  };
+  // Paths taken by their stored blob: indexed by it below, unread.
+  const trusted = new Set<string>();
   for (const c of changes) {
-    const found = await worktreeEntry(ctx.dir, c.path);
+    const stored = storedAt(c);
+    const found = stored ? await storedEntry(ctx.dir, c.path, stored) : await worktreeEntry(ctx.dir, c.path);
+    if (stored && found !== null && found !== 'other' && found.oid === stored.oid) trusted.add(c.path);
     foundAt.set(c.path, found);
     // Absent counts as ours: a file is never half-written, but a mode change is a delete, then a write.
     const theirs = found !== null && !holds(found, c.oldOid, c.oldMode) && !holds(found, c.newOid, c.newMode);
@@ -121,9 +157,15 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     });
   }
   if (inPlace.size > 0) {
-    // The git CLI hashes them natively and records their real stat (git's own lock file and rename, so the
-    // index is old or new, never half). A run killed before this does it again: the files still hold `to`.
-    await runGit(ctx.dir, ['update-index', '--add', '--', ...inPlace]);
+    // Files whose blob was stored when written are indexed by that id and their stat, unread; the git CLI
+    // hashes the rest natively and records their real stat. Both take git's lock file and rename, so the
+    // index is old or new, never half. A run killed before this does it again: the files still hold `to`.
+    const known = changes
+      .filter((c) => inPlace.has(c.path) && trusted.has(c.path))
+      .map((c) => ({ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '' }));
+    const indexed = new Set((await addKnownEntries(ctx.dir, ctx.gitdir, known)) ? known.map((k) => k.path) : []);
+    const rest = [...inPlace].filter((p) => !indexed.has(p));
+    if (rest.length > 0) await runGit(ctx.dir, ['update-index', '--add', '--', ...rest]);
     while (written < Math.min(half, ours.length)) progress();
   }
   return { state: 'synced', synced: ours.sort(), kept: kept.sort() };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type git from 'isomorphic-git';
 import { iso } from './iso.ts';
 import { InvalidInputError } from '../errors.ts';
+import { runGit } from './cli.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 import { isNotFound } from './objects.ts';
@@ -130,19 +131,25 @@ export async function settledStatusMatrix(args: StatusArgs): ReturnType<typeof g
 
 /**
  * Modified, staged, deleted and untracked paths of the user's checkout (ignored files excluded).
- * `refresh: false` keeps this read-only: the user's index is not even re-stamped.
+ * Read-only: `--no-optional-locks` keeps git from re-stamping the user's index. The git CLI, not
+ * isomorphic-git's statusMatrix, which re-read every .gitignore on the way for each untracked file: the
+ * audit segments sealed since the last promotion made that grow with the history.
  */
 export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boolean): Promise<string[]> {
-  const rows = await settledStatusMatrix({
-    fs: ctx.fs,
-    dir: ctx.dir,
-    gitdir: ctx.gitdir,
-    cache: ctx.cache,
-    refresh: false,
-  });
-  return rows
-    .filter(([, head, workdir, stage]) => !(head === 1 && workdir === 1 && stage === 1))
-    .map(([file]) => file)
+  const out = await runGit(ctx.dir, [
+    '--no-optional-locks',
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    '--no-renames',
+    '--ignore-submodules=all',
+  ]);
+  // Each record is `XY <path>` (paths verbatim with -z).
+  return out
+    .split('\0')
+    .filter((r) => r.length > 3)
+    .map((r) => r.slice(3))
     .filter((file) => !file.startsWith(`${GOVERNOR_DIR}/`) && !(ignore?.(file) ?? false))
     .sort();
 }

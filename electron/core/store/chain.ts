@@ -66,10 +66,10 @@ export function chainCheck(v2From: number) {
         actor: row.actor,
         payload: row.payload,
       };
-      const hash = row.seq >= v2From ? eventHashV2(prev, fields) : eventHashV1(prev, fields);
-      if (!Buffer.isBuffer(row.hash) || !hash.equals(row.hash))
+      const hash = row.seq >= v2From ? eventHashV2(prev, fields) : eventHashV1(prev, fields).toString('hex');
+      if (!Buffer.isBuffer(row.hash) || row.hash.toString('hex') !== hash)
         return bad('hash mismatch: the event was changed after it was written');
-      prev = hash.toString('hex');
+      prev = hash;
       expectSeq += 1;
       checked += 1;
       return null;

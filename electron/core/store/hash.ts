@@ -41,19 +41,21 @@ export function payloadText(parsed: unknown): string {
   return text;
 }
 
+/** Characters that JSON writes as they are: a string of only these is its own JSON text between quotes. */
+const PLAIN = /^[\w.:+-]*$/;
+/** JSON.stringify of a string, without the call for the plain ids, times, types and names events carry. */
+const jsonString = (v: string) => (PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
+
 /**
- * Chain format 2 (every event appended since the lean ledger):
+ * Chain format 2 (every event appended since the lean ledger), as hex:
  *   hash = sha256(prev_hash as hex ‖ `[seq,"id","ts","type","actor",<payload text>]`)
  * One array in a fixed order needs no key sorting, and one-shot hashing of one string is the cheapest
- * call Node offers (no Hash object per event).
+ * call Node offers (no Hash object per event). Hex out, because the event carries its hash as hex and the
+ * next one hashes it as hex: a Buffer out cost more than making one from the hex (which the row stores).
  */
-export function eventHashV2(prevHex: string, e: HashedRow): Buffer {
-  const s = JSON.stringify;
-  return hash(
-    'sha256',
-    `${prevHex}[${e.seq},${s(e.id)},${s(e.ts)},${s(e.type)},${s(e.actor)},${e.payload}]`,
-    'buffer',
-  ) as unknown as Buffer;
+export function eventHashV2(prevHex: string, e: HashedRow): string {
+  const s = jsonString;
+  return hash('sha256', `${prevHex}[${e.seq},${s(e.id)},${s(e.ts)},${s(e.type)},${s(e.actor)},${e.payload}]`, 'hex');
 }
 
 /**

@@ -18,6 +18,7 @@ import type {
   Variation,
 } from '../../../shared/index.ts';
 import type { ConcernCursor } from '../../../shared/contract.ts';
+import { reviewPages } from './review-pages.ts';
 import { phaseToken, typeToken } from './search.ts';
 import type {
   ClarificationRecord,
@@ -56,6 +57,7 @@ export function createReader(db: Database.Database) {
   };
 
   const reader = {
+    ...reviewPages(db),
     project(): (Omit<ProjectRow, 'plan'> & { roadmap: Phase[]; kpis: KPI[]; risks: string[] }) | null {
       const row = db.prepare<[], ProjectRow>('SELECT * FROM project WHERE id = 1').get();
       if (!row) return null;

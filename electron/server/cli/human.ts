@@ -1,5 +1,6 @@
 import pc from 'picocolors';
-import type { InlineComment } from '../../../shared/index.ts';
+import { REVIEW_PAGE_MAX, type ReviewCursor } from '../../../shared/contract.ts';
+import type { InlineComment, Review } from '../../../shared/index.ts';
 import { normaliseId } from '../../core/workflow/ids.ts';
 import { parseDecision } from './decisions.ts';
 import { withEngine } from './engine.ts';
@@ -21,7 +22,15 @@ import { GovernorError } from '../../core/errors.ts';
 
 export async function listReviews(dir: string, all: boolean): Promise<void> {
   await withEngine(dir, async (call, route) => {
-    const list = await call('reviews.list', all ? {} : { status: 'pending' });
+    // Every page (a busy year holds a thousand decided reviews), oldest first as the list always read.
+    const list: Review[] = [];
+    let after: ReviewCursor | undefined;
+    do {
+      const page = await call('reviews.list', { open: !all, limit: REVIEW_PAGE_MAX, ...(after ? { after } : {}) });
+      list.push(...page.items);
+      after = page.next ?? undefined;
+    } while (after);
+    list.sort((a, b) => a.requested_at.localeCompare(b.requested_at));
     const perms = await call('permissions.list', all ? {} : { status: 'pending' });
     if (list.length === 0 && perms.length === 0) {
       console.log(

@@ -10,11 +10,15 @@ interface Props {
   onToggleDecided(v: boolean): void;
   selected: string | null;
   now: number;
+  /** Decided reviews not loaded yet: how many, and how to load the next page (absent on the last page). */
+  more?: { left: number; onMore(): void } | undefined;
 }
 
 /** Everything waiting on the human, oldest first; decided ones on request, with who decided, how and when. */
-export function Inbox({ reviews, loaded, error, showDecided, onToggleDecided, selected, now }: Props) {
-  const pending = reviews.filter((r) => r.status === 'pending');
+export function Inbox({ reviews, loaded, error, showDecided, onToggleDecided, selected, now, more }: Props) {
+  const pending = reviews
+    .filter((r) => r.status === 'pending')
+    .sort((a, b) => a.requested_at.localeCompare(b.requested_at));
   const decided = reviews
     .filter((r) => r.status === 'decided')
     .sort((a, b) => (b.decision?.timestamp ?? '').localeCompare(a.decision?.timestamp ?? ''));
@@ -85,6 +89,11 @@ export function Inbox({ reviews, loaded, error, showDecided, onToggleDecided, se
             </li>
           ))}
         </ul>
+      )}
+      {loaded && more && (
+        <button type="button" className="rv-more" data-testid="reviews-more" onClick={more.onMore}>
+          Show more{more.left > 0 ? ` (${more.left.toLocaleString('en')} not shown)` : ''}
+        </button>
       )}
     </aside>
   );

@@ -305,7 +305,11 @@ export async function finishRelease(e: Engine, intent: PromotionIntent): Promise
   let kept: string[] = [];
   if (intent.checkout === 'main') {
     const governed = governedPaths(e);
-    const sync = await e.git.syncCheckout({ branch: 'main', from: intent.main_before, to: target, governed, boundary });
+    const sealed = e.exporter.sealedRecords();
+    const sync = await e.git.syncCheckout({
+      ...{ branch: 'main', from: intent.main_before, to: target, governed, boundary },
+      stored: (p) => sealed.get(p),
+    });
     checkout = sync.state;
     kept = sync.kept;
   }

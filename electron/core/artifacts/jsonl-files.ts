@@ -1,0 +1,60 @@
+/** The file operations of the audit JSONL streams (audit-streams.ts): reading a file's last line, appending. */
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
+
+/** The last complete line of a file (cutting off a torn one), or null when the file is missing or empty. */
+export async function lastLine(path: string): Promise<string | null> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, 'r+');
+  } catch {
+    return null;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    // Read the tail, widening it until the start of the last complete line is in view.
+    for (let chunk = 64 * 1024; ; chunk *= 4) {
+      const from = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - from);
+      await fh.read(buf, 0, buf.length, from);
+      const end = buf.lastIndexOf(0x0a);
+      if (end < 0 && from > 0) continue;
+      // A torn last line (the process died mid-append) is cut off here and appended again.
+      if (end + 1 < buf.length) await fh.truncate(from + end + 1);
+      if (end < 0) return null;
+      const start = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
+      if (start < 0 && from > 0) continue;
+      return buf.subarray(start + 1, end).toString('utf8');
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function appendLines(dir: string, rel: string, text: string): Promise<void> {
+  const abs = join(dir, rel);
+  try {
+    await stat(abs);
+  } catch {
+    await writeFileAtomic(abs, text);
+    return;
+  }
+  const fh = await open(abs, 'a');
+  try {
+    // No fsync, as for the other exports: a line lost to a power cut is appended again from the ledger.
+    await fh.writeFile(text);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function handoffFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(join(dir, 'audit', 'handoffs')))
+      .filter((n) => /^phase-\d+\.jsonl$/.test(n))
+      .map((n) => `audit/handoffs/${n}`);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Stages files whose blob Governor already stored (sealed audit segments, exporter.ts) in the user's index,
+ * with the files' own stat, without reading them. `git update-index --add` would read and hash every one
+ * again: 20 MB on the first promotion after 100k events, the one part of the checkout's cost that grew
+ * with the history. No git command takes a blob id *and* a stat (`--cacheinfo` leaves a zero stat, so the
+ * next `git status` hashes the file anyway), and isomorphic-git's `updateIndex` zeroes the stat too, so
+ * the index entries are written here, per git's index format (Documentation/gitformat-index.txt).
+ *
+ * Only what this needs is handled: index versions 2 and 3, and optional extensions, which are dropped
+ * (the cache tree and the untracked cache are caches git rebuilds; isomorphic-git drops them on every
+ * index write too). Anything else (version 4, a split or sparse index, a required extension, a damaged
+ * file, a lock held by another git) returns false, and the caller stages with the git CLI as before.
+ * The write takes git's own lock file (`index.lock`, created exclusively) and renames it over the index,
+ * so a concurrent git sees the old index or the new one, never half.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+
+export interface KnownEntry {
+  path: string;
+  oid: string;
+  /** '100644' or '100755'. */
+  mode: string;
+}
+
+const HEADER = 12;
+const FIXED = 62;
+const EXTENDED = 0x4000;
+const NAME_MASK = 0xfff;
+const u32 = (n: bigint | number) => Number(BigInt(n) % 0x1_0000_0000n);
+
+/**
+ * One entry as git lays it out: the fixed part, the path, then 1–8 NULs up to a multiple of 8 bytes. The
+ * stat is synchronous: one per file, cheaper than a thread-pool round trip each.
+ */
+function entryBytes(dir: string, e: KnownEntry): Buffer | null {
+  const st = lstatSync(path.join(dir, e.path), { bigint: true, throwIfNoEntry: false });
+  if (!st?.isFile()) return null;
+  const name = Buffer.from(e.path, 'utf8');
+  const out = Buffer.alloc(Math.ceil((FIXED + name.length + 1) / 8) * 8);
+  const fields = [
+    st.ctimeNs / 1_000_000_000n,
+    st.ctimeNs % 1_000_000_000n,
+    st.mtimeNs / 1_000_000_000n,
+    st.mtimeNs % 1_000_000_000n,
+    st.dev,
+    st.ino,
+    Number.parseInt(e.mode, 8),
+    st.uid,
+    st.gid,
+    st.size,
+  ];
+  for (const [i, v] of fields.entries()) out.writeUInt32BE(u32(v), i * 4);
+  out.write(e.oid, 40, 20, 'hex');
+  out.writeUInt16BE(Math.min(name.length, NAME_MASK), 60);
+  name.copy(out, FIXED);
+  return out;
+}
+
+interface Parsed {
+  version: number;
+  /** Each entry's path and its raw bytes, in index order. */
+  entries: Array<{ path: Buffer; bytes: Buffer }>;
+}
+
+/** The entries of an index git or isomorphic-git wrote; null for anything this module does not handle. */
+function parse(buf: Buffer): Parsed | null {
+  if (buf.length < HEADER + 20 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
+  const body = buf.subarray(0, buf.length - 20);
+  if (
+    !createHash('sha1')
+      .update(body)
+      .digest()
+      .equals(buf.subarray(buf.length - 20))
+  )
+    return null;
+  const version = buf.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return null;
+  const count = buf.readUInt32BE(8);
+  const entries: Parsed['entries'] = [];
+  let at = HEADER;
+  for (let i = 0; i < count; i++) {
+    if (at + FIXED > body.length) return null;
+    const extended = (buf.readUInt16BE(at + 60) & EXTENDED) !== 0;
+    if (extended && version === 2) return null;
+    const start = at + FIXED + (extended ? 2 : 0);
+    const nul = buf.indexOf(0, start);
+    if (nul < 0 || nul >= body.length) return null;
+    const next = at + Math.ceil((nul - at + 1) / 8) * 8;
+    entries.push({ path: buf.subarray(start, nul), bytes: buf.subarray(at, next) });
+    at = next;
+  }
+  // Extensions: a required one (its signature starts with a lowercase letter: `link`, `sdir`) means a split
+  // or sparse index this cannot rewrite; optional ones are caches, dropped.
+  while (at + 8 <= body.length) {
+    const sig = buf[at] ?? 0;
+    if (sig >= 0x61 && sig <= 0x7a) return null;
+    at += 8 + buf.readUInt32BE(at + 4);
+  }
+  return at === body.length ? { version, entries } : null;
+}
+
+/**
+ * Puts `entries` in the index of the checkout `dir` (gitdir `gitdir`) with the stat each file has now.
+ * Returns false, writing nothing, when the index is one this does not handle or a file is not a regular
+ * file any more; the caller then stages them with the git CLI.
+ */
+export async function addKnownEntries(dir: string, gitdir: string, entries: readonly KnownEntry[]): Promise<boolean> {
+  if (entries.length === 0) return true;
+  const indexFile = path.join(gitdir, 'index');
+  const current = await fsp.readFile(indexFile).catch(() => null);
+  const parsed: Parsed | null = current === null ? { version: 2, entries: [] } : parse(current);
+  if (!parsed) return false;
+  const added = new Map<string, Buffer>();
+  for (const e of entries) {
+    const bytes = entryBytes(dir, e);
+    if (!bytes) return false;
+    added.set(e.path, bytes);
+  }
+  const names = new Set(added.keys());
+  const kept = parsed.entries.filter((e) => !names.has(e.path.toString('utf8')));
+  // A path that is a folder of a kept entry, or the reverse, is a change of kind git's CLI settles.
+  const folders = new Set(kept.flatMap((e) => parents(e.path.toString('utf8'))));
+  const keptNames = new Set(kept.map((e) => e.path.toString('utf8')));
+  for (const p of names) if (folders.has(p) || parents(p).some((f) => keptNames.has(f))) return false;
+  const all = [...kept, ...[...added].map(([p, bytes]) => ({ path: Buffer.from(p, 'utf8'), bytes }))];
+  // git orders entries by the bytes of their path (then stage, which the sort keeps: it is stable).
+  all.sort((a, b) => Buffer.compare(a.path, b.path));
+  const header = Buffer.alloc(HEADER);
+  header.write('DIRC', 0, 'latin1');
+  header.writeUInt32BE(parsed.version, 4);
+  header.writeUInt32BE(all.length, 8);
+  const body = Buffer.concat([header, ...all.map((e) => e.bytes)]);
+  const file = Buffer.concat([body, createHash('sha1').update(body).digest()]);
+  const lock = `${indexFile}.lock`;
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(lock, 'wx');
+  } catch {
+    return false;
+  }
+  try {
+    // No fsync: git does not sync its index by default either (core.fsync).
+    await fh.writeFile(file);
+  } catch (err) {
+    await fh.close();
+    await fsp.rm(lock, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await fsp.rename(lock, indexFile);
+  return true;
+}
+
+/** `a/b/c` → [`a`, `a/b`]. */
+function parents(p: string): string[] {
+  const parts = p.split('/');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('/'));
+}
