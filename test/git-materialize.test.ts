@@ -213,6 +213,33 @@ describe('materialize', () => {
     expect(await snapshot(ws)).toEqual(lsTree(dir, develop));
   });
 
+  test('pristine reuses the worktree and leaves nothing but the commit, ignored files included', async () => {
+    const { dir, git, develop } = await project();
+    const c = await commit(git, [{ path: '.gitignore', content: 'node_modules/\nreports/\n' }]);
+    const ws = join(dir, '.governor', 'qa', 'x');
+    await git.materialize({ oid: c.oid, dir: ws, pristine: true });
+    const registered = gitCli(dir, 'worktree', 'list', '--porcelain');
+    const gitFile = await readFile(join(ws, '.git'), 'utf8');
+    // What a test run leaves: ignored results and packages, an untracked file, a tracked file changed.
+    await mkdir(join(ws, 'node_modules', 'pkg'), { recursive: true });
+    await writeFile(join(ws, 'node_modules', 'pkg', 'index.js'), '');
+    await mkdir(join(ws, 'reports'));
+    await writeFile(join(ws, 'reports', 'junit.xml'), '<testsuites/>');
+    await writeFile(join(ws, 'src', 'stray.py'), 'x\n');
+    await writeFile(join(ws, 'src', 'app.py'), 'print("changed")\n');
+    const res = await git.materialize({ oid: c.oid, dir: ws, pristine: true });
+    expect(res.removed).toBe(3);
+    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    expect(await readFile(join(ws, 'src', 'app.py'), 'utf8')).toBe('print(1)\n');
+    // The same worktree, refreshed in place: no new registration, the same link to the repository.
+    expect(gitCli(dir, 'worktree', 'list', '--porcelain')).toBe(registered);
+    expect(await readFile(join(ws, '.git'), 'utf8')).toBe(gitFile);
+    // Without pristine, what git ignores stays (an agent's workspace keeps its node_modules).
+    await mkdir(join(ws, 'node_modules'));
+    await git.materialize({ oid: develop, dir: ws });
+    expect(await readdir(ws)).toContain('node_modules');
+  });
+
   test('refuses to materialize over the project checkout', async () => {
     const { dir, git, develop } = await project();
     await expect(git.materialize({ oid: develop, dir })).rejects.toThrow(/separate directory/);

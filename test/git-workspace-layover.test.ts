@@ -48,6 +48,10 @@ describe('layOver', () => {
       names.map((name) => ({ name, oid: r.oid(name) })),
     );
     expect(skipped).toEqual(['phase1/other']);
+    // The clone's own identity (written by the clone itself) signs the merges; it has no remote to push to.
+    expect(git(ws, 'config', '--local', 'user.email').trim()).toBe('workspace@governor.local');
+    expect(git(ws, 'log', '-1', '--format=%an <%ae>').trim()).toBe('Governor workspace <workspace@governor.local>');
+    expect(git(ws, 'remote').trim()).toBe('');
     expect(git(ws, 'status', '--porcelain')).toBe('');
     expect(git(ws, 'show', 'HEAD:src.js')).toContain('a + b');
     expect(git(ws, 'show', 'HEAD:shared.js')).toBe('export const x = 2;\n');

@@ -200,7 +200,7 @@ async function indexEntries(gitdir: string): Promise<number> {
  */
 export async function materializeTree(
   ctx: RepoCtx,
-  input: { commit: string; tree: string; dir: string; keep?: readonly string[] | undefined },
+  input: { commit: string; tree: string; dir: string; keep?: readonly string[] | undefined; pristine?: boolean },
 ): Promise<MaterializeResult> {
   const dir = path.resolve(input.dir);
   if (
@@ -226,6 +226,11 @@ export async function materializeTree(
     await writeStamps(made, dir, { commit: input.commit, keep: keepKey(input.keep), links: t.links }, t.folders);
     return { written: await indexEntries(made), removed: 0, unchanged: 0 };
   }
+  // A pristine checkout (the QA gate's) holds nothing but the commit: what git ignores goes too (a previous
+  // run's reports, caches, node_modules), as if the folder were made anew, without the `worktree add`.
+  const wiped = input.pristine
+    ? (await runGit(dir, ['clean', '-f', '-f', '-d', '-x'])).split('\n').filter((l) => l.startsWith('Removing ')).length
+    : 0;
   const before = await headOf(gitdir);
   const files = await indexEntries(gitdir);
   const saved = await readStamps(gitdir);
@@ -253,7 +258,7 @@ export async function materializeTree(
       // New stamps when the old ones were unknown, moved or racy (so the next refresh need not look again).
       const stale = !untouched || fixed > 0 || Object.values(carried?.dirs ?? {}).includes(RACY);
       if (stale) await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
-      return { written: fixed, removed: 0, unchanged: files - fixed };
+      return { written: fixed, removed: wiped, unchanged: files - fixed };
     }
   }
   // What the checkout changes, read in process while git checks the commit out (only a .gitignore among them
@@ -270,7 +275,7 @@ export async function materializeTree(
     return out.split('\n').filter((l) => l.startsWith('Removing ')).length;
   };
   const where = suspects === null || suspects.includes('') ? null : suspects;
-  let removed = where === null || where.length > 0 ? await clean(where) : 0;
+  let removed = wiped + (where === null || where.length > 0 ? await clean(where) : 0);
   // The stamps stay: if this process dies mid-checkout, the next refresh still finds every stray, since git
   // itself leaves none (it writes only tracked paths) and the files it half-wrote are tracked ones.
   // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into it).

@@ -46,16 +46,19 @@ export function gitReads(ctx: RepoCtx) {
 
     /**
      * Makes `dir` a worktree of commit `oid` (an agent workspace, a QA checkout; see materialize.ts), kept
-     * detached; `keep` names top-level untracked paths to leave in place besides what git ignores.
+     * detached; `keep` names top-level untracked paths to leave in place besides what git ignores, and
+     * `pristine` removes what git ignores too (a QA checkout reused for another run of the same commit).
      */
     async materialize(input: {
       oid: string;
       dir: string;
       keep?: readonly string[];
+      pristine?: boolean;
     }): Promise<MaterializeResult & { commit: string }> {
       const commit = await requireCommit(ctx, input.oid);
       const tree = await treeOfCommit(ctx, commit);
-      return { commit, ...(await materializeTree(ctx, { commit, tree, dir: input.dir, keep: input.keep })) };
+      const opts = { commit, tree, dir: input.dir, keep: input.keep, pristine: input.pristine === true };
+      return { commit, ...(await materializeTree(ctx, opts)) };
     },
 
     /** The change set of a workspace against commit `oid`, ready for commitChanges. */

@@ -59,10 +59,10 @@ export async function prepareGitWorkspace(o: {
 }): Promise<void> {
   if (!existsSync(join(o.dir, '.git'))) {
     await mkdir(join(o.dir, '..'), { recursive: true });
-    await git(o.projectDir, ['clone', '--quiet', '--shared', '--no-checkout', o.projectDir, o.dir]);
+    // The identity goes into the clone's config as the clone writes it: no `git config` process per value.
+    const identity = ['--config', 'user.name=Governor workspace', '--config', 'user.email=workspace@governor.local'];
+    await git(o.projectDir, ['clone', '--quiet', '--shared', '--no-checkout', ...identity, o.projectDir, o.dir]);
     await git(o.dir, ['remote', 'remove', 'origin']);
-    await git(o.dir, ['config', 'user.name', 'Governor workspace']);
-    await git(o.dir, ['config', 'user.email', 'workspace@governor.local']);
     await git(o.dir, ['checkout', '--quiet', '-f', '-B', o.branch, o.tip]);
     await git(o.dir, ['update-ref', BASE_REF, o.tip]);
     return;

@@ -108,9 +108,15 @@ export async function runPolicyTests(
   const dir = qaDir(e, candidate);
   // Recorded before the checkout exists: a kill from here on is cleaned up at the next open.
   const registry = beginQaRun(e.dir, dir);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await e.git.materialize({ oid: candidate, dir });
+  // The checkout of this commit an earlier run left (the first run before a repeat) is reused, wiped of
+  // everything the commit does not hold, ignored files included: as clean as a new one, without the
+  // `git worktree add`. Anything that stops the wipe (a folder a test made unwritable) and it is made anew.
+  try {
+    await e.git.materialize({ oid: candidate, dir, pristine: true });
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+    await e.git.materialize({ oid: candidate, dir, pristine: true });
+  }
   // A run that ends (even by throwing) keeps its checkout for the human to inspect; only a killed one's
   // record survives, and the next open ends its processes and removes its checkout.
   try {
