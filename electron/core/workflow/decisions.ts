@@ -61,7 +61,8 @@ export function decideReview(
     if (review.status === 'decided' && review.decision) {
       const d = review.decision;
       throw new ConflictError(
-        `review ${id} was already decided ${byVia(d.reviewed_by, d.source)} at ${utcStamp(d.timestamp)}: ${d.decision}; the first decision stands`,
+        `review ${id} was already decided ${byVia(d.reviewed_by, d.source)} at ${utcStamp(d.timestamp)}: ` +
+          `${d.decision}; the first decision stands`,
       );
     }
     const allowed = new Set([review.subject.path, ...review.context]);

@@ -72,7 +72,9 @@ export function renderTestResultsDetail(s: ProjectSnapshot): string {
     ...head,
     // QA_REPORT.md exists only once a gate ran; never link to a file that is not exported.
     `_${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, newest first · summary: ` +
-      `${link('tests/TEST_RESULTS.md', 'tests', 'TEST_RESULTS.md')}${s.gates.length > 0 ? ` · gate: ${link('QA_REPORT.md', 'tests', 'QA_REPORT.md')}` : ''}_`,
+      link('tests/TEST_RESULTS.md', 'tests', 'TEST_RESULTS.md') +
+      (s.gates.length > 0 ? ` · gate: ${link('QA_REPORT.md', 'tests', 'QA_REPORT.md')}` : '') +
+      '_',
     '',
     ...runs.flatMap(runSection),
   ]);
