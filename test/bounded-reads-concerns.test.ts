@@ -1,12 +1,7 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConcernCursor } from '../shared/contract.ts';
-import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
-import { type OpenedProject, openProject } from '../electron/core/host.ts';
-import { initProject } from '../electron/core/project.ts';
-import { fillHistory } from '../bench/history.ts';
-import { tempDir } from './support/tmp.ts';
+import { dispatch } from '../electron/core/api.ts';
+import { pagedHistory } from './support/paged-history.ts';
 
 /**
  * The Concerns view on a long history: `concerns.list` reads a page, never the list. A year of history
@@ -15,66 +10,10 @@ import { tempDir } from './support/tmp.ts';
  * `prepare`), and the page's statements are checked against SQLite's own query plan: a walk of the status
  * index from the cursor, with no sort of the whole table.
  */
-const HISTORY = 8_000;
-
-let rows = 0;
-let counting = false;
-const statements = new Set<string>();
-const original = Database.prototype.prepare;
-const wrapped = new WeakSet<object>();
-let p: OpenedProject;
-let api: ReturnType<typeof createApi>;
-
-beforeAll(async () => {
-  Database.prototype.prepare = function prepare(this: Database.Database, source: string) {
-    const stmt = original.call(this, source) as Database.Statement;
-    if (counting && /\bconcerns\b/.test(source)) statements.add(source);
-    if (wrapped.has(stmt)) return stmt;
-    wrapped.add(stmt);
-    const all = stmt.all.bind(stmt);
-    const get = stmt.get.bind(stmt);
-    Object.assign(stmt, {
-      all: (...args: unknown[]) => {
-        const out = all(...args);
-        if (counting) rows += out.length;
-        return out;
-      },
-      get: (...args: unknown[]) => {
-        const out = get(...args);
-        if (counting && out !== undefined) rows += 1;
-        return out;
-      },
-    });
-    return stmt;
-  } as typeof Database.prototype.prepare;
-  const dir = join(tempDir(), 'proj');
-  await initProject(dir, { sample: true });
-  p = await openProject(dir);
-  fillHistory(p.ledger, HISTORY);
-  api = createApi(
-    p,
-    createLoopRunner(p, () => {}),
-    { user: 'Human', source: 'ui' },
-  );
-}, 120_000);
-
-afterAll(() => {
-  Database.prototype.prepare = original;
-  p.close();
-});
-
-async function counted<T>(fn: () => Promise<T>): Promise<{ value: T; rows: number }> {
-  rows = 0;
-  counting = true;
-  try {
-    return { value: await fn(), rows };
-  } finally {
-    counting = false;
-  }
-}
+const h = pagedHistory({ history: 8_000, table: 'concerns', timeoutMs: 120_000 });
 
 const allConcerns = () =>
-  p.ledger.db.prepare<[], { id: string; status: string; seq: number }>('SELECT id, status, seq FROM concerns').all();
+  h.p.ledger.db.prepare<[], { id: string; status: string; seq: number }>('SELECT id, status, seq FROM concerns').all();
 
 describe('concerns.list pages the history', () => {
   it('the fill has thousands of resolved concerns and a few open ones', () => {
@@ -84,25 +23,25 @@ describe('concerns.list pages the history', () => {
   });
 
   it('reads a page of rows, first page or deep, whatever the history holds', async () => {
-    const first = await counted(() => dispatch(api, 'concerns.list', { limit: 50 }));
+    const first = await h.counted(() => dispatch(h.api, 'concerns.list', { limit: 50 }));
     expect(first.value.items).toHaveLength(50);
     expect(first.value.next).not.toBeNull();
     // The page, the one past it (is there more?), and the counters by severity and status (a dozen at most).
     expect(first.rows).toBeLessThanOrEqual(50 + 2 + 12);
     const after = first.value.next ?? undefined;
-    const deep = await counted(() => dispatch(api, 'concerns.list', { limit: 50, after }));
+    const deep = await h.counted(() => dispatch(h.api, 'concerns.list', { limit: 50, after }));
     expect(deep.value.items).toHaveLength(50);
     expect(deep.rows).toBeLessThanOrEqual(50 + 2 + 12);
-    const open = await counted(() => dispatch(api, 'concerns.list', { open: true }));
+    const open = await h.counted(() => dispatch(h.api, 'concerns.list', { open: true }));
     expect(open.value.items.every((c) => c.status !== 'resolved')).toBe(true);
     expect(open.rows).toBeLessThanOrEqual(open.value.items.length + 2 + 12);
   });
 
   it('walks the status index from the cursor: no scan, no sort of the resolved ones', () => {
-    const pages = [...statements].filter((s) => /FROM concerns WHERE status IN/.test(s));
+    const pages = [...h.statements].filter((s) => /FROM concerns WHERE status IN/.test(s));
     expect(pages.length).toBeGreaterThan(0);
     for (const sql of pages) {
-      const plan = p.ledger.db
+      const plan = h.p.ledger.db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .all(Number.MAX_SAFE_INTEGER, 10)
         .map((r) => String((r as { detail: string }).detail))
@@ -118,7 +57,7 @@ describe('concerns.list pages the history', () => {
     let after: ConcernCursor | undefined;
     let pages = 0;
     do {
-      const page = await dispatch(api, 'concerns.list', { limit: 97, ...(after ? { after } : {}) });
+      const page = await dispatch(h.api, 'concerns.list', { limit: 97, ...(after ? { after } : {}) });
       seen.push(...page.items.map((c) => ({ id: c.id, status: c.status })));
       expect(page.totals.open + page.totals.resolved).toBe(allConcerns().length);
       after = page.next ?? undefined;
@@ -136,23 +75,23 @@ describe('concerns.list pages the history', () => {
   });
 
   it('a page the open ones fill exactly goes on with the newest resolved one', async () => {
-    const open = (await dispatch(api, 'concerns.list', { open: true })).items.length;
-    const page = await dispatch(api, 'concerns.list', { limit: open });
+    const open = (await dispatch(h.api, 'concerns.list', { open: true })).items.length;
+    const page = await dispatch(h.api, 'concerns.list', { limit: open });
     expect(page.items.every((c) => c.status !== 'resolved')).toBe(true);
     expect(page.next).toEqual({ resolved: true, seq: Number.MAX_SAFE_INTEGER });
-    const rest = await dispatch(api, 'concerns.list', { limit: 1, after: page.next ?? undefined });
+    const rest = await dispatch(h.api, 'concerns.list', { limit: 1, after: page.next ?? undefined });
     expect(rest.items[0]?.status).toBe('resolved');
-    expect((await dispatch(api, 'concerns.list', { open: true, limit: open })).next).toBeNull();
+    expect((await dispatch(h.api, 'concerns.list', { open: true, limit: open })).next).toBeNull();
   });
 
   it('concerns.get finds an old resolved one the first page does not hold', async () => {
-    const oldest = p.ledger.db
+    const oldest = h.p.ledger.db
       .prepare<[], { id: string }>("SELECT id FROM concerns WHERE status = 'resolved' ORDER BY seq LIMIT 1")
       .get();
     expect(oldest).toBeDefined();
     const id = oldest?.id ?? '';
-    const first = await dispatch(api, 'concerns.list', {});
+    const first = await dispatch(h.api, 'concerns.list', {});
     expect(first.items.some((c) => c.id === id)).toBe(false);
-    expect(await dispatch(api, 'concerns.get', { id })).toMatchObject({ id, status: 'resolved' });
+    expect(await dispatch(h.api, 'concerns.get', { id })).toMatchObject({ id, status: 'resolved' });
   });
 });

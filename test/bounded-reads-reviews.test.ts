@@ -1,12 +1,7 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReviewCursor } from '../shared/contract.ts';
-import { createApi, createLoopRunner, dispatch } from '../electron/core/api.ts';
-import { type OpenedProject, openProject } from '../electron/core/host.ts';
-import { initProject } from '../electron/core/project.ts';
-import { fillHistory } from '../bench/history.ts';
-import { tempDir } from './support/tmp.ts';
+import { dispatch } from '../electron/core/api.ts';
+import { pagedHistory } from './support/paged-history.ts';
 
 /**
  * The Reviews view on a long history: `reviews.list` reads a page, never the list (a busy year holds a
@@ -14,87 +9,31 @@ import { tempDir } from './support/tmp.ts';
  * bounded-reads-concerns.test.ts counts them, and the page's statements are checked against SQLite's own
  * query plan: a walk of the status index from the cursor, no sort.
  */
-const HISTORY = 120_000;
-
-let rows = 0;
-let counting = false;
-const statements = new Set<string>();
-const original = Database.prototype.prepare;
-const wrapped = new WeakSet<object>();
-let p: OpenedProject;
-let api: ReturnType<typeof createApi>;
-
-beforeAll(async () => {
-  Database.prototype.prepare = function prepare(this: Database.Database, source: string) {
-    const stmt = original.call(this, source) as Database.Statement;
-    if (counting && /\breviews\b/.test(source)) statements.add(source);
-    if (wrapped.has(stmt)) return stmt;
-    wrapped.add(stmt);
-    const all = stmt.all.bind(stmt);
-    const get = stmt.get.bind(stmt);
-    Object.assign(stmt, {
-      all: (...args: unknown[]) => {
-        const out = all(...args);
-        if (counting) rows += out.length;
-        return out;
-      },
-      get: (...args: unknown[]) => {
-        const out = get(...args);
-        if (counting && out !== undefined) rows += 1;
-        return out;
-      },
-    });
-    return stmt;
-  } as typeof Database.prototype.prepare;
-  const dir = join(tempDir(), 'proj');
-  await initProject(dir, { sample: true });
-  p = await openProject(dir);
-  fillHistory(p.ledger, HISTORY);
-  api = createApi(
-    p,
-    createLoopRunner(p, () => {}),
-    { user: 'Human', source: 'ui' },
-  );
-}, 180_000);
-
-afterAll(() => {
-  Database.prototype.prepare = original;
-  p.close();
-});
-
-async function counted<T>(fn: () => Promise<T>): Promise<{ value: T; rows: number }> {
-  rows = 0;
-  counting = true;
-  try {
-    return { value: await fn(), rows };
-  } finally {
-    counting = false;
-  }
-}
+const h = pagedHistory({ history: 120_000, table: 'reviews', timeoutMs: 180_000 });
 
 const allReviews = () =>
-  p.ledger.db.prepare<[], { id: string; status: string; seq: number }>('SELECT id, status, seq FROM reviews').all();
+  h.p.ledger.db.prepare<[], { id: string; status: string; seq: number }>('SELECT id, status, seq FROM reviews').all();
 
 describe('reviews.list pages the history', () => {
   it('reads a page of rows, first page or deep, whatever the history holds', async () => {
     expect(allReviews().filter((r) => r.status === 'decided').length).toBeGreaterThan(100);
-    const first = await counted(() => dispatch(api, 'reviews.list', { limit: 40 }));
+    const first = await h.counted(() => dispatch(h.api, 'reviews.list', { limit: 40 }));
     expect(first.value.items).toHaveLength(40);
     expect(first.value.next).not.toBeNull();
     // The page, the one past it (is there more?), and the two counts by status.
     expect(first.rows).toBeLessThanOrEqual(40 + 2 + 2);
-    const deep = await counted(() =>
-      dispatch(api, 'reviews.list', { limit: 40, after: first.value.next ?? undefined }),
+    const deep = await h.counted(() =>
+      dispatch(h.api, 'reviews.list', { limit: 40, after: first.value.next ?? undefined }),
     );
     expect(deep.value.items).toHaveLength(40);
     expect(deep.rows).toBeLessThanOrEqual(40 + 2 + 2);
   });
 
   it('walks the status index from the cursor: no scan, no sort', () => {
-    const pages = [...statements].filter((s) => /FROM reviews WHERE status = \?/.test(s));
+    const pages = [...h.statements].filter((s) => /FROM reviews WHERE status = \?/.test(s));
     expect(pages.length).toBeGreaterThan(0);
     for (const sql of pages) {
-      const plan = p.ledger.db
+      const plan = h.p.ledger.db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .all('decided', Number.MAX_SAFE_INTEGER, 10)
         .map((r) => String((r as { detail: string }).detail))
@@ -109,7 +48,7 @@ describe('reviews.list pages the history', () => {
     let after: ReviewCursor | undefined;
     let pages = 0;
     do {
-      const page = await dispatch(api, 'reviews.list', { limit: 33, ...(after ? { after } : {}) });
+      const page = await dispatch(h.api, 'reviews.list', { limit: 33, ...(after ? { after } : {}) });
       seen.push(...page.items.map((r) => ({ id: r.id, status: r.status })));
       expect(page.totals.pending + page.totals.decided).toBe(allReviews().length);
       after = page.next ?? undefined;
@@ -126,11 +65,11 @@ describe('reviews.list pages the history', () => {
 
   it("lists one document's reviews, and pending ones only when asked", async () => {
     const path = 'docs/PROJECT_VARIATIONS.md';
-    const mine = await dispatch(api, 'reviews.list', { path, limit: 500 });
+    const mine = await dispatch(h.api, 'reviews.list', { path, limit: 500 });
     expect(mine.items.length).toBeGreaterThan(100);
     expect(mine.items.every((r) => r.subject.path === path)).toBe(true);
     expect(mine.totals.pending + mine.totals.decided).toBe(mine.items.length);
-    const open = await dispatch(api, 'reviews.list', { open: true });
+    const open = await dispatch(h.api, 'reviews.list', { open: true });
     expect(open.items.every((r) => r.status === 'pending')).toBe(true);
     expect(open.items.length).toBe(open.totals.pending);
   });
