@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHOTS } from '../e2e/support/renderer-build.ts';
 import { openProject } from '../electron/core/host.ts';
@@ -12,6 +11,7 @@ import { raiseConcern } from '../electron/core/workflow/records.ts';
 import { type FakeDiscord, startFakeDiscord } from './support/fake-discord/index.ts';
 import { type UiPage, openUiPage, uiPageUnavailable } from './support/hosted-page.ts';
 import { uiTransports } from '../e2e/targets/target.ts';
+import { showView } from './support/sample-ui.ts';
 import { tempDir } from './support/tmp.ts';
 
 /**
@@ -25,11 +25,6 @@ const UI = { timeout: 20_000 };
 const REVIEWER = '300000000000000003';
 const STRANGER = '399999999999999999';
 const CONCERN = 'Signal.position for a flat bar is not specified';
-
-const view = async (page: Page, label: string) => {
-  await page.locator('.app-nav a', { hasText: label }).click();
-  await page.locator('.app-nav [aria-current=page]', { hasText: label }).waitFor(UI);
-};
 
 for (const transport of uiTransports()) {
   const skip = uiPageUnavailable(transport);
@@ -95,15 +90,15 @@ for (const transport of uiTransports()) {
 
     it('pauses and resumes an agent from the Agents view; the dashboard team strip shows it paused', async () => {
       const { page } = s;
-      await view(page, 'Agents');
+      await showView(page, 'Agents');
       const row = page.locator('[data-testid=agent-row][data-agent=Designer]');
       await row.getByTestId('agent-pause').click();
       await page.locator('[data-testid=agent-row][data-agent=Designer][data-state=paused]').waitFor(UI);
       expect(await page.getByTestId('agents-note').textContent()).toMatch(/Designer/);
-      await view(page, 'Dashboard');
+      await showView(page, 'Dashboard');
       await page.locator('[data-testid=team-agent][data-agent=Designer][data-status=paused]').waitFor(UI);
       await shot('designer-paused');
-      await view(page, 'Agents');
+      await showView(page, 'Agents');
       await row.getByTestId('agent-resume').click();
       await page.locator('[data-testid=agent-row][data-agent=Designer][data-state=idle]').waitFor(UI);
       const types = s.project.ledger
@@ -114,7 +109,7 @@ for (const transport of uiTransports()) {
 
     it('escalates a concern one step up the chain, and shows the route it took', async () => {
       const { page } = s;
-      await view(page, 'Concerns');
+      await showView(page, 'Concerns');
       await page.locator('[data-testid=concern-row]', { hasText: CONCERN }).click();
       const detail = page.getByTestId('concern-detail');
       await detail.waitFor(UI);
@@ -135,7 +130,7 @@ for (const transport of uiTransports()) {
 
     it("comments on a line by clicking Monaco's glyph margin beside it", async () => {
       const { page } = s;
-      await view(page, 'Reviews');
+      await showView(page, 'Reviews');
       await page.locator('.rv-inbox [data-testid=review-item][data-kind=plan]').first().click();
       const editor = page.getByTestId('review-editor');
       const lineNo = editor.locator('.margin-view-overlays .line-numbers', { hasText: /^3$/ });
@@ -153,7 +148,7 @@ for (const transport of uiTransports()) {
 
     it('sends a test message from Settings → Discord, and Discord receives it in #system-health', async () => {
       const { page } = s;
-      await view(page, 'Settings');
+      await showView(page, 'Settings');
       const discord = page.getByTestId('discord-settings');
       await discord.getByTestId('discord-link').filter({ hasText: 'Running' }).waitFor(UI);
       // discord.yaml at a glance, with where the token comes from and never the token itself.
@@ -183,7 +178,7 @@ for (const transport of uiTransports()) {
 
     it("shows a stranger's refused attempt in Settings → Discord: who, when, what", async () => {
       const { page } = s;
-      await view(page, 'Settings');
+      await showView(page, 'Settings');
       const discord = page.getByTestId('discord-settings');
       expect(await discord.getByTestId('discord-refused').textContent()).toBe('none');
       await discord.getByTestId('discord-link').filter({ hasText: 'Running, connected' }).waitFor(UI);
@@ -208,7 +203,7 @@ for (const transport of uiTransports()) {
 
     it('says where the chain breaks after a row is edited behind the ledger’s back', async () => {
       const { page } = s;
-      await view(page, 'Audit');
+      await showView(page, 'Audit');
       await page.getByTestId('verify-chain').click();
       const first = page.getByTestId('verify-result');
       await first.waitFor(UI);
@@ -238,7 +233,7 @@ for (const transport of uiTransports()) {
     it('creates a project from the blank template and switches to it', async () => {
       const { page } = s;
       const target = join(root, 'ledger-tools');
-      await view(page, 'Projects');
+      await showView(page, 'Projects');
       await page.getByTestId('create-template').selectOption('blank');
       await page.getByTestId('create-name').fill('Ledger tools');
       await page.getByTestId('create-dir').fill(target);
@@ -253,7 +248,7 @@ for (const transport of uiTransports()) {
         .split('\n')
         .sort();
       expect(branches).toEqual(['develop', 'main']);
-      await view(page, 'Dashboard');
+      await showView(page, 'Dashboard');
       await page.locator('[data-testid=stage][data-stage=plan]').waitFor(UI);
       // A blank project starts on the scripted runtime, which plays only the sample: Run says so, with the ways
       // on, before any step (not a projection error in a grey line), and the critical concern says it too.
@@ -312,13 +307,13 @@ for (const transport of uiTransports()) {
         { type: 'phase.promoted', actor: 'Human', payload: { phase: 1, tag: 'v0.1.0', commit: main, next_phase: 2 } },
       ]);
       p.close();
-      await view(page, 'Projects');
+      await showView(page, 'Projects');
       await page.getByTestId('open-dir').fill(target);
       await page.getByTestId('open-submit').click();
       await page
         .locator('[data-testid=current-project-name]', { hasText: 'build base backtester skeleton' })
         .waitFor(UI);
-      await view(page, 'Dashboard');
+      await showView(page, 'Dashboard');
       await page.locator('[data-testid=stage][data-stage=promoted]').waitFor(UI);
       const start = page.getByTestId('start-phase');
       expect(await start.textContent()).toBe('Start phase 2');

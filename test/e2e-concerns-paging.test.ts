@@ -1,12 +1,8 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initProject } from '../electron/core/project.ts';
+import { describe, expect, it } from 'vitest';
 import { raiseConcern } from '../electron/core/workflow/records.ts';
 import { uiTransports } from '../e2e/targets/target.ts';
-import { type UiPage, openUiPage, uiPageUnavailable } from './support/hosted-page.ts';
-import { tempDir } from './support/tmp.ts';
+import { uiPageUnavailable } from './support/hosted-page.ts';
+import { sampleUiPage, showView } from './support/sample-ui.ts';
 
 /**
  * The Concerns view on a project with more concerns than a page holds, in real Chromium against the real
@@ -16,33 +12,13 @@ import { tempDir } from './support/tmp.ts';
  */
 const UI = { timeout: 20_000 };
 
-const view = async (page: Page, label: string) => {
-  await page.locator('.app-nav a', { hasText: label }).click();
-  await page.locator('.app-nav [aria-current=page]', { hasText: label }).waitFor(UI);
-};
-
 for (const transport of uiTransports()) {
   const skip = uiPageUnavailable(transport);
   describe.skipIf(skip !== null)(`the Concerns view pages (${transport})`, () => {
-    let root: string;
-    let s: UiPage;
-
-    beforeAll(async () => {
-      root = tempDir('governor-e2e-concerns-');
-      process.env.GOVERNOR_HOME = join(root, 'home');
-      const dir = join(root, 'backtester');
-      await initProject(dir, { sample: true });
-      s = await openUiPage(transport, dir);
-      await s.page.locator('[data-testid=connection][data-state=connected]').waitFor(UI);
-    }, 180_000);
-
-    afterAll(async () => {
-      await s?.close();
-      delete process.env.GOVERNOR_HOME;
-      if (root) rmSync(root, { recursive: true, force: true });
-    });
+    const sample = sampleUiPage(transport, 'governor-e2e-concerns-');
 
     it('shows resolved concerns a page at a time, and opens an old one a link names', async () => {
+      const s = sample.ui;
       const { page } = s;
       const ts = new Date().toISOString();
       const old = s.project.ledger.transact((tx) =>
@@ -70,8 +46,8 @@ for (const transport of uiTransports()) {
       );
       const total = s.project.read.concernTotals();
       const all = [...Object.values(total.open), ...Object.values(total.resolved)].reduce((a, b) => a + b, 0);
-      await view(page, 'Dashboard');
-      await view(page, 'Concerns');
+      await showView(page, 'Dashboard');
+      await showView(page, 'Concerns');
       const rows = page.getByTestId('concern-row');
       const more = page.getByTestId('concerns-more');
       await more.waitFor(UI);
@@ -82,8 +58,8 @@ for (const transport of uiTransports()) {
       expect(await more.count()).toBe(0);
       expect(await rows.count()).toBe(all);
       // Back to the first page, then a link to the oldest (as the audit timeline makes it): it is not listed.
-      await view(page, 'Dashboard');
-      await view(page, 'Concerns');
+      await showView(page, 'Dashboard');
+      await showView(page, 'Concerns');
       await more.waitFor(UI);
       const oldest = old[0] ?? '';
       expect(await page.locator(`[data-testid=concern-row][data-concern-id="${oldest}"]`).count()).toBe(0);

@@ -1,12 +1,8 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initProject } from '../electron/core/project.ts';
+import { describe, expect, it } from 'vitest';
 import { requestReview } from '../electron/core/workflow/records.ts';
 import { uiTransports } from '../e2e/targets/target.ts';
-import { type UiPage, openUiPage, uiPageUnavailable } from './support/hosted-page.ts';
-import { tempDir } from './support/tmp.ts';
+import { uiPageUnavailable } from './support/hosted-page.ts';
+import { sampleUiPage, showView } from './support/sample-ui.ts';
 
 /**
  * The Reviews view on a project with more decided reviews than a page holds, in real Chromium against the
@@ -15,33 +11,13 @@ import { tempDir } from './support/tmp.ts';
  */
 const UI = { timeout: 20_000 };
 
-const view = async (page: Page, label: string) => {
-  await page.locator('.app-nav a', { hasText: label }).click();
-  await page.locator('.app-nav [aria-current=page]', { hasText: label }).waitFor(UI);
-};
-
 for (const transport of uiTransports()) {
   const skip = uiPageUnavailable(transport);
   describe.skipIf(skip !== null)(`the Reviews view pages (${transport})`, () => {
-    let root: string;
-    let s: UiPage;
-
-    beforeAll(async () => {
-      root = tempDir('governor-e2e-reviews-');
-      process.env.GOVERNOR_HOME = join(root, 'home');
-      const dir = join(root, 'backtester');
-      await initProject(dir, { sample: true });
-      s = await openUiPage(transport, dir);
-      await s.page.locator('[data-testid=connection][data-state=connected]').waitFor(UI);
-    }, 180_000);
-
-    afterAll(async () => {
-      await s?.close();
-      delete process.env.GOVERNOR_HOME;
-      if (root) rmSync(root, { recursive: true, force: true });
-    });
+    const sample = sampleUiPage(transport, 'governor-e2e-reviews-');
 
     it('shows decided reviews a page at a time, and opens an old one a link names', async () => {
+      const s = sample.ui;
       const { page } = s;
       const ts = new Date().toISOString();
       const old = s.project.ledger.transact((tx) =>
@@ -71,8 +47,8 @@ for (const transport of uiTransports()) {
         }),
       );
       const all = s.project.read.reviews().length;
-      await view(page, 'Dashboard');
-      await view(page, 'Reviews');
+      await showView(page, 'Dashboard');
+      await showView(page, 'Reviews');
       await page.getByTestId('toggle-decided').check();
       const items = page.getByTestId('review-item');
       const more = page.getByTestId('reviews-more');
@@ -84,8 +60,8 @@ for (const transport of uiTransports()) {
       expect(await more.count()).toBe(0);
       expect(await items.count()).toBe(all);
       // Back to the first page, then a link to the oldest (as the audit timeline makes it): it is not listed.
-      await view(page, 'Dashboard');
-      await view(page, 'Reviews');
+      await showView(page, 'Dashboard');
+      await showView(page, 'Reviews');
       await page.getByTestId('toggle-decided').check();
       await more.waitFor(UI);
       const oldest = old[0] ?? '';
