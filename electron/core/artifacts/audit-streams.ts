@@ -352,7 +352,7 @@ export function createAuditStreams(
     }
     out.add(rel);
     if (layout.lines + lines.length <= perSegment) {
-      await appendLines(dir, rel, lines.join(''));
+      appendLines(dir, rel, lines.join(''));
       layout.lines += lines.length;
       return;
     }

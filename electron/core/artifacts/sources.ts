@@ -84,7 +84,17 @@ export const UNEXPORTED_EVENTS: readonly EventType[] = [
   'promotion.started',
 ];
 
-/** The fields the given event types change. */
+/**
+ * Fields whose loaded value also depends on another field: the bounded and authored loaders pick the
+ * clarifications of the reviews they read and the responses to the commands they read, so a new decision
+ * or command changes those lists though no clarification or response event came.
+ */
+const DERIVED: ReadonlyArray<readonly [Field, Field]> = [
+  ['clarifications', 'reviews'],
+  ['responses', 'commands'],
+];
+
+/** The fields the given event types change (as any loader reads them). */
 export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
   const known = new Set<string>(EventTypeSchema.options);
   const seen = new Set(types);
@@ -94,6 +104,7 @@ export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
     if (seen.size > 0 && (events === 'all' || events.some((t) => seen.has(t)) || [...seen].some((t) => !known.has(t))))
       out.add(field);
   }
+  for (const [field, source] of DERIVED) if (out.has(source)) out.add(field);
   return out;
 }
 
@@ -220,6 +231,20 @@ export function lazySnapshot(
   used: Set<Field> = new Set(),
   memo: Map<Field, unknown> = new Map(),
 ): ProjectSnapshot {
+  const t = trackingSnapshot(loaders, memo);
+  t.track(used);
+  return t.snapshot;
+}
+
+/**
+ * `lazySnapshot` whose record of used fields can be switched (`track`), so one snapshot serves each section
+ * of a document in turn, each with its own record.
+ */
+export function trackingSnapshot(
+  loaders: Loaders,
+  memo: Map<Field, unknown>,
+): { snapshot: ProjectSnapshot; track(used: Set<Field>): void } {
+  let used = new Set<Field>();
   const s = {} as ProjectSnapshot;
   for (const field of Object.keys(loaders) as Field[]) {
     Object.defineProperty(s, field, {
@@ -231,5 +256,10 @@ export function lazySnapshot(
       },
     });
   }
-  return s;
+  return {
+    snapshot: s,
+    track(next) {
+      used = next;
+    },
+  };
 }
