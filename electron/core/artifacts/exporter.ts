@@ -192,7 +192,7 @@ export function createExporter(
   function maybeSaveState(s: SyncState, force = false): void {
     const shape = JSON.stringify([s.reads, s.files]);
     if (!force && shape === savedShape && Date.now() - savedAt < SAVE_EVERY_MS) return;
-    if (force && s.seq === savedSeq && shape === savedShape) return;
+    if (force && s.seq === savedSeq && shape === savedShape && unhashed.size === 0) return;
     saveState(s);
     savedShape = shape;
     savedAt = Date.now();
