@@ -6,7 +6,8 @@ import type { ProjectSnapshot } from '../snapshot.ts';
 
 /** Joins lines into a file body ending in exactly one newline (trailing blank lines dropped). */
 export function finish(lines: readonly string[]): string {
-  return `${lines.join('\n').replace(/\s+$/u, '')}\n`;
+  // trimEnd drops exactly what /\s+$/u matches (white space and line terminators), without a regex scan.
+  return `${lines.join('\n').trimEnd()}\n`;
 }
 
 /**
