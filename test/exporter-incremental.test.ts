@@ -6,7 +6,7 @@ import { FIELD_EVENTS, UNEXPORTED_EVENTS } from '../electron/core/artifacts/sour
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import { createProjector } from '../electron/core/store/projections.ts';
-import { raiseConcern, recordHandoff } from '../electron/core/workflow/records.ts';
+import { raiseConcern, recordHandoff, requestReview } from '../electron/core/workflow/records.ts';
 import { fillHistory } from '../bench/history.ts';
 import { tempDir } from './support/tmp.ts';
 
@@ -132,8 +132,27 @@ describe('incremental exports', () => {
   it('re-renders only the sections whose inputs changed, and re-reads only the fields that changed', async () => {
     const { p } = await project();
     fillHistory(p.ledger, 120);
+    // An authored document, whose review log reads the reviews of the authored documents.
+    p.ledger.append([
+      {
+        type: 'artifact.revised',
+        actor: 'Designer',
+        payload: {
+          path: 'design/DESIGN_SPEC.md',
+          revision: 1,
+          phase: 1,
+          owner: 'Designer',
+          content: '# Design spec\n\nOne adapter per broker.',
+          delta_summary: null,
+          in_response_to: null,
+          scripted: false,
+          at: ts(),
+        },
+      },
+    ]);
     await p.exporter.sync();
     const before = p.exporter.renders();
+    expect(before.documents.authored).toBe(1);
     // An alert changes only the time of the last update: one section of the overview and one of the detail.
     p.ledger.append([
       { type: 'alert.raised', actor: 'System', payload: { severity: 'info', summary: 'a', details: 'b' } },
@@ -164,6 +183,31 @@ describe('incremental exports', () => {
     expect(sections).toBeLessThan(21 - 4);
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     expect(agents).toHaveBeenCalled();
+    expect(await p.exporter.verify()).toEqual([]);
+
+    // A review of the test results is a review event, but the authored documents' reviews read the same:
+    // they are compared, not rendered again. The documents showing pending reviews are.
+    p.ledger.transact((tx) =>
+      requestReview(
+        tx,
+        {
+          kind: 'test_completion',
+          phase: 1,
+          title: 'Test completion',
+          requested_by: 'Tester',
+          impact: 'low',
+          subject: { path: 'tests/TEST_RESULTS.md', revision: 1 },
+          context: [],
+          handoff_id: null,
+          summary: 's',
+        },
+        ts(),
+      ),
+    );
+    await p.exporter.sync();
+    const afterReview = p.exporter.renders().documents;
+    expect(afterReview.authored).toBe(docs(afterAgent).authored);
+    expect(afterReview.overview).toBe((docs(afterAgent).overview ?? 0) + 1);
     expect(await p.exporter.verify()).toEqual([]);
   });
 

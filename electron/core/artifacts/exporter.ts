@@ -47,8 +47,17 @@ function readsFor(read: Reader, memos?: Record<Kind, Map<Field, unknown>>): Read
 
 /** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
 function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
-  const r = reads[LOADERS[producer] ?? 'full'];
+  const r = reads[kindOf(producer)];
   return lazySnapshot(r.loaders, used, r.memo);
+}
+
+const kindOf = (producer: string): Kind => LOADERS[producer] ?? 'full';
+
+/** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** How often a process records how far its exports got, at most (see maybeSaveState). */
@@ -143,20 +152,69 @@ export function createExporter(
   /** How many documents and sections this process's syncs rendered (`renders()`). */
   const rendered = { documents: new Map<string, number>(), sections: 0 };
 
+  // The values the fields this sync's events change had before it (per kind), and what comparing each with
+  // its new value found: a field whose events came but whose value is the same (the phase on a stage
+  // move, the authored documents' reviews on a gate review) re-renders nothing. Both last one sync.
+  const previous: Record<Kind, Map<Field, unknown>> = {
+    full: new Map(),
+    bounded: new Map(),
+    authored: new Map(),
+    results: new Map(),
+  };
+  let verdicts = new Map<string, boolean>();
+
   function forget(changed: Set<Field>): void {
-    for (const memo of Object.values(memos)) for (const f of changed) memo.delete(f);
-    for (const [section, c] of sections) if ([...c.used].some((f) => changed.has(f))) sections.delete(section);
+    for (const kind of Object.keys(memos) as Kind[]) {
+      const memo = memos[kind];
+      previous[kind].clear();
+      for (const f of changed) {
+        if (memo.has(f)) previous[kind].set(f, memo.get(f));
+        memo.delete(f);
+      }
+    }
+    verdicts = new Map();
+  }
+
+  /** Everything this process kept, dropped: a sync that failed half-way may have read what it did not render. */
+  function forgetAll(): void {
+    for (const kind of Object.keys(memos) as Kind[]) {
+      memos[kind].clear();
+      previous[kind].clear();
+    }
+    sections.clear();
+    verdicts = new Map();
+  }
+
+  /**
+   * Whether field `f` as loaders of `kind` read it changed in this sync: its events came, and it was not
+   * read before or now reads otherwise. Every document and section that read it rendered what it held
+   * before, so an equal value leaves them right.
+   */
+  function changedIn(kind: Kind, f: Field, changed: Set<Field>, reads: Reads): boolean {
+    if (!changed.has(f)) return false;
+    if (!previous[kind].has(f)) return true;
+    const key = `${kind}:${f}`;
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      const r = reads[kind];
+      if (!r.memo.has(f)) r.memo.set(f, r.loaders[f]());
+      verdict = !sameValue(previous[kind].get(f), r.memo.get(f));
+      verdicts.set(key, verdict);
+    }
+    return verdict;
   }
 
   /** A producer's files, its sections (if it has any) taken from the last render where nothing changed. */
-  function renderProducer(p: Producer, reads: Reads, used: Set<Field>): Array<[string, string]> {
+  function renderProducer(p: Producer, reads: Reads, changed: Set<Field>, used: Set<Field>): Array<[string, string]> {
     rendered.documents.set(p.name, (rendered.documents.get(p.name) ?? 0) + 1);
-    const r = reads[LOADERS[p.name] ?? 'full'];
+    const kind = kindOf(p.name);
+    const r = reads[kind];
     if (!p.sections) return p.render(lazySnapshot(r.loaders, used, r.memo));
     const snap = trackingSnapshot(r.loaders, r.memo);
     const lines: string[] = [];
     for (const section of p.sections.of) {
       let c = sections.get(section);
+      if (c && [...c.used].some((f) => changedIn(kind, f, changed, reads))) c = undefined;
       if (!c) {
         const mine = new Set<Field>();
         snap.track(mine);
@@ -290,24 +348,36 @@ export function createExporter(
         : [];
     const changed = fieldsChangedBy(types);
     forget(changed);
+    try {
+      await renderDocuments(s, first, changed, out);
+    } catch (err) {
+      forgetAll();
+      throw err;
+    }
+    await streams.append(out);
+    s.seq = head;
+    maybeSaveState(s);
+    return [...out];
+  }
+
+  async function renderDocuments(s: SyncState, first: boolean, changed: Set<Field>, out: Set<string>): Promise<void> {
     // Two documents reading the same field read it once, and a field no event changed since is not re-read.
     const loaded = readsFor(read, memos);
     for (const p of PRODUCERS) {
       const reads = s.reads[p.name];
       // A new process also re-renders a document whose file was edited, deleted or written by an older version.
       const stale =
-        s.seq === 0 || !reads || reads.some((f) => changed.has(f)) || (first && touched(s, s.files[p.name] ?? []));
+        s.seq === 0 ||
+        !reads ||
+        (first && touched(s, s.files[p.name] ?? [])) ||
+        reads.some((f) => changedIn(kindOf(p.name), f, changed, loaded));
       if (!stale) continue;
       const used = new Set<Field>();
-      const files = renderProducer(p, loaded, used);
+      const files = renderProducer(p, loaded, changed, used);
       s.reads[p.name] = [...used];
       s.files[p.name] = files.map(([rel]) => rel);
       for (const [rel, content] of files) await writeIfChanged(s, rel, content, out);
     }
-    await streams.append(out);
-    s.seq = head;
-    maybeSaveState(s);
-    return [...out];
   }
 
   // The loop, the host and the Discord link each sync after their own changes, so calls overlap. Two
