@@ -51,6 +51,9 @@ function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
   return lazySnapshot(r.loaders, used, r.memo);
 }
 
+const sameList = (a: readonly string[] | undefined, b: readonly string[]) =>
+  a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
 const kindOf = (producer: string): Kind => LOADERS[producer] ?? 'full';
 
 /** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
@@ -246,9 +249,15 @@ export function createExporter(
    */
   let savedAt = 0;
   let savedShape = '';
+  let shape = '';
+  let shapeStale = true;
   let savedSeq = 0;
   function maybeSaveState(s: SyncState, force = false): void {
-    const shape = JSON.stringify([s.reads, s.files]);
+    // Serialised only when a document rendered since (its reads or files may differ), not on every sync.
+    if (shapeStale) {
+      shape = JSON.stringify([s.reads, s.files]);
+      shapeStale = false;
+    }
     if (!force && shape === savedShape && Date.now() - savedAt < SAVE_EVERY_MS) return;
     if (force && s.seq === savedSeq && shape === savedShape && unhashed.size === 0) return;
     saveState(s);
@@ -374,8 +383,11 @@ export function createExporter(
       if (!stale) continue;
       const used = new Set<Field>();
       const files = renderProducer(p, loaded, changed, used);
-      s.reads[p.name] = [...used];
-      s.files[p.name] = files.map(([rel]) => rel);
+      const nextReads = [...used];
+      const nextFiles = files.map(([rel]) => rel);
+      if (!sameList(s.reads[p.name], nextReads) || !sameList(s.files[p.name], nextFiles)) shapeStale = true;
+      s.reads[p.name] = nextReads;
+      s.files[p.name] = nextFiles;
       for (const [rel, content] of files) await writeIfChanged(s, rel, content, out);
     }
   }
