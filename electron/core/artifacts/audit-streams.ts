@@ -158,6 +158,8 @@ export function createAuditStreams(
         if (lines) lines.push(line);
         else files.set(path, [line]);
       }
+      // A short page is the last: no query only to learn that nothing follows.
+      if (page.length < 5000) break;
       after = page.at(-1)?.seq ?? after;
     }
     return new Map([...files].flatMap(([path, lines]) => splitStream(path, lines, perSegment)));
@@ -330,6 +332,9 @@ export function createAuditStreams(
         if (lines) lines.push(line);
         else pending.set(path, [line]);
       }
+      // A short page is the last (one query per sync, not two); an event appended since has a later seq
+      // than every cursor and is read by the next sync.
+      if (page.length < 5000) break;
       after = page.at(-1)?.seq ?? after;
     }
     for (const [rel, lines] of pending) await appendStream(rel, lines, out);
