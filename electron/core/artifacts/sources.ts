@@ -3,6 +3,7 @@ import { AuthoredPath, EventType as EventTypeSchema } from '../../../shared/inde
 import type { Reader } from '../store/read.ts';
 import { RECENT_INTERACTIONS } from './render/detail.ts';
 import { RECENT_CHECKPOINTS } from './render/overview.ts';
+import { reviewCovers } from './render/signoff.ts';
 import type { ProjectSnapshot, SnapshotStats } from './snapshot.ts';
 
 export type Field = keyof ProjectSnapshot;
@@ -213,13 +214,21 @@ export function authoredLoaders(read: Reader): Loaders {
   };
 }
 
+/** The documents the results' sign-offs list the reviews of (render/signoff.ts). */
+const RESULT_DOCUMENTS = ['tests/TEST_RESULTS.md', 'QA_REPORT.md'];
+
 /**
  * The test results and the QA report: they show open concerns only (the test failures to close, the open
  * criticals, the counts by severity), so they read the open ones by index, not every concern of the history.
- * The rest is read whole: their sign-offs need every review of the document, whatever its age.
+ * Reviews are only their sign-offs: every review that shows one of them (`reviewCovers`), whatever its age,
+ * so a review of another document leaves them as they were. The rest is read whole.
  */
 export function resultsLoaders(read: Reader): Loaders {
-  return { ...fullLoaders(read), concerns: () => read.openConcernsAndConditions() };
+  return {
+    ...fullLoaders(read),
+    concerns: () => read.openConcernsAndConditions(),
+    reviews: () => read.reviews().filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
+  };
 }
 
 /**
