@@ -19,7 +19,6 @@ import type {
 } from '../../../shared/index.ts';
 import type { ConcernCursor } from '../../../shared/contract.ts';
 import { reviewPages } from './review-pages.ts';
-import { rowCache } from './row-cache.ts';
 import { phaseToken, typeToken } from './search.ts';
 import type {
   ClarificationRecord,
@@ -46,20 +45,21 @@ const OPEN = "'open', 'acknowledged', 'assigned'";
 
 /** Typed reads of the projections. Everything the loop, the exports and the front ends look at comes through here. */
 export function createReader(db: Database.Database) {
-  // Held rows are parsed afresh on every call: callers get objects of their own, which they may change.
-  const cache = rowCache(db);
   const docs = <T>(sql: string, ...params: unknown[]): T[] =>
-    cache.all<{ doc: string }>(sql, params).map((r) => JSON.parse(r.doc) as T);
+    db
+      .prepare<unknown[], { doc: string }>(sql)
+      .all(...params)
+      .map((r) => JSON.parse(r.doc) as T);
   const parsed = (r: { doc: string }): Concern => JSON.parse(r.doc) as Concern;
   const one = <T>(sql: string, ...params: unknown[]): T | null => {
-    const r = cache.first<{ doc: string }>(sql, params);
+    const r = db.prepare<unknown[], { doc: string }>(sql).get(...params);
     return r ? (JSON.parse(r.doc) as T) : null;
   };
 
   const reader = {
     ...reviewPages(db),
     project(): (Omit<ProjectRow, 'plan'> & { roadmap: Phase[]; kpis: KPI[]; risks: string[] }) | null {
-      const row = cache.first<ProjectRow>('SELECT * FROM project WHERE id = 1', []);
+      const row = db.prepare<[], ProjectRow>('SELECT * FROM project WHERE id = 1').get();
       if (!row) return null;
       const plan = JSON.parse(row.plan) as { roadmap: Phase[]; kpis: KPI[]; risks: string[] };
       return {
@@ -166,19 +166,20 @@ export function createReader(db: Database.Database) {
       docs('SELECT doc FROM reviews WHERE phase = ? AND kind = ? ORDER BY seq, id', phase, kind),
     /** The ids of the reviews decided last, newest decision first (the ledger's own order of decisions). */
     recentDecisionIds: (limit: number): string[] =>
-      cache
-        .all<{ id: string }>(
+      db
+        .prepare<[number], { id: string }>(
           "SELECT json_extract(payload, '$.review_id') AS id FROM events WHERE type = 'review.decided' " +
             'ORDER BY seq DESC LIMIT ?',
-          [limit],
         )
+        .all(limit)
         .map((r) => r.id),
     /** More than `n` reviews have been decided. */
     decidedMoreThan: (n: number): boolean =>
-      (cache.first<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reviews WHERE status = 'decided' LIMIT ?)",
-        [n + 1],
-      )?.n ?? 0) > n,
+      (db
+        .prepare<[number], { n: number }>(
+          "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reviews WHERE status = 'decided' LIMIT ?)",
+        )
+        .get(n + 1)?.n ?? 0) > n,
     task: (id: string): Task | null => one('SELECT doc FROM tasks WHERE id = ?', id),
     artifacts: (): ArtifactRevision[] => docs('SELECT doc FROM artifacts ORDER BY seq, path'),
     latestArtifact: (path: string): ArtifactRevision | null =>
@@ -190,10 +191,11 @@ export function createReader(db: Database.Database) {
     handoffWithoutId: (): boolean => db.prepare("SELECT 1 FROM handoffs WHERE id = '' LIMIT 1").get() !== undefined,
     /** A handoff of `phase` was recorded before event `seq` (the search index's phase token finds it). */
     handoffRecordedBefore: (phase: number, seq: number): boolean =>
-      cache.first<{ n: number }>('SELECT 1 AS n FROM events_search WHERE events_search MATCH ? AND rowid < ? LIMIT 1', [
-        `"${typeToken('handoff.recorded')}" AND "${phaseToken(phase)}"`,
-        seq,
-      ]) !== undefined,
+      db
+        .prepare<[string, number], { n: number }>(
+          'SELECT 1 AS n FROM events_search WHERE events_search MATCH ? AND rowid < ? LIMIT 1',
+        )
+        .get(`"${typeToken('handoff.recorded')}" AND "${phaseToken(phase)}"`, seq) !== undefined,
     /** The phases that have handoffs, from the first to the current one and the roadmap's last. */
     handoffPhases(): number[] {
       const p = reader.project();
@@ -216,30 +218,21 @@ export function createReader(db: Database.Database) {
           ),
     clarifications: (): ClarificationRecord[] => docs('SELECT doc FROM clarifications ORDER BY rowid'),
     clarification: (id: string): ClarificationRecord | null => one('SELECT doc FROM clarifications WHERE id = ?', id),
+    /** The last `limit` clarifications asked outside a command, oldest first. */
     /**
      * Clarifications asked outside a command whose answer (or question) came last, plus every one asked
-     * during the given reviews, in the order of `clarifications()`. Two indexed reads merged here: as one
-     * statement (`rowid IN (…) OR review_id IN (…)`) SQLite sorted the union in a temporary b-tree, ten
-     * times the cost of both reads.
+     * during the given reviews, in the order of `clarifications()`.
      */
     someClarifications(direct: number, reviewIds: readonly string[]): ClarificationRecord[] {
-      const recent = cache.all<{ n: number; doc: string }>(
-        `SELECT rowid AS n, doc FROM clarifications WHERE json_extract(doc, '$.command_id') IS NULL
-           ORDER BY COALESCE(json_extract(doc, '$.answered_at'), json_extract(doc, '$.asked_at')) DESC LIMIT ?`,
-        [direct],
+      const marks = reviewIds.map(() => '?').join(',');
+      return docs(
+        `SELECT doc FROM clarifications WHERE rowid IN (
+           SELECT rowid FROM clarifications WHERE json_extract(doc, '$.command_id') IS NULL
+             ORDER BY COALESCE(json_extract(doc, '$.answered_at'), json_extract(doc, '$.asked_at')) DESC LIMIT ?)
+         ${reviewIds.length > 0 ? `OR json_extract(doc, '$.review_id') IN (${marks})` : ''} ORDER BY rowid`,
+        direct,
+        ...reviewIds,
       );
-      const asked =
-        reviewIds.length === 0
-          ? []
-          : cache.all<{ n: number; doc: string }>(
-              `SELECT rowid AS n, doc FROM clarifications WHERE json_extract(doc, '$.review_id') IN (${reviewIds
-                .map(() => '?')
-                .join(',')})`,
-              reviewIds,
-            );
-      const byRow = new Map<number, string>();
-      for (const r of [...recent, ...asked]) byRow.set(r.n, r.doc);
-      return [...byRow].sort((a, b) => a[0] - b[0]).map(([, doc]) => JSON.parse(doc) as ClarificationRecord);
     },
     /** Reviews still pending, of these documents, or among the last decided: in the order of `reviews()`. */
     someReviews(paths: readonly string[], decided: readonly string[]): Review[] {

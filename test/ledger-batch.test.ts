@@ -42,11 +42,6 @@ const usage = (agent: (typeof AGENTS)[number], tokens: number): NewEvent => ({
     priced: true,
   },
 });
-const stage = (s: 'plan' | 'design' | 'build'): NewEvent => ({
-  type: 'stage.entered',
-  actor: 'System',
-  payload: { phase: 1, stage: s, reason: 'test' },
-});
 
 /** The agents' rows as stored: the seq of the event that last changed each, and its document. */
 const agentRows = (l: Ledger) => l.db.prepare('SELECT name, seq, doc FROM agents ORDER BY name').all();
@@ -103,80 +98,6 @@ describe('batched appends', () => {
     a.append([usage('Tester', 4)]);
     expect(createReader(a.db).agent('Tester')).toMatchObject({ tokens_in: 7, status: 'working' });
     expect(a.verify()).toMatchObject({ ok: true, checked: 5 });
-  });
-});
-
-describe("the reader's held rows", () => {
-  /** How many times the reader went to SQLite for the project row (a held row is not read again). */
-  function projectReads(l: Ledger): () => number {
-    let n = 0;
-    const prepare = l.db.prepare.bind(l.db);
-    l.db.prepare = ((sql: string) => {
-      if (sql.includes('FROM project')) n += 1;
-      return prepare(sql);
-    }) as typeof l.db.prepare;
-    return () => n;
-  }
-
-  it('are read once until the file changes, by this Ledger, another one, a rollback or a rebuild', () => {
-    const path = join(tempDir(), 'governor.db');
-    const a = ledger(path);
-    a.append([init]);
-    const read = createReader(a.db);
-    const reads = projectReads(a);
-    expect(read.project()?.stage).toBe('plan');
-    expect(read.project()?.stage).toBe('plan');
-    expect(reads()).toBe(1);
-
-    // Another connection on the same file: another process, or another Ledger in this one.
-    const b = ledger(path);
-    b.append([stage('design')]);
-    expect(read.project()?.stage).toBe('design');
-    expect(reads()).toBe(2);
-
-    a.append([stage('build')]);
-    expect(read.project()?.stage).toBe('build');
-    expect(read.project()?.last_seq).toBe(3);
-    expect(reads()).toBe(3);
-
-    // What a transaction read after its own writes is not kept past its rollback.
-    expect(() =>
-      a.transact((tx) => {
-        tx.append(stage('plan'));
-        expect(read.project()?.stage).toBe('plan');
-        throw new Error('changed my mind');
-      }),
-    ).toThrow('changed my mind');
-    expect(read.project()?.stage).toBe('build');
-
-    const before = reads();
-    a.rebuildProjections();
-    expect(read.project()?.stage).toBe('build');
-    expect(reads()).toBe(before + 1);
-  });
-
-  it('hand out objects of their own: a caller that changes one changes nothing for the next', () => {
-    const l = ledger();
-    l.append([init]);
-    const read = createReader(l.db);
-    const first = read.agents();
-    const designer = first.find((a) => a.name === 'Designer');
-    if (designer) designer.status = 'working';
-    const p = read.project();
-    p?.roadmap.push({ number: 9, name: 'x', goal: 'g', deliverables: [], status: 'planned' });
-    expect(read.agents().find((a) => a.name === 'Designer')?.status).toBe('idle');
-    expect(read.project()?.roadmap).toEqual([]);
-  });
-
-  it('answer a decision taken inside a write transaction with what another process committed just before', () => {
-    const path = join(tempDir(), 'governor.db');
-    const a = ledger(path);
-    a.append([init]);
-    const read = createReader(a.db);
-    expect(read.project()?.stage).toBe('plan');
-    ledger(path).append([stage('design')]);
-    // The IMMEDIATE transaction sees the other commit, and so does the reader inside it.
-    a.transact(() => expect(read.project()?.stage).toBe('design'));
   });
 });
 
