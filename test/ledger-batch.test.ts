@@ -101,6 +101,46 @@ describe('batched appends', () => {
   });
 });
 
+const stage = (s: 'plan' | 'design' | 'build'): NewEvent => ({
+  type: 'stage.entered',
+  actor: 'System',
+  payload: { phase: 1, stage: s, reason: 'test' },
+});
+
+describe("the reader's reads at once", () => {
+  it('see one state of the ledger, whatever another process commits meanwhile', () => {
+    const path = join(tempDir(), 'governor.db');
+    const a = ledger(path);
+    a.append([init]);
+    const read = createReader(a.db);
+    const other = ledger(path);
+    const seen = read.atOnce(() => {
+      const before = read.project()?.stage;
+      other.append([stage('design')]);
+      return [before, read.project()?.stage, read.statusFacts().stage];
+    });
+    expect(seen).toEqual(['plan', 'plan', 'plan']);
+    expect(read.project()?.stage).toBe('design');
+    expect(read.statusFacts().stage).toBe('design');
+  });
+
+  it('refuse a write inside, and leave the connection as it was', () => {
+    const l = ledger();
+    l.append([init]);
+    const read = createReader(l.db);
+    expect(() => read.atOnce(() => l.append([stage('design')]))).toThrow(/readonly/);
+    expect(l.db.inTransaction).toBe(false);
+    l.append([stage('build')]);
+    expect(read.project()?.stage).toBe('build');
+    // Inside a write transaction they are part of it, and see its own appends.
+    l.transact((tx) => {
+      tx.append(stage('design'));
+      expect(read.atOnce(() => read.snapshot().stage)).toBe('design');
+    });
+    expect(l.verify()).toMatchObject({ ok: true, checked: 3 });
+  });
+});
+
 describe('event ids', () => {
   it('are valid ULIDs that count up within a millisecond and never go back with the clock', () => {
     let now = 1_764_000_000_000;
