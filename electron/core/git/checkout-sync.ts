@@ -9,7 +9,7 @@
  * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
  * edit: it is kept, and reported, whatever the release says.
  */
-import { type Stats, lstatSync } from 'node:fs';
+import { type BigIntStats, lstatSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { iso } from './iso.ts';
@@ -51,14 +51,15 @@ export interface StoredFile {
   mtimeMs: number;
 }
 
-type Found = { oid: string; mode: string } | null | 'other';
+/** `stat`: the file's stat taken before it was read and hashed, as git records it in the index. */
+type Found = { oid: string; mode: string; stat?: BigIntStats } | null | 'other';
 
 /** What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable. */
 async function worktreeEntry(dir: string, rel: string): Promise<Found> {
   const full = path.join(dir, rel);
-  let st: Stats;
+  let st: BigIntStats;
   try {
-    st = await fsp.lstat(full);
+    st = await fsp.lstat(full, { bigint: true });
   } catch {
     return null;
   }
@@ -67,8 +68,8 @@ async function worktreeEntry(dir: string, rel: string): Promise<Found> {
       return { oid: hashObject('blob', Buffer.from(await fsp.readlink(full))).oid, mode: MODE_SYMLINK };
     }
     if (!st.isFile()) return 'other';
-    const mode = (st.mode & 0o111) !== 0 ? MODE_EXEC : '100644';
-    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode };
+    const mode = (st.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
+    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode, stat: st };
   } catch {
     return 'other';
   }
@@ -157,12 +158,18 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     });
   }
   if (inPlace.size > 0) {
-    // Files whose blob was stored when written are indexed by that id and their stat, unread; the git CLI
-    // hashes the rest natively and records their real stat. Both take git's lock file and rename, so the
-    // index is old or new, never half. A run killed before this does it again: the files still hold `to`.
-    const known = changes
-      .filter((c) => inPlace.has(c.path) && trusted.has(c.path))
-      .map((c) => ({ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '' }));
+    // Every file in place was either hashed above (its stat taken before the read, as git's update-index
+    // records it: a later edit shows as a stat change, and git hashes the file again) or is a sealed one
+    // taken by its stored blob and stat: all are indexed here by that id, with no `git update-index`
+    // process. The git CLI stages them only when this cannot (an index format it does not handle). Both
+    // take git's lock file and rename, so the index is old or new, never half. A run killed before this
+    // does it again: the files still hold `to`.
+    const known = changes.flatMap((c) => {
+      if (!inPlace.has(c.path)) return [];
+      const found = foundAt.get(c.path);
+      const stat = found && found !== 'other' && !trusted.has(c.path) ? found.stat : undefined;
+      return [{ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '', ...(stat ? { stat } : {}) }];
+    });
     const indexed = new Set((await addKnownEntries(ctx.dir, ctx.gitdir, known)) ? known.map((k) => k.path) : []);
     const rest = [...inPlace].filter((p) => !indexed.has(p));
     if (rest.length > 0) await runGit(ctx.dir, ['update-index', '--add', '--', ...rest]);

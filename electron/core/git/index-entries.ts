@@ -1,6 +1,7 @@
 /**
  * Stages files whose blob Governor already stored (sealed audit segments, exporter.ts) in the user's index,
- * with the files' own stat, without reading them. `git update-index --add` would read and hash every one
+ * with the files' own stat, without reading them; and files it has just hashed itself (the exports a
+ * promotion finds in place, checkout-sync.ts), with the stat taken before the read, saving a process. `git update-index --add` would read and hash every one
  * again: 20 MB on the first promotion after 100k events, the one part of the checkout's cost that grew
  * with the history. No git command takes a blob id *and* a stat (`--cacheinfo` leaves a zero stat, so the
  * next `git status` hashes the file anyway), and isomorphic-git's `updateIndex` zeroes the stat too, so
@@ -14,7 +15,7 @@
  * so a concurrent git sees the old index or the new one, never half.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync } from 'node:fs';
+import { type BigIntStats, lstatSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 
@@ -23,6 +24,8 @@ export interface KnownEntry {
   oid: string;
   /** '100644' or '100755'. */
   mode: string;
+  /** The stat taken before the file was read to hash it; without it, the file's stat now. */
+  stat?: BigIntStats;
 }
 
 const HEADER = 12;
@@ -36,7 +39,7 @@ const u32 = (n: bigint | number) => Number(BigInt(n) % 0x1_0000_0000n);
  * stat is synchronous: one per file, cheaper than a thread-pool round trip each.
  */
 function entryBytes(dir: string, e: KnownEntry): Buffer | null {
-  const st = lstatSync(path.join(dir, e.path), { bigint: true, throwIfNoEntry: false });
+  const st = e.stat ?? lstatSync(path.join(dir, e.path), { bigint: true, throwIfNoEntry: false });
   if (!st?.isFile()) return null;
   const name = Buffer.from(e.path, 'utf8');
   const out = Buffer.alloc(Math.ceil((FIXED + name.length + 1) / 8) * 8);
