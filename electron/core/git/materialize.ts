@@ -32,6 +32,7 @@ import {
 } from './dir-stamps.ts';
 import { MODE_GITLINK, MODE_SYMLINK, readTreeEntries, treeOfCommit, type Entry } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
+import { refreshWorktree } from './worktree-refresh.ts';
 
 /** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
 export const MANIFEST = '.governor-materialized.json';
@@ -243,8 +244,20 @@ export async function materializeTree(
       : null;
   if (before === input.commit) {
     // Already at the commit, the usual case before an agent's turn. With no folder's listing changed, only
-    // tracked files can differ: `git status` by stat alone (no walk for untracked files) says.
+    // tracked files can differ: compared by stat in process (and put right), or by `git status` (no walk
+    // for untracked files) when the worktree is one for git (worktree-refresh.ts).
     const untouched = suspects !== null && suspects.length === 0;
+    const refreshed = untouched
+      ? await refreshWorktree(ctx, { dir, gitdir, commit: input.commit, tree: input.tree })
+      : null;
+    if (refreshed) {
+      const t = await tracked(dir, gitdir, input.commit, carried);
+      const fixed = await settleLinks(dir, t.links);
+      const stale = refreshed.written.length > 0 || fixed > 0 || Object.values(carried?.dirs ?? {}).includes(RACY);
+      if (stale) await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
+      // Edits put right count as no file written: the commit is the one the worktree held (as with git).
+      return { written: fixed, removed: wiped, unchanged: files - fixed };
+    }
     const status = await runGit(dir, [
       'status',
       '--porcelain=v1',
@@ -278,13 +291,19 @@ export async function materializeTree(
   let removed = wiped + (where === null || where.length > 0 ? await clean(where) : 0);
   // The stamps stay: if this process dies mid-checkout, the next refresh still finds every stray, since git
   // itself leaves none (it writes only tracked paths) and the files it half-wrote are tracked ones.
-  // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into it).
-  await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
+  // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into
+  // it); in process when the worktree is small and plain (worktree-refresh.ts), else by git.
+  const refreshed = await refreshWorktree(ctx, { dir, gitdir, commit: input.commit, tree: input.tree });
+  if (!refreshed) await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
   const delta = await deltaRead;
   // A changed .gitignore changes what counts as a stray: files it no longer ignores go too.
   if (where !== null && delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore'))
     removed += await clean(null);
-  const t = await tracked(dir, gitdir, input.commit, carried, delta);
+  // A path the in-process refresh wrote beyond the commits' difference (a refresh killed part-way, finished
+  // now) may be in a folder the record lacks: listed from the index then.
+  const known = new Set(delta?.changes.map((c) => c.path) ?? []);
+  const beyond = refreshed !== null && refreshed.written.some((p) => !known.has(p));
+  const t = await tracked(dir, gitdir, input.commit, beyond ? null : carried, delta);
   await settleLinks(dir, t.links);
   await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
   const written =
