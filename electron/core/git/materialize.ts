@@ -302,7 +302,7 @@ export async function materializeTree(
   // A path the in-process refresh wrote beyond the commits' difference (a refresh killed part-way, finished
   // now) may be in a folder the record lacks: listed from the index then.
   const known = new Set(delta?.changes.map((c) => c.path) ?? []);
-  const beyond = refreshed !== null && refreshed.written.some((p) => !known.has(p));
+  const beyond = refreshed?.written.some((p) => !known.has(p)) ?? false;
   const t = await tracked(dir, gitdir, input.commit, beyond ? null : carried, delta);
   await settleLinks(dir, t.links);
   await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
