@@ -81,11 +81,12 @@ async function worktreeEntry(dir: string, rel: string): Promise<Found> {
  * the stat (milliseconds apiece on a busy machine).
  */
 function storedEntry(dir: string, rel: string, stored: StoredFile): Found | Promise<Found> {
-  const st = lstatSync(path.join(dir, rel), { throwIfNoEntry: false });
+  const st = lstatSync(path.join(dir, rel), { bigint: true, throwIfNoEntry: false });
   if (st === undefined) return null;
-  const same = st.isFile() && (st.mode & 0o111) === 0 && st.size === stored.size;
-  return same && Math.round(st.mtimeMs) === stored.mtimeMs
-    ? { oid: stored.oid, mode: '100644' }
+  const same = st.isFile() && (st.mode & 0o111n) === 0n && st.size === BigInt(stored.size);
+  // Its stat goes into the index entry as taken here: one stat per segment, not two.
+  return same && Math.round(Number(st.mtimeNs) / 1e6) === stored.mtimeMs
+    ? { oid: stored.oid, mode: '100644', stat: st }
     : worktreeEntry(dir, rel);
 }
 
@@ -111,12 +112,10 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     const s = c.newMode === '100644' ? input.stored?.(c.path) : undefined;
     return s && s.oid === c.newOid ? s : undefined;
   };
-  // Paths taken by their stored blob: indexed by it below, unread.
-  const trusted = new Set<string>();
+  // A sealed file with its recorded stat is taken by its stored blob, unread (storedEntry).
   for (const c of changes) {
     const stored = storedAt(c);
     const found = stored ? await storedEntry(ctx.dir, c.path, stored) : await worktreeEntry(ctx.dir, c.path);
-    if (stored && found !== null && found !== 'other' && found.oid === stored.oid) trusted.add(c.path);
     foundAt.set(c.path, found);
     // Absent counts as ours: a file is never half-written, but a mode change is a delete, then a write.
     const theirs = found !== null && !holds(found, c.oldOid, c.oldMode) && !holds(found, c.newOid, c.newMode);
@@ -167,7 +166,7 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     const known = changes.flatMap((c) => {
       if (!inPlace.has(c.path)) return [];
       const found = foundAt.get(c.path);
-      const stat = found && found !== 'other' && !trusted.has(c.path) ? found.stat : undefined;
+      const stat = found && found !== 'other' ? found.stat : undefined;
       return [{ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '', ...(stat ? { stat } : {}) }];
     });
     const indexed = new Set((await addKnownEntries(ctx.dir, ctx.gitdir, known)) ? known.map((k) => k.path) : []);
