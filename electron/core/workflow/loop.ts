@@ -136,15 +136,19 @@ function buildStep(e: Engine, phase: number): Step | null {
     .reviewsOf('test_plan', phase)
     .some((r) => r.decision?.decision === 'approve' || r.decision?.decision === 'approve_with_conditions');
   // Implementers take turns, fewest finished tasks first, so parallel branches advance together.
-  const candidates = workTasks(e, phase)
+  // The tasks are read once for the whole choice, not again for every candidate.
+  const all = e.read.tasks();
+  const done = new Map<string, number>();
+  for (const x of all) if (x.status === 'Done') done.set(x.agent, (done.get(x.agent) ?? 0) + 1);
+  const candidates = workTasks(e, phase, all)
     .filter(
       (t) =>
-        isRunnable(e, t) &&
+        isRunnable(e, t, all) &&
         !paused(e, t.agent) &&
         !isExternal(e, t.agent) &&
         (roleOf(t.agent) === 'Implementer' || testPlanApproved),
     )
-    .map((t) => ({ t, done: e.read.tasks().filter((x) => x.agent === t.agent && x.status === 'Done').length }))
+    .map((t) => ({ t, done: done.get(t.agent) ?? 0 }))
     .sort((a, b) => a.done - b.done);
   const pick = candidates[0]?.t;
   if (pick)

@@ -22,7 +22,10 @@ export function recordUsage(
     usage.costUsd !== undefined
       ? { usd: Math.round(usage.costUsd * 1e6) / 1e6, priced: true }
       : costOf(prices, model, usage.input, usage.output);
-  const spentBefore = spend(e, agent, phase);
+  // Without a budget for this agent or the phase nothing can be crossed: the spend is not read at all.
+  const budgets = e.policies.budgets;
+  const spentBefore =
+    budgets?.per_phase !== undefined || budgets?.per_agent?.[agent] !== undefined ? spend(e, agent, phase) : null;
   e.ledger.transact((tx) => {
     const ts = e.clock().toISOString();
     tx.append({
@@ -40,6 +43,7 @@ export function recordUsage(
         priced,
       },
     });
+    if (!spentBefore) return;
     const after = spend(e, agent, phase);
     const crossed: string[] = [];
     const { agentBudget, phaseBudget } = budgetLimits(e, agent, phase);

@@ -8,8 +8,8 @@ import { afterPromotion, phaseBlocker } from './stages/next-phase.ts';
  * that answering a status (`governor status`, `project.status`) does not load the QA gate and its parsers.
  */
 
-export function workTasks(e: Engine, phase: number): Task[] {
-  const tasks = e.read.tasks().filter((t) => t.phase === phase);
+export function workTasks(e: Engine, phase: number, all: readonly Task[] = e.read.tasks()): Task[] {
+  const tasks = all.filter((t) => t.phase === phase);
   const testerFirst = tasks.find((t) => t.agent === 'Tester');
   return tasks.filter((t) => roleOf(t.agent) === 'Implementer' || (t.agent === 'Tester' && t.id !== testerFirst?.id));
 }

@@ -6,7 +6,9 @@ import {
   generateObject,
   generateText,
   tool,
+  zodSchema,
   type LanguageModel,
+  type Schema,
 } from 'ai';
 import { z } from 'zod';
 import type { Redactor } from '../../secrets/redact.ts';
@@ -90,6 +92,26 @@ export const MODE_LABEL: Record<StructuredMode, string> = {
   tool: 'tool-mode output (a forced `answer` tool call)',
 };
 
+/**
+ * Each answer schema wrapped for the AI SDK once, with its JSON Schema text for JSON mode. Given a bare zod
+ * schema the SDK converts it to JSON Schema on every request; the wrapper converts on first use and keeps
+ * it (the same conversion, so the request is byte for byte the same), and validates as the bare schema does.
+ */
+const wrapped = new WeakMap<z.ZodType, { sdk: Schema<unknown>; jsonText: string | null }>();
+function prepared(schema: z.ZodType): { sdk: Schema<unknown>; jsonText: string | null } {
+  let hit = wrapped.get(schema);
+  if (!hit) {
+    hit = { sdk: zodSchema(schema) as Schema<unknown>, jsonText: null };
+    wrapped.set(schema, hit);
+  }
+  return hit;
+}
+const jsonSchemaText = (schema: z.ZodType): string => {
+  const p = prepared(schema);
+  p.jsonText ??= JSON.stringify(z.toJSONSchema(schema));
+  return p.jsonText;
+};
+
 /** A problem with the answer the model can be told about and asked to fix. */
 class AnswerProblem extends Error {}
 
@@ -110,7 +132,10 @@ async function ask<S extends z.ZodType>(
         ...common,
         model: ctx.model,
         tools: {
-          answer: tool({ description: `Give your ${purpose} as the arguments of this tool.`, inputSchema: schema }),
+          answer: tool({
+            description: `Give your ${purpose} as the arguments of this tool.`,
+            inputSchema: prepared(schema).sdk,
+          }),
         },
         toolChoice: { type: 'tool', toolName: 'answer' },
       });
@@ -126,9 +151,9 @@ async function ask<S extends z.ZodType>(
     const sys =
       mode === 'json_mode'
         ? `${system}\n\nAnswer with one JSON object only, no prose, following this JSON ` +
-          `schema:\n${JSON.stringify(z.toJSONSchema(schema))}`
+          `schema:\n${jsonSchemaText(schema)}`
         : system;
-    const r = await generateObject({ ...common, system: sys, model, schema, schemaName });
+    const r = await generateObject({ ...common, system: sys, model, schema: prepared(schema).sdk, schemaName });
     ctx.onUsage(purpose, { input: r.usage.inputTokens ?? 0, output: r.usage.outputTokens ?? 0 });
     return r.object as z.output<S>;
   } catch (err) {

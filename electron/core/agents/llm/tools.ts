@@ -1,4 +1,4 @@
-import { tool } from 'ai';
+import { tool, zodSchema } from 'ai';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { AgentName, Severity, Variation } from '../../../../shared/index.ts';
@@ -52,6 +52,52 @@ async function guardRaw<T>(fn: () => Promise<T>): Promise<T | { error: string }>
 }
 
 /**
+ * Each tool's input schema, built once and wrapped for the AI SDK once. A bare zod schema is converted to
+ * JSON Schema on every request of the tool loop (every step, every tool); the wrapped one converts on its
+ * first use and keeps the result, and validates a call exactly as the bare schema would.
+ */
+const INPUT = {
+  list_files: zodSchema(z.object({ prefix: z.string().optional() })),
+  read_file: zodSchema(z.object({ path: z.string() })),
+  write_file: zodSchema(z.object({ path: z.string(), content: z.string() })),
+  edit_file: zodSchema(z.object({ path: z.string(), search: z.string().min(1), replace: z.string() })),
+  search: zodSchema(z.object({ pattern: z.string().min(1), prefix: z.string().optional() })),
+  run_tests: zodSchema(z.object({})),
+  raise_concern: zodSchema(
+    z.object({
+      to: z.union([AgentName, z.literal('Human')]),
+      severity: Severity,
+      category: z.string().regex(/^[a-z][a-z0-9_]*$/),
+      summary: z.string().min(1),
+      details: z.string(),
+    }),
+  ),
+  // The fields of a Variation the proposer writes, with the same rules (shared/domain/variation.ts).
+  propose_variation: zodSchema(
+    Variation.pick({
+      title: true,
+      impact: true,
+      impact_areas: true,
+      rationale: true,
+      affected_modules: true,
+      risk: true,
+      estimated_rework: true,
+    }),
+  ),
+  handoff: zodSchema(
+    z.object({
+      summary: z.string().min(1),
+      commit_subject: z
+        .string()
+        .regex(
+          /^(feat|fix|docs|test|refactor|chore|perf|style|build|ci)(\([a-z0-9-]+\))?!?: .+/,
+          'a Conventional Commit subject',
+        ),
+    }),
+  ),
+};
+
+/**
  * The implementer's tools, all confined to its workspace through `files` (which refuses `..`, absolute
  * paths and symlinks that lead out). Outputs are capped so one big file cannot flood the context.
  */
@@ -69,12 +115,12 @@ export function implementerTools(
   return {
     list_files: tool({
       description: 'List files in the workspace, optionally under a path prefix.',
-      inputSchema: z.object({ prefix: z.string().optional() }),
+      inputSchema: INPUT.list_files,
       execute: ({ prefix }) => guard(async () => ({ files: (await files.list(prefix ?? '')).slice(0, 2000) })),
     }),
     read_file: tool({
       description: 'Read a text file of the workspace.',
-      inputSchema: z.object({ path: z.string() }),
+      inputSchema: INPUT.read_file,
       execute: ({ path }) =>
         guard(async () => {
           const text = await files.read(path);
@@ -83,7 +129,7 @@ export function implementerTools(
     }),
     write_file: tool({
       description: 'Create or replace a file of the workspace with the given content.',
-      inputSchema: z.object({ path: z.string(), content: z.string() }),
+      inputSchema: INPUT.write_file,
       execute: ({ path, content }) =>
         guard(async () => {
           await files.write(path, content);
@@ -92,7 +138,7 @@ export function implementerTools(
     }),
     edit_file: tool({
       description: 'Replace exactly one occurrence of `search` with `replace` in a file.',
-      inputSchema: z.object({ path: z.string(), search: z.string().min(1), replace: z.string() }),
+      inputSchema: INPUT.edit_file,
       execute: ({ path, search, replace }) =>
         guard(async () => {
           const text = await files.read(path);
@@ -108,7 +154,7 @@ export function implementerTools(
     }),
     search: tool({
       description: 'Search the workspace for a regular expression (RE2 syntax, like ripgrep); returns path:line: text.',
-      inputSchema: z.object({ pattern: z.string().min(1), prefix: z.string().optional() }),
+      inputSchema: INPUT.search,
       execute: ({ pattern, prefix }) =>
         guard(async () => {
           const re = compileSearch(pattern);
@@ -126,7 +172,7 @@ export function implementerTools(
     }),
     run_tests: tool({
       description: "Run the project's test command(s) in the workspace and report the result.",
-      inputSchema: z.object({}),
+      inputSchema: INPUT.run_tests,
       execute: () =>
         guard(async () =>
           runTests ? runTests() : { passed: false, summary: 'no test command is configured in .project_policies.yaml' },
@@ -134,13 +180,7 @@ export function implementerTools(
     }),
     raise_concern: tool({
       description: 'Raise a concern to the next role up when something is unclear, blocked or risky.',
-      inputSchema: z.object({
-        to: z.union([AgentName, z.literal('Human')]),
-        severity: Severity,
-        category: z.string().regex(/^[a-z][a-z0-9_]*$/),
-        summary: z.string().min(1),
-        details: z.string(),
-      }),
+      inputSchema: INPUT.raise_concern,
       execute: async (c) => {
         state.concerns.push(c);
         return { ok: true, note: 'recorded; the addressee will answer through the human or the chain' };
@@ -148,16 +188,7 @@ export function implementerTools(
     }),
     propose_variation: tool({
       description: 'Propose a change of scope, architecture or expected outcome. High impact goes to the human.',
-      // The fields of a Variation the proposer writes, with the same rules (shared/domain/variation.ts).
-      inputSchema: Variation.pick({
-        title: true,
-        impact: true,
-        impact_areas: true,
-        rationale: true,
-        affected_modules: true,
-        risk: true,
-        estimated_rework: true,
-      }),
+      inputSchema: INPUT.propose_variation,
       execute: async (v) => {
         state.variations.push(v);
         return { ok: true };
@@ -165,15 +196,7 @@ export function implementerTools(
     }),
     handoff: tool({
       description: 'Finish the task: a short summary and a Conventional Commit subject such as "feat(scope): what".',
-      inputSchema: z.object({
-        summary: z.string().min(1),
-        commit_subject: z
-          .string()
-          .regex(
-            /^(feat|fix|docs|test|refactor|chore|perf|style|build|ci)(\([a-z0-9-]+\))?!?: .+/,
-            'a Conventional Commit subject',
-          ),
-      }),
+      inputSchema: INPUT.handoff,
       execute: async (h) => {
         state.handoff = h;
         return { ok: true, note: 'handed off; stop now' };

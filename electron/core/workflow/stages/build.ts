@@ -19,11 +19,13 @@ export { buildBlockers, workTasks };
 /** Statuses that end an agent's turn on a task: dependants may start, and the build need not wait. */
 const FINISHED = new Set(['Done', 'Needs Review', 'No Change']);
 
-export function isRunnable(e: Engine, t: Task): boolean {
+/** `all` is the project's tasks when the caller has them already read. */
+export function isRunnable(e: Engine, t: Task, all?: readonly Task[]): boolean {
   // In Progress outside a running step means a run was killed mid-task: the task (and its session) resumes.
   if (t.status !== 'To Do' && t.status !== 'In Progress') return false;
-  const byId = new Map(e.read.tasks().map((x) => [x.id, x]));
-  return t.depends_on.every((d) => FINISHED.has(byId.get(d)?.status ?? 'Done'));
+  if (t.depends_on.length === 0) return true;
+  const tasks = all ?? e.read.tasks();
+  return t.depends_on.every((d) => FINISHED.has(tasks.findLast((x) => x.id === d)?.status ?? 'Done'));
 }
 
 /**

@@ -4,10 +4,16 @@ import { phaseBranch } from '../git-steps.ts';
 
 /** Agent branches of a phase that carry work not yet on develop, in pipeline order. */
 export async function phaseBranches(e: Engine, phase: number): Promise<string[]> {
-  const out: string[] = [];
+  return (await phaseBranchTips(e, phase)).map((b) => b.branch);
+}
+
+/** The same branches with the commit each points at, for callers that need both (one ref read per branch). */
+export async function phaseBranchTips(e: Engine, phase: number): Promise<Array<{ branch: string; tip: string }>> {
+  const out: Array<{ branch: string; tip: string }> = [];
   for (const a of e.read.agents()) {
-    const b = phaseBranch(phase, a.name);
-    if (await e.git.resolveRef(b)) out.push(b);
+    const branch = phaseBranch(phase, a.name);
+    const tip = await e.git.resolveRef(branch);
+    if (tip) out.push({ branch, tip });
   }
   return out;
 }
@@ -63,10 +69,7 @@ export async function candidateMerges(
   develop: string | null,
 ): Promise<PendingGitAction[]> {
   const tips = new Map<string, string>();
-  for (const b of await phaseBranches(e, phase)) {
-    const tip = await e.git.resolveRef(b);
-    if (tip) tips.set(tip, b);
-  }
+  for (const { branch, tip } of await phaseBranchTips(e, phase)) tips.set(tip, branch);
   const out: PendingGitAction[] = [];
   let cur: string | null = candidate;
   while (cur && cur !== develop) {

@@ -2,11 +2,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { layOver } from '../../agents/workers/git-workspace.ts';
 import type { Engine } from '../engine.ts';
-import { phaseBranches } from './candidate.ts';
+import { phaseBranchTips } from './candidate.ts';
 
 /** The newest commit of `branch` that develop already has: where the branch's own work starts. */
-async function forkPoint(e: Engine, develop: string, branch: string): Promise<string> {
-  const onDevelop = new Set((await e.git.logBranch(develop, 5000)).map((c) => c.oid));
+async function forkPoint(e: Engine, develop: string, onDevelop: ReadonlySet<string>, branch: string): Promise<string> {
   for (const c of await e.git.logBranch(branch, 5000)) if (onDevelop.has(c.oid)) return c.oid;
   return develop;
 }
@@ -27,14 +26,17 @@ export async function prepareTesterWorkspace(
   const develop = await e.git.resolveRef('develop');
   if (!develop) throw new Error('the repository has no develop branch');
   await e.git.materialize({ oid: develop, dir: root });
-  const branches = (await phaseBranches(e, phase)).sort(
-    (a, b) => Number(a === testerBranch) - Number(b === testerBranch),
+  const tips = (await phaseBranchTips(e, phase)).sort(
+    (a, b) => Number(a.branch === testerBranch) - Number(b.branch === testerBranch),
   );
+  const branches = tips.map((b) => b.branch);
   const skipped: string[] = [];
-  for (const branch of branches) {
-    const tip = await e.git.resolveRef(branch);
-    if (!tip || tip === develop) continue;
-    const { files } = await e.git.diff({ from: await forkPoint(e, develop, tip), to: tip, content: true });
+  // develop's history is read once for every branch's fork point, not once per branch.
+  let onDevelop: Set<string> | null = null;
+  for (const { branch, tip } of tips) {
+    if (tip === develop) continue;
+    onDevelop ??= new Set((await e.git.logBranch(develop, 5000)).map((c) => c.oid));
+    const { files } = await e.git.diff({ from: await forkPoint(e, develop, onDevelop, tip), to: tip, content: true });
     for (const f of files) {
       const full = join(root, f.path);
       if (f.status === 'D') {
@@ -62,9 +64,9 @@ export async function layTesterClone(
   dir: string,
 ): Promise<{ skipped: string[] }> {
   const commits: Array<{ name: string; oid: string }> = [];
-  for (const name of ['develop', ...(await phaseBranches(e, phase)).filter((b) => b !== testerBranch)]) {
-    const oid = await e.git.resolveRef(name);
-    if (oid) commits.push({ name, oid });
-  }
+  const develop = await e.git.resolveRef('develop');
+  if (develop) commits.push({ name: 'develop', oid: develop });
+  for (const { branch, tip } of await phaseBranchTips(e, phase))
+    if (branch !== testerBranch) commits.push({ name: branch, oid: tip });
   return layOver(dir, commits);
 }
