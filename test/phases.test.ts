@@ -13,7 +13,7 @@ import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { runLoop } from '../electron/core/workflow/loop.ts';
 import { raiseConcern } from '../electron/core/workflow/records.ts';
 import { mergeRoadmap, renumberTasks } from '../electron/core/workflow/stages/authored.ts';
-import { projectWorkDir } from '../electron/core/workflow/work-dirs.ts';
+import { workspaceDir } from '../electron/core/workflow/work-dirs.ts';
 import { governor } from './support/cli.ts';
 import { CSVJSON_BRIEF, csvjsonDecision } from './support/csvjson-human.ts';
 import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
@@ -213,7 +213,7 @@ describe('after a promotion (model runtime, next_phase: on_command)', () => {
   it("keeps agents' workspaces and QA checkouts out of the project, so `node --test` at its root sees each test once", () => {
     expect(existsSync(join(dir, '.governor', 'workspaces'))).toBe(false);
     expect(existsSync(join(dir, '.governor', 'qa'))).toBe(false);
-    expect(existsSync(join(projectWorkDir(dir), 'workspaces', 'phase1-tester', 'tests', 'csv.test.js'))).toBe(true);
+    expect(existsSync(join(workspaceDir(dir, 'phase1/tester'), 'tests', 'csv.test.js'))).toBe(true);
     git(dir, 'checkout', '-q', 'main');
     const r = spawnSync(process.execPath, ['--test'], { cwd: dir, encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);

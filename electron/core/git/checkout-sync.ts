@@ -9,7 +9,7 @@
  * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
  * edit: it is kept, and reported, whatever the release says.
  */
-import { type Stats, lstatSync } from 'node:fs';
+import { type BigIntStats, lstatSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { iso } from './iso.ts';
@@ -51,14 +51,15 @@ export interface StoredFile {
   mtimeMs: number;
 }
 
-type Found = { oid: string; mode: string } | null | 'other';
+/** `stat`: the file's stat taken before it was read and hashed, as git records it in the index. */
+type Found = { oid: string; mode: string; stat?: BigIntStats } | null | 'other';
 
 /** What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable. */
 async function worktreeEntry(dir: string, rel: string): Promise<Found> {
   const full = path.join(dir, rel);
-  let st: Stats;
+  let st: BigIntStats;
   try {
-    st = await fsp.lstat(full);
+    st = await fsp.lstat(full, { bigint: true });
   } catch {
     return null;
   }
@@ -67,8 +68,8 @@ async function worktreeEntry(dir: string, rel: string): Promise<Found> {
       return { oid: hashObject('blob', Buffer.from(await fsp.readlink(full))).oid, mode: MODE_SYMLINK };
     }
     if (!st.isFile()) return 'other';
-    const mode = (st.mode & 0o111) !== 0 ? MODE_EXEC : '100644';
-    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode };
+    const mode = (st.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
+    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode, stat: st };
   } catch {
     return 'other';
   }
@@ -80,11 +81,12 @@ async function worktreeEntry(dir: string, rel: string): Promise<Found> {
  * the stat (milliseconds apiece on a busy machine).
  */
 function storedEntry(dir: string, rel: string, stored: StoredFile): Found | Promise<Found> {
-  const st = lstatSync(path.join(dir, rel), { throwIfNoEntry: false });
+  const st = lstatSync(path.join(dir, rel), { bigint: true, throwIfNoEntry: false });
   if (st === undefined) return null;
-  const same = st.isFile() && (st.mode & 0o111) === 0 && st.size === stored.size;
-  return same && Math.round(st.mtimeMs) === stored.mtimeMs
-    ? { oid: stored.oid, mode: '100644' }
+  const same = st.isFile() && (st.mode & 0o111n) === 0n && st.size === BigInt(stored.size);
+  // Its stat goes into the index entry as taken here: one stat per segment, not two.
+  return same && Math.round(Number(st.mtimeNs) / 1e6) === stored.mtimeMs
+    ? { oid: stored.oid, mode: '100644', stat: st }
     : worktreeEntry(dir, rel);
 }
 
@@ -110,12 +112,10 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     const s = c.newMode === '100644' ? input.stored?.(c.path) : undefined;
     return s && s.oid === c.newOid ? s : undefined;
   };
-  // Paths taken by their stored blob: indexed by it below, unread.
-  const trusted = new Set<string>();
+  // A sealed file with its recorded stat is taken by its stored blob, unread (storedEntry).
   for (const c of changes) {
     const stored = storedAt(c);
     const found = stored ? await storedEntry(ctx.dir, c.path, stored) : await worktreeEntry(ctx.dir, c.path);
-    if (stored && found !== null && found !== 'other' && found.oid === stored.oid) trusted.add(c.path);
     foundAt.set(c.path, found);
     // Absent counts as ours: a file is never half-written, but a mode change is a delete, then a write.
     const theirs = found !== null && !holds(found, c.oldOid, c.oldMode) && !holds(found, c.newOid, c.newMode);
@@ -157,12 +157,18 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     });
   }
   if (inPlace.size > 0) {
-    // Files whose blob was stored when written are indexed by that id and their stat, unread; the git CLI
-    // hashes the rest natively and records their real stat. Both take git's lock file and rename, so the
-    // index is old or new, never half. A run killed before this does it again: the files still hold `to`.
-    const known = changes
-      .filter((c) => inPlace.has(c.path) && trusted.has(c.path))
-      .map((c) => ({ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '' }));
+    // Every file in place was either hashed above (its stat taken before the read, as git's update-index
+    // records it: a later edit shows as a stat change, and git hashes the file again) or is a sealed one
+    // taken by its stored blob and stat: all are indexed here by that id, with no `git update-index`
+    // process. The git CLI stages them only when this cannot (an index format it does not handle). Both
+    // take git's lock file and rename, so the index is old or new, never half. A run killed before this
+    // does it again: the files still hold `to`.
+    const known = changes.flatMap((c) => {
+      if (!inPlace.has(c.path)) return [];
+      const found = foundAt.get(c.path);
+      const stat = found && found !== 'other' ? found.stat : undefined;
+      return [{ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '', ...(stat ? { stat } : {}) }];
+    });
     const indexed = new Set((await addKnownEntries(ctx.dir, ctx.gitdir, known)) ? known.map((k) => k.path) : []);
     const rest = [...inPlace].filter((p) => !indexed.has(p));
     if (rest.length > 0) await runGit(ctx.dir, ['update-index', '--add', '--', ...rest]);

@@ -1,6 +1,7 @@
 /**
  * Stages files whose blob Governor already stored (sealed audit segments, exporter.ts) in the user's index,
- * with the files' own stat, without reading them. `git update-index --add` would read and hash every one
+ * with the files' own stat, without reading them; and files it has just hashed itself (the exports a
+ * promotion finds in place, checkout-sync.ts), with the stat taken before the read, saving a process. `git update-index --add` would read and hash every one
  * again: 20 MB on the first promotion after 100k events, the one part of the checkout's cost that grew
  * with the history. No git command takes a blob id *and* a stat (`--cacheinfo` leaves a zero stat, so the
  * next `git status` hashes the file anyway), and isomorphic-git's `updateIndex` zeroes the stat too, so
@@ -14,7 +15,7 @@
  * so a concurrent git sees the old index or the new one, never half.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync } from 'node:fs';
+import { type BigIntStats, lstatSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 
@@ -23,6 +24,8 @@ export interface KnownEntry {
   oid: string;
   /** '100644' or '100755'. */
   mode: string;
+  /** The stat taken before the file was read to hash it; without it, the file's stat now. */
+  stat?: BigIntStats;
 }
 
 const HEADER = 12;
@@ -35,8 +38,8 @@ const u32 = (n: bigint | number) => Number(BigInt(n) % 0x1_0000_0000n);
  * One entry as git lays it out: the fixed part, the path, then 1–8 NULs up to a multiple of 8 bytes. The
  * stat is synchronous: one per file, cheaper than a thread-pool round trip each.
  */
-function entryBytes(dir: string, e: KnownEntry): Buffer | null {
-  const st = lstatSync(path.join(dir, e.path), { bigint: true, throwIfNoEntry: false });
+export function entryBytes(dir: string, e: KnownEntry): Buffer | null {
+  const st = e.stat ?? lstatSync(path.join(dir, e.path), { bigint: true, throwIfNoEntry: false });
   if (!st?.isFile()) return null;
   const name = Buffer.from(e.path, 'utf8');
   const out = Buffer.alloc(Math.ceil((FIXED + name.length + 1) / 8) * 8);
@@ -59,14 +62,14 @@ function entryBytes(dir: string, e: KnownEntry): Buffer | null {
   return out;
 }
 
-interface Parsed {
+export interface ParsedIndex {
   version: number;
   /** Each entry's path and its raw bytes, in index order. */
   entries: Array<{ path: Buffer; bytes: Buffer }>;
 }
 
 /** The entries of an index git or isomorphic-git wrote; null for anything this module does not handle. */
-function parse(buf: Buffer): Parsed | null {
+export function parseIndex(buf: Buffer): ParsedIndex | null {
   if (buf.length < HEADER + 20 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
   const body = buf.subarray(0, buf.length - 20);
   if (
@@ -79,7 +82,7 @@ function parse(buf: Buffer): Parsed | null {
   const version = buf.readUInt32BE(4);
   if (version !== 2 && version !== 3) return null;
   const count = buf.readUInt32BE(8);
-  const entries: Parsed['entries'] = [];
+  const entries: ParsedIndex['entries'] = [];
   let at = HEADER;
   for (let i = 0; i < count; i++) {
     if (at + FIXED > body.length) return null;
@@ -111,7 +114,7 @@ export async function addKnownEntries(dir: string, gitdir: string, entries: read
   if (entries.length === 0) return true;
   const indexFile = path.join(gitdir, 'index');
   const current = await fsp.readFile(indexFile).catch(() => null);
-  const parsed: Parsed | null = current === null ? { version: 2, entries: [] } : parse(current);
+  const parsed: ParsedIndex | null = current === null ? { version: 2, entries: [] } : parseIndex(current);
   if (!parsed) return false;
   const added = new Map<string, Buffer>();
   for (const e of entries) {
@@ -126,11 +129,19 @@ export async function addKnownEntries(dir: string, gitdir: string, entries: read
   const keptNames = new Set(kept.map((e) => e.path.toString('utf8')));
   for (const p of names) if (folders.has(p) || parents(p).some((f) => keptNames.has(f))) return false;
   const all = [...kept, ...[...added].map(([p, bytes]) => ({ path: Buffer.from(p, 'utf8'), bytes }))];
+  return writeIndex(indexFile, { version: parsed.version, entries: all });
+}
+
+/**
+ * Writes `index` (entries in any order) as the index file `indexFile`, under git's lock file; false when
+ * another git holds the lock.
+ */
+export async function writeIndex(indexFile: string, index: ParsedIndex): Promise<boolean> {
   // git orders entries by the bytes of their path (then stage, which the sort keeps: it is stable).
-  all.sort((a, b) => Buffer.compare(a.path, b.path));
+  const all = [...index.entries].sort((a, b) => Buffer.compare(a.path, b.path));
   const header = Buffer.alloc(HEADER);
   header.write('DIRC', 0, 'latin1');
-  header.writeUInt32BE(parsed.version, 4);
+  header.writeUInt32BE(index.version, 4);
   header.writeUInt32BE(all.length, 8);
   const body = Buffer.concat([header, ...all.map((e) => e.bytes)]);
   const file = Buffer.concat([body, createHash('sha1').update(body).digest()]);

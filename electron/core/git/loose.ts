@@ -22,34 +22,89 @@ export function hashObject(type: ObjectType, body: Uint8Array): { oid: string; h
   return { oid, header };
 }
 
+/**
+ * Objects this process wrote or found stored, per object folder: a step writes the same trees and blobs again
+ * (an export unchanged since the last commit, a tree along an unchanged path), and each repeat cost a stat.
+ * Git never deletes a reachable object, and `git prune` keeps unreachable ones for two weeks by default, so a
+ * fresh memory is as good as the stat; it is dropped after a minute (a `git gc --prune=now` run by hand
+ * between two of our writes is then seen again within a minute, as git's own object cache would not).
+ */
+const known = new Map<string, { since: number; oids: Set<string> }>();
+const KNOWN_MS = 60_000;
+const KNOWN_MAX = 200_000;
+
+function knownIn(gitdir: string): Set<string> {
+  const now = Date.now();
+  const entry = known.get(gitdir);
+  if (entry && now - entry.since < KNOWN_MS && entry.oids.size < KNOWN_MAX) return entry.oids;
+  const fresh = { since: now, oids: new Set<string>() };
+  known.set(gitdir, fresh);
+  return fresh.oids;
+}
+
+/** Did this process write (or find) the object lately? See `known`. */
+export const knownStored = (ctx: RepoCtx, oid: string): boolean => knownIn(ctx.gitdir).has(oid);
+
 /** Writes a loose object (temp + rename) unless it is already there; returns its oid. */
-export async function writeLoose(ctx: RepoCtx, type: ObjectType, body: Uint8Array): Promise<string> {
-  const { oid, header } = hashObject(type, body);
+export async function writeLoose(
+  ctx: RepoCtx,
+  type: ObjectType,
+  body: Uint8Array,
+  hashed?: { oid: string; header: Buffer },
+): Promise<string> {
+  const { oid, header } = hashed ?? hashObject(type, body);
+  const stored = knownIn(ctx.gitdir);
+  if (stored.has(oid)) return oid;
   const file = path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   if (body.byteLength <= ASYNC_DEFLATE_BYTES) {
     // Synchronous on purpose, as readLoose reads: a commit writes a few small objects, and the thread-pool
     // round trips of an async stat, mkdir, write and rename cost more than the writes themselves.
-    if (existsSync(file)) return oid;
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeAtomicSync(file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
+    if (!existsSync(file))
+      writeAtomicSync(ctx.gitdir, file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
+    stored.add(oid);
     return oid;
   }
   try {
     await fsp.access(file);
+    stored.add(oid);
     return oid;
   } catch {
     // not stored loose yet
   }
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await atomicWriteFile(file, await deflateLoose(Buffer.concat([header, body])));
+  stored.add(oid);
   return oid;
 }
 
-/** repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. */
-function writeAtomicSync(file: string, data: Uint8Array): void {
+/** Fan-out folders (`objects/ab/`) this process made or found, per object folder. */
+const fanOuts = new Map<string, Set<string>>();
+
+/**
+ * repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. A fan-out folder
+ * is made once per process (a `mkdir` before every write cost as much as the write); one removed since
+ * (`git prune` removes empty ones) is made again when the write finds it missing.
+ */
+function writeAtomicSync(gitdir: string, file: string, data: Uint8Array): void {
+  const folder = path.dirname(file);
+  let made = fanOuts.get(gitdir);
+  if (!made) {
+    made = new Set();
+    fanOuts.set(gitdir, made);
+  }
+  if (!made.has(folder)) {
+    mkdirSync(folder, { recursive: true });
+    made.add(folder);
+  }
   const tmp = tempNameFor(file);
   try {
-    writeFileSync(tmp, data);
+    try {
+      writeFileSync(tmp, data);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(tmp, data);
+    }
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -70,8 +125,13 @@ function deflateLoose(raw: Buffer): Buffer | Promise<Buffer> {
 }
 const ASYNC_DEFLATE_BYTES = 64 * 1024;
 
-export async function writeBlob(ctx: RepoCtx, body: Uint8Array): Promise<string> {
-  return writeLoose(ctx, 'blob', body);
+/** `hashed`: the blob's id and header when the caller already hashed it (to compare with a tree entry). */
+export async function writeBlob(
+  ctx: RepoCtx,
+  body: Uint8Array,
+  hashed?: { oid: string; header: Buffer },
+): Promise<string> {
+  return writeLoose(ctx, 'blob', body, hashed);
 }
 
 const inflateAsync = promisify(inflate);

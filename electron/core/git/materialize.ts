@@ -32,6 +32,7 @@ import {
 } from './dir-stamps.ts';
 import { MODE_GITLINK, MODE_SYMLINK, readTreeEntries, treeOfCommit, type Entry } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
+import { refreshWorktree } from './worktree-refresh.ts';
 
 /** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
 export const MANIFEST = '.governor-materialized.json';
@@ -239,12 +240,24 @@ export async function materializeTree(
   // The folders where an agent may have left strays: none when no folder's listing moved; null when unknown.
   const suspects =
     carried && before
-      ? await foldersWithStrays(ctx, await treeOfCommit(ctx, before), dir, changedDirs(dir, carried))
+      ? await foldersWithStrays(ctx, await treeOfCommit(ctx, before), input.tree, dir, changedDirs(dir, carried))
       : null;
   if (before === input.commit) {
     // Already at the commit, the usual case before an agent's turn. With no folder's listing changed, only
-    // tracked files can differ: `git status` by stat alone (no walk for untracked files) says.
+    // tracked files can differ: compared by stat in process (and put right), or by `git status` (no walk
+    // for untracked files) when the worktree is one for git (worktree-refresh.ts).
     const untouched = suspects !== null && suspects.length === 0;
+    const refreshed = untouched
+      ? await refreshWorktree(ctx, { dir, gitdir, commit: input.commit, tree: input.tree })
+      : null;
+    if (refreshed) {
+      const t = await tracked(dir, gitdir, input.commit, carried);
+      const fixed = await settleLinks(dir, t.links);
+      const stale = refreshed.written.length > 0 || fixed > 0 || Object.values(carried?.dirs ?? {}).includes(RACY);
+      if (stale) await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
+      // Edits put right count as no file written: the commit is the one the worktree held (as with git).
+      return { written: fixed, removed: wiped, unchanged: files - fixed };
+    }
     const status = await runGit(dir, [
       'status',
       '--porcelain=v1',
@@ -278,13 +291,19 @@ export async function materializeTree(
   let removed = wiped + (where === null || where.length > 0 ? await clean(where) : 0);
   // The stamps stay: if this process dies mid-checkout, the next refresh still finds every stray, since git
   // itself leaves none (it writes only tracked paths) and the files it half-wrote are tracked ones.
-  // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into it).
-  await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
+  // Forced: the commit's files, whatever the agent did to them (git replaces a changed file, never writes into
+  // it); in process when the worktree is small and plain (worktree-refresh.ts), else by git.
+  const refreshed = await refreshWorktree(ctx, { dir, gitdir, commit: input.commit, tree: input.tree });
+  if (!refreshed) await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
   const delta = await deltaRead;
   // A changed .gitignore changes what counts as a stray: files it no longer ignores go too.
   if (where !== null && delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore'))
     removed += await clean(null);
-  const t = await tracked(dir, gitdir, input.commit, carried, delta);
+  // A path the in-process refresh wrote beyond the commits' difference (a refresh killed part-way, finished
+  // now) may be in a folder the record lacks: listed from the index then.
+  const known = new Set(delta?.changes.map((c) => c.path) ?? []);
+  const beyond = refreshed?.written.some((p) => !known.has(p)) ?? false;
+  const t = await tracked(dir, gitdir, input.commit, beyond ? null : carried, delta);
   await settleLinks(dir, t.links);
   await writeStamps(gitdir, dir, { commit: input.commit, keep: keepAs, links: t.links }, t.folders);
   const written =
@@ -300,9 +319,19 @@ export async function materializeTree(
 /**
  * Of the folders whose listing moved, those that may hold strays. A folder whose every entry is one the
  * commit's tree has there, of the same kind, holds none: its ctime moved because a tracked file was
- * rewritten (by git's checkout, or by an agent). Read in process; the rest go to `git clean`.
+ * rewritten (by git's checkout, or by an agent). A file the commit checked out next (`next`) has there is
+ * no stray either: the forced checkout replaces it (a link or a hard link too, never written through), as
+ * happens to every file an agent added once Governor has committed it. A folder only `next` has is read
+ * whole (nothing recorded its listing): no stray if it holds just what `next` has there. Read in process;
+ * the rest go to `git clean`.
  */
-async function foldersWithStrays(ctx: RepoCtx, tree: string, dir: string, folders: string[]): Promise<string[]> {
+async function foldersWithStrays(
+  ctx: RepoCtx,
+  tree: string,
+  next: string,
+  dir: string,
+  folders: string[],
+): Promise<string[]> {
   const out: string[] = [];
   // Folders share their parents' trees: each tree is read once.
   const trees = new Map<string, Promise<Entry[]>>();
@@ -313,23 +342,53 @@ async function foldersWithStrays(ctx: RepoCtx, tree: string, dir: string, folder
     trees.set(oid, read);
     return read;
   };
-  for (const rel of folders) if (!(await onlyTracked(entries, tree, dir, rel))) out.push(rel);
+  for (const rel of folders) if (!(await onlyTracked(entries, tree, next, dir, rel))) out.push(rel);
   return out;
+}
+
+/** The entries of the folder `rel` in `tree`, by name; null when `tree` has no such folder. */
+async function folderIn(
+  entries: (oid: string) => Promise<Entry[]>,
+  tree: string,
+  rel: string,
+): Promise<Map<string, Entry> | null> {
+  let oid = tree;
+  for (const part of rel === '' ? [] : rel.split('/')) {
+    const e = (await entries(oid)).find((x) => x.path === part);
+    if (e?.type !== 'tree') return null;
+    oid = e.oid;
+  }
+  return new Map((await entries(oid)).map((e) => [e.path, e]));
+}
+
+/** Does the folder at `full` hold nothing but what tree `oid` has (a folder only the next commit has)? */
+async function onlyIn(entries: (oid: string) => Promise<Entry[]>, oid: string, full: string): Promise<boolean> {
+  const want = new Map((await entries(oid)).map((e) => [e.path, e]));
+  let listing: Dirent[];
+  try {
+    listing = await fsp.readdir(full, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const d of listing) {
+    const e = want.get(d.name);
+    if (e?.type === 'blob' && (d.isFile() || d.isSymbolicLink())) continue;
+    if (e?.type !== 'tree' || !d.isDirectory() || !(await onlyIn(entries, e.oid, path.join(full, d.name))))
+      return false;
+  }
+  return true;
 }
 
 async function onlyTracked(
   entries: (oid: string) => Promise<Entry[]>,
   tree: string,
+  next: string,
   dir: string,
   rel: string,
 ): Promise<boolean> {
-  let oid = tree;
-  for (const part of rel === '' ? [] : rel.split('/')) {
-    const e = (await entries(oid)).find((x) => x.path === part);
-    if (e?.type !== 'tree') return false;
-    oid = e.oid;
-  }
-  const tracked = new Map((await entries(oid)).map((e) => [e.path, e.type]));
+  const tracked = await folderIn(entries, tree, rel);
+  if (tracked === null) return false;
+  const coming = next === tree ? null : await folderIn(entries, next, rel);
   let listing: Dirent[];
   try {
     listing = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
@@ -338,8 +397,18 @@ async function onlyTracked(
   }
   for (const d of listing) {
     if (rel === '' && d.name === '.git') continue;
-    const kind = tracked.get(d.name);
-    if (kind === 'tree' ? !d.isDirectory() : kind !== 'blob' || !(d.isFile() || d.isSymbolicLink())) return false;
+    const kind = tracked.get(d.name)?.type;
+    const fileish = d.isFile() || d.isSymbolicLink();
+    if (kind === undefined) {
+      // Not in the commit the worktree holds: no stray only if the next commit has it, of the same kind
+      // (a folder holding nothing else: no stamp recorded its listing, so it is read whole).
+      const then = coming?.get(d.name);
+      if (then?.type === 'blob' && fileish) continue;
+      if (then?.type === 'tree' && d.isDirectory() && (await onlyIn(entries, then.oid, path.join(dir, rel, d.name))))
+        continue;
+      return false;
+    }
+    if (kind === 'tree' ? !d.isDirectory() : kind !== 'blob' || !fileish) return false;
   }
   return true;
 }

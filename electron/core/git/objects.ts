@@ -11,7 +11,7 @@ import type { CommitObject, TagObject, TreeEntry } from 'isomorphic-git';
 import { iso } from './iso.ts';
 import { GovernorError, NotFoundError } from '../errors.ts';
 import { isDescendent, peelToCommit, readCommit } from './commits.ts';
-import { readLoose, writeLoose } from './loose.ts';
+import { knownStored, readLoose, writeLoose } from './loose.ts';
 import type { RepoCtx } from './repo-fs.ts';
 import { isOid } from './refs.ts';
 
@@ -39,6 +39,7 @@ export function toBytes(content: string | Uint8Array): Uint8Array {
 
 /** Whether an object is stored loose (a packed one is not seen: callers then write it again, harmlessly). */
 export async function hasLooseObject(ctx: RepoCtx, oid: string): Promise<boolean> {
+  if (knownStored(ctx, oid)) return true;
   return fsp.access(path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).then(
     () => true,
     () => false,
@@ -56,11 +57,52 @@ export async function requireObject(ctx: RepoCtx, oid: string): Promise<void> {
   }
 }
 
+/**
+ * Tree bodies read or written lately, per repository: a step reads the same trees again and again (its commit
+ * rewrites a path's trees, the workspace refresh and the merge preview diff them, the promotion merges them),
+ * and each read was a file read and an inflate. A tree never changes under its id, so a cached body is always
+ * right; the cache holds the most recently used ones up to TREE_CACHE_BYTES.
+ */
+const treeCache = new Map<string, Buffer>();
+let treeCacheBytes = 0;
+const TREE_CACHE_BYTES = 16 * 1024 * 1024;
+
+function cachedTree(ctx: RepoCtx, oid: string): Buffer | undefined {
+  const key = `${ctx.gitdir}\0${oid}`;
+  const body = treeCache.get(key);
+  if (body) {
+    treeCache.delete(key);
+    treeCache.set(key, body);
+  }
+  return body;
+}
+
+function rememberTree(ctx: RepoCtx, oid: string, body: Buffer): void {
+  const key = `${ctx.gitdir}\0${oid}`;
+  if (treeCache.has(key) || body.byteLength > TREE_CACHE_BYTES / 4) return;
+  treeCache.set(key, body);
+  treeCacheBytes += body.byteLength;
+  for (const [k, v] of treeCache) {
+    if (treeCacheBytes <= TREE_CACHE_BYTES) break;
+    treeCache.delete(k);
+    treeCacheBytes -= v.byteLength;
+  }
+}
+
+/** A loose tree's body (cached), or null when it is packed or not a tree. */
+async function looseTreeBody(ctx: RepoCtx, oid: string): Promise<Buffer | null> {
+  const cached = cachedTree(ctx, oid);
+  if (cached) return cached;
+  const loose = await readLoose(ctx, oid);
+  if (loose?.type !== 'tree') return null;
+  rememberTree(ctx, oid, loose.body);
+  return loose.body;
+}
+
 /** A tree object's raw body when it is loose, else null (callers fall back to parsed entries). */
 export async function readTreeRaw(ctx: RepoCtx, oid: string | null): Promise<Buffer | null> {
   if (oid === null || oid === EMPTY_TREE) return Buffer.alloc(0);
-  const loose = await readLoose(ctx, oid);
-  return loose && loose.type === 'tree' ? loose.body : null;
+  return looseTreeBody(ctx, oid);
 }
 
 /** One raw tree record: offsets into the body, so unchanged entries are never decoded. */
@@ -144,8 +186,8 @@ export async function readBlob(ctx: RepoCtx, oid: string): Promise<Uint8Array> {
 
 export async function readTreeEntries(ctx: RepoCtx, oid: string | null): Promise<Entry[]> {
   if (oid === null || oid === EMPTY_TREE) return [];
-  const loose = await readLoose(ctx, oid);
-  if (loose && loose.type === 'tree') return parseTree(loose.body);
+  const body = await looseTreeBody(ctx, oid);
+  if (body) return parseTree(body);
   const { tree } = await (await iso()).readTree({ fs: ctx.fs, gitdir: ctx.gitdir, oid, cache: ctx.cache });
   return tree;
 }
@@ -160,7 +202,10 @@ export async function writeTree(ctx: RepoCtx, entries: Entry[]): Promise<string>
   const parts: Buffer[] = [];
   for (const { e } of keyed)
     parts.push(Buffer.from(`${e.mode.replace(/^0/, '')} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
-  return writeLoose(ctx, 'tree', Buffer.concat(parts));
+  const body = Buffer.concat(parts);
+  const oid = await writeLoose(ctx, 'tree', body);
+  rememberTree(ctx, oid, body);
+  return oid;
 }
 
 // ---- signed objects -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   MODE_SYMLINK,
   MODE_TREE,
   hasLooseObject,
+  hashObject,
   readTreeEntries,
   toBytes,
   writeBlob,
@@ -151,7 +152,13 @@ async function rewriteDir(
           content.oid && (await hasLooseObject(ctx, content.oid))
             ? content.oid
             : await writeBlob(ctx, await content.load());
-      } else oid = await writeBlob(ctx, content);
+      } else {
+        // Hashed first: a file written again with the content the tree already holds (an export unchanged
+        // since the last commit) costs no object store access at all.
+        const hashed = hashObject('blob', content);
+        if (existing && existing.oid === hashed.oid && existing.mode === change.mode) return;
+        oid = await writeBlob(ctx, content, hashed);
+      }
       if (existing && existing.oid === oid && existing.mode === change.mode) return;
       if (existing?.type === 'tree') changed.push(...(await filesUnder(ctx, existing.oid, `${prefix}${name}/`)));
       entries.set(name, { mode: change.mode, path: name, oid, type: 'blob' });

@@ -54,8 +54,21 @@ const jsonString = (v: string) => (PLAIN.test(v) ? `"${v}"` : JSON.stringify(v))
  * next one hashes it as hex: a Buffer out cost more than making one from the hex (which the row stores).
  */
 export function eventHashV2(prevHex: string, e: HashedRow): string {
+  return chainHashV2(prevHex, e.seq, e.id, e.ts, e.type, e.actor, e.payload);
+}
+
+/** eventHashV2 with the fields as arguments: the append path makes no object per event to hash it. */
+export function chainHashV2(
+  prevHex: string,
+  seq: number,
+  id: string,
+  ts: string,
+  type: string,
+  actor: string,
+  payload: string,
+): string {
   const s = jsonString;
-  return hash('sha256', `${prevHex}[${e.seq},${s(e.id)},${s(e.ts)},${s(e.type)},${s(e.actor)},${e.payload}]`, 'hex');
+  return hash('sha256', `${prevHex}[${seq},${s(id)},${s(ts)},${s(type)},${s(actor)},${payload}]`, 'hex');
 }
 
 /**

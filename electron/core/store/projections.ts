@@ -132,8 +132,26 @@ export function createProjector(db: Database.Database) {
   const putTask = (t: Task, seq: number) => s.taskPut.run(t.id, seq, t.phase, t.agent, t.status, JSON.stringify(t));
   const putVariation = (v: Variation, seq: number) =>
     s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
-  const putAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
-  const agent = (name: string) => doc<AgentState>(s.agentGet.get(name), 'agent', name);
+  /**
+   * The agents' rows as this transaction has them. A status change or a usage record (a fifth of a busy
+   * ledger's events) read, parsed and rewrote its agent's row; within one write transaction nobody else
+   * writes, so the row is read once, and in a batch (`deferred`) written once, with its last event's seq.
+   * Cleared when a transaction begins: another process may have written since.
+   */
+  const agents = new Map<string, { state: AgentState; seq: number; dirty: boolean }>();
+  let deferring = false;
+  const writeAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
+  const putAgent = (a: AgentState, seq: number) => {
+    agents.set(a.name, { state: a, seq, dirty: deferring });
+    if (!deferring) writeAgent(a, seq);
+  };
+  const agent = (name: string): AgentState => {
+    const held = agents.get(name);
+    if (held) return held.state;
+    const a = doc<AgentState>(s.agentGet.get(name), 'agent', name);
+    agents.set(name, { state: a, seq: 0, dirty: false });
+    return a;
+  };
   /** An agent that joins the team (at init or by a configuration change): idle, nothing spent yet. */
   const putNewAgent = (name: string, runtimes: Record<string, string>, e: EventMeta) => {
     const n = AgentName.parse(name);
@@ -389,7 +407,36 @@ export function createProjector(db: Database.Database) {
     types: Object.keys(projectors) as EventType[],
     apply(type: EventType, payload: unknown, e: EventMeta): void {
       const fn = projectors[type] as Projector<EventType> | undefined;
-      if (fn) fn(payload as never, e);
+      if (!fn) return;
+      try {
+        fn(payload as never, e);
+      } catch (err) {
+        // A projector that failed half-way may have changed a held row it did not write: read rows afresh.
+        agents.clear();
+        throw err;
+      }
+    },
+    /** At the start of each write transaction: forget rows held from an earlier one. */
+    begin(): void {
+      agents.clear();
+      deferring = false;
+    },
+    /**
+     * Runs `fn` (applying events that nothing reads between) with the agents' rows written once at the
+     * end, each with the seq of the last event that changed it: the same rows as writing each time.
+     */
+    deferred<R>(fn: () => R): R {
+      deferring = true;
+      try {
+        return fn();
+      } finally {
+        deferring = false;
+        for (const held of agents.values())
+          if (held.dirty) {
+            writeAgent(held.state, held.seq);
+            held.dirty = false;
+          }
+      }
     },
     /** Once per transaction: the newest event the projections have seen. */
     touch(e: EventMeta): void {

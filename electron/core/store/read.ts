@@ -56,8 +56,28 @@ export function createReader(db: Database.Database) {
     return r ? (JSON.parse(r.doc) as T) : null;
   };
 
+  /**
+   * Runs `fn`, which only reads and returns before any await, in one read transaction: its reads see one
+   * state of the database, and share one WAL read lock. Outside a transaction SQLite takes and drops that
+   * lock for every statement (two fcntl calls and an fstat), which made a small read cost 8–17 µs instead of
+   * 2–3 µs. `query_only` turns a write inside into an error instead of a write in a snapshot that another
+   * process may have moved past. Inside a transaction already, `fn` just runs in it.
+   */
+  const atOnce = <R>(fn: () => R): R => {
+    if (db.inTransaction) return fn();
+    db.exec('BEGIN');
+    db.pragma('query_only = ON');
+    try {
+      return fn();
+    } finally {
+      db.pragma('query_only = OFF');
+      db.exec('COMMIT');
+    }
+  };
+
   const reader = {
     ...reviewPages(db),
+    atOnce,
     project(): (Omit<ProjectRow, 'plan'> & { roadmap: Phase[]; kpis: KPI[]; risks: string[] }) | null {
       const row = db.prepare<[], ProjectRow>('SELECT * FROM project WHERE id = 1').get();
       if (!row) return null;
@@ -198,10 +218,14 @@ export function createReader(db: Database.Database) {
         .get(`"${typeToken('handoff.recorded')}" AND "${phaseToken(phase)}"`, seq) !== undefined,
     /** The phases that have handoffs, from the first to the current one and the roadmap's last. */
     handoffPhases(): number[] {
-      const p = reader.project();
-      const last = Math.max(p?.phase ?? 1, ...(p?.roadmap ?? []).map((r) => r.number));
-      const head = Number.MAX_SAFE_INTEGER;
-      return Array.from({ length: last }, (_, i) => i + 1).filter((phase) => reader.handoffRecordedBefore(phase, head));
+      return atOnce(() => {
+        const p = reader.project();
+        const last = Math.max(p?.phase ?? 1, ...(p?.roadmap ?? []).map((r) => r.number));
+        const head = Number.MAX_SAFE_INTEGER;
+        return Array.from({ length: last }, (_, i) => i + 1).filter((phase) =>
+          reader.handoffRecordedBefore(phase, head),
+        );
+      });
     },
     commands: (): Command[] => docs('SELECT doc FROM commands ORDER BY seq'),
     responses: (): Response[] => docs('SELECT doc FROM responses ORDER BY seq'),
@@ -374,51 +398,53 @@ export function createReader(db: Database.Database) {
       };
     },
     /** The current phase's tasks, the open concerns, the pending reviews and the team: a few indexed rows. */
-    statusFacts(): StatusFacts {
-      const p = reader.project();
-      if (!p) throw new Error('the project has not been initialised');
-      return {
-        name: p.name,
-        phase: p.phase,
-        stage: p.stage,
-        iteration: p.iteration,
-        roadmap: p.roadmap,
-        tasks: reader.tasksOfPhase(p.phase),
-        concerns: reader.openConcerns(),
-        reviews: reader.pendingReviews(),
-        agents: reader.agents(),
-        lastUpdate: p.last_ts,
-      };
-    },
-    snapshot(): ProjectSnapshot {
-      const p = reader.project();
-      if (!p) throw new Error('the project has not been initialised');
-      return {
-        name: p.name,
-        brief: p.brief,
-        phase: p.phase,
-        stage: p.stage,
-        iteration: p.iteration,
-        roadmap: p.roadmap,
-        tasks: reader.tasks(),
-        kpis: p.kpis,
-        risks: p.risks,
-        artifacts: reader.artifacts(),
-        reviews: reader.reviews(),
-        concerns: reader.concerns(),
-        variations: reader.variations(),
-        handoffs: reader.handoffs(),
-        commands: reader.commands(),
-        responses: reader.responses(),
-        clarifications: reader.clarifications(),
-        agents: reader.agents(),
-        gitActions: reader.gitActions(),
-        testRuns: reader.testRuns(),
-        gates: reader.gates(),
-        promotions: reader.promotions(),
-        lastUpdate: p.last_ts,
-      };
-    },
+    statusFacts: (): StatusFacts =>
+      atOnce(() => {
+        const p = reader.project();
+        if (!p) throw new Error('the project has not been initialised');
+        return {
+          name: p.name,
+          phase: p.phase,
+          stage: p.stage,
+          iteration: p.iteration,
+          roadmap: p.roadmap,
+          tasks: reader.tasksOfPhase(p.phase),
+          concerns: reader.openConcerns(),
+          reviews: reader.pendingReviews(),
+          agents: reader.agents(),
+          lastUpdate: p.last_ts,
+        };
+      }),
+    snapshot: (): ProjectSnapshot =>
+      atOnce(() => {
+        const p = reader.project();
+        if (!p) throw new Error('the project has not been initialised');
+        return {
+          name: p.name,
+          brief: p.brief,
+          phase: p.phase,
+          stage: p.stage,
+          iteration: p.iteration,
+          roadmap: p.roadmap,
+          tasks: reader.tasks(),
+          kpis: p.kpis,
+          risks: p.risks,
+          artifacts: reader.artifacts(),
+          reviews: reader.reviews(),
+          concerns: reader.concerns(),
+          variations: reader.variations(),
+          handoffs: reader.handoffs(),
+          commands: reader.commands(),
+          responses: reader.responses(),
+          clarifications: reader.clarifications(),
+          agents: reader.agents(),
+          gitActions: reader.gitActions(),
+          testRuns: reader.testRuns(),
+          gates: reader.gates(),
+          promotions: reader.promotions(),
+          lastUpdate: p.last_ts,
+        };
+      }),
   };
   return reader;
 }

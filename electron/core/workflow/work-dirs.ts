@@ -36,9 +36,15 @@ export function projectWorkDir(projectDir: string): string {
   return join(cacheRoot(), 'projects', `${slug}-${createHash('sha256').update(abs).digest('hex').slice(0, 12)}`);
 }
 
-/** An agent's workspace for a branch (`phase1/implementer-2` → `…/workspaces/phase1-implementer-2`). */
+/**
+ * An agent's workspace for a branch: one per agent across phases (`phase2/implementer-2` →
+ * `…/workspaces/implementer-2`), so the next phase refreshes the worktree the last one left (git rewrites
+ * the files that differ) instead of adding a new one (every file written again). Phases run one after
+ * another, so no two tasks of an agent share it at once; other branches keep their own
+ * (`experiments/x` → `experiments-x`).
+ */
 export const workspaceDir = (projectDir: string, branch: string) =>
-  join(projectWorkDir(projectDir), 'workspaces', branch.replaceAll('/', '-'));
+  join(projectWorkDir(projectDir), 'workspaces', branch.replace(/^phase\d+\//, '').replaceAll('/', '-'));
 
 /** The QA gate's clean checkout of a candidate commit. */
 export const qaCheckoutDir = (projectDir: string, candidate: string) =>
