@@ -6,7 +6,7 @@ import { FIELD_EVENTS, UNEXPORTED_EVENTS } from '../electron/core/artifacts/sour
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import { createProjector } from '../electron/core/store/projections.ts';
-import { raiseConcern, recordHandoff } from '../electron/core/workflow/records.ts';
+import { raiseConcern, recordHandoff, requestReview } from '../electron/core/workflow/records.ts';
 import { fillHistory } from '../bench/history.ts';
 import { tempDir } from './support/tmp.ts';
 
@@ -127,6 +127,108 @@ describe('incremental exports', () => {
     expect(
       written.filter((f) => !['docs/PROJECT_DETAIL.md', 'docs/PROJECT_OVERVIEW.md', 'status.json'].includes(f)),
     ).toEqual([]);
+  });
+
+  it('re-renders only the sections whose inputs changed, and re-reads only the fields that changed', async () => {
+    const { p } = await project();
+    fillHistory(p.ledger, 120);
+    // An authored document, whose review log reads the reviews of the authored documents.
+    p.ledger.append([
+      {
+        type: 'artifact.revised',
+        actor: 'Designer',
+        payload: {
+          path: 'design/DESIGN_SPEC.md',
+          revision: 1,
+          phase: 1,
+          owner: 'Designer',
+          content: '# Design spec\n\nOne adapter per broker.',
+          delta_summary: null,
+          in_response_to: null,
+          scripted: false,
+          at: ts(),
+        },
+      },
+    ]);
+    await p.exporter.sync();
+    const before = p.exporter.renders();
+    expect(before.documents.authored).toBe(1);
+    // An alert changes only the time of the last update: one section of the overview and one of the detail.
+    p.ledger.append([
+      { type: 'alert.raised', actor: 'System', payload: { severity: 'info', summary: 'a', details: 'b' } },
+    ]);
+    await p.exporter.sync();
+    const afterAlert = p.exporter.renders();
+    expect(afterAlert.sections - before.sections).toBe(2);
+    expect(await p.exporter.verify()).toEqual([]);
+
+    // An agent's status: the documents showing the team are rendered, nothing else, and of the fields they
+    // read only the agents (and the time of the update) are read again.
+    const agent = p.read.agents()[0]?.name ?? 'ProjectManager';
+    const spies = (['tasks', 'reviews', 'concerns', 'artifacts', 'gitActions'] as const).map((m) =>
+      vi.spyOn(p.read, m),
+    );
+    const agents = vi.spyOn(p.read, 'agents');
+    p.ledger.append([
+      { type: 'agent.status_changed', actor: 'System', payload: { agent, status: 'working', task: null } },
+    ]);
+    await p.exporter.sync();
+    const afterAgent = p.exporter.renders();
+    const docs = (r: typeof before) => r.documents;
+    const moved = Object.keys(docs(afterAgent)).filter((d) => (docs(afterAgent)[d] ?? 0) > (docs(afterAlert)[d] ?? 0));
+    expect(moved.sort()).toEqual(['detail', 'overview', 'status']);
+    const sections = afterAgent.sections - afterAlert.sections;
+    // The last-update lines, the team and the sections naming agents; not the whole of either document.
+    expect(sections).toBeGreaterThan(2);
+    expect(sections).toBeLessThan(21 - 4);
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    expect(agents).toHaveBeenCalled();
+    expect(await p.exporter.verify()).toEqual([]);
+
+    // A review of the test results is a review event, but the authored documents' reviews read the same:
+    // they are compared, not rendered again. The documents showing pending reviews are.
+    p.ledger.transact((tx) =>
+      requestReview(
+        tx,
+        {
+          kind: 'test_completion',
+          phase: 1,
+          title: 'Test completion',
+          requested_by: 'Tester',
+          impact: 'low',
+          subject: { path: 'tests/TEST_RESULTS.md', revision: 1 },
+          context: [],
+          handoff_id: null,
+          summary: 's',
+        },
+        ts(),
+      ),
+    );
+    await p.exporter.sync();
+    const afterReview = p.exporter.renders().documents;
+    expect(afterReview.authored).toBe(docs(afterAgent).authored);
+    expect(afterReview.overview).toBe((docs(afterAgent).overview ?? 0) + 1);
+    expect(await p.exporter.verify()).toEqual([]);
+  });
+
+  it('in a new process, repairs a document edited or deleted on disk though nothing changed in the ledger', async () => {
+    const { dir, p } = await project();
+    fillHistory(p.ledger, 120);
+    await p.exporter.sync();
+    p.exporter.flush();
+    const changelog = join(dir, 'CHANGELOG.md');
+    writeFileSync(changelog, `${readFileSync(changelog, 'utf8')}\nhand edit\n`);
+    rmSync(join(dir, 'docs', 'PROJECT_VARIATIONS.md'));
+    // The stamps say which files are as the last sync left them: only the two others are touched.
+    const fresh = createExporter(dir, p.ledger, p.read);
+    expect((await fresh.sync()).sort()).toEqual(['CHANGELOG.md', 'docs/PROJECT_VARIATIONS.md']);
+    expect(await fresh.verify()).toEqual([]);
+    expect(Object.keys(fresh.renders().documents).sort()).toEqual(['changelog', 'variations']);
+    // A third process finds every file as the second left it, and renders nothing.
+    fresh.flush();
+    const third = createExporter(dir, p.ledger, p.read);
+    expect(await third.sync()).toEqual([]);
+    expect(third.renders().documents).toEqual({});
   });
 
   it('rebuilds an audit file that was deleted or does not belong to this ledger, and repairs a torn line', async () => {

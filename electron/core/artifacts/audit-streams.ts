@@ -95,6 +95,7 @@ export function createAuditStreams(
         };
       case 'handoff.recorded': {
         const h = EventPayloads['handoff.recorded'].parse(e.payload);
+        remember(h);
         return { path: handoffPath(h.phase), line: tail(handoffRecord(h)) };
       }
       case 'handoff.status_changed': {
@@ -119,8 +120,20 @@ export function createAuditStreams(
     }
   }
 
+  // The handoffs last recorded, by id: a status change usually follows its handoff within a few events, and
+  // finding the recording in the ledger is a query per change. Bounded: older ones are looked up.
+  const recent = new Map<string, Handoff>();
+  function remember(h: Handoff): void {
+    // As the ledger lookup finds it: the first recording of an id (old ledgers hold handoffs without one).
+    if (h.id === '' || recent.has(h.id)) return;
+    recent.set(h.id, h);
+    if (recent.size > 256) for (const id of recent.keys()) if (recent.delete(id)) break;
+  }
+
   /** A handoff as recorded: only its status ever changes, and each status change carries the new one. */
   function handoffAsRecorded(id: string, upTo: number): Handoff {
+    const known = recent.get(id);
+    if (known) return known;
     const recorded = ledger.about(id, upTo).find((x) => x.type === 'handoff.recorded');
     if (!recorded) throw new Error(`audit/handoffs: a status change for unknown handoff ${id}`);
     return EventPayloads['handoff.recorded'].parse(recorded.payload);
@@ -158,6 +171,8 @@ export function createAuditStreams(
         if (lines) lines.push(line);
         else files.set(path, [line]);
       }
+      // A short page is the last: no query only to learn that nothing follows.
+      if (page.length < 5000) break;
       after = page.at(-1)?.seq ?? after;
     }
     return new Map([...files].flatMap(([path, lines]) => splitStream(path, lines, perSegment)));
@@ -330,6 +345,9 @@ export function createAuditStreams(
         if (lines) lines.push(line);
         else pending.set(path, [line]);
       }
+      // A short page is the last (one query per sync, not two); an event appended since has a later seq
+      // than every cursor and is read by the next sync.
+      if (page.length < 5000) break;
       after = page.at(-1)?.seq ?? after;
     }
     for (const [rel, lines] of pending) await appendStream(rel, lines, out);
@@ -352,7 +370,7 @@ export function createAuditStreams(
     }
     out.add(rel);
     if (layout.lines + lines.length <= perSegment) {
-      await appendLines(dir, rel, lines.join(''));
+      appendLines(dir, rel, lines.join(''));
       layout.lines += lines.length;
       return;
     }

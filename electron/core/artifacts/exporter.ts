@@ -1,9 +1,11 @@
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
-import { writeFileAtomic } from './atomic.ts';
-import { JSONL_PATHS, PRODUCERS, handoffPath, renderAll } from './render/index.ts';
+import { createHash } from 'node:crypto';
+import { type FileStamp, stampNow, writeFileAtomicSync } from './atomic.ts';
+import { JSONL_PATHS, PRODUCERS, type Producer, handoffPath, renderAll } from './render/index.ts';
+import { type Section, finish } from './render/markdown.ts';
 import { SEGMENT_LINES, segmentNumber } from './render/segments.ts';
 import { createAuditStreams } from './audit-streams.ts';
 import { type SealedExport, type SealedRecord, createSealedStore } from './sealed-store.ts';
@@ -15,6 +17,7 @@ import {
   fullLoaders,
   lazySnapshot,
   resultsLoaders,
+  trackingSnapshot,
 } from './sources.ts';
 
 export type { SealedExport } from './sealed-store.ts';
@@ -37,15 +40,27 @@ const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: aut
 type Kind = keyof typeof LOADER_KINDS;
 /** One sync's loaders and what they read, per kind: two documents reading the same field read it once. */
 type Reads = Record<Kind, { loaders: ReturnType<typeof fullLoaders>; memo: Map<Field, unknown> }>;
-function readsFor(read: Reader): Reads {
-  const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: new Map<Field, unknown>() });
+function readsFor(read: Reader, memos?: Record<Kind, Map<Field, unknown>>): Reads {
+  const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: memos?.[kind] ?? new Map<Field, unknown>() });
   return { full: of('full'), bounded: of('bounded'), authored: of('authored'), results: of('results') };
 }
 
 /** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
 function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
-  const r = reads[LOADERS[producer] ?? 'full'];
+  const r = reads[kindOf(producer)];
   return lazySnapshot(r.loaders, used, r.memo);
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[]) =>
+  a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
+const kindOf = (producer: string): Kind => LOADERS[producer] ?? 'full';
+
+/** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** How often a process records how far its exports got, at most (see maybeSaveState). */
@@ -81,14 +96,22 @@ export interface Exporter {
   sealedRecords(): Map<string, SealedRecord>;
   /** Record how far the exports got now, if a sync since the last record moved on (at close). */
   flush(): void;
+  /** How many times this process's syncs rendered each document, and how many sections they rendered. */
+  renders(): { documents: Record<string, number>; sections: number };
 }
 
-/** What a sync leaves for the next process: how far it got, what each document read and wrote. */
+/**
+ * What a sync leaves for the next process: how far it got, what each document read and wrote, and each
+ * document file's stamp as written (`inode:size:mtimeNs|sha1`, see writeIfChanged).
+ */
 interface SyncState {
   seq: number;
   reads: Record<string, Field[]>;
   files: Record<string, string[]>;
+  stamps: Record<string, string>;
 }
+
+const hashOf = (content: string) => createHash('sha1').update(content).digest('hex');
 
 /**
  * Files in the project are exports of the ledger, kept in step incrementally so no sync grows with the
@@ -113,20 +136,111 @@ export function createExporter(
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
   // step; a file changed behind our back is still caught by `verify`.
   const written = new Map<string, string>();
+  // Paths whose stamp this process recorded and whose content hash is not yet added (saveState does).
+  const unhashed = new Set<string>();
   const stateKey = `exports:${resolve(dir)}`;
   let state: SyncState | null = null;
   let swept = false;
+  // What this process read and rendered, kept from one sync to the next: each field as a loader last read
+  // it, and each section of a sectioned document with the fields it used. A sync drops the entries the
+  // new events change (fieldsChangedBy), so a step that changes only the agents re-reads only the agents
+  // and re-renders only the sections showing them. Never kept across processes: a new one starts empty.
+  const memos: Record<Kind, Map<Field, unknown>> = {
+    full: new Map(),
+    bounded: new Map(),
+    authored: new Map(),
+    results: new Map(),
+  };
+  const sections = new Map<Section, { used: Set<Field>; lines: string[] }>();
+  /** How many documents and sections this process's syncs rendered (`renders()`). */
+  const rendered = { documents: new Map<string, number>(), sections: 0 };
+
+  // The values the fields this sync's events change had before it (per kind), and what comparing each with
+  // its new value found: a field whose events came but whose value is the same (the phase on a stage
+  // move, the authored documents' reviews on a gate review) re-renders nothing. Both last one sync.
+  const previous: Record<Kind, Map<Field, unknown>> = {
+    full: new Map(),
+    bounded: new Map(),
+    authored: new Map(),
+    results: new Map(),
+  };
+  let verdicts = new Map<string, boolean>();
+
+  function forget(changed: Set<Field>): void {
+    for (const kind of Object.keys(memos) as Kind[]) {
+      const memo = memos[kind];
+      previous[kind].clear();
+      for (const f of changed) {
+        if (memo.has(f)) previous[kind].set(f, memo.get(f));
+        memo.delete(f);
+      }
+    }
+    verdicts = new Map();
+  }
+
+  /** Everything this process kept, dropped: a sync that failed half-way may have read what it did not render. */
+  function forgetAll(): void {
+    for (const kind of Object.keys(memos) as Kind[]) {
+      memos[kind].clear();
+      previous[kind].clear();
+    }
+    sections.clear();
+    verdicts = new Map();
+  }
+
+  /**
+   * Whether field `f` as loaders of `kind` read it changed in this sync: its events came, and it was not
+   * read before or now reads otherwise. Every document and section that read it rendered what it held
+   * before, so an equal value leaves them right.
+   */
+  function changedIn(kind: Kind, f: Field, changed: Set<Field>, reads: Reads): boolean {
+    if (!changed.has(f)) return false;
+    if (!previous[kind].has(f)) return true;
+    const key = `${kind}:${f}`;
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      const r = reads[kind];
+      if (!r.memo.has(f)) r.memo.set(f, r.loaders[f]());
+      verdict = !sameValue(previous[kind].get(f), r.memo.get(f));
+      verdicts.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  /** A producer's files, its sections (if it has any) taken from the last render where nothing changed. */
+  function renderProducer(p: Producer, reads: Reads, changed: Set<Field>, used: Set<Field>): Array<[string, string]> {
+    rendered.documents.set(p.name, (rendered.documents.get(p.name) ?? 0) + 1);
+    const kind = kindOf(p.name);
+    const r = reads[kind];
+    if (!p.sections) return p.render(lazySnapshot(r.loaders, used, r.memo));
+    const snap = trackingSnapshot(r.loaders, r.memo);
+    const lines: string[] = [];
+    for (const section of p.sections.of) {
+      let c = sections.get(section);
+      if (c && [...c.used].some((f) => changedIn(kind, f, changed, reads))) c = undefined;
+      if (!c) {
+        const mine = new Set<Field>();
+        snap.track(mine);
+        c = { used: mine, lines: section(snap.snapshot) };
+        sections.set(section, c);
+        rendered.sections += 1;
+      }
+      for (const f of c.used) used.add(f);
+      for (const l of c.lines) lines.push(l);
+    }
+    return [[p.sections.path, finish(lines)]];
+  }
 
   function loadState(): SyncState {
     const row = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(stateKey);
     try {
       const parsed = row ? (JSON.parse(row.value) as Partial<SyncState>) : null;
       if (parsed && typeof parsed.seq === 'number' && parsed.reads && parsed.files)
-        return { seq: parsed.seq, reads: parsed.reads, files: parsed.files };
+        return { seq: parsed.seq, reads: parsed.reads, files: parsed.files, stamps: parsed.stamps ?? {} };
     } catch {
       // A damaged record only costs a full render.
     }
-    return { seq: 0, reads: {}, files: {} };
+    return { seq: 0, reads: {}, files: {}, stamps: {} };
   }
 
   /**
@@ -135,11 +249,17 @@ export function createExporter(
    */
   let savedAt = 0;
   let savedShape = '';
+  let shape = '';
+  let shapeStale = true;
   let savedSeq = 0;
   function maybeSaveState(s: SyncState, force = false): void {
-    const shape = JSON.stringify([s.reads, s.files]);
+    // Serialised only when a document rendered since (its reads or files may differ), not on every sync.
+    if (shapeStale) {
+      shape = JSON.stringify([s.reads, s.files]);
+      shapeStale = false;
+    }
     if (!force && shape === savedShape && Date.now() - savedAt < SAVE_EVERY_MS) return;
-    if (force && s.seq === savedSeq && shape === savedShape) return;
+    if (force && s.seq === savedSeq && shape === savedShape && unhashed.size === 0) return;
     saveState(s);
     savedShape = shape;
     savedAt = Date.now();
@@ -147,41 +267,64 @@ export function createExporter(
   }
 
   function saveState(s: SyncState): void {
+    // The hashes of what this process wrote, taken only now: a state is saved every few seconds at most.
+    for (const rel of unhashed) {
+      const content = written.get(rel);
+      if (content !== undefined) s.stamps[rel] = `${s.stamps[rel]}|${hashOf(content)}`;
+    }
+    unhashed.clear();
     ledger.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(stateKey, JSON.stringify(s));
   }
 
   // ---- documents -----------------------------------------------------------------------------------
 
-  async function writeIfChanged(rel: string, content: string, out: Set<string>): Promise<void> {
+  /**
+   * Write a document unless the file already holds it. In a process, what it last wrote there is what the
+   * file holds (a change since is `verify`'s to find). The first time, a file whose stamp (inode, size,
+   * modification time) is the one the last sync recorded holds what that sync wrote, whose hash is kept
+   * with the stamp: it is not read back. Any other file is read and compared.
+   */
+  async function writeIfChanged(s: SyncState, rel: string, content: string, out: Set<string>): Promise<void> {
     const last = written.get(rel);
     if (last === content) return;
     const abs = join(dir, rel);
-    // The file is read only the first time this process renders it (a file already right is not rewritten);
-    // after that, what this process wrote is what it holds, and a change since is `verify`'s to find.
-    let current: string | null = null;
     if (last === undefined) {
-      try {
-        current = await readFile(abs, 'utf8');
-      } catch {
-        current = null;
+      const onDisk = await holds(s, rel, content);
+      if (onDisk !== null) {
+        written.set(rel, content);
+        s.stamps[rel] = onDisk;
+        unhashed.add(rel);
+        return;
       }
     }
-    if (current !== content) {
-      await writeFileAtomic(abs, content);
-      out.add(rel);
-    }
+    s.stamps[rel] = writeFileAtomicSync(abs, content);
+    unhashed.add(rel);
+    out.add(rel);
     written.set(rel, content);
   }
 
-  async function missing(paths: readonly string[]): Promise<boolean> {
-    for (const p of paths) {
-      try {
-        await stat(join(dir, p));
-      } catch {
-        return true;
-      }
+  /** The file's stamp if it holds exactly `content`, else null. */
+  async function holds(s: SyncState, rel: string, content: string): Promise<FileStamp | null> {
+    const abs = join(dir, rel);
+    const now = stampNow(abs);
+    if (now === null) return null;
+    const [stamp, hash] = (s.stamps[rel] ?? '').split('|');
+    if (stamp === now) return hash === hashOf(content) ? now : null;
+    let current: string | null = null;
+    try {
+      current = await readFile(abs, 'utf8');
+    } catch {
+      return null;
     }
-    return false;
+    return current === content ? now : null;
+  }
+
+  /** A document whose files are not what the last sync recorded writing (missing, edited, or no record). */
+  function touched(s: SyncState, paths: readonly string[]): boolean {
+    return paths.some((rel) => {
+      const [stamp] = (s.stamps[rel] ?? '').split('|');
+      return !stamp || stampNow(join(dir, rel)) !== stamp;
+    });
   }
 
   /** What the last sync left, read from the ledger once per process. */
@@ -195,6 +338,8 @@ export function createExporter(
     const s = syncState();
     const head = ledger.count();
     const out = new Set<string>();
+    // A ledger behind what the exports were rendered from (a restored copy): render everything again.
+    if (head < s.seq) s.seq = 0;
     if (!swept) {
       swept = true;
       await sweepTempFiles(dir, [
@@ -211,23 +356,40 @@ export function createExporter(
             .map((r) => r.type)
         : [];
     const changed = fieldsChangedBy(types);
-    // Two documents reading the same field in one sync read it once.
-    const loaded = readsFor(read);
-    for (const p of PRODUCERS) {
-      const reads = s.reads[p.name];
-      const stale =
-        s.seq === 0 || !reads || reads.some((f) => changed.has(f)) || (first && (await missing(s.files[p.name] ?? [])));
-      if (!stale) continue;
-      const used = new Set<Field>();
-      const files = p.render(snapshotFor(p.name, used, loaded));
-      s.reads[p.name] = [...used];
-      s.files[p.name] = files.map(([rel]) => rel);
-      await Promise.all(files.map(([rel, content]) => writeIfChanged(rel, content, out)));
+    forget(changed);
+    try {
+      await renderDocuments(s, first, changed, out);
+    } catch (err) {
+      forgetAll();
+      throw err;
     }
     await streams.append(out);
     s.seq = head;
     maybeSaveState(s);
     return [...out];
+  }
+
+  async function renderDocuments(s: SyncState, first: boolean, changed: Set<Field>, out: Set<string>): Promise<void> {
+    // Two documents reading the same field read it once, and a field no event changed since is not re-read.
+    const loaded = readsFor(read, memos);
+    for (const p of PRODUCERS) {
+      const reads = s.reads[p.name];
+      // A new process also re-renders a document whose file was edited, deleted or written by an older version.
+      const stale =
+        s.seq === 0 ||
+        !reads ||
+        (first && touched(s, s.files[p.name] ?? [])) ||
+        reads.some((f) => changedIn(kindOf(p.name), f, changed, loaded));
+      if (!stale) continue;
+      const used = new Set<Field>();
+      const files = renderProducer(p, loaded, changed, used);
+      const nextReads = [...used];
+      const nextFiles = files.map(([rel]) => rel);
+      if (!sameList(s.reads[p.name], nextReads) || !sameList(s.files[p.name], nextFiles)) shapeStale = true;
+      s.reads[p.name] = nextReads;
+      s.files[p.name] = nextFiles;
+      for (const [rel, content] of files) await writeIfChanged(s, rel, content, out);
+    }
   }
 
   // The loop, the host and the Discord link each sync after their own changes, so calls overlap. Two
@@ -280,6 +442,7 @@ export function createExporter(
       return [...docs, ...jsonlPaths()];
     },
     sealedRecords: () => sealedStore.records(),
+    renders: () => ({ documents: Object.fromEntries(rendered.documents), sections: rendered.sections }),
     async committable() {
       await this.sync();
       const out = new Map<string, Buffer | SealedExport>();

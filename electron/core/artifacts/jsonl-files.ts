@@ -1,7 +1,8 @@
 /** The file operations of the audit JSONL streams (audit-streams.ts): reading a file's last line, appending. */
-import { open, readdir, stat } from 'node:fs/promises';
+import { closeSync, constants, openSync, writeFileSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomicSync } from './atomic.ts';
 
 /** The last complete line of a file (cutting off a torn one), or null when the file is missing or empty. */
 export async function lastLine(path: string): Promise<string | null> {
@@ -32,20 +33,26 @@ export async function lastLine(path: string): Promise<string | null> {
   }
 }
 
-export async function appendLines(dir: string, rel: string, text: string): Promise<void> {
+/**
+ * Append to a stream's file; a missing file is written whole (atomically), so nobody sees half of a first
+ * line. Synchronous, as the loop awaits it anyway: a few lines cost less than the thread pool's round trips.
+ */
+export function appendLines(dir: string, rel: string, text: string): void {
   const abs = join(dir, rel);
+  let fd: number;
   try {
-    await stat(abs);
-  } catch {
-    await writeFileAtomic(abs, text);
+    // No O_CREAT: a missing file is written whole below.
+    fd = openSync(abs, constants.O_WRONLY | constants.O_APPEND);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    writeFileAtomicSync(abs, text);
     return;
   }
-  const fh = await open(abs, 'a');
   try {
     // No fsync, as for the other exports: a line lost to a power cut is appended again from the ledger.
-    await fh.writeFile(text);
+    writeFileSync(fd, text);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

@@ -3,6 +3,7 @@ import { AuthoredPath, EventType as EventTypeSchema } from '../../../shared/inde
 import type { Reader } from '../store/read.ts';
 import { RECENT_INTERACTIONS } from './render/detail.ts';
 import { RECENT_CHECKPOINTS } from './render/overview.ts';
+import { reviewCovers } from './render/signoff.ts';
 import type { ProjectSnapshot, SnapshotStats } from './snapshot.ts';
 
 export type Field = keyof ProjectSnapshot;
@@ -84,7 +85,17 @@ export const UNEXPORTED_EVENTS: readonly EventType[] = [
   'promotion.started',
 ];
 
-/** The fields the given event types change. */
+/**
+ * Fields whose loaded value also depends on another field: the bounded and authored loaders pick the
+ * clarifications of the reviews they read and the responses to the commands they read, so a new decision
+ * or command changes those lists though no clarification or response event came.
+ */
+const DERIVED: ReadonlyArray<readonly [Field, Field]> = [
+  ['clarifications', 'reviews'],
+  ['responses', 'commands'],
+];
+
+/** The fields the given event types change (as any loader reads them). */
 export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
   const known = new Set<string>(EventTypeSchema.options);
   const seen = new Set(types);
@@ -94,6 +105,7 @@ export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
     if (seen.size > 0 && (events === 'all' || events.some((t) => seen.has(t)) || [...seen].some((t) => !known.has(t))))
       out.add(field);
   }
+  for (const [field, source] of DERIVED) if (out.has(source)) out.add(field);
   return out;
 }
 
@@ -202,13 +214,21 @@ export function authoredLoaders(read: Reader): Loaders {
   };
 }
 
+/** The documents the results' sign-offs list the reviews of (render/signoff.ts). */
+const RESULT_DOCUMENTS = ['tests/TEST_RESULTS.md', 'QA_REPORT.md'];
+
 /**
  * The test results and the QA report: they show open concerns only (the test failures to close, the open
  * criticals, the counts by severity), so they read the open ones by index, not every concern of the history.
- * The rest is read whole: their sign-offs need every review of the document, whatever its age.
+ * Reviews are only their sign-offs: every review that shows one of them (`reviewCovers`), whatever its age,
+ * so a review of another document leaves them as they were. The rest is read whole.
  */
 export function resultsLoaders(read: Reader): Loaders {
-  return { ...fullLoaders(read), concerns: () => read.openConcernsAndConditions() };
+  return {
+    ...fullLoaders(read),
+    concerns: () => read.openConcernsAndConditions(),
+    reviews: () => read.reviews().filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
+  };
 }
 
 /**
@@ -220,6 +240,20 @@ export function lazySnapshot(
   used: Set<Field> = new Set(),
   memo: Map<Field, unknown> = new Map(),
 ): ProjectSnapshot {
+  const t = trackingSnapshot(loaders, memo);
+  t.track(used);
+  return t.snapshot;
+}
+
+/**
+ * `lazySnapshot` whose record of used fields can be switched (`track`), so one snapshot serves each section
+ * of a document in turn, each with its own record.
+ */
+export function trackingSnapshot(
+  loaders: Loaders,
+  memo: Map<Field, unknown>,
+): { snapshot: ProjectSnapshot; track(used: Set<Field>): void } {
+  let used = new Set<Field>();
   const s = {} as ProjectSnapshot;
   for (const field of Object.keys(loaders) as Field[]) {
     Object.defineProperty(s, field, {
@@ -231,5 +265,10 @@ export function lazySnapshot(
       },
     });
   }
-  return s;
+  return {
+    snapshot: s,
+    track(next) {
+      used = next;
+    },
+  };
 }

@@ -100,10 +100,24 @@ function reviewLog(s: ProjectSnapshot, path: string): string[] {
   return ['## Review log', '', ...entries.flatMap((e) => [...e, ''])];
 }
 
+/**
+ * What a document shows of its revision (header, delta, body), kept per revision object: the exporter keeps
+ * the revisions it read until one is added, and the review log changes far more often than the body.
+ */
+const revisionParts = new WeakMap<ArtifactRevision, string[]>();
+
+function revisionPart(rev: ArtifactRevision): string[] {
+  let part = revisionParts.get(rev);
+  if (!part) {
+    part = [header(rev), '', ...changesBlock(rev), normaliseNewlines(rev.content).trimEnd()];
+    revisionParts.set(rev, part);
+  }
+  return part;
+}
+
 /** The exported file for the newest revision of one authored document. */
 export function renderAuthored(s: ProjectSnapshot, rev: ArtifactRevision): string {
-  const body = normaliseNewlines(rev.content).replace(/\s+$/u, '');
-  return finish([header(rev), '', ...changesBlock(rev), body, '', '---', '', ...reviewLog(s, rev.path)]);
+  return finish([...revisionPart(rev), '', '---', '', ...reviewLog(s, rev.path)]);
 }
 
 /** Every authored document that has at least one revision, keyed by its project-relative path. */

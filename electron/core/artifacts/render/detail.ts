@@ -14,7 +14,19 @@ import {
   pendingReviews,
   phaseTitle,
 } from './facts.ts';
-import { byTime, code, compareTs, dateOf, dateTimeOf, excerpt, finish, link, oneLine, table } from './markdown.ts';
+import {
+  type Section,
+  byTime,
+  code,
+  compareTs,
+  dateOf,
+  dateTimeOf,
+  excerpt,
+  finish,
+  link,
+  oneLine,
+  table,
+} from './markdown.ts';
 
 /** How many interactions "Recent Human Interactions" keeps. */
 export const RECENT_INTERACTIONS = 20;
@@ -213,32 +225,25 @@ function variationsSection(s: ProjectSnapshot): string[] {
     .concat(['', `Full entries: ${link('docs/PROJECT_VARIATIONS.md', 'docs', 'PROJECT_VARIATIONS.md')}`]);
 }
 
-export function renderDetail(s: ProjectSnapshot): string {
-  return finish([
+/** The detail, section by section (see OVERVIEW_SECTIONS). */
+export const DETAIL_SECTIONS: readonly Section[] = [
+  (s) => [
     '<!-- Governor export — do not edit; the ledger is the source of truth -->',
     `# ${oneLine(s.name)} — Project Detail`,
     '',
+  ],
+  (s) => [
     `_Last update: ${dateTimeOf(s.lastUpdate)} · ${phaseTitle(s)}, stage \`${s.stage}\` (iteration ${s.iteration})_`,
     '',
-    ...tasksByPhase(s),
-    '## Pending Approvals',
-    '',
-    ...pendingApprovals(s),
-    '',
-    '## Conditions',
-    '',
-    ...conditionsSection(s),
-    '',
-    '## Variations',
-    '',
-    ...variationsSection(s),
-    '',
-    '## Open Concerns',
-    '',
-    ...concernsSection(s),
-    '',
-    '## Recent Human Interactions',
-    '',
-    ...recentInteractions(s),
-  ]);
+  ],
+  (s) => tasksByPhase(s),
+  (s) => ['## Pending Approvals', '', ...pendingApprovals(s), ''],
+  (s) => ['## Conditions', '', ...conditionsSection(s), ''],
+  (s) => ['## Variations', '', ...variationsSection(s), ''],
+  (s) => ['## Open Concerns', '', ...concernsSection(s), ''],
+  (s) => ['## Recent Human Interactions', '', ...recentInteractions(s)],
+];
+
+export function renderDetail(s: ProjectSnapshot): string {
+  return finish(DETAIL_SECTIONS.flatMap((section) => section(s)));
 }

@@ -6,9 +6,10 @@
 import type { ProjectSnapshot } from '../snapshot.ts';
 import { renderAuthoredDocuments } from './authored.ts';
 import { renderChangelog } from './changelog.ts';
-import { renderDetail } from './detail.ts';
+import { DETAIL_SECTIONS } from './detail.ts';
+import { type Section, finish } from './markdown.ts';
 import { renderFinalReport } from './final-report.ts';
-import { renderOverview } from './overview.ts';
+import { OVERVIEW_SECTIONS } from './overview.ts';
 import { renderQaReport } from './qa-report.ts';
 import { renderQaReportHtml } from './qa-report-html.ts';
 import { renderStatusJson } from './status.ts';
@@ -24,13 +25,20 @@ import { renderVariations } from './variations.ts';
 export interface Producer {
   name: string;
   render(s: ProjectSnapshot): Array<[string, string]>;
+  /** A one-file document made of sections (`render` is `finish` of them), re-rendered section by section. */
+  sections?: { path: string; of: readonly Section[] };
+}
+
+/** A producer of one file made of sections. */
+function sectioned(name: string, path: string, of: readonly Section[]): Producer {
+  return { name, render: (s) => [[path, finish(of.flatMap((section) => section(s)))]], sections: { path, of } };
 }
 
 export const PRODUCERS: readonly Producer[] = [
   { name: 'authored', render: (s) => renderAuthoredDocuments(s) },
   { name: 'changelog', render: (s) => [['CHANGELOG.md', renderChangelog(s)]] },
-  { name: 'overview', render: (s) => [['docs/PROJECT_OVERVIEW.md', renderOverview(s)]] },
-  { name: 'detail', render: (s) => [['docs/PROJECT_DETAIL.md', renderDetail(s)]] },
+  sectioned('overview', 'docs/PROJECT_OVERVIEW.md', OVERVIEW_SECTIONS),
+  sectioned('detail', 'docs/PROJECT_DETAIL.md', DETAIL_SECTIONS),
   { name: 'variations', render: (s) => [['docs/PROJECT_VARIATIONS.md', renderVariations(s)]] },
   { name: 'test-results', render: (s) => [['tests/TEST_RESULTS.md', renderTestResults(s)]] },
   { name: 'test-results-detail', render: (s) => [['tests/TEST_RESULTS_DETAIL.md', renderTestResultsDetail(s)]] },

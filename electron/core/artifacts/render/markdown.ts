@@ -2,11 +2,19 @@
  * Small, pure formatting helpers shared by every renderer.
  * Nothing here reads a clock or the file system: dates come from timestamps in the snapshot.
  */
+import type { ProjectSnapshot } from '../snapshot.ts';
 
 /** Joins lines into a file body ending in exactly one newline (trailing blank lines dropped). */
 export function finish(lines: readonly string[]): string {
-  return `${lines.join('\n').replace(/\s+$/u, '')}\n`;
+  // trimEnd drops exactly what /\s+$/u matches (white space and line terminators), without a regex scan.
+  return `${lines.join('\n').trimEnd()}\n`;
 }
+
+/**
+ * One section of a document: its lines, a pure function of the snapshot. A document made of sections is
+ * `finish(sections.flatMap((f) => f(s)))`; the exporter re-runs only the sections whose inputs changed.
+ */
+export type Section = (s: ProjectSnapshot) => string[];
 
 /** Normalises line endings so a document written on Windows renders like any other. */
 export function normaliseNewlines(text: string): string {
@@ -38,9 +46,16 @@ export function compareTs(a: string, b: string): number {
 
 /** A stable chronological sort (oldest first) that leaves ledger order intact for equal instants. */
 export function byTime<T>(items: readonly T[], ts: (item: T) => string): T[] {
+  // compareTs with each instant parsed once, not twice per comparison: the exports sort every decision.
   return items
-    .map((item, index) => ({ item, index }))
-    .sort((p, q) => compareTs(ts(p.item), ts(q.item)) || p.index - q.index)
+    .map((item, index) => {
+      const at = ts(item);
+      return { item, index, at, ms: Date.parse(at) };
+    })
+    .sort((p, q) => {
+      if (Number.isFinite(p.ms) && Number.isFinite(q.ms) && p.ms !== q.ms) return p.ms - q.ms;
+      return (p.at < q.at ? -1 : p.at > q.at ? 1 : 0) || p.index - q.index;
+    })
     .map((p) => p.item);
 }
 

@@ -30,6 +30,7 @@ import {
   oneLine,
   percent,
   quote,
+  type Section,
   signedPercent,
   table,
 } from './markdown.ts';
@@ -241,52 +242,34 @@ function seeAlso(s: ProjectSnapshot): string[] {
   ];
 }
 
-export function renderOverview(s: ProjectSnapshot): string {
-  return finish([
+/**
+ * The overview, section by section (each with the blank line after it): the exporter re-renders only the
+ * sections whose inputs changed, so the time of the last update does not re-render the decisions.
+ */
+export const OVERVIEW_SECTIONS: readonly Section[] = [
+  (s) => [
     '<!-- Governor export — do not edit; the ledger is the source of truth -->',
     `# ${oneLine(s.name)} — Project Overview`,
     '',
-    `_Last update: ${dateTimeOf(s.lastUpdate)}_`,
-    '',
-    ...(s.brief.trim() ? [...quote(s.brief), ''] : []),
-    '## Roadmap',
-    '',
-    ...roadmap(s),
-    '',
-    '## Current Phase',
-    '',
-    ...currentPhase(s),
-    '',
-    '## Major Deliverables Completed',
-    '',
-    ...deliverables(s),
-    '',
-    '## Known Blockers / Risks',
-    '',
-    ...blockers(s),
-    '',
-    '## Human Review Checkpoints',
-    '',
-    ...checkpoints(s),
-    '',
-    '## Pending Reviews',
-    '',
-    ...pending(s),
-    '',
-    '## KPIs',
-    '',
-    ...kpis(s),
-    '',
-    '## Open Concerns (summary)',
-    '',
-    ...concernSummary(s),
-    '',
-    '## Team',
-    '',
-    ...team(s),
-    '',
+  ],
+  (s) => [`_Last update: ${dateTimeOf(s.lastUpdate)}_`, ''],
+  (s) => (s.brief.trim() ? [...quote(s.brief), ''] : []),
+  (s) => ['## Roadmap', '', ...roadmap(s), ''],
+  (s) => ['## Current Phase', '', ...currentPhase(s), ''],
+  (s) => ['## Major Deliverables Completed', '', ...deliverables(s), ''],
+  (s) => ['## Known Blockers / Risks', '', ...blockers(s), ''],
+  (s) => ['## Human Review Checkpoints', '', ...checkpoints(s), ''],
+  (s) => ['## Pending Reviews', '', ...pending(s), ''],
+  (s) => ['## KPIs', '', ...kpis(s), ''],
+  (s) => ['## Open Concerns (summary)', '', ...concernSummary(s), ''],
+  (s) => ['## Team', '', ...team(s), ''],
+  (s) => [
     `See also: ${seeAlso(s)
       .map((p) => link(p, 'docs', p.split('/').at(-1) ?? p))
       .join(', ')}.`,
-  ]);
+  ],
+];
+
+export function renderOverview(s: ProjectSnapshot): string {
+  return finish(OVERVIEW_SECTIONS.flatMap((section) => section(s)));
 }

@@ -338,7 +338,7 @@ function trend(s: ProjectSnapshot): Block[] {
 
 /** The gate's `report` field sometimes holds only the report's own file name, which is not a note. */
 function gateNotes(gate: GateRecord): string | null {
-  const text = normaliseNewlines(gate.report).replace(/\s+$/u, '');
+  const text = normaliseNewlines(gate.report).trimEnd();
   return text.trim() === '' || /^[\w./-]+\.(md|html)$/i.test(text.trim()) ? null : text;
 }
 
