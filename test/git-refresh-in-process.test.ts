@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
 import type { FileChange } from '../electron/core/git/types.ts';
+import { IN_PROCESS_MAX_FILES } from '../electron/core/git/worktree-refresh.ts';
 import { workspaceDir } from '../electron/core/workflow/work-dirs.ts';
 import { fsck, gitCli, tempDir } from './support/git-cli.ts';
 
@@ -112,6 +113,14 @@ async function expectExactly(dir: string, ws: string, rev: string): Promise<void
   expect(gitCli(ws, 'diff-files', '--name-only')).toBe('');
 }
 
+/** As expectExactly, for a large worktree: git's own checks instead of one `git show` per file. */
+async function expectAtCommit(dir: string, ws: string, rev: string): Promise<void> {
+  expect(await snapshot(ws)).toEqual(lsTree(dir, rev));
+  expect(gitCli(ws, 'rev-parse', 'HEAD').trim()).toBe(gitCli(dir, 'rev-parse', `${rev}^{commit}`).trim());
+  expect(gitCli(ws, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+  expect(gitCli(ws, 'diff-files', '--name-only')).toBe('');
+}
+
 describe('workspace refresh in process', () => {
   test('an agent reuses its workspace across tasks and phases: exact files, no git process', async () => {
     const { dir, git, develop } = await project();
@@ -177,6 +186,28 @@ describe('workspace refresh in process', () => {
     await git.materialize({ oid: third.oid, dir: ws });
     expect(await readFile(join(outside, 'parse.js'), 'utf8')).toBe('precious\n');
     await expectExactly(dir, ws, third.oid);
+  });
+
+  test('a worktree over the in-process limit is refreshed by git checkout, read from its index header', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'implementer');
+    await git.materialize({ oid: develop, dir: ws });
+    // One file past the limit, in one commit: from then on the workspace is git's to refresh.
+    const many = Array.from({ length: IN_PROCESS_MAX_FILES + 1 }, (_, i) => ({
+      path: `data/${String(i % 40)}/row-${i}.csv`,
+      content: `${i}\n`,
+    }));
+    const big = await commit(git, many);
+    expect(await gitCalls(() => git.materialize({ oid: big.oid, dir: ws }))).toContainEqual(
+      expect.stringMatching(/^checkout --force --quiet --detach/),
+    );
+    await expectAtCommit(dir, ws, big.oid);
+    const next = await commit(git, [{ path: 'data/0/row-0.csv', content: 'changed\n' }]);
+    const calls = await gitCalls(() => git.materialize({ oid: next.oid, dir: ws }));
+    expect(calls).toContainEqual(expect.stringMatching(/^checkout --force --quiet --detach/));
+    await expectAtCommit(dir, ws, next.oid);
+    expect(await readFile(join(ws, 'data', '0', 'row-0.csv'), 'utf8')).toBe('changed\n');
+    expectFsckClean(dir);
   });
 
   test('a refresh killed after the index, before HEAD, is finished by the next one', async () => {

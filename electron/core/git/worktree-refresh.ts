@@ -14,7 +14,7 @@
  * A kill part-way leaves every file old or new, never half; the next refresh compares files with the index
  * and the commit, not with what HEAD says, so it finishes the job whatever was written.
  */
-import { type BigIntStats, existsSync, lstatSync } from 'node:fs';
+import { type BigIntStats, closeSync, existsSync, lstatSync, openSync, readSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type ParsedIndex, entryBytes, parseIndex, writeIndex } from './index-entries.ts';
@@ -77,6 +77,21 @@ function readIndexed(parsed: ParsedIndex): Map<string, Indexed> | null {
   return out;
 }
 
+/** The entry count in an index file's header ("DIRC", version, count), or null when there is none. */
+function indexEntryCount(file: string): number | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(12);
+    if (readSync(fd, head, 0, 12, 0) < 12 || head.toString('latin1', 0, 4) !== 'DIRC') return null;
+    return head.readUInt32BE(8);
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /**
  * Is every folder on the way to `rel` a real folder (or not there yet)? A link an agent put in place of a
  * folder would carry a write or a removal outside the workspace; git takes such a path apart itself.
@@ -116,6 +131,8 @@ export async function refreshWorktree(
   o: { dir: string; gitdir: string; commit: string; tree: string },
 ): Promise<{ written: string[] } | null> {
   const indexFile = path.join(o.gitdir, 'index');
+  // The header's entry count first: a large worktree goes to git without its index being read.
+  if ((indexEntryCount(indexFile) ?? Number.POSITIVE_INFINITY) > IN_PROCESS_MAX_FILES) return null;
   const buf = await fsp.readFile(indexFile).catch(() => null);
   const indexStat = lstatSync(indexFile, { bigint: true, throwIfNoEntry: false });
   if (!buf || !indexStat) return null;
