@@ -14,7 +14,6 @@
  * nothing an agent or its tests do in the workspace reaches the rest of the machine through one.
  * (Coding agents such as Claude Code work in their own `git clone --shared` instead: see git-workspace.ts.)
  */
-import type { Dirent } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
@@ -30,8 +29,9 @@ import {
   readStamps,
   writeStamps,
 } from './dir-stamps.ts';
-import { MODE_GITLINK, MODE_SYMLINK, readTreeEntries, treeOfCommit, type Entry } from './objects.ts';
+import { MODE_GITLINK, MODE_SYMLINK, treeOfCommit } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
+import { foldersWithStrays } from './strays.ts';
 import { refreshWorktree } from './worktree-refresh.ts';
 
 /** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
@@ -314,101 +314,4 @@ export async function materializeTree(
         : (await diffTrees(ctx, { from: null, to: input.tree, content: false })).length;
   const now = await indexEntries(gitdir);
   return { written, removed, unchanged: Math.max(0, now - written) };
-}
-
-/**
- * Of the folders whose listing moved, those that may hold strays. A folder whose every entry is one the
- * commit's tree has there, of the same kind, holds none: its ctime moved because a tracked file was
- * rewritten (by git's checkout, or by an agent). A file the commit checked out next (`next`) has there is
- * no stray either: the forced checkout replaces it (a link or a hard link too, never written through), as
- * happens to every file an agent added once Governor has committed it. A folder only `next` has is read
- * whole (nothing recorded its listing): no stray if it holds just what `next` has there. Read in process;
- * the rest go to `git clean`.
- */
-async function foldersWithStrays(
-  ctx: RepoCtx,
-  tree: string,
-  next: string,
-  dir: string,
-  folders: string[],
-): Promise<string[]> {
-  const out: string[] = [];
-  // Folders share their parents' trees: each tree is read once.
-  const trees = new Map<string, Promise<Entry[]>>();
-  const entries = (oid: string) => {
-    const known = trees.get(oid);
-    if (known) return known;
-    const read = readTreeEntries(ctx, oid);
-    trees.set(oid, read);
-    return read;
-  };
-  for (const rel of folders) if (!(await onlyTracked(entries, tree, next, dir, rel))) out.push(rel);
-  return out;
-}
-
-/** The entries of the folder `rel` in `tree`, by name; null when `tree` has no such folder. */
-async function folderIn(
-  entries: (oid: string) => Promise<Entry[]>,
-  tree: string,
-  rel: string,
-): Promise<Map<string, Entry> | null> {
-  let oid = tree;
-  for (const part of rel === '' ? [] : rel.split('/')) {
-    const e = (await entries(oid)).find((x) => x.path === part);
-    if (e?.type !== 'tree') return null;
-    oid = e.oid;
-  }
-  return new Map((await entries(oid)).map((e) => [e.path, e]));
-}
-
-/** Does the folder at `full` hold nothing but what tree `oid` has (a folder only the next commit has)? */
-async function onlyIn(entries: (oid: string) => Promise<Entry[]>, oid: string, full: string): Promise<boolean> {
-  const want = new Map((await entries(oid)).map((e) => [e.path, e]));
-  let listing: Dirent[];
-  try {
-    listing = await fsp.readdir(full, { withFileTypes: true });
-  } catch {
-    return false;
-  }
-  for (const d of listing) {
-    const e = want.get(d.name);
-    if (e?.type === 'blob' && (d.isFile() || d.isSymbolicLink())) continue;
-    if (e?.type !== 'tree' || !d.isDirectory() || !(await onlyIn(entries, e.oid, path.join(full, d.name))))
-      return false;
-  }
-  return true;
-}
-
-async function onlyTracked(
-  entries: (oid: string) => Promise<Entry[]>,
-  tree: string,
-  next: string,
-  dir: string,
-  rel: string,
-): Promise<boolean> {
-  const tracked = await folderIn(entries, tree, rel);
-  if (tracked === null) return false;
-  const coming = next === tree ? null : await folderIn(entries, next, rel);
-  let listing: Dirent[];
-  try {
-    listing = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
-  } catch {
-    return true; // gone: nothing in it to remove, and the checkout brings the tracked files back
-  }
-  for (const d of listing) {
-    if (rel === '' && d.name === '.git') continue;
-    const kind = tracked.get(d.name)?.type;
-    const fileish = d.isFile() || d.isSymbolicLink();
-    if (kind === undefined) {
-      // Not in the commit the worktree holds: no stray only if the next commit has it, of the same kind
-      // (a folder holding nothing else: no stamp recorded its listing, so it is read whole).
-      const then = coming?.get(d.name);
-      if (then?.type === 'blob' && fileish) continue;
-      if (then?.type === 'tree' && d.isDirectory() && (await onlyIn(entries, then.oid, path.join(dir, rel, d.name))))
-        continue;
-      return false;
-    }
-    if (kind === 'tree' ? !d.isDirectory() : kind !== 'blob' || !fileish) return false;
-  }
-  return true;
 }

@@ -9,7 +9,8 @@
  * still found, and moved into the fan-out when appended to.
  */
 import { buildMessage, signatureOf, type GitTime } from './message.ts';
-import { readBlob, readCommit, readTreeEntries, resolveFullRef, writeCommitObject, writeRefOid } from './objects.ts';
+import { readBlob, readCommit, readTreeEntries, writeCommitObject } from './objects.ts';
+import { resolveFullRef, writeRefOid } from './ref-store.ts';
 import { isOid } from './refs.ts';
 import type { RepoCtx } from './repo-fs.ts';
 import { writeTreeWithChanges, type FileChange } from './tree-write.ts';

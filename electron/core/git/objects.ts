@@ -10,10 +10,9 @@ import path from 'node:path';
 import type { CommitObject, TagObject, TreeEntry } from 'isomorphic-git';
 import { iso } from './iso.ts';
 import { GovernorError, NotFoundError } from '../errors.ts';
-import { isDescendent, peelToCommit, readCommit } from './commits.ts';
+import { isDescendent, readCommit } from './commits.ts';
 import { knownStored, readLoose, writeLoose } from './loose.ts';
 import type { RepoCtx } from './repo-fs.ts';
-import { isOid } from './refs.ts';
 
 export { hashObject, writeBlob } from './loose.ts';
 export { peelToCommit, readCommit } from './commits.ts';
@@ -269,107 +268,6 @@ export async function writeTagObject(ctx: RepoCtx, tag: TagObject): Promise<stri
   return writeLoose(ctx, 'tag', Buffer.from(`${payload}${signature}\n`, 'utf8'));
 }
 
-/**
- * The oid a full ref (or HEAD) points at, symbolic refs followed; null when the ref does not exist.
- * Read here, not with isomorphic-git's `resolveRef`: that reads packed-refs on every call and, for a ref
- * that does not exist, tries five other prefixes (`refs/tags/refs/heads/…`), each a failed read, at about
- * 2 ms a call, and the loop resolves a ref some 150 times in a three-phase run. Ref files are replaced by
- * rename (repo-fs.ts, and git's own lock files), so a read sees the old oid or the new one.
- */
-export async function resolveFullRef(ctx: RepoCtx, full: string): Promise<string | null> {
-  let ref = full;
-  for (let depth = 0; depth < 5; depth++) {
-    const text = (await readRefFile(ctx, ref)) ?? (await packedRefs(ctx)).get(ref);
-    if (text === undefined || text === null) return null;
-    if (!text.startsWith('ref: ')) {
-      if (!isOid(text)) throw new GovernorError('corrupt_ref', `${ref} holds "${text.slice(0, 60)}", not an oid`);
-      return text;
-    }
-    ref = text.slice('ref: '.length);
-  }
-  throw new GovernorError('corrupt_ref', `${full}: symbolic refs nest too deep`);
-}
-
-async function readRefFile(ctx: RepoCtx, ref: string): Promise<string | null> {
-  try {
-    return (await fsp.readFile(path.join(ctx.gitdir, ref), 'utf8')).trim() || null;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // A folder where a ref was looked for (`refs/heads/a` when only `refs/heads/a/b` exists) is no ref.
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
-    throw err;
-  }
-}
-
-/**
- * The names under `refs/heads` or `refs/tags` (relative to it), loose and packed, sorted: what isomorphic-git's
- * listBranches/listTags return, without loading it. Lock and temp files of a write in progress are no refs.
- */
-export async function listRefNames(ctx: RepoCtx, prefix: 'refs/heads' | 'refs/tags'): Promise<string[]> {
-  const root = path.join(ctx.gitdir, prefix);
-  const loose = await fsp.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  const names = new Set<string>();
-  for (const d of loose) {
-    if (!d.isFile() || d.name.endsWith('.lock') || d.name.includes('.governor-tmp-')) continue;
-    names.add(
-      path
-        .relative(root, path.join(d.parentPath ?? d.path, d.name))
-        .split(path.sep)
-        .join('/'),
-    );
-  }
-  for (const ref of (await packedRefs(ctx)).keys())
-    if (ref.startsWith(`${prefix}/`)) names.add(ref.slice(prefix.length + 1));
-  return [...names].sort();
-}
-
-/** `.git/packed-refs` as ref → oid (peeled `^` lines and comments skipped); empty when there is none. */
-async function packedRefs(ctx: RepoCtx): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const text = await fsp.readFile(path.join(ctx.gitdir, 'packed-refs'), 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.startsWith('^')) continue;
-    const space = line.indexOf(' ');
-    if (space === 40) out.set(line.slice(41).trim(), line.slice(0, 40));
-  }
-  return out;
-}
-
-/** `rev^` or `rev^N`: git's "first (Nth) parent of". `^` cannot occur in a ref name, so it is never ambiguous. */
-const PARENT_SUFFIX = /^(.+)\^(\d*)$/;
-
-/**
- * A branch name, tag name, full ref or 40-hex oid, optionally followed by `^`/`^N` (its first/Nth parent,
- * as the audit timeline asks for "this commit against its parent") → the commit oid, or null.
- * Branches win over tags of the same name: the GitService speaks in branches.
- */
-export async function resolveCommitish(ctx: RepoCtx, name: string): Promise<string | null> {
-  const parent = PARENT_SUFFIX.exec(name);
-  if (parent) {
-    const child = await resolveCommitish(ctx, parent[1] ?? '');
-    const n = parent[2] === '' ? 1 : Number(parent[2]);
-    // `rev^0` is the commit itself, as in git; a root commit has no parent to resolve to.
-    if (child === null || n === 0) return child;
-    return (await readCommit(ctx, child)).parent[n - 1] ?? null;
-  }
-  const candidates = isOid(name)
-    ? [null]
-    : name.startsWith('refs/') || name === 'HEAD'
-      ? [name]
-      : [`refs/heads/${name}`, `refs/tags/${name}`];
-  for (const ref of candidates) {
-    const oid = ref === null ? name : await resolveFullRef(ctx, ref);
-    if (oid !== null) return peelToCommit(ctx, oid);
-  }
-  return null;
-}
-
-export async function requireCommit(ctx: RepoCtx, name: string): Promise<string> {
-  const oid = await resolveCommitish(ctx, name);
-  if (oid === null) throw new NotFoundError('commit', name, 'expected a branch, tag or commit oid');
-  return oid;
-}
-
 export async function treeOfCommit(ctx: RepoCtx, commitOid: string): Promise<string> {
   return (await readCommit(ctx, commitOid)).tree;
 }
@@ -378,11 +276,6 @@ export async function treeOfCommit(ctx: RepoCtx, commitOid: string): Promise<str
 export async function isAncestor(ctx: RepoCtx, ancestor: string, descendant: string): Promise<boolean> {
   if (ancestor === descendant) return true;
   return isDescendent(ctx, descendant, ancestor);
-}
-
-/** Moves (or creates) a ref. The write is atomic through repoFs; callers hold the write queue. */
-export async function writeRefOid(ctx: RepoCtx, full: string, oid: string): Promise<void> {
-  await (await iso()).writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref: full, value: oid, force: true });
 }
 
 export interface FlatEntry {

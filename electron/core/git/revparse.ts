@@ -5,7 +5,8 @@
  * comes back as a sentence the UI can show as it is.
  */
 import { iso } from './iso.ts';
-import { peelToCommit, readCommit, resolveCommitish } from './objects.ts';
+import { peelToCommit, readCommit } from './objects.ts';
+import { resolveCommitish } from './ref-store.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
 export type RevParse = { ok: true; oid: string } | { ok: false; reason: string };

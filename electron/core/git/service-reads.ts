@@ -11,15 +11,8 @@ import { logFrom, type LogEntry } from './log.ts';
 import { materializeTree, type MaterializeResult } from './materialize.ts';
 import { changesInDir } from './workspace-changes.ts';
 import { readNote } from './notes.ts';
-import {
-  EMPTY_TREE,
-  isAncestor,
-  listRefNames,
-  listTreeFiles,
-  requireCommit,
-  resolveCommitish,
-  treeOfCommit,
-} from './objects.ts';
+import { EMPTY_TREE, isAncestor, listTreeFiles, treeOfCommit } from './objects.ts';
+import { listRefNames, requireCommit, resolveCommitish } from './ref-store.ts';
 import { revParse, type RevParse } from './revparse.ts';
 import { shortName } from './refs.ts';
 import type { RepoCtx } from './repo-fs.ts';

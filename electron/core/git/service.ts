@@ -23,15 +23,12 @@ import {
   requireObject,
   isAncestor,
   readCommit,
-  requireCommit,
-  resolveCommitish,
-  resolveFullRef,
   treeOfCommit,
   writeCommitObject,
-  writeRefOid,
   writeTagObject,
   writeBlob,
 } from './objects.ts';
+import { requireCommit, resolveCommitish, resolveFullRef, writeRefOid } from './ref-store.ts';
 import { assertMayWrite, type GitWriteAction } from './protect.ts';
 import { queueFor } from './queue.ts';
 import { branchRef, isOid, shortName, tagRef } from './refs.ts';

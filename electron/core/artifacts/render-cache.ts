@@ -1,0 +1,151 @@
+import type { Reader } from '../store/read.ts';
+import type { Producer } from './render/index.ts';
+import { type Section, finish } from './render/markdown.ts';
+import {
+  type Field,
+  authoredLoaders,
+  boundedLoaders,
+  fullLoaders,
+  lazySnapshot,
+  resultsLoaders,
+  trackingSnapshot,
+} from './sources.ts';
+
+/**
+ * How each document's snapshot is read (sources.ts): the ones rendered after every event (they show the
+ * last update) from bounded reads, the authored documents from their own reviews, the test results and
+ * the QA report with the open concerns only (re-rendered on every review, they must not read every concern),
+ * the rest whole.
+ */
+const LOADERS: Record<string, 'bounded' | 'authored' | 'results'> = {
+  overview: 'bounded',
+  detail: 'bounded',
+  status: 'bounded',
+  authored: 'authored',
+  'test-results': 'results',
+  'qa-report': 'results',
+};
+const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders, results: resultsLoaders };
+type Kind = keyof typeof LOADER_KINDS;
+/** One sync's loaders and what they read, per kind: two documents reading the same field read it once. */
+type Reads = Record<Kind, { loaders: ReturnType<typeof fullLoaders>; memo: Map<Field, unknown> }>;
+export function readsFor(read: Reader, memos?: Record<Kind, Map<Field, unknown>>): Reads {
+  const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: memos?.[kind] ?? new Map<Field, unknown>() });
+  return { full: of('full'), bounded: of('bounded'), authored: of('authored'), results: of('results') };
+}
+
+/** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
+export function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
+  const r = reads[kindOf(producer)];
+  return lazySnapshot(r.loaders, used, r.memo);
+}
+
+export const kindOf = (producer: string): Kind => LOADERS[producer] ?? 'full';
+
+/** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const noMemos = (): Record<Kind, Map<Field, unknown>> => ({
+  full: new Map(),
+  bounded: new Map(),
+  authored: new Map(),
+  results: new Map(),
+});
+
+/**
+ * What this process read and rendered, kept from one sync to the next: each field as a loader last read
+ * it, and each section of a sectioned document with the fields it used. A sync drops the entries the
+ * new events change (fieldsChangedBy), so a step that changes only the agents re-reads only the agents
+ * and re-renders only the sections showing them. Never kept across processes: a new one starts empty.
+ */
+export function createRenderCache(read: Reader) {
+  const memos = noMemos();
+  const sections = new Map<Section, { used: Set<Field>; lines: string[] }>();
+  /** How many documents and sections this process's syncs rendered (`renders()`). */
+  const rendered = { documents: new Map<string, number>(), sections: 0 };
+
+  // The values the fields this sync's events change had before it (per kind), and what comparing each with
+  // its new value found: a field whose events came but whose value is the same (the phase on a stage
+  // move, the authored documents' reviews on a gate review) re-renders nothing. Both last one sync.
+  const previous = noMemos();
+  let verdicts = new Map<string, boolean>();
+
+  function forget(changed: Set<Field>): void {
+    for (const kind of Object.keys(memos) as Kind[]) {
+      const memo = memos[kind];
+      previous[kind].clear();
+      for (const f of changed) {
+        if (memo.has(f)) previous[kind].set(f, memo.get(f));
+        memo.delete(f);
+      }
+    }
+    verdicts = new Map();
+  }
+
+  /** Everything this process kept, dropped: a sync that failed half-way may have read what it did not render. */
+  function forgetAll(): void {
+    for (const kind of Object.keys(memos) as Kind[]) {
+      memos[kind].clear();
+      previous[kind].clear();
+    }
+    sections.clear();
+    verdicts = new Map();
+  }
+
+  /**
+   * Whether field `f` as loaders of `kind` read it changed in this sync: its events came, and it was not
+   * read before or now reads otherwise. Every document and section that read it rendered what it held
+   * before, so an equal value leaves them right.
+   */
+  function changedIn(kind: Kind, f: Field, changed: Set<Field>, reads: Reads): boolean {
+    if (!changed.has(f)) return false;
+    if (!previous[kind].has(f)) return true;
+    const key = `${kind}:${f}`;
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      const r = reads[kind];
+      if (!r.memo.has(f)) r.memo.set(f, r.loaders[f]());
+      verdict = !sameValue(previous[kind].get(f), r.memo.get(f));
+      verdicts.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  /** A producer's files, its sections (if it has any) taken from the last render where nothing changed. */
+  function renderProducer(p: Producer, reads: Reads, changed: Set<Field>, used: Set<Field>): Array<[string, string]> {
+    rendered.documents.set(p.name, (rendered.documents.get(p.name) ?? 0) + 1);
+    const kind = kindOf(p.name);
+    const r = reads[kind];
+    if (!p.sections) return p.render(lazySnapshot(r.loaders, used, r.memo));
+    const snap = trackingSnapshot(r.loaders, r.memo);
+    const lines: string[] = [];
+    for (const section of p.sections.of) {
+      let c = sections.get(section);
+      if (c && [...c.used].some((f) => changedIn(kind, f, changed, reads))) c = undefined;
+      if (!c) {
+        const mine = new Set<Field>();
+        snap.track(mine);
+        c = { used: mine, lines: section(snap.snapshot) };
+        sections.set(section, c);
+        rendered.sections += 1;
+      }
+      for (const f of c.used) used.add(f);
+      for (const l of c.lines) lines.push(l);
+    }
+    return [[p.sections.path, finish(lines)]];
+  }
+
+  return {
+    forget,
+    forgetAll,
+    changedIn,
+    renderProducer,
+    /** This sync's loaders, sharing what this process already read: a field no event changed is not re-read. */
+    reads: () => readsFor(read, memos),
+    renders: () => ({ documents: Object.fromEntries(rendered.documents), sections: rendered.sections }),
+  };
+}
