@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
 import type { FileChange } from '../electron/core/git/types.ts';
-import { gitCli, gitRun, tempDir } from './support/git-cli.ts';
+import { gitCli, gitRun, tempDir, worktreeFiles } from './support/git-cli.ts';
 
 const T0 = 1_767_225_600;
 const cleanups: Array<() => Promise<void>> = [];
@@ -32,22 +32,6 @@ const commit = (git: GitService, changes: FileChange[], n = 1) =>
     auditId: `evt_${n}`,
     timestamp: T0 + n,
   });
-
-/** Every file under `root` (manifest excluded) as `mode path` lines, with symlinks as their target. */
-async function snapshot(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(join(root, rel), { withFileTypes: true })) {
-    const p = rel ? `${rel}/${d.name}` : d.name;
-    // The worktree's link to the repository is git's, not a file of the commit.
-    if (p === '.git') continue;
-    if (d.isDirectory()) out.push(...(await snapshot(root, p)));
-    else {
-      const st = await lstat(join(root, p));
-      out.push(`${d.isSymbolicLink() ? '120000' : st.mode & 0o100 ? '100755' : '100644'} ${p}`);
-    }
-  }
-  return out.sort();
-}
 
 /** What `git ls-tree -r` says the files of `rev` are, in the same shape. */
 function lsTree(dir: string, rev: string): string[] {
@@ -80,7 +64,7 @@ describe('materialize', () => {
     const ws = join(dir, '.governor', 'workspaces', 'phase1-implementer');
     const res = await git.materialize({ oid: c.oid, dir: ws });
     expect(res.commit).toBe(c.oid);
-    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    expect(await worktreeFiles(ws)).toEqual(lsTree(dir, c.oid));
     await expectSameContent(dir, c.oid, ws);
     expect(gitCli(dir, 'status', '--porcelain')).toBe('');
   });
@@ -101,7 +85,7 @@ describe('materialize', () => {
 
     const c = await commit(git, [{ path: 'src/new.py', content: 'new\n' }]);
     const res = await git.materialize({ oid: c.oid, dir: ws });
-    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    expect(await worktreeFiles(ws)).toEqual(lsTree(dir, c.oid));
     await expectSameContent(dir, c.oid, ws);
     expect((await lstat(join(ws, 'src/lib'))).isDirectory()).toBe(true);
     expect(res.removed).toBeGreaterThanOrEqual(3);
@@ -171,13 +155,13 @@ describe('materialize', () => {
     await utimes(join(ws, 'src'), mtime, mtime);
     const c = await commit(git, [{ path: 'src/app.py', content: 'print(5)\n' }]);
     expect(await git.materialize({ oid: c.oid, dir: ws })).toMatchObject({ written: 1, removed: 3 });
-    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    expect(await worktreeFiles(ws)).toEqual(lsTree(dir, c.oid));
     // A tracked file replaced by a folder of strays, with no folder listing otherwise changed.
     await rm(join(ws, 'src', 'app.py'));
     await mkdir(join(ws, 'src', 'app.py'));
     await writeFile(join(ws, 'src', 'app.py', 'inside.txt'), 'x\n');
     await git.materialize({ oid: c.oid, dir: ws });
-    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    expect(await worktreeFiles(ws)).toEqual(lsTree(dir, c.oid));
     // An edit to a tracked file (no folder changes) is undone by the no-op refresh.
     await writeFile(join(ws, 'README.md'), 'edited\n');
     expect(await git.materialize({ oid: c.oid, dir: ws })).toMatchObject({ written: 0 });
@@ -210,7 +194,7 @@ describe('materialize', () => {
     await git.materialize({ oid: develop, dir: ws, keep: ['node_modules'] });
     expect(await readFile(join(ws, 'node_modules', 'pkg', 'index.js'), 'utf8')).toBe('');
     await git.materialize({ oid: develop, dir: ws });
-    expect(await snapshot(ws)).toEqual(lsTree(dir, develop));
+    expect(await worktreeFiles(ws)).toEqual(lsTree(dir, develop));
   });
 
   test('pristine reuses the worktree and leaves nothing but the commit, ignored files included', async () => {
@@ -229,7 +213,7 @@ describe('materialize', () => {
     await writeFile(join(ws, 'src', 'app.py'), 'print("changed")\n');
     const res = await git.materialize({ oid: c.oid, dir: ws, pristine: true });
     expect(res.removed).toBe(3);
-    expect(await snapshot(ws)).toEqual(lsTree(dir, c.oid));
+    expect(await worktreeFiles(ws)).toEqual(lsTree(dir, c.oid));
     expect(await readFile(join(ws, 'src', 'app.py'), 'utf8')).toBe('print(1)\n');
     // The same worktree, refreshed in place: no new registration, the same link to the repository.
     expect(gitCli(dir, 'worktree', 'list', '--porcelain')).toBe(registered);

@@ -1,5 +1,5 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, lstat, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, lstat, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -7,7 +7,7 @@ import { createGitService, type GitService } from '../electron/core/git/service.
 import type { FileChange } from '../electron/core/git/types.ts';
 import { IN_PROCESS_MAX_FILES } from '../electron/core/git/worktree-refresh.ts';
 import { workspaceDir } from '../electron/core/workflow/work-dirs.ts';
-import { fsck, gitCli, tempDir } from './support/git-cli.ts';
+import { fsck, gitCli, tempDir, worktreeFiles } from './support/git-cli.ts';
 
 function expectFsckClean(dir: string): void {
   const r = fsck(dir);
@@ -75,21 +75,6 @@ const commit = (git: GitService, changes: FileChange[], branch = 'phase1/impleme
     timestamp: T0 + n,
   });
 
-/** Every file under `root` as `mode path`, as `git ls-tree -r` names them (links by mode 120000). */
-async function snapshot(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(join(root, rel), { withFileTypes: true })) {
-    const p = rel ? `${rel}/${d.name}` : d.name;
-    if (p === '.git') continue;
-    if (d.isDirectory()) out.push(...(await snapshot(root, p)));
-    else {
-      const st = await lstat(join(root, p));
-      out.push(`${d.isSymbolicLink() ? '120000' : st.mode & 0o100 ? '100755' : '100644'} ${p}`);
-    }
-  }
-  return out.sort();
-}
-
 const lsTree = (dir: string, rev: string) =>
   gitCli(dir, 'ls-tree', '-r', rev)
     .trim()
@@ -102,7 +87,7 @@ const lsTree = (dir: string, rev: string) =>
 
 /** The worktree holds exactly `rev`: the same files, the same bytes, and git agrees (status, stat, HEAD). */
 async function expectExactly(dir: string, ws: string, rev: string): Promise<void> {
-  expect(await snapshot(ws)).toEqual(lsTree(dir, rev));
+  expect(await worktreeFiles(ws)).toEqual(lsTree(dir, rev));
   for (const line of lsTree(dir, rev)) {
     const path = line.slice(7);
     expect(await readFile(join(ws, path), 'utf8')).toBe(gitCli(dir, 'show', `${rev}:${path}`));
@@ -115,7 +100,7 @@ async function expectExactly(dir: string, ws: string, rev: string): Promise<void
 
 /** As expectExactly, for a large worktree: git's own checks instead of one `git show` per file. */
 async function expectAtCommit(dir: string, ws: string, rev: string): Promise<void> {
-  expect(await snapshot(ws)).toEqual(lsTree(dir, rev));
+  expect(await worktreeFiles(ws)).toEqual(lsTree(dir, rev));
   expect(gitCli(ws, 'rev-parse', 'HEAD').trim()).toBe(gitCli(dir, 'rev-parse', `${rev}^{commit}`).trim());
   expect(gitCli(ws, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   expect(gitCli(ws, 'diff-files', '--name-only')).toBe('');

@@ -1,21 +1,14 @@
 import { join } from 'node:path';
 import { decodeTime, isValid } from 'ulid';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NewEvent } from '../shared/index.ts';
 import { monotonicUlids } from '../electron/core/store/event-ids.ts';
-import { Ledger } from '../electron/core/store/ledger.ts';
+import type { Ledger } from '../electron/core/store/ledger.ts';
 import { createReader } from '../electron/core/store/read.ts';
+import { ledgersClosedAfterEach } from './support/temp-ledgers.ts';
 import { tempDir } from './support/tmp.ts';
 
-const opened: Ledger[] = [];
-function ledger(path = join(tempDir(), 'governor.db')): Ledger {
-  const l = new Ledger(path);
-  opened.push(l);
-  return l;
-}
-afterEach(() => {
-  for (const l of opened.splice(0)) l.close();
-});
+const ledger = ledgersClosedAfterEach();
 
 const AGENTS = ['ProjectManager', 'Designer', 'Implementer', 'Tester'] as const;
 const init: NewEvent = {

@@ -1,19 +1,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../electron/core/store/ledger.ts';
+import { describe, expect, it } from 'vitest';
 import { createReader } from '../electron/core/store/read.ts';
+import { ledgersClosedAfterEach } from './support/temp-ledgers.ts';
 import { tempDir } from './support/tmp.ts';
 
-const opened: Ledger[] = [];
-function ledger(path = join(tempDir(), 'governor.db')): Ledger {
-  const l = new Ledger(path);
-  opened.push(l);
-  return l;
-}
-afterEach(() => {
-  for (const l of opened.splice(0)) l.close();
-});
+const ledger = ledgersClosedAfterEach();
 
 const init = {
   type: 'project.initialized' as const,

@@ -3,7 +3,7 @@
  * Identity and config come from the environment so the host's ~/.gitconfig cannot change results.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,4 +45,20 @@ export function fsck(dir: string): GitRun {
 export async function tempDir(prefix = 'governor-git-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Every file under a worktree `root` as `mode path`, as `git ls-tree -r` names them (links by mode 120000). */
+export async function worktreeFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(join(root, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    // The worktree's link to the repository is git's, not a file of the commit.
+    if (p === '.git') continue;
+    if (d.isDirectory()) out.push(...(await worktreeFiles(root, p)));
+    else {
+      const st = await lstat(join(root, p));
+      out.push(`${d.isSymbolicLink() ? '120000' : st.mode & 0o100 ? '100755' : '100644'} ${p}`);
+    }
+  }
+  return out.sort();
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Concern, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
 import { type ConcernChange, EventPayloads, applyConcernChange } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
+import { CONCERN_EVENTS } from './sources.ts';
 import type { Reader } from '../store/read.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { appendLines, handoffFiles, lastLine } from './jsonl-files.ts';
@@ -28,14 +29,7 @@ const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
   commands: ['command.received'],
   responses: ['response.sent'],
   git_actions: ['git.action_recorded'],
-  concerns: [
-    'concern.raised',
-    'concern.acknowledged',
-    'concern.assigned',
-    'concern.resolved',
-    'concern.escalated',
-    'concern.discord_posted',
-  ],
+  concerns: CONCERN_EVENTS,
 };
 
 export interface AuditStreams {

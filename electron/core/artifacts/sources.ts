@@ -9,7 +9,8 @@ import type { ProjectSnapshot, SnapshotStats } from './snapshot.ts';
 export type Field = keyof ProjectSnapshot;
 type Loaders = { [K in Field]-?: () => ProjectSnapshot[K] };
 
-const CONCERN_EVENTS: readonly EventType[] = [
+/** The events that change a concern (its projection, its JSONL stream). */
+export const CONCERN_EVENTS: readonly EventType[] = [
   'concern.raised',
   'concern.acknowledged',
   'concern.assigned',

@@ -1,11 +1,12 @@
 /**
  * Stages files whose blob Governor already stored (sealed audit segments, exporter.ts) in the user's index,
  * with the files' own stat, without reading them; and files it has just hashed itself (the exports a
- * promotion finds in place, checkout-sync.ts), with the stat taken before the read, saving a process. `git update-index --add` would read and hash every one
- * again: 20 MB on the first promotion after 100k events, the one part of the checkout's cost that grew
- * with the history. No git command takes a blob id *and* a stat (`--cacheinfo` leaves a zero stat, so the
- * next `git status` hashes the file anyway), and isomorphic-git's `updateIndex` zeroes the stat too, so
- * the index entries are written here, per git's index format (Documentation/gitformat-index.txt).
+ * promotion finds in place, checkout-sync.ts), with the stat taken before the read, saving a process.
+ * `git update-index --add` would read and hash every one again: 20 MB on the first promotion after 100k
+ * events, the one part of the checkout's cost that grew with the history. No git command takes a blob id
+ * *and* a stat (`--cacheinfo` leaves a zero stat, so the next `git status` hashes the file anyway), and
+ * isomorphic-git's `updateIndex` zeroes the stat too, so the index entries are written here, per git's
+ * index format (Documentation/gitformat-index.txt).
  *
  * Only what this needs is handled: index versions 2 and 3, and optional extensions, which are dropped
  * (the cache tree and the untracked cache are caches git rebuilds; isomorphic-git drops them on every
