@@ -1,16 +1,15 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { EventType, LedgerEvent, NewEvent } from '../../../shared/index.ts';
 import { EventPayloads, EventType as EventTypeSchema } from '../../../shared/index.ts';
 import { GovernorError, IntegrityError } from '../errors.ts';
 import { GENESIS_HASH, chainHashV2, payloadText } from './hash.ts';
 import { type EventRow, type VerifyResult, chainCheck, decodeTs, encodeTs } from './chain.ts';
-import { PROJECTION_TABLES, migrate } from './migrations.ts';
+import { PROJECTION_TABLES } from './migrations.ts';
+import { openLedgerDb } from './open-db.ts';
 import { CHAIN_V2_KEY } from './migrate-lean.ts';
 import { monotonicUlids } from './event-ids.ts';
 import { createProjector } from './projections.ts';
 import { searchDoc, subjectToken } from './search.ts';
-
-import { holdNativeObjects } from './statement-cache.ts';
 
 export type { VerifyResult };
 
@@ -73,25 +72,7 @@ export class Ledger {
     readonly path: string,
     opts: LedgerOptions = {},
   ) {
-    this.db = new Database(path);
-    // Before anything is prepared: Node 24.19+ aborts when the GC frees one of these (statement-cache.ts).
-    holdNativeObjects(this.db);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a commit is in the WAL (the OS's page cache) before `transact` returns, so a
-    // killed or crashed process loses nothing it acknowledged (DESIGN §durability; the kill tests). Only
-    // power loss can drop the last few commits, never corrupt the file. FULL, fsyncing every transaction
-    // (some 130 per three-phase run), bought nothing more: the git objects and refs the ledger names are
-    // not fsynced either, and after a power loss the ledger stays the authority (git/recovery.ts puts refs
-    // back to what it recorded).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('foreign_keys = ON');
-    // Temporary b-trees (an ORDER BY no index gives, an OR of several indexes) in memory. With the default,
-    // a temporary database that may spill to a file, `someReviews` (an OR of three indexes) took ~0.4 ms on a
-    // three-phase run's ledger, ~25 µs in memory. They hold what a read returns anyway (every read here is
-    // bounded, or already loads its rows whole), so memory does not grow with them.
-    this.db.pragma('temp_store = MEMORY');
-    migrate(this.db);
+    this.db = openLedgerDb(path);
     this.clock = opts.clock ?? (() => new Date());
     this.nextId = opts.ids ?? monotonicUlids();
     this.projector = createProjector(this.db);

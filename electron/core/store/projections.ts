@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import type {
-  AgentState,
   Concern,
   EventPayload,
   EventType,
@@ -12,6 +11,7 @@ import type {
   WorkerSession,
 } from '../../../shared/index.ts';
 import { AgentName, type ConcernChange, applyConcernChange, roleOf } from '../../../shared/index.ts';
+import { agentRows } from './agent-rows.ts';
 
 /** What a projector knows of the event besides its payload. */
 export interface EventMeta {
@@ -78,11 +78,6 @@ export function createProjector(db: Database.Database) {
       'INSERT INTO clarifications (id, seq, agent, status, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO ' +
         'UPDATE SET status = excluded.status, doc = excluded.doc',
     ),
-    agentGet: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
-    agentPut: db.prepare(
-      'INSERT INTO agents (name, seq, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = ' +
-        'excluded.seq, doc = excluded.doc',
-    ),
     gitPut: db.prepare('INSERT INTO git_actions (id, seq, doc, action) VALUES (?, ?, ?, ?)'),
     usageAdd: db.prepare(
       `INSERT INTO usage_totals (phase, agent, usd, tokens) VALUES (?, ?, ?, ?)
@@ -132,26 +127,9 @@ export function createProjector(db: Database.Database) {
   const putTask = (t: Task, seq: number) => s.taskPut.run(t.id, seq, t.phase, t.agent, t.status, JSON.stringify(t));
   const putVariation = (v: Variation, seq: number) =>
     s.variationPut.run(v.id, seq, v.number, v.status, JSON.stringify(v));
-  /**
-   * The agents' rows as this transaction has them. A status change or a usage record (a fifth of a busy
-   * ledger's events) read, parsed and rewrote its agent's row; within one write transaction nobody else
-   * writes, so the row is read once, and in a batch (`deferred`) written once, with its last event's seq.
-   * Cleared when a transaction begins: another process may have written since.
-   */
-  const agents = new Map<string, { state: AgentState; seq: number; dirty: boolean }>();
-  let deferring = false;
-  const writeAgent = (a: AgentState, seq: number) => s.agentPut.run(a.name, seq, JSON.stringify(a));
-  const putAgent = (a: AgentState, seq: number) => {
-    agents.set(a.name, { state: a, seq, dirty: deferring });
-    if (!deferring) writeAgent(a, seq);
-  };
-  const agent = (name: string): AgentState => {
-    const held = agents.get(name);
-    if (held) return held.state;
-    const a = doc<AgentState>(s.agentGet.get(name), 'agent', name);
-    agents.set(name, { state: a, seq: 0, dirty: false });
-    return a;
-  };
+  const agentsHeld = agentRows(db);
+  const putAgent = agentsHeld.put;
+  const agent = agentsHeld.get;
   /** An agent that joins the team (at init or by a configuration change): idle, nothing spent yet. */
   const putNewAgent = (name: string, runtimes: Record<string, string>, e: EventMeta) => {
     const n = AgentName.parse(name);
@@ -174,6 +152,17 @@ export function createProjector(db: Database.Database) {
   const updateConcern = (id: string, e: EventMeta, change: ConcernChange) => {
     const was = doc<Concern>(s.concernGet.get(id), 'concern', id);
     putConcern(applyConcernChange(was, change, e.ts), e.seq, was);
+  };
+
+  /** A permission request that was decided, timed out or withdrawn: its status (and decision) change. */
+  const setPermission = (
+    id: string,
+    e: EventMeta,
+    change: Pick<PermissionRequest, 'status'> & Partial<PermissionRequest>,
+  ) => {
+    const r = doc<PermissionRequest>(s.permGet.get(id), 'permission request', id);
+    const next = { ...r, ...change };
+    s.permPut.run(r.id, e.seq, r.agent, next.status, r.session_id, r.input_digest, JSON.stringify(next));
   };
 
   /** The roadmap lives in the plan document; a phase that starts or is promoted shows so at once. */
@@ -334,35 +323,9 @@ export function createProjector(db: Database.Database) {
     },
     'permission.requested': (p, e) =>
       void s.permPut.run(p.id, e.seq, p.agent, p.status, p.session_id, p.input_digest, JSON.stringify(p)),
-    'permission.decided': (p, e) => {
-      const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
-      const next = { ...r, status: p.status, decision: p.decision };
-      s.permPut.run(r.id, e.seq, r.agent, next.status, r.session_id, r.input_digest, JSON.stringify(next));
-    },
-    'permission.timed_out': (p, e) => {
-      const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
-      s.permPut.run(
-        r.id,
-        e.seq,
-        r.agent,
-        'timed_out',
-        r.session_id,
-        r.input_digest,
-        JSON.stringify({ ...r, status: 'timed_out' }),
-      );
-    },
-    'permission.withdrawn': (p, e) => {
-      const r = doc<PermissionRequest>(s.permGet.get(p.request_id), 'permission request', p.request_id);
-      s.permPut.run(
-        r.id,
-        e.seq,
-        r.agent,
-        'withdrawn',
-        r.session_id,
-        r.input_digest,
-        JSON.stringify({ ...r, status: 'withdrawn' }),
-      );
-    },
+    'permission.decided': (p, e) => setPermission(p.request_id, e, { status: p.status, decision: p.decision }),
+    'permission.timed_out': (p, e) => setPermission(p.request_id, e, { status: 'timed_out' }),
+    'permission.withdrawn': (p, e) => setPermission(p.request_id, e, { status: 'withdrawn' }),
     'worker.session_started': (p, e) => {
       const session: WorkerSession = {
         agent: p.agent,
@@ -412,32 +375,13 @@ export function createProjector(db: Database.Database) {
         fn(payload as never, e);
       } catch (err) {
         // A projector that failed half-way may have changed a held row it did not write: read rows afresh.
-        agents.clear();
+        agentsHeld.forget();
         throw err;
       }
     },
-    /** At the start of each write transaction: forget rows held from an earlier one. */
-    begin(): void {
-      agents.clear();
-      deferring = false;
-    },
-    /**
-     * Runs `fn` (applying events that nothing reads between) with the agents' rows written once at the
-     * end, each with the seq of the last event that changed it: the same rows as writing each time.
-     */
-    deferred<R>(fn: () => R): R {
-      deferring = true;
-      try {
-        return fn();
-      } finally {
-        deferring = false;
-        for (const held of agents.values())
-          if (held.dirty) {
-            writeAgent(held.state, held.seq);
-            held.dirty = false;
-          }
-      }
-    },
+    // Transaction start and batched agent writes: agent-rows.ts says how.
+    begin: agentsHeld.begin,
+    deferred: agentsHeld.deferred,
     /** Once per transaction: the newest event the projections have seen. */
     touch(e: EventMeta): void {
       s.projectTouch.run(e.seq, e.ts);

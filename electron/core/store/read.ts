@@ -3,7 +3,6 @@ import type {
   AgentState,
   ArtifactRevision,
   Command,
-  Concern,
   GitAction,
   Handoff,
   PermissionRequest,
@@ -17,7 +16,8 @@ import type {
   Task,
   Variation,
 } from '../../../shared/index.ts';
-import type { ConcernCursor } from '../../../shared/contract.ts';
+import { OPEN, concernReads } from './concern-reads.ts';
+import { docQueries } from './doc-queries.ts';
 import { reviewPages } from './review-pages.ts';
 import { phaseToken, typeToken } from './search.ts';
 import type {
@@ -40,21 +40,9 @@ interface ProjectRow {
   last_ts: string;
 }
 
-/** Concern statuses short of resolved, as SQL. */
-const OPEN = "'open', 'acknowledged', 'assigned'";
-
 /** Typed reads of the projections. Everything the loop, the exports and the front ends look at comes through here. */
 export function createReader(db: Database.Database) {
-  const docs = <T>(sql: string, ...params: unknown[]): T[] =>
-    db
-      .prepare<unknown[], { doc: string }>(sql)
-      .all(...params)
-      .map((r) => JSON.parse(r.doc) as T);
-  const parsed = (r: { doc: string }): Concern => JSON.parse(r.doc) as Concern;
-  const one = <T>(sql: string, ...params: unknown[]): T | null => {
-    const r = db.prepare<unknown[], { doc: string }>(sql).get(...params);
-    return r ? (JSON.parse(r.doc) as T) : null;
-  };
+  const { docs, one } = docQueries(db);
 
   /**
    * Runs `fn`, which only reads and returns before any await, in one read transaction: its reads see one
@@ -77,6 +65,7 @@ export function createReader(db: Database.Database) {
 
   const reader = {
     ...reviewPages(db),
+    ...concernReads(db),
     atOnce,
     project(): (Omit<ProjectRow, 'plan'> & { roadmap: Phase[]; kpis: KPI[]; risks: string[] }) | null {
       const row = db.prepare<[], ProjectRow>('SELECT * FROM project WHERE id = 1').get();
@@ -99,86 +88,6 @@ export function createReader(db: Database.Database) {
     /** Decided reviews the loop has not acted on yet. */
     unhandledDecisions: (): Review[] =>
       docs("SELECT doc FROM reviews WHERE status = 'decided' AND handled = 0 ORDER BY seq"),
-    concerns: (): Concern[] => docs('SELECT doc FROM concerns ORDER BY rowid'),
-    concern: (id: string): Concern | null => one('SELECT doc FROM concerns WHERE id = ?', id),
-    // Listed statuses rather than `!= 'resolved'`, so the status index finds the few open ones among thousands.
-    openConcerns: (): Concern[] => docs(`SELECT doc FROM concerns WHERE status IN (${OPEN}) ORDER BY rowid`),
-    /**
-     * A page of concerns: the open ones, then the resolved ones (unless `openOnly`), each newest raised first,
-     * continuing after `after`. Both halves walk the status index from the cursor, so a page reads `limit + 1`
-     * rows (the one past the page says whether there is more), whatever the history holds.
-     */
-    concernPage(q: { openOnly: boolean; limit: number; after?: ConcernCursor | undefined }): {
-      items: Concern[];
-      next: ConcernCursor | null;
-    } {
-      const page = (status: string, before: number, n: number) =>
-        db
-          .prepare<[number, number], { seq: number; doc: string }>(
-            `SELECT seq, doc FROM concerns WHERE status IN (${status}) AND seq < ? ORDER BY seq DESC LIMIT ?`,
-          )
-          .all(before, n);
-      const end = Number.MAX_SAFE_INTEGER;
-      const open = q.after?.resolved ? [] : page(OPEN, q.after?.seq ?? end, q.limit + 1);
-      if (open.length > q.limit) {
-        const kept = open.slice(0, q.limit);
-        return { items: kept.map(parsed), next: { resolved: false, seq: kept.at(-1)?.seq ?? 0 } };
-      }
-      if (q.openOnly) return { items: open.map(parsed), next: null };
-      const room = q.limit - open.length;
-      const resolved = page("'resolved'", q.after?.resolved ? q.after.seq : end, room + 1);
-      const kept = resolved.slice(0, room);
-      // A page that the open ones filled exactly continues at the newest resolved one.
-      const next = resolved.length > room ? { resolved: true, seq: kept.at(-1)?.seq ?? end } : null;
-      return { items: [...open, ...kept].map(parsed), next };
-    },
-    /**
-     * The open concerns and every condition an approval set (met or not: the detail lists both), in the
-     * order of the full list. Two indexed reads merged: conditions are a few per approval.
-     */
-    openConcernsAndConditions: (): Concern[] => {
-      const rows = db
-        .prepare<[], { n: number; doc: string }>(
-          `SELECT rowid AS n, doc FROM concerns WHERE status IN (${OPEN})
-           UNION SELECT rowid AS n, doc FROM concerns INDEXED BY concerns_condition
-             WHERE json_extract(doc, '$.category') = 'condition'
-           ORDER BY n`,
-        )
-        .all();
-      return rows.map((r) => JSON.parse(r.doc) as Concern);
-    },
-    /** The most recently raised critical concern, open or not. */
-    lastCritical: (): Concern | null =>
-      one("SELECT doc FROM concerns WHERE severity = 'critical' ORDER BY seq DESC LIMIT 1"),
-    /** Concerns of a phase as a handoff record counts them, from the counters and one indexed row. */
-    concernFacts(phase: number): { opened: number; closed: number; last: Concern | null; openCritical: boolean } {
-      const rows = db
-        .prepare<[number], { severity: string; status: string; n: number }>(
-          'SELECT severity, status, n FROM concern_counts WHERE phase = ?',
-        )
-        .all(phase);
-      const sum = (keep: (r: { severity: string; status: string }) => boolean) =>
-        rows.filter(keep).reduce((t, r) => t + r.n, 0);
-      return {
-        opened: sum(() => true),
-        closed: sum((r) => r.status === 'resolved'),
-        last: one('SELECT doc FROM concerns WHERE phase = ? ORDER BY seq DESC LIMIT 1', phase),
-        openCritical: sum((r) => r.severity === 'critical' && r.status !== 'resolved') > 0,
-      };
-    },
-    /** Concerns by severity, open and resolved, over every phase. */
-    concernTotals(): { open: Record<string, number>; resolved: Record<string, number> } {
-      const out = { open: {} as Record<string, number>, resolved: {} as Record<string, number> };
-      for (const r of db
-        .prepare<[], { severity: string; status: string; n: number }>(
-          'SELECT severity, status, SUM(n) AS n FROM concern_counts GROUP BY severity, status',
-        )
-        .all()) {
-        const side = r.status === 'resolved' ? out.resolved : out.open;
-        side[r.severity] = (side[r.severity] ?? 0) + r.n;
-      }
-      return out;
-    },
     tasks: (): Task[] => docs('SELECT doc FROM tasks ORDER BY rowid'),
     tasksOfPhase: (phase: number): Task[] => docs('SELECT doc FROM tasks WHERE phase = ? ORDER BY rowid', phase),
     /** Reviews of one kind in one phase, oldest first. */
