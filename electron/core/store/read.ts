@@ -151,7 +151,6 @@ export function createReader(db: Database.Database) {
           ),
     clarifications: (): ClarificationRecord[] => docs('SELECT doc FROM clarifications ORDER BY rowid'),
     clarification: (id: string): ClarificationRecord | null => one('SELECT doc FROM clarifications WHERE id = ?', id),
-    /** The last `limit` clarifications asked outside a command, oldest first. */
     /**
      * Clarifications asked outside a command whose answer (or question) came last, plus every one asked
      * during the given reviews, in the order of `clarifications()`.
