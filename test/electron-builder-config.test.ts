@@ -4,7 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ICONS, ICONS_DIR, OUT_DIR, drawIcon } from '../scripts/prepare-electron.ts';
+import { ICONS, ICONS_DIR, drawIcon } from '../scripts/electron-icons.ts';
+import { OUT_DIR } from '../scripts/prepare-electron.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const config = parse(readFileSync(join(repo, 'electron-builder.yml'), 'utf8')) as Record<string, unknown> & {

@@ -10,22 +10,15 @@ import { initProject } from '../core/project.ts';
 import { readRecent } from '../core/recent.ts';
 import { appMenuTemplate } from './app-menu.ts';
 import { type DesktopSlot, desktopHome, startDesktopProjects } from './desktop-projects.ts';
+import { desktopWindow } from './desktop-window.ts';
 import { bindContractIpc } from './ipc.ts';
 import { desktopKeyStore } from './keychain.ts';
 import { type AppPaths, chooseProject, loadSettings, projectFromArgv, saveSettings } from './launch.ts';
-import { isSafeRoute, nativeNotices } from './notification-logic.ts';
-import { isAllowedRequest, rendererIndexUrl, secureWebPreferences, withCsp } from './security.ts';
-import type { ElectronSurface, NotificationSurface, WindowSurface } from './surface.ts';
+import { nativeNotices } from './notification-logic.ts';
+import { isAllowedRequest, rendererIndexUrl, withCsp } from './security.ts';
+import type { ElectronSurface, NotificationSurface } from './surface.ts';
 import { type GovernorTray, createGovernorTray } from './tray.ts';
 import { TRAY_COMMANDS, type TrayAction } from './tray-logic.ts';
-import {
-  type WindowState,
-  MIN_HEIGHT,
-  MIN_WIDTH,
-  clampToDisplays,
-  loadWindowState,
-  saveWindowState,
-} from './window-state.ts';
 
 /**
  * The desktop shell: lifecycle, one window, tray, notifications, menus and the IPC binding, over whatever
@@ -55,11 +48,9 @@ export interface Desktop {
 
 /** How long a running loop step may take to finish its transaction when the app quits. */
 const QUIT_GRACE_MS = 5000;
-/** Window moves and resizes come in bursts; the state is written once they settle. */
-const SAVE_STATE_AFTER_MS = 500;
 
 export function startDesktop<Image>(electron: ElectronSurface<Image>, o: DesktopOptions): Desktop {
-  const { app, BrowserWindow, Menu, Notification: NativeNotification, dialog, ipcMain, screen, session } = electron;
+  const { app, Menu, Notification: NativeNotification, dialog, ipcMain, session } = electron;
   const { paths } = o;
   const dev = !app.isPackaged;
   // Fixed before anything reads userData (the single-instance lock lives there), in development too.
@@ -73,21 +64,29 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
   // Provider keys typed into Settings: encrypted with the OS keychain, consulted after env and keys_file.
   const keyStore = desktopKeyStore(userData, electron.safeStorage, o.platform);
 
-  let win: WindowSurface | null = null;
   let projects: ProjectSwitcher<DesktopSlot> | null = null;
   let tray: GovernorTray | null = null;
   let quitting = false;
   let shutDown = false;
-  /** The window's last state write; the app does not quit before it lands (the process would cut it off). */
-  let windowSaved: Promise<void> = Promise.resolve();
-  let saveWindowNow: (() => void) | null = null;
   const seenNotices = new Set<string>();
   // Held until closed or clicked: a notification that is garbage-collected loses its click handler.
   const liveNotices = new Set<NotificationSurface>();
 
+  const mainWindow = desktopWindow({
+    electron,
+    paths,
+    platform: o.platform,
+    dev,
+    stateFile,
+    hideOnClose: () => !quitting && tray !== null,
+    shutDown: () => shutDown,
+    onLoaded: () => projects?.current().pump.pushStatus(),
+  });
+  const showWindow = mainWindow.show;
+
   const ipc = bindContractIpc({
     ipcMain,
-    window: () => win,
+    window: () => mainWindow.current(),
     rendererIndexUrl: rendererIndexUrl(paths.rendererDir),
     api: () => projects?.current().api ?? null,
     onRefused: (reason, url) =>
@@ -112,98 +111,6 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
       contents.on('will-redirect', (event) => event.preventDefault());
       contents.on('will-attach-webview', (event) => event.preventDefault());
     });
-  }
-
-  function workAreas() {
-    const primary = screen.getPrimaryDisplay();
-    return [primary, ...screen.getAllDisplays().filter((d) => d.id !== primary.id)].map((d) => d.workArea);
-  }
-
-  function currentState(w: WindowSurface): WindowState {
-    const b = w.getNormalBounds();
-    return {
-      x: b.x,
-      y: b.y,
-      width: Math.max(b.width, MIN_WIDTH),
-      height: Math.max(b.height, MIN_HEIGHT),
-      maximized: w.isMaximized(),
-      fullscreen: w.isFullScreen(),
-    };
-  }
-
-  async function createWindow(): Promise<WindowSurface> {
-    const state = clampToDisplays(await loadWindowState(stateFile), workAreas());
-    const w = new BrowserWindow({
-      ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
-      width: state.width,
-      height: state.height,
-      minWidth: MIN_WIDTH,
-      minHeight: MIN_HEIGHT,
-      show: false,
-      title: 'Governor',
-      backgroundColor: '#111318',
-      ...(o.platform === 'linux' ? { icon: join(paths.iconsDir, '256x256.png') } : {}),
-      webPreferences: secureWebPreferences(paths.preload, { devTools: dev }),
-    });
-    win = w;
-    if (state.maximized) w.maximize();
-    if (state.fullscreen) w.setFullScreen(true);
-    w.once('ready-to-show', () => w.show());
-    let saveTimer: NodeJS.Timeout | null = null;
-    const save = () => {
-      if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = null;
-      // Read now (a closed window cannot be asked), written in order, and awaited before the app quits.
-      const state = currentState(w);
-      windowSaved = windowSaved
-        .then(() => saveWindowState(stateFile, state))
-        .catch((err: unknown) => console.warn(`governor: window state not saved: ${errorMessage(err)}`));
-    };
-    saveWindowNow = save;
-    const saveSoon = () => {
-      if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = setTimeout(save, SAVE_STATE_AFTER_MS);
-    };
-    for (const e of ['resize', 'move', 'maximize', 'unmaximize', 'enter-full-screen', 'leave-full-screen'] as const)
-      w.on(e, saveSoon);
-    w.on('close', (event) => {
-      // On the way out the state was saved (and awaited) before the project closed; a write now would be cut off.
-      if (!shutDown) save();
-      // Closing the window leaves Governor in the tray: agents keep working and notifications keep coming.
-      if (!quitting && tray) {
-        event.preventDefault();
-        w.hide();
-      }
-    });
-    w.on('closed', () => {
-      if (saveTimer) clearTimeout(saveTimer);
-      if (saveWindowNow === save) saveWindowNow = null;
-      if (win === w) win = null;
-    });
-    w.webContents.on('did-finish-load', () => projects?.current().pump.pushStatus());
-    if (!existsSync(paths.rendererIndex)) {
-      dialog.showErrorBox(
-        'Governor',
-        `The UI is not built (${paths.rendererIndex} is missing). ` +
-          'Run `npm run build:renderer`, or start with `npm start`.',
-      );
-    }
-    await w
-      .loadFile(paths.rendererIndex)
-      .catch((err: unknown) => console.error(`governor: could not load the UI: ${errorMessage(err)}`));
-    return w;
-  }
-
-  async function showWindow(route?: string): Promise<void> {
-    const w = win && !win.isDestroyed() ? win : await createWindow();
-    if (w.isMinimized()) w.restore();
-    w.show();
-    w.focus();
-    if (!route || !isSafeRoute(route)) return;
-    // A hash change is in-page (no navigation to block); the route was checked against a strict pattern.
-    await w.webContents
-      .executeJavaScript(`location.hash = ${JSON.stringify(route)}`)
-      .catch(() => w.loadFile(paths.rendererIndex, { hash: route.slice(1) }));
   }
 
   function notify(batch: Notification[]): void {
@@ -408,10 +315,10 @@ export function startDesktop<Image>(electron: ElectronSurface<Image>, o: Desktop
     const timeout = new Promise<void>((r) => {
       grace = setTimeout(r, QUIT_GRACE_MS);
     });
-    saveWindowNow?.();
+    mainWindow.saveNow();
     void (open ? Promise.race([open.close(), timeout]) : Promise.resolve())
       .catch((err: unknown) => console.warn(`governor: ${errorMessage(err)}`))
-      .then(() => windowSaved)
+      .then(() => mainWindow.saved())
       .finally(() => {
         if (grace) clearTimeout(grace);
         ipc.dispose();
