@@ -10,6 +10,7 @@ import type git from 'isomorphic-git';
 import { iso } from './iso.ts';
 import { InvalidInputError } from '../errors.ts';
 import { runGit } from './cli.ts';
+import { dirtyAmongInProcess } from './dirty-check.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
 import { isNotFound } from './objects.ts';
@@ -154,14 +155,16 @@ export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boo
     .sort();
 }
 
-/** The same, for a few named files only: statusMatrix reads just those paths. */
+/**
+ * Which of `paths` `git status` lists (modified, staged, deleted or untracked; ignored files not), answered
+ * in process (dirty-check.ts): the promotion asks it for the paths the release changes, every run for the
+ * configuration files. Where the in-process answer cannot be sure, the git CLI's whole status, filtered.
+ */
 export async function dirtyAmong(ctx: RepoCtx, paths: readonly string[]): Promise<string[]> {
-  const where = { fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache };
-  const rows = await settledStatusMatrix({ ...where, filepaths: [...paths], refresh: false });
-  return rows
-    .filter(([file, head, workdir, stage]) => paths.includes(file) && !(head === 1 && workdir === 1 && stage === 1))
-    .map(([file]) => file)
-    .sort();
+  const known = await dirtyAmongInProcess(ctx, paths);
+  if (known !== null) return known;
+  const wanted = new Set(paths);
+  return [...new Set(await dirtyPaths(ctx))].filter((p) => wanted.has(p));
 }
 
 export type CheckoutSync = 'synced' | 'skipped_dirty' | 'skipped_conflict' | 'not_checked_out';
