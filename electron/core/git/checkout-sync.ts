@@ -9,7 +9,7 @@
  * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
  * edit: it is kept, and reported, whatever the release says.
  */
-import { type BigIntStats, lstatSync } from 'node:fs';
+import { type BigIntStats, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { iso } from './iso.ts';
@@ -54,25 +54,38 @@ export interface StoredFile {
 /** `stat`: the file's stat taken before it was read and hashed, as git records it in the index. */
 type Found = { oid: string; mode: string; stat?: BigIntStats } | null | 'other';
 
-/** What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable. */
-async function worktreeEntry(dir: string, rel: string): Promise<Found> {
+/** Up to this size a file is read synchronously (see worktreeEntry); a larger one through the thread pool. */
+const SYNC_READ_MAX = 1024 * 1024;
+
+/**
+ * What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable.
+ * The stat and the read of an ordinary file are synchronous on purpose: a promotion looks at every path the
+ * release changes, and a thread-pool round trip each cost milliseconds on a busy machine, more than the read.
+ */
+function worktreeEntry(dir: string, rel: string): Found | Promise<Found> {
   const full = path.join(dir, rel);
-  let st: BigIntStats;
+  let st: BigIntStats | undefined;
   try {
-    st = await fsp.lstat(full, { bigint: true });
-  } catch {
-    return null;
-  }
-  try {
-    if (st.isSymbolicLink()) {
-      return { oid: hashObject('blob', Buffer.from(await fsp.readlink(full))).oid, mode: MODE_SYMLINK };
-    }
-    if (!st.isFile()) return 'other';
-    const mode = (st.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
-    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode, stat: st };
+    st = lstatSync(full, { bigint: true, throwIfNoEntry: false });
   } catch {
     return 'other';
   }
+  if (st === undefined) return null;
+  const stat = st;
+  try {
+    if (stat.isSymbolicLink())
+      return { oid: hashObject('blob', Buffer.from(readlinkSync(full))).oid, mode: MODE_SYMLINK };
+    if (!stat.isFile()) return 'other';
+    const mode = (stat.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
+    if (stat.size <= BigInt(SYNC_READ_MAX)) return { oid: hashObject('blob', readFileSync(full)).oid, mode, stat };
+  } catch {
+    return 'other';
+  }
+  const mode = (stat.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
+  return fsp.readFile(full).then(
+    (content): Found => ({ oid: hashObject('blob', content).oid, mode, stat }),
+    (): Found => 'other',
+  );
 }
 
 /**
@@ -183,7 +196,13 @@ const REPO_TEMP = /\.governor-tmp-\d+-\d+$/;
 async function sweepTempFiles(dir: string, paths: readonly string[]): Promise<void> {
   const wanted = new Set(paths);
   for (const folder of new Set(paths.map((p) => path.posix.dirname(p)))) {
-    const names = await fsp.readdir(path.join(dir, folder)).catch(() => [] as string[]);
+    // Synchronous, as in worktreeEntry: one small listing per folder the release touches.
+    let names: string[] = [];
+    try {
+      names = readdirSync(path.join(dir, folder));
+    } catch {
+      // no such folder (yet)
+    }
     for (const name of names) {
       const rel = folder === '.' ? name : `${folder}/${name}`;
       if (REPO_TEMP.test(name) && wanted.has(rel.replace(REPO_TEMP, '')))
