@@ -108,27 +108,26 @@ export class Ledger {
         }
         return now;
       };
-      /**
-       * An event validated, serialised and chained, as its row will hold it; its payload text and stored
-       * `ts` go to `texts[i]` and `stored[i]` (arrays beside the events, not an object per event).
-       */
-      const build = <T extends EventType>(e: NewEvent<T>, i: number, texts: string[], stored: (number | string)[]) => {
+      // The payload text and stored `ts` of the event `build` made last (scalars beside it, not an object).
+      let text = '';
+      let stored: number | string = 0;
+      /** An event validated, serialised and chained, as its row will hold it. */
+      const build = <T extends EventType>(e: NewEvent<T>): LedgerEvent => {
         const payload = EventPayloads[e.type].parse(e.payload);
         const id = e.id ?? this.nextId();
         const ts = e.ts ?? clockTs().iso;
-        const text = payloadText(payload);
+        text = payloadText(payload);
         const hash = chainHashV2(prev, seq + 1, id, ts, e.type, e.actor, text);
-        texts[i] = text;
-        stored[i] = e.ts === undefined ? clockTs().stored : encodeTs(ts);
+        stored = e.ts === undefined ? clockTs().stored : encodeTs(ts);
         seq += 1;
         const ev: LedgerEvent = { seq, id, ts, type: e.type, actor: e.actor, payload, prev_hash: prev, hash };
         prev = hash;
         return ev;
       };
-      const insert = (ev: LedgerEvent, text: string | undefined, stored: number | string | undefined) => {
+      const insert = (ev: LedgerEvent, payload: string | undefined, ts: number | string | undefined): void => {
         // SQLite copies a bound blob, so one buffer serves every row (a Buffer per event was ~5% of an append).
         this.hashBytes.write(ev.hash, 'hex');
-        this.insert.run(ev.seq, ev.id, stored, ev.type, ev.actor, text, this.hashBytes);
+        this.insert.run(ev.seq, ev.id, ts, ev.type, ev.actor, payload, this.hashBytes);
       };
       const index = (ev: LedgerEvent) => this.index.run(ev.seq, searchDoc(ev.type, ev.actor, ev.payload));
       const project = (ev: LedgerEvent) => {
@@ -140,10 +139,8 @@ export class Ledger {
         append: (e) => {
           const before = { seq, prev };
           try {
-            const texts: string[] = [];
-            const stored: (number | string)[] = [];
-            const ev = build(e, 0, texts, stored);
-            insert(ev, texts[0], stored[0]);
+            const ev = build(e);
+            insert(ev, text, stored);
             index(ev);
             project(ev);
             return ev;
@@ -163,9 +160,13 @@ export class Ledger {
         const n = events.length;
         const built = new Array<LedgerEvent>(n);
         const texts = new Array<string>(n);
-        const stored = new Array<number | string>(n);
-        for (let i = 0; i < n; i++) built[i] = build(events[i] as NewEvent, i, texts, stored);
-        for (let i = 0; i < n; i++) insert(built[i] as LedgerEvent, texts[i], stored[i]);
+        const storedTs = new Array<number | string>(n);
+        for (let i = 0; i < n; i++) {
+          built[i] = build(events[i] as NewEvent);
+          texts[i] = text;
+          storedTs[i] = stored;
+        }
+        for (let i = 0; i < n; i++) insert(built[i] as LedgerEvent, texts[i], storedTs[i]);
         for (let i = 0; i < n; i++) index(built[i] as LedgerEvent);
         // Nothing reads between these events, so a row they change many times is written once.
         this.projector.deferred(() => {
