@@ -15,10 +15,10 @@ import path from 'node:path';
 import { iso } from './iso.ts';
 import { headBranch } from './checkout.ts';
 import { runGit } from './cli.ts';
-import { addKnownEntries } from './index-entries.ts';
+import { type KnownEntry, addKnownEntries } from './index-entries.ts';
 import { diffTrees } from './diff.ts';
-import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, treeOfCommit } from './objects.ts';
-import type { RepoCtx } from './repo-fs.ts';
+import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, readBlob, treeOfCommit } from './objects.ts';
+import { type RepoCtx, atomicWriteFile } from './repo-fs.ts';
 
 export interface CheckoutSyncInput {
   /** Short branch name; nothing happens unless the user has it checked out. */
@@ -153,9 +153,19 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     if (written === 1) input.boundary?.('checkout: first file written');
     else if (written === half) input.boundary?.('checkout: half the files written');
   };
-  if (toWrite.length > 0) {
+  // Regular files the release adds or changes are written here (temp + rename each, then one index write
+  // with their fresh stat): isomorphic-git's checkout, even of a few paths, read and rewrote the whole index
+  // through its own walk, tens of milliseconds a promotion. A deletion, a link or a submodule among them goes
+  // to isomorphic-git as before.
+  const byPath = new Map(changes.map((c) => [c.path, c]));
+  const plain = toWrite.every((p) => {
+    const mode = byPath.get(p)?.newMode;
+    return byPath.get(p)?.newOid != null && (mode === '100644' || mode === MODE_EXEC);
+  });
+  const fresh: KnownEntry[] = [];
+  const isoCheckout = async () =>
     // isomorphic-git writes each file through repoFs (temp + rename) and the index after the files.
-    await (await iso()).checkout({
+    (await iso()).checkout({
       fs: ctx.fs,
       dir: ctx.dir,
       gitdir: ctx.gitdir,
@@ -168,22 +178,42 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
         if (phase === 'Updating workdir') progress();
       },
     });
+  if (toWrite.length > 0 && plain) {
+    try {
+      for (const p of toWrite) {
+        const c = byPath.get(p);
+        if (!c?.newOid) continue;
+        const full = path.join(ctx.dir, p);
+        await fsp.mkdir(path.dirname(full), { recursive: true });
+        const content = await readBlob(ctx, c.newOid);
+        await atomicWriteFile(full, content, { mode: c.newMode === MODE_EXEC ? 0o755 : 0o644 });
+        progress();
+        fresh.push({ path: p, oid: c.newOid, mode: c.newMode ?? '100644' });
+      }
+    } catch {
+      // A folder where a file goes, or a file where a folder does: isomorphic-git settles those paths.
+      fresh.length = 0;
+      await isoCheckout();
+    }
+  } else if (toWrite.length > 0) {
+    await isoCheckout();
   }
-  if (inPlace.size > 0) {
+  if (inPlace.size > 0 || fresh.length > 0) {
     // Every file in place was either hashed above (its stat taken before the read, as git's update-index
     // records it: a later edit shows as a stat change, and git hashes the file again) or is a sealed one
-    // taken by its stored blob and stat: all are indexed here by that id, with no `git update-index`
-    // process. The git CLI stages them only when this cannot (an index format it does not handle). Both
-    // take git's lock file and rename, so the index is old or new, never half. A run killed before this
-    // does it again: the files still hold `to`.
-    const known = changes.flatMap((c) => {
+    // taken by its stored blob and stat; a file just written is indexed with its stat now: all are indexed
+    // here by that id, with no `git update-index` process. The git CLI stages them only when this cannot (an
+    // index format it does not handle). Both take git's lock file and rename, so the index is old or new,
+    // never half. A run killed before this does it again: the files then hold `to`, in place.
+    const known: KnownEntry[] = changes.flatMap((c) => {
       if (!inPlace.has(c.path)) return [];
       const found = foundAt.get(c.path);
       const stat = found && found !== 'other' ? found.stat : undefined;
       return [{ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '', ...(stat ? { stat } : {}) }];
     });
+    known.push(...fresh);
     const indexed = new Set((await addKnownEntries(ctx.dir, ctx.gitdir, known)) ? known.map((k) => k.path) : []);
-    const rest = [...inPlace].filter((p) => !indexed.has(p));
+    const rest = known.map((k) => k.path).filter((p) => !indexed.has(p));
     if (rest.length > 0) await runGit(ctx.dir, ['update-index', '--add', '--', ...rest]);
     while (written < Math.min(half, ours.length)) progress();
   }

@@ -3,7 +3,7 @@
  * the initial commit of a brand-new repository, and (opt-in) fast-forwarding a clean checkout
  * after a promotion moved the branch it has checked out. Agent work never touches it.
  */
-import type { Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import type git from 'isomorphic-git';
@@ -13,7 +13,6 @@ import { runGit } from './cli.ts';
 import { dirtyAmongInProcess } from './dirty-check.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
-import { isNotFound } from './objects.ts';
 
 /** Governor's private state inside the project; excluded locally, never via a committed file. */
 export const GOVERNOR_DIR = '.governor';
@@ -98,15 +97,21 @@ export async function writeInitialCheckout(ctx: RepoCtx, files: FileChange[]): P
   }
 }
 
-/** The branch HEAD points at (full ref), or null when detached. */
+/**
+ * The branch HEAD points at (full ref, even before its first commit, as isomorphic-git's currentBranch says
+ * it), or null when detached or absent. HEAD read directly and synchronously: a 30-byte file, asked before
+ * every promotion and configuration commit, where isomorphic-git's ref manager cost a thread-pool round trip
+ * or more each.
+ */
 export async function headBranch(ctx: RepoCtx): Promise<string | null> {
+  let text: string;
   try {
-    const name = await (await iso()).currentBranch({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, fullname: true });
-    return name ?? null;
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
+    text = readFileSync(path.join(ctx.gitdir, 'HEAD'), 'utf8').trim();
+  } catch {
+    return null;
   }
+  const ref = text.startsWith('ref:') ? text.slice('ref:'.length).trim() : '';
+  return ref.startsWith('refs/') ? ref : null;
 }
 
 type StatusArgs = Parameters<typeof git.statusMatrix>[0];
