@@ -14,8 +14,10 @@
  * It answers null, and the caller asks `git status`, whenever it cannot be sure: an index it does not read
  * (version 4, split, sparse), a conflict, skip-worktree / intent-to-add / assume-unchanged entries, a
  * submodule or symlink among the paths, a .git file (a linked worktree), local configuration that changes
- * what status compares (includes, filemode, ignorecase, sparse checkout, excludesFile…), and a file whose
- * content differs while attributes could convert it on the way in (eol, filters).
+ * what status compares (includes, sparse checkout, excludesFile, checkStat, trustCtime…), an untracked name
+ * differing only in case from an indexed one under core.ignoreCase, and a file whose content differs while
+ * attributes could convert it on the way in (eol, filters). core.fileMode and core.ignoreCase themselves,
+ * which isomorphic-git's init writes (false and true), are honoured.
  */
 import { type BigIntStats, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -159,7 +161,8 @@ function readIndex(
  * Under core.ignoreCase git takes an untracked file whose name, or a folder on its way, differs only in case
  * from what the index holds for the index's (and lists it with the index's spelling): git is asked then.
  */
-function caseVariant(names: readonly string[], rel: string): boolean {
+function caseVariant(names: readonly string[]): (rel: string) => boolean {
+  // Every indexed path and folder by its folded spelling, built once for all the paths asked about.
   const folded = new Map<string, string>();
   for (const n of names) {
     const parts = n.split('/');
@@ -168,13 +171,15 @@ function caseVariant(names: readonly string[], rel: string): boolean {
       folded.set(q.toLowerCase(), q);
     }
   }
-  const parts = rel.split('/');
-  for (let i = 1; i <= parts.length; i++) {
-    const q = parts.slice(0, i).join('/');
-    const known = folded.get(q.toLowerCase());
-    if (known !== undefined && known !== q) return true;
-  }
-  return false;
+  return (rel) => {
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const q = parts.slice(0, i).join('/');
+      const known = folded.get(q.toLowerCase());
+      if (known !== undefined && known !== q) return true;
+    }
+    return false;
+  };
 }
 
 /** HEAD's blob id and mode for each of `paths` that HEAD has (its trees read once per folder). */
@@ -305,6 +310,7 @@ export async function dirtyAmongInProcess(ctx: RepoCtx, paths: readonly string[]
   const { entries, names } = index;
   const head = await headEntries(ctx, [...wanted]);
   let ignored: ((rel: string) => boolean) | null = null;
+  let variant: ((rel: string) => boolean) | null = null;
   const dirty: string[] = [];
   for (const rel of [...wanted].sort()) {
     const entry = entries.get(rel);
@@ -316,9 +322,16 @@ export async function dirtyAmongInProcess(ctx: RepoCtx, paths: readonly string[]
       // Staged for deletion, or untracked: listed unless ignored (a folder there lists its files, not `rel`).
       if (committed) dirty.push(rel);
       else if (st?.isFile()) {
-        if (settings.ignorecase && caseVariant(names, rel)) return null;
+        variant ??= settings.ignorecase ? caseVariant(names) : () => false;
+        if (variant(rel)) return null;
         ignored ??= ignoreRules(ctx, settings.ignorecase);
-        if (!ignored(rel)) dirty.push(rel);
+        let listed: boolean;
+        try {
+          listed = !ignored(rel);
+        } catch {
+          return null; // a name the ignore matcher refuses: git's to judge
+        }
+        if (listed) dirty.push(rel);
       }
       continue;
     }
