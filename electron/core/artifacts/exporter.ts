@@ -99,11 +99,16 @@ export function createExporter(
     cache.forget(changed);
     try {
       await renderDocuments(s, first, changed, out);
+      // The documents' renames run on the thread pool while the audit lines are appended (export-stamps.ts).
+      stamps.startWrites();
+      await streams.append(out, head);
+      await stamps.settle();
     } catch (err) {
       cache.forgetAll();
+      // The writes already started finish before the next sync may start its own.
+      await stamps.settle().catch(() => {});
       throw err;
     }
-    await streams.append(out);
     s.seq = head;
     stamps.maybeSave(s);
     return [...out];

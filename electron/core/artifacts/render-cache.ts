@@ -5,8 +5,10 @@ import {
   type Field,
   authoredLoaders,
   boundedLoaders,
+  changelogLoaders,
   fullLoaders,
   lazySnapshot,
+  readOnce,
   resultsLoaders,
   trackingSnapshot,
 } from './sources.ts';
@@ -17,21 +19,35 @@ import {
  * the QA report with the open concerns only (re-rendered on every review, they must not read every concern),
  * the rest whole.
  */
-const LOADERS: Record<string, 'bounded' | 'authored' | 'results'> = {
+const LOADERS: Record<string, Exclude<Kind, 'full'>> = {
   overview: 'bounded',
   detail: 'bounded',
   status: 'bounded',
   authored: 'authored',
+  changelog: 'changelog',
   'test-results': 'results',
   'qa-report': 'results',
 };
-const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders, results: resultsLoaders };
+type Loaders = ReturnType<typeof fullLoaders>;
+const LOADER_KINDS = {
+  full: (_: Reader, full: Loaders) => full,
+  bounded: boundedLoaders,
+  authored: authoredLoaders,
+  changelog: changelogLoaders,
+  results: resultsLoaders,
+};
 type Kind = keyof typeof LOADER_KINDS;
+const KINDS = Object.keys(LOADER_KINDS) as Kind[];
 /** One sync's loaders and what they read, per kind: two documents reading the same field read it once. */
-type Reads = Record<Kind, { loaders: ReturnType<typeof fullLoaders>; memo: Map<Field, unknown> }>;
+type Reads = Record<Kind, { loaders: Loaders; memo: Map<Field, unknown> }>;
 export function readsFor(read: Reader, memos?: Record<Kind, Map<Field, unknown>>): Reads {
-  const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: memos?.[kind] ?? new Map<Field, unknown>() });
-  return { full: of('full'), bounded: of('bounded'), authored: of('authored'), results: of('results') };
+  // The kinds share the loaders they do not override, and what those read in this sync.
+  const full = readOnce(fullLoaders(read));
+  const of = (kind: Kind) => ({
+    loaders: LOADER_KINDS[kind](read, full),
+    memo: memos?.[kind] ?? new Map<Field, unknown>(),
+  });
+  return Object.fromEntries(KINDS.map((kind) => [kind, of(kind)])) as Reads;
 }
 
 /** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
@@ -49,12 +65,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const noMemos = (): Record<Kind, Map<Field, unknown>> => ({
-  full: new Map(),
-  bounded: new Map(),
-  authored: new Map(),
-  results: new Map(),
-});
+const noMemos = () => Object.fromEntries(KINDS.map((kind) => [kind, new Map()])) as Record<Kind, Map<Field, unknown>>;
 
 /**
  * What this process read and rendered, kept from one sync to the next: each field as a loader last read
