@@ -128,7 +128,8 @@ export function createExporter(
       if (!stale) continue;
       const used = new Set<Field>();
       const files = cache.renderProducer(p, loaded, changed, used);
-      const nextReads = [...used];
+      // Sorted: the fields a cached section used come in another order than when it rendered.
+      const nextReads = [...used].sort();
       const nextFiles = files.map(([rel]) => rel);
       if (!sameList(s.reads[p.name], nextReads) || !sameList(s.files[p.name], nextFiles)) stamps.reshaped();
       s.reads[p.name] = nextReads;
