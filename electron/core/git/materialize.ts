@@ -32,6 +32,7 @@ import {
 import { MODE_GITLINK, MODE_SYMLINK, treeOfCommit } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
 import { foldersWithStrays } from './strays.ts';
+import { addWorktree } from './worktree-add.ts';
 import { refreshWorktree } from './worktree-refresh.ts';
 
 /** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
@@ -219,7 +220,9 @@ export async function materializeTree(
     // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first;
     // looked for first, since a `git worktree prune` with nothing to prune costs a process per new worktree.
     if (await staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
-    await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
+    // In process when the commit is small and plain (worktree-add.ts), else `git worktree add`.
+    if (!(await addWorktree(ctx, { dir, commit: input.commit, tree: input.tree })))
+      await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
     if (!made) return { written: 0, removed: 0, unchanged: 0 };
     const t = await listIndex(dir, made);
