@@ -6,8 +6,10 @@
 import type { Dirent } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
+import { foldersOf, readIndexPaths } from './dir-stamps.ts';
 import { readTreeEntries, type Entry } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
+import { IN_PROCESS_MAX_FILES } from './worktree-refresh.ts';
 
 /**
  * Of the folders whose listing moved, those that may hold strays. A folder whose every entry is one the
@@ -104,4 +106,35 @@ async function onlyTracked(
     if (kind === 'tree' ? !d.isDirectory() : kind !== 'blob' || !fileish) return false;
   }
   return true;
+}
+
+/**
+ * Removes everything in the worktree `dir` that its index does not track, ignored files included (a
+ * previous test run's reports, caches, node_modules): what `git clean -f -f -d -x` removes, without the
+ * process, for the QA gate's pristine checkout. A tracked path holding another kind (a folder where a file
+ * is tracked, a link where a folder is) goes too; the refresh that follows writes the commit's. Nothing is
+ * followed through a link. Returns the paths removed, or null when the index is one for git (too large,
+ * a format this does not read).
+ */
+export async function wipeUntracked(dir: string, gitdir: string): Promise<number | null> {
+  const index = await readIndexPaths(gitdir);
+  if (!index || index.paths.length > IN_PROCESS_MAX_FILES) return null;
+  const files = new Set(index.paths);
+  const folders = foldersOf(index.paths);
+  const wipe = async (rel: string): Promise<number> => {
+    let removed = 0;
+    for (const d of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+      if (rel === '' && d.name === '.git') continue;
+      const p = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (files.has(p) && (d.isFile() || d.isSymbolicLink())) continue;
+      if (folders.has(p) && d.isDirectory()) {
+        removed += await wipe(p);
+        continue;
+      }
+      await fsp.rm(path.join(dir, p), { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
+  };
+  return wipe('');
 }
