@@ -60,7 +60,7 @@ export async function writeLoose(
     // Synchronous on purpose, as readLoose reads: a commit writes a few small objects, and the thread-pool
     // round trips of an async stat, mkdir, write and rename cost more than the writes themselves.
     if (!existsSync(file))
-      writeAtomicSync(ctx.gitdir, file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
+      writeAtomicSync(file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
     stored.add(oid);
     return oid;
   }
@@ -77,32 +77,20 @@ export async function writeLoose(
   return oid;
 }
 
-/** Fan-out folders (`objects/ab/`) this process made or found, per object folder. */
-const fanOuts = new Map<string, Set<string>>();
-
 /**
- * repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. A fan-out folder
- * is made once per process (a `mkdir` before every write cost as much as the write); one removed since
- * (`git prune` removes empty ones) is made again when the write finds it missing.
+ * repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. The fan-out folder
+ * (`objects/ab/`) is made only when the temp write finds it missing, as git does: a `mkdir` before every
+ * first write per folder cost a call per object in a fresh process (a CLI command), for a folder that is
+ * almost always there; one removed since (`git prune` removes empty ones) is made again the same way.
  */
-function writeAtomicSync(gitdir: string, file: string, data: Uint8Array): void {
-  const folder = path.dirname(file);
-  let made = fanOuts.get(gitdir);
-  if (!made) {
-    made = new Set();
-    fanOuts.set(gitdir, made);
-  }
-  if (!made.has(folder)) {
-    mkdirSync(folder, { recursive: true });
-    made.add(folder);
-  }
+function writeAtomicSync(file: string, data: Uint8Array): void {
   const tmp = tempNameFor(file);
   try {
     try {
       writeFileSync(tmp, data);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(folder, { recursive: true });
+      mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(tmp, data);
     }
     renameSync(tmp, file);
