@@ -6,7 +6,7 @@
  * commits and trees that was most of its git time. The git CLI trusts its object store on a normal read as
  * well (`git fsck` is the integrity check); writes hash here anyway, since the oid is the file name.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -60,7 +60,7 @@ export async function writeLoose(
     // Synchronous on purpose, as readLoose reads: a commit writes a few small objects, and the thread-pool
     // round trips of an async stat, mkdir, write and rename cost more than the writes themselves.
     if (!existsSync(file))
-      writeAtomicSync(file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
+      writeAtomicSync(ctx.gitdir, file, deflateSync(Buffer.concat([header, body]), { level: zlib.Z_BEST_SPEED }));
     stored.add(oid);
     return oid;
   }
@@ -77,20 +77,43 @@ export async function writeLoose(
   return oid;
 }
 
+/** Fan-out folders (`objects/ab/`) this process listed, made or found, per object folder. */
+const fanOuts = new Map<string, Set<string>>();
+
+/**
+ * The fan-out folders there are: listed once per process (one directory read), then kept up to date by the
+ * writes. A `mkdir` before the first write into each folder cost a call per folder and process (256 in a
+ * repository with some history, for a CLI command that writes a few objects).
+ */
+function fanOutsOf(gitdir: string): Set<string> {
+  let made = fanOuts.get(gitdir);
+  if (!made) {
+    made = new Set(readdirSync(path.join(gitdir, 'objects')).filter((n) => /^[0-9a-f]{2}$/.test(n)));
+    fanOuts.set(gitdir, made);
+  }
+  return made;
+}
+
 /**
  * repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. The fan-out folder
- * (`objects/ab/`) is made only when the temp write finds it missing, as git does: a `mkdir` before every
- * first write per folder cost a call per object in a fresh process (a CLI command), for a folder that is
- * almost always there; one removed since (`git prune` removes empty ones) is made again the same way.
+ * is made when the listing lacks it; one removed since (`git prune` removes empty ones) is made again when the
+ * write finds it missing.
  */
-function writeAtomicSync(file: string, data: Uint8Array): void {
+function writeAtomicSync(gitdir: string, file: string, data: Uint8Array): void {
+  const folder = path.dirname(file);
+  const made = fanOutsOf(gitdir);
+  const name = path.basename(folder);
+  if (!made.has(name)) {
+    mkdirSync(folder, { recursive: true });
+    made.add(name);
+  }
   const tmp = tempNameFor(file);
   try {
     try {
       writeFileSync(tmp, data);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(path.dirname(file), { recursive: true });
+      mkdirSync(folder, { recursive: true });
       writeFileSync(tmp, data);
     }
     renameSync(tmp, file);
