@@ -57,6 +57,34 @@ export function eventHashV2(prevHex: string, e: HashedRow): string {
   return chainHashV2(prevHex, e.seq, e.id, e.ts, e.type, e.actor, e.payload);
 }
 
+/**
+ * `,"type","actor",` as the hash input writes it, per type and actor, made once each: types are a closed
+ * list and actors the team's names, so the quoting checks (a regex test each) ran for the same few pairs.
+ */
+const typeActorTexts = new Map<string, Map<string, string>>();
+let typeActorCount = 0;
+function typeActorText(type: string, actor: string): string {
+  let byActor = typeActorTexts.get(type);
+  if (byActor === undefined) {
+    byActor = new Map();
+    typeActorTexts.set(type, byActor);
+  }
+  let text = byActor.get(actor);
+  if (text === undefined) {
+    text = `,${jsonString(type)},${jsonString(actor)},`;
+    // Bounded all the same, should a caller hash rows of arbitrary actors (a tampered ledger being verified).
+    if (typeActorCount < 4096) {
+      byActor.set(actor, text);
+      typeActorCount += 1;
+    }
+  }
+  return text;
+}
+
+/** The last `ts` quoted: the events of one transaction share one clock reading, so it repeats. */
+let lastTs = '';
+let lastTsText = '""';
+
 /** eventHashV2 with the fields as arguments: the append path makes no object per event to hash it. */
 export function chainHashV2(
   prevHex: string,
@@ -67,8 +95,15 @@ export function chainHashV2(
   actor: string,
   payload: string,
 ): string {
-  const s = jsonString;
-  return hash('sha256', `${prevHex}[${seq},${s(id)},${s(ts)},${s(type)},${s(actor)},${payload}]`, 'hex');
+  if (ts !== lastTs) {
+    lastTsText = jsonString(ts);
+    lastTs = ts;
+  }
+  return hash(
+    'sha256',
+    `${prevHex}[${seq},${jsonString(id)},${lastTsText}${typeActorText(type, actor)}${payload}]`,
+    'hex',
+  );
 }
 
 /**

@@ -25,15 +25,6 @@ export const phaseToken = (phase: number) => marker('p', phase);
 /** The events about one record (a concern, a handoff, a review…): those naming it as `id` or `<kind>_id`. */
 export const subjectToken = (id: string) => marker('i', id);
 
-/** The record ids an event is about: its payload's top-level `id` and `…_id` strings. */
-function subjects(payload: unknown): string[] {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return [];
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(payload))
-    if ((key === 'id' || key.endsWith('_id')) && typeof value === 'string' && value) out.push(subjectToken(value));
-  return out;
-}
-
 /** The phase an event belongs to: its payload's top-level `phase`, when that is a positive integer. */
 export function phaseOf(payload: unknown): number | null {
   if (payload === null || typeof payload !== 'object') return null;
@@ -41,43 +32,80 @@ export function phaseOf(payload: unknown): number | null {
   return typeof phase === 'number' && Number.isInteger(phase) && phase > 0 ? phase : null;
 }
 
-function collect(value: unknown, out: string[], budget: { left: number }): void {
-  if (budget.left <= 0) return;
-  if (typeof value === 'string' || typeof value === 'number') {
-    const s = String(value);
-    out.push(s);
-    budget.left -= s.length + 1;
-  } else if (Array.isArray(value)) {
-    for (const v of value) collect(v, out, budget);
-  } else if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) collect(v, out, budget);
-  }
-}
+/** Phase markers of the first phases, made once: every event of a phase carries the same one. */
+const phaseTokens = Array.from({ length: 64 }, (_, i) => phaseToken(i));
+const phaseMarker = (phase: number) => phaseTokens[phase] ?? phaseToken(phase);
 
 /**
  * The fixed head of a document per type and actor (their markers, then them as words): a handful of each
- * exist, and building it for every event was a tenth of an append.
+ * exist, and building it for every event was a tenth of an append. By type, then actor: no key is built.
  */
-const heads = new Map<string, string>();
+const heads = new Map<string, Map<string, string>>();
+let headCount = 0;
 function headOf(type: string, actor: string): string {
-  const key = `${type} ${actor}`;
-  let head = heads.get(key);
+  let byActor = heads.get(type);
+  if (byActor === undefined) {
+    byActor = new Map();
+    heads.set(type, byActor);
+  }
+  let head = byActor.get(actor);
   if (head === undefined) {
     head = `${typeToken(type)} ${actorToken(actor)}`;
     // Bounded: types are a closed list, actors the team's names (never more than a few dozen pairs).
-    if (heads.size < 4096) heads.set(key, head);
+    if (headCount < 4096) {
+      byActor.set(actor, head);
+      headCount += 1;
+    }
   }
   return head;
 }
 
-/** The indexed text of one event: markers, then its type and actor as words, then its payload's values. */
+/**
+ * The words of a payload's values (every string and number, depth first, in key order), each after a
+ * space, until MAX_DOC_CHARS have been taken: a value is taken whenever some budget is left before it.
+ * A string built as it goes rather than an array joined at the end, and no Object.values/entries copies:
+ * the per-event arrays were most of what indexing an event allocated.
+ */
+let docLeft = 0;
+function valueWords(value: unknown): string {
+  if (docLeft <= 0) return '';
+  if (typeof value === 'string') {
+    docLeft -= value.length + 1;
+    return ` ${value}`;
+  }
+  if (typeof value === 'number') {
+    const s = String(value);
+    docLeft -= s.length + 1;
+    return ` ${s}`;
+  }
+  let out = '';
+  if (Array.isArray(value)) {
+    for (const v of value) out += valueWords(v);
+  } else if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    for (const k in o) if (Object.hasOwn(o, k)) out += valueWords(o[k]);
+  }
+  return out;
+}
+
+/**
+ * The indexed text of one event: markers (type, actor, phase, then one per record it is about: its
+ * payload's top-level `id` and `…_id` strings), then its type and actor as words, then its payload's values.
+ */
 export function searchDoc(type: string, actor: string, payload: unknown): string {
+  let doc = headOf(type, actor);
   const phase = phaseOf(payload);
-  const words = [headOf(type, actor)];
-  if (phase !== null) words.push(phaseToken(phase));
-  words.push(...subjects(payload), type, actor);
-  collect(payload, words, { left: MAX_DOC_CHARS });
-  return words.join(' ');
+  if (phase !== null) doc += ` ${phaseMarker(phase)}`;
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+    const o = payload as Record<string, unknown>;
+    for (const k in o) {
+      const v = o[k];
+      if ((k === 'id' || k.endsWith('_id')) && typeof v === 'string' && v && Object.hasOwn(o, k))
+        doc += ` ${subjectToken(v)}`;
+    }
+  }
+  docLeft = MAX_DOC_CHARS;
+  return `${doc} ${type} ${actor}${valueWords(payload)}`;
 }
 
 export interface SearchFilter {
