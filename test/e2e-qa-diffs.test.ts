@@ -80,7 +80,7 @@ for (const transport of uiTransports()) {
       expect(await failed.locator('h4').textContent()).toBe('Failed (2)');
 
       // The first failure reads as node's JUnit file has it: name, message, and the stack on demand.
-      const junit = readFileSync(join(qaCheckoutDir(f.dir, f.commits[2]), 'reports', 'junit.xml'), 'utf8');
+      const junit = readFileSync(join(qaCheckoutDir(f.dir), 'reports', 'junit.xml'), 'utf8');
       const message = /<testcase name="adds negatives"[^>]*>\s*<failure [^>]*message="([^"]*)"/.exec(junit)?.[1] ?? '∅';
       expect(message).toMatch(/^add\(-2, -3\) should be -6/);
       const first = failed.getByTestId('qa-case').first();

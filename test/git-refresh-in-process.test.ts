@@ -1,5 +1,5 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, lstat, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -114,9 +114,13 @@ describe('workspace refresh in process', () => {
     expect(workspaceDir(dir, 'phase1/implementer')).not.toBe(workspaceDir(dir, 'phase1/implementer-2'));
     expect(workspaceDir(dir, 'experiments/x')).toMatch(/experiments-x$/);
     const ws = join(dir, '.governor', 'workspaces', 'implementer');
-    expect(await gitCalls(() => git.materialize({ oid: develop, dir: ws }))).toEqual([
-      expect.stringMatching(/^worktree add --detach/),
-    ]);
+    // Its first use makes the worktree in process too: git lists it, detached at develop, and finds it exact.
+    expect(await gitCalls(() => git.materialize({ oid: develop, dir: ws }))).toEqual([]);
+    await expectExactly(dir, ws, develop);
+    expect(gitCli(dir, 'worktree', 'list', '--porcelain')).toContain(
+      `worktree ${await realpath(ws)}\nHEAD ${develop}\ndetached\n`,
+    );
+    expect(gitCli(ws, 'rev-parse', '--git-common-dir').trim()).toBe(await realpath(join(dir, '.git')));
     // The agent's task: a new file in a new folder, an edit, a deletion; Governor commits them.
     await mkdir(join(ws, 'src', 'csv'), { recursive: true });
     await writeFile(join(ws, 'src', 'csv', 'read.js'), 'read()\n');
@@ -183,6 +187,13 @@ describe('workspace refresh in process', () => {
       content: `${i}\n`,
     }));
     const big = await commit(git, many);
+    // A new worktree of it is git's to make, and nothing of the in-process attempt is left behind.
+    const other = join(dir, '.governor', 'workspaces', 'other');
+    expect(await gitCalls(() => git.materialize({ oid: big.oid, dir: other }))).toEqual([
+      expect.stringMatching(/^worktree add --detach/),
+    ]);
+    await expectAtCommit(dir, other, big.oid);
+    expect(gitCli(dir, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(3);
     expect(await gitCalls(() => git.materialize({ oid: big.oid, dir: ws }))).toContainEqual(
       expect.stringMatching(/^checkout --force --quiet --detach/),
     );

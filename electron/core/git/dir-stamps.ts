@@ -96,7 +96,7 @@ export async function listIndex(dir: string, gitdir: string): Promise<{ folders:
  * format (isomorphic-git keeps its parser internal). Versions 2 and 3, whole (what git writes unless
  * configured otherwise); null for anything else (version 4, a split or sparse index), and `git ls-files` answers.
  */
-async function readIndexPaths(gitdir: string): Promise<{ paths: string[]; links: string[] } | null> {
+export async function readIndexPaths(gitdir: string): Promise<{ paths: string[]; links: string[] } | null> {
   const buf = await fsp.readFile(path.join(gitdir, 'index')).catch(() => null);
   if (!buf || buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
   const version = buf.readUInt32BE(4);

@@ -31,7 +31,8 @@ import {
 } from './dir-stamps.ts';
 import { MODE_GITLINK, MODE_SYMLINK, treeOfCommit } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
-import { foldersWithStrays } from './strays.ts';
+import { foldersWithStrays, wipeUntracked } from './strays.ts';
+import { addWorktree } from './worktree-add.ts';
 import { refreshWorktree } from './worktree-refresh.ts';
 
 /** The stat manifest plain-folder workspaces kept; a folder that still has one is replaced by a worktree. */
@@ -219,7 +220,9 @@ export async function materializeTree(
     // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first;
     // looked for first, since a `git worktree prune` with nothing to prune costs a process per new worktree.
     if (await staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
-    await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
+    // In process when the commit is small and plain (worktree-add.ts), else `git worktree add`.
+    if (!(await addWorktree(ctx, { dir, commit: input.commit, tree: input.tree })))
+      await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);
     const made = await worktreeGitdir(ctx, dir);
     if (!made) return { written: 0, removed: 0, unchanged: 0 };
     const t = await listIndex(dir, made);
@@ -229,8 +232,11 @@ export async function materializeTree(
   }
   // A pristine checkout (the QA gate's) holds nothing but the commit: what git ignores goes too (a previous
   // run's reports, caches, node_modules), as if the folder were made anew, without the `worktree add`.
+  // In process when the index is small (strays.ts), else by `git clean -x`.
   const wiped = input.pristine
-    ? (await runGit(dir, ['clean', '-f', '-f', '-d', '-x'])).split('\n').filter((l) => l.startsWith('Removing ')).length
+    ? ((await wipeUntracked(dir, gitdir)) ??
+      (await runGit(dir, ['clean', '-f', '-f', '-d', '-x'])).split('\n').filter((l) => l.startsWith('Removing '))
+        .length)
     : 0;
   const before = await headOf(gitdir);
   const files = await indexEntries(gitdir);
@@ -238,8 +244,10 @@ export async function materializeTree(
   const keepAs = keepKey(input.keep);
   const carried = saved !== null && before !== null && saved.commit === before && saved.keep === keepAs ? saved : null;
   // The folders where an agent may have left strays: none when no folder's listing moved; null when unknown.
-  const suspects =
-    carried && before
+  // A pristine checkout has none left: every untracked path is wiped.
+  const suspects = input.pristine
+    ? []
+    : carried && before
       ? await foldersWithStrays(ctx, await treeOfCommit(ctx, before), input.tree, dir, changedDirs(dir, carried))
       : null;
   if (before === input.commit) {
@@ -296,8 +304,9 @@ export async function materializeTree(
   const refreshed = await refreshWorktree(ctx, { dir, gitdir, commit: input.commit, tree: input.tree });
   if (!refreshed) await runGit(dir, ['checkout', '--force', '--quiet', '--detach', input.commit]);
   const delta = await deltaRead;
-  // A changed .gitignore changes what counts as a stray: files it no longer ignores go too.
-  if (where !== null && delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore'))
+  // A changed .gitignore changes what counts as a stray: files it no longer ignores go too (a pristine
+  // checkout has none: what git ignores was wiped as well).
+  if (!input.pristine && where !== null && delta?.changes.some((c) => path.posix.basename(c.path) === '.gitignore'))
     removed += await clean(null);
   // A path the in-process refresh wrote beyond the commits' difference (a refresh killed part-way, finished
   // now) may be in a folder the record lacks: listed from the index then.

@@ -6,8 +6,10 @@
 import type { Dirent } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
+import { foldersOf, readIndexPaths } from './dir-stamps.ts';
 import { readTreeEntries, type Entry } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
+import { IN_PROCESS_MAX_FILES, plainParents, pruneEmptyParents } from './worktree-refresh.ts';
 
 /**
  * Of the folders whose listing moved, those that may hold strays. A folder whose every entry is one the
@@ -104,4 +106,95 @@ async function onlyTracked(
     if (kind === 'tree' ? !d.isDirectory() : kind !== 'blob' || !fileish) return false;
   }
   return true;
+}
+
+/**
+ * Removes everything in the worktree `dir` that its index does not track, ignored files included (a
+ * previous test run's reports, caches, node_modules): what `git clean -f -f -d -x` removes, without the
+ * process, for the QA gate's pristine checkout. A tracked path holding another kind (a folder where a file
+ * is tracked, a link where a folder is) goes too; the refresh that follows writes the commit's. Nothing is
+ * followed through a link. Returns the paths removed, or null when the index is one for git (too large,
+ * a format this does not read).
+ */
+export async function wipeUntracked(dir: string, gitdir: string): Promise<number | null> {
+  const index = await readIndexPaths(gitdir);
+  if (!index || index.paths.length > IN_PROCESS_MAX_FILES) return null;
+  const files = new Set(index.paths);
+  const folders = foldersOf(index.paths);
+  const wipe = async (rel: string): Promise<number> => {
+    let removed = 0;
+    for (const d of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+      if (rel === '' && d.name === '.git') continue;
+      const p = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (files.has(p) && (d.isFile() || d.isSymbolicLink())) continue;
+      if (folders.has(p) && d.isDirectory()) {
+        removed += await wipe(p);
+        continue;
+      }
+      await fsp.rm(path.join(dir, p), { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
+  };
+  return wipe('');
+}
+
+/** Where a worktree's record of the files laid over it is kept: its own git folder, out of git's sight. */
+const LAID_OVER = 'governor-laid-over.json';
+
+/** The git folder a worktree's `.git` file names; null when `dir` is no worktree. */
+async function worktreeAdminDir(dir: string): Promise<string | null> {
+  const text = await fsp.readFile(path.join(dir, '.git'), 'utf8').catch(() => '');
+  const m = /^gitdir: (.+)$/m.exec(text);
+  return m?.[1] ? path.resolve(dir, m[1].trim()) : null;
+}
+
+/**
+ * Records `paths` as files written into the worktree `dir` over its commit (the Tester's workspace: the
+ * phase's branches laid over develop as files). They are strays at its next refresh; recorded, they are
+ * removed in process then (removeLaidOver) instead of found by a `git status` and a `git clean`.
+ */
+export async function recordLaidOver(dir: string, paths: readonly string[]): Promise<void> {
+  const admin = await worktreeAdminDir(dir);
+  if (!admin) return;
+  const file = path.join(admin, LAID_OVER);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify([...new Set(paths)].sort()));
+  await fsp.rename(tmp, file);
+}
+
+/**
+ * Removes the files recorded by recordLaidOver, and `also` (files of the same kind: the branches about to be
+ * laid over again, which hold what the agent wrote and Governor committed since), wherever the worktree's
+ * index does not track them: exactly the untracked ones, which `git clean` would remove. A tracked one is
+ * the refresh's to put back; one that is not a file, or is reached through a link, is left for `git clean`.
+ * Folders left empty go too, as `git clean -d` removes them. Returns how many files were removed.
+ */
+export async function removeLaidOver(dir: string, also: readonly string[]): Promise<number> {
+  const admin = await worktreeAdminDir(dir);
+  if (!admin) return 0;
+  let recorded: unknown = [];
+  try {
+    recorded = JSON.parse(await fsp.readFile(path.join(admin, LAID_OVER), 'utf8'));
+  } catch {
+    // none yet, or unreadable: only `also`
+  }
+  const index = await readIndexPaths(admin);
+  if (!index) return 0;
+  const tracked = new Set(index.paths);
+  const paths = new Set([...(Array.isArray(recorded) ? recorded : []), ...also]);
+  const seen = new Map<string, boolean>();
+  let removed = 0;
+  for (const rel of paths) {
+    if (typeof rel !== 'string' || tracked.has(rel) || rel.split('/').some((s) => s === '' || s === '..' || s === '.'))
+      continue;
+    if (!plainParents(dir, rel, seen)) continue;
+    const full = path.join(dir, rel);
+    const st = await fsp.lstat(full).catch(() => null);
+    if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
+    await fsp.rm(full, { force: true });
+    await pruneEmptyParents(dir, rel);
+    removed += 1;
+  }
+  return removed;
 }

@@ -96,7 +96,7 @@ function indexEntryCount(file: string): number | null {
  * Is every folder on the way to `rel` a real folder (or not there yet)? A link an agent put in place of a
  * folder would carry a write or a removal outside the workspace; git takes such a path apart itself.
  */
-function plainParents(dir: string, rel: string, seen: Map<string, boolean>): boolean {
+export function plainParents(dir: string, rel: string, seen: Map<string, boolean>): boolean {
   for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) {
     let ok = seen.get(d);
     if (ok === undefined) {
@@ -110,7 +110,7 @@ function plainParents(dir: string, rel: string, seen: Map<string, boolean>): boo
 }
 
 /** Removes `rel`'s folders that are now empty, deepest first (git leaves no empty folder behind either). */
-async function pruneEmptyParents(dir: string, rel: string): Promise<void> {
+export async function pruneEmptyParents(dir: string, rel: string): Promise<void> {
   for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) {
     try {
       await fsp.rmdir(path.join(dir, d));

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { childEnv, sandboxedCommand } from '../sandbox/index.ts';
+import { childEnv, forgetWorkingSandbox, sandboxedCommand } from '../sandbox/index.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -194,7 +194,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const redact = options.redact ?? ((text: string) => text);
   const tail = new TailBuffer(OUTPUT_TAIL_CHARS);
   let callbackError: unknown = null;
+  // bubblewrap's own complaint as the first line on stderr: it could not make the sandbox (see finish).
+  let firstStderr: string | null = null;
   const deliver = (raw: string, stream: OutputStream, terminated: boolean): void => {
+    if (stream === 'stderr') firstStderr ??= raw;
     const line = redact(raw);
     tail.push(terminated ? `${line}\n` : line);
     if (!onOutput || callbackError !== null) return;
@@ -252,6 +255,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         if (open.has(stream)) splitters[stream].end();
       }
       target.cleanup();
+      // The sandbox a cached probe vouched for failed to start (sandbox/availability.ts): probe again next time.
+      const sandboxed = options.sandbox !== null && options.sandbox !== undefined && !('refused' in options.sandbox);
+      if (sandboxed && (spawnError || (exitCode !== 0 && firstStderr?.startsWith('bwrap: ')))) forgetWorkingSandbox();
       if (spawnError) tail.push(`\n[runCommand] could not start ${target.file}: ${spawnError.message}\n`);
       if (callbackError !== null) {
         reject(callbackError instanceof Error ? callbackError : new Error(String(callbackError)));

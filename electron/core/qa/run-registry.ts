@@ -9,7 +9,7 @@
  * Inside bubblewrap the tree also dies with Governor (--die-with-parent); the registry covers unsandboxed
  * runs, and the checkout either way.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { ulid } from 'ulid';
 import { z } from 'zod';
@@ -36,22 +36,63 @@ function writeRun(path: string, run: RunFile): void {
 }
 
 export interface QaRunHandle {
+  /** The checkout this run has to itself until it ends. */
+  checkout: string;
   /** The test command started as this process group leader. */
   spawned(pid: number): void;
   /** The command is over (its group ended by runCommand); keep the checkout, forget the process. */
   exited(): void;
-  /** The run is over: forget it. */
+  /** The run is over: forget it (its checkout stays, for the human to inspect and the next run to reuse). */
   end(): void;
 }
 
-export function beginQaRun(projectDir: string, checkout: string): QaRunHandle {
+/** Checkouts reused by the gate's runs; a run finding every one held (other processes' runs) gets its own. */
+const SLOTS = 4;
+
+/**
+ * Writes the record at `path` only if there is none: written whole to a temp file, then hard-linked into
+ * place, which fails when the name exists (a rename would replace it). The record is the claim on its
+ * checkout: two runs, in this process or another, never share one.
+ */
+function claimRun(path: string, run: RunFile): boolean {
+  const tmp = `${path}.${process.pid}.claim`;
+  writeFileSync(tmp, JSON.stringify(run));
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Records a QA run before its checkout is made, in the first checkout slot no other run holds
+ * (`checkoutOf('gate')`, `'gate-1'`, …): one checkout serves run after run, refreshed in process, instead
+ * of a new worktree per candidate. A killed run's record keeps its slot until the next open reaps it.
+ */
+export function beginQaRun(projectDir: string, checkoutOf: (slot: string) => string): QaRunHandle {
   const dir = qaRunsDir(projectDir);
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${ulid()}.json`);
   const owner = currentIdentity();
-  writeRun(path, { checkout, owner, group: null });
+  let path = '';
+  let checkout = '';
+  for (let n = 0; n < SLOTS && checkout === ''; n++) {
+    const slot = n === 0 ? 'gate' : `gate-${n}`;
+    path = join(dir, `${slot}.json`);
+    if (claimRun(path, { checkout: checkoutOf(slot), owner, group: null })) checkout = checkoutOf(slot);
+  }
+  if (checkout === '') {
+    const id = ulid();
+    path = join(dir, `${id}.json`);
+    checkout = checkoutOf(`run-${id.toLowerCase()}`);
+    writeRun(path, { checkout, owner, group: null });
+  }
   stepPoint('qa.run_recorded');
   return {
+    checkout,
     spawned(pid) {
       writeRun(path, { checkout, owner, group: { pid, start: processStartTime(pid) } });
       stepPoint('qa.tests_started');

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { cacheRoot } from '../workflow/work-dirs.ts';
 
 export type SandboxTool = 'bubblewrap' | 'sandbox-exec';
 
@@ -33,19 +34,94 @@ const INSTALL_HINT =
   `or ${OR_OFF}`;
 
 /**
- * Probes once per process, by running the tool for real: bubblewrap can be installed and still fail where
- * user namespaces are turned off (some containers), and "installed" must not be mistaken for "works".
+ * A working probe is remembered for the machine, in the cache folder (work-dirs.ts), so each new process (a
+ * CLI command, a test) need not start bubblewrap again to learn what the last one learned. It holds only
+ * while what the answer depends on is unchanged: bwrap's file (path, inode, size, mtime), the boot, the
+ * kernel's switches for unprivileged user namespaces, and the user. A sandboxed run that bubblewrap itself
+ * fails to start forgets it (forgetWorkingSandbox), so the next process probes again. Failures are never
+ * remembered: they are rare, and probed again for their message.
+ */
+const PROBE_FILE = 'sandbox-probe.json';
+const SWITCHES = [
+  '/proc/sys/kernel/random/boot_id',
+  '/proc/sys/kernel/unprivileged_userns_clone',
+  '/proc/sys/user/max_user_namespaces',
+  '/proc/sys/kernel/apparmor_restrict_unprivileged_userns',
+];
+
+function machineKey(bwrap: string): string | null {
+  try {
+    const st = statSync(bwrap);
+    const switches = SWITCHES.map((f) => {
+      try {
+        return readFileSync(f, 'utf8').trim();
+      } catch {
+        return '-';
+      }
+    });
+    return JSON.stringify([bwrap, st.ino, st.size, st.mtimeMs, process.getuid?.() ?? -1, ...switches]);
+  } catch {
+    return null;
+  }
+}
+
+function rememberedWorking(bwrap: string): boolean {
+  const key = machineKey(bwrap);
+  if (key === null) return false;
+  try {
+    const saved: unknown = JSON.parse(readFileSync(join(cacheRoot(), PROBE_FILE), 'utf8'));
+    return typeof saved === 'object' && saved !== null && 'key' in saved && saved.key === key;
+  } catch {
+    return false;
+  }
+}
+
+function rememberWorking(bwrap: string): void {
+  const key = machineKey(bwrap);
+  if (key === null) return;
+  try {
+    mkdirSync(cacheRoot(), { recursive: true });
+    const file = join(cacheRoot(), PROBE_FILE);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ key }));
+    renameSync(tmp, file);
+  } catch {
+    // An unwritable cache folder only costs the next process a probe.
+  }
+}
+
+/** Bubblewrap failed to start a sandboxed command: the next process probes again instead of trusting the cache. */
+export function forgetWorkingSandbox(): void {
+  try {
+    rmSync(join(cacheRoot(), PROBE_FILE), { force: true });
+  } catch {
+    // Nothing to forget where the cache folder cannot be reached.
+  }
+}
+
+const working = (bwrap: string): SandboxAvailability => ({
+  tool: 'bubblewrap',
+  path: bwrap,
+  detail: `bubblewrap (${bwrap})`,
+});
+
+/**
+ * Probes once per process (or trusts the machine's remembered answer, above), by running the tool for real:
+ * bubblewrap can be installed and still fail where user namespaces are turned off (some containers), and
+ * "installed" must not be mistaken for "works".
  */
 function probe(): SandboxAvailability {
   if (process.platform === 'linux') {
     const bwrap = onPath('bwrap', ['/usr/bin', '/usr/local/bin']);
     if (!bwrap) return { tool: null, path: null, detail: `bubblewrap (bwrap) is not installed; ${INSTALL_HINT}` };
+    if (rememberedWorking(bwrap)) return working(bwrap);
     try {
       execFileSync(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], {
         stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 10_000,
       });
-      return { tool: 'bubblewrap', path: bwrap, detail: `bubblewrap (${bwrap})` };
+      rememberWorking(bwrap);
+      return working(bwrap);
     } catch (err) {
       const stderr = err && typeof err === 'object' && 'stderr' in err ? String(err.stderr).trim() : String(err);
       const detail =
@@ -81,6 +157,10 @@ export function sandboxAvailabilityAsync(): Promise<SandboxAvailability> {
   if (process.platform !== 'linux') return Promise.resolve(sandboxAvailability());
   const bwrap = onPath('bwrap', ['/usr/bin', '/usr/local/bin']);
   if (!bwrap) return Promise.resolve(sandboxAvailability());
+  if (rememberedWorking(bwrap)) {
+    cached = working(bwrap);
+    return Promise.resolve(cached);
+  }
   return new Promise((resolve) => {
     const child = spawn(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], {
       stdio: 'ignore',
@@ -89,7 +169,10 @@ export function sandboxAvailabilityAsync(): Promise<SandboxAvailability> {
     child.on('error', () => resolve(sandboxAvailability()));
     child.on('exit', (code) => {
       // Success is cached as is; a failure is probed again synchronously for its message (rare, and only then).
-      if (code === 0) cached ??= { tool: 'bubblewrap', path: bwrap, detail: `bubblewrap (${bwrap})` };
+      if (code === 0 && !cached) {
+        cached = working(bwrap);
+        rememberWorking(bwrap);
+      }
       resolve(sandboxAvailability());
     });
   });

@@ -23,7 +23,7 @@ import { bwrapArgs } from './bwrap.ts';
 import { seatbeltArgs } from './seatbelt.ts';
 
 export { childEnv } from './env.ts';
-export { sandboxAvailability, sandboxAvailabilityAsync } from './availability.ts';
+export { forgetWorkingSandbox, sandboxAvailability, sandboxAvailabilityAsync } from './availability.ts';
 export type { SandboxAvailability, SandboxTool } from './availability.ts';
 
 export interface SandboxSpec {

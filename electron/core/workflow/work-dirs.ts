@@ -46,6 +46,9 @@ export function projectWorkDir(projectDir: string): string {
 export const workspaceDir = (projectDir: string, branch: string) =>
   join(projectWorkDir(projectDir), 'workspaces', branch.replace(/^phase\d+\//, '').replaceAll('/', '-'));
 
-/** The QA gate's clean checkout of a candidate commit. */
-export const qaCheckoutDir = (projectDir: string, candidate: string) =>
-  join(projectWorkDir(projectDir), 'qa', candidate.slice(0, 12));
+/**
+ * A QA gate's clean checkout: one per slot (`gate`, `gate-1` for a run while another holds the first; see
+ * qa/run-registry.ts), reused run after run and made pristine for each (materialize.ts), so a candidate
+ * costs the files it changes, not a new worktree. The last run's stays for the human to inspect.
+ */
+export const qaCheckoutDir = (projectDir: string, slot = 'gate') => join(projectWorkDir(projectDir), 'qa', slot);

@@ -13,8 +13,6 @@ import { qaCheckoutDir } from '../work-dirs.ts';
 
 const OUTPUT_BATCH = 50;
 
-export const qaDir = (e: Engine, candidate: string) => qaCheckoutDir(e.dir, candidate);
-
 /**
  * The folders the results go to (JUnit, coverage, metrics), created before the command runs: reporters
  * such as node's `--test-reporter-destination` do not create them, and a missing `reports/` folder
@@ -105,21 +103,22 @@ export async function runPolicyTests(
   candidate: string,
   opts: { retries?: boolean; label?: string } = {},
 ): Promise<TestRunResult[]> {
-  const dir = qaDir(e, candidate);
-  // Recorded before the checkout exists: a kill from here on is cleaned up at the next open.
-  const registry = beginQaRun(e.dir, dir);
-  // The checkout of this commit an earlier run left (the first run before a repeat) is reused, wiped of
-  // everything the commit does not hold, ignored files included: as clean as a new one, without the
-  // `git worktree add`. Anything that stops the wipe (a folder a test made unwritable) and it is made anew.
+  // Recorded before the checkout is made, in a checkout no other run holds: a kill from here on is cleaned
+  // up at the next open.
+  const registry = beginQaRun(e.dir, (slot) => qaCheckoutDir(e.dir, slot));
+  const dir = registry.checkout;
+  // The checkout an earlier run left (of this candidate or another) is reused, wiped of everything the
+  // commit does not hold, ignored files included: as clean as a new one, without a `git worktree add`.
+  // Anything that stops the wipe (a folder a test made unwritable) and it is made anew.
+  // A run that ends (even by throwing) keeps its checkout for the human to inspect and frees it for the next
+  // run; only a killed one's record survives, and the next open ends its processes and removes its checkout.
   try {
-    await e.git.materialize({ oid: candidate, dir, pristine: true });
-  } catch {
-    await rm(dir, { recursive: true, force: true });
-    await e.git.materialize({ oid: candidate, dir, pristine: true });
-  }
-  // A run that ends (even by throwing) keeps its checkout for the human to inspect; only a killed one's
-  // record survives, and the next open ends its processes and removes its checkout.
-  try {
+    try {
+      await e.git.materialize({ oid: candidate, dir, pristine: true });
+    } catch {
+      await rm(dir, { recursive: true, force: true });
+      await e.git.materialize({ oid: candidate, dir, pristine: true });
+    }
     return await runAll(e, phase, candidate, dir, registry, opts);
   } finally {
     registry.end();

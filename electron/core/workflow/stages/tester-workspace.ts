@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { layOver } from '../../agents/workers/git-workspace.ts';
+import { recordLaidOver, removeLaidOver } from '../../git/strays.ts';
 import type { Engine } from '../engine.ts';
 import { phaseBranchTips } from './candidate.ts';
 
@@ -25,18 +26,29 @@ export async function prepareTesterWorkspace(
 ): Promise<{ branches: string[]; skipped: string[] }> {
   const develop = await e.git.resolveRef('develop');
   if (!develop) throw new Error('the repository has no develop branch');
-  await e.git.materialize({ oid: develop, dir: root });
   const tips = (await phaseBranchTips(e, phase)).sort(
     (a, b) => Number(a.branch === testerBranch) - Number(b.branch === testerBranch),
   );
   const branches = tips.map((b) => b.branch);
-  const skipped: string[] = [];
+  // Each branch's own changes, read before the refresh: their paths are strays in the workspace if an
+  // earlier turn laid them over (or the Tester wrote them), removed in process ahead of it.
+  const layers: Array<{ branch: string; files: Awaited<ReturnType<Engine['git']['diff']>>['files'] }> = [];
   // develop's history is read once for every branch's fork point, not once per branch.
   let onDevelop: Set<string> | null = null;
   for (const { branch, tip } of tips) {
     if (tip === develop) continue;
     onDevelop ??= new Set((await e.git.logBranch(develop, 5000)).map((c) => c.oid));
     const { files } = await e.git.diff({ from: await forkPoint(e, develop, onDevelop, tip), to: tip, content: true });
+    layers.push({ branch, files });
+  }
+  await removeLaidOver(
+    root,
+    layers.flatMap((l) => l.files.map((f) => f.path)),
+  );
+  await e.git.materialize({ oid: develop, dir: root });
+  const skipped: string[] = [];
+  const written: string[] = [];
+  for (const { branch, files } of layers) {
     for (const f of files) {
       const full = join(root, f.path);
       if (f.status === 'D') {
@@ -46,9 +58,12 @@ export async function prepareTesterWorkspace(
       } else {
         await mkdir(dirname(full), { recursive: true });
         await writeFile(full, f.newContent);
+        written.push(f.path);
       }
     }
   }
+  // Recorded so the next refresh removes them in process, not through `git status` and `git clean`.
+  await recordLaidOver(root, written);
   return { branches, skipped };
 }
 
