@@ -211,6 +211,49 @@ describe('incremental exports', () => {
     expect(await p.exporter.verify()).toEqual([]);
   });
 
+  it('after a step that commits, renders and writes only what shows the team, reading the project once', async () => {
+    const { p } = await project();
+    fillHistory(p.ledger, 120);
+    await p.exporter.sync();
+    const before = p.exporter.renders().documents;
+    const agent = p.read.agents()[0]?.name ?? 'Implementer';
+    // An agent starts and commits: a plain commit is no changelog line (merges, tags and reverts are).
+    const commit = {
+      id: 'git_step_1',
+      action: 'commit' as const,
+      source: 'phase1/T1',
+      target: 'phase1/T1',
+      trigger: 'task T1',
+      timestamp: ts(),
+      actor: 'Implementer' as const,
+      commit: 'a'.repeat(40),
+      previous: 'b'.repeat(40),
+      message: 'feat: parse the csv header',
+      files: ['src/parse.ts'],
+    };
+    p.ledger.append([
+      { type: 'agent.status_changed', actor: 'System', payload: { agent, status: 'working', task: 'T1' } },
+      { type: 'git.action_recorded', actor: 'Implementer', payload: commit },
+    ]);
+    const projectRow = vi.spyOn(p.read, 'project');
+    const readTypes = vi.spyOn(p.ledger, 'readTypes');
+    const written = await p.exporter.sync();
+    // The overview and status.json show the team; the commit is one audit line. The detail shows the time
+    // of the update to the minute: it is written when a minute turned since the last sync.
+    expect(written.filter((f) => f !== 'docs/PROJECT_DETAIL.md').sort()).toEqual([
+      'audit/git_actions.jsonl',
+      'docs/PROJECT_OVERVIEW.md',
+      'status.json',
+    ]);
+    const after = p.exporter.renders().documents;
+    const rendered = Object.keys(after).filter((d) => (after[d] ?? 0) > (before[d] ?? 0));
+    expect(rendered.sort()).toEqual(['detail', 'overview', 'status']);
+    // The project row's fields (name, phase, stage, last update…) are one row, read once for every document.
+    expect(projectRow).toHaveBeenCalledTimes(1);
+    expect(readTypes).toHaveBeenCalledTimes(1);
+    expect(await p.exporter.verify()).toEqual([]);
+  });
+
   it('in a new process, repairs a document edited or deleted on disk though nothing changed in the ledger', async () => {
     const { dir, p } = await project();
     fillHistory(p.ledger, 120);

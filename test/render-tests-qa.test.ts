@@ -420,3 +420,22 @@ describe('trendChart', () => {
     expect(trendChart(pts)).toContain('92.9%');
   });
 });
+
+describe('the results documents and the roadmap', () => {
+  // The exporter does not re-render them when only a phase's status or plan changed (render-cache.ts, SHOWN).
+  it('show only its phase numbers and names: the same files whatever else it says of each phase', () => {
+    const s = buildSnapshot();
+    const render = (x: ProjectSnapshot) => [
+      renderTestResults(x),
+      renderQaReport(x),
+      renderQaReportHtml(x),
+      renderTestResultsDetail(x),
+    ];
+    const before = render(s);
+    expect(before[1]).not.toBeNull();
+    for (const status of ['planned', 'active', 'promoted'] as const) {
+      const roadmap = s.roadmap.map((p) => ({ ...p, status, goal: `${status} goal`, deliverables: [status] }));
+      expect(render({ ...s, roadmap })).toEqual(before);
+    }
+  });
+});

@@ -33,8 +33,11 @@ const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
 };
 
 export interface AuditStreams {
-  /** Append the lines of every event after what the files hold; adds the paths it wrote to `out`. */
-  append(out: Set<string>): Promise<void>;
+  /**
+   * Append the lines of every event after what the files hold, up to `head` (the ledger's newest seq, read
+   * by the caller before) at least; adds the paths it wrote to `out`.
+   */
+  append(out: Set<string>, head: number): Promise<void>;
   /** Every stream's files, whole, from the whole history (verify, and a file that must be rebuilt). */
   all(): Map<string, string>;
   /** Every file of a stream, in reading order: its sealed segments, then the stream's own file. */
@@ -285,8 +288,7 @@ export function createAuditStreams(
    * last line says where it stopped (a file from another ledger is rebuilt); after that, cursors in memory.
    * Events reach their files in seq order, so only events after the lowest cursor are read.
    */
-  async function appendJsonl(out: Set<string>): Promise<void> {
-    const head = ledger.count();
+  async function appendJsonl(out: Set<string>, head: number): Promise<void> {
     if (jsonl === null) {
       const fixed = new Map<string, number>();
       for (const [kind, rel] of Object.entries(JSONL_PATHS) as Array<[JsonlKind, string]>) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
-import { type FileStamp, stampNow, writeFileAtomicSync } from './atomic.ts';
+import { type FileStamp, stampNow, writeFileAtomicStarted } from './atomic.ts';
 import type { Field } from './sources.ts';
 
 /** How often a process records how far its exports got, at most (see maybeSave). */
@@ -89,7 +89,6 @@ export function createExportStamps(dir: string, ledger: Ledger) {
   async function writeIfChanged(s: SyncState, rel: string, content: string, out: Set<string>): Promise<void> {
     const last = written.get(rel);
     if (last === content) return;
-    const abs = join(dir, rel);
     if (last === undefined) {
       const onDisk = await holds(s, rel, content);
       if (onDisk !== null) {
@@ -99,10 +98,54 @@ export function createExportStamps(dir: string, ledger: Ledger) {
         return;
       }
     }
-    s.stamps[rel] = writeFileAtomicSync(abs, content);
-    unhashed.add(rel);
+    queued.push({ s, rel, content });
     out.add(rel);
     written.set(rel, content);
+  }
+
+  /** Documents `writeIfChanged` found changed, not written yet (`startWrites`). */
+  const queued: Array<{ s: SyncState; rel: string; content: string }> = [];
+  /** Writes `startWrites` started that `settle` has not awaited; a failed one resolves to its path. */
+  const started: Array<Promise<{ s: SyncState; rel: string; err: unknown } | null>> = [];
+
+  /**
+   * Write the queued documents' temp files, and start their renames on the thread pool (atomic.ts says why
+   * they run there). Temp files are all written before any rename starts: a rename that replaces a file
+   * holds its folder's lock while the kernel flushes the new file, and creating a temp file in that folder
+   * would wait for it on the main thread.
+   */
+  function startWrites(): void {
+    for (const w of queued.splice(0)) {
+      try {
+        const { stamp, renamed } = writeFileAtomicStarted(join(dir, w.rel), w.content);
+        w.s.stamps[w.rel] = stamp;
+        unhashed.add(w.rel);
+        // Handled at once (a rejection nobody waits for yet would be an unhandled one); `settle` reports it.
+        started.push(
+          renamed.then(
+            () => null,
+            (err: unknown) => ({ ...w, err }),
+          ),
+        );
+      } catch (err) {
+        started.push(Promise.resolve({ ...w, err }));
+      }
+    }
+  }
+
+  /**
+   * Wait for every write started to be in place. A write that failed is forgotten (the next sync writes it
+   * again) and the first failure is thrown once all have settled.
+   */
+  async function settle(): Promise<void> {
+    startWrites();
+    const failed = (await Promise.all(started.splice(0))).filter((r) => r !== null);
+    for (const { s, rel } of failed) {
+      written.delete(rel);
+      unhashed.delete(rel);
+      delete s.stamps[rel];
+    }
+    if (failed[0]) throw failed[0].err;
   }
 
   /** The file's stamp if it holds exactly `content`, else null. */
@@ -147,6 +190,8 @@ export function createExportStamps(dir: string, ledger: Ledger) {
       if (state) maybeSave(state, true);
     },
     writeIfChanged,
+    startWrites,
+    settle,
     touched,
   };
 }

@@ -99,11 +99,16 @@ export function createExporter(
     cache.forget(changed);
     try {
       await renderDocuments(s, first, changed, out);
+      // The documents' renames run on the thread pool while the audit lines are appended (export-stamps.ts).
+      stamps.startWrites();
+      await streams.append(out, head);
+      await stamps.settle();
     } catch (err) {
       cache.forgetAll();
+      // The writes already started finish before the next sync may start its own.
+      await stamps.settle().catch(() => {});
       throw err;
     }
-    await streams.append(out);
     s.seq = head;
     stamps.maybeSave(s);
     return [...out];
@@ -123,7 +128,8 @@ export function createExporter(
       if (!stale) continue;
       const used = new Set<Field>();
       const files = cache.renderProducer(p, loaded, changed, used);
-      const nextReads = [...used];
+      // Sorted: the fields a cached section used come in another order than when it rendered.
+      const nextReads = [...used].sort();
       const nextFiles = files.map(([rel]) => rel);
       if (!sameList(s.reads[p.name], nextReads) || !sameList(s.files[p.name], nextFiles)) stamps.reshaped();
       s.reads[p.name] = nextReads;

@@ -1,12 +1,15 @@
 import type { Reader } from '../store/read.ts';
 import type { Producer } from './render/index.ts';
+import type { ProjectSnapshot } from './snapshot.ts';
 import { type Section, finish } from './render/markdown.ts';
 import {
   type Field,
   authoredLoaders,
   boundedLoaders,
+  changelogLoaders,
   fullLoaders,
   lazySnapshot,
+  readOnce,
   resultsLoaders,
   trackingSnapshot,
 } from './sources.ts';
@@ -17,21 +20,35 @@ import {
  * the QA report with the open concerns only (re-rendered on every review, they must not read every concern),
  * the rest whole.
  */
-const LOADERS: Record<string, 'bounded' | 'authored' | 'results'> = {
+const LOADERS: Record<string, Exclude<Kind, 'full'>> = {
   overview: 'bounded',
   detail: 'bounded',
   status: 'bounded',
   authored: 'authored',
+  changelog: 'changelog',
   'test-results': 'results',
   'qa-report': 'results',
 };
-const LOADER_KINDS = { full: fullLoaders, bounded: boundedLoaders, authored: authoredLoaders, results: resultsLoaders };
+type Loaders = ReturnType<typeof fullLoaders>;
+const LOADER_KINDS = {
+  full: (_: Reader, full: Loaders) => full,
+  bounded: boundedLoaders,
+  authored: authoredLoaders,
+  changelog: changelogLoaders,
+  results: resultsLoaders,
+};
 type Kind = keyof typeof LOADER_KINDS;
+const KINDS = Object.keys(LOADER_KINDS) as Kind[];
 /** One sync's loaders and what they read, per kind: two documents reading the same field read it once. */
-type Reads = Record<Kind, { loaders: ReturnType<typeof fullLoaders>; memo: Map<Field, unknown> }>;
+type Reads = Record<Kind, { loaders: Loaders; memo: Map<Field, unknown> }>;
 export function readsFor(read: Reader, memos?: Record<Kind, Map<Field, unknown>>): Reads {
-  const of = (kind: Kind) => ({ loaders: LOADER_KINDS[kind](read), memo: memos?.[kind] ?? new Map<Field, unknown>() });
-  return { full: of('full'), bounded: of('bounded'), authored: of('authored'), results: of('results') };
+  // The kinds share the loaders they do not override, and what those read in this sync.
+  const full = readOnce(fullLoaders(read));
+  const of = (kind: Kind) => ({
+    loaders: LOADER_KINDS[kind](read, full),
+    memo: memos?.[kind] ?? new Map<Field, unknown>(),
+  });
+  return Object.fromEntries(KINDS.map((kind) => [kind, of(kind)])) as Reads;
 }
 
 /** A producer's snapshot, sharing this sync's reads with the producers that read alike. */
@@ -42,6 +59,16 @@ export function snapshotFor(producer: string, used: Set<Field>, reads: Reads) {
 
 export const kindOf = (producer: string): Kind => LOADERS[producer] ?? 'full';
 
+/**
+ * What a kind's documents show of a field, where that is less than the field: a change to the rest leaves
+ * them as they were, so it renders nothing. The test results and the QA report name phases (a title, the
+ * next phase's number) but no phase's status (it changes at every phase start and promotion) nor plan; the
+ * QA report is the longest document there is. test/render-tests-qa.test.ts holds them to it.
+ */
+const SHOWN: Partial<Record<Kind, Partial<Record<Field, (value: unknown) => unknown>>>> = {
+  results: { roadmap: (value) => (value as ProjectSnapshot['roadmap']).map((p) => [p.number, p.name]) },
+};
+
 /** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -49,12 +76,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const noMemos = (): Record<Kind, Map<Field, unknown>> => ({
-  full: new Map(),
-  bounded: new Map(),
-  authored: new Map(),
-  results: new Map(),
-});
+const noMemos = () => Object.fromEntries(KINDS.map((kind) => [kind, new Map()])) as Record<Kind, Map<Field, unknown>>;
 
 /**
  * What this process read and rendered, kept from one sync to the next: each field as a loader last read
@@ -109,7 +131,8 @@ export function createRenderCache(read: Reader) {
     if (verdict === undefined) {
       const r = reads[kind];
       if (!r.memo.has(f)) r.memo.set(f, r.loaders[f]());
-      verdict = !sameValue(previous[kind].get(f), r.memo.get(f));
+      const shown = SHOWN[kind]?.[f] ?? ((value: unknown) => value);
+      verdict = !sameValue(shown(previous[kind].get(f)), shown(r.memo.get(f)));
       verdicts.set(key, verdict);
     }
     return verdict;

@@ -132,7 +132,9 @@ function projectRow(read: Reader) {
 
 /** Every field as the whole history has it: `reader.snapshot()`, one field at a time. */
 export function fullLoaders(read: Reader): Loaders {
-  const p = () => projectRow(read);
+  // Nine fields are columns of one row: read once per set of loaders (a sync, or a whole render).
+  let row: ReturnType<typeof projectRow> | null = null;
+  const p = () => (row ??= projectRow(read));
   return {
     name: () => p().name,
     brief: () => p().brief,
@@ -172,8 +174,7 @@ const MARGIN = 2 * Math.max(RECENT_INTERACTIONS, RECENT_CHECKPOINTS);
  * gate), so they render byte for byte what the whole history renders. The changelog gets the git actions
  * it lists (merges, tags, reverts), not every commit.
  */
-export function boundedLoaders(read: Reader): Loaders {
-  const full = fullLoaders(read);
+export function boundedLoaders(read: Reader, full: Loaders = fullLoaders(read)): Loaders {
   let decided: string[] | null = null;
   const recentDecided = () => (decided ??= read.recentDecisionIds(MARGIN));
   let commands: ProjectSnapshot['commands'] | null = null;
@@ -198,14 +199,14 @@ export function boundedLoaders(read: Reader): Loaders {
  * The authored documents' fields: their review logs need the reviews of those documents only (and the
  * clarifications those reviews asked for), not every variation or gate review of the history.
  */
-export function authoredLoaders(read: Reader): Loaders {
+export function authoredLoaders(read: Reader, full: Loaders = fullLoaders(read)): Loaders {
   let reviews: ProjectSnapshot['reviews'] | null = null;
   const mine = () =>
     (reviews ??= read
       .someReviews(AuthoredPath.options, [])
       .filter((r) => (AuthoredPath.options as readonly string[]).includes(r.subject.path)));
   return {
-    ...fullLoaders(read),
+    ...full,
     reviews: mine,
     clarifications: () =>
       read.someClarifications(
@@ -224,12 +225,36 @@ const RESULT_DOCUMENTS = ['tests/TEST_RESULTS.md', 'QA_REPORT.md'];
  * Reviews are only their sign-offs: every review that shows one of them (`reviewCovers`), whatever its age,
  * so a review of another document leaves them as they were. The rest is read whole.
  */
-export function resultsLoaders(read: Reader): Loaders {
+export function resultsLoaders(read: Reader, full: Loaders = fullLoaders(read)): Loaders {
   return {
-    ...fullLoaders(read),
+    ...full,
     concerns: () => read.openConcernsAndConditions(),
     reviews: () => read.reviews().filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
   };
+}
+
+/**
+ * The changelog: every revision, variation and promotion, and of the git actions only the merges, tags and
+ * reverts it lists, so a plain commit (most git actions) leaves it as it was instead of re-rendering it.
+ */
+export function changelogLoaders(read: Reader, full: Loaders = fullLoaders(read)): Loaders {
+  return { ...full, gitActions: () => read.notableGitActions() };
+}
+
+/**
+ * Loaders that each read once, however many sets of loaders built on them ask: the fields every kind
+ * reads alike (the project row's, the agents, the tasks) are read once per sync, not once per kind.
+ */
+export function readOnce(loaders: Loaders): Loaders {
+  const memo = new Map<Field, unknown>();
+  const out = {} as Record<Field, () => unknown>;
+  for (const [field, load] of Object.entries(loaders) as Array<[Field, () => unknown]>) {
+    out[field] = () => {
+      if (!memo.has(field)) memo.set(field, load());
+      return memo.get(field);
+    };
+  }
+  return out as Loaders;
 }
 
 /**

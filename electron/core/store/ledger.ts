@@ -240,9 +240,12 @@ export class Ledger {
   /** Events of the given types with seq > after, oldest first. */
   readTypes(types: readonly EventType[], after = 0, limit = 100_000): LedgerEvent[] {
     const marks = types.map(() => '?').join(',');
+    // Several types since a recent cursor (the exporter after each step): the few events are walked by seq.
+    // Through the (type, seq) index, `IN (…) ORDER BY seq LIMIT` sorts in a temp b-tree, 5 to 20 times slower.
+    const by = types.length > 1 && this.count() - after <= 1000 ? 'events e NOT INDEXED' : 'events e';
     const rows = this.db
       .prepare<unknown[], RowWithPrev>(
-        `SELECT ${ROW_WITH_PREV} FROM events e WHERE e.type IN (${marks}) AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+        `SELECT ${ROW_WITH_PREV} FROM ${by} WHERE e.type IN (${marks}) AND e.seq > ? ORDER BY e.seq LIMIT ?`,
       )
       .all(...types, after, limit);
     return rows.map(toEvent);
