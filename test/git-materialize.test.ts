@@ -254,12 +254,19 @@ describe('materialize', () => {
 
 describe('reading history', () => {
   test('readFileAt, listFilesAt and logBranch with parsed trailers', async () => {
-    const { git, develop } = await project();
+    const { dir, git, develop } = await project();
     const c = await commit(git, [{ path: 'src/app.py', content: 'print(9)\n' }], 7);
     expect(await git.readFileAt({ oid: c.oid, path: 'src/app.py' })).toBe('print(9)\n');
     expect(await git.readFileAt({ oid: develop, path: 'src/app.py' })).toBe('print(1)\n');
     expect(await git.readFileAt({ oid: c.oid, path: 'missing.txt' })).toBeNull();
     expect(await git.readFileAt({ oid: c.oid, path: 'src' })).toBeNull();
+    expect(await git.readFileAt({ oid: c.oid, path: 'src/app.py/x' })).toBeNull();
+    expect(await git.readFileAt({ oid: c.oid, path: 'src/lib/util.py' })).toBe(
+      gitCli(dir, 'show', `${c.oid}:src/lib/util.py`),
+    );
+    // Packed objects (after `git gc`) are read as well as loose ones.
+    gitCli(dir, 'gc', '--quiet', '--prune=now');
+    expect(await createGitService({ dir }).readFileAt({ oid: c.oid, path: 'src/lib/util.py' })).toBe('X = 1\n');
     expect(await git.listFilesAt('phase1/implementer')).toEqual(['README.md', 'src/app.py', 'src/lib/util.py']);
     const log = await git.logBranch('phase1/implementer', 10);
     expect(log.map((l) => l.subject)).toEqual(['feat: change 7', 'chore(governor): initialise project governance']);

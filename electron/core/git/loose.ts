@@ -6,7 +6,7 @@
  * commits and trees that was most of its git time. The git CLI trusts its object store on a normal read as
  * well (`git fsck` is the integrity check); writes hash here anyway, since the oid is the file name.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -77,24 +77,35 @@ export async function writeLoose(
   return oid;
 }
 
-/** Fan-out folders (`objects/ab/`) this process made or found, per object folder. */
+/** Fan-out folders (`objects/ab/`) this process listed, made or found, per object folder. */
 const fanOuts = new Map<string, Set<string>>();
 
 /**
- * repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. A fan-out folder
- * is made once per process (a `mkdir` before every write cost as much as the write); one removed since
- * (`git prune` removes empty ones) is made again when the write finds it missing.
+ * The fan-out folders there are: listed once per process (one directory read), then kept up to date by the
+ * writes. A `mkdir` before the first write into each folder cost a call per folder and process (256 in a
+ * repository with some history, for a CLI command that writes a few objects).
+ */
+function fanOutsOf(gitdir: string): Set<string> {
+  let made = fanOuts.get(gitdir);
+  if (!made) {
+    made = new Set(readdirSync(path.join(gitdir, 'objects')).filter((n) => /^[0-9a-f]{2}$/.test(n)));
+    fanOuts.set(gitdir, made);
+  }
+  return made;
+}
+
+/**
+ * repo-fs.ts's atomicWriteFile, synchronously: a sibling temp file renamed over the target. The fan-out folder
+ * is made when the listing lacks it; one removed since (`git prune` removes empty ones) is made again when the
+ * write finds it missing.
  */
 function writeAtomicSync(gitdir: string, file: string, data: Uint8Array): void {
   const folder = path.dirname(file);
-  let made = fanOuts.get(gitdir);
-  if (!made) {
-    made = new Set();
-    fanOuts.set(gitdir, made);
-  }
-  if (!made.has(folder)) {
+  const made = fanOutsOf(gitdir);
+  const name = path.basename(folder);
+  if (!made.has(name)) {
     mkdirSync(folder, { recursive: true });
-    made.add(folder);
+    made.add(name);
   }
   const tmp = tempNameFor(file);
   try {

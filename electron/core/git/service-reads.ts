@@ -3,7 +3,6 @@
  * status, and agent worktrees (materialized from a commit, read back as a change set). None of them writes
  * the repository's refs or history, so none waits in the write queue (service.ts has the writes).
  */
-import { iso } from './iso.ts';
 import { dirtyAmong, dirtyPaths, headBranch } from './checkout.ts';
 import { findMergeBase } from './commits.ts';
 import { diffTrees, type FileDiff } from './diff.ts';
@@ -11,7 +10,17 @@ import { logFrom, type LogEntry } from './log.ts';
 import { materializeTree, type MaterializeResult } from './materialize.ts';
 import { changesInDir } from './workspace-changes.ts';
 import { readNote } from './notes.ts';
-import { EMPTY_TREE, isAncestor, listTreeFiles, treeOfCommit } from './objects.ts';
+import {
+  EMPTY_TREE,
+  type Entry,
+  MODE_GITLINK,
+  MODE_TREE,
+  isAncestor,
+  listTreeFiles,
+  readBlob,
+  readTreeEntries,
+  treeOfCommit,
+} from './objects.ts';
 import { listRefNames, requireCommit, resolveCommitish } from './ref-store.ts';
 import { revParse, type RevParse } from './revparse.ts';
 import { shortName } from './refs.ts';
@@ -65,22 +74,26 @@ export function gitReads(ctx: RepoCtx) {
       return changesInDir(ctx, { commit, tree, dir: input.dir, ignore: input.ignore });
     },
 
+    /**
+     * One file's text at a commit, or null when the path is missing or not a file. Walked tree by tree through
+     * the loose-object reader (objects.ts), not isomorphic-git's pure-JS inflate: the QA gate reads each
+     * required doc at the release tag this way.
+     */
     async readFileAt(input: { oid: string; path: string }): Promise<string | null> {
-      const commit = await requireCommit(ctx, input.oid);
-      try {
-        const { blob } = await (await iso()).readBlob({
-          fs: ctx.fs,
-          gitdir: ctx.gitdir,
-          oid: commit,
-          filepath: input.path,
-          cache: ctx.cache,
-        });
-        return Buffer.from(blob).toString('utf8');
-      } catch (err) {
-        const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
-        if (code === 'NotFoundError' || code === 'ObjectTypeError') return null;
-        throw err;
+      let tree: string | null = await treeOfCommit(ctx, await requireCommit(ctx, input.oid));
+      const parts = input.path.split('/').filter((p) => p.length > 0);
+      for (const [i, name] of parts.entries()) {
+        const entries: Entry[] = await readTreeEntries(ctx, tree);
+        const entry = entries.find((e) => e.path === name);
+        if (!entry) return null;
+        const last = i === parts.length - 1;
+        if (!last) {
+          if (entry.mode !== MODE_TREE) return null;
+          tree = entry.oid;
+        } else if (entry.mode === MODE_TREE || entry.mode === MODE_GITLINK) return null;
+        else return Buffer.from(await readBlob(ctx, entry.oid)).toString('utf8');
       }
+      return null;
     },
 
     async listFilesAt(oid: string): Promise<string[]> {

@@ -34,7 +34,6 @@ export async function agentCommit(
 ): Promise<PendingGitAction | null> {
   if (opts.changes.size === 0) return null;
   const auditId = e.ledger.newEventId();
-  const previous = await e.git.resolveRef(opts.branch);
   const res = await guarded(
     e,
     {
@@ -54,6 +53,8 @@ export async function agentCommit(
         timestamp: Math.floor(e.clock().getTime() / 1000),
       }),
   );
+  // The tip the commit went on, as the writer's queue read it (no second read of the ref, and no race with it).
+  const previous = res.createdBranch ? null : res.parent;
   if (res.oid === previous) return null;
   return {
     id: auditId,

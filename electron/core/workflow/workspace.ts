@@ -52,19 +52,36 @@ export function checkWorkspacePath(path: string): string {
 export function openWorkspace(root: string): TrackedWorkspace {
   const changed = new Map<string, string | null>();
 
-  async function resolveInside(path: string): Promise<{ rel: string; abs: string }> {
+  // The workspace root's real path, read once: every tool call checks its links against it.
+  let realRootOnce: Promise<string> | null = null;
+  const realRoot = () => {
+    realRootOnce ??= realpath(root);
+    realRootOnce.catch(() => {
+      realRootOnce = null; // a root made after a failed call is read again
+    });
+    return realRootOnce;
+  };
+
+  /**
+   * The checked path, and what the walk found at its end: the last component's lstat (null when it does not
+   * exist) and whether every folder above it exists, so a write need not stat or `mkdir` again.
+   */
+  async function resolveInside(path: string): Promise<{ rel: string; abs: string; st: Stats | null; dirs: boolean }> {
     const rel = checkWorkspacePath(path);
-    const realRoot = await realpath(root);
+    const parts = rel.split('/');
     // Walk the components that exist: each symlink must resolve, and resolve inside.
     let cur = root;
-    for (const part of rel.split('/')) {
+    let st: Stats | null = null;
+    let found = 0;
+    for (const part of parts) {
       cur = join(cur, part);
-      let st: Stats;
       try {
         st = await lstat(cur);
       } catch {
+        st = null;
         break; // the rest does not exist yet; it will be created under a checked directory
       }
+      found += 1;
       if (!st.isSymbolicLink()) continue;
       let real: string;
       try {
@@ -74,10 +91,10 @@ export function openWorkspace(root: string): TrackedWorkspace {
           `path "${path}" goes through a dangling symlink (${relative(root, cur)}); it could point anywhere`,
         );
       }
-      if (!inside(realRoot, real))
+      if (!inside(await realRoot(), real))
         throw new InvalidInputError(`path "${path}" resolves outside the workspace through a symlink`);
     }
-    return { rel, abs: join(root, rel) };
+    return { rel, abs: join(root, rel), st: found === parts.length ? st : null, dirs: found >= parts.length - 1 };
   }
 
   async function walk(dir: string, prefix: string, out: string[]): Promise<void> {
@@ -127,9 +144,10 @@ export function openWorkspace(root: string): TrackedWorkspace {
         throw new InvalidInputError(
           `${path}: ${Buffer.byteLength(content)} bytes exceeds the ${MAX_FILE_BYTES}-byte file limit`,
         );
-      const { rel, abs } = await resolveInside(path);
-      await mkdir(dirname(abs), { recursive: true });
-      const st = await lstat(abs).catch(() => null);
+      const { rel, abs, st, dirs } = await resolveInside(path);
+      // The walk stat'ed every component: a folder is made only when one was missing, and the file's own lstat
+      // is the walk's (the open below refuses a link swapped in since, with O_NOFOLLOW).
+      if (!dirs) await mkdir(dirname(abs), { recursive: true });
       if (st?.isSymbolicLink())
         throw new InvalidInputError(`${path} is a symlink; write to the file it points to instead`);
       if (st && !st.isFile()) throw new InvalidInputError(`${path} is not a regular file`);

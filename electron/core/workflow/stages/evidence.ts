@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { QaGate, TestRunResult } from '../../../../shared/index.ts';
+import type { SealedExport } from '../../artifacts/sealed-store.ts';
 import { computeDrift } from '../../qa/drift.ts';
 import { type Evidence, evaluatePolicy } from '../../qa/policy-eval.ts';
 import type { Engine } from '../engine.ts';
@@ -11,8 +12,16 @@ const LABELLED = / \((post-merge|repro \d+)\)$/;
 /** The gate's own report files: "updated" by definition when the gate that writes them runs. */
 const GATE_WRITES = new Set(['QA_REPORT.md', 'QA_REPORT.html']);
 
-/** Required docs changed since the last release tag (all of them count as new before the first tag). */
-async function docsCompliance(e: Engine): Promise<QaGate['compliance']['docs']> {
+/** What the gate reads of the exports: each committable file's bytes (or sealed segment), by path. */
+type Committable = Map<string, Buffer | SealedExport>;
+
+/**
+ * Required docs changed since the last release tag (all of them count as new before the first tag).
+ * A doc is compared as the exports hold it (the bytes a promotion commits, synced just before), not rendered
+ * afresh: rendering the overview again here was most of the gate's own time. A required doc with no file
+ * yet (or a sealed segment, which is never a document) is rendered as before.
+ */
+async function docsCompliance(e: Engine, files: Committable): Promise<QaGate['compliance']['docs']> {
   const required = [...new Set([...e.policies.promotion_policy.docs_required, ...(e.policies.docs_required ?? [])])];
   if (required.length === 0) return [];
   const exports = new Set(e.exporter.paths());
@@ -28,7 +37,12 @@ async function docsCompliance(e: Engine): Promise<QaGate['compliance']['docs']> 
       out.push({ path, updated: true, note: 'written by this gate' });
       continue;
     }
-    const now = exports.has(path) ? (e.exporter.rendered(path) ?? undefined) : undefined;
+    const held = files.get(path);
+    const now = !exports.has(path)
+      ? undefined
+      : Buffer.isBuffer(held)
+        ? held.toString('utf8')
+        : (e.exporter.rendered(path) ?? undefined);
     if (now === undefined) {
       out.push({ path, updated: false, note: 'does not exist' });
       continue;
@@ -61,9 +75,9 @@ async function auditIdCompliance(e: Engine, candidate: string): Promise<QaGate['
   return { ok: missing.length === 0, missing };
 }
 
-async function manifest(e: Engine, runs: readonly TestRunResult[]): Promise<QaGate['manifest']> {
+async function manifest(files: Committable, runs: readonly TestRunResult[]): Promise<QaGate['manifest']> {
   const rows: QaGate['manifest'] = [];
-  for (const [path, data] of await e.exporter.committable()) {
+  for (const [path, data] of files) {
     if (GATE_WRITES.has(path)) continue; // rewritten by this very gate
     // A sealed audit segment never changes: its digest was kept when it was sealed, so the manifest does
     // not read (and hash) every record of the history at every gate.
@@ -140,6 +154,8 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
     reproducibility = { runs, identical, score: Math.round((identical / runs) * 1000) / 10 };
   }
 
+  // Synced first, then read once: the docs check and the manifest both judge the files a promotion commits.
+  const files = await e.exporter.committable();
   const evidence: Evidence = {
     totals,
     runProblems,
@@ -159,7 +175,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
       .pendingReviews()
       .filter((r) => r.impact === 'high' && r.kind === 'variation')
       .map((r) => `${r.id} (${r.title})`),
-    docs: await docsCompliance(e),
+    docs: await docsCompliance(e, files),
     auditIds: candidate ? await auditIdCompliance(e, candidate) : { ok: true, missing: [] },
   };
   const verdict = evaluatePolicy(e.policies, evidence);
@@ -192,7 +208,7 @@ export async function evaluateGate(e: Engine, phase: number): Promise<QaGate> {
     reproducibility,
     conditions: verdict.conditions,
     compliance: { docs: evidence.docs, audit_ids: evidence.auditIds },
-    manifest: await manifest(e, [...latest, ...repro]),
+    manifest: await manifest(files, [...latest, ...repro]),
     duration_ms: latest.reduce((s, r) => s + r.duration_ms, 0) + Math.round(e.clock().getTime() - started),
     report: 'QA_REPORT.md',
   };
