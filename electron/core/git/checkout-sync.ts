@@ -9,16 +9,16 @@
  * nothing), or when it is one of Governor's exports (`governed`). Anything else there is the user's own
  * edit: it is kept, and reported, whatever the release says.
  */
-import { type BigIntStats, lstatSync } from 'node:fs';
+import { type BigIntStats, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { iso } from './iso.ts';
 import { headBranch } from './checkout.ts';
 import { runGit } from './cli.ts';
-import { addKnownEntries } from './index-entries.ts';
+import { type KnownEntry, addKnownEntries } from './index-entries.ts';
 import { diffTrees } from './diff.ts';
-import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, treeOfCommit } from './objects.ts';
-import type { RepoCtx } from './repo-fs.ts';
+import { MODE_EXEC, MODE_GITLINK, MODE_SYMLINK, hashObject, readBlob, treeOfCommit } from './objects.ts';
+import { type RepoCtx, atomicWriteFile } from './repo-fs.ts';
 
 export interface CheckoutSyncInput {
   /** Short branch name; nothing happens unless the user has it checked out. */
@@ -54,25 +54,38 @@ export interface StoredFile {
 /** `stat`: the file's stat taken before it was read and hashed, as git records it in the index. */
 type Found = { oid: string; mode: string; stat?: BigIntStats } | null | 'other';
 
-/** What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable. */
-async function worktreeEntry(dir: string, rel: string): Promise<Found> {
+/** Up to this size a file is read synchronously (see worktreeEntry); a larger one through the thread pool. */
+const SYNC_READ_MAX = 1024 * 1024;
+
+/**
+ * What the working tree holds at `rel`, as a blob id and mode; 'other' for a directory or anything unreadable.
+ * The stat and the read of an ordinary file are synchronous on purpose: a promotion looks at every path the
+ * release changes, and a thread-pool round trip each cost milliseconds on a busy machine, more than the read.
+ */
+function worktreeEntry(dir: string, rel: string): Found | Promise<Found> {
   const full = path.join(dir, rel);
-  let st: BigIntStats;
+  let st: BigIntStats | undefined;
   try {
-    st = await fsp.lstat(full, { bigint: true });
-  } catch {
-    return null;
-  }
-  try {
-    if (st.isSymbolicLink()) {
-      return { oid: hashObject('blob', Buffer.from(await fsp.readlink(full))).oid, mode: MODE_SYMLINK };
-    }
-    if (!st.isFile()) return 'other';
-    const mode = (st.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
-    return { oid: hashObject('blob', await fsp.readFile(full)).oid, mode, stat: st };
+    st = lstatSync(full, { bigint: true, throwIfNoEntry: false });
   } catch {
     return 'other';
   }
+  if (st === undefined) return null;
+  const stat = st;
+  try {
+    if (stat.isSymbolicLink())
+      return { oid: hashObject('blob', Buffer.from(readlinkSync(full))).oid, mode: MODE_SYMLINK };
+    if (!stat.isFile()) return 'other';
+    const mode = (stat.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
+    if (stat.size <= BigInt(SYNC_READ_MAX)) return { oid: hashObject('blob', readFileSync(full)).oid, mode, stat };
+  } catch {
+    return 'other';
+  }
+  const mode = (stat.mode & 0o111n) !== 0n ? MODE_EXEC : '100644';
+  return fsp.readFile(full).then(
+    (content): Found => ({ oid: hashObject('blob', content).oid, mode, stat }),
+    (): Found => 'other',
+  );
 }
 
 /**
@@ -140,9 +153,19 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
     if (written === 1) input.boundary?.('checkout: first file written');
     else if (written === half) input.boundary?.('checkout: half the files written');
   };
-  if (toWrite.length > 0) {
+  // Regular files the release adds or changes are written here (temp + rename each, then one index write
+  // with their fresh stat): isomorphic-git's checkout, even of a few paths, read and rewrote the whole index
+  // through its own walk, tens of milliseconds a promotion. A deletion, a link or a submodule among them goes
+  // to isomorphic-git as before.
+  const byPath = new Map(changes.map((c) => [c.path, c]));
+  const plain = toWrite.every((p) => {
+    const mode = byPath.get(p)?.newMode;
+    return byPath.get(p)?.newOid != null && (mode === '100644' || mode === MODE_EXEC);
+  });
+  const fresh: KnownEntry[] = [];
+  const isoCheckout = async () =>
     // isomorphic-git writes each file through repoFs (temp + rename) and the index after the files.
-    await (await iso()).checkout({
+    (await iso()).checkout({
       fs: ctx.fs,
       dir: ctx.dir,
       gitdir: ctx.gitdir,
@@ -155,22 +178,42 @@ export async function syncCheckoutPaths(ctx: RepoCtx, input: CheckoutSyncInput):
         if (phase === 'Updating workdir') progress();
       },
     });
+  if (toWrite.length > 0 && plain) {
+    try {
+      for (const p of toWrite) {
+        const c = byPath.get(p);
+        if (!c?.newOid) continue;
+        const full = path.join(ctx.dir, p);
+        await fsp.mkdir(path.dirname(full), { recursive: true });
+        const content = await readBlob(ctx, c.newOid);
+        await atomicWriteFile(full, content, { mode: c.newMode === MODE_EXEC ? 0o755 : 0o644 });
+        progress();
+        fresh.push({ path: p, oid: c.newOid, mode: c.newMode ?? '100644' });
+      }
+    } catch {
+      // A folder where a file goes, or a file where a folder does: isomorphic-git settles those paths.
+      fresh.length = 0;
+      await isoCheckout();
+    }
+  } else if (toWrite.length > 0) {
+    await isoCheckout();
   }
-  if (inPlace.size > 0) {
+  if (inPlace.size > 0 || fresh.length > 0) {
     // Every file in place was either hashed above (its stat taken before the read, as git's update-index
     // records it: a later edit shows as a stat change, and git hashes the file again) or is a sealed one
-    // taken by its stored blob and stat: all are indexed here by that id, with no `git update-index`
-    // process. The git CLI stages them only when this cannot (an index format it does not handle). Both
-    // take git's lock file and rename, so the index is old or new, never half. A run killed before this
-    // does it again: the files still hold `to`.
-    const known = changes.flatMap((c) => {
+    // taken by its stored blob and stat; a file just written is indexed with its stat now: all are indexed
+    // here by that id, with no `git update-index` process. The git CLI stages them only when this cannot (an
+    // index format it does not handle). Both take git's lock file and rename, so the index is old or new,
+    // never half. A run killed before this does it again: the files then hold `to`, in place.
+    const known: KnownEntry[] = changes.flatMap((c) => {
       if (!inPlace.has(c.path)) return [];
       const found = foundAt.get(c.path);
       const stat = found && found !== 'other' ? found.stat : undefined;
       return [{ path: c.path, oid: c.newOid ?? '', mode: c.newMode ?? '', ...(stat ? { stat } : {}) }];
     });
+    known.push(...fresh);
     const indexed = new Set((await addKnownEntries(ctx.dir, ctx.gitdir, known)) ? known.map((k) => k.path) : []);
-    const rest = [...inPlace].filter((p) => !indexed.has(p));
+    const rest = known.map((k) => k.path).filter((p) => !indexed.has(p));
     if (rest.length > 0) await runGit(ctx.dir, ['update-index', '--add', '--', ...rest]);
     while (written < Math.min(half, ours.length)) progress();
   }
@@ -183,7 +226,13 @@ const REPO_TEMP = /\.governor-tmp-\d+-\d+$/;
 async function sweepTempFiles(dir: string, paths: readonly string[]): Promise<void> {
   const wanted = new Set(paths);
   for (const folder of new Set(paths.map((p) => path.posix.dirname(p)))) {
-    const names = await fsp.readdir(path.join(dir, folder)).catch(() => [] as string[]);
+    // Synchronous, as in worktreeEntry: one small listing per folder the release touches.
+    let names: string[] = [];
+    try {
+      names = readdirSync(path.join(dir, folder));
+    } catch {
+      // no such folder (yet)
+    }
     for (const name of names) {
       const rel = folder === '.' ? name : `${folder}/${name}`;
       if (REPO_TEMP.test(name) && wanted.has(rel.replace(REPO_TEMP, '')))

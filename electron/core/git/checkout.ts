@@ -3,16 +3,16 @@
  * the initial commit of a brand-new repository, and (opt-in) fast-forwarding a clean checkout
  * after a promotion moved the branch it has checked out. Agent work never touches it.
  */
-import type { Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import type git from 'isomorphic-git';
 import { iso } from './iso.ts';
 import { InvalidInputError } from '../errors.ts';
 import { runGit } from './cli.ts';
+import { dirtyAmongInProcess } from './dirty-check.ts';
 import { atomicWriteFile, type RepoCtx } from './repo-fs.ts';
 import type { FileChange } from './tree-write.ts';
-import { isNotFound } from './objects.ts';
 
 /** Governor's private state inside the project; excluded locally, never via a committed file. */
 export const GOVERNOR_DIR = '.governor';
@@ -97,15 +97,21 @@ export async function writeInitialCheckout(ctx: RepoCtx, files: FileChange[]): P
   }
 }
 
-/** The branch HEAD points at (full ref), or null when detached. */
+/**
+ * The branch HEAD points at (full ref, even before its first commit, as isomorphic-git's currentBranch says
+ * it), or null when detached or absent. HEAD read directly and synchronously: a 30-byte file, asked before
+ * every promotion and configuration commit, where isomorphic-git's ref manager cost a thread-pool round trip
+ * or more each.
+ */
 export async function headBranch(ctx: RepoCtx): Promise<string | null> {
+  let text: string;
   try {
-    const name = await (await iso()).currentBranch({ fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, fullname: true });
-    return name ?? null;
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
+    text = readFileSync(path.join(ctx.gitdir, 'HEAD'), 'utf8').trim();
+  } catch {
+    return null;
   }
+  const ref = text.startsWith('ref:') ? text.slice('ref:'.length).trim() : '';
+  return ref.startsWith('refs/') ? ref : null;
 }
 
 type StatusArgs = Parameters<typeof git.statusMatrix>[0];
@@ -154,14 +160,16 @@ export async function dirtyPaths(ctx: RepoCtx, ignore?: (relPath: string) => boo
     .sort();
 }
 
-/** The same, for a few named files only: statusMatrix reads just those paths. */
+/**
+ * Which of `paths` `git status` lists (modified, staged, deleted or untracked; ignored files not), answered
+ * in process (dirty-check.ts): the promotion asks it for the paths the release changes, every run for the
+ * configuration files. Where the in-process answer cannot be sure, the git CLI's whole status, filtered.
+ */
 export async function dirtyAmong(ctx: RepoCtx, paths: readonly string[]): Promise<string[]> {
-  const where = { fs: ctx.fs, dir: ctx.dir, gitdir: ctx.gitdir, cache: ctx.cache };
-  const rows = await settledStatusMatrix({ ...where, filepaths: [...paths], refresh: false });
-  return rows
-    .filter(([file, head, workdir, stage]) => paths.includes(file) && !(head === 1 && workdir === 1 && stage === 1))
-    .map(([file]) => file)
-    .sort();
+  const known = await dirtyAmongInProcess(ctx, paths);
+  if (known !== null) return known;
+  const wanted = new Set(paths);
+  return [...new Set(await dirtyPaths(ctx))].filter((p) => wanted.has(p));
 }
 
 export type CheckoutSync = 'synced' | 'skipped_dirty' | 'skipped_conflict' | 'not_checked_out';

@@ -5,6 +5,7 @@
  * global or system, as the git CLI resolves them), else "Human <human@agents.local>".
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,60 @@ async function gitUser(dir: string): Promise<{ name: string | null; email: strin
   return out;
 }
 
+/** Variables that add or move configuration where the files below do not show it: git is asked then. */
+const CONFIG_ENV = ['GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_CONFIG', 'GIT_DIR', 'GIT_COMMON_DIR'];
+
+/**
+ * `user.name` / `user.email` as the files a user edits say them, read in process: the global file (or the
+ * XDG one) and the repository's own, later files winning. Null whenever only git can say for sure: a value
+ * missing from these files (the system file, wherever this git was built to keep it, may hold it), an
+ * include, a quoted, escaped or continued line, a worktree config, variables that add configuration. Hand-
+ * written: isomorphic-git reads the repository's file only, and a git process costs tens of milliseconds.
+ */
+function userFromFiles(dir: string): { name: string; email: string } | null {
+  const env = process.env;
+  if (CONFIG_ENV.some((k) => env[k] !== undefined)) return null;
+  if (!statSync(join(dir, '.git'), { throwIfNoEntry: false })?.isDirectory()) return null;
+  const xdg = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const global =
+    env.GIT_CONFIG_GLOBAL !== undefined
+      ? [env.GIT_CONFIG_GLOBAL]
+      : [join(xdg, 'git', 'config'), join(homedir(), '.gitconfig')];
+  const found: { name?: string; email?: string } = {};
+  for (const file of [...global, join(dir, '.git', 'config')]) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    let inUser = false;
+    for (const raw of text.split(/\r?\n/)) {
+      const line = raw.trim();
+      if (line.endsWith('\\')) return null;
+      if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+      if (line.startsWith('[')) {
+        const head = /^\[([^\]]*)\]\s*(?:[#;].*)?$/.exec(line);
+        const section = head?.[1]?.trim().toLowerCase();
+        if (section === undefined || /^include(if)?\b/.test(section)) return null;
+        if (section === 'extensions' && /worktreeconfig/i.test(text)) return null;
+        inUser = section === 'user';
+        continue;
+      }
+      if (!inUser) continue;
+      const kv = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*([^"\\#;]*?)\s*(?:[#;].*)?$/.exec(line);
+      if (!kv) {
+        if (/^(name|email)\b/i.test(line)) return null; // quoted, escaped or a bare key: git's to read
+        continue;
+      }
+      const key = (kv[1] ?? '').toLowerCase();
+      if (key === 'name' || key === 'email') found[key] = kv[2] ?? '';
+    }
+  }
+  if (!found.name || !found.email) return null;
+  return { name: found.name, email: found.email };
+}
+
 /**
  * What git's answer depends on: the config files it reads (their stat: any write moves the ctime) and the
  * variables that move them. A promotion asks each time; one git process per phase is saved while none of
@@ -78,7 +133,7 @@ export async function humanIdentity(dir: string, configured?: { name: string; em
   if (configured && usableIdentity(configured.name, configured.email)) return { ...configured, source: 'agents.yaml' };
   const key = await configKey(dir);
   const known = users.get(key);
-  const { name, email } = known ?? (await gitUser(dir));
+  const { name, email } = known ?? userFromFiles(dir) ?? (await gitUser(dir));
   if (!known) {
     if (users.size >= 64) users.clear(); // a host has a handful of projects; this only bounds a leak
     users.set(key, { name, email });

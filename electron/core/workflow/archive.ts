@@ -1,7 +1,26 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Engine } from './engine.ts';
 import { type PendingGitAction, recordGitActions } from './git-steps.ts';
 
 const DAY_S = 86_400;
+
+/**
+ * Whether any `experiments/*` branch can exist: a loose one has its folder under refs/heads, a packed one its
+ * line in packed-refs. Synchronous on purpose: at the start of every run, where almost always there is none,
+ * a stat and a small read cost microseconds; listing every branch went through the thread pool (milliseconds
+ * on a busy machine). A .git file (a linked worktree) keeps its refs elsewhere: the branches are listed then.
+ */
+function mayHaveExperiments(dir: string): boolean {
+  const gitdir = join(dir, '.git');
+  if (!statSync(gitdir, { throwIfNoEntry: false })?.isDirectory()) return true;
+  if (statSync(join(gitdir, 'refs', 'heads', 'experiments'), { throwIfNoEntry: false })) return true;
+  try {
+    return readFileSync(join(gitdir, 'packed-refs'), 'utf8').includes(' refs/heads/experiments/');
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Exploratory `experiments/*` branches that have been idle longer than the policy allows are archived:
@@ -12,6 +31,7 @@ export async function archiveIdleExperiments(e: Engine): Promise<string[]> {
   const maxIdle = e.policies.git.archive_experiments_after_days * DAY_S;
   const now = Math.floor(e.clock().getTime() / 1000);
   const archived: string[] = [];
+  if (!mayHaveExperiments(e.dir)) return archived;
   for (const branch of await e.git.listBranches()) {
     if (!branch.startsWith('experiments/')) continue;
     const [tip] = await e.git.logBranch(branch, 1);

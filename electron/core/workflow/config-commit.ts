@@ -6,7 +6,7 @@
  * identity, and records the commit like any git action. If the human has another branch checked out,
  * Governor does not commit there: it says so at once.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENTS_FILE, POLICIES_FILE } from '../config/load.ts';
@@ -36,8 +36,8 @@ export interface ConfigCommit {
 const cleanAt = new WeakMap<Engine, string>();
 
 async function cleanKey(e: Engine): Promise<string> {
-  // Synchronous on purpose: four stats take microseconds, while four trips through the thread pool cost
-  // about a millisecond of the loop at the start of every run (more on a busy machine).
+  // Synchronous on purpose: a few stats and reads take microseconds, while each trip through the thread pool
+  // costs about a millisecond of the loop at the start of every run (more on a busy machine).
   const stamp = (p: string) => {
     try {
       const s = statSync(p, { bigint: true });
@@ -46,8 +46,24 @@ async function cleanKey(e: Engine): Promise<string> {
       return '-';
     }
   };
-  const paths = [...CONFIG_FILES.map((f) => join(e.dir, f)), join(e.dir, '.git', 'index')];
-  return [...paths.map(stamp), await e.git.resolveRef('HEAD')].join('|');
+  const gitdir = join(e.dir, '.git');
+  const paths = [...CONFIG_FILES.map((f) => join(e.dir, f)), join(gitdir, 'index')];
+  if (!statSync(gitdir, { throwIfNoEntry: false })?.isDirectory()) {
+    // A .git file (a linked worktree): its HEAD lives elsewhere, so it is resolved the ordinary way.
+    return [...paths.map(stamp), await e.git.resolveRef('HEAD')].join('|');
+  }
+  // The commit HEAD names, without resolving it: HEAD's text, its branch's file and packed-refs. Any commit,
+  // checkout or pack moves one of them (refs are replaced by rename, so the stamps move too).
+  const text = (p: string) => {
+    try {
+      return readFileSync(p, 'utf8').trim();
+    } catch {
+      return '-';
+    }
+  };
+  const head = text(join(gitdir, 'HEAD'));
+  const branch = head.startsWith('ref: ') ? text(join(gitdir, head.slice('ref: '.length))) : '';
+  return [...paths.map(stamp), stamp(join(gitdir, 'packed-refs')), head, branch].join('|');
 }
 
 export async function commitConfigEdits(e: Engine, why: string): Promise<ConfigCommit> {

@@ -71,9 +71,9 @@ async function preflight(e: Engine, review: Review) {
   const head = await e.git.headBranch();
   if (head === 'main') {
     const governed = governedPaths(e);
-    const changing = new Set(preview.changed);
-    const mine = await e.git.isWorkingTreeDirty({ ignore: (p) => governed(p) || CONFIG_FILES.includes(p) });
-    const inTheWay = mine.filter((p) => changing.has(p));
+    // Only the paths the release changes can be in its way: those alone are checked, not the whole checkout.
+    const theirs = preview.changed.filter((p) => !governed(p) && !CONFIG_FILES.includes(p));
+    const inTheWay = await e.git.dirtyAmong(theirs);
     if (inTheWay.length > 0) {
       const those = inTheWay.length === 1 ? 'that file' : 'those files';
       const details =
