@@ -28,19 +28,22 @@ export interface DiskMemo {
 const RACY_NS = 100_000_000n;
 
 export function createDiskMemo(dir: string): DiskMemo {
-  const known = new Map<string, { stamp: FileStamp; content: string | Buffer }>();
+  // A file's content as the pieces it was written in: an append adds one, and they are joined only when a
+  // commit asks for the bytes, so a sync's append never copies the file it grows.
+  const known = new Map<string, { stamp: FileStamp; parts: Array<string | Buffer> }>();
   let reads = 0;
 
   return {
     know(rel, stamp, content) {
-      known.set(rel, { stamp, content });
+      known.set(rel, { stamp, parts: [content] });
     },
     appended(rel, before, after, text) {
       const k = known.get(rel);
       if (!k || k.stamp !== before) known.delete(rel);
-      // A string grows as a rope (no copy per append); bytes once read are copied once per commit.
-      else if (typeof k.content === 'string') known.set(rel, { stamp: after, content: k.content + text });
-      else known.set(rel, { stamp: after, content: Buffer.concat([k.content, Buffer.from(text, 'utf8')]) });
+      else {
+        k.stamp = after;
+        k.parts.push(text);
+      }
     },
     forget(rel) {
       known.delete(rel);
@@ -55,8 +58,12 @@ export function createDiskMemo(dir: string): DiskMemo {
       }
       const k = known.get(rel);
       if (k && k.stamp === stamp) {
-        const buf = asBuffer(k);
-        k.content = buf;
+        const [only] = k.parts;
+        const buf =
+          k.parts.length === 1 && Buffer.isBuffer(only)
+            ? only
+            : Buffer.concat(k.parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p, 'utf8'))));
+        k.parts = [buf];
         return buf;
       }
       let buf: Buffer;
@@ -69,13 +76,10 @@ export function createDiskMemo(dir: string): DiskMemo {
       }
       reads += 1;
       const mtimeNs = BigInt(stamp.slice(stamp.lastIndexOf(':') + 1));
-      if (BigInt(Date.now()) * 1_000_000n - mtimeNs > RACY_NS) known.set(rel, { stamp, content: buf });
+      if (BigInt(Date.now()) * 1_000_000n - mtimeNs > RACY_NS) known.set(rel, { stamp, parts: [buf] });
       else known.delete(rel);
       return buf;
     },
     reads: () => reads,
   };
 }
-
-const asBuffer = (k: { content: string | Buffer }) =>
-  Buffer.isBuffer(k.content) ? k.content : Buffer.from(k.content, 'utf8');
