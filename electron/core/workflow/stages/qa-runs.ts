@@ -34,8 +34,8 @@ export async function prepareResultDirs(cwd: string, t: TestCommand): Promise<vo
 const relative = (text: string, ...roots: string[]) => roots.reduce((t, r) => t.replaceAll(`${r}/`, ''), text);
 
 /**
- * The result files of one attempt, each read once: the JUnit parse, the metrics parse and the report hashes
- * used to read every file twice (a thread-pool round trip and a copy each). Read after the command is over,
+ * The result files of one attempt, each read once: the JUnit, coverage and metrics parses and the report hashes
+ * used to read every file twice (coverage three times) (a thread-pool round trip and a copy each). Read after the command is over,
  * when nothing writes them any more, so the bytes parsed are the bytes hashed.
  */
 export function reportFiles() {
@@ -51,6 +51,7 @@ export function reportFiles() {
     return read;
   };
   return {
+    bytes,
     text: async (path: string) => (await bytes(path)).toString('utf8'),
     async sha(path: string): Promise<{ sha256: string; bytes: number } | null> {
       try {
@@ -184,7 +185,7 @@ async function runAll(
 
     let coverage: TestRunResult['coverage'] = null;
     if (t.coverage) {
-      const cov = await parseCoverageFile(join(last.cwd, t.coverage));
+      const cov = await parseCoverageFile(join(last.cwd, t.coverage), last.files.bytes);
       if ('problem' in cov) problems.push(`coverage: ${relative(cov.problem, last.cwd, dir)}`);
       else coverage = { lines: cov.lines.pct, branches: cov.branches?.pct ?? null, format: cov.format };
     }
