@@ -313,12 +313,16 @@ describe('incremental exports', () => {
     const readTypes = vi.spyOn(p.ledger, 'readTypes');
     const about = vi.spyOn(p.ledger, 'about');
     const parse = vi.spyOn(EventPayloads['git.action_recorded'], 'parse');
+    const prepare = vi.spyOn(p.ledger.db, 'prepare');
+    const listsTypes = () => prepare.mock.calls.filter(([sql]) => sql.includes('DISTINCT type')).length;
     const written = await p.exporter.sync();
     expect(written).toEqual(expect.arrayContaining(['audit/concerns.jsonl', 'audit/git_actions.jsonl']));
     // No event read back from SQLite, and none parsed again: the ledger validated them when it appended.
     expect(readTypes).not.toHaveBeenCalled();
     expect(about).not.toHaveBeenCalled();
     expect(parse).not.toHaveBeenCalled();
+    // Nor a query for the types of the new events: the same events name them.
+    expect(listsTypes()).toBe(0);
     expect(await p.exporter.verify()).toEqual([]);
 
     // Another process (a CLI command) appends between two of ours: its event is read back, ours follow it.
@@ -330,8 +334,10 @@ describe('incremental exports', () => {
     }
     p.ledger.append([{ type: 'git.action_recorded', actor: 'Implementer', payload: gitAction('git_mine_2') }]);
     readTypes.mockClear();
+    prepare.mockClear();
     await p.exporter.sync();
     expect(readTypes).toHaveBeenCalled();
+    expect(listsTypes()).toBe(1);
     const ids = lines(dir, 'audit/git_actions.jsonl').map((l) => (JSON.parse(l) as { id: string }).id);
     expect(ids.slice(-3)).toEqual(['git_mine_1', 'git_theirs', 'git_mine_2']);
     expect(await p.exporter.verify()).toEqual([]);

@@ -21,8 +21,9 @@ export interface ReceivedEvents {
 /** Held at most: a process that appends without syncing (a bulk import) falls back to reading. */
 const MAX_KEPT = 5000;
 
-export function receiveAppends(ledger: Ledger, types: readonly EventType[]): ReceivedEvents {
-  const wanted = new Set<string>(types);
+/** `types` null: events of every type. */
+export function receiveAppends(ledger: Ledger, types: readonly EventType[] | null): ReceivedEvents {
+  const wanted = types ? new Set<string>(types) : null;
   // Every wanted event with from < seq <= through is in `kept`; none seen yet while through < 0.
   let from = -1;
   let through = -1;
@@ -36,7 +37,7 @@ export function receiveAppends(ledger: Ledger, types: readonly EventType[]): Rec
       kept = [];
     }
     through = last.seq;
-    for (const e of events) if (wanted.has(e.type)) kept.push(e);
+    for (const e of events) if (!wanted || wanted.has(e.type)) kept.push(e);
     if (kept.length > MAX_KEPT) {
       kept = [];
       from = through;
