@@ -11,7 +11,7 @@
  * A folder changed in the same clock tick as its stamp was taken would keep its ctime; such a stamp is
  * recorded as racy and always counts as changed (git's racy-timestamp rule, for folders).
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { runGit } from './cli.ts';
@@ -51,7 +51,7 @@ export const keepKey = (keep: readonly string[] | undefined): string => JSON.str
 
 export async function readStamps(gitdir: string): Promise<DirStamps | null> {
   try {
-    const saved = JSON.parse(await fsp.readFile(path.join(gitdir, FILE), 'utf8')) as Partial<DirStamps>;
+    const saved = JSON.parse(readFileSync(path.join(gitdir, FILE), 'utf8')) as Partial<DirStamps>;
     if (typeof saved.commit !== 'string' || typeof saved.keep !== 'string') return null;
     if (typeof saved.dirs !== 'object' || saved.dirs === null || !Array.isArray(saved.links)) return null;
     const links = saved.links.filter((l): l is string => typeof l === 'string');
@@ -142,6 +142,7 @@ export async function writeStamps(
   }
   const file = path.join(gitdir, FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify({ ...at, dirs } satisfies DirStamps));
-  await fsp.rename(tmp, file);
+  // Synchronous: a small record written at every refresh, not worth two trips through the thread pool.
+  writeFileSync(tmp, JSON.stringify({ ...at, dirs } satisfies DirStamps));
+  renameSync(tmp, file);
 }
