@@ -12,7 +12,6 @@
  * recorded as racy and always counts as changed (git's racy-timestamp rule, for folders).
  */
 import { lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { runGit } from './cli.ts';
 
@@ -97,8 +96,13 @@ export async function listIndex(dir: string, gitdir: string): Promise<{ folders:
  * configured otherwise); null for anything else (version 4, a split or sparse index), and `git ls-files` answers.
  */
 export async function readIndexPaths(gitdir: string): Promise<{ paths: string[]; links: string[] } | null> {
-  const buf = await fsp.readFile(path.join(gitdir, 'index')).catch(() => null);
-  if (!buf || buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
+  let buf: Buffer | null = null;
+  try {
+    buf = readFileSync(path.join(gitdir, 'index'));
+  } catch {
+    return null;
+  }
+  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
   const version = buf.readUInt32BE(4);
   if (version !== 2 && version !== 3) return null;
   const paths: string[] = [];
