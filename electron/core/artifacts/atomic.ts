@@ -102,7 +102,7 @@ function tempSuffix(): string {
 /** What identifies a file's content without reading it: inode, size and modification time (ns). */
 export type FileStamp = string;
 
-function stampOf(st: BigIntStats): FileStamp {
+export function stampOf(st: BigIntStats): FileStamp {
   return `${st.ino}:${st.size}:${st.mtimeNs}`;
 }
 

@@ -17,6 +17,7 @@ import { appendLines, handoffFiles, lastLine } from './jsonl-files.ts';
 import { HANDOFF_TYPES, JSONL_PATHS, type JsonlKind, handoffPath, handoffRecord, jsonlRecord } from './render/index.ts';
 import { segmentDir, segmentPath, splitStream } from './render/segments.ts';
 import { type SealedStore, streamFilesOf } from './sealed-store.ts';
+import type { DiskMemo } from './disk-memo.ts';
 
 /** The fixed JSONL file an event type is written to. */
 function streamOf(type: EventType): string {
@@ -50,9 +51,14 @@ export function createAuditStreams(
   dir: string,
   ledger: Ledger,
   read: Reader,
-  opts: { perSegment: number; sealed: SealedStore },
+  opts: { perSegment: number; sealed: SealedStore; memo: DiskMemo },
 ): AuditStreams {
-  const { perSegment, sealed: sealedStore } = opts;
+  const { perSegment, sealed: sealedStore, memo } = opts;
+  // Rewritten whole (rare: a rebuild, a seal): the next commit reads the file once.
+  const rewrite = (rel: string, content: string) => {
+    memo.forget(rel);
+    return writeFileAtomic(join(dir, rel), content);
+  };
   const writeSegment = (path: string, content: string) => sealedStore.write(path, content);
   // Each JSONL stream's layout on disk as this process knows it: sealed segments and lines in its own file.
   const layouts = new Map<string, { sealed: number; lines: number }>();
@@ -196,11 +202,11 @@ export function createAuditStreams(
     const all = allJsonl();
     const parts = [...all].filter(([path]) => path === rel || path.startsWith(`${segmentDir(rel)}/`));
     for (const [path, content] of parts) {
-      await (path === rel ? writeFileAtomic(join(dir, path), content) : writeSegment(path, content));
+      await (path === rel ? rewrite(path, content) : writeSegment(path, content));
       out.add(path);
     }
     if (!all.has(rel)) {
-      await writeFileAtomic(join(dir, rel), '');
+      await rewrite(rel, '');
       out.add(rel);
     }
     const sealed = parts.length > 0 ? parts.length - 1 : 0;
@@ -366,7 +372,7 @@ export function createAuditStreams(
     }
     out.add(rel);
     if (layout.lines + lines.length <= perSegment) {
-      appendLines(dir, rel, lines.join(''));
+      appendLines(dir, rel, lines.join(''), memo);
       layout.lines += lines.length;
       return;
     }
@@ -385,7 +391,7 @@ export function createAuditStreams(
       out.add(seg);
       all = all.slice(perSegment);
     }
-    await writeFileAtomic(join(dir, rel), all.join(''));
+    await rewrite(rel, all.join(''));
     layout.lines = all.length;
   }
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
 import { type FileStamp, stampNow, writeFileAtomicStarted } from './atomic.ts';
+import type { DiskMemo } from './disk-memo.ts';
 import type { Field } from './sources.ts';
 
 /** How often a process records how far its exports got, at most (see maybeSave). */
@@ -26,7 +27,7 @@ const hashOf = (content: string) => createHash('sha1').update(content).digest('h
  * starts from it, and the document files as this process wrote them: a file whose stamp is the one
  * recorded holds what was written, so a fresh process need not read it back.
  */
-export function createExportStamps(dir: string, ledger: Ledger) {
+export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo) {
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
   // step; a file changed behind our back is still caught by `verify`.
   const written = new Map<string, string>();
@@ -95,6 +96,7 @@ export function createExportStamps(dir: string, ledger: Ledger) {
         written.set(rel, content);
         s.stamps[rel] = onDisk;
         unhashed.add(rel);
+        memo.know(rel, onDisk, content);
         return;
       }
     }
@@ -120,6 +122,8 @@ export function createExportStamps(dir: string, ledger: Ledger) {
         const { stamp, renamed } = writeFileAtomicStarted(join(dir, w.rel), w.content);
         w.s.stamps[w.rel] = stamp;
         unhashed.add(w.rel);
+        // Known before the rename lands: until it does, a stat finds the old file's stamp and reads that.
+        memo.know(w.rel, stamp, w.content);
         // Handled at once (a rejection nobody waits for yet would be an unhandled one); `settle` reports it.
         started.push(
           renamed.then(
@@ -144,6 +148,7 @@ export function createExportStamps(dir: string, ledger: Ledger) {
       written.delete(rel);
       unhashed.delete(rel);
       delete s.stamps[rel];
+      memo.forget(rel);
     }
     if (failed[0]) throw failed[0].err;
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { createAuditStreams } from './audit-streams.ts';
+import { createDiskMemo } from './disk-memo.ts';
 import { type SyncState, createExportStamps } from './export-stamps.ts';
 import { createRenderCache, kindOf, readsFor, snapshotFor } from './render-cache.ts';
 import { JSONL_PATHS, PRODUCERS, handoffPath, renderAll } from './render/index.ts';
@@ -47,6 +48,8 @@ export interface Exporter {
   flush(): void;
   /** How many times this process's syncs rendered each document, and how many sections they rendered. */
   renders(): { documents: Record<string, number>; sections: number };
+  /** How many export files `committable` read from disk in this process (the rest it knew, disk-memo.ts). */
+  committableReads(): number;
 }
 
 /**
@@ -67,9 +70,10 @@ export function createExporter(
 ): Exporter {
   const perSegment = opts.segmentLines ?? SEGMENT_LINES;
   const sealedStore = createSealedStore(dir, ledger.db, { perSegment, storeBlob: opts.storeBlob });
-  const streams = createAuditStreams(dir, ledger, read, { perSegment, sealed: sealedStore });
+  const memo = createDiskMemo(dir);
+  const streams = createAuditStreams(dir, ledger, read, { perSegment, sealed: sealedStore, memo });
   const { streamFiles, handoffFiles } = streams;
-  const stamps = createExportStamps(dir, ledger);
+  const stamps = createExportStamps(dir, ledger, memo);
   const cache = createRenderCache(read);
   let swept = false;
 
@@ -189,6 +193,7 @@ export function createExporter(
     },
     sealedRecords: () => sealedStore.records(),
     renders: () => cache.renders(),
+    committableReads: () => memo.reads(),
     async committable() {
       await this.sync();
       const out = new Map<string, Buffer | SealedExport>();
@@ -200,11 +205,10 @@ export function createExporter(
           out.set(rel, seg);
           continue;
         }
-        try {
-          out.set(rel, await readFile(join(dir, rel)));
-        } catch {
-          // An export with nothing in it yet (no handoff of a phase) has no file.
-        }
+        // What this process wrote or read, unless a stat finds the file changed since (disk-memo.ts).
+        const bytes = memo.bytes(rel);
+        // An export with nothing in it yet (no handoff of a phase) has no file.
+        if (bytes !== null) out.set(rel, bytes);
       }
       return out;
     },

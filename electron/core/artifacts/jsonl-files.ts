@@ -1,8 +1,9 @@
 /** The file operations of the audit JSONL streams (audit-streams.ts): reading a file's last line, appending. */
-import { closeSync, constants, openSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeFileSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from './atomic.ts';
+import { stampOf, writeFileAtomicSync } from './atomic.ts';
+import type { DiskMemo } from './disk-memo.ts';
 
 /** The last complete line of a file (cutting off a torn one), or null when the file is missing or empty. */
 export async function lastLine(path: string): Promise<string | null> {
@@ -36,8 +37,9 @@ export async function lastLine(path: string): Promise<string | null> {
 /**
  * Append to a stream's file; a missing file is written whole (atomically), so nobody sees half of a first
  * line. Synchronous, as the loop awaits it anyway: a few lines cost less than the thread pool's round trips.
+ * The file's stamp before and after the write tells `memo` what it holds now, without reading it back.
  */
-export function appendLines(dir: string, rel: string, text: string): void {
+export function appendLines(dir: string, rel: string, text: string, memo: DiskMemo): void {
   const abs = join(dir, rel);
   let fd: number;
   try {
@@ -45,12 +47,17 @@ export function appendLines(dir: string, rel: string, text: string): void {
     fd = openSync(abs, constants.O_WRONLY | constants.O_APPEND);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    writeFileAtomicSync(abs, text);
+    memo.know(rel, writeFileAtomicSync(abs, text), text);
     return;
   }
   try {
+    const before = stampOf(fstatSync(fd, { bigint: true }));
     // No fsync, as for the other exports: a line lost to a power cut is appended again from the ledger.
     writeFileSync(fd, text);
+    memo.appended(rel, before, stampOf(fstatSync(fd, { bigint: true })), text);
+  } catch (err) {
+    memo.forget(rel);
+    throw err;
   } finally {
     closeSync(fd);
   }
