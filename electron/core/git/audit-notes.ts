@@ -23,16 +23,22 @@ export interface NoteCursor {
  * records the action; this catches up on anything missing (a killed run included), and appending a
  * note that is already there is a no-op. With a cursor, a new process starts where the last one stopped
  * as long as the notes ref is still the one it left (else it walks every action again), so a sync reads
- * only the actions recorded since.
+ * only the actions recorded since. A sync with nothing new is one query; the ref is read once per process
+ * (and by the notes commit that a sync with new notes writes), never again to save the cursor: the ref
+ * saved is the one the write left, or the one this sync last knew.
  */
-export function createNoteSync(git: GitService, read: Reader, cursor?: NoteCursor) {
+export function createNoteSync(git: GitService, read: Pick<Reader, 'gitActionsSince'>, cursor?: NoteCursor) {
   let done: number | null = null;
+  // The notes ref as this sync last saw or left it; undefined: not read yet.
+  let notes: string | null | undefined;
   return async function syncAuditNotes(): Promise<number> {
     if (done === null) {
       const saved = cursor?.load() ?? null;
-      done = saved && saved.notes === (await git.resolveRef(NOTES_REF)) ? saved.seq : 0;
+      if (saved) notes = await git.resolveRef(NOTES_REF);
+      done = saved && saved.notes === notes ? saved.seq : 0;
     }
     const since = read.gitActionsSince(done);
+    if (since.length === 0) return 0;
     // One notes commit for the whole sync, not one per action.
     const batch = since
       .filter(({ action: a }) => annotatable(a) && a.commit)
@@ -42,9 +48,17 @@ export function createNoteSync(git: GitService, read: Reader, cursor?: NoteCurso
         timestamp: Math.floor(Date.parse(a.timestamp) / 1000),
         auditId: a.id,
       }));
-    const written = batch.length > 0 ? (await git.addNotes(batch)).changed : 0;
+    let written = 0;
+    if (batch.length > 0) {
+      const r = await git.addNotes(batch);
+      written = r.changed;
+      notes = r.commit;
+    }
     done = since.at(-1)?.seq ?? done;
-    if (cursor && since.length > 0) cursor.save({ seq: done, notes: await git.resolveRef(NOTES_REF) });
+    if (cursor) {
+      if (notes === undefined) notes = await git.resolveRef(NOTES_REF);
+      cursor.save({ seq: done, notes });
+    }
     return written;
   };
 }

@@ -8,11 +8,13 @@
  * reuse the tree-writing path so a note costs O(1) trees. Notes written flat by other tools are
  * still found, and moved into the fan-out when appended to.
  */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildMessage, signatureOf, type GitTime } from './message.ts';
 import { readBlob, readCommit, readTreeEntries, writeCommitObject } from './objects.ts';
-import { resolveFullRef, writeRefOid } from './ref-store.ts';
+import { resolveFullRef } from './ref-store.ts';
 import { isOid } from './refs.ts';
-import type { RepoCtx } from './repo-fs.ts';
+import { tempNameFor, type RepoCtx } from './repo-fs.ts';
 import { writeTreeWithChanges, type FileChange } from './tree-write.ts';
 import { InvalidInputError } from '../errors.ts';
 
@@ -44,32 +46,76 @@ export async function readNote(ctx: RepoCtx, oid: string): Promise<string | null
   return found ? Buffer.from(await readBlob(ctx, found.blob)).toString('utf8') : null;
 }
 
+/** One note to append: the object it annotates, its text, when, and the ledger event behind it. */
+export interface NoteInput {
+  oid: string;
+  note: string;
+  timestamp: GitTime;
+  auditId?: string | undefined;
+}
+
+/**
+ * The notes commit this process last wrote, and its tree, per repository. A sync that finds the ref still
+ * there takes the tree from here instead of reading the commit back (a file read and an inflate per sync);
+ * a ref someone else moved (`git notes --ref=audit add` by hand) is read as before and becomes the parent.
+ */
+const lastWritten = new Map<string, { commit: string; tree: string }>();
+
+async function notesHead(ctx: RepoCtx): Promise<{ head: string | null; tree: string | null }> {
+  const head = await resolveFullRef(ctx, NOTES_REF);
+  if (head === null) return { head, tree: null };
+  const mine = lastWritten.get(ctx.gitdir);
+  return { head, tree: mine?.commit === head ? mine.tree : (await readCommit(ctx, head)).tree };
+}
+
+/**
+ * Moves the notes ref: a sibling temp file renamed over it, synchronously, as isomorphic-git's `writeRef` did
+ * through repo-fs.ts (same bytes, same atomicity, no fsync either way) without its thread-pool round trips.
+ */
+function writeNotesRef(ctx: RepoCtx, commit: string): void {
+  const file = path.join(ctx.gitdir, NOTES_REF);
+  const tmp = tempNameFor(file);
+  try {
+    try {
+      writeFileSync(tmp, `${commit}\n`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(tmp, `${commit}\n`);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
 /**
  * Appends several notes in one notes commit (one sync's git actions): one tree rewrite and one commit
  * instead of one per note, which was most of the notes' cost per handoff. Notes already there are skipped;
  * with nothing new, nothing is committed. The commit carries the last note's Audit-ID. Caller holds the
- * write queue and has checked that each object exists.
+ * write queue and has checked that each object exists. Returns the notes ref as it is left.
  */
 export async function appendNotes(
   ctx: RepoCtx,
-  inputs: ReadonlyArray<{ oid: string; note: string; timestamp: GitTime; auditId?: string | undefined }>,
+  inputs: readonly NoteInput[],
 ): Promise<{ commit: string | null; changed: number }> {
   const last = inputs.at(-1);
-  if (inputs.length <= 1 || !last) {
-    if (!last) return { commit: await resolveFullRef(ctx, NOTES_REF), changed: 0 };
-    const r = await appendNote(ctx, last);
-    return { commit: r.commit, changed: r.changed ? 1 : 0 };
-  }
-  const head = await resolveFullRef(ctx, NOTES_REF);
-  const tree = head === null ? null : (await readCommit(ctx, head)).tree;
-  // Each object's note as this batch leaves it, starting from what the notes tree holds.
-  const notes = new Map<string, { path: string | null; text: string }>();
-  let changed = 0;
-  for (const input of inputs) {
+  // Checked before anything is read: a bad input fails the same whether or not there is a notes ref yet.
+  const texts = inputs.map((input) => {
     if (!isOid(input.oid))
       throw new InvalidInputError(`a note is attached to a full 40-hex object id, not "${input.oid}"`);
     const text = input.note.replace(/\r\n/g, '\n').trim();
     if (text.length === 0) throw new InvalidInputError('an audit note cannot be empty');
+    return text;
+  });
+  const { head, tree } = await notesHead(ctx);
+  if (!last) return { commit: head, changed: 0 };
+  // Each object's note as this batch leaves it, starting from what the notes tree holds.
+  const notes = new Map<string, { path: string | null; text: string }>();
+  let changed = 0;
+  for (const [i, input] of inputs.entries()) {
+    const text = texts[i] as string;
     let cur = notes.get(input.oid);
     if (!cur) {
       const found = tree === null ? null : await locate(ctx, tree, input.oid);
@@ -85,16 +131,20 @@ export async function appendNotes(
   }
   if (changed === 0) return { commit: head, changed: 0 };
   const changes: FileChange[] = [];
-  for (const [oid, { path, text }] of notes) {
+  for (const [oid, { path: at, text }] of notes) {
     const target = `${oid.slice(0, 2)}/${oid.slice(2)}`;
-    if (path && path !== target) changes.push({ path, content: null });
+    if (at && at !== target) changes.push({ path: at, content: null });
     changes.push({ path: target, content: text });
   }
   const next = await writeTreeWithChanges(ctx, tree, changes);
   const who = signatureOf('System', last.timestamp);
   const commit = await writeCommitObject(ctx, {
     message: buildMessage({
-      subject: `chore(notes): audit notes for ${notes.size} objects`,
+      // One note keeps the subject a single append always had.
+      subject:
+        inputs.length === 1
+          ? `chore(notes): audit note for ${last.oid.slice(0, 12)}`
+          : `chore(notes): audit notes for ${notes.size} objects`,
       actor: 'System',
       auditId: last.auditId,
     }),
@@ -103,7 +153,8 @@ export async function appendNotes(
     author: who,
     committer: who,
   });
-  await writeRefOid(ctx, NOTES_REF, commit);
+  writeNotesRef(ctx, commit);
+  lastWritten.set(ctx.gitdir, { commit, tree: next.tree });
   return { commit, changed };
 }
 
@@ -111,39 +162,9 @@ export async function appendNotes(
  * Appends `note` to the object's audit note (creating it). Appending the same text twice is a
  * no-op, so replaying a ledger does not duplicate notes. Caller holds the write queue.
  */
-export async function appendNote(
-  ctx: RepoCtx,
-  input: { oid: string; note: string; timestamp: GitTime; auditId?: string | undefined },
-): Promise<{ commit: string; changed: boolean }> {
-  if (!isOid(input.oid))
-    throw new InvalidInputError(`a note is attached to a full 40-hex object id, not "${input.oid}"`);
-  const text = input.note.replace(/\r\n/g, '\n').trim();
-  if (text.length === 0) throw new InvalidInputError('an audit note cannot be empty');
-  const head = await resolveFullRef(ctx, NOTES_REF);
-  const tree = head === null ? null : (await readCommit(ctx, head)).tree;
-  const found = tree === null ? null : await locate(ctx, tree, input.oid);
-  const existing = found ? Buffer.from(await readBlob(ctx, found.blob)).toString('utf8') : '';
-  if (head !== null && `\n${existing}\n`.includes(`\n${text}\n`)) return { commit: head, changed: false };
-
-  const content = existing.trim().length > 0 ? `${existing.trimEnd()}\n\n${text}\n` : `${text}\n`;
-  const target = `${input.oid.slice(0, 2)}/${input.oid.slice(2)}`;
-  const changes: FileChange[] = [];
-  if (found && found.path !== target) changes.push({ path: found.path, content: null });
-  changes.push({ path: target, content });
-  const next = await writeTreeWithChanges(ctx, tree, changes);
-
-  const who = signatureOf('System', input.timestamp);
-  const commit = await writeCommitObject(ctx, {
-    message: buildMessage({
-      subject: `chore(notes): audit note for ${input.oid.slice(0, 12)}`,
-      actor: 'System',
-      auditId: input.auditId,
-    }),
-    tree: next.tree,
-    parent: head === null ? [] : [head],
-    author: who,
-    committer: who,
-  });
-  await writeRefOid(ctx, NOTES_REF, commit);
-  return { commit, changed: true };
+export async function appendNote(ctx: RepoCtx, input: NoteInput): Promise<{ commit: string; changed: boolean }> {
+  const r = await appendNotes(ctx, [input]);
+  // One valid note either was there already (so is the ref) or has just been committed.
+  if (r.commit === null) throw new Error('appendNotes left no notes ref after a note');
+  return { commit: r.commit, changed: r.changed > 0 };
 }

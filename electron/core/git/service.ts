@@ -307,10 +307,10 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         return appendNote(ctx, input);
       });
     },
-    /** `addNote` for several notes at once, in one notes commit (see `appendNotes`). */
+    /** `addNote` for several notes at once, in one notes commit (see `appendNotes`); `commit`: the ref after. */
     async addNotes(
       inputs: ReadonlyArray<{ oid: string; note: string; timestamp: GitTime; auditId?: string }>,
-    ): Promise<{ changed: number }> {
+    ): Promise<{ commit: string | null; changed: number }> {
       for (const i of inputs) toSeconds(i.timestamp);
       return serialize(async () => {
         for (const oid of new Set(inputs.map((i) => i.oid))) await requireObject(ctx, oid);

@@ -76,10 +76,25 @@ function detect(head: string): CoverageFormat | null {
   return LCOV_FIRST_RECORDS.some((p) => firstLine.startsWith(p)) ? 'lcov' : null;
 }
 
-export async function parseCoverageFile(path: string): Promise<CoverageResult> {
+/**
+ * `read`: the whole file's bytes, when the caller reads it anyway (the QA gate hashes every report): then the
+ * file is read once for the sniff, the parse and the hash. Without it, a big lcov file is streamed.
+ */
+export async function parseCoverageFile(
+  path: string,
+  read?: (path: string) => Promise<Buffer>,
+): Promise<CoverageResult> {
   let head: string;
+  let whole: string | null = null;
   try {
-    head = await sniff(path);
+    if (read) {
+      const bytes = await read(path);
+      whole = bytes.toString('utf8');
+      head = bytes
+        .subarray(0, SNIFF_BYTES)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '');
+    } else head = await sniff(path);
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ENOENT') return { problem: `coverage file not found: ${path}` };
@@ -91,11 +106,11 @@ export async function parseCoverageFile(path: string): Promise<CoverageResult> {
   try {
     switch (detect(head)) {
       case 'lcov':
-        return await parseLcov(path);
+        return await parseLcov(path, whole);
       case 'cobertura':
-        return parseCobertura(await readFile(path, 'utf8'), path);
+        return parseCobertura(whole ?? (await readFile(path, 'utf8')), path);
       case 'istanbul-summary':
-        return parseIstanbulSummary(await readFile(path, 'utf8'), path);
+        return parseIstanbulSummary(whole ?? (await readFile(path, 'utf8')), path);
       case null:
         return {
           problem:
@@ -166,7 +181,7 @@ class LcovRecord {
  * Streams the file and scans it line by line: a 5,000-file report is tens of
  * megabytes and only a handful of fields per record matter.
  */
-async function parseLcov(path: string): Promise<CoverageResult> {
+async function parseLcov(path: string, whole: string | null): Promise<CoverageResult> {
   const files = new Map<string, LcovFile>();
   let unnamed = 0;
   let record = new LcovRecord();
@@ -206,8 +221,8 @@ async function parseLcov(path: string): Promise<CoverageResult> {
   };
 
   let rest = '';
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  for await (const chunk of stream) {
+  const chunks = whole !== null ? [whole] : createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  for await (const chunk of chunks) {
     const text = rest + (chunk as string);
     let start = 0;
     let newline = text.indexOf('\n');

@@ -274,14 +274,20 @@ function describeReadError(err: unknown, path: string): string {
   return `could not read JUnit results file ${path}: ${detail}`;
 }
 
-/** Reads and merges several JUnit files (one per runner or shard), in the given order. */
-export async function parseJUnitFiles(paths: readonly string[]): Promise<JUnitParseResult> {
+/**
+ * Reads and merges several JUnit files (one per runner or shard), in the given order. `read` lets the QA gate
+ * read each report once for the parse and the report's hash (a rejection is reported as a read error).
+ */
+export async function parseJUnitFiles(
+  paths: readonly string[],
+  read: (path: string) => Promise<string> = (path) => readFile(path, 'utf8'),
+): Promise<JUnitParseResult> {
   const cases: TestCase[] = [];
   const problems: string[] = [];
   for (const path of paths) {
     let xml: string;
     try {
-      xml = await readFile(path, 'utf8');
+      xml = await read(path);
     } catch (err) {
       problems.push(describeReadError(err, path));
       continue;

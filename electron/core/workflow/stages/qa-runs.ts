@@ -33,13 +33,35 @@ export async function prepareResultDirs(cwd: string, t: TestCommand): Promise<vo
 /** Name files relative to the checkout, so the same ledger reads the same on every machine. */
 const relative = (text: string, ...roots: string[]) => roots.reduce((t, r) => t.replaceAll(`${r}/`, ''), text);
 
-async function sha(path: string): Promise<{ sha256: string; bytes: number } | null> {
-  try {
-    const data = await readFile(path);
-    return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
-  } catch {
-    return null;
-  }
+/**
+ * The result files of one attempt, each read once: the JUnit, coverage and metrics parses and the report hashes
+ * used to read every file twice (coverage three times) (a thread-pool round trip and a copy each). Read after the command is over,
+ * when nothing writes them any more, so the bytes parsed are the bytes hashed.
+ */
+export function reportFiles() {
+  const reads = new Map<string, Promise<Buffer>>();
+  const bytes = (path: string) => {
+    let read = reads.get(path);
+    if (!read) {
+      read = readFile(path);
+      // Remembered as a rejection too (a report not written); every caller handles it.
+      read.catch(() => {});
+      reads.set(path, read);
+    }
+    return read;
+  };
+  return {
+    bytes,
+    text: async (path: string) => (await bytes(path)).toString('utf8'),
+    async sha(path: string): Promise<{ sha256: string; bytes: number } | null> {
+      try {
+        const data = await bytes(path);
+        return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
+      } catch {
+        return null;
+      }
+    },
+  };
 }
 
 /**
@@ -81,15 +103,16 @@ async function attempt(e: Engine, phase: number, t: TestCommand, checkout: strin
   registry.exited();
   flush();
   const junitPaths = t.junit ? ([] as string[]).concat(t.junit).map((p) => join(cwd, p)) : [];
+  const files = reportFiles();
   const parsed =
     junitPaths.length > 0
-      ? await parseJUnitFiles(junitPaths)
+      ? await parseJUnitFiles(junitPaths, files.text)
       : {
           cases: [],
           totals: computeTotals([]),
           problems: ['no JUnit results configured for this test command (`junit:` in .project_policies.yaml)'],
         };
-  return { run, parsed, cwd };
+  return { run, parsed, cwd, files };
 }
 
 /**
@@ -162,14 +185,14 @@ async function runAll(
 
     let coverage: TestRunResult['coverage'] = null;
     if (t.coverage) {
-      const cov = await parseCoverageFile(join(last.cwd, t.coverage));
+      const cov = await parseCoverageFile(join(last.cwd, t.coverage), last.files.bytes);
       if ('problem' in cov) problems.push(`coverage: ${relative(cov.problem, last.cwd, dir)}`);
       else coverage = { lines: cov.lines.pct, branches: cov.branches?.pct ?? null, format: cov.format };
     }
     let metrics: TestRunResult['metrics'] = null;
     if (t.metrics) {
       try {
-        const m = parseMetrics(await readFile(join(last.cwd, t.metrics), 'utf8'), t.metrics);
+        const m = parseMetrics(await last.files.text(join(last.cwd, t.metrics)), t.metrics);
         if ('problem' in m) problems.push(`metrics: ${m.problem}`);
         else metrics = m.metrics;
       } catch {
@@ -179,7 +202,7 @@ async function runAll(
     const outputs: NonNullable<TestRunResult['outputs']> = [];
     for (const rel of [...(t.junit ? ([] as string[]).concat(t.junit) : []), t.coverage, t.metrics]) {
       if (!rel) continue;
-      const h = await sha(join(last.cwd, rel));
+      const h = await last.files.sha(join(last.cwd, rel));
       if (h) outputs.push({ path: join(t.cwd, rel), ...h });
     }
     const totals = computeTotals(cases);
