@@ -1,5 +1,6 @@
+import { createHook } from 'node:async_hooks';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { lstat, mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -154,6 +155,67 @@ describe('workspace refresh in process', () => {
     expect(await gitCalls(() => git.materialize({ oid: phase2.oid, dir: ws }))).toEqual([]);
     await expectExactly(dir, ws, phase2.oid);
     expectFsckClean(dir);
+  });
+
+  test('files already holding the commit are not written again; a hard-linked one is replaced', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'tester');
+    await git.materialize({ oid: develop, dir: ws });
+    // What a Tester's lay-over leaves: the next commit's files already in place, a tracked one edited to its
+    // new content and an untracked one added; and a file hard-linked to one outside, holding the new content.
+    const outside = join(dir, '.governor', 'outside.js');
+    await writeFile(outside, 'parse(2)\n');
+    await writeFile(join(ws, 'src', 'cli.js'), 'main(2)\n');
+    await writeFile(join(ws, 'src', 'new.js'), 'fresh()\n');
+    await rm(join(ws, 'src', 'lib', 'parse.js'));
+    await link(outside, join(ws, 'src', 'lib', 'parse.js'));
+    const next = await commit(git, [
+      { path: 'src/cli.js', content: 'main(2)\n' },
+      { path: 'src/new.js', content: 'fresh()\n' },
+      { path: 'src/lib/parse.js', content: 'parse(2)\n' },
+      { path: 'docs/a.md', content: 'a\n' },
+    ]);
+    const inodes = async () =>
+      new Map(
+        await Promise.all(
+          lsTree(dir, next.oid).map(async (l) => {
+            const p = l.slice(7);
+            return [p, (await lstat(join(ws, p)).catch(() => null))?.ino ?? -1] as const;
+          }),
+        ),
+      );
+    const before = await inodes();
+    expect(await gitCalls(() => git.materialize({ oid: next.oid, dir: ws }))).toEqual([]);
+    const after = await inodes();
+    // Written: the file that was missing and the hard-linked one, nothing else (the old refresh wrote 4).
+    const rewritten = [...after].filter(([p, ino]) => before.get(p) !== ino).map(([p]) => p);
+    expect(rewritten.sort()).toEqual(['docs/a.md', 'src/lib/parse.js']);
+    expect((await lstat(outside)).nlink).toBe(1);
+    await expectExactly(dir, ws, next.oid);
+    expectFsckClean(dir);
+  });
+
+  test('a refresh writing 20 files makes no trip through the thread pool per file', async () => {
+    const { dir, git, develop } = await project();
+    const ws = join(dir, '.governor', 'workspaces', 'implementer');
+    await git.materialize({ oid: develop, dir: ws });
+    const files = Array.from({ length: 20 }, (_, i) => ({ path: `src/d${i % 4}/f${i}.js`, content: `${i}\n` }));
+    const next = await commit(git, files);
+    // Each async fs call (fs/promises, a callback, a file handle) is an async resource: counted by type.
+    let requests = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (/^FSREQ|^FILEHANDLE/.test(type)) requests += 1;
+      },
+    }).enable();
+    try {
+      expect(await gitCalls(() => git.materialize({ oid: next.oid, dir: ws }))).toEqual([]);
+    } finally {
+      hook.disable();
+    }
+    // Small files go by synchronous calls, one mkdir per folder (the old refresh made 167 requests here).
+    expect(requests).toBeLessThanOrEqual(4);
+    await expectExactly(dir, ws, next.oid);
   });
 
   test('a stray still goes by git clean, and a link in place of a folder leaves the refresh to git', async () => {

@@ -11,8 +11,7 @@
  * A folder changed in the same clock tick as its stamp was taken would keep its ctime; such a stamp is
  * recorded as racy and always counts as changed (git's racy-timestamp rule, for folders).
  */
-import { lstatSync } from 'node:fs';
-import * as fsp from 'node:fs/promises';
+import { lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runGit } from './cli.ts';
 
@@ -51,7 +50,7 @@ export const keepKey = (keep: readonly string[] | undefined): string => JSON.str
 
 export async function readStamps(gitdir: string): Promise<DirStamps | null> {
   try {
-    const saved = JSON.parse(await fsp.readFile(path.join(gitdir, FILE), 'utf8')) as Partial<DirStamps>;
+    const saved = JSON.parse(readFileSync(path.join(gitdir, FILE), 'utf8')) as Partial<DirStamps>;
     if (typeof saved.commit !== 'string' || typeof saved.keep !== 'string') return null;
     if (typeof saved.dirs !== 'object' || saved.dirs === null || !Array.isArray(saved.links)) return null;
     const links = saved.links.filter((l): l is string => typeof l === 'string');
@@ -97,8 +96,13 @@ export async function listIndex(dir: string, gitdir: string): Promise<{ folders:
  * configured otherwise); null for anything else (version 4, a split or sparse index), and `git ls-files` answers.
  */
 export async function readIndexPaths(gitdir: string): Promise<{ paths: string[]; links: string[] } | null> {
-  const buf = await fsp.readFile(path.join(gitdir, 'index')).catch(() => null);
-  if (!buf || buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
+  let buf: Buffer | null = null;
+  try {
+    buf = readFileSync(path.join(gitdir, 'index'));
+  } catch {
+    return null;
+  }
+  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
   const version = buf.readUInt32BE(4);
   if (version !== 2 && version !== 3) return null;
   const paths: string[] = [];
@@ -142,6 +146,7 @@ export async function writeStamps(
   }
   const file = path.join(gitdir, FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify({ ...at, dirs } satisfies DirStamps));
-  await fsp.rename(tmp, file);
+  // Synchronous: a small record written at every refresh, not worth two trips through the thread pool.
+  writeFileSync(tmp, JSON.stringify({ ...at, dirs } satisfies DirStamps));
+  renameSync(tmp, file);
 }

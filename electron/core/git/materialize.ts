@@ -14,6 +14,7 @@
  * nothing an agent or its tests do in the workspace reaches the rest of the machine through one.
  * (Coding agents such as Claude Code work in their own `git clone --shared` instead: see git-workspace.ts.)
  */
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
@@ -133,9 +134,11 @@ export interface MaterializeResult {
 
 /** The worktree's own git directory, when `dir` is a worktree of this repository; else null. */
 export async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string | null> {
+  // Synchronous reads here and below: a few bytes each, read before every agent turn, where a trip through
+  // the thread pool waits behind whatever else the process has queued.
   let text: string;
   try {
-    text = await fsp.readFile(path.join(dir, '.git'), 'utf8');
+    text = readFileSync(path.join(dir, '.git'), 'utf8');
   } catch {
     return null;
   }
@@ -144,12 +147,7 @@ export async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string 
   const gitdir = path.resolve(dir, m[1].trim());
   const worktrees = path.resolve(ctx.gitdir, 'worktrees') + path.sep;
   if (!gitdir.startsWith(worktrees)) return null;
-  try {
-    await fsp.access(path.join(gitdir, 'HEAD'));
-    return gitdir;
-  } catch {
-    return null;
-  }
+  return existsSync(path.join(gitdir, 'HEAD')) ? gitdir : null;
 }
 
 /**
@@ -176,20 +174,30 @@ async function staleWorktrees(ctx: RepoCtx): Promise<boolean> {
 
 /** The commit a (detached) worktree is at. */
 export async function headOf(gitdir: string): Promise<string | null> {
-  const head = (await fsp.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  let head = '';
+  try {
+    head = readFileSync(path.join(gitdir, 'HEAD'), 'utf8').trim();
+  } catch {
+    // no HEAD: not at a commit
+  }
   return /^[0-9a-f]{40}$/.test(head) ? head : null;
 }
 
 /** The number of entries in a worktree's index: its header says, so no file is read to count them. */
 async function indexEntries(gitdir: string): Promise<number> {
-  const fh = await fsp.open(path.join(gitdir, 'index'), 'r').catch(() => null);
-  if (!fh) return 0;
+  let fd: number;
+  try {
+    fd = openSync(path.join(gitdir, 'index'), 'r');
+  } catch {
+    return 0;
+  }
   try {
     const header = Buffer.alloc(12);
-    await fh.read(header, 0, 12, 0);
-    return header.toString('latin1', 0, 4) === 'DIRC' ? header.readUInt32BE(8) : 0;
+    return readSync(fd, header, 0, 12, 0) === 12 && header.toString('latin1', 0, 4) === 'DIRC'
+      ? header.readUInt32BE(8)
+      : 0;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

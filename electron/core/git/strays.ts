@@ -3,7 +3,7 @@
  * last record (dir-stamps.ts), the ones that may hold untracked paths an agent left, read in process so
  * `git clean` walks only those.
  */
-import type { Dirent } from 'node:fs';
+import { type Dirent, lstatSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { foldersOf, readIndexPaths } from './dir-stamps.ts';
@@ -61,7 +61,7 @@ async function onlyIn(entries: (oid: string) => Promise<Entry[]>, oid: string, f
   const want = new Map((await entries(oid)).map((e) => [e.path, e]));
   let listing: Dirent[];
   try {
-    listing = await fsp.readdir(full, { withFileTypes: true });
+    listing = readdirSync(full, { withFileTypes: true });
   } catch {
     return false;
   }
@@ -86,7 +86,8 @@ async function onlyTracked(
   const coming = next === tree ? null : await folderIn(entries, next, rel);
   let listing: Dirent[];
   try {
-    listing = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
+    // Synchronous: a folder's listing, a few entries, where the pool's round trip costs more than the read.
+    listing = readdirSync(path.join(dir, rel), { withFileTypes: true });
   } catch {
     return true; // gone: nothing in it to remove, and the checkout brings the tracked files back
   }
@@ -143,8 +144,14 @@ export async function wipeUntracked(dir: string, gitdir: string): Promise<number
 const LAID_OVER = 'governor-laid-over.json';
 
 /** The git folder a worktree's `.git` file names; null when `dir` is no worktree. */
-async function worktreeAdminDir(dir: string): Promise<string | null> {
-  const text = await fsp.readFile(path.join(dir, '.git'), 'utf8').catch(() => '');
+function worktreeAdminDir(dir: string): string | null {
+  let text = '';
+  try {
+    // Synchronous, as the record's reads and writes below: a few small files, read before every Tester turn.
+    text = readFileSync(path.join(dir, '.git'), 'utf8');
+  } catch {
+    // no .git: no worktree
+  }
   const m = /^gitdir: (.+)$/m.exec(text);
   return m?.[1] ? path.resolve(dir, m[1].trim()) : null;
 }
@@ -155,12 +162,12 @@ async function worktreeAdminDir(dir: string): Promise<string | null> {
  * removed in process then (removeLaidOver) instead of found by a `git status` and a `git clean`.
  */
 export async function recordLaidOver(dir: string, paths: readonly string[]): Promise<void> {
-  const admin = await worktreeAdminDir(dir);
+  const admin = worktreeAdminDir(dir);
   if (!admin) return;
   const file = path.join(admin, LAID_OVER);
   const tmp = `${file}.${process.pid}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify([...new Set(paths)].sort()));
-  await fsp.rename(tmp, file);
+  writeFileSync(tmp, JSON.stringify([...new Set(paths)].sort()));
+  renameSync(tmp, file);
 }
 
 /**
@@ -171,11 +178,11 @@ export async function recordLaidOver(dir: string, paths: readonly string[]): Pro
  * Folders left empty go too, as `git clean -d` removes them. Returns how many files were removed.
  */
 export async function removeLaidOver(dir: string, also: readonly string[]): Promise<number> {
-  const admin = await worktreeAdminDir(dir);
+  const admin = worktreeAdminDir(dir);
   if (!admin) return 0;
   let recorded: unknown = [];
   try {
-    recorded = JSON.parse(await fsp.readFile(path.join(admin, LAID_OVER), 'utf8'));
+    recorded = JSON.parse(readFileSync(path.join(admin, LAID_OVER), 'utf8'));
   } catch {
     // none yet, or unreadable: only `also`
   }
@@ -190,10 +197,11 @@ export async function removeLaidOver(dir: string, also: readonly string[]): Prom
       continue;
     if (!plainParents(dir, rel, seen)) continue;
     const full = path.join(dir, rel);
-    const st = await fsp.lstat(full).catch(() => null);
+    // Synchronous: a handful of small files, each a stat and an unlink (a round trip each through the pool).
+    const st = lstatSync(full, { throwIfNoEntry: false });
     if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
-    await fsp.rm(full, { force: true });
-    await pruneEmptyParents(dir, rel);
+    rmSync(full, { force: true });
+    pruneEmptyParents(dir, rel);
     removed += 1;
   }
   return removed;

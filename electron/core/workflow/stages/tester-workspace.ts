@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { layOver } from '../../agents/workers/git-workspace.ts';
 import { recordLaidOver, removeLaidOver } from '../../git/strays.ts';
@@ -48,16 +48,20 @@ export async function prepareTesterWorkspace(
   await e.git.materialize({ oid: develop, dir: root });
   const skipped: string[] = [];
   const written: string[] = [];
+  // Synchronous writes, one mkdir per folder: a few small files, where each call through the thread pool
+  // costs a round trip.
+  const made = new Set<string>();
   for (const { branch, files } of layers) {
     for (const f of files) {
       const full = join(root, f.path);
       if (f.status === 'D') {
-        await rm(full, { force: true });
+        rmSync(full, { force: true });
       } else if (f.binary || f.truncated || f.newContent === null) {
         skipped.push(`${branch}:${f.path}`);
       } else {
-        await mkdir(dirname(full), { recursive: true });
-        await writeFile(full, f.newContent);
+        if (!made.has(dirname(full))) mkdirSync(dirname(full), { recursive: true });
+        made.add(dirname(full));
+        writeFileSync(full, f.newContent);
         written.push(f.path);
       }
     }
