@@ -5,7 +5,9 @@ import { createExporter } from '../electron/core/artifacts/exporter.ts';
 import { FIELD_EVENTS, UNEXPORTED_EVENTS } from '../electron/core/artifacts/sources.ts';
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
+import { Ledger } from '../electron/core/store/ledger.ts';
 import { createProjector } from '../electron/core/store/projections.ts';
+import { EventPayloads } from '../shared/index.ts';
 import { raiseConcern, recordHandoff, requestReview } from '../electron/core/workflow/records.ts';
 import { fillHistory } from '../bench/history.ts';
 import { tempDir } from './support/tmp.ts';
@@ -250,7 +252,94 @@ describe('incremental exports', () => {
     expect(rendered.sort()).toEqual(['detail', 'overview', 'status']);
     // The project row's fields (name, phase, stage, last update…) are one row, read once for every document.
     expect(projectRow).toHaveBeenCalledTimes(1);
-    expect(readTypes).toHaveBeenCalledTimes(1);
+    // The commit's audit line comes from the event the ledger handed over when it committed: nothing read back.
+    expect(readTypes).not.toHaveBeenCalled();
+    expect(await p.exporter.verify()).toEqual([]);
+  });
+
+  it("writes this process's audit lines from its appended events, and reads back another process's", async () => {
+    const { dir, p } = await project();
+    fillHistory(p.ledger, 120);
+    await p.exporter.sync();
+    const gitAction = (id: string) => ({
+      id,
+      action: 'merge' as const,
+      source: 'phase1/T1',
+      target: 'phase-1',
+      trigger: 'task T1',
+      timestamp: ts(),
+      actor: 'Implementer' as const,
+      commit: 'a'.repeat(40),
+      previous: 'b'.repeat(40),
+      message: `merge ${id}`,
+      files: ['src/parse.ts'],
+    });
+    // One step's worth of every stream: a concern raised and acknowledged, a handoff and its review, a merge.
+    const concern = p.ledger.transact((tx) =>
+      raiseConcern(
+        tx,
+        { phase: 1, from: 'Tester', to: 'Implementer', severity: 'warning', category: 'c', summary: 's', details: 'd' },
+        ts(),
+      ),
+    );
+    p.ledger.append([
+      {
+        type: 'concern.acknowledged',
+        actor: 'Implementer',
+        payload: { concern_id: concern, by: 'Implementer', note: 'n' },
+      },
+    ]);
+    const h = p.ledger.transact((tx) =>
+      recordHandoff(
+        tx,
+        p.read,
+        {
+          phase: 1,
+          from: 'Tester',
+          to: 'Human',
+          purpose: 'QA report',
+          inputs: [],
+          outputs: [],
+          summary: 's',
+          status: 'awaiting_review',
+        },
+        ts(),
+      ),
+    );
+    p.ledger.append([
+      { type: 'handoff.status_changed', actor: 'Human', payload: { handoff_id: h.id, status: 'approved' } },
+      { type: 'git.action_recorded', actor: 'Implementer', payload: gitAction('git_mine_1') },
+    ]);
+    const readTypes = vi.spyOn(p.ledger, 'readTypes');
+    const about = vi.spyOn(p.ledger, 'about');
+    const parse = vi.spyOn(EventPayloads['git.action_recorded'], 'parse');
+    const prepare = vi.spyOn(p.ledger.db, 'prepare');
+    const listsTypes = () => prepare.mock.calls.filter(([sql]) => sql.includes('DISTINCT type')).length;
+    const written = await p.exporter.sync();
+    expect(written).toEqual(expect.arrayContaining(['audit/concerns.jsonl', 'audit/git_actions.jsonl']));
+    // No event read back from SQLite, and none parsed again: the ledger validated them when it appended.
+    expect(readTypes).not.toHaveBeenCalled();
+    expect(about).not.toHaveBeenCalled();
+    expect(parse).not.toHaveBeenCalled();
+    // Nor a query for the types of the new events: the same events name them.
+    expect(listsTypes()).toBe(0);
+    expect(await p.exporter.verify()).toEqual([]);
+
+    // Another process (a CLI command) appends between two of ours: its event is read back, ours follow it.
+    const other = new Ledger(p.ledger.path);
+    try {
+      other.append([{ type: 'git.action_recorded', actor: 'Implementer', payload: gitAction('git_theirs') }]);
+    } finally {
+      other.close();
+    }
+    p.ledger.append([{ type: 'git.action_recorded', actor: 'Implementer', payload: gitAction('git_mine_2') }]);
+    readTypes.mockClear();
+    prepare.mockClear();
+    await p.exporter.sync();
+    expect(readTypes).toHaveBeenCalled();
+    expect(listsTypes()).toBe(1);
+    const ids = lines(dir, 'audit/git_actions.jsonl').map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids.slice(-3)).toEqual(['git_mine_1', 'git_theirs', 'git_mine_2']);
     expect(await p.exporter.verify()).toEqual([]);
   });
 

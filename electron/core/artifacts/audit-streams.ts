@@ -7,12 +7,13 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Concern, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
+import type { Concern, EventPayload, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
 import { type ConcernChange, EventPayloads, applyConcernChange } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import { CONCERN_EVENTS } from './sources.ts';
 import type { Reader } from '../store/read.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { receiveAppends } from './received-events.ts';
 import { appendLines, handoffFiles, lastLine } from './jsonl-files.ts';
 import { HANDOFF_TYPES, JSONL_PATHS, type JsonlKind, handoffPath, handoffRecord, jsonlRecord } from './render/index.ts';
 import { segmentDir, segmentPath, splitStream } from './render/segments.ts';
@@ -69,6 +70,7 @@ export function createAuditStreams(
   const concernState = new Map<string, Concern>();
 
   const JSONL_TYPES: readonly EventType[] = [...Object.values(JSONL_SOURCES).flat(), ...HANDOFF_TYPES];
+  const received = receiveAppends(ledger, JSONL_TYPES);
 
   /**
    * The JSONL line of one event and its file. A concern line carries the concern as it stood after the
@@ -78,44 +80,40 @@ export function createAuditStreams(
     e: LedgerEvent,
     before: (id: string) => Concern,
     after: (c: Concern) => void,
+    validated = false,
   ): { path: string; line: string } {
     const tail = (record: Record<string, unknown>) => `${JSON.stringify({ ...record, event_id: e.id })}\n`;
+    // An event this process appended holds the payload its schema output (received-events.ts); one read
+    // back from SQLite is parsed like any input.
+    const payload = <T extends EventType>(type: T): EventPayload<T> =>
+      validated ? (e.payload as EventPayload<T>) : (EventPayloads[type].parse(e.payload) as EventPayload<T>);
     switch (e.type) {
       case 'command.received':
-        return {
-          path: JSONL_PATHS.commands,
-          line: tail(jsonlRecord('commands', EventPayloads['command.received'].parse(e.payload))),
-        };
+        return { path: JSONL_PATHS.commands, line: tail(jsonlRecord('commands', payload('command.received'))) };
       case 'response.sent':
-        return {
-          path: JSONL_PATHS.responses,
-          line: tail(jsonlRecord('responses', EventPayloads['response.sent'].parse(e.payload))),
-        };
+        return { path: JSONL_PATHS.responses, line: tail(jsonlRecord('responses', payload('response.sent'))) };
       case 'git.action_recorded':
         return {
           path: JSONL_PATHS.git_actions,
-          line: tail(jsonlRecord('git_actions', EventPayloads['git.action_recorded'].parse(e.payload))),
+          line: tail(jsonlRecord('git_actions', payload('git.action_recorded'))),
         };
       case 'handoff.recorded': {
-        const h = EventPayloads['handoff.recorded'].parse(e.payload);
+        const h = payload('handoff.recorded');
         remember(h);
         return { path: handoffPath(h.phase), line: tail(handoffRecord(h)) };
       }
       case 'handoff.status_changed': {
-        const p = EventPayloads['handoff.status_changed'].parse(e.payload);
+        const p = payload('handoff.status_changed');
         const h = handoffAsRecorded(p.handoff_id, e.seq);
         return { path: handoffPath(h.phase), line: tail(handoffRecord({ ...h, status: p.status })) };
       }
       case 'concern.raised': {
-        const c = EventPayloads['concern.raised'].parse(e.payload);
+        const c = payload('concern.raised');
         after(c);
         return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
       }
       default: {
-        const change = {
-          type: e.type,
-          payload: EventPayloads[e.type as ConcernChange['type']].parse(e.payload),
-        } as ConcernChange;
+        const change = { type: e.type, payload: payload(e.type as ConcernChange['type']) } as ConcernChange;
         const c = applyConcernChange(before(change.payload.concern_id), change, e.ts);
         after(c);
         return { path: JSONL_PATHS.concerns, line: tail(jsonlRecord('concerns', c)) };
@@ -322,41 +320,53 @@ export function createAuditStreams(
     const j = jsonl;
     const from = Math.min(...j.fixed.values(), j.handoffs);
     const pending = new Map<string, string[]>();
-    for (let after = from; ; ) {
-      const page = ledger.readTypes(JSONL_TYPES, after, 5000);
-      if (page.length === 0) break;
-      for (const e of page) {
-        const handoff = HANDOFF_TYPES.includes(e.type);
-        if (e.seq <= (handoff ? j.handoffs : (j.fixed.get(streamOf(e.type)) ?? 0))) continue;
-        const { path, line } = lineFor(
-          e,
-          (id) => concernAt(id, e.seq),
-          (c) => concernState.set(c.id, c),
-        );
-        if (handoff) {
-          j.handoffs = e.seq;
-          if (!j.known.has(path)) {
-            // No file for this phase yet: a new phase, or a file someone deleted (then rebuilt whole, once).
-            const phase = Number(/phase-(\d+)\.jsonl$/.exec(path)?.[1] ?? 0);
-            j.known.set(path, read.handoffRecordedBefore(phase, e.seq) ? await rebuild(path, out) : 0);
-          }
-          if (e.seq <= (j.known.get(path) ?? 0)) continue;
-          j.known.set(path, e.seq);
-        } else j.fixed.set(path, e.seq);
-        const lines = pending.get(path);
-        if (lines) lines.push(line);
-        else pending.set(path, [line]);
-      }
-      // A short page is the last (one query per sync, not two); an event appended since has a later seq
-      // than every cursor and is read by the next sync.
-      if (page.length < 5000) break;
-      after = page.at(-1)?.seq ?? after;
+    const take = async (e: LedgerEvent, validated: boolean): Promise<void> => {
+      const handoff = HANDOFF_TYPES.includes(e.type);
+      if (e.seq <= (handoff ? j.handoffs : (j.fixed.get(streamOf(e.type)) ?? 0))) return;
+      const { path, line } = lineFor(
+        e,
+        (id) => concernAt(id, e.seq),
+        (c) => concernState.set(c.id, c),
+        validated,
+      );
+      if (handoff) {
+        j.handoffs = e.seq;
+        if (!j.known.has(path)) {
+          // No file for this phase yet: a new phase, or a file someone deleted (then rebuilt whole, once).
+          const phase = Number(/phase-(\d+)\.jsonl$/.exec(path)?.[1] ?? 0);
+          j.known.set(path, read.handoffRecordedBefore(phase, e.seq) ? await rebuild(path, out) : 0);
+        }
+        if (e.seq <= (j.known.get(path) ?? 0)) return;
+        j.known.set(path, e.seq);
+      } else j.fixed.set(path, e.seq);
+      const lines = pending.get(path);
+      if (lines) lines.push(line);
+      else pending.set(path, [line]);
+    };
+    // What this process appended since the cursors, as the ledger handed it over; the rest (all of it when
+    // another process appended in between) is read back.
+    const got = received.after(from);
+    let after = from;
+    if (got) {
+      for (const e of got.events) await take(e, true);
+      after = Math.max(from, got.through);
     }
+    if (!got || got.through < head)
+      for (;;) {
+        const page = ledger.readTypes(JSONL_TYPES, after, 5000);
+        if (page.length === 0) break;
+        for (const e of page) await take(e, false);
+        // A short page is the last (one query per sync, not two); an event appended since has a later seq
+        // than every cursor and is read by the next sync.
+        if (page.length < 5000) break;
+        after = page.at(-1)?.seq ?? after;
+      }
     for (const [rel, lines] of pending) await appendStream(rel, lines, out);
     // Every event of these types up to the head read before the scan is in its file now, so the streams
     // that got none are complete up to it too (else one quiet stream would hold every scan back).
     for (const [rel, at] of j.fixed) j.fixed.set(rel, Math.max(at, head));
     j.handoffs = Math.max(j.handoffs, head);
+    received.drop(Math.min(...j.fixed.values(), j.handoffs));
   }
 
   /**

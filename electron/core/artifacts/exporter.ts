@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { createAuditStreams } from './audit-streams.ts';
+import { receiveAppends } from './received-events.ts';
 import { createDiskMemo } from './disk-memo.ts';
 import { type SyncState, createExportStamps } from './export-stamps.ts';
 import { createRenderCache, kindOf, readsFor, snapshotFor } from './render-cache.ts';
@@ -76,6 +77,21 @@ export function createExporter(
   const stamps = createExportStamps(dir, ledger, memo);
   const cache = createRenderCache(read);
   let swept = false;
+  // Every event this process appended (received-events.ts): the types since the last sync, without a query.
+  const appended = receiveAppends(ledger, null);
+
+  /** The types of the events after `seq`: from those this process appended when it saw them all, else read. */
+  function newTypes(seq: number, head: number): string[] {
+    const seen = appended.after(seq);
+    if (seen && seen.through >= head) return [...new Set(seen.events.map((e) => e.type))];
+    return (
+      ledger.db
+        // NOT INDEXED: else SQLite walks the whole (type, seq) index to list the types, not the new rows.
+        .prepare<[number], { type: string }>('SELECT DISTINCT type FROM events NOT INDEXED WHERE seq > ?')
+        .all(seq)
+        .map((r) => r.type)
+    );
+  }
 
   async function syncOnce(): Promise<string[]> {
     const first = !stamps.loaded();
@@ -91,14 +107,7 @@ export function createExporter(
         ...[...Object.values(JSONL_PATHS), ...(await handoffFiles())].flatMap(streamFiles),
       ]);
     }
-    const types =
-      head > s.seq
-        ? ledger.db
-            // NOT INDEXED: else SQLite walks the whole (type, seq) index to list the types, not the new rows.
-            .prepare<[number], { type: string }>('SELECT DISTINCT type FROM events NOT INDEXED WHERE seq > ?')
-            .all(s.seq)
-            .map((r) => r.type)
-        : [];
+    const types = head > s.seq ? newTypes(s.seq, head) : [];
     const changed = fieldsChangedBy(types);
     cache.forget(changed);
     try {
@@ -114,6 +123,7 @@ export function createExporter(
       throw err;
     }
     s.seq = head;
+    appended.drop(head);
     stamps.maybeSave(s);
     return [...out];
   }
