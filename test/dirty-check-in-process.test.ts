@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, utimesSync } from 'node:fs';
 import { mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { loggedGit } from './support/logged-git.ts';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
 import { gitCli, tempDir } from './support/git-cli.ts';
 
@@ -13,20 +13,7 @@ import { gitCli, tempDir } from './support/git-cli.ts';
  * are counted through a `git` on PATH that logs each call before running the real one.
  */
 const T0 = 1_767_225_600;
-let logFile = '';
-let savedPath: string | undefined;
-beforeAll(() => {
-  const bin = mkdtempSync(join(tmpdir(), 'git-log-'));
-  logFile = join(bin, 'calls.log');
-  writeFileSync(logFile, '');
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${logFile}'\nexec /usr/bin/git "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  savedPath = process.env.PATH;
-  process.env.PATH = `${bin}:${savedPath ?? ''}`;
-});
-afterAll(() => {
-  process.env.PATH = savedPath;
-});
+const log = loggedGit();
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -67,12 +54,9 @@ function gitSays(dir: string, paths: readonly string[]): string[] {
 
 /** Governor's answer, and the git processes it ran for it. */
 async function governorSays(git: GitService, paths: readonly string[]): Promise<{ dirty: string[]; calls: string[] }> {
-  writeFileSync(logFile, '');
+  log.clear();
   const dirty = await git.dirtyAmong(paths);
-  const calls = readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
-  return { dirty, calls };
+  return { dirty, calls: log.raw() };
 }
 
 async function agrees(dir: string, git: GitService, paths: readonly string[], expected: string[]): Promise<void> {

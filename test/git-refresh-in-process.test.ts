@@ -1,9 +1,9 @@
 import { createHook } from 'node:async_hooks';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { link, lstat, mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { loggedGit } from './support/logged-git.ts';
 import { createGitService, type GitService } from '../electron/core/git/service.ts';
 import type { FileChange } from '../electron/core/git/types.ts';
 import { IN_PROCESS_MAX_FILES } from '../electron/core/git/worktree-refresh.ts';
@@ -23,30 +23,9 @@ function expectFsckClean(dir: string): void {
  * processes are counted through a `git` on PATH that logs each call before running the real one.
  */
 const T0 = 1_767_225_600;
-let logFile = '';
-let savedPath: string | undefined;
-beforeAll(() => {
-  const bin = mkdtempSync(join(tmpdir(), 'git-log-'));
-  logFile = join(bin, 'calls.log');
-  writeFileSync(logFile, '');
-  const realGit = gitCli('/', '--exec-path') && '/usr/bin/git';
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${logFile}'\nexec ${realGit} "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  savedPath = process.env.PATH;
-  process.env.PATH = `${bin}:${savedPath ?? ''}`;
-});
-afterAll(() => {
-  process.env.PATH = savedPath;
-});
-/** The git commands Governor ran while `fn` ran (the test's own CLI checks are not on the logged PATH). */
-async function gitCalls(fn: () => Promise<unknown>): Promise<string[]> {
-  writeFileSync(logFile, '');
-  await fn();
-  return readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => l.replace(/^-C \S+ /, '').replace(/(-c \S+ )+/g, ''));
-}
+const log = loggedGit();
+/** The git commands Governor ran while `fn` ran. */
+const gitCalls = async (fn: () => Promise<unknown>) => (await log.during(fn)).calls;
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loggedGit } from './support/logged-git.ts';
 import { pendingPromotionFixture, promoteNow } from './support/promotion-fixture.ts';
 
 /**
@@ -11,31 +12,13 @@ import { pendingPromotionFixture, promoteNow } from './support/promotion-fixture
  * promotion runs no `git status`, whether the checkout is clean, holds the human's own files, or holds one in
  * the release's way (which still stops it, naming the file); nor `git config` for the human's identity.
  */
-let logFile = '';
-let savedPath: string | undefined;
+const log = loggedGit();
 let fixture: Awaited<ReturnType<typeof pendingPromotionFixture>>;
 beforeAll(async () => {
   fixture = await pendingPromotionFixture();
-  const bin = mkdtempSync(join(tmpdir(), 'git-log-'));
-  logFile = join(bin, 'calls.log');
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${logFile}'\nexec /usr/bin/git "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  savedPath = process.env.PATH;
-  process.env.PATH = `${bin}:${savedPath ?? ''}`;
 }, 600_000);
-afterAll(() => {
-  process.env.PATH = savedPath;
-});
-
-/** The git commands Governor ran while `fn` ran (subcommand first, `-C dir` and `-c` settings dropped). */
-async function gitCalls(fn: () => Promise<unknown>): Promise<string[]> {
-  writeFileSync(logFile, '');
-  await fn();
-  return readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => l.replace(/^-C \S+ /, '').replace(/(-c \S+ )+/g, ''));
-}
+/** The git commands Governor ran while `fn` ran. */
+const gitCalls = async (fn: () => Promise<unknown>) => (await log.during(fn)).calls;
 
 describe('a promotion asks no git status of the user checkout', () => {
   it('clean but for the human own untracked file: released, the file kept, no status process', async () => {
@@ -82,9 +65,9 @@ describe('the human identity from the config files, as git reads them', () => {
       const gitSays = (key: string) =>
         execFileSync('/usr/bin/git', ['config', '--get', key], { cwd: dir, encoding: 'utf8' }).trim();
       const ask = async () => {
-        writeFileSync(logFile, '');
+        log.clear();
         const who = await humanIdentity(dir);
-        return { who, spawned: readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length };
+        return { who, spawned: log.raw().length };
       };
       let r = await ask();
       expect(r.who).toEqual({ name: gitSays('user.name'), email: gitSays('user.email'), source: 'git config' });

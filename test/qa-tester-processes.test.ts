@@ -1,10 +1,10 @@
 import { createHook } from 'node:async_hooks';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { loggedGit } from './support/logged-git.ts';
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
 import type { RunCommandOptions } from '../electron/core/qa/run-command.ts';
@@ -23,30 +23,7 @@ import { tempDir } from './support/tmp.ts';
  * plus the phase's branches, and `git fsck` is clean. Governor's git processes are counted through a `git`
  * on PATH that logs each call before running the real one.
  */
-let logFile = '';
-let savedPath: string | undefined;
-beforeAll(() => {
-  const bin = mkdtempSync(join(tmpdir(), 'git-log-'));
-  logFile = join(bin, 'calls.log');
-  writeFileSync(logFile, '');
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${logFile}'\nexec /usr/bin/git "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  savedPath = process.env.PATH;
-  process.env.PATH = `${bin}:${savedPath ?? ''}`;
-});
-afterAll(() => {
-  process.env.PATH = savedPath;
-});
-/** The git commands Governor ran while `fn` ran (the test's own CLI checks do not use the logged PATH). */
-async function gitCalls<T>(fn: () => Promise<T>): Promise<{ calls: string[]; value: T }> {
-  writeFileSync(logFile, '');
-  const value = await fn();
-  const calls = readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => l.replace(/^-C \S+ /, '').replace(/(-c \S+ )+/g, ''));
-  return { calls, value };
-}
+const log = loggedGit();
 
 const opened: OpenedProject[] = [];
 afterEach(() => {
@@ -114,14 +91,14 @@ describe('QA checkout reused in process', () => {
       { path: '.gitignore', content: 'node_modules/\nreports/\n' },
       { path: 'src/add.js', content: 'export const add = (a, b) => a + b;\n' },
     ]);
-    const run1 = await gitCalls(() => runPolicyTests(p, 1, c1));
+    const run1 = await log.during(() => runPolicyTests(p, 1, c1));
     const c2 = await commit(p, 'experiments/qa', [
       { path: 'src/add.js', content: 'export const add = (a, b) => b + a;\n' },
       { path: 'src/sub.js', content: 'export const sub = (a, b) => a - b;\n' },
     ]);
-    const run2 = await gitCalls(() => runPolicyTests(p, 1, c2));
+    const run2 = await log.during(() => runPolicyTests(p, 1, c2));
     // The same candidate again (a reproducibility run): the same checkout, pristine again.
-    const run3 = await gitCalls(() => runPolicyTests(p, 1, c2, { retries: false, label: 'repro 2' }));
+    const run3 = await log.during(() => runPolicyTests(p, 1, c2, { retries: false, label: 'repro 2' }));
 
     expect([run1.calls, run2.calls, run3.calls]).toEqual([[], [], []]);
     for (const r of [run1, run2, run3]) expect(r.value[0]).toMatchObject({ exit_code: 0, totals: { passed: 1 } });
@@ -160,7 +137,7 @@ describe('Tester workspace reused in process', () => {
       ],
       implementer,
     );
-    const first = await gitCalls(() => prepareTesterWorkspace(p, 1, test1, root));
+    const first = await log.during(() => prepareTesterWorkspace(p, 1, test1, root));
     expect(first.calls).toEqual([]);
     // The Tester writes a test; Governor commits it to its branch. The Implementer moves on: a file gone,
     // another added in a new folder.
@@ -183,7 +160,7 @@ describe('Tester workspace reused in process', () => {
         if (/^FSREQ|^FILEHANDLE/.test(type)) requests += 1;
       },
     }).enable();
-    const second = await gitCalls(() => prepareTesterWorkspace(p, 1, test1, root)).finally(() => hook.disable());
+    const second = await log.during(() => prepareTesterWorkspace(p, 1, test1, root)).finally(() => hook.disable());
     expect(second.calls).toEqual([]);
     // The lay-over's small files go by synchronous calls: no trip through the thread pool per file (94 before).
     expect(requests).toBeLessThanOrEqual(4);
