@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
-import { type FileStamp, stampNow, writeFileAtomicStarted } from './atomic.ts';
+import { type FileStamp, renameStarted, stampNow, writeTemp } from './atomic.ts';
 import type { DiskMemo } from './disk-memo.ts';
 import type { Field } from './sources.ts';
 
@@ -111,30 +111,34 @@ export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo) 
   const started: Array<Promise<{ s: SyncState; rel: string; err: unknown } | null>> = [];
 
   /**
-   * Write the queued documents' temp files, and start their renames on the thread pool (atomic.ts says why
-   * they run there). Temp files are all written before any rename starts: a rename that replaces a file
-   * holds its folder's lock while the kernel flushes the new file, and creating a temp file in that folder
-   * would wait for it on the main thread.
+   * Write the queued documents' temp files, then start their renames on the thread pool (atomic.ts says why
+   * they run there). Every temp file is written before the first rename starts: a rename that replaces a
+   * file holds its folder's lock while the kernel allocates and flushes the new file, and creating the next
+   * temp file in that folder (the overview and the detail share docs/) waited for it on the main thread.
    */
   function startWrites(): void {
+    const temps: Array<{ w: (typeof queued)[number]; tmp: string; path: string }> = [];
     for (const w of queued.splice(0)) {
       try {
-        const { stamp, renamed } = writeFileAtomicStarted(join(dir, w.rel), w.content);
+        const path = join(dir, w.rel);
+        const { tmp, stamp } = writeTemp(path, w.content);
         w.s.stamps[w.rel] = stamp;
         unhashed.add(w.rel);
         // Known before the rename lands: until it does, a stat finds the old file's stamp and reads that.
         memo.know(w.rel, stamp, w.content);
-        // Handled at once (a rejection nobody waits for yet would be an unhandled one); `settle` reports it.
-        started.push(
-          renamed.then(
-            () => null,
-            (err: unknown) => ({ ...w, err }),
-          ),
-        );
+        temps.push({ w, tmp, path });
       } catch (err) {
         started.push(Promise.resolve({ ...w, err }));
       }
     }
+    // Handled at once (a rejection nobody waits for yet would be an unhandled one); `settle` reports it.
+    for (const { w, tmp, path } of temps)
+      started.push(
+        renameStarted(tmp, path).then(
+          () => null,
+          (err: unknown) => ({ ...w, err }),
+        ),
+      );
   }
 
   /**
