@@ -164,6 +164,24 @@ describe('incremental exports', () => {
     expect(afterAlert.sections - before.sections).toBe(2);
     expect(await p.exporter.verify()).toEqual([]);
 
+    // A model call's usage moves an agent's tokens and cost, which no document shows: no section that names
+    // an agent is rendered again, only the last-update lines and status.json.
+    const usage = {
+      agent: p.read.agents()[0]?.name ?? 'ProjectManager',
+      phase: 1,
+      model: 'm',
+      purpose: 'p',
+      input_tokens: 1200,
+      output_tokens: 300,
+      cost_usd: 0.02,
+      priced: true,
+    };
+    p.ledger.append([{ type: 'agent.usage_recorded', actor: 'System', payload: usage }]);
+    await p.exporter.sync();
+    const afterUsage = p.exporter.renders();
+    expect(afterUsage.sections - afterAlert.sections).toBe(2);
+    expect(await p.exporter.verify()).toEqual([]);
+
     // An agent's status: the documents showing the team are rendered, nothing else, and of the fields they
     // read only the agents (and the time of the update) are read again.
     const agent = p.read.agents()[0]?.name ?? 'ProjectManager';
@@ -177,9 +195,9 @@ describe('incremental exports', () => {
     await p.exporter.sync();
     const afterAgent = p.exporter.renders();
     const docs = (r: typeof before) => r.documents;
-    const moved = Object.keys(docs(afterAgent)).filter((d) => (docs(afterAgent)[d] ?? 0) > (docs(afterAlert)[d] ?? 0));
+    const moved = Object.keys(docs(afterAgent)).filter((d) => (docs(afterAgent)[d] ?? 0) > (docs(afterUsage)[d] ?? 0));
     expect(moved.sort()).toEqual(['detail', 'overview', 'status']);
-    const sections = afterAgent.sections - afterAlert.sections;
+    const sections = afterAgent.sections - afterUsage.sections;
     // The last-update lines, the team and the sections naming agents; not the whole of either document.
     expect(sections).toBeGreaterThan(2);
     expect(sections).toBeLessThan(21 - 4);

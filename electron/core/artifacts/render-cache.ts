@@ -61,12 +61,23 @@ export const kindOf = (producer: string): Kind => LOADERS[producer] ?? 'full';
 
 /**
  * What a kind's documents show of a field, where that is less than the field: a change to the rest leaves
- * them as they were, so it renders nothing. The test results and the QA report name phases (a title, the
- * next phase's number) but no phase's status (it changes at every phase start and promotion) nor plan; the
- * QA report is the longest document there is. test/render-tests-qa.test.ts holds them to it.
+ * them as they were, so it renders nothing. No document shows an agent's usage (tokens, cost, and the time
+ * they last moved), which every model call records: else each step re-rendered every section naming an
+ * agent. The test results and the QA report name phases (a title, the next phase's number) but no phase's
+ * status (it changes at every phase start and promotion) nor plan; the QA report is the longest document
+ * there is. test/render-tests-qa.test.ts holds them to it.
  */
-const SHOWN: Partial<Record<Kind, Partial<Record<Field, (value: unknown) => unknown>>>> = {
-  results: { roadmap: (value) => (value as ProjectSnapshot['roadmap']).map((p) => [p.number, p.name]) },
+const agentsShown = (value: unknown) =>
+  (value as ProjectSnapshot['agents']).map(({ tokens_in, tokens_out, cost_usd, updated_at, ...shown }) => shown);
+const SHOWN: Record<Kind, Partial<Record<Field, (value: unknown) => unknown>>> = {
+  full: { agents: agentsShown },
+  bounded: { agents: agentsShown },
+  authored: { agents: agentsShown },
+  changelog: { agents: agentsShown },
+  results: {
+    agents: agentsShown,
+    roadmap: (value) => (value as ProjectSnapshot['roadmap']).map((p) => [p.number, p.name]),
+  },
 };
 
 /** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
@@ -131,7 +142,7 @@ export function createRenderCache(read: Reader) {
     if (verdict === undefined) {
       const r = reads[kind];
       if (!r.memo.has(f)) r.memo.set(f, r.loaders[f]());
-      const shown = SHOWN[kind]?.[f] ?? ((value: unknown) => value);
+      const shown = SHOWN[kind][f] ?? ((value: unknown) => value);
       verdict = !sameValue(shown(previous[kind].get(f)), shown(r.memo.get(f)));
       verdicts.set(key, verdict);
     }
