@@ -206,7 +206,9 @@ describe('incremental exports', () => {
     expect(await p.exporter.verify()).toEqual([]);
 
     // A review of the test results is a review event, but the authored documents' reviews read the same:
-    // they are compared, not rendered again. The documents showing pending reviews are.
+    // they are compared, not rendered again. The documents showing pending reviews are. A review just asked
+    // for has no clarification yet: they are not read again.
+    const clarifications = [vi.spyOn(p.read, 'someClarifications'), vi.spyOn(p.read, 'clarifications')];
     p.ledger.transact((tx) =>
       requestReview(
         tx,
@@ -226,6 +228,7 @@ describe('incremental exports', () => {
     );
     await p.exporter.sync();
     const afterReview = p.exporter.renders().documents;
+    for (const spy of clarifications) expect(spy).not.toHaveBeenCalled();
     expect(afterReview.authored).toBe(docs(afterAgent).authored);
     expect(afterReview.overview).toBe((docs(afterAgent).overview ?? 0) + 1);
     expect(await p.exporter.verify()).toEqual([]);
