@@ -1,8 +1,9 @@
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type OpenedProject, openProject } from '../electron/core/host.ts';
 import { initProject } from '../electron/core/project.ts';
-import { tempDir } from './support/tmp.ts';
+import { git, tempDir } from './support/tmp.ts';
 
 /**
  * The file operations of a sync, in the order the process made them: each temp file created (an open that
@@ -68,5 +69,45 @@ describe("a sync's document writes", () => {
     expect([...inFlight.values()].every((n) => n === 0)).toBe(true);
     expect(ops.filter((o) => o.op === 'rename').length).toBe(written.filter((f) => !f.startsWith('audit/')).length);
     expect(await p.exporter.verify()).toEqual([]);
+  });
+
+  it('keep each file they replace under a second name until the next sync, out of git', async () => {
+    const dir = join(tempDir(), 'backtester');
+    await initProject(dir, { sample: true });
+    const p = await openProject(dir);
+    opened.push(p);
+    await p.exporter.sync();
+    const docs = ['docs/PROJECT_OVERVIEW.md', 'docs/PROJECT_DETAIL.md', 'status.json'];
+    const kept = join(dir, '.governor', 'replaced');
+    const keptInodes = () => new Set(readdirSync(kept).map((n) => statSync(join(kept, n)).ino));
+    const stage = (stage: 'design' | 'build') =>
+      p.ledger.append([{ type: 'stage.entered', actor: 'System', payload: { phase: 1, stage, reason: 't' } }]);
+
+    const before = docs.map((rel) => statSync(join(dir, rel)).ino);
+    const count = p.exporter.keptFiles();
+    stage('design');
+    const written = await p.exporter.sync();
+    expect(written).toEqual(expect.arrayContaining(docs));
+    // The files the renames replaced are not freed by them: each still has its second name.
+    const first = keptInodes();
+    for (const ino of before) expect(first.has(ino)).toBe(true);
+    expect(p.exporter.keptFiles() - count).toBe(written.filter((f) => !f.startsWith('audit/')).length);
+    // The documents are the new files.
+    for (const [i, rel] of docs.entries()) expect(statSync(join(dir, rel)).ino).not.toBe(before[i]);
+
+    // The next sync frees them, and keeps what it replaces in turn.
+    const middle = docs.map((rel) => statSync(join(dir, rel)).ino);
+    stage('build');
+    await p.exporter.sync();
+    const second = keptInodes();
+    for (const ino of before) expect(second.has(ino)).toBe(false);
+    for (const ino of middle) expect(second.has(ino)).toBe(true);
+
+    expect(await p.exporter.verify()).toEqual([]);
+    // `.governor/` is out of history: the second names are no change git sees.
+    expect(git(dir, 'status', '--porcelain', '--', '.governor')).toBe('');
+    // A closing process frees what it kept.
+    p.exporter.flush();
+    expect(readdirSync(kept)).toEqual([]);
   });
 });

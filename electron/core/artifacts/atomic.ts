@@ -87,7 +87,7 @@ export function writeTemp(path: string, content: string | Uint8Array): { tmp: st
 // A random prefix per process and a counter: unique like `randomBytes(6)` per file, without a syscall each.
 const tempPrefix = randomBytes(3).toString('hex');
 let tempCount = 0;
-function tempSuffix(): string {
+export function tempSuffix(): string {
   tempCount = (tempCount + 1) % 0x1000000;
   return `${tempPrefix}${tempCount.toString(16).padStart(6, '0')}`;
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
 import { type FileStamp, renameStarted, stampNow, writeTemp } from './atomic.ts';
 import type { DiskMemo } from './disk-memo.ts';
+import type { KeptFiles } from './kept-files.ts';
 import type { Field } from './sources.ts';
 
 /** How often a process records how far its exports got, at most (see maybeSave). */
@@ -27,7 +28,7 @@ const hashOf = (content: string) => createHash('sha1').update(content).digest('h
  * starts from it, and the document files as this process wrote them: a file whose stamp is the one
  * recorded holds what was written, so a fresh process need not read it back.
  */
-export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo) {
+export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo, kept: KeptFiles) {
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
   // step; a file changed behind our back is still caught by `verify`.
   const written = new Map<string, string>();
@@ -131,6 +132,8 @@ export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo) 
         started.push(Promise.resolve({ ...w, err }));
       }
     }
+    // The files these renames replace keep a second name until the next sync (kept-files.ts says why).
+    for (const { path } of temps) kept.keep(path);
     // Handled at once (a rejection nobody waits for yet would be an unhandled one); `settle` reports it.
     for (const { w, tmp, path } of temps)
       started.push(
