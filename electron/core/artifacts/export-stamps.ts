@@ -118,6 +118,9 @@ export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo, 
    * temp file in that folder (the overview and the detail share docs/) waited for it on the main thread.
    */
   function startWrites(): void {
+    if (queued.length === 0) return;
+    // What the last sync that wrote replaced: freed once this one's renames are under way (kept-files.ts).
+    const replaced = kept.take();
     const temps: Array<{ w: (typeof queued)[number]; tmp: string; path: string }> = [];
     for (const w of queued.splice(0)) {
       try {
@@ -142,6 +145,8 @@ export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo, 
           (err: unknown) => ({ ...w, err }),
         ),
       );
+    // Queued after the renames: the thread pool takes them first.
+    if (replaced.length > 0) started.push(kept.release(replaced).then(() => null));
   }
 
   /**

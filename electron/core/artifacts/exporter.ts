@@ -111,8 +111,6 @@ export function createExporter(
         ...[...Object.values(JSONL_PATHS), ...(await handoffFiles())].flatMap(streamFiles),
       ]);
     }
-    // What the last sync's renames replaced is freed now, on the thread pool while this one renders.
-    const released = kept.release();
     const types = head > s.seq ? newTypes(s.seq, head) : [];
     const changed = fieldsChangedBy(types);
     cache.forget(changed);
@@ -126,10 +124,8 @@ export function createExporter(
       cache.forgetAll();
       // The writes already started finish before the next sync may start its own.
       await stamps.settle().catch(() => {});
-      await released;
       throw err;
     }
-    await released;
     s.seq = head;
     appended.drop(head);
     stamps.maybeSave(s);

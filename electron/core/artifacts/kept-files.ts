@@ -1,12 +1,14 @@
 /**
- * The files a sync's renames replace, kept under a second name until the next sync, then unlinked.
+ * The files a sync's renames replace, kept under a second name until the next sync that writes, which
+ * unlinks them once its own renames are under way.
  *
  * Why: on ext4, most of the cost of a rename that replaces a file is freeing the file it replaces (its inode
  * and blocks, whose data the last sync's rename had just sent to disk): measured here 0.14 ms per rename
  * quiet and about 1 ms under I/O load, against 0.04 ms when the replaced file keeps another name. The
  * documents the loop rewrites after every step (overview, detail, status.json) paid it three times a
- * step, inside the sync. The unlink a step later frees it instead, on the thread pool while the next sync
- * renders. Nothing about the writes changes: each is still a temp file renamed over the document, so
+ * step. Unlinked right after (by the next sync, which often writes nothing), they cost as much again;
+ * a step later, behind the next sync's renames on the thread pool, their data is on disk and they are
+ * freed cheaply. Nothing about the writes changes: each is still a temp file renamed over the document, so
  * readers see the old file or the new one; the old one only lives a step longer, as it would for a reader
  * holding it open.
  *
@@ -19,10 +21,12 @@ import { join } from 'node:path';
 import { tempSuffix } from './atomic.ts';
 
 export interface KeptFiles {
-  /** Give the file at `path` a second name until `release` after the next sync's writes; false if none. */
+  /** Give the file at `path` a second name until it is released; false if it has none (no file, a failure). */
   keep(path: string): boolean;
-  /** Start unlinking what the last sync kept (on the thread pool); settles when done, never rejects. */
-  release(): Promise<void>;
+  /** The names kept so far, handed over to be released once the renames after them have started. */
+  take(): string[];
+  /** Unlink names `take` handed over (on the thread pool); settles when done, never rejects. */
+  release(names: readonly string[]): Promise<void>;
   /** Unlink everything kept now (a process closing). */
   releaseNow(): void;
   /** How many files were kept, in this process (tests hold a sync to it). */
@@ -80,9 +84,12 @@ export function createKeptFiles(projectDir: string): KeptFiles {
       count += 1;
       return true;
     },
-    async release() {
+    take() {
       const names = kept;
       kept = [];
+      return names;
+    },
+    async release(names) {
       await Promise.all(names.map((name) => unlink(name).catch(() => {})));
     },
     releaseNow() {
