@@ -8,6 +8,7 @@ import { initProject } from '../electron/core/project.ts';
 import { Ledger } from '../electron/core/store/ledger.ts';
 import { createProjector } from '../electron/core/store/projections.ts';
 import { EventPayloads } from '../shared/index.ts';
+import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { raiseConcern, recordHandoff, requestReview } from '../electron/core/workflow/records.ts';
 import { fillHistory } from '../bench/history.ts';
 import { tempDir } from './support/tmp.ts';
@@ -231,6 +232,40 @@ describe('incremental exports', () => {
     for (const spy of clarifications) expect(spy).not.toHaveBeenCalled();
     expect(afterReview.authored).toBe(docs(afterAgent).authored);
     expect(afterReview.overview).toBe((docs(afterAgent).overview ?? 0) + 1);
+    expect(await p.exporter.verify()).toEqual([]);
+
+    // A decision moves the window of the latest decisions, whose clarifications the overview shows: those
+    // are read again, once. The authored documents read their reviews' clarifications, which a decision of
+    // another document leaves as they were: not read again.
+    const decide = (path: string) => {
+      const review = p.read.pendingReviews().find((r) => r.subject.path === path);
+      expect(review).toBeDefined();
+      decideReview(p.ledger, p.read, { reviewId: review?.id ?? '', decision: 'approve', comment: 'ok', source: 'cli' });
+    };
+    p.ledger.transact((tx) =>
+      requestReview(
+        tx,
+        {
+          kind: 'design',
+          phase: 1,
+          title: 'Design',
+          requested_by: 'Designer',
+          impact: 'low',
+          subject: { path: 'design/DESIGN_SPEC.md', revision: 1 },
+          context: [],
+          handoff_id: null,
+          summary: 's',
+        },
+        ts(),
+      ),
+    );
+    decide('design/DESIGN_SPEC.md');
+    await p.exporter.sync();
+    for (const spy of clarifications) spy.mockClear();
+    decide('tests/TEST_RESULTS.md');
+    await p.exporter.sync();
+    expect(clarifications[0]).toHaveBeenCalledTimes(1);
+    expect(clarifications[1]).not.toHaveBeenCalled();
     expect(await p.exporter.verify()).toEqual([]);
   });
 

@@ -113,7 +113,7 @@ export function createExporter(
     }
     const types = head > s.seq ? newTypes(s.seq, head) : [];
     const changed = fieldsChangedBy(types);
-    cache.forget(changed);
+    cache.forget(changed, types);
     try {
       await renderDocuments(s, first, changed, out);
       // The documents' renames run on the thread pool while the audit lines are appended (export-stamps.ts).

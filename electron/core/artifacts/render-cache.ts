@@ -7,6 +7,7 @@ import {
   authoredLoaders,
   boundedLoaders,
   changelogLoaders,
+  fieldsChangedBy,
   fullLoaders,
   lazySnapshot,
   readOnce,
@@ -80,6 +81,28 @@ const SHOWN: Record<Kind, Partial<Record<Field, (value: unknown) => unknown>>> =
   },
 };
 
+/**
+ * Events that change a field only as the loaders of some kinds read it: the others' value stays as it
+ * was, kept from the last sync and not read again. A decision moves the bounded loaders' window of the
+ * latest decisions, and with it the clarifications they pick (sources.ts); the other kinds read every
+ * clarification, or those of their documents' reviews, which a decision does not change.
+ */
+const ONLY_IN: Partial<Record<Field, { kinds: readonly Kind[]; events: readonly string[] }>> = {
+  clarifications: { kinds: ['bounded'], events: ['review.decided'] },
+};
+
+/** Per kind, the fields among `changed` that this sync's event types leave as that kind reads them. */
+function unchangedByKind(changed: Set<Field>, types: readonly string[]): Record<Kind, Set<Field>> {
+  const out = Object.fromEntries(KINDS.map((kind) => [kind, new Set<Field>()])) as Record<Kind, Set<Field>>;
+  for (const [field, only] of Object.entries(ONLY_IN) as Array<[Field, NonNullable<(typeof ONLY_IN)[Field]>]>) {
+    if (!changed.has(field)) continue;
+    // Changed by some other event too (an unknown type changes every field): changed for every kind.
+    if (fieldsChangedBy(types.filter((t) => !only.events.includes(t))).has(field)) continue;
+    for (const kind of KINDS) if (!only.kinds.includes(kind)) out[kind].add(field);
+  }
+  return out;
+}
+
 /** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -107,11 +130,16 @@ export function createRenderCache(read: Reader) {
   const previous = noMemos();
   let verdicts = new Map<string, boolean>();
 
-  function forget(changed: Set<Field>): void {
+  // Per kind, the fields whose events came in this sync but leave them as that kind reads them (ONLY_IN).
+  let unchanged = unchangedByKind(new Set(), []);
+
+  function forget(changed: Set<Field>, types: readonly string[]): void {
+    unchanged = unchangedByKind(changed, types);
     for (const kind of Object.keys(memos) as Kind[]) {
       const memo = memos[kind];
       previous[kind].clear();
       for (const f of changed) {
+        if (unchanged[kind].has(f)) continue;
         if (memo.has(f)) previous[kind].set(f, memo.get(f));
         memo.delete(f);
       }
@@ -127,6 +155,7 @@ export function createRenderCache(read: Reader) {
     }
     sections.clear();
     verdicts = new Map();
+    unchanged = unchangedByKind(new Set(), []);
   }
 
   /**
@@ -135,7 +164,7 @@ export function createRenderCache(read: Reader) {
    * before, so an equal value leaves them right.
    */
   function changedIn(kind: Kind, f: Field, changed: Set<Field>, reads: Reads): boolean {
-    if (!changed.has(f)) return false;
+    if (!changed.has(f) || unchanged[kind].has(f)) return false;
     if (!previous[kind].has(f)) return true;
     const key = `${kind}:${f}`;
     let verdict = verdicts.get(key);
