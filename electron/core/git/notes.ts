@@ -8,13 +8,11 @@
  * reuse the tree-writing path so a note costs O(1) trees. Notes written flat by other tools are
  * still found, and moved into the fan-out when appended to.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { buildMessage, signatureOf, type GitTime } from './message.ts';
 import { readBlob, readCommit, readTreeEntries, writeCommitObject } from './objects.ts';
-import { resolveFullRef } from './ref-store.ts';
+import { resolveFullRef, writeRefOid } from './ref-store.ts';
 import { isOid } from './refs.ts';
-import { tempNameFor, type RepoCtx } from './repo-fs.ts';
+import type { RepoCtx } from './repo-fs.ts';
 import { writeTreeWithChanges, type FileChange } from './tree-write.ts';
 import { InvalidInputError } from '../errors.ts';
 
@@ -66,28 +64,6 @@ async function notesHead(ctx: RepoCtx): Promise<{ head: string | null; tree: str
   if (head === null) return { head, tree: null };
   const mine = lastWritten.get(ctx.gitdir);
   return { head, tree: mine?.commit === head ? mine.tree : (await readCommit(ctx, head)).tree };
-}
-
-/**
- * Moves the notes ref: a sibling temp file renamed over it, synchronously, as isomorphic-git's `writeRef` did
- * through repo-fs.ts (same bytes, same atomicity, no fsync either way) without its thread-pool round trips.
- */
-function writeNotesRef(ctx: RepoCtx, commit: string): void {
-  const file = path.join(ctx.gitdir, NOTES_REF);
-  const tmp = tempNameFor(file);
-  try {
-    try {
-      writeFileSync(tmp, `${commit}\n`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(tmp, `${commit}\n`);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 /**
@@ -153,7 +129,7 @@ export async function appendNotes(
     author: who,
     committer: who,
   });
-  writeNotesRef(ctx, commit);
+  writeRefOid(ctx, NOTES_REF, commit);
   lastWritten.set(ctx.gitdir, { commit, tree: next.tree });
   return { commit, changed };
 }
