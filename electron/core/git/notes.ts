@@ -9,7 +9,7 @@
  * still found, and moved into the fan-out when appended to.
  */
 import { buildMessage, signatureOf, type GitTime } from './message.ts';
-import { readBlob, readCommit, readTreeEntries, writeCommitObject } from './objects.ts';
+import { readBlob, readCommit, treeEntry, writeCommitObject, type Entry } from './objects.ts';
 import { resolveFullRef, writeRefOid } from './ref-store.ts';
 import { isOid } from './refs.ts';
 import type { RepoCtx } from './repo-fs.ts';
@@ -24,12 +24,12 @@ async function locate(ctx: RepoCtx, notesTree: string, oid: string): Promise<{ p
   let prefix = '';
   let rest = oid;
   // Fan-out levels are two hex digits each; git never nests deeper than the oid allows.
+  // Looked up by name in each tree's raw body (objects.ts treeEntry): two names per level, not every note.
   while (tree !== null) {
-    const entries = await readTreeEntries(ctx, tree);
-    const flat = entries.find((e) => e.path === rest && e.type === 'blob');
-    if (flat) return { path: prefix + rest, blob: flat.oid };
-    const dir = entries.find((e) => e.path === rest.slice(0, 2) && e.type === 'tree');
-    if (!dir || rest.length <= 2) return null;
+    const flat: Entry | undefined = await treeEntry(ctx, tree, rest);
+    if (flat?.type === 'blob') return { path: prefix + rest, blob: flat.oid };
+    const dir: Entry | undefined = rest.length > 2 ? await treeEntry(ctx, tree, rest.slice(0, 2)) : undefined;
+    if (dir?.type !== 'tree') return null;
     tree = dir.oid;
     prefix += `${rest.slice(0, 2)}/`;
     rest = rest.slice(2);
