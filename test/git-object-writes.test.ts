@@ -157,4 +157,36 @@ describe('refs and tags: written in process, without the thread pool', () => {
     ]);
     expect(readFileSync(join(dir, '.git', 'refs', 'heads', 'deep', 'new', 'branch'), 'utf8')).toBe(`${main}\n`);
   });
+
+  test("a promotion brings the user's checkout along with no fs/promises call", async () => {
+    const { dir } = await repo();
+    const service = createGitService({ dir });
+    const { main } = await service.ensureRepo({
+      initialFiles: { 'README.md': '# p\n', 'src/cli.js': 'main()\n' },
+      message: 'chore: init',
+      timestamp: T0,
+    });
+    const release = await service.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes: [
+        { path: 'src/cli.js', content: 'main(process.argv)\n' },
+        { path: 'src/lib/parse.js', content: 'export const parse = () => 1;\n' },
+        { path: 'bin/run.sh', content: '#!/bin/sh\nnode src/cli.js\n', mode: 'executable' },
+      ],
+      subject: 'feat: parse',
+      auditId: 'evt_1',
+      timestamp: T0 + 1,
+    });
+    seen.async.length = 0;
+    const out = await service.syncCheckout({ branch: 'main', from: main, to: release.oid, governed: () => false });
+    expect(out).toEqual({ state: 'synced', synced: ['bin/run.sh', 'src/cli.js', 'src/lib/parse.js'], kept: [] });
+    // Before: a mkdir, the temp file's write and the rename per file, and the index read, through the pool.
+    expect(seen.async.filter((p) => p.includes(dir))).toEqual([]);
+    gitCli(dir, 'update-ref', 'refs/heads/main', release.oid);
+    expect(gitCli(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(gitCli(dir, 'diff-files', '--name-only')).toBe('');
+    expect(gitCli(dir, 'ls-files', '-s', 'bin/run.sh').slice(0, 6)).toBe('100755');
+    expect(readFileSync(join(dir, 'src', 'lib', 'parse.js'), 'utf8')).toBe('export const parse = () => 1;\n');
+  });
 });

@@ -37,20 +37,21 @@ export async function atomicWriteFile(
 }
 
 /**
- * atomicWriteFile, synchronously, for the small files git writes on every commit (a loose object, a ref): the
+ * atomicWriteFile, synchronously, for the small files git writes on every commit (a loose object, a ref, a file
+ * of the user's checkout a promotion brings along): the
  * thread-pool round trips of an async open, write, close and rename cost more than the writes themselves
  * (about 5 ms a ref through isomorphic-git's writeRef on a busy machine, against ~0.5 ms here). A missing
  * parent folder is made when the first write finds it missing.
  */
-export function atomicWriteFileSync(file: string, data: string | Uint8Array): void {
+export function atomicWriteFileSync(file: string, data: string | Uint8Array, options?: { mode?: number }): void {
   const tmp = tempNameFor(file);
   try {
     try {
-      writeFileSync(tmp, data);
+      writeFileSync(tmp, data, options);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(tmp, data);
+      writeFileSync(tmp, data, options);
     }
     renameSync(tmp, file);
   } catch (err) {
