@@ -2,7 +2,8 @@
  * What the git writes of a step cost, in counts and in bytes on disk: the zlib window a loose object is
  * deflated with, and the thread-pool calls a ref move or a tag makes. The git CLI judges every object and ref.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
@@ -188,5 +189,28 @@ describe('refs and tags: written in process, without the thread pool', () => {
     expect(gitCli(dir, 'diff-files', '--name-only')).toBe('');
     expect(gitCli(dir, 'ls-files', '-s', 'bin/run.sh').slice(0, 6)).toBe('100755');
     expect(readFileSync(join(dir, 'src', 'lib', 'parse.js'), 'utf8')).toBe('export const parse = () => 1;\n');
+  });
+
+  test('a new agent workspace is made as a worktree with no fs/promises call', async () => {
+    const { dir } = await repo();
+    const service = createGitService({ dir });
+    const { develop } = await service.ensureRepo({
+      initialFiles: { 'README.md': '# p\n', 'src/cli.js': 'main()\n', 'src/lib/parse.js': 'parse()\n' },
+      message: 'chore: init',
+      timestamp: T0,
+    });
+    const ws = join(dir, '..', `${dir.split('/').pop()}-ws`, 'implementer');
+    cleanups.push(() => rm(join(ws, '..'), { recursive: true, force: true }));
+    seen.async.length = 0;
+    const made = await service.materialize({ oid: 'develop', dir: ws });
+    expect(made).toMatchObject({ commit: develop, written: 3, removed: 0 });
+    // Before: the folder's removal and parent, the stale-worktree look-up, the admin folder's claim and its
+    // five small files through the pool (a dozen round trips per new workspace).
+    expect(seen.async).toEqual([]);
+    expect(gitCli(ws, 'rev-parse', 'HEAD').trim()).toBe(develop);
+    expect(gitCli(ws, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(gitCli(dir, 'worktree', 'list', '--porcelain')).toContain(`worktree ${realpathSync(ws)}\nHEAD ${develop}`);
+    expect(readFileSync(join(ws, 'src', 'lib', 'parse.js'), 'utf8')).toBe('parse()\n');
+    expect(fsck(dir).code).toBe(0);
   });
 });
