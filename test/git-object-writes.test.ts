@@ -2,13 +2,14 @@
  * What the git writes of a step cost, in counts and in bytes on disk: the zlib window a loose object is
  * deflated with, and the thread-pool calls a ref move or a tag makes. The git CLI judges every object and ref.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { writeBlob } from '../electron/core/git/loose.ts';
+import { humanIdentity } from '../electron/core/git/identity.ts';
 import { writeRefOid } from '../electron/core/git/ref-store.ts';
 import { repoFs } from '../electron/core/git/repo-fs.ts';
 import { createGitService } from '../electron/core/git/service.ts';
@@ -212,5 +213,31 @@ describe('refs and tags: written in process, without the thread pool', () => {
     expect(gitCli(dir, 'worktree', 'list', '--porcelain')).toContain(`worktree ${realpathSync(ws)}\nHEAD ${develop}`);
     expect(readFileSync(join(ws, 'src', 'lib', 'parse.js'), 'utf8')).toBe('parse()\n');
     expect(fsck(dir).code).toBe(0);
+  });
+
+  test("a QA checkout made pristine again, and the human's git identity, read with no fs/promises call", async () => {
+    const { dir } = await repo();
+    const service = createGitService({ dir });
+    await service.ensureRepo({
+      initialFiles: { 'README.md': '# p\n', 'src/cli.js': 'main()\n' },
+      message: 'chore: init',
+      timestamp: T0,
+    });
+    const qa = join(dir, '..', `${dir.split('/').pop()}-qa`, 'gate');
+    cleanups.push(() => rm(join(qa, '..'), { recursive: true, force: true }));
+    await service.materialize({ oid: 'develop', dir: qa });
+    writeFileSync(join(qa, 'src', 'report.json'), '{}\n');
+    seen.async.length = 0;
+    expect(await service.materialize({ oid: 'develop', dir: qa, pristine: true })).toMatchObject({ removed: 1 });
+    // The stray itself is removed through the pool (it may be a whole tree); the listings are read in process.
+    expect(seen.async).toEqual([`rm ${join(qa, 'src', 'report.json')}`]);
+    expect(gitCli(qa, 'status', '--porcelain', '--untracked-files=all', '--ignored')).toBe('');
+
+    seen.async.length = 0;
+    gitCli(dir, 'config', 'user.name', 'Ada');
+    gitCli(dir, 'config', 'user.email', 'ada@example.com');
+    expect(await humanIdentity(dir)).toEqual({ name: 'Ada', email: 'ada@example.com', source: 'git config' });
+    // Before: a stat of each of git's four config files through the pool, on every promotion.
+    expect(seen.async).toEqual([]);
   });
 });
