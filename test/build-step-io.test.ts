@@ -72,6 +72,14 @@ describe('workspace tools: one stat per path component, no mkdir into an existin
     expect([...ws.changes().keys()]).toEqual(['src/lib/new.ts', 'src/lib/old.ts']);
   });
 
+  it('synchronous, yet a FIFO a test run left is neither read nor written, and holds nothing up', async () => {
+    execFileSync('mkfifo', [join(root, 'src', 'pipe')]);
+    const ws = openWorkspace(root);
+    expect(await ws.read('src/pipe')).toBeNull();
+    await expect(ws.write('src/pipe', 'x')).rejects.toThrow(/not a regular file/);
+    expect([...ws.changes().keys()]).toEqual([]);
+  });
+
   it('a new folder is made once, where the walk found it missing', async () => {
     const ws = openWorkspace(root);
     await ws.write('docs/deep/NOTES.md', '# notes\n');

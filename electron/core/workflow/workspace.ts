@@ -137,7 +137,9 @@ export function openWorkspace(root: string): TrackedWorkspace {
       const { abs } = resolveInside(path);
       let fd: number;
       try {
-        fd = openSync(abs, constants.O_RDONLY);
+        // O_NONBLOCK: a FIFO (a test run may make one) opens at once and is refused below as not a file,
+        // instead of holding the whole process until a writer comes.
+        fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
       } catch {
         return null;
       }
@@ -169,11 +171,9 @@ export function openWorkspace(root: string): TrackedWorkspace {
       if (st && !st.isFile()) throw new InvalidInputError(`${path} is not a regular file`);
       // A hard-linked file is replaced, never written through: its other name may be outside.
       if (st && st.nlink > 1) rmSync(abs, { force: true });
-      const fd = openSync(
-        abs,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
-        0o644,
-      );
+      // O_NONBLOCK: a FIFO swapped in since the check fails (ENXIO) instead of blocking the process.
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+      const fd = openSync(abs, flags | constants.O_NONBLOCK, 0o644);
       try {
         writeFileSync(fd, content);
       } finally {
