@@ -146,7 +146,7 @@ test('coverage parsed from the bytes the gate read is what the file parses to on
     );
 });
 
-test('a report larger than a few MiB is read through the thread pool, whole, so the loop is not held', async () => {
+test('a report larger than a few MiB, or not a file, is read through the thread pool, so the loop is not held', async () => {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { reportFiles } = await import('../electron/core/workflow/stages/qa-runs.ts');
@@ -164,6 +164,10 @@ test('a report larger than a few MiB is read through the thread pool, whole, so 
     });
     expect(calls.reads).toEqual([{ path: big, pool: true }]);
     await expect(files.bytes(join(dir, 'missing.xml'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Not a regular file (a folder here; a FIFO would block a synchronous open): through the pool as well.
+    calls.reads.length = 0;
+    await expect(files.bytes(dir)).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(calls.reads).toEqual([{ path: dir, pool: true }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -44,7 +44,9 @@ const SYNC_READ_MAX = 4 * 1024 * 1024;
 
 function readReport(path: string): Promise<Buffer> {
   try {
-    if (statSync(path).size > SYNC_READ_MAX) return readFile(path);
+    // Anything but a regular file (a FIFO the tests left, which would block a synchronous open) as before.
+    const st = statSync(path);
+    if (!st.isFile() || st.size > SYNC_READ_MAX) return readFile(path);
     return Promise.resolve(readFileSync(path));
   } catch (err) {
     return Promise.reject(err);
