@@ -29,9 +29,11 @@ function count(target: Record<string, unknown>, names: string[], prefix: string)
   }
 }
 
+const POOL = ['mkdir', 'lstat', 'realpath', 'open', 'readFile', 'writeFile', 'rm', 'stat'];
+
 beforeAll(() => {
-  count(fs as never, ['mkdirSync', 'existsSync', 'writeFileSync', 'renameSync'], '');
-  count(fs.promises as never, ['mkdir', 'lstat', 'realpath', 'open'], 'async ');
+  count(fs as never, ['mkdirSync', 'existsSync', 'writeFileSync', 'renameSync', 'lstatSync', 'openSync'], '');
+  count(fs.promises as never, POOL, 'async ');
   syncBuiltinESMExports();
 });
 afterAll(() => {
@@ -43,7 +45,10 @@ afterEach(() => calls.clear());
 const tmp = () => mkdtempSync(join(tmpdir(), 'gov-build-io-'));
 const n = (name: string) => calls.get(name) ?? 0;
 
-describe('workspace tools: one stat per path component, no mkdir into an existing folder', () => {
+/** Calls that went through the thread pool: each a round trip, more than the call itself for a small file. */
+const pooled = () => POOL.reduce((sum, name) => sum + n(`async ${name}`), 0);
+
+describe('workspace tools: one stat per path component, no mkdir into an existing folder, no thread pool', () => {
   let root: string;
   beforeAll(() => {
     root = tmp();
@@ -53,22 +58,33 @@ describe('workspace tools: one stat per path component, no mkdir into an existin
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('an edit and a new file in existing folders: lstat per component, no mkdir, no realpath', async () => {
+    calls.clear();
     const ws = openWorkspace(root);
     await ws.write('src/lib/old.ts', 'export const a = 1;\n');
     await ws.write('src/lib/new.ts', 'export const b = 2;\n');
     // src, src/lib, src/lib/old.ts; then src, src/lib, and the missing src/lib/new.ts.
-    expect(n('async lstat')).toBe(6);
-    expect(n('async mkdir')).toBe(0);
-    expect(n('async realpath')).toBe(0);
-    expect(n('async open')).toBe(2);
+    expect(n('lstatSync')).toBe(6);
+    expect(n('mkdirSync')).toBe(0);
+    expect(n('openSync')).toBe(2);
+    expect(pooled()).toBe(0);
     expect(await ws.read('src/lib/new.ts')).toBe('export const b = 2;\n');
+    expect(pooled()).toBe(0);
     expect([...ws.changes().keys()]).toEqual(['src/lib/new.ts', 'src/lib/old.ts']);
+  });
+
+  it('synchronous, yet a FIFO a test run left is neither read nor written, and holds nothing up', async () => {
+    execFileSync('mkfifo', [join(root, 'src', 'pipe')]);
+    const ws = openWorkspace(root);
+    expect(await ws.read('src/pipe')).toBeNull();
+    await expect(ws.write('src/pipe', 'x')).rejects.toThrow(/not a regular file/);
+    expect([...ws.changes().keys()]).toEqual([]);
   });
 
   it('a new folder is made once, where the walk found it missing', async () => {
     const ws = openWorkspace(root);
     await ws.write('docs/deep/NOTES.md', '# notes\n');
-    expect(n('async mkdir')).toBe(1);
+    expect(n('mkdirSync')).toBe(1);
+    expect(pooled()).toBe(0);
     expect(readdirSync(join(root, 'docs', 'deep'))).toEqual(['NOTES.md']);
   });
 });

@@ -182,7 +182,7 @@ export type CheckoutSync = 'synced' | 'skipped_dirty' | 'skipped_conflict' | 'no
 export async function withCheckoutSync<T>(
   ctx: RepoCtx,
   ref: string,
-  move: () => Promise<T>,
+  move: () => T | Promise<T>,
 ): Promise<{ value: T; checkout: CheckoutSync }> {
   if ((await headBranch(ctx)) !== ref) return { value: await move(), checkout: 'not_checked_out' };
   // Untracked files do not block (git merge does not mind them either); edits to tracked files do.

@@ -6,7 +6,6 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -111,19 +110,21 @@ function userFromFiles(dir: string): { name: string; email: string } | null {
  * variables that move them. A promotion asks each time; one git process per phase is saved while none of
  * these changed. (An include's target is not among them: edit the including file, or restart, to see one.)
  */
-async function configKey(dir: string): Promise<string> {
+function configKey(dir: string): string {
   const env = process.env;
   const xdg = env.XDG_CONFIG_HOME || join(homedir(), '.config');
   const files = [join(dir, '.git', 'config'), env.GIT_CONFIG_GLOBAL ?? join(homedir(), '.gitconfig')];
   files.push(join(xdg, 'git', 'config'), env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
-  const stamps = await Promise.all(
-    files.map((f) =>
-      stat(f, { bigint: true }).then(
-        (s) => `${f}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
-        () => `${f}:-`,
-      ),
-    ),
-  );
+  // Synchronous: four stats of a few microseconds, where four thread-pool round trips cost milliseconds on a
+  // busy machine, on every promotion.
+  const stamps = files.map((f) => {
+    try {
+      const s = statSync(f, { bigint: true, throwIfNoEntry: false });
+      return s ? `${f}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : `${f}:-`;
+    } catch {
+      return `${f}:-`;
+    }
+  });
   return [dir, env.GIT_CONFIG_NOSYSTEM ?? '', ...stamps].join('|');
 }
 
@@ -131,7 +132,7 @@ const users = new Map<string, { name: string | null; email: string | null }>();
 
 export async function humanIdentity(dir: string, configured?: { name: string; email: string }): Promise<HumanIdentity> {
   if (configured && usableIdentity(configured.name, configured.email)) return { ...configured, source: 'agents.yaml' };
-  const key = await configKey(dir);
+  const key = configKey(dir);
   const known = users.get(key);
   const { name, email } = known ?? userFromFiles(dir) ?? (await gitUser(dir));
   if (!known) {

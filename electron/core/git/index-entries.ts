@@ -16,8 +16,16 @@
  * so a concurrent git sees the old index or the new one, never half.
  */
 import { createHash } from 'node:crypto';
-import { type BigIntStats, closeSync, lstatSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import * as fsp from 'node:fs/promises';
+import {
+  type BigIntStats,
+  closeSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 export interface KnownEntry {
@@ -114,7 +122,13 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
 export async function addKnownEntries(dir: string, gitdir: string, entries: readonly KnownEntry[]): Promise<boolean> {
   if (entries.length === 0) return true;
   const indexFile = path.join(gitdir, 'index');
-  const current = await fsp.readFile(indexFile).catch(() => null);
+  // Synchronous, as writeIndex below: one file, read once per promotion.
+  let current: Buffer | null = null;
+  try {
+    current = readFileSync(indexFile);
+  } catch {
+    // no index yet
+  }
   const parsed: ParsedIndex | null = current === null ? { version: 2, entries: [] } : parseIndex(current);
   if (!parsed) return false;
   const added = new Map<string, Buffer>();

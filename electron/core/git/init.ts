@@ -46,13 +46,13 @@ export function prepareEnsureRepo(input: EnsureRepoInput): (ctx: RepoCtx) => Pro
       const head = await resolveFullRef(ctx, 'HEAD');
       if (head !== null) {
         main = head; // an existing history on another default branch (master): main starts there
-        await writeRefOid(ctx, MAIN, main);
+        writeRefOid(ctx, MAIN, main);
       } else {
         const adopted = await adoptExistingFiles(ctx, files);
         kept = adopted.kept;
         const { tree } = await writeTreeWithChanges(ctx, null, adopted.files);
         main = await writeCommitObject(ctx, { message, tree, parent: [], author: who, committer: who });
-        await writeRefOid(ctx, MAIN, main);
+        writeRefOid(ctx, MAIN, main);
         // An unborn HEAD may name another default branch; the checkout we write is main's.
         await (await iso()).writeRef({
           fs: ctx.fs,
@@ -69,7 +69,7 @@ export function prepareEnsureRepo(input: EnsureRepoInput): (ctx: RepoCtx) => Pro
     let develop = await resolveFullRef(ctx, DEVELOP);
     if (develop === null) {
       develop = main;
-      await writeRefOid(ctx, DEVELOP, develop);
+      writeRefOid(ctx, DEVELOP, develop);
     }
     return { main, develop, created, kept };
   };

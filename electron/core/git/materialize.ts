@@ -14,7 +14,7 @@
  * nothing an agent or its tests do in the workspace reaches the rest of the machine through one.
  * (Coding agents such as Claude Code work in their own `git clone --shared` instead: see git-workspace.ts.)
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
@@ -154,20 +154,24 @@ export async function worktreeGitdir(ctx: RepoCtx, dir: string): Promise<string 
  * Is any worktree registered whose folder is gone? Git records each one's `.git` file path in
  * `worktrees/<name>/gitdir`; one that no longer exists (or an unreadable record) is what prune removes.
  */
-async function staleWorktrees(ctx: RepoCtx): Promise<boolean> {
+function staleWorktrees(ctx: RepoCtx): boolean {
+  // Synchronous, as worktreeGitdir reads: a listing and a few small files, once per new worktree.
   const root = path.join(ctx.gitdir, 'worktrees');
-  const names = await fsp.readdir(root).catch(() => [] as string[]);
+  let names: string[] = [];
+  try {
+    names = readdirSync(root);
+  } catch {
+    // no worktrees yet
+  }
   for (const name of names) {
-    const where = (await fsp.readFile(path.join(root, name, 'gitdir'), 'utf8').catch(() => '')).trim();
-    if (
-      where === '' ||
-      // Absolute as git 2.39 writes it; relative ones (worktree.useRelativePaths) are from the record's folder.
-      !(await fsp.access(path.resolve(root, name, where)).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return true;
+    let where = '';
+    try {
+      where = readFileSync(path.join(root, name, 'gitdir'), 'utf8').trim();
+    } catch {
+      // an unreadable record: prune removes it
+    }
+    // Absolute as git 2.39 writes it; relative ones (worktree.useRelativePaths) are from the record's folder.
+    if (where === '' || !existsSync(path.resolve(root, name, where))) return true;
   }
   return false;
 }
@@ -223,11 +227,12 @@ export async function materializeTree(
   const gitdir = await worktreeGitdir(ctx, dir);
   if (gitdir === null) {
     // A folder from before worktrees (or anything else in the way) is replaced whole, once.
-    await fsp.rm(dir, { recursive: true, force: true });
-    await fsp.mkdir(path.dirname(dir), { recursive: true });
+    // Usually nothing is there: looked for first, so that only an old folder costs a (thread-pool) removal.
+    if (existsSync(dir)) await fsp.rm(dir, { recursive: true, force: true });
+    mkdirSync(path.dirname(dir), { recursive: true });
     // Registrations of worktrees whose folders are gone (a QA checkout removed after its run) go first;
     // looked for first, since a `git worktree prune` with nothing to prune costs a process per new worktree.
-    if (await staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
+    if (staleWorktrees(ctx)) await runGit(ctx.dir, ['worktree', 'prune']);
     // In process when the commit is small and plain (worktree-add.ts), else `git worktree add`.
     if (!(await addWorktree(ctx, { dir, commit: input.commit, tree: input.tree })))
       await runGit(ctx.dir, ['worktree', 'add', '--detach', '--force', '--quiet', dir, input.commit]);

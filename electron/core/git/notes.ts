@@ -8,13 +8,11 @@
  * reuse the tree-writing path so a note costs O(1) trees. Notes written flat by other tools are
  * still found, and moved into the fan-out when appended to.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { buildMessage, signatureOf, type GitTime } from './message.ts';
-import { readBlob, readCommit, readTreeEntries, writeCommitObject } from './objects.ts';
-import { resolveFullRef } from './ref-store.ts';
+import { readBlob, readCommit, treeEntry, writeCommitObject, type Entry } from './objects.ts';
+import { resolveFullRef, writeRefOid } from './ref-store.ts';
 import { isOid } from './refs.ts';
-import { tempNameFor, type RepoCtx } from './repo-fs.ts';
+import type { RepoCtx } from './repo-fs.ts';
 import { writeTreeWithChanges, type FileChange } from './tree-write.ts';
 import { InvalidInputError } from '../errors.ts';
 
@@ -26,12 +24,12 @@ async function locate(ctx: RepoCtx, notesTree: string, oid: string): Promise<{ p
   let prefix = '';
   let rest = oid;
   // Fan-out levels are two hex digits each; git never nests deeper than the oid allows.
+  // Looked up by name in each tree's raw body (objects.ts treeEntry): two names per level, not every note.
   while (tree !== null) {
-    const entries = await readTreeEntries(ctx, tree);
-    const flat = entries.find((e) => e.path === rest && e.type === 'blob');
-    if (flat) return { path: prefix + rest, blob: flat.oid };
-    const dir = entries.find((e) => e.path === rest.slice(0, 2) && e.type === 'tree');
-    if (!dir || rest.length <= 2) return null;
+    const flat: Entry | undefined = await treeEntry(ctx, tree, rest);
+    if (flat?.type === 'blob') return { path: prefix + rest, blob: flat.oid };
+    const dir: Entry | undefined = rest.length > 2 ? await treeEntry(ctx, tree, rest.slice(0, 2)) : undefined;
+    if (dir?.type !== 'tree') return null;
     tree = dir.oid;
     prefix += `${rest.slice(0, 2)}/`;
     rest = rest.slice(2);
@@ -66,28 +64,6 @@ async function notesHead(ctx: RepoCtx): Promise<{ head: string | null; tree: str
   if (head === null) return { head, tree: null };
   const mine = lastWritten.get(ctx.gitdir);
   return { head, tree: mine?.commit === head ? mine.tree : (await readCommit(ctx, head)).tree };
-}
-
-/**
- * Moves the notes ref: a sibling temp file renamed over it, synchronously, as isomorphic-git's `writeRef` did
- * through repo-fs.ts (same bytes, same atomicity, no fsync either way) without its thread-pool round trips.
- */
-function writeNotesRef(ctx: RepoCtx, commit: string): void {
-  const file = path.join(ctx.gitdir, NOTES_REF);
-  const tmp = tempNameFor(file);
-  try {
-    try {
-      writeFileSync(tmp, `${commit}\n`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(tmp, `${commit}\n`);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 /**
@@ -153,7 +129,7 @@ export async function appendNotes(
     author: who,
     committer: who,
   });
-  writeNotesRef(ctx, commit);
+  writeRefOid(ctx, NOTES_REF, commit);
   lastWritten.set(ctx.gitdir, { commit, tree: next.tree });
   return { commit, changed };
 }

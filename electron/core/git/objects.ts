@@ -158,6 +158,85 @@ export function differingEntries(a: Buffer, b: Buffer): Array<[Entry | undefined
   return out;
 }
 
+/** The byte length of a record's name, for each name looked for: most records are skipped without decoding. */
+const nameLengths = (names: Iterable<string>) => new Set([...names].map((n) => Buffer.byteLength(n, 'utf8')));
+
+/** The entry named `name` in a raw tree body, decoding no other record; undefined when there is none. */
+export function findTreeEntry(body: Buffer, name: string): Entry | undefined {
+  const length = Buffer.byteLength(name, 'utf8');
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(0x20, i);
+    const nul = body.indexOf(0, space);
+    const r = { start: i, nameStart: space + 1, nameEnd: nul, end: nul + 21 };
+    if (nul - space - 1 === length && body.toString('utf8', r.nameStart, r.nameEnd) === name)
+      return decodeRecord(body, r);
+    i = r.end;
+  }
+  return undefined;
+}
+
+/** The entry named `name` in a tree (null: the empty tree), from its raw body when loose, else parsed. */
+export async function treeEntry(ctx: RepoCtx, oid: string | null, name: string): Promise<Entry | undefined> {
+  const raw = await readTreeRaw(ctx, oid);
+  if (raw) return findTreeEntry(raw, name);
+  return (await readTreeEntries(ctx, oid)).find((e) => e.path === name);
+}
+
+/** A tree entry's sort key (git compares a folder's name as if it ended in `/`) and its record's bytes. */
+function recordOf(e: Entry): { key: Buffer; bytes: Buffer } {
+  const name = Buffer.from(e.path, 'utf8');
+  const key = e.mode === MODE_TREE ? Buffer.concat([name, SLASH]) : name;
+  return {
+    key,
+    bytes: Buffer.concat([Buffer.from(`${e.mode.replace(/^0/, '')} `), name, NUL, Buffer.from(e.oid, 'hex')]),
+  };
+}
+const SLASH = Buffer.from('/');
+const NUL = Buffer.alloc(1);
+
+/**
+ * A sorted raw tree body with a few entries set (an Entry) or removed (null), by name: the records that stay are
+ * copied as they are, in runs, and the new ones merged in at their place in git's order, so the cost is the
+ * bytes copied plus the edited names, not a decode and re-encode of every entry (a notes tree's root holds up
+ * to 256 fan-out folders, rewritten for every note). The body must be in git's order, as git and writeTree
+ * write it (`git fsck` reports any other).
+ */
+export function spliceTree(body: Buffer, edits: ReadonlyMap<string, Entry | null>): Buffer {
+  const added: Array<{ key: Buffer; bytes: Buffer }> = [];
+  for (const e of edits.values()) if (e !== null) added.push(recordOf(e));
+  added.sort((a, b) => Buffer.compare(a.key, b.key));
+  const lengths = nameLengths(edits.keys());
+  const parts: Buffer[] = [];
+  let next = 0;
+  // The run of kept records not copied yet starts here.
+  let run = 0;
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(0x20, i);
+    const nul = body.indexOf(0, space);
+    const end = nul + 21;
+    if (lengths.has(nul - space - 1) && edits.has(body.toString('utf8', space + 1, nul))) {
+      // Replaced or removed: the run ends before it; a replacement is merged in by its key like a new entry.
+      if (run < i) parts.push(body.subarray(run, i));
+      run = end;
+    } else if (next < added.length) {
+      const name = body.subarray(space + 1, nul);
+      const isTree = body.toString('latin1', i, space).padStart(6, '0') === MODE_TREE;
+      const key = isTree ? Buffer.concat([name, SLASH]) : name;
+      for (let a = added[next]; a !== undefined && Buffer.compare(a.key, key) < 0; a = added[++next]) {
+        if (run < i) parts.push(body.subarray(run, i));
+        run = i;
+        parts.push(a.bytes);
+      }
+    }
+    i = end;
+  }
+  if (run < body.length) parts.push(body.subarray(run));
+  for (const a of added.slice(next)) parts.push(a.bytes);
+  return Buffer.concat(parts);
+}
+
 /** Git's binary tree format: `<mode> <name>\0<20-byte oid>` repeated. */
 function parseTree(body: Buffer): Entry[] {
   const out: Entry[] = [];
@@ -196,12 +275,13 @@ export async function readTreeEntries(ctx: RepoCtx, oid: string | null): Promise
  * modes without their leading zero: the bytes isomorphic-git's GitTree writes, hashed and deflated by Node.
  */
 export async function writeTree(ctx: RepoCtx, entries: Entry[]): Promise<string> {
-  const keyed = entries.map((e) => ({ e, key: Buffer.from(e.mode === MODE_TREE ? `${e.path}/` : e.path, 'utf8') }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-  const parts: Buffer[] = [];
-  for (const { e } of keyed)
-    parts.push(Buffer.from(`${e.mode.replace(/^0/, '')} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
-  const body = Buffer.concat(parts);
+  const records = entries.map(recordOf);
+  records.sort((a, b) => Buffer.compare(a.key, b.key));
+  return writeTreeBody(ctx, Buffer.concat(records.map((r) => r.bytes)));
+}
+
+/** Stores a raw tree body (in git's order already) and keeps it for the reads that follow. */
+export async function writeTreeBody(ctx: RepoCtx, body: Buffer): Promise<string> {
   const oid = await writeLoose(ctx, 'tree', body);
   rememberTree(ctx, oid, body);
   return oid;
@@ -260,10 +340,16 @@ export async function writeCommitObject(ctx: RepoCtx, commit: CommitObject): Pro
   return writeLoose(ctx, 'commit', Buffer.from(`${headers}${gpgsig}\n${message}`, 'utf8'));
 }
 
-/** Writes an annotated tag object; with a signer on the context the signature follows the message, as `git tag -s` does. */
+/**
+ * Writes an annotated tag object; with a signer on the context the signature follows the message, as `git tag -s`
+ * does. Unsigned, the bytes are the ones isomorphic-git's `writeTag` rendered (the message as given, then a
+ * newline), so a tag's oid does not change with the writer; written here, it skips isomorphic-git's pure-JS
+ * deflate and its thread-pool writes (about 7 ms a tag on a busy machine).
+ */
 export async function writeTagObject(ctx: RepoCtx, tag: TagObject): Promise<string> {
-  if (ctx.signer === undefined) return (await iso()).writeTag({ fs: ctx.fs, gitdir: ctx.gitdir, tag });
-  const payload = `object ${tag.object}\ntype ${tag.type}\ntag ${tag.tag}\ntagger ${formatPerson(tag.tagger)}\n\n${normalizeNewlines(tag.message)}`;
+  const headers = `object ${tag.object}\ntype ${tag.type}\ntag ${tag.tag}\ntagger ${formatPerson(tag.tagger)}\n\n`;
+  if (ctx.signer === undefined) return writeLoose(ctx, 'tag', Buffer.from(`${headers}${tag.message}\n`, 'utf8'));
+  const payload = `${headers}${normalizeNewlines(tag.message)}`;
   const signature = await armoredSignature(ctx.signer, payload);
   return writeLoose(ctx, 'tag', Buffer.from(`${payload}${signature}\n`, 'utf8'));
 }

@@ -6,7 +6,9 @@
  * file. Every write here goes to a sibling temp file that is then renamed over the target:
  * readers, including a concurrent git CLI, see either the old bytes or the new ones.
  */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { PromiseFsClient } from 'isomorphic-git';
 import type { CommitSigner } from './signing.ts';
 
@@ -30,6 +32,30 @@ export async function atomicWriteFile(
   } catch (err) {
     // A missing parent directory surfaces here as ENOENT; isomorphic-git then creates it and retries.
     await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * atomicWriteFile, synchronously, for the small files git writes on every commit (a loose object, a ref, a file
+ * of the user's checkout a promotion brings along): the
+ * thread-pool round trips of an async open, write, close and rename cost more than the writes themselves
+ * (about 5 ms a ref through isomorphic-git's writeRef on a busy machine, against ~0.5 ms here). A missing
+ * parent folder is made when the first write finds it missing.
+ */
+export function atomicWriteFileSync(file: string, data: string | Uint8Array, options?: { mode?: number }): void {
+  const tmp = tempNameFor(file);
+  try {
+    try {
+      writeFileSync(tmp, data, options);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(tmp, data, options);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

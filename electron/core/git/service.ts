@@ -73,7 +73,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
     syncCheckout: boolean | undefined,
   ): Promise<CheckoutSync | undefined> {
     if (!syncCheckout) {
-      await writeRefOid(ctx, ref, oid);
+      writeRefOid(ctx, ref, oid);
       return undefined;
     }
     return (await withCheckoutSync(ctx, ref, () => writeRefOid(ctx, ref, oid))).checkout;
@@ -111,7 +111,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         const existing = await resolveFullRef(ctx, ref);
         if (existing !== null) return { oid: existing, created: false };
         const oid = await requireCommit(ctx, input.from);
-        await writeRefOid(ctx, ref, oid);
+        writeRefOid(ctx, ref, oid);
         return { oid, created: true };
       });
     },
@@ -136,11 +136,11 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         const parentTree = await treeOfCommit(ctx, parent);
         const { tree, changed } = await writeTreeWithChanges(ctx, parentTree, input.changes);
         if (tree === parentTree) {
-          if (tip === null) await writeRefOid(ctx, ref, parent);
+          if (tip === null) writeRefOid(ctx, ref, parent);
           return { oid: parent, parent, files: [], committed: false, createdBranch: tip === null };
         }
         const oid = await writeCommitObject(ctx, { message, tree, parent: [parent], author: who, committer: who });
-        await writeRefOid(ctx, ref, oid);
+        writeRefOid(ctx, ref, oid);
         return { oid, parent, files: changed, committed: true, createdBranch: tip === null };
       });
     },
@@ -289,7 +289,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
         }
         const tag = { object: target, type: 'commit' as const, tag: shortName(ref), tagger, message };
         const oid = await writeTagObject(ctx, tag);
-        await writeRefOid(ctx, ref, oid);
+        writeRefOid(ctx, ref, oid);
         return { oid, target, created: true };
       });
     },
@@ -337,7 +337,7 @@ export function createGitService(options: { dir: string; signer?: CommitSigner |
       if (!isOid(input.oid)) throw new InvalidInputError(`setRef needs a full object id, not "${input.oid}"`);
       return serialize(async () => {
         const previous = await resolveFullRef(ctx, ref);
-        await writeRefOid(ctx, ref, input.oid);
+        writeRefOid(ctx, ref, input.oid);
         return { previous };
       });
     },

@@ -124,7 +124,9 @@ export async function wipeUntracked(dir: string, gitdir: string): Promise<number
   const folders = foldersOf(index.paths);
   const wipe = async (rel: string): Promise<number> => {
     let removed = 0;
-    for (const d of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    // Listed synchronously (a tracked folder's listing is small); what goes is removed through the thread pool,
+    // since it may be a whole tree (node_modules, a test run's reports).
+    for (const d of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       if (rel === '' && d.name === '.git') continue;
       const p = rel === '' ? d.name : `${rel}/${d.name}`;
       if (files.has(p) && (d.isFile() || d.isSymbolicLink())) continue;

@@ -13,10 +13,14 @@ import {
   MODE_TREE,
   hasLooseObject,
   hashObject,
+  findTreeEntry,
   readTreeEntries,
+  readTreeRaw,
+  spliceTree,
   toBytes,
   writeBlob,
   writeTree,
+  writeTreeBody,
   type Entry,
 } from './objects.ts';
 import type { RepoCtx } from './repo-fs.ts';
@@ -122,7 +126,17 @@ async function rewriteDir(
   prefix: string,
   changed: string[],
 ): Promise<string | null> {
-  const entries = new Map<string, Entry>((await readTreeEntries(ctx, treeOid)).map((e) => [e.path, e]));
+  // A loose tree is looked up and edited in its raw body (objects.ts spliceTree): the cost is the names changed,
+  // not a decode and re-encode of every entry. A packed one is parsed whole.
+  const raw = await readTreeRaw(ctx, treeOid);
+  const parsed = raw ? null : new Map<string, Entry>((await readTreeEntries(ctx, treeOid)).map((e) => [e.path, e]));
+  /** The entries set (or removed: null) by this rewrite, by name. */
+  const edits = new Map<string, Entry | null>();
+  const entryOf = (name: string): Entry | undefined => {
+    const edited = edits.get(name);
+    if (edited !== undefined) return edited ?? undefined;
+    return raw ? findTreeEntry(raw, name) : parsed?.get(name);
+  };
   let dirty = false;
 
   for (const [name, dirNode] of node.dirs) {
@@ -134,11 +148,11 @@ async function rewriteDir(
 
   await Promise.all(
     [...node.files].map(async ([name, change]) => {
-      const existing = entries.get(name);
+      const existing = entryOf(name);
       if (change.content === null) {
         // Deleting a path that is a directory (or absent) is a no-op: the caller named a file.
         if (existing && existing.type !== 'tree') {
-          entries.delete(name);
+          edits.set(name, null);
           changed.push(prefix + name);
           dirty = true;
         }
@@ -161,7 +175,7 @@ async function rewriteDir(
       }
       if (existing && existing.oid === oid && existing.mode === change.mode) return;
       if (existing?.type === 'tree') changed.push(...(await filesUnder(ctx, existing.oid, `${prefix}${name}/`)));
-      entries.set(name, { mode: change.mode, path: name, oid, type: 'blob' });
+      edits.set(name, { mode: change.mode, path: name, oid, type: 'blob' });
       changed.push(prefix + name);
       dirty = true;
     }),
@@ -169,7 +183,7 @@ async function rewriteDir(
 
   await Promise.all(
     [...node.dirs].map(async ([name, dirNode]) => {
-      const existing = entries.get(name);
+      const existing = entryOf(name);
       const file = node.files.get(name);
       if (file && file.content !== null) return; // replaced by a file above; nothing to write under it
       const subtree = existing?.type === 'tree' ? existing.oid : null;
@@ -177,14 +191,22 @@ async function rewriteDir(
       const next = await rewriteDir(ctx, subtree, dirNode, `${prefix}${name}/`, changed);
       if (next === subtree) return;
       if (existing && existing.type !== 'tree') changed.push(prefix + name); // a file becomes a directory
-      if (next === null) entries.delete(name);
-      else entries.set(name, { mode: MODE_TREE, path: name, oid: next, type: 'tree' });
+      edits.set(name, next === null ? null : { mode: MODE_TREE, path: name, oid: next, type: 'tree' });
       dirty = true;
     }),
   );
 
   if (!dirty) return treeOid;
-  if (entries.size === 0) return null; // git stores no empty directories
+  if (raw) {
+    const body = spliceTree(raw, edits);
+    return body.length === 0 ? null : writeTreeBody(ctx, body); // git stores no empty directories
+  }
+  const entries = parsed ?? new Map<string, Entry>();
+  for (const [name, e] of edits) {
+    if (e === null) entries.delete(name);
+    else entries.set(name, e);
+  }
+  if (entries.size === 0) return null;
   return writeTree(ctx, [...entries.values()]);
 }
 

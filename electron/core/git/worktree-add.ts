@@ -15,7 +15,7 @@
  * submodules, attributes): then everything made here is removed and the caller runs `git worktree add`.
  * A repository with a post-checkout hook is left to git too, which runs it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeIndex } from './index-entries.ts';
@@ -23,15 +23,15 @@ import type { RepoCtx } from './repo-fs.ts';
 import { refreshWorktree } from './worktree-refresh.ts';
 
 /** Claims `worktrees/<name>` (or `<name>1`, `<name>2`, …) by creating it: mkdir is the atomic claim. */
-async function claimAdminDir(ctx: RepoCtx, base: string): Promise<string> {
+function claimAdminDir(ctx: RepoCtx, base: string): string {
   const root = path.join(ctx.gitdir, 'worktrees');
-  await fsp.mkdir(root, { recursive: true });
+  mkdirSync(root, { recursive: true });
   const name = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'worktree';
   for (let n = 0; ; n++) {
     const admin = path.join(root, n === 0 ? name : `${name}${n}`);
     try {
-      await fsp.mkdir(admin);
-      return fsp.realpath(admin);
+      mkdirSync(admin);
+      return realpathSync.native(admin);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 10_000) throw err;
     }
@@ -40,23 +40,26 @@ async function claimAdminDir(ctx: RepoCtx, base: string): Promise<string> {
 
 /**
  * Makes the (absent or empty) folder `dir` a worktree detached at `commit` (tree `tree`). Returns false,
- * having removed what it made, when the worktree is one for `git worktree add`.
+ * having removed what it made, when the worktree is one for `git worktree add`. The folders and the small
+ * files are made with synchronous calls, as worktree-refresh.ts writes the worktree's files: a dozen
+ * thread-pool round trips cost milliseconds each on a busy machine, far more than the calls themselves.
  */
 export async function addWorktree(ctx: RepoCtx, o: { dir: string; commit: string; tree: string }): Promise<boolean> {
   if (existsSync(path.join(ctx.gitdir, 'hooks', 'post-checkout'))) return false;
-  await fsp.mkdir(o.dir, { recursive: true });
-  const dir = await fsp.realpath(o.dir);
-  const admin = await claimAdminDir(ctx, path.basename(dir));
+  mkdirSync(o.dir, { recursive: true });
+  const dir = realpathSync.native(o.dir);
+  const admin = claimAdminDir(ctx, path.basename(dir));
+  // Rare (a tree left to git): through the thread pool, since the folder may hold files the refresh wrote.
   const undo = async () => {
     await fsp.rm(admin, { recursive: true, force: true });
     await fsp.rm(dir, { recursive: true, force: true });
   };
   try {
-    await fsp.writeFile(path.join(admin, 'locked'), 'initializing\n');
-    await fsp.writeFile(path.join(admin, 'commondir'), '../..\n');
-    await fsp.writeFile(path.join(admin, 'gitdir'), `${path.join(dir, '.git')}\n`);
-    await fsp.writeFile(path.join(admin, 'HEAD'), `${o.commit}\n`);
-    await fsp.writeFile(path.join(dir, '.git'), `gitdir: ${admin}\n`);
+    writeFileSync(path.join(admin, 'locked'), 'initializing\n');
+    writeFileSync(path.join(admin, 'commondir'), '../..\n');
+    writeFileSync(path.join(admin, 'gitdir'), `${path.join(dir, '.git')}\n`);
+    writeFileSync(path.join(admin, 'HEAD'), `${o.commit}\n`);
+    writeFileSync(path.join(dir, '.git'), `gitdir: ${admin}\n`);
     // An empty index: the refresh compares it with the commit and writes every file, then the full index.
     const ok =
       (await writeIndex(path.join(admin, 'index'), { version: 2, entries: [] })) &&
@@ -65,7 +68,7 @@ export async function addWorktree(ctx: RepoCtx, o: { dir: string; commit: string
       await undo();
       return false;
     }
-    await fsp.rm(path.join(admin, 'locked'));
+    rmSync(path.join(admin, 'locked'));
     return true;
   } catch (err) {
     await undo();

@@ -40,7 +40,7 @@ export interface QaRunHandle {
   checkout: string;
   /** The test command started as this process group leader. */
   spawned(pid: number): void;
-  /** The command is over (its group ended by runCommand); keep the checkout, forget the process. */
+  /** The command is over (its group ended by runCommand); the record stays as it is until `end`. */
   exited(): void;
   /** The run is over: forget it (its checkout stays, for the human to inspect and the next run to reuse). */
   end(): void;
@@ -98,7 +98,10 @@ export function beginQaRun(projectDir: string, checkoutOf: (slot: string) => str
       stepPoint('qa.tests_started');
     },
     exited() {
-      writeRun(path, { checkout, owner, group: null });
+      // The record keeps naming the group until end(): runCommand has signalled whatever is left of it, and
+      // should Governor die before the grace's SIGKILL, the next open finishes the job (a group's id is never
+      // handed out while it has members, and a reused leader pid is told apart by its start time). Rewriting
+      // the record here cost a rename over it (a flush of its data on ext4) per command, for nothing.
       stepPoint('qa.tests_exited');
     },
     end() {

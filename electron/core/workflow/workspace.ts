@@ -1,5 +1,18 @@
-import { type Dirent, type Stats, constants } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises';
+import {
+  type Dirent,
+  type Stats,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { WorkspaceFiles } from '../agents/runtime.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -48,17 +61,20 @@ export function checkWorkspacePath(path: string): string {
  *   such a file with a fresh one instead of writing through the shared inode.
  * Every write is remembered so the commit is built from the edits alone. Writes open the file with
  * O_NOFOLLOW, so a link swapped in after the check still cannot redirect them.
+ *
+ * Reads, writes and removes are synchronous: a file is at most MAX_FILE_BYTES, and each call through the
+ * thread pool (an lstat per path component, then open, write and close) cost a round trip of its own, more
+ * than the call itself, and waited behind the pool's other work. `list` walks a whole tree, so it stays
+ * asynchronous.
  */
 export function openWorkspace(root: string): TrackedWorkspace {
   const changed = new Map<string, string | null>();
 
-  // The workspace root's real path, read once: every tool call checks its links against it.
-  let realRootOnce: Promise<string> | null = null;
+  // The workspace root's real path, read once: every tool call checks its links against it (a root made after
+  // a failed call is read again).
+  let realRootOnce: string | null = null;
   const realRoot = () => {
-    realRootOnce ??= realpath(root);
-    realRootOnce.catch(() => {
-      realRootOnce = null; // a root made after a failed call is read again
-    });
+    realRootOnce ??= realpathSync.native(root);
     return realRootOnce;
   };
 
@@ -66,7 +82,7 @@ export function openWorkspace(root: string): TrackedWorkspace {
    * The checked path, and what the walk found at its end: the last component's lstat (null when it does not
    * exist) and whether every folder above it exists, so a write need not stat or `mkdir` again.
    */
-  async function resolveInside(path: string): Promise<{ rel: string; abs: string; st: Stats | null; dirs: boolean }> {
+  function resolveInside(path: string): { rel: string; abs: string; st: Stats | null; dirs: boolean } {
     const rel = checkWorkspacePath(path);
     const parts = rel.split('/');
     // Walk the components that exist: each symlink must resolve, and resolve inside.
@@ -76,7 +92,7 @@ export function openWorkspace(root: string): TrackedWorkspace {
     for (const part of parts) {
       cur = join(cur, part);
       try {
-        st = await lstat(cur);
+        st = lstatSync(cur);
       } catch {
         st = null;
         break; // the rest does not exist yet; it will be created under a checked directory
@@ -85,13 +101,13 @@ export function openWorkspace(root: string): TrackedWorkspace {
       if (!st.isSymbolicLink()) continue;
       let real: string;
       try {
-        real = await realpath(cur);
+        real = realpathSync.native(cur);
       } catch {
         throw new InvalidInputError(
           `path "${path}" goes through a dangling symlink (${relative(root, cur)}); it could point anywhere`,
         );
       }
-      if (!inside(await realRoot(), real))
+      if (!inside(realRoot(), real))
         throw new InvalidInputError(`path "${path}" resolves outside the workspace through a symlink`);
     }
     return { rel, abs: join(root, rel), st: found === parts.length ? st : null, dirs: found >= parts.length - 1 };
@@ -118,15 +134,17 @@ export function openWorkspace(root: string): TrackedWorkspace {
     // handoff lists these paths (a replay must list them as the run did).
     changes: () => new Map([...changed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     async read(path) {
-      const { abs } = await resolveInside(path);
-      let fh: FileHandle;
+      const { abs } = resolveInside(path);
+      let fd: number;
       try {
-        fh = await open(abs, constants.O_RDONLY);
+        // O_NONBLOCK: a FIFO (a test run may make one) opens at once and is refused below as not a file,
+        // instead of holding the whole process until a writer comes.
+        fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
       } catch {
         return null;
       }
       try {
-        const st = await fh.stat();
+        const st = fstatSync(fd);
         if (!st.isFile()) return null;
         if (st.nlink > 1)
           throw new InvalidInputError(
@@ -134,9 +152,9 @@ export function openWorkspace(root: string): TrackedWorkspace {
           );
         if (st.size > MAX_FILE_BYTES)
           throw new InvalidInputError(`${path} is ${st.size} bytes; the read limit is ${MAX_FILE_BYTES}`);
-        return await fh.readFile('utf8');
+        return readFileSync(fd, 'utf8');
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     },
     async write(path, content) {
@@ -144,31 +162,29 @@ export function openWorkspace(root: string): TrackedWorkspace {
         throw new InvalidInputError(
           `${path}: ${Buffer.byteLength(content)} bytes exceeds the ${MAX_FILE_BYTES}-byte file limit`,
         );
-      const { rel, abs, st, dirs } = await resolveInside(path);
+      const { rel, abs, st, dirs } = resolveInside(path);
       // The walk stat'ed every component: a folder is made only when one was missing, and the file's own lstat
       // is the walk's (the open below refuses a link swapped in since, with O_NOFOLLOW).
-      if (!dirs) await mkdir(dirname(abs), { recursive: true });
+      if (!dirs) mkdirSync(dirname(abs), { recursive: true });
       if (st?.isSymbolicLink())
         throw new InvalidInputError(`${path} is a symlink; write to the file it points to instead`);
       if (st && !st.isFile()) throw new InvalidInputError(`${path} is not a regular file`);
       // A hard-linked file is replaced, never written through: its other name may be outside.
-      if (st && st.nlink > 1) await rm(abs, { force: true });
-      const fh = await open(
-        abs,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
-        0o644,
-      );
+      if (st && st.nlink > 1) rmSync(abs, { force: true });
+      // O_NONBLOCK: a FIFO swapped in since the check fails (ENXIO) instead of blocking the process.
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+      const fd = openSync(abs, flags | constants.O_NONBLOCK, 0o644);
       try {
-        await fh.writeFile(content);
+        writeFileSync(fd, content);
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
       changed.set(rel, content);
     },
     async remove(path) {
-      const { rel, abs } = await resolveInside(path);
+      const { rel, abs } = resolveInside(path);
       // rm removes a link itself, never what it points to.
-      await rm(abs, { force: true });
+      rmSync(abs, { force: true });
       changed.set(rel, null);
     },
     async list(prefix = '') {

@@ -53,7 +53,7 @@ export async function runTestsIn(
   let passed = true;
   for (const t of e.policies.tests) {
     const cwd = join(root, t.cwd);
-    await prepareResultDirs(cwd, t);
+    prepareResultDirs(cwd, t);
     // Agent code: sandboxed in the workspace, allowlisted environment, output redacted (qa/confine.ts); through
     // the engine's runner, so a recorded run keeps what it measured.
     const r = await (e.runTests ?? runCommand)({

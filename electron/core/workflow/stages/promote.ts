@@ -58,7 +58,9 @@ async function preflight(e: Engine, review: Review) {
       `If it is not a release you keep, delete it (\`git tag -d ${tag}\`), ${RESUME_HINT}.`;
     return waitOnHuman(e, phase, `Promotion of phase ${phase} waits: a tag ${tag} already exists`, details);
   }
-  const preview = await e.git.previewMerge({ ours: 'main', theirs: 'develop', rule: releaseRule(e) });
+  // The exports' paths, listed once for the preview and the check of the checkout (nothing syncs between).
+  const governed = governedPaths(e);
+  const preview = await e.git.previewMerge({ ours: 'main', theirs: 'develop', rule: releaseRule(e, governed) });
   if (!preview.ok) {
     const files = preview.conflicts.length > 0 ? ` in ${listed(preview.conflicts)}` : '';
     const details =
@@ -70,7 +72,6 @@ async function preflight(e: Engine, review: Review) {
   }
   const head = await e.git.headBranch();
   if (head === 'main') {
-    const governed = governedPaths(e);
     // Only the paths the release changes can be in its way: those alone are checked, not the whole checkout.
     const theirs = preview.changed.filter((p) => !governed(p) && !CONFIG_FILES.includes(p));
     const inTheWay = await e.git.dirtyAmong(theirs);

@@ -41,8 +41,7 @@ export function governedPaths(e: Engine): (path: string) => boolean {
  * `git add -A`, say) takes develop's, and the final exports land on top anyway; a configuration file keeps
  * the human's version on main. Any other path both changed is a real conflict for the human to settle.
  */
-export function releaseRule(e: Engine): ConflictRule {
-  const governed = governedPaths(e);
+export function releaseRule(e: Engine, governed: (path: string) => boolean = governedPaths(e)): ConflictRule {
   return (p) => (CONFIG_FILES.includes(p) ? 'ours' : governed(p) ? 'theirs' : undefined);
 }
 
@@ -91,7 +90,11 @@ async function recordsStep(e: Engine, intent: PromotionIntent): Promise<PendingG
 }
 
 /** Step 2: the records merged into develop (exports both sides changed are the records'). */
-async function recordsMergeStep(e: Engine, intent: PromotionIntent): Promise<PendingGitAction | null> {
+async function recordsMergeStep(
+  e: Engine,
+  intent: PromotionIntent,
+  governed: (path: string) => boolean,
+): Promise<PendingGitAction | null> {
   const { phase, ids, timestamp } = intent;
   const branch = phaseBranch(phase, 'ProjectManager');
   if (!(await e.git.resolveRef(branch))) return null;
@@ -109,7 +112,6 @@ async function recordsMergeStep(e: Engine, intent: PromotionIntent): Promise<Pen
   const done = await carrying(e, 'develop', ids.records_merge, 1);
   if (done) return recorded(done.oid, done.parents[0] ?? null);
   const previous = await e.git.resolveRef('develop');
-  const governed = governedPaths(e);
   const res = await e.git.mergeNoFF({
     ours: 'develop',
     theirs: branch,
@@ -130,6 +132,7 @@ async function releaseStep(
   e: Engine,
   intent: PromotionIntent,
   review: Review,
+  governed: (path: string) => boolean,
 ): Promise<{ oid: string; action: PendingGitAction | null } | null> {
   const { phase, tag, ids, timestamp } = intent;
   const subject = `release(phase${phase}): promote develop to main as ${tag}`;
@@ -152,7 +155,7 @@ async function releaseStep(
     auditId: ids.release,
     timestamp,
     updateRef: true,
-    rule: releaseRule(e),
+    rule: releaseRule(e, governed),
   });
   if (!res.ok) {
     // A commit of the human's on main since the preview: wait for them; the intent stays.
@@ -170,9 +173,11 @@ async function releaseStep(
 export async function carryOut(e: Engine, intent: PromotionIntent, review: Review): Promise<boolean> {
   const records = await recordsStep(e, intent);
   boundary('records committed on the PM branch');
-  const recordsMerge = await recordsMergeStep(e, intent);
+  // The exports' paths as the records commit's sync left them: nothing syncs again before the release merge.
+  const governed = governedPaths(e);
+  const recordsMerge = await recordsMergeStep(e, intent, governed);
   boundary('records merged into develop');
-  const release = await releaseStep(e, intent, review);
+  const release = await releaseStep(e, intent, review, governed);
   if (!release) return false;
   boundary('main moved to the release merge');
   const actions = [records, recordsMerge, release.action].filter((a): a is PendingGitAction => a !== null);

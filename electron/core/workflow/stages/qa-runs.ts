@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TestCommand, TestRunResult } from '../../../../shared/index.ts';
 import { parseCoverageFile } from '../../qa/coverage.ts';
@@ -16,17 +17,39 @@ const OUTPUT_BATCH = 50;
 /**
  * The folders the results go to (JUnit, coverage, metrics), created before the command runs: reporters
  * such as node's `--test-reporter-destination` do not create them, and a missing `reports/` folder
- * would fail a fresh project's first run for a reason that is not the code's.
+ * would fail a fresh project's first run for a reason that is not the code's. Each folder once, and
+ * synchronously: the results usually share one folder, and a trip through the thread pool per path cost
+ * more than the mkdir itself (milliseconds while the pool is busy with other writes).
  */
-export async function prepareResultDirs(cwd: string, t: TestCommand): Promise<void> {
+export function prepareResultDirs(cwd: string, t: TestCommand): void {
   const paths = [...(t.junit ? ([] as string[]).concat(t.junit) : []), t.coverage, t.metrics].filter((p): p is string =>
     Boolean(p),
   );
+  const dirs = new Set<string>();
   for (const p of paths) {
     // A glob's folder is the part before the last `/` ahead of its first wildcard.
     const wild = p.search(/[*?[{]/);
     const dir = wild >= 0 ? p.slice(0, p.lastIndexOf('/', wild) + 1) : dirname(p);
-    if (dir && dir !== '.' && dir !== '/') await mkdir(join(cwd, dir), { recursive: true });
+    if (dir && dir !== '.' && dir !== '/') dirs.add(join(cwd, dir));
+  }
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
+}
+
+/**
+ * Result files up to this size are read synchronously: the four thread-pool trips of an asynchronous read
+ * (open, stat, read, close) cost more than the read, and wait behind whatever else the pool is writing.
+ * A larger file (a JUnit report of a very large suite) is read asynchronously, so the loop is not held.
+ */
+const SYNC_READ_MAX = 4 * 1024 * 1024;
+
+function readReport(path: string): Promise<Buffer> {
+  try {
+    // Anything but a regular file (a FIFO the tests left, which would block a synchronous open) as before.
+    const st = statSync(path);
+    if (!st.isFile() || st.size > SYNC_READ_MAX) return readFile(path);
+    return Promise.resolve(readFileSync(path));
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 
@@ -43,7 +66,7 @@ export function reportFiles() {
   const bytes = (path: string) => {
     let read = reads.get(path);
     if (!read) {
-      read = readFile(path);
+      read = readReport(path);
       // Remembered as a rejection too (a report not written); every caller handles it.
       read.catch(() => {});
       reads.set(path, read);
@@ -70,7 +93,7 @@ export function reportFiles() {
  */
 async function attempt(e: Engine, phase: number, t: TestCommand, checkout: string, n: number, registry: QaRunHandle) {
   const cwd = join(checkout, t.cwd);
-  await prepareResultDirs(cwd, t);
+  prepareResultDirs(cwd, t);
   let buffer: string[] = [];
   const flush = () => {
     if (buffer.length === 0) return;
