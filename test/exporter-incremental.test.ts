@@ -8,6 +8,7 @@ import { initProject } from '../electron/core/project.ts';
 import { Ledger } from '../electron/core/store/ledger.ts';
 import { createProjector } from '../electron/core/store/projections.ts';
 import { EventPayloads } from '../shared/index.ts';
+import { decideReview } from '../electron/core/workflow/decisions.ts';
 import { raiseConcern, recordHandoff, requestReview } from '../electron/core/workflow/records.ts';
 import { fillHistory } from '../bench/history.ts';
 import { tempDir } from './support/tmp.ts';
@@ -164,6 +165,24 @@ describe('incremental exports', () => {
     expect(afterAlert.sections - before.sections).toBe(2);
     expect(await p.exporter.verify()).toEqual([]);
 
+    // A model call's usage moves an agent's tokens and cost, which no document shows: no section that names
+    // an agent is rendered again, only the last-update lines and status.json.
+    const usage = {
+      agent: p.read.agents()[0]?.name ?? 'ProjectManager',
+      phase: 1,
+      model: 'm',
+      purpose: 'p',
+      input_tokens: 1200,
+      output_tokens: 300,
+      cost_usd: 0.02,
+      priced: true,
+    };
+    p.ledger.append([{ type: 'agent.usage_recorded', actor: 'System', payload: usage }]);
+    await p.exporter.sync();
+    const afterUsage = p.exporter.renders();
+    expect(afterUsage.sections - afterAlert.sections).toBe(2);
+    expect(await p.exporter.verify()).toEqual([]);
+
     // An agent's status: the documents showing the team are rendered, nothing else, and of the fields they
     // read only the agents (and the time of the update) are read again.
     const agent = p.read.agents()[0]?.name ?? 'ProjectManager';
@@ -177,9 +196,9 @@ describe('incremental exports', () => {
     await p.exporter.sync();
     const afterAgent = p.exporter.renders();
     const docs = (r: typeof before) => r.documents;
-    const moved = Object.keys(docs(afterAgent)).filter((d) => (docs(afterAgent)[d] ?? 0) > (docs(afterAlert)[d] ?? 0));
+    const moved = Object.keys(docs(afterAgent)).filter((d) => (docs(afterAgent)[d] ?? 0) > (docs(afterUsage)[d] ?? 0));
     expect(moved.sort()).toEqual(['detail', 'overview', 'status']);
-    const sections = afterAgent.sections - afterAlert.sections;
+    const sections = afterAgent.sections - afterUsage.sections;
     // The last-update lines, the team and the sections naming agents; not the whole of either document.
     expect(sections).toBeGreaterThan(2);
     expect(sections).toBeLessThan(21 - 4);
@@ -188,7 +207,9 @@ describe('incremental exports', () => {
     expect(await p.exporter.verify()).toEqual([]);
 
     // A review of the test results is a review event, but the authored documents' reviews read the same:
-    // they are compared, not rendered again. The documents showing pending reviews are.
+    // they are compared, not rendered again. The documents showing pending reviews are. A review just asked
+    // for has no clarification yet: they are not read again.
+    const clarifications = [vi.spyOn(p.read, 'someClarifications'), vi.spyOn(p.read, 'clarifications')];
     p.ledger.transact((tx) =>
       requestReview(
         tx,
@@ -208,8 +229,43 @@ describe('incremental exports', () => {
     );
     await p.exporter.sync();
     const afterReview = p.exporter.renders().documents;
+    for (const spy of clarifications) expect(spy).not.toHaveBeenCalled();
     expect(afterReview.authored).toBe(docs(afterAgent).authored);
     expect(afterReview.overview).toBe((docs(afterAgent).overview ?? 0) + 1);
+    expect(await p.exporter.verify()).toEqual([]);
+
+    // A decision moves the window of the latest decisions, whose clarifications the overview shows: those
+    // are read again, once. The authored documents read their reviews' clarifications, which a decision of
+    // another document leaves as they were: not read again.
+    const decide = (path: string) => {
+      const review = p.read.pendingReviews().find((r) => r.subject.path === path);
+      expect(review).toBeDefined();
+      decideReview(p.ledger, p.read, { reviewId: review?.id ?? '', decision: 'approve', comment: 'ok', source: 'cli' });
+    };
+    p.ledger.transact((tx) =>
+      requestReview(
+        tx,
+        {
+          kind: 'design',
+          phase: 1,
+          title: 'Design',
+          requested_by: 'Designer',
+          impact: 'low',
+          subject: { path: 'design/DESIGN_SPEC.md', revision: 1 },
+          context: [],
+          handoff_id: null,
+          summary: 's',
+        },
+        ts(),
+      ),
+    );
+    decide('design/DESIGN_SPEC.md');
+    await p.exporter.sync();
+    for (const spy of clarifications) spy.mockClear();
+    decide('tests/TEST_RESULTS.md');
+    await p.exporter.sync();
+    expect(clarifications[0]).toHaveBeenCalledTimes(1);
+    expect(clarifications[1]).not.toHaveBeenCalled();
     expect(await p.exporter.verify()).toEqual([]);
   });
 

@@ -40,6 +40,20 @@ describe('renderAll', () => {
     expect(JSON.stringify([...first])).not.toContain('2031');
   });
 
+  // Every model call records an agent's usage: the exporter re-renders nothing for it (render-cache.ts, SHOWN).
+  it('shows no agent usage: the same files whatever the tokens, cost and time of the last usage', () => {
+    const s = buildSnapshot();
+    expect(s.agents.length).toBeGreaterThan(0);
+    const agents = s.agents.map((a, i) => ({
+      ...a,
+      tokens_in: a.tokens_in + 1000 + i,
+      tokens_out: a.tokens_out + 7,
+      cost_usd: a.cost_usd + 0.25,
+      updated_at: '2031-01-01T00:00:00.000Z',
+    }));
+    expect([...renderAll({ ...s, agents })]).toEqual([...renderAll(s)]);
+  });
+
   it('does not mutate the snapshot', () => {
     const s = buildSnapshot();
     const before = JSON.stringify(s);

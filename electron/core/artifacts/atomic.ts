@@ -48,27 +48,20 @@ export function writeFileAtomicSync(path: string, content: string | Uint8Array):
 }
 
 /**
- * `writeFileAtomicSync` whose rename runs on the thread pool: the temp file is written now, `renamed`
- * settles once it replaced `path` (on failure the temp file is removed). Why: ext4 (auto_da_alloc, on by
- * default) allocates and starts writing out the new file's blocks inside a rename that replaces a file, so
- * each such rename blocked the main thread for 0.3 to 3 ms under I/O load. A sync starts its renames as its
- * documents are rendered and awaits them together, so they overlap the rendering and each other. Still
- * atomic: readers see the old file or the new one.
+ * The rename of a temp file `writeTemp` wrote, run on the thread pool: settles once it replaced `path` (on
+ * failure the temp file is removed). Why: ext4 (auto_da_alloc, on by default) allocates and starts writing
+ * out the new file's blocks inside a rename that replaces a file, so each such rename blocked the main thread
+ * for 0.3 to 3 ms under I/O load. Still atomic: readers see the old file or the new one.
  */
-export function writeFileAtomicStarted(
-  path: string,
-  content: string | Uint8Array,
-): { stamp: FileStamp; renamed: Promise<void> } {
-  const { tmp, stamp } = writeTemp(path, content);
-  const renamed = rename(tmp, path).catch(async (err: unknown) => {
+export function renameStarted(tmp: string, path: string): Promise<void> {
+  return rename(tmp, path).catch(async (err: unknown) => {
     await rm(tmp, { force: true });
     throw err;
   });
-  return { stamp, renamed };
 }
 
 /** The temp file of an atomic write, written and closed, with the stamp it will have once renamed. */
-function writeTemp(path: string, content: string | Uint8Array): { tmp: string; stamp: FileStamp } {
+export function writeTemp(path: string, content: string | Uint8Array): { tmp: string; stamp: FileStamp } {
   const tmp = `${path}.${tempSuffix()}.tmp`;
   let fd: number;
   try {
@@ -94,7 +87,7 @@ function writeTemp(path: string, content: string | Uint8Array): { tmp: string; s
 // A random prefix per process and a counter: unique like `randomBytes(6)` per file, without a syscall each.
 const tempPrefix = randomBytes(3).toString('hex');
 let tempCount = 0;
-function tempSuffix(): string {
+export function tempSuffix(): string {
   tempCount = (tempCount + 1) % 0x1000000;
   return `${tempPrefix}${tempCount.toString(16).padStart(6, '0')}`;
 }

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
-import { type FileStamp, stampNow, writeFileAtomicStarted } from './atomic.ts';
+import { type FileStamp, renameStarted, stampNow, writeTemp } from './atomic.ts';
 import type { DiskMemo } from './disk-memo.ts';
+import type { KeptFiles } from './kept-files.ts';
 import type { Field } from './sources.ts';
 
 /** How often a process records how far its exports got, at most (see maybeSave). */
@@ -27,7 +28,7 @@ const hashOf = (content: string) => createHash('sha1').update(content).digest('h
  * starts from it, and the document files as this process wrote them: a file whose stamp is the one
  * recorded holds what was written, so a fresh process need not read it back.
  */
-export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo) {
+export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo, kept: KeptFiles) {
   // What this process last wrote (or found) at each path. It saves re-reading every export after every
   // step; a file changed behind our back is still caught by `verify`.
   const written = new Map<string, string>();
@@ -111,30 +112,41 @@ export function createExportStamps(dir: string, ledger: Ledger, memo: DiskMemo) 
   const started: Array<Promise<{ s: SyncState; rel: string; err: unknown } | null>> = [];
 
   /**
-   * Write the queued documents' temp files, and start their renames on the thread pool (atomic.ts says why
-   * they run there). Temp files are all written before any rename starts: a rename that replaces a file
-   * holds its folder's lock while the kernel flushes the new file, and creating a temp file in that folder
-   * would wait for it on the main thread.
+   * Write the queued documents' temp files, then start their renames on the thread pool (atomic.ts says why
+   * they run there). Every temp file is written before the first rename starts: a rename that replaces a
+   * file holds its folder's lock while the kernel allocates and flushes the new file, and creating the next
+   * temp file in that folder (the overview and the detail share docs/) waited for it on the main thread.
    */
   function startWrites(): void {
+    if (queued.length === 0) return;
+    // What the last sync that wrote replaced: freed once this one's renames are under way (kept-files.ts).
+    const replaced = kept.take();
+    const temps: Array<{ w: (typeof queued)[number]; tmp: string; path: string }> = [];
     for (const w of queued.splice(0)) {
       try {
-        const { stamp, renamed } = writeFileAtomicStarted(join(dir, w.rel), w.content);
+        const path = join(dir, w.rel);
+        const { tmp, stamp } = writeTemp(path, w.content);
         w.s.stamps[w.rel] = stamp;
         unhashed.add(w.rel);
         // Known before the rename lands: until it does, a stat finds the old file's stamp and reads that.
         memo.know(w.rel, stamp, w.content);
-        // Handled at once (a rejection nobody waits for yet would be an unhandled one); `settle` reports it.
-        started.push(
-          renamed.then(
-            () => null,
-            (err: unknown) => ({ ...w, err }),
-          ),
-        );
+        temps.push({ w, tmp, path });
       } catch (err) {
         started.push(Promise.resolve({ ...w, err }));
       }
     }
+    // The files these renames replace keep a second name until the next sync (kept-files.ts says why).
+    for (const { path } of temps) kept.keep(path);
+    // Handled at once (a rejection nobody waits for yet would be an unhandled one); `settle` reports it.
+    for (const { w, tmp, path } of temps)
+      started.push(
+        renameStarted(tmp, path).then(
+          () => null,
+          (err: unknown) => ({ ...w, err }),
+        ),
+      );
+    // Queued after the renames: the thread pool takes them first.
+    if (replaced.length > 0) started.push(kept.release(replaced).then(() => null));
   }
 
   /**

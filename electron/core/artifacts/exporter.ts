@@ -5,6 +5,7 @@ import type { Reader } from '../store/read.ts';
 import { createAuditStreams } from './audit-streams.ts';
 import { receiveAppends } from './received-events.ts';
 import { createDiskMemo } from './disk-memo.ts';
+import { createKeptFiles } from './kept-files.ts';
 import { type SyncState, createExportStamps } from './export-stamps.ts';
 import { createRenderCache, kindOf, readsFor, snapshotFor } from './render-cache.ts';
 import { JSONL_PATHS, PRODUCERS, handoffPath, renderAll } from './render/index.ts';
@@ -49,6 +50,8 @@ export interface Exporter {
   flush(): void;
   /** How many times this process's syncs rendered each document, and how many sections they rendered. */
   renders(): { documents: Record<string, number>; sections: number };
+  /** How many replaced files this process's syncs kept until the next sync (kept-files.ts). */
+  keptFiles(): number;
   /** How many export files `committable` read from disk in this process (the rest it knew, disk-memo.ts). */
   committableReads(): number;
 }
@@ -74,7 +77,8 @@ export function createExporter(
   const memo = createDiskMemo(dir);
   const streams = createAuditStreams(dir, ledger, read, { perSegment, sealed: sealedStore, memo });
   const { streamFiles, handoffFiles } = streams;
-  const stamps = createExportStamps(dir, ledger, memo);
+  const kept = createKeptFiles(dir);
+  const stamps = createExportStamps(dir, ledger, memo, kept);
   const cache = createRenderCache(read);
   let swept = false;
   // Every event this process appended (received-events.ts): the types since the last sync, without a query.
@@ -109,7 +113,7 @@ export function createExporter(
     }
     const types = head > s.seq ? newTypes(s.seq, head) : [];
     const changed = fieldsChangedBy(types);
-    cache.forget(changed);
+    cache.forget(changed, types);
     try {
       await renderDocuments(s, first, changed, out);
       // The documents' renames run on the thread pool while the audit lines are appended (export-stamps.ts).
@@ -186,6 +190,7 @@ export function createExporter(
       // A CLI command exits seconds after its last sync: without this the next process re-renders from
       // an older record (correct, but it reads what this one already did).
       stamps.flush();
+      kept.releaseNow();
     },
     rendered(path) {
       // The producer that wrote this path last time, if a sync said so; else every document.
@@ -203,6 +208,7 @@ export function createExporter(
     },
     sealedRecords: () => sealedStore.records(),
     renders: () => cache.renders(),
+    keptFiles: () => kept.count(),
     committableReads: () => memo.reads(),
     async committable() {
       await this.sync();

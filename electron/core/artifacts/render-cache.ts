@@ -7,6 +7,7 @@ import {
   authoredLoaders,
   boundedLoaders,
   changelogLoaders,
+  fieldsChangedBy,
   fullLoaders,
   lazySnapshot,
   readOnce,
@@ -61,13 +62,46 @@ export const kindOf = (producer: string): Kind => LOADERS[producer] ?? 'full';
 
 /**
  * What a kind's documents show of a field, where that is less than the field: a change to the rest leaves
- * them as they were, so it renders nothing. The test results and the QA report name phases (a title, the
- * next phase's number) but no phase's status (it changes at every phase start and promotion) nor plan; the
- * QA report is the longest document there is. test/render-tests-qa.test.ts holds them to it.
+ * them as they were, so it renders nothing. No document shows an agent's usage (tokens, cost, and the time
+ * they last moved), which every model call records: else each step re-rendered every section naming an
+ * agent. The test results and the QA report name phases (a title, the next phase's number) but no phase's
+ * status (it changes at every phase start and promotion) nor plan; the QA report is the longest document
+ * there is. test/render-tests-qa.test.ts holds them to it.
  */
-const SHOWN: Partial<Record<Kind, Partial<Record<Field, (value: unknown) => unknown>>>> = {
-  results: { roadmap: (value) => (value as ProjectSnapshot['roadmap']).map((p) => [p.number, p.name]) },
+const agentsShown = (value: unknown) =>
+  (value as ProjectSnapshot['agents']).map(({ tokens_in, tokens_out, cost_usd, updated_at, ...shown }) => shown);
+const SHOWN: Record<Kind, Partial<Record<Field, (value: unknown) => unknown>>> = {
+  full: { agents: agentsShown },
+  bounded: { agents: agentsShown },
+  authored: { agents: agentsShown },
+  changelog: { agents: agentsShown },
+  results: {
+    agents: agentsShown,
+    roadmap: (value) => (value as ProjectSnapshot['roadmap']).map((p) => [p.number, p.name]),
+  },
 };
+
+/**
+ * Events that change a field only as the loaders of some kinds read it: the others' value stays as it
+ * was, kept from the last sync and not read again. A decision moves the bounded loaders' window of the
+ * latest decisions, and with it the clarifications they pick (sources.ts); the other kinds read every
+ * clarification, or those of their documents' reviews, which a decision does not change.
+ */
+const ONLY_IN: Partial<Record<Field, { kinds: readonly Kind[]; events: readonly string[] }>> = {
+  clarifications: { kinds: ['bounded'], events: ['review.decided'] },
+};
+
+/** Per kind, the fields among `changed` that this sync's event types leave as that kind reads them. */
+function unchangedByKind(changed: Set<Field>, types: readonly string[]): Record<Kind, Set<Field>> {
+  const out = Object.fromEntries(KINDS.map((kind) => [kind, new Set<Field>()])) as Record<Kind, Set<Field>>;
+  for (const [field, only] of Object.entries(ONLY_IN) as Array<[Field, NonNullable<(typeof ONLY_IN)[Field]>]>) {
+    if (!changed.has(field)) continue;
+    // Changed by some other event too (an unknown type changes every field): changed for every kind.
+    if (fieldsChangedBy(types.filter((t) => !only.events.includes(t))).has(field)) continue;
+    for (const kind of KINDS) if (!only.kinds.includes(kind)) out[kind].add(field);
+  }
+  return out;
+}
 
 /** Two reads of a field hold the same (rows parsed from the same JSON keep their key order). */
 function sameValue(a: unknown, b: unknown): boolean {
@@ -96,11 +130,16 @@ export function createRenderCache(read: Reader) {
   const previous = noMemos();
   let verdicts = new Map<string, boolean>();
 
-  function forget(changed: Set<Field>): void {
+  // Per kind, the fields whose events came in this sync but leave them as that kind reads them (ONLY_IN).
+  let unchanged = unchangedByKind(new Set(), []);
+
+  function forget(changed: Set<Field>, types: readonly string[]): void {
+    unchanged = unchangedByKind(changed, types);
     for (const kind of Object.keys(memos) as Kind[]) {
       const memo = memos[kind];
       previous[kind].clear();
       for (const f of changed) {
+        if (unchanged[kind].has(f)) continue;
         if (memo.has(f)) previous[kind].set(f, memo.get(f));
         memo.delete(f);
       }
@@ -116,6 +155,7 @@ export function createRenderCache(read: Reader) {
     }
     sections.clear();
     verdicts = new Map();
+    unchanged = unchangedByKind(new Set(), []);
   }
 
   /**
@@ -124,14 +164,14 @@ export function createRenderCache(read: Reader) {
    * before, so an equal value leaves them right.
    */
   function changedIn(kind: Kind, f: Field, changed: Set<Field>, reads: Reads): boolean {
-    if (!changed.has(f)) return false;
+    if (!changed.has(f) || unchanged[kind].has(f)) return false;
     if (!previous[kind].has(f)) return true;
     const key = `${kind}:${f}`;
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
       const r = reads[kind];
       if (!r.memo.has(f)) r.memo.set(f, r.loaders[f]());
-      const shown = SHOWN[kind]?.[f] ?? ((value: unknown) => value);
+      const shown = SHOWN[kind][f] ?? ((value: unknown) => value);
       verdict = !sameValue(shown(previous[kind].get(f)), shown(r.memo.get(f)));
       verdicts.set(key, verdict);
     }

@@ -50,7 +50,10 @@ export const FIELD_EVENTS: { readonly [K in Field]-?: readonly EventType[] | 'al
   handoffs: ['handoff.recorded', 'handoff.status_changed'],
   commands: ['command.received'],
   responses: ['response.sent'],
-  clarifications: ['clarification.requested', 'clarification.answered'],
+  // A decision too: the bounded loaders pick the clarifications of the latest decisions (boundedLoaders). Not
+  // a review asked for: the authored loaders pick those of their documents' reviews, but a clarification is
+  // asked about a review that exists, so a review just asked for has none yet.
+  clarifications: ['clarification.requested', 'clarification.answered', 'review.decided'],
   agents: [
     'project.initialized',
     'agents.configured',
@@ -87,14 +90,10 @@ export const UNEXPORTED_EVENTS: readonly EventType[] = [
 ];
 
 /**
- * Fields whose loaded value also depends on another field: the bounded and authored loaders pick the
- * clarifications of the reviews they read and the responses to the commands they read, so a new decision
- * or command changes those lists though no clarification or response event came.
+ * Fields whose loaded value also depends on another field: the bounded loaders pick the responses to the
+ * commands they read, so a new command changes that list though no response event came.
  */
-const DERIVED: ReadonlyArray<readonly [Field, Field]> = [
-  ['clarifications', 'reviews'],
-  ['responses', 'commands'],
-];
+const DERIVED: ReadonlyArray<readonly [Field, Field]> = [['responses', 'commands']];
 
 /** The fields the given event types change (as any loader reads them). */
 export function fieldsChangedBy(types: Iterable<string>): Set<Field> {

@@ -10,8 +10,9 @@ import { DETAIL_SECTIONS } from './detail.ts';
 import { type Section, finish } from './markdown.ts';
 import { renderFinalReport } from './final-report.ts';
 import { OVERVIEW_SECTIONS } from './overview.ts';
-import { renderQaReport } from './qa-report.ts';
-import { renderQaReportHtml } from './qa-report-html.ts';
+import { qaReportMarkdown } from './qa-report.ts';
+import { qaReportHtml } from './qa-report-html.ts';
+import { qaReportModel } from './qa-report-model.ts';
 import { renderStatusJson } from './status.ts';
 import { renderTestResultsDetail } from './test-results-detail.ts';
 import { renderTestResults } from './test-results.ts';
@@ -45,13 +46,15 @@ export const PRODUCERS: readonly Producer[] = [
   {
     name: 'qa-report',
     render: (s) => {
-      const qa = renderQaReport(s);
-      // The same report as a self-contained page, absent with the markdown.
-      const html = renderQaReportHtml(s);
-      const files: Array<[string, string]> = [];
-      if (qa !== null) files.push(['QA_REPORT.md', qa]);
-      if (html !== null) files.push(['QA_REPORT.html', html]);
-      return files;
+      // One model, two files: the markdown and the same report as a self-contained page, both absent until a
+      // gate has run. Building the model is a third of rendering both.
+      const model = qaReportModel(s);
+      return model
+        ? [
+            ['QA_REPORT.md', qaReportMarkdown(model)],
+            ['QA_REPORT.html', qaReportHtml(model)],
+          ]
+        : [];
     },
   },
   {

@@ -9,7 +9,7 @@
  * error recovery. Every piece of text from the ledger goes through `escapeXml`.
  */
 import type { ProjectSnapshot } from '../snapshot.ts';
-import { type Block, type Inline, type Span, qaReportModel, spansOf } from './qa-report-model.ts';
+import { type Block, type Inline, type QaReportModel, type Span, qaReportModel, spansOf } from './qa-report-model.ts';
 import { escapeXml, trendChart } from './trend-chart.ts';
 
 // No `<` or `&` in here: the style element must stay valid XML text.
@@ -123,7 +123,11 @@ function htmlBlock(block: Block): string[] {
 /** The page, or null until a gate has run (like the markdown report). */
 export function renderQaReportHtml(s: ProjectSnapshot): string | null {
   const model = qaReportModel(s);
-  if (!model) return null;
+  return model ? qaReportHtml(model) : null;
+}
+
+/** The page of a report's model (the exporter builds one model for both files). */
+export function qaReportHtml(model: QaReportModel): string {
   const lines = [
     '<!DOCTYPE html>',
     '<!-- Governor export — do not edit; the ledger is the source of truth -->',

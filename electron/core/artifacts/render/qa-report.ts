@@ -8,7 +8,7 @@
  */
 import type { ProjectSnapshot } from '../snapshot.ts';
 import { cell, code, fenced, finish, link, oneLine } from './markdown.ts';
-import { type Block, type Inline, type Span, qaReportModel, spansOf } from './qa-report-model.ts';
+import { type Block, type Inline, type QaReportModel, type Span, qaReportModel, spansOf } from './qa-report-model.ts';
 
 /** Whitespace collapses (a newline would end the line or table row) but is not trimmed: spans abut. */
 function mdSpan(span: Span): string {
@@ -70,7 +70,11 @@ function mdBlocks(blocks: readonly Block[]): string[] {
 
 export function renderQaReport(s: ProjectSnapshot): string | null {
   const model = qaReportModel(s);
-  if (!model) return null;
+  return model ? qaReportMarkdown(model) : null;
+}
+
+/** The markdown of a report's model (the exporter builds one model for both files). */
+export function qaReportMarkdown(model: QaReportModel): string {
   const lines = [
     '<!-- Governor export — do not edit; the ledger is the source of truth -->',
     `# ${model.title}`,
