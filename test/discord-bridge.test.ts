@@ -316,17 +316,10 @@ describe('Discord bridge (bot mode) against a fake Discord', () => {
     expect(status.refused.map((r) => r.what)).toEqual([`/resolve concern:${id}`, buttonId(p, 'approve', review.id)]);
     expect(status.refused[0]).toMatchObject({ user_id: STRANGER });
     const outbox = createOutbox(p.ledger.db);
-    expect(
-      enqueueDailyIfDue(
-        outbox,
-        p.read,
-        '09:00',
-        'UTC',
-        new Date(Date.now() + 60_000),
-        refusalLine(refusals(p.ledger.db)),
-      ),
-    ).toBe(true);
-    const daily = outbox.byKey(`daily:${new Date(Date.now() + 60_000).toISOString().slice(0, 10)}`);
+    // Due at 00:00 UTC, so the post is due whatever the time of day the suite runs (09:00 failed before 9 am).
+    const later = new Date(Date.now() + 60_000);
+    expect(enqueueDailyIfDue(outbox, p.read, '00:00', 'UTC', later, refusalLine(refusals(p.ledger.db)))).toBe(true);
+    const daily = outbox.byKey(`daily:${later.toISOString().slice(0, 10)}`);
     expect(daily?.payload).toMatch(
       /Refused Discord attempts: 2 refused in the last 24 h; latest: \S+ \(399999999999999999\) tried \/resolve/,
     );
