@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentName, RoleKind } from './domain/common.ts';
+import { AgentName, RoleKind, PositiveInt, NonNegativeInt, Int, NonEmptyString } from './domain/common.ts';
 import { PROVIDERS } from './domain/provider.ts';
 
 /**
@@ -37,10 +37,7 @@ const Seconds = z
  * A path inside the checkout: relative, never climbing out with `..`, no NUL. Globs are allowed (junit).
  * The tests run in a checkout; a path leading out would read or hash files the candidate does not own.
  */
-export const InsidePath = z
-  .string()
-  .min(1)
-  .refine((p) => !p.includes('\u0000'), 'a path without NUL bytes')
+export const InsidePath = NonEmptyString.refine((p) => !p.includes('\u0000'), 'a path without NUL bytes')
   .refine(
     (p) => !/^([\\/]|[A-Za-z]:)/.test(p) && !p.startsWith('~'),
     'a path relative to the checkout, not an absolute one',
@@ -57,7 +54,7 @@ export const AgentConfig = z
       .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as MY_LLM_KEY')
       .optional(),
     /** How many agents of this role run; only Implementer may have more than one. */
-    count: z.number().int().min(1).max(8).default(1),
+    count: Int.min(1).max(8).default(1),
     escalates_to: z.union([EscalationTarget, z.array(EscalationTarget).min(1)]),
     description: z.string().optional(),
     /**
@@ -69,7 +66,7 @@ export const AgentConfig = z
     /**
      * A coding agent's binary, when not the one its SDK ships (e.g. a claude installed elsewhere); the agent for `acp`.
      */
-    command: z.string().min(1).optional(),
+    command: NonEmptyString.optional(),
     /** Arguments for `command` (`acp`: e.g. `[--experimental-acp]` for gemini, `[acp]` for opencode). */
     args: z.array(z.string()).max(64).optional(),
   })
@@ -95,10 +92,7 @@ export const AgentsFile = z
      */
     human: z
       .object({
-        name: z
-          .string()
-          .min(1)
-          .regex(/^[^<>\n]+$/, 'a name without <, > or line breaks'),
+        name: NonEmptyString.regex(/^[^<>\n]+$/, 'a name without <, > or line breaks'),
         email: z.string().regex(/^[^\s<>@]+@[^\s<>]+$/, 'an email address such as ada@example.com'),
       })
       .strict()
@@ -219,7 +213,7 @@ export const TestCommand = z
     /** A metrics JSON the tests emit (Sharpe, drawdown, runtime…), for drift. */
     metrics: InsidePath.optional(),
     timeout_s: Seconds.default(600),
-    retries: z.number().int().min(0).max(5).default(0),
+    retries: Int.min(0).max(5).default(0),
     env: z.record(z.string(), z.string()).default({}),
   })
   .strict();
@@ -228,7 +222,7 @@ export type TestCommand = z.infer<typeof TestCommand>;
 export const Budget = z
   .object({
     usd: z.number().nonnegative().optional(),
-    tokens: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    tokens: NonNegativeInt.max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
 
@@ -296,12 +290,7 @@ export const SandboxPolicy = z
     pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
     /** Further folders the sandboxed commands may read (a toolchain under your home, a shared cache). */
     read_paths: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .refine((p) => p.startsWith('/') || p.startsWith('~/'), 'an absolute path or one under ~/'),
-      )
+      .array(NonEmptyString.refine((p) => p.startsWith('/') || p.startsWith('~/'), 'an absolute path or one under ~/'))
       .default([]),
   })
   .strict();
@@ -345,7 +334,7 @@ export const PoliciesFile = z
       .strict()
       .optional(),
     docs_required: z.array(InsidePath).optional(),
-    reproducibility_runs: z.number().int().min(1).max(10).default(1),
+    reproducibility_runs: Int.min(1).max(10).default(1),
     budgets: z
       .object({
         per_phase: Budget.optional(),
@@ -355,12 +344,12 @@ export const PoliciesFile = z
       .optional(),
     git: z
       .object({
-        archive_experiments_after_days: z.number().int().positive().max(36_500).default(14),
+        archive_experiments_after_days: PositiveInt.max(36_500).default(14),
         sign_commits: z.boolean().default(false),
         /**
          * ASCII-armored OpenPGP private key used when sign_commits is on; relative to the project folder, or absolute.
          */
-        signing_key_file: z.string().min(1).optional(),
+        signing_key_file: NonEmptyString.optional(),
         /** Name of the environment variable holding the key's passphrase; the passphrase never goes in a file. */
         signing_key_passphrase_env: z
           .string()
@@ -379,7 +368,7 @@ export const PoliciesFile = z
       }),
     agent_limits: z
       .object({
-        max_steps: z.number().int().positive().max(10_000).default(40),
+        max_steps: PositiveInt.max(10_000).default(40),
         wall_clock_s: Seconds.default(900),
       })
       .strict()

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentState } from './domain/agent.ts';
 import { Concern } from './domain/concern.ts';
-import { Actor, AgentName, Id } from './domain/common.ts';
+import { Actor, AgentName, Id, PositiveInt, NonNegativeInt, Int, NonEmptyString } from './domain/common.ts';
 import { KeyName } from './domain/provider.ts';
 import { DecisionKind, InlineComment, Review } from './domain/review.ts';
 import { Stage } from './domain/plan.ts';
@@ -19,26 +19,26 @@ function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, respon
 /** What the dashboard shows at a glance; pushed whenever the ledger moves. */
 export const StatusSnapshot = z.object({
   name: z.string(),
-  phase: z.number().int(),
+  phase: Int,
   phase_name: z.string(),
   /** The phase after this one on the roadmap (what `/phase next` starts once this one is promoted); null at the end. */
-  next_phase: z.object({ number: z.number().int(), name: z.string() }).nullable().default(null),
+  next_phase: z.object({ number: Int, name: z.string() }).nullable().default(null),
   stage: Stage,
-  iteration: z.number().int(),
-  tasks: z.object({ done: z.number().int(), total: z.number().int() }),
-  open_concerns: z.number().int(),
-  critical_concerns: z.number().int(),
-  pending_reviews: z.number().int(),
+  iteration: Int,
+  tasks: z.object({ done: Int, total: Int }),
+  open_concerns: Int,
+  critical_concerns: Int,
+  pending_reviews: Int,
   last_critical_at: z.string().nullable(),
   spend_usd: z.number(),
-  last_seq: z.number().int(),
+  last_seq: Int,
   last_update: z.string(),
   loop: z.object({ running: z.boolean(), waiting_on: z.array(z.string()) }),
 });
 export type StatusSnapshot = z.infer<typeof StatusSnapshot>;
 
 export const TimelineEvent = z.object({
-  seq: z.number().int(),
+  seq: Int,
   id: Id,
   ts: z.string(),
   type: z.string(),
@@ -68,7 +68,7 @@ export const CommandResult = z.object({
 export const ConcernAction = z.enum(['ack', 'resolve', 'assign', 'escalate']);
 
 /** Where a page of concerns ended: in the open ones or the resolved ones, and the last one's place in the ledger. */
-export const ConcernCursor = z.object({ resolved: z.boolean(), seq: z.number().int().nonnegative() }).strict();
+export const ConcernCursor = z.object({ resolved: z.boolean(), seq: NonNegativeInt }).strict();
 export type ConcernCursor = z.infer<typeof ConcernCursor>;
 export const CONCERN_PAGE_DEFAULT = 100;
 export const CONCERN_PAGE_MAX = 500;
@@ -76,12 +76,12 @@ export const CONCERN_PAGE_MAX = 500;
 export const ConcernPage = z.object({
   items: z.array(Concern),
   next: ConcernCursor.nullable(),
-  totals: z.object({ open: z.number().int(), resolved: z.number().int() }),
+  totals: z.object({ open: Int, resolved: Int }),
 });
 export type ConcernPage = z.infer<typeof ConcernPage>;
 
 /** Where a page of reviews ended: in the pending ones or the decided ones, and the last one's place in the ledger. */
-export const ReviewCursor = z.object({ decided: z.boolean(), seq: z.number().int().nonnegative() }).strict();
+export const ReviewCursor = z.object({ decided: z.boolean(), seq: NonNegativeInt }).strict();
 export type ReviewCursor = z.infer<typeof ReviewCursor>;
 export const REVIEW_PAGE_DEFAULT = 100;
 export const REVIEW_PAGE_MAX = 500;
@@ -89,14 +89,14 @@ export const REVIEW_PAGE_MAX = 500;
 export const ReviewPage = z.object({
   items: z.array(Review),
   next: ReviewCursor.nullable(),
-  totals: z.object({ pending: z.number().int(), decided: z.number().int() }),
+  totals: z.object({ pending: Int, decided: Int }),
 });
 export type ReviewPage = z.infer<typeof ReviewPage>;
 
 const Empty = z.object({}).strict();
 
 /** A side's full size (lines null for binary); a truncated side's content is its first `content_cap` bytes. */
-const BlobSize = z.object({ bytes: z.number().int().nonnegative(), lines: z.number().int().nonnegative().nullable() });
+const BlobSize = z.object({ bytes: NonNegativeInt, lines: NonNegativeInt.nullable() });
 export const DiffFile = z.object({
   path: z.string(),
   status: z.enum(['A', 'M', 'D']),
@@ -109,8 +109,8 @@ export const DiffFile = z.object({
 });
 /** `drift`: whether `max_drift` was measured, or why not (no baseline yet, or no metrics watched); null is never 0 %. */
 export const TrendPoint = z.object({
-  phase: z.number().int(),
-  iteration: z.number().int(),
+  phase: Int,
+  iteration: Int,
   at: z.string(),
   pass_rate: z.number().nullable(),
   coverage: z.number().nullable(),
@@ -151,16 +151,16 @@ const ProjectDir = z.string().trim().min(1, 'a folder path is required').max(409
 export const BudgetLimit = z.object({ usd: z.number().optional(), tokens: z.number().optional() });
 /** Spend so far (all phases) and in the current phase, per agent and in total, beside the configured budgets. */
 export const UsageSummary = z.object({
-  phase: z.number().int(),
-  total: z.object({ usd: z.number(), tokens: z.number().int() }),
-  phase_total: z.object({ usd: z.number(), tokens: z.number().int(), budget: BudgetLimit.nullable() }),
+  phase: Int,
+  total: z.object({ usd: z.number(), tokens: Int }),
+  phase_total: z.object({ usd: z.number(), tokens: Int, budget: BudgetLimit.nullable() }),
   agents: z.array(
     z.object({
       agent: z.string(),
       usd: z.number(),
-      tokens: z.number().int(),
+      tokens: Int,
       phase_usd: z.number(),
-      phase_tokens: z.number().int(),
+      phase_tokens: Int,
       budget: BudgetLimit.nullable(),
     }),
   ),
@@ -185,19 +185,19 @@ export const DiscordStatus = z.object({
   mode: z.enum(['bot', 'webhook']).nullable(),
   running: z.boolean(),
   connected: z.boolean(),
-  pending: z.number().int(),
-  sent: z.number().int(),
-  dead: z.number().int(),
+  pending: Int,
+  sent: Int,
+  dead: Int,
   last_error: z.string().nullable(),
   config: DiscordConfigSummary.nullable(),
   /** The latest refused attempts, newest first (at most 10), and how many in the last 24 hours. */
   refused: z.array(DiscordRefusal).default([]),
-  refused_24h: z.number().int().default(0),
+  refused_24h: Int.default(0),
 });
 export type DiscordStatus = z.infer<typeof DiscordStatus>;
 export const ConfigCheck = z.object({
   ok: z.boolean(),
-  issues: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })),
+  issues: z.array(z.object({ line: Int, path: z.string(), message: z.string() })),
 });
 
 /**
@@ -214,8 +214,8 @@ export const contract = {
       z
         .object({
           open: z.boolean().optional(),
-          path: z.string().min(1).optional(),
-          limit: z.number().int().min(1).max(REVIEW_PAGE_MAX).default(REVIEW_PAGE_DEFAULT),
+          path: NonEmptyString.optional(),
+          limit: Int.min(1).max(REVIEW_PAGE_MAX).default(REVIEW_PAGE_DEFAULT),
           after: ReviewCursor.optional(),
         })
         .strict(),
@@ -239,7 +239,7 @@ export const contract = {
       z
         .object({
           open: z.boolean().optional(),
-          limit: z.number().int().min(1).max(CONCERN_PAGE_MAX).default(CONCERN_PAGE_DEFAULT),
+          limit: Int.min(1).max(CONCERN_PAGE_MAX).default(CONCERN_PAGE_DEFAULT),
           after: ConcernCursor.optional(),
         })
         .strict(),
@@ -257,29 +257,29 @@ export const contract = {
         .strict(),
       Concern,
     ),
-    'commands.run': call(z.object({ text: z.string().min(1).max(10_000) }).strict(), CommandResult),
+    'commands.run': call(z.object({ text: NonEmptyString.max(10_000) }).strict(), CommandResult),
     'agents.list': call(Empty, z.array(AgentState)),
     // Filters combine with AND; `total` counts the events that match them (the whole ledger when none is set),
     // up to 10,000: `total_capped` says more match (counting a filter exactly would walk the whole ledger).
     'ledger.page': call(
       z
         .object({
-          before: z.number().int().positive().optional(),
-          limit: z.number().int().min(1).max(1000).default(100),
+          before: PositiveInt.optional(),
+          limit: Int.min(1).max(1000).default(100),
           types: z.array(z.string()).max(50).optional(),
           actors: z.array(Actor).max(50).optional(),
-          phase: z.number().int().positive().optional(),
+          phase: PositiveInt.optional(),
           text: z.string().max(200).optional(),
         })
         .strict(),
-      z.object({ events: z.array(TimelineEvent), total: z.number().int(), total_capped: z.boolean() }),
+      z.object({ events: z.array(TimelineEvent), total: Int, total_capped: z.boolean() }),
     ),
     'ledger.verify': call(
       Empty,
       z.object({
         ok: z.boolean(),
-        checked: z.number().int(),
-        firstBad: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).nullable(),
+        checked: Int,
+        firstBad: z.object({ seq: Int, id: z.string(), reason: z.string() }).nullable(),
         exports: z.array(z.object({ path: z.string(), problem: z.string() })),
       }),
     ),
@@ -287,9 +287,9 @@ export const contract = {
     // Start the next phase of the roadmap once the current one is promoted (the same as `/phase next`).
     'phase.next': call(Empty, CommandResult),
     // For the review editor: every revision of an authored document, and any export as rendered now.
-    'artifacts.revisions': call(z.object({ path: z.string().min(1) }).strict(), z.array(ArtifactRevision)),
+    'artifacts.revisions': call(z.object({ path: NonEmptyString }).strict(), z.array(ArtifactRevision)),
     'artifacts.rendered': call(
-      z.object({ path: z.string().min(1) }).strict(),
+      z.object({ path: NonEmptyString }).strict(),
       z.object({ path: z.string(), content: z.string().nullable() }),
     ),
     // For the diffs view: refs to pick from, and a diff shaped for a side-by-side editor.
@@ -301,17 +301,17 @@ export const contract = {
       }),
     ),
     'git.diff': call(
-      z.object({ from: z.string().nullable(), to: z.string().min(1) }).strict(),
+      z.object({ from: z.string().nullable(), to: NonEmptyString }).strict(),
       z.object({
         from: z.string().nullable(),
         to: z.string(),
         files: z.array(DiffFile),
-        content_cap: z.number().int().positive(),
+        content_cap: PositiveInt,
       }),
     ),
     // For the diffs view's commit picker: a branch's recent history, and whatever the human typed (short sha, `rev^`, `main~2`) resolved.
     'git.log': call(
-      z.object({ ref: RevisionText, limit: z.number().int().min(1).max(500).default(50) }).strict(),
+      z.object({ ref: RevisionText, limit: Int.min(1).max(500).default(50) }).strict(),
       z.object({ ref: z.string(), oid: z.string(), commits: z.array(CommitInfo) }),
     ),
     'git.resolve': call(z.object({ rev: RevisionText }).strict(), RevisionLookup),
@@ -320,14 +320,12 @@ export const contract = {
     'qa.trends': call(Empty, z.array(TrendPoint)),
     // The failed, flaky and skipped test cases behind one gate's counts (`event_id` from qa.gates), up to `limit` per group.
     'qa.cases': call(
-      z
-        .object({ event_id: z.string().min(1).max(100), limit: z.number().int().min(1).max(1000).default(200) })
-        .strict(),
+      z.object({ event_id: NonEmptyString.max(100), limit: Int.min(1).max(1000).default(200) }).strict(),
       QaCases,
     ),
     'qa.output': call(
-      z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(),
-      z.array(z.object({ seq: z.number().int(), test: z.string(), attempt: z.number().int(), line: z.string() })),
+      z.object({ limit: Int.min(1).max(5000).default(500) }).strict(),
+      z.array(z.object({ seq: Int, test: z.string(), attempt: Int, line: z.string() })),
     ),
     // For the settings view: the two config files, validated at the line before anything is written.
     // A missing discord.yaml reads as a commented starter (exists: false); saving it creates the file.
@@ -358,7 +356,7 @@ export const contract = {
     'discord.status': call(Empty, DiscordStatus),
     'discord.test': call(Empty, z.object({ key: z.string() })),
     // Undeliverable messages (Discord refused them as malformed) queued again, e.g. after an upgrade fixed them.
-    'discord.retry': call(Empty, z.object({ requeued: z.number().int().nonnegative() })),
+    'discord.retry': call(Empty, z.object({ requeued: NonNegativeInt })),
     // For the dashboard's spend card: budgets are enforced per phase, so the card shows the phase beside them.
     'usage.summary': call(Empty, UsageSummary),
     // For the projects view: which project is served, recent ones, and switching (the host closes one, opens another).
@@ -394,8 +392,8 @@ export const contract = {
     ),
     // The coding agents' streams (messages, tool uses and how the gate decided them, test runs), newest last.
     'agents.activity': call(
-      z.object({ agent: AgentName.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
-      z.array(WorkerActivity.extend({ seq: z.number().int(), ts: z.string() })),
+      z.object({ agent: AgentName.optional(), limit: Int.min(1).max(1000).default(200) }).strict(),
+      z.array(WorkerActivity.extend({ seq: Int, ts: z.string() })),
     ),
   },
   events: {
@@ -419,16 +417,16 @@ export const EVENT_NAMES = Object.keys(contract.events) as EventName[];
 /** The WebSocket frames, also validated at the boundary. */
 export const ClientFrame = z
   .object({
-    id: z.number().int().nonnegative(),
+    id: NonNegativeInt,
     call: z.enum(CALL_NAMES as [CallName, ...CallName[]]),
     params: z.unknown(),
   })
   .strict();
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export const ServerFrame = z.union([
-  z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: Int, ok: z.literal(true), result: z.unknown() }),
   z.object({
-    id: z.number().int().nullable(),
+    id: Int.nullable(),
     ok: z.literal(false),
     error: z.object({ code: z.string(), message: z.string() }),
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentName, Actor, Id, Severity } from './domain/common.ts';
+import { AgentName, Actor, Id, Severity, PositiveInt, NonNegativeInt } from './domain/common.ts';
 import { Handoff, HandoffStatus } from './domain/handoff.ts';
 import { Concern } from './domain/concern.ts';
 import { Command, CommandSource, Response } from './domain/command.ts';
@@ -25,8 +25,8 @@ export const QaCondition = z.object({
 
 /** The QA gate's verdict with all of its evidence: the unit of human trust. */
 export const QaGate = z.object({
-  phase: z.number().int().positive(),
-  iteration: z.number().int().positive(),
+  phase: PositiveInt,
+  iteration: PositiveInt,
   candidate: z.string(),
   green: z.boolean(),
   outcome: z.enum(['auto_merge', 'escalate', 'promotion_candidate']),
@@ -55,8 +55,8 @@ export const QaGate = z.object({
   baseline: z.enum(['last_known_good', 'set_by_this_run', 'none']).default('none'),
   reproducibility: z
     .object({
-      runs: z.number().int().nonnegative(),
-      identical: z.number().int().nonnegative(),
+      runs: NonNegativeInt,
+      identical: NonNegativeInt,
       score: z.number().nullable(),
     })
     .default({ runs: 0, identical: 0, score: null }),
@@ -68,9 +68,7 @@ export const QaGate = z.object({
     })
     .default({ docs: [], audit_ids: { ok: true, missing: [] } }),
   /** sha256 of every governed file and test output, as they stood when the gate decided. */
-  manifest: z
-    .array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() }))
-    .default([]),
+  manifest: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: NonNegativeInt })).default([]),
   duration_ms: z.number().nonnegative().default(0),
   report: z.string(),
 });
@@ -94,21 +92,21 @@ export const EventPayloads = {
     changes: z.array(z.string()),
   }),
   'phase.started': z.object({
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     name: z.string(),
-    iteration: z.number().int().positive(),
+    iteration: PositiveInt,
     /** The person who started it with `/phase next` (or its button), and where; absent when the loop did. */
     user: z.string().optional(),
     source: CommandSource.optional(),
   }),
   'stage.entered': z.object({
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     stage: Stage,
     reason: z.string(),
-    iteration: z.number().int().positive().optional(),
+    iteration: PositiveInt.optional(),
   }),
   'plan.recorded': z.object({
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     roadmap: z.array(Phase),
     tasks: z.array(Task),
     kpis: z.array(KPI),
@@ -190,34 +188,34 @@ export const EventPayloads = {
   /** Tokens and cost of one model call (or one tool loop), for spend and budgets. */
   'agent.usage_recorded': z.object({
     agent: AgentName,
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     model: z.string(),
     purpose: z.string(),
-    input_tokens: z.number().int().nonnegative(),
-    output_tokens: z.number().int().nonnegative(),
+    input_tokens: NonNegativeInt,
+    output_tokens: NonNegativeInt,
     cost_usd: z.number().nonnegative(),
     priced: z.boolean(),
   }),
   'git.action_recorded': GitAction,
-  'test.run_completed': z.object({ phase: z.number().int().positive(), run_id: Id, result: TestRunResult }),
+  'test.run_completed': z.object({ phase: PositiveInt, run_id: Id, result: TestRunResult }),
   'qa.gate_evaluated': QaGate,
   'qa.output_logged': z.object({
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     test: z.string(),
-    attempt: z.number().int().positive(),
+    attempt: PositiveInt,
     lines: z.array(z.string()),
   }),
   'phase.promoted': z.object({
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     tag: z.string(),
     commit: z.string(),
-    next_phase: z.number().int().positive().nullable(),
+    next_phase: PositiveInt.nullable(),
   }),
   /**
    * The last phase of the roadmap was promoted: the release tag marks the end of the project, with its final report.
    */
   'project.released': z.object({
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     tag: z.string(),
     commit: z.string(),
     report: z.string(),
@@ -229,10 +227,10 @@ export const EventPayloads = {
    */
   'promotion.started': z.object({
     review_id: Id,
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     tag: z.string(),
     /** Commit and tag time, seconds since the epoch: the same in a resumed run. */
-    timestamp: z.number().int().nonnegative(),
+    timestamp: NonNegativeInt,
     main_before: z.string().nullable(),
     develop_before: z.string().nullable(),
     /** The branch the user had checked out when the promotion started (null: detached). */
@@ -248,7 +246,7 @@ export const EventPayloads = {
    * exports that commit holds (status.json's last update among them) stay exactly what they were.
    */
   'promotion.finished': z.object({
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     tag: z.string(),
     /** The commit the tag points at: the release merge, plus the final exports. */
     records_commit: z.string(),
@@ -303,24 +301,24 @@ export const EventPayloads = {
     task_id: z.string(),
     session_id: z.string(),
     outcome: z.string(),
-    turns: z.number().int().nonnegative(),
+    turns: NonNegativeInt,
     cost_usd: z.number().nonnegative(),
   }),
   /** The budget was hit: the human is asked (a `budget` review) for more. */
   'budget.requested': z.object({
     review_id: Id,
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     agent: AgentName,
     usd: z.number().nonnegative().nullable(),
-    tokens: z.number().int().nonnegative().nullable(),
+    tokens: NonNegativeInt.nullable(),
     reason: z.string(),
   }),
   'budget.granted': z.object({
     review_id: Id.nullable(),
-    phase: z.number().int().positive(),
+    phase: PositiveInt,
     agent: AgentName,
     usd: z.number().nonnegative().nullable(),
-    tokens: z.number().int().nonnegative().nullable(),
+    tokens: NonNegativeInt.nullable(),
     by: z.string(),
   }),
 } as const;
@@ -331,7 +329,7 @@ export type EventPayload<T extends EventType> = z.infer<(typeof EventPayloads)[T
 
 /** An event as stored in the ledger. */
 export const LedgerEvent = z.object({
-  seq: z.number().int().positive(),
+  seq: PositiveInt,
   id: Id,
   ts: z.string(),
   type: EventType,

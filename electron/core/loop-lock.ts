@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { PositiveInt } from '../../shared/index.ts';
 import { GovernorError } from './errors.ts';
 import { processAlive } from './process-alive.ts';
 import { type ProcessIdentity, currentIdentity, processCommandLine, sameProcess } from './process-identity.ts';
@@ -17,7 +18,7 @@ import { hostFileOf } from './host-file.ts';
 export type DriverKind = 'run' | 'host' | 'desktop' | 'discord';
 
 const Holder = z.object({
-  pid: z.number().int().positive(),
+  pid: PositiveInt,
   /** When the holder started (see process-identity.ts): a live pid with another start is somebody else. */
   start: z.string().nullable().default(null),
   kind: z.enum(['run', 'host', 'desktop', 'discord']).nullable().default(null),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentName, RoleKind } from './common.ts';
+import { AgentName, RoleKind, NonNegativeInt } from './common.ts';
 
 export const AgentStatus = z.enum(['idle', 'working', 'paused', 'waiting_human']);
 export type AgentStatus = z.infer<typeof AgentStatus>;
@@ -13,8 +13,8 @@ export const AgentState = z.object({
   /** A pause asked for while the agent was working takes effect when its step ends. */
   pause_requested: z.boolean(),
   current_task: z.string().nullable(),
-  tokens_in: z.number().int().nonnegative(),
-  tokens_out: z.number().int().nonnegative(),
+  tokens_in: NonNegativeInt,
+  tokens_out: NonNegativeInt,
   cost_usd: z.number().nonnegative(),
   updated_at: z.string(),
 });

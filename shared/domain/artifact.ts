@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor } from './common.ts';
+import { Actor, PositiveInt } from './common.ts';
 
 /** Documents an agent authors; every change is a new revision kept in the ledger. */
 export const AuthoredPath = z.enum([
@@ -13,8 +13,8 @@ export type AuthoredPath = z.infer<typeof AuthoredPath>;
 
 export const ArtifactRevision = z.object({
   path: AuthoredPath,
-  revision: z.number().int().positive(),
-  phase: z.number().int().positive(),
+  revision: PositiveInt,
+  phase: PositiveInt,
   owner: Actor,
   /** The body as the agent wrote it; sign-off lines and delta summaries are added when rendered. */
   content: z.string(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, Id, Severity } from './common.ts';
+import { Actor, Id, Severity, PositiveInt } from './common.ts';
 
 export const ConcernStatus = z.enum(['open', 'acknowledged', 'assigned', 'resolved']);
 export type ConcernStatus = z.infer<typeof ConcernStatus>;
@@ -11,7 +11,7 @@ export const ConcernCategory = z
 /** The seed's concern object, plus the lifecycle fields a human action adds. */
 export const Concern = z.object({
   id: Id,
-  phase: z.number().int().positive(),
+  phase: PositiveInt,
   from: Actor,
   to: Actor,
   severity: Severity,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, Id, Impact } from './common.ts';
+import { Actor, Id, Impact, PositiveInt, NonNegativeInt } from './common.ts';
 
 export const HandoffStatus = z.enum([
   'delivered',
@@ -17,7 +17,7 @@ export type HandoffStatus = z.infer<typeof HandoffStatus>;
 /** The seed's handoff record (`audit/handoff_<timestamp>.json`), plus an id and the phase. */
 export const Handoff = z.object({
   id: Id,
-  phase: z.number().int().positive(),
+  phase: PositiveInt,
   from: Actor,
   to: Actor,
   purpose: z.string().min(1),
@@ -27,8 +27,8 @@ export const Handoff = z.object({
   status: HandoffStatus,
   impact: Impact.optional(),
   timestamp: z.string(),
-  concerns_opened: z.number().int().nonnegative(),
-  concerns_closed: z.number().int().nonnegative(),
+  concerns_opened: NonNegativeInt,
+  concerns_closed: NonNegativeInt,
   last_concern_id: Id.nullable(),
   has_critical_concerns: z.boolean(),
 });

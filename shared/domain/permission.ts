@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CommandSource } from './command.ts';
-import { AgentName, Id } from './common.ts';
+import { AgentName, Id, PositiveInt } from './common.ts';
 
 /**
  * A coding agent's tool use that the policy says to ask about: a durable request in the human's inbox.
@@ -42,7 +42,7 @@ export type PermissionDecision = z.infer<typeof PermissionDecision>;
 
 export const PermissionRequest = z.object({
   id: Id,
-  phase: z.number().int().positive(),
+  phase: PositiveInt,
   agent: AgentName,
   /** The worker kind that asked: `claude-code`, `codex`, `acp`, … */
   worker: z.string(),

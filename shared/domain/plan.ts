@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentName } from './common.ts';
+import { AgentName, PositiveInt } from './common.ts';
 
 export const Stage = z.enum([
   'plan',
@@ -21,7 +21,7 @@ export const PhaseStatus = z.enum(['planned', 'active', 'promoted']);
 
 /** One entry of the roadmap (`Phase 0→N` in PROJECT_OVERVIEW.md). */
 export const Phase = z.object({
-  number: z.number().int().positive(),
+  number: PositiveInt,
   name: z.string().min(1),
   goal: z.string(),
   deliverables: z.array(z.string()),
@@ -38,7 +38,7 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 
 export const Task = z.object({
   id: z.string().regex(/^T\d+(\.\d+)?$/, 'a task id such as T3'),
-  phase: z.number().int().positive(),
+  phase: PositiveInt,
   title: z.string().min(1),
   agent: AgentName,
   status: TaskStatus,

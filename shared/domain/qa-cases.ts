@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PositiveInt, NonNegativeInt, Int } from './common.ts';
 import { TestTotals } from './testrun.ts';
 
 /**
@@ -21,8 +22,8 @@ export const QaCase = z.object({
   /** The failure body (usually the stack), cut to a readable size. */
   details: z.string().nullable(),
   /** Set when `message` / `details` were cut: the full length in characters, for the notice. */
-  message_total: z.number().int().nonnegative().nullable(),
-  details_total: z.number().int().nonnegative().nullable(),
+  message_total: NonNegativeInt.nullable(),
+  details_total: NonNegativeInt.nullable(),
 });
 export type QaCase = z.infer<typeof QaCase>;
 
@@ -30,9 +31,9 @@ export type QaCase = z.infer<typeof QaCase>;
 export const QaCaseRun = z.object({
   name: z.string(),
   command: z.string(),
-  exit_code: z.number().int().nullable(),
+  exit_code: Int.nullable(),
   timed_out: z.boolean(),
-  attempts: z.number().int().positive(),
+  attempts: PositiveInt,
   totals: TestTotals,
   /** Why its results could not be trusted (missing JUnit file, malformed XML…). */
   problems: z.array(z.string()),
@@ -46,10 +47,10 @@ export const QaCases = z.object({
   cases: z.array(QaCase),
   /** Cases beyond `limit` per group, left out of `cases`. */
   omitted: z.object({
-    failed: z.number().int().nonnegative(),
-    flaky: z.number().int().nonnegative(),
-    skipped: z.number().int().nonnegative(),
+    failed: NonNegativeInt,
+    flaky: NonNegativeInt,
+    skipped: NonNegativeInt,
   }),
-  limit: z.number().int().positive(),
+  limit: PositiveInt,
 });
 export type QaCases = z.infer<typeof QaCases>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CommandSource } from './command.ts';
-import { Actor, Id, Impact } from './common.ts';
+import { Actor, Id, Impact, PositiveInt } from './common.ts';
 
 export const ReviewKind = z.enum([
   'plan',
@@ -35,7 +35,7 @@ export const DECISIONS_NEEDING_COMMENT: readonly DecisionKind[] = [
 /** A comment anchored to one line of a reviewed artifact (1-based). */
 export const InlineComment = z.object({
   path: z.string().min(1),
-  line: z.number().int().positive(),
+  line: PositiveInt,
   text: z.string().min(1),
 });
 export type InlineComment = z.infer<typeof InlineComment>;
@@ -54,7 +54,7 @@ export type Decision = z.infer<typeof Decision>;
 /** What a review is about: one artifact at one revision. */
 export const ReviewSubject = z.object({
   path: z.string().min(1),
-  revision: z.number().int().positive(),
+  revision: PositiveInt,
 });
 export type ReviewSubject = z.infer<typeof ReviewSubject>;
 
@@ -64,7 +64,7 @@ export type ReviewStatus = z.infer<typeof ReviewStatus>;
 export const Review = z.object({
   id: Id,
   kind: ReviewKind,
-  phase: z.number().int().positive(),
+  phase: PositiveInt,
   title: z.string(),
   requested_by: Actor,
   requested_at: z.string(),

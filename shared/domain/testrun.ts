@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PositiveInt, NonNegativeInt, Int } from './common.ts';
 
 export const TestCaseStatus = z.enum(['passed', 'failed', 'skipped', 'error']);
 
@@ -17,11 +18,11 @@ export const TestCase = z.object({
 export type TestCase = z.infer<typeof TestCase>;
 
 export const TestTotals = z.object({
-  tests: z.number().int().nonnegative(),
-  passed: z.number().int().nonnegative(),
-  failed: z.number().int().nonnegative(),
-  skipped: z.number().int().nonnegative(),
-  flaky: z.number().int().nonnegative(),
+  tests: NonNegativeInt,
+  passed: NonNegativeInt,
+  failed: NonNegativeInt,
+  skipped: NonNegativeInt,
+  flaky: NonNegativeInt,
 });
 export type TestTotals = z.infer<typeof TestTotals>;
 
@@ -30,7 +31,7 @@ export const TestRunResult = z.object({
   name: z.string(),
   command: z.string(),
   candidate: z.string(),
-  exit_code: z.number().int().nullable(),
+  exit_code: Int.nullable(),
   timed_out: z.boolean(),
   duration_ms: z.number().nonnegative(),
   totals: TestTotals,
@@ -40,14 +41,12 @@ export const TestRunResult = z.object({
   output_tail: z.string(),
   started_at: z.string(),
   /** How many times the command ran (policy `retries`); flaky cases passed on a later attempt. */
-  attempts: z.number().int().positive().optional(),
+  attempts: PositiveInt.optional(),
   /** What the run's coverage file said, when the policy names one and it could be read. */
   coverage: z.object({ lines: z.number(), branches: z.number().nullable(), format: z.string() }).nullable().optional(),
   /** The metrics JSON the tests emitted (for drift and reproducibility). */
   metrics: z.record(z.string(), z.number()).nullable().optional(),
   /** sha256 of the result files the run produced (JUnit, coverage, metrics), for the manifest. */
-  outputs: z
-    .array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() }))
-    .optional(),
+  outputs: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: NonNegativeInt })).optional(),
 });
 export type TestRunResult = z.infer<typeof TestRunResult>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, Id, Impact } from './common.ts';
+import { Actor, Id, Impact, PositiveInt } from './common.ts';
 
 export const VariationStatus = z.enum([
   'proposed',
@@ -14,8 +14,8 @@ export type VariationStatus = z.infer<typeof VariationStatus>;
 /** A proposed change of scope, architecture or outcome (`docs/PROJECT_VARIATIONS.md`). */
 export const Variation = z.object({
   id: Id,
-  number: z.number().int().positive(),
-  phase: z.number().int().positive(),
+  number: PositiveInt,
+  phase: PositiveInt,
   title: z.string().min(1),
   proposed_by: Actor,
   impact: Impact,

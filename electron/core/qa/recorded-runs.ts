@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
+import { Int } from '../../../shared/index.ts';
 import { GovernorError } from '../errors.ts';
 import { type RunCommandOptions, type RunCommandResult, runCommand } from './run-command.ts';
 
@@ -18,7 +19,7 @@ export const RecordedTestRun = z.object({
   command: z.string(),
   lines: z.array(z.tuple([z.enum(['stdout', 'stderr']), z.string()])),
   result: z.object({
-    exitCode: z.number().int().nullable(),
+    exitCode: Int.nullable(),
     signal: z.string().nullable(),
     timedOut: z.boolean(),
     durationMs: z.number(),

@@ -13,6 +13,7 @@ import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, wri
 import { isAbsolute, join, relative } from 'node:path';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { Int } from '../../../shared/index.ts';
 import { stepPoint } from '../crash-points.ts';
 import { processAlive } from '../process-alive.ts';
 import { currentIdentity, processStartTime, sameProcess } from '../process-identity.ts';
@@ -20,9 +21,9 @@ import { projectWorkDir } from '../workflow/work-dirs.ts';
 
 const RunFile = z.object({
   checkout: z.string(),
-  owner: z.object({ pid: z.number().int(), start: z.string().nullable() }),
+  owner: z.object({ pid: Int, start: z.string().nullable() }),
   /** The test command's process group (leader pid = pgid) and when it started; null before it started. */
-  group: z.object({ pid: z.number().int(), start: z.string().nullable() }).nullable(),
+  group: z.object({ pid: Int, start: z.string().nullable() }).nullable(),
 });
 type RunFile = z.infer<typeof RunFile>;
 

@@ -1,7 +1,7 @@
 import { chmod, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { KeyName as KeyNameSchema } from '../../../shared/index.ts';
+import { KeyName as KeyNameSchema, NonEmptyString } from '../../../shared/index.ts';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { GovernorError } from '../errors.ts';
 import { governorHome } from '../recent.ts';
@@ -15,7 +15,7 @@ export interface KeyStore extends KeySource {
   providers(): Promise<KeyName[]>;
 }
 
-const Stored = z.partialRecord(KeyNameSchema, z.string().min(1));
+const Stored = z.partialRecord(KeyNameSchema, NonEmptyString);
 type Stored = z.infer<typeof Stored>;
 
 export const hostKeysFile = (home = governorHome()) => join(home, 'keys.json');

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { NonEmptyString } from '../../../shared/index.ts';
 import type { KeyName, Provider } from '../../../shared/index.ts';
 import { GovernorError } from '../errors.ts';
 
@@ -35,7 +36,7 @@ export function envKeys(env: NodeJS.ProcessEnv = process.env): KeySource {
   };
 }
 
-const KeysFile = z.record(z.string(), z.string().min(1));
+const KeysFile = z.record(z.string(), NonEmptyString);
 
 /**
  * Headless key store: a JSON file of provider → key that only its owner can read. A file others can read

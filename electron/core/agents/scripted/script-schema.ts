@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { AgentName, Impact, KPI, Severity } from '../../../../shared/index.ts';
+import { AgentName, Impact, KPI, Severity, PositiveInt, NonEmptyString } from '../../../../shared/index.ts';
 
 /**
  * The checked-in script the offline `scripted` runtime plays (resources/sample/script.yaml).
  * Markdown bodies are inline; code and data files live beside it under `files/` and are referenced by path.
  */
-const Markdown = z.string().min(1);
+const Markdown = NonEmptyString;
 
 const ScriptedConcern = z
   .object({
@@ -57,7 +57,7 @@ export const SampleScript = z
           .array(
             z
               .object({
-                number: z.number().int().positive(),
+                number: PositiveInt,
                 name: z.string(),
                 goal: z.string(),
                 deliverables: z.array(z.string()),
