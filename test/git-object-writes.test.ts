@@ -19,19 +19,8 @@ import { fsck, gitCli, tempDir } from './support/git-cli.ts';
 const seen = vi.hoisted(() => ({ async: [] as string[] }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const fsp = await importOriginal<typeof import('node:fs/promises')>();
-  const counted = Object.fromEntries(
-    Object.entries(fsp).map(([name, fn]) => [
-      name,
-      typeof fn === 'function'
-        ? (...args: unknown[]) => {
-            seen.async.push(`${name} ${String(args[0])}`);
-            return (fn as (...a: unknown[]) => unknown)(...args);
-          }
-        : fn,
-    ]),
-  );
-  return { ...counted, default: counted };
+  const { countedModule } = await import('./support/counted-module.ts');
+  return countedModule(await importOriginal<typeof import('node:fs/promises')>(), seen.async);
 });
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
