@@ -68,12 +68,18 @@ export function createSealedStore(
   const put = (key: string, value: string) =>
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-  /** Every stored value under a key prefix, by the path after it. */
+  /**
+   * Every stored value under a key prefix, by the path after it: a range of the primary key, [prefix, the
+   * prefix with its last character raised by one). `LIKE 'prefix%'` would read every meta row, since LIKE
+   * ignores case and so cannot use the (case-sensitive) key index.
+   */
   const stored = (prefix: string) =>
     new Map(
       db
-        .prepare<[string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key LIKE ?')
-        .all(`${prefix}%`)
+        .prepare<[string, string], { key: string; value: string }>(
+          'SELECT key, value FROM meta WHERE key >= ? AND key < ?',
+        )
+        .all(prefix, `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`)
         .map((r) => [r.key.slice(prefix.length), r.value]),
     );
   /** `sha256 bytes mtimeMs`, as `keep` writes it; null for anything else. */

@@ -91,9 +91,15 @@ export const UNEXPORTED_EVENTS: readonly EventType[] = [
 
 /**
  * Fields whose loaded value also depends on another field: the bounded loaders pick the responses to the
- * commands they read, so a new command changes that list though no response event came.
+ * commands they read, so a new command changes that list though no response event came; the results
+ * loaders pick the reviews of the newest test run's and gate's phases, so a run or gate in a new phase
+ * changes theirs.
  */
-const DERIVED: ReadonlyArray<readonly [Field, Field]> = [['responses', 'commands']];
+const DERIVED: ReadonlyArray<readonly [Field, Field]> = [
+  ['responses', 'commands'],
+  ['reviews', 'testRuns'],
+  ['reviews', 'gates'],
+];
 
 /** The fields the given event types change (as any loader reads them). */
 export function fieldsChangedBy(types: Iterable<string>): Set<Field> {
@@ -221,14 +227,17 @@ const RESULT_DOCUMENTS = ['tests/TEST_RESULTS.md', 'QA_REPORT.md'];
 /**
  * The test results and the QA report: they show open concerns only (the test failures to close, the open
  * criticals, the counts by severity), so they read the open ones by index, not every concern of the history.
- * Reviews are only their sign-offs: every review that shows one of them (`reviewCovers`), whatever its age,
- * so a review of another document leaves them as they were. The rest is read whole.
+ * Reviews are only their sign-offs: the reviews that show one of them (`reviewCovers`) in the phases they
+ * sign off (the newest test run's and the newest gate's), so a review of another document or of an earlier
+ * phase leaves them as they were. The rest is read whole.
  */
 export function resultsLoaders(read: Reader, full: Loaders = fullLoaders(read)): Loaders {
   return {
     ...full,
     concerns: () => read.openConcernsAndConditions(),
-    reviews: () => read.reviews().filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
+    // Their sign-offs show the reviews of the newest test run's phase and the newest gate's (signoff.ts).
+    reviews: () =>
+      read.reviewsOfPhases(read.resultPhases()).filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
   };
 }
 

@@ -187,6 +187,10 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `
   CREATE INDEX commands_seq ON commands(seq);
   `,
+  // 9: the phases that have handoffs (the exporter's per-phase handoff streams), one seek per phase.
+  `
+  CREATE INDEX handoffs_phase ON handoffs(json_extract(doc, '$.phase'), seq);
+  `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */
