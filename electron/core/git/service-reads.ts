@@ -6,7 +6,7 @@
 import { dirtyAmong, dirtyPaths, headBranch } from './checkout.ts';
 import { findMergeBase } from './commits.ts';
 import { diffTrees, type FileDiff } from './diff.ts';
-import { logFrom, type LogEntry } from './log.ts';
+import { logBetween, logFrom, type LogEntry } from './log.ts';
 import { materializeTree, type MaterializeResult } from './materialize.ts';
 import { changesInDir } from './workspace-changes.ts';
 import { readNote } from './notes.ts';
@@ -103,6 +103,11 @@ export function gitReads(ctx: RepoCtx) {
 
     async logBranch(name: string, limit = 50): Promise<LogEntry[]> {
       return logFrom(ctx, await requireCommit(ctx, name), limit);
+    },
+
+    /** What `include` has that `exclude` has not (`git log include ^exclude`), read no further back than that. */
+    async logBetween(include: string, exclude: string | null): Promise<LogEntry[]> {
+      return logBetween(ctx, await requireCommit(ctx, include), exclude && (await requireCommit(ctx, exclude)));
     },
 
     /** Modified, staged, deleted and untracked paths of the user's checkout; empty when clean. */

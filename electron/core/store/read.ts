@@ -195,6 +195,26 @@ export function createReader(db: Database.Database) {
         'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path ' +
           '= a.path) ORDER BY seq, path',
       ),
+    /**
+     * The newest git action of these kinds (into `target`, when given): newest first through the
+     * (action, seq) index, one seek per kind, and a merge into main (one a promotion) is stepped over.
+     */
+    lastGitAction(actions: readonly GitAction['action'][], target?: string): GitAction | null {
+      let best: { seq: number; action: GitAction } | null = null;
+      for (const action of actions)
+        for (const row of db
+          .prepare<[string], { seq: number; doc: string }>(
+            'SELECT seq, doc FROM git_actions WHERE action = ? ORDER BY seq DESC',
+          )
+          .iterate(action)) {
+          if (best && row.seq < best.seq) break;
+          const doc = JSON.parse(row.doc) as GitAction;
+          if (target !== undefined && doc.target !== target) continue;
+          best = { seq: row.seq, action: doc };
+          break;
+        }
+      return best?.action ?? null;
+    },
     /** Merges, tags and reverts: the git actions a changelog lists. */
     notableGitActions: (): GitAction[] =>
       docs("SELECT doc FROM git_actions WHERE action IN ('merge', 'tag', 'revert') ORDER BY seq"),

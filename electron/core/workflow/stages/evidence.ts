@@ -64,10 +64,10 @@ async function docsCompliance(e: Engine, files: Committable): Promise<QaGate['co
 /** Every commit the candidate brings, except the gate's own merge commits, must carry a known Audit-ID. */
 async function auditIdCompliance(e: Engine, candidate: string): Promise<QaGate['compliance']['audit_ids']> {
   const develop = await e.git.resolveRef('develop');
-  const onDevelop = new Set(develop ? (await e.git.logBranch(develop, 5000)).map((c) => c.oid) : []);
   const missing: string[] = [];
-  for (const c of await e.git.logBranch(candidate, 5000)) {
-    if (onDevelop.has(c.oid) || c.parents.length > 1) continue;
+  // Only what the candidate brings: read back to where it left develop, not the project's whole history.
+  for (const c of await e.git.logBetween(candidate, develop)) {
+    if (c.parents.length > 1) continue;
     if (!c.auditId || !e.ledger.byId(c.auditId)) missing.push(`${c.oid.slice(0, 7)} ${c.subject}`);
   }
   const handoffsOk = !e.read.handoffWithoutId();
