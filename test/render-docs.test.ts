@@ -139,7 +139,7 @@ describe('docs/PROJECT_DETAIL.md', () => {
         timestamp: ts,
       });
     }
-    expect(interactions(s)[0]?.line).toContain('2026-11-26 09:29 UTC');
+    expect(interactions(s)[0]?.line()).toContain('2026-11-26 09:29 UTC');
     const lines = section(renderDetail(s), '## Recent Human Interactions')
       .split('\n')
       .filter((l) => l.startsWith('- '));

@@ -18,7 +18,6 @@ import {
   type Section,
   byTime,
   code,
-  compareTs,
   dateOf,
   dateTimeOf,
   excerpt,
@@ -135,10 +134,11 @@ function concernsSection(s: ProjectSnapshot): string[] {
 
 interface Interaction {
   at: string;
-  line: string;
+  /** Built only for the interactions shown: most of what is collected is older than the newest 20. */
+  line: () => string;
 }
 
-/** Commands with their responses, review decisions and clarifications, as one timeline. */
+/** Commands with their responses, review decisions and clarifications, as one timeline, newest first. */
 export function interactions(s: ProjectSnapshot): Interaction[] {
   const items: Interaction[] = [];
   // Answers by command, in one pass (a scan per command made this quadratic in the history).
@@ -149,50 +149,59 @@ export function interactions(s: ProjectSnapshot): Interaction[] {
     else answers.set(r.command_id, [r]);
   }
   for (const c of s.commands) {
-    const text = [c.cmd, c.target ?? '', c.args].filter((x) => x.trim() !== '').join(' ');
-    const replies = answers.get(c.command_id) ?? [];
-    const reply = replies.map((r) => `${r.ok ? '' : '⚠️ '}${actorLabel(s, r.from)}: ${excerpt(r.response)}`).join(' / ');
     items.push({
       at: c.timestamp,
-      line: `${dateTimeOf(c.timestamp)} · ${c.source} · ${c.user} · ${code(text)} → ${reply || '_no response yet_'}`,
+      line: () => {
+        const text = [c.cmd, c.target ?? '', c.args].filter((x) => x.trim() !== '').join(' ');
+        const replies = answers.get(c.command_id) ?? [];
+        const reply = replies
+          .map((r) => `${r.ok ? '' : '⚠️ '}${actorLabel(s, r.from)}: ${excerpt(r.response)}`)
+          .join(' / ');
+        return `${dateTimeOf(c.timestamp)} · ${c.source} · ${c.user} · ${code(text)} → ${reply || '_no response yet_'}`;
+      },
     });
   }
   for (const r of s.reviews) {
     const d = r.decision;
     if (!d) continue;
-    const comment = d.comment.trim() ? `: ${excerpt(d.comment)}` : '';
-    const inline = d.inline.length > 0 ? ` (+${d.inline.length} inline)` : '';
     items.push({
       at: d.timestamp,
-      line:
-        `${dateTimeOf(d.timestamp)} · ${d.source} · ${d.reviewed_by} · ${REVIEW_KIND_LABEL[r.kind]} of ` +
-        `\`${r.subject.path}\` r${r.subject.revision}: ` +
-        `${DECISION_SIGNOFF[d.decision]}${comment}${inline}`,
+      line: () => {
+        const comment = d.comment.trim() ? `: ${excerpt(d.comment)}` : '';
+        const inline = d.inline.length > 0 ? ` (+${d.inline.length} inline)` : '';
+        return (
+          `${dateTimeOf(d.timestamp)} · ${d.source} · ${d.reviewed_by} · ${REVIEW_KIND_LABEL[r.kind]} of ` +
+          `\`${r.subject.path}\` r${r.subject.revision}: ` +
+          `${DECISION_SIGNOFF[d.decision]}${comment}${inline}`
+        );
+      },
     });
   }
   // Clarifications asked through a command already show with that command's response.
-  for (const q of s.clarifications.filter((c) => c.command_id === null)) {
-    const who = q.scripted ? `${q.agent} (scripted)` : q.agent;
-    const answer = q.answer === null ? '_awaiting answer_' : `${who}: ${excerpt(q.answer)}`;
+  for (const q of s.clarifications) {
+    if (q.command_id !== null) continue;
     const at = q.answered_at ?? q.asked_at;
     items.push({
       at,
-      line:
-        `${dateTimeOf(at)} · review · Human · 💬 Clarification to ${q.agent}: ` +
-        `${excerpt(q.question, 80)} → ${answer}`,
+      line: () => {
+        const who = q.scripted ? `${q.agent} (scripted)` : q.agent;
+        const answer = q.answer === null ? '_awaiting answer_' : `${who}: ${excerpt(q.answer)}`;
+        return (
+          `${dateTimeOf(at)} · review · Human · 💬 Clarification to ${q.agent}: ` +
+          `${excerpt(q.question, 80)} → ${answer}`
+        );
+      },
     });
   }
-  // Newest first; equal instants keep the order above (commands, decisions, clarifications).
-  return items
-    .map((item, index) => ({ item, index }))
-    .sort((a, b) => compareTs(b.item.at, a.item.at) || a.index - b.index)
-    .map((p) => p.item);
+  // Newest first; equal instants keep the order above (commands, decisions, clarifications): sorted oldest
+  // first from the reversed list, then reversed back.
+  return byTime(items.reverse(), (i) => i.at).reverse();
 }
 
 function recentInteractions(s: ProjectSnapshot): string[] {
   const list = interactions(s).slice(0, RECENT_INTERACTIONS);
   if (list.length === 0) return ['_No human interactions yet._'];
-  return list.map((i) => `- ${i.line}`);
+  return list.map((i) => `- ${i.line()}`);
 }
 
 /** Conditions of approvals (concerns of category `condition`): each listed until it is met. */

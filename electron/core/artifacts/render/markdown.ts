@@ -64,9 +64,19 @@ export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** First `max` characters of a one-line version of `text`, cut on code points so emoji survive. */
+/**
+ * First `max` characters of a one-line version of `text`, cut on code points so emoji survive. Only as much
+ * of a long text is flattened as the excerpt needs: a prefix whose one-line form holds more than `max` code
+ * points decides the excerpt as the whole text would (a whitespace run cut at its end is only trimmed away
+ * past the cut). The exports excerpt every response and answer they show, some of them whole test logs.
+ */
 export function excerpt(text: string, max = 120): string {
-  const flat = Array.from(oneLine(text));
+  let take = max * 4;
+  let flat = Array.from(oneLine(take < text.length ? text.slice(0, take) : text));
+  while (take < text.length && flat.length <= max) {
+    take *= 4;
+    flat = Array.from(oneLine(take < text.length ? text.slice(0, take) : text));
+  }
   return flat.length <= max
     ? flat.join('')
     : `${flat
