@@ -110,7 +110,7 @@ async function byHistory(sizes: readonly number[]): Promise<Figure[]> {
       }
     }
   }
-  const base = sizes[0] ?? 10;
+  const base = sizes[0] ?? 100;
   const at = (n: number, k: 'step' | 'promotion') => median(times.get(n)?.[k] ?? []);
   const figures: Figure[] = [];
   for (const k of ['step', 'promotion'] as const) {
@@ -142,6 +142,6 @@ async function byHistory(sizes: readonly number[]): Promise<Figure[]> {
   return figures;
 }
 
-export async function benchLoop(sizes: readonly number[] = [10, 10_000, 100_000]): Promise<Figure[]> {
+export async function benchLoop(sizes: readonly number[] = [100, 10_000, 100_000]): Promise<Figure[]> {
   return [...(await perHandoff()), ...(await byHistory(sizes))];
 }
