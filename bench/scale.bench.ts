@@ -16,7 +16,7 @@ import { type Figure, interleaved, median, tempDir, time, timeAsync } from './ut
  * 100k and 1M events of realistic history (bench/history.ts). Every figure at a size is measured
  * interleaved with the same figure on a 10k-event project, and printed with the ratio: flat means ≈ 1×.
  */
-const REPS = 15;
+const REPS = 41;
 /** The calls the UI makes on its views (dashboard, reviews, concerns, console, audit, agents, QA). */
 const UI_CALLS: Array<{ call: CallName; params: Record<string, unknown>; label?: string }> = [
   { call: 'project.status', params: {} },
