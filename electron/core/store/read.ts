@@ -3,7 +3,6 @@ import type {
   AgentState,
   ArtifactRevision,
   Command,
-  GitAction,
   Handoff,
   PermissionRequest,
   PermissionStatus,
@@ -18,6 +17,7 @@ import type {
 } from '../../../shared/index.ts';
 import { OPEN, concernReads } from './concern-reads.ts';
 import { docQueries } from './doc-queries.ts';
+import { gitActionReads } from './git-action-reads.ts';
 import { reviewPages } from './review-pages.ts';
 import { phaseToken, typeToken } from './search.ts';
 import type {
@@ -66,6 +66,7 @@ export function createReader(db: Database.Database) {
   const reader = {
     ...reviewPages(db),
     ...concernReads(db),
+    ...gitActionReads(db),
     atOnce,
     project(): (Omit<ProjectRow, 'plan'> & { roadmap: Phase[]; kpis: KPI[]; risks: string[] }) | null {
       const row = db.prepare<[], ProjectRow>('SELECT * FROM project WHERE id = 1').get();
@@ -195,29 +196,6 @@ export function createReader(db: Database.Database) {
         'SELECT doc FROM artifacts a WHERE revision = (SELECT MAX(revision) FROM artifacts b WHERE b.path ' +
           '= a.path) ORDER BY seq, path',
       ),
-    /**
-     * The newest git action of these kinds (into `target`, when given): newest first through the
-     * (action, seq) index, one seek per kind, and a merge into main (one a promotion) is stepped over.
-     */
-    lastGitAction(actions: readonly GitAction['action'][], target?: string): GitAction | null {
-      let best: { seq: number; action: GitAction } | null = null;
-      for (const action of actions)
-        for (const row of db
-          .prepare<[string], { seq: number; doc: string }>(
-            'SELECT seq, doc FROM git_actions WHERE action = ? ORDER BY seq DESC',
-          )
-          .iterate(action)) {
-          if (best && row.seq < best.seq) break;
-          const doc = JSON.parse(row.doc) as GitAction;
-          if (target !== undefined && doc.target !== target) continue;
-          best = { seq: row.seq, action: doc };
-          break;
-        }
-      return best?.action ?? null;
-    },
-    /** Merges, tags and reverts: the git actions a changelog lists. */
-    notableGitActions: (): GitAction[] =>
-      docs("SELECT doc FROM git_actions WHERE action IN ('merge', 'tag', 'revert') ORDER BY seq"),
     latestGate: (): GateRecord | null => one('SELECT doc FROM gates ORDER BY seq DESC LIMIT 1'),
     pendingClarification: (agent: string): ClarificationRecord | null =>
       one("SELECT doc FROM clarifications WHERE agent = ? AND status = 'pending' LIMIT 1", agent),
@@ -232,17 +210,6 @@ export function createReader(db: Database.Database) {
         )
         .all(phase),
     agent: (name: string): AgentState | null => one('SELECT doc FROM agents WHERE name = ?', name),
-    gitActions: (): GitAction[] => docs('SELECT doc FROM git_actions ORDER BY seq'),
-    hasGitAction: (id: string): boolean =>
-      db.prepare<[string], { n: number }>('SELECT 1 AS n FROM git_actions WHERE id = ?').get(id) !== undefined,
-    /** The git actions recorded after event `seq`, with their seqs. */
-    gitActionsSince: (seq: number): Array<{ seq: number; action: GitAction }> =>
-      db
-        .prepare<[number], { seq: number; doc: string }>('SELECT seq, doc FROM git_actions WHERE seq > ? ORDER BY seq')
-        .all(seq)
-        .map((r) => ({ seq: r.seq, action: JSON.parse(r.doc) as GitAction })),
-    recordedRefs: (): Array<{ name: string; oid: string }> =>
-      db.prepare<[], { name: string; oid: string }>('SELECT name, oid FROM git_refs ORDER BY name').all(),
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
     /** The reviews of these phases, in the order of `reviews()` (by the reviews' phase index). */
     reviewsOfPhases: (phases: readonly number[]): Review[] =>

@@ -14,18 +14,7 @@ import {
   pendingReviews,
   phaseTitle,
 } from './facts.ts';
-import {
-  type Section,
-  byTime,
-  code,
-  dateOf,
-  dateTimeOf,
-  excerpt,
-  finish,
-  link,
-  oneLine,
-  table,
-} from './markdown.ts';
+import { type Section, byTime, code, dateOf, dateTimeOf, excerpt, finish, link, oneLine, table } from './markdown.ts';
 
 /** How many interactions "Recent Human Interactions" keeps. */
 export const RECENT_INTERACTIONS = 20;
