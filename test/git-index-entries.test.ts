@@ -99,4 +99,23 @@ describe('index entries by stored blob id', () => {
     expect(await addKnownEntries(dir, gitdir(), [{ path: 'b', oid, mode: '100644' }])).toBe(false);
     expect(readFileSync(join(gitdir(), 'index')).equals(was)).toBe(true);
   });
+
+  it('tells a folder of the index from a name that only starts like it', async () => {
+    // In git's byte order `b-x/…` and `b.txt` sort between `b` and `b/…`, and `bz/…` after them.
+    write('b-x/c.txt', 'x\n');
+    write('b.txt', 'b\n');
+    write('bz/d.txt', 'd\n');
+    gitCli(dir, 'add', '.');
+    gitCli(dir, 'commit', '-q', '-m', 'more');
+    write('b-x.txt', 'new\n');
+    const oid = gitCli(dir, 'hash-object', '-w', 'b-x.txt').trim();
+    expect(await addKnownEntries(dir, gitdir(), [{ path: 'b-x.txt', oid, mode: '100644' }])).toBe(true);
+    expect(entry('b-x.txt')).toBe(`100644 ${oid} 0\tb-x.txt`);
+    expect(gitCli(dir, 'diff-files', '--name-only').trim()).toBe('');
+    const was = readFileSync(join(gitdir(), 'index'));
+    rmSync(join(dir, 'bz'), { recursive: true });
+    write('bz', 'now a file\n');
+    expect(await addKnownEntries(dir, gitdir(), [{ path: 'bz', oid, mode: '100644' }])).toBe(false);
+    expect(readFileSync(join(gitdir(), 'index')).equals(was)).toBe(true);
+  });
 });

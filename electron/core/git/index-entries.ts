@@ -71,10 +71,16 @@ export function entryBytes(dir: string, e: KnownEntry): Buffer | null {
   return out;
 }
 
+/** An index entry's path and its raw bytes. */
+interface IndexEntry {
+  path: Buffer;
+  bytes: Buffer;
+}
+
 export interface ParsedIndex {
   version: number;
-  /** Each entry's path and its raw bytes, in index order. */
-  entries: Array<{ path: Buffer; bytes: Buffer }>;
+  /** In index order. */
+  entries: IndexEntry[];
 }
 
 /** The entries of an index git or isomorphic-git wrote; null for anything this module does not handle. */
@@ -138,11 +144,19 @@ export async function addKnownEntries(dir: string, gitdir: string, entries: read
     added.set(e.path, bytes);
   }
   const names = new Set(added.keys());
-  const kept = parsed.entries.filter((e) => !names.has(e.path.toString('utf8')));
-  // A path that is a folder of a kept entry, or the reverse, is a change of kind git's CLI settles.
-  const folders = new Set(kept.flatMap((e) => parents(e.path.toString('utf8'))));
-  const keptNames = new Set(kept.map((e) => e.path.toString('utf8')));
-  for (const p of names) if (folders.has(p) || parents(p).some((f) => keptNames.has(f))) return false;
+  const kept: IndexEntry[] = [];
+  const keptNames = new Set<string>();
+  for (const e of parsed.entries) {
+    const name = e.path.toString('utf8');
+    if (names.has(name)) continue;
+    kept.push(e);
+    keptNames.add(name);
+  }
+  // A path that is a folder of a kept entry, or the reverse, is a change of kind git's CLI settles. Looked
+  // up per added path (a search of the sorted entries for `path/`), not by listing every folder of every
+  // entry: the checkout holds every sealed audit segment, so that list grew with the history.
+  const under = entriesUnder(kept);
+  for (const p of names) if (under(p) || parents(p).some((f) => keptNames.has(f))) return false;
   const all = [...kept, ...[...added].map(([p, bytes]) => ({ path: Buffer.from(p, 'utf8'), bytes }))];
   return writeIndex(indexFile, { version: parsed.version, entries: all });
 }
@@ -180,6 +194,28 @@ export async function writeIndex(indexFile: string, index: ParsedIndex): Promise
   closeSync(fd);
   renameSync(lock, indexFile);
   return true;
+}
+
+/**
+ * Whether any of `entries` lies under folder `p`: a binary search for `p/` when the entries are in git's
+ * order (byte order of their paths, as git writes every index), else a scan.
+ */
+function entriesUnder(entries: readonly IndexEntry[]): (p: string) => boolean {
+  const sorted = entries.every((e, i) => i === 0 || Buffer.compare((entries[i - 1] as IndexEntry).path, e.path) <= 0);
+  return (p: string) => {
+    const prefix = Buffer.from(`${p}/`, 'utf8');
+    const starts = (e: IndexEntry) => e.path.length > prefix.length && e.path.subarray(0, prefix.length).equals(prefix);
+    if (!sorted) return entries.some(starts);
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (Buffer.compare((entries[mid] as IndexEntry).path, prefix) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = entries[lo];
+    return first !== undefined && starts(first);
+  };
 }
 
 /** `a/b/c` → [`a`, `a/b`]. */
