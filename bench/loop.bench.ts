@@ -79,7 +79,7 @@ async function step(p: OpenedProject, kind: string): Promise<number> {
 
 // A step is 20–45 ms on a 2-core machine where one child process costs 11–15 ms to start: seven copies give a
 // median that one slow spawn does not move.
-const COPIES = 7;
+const COPIES = 15;
 
 /**
  * A loop step (acting on the test-completion approval: a handoff, the promotion review, the exports)
