@@ -76,41 +76,59 @@ describe('phase-scoped reads', () => {
     expect(p.read.handoffRecordedBefore(1, Number.MAX_SAFE_INTEGER)).toBe(false);
   });
 
-  it("reads the results' sign-offs from the phases they show, and renders what the whole history renders", async () => {
+  it("reads the results' sign-offs from the phase and time they show, and renders what the whole history renders", async () => {
     const p = await sample();
     await driveSampleThroughGate(p, 'resolved by the test');
     const gate = p.read.latestGate();
     expect(gate?.phase).toBe(1);
-    // Reviews of a later phase that name the QA report: the results of phase 1 do not show them.
-    p.ledger.transact((tx) => {
-      for (let i = 0; i < 3; i++)
+    const review = (phase: number, title: string, at: string) =>
+      p.ledger.transact((tx) =>
         requestReview(
           tx,
           {
             kind: 'variation',
-            phase: 2,
-            title: `later ${i}`,
+            phase,
+            title,
             requested_by: 'ProjectManager',
             impact: 'low',
             subject: { path: 'REQUIREMENTS.md', revision: 1 },
-            context: ['QA_REPORT.md', 'tests/TEST_RESULTS.md'],
+            context: RESULTS,
             handoff_id: null,
             summary: 's',
           },
-          ts(),
-        );
-    });
-    expect(p.read.resultPhases()).toEqual([1]);
-    const covering = (phase: number) =>
+          at,
+        ),
+      );
+    // Reviews that name the results but that the results of phase 1 do not show: a later phase's, and one
+    // of phase 1 requested long before its gate. One whose time is not ISO-8601 UTC is taken, to be compared
+    // as an instant.
+    for (let i = 0; i < 3; i++) review(2, `later ${i}`, ts());
+    const early = review(1, 'before the gate', '2020-01-01T00:00:00.000Z');
+    const odd = review(1, 'odd time', '2020-01-01 00:00:00');
+    expect(p.read.resultScopes().map((s) => s.phase)).toEqual([1, 1]);
+    const since = Math.min(...p.read.resultScopes().map((s) => Date.parse(s.since)));
+    const shown = p.read
+      .reviews()
+      .filter((r) => r.phase === 1 && Date.parse(r.requested_at) >= since)
+      .filter((r) => RESULTS.some((path) => r.subject.path === path || r.context.includes(path)));
+    expect(shown.length).toBeGreaterThan(0);
+    const loaded = resultsLoaders(p.read)
+      .reviews()
+      .map((r) => r.id);
+    expect(loaded).toEqual(
       p.read
         .reviews()
-        .filter((r) => r.phase === phase)
-        .filter((r) => RESULTS.some((path) => r.subject.path === path || r.context.includes(path)))
-        .map((r) => r.id);
-    expect(covering(2)).toHaveLength(3);
-    expect(covering(1).length).toBeGreaterThan(0);
-    const loaded = resultsLoaders(p.read).reviews();
-    expect(loaded.map((r) => r.id)).toEqual(covering(1));
+        .filter((r) => shown.some((x) => x.id === r.id) || r.id === odd.id)
+        .map((r) => r.id),
+    );
+    expect(loaded).not.toContain(early.id);
+    // Read by the (phase, requested_at) index.
+    const plan = p.ledger.db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT rowid FROM reviews WHERE phase = ? AND json_extract(doc, '$.requested_at') >= ?",
+      )
+      .all(1, '2026') as Array<{ detail: string }>;
+    expect(plan.map((r) => r.detail).join('\n')).toMatch(/USING (COVERING )?INDEX reviews_requested/);
     await p.exporter.sync();
     expect(await p.exporter.verify()).toEqual([]);
   });

@@ -228,16 +228,18 @@ const RESULT_DOCUMENTS = ['tests/TEST_RESULTS.md', 'QA_REPORT.md'];
  * The test results and the QA report: they show open concerns only (the test failures to close, the open
  * criticals, the counts by severity), so they read the open ones by index, not every concern of the history.
  * Reviews are only their sign-offs: the reviews that show one of them (`reviewCovers`) in the phases they
- * sign off (the newest test run's and the newest gate's), so a review of another document or of an earlier
- * phase leaves them as they were. The rest is read whole.
+ * sign off (the newest test run's and the newest gate's) requested since that run or gate, so a review of
+ * another document, of an earlier phase or from before the gate leaves them as they were. The rest is read
+ * whole.
  */
 export function resultsLoaders(read: Reader, full: Loaders = fullLoaders(read)): Loaders {
   return {
     ...full,
     concerns: () => read.openConcernsAndConditions(),
-    // Their sign-offs show the reviews of the newest test run's phase and the newest gate's (signoff.ts).
+    // Their sign-offs show the reviews of the newest test run's phase and the newest gate's requested since
+    // that run or gate (signoff.ts): a long phase's earlier reviews are not read.
     reviews: () =>
-      read.reviewsOfPhases(read.resultPhases()).filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
+      read.reviewsRequestedSince(read.resultScopes()).filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
   };
 }
 

@@ -191,6 +191,10 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `
   CREATE INDEX handoffs_phase ON handoffs(json_extract(doc, '$.phase'), seq);
   `,
+  // 10: the reviews the results documents sign off (a phase's, requested since its newest run or gate).
+  `
+  CREATE INDEX reviews_requested ON reviews(phase, json_extract(doc, '$.requested_at'));
+  `,
 ];
 
 /** Tables that are projections; a rebuild empties exactly these. */

@@ -29,6 +29,12 @@ import type {
   TestRunRecord,
 } from '../artifacts/snapshot.ts';
 
+/** A review's request time, as the (phase, requested_at) index holds it (migration 10). */
+const REQUESTED_AT = "json_extract(doc, '$.requested_at')";
+/** ISO-8601 UTC to the second or finer, as the ledger's clock writes times: these compare by their text. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const ISO_GLOB = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z';
+
 interface ProjectRow {
   name: string;
   brief: string;
@@ -211,19 +217,43 @@ export function createReader(db: Database.Database) {
         .all(phase),
     agent: (name: string): AgentState | null => one('SELECT doc FROM agents WHERE name = ?', name),
     testRuns: (): TestRunRecord[] => docs('SELECT doc FROM test_runs ORDER BY seq'),
-    /** The reviews of these phases, in the order of `reviews()` (by the reviews' phase index). */
-    reviewsOfPhases: (phases: readonly number[]): Review[] =>
-      phases.length === 0
-        ? []
-        : docs(
-            `SELECT doc FROM reviews WHERE phase IN (${phases.map(() => '?').join(',')}) ORDER BY seq, id`,
-            ...phases,
-          ),
-    /** The phases of the newest test run and the newest QA gate: the ones the results documents sign off. */
-    resultPhases: (): number[] => {
-      const phase = (table: 'test_runs' | 'gates') =>
-        db.prepare<[], { phase: number }>(`SELECT phase FROM ${table} ORDER BY seq DESC LIMIT 1`).get()?.phase;
-      return [...new Set([phase('test_runs'), phase('gates')])].filter((p): p is number => p !== undefined);
+    /**
+     * What the results documents sign off (render/signoff.ts): the reviews of the newest test run's phase
+     * requested at or after that run, and of the newest gate's phase at or after that gate.
+     */
+    resultScopes: (): Array<{ phase: number; since: string }> => {
+      const newest = (table: 'test_runs' | 'gates') =>
+        db
+          .prepare<[], { phase: number; at: unknown }>(
+            `SELECT phase, json_extract(doc, '$.at') AS at FROM ${table} ORDER BY seq DESC LIMIT 1`,
+          )
+          .get();
+      return [newest('test_runs'), newest('gates')].flatMap((r) =>
+        r && typeof r.at === 'string' ? [{ phase: r.phase, since: r.at }] : [],
+      );
+    },
+    /**
+     * The reviews of each scope's phase requested at or after its `since` (or more: the caller compares the
+     * instants), in the order of `reviews()`, through the (phase, requested_at) index: a phase's older
+     * reviews are not read. An ISO-8601 UTC time at or after `since` has its first 19 characters (to the
+     * second) at or after since's, so comparing the text with that prefix misses none; a review whose time
+     * is in another form cannot be compared by its text and is always taken.
+     */
+    reviewsRequestedSince(scopes: ReadonlyArray<{ phase: number; since: string }>): Review[] {
+      if (scopes.length === 0) return [];
+      const args: Array<number | string> = [];
+      const parts = scopes.map(({ phase, since }) => {
+        if (!ISO_UTC.test(since)) {
+          args.push(phase);
+          return 'SELECT rowid FROM reviews WHERE phase = ?';
+        }
+        args.push(phase, since.slice(0, 19), phase, since.slice(0, 19));
+        return (
+          `SELECT rowid FROM reviews WHERE phase = ? AND ${REQUESTED_AT} >= ? UNION ` +
+          `SELECT rowid FROM reviews WHERE phase = ? AND ${REQUESTED_AT} < ? AND ${REQUESTED_AT} NOT GLOB '${ISO_GLOB}'`
+        );
+      });
+      return docs(`SELECT doc FROM reviews WHERE rowid IN (${parts.join(' UNION ')}) ORDER BY seq, id`, ...args);
     },
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
     permissionRequests: (status?: PermissionStatus): PermissionRequest[] =>
