@@ -237,9 +237,11 @@ export function resultsLoaders(read: Reader, full: Loaders = fullLoaders(read)):
     ...full,
     concerns: () => read.openConcernsAndConditions(),
     // Their sign-offs show the reviews of the newest test run's phase and the newest gate's requested since
-    // that run or gate (signoff.ts): a long phase's earlier reviews are not read.
+    // that run or gate (signoff.ts): a long phase's earlier reviews, and those of other documents, are not read.
     reviews: () =>
-      read.reviewsRequestedSince(read.resultScopes()).filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
+      read
+        .reviewsMentioning(RESULT_DOCUMENTS, read.resultScopes())
+        .filter((r) => RESULT_DOCUMENTS.some((p) => reviewCovers(r, p))),
   };
 }
 

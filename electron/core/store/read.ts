@@ -233,14 +233,15 @@ export function createReader(db: Database.Database) {
       );
     },
     /**
-     * The reviews of each scope's phase requested at or after its `since` (or more: the caller compares the
-     * instants), in the order of `reviews()`, through the (phase, requested_at) index: a phase's older
-     * reviews are not read. An ISO-8601 UTC time at or after `since` has its first 19 characters (to the
-     * second) at or after since's, so comparing the text with that prefix misses none; a review whose time
-     * is in another form cannot be compared by its text and is always taken.
+     * The reviews of each scope's phase requested at or after its `since` that mention one of `paths` (or
+     * more: the caller checks what they cover and compares the instants), in the order of `reviews()`,
+     * through the (phase, requested_at) index: a phase's older reviews are not read, and a review naming
+     * none of the paths is not parsed. An ISO-8601 UTC time at or after `since` has its first 19 characters
+     * (to the second) at or after since's, so comparing the text with that prefix misses none; a review
+     * whose time is in another form cannot be compared by its text and is always taken.
      */
-    reviewsRequestedSince(scopes: ReadonlyArray<{ phase: number; since: string }>): Review[] {
-      if (scopes.length === 0) return [];
+    reviewsMentioning(paths: readonly string[], scopes: ReadonlyArray<{ phase: number; since: string }>): Review[] {
+      if (scopes.length === 0 || paths.length === 0) return [];
       const args: Array<number | string> = [];
       const parts = scopes.map(({ phase, since }) => {
         if (!ISO_UTC.test(since)) {
@@ -253,7 +254,13 @@ export function createReader(db: Database.Database) {
           `SELECT rowid FROM reviews WHERE phase = ? AND ${REQUESTED_AT} < ? AND ${REQUESTED_AT} NOT GLOB '${ISO_GLOB}'`
         );
       });
-      return docs(`SELECT doc FROM reviews WHERE rowid IN (${parts.join(' UNION ')}) ORDER BY seq, id`, ...args);
+      // A path in a review's JSON is its text as written (JSON escapes no character a path here holds).
+      const mentions = paths.map(() => 'instr(doc, ?) > 0').join(' OR ');
+      return docs(
+        `SELECT doc FROM reviews WHERE rowid IN (${parts.join(' UNION ')}) AND (${mentions}) ORDER BY seq, id`,
+        ...args,
+        ...paths,
+      );
     },
     gates: (): GateRecord[] => docs('SELECT doc FROM gates ORDER BY seq'),
     permissionRequests: (status?: PermissionStatus): PermissionRequest[] =>
