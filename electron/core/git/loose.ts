@@ -45,6 +45,11 @@ function knownIn(gitdir: string): Set<string> {
 /** Did this process write (or find) the object lately? See `known`. */
 export const knownStored = (ctx: RepoCtx, oid: string): boolean => knownIn(ctx.gitdir).has(oid);
 
+/** Remember an object found stored, so the next commit of this process takes it without a stat. */
+export const rememberStored = (ctx: RepoCtx, oid: string): void => {
+  knownIn(ctx.gitdir).add(oid);
+};
+
 /** Writes a loose object (temp + rename) unless it is already there; returns its oid. */
 export async function writeLoose(
   ctx: RepoCtx,

@@ -11,7 +11,7 @@ import type { CommitObject, TagObject, TreeEntry } from 'isomorphic-git';
 import { iso } from './iso.ts';
 import { GovernorError, NotFoundError } from '../errors.ts';
 import { isDescendent, readCommit } from './commits.ts';
-import { knownStored, readLoose, writeLoose } from './loose.ts';
+import { knownStored, readLoose, rememberStored, writeLoose } from './loose.ts';
 import type { RepoCtx } from './repo-fs.ts';
 
 export { hashObject, writeBlob } from './loose.ts';
@@ -39,12 +39,16 @@ export function toBytes(content: string | Uint8Array): Uint8Array {
 /**
  * Whether an object is stored loose (a packed one is not seen: callers then write it again, harmlessly).
  * A synchronous stat, as loose.ts reads and writes small objects: a records commit asks this of every sealed
- * audit segment new to the tree (one per 5,000 records of a stream), and each thread-pool round trip of an
- * async access cost more than the stat itself (50 segments, ~4 ms of a promotion at 100k events).
+ * audit segment new to the tree (one per 1,000 lines of a stream, 50 at 100k events of history), and a
+ * thread-pool round trip of an async access each cost more than the stat itself.
  */
 export async function hasLooseObject(ctx: RepoCtx, oid: string): Promise<boolean> {
   if (knownStored(ctx, oid)) return true;
-  return existsSync(path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+  // Found: remembered as written ones are (a promotion's records commit and its final exports commit ask
+  // about the same segments).
+  const found = existsSync(path.join(ctx.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+  if (found) rememberStored(ctx, oid);
+  return found;
 }
 
 /** Notes are attached to objects that exist: a loose one is seen by its file, a packed one read. */
