@@ -4,7 +4,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { hashObject, MODE_EXEC, MODE_FILE, MODE_TREE, spliceTree, type Entry } from '../electron/core/git/objects.ts';
+import {
+  hashObject,
+  indexTreeEntries,
+  MODE_EXEC,
+  MODE_FILE,
+  MODE_TREE,
+  spliceTree,
+  type Entry,
+} from '../electron/core/git/objects.ts';
 import { createGitService } from '../electron/core/git/service.ts';
 import { fsck, gitCli, tempDir } from './support/git-cli.ts';
 
@@ -87,6 +95,44 @@ describe('spliceTree', () => {
       const expected = after.size === 0 ? '4b825dc642cb6eb9a060e54bf8d69288fbee4904' : mktree(dir, [...after.values()]);
       expect(hashObject('tree', spliced).oid, `seed ${seed}`).toBe(expected);
     }
+  });
+});
+
+describe('indexTreeEntries', () => {
+  test('decodes every entry git wrote, by name', async () => {
+    const dir = await repo();
+    for (let seed = 1; seed <= 10; seed++) {
+      const pick = rng(seed);
+      const base = NAMES.filter(() => pick() < 0.7).map((n) => entry(n, pick));
+      const index = indexTreeEntries(rawTree(dir, mktree(dir, base)));
+      expect(new Map([...index].sort()), `seed ${seed}`).toEqual(new Map(base.map((e) => [e.path, e] as const).sort()));
+    }
+  });
+
+  test('a commit adding many files to a large folder gives the tree git gives', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const git = createGitService({ dir });
+    const files = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`seg/${String(i).padStart(6, '0')}.jsonl`, `${i}\n`]),
+    );
+    await git.ensureRepo({ initialFiles: { 'README.md': '# p\n', ...files }, message: 'chore: init', timestamp: T0 });
+    const changes = Array.from({ length: 30 }, (_, i) => ({
+      path: `seg/${String(i * 2 + 1).padStart(6, '0')}b.jsonl`,
+      content: `new ${i}\n`,
+    }));
+    const before = decodes.n;
+    const res = await git.commitChanges({
+      branch: 'phase1/implementer',
+      actor: 'Implementer',
+      changes,
+      subject: 'chore: more segments',
+      auditId: 'evt_test',
+      timestamp: T0 + 60,
+    });
+    expect(decodes.n - before).toBe(0);
+    expect(gitCli(dir, 'ls-tree', '--name-only', `${res.oid}:seg`).trim().split('\n')).toHaveLength(70);
+    fsck(dir);
   });
 });
 

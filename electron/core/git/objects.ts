@@ -182,6 +182,25 @@ export function findTreeEntry(body: Buffer, name: string): Entry | undefined {
   return undefined;
 }
 
+/**
+ * Every entry of a raw tree body by name, decoded in one pass: for a rewrite that looks up many names in one
+ * tree (a records commit adding a stream's sealed segments), where `findTreeEntry` per name would walk the
+ * body once per name, quadratic in the folder's size.
+ */
+export function indexTreeEntries(body: Buffer): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(0x20, i);
+    const nul = body.indexOf(0, space);
+    const r = { start: i, nameStart: space + 1, nameEnd: nul, end: nul + 21 };
+    const e = decodeRecord(body, r);
+    out.set(e.path, e);
+    i = r.end;
+  }
+  return out;
+}
+
 /** The entry named `name` in a tree (null: the empty tree), from its raw body when loose, else parsed. */
 export async function treeEntry(ctx: RepoCtx, oid: string | null, name: string): Promise<Entry | undefined> {
   const raw = await readTreeRaw(ctx, oid);

@@ -14,6 +14,7 @@ import {
   hasLooseObject,
   hashObject,
   findTreeEntry,
+  indexTreeEntries,
   readTreeEntries,
   readTreeRaw,
   spliceTree,
@@ -119,6 +120,9 @@ export async function writeTreeWithChanges(
   return { tree, changed: changed.sort() };
 }
 
+/** Past this many names to look up in one tree, it is decoded once rather than walked per name. */
+const LOOKUPS_BEFORE_INDEX = 8;
+
 async function rewriteDir(
   ctx: RepoCtx,
   treeOid: string | null,
@@ -132,9 +136,12 @@ async function rewriteDir(
   const parsed = raw ? null : new Map<string, Entry>((await readTreeEntries(ctx, treeOid)).map((e) => [e.path, e]));
   /** The entries set (or removed: null) by this rewrite, by name. */
   const edits = new Map<string, Entry | null>();
+  // Many names looked up in one loose tree: decoded once into a map (a lookup per name walks the body).
+  const indexed = raw && node.files.size + node.dirs.size > LOOKUPS_BEFORE_INDEX ? indexTreeEntries(raw) : null;
   const entryOf = (name: string): Entry | undefined => {
     const edited = edits.get(name);
     if (edited !== undefined) return edited ?? undefined;
+    if (indexed) return indexed.get(name);
     return raw ? findTreeEntry(raw, name) : parsed?.get(name);
   };
   let dirty = false;
