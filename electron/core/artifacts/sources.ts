@@ -92,8 +92,8 @@ export const UNEXPORTED_EVENTS: readonly EventType[] = [
 /**
  * Fields whose loaded value also depends on another field: the bounded loaders pick the responses to the
  * commands they read, so a new command changes that list though no response event came; the results
- * loaders pick the reviews of the newest test run's and gate's phases, so a run or gate in a new phase
- * changes theirs.
+ * loaders pick the reviews requested since the newest test run and gate, in their phases, so a new run or
+ * gate changes theirs.
  */
 const DERIVED: ReadonlyArray<readonly [Field, Field]> = [
   ['responses', 'commands'],
