@@ -61,17 +61,17 @@ function plans(): Array<{ sql: string; args: unknown[]; plan: string }> {
 
 describe('no step walks the events table', () => {
   it('/status through the API, with the export sync after it', async () => {
-    const api = createApi(
-      p,
-      createLoopRunner(p, () => {}),
-      { user: 'Human', source: 'ui' },
-    );
+    const loop = createLoopRunner(p, () => {});
+    const api = createApi(p, loop, { user: 'Human', source: 'ui' });
     recording = true;
     try {
       await dispatch(api, 'commands.run', { text: '/status' });
     } finally {
       recording = false;
     }
+    // A command that went through wakes the loop. Its steps append and sync this project's exports, so it
+    // ends here: left running, it wrote the audit files alongside the next test's exporter.
+    await loop.idle();
     expect(ran.size).toBeGreaterThan(0);
     for (const { sql, plan } of plans()) {
       // A walk of an index is a walk of the history; a walk of the table in seq order is one when nothing
