@@ -11,7 +11,7 @@ import { initProject } from '../../electron/core/project.ts';
 import { decideReview } from '../../electron/core/workflow/decisions.ts';
 import { runLoop } from '../../electron/core/workflow/loop.ts';
 import { agentWorkspaceDir } from '../../electron/core/agents/workers/git-workspace.ts';
-import type { FakeAnthropic, MessagesRequest } from './fake-anthropic.ts';
+import type { FakeAnthropic, MessagesRequest, Turn } from './fake-anthropic.ts';
 import { git, tempDir } from './tmp.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'governor.mjs');
@@ -275,32 +275,47 @@ export async function loopDecidingAsks(
 export function scriptResumedTask(fake: FakeAnthropic, dir: string): () => MessagesRequest | null {
   const ws = agentWorkspaceDir(dir, 'phase1/implementer');
   let resumed: MessagesRequest | null = null;
-  const uname = { tools: [{ name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }] };
-  fake.pushFor(
-    'T4',
-    {
-      tools: [
-        { name: 'Write', input: { file_path: join(ws, 'src/resume.js'), content: 'export const resumed = true;\n' } },
-      ],
-    },
-    uname,
-    (req) => {
+  const uname = (id: string): Turn => ({
+    tools: [{ id, name: 'Bash', input: { command: 'uname -s', description: 'which OS' } }],
+  });
+  // Each answer follows from the request, not from how many came before: a retried request, or one more from
+  // the first run's agent after the kill (its Bash request failed), would otherwise take the turn meant for
+  // the resumed session, which then handed off without asking again.
+  fake.answerFor('T4', (req) => {
+    const last = req.messages.at(-1)?.content;
+    const text = JSON.stringify(last ?? '');
+    const result = (id: string) =>
+      Array.isArray(last) &&
+      (last as Array<Record<string, unknown>>).some(
+        (b) => b.type === 'tool_result' && b.tool_use_id === id && b.is_error !== true,
+      );
+    if (text.includes('Governor restarted')) {
       resumed = req;
-      return uname;
-    },
-    {
-      tools: [
-        {
-          name: 'mcp__governor__handoff',
-          input: {
-            summary: 'Added src/resume.js after a restart.',
-            commit_subject: 'feat(resume): survive a restart',
-            tested: 'uname -s',
+      return uname('toolu_t4_uname_again');
+    }
+    if (!req.messages.some((m) => m.role === 'assistant')) {
+      const content = 'export const resumed = true;\n';
+      return {
+        tools: [{ id: 'toolu_t4_write', name: 'Write', input: { file_path: join(ws, 'src/resume.js'), content } }],
+      };
+    }
+    if (result('toolu_t4_write')) return uname('toolu_t4_uname');
+    if (result('toolu_t4_uname_again'))
+      return {
+        tools: [
+          {
+            id: 'toolu_t4_handoff',
+            name: 'mcp__governor__handoff',
+            input: {
+              summary: 'Added src/resume.js after a restart.',
+              commit_subject: 'feat(resume): survive a restart',
+              tested: 'uname -s',
+            },
           },
-        },
-      ],
-    },
-    { text: 'Handed off.' },
-  );
+        ],
+      };
+    if (result('toolu_t4_handoff')) return { text: 'Handed off.' };
+    return null;
+  });
   return () => resumed;
 }

@@ -5,7 +5,9 @@
  * The model's turns are scripted: each POST /v1/messages that carries the conversation takes the next
  * turn, which may look at the request (the tool results Claude Code sends back) before answering with
  * text and/or tool uses. Requests beyond the script get a short final text, so a stray side request never
- * hangs a test; every request is recorded for assertions.
+ * hangs a test; every request is recorded for assertions. A task may instead be answered by what its
+ * request holds (`answerFor`): a retried request, or one more from a killed run's agent, takes no turn
+ * meant for another.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +43,8 @@ export interface FakeAnthropic {
   push(...turns: ScriptedTurn[]): void;
   /** Turns for the session working on this task (its first message names it): sessions may interleave. */
   pushFor(taskId: string, ...turns: ScriptedTurn[]): void;
+  /** Every request on this task answered from what it holds; null gives the short final text. */
+  answerFor(taskId: string, answer: (req: MessagesRequest) => Turn | null): void;
   readonly pending: number;
   /** The text of every tool_result Claude Code sent back, in order (what the agent read). */
   toolResults(): string[];
@@ -65,6 +69,7 @@ function resultText(b: Record<string, unknown>): string {
 export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<FakeAnthropic> {
   const queue = [...turns];
   const perTask = new Map<string, ScriptedTurn[]>();
+  const answers = new Map<string, (req: MessagesRequest) => Turn | null>();
   const taskOf = (r: MessagesRequest): string | null => {
     const first = r.messages[0];
     const text =
@@ -109,10 +114,10 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
       if (r.tools.length === 0 && body.stream !== false)
         return reply(res, body.model, { text: 'Governed session' }, true);
       const task = taskOf(r);
+      const answer = task ? answers.get(task) : undefined;
       const mine = task ? perTask.get(task) : undefined;
-      const next = mine?.length ? mine.shift() : queue.shift();
-      const turn: Turn =
-        next === undefined ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
+      const next = answer ? answer(r) : mine?.length ? mine.shift() : queue.shift();
+      const turn: Turn = next == null ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
       if (turn.hang) {
         open.add(res);
         res.on('close', () => open.delete(res));
@@ -201,6 +206,7 @@ export async function startFakeAnthropic(turns: ScriptedTurn[] = []): Promise<Fa
     requests,
     push: (...t) => void queue.push(...t),
     pushFor: (taskId, ...t) => void perTask.set(taskId, [...(perTask.get(taskId) ?? []), ...t]),
+    answerFor: (taskId, answer) => void answers.set(taskId, answer),
     get pending() {
       return queue.length + [...perTask.values()].reduce((n, q) => n + q.length, 0);
     },
