@@ -23,7 +23,7 @@ describe('Codex asks, and the human decides from Discord buttons', () => {
     fake = await startFakeResponses();
     const proj = await codexProject(fake);
     const ws = agentWorkspaceDir(proj.dir, 'phase1/implementer');
-    fake.pushFor(
+    fake.scriptFor(
       'T4',
       { calls: [addFile(join(ws, 'src/os.js'), 'export const os = process.platform;\n')] },
       { calls: [exec('uname -s')] },

@@ -25,7 +25,7 @@ describe('kill -9 of Governor while Codex waits on the human, then resume', () =
     const proj = await codexProject(fake);
     const ws = agentWorkspaceDir(proj.dir, 'phase1/implementer');
     let conversation = '';
-    fake.pushFor(
+    fake.scriptFor(
       'T4',
       { calls: [addFile(join(ws, 'src/resume.js'), 'export const resumed = true;\n')] },
       { calls: [exec('uname -s')] },

@@ -26,7 +26,7 @@ describe('Codex as an Implementer, end to end through the loop', () => {
     dir = proj.dir;
     outside = join(dir, '..', 'outside.txt');
     const ws = agentWorkspaceDir(dir, 'phase1/implementer');
-    fake.pushFor(
+    fake.scriptFor(
       'T4',
       // An edit in the workspace (allowed by policy), a command asked and allowed from "Discord", a command
       // denied with a message, a write outside the workspace (denied without asking), a concern, the handoff.

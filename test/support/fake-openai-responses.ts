@@ -6,6 +6,9 @@
  * The model's turns are scripted: each request takes the next turn for the task its first user message
  * names (or the shared queue), answered with text and/or function calls. Requests beyond the script get
  * a short final text, so a stray request never hangs a test; every request is recorded for assertions.
+ * A task scripted with `scriptFor` is answered by where its conversation stands instead (how many of this
+ * fake's answers it holds): a request sent again, or one whose answer Codex set aside, gets the same turn
+ * rather than taking the next one.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +48,8 @@ export interface FakeResponses {
   readonly requests: ResponsesRequest[];
   push(...turns: ScriptedTurn[]): void;
   pushFor(taskId: string, ...turns: ScriptedTurn[]): void;
+  /** This task's turns, the n-th answering a conversation that holds n of this fake's tool calls. */
+  scriptFor(taskId: string, ...turns: ScriptedTurn[]): void;
   readonly pending: number;
   /** Every tool output Codex sent back, in order (what the agent read), and each user message text. */
   toolOutputs(): string[];
@@ -62,6 +67,7 @@ const textOf = (v: unknown): string => {
 export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<FakeResponses> {
   const queue = [...turns];
   const perTask = new Map<string, ScriptedTurn[]>();
+  const scripts = new Map<string, ScriptedTurn[]>();
   const requests: ResponsesRequest[] = [];
   const open = new Set<ServerResponse>();
   let n = 0;
@@ -92,8 +98,9 @@ export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<Fa
       const r: ResponsesRequest = { model: body.model, input: body.input ?? [], tools: body.tools ?? [], headers };
       requests.push(r);
       const task = taskOf(r);
+      const script = task ? scripts.get(task) : undefined;
       const mine = task ? perTask.get(task) : undefined;
-      const next = mine?.length ? mine.shift() : queue.shift();
+      const next = script ? script[answeredIn(r)] : mine?.length ? mine.shift() : queue.shift();
       const turn: Turn =
         next === undefined ? { text: 'Nothing more to do.' } : typeof next === 'function' ? next(r) : next;
       if (turn.hang) {
@@ -185,6 +192,7 @@ export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<Fa
     requests,
     push: (...t) => void queue.push(...t),
     pushFor: (taskId, ...t) => void perTask.set(taskId, [...(perTask.get(taskId) ?? []), ...t]),
+    scriptFor: (taskId, ...t) => void scripts.set(taskId, t),
     get pending() {
       return queue.length + [...perTask.values()].reduce((k, q) => k + q.length, 0);
     },
@@ -216,6 +224,18 @@ export async function startFakeResponses(turns: ScriptedTurn[] = []): Promise<Fa
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+const CALLS = new Set(['function_call', 'custom_tool_call', 'tool_search_call']);
+
+/** How many of this fake's answers with tool calls the conversation holds (their call ids name the answer). */
+function answeredIn(r: ResponsesRequest): number {
+  const answers = new Set<string>();
+  for (const i of r.input) {
+    const m = /^call_fake_(\d+)_/.exec(String(i.call_id ?? ''));
+    if (m?.[1] && CALLS.has(String(i.type))) answers.add(m[1]);
+  }
+  return answers.size;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
