@@ -11,6 +11,7 @@ import { createRenderCache, kindOf, readsFor, snapshotFor } from './render-cache
 import { JSONL_PATHS, PRODUCERS, handoffPath, renderAll } from './render/index.ts';
 import { SEGMENT_LINES, segmentNumber } from './render/segments.ts';
 import { type SealedExport, type SealedRecord, createSealedStore } from './sealed-store.ts';
+import { createLiveTails } from './live-tails.ts';
 import { type Field, fieldsChangedBy, fullLoaders, lazySnapshot } from './sources.ts';
 
 export type { SealedExport } from './sealed-store.ts';
@@ -42,10 +43,11 @@ export interface Exporter {
    */
   committable(): Promise<Map<string, Buffer | SealedExport>>;
   /**
-   * Every sealed segment's git blob id, with its file's size and modification time when it was sealed, by
-   * path: a file that still has them holds that blob (git's own test for an unchanged file).
+   * Every sealed segment's git blob id, with its file's size and modification time when it was sealed, and
+   * each stream tail's as its last commit took it (live-tails.ts), by path: a file that still has them holds
+   * that blob (git's own test for an unchanged file).
    */
-  sealedRecords(): Map<string, SealedRecord>;
+  recordedBlobs(): Map<string, SealedRecord>;
   /** Record how far the exports got now, if a sync since the last record moved on (at close). */
   flush(): void;
   /** How many times this process's syncs rendered each document, and how many sections they rendered. */
@@ -75,6 +77,7 @@ export function createExporter(
   const perSegment = opts.segmentLines ?? SEGMENT_LINES;
   const sealedStore = createSealedStore(dir, ledger.db, { perSegment, storeBlob: opts.storeBlob });
   const memo = createDiskMemo(dir);
+  const tails = createLiveTails(dir, ledger.db, memo);
   const streams = createAuditStreams(dir, ledger, read, { perSegment, sealed: sealedStore, memo });
   const { streamFiles, handoffFiles } = streams;
   const kept = createKeptFiles(dir);
@@ -185,6 +188,7 @@ export function createExporter(
     [...Object.values(JSONL_PATHS), ...read.handoffPhases().map(handoffPath)].flatMap(streamFiles);
   const isSealed = (path: string) =>
     segmentNumber(path.slice(path.lastIndexOf('/') + 1)) !== null && path.startsWith('audit/');
+  const isTail = (path: string) => path.startsWith('audit/') && path.endsWith('.jsonl') && !isSealed(path);
 
   return {
     expected,
@@ -208,7 +212,7 @@ export function createExporter(
         s.seq > 0 && PRODUCERS.every((p) => s.files[p.name]) ? Object.values(s.files).flat() : [...documents().keys()];
       return [...docs, ...jsonlPaths()];
     },
-    sealedRecords: () => sealedStore.records(),
+    recordedBlobs: () => new Map([...sealedStore.records(), ...tails.records(jsonlPaths().filter(isTail))]),
     renders: () => cache.renders(),
     keptFiles: () => kept.count(),
     committableReads: () => memo.reads(),
@@ -221,6 +225,12 @@ export function createExporter(
         const seg = sealed.get(rel);
         if (seg) {
           out.set(rel, seg);
+          continue;
+        }
+        // A stream's newest lines, by the blob its last commit recorded while the file is unchanged since.
+        if (isTail(rel)) {
+          const tail = tails.take(rel);
+          if (tail) out.set(rel, tail);
           continue;
         }
         // What this process wrote or read, unless a stat finds the file changed since (disk-memo.ts).

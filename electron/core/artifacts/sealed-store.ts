@@ -28,11 +28,15 @@ export interface SealedRecord {
   mtimeMs: number;
 }
 
-/** A sealed audit segment: immutable once written, read only when a commit does not hold it yet. */
+/**
+ * A sealed audit segment: immutable once written, read only when a commit does not hold it yet. Or, `live`,
+ * a stream's tail known by its blob (live-tails.ts): it changes, so a commit compares `oid` with its own.
+ */
 export interface SealedExport {
   load: () => Promise<Buffer>;
-  /** Its git blob, stored when it was sealed (see `storeBlob`). */
+  /** Its git blob, stored when it was sealed (see `storeBlob`); a live tail's blob as the file holds it now. */
   oid?: string;
+  live?: true;
   /**
    * Its sha256 and size: as recorded when it was sealed while the file still has the size and modification
    * time it had then (git's own test for an unchanged file), else read and hashed.

@@ -38,10 +38,12 @@ export interface FileChange {
 /**
  * Content that never changes once written (a sealed audit segment): when the base tree already holds the
  * path, its blob is kept; else the blob `oid` stored when it was sealed, if still stored loose; else `load`.
+ * Live content (a stream's tail known by its blob) may change: it is unchanged only if the tree holds `oid`.
  */
 export interface SealedContent {
   load: () => Promise<Uint8Array>;
   oid?: string;
+  live?: boolean;
 }
 
 /** A change for a commit: a file's new content, a deletion, or sealed content. */
@@ -168,7 +170,8 @@ async function rewriteDir(
       const content = change.content;
       let oid: string;
       if (isSealed(content)) {
-        if (existing?.type === 'blob' && existing.mode === change.mode) return;
+        const kept = content.live ? existing?.oid === content.oid : existing?.type === 'blob';
+        if (kept && existing?.mode === change.mode) return;
         oid =
           content.oid && (await hasLooseObject(ctx, content.oid))
             ? content.oid

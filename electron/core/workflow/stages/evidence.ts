@@ -42,7 +42,9 @@ async function docsCompliance(e: Engine, files: Committable): Promise<QaGate['co
       ? undefined
       : Buffer.isBuffer(held)
         ? held.toString('utf8')
-        : (e.exporter.rendered(path) ?? undefined);
+        : held?.live
+          ? (await held.load()).toString('utf8')
+          : (e.exporter.rendered(path) ?? undefined);
     if (now === undefined) {
       out.push({ path, updated: false, note: 'does not exist' });
       continue;

@@ -11,6 +11,7 @@
 import type { Concern, Review } from '../../../../shared/index.ts';
 import { ATOMIC_TEMP, type SealedExport } from '../../artifacts/exporter.ts';
 import { stepPoint } from '../../crash-points.ts';
+import { hashObject } from '../../git/loose.ts';
 import type { ConflictRule, LogEntry } from '../../git/types.ts';
 import { describeUnmet } from '../conditions.ts';
 import { CONFIG_FILES } from '../config-commit.ts';
@@ -246,8 +247,10 @@ async function holdsExports(e: Engine, oid: string, expected: Map<string, Buffer
   for (const [path, content] of expected) {
     const there = await e.git.readFileAt({ oid, path });
     if (there === null) return false;
-    // A sealed segment never changes: that the commit holds it is enough.
+    // A sealed segment never changes: that the commit holds it is enough. A live tail is its blob.
     if (Buffer.isBuffer(content) && !content.equals(Buffer.from(there, 'utf8'))) return false;
+    if (!Buffer.isBuffer(content) && content.live && hashObject('blob', Buffer.from(there, 'utf8')).oid !== content.oid)
+      return false;
   }
   return true;
 }
@@ -310,10 +313,10 @@ export async function finishRelease(e: Engine, intent: PromotionIntent): Promise
   let kept: string[] = [];
   if (intent.checkout === 'main') {
     const governed = governedPaths(e);
-    const sealed = e.exporter.sealedRecords();
+    const recorded = e.exporter.recordedBlobs();
     const sync = await e.git.syncCheckout({
       ...{ branch: 'main', from: intent.main_before, to: target, governed, boundary },
-      stored: (p) => sealed.get(p),
+      stored: (p) => recorded.get(p),
     });
     checkout = sync.state;
     kept = sync.kept;
