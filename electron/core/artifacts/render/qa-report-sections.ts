@@ -18,6 +18,7 @@ import {
   signedPercent,
 } from './markdown.ts';
 import type { Block, Inline, Section, Span } from './qa-report-model.ts';
+import { manifestRows } from './manifest-rows.ts';
 import { signOffItems } from './signoff.ts';
 import type { TrendPoint } from './trend-chart.ts';
 
@@ -277,20 +278,24 @@ function concerns(s: ProjectSnapshot): Block[] {
 }
 
 function manifest(gate: GateRecord): Block[] {
-  const rows = gate.manifest.map((m): Inline[] => [
-    { code: m.path },
+  const grouped = manifestRows(gate.manifest);
+  const rows = grouped.map((m): Inline[] => [
+    m.segments > 1 ? [{ code: m.path }, ` (${m.segments} sealed segments)`] : { code: m.path },
     { code: m.sha256.slice(0, 12), title: m.sha256 },
     String(m.bytes),
   ]);
   if (rows.length === 0) return [{ kind: 'note', text: 'No manifest was recorded for this gate.' }];
   const headers = ['Path', 'sha256', 'Bytes'];
   const total = gate.manifest.reduce((n, m) => n + m.bytes, 0);
+  const sealed = grouped.some((m) => m.segments > 1)
+    ? " A stream's sealed audit segments share a row, whose digest is the sha256 of their own rows."
+    : '';
   const blocks: Block[] = [
     {
       kind: 'para',
       text:
-        `${plural(rows.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests in ` +
-        `the ledger event).`,
+        `${plural(gate.manifest.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests ` +
+        `in the ledger event).${sealed}`,
     },
     { kind: 'table', headers, rows: rows.slice(0, MANIFEST_VISIBLE) },
   ];
