@@ -99,11 +99,17 @@ export async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
-export const median = (xs: readonly number[]): number => {
+export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+
+/** The q-quantile of `xs` (0.25: the lower quartile), interpolated between the two nearest samples. */
+export function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? 0 : s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
+  if (s.length === 0) return 0;
+  const at = (s.length - 1) * q;
+  const lo = s[Math.floor(at)] ?? 0;
+  const hi = s[Math.ceil(at)] ?? lo;
+  return lo + (hi - lo) * (at - Math.floor(at));
+}
 
 /**
  * `reps` timings of each of two runs, alternating (a, b, a, b…) so drift on a shared machine hits both
