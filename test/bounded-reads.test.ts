@@ -84,6 +84,7 @@ interface Reads {
   auditPages: number;
   newProcessSync: number;
   loopStep: number;
+  laterPhaseSync: number;
 }
 
 /** A sample project with `history` events of history, then the rows each user-facing step reads. */
@@ -119,6 +120,16 @@ async function readsAt(history: number): Promise<Reads> {
       }),
       // The next step of the loop: the PM plans the phase (an agent turn, a handoff, a review, the exports).
       loopStep: await counted(() => runLoop(p, { maxSteps: 1 })),
+      // A new process once the next phase has handoffs of its own, not yet a sealed segment's worth: where its
+      // file starts was found by paging through every earlier phase's handoffs.
+      laterPhaseSync: await (async () => {
+        fillHistory(p.ledger, 40, { phase: 2, from: history + 20 });
+        await syncRecords(p);
+        return counted(async () => {
+          fillHistory(p.ledger, 20, { phase: 2, from: history + 60 });
+          await createExporter(dir, p.ledger, p.read).sync();
+        });
+      })(),
     };
   } finally {
     p.close();
@@ -137,7 +148,7 @@ describe('reads per step do not grow with the history', () => {
     Database.prototype.prepare = original;
   });
 
-  it.each(['status', 'snapshot', 'newProcessSync', 'loopStep'] as const)(
+  it.each(['status', 'snapshot', 'newProcessSync', 'loopStep', 'laterPhaseSync'] as const)(
     '%s reads as many rows at 16,000 events as at 4,000',
     (step) => {
       expect(small[step]).toBeGreaterThan(0);

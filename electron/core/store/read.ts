@@ -139,6 +139,16 @@ export function createReader(db: Database.Database) {
               "SELECT 1 AS n FROM handoffs WHERE json_extract(doc, '$.phase') = ? AND seq < ? LIMIT 1",
             )
             .get(phase, seq) !== undefined,
+    /**
+     * The seq of the first handoff recorded in `phase` (null: none), one seek in the handoffs' phase index.
+     * Not for old ledgers, whose id-less handoffs share one row (`handoffWithoutId`).
+     */
+    firstHandoffSeq: (phase: number): number | null =>
+      db
+        .prepare<[number], { s: number | null }>(
+          "SELECT MIN(seq) AS s FROM handoffs WHERE json_extract(doc, '$.phase') = ?",
+        )
+        .get(phase)?.s ?? null,
     /** The phases that have handoffs, from the first to the current one and the roadmap's last. */
     handoffPhases(): number[] {
       return atOnce(() => {
