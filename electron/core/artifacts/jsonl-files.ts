@@ -72,3 +72,17 @@ export async function handoffFiles(dir: string): Promise<string[]> {
     return [];
   }
 }
+
+/** How many lines `buf` ends (its newlines). */
+export function newlines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) n += 1;
+  return n;
+}
+
+/** The last line `buf` ends with a newline, without it (what `split('\n').at(-2)` gives). */
+export function lastFullLine(buf: Buffer): string {
+  const end = buf.lastIndexOf(0x0a);
+  if (end < 0) return '';
+  return buf.subarray(buf.lastIndexOf(0x0a, end - 1) + 1, end).toString('utf8');
+}
