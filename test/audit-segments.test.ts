@@ -159,6 +159,20 @@ describe('sealed audit segments', () => {
     expect(segments(dir, 'audit/commands')).toEqual(sealed);
   });
 
+  it('rebuild a stream whose newest segment lost lines since it was sealed', async () => {
+    const { dir, p } = await project();
+    fillHistory(p.ledger, 200);
+    await createExporter(dir, p.ledger, p.read, { segmentLines: 10 }).sync();
+    const newest = `audit/commands/${segments(dir, 'audit/commands').at(-1)}`;
+    // A partial restore: its size no longer what was recorded, so the next process reads it whole.
+    const lines = readFileSync(join(dir, newest), 'utf8').split('\n');
+    writeFileSync(join(dir, newest), `${lines.slice(0, 5).join('\n')}\n`);
+    const ex = createExporter(dir, p.ledger, p.read, { segmentLines: 10 });
+    await ex.sync();
+    expect(await ex.verify()).toEqual([]);
+    expect(count(dir, newest)).toBe(10);
+  });
+
   it('rebuild a deleted segment folder', async () => {
     const { dir, p } = await project();
     fillHistory(p.ledger, 200);

@@ -14,7 +14,7 @@ import { CONCERN_EVENTS } from './sources.ts';
 import type { Reader } from '../store/read.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { receiveAppends } from './received-events.ts';
-import { appendLines, handoffFiles, lastFullLine, lastLine, newlines } from './jsonl-files.ts';
+import { appendLines, handoffFiles, lastFullLine, lastFullLineOf, lastLine, newlines } from './jsonl-files.ts';
 import { HANDOFF_TYPES, JSONL_PATHS, type JsonlKind, handoffPath, handoffRecord, jsonlRecord } from './render/index.ts';
 import { segmentDir, segmentPath, splitStream } from './render/segments.ts';
 import { type SealedStore, streamFilesOf } from './sealed-store.ts';
@@ -285,9 +285,14 @@ export function createAuditStreams(
     const sealed = numbers.length;
     let before = 0;
     if (sealed > 0) {
-      const last = await readFile(join(dir, segmentPath(rel, sealed))).catch(() => Buffer.alloc(0));
-      if (newlines(last) !== perSegment) return false;
-      before = seqOfLine(lastFullLine(last));
+      const segment = segmentPath(rel, sealed);
+      // A segment as sealed (its recorded size and time) has its lines: only its last one is read.
+      if (sealedStore.intact(segment)) before = seqOfLine((await lastFullLineOf(join(dir, segment))) ?? '');
+      else {
+        const last = await readFile(join(dir, segment)).catch(() => Buffer.alloc(0));
+        if (newlines(last) !== perSegment) return false;
+        before = seqOfLine(lastFullLine(last));
+      }
       if (before < 0) return false;
     }
     if (nextInStream(rel, before) !== seqOfLine(own.subarray(0, own.indexOf(0x0a)).toString('utf8'))) return false;

@@ -86,3 +86,27 @@ export function lastFullLine(buf: Buffer): string {
   if (end < 0) return '';
   return buf.subarray(buf.lastIndexOf(0x0a, end - 1) + 1, end).toString('utf8');
 }
+
+/**
+ * The last line a file ends with a newline (`lastFullLine`), read from its end: a sealed segment's last
+ * record without reading the 450 kB before it. Read-only (`lastLine` repairs a torn append instead).
+ */
+export async function lastFullLineOf(path: string): Promise<string | null> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return null;
+  try {
+    const size = (await fh.stat()).size;
+    for (let chunk = 16 * 1024; ; chunk *= 4) {
+      const from = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - from);
+      await fh.read(buf, 0, buf.length, from);
+      const end = buf.lastIndexOf(0x0a);
+      const start = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
+      // Not a whole line in view yet: read further back.
+      if ((end < 0 || start < 0) && from > 0) continue;
+      return end < 0 ? null : buf.subarray(start + 1, end).toString('utf8');
+    }
+  } finally {
+    await fh.close();
+  }
+}

@@ -55,6 +55,8 @@ export interface SealedStore {
   exports(paths: readonly string[]): Map<string, SealedExport>;
   /** The numbers of a stream's sealed segment files on disk, ascending. */
   onDisk(stream: string): number[];
+  /** The segment's file still has the size and time recorded when it was sealed: it holds what was sealed. */
+  intact(path: string): boolean;
 }
 
 interface Kept extends Digest {
@@ -119,6 +121,11 @@ export function createSealedStore(
       if (opts.storeBlob) put(blobKey(path), await opts.storeBlob(data));
     },
     blobs: () => stored(blobKey('')),
+    intact(path) {
+      const value = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(keptKey(path));
+      const kept = parseKept(value?.value);
+      return kept !== null && unchanged(path, kept);
+    },
     records() {
       const oids = stored(blobKey(''));
       const out = new Map<string, SealedRecord>();
