@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import type { Concern, EventPayload, EventType, Handoff, LedgerEvent } from '../../../shared/index.ts';
 import { type ConcernChange, EventPayloads, applyConcernChange } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
-import { CONCERN_EVENTS } from './sources.ts';
 import type { Reader } from '../store/read.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { receiveAppends } from './received-events.ts';
-import { appendLines, handoffFiles, lastFullLine, lastFullLineOf, lastLine, newlines } from './jsonl-files.ts';
+import { appendLines, handoffFiles, lastLine } from './jsonl-files.ts';
+import { createLayoutCheck } from './stream-layout.ts';
+import { JSONL_SOURCES } from './stream-sources.ts';
 import { HANDOFF_TYPES, JSONL_PATHS, type JsonlKind, handoffPath, handoffRecord, jsonlRecord } from './render/index.ts';
 import { segmentDir, segmentPath, splitStream } from './render/segments.ts';
 import { type SealedStore, streamFilesOf } from './sealed-store.ts';
@@ -26,13 +27,6 @@ function streamOf(type: EventType): string {
     if (types.includes(type)) return JSONL_PATHS[kind];
   return '';
 }
-
-const JSONL_SOURCES: Record<JsonlKind, readonly EventType[]> = {
-  commands: ['command.received'],
-  responses: ['response.sent'],
-  git_actions: ['git.action_recorded'],
-  concerns: CONCERN_EVENTS,
-};
 
 export interface AuditStreams {
   /**
@@ -227,77 +221,12 @@ export function createAuditStreams(
     return streamFilesOf(rel, sealed);
   }
 
-  /** The seq of the stream's first event after `after`, or null. */
-  function nextInStream(rel: string, after: number): number | null {
-    const kind = (Object.keys(JSONL_PATHS) as JsonlKind[]).find((k) => JSONL_PATHS[k] === rel);
-    const types = kind ? JSONL_SOURCES[kind] : HANDOFF_TYPES;
-    // A phase's handoffs start with its first recording (a status change follows its handoff's), found by
-    // index: paging through every handoff since `after` read each earlier phase's, 130 ms at 100k events in
-    // every new process, for a phase file with no sealed segment yet.
-    const phase = /^audit\/handoffs\/phase-(\d+)\.jsonl$/.exec(rel)?.[1];
-    let from = after;
-    if (!kind && phase && !read.handoffWithoutId()) {
-      const first = read.firstHandoffSeq(Number(phase));
-      if (first === null) return null;
-      from = Math.max(after, first - 1);
-    }
-    for (let a = from; ; ) {
-      // A fixed stream's next event is the first of its types; a phase's handoffs page past other phases'.
-      const page = ledger.readTypes(types, a, kind ? 1 : 200);
-      if (page.length === 0) return null;
-      for (const e of page) if (kind || handoffFileOf(e) === rel) return e.seq;
-      a = page.at(-1)?.seq ?? a;
-    }
-  }
-
-  function handoffFileOf(e: LedgerEvent): string {
-    if (e.type === 'handoff.recorded') return handoffPath(EventPayloads['handoff.recorded'].parse(e.payload).phase);
-    const p = EventPayloads['handoff.status_changed'].parse(e.payload);
-    return handoffPath(handoffAsRecorded(p.handoff_id, e.seq).phase);
-  }
-
-  /** The seq of the event a JSONL line was written for, or -1. */
-  function seqOfLine(line: string): number {
-    try {
-      const id = (JSON.parse(line) as { event_id?: string }).event_id;
-      return (id ? ledger.byId(id)?.seq : undefined) ?? -1;
-    } catch {
-      return -1;
-    }
-  }
-
-  /**
-   * Whether a stream's files are laid out as this version writes them: segments 1..n of perSegment lines,
-   * and 1 to perSegment lines in its own file, whose first record comes right after the last segment's last
-   * in the stream (not so after a seal stopped between writing a segment and rewriting the file, or when
-   * segments are missing). Else the stream is rebuilt. Reads the current file and the newest segment only,
-   * once per process.
-   */
+  const layoutOf = createLayoutCheck({ dir, ledger, read, perSegment, sealedStore, handoffAsRecorded });
+  /** Whether a stream's files are laid out as this version writes them (stream-layout.ts); once per process. */
   async function wellLaidOut(rel: string): Promise<boolean> {
-    const numbers = segmentsOnDisk(rel);
-    if (numbers.some((n, i) => n !== i + 1)) return false;
-    // As bytes: both files hold up to a segment's worth (450 kB of /status answers), and decoding and
-    // splitting them whole into lines cost every new process some 4 ms at 10k events.
-    const own = await readFile(join(dir, rel)).catch(() => null);
-    if (own === null) return false;
-    const lines = newlines(own);
-    if (lines === 0 || lines > perSegment) return false;
-    const sealed = numbers.length;
-    let before = 0;
-    if (sealed > 0) {
-      const segment = segmentPath(rel, sealed);
-      // A segment as sealed (its recorded size and time) has its lines: only its last one is read.
-      if (sealedStore.intact(segment)) before = seqOfLine((await lastFullLineOf(join(dir, segment))) ?? '');
-      else {
-        const last = await readFile(join(dir, segment)).catch(() => Buffer.alloc(0));
-        if (newlines(last) !== perSegment) return false;
-        before = seqOfLine(lastFullLine(last));
-      }
-      if (before < 0) return false;
-    }
-    if (nextInStream(rel, before) !== seqOfLine(own.subarray(0, own.indexOf(0x0a)).toString('utf8'))) return false;
-    layouts.set(rel, { sealed, lines });
-    return true;
+    const layout = await layoutOf(rel);
+    if (layout) layouts.set(rel, layout);
+    return layout !== null;
   }
 
   /**
