@@ -110,3 +110,33 @@ export async function lastFullLineOf(path: string): Promise<string | null> {
     await fh.close();
   }
 }
+
+/**
+ * A file's lines (its newlines) and its first line, read in 64 kB chunks into one buffer: no copy of the
+ * whole file is made. Null when it cannot be read.
+ */
+export async function countLines(path: string): Promise<{ lines: number; first: string } | null> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return null;
+  try {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    const head: Buffer[] = [];
+    let lines = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      const data = chunk.subarray(0, bytesRead);
+      // The first line, however many chunks it spans.
+      if (lines === 0) {
+        const end = data.indexOf(0x0a);
+        head.push(Buffer.from(end < 0 ? data : data.subarray(0, end)));
+      }
+      lines += newlines(data);
+    }
+    return { lines, first: Buffer.concat(head).toString('utf8') };
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
+  }
+}

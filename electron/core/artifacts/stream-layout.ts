@@ -13,7 +13,7 @@ import { EventPayloads } from '../../../shared/index.ts';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
 import { JSONL_SOURCES } from './stream-sources.ts';
-import { lastFullLine, lastFullLineOf, newlines } from './jsonl-files.ts';
+import { countLines, lastFullLine, lastFullLineOf, newlines } from './jsonl-files.ts';
 import { HANDOFF_TYPES, JSONL_PATHS, type JsonlKind, handoffPath } from './render/index.ts';
 import { segmentPath } from './render/segments.ts';
 import type { SealedStore } from './sealed-store.ts';
@@ -76,11 +76,11 @@ export function createLayoutCheck(deps: {
   return async function layoutOf(rel: string): Promise<StreamLayout | null> {
     const numbers = sealedStore.onDisk(rel);
     if (numbers.some((n, i) => n !== i + 1)) return null;
-    // As bytes: both files hold up to a segment's worth (450 kB of /status answers), and decoding and
-    // splitting them whole into lines cost every new process some 4 ms at 10k events.
-    const own = await readFile(join(dir, rel)).catch(() => null);
+    // Counted in chunks: the file holds up to a segment's worth (450 kB of /status answers), and reading,
+    // decoding and splitting it whole cost every new process some 4 ms and a collection at 100k events.
+    const own = await countLines(join(dir, rel));
     if (own === null) return null;
-    const lines = newlines(own);
+    const { lines, first } = own;
     if (lines === 0 || lines > perSegment) return null;
     const sealed = numbers.length;
     let before = 0;
@@ -95,7 +95,7 @@ export function createLayoutCheck(deps: {
       }
       if (before < 0) return null;
     }
-    if (nextInStream(rel, before) !== seqOfLine(own.subarray(0, own.indexOf(0x0a)).toString('utf8'))) return null;
+    if (nextInStream(rel, before) !== seqOfLine(first)) return null;
     return { sealed, lines };
   };
 }
