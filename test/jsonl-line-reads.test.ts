@@ -28,17 +28,17 @@ describe('line reads without the whole file', () => {
     const file = join(tempDir(), 'stream.jsonl');
     writeFileSync(file, text);
     const split = text.split('\n');
-    const counted = await countLines(file);
+    const counted = countLines(file);
     expect(counted?.lines).toBe(split.length - 1);
     expect(counted?.first).toBe(text.includes('\n') ? text.slice(0, text.indexOf('\n')) : text);
     expect(newlines(Buffer.from(text))).toBe(split.length - 1);
     const last = split.length >= 2 ? (split.at(-2) ?? '') : '';
     expect(lastFullLine(Buffer.from(text))).toBe(last);
-    expect(await lastFullLineOf(file)).toBe(text.includes('\n') ? last : null);
+    expect(lastFullLineOf(file)).toBe(text.includes('\n') ? last : null);
   });
 
   it('says nothing of a file that is not there', async () => {
-    expect(await countLines(join(tempDir(), 'missing.jsonl'))).toBeNull();
-    expect(await lastFullLineOf(join(tempDir(), 'missing.jsonl'))).toBeNull();
+    expect(countLines(join(tempDir(), 'missing.jsonl'))).toBeNull();
+    expect(lastFullLineOf(join(tempDir(), 'missing.jsonl'))).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Ledger } from '../store/ledger.ts';
 import type { Reader } from '../store/read.ts';
@@ -288,7 +289,9 @@ async function sweepTempFiles(dir: string, exports: readonly string[]): Promise<
   for (const folder of folders) {
     let names: string[];
     try {
-      names = await readdir(join(dir, folder));
+      // Synchronous: once per process, a small folder each, and a thread-pool round trip per folder (one per
+      // stream's segments) cost more than the listing.
+      names = readdirSync(join(dir, folder));
     } catch {
       continue;
     }

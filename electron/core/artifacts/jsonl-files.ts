@@ -1,5 +1,5 @@
 /** The file operations of the audit JSONL streams (audit-streams.ts): reading a file's last line, appending. */
-import { closeSync, constants, fstatSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stampOf, writeFileAtomicSync } from './atomic.ts';
@@ -89,17 +89,22 @@ export function lastFullLine(buf: Buffer): string {
 
 /**
  * The last line a file ends with a newline (`lastFullLine`), read from its end: a sealed segment's last
- * record without reading the 450 kB before it. Read-only (`lastLine` repairs a torn append instead).
+ * record without reading the 450 kB before it. Read-only (`lastLine` repairs a torn append instead), and
+ * synchronous like `countLines`, its companion at a new process's start.
  */
-export async function lastFullLineOf(path: string): Promise<string | null> {
-  const fh = await open(path, 'r').catch(() => null);
-  if (!fh) return null;
+export function lastFullLineOf(path: string): string | null {
+  let fd: number;
   try {
-    const size = (await fh.stat()).size;
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
     for (let chunk = 16 * 1024; ; chunk *= 4) {
       const from = Math.max(0, size - chunk);
       const buf = Buffer.alloc(size - from);
-      await fh.read(buf, 0, buf.length, from);
+      readSync(fd, buf, 0, buf.length, from);
       const end = buf.lastIndexOf(0x0a);
       const start = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1;
       // Not a whole line in view yet: read further back.
@@ -107,23 +112,28 @@ export async function lastFullLineOf(path: string): Promise<string | null> {
       return end < 0 ? null : buf.subarray(start + 1, end).toString('utf8');
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
 /**
- * A file's lines (its newlines) and its first line, read in 64 kB chunks into one buffer: no copy of the
- * whole file is made. Null when it cannot be read.
+ * A file's lines (its newlines) and its first line, read in 256 kB chunks into one buffer: no copy of the
+ * whole file is made. Synchronous: a new process asks it once per stream, and each chunk's thread-pool round
+ * trip cost more than the read. Null when it cannot be read.
  */
-export async function countLines(path: string): Promise<{ lines: number; first: string } | null> {
-  const fh = await open(path, 'r').catch(() => null);
-  if (!fh) return null;
+export function countLines(path: string): { lines: number; first: string } | null {
+  let fd: number;
   try {
-    const chunk = Buffer.allocUnsafe(64 * 1024);
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const chunk = Buffer.allocUnsafe(256 * 1024);
     const head: Buffer[] = [];
     let lines = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       const data = chunk.subarray(0, bytesRead);
       // The first line, however many chunks it spans.
@@ -137,6 +147,6 @@ export async function countLines(path: string): Promise<{ lines: number; first: 
   } catch {
     return null;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

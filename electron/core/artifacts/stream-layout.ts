@@ -78,7 +78,7 @@ export function createLayoutCheck(deps: {
     if (numbers.some((n, i) => n !== i + 1)) return null;
     // Counted in chunks: the file holds up to a segment's worth (450 kB of /status answers), and reading,
     // decoding and splitting it whole cost every new process some 4 ms and a collection at 100k events.
-    const own = await countLines(join(dir, rel));
+    const own = countLines(join(dir, rel));
     if (own === null) return null;
     const { lines, first } = own;
     if (lines === 0 || lines > perSegment) return null;
@@ -87,7 +87,7 @@ export function createLayoutCheck(deps: {
     if (sealed > 0) {
       const segment = segmentPath(rel, sealed);
       // A segment as sealed (its recorded size and time) has its lines: only its last one is read.
-      if (sealedStore.intact(segment)) before = seqOfLine((await lastFullLineOf(join(dir, segment))) ?? '');
+      if (sealedStore.intact(segment)) before = seqOfLine(lastFullLineOf(join(dir, segment)) ?? '');
       else {
         const last = await readFile(join(dir, segment)).catch(() => Buffer.alloc(0));
         if (newlines(last) !== perSegment) return null;
