@@ -215,7 +215,10 @@ for (const transport of uiTransports()) {
       await outcome.filter({ hasText: '✅ Green' }).waitFor(LOOP);
       const live = (await qa.evaluate('window.__qaLive')) as { stage: string; out: string } | null;
       expect(live, 'test output was on screen before the gate decided').not.toBeNull();
-      expect(['build', 'test', 'qa_gate']).toContain(live?.stage);
+      // The output shows while the view has no verdict yet (what `__qaLive` waits for). The stage comes by
+      // another push than the output's fetch: on a loaded machine a short run's last batch answered after
+      // the stage had moved to completion review, though the verdict was not on screen yet (1 CI run in ~25).
+      expect(['build', 'test', 'qa_gate', 'completion_review']).toContain(live?.stage);
       expect(live?.out).toMatch(/^\[[^\]]+\] /);
       if (qa !== page) await qa.close();
 
