@@ -93,13 +93,7 @@ export function lastFullLine(buf: Buffer): string {
  * synchronous like `countLines`, its companion at a new process's start.
  */
 export function lastFullLineOf(path: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
+  return readingSync(path, (fd) => {
     const size = fstatSync(fd).size;
     for (let chunk = 16 * 1024; ; chunk *= 4) {
       const from = Math.max(0, size - chunk);
@@ -111,9 +105,7 @@ export function lastFullLineOf(path: string): string | null {
       if ((end < 0 || start < 0) && from > 0) continue;
       return end < 0 ? null : buf.subarray(start + 1, end).toString('utf8');
     }
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /**
@@ -122,13 +114,7 @@ export function lastFullLineOf(path: string): string | null {
  * trip cost more than the read. Null when it cannot be read.
  */
 export function countLines(path: string): { lines: number; first: string } | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
+  return readingSync(path, (fd) => {
     const chunk = Buffer.allocUnsafe(256 * 1024);
     const head: Buffer[] = [];
     let lines = 0;
@@ -144,6 +130,19 @@ export function countLines(path: string): { lines: number; first: string } | nul
       lines += newlines(data);
     }
     return { lines, first: Buffer.concat(head).toString('utf8') };
+  });
+}
+
+/** `read` on the file opened read-only, closed after; null when it cannot be opened or read. */
+function readingSync<T>(path: string, read: (fd: number) => T | null): T | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    return read(fd);
   } catch {
     return null;
   } finally {

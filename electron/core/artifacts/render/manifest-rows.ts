@@ -6,6 +6,12 @@
  * change to any of them changes it; every segment's own digest stays in the gate's ledger event.
  */
 import { createHash } from 'node:crypto';
+import type { GateRecord } from '../snapshot.ts';
+import { plural } from './markdown.ts';
+import type { Block, Inline } from './qa-report-model.ts';
+
+/** Manifest rows shown before the rest collapses; a phase can hash thousands of files. */
+export const MANIFEST_VISIBLE = 50;
 
 export interface ManifestEntry {
   path: string;
@@ -48,4 +54,37 @@ export function manifestRows(manifest: readonly ManifestEntry[]): ManifestRow[] 
     g.row.path = g.row.segments === 1 ? `${folder}/${g.first}.jsonl` : `${folder}/${g.first}–${g.last}.jsonl`;
   }
   return rows;
+}
+
+/** The QA report's Manifest section: the rows, the first MANIFEST_VISIBLE shown, the rest collapsed. */
+export function manifestSection(gate: GateRecord): Block[] {
+  const grouped = manifestRows(gate.manifest);
+  const rows = grouped.map((m): Inline[] => [
+    m.segments > 1 ? [{ code: m.path }, ` (${m.segments} sealed segments)`] : { code: m.path },
+    { code: m.sha256.slice(0, 12), title: m.sha256 },
+    String(m.bytes),
+  ]);
+  if (rows.length === 0) return [{ kind: 'note', text: 'No manifest was recorded for this gate.' }];
+  const headers = ['Path', 'sha256', 'Bytes'];
+  const total = gate.manifest.reduce((n, m) => n + m.bytes, 0);
+  const sealed = grouped.some((m) => m.segments > 1)
+    ? " A stream's sealed audit segments share a row, whose digest is the sha256 of their own rows."
+    : '';
+  const blocks: Block[] = [
+    {
+      kind: 'para',
+      text:
+        `${plural(gate.manifest.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests ` +
+        `in the ledger event).${sealed}`,
+    },
+    { kind: 'table', headers, rows: rows.slice(0, MANIFEST_VISIBLE) },
+  ];
+  const rest = rows.slice(MANIFEST_VISIBLE);
+  if (rest.length > 0)
+    blocks.push({
+      kind: 'details',
+      summary: `${plural(rest.length, 'more file')}`,
+      blocks: [{ kind: 'table', headers, rows: rest }],
+    });
+  return blocks;
 }

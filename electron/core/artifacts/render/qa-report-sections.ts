@@ -18,12 +18,10 @@ import {
   signedPercent,
 } from './markdown.ts';
 import type { Block, Inline, Section, Span } from './qa-report-model.ts';
-import { manifestRows } from './manifest-rows.ts';
+import { manifestSection } from './manifest-rows.ts';
 import { signOffItems } from './signoff.ts';
 import type { TrendPoint } from './trend-chart.ts';
 
-/** Manifest rows shown before the rest collapses; a phase can hash thousands of files. */
-export const MANIFEST_VISIBLE = 50;
 /** Gates in the trend; older ones stay in the ledger and earlier reports. */
 const TREND_MAX = 50;
 /** Failing cases listed; the detail file has every one. */
@@ -277,38 +275,6 @@ function concerns(s: ProjectSnapshot): Block[] {
   return blocks;
 }
 
-function manifest(gate: GateRecord): Block[] {
-  const grouped = manifestRows(gate.manifest);
-  const rows = grouped.map((m): Inline[] => [
-    m.segments > 1 ? [{ code: m.path }, ` (${m.segments} sealed segments)`] : { code: m.path },
-    { code: m.sha256.slice(0, 12), title: m.sha256 },
-    String(m.bytes),
-  ]);
-  if (rows.length === 0) return [{ kind: 'note', text: 'No manifest was recorded for this gate.' }];
-  const headers = ['Path', 'sha256', 'Bytes'];
-  const total = gate.manifest.reduce((n, m) => n + m.bytes, 0);
-  const sealed = grouped.some((m) => m.segments > 1)
-    ? " A stream's sealed audit segments share a row, whose digest is the sha256 of their own rows."
-    : '';
-  const blocks: Block[] = [
-    {
-      kind: 'para',
-      text:
-        `${plural(gate.manifest.length, 'file')}, ${total} bytes, hashed when the gate decided (full digests ` +
-        `in the ledger event).${sealed}`,
-    },
-    { kind: 'table', headers, rows: rows.slice(0, MANIFEST_VISIBLE) },
-  ];
-  const rest = rows.slice(MANIFEST_VISIBLE);
-  if (rest.length > 0)
-    blocks.push({
-      kind: 'details',
-      summary: `${plural(rest.length, 'more file')}`,
-      blocks: [{ kind: 'table', headers, rows: rest }],
-    });
-  return blocks;
-}
-
 function trend(s: ProjectSnapshot): Block[] {
   const gates = s.gates.slice(-TREND_MAX);
   // Iterations restart with each phase, so the phase joins the label once the trend spans several.
@@ -375,7 +341,7 @@ export function gateSections(s: ProjectSnapshot, gate: GateRecord): Section[] {
     { id: 'reproducibility', title: 'Reproducibility', blocks: reproducibility(gate) },
     { id: 'compliance', title: 'Compliance', blocks: compliance(gate) },
     { id: 'concerns', title: 'Concerns', blocks: concerns(s) },
-    { id: 'manifest', title: 'Manifest', blocks: manifest(gate) },
+    { id: 'manifest', title: 'Manifest', blocks: manifestSection(gate) },
     { id: 'trend', title: 'Trend', blocks: trend(s) },
   );
   const notes = gateNotes(gate);
